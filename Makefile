@@ -1,0 +1,63 @@
+# Raftoral build, test and run targets. Needs only node, npm, make and git: Bun is installed
+# through npm into .tools/ when the right version is not already on PATH.
+
+BUN_VERSION := 1.4.4
+SYSTEM_BUN := $(shell command -v bun 2>/dev/null)
+ifeq ($(SYSTEM_BUN),)
+BUN := $(CURDIR)/.tools/node_modules/.bin/bun
+else ifeq ($(shell $(SYSTEM_BUN) --version 2>/dev/null),$(BUN_VERSION))
+BUN := $(SYSTEM_BUN)
+else
+BUN := $(CURDIR)/.tools/node_modules/.bin/bun
+endif
+export BUN
+
+DEPS_STAMP := node_modules/.deps-installed
+SOURCES := $(shell find src proto -type f 2>/dev/null) package.json bun.lock
+LISTEN ?= 127.0.0.1:7001
+SEEDS ?= 1000
+
+.PHONY: all deps check test build run bench smoke clean
+
+all: build
+
+$(CURDIR)/.tools/node_modules/.bin/bun:
+	npm install --prefix .tools --no-save --no-package-lock --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	@$@ --version >/dev/null
+
+$(DEPS_STAMP): package.json bun.lock | $(BUN)
+	$(BUN) install --frozen-lockfile
+	@touch $@
+
+deps: $(DEPS_STAMP)
+
+## check: typecheck, format and lint, and the project rules in scripts/tidy.ts
+check: $(DEPS_STAMP)
+	node_modules/.bin/tsc -p .
+	node_modules/.bin/biome ci --reporter=summary .
+	$(BUN) scripts/tidy.ts
+
+## test: everything CI checks; prints "N passed, N failed" last
+test: check
+	scripts/run-tests.sh
+
+## build: the single executable dist/raftoral
+build: dist/raftoral
+
+dist/raftoral: $(DEPS_STAMP) $(SOURCES)
+	$(BUN) build --compile --minify --bytecode src/cli/main.ts --outfile dist/raftoral
+
+## smoke: the compiled binary works alone in an empty directory
+smoke: dist/raftoral
+	scripts/smoke.sh dist/raftoral
+
+## run: a bootstrap node on $(LISTEN) with the default transport
+run: dist/raftoral
+	dist/raftoral --listen $(LISTEN) --bootstrap
+
+## bench: benchmarks, one JSON line per measurement
+bench: $(DEPS_STAMP)
+	@for file in bench/*.bench.ts; do $(BUN) "$$file" || exit 1; done
+
+clean:
+	rm -rf dist .tools node_modules

@@ -1,0 +1,232 @@
+// Checks the rules of STYLE.md that the formatter and linter cannot: which folder may import
+// which, banned globals in the deterministic core, no FIXME, and the size ratchet.
+// Run: bun scripts/tidy.ts (exits 1 and lists the problems). test/tidy.test.ts runs it too.
+
+import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+/** Folders under src/ and the folders (plus packages) each may import. */
+const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
+  lib: [],
+  raft: ["lib"],
+  management: ["lib", "raft"],
+  workflow: ["lib"],
+  storage: ["lib", "raft", "bun:sqlite", "node:fs", "node:path", "node:worker_threads"],
+  transport: ["lib", "raft"],
+  "transport/memory": ["transport", "lib", "raft"],
+  "transport/http": ["transport", "lib", "raft", "hono", "@msgpack/msgpack"],
+  "transport/grpc": ["transport", "lib", "raft", "protobufjs", "node:http2", "@msgpack/msgpack"],
+  multiraft: ["raft", "storage", "transport", "lib"],
+  api: ["workflow", "management", "multiraft", "raft", "lib"],
+  client: ["lib", "transport", "transport/grpc", "transport/http"],
+  node: ["*"],
+  cli: ["node", "lib", "client", "cac", "bun", "node:fs", "node:path", "node:os"],
+  "": ["*"],
+};
+
+/** Folders that must stay deterministic: no clocks, no randomness, no I/O. */
+const PURE_FOLDERS = ["raft", "management", "workflow", "lib"];
+const BANNED_GLOBALS = [
+  "Date",
+  "Math.random",
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "queueMicrotask",
+  "performance",
+  "crypto",
+  "process",
+  "Bun",
+];
+/** lib/clock.ts is the one place that wraps the real clock for everyone else. */
+const PURE_EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
+  "lib/clock.ts": ["performance", "setTimeout"],
+  "lib/logger.ts": ["Date"],
+};
+
+const FILE_LINES_MAX = 500;
+const FUNCTION_LINES_MAX = 70;
+/** Files and functions that were already over the limits when the ratchet was set. */
+const RATCHET_ALLOW: readonly string[] = [];
+
+export interface Problem {
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+export function tidy(root: string): Problem[] {
+  const problems: Problem[] = [];
+  for (const file of sourceFiles(root)) {
+    const text = readFileSync(join(root, file), "utf8");
+    const lines = text.split("\n");
+    // Tests beside the code may use the test runner, real time and test helpers freely.
+    if (!file.endsWith(".test.ts")) {
+      checkImports(file, lines, problems);
+      checkGlobals(file, lines, problems);
+    }
+    checkMarkers(file, lines, problems);
+    checkSizes(file, lines, problems);
+  }
+  return problems;
+}
+
+function sourceFiles(root: string): string[] {
+  const found: string[] = [];
+  for (const top of ["src", "test", "bench", "scripts", "examples"]) {
+    walk(root, top, found);
+  }
+  return found.filter((file) => file.endsWith(".ts"));
+}
+
+function walk(root: string, dir: string, found: string[]): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(join(root, dir), { withFileTypes: true });
+  } catch {
+    // A top-level folder that does not exist yet has nothing to check.
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(root, path, found);
+    else found.push(path);
+  }
+}
+
+/** The src/ folder a file belongs to ("raft", "transport/grpc", ...), or undefined. */
+function folderOf(file: string): string | undefined {
+  if (!file.startsWith("src/")) return undefined;
+  const parts = file.slice(4).split("/");
+  if (parts.length === 1) return "";
+  const first = parts[0] ?? "";
+  if (first === "transport" && parts.length > 2) return `transport/${parts[1]}`;
+  return first;
+}
+
+const IMPORT_PATTERN =
+  /^\s*(?:import|export)\b[^"']*?\bfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/;
+
+function checkImports(file: string, lines: readonly string[], problems: Problem[]): void {
+  const folder = folderOf(file);
+  if (folder === undefined) return;
+  const allowed = ALLOWED_IMPORTS[folder];
+  if (allowed === undefined) {
+    problems.push({ file, line: 1, message: `folder src/${folder} has no import rule in tidy.ts` });
+    return;
+  }
+  lines.forEach((line, index) => {
+    const match = IMPORT_PATTERN.exec(line);
+    const target = match?.[1] ?? match?.[2];
+    if (target === undefined) return;
+    const problem = importProblem(file, folder, allowed, target);
+    if (problem !== undefined) problems.push({ file, line: index + 1, message: problem });
+  });
+}
+
+function importProblem(
+  file: string,
+  folder: string,
+  allowed: readonly string[],
+  target: string,
+): string | undefined {
+  if (!target.startsWith(".")) {
+    if (allowed.includes("*") || allowed.includes(target)) return undefined;
+    return `src/${folder} may not import package '${target}'`;
+  }
+  const resolved = relative(".", join(file, "..", target));
+  if (!resolved.startsWith("src/")) {
+    return resolved === "package.json" ? undefined : `imports outside src/: ${target}`;
+  }
+  const targetFolder = folderOf(resolved);
+  if (targetFolder === undefined || targetFolder === folder) return undefined;
+  if (!allowed.includes("*") && !allowed.includes(targetFolder)) {
+    return `src/${folder} may not import src/${targetFolder} (${target})`;
+  }
+  const isIndex = resolved === `src/${targetFolder}/index.ts` || resolved === "src/index.ts";
+  return isIndex ? undefined : `import src/${targetFolder} through its index.ts, not ${target}`;
+}
+
+function checkGlobals(file: string, lines: readonly string[], problems: Problem[]): void {
+  const folder = folderOf(file);
+  if (folder === undefined || !PURE_FOLDERS.includes(folder)) return;
+  const exceptions = PURE_EXCEPTIONS[file.slice(4)] ?? [];
+  const banned = BANNED_GLOBALS.filter((name) => !exceptions.includes(name));
+  lines.forEach((line, index) => {
+    const code = stripCommentsAndStrings(line);
+    for (const name of banned) {
+      const pattern = new RegExp(`(?<![\\w.$])${name.replace(".", "\\.")}(?![\\w$])`);
+      if (pattern.test(code)) {
+        problems.push({
+          file,
+          line: index + 1,
+          message: `src/${folder} is deterministic: '${name}' is not allowed here; inject it`,
+        });
+      }
+    }
+    if (/from\s+["'](node|bun):/.test(line) || /from\s+["']bun["']/.test(line)) {
+      problems.push({ file, line: index + 1, message: `src/${folder} may not import the runtime` });
+    }
+  });
+}
+
+function stripCommentsAndStrings(line: string): string {
+  return line
+    .replace(/\/\/.*$/, "")
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`/g, '""');
+}
+
+function checkMarkers(file: string, lines: readonly string[], problems: Problem[]): void {
+  if (file === "scripts/tidy.ts") return;
+  lines.forEach((line, index) => {
+    if (line.includes("FIXME")) {
+      problems.push({ file, line: index + 1, message: "FIXME must not reach main" });
+    }
+    const todo = /TODO(?!\(#\d+\))/.exec(line);
+    if (todo !== null) {
+      problems.push({ file, line: index + 1, message: "write TODO(#issue), naming the issue" });
+    }
+  });
+}
+
+const FUNCTION_START =
+  /^(\s*)(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function\*?\s+(\w+)|(?:(?:private|protected|public|static|override|readonly|async|get|set)\s+)*(\w+)\s*(?:<[^>]*>)?\()/;
+const NOT_A_FUNCTION = new Set(["if", "for", "while", "switch", "catch", "return", "constructor"]);
+
+function checkSizes(file: string, lines: readonly string[], problems: Problem[]): void {
+  const count = lines.length - (lines.at(-1) === "" ? 1 : 0);
+  if (count > FILE_LINES_MAX && !RATCHET_ALLOW.includes(file)) {
+    problems.push({ file, line: 1, message: `${count} lines; split files past ${FILE_LINES_MAX}` });
+  }
+  for (let start = 0; start < lines.length; start++) {
+    const line = lines[start] ?? "";
+    const match = FUNCTION_START.exec(line);
+    const name = match?.[2] ?? match?.[3];
+    if (match === null || name === undefined || NOT_A_FUNCTION.has(name)) continue;
+    if (!line.trimEnd().endsWith("{")) continue;
+    const indent = match[1] ?? "";
+    const end = lines.findIndex((candidate, index) => index > start && candidate === `${indent}}`);
+    if (end < 0) continue;
+    const length = end - start + 1;
+    const key = `${file}#${name}`;
+    if (length > FUNCTION_LINES_MAX && !RATCHET_ALLOW.includes(key)) {
+      problems.push({
+        file,
+        line: start + 1,
+        message: `function ${name} has ${length} lines; keep functions under ${FUNCTION_LINES_MAX}`,
+      });
+    }
+  }
+}
+
+if (import.meta.main) {
+  const problems = tidy(process.cwd());
+  for (const problem of problems) {
+    console.error(`${problem.file}:${problem.line}: ${problem.message}`);
+  }
+  if (problems.length > 0) {
+    console.error(`tidy: ${problems.length} problem(s)`);
+    process.exit(1);
+  }
+  console.error("tidy: ok");
+}

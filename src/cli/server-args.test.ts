@@ -1,0 +1,116 @@
+import { describe, expect, test } from "bun:test";
+import { parseServerArgs, type ServerArgs } from "./server-args.ts";
+
+function run(argv: string[]): ServerArgs {
+  const parsed = parseServerArgs(argv);
+  if (parsed.kind !== "run") throw new Error(`expected run, got ${JSON.stringify(parsed)}`);
+  return parsed.args;
+}
+
+function failure(argv: string[]): string {
+  const parsed = parseServerArgs(argv);
+  if (parsed.kind !== "error") throw new Error(`expected error, got ${JSON.stringify(parsed)}`);
+  return parsed.message;
+}
+
+describe("server command line", () => {
+  test("bootstrap with defaults", () => {
+    const args = run(["--listen", "127.0.0.1:7001", "--bootstrap"]);
+    expect(args.listen.text).toBe("127.0.0.1:7001");
+    expect(args.advertise.text).toBe("127.0.0.1:7001");
+    expect(args.bootstrap).toBe(true);
+    expect(args.transport).toBe("grpc");
+    expect(args.peers).toEqual([]);
+    expect(args.nodeId).toBeUndefined();
+    expect(args.storagePath).toBeUndefined();
+  });
+
+  test("every long flag", () => {
+    const args = run([
+      "--listen=0.0.0.0:7001",
+      "--advertise",
+      "raftoral-2:7001",
+      "--node-id",
+      "4",
+      "--peers",
+      "raftoral-1:7001, 10.0.0.2:7002",
+      "--storage-path",
+      "/data",
+      "--transport",
+      "http",
+    ]);
+    expect(args.listen).toEqual({ host: "0.0.0.0", port: 7001, text: "0.0.0.0:7001" });
+    expect(args.advertise.text).toBe("raftoral-2:7001");
+    expect(args.nodeId).toBe(4 as never);
+    expect(args.peers.map((peer) => peer.text)).toEqual(["raftoral-1:7001", "10.0.0.2:7002"]);
+    expect(args.storagePath).toBe("/data");
+    expect(args.transport).toBe("http");
+    expect(args.bootstrap).toBe(false);
+  });
+
+  test("every short flag", () => {
+    const args = run(["-l", "127.0.0.1:7003", "-a", "h:9", "-n", "7", "-s", "d", "-t", "grpc"]);
+    expect(args.listen.port).toBe(7003);
+    expect(args.advertise.text).toBe("h:9");
+    expect(args.nodeId).toBe(7 as never);
+    expect(args.storagePath).toBe("d");
+    expect(run(["-l", "127.0.0.1:1", "-b"]).bootstrap).toBe(true);
+    expect(run(["-l", "127.0.0.1:1", "-p", "a:1,b:2"]).peers).toHaveLength(2);
+  });
+
+  test("IPv6 addresses in brackets", () => {
+    expect(run(["-l", "[::1]:7001"]).listen).toEqual({
+      host: "::1",
+      port: 7001,
+      text: "[::1]:7001",
+    });
+    expect(failure(["-l", "::1:7001"])).toContain("brackets");
+  });
+
+  test("help and version", () => {
+    expect(parseServerArgs(["--help"]).kind).toBe("help");
+    expect(parseServerArgs(["-h"]).kind).toBe("help");
+    expect(parseServerArgs(["--version"]).kind).toBe("version");
+    expect(parseServerArgs(["-V"]).kind).toBe("version");
+  });
+
+  test.each([
+    [[], "Missing required option --listen"],
+    [["--bootstrap"], "Missing required option --listen"],
+    [["--listen"], "--listen <ADDRESS> needs a value"],
+    [["--listen", "7001"], "Invalid --listen address '7001': expected host:port"],
+    [["--listen", "localhost"], "expected host:port"],
+    [["--listen", ":7001"], "the host is empty"],
+    [["--listen", "127.0.0.1:http"], "port 'http' is not a number"],
+    [["--listen", "127.0.0.1:70000"], "port 70000 is out of range; use 1-65535"],
+    [["--listen", "127.0.0.1:0"], "port 0 is out of range"],
+    [["-l", "127.0.0.1:1", "--advertise", "nohost"], "Invalid --advertise address 'nohost'"],
+    [["-l", "127.0.0.1:1", "--peers", "a:1,b"], "Invalid --peers address 'b'"],
+    [["-l", "127.0.0.1:1", "--peers", ","], "--peers is empty"],
+    [
+      ["-l", "127.0.0.1:1", "--transport", "udp"],
+      "Invalid transport protocol: udp. Must be 'grpc' or 'http'",
+    ],
+    [["-l", "127.0.0.1:1", "-b", "-p", "127.0.0.1:2"], "--bootstrap and --peers cannot be used"],
+    [
+      ["-l", "127.0.0.1:1", "--node-id", "abc"],
+      "Invalid node id 'abc': must be a positive integer",
+    ],
+    [["-l", "127.0.0.1:1", "--node-id", "0"], "Invalid node id '0'"],
+    [["-l", "127.0.0.1:1", "--node-id", "1.5"], "Invalid node id '1.5'"],
+    [["-l", "127.0.0.1:1", "-l", "127.0.0.1:2"], "given more than once"],
+    [["-l", "127.0.0.1:1", "--storage-path", ""], "--storage-path"],
+    [["-l", "127.0.0.1:1", "--verbose"], "Unknown option --verbose"],
+    [["-l", "127.0.0.1:1", "-x"], "Unknown option -x"],
+    [["-l", "127.0.0.1:1", "start"], "Unexpected argument 'start'"],
+  ])("rejects %p", (argv, message) => {
+    expect(failure(argv)).toContain(message);
+  });
+});
+
+test("number-like values keep their exact text", () => {
+  expect(run(["-l", "127.0.0.1:1", "--storage-path", "0123"]).storagePath).toBe("0123");
+  expect(run(["-l", "127.0.0.1:1", "-s", "1e3"]).storagePath).toBe("1e3");
+  expect(run(["-l", "127.0.0.1:1", "--storage-path=007"]).storagePath).toBe("007");
+  expect(run(["-l", "127.0.0.1:1", "-n", "0012"]).nodeId).toBe(12 as never);
+});

@@ -1,0 +1,200 @@
+// Parses and validates the server command line (`raftoral --listen ... [--bootstrap|--peers]`).
+// Pure: returns what to do (run, print help or version, or fail with a message); the caller
+// does the printing and exiting.
+
+import cac from "cac";
+import { type NodeId, nodeId } from "../lib/index.ts";
+import { type Address, parseAddress } from "./address.ts";
+
+export type TransportKind = "grpc" | "http";
+
+/** Everything the server command line can say, validated. */
+export interface ServerArgs {
+  readonly listen: Address;
+  /** Where other nodes reach this one; the listen address unless --advertise is given. */
+  readonly advertise: Address;
+  readonly nodeId?: NodeId;
+  readonly peers: readonly Address[];
+  readonly bootstrap: boolean;
+  readonly storagePath?: string;
+  readonly transport: TransportKind;
+}
+
+export type ServerArgsParse =
+  | { kind: "run"; args: ServerArgs }
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "error"; message: string };
+
+const OPTIONS = [
+  ["-l, --listen <ADDRESS>", "listen"],
+  ["-a, --advertise <ADDRESS>", "advertise"],
+  ["-n, --node-id <NODE_ID>", "nodeId"],
+  ["-p, --peers <PEERS>", "peers"],
+  ["-b, --bootstrap", "bootstrap"],
+  ["-s, --storage-path <PATH>", "storagePath"],
+  ["-t, --transport <PROTOCOL>", "transport"],
+  ["-h, --help", "help"],
+  ["-V, --version", "version"],
+] as const;
+
+const KNOWN_KEYS = new Set<string>([
+  "--",
+  ...OPTIONS.flatMap(([flags, key]) => [key, ...shortNames(flags)]),
+]);
+
+function shortNames(flags: string): string[] {
+  const short = /^-(\w),/.exec(flags)?.[1];
+  return short === undefined ? [] : [short];
+}
+
+/** Parses `argv` (the arguments after the program name). */
+export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
+  const cli = cac("raftoral");
+  for (const [flags] of OPTIONS) cli.option(flags, "");
+  let options: Record<string, unknown>;
+  let positional: readonly (string | number)[];
+  try {
+    const parsed = cli.parse(["bun", "raftoral", ...argv], { run: false });
+    options = parsed.options;
+    positional = parsed.args;
+  } catch (error) {
+    // cac throws CACError for malformed option syntax: that is a usage error, not a bug.
+    return { kind: "error", message: (error as Error).message };
+  }
+  if (options.help === true) return { kind: "help" };
+  if (options.version === true) return { kind: "version" };
+  const unknown = Object.keys(options).filter((key) => !KNOWN_KEYS.has(key));
+  if (unknown.length > 0) {
+    const shown = unknown.map((key) => (key.length === 1 ? `-${key}` : `--${kebab(key)}`));
+    return { kind: "error", message: `Unknown option ${shown.join(", ")}; see raftoral --help` };
+  }
+  if (positional.length > 0) {
+    return {
+      kind: "error",
+      message: `Unexpected argument '${positional[0]}'; see raftoral --help`,
+    };
+  }
+  try {
+    return { kind: "run", args: validate(withRawValues(options, argv)) };
+  } catch (error) {
+    if (error instanceof UsageError) return { kind: "error", message: error.message };
+    throw error;
+  }
+}
+
+class UsageError extends Error {}
+
+/**
+ * cac (through mri) turns number-like values into numbers: "" becomes 0 and "0123" becomes
+ * 123, which would silently change a storage path. Take each value option's text from argv.
+ */
+function withRawValues(
+  options: Record<string, unknown>,
+  argv: readonly string[],
+): Record<string, unknown> {
+  const result = { ...options };
+  for (const [flags, key] of OPTIONS) {
+    const names = flags.match(/-{1,2}[\w-]+/g) ?? [];
+    if (!flags.includes("<") || typeof result[key] !== "number") continue;
+    const raw = lastRawValue(argv, names);
+    if (raw !== undefined) result[key] = raw;
+  }
+  return result;
+}
+
+function lastRawValue(argv: readonly string[], names: readonly string[]): string | undefined {
+  let value: string | undefined;
+  argv.forEach((token, index) => {
+    for (const name of names) {
+      if (token === name) value = argv[index + 1];
+      else if (token.startsWith(`${name}=`)) value = token.slice(name.length + 1);
+    }
+  });
+  return value;
+}
+
+function validate(options: Record<string, unknown>): ServerArgs {
+  const listenText = single(options, "listen", "--listen <ADDRESS>");
+  if (listenText === undefined) {
+    throw new UsageError(
+      "Missing required option --listen <ADDRESS>, e.g. raftoral --listen 127.0.0.1:7001 --bootstrap",
+    );
+  }
+  const listen = address(listenText, "--listen");
+  const advertiseText = single(options, "advertise", "--advertise <ADDRESS>");
+  const advertise = advertiseText === undefined ? listen : address(advertiseText, "--advertise");
+  const peersText = single(options, "peers", "--peers <PEERS>");
+  const peers = peersText === undefined ? [] : parsePeers(peersText);
+  const bootstrap = flag(options, "bootstrap", "--bootstrap");
+  if (bootstrap && peers.length > 0) {
+    throw new UsageError(
+      "--bootstrap and --peers cannot be used together: --bootstrap starts a new cluster, " +
+        "--peers joins an existing one. Use --bootstrap on the first node only.",
+    );
+  }
+  const transport = parseTransport(
+    single(options, "transport", "--transport <PROTOCOL>") ?? "grpc",
+  );
+  const nodeIdText = single(options, "nodeId", "--node-id <NODE_ID>");
+  const storagePath = single(options, "storagePath", "--storage-path <PATH>");
+  if (storagePath === "") throw new UsageError("--storage-path must not be empty");
+  return {
+    listen,
+    advertise,
+    peers,
+    bootstrap,
+    transport,
+    ...(nodeIdText === undefined ? {} : { nodeId: parseNodeId(nodeIdText) }),
+    ...(storagePath === undefined ? {} : { storagePath }),
+  };
+}
+
+function single(options: Record<string, unknown>, key: string, usage: string): string | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new UsageError(`${usage} was given more than once; give it once`);
+  if (value === true || value === false) throw new UsageError(`${usage} needs a value`);
+  return String(value);
+}
+
+function flag(options: Record<string, unknown>, key: string, usage: string): boolean {
+  const value = options[key];
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  if (Array.isArray(value)) return value.every((item) => item === true);
+  throw new UsageError(`${usage} takes no value (got '${String(value)}')`);
+}
+
+function address(text: string, option: string): Address {
+  const parsed = parseAddress(text);
+  if (!parsed.ok) throw new UsageError(`Invalid ${option} address '${text}': ${parsed.problem}`);
+  return parsed.address;
+}
+
+function parsePeers(text: string): Address[] {
+  const items = text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  if (items.length === 0) {
+    throw new UsageError("--peers is empty; give host:port addresses separated by commas");
+  }
+  return items.map((item) => address(item, "--peers"));
+}
+
+function parseTransport(text: string): TransportKind {
+  if (text === "grpc" || text === "http") return text;
+  throw new UsageError(`Invalid transport protocol: ${text}. Must be 'grpc' or 'http'`);
+}
+
+function parseNodeId(text: string): NodeId {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`Invalid node id '${text}': must be a positive integer, e.g. --node-id 1`);
+  }
+  return nodeId(Number(text));
+}
+
+function kebab(camel: string): string {
+  return camel.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}

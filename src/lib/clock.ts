@@ -1,0 +1,99 @@
+// Time behind one interface: the real clock in production, a virtual clock in tests and
+// the simulator, where time only moves when the test says so.
+
+import { assert } from "./assert.ts";
+
+/** Cancels a scheduled timer; calling it twice or after the timer fired is harmless. */
+export type CancelTimer = () => void;
+
+export interface Clock {
+  /** Monotonic milliseconds since an arbitrary origin. */
+  nowMs(): number;
+  /** Runs `callback` once, after at least `delayMs`. */
+  setTimer(delayMs: number, callback: () => void): CancelTimer;
+}
+
+/** Production clock: performance.now() and the runtime's timers. */
+export class RealClock implements Clock {
+  nowMs(): number {
+    return performance.now();
+  }
+
+  setTimer(delayMs: number, callback: () => void): CancelTimer {
+    const handle = setTimeout(callback, delayMs);
+    return () => clearTimeout(handle);
+  }
+}
+
+interface VirtualTimer {
+  readonly dueMs: number;
+  readonly sequence: number;
+  readonly callback: () => void;
+  isCancelled: boolean;
+}
+
+/**
+ * Deterministic clock for tests: timers fire only inside advance(), in due-time order,
+ * ties broken by scheduling order.
+ */
+export class VirtualClock implements Clock {
+  private currentMs: number;
+  private sequence = 0;
+  private timers: VirtualTimer[] = [];
+
+  constructor(startMs = 0) {
+    this.currentMs = startMs;
+  }
+
+  nowMs(): number {
+    return this.currentMs;
+  }
+
+  setTimer(delayMs: number, callback: () => void): CancelTimer {
+    assert(delayMs >= 0, `timer delay must not be negative, got ${delayMs}`);
+    const timer: VirtualTimer = {
+      dueMs: this.currentMs + delayMs,
+      sequence: this.sequence++,
+      callback,
+      isCancelled: false,
+    };
+    this.timers.push(timer);
+    return () => {
+      timer.isCancelled = true;
+    };
+  }
+
+  /** Number of timers scheduled and not yet fired or cancelled. */
+  pendingTimers(): number {
+    return this.timers.filter((timer) => !timer.isCancelled).length;
+  }
+
+  /** Moves time forward by `deltaMs`, firing every timer due on the way, in order. */
+  advance(deltaMs: number): void {
+    assert(deltaMs >= 0, `cannot move a clock backwards (${deltaMs} ms)`);
+    const targetMs = this.currentMs + deltaMs;
+    for (;;) {
+      const next = this.nextDue(targetMs);
+      if (next === undefined) break;
+      this.timers = this.timers.filter((timer) => timer !== next && !timer.isCancelled);
+      this.currentMs = next.dueMs;
+      next.callback();
+    }
+    this.currentMs = targetMs;
+  }
+
+  private nextDue(limitMs: number): VirtualTimer | undefined {
+    let best: VirtualTimer | undefined;
+    for (const timer of this.timers) {
+      if (timer.isCancelled || timer.dueMs > limitMs) continue;
+      if (
+        best === undefined ||
+        timer.dueMs < best.dueMs ||
+        (timer.dueMs === best.dueMs && timer.sequence < best.sequence)
+      ) {
+        best = timer;
+      }
+    }
+    return best;
+  }
+}

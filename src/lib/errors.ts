@@ -1,0 +1,47 @@
+// Typed operating errors. Every error a caller can meet has a stable `code` that scripts
+// and clients may match on; the message says what happened and what to do about it.
+
+/** Stable error codes. Add new ones; never rename or reuse one. */
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "NOT_LEADER"
+  | "NO_LEADER"
+  | "TIMEOUT"
+  | "PROPOSAL_DROPPED"
+  | "UNAVAILABLE"
+  | "RESOURCE_EXHAUSTED"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "STORAGE_CORRUPT"
+  | "STORAGE_FAILED"
+  | "STORAGE_VERSION"
+  | "IDENTITY_CONFLICT"
+  | "UNKNOWN_GROUP"
+  | "DETERMINISM_VIOLATION"
+  | "SHUTTING_DOWN"
+  | "INTERNAL";
+
+/** Base of every error Raftoral throws on purpose. */
+export class RaftoralError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = "RaftoralError";
+  }
+}
+
+/** A caller passed something we cannot accept; the message names the field and the fix. */
+export class InvalidArgumentError extends RaftoralError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_ARGUMENT", message, options);
+    this.name = "InvalidArgumentError";
+  }
+}
+
+/** Returns `error` as an Error, wrapping a thrown non-Error value so nothing is lost. */
+export function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

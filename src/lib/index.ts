@@ -1,0 +1,31 @@
+// Public surface of src/lib: the basics every other folder builds on.
+
+export { AssertionError, assert, unreachable } from "./assert.ts";
+export { type CancelTimer, type Clock, RealClock, VirtualClock } from "./clock.ts";
+export { type ErrorCode, InvalidArgumentError, RaftoralError, toError } from "./errors.ts";
+export {
+  type GroupId,
+  groupId,
+  type LogIndex,
+  logIndex,
+  MANAGEMENT_GROUP,
+  NO_NODE,
+  type NodeId,
+  nodeId,
+  type Term,
+  term,
+} from "./ids.ts";
+export {
+  createLogger,
+  formatJson,
+  formatText,
+  isLogLevel,
+  LOG_LEVELS,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  type LogSettings,
+  logSettingsFromEnv,
+} from "./logger.ts";
+export { type Random, seededRandom } from "./random.ts";

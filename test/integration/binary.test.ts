@@ -1,0 +1,78 @@
+// The compiled binary must run alone: protos and assets embedded, nothing read from beside it.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const OPTIONS = [
+  "--listen",
+  "--advertise",
+  "--node-id",
+  "--peers",
+  "--bootstrap",
+  "--storage-path",
+  "--transport",
+  "--help",
+  "--version",
+];
+
+let scratch = "";
+
+function runBinary(args: string[]) {
+  const result = Bun.spawnSync([join(scratch, "raftoral"), ...args], { cwd: scratch });
+  return {
+    code: result.exitCode,
+    stdout: result.stdout.toString(),
+    stderr: result.stderr.toString(),
+  };
+}
+
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "raftoral-binary-"));
+  const buildDir = mkdtempSync(join(tmpdir(), "raftoral-build-"));
+  try {
+    const build = Bun.spawnSync(
+      [
+        process.execPath,
+        "build",
+        "--compile",
+        "src/cli/main.ts",
+        "--outfile",
+        join(buildDir, "raftoral"),
+      ],
+      { cwd: ROOT },
+    );
+    expect(build.exitCode).toBe(0);
+    copyFileSync(join(buildDir, "raftoral"), join(scratch, "raftoral"));
+    Bun.spawnSync(["chmod", "+x", join(scratch, "raftoral")]);
+  } finally {
+    rmSync(buildDir, { recursive: true, force: true });
+  }
+});
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe("compiled binary in an empty directory", () => {
+  test("--help lists every option of the CLI reference", () => {
+    const result = runBinary(["--help"]);
+    expect(result.code).toBe(0);
+    for (const option of OPTIONS) expect(result.stdout).toContain(option);
+    expect(result.stdout).toContain("Usage: raftoral [OPTIONS] --listen <ADDRESS>");
+  });
+
+  test("--version prints the package version", () => {
+    const result = runBinary(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^raftoral \d+\.\d+\.\d+$/);
+  });
+
+  test("a usage error exits non-zero with the message on stderr", () => {
+    const result = runBinary(["--transport", "udp", "--listen", "127.0.0.1:7001"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("Invalid transport protocol: udp. Must be 'grpc' or 'http'");
+  });
+});
