@@ -17,7 +17,7 @@ SOURCES := $(shell find src proto -type f 2>/dev/null) package.json bun.lock
 LISTEN ?= 127.0.0.1:7001
 SEEDS ?= 1000
 
-.PHONY: all deps check test build run bench smoke clean
+.PHONY: all deps check test build run bench smoke sim clean
 
 all: build
 
@@ -54,6 +54,10 @@ smoke: dist/raftoral
 ## run: a bootstrap node on $(LISTEN) with the default transport
 run: dist/raftoral
 	dist/raftoral --listen $(LISTEN) --bootstrap
+
+## sim: a campaign of Raft simulation seeds (SEEDS=N, FROM=first seed)
+sim: $(DEPS_STAMP)
+	$(BUN) scripts/sim.ts --seeds $(SEEDS) --from $(or $(FROM),1)
 
 ## bench: benchmarks, one JSON line per measurement
 bench: $(DEPS_STAMP)

@@ -6,7 +6,7 @@ bun="${BUN:-bun}"
 output=$(mktemp)
 trap 'rm -f "$output"' EXIT
 
-"$bun" test "$@" 2>&1 | tee "$output"
+"$bun" test --timeout 60000 "$@" 2>&1 | tee "$output"
 status=${PIPESTATUS[0]}
 
 count() { grep -Eo "^ *[0-9]+ $1\$" "$output" | tail -n 1 | tr -dc 0-9; }

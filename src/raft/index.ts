@@ -1,5 +1,55 @@
 // Public surface of src/raft: the pure Raft algorithm and its data types.
 
+export { bootstrapState, emptyState } from "./bootstrap.ts";
+export { decodeConfChange, encodeConfChange } from "./conf-change-codec.ts";
+export { DEFAULT_RAFT_CONFIG, type RaftConfig } from "./config.ts";
+export {
+  applyConfChange,
+  checkProposable,
+  confStateOf,
+  type Membership,
+  membershipFromConfState,
+} from "./membership.ts";
+export {
+  type AppendEntries,
+  type AppendEntriesResponse,
+  canSendBeforePersist,
+  type Heartbeat,
+  type HeartbeatResponse,
+  type InstallSnapshot,
+  type InstallSnapshotResponse,
+  type RaftMessage,
+  type RaftMessageType,
+  type ReadIndexRequest,
+  type ReadIndexResponse,
+  type TimeoutNow,
+  type TransferLeaderRequest,
+  type VoteRequest,
+  type VoteResponse,
+} from "./messages.ts";
+export {
+  type AckedIndex,
+  jointCommittedIndex,
+  jointVoteResult,
+  majorityCommittedIndex,
+  majorityVoteResult,
+  type VoteResult,
+} from "./quorum.ts";
+export type {
+  ProposalRefusal,
+  ProposeResult,
+  RaftInitialState,
+  RaftMutations,
+  ReadState,
+  Role,
+} from "./raft.ts";
+export {
+  type RaftStatus,
+  RawNode,
+  type ReadRequestResult,
+  type Ready,
+  type SoftState,
+} from "./raw-node.ts";
 export {
   type ConfChange,
   type ConfChangeSingle,

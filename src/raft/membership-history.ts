@@ -1,0 +1,98 @@
+// The configuration a node uses is the latest one in its log, committed or not (thesis
+// 4.1: "a server always uses the latest configuration in its log"). This tracks the
+// ConfChange entries after the compaction point so the configuration follows appends,
+// truncations, snapshots and compaction, and can be asked for as of any index.
+// Pure: no I/O, no timers, no await.
+
+import { assert, type LogIndex, logIndex } from "../lib/index.ts";
+import { decodeConfChange } from "./conf-change-codec.ts";
+import { applyConfChange, type Membership } from "./membership.ts";
+import type { ConfChange, Entry } from "./types.ts";
+
+interface RecordedChange {
+  readonly index: LogIndex;
+  readonly change: ConfChange;
+}
+
+/** Applies a change; an invalid one is skipped identically on every node. */
+function fold(membership: Membership, change: ConfChange): Membership {
+  const result = applyConfChange(membership, change);
+  return result.ok ? result.membership : membership;
+}
+
+export class MembershipHistory {
+  // Invariant: changes are sorted by index and all lie after baseIndex.
+  private base: Membership;
+  private baseIndex: LogIndex;
+  private changes: RecordedChange[] = [];
+  private latestCache: Membership;
+  /** Increments whenever latest() may have changed. */
+  version = 0;
+
+  constructor(base: Membership, baseIndex: LogIndex, entries: readonly Entry[]) {
+    this.base = base;
+    this.baseIndex = baseIndex;
+    this.latestCache = base;
+    this.append(entries);
+  }
+
+  /** Records appended entries; any change at or after entries[0].index was truncated. */
+  append(entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    const kept = this.changes.filter((recorded) => recorded.index < first.index);
+    let isChanged = kept.length !== this.changes.length;
+    this.changes = kept;
+    for (const entry of entries) {
+      if (entry.type !== "confChange") continue;
+      const change = decodeConfChange(entry.data);
+      if (change === undefined) continue;
+      this.changes.push({ index: entry.index, change });
+      isChanged = true;
+    }
+    if (isChanged) this.recompute();
+  }
+
+  /** The log was replaced by a snapshot taken with `membership` at `index`. */
+  reset(membership: Membership, index: LogIndex): void {
+    this.base = membership;
+    this.baseIndex = index;
+    this.changes = [];
+    this.recompute();
+  }
+
+  /** Entries up to `index` were discarded; fold their changes into the base. */
+  compact(index: LogIndex): void {
+    if (index <= this.baseIndex) return;
+    this.base = this.at(index);
+    this.baseIndex = index;
+    this.changes = this.changes.filter((recorded) => recorded.index > index);
+  }
+
+  latest(): Membership {
+    return this.latestCache;
+  }
+
+  /** The configuration in effect once the log up to `index` is applied. */
+  at(index: number): Membership {
+    assert(index >= this.baseIndex, `membership: index ${index} was compacted`);
+    let membership = this.base;
+    for (const recorded of this.changes) {
+      if (recorded.index > index) break;
+      membership = fold(membership, recorded.change);
+    }
+    return membership;
+  }
+
+  /** Index of the latest ConfChange entry still in the log (0 if none). */
+  latestChangeIndex(): LogIndex {
+    return this.changes.at(-1)?.index ?? logIndex(0);
+  }
+
+  private recompute(): void {
+    let membership = this.base;
+    for (const recorded of this.changes) membership = fold(membership, recorded.change);
+    this.latestCache = membership;
+    this.version++;
+  }
+}

@@ -1,0 +1,144 @@
+// What a leader knows about one follower's log (etcd's Progress). States:
+//
+//   probe ----(ack)----> replicate
+//     ^  \                  |
+//     |   (needs compacted  | (reject, unreachable)
+//     |    entries)         v
+//     +--- snapshot <----- probe
+//
+// probe: one AppendEntries per heartbeat until the match point is found.
+// replicate: stream entries optimistically, bounded by inflights.
+// snapshot: sending the snapshot in chunks; no entries until the follower installed it.
+// Pure: no I/O, no timers, no await.
+
+import { assert, type LogIndex, logIndex } from "../lib/index.ts";
+import { Inflights } from "./inflights.ts";
+import type { Snapshot } from "./types.ts";
+
+export type ProgressState = "probe" | "replicate" | "snapshot";
+
+/** A snapshot being streamed to a follower. */
+export interface SnapshotTransfer {
+  readonly snapshot: Snapshot;
+  /** Bytes the follower has acknowledged; the next chunk starts here. */
+  offset: number;
+  /** A chunk was sent and not yet acknowledged. */
+  isChunkInFlight: boolean;
+}
+
+export interface ProgressLimits {
+  readonly inflightAppendsMax: number;
+  readonly inflightBytesMax: number;
+}
+
+export class Progress {
+  // Invariant: match < next
+  match: LogIndex = logIndex(0);
+  next: LogIndex;
+  state: ProgressState = "probe";
+  /**
+   * Probe: an AppendEntries was sent this heartbeat interval. Replicate: the inflight
+   * window is full. Either way, hold back until an ack or a heartbeat answer arrives.
+   */
+  isFlowPaused = false;
+  transfer: SnapshotTransfer | undefined;
+  /** Leader-local tick at which this follower was last heard from (check-quorum). */
+  lastActiveTick: number;
+  isLearner: boolean;
+  readonly inflights: Inflights;
+
+  constructor(options: {
+    next: LogIndex;
+    isLearner: boolean;
+    lastActiveTick: number;
+    limits: ProgressLimits;
+  }) {
+    this.next = options.next;
+    this.isLearner = options.isLearner;
+    this.lastActiveTick = options.lastActiveTick;
+    this.inflights = new Inflights(
+      options.limits.inflightAppendsMax,
+      options.limits.inflightBytesMax,
+    );
+  }
+
+  private resetState(state: ProgressState): void {
+    this.isFlowPaused = false;
+    this.transfer = undefined;
+    this.state = state;
+    this.inflights.reset();
+  }
+
+  becomeProbe(): void {
+    // Leaving snapshot state, the follower will hold at least the snapshot.
+    const snapshotIndex = this.transfer?.snapshot.metadata.index ?? 0;
+    const wasSnapshot = this.state === "snapshot";
+    this.resetState("probe");
+    this.next = logIndex(Math.max(this.match + 1, wasSnapshot ? snapshotIndex + 1 : 0));
+  }
+
+  becomeReplicate(): void {
+    this.resetState("replicate");
+    this.next = logIndex(this.match + 1);
+  }
+
+  becomeSnapshot(snapshot: Snapshot): void {
+    this.resetState("snapshot");
+    this.transfer = { snapshot, offset: 0, isChunkInFlight: false };
+  }
+
+  /** Acks free inflight messages; with room again, replication may continue. */
+  freeInflightsThrough(index: LogIndex): void {
+    this.inflights.freeLE(index);
+    if (!this.inflights.isFull()) this.isFlowPaused = false;
+  }
+
+  /** An ack up to `index` arrived. Returns whether it moved `match`. */
+  maybeUpdate(index: LogIndex): boolean {
+    let isUpdated = false;
+    if (this.match < index) {
+      this.match = index;
+      isUpdated = true;
+      this.isFlowPaused = false;
+    }
+    this.next = logIndex(Math.max(this.next, index + 1));
+    return isUpdated;
+  }
+
+  /**
+   * A rejection of the AppendEntries whose prevLogIndex was `rejected` arrived, with the
+   * follower's hint that its log matches at most up to `matchHint`. Returns false when the
+   * rejection is stale (answers an older message) and must be ignored.
+   */
+  maybeDecrTo(rejected: LogIndex, matchHint: LogIndex): boolean {
+    if (this.state === "replicate") {
+      if (rejected <= this.match) return false;
+      this.next = logIndex(this.match + 1);
+      return true;
+    }
+    if (this.next - 1 !== rejected) return false;
+    this.next = logIndex(Math.max(Math.min(rejected, matchHint + 1), this.match + 1));
+    this.isFlowPaused = false;
+    return true;
+  }
+
+  /** Records that an AppendEntries with `count` entries (ending at `lastIndex`) was sent. */
+  sentEntries(count: number, lastIndex: LogIndex, bytes: number): void {
+    if (this.state === "replicate") {
+      if (count > 0) {
+        this.next = logIndex(lastIndex + 1);
+        this.inflights.add(lastIndex, bytes);
+      }
+      this.isFlowPaused = this.inflights.isFull();
+    } else if (this.state === "probe") {
+      this.isFlowPaused = true;
+    } else {
+      assert(false, "progress: sending entries while in snapshot state");
+    }
+  }
+
+  /** Whether the leader must hold back AppendEntries to this follower for now. */
+  isPaused(): boolean {
+    return this.state === "snapshot" || this.isFlowPaused;
+  }
+}

@@ -1,0 +1,257 @@
+// The interface a host drives: tick/step/propose in, Ready batches out (etcd's RawNode).
+//
+// Ready contract (docs/ready.md): for each Ready the host
+//   1. persists hardState, snapshot and entries (fsync when mustSync),
+//   2. sends messages,
+//   3. applies the snapshot, then committedEntries, in order,
+//   4. calls advance(ready).
+// A leader may do 1 and 2 in parallel for messages where canSendBeforePersist() holds.
+// Pure: no I/O, no timers, no await.
+
+import { assert, type LogIndex, type NodeId, type Random, type Term } from "../lib/index.ts";
+import { encodeConfChange } from "./conf-change-codec.ts";
+import type { RaftConfig } from "./config.ts";
+import { confStateOf } from "./membership.ts";
+import type { RaftMessage } from "./messages.ts";
+import {
+  type ProposeResult,
+  Raft,
+  type RaftInitialState,
+  type RaftMutations,
+  type ReadState,
+  type Role,
+} from "./raft.ts";
+import { broadcastAppend } from "./replication.ts";
+import { step, tick } from "./step.ts";
+import { maybeStepDownAfterRemoval, requestRead, transferLeadership } from "./step-leader.ts";
+import type { ConfChange, ConfState, Entry, HardState, Snapshot } from "./types.ts";
+
+export interface SoftState {
+  readonly leaderId: NodeId;
+  readonly role: Role;
+}
+
+export interface Ready {
+  /** Set when the role or known leader changed. Not persisted. */
+  readonly softState?: SoftState;
+  /** Set when term, vote or commit changed: persist it. */
+  readonly hardState?: HardState;
+  /** A snapshot received from the leader: persist it (it replaces the log), then restore from it. */
+  readonly snapshot?: Snapshot;
+  /** Entries to append to stable storage, replacing any stored from entries[0].index on. */
+  readonly entries: readonly Entry[];
+  /** Entries to apply, in order, after the snapshot if any. */
+  readonly committedEntries: readonly Entry[];
+  /** Messages to send once the writes above are durable. */
+  readonly messages: readonly RaftMessage[];
+  /** Reads that may be served once the given index is applied. */
+  readonly readStates: readonly ReadState[];
+  /** Whether the writes must be fsynced before messages leave (§5.2, §5.3). */
+  readonly mustSync: boolean;
+}
+
+export type ReadRequestResult =
+  | { readonly accepted: true }
+  | { readonly accepted: false; readonly reason: "no-leader" };
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly term: Term;
+  readonly vote: NodeId;
+  readonly role: Role;
+  readonly leaderId: NodeId;
+  readonly commit: LogIndex;
+  readonly applied: LogIndex;
+  readonly lastIndex: LogIndex;
+  /** The configuration in effect: the latest in the log, committed or not (thesis 4.1). */
+  readonly confState: ConfState;
+  /** The configuration as of the applied index: what the application has seen committed. */
+  readonly appliedConfState: ConfState;
+  readonly leadTransferee: NodeId;
+}
+
+export class RawNode {
+  private readonly raft: Raft;
+  private previousSoft: SoftState;
+  private previousHard: HardState;
+  private outstanding: Ready | undefined;
+
+  constructor(options: {
+    config: RaftConfig;
+    random: Random;
+    initial: RaftInitialState;
+    mutations?: RaftMutations;
+  }) {
+    this.raft = new Raft(options);
+    this.previousSoft = this.softState();
+    this.previousHard = options.initial.hardState;
+  }
+
+  tick(): void {
+    tick(this.raft);
+  }
+
+  step(message: RaftMessage): void {
+    assert(message.to === this.raft.id, `raw node ${this.raft.id}: message for ${message.to}`);
+    step(this.raft, message);
+    maybeStepDownAfterRemoval(this.raft);
+  }
+
+  /** Starts an election now (used by tests and single-node bootstrap). */
+  campaign(): void {
+    this.raft.campaign(false);
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    return this.raft.propose("normal", data);
+  }
+
+  proposeConfChange(change: ConfChange): ProposeResult {
+    return this.raft.proposeConfChange(change, encodeConfChange(change));
+  }
+
+  /** Thesis 3.10: hand leadership to `transferee` (forwarded to the leader if we are not it). */
+  transferLeader(transferee: NodeId): void {
+    const r = this.raft;
+    if (r.role === "leader") {
+      transferLeadership(r, transferee);
+    } else if (r.leaderId !== 0) {
+      r.send({ type: "TransferLeader", from: r.id, to: r.leaderId, term: 0 as Term, transferee });
+    }
+  }
+
+  /** Thesis 6.4: asks for a linearizable read; the answer arrives as a ReadState. */
+  readIndex(context: string): ReadRequestResult {
+    const r = this.raft;
+    if (r.role === "leader") {
+      requestRead(r, context, r.id);
+      return { accepted: true };
+    }
+    if (r.leaderId === 0) return { accepted: false, reason: "no-leader" };
+    r.send({ type: "ReadIndex", from: r.id, to: r.leaderId, term: 0 as Term, context });
+    return { accepted: true };
+  }
+
+  /** The transport could not reach `id`: stop streaming to it until it answers again. */
+  reportUnreachable(id: NodeId): void {
+    const progress = this.raft.tracker.progress.get(id);
+    if (this.raft.role !== "leader" || progress === undefined) return;
+    if (progress.state === "replicate" || progress.state === "snapshot") progress.becomeProbe();
+  }
+
+  /** Records a snapshot of the application state at the applied index (§7). */
+  createSnapshot(data: Uint8Array): Snapshot {
+    const r = this.raft;
+    const index = r.log.applied;
+    const term = r.log.term(index);
+    assert(term !== undefined, `raw node: no term for applied index ${index}`);
+    const snapshot: Snapshot = {
+      metadata: { index, term, confState: confStateOf(r.log.membershipAt(index)) },
+      data,
+    };
+    r.log.setLatestSnapshot(snapshot);
+    return snapshot;
+  }
+
+  /** Discards log entries up to `index`, which the latest snapshot must cover (§7). */
+  compact(index: LogIndex): void {
+    this.raft.log.compact(index);
+  }
+
+  status(): RaftStatus {
+    const r = this.raft;
+    return {
+      id: r.id,
+      term: r.term,
+      vote: r.vote,
+      role: r.role,
+      leaderId: r.leaderId,
+      commit: r.log.commit,
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      confState: confStateOf(r.tracker.membership),
+      // While a received snapshot waits to be applied, its configuration is the one to report.
+      appliedConfState: confStateOf(
+        r.log.membershipAt(Math.max(r.log.applied, r.log.firstIndex() - 1)),
+      ),
+      leadTransferee: r.leadTransferee,
+    };
+  }
+
+  /** The term of the entry at `index`, if the log still holds it. */
+  termAt(index: LogIndex): Term | undefined {
+    return this.raft.log.term(index);
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    if (r.isBroadcastPending || r.outbox.length > 0 || r.readStates.length > 0) return true;
+    if (r.log.pendingSnapshot !== undefined || r.log.unstableEntries().length > 0) return true;
+    if (r.log.applied < r.log.commit && r.log.nextCommittedEntries(1).length > 0) return true;
+    return (
+      !sameSoft(this.softState(), this.previousSoft) || !sameHard(r.hardState(), this.previousHard)
+    );
+  }
+
+  ready(): Ready {
+    assert(this.outstanding === undefined, "raw node: ready() again before advance()");
+    const r = this.raft;
+    if (r.isBroadcastPending && r.role === "leader") broadcastAppend(r);
+    r.isBroadcastPending = false;
+    const soft = this.softState();
+    const hard = r.hardState();
+    const entries = r.log.unstableEntries();
+    const snapshot = r.log.pendingSnapshot;
+    const isHardChanged = !sameHard(hard, this.previousHard);
+    const ready: Ready = {
+      ...(sameSoft(soft, this.previousSoft) ? {} : { softState: soft }),
+      ...(isHardChanged ? { hardState: hard } : {}),
+      ...(snapshot === undefined ? {} : { snapshot }),
+      entries,
+      committedEntries: r.log.nextCommittedEntries(r.config.committedBytesPerReadyMax),
+      messages: r.outbox,
+      readStates: r.readStates,
+      mustSync:
+        entries.length > 0 ||
+        snapshot !== undefined ||
+        hard.term !== this.previousHard.term ||
+        hard.vote !== this.previousHard.vote,
+    };
+    r.outbox = [];
+    r.readStates = [];
+    this.outstanding = ready;
+    return ready;
+  }
+
+  /** The host finished everything in `ready` (persisted, sent, applied). */
+  advance(ready: Ready): void {
+    assert(this.outstanding === ready, "raw node: advance() with a Ready it did not hand out");
+    this.outstanding = undefined;
+    const r = this.raft;
+    if (ready.softState !== undefined) this.previousSoft = ready.softState;
+    if (ready.hardState !== undefined) this.previousHard = ready.hardState;
+    if (ready.snapshot !== undefined) r.log.snapshotApplied(ready.snapshot.metadata.index);
+    const lastEntry = ready.entries.at(-1);
+    if (lastEntry !== undefined) r.log.stableTo(lastEntry.index, lastEntry.term);
+    r.appliedEntries(ready.committedEntries);
+    maybeStepDownAfterRemoval(r);
+  }
+
+  /** Checks every internal invariant; O(n). Called by tests and the simulator. */
+  checkInvariants(): void {
+    this.raft.log.checkInvariants();
+    this.raft.tracker.checkInvariants();
+  }
+
+  private softState(): SoftState {
+    return { leaderId: this.raft.leaderId, role: this.raft.role };
+  }
+}
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.leaderId === b.leaderId && a.role === b.role;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

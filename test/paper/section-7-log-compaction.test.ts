@@ -1,0 +1,222 @@
+// Raft paper §7: log compaction. A snapshot replaces the log up to its index; a follower that
+// needs compacted entries gets InstallSnapshot in chunks, restores only from the complete
+// snapshot, copes with lost, duplicate and reordered chunks, and then replication resumes.
+
+import { describe, expect, test } from "bun:test";
+import { AssertionError, logIndex, term } from "../../src/lib/index.ts";
+import type { RawNode, Snapshot } from "../../src/raft/index.ts";
+import { appliedTexts, TestNetwork } from "../raft/harness.ts";
+import {
+  appendResponse,
+  bytes,
+  confStateOf,
+  deliver,
+  drain,
+  electLeader,
+  heartbeatResponse,
+  installSnapshot,
+  installSnapshotResponse,
+  logTerms,
+  newNode,
+  ofType,
+} from "./fixture.ts";
+
+const CHUNK_BYTES = 4;
+const SNAPSHOT_DATA = bytes("0123456789");
+const VOTERS = [1, 2, 3];
+
+/** The leader's snapshot: state through index 5 (term 1), ten bytes, so three chunks. */
+const SNAPSHOT: Snapshot = {
+  metadata: {
+    index: logIndex(5),
+    term: term(1),
+    confState: confStateOf({ id: 1, voters: VOTERS }),
+  },
+  data: SNAPSHOT_DATA,
+};
+
+/** Follower 2 at term 2 with log [1, 1]: it needs the snapshot. */
+function laggingFollower(): RawNode {
+  const raw = newNode({ id: 2, voters: VOTERS, logTerms: [1, 1], term: 2, commit: 1 });
+  drain(raw);
+  return raw;
+}
+
+function chunk(offset: number) {
+  return installSnapshot({
+    from: 1,
+    to: 2,
+    term: 2,
+    snapshot: SNAPSHOT,
+    offset,
+    chunkBytes: CHUNK_BYTES,
+  });
+}
+
+/**
+ * Leader 1 of term 2 whose log starts after the snapshot at index 5: [6: term 1, 7: no-op].
+ * Follower 2 has just rejected the first AppendEntries with an empty log, so the leader is
+ * sending it the snapshot; returns the first InstallSnapshot message too.
+ */
+function leaderSendingSnapshot() {
+  const raw = newNode({
+    id: 1,
+    voters: VOTERS,
+    snapshot: { index: 5, term: 1, data: SNAPSHOT_DATA },
+    logTerms: [1],
+    commit: 6,
+    config: { snapshotChunkBytes: CHUNK_BYTES },
+  });
+  drain(raw);
+  electLeader(raw, [3]);
+  const { messages } = deliver(
+    raw,
+    appendResponse({ from: 2, to: 1, term: 2, index: 6, success: false, hintIndex: 0 }),
+  );
+  const chunks = ofType(messages, "InstallSnapshot");
+  return { raw, chunks };
+}
+
+describe("§7 snapshots and compaction", () => {
+  test("createSnapshot captures the applied state and compact drops covered entries (§7)", () => {
+    const raw = newNode({ id: 1, voters: VOTERS, logTerms: [1, 1, 1, 2, 2], commit: 5 });
+    drain(raw);
+    const snapshot = raw.createSnapshot(bytes("state"));
+    expect(snapshot.metadata).toMatchObject({ index: 5, term: 2, confState: { voters: VOTERS } });
+    raw.compact(logIndex(4));
+    expect(raw.termAt(logIndex(3))).toBeUndefined();
+    expect(raw.termAt(logIndex(4))).toBe(2 as never);
+    expect(logTerms(raw, 4)).toEqual([2, 2]);
+    expect(raw.status().lastIndex).toBe(5 as never);
+    raw.checkInvariants();
+  });
+
+  test("the log cannot be compacted past the latest snapshot (§7)", () => {
+    const raw = newNode({ id: 1, voters: VOTERS, logTerms: [1, 1, 1], commit: 3 });
+    drain(raw);
+    raw.createSnapshot(bytes("state"));
+    expect(() => raw.compact(logIndex(4))).toThrow(AssertionError);
+  });
+
+  test("leader sends InstallSnapshot in chunks to a follower needing compacted entries (§7)", () => {
+    const { raw, chunks } = leaderSendingSnapshot();
+    expect(chunks.map((m) => [m.offset, m.data.byteLength, m.totalBytes])).toEqual([
+      [0, CHUNK_BYTES, SNAPSHOT_DATA.byteLength],
+    ]);
+    const offsets: number[] = [];
+    for (const acked of [4, 8]) {
+      const { messages } = deliver(
+        raw,
+        installSnapshotResponse({ from: 2, to: 1, term: 2, snapshotIndex: 5, offset: acked }),
+      );
+      for (const m of ofType(messages, "InstallSnapshot")) {
+        expect(m.metadata.index).toBe(5 as never);
+        expect(m.data).toEqual(SNAPSHOT_DATA.subarray(m.offset, m.offset + m.data.byteLength));
+        offsets.push(m.offset);
+      }
+    }
+    expect(offsets).toEqual([4, 8]);
+  });
+
+  test("follower restores the snapshot only when its last chunk arrives (§7)", () => {
+    const raw = laggingFollower();
+    for (const offset of [0, 4]) {
+      const { messages, readies } = deliver(raw, chunk(offset));
+      expect(readies.some((ready) => ready.snapshot !== undefined)).toBe(false);
+      expect(raw.status()).toMatchObject({ commit: 1, lastIndex: 2 });
+      expect(ofType(messages, "InstallSnapshotResponse").map((m) => m.offset)).toEqual([
+        offset + CHUNK_BYTES,
+      ]);
+    }
+    const { messages, readies } = deliver(raw, chunk(8));
+    const restored = readies.find((ready) => ready.snapshot !== undefined);
+    expect(restored?.snapshot?.data).toEqual(SNAPSHOT_DATA);
+    expect(restored?.mustSync).toBe(true);
+    expect(raw.status()).toMatchObject({ commit: 5, applied: 5, lastIndex: 5 });
+    const [response] = ofType(messages, "AppendEntriesResponse");
+    expect(response).toMatchObject({ success: true, index: 5 });
+  });
+
+  test("follower ignores out-of-order and duplicate chunks and says where to resume (§7)", () => {
+    const raw = laggingFollower();
+    const offsetsAcked = (offset: number) =>
+      ofType(deliver(raw, chunk(offset)).messages, "InstallSnapshotResponse").map((m) => m.offset);
+    expect(offsetsAcked(4)).toEqual([0]);
+    expect(offsetsAcked(0)).toEqual([4]);
+    expect(offsetsAcked(0)).toEqual([4]);
+    expect(offsetsAcked(8)).toEqual([4]);
+    expect(offsetsAcked(4)).toEqual([8]);
+    expect(offsetsAcked(4)).toEqual([8]);
+    expect(raw.status().lastIndex).toBe(2 as never);
+    const { readies } = deliver(raw, chunk(8));
+    expect(readies.find((ready) => ready.snapshot !== undefined)?.snapshot?.data).toEqual(
+      SNAPSHOT_DATA,
+    );
+  });
+
+  test("follower holding the snapshot's last entry keeps the entries after it (§7)", () => {
+    const raw = newNode({ id: 2, voters: VOTERS, logTerms: [1, 1, 1, 1, 1, 2, 2], term: 2 });
+    drain(raw);
+    let readies: ReturnType<typeof drain>["readies"] = [];
+    for (const offset of [0, 4, 8]) readies = deliver(raw, chunk(offset)).readies;
+    expect(readies.some((ready) => ready.snapshot !== undefined)).toBe(false);
+    expect(logTerms(raw)).toEqual([1, 1, 1, 1, 1, 2, 2]);
+    expect(raw.status().commit).toBe(5 as never);
+  });
+
+  test("follower whose log conflicts with the snapshot discards the whole log (§7)", () => {
+    const raw = newNode({ id: 2, voters: VOTERS, logTerms: [1, 1, 1, 1, 2, 2, 2], term: 2 });
+    drain(raw);
+    for (const offset of [0, 4, 8]) deliver(raw, chunk(offset));
+    expect(raw.status()).toMatchObject({ commit: 5, lastIndex: 5 });
+    expect(raw.termAt(logIndex(5))).toBe(1 as never);
+    expect(raw.termAt(logIndex(6))).toBeUndefined();
+  });
+
+  test("leader resumes AppendEntries after the follower installed the snapshot (§7)", () => {
+    const { raw } = leaderSendingSnapshot();
+    const { messages } = deliver(raw, appendResponse({ from: 2, to: 1, term: 2, index: 5 }));
+    const appends = ofType(messages, "AppendEntries").filter((m) => m.to === 2);
+    expect(appends.map((m) => [m.prevLogIndex, m.entries.map((e) => e.index)])).toEqual([
+      [5, [6, 7]],
+    ] as never);
+  });
+
+  test("a lost chunk is sent again when the follower answers a heartbeat (§7)", () => {
+    const { raw, chunks } = leaderSendingSnapshot();
+    expect(chunks).toHaveLength(1);
+    // The first chunk is lost. The next heartbeat's answer makes the leader send it again.
+    const { messages: heartbeats } = (() => {
+      raw.tick();
+      return drain(raw);
+    })();
+    expect(ofType(heartbeats, "Heartbeat").map((m) => m.to)).toContain(2 as never);
+    const { messages } = deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 }));
+    expect(ofType(messages, "InstallSnapshot").map((m) => m.offset)).toEqual([0]);
+    // Same for a later chunk.
+    deliver(raw, installSnapshotResponse({ from: 2, to: 1, term: 2, snapshotIndex: 5, offset: 4 }));
+    const { messages: again } = deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 }));
+    expect(ofType(again, "InstallSnapshot").map((m) => m.offset)).toEqual([4]);
+  });
+
+  test("a follower that fell behind the compaction point catches up by snapshot (§7)", () => {
+    const network = TestNetwork.bootstrap(VOTERS, { config: { snapshotChunkBytes: CHUNK_BYTES } });
+    network.campaign(1);
+    network.isolate(3);
+    for (const text of ["a", "b", "c"]) network.propose(1, text);
+    network.tick(2);
+    const leader = network.node(1).raw;
+    const applied = leader.status().applied;
+    leader.createSnapshot(SNAPSHOT_DATA);
+    leader.compact(applied);
+    network.propose(1, "d");
+    network.heal();
+    network.tick(10);
+    const follower = network.node(3);
+    expect(network.delivered.filter((m) => m.type === "InstallSnapshot").length).toBe(3);
+    expect(follower.disk.snapshot?.data).toEqual(SNAPSHOT_DATA);
+    expect(follower.raw.status().lastIndex).toBe(leader.status().lastIndex);
+    expect(follower.raw.status().commit).toBe(leader.status().commit);
+    expect(appliedTexts(follower)).toEqual(["d"]);
+  });
+});

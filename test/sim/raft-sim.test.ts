@@ -1,0 +1,49 @@
+// The Raft simulator in CI: a fixed set of seeds must pass every checker, and planted bugs
+// must be caught within the same seeds (proof that the checkers can fail).
+
+import { describe, expect, test } from "bun:test";
+import { runSeed } from "./run-seed.ts";
+
+const CI_SEEDS = 300;
+const BATCH = 50;
+
+type SeedOptions = Omit<Parameters<typeof runSeed>[0], "seed">;
+
+function failuresIn(from: number, count: number, options: SeedOptions): string[] {
+  const failures: string[] = [];
+  for (let seed = from; seed < from + count; seed++) {
+    const outcome = runSeed({ seed, ...options });
+    if (!outcome.ok) failures.push(outcome.summary);
+  }
+  return failures;
+}
+
+describe("raft simulation", () => {
+  for (let from = 1; from <= CI_SEEDS; from += BATCH) {
+    test(`seeds ${from}-${from + BATCH - 1} keep every safety and liveness property`, () => {
+      expect(failuresIn(from, BATCH, {})).toEqual([]);
+    });
+  }
+});
+
+describe("planted bugs are caught within the CI seeds", () => {
+  test("granting votes without the log check (§5.4.1)", () => {
+    const outcome = firstFailure({ mutations: { skipVoteLogCheck: true } });
+    expect(outcome).toBeDefined();
+    expect(outcome).toMatch(/lacks committed entry|committed entry \d+ changed|different state/);
+  });
+
+  test("sending acknowledgements before the Ready is persisted (thesis 3.8)", () => {
+    const outcome = firstFailure({ sendBeforePersist: true });
+    expect(outcome).toBeDefined();
+    expect(outcome).toMatch(/before persisting/);
+  });
+});
+
+function firstFailure(options: SeedOptions): string | undefined {
+  for (let seed = 1; seed <= CI_SEEDS; seed++) {
+    const outcome = runSeed({ seed, ...options });
+    if (!outcome.ok) return outcome.summary;
+  }
+  return undefined;
+}
