@@ -1,0 +1,237 @@
+// One gRPC call on the client: sends the request frame, collects response frames and turns
+// the outcome (trailers, Trailers-Only headers, HTTP status, RST_STREAM, lost connection,
+// deadline, abort) into exactly one result: the queue of responses ends or fails.
+
+import http2 from "node:http2";
+import type { Clock } from "../../lib/index.ts";
+import { AsyncQueue } from "./async-queue.ts";
+import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { decodeGrpcMessage } from "./grpc-message.ts";
+import { GrpcStatus, GrpcStatusError, parseGrpcStatus } from "./status.ts";
+
+export interface ClientCallSetup {
+  readonly session: http2.ClientHttp2Session;
+  readonly address: string;
+  readonly path: string;
+  /** The encoded request message (one; we do not stream requests). */
+  readonly request: Uint8Array;
+  /** Metadata and grpc-timeout, added to the standard gRPC request headers. */
+  readonly headers: http2.OutgoingHttpHeaders;
+  /** Cancels the call with DEADLINE_EXCEEDED after this long; undefined = no deadline. */
+  readonly timeoutMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly clock: Clock;
+  readonly receiveMessageBytesMax: number;
+  /** The peer sent response headers: its connection works. */
+  readonly onAnswered: () => void;
+  /** Called exactly once when the call is over. */
+  readonly onDone: () => void;
+}
+
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM } =
+  http2.constants;
+
+/** Decoded responses buffered for a slow consumer before we stop reading the stream. */
+const RESPONSE_QUEUE_MAX = 16;
+
+/** Starts the call; the returned queue yields response messages and ends with the status. */
+export function startClientCall(setup: ClientCallSetup): AsyncQueue<Uint8Array> {
+  return new ClientCall(setup).responses;
+}
+
+interface Status {
+  readonly code: GrpcStatus;
+  readonly message: string;
+}
+
+class ClientCall {
+  readonly responses: AsyncQueue<Uint8Array>;
+  private readonly setup: ClientCallSetup;
+  private readonly stream: http2.ClientHttp2Stream;
+  private readonly decoder: FrameDecoder;
+  private status: Status | undefined;
+  private streamError: Error | undefined;
+  private isFinished = false;
+  private cancelTimer: (() => void) | undefined;
+  private readonly onAbort = (): void =>
+    this.cancel(GrpcStatus.CANCELLED, `call to ${this.setup.path} cancelled by the caller`);
+
+  constructor(setup: ClientCallSetup) {
+    this.setup = setup;
+    this.responses = new AsyncQueue({
+      onTake: () => {
+        if (this.stream.isPaused() && this.responses.size < RESPONSE_QUEUE_MAX)
+          this.stream.resume();
+      },
+      onReturn: () => this.cancel(GrpcStatus.CANCELLED, "the caller stopped reading"),
+    });
+    this.decoder = new FrameDecoder({ messageBytesMax: setup.receiveMessageBytesMax });
+    this.stream = this.open();
+    this.stream.on("response", (headers) => this.onResponse(headers));
+    this.stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    this.stream.on("trailers", (trailers) => {
+      this.status ??= statusOf(trailers);
+    });
+    // Errors also end in 'close', where the outcome is decided; keep the first for the text.
+    this.stream.on("error", (error: Error) => {
+      this.streamError ??= error;
+    });
+    this.stream.on("close", () => this.onClose());
+    this.stream.end(encodeFrame(setup.request));
+    if (setup.timeoutMs !== undefined) {
+      const timeoutMs = setup.timeoutMs;
+      this.cancelTimer = setup.clock.setTimer(timeoutMs, () =>
+        this.cancel(GrpcStatus.DEADLINE_EXCEEDED, `deadline of ${timeoutMs} ms exceeded`),
+      );
+    }
+    setup.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  private open(): http2.ClientHttp2Stream {
+    try {
+      return this.setup.session.request(
+        {
+          ":method": "POST",
+          ":path": this.setup.path,
+          "content-type": "application/grpc",
+          te: "trailers",
+          "grpc-accept-encoding": "identity",
+          "user-agent": "raftoral-grpc",
+          ...this.setup.headers,
+        },
+        { endStream: false },
+      );
+    } catch (error) {
+      // The session died between our check and the request (GOAWAY, reset): retryable.
+      this.setup.onDone();
+      throw new GrpcStatusError(
+        GrpcStatus.UNAVAILABLE,
+        `cannot start a call to ${this.setup.address}: ${error instanceof Error ? error.message : error}`,
+        { cause: error },
+      );
+    }
+  }
+
+  private onResponse(headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void {
+    this.setup.onAnswered();
+    const grpcStatus = statusOf(headers);
+    if (grpcStatus !== undefined) {
+      this.status = grpcStatus; // Trailers-Only: the headers carry the status.
+      return;
+    }
+    const httpStatus = headers[":status"] ?? 0;
+    if (httpStatus !== 200) {
+      this.status = { code: grpcCodeOfHttp(httpStatus), message: `HTTP status ${httpStatus}` };
+      return;
+    }
+    const contentType = String(headers["content-type"] ?? "");
+    if (!contentType.startsWith("application/grpc")) {
+      this.status = {
+        code: GrpcStatus.UNKNOWN,
+        message: `unexpected content-type '${contentType}' in the response`,
+      };
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.isFinished) return;
+    try {
+      for (const message of this.decoder.push(chunk)) this.responses.push(message);
+      // A slow stream consumer: stop reading and let HTTP/2 flow control hold the server.
+      if (this.responses.size >= RESPONSE_QUEUE_MAX) this.stream.pause();
+    } catch (error) {
+      const failure = error instanceof GrpcStatusError ? error : undefined;
+      this.cancel(failure?.grpcCode ?? GrpcStatus.INTERNAL, failure?.message ?? String(error));
+    }
+  }
+
+  private onClose(): void {
+    if (this.isFinished) return;
+    const status = this.status ?? this.statusWithoutTrailers();
+    if (status.code === GrpcStatus.OK && this.decoder.hasPartialFrame) {
+      this.finish({ code: GrpcStatus.INTERNAL, message: "the response ended inside a message" });
+      return;
+    }
+    this.finish(status);
+  }
+
+  /** Why a stream closed without a grpc-status: a reset, a lost connection, or a bad peer. */
+  private statusWithoutTrailers(): Status {
+    const rstCode = this.stream.rstCode ?? NGHTTP2_NO_ERROR;
+    // A connection that failed or dropped cancels its streams with assorted RST codes (Bun
+    // uses INTERNAL_ERROR for a refused connect); the call itself is then retryable.
+    const isSessionGone = this.setup.session.destroyed || this.setup.session.closed;
+    const errorCode = codeOf(this.streamError);
+    if (isSessionGone || (errorCode !== undefined && errorCode !== "ERR_HTTP2_STREAM_ERROR")) {
+      const why = this.streamError?.message ?? "connection closed";
+      return { code: GrpcStatus.UNAVAILABLE, message: `${this.setup.address} unavailable: ${why}` };
+    }
+    if (rstCode === NGHTTP2_REFUSED_STREAM) {
+      return { code: GrpcStatus.UNAVAILABLE, message: `${this.setup.address} refused the call` };
+    }
+    if (rstCode === NGHTTP2_CANCEL) {
+      return { code: GrpcStatus.CANCELLED, message: `${this.setup.address} cancelled the call` };
+    }
+    if (rstCode === NGHTTP2_ENHANCE_YOUR_CALM) {
+      return {
+        code: GrpcStatus.RESOURCE_EXHAUSTED,
+        message: `${this.setup.address}: too many calls`,
+      };
+    }
+    const reason =
+      rstCode === NGHTTP2_NO_ERROR ? "without a grpc-status" : `(RST_STREAM ${rstCode})`;
+    return { code: GrpcStatus.INTERNAL, message: `${this.setup.address} ended the call ${reason}` };
+  }
+
+  /** Ends the call locally (deadline, abort, bad frame) and resets the stream. */
+  private cancel(code: GrpcStatus, message: string): void {
+    if (this.isFinished) return;
+    this.finish({ code, message });
+    if (!this.stream.destroyed && !this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
+  }
+
+  private finish(status: Status): void {
+    this.isFinished = true;
+    this.cancelTimer?.();
+    this.setup.signal?.removeEventListener("abort", this.onAbort);
+    this.setup.onDone();
+    if (status.code === GrpcStatus.OK) this.responses.end();
+    else this.responses.fail(new GrpcStatusError(status.code, status.message));
+  }
+}
+
+function statusOf(headers: http2.IncomingHttpHeaders): Status | undefined {
+  const code = parseGrpcStatus(headerValue(headers["grpc-status"]));
+  if (code === undefined) return undefined;
+  return { code, message: decodeGrpcMessage(headerValue(headers["grpc-message"]) ?? "") };
+}
+
+function codeOf(error: Error | undefined): string | undefined {
+  if (error === undefined || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The gRPC spec's mapping for an HTTP status that came without a grpc-status. */
+function grpcCodeOfHttp(httpStatus: number): GrpcStatus {
+  switch (httpStatus) {
+    case 400:
+      return GrpcStatus.INTERNAL;
+    case 401:
+      return GrpcStatus.UNAUTHENTICATED;
+    case 403:
+      return GrpcStatus.PERMISSION_DENIED;
+    case 404:
+      return GrpcStatus.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return GrpcStatus.UNAVAILABLE;
+    default:
+      return GrpcStatus.UNKNOWN;
+  }
+}

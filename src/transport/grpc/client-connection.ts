@@ -1,0 +1,128 @@
+// One persistent HTTP/2 session to one target, re-created after it closes. Reconnects are
+// lazy (the next call makes them) and spaced by exponential backoff after failures, so a
+// dead peer costs one fast UNAVAILABLE per call and never a tight connect loop.
+
+import http2 from "node:http2";
+import type { Clock } from "../../lib/index.ts";
+import { GrpcStatus, GrpcStatusError } from "./status.ts";
+
+/** gRPC connection-backoff parameters (doc/connection-backoff.md), tuned for a LAN cluster. */
+export interface BackoffOptions {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly multiplier: number;
+  /** Each delay is scaled by a random factor in [1 - jitter, 1 + jitter]. */
+  readonly jitter: number;
+}
+
+export const BACKOFF_DEFAULT: BackoffOptions = {
+  initialMs: 100,
+  maxMs: 5_000,
+  multiplier: 1.6,
+  jitter: 0.2,
+};
+
+export interface ClientConnectionOptions {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly backoff: BackoffOptions;
+  /** A session that has not connected after this long is dropped as failed. */
+  readonly connectTimeoutMs: number;
+  /** Advertised in our SETTINGS: the largest header block (metadata) the peer may send us. */
+  readonly maxHeaderListBytes: number;
+}
+
+/** The session to `address`, created on demand. */
+export class ClientConnection {
+  readonly address: string;
+  private readonly options: ClientConnectionOptions;
+  private current: http2.ClientHttp2Session | undefined;
+  /** Sessions that answered at least one call. */
+  private readonly healthy = new WeakSet<http2.ClientHttp2Session>();
+  /** Consecutive sessions that closed without ever answering a call. */
+  private failures = 0;
+  private nextAttemptMs = 0;
+  private lastFailure = "";
+  private isClosed = false;
+
+  constructor(address: string, options: ClientConnectionOptions) {
+    this.address = address;
+    this.options = options;
+  }
+
+  /** A usable session, or GrpcStatusError(UNAVAILABLE) while backing off or after close(). */
+  session(): http2.ClientHttp2Session {
+    const current = this.current;
+    if (current !== undefined && !current.destroyed && !current.closed) return current;
+    if (this.isClosed) {
+      throw new GrpcStatusError(GrpcStatus.UNAVAILABLE, `client for ${this.address} is closed`);
+    }
+    const waitMs = this.nextAttemptMs - this.options.clock.nowMs();
+    if (waitMs > 0) {
+      throw new GrpcStatusError(
+        GrpcStatus.UNAVAILABLE,
+        `cannot reach ${this.address} (${this.lastFailure}); next attempt in ${Math.ceil(waitMs)} ms`,
+      );
+    }
+    return this.connect();
+  }
+
+  /** The peer answered a call: the connection works, so later failures start a fresh backoff. */
+  markHealthy(session: http2.ClientHttp2Session): void {
+    this.healthy.add(session);
+    this.failures = 0;
+  }
+
+  /** Closes the session now; calls in flight fail with UNAVAILABLE. */
+  close(): void {
+    this.isClosed = true;
+    this.current?.destroy();
+    this.current = undefined;
+  }
+
+  private connect(): http2.ClientHttp2Session {
+    const session = http2.connect(`http://${this.address}`, {
+      settings: { enablePush: false, maxHeaderListSize: this.options.maxHeaderListBytes },
+    });
+    this.current = session;
+    let failure = "connection closed";
+    const cancelTimeout = this.options.clock.setTimer(this.options.connectTimeoutMs, () => {
+      failure = `no connection after ${this.options.connectTimeoutMs} ms`;
+      session.destroy();
+    });
+    session.on("connect", () => cancelTimeout());
+    // Without an 'error' listener a refused connection would crash the process; the calls
+    // on the session see their own errors, and close below records the failure.
+    session.on("error", (error: Error) => {
+      failure = errorText(error);
+    });
+    // After a GOAWAY the session finishes its calls but takes no new ones: detach it.
+    session.on("goaway", () => this.detach(session));
+    session.on("close", () => {
+      cancelTimeout();
+      this.onSessionClosed(session, failure);
+    });
+    return session;
+  }
+
+  private detach(session: http2.ClientHttp2Session): void {
+    if (this.current === session) this.current = undefined;
+  }
+
+  private onSessionClosed(session: http2.ClientHttp2Session, failure: string): void {
+    this.detach(session);
+    // A session that served calls closed (peer restart, GOAWAY): reconnect at once.
+    if (this.healthy.has(session)) return;
+    this.failures++;
+    this.lastFailure = failure;
+    const { initialMs, maxMs, multiplier, jitter } = this.options.backoff;
+    const baseMs = Math.min(maxMs, initialMs * multiplier ** (this.failures - 1));
+    const factor = 1 + jitter * (2 * this.options.random() - 1);
+    this.nextAttemptMs = this.options.clock.nowMs() + baseMs * factor;
+  }
+}
+
+function errorText(error: Error): string {
+  const code = "code" in error && typeof error.code === "string" ? error.code : undefined;
+  return code === undefined ? error.message : `${code}: ${error.message}`;
+}

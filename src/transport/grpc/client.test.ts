@@ -1,0 +1,158 @@
+// GrpcClient over loopback: reconnect after the server restarts, backoff against a peer that
+// keeps dropping connections, the bound on calls in flight, and its own deadline timer.
+
+import { afterAll, describe, expect, test } from "bun:test";
+import http2 from "node:http2";
+import net from "node:net";
+import { createLogger } from "../../lib/index.ts";
+import { GrpcClient } from "./client.ts";
+import { RaftServiceMethods } from "./raftoral-methods.ts";
+import { GrpcServer } from "./server.ts";
+import { GrpcStatus, GrpcStatusError } from "./status.ts";
+
+const logger = createLogger({ level: "error", format: "text", write: () => undefined });
+const addNode = { nodeId: 1, address: "a" };
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function failure(promise: Promise<unknown>): Promise<GrpcStatusError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GrpcStatusError) return error;
+    throw error;
+  }
+  throw new Error("the call succeeded");
+}
+
+async function startServer(port = 0): Promise<{ server: GrpcServer; port: number }> {
+  const server = new GrpcServer({ logger, closeGraceMs: 50 });
+  server.addUnary(RaftServiceMethods.addNode, async (request) => ({
+    success: true,
+    error: request.address,
+  }));
+  const bound = await server.listen("127.0.0.1", port);
+  cleanups.push(() => server.close());
+  return { server, port: bound.port };
+}
+
+describe("GrpcClient", () => {
+  test("reconnects by itself once the server is back on the same port", async () => {
+    const first = await startServer();
+    const client = new GrpcClient({
+      address: `127.0.0.1:${first.port}`,
+      backoff: { initialMs: 20, maxMs: 100, multiplier: 2, jitter: 0 },
+    });
+    cleanups.push(() => client.close());
+    expect((await client.unary(RaftServiceMethods.addNode, addNode)).success).toBe(true);
+    await first.server.close();
+    const down = await failure(client.unary(RaftServiceMethods.addNode, addNode));
+    expect(down.grpcCode).toBe(GrpcStatus.UNAVAILABLE);
+    await startServer(first.port);
+    const deadline = performance.now() + 3_000;
+    for (;;) {
+      const outcome = await client.unary(RaftServiceMethods.addNode, addNode).then(
+        (response) => response.success,
+        (error: unknown) => {
+          if (!(error instanceof GrpcStatusError) || error.grpcCode !== GrpcStatus.UNAVAILABLE) {
+            throw error;
+          }
+          return false;
+        },
+      );
+      if (outcome) break;
+      expect(performance.now()).toBeLessThan(deadline);
+      await Bun.sleep(10);
+    }
+  });
+
+  test("backs off against a peer that drops every connection: no tight connect loop", async () => {
+    let connections = 0;
+    const dropper = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropper.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => dropper.close(() => resolve())));
+    const address = dropper.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const client = new GrpcClient({
+      address: `127.0.0.1:${port}`,
+      backoff: { initialMs: 50, maxMs: 1_000, multiplier: 2, jitter: 0 },
+    });
+    cleanups.push(() => client.close());
+    let calls = 0;
+    const until = performance.now() + 600;
+    while (performance.now() < until) {
+      const error = await failure(client.unary(RaftServiceMethods.addNode, addNode));
+      expect(error.grpcCode).toBe(GrpcStatus.UNAVAILABLE);
+      calls++;
+      await Bun.sleep(1);
+    }
+    // Attempts at about 0, 50, 150, 350 ms (+ connect time): a handful, whatever the call rate.
+    expect(calls).toBeGreaterThan(20);
+    expect(connections).toBeGreaterThanOrEqual(2);
+    expect(connections).toBeLessThanOrEqual(6);
+  });
+
+  test("bounds the calls in flight with a clear RESOURCE_EXHAUSTED", async () => {
+    const server = new GrpcServer({ logger, closeGraceMs: 50 });
+    const releases: (() => void)[] = [];
+    let isBlocking = true;
+    server.addUnary(RaftServiceMethods.addNode, async () => {
+      if (isBlocking) await new Promise<void>((resolve) => releases.push(resolve));
+      return { success: true, error: "" };
+    });
+    const { port } = await server.listen("127.0.0.1", 0);
+    cleanups.push(() => server.close());
+    const client = new GrpcClient({ address: `127.0.0.1:${port}`, concurrentCallsMax: 3 });
+    cleanups.push(() => client.close());
+    const inFlight = [1, 2, 3].map(() => client.unary(RaftServiceMethods.addNode, addNode));
+    expect(client.activeCalls).toBe(3);
+    const refused = await failure(client.unary(RaftServiceMethods.addNode, addNode));
+    expect(refused.grpcCode).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(refused.message).toContain("limit 3");
+    const deadline = performance.now() + 2_000;
+    while (releases.length < 3 && performance.now() < deadline) await Bun.sleep(5);
+    isBlocking = false;
+    for (const release of releases) release();
+    await Promise.all(inFlight);
+    expect(client.activeCalls).toBe(0);
+    expect((await client.unary(RaftServiceMethods.addNode, addNode)).success).toBe(true);
+  });
+
+  test("its own timer ends a call the server never answers, and the slot is freed", async () => {
+    // A bare HTTP/2 server that ignores grpc-timeout and never replies.
+    const silent = http2.createServer();
+    silent.on("stream", (stream) => stream.on("error", () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+    const address = silent.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const client = new GrpcClient({ address: `127.0.0.1:${port}` });
+    cleanups.push(() => client.close());
+    const started = performance.now();
+    const error = await failure(
+      client.unary(RaftServiceMethods.addNode, addNode, { timeoutMs: 100 }),
+    );
+    expect(error.grpcCode).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+    expect(error.code).toBe("TIMEOUT");
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(client.activeCalls).toBe(0);
+    const late = await failure(
+      client.unary(RaftServiceMethods.addNode, addNode, { deadlineMs: performance.now() - 1 }),
+    );
+    expect(late.grpcCode).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+  });
+
+  test("refuses reserved metadata keys", async () => {
+    const client = new GrpcClient({ address: "127.0.0.1:1" });
+    await expect(
+      client.unary(RaftServiceMethods.addNode, addNode, { metadata: { "grpc-status": "0" } }),
+    ).rejects.toThrow("reserved");
+    client.close();
+  });
+});

@@ -1,0 +1,187 @@
+// The gRPC client for one target address: one persistent HTTP/2 session (re-created after it
+// closes), many calls multiplexed on it, a bound on calls in flight, and per-call deadlines
+// kept with a plain timer (stream.setTimeout leaks session listeners in Bun, §5).
+
+import type { OutgoingHttpHeaders } from "node:http2";
+import { type Clock, InvalidArgumentError, RealClock } from "../../lib/index.ts";
+import { startClientCall } from "./client-call.ts";
+import { BACKOFF_DEFAULT, type BackoffOptions, ClientConnection } from "./client-connection.ts";
+import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
+import type { Metadata, MethodDescriptor } from "./method.ts";
+import { GrpcStatus, GrpcStatusError } from "./status.ts";
+import { formatGrpcTimeout } from "./timeout.ts";
+
+export interface GrpcClientOptions {
+  /** "host:port" or "[ipv6]:port". */
+  readonly address: string;
+  readonly clock?: Clock;
+  /** Jitter source for reconnect backoff; a seeded one makes tests repeatable. */
+  readonly random?: () => number;
+  /** Calls in flight at once; one more fails with RESOURCE_EXHAUSTED. Default 100. */
+  readonly concurrentCallsMax?: number;
+  readonly receiveMessageBytesMax?: number;
+  readonly sendMessageBytesMax?: number;
+  readonly backoff?: BackoffOptions;
+  /** Default 5000 ms. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface CallOptions {
+  /** Give up after this long (DEADLINE_EXCEEDED); also sent to the server as grpc-timeout. */
+  readonly timeoutMs?: number;
+  /** Absolute deadline on the client's clock, e.g. a server handler's `context.deadlineMs`. */
+  readonly deadlineMs?: number;
+  /** Aborting cancels the call (CANCELLED). */
+  readonly signal?: AbortSignal;
+  /** Custom metadata: lowercase keys, not reserved by gRPC; `-bin` keys carry base64. */
+  readonly metadata?: Metadata;
+}
+
+const RESERVED_METADATA = /^(:|grpc-|content-type$|te$|user-agent$|connection$|host$)/;
+
+/** Calls methods on one server. Failures are GrpcStatusError; close() when done. */
+export class GrpcClient {
+  readonly address: string;
+  private readonly clock: Clock;
+  private readonly connection: ClientConnection;
+  private readonly concurrentCallsMax: number;
+  private readonly receiveMessageBytesMax: number;
+  private readonly sendMessageBytesMax: number;
+  private activeCallCount = 0;
+
+  constructor(options: GrpcClientOptions) {
+    this.address = options.address;
+    this.clock = options.clock ?? new RealClock();
+    this.concurrentCallsMax = options.concurrentCallsMax ?? 100;
+    this.receiveMessageBytesMax = options.receiveMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT;
+    this.sendMessageBytesMax = options.sendMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT;
+    this.connection = new ClientConnection(options.address, {
+      clock: this.clock,
+      random: options.random ?? Math.random,
+      backoff: options.backoff ?? BACKOFF_DEFAULT,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      maxHeaderListBytes: 16 * 1024,
+    });
+  }
+
+  /** Calls in flight now. */
+  get activeCalls(): number {
+    return this.activeCallCount;
+  }
+
+  /** One request, one response. */
+  async unary<Request, Response>(
+    method: MethodDescriptor<Request, Response>,
+    request: Request,
+    options: CallOptions = {},
+  ): Promise<Response> {
+    let response: Uint8Array | undefined;
+    let count = 0;
+    for await (const message of this.start(method, request, options)) {
+      response ??= message;
+      count++;
+    }
+    if (response === undefined || count !== 1) {
+      // The gRPC status-code table: a cardinality violation is UNIMPLEMENTED.
+      throw new GrpcStatusError(
+        GrpcStatus.UNIMPLEMENTED,
+        `${method.path}: expected one response message, got ${count}`,
+      );
+    }
+    return method.responseCodec.decode(response);
+  }
+
+  /** One request, a stream of responses; stopping the loop early cancels the call. */
+  async *serverStreaming<Request, Response>(
+    method: MethodDescriptor<Request, Response>,
+    request: Request,
+    options: CallOptions = {},
+  ): AsyncIterable<Response> {
+    for await (const message of this.start(method, request, options)) {
+      yield method.responseCodec.decode(message);
+    }
+  }
+
+  /** Closes the session; calls in flight fail with UNAVAILABLE, later calls too. */
+  close(): void {
+    this.connection.close();
+  }
+
+  private start<Request>(
+    method: MethodDescriptor<Request, unknown>,
+    request: Request,
+    options: CallOptions,
+  ): AsyncIterable<Uint8Array> {
+    assertRequestStream(method.path, method.isRequestStream);
+    const encoded = method.requestCodec.encode(request);
+    if (encoded.byteLength > this.sendMessageBytesMax) {
+      throw new GrpcStatusError(
+        GrpcStatus.RESOURCE_EXHAUSTED,
+        `${method.path}: request larger than max (${encoded.byteLength} vs. ${this.sendMessageBytesMax} bytes)`,
+      );
+    }
+    const timeoutMs = this.timeoutOf(options);
+    if (timeoutMs !== undefined && timeoutMs <= 0) {
+      throw new GrpcStatusError(
+        GrpcStatus.DEADLINE_EXCEEDED,
+        `${method.path}: deadline already passed`,
+      );
+    }
+    if (this.activeCallCount >= this.concurrentCallsMax) {
+      throw new GrpcStatusError(
+        GrpcStatus.RESOURCE_EXHAUSTED,
+        `too many calls in flight to ${this.address} (limit ${this.concurrentCallsMax}); retry later`,
+      );
+    }
+    const session = this.connection.session();
+    this.activeCallCount++;
+    return startClientCall({
+      session,
+      address: this.address,
+      path: method.path,
+      request: encoded,
+      headers: requestHeaders(options.metadata, timeoutMs),
+      timeoutMs,
+      signal: options.signal,
+      clock: this.clock,
+      receiveMessageBytesMax: this.receiveMessageBytesMax,
+      onAnswered: () => this.connection.markHealthy(session),
+      onDone: () => {
+        this.activeCallCount--;
+      },
+    });
+  }
+
+  private timeoutOf(options: CallOptions): number | undefined {
+    const fromDeadline =
+      options.deadlineMs === undefined ? undefined : options.deadlineMs - this.clock.nowMs();
+    if (options.timeoutMs === undefined) return fromDeadline;
+    return fromDeadline === undefined
+      ? options.timeoutMs
+      : Math.min(fromDeadline, options.timeoutMs);
+  }
+}
+
+function assertRequestStream(path: string, isRequestStream: boolean): void {
+  if (isRequestStream) {
+    throw new InvalidArgumentError(`${path} streams requests; this client sends one request only`);
+  }
+}
+
+function requestHeaders(
+  metadata: Metadata | undefined,
+  timeoutMs: number | undefined,
+): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [key, value] of Object.entries(metadata ?? {})) {
+    if (!/^[0-9a-z_.-]+$/.test(key) || RESERVED_METADATA.test(key)) {
+      throw new InvalidArgumentError(`metadata key '${key}' is reserved or not lowercase`);
+    }
+    if (!/^[\x20-\x7e]*$/.test(value)) {
+      throw new InvalidArgumentError(`metadata '${key}' must be printable ASCII (base64 for -bin)`);
+    }
+    headers[key] = value;
+  }
+  if (timeoutMs !== undefined) headers["grpc-timeout"] = formatGrpcTimeout(timeoutMs);
+  return headers;
+}

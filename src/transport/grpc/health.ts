@@ -1,0 +1,125 @@
+// grpc.health.v1.Health (grpc/grpc doc/health-checking.md): Check answers the current status
+// of a service name, Watch streams it and every change. "" stands for the whole server.
+
+import { RaftoralError } from "../../lib/index.ts";
+import type { CallContext } from "./method.ts";
+import { protoMethod } from "./method.ts";
+import type { GrpcServer } from "./server.ts";
+import { GrpcStatus, GrpcStatusError } from "./status.ts";
+
+/** HealthCheckResponse.ServingStatus. SERVICE_UNKNOWN is only ever sent by Watch. */
+export const ServingStatus = {
+  UNKNOWN: 0,
+  SERVING: 1,
+  NOT_SERVING: 2,
+  SERVICE_UNKNOWN: 3,
+} as const;
+export type ServingStatus = (typeof ServingStatus)[keyof typeof ServingStatus];
+
+export interface HealthCheckRequest {
+  readonly service: string;
+}
+
+export interface HealthCheckResponse {
+  readonly status: ServingStatus;
+}
+
+export const HEALTH_SERVICE = "grpc.health.v1.Health";
+
+export const HealthMethods = {
+  check: protoMethod<HealthCheckRequest, HealthCheckResponse>(HEALTH_SERVICE, "Check"),
+  watch: protoMethod<HealthCheckRequest, HealthCheckResponse>(HEALTH_SERVICE, "Watch"),
+} as const;
+
+/** Default bound on concurrent Watch calls; each one holds a stream open. */
+export const HEALTH_WATCHERS_MAX_DEFAULT = 1_000;
+
+/** Serving status per service name, served over grpc.health.v1.Health. */
+export class HealthService {
+  private readonly statuses = new Map<string, ServingStatus>();
+  /** Wakes every Watch call, whatever service it watches; each one re-reads its status. */
+  private readonly wakers = new Set<() => void>();
+  private readonly watchersMax: number;
+  private watcherCount = 0;
+
+  constructor(
+    initial: Readonly<Record<string, ServingStatus>> = { "": ServingStatus.SERVING },
+    watchersMax = HEALTH_WATCHERS_MAX_DEFAULT,
+  ) {
+    for (const [service, status] of Object.entries(initial)) this.statuses.set(service, status);
+    this.watchersMax = watchersMax;
+  }
+
+  /** Sets `service`'s status and tells its watchers if it changed. */
+  setStatus(service: string, status: ServingStatus): void {
+    if (this.statuses.get(service) === status) return;
+    this.statuses.set(service, status);
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /** Watch calls open now. */
+  get watchers(): number {
+    return this.watcherCount;
+  }
+
+  /** The status of `service`, or undefined for a name never set. */
+  statusOf(service: string): ServingStatus | undefined {
+    return this.statuses.get(service);
+  }
+
+  /** Registers Check and Watch on `server`. */
+  register(server: GrpcServer): void {
+    server.addUnary(HealthMethods.check, async (request) => this.check(request));
+    server.addServerStreaming(HealthMethods.watch, (request, context) =>
+      this.watch(request, context),
+    );
+  }
+
+  private check(request: HealthCheckRequest): HealthCheckResponse {
+    const status = this.statuses.get(request.service);
+    if (status === undefined) {
+      throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `unknown service '${request.service}'`);
+    }
+    return { status };
+  }
+
+  private async *watch(
+    request: HealthCheckRequest,
+    context: CallContext,
+  ): AsyncIterable<HealthCheckResponse> {
+    if (this.watcherCount >= this.watchersMax) {
+      throw new RaftoralError(
+        "RESOURCE_EXHAUSTED",
+        `too many health watchers (limit ${this.watchersMax}); use Check or retry later`,
+      );
+    }
+    this.watcherCount++;
+    try {
+      let sent: ServingStatus | undefined;
+      // Runs until the caller cancels or the server shuts down (both abort the signal).
+      while (!context.signal.aborted) {
+        const status = this.statuses.get(request.service) ?? ServingStatus.SERVICE_UNKNOWN;
+        if (status !== sent) {
+          sent = status;
+          yield { status };
+        }
+        await this.nextChange(context.signal);
+      }
+    } finally {
+      this.watcherCount--;
+    }
+  }
+
+  /** Resolves at the next setStatus that changes anything, or when `signal` aborts. */
+  private nextChange(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.wakers.delete(wake);
+        signal.removeEventListener("abort", wake);
+        resolve();
+      };
+      this.wakers.add(wake);
+      signal.addEventListener("abort", wake, { once: true });
+    });
+  }
+}

@@ -1,0 +1,43 @@
+// Public surface of src/transport/grpc: our gRPC server and client over node:http2, the
+// protobuf codecs of the raftoral package, health checking and server reflection.
+
+export { type CallOptions, GrpcClient, type GrpcClientOptions } from "./client.ts";
+export { BACKOFF_DEFAULT, type BackoffOptions } from "./client-connection.ts";
+export { DescriptorPool } from "./descriptor-pool.ts";
+export { encodeFrame, FrameDecoder, MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
+export { decodeGrpcMessage, encodeGrpcMessage } from "./grpc-message.ts";
+export {
+  HEALTH_SERVICE,
+  type HealthCheckRequest,
+  type HealthCheckResponse,
+  HealthMethods,
+  HealthService,
+  ServingStatus,
+} from "./health.ts";
+export { type MessageCodec, protoCodec } from "./message-codec.ts";
+export {
+  type BidiStreamingHandler,
+  type CallContext,
+  type Metadata,
+  type MethodDescriptor,
+  protoMethod,
+  type ServerStreamingHandler,
+  type UnaryHandler,
+} from "./method.ts";
+export type * from "./raftoral-messages.ts";
+export {
+  RAFT_SERVICE,
+  RaftServiceMethods,
+  WORKFLOW_MANAGEMENT_SERVICE,
+  WorkflowManagementMethods,
+} from "./raftoral-methods.ts";
+export { REFLECTION_SERVICES, registerReflection } from "./reflection.ts";
+export { GrpcServer, type GrpcServerOptions, type ListenAddress, ListenError } from "./server.ts";
+export {
+  GrpcStatus,
+  GrpcStatusError,
+  grpcStatusName,
+  INTERNAL_MESSAGE,
+  statusOfError,
+} from "./status.ts";
+export { formatGrpcTimeout, parseGrpcTimeout } from "./timeout.ts";

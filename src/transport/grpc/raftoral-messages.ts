@@ -1,0 +1,91 @@
+// TypeScript shapes of the `raftoral` protobuf messages (proto/raftoral.proto), as the codecs
+// produce and accept them: camelCase fields, uint64 as number (checked to be exact), bytes
+// as Uint8Array, and the GenericMessage oneof named by its `message` field. Declarative only.
+
+export interface ProposeMessage {
+  readonly commandJson: Uint8Array;
+  readonly syncId: number;
+}
+
+export interface ConfChangeV2Message {
+  readonly id: number;
+  readonly changeBytes: Uint8Array;
+}
+
+export type CampaignMessage = Readonly<Record<string, never>>;
+
+export interface AddNodeMessage {
+  readonly nodeId: number;
+  readonly address: string;
+  readonly syncId: number;
+}
+
+export interface RemoveNodeMessage {
+  readonly nodeId: number;
+  readonly syncId: number;
+}
+
+/** The `message` oneof: `message` names the arm that is set, or is absent when none is. */
+export type GenericMessageBody =
+  | { readonly message: "propose"; readonly propose: ProposeMessage }
+  | { readonly message: "raftMessage"; readonly raftMessage: Uint8Array }
+  | { readonly message: "confChange"; readonly confChange: ConfChangeV2Message }
+  | { readonly message: "campaign"; readonly campaign: CampaignMessage }
+  | { readonly message: "addNode"; readonly addNode: AddNodeMessage }
+  | { readonly message: "removeNode"; readonly removeNode: RemoveNodeMessage }
+  | { readonly message?: undefined };
+
+export type GenericMessage = { readonly clusterId: number } & GenericMessageBody;
+
+export interface MessageResponse {
+  readonly success: boolean;
+  readonly error: string;
+}
+
+export type DiscoveryRequest = Readonly<Record<string, never>>;
+
+export interface DiscoveryResponse {
+  readonly nodeId: number;
+  readonly highestKnownNodeId: number;
+  readonly address: string;
+  readonly managementLeaderNodeId: number;
+  readonly managementLeaderAddress: string;
+  readonly shouldJoinAsVoter: boolean;
+  readonly currentVoterCount: number;
+  readonly maxVoters: number;
+}
+
+export interface AddNodeRequest {
+  readonly nodeId: number;
+  readonly address: string;
+}
+
+export interface AddNodeResponse {
+  readonly success: boolean;
+  readonly error: string;
+}
+
+export interface RunWorkflowRequest {
+  readonly workflowType: string;
+  readonly version: number;
+  readonly inputJson: string;
+}
+
+export interface RunWorkflowAsyncResponse {
+  readonly success: boolean;
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly error: string;
+}
+
+export interface RunWorkflowResponse {
+  readonly success: boolean;
+  readonly resultJson: string;
+  readonly error: string;
+}
+
+export interface WaitForWorkflowRequest {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly timeoutSeconds: number;
+}

@@ -1,0 +1,42 @@
+// Method descriptors of the two `raftoral` services (docs: /work/shared/spec/GRPC_API.md).
+// Servers register handlers for these; clients call them.
+
+import { protoMethod } from "./method.ts";
+import type {
+  AddNodeRequest,
+  AddNodeResponse,
+  DiscoveryRequest,
+  DiscoveryResponse,
+  GenericMessage,
+  MessageResponse,
+  RunWorkflowAsyncResponse,
+  RunWorkflowRequest,
+  RunWorkflowResponse,
+  WaitForWorkflowRequest,
+} from "./raftoral-messages.ts";
+
+export const RAFT_SERVICE = "raftoral.RaftService";
+export const WORKFLOW_MANAGEMENT_SERVICE = "raftoral.WorkflowManagement";
+
+/** raftoral.RaftService: inter-node traffic and cluster discovery. */
+export const RaftServiceMethods = {
+  sendMessage: protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "SendMessage"),
+  discover: protoMethod<DiscoveryRequest, DiscoveryResponse>(RAFT_SERVICE, "Discover"),
+  addNode: protoMethod<AddNodeRequest, AddNodeResponse>(RAFT_SERVICE, "AddNode"),
+} as const;
+
+/** raftoral.WorkflowManagement: the public workflow API. */
+export const WorkflowManagementMethods = {
+  runWorkflowAsync: protoMethod<RunWorkflowRequest, RunWorkflowAsyncResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "RunWorkflowAsync",
+  ),
+  runWorkflowSync: protoMethod<RunWorkflowRequest, RunWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "RunWorkflowSync",
+  ),
+  waitForWorkflowCompletion: protoMethod<WaitForWorkflowRequest, RunWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "WaitForWorkflowCompletion",
+  ),
+} as const;

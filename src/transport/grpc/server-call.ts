@@ -1,0 +1,251 @@
+// One gRPC call on the server: reads request frames from an HTTP/2 stream, runs the route,
+// writes response frames and the status. It never throws into node:http2: a client may reset
+// the stream at any moment, and respond() on a reset stream throws (BUN_PLATFORM.md §9.2).
+
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { Clock } from "../../lib/index.ts";
+import { AsyncQueue } from "./async-queue.ts";
+import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { encodeGrpcMessage } from "./grpc-message.ts";
+import type { CallContext } from "./method.ts";
+import type { Route } from "./route.ts";
+import { GrpcStatus, GrpcStatusError, statusOfError } from "./status.ts";
+import { parseGrpcTimeout } from "./timeout.ts";
+
+/** Whether node:http2 can still take a reply on `stream`. */
+export function isStreamWritable(stream: ServerHttp2Stream): boolean {
+  return !stream.destroyed && !stream.closed && stream.session?.destroyed === false;
+}
+
+/**
+ * Ends a stream that never became a call (bad method, content type, path...): Trailers-Only
+ * with the status, and `httpStatus` for the errors the spec gives an HTTP status (415, 405).
+ */
+export function rejectStream(
+  stream: ServerHttp2Stream,
+  status: { grpcCode: GrpcStatus; message: string; httpStatus?: number },
+  extraHeaders: OutgoingHttpHeaders = {},
+): void {
+  if (!isStreamWritable(stream) || stream.headersSent) return;
+  try {
+    stream.respond(
+      {
+        ":status": status.httpStatus ?? 200,
+        "content-type": "application/grpc",
+        ...statusHeaders(status.grpcCode, status.message),
+        ...extraHeaders,
+      },
+      { endStream: true },
+    );
+  } catch (error) {
+    // The client reset the stream between our check and the reply: there is nobody to tell.
+    void error;
+  }
+}
+
+function statusHeaders(grpcCode: GrpcStatus, message: string): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { "grpc-status": String(grpcCode) };
+  if (message !== "") headers["grpc-message"] = encodeGrpcMessage(message);
+  return headers;
+}
+
+/** Per-call limits, fixed when the server is created. */
+export interface ServerCallLimits {
+  /** Largest request message accepted (RESOURCE_EXHAUSTED beyond). */
+  readonly receiveMessageBytesMax: number;
+  /** Largest response message sent (RESOURCE_EXHAUSTED beyond). */
+  readonly sendMessageBytesMax: number;
+  /** Decoded requests buffered before we stop reading the stream (flow control does the rest). */
+  readonly requestQueueMax: number;
+}
+
+/** What the server passes to a call besides the stream. */
+export interface ServerCallSetup {
+  readonly route: Route;
+  readonly limits: ServerCallLimits;
+  readonly clock: Clock;
+  readonly peer: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Receives errors a handler threw that we did not expect (logged in full by the server). */
+  readonly onUnexpectedError: (path: string, error: unknown) => void;
+}
+
+/** Runs one call to completion; `done` settles (never rejects) once the status is sent. */
+export class ServerCall {
+  /** Resolves when the call is over, whatever the outcome. */
+  readonly done: Promise<void>;
+  private readonly stream: ServerHttp2Stream;
+  private readonly setup: ServerCallSetup;
+  private readonly abort = new AbortController();
+  private readonly requests: AsyncQueue<Uint8Array>;
+  private readonly decoder: FrameDecoder;
+  private isFinished = false;
+  private trailers: OutgoingHttpHeaders | undefined;
+  private cancelDeadline: (() => void) | undefined;
+
+  constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, setup: ServerCallSetup) {
+    this.stream = stream;
+    this.setup = setup;
+    this.requests = new AsyncQueue({ onTake: () => this.maybeResume() });
+    this.decoder = new FrameDecoder({
+      messageBytesMax: setup.limits.receiveMessageBytesMax,
+      encoding: headerText(headers["grpc-encoding"]),
+    });
+    this.listen();
+    const deadlineMs = this.startDeadline(headerText(headers["grpc-timeout"]));
+    const context: CallContext = {
+      deadlineMs,
+      signal: this.abort.signal,
+      peer: setup.peer,
+      metadata: setup.metadata,
+    };
+    this.done = this.isFinished ? Promise.resolve() : this.pump(context);
+  }
+
+  /** Ends the call with `grpcCode` unless it already ended; aborts the handler's signal. */
+  finish(grpcCode: GrpcStatus, message: string): void {
+    if (this.isFinished) return;
+    this.isFinished = true;
+    this.cancelDeadline?.();
+    if (grpcCode !== GrpcStatus.OK) {
+      const reason = new GrpcStatusError(grpcCode, message);
+      this.abort.abort(reason);
+      this.requests.fail(reason);
+    }
+    if (!isStreamWritable(this.stream)) return;
+    if (!this.stream.headersSent) {
+      rejectStream(this.stream, { grpcCode, message });
+      return;
+    }
+    this.trailers = statusHeaders(grpcCode, message);
+    try {
+      this.stream.end(); // Emits 'wantTrailers' once queued data is flushed.
+    } catch (error) {
+      // The stream was reset while we ended it: the client is gone, nothing to deliver.
+      void error;
+    }
+  }
+
+  private listen(): void {
+    const stream = this.stream;
+    stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
+    stream.on("end", () => this.onEnd());
+    stream.on("wantTrailers", () => this.sendTrailers());
+    // A client reset or a broken connection: the handler must stop and nothing can be sent.
+    stream.on("close", () => this.onGone(`the client closed the stream`));
+    stream.on("aborted", () => this.onGone("the client aborted the call"));
+    stream.on("error", (error: Error) => this.onGone(`stream error: ${error.message}`));
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.isFinished) return; // Discard what a client sends after we ended the call.
+    let messages: Uint8Array[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (error) {
+      const reply = statusOfError(error);
+      this.finish(reply.grpcCode, reply.message);
+      return;
+    }
+    for (const message of messages) this.requests.push(message);
+    if (this.requests.size >= this.setup.limits.requestQueueMax) this.stream.pause();
+  }
+
+  private onEnd(): void {
+    if (this.isFinished) return;
+    if (this.decoder.hasPartialFrame) {
+      this.finish(GrpcStatus.INTERNAL, "the request ended inside a message frame (truncated)");
+      return;
+    }
+    this.requests.end();
+  }
+
+  private onGone(why: string): void {
+    if (this.isFinished) return;
+    this.isFinished = true;
+    this.cancelDeadline?.();
+    const reason = new GrpcStatusError(GrpcStatus.CANCELLED, `call cancelled: ${why}`);
+    this.abort.abort(reason);
+    this.requests.fail(reason);
+  }
+
+  private maybeResume(): void {
+    if (this.stream.isPaused() && this.requests.size < this.setup.limits.requestQueueMax) {
+      this.stream.resume();
+    }
+  }
+
+  private sendTrailers(): void {
+    if (!isStreamWritable(this.stream)) return;
+    try {
+      this.stream.sendTrailers(this.trailers ?? statusHeaders(GrpcStatus.INTERNAL, "no status"));
+    } catch (error) {
+      // The client reset the stream after our last message: the status has nobody to reach.
+      void error;
+    }
+  }
+
+  private startDeadline(timeoutText: string | undefined): number | undefined {
+    if (timeoutText === undefined) return undefined;
+    const timeoutMs = parseGrpcTimeout(timeoutText);
+    if (timeoutMs === undefined) {
+      this.finish(GrpcStatus.INTERNAL, `malformed grpc-timeout header '${timeoutText}'`);
+      return undefined;
+    }
+    const clock = this.setup.clock;
+    this.cancelDeadline = clock.setTimer(timeoutMs, () =>
+      this.finish(GrpcStatus.DEADLINE_EXCEEDED, `deadline exceeded after ${timeoutMs} ms`),
+    );
+    return clock.nowMs() + timeoutMs;
+  }
+
+  /** Runs the route and sends what it yields; turns whatever it throws into the status. */
+  private async pump(context: CallContext): Promise<void> {
+    try {
+      for await (const message of this.setup.route.run(this.requests, context)) {
+        if (this.isFinished) break; // Cancelled or past the deadline: stop the handler.
+        await this.sendMessage(message);
+      }
+      this.finish(GrpcStatus.OK, "");
+    } catch (error) {
+      const reply = statusOfError(error);
+      // A reply on a stream the client just reset throws too; that is no bug of ours.
+      const isOurBug = reply.isUnexpected && !this.isFinished && isStreamWritable(this.stream);
+      if (isOurBug) this.setup.onUnexpectedError(this.setup.route.path, error);
+      this.finish(reply.grpcCode, reply.message);
+    }
+  }
+
+  private async sendMessage(message: Uint8Array): Promise<void> {
+    const max = this.setup.limits.sendMessageBytesMax;
+    if (message.byteLength > max) {
+      throw new GrpcStatusError(
+        GrpcStatus.RESOURCE_EXHAUSTED,
+        `response message larger than max (${message.byteLength} vs. ${max} bytes)`,
+      );
+    }
+    if (!isStreamWritable(this.stream)) return;
+    if (!this.stream.headersSent) {
+      this.stream.respond(
+        { ":status": 200, "content-type": "application/grpc" },
+        { waitForTrailers: true },
+      );
+    }
+    if (this.stream.write(encodeFrame(message))) return;
+    // Backpressure: wait until node:http2 drained its buffer, or the stream went away.
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off("drain", done);
+        this.stream.off("close", done);
+        resolve();
+      };
+      this.stream.on("drain", done);
+      this.stream.on("close", done);
+    });
+  }
+}
+
+/** A header value as one string (node gives arrays for repeated headers). */
+export function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(", ") : value;
+}

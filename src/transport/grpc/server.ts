@@ -1,0 +1,266 @@
+// The gRPC server: h2c (cleartext HTTP/2) on node:http2, a registry of methods by path, and
+// prompt shutdown. Per-call work lives in server-call.ts; this file owns the listener, the
+// sessions and the checks made before a call exists (method, content type, path, encoding).
+
+import http2 from "node:http2";
+import { assert, type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
+import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
+import { metadataOf, peerOf } from "./metadata.ts";
+import type {
+  BidiStreamingHandler,
+  MethodDescriptor,
+  ServerStreamingHandler,
+  UnaryHandler,
+} from "./method.ts";
+import { bidiStreamingRoute, type Route, serverStreamingRoute, unaryRoute } from "./route.ts";
+import { headerText, rejectStream, ServerCall, type ServerCallLimits } from "./server-call.ts";
+import { GrpcStatus } from "./status.ts";
+
+export interface GrpcServerOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly receiveMessageBytesMax?: number;
+  readonly sendMessageBytesMax?: number;
+  /** Concurrent calls per connection, advertised in HTTP/2 SETTINGS. Default 100. */
+  readonly concurrentStreamsMax?: number;
+  /** Decoded requests buffered per streaming call before reading pauses. Default 16. */
+  readonly requestQueueMax?: number;
+  /** How long close() lets connections drain before destroying them. Default 500 ms. */
+  readonly closeGraceMs?: number;
+}
+
+/** Where the server listens; `port` is the real one when 0 was asked for. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * The server could not listen. `systemCode` is the OS error (EADDRINUSE, EACCES, ...) and the
+ * message reads like "cannot listen on 127.0.0.1:7001: Address already in use (EADDRINUSE)".
+ */
+export class ListenError extends RaftoralError {
+  readonly systemCode: string | undefined;
+
+  constructor(address: string, cause: unknown) {
+    const message = `cannot listen on ${address}: ${describeListenFailure(cause)}`;
+    super("UNAVAILABLE", message, { cause });
+    this.name = "ListenError";
+    this.systemCode = systemCodeOf(cause);
+  }
+}
+
+const CONTENT_TYPE = /^application\/grpc(\+proto)?(;.*)?$/;
+
+/** An h2c gRPC server. Register methods, then listen(); close() ends it. */
+export class GrpcServer {
+  private readonly options: GrpcServerOptions;
+  private readonly clock: Clock;
+  private readonly limits: ServerCallLimits;
+  private readonly routes = new Map<string, Route>();
+  private readonly server: http2.Http2Server;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly calls = new Set<ServerCall>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: GrpcServerOptions) {
+    this.options = options;
+    this.clock = options.clock ?? new RealClock();
+    this.limits = {
+      receiveMessageBytesMax: options.receiveMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT,
+      sendMessageBytesMax: options.sendMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT,
+      requestQueueMax: options.requestQueueMax ?? 16,
+    };
+    this.server = http2.createServer({
+      settings: { maxConcurrentStreams: options.concurrentStreamsMax ?? 100 },
+    });
+    this.server.on("session", (session) => this.onSession(session));
+    // A server's streams are ServerHttp2Streams; bun-types declare the base Http2Stream.
+    this.server.on("stream", (stream, headers) =>
+      this.onStream(stream as http2.ServerHttp2Stream, headers),
+    );
+    // Without these listeners a bad connection would be an unhandled 'error' event.
+    this.server.on("sessionError", (error) => this.logDebug("gRPC session error", error));
+    this.server.on("error", (error) => this.options.logger.warn(`gRPC server error: ${error}`));
+  }
+
+  addUnary<Request, Response>(
+    method: MethodDescriptor<Request, Response>,
+    handler: UnaryHandler<Request, Response>,
+  ): void {
+    assert(!method.isRequestStream && !method.isResponseStream, `${method.path} is not unary`);
+    this.addRoute(unaryRoute(method, handler));
+  }
+
+  addServerStreaming<Request, Response>(
+    method: MethodDescriptor<Request, Response>,
+    handler: ServerStreamingHandler<Request, Response>,
+  ): void {
+    assert(
+      !method.isRequestStream && method.isResponseStream,
+      `${method.path} is not server streaming`,
+    );
+    this.addRoute(serverStreamingRoute(method, handler));
+  }
+
+  addBidiStreaming<Request, Response>(
+    method: MethodDescriptor<Request, Response>,
+    handler: BidiStreamingHandler<Request, Response>,
+  ): void {
+    assert(
+      method.isRequestStream && method.isResponseStream,
+      `${method.path} is not bidi streaming`,
+    );
+    this.addRoute(bidiStreamingRoute(method, handler));
+  }
+
+  /** Calls running now (accepted and not yet finished). */
+  get activeCalls(): number {
+    return this.calls.size;
+  }
+
+  /** Fully qualified names of the services with at least one registered method, sorted. */
+  serviceNames(): string[] {
+    const names = new Set<string>();
+    for (const path of this.routes.keys()) names.add(path.slice(1, path.lastIndexOf("/")));
+    return [...names].sort();
+  }
+
+  /** Starts listening; resolves with the bound address, rejects with a ListenError. */
+  listen(host: string, port: number): Promise<ListenAddress> {
+    const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(new ListenError(shown, error));
+      this.server.once("error", onError);
+      this.server.listen(port, host, () => {
+        this.server.off("error", onError);
+        const bound = this.server.address();
+        resolve({ host, port: typeof bound === "object" && bound !== null ? bound.port : port });
+      });
+    });
+  }
+
+  /**
+   * Stops accepting connections, ends running calls with UNAVAILABLE (their handlers'
+   * signals abort), lets connections drain for closeGraceMs, then destroys what is left.
+   */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const call of this.calls) {
+        call.finish(GrpcStatus.UNAVAILABLE, "the server is shutting down; retry on another node");
+      }
+      for (const session of this.sessions) session.close();
+      this.clock.setTimer(this.options.closeGraceMs ?? 500, () => {
+        for (const session of this.sessions) session.destroy();
+        // A server that never listened has no 'close' to wait for.
+        if (!this.server.listening) resolve();
+      });
+    });
+    return this.closing;
+  }
+
+  private addRoute(route: Route): void {
+    assert(/^\/[^/]+\/[^/]+$/.test(route.path), `bad method path ${route.path}`);
+    assert(!this.routes.has(route.path), `method ${route.path} is registered twice`);
+    this.routes.set(route.path, route);
+  }
+
+  private onSession(session: http2.ServerHttp2Session): void {
+    if (this.closing !== undefined) {
+      session.destroy();
+      return;
+    }
+    this.sessions.add(session);
+    session.on("close", () => this.sessions.delete(session));
+    session.on("error", (error) => this.logDebug("gRPC connection error", error));
+  }
+
+  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    // A reset can surface as an 'error' before the call installs its own listener.
+    stream.on("error", (error) => this.logDebug("gRPC stream error", error));
+    const route = this.routeFor(stream, headers);
+    if (route === undefined) return;
+    const call = new ServerCall(stream, headers, {
+      route,
+      limits: this.limits,
+      clock: this.clock,
+      peer: peerOf(stream.session?.socket),
+      metadata: metadataOf(headers),
+      onUnexpectedError: (path, error) =>
+        this.options.logger.error(`gRPC handler failed: ${describeError(error)}`, { path }),
+    });
+    this.calls.add(call);
+    void call.done.then(() => this.calls.delete(call)); // `done` never rejects.
+  }
+
+  /** The route for a request, or undefined after answering it with the right error. */
+  private routeFor(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+  ): Route | undefined {
+    const path = headers[":path"] ?? "";
+    if (this.closing !== undefined) {
+      rejectStream(stream, {
+        grpcCode: GrpcStatus.UNAVAILABLE,
+        message: "the server is shutting down",
+      });
+      return undefined;
+    }
+    if (headers[":method"] !== "POST") {
+      const message = `gRPC needs POST, got ${headers[":method"]}`;
+      rejectStream(stream, { grpcCode: GrpcStatus.INTERNAL, message, httpStatus: 405 });
+      return undefined;
+    }
+    const contentType = headerText(headers["content-type"]) ?? "";
+    if (!CONTENT_TYPE.test(contentType)) {
+      const message = `unsupported content-type '${contentType}'; use application/grpc`;
+      rejectStream(stream, { grpcCode: GrpcStatus.INTERNAL, message, httpStatus: 415 });
+      return undefined;
+    }
+    const encoding = headerText(headers["grpc-encoding"]);
+    if (encoding !== undefined && encoding !== "identity") {
+      const message = `message compression '${encoding}' is not supported; use identity`;
+      rejectStream(
+        stream,
+        { grpcCode: GrpcStatus.UNIMPLEMENTED, message },
+        { "grpc-accept-encoding": "identity" },
+      );
+      return undefined;
+    }
+    const route = this.routes.get(path);
+    if (route === undefined) {
+      rejectStream(stream, {
+        grpcCode: GrpcStatus.UNIMPLEMENTED,
+        message: `unknown method ${path}`,
+      });
+    }
+    return route;
+  }
+
+  private logDebug(what: string, error: unknown): void {
+    this.options.logger.debug(`${what}: ${describeError(error)}`);
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+function systemCodeOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}
+
+const SYSTEM_CODE_TEXT: Readonly<Record<string, string>> = {
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Address not available on this host",
+  EACCES: "Permission denied",
+};
+
+function describeListenFailure(error: unknown): string {
+  const code = systemCodeOf(error);
+  const text = code === undefined ? undefined : SYSTEM_CODE_TEXT[code];
+  if (code !== undefined && text !== undefined) return `${text} (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}
