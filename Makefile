@@ -44,8 +44,12 @@ test: check
 ## build: the single executable dist/raftoral
 build: dist/raftoral
 
+# The storage Worker is a second entrypoint: Bun embeds it at /$bunfs/root/src/storage/ (the
+# path --root . fixes), where src/storage/worker-storage.ts looks for it inside the binary.
+COMPILE_ENTRYPOINTS := --root . src/cli/main.ts src/storage/storage-worker.ts
+
 dist/raftoral: $(DEPS_STAMP) $(SOURCES)
-	$(BUN) build --compile --minify --bytecode src/cli/main.ts --outfile dist/raftoral
+	$(BUN) build --compile --minify --bytecode $(COMPILE_ENTRYPOINTS) --outfile dist/raftoral
 
 ## smoke: the compiled binary works alone in an empty directory
 smoke: dist/raftoral

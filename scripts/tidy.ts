@@ -12,7 +12,7 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   management: ["lib", "raft"],
   workflow: ["lib"],
   storage: ["lib", "raft", "bun:sqlite", "node:fs", "node:path", "node:worker_threads"],
-  transport: ["lib", "raft"],
+  transport: ["lib", "raft", "@msgpack/msgpack"],
   "transport/memory": ["transport", "lib", "raft"],
   "transport/http": ["transport", "lib", "raft", "hono", "@msgpack/msgpack"],
   "transport/grpc": [
@@ -48,7 +48,7 @@ const BANNED_GLOBALS = [
 ];
 /** lib/clock.ts is the one place that wraps the real clock for everyone else. */
 const PURE_EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
-  "lib/clock.ts": ["performance", "setTimeout"],
+  "lib/clock.ts": ["performance", "setTimeout", "setImmediate"],
   "lib/logger.ts": ["Date"],
 };
 

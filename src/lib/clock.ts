@@ -11,6 +11,8 @@ export interface Clock {
   nowMs(): number;
   /** Runs `callback` once, after at least `delayMs`. */
   setTimer(delayMs: number, callback: () => void): CancelTimer;
+  /** Runs `callback` as soon as the current work and pending I/O allow (no 1 ms timer clamp). */
+  runSoon(callback: () => void): void;
 }
 
 /** Production clock: performance.now() and the runtime's timers. */
@@ -22,6 +24,10 @@ export class RealClock implements Clock {
   setTimer(delayMs: number, callback: () => void): CancelTimer {
     const handle = setTimeout(callback, delayMs);
     return () => clearTimeout(handle);
+  }
+
+  runSoon(callback: () => void): void {
+    setImmediate(callback);
   }
 }
 
@@ -61,6 +67,10 @@ export class VirtualClock implements Clock {
     return () => {
       timer.isCancelled = true;
     };
+  }
+
+  runSoon(callback: () => void): void {
+    this.setTimer(0, callback);
   }
 
   /** Number of timers scheduled and not yet fired or cancelled. */

@@ -1,0 +1,69 @@
+// Typed failures of proposals and reads, with messages that say what happened and what the
+// caller can do. The code says whether the command may still have been applied.
+
+import { type ErrorCode, type GroupId, RaftoralError } from "../lib/index.ts";
+
+export class ProposalError extends RaftoralError {
+  readonly groupId: GroupId;
+
+  constructor(code: ErrorCode, groupId: GroupId, message: string) {
+    super(code, `group ${groupId}: ${message}`);
+    this.name = "ProposalError";
+    this.groupId = groupId;
+  }
+}
+
+/** The command was definitely not committed: another entry took its place in the log. */
+export function proposalDropped(groupId: GroupId): ProposalError {
+  return new ProposalError(
+    "PROPOSAL_DROPPED",
+    groupId,
+    "the proposal was dropped during a leader change and was not applied; it is safe to retry",
+  );
+}
+
+/** The deadline passed; the command may or may not be applied later. */
+export function proposalTimedOut(groupId: GroupId, isAmbiguous: boolean): ProposalError {
+  if (!isAmbiguous) {
+    return new ProposalError(
+      "NO_LEADER",
+      groupId,
+      "no leader accepted the proposal before the deadline; it was not applied",
+    );
+  }
+  return new ProposalError(
+    "TIMEOUT",
+    groupId,
+    "the proposal was accepted but its outcome is unknown: it may still be applied",
+  );
+}
+
+export function unknownGroup(groupId: GroupId): ProposalError {
+  return new ProposalError("UNKNOWN_GROUP", groupId, "this node does not host the group");
+}
+
+export function shuttingDown(groupId: GroupId): ProposalError {
+  return new ProposalError("SHUTTING_DOWN", groupId, "the node is shutting down");
+}
+
+export function overloaded(groupId: GroupId): ProposalError {
+  return new ProposalError(
+    "RESOURCE_EXHAUSTED",
+    groupId,
+    "too many uncommitted proposals; retry later",
+  );
+}
+
+/** A state machine threw while applying a committed command (on every member alike). */
+export class ApplyError extends RaftoralError {
+  constructor(groupId: GroupId, cause: unknown) {
+    super(
+      "INVALID_ARGUMENT",
+      `group ${groupId}: the command failed when applied: ${String((cause as Error)?.message ?? cause)}`,
+      {
+        cause,
+      },
+    );
+    this.name = "ApplyError";
+  }
+}

@@ -1,0 +1,269 @@
+// Every live proposal of this node, and how it reaches a leader: proposed locally when this
+// node leads, forwarded to the leader it knows otherwise, parked while no leader is known.
+// Commands carry (origin, incarnation, id) so they can be sent again after a leader change
+// without ever being applied twice (dedupe-table.ts); they settle when this node applies
+// them. Membership changes are never resent (the leader refuses overlapping ones anyway):
+// they settle by their (index, term), and a lost one ends in TIMEOUT.
+
+import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import { decodeConfChange, type ProposeResult } from "../raft/index.ts";
+import type {
+  ForwardOutcome,
+  ForwardProposal,
+  ForwardResult,
+  PeerMessage,
+} from "../transport/index.ts";
+import { encodeEnvelope } from "./command-envelope.ts";
+import { overloaded, ProposalError, proposalTimedOut, unknownGroup } from "./errors.ts";
+import type { HostedGroup } from "./hosted-group.ts";
+import type { AppliedOutcome, PendingProposal } from "./pending.ts";
+
+/** A leader hint may be stale; after this many hops the proposal waits for the next tick. */
+const FORWARDS_MAX = 3;
+
+export interface ForwardingDeskOptions {
+  readonly self: NodeId;
+  readonly incarnation: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How long an in-flight command waits before it is sent again. */
+  readonly retryIntervalMs: number;
+  readonly send: (peer: NodeId, message: PeerMessage) => void;
+}
+
+type NewProposal = Omit<
+  PendingProposal,
+  "state" | "index" | "term" | "forwards" | "wasSent" | "retryAtMs"
+>;
+
+export class ForwardingDesk {
+  /** Live proposals in id order, so the first one is the origin's floor. */
+  private readonly live = new Map<number, PendingProposal>();
+
+  constructor(private readonly options: ForwardingDeskOptions) {}
+
+  size(): number {
+    return this.live.size;
+  }
+
+  /** Registers a proposal; settling it (either way) removes it. */
+  open(fields: NewProposal): PendingProposal {
+    let isSettled = false;
+    const settle = () => {
+      const wasSettled = isSettled;
+      isSettled = true;
+      this.live.delete(fields.id);
+      return !wasSettled;
+    };
+    const proposal: PendingProposal = {
+      ...fields,
+      resolve: (result) => {
+        if (settle()) fields.resolve(result);
+      },
+      reject: (error) => {
+        if (settle()) fields.reject(error);
+      },
+      state: "waiting",
+      index: undefined,
+      term: undefined,
+      forwards: 0,
+      wasSent: false,
+      retryAtMs: 0,
+    };
+    this.live.set(fields.id, proposal);
+    return proposal;
+  }
+
+  /** Proposes locally, forwards to the known leader, or parks until one is known. */
+  propose(group: HostedGroup, proposal: PendingProposal): void {
+    // A proposal that expired while parked must not reach the log any more.
+    if (!this.live.has(proposal.id)) return;
+    const data = this.payload(proposal);
+    const result = proposeTo(group, proposal.entryType, data);
+    if (result.accepted) {
+      this.markSent(proposal);
+      if (proposal.entryType === "confChange") {
+        proposal.index = result.index;
+        proposal.term = result.term;
+        group.track(proposal);
+      }
+      return;
+    }
+    this.onRefused(group, proposal, result.reason, result.leaderHint);
+  }
+
+  private onRefused(
+    group: HostedGroup,
+    proposal: PendingProposal,
+    reason: Extract<ForwardOutcome, { accepted: false }>["reason"],
+    leaderHint: NodeId,
+  ): void {
+    switch (reason) {
+      case "not-leader":
+        if (
+          leaderHint !== 0 &&
+          leaderHint !== this.options.self &&
+          proposal.forwards < FORWARDS_MAX
+        ) {
+          this.forward(group.id, leaderHint, proposal);
+        } else {
+          this.park(group, proposal);
+        }
+        return;
+      case "uncommitted-limit":
+        proposal.reject(overloaded(group.id));
+        return;
+      case "invalid-conf-change":
+        proposal.reject(
+          new ProposalError("INVALID_ARGUMENT", group.id, "invalid membership change"),
+        );
+        return;
+      case "unknown-group":
+        proposal.reject(unknownGroup(group.id));
+        return;
+      default:
+        // Transfer in progress or a membership change pending: it will pass shortly.
+        this.park(group, proposal);
+    }
+  }
+
+  private payload(proposal: PendingProposal): Uint8Array {
+    if (proposal.entryType === "confChange") return proposal.data;
+    return encodeEnvelope({
+      origin: this.options.self,
+      incarnation: this.options.incarnation,
+      proposalId: proposal.id,
+      floor: this.live.keys().next().value ?? proposal.id,
+      command: proposal.data,
+    });
+  }
+
+  private markSent(proposal: PendingProposal): void {
+    proposal.state = "inFlight";
+    proposal.wasSent = true;
+    proposal.retryAtMs = this.options.clock.nowMs() + this.options.retryIntervalMs;
+  }
+
+  private park(group: HostedGroup, proposal: PendingProposal): void {
+    proposal.state = "waiting";
+    group.waiting.push(proposal);
+  }
+
+  private forward(groupId: GroupId, leader: NodeId, proposal: PendingProposal): void {
+    this.markSent(proposal);
+    proposal.forwards++;
+    this.options.send(leader, {
+      type: "forward",
+      groupId,
+      requestId: proposal.id,
+      entryType: proposal.entryType,
+      data: this.payload(proposal),
+    });
+  }
+
+  /** Gives parked proposals of `group` another chance (a leader may be known now). */
+  retryWaiting(group: HostedGroup): void {
+    if (group.waiting.length === 0 || group.raw.status().leaderId === 0) return;
+    const waiting = group.waiting;
+    group.waiting = [];
+    for (const proposal of waiting) {
+      proposal.forwards = 0;
+      this.propose(group, proposal);
+    }
+  }
+
+  /** Sends again the commands of `group` that are in flight for too long (or all, on a leader change). */
+  resendInFlight(group: HostedGroup, isLeaderChange: boolean): void {
+    const now = this.options.clock.nowMs();
+    for (const proposal of this.live.values()) {
+      if (proposal.groupId !== group.id || proposal.state !== "inFlight") continue;
+      if (proposal.entryType !== "normal" || (!isLeaderChange && proposal.retryAtMs > now))
+        continue;
+      proposal.forwards = 0;
+      this.propose(group, proposal);
+    }
+  }
+
+  /** One of our commands was applied here: settle it with its outcome. */
+  settleApplied(proposalId: number, outcome: AppliedOutcome): void {
+    const proposal = this.live.get(proposalId);
+    // A duplicate settles nothing: the first application already did (or the proposal expired).
+    if (proposal === undefined || outcome.isDuplicate) return;
+    if (outcome.isError) proposal.reject(outcome.result as Error);
+    else proposal.resolve(outcome.result);
+  }
+
+  /** Leader side: propose a follower's command and tell it where it landed. */
+  handleForward(from: NodeId, message: ForwardProposal, group: HostedGroup | undefined): void {
+    let outcome: ForwardOutcome;
+    if (group === undefined) {
+      outcome = { accepted: false, reason: "unknown-group", leaderHint: 0 as NodeId };
+    } else {
+      const result = proposeTo(group, message.entryType, message.data);
+      outcome = result.accepted
+        ? { accepted: true, index: result.index, term: result.term }
+        : { accepted: false, reason: result.reason, leaderHint: result.leaderHint };
+    }
+    const reply: ForwardResult = {
+      type: "forwardResult",
+      groupId: message.groupId,
+      requestId: message.requestId,
+      outcome,
+    };
+    this.options.send(from, reply);
+  }
+
+  /** Origin side: the leader answered a forwarded proposal. */
+  handleForwardResult(message: ForwardResult, group: HostedGroup | undefined): void {
+    const proposal = this.live.get(message.requestId);
+    if (proposal === undefined || proposal.state !== "inFlight") return;
+    if (group === undefined) {
+      proposal.reject(unknownGroup(message.groupId));
+      return;
+    }
+    const { outcome } = message;
+    if (!outcome.accepted) {
+      this.onRefused(group, proposal, outcome.reason, outcome.leaderHint);
+    } else if (proposal.entryType === "confChange") {
+      proposal.index = outcome.index;
+      proposal.term = outcome.term;
+      group.track(proposal);
+    }
+  }
+
+  /** Fails every proposal whose deadline passed. */
+  expire(nowMs: number): void {
+    for (const proposal of [...this.live.values()]) {
+      if (proposal.deadlineMs > nowMs) continue;
+      proposal.reject(proposalTimedOut(proposal.groupId, proposal.wasSent));
+    }
+  }
+
+  failGroup(groupId: GroupId, error: Error): void {
+    for (const proposal of [...this.live.values()]) {
+      if (proposal.groupId === groupId) proposal.reject(error);
+    }
+  }
+
+  failAll(errorFor: (groupId: GroupId) => Error): void {
+    for (const proposal of [...this.live.values()]) proposal.reject(errorFor(proposal.groupId));
+  }
+}
+
+function proposeTo(
+  group: HostedGroup,
+  entryType: PendingProposal["entryType"],
+  data: Uint8Array,
+): ProposeResult {
+  if (entryType === "normal") return group.raw.propose(data);
+  const change = decodeConfChange(data);
+  if (change === undefined) {
+    return {
+      accepted: false,
+      reason: "invalid-conf-change",
+      leaderHint: 0 as NodeId,
+      detail: "undecodable",
+    };
+  }
+  return group.raw.proposeConfChange(change);
+}

@@ -1,0 +1,497 @@
+// The multi-Raft host: every Raft group of this node (management group 0 and execution
+// groups 1+) driven by ONE event loop. Transport handlers and API calls only queue events;
+// each turn then (1) handles the queued events, (2) ticks the groups that are due,
+// (3) collects every group's Ready, (4) persists all of them in one storage write,
+// (5) sends, batched per peer, (6) applies, advances and answers waiting callers.
+// Work is event driven: a message or proposal starts a turn at once, ticks only drive timeouts.
+
+import {
+  type Clock,
+  type GroupId,
+  type Logger,
+  type NodeId,
+  type Random,
+  toError,
+} from "../lib/index.ts";
+import {
+  bootstrapState,
+  type ConfChange,
+  emptyState,
+  encodeConfChange,
+  type RaftInitialState,
+  type RaftStatus,
+  type Ready,
+} from "../raft/index.ts";
+import type { GroupWrite, LogStorage } from "../storage/index.ts";
+import type { PeerBatch, PeerMessage } from "../transport/index.ts";
+import { BatchRouter } from "./batch-router.ts";
+import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./errors.ts";
+import { ForwardingDesk } from "./forwarding-desk.ts";
+import { GroupRegistry } from "./group-registry.ts";
+import { type HostConfig, validateHostConfig } from "./host-config.ts";
+import type { HostedGroup } from "./hosted-group.ts";
+import { loadGroupState } from "./load-group.ts";
+import { Outbox } from "./outbox.ts";
+import type { PendingProposal, PendingRead } from "./pending.ts";
+import { ReadDesk } from "./read-desk.ts";
+import type { GroupStart, StateMachine } from "./state-machine.ts";
+
+/** Where the host sends messages for peers (PeerSenders in production). */
+export interface PeerSink {
+  send(peer: NodeId, messages: readonly PeerMessage[]): void;
+}
+
+export interface MultiRaftHostOptions {
+  readonly nodeId: NodeId;
+  readonly storage: LogStorage;
+  readonly peers: PeerSink;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly config: HostConfig;
+  /** The host hit an error it cannot continue after (storage failure, broken invariant). */
+  readonly onFatal: (error: Error) => void;
+}
+
+export interface ProposeOptions {
+  readonly timeoutMs?: number;
+}
+
+type HostEvent =
+  | { readonly type: "batch"; readonly batch: PeerBatch }
+  | { readonly type: "propose"; readonly proposal: PendingProposal }
+  | { readonly type: "read"; readonly read: PendingRead }
+  | { readonly type: "transfer"; readonly groupId: GroupId; readonly to: NodeId }
+  | { readonly type: "unreachable"; readonly peer: NodeId }
+  | {
+      readonly type: "create";
+      readonly groupId: GroupId;
+      readonly initial: RaftInitialState;
+      readonly isNew: boolean;
+      readonly stateMachine: StateMachine;
+      readonly done: (error?: Error) => void;
+    }
+  | { readonly type: "remove"; readonly groupId: GroupId; readonly done: () => void };
+
+export class MultiRaftHost {
+  readonly nodeId: NodeId;
+  private readonly options: MultiRaftHostOptions;
+  private readonly groups: GroupRegistry;
+  private inbox: HostEvent[] = [];
+  private readonly desk: ForwardingDesk;
+  private readonly reads: ReadDesk;
+  private nextId = 1;
+  private ticksDue = 0;
+  private isTurnRunning = false;
+  private isTurnScheduled = false;
+  private isStopped = false;
+  private cancelTicks: (() => void) | undefined;
+  private pendingWrites: GroupWrite[] = [];
+  private readonly outbox = new Outbox();
+  private readonly router: BatchRouter;
+  /** Distinguishes this process's proposal ids from those of earlier runs of this node. */
+  private readonly incarnation: number;
+
+  constructor(options: MultiRaftHostOptions) {
+    validateHostConfig(options.config);
+    this.options = options;
+    this.nodeId = options.nodeId;
+    this.incarnation = options.random.nextU32();
+    // A ReadIndex lost with a leader change is asked again after two election timeouts.
+    this.reads = new ReadDesk(options.nodeId, options.clock, 2 * this.electionTimeoutMs());
+    this.groups = new GroupRegistry({
+      nodeId: options.nodeId,
+      config: options.config,
+      random: options.random,
+      logger: options.logger,
+      origin: {
+        nodeId: options.nodeId,
+        incarnation: this.incarnation,
+        onApplied: (proposalId, outcome) => this.desk.settleApplied(proposalId, outcome),
+      },
+    });
+    this.desk = new ForwardingDesk({
+      self: options.nodeId,
+      incarnation: this.incarnation,
+      clock: options.clock,
+      logger: options.logger,
+      retryIntervalMs: 2 * this.electionTimeoutMs(),
+      send: (peer, message) => this.queueOutbound(peer, message),
+    });
+    this.router = new BatchRouter({
+      self: options.nodeId,
+      groups: this.groups,
+      desk: this.desk,
+      clock: options.clock,
+      logger: options.logger,
+      reply: (peer, message) => this.queueOutbound(peer, message),
+    });
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Starts ticking. Groups may be added before or after. */
+  start(): void {
+    const loop = () => {
+      if (this.isStopped) return;
+      this.ticksDue++;
+      this.wake();
+      this.cancelTicks = this.options.clock.setTimer(this.options.config.tickIntervalMs, loop);
+    };
+    this.cancelTicks = this.options.clock.setTimer(this.options.config.tickIntervalMs, loop);
+  }
+
+  /** Stops the loop and fails every waiting caller with SHUTTING_DOWN. */
+  stop(): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    this.cancelTicks?.();
+    for (const group of this.groups.values()) this.failWaiters(group, shuttingDown(group.id));
+    this.desk.failAll((id) => shuttingDown(id));
+    this.inbox = [];
+  }
+
+  /** Loads every group found in storage (at start-up, before start()). */
+  async restoreGroups(stateMachineFor: (groupId: GroupId) => StateMachine): Promise<GroupId[]> {
+    const ids = await this.options.storage.listGroups();
+    for (const id of ids) {
+      const initial = await loadGroupState(this.options.storage, id);
+      if (initial === undefined) continue;
+      const group = this.installGroup(id, initial, stateMachineFor(id));
+      const snapshot = initial.log.snapshot;
+      if (snapshot !== undefined) group.restore(snapshot.data);
+    }
+    return ids;
+  }
+
+  /**
+   * Creates a group on this node: "bootstrap" writes its first configuration (every initial
+   * member does the same), "join" waits for the leader's log. Resolves once it is hosted.
+   */
+  createGroup(groupId: GroupId, start: GroupStart, stateMachine: StateMachine): Promise<void> {
+    if (this.groups.size() >= this.options.config.groupsMax) {
+      return Promise.reject(overloaded(groupId));
+    }
+    const initial = start.mode === "bootstrap" ? bootstrapState(start.voters) : emptyState();
+    return new Promise((resolve, reject) => {
+      this.enqueue({
+        type: "create",
+        groupId,
+        initial,
+        isNew: start.mode === "bootstrap",
+        stateMachine,
+        done: (error) => (error === undefined ? resolve() : reject(error)),
+      });
+    });
+  }
+
+  /** Removes a group and its stored state from this node. */
+  removeGroup(groupId: GroupId): Promise<void> {
+    return new Promise((resolve) => this.enqueue({ type: "remove", groupId, done: resolve }));
+  }
+
+  hasGroup(groupId: GroupId): boolean {
+    return this.groups.has(groupId);
+  }
+
+  groupIds(): GroupId[] {
+    return this.groups.ids();
+  }
+
+  status(groupId: GroupId): RaftStatus | undefined {
+    return this.groups.get(groupId)?.raw.status();
+  }
+
+  // ---- inputs --------------------------------------------------------------------------
+
+  /** Inbound traffic from a peer (called by the transport server). Never blocks. */
+  receive(batch: PeerBatch): void {
+    this.enqueue({ type: "batch", batch });
+  }
+
+  /** A delivery to `peer` failed: stop streaming to it until it answers again. */
+  reportUnreachable(peer: NodeId): void {
+    this.enqueue({ type: "unreachable", peer });
+  }
+
+  /**
+   * Proposes a command to a group and resolves with the state machine's result once this
+   * node applied it, wherever the leader is. Rejects with a ProposalError: NO_LEADER (never
+   * got into the log), PROPOSAL_DROPPED (replaced in the log; safe to retry), TIMEOUT (outcome
+   * unknown), UNKNOWN_GROUP, RESOURCE_EXHAUSTED, SHUTTING_DOWN; or with the command's ApplyError.
+   */
+  propose(groupId: GroupId, command: Uint8Array, options: ProposeOptions = {}): Promise<unknown> {
+    return this.submit(groupId, "normal", command, options);
+  }
+
+  /** Proposes a membership change; resolves once it is applied on this node. */
+  proposeConfChange(
+    groupId: GroupId,
+    change: ConfChange,
+    options: ProposeOptions = {},
+  ): Promise<unknown> {
+    return this.submit(groupId, "confChange", encodeConfChange(change), options);
+  }
+
+  /** Resolves once this node has applied everything committed before the call (thesis 6.4). */
+  read(groupId: GroupId, options: ProposeOptions = {}): Promise<void> {
+    if (this.isStopped) return Promise.reject(shuttingDown(groupId));
+    return new Promise((resolve, reject) => {
+      const read: PendingRead = {
+        groupId,
+        deadlineMs: this.deadline(options),
+        resolve,
+        reject,
+        context: undefined,
+        index: undefined,
+        retryAtMs: 0,
+      };
+      this.enqueue({ type: "read", read });
+    });
+  }
+
+  /** Asks the group's leader to hand leadership to `to` (thesis 3.10). */
+  transferLeadership(groupId: GroupId, to: NodeId): void {
+    this.enqueue({ type: "transfer", groupId, to });
+  }
+
+  private submit(
+    groupId: GroupId,
+    entryType: PendingProposal["entryType"],
+    data: Uint8Array,
+    options: ProposeOptions,
+  ): Promise<unknown> {
+    if (this.isStopped) return Promise.reject(shuttingDown(groupId));
+    if (this.desk.size() >= this.options.config.pendingProposalsMax) {
+      return Promise.reject(overloaded(groupId));
+    }
+    return new Promise((resolve, reject) => {
+      const proposal = this.desk.open({
+        id: this.nextId++,
+        groupId,
+        entryType,
+        data,
+        deadlineMs: this.deadline(options),
+        resolve,
+        reject,
+      });
+      this.enqueue({ type: "propose", proposal });
+    });
+  }
+
+  private deadline(options: ProposeOptions): number {
+    return (
+      this.options.clock.nowMs() + (options.timeoutMs ?? this.options.config.proposalTimeoutMs)
+    );
+  }
+
+  private enqueue(event: HostEvent): void {
+    if (this.isStopped) return;
+    this.inbox.push(event);
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.isTurnScheduled || this.isTurnRunning || this.isStopped) return;
+    this.isTurnScheduled = true;
+    this.options.clock.runSoon(() => {
+      this.isTurnScheduled = false;
+      this.runTurn().catch((error: unknown) => this.fail(toError(error)));
+    });
+  }
+
+  // ---- the turn ------------------------------------------------------------------------
+
+  private async runTurn(): Promise<void> {
+    if (this.isStopped || this.isTurnRunning) return;
+    this.isTurnRunning = true;
+    try {
+      this.handleEvents();
+      this.tickGroups();
+      const work = this.collectReadies();
+      const writes = this.pendingWrites;
+      this.pendingWrites = [];
+      for (const { group, ready } of work) {
+        const write = group.writeFor(ready);
+        if (write !== undefined) writes.push(write);
+      }
+      for (const group of this.groups.values()) {
+        if (work.some((item) => item.group === group)) continue;
+        const write = group.writeFor(undefined);
+        if (write !== undefined) writes.push(write);
+      }
+      if (writes.length > 0) await this.options.storage.write(writes);
+      if (this.isStopped) return;
+      for (const { group, ready } of work) {
+        for (const message of ready.messages) {
+          this.queueOutbound(message.to, { type: "raft", groupId: group.id, message });
+        }
+      }
+      this.outbox.flush(this.options.peers);
+      for (const { group, ready } of work) this.applyAndAdvance(group, ready);
+    } finally {
+      this.isTurnRunning = false;
+    }
+    if (this.hasMoreWork()) this.wake();
+  }
+
+  private collectReadies(): { group: HostedGroup; ready: Ready }[] {
+    const work: { group: HostedGroup; ready: Ready }[] = [];
+    for (const group of this.groups.values()) {
+      this.desk.retryWaiting(group);
+      this.reads.send(group);
+      if (group.raw.hasReady()) work.push({ group, ready: group.raw.ready() });
+    }
+    return work;
+  }
+
+  private applyAndAdvance(group: HostedGroup, ready: Ready): void {
+    group.apply(ready);
+    group.raw.advance(ready);
+    group.afterAdvance(ready);
+    if (ready.softState !== undefined && ready.softState.leaderId !== 0) {
+      // A new leader: commands in flight may have been lost with the old one.
+      this.desk.retryWaiting(group);
+      this.desk.resendInFlight(group, true);
+    }
+    group.maybeSnapshot(
+      this.options.config.snapshotEntries,
+      this.options.config.compactionMarginEntries,
+    );
+  }
+
+  private hasMoreWork(): boolean {
+    if (this.inbox.length > 0 || this.pendingWrites.length > 0) return true;
+    for (const group of this.groups.values()) if (group.raw.hasReady()) return true;
+    return false;
+  }
+
+  private tickGroups(): void {
+    const due = this.ticksDue;
+    this.ticksDue = 0;
+    if (due === 0) return;
+    for (const group of this.groups.values()) {
+      for (let k = 0; k < due; k++) group.raw.tick();
+      this.desk.resendInFlight(group, false);
+    }
+    this.expireWaiters();
+  }
+
+  // ---- events --------------------------------------------------------------------------
+
+  private handleEvents(): void {
+    const events = this.inbox.splice(0, this.options.config.eventsPerTurnMax);
+    for (const event of events) {
+      switch (event.type) {
+        case "batch":
+          this.router.route(event.batch);
+          break;
+        case "propose":
+          this.handleProposal(event.proposal);
+          break;
+        case "read":
+          this.handleRead(event.read);
+          break;
+        case "transfer":
+          this.groups.get(event.groupId)?.raw.transferLeader(event.to);
+          break;
+        case "unreachable":
+          for (const group of this.groups.values()) group.raw.reportUnreachable(event.peer);
+          break;
+        case "create":
+          this.handleCreate(event);
+          break;
+        case "remove":
+          this.handleRemove(event.groupId);
+          event.done();
+          break;
+      }
+    }
+  }
+
+  private handleProposal(proposal: PendingProposal): void {
+    const group = this.groups.get(proposal.groupId);
+    if (group === undefined) {
+      proposal.reject(unknownGroup(proposal.groupId));
+      return;
+    }
+    this.desk.propose(group, proposal);
+  }
+
+  private handleRead(read: PendingRead): void {
+    const group = this.groups.get(read.groupId);
+    if (group === undefined) read.reject(unknownGroup(read.groupId));
+    else group.readsToSend.push(read);
+  }
+
+  private electionTimeoutMs(): number {
+    return this.options.config.raft.electionTicks * this.options.config.tickIntervalMs;
+  }
+
+  private handleCreate(event: Extract<HostEvent, { type: "create" }>): void {
+    if (this.groups.has(event.groupId)) {
+      event.done();
+      return;
+    }
+    if (event.isNew) {
+      this.pendingWrites.push({
+        groupId: event.groupId,
+        hardState: event.initial.hardState,
+        entries: event.initial.log.entries,
+      });
+    }
+    this.installGroup(event.groupId, event.initial, event.stateMachine);
+    this.options.logger.info("Hosting group", {
+      group: event.groupId,
+      mode: event.isNew ? "bootstrap" : "join",
+    });
+    event.done();
+  }
+
+  private installGroup(
+    groupId: GroupId,
+    initial: RaftInitialState,
+    stateMachine: StateMachine,
+  ): HostedGroup {
+    const group = this.groups.install(groupId, initial, stateMachine);
+    this.wake();
+    return group;
+  }
+
+  private handleRemove(groupId: GroupId): void {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return;
+    this.groups.delete(groupId);
+    this.failWaiters(group, unknownGroup(groupId));
+    this.pendingWrites = this.pendingWrites.filter((write) => write.groupId !== groupId);
+    this.pendingWrites.push({ groupId, entries: [], deleteGroup: true });
+    this.options.logger.info("Removed group", { group: groupId });
+  }
+
+  private failWaiters(group: HostedGroup, error: ProposalError): void {
+    const { proposals, reads } = group.drainWaiters();
+    for (const proposal of proposals) proposal.reject(error);
+    for (const read of reads) read.reject(error);
+    this.desk.failGroup(group.id, error);
+  }
+
+  private expireWaiters(): void {
+    const now = this.options.clock.nowMs();
+    this.desk.expire(now);
+    for (const group of this.groups.values()) this.reads.expire(group, now);
+  }
+
+  // ---- output --------------------------------------------------------------------------
+
+  private queueOutbound(peer: NodeId, message: PeerMessage): void {
+    this.outbox.add(peer, message);
+  }
+
+  private fail(error: Error): void {
+    this.options.logger.error("The Raft host stopped after a fatal error", {
+      error: error.message,
+    });
+    this.stop();
+    this.options.onFatal(error);
+  }
+}

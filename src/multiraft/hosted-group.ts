@@ -1,0 +1,253 @@
+// One Raft group on this node: its RawNode, its state machine, and the callers waiting on
+// it. The host's loop calls into it in a fixed order each turn; nothing here does I/O.
+
+import {
+  type GroupId,
+  type Logger,
+  type LogIndex,
+  logIndex,
+  NO_NODE,
+  type NodeId,
+} from "../lib/index.ts";
+import {
+  decodeConfChange,
+  type Entry,
+  type RawNode,
+  type Ready,
+  type Role,
+} from "../raft/index.ts";
+import type { GroupWrite } from "../storage/index.ts";
+import { decodeEnvelope } from "./command-envelope.ts";
+import { DedupeTable } from "./dedupe-table.ts";
+import { ApplyError, proposalDropped, proposalTimedOut } from "./errors.ts";
+import { decodeGroupSnapshot, encodeGroupSnapshot } from "./group-snapshot.ts";
+import type { AppliedOutcome, PendingProposal, PendingRead } from "./pending.ts";
+import type { StateMachine } from "./state-machine.ts";
+
+/** Who this node is as an origin of commands (see command-envelope.ts). */
+export interface Origin {
+  readonly nodeId: NodeId;
+  readonly incarnation: number;
+  /** One of our own commands was applied (or skipped as a duplicate: `isDuplicate`). */
+  readonly onApplied: (proposalId: number, outcome: AppliedOutcome) => void;
+}
+
+export class HostedGroup {
+  readonly id: GroupId;
+  readonly raw: RawNode;
+  readonly stateMachine: StateMachine;
+  role: Role = "follower";
+  leaderId: NodeId = NO_NODE;
+  /** Accepted proposals by log index. */
+  readonly accepted = new Map<number, PendingProposal>();
+  /** Proposals waiting for a leader to be known. */
+  waiting: PendingProposal[] = [];
+  readonly reads = new Map<string, PendingRead>();
+  /** Reads not yet sent as ReadIndex (no leader known, or lost and due for a retry). */
+  readsToSend: PendingRead[] = [];
+  private readonly recentApplied = new Map<number, AppliedOutcome>();
+  private dedupe = new DedupeTable();
+  private lastSnapshotIndex: LogIndex;
+  /** A snapshot taken this turn, to persist with the next write. */
+  private snapshotWrite: Pick<GroupWrite, "snapshot" | "compactThrough"> | undefined;
+
+  private readonly logger: Logger;
+  private readonly recentAppliedMax: number;
+  private readonly origin: Origin;
+
+  constructor(options: {
+    id: GroupId;
+    raw: RawNode;
+    stateMachine: StateMachine;
+    snapshotIndex: LogIndex;
+    logger: Logger;
+    recentAppliedMax: number;
+    origin: Origin;
+  }) {
+    this.id = options.id;
+    this.raw = options.raw;
+    this.stateMachine = options.stateMachine;
+    this.lastSnapshotIndex = options.snapshotIndex;
+    this.logger = options.logger;
+    this.recentAppliedMax = options.recentAppliedMax;
+    this.origin = options.origin;
+  }
+
+  /** Loads the replicated state from a snapshot's data (at restart or from the leader). */
+  restore(data: Uint8Array): void {
+    const { table, state } = decodeGroupSnapshot(data);
+    this.dedupe = table;
+    this.stateMachine.restore(state);
+  }
+
+  /** The write this turn's Ready (and any pending snapshot) needs; undefined when none. */
+  writeFor(ready: Ready | undefined): GroupWrite | undefined {
+    const snapshot = ready?.snapshot;
+    const entries = ready?.entries ?? [];
+    const write: GroupWrite = {
+      groupId: this.id,
+      entries,
+      ...(ready?.hardState === undefined ? {} : { hardState: ready.hardState }),
+      ...(snapshot === undefined ? {} : { snapshot, snapshotReplacesLog: true }),
+      ...(snapshot === undefined ? (this.snapshotWrite ?? {}) : {}),
+    };
+    this.snapshotWrite = undefined;
+    const isEmpty =
+      write.hardState === undefined &&
+      write.snapshot === undefined &&
+      write.entries.length === 0 &&
+      write.compactThrough === undefined;
+    return isEmpty ? undefined : write;
+  }
+
+  /** Applies the Ready's snapshot and committed entries, settling their proposals. */
+  apply(ready: Ready): void {
+    if (ready.snapshot !== undefined) {
+      this.restore(ready.snapshot.data);
+      this.lastSnapshotIndex = ready.snapshot.metadata.index;
+      this.recentApplied.clear();
+      for (const [index, proposal] of this.accepted) {
+        if (index > ready.snapshot.metadata.index) continue;
+        // The snapshot hides whether our entry or another one got this index.
+        this.accepted.delete(index);
+        proposal.reject(proposalTimedOut(this.id, true));
+      }
+    }
+    for (const entry of ready.committedEntries) this.applyEntry(entry);
+  }
+
+  private applyEntry(entry: Entry): void {
+    const envelope = entry.type === "normal" ? decodeEnvelope(entry.data) : undefined;
+    let outcome: AppliedOutcome = {
+      term: entry.term,
+      isError: false,
+      isDuplicate: false,
+      result: undefined,
+    };
+    if (envelope !== undefined) {
+      const isNew = this.dedupe.admit(
+        envelope.origin,
+        envelope.incarnation,
+        envelope.proposalId,
+        envelope.floor,
+      );
+      if (!isNew) outcome = { ...outcome, isDuplicate: true };
+      else outcome = this.applyCommand(entry, envelope.command);
+      const isOurs =
+        envelope.origin === this.origin.nodeId && envelope.incarnation === this.origin.incarnation;
+      if (isOurs) this.origin.onApplied(envelope.proposalId, outcome);
+    } else if (entry.type === "normal" && entry.data.byteLength > 0) {
+      outcome = this.applyCommand(entry, entry.data);
+    }
+    this.remember(entry.index, outcome);
+    this.settle(entry.index, outcome);
+  }
+
+  private applyCommand(entry: Entry, command: Uint8Array): AppliedOutcome {
+    try {
+      const result = this.stateMachine.apply(command, entry.index);
+      return { term: entry.term, isError: false, isDuplicate: false, result };
+    } catch (error) {
+      // A deterministic failure of the command: every member records the same outcome.
+      return {
+        term: entry.term,
+        isError: true,
+        isDuplicate: false,
+        result: new ApplyError(this.id, error),
+      };
+    }
+  }
+
+  /** Called after advance(): membership callbacks for applied ConfChanges, role changes. */
+  afterAdvance(ready: Ready): void {
+    for (const entry of ready.committedEntries) {
+      if (entry.type !== "confChange" || decodeConfChange(entry.data) === undefined) continue;
+      this.stateMachine.onMembershipApplied?.(this.raw.status().appliedConfState, entry.index);
+    }
+    if (ready.softState !== undefined) {
+      this.role = ready.softState.role;
+      this.leaderId = ready.softState.leaderId;
+      this.stateMachine.onRoleChanged?.(this.role, this.leaderId);
+    }
+    for (const state of ready.readStates) {
+      const read = this.reads.get(state.context);
+      if (read !== undefined) read.index = state.index;
+    }
+    this.serveReads();
+  }
+
+  private serveReads(): void {
+    const { applied } = this.raw.status();
+    for (const [context, read] of this.reads) {
+      if (read.index === undefined || read.index > applied) continue;
+      this.reads.delete(context);
+      read.resolve();
+    }
+  }
+
+  private remember(index: number, outcome: AppliedOutcome): void {
+    this.recentApplied.set(index, outcome);
+    if (this.recentApplied.size > this.recentAppliedMax) {
+      const oldest = this.recentApplied.keys().next().value;
+      if (oldest !== undefined) this.recentApplied.delete(oldest);
+    }
+  }
+
+  /** Settles the proposal accepted at `index`, if any, with the applied outcome. */
+  private settle(index: number, outcome: AppliedOutcome): void {
+    const proposal = this.accepted.get(index);
+    if (proposal === undefined) return;
+    this.accepted.delete(index);
+    if (proposal.term !== outcome.term) proposal.reject(proposalDropped(this.id));
+    else if (outcome.isError) proposal.reject(outcome.result as Error);
+    else proposal.resolve(outcome.result);
+  }
+
+  /** Records that a proposal sits at (index, term); settles at once if already applied. */
+  track(proposal: PendingProposal): void {
+    const index = proposal.index;
+    if (index === undefined) return;
+    proposal.state = "accepted";
+    const { applied } = this.raw.status();
+    if (index > applied) {
+      this.accepted.set(index, proposal);
+      return;
+    }
+    const outcome = this.recentApplied.get(index);
+    if (outcome === undefined) {
+      proposal.reject(proposalTimedOut(this.id, true));
+      return;
+    }
+    this.accepted.set(index, proposal);
+    this.settle(index, outcome);
+  }
+
+  /** Takes a snapshot once enough entries were applied since the last one (§7). */
+  maybeSnapshot(snapshotEntries: number, marginEntries: number): void {
+    const { applied } = this.raw.status();
+    if (applied - this.lastSnapshotIndex < snapshotEntries) return;
+    const snapshot = this.raw.createSnapshot(
+      encodeGroupSnapshot(this.dedupe, this.stateMachine.snapshot()),
+    );
+    const compactThrough = logIndex(Math.max(0, applied - marginEntries));
+    this.raw.compact(compactThrough);
+    this.snapshotWrite = { snapshot, compactThrough };
+    this.lastSnapshotIndex = applied;
+    this.logger.debug("Snapshot taken", {
+      group: this.id,
+      index: applied,
+      compact_through: compactThrough,
+    });
+  }
+
+  /** Every waiter of this group, to fail them all (group removed, node stopping). */
+  drainWaiters(): { proposals: PendingProposal[]; reads: PendingRead[] } {
+    const proposals = [...this.waiting, ...this.accepted.values()];
+    const reads = [...this.reads.values(), ...this.readsToSend];
+    this.waiting = [];
+    this.accepted.clear();
+    this.reads.clear();
+    this.readsToSend = [];
+    return { proposals, reads };
+  }
+}

@@ -1,0 +1,55 @@
+// The bookkeeping of callers waiting on a group: proposals until their entry is applied,
+// and reads until their ReadIndex is applied. Every waiter has a deadline: no caller waits
+// forever.
+
+import type { GroupId, LogIndex, Term } from "../lib/index.ts";
+import type { EntryType } from "../raft/index.ts";
+
+export type ProposalState =
+  /** Queued here until a leader is known. */
+  | "waiting"
+  /** Proposed locally or forwarded to the leader; settles when this node applies it. */
+  | "inFlight"
+  /** A membership change in the log at (index, term); settles when that index is applied. */
+  | "accepted";
+
+export interface PendingProposal {
+  readonly id: number;
+  readonly groupId: GroupId;
+  readonly entryType: EntryType;
+  readonly data: Uint8Array;
+  readonly deadlineMs: number;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: Error) => void;
+  state: ProposalState;
+  index: LogIndex | undefined;
+  term: Term | undefined;
+  /** Forwarding hops of the current attempt; bounded so stale leader hints cannot loop. */
+  forwards: number;
+  /** Sent to a leader at least once: from then on a timeout leaves its outcome unknown. */
+  wasSent: boolean;
+  /** When to send an in-flight command again (it may have been lost with a leader change). */
+  retryAtMs: number;
+}
+
+export interface PendingRead {
+  readonly groupId: GroupId;
+  readonly deadlineMs: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  /** The ReadIndex context in flight, if any. */
+  context: string | undefined;
+  /** Set once the leader confirmed it: resolve when applied reaches it. */
+  index: LogIndex | undefined;
+  /** When to ask again if the read was lost with a leader change. */
+  retryAtMs: number;
+}
+
+/** The outcome of an applied entry, kept a while to settle late forwarded proposals. */
+export interface AppliedOutcome {
+  readonly term: Term;
+  readonly isError: boolean;
+  /** A retried command already applied earlier: skipped, its first outcome stands. */
+  readonly isDuplicate: boolean;
+  readonly result: unknown;
+}

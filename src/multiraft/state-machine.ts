@@ -1,0 +1,30 @@
+// What an application plugs into a Raft group: a deterministic state machine fed with the
+// group's committed commands in log order, on every member.
+
+import type { LogIndex, NodeId } from "../lib/index.ts";
+import type { ConfState, Role } from "../raft/index.ts";
+
+export interface StateMachine {
+  /**
+   * Applies one committed command and returns the result for its proposer. Must be
+   * deterministic: the same commands in the same order give the same state and results on
+   * every member. A thrown error is the command's result too (the proposer's promise rejects
+   * with it); it must not leave the state half-changed.
+   */
+  apply(command: Uint8Array, index: LogIndex): unknown;
+  /** The whole state as bytes, for a Raft snapshot. */
+  snapshot(): Uint8Array;
+  /** Replaces the whole state with a snapshot's. */
+  restore(data: Uint8Array): void;
+  /** A membership change of the group was applied (the configuration as of this index). */
+  onMembershipApplied?(confState: ConfState, index: LogIndex): void;
+  /** This node's role or the group's known leader changed. */
+  onRoleChanged?(role: Role, leaderId: NodeId): void;
+}
+
+/** How a group comes to exist on this node. */
+export type GroupStart =
+  /** A new group whose first members are `voters` (each creates it the same way). */
+  | { readonly mode: "bootstrap"; readonly voters: readonly NodeId[] }
+  /** This node was added to an existing group and will receive its log from the leader. */
+  | { readonly mode: "join" };

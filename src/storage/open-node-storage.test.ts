@@ -1,0 +1,55 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rejectionOf } from "../../test/contracts/log-storage-fixtures.ts";
+import { nodeId } from "../lib/index.ts";
+import { nodeDirectoryPath, resolveNodeDirectory } from "./node-directory.ts";
+import { openNodeStorage } from "./open-node-storage.ts";
+import { IdentityConflictError } from "./storage-error.ts";
+
+let storagePath = "";
+
+beforeEach(() => {
+  storagePath = mkdtempSync(join(tmpdir(), "raftoral-open-"));
+});
+
+afterEach(() => {
+  rmSync(storagePath, { recursive: true, force: true });
+});
+
+const identity = (id: number) =>
+  ({
+    nodeId: nodeId(id),
+    clusterId: "c1",
+    advertiseAddress: `127.0.0.1:700${id}`,
+    transport: "http",
+  }) as const;
+
+test("a node saved under P resumes from P alone, with its identity", async () => {
+  const first = await openNodeStorage({
+    nodeId: nodeId(2),
+    directory: nodeDirectoryPath(storagePath, nodeId(2)),
+  });
+  expect(first.identity).toBeUndefined();
+  await first.storage.saveIdentity(identity(2));
+  await first.storage.close();
+
+  const choice = resolveNodeDirectory({ storagePath });
+  if (choice.kind !== "resume") throw new Error(`expected resume, got ${choice.kind}`);
+  const again = await openNodeStorage(choice);
+  expect(again.identity).toEqual(identity(2));
+  await again.storage.close();
+});
+
+test("a directory holding another node's identity is refused", async () => {
+  const directory = nodeDirectoryPath(storagePath, nodeId(3));
+  const opened = await openNodeStorage({ nodeId: nodeId(3), directory });
+  await opened.storage.saveIdentity(identity(4));
+  await opened.storage.close();
+  const refused = openNodeStorage({ nodeId: nodeId(3), directory });
+  expect(await rejectionOf(refused)).toBeInstanceOf(IdentityConflictError);
+  // The refused open closed its storage: the file can be opened again at once.
+  const reopened = await openNodeStorage({ nodeId: nodeId(4), directory });
+  await reopened.storage.close();
+});

@@ -1,0 +1,295 @@
+// The synchronous bun:sqlite log store: one database file per node, WAL mode, synchronous=FULL,
+// one transaction (one fsync) per batch. It blocks the calling thread, so production runs it
+// inside the storage Worker (worker-storage.ts); SqliteLogStorage runs it on the caller's thread.
+
+import { Database } from "bun:sqlite";
+import { dirname } from "node:path";
+import { assert, type GroupId, logIndex } from "../lib/index.ts";
+import type { Entry } from "../raft/index.ts";
+import { makeDurableDirectory, syncDirectory } from "./durable-directory.ts";
+import {
+  type BatchPlan,
+  checkReadRange,
+  describeBrokenInvariant,
+  type GroupLogState,
+  planBatch,
+} from "./group-log-state.ts";
+import {
+  type GroupWrite,
+  type NodeIdentity,
+  READ_ENTRIES_MAX,
+  type ReadEntriesRange,
+  type StoredGroup,
+} from "./log-storage.ts";
+import { toStorageError } from "./sqlite-failure.ts";
+import { writeGroupRows } from "./sqlite-group-writes.ts";
+import {
+  corruptRecord,
+  entryFromRow,
+  hardStateFromRow,
+  identityFromRow,
+  snapshotFromRow,
+} from "./sqlite-rows.ts";
+import { migrate } from "./sqlite-schema.ts";
+import { prepareStatements, type SqliteStatements } from "./sqlite-statements.ts";
+import { StorageError } from "./storage-error.ts";
+
+/** Space management; production uses the defaults, tests shrink them. */
+export interface SqliteLogCoreOptions {
+  /**
+   * Free pages kept inside the file for reuse by later appends. Beyond this, each compacting
+   * write gives pages back to the file system with incremental_vacuum.
+   */
+  readonly freePagesKept?: number;
+  /** Most pages one write gives back, bounding the extra work in one transaction. */
+  readonly vacuumPagesPerWriteMax?: number;
+}
+
+const FREE_PAGES_KEPT = 2048; // 8 MiB with 4 KiB pages: a burst of appends reuses them.
+const VACUUM_PAGES_PER_WRITE_MAX = 512;
+/** The WAL is truncated back to this size after a checkpoint, so a burst does not stay. */
+const JOURNAL_BYTES_MAX = 64 * 1024 * 1024;
+
+export class SqliteLogCore {
+  readonly file: string;
+  private readonly db: Database;
+  private readonly statements: SqliteStatements;
+  /** Every group with anything stored. Invariant: matches the file after each commit. */
+  private readonly states: Map<GroupId, GroupLogState>;
+  private readonly freePagesKept: number;
+  private readonly vacuumPagesPerWriteMax: number;
+  private readonly writeTransaction: (batch: readonly GroupWrite[], plan: BatchPlan) => void;
+  private failure: Error | undefined;
+  private isClosed = false;
+
+  private constructor(file: string, db: Database, options: SqliteLogCoreOptions) {
+    this.file = file;
+    this.db = db;
+    this.statements = prepareStatements(db);
+    this.states = loadGroupStates(file, this.statements);
+    this.freePagesKept = options.freePagesKept ?? FREE_PAGES_KEPT;
+    this.vacuumPagesPerWriteMax = options.vacuumPagesPerWriteMax ?? VACUUM_PAGES_PER_WRITE_MAX;
+    assert(Number.isSafeInteger(this.freePagesKept), "freePagesKept must be an integer");
+    assert(this.freePagesKept >= 0, `freePagesKept must not be negative: ${this.freePagesKept}`);
+    assert(Number.isSafeInteger(this.vacuumPagesPerWriteMax), "vacuumPagesPerWriteMax: integer");
+    assert(this.vacuumPagesPerWriteMax > 0, "vacuumPagesPerWriteMax must be positive");
+    this.writeTransaction = db.transaction((batch: readonly GroupWrite[], plan: BatchPlan) => {
+      let hasFreedPages = false;
+      batch.forEach((write, position) => {
+        const groupPlan = plan.plans[position];
+        assert(groupPlan !== undefined, `batch position ${position} has a plan`);
+        hasFreedPages = writeGroupRows(this.statements, write, groupPlan) || hasFreedPages;
+      });
+      if (hasFreedPages) this.maybeGiveBackPages();
+    }).immediate;
+  }
+
+  /**
+   * Opens (creating if needed) the database at `file`, migrating it to this build's schema.
+   * Throws a StorageError: STORAGE_VERSION for a newer file, STORAGE_CORRUPT for a damaged
+   * one, STORAGE_FAILED if another process holds it or the disk fails.
+   */
+  static open(file: string, options: SqliteLogCoreOptions = {}): SqliteLogCore {
+    let db: Database | undefined;
+    try {
+      makeDurableDirectory(dirname(file));
+      db = new Database(file, { create: true, readwrite: true, strict: true });
+      configure(db);
+      migrate(db, file);
+      const core = new SqliteLogCore(file, db, options);
+      // The database and WAL files now exist: make their names durable too.
+      syncDirectory(dirname(file));
+      return core;
+    } catch (error) {
+      // Converted, after releasing the half-open file so that it stays openable.
+      db?.close(false);
+      throw toStorageError(error, { file, action: "opening" });
+    }
+  }
+
+  /** Makes the whole batch durable in one transaction, or throws and stores none of it. */
+  write(batch: readonly GroupWrite[]): void {
+    this.checkUsable();
+    if (batch.length === 0) return;
+    // Plans throw on a broken rule before the transaction starts; such a bug stops the node
+    // anyway, but the file and the states stay as they were.
+    const plan = planBatch((groupId) => this.states.get(groupId), batch);
+    try {
+      this.writeTransaction(batch, plan);
+    } catch (error) {
+      // Never retry: after a failed fsync the OS may have dropped the dirty pages, so only a
+      // restart that reads the file back knows what is durable.
+      this.failure = toStorageError(error, { file: this.file, action: "writing" });
+      throw this.failure;
+    }
+    for (const [groupId, state] of plan.states) {
+      if (state === undefined) this.states.delete(groupId);
+      else this.states.set(groupId, state);
+    }
+  }
+
+  listGroups(): GroupId[] {
+    this.checkUsable();
+    return [...this.states.keys()].sort((a, b) => a - b);
+  }
+
+  loadGroup(groupId: GroupId): StoredGroup | undefined {
+    this.checkUsable();
+    const state = this.states.get(groupId);
+    if (state === undefined) return undefined;
+    return this.reading(() => {
+      const hardStateRow = this.statements.selectHardState.get(groupId);
+      assert(hardStateRow !== null, `group ${groupId} is known, so its raft_group row exists`);
+      const hardState = hardStateFromRow(this.file, hardStateRow);
+      const bounds = { firstIndex: state.firstIndex, lastIndex: state.lastIndex };
+      const snapshotRow = this.statements.selectSnapshot.get(groupId);
+      if (snapshotRow === null) return { hardState, ...bounds };
+      const snapshot = snapshotFromRow(this.file, groupId, snapshotRow);
+      assert(snapshot.metadata.index === state.snapshotIndex, `group ${groupId}: snapshot index`);
+      return { hardState, snapshot, ...bounds };
+    });
+  }
+
+  /** See LogStorage.readEntries: checked, contiguous, bounded, at least one entry. */
+  readEntries(range: ReadEntriesRange): Entry[] {
+    this.checkUsable();
+    checkReadRange(this.states.get(range.groupId), range);
+    return this.reading(() => this.readCheckedEntries(range));
+  }
+
+  private readCheckedEntries(range: ReadEntriesRange): Entry[] {
+    const { groupId, fromIndex, toIndexInclusive, bytesMax } = range;
+    const limit = Math.min(READ_ENTRIES_MAX, toIndexInclusive - fromIndex + 1);
+    const entries: Entry[] = [];
+    let bytes = 0;
+    for (const row of this.statements.selectEntries.iterate(
+      groupId,
+      fromIndex,
+      toIndexInclusive,
+      limit,
+    )) {
+      const expected = logIndex(fromIndex + entries.length);
+      if (row.entry_index !== expected) {
+        throw corruptRecord({ file: this.file, groupId, index: expected, problem: "missing" });
+      }
+      bytes += row.data.byteLength;
+      if (entries.length > 0 && bytes > bytesMax) return entries;
+      entries.push(entryFromRow(this.file, groupId, row));
+    }
+    if (entries.length < limit) {
+      const missing = logIndex(fromIndex + entries.length);
+      throw corruptRecord({ file: this.file, groupId, index: missing, problem: "missing" });
+    }
+    return entries;
+  }
+
+  loadIdentity(): NodeIdentity | undefined {
+    this.checkUsable();
+    return this.reading(() => {
+      const row = this.statements.selectIdentity.get();
+      return row === null ? undefined : identityFromRow(this.file, row);
+    });
+  }
+
+  saveIdentity(identity: NodeIdentity): void {
+    this.checkUsable();
+    assert(identity.nodeId > 0, `a stored identity needs a node id, got ${identity.nodeId}`);
+    try {
+      this.db
+        .transaction(() => {
+          const { nodeId, clusterId, advertiseAddress, transport } = identity;
+          this.statements.upsertIdentity.run(nodeId, clusterId, advertiseAddress, transport);
+        })
+        .immediate();
+    } catch (error) {
+      // Converted; like any failed write, it stops the storage (see write).
+      this.failure = toStorageError(error, { file: this.file, action: "writing" });
+      throw this.failure;
+    }
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    try {
+      this.db.close(true);
+    } catch (error) {
+      // Converted: the caller learns which file failed to close and why.
+      throw toStorageError(error, { file: this.file, action: "closing" });
+    }
+  }
+
+  private reading<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      // Converted: SQLite's errors become typed storage errors naming the file.
+      throw toStorageError(error, { file: this.file, action: "reading" });
+    }
+  }
+
+  private maybeGiveBackPages(): void {
+    const free = this.statements.freePages.get()?.freelist_count ?? 0;
+    const excess = free - this.freePagesKept;
+    if (excess <= 0) return;
+    this.db.run(`PRAGMA incremental_vacuum(${Math.min(excess, this.vacuumPagesPerWriteMax)})`);
+  }
+
+  private checkUsable(): void {
+    if (this.isClosed) {
+      throw new StorageError("STORAGE_FAILED", `storage ${this.file} is closed`, {
+        file: this.file,
+      });
+    }
+    if (this.failure !== undefined) {
+      throw new StorageError(
+        "STORAGE_FAILED",
+        `storage ${this.file} failed earlier and accepts nothing more; restart the node (${this.failure.message})`,
+        { file: this.file, cause: this.failure },
+      );
+    }
+  }
+}
+
+/**
+ * Exclusive locking first: it keeps other processes out for as long as this one has the file
+ * open, and lets WAL mode work without a shared-memory file. auto_vacuum must be set before
+ * the first table exists; journal_mode=WAL with synchronous=FULL fsyncs the WAL on commit.
+ */
+function configure(db: Database): void {
+  db.run("PRAGMA locking_mode = EXCLUSIVE");
+  db.run("PRAGMA busy_timeout = 0");
+  db.run("PRAGMA auto_vacuum = INCREMENTAL");
+  const mode = db.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get();
+  assert(mode?.journal_mode === "wal", `journal mode must be wal, got ${mode?.journal_mode}`);
+  db.run("PRAGMA synchronous = FULL");
+  db.run(`PRAGMA journal_size_limit = ${JOURNAL_BYTES_MAX}`);
+  // Makes SQLite check each B-tree cell's size as it reads it: damage is found earlier.
+  db.run("PRAGMA cell_size_check = ON");
+}
+
+/** Reads what each group's writes must be checked against, and checks it is sound. */
+function loadGroupStates(file: string, statements: SqliteStatements): Map<GroupId, GroupLogState> {
+  const states = new Map<GroupId, GroupLogState>();
+  for (const row of statements.selectGroups.all()) {
+    const hardState = hardStateFromRow(file, row);
+    const groupId = row.group_id as GroupId;
+    const snapshotIndex = statements.selectSnapshotIndex.get(groupId)?.snapshot_index;
+    const first = statements.selectFirstIndex.get(groupId)?.value ?? null;
+    const last = statements.selectLastIndex.get(groupId)?.value ?? null;
+    const snapshot = logIndex(snapshotIndex ?? 0);
+    const state: GroupLogState = {
+      groupId,
+      hasSnapshot: snapshotIndex !== undefined,
+      snapshotIndex: snapshot,
+      firstIndex: logIndex(first ?? snapshot + 1),
+      lastIndex: logIndex(last ?? snapshot),
+      term: hardState.term,
+      commit: hardState.commit,
+    };
+    const problem = describeBrokenInvariant(state);
+    if (problem !== undefined) throw corruptRecord({ file, groupId, problem });
+    states.set(groupId, state);
+  }
+  return states;
+}

@@ -1,0 +1,67 @@
+import { Database } from "bun:sqlite";
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from "./sqlite-schema.ts";
+import { StorageVersionError } from "./storage-error.ts";
+
+let directory = "";
+let file = "";
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "raftoral-schema-"));
+  file = join(directory, "raftoral.db");
+});
+
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function version(db: Database): number | undefined {
+  return db.query<{ version: number }, []>("SELECT version FROM schema_version").get()?.version;
+}
+
+const VERSION_2: Migration = {
+  version: 2,
+  statements: ["CREATE TABLE workflow_state (id INTEGER PRIMARY KEY, data BLOB NOT NULL)"],
+};
+
+test("a new file gets every migration and records the version", () => {
+  const db = new Database(file);
+  migrate(db, file);
+  expect(version(db)).toBe(SCHEMA_VERSION);
+  expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  db.close();
+});
+
+test("an older file runs only the missing migrations, once", () => {
+  const db = new Database(file);
+  migrate(db, file);
+  db.run("INSERT INTO raft_group VALUES (1, 2, 3, 4, 5)");
+  // Running a migration twice would fail on CREATE TABLE: both calls must skip version 1.
+  migrate(db, file, [...MIGRATIONS, VERSION_2]);
+  migrate(db, file, [...MIGRATIONS, VERSION_2]);
+  expect(version(db)).toBe(2);
+  expect(db.query("SELECT group_id FROM raft_group").all()).toEqual([{ group_id: 1 }]);
+  expect(db.query("SELECT COUNT(*) AS n FROM workflow_state").get()).toEqual({ n: 0 });
+  db.close();
+});
+
+test("a newer file is refused and left untouched", () => {
+  const db = new Database(file);
+  migrate(db, file, [...MIGRATIONS, VERSION_2]);
+  expect(() => migrate(db, file)).toThrow(StorageVersionError);
+  expect(version(db)).toBe(2);
+  db.close();
+});
+
+test("a migration that fails leaves the file at its old version", () => {
+  const db = new Database(file);
+  migrate(db, file);
+  const broken: Migration = { version: 2, statements: ["CREATE TABLE x (a)", "NOT SQL"] };
+  expect(() => migrate(db, file, [...MIGRATIONS, broken])).toThrow();
+  expect(version(db)).toBe(1);
+  expect(db.query("SELECT name FROM sqlite_master WHERE name = 'x'").all()).toEqual([]);
+  db.close();
+});

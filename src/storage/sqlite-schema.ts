@@ -1,0 +1,102 @@
+// The SQLite schema and its migrations. The schema_version table holds the version a file was
+// last migrated to; opening runs the missing migrations in one transaction and refuses a file
+// written by a newer version. Migrations are append-only: never edit one that has shipped.
+
+import type { Database } from "bun:sqlite";
+import { assert } from "../lib/index.ts";
+import { StorageVersionError } from "./storage-error.ts";
+
+export interface Migration {
+  /** The version the file has after this migration ran; 1, 2, 3... without gaps. */
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+/**
+ * Version 1. Entries live in a rowid table, found through a unique (group_id, entry_index)
+ * index. Measured against a WITHOUT ROWID table keyed by (group_id, entry_index): appends of
+ * 50 interleaved groups ran 6x faster (the table only grows at its end), and 1 KB entries took
+ * 1.04x their size on disk instead of 4.7x (WITHOUT ROWID rows over ~1/4 page spill). Hard
+ * state lives in raft_group (one small row rewritten every turn) and the possibly large
+ * snapshot in its own table, so hard-state updates never rewrite it.
+ */
+const VERSION_1: Migration = {
+  version: 1,
+  statements: [
+    `CREATE TABLE node_identity (
+      id INTEGER PRIMARY KEY CHECK (id = 0),
+      node_id INTEGER NOT NULL,
+      cluster_id TEXT NOT NULL,
+      advertise_address TEXT NOT NULL,
+      transport TEXT NOT NULL
+    )`,
+    `CREATE TABLE raft_group (
+      group_id INTEGER PRIMARY KEY,
+      term INTEGER NOT NULL,
+      vote INTEGER NOT NULL,
+      commit_index INTEGER NOT NULL,
+      checksum INTEGER NOT NULL
+    )`,
+    `CREATE TABLE group_snapshot (
+      group_id INTEGER PRIMARY KEY,
+      snapshot_index INTEGER NOT NULL,
+      term INTEGER NOT NULL,
+      conf_state TEXT NOT NULL,
+      data BLOB NOT NULL,
+      checksum INTEGER NOT NULL
+    )`,
+    `CREATE TABLE entry (
+      id INTEGER PRIMARY KEY,
+      group_id INTEGER NOT NULL,
+      entry_index INTEGER NOT NULL,
+      term INTEGER NOT NULL,
+      type INTEGER NOT NULL,
+      data BLOB NOT NULL,
+      checksum INTEGER NOT NULL
+    )`,
+    "CREATE UNIQUE INDEX entry_position ON entry (group_id, entry_index)",
+  ],
+};
+
+/** Every migration, in order. The last one's version is what this build writes. */
+export const MIGRATIONS: readonly Migration[] = [VERSION_1];
+
+MIGRATIONS.forEach((migration, position) => {
+  assert(
+    migration.version === position + 1,
+    `migration ${position} must have version ${position + 1}`,
+  );
+});
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * Brings the file at `file` (open as `db`) to the newest version in `migrations`. Throws a
+ * StorageVersionError if the file is newer than this build.
+ */
+export function migrate(
+  db: Database,
+  file: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): void {
+  const latest = migrations.at(-1)?.version ?? 0;
+  db.transaction(() => {
+    db.run(
+      "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 0), version INTEGER NOT NULL)",
+    );
+    const row = db.query<{ version: number }, []>("SELECT version FROM schema_version").get();
+    const current = row?.version ?? 0;
+    if (current > latest) {
+      throw new StorageVersionError(
+        `${file} was written by a newer Raftoral (schema version ${current}; this build knows up to ${latest}). Run a newer raftoral binary on it, or move the directory aside to start this node empty.`,
+        { file },
+      );
+    }
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      for (const statement of migration.statements) db.run(statement);
+    }
+    db.run("INSERT OR REPLACE INTO schema_version (id, version) VALUES (0, ?)", [latest]);
+  }).immediate();
+}

@@ -1,0 +1,59 @@
+// LogStorage backed by SqliteLogCore on the caller's own thread. Every call blocks the event
+// loop for as long as SQLite works (an fsync, a checkpoint, a large read), so the node uses
+// WorkerLogStorage instead; this one serves tools, tests and benchmarks.
+
+import type { GroupId } from "../lib/index.ts";
+import type { Entry } from "../raft/index.ts";
+import type {
+  GroupWrite,
+  LogStorage,
+  NodeIdentity,
+  ReadEntriesRange,
+  StoredGroup,
+} from "./log-storage.ts";
+import { SqliteLogCore, type SqliteLogCoreOptions } from "./sqlite-log-core.ts";
+
+export class SqliteLogStorage implements LogStorage {
+  private readonly core: SqliteLogCore;
+
+  private constructor(core: SqliteLogCore) {
+    this.core = core;
+  }
+
+  /** Opens (creating if needed) the database file at `file`; see SqliteLogCore.open. */
+  static async open(file: string, options: SqliteLogCoreOptions = {}): Promise<SqliteLogStorage> {
+    return new SqliteLogStorage(SqliteLogCore.open(file, options));
+  }
+
+  get file(): string {
+    return this.core.file;
+  }
+
+  async write(batch: readonly GroupWrite[]): Promise<void> {
+    this.core.write(batch);
+  }
+
+  async listGroups(): Promise<GroupId[]> {
+    return this.core.listGroups();
+  }
+
+  async loadGroup(groupId: GroupId): Promise<StoredGroup | undefined> {
+    return this.core.loadGroup(groupId);
+  }
+
+  async readEntries(range: ReadEntriesRange): Promise<Entry[]> {
+    return this.core.readEntries(range);
+  }
+
+  async loadIdentity(): Promise<NodeIdentity | undefined> {
+    return this.core.loadIdentity();
+  }
+
+  async saveIdentity(identity: NodeIdentity): Promise<void> {
+    this.core.saveIdentity(identity);
+  }
+
+  async close(): Promise<void> {
+    this.core.close();
+  }
+}

@@ -1,0 +1,34 @@
+// Public surface of src/transport: the wire format between nodes, the transport interfaces
+// and per-peer batching. Protocol adapters live in http/, grpc/ and memory/.
+
+export type {
+  CallOptions,
+  DiscoveryInfo,
+  HealthInfo,
+  NodeApi,
+  RegisterRequest,
+  RegisterResult,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
+} from "./node-api.ts";
+export { PeerSenders, type PeerSendersOptions, type PeerSendStats } from "./peer-senders.ts";
+export type { PeerTransport, TransportKind, TransportServer } from "./transport.ts";
+export {
+  BATCH_MESSAGES_MAX,
+  type ForwardOutcome,
+  type ForwardProposal,
+  type ForwardResult,
+  type PeerBatch,
+  type PeerMessage,
+  type RaftPeerMessage,
+  type UnknownGroup,
+} from "./wire.ts";
+export {
+  batchFromJson,
+  batchToJson,
+  decodeBatchMsgpack,
+  encodeBatchMsgpack,
+} from "./wire-codec.ts";
+export { type BytesDecoder, parsePeerBatch, WireFormatError } from "./wire-parse.ts";

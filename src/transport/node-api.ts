@@ -1,0 +1,83 @@
+// What a node offers over the network, whatever the transport: inter-node Raft traffic,
+// discovery and registration, health, and the workflow API. Transports are thin adapters
+// from their wire formats to this interface; src/api implements it. Errors are thrown as
+// RaftoralError subclasses with stable codes, which each adapter maps to its status codes.
+
+import type { GroupId, NodeId } from "../lib/index.ts";
+import type { TransportKind } from "./transport.ts";
+import type { PeerBatch } from "./wire.ts";
+
+/** The answer to GET /discovery/peers and RaftService/Discover (QUICKSTART field names). */
+export interface DiscoveryInfo {
+  readonly nodeId: NodeId;
+  readonly highestKnownNodeId: NodeId;
+  readonly address: string;
+  /** 0 when no management leader is known. */
+  readonly managementLeaderNodeId: NodeId;
+  /** "" when no management leader is known. */
+  readonly managementLeaderAddress: string;
+  readonly shouldJoinAsVoter: boolean;
+  readonly currentVoterCount: number;
+  readonly maxVoters: number;
+  /** The protocol the cluster speaks (an addition to the QUICKSTART's fields). */
+  readonly transport: TransportKind;
+}
+
+export interface RegisterRequest {
+  /** 0 asks the cluster to allocate an id. */
+  readonly nodeId: NodeId;
+  readonly address: string;
+}
+
+export interface RegisterResult {
+  readonly nodeId: NodeId;
+}
+
+export interface HealthInfo {
+  readonly status: "ok" | "starting" | "stopping";
+  readonly nodeId: NodeId;
+  /** Whether this node leads the management group. */
+  readonly isLeader: boolean;
+}
+
+export interface StartWorkflowRequest {
+  readonly workflowType: string;
+  readonly version: number;
+  /** The input as JSON text, e.g. "\"ping\"". */
+  readonly inputJson: string;
+}
+
+export interface StartWorkflowResult {
+  readonly workflowId: string;
+  readonly executionClusterId: GroupId;
+}
+
+export interface WaitWorkflowRequest {
+  readonly workflowId: string;
+  /** As given by the caller (decimal text); validated by the API. */
+  readonly executionClusterId: string;
+  readonly timeoutSeconds: number;
+}
+
+/** A finished workflow: `resultJson` is the output as JSON text, `error` the failure. */
+export interface WorkflowOutcome {
+  readonly success: boolean;
+  readonly resultJson?: string;
+  readonly error?: string;
+}
+
+export interface CallOptions {
+  /** Aborted when the caller goes away or its deadline passes. */
+  readonly signal?: AbortSignal;
+}
+
+export interface NodeApi {
+  /** Inter-node traffic, already decoded and validated. Never blocks; may throw a typed error. */
+  receivePeerBatch(batch: PeerBatch): void;
+  discover(): Promise<DiscoveryInfo>;
+  register(request: RegisterRequest, options?: CallOptions): Promise<RegisterResult>;
+  health(): HealthInfo;
+  startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;
+  waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
+  runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
+}

@@ -1,0 +1,44 @@
+// Encodings of a PeerBatch: msgpack for gRPC (binary fields stay binary) and JSON for HTTP
+// (binary fields as base64). Decoding always goes through parsePeerBatch.
+
+import { decode, encode } from "@msgpack/msgpack";
+import type { PeerBatch } from "./wire.ts";
+import { type BytesDecoder, parsePeerBatch, WireFormatError } from "./wire-parse.ts";
+
+export const msgpackBytes: BytesDecoder = (value, path) => {
+  if (!(value instanceof Uint8Array)) throw new WireFormatError(path, "must be binary");
+  return value;
+};
+
+export function encodeBatchMsgpack(batch: PeerBatch): Uint8Array {
+  return encode(batch, { ignoreUndefined: true });
+}
+
+/** Decodes and validates; throws WireFormatError for anything malformed. */
+export function decodeBatchMsgpack(bytes: Uint8Array): PeerBatch {
+  let value: unknown;
+  try {
+    value = decode(bytes);
+  } catch (error) {
+    throw new WireFormatError("batch", `is not valid msgpack (${(error as Error).message})`);
+  }
+  return parsePeerBatch(value, msgpackBytes);
+}
+
+const base64Bytes: BytesDecoder = (value, path) => {
+  if (typeof value !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
+    throw new WireFormatError(path, "must be base64 text");
+  }
+  return new Uint8Array(Buffer.from(value, "base64"));
+};
+
+/** The JSON form: every Uint8Array becomes base64 text. */
+export function batchToJson(batch: PeerBatch): string {
+  return JSON.stringify(batch, (_key, value: unknown) =>
+    value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value,
+  );
+}
+
+export function batchFromJson(value: unknown): PeerBatch {
+  return parsePeerBatch(value, base64Bytes);
+}

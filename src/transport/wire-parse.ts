@@ -1,0 +1,305 @@
+// The gateway for bytes that arrive from other nodes: turns an untrusted decoded value
+// (from msgpack or JSON) into a PeerBatch, checking every field. Past this point code trusts
+// the types. Anything malformed is a WireFormatError naming the field; the node keeps serving.
+
+import {
+  type GroupId,
+  groupId,
+  InvalidArgumentError,
+  type LogIndex,
+  logIndex,
+  type NodeId,
+  nodeId,
+  type Term,
+  term,
+} from "../lib/index.ts";
+import type { ConfState, Entry, EntryType, RaftMessage, SnapshotMetadata } from "../raft/index.ts";
+import {
+  BATCH_MESSAGES_MAX,
+  ENTRIES_PER_MESSAGE_MAX,
+  type ForwardOutcome,
+  type PeerBatch,
+  type PeerMessage,
+} from "./wire.ts";
+
+export class WireFormatError extends InvalidArgumentError {
+  constructor(path: string, problem: string) {
+    super(`malformed peer message: ${path} ${problem}`);
+    this.name = "WireFormatError";
+  }
+}
+
+/** Turns a wire value into bytes (msgpack gives Uint8Array, JSON gives base64 text). */
+export type BytesDecoder = (value: unknown, path: string) => Uint8Array;
+
+const CONTEXT_LENGTH_MAX = 1024;
+const REFUSALS = new Set([
+  "not-leader",
+  "transfer-in-progress",
+  "uncommitted-limit",
+  "conf-change-pending",
+  "invalid-conf-change",
+  "unknown-group",
+]);
+
+type Fields = Record<string, unknown>;
+
+function record(value: unknown, path: string): Fields {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new WireFormatError(path, "must be an object");
+  }
+  return value as Fields;
+}
+
+function integer(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new WireFormatError(path, "must be a non-negative safe integer");
+  }
+  return value;
+}
+
+function boolean(value: unknown, path: string): boolean {
+  if (typeof value !== "boolean") throw new WireFormatError(path, "must be a boolean");
+  return value;
+}
+
+function text(value: unknown, path: string, lengthMax: number): string {
+  if (typeof value !== "string" || value.length > lengthMax) {
+    throw new WireFormatError(path, `must be a string of at most ${lengthMax} characters`);
+  }
+  return value;
+}
+
+function list(value: unknown, path: string, lengthMax: number): unknown[] {
+  if (!Array.isArray(value) || value.length > lengthMax) {
+    throw new WireFormatError(path, `must be an array of at most ${lengthMax} items`);
+  }
+  return value;
+}
+
+const asNode = (value: unknown, path: string): NodeId => nodeId(integer(value, path));
+const asTerm = (value: unknown, path: string): Term => term(integer(value, path));
+const asIndex = (value: unknown, path: string): LogIndex => logIndex(integer(value, path));
+const asGroup = (value: unknown, path: string): GroupId => groupId(integer(value, path));
+
+export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
+  const fields = record(value, "batch");
+  const messages = list(fields.messages, "batch.messages", BATCH_MESSAGES_MAX);
+  return {
+    from: asNode(fields.from, "batch.from"),
+    to: asNode(fields.to, "batch.to"),
+    messages: messages.map((item, k) => parsePeerMessage(item, `batch.messages[${k}]`, bytes)),
+  };
+}
+
+function parsePeerMessage(value: unknown, path: string, bytes: BytesDecoder): PeerMessage {
+  const fields = record(value, path);
+  const id = asGroup(fields.groupId, `${path}.groupId`);
+  switch (fields.type) {
+    case "raft":
+      return {
+        type: "raft",
+        groupId: id,
+        message: parseRaftMessage(fields.message, `${path}.message`, bytes),
+      };
+    case "forward":
+      return {
+        type: "forward",
+        groupId: id,
+        requestId: integer(fields.requestId, `${path}.requestId`),
+        entryType: entryType(fields.entryType, `${path}.entryType`),
+        data: bytes(fields.data, `${path}.data`),
+      };
+    case "forwardResult":
+      return {
+        type: "forwardResult",
+        groupId: id,
+        requestId: integer(fields.requestId, `${path}.requestId`),
+        outcome: parseOutcome(fields.outcome, `${path}.outcome`),
+      };
+    case "unknownGroup":
+      return { type: "unknownGroup", groupId: id };
+    default:
+      throw new WireFormatError(`${path}.type`, `is not a known message type`);
+  }
+}
+
+function parseOutcome(value: unknown, path: string): ForwardOutcome {
+  const fields = record(value, path);
+  if (boolean(fields.accepted, `${path}.accepted`)) {
+    return {
+      accepted: true,
+      index: asIndex(fields.index, `${path}.index`),
+      term: asTerm(fields.term, `${path}.term`),
+    };
+  }
+  const reason = fields.reason;
+  if (typeof reason !== "string" || !REFUSALS.has(reason)) {
+    throw new WireFormatError(`${path}.reason`, "is not a known refusal");
+  }
+  return {
+    accepted: false,
+    reason: reason as Extract<ForwardOutcome, { accepted: false }>["reason"],
+    leaderHint: asNode(fields.leaderHint, `${path}.leaderHint`),
+  };
+}
+
+function parseRaftMessage(value: unknown, path: string, bytes: BytesDecoder): RaftMessage {
+  const f = record(value, path);
+  const base = {
+    from: asNode(f.from, `${path}.from`),
+    to: asNode(f.to, `${path}.to`),
+    term: asTerm(f.term, `${path}.term`),
+  };
+  const at = (name: string) => `${path}.${name}`;
+  switch (f.type) {
+    case "RequestVote":
+    case "RequestPreVote":
+      return {
+        type: f.type,
+        ...base,
+        lastLogIndex: asIndex(f.lastLogIndex, at("lastLogIndex")),
+        lastLogTerm: asTerm(f.lastLogTerm, at("lastLogTerm")),
+        isLeaderTransfer: boolean(f.isLeaderTransfer, at("isLeaderTransfer")),
+      };
+    case "RequestVoteResponse":
+    case "RequestPreVoteResponse":
+      return { type: f.type, ...base, voteGranted: boolean(f.voteGranted, at("voteGranted")) };
+    case "AppendEntries":
+    case "AppendEntriesResponse":
+    case "InstallSnapshot":
+    case "InstallSnapshotResponse":
+      return parseReplication(f, base, path, bytes);
+    default:
+      return parseControl(f, base, path);
+  }
+}
+
+type Envelope = { from: NodeId; to: NodeId; term: Term };
+
+/** The messages that move log entries and snapshots (§5.3, §7). */
+function parseReplication(
+  f: Fields,
+  base: Envelope,
+  path: string,
+  bytes: BytesDecoder,
+): RaftMessage {
+  const at = (name: string) => `${path}.${name}`;
+  switch (f.type) {
+    case "AppendEntries":
+      return {
+        type: "AppendEntries",
+        ...base,
+        prevLogIndex: asIndex(f.prevLogIndex, at("prevLogIndex")),
+        prevLogTerm: asTerm(f.prevLogTerm, at("prevLogTerm")),
+        entries: list(f.entries, at("entries"), ENTRIES_PER_MESSAGE_MAX).map((entry, k) =>
+          parseEntry(entry, `${path}.entries[${k}]`, bytes),
+        ),
+        leaderCommit: asIndex(f.leaderCommit, at("leaderCommit")),
+      };
+    case "AppendEntriesResponse":
+      return {
+        type: "AppendEntriesResponse",
+        ...base,
+        success: boolean(f.success, at("success")),
+        index: asIndex(f.index, at("index")),
+        hintIndex: asIndex(f.hintIndex, at("hintIndex")),
+        hintTerm: asTerm(f.hintTerm, at("hintTerm")),
+      };
+    case "InstallSnapshot":
+      return {
+        type: "InstallSnapshot",
+        ...base,
+        metadata: parseMetadata(f.metadata, at("metadata")),
+        offset: integer(f.offset, at("offset")),
+        totalBytes: integer(f.totalBytes, at("totalBytes")),
+        data: bytes(f.data, at("data")),
+      };
+    default:
+      return {
+        type: "InstallSnapshotResponse",
+        ...base,
+        snapshotIndex: asIndex(f.snapshotIndex, at("snapshotIndex")),
+        offset: integer(f.offset, at("offset")),
+      };
+  }
+}
+
+/** Heartbeats, reads and leadership control. */
+function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
+  const at = (name: string) => `${path}.${name}`;
+  const context = (name: string) => text(f[name], at(name), CONTEXT_LENGTH_MAX);
+  switch (f.type) {
+    case "Heartbeat":
+      return {
+        type: "Heartbeat",
+        ...base,
+        leaderCommit: asIndex(f.leaderCommit, at("leaderCommit")),
+        readContext: context("readContext"),
+      };
+    case "HeartbeatResponse":
+      return { type: "HeartbeatResponse", ...base, readContext: context("readContext") };
+    case "TimeoutNow":
+      return { type: "TimeoutNow", ...base };
+    case "ReadIndex":
+      return { type: "ReadIndex", ...base, context: context("context") };
+    case "ReadIndexResponse":
+      return {
+        type: "ReadIndexResponse",
+        ...base,
+        context: context("context"),
+        index: asIndex(f.index, at("index")),
+      };
+    case "TransferLeader":
+      return {
+        type: "TransferLeader",
+        ...base,
+        transferee: asNode(f.transferee, at("transferee")),
+      };
+    default:
+      throw new WireFormatError(at("type"), "is not a Raft message type");
+  }
+}
+
+function entryType(value: unknown, path: string): EntryType {
+  if (value !== "normal" && value !== "confChange") {
+    throw new WireFormatError(path, "must be normal or confChange");
+  }
+  return value;
+}
+
+function parseEntry(value: unknown, path: string, bytes: BytesDecoder): Entry {
+  const f = record(value, path);
+  return {
+    term: asTerm(f.term, `${path}.term`),
+    index: asIndex(f.index, `${path}.index`),
+    type: entryType(f.type, `${path}.type`),
+    data: bytes(f.data, `${path}.data`),
+  };
+}
+
+function parseMetadata(value: unknown, path: string): SnapshotMetadata {
+  const f = record(value, path);
+  return {
+    index: asIndex(f.index, `${path}.index`),
+    term: asTerm(f.term, `${path}.term`),
+    confState: parseConfState(f.confState, `${path}.confState`),
+  };
+}
+
+const MEMBERS_MAX = 1024;
+
+function parseConfState(value: unknown, path: string): ConfState {
+  const f = record(value, path);
+  const nodes = (name: string) =>
+    list(f[name], `${path}.${name}`, MEMBERS_MAX).map((id, k) =>
+      asNode(id, `${path}.${name}[${k}]`),
+    );
+  return {
+    voters: nodes("voters"),
+    learners: nodes("learners"),
+    votersOutgoing: nodes("votersOutgoing"),
+    learnersNext: nodes("learnersNext"),
+    autoLeave: boolean(f.autoLeave, `${path}.autoLeave`),
+  };
+}

@@ -1,0 +1,59 @@
+// What nodes send each other: Raft messages of any group, plus the host's own requests
+// (proposals forwarded to a leader and their answers). Every message names its group
+// (the wire's cluster_id); all messages for one peer from one loop turn travel as one batch.
+
+import type { GroupId, LogIndex, NodeId, Term } from "../lib/index.ts";
+import type { EntryType, ProposalRefusal, RaftMessage } from "../raft/index.ts";
+
+/** A Raft message of one group. */
+export interface RaftPeerMessage {
+  readonly type: "raft";
+  readonly groupId: GroupId;
+  readonly message: RaftMessage;
+}
+
+/** A proposal a follower forwards to the leader it knows. */
+export interface ForwardProposal {
+  readonly type: "forward";
+  readonly groupId: GroupId;
+  /** Chosen by the sender; echoed in the answer. */
+  readonly requestId: number;
+  /** "confChange" data is an encoded ConfChange (src/raft/conf-change-codec.ts). */
+  readonly entryType: EntryType;
+  readonly data: Uint8Array;
+}
+
+export type ForwardOutcome =
+  | { readonly accepted: true; readonly index: LogIndex; readonly term: Term }
+  | {
+      readonly accepted: false;
+      readonly reason: ProposalRefusal | "unknown-group";
+      readonly leaderHint: NodeId;
+    };
+
+/** The leader's answer: where the forwarded proposal landed in the log, or why it did not. */
+export interface ForwardResult {
+  readonly type: "forwardResult";
+  readonly groupId: GroupId;
+  readonly requestId: number;
+  readonly outcome: ForwardOutcome;
+}
+
+/** "I do not host this group": sent back once for messages of a group the receiver lacks. */
+export interface UnknownGroup {
+  readonly type: "unknownGroup";
+  readonly groupId: GroupId;
+}
+
+export type PeerMessage = RaftPeerMessage | ForwardProposal | ForwardResult | UnknownGroup;
+
+/** Everything one node sends another in one request. */
+export interface PeerBatch {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly messages: readonly PeerMessage[];
+}
+
+/** Upper bounds a receiver enforces before trusting a batch. */
+export const BATCH_MESSAGES_MAX = 100_000;
+export const ENTRIES_PER_MESSAGE_MAX = 100_000;

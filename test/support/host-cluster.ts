@@ -1,0 +1,168 @@
+// In-process clusters of MultiRaftHosts for tests: memory storage, the memory network and a
+// virtual clock, so a test controls time and faults exactly.
+
+import {
+  createLogger,
+  type GroupId,
+  type NodeId,
+  nodeId,
+  seededRandom,
+  VirtualClock,
+} from "../../src/lib/index.ts";
+import { type HostConfig, MultiRaftHost } from "../../src/multiraft/index.ts";
+import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
+import { MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
+import { type NodeApi, PeerSenders, type TransportServer } from "../../src/transport/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory/index.ts";
+import { KvStateMachine } from "./kv-state-machine.ts";
+
+export const TEST_HOST_CONFIG: HostConfig = {
+  tickIntervalMs: 10,
+  raft: { ...DEFAULT_RAFT_CONFIG, electionTicks: 10, heartbeatTicks: 2 },
+  snapshotEntries: 50,
+  compactionMarginEntries: 5,
+  proposalTimeoutMs: 2_000,
+  eventsPerTurnMax: 10_000,
+  pendingProposalsMax: 10_000,
+  groupsMax: 100,
+  recentAppliedMax: 1_000,
+};
+
+export interface TestHost {
+  readonly id: NodeId;
+  host: MultiRaftHost;
+  senders: PeerSenders;
+  server: TransportServer;
+  readonly store: MemoryLogStore;
+  readonly machines: Map<GroupId, KvStateMachine>;
+  fatal: Error | undefined;
+}
+
+export class HostCluster {
+  readonly clock = new VirtualClock();
+  readonly network: MemoryNetwork;
+  readonly hosts = new Map<NodeId, TestHost>();
+  private readonly random = seededRandom(7);
+
+  constructor(readonly config: HostConfig = TEST_HOST_CONFIG) {
+    this.network = new MemoryNetwork(this.clock, this.random.fork("network"));
+    this.network.faults = { dropRate: 0, delayMinMs: 1, delayMaxMs: 2 };
+  }
+
+  address(id: NodeId): string {
+    return `node-${id}:1`;
+  }
+
+  /** Starts (or restarts, keeping its store) node `id`. */
+  async startNode(id: number): Promise<TestHost> {
+    const key = nodeId(id);
+    const existing = this.hosts.get(key);
+    const store = existing?.store ?? new MemoryLogStore();
+    const machines = new Map<GroupId, KvStateMachine>();
+    const logger = createLogger({ level: "warn", format: "text", write: () => undefined });
+    let host: MultiRaftHost | undefined;
+    const senders = new PeerSenders({
+      self: key,
+      transport: this.network.transport(this.address(key)),
+      clock: this.clock,
+      logger,
+      onUnreachable: (peer) => host?.reportUnreachable(peer),
+    });
+    const server = this.network.server();
+    const testHost: TestHost = {
+      id: key,
+      host: undefined as never,
+      senders,
+      server,
+      store,
+      machines,
+      fatal: undefined,
+    };
+    host = new MultiRaftHost({
+      nodeId: key,
+      storage: new MemoryLogStorage(store),
+      peers: senders,
+      clock: this.clock,
+      random: this.random.fork(`host-${id}-${existing === undefined ? 0 : 1}`),
+      logger,
+      config: this.config,
+      onFatal: (error) => {
+        testHost.fatal = error;
+      },
+    });
+    testHost.host = host;
+    for (const [peerId] of this.hosts) senders.setAddress(peerId, this.address(peerId));
+    this.hosts.set(key, testHost);
+    for (const other of this.hosts.values()) other.senders.setAddress(key, this.address(key));
+    await host.restoreGroups((groupId) => {
+      const machine = new KvStateMachine();
+      machines.set(groupId, machine);
+      return machine;
+    });
+    await server.listen(`node-${id}`, 1, this.nodeApi(host));
+    host.start();
+    return testHost;
+  }
+
+  /** Stops node `id` as a crash would: its store keeps only what was written. */
+  async crash(id: number): Promise<void> {
+    const testHost = this.hosts.get(nodeId(id));
+    if (testHost === undefined) return;
+    testHost.host.stop();
+    testHost.senders.close();
+    await testHost.server.close();
+  }
+
+  machineFor(id: number, groupId: GroupId): KvStateMachine {
+    const testHost = this.hosts.get(nodeId(id));
+    let machine = testHost?.machines.get(groupId);
+    if (machine === undefined) {
+      machine = new KvStateMachine();
+      testHost?.machines.set(groupId, machine);
+    }
+    return machine;
+  }
+
+  private nodeApi(host: MultiRaftHost): NodeApi {
+    const unsupported = () => Promise.reject(new Error("not part of this test"));
+    return {
+      receivePeerBatch: (batch) => host.receive(batch),
+      discover: unsupported,
+      register: unsupported,
+      health: () => ({ status: "ok", nodeId: host.nodeId, isLeader: false }),
+      startWorkflow: unsupported,
+      waitWorkflow: unsupported,
+      runWorkflow: unsupported,
+    };
+  }
+
+  /** Moves virtual time forward in small steps, letting promises settle in between. */
+  async advance(totalMs: number, stepMs = 1): Promise<void> {
+    for (let elapsed = 0; elapsed < totalMs; elapsed += stepMs) {
+      this.clock.advance(stepMs);
+      await flush();
+    }
+  }
+
+  /** Advances time until `condition` holds; fails after `limitMs`. */
+  async until(condition: () => boolean, limitMs = 10_000): Promise<void> {
+    for (let elapsed = 0; elapsed < limitMs; elapsed++) {
+      if (condition()) return;
+      this.clock.advance(1);
+      await flush();
+    }
+    if (!condition()) throw new Error(`condition not reached within ${limitMs} virtual ms`);
+  }
+
+  leaderOf(groupId: GroupId): TestHost | undefined {
+    for (const testHost of this.hosts.values()) {
+      if (testHost.host.status(groupId)?.role === "leader") return testHost;
+    }
+    return undefined;
+  }
+}
+
+/** Lets every queued promise callback and immediate run. */
+export async function flush(): Promise<void> {
+  for (let k = 0; k < 3; k++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
