@@ -19,7 +19,7 @@ import {
   emptyState,
   encodeConfChange,
   type RaftInitialState,
-  type RaftStatus,
+  type RawNode,
   type Ready,
 } from "../raft/index.ts";
 import type { GroupWrite, LogStorage } from "../storage/index.ts";
@@ -29,6 +29,7 @@ import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./er
 import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupRegistry } from "./group-registry.ts";
 import { type HostConfig, validateHostConfig } from "./host-config.ts";
+import type { HostEvent } from "./host-events.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import { loadGroupState } from "./load-group.ts";
 import { Outbox } from "./outbox.ts";
@@ -53,25 +54,12 @@ export interface MultiRaftHostOptions {
   readonly onFatal: (error: Error) => void;
 }
 
+/** What observers may ask a group's Raft node; never changes it. */
+export type GroupInspector = Pick<RawNode, "status" | "matchOf" | "isChangingMembership">;
+
 export interface ProposeOptions {
   readonly timeoutMs?: number;
 }
-
-type HostEvent =
-  | { readonly type: "batch"; readonly batch: PeerBatch }
-  | { readonly type: "propose"; readonly proposal: PendingProposal }
-  | { readonly type: "read"; readonly read: PendingRead }
-  | { readonly type: "transfer"; readonly groupId: GroupId; readonly to: NodeId }
-  | { readonly type: "unreachable"; readonly peer: NodeId }
-  | {
-      readonly type: "create";
-      readonly groupId: GroupId;
-      readonly initial: RaftInitialState;
-      readonly isNew: boolean;
-      readonly stateMachine: StateMachine;
-      readonly done: (error?: Error) => void;
-    }
-  | { readonly type: "remove"; readonly groupId: GroupId; readonly done: () => void };
 
 export class MultiRaftHost {
   readonly nodeId: NodeId;
@@ -88,6 +76,7 @@ export class MultiRaftHost {
   private cancelTicks: (() => void) | undefined;
   private pendingWrites: GroupWrite[] = [];
   private readonly outbox = new Outbox();
+  private readonly lastHeard = new Map<NodeId, number>();
   private readonly router: BatchRouter;
   /** Distinguishes this process's proposal ids from those of earlier runs of this node. */
   private readonly incarnation: number;
@@ -198,14 +187,26 @@ export class MultiRaftHost {
     return this.groups.ids();
   }
 
-  status(groupId: GroupId): RaftStatus | undefined {
-    return this.groups.get(groupId)?.raw.status();
+  /** Read-only view of a hosted group's Raft state, for observers and reconcilers. */
+  inspect(groupId: GroupId): GroupInspector | undefined {
+    return this.groups.get(groupId)?.raw;
+  }
+
+  /** When this node last received anything from `peer` (clock ms), if ever. */
+  lastHeardMs(peer: NodeId): number | undefined {
+    return this.lastHeard.get(peer);
+  }
+
+  /** Starts an election in the group now (a sole member need not wait for a timeout). */
+  campaign(groupId: GroupId): void {
+    this.enqueue({ type: "campaign", groupId });
   }
 
   // ---- inputs --------------------------------------------------------------------------
 
   /** Inbound traffic from a peer (called by the transport server). Never blocks. */
   receive(batch: PeerBatch): void {
+    this.lastHeard.set(batch.from, this.options.clock.nowMs());
     this.enqueue({ type: "batch", batch });
   }
 
@@ -395,6 +396,9 @@ export class MultiRaftHost {
         case "transfer":
           this.groups.get(event.groupId)?.raw.transferLeader(event.to);
           break;
+        case "campaign":
+          this.groups.get(event.groupId)?.raw.campaign();
+          break;
         case "unreachable":
           for (const group of this.groups.values()) group.raw.reportUnreachable(event.peer);
           break;
@@ -481,7 +485,6 @@ export class MultiRaftHost {
     for (const group of this.groups.values()) this.reads.expire(group, now);
   }
 
-  // ---- output --------------------------------------------------------------------------
 
   private queueOutbound(peer: NodeId, message: PeerMessage): void {
     this.outbox.add(peer, message);

@@ -5,6 +5,7 @@ export {
   ProposalError,
 } from "./errors.ts";
 export {
+  type GroupInspector,
   MultiRaftHost,
   type MultiRaftHostOptions,
   type PeerSink,

@@ -178,6 +178,18 @@ export class RawNode {
     };
   }
 
+  /** As leader: how far `id`'s log is known to match ours (undefined if not a member). */
+  matchOf(id: NodeId): LogIndex | undefined {
+    if (this.raft.role !== "leader") return undefined;
+    return this.raft.tracker.progress.get(id)?.match;
+  }
+
+  /** Whether a membership change is still in flight (joint, or not yet applied). */
+  isChangingMembership(): boolean {
+    const r = this.raft;
+    return r.tracker.membership.voters.outgoing.size > 0 || r.pendingConfIndex > r.log.applied;
+  }
+
   /** The term of the entry at `index`, if the log still holds it. */
   termAt(index: LogIndex): Term | undefined {
     return this.raft.log.term(index);

@@ -156,7 +156,7 @@ export class HostCluster {
 
   leaderOf(groupId: GroupId): TestHost | undefined {
     for (const testHost of this.hosts.values()) {
-      if (testHost.host.status(groupId)?.role === "leader") return testHost;
+      if (testHost.host.inspect(groupId)?.status()?.role === "leader") return testHost;
     }
     return undefined;
   }

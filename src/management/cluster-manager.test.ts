@@ -1,0 +1,130 @@
+import { describe, expect, test } from "bun:test";
+import { type LogIndex, type NodeId, nodeId, seededRandom } from "../lib/index.ts";
+import { GROUP_SIZE_MAX, GROUP_SIZE_MIN, placeNodes } from "./cluster-manager.ts";
+import type { ManagementCommand } from "./commands.ts";
+import { applyCommand } from "./management-machine.ts";
+import { emptyManagementState, type ManagementState } from "./management-state.ts";
+
+let index = 0;
+function apply(state: ManagementState, command: ManagementCommand): ManagementState {
+  return applyCommand(state, command, ++index as LogIndex).state;
+}
+
+function bootstrapped(): ManagementState {
+  return apply(emptyManagementState(), {
+    type: "bootstrap",
+    clusterId: "c",
+    transport: "grpc",
+    maxVoters: 5,
+    workflowFingerprint: "w",
+    node: { id: nodeId(1), address: "n1" },
+  });
+}
+
+function join(state: ManagementState, id: number): ManagementState {
+  return apply(state, {
+    type: "registerNode",
+    address: `n${id}`,
+    requestedId: nodeId(id),
+    workflowFingerprint: "w",
+  });
+}
+
+/** Runs the placement plan to a fixed point; drained groups are destroyed at once. */
+function settle(initial: ManagementState): ManagementState {
+  let state = initial;
+  for (let steps = 0; steps < 500; steps++) {
+    const drained = [...state.groups.values()].find(
+      (group) =>
+        group.draining &&
+        [...state.nodes.keys()].every(
+          (id) => !group.members.includes(id) || inOther(state, id, group.id),
+        ),
+    );
+    if (drained !== undefined) {
+      state = apply(state, { type: "destroyGroup", groupId: drained.id });
+      continue;
+    }
+    const actions = placeNodes(state);
+    if (actions.length === 0) return state;
+    for (const action of actions)
+      if (action.type === "command") state = apply(state, action.command);
+  }
+  throw new Error("placement did not settle in 500 steps");
+}
+
+function inOther(state: ManagementState, id: NodeId, except: number): boolean {
+  return [...state.groups.values()].some(
+    (group) => group.id !== except && !group.draining && group.members.includes(id),
+  );
+}
+
+function expectSettled(state: ManagementState): void {
+  const nodes = [...state.nodes.keys()];
+  const active = [...state.groups.values()].filter((group) => !group.draining);
+  if (nodes.length < GROUP_SIZE_MIN) {
+    expect(active).toHaveLength(1);
+    expect([...(active[0]?.members ?? [])].sort()).toEqual([...nodes].sort());
+    return;
+  }
+  for (const group of active) {
+    expect(group.members.length).toBeGreaterThanOrEqual(GROUP_SIZE_MIN);
+    expect(group.members.length).toBeLessThanOrEqual(GROUP_SIZE_MAX);
+  }
+  for (const id of nodes) expect(active.some((group) => group.members.includes(id))).toBe(true);
+}
+
+describe("execution group placement", () => {
+  test("the bootstrap node gets group 1", () => {
+    const state = settle(bootstrapped());
+    expect([...state.groups.values()].map((group) => [group.id, group.members])).toEqual([
+      [1, [1]],
+    ] as never);
+  });
+
+  test("a sixth member splits the group 3+3", () => {
+    let state = settle(bootstrapped());
+    for (let id = 2; id <= 6; id++) state = settle(join(state, id));
+    const groups = [...state.groups.values()].map((group) => group.members);
+    expect(groups).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ] as never);
+  });
+
+  test("a group that falls below 3 takes a member from a bigger group, or drains", () => {
+    let state = settle(bootstrapped());
+    for (let id = 2; id <= 8; id++) state = settle(join(state, id));
+    state = settle(apply(state, { type: "removeNode", nodeId: nodeId(4), reason: "test" }));
+    state = settle(apply(state, { type: "removeNode", nodeId: nodeId(5), reason: "test" }));
+    expectSettled(state);
+  });
+
+  test.each([1, 2, 3, 4, 5, 6, 7, 11, 20])("grows to %i nodes one by one and settles", (count) => {
+    let state = settle(bootstrapped());
+    for (let id = 2; id <= count; id++) state = settle(join(state, id));
+    expectSettled(state);
+  });
+
+  test("random joins and removals always settle into the right shape", () => {
+    const random = seededRandom(11);
+    for (let run = 0; run < 200; run++) {
+      let state = settle(bootstrapped());
+      let next = 2;
+      for (let step = 0; step < 30; step++) {
+        const nodes = [...state.nodes.keys()];
+        if (nodes.length > 1 && random.chance(0.4)) {
+          const victim = random.pick(nodes.filter((id) => id !== 1));
+          state = apply(state, { type: "removeNode", nodeId: victim, reason: "test" });
+        } else {
+          state = join(state, next++);
+        }
+        if (random.chance(0.5)) {
+          state = settle(state);
+          expectSettled(state);
+        }
+      }
+      expectSettled(settle(state));
+    }
+  });
+});

@@ -1,0 +1,154 @@
+// The ClusterManager's decisions: given the replicated management state and what the
+// management leader observes (its group's Raft configuration, which nodes are alive), the
+// next actions that move the cluster toward its settled shape:
+//   - every node in the management group; voters = min(maxVoters, nodes), the rest learners;
+//   - silent nodes removed;
+//   - execution groups of 3-5 members (one group holding everyone while fewer than 3 nodes),
+//     every node in at least one non-draining group; a group reaching 6 splits into 3+3; a
+//     group below 3 takes a member from a group above 3, or is drained.
+// Ties are broken by lowest id, so every leader decides the same way.
+// Pure: no I/O, no timers, no await.
+
+import type { GroupId, NodeId } from "../lib/index.ts";
+import type { ConfChangeSingle } from "../raft/index.ts";
+import type { ManagementCommand } from "./commands.ts";
+import type { GroupRecord, ManagementState } from "./management-state.ts";
+
+export const GROUP_SIZE_MIN = 3;
+export const GROUP_SIZE_MAX = 5;
+
+export interface ClusterView {
+  readonly self: NodeId;
+  readonly state: ManagementState;
+  /** The management group's configuration in effect. */
+  readonly managementVoters: readonly NodeId[];
+  readonly managementLearners: readonly NodeId[];
+  /** Nodes the leader has not heard from for longer than the failure timeout. */
+  readonly silentNodes: ReadonlySet<NodeId>;
+}
+
+export type ManagerAction =
+  | { readonly type: "command"; readonly command: ManagementCommand }
+  | { readonly type: "managementChange"; readonly change: ConfChangeSingle };
+
+const byId = (a: number, b: number) => a - b;
+
+/** The next actions, most urgent first. The caller runs one, then asks again. */
+export function planCluster(view: ClusterView): ManagerAction[] {
+  return [...removeSilentNodes(view), ...reconfigureManagement(view), ...placeNodes(view.state)];
+}
+
+function removeSilentNodes(view: ClusterView): ManagerAction[] {
+  const silent = [...view.state.nodes.keys()]
+    .filter((id) => id !== view.self && view.silentNodes.has(id))
+    .sort(byId);
+  return silent.map((nodeId) => ({
+    type: "command",
+    command: { type: "removeNode", nodeId, reason: "silent for longer than the failure timeout" },
+  }));
+}
+
+/** One change at a time to the management group's configuration (thesis 4.1). */
+function reconfigureManagement(view: ClusterView): ManagerAction[] {
+  const { state } = view;
+  const voters = new Set(view.managementVoters);
+  const learners = new Set(view.managementLearners);
+  const change = (type: ConfChangeSingle["type"], nodeId: NodeId): ManagerAction[] => [
+    { type: "managementChange", change: { type, nodeId } },
+  ];
+  const gone = [...voters, ...learners].filter((id) => !state.nodes.has(id)).sort(byId)[0];
+  if (gone !== undefined) return change("removeNode", gone);
+  const nodes = [...state.nodes.keys()].sort(byId);
+  const missing = nodes.find((id) => !voters.has(id) && !learners.has(id));
+  if (missing !== undefined) return change("addLearner", missing);
+  const target = Math.min(state.maxVoters, nodes.length);
+  if (voters.size < target) {
+    const candidate = [...learners].filter((id) => !view.silentNodes.has(id)).sort(byId)[0];
+    return candidate === undefined ? [] : change("addVoter", candidate);
+  }
+  if (voters.size > target) {
+    const demoted = [...voters]
+      .filter((id) => id !== view.self)
+      .sort(byId)
+      .at(-1);
+    return demoted === undefined ? [] : change("addLearner", demoted);
+  }
+  return [];
+}
+
+function command(command: ManagementCommand): ManagerAction {
+  return { type: "command", command };
+}
+
+/** Execution group placement. */
+export function placeNodes(state: ManagementState): ManagerAction[] {
+  const nodes = [...state.nodes.keys()].sort(byId);
+  if (nodes.length === 0) return [];
+  const active = [...state.groups.values()]
+    .filter((group) => !group.draining)
+    .sort((a, b) => a.id - b.id);
+  if (state.groups.size === 0) {
+    return [command({ type: "createGroup", members: nodes.slice(0, GROUP_SIZE_MAX) })];
+  }
+  const split = active.find((group) => group.members.length > GROUP_SIZE_MAX);
+  if (split !== undefined) return splitGroup(split);
+  const repair = repairSmallGroup(state, active, nodes.length);
+  if (repair.length > 0) return repair;
+  const assigned = new Set(active.flatMap((group) => group.members));
+  const unassigned = nodes.find((id) => !assigned.has(id));
+  if (unassigned === undefined) return [];
+  const smallest = [...active].sort(
+    (a, b) => a.members.length - b.members.length || a.id - b.id,
+  )[0];
+  if (smallest === undefined) {
+    const free = nodes.filter((id) => !assigned.has(id)).slice(0, GROUP_SIZE_MAX);
+    return [command({ type: "createGroup", members: free })];
+  }
+  return [
+    command({
+      type: "setGroupMembers",
+      groupId: smallest.id,
+      members: [...smallest.members, unassigned],
+    }),
+  ];
+}
+
+/** A group past the maximum keeps its lowest half and hands the rest to a new group. */
+function splitGroup(group: GroupRecord): ManagerAction[] {
+  const members = [...group.members].sort(byId);
+  const keep = members.slice(0, Math.ceil(members.length / 2));
+  const move = members.slice(keep.length);
+  return [
+    command({ type: "createGroup", members: move }),
+    command({ type: "setGroupMembers", groupId: group.id, members: keep }),
+  ];
+}
+
+function repairSmallGroup(
+  state: ManagementState,
+  active: GroupRecord[],
+  nodeCount: number,
+): ManagerAction[] {
+  if (nodeCount < GROUP_SIZE_MIN || active.length < 2) return [];
+  const small = active.find((group) => group.members.length < GROUP_SIZE_MIN);
+  if (small === undefined) return [];
+  const donor = [...active]
+    .filter((group) => group.members.length > GROUP_SIZE_MIN)
+    .sort((a, b) => b.members.length - a.members.length || a.id - b.id)[0];
+  if (donor === undefined) {
+    return [command({ type: "setDraining", groupId: small.id as GroupId, draining: true })];
+  }
+  const moved = [...donor.members]
+    .filter((id) => !small.members.includes(id))
+    .sort(byId)
+    .at(-1);
+  if (moved === undefined || !state.nodes.has(moved)) return [];
+  return [
+    command({ type: "setGroupMembers", groupId: small.id, members: [...small.members, moved] }),
+    command({
+      type: "setGroupMembers",
+      groupId: donor.id,
+      members: donor.members.filter((id) => id !== moved),
+    }),
+  ];
+}

@@ -1,0 +1,67 @@
+import { expect, test } from "bun:test";
+import { type LogIndex, type NodeId, nodeId } from "../lib/index.ts";
+import { type GroupMembershipView, planGroupMembership } from "./group-membership-plan.ts";
+
+const ids = (...values: number[]) => values.map(nodeId);
+
+function view(overrides: Partial<GroupMembershipView>): GroupMembershipView {
+  return {
+    self: nodeId(1),
+    desired: ids(1, 2, 3),
+    voters: ids(1, 2, 3),
+    learners: [],
+    isChanging: false,
+    lastIndex: 100 as LogIndex,
+    matchOf: () => 100 as LogIndex,
+    catchUpSlackEntries: 10,
+    ...overrides,
+  };
+}
+
+test("a settled group needs nothing", () => {
+  expect(planGroupMembership(view({}))).toBeUndefined();
+});
+
+test("nothing happens while a change is in progress", () => {
+  expect(planGroupMembership(view({ desired: ids(1, 2, 3, 4), isChanging: true }))).toBeUndefined();
+});
+
+test("a new member joins as a learner, then becomes a voter once caught up", () => {
+  expect(planGroupMembership(view({ desired: ids(1, 2, 3, 4) }))).toEqual({
+    type: "change",
+    change: { type: "addLearner", nodeId: nodeId(4) },
+  });
+  const lagging = view({
+    desired: ids(1, 2, 3, 4),
+    learners: ids(4),
+    matchOf: (id: NodeId) => (id === 4 ? (3 as LogIndex) : (100 as LogIndex)),
+  });
+  expect(planGroupMembership(lagging)).toBeUndefined();
+  expect(planGroupMembership(view({ desired: ids(1, 2, 3, 4), learners: ids(4) }))).toEqual({
+    type: "change",
+    change: { type: "addVoter", nodeId: nodeId(4) },
+  });
+});
+
+test("members leave only after newcomers are voters", () => {
+  const replacing = view({ desired: ids(1, 2, 4), learners: ids(4), matchOf: () => 0 as LogIndex });
+  expect(planGroupMembership(replacing)).toBeUndefined();
+  expect(planGroupMembership(view({ desired: ids(1, 2, 4), voters: ids(1, 2, 3, 4) }))).toEqual({
+    type: "change",
+    change: { type: "removeNode", nodeId: nodeId(3) },
+  });
+});
+
+test("a leader that must leave hands leadership to a caught-up remaining voter", () => {
+  expect(planGroupMembership(view({ desired: ids(2, 3) }))).toEqual({
+    type: "transferLeadership",
+    to: nodeId(2),
+  });
+});
+
+test("learners that are not wanted are removed first", () => {
+  expect(planGroupMembership(view({ learners: ids(7) }))).toEqual({
+    type: "change",
+    change: { type: "removeNode", nodeId: nodeId(7) },
+  });
+});

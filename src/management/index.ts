@@ -1,0 +1,33 @@
+// Public surface of src/management: the management group's replicated state and the pure
+// decisions of the ClusterManager and of execution group leaders.
+
+export {
+  type ClusterView,
+  GROUP_SIZE_MAX,
+  GROUP_SIZE_MIN,
+  type ManagerAction,
+  placeNodes,
+  planCluster,
+} from "./cluster-manager.ts";
+export { decodeManagementCommand, encodeManagementCommand, type ManagementCommand } from "./commands.ts";
+export {
+  type GroupMembershipStep,
+  type GroupMembershipView,
+  planGroupMembership,
+} from "./group-membership-plan.ts";
+export {
+  applyCommand,
+  ManagementMachine,
+  ManagementRefusal,
+  type ManagementResult,
+} from "./management-machine.ts";
+export {
+  activeNodeIds,
+  type ClusterTransport,
+  emptyManagementState,
+  type GroupRecord,
+  groupsOf,
+  highestNodeId,
+  type ManagementState,
+  type NodeRecord,
+} from "./management-state.ts";

@@ -1,0 +1,229 @@
+// The management group's state machine: applies ManagementCommands to ManagementState.
+// Deterministic: every decision uses only the state and the command, never local
+// observations, so every node reaches the same state (STYLE 1.7).
+// Pure: no I/O, no timers, no await.
+
+import {
+  type GroupId,
+  groupId,
+  type LogIndex,
+  type NodeId,
+  nodeId,
+  RaftoralError,
+} from "../lib/index.ts";
+import { decodeManagementCommand, type ManagementCommand } from "./commands.ts";
+import {
+  emptyManagementState,
+  type GroupRecord,
+  type ManagementState,
+  type NodeRecord,
+} from "./management-state.ts";
+import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
+
+/** A command the management state refuses; the message tells the caller what to fix. */
+export class ManagementRefusal extends RaftoralError {
+  constructor(message: string) {
+    super("INVALID_ARGUMENT", message);
+    this.name = "ManagementRefusal";
+  }
+}
+
+export type ManagementResult =
+  | { readonly nodeId: NodeId }
+  | { readonly groupId: GroupId }
+  | undefined;
+
+const sorted = (ids: readonly NodeId[]) => [...new Set(ids)].sort((a, b) => a - b);
+
+export class ManagementMachine {
+  private current: ManagementState = emptyManagementState();
+  private readonly listeners = new Set<(state: ManagementState) => void>();
+
+  state(): ManagementState {
+    return this.current;
+  }
+
+  /** Called after every applied command and restore. */
+  subscribe(listener: (state: ManagementState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  apply(command: Uint8Array, index: LogIndex): ManagementResult {
+    const decoded = decodeManagementCommand(command);
+    const { state, result } = applyCommand(this.current, decoded, index);
+    this.current = state;
+    this.notify();
+    return result;
+  }
+
+  snapshot(): Uint8Array {
+    return encodeManagementState(this.current);
+  }
+
+  restore(data: Uint8Array): void {
+    this.current = data.byteLength === 0 ? emptyManagementState() : decodeManagementState(data);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener(this.current);
+  }
+}
+
+/** The pure transition function; exported for tests. */
+export function applyCommand(
+  state: ManagementState,
+  command: ManagementCommand,
+  index: LogIndex,
+): { state: ManagementState; result: ManagementResult } {
+  if (command.type !== "bootstrap" && state.clusterId === "") {
+    throw new ManagementRefusal("the cluster is not bootstrapped yet");
+  }
+  switch (command.type) {
+    case "bootstrap":
+      return bootstrap(state, command, index);
+    case "registerNode":
+      return registerNode(state, command, index);
+    case "removeNode":
+      return { state: removeNode(state, command.nodeId), result: undefined };
+    case "createGroup": {
+      const id = state.nextGroupId;
+      const members = requireActive(state, command.members);
+      const group: GroupRecord = {
+        id,
+        members,
+        initialMembers: members,
+        draining: false,
+        voters: [],
+        learners: [],
+        configIndex: 0 as LogIndex,
+      };
+      const groups = new Map(state.groups).set(id, group);
+      return { state: { ...state, groups, nextGroupId: groupId(id + 1) }, result: { groupId: id } };
+    }
+    case "setGroupMembers":
+      return updateGroup(state, command.groupId, () => ({
+        members: requireActive(state, command.members),
+      }));
+    case "setDraining":
+      return updateGroup(state, command.groupId, () => ({ draining: command.draining }));
+    case "reportGroupConfig":
+      return updateGroup(state, command.groupId, (group) =>
+        command.configIndex <= group.configIndex
+          ? {}
+          : {
+              voters: sorted(command.voters),
+              learners: sorted(command.learners),
+              configIndex: command.configIndex as LogIndex,
+            },
+      );
+    case "destroyGroup": {
+      const groups = new Map(state.groups);
+      groups.delete(command.groupId);
+      return { state: { ...state, groups }, result: undefined };
+    }
+  }
+}
+
+function bootstrap(
+  state: ManagementState,
+  command: Extract<ManagementCommand, { type: "bootstrap" }>,
+  index: LogIndex,
+): { state: ManagementState; result: ManagementResult } {
+  if (state.clusterId !== "") {
+    // Idempotent for the bootstrap node re-proposing after a restart.
+    if (state.clusterId === command.clusterId)
+      return { state, result: { nodeId: command.node.id } };
+    throw new ManagementRefusal(`the cluster is already bootstrapped as ${state.clusterId}`);
+  }
+  const node: NodeRecord = {
+    id: command.node.id,
+    address: command.node.address,
+    registeredAt: index,
+  };
+  return {
+    state: {
+      ...state,
+      clusterId: command.clusterId,
+      transport: command.transport,
+      maxVoters: command.maxVoters,
+      workflowFingerprint: command.workflowFingerprint,
+      nodes: new Map([[node.id, node]]),
+      nextNodeId: nodeId(Math.max(state.nextNodeId, node.id + 1)),
+    },
+    result: { nodeId: node.id },
+  };
+}
+
+function registerNode(
+  state: ManagementState,
+  command: Extract<ManagementCommand, { type: "registerNode" }>,
+  index: LogIndex,
+): { state: ManagementState; result: ManagementResult } {
+  if (command.workflowFingerprint !== state.workflowFingerprint) {
+    throw new ManagementRefusal(
+      `this node's workflow set (${command.workflowFingerprint}) differs from the cluster's ` +
+        `(${state.workflowFingerprint}); start it with the same --workflows as the other nodes`,
+    );
+  }
+  const byAddress = [...state.nodes.values()].find((node) => node.address === command.address);
+  if (byAddress !== undefined) {
+    if (command.requestedId === 0 || command.requestedId === byAddress.id) {
+      return { state, result: { nodeId: byAddress.id } };
+    }
+    throw new ManagementRefusal(
+      `address ${command.address} is registered to node ${byAddress.id}, not ${command.requestedId}`,
+    );
+  }
+  let id = command.requestedId;
+  if (id === 0) {
+    id = state.nextNodeId;
+  } else if (state.nodes.has(id)) {
+    const holder = state.nodes.get(id);
+    throw new ManagementRefusal(
+      `node id ${id} is in use by ${holder?.address}; choose another --node-id`,
+    );
+  }
+  const removedNodes = new Set(state.removedNodes);
+  removedNodes.delete(id);
+  const node: NodeRecord = { id, address: command.address, registeredAt: index };
+  return {
+    state: {
+      ...state,
+      nodes: new Map(state.nodes).set(id, node),
+      removedNodes,
+      nextNodeId: nodeId(Math.max(state.nextNodeId, id + 1)),
+    },
+    result: { nodeId: id },
+  };
+}
+
+function removeNode(state: ManagementState, id: NodeId): ManagementState {
+  if (!state.nodes.has(id)) return state;
+  const nodes = new Map(state.nodes);
+  nodes.delete(id);
+  const groups = new Map<GroupId, GroupRecord>();
+  for (const [key, group] of state.groups) {
+    groups.set(key, { ...group, members: group.members.filter((member) => member !== id) });
+  }
+  return { ...state, nodes, groups, removedNodes: new Set(state.removedNodes).add(id) };
+}
+
+function requireActive(state: ManagementState, members: readonly NodeId[]): NodeId[] {
+  const unknown = members.filter((member) => !state.nodes.has(member));
+  if (unknown.length > 0)
+    throw new ManagementRefusal(`nodes ${unknown.join(", ")} are not in the cluster`);
+  return sorted(members);
+}
+
+function updateGroup(
+  state: ManagementState,
+  id: GroupId,
+  change: (group: GroupRecord) => Partial<GroupRecord>,
+): { state: ManagementState; result: ManagementResult } {
+  const group = state.groups.get(id);
+  if (group === undefined) throw new ManagementRefusal(`execution group ${id} does not exist`);
+  const groups = new Map(state.groups).set(id, { ...group, ...change(group) });
+  return { state: { ...state, groups }, result: undefined };
+}

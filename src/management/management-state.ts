@@ -1,0 +1,73 @@
+// The replicated state of the management group (group 0): which nodes are in the cluster,
+// which execution groups exist with their desired members, and the counters that hand out
+// node and group ids. Changed only by applying ManagementCommands (management-machine.ts).
+
+import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
+
+export type ClusterTransport = "grpc" | "http";
+
+export interface NodeRecord {
+  readonly id: NodeId;
+  /** host:port other nodes reach it at. */
+  readonly address: string;
+  /** Log index of its (latest) registration: orders nodes by seniority. */
+  readonly registeredAt: LogIndex;
+}
+
+export interface GroupRecord {
+  readonly id: GroupId;
+  /** Who should be in the group; each group's leader moves its Raft configuration there. */
+  readonly members: readonly NodeId[];
+  /** The members the group was created with: they bootstrap it, everyone else joins. */
+  readonly initialMembers: readonly NodeId[];
+  /** A draining group takes no new workflows and is destroyed once its workflows finished. */
+  readonly draining: boolean;
+  /** The group's Raft configuration as last reported by its leader. */
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  /** Log index (in the group) of that configuration, so older reports are ignored. */
+  readonly configIndex: LogIndex;
+}
+
+export interface ManagementState {
+  /** Set by the bootstrap node; a node never joins a cluster with another id by mistake. */
+  readonly clusterId: string;
+  readonly transport: ClusterTransport;
+  readonly maxVoters: number;
+  /** Fingerprint of the workflow set every node must run (see WorkflowRegistry). */
+  readonly workflowFingerprint: string;
+  readonly nodes: ReadonlyMap<NodeId, NodeRecord>;
+  readonly groups: ReadonlyMap<GroupId, GroupRecord>;
+  /** Ids of nodes that were removed: they may come back, but must register again. */
+  readonly removedNodes: ReadonlySet<NodeId>;
+  readonly nextNodeId: NodeId;
+  readonly nextGroupId: GroupId;
+}
+
+export function emptyManagementState(): ManagementState {
+  return {
+    clusterId: "",
+    transport: "grpc",
+    maxVoters: 5,
+    workflowFingerprint: "",
+    nodes: new Map(),
+    groups: new Map(),
+    removedNodes: new Set(),
+    nextNodeId: 1 as NodeId,
+    nextGroupId: 1 as GroupId,
+  };
+}
+
+/** Active node ids, ascending. */
+export function activeNodeIds(state: ManagementState): NodeId[] {
+  return [...state.nodes.keys()].sort((a, b) => a - b);
+}
+
+/** The highest node id ever handed out (QUICKSTART's highest_known_node_id). */
+export function highestNodeId(state: ManagementState): NodeId {
+  return (state.nextNodeId - 1) as NodeId;
+}
+
+export function groupsOf(state: ManagementState, node: NodeId): GroupRecord[] {
+  return [...state.groups.values()].filter((group) => group.members.includes(node));
+}
