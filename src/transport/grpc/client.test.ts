@@ -33,6 +33,7 @@ async function startServer(port = 0): Promise<{ server: GrpcServer; port: number
   server.addUnary(RaftServiceMethods.addNode, async (request) => ({
     success: true,
     error: request.address,
+    nodeId: request.nodeId,
   }));
   const bound = await server.listen("127.0.0.1", port);
   cleanups.push(() => server.close());
@@ -104,7 +105,7 @@ describe("GrpcClient", () => {
     let isBlocking = true;
     server.addUnary(RaftServiceMethods.addNode, async () => {
       if (isBlocking) await new Promise<void>((resolve) => releases.push(resolve));
-      return { success: true, error: "" };
+      return { success: true, error: "", nodeId: 0 };
     });
     const { port } = await server.listen("127.0.0.1", 0);
     cleanups.push(() => server.close());

@@ -7,6 +7,22 @@ export { DescriptorPool } from "./descriptor-pool.ts";
 export { encodeFrame, FrameDecoder, MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
 export { decodeGrpcMessage, encodeGrpcMessage } from "./grpc-message.ts";
 export {
+  GrpcPeerTransport,
+  type GrpcPeerTransportOptions,
+  PEER_CLIENTS_MAX,
+} from "./grpc-peer-transport.ts";
+export {
+  TEXT_FIELD_LENGTH_MAX,
+  WAIT_TIMEOUT_SECONDS_DEFAULT,
+  WAIT_TIMEOUT_SECONDS_MAX,
+} from "./grpc-request-fields.ts";
+export {
+  GrpcTransportServer,
+  type GrpcTransportServerOptions,
+  INPUT_BYTES_MAX_DEFAULT,
+  PEER_MESSAGE_BYTES_MAX_DEFAULT,
+} from "./grpc-transport-server.ts";
+export {
   HEALTH_SERVICE,
   type HealthCheckRequest,
   type HealthCheckResponse,
@@ -24,6 +40,12 @@ export {
   type ServerStreamingHandler,
   type UnaryHandler,
 } from "./method.ts";
+export {
+  registerRaftService,
+  registerWorkflowManagement,
+  type WorkflowManagementOptions,
+} from "./node-api-handlers.ts";
+export { batchOfGenericMessage, genericMessageOfBatch } from "./peer-batch-message.ts";
 export type * from "./raftoral-messages.ts";
 export {
   RAFT_SERVICE,

@@ -68,8 +68,9 @@ describe("raftoral message codecs", () => {
     expect(roundTrip(RaftServiceMethods.discover.requestCodec, {})).toEqual({});
     const addNode = { nodeId: 9, address: "h:1" };
     expect(roundTrip(RaftServiceMethods.addNode.requestCodec, addNode)).toEqual(addNode);
+    const added = { success: true, error: "", nodeId: 2 ** 40 };
+    expect(roundTrip(RaftServiceMethods.addNode.responseCodec, added)).toEqual(added);
     const result = { success: false, error: "no" };
-    expect(roundTrip(RaftServiceMethods.addNode.responseCodec, result)).toEqual(result);
     expect(roundTrip(RaftServiceMethods.sendMessage.responseCodec, result)).toEqual(result);
     const run = { workflowType: "ping_pong", version: 1, inputJson: '"ping"' };
     expect(roundTrip(WorkflowManagementMethods.runWorkflowSync.requestCodec, run)).toEqual(run);

@@ -63,6 +63,8 @@ export interface AddNodeRequest {
 export interface AddNodeResponse {
   readonly success: boolean;
   readonly error: string;
+  /** The node's id (allocated when the request's was 0); 0 when success is false. */
+  readonly nodeId: number;
 }
 
 export interface RunWorkflowRequest {

@@ -99,7 +99,7 @@ describe("GrpcServer with GrpcClient", () => {
         throw new GrpcStatusError(GrpcStatus.ALREADY_EXISTS, "node 1 exists");
       if (request.nodeId === 2) throw new RaftoralError("NOT_LEADER", "node 3 leads; retry there");
       if (request.nodeId === 3) throw new Error("secret path /var/lib/x");
-      return { success: true, error: request.address };
+      return { success: true, error: request.address, nodeId: request.nodeId };
     });
     server.addUnary(RaftServiceMethods.discover, async (_request, context) => {
       lastContext = context;

@@ -1,0 +1,98 @@
+// Delivers peer batches over gRPC: RaftService/SendMessage with the msgpack batch in
+// raft_message, over one GrpcClient (one persistent HTTP/2 session, reconnecting by itself)
+// per peer address. Failures reject with the client's GrpcStatusError; nothing is retried.
+
+import { type Clock, RaftoralError } from "../../lib/index.ts";
+import type { PeerBatch, PeerTransport } from "../index.ts";
+import { GrpcClient } from "./client.ts";
+import type { BackoffOptions } from "./client-connection.ts";
+import { PEER_MESSAGE_BYTES_MAX_DEFAULT } from "./grpc-transport-server.ts";
+import { genericMessageOfBatch } from "./peer-batch-message.ts";
+import { RaftServiceMethods } from "./raftoral-methods.ts";
+
+/** Peer addresses with an open client; past it the least recently used idle one is closed. */
+export const PEER_CLIENTS_MAX = 1024;
+
+export interface GrpcPeerTransportOptions {
+  readonly clock?: Clock;
+  /** Jitter source for reconnect backoff. */
+  readonly random?: () => number;
+  /** Largest batch sent, encoded. Default 64 MiB, the server's default receive limit. */
+  readonly sendMessageBytesMax?: number;
+  readonly backoff?: BackoffOptions;
+  readonly connectTimeoutMs?: number;
+}
+
+/** The client half of the gRPC transport. */
+export class GrpcPeerTransport implements PeerTransport {
+  private readonly options: GrpcPeerTransportOptions;
+  /** In use order: the first entry is the least recently used. */
+  private readonly clients = new Map<string, GrpcClient>();
+  private isClosed = false;
+
+  constructor(options: GrpcPeerTransportOptions = {}) {
+    this.options = options;
+  }
+
+  /**
+   * Sends `batch` to `address` in one SendMessage call with a `timeoutMs` deadline. Rejects
+   * with GrpcStatusError (code TIMEOUT, UNAVAILABLE, or the peer's status), or with
+   * UNAVAILABLE when the peer answered success = false or this transport is closed.
+   */
+  async deliver(address: string, batch: PeerBatch, timeoutMs: number): Promise<void> {
+    if (this.isClosed) {
+      throw new RaftoralError("UNAVAILABLE", `the gRPC peer transport is closed (to ${address})`);
+    }
+    const response = await this.clientFor(address).unary(
+      RaftServiceMethods.sendMessage,
+      genericMessageOfBatch(batch),
+      { timeoutMs },
+    );
+    if (!response.success) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `${address} refused the batch: ${response.error === "" ? "no reason given" : response.error}`,
+      );
+    }
+  }
+
+  /** Closes every session; calls in flight and later deliveries fail with UNAVAILABLE. */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private clientFor(address: string): GrpcClient {
+    const known = this.clients.get(address);
+    if (known !== undefined) {
+      // Re-insert: Map order then tracks use, oldest first.
+      this.clients.delete(address);
+      this.clients.set(address, known);
+      return known;
+    }
+    if (this.clients.size >= PEER_CLIENTS_MAX) this.evictIdle();
+    const client = new GrpcClient({
+      address,
+      sendMessageBytesMax: this.options.sendMessageBytesMax ?? PEER_MESSAGE_BYTES_MAX_DEFAULT,
+      ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
+      ...(this.options.random === undefined ? {} : { random: this.options.random }),
+      ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
+      ...(this.options.connectTimeoutMs === undefined
+        ? {}
+        : { connectTimeoutMs: this.options.connectTimeoutMs }),
+    });
+    this.clients.set(address, client);
+    return client;
+  }
+
+  /** Closes the least recently used client with no call in flight, if there is one. */
+  private evictIdle(): void {
+    for (const [address, client] of this.clients) {
+      if (client.activeCalls > 0) continue;
+      client.close();
+      this.clients.delete(address);
+      return;
+    }
+  }
+}

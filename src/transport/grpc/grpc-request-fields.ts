@@ -1,0 +1,83 @@
+// The gateway for client requests over gRPC: protobuf already fixed the types, so what is
+// left is presence (proto3 sends "" and 0 for unset fields), lengths and the input's JSON
+// syntax. The same rules as over HTTP (src/transport/http/request-fields.ts), so both
+// transports refuse the same requests.
+
+import { InvalidArgumentError, RaftoralError } from "../../lib/index.ts";
+import type { StartWorkflowRequest, WaitWorkflowRequest } from "../index.ts";
+import type { RunWorkflowRequest, WaitForWorkflowRequest } from "./raftoral-messages.ts";
+
+/** Longest workflow name, workflow id, cluster id or address accepted. */
+export const TEXT_FIELD_LENGTH_MAX = 1024;
+/** The wait a caller gets when timeout_seconds is 0 (unset), in seconds. */
+export const WAIT_TIMEOUT_SECONDS_DEFAULT = 30;
+/** The longest wait a caller may ask for, in seconds. */
+export const WAIT_TIMEOUT_SECONDS_MAX = 3_600;
+
+/** A non-empty string field of at most TEXT_FIELD_LENGTH_MAX characters. */
+export function requiredText(value: string, field: string, hint: string): string {
+  if (value.length === 0) {
+    throw new InvalidArgumentError(`field '${field}' must not be empty (${hint})`);
+  }
+  if (value.length > TEXT_FIELD_LENGTH_MAX) {
+    throw new InvalidArgumentError(
+      `field '${field}' is too long (${value.length} characters; at most ${TEXT_FIELD_LENGTH_MAX})`,
+    );
+  }
+  return value;
+}
+
+/**
+ * RunWorkflowRequest -> StartWorkflowRequest. An empty input_json means the input null;
+ * anything else must be JSON text of at most `inputBytesMax` UTF-8 bytes.
+ */
+export function startRequestOf(
+  request: RunWorkflowRequest,
+  inputBytesMax: number,
+): StartWorkflowRequest {
+  const workflowType = requiredText(
+    request.workflowType,
+    "workflow_type",
+    'the workflow type, e.g. "ping_pong"',
+  );
+  const inputBytes = Buffer.byteLength(request.inputJson, "utf8");
+  if (inputBytes > inputBytesMax) {
+    throw new RaftoralError(
+      "RESOURCE_EXHAUSTED",
+      `field 'input_json' is too large (${inputBytes} bytes; the limit is ${inputBytesMax})`,
+    );
+  }
+  const inputJson = request.inputJson === "" ? "null" : request.inputJson;
+  try {
+    JSON.parse(inputJson);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `field 'input_json' must be JSON text; to pass a string, quote it: "\\"ping\\""`,
+      { cause: error },
+    );
+  }
+  return { workflowType, version: request.version, inputJson };
+}
+
+/** WaitForWorkflowRequest -> WaitWorkflowRequest; timeout_seconds 0 (unset) is the default. */
+export function waitRequestOf(request: WaitForWorkflowRequest): WaitWorkflowRequest {
+  const workflowId = requiredText(
+    request.workflowId,
+    "workflow_id",
+    "the id RunWorkflowAsync returned",
+  );
+  const executionClusterId = requiredText(
+    request.executionClusterId,
+    "execution_cluster_id",
+    'the execution_cluster_id RunWorkflowAsync returned, e.g. "1"',
+  );
+  if (request.timeoutSeconds > WAIT_TIMEOUT_SECONDS_MAX) {
+    throw new InvalidArgumentError(
+      `timeout_seconds must be at most ${WAIT_TIMEOUT_SECONDS_MAX} (got ${request.timeoutSeconds}); ` +
+        `wait again if the workflow is still running`,
+    );
+  }
+  const timeoutSeconds =
+    request.timeoutSeconds === 0 ? WAIT_TIMEOUT_SECONDS_DEFAULT : request.timeoutSeconds;
+  return { workflowId, executionClusterId, timeoutSeconds };
+}

@@ -1,0 +1,85 @@
+// Serves a NodeApi over gRPC: one GrpcServer with raftoral.RaftService and
+// raftoral.WorkflowManagement (node-api-handlers.ts), grpc.health.v1 and reflection. Health
+// reports SERVING for "" and both raftoral services while listening, NOT_SERVING once closing.
+
+import { type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
+import type { NodeApi, TransportServer } from "../index.ts";
+import { HealthService, ServingStatus } from "./health.ts";
+import { registerRaftService, registerWorkflowManagement } from "./node-api-handlers.ts";
+import { RAFT_SERVICE, WORKFLOW_MANAGEMENT_SERVICE } from "./raftoral-methods.ts";
+import { registerReflection } from "./reflection.ts";
+import { GrpcServer } from "./server.ts";
+
+/** Default largest request message: peer batches carry snapshot chunks (as HTTP's 64 MiB). */
+export const PEER_MESSAGE_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+/** Default largest workflow input_json (as HTTP's client body limit). */
+export const INPUT_BYTES_MAX_DEFAULT = 1024 * 1024;
+
+/** The names health answers for. */
+const HEALTH_NAMES = ["", RAFT_SERVICE, WORKFLOW_MANAGEMENT_SERVICE] as const;
+
+export interface GrpcTransportServerOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Largest request message of any method; RESOURCE_EXHAUSTED beyond. Default 64 MiB. */
+  readonly receiveMessageBytesMax?: number;
+  /** Largest workflow input_json; RESOURCE_EXHAUSTED beyond. Default 1 MiB. */
+  readonly inputBytesMax?: number;
+  /** How long close() lets connections drain. Default 500 ms. */
+  readonly closeGraceMs?: number;
+}
+
+/** The gRPC half of a node's transport: one listener per instance. */
+export class GrpcTransportServer implements TransportServer {
+  private readonly options: GrpcTransportServerOptions;
+  private readonly clock: Clock;
+  private server: GrpcServer | undefined;
+  private health: HealthService | undefined;
+
+  constructor(options: GrpcTransportServerOptions) {
+    this.options = options;
+    this.clock = options.clock ?? new RealClock();
+  }
+
+  /** Starts listening; rejects with ListenError (e.g. "Address already in use (EADDRINUSE)"). */
+  async listen(host: string, port: number, api: NodeApi): Promise<{ port: number }> {
+    if (this.server !== undefined) {
+      throw new RaftoralError("UNAVAILABLE", "this gRPC transport server is already listening");
+    }
+    const server = new GrpcServer({
+      logger: this.options.logger,
+      clock: this.clock,
+      receiveMessageBytesMax: this.options.receiveMessageBytesMax ?? PEER_MESSAGE_BYTES_MAX_DEFAULT,
+      ...(this.options.closeGraceMs === undefined
+        ? {}
+        : { closeGraceMs: this.options.closeGraceMs }),
+    });
+    registerRaftService(server, api);
+    registerWorkflowManagement(server, api, {
+      inputBytesMax: this.options.inputBytesMax ?? INPUT_BYTES_MAX_DEFAULT,
+    });
+    const health = new HealthService(
+      Object.fromEntries(HEALTH_NAMES.map((name) => [name, ServingStatus.NOT_SERVING])),
+    );
+    health.register(server);
+    registerReflection(server);
+    const bound = await server.listen(host, port);
+    this.server = server;
+    this.health = health;
+    for (const name of HEALTH_NAMES) health.setStatus(name, ServingStatus.SERVING);
+    return { port: bound.port };
+  }
+
+  /** Reports NOT_SERVING, then stops: running calls end with UNAVAILABLE. */
+  async close(): Promise<void> {
+    const server = this.server;
+    const health = this.health;
+    this.server = undefined;
+    this.health = undefined;
+    if (server === undefined || health === undefined) return;
+    for (const name of HEALTH_NAMES) health.setStatus(name, ServingStatus.NOT_SERVING);
+    // One turn of the event loop lets Watch calls write NOT_SERVING before close() ends them.
+    await new Promise<void>((resolve) => this.clock.setTimer(0, resolve));
+    await server.close();
+  }
+}

@@ -1,0 +1,84 @@
+// raftoral.RaftService and raftoral.WorkflowManagement as thin adapters onto a NodeApi: decode
+// and check the request, make one NodeApi call with the call's abort signal, shape the reply.
+// Typed errors leave as gRPC statuses through statusOfError (the server does that); a
+// workflow that itself failed is a normal reply with success = false and its error text.
+
+import { nodeId } from "../../lib/index.ts";
+import type { DiscoveryInfo, NodeApi, WorkflowOutcome } from "../index.ts";
+import { requiredText, startRequestOf, waitRequestOf } from "./grpc-request-fields.ts";
+import { batchOfGenericMessage } from "./peer-batch-message.ts";
+import type { DiscoveryResponse, RunWorkflowResponse } from "./raftoral-messages.ts";
+import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
+import type { GrpcServer } from "./server.ts";
+
+/** Registers SendMessage, Discover and AddNode on `server`. */
+export function registerRaftService(server: GrpcServer, api: NodeApi): void {
+  server.addUnary(RaftServiceMethods.sendMessage, async (request) => {
+    api.receivePeerBatch(batchOfGenericMessage(request));
+    return { success: true, error: "" };
+  });
+  server.addUnary(RaftServiceMethods.discover, async () => discoveryResponse(await api.discover()));
+  server.addUnary(RaftServiceMethods.addNode, async (request, context) => {
+    const address = requiredText(request.address, "address", 'the joining node\'s "host:port"');
+    const result = await api.register(
+      { nodeId: nodeId(request.nodeId), address },
+      { signal: context.signal },
+    );
+    return { success: true, error: "", nodeId: result.nodeId };
+  });
+}
+
+export interface WorkflowManagementOptions {
+  /** Largest input_json accepted, in UTF-8 bytes (RESOURCE_EXHAUSTED beyond). */
+  readonly inputBytesMax: number;
+}
+
+/** Registers RunWorkflowAsync, RunWorkflowSync and WaitForWorkflowCompletion on `server`. */
+export function registerWorkflowManagement(
+  server: GrpcServer,
+  api: NodeApi,
+  options: WorkflowManagementOptions,
+): void {
+  server.addUnary(WorkflowManagementMethods.runWorkflowAsync, async (request, context) => {
+    const started = await api.startWorkflow(startRequestOf(request, options.inputBytesMax), {
+      signal: context.signal,
+    });
+    return {
+      success: true,
+      workflowId: started.workflowId,
+      executionClusterId: String(started.executionClusterId),
+      error: "",
+    };
+  });
+  // No timeout field in the request: the call's deadline (its signal) bounds the run.
+  server.addUnary(WorkflowManagementMethods.runWorkflowSync, async (request, context) => {
+    const start = startRequestOf(request, options.inputBytesMax);
+    return outcomeResponse(await api.runWorkflow(start, { signal: context.signal }));
+  });
+  server.addUnary(WorkflowManagementMethods.waitForWorkflowCompletion, async (request, context) => {
+    const wait = waitRequestOf(request);
+    return outcomeResponse(await api.waitWorkflow(wait, { signal: context.signal }));
+  });
+}
+
+function discoveryResponse(info: DiscoveryInfo): DiscoveryResponse {
+  // `transport` has no field in the original DiscoveryResponse: a gRPC caller speaks gRPC.
+  return {
+    nodeId: info.nodeId,
+    highestKnownNodeId: info.highestKnownNodeId,
+    address: info.address,
+    managementLeaderNodeId: info.managementLeaderNodeId,
+    managementLeaderAddress: info.managementLeaderAddress,
+    shouldJoinAsVoter: info.shouldJoinAsVoter,
+    currentVoterCount: info.currentVoterCount,
+    maxVoters: info.maxVoters,
+  };
+}
+
+function outcomeResponse(outcome: WorkflowOutcome): RunWorkflowResponse {
+  return {
+    success: outcome.success,
+    resultJson: outcome.resultJson ?? "",
+    error: outcome.error ?? "",
+  };
+}

@@ -1,0 +1,106 @@
+// The HTTP API (QUICKSTART "HTTP Endpoints") as a Hono app over a NodeApi: each route reads
+// and checks its input, makes one NodeApi call and shapes the answer. No state, no logic of
+// its own; errors of every kind leave through one handler that picks the status.
+
+import { type Context, Hono } from "hono";
+import type { Logger } from "../../lib/index.ts";
+import { batchFromJson, type NodeApi } from "../index.ts";
+import { HttpRequestError, replyOfError } from "./http-errors.ts";
+import { readJsonBody } from "./request-body.ts";
+import { parseExecuteRequest, parseRegisterRequest, parseWaitQuery } from "./request-fields.ts";
+import {
+  discoveryJson,
+  errorFieldsOf,
+  healthJson,
+  outcomeJson,
+  registeredJson,
+  startedJson,
+} from "./response-fields.ts";
+
+export interface HttpAppOptions {
+  readonly logger: Logger;
+  /** Largest body accepted on client routes (/workflow/*, /discovery/*). */
+  readonly clientBodyBytesMax: number;
+  /** Largest body accepted on /raft/message, which carries snapshot chunks. */
+  readonly peerBodyBytesMax: number;
+}
+
+/** Each route and the methods it answers; other methods get 405. */
+const ROUTES: ReadonlyMap<string, string> = new Map([
+  ["/workflow/execute", "POST"],
+  ["/workflow/wait", "GET"],
+  ["/raft/message", "POST"],
+  ["/discovery/register", "POST"],
+  ["/discovery/peers", "GET"],
+  ["/health", "GET"],
+]);
+
+/** Builds the app; `api` answers every request. */
+export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
+  const app = new Hono();
+  // The client's disconnect aborts this signal (Bun.serve), and with it the NodeApi call.
+  const callOptions = (c: Context) => ({ signal: c.req.raw.signal });
+
+  app.post("/workflow/execute", async (c) => {
+    const request = parseExecuteRequest(await readJsonBody(c.req.raw, options.clientBodyBytesMax));
+    return c.json(startedJson(await api.startWorkflow(request, callOptions(c))));
+  });
+  app.get("/workflow/wait", async (c) => {
+    const request = parseWaitQuery((name) => c.req.query(name));
+    return c.json(outcomeJson(await api.waitWorkflow(request, callOptions(c))));
+  });
+  app.post("/raft/message", async (c) => {
+    const batch = batchFromJson(await readJsonBody(c.req.raw, options.peerBodyBytesMax));
+    api.receivePeerBatch(batch);
+    return c.json({ success: true });
+  });
+  app.post("/discovery/register", async (c) => {
+    const body = await readJsonBody(c.req.raw, options.clientBodyBytesMax);
+    const result = await api.register(parseRegisterRequest(body), callOptions(c));
+    return c.json(registeredJson(result));
+  });
+  app.get("/discovery/peers", async (c) => c.json(discoveryJson(await api.discover())));
+  app.get("/health", (c) => {
+    const health = api.health();
+    // A load balancer reads the status code: only a node that is up takes traffic.
+    return c.json(healthJson(health), health.status === "ok" ? 200 : 503);
+  });
+
+  for (const [path, method] of ROUTES) {
+    app.all(path, (c) => {
+      c.header("Allow", method);
+      throw new HttpRequestError(
+        405,
+        "INVALID_ARGUMENT",
+        `${c.req.method} is not allowed on ${path}; use ${method}`,
+      );
+    });
+  }
+  app.notFound((c) => {
+    const known = [...ROUTES].map(([path, method]) => `${method} ${path}`).join(", ");
+    return errorResponse(
+      c,
+      new HttpRequestError(404, "NOT_FOUND", `no route ${c.req.path}; the routes are ${known}`),
+      options.logger,
+    );
+  });
+  app.onError((error, c) => errorResponse(c, error, options.logger));
+  return app;
+}
+
+function errorResponse(c: Context, error: unknown, logger: Logger): Response {
+  const reply = replyOfError(error);
+  if (reply.isUnexpected) {
+    // A request the client abandoned fails in odd ways (a body read cut short); not our bug.
+    const log = c.req.raw.signal.aborted ? logger.debug : logger.error;
+    log.call(logger, `HTTP ${c.req.method} ${c.req.path} failed: ${describeError(error)}`);
+  }
+  const body = { ...errorFieldsOf(c.req.path), ...reply.body };
+  // Our statuses are all 4xx/5xx with a body; Hono types them as a closed union.
+  c.status(reply.httpStatus as Parameters<Context["status"]>[0]);
+  return c.json(body);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

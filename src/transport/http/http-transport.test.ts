@@ -1,0 +1,21 @@
+// The transport contract against HttpTransportServer and HttpPeerTransport over loopback.
+
+import { silentTcpPeer, unusedAddress } from "../../../test/contracts/network-peers.ts";
+import { runTransportContract } from "../../../test/contracts/transport.contract.ts";
+import { createLogger } from "../../lib/index.ts";
+import { HttpPeerTransport } from "./http-peer-transport.ts";
+import { HttpTransportServer } from "./http-transport-server.ts";
+
+const logger = createLogger({ level: "warn", format: "text", write: () => undefined });
+
+runTransportContract("http", async () => ({
+  startServer: async (api) => {
+    const server = new HttpTransportServer({ logger });
+    const { port } = await server.listen("127.0.0.1", 0, api);
+    return { server, address: `127.0.0.1:${port}` };
+  },
+  newPeer: () => new HttpPeerTransport(),
+  unreachableAddress: unusedAddress,
+  silentPeer: silentTcpPeer,
+  dispose: async () => undefined,
+}));

@@ -1,0 +1,24 @@
+// Public surface of src/transport/http: the HTTP/JSON transport (QUICKSTART "HTTP Endpoints")
+// as a server over a NodeApi and a PeerTransport for inter-node batches.
+
+export { createHttpApp, type HttpAppOptions } from "./http-app.ts";
+export {
+  codeOfHttpStatus,
+  type ErrorBody,
+  HttpRequestError,
+  INTERNAL_MESSAGE,
+  replyOfError,
+} from "./http-errors.ts";
+export { HttpPeerTransport } from "./http-peer-transport.ts";
+export {
+  CLIENT_BODY_BYTES_MAX_DEFAULT,
+  HttpListenError,
+  HttpTransportServer,
+  type HttpTransportServerOptions,
+  PEER_BODY_BYTES_MAX_DEFAULT,
+} from "./http-transport-server.ts";
+export {
+  TEXT_FIELD_LENGTH_MAX,
+  WAIT_TIMEOUT_SECONDS_DEFAULT,
+  WAIT_TIMEOUT_SECONDS_MAX,
+} from "./request-fields.ts";

@@ -1,0 +1,107 @@
+// Reading a JSON request body safely: the media type is checked first, the size is checked
+// from Content-Length before any byte is read and again while streaming (a chunked body has
+// no length), and only then is the text decoded and parsed. Nothing past the limit is held.
+
+import { HttpRequestError } from "./http-errors.ts";
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(;.*)?$/i;
+
+/**
+ * The body of `request` parsed as JSON. Throws HttpRequestError: 415 for another media type,
+ * 413 past `bytesMax`, 400 for a bad Content-Length, invalid UTF-8 or invalid JSON.
+ */
+export async function readJsonBody(request: Request, bytesMax: number): Promise<unknown> {
+  const mediaType = request.headers.get("content-type");
+  if (mediaType === null || !JSON_MEDIA_TYPE.test(mediaType.trim())) {
+    throw new HttpRequestError(
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      `${request.method} ${pathOf(request)} takes a JSON body; send the header ` +
+        `'Content-Type: application/json' (got ${mediaType === null ? "none" : `'${mediaType}'`})`,
+    );
+  }
+  checkDeclaredLength(request.headers.get("content-length"), bytesMax);
+  const bytes =
+    request.body === null ? new Uint8Array() : await readBytesLimited(request.body, bytesMax);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (error) {
+    throw new HttpRequestError(400, "INVALID_ARGUMENT", "the body is not valid UTF-8 text", {
+      cause: error,
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new HttpRequestError(
+      400,
+      "INVALID_ARGUMENT",
+      `the body is not valid JSON (${reason}); send one JSON object`,
+      { cause: error },
+    );
+  }
+}
+
+function checkDeclaredLength(declared: string | null, bytesMax: number): void {
+  if (declared === null) return;
+  if (!/^\d{1,16}$/.test(declared.trim())) {
+    throw new HttpRequestError(
+      400,
+      "INVALID_ARGUMENT",
+      `Content-Length '${declared}' is not a byte count`,
+    );
+  }
+  const length = Number(declared);
+  if (length > bytesMax) throw tooLarge(bytesMax, `${length} bytes`);
+}
+
+/**
+ * Reads a stream to its end, giving up (and cancelling the stream) as soon as more than
+ * `bytesMax` bytes arrived, so a peer that lies about or omits its length cannot make us
+ * buffer more than the limit.
+ */
+export async function readBytesLimited(
+  stream: ReadableStream<Uint8Array>,
+  bytesMax: number,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > bytesMax) {
+      // We stop reading; cancelling tells the source, and its failure would change nothing.
+      await reader.cancel().catch((error: unknown) => void error);
+      throw tooLarge(bytesMax, `more than ${bytesMax} bytes`);
+    }
+    chunks.push(value);
+  }
+  return concat(chunks, total);
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1 && chunks[0] !== undefined) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function tooLarge(bytesMax: number, got: string): HttpRequestError {
+  return new HttpRequestError(
+    413,
+    "RESOURCE_EXHAUSTED",
+    `the body is too large (${got}; the limit is ${bytesMax} bytes); send less`,
+  );
+}
+
+function pathOf(request: Request): string {
+  return new URL(request.url).pathname;
+}

@@ -1,0 +1,136 @@
+// The gateway for client requests over HTTP: turns a parsed JSON body or a query string into
+// the NodeApi request, checking each field's presence and type. Semantic checks (does the
+// workflow exist, is the cluster id a known group) belong to the API behind NodeApi.
+
+import { InvalidArgumentError, type NodeId, nodeId } from "../../lib/index.ts";
+import type { RegisterRequest, StartWorkflowRequest, WaitWorkflowRequest } from "../index.ts";
+
+/** Longest workflow name, workflow id or address accepted. */
+export const TEXT_FIELD_LENGTH_MAX = 1024;
+/** The wait a caller gets when it names none (or 0), in seconds. */
+export const WAIT_TIMEOUT_SECONDS_DEFAULT = 30;
+/** The longest wait a caller may ask for, in seconds. */
+export const WAIT_TIMEOUT_SECONDS_MAX = 3_600;
+const VERSION_MAX = 2 ** 32 - 1; // The gRPC API carries the version as uint32.
+
+type Fields = Readonly<Record<string, unknown>>;
+
+function objectBody(body: unknown, example: string): Fields {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new InvalidArgumentError(`the body must be a JSON object such as ${example}`);
+  }
+  return body as Fields;
+}
+
+function requiredText(value: unknown, field: string, hint: string): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new InvalidArgumentError(`field '${field}' must be a non-empty string (${hint})`);
+  }
+  if (value.length > TEXT_FIELD_LENGTH_MAX) {
+    throw new InvalidArgumentError(
+      `field '${field}' is too long (${value.length} characters; at most ${TEXT_FIELD_LENGTH_MAX})`,
+    );
+  }
+  return value;
+}
+
+const EXECUTE_EXAMPLE = `{"name": "ping_pong", "version": 1, "input": "\\"ping\\""}`;
+
+/**
+ * POST /workflow/execute: `{name, version, input}`. `input` is the input as JSON text
+ * ("\"ping\""), as in the QUICKSTART; any other JSON value (a number, an object, null) is
+ * taken as the input value itself and serialized to JSON text here.
+ */
+export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
+  const fields = objectBody(body, EXECUTE_EXAMPLE);
+  const workflowType = requiredText(fields.name, "name", 'the workflow type, e.g. "ping_pong"');
+  const version = fields.version;
+  if (typeof version !== "number" || !Number.isInteger(version) || version < 0) {
+    throw new InvalidArgumentError(
+      `field 'version' must be a non-negative integer such as 1 (got ${describe(version)})`,
+    );
+  }
+  if (version > VERSION_MAX) {
+    throw new InvalidArgumentError(`field 'version' must be at most ${VERSION_MAX}`);
+  }
+  if (!("input" in fields)) {
+    throw new InvalidArgumentError(
+      `field 'input' is missing: send the input as JSON text, e.g. ${EXECUTE_EXAMPLE} ` +
+        `(use "input": null for a workflow without input)`,
+    );
+  }
+  return { workflowType, version, inputJson: inputJsonOf(fields.input) };
+}
+
+function inputJsonOf(input: unknown): string {
+  if (typeof input !== "string") return JSON.stringify(input);
+  try {
+    JSON.parse(input);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `field 'input' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
+        `string, quote it inside the text, e.g. "input": "\\"ping\\""`,
+      { cause: error },
+    );
+  }
+  return input;
+}
+
+/** POST /discovery/register: `{node_id?, address}`; a missing or 0 node_id asks for a new id. */
+export function parseRegisterRequest(body: unknown): RegisterRequest {
+  const fields = objectBody(body, `{"address": "10.0.0.2:7001"}`);
+  const address = requiredText(fields.address, "address", 'the joining node\'s "host:port"');
+  return { nodeId: optionalNodeId(fields.node_id), address };
+}
+
+function optionalNodeId(value: unknown): NodeId {
+  if (value === undefined || value === null) return nodeId(0);
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidArgumentError(
+      `field 'node_id' must be a non-negative integer, or be left out to get a new id ` +
+        `(got ${describe(value)})`,
+    );
+  }
+  return nodeId(value);
+}
+
+/**
+ * GET /workflow/wait?workflow_id&execution_cluster_id&timeout_seconds. A missing or 0
+ * timeout_seconds waits WAIT_TIMEOUT_SECONDS_DEFAULT, as over gRPC (where 0 means unset).
+ */
+export function parseWaitQuery(query: (name: string) => string | undefined): WaitWorkflowRequest {
+  const workflowId = requiredText(
+    query("workflow_id"),
+    "workflow_id",
+    "the id /workflow/execute returned",
+  );
+  const executionClusterId = requiredText(
+    query("execution_cluster_id"),
+    "execution_cluster_id",
+    "the execution_cluster_id /workflow/execute returned, e.g. 1",
+  );
+  return { workflowId, executionClusterId, timeoutSeconds: waitTimeout(query("timeout_seconds")) };
+}
+
+function waitTimeout(text: string | undefined): number {
+  if (text === undefined || text === "") return WAIT_TIMEOUT_SECONDS_DEFAULT;
+  if (!/^\d{1,10}$/.test(text)) {
+    throw new InvalidArgumentError(
+      `timeout_seconds must be a whole number of seconds, e.g. 30 (got '${text}')`,
+    );
+  }
+  const seconds = Number(text);
+  if (seconds > WAIT_TIMEOUT_SECONDS_MAX) {
+    throw new InvalidArgumentError(
+      `timeout_seconds must be at most ${WAIT_TIMEOUT_SECONDS_MAX} (got ${seconds}); ` +
+        `wait again if the workflow is still running`,
+    );
+  }
+  return seconds === 0 ? WAIT_TIMEOUT_SECONDS_DEFAULT : seconds;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}

@@ -1,0 +1,74 @@
+// The JSON bodies of successful answers, with the QUICKSTART's snake_case field names and
+// field order. The one place where NodeApi's camelCase results become wire names over HTTP.
+
+import type {
+  DiscoveryInfo,
+  HealthInfo,
+  RegisterResult,
+  StartWorkflowResult,
+  WorkflowOutcome,
+} from "../index.ts";
+
+/** POST /workflow/execute: the workflow started; its result comes from /workflow/wait. */
+export function startedJson(started: StartWorkflowResult) {
+  return {
+    workflow_id: started.workflowId,
+    success: true,
+    execution_cluster_id: String(started.executionClusterId),
+    result: null,
+    error: null,
+  };
+}
+
+/**
+ * GET /workflow/wait: a finished workflow. A workflow that itself failed is still a 200,
+ * with success false and its error text: the request worked, the workflow did not.
+ */
+export function outcomeJson(outcome: WorkflowOutcome) {
+  return {
+    success: outcome.success,
+    result: outcome.resultJson ?? null,
+    error: outcome.error ?? null,
+  };
+}
+
+/** GET /discovery/peers. */
+export function discoveryJson(info: DiscoveryInfo) {
+  return {
+    node_id: info.nodeId,
+    highest_known_node_id: info.highestKnownNodeId,
+    address: info.address,
+    management_leader_node_id: info.managementLeaderNodeId,
+    management_leader_address: info.managementLeaderAddress,
+    should_join_as_voter: info.shouldJoinAsVoter,
+    current_voter_count: info.currentVoterCount,
+    max_voters: info.maxVoters,
+    transport: info.transport,
+  };
+}
+
+/** POST /discovery/register. */
+export function registeredJson(result: RegisterResult) {
+  return { success: true, node_id: result.nodeId, error: null };
+}
+
+/** GET /health. */
+export function healthJson(health: HealthInfo) {
+  return { status: health.status, node_id: health.nodeId, is_leader: health.isLeader };
+}
+
+/**
+ * Fields an error answer carries besides {success, error, code}, per route, so a client that
+ * reads the QUICKSTART's fields finds them (as null) on failures too.
+ */
+export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
+  switch (path) {
+    case "/workflow/execute":
+    case "/workflow/wait":
+      return { workflow_id: null, execution_cluster_id: null, result: null };
+    case "/discovery/register":
+      return { node_id: null };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,156 @@
+// A NodeApi for transport tests: records every call with its request and signal, and answers
+// from a script the test may replace per method (return a value, throw a typed error, or wait
+// for the signal). Transports are thin adapters, so this is all their tests need behind them.
+
+import { groupId, nodeId } from "../../src/lib/index.ts";
+import type {
+  CallOptions,
+  DiscoveryInfo,
+  HealthInfo,
+  NodeApi,
+  PeerBatch,
+  RegisterRequest,
+  RegisterResult,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
+} from "../../src/transport/index.ts";
+
+/** One recorded call: which method, with what, and the signal the transport passed. */
+export interface RecordedCall {
+  readonly method: keyof NodeApi;
+  readonly request: unknown;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** What each method does; replace an entry to script an answer or a failure. */
+export interface FakeScript {
+  receivePeerBatch(batch: PeerBatch): void;
+  discover(): Promise<DiscoveryInfo>;
+  register(request: RegisterRequest, options: CallOptions): Promise<RegisterResult>;
+  health(): HealthInfo;
+  startWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<StartWorkflowResult>;
+  waitWorkflow(request: WaitWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
+  runWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
+}
+
+export const DISCOVERY: DiscoveryInfo = {
+  nodeId: nodeId(1),
+  highestKnownNodeId: nodeId(3),
+  address: "127.0.0.1:7001",
+  managementLeaderNodeId: nodeId(2),
+  managementLeaderAddress: "127.0.0.1:7002",
+  shouldJoinAsVoter: true,
+  currentVoterCount: 3,
+  maxVoters: 5,
+  transport: "http",
+};
+
+export function defaultScript(): FakeScript {
+  return {
+    receivePeerBatch: () => undefined,
+    discover: async () => DISCOVERY,
+    register: async (request) => ({ nodeId: request.nodeId === 0 ? nodeId(4) : request.nodeId }),
+    health: () => ({ status: "ok", nodeId: nodeId(1), isLeader: true }),
+    startWorkflow: async () => ({
+      workflowId: "550e8400-e29b-41d4-a716-446655440000",
+      executionClusterId: groupId(1),
+    }),
+    waitWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
+    runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
+  };
+}
+
+/** Records calls, answers from `script`. */
+export class FakeNodeApi implements NodeApi {
+  readonly calls: RecordedCall[] = [];
+  /** Batches receivePeerBatch accepted (it did not throw), in arrival order. */
+  readonly batches: PeerBatch[] = [];
+  script: FakeScript = defaultScript();
+
+  receivePeerBatch(batch: PeerBatch): void {
+    this.record("receivePeerBatch", batch, undefined);
+    this.script.receivePeerBatch(batch);
+    this.batches.push(batch);
+  }
+
+  discover(): Promise<DiscoveryInfo> {
+    this.record("discover", undefined, undefined);
+    return this.script.discover();
+  }
+
+  register(request: RegisterRequest, options: CallOptions = {}): Promise<RegisterResult> {
+    this.record("register", request, options.signal);
+    return this.script.register(request, options);
+  }
+
+  health(): HealthInfo {
+    this.record("health", undefined, undefined);
+    return this.script.health();
+  }
+
+  startWorkflow(
+    request: StartWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<StartWorkflowResult> {
+    this.record("startWorkflow", request, options.signal);
+    return this.script.startWorkflow(request, options);
+  }
+
+  waitWorkflow(request: WaitWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {
+    this.record("waitWorkflow", request, options.signal);
+    return this.script.waitWorkflow(request, options);
+  }
+
+  runWorkflow(request: StartWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {
+    this.record("runWorkflow", request, options.signal);
+    return this.script.runWorkflow(request, options);
+  }
+
+  /** The calls of one method, oldest first. */
+  callsOf(method: keyof NodeApi): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** The last call of `method`; throws when there was none, so a test fails clearly. */
+  lastCall(method: keyof NodeApi): RecordedCall {
+    const call = this.callsOf(method).at(-1);
+    if (call === undefined) throw new Error(`no call of ${method} was recorded`);
+    return call;
+  }
+
+  /** Forgets recorded calls and restores the default script. */
+  reset(): void {
+    this.calls.length = 0;
+    this.batches.length = 0;
+    this.script = defaultScript();
+  }
+
+  private record(method: keyof NodeApi, request: unknown, signal: AbortSignal | undefined): void {
+    this.calls.push({ method, request, signal });
+  }
+}
+
+/** A script entry that waits until the caller's signal aborts, then rejects with its reason. */
+export function untilAborted<T>(): (request: unknown, options: CallOptions) => Promise<T> {
+  return (_request, options) =>
+    new Promise<T>((_resolve, reject) => {
+      const signal = options.signal;
+      if (signal === undefined) return; // Never settles: the test checks the signal instead.
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+}
+
+/** Polls until `predicate` holds; throws after `timeoutMs`. No fixed sleeps in tests. */
+export async function waitUntil(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 3_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(2);
+  }
+}
