@@ -33,6 +33,12 @@ describe("planted bugs are caught within the CI seeds", () => {
     expect(outcome).toMatch(/lacks committed entry|committed entry \d+ changed|different state/);
   });
 
+  test("serving reads from local state without ReadIndex (thesis 6.4)", () => {
+    const outcome = firstFailure({ serveReadsLocally: true });
+    expect(outcome).toBeDefined();
+    expect(outcome).toMatch(/not linearizable/);
+  });
+
   test("sending acknowledgements before the Ready is persisted (thesis 3.8)", () => {
     const outcome = firstFailure({ sendBeforePersist: true });
     expect(outcome).toBeDefined();

@@ -30,6 +30,7 @@ export interface SimOptions {
   readonly livenessTicks?: number;
   readonly mutations?: RaftMutations;
   readonly sendBeforePersist?: boolean;
+  readonly serveReadsLocally?: boolean;
   readonly params?: Partial<SimParams>;
 }
 
@@ -163,6 +164,7 @@ export class RaftSimulation implements SimNodeEnvironment {
           snapshotEvery: this.params.snapshotEvery,
           compactionMargin: this.params.compactionMargin,
           sendBeforePersist: this.options.sendBeforePersist ?? false,
+          serveReadsLocally: this.options.serveReadsLocally ?? false,
         },
         this,
         isMember ? initial : emptyImage(),

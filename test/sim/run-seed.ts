@@ -1,5 +1,7 @@
 // Runs one simulation seed and turns the outcome into a verdict with a replay command.
 
+import { checkKvHistory } from "./history-check.ts";
+import { SimulationFailure } from "./raft-checker.ts";
 import { RaftSimulation, type SimOptions, type SimReport } from "./raft-sim.ts";
 
 export interface SeedOutcome {
@@ -17,6 +19,11 @@ export function runSeed(options: SimOptions): SeedOutcome {
   const simulation = new RaftSimulation(options);
   try {
     const report = simulation.run();
+    const verdict = checkKvHistory(report.history);
+    if (verdict.kind === "violation") {
+      throw new SimulationFailure(`client history is not linearizable:\n${verdict.explanation}`);
+    }
+    const history = verdict.kind === "linearizable" ? "linearizable" : "undecided (search budget)";
     return {
       ok: true,
       report,
@@ -24,7 +31,7 @@ export function runSeed(options: SimOptions): SeedOutcome {
         `seed ${options.seed} ok: ${report.events} events, ${report.messagesSent} messages ` +
         `(${report.messagesDropped} dropped), ${report.crashes} crashes, ${report.confChanges} ` +
         `conf changes, ${report.snapshotsInstalled} snapshots installed, ` +
-        `${report.history.length} client ops, live after ${report.livenessTicks} ticks\n` +
+        `${report.history.length} client ops (${history}), live after ${report.livenessTicks} ticks\n` +
         `  params: ${report.params}`,
     };
   } catch (error) {

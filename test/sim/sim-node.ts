@@ -59,6 +59,8 @@ export interface SimNodeOptions {
   readonly compactionMargin: number;
   /** Planted host bug: send messages before the Ready is persisted. */
   readonly sendBeforePersist: boolean;
+  /** Planted host bug: serve reads from local state without ReadIndex (stale reads). */
+  readonly serveReadsLocally: boolean;
 }
 
 export class SimNode {
@@ -161,6 +163,10 @@ export class SimNode {
   read(key: string, callback: ClientCallback): void {
     if (!this.isAlive) {
       callback({ ok: false, definite: true });
+      return;
+    }
+    if (this.options.serveReadsLocally) {
+      callback({ ok: true, result: this.kv.read(key) });
       return;
     }
     this.reads.push({ key, callback });
