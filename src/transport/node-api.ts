@@ -27,6 +27,8 @@ export interface RegisterRequest {
   /** 0 asks the cluster to allocate an id. */
   readonly nodeId: NodeId;
   readonly address: string;
+  /** Fingerprint of the joining node's workflow set; absent skips the check. */
+  readonly workflowFingerprint?: string;
 }
 
 export interface RegisterResult {

@@ -20,8 +20,13 @@ export function registerRaftService(server: GrpcServer, api: NodeApi): void {
   server.addUnary(RaftServiceMethods.discover, async () => discoveryResponse(await api.discover()));
   server.addUnary(RaftServiceMethods.addNode, async (request, context) => {
     const address = requiredText(request.address, "address", 'the joining node\'s "host:port"');
+    const fingerprint = request.workflowFingerprint;
     const result = await api.register(
-      { nodeId: nodeId(request.nodeId), address },
+      {
+        nodeId: nodeId(request.nodeId),
+        address,
+        ...(fingerprint === "" ? {} : { workflowFingerprint: fingerprint }),
+      },
       { signal: context.signal },
     );
     return { success: true, error: "", nodeId: result.nodeId };

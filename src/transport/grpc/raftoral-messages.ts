@@ -58,6 +58,8 @@ export interface DiscoveryResponse {
 export interface AddNodeRequest {
   readonly nodeId: number;
   readonly address: string;
+  /** Fingerprint of the joining node's workflow set ("" skips the check). */
+  readonly workflowFingerprint: string;
 }
 
 export interface AddNodeResponse {

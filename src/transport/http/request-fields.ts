@@ -76,11 +76,24 @@ function inputJsonOf(input: unknown): string {
   return input;
 }
 
-/** POST /discovery/register: `{node_id?, address}`; a missing or 0 node_id asks for a new id. */
+/**
+ * POST /discovery/register: `{node_id?, address, workflow_fingerprint?}`; a missing or 0
+ * node_id asks for a new id, a missing fingerprint skips the workflow-set check.
+ */
 export function parseRegisterRequest(body: unknown): RegisterRequest {
   const fields = objectBody(body, `{"address": "10.0.0.2:7001"}`);
   const address = requiredText(fields.address, "address", 'the joining node\'s "host:port"');
-  return { nodeId: optionalNodeId(fields.node_id), address };
+  const fingerprint = fields.workflow_fingerprint;
+  if (fingerprint !== undefined && fingerprint !== null && typeof fingerprint !== "string") {
+    throw new InvalidArgumentError("field 'workflow_fingerprint' must be a string when given");
+  }
+  return {
+    nodeId: optionalNodeId(fields.node_id),
+    address,
+    ...(typeof fingerprint === "string" && fingerprint !== ""
+      ? { workflowFingerprint: fingerprint }
+      : {}),
+  };
 }
 
 function optionalNodeId(value: unknown): NodeId {
