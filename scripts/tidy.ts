@@ -25,7 +25,7 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
     "@msgpack/msgpack",
   ],
   multiraft: ["raft", "storage", "transport", "lib"],
-  api: ["workflow", "management", "multiraft", "raft", "lib"],
+  api: ["workflow", "management", "multiraft", "raft", "transport", "lib"],
   client: ["lib", "transport", "transport/grpc", "transport/http"],
   node: ["*"],
   cli: ["node", "lib", "client", "cac", "bun", "node:fs", "node:path", "node:os"],

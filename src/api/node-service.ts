@@ -1,0 +1,119 @@
+// The NodeApi every transport serves: inter-node traffic into the Raft host, discovery and
+// registration through the management group, health, and the workflow operations of the
+// execution layer. Transport-neutral: HTTP and gRPC are thin adapters onto it.
+
+import { MANAGEMENT_GROUP, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
+import {
+  encodeManagementCommand,
+  highestNodeId,
+  type ManagementMachine,
+  type ManagementResult,
+} from "../management/index.ts";
+import type { MultiRaftHost } from "../multiraft/index.ts";
+import type {
+  CallOptions,
+  DiscoveryInfo,
+  HealthInfo,
+  NodeApi,
+  PeerBatch,
+  RegisterRequest,
+  RegisterResult,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  TransportKind,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
+} from "../transport/index.ts";
+import type { ExecutionLayer } from "./execution-layer.ts";
+
+export interface NodeServiceOptions {
+  readonly host: () => MultiRaftHost | undefined;
+  readonly machine: ManagementMachine;
+  readonly execution: ExecutionLayer;
+  readonly self: () => NodeId;
+  readonly address: string;
+  readonly transport: TransportKind;
+  readonly maxVoters: number;
+  readonly proposalTimeoutMs: number;
+  readonly phase: () => HealthInfo["status"];
+}
+
+export class NodeService implements NodeApi {
+  constructor(private readonly options: NodeServiceOptions) {}
+
+  receivePeerBatch(batch: PeerBatch): void {
+    const host = this.options.host();
+    if (host === undefined) {
+      throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
+    }
+    host.receive(batch);
+  }
+
+  async discover(): Promise<DiscoveryInfo> {
+    const state = this.options.machine.state();
+    const management = this.options.host()?.inspect(MANAGEMENT_GROUP)?.status();
+    const leader = management?.leaderId ?? nodeId(0);
+    const voters = management?.confState.voters.length ?? 0;
+    const maxVoters = state.clusterId === "" ? this.options.maxVoters : state.maxVoters;
+    return {
+      nodeId: this.options.self(),
+      highestKnownNodeId: highestNodeId(state),
+      address: this.options.address,
+      managementLeaderNodeId: leader,
+      managementLeaderAddress: state.nodes.get(leader)?.address ?? "",
+      shouldJoinAsVoter: voters < maxVoters,
+      currentVoterCount: voters,
+      maxVoters,
+      transport: state.clusterId === "" ? this.options.transport : state.transport,
+    };
+  }
+
+  async register(request: RegisterRequest): Promise<RegisterResult> {
+    const host = this.options.host();
+    const state = this.options.machine.state();
+    if (host === undefined || state.clusterId === "") {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        "this node has not joined a cluster yet; register with another node",
+      );
+    }
+    const result = (await host.propose(
+      MANAGEMENT_GROUP,
+      encodeManagementCommand({
+        type: "registerNode",
+        address: request.address,
+        requestedId: request.nodeId,
+        workflowFingerprint: request.workflowFingerprint ?? state.workflowFingerprint,
+      }),
+      { timeoutMs: this.options.proposalTimeoutMs },
+    )) as ManagementResult;
+    if (result === undefined || !("nodeId" in result)) {
+      throw new RaftoralError("INTERNAL", "registration did not return a node id");
+    }
+    return { nodeId: result.nodeId };
+  }
+
+  health(): HealthInfo {
+    const management = this.options.host()?.inspect(MANAGEMENT_GROUP)?.status();
+    return {
+      status: this.options.phase(),
+      nodeId: this.options.self(),
+      isLeader: management?.role === "leader",
+    };
+  }
+
+  startWorkflow(
+    request: StartWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StartWorkflowResult> {
+    return this.options.execution.startWorkflow(request, options);
+  }
+
+  waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
+    return this.options.execution.waitWorkflow(request, options);
+  }
+
+  runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
+    return this.options.execution.runWorkflow(request, options);
+  }
+}

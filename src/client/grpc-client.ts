@@ -1,0 +1,129 @@
+// ProtocolClient over gRPC (raftoral.RaftService and raftoral.WorkflowManagement).
+
+import { type GroupId, groupId, nodeId, RaftoralError } from "../lib/index.ts";
+import {
+  GrpcClient,
+  HealthMethods,
+  RaftServiceMethods,
+  type RunWorkflowResponse,
+  ServingStatus,
+  WorkflowManagementMethods,
+} from "../transport/grpc/index.ts";
+import type {
+  DiscoveryInfo,
+  HealthInfo,
+  RegisterRequest,
+  RegisterResult,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
+} from "../transport/index.ts";
+import type { ClientCallOptions, ProtocolClient } from "./protocol-client.ts";
+
+export class GrpcProtocolClient implements ProtocolClient {
+  readonly transport = "grpc" as const;
+  private readonly client: GrpcClient;
+
+  constructor(readonly address: string) {
+    this.client = new GrpcClient({ address });
+  }
+
+  async discover(options: ClientCallOptions): Promise<DiscoveryInfo> {
+    const response = await this.client.unary(RaftServiceMethods.discover, {}, options);
+    return {
+      nodeId: nodeId(response.nodeId),
+      highestKnownNodeId: nodeId(response.highestKnownNodeId),
+      address: response.address,
+      managementLeaderNodeId: nodeId(response.managementLeaderNodeId),
+      managementLeaderAddress: response.managementLeaderAddress,
+      shouldJoinAsVoter: response.shouldJoinAsVoter,
+      currentVoterCount: response.currentVoterCount,
+      maxVoters: response.maxVoters,
+      transport: "grpc",
+    };
+  }
+
+  async register(request: RegisterRequest, options: ClientCallOptions): Promise<RegisterResult> {
+    const response = await this.client.unary(
+      RaftServiceMethods.addNode,
+      {
+        nodeId: request.nodeId,
+        address: request.address,
+        workflowFingerprint: request.workflowFingerprint ?? "",
+      },
+      options,
+    );
+    if (!response.success) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `${this.address} refused the registration: ${response.error}`,
+      );
+    }
+    return { nodeId: nodeId(response.nodeId) };
+  }
+
+  async health(options: ClientCallOptions): Promise<HealthInfo> {
+    const response = await this.client.unary(HealthMethods.check, { service: "" }, options);
+    const discovery = await this.discover(options);
+    return {
+      status: response.status === ServingStatus.SERVING ? "ok" : "starting",
+      nodeId: discovery.nodeId,
+      isLeader: discovery.managementLeaderNodeId === discovery.nodeId && discovery.nodeId !== 0,
+    };
+  }
+
+  async startWorkflow(
+    request: StartWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StartWorkflowResult> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.runWorkflowAsync,
+      request,
+      options,
+    );
+    if (!response.success) throw new RaftoralError("INVALID_ARGUMENT", response.error);
+    return {
+      workflowId: response.workflowId,
+      executionClusterId: groupOf(response.executionClusterId),
+    };
+  }
+
+  async waitWorkflow(
+    request: WaitWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowOutcome> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.waitForWorkflowCompletion,
+      request,
+      options,
+    );
+    return outcomeOf(response);
+  }
+
+  async runWorkflow(
+    request: StartWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowOutcome> {
+    return outcomeOf(
+      await this.client.unary(WorkflowManagementMethods.runWorkflowSync, request, options),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+function groupOf(text: string): GroupId {
+  const number = Number(text);
+  return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
+}
+
+function outcomeOf(response: RunWorkflowResponse): WorkflowOutcome {
+  return {
+    success: response.success,
+    ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
+    ...(response.error === "" ? {} : { error: response.error }),
+  };
+}

@@ -1,0 +1,175 @@
+// ProtocolClient over the HTTP API (the QUICKSTART's JSON endpoints), with fetch.
+
+import {
+  type ErrorCode,
+  type GroupId,
+  groupId,
+  type NodeId,
+  nodeId,
+  RaftoralError,
+} from "../lib/index.ts";
+import type {
+  DiscoveryInfo,
+  HealthInfo,
+  RegisterRequest,
+  RegisterResult,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
+} from "../transport/index.ts";
+import type { ClientCallOptions, ProtocolClient } from "./protocol-client.ts";
+
+type Json = Record<string, unknown>;
+
+export class HttpProtocolClient implements ProtocolClient {
+  readonly transport = "http" as const;
+
+  constructor(readonly address: string) {}
+
+  async discover(options: ClientCallOptions): Promise<DiscoveryInfo> {
+    const body = await this.call("GET", "/discovery/peers", undefined, options);
+    return {
+      nodeId: idOf(body.node_id),
+      highestKnownNodeId: idOf(body.highest_known_node_id),
+      address: String(body.address ?? ""),
+      managementLeaderNodeId: idOf(body.management_leader_node_id),
+      managementLeaderAddress: String(body.management_leader_address ?? ""),
+      shouldJoinAsVoter: body.should_join_as_voter === true,
+      currentVoterCount: Number(body.current_voter_count ?? 0),
+      maxVoters: Number(body.max_voters ?? 0),
+      transport: body.transport === "grpc" ? "grpc" : "http",
+    };
+  }
+
+  async register(request: RegisterRequest, options: ClientCallOptions): Promise<RegisterResult> {
+    const body = await this.call(
+      "POST",
+      "/discovery/register",
+      {
+        node_id: request.nodeId,
+        address: request.address,
+        ...(request.workflowFingerprint === undefined
+          ? {}
+          : { workflow_fingerprint: request.workflowFingerprint }),
+      },
+      options,
+    );
+    return { nodeId: idOf(body.node_id) };
+  }
+
+  async health(options: ClientCallOptions): Promise<HealthInfo> {
+    const body = await this.call("GET", "/health", undefined, options, [503]);
+    const status =
+      body.status === "ok" || body.status === "starting" || body.status === "stopping"
+        ? body.status
+        : "starting";
+    return { status, nodeId: idOf(body.node_id), isLeader: body.is_leader === true };
+  }
+
+  async startWorkflow(
+    request: StartWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StartWorkflowResult> {
+    const body = await this.call(
+      "POST",
+      "/workflow/execute",
+      { name: request.workflowType, version: request.version, input: request.inputJson },
+      options,
+    );
+    return {
+      workflowId: String(body.workflow_id ?? ""),
+      executionClusterId: groupOf(body.execution_cluster_id),
+    };
+  }
+
+  async waitWorkflow(
+    request: WaitWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowOutcome> {
+    const query = new URLSearchParams({
+      workflow_id: request.workflowId,
+      execution_cluster_id: request.executionClusterId,
+      timeout_seconds: String(request.timeoutSeconds),
+    });
+    const body = await this.call("GET", `/workflow/wait?${query}`, undefined, options);
+    return outcomeOf(body);
+  }
+
+  async runWorkflow(
+    request: StartWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowOutcome> {
+    const started = await this.startWorkflow(request, options);
+    return this.waitWorkflow(
+      {
+        workflowId: started.workflowId,
+        executionClusterId: String(started.executionClusterId),
+        timeoutSeconds: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
+      },
+      options,
+    );
+  }
+
+  async close(): Promise<void> {
+    // fetch keeps no per-client state worth closing.
+  }
+
+  private async call(
+    method: "GET" | "POST",
+    path: string,
+    payload: Json | undefined,
+    options: ClientCallOptions,
+    acceptedStatuses: readonly number[] = [],
+  ): Promise<Json> {
+    let response: Response;
+    try {
+      response = await fetch(`http://${this.address}${path}`, {
+        method,
+        signal: AbortSignal.timeout(options.timeoutMs),
+        ...(payload === undefined
+          ? {}
+          : { body: JSON.stringify(payload), headers: { "content-type": "application/json" } }),
+      });
+    } catch (error) {
+      const isTimeout = (error as Error).name === "TimeoutError";
+      throw new RaftoralError(
+        isTimeout ? "TIMEOUT" : "UNAVAILABLE",
+        `${this.address} did not answer ${method} ${path.split("?")[0]}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    let body: Json;
+    try {
+      body = (await response.json()) as Json;
+    } catch (error) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `${this.address} answered ${path} with no JSON (HTTP ${response.status}); is it a Raftoral node using --transport http?`,
+        { cause: error },
+      );
+    }
+    if (!response.ok && !acceptedStatuses.includes(response.status)) {
+      const code = typeof body.code === "string" ? (body.code as ErrorCode) : "INTERNAL";
+      throw new RaftoralError(code, String(body.error ?? `HTTP ${response.status}`));
+    }
+    return body;
+  }
+}
+
+function idOf(value: unknown): NodeId {
+  return nodeId(typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : 0);
+}
+
+function groupOf(value: unknown): GroupId {
+  const number = Number(value);
+  return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
+}
+
+function outcomeOf(body: Json): WorkflowOutcome {
+  return {
+    success: body.success === true,
+    ...(typeof body.result === "string" ? { resultJson: body.result } : {}),
+    ...(typeof body.error === "string" ? { error: body.error } : {}),
+  };
+}

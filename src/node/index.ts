@@ -1,0 +1,4 @@
+// Public surface of src/node: the composition root of a Raftoral node.
+
+export { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
+export { RaftoralNode } from "./raftoral-node.ts";

@@ -1,0 +1,107 @@
+// How a new node finds its cluster: ask each peer for the cluster's shape (trying the other
+// protocol when ours gets no sensible answer), then register with the management leader
+// (or, failing that, through the peer), which allocates the node id through its log.
+
+import { GrpcProtocolClient, HttpProtocolClient, type ProtocolClient } from "../client/index.ts";
+import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
+import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
+
+const CALL_TIMEOUT_MS = 3_000;
+const RETRY_DELAY_MS = 500;
+
+export interface JoinOutcome {
+  readonly nodeId: NodeId;
+  readonly transport: TransportKind;
+  readonly discovery: DiscoveryInfo;
+}
+
+export function protocolClient(kind: TransportKind, address: string): ProtocolClient {
+  return kind === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address);
+}
+
+/** Finds which protocol the peers speak: ours first, then the other. */
+export async function discoverCluster(options: {
+  peers: readonly string[];
+  preferred: TransportKind;
+  clock: Clock;
+  logger: Logger;
+  timeoutMs: number;
+}): Promise<{ transport: TransportKind; peer: string; discovery: DiscoveryInfo }> {
+  const deadline = options.clock.nowMs() + options.timeoutMs;
+  const kinds: TransportKind[] = [
+    options.preferred,
+    options.preferred === "grpc" ? "http" : "grpc",
+  ];
+  const failures: string[] = [];
+  for (;;) {
+    for (const peer of options.peers) {
+      for (const kind of kinds) {
+        const client = protocolClient(kind, peer);
+        try {
+          const discovery = await client.discover({ timeoutMs: CALL_TIMEOUT_MS });
+          if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
+            return { transport: kind, peer, discovery };
+          }
+          failures.push(`${peer}: not part of a cluster yet`);
+        } catch (error) {
+          failures.push(`${peer} (${kind}): ${toError(error).message}`);
+        } finally {
+          await client.close();
+        }
+      }
+    }
+    if (options.clock.nowMs() + RETRY_DELAY_MS > deadline) break;
+    options.logger.debug("No peer answered yet; retrying", { peers: options.peers.join(",") });
+    await new Promise<void>((resolve) => options.clock.setTimer(RETRY_DELAY_MS, resolve));
+  }
+  throw new RaftoralError(
+    "UNAVAILABLE",
+    `Could not discover any peers (${options.peers.join(", ")}): ${failures.slice(-options.peers.length * 2).join("; ")}. Check the addresses, that the peers run, and the network.`,
+  );
+}
+
+/** Registers this node; the id comes from the management log (idempotent per address). */
+export async function registerNode(options: {
+  transport: TransportKind;
+  peer: string;
+  discovery: DiscoveryInfo;
+  address: string;
+  requestedId: NodeId;
+  workflowFingerprint: string;
+  clock: Clock;
+  timeoutMs: number;
+}): Promise<NodeId> {
+  const targets = [options.discovery.managementLeaderAddress, options.peer].filter((t) => t !== "");
+  const deadline = options.clock.nowMs() + options.timeoutMs;
+  let lastError: Error | undefined;
+  while (options.clock.nowMs() < deadline) {
+    for (const target of targets) {
+      const client = protocolClient(options.transport, target);
+      try {
+        const result = await client.register(
+          {
+            nodeId: options.requestedId,
+            address: options.address,
+            workflowFingerprint: options.workflowFingerprint,
+          },
+          { timeoutMs: CALL_TIMEOUT_MS * 3 },
+        );
+        return result.nodeId;
+      } catch (error) {
+        lastError = toError(error);
+        // A refusal from the cluster's state (duplicate id, other workflow set) will not change.
+        if ((lastError as RaftoralError).code === "INVALID_ARGUMENT") throw failedToAdd(lastError);
+      } finally {
+        await client.close();
+      }
+    }
+    await new Promise<void>((resolve) => options.clock.setTimer(RETRY_DELAY_MS, resolve));
+  }
+  throw failedToAdd(lastError ?? new Error("no answer"));
+}
+
+function failedToAdd(cause: Error): RaftoralError {
+  return new RaftoralError("UNAVAILABLE", `Failed to add node to cluster: ${cause.message}`, {
+    cause,
+  });
+}

@@ -1,0 +1,256 @@
+// Keeps this node's part of the cluster in line with the management state. Every node:
+// hosts the execution groups the state lists it in, and drops replicas of groups it left.
+// The management leader additionally runs the ClusterManager; each execution group's leader
+// moves its group's configuration to the desired members and reports it back.
+// Runs periodically and whenever the management state changes; one pass at a time.
+
+import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import { MANAGEMENT_GROUP, toError } from "../lib/index.ts";
+import {
+  encodeManagementCommand,
+  type GroupRecord,
+  type ManagementCommand,
+  type ManagementMachine,
+  type ManagementState,
+  type ManagerAction,
+  planCluster,
+  planGroupMembership,
+} from "../management/index.ts";
+import type { MultiRaftHost, StateMachine } from "../multiraft/index.ts";
+
+export interface ManagementRuntimeOptions {
+  readonly self: NodeId;
+  readonly host: MultiRaftHost;
+  readonly machine: ManagementMachine;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** A node silent for longer than this is removed from the cluster. */
+  readonly failureTimeoutMs: number;
+  readonly reconcileIntervalMs: number;
+  /** The state machine for a new execution group replica. */
+  readonly executionStateMachine: (groupId: GroupId) => StateMachine;
+  /** Whether an execution group has no running workflows (a draining group may then go). */
+  readonly isGroupIdle: (groupId: GroupId) => boolean;
+  readonly proposalTimeoutMs: number;
+}
+
+/** A learner this close to the leader's last index counts as caught up. */
+const CATCH_UP_SLACK_ENTRIES = 64;
+
+export class ManagementRuntime {
+  private isRunning = false;
+  private isRerunWanted = false;
+  private isStopped = false;
+  private cancelTimer: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** When this node last became the management leader (silence is measured from then on). */
+  private leaderSinceMs: number | undefined;
+
+  constructor(private readonly options: ManagementRuntimeOptions) {}
+
+  start(): void {
+    this.unsubscribe = this.options.machine.subscribe(() => this.trigger());
+    const loop = () => {
+      if (this.isStopped) return;
+      this.trigger();
+      this.cancelTimer = this.options.clock.setTimer(this.options.reconcileIntervalMs, loop);
+    };
+    loop();
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    this.cancelTimer?.();
+    this.unsubscribe?.();
+  }
+
+  /** Runs a pass now, or right after the one in progress. */
+  trigger(): void {
+    if (this.isStopped) return;
+    if (this.isRunning) {
+      this.isRerunWanted = true;
+      return;
+    }
+    this.isRunning = true;
+    this.pass()
+      .catch((error: unknown) => {
+        // A failed step is retried on the next pass; the state it acts on is replicated.
+        this.options.logger.debug("Reconcile step failed; will retry", {
+          error: toError(error).message,
+        });
+      })
+      .finally(() => {
+        this.isRunning = false;
+        if (this.isRerunWanted) {
+          this.isRerunWanted = false;
+          this.trigger();
+        }
+      });
+  }
+
+  private async pass(): Promise<void> {
+    const state = this.options.machine.state();
+    if (state.clusterId === "") return;
+    await this.syncLocalGroups(state);
+    const management = this.options.host.inspect(MANAGEMENT_GROUP)?.status();
+    if (management?.role === "leader") {
+      this.leaderSinceMs ??= this.options.clock.nowMs();
+      await this.runClusterManager(state);
+    } else {
+      this.leaderSinceMs = undefined;
+    }
+    for (const group of state.groups.values()) await this.reconcileGroup(group);
+  }
+
+  /** Host exactly the execution groups the state lists this node in. */
+  private async syncLocalGroups(state: ManagementState): Promise<void> {
+    const { host, self } = this.options;
+    for (const group of state.groups.values()) {
+      if (!group.members.includes(self) || host.hasGroup(group.id)) continue;
+      const isNewGroup = group.configIndex === 0 && group.initialMembers.includes(self);
+      await host.createGroup(
+        group.id,
+        isNewGroup ? { mode: "bootstrap", voters: group.initialMembers } : { mode: "join" },
+        this.options.executionStateMachine(group.id),
+      );
+      if (isNewGroup && group.initialMembers.length === 1) host.campaign(group.id);
+    }
+    for (const id of host.groupIds()) {
+      if (id === MANAGEMENT_GROUP) continue;
+      const group = state.groups.get(id);
+      const isReportedOut =
+        group !== undefined &&
+        group.configIndex > 0 &&
+        !group.voters.includes(self) &&
+        !group.learners.includes(self);
+      if (group === undefined || (!group.members.includes(self) && isReportedOut)) {
+        this.options.logger.info("Leaving execution group", { group: id });
+        await host.removeGroup(id);
+      }
+    }
+  }
+
+  private async runClusterManager(state: ManagementState): Promise<void> {
+    const status = this.options.host.inspect(MANAGEMENT_GROUP)?.status();
+    if (
+      status === undefined ||
+      this.options.host.inspect(MANAGEMENT_GROUP)?.isChangingMembership() === true
+    )
+      return;
+    const actions = planCluster({
+      self: this.options.self,
+      state,
+      managementVoters: status.confState.voters,
+      managementLearners: status.confState.learners,
+      silentNodes: this.silentNodes(state),
+    });
+    for (const action of actions) await this.execute(action);
+  }
+
+  private silentNodes(state: ManagementState): Set<NodeId> {
+    const now = this.options.clock.nowMs();
+    const since = this.leaderSinceMs ?? now;
+    const silent = new Set<NodeId>();
+    for (const id of state.nodes.keys()) {
+      if (id === this.options.self) continue;
+      const heard = Math.max(this.options.host.lastHeardMs(id) ?? since, since);
+      if (now - heard > this.options.failureTimeoutMs) silent.add(id);
+    }
+    return silent;
+  }
+
+  private async execute(action: ManagerAction): Promise<void> {
+    const timeoutMs = this.options.proposalTimeoutMs;
+    if (action.type === "command") {
+      this.options.logger.info("Cluster change", describeCommand(action.command));
+      await this.propose(action.command);
+      return;
+    }
+    this.options.logger.info("Management group change", {
+      change: action.change.type,
+      node: action.change.nodeId,
+    });
+    await this.options.host.proposeConfChange(
+      MANAGEMENT_GROUP,
+      { transition: "auto", changes: [action.change], context: new Uint8Array() },
+      { timeoutMs },
+    );
+  }
+
+  private propose(command: ManagementCommand): Promise<unknown> {
+    return this.options.host.propose(MANAGEMENT_GROUP, encodeManagementCommand(command), {
+      timeoutMs: this.options.proposalTimeoutMs,
+    });
+  }
+
+  /** As the group's leader: one step toward the desired members, and report the config. */
+  private async reconcileGroup(group: GroupRecord): Promise<void> {
+    const { host, self } = this.options;
+    const raft = host.inspect(group.id);
+    const status = raft?.status();
+    if (raft === undefined || status?.role !== "leader") return;
+    const applied = status.appliedConfState;
+    if (
+      !sameMembers(applied.voters, group.voters) ||
+      !sameMembers(applied.learners, group.learners)
+    ) {
+      await this.propose({
+        type: "reportGroupConfig",
+        groupId: group.id,
+        voters: applied.voters,
+        learners: applied.learners,
+        configIndex: status.applied,
+      });
+    }
+    if (group.draining && this.options.isGroupIdle(group.id)) {
+      await this.propose({ type: "destroyGroup", groupId: group.id });
+      return;
+    }
+    const step = planGroupMembership({
+      self,
+      desired: group.members,
+      voters: status.confState.voters,
+      learners: status.confState.learners,
+      isChanging: raft.isChangingMembership(),
+      lastIndex: status.lastIndex,
+      matchOf: (id) => raft.matchOf(id),
+      catchUpSlackEntries: CATCH_UP_SLACK_ENTRIES,
+    });
+    if (step === undefined) return;
+    if (step.type === "transferLeadership") {
+      host.transferLeadership(group.id, step.to);
+      return;
+    }
+    this.options.logger.info("Execution group change", {
+      group: group.id,
+      change: step.change.type,
+      node: step.change.nodeId,
+    });
+    await host.proposeConfChange(
+      group.id,
+      { transition: "auto", changes: [step.change], context: new Uint8Array() },
+      { timeoutMs: this.options.proposalTimeoutMs },
+    );
+  }
+}
+
+function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((id, k) => id === b[k]);
+}
+
+function describeCommand(command: ManagementCommand): Record<string, string | number> {
+  switch (command.type) {
+    case "removeNode":
+      return { change: "remove node", node: command.nodeId, reason: command.reason };
+    case "createGroup":
+      return { change: "create execution group", members: command.members.join(" ") };
+    case "setGroupMembers":
+      return { change: "set members", group: command.groupId, members: command.members.join(" ") };
+    case "setDraining":
+      return { change: "drain", group: command.groupId };
+    case "destroyGroup":
+      return { change: "destroy", group: command.groupId };
+    default:
+      return { change: command.type };
+  }
+}

@@ -1,0 +1,53 @@
+// Where this node keeps its data: memory without --storage-path; otherwise the SQLite
+// database in P/node_<id>/, whose stored identity decides whether the node resumes.
+
+import { type NodeId, nodeId } from "../lib/index.ts";
+import {
+  type LogStorage,
+  MemoryLogStorage,
+  type NodeIdentity,
+  nodeDirectoryPath,
+  openNodeStorage,
+  resolveNodeDirectory,
+} from "../storage/index.ts";
+
+export interface OpenedStorage {
+  readonly storage: LogStorage;
+  readonly identity: NodeIdentity | undefined;
+}
+
+/**
+ * Opens the storage of a node whose id is already known (from --storage-path, --node-id or
+ * bootstrapping); undefined when the id is only known after joining.
+ */
+export async function openKnownStorage(options: {
+  storagePath: string | undefined;
+  requestedNodeId: NodeId | undefined;
+}): Promise<(OpenedStorage & { nodeId: NodeId | undefined }) | undefined> {
+  const { storagePath, requestedNodeId } = options;
+  if (storagePath === undefined) return undefined;
+  const choice = resolveNodeDirectory({
+    storagePath,
+    ...(requestedNodeId === undefined ? {} : { requestedNodeId }),
+  });
+  if (choice.kind === "unassigned") return undefined;
+  const opened = await openNodeStorage({ nodeId: choice.nodeId, directory: choice.directory });
+  return { ...opened, nodeId: choice.nodeId };
+}
+
+/** Storage for a node that just learned its id (bootstrap without --node-id, or join). */
+export async function openStorageFor(
+  storagePath: string | undefined,
+  id: NodeId,
+): Promise<LogStorage> {
+  if (storagePath === undefined) return new MemoryLogStorage();
+  const opened = await openNodeStorage({
+    nodeId: id,
+    directory: nodeDirectoryPath(storagePath, id),
+  });
+  return opened.storage;
+}
+
+export function requestedId(value: number | undefined): NodeId | undefined {
+  return value === undefined ? undefined : nodeId(value);
+}

@@ -1,0 +1,371 @@
+// The composition root: one Raftoral node. Resolves its identity (resume from storage,
+// bootstrap a cluster, or join one), listens, hosts the management group and its execution
+// groups on one multi-Raft host, and keeps its part of the cluster reconciled.
+
+import { type ExecutionLayer, NodeService } from "../api/index.ts";
+import {
+  type Clock,
+  type Logger,
+  MANAGEMENT_GROUP,
+  type NodeId,
+  nodeId,
+  RaftoralError,
+  RealClock,
+  seededRandom,
+  toError,
+} from "../lib/index.ts";
+import {
+  encodeManagementCommand,
+  ManagementMachine,
+  type ManagementState,
+} from "../management/index.ts";
+import { MultiRaftHost } from "../multiraft/index.ts";
+import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
+import type { LogStorage } from "../storage/index.ts";
+import { PeerSenders, type TransportKind } from "../transport/index.ts";
+import { discoverCluster, registerNode } from "./join-cluster.ts";
+import { ManagementRuntime } from "./management-runtime.ts";
+import { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
+import { openKnownStorage, openStorageFor, requestedId } from "./node-storage.ts";
+import { createNodeTransport, type NodeTransport, transportName } from "./node-transport.ts";
+
+type Phase = "starting" | "ok" | "stopping";
+
+export class RaftoralNode {
+  private readonly options: RaftoralNodeOptions;
+  private readonly tuning: NodeTuning;
+  private readonly logger: Logger;
+  private readonly clock: Clock = new RealClock();
+  private readonly machine = new ManagementMachine();
+  private readonly execution: ExecutionLayer;
+  private id: NodeId = nodeId(0);
+  private phase: Phase = "starting";
+  private host: MultiRaftHost | undefined;
+  private storage: LogStorage | undefined;
+  private transport: NodeTransport | undefined;
+  private senders: PeerSenders | undefined;
+  private runtime: ManagementRuntime | undefined;
+  private fatal: Error | undefined;
+
+  constructor(options: RaftoralNodeOptions & { readonly execution: ExecutionLayer }) {
+    this.options = options;
+    this.execution = options.execution;
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.logger = options.logger;
+  }
+
+  get nodeId(): NodeId {
+    return this.id;
+  }
+
+  get address(): string {
+    return this.options.advertise ?? this.options.listen;
+  }
+
+  managementState(): ManagementState {
+    return this.machine.state();
+  }
+
+  /** The multi-Raft host, once started (for the workflow layer and tests). */
+  raftHost(): MultiRaftHost | undefined {
+    return this.host;
+  }
+
+  /** Starts the node; resolves once it can serve workflow requests. */
+  async start(): Promise<void> {
+    const known = await openKnownStorage({
+      storagePath: this.options.storagePath,
+      requestedNodeId: requestedId(this.options.nodeId),
+    });
+    this.storage = known?.storage;
+    try {
+      await this.startWith(known?.identity?.nodeId, known?.nodeId, known?.identity?.transport);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async startWith(
+    resumedId: NodeId | undefined,
+    knownId: NodeId | undefined,
+    storedTransport: TransportKind | undefined,
+  ): Promise<void> {
+    const wanted = this.options.transport ?? "grpc";
+    const peers = this.options.peers ?? [];
+    if (resumedId === undefined && !this.options.bootstrap && peers.length === 0) {
+      throw new RaftoralError(
+        "INVALID_ARGUMENT",
+        "nothing to do: start the first node with --bootstrap, the others with --peers <ADDRESS>, " +
+          "or give the --storage-path of an existing node to resume it",
+      );
+    }
+    let kind: TransportKind = storedTransport ?? wanted;
+    let discovered: Awaited<ReturnType<typeof discoverCluster>> | undefined;
+    if (resumedId === undefined && !this.options.bootstrap) {
+      discovered = await discoverCluster({
+        peers,
+        preferred: wanted,
+        clock: this.clock,
+        logger: this.logger,
+        timeoutMs: this.tuning.joinTimeoutMs,
+      });
+      kind = discovered.transport;
+    }
+    if (kind !== wanted) {
+      this.logger.warn(
+        `The cluster uses ${transportName(kind)}, not ${transportName(wanted)}; following the cluster`,
+        { transport: kind },
+      );
+    }
+    const startingId = resumedId ?? knownId ?? (this.options.bootstrap ? nodeId(1) : undefined);
+    this.logger.info("Starting node", {
+      node_id: startingId ?? "unassigned",
+      address: this.address,
+    });
+    await this.listen(kind);
+    if (resumedId !== undefined) {
+      this.id = resumedId;
+      await this.resume();
+    } else if (this.options.bootstrap) {
+      this.id = startingId ?? nodeId(1);
+      await this.bootstrap(kind);
+    } else if (discovered !== undefined) {
+      this.id = await registerNode({
+        ...discovered,
+        address: this.address,
+        requestedId: knownId ?? nodeId(0),
+        workflowFingerprint: this.execution.fingerprint(),
+        clock: this.clock,
+        timeoutMs: this.tuning.joinTimeoutMs,
+      });
+      this.logger.info("Joined the cluster", { node_id: this.id, via: discovered.peer });
+      await this.join(
+        kind,
+        discovered.discovery.managementLeaderNodeId,
+        discovered.discovery.managementLeaderAddress,
+      );
+    }
+    await this.waitUntilReady();
+  }
+
+  private async listen(kind: TransportKind): Promise<void> {
+    const transport = createNodeTransport(kind, this.logger, this.clock);
+    this.transport = transport;
+    const service = new NodeService({
+      host: () => this.host,
+      machine: this.machine,
+      execution: this.execution,
+      self: () => this.id,
+      address: this.address,
+      transport: kind,
+      maxVoters: this.tuning.maxVoters,
+      proposalTimeoutMs: this.tuning.proposalTimeoutMs,
+      phase: () => this.phase,
+    });
+    const [host, port] = splitAddress(this.options.listen);
+    this.logger.info(`Starting ${transportName(kind)} server`, { address: this.options.listen });
+    await transport.server.listen(host, port, service);
+  }
+
+  private async resume(): Promise<void> {
+    if (this.storage === undefined) throw new RaftoralError("INTERNAL", "resume without storage");
+    const host = this.createHost(this.storage);
+    const restored = await host.restoreGroups((id) =>
+      id === MANAGEMENT_GROUP ? this.machine : this.execution.stateMachine(id),
+    );
+    this.logger.info("Resumed from storage", { node_id: this.id, groups: restored.join(" ") });
+    this.startRuntime(host);
+  }
+
+  private async bootstrap(kind: TransportKind): Promise<void> {
+    this.storage ??= await openStorageFor(this.options.storagePath, this.id);
+    const clusterId = crypto.randomUUID();
+    await this.storage.saveIdentity({
+      nodeId: this.id,
+      clusterId,
+      advertiseAddress: this.address,
+      transport: kind,
+    });
+    const host = this.createHost(this.storage);
+    await host.createGroup(
+      MANAGEMENT_GROUP,
+      { mode: "bootstrap", voters: [this.id] },
+      this.machine,
+    );
+    host.campaign(MANAGEMENT_GROUP);
+    await this.retry("bootstrap the management group", () =>
+      host.propose(
+        MANAGEMENT_GROUP,
+        encodeManagementCommand({
+          type: "bootstrap",
+          clusterId,
+          transport: kind,
+          maxVoters: this.tuning.maxVoters,
+          workflowFingerprint: this.execution.fingerprint(),
+          node: { id: this.id, address: this.address },
+        }),
+        { timeoutMs: this.tuning.proposalTimeoutMs },
+      ),
+    );
+    this.startRuntime(host);
+  }
+
+  private async join(kind: TransportKind, leaderId: NodeId, leaderAddress: string): Promise<void> {
+    this.storage ??= await openStorageFor(this.options.storagePath, this.id);
+    await this.storage.saveIdentity({
+      nodeId: this.id,
+      clusterId: "",
+      advertiseAddress: this.address,
+      transport: kind,
+    });
+    const host = this.createHost(this.storage);
+    if (leaderId !== 0 && leaderAddress !== "") this.senders?.setAddress(leaderId, leaderAddress);
+    await host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
+    this.startRuntime(host);
+  }
+
+  private createHost(storage: LogStorage): MultiRaftHost {
+    const transport = this.transport;
+    if (transport === undefined)
+      throw new RaftoralError("INTERNAL", "host created before the transport");
+    let host: MultiRaftHost | undefined;
+    const senders = new PeerSenders({
+      self: this.id,
+      transport: transport.peers,
+      clock: this.clock,
+      logger: this.logger,
+      onUnreachable: (peer) => host?.reportUnreachable(peer),
+    });
+    this.senders = senders;
+    this.machine.subscribe((state) => {
+      for (const node of state.nodes.values()) senders.setAddress(node.id, node.address);
+    });
+    host = new MultiRaftHost({
+      nodeId: this.id,
+      storage,
+      peers: senders,
+      clock: this.clock,
+      random: seededRandom(Number.parseInt(crypto.randomUUID().slice(0, 8), 16)),
+      logger: this.logger,
+      config: {
+        tickIntervalMs: this.tuning.tickIntervalMs,
+        raft: {
+          ...DEFAULT_RAFT_CONFIG,
+          electionTicks: this.tuning.electionTicks,
+          heartbeatTicks: this.tuning.heartbeatTicks,
+        },
+        snapshotEntries: this.tuning.snapshotEntries,
+        compactionMarginEntries: 1_000,
+        proposalTimeoutMs: this.tuning.proposalTimeoutMs,
+        eventsPerTurnMax: 10_000,
+        pendingProposalsMax: 100_000,
+        groupsMax: 1_000,
+        recentAppliedMax: 10_000,
+      },
+      onFatal: (error) => {
+        this.fatal = error;
+        this.logger.error("The node stopped after a fatal error", { error: error.message });
+      },
+    });
+    this.host = host;
+    host.start();
+    return host;
+  }
+
+  private startRuntime(host: MultiRaftHost): void {
+    this.runtime = new ManagementRuntime({
+      self: this.id,
+      host,
+      machine: this.machine,
+      clock: this.clock,
+      logger: this.logger,
+      failureTimeoutMs: this.tuning.failureTimeoutMs,
+      reconcileIntervalMs: this.tuning.reconcileIntervalMs,
+      executionStateMachine: (id) => this.execution.stateMachine(id),
+      isGroupIdle: (id) => this.execution.isIdle(id),
+      proposalTimeoutMs: this.tuning.proposalTimeoutMs,
+    });
+    this.runtime.start();
+  }
+
+  /** Ready = registered in the management state, with a running execution group. */
+  private async waitUntilReady(): Promise<void> {
+    for (;;) {
+      if (this.fatal !== undefined) throw this.fatal;
+      const state = this.machine.state();
+      const hasGroup = [...state.groups.values()].some(
+        (group) => !group.draining && group.configIndex > 0,
+      );
+      if (state.nodes.has(this.id) && hasGroup) break;
+      await new Promise<void>((resolve) => this.clock.setTimer(50, resolve));
+    }
+    this.phase = "ok";
+    this.logger.info(`Node ${this.id} is ready`);
+  }
+
+  private async retry(what: string, attempt: () => Promise<unknown>): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await attempt();
+        return;
+      } catch (error) {
+        if (tries >= 5)
+          throw new RaftoralError("UNAVAILABLE", `could not ${what}: ${toError(error).message}`);
+        this.logger.debug(`Retrying: ${what}`, { error: toError(error).message });
+      }
+    }
+  }
+
+  /** Hands over leadership where it can, then stops everything. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.phase === "stopping") return;
+    this.phase = "stopping";
+    this.runtime?.stop();
+    await this.handOverLeadership();
+    this.host?.stop();
+    this.senders?.close();
+    await this.transport?.server.close();
+    await this.transport?.peers.close();
+    await this.storage?.close();
+  }
+
+  /** Thesis 3.10: for a quick failover, leaders pass leadership on before the node goes. */
+  private async handOverLeadership(): Promise<void> {
+    const host = this.host;
+    if (host === undefined) return;
+    const led = host.groupIds().filter((id) => host.inspect(id)?.status().role === "leader");
+    for (const id of led) {
+      const voters = host.inspect(id)?.status().confState.voters ?? [];
+      const successor = voters.find((voter) => voter !== this.id);
+      if (successor !== undefined) host.transferLeadership(id, successor);
+    }
+    const deadline = this.clock.nowMs() + 2_000;
+    while (
+      led.some((id) => host.inspect(id)?.status().role === "leader") &&
+      this.clock.nowMs() < deadline
+    ) {
+      await new Promise<void>((resolve) => this.clock.setTimer(20, resolve));
+    }
+  }
+
+  /** Removes this node from the cluster (all groups), then stops it. */
+  async leave(): Promise<void> {
+    const host = this.host;
+    if (host !== undefined && this.machine.state().nodes.has(this.id)) {
+      await host.propose(
+        MANAGEMENT_GROUP,
+        encodeManagementCommand({ type: "removeNode", nodeId: this.id, reason: "the node left" }),
+        { timeoutMs: this.tuning.proposalTimeoutMs },
+      );
+      this.logger.info("Left the cluster", { node_id: this.id });
+    }
+    await this.stop();
+  }
+}
+
+function splitAddress(address: string): [string, number] {
+  const colon = address.lastIndexOf(":");
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
+  return [host, Number(address.slice(colon + 1))];
+}

@@ -1,0 +1,68 @@
+// Bootstrap and joins with real transports on loopback, nodes in one process.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { createLogger, MANAGEMENT_GROUP } from "../../src/lib/index.ts";
+import { RaftoralNode } from "../../src/node/index.ts";
+import { nullExecution } from "../support/null-execution.ts";
+import { eventually, freePort } from "../support/ports.ts";
+
+const nodes: RaftoralNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+
+const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
+const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 2_000 };
+
+async function startNode(options: {
+  port: number;
+  peers?: string[];
+  bootstrap?: boolean;
+  transport: "grpc" | "http";
+}) {
+  const node = new RaftoralNode({
+    listen: `127.0.0.1:${options.port}`,
+    ...(options.peers === undefined ? {} : { peers: options.peers }),
+    bootstrap: options.bootstrap ?? false,
+    transport: options.transport,
+    logger: quiet(),
+    tuning: FAST,
+    execution: nullExecution(),
+  });
+  nodes.push(node);
+  await node.start();
+  return node;
+}
+
+describe.each(["grpc", "http"] as const)("cluster formation over %s", (transport) => {
+  test("bootstrap and two joins: ids 1..3, three voters, one execution group of three", async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const first = await startNode({ port: ports[0] as number, bootstrap: true, transport });
+    expect(first.nodeId).toBe(1 as never);
+    const second = await startNode({
+      port: ports[1] as number,
+      peers: [`127.0.0.1:${ports[0]}`],
+      transport,
+    });
+    const third = await startNode({
+      port: ports[2] as number,
+      peers: [`127.0.0.1:${ports[0]}`, `127.0.0.1:${ports[1]}`],
+      transport,
+    });
+    expect([second.nodeId, third.nodeId]).toEqual([2, 3] as never);
+    await eventually("three voters in the management group", () => {
+      const status = first.raftHost()?.inspect(MANAGEMENT_GROUP)?.status();
+      return status?.confState.voters.length === 3;
+    });
+    await eventually("execution group 1 holds all three nodes", () => {
+      const group = first.managementState().groups.get(1 as never);
+      return group?.voters.length === 3;
+    });
+    for (const node of [first, second, third]) {
+      await eventually(
+        `node ${node.nodeId} hosts group 1`,
+        () => node.raftHost()?.hasGroup(1 as never) === true,
+      );
+    }
+  }, 60_000);
+});

@@ -1,0 +1,22 @@
+// An execution layer without workflows, for tests of cluster formation: its execution groups
+// replicate nothing of their own and every workflow call is refused.
+
+import type { ExecutionLayer } from "../../src/api/index.ts";
+import { RaftoralError } from "../../src/lib/index.ts";
+
+export function nullExecution(): ExecutionLayer {
+  const refuse = () =>
+    Promise.reject(new RaftoralError("UNAVAILABLE", "no workflows in this test"));
+  return {
+    stateMachine: () => ({
+      apply: () => undefined,
+      snapshot: () => new Uint8Array(),
+      restore: () => undefined,
+    }),
+    isIdle: () => true,
+    fingerprint: () => "test",
+    startWorkflow: refuse,
+    waitWorkflow: refuse,
+    runWorkflow: refuse,
+  };
+}

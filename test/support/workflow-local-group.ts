@@ -1,0 +1,147 @@
+// A one-member "execution group" for workflow unit tests: proposals are applied to one
+// WorkflowStateMachine after a virtual delay, in order, with log indexes; faults can make a
+// proposal time out after (ambiguous) or before (not applied) it reaches the log.
+
+import {
+  createLogger,
+  type Logger,
+  type NodeId,
+  nodeId,
+  RaftoralError,
+  seededRandom,
+  VirtualClock,
+} from "../../src/lib/index.ts";
+import {
+  decodeCommand,
+  registryWithBuiltins,
+  type WorkflowCommand,
+  type WorkflowProposer,
+  WorkflowQueries,
+  type WorkflowRegistry,
+  WorkflowRuntime,
+  type WorkflowStateConfig,
+  WorkflowStateMachine,
+} from "../../src/workflow/index.ts";
+
+/** Wall-clock origin of the tests' virtual time (2025-01-01T00:00:00Z). */
+export const WALL_ORIGIN_MS = 1_735_689_600_000;
+
+export type ProposalFault = "timeout-after-apply" | "timeout-before-apply";
+
+export interface LocalGroupOptions {
+  readonly registry?: WorkflowRegistry;
+  readonly config?: WorkflowStateConfig;
+  readonly seed?: number;
+  readonly applyDelayMs?: number;
+}
+
+export class LocalWorkflowGroup {
+  readonly clock = new VirtualClock();
+  readonly stateMachine: WorkflowStateMachine;
+  readonly queries: WorkflowQueries;
+  /** Every command applied, decoded, in log order. */
+  readonly log: WorkflowCommand[] = [];
+  readonly logLines: string[] = [];
+  readonly logger: Logger;
+  /** Faults for the next proposals, consumed in order. */
+  readonly faults: ProposalFault[] = [];
+  proposals = 0;
+  private index = 0;
+  private readonly applyDelayMs: number;
+  private readonly random;
+
+  constructor(options: LocalGroupOptions = {}) {
+    this.stateMachine = new WorkflowStateMachine({
+      registry: options.registry ?? registryWithBuiltins(),
+      ...(options.config === undefined ? {} : { config: options.config }),
+    });
+    this.queries = new WorkflowQueries(this.stateMachine, this.clock);
+    this.applyDelayMs = options.applyDelayMs ?? 1;
+    this.random = seededRandom(options.seed ?? 1);
+    this.logger = createLogger({
+      level: "info",
+      format: "text",
+      write: (line) => this.logLines.push(line),
+    });
+  }
+
+  /** Applies `bytes` as the next log entry, at once. */
+  applyNow(bytes: Uint8Array): unknown {
+    const decoded = decodeCommand(bytes);
+    if (decoded.ok) this.log.push(decoded.command);
+    return this.stateMachine.apply(bytes, ++this.index as never);
+  }
+
+  readonly proposer: WorkflowProposer = {
+    propose: (bytes) => {
+      this.proposals++;
+      const fault = this.faults.shift();
+      return new Promise((resolve, reject) => {
+        this.clock.setTimer(this.applyDelayMs, () => {
+          if (fault === "timeout-before-apply") {
+            reject(new RaftoralError("NO_LEADER", "no leader (test fault)"));
+            return;
+          }
+          const result = this.applyNow(bytes);
+          if (fault === "timeout-after-apply") {
+            reject(new RaftoralError("TIMEOUT", "outcome unknown (test fault)"));
+          } else {
+            resolve(result);
+          }
+        });
+      });
+    },
+    barrier: () => Promise.resolve(),
+  };
+
+  /** A runtime for node `id` on this group (several may share it, as owners would). */
+  runtime(id = 1, proposer: WorkflowProposer = this.proposer): WorkflowRuntime {
+    return new WorkflowRuntime({
+      nodeId: nodeId(id) as NodeId,
+      stateMachine: this.stateMachine,
+      proposer,
+      clock: this.clock,
+      wallClockMs: () => WALL_ORIGIN_MS + this.clock.nowMs(),
+      random: this.random.fork(`runtime-${id}`),
+      logger: this.logger.child({ node_id: id }),
+    });
+  }
+
+  /** Advances virtual time 1 ms at a time until `condition` holds. */
+  async until(condition: () => boolean, limitMs = 10_000): Promise<void> {
+    for (let elapsed = 0; elapsed < limitMs; elapsed++) {
+      if (condition()) return;
+      this.clock.advance(1);
+      await settleMicrotasks();
+    }
+    if (!condition()) throw new Error(`condition not reached within ${limitMs} virtual ms`);
+  }
+
+  async advance(totalMs: number): Promise<void> {
+    for (let elapsed = 0; elapsed < totalMs; elapsed++) {
+      this.clock.advance(1);
+      await settleMicrotasks();
+    }
+  }
+}
+
+/** Lets every queued promise callback run (no virtual time passes). */
+export async function settleMicrotasks(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Tracks a promise's settlement for tests that drive time by hand. */
+export function track<T>(promise: Promise<T>): { value?: T; error?: Error; done: boolean } {
+  const state: { value?: T; error?: Error; done: boolean } = { done: false };
+  promise.then(
+    (value) => {
+      state.value = value;
+      state.done = true;
+    },
+    (error: Error) => {
+      state.error = error;
+      state.done = true;
+    },
+  );
+  return state;
+}
