@@ -66,3 +66,51 @@ describe.each(["grpc", "http"] as const)("cluster formation over %s", (transport
     }
   }, 60_000);
 });
+
+describe("cluster growth and failure detection", () => {
+  test("seven nodes: five voters and two learners, execution groups of 3 and 4", async () => {
+    const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+    const seed = `127.0.0.1:${ports[0]}`;
+    const first = await startNode({ port: ports[0] as number, bootstrap: true, transport: "grpc" });
+    for (const port of ports.slice(1)) await startNode({ port, peers: [seed], transport: "grpc" });
+    await eventually("5 voters and 2 learners", () => {
+      const conf = first.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().confState;
+      return conf?.voters.length === 5 && conf.learners.length === 2;
+    });
+    await eventually("two execution groups of 3 and 4, everyone placed", () => {
+      const groups = [...first.managementState().groups.values()];
+      const sizes = groups.map((group) => group.voters.length).sort();
+      return sizes.join(",") === "3,4";
+    });
+  }, 90_000);
+
+  test("a silent node is removed and a learner takes its voter seat", async () => {
+    const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+    const seed = `127.0.0.1:${ports[0]}`;
+    const first = await startNode({ port: ports[0] as number, bootstrap: true, transport: "grpc" });
+    const others: RaftoralNode[] = [];
+    for (const port of ports.slice(1))
+      others.push(await startNode({ port, peers: [seed], transport: "grpc" }));
+    await eventually("5 voters and 1 learner", () => {
+      const conf = first.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().confState;
+      return conf?.voters.length === 5 && conf.learners.length === 1;
+    });
+    const victim = others.find((node) =>
+      first.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().confState.voters.includes(node.nodeId),
+    );
+    if (victim === undefined) throw new Error("no voter to stop");
+    await victim.stop();
+    await eventually(
+      "the silent node is removed and voters are back to 5",
+      () => {
+        const conf = first.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().confState;
+        return (
+          !first.managementState().nodes.has(victim.nodeId) &&
+          conf?.voters.length === 5 &&
+          !conf.voters.includes(victim.nodeId)
+        );
+      },
+      30_000,
+    );
+  }, 90_000);
+});
