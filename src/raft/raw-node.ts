@@ -198,8 +198,8 @@ export class RawNode {
   hasReady(): boolean {
     const r = this.raft;
     if (r.isBroadcastPending || r.outbox.length > 0 || r.readStates.length > 0) return true;
-    if (r.log.pendingSnapshot !== undefined || r.log.unstableEntries().length > 0) return true;
-    if (r.log.applied < r.log.commit && r.log.nextCommittedEntries(1).length > 0) return true;
+    if (r.log.pendingSnapshot !== undefined || r.log.lastIndex() > r.log.stableIndex) return true;
+    if (r.log.applied < r.log.commit) return true;
     return (
       !sameSoft(this.softState(), this.previousSoft) || !sameHard(r.hardState(), this.previousHard)
     );

@@ -1,0 +1,74 @@
+// Raft commit throughput and latency on 3 real node processes (SQLite storage, loopback),
+// per transport: committed proposals per second with 1, 16 and 256 in flight, and the same
+// with 32 groups sharing the nodes. Proposals are made inside the group-1 leader's process,
+// so the numbers are the replication pipeline's (loop turn, fsync, network), not a client's.
+// Prints one JSON line per measurement.
+
+import { cpus, loadavg } from "node:os";
+import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
+
+const PAYLOAD_BYTES = 200;
+
+interface BenchResult {
+  readonly proposalsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly count: number;
+}
+
+async function leaderOf(cluster: KvProcessCluster, group: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const leader = await cluster.leader(group);
+    if (leader !== undefined) return leader;
+    await Bun.sleep(50);
+  }
+  throw new Error(`no leader for group ${group}`);
+}
+
+for (const transport of ["grpc", "http"] as const) {
+  for (const groups of [1, 32]) {
+    const cluster = await KvProcessCluster.start({
+      size: 3,
+      transport,
+      args: ["--groups", String(groups), "--snapshot-entries", "10000"],
+    });
+    try {
+      for (let group = 1; group <= groups; group++) await leaderOf(cluster, group);
+      const leader = await leaderOf(cluster, 1);
+      // Warm up connections and the JIT.
+      await cluster.call(leader, "/bench", {
+        count: 200,
+        concurrency: 16,
+        bytes: PAYLOAD_BYTES,
+        groups,
+      });
+      for (const concurrency of [1, 16, 256]) {
+        const count = concurrency === 1 ? 500 : concurrency === 16 ? 4_000 : 10_000;
+        const result = await cluster.call<BenchResult>(leader, "/bench", {
+          count,
+          concurrency,
+          bytes: PAYLOAD_BYTES,
+          groups,
+        });
+        console.log(
+          JSON.stringify({
+            bench: "raft.cluster",
+            transport,
+            nodes: 3,
+            groups,
+            inFlight: concurrency,
+            payloadBytes: PAYLOAD_BYTES,
+            proposalsPerSecond: Math.round(result.proposalsPerSecond),
+            p50Ms: Number(result.p50Ms.toFixed(3)),
+            p99Ms: Number(result.p99Ms.toFixed(3)),
+            count: result.count,
+            load1m: Number(loadavg()[0]?.toFixed(2)),
+            cores: cpus().length,
+          }),
+        );
+      }
+    } finally {
+      await cluster.stop();
+    }
+  }
+}
