@@ -16,6 +16,7 @@ import {
 import {
   bootstrapState,
   type ConfChange,
+  canSendBeforePersist,
   emptyState,
   encodeConfChange,
   type RaftInitialState,
@@ -117,7 +118,6 @@ export class MultiRaftHost {
     });
   }
 
-  // ---- lifecycle -------------------------------------------------------------------------
 
   /** Starts ticking. Groups may be added before or after. */
   start(): void {
@@ -202,7 +202,6 @@ export class MultiRaftHost {
     this.enqueue({ type: "campaign", groupId });
   }
 
-  // ---- inputs --------------------------------------------------------------------------
 
   /** Inbound traffic from a peer (called by the transport server). Never blocks. */
   receive(batch: PeerBatch): void {
@@ -301,7 +300,6 @@ export class MultiRaftHost {
     });
   }
 
-  // ---- the turn ------------------------------------------------------------------------
 
   private async runTurn(): Promise<void> {
     if (this.isStopped || this.isTurnRunning) return;
@@ -310,30 +308,41 @@ export class MultiRaftHost {
       this.handleEvents();
       this.tickGroups();
       const work = this.collectReadies();
-      const writes = this.pendingWrites;
-      this.pendingWrites = [];
-      for (const { group, ready } of work) {
-        const write = group.writeFor(ready);
-        if (write !== undefined) writes.push(write);
-      }
-      for (const group of this.groups.values()) {
-        if (work.some((item) => item.group === group)) continue;
-        const write = group.writeFor(undefined);
-        if (write !== undefined) writes.push(write);
-      }
-      if (writes.length > 0) await this.options.storage.write(writes);
-      if (this.isStopped) return;
+      const writes = this.collectWrites(work);
+      // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
+      // counts itself for commitment from state a later turn sees persisted.
+      const early = new Outbox();
       for (const { group, ready } of work) {
         for (const message of ready.messages) {
-          this.queueOutbound(message.to, { type: "raft", groupId: group.id, message });
+          const peerMessage = { type: "raft", groupId: group.id, message } as const;
+          if (canSendBeforePersist(message)) early.add(message.to, peerMessage);
+          else this.queueOutbound(message.to, peerMessage);
         }
       }
+      early.flush(this.options.peers);
+      // Only new entries, votes and terms must be on disk before anyone hears of them.
+      const isSync =
+        work.some(({ ready }) => ready.mustSync) ||
+        writes.some((write) => write.entries.length > 0);
+      if (writes.length > 0) await this.options.storage.write(writes, { sync: isSync });
+      if (this.isStopped) return;
       this.outbox.flush(this.options.peers);
       for (const { group, ready } of work) this.applyAndAdvance(group, ready);
     } finally {
       this.isTurnRunning = false;
     }
     if (this.hasMoreWork()) this.wake();
+  }
+
+  private collectWrites(work: readonly { group: HostedGroup; ready: Ready }[]): GroupWrite[] {
+    const writes = this.pendingWrites;
+    this.pendingWrites = [];
+    const withReady = new Map(work.map(({ group, ready }) => [group, ready]));
+    for (const group of this.groups.values()) {
+      const write = group.writeFor(withReady.get(group));
+      if (write !== undefined) writes.push(write);
+    }
+    return writes;
   }
 
   private collectReadies(): { group: HostedGroup; ready: Ready }[] {
@@ -378,7 +387,6 @@ export class MultiRaftHost {
     this.expireWaiters();
   }
 
-  // ---- events --------------------------------------------------------------------------
 
   private handleEvents(): void {
     const events = this.inbox.splice(0, this.options.config.eventsPerTurnMax);
@@ -387,12 +395,18 @@ export class MultiRaftHost {
         case "batch":
           this.router.route(event.batch);
           break;
-        case "propose":
-          this.handleProposal(event.proposal);
+        case "propose": {
+          const group = this.groups.get(event.proposal.groupId);
+          if (group === undefined) event.proposal.reject(unknownGroup(event.proposal.groupId));
+          else this.desk.propose(group, event.proposal);
           break;
-        case "read":
-          this.handleRead(event.read);
+        }
+        case "read": {
+          const group = this.groups.get(event.read.groupId);
+          if (group === undefined) event.read.reject(unknownGroup(event.read.groupId));
+          else group.readsToSend.push(event.read);
           break;
+        }
         case "transfer":
           this.groups.get(event.groupId)?.raw.transferLeader(event.to);
           break;
@@ -411,21 +425,6 @@ export class MultiRaftHost {
           break;
       }
     }
-  }
-
-  private handleProposal(proposal: PendingProposal): void {
-    const group = this.groups.get(proposal.groupId);
-    if (group === undefined) {
-      proposal.reject(unknownGroup(proposal.groupId));
-      return;
-    }
-    this.desk.propose(group, proposal);
-  }
-
-  private handleRead(read: PendingRead): void {
-    const group = this.groups.get(read.groupId);
-    if (group === undefined) read.reject(unknownGroup(read.groupId));
-    else group.readsToSend.push(read);
   }
 
   private electionTimeoutMs(): number {
@@ -484,7 +483,6 @@ export class MultiRaftHost {
     this.desk.expire(now);
     for (const group of this.groups.values()) this.reads.expire(group, now);
   }
-
 
   private queueOutbound(peer: NodeId, message: PeerMessage): void {
     this.outbox.add(peer, message);

@@ -9,6 +9,7 @@ export {
   READ_ENTRIES_MAX,
   type ReadEntriesRange,
   type StoredGroup,
+  type WriteOptions,
 } from "./log-storage.ts";
 export { MemoryLogStorage, MemoryLogStore } from "./memory-storage.ts";
 export {

@@ -84,6 +84,15 @@ export interface ReadEntriesRange {
   readonly bytesMax: number;
 }
 
+export interface WriteOptions {
+  /**
+   * false: the batch needs not be on disk before write() resolves (it only moves commit
+   * indexes or compacts: a crash may lose it, and a restart recovers it from the log). It
+   * still becomes durable with the next synced write. Default true.
+   */
+  readonly sync?: boolean;
+}
+
 /**
  * Durable storage of all Raft groups of one node. Every method may reject with a
  * StorageError (src/storage/storage-error.ts); after a failed write the node must stop and
@@ -94,7 +103,7 @@ export interface LogStorage {
    * Makes every group's writes of one loop turn durable in one transaction (one fsync).
    * Resolves only once they are durable; all or nothing.
    */
-  write(batch: readonly GroupWrite[]): Promise<void>;
+  write(batch: readonly GroupWrite[], options?: WriteOptions): Promise<void>;
   /** Ids of the groups with anything stored, ascending. */
   listGroups(): Promise<GroupId[]>;
   /** The stored state of one group, or undefined if the group has nothing stored. */

@@ -16,6 +16,7 @@ import {
 } from "./group-log-state.ts";
 import {
   type GroupWrite,
+  type WriteOptions,
   type NodeIdentity,
   READ_ENTRIES_MAX,
   type ReadEntriesRange,
@@ -61,6 +62,8 @@ export class SqliteLogCore {
   private readonly writeTransaction: (batch: readonly GroupWrite[], plan: BatchPlan) => void;
   private failure: Error | undefined;
   private isClosed = false;
+  /** Whether the connection is in synchronous=FULL (fsync at commit) right now. */
+  private isSyncMode = true;
 
   private constructor(file: string, db: Database, options: SqliteLogCoreOptions) {
     this.file = file;
@@ -108,9 +111,15 @@ export class SqliteLogCore {
   }
 
   /** Makes the whole batch durable in one transaction, or throws and stores none of it. */
-  write(batch: readonly GroupWrite[]): void {
+  write(batch: readonly GroupWrite[], options?: WriteOptions): void {
     this.checkUsable();
     if (batch.length === 0) return;
+    const isSync = options?.sync !== false;
+    // In WAL mode NORMAL skips the commit's fsync; the next FULL commit syncs these frames too.
+    if (isSync !== this.isSyncMode) {
+      this.db.run(`PRAGMA synchronous = ${isSync ? "FULL" : "NORMAL"}`);
+      this.isSyncMode = isSync;
+    }
     // Plans throw on a broken rule before the transaction starts; such a bug stops the node
     // anyway, but the file and the states stay as they were.
     const plan = planBatch((groupId) => this.states.get(groupId), batch);

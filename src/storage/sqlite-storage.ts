@@ -9,8 +9,7 @@ import type {
   LogStorage,
   NodeIdentity,
   ReadEntriesRange,
-  StoredGroup,
-} from "./log-storage.ts";
+  StoredGroup, WriteOptions } from "./log-storage.ts";
 import { SqliteLogCore, type SqliteLogCoreOptions } from "./sqlite-log-core.ts";
 
 export class SqliteLogStorage implements LogStorage {
@@ -29,8 +28,8 @@ export class SqliteLogStorage implements LogStorage {
     return this.core.file;
   }
 
-  async write(batch: readonly GroupWrite[]): Promise<void> {
-    this.core.write(batch);
+  async write(batch: readonly GroupWrite[], options?: WriteOptions): Promise<void> {
+    this.core.write(batch, options);
   }
 
   async listGroups(): Promise<GroupId[]> {

@@ -31,7 +31,7 @@ function handle(request: StorageRequest): unknown {
       return result;
     }
     case "write":
-      return openCore().write(request.batch);
+      return openCore().write(request.batch, { sync: request.sync });
     case "listGroups":
       return openCore().listGroups();
     case "loadGroup":

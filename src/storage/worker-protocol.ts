@@ -14,7 +14,7 @@ import {
 
 export type StorageCall =
   | { readonly type: "open"; readonly file: string; readonly options: SqliteLogCoreOptions }
-  | { readonly type: "write"; readonly batch: readonly GroupWrite[] }
+  | { readonly type: "write"; readonly batch: readonly GroupWrite[]; readonly sync: boolean }
   | { readonly type: "listGroups" }
   | { readonly type: "loadGroup"; readonly groupId: GroupId }
   | { readonly type: "readEntries"; readonly range: ReadEntriesRange }

@@ -10,6 +10,7 @@ import type {
   NodeIdentity,
   ReadEntriesRange,
   StoredGroup,
+  WriteOptions,
 } from "./log-storage.ts";
 import type { SqliteLogCoreOptions } from "./sqlite-log-core.ts";
 import { StorageError } from "./storage-error.ts";
@@ -90,8 +91,8 @@ export class WorkerLogStorage implements LogStorage {
     return this.loadedFrom;
   }
 
-  write(batch: readonly GroupWrite[]): Promise<void> {
-    return this.call({ type: "write", batch });
+  write(batch: readonly GroupWrite[], options?: WriteOptions): Promise<void> {
+    return this.call({ type: "write", batch, sync: options?.sync !== false });
   }
 
   listGroups(): Promise<GroupId[]> {
