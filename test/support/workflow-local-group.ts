@@ -46,6 +46,8 @@ export class LocalWorkflowGroup {
   /** Faults for the next proposals, consumed in order. */
   readonly faults: ProposalFault[] = [];
   proposals = 0;
+  /** Errors a runtime reported as fatal (bugs); tests expect none. */
+  readonly fatal: Error[] = [];
   private index = 0;
   private readonly applyDelayMs: number;
   private readonly random;
@@ -104,6 +106,9 @@ export class LocalWorkflowGroup {
       wallClockMs: () => WALL_ORIGIN_MS + this.clock.nowMs(),
       random: this.random.fork(`runtime-${id}`),
       logger: this.logger.child({ node_id: id }),
+      onFatal: (error) => {
+        this.fatal.push(error);
+      },
     });
   }
 

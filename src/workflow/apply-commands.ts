@@ -1,0 +1,224 @@
+// One function per workflow command: checks the command against the replicated state and
+// either changes it or refuses it with a reason. Called only from WorkflowStateMachine.apply.
+// Pure and deterministic: the state, the command and the registry decide everything.
+
+import type { RefusalReason, WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
+import type { WorkflowCommand } from "./commands.ts";
+import type { RecordedError } from "./errors.ts";
+import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
+import { viewOf } from "./execution.ts";
+import type { ExecutionTable, WorkflowStateConfig } from "./execution-table.ts";
+import { jsonEquals } from "./json.ts";
+import type { WorkflowRegistry } from "./registry.ts";
+
+export interface ApplyContext {
+  readonly table: ExecutionTable;
+  readonly registry: WorkflowRegistry;
+  readonly config: WorkflowStateConfig;
+  /** Events to publish once the command is fully applied. */
+  readonly events: WorkflowEvent[];
+}
+
+type CommandOf<T extends WorkflowCommand["type"]> = Extract<WorkflowCommand, { type: T }>;
+
+function refuse(
+  workflowId: string,
+  reason: RefusalReason,
+  message: string,
+  extra: { currentEpoch?: number; recordedCount?: number } = {},
+): WorkflowApplyResult {
+  return { type: "refused", workflowId, reason, message, ...extra };
+}
+
+/** Start: a duplicate id is a no-op returning the existing execution. */
+export function applyStart(
+  context: ApplyContext,
+  command: CommandOf<"Start">,
+): WorkflowApplyResult {
+  const { table, registry, config } = context;
+  const { workflowId } = command;
+  const existing = table.get(workflowId);
+  if (existing !== undefined) {
+    return { type: "started", workflowId, isNew: false, execution: viewOf(existing) };
+  }
+  if (!registry.has(command.name, command.version)) {
+    return refuse(
+      workflowId,
+      "unknown-workflow",
+      `unknown workflow ${command.name} v${command.version}; it is not registered in this group`,
+    );
+  }
+  if (table.runningCount >= config.runningExecutionsMax) {
+    return refuse(
+      workflowId,
+      "limit",
+      `the group already runs ${config.runningExecutionsMax} workflows; retry when some finished`,
+    );
+  }
+  const record: ExecutionRecord = {
+    workflowId,
+    name: command.name,
+    version: command.version,
+    input: command.input,
+    runtimeVersion: command.runtimeVersion,
+    seed: command.seed,
+    startedAtMs: command.startedAtMs,
+    owner: command.owner,
+    ownerEpoch: 1,
+    status: "Running",
+    checkpoints: [],
+  };
+  table.add(record);
+  context.events.push({ type: "started", workflowId, owner: record.owner });
+  return { type: "started", workflowId, isNew: true, execution: viewOf(record) };
+}
+
+/** Looks up a Running execution and checks the proposer's epoch; a refusal otherwise. */
+function currentRun(
+  table: ExecutionTable,
+  workflowId: string,
+  ownerEpoch: number,
+): ExecutionRecord | WorkflowApplyResult {
+  const record = table.get(workflowId);
+  if (record === undefined) {
+    return refuse(workflowId, "not-found", `workflow ${workflowId} is not known to this group`);
+  }
+  if (record.status !== "Running") {
+    return refuse(workflowId, "not-running", `workflow ${workflowId} already ${record.status}`);
+  }
+  if (ownerEpoch !== record.ownerEpoch) {
+    return refuse(
+      workflowId,
+      "stale-epoch",
+      `workflow ${workflowId}: owner epoch ${ownerEpoch} is stale; node ${record.owner} owns it under epoch ${record.ownerEpoch}`,
+      { currentEpoch: record.ownerEpoch },
+    );
+  }
+  return record;
+}
+
+function isRecord(value: ExecutionRecord | WorkflowApplyResult): value is ExecutionRecord {
+  return "workflowId" in value && "checkpoints" in value;
+}
+
+/** Checkpoint: only from the current epoch, only the next seq (or an identical copy). */
+export function applyCheckpoint(
+  context: ApplyContext,
+  command: CommandOf<"Checkpoint">,
+): WorkflowApplyResult {
+  const { workflowId, seq } = command;
+  const found = currentRun(context.table, workflowId, command.ownerEpoch);
+  if (!isRecord(found)) return found;
+  const recorded = found.checkpoints[seq];
+  if (recorded !== undefined && isSameCheckpoint(recorded, command)) {
+    return { type: "recorded", workflowId, seq, isDuplicate: true };
+  }
+  if (seq !== found.checkpoints.length) {
+    return refuse(
+      workflowId,
+      "out-of-order",
+      `workflow ${workflowId}: checkpoint ${seq} does not follow the ${found.checkpoints.length} recorded`,
+      { recordedCount: found.checkpoints.length },
+    );
+  }
+  if (seq >= context.config.checkpointsPerExecutionMax) {
+    return refuse(
+      workflowId,
+      "limit",
+      `workflow ${workflowId} reached ${context.config.checkpointsPerExecutionMax} checkpoints`,
+    );
+  }
+  found.checkpoints.push({
+    seq,
+    kind: command.kind,
+    name: command.name,
+    outcome: command.outcome,
+    atMs: command.atMs,
+    ownerEpoch: command.ownerEpoch,
+  });
+  context.events.push({ type: "recorded", workflowId, seq });
+  return { type: "recorded", workflowId, seq, isDuplicate: false };
+}
+
+/** Complete / Fail: ends a Running execution once; an identical repeat is acknowledged. */
+export function applyFinish(
+  context: ApplyContext,
+  command: CommandOf<"Complete"> | CommandOf<"Fail">,
+): WorkflowApplyResult {
+  const { workflowId } = command;
+  const status = command.type === "Complete" ? "Completed" : "Failed";
+  const existing = context.table.get(workflowId);
+  if (existing !== undefined && existing.status === status && isSameEnd(existing, command)) {
+    return { type: "finished", workflowId, status, isDuplicate: true };
+  }
+  const found = currentRun(context.table, workflowId, command.ownerEpoch);
+  if (!isRecord(found)) return found;
+  found.status = status;
+  if (command.type === "Complete") found.output = command.output;
+  else found.error = command.error;
+  found.finishedAtMs = command.finishedAtMs;
+  context.table.markFinished(found);
+  context.events.push({ type: "finished", workflowId, status });
+  return { type: "finished", workflowId, status, isDuplicate: false };
+}
+
+function isSameCheckpoint(recorded: CheckpointRecord, command: CommandOf<"Checkpoint">): boolean {
+  return (
+    recorded.kind === command.kind &&
+    recorded.name === command.name &&
+    recorded.atMs === command.atMs &&
+    isSameOutcome(recorded.outcome, command.outcome)
+  );
+}
+
+function isSameOutcome(a: CheckpointOutcome, b: CheckpointOutcome): boolean {
+  if (a.ok && b.ok) return jsonEquals(a.value, b.value);
+  if (!a.ok && !b.ok) return isSameError(a.error, b.error);
+  return false;
+}
+
+function isSameError(a: RecordedError | undefined, b: RecordedError): boolean {
+  return a !== undefined && a.name === b.name && a.message === b.message && a.code === b.code;
+}
+
+function isSameEnd(
+  record: ExecutionRecord,
+  command: CommandOf<"Complete"> | CommandOf<"Fail">,
+): boolean {
+  if (record.ownerEpoch !== command.ownerEpoch) return false;
+  return command.type === "Complete"
+    ? jsonEquals(record.output, command.output)
+    : isSameError(record.error, command.error);
+}
+
+/** AssignOwner: moves a Running execution to a new owner under epoch = current + 1. */
+export function applyAssignOwner(
+  context: ApplyContext,
+  command: CommandOf<"AssignOwner">,
+): WorkflowApplyResult {
+  const { workflowId } = command;
+  const record = context.table.get(workflowId);
+  if (
+    record !== undefined &&
+    record.status === "Running" &&
+    command.epoch !== record.ownerEpoch + 1
+  ) {
+    return refuse(
+      workflowId,
+      "stale-epoch",
+      `workflow ${workflowId}: owner epoch ${command.epoch} must be ${record.ownerEpoch + 1}; another assignment came first`,
+      { currentEpoch: record.ownerEpoch },
+    );
+  }
+  const found = currentRun(context.table, workflowId, command.epoch - 1);
+  if (!isRecord(found)) return found;
+  found.owner = command.owner;
+  found.ownerEpoch = command.epoch;
+  context.events.push({
+    type: "ownerAssigned",
+    workflowId,
+    owner: command.owner,
+    epoch: command.epoch,
+  });
+  return { type: "ownerAssigned", workflowId, owner: command.owner, epoch: command.epoch };
+}

@@ -1,0 +1,100 @@
+// What applying a workflow command returns to its proposer (the host hands the proposer
+// exactly this value), and the events the state machine publishes to local observers.
+// Expected refusals are values, not exceptions: every member computes the same one.
+
+import type { NodeId } from "../lib/index.ts";
+import type { ExecutionStatus, ExecutionView } from "./execution.ts";
+
+/** Why a command was refused at apply time. Stable strings; callers switch on them. */
+export type RefusalReason =
+  /** The bytes did not decode to a command. */
+  | "malformed"
+  /** Start of a (name, version) pair this group's registry does not hold. */
+  | "unknown-workflow"
+  /** No execution with that id (never started, or pruned by retention). */
+  | "not-found"
+  /** The execution already finished. */
+  | "not-running"
+  /** The proposal's owner epoch is not the current one: its owner was replaced. */
+  | "stale-epoch"
+  /** The checkpoint's seq is not the next one, nor an identical copy of a recorded one. */
+  | "out-of-order"
+  /** A limit (running executions, checkpoints per execution) was reached. */
+  | "limit";
+
+export type WorkflowApplyResult =
+  | {
+      readonly type: "started";
+      readonly workflowId: string;
+      /** False for a duplicate Start: nothing changed, `execution` is the existing one. */
+      readonly isNew: boolean;
+      readonly execution: ExecutionView;
+    }
+  | {
+      readonly type: "recorded";
+      readonly workflowId: string;
+      readonly seq: number;
+      /** An identical re-proposal of a checkpoint already recorded: acknowledged, not applied. */
+      readonly isDuplicate: boolean;
+    }
+  | {
+      readonly type: "finished";
+      readonly workflowId: string;
+      readonly status: Exclude<ExecutionStatus, "Running">;
+      readonly isDuplicate: boolean;
+    }
+  | {
+      readonly type: "ownerAssigned";
+      readonly workflowId: string;
+      readonly owner: NodeId;
+      readonly epoch: number;
+    }
+  | {
+      readonly type: "refused";
+      /** Undefined when the command was too malformed to name one. */
+      readonly workflowId: string | undefined;
+      readonly reason: RefusalReason;
+      readonly message: string;
+      /** The execution's epoch at apply time (stale-epoch refusals). */
+      readonly currentEpoch?: number;
+      /** Checkpoints recorded at apply time (out-of-order refusals). */
+      readonly recordedCount?: number;
+    };
+
+/** Something the state machine applied, for local observers (runtime, waiters, tests). */
+export type WorkflowEvent =
+  | { readonly type: "started"; readonly workflowId: string; readonly owner: NodeId }
+  | { readonly type: "recorded"; readonly workflowId: string; readonly seq: number }
+  | {
+      readonly type: "ownerAssigned";
+      readonly workflowId: string;
+      readonly owner: NodeId;
+      readonly epoch: number;
+    }
+  | {
+      readonly type: "finished";
+      readonly workflowId: string;
+      readonly status: Exclude<ExecutionStatus, "Running">;
+    }
+  | { readonly type: "pruned"; readonly workflowId: string }
+  /** The whole state was replaced from a snapshot. */
+  | { readonly type: "restored" };
+
+/**
+ * Observers are called synchronously at the end of apply/restore. They must only note the
+ * event (queue work, settle a promise) and must not throw: apply has to stay deterministic.
+ */
+export type WorkflowListener = (event: WorkflowEvent) => void;
+
+/** True if `value` looks like a WorkflowApplyResult (the proposer's result is `unknown`). */
+export function isApplyResult(value: unknown): value is WorkflowApplyResult {
+  if (typeof value !== "object" || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return (
+    type === "started" ||
+    type === "recorded" ||
+    type === "finished" ||
+    type === "ownerAssigned" ||
+    type === "refused"
+  );
+}

@@ -1,0 +1,197 @@
+// The commands of an execution group's log, encoded as JSON text (UTF-8). The decoder is the
+// gateway: the bytes come from the log, which another version or a buggy proposer may have
+// written, so every field is checked once here and trusted afterwards.
+// Pure: no I/O.
+
+import type { NodeId } from "../lib/index.ts";
+import type { RecordedError } from "./errors.ts";
+import type { CheckpointKind, CheckpointOutcome } from "./execution.ts";
+import { isJsonValue, type JsonValue } from "./json.ts";
+
+export type WorkflowCommand =
+  | {
+      readonly type: "Start";
+      readonly workflowId: string;
+      readonly name: string;
+      readonly version: number;
+      readonly input: JsonValue;
+      readonly owner: NodeId;
+      readonly startedAtMs: number;
+      readonly seed: number;
+      readonly runtimeVersion: number;
+    }
+  | {
+      readonly type: "Checkpoint";
+      readonly workflowId: string;
+      readonly ownerEpoch: number;
+      readonly seq: number;
+      readonly kind: CheckpointKind;
+      readonly name: string;
+      readonly outcome: CheckpointOutcome;
+      readonly atMs: number;
+    }
+  | {
+      readonly type: "Complete";
+      readonly workflowId: string;
+      readonly ownerEpoch: number;
+      readonly output: JsonValue;
+      readonly finishedAtMs: number;
+    }
+  | {
+      readonly type: "Fail";
+      readonly workflowId: string;
+      readonly ownerEpoch: number;
+      readonly error: RecordedError;
+      readonly finishedAtMs: number;
+    }
+  | {
+      readonly type: "AssignOwner";
+      readonly workflowId: string;
+      readonly owner: NodeId;
+      /** Must be the current epoch + 1. */
+      readonly epoch: number;
+    };
+
+export type WorkflowCommandType = WorkflowCommand["type"];
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function encodeCommand(command: WorkflowCommand): Uint8Array {
+  return encoder.encode(JSON.stringify(command));
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly command: WorkflowCommand }
+  | { readonly ok: false; readonly problem: string };
+
+/** Longest workflow id, name or error text a command may carry. */
+const TEXT_CHARS_MAX = 8192;
+const KINDS: readonly string[] = ["checkpoint", "set", "step"] satisfies CheckpointKind[];
+
+class Malformed extends Error {}
+
+/** Decodes and validates one command; a malformed one comes back as `ok: false`. */
+export function decodeCommand(data: Uint8Array): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(data));
+  } catch (error) {
+    // Converted: bytes that are not UTF-8 JSON are a refused command on every member alike.
+    return { ok: false, problem: `not UTF-8 JSON: ${(error as Error).message}` };
+  }
+  if (typeof value !== "object" || value === null) return { ok: false, problem: "not an object" };
+  try {
+    return { ok: true, command: parseFields(value as Record<string, unknown>) };
+  } catch (error) {
+    // Converted: a field that fails validation refuses the command; other errors are bugs.
+    if (error instanceof Malformed) return { ok: false, problem: error.message };
+    throw error;
+  }
+}
+
+function parseFields(f: Record<string, unknown>): WorkflowCommand {
+  const workflowId = text(f.workflowId, "workflowId");
+  switch (f.type) {
+    case "Start":
+      return {
+        type: "Start",
+        workflowId,
+        name: text(f.name, "name"),
+        version: count(f.version, "version"),
+        input: json(f.input, "input"),
+        owner: count(f.owner, "owner") as NodeId,
+        startedAtMs: count(f.startedAtMs, "startedAtMs"),
+        seed: count(f.seed, "seed"),
+        runtimeVersion: count(f.runtimeVersion, "runtimeVersion"),
+      };
+    case "Checkpoint":
+      return {
+        type: "Checkpoint",
+        workflowId,
+        ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
+        seq: count(f.seq, "seq"),
+        kind: kind(f.kind),
+        name: text(f.name, "name"),
+        outcome: outcome(f.outcome),
+        atMs: count(f.atMs, "atMs"),
+      };
+    case "Complete":
+      return {
+        type: "Complete",
+        workflowId,
+        ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
+        output: json(f.output, "output"),
+        finishedAtMs: count(f.finishedAtMs, "finishedAtMs"),
+      };
+    case "Fail":
+      return {
+        type: "Fail",
+        workflowId,
+        ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
+        error: recordedError(f.error),
+        finishedAtMs: count(f.finishedAtMs, "finishedAtMs"),
+      };
+    case "AssignOwner":
+      return {
+        type: "AssignOwner",
+        workflowId,
+        owner: count(f.owner, "owner") as NodeId,
+        epoch: count(f.epoch, "epoch"),
+      };
+    default:
+      throw new Malformed(`unknown command type ${JSON.stringify(f.type)}`);
+  }
+}
+
+function text(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > TEXT_CHARS_MAX) {
+    throw new Malformed(`${name} must be a non-empty string of at most ${TEXT_CHARS_MAX} chars`);
+  }
+  return value;
+}
+
+function count(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new Malformed(`${name} must be a non-negative integer`);
+  }
+  return value;
+}
+
+function json(value: unknown, name: string): JsonValue {
+  if (!isJsonValue(value)) throw new Malformed(`${name} must be a JSON value`);
+  return value;
+}
+
+function kind(value: unknown): CheckpointKind {
+  if (typeof value !== "string" || !KINDS.includes(value)) {
+    throw new Malformed(`kind must be one of ${KINDS.join(", ")}`);
+  }
+  return value as CheckpointKind;
+}
+
+function outcome(value: unknown): CheckpointOutcome {
+  if (typeof value !== "object" || value === null) throw new Malformed("outcome must be an object");
+  const f = value as Record<string, unknown>;
+  if (f.ok === true) {
+    return f.value === undefined
+      ? { ok: true }
+      : { ok: true, value: json(f.value, "outcome.value") };
+  }
+  if (f.ok === false) return { ok: false, error: recordedError(f.error) };
+  throw new Malformed("outcome.ok must be true or false");
+}
+
+function recordedError(value: unknown): RecordedError {
+  if (typeof value !== "object" || value === null) throw new Malformed("error must be an object");
+  const f = value as Record<string, unknown>;
+  const message = f.message;
+  if (typeof message !== "string" || message.length > TEXT_CHARS_MAX) {
+    throw new Malformed("error.message must be a string");
+  }
+  return {
+    name: text(f.name, "error.name"),
+    message,
+    ...(f.code === undefined ? {} : { code: text(f.code, "error.code") }),
+  };
+}

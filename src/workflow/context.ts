@@ -1,0 +1,86 @@
+// The API workflow code sees: `ctx` and what its methods return. Types only; the replay
+// engine (replay-context.ts) implements them. Everything non-deterministic that workflow code
+// needs goes through these calls, so a replay of the log gives the same answers.
+
+import type { JsonValue } from "./json.ts";
+
+/** Widens a literal type, so `ctx.checkpoint("status", "new")` holds any string later. */
+export type Widen<T> = T extends string
+  ? string
+  : T extends number
+    ? number
+    : T extends boolean
+      ? boolean
+      : T;
+
+/** A replicated variable: every set() is committed through the group's log before it resolves. */
+export interface Checkpoint<T extends JsonValue> {
+  /** The value as last committed (or replayed). */
+  get(): T;
+  /** Commits a new value; resolves once the group recorded it. Await it before get(). */
+  set(value: T): Promise<void>;
+}
+
+/** What a step body receives. */
+export interface StepInfo {
+  /**
+   * `${workflowId}:${seq}`: the same for every attempt and every owner that runs this step.
+   * Pass it to external services so a step that runs again (at-least-once) is not done twice.
+   */
+  readonly idempotencyKey: string;
+  /** 1 for the first attempt of this run; counts retries under the step's retry policy. */
+  readonly attempt: number;
+}
+
+/** How often a failing step body is tried, and how long to wait in between. */
+export interface RetryPolicy {
+  /** Attempts in total (1 = no retry). At most STEP_ATTEMPTS_MAX. */
+  readonly attemptsMax: number;
+  /** Wait before the second attempt; default 100 ms. */
+  readonly initialDelayMs?: number;
+  /** Each later wait is the previous one times this; default 2. */
+  readonly backoffFactor?: number;
+  /** No wait is longer than this; default 10 s. */
+  readonly delayMaxMs?: number;
+}
+
+export interface StepOptions {
+  readonly retry?: RetryPolicy;
+}
+
+/** Logs from workflow code. Suppressed while replaying, so each line appears about once. */
+export interface WorkflowLog {
+  info(message: string, fields?: Readonly<Record<string, string | number | boolean>>): void;
+  warn(message: string, fields?: Readonly<Record<string, string | number | boolean>>): void;
+  error(message: string, fields?: Readonly<Record<string, string | number | boolean>>): void;
+}
+
+/** The second argument of every workflow function. */
+export interface WorkflowContext {
+  readonly workflowId: string;
+  readonly log: WorkflowLog;
+  /**
+   * Declares a replicated variable `key` with its initial value (recorded as a checkpoint).
+   * A key may be declared once per execution.
+   */
+  checkpoint<T extends JsonValue>(key: string, initial: T): Promise<Checkpoint<Widen<T>>>;
+  /**
+   * Runs a side effect once per execution as far as the record goes: its result (or error) is
+   * committed before the workflow continues, and replays return the recorded result without
+   * running `fn`. If the owner fails before the commit, the new owner runs `fn` again, with
+   * the same idempotency key (at-least-once effects, exactly-once recorded result).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is typed void
+  step<T extends JsonValue | undefined | void>(
+    name: string,
+    fn: (info: StepInfo) => T | Promise<T>,
+    options?: StepOptions,
+  ): Promise<T>;
+  /**
+   * Wall-clock milliseconds as of the latest checkpoint this code has seen (the start time
+   * before the first one): the same on every replay, never decreasing.
+   */
+  now(): number;
+  /** A float in [0, 1) from the execution's recorded seed: the same sequence on every replay. */
+  random(): number;
+}

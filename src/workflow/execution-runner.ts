@@ -1,0 +1,242 @@
+// Owner side, one run of one execution: optionally waits for this node to catch up with the
+// log (read barrier), replays the function against the committed checkpoints, proposes each
+// new checkpoint under its owner epoch, and ends the execution with Complete or Fail. A
+// refusal by epoch means another node owns it now: the run stops without a word to the log.
+// Only injected interfaces: proposer, clock, logger.
+
+import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
+import type { WorkflowApplyResult } from "./apply-result.ts";
+import { type RecordedError, recordError } from "./errors.ts";
+import type { CheckpointRecord } from "./execution.ts";
+import type { ExecutionState } from "./execution-table.ts";
+import type { JsonValue } from "./json.ts";
+import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
+import type { ReplayEffects } from "./replay-cursor.ts";
+import { type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
+import type { WorkflowStateMachine } from "./state-machine.ts";
+
+/** How a run ended, for the runtime: whether and how to run the execution again. */
+export type RunEnd =
+  /** Completed or Failed is committed. */
+  | "finished"
+  /** Ownership moved, the execution ended elsewhere, or the runtime is closing. */
+  | "stopped"
+  /** Something unexpected: run it again later from the committed record. */
+  | "retry"
+  /** This build cannot run it (a newer runtime version); leave it alone. */
+  | "left";
+
+export interface RunnerDeps {
+  readonly nodeId: NodeId;
+  readonly stateMachine: WorkflowStateMachine;
+  readonly proposer: WorkflowProposer;
+  readonly clock: Clock;
+  readonly wallClockMs: () => number;
+  readonly logger: Logger;
+}
+
+export class ExecutionRunner {
+  readonly workflowId: string;
+  readonly epoch: number;
+  private readonly deps: RunnerDeps;
+  private readonly needsBarrier: boolean;
+  private isActive = true;
+  private replay: ReplayRun | undefined;
+  /** Set when the log refused a checkpoint in a way that calls for a fresh run or a Fail. */
+  private endHint: { end: "retry" } | { end: "fail"; error: RecordedError } | undefined;
+
+  constructor(deps: RunnerDeps, workflowId: string, epoch: number, needsBarrier: boolean) {
+    this.deps = deps;
+    this.workflowId = workflowId;
+    this.epoch = epoch;
+    this.needsBarrier = needsBarrier;
+  }
+
+  /** Stops the run for good; its late proposals, if any land, are refused by epoch. */
+  stop(reason: string): void {
+    this.isActive = false;
+    this.replay?.stop(reason);
+  }
+
+  /** Runs to an end. Rejects only with an AssertionError (a bug: the node must stop). */
+  async run(): Promise<RunEnd> {
+    try {
+      return await this.runOnce();
+    } catch (error) {
+      if (error instanceof AssertionError) throw error;
+      // Handled: any other failure of this run is logged and the execution is run again
+      // later from its committed record; the node and the other executions carry on.
+      this.deps.logger.error("Workflow run failed; it will be resumed", {
+        workflow_id: this.workflowId,
+        error: (error as Error).message,
+      });
+      return "retry";
+    }
+  }
+
+  private async runOnce(): Promise<RunEnd> {
+    if (this.needsBarrier) await this.catchUp();
+    const execution = this.currentExecution();
+    if (execution === undefined || !this.isActive) return "stopped";
+    const workflow = this.deps.stateMachine.registry.get(execution.name, execution.version);
+    // Start was accepted at apply on this node, so its registry holds the pair.
+    assert(workflow !== undefined, `workflow ${execution.name} v${execution.version} vanished`);
+    if (execution.checkpoints.length > 0) {
+      this.deps.logger.info("Resuming workflow by replay", {
+        workflow_id: this.workflowId,
+        checkpoints: execution.checkpoints.length,
+        owner_epoch: this.epoch,
+      });
+    }
+    this.replay = new ReplayRun({
+      execution,
+      workflow,
+      effects: this.effects(),
+      logger: this.deps.logger,
+    });
+    if (!this.isActive) this.replay.stop("stopped before it began");
+    return this.conclude(await this.replay.run());
+  }
+
+  /** Waits until every entry committed before now is applied here (after a restart). */
+  private async catchUp(): Promise<void> {
+    await readBarrier(this.deps, () => this.isActive);
+  }
+
+  /** The execution if it is still Running and ours under this run's epoch. */
+  private currentExecution(): ExecutionState | undefined {
+    const execution = this.deps.stateMachine.execution(this.workflowId);
+    if (execution === undefined || execution.status !== "Running") return undefined;
+    if (execution.owner !== this.deps.nodeId || execution.ownerEpoch !== this.epoch) {
+      return undefined;
+    }
+    return execution;
+  }
+
+  private async conclude(outcome: ReplayOutcome): Promise<RunEnd> {
+    switch (outcome.type) {
+      case "completed":
+        return this.finish(outcome.output, undefined);
+      case "failed":
+        return this.finish(undefined, outcome.error);
+      case "diverged":
+        this.deps.logger.error("Workflow diverged from its record; failing it", {
+          workflow_id: this.workflowId,
+          seq: outcome.error.seq,
+          error: outcome.error.message,
+        });
+        return this.finish(undefined, recordError(outcome.error));
+      case "stopped":
+        if (this.endHint?.end === "fail") return this.finish(undefined, this.endHint.error);
+        return this.endHint?.end === "retry" ? "retry" : "stopped";
+      case "unsupported":
+        this.deps.logger.error("Cannot run workflow on this node", {
+          workflow_id: this.workflowId,
+          reason: outcome.reason,
+        });
+        return "left";
+    }
+  }
+
+  private async finish(
+    output: JsonValue | undefined,
+    error: RecordedError | undefined,
+  ): Promise<RunEnd> {
+    const common = {
+      workflowId: this.workflowId,
+      ownerEpoch: this.epoch,
+      finishedAtMs: Math.floor(this.deps.wallClockMs()),
+    };
+    const result = await proposeUntilAnswered(
+      this.loop(),
+      error === undefined
+        ? { type: "Complete", ...common, output: output ?? null }
+        : { type: "Fail", ...common, error },
+    );
+    if (result === undefined) return "stopped";
+    if (result.type === "finished") return "finished";
+    this.noteRefusal(result, "finish");
+    return "stopped";
+  }
+
+  private effects(): ReplayEffects {
+    return {
+      record: (checkpoint) => this.record(checkpoint),
+      sleep: (delayMs) => sleep(this.deps.clock, delayMs),
+      wallClockMs: () => this.deps.wallClockMs(),
+    };
+  }
+
+  private async record(checkpoint: CheckpointRecord): Promise<boolean> {
+    const { ownerEpoch, ...rest } = checkpoint;
+    assert(ownerEpoch === this.epoch, "a run records under its own epoch");
+    let result: WorkflowApplyResult | undefined;
+    try {
+      result = await proposeUntilAnswered(this.loop(), {
+        type: "Checkpoint",
+        workflowId: this.workflowId,
+        ownerEpoch,
+        ...rest,
+      });
+    } catch (error) {
+      // Handled: the group cannot be reached in a way retrying fixes (closing, removed);
+      // stop this run and let the runtime resume the execution later from the record.
+      this.deps.logger.warn("Could not record a checkpoint", {
+        workflow_id: this.workflowId,
+        error: (error as Error).message,
+      });
+      this.endHint = { end: "retry" };
+      return false;
+    }
+    if (result === undefined) return false;
+    if (result.type === "recorded") return true;
+    if (result.type === "refused" && result.reason === "out-of-order") {
+      // Another run of ours (before a restart) committed this seq first: run again from the
+      // record, which now holds that outcome.
+      this.endHint = { end: "retry" };
+    } else if (result.type === "refused" && result.reason === "limit") {
+      this.endHint = { end: "fail", error: { name: "LimitError", message: result.message } };
+    }
+    this.noteRefusal(result, "checkpoint");
+    return false;
+  }
+
+  private noteRefusal(result: WorkflowApplyResult, what: string): void {
+    this.deps.logger.info("Workflow run stops: the group refused its proposal", {
+      workflow_id: this.workflowId,
+      proposal: what,
+      owner_epoch: this.epoch,
+      result: result.type === "refused" ? result.reason : result.type,
+    });
+  }
+
+  private loop() {
+    return {
+      proposer: this.deps.proposer,
+      sleep: (delayMs: number) => sleep(this.deps.clock, delayMs),
+      isActive: () => this.isActive,
+    };
+  }
+}
+
+/** A read barrier retried through leader changes while `isActive`. */
+async function readBarrier(deps: RunnerDeps, isActive: () => boolean): Promise<void> {
+  let backoffMs = 20;
+  while (isActive()) {
+    try {
+      await deps.proposer.barrier();
+      return;
+    } catch (error) {
+      // Handled: no leader or a timeout; ask again (a read barrier has no effects).
+      deps.logger.debug("Read barrier failed; retrying", { error: (error as Error).message });
+    }
+    await sleep(deps.clock, backoffMs);
+    backoffMs = Math.min(2 * backoffMs, 1_000);
+  }
+}
+
+function sleep(clock: Clock, delayMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    clock.setTimer(delayMs, resolve);
+  });
+}

@@ -1,0 +1,119 @@
+// The executions of one group and the bookkeeping of their retention: finished executions
+// queue up in the order they finished, and the oldest go first once a limit is passed. All
+// of it changes only inside apply, from log data only, so every member prunes the same ones.
+// Pure: no I/O.
+
+import { assert, InvalidArgumentError } from "../lib/index.ts";
+import type { CheckpointRecord, ExecutionRecord } from "./execution.ts";
+
+/** An execution as readers see it: no field or checkpoint can be changed through it. */
+export type ExecutionState = Readonly<Omit<ExecutionRecord, "checkpoints">> & {
+  readonly checkpoints: readonly CheckpointRecord[];
+};
+
+/** Retention and limits. Part of the replicated behaviour: every member must use the same. */
+export interface WorkflowStateConfig {
+  /** Finished executions kept; past this, the oldest finished ones are pruned at apply. */
+  readonly finishedRetainedMax: number;
+  /** If set, finished executions are also pruned once the log's time is this much later. */
+  readonly finishedRetainMs?: number;
+  /** Start is refused (reason "limit") while this many executions run. */
+  readonly runningExecutionsMax: number;
+  /** A checkpoint past this many in one execution is refused (reason "limit"). */
+  readonly checkpointsPerExecutionMax: number;
+}
+
+export const DEFAULT_WORKFLOW_STATE_CONFIG: WorkflowStateConfig = {
+  finishedRetainedMax: 10_000,
+  runningExecutionsMax: 10_000,
+  checkpointsPerExecutionMax: 10_000,
+};
+
+export function validateStateConfig(config: WorkflowStateConfig): void {
+  const counts = [
+    ["finishedRetainedMax", config.finishedRetainedMax],
+    ["runningExecutionsMax", config.runningExecutionsMax],
+    ["checkpointsPerExecutionMax", config.checkpointsPerExecutionMax],
+  ] as const;
+  for (const [name, value] of counts) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new InvalidArgumentError(`workflow state: ${name} must be a positive integer`);
+    }
+  }
+  const retainMs = config.finishedRetainMs;
+  if (retainMs !== undefined && (!Number.isSafeInteger(retainMs) || retainMs < 0)) {
+    throw new InvalidArgumentError(
+      "workflow state: finishedRetainMs must be a non-negative integer",
+    );
+  }
+}
+
+export class ExecutionTable {
+  /** Every retained execution, in the order it was started (Map order is deterministic). */
+  readonly executions = new Map<string, ExecutionRecord>();
+  /** Ids of finished executions in finish order: the first is pruned first. */
+  readonly finishedOrder = new Set<string>();
+  /** Invariant: runningCount = number of executions whose status is Running. */
+  runningCount = 0;
+  /** The latest time any applied command carried: the log's own notion of now. */
+  logTimeMs = 0;
+  /** Invariant: strictly increases with every applied command. */
+  lastAppliedIndex = 0;
+
+  get(workflowId: string): ExecutionRecord | undefined {
+    return this.executions.get(workflowId);
+  }
+
+  add(record: ExecutionRecord): void {
+    assert(!this.executions.has(record.workflowId), `execution ${record.workflowId} exists`);
+    assert(record.status === "Running", "a new execution must be Running");
+    this.executions.set(record.workflowId, record);
+    this.runningCount++;
+  }
+
+  /** Records that a Running execution finished; it joins the retention queue. */
+  markFinished(record: ExecutionRecord): void {
+    assert(record.status !== "Running", "markFinished needs a finished execution");
+    assert(!this.finishedOrder.has(record.workflowId), "an execution finishes once");
+    this.runningCount--;
+    assert(this.runningCount >= 0, "running count went negative");
+    this.finishedOrder.add(record.workflowId);
+  }
+
+  advanceLogTime(timeMs: number): void {
+    if (timeMs > this.logTimeMs) this.logTimeMs = timeMs;
+  }
+
+  /** Removes finished executions past the retention limits, oldest first; returns their ids. */
+  prune(config: WorkflowStateConfig): string[] {
+    const pruned: string[] = [];
+    for (const workflowId of this.finishedOrder) {
+      const record = this.executions.get(workflowId);
+      assert(record !== undefined, `finished execution ${workflowId} missing from the table`);
+      const isOverCount = this.finishedOrder.size > config.finishedRetainedMax;
+      const isExpired =
+        config.finishedRetainMs !== undefined &&
+        (record.finishedAtMs ?? 0) + config.finishedRetainMs < this.logTimeMs;
+      if (!isOverCount && !isExpired) break;
+      this.finishedOrder.delete(workflowId);
+      this.executions.delete(workflowId);
+      pruned.push(workflowId);
+    }
+    return pruned;
+  }
+
+  /** O(n) consistency check for tests and the simulator. */
+  checkInvariants(): void {
+    let running = 0;
+    for (const record of this.executions.values()) {
+      if (record.status === "Running") running++;
+      else assert(this.finishedOrder.has(record.workflowId), "finished but not queued");
+      record.checkpoints.forEach((checkpoint, seq) => {
+        assert(checkpoint.seq === seq, `execution ${record.workflowId}: checkpoint seq gap`);
+        assert(checkpoint.ownerEpoch <= record.ownerEpoch, "checkpoint from a future epoch");
+      });
+    }
+    assert(running === this.runningCount, "running count is off");
+    assert(this.finishedOrder.size + running === this.executions.size, "retention queue is off");
+  }
+}

@@ -1,0 +1,82 @@
+// The replicated record of one execution: who owns it under which epoch, the checkpoints
+// committed so far, and how it ended. Only the state machine's apply changes these records;
+// everyone else reads them through the Readonly views below.
+// Pure: no I/O.
+
+import type { NodeId } from "../lib/index.ts";
+import type { RecordedError } from "./errors.ts";
+import type { JsonValue } from "./json.ts";
+
+export type ExecutionStatus = "Running" | "Completed" | "Failed";
+
+/** What a checkpoint records: a declared variable, a new value for it, or a step's result. */
+export type CheckpointKind = "checkpoint" | "set" | "step";
+
+/** A recorded result: a value (absent when the step returned nothing) or a user error. */
+export type CheckpointOutcome =
+  | { readonly ok: true; readonly value?: JsonValue }
+  | { readonly ok: false; readonly error: RecordedError };
+
+export interface CheckpointRecord {
+  /** Position in the execution's sequence of ctx calls, from 0. */
+  readonly seq: number;
+  readonly kind: CheckpointKind;
+  /** The checkpoint key or the step name. */
+  readonly name: string;
+  readonly outcome: CheckpointOutcome;
+  /** The owner's wall clock when it proposed this (never below the previous one). */
+  readonly atMs: number;
+  /** The owner epoch under which it was committed. */
+  readonly ownerEpoch: number;
+}
+
+export interface ExecutionRecord {
+  readonly workflowId: string;
+  readonly name: string;
+  readonly version: number;
+  readonly input: JsonValue;
+  /** The replay semantics this execution was started under (STYLE 1.9). */
+  readonly runtimeVersion: number;
+  /** Seed of ctx.random(). */
+  readonly seed: number;
+  readonly startedAtMs: number;
+  owner: NodeId;
+  /** Raised by every AssignOwner; only proposals carrying the current epoch are accepted. */
+  ownerEpoch: number;
+  status: ExecutionStatus;
+  readonly checkpoints: CheckpointRecord[];
+  output?: JsonValue;
+  error?: RecordedError;
+  finishedAtMs?: number;
+}
+
+/** A copy of an execution's state for callers (status queries, wait, the API). */
+export interface ExecutionView {
+  readonly workflowId: string;
+  readonly name: string;
+  readonly version: number;
+  readonly status: ExecutionStatus;
+  readonly owner: NodeId;
+  readonly ownerEpoch: number;
+  readonly checkpointCount: number;
+  readonly startedAtMs: number;
+  readonly output?: JsonValue;
+  readonly error?: RecordedError;
+  readonly finishedAtMs?: number;
+}
+
+export function viewOf(record: Readonly<ExecutionRecord>): ExecutionView {
+  return {
+    workflowId: record.workflowId,
+    name: record.name,
+    version: record.version,
+    status: record.status,
+    owner: record.owner,
+    ownerEpoch: record.ownerEpoch,
+    checkpointCount: record.checkpoints.length,
+    startedAtMs: record.startedAtMs,
+    ...(record.output === undefined ? {} : { output: record.output }),
+    ...(record.error === undefined ? {} : { error: record.error }),
+    ...(record.finishedAtMs === undefined ? {} : { finishedAtMs: record.finishedAtMs }),
+  };
+}

@@ -1,0 +1,96 @@
+// Public surface of src/workflow: the authoring API, the registry, the replicated execution
+// state machine, the replay engine, the owner-side runtime and the local queries.
+
+export {
+  isApplyResult,
+  type RefusalReason,
+  type WorkflowApplyResult,
+  type WorkflowEvent,
+  type WorkflowListener,
+} from "./apply-result.ts";
+export {
+  type DecodeResult,
+  decodeCommand,
+  encodeCommand,
+  type WorkflowCommand,
+  type WorkflowCommandType,
+} from "./commands.ts";
+export type {
+  Checkpoint,
+  RetryPolicy,
+  StepInfo,
+  StepOptions,
+  Widen,
+  WorkflowContext,
+  WorkflowLog,
+} from "./context.ts";
+export {
+  defineWorkflow,
+  NAME_CHARS_MAX,
+  VERSION_MAX,
+  validateWorkflowName,
+  validateWorkflowVersion,
+  type WorkflowDefinition,
+  type WorkflowOutput,
+} from "./definition.ts";
+export {
+  type CallSite,
+  DeterminismViolationError,
+  ERROR_MESSAGE_CHARS_MAX,
+  type RecordedError,
+  recordError,
+  UnknownWorkflowError,
+  WaitTimeoutError,
+  WorkflowNotFoundError,
+  WorkflowRefusedError,
+  WorkflowStepError,
+} from "./errors.ts";
+export type {
+  CheckpointKind,
+  CheckpointOutcome,
+  CheckpointRecord,
+  ExecutionRecord,
+  ExecutionStatus,
+  ExecutionView,
+} from "./execution.ts";
+export type { RunEnd } from "./execution-runner.ts";
+export {
+  DEFAULT_WORKFLOW_STATE_CONFIG,
+  type ExecutionState,
+  type WorkflowStateConfig,
+} from "./execution-table.ts";
+export {
+  canonicalJson,
+  isJsonValue,
+  type JsonValue,
+  jsonEquals,
+  parseJsonText,
+  toJsonValue,
+} from "./json.ts";
+export {
+  FAILOVER_ASSIGNMENTS_MAX,
+  type OwnerAssignment,
+  planOwnerFailover,
+} from "./owner-failover.ts";
+export { BUILTIN_WORKFLOWS, PING_PONG, registryWithBuiltins } from "./ping-pong.ts";
+export { isRetryable, type WorkflowProposer } from "./proposer.ts";
+export { WAIT_TIMEOUT_MAX_MS, WAITERS_MAX, WorkflowQueries } from "./queries.ts";
+export {
+  REGISTERED_WORKFLOWS_MAX,
+  type RegisteredWorkflow,
+  type WorkflowKey,
+  WorkflowRegistry,
+} from "./registry.ts";
+export type { Halt, ReplayEffects } from "./replay-cursor.ts";
+export { type ReplayInput, type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
+export { replayRandomAt } from "./replay-random.ts";
+export {
+  RUN_RETRY_DELAY_MS,
+  START_ATTEMPTS_MAX,
+  WorkflowRuntime,
+  type WorkflowRuntimeOptions,
+} from "./runtime.ts";
+export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtime-version.ts";
+export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
+export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
+export { isWorkflowId, newWorkflowId } from "./workflow-id.ts";

@@ -1,0 +1,85 @@
+// JSON values: what workflow inputs, outputs, checkpoint values and step results may be.
+// Every value that crosses into the log is normalized here first, so the live run and every
+// later replay see exactly the same value (a Date becomes its ISO string in both).
+// Pure: no I/O.
+
+import { InvalidArgumentError } from "../lib/index.ts";
+
+/** A value that survives JSON.stringify / JSON.parse unchanged. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/**
+ * Returns `value` as it will read back from the log (a JSON round trip). `undefined` stays
+ * `undefined` (a step or workflow that returns nothing). Throws InvalidArgumentError for
+ * values JSON cannot hold (BigInt, functions, cycles), naming `what`.
+ */
+export function toJsonValue(value: unknown, what: string): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    // Converted: a cycle or a BigInt is the caller's data problem, not ours.
+    throw new InvalidArgumentError(`${what} is not JSON: ${describe(error)}`, { cause: error });
+  }
+  if (text === undefined) {
+    throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
+  }
+  return JSON.parse(text) as JsonValue;
+}
+
+/** Parses JSON text from a caller (e.g. an API's `input_json`); INVALID_ARGUMENT if malformed. */
+export function parseJsonText(text: string, what: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    // Converted: malformed text is the caller's to fix; the message says where.
+    throw new InvalidArgumentError(`${what} is not valid JSON: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** JSON text with object keys sorted, so equal values always give equal text. */
+export function canonicalJson(value: JsonValue | undefined): string {
+  if (value === undefined) return "undefined";
+  return JSON.stringify(sortKeys(value));
+}
+
+/** Deep equality of two JSON values (key order does not matter). */
+export function jsonEquals(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** True if `value` is a JSON value as parsed from text (no undefined, NaN or class instances). */
+export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
+  if (depth > JSON_DEPTH_MAX) return false;
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
+  if (typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  return Object.values(value).every((item) => isJsonValue(item, depth + 1));
+}
+
+/** Nesting deeper than this is refused by isJsonValue (it bounds the recursion). */
+export const JSON_DEPTH_MAX = 64;
+
+function sortKeys(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(sortKeys);
+  const sorted: { [key: string]: JsonValue } = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key] as JsonValue);
+  return sorted;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

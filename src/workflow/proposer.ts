@@ -1,0 +1,79 @@
+// How the owner-side runtime reaches its group's log: an injected proposer (the node wires
+// it to MultiRaftHost.propose / read for one group), and a retry loop that keeps proposing
+// an idempotent command through leader changes until the group gives an answer.
+// No timers of its own: waiting goes through the injected sleep.
+
+import { type ErrorCode, RaftoralError } from "../lib/index.ts";
+import { isApplyResult, type WorkflowApplyResult } from "./apply-result.ts";
+import { encodeCommand, type WorkflowCommand } from "./commands.ts";
+
+/** One execution group's log, as the runtime needs it. */
+export interface WorkflowProposer {
+  /**
+   * Proposes a command; resolves with WorkflowStateMachine.apply's result once this node
+   * applied it, or rejects with a RaftoralError (e.g. TIMEOUT, NO_LEADER, PROPOSAL_DROPPED).
+   */
+  propose(command: Uint8Array): Promise<unknown>;
+  /** Resolves once this node applied everything committed before the call (a read barrier). */
+  barrier(): Promise<void>;
+}
+
+/** Codes after which the same command may simply be proposed again. */
+const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "TIMEOUT",
+  "NO_LEADER",
+  "PROPOSAL_DROPPED",
+  "RESOURCE_EXHAUSTED",
+  "UNAVAILABLE",
+]);
+
+export const PROPOSE_BACKOFF_INITIAL_MS = 20;
+export const PROPOSE_BACKOFF_MAX_MS = 1_000;
+
+/** True if `error` says the proposal may be retried (it was not applied, or is idempotent). */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof RaftoralError && RETRYABLE_CODES.has(error.code);
+}
+
+export interface ProposeLoop {
+  readonly proposer: WorkflowProposer;
+  readonly sleep: (delayMs: number) => Promise<void>;
+  /** Checked before every attempt: false ends the loop with undefined. */
+  readonly isActive: () => boolean;
+  /** Attempts before the last retryable error is thrown; unbounded if absent. */
+  readonly attemptsMax?: number;
+}
+
+/**
+ * Proposes `command` until the group answers. Every workflow command is idempotent at apply
+ * (duplicate Start, identical Checkpoint/Complete/Fail are acknowledged), so resending after
+ * an unknown outcome is safe. Resolves with the apply result, or undefined once inactive.
+ * A loop meant to run until answered: it stops only through `isActive` or `attemptsMax`.
+ */
+export async function proposeUntilAnswered(
+  loop: ProposeLoop,
+  command: WorkflowCommand,
+): Promise<WorkflowApplyResult | undefined> {
+  const bytes = encodeCommand(command);
+  let backoffMs = PROPOSE_BACKOFF_INITIAL_MS;
+  for (let attempt = 1; ; attempt++) {
+    if (!loop.isActive()) return undefined;
+    try {
+      return asApplyResult(await loop.proposer.propose(bytes));
+    } catch (error) {
+      const isLast = loop.attemptsMax !== undefined && attempt >= loop.attemptsMax;
+      if (!isRetryable(error) || isLast) throw error;
+      // Handled: the outcome is unknown or the command was not applied; send it again.
+    }
+    await loop.sleep(backoffMs);
+    backoffMs = Math.min(2 * backoffMs, PROPOSE_BACKOFF_MAX_MS);
+  }
+}
+
+function asApplyResult(value: unknown): WorkflowApplyResult {
+  if (isApplyResult(value)) return value;
+  throw new RaftoralError(
+    "INTERNAL",
+    "the execution group answered with something that is not a workflow result; is the proposer wired to a WorkflowStateMachine?",
+  );
+}

@@ -1,0 +1,186 @@
+// The `ctx` handed to workflow code: every call either returns the recorded outcome at its
+// seq (replay) or, at the first unrecorded seq, does the work for real and continues only
+// once the group has committed it. After a halt, ctx calls never settle: the code of a run
+// that lost its ownership or diverged simply stops where it is.
+// Pure: effects and time come through the cursor's injected ReplayEffects.
+
+import { InvalidArgumentError, type Logger } from "../lib/index.ts";
+import type {
+  Checkpoint,
+  StepInfo,
+  StepOptions,
+  Widen,
+  WorkflowContext,
+  WorkflowLog,
+} from "./context.ts";
+import { NAME_CHARS_MAX } from "./definition.ts";
+import { WorkflowStepError } from "./errors.ts";
+import type { CheckpointKind, CheckpointOutcome } from "./execution.ts";
+import { type JsonValue, toJsonValue } from "./json.ts";
+import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
+import { replayRandomAt } from "./replay-random.ts";
+import type { RuntimeFeatures } from "./runtime-version.ts";
+import { executeStep, resolveRetryPolicy } from "./step-executor.ts";
+
+/** A promise that never settles: what ctx calls return once the run halted. */
+function never<T>(): Promise<T> {
+  return new Promise<T>(() => undefined);
+}
+
+export interface ReplayContextOptions {
+  readonly workflowId: string;
+  readonly seed: number;
+  readonly features: RuntimeFeatures;
+  readonly cursor: ReplayCursor;
+  readonly effects: ReplayEffects;
+  readonly logger: Logger;
+}
+
+export class ReplayContext implements WorkflowContext {
+  readonly workflowId: string;
+  readonly log: WorkflowLog;
+  private readonly options: ReplayContextOptions;
+  private readonly declared = new Set<string>();
+  private randomCount = 0;
+
+  constructor(options: ReplayContextOptions) {
+    this.options = options;
+    this.workflowId = options.workflowId;
+    this.log = this.makeLog();
+  }
+
+  async checkpoint<T extends JsonValue>(key: string, initial: T): Promise<Checkpoint<Widen<T>>> {
+    validateName(key, "checkpoint key");
+    if (this.declared.has(key)) {
+      throw new InvalidArgumentError(`checkpoint "${key}" is declared twice in this workflow`);
+    }
+    const value = checkpointValue(key, initial);
+    this.declared.add(key);
+    const { outcome } = await this.settle("checkpoint", key, async () => ({ ok: true, value }));
+    return new ReplicatedVariable<Widen<T>>(key, outcomeValue(outcome) as Widen<T>, this);
+  }
+
+  // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is typed void
+  async step<T extends JsonValue | undefined | void>(
+    name: string,
+    fn: (info: StepInfo) => T | Promise<T>,
+    options?: StepOptions,
+  ): Promise<T> {
+    validateName(name, "step name");
+    const policy = resolveRetryPolicy(options?.retry);
+    const { seq, outcome } = await this.settle("step", name, (seq) =>
+      executeStep({
+        name,
+        idempotencyKey: `${this.workflowId}:${seq}`,
+        fn,
+        policy,
+        sleep: (delayMs) => this.options.effects.sleep(delayMs),
+        isHalted: () => this.options.cursor.isHalted(),
+      }),
+    );
+    if (outcome.ok) return outcome.value as T;
+    throw new WorkflowStepError(name, seq, outcome.error);
+  }
+
+  now(): number {
+    switch (this.options.features.nowSource) {
+      case "delivered-checkpoint":
+        return this.options.cursor.nowMs();
+    }
+  }
+
+  random(): number {
+    switch (this.options.features.randomDerivation) {
+      case "splitmix32-counter":
+        return replayRandomAt(this.options.seed, this.randomCount++);
+    }
+  }
+
+  /**
+   * One sequenced ctx call: the recorded outcome at its seq, or `produce` run live and its
+   * outcome committed. Never settles once the run is halted.
+   */
+  async settle(
+    kind: CheckpointKind,
+    name: string,
+    produce: (seq: number) => Promise<CheckpointOutcome | undefined>,
+  ): Promise<{ seq: number; outcome: CheckpointOutcome }> {
+    const { cursor } = this.options;
+    const claim = cursor.claim(kind, name);
+    switch (claim.type) {
+      case "halted":
+        return never();
+      case "replay":
+        cursor.deliver(claim.record);
+        return { seq: claim.seq, outcome: claim.record.outcome };
+      case "live": {
+        const produced = await produce(claim.seq);
+        const record = await cursor.commit(claim.seq, { kind, name }, produced);
+        if (record === undefined) return never();
+        cursor.deliver(record);
+        return { seq: claim.seq, outcome: record.outcome };
+      }
+    }
+  }
+
+  private makeLog(): WorkflowLog {
+    const logger = this.options.logger.child({ workflow_id: this.options.workflowId });
+    const isQuiet = () => this.options.cursor.isReplaying() || this.options.cursor.isHalted();
+    return {
+      info: (message, fields) => {
+        if (!isQuiet()) logger.info(message, fields);
+      },
+      warn: (message, fields) => {
+        if (!isQuiet()) logger.warn(message, fields);
+      },
+      error: (message, fields) => {
+        if (!isQuiet()) logger.error(message, fields);
+      },
+    };
+  }
+}
+
+/** The replicated variable behind ctx.checkpoint(). */
+class ReplicatedVariable<T extends JsonValue> implements Checkpoint<T> {
+  constructor(
+    private readonly key: string,
+    private value: T,
+    private readonly context: ReplayContext,
+  ) {}
+
+  get(): T {
+    return this.value;
+  }
+
+  async set(value: T): Promise<void> {
+    const json = checkpointValue(this.key, value);
+    const { outcome } = await this.context.settle("set", this.key, async () => ({
+      ok: true,
+      value: json,
+    }));
+    // The committed value wins: on replay it is what every member holds.
+    this.value = outcomeValue(outcome) as T;
+  }
+}
+
+function checkpointValue(key: string, value: unknown): JsonValue {
+  const json = toJsonValue(value, `the value of checkpoint "${key}"`);
+  if (json === undefined) {
+    throw new InvalidArgumentError(`checkpoint "${key}" needs a JSON value; use null for none`);
+  }
+  return json;
+}
+
+function outcomeValue(outcome: CheckpointOutcome): JsonValue {
+  // Checkpoints only ever record { ok: true, value }; anything else is a corrupt record.
+  if (!outcome.ok || outcome.value === undefined) return null;
+  return outcome.value;
+}
+
+function validateName(name: unknown, what: string): void {
+  if (typeof name !== "string" || name.length === 0 || name.length > NAME_CHARS_MAX) {
+    throw new InvalidArgumentError(
+      `${what} must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${JSON.stringify(name)}`,
+    );
+  }
+}

@@ -1,0 +1,208 @@
+// The replay cursor of one run: hands out sequence numbers to ctx calls, compares each with
+// the record (divergence), orders the commits of new checkpoints, and halts the run for good
+// when it diverges or loses its ownership. Workflow code only ever sees committed outcomes.
+// Pure: no I/O, no timers; effects are injected.
+
+import { assert } from "../lib/index.ts";
+import { DeterminismViolationError } from "./errors.ts";
+import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
+
+/** What the owner runtime does for a run; the replay engine itself does no I/O. */
+export interface ReplayEffects {
+  /**
+   * Proposes a new checkpoint and resolves once the group answered: true when it is
+   * recorded (committed and applied here), false when this run must stop (its owner epoch
+   * is stale, the execution ended, or the runtime is closing).
+   */
+  record(checkpoint: CheckpointRecord): Promise<boolean>;
+  /** Waits before a step's next attempt. */
+  sleep(delayMs: number): Promise<void>;
+  /** The owner's wall clock, for the `atMs` of new checkpoints. */
+  wallClockMs(): number;
+}
+
+/** Why a run stopped before its function ended. */
+export type Halt =
+  | { readonly type: "diverged"; readonly error: DeterminismViolationError }
+  | { readonly type: "stopped"; readonly reason: string };
+
+export type Claim =
+  | { readonly type: "replay"; readonly seq: number; readonly record: CheckpointRecord }
+  | { readonly type: "live"; readonly seq: number }
+  | { readonly type: "halted" };
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+export interface ReplayCursorOptions {
+  readonly workflowId: string;
+  readonly ownerEpoch: number;
+  readonly startedAtMs: number;
+  readonly recorded: readonly CheckpointRecord[];
+  readonly effects: ReplayEffects;
+}
+
+export class ReplayCursor {
+  readonly halted: Promise<Halt>;
+  /** Checkpoints recorded when the run began: calls below this seq replay. */
+  readonly liveFromSeq: number;
+  private readonly options: ReplayCursorOptions;
+  /** Invariant: records[k].seq === k; grows only by commits of this run. */
+  private readonly records: CheckpointRecord[];
+  private nextSeq = 0;
+  /** Live seqs claimed and not yet committed: their commits must happen in seq order. */
+  private readonly commits = new Map<number, Deferred>();
+  private haltValue: Halt | undefined;
+  private resolveHalt: (halt: Halt) => void = () => undefined;
+  private deliveredAtMs: number;
+
+  constructor(options: ReplayCursorOptions) {
+    this.options = options;
+    this.records = [...options.recorded];
+    this.liveFromSeq = this.records.length;
+    this.deliveredAtMs = options.startedAtMs;
+    this.halted = new Promise((resolve) => {
+      this.resolveHalt = resolve;
+    });
+  }
+
+  /** Takes the next seq for a ctx call of `kind` and `name`; halts on divergence. */
+  claim(kind: CheckpointKind, name: string): Claim {
+    if (this.haltValue !== undefined) return { type: "halted" };
+    const seq = this.nextSeq++;
+    if (seq < this.liveFromSeq) {
+      const record = this.records[seq];
+      assert(record !== undefined, `replay: no record at seq ${seq}`);
+      if (record.kind !== kind || record.name !== name) {
+        this.diverge(seq, record, { kind, name });
+        return { type: "halted" };
+      }
+      return { type: "replay", seq, record };
+    }
+    this.commits.set(seq, deferred());
+    return { type: "live", seq };
+  }
+
+  /**
+   * Commits the outcome of live `seq` after every earlier seq; resolves with the record, or
+   * undefined if the run halted (then the caller must never continue the workflow code).
+   * `outcome` undefined releases the seq without a commit (the run is halting).
+   */
+  async commit(
+    seq: number,
+    call: { kind: CheckpointKind; name: string },
+    outcome: CheckpointOutcome | undefined,
+  ): Promise<CheckpointRecord | undefined> {
+    const done = this.commits.get(seq);
+    assert(done !== undefined, `replay: seq ${seq} committed without a live claim`);
+    const previous = this.commits.get(seq - 1);
+    if (previous !== undefined) await previous.promise;
+    this.commits.delete(seq - 1);
+    try {
+      if (outcome === undefined || this.haltValue !== undefined) return undefined;
+      return await this.propose(seq, call, outcome);
+    } finally {
+      done.resolve();
+    }
+  }
+
+  private async propose(
+    seq: number,
+    call: { kind: CheckpointKind; name: string },
+    outcome: CheckpointOutcome,
+  ): Promise<CheckpointRecord | undefined> {
+    assert(this.records.length === seq, `replay: commit of seq ${seq} out of order`);
+    const record: CheckpointRecord = {
+      seq,
+      kind: call.kind,
+      name: call.name,
+      outcome,
+      atMs: Math.max(this.lastRecordedAtMs(), Math.floor(this.options.effects.wallClockMs())),
+      ownerEpoch: this.options.ownerEpoch,
+    };
+    let isRecorded: boolean;
+    try {
+      isRecorded = await this.options.effects.record(record);
+    } catch (error) {
+      // Handled: the runtime could not get an answer it understands; stop this run (it is
+      // resumed from the committed record later) rather than show the error to user code.
+      this.halt({ type: "stopped", reason: `recording failed: ${(error as Error).message}` });
+      return undefined;
+    }
+    if (!isRecorded) this.halt({ type: "stopped", reason: "the group did not record it" });
+    if (this.haltValue !== undefined) return undefined;
+    this.records.push(record);
+    return record;
+  }
+
+  /** The workflow code is about to see `record`: ctx.now() moves up to its time. */
+  deliver(record: CheckpointRecord): void {
+    if (record.atMs > this.deliveredAtMs) this.deliveredAtMs = record.atMs;
+  }
+
+  nowMs(): number {
+    return this.deliveredAtMs;
+  }
+
+  /** True while the code has not yet passed the last checkpoint recorded before this run. */
+  isReplaying(): boolean {
+    return this.nextSeq < this.liveFromSeq;
+  }
+
+  isHalted(): boolean {
+    return this.haltValue !== undefined;
+  }
+
+  haltReason(): Halt | undefined {
+    return this.haltValue;
+  }
+
+  /** Stops the run for good; the first halt wins. */
+  halt(halt: Halt): void {
+    if (this.haltValue !== undefined) return;
+    this.haltValue = halt;
+    this.resolveHalt(halt);
+  }
+
+  /** Resolves once every live seq claimed so far is committed (or released). */
+  async settled(): Promise<void> {
+    const last = this.commits.get(this.nextSeq - 1);
+    if (last !== undefined) await last.promise;
+  }
+
+  /** At the end of the function: halts with a divergence if recorded calls were not made. */
+  checkAllReplayed(): void {
+    if (this.haltValue !== undefined || this.nextSeq >= this.liveFromSeq) return;
+    const record = this.records[this.nextSeq];
+    assert(record !== undefined, "replay: unconsumed record missing");
+    this.diverge(this.nextSeq, record, { kind: "return", name: "" });
+  }
+
+  private diverge(
+    seq: number,
+    record: CheckpointRecord,
+    attempted: { kind: string; name: string },
+  ): void {
+    const error = new DeterminismViolationError({
+      workflowId: this.options.workflowId,
+      seq,
+      recorded: { kind: record.kind, name: record.name },
+      attempted,
+    });
+    this.halt({ type: "diverged", error });
+  }
+
+  private lastRecordedAtMs(): number {
+    return this.records.at(-1)?.atMs ?? this.options.startedAtMs;
+  }
+}

@@ -1,0 +1,125 @@
+// The replay engine: runs a workflow function against an execution's committed checkpoints.
+// Recorded calls return their outcomes without side effects; the first unrecorded call runs
+// for real (owner only) and continues after its commit. The run ends in one outcome: the
+// function's result or error, a determinism violation, or a stop (ownership lost, closing).
+// Pure: all effects and time are injected (ReplayEffects).
+
+import type { Logger } from "../lib/index.ts";
+import {
+  type DeterminismViolationError,
+  type RecordedError,
+  recordError,
+  WorkflowStepError,
+} from "./errors.ts";
+import type { ExecutionState } from "./execution-table.ts";
+import { type JsonValue, toJsonValue } from "./json.ts";
+import type { RegisteredWorkflow } from "./registry.ts";
+import { ReplayContext } from "./replay-context.ts";
+import { type Halt, ReplayCursor, type ReplayEffects } from "./replay-cursor.ts";
+import { runtimeFeatures } from "./runtime-version.ts";
+
+export type ReplayOutcome =
+  | { readonly type: "completed"; readonly output: JsonValue }
+  | { readonly type: "failed"; readonly error: RecordedError }
+  | { readonly type: "diverged"; readonly error: DeterminismViolationError }
+  | { readonly type: "stopped"; readonly reason: string }
+  /** The execution was started by a newer build whose replay semantics this one lacks. */
+  | { readonly type: "unsupported"; readonly reason: string };
+
+export interface ReplayInput {
+  /** The execution as committed when the run begins. */
+  readonly execution: ExecutionState;
+  readonly workflow: RegisteredWorkflow;
+  readonly effects: ReplayEffects;
+  /** Receives ctx.log lines (suppressed while replaying). */
+  readonly logger: Logger;
+}
+
+/** One run of one execution. Create, run() once; stop() from outside at any time. */
+export class ReplayRun {
+  private readonly input: ReplayInput;
+  private readonly cursor: ReplayCursor;
+
+  constructor(input: ReplayInput) {
+    this.input = input;
+    const { execution } = input;
+    this.cursor = new ReplayCursor({
+      workflowId: execution.workflowId,
+      ownerEpoch: execution.ownerEpoch,
+      startedAtMs: execution.startedAtMs,
+      recorded: execution.checkpoints,
+      effects: input.effects,
+    });
+  }
+
+  /** Runs the function to one outcome. Never rejects. */
+  run(): Promise<ReplayOutcome> {
+    const { execution } = this.input;
+    const features = runtimeFeatures(execution.runtimeVersion);
+    if (features === undefined) {
+      return Promise.resolve({
+        type: "unsupported",
+        reason: `workflow ${execution.workflowId} was started under runtime version ${execution.runtimeVersion}, which this build cannot replay; run it on a newer node`,
+      });
+    }
+    const context = new ReplayContext({
+      workflowId: execution.workflowId,
+      seed: execution.seed,
+      features,
+      cursor: this.cursor,
+      effects: this.input.effects,
+      logger: this.input.logger,
+    });
+    return Promise.race([this.invoke(context), this.cursor.halted.then(haltOutcome)]);
+  }
+
+  /** Stops the run for good: pending and later ctx calls never settle. */
+  stop(reason: string): void {
+    this.cursor.halt({ type: "stopped", reason });
+  }
+
+  /** True while the code has not yet passed the checkpoints recorded before this run. */
+  isReplaying(): boolean {
+    return this.cursor.isReplaying();
+  }
+
+  private async invoke(context: ReplayContext): Promise<ReplayOutcome> {
+    let ended: { ok: true; value: unknown } | { ok: false; error: unknown };
+    try {
+      ended = {
+        ok: true,
+        value: await this.input.workflow.run(this.input.execution.input, context),
+      };
+    } catch (error) {
+      // Handled: an error from workflow code is data; it becomes the execution's failure.
+      ended = { ok: false, error };
+    }
+    // Whatever the code left in flight is committed before the execution ends.
+    await this.cursor.settled();
+    this.cursor.checkAllReplayed();
+    const halt = this.cursor.haltReason();
+    if (halt !== undefined) return haltOutcome(halt);
+    if (!ended.ok) return { type: "failed", error: failureOf(ended.error) };
+    try {
+      return {
+        type: "completed",
+        output: toJsonValue(ended.value, "the workflow's output") ?? null,
+      };
+    } catch (error) {
+      // Handled: an output the log cannot hold fails the execution, with the reason.
+      return { type: "failed", error: recordError(error) };
+    }
+  }
+}
+
+function failureOf(error: unknown): RecordedError {
+  // A step's error rethrown unchanged keeps its original record (name, message, code).
+  if (error instanceof WorkflowStepError) return error.recorded;
+  return recordError(error);
+}
+
+function haltOutcome(halt: Halt): ReplayOutcome {
+  return halt.type === "diverged"
+    ? { type: "diverged", error: halt.error }
+    : { type: "stopped", reason: halt.reason };
+}

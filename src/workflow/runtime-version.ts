@@ -1,0 +1,28 @@
+// Replay semantics are versioned (STYLE 1.9). Every Start records the runtime version it
+// was started under, and replay looks up that version's features here, so a newer build
+// replays an old execution exactly as it first ran. Changing how replay behaves means adding
+// a version with new features, never editing an existing row.
+// Pure: no I/O.
+
+/** The version new executions are started under. */
+export const RUNTIME_VERSION = 1;
+
+/** What a runtime version means for replay. */
+export interface RuntimeFeatures {
+  /** How ctx.random() derives its values from the recorded seed (replay-random.ts). */
+  readonly randomDerivation: "splitmix32-counter";
+  /** ctx.now(): the newest `atMs` among checkpoints delivered to the code, else startedAtMs. */
+  readonly nowSource: "delivered-checkpoint";
+}
+
+const FEATURES: Readonly<Record<number, RuntimeFeatures>> = {
+  1: {
+    randomDerivation: "splitmix32-counter",
+    nowSource: "delivered-checkpoint",
+  },
+};
+
+/** The features of `version`, or undefined if this build cannot replay it (a newer one). */
+export function runtimeFeatures(version: number): RuntimeFeatures | undefined {
+  return FEATURES[version];
+}

@@ -1,0 +1,308 @@
+// The owner-side runtime of one execution group on one node: starts executions owned by this
+// node, runs every Running execution this node owns (after a restart too), stops a run whose
+// ownership moved away, and, when the group leader asks, plans and proposes owner failover.
+// Only injected interfaces: proposer, clock, wall clock, random, logger.
+
+import {
+  type CancelTimer,
+  type Clock,
+  type ErrorCode,
+  InvalidArgumentError,
+  type Logger,
+  type NodeId,
+  RaftoralError,
+  type Random,
+  toError,
+} from "../lib/index.ts";
+import { isApplyResult, type RefusalReason, type WorkflowEvent } from "./apply-result.ts";
+import { encodeCommand } from "./commands.ts";
+import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
+import { WorkflowRefusedError } from "./errors.ts";
+import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
+import { isJsonValue } from "./json.ts";
+import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
+import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
+import { RUNTIME_VERSION } from "./runtime-version.ts";
+import type { WorkflowStateMachine } from "./state-machine.ts";
+import { newWorkflowId } from "./workflow-id.ts";
+
+/** Start proposals sent before start() gives up with the last error. */
+export const START_ATTEMPTS_MAX = 5;
+/** Wait before a run that ended unexpectedly is tried again. */
+export const RUN_RETRY_DELAY_MS = 200;
+
+/** How a refused Start reaches the caller. */
+const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
+  malformed: "INTERNAL",
+  "unknown-workflow": "NOT_FOUND",
+  "not-found": "INTERNAL",
+  "not-running": "INTERNAL",
+  "stale-epoch": "INTERNAL",
+  "out-of-order": "INTERNAL",
+  limit: "RESOURCE_EXHAUSTED",
+};
+
+export interface WorkflowRuntimeOptions {
+  readonly nodeId: NodeId;
+  readonly stateMachine: WorkflowStateMachine;
+  /** This group's log (MultiRaftHost.propose / read for the group). */
+  readonly proposer: WorkflowProposer;
+  /** Timers: retry backoff, step retry delays. */
+  readonly clock: Clock;
+  /** Wall-clock epoch milliseconds (the system clock in production): start times, ctx.now(). */
+  readonly wallClockMs: () => number;
+  /** Workflow ids and ctx.random() seeds. */
+  readonly random: Random;
+  readonly logger: Logger;
+  /** A run hit a broken invariant (a bug): the node should stop, as the host does. */
+  readonly onFatal: (error: Error) => void;
+}
+
+export class WorkflowRuntime {
+  private readonly options: WorkflowRuntimeOptions;
+  private readonly runs = new Map<string, ExecutionRunner>();
+  /** Ids whose Start this node is proposing: start() launches those runs itself. */
+  private readonly startsInFlight = new Set<string>();
+  /** Runs waiting to be tried again after an unexpected end. */
+  private readonly retryTimers = new Map<string, CancelTimer>();
+  /** Executions this build cannot run (newer runtime version). */
+  private readonly leftAlone = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private isFullScanDue = true;
+  private isReconcileScheduled = false;
+  private isOpen = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: WorkflowRuntimeOptions) {
+    this.options = options;
+  }
+
+  /** Begins running this node's executions, including those found in the restored state. */
+  open(): void {
+    if (this.isOpen) return;
+    this.isOpen = true;
+    this.unsubscribe = this.options.stateMachine.subscribe((event) => this.onEvent(event));
+    this.isFullScanDue = true;
+    this.scheduleReconcile();
+  }
+
+  /** Stops every run (their late proposals are refused by epoch if ownership moves). */
+  close(): void {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.unsubscribe?.();
+    for (const runner of this.runs.values()) runner.stop("the runtime is closing");
+    this.runs.clear();
+    for (const cancel of this.retryTimers.values()) cancel();
+    this.retryTimers.clear();
+    this.leftAlone.clear();
+  }
+
+  /** Ids of the executions this node is running right now. */
+  activeRuns(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  /**
+   * Starts an execution owned by this node; resolves with its workflow id once Start is
+   * committed and applied here. Refuses an unknown (name, version) before proposing
+   * (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT).
+   */
+  async start(name: string, version: number, input: unknown): Promise<string> {
+    this.checkOpen();
+    validateWorkflowName(name);
+    validateWorkflowVersion(version);
+    const { stateMachine, random } = this.options;
+    stateMachine.registry.require(name, version);
+    if (!isJsonValue(input)) {
+      throw new InvalidArgumentError(
+        `input of ${name} v${version} must be a JSON value (null, boolean, finite number, string, array or plain object)`,
+      );
+    }
+    const workflowId = newWorkflowId(random);
+    this.startsInFlight.add(workflowId);
+    try {
+      const result = await proposeUntilAnswered(
+        { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
+        {
+          type: "Start",
+          workflowId,
+          name,
+          version,
+          input,
+          owner: this.options.nodeId,
+          startedAtMs: Math.floor(this.options.wallClockMs()),
+          seed: random.nextU32(),
+          runtimeVersion: RUNTIME_VERSION,
+        },
+      );
+      if (result === undefined) this.checkOpen();
+      if (result?.type === "refused") {
+        throw new WorkflowRefusedError(REFUSAL_CODES[result.reason], workflowId, result.message);
+      }
+    } catch (error) {
+      // Rethrown after cleanup: a Start whose answer was lost may still be applied, and
+      // then the reconcile scheduled here runs it like any other execution this node owns.
+      this.startsInFlight.delete(workflowId);
+      this.dirty.add(workflowId);
+      this.scheduleReconcile();
+      throw error;
+    }
+    this.startsInFlight.delete(workflowId);
+    // Fresh from our own Start: nothing of it can be missing here, so no read barrier.
+    this.reconcileOne(workflowId, false);
+    return workflowId;
+  }
+
+  /**
+   * Called on the group leader with the members currently live: proposes AssignOwner for
+   * every Running execution whose owner is not among them. Resolves with the assignments
+   * the group accepted; the others are left for the next call.
+   */
+  async reassignOwners(liveMembers: readonly NodeId[]): Promise<OwnerAssignment[]> {
+    if (!this.isOpen) return [];
+    const plan = planOwnerFailover(this.options.stateMachine.executions(), liveMembers);
+    const accepted = await Promise.all(plan.map((assignment) => this.assign(assignment)));
+    return plan.filter((_, k) => accepted[k]);
+  }
+
+  private async assign(assignment: OwnerAssignment): Promise<boolean> {
+    try {
+      const result = await this.options.proposer.propose(
+        encodeCommand({
+          type: "AssignOwner",
+          workflowId: assignment.workflowId,
+          owner: assignment.to,
+          epoch: assignment.epoch,
+        }),
+      );
+      const isAccepted = isApplyResult(result) && result.type === "ownerAssigned";
+      this.options.logger.info(
+        isAccepted ? "Workflow owner reassigned" : "Owner reassignment refused",
+        {
+          workflow_id: assignment.workflowId,
+          from: assignment.from,
+          to: assignment.to,
+          owner_epoch: assignment.epoch,
+        },
+      );
+      return isAccepted;
+    } catch (error) {
+      // Handled: failover is re-planned on the next call from the current state.
+      this.options.logger.warn("Owner reassignment not proposed", {
+        workflow_id: assignment.workflowId,
+        error: (error as Error).message,
+      });
+      return false;
+    }
+  }
+
+  // ---- keeping runs in line with the replicated state --------------------------------------
+
+  private onEvent(event: WorkflowEvent): void {
+    // Never react inline: apply is still running. Note the id and reconcile soon.
+    if (event.type === "restored") this.isFullScanDue = true;
+    else this.dirty.add(event.workflowId);
+    this.scheduleReconcile();
+  }
+
+  private scheduleReconcile(): void {
+    if (this.isReconcileScheduled || !this.isOpen) return;
+    this.isReconcileScheduled = true;
+    this.options.clock.runSoon(() => {
+      this.isReconcileScheduled = false;
+      this.reconcile();
+    });
+  }
+
+  private reconcile(): void {
+    if (!this.isOpen) return;
+    const ids = new Set(this.dirty);
+    this.dirty.clear();
+    if (this.isFullScanDue) {
+      this.isFullScanDue = false;
+      for (const execution of this.options.stateMachine.executions()) ids.add(execution.workflowId);
+      for (const id of this.runs.keys()) ids.add(id);
+    }
+    for (const id of ids) this.reconcileOne(id, true);
+  }
+
+  /** Starts, keeps or stops the run of `workflowId` to match who owns it now. */
+  private reconcileOne(workflowId: string, needsBarrier: boolean): void {
+    if (!this.isOpen) return;
+    const execution = this.options.stateMachine.execution(workflowId);
+    const isOurs =
+      execution !== undefined &&
+      execution.status === "Running" &&
+      execution.owner === this.options.nodeId;
+    const runner = this.runs.get(workflowId);
+    if (runner !== undefined && (!isOurs || runner.epoch !== execution.ownerEpoch)) {
+      runner.stop("its ownership moved");
+      this.runs.delete(workflowId);
+    }
+    if (!isOurs || this.runs.has(workflowId)) return;
+    if (this.startsInFlight.has(workflowId) || this.retryTimers.has(workflowId)) return;
+    if (this.leftAlone.has(workflowId)) return;
+    this.launch(
+      new ExecutionRunner(this.runnerDeps(), workflowId, execution.ownerEpoch, needsBarrier),
+    );
+  }
+
+  private launch(runner: ExecutionRunner): void {
+    this.runs.set(runner.workflowId, runner);
+    runner.run().then(
+      (end) => this.onRunEnded(runner, end),
+      (error: unknown) => {
+        // Converted: run() rejects only on a broken invariant, which stops the node.
+        this.options.logger.error("Workflow run hit a bug; stopping", { error: String(error) });
+        this.close();
+        this.options.onFatal(toError(error));
+      },
+    );
+  }
+
+  private onRunEnded(runner: ExecutionRunner, end: RunEnd): void {
+    const id = runner.workflowId;
+    if (this.runs.get(id) !== runner) return;
+    this.runs.delete(id);
+    if (!this.isOpen) return;
+    if (end === "left") {
+      this.leftAlone.add(id);
+    } else if (end === "retry") {
+      const cancel = this.options.clock.setTimer(RUN_RETRY_DELAY_MS, () => {
+        this.retryTimers.delete(id);
+        this.dirty.add(id);
+        this.scheduleReconcile();
+      });
+      this.retryTimers.set(id, cancel);
+    } else {
+      this.dirty.add(id);
+      this.scheduleReconcile();
+    }
+  }
+
+  private runnerDeps() {
+    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger } = this.options;
+    return { nodeId, stateMachine, proposer, clock, wallClockMs, logger };
+  }
+
+  private loop() {
+    return {
+      proposer: this.options.proposer,
+      sleep: (delayMs: number) =>
+        new Promise<void>((resolve) => {
+          this.options.clock.setTimer(delayMs, resolve);
+        }),
+      isActive: () => this.isOpen,
+    };
+  }
+
+  private checkOpen(): void {
+    if (!this.isOpen) {
+      throw new RaftoralError(
+        "SHUTTING_DOWN",
+        "the workflow runtime is closed; retry on another node",
+      );
+    }
+  }
+}

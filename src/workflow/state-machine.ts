@@ -1,0 +1,152 @@
+// The replicated state of one execution group: every execution, its owner and epoch, its
+// committed checkpoints and its end. Every decision is made here, at apply time, from the
+// log and this state only (STYLE 1.7): a stale owner's late proposal is refused by epoch,
+// a checkpoint out of sequence is refused, and so on, identically on every member.
+// Pure: no I/O, no timers, no clocks. Implements multiraft's StateMachine structurally.
+
+import { assert, type LogIndex, unreachable } from "../lib/index.ts";
+import {
+  type ApplyContext,
+  applyAssignOwner,
+  applyCheckpoint,
+  applyFinish,
+  applyStart,
+} from "./apply-commands.ts";
+import type { WorkflowApplyResult, WorkflowEvent, WorkflowListener } from "./apply-result.ts";
+import { decodeCommand, type WorkflowCommand } from "./commands.ts";
+import { type ExecutionView, viewOf } from "./execution.ts";
+import {
+  DEFAULT_WORKFLOW_STATE_CONFIG,
+  type ExecutionState,
+  ExecutionTable,
+  validateStateConfig,
+  type WorkflowStateConfig,
+} from "./execution-table.ts";
+import type { WorkflowRegistry } from "./registry.ts";
+import { decodeStateSnapshot, encodeStateSnapshot } from "./state-snapshot.ts";
+
+export interface WorkflowStateMachineOptions {
+  /** Start of a pair missing here is refused; every member must hold the same set. */
+  readonly registry: WorkflowRegistry;
+  readonly config?: WorkflowStateConfig;
+}
+
+export class WorkflowStateMachine {
+  readonly registry: WorkflowRegistry;
+  readonly config: WorkflowStateConfig;
+  private table = new ExecutionTable();
+  private readonly listeners = new Set<WorkflowListener>();
+
+  constructor(options: WorkflowStateMachineOptions) {
+    this.registry = options.registry;
+    this.config = options.config ?? DEFAULT_WORKFLOW_STATE_CONFIG;
+    validateStateConfig(this.config);
+  }
+
+  // ---- StateMachine ----------------------------------------------------------------------
+
+  /** Applies one committed command; the result goes to its proposer. Never throws for bad input. */
+  apply(command: Uint8Array, index: LogIndex): WorkflowApplyResult {
+    assert(
+      index > this.table.lastAppliedIndex,
+      `workflow state: index ${index} applied after ${this.table.lastAppliedIndex}`,
+    );
+    this.table.lastAppliedIndex = index;
+    const decoded = decodeCommand(command);
+    if (!decoded.ok) {
+      return {
+        type: "refused",
+        workflowId: undefined,
+        reason: "malformed",
+        message: `malformed workflow command: ${decoded.problem}`,
+      };
+    }
+    const events: WorkflowEvent[] = [];
+    const context: ApplyContext = {
+      table: this.table,
+      registry: this.registry,
+      config: this.config,
+      events,
+    };
+    const result = dispatch(context, decoded.command);
+    for (const workflowId of this.table.prune(this.config)) {
+      events.push({ type: "pruned", workflowId });
+    }
+    this.emit(events);
+    return result;
+  }
+
+  snapshot(): Uint8Array {
+    return encodeStateSnapshot(this.table);
+  }
+
+  restore(data: Uint8Array): void {
+    this.table = decodeStateSnapshot(data);
+    this.emit([{ type: "restored" }]);
+  }
+
+  // ---- local queries (any member) --------------------------------------------------------
+
+  /** The execution's replicated record, read-only; undefined if unknown or pruned. */
+  execution(workflowId: string): ExecutionState | undefined {
+    return this.table.get(workflowId);
+  }
+
+  /** A copy of the execution's status, for callers. */
+  status(workflowId: string): ExecutionView | undefined {
+    const record = this.table.get(workflowId);
+    return record === undefined ? undefined : viewOf(record);
+  }
+
+  /** Every retained execution, in start order. */
+  executions(): IterableIterator<ExecutionState> {
+    return this.table.executions.values();
+  }
+
+  runningCount(): number {
+    return this.table.runningCount;
+  }
+
+  /** Index of the last command applied (0 before any). */
+  lastAppliedIndex(): number {
+    return this.table.lastAppliedIndex;
+  }
+
+  /** Calls `listener` after every apply and restore; returns the unsubscribe function. */
+  subscribe(listener: WorkflowListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** O(n) invariant check for tests and the simulator. */
+  checkInvariants(): void {
+    this.table.checkInvariants();
+  }
+
+  private emit(events: readonly WorkflowEvent[]): void {
+    for (const event of events) {
+      for (const listener of this.listeners) listener(event);
+    }
+  }
+}
+
+function dispatch(context: ApplyContext, command: WorkflowCommand): WorkflowApplyResult {
+  switch (command.type) {
+    case "Start":
+      context.table.advanceLogTime(command.startedAtMs);
+      return applyStart(context, command);
+    case "Checkpoint":
+      context.table.advanceLogTime(command.atMs);
+      return applyCheckpoint(context, command);
+    case "Complete":
+    case "Fail":
+      context.table.advanceLogTime(command.finishedAtMs);
+      return applyFinish(context, command);
+    case "AssignOwner":
+      return applyAssignOwner(context, command);
+    default:
+      return unreachable(command);
+  }
+}

@@ -1,0 +1,69 @@
+// Workflows whose recorded logs live in test/golden/*.json. Their code is FROZEN: the golden
+// files were recorded from exactly this code, so editing it (instead of adding a version)
+// makes the golden test fail, as it would fail running executions in production.
+
+import {
+  defineWorkflow,
+  registryWithBuiltins,
+  type WorkflowRegistry,
+} from "../../src/workflow/index.ts";
+
+export interface OrderInput {
+  readonly item: string;
+  readonly quantity: number;
+  readonly card: string;
+  [key: string]: string | number;
+}
+
+class PaymentDeclined extends Error {
+  override name = "PaymentDeclined";
+}
+
+/** Every ctx feature: checkpoint + set, steps with retry, a caught step error, now, random. */
+export const GOLDEN_ORDER = defineWorkflow("golden_order", 1, async (input: OrderInput, ctx) => {
+  const status = await ctx.checkpoint("status", "received");
+  const orderNumber = Math.floor(ctx.random() * 1_000_000);
+  const receivedAt = ctx.now();
+  ctx.log.info("order received", { order: orderNumber });
+  const stock = await ctx.step("check_stock", () =>
+    input.quantity <= 5 ? { available: true, warehouse: "east" } : { available: false },
+  );
+  if (stock.available !== true) {
+    await status.set("out_of_stock");
+    return { orderNumber, status: status.get() };
+  }
+  await status.set("reserved");
+  let payment: string;
+  try {
+    payment = await ctx.step(
+      "charge_card",
+      ({ attempt, idempotencyKey }) => {
+        if (attempt < 2) throw new Error("gateway timeout");
+        if (input.card !== "valid") throw new PaymentDeclined(`card ${input.card} declined`);
+        return `charged:${idempotencyKey}`;
+      },
+      { retry: { attemptsMax: 3, initialDelayMs: 10 } },
+    );
+  } catch (error) {
+    await status.set(`payment_failed: ${(error as Error).name}`);
+    if (input.card === "stolen")
+      throw new Error(`order ${orderNumber} refused: card reported stolen`);
+    return { orderNumber, status: status.get() };
+  }
+  const shippedAt = ctx.now();
+  const parcel = await ctx.step("ship", () => `${input.item} x${input.quantity}`);
+  await status.set("shipped");
+  return {
+    orderNumber,
+    status: status.get(),
+    payment,
+    parcel,
+    handlingMs: shippedAt - receivedAt,
+    isLucky: ctx.random() < 0.5,
+  };
+});
+
+/** The registry golden logs replay against: the built-ins as shipped, plus the above. */
+export function goldenRegistry(): WorkflowRegistry {
+  return registryWithBuiltins([GOLDEN_ORDER]);
+}
