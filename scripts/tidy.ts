@@ -28,7 +28,7 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   api: ["workflow", "management", "multiraft", "raft", "transport", "lib"],
   client: ["lib", "transport", "transport/grpc", "transport/http"],
   node: ["*"],
-  cli: ["node", "lib", "client", "cac", "bun", "node:fs", "node:path", "node:os"],
+  cli: ["", "node", "lib", "client", "workflow", "cac", "bun", "node:fs", "node:path", "node:os"],
   "": ["*"],
 };
 

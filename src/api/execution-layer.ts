@@ -1,7 +1,7 @@
 // What the node needs from the workflow engine for its execution groups: a state machine per
 // group replica, whether a group is idle, and the workflow operations the API exposes.
 
-import type { GroupId } from "../lib/index.ts";
+import type { GroupId, NodeId } from "../lib/index.ts";
 import type { StateMachine } from "../multiraft/index.ts";
 import type {
   CallOptions,
@@ -14,8 +14,12 @@ import type {
 export interface ExecutionLayer {
   /** A fresh state machine for this node's replica of execution group `groupId`. */
   stateMachine(groupId: GroupId): StateMachine;
-  /** Whether the group runs no workflow (a draining group may then be destroyed). */
-  isIdle(groupId: GroupId): boolean;
+  /** Workflows running in the group, as this replica sees them (0 if not hosted here). */
+  runningCount(groupId: GroupId): number;
+  /** As the group's leader: hand executions of owners that are gone to live members. */
+  maintain(groupId: GroupId, liveMembers: readonly NodeId[]): Promise<void>;
+  /** This node no longer hosts the group: stop its runs and forget it. */
+  dropGroup(groupId: GroupId): void;
   /** Fingerprint of the registered workflow set; every node of a cluster must agree. */
   fingerprint(): string;
   startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;

@@ -3,12 +3,13 @@
 
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
+import { runServer } from "./run-server.ts";
 import { parseServerArgs } from "./server-args.ts";
 import { SERVER_HELP } from "./server-help.ts";
 
 const EXIT_USAGE = 2;
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseServerArgs(argv);
   switch (parsed.kind) {
     case "help":
@@ -28,10 +29,15 @@ function main(argv: readonly string[]): number {
         write: (line) => process.stderr.write(`${line}\n`),
       });
       for (const warning of settings.warnings) logger.warn(warning);
-      logger.error("The node is not implemented yet", { listen: parsed.args.listen.text });
-      return 1;
+      return runServer(parsed.args, logger);
     }
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

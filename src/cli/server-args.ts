@@ -18,6 +18,8 @@ export interface ServerArgs {
   readonly bootstrap: boolean;
   readonly storagePath?: string;
   readonly transport: TransportKind;
+  /** A module of workflow definitions to load (besides the built-in ping_pong). */
+  readonly workflows?: string;
 }
 
 export type ServerArgsParse =
@@ -34,6 +36,7 @@ const OPTIONS = [
   ["-b, --bootstrap", "bootstrap"],
   ["-s, --storage-path <PATH>", "storagePath"],
   ["-t, --transport <PROTOCOL>", "transport"],
+  ["-w, --workflows <PATH>", "workflows"],
   ["-h, --help", "help"],
   ["-V, --version", "version"],
 ] as const;
@@ -139,6 +142,8 @@ function validate(options: Record<string, unknown>): ServerArgs {
   const nodeIdText = single(options, "nodeId", "--node-id <NODE_ID>");
   const storagePath = single(options, "storagePath", "--storage-path <PATH>");
   if (storagePath === "") throw new UsageError("--storage-path must not be empty");
+  const workflows = single(options, "workflows", "--workflows <PATH>");
+  if (workflows === "") throw new UsageError("--workflows must not be empty");
   return {
     listen,
     advertise,
@@ -147,6 +152,7 @@ function validate(options: Record<string, unknown>): ServerArgs {
     transport,
     ...(nodeIdText === undefined ? {} : { nodeId: parseNodeId(nodeIdText) }),
     ...(storagePath === undefined ? {} : { storagePath }),
+    ...(workflows === undefined ? {} : { workflows }),
   };
 }
 

@@ -34,6 +34,10 @@ Options:
           grpc or http (default: grpc). Every node of a cluster uses the same one; a
           joining node follows the cluster's.
 
+  -w, --workflows <PATH>
+          A TypeScript or JavaScript module whose exported defineWorkflow(...) results this
+          node runs besides the built-in ping_pong. Every node of a cluster loads the same set.
+
   -h, --help
           Print this help.
 

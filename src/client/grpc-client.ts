@@ -5,6 +5,7 @@ import {
   GrpcClient,
   HealthMethods,
   RaftServiceMethods,
+  type RunWorkflowRequest,
   type RunWorkflowResponse,
   ServingStatus,
   WorkflowManagementMethods,
@@ -79,7 +80,7 @@ export class GrpcProtocolClient implements ProtocolClient {
   ): Promise<StartWorkflowResult> {
     const response = await this.client.unary(
       WorkflowManagementMethods.runWorkflowAsync,
-      request,
+      runRequest(request),
       options,
     );
     if (!response.success) throw new RaftoralError("INVALID_ARGUMENT", response.error);
@@ -106,13 +107,27 @@ export class GrpcProtocolClient implements ProtocolClient {
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
     return outcomeOf(
-      await this.client.unary(WorkflowManagementMethods.runWorkflowSync, request, options),
+      await this.client.unary(
+        WorkflowManagementMethods.runWorkflowSync,
+        runRequest(request),
+        options,
+      ),
     );
   }
 
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+function runRequest(request: StartWorkflowRequest): RunWorkflowRequest {
+  return {
+    workflowType: request.workflowType,
+    version: request.version,
+    inputJson: request.inputJson,
+    executionClusterId:
+      request.executionClusterId === undefined ? "" : String(request.executionClusterId),
+  };
 }
 
 function groupOf(text: string): GroupId {

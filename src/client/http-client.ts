@@ -74,7 +74,14 @@ export class HttpProtocolClient implements ProtocolClient {
     const body = await this.call(
       "POST",
       "/workflow/execute",
-      { name: request.workflowType, version: request.version, input: request.inputJson },
+      {
+        name: request.workflowType,
+        version: request.version,
+        input: request.inputJson,
+        ...(request.executionClusterId === undefined
+          ? {}
+          : { execution_cluster_id: String(request.executionClusterId) }),
+      },
       options,
     );
     return {

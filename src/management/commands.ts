@@ -35,7 +35,8 @@ export type ManagementCommand =
       readonly learners: readonly NodeId[];
       readonly configIndex: number;
     }
-  | { readonly type: "destroyGroup"; readonly groupId: GroupId };
+  | { readonly type: "destroyGroup"; readonly groupId: GroupId }
+  | { readonly type: "reportGroupLoad"; readonly groupId: GroupId; readonly running: number };
 
 export function encodeManagementCommand(command: ManagementCommand): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(command));
@@ -78,22 +79,8 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
   if (typeof value !== "object" || value === null) fail("not an object");
   const f = value as Record<string, unknown>;
   switch (f.type) {
-    case "bootstrap": {
-      const node = (f.node ?? {}) as Record<string, unknown>;
-      const transport =
-        f.transport === "http" ? "http" : f.transport === "grpc" ? "grpc" : fail("transport");
-      return {
-        type: "bootstrap",
-        clusterId: text(f.clusterId, "clusterId"),
-        transport,
-        maxVoters: count(f.maxVoters, "maxVoters"),
-        workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
-        node: {
-          id: nodeId(count(node.id, "node.id")),
-          address: text(node.address, "node.address"),
-        },
-      };
-    }
+    case "bootstrap":
+      return decodeBootstrap(f);
     case "registerNode":
       return {
         type: "registerNode",
@@ -128,9 +115,29 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
       };
     case "destroyGroup":
       return { type: "destroyGroup", groupId: group(f.groupId) };
+    case "reportGroupLoad":
+      return {
+        type: "reportGroupLoad",
+        groupId: group(f.groupId),
+        running: count(f.running, "running"),
+      };
     default:
       return fail(`unknown type ${String(f.type)}`);
   }
+}
+
+function decodeBootstrap(f: Record<string, unknown>): ManagementCommand {
+  const node = (f.node ?? {}) as Record<string, unknown>;
+  const transport =
+    f.transport === "http" ? "http" : f.transport === "grpc" ? "grpc" : fail("transport");
+  return {
+    type: "bootstrap",
+    clusterId: text(f.clusterId, "clusterId"),
+    transport,
+    maxVoters: count(f.maxVoters, "maxVoters"),
+    workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
+    node: { id: nodeId(count(node.id, "node.id")), address: text(node.address, "node.address") },
+  };
 }
 
 function group(value: unknown): GroupId {

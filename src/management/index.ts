@@ -9,7 +9,11 @@ export {
   placeNodes,
   planCluster,
 } from "./cluster-manager.ts";
-export { decodeManagementCommand, encodeManagementCommand, type ManagementCommand } from "./commands.ts";
+export {
+  decodeManagementCommand,
+  encodeManagementCommand,
+  type ManagementCommand,
+} from "./commands.ts";
 export {
   type GroupMembershipStep,
   type GroupMembershipView,

@@ -98,6 +98,7 @@ export function applyCommand(
         voters: [],
         learners: [],
         configIndex: 0 as LogIndex,
+        running: 0,
       };
       const groups = new Map(state.groups).set(id, group);
       return { state: { ...state, groups, nextGroupId: groupId(id + 1) }, result: { groupId: id } };
@@ -118,6 +119,8 @@ export function applyCommand(
               configIndex: command.configIndex as LogIndex,
             },
       );
+    case "reportGroupLoad":
+      return updateGroup(state, command.groupId, () => ({ running: command.running }));
     case "destroyGroup": {
       const groups = new Map(state.groups);
       groups.delete(command.groupId);

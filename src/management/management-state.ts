@@ -27,6 +27,8 @@ export interface GroupRecord {
   readonly learners: readonly NodeId[];
   /** Log index (in the group) of that configuration, so older reports are ignored. */
   readonly configIndex: LogIndex;
+  /** Running workflows, as last reported by the group's leader (for placing new ones). */
+  readonly running: number;
 }
 
 export interface ManagementState {

@@ -118,7 +118,6 @@ export class MultiRaftHost {
     });
   }
 
-
   /** Starts ticking. Groups may be added before or after. */
   start(): void {
     const loop = () => {
@@ -201,7 +200,6 @@ export class MultiRaftHost {
   campaign(groupId: GroupId): void {
     this.enqueue({ type: "campaign", groupId });
   }
-
 
   /** Inbound traffic from a peer (called by the transport server). Never blocks. */
   receive(batch: PeerBatch): void {
@@ -300,7 +298,6 @@ export class MultiRaftHost {
     });
   }
 
-
   private async runTurn(): Promise<void> {
     if (this.isStopped || this.isTurnRunning) return;
     this.isTurnRunning = true;
@@ -386,7 +383,6 @@ export class MultiRaftHost {
     }
     this.expireWaiters();
   }
-
 
   private handleEvents(): void {
     const events = this.inbox.splice(0, this.options.config.eventsPerTurnMax);

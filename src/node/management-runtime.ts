@@ -4,7 +4,8 @@
 // moves its group's configuration to the desired members and reports it back.
 // Runs periodically and whenever the management state changes; one pass at a time.
 
-import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import type { ExecutionLayer } from "../api/index.ts";
+import type { Clock, Logger, NodeId } from "../lib/index.ts";
 import { MANAGEMENT_GROUP, toError } from "../lib/index.ts";
 import {
   encodeManagementCommand,
@@ -16,7 +17,7 @@ import {
   planCluster,
   planGroupMembership,
 } from "../management/index.ts";
-import type { MultiRaftHost, StateMachine } from "../multiraft/index.ts";
+import type { MultiRaftHost } from "../multiraft/index.ts";
 
 export interface ManagementRuntimeOptions {
   readonly self: NodeId;
@@ -27,10 +28,9 @@ export interface ManagementRuntimeOptions {
   /** A node silent for longer than this is removed from the cluster. */
   readonly failureTimeoutMs: number;
   readonly reconcileIntervalMs: number;
-  /** The state machine for a new execution group replica. */
-  readonly executionStateMachine: (groupId: GroupId) => StateMachine;
-  /** Whether an execution group has no running workflows (a draining group may then go). */
-  readonly isGroupIdle: (groupId: GroupId) => boolean;
+  readonly execution: ExecutionLayer;
+  /** A member silent for longer than this loses the executions it owns to live members. */
+  readonly ownerFailoverMs: number;
   readonly proposalTimeoutMs: number;
 }
 
@@ -111,7 +111,7 @@ export class ManagementRuntime {
       await host.createGroup(
         group.id,
         isNewGroup ? { mode: "bootstrap", voters: group.initialMembers } : { mode: "join" },
-        this.options.executionStateMachine(group.id),
+        this.options.execution.stateMachine(group.id),
       );
       if (isNewGroup && group.initialMembers.length === 1) host.campaign(group.id);
     }
@@ -125,6 +125,7 @@ export class ManagementRuntime {
         !group.learners.includes(self);
       if (group === undefined || (!group.members.includes(self) && isReportedOut)) {
         this.options.logger.info("Leaving execution group", { group: id });
+        this.options.execution.dropGroup(id);
         await host.removeGroup(id);
       }
     }
@@ -145,6 +146,15 @@ export class ManagementRuntime {
       silentNodes: this.silentNodes(state),
     });
     for (const action of actions) await this.execute(action);
+  }
+
+  private liveMembers(voters: readonly NodeId[]): NodeId[] {
+    const now = this.options.clock.nowMs();
+    return voters.filter((id) => {
+      if (id === this.options.self) return true;
+      const heard = this.options.host.lastHeardMs(id);
+      return heard !== undefined && now - heard <= this.options.ownerFailoverMs;
+    });
   }
 
   private silentNodes(state: ManagementState): Set<NodeId> {
@@ -202,10 +212,15 @@ export class ManagementRuntime {
         configIndex: status.applied,
       });
     }
-    if (group.draining && this.options.isGroupIdle(group.id)) {
+    const running = this.options.execution.runningCount(group.id);
+    if (group.draining && running === 0) {
       await this.propose({ type: "destroyGroup", groupId: group.id });
       return;
     }
+    if (running !== group.running) {
+      await this.propose({ type: "reportGroupLoad", groupId: group.id, running });
+    }
+    await this.options.execution.maintain(group.id, this.liveMembers(applied.voters));
     const step = planGroupMembership({
       self,
       desired: group.members,

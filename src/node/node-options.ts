@@ -2,6 +2,7 @@
 
 import type { Logger } from "../lib/index.ts";
 import type { TransportKind } from "../transport/index.ts";
+import type { WorkflowDefinition } from "../workflow/index.ts";
 
 export interface NodeTuning {
   /** One Raft tick; election timeout = electionTicks ticks, randomized up to twice that. */
@@ -10,6 +11,8 @@ export interface NodeTuning {
   readonly heartbeatTicks: number;
   /** A node silent for longer than this is removed from the cluster. */
   readonly failureTimeoutMs: number;
+  /** A member silent for longer than this hands its running workflows to live members. */
+  readonly ownerFailoverMs: number;
   readonly reconcileIntervalMs: number;
   readonly proposalTimeoutMs: number;
   readonly maxVoters: number;
@@ -23,6 +26,7 @@ export const DEFAULT_TUNING: NodeTuning = {
   electionTicks: 10,
   heartbeatTicks: 2,
   failureTimeoutMs: 30_000,
+  ownerFailoverMs: 3_000,
   reconcileIntervalMs: 500,
   proposalTimeoutMs: 10_000,
   maxVoters: 5,
@@ -43,6 +47,8 @@ export interface RaftoralNodeOptions {
   /** Keep data in storagePath/node_<id>/; without it, data lives in memory. */
   readonly storagePath?: string;
   readonly transport?: TransportKind;
+  /** Workflows this node runs besides the built-in ping_pong; every node needs the same set. */
+  readonly workflows?: readonly WorkflowDefinition[];
   readonly logger: Logger;
   readonly tuning?: Partial<NodeTuning>;
 }

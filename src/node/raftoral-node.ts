@@ -23,11 +23,13 @@ import { MultiRaftHost } from "../multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
+import { registryWithBuiltins } from "../workflow/index.ts";
 import { discoverCluster, registerNode } from "./join-cluster.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
 import { openKnownStorage, openStorageFor, requestedId } from "./node-storage.ts";
 import { createNodeTransport, type NodeTransport, transportName } from "./node-transport.ts";
+import { WorkflowExecution } from "./workflow-execution.ts";
 
 type Phase = "starting" | "ok" | "stopping";
 
@@ -47,11 +49,30 @@ export class RaftoralNode {
   private runtime: ManagementRuntime | undefined;
   private fatal: Error | undefined;
 
-  constructor(options: RaftoralNodeOptions & { readonly execution: ExecutionLayer }) {
+  /** `execution` replaces the workflow engine (tests of cluster formation use a stub). */
+  constructor(options: RaftoralNodeOptions & { readonly execution?: ExecutionLayer }) {
     this.options = options;
-    this.execution = options.execution;
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger;
+    this.execution =
+      options.execution ??
+      new WorkflowExecution({
+        registry: registryWithBuiltins(options.workflows ?? []),
+        host: () => this.host,
+        management: () => this.machine.state(),
+        self: () => this.id,
+        transport: () => this.transport?.kind ?? options.transport ?? "grpc",
+        clock: this.clock,
+        random: seededRandom(Number.parseInt(crypto.randomUUID().slice(0, 8), 16)),
+        logger: this.logger,
+        proposalTimeoutMs: this.tuning.proposalTimeoutMs,
+        onFatal: (error) => {
+          this.fatal = error;
+          this.logger.error("A workflow run hit a bug; stopping the node", {
+            error: error.message,
+          });
+        },
+      });
   }
 
   get nodeId(): NodeId {
@@ -282,8 +303,8 @@ export class RaftoralNode {
       logger: this.logger,
       failureTimeoutMs: this.tuning.failureTimeoutMs,
       reconcileIntervalMs: this.tuning.reconcileIntervalMs,
-      executionStateMachine: (id) => this.execution.stateMachine(id),
-      isGroupIdle: (id) => this.execution.isIdle(id),
+      execution: this.execution,
+      ownerFailoverMs: this.tuning.ownerFailoverMs,
       proposalTimeoutMs: this.tuning.proposalTimeoutMs,
     });
     this.runtime.start();

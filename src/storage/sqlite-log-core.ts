@@ -16,11 +16,11 @@ import {
 } from "./group-log-state.ts";
 import {
   type GroupWrite,
-  type WriteOptions,
   type NodeIdentity,
   READ_ENTRIES_MAX,
   type ReadEntriesRange,
   type StoredGroup,
+  type WriteOptions,
 } from "./log-storage.ts";
 import { toStorageError } from "./sqlite-failure.ts";
 import { writeGroupRows } from "./sqlite-group-writes.ts";

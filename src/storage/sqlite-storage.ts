@@ -9,7 +9,9 @@ import type {
   LogStorage,
   NodeIdentity,
   ReadEntriesRange,
-  StoredGroup, WriteOptions } from "./log-storage.ts";
+  StoredGroup,
+  WriteOptions,
+} from "./log-storage.ts";
 import { SqliteLogCore, type SqliteLogCoreOptions } from "./sqlite-log-core.ts";
 
 export class SqliteLogStorage implements LogStorage {

@@ -1,6 +1,7 @@
 // Public surface of src/transport: the wire format between nodes, the transport interfaces
 // and per-peer batching. Protocol adapters live in http/, grpc/ and memory/.
 
+export { clusterHint } from "./cluster-hint.ts";
 export type {
   CallOptions,
   DiscoveryInfo,

@@ -47,6 +47,8 @@ export interface StartWorkflowRequest {
   readonly version: number;
   /** The input as JSON text, e.g. "\"ping\"". */
   readonly inputJson: string;
+  /** Run it in this execution group (the node picks the least loaded one otherwise). */
+  readonly executionClusterId?: GroupId;
 }
 
 export interface StartWorkflowResult {

@@ -4,7 +4,7 @@
 // transports refuse the same requests.
 
 import { InvalidArgumentError, RaftoralError } from "../../lib/index.ts";
-import type { StartWorkflowRequest, WaitWorkflowRequest } from "../index.ts";
+import { clusterHint, type StartWorkflowRequest, type WaitWorkflowRequest } from "../index.ts";
 import type { RunWorkflowRequest, WaitForWorkflowRequest } from "./raftoral-messages.ts";
 
 /** Longest workflow name, workflow id, cluster id or address accepted. */
@@ -56,7 +56,12 @@ export function startRequestOf(
       { cause: error },
     );
   }
-  return { workflowType, version: request.version, inputJson };
+  return {
+    workflowType,
+    version: request.version,
+    inputJson,
+    ...clusterHint(request.executionClusterId, "execution_cluster_id"),
+  };
 }
 
 /** WaitForWorkflowRequest -> WaitWorkflowRequest; timeout_seconds 0 (unset) is the default. */

@@ -72,7 +72,12 @@ describe("raftoral message codecs", () => {
     expect(roundTrip(RaftServiceMethods.addNode.responseCodec, added)).toEqual(added);
     const result = { success: false, error: "no" };
     expect(roundTrip(RaftServiceMethods.sendMessage.responseCodec, result)).toEqual(result);
-    const run = { workflowType: "ping_pong", version: 1, inputJson: '"ping"' };
+    const run = {
+      workflowType: "ping_pong",
+      version: 1,
+      inputJson: '"ping"',
+      executionClusterId: "2",
+    };
     expect(roundTrip(WorkflowManagementMethods.runWorkflowSync.requestCodec, run)).toEqual(run);
     const asyncResult = { success: true, workflowId: "w", executionClusterId: "3", error: "" };
     expect(

@@ -73,6 +73,8 @@ export interface RunWorkflowRequest {
   readonly workflowType: string;
   readonly version: number;
   readonly inputJson: string;
+  /** "" (or absent) lets the node choose the execution cluster. */
+  readonly executionClusterId?: string;
 }
 
 export interface RunWorkflowAsyncResponse {

@@ -3,7 +3,12 @@
 // workflow exist, is the cluster id a known group) belong to the API behind NodeApi.
 
 import { InvalidArgumentError, type NodeId, nodeId } from "../../lib/index.ts";
-import type { RegisterRequest, StartWorkflowRequest, WaitWorkflowRequest } from "../index.ts";
+import {
+  clusterHint,
+  type RegisterRequest,
+  type StartWorkflowRequest,
+  type WaitWorkflowRequest,
+} from "../index.ts";
 
 /** Longest workflow name, workflow id or address accepted. */
 export const TEXT_FIELD_LENGTH_MAX = 1024;
@@ -59,7 +64,21 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
         `(use "input": null for a workflow without input)`,
     );
   }
-  return { workflowType, version, inputJson: inputJsonOf(fields.input) };
+  const hint = fields.execution_cluster_id;
+  if (hint !== undefined && hint !== null && typeof hint !== "string" && typeof hint !== "number") {
+    throw new InvalidArgumentError(
+      "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
+    );
+  }
+  return {
+    workflowType,
+    version,
+    inputJson: inputJsonOf(fields.input),
+    ...clusterHint(
+      hint === undefined || hint === null ? undefined : String(hint),
+      "execution_cluster_id",
+    ),
+  };
 }
 
 function inputJsonOf(input: unknown): string {

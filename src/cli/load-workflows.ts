@@ -1,0 +1,60 @@
+// --workflows PATH: loads a TS/JS module of workflow definitions at start-up. Bun transpiles
+// TypeScript at run time, also inside the compiled binary; the module's own
+// `import ... from "raftoral"` resolves to this binary's copy of the package.
+
+import { resolve } from "node:path";
+import { plugin } from "bun";
+import * as raftoral from "../index.ts";
+import { InvalidArgumentError } from "../lib/index.ts";
+import type { WorkflowDefinition } from "../workflow/index.ts";
+
+let isPluginRegistered = false;
+
+function registerPackage(): void {
+  if (isPluginRegistered) return;
+  isPluginRegistered = true;
+  plugin({
+    name: "raftoral-package",
+    setup(build) {
+      build.module("raftoral", () => ({ exports: { ...raftoral }, loader: "object" }));
+    },
+  });
+}
+
+function isDefinition(value: unknown): value is WorkflowDefinition {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    typeof candidate.name === "string" &&
+    typeof candidate.version === "number" &&
+    typeof candidate.run === "function"
+  );
+}
+
+/** Every workflow definition the module exports (directly, or in an exported array). */
+export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]> {
+  registerPackage();
+  const file = resolve(path);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(file)) as Record<string, unknown>;
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `--workflows ${path}: cannot load ${file}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const found: WorkflowDefinition[] = [];
+  for (const value of Object.values(module)) {
+    if (isDefinition(value)) found.push(value);
+    else if (Array.isArray(value)) found.push(...value.filter(isDefinition));
+  }
+  if (found.length === 0) {
+    throw new InvalidArgumentError(
+      `--workflows ${path}: the module exports no workflow; export the results of defineWorkflow(...)`,
+    );
+  }
+  return found;
+}

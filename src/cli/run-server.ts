@@ -1,0 +1,61 @@
+// Runs a node for `raftoral --listen ...`: starts it, logs, and stops it cleanly on
+// SIGTERM/SIGINT (leaders hand over first). Returns the process exit code.
+
+import type { Logger } from "../lib/index.ts";
+import { RaftoralNode } from "../node/index.ts";
+import { loadWorkflows } from "./load-workflows.ts";
+import type { ServerArgs } from "./server-args.ts";
+
+/** A stop that takes longer than this ends the process anyway. */
+const STOP_DEADLINE_MS = 5_000;
+
+export async function runServer(args: ServerArgs, logger: Logger): Promise<number> {
+  let node: RaftoralNode;
+  try {
+    const workflows = args.workflows === undefined ? [] : await loadWorkflows(args.workflows);
+    node = new RaftoralNode({
+      listen: args.listen.text,
+      advertise: args.advertise.text,
+      ...(args.nodeId === undefined ? {} : { nodeId: args.nodeId }),
+      peers: args.peers.map((peer) => peer.text),
+      bootstrap: args.bootstrap,
+      ...(args.storagePath === undefined ? {} : { storagePath: args.storagePath }),
+      transport: args.transport,
+      workflows,
+      logger,
+    });
+  } catch (error) {
+    logger.error((error as Error).message);
+    return 1;
+  }
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info("Shutting down", { signal });
+      setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
+      node.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error("Shutdown failed", { error: (error as Error).message });
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.once("SIGINT", () => onSignal("SIGINT"));
+  });
+  try {
+    await node.start();
+  } catch (error) {
+    logger.error(describeStartFailure(error as Error));
+    await node.stop();
+    return 1;
+  }
+  return stopped;
+}
+
+function describeStartFailure(error: Error): string {
+  if (/address already in use|EADDRINUSE/i.test(error.message)) {
+    return `${error.message}. Choose another --listen port, or stop the process that holds it.`;
+  }
+  return error.message;
+}

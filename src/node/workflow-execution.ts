@@ -1,0 +1,254 @@
+// The workflow engine on this node: one WorkflowStateMachine, runtime and query object per
+// execution group replica, and the routing of API calls. A start goes to the least loaded
+// non-draining group; a call for a group this node does not host is forwarded to a member,
+// so callers never see "not a member".
+
+import type { ExecutionLayer } from "../api/index.ts";
+import {
+  type Clock,
+  type GroupId,
+  groupId,
+  InvalidArgumentError,
+  type Logger,
+  type NodeId,
+  RaftoralError,
+  type Random,
+  toError,
+} from "../lib/index.ts";
+import type { ManagementState } from "../management/index.ts";
+import type { MultiRaftHost } from "../multiraft/index.ts";
+import type {
+  CallOptions,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  TransportKind,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
+} from "../transport/index.ts";
+import {
+  type ExecutionView,
+  isWorkflowId,
+  parseJsonText,
+  WorkflowQueries,
+  type WorkflowRegistry,
+  WorkflowRuntime,
+  WorkflowStateMachine,
+} from "../workflow/index.ts";
+import { protocolClient } from "./join-cluster.ts";
+
+const FORWARD_TIMEOUT_MS = 30_000;
+/** How long a synchronous run waits for the result when the caller set no deadline. */
+const RUN_TIMEOUT_MS = 60_000;
+
+interface GroupEngine {
+  readonly machine: WorkflowStateMachine;
+  readonly runtime: WorkflowRuntime;
+  readonly queries: WorkflowQueries;
+}
+
+export interface WorkflowExecutionOptions {
+  readonly registry: WorkflowRegistry;
+  readonly host: () => MultiRaftHost | undefined;
+  readonly management: () => ManagementState;
+  readonly self: () => NodeId;
+  readonly transport: () => TransportKind;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly proposalTimeoutMs: number;
+  readonly onFatal: (error: Error) => void;
+}
+
+export class WorkflowExecution implements ExecutionLayer {
+  private readonly engines = new Map<GroupId, GroupEngine>();
+
+  constructor(private readonly options: WorkflowExecutionOptions) {}
+
+  stateMachine(id: GroupId): WorkflowStateMachine {
+    this.dropGroup(id);
+    const { options } = this;
+    const machine = new WorkflowStateMachine({ registry: options.registry });
+    const runtime = new WorkflowRuntime({
+      nodeId: options.self(),
+      stateMachine: machine,
+      proposer: {
+        propose: (command) =>
+          this.hostOrFail().propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
+        barrier: () => this.hostOrFail().read(id, { timeoutMs: options.proposalTimeoutMs }),
+      },
+      clock: options.clock,
+      wallClockMs: () => Date.now(),
+      random: options.random.fork(`group-${id}`),
+      logger: options.logger.child({ group: id }),
+      onFatal: options.onFatal,
+    });
+    this.engines.set(id, {
+      machine,
+      runtime,
+      queries: new WorkflowQueries(machine, options.clock),
+    });
+    // Opened once the host has installed (and maybe restored) the replica.
+    options.clock.runSoon(() => {
+      if (this.engines.get(id)?.runtime === runtime) runtime.open();
+    });
+    return machine;
+  }
+
+  dropGroup(id: GroupId): void {
+    const engine = this.engines.get(id);
+    if (engine === undefined) return;
+    engine.runtime.close();
+    engine.queries.close();
+    this.engines.delete(id);
+  }
+
+  runningCount(id: GroupId): number {
+    return this.engines.get(id)?.machine.runningCount() ?? 0;
+  }
+
+  fingerprint(): string {
+    return this.options.registry.fingerprint();
+  }
+
+  async maintain(id: GroupId, liveMembers: readonly NodeId[]): Promise<void> {
+    const assigned = await this.engines.get(id)?.runtime.reassignOwners(liveMembers);
+    for (const assignment of assigned ?? []) {
+      this.options.logger.info("Workflow moved to a new owner", { group: id, ...assignment });
+    }
+  }
+
+  async startWorkflow(
+    request: StartWorkflowRequest,
+    _options?: CallOptions,
+  ): Promise<StartWorkflowResult> {
+    const input = parseJsonText(request.inputJson, "input");
+    this.options.registry.require(request.workflowType, request.version);
+    const target = request.executionClusterId ?? this.chooseGroup();
+    const engine = this.engines.get(target);
+    if (engine === undefined) {
+      return this.forward(target, (client) =>
+        client.startWorkflow(
+          { ...request, executionClusterId: target },
+          { timeoutMs: FORWARD_TIMEOUT_MS },
+        ),
+      );
+    }
+    const workflowId = await engine.runtime.start(request.workflowType, request.version, input);
+    return { workflowId, executionClusterId: target };
+  }
+
+  async waitWorkflow(
+    request: WaitWorkflowRequest,
+    _options?: CallOptions,
+  ): Promise<WorkflowOutcome> {
+    if (!isWorkflowId(request.workflowId)) {
+      throw new InvalidArgumentError(
+        `workflow_id '${request.workflowId}' is not a workflow id; use the id /workflow/execute returned`,
+      );
+    }
+    const target = this.parseGroup(request.executionClusterId);
+    const engine = this.engines.get(target);
+    if (engine === undefined) {
+      return this.forward(target, (client) =>
+        client.waitWorkflow(request, {
+          timeoutMs: request.timeoutSeconds * 1000 + FORWARD_TIMEOUT_MS,
+        }),
+      );
+    }
+    if (engine.machine.execution(request.workflowId) === undefined) {
+      // The start may be committed but not applied here yet: catch up before saying "unknown".
+      await this.hostOrFail().read(target, { timeoutMs: this.options.proposalTimeoutMs });
+    }
+    return outcomeOf(await engine.queries.wait(request.workflowId, request.timeoutSeconds * 1000));
+  }
+
+  async runWorkflow(
+    request: StartWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowOutcome> {
+    const started = await this.startWorkflow(request, options);
+    return this.waitWorkflow({
+      workflowId: started.workflowId,
+      executionClusterId: String(started.executionClusterId),
+      timeoutSeconds: RUN_TIMEOUT_MS / 1000,
+    });
+  }
+
+  /** The least loaded running group that takes new workflows; ties to the lowest id. */
+  private chooseGroup(): GroupId {
+    const groups = [...this.options.management().groups.values()]
+      .filter((group) => !group.draining && group.configIndex > 0)
+      .sort((a, b) => a.running - b.running || a.id - b.id);
+    const chosen = groups[0];
+    if (chosen === undefined) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        "No execution clusters available: the cluster is still creating them; retry in a few seconds",
+      );
+    }
+    return chosen.id;
+  }
+
+  private parseGroup(text: string): GroupId {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+      throw new InvalidArgumentError(
+        `execution_cluster_id '${text}' must be the decimal id /workflow/execute returned, e.g. "1"`,
+      );
+    }
+    const id = groupId(Number(text));
+    if (!this.options.management().groups.has(id) && !this.engines.has(id)) {
+      throw new RaftoralError("NOT_FOUND", `execution cluster ${id} does not exist`);
+    }
+    return id;
+  }
+
+  /** Runs `call` against a member of `target`, trying each until one answers. */
+  private async forward<T>(
+    target: GroupId,
+    call: (client: ReturnType<typeof protocolClient>) => Promise<T>,
+  ): Promise<T> {
+    const state = this.options.management();
+    const group = state.groups.get(target);
+    const members = [...(group?.voters ?? []), ...(group?.members ?? [])].filter(
+      (id) => id !== this.options.self(),
+    );
+    const addresses = [...new Set(members)]
+      .map((id) => state.nodes.get(id)?.address)
+      .filter((a) => a !== undefined);
+    if (addresses.length === 0) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `no reachable member of execution cluster ${target}; retry shortly`,
+      );
+    }
+    let lastError: Error | undefined;
+    for (const address of addresses) {
+      const client = protocolClient(this.options.transport(), address);
+      try {
+        return await call(client);
+      } catch (error) {
+        lastError = toError(error);
+        // Only an unreachable member is worth trying the next one; an answer is the answer.
+        if ((lastError as RaftoralError).code !== "UNAVAILABLE") throw lastError;
+      } finally {
+        await client.close();
+      }
+    }
+    throw (
+      lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`)
+    );
+  }
+
+  private hostOrFail(): MultiRaftHost {
+    const host = this.options.host();
+    if (host === undefined)
+      throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
+    return host;
+  }
+}
+
+function outcomeOf(view: ExecutionView): WorkflowOutcome {
+  if (view.status === "Completed")
+    return { success: true, resultJson: JSON.stringify(view.output ?? null) };
+  return { success: false, error: view.error?.message ?? "the workflow failed" };
+}
