@@ -1,0 +1,95 @@
+// Real `raftoral` node processes (the CLI from source) on loopback with SQLite storage:
+// start, SIGKILL, restart with the same command line, and clean up (by PID) afterwards.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { freePort } from "./ports.ts";
+
+const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
+
+export interface NodeProcess {
+  readonly index: number;
+  readonly address: string;
+  readonly args: string[];
+  process: Subprocess<"ignore", "ignore", "pipe"> | undefined;
+  log: string;
+}
+
+export class NodeProcessCluster {
+  readonly directory = mkdtempSync(join(tmpdir(), "raftoral-nodes-"));
+  readonly nodes: NodeProcess[] = [];
+
+  constructor(
+    readonly transport: "grpc" | "http",
+    private readonly extraArgs: readonly string[] = [],
+  ) {}
+
+  /** Starts node `index` (0 bootstraps, the others join through node 0) and waits until ready. */
+  async add(): Promise<NodeProcess> {
+    const index = this.nodes.length;
+    const address = `127.0.0.1:${await freePort()}`;
+    const first = this.nodes[0];
+    const args = [
+      "--listen",
+      address,
+      "--transport",
+      this.transport,
+      "--storage-path",
+      join(this.directory, `n${index}`),
+      ...(first === undefined ? ["--bootstrap"] : ["--peers", first.address]),
+      ...this.extraArgs,
+    ];
+    const node: NodeProcess = { index, address, args, process: undefined, log: "" };
+    this.nodes.push(node);
+    await this.launch(node);
+    return node;
+  }
+
+  /** Starts the node with its original command line and waits until it is ready. */
+  async launch(node: NodeProcess): Promise<void> {
+    node.log = "";
+    const child = Bun.spawn([process.execPath, MAIN, ...node.args], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, RAFTORAL_LOG: "info" },
+    });
+    node.process = child;
+    const reader = child.stderr.getReader();
+    const decoder = new TextDecoder();
+    const deadline = performance.now() + 30_000;
+    while (!/Node \d+ is ready/.test(node.log)) {
+      if (performance.now() > deadline)
+        throw new Error(`node ${node.index} not ready:\n${node.log}`);
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`node ${node.index} exited before it was ready:\n${node.log}`);
+      node.log += decoder.decode(value);
+    }
+    // Keep draining stderr so the child never blocks on a full pipe.
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        node.log += decoder.decode(value);
+      }
+    })();
+  }
+
+  async kill(node: NodeProcess): Promise<void> {
+    node.process?.kill("SIGKILL");
+    await node.process?.exited;
+    node.process = undefined;
+  }
+
+  async stop(): Promise<void> {
+    for (const node of this.nodes) await this.kill(node);
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  nodeId(node: NodeProcess): number {
+    const match = /Node (\d+) is ready/.exec(node.log);
+    return Number(match?.[1] ?? 0);
+  }
+}
