@@ -1,0 +1,99 @@
+import { describe, expect, test } from "bun:test";
+import { createLogger, groupId, type NodeId, nodeId, VirtualClock } from "../lib/index.ts";
+import { PeerSenders } from "./peer-senders.ts";
+import type { PeerTransport } from "./transport.ts";
+import type { PeerBatch, PeerMessage } from "./wire.ts";
+
+const quiet = createLogger({ level: "error", format: "text", write: () => undefined });
+
+/** A transport whose deliveries stay pending until the test settles them. */
+class ScriptedTransport implements PeerTransport {
+  readonly calls: { address: string; batch: PeerBatch; settle: (ok: boolean) => void }[] = [];
+
+  deliver(address: string, batch: PeerBatch): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.calls.push({
+        address,
+        batch,
+        settle: (ok) => (ok ? resolve() : reject(new Error("down"))),
+      });
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+const message = (n: number): PeerMessage => ({ type: "unknownGroup", groupId: groupId(n) });
+
+function setup(queueMessagesMax = 10_000) {
+  const transport = new ScriptedTransport();
+  const clock = new VirtualClock();
+  const unreachable: NodeId[] = [];
+  const senders = new PeerSenders({
+    self: nodeId(1),
+    transport,
+    clock,
+    logger: quiet,
+    onUnreachable: (peer) => unreachable.push(peer),
+    queueMessagesMax,
+    backoffMinMs: 50,
+  });
+  senders.setAddress(nodeId(2), "slow:1");
+  senders.setAddress(nodeId(3), "fast:1");
+  return { transport, clock, unreachable, senders };
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("peer senders", () => {
+  test("messages queued while a request is in flight leave together in the next one", async () => {
+    const { transport, senders } = setup();
+    senders.send(nodeId(2), [message(1)]);
+    senders.send(nodeId(2), [message(2)]);
+    senders.send(nodeId(2), [message(3)]);
+    expect(transport.calls).toHaveLength(1);
+    transport.calls[0]?.settle(true);
+    await flush();
+    expect(transport.calls).toHaveLength(2);
+    expect(transport.calls[1]?.batch.messages).toEqual([message(2), message(3)]);
+  });
+
+  test("a slow peer never holds up another", () => {
+    const { transport, senders } = setup();
+    senders.send(nodeId(2), [message(1)]);
+    senders.send(nodeId(3), [message(2)]);
+    senders.send(nodeId(3), [message(3)]);
+    expect(transport.calls.map((call) => call.address)).toEqual(["slow:1", "fast:1"]);
+  });
+
+  test("a full queue drops the oldest messages and counts them", async () => {
+    const { transport, senders } = setup(3);
+    senders.send(nodeId(2), [message(0)]);
+    senders.send(nodeId(2), [message(1), message(2), message(3), message(4), message(5)]);
+    expect(senders.stats().droppedMessages).toBe(2);
+    transport.calls[0]?.settle(true);
+    await flush();
+    expect(transport.calls[1]?.batch.messages).toEqual([message(3), message(4), message(5)]);
+  });
+
+  test("after a failure the peer is reported unreachable and retried with backoff", async () => {
+    const { transport, clock, unreachable, senders } = setup();
+    senders.send(nodeId(2), [message(1)]);
+    transport.calls[0]?.settle(false);
+    await flush();
+    expect(unreachable).toEqual([nodeId(2)]);
+    senders.send(nodeId(2), [message(2)]);
+    expect(transport.calls).toHaveLength(1);
+    clock.advance(50);
+    expect(transport.calls).toHaveLength(2);
+    expect(transport.calls[1]?.batch.messages).toEqual([message(2)]);
+  });
+
+  test("messages for a peer without an address are dropped and reported", () => {
+    const { transport, unreachable, senders } = setup();
+    senders.send(nodeId(9), [message(1)]);
+    expect(transport.calls).toHaveLength(0);
+    expect(unreachable).toEqual([nodeId(9)]);
+    expect(senders.stats().droppedMessages).toBe(1);
+  });
+});

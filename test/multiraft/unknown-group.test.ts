@@ -1,0 +1,63 @@
+// A message for a group this node does not host: one rate-limited log line and an
+// UnknownGroup reply to the sender, never a crash.
+
+import { expect, test } from "bun:test";
+import {
+  createLogger,
+  groupId,
+  type NodeId,
+  nodeId,
+  seededRandom,
+  term,
+  VirtualClock,
+} from "../../src/lib/index.ts";
+import { MultiRaftHost } from "../../src/multiraft/index.ts";
+import { MemoryLogStorage } from "../../src/storage/index.ts";
+import type { PeerMessage } from "../../src/transport/index.ts";
+import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
+
+test("messages for an unknown group get an UnknownGroup reply and one warning per interval", async () => {
+  const clock = new VirtualClock();
+  const lines: string[] = [];
+  const sent: { peer: NodeId; messages: readonly PeerMessage[] }[] = [];
+  const host = new MultiRaftHost({
+    nodeId: nodeId(1),
+    storage: new MemoryLogStorage(),
+    peers: { send: (peer, messages) => sent.push({ peer, messages }) },
+    clock,
+    random: seededRandom(1),
+    logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),
+    config: TEST_HOST_CONFIG,
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  host.start();
+  const heartbeat = {
+    type: "raft" as const,
+    groupId: groupId(99),
+    message: {
+      type: "Heartbeat" as const,
+      from: nodeId(2),
+      to: nodeId(1),
+      term: term(3),
+      leaderCommit: 0 as never,
+      readContext: "",
+    },
+  };
+  for (let k = 0; k < 5; k++) {
+    host.receive({ from: nodeId(2), to: nodeId(1), messages: [heartbeat] });
+    clock.advance(1);
+    await flush();
+  }
+  expect(sent.length).toBeGreaterThanOrEqual(1);
+  expect(sent.every((batch) => batch.peer === 2)).toBe(true);
+  expect(sent.flatMap((batch) => batch.messages)).toContainEqual({
+    type: "unknownGroup",
+    groupId: groupId(99),
+  });
+  const warnings = lines.filter((line) => line.includes("does not host"));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toContain("group: 99");
+  host.stop();
+});
