@@ -17,7 +17,7 @@ SOURCES := $(shell find src proto -type f 2>/dev/null) package.json bun.lock
 LISTEN ?= 127.0.0.1:7001
 SEEDS ?= 1000
 
-.PHONY: all deps check test build run bench smoke sim clean
+.PHONY: all deps check test build run bench smoke sim sim-system clean
 
 all: build
 
@@ -62,6 +62,10 @@ run: dist/raftoral
 ## sim: a campaign of Raft simulation seeds (SEEDS=N, FROM=first seed)
 sim: $(DEPS_STAMP)
 	$(BUN) scripts/sim.ts --seeds $(SEEDS) --from $(or $(FROM),1)
+
+## sim-system: a campaign of whole-system simulation seeds (SEEDS=N, FROM=first seed)
+sim-system: $(DEPS_STAMP)
+	$(BUN) scripts/sim-system.ts --seeds $(SEEDS) --from $(or $(FROM),1)
 
 ## bench: benchmarks, one JSON line per measurement
 bench: $(DEPS_STAMP)

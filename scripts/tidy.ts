@@ -201,7 +201,17 @@ function checkMarkers(file: string, lines: readonly string[], problems: Problem[
 
 const FUNCTION_START =
   /^(\s*)(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function\*?\s+(\w+)|(?:(?:private|protected|public|static|override|readonly|async|get|set)\s+)*(\w+)\s*(?:<[^>]*>)?\()/;
-const NOT_A_FUNCTION = new Set(["if", "for", "while", "switch", "catch", "return", "constructor"]);
+// `describe` only groups tests; its length says nothing about a function.
+const NOT_A_FUNCTION = new Set([
+  "if",
+  "for",
+  "while",
+  "switch",
+  "catch",
+  "return",
+  "constructor",
+  "describe",
+]);
 
 function checkSizes(file: string, lines: readonly string[], problems: Problem[]): void {
   const count = lines.length - (lines.at(-1) === "" ? 1 : 0);
@@ -216,7 +226,10 @@ function checkSizes(file: string, lines: readonly string[], problems: Problem[])
     // A declaration line ends with "{"; a call chain such as `expect(x).toEqual({` is not one.
     if (!line.trimEnd().endsWith("{") || line.includes(").")) continue;
     const indent = match[1] ?? "";
-    const end = lines.findIndex((candidate, index) => index > start && candidate === `${indent}}`);
+    // The body closes at the first line back at the same indent: `}`, `});` or `};`.
+    const end = lines.findIndex(
+      (candidate, index) => index > start && candidate.startsWith(`${indent}}`),
+    );
     if (end < 0) continue;
     const length = end - start + 1;
     const key = `${file}#${name}`;

@@ -1,7 +1,26 @@
 // The raftoral package: embed a node in a Bun program, author workflows, talk to clusters.
 //
 //   import { RaftoralNode, defineWorkflow } from "raftoral";
+//   import { RaftoralClient } from "raftoral";   // also usable from Node (see src/client)
 
+export {
+  type CallTimeout,
+  type ClusterNodeStatus,
+  type ClusterStatus,
+  type DiscoveryInfo,
+  type ExecutionGroupStatus,
+  type HealthInfo,
+  type LeaveResult,
+  type ManagementRole,
+  RaftoralClient,
+  type RaftoralClientOptions,
+  type StartedWorkflow,
+  type StartOptions,
+  TransportMismatchError,
+  UnreachableError,
+  type WaitOptions,
+  type WorkflowResult,
+} from "./client/index.ts";
 export { createLogger, type ErrorCode, type Logger, RaftoralError } from "./lib/index.ts";
 export { type NodeTuning, RaftoralNode, type RaftoralNodeOptions } from "./node/index.ts";
 export type { ExecutionView, WorkflowContext, WorkflowDefinition } from "./workflow/index.ts";

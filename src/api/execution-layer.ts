@@ -14,6 +14,11 @@ import type {
 export interface ExecutionLayer {
   /** A fresh state machine for this node's replica of execution group `groupId`. */
   stateMachine(groupId: GroupId): StateMachine;
+  /**
+   * As a draining group's leader: stop taking workflows, and once none runs, hand the
+   * finished ones over to `heir`. True when done: the group may then be destroyed.
+   */
+  drain(groupId: GroupId, heir: GroupId): Promise<boolean>;
   /** Workflows running in the group, as this replica sees them (0 if not hosted here). */
   runningCount(groupId: GroupId): number;
   /** As the group's leader: hand executions of owners that are gone to live members. */

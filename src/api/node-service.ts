@@ -12,8 +12,10 @@ import {
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
+  ClusterStatus,
   DiscoveryInfo,
   HealthInfo,
+  LeaveResult,
   NodeApi,
   PeerBatch,
   RegisterRequest,
@@ -24,6 +26,7 @@ import type {
   WaitWorkflowRequest,
   WorkflowOutcome,
 } from "../transport/index.ts";
+import { clusterStatusOf } from "./cluster-status.ts";
 import type { ExecutionLayer } from "./execution-layer.ts";
 
 export interface NodeServiceOptions {
@@ -36,6 +39,11 @@ export interface NodeServiceOptions {
   readonly maxVoters: number;
   readonly proposalTimeoutMs: number;
   readonly phase: () => HealthInfo["status"];
+  /**
+   * Removes this node from the cluster; resolves once it is out of its groups. The node
+   * stops by itself shortly after, so the caller still gets the answer.
+   */
+  readonly leave: () => Promise<void>;
 }
 
 export class NodeService implements NodeApi {
@@ -115,5 +123,43 @@ export class NodeService implements NodeApi {
 
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
     return this.options.execution.runWorkflow(request, options);
+  }
+
+  async clusterStatus(): Promise<ClusterStatus> {
+    const host = this.options.host();
+    const state = this.options.machine.state();
+    if (host === undefined || state.clusterId === "") {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        "this node has not joined a cluster yet; ask another node, or retry shortly",
+      );
+    }
+    return clusterStatusOf({
+      state,
+      self: this.options.self(),
+      transport: state.transport,
+      management: host.inspect(MANAGEMENT_GROUP)?.status(),
+      localLeaderOf: (id) => host.inspect(id)?.status().leaderId,
+    });
+  }
+
+  async leave(): Promise<LeaveResult> {
+    const self = this.options.self();
+    const state = this.options.machine.state();
+    if (this.options.phase() !== "ok" || !state.nodes.has(self)) {
+      throw new RaftoralError(
+        "NOT_FOUND",
+        `node ${self} is not an active member of a cluster (it is starting, stopping or has left)`,
+      );
+    }
+    if (state.nodes.size === 1) {
+      // Removing the last node would leave a cluster with no members and no way back.
+      throw new RaftoralError(
+        "INVALID_ARGUMENT",
+        `node ${self} is the only node of the cluster; stop it (SIGTERM) instead of leaving`,
+      );
+    }
+    await this.options.leave();
+    return { nodeId: self };
   }
 }

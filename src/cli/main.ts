@@ -1,8 +1,12 @@
 #!/usr/bin/env bun
-// Entry point of the raftoral binary: parses the command line and starts the node.
+// Entry point of the raftoral binary. The first word decides: `workflow`, `cluster` and `node`
+// are client subcommands that call a running cluster; anything else is the server command
+// line (`raftoral --listen ...`), unchanged.
 
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
+import { CLIENT_GROUPS } from "./client-args.ts";
+import { runClientCommand } from "./client-commands.ts";
 import { runServer } from "./run-server.ts";
 import { parseServerArgs } from "./server-args.ts";
 import { SERVER_HELP } from "./server-help.ts";
@@ -10,6 +14,12 @@ import { SERVER_HELP } from "./server-help.ts";
 const EXIT_USAGE = 2;
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (CLIENT_GROUPS.has(argv[0] ?? "")) {
+    return runClientCommand(argv, {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
+  }
   const parsed = parseServerArgs(argv);
   switch (parsed.kind) {
     case "help":

@@ -1,5 +1,6 @@
 // Runs a node for `raftoral --listen ...`: starts it, logs, and stops it cleanly on
-// SIGTERM/SIGINT (leaders hand over first). Returns the process exit code.
+// SIGTERM/SIGINT (leaders hand over first). A node that left the cluster (`raftoral node
+// leave`) stops by itself; the process then exits 0. Returns the process exit code.
 
 import type { Logger } from "../lib/index.ts";
 import { RaftoralNode } from "../node/index.ts";
@@ -50,7 +51,8 @@ export async function runServer(args: ServerArgs, logger: Logger): Promise<numbe
     await node.stop();
     return 1;
   }
-  return stopped;
+  // Stopped without a signal: it left the cluster when asked to through the API.
+  return Promise.race([stopped, node.stopped.then(() => 0)]);
 }
 
 function describeStartFailure(error: Error): string {

@@ -3,9 +3,18 @@
 export const SERVER_HELP = `raftoral - fault-tolerant workflow engine replicated with Raft
 
 Usage: raftoral [OPTIONS] --listen <ADDRESS>
+       raftoral <COMMAND> [ARGUMENTS] [OPTIONS]
 
 Start the first node of a new cluster with --bootstrap; start every other node with
 --peers pointing at one or more running nodes.
+
+Commands (they call a running node; \`raftoral <COMMAND> --help\` tells more):
+  workflow run <NAME>          Start a workflow; with --wait, print its result
+  workflow wait <WORKFLOW_ID>  Wait for a workflow's result
+  cluster status               Nodes, management roles, execution clusters and leaders
+  node leave                   Remove a node from the cluster; its process then exits
+  node health                  Check that a node is up
+  Exit codes: 0 success, 1 failed, 2 usage error, 3 no node reachable.
 
 Options:
   -l, --listen <ADDRESS>
@@ -53,4 +62,5 @@ Examples:
   raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data
   raftoral --listen 127.0.0.1:7002 --peers 127.0.0.1:7001 --storage-path ./data
   raftoral --transport http --listen 127.0.0.1:7001 --bootstrap
+  raftoral workflow run ping_pong --input '"ping"' --wait --address 127.0.0.1:7001
 `;

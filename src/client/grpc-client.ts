@@ -2,6 +2,7 @@
 
 import { type GroupId, groupId, nodeId, RaftoralError } from "../lib/index.ts";
 import {
+  type ClusterStatusResponse,
   GrpcClient,
   HealthMethods,
   RaftServiceMethods,
@@ -11,8 +12,10 @@ import {
   WorkflowManagementMethods,
 } from "../transport/grpc/index.ts";
 import type {
+  ClusterStatus,
   DiscoveryInfo,
   HealthInfo,
+  LeaveResult,
   RegisterRequest,
   RegisterResult,
   StartWorkflowRequest,
@@ -20,9 +23,10 @@ import type {
   WaitWorkflowRequest,
   WorkflowOutcome,
 } from "../transport/index.ts";
-import type { ClientCallOptions, ProtocolClient } from "./protocol-client.ts";
+import { managementRoleOf } from "./management-role.ts";
+import type { ClientCallOptions, OperatorProtocolClient } from "./protocol-client.ts";
 
-export class GrpcProtocolClient implements ProtocolClient {
+export class GrpcProtocolClient implements OperatorProtocolClient {
   readonly transport = "grpc" as const;
   private readonly client: GrpcClient;
 
@@ -115,9 +119,46 @@ export class GrpcProtocolClient implements ProtocolClient {
     );
   }
 
+  async clusterStatus(options: ClientCallOptions): Promise<ClusterStatus> {
+    const response = await this.client.unary(RaftServiceMethods.getClusterStatus, {}, options);
+    return clusterStatusOf(response);
+  }
+
+  async leave(options: ClientCallOptions): Promise<LeaveResult> {
+    const response = await this.client.unary(RaftServiceMethods.leaveCluster, {}, options);
+    if (!response.success) {
+      throw new RaftoralError("INTERNAL", `${this.address} did not leave: ${response.error}`);
+    }
+    return { nodeId: nodeId(response.nodeId) };
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+function clusterStatusOf(response: ClusterStatusResponse): ClusterStatus {
+  return {
+    clusterId: response.clusterId,
+    transport: response.transport === "http" ? "http" : "grpc",
+    nodeId: nodeId(response.nodeId),
+    managementLeaderNodeId: nodeId(response.managementLeaderNodeId),
+    nodes: response.nodes.map((node) => ({
+      nodeId: nodeId(node.nodeId),
+      address: node.address,
+      managementRole: managementRoleOf(node.managementRole),
+      isManagementLeader: node.isManagementLeader,
+    })),
+    groups: response.executionClusters.map((group) => ({
+      groupId: groupOf(group.executionClusterId),
+      members: group.members.map(nodeId),
+      voters: group.voters.map(nodeId),
+      learners: group.learners.map(nodeId),
+      draining: group.draining,
+      runningWorkflows: group.runningWorkflows,
+      leaderId: nodeId(group.leaderNodeId),
+    })),
+  };
 }
 
 function runRequest(request: StartWorkflowRequest): RunWorkflowRequest {

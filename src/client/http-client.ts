@@ -9,8 +9,10 @@ import {
   RaftoralError,
 } from "../lib/index.ts";
 import type {
+  ClusterStatus,
   DiscoveryInfo,
   HealthInfo,
+  LeaveResult,
   RegisterRequest,
   RegisterResult,
   StartWorkflowRequest,
@@ -18,11 +20,12 @@ import type {
   WaitWorkflowRequest,
   WorkflowOutcome,
 } from "../transport/index.ts";
-import type { ClientCallOptions, ProtocolClient } from "./protocol-client.ts";
+import { managementRoleOf } from "./management-role.ts";
+import type { ClientCallOptions, OperatorProtocolClient } from "./protocol-client.ts";
 
 type Json = Record<string, unknown>;
 
-export class HttpProtocolClient implements ProtocolClient {
+export class HttpProtocolClient implements OperatorProtocolClient {
   readonly transport = "http" as const;
 
   constructor(readonly address: string) {}
@@ -118,6 +121,16 @@ export class HttpProtocolClient implements ProtocolClient {
     );
   }
 
+  async clusterStatus(options: ClientCallOptions): Promise<ClusterStatus> {
+    const body = await this.call("GET", "/cluster/status", undefined, options);
+    return clusterStatusOf(body);
+  }
+
+  async leave(options: ClientCallOptions): Promise<LeaveResult> {
+    const body = await this.call("POST", "/node/leave", undefined, options);
+    return { nodeId: idOf(body.node_id) };
+  }
+
   async close(): Promise<void> {
     // fetch keeps no per-client state worth closing.
   }
@@ -171,6 +184,38 @@ function idOf(value: unknown): NodeId {
 function groupOf(value: unknown): GroupId {
   const number = Number(value);
   return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
+}
+
+function listOf(value: unknown): Json[] {
+  return Array.isArray(value) ? value.filter((item): item is Json => typeof item === "object") : [];
+}
+
+function idsOf(value: unknown): NodeId[] {
+  return Array.isArray(value) ? value.map(idOf) : [];
+}
+
+function clusterStatusOf(body: Json): ClusterStatus {
+  return {
+    clusterId: String(body.cluster_id ?? ""),
+    transport: body.transport === "grpc" ? "grpc" : "http",
+    nodeId: idOf(body.node_id),
+    managementLeaderNodeId: idOf(body.management_leader_node_id),
+    nodes: listOf(body.nodes).map((node) => ({
+      nodeId: idOf(node.node_id),
+      address: String(node.address ?? ""),
+      managementRole: managementRoleOf(node.management_role),
+      isManagementLeader: node.is_management_leader === true,
+    })),
+    groups: listOf(body.execution_clusters).map((group) => ({
+      groupId: groupOf(group.execution_cluster_id),
+      members: idsOf(group.members),
+      voters: idsOf(group.voters),
+      learners: idsOf(group.learners),
+      draining: group.draining === true,
+      runningWorkflows: Number(group.running_workflows ?? 0),
+      leaderId: idOf(group.leader_node_id),
+    })),
+  };
 }
 
 function outcomeOf(body: Json): WorkflowOutcome {

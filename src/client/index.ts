@@ -1,5 +1,37 @@
 // Public surface of src/client: talking to Raftoral nodes over gRPC or HTTP.
 
+// The HTTP API's JSON bodies: the CLI prints the same shapes with --json.
+export {
+  clusterStatusJson,
+  healthJson,
+  leftJson,
+  outcomeJson,
+  startedJson,
+} from "../transport/http/index.ts";
+export type {
+  ClusterNodeStatus,
+  ClusterStatus,
+  DiscoveryInfo,
+  ExecutionGroupStatus,
+  HealthInfo,
+  LeaveResult,
+  ManagementRole,
+} from "../transport/index.ts";
+export { type NodeTarget, parseNodeTarget, parseNodeTargets } from "./client-address.ts";
+export { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";
 export { GrpcProtocolClient } from "./grpc-client.ts";
 export { HttpProtocolClient } from "./http-client.ts";
-export type { ClientCallOptions, ProtocolClient } from "./protocol-client.ts";
+export type {
+  ClientCallOptions,
+  OperatorProtocolClient,
+  ProtocolClient,
+} from "./protocol-client.ts";
+export {
+  type CallTimeout,
+  RaftoralClient,
+  type RaftoralClientOptions,
+  type StartedWorkflow,
+  type StartOptions,
+  type WaitOptions,
+  type WorkflowResult,
+} from "./raftoral-client.ts";

@@ -2,8 +2,10 @@
 // (several nodes, retries); the node itself uses it to discover and join a cluster.
 
 import type {
+  ClusterStatus,
   DiscoveryInfo,
   HealthInfo,
+  LeaveResult,
   RegisterRequest,
   RegisterResult,
   StartWorkflowRequest,
@@ -31,4 +33,15 @@ export interface ProtocolClient {
   waitWorkflow(request: WaitWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
   close(): Promise<void>;
+}
+
+/**
+ * ProtocolClient plus the operator calls: what RaftoralClient and the CLI use. Kept apart so
+ * that ProtocolClient stays what a joining node needs, and in-memory stand-ins (simulator,
+ * tests) need not fake calls they never make.
+ */
+export interface OperatorProtocolClient extends ProtocolClient {
+  clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
+  /** Makes the node at `address` leave the cluster (it stops right after answering). */
+  leave(options: ClientCallOptions): Promise<LeaveResult>;
 }

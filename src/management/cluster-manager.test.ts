@@ -41,8 +41,9 @@ function settle(initial: ManagementState): ManagementState {
           (id) => !group.members.includes(id) || inOther(state, id, group.id),
         ),
     );
-    if (drained !== undefined) {
-      state = apply(state, { type: "destroyGroup", groupId: drained.id });
+    const heir = [...state.groups.values()].find((group) => !group.draining);
+    if (drained !== undefined && heir !== undefined) {
+      state = apply(state, { type: "destroyGroup", groupId: drained.id, resultsMovedTo: heir.id });
       continue;
     }
     const actions = placeNodes(state);

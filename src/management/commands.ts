@@ -35,8 +35,19 @@ export type ManagementCommand =
       readonly learners: readonly NodeId[];
       readonly configIndex: number;
     }
-  | { readonly type: "destroyGroup"; readonly groupId: GroupId }
-  | { readonly type: "reportGroupLoad"; readonly groupId: GroupId; readonly running: number };
+  | {
+      readonly type: "destroyGroup";
+      readonly groupId: GroupId;
+      /** The group that adopted its finished executions (see ManagementState.resultsMovedTo). */
+      readonly resultsMovedTo: GroupId;
+    }
+  | {
+      readonly type: "reportGroupLoad";
+      readonly groupId: GroupId;
+      readonly running: number;
+      /** The reporting leader: who led the group when it reported (0 = not known). */
+      readonly leaderId: NodeId;
+    };
 
 export function encodeManagementCommand(command: ManagementCommand): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(command));
@@ -114,12 +125,17 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
         configIndex: count(f.configIndex, "configIndex"),
       };
     case "destroyGroup":
-      return { type: "destroyGroup", groupId: group(f.groupId) };
+      return {
+        type: "destroyGroup",
+        groupId: group(f.groupId),
+        resultsMovedTo: group(f.resultsMovedTo),
+      };
     case "reportGroupLoad":
       return {
         type: "reportGroupLoad",
         groupId: group(f.groupId),
         running: count(f.running, "running"),
+        leaderId: nodeId(count(f.leaderId, "leaderId")),
       };
     default:
       return fail(`unknown type ${String(f.type)}`);

@@ -34,4 +34,5 @@ export {
   highestNodeId,
   type ManagementState,
   type NodeRecord,
+  resultsHolder,
 } from "./management-state.ts";

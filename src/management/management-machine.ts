@@ -99,6 +99,7 @@ export function applyCommand(
         learners: [],
         configIndex: 0 as LogIndex,
         running: 0,
+        leaderId: nodeId(0),
       };
       const groups = new Map(state.groups).set(id, group);
       return { state: { ...state, groups, nextGroupId: groupId(id + 1) }, result: { groupId: id } };
@@ -120,11 +121,19 @@ export function applyCommand(
             },
       );
     case "reportGroupLoad":
-      return updateGroup(state, command.groupId, () => ({ running: command.running }));
+      return updateGroup(state, command.groupId, () => ({
+        running: command.running,
+        leaderId: command.leaderId,
+      }));
     case "destroyGroup": {
+      if (!state.groups.has(command.groupId)) return { state, result: undefined };
       const groups = new Map(state.groups);
       groups.delete(command.groupId);
-      return { state: { ...state, groups }, result: undefined };
+      const resultsMovedTo = new Map(state.resultsMovedTo).set(
+        command.groupId,
+        command.resultsMovedTo,
+      );
+      return { state: { ...state, groups, resultsMovedTo }, result: undefined };
     }
   }
 }

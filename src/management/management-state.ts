@@ -29,6 +29,8 @@ export interface GroupRecord {
   readonly configIndex: LogIndex;
   /** Running workflows, as last reported by the group's leader (for placing new ones). */
   readonly running: number;
+  /** The group's leader as it last reported itself; 0 until one has (for status views). */
+  readonly leaderId: NodeId;
 }
 
 export interface ManagementState {
@@ -42,6 +44,11 @@ export interface ManagementState {
   readonly groups: ReadonlyMap<GroupId, GroupRecord>;
   /** Ids of nodes that were removed: they may come back, but must register again. */
   readonly removedNodes: ReadonlySet<NodeId>;
+  /**
+   * Destroyed (drained) groups and the group that adopted their finished executions, so a
+   * wait naming the old group still finds the result. Follow it with resultsHolder().
+   */
+  readonly resultsMovedTo: ReadonlyMap<GroupId, GroupId>;
   readonly nextNodeId: NodeId;
   readonly nextGroupId: GroupId;
 }
@@ -55,6 +62,7 @@ export function emptyManagementState(): ManagementState {
     nodes: new Map(),
     groups: new Map(),
     removedNodes: new Set(),
+    resultsMovedTo: new Map(),
     nextNodeId: 1 as NodeId,
     nextGroupId: 1 as GroupId,
   };
@@ -72,4 +80,16 @@ export function highestNodeId(state: ManagementState): NodeId {
 
 export function groupsOf(state: ManagementState, node: NodeId): GroupRecord[] {
   return [...state.groups.values()].filter((group) => group.members.includes(node));
+}
+
+/** The group holding `id`'s executions now: `id` itself, or where its results moved. */
+export function resultsHolder(state: ManagementState, id: GroupId): GroupId {
+  let holder = id;
+  // Each hop goes to a group that existed when the hop was recorded: no cycles.
+  for (let hops = 0; !state.groups.has(holder) && hops <= state.resultsMovedTo.size; hops++) {
+    const next = state.resultsMovedTo.get(holder);
+    if (next === undefined) break;
+    holder = next;
+  }
+  return holder;
 }

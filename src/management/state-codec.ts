@@ -11,6 +11,7 @@ interface StateJson {
   readonly nodes: readonly NodeRecord[];
   readonly groups: readonly GroupRecord[];
   readonly removedNodes: readonly NodeId[];
+  readonly resultsMovedTo: readonly (readonly [GroupId, GroupId])[];
   readonly nextNodeId: NodeId;
   readonly nextGroupId: GroupId;
 }
@@ -24,6 +25,7 @@ export function encodeManagementState(state: ManagementState): Uint8Array {
     nodes: [...state.nodes.values()],
     groups: [...state.groups.values()],
     removedNodes: [...state.removedNodes],
+    resultsMovedTo: [...state.resultsMovedTo],
     nextNodeId: state.nextNodeId,
     nextGroupId: state.nextGroupId,
   };
@@ -42,6 +44,7 @@ export function decodeManagementState(data: Uint8Array): ManagementState {
     ),
     groups: new Map(json.groups.map((group) => [group.id, group])),
     removedNodes: new Set(json.removedNodes),
+    resultsMovedTo: new Map(json.resultsMovedTo),
     nextNodeId: json.nextNodeId,
     nextGroupId: json.nextGroupId,
   };

@@ -31,7 +31,11 @@ export class GroupRegistry {
   install(groupId: GroupId, initial: RaftInitialState, stateMachine: StateMachine): HostedGroup {
     assert(!this.groups.has(groupId), `host: group ${groupId} installed twice`);
     const raw = new RawNode({
-      config: { ...this.options.config.raft, id: this.options.nodeId },
+      config: {
+        ...this.options.config.raft,
+        id: this.options.nodeId,
+        incarnation: this.options.random.nextU32(),
+      },
       random: this.options.random.fork(`group-${groupId}`),
       initial,
     });

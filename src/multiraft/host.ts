@@ -29,7 +29,7 @@ import { BatchRouter } from "./batch-router.ts";
 import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./errors.ts";
 import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupRegistry } from "./group-registry.ts";
-import { type HostConfig, validateHostConfig } from "./host-config.ts";
+import { type HostConfig, INBOX_EVENTS_MAX, validateHostConfig } from "./host-config.ts";
 import type { HostEvent } from "./host-events.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import { loadGroupState } from "./load-group.ts";
@@ -51,6 +51,8 @@ export interface MultiRaftHostOptions {
   readonly random: Random;
   readonly logger: Logger;
   readonly config: HostConfig;
+  /** A peer told where it listens (PeerBatch.fromAddress). */
+  readonly onPeerAddress?: (peer: NodeId, address: string) => void;
   /** The host hit an error it cannot continue after (storage failure, broken invariant). */
   readonly onFatal: (error: Error) => void;
 }
@@ -204,7 +206,10 @@ export class MultiRaftHost {
   /** Inbound traffic from a peer (called by the transport server). Never blocks. */
   receive(batch: PeerBatch): void {
     this.lastHeard.set(batch.from, this.options.clock.nowMs());
-    this.enqueue({ type: "batch", batch });
+    if (batch.fromAddress !== undefined)
+      this.options.onPeerAddress?.(batch.from, batch.fromAddress);
+    // A flood from peers must not grow memory without bound; Raft recovers lost messages.
+    if (this.inbox.length < INBOX_EVENTS_MAX) this.enqueue({ type: "batch", batch });
   }
 
   /** A delivery to `peer` failed: stop streaming to it until it answers again. */

@@ -2,7 +2,7 @@
 // protocol when ours gets no sensible answer), then register with the management leader
 // (or, failing that, through the peer), which allocates the node id through its log.
 
-import { GrpcProtocolClient, HttpProtocolClient, type ProtocolClient } from "../client/index.ts";
+import type { ProtocolClient } from "../client/index.ts";
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
 
@@ -15,9 +15,8 @@ export interface JoinOutcome {
   readonly discovery: DiscoveryInfo;
 }
 
-export function protocolClient(kind: TransportKind, address: string): ProtocolClient {
-  return kind === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address);
-}
+/** Makes a client of one node over one protocol (injected, so simulations can use memory). */
+export type ClientFactory = (kind: TransportKind, address: string) => ProtocolClient;
 
 /** Finds which protocol the peers speak: ours first, then the other. */
 export async function discoverCluster(options: {
@@ -26,6 +25,7 @@ export async function discoverCluster(options: {
   clock: Clock;
   logger: Logger;
   timeoutMs: number;
+  client: ClientFactory;
 }): Promise<{ transport: TransportKind; peer: string; discovery: DiscoveryInfo }> {
   const deadline = options.clock.nowMs() + options.timeoutMs;
   const kinds: TransportKind[] = [
@@ -36,7 +36,7 @@ export async function discoverCluster(options: {
   for (;;) {
     for (const peer of options.peers) {
       for (const kind of kinds) {
-        const client = protocolClient(kind, peer);
+        const client = options.client(kind, peer);
         try {
           const discovery = await client.discover({ timeoutMs: CALL_TIMEOUT_MS });
           if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
@@ -70,13 +70,14 @@ export async function registerNode(options: {
   workflowFingerprint: string;
   clock: Clock;
   timeoutMs: number;
+  client: ClientFactory;
 }): Promise<NodeId> {
   const targets = [options.discovery.managementLeaderAddress, options.peer].filter((t) => t !== "");
   const deadline = options.clock.nowMs() + options.timeoutMs;
   let lastError: Error | undefined;
   while (options.clock.nowMs() < deadline) {
     for (const target of targets) {
-      const client = protocolClient(options.transport, target);
+      const client = options.client(options.transport, target);
       try {
         const result = await client.register(
           {

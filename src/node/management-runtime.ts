@@ -5,8 +5,8 @@
 // Runs periodically and whenever the management state changes; one pass at a time.
 
 import type { ExecutionLayer } from "../api/index.ts";
-import type { Clock, Logger, NodeId } from "../lib/index.ts";
-import { MANAGEMENT_GROUP, toError } from "../lib/index.ts";
+import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import { MANAGEMENT_GROUP, NO_NODE, toError } from "../lib/index.ts";
 import {
   encodeManagementCommand,
   type GroupRecord,
@@ -32,6 +32,11 @@ export interface ManagementRuntimeOptions {
   /** A member silent for longer than this loses the executions it owns to live members. */
   readonly ownerFailoverMs: number;
   readonly proposalTimeoutMs: number;
+  /**
+   * Called when this node has not heard from a management leader for failureTimeoutMs: it may
+   * have been removed while cut off, so it registers again (a no-op if it is still a member).
+   */
+  readonly rejoin: () => Promise<void>;
 }
 
 /** A learner this close to the leader's last index counts as caught up. */
@@ -45,6 +50,10 @@ export class ManagementRuntime {
   private unsubscribe: (() => void) | undefined;
   /** When this node last became the management leader (silence is measured from then on). */
   private leaderSinceMs: number | undefined;
+  /** When this node last knew a live management leader (itself included). */
+  private leaderContactMs: number | undefined;
+  /** When each node (re)appeared in the state: a node is not silent before it could speak. */
+  private readonly memberSinceMs = new Map<NodeId, number>();
 
   constructor(private readonly options: ManagementRuntimeOptions) {}
 
@@ -89,10 +98,12 @@ export class ManagementRuntime {
   }
 
   private async pass(): Promise<void> {
+    const management = this.options.host.inspect(MANAGEMENT_GROUP)?.status();
+    // Even before any state arrived: a node that joined while cut off may never get it.
+    await this.maybeRejoin(management?.leaderId ?? NO_NODE);
     const state = this.options.machine.state();
     if (state.clusterId === "") return;
     await this.syncLocalGroups(state);
-    const management = this.options.host.inspect(MANAGEMENT_GROUP)?.status();
     if (management?.role === "leader") {
       this.leaderSinceMs ??= this.options.clock.nowMs();
       await this.runClusterManager(state);
@@ -100,6 +111,23 @@ export class ManagementRuntime {
       this.leaderSinceMs = undefined;
     }
     for (const group of state.groups.values()) await this.reconcileGroup(group);
+  }
+
+  private async maybeRejoin(leaderId: NodeId): Promise<void> {
+    const { clock, host, self, failureTimeoutMs } = this.options;
+    const now = clock.nowMs();
+    const heard = leaderId === self ? now : leaderId === 0 ? undefined : host.lastHeardMs(leaderId);
+    if (heard !== undefined && now - heard <= failureTimeoutMs) {
+      this.leaderContactMs = now;
+      return;
+    }
+    this.leaderContactMs ??= now;
+    if (now - this.leaderContactMs <= failureTimeoutMs) return;
+    this.leaderContactMs = now;
+    this.options.logger.warn("No management leader heard for a while; registering again", {
+      silent_ms: failureTimeoutMs,
+    });
+    await this.options.rejoin();
   }
 
   /** Host exactly the execution groups the state lists this node in. */
@@ -117,18 +145,38 @@ export class ManagementRuntime {
     }
     for (const id of host.groupIds()) {
       if (id === MANAGEMENT_GROUP) continue;
-      const group = state.groups.get(id);
-      const isReportedOut =
-        group !== undefined &&
-        group.configIndex > 0 &&
-        !group.voters.includes(self) &&
-        !group.learners.includes(self);
-      if (group === undefined || (!group.members.includes(self) && isReportedOut)) {
-        this.options.logger.info("Leaving execution group", { group: id });
-        this.options.execution.dropGroup(id);
-        await host.removeGroup(id);
-      }
+      if (!this.mayDeleteReplica(state, id)) continue;
+      this.options.logger.info("Leaving execution group", { group: id });
+      this.options.execution.dropGroup(id);
+      await host.removeGroup(id);
     }
+  }
+
+  /**
+   * Deleting a replica the group still counts would be a silent disk loss:
+   * the leader's match index for us would point at entries we no longer
+   * have. So a replica goes only once the group is destroyed, or once a
+   * config report newer than everything in our log shows we are out of it.
+   */
+  private mayDeleteReplica(state: ManagementState, id: GroupId): boolean {
+    const group = state.groups.get(id);
+    // Unknown and below the id counter: destroyed. Above it: our state is behind.
+    if (group === undefined) return id < state.nextGroupId;
+    const { self } = this.options;
+    if (group.members.includes(self) || group.configIndex === 0) return false;
+    if (group.voters.includes(self) || group.learners.includes(self)) return false;
+    const lastIndex = this.options.host.inspect(id)?.status().lastIndex ?? 0;
+    return lastIndex <= group.configIndex;
+  }
+
+  /** Where a drained group's results go: the lowest running group this node is a member of. */
+  private heirOf(drained: GroupId): GroupId | undefined {
+    const { host } = this.options;
+    return [...this.options.machine.state().groups.values()]
+      .filter((group) => group.id !== drained && !group.draining && group.configIndex > 0)
+      .map((group) => group.id)
+      .sort((a, b) => a - b)
+      .find((id) => host.hasGroup(id));
   }
 
   private async runClusterManager(state: ManagementState): Promise<void> {
@@ -160,10 +208,14 @@ export class ManagementRuntime {
   private silentNodes(state: ManagementState): Set<NodeId> {
     const now = this.options.clock.nowMs();
     const since = this.leaderSinceMs ?? now;
+    for (const id of this.memberSinceMs.keys())
+      if (!state.nodes.has(id)) this.memberSinceMs.delete(id);
     const silent = new Set<NodeId>();
     for (const id of state.nodes.keys()) {
       if (id === this.options.self) continue;
-      const heard = Math.max(this.options.host.lastHeardMs(id) ?? since, since);
+      if (!this.memberSinceMs.has(id)) this.memberSinceMs.set(id, now);
+      const baseline = Math.max(since, this.memberSinceMs.get(id) ?? now);
+      const heard = Math.max(this.options.host.lastHeardMs(id) ?? baseline, baseline);
       if (now - heard > this.options.failureTimeoutMs) silent.add(id);
     }
     return silent;
@@ -213,12 +265,20 @@ export class ManagementRuntime {
       });
     }
     const running = this.options.execution.runningCount(group.id);
-    if (group.draining && running === 0) {
-      await this.propose({ type: "destroyGroup", groupId: group.id });
-      return;
+    if (group.draining) {
+      const heir = this.heirOf(group.id);
+      if (heir !== undefined && (await this.options.execution.drain(group.id, heir))) {
+        this.options.logger.info("Destroying drained execution group", {
+          group: group.id,
+          results_moved_to: heir,
+        });
+        await this.propose({ type: "destroyGroup", groupId: group.id, resultsMovedTo: heir });
+        return;
+      }
     }
-    if (running !== group.running) {
-      await this.propose({ type: "reportGroupLoad", groupId: group.id, running });
+    // The leader is reported too, so that any node can show who leads each group.
+    if (running !== group.running || self !== group.leaderId) {
+      await this.propose({ type: "reportGroupLoad", groupId: group.id, running, leaderId: self });
     }
     await this.options.execution.maintain(group.id, this.liveMembers(applied.voters));
     const step = planGroupMembership({

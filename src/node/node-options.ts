@@ -19,6 +19,10 @@ export interface NodeTuning {
   /** How long a joining node keeps trying its peers before giving up. */
   readonly joinTimeoutMs: number;
   readonly snapshotEntries: number;
+  /** Workflow starts being proposed at once; more are refused with RESOURCE_EXHAUSTED (429). */
+  readonly startsInFlightMax: number;
+  /** Callers waiting for results at once; more are refused with RESOURCE_EXHAUSTED (429). */
+  readonly waitsMax: number;
 }
 
 export const DEFAULT_TUNING: NodeTuning = {
@@ -32,6 +36,8 @@ export const DEFAULT_TUNING: NodeTuning = {
   maxVoters: 5,
   joinTimeoutMs: 30_000,
   snapshotEntries: 10_000,
+  startsInFlightMax: 2_000,
+  waitsMax: 20_000,
 };
 
 export interface RaftoralNodeOptions {

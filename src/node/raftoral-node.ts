@@ -5,13 +5,12 @@
 import { type ExecutionLayer, NodeService } from "../api/index.ts";
 import {
   type Clock,
+  type GroupId,
   type Logger,
   MANAGEMENT_GROUP,
   type NodeId,
   nodeId,
   RaftoralError,
-  RealClock,
-  seededRandom,
   toError,
 } from "../lib/index.ts";
 import {
@@ -23,21 +22,27 @@ import { MultiRaftHost } from "../multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
-import { registryWithBuiltins } from "../workflow/index.ts";
+import { registryWithBuiltins, type WorkflowStateMachine } from "../workflow/index.ts";
 import { discoverCluster, registerNode } from "./join-cluster.ts";
+import { leaveCluster } from "./leave-cluster.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
+import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
 import { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
-import { openKnownStorage, openStorageFor, requestedId } from "./node-storage.ts";
-import { createNodeTransport, type NodeTransport, transportName } from "./node-transport.ts";
+import { requestedId } from "./node-storage.ts";
+import { type NodeTransport, transportName } from "./node-transport.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 
 type Phase = "starting" | "ok" | "stopping";
+
+/** After a leave asked through the API, the answer gets this long to leave before the stop. */
+const LEAVE_REPLY_GRACE_MS = 200;
 
 export class RaftoralNode {
   private readonly options: RaftoralNodeOptions;
   private readonly tuning: NodeTuning;
   private readonly logger: Logger;
-  private readonly clock: Clock = new RealClock();
+  private readonly env: NodeEnvironment;
+  private readonly clock: Clock;
   private readonly machine = new ManagementMachine();
   private readonly execution: ExecutionLayer;
   private id: NodeId = nodeId(0);
@@ -48,10 +53,23 @@ export class RaftoralNode {
   private senders: PeerSenders | undefined;
   private runtime: ManagementRuntime | undefined;
   private fatal: Error | undefined;
+  private markStopped: () => void = () => undefined;
+  /** Settles once stop() has finished, whatever asked for it (a signal, a leave, the API). */
+  readonly stopped: Promise<void> = new Promise((resolve) => {
+    this.markStopped = resolve;
+  });
 
   /** `execution` replaces the workflow engine (tests of cluster formation use a stub). */
-  constructor(options: RaftoralNodeOptions & { readonly execution?: ExecutionLayer }) {
+  constructor(
+    options: RaftoralNodeOptions & {
+      readonly execution?: ExecutionLayer;
+      /** The world this node runs in; the simulator injects a virtual one. */
+      readonly environment?: NodeEnvironment;
+    },
+  ) {
     this.options = options;
+    this.env = options.environment ?? realEnvironment();
+    this.clock = this.env.clock;
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger;
     this.execution =
@@ -63,9 +81,13 @@ export class RaftoralNode {
         self: () => this.id,
         transport: () => this.transport?.kind ?? options.transport ?? "grpc",
         clock: this.clock,
-        random: seededRandom(Number.parseInt(crypto.randomUUID().slice(0, 8), 16)),
+        random: this.env.random.fork("workflows"),
+        wallClockMs: this.env.wallClockMs,
+        client: this.env.client,
         logger: this.logger,
         proposalTimeoutMs: this.tuning.proposalTimeoutMs,
+        startsInFlightMax: this.tuning.startsInFlightMax,
+        waitsMax: this.tuning.waitsMax,
         onFatal: (error) => {
           this.fatal = error;
           this.logger.error("A workflow run hit a bug; stopping the node", {
@@ -87,6 +109,11 @@ export class RaftoralNode {
     return this.machine.state();
   }
 
+  /** This node's replica of an execution group's workflow state (read-only use: tests). */
+  workflowState(id: GroupId): WorkflowStateMachine | undefined {
+    return this.execution instanceof WorkflowExecution ? this.execution.machine(id) : undefined;
+  }
+
   /** The multi-Raft host, once started (for the workflow layer and tests). */
   raftHost(): MultiRaftHost | undefined {
     return this.host;
@@ -94,7 +121,7 @@ export class RaftoralNode {
 
   /** Starts the node; resolves once it can serve workflow requests. */
   async start(): Promise<void> {
-    const known = await openKnownStorage({
+    const known = await this.env.openKnownStorage({
       storagePath: this.options.storagePath,
       requestedNodeId: requestedId(this.options.nodeId),
     });
@@ -130,6 +157,7 @@ export class RaftoralNode {
         clock: this.clock,
         logger: this.logger,
         timeoutMs: this.tuning.joinTimeoutMs,
+        client: this.env.client,
       });
       kind = discovered.transport;
     }
@@ -159,6 +187,7 @@ export class RaftoralNode {
         workflowFingerprint: this.execution.fingerprint(),
         clock: this.clock,
         timeoutMs: this.tuning.joinTimeoutMs,
+        client: this.env.client,
       });
       this.logger.info("Joined the cluster", { node_id: this.id, via: discovered.peer });
       await this.join(
@@ -171,7 +200,7 @@ export class RaftoralNode {
   }
 
   private async listen(kind: TransportKind): Promise<void> {
-    const transport = createNodeTransport(kind, this.logger, this.clock);
+    const transport = this.env.transport(kind, this.logger);
     this.transport = transport;
     const service = new NodeService({
       host: () => this.host,
@@ -183,6 +212,7 @@ export class RaftoralNode {
       maxVoters: this.tuning.maxVoters,
       proposalTimeoutMs: this.tuning.proposalTimeoutMs,
       phase: () => this.phase,
+      leave: () => this.leaveThenStopSoon(),
     });
     const [host, port] = splitAddress(this.options.listen);
     this.logger.info(`Starting ${transportName(kind)} server`, { address: this.options.listen });
@@ -200,8 +230,8 @@ export class RaftoralNode {
   }
 
   private async bootstrap(kind: TransportKind): Promise<void> {
-    this.storage ??= await openStorageFor(this.options.storagePath, this.id);
-    const clusterId = crypto.randomUUID();
+    this.storage ??= await this.env.storageFor(this.options.storagePath, this.id);
+    const clusterId = this.env.newClusterId();
     await this.storage.saveIdentity({
       nodeId: this.id,
       clusterId,
@@ -233,7 +263,7 @@ export class RaftoralNode {
   }
 
   private async join(kind: TransportKind, leaderId: NodeId, leaderAddress: string): Promise<void> {
-    this.storage ??= await openStorageFor(this.options.storagePath, this.id);
+    this.storage ??= await this.env.storageFor(this.options.storagePath, this.id);
     await this.storage.saveIdentity({
       nodeId: this.id,
       clusterId: "",
@@ -253,6 +283,7 @@ export class RaftoralNode {
     let host: MultiRaftHost | undefined;
     const senders = new PeerSenders({
       self: this.id,
+      selfAddress: this.address,
       transport: transport.peers,
       clock: this.clock,
       logger: this.logger,
@@ -267,7 +298,7 @@ export class RaftoralNode {
       storage,
       peers: senders,
       clock: this.clock,
-      random: seededRandom(Number.parseInt(crypto.randomUUID().slice(0, 8), 16)),
+      random: this.env.random.fork(`host-${this.id}`),
       logger: this.logger,
       config: {
         tickIntervalMs: this.tuning.tickIntervalMs,
@@ -284,6 +315,7 @@ export class RaftoralNode {
         groupsMax: 1_000,
         recentAppliedMax: 10_000,
       },
+      onPeerAddress: (peer, address) => senders.setAddress(peer, address),
       onFatal: (error) => {
         this.fatal = error;
         this.logger.error("The node stopped after a fatal error", { error: error.message });
@@ -305,15 +337,51 @@ export class RaftoralNode {
       reconcileIntervalMs: this.tuning.reconcileIntervalMs,
       execution: this.execution,
       ownerFailoverMs: this.tuning.ownerFailoverMs,
+      rejoin: () => this.rejoin(),
       proposalTimeoutMs: this.tuning.proposalTimeoutMs,
     });
     this.runtime.start();
+  }
+
+  /** Registers again through any node known (or given with --peers): re-admission after removal. */
+  private async rejoin(): Promise<void> {
+    const state = this.machine.state();
+    const known = [...state.nodes.values()]
+      .filter((node) => node.id !== this.id)
+      .map((node) => node.address);
+    const peers = [...new Set([...known, ...(this.options.peers ?? [])])];
+    if (peers.length === 0) return;
+    const kind = this.transport?.kind ?? this.options.transport ?? "grpc";
+    for (const peer of peers) {
+      const client = this.env.client(kind, peer);
+      try {
+        const result = await client.register(
+          {
+            nodeId: this.id,
+            address: this.address,
+            workflowFingerprint: this.execution.fingerprint(),
+          },
+          { timeoutMs: 5_000 },
+        );
+        this.logger.info("Registered again", { node_id: result.nodeId, via: peer });
+        return;
+      } catch (error) {
+        this.logger.debug("Could not register again through a peer", {
+          peer,
+          error: toError(error).message,
+        });
+      } finally {
+        await client.close();
+      }
+    }
   }
 
   /** Ready = registered in the management state, with a running execution group. */
   private async waitUntilReady(): Promise<void> {
     for (;;) {
       if (this.fatal !== undefined) throw this.fatal;
+      if (this.phase === "stopping")
+        throw new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting");
       const state = this.machine.state();
       const hasGroup = [...state.groups.values()].some(
         (group) => !group.draining && group.configIndex > 0,
@@ -340,15 +408,27 @@ export class RaftoralNode {
 
   /** Hands over leadership where it can, then stops everything. Idempotent. */
   async stop(): Promise<void> {
+    await this.shutDown(true);
+  }
+
+  /** Stops at once, as SIGKILL would: no hand-over (for tests and simulations). */
+  async kill(): Promise<void> {
+    await this.shutDown(false);
+  }
+
+  private async shutDown(isGraceful: boolean): Promise<void> {
     if (this.phase === "stopping") return;
     this.phase = "stopping";
     this.runtime?.stop();
-    await this.handOverLeadership();
+    if (isGraceful) await this.handOverLeadership();
+    // Workflow runs stop first, so none keeps retrying against a host that is gone.
+    for (const id of this.host?.groupIds() ?? []) this.execution.dropGroup(id);
     this.host?.stop();
     this.senders?.close();
     await this.transport?.server.close();
     await this.transport?.peers.close();
     await this.storage?.close();
+    this.markStopped();
   }
 
   /** Thesis 3.10: for a quick failover, leaders pass leadership on before the node goes. */
@@ -372,16 +452,31 @@ export class RaftoralNode {
 
   /** Removes this node from the cluster (all groups), then stops it. */
   async leave(): Promise<void> {
-    const host = this.host;
-    if (host !== undefined && this.machine.state().nodes.has(this.id)) {
-      await host.propose(
-        MANAGEMENT_GROUP,
-        encodeManagementCommand({ type: "removeNode", nodeId: this.id, reason: "the node left" }),
-        { timeoutMs: this.tuning.proposalTimeoutMs },
-      );
-      this.logger.info("Left the cluster", { node_id: this.id });
-    }
+    await this.leaveCluster();
     await this.stop();
+  }
+
+  /** For the API: leaves, then stops once the answer had a moment to reach the caller. */
+  private async leaveThenStopSoon(): Promise<void> {
+    await this.leaveCluster();
+    this.clock.setTimer(LEAVE_REPLY_GRACE_MS, () => {
+      this.stop().catch((error: unknown) => {
+        this.logger.error("Stopping after the leave failed", { error: toError(error).message });
+      });
+    });
+  }
+
+  private async leaveCluster(): Promise<void> {
+    const host = this.host;
+    if (host === undefined || !this.machine.state().nodes.has(this.id)) return;
+    await leaveCluster({
+      self: this.id,
+      host,
+      clock: this.clock,
+      logger: this.logger,
+      proposalTimeoutMs: this.tuning.proposalTimeoutMs,
+      settleTimeoutMs: this.tuning.proposalTimeoutMs,
+    });
   }
 }
 

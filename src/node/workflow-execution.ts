@@ -4,6 +4,7 @@
 // so callers never see "not a member".
 
 import type { ExecutionLayer } from "../api/index.ts";
+import type { ProtocolClient } from "../client/index.ts";
 import {
   type Clock,
   type GroupId,
@@ -15,7 +16,7 @@ import {
   type Random,
   toError,
 } from "../lib/index.ts";
-import type { ManagementState } from "../management/index.ts";
+import { type ManagementState, resultsHolder } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
@@ -27,14 +28,17 @@ import type {
 } from "../transport/index.ts";
 import {
   type ExecutionView,
+  encodeCommand,
   isWorkflowId,
+  type JsonValue,
   parseJsonText,
   WorkflowQueries,
   type WorkflowRegistry,
   WorkflowRuntime,
   WorkflowStateMachine,
 } from "../workflow/index.ts";
-import { protocolClient } from "./join-cluster.ts";
+import type { ClientFactory } from "./join-cluster.ts";
+import { handOverResults } from "./result-handover.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
 /** How long a synchronous run waits for the result when the caller set no deadline. */
@@ -54,13 +58,19 @@ export interface WorkflowExecutionOptions {
   readonly transport: () => TransportKind;
   readonly clock: Clock;
   readonly random: Random;
+  readonly wallClockMs: () => number;
+  readonly client: ClientFactory;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
+  readonly startsInFlightMax: number;
+  readonly waitsMax: number;
   readonly onFatal: (error: Error) => void;
 }
 
 export class WorkflowExecution implements ExecutionLayer {
   private readonly engines = new Map<GroupId, GroupEngine>();
+  private startsInFlight = 0;
+  private waits = 0;
 
   constructor(private readonly options: WorkflowExecutionOptions) {}
 
@@ -77,7 +87,7 @@ export class WorkflowExecution implements ExecutionLayer {
         barrier: () => this.hostOrFail().read(id, { timeoutMs: options.proposalTimeoutMs }),
       },
       clock: options.clock,
-      wallClockMs: () => Date.now(),
+      wallClockMs: options.wallClockMs,
       random: options.random.fork(`group-${id}`),
       logger: options.logger.child({ group: id }),
       onFatal: options.onFatal,
@@ -94,12 +104,36 @@ export class WorkflowExecution implements ExecutionLayer {
     return machine;
   }
 
+  /** This replica's workflow state of group `id`, for inspection (tests, simulations). */
+  machine(id: GroupId): WorkflowStateMachine | undefined {
+    return this.engines.get(id)?.machine;
+  }
+
   dropGroup(id: GroupId): void {
     const engine = this.engines.get(id);
     if (engine === undefined) return;
     engine.runtime.close();
     engine.queries.close();
     this.engines.delete(id);
+  }
+
+  /**
+   * Seals a draining group (no Start is accepted after it in the group's log); once it is
+   * sealed with nothing running, hands its finished executions to `heir`. A running count
+   * alone could miss a Start committed but not applied yet; the seal cannot.
+   */
+  async drain(id: GroupId, heir: GroupId): Promise<boolean> {
+    const machine = this.engines.get(id)?.machine;
+    if (machine === undefined) return false;
+    const timeoutMs = this.options.proposalTimeoutMs;
+    if (!machine.isSealed()) {
+      await this.hostOrFail().propose(id, encodeCommand({ type: "Seal" }), { timeoutMs });
+      return false;
+    }
+    if (machine.runningCount() > 0) return false;
+    return handOverResults(machine, (command) =>
+      this.hostOrFail().propose(heir, command, { timeoutMs }),
+    );
   }
 
   runningCount(id: GroupId): number {
@@ -117,13 +151,62 @@ export class WorkflowExecution implements ExecutionLayer {
     }
   }
 
-  async startWorkflow(
+  /** Backpressure: a flood of callers gets RESOURCE_EXHAUSTED at once instead of memory growth. */
+  private async limited<T>(kind: "starts" | "waits", call: () => Promise<T>): Promise<T> {
+    const isStart = kind === "starts";
+    const current = isStart ? this.startsInFlight : this.waits;
+    const max = isStart ? this.options.startsInFlightMax : this.options.waitsMax;
+    if (current >= max) {
+      throw new RaftoralError(
+        "RESOURCE_EXHAUSTED",
+        `this node already has ${current} workflow ${kind} in progress (the limit is ${max}); ` +
+          "retry shortly or spread the load over more nodes",
+      );
+    }
+    if (isStart) this.startsInFlight++;
+    else this.waits++;
+    try {
+      return await call();
+    } finally {
+      if (isStart) this.startsInFlight--;
+      else this.waits--;
+    }
+  }
+
+  startWorkflow(
+    request: StartWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StartWorkflowResult> {
+    return this.limited("starts", () => this.start(request, options));
+  }
+
+  waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
+    return this.limited("waits", () => this.wait(request, options));
+  }
+
+  private async start(
     request: StartWorkflowRequest,
     _options?: CallOptions,
   ): Promise<StartWorkflowResult> {
     const input = parseJsonText(request.inputJson, "input");
     this.options.registry.require(request.workflowType, request.version);
-    const target = request.executionClusterId ?? this.chooseGroup();
+    if (request.executionClusterId !== undefined)
+      return this.startIn(request.executionClusterId, request, input);
+    const target = this.chooseGroup([]);
+    try {
+      return await this.startIn(target, request, input);
+    } catch (error) {
+      // The group began draining after we chose it (sealed): one more try elsewhere.
+      if ((error as RaftoralError).code !== "UNAVAILABLE") throw error;
+      return this.startIn(this.chooseGroup([target]), request, input);
+    }
+  }
+
+  private async startIn(
+    target: GroupId,
+    request: StartWorkflowRequest,
+    input: JsonValue,
+  ): Promise<StartWorkflowResult> {
     const engine = this.engines.get(target);
     if (engine === undefined) {
       return this.forward(target, (client) =>
@@ -137,7 +220,7 @@ export class WorkflowExecution implements ExecutionLayer {
     return { workflowId, executionClusterId: target };
   }
 
-  async waitWorkflow(
+  private async wait(
     request: WaitWorkflowRequest,
     _options?: CallOptions,
   ): Promise<WorkflowOutcome> {
@@ -175,9 +258,9 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 
   /** The least loaded running group that takes new workflows; ties to the lowest id. */
-  private chooseGroup(): GroupId {
+  private chooseGroup(excluded: readonly GroupId[]): GroupId {
     const groups = [...this.options.management().groups.values()]
-      .filter((group) => !group.draining && group.configIndex > 0)
+      .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
       .sort((a, b) => a.running - b.running || a.id - b.id);
     const chosen = groups[0];
     if (chosen === undefined) {
@@ -196,16 +279,20 @@ export class WorkflowExecution implements ExecutionLayer {
       );
     }
     const id = groupId(Number(text));
-    if (!this.options.management().groups.has(id) && !this.engines.has(id)) {
+    if (this.engines.has(id)) return id;
+    // A drained group is destroyed once another adopted its results: ask that one.
+    const state = this.options.management();
+    const holder = resultsHolder(state, id);
+    if (!state.groups.has(holder) && !this.engines.has(holder)) {
       throw new RaftoralError("NOT_FOUND", `execution cluster ${id} does not exist`);
     }
-    return id;
+    return holder;
   }
 
   /** Runs `call` against a member of `target`, trying each until one answers. */
   private async forward<T>(
     target: GroupId,
-    call: (client: ReturnType<typeof protocolClient>) => Promise<T>,
+    call: (client: ProtocolClient) => Promise<T>,
   ): Promise<T> {
     const state = this.options.management();
     const group = state.groups.get(target);
@@ -223,7 +310,7 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     let lastError: Error | undefined;
     for (const address of addresses) {
-      const client = protocolClient(this.options.transport(), address);
+      const client = this.options.client(this.options.transport(), address);
       try {
         return await call(client);
       } catch (error) {

@@ -25,6 +25,12 @@ export interface RaftConfig {
   readonly committedBytesPerReadyMax: number;
   /** Pending ReadIndex requests per leader. */
   readonly pendingReadsMax: number;
+  /**
+   * Names this replica among all replicas this node ever held of the group: a node may
+   * delete its replica and later host a new, empty one. Answers carry it, so an answer
+   * still in flight from the old replica cannot vouch for entries the new one lacks.
+   */
+  readonly incarnation: number;
 }
 
 export const DEFAULT_RAFT_CONFIG: Omit<RaftConfig, "id"> = {
@@ -40,6 +46,7 @@ export const DEFAULT_RAFT_CONFIG: Omit<RaftConfig, "id"> = {
   snapshotBytesMax: 1024 * 1024 * 1024,
   committedBytesPerReadyMax: 16 * 1024 * 1024,
   pendingReadsMax: 4096,
+  incarnation: 0,
 };
 
 export function validateRaftConfig(config: RaftConfig): void {

@@ -42,6 +42,8 @@ export interface AppendEntries extends Envelope {
  */
 export interface AppendEntriesResponse extends Envelope {
   readonly type: "AppendEntriesResponse";
+  /** The answering replica's incarnation (RaftConfig.incarnation). */
+  readonly incarnation: number;
   readonly success: boolean;
   readonly index: LogIndex;
   readonly hintIndex: LogIndex;
@@ -60,6 +62,7 @@ export interface Heartbeat extends Envelope {
 
 export interface HeartbeatResponse extends Envelope {
   readonly type: "HeartbeatResponse";
+  readonly incarnation: number;
   readonly readContext: string;
 }
 

@@ -46,6 +46,8 @@ export class Progress {
   lastActiveTick: number;
   isLearner: boolean;
   readonly inflights: Inflights;
+  /** The follower replica's incarnation (RaftConfig.incarnation), once an answer told it. */
+  incarnation: number | undefined;
 
   constructor(options: {
     next: LogIndex;
@@ -67,6 +69,21 @@ export class Progress {
     this.transfer = undefined;
     this.state = state;
     this.inflights.reset();
+  }
+
+  /**
+   * Adopts the incarnation an answer came from. Returns true when it differs from the one
+   * before: the node holds a new replica now, possibly empty, so everything learned from the
+   * old one is forgotten and the leader probes from its last index again.
+   */
+  noteIncarnation(incarnation: number, leaderLastIndex: LogIndex): boolean {
+    const isNewReplica = this.incarnation !== undefined && this.incarnation !== incarnation;
+    this.incarnation = incarnation;
+    if (!isNewReplica) return false;
+    this.match = logIndex(0);
+    this.resetState("probe");
+    this.next = logIndex(leaderLastIndex + 1);
+    return true;
   }
 
   becomeProbe(): void {

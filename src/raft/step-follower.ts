@@ -68,6 +68,7 @@ function handleAppendEntries(r: Raft, message: AppendEntries): void {
   const respond = (success: boolean, index: number, hintIndex: number, hintTerm: number) =>
     r.send({
       type: "AppendEntriesResponse",
+      incarnation: r.config.incarnation,
       from: r.id,
       to: message.from,
       term: r.term,
@@ -103,6 +104,7 @@ function handleHeartbeat(r: Raft, message: Heartbeat): void {
   r.log.commitTo(logIndex(Math.min(message.leaderCommit, r.log.lastIndex())));
   r.send({
     type: "HeartbeatResponse",
+    incarnation: r.config.incarnation,
     from: r.id,
     to: message.from,
     term: r.term,
@@ -136,6 +138,7 @@ function installSnapshot(r: Raft, snapshot: Snapshot, leader: Raft["id"]): void 
   // Everything up to commit now matches the leader: the snapshot's index, or further.
   r.send({
     type: "AppendEntriesResponse",
+    incarnation: r.config.incarnation,
     from: r.id,
     to: leader,
     term: r.term,

@@ -52,11 +52,12 @@ function handleAppendResponse(r: Raft, message: AppendEntriesResponse): void {
   const progress = r.tracker.progress.get(message.from);
   if (progress === undefined) return;
   progress.lastActiveTick = r.tickCount;
+  const isNewReplica = progress.noteIncarnation(message.incarnation, r.log.lastIndex());
   if (!message.success) {
     let matchHint = message.hintIndex;
     if (message.hintTerm > 0)
       matchHint = r.log.findConflictByTerm(message.hintIndex, message.hintTerm).index;
-    if (progress.maybeDecrTo(message.index, matchHint)) {
+    if (progress.maybeDecrTo(message.index, matchHint) || isNewReplica) {
       if (progress.state === "replicate") progress.becomeProbe();
       sendAppend(r, message.from);
     }
@@ -99,6 +100,7 @@ function handleHeartbeatResponse(r: Raft, message: HeartbeatResponse): void {
   const progress = r.tracker.progress.get(message.from);
   if (progress === undefined) return;
   markActive(r, message.from);
+  progress.noteIncarnation(message.incarnation, r.log.lastIndex());
   progress.isFlowPaused = false;
   if (progress.state === "snapshot") {
     // A chunk may have been lost: send it again (the follower ignores duplicates).

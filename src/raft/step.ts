@@ -104,6 +104,7 @@ function stepLowerTerm(r: Raft, message: RaftMessage): void {
     if (r.config.checkQuorum || r.config.preVote) {
       r.send({
         type: "AppendEntriesResponse",
+        incarnation: r.config.incarnation,
         from: r.id,
         to: message.from,
         term: r.term,

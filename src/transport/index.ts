@@ -4,8 +4,13 @@
 export { clusterHint } from "./cluster-hint.ts";
 export type {
   CallOptions,
+  ClusterNodeStatus,
+  ClusterStatus,
   DiscoveryInfo,
+  ExecutionGroupStatus,
   HealthInfo,
+  LeaveResult,
+  ManagementRole,
   NodeApi,
   RegisterRequest,
   RegisterResult,

@@ -70,6 +70,53 @@ export interface WorkflowOutcome {
   readonly error?: string;
 }
 
+/** How a node takes part in the management group's Raft configuration. */
+export type ManagementRole = "voter" | "learner" | "joining";
+
+/** One node of the cluster, as the answering node sees it. */
+export interface ClusterNodeStatus {
+  readonly nodeId: NodeId;
+  readonly address: string;
+  /** "joining": registered, but not in the management group's configuration yet. */
+  readonly managementRole: ManagementRole;
+  readonly isManagementLeader: boolean;
+}
+
+/** One execution group (an "execution cluster" on the wire). */
+export interface ExecutionGroupStatus {
+  readonly groupId: GroupId;
+  /** Who should be in the group (the management group's decision). */
+  readonly members: readonly NodeId[];
+  /** The group's Raft configuration, as its leader last reported it. */
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  /** A draining group takes no new workflows and goes away once they finished. */
+  readonly draining: boolean;
+  readonly runningWorkflows: number;
+  /** The leader as last reported (or as this node knows it, if it hosts the group); 0 = none. */
+  readonly leaderId: NodeId;
+}
+
+/** The answer to GET /cluster/status and RaftService/GetClusterStatus. */
+export interface ClusterStatus {
+  readonly clusterId: string;
+  readonly transport: TransportKind;
+  /** The node that answered. */
+  readonly nodeId: NodeId;
+  /** 0 when no management leader is known. */
+  readonly managementLeaderNodeId: NodeId;
+  /** By id, ascending. */
+  readonly nodes: readonly ClusterNodeStatus[];
+  /** By id, ascending. */
+  readonly groups: readonly ExecutionGroupStatus[];
+}
+
+/** The answer to POST /node/leave and RaftService/LeaveCluster. */
+export interface LeaveResult {
+  /** The node that left; its process stops right after answering. */
+  readonly nodeId: NodeId;
+}
+
 export interface CallOptions {
   /** Aborted when the caller goes away or its deadline passes. */
   readonly signal?: AbortSignal;
@@ -84,4 +131,12 @@ export interface NodeApi {
   startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
+  /** Nodes, their management roles, and the execution groups with members and leaders. */
+  clusterStatus(): Promise<ClusterStatus>;
+  /**
+   * Removes this node from the cluster (management group and execution groups). Resolves once
+   * the removal is committed and this node is out of the groups' configurations; the node
+   * then stops by itself, after the answer had time to leave.
+   */
+  leave(options?: CallOptions): Promise<LeaveResult>;
 }

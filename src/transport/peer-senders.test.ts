@@ -20,7 +20,9 @@ class ScriptedTransport implements PeerTransport {
     });
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 const message = (n: number): PeerMessage => ({ type: "unknownGroup", groupId: groupId(n) });

@@ -10,6 +10,8 @@ import type { PeerMessage } from "./wire.ts";
 
 export interface PeerSendersOptions {
   readonly self: NodeId;
+  /** This node's advertised address, sent with every batch (see PeerBatch.fromAddress). */
+  readonly selfAddress?: string;
   readonly transport: PeerTransport;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -44,7 +46,7 @@ const DROP_LOG_INTERVAL_MS = 10_000;
 
 export class PeerSenders {
   private readonly peers = new Map<NodeId, PeerState>();
-  private readonly options: Required<PeerSendersOptions>;
+  private readonly options: PeerSendersOptions & Required<Omit<PeerSendersOptions, "selfAddress">>;
   private sentBatches = 0;
   private sentMessages = 0;
   private droppedMessages = 0;
@@ -127,7 +129,12 @@ export class PeerSenders {
     state.isInFlight = true;
     this.sentBatches++;
     this.sentMessages += messages.length;
-    const batch = { from: this.options.self, to: peer, messages };
+    const batch = {
+      from: this.options.self,
+      to: peer,
+      ...(this.options.selfAddress === undefined ? {} : { fromAddress: this.options.selfAddress }),
+      messages,
+    };
     this.options.transport
       .deliver(state.address, batch, this.options.deliverTimeoutMs)
       .then(

@@ -85,9 +85,14 @@ const asGroup = (value: unknown, path: string): GroupId => groupId(integer(value
 export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
   const fields = record(value, "batch");
   const messages = list(fields.messages, "batch.messages", BATCH_MESSAGES_MAX);
+  const fromAddress =
+    fields.fromAddress === undefined
+      ? undefined
+      : text(fields.fromAddress, "batch.fromAddress", 300);
   return {
     from: asNode(fields.from, "batch.from"),
     to: asNode(fields.to, "batch.to"),
+    ...(fromAddress === undefined ? {} : { fromAddress }),
     messages: messages.map((item, k) => parsePeerMessage(item, `batch.messages[${k}]`, bytes)),
   };
 }
@@ -201,6 +206,7 @@ function parseReplication(
       return {
         type: "AppendEntriesResponse",
         ...base,
+        incarnation: integer(f.incarnation, at("incarnation")),
         success: boolean(f.success, at("success")),
         index: asIndex(f.index, at("index")),
         hintIndex: asIndex(f.hintIndex, at("hintIndex")),
@@ -238,7 +244,12 @@ function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
         readContext: context("readContext"),
       };
     case "HeartbeatResponse":
-      return { type: "HeartbeatResponse", ...base, readContext: context("readContext") };
+      return {
+        type: "HeartbeatResponse",
+        ...base,
+        incarnation: integer(f.incarnation, at("incarnation")),
+        readContext: context("readContext"),
+      };
     case "TimeoutNow":
       return { type: "TimeoutNow", ...base };
     case "ReadIndex":

@@ -51,6 +51,11 @@ export type PeerMessage = RaftPeerMessage | ForwardProposal | ForwardResult | Un
 export interface PeerBatch {
   readonly from: NodeId;
   readonly to: NodeId;
+  /**
+   * Where the sender listens (host:port): lets a node answer peers it has no address for
+   * yet, e.g. after joining while cut off, before any management state reached it.
+   */
+  readonly fromAddress?: string;
   readonly messages: readonly PeerMessage[];
 }
 

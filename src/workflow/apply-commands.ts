@@ -22,7 +22,7 @@ export interface ApplyContext {
 type CommandOf<T extends WorkflowCommand["type"]> = Extract<WorkflowCommand, { type: T }>;
 
 function refuse(
-  workflowId: string,
+  workflowId: string | undefined,
   reason: RefusalReason,
   message: string,
   extra: { currentEpoch?: number; recordedCount?: number } = {},
@@ -40,6 +40,13 @@ export function applyStart(
   const existing = table.get(workflowId);
   if (existing !== undefined) {
     return { type: "started", workflowId, isNew: false, execution: viewOf(existing) };
+  }
+  if (table.isSealed) {
+    return refuse(
+      workflowId,
+      "sealed",
+      "this execution group is draining and takes no new workflows; start it in another group",
+    );
   }
   if (!registry.has(command.name, command.version)) {
     return refuse(
@@ -189,6 +196,31 @@ function isSameEnd(
   return command.type === "Complete"
     ? jsonEquals(record.output, command.output)
     : isSameError(record.error, command.error);
+}
+
+/**
+ * Adopt: takes over finished executions from a drained group, so their results outlive it.
+ * Ids already known are skipped (a handover may be retried). A sealed group refuses: it is
+ * handing over itself, and what arrived after its own handover began would be lost.
+ */
+export function applyAdopt(
+  context: ApplyContext,
+  command: CommandOf<"Adopt">,
+): WorkflowApplyResult {
+  if (context.table.isSealed) {
+    return refuse(
+      undefined,
+      "sealed",
+      "this execution group is draining; hand the results to another",
+    );
+  }
+  let adopted = 0;
+  for (const record of command.records) {
+    if (context.table.get(record.workflowId) !== undefined) continue;
+    context.table.adoptFinished({ ...record, checkpoints: [...record.checkpoints] });
+    adopted++;
+  }
+  return { type: "adopted", count: adopted };
 }
 
 /** AssignOwner: moves a Running execution to a new owner under epoch = current + 1. */

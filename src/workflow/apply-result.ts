@@ -19,6 +19,8 @@ export type RefusalReason =
   | "stale-epoch"
   /** The checkpoint's seq is not the next one, nor an identical copy of a recorded one. */
   | "out-of-order"
+  /** The group is draining (sealed): it takes no new workflows. */
+  | "sealed"
   /** A limit (running executions, checkpoints per execution) was reached. */
   | "limit";
 
@@ -48,6 +50,15 @@ export type WorkflowApplyResult =
       readonly workflowId: string;
       readonly owner: NodeId;
       readonly epoch: number;
+    }
+  | {
+      /** The group stopped taking new workflows (Seal applied). */
+      readonly type: "sealed";
+    }
+  | {
+      /** Finished executions taken over from a drained group (`count` new ones). */
+      readonly type: "adopted";
+      readonly count: number;
     }
   | {
       readonly type: "refused";
@@ -95,6 +106,7 @@ export function isApplyResult(value: unknown): value is WorkflowApplyResult {
     type === "recorded" ||
     type === "finished" ||
     type === "ownerAssigned" ||
+    type === "sealed" ||
     type === "refused"
   );
 }

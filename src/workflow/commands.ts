@@ -5,7 +5,13 @@
 
 import type { NodeId } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
-import type { CheckpointKind, CheckpointOutcome } from "./execution.ts";
+import type {
+  CheckpointKind,
+  CheckpointOutcome,
+  CheckpointRecord,
+  ExecutionRecord,
+} from "./execution.ts";
+import type { ExecutionState } from "./execution-table.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
 
 export type WorkflowCommand =
@@ -43,6 +49,15 @@ export type WorkflowCommand =
       readonly ownerEpoch: number;
       readonly error: RecordedError;
       readonly finishedAtMs: number;
+    }
+  | {
+      /** The group is being drained: from here on every Start is refused. */
+      readonly type: "Seal";
+    }
+  | {
+      /** Finished executions a drained group hands over before it is destroyed. */
+      readonly type: "Adopt";
+      readonly records: readonly ExecutionState[];
     }
   | {
       readonly type: "AssignOwner";
@@ -91,6 +106,9 @@ export function decodeCommand(data: Uint8Array): DecodeResult {
 }
 
 function parseFields(f: Record<string, unknown>): WorkflowCommand {
+  if (f.type === "Seal") return { type: "Seal" };
+  if (f.type === "Adopt")
+    return { type: "Adopt", records: list(f.records, "records").map(finished) };
   const workflowId = text(f.workflowId, "workflowId");
   switch (f.type) {
     case "Start":
@@ -142,6 +160,59 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
     default:
       throw new Malformed(`unknown command type ${JSON.stringify(f.type)}`);
   }
+}
+
+/** Records handed over per Adopt command, so one entry stays small. */
+export const ADOPT_RECORDS_MAX = 256;
+
+function list(value: unknown, name: string): unknown[] {
+  if (!Array.isArray(value) || value.length > ADOPT_RECORDS_MAX) {
+    throw new Malformed(`${name} must be an array of at most ${ADOPT_RECORDS_MAX} items`);
+  }
+  return value;
+}
+
+/** A finished execution record, as a drained group hands it over. */
+function finished(value: unknown): ExecutionRecord {
+  if (typeof value !== "object" || value === null) throw new Malformed("record must be an object");
+  const f = value as Record<string, unknown>;
+  if (f.status !== "Completed" && f.status !== "Failed") {
+    throw new Malformed("record.status must be Completed or Failed");
+  }
+  if (!Array.isArray(f.checkpoints)) throw new Malformed("record.checkpoints must be an array");
+  return {
+    workflowId: text(f.workflowId, "record.workflowId"),
+    name: text(f.name, "record.name"),
+    version: count(f.version, "record.version"),
+    input: json(f.input, "record.input"),
+    runtimeVersion: count(f.runtimeVersion, "record.runtimeVersion"),
+    seed: count(f.seed, "record.seed"),
+    startedAtMs: count(f.startedAtMs, "record.startedAtMs"),
+    owner: count(f.owner, "record.owner") as NodeId,
+    ownerEpoch: count(f.ownerEpoch, "record.ownerEpoch"),
+    status: f.status,
+    checkpoints: f.checkpoints.map(checkpoint),
+    ...(f.status === "Completed"
+      ? { output: json(f.output, "record.output") }
+      : { error: recordedError(f.error) }),
+    finishedAtMs: count(f.finishedAtMs, "record.finishedAtMs"),
+  };
+}
+
+function checkpoint(value: unknown, seq: number): CheckpointRecord {
+  if (typeof value !== "object" || value === null) {
+    throw new Malformed("checkpoint must be an object");
+  }
+  const f = value as Record<string, unknown>;
+  if (f.seq !== seq) throw new Malformed(`checkpoint ${seq} is out of sequence`);
+  return {
+    seq,
+    kind: kind(f.kind),
+    name: text(f.name, "checkpoint.name"),
+    outcome: outcome(f.outcome),
+    atMs: count(f.atMs, "checkpoint.atMs"),
+    ownerEpoch: count(f.ownerEpoch, "checkpoint.ownerEpoch"),
+  };
 }
 
 function text(value: unknown, name: string): string {

@@ -17,7 +17,9 @@ export interface WorkflowDefinition<
 > {
   readonly name: string;
   readonly version: number;
-  readonly run: (input: I, ctx: WorkflowContext) => Promise<O> | O;
+  // A method, not a function property: definitions with specific input types must fit a
+  // list of WorkflowDefinition (method parameters are checked bivariantly).
+  run(input: I, ctx: WorkflowContext): Promise<O> | O;
 }
 
 /** Longest workflow name, step name or checkpoint key. */

@@ -59,6 +59,8 @@ export class ExecutionTable {
   logTimeMs = 0;
   /** Invariant: strictly increases with every applied command. */
   lastAppliedIndex = 0;
+  /** Set by Seal: no Start is accepted any more (the group is draining). */
+  isSealed = false;
 
   get(workflowId: string): ExecutionRecord | undefined {
     return this.executions.get(workflowId);
@@ -77,6 +79,14 @@ export class ExecutionTable {
     assert(!this.finishedOrder.has(record.workflowId), "an execution finishes once");
     this.runningCount--;
     assert(this.runningCount >= 0, "running count went negative");
+    this.finishedOrder.add(record.workflowId);
+  }
+
+  /** Adds a finished execution handed over by another group; it joins the retention queue. */
+  adoptFinished(record: ExecutionRecord): void {
+    assert(!this.executions.has(record.workflowId), `execution ${record.workflowId} exists`);
+    assert(record.status !== "Running", "only finished executions are handed over");
+    this.executions.set(record.workflowId, record);
     this.finishedOrder.add(record.workflowId);
   }
 

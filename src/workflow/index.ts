@@ -9,6 +9,7 @@ export {
   type WorkflowListener,
 } from "./apply-result.ts";
 export {
+  ADOPT_RECORDS_MAX,
   type DecodeResult,
   decodeCommand,
   encodeCommand,

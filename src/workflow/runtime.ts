@@ -39,6 +39,7 @@ const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
   "not-running": "INTERNAL",
   "stale-epoch": "INTERNAL",
   "out-of-order": "INTERNAL",
+  sealed: "UNAVAILABLE",
   limit: "RESOURCE_EXHAUSTED",
 };
 

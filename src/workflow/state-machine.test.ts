@@ -312,3 +312,78 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
     expect(() => sm.apply(encodeCommand(start("b")), 5 as LogIndex)).toThrow(AssertionError);
   });
 });
+
+describe("WorkflowStateMachine: draining (Seal) and handing results over (Adopt)", () => {
+  test("after Seal every Start is refused, runs still finish, and the seal survives a snapshot", () => {
+    const { sm, apply } = machine();
+    apply(start("a"));
+    expect(apply({ type: "Seal" })).toEqual({ type: "sealed" });
+    expect(apply(start("b"))).toMatchObject({ type: "refused", reason: "sealed" });
+    // A duplicate Start of a known id still answers with the existing execution.
+    expect(apply(start("a"))).toMatchObject({ type: "started", isNew: false });
+    expect(apply(complete("a"))).toMatchObject({ type: "finished", status: "Completed" });
+    const restored = machine();
+    restored.sm.restore(sm.snapshot());
+    expect(restored.sm.isSealed()).toBe(true);
+  });
+
+  test("Adopt takes over finished executions once; the heir serves their results", () => {
+    const drained = machine();
+    drained.apply(start("a"));
+    drained.apply(checkpoint("a", 0));
+    drained.apply(complete("a"));
+    drained.apply(start("b"));
+    drained.apply({
+      type: "Fail",
+      workflowId: "b",
+      ownerEpoch: 1,
+      error: { name: "Error", message: "boom" },
+      finishedAtMs: 2_500,
+    });
+    const records = drained.sm.finishedExecutions();
+    expect(records.map((record) => record.workflowId)).toEqual(["a", "b"]);
+
+    const heir = machine();
+    heir.apply(start("c"));
+    expect(heir.apply({ type: "Adopt", records })).toEqual({ type: "adopted", count: 2 });
+    expect(heir.apply({ type: "Adopt", records })).toEqual({ type: "adopted", count: 0 });
+    expect(heir.sm.execution("a")).toEqual(drained.sm.execution("a"));
+    expect(heir.sm.status("b")).toMatchObject({ status: "Failed", error: { message: "boom" } });
+    expect(heir.sm.runningCount()).toBe(1);
+    heir.sm.checkInvariants();
+    // Adopted results are ordinary finished executions: snapshots carry them.
+    const restored = machine();
+    restored.sm.restore(heir.sm.snapshot());
+    expect(restored.sm.execution("b")).toEqual(drained.sm.execution("b"));
+  });
+
+  test("a sealed group refuses to adopt: it is handing its own results over", () => {
+    const drained = machine();
+    drained.apply(start("a"));
+    drained.apply(complete("a"));
+    const heir = machine();
+    heir.apply({ type: "Seal" });
+    const result = heir.apply({ type: "Adopt", records: drained.sm.finishedExecutions() });
+    expect(result).toMatchObject({ type: "refused", reason: "sealed" });
+    expect(heir.sm.status("a")).toBeUndefined();
+  });
+
+  test("an Adopt carrying a running or malformed record is refused as malformed", () => {
+    const { sm } = machine();
+    const running = { ...start("a"), ownerEpoch: 1, status: "Running", checkpoints: [] };
+    const gap = {
+      ...start("b"),
+      ownerEpoch: 1,
+      status: "Completed",
+      output: "pong",
+      finishedAtMs: 2_000,
+      checkpoints: [{ ...checkpoint("b", 1), seq: 1 }],
+    };
+    for (const record of [running, gap, { workflowId: "c" }]) {
+      const bytes = new TextEncoder().encode(JSON.stringify({ type: "Adopt", records: [record] }));
+      const result = sm.apply(bytes, (sm.lastAppliedIndex() + 1) as LogIndex);
+      expect(result).toMatchObject({ type: "refused", reason: "malformed" });
+    }
+    expect([...sm.executions()]).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@
 import { assert, type LogIndex, unreachable } from "../lib/index.ts";
 import {
   type ApplyContext,
+  applyAdopt,
   applyAssignOwner,
   applyCheckpoint,
   applyFinish,
@@ -107,6 +108,16 @@ export class WorkflowStateMachine {
     return this.table.runningCount;
   }
 
+  /** Finished executions still retained, oldest first (what a drained group hands over). */
+  finishedExecutions(): ExecutionState[] {
+    return [...this.table.finishedOrder].map((id) => this.table.get(id) as ExecutionState);
+  }
+
+  /** Whether Seal was applied: the group is draining and refuses every Start. */
+  isSealed(): boolean {
+    return this.table.isSealed;
+  }
+
   /** Index of the last command applied (0 before any). */
   lastAppliedIndex(): number {
     return this.table.lastAppliedIndex;
@@ -146,6 +157,11 @@ function dispatch(context: ApplyContext, command: WorkflowCommand): WorkflowAppl
       return applyFinish(context, command);
     case "AssignOwner":
       return applyAssignOwner(context, command);
+    case "Seal":
+      context.table.isSealed = true;
+      return { type: "sealed" };
+    case "Adopt":
+      return applyAdopt(context, command);
     default:
       return unreachable(command);
   }

@@ -16,6 +16,7 @@ interface SnapshotJson {
   readonly logTimeMs: number;
   readonly executions: readonly ExecutionRecord[];
   readonly finishedOrder: readonly string[];
+  readonly isSealed: boolean;
 }
 
 export function encodeStateSnapshot(table: ExecutionTable): Uint8Array {
@@ -25,6 +26,7 @@ export function encodeStateSnapshot(table: ExecutionTable): Uint8Array {
     logTimeMs: table.logTimeMs,
     executions: [...table.executions.values()],
     finishedOrder: [...table.finishedOrder],
+    isSealed: table.isSealed,
   };
   return new TextEncoder().encode(JSON.stringify(json));
 }
@@ -41,6 +43,8 @@ export function decodeStateSnapshot(data: Uint8Array): ExecutionTable {
   assert(Array.isArray(json.finishedOrder), "workflow snapshot: finishedOrder missing");
   table.lastAppliedIndex = json.lastAppliedIndex;
   table.logTimeMs = json.logTimeMs;
+  assert(typeof json.isSealed === "boolean", "workflow snapshot: isSealed missing");
+  table.isSealed = json.isSealed;
   for (const record of json.executions) {
     table.executions.set(record.workflowId, { ...record, checkpoints: [...record.checkpoints] });
     if (record.status === "Running") table.runningCount++;

@@ -5,8 +5,10 @@
 import { groupId, nodeId } from "../../src/lib/index.ts";
 import type {
   CallOptions,
+  ClusterStatus,
   DiscoveryInfo,
   HealthInfo,
+  LeaveResult,
   NodeApi,
   PeerBatch,
   RegisterRequest,
@@ -33,6 +35,8 @@ export interface FakeScript {
   startWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
+  clusterStatus(): Promise<ClusterStatus>;
+  leave(options: CallOptions): Promise<LeaveResult>;
 }
 
 export const DISCOVERY: DiscoveryInfo = {
@@ -47,6 +51,44 @@ export const DISCOVERY: DiscoveryInfo = {
   transport: "http",
 };
 
+export const CLUSTER_STATUS: ClusterStatus = {
+  clusterId: "5e1f6a52-0000-4000-8000-000000000001",
+  transport: "http",
+  nodeId: nodeId(1),
+  managementLeaderNodeId: nodeId(2),
+  nodes: [
+    {
+      nodeId: nodeId(1),
+      address: "127.0.0.1:7001",
+      managementRole: "voter",
+      isManagementLeader: false,
+    },
+    {
+      nodeId: nodeId(2),
+      address: "127.0.0.1:7002",
+      managementRole: "voter",
+      isManagementLeader: true,
+    },
+    {
+      nodeId: nodeId(6),
+      address: "127.0.0.1:7006",
+      managementRole: "learner",
+      isManagementLeader: false,
+    },
+  ],
+  groups: [
+    {
+      groupId: groupId(1),
+      members: [nodeId(1), nodeId(2), nodeId(6)],
+      voters: [nodeId(1), nodeId(2)],
+      learners: [nodeId(6)],
+      draining: false,
+      runningWorkflows: 4,
+      leaderId: nodeId(2),
+    },
+  ],
+};
+
 export function defaultScript(): FakeScript {
   return {
     receivePeerBatch: () => undefined,
@@ -59,6 +101,8 @@ export function defaultScript(): FakeScript {
     }),
     waitWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
+    clusterStatus: async () => CLUSTER_STATUS,
+    leave: async () => ({ nodeId: nodeId(1) }),
   };
 }
 
@@ -106,6 +150,16 @@ export class FakeNodeApi implements NodeApi {
   runWorkflow(request: StartWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {
     this.record("runWorkflow", request, options.signal);
     return this.script.runWorkflow(request, options);
+  }
+
+  clusterStatus(): Promise<ClusterStatus> {
+    this.record("clusterStatus", undefined, undefined);
+    return this.script.clusterStatus();
+  }
+
+  leave(options: CallOptions = {}): Promise<LeaveResult> {
+    this.record("leave", undefined, options.signal);
+    return this.script.leave(options);
   }
 
   /** The calls of one method, oldest first. */

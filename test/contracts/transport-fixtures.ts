@@ -47,13 +47,14 @@ export function everyRaftMessage(): RaftMessage[] {
     {
       type: "AppendEntriesResponse",
       ...envelope,
+      incarnation: 4_000_000_000,
       success: false,
       index: logIndex(12),
       hintIndex: logIndex(4),
       hintTerm: term(3),
     },
     { type: "Heartbeat", ...envelope, leaderCommit: logIndex(12), readContext: "rc-é✓" },
-    { type: "HeartbeatResponse", ...envelope, readContext: "" },
+    { type: "HeartbeatResponse", ...envelope, incarnation: 7, readContext: "" },
     {
       type: "InstallSnapshot",
       ...envelope,

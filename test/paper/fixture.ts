@@ -242,11 +242,13 @@ export function appendResponse(
     readonly success?: boolean;
     readonly hintIndex?: number;
     readonly hintTerm?: number;
+    readonly incarnation?: number;
   },
 ): AppendEntriesResponse {
   return {
     type: "AppendEntriesResponse",
     ...envelope(route),
+    incarnation: route.incarnation ?? 0,
     success: route.success ?? true,
     index: logIndex(route.index),
     hintIndex: logIndex(route.hintIndex ?? 0),
@@ -293,9 +295,14 @@ export function heartbeat(
 }
 
 export function heartbeatResponse(
-  route: Route & { readonly readContext?: string },
+  route: Route & { readonly readContext?: string; readonly incarnation?: number },
 ): HeartbeatResponse {
-  return { type: "HeartbeatResponse", ...envelope(route), readContext: route.readContext ?? "" };
+  return {
+    type: "HeartbeatResponse",
+    ...envelope(route),
+    incarnation: route.incarnation ?? 0,
+    readContext: route.readContext ?? "",
+  };
 }
 
 export function installSnapshot(

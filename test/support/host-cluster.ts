@@ -133,6 +133,8 @@ export class HostCluster {
       startWorkflow: unsupported,
       waitWorkflow: unsupported,
       runWorkflow: unsupported,
+      clusterStatus: unsupported,
+      leave: unsupported,
     };
   }
 

@@ -118,6 +118,8 @@ const api: NodeApi = {
   startWorkflow: unsupported,
   waitWorkflow: unsupported,
   runWorkflow: unsupported,
+  clusterStatus: unsupported,
+  leave: unsupported,
 };
 const [host0, port0] = (peers.get(self) ?? `127.0.0.1:${values.port}`).split(":");
 await transport.server.listen(host0 ?? "127.0.0.1", Number(values.port ?? port0), api);

@@ -14,6 +14,7 @@ export function nullExecution(): ExecutionLayer {
       restore: () => undefined,
     }),
     runningCount: () => 0,
+    drain: async () => true,
     maintain: async () => undefined,
     dropGroup: () => undefined,
     fingerprint: () => "test",

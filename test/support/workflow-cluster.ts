@@ -244,6 +244,8 @@ function nodeApi(host: MultiRaftHost): NodeApi {
     startWorkflow: unsupported,
     waitWorkflow: unsupported,
     runWorkflow: unsupported,
+    clusterStatus: unsupported,
+    leave: unsupported,
   };
 }
 

@@ -4,14 +4,18 @@
 // workflow that itself failed is a normal reply with success = false and its error text.
 
 import { nodeId } from "../../lib/index.ts";
-import type { DiscoveryInfo, NodeApi, WorkflowOutcome } from "../index.ts";
+import type { ClusterStatus, DiscoveryInfo, NodeApi, WorkflowOutcome } from "../index.ts";
 import { requiredText, startRequestOf, waitRequestOf } from "./grpc-request-fields.ts";
 import { batchOfGenericMessage } from "./peer-batch-message.ts";
-import type { DiscoveryResponse, RunWorkflowResponse } from "./raftoral-messages.ts";
+import type {
+  ClusterStatusResponse,
+  DiscoveryResponse,
+  RunWorkflowResponse,
+} from "./raftoral-messages.ts";
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
 import type { GrpcServer } from "./server.ts";
 
-/** Registers SendMessage, Discover and AddNode on `server`. */
+/** Registers SendMessage, Discover, AddNode, GetClusterStatus and LeaveCluster on `server`. */
 export function registerRaftService(server: GrpcServer, api: NodeApi): void {
   server.addUnary(RaftServiceMethods.sendMessage, async (request) => {
     api.receivePeerBatch(batchOfGenericMessage(request));
@@ -30,6 +34,13 @@ export function registerRaftService(server: GrpcServer, api: NodeApi): void {
       { signal: context.signal },
     );
     return { success: true, error: "", nodeId: result.nodeId };
+  });
+  server.addUnary(RaftServiceMethods.getClusterStatus, async () =>
+    clusterStatusResponse(await api.clusterStatus()),
+  );
+  server.addUnary(RaftServiceMethods.leaveCluster, async (_request, context) => {
+    const left = await api.leave({ signal: context.signal });
+    return { success: true, error: "", nodeId: left.nodeId };
   });
 }
 
@@ -77,6 +88,30 @@ function discoveryResponse(info: DiscoveryInfo): DiscoveryResponse {
     shouldJoinAsVoter: info.shouldJoinAsVoter,
     currentVoterCount: info.currentVoterCount,
     maxVoters: info.maxVoters,
+  };
+}
+
+function clusterStatusResponse(status: ClusterStatus): ClusterStatusResponse {
+  return {
+    clusterId: status.clusterId,
+    transport: status.transport,
+    nodeId: status.nodeId,
+    managementLeaderNodeId: status.managementLeaderNodeId,
+    nodes: status.nodes.map((node) => ({
+      nodeId: node.nodeId,
+      address: node.address,
+      managementRole: node.managementRole,
+      isManagementLeader: node.isManagementLeader,
+    })),
+    executionClusters: status.groups.map((group) => ({
+      executionClusterId: String(group.groupId),
+      members: group.members,
+      voters: group.voters,
+      learners: group.learners,
+      draining: group.draining,
+      runningWorkflows: group.runningWorkflows,
+      leaderNodeId: group.leaderId,
+    })),
   };
 }
 

@@ -95,3 +95,39 @@ export interface WaitForWorkflowRequest {
   readonly executionClusterId: string;
   readonly timeoutSeconds: number;
 }
+
+export type ClusterStatusRequest = Readonly<Record<string, never>>;
+
+export interface ClusterNodeStatusMessage {
+  readonly nodeId: number;
+  readonly address: string;
+  readonly managementRole: string;
+  readonly isManagementLeader: boolean;
+}
+
+export interface ExecutionClusterStatusMessage {
+  readonly executionClusterId: string;
+  readonly members: readonly number[];
+  readonly voters: readonly number[];
+  readonly learners: readonly number[];
+  readonly draining: boolean;
+  readonly runningWorkflows: number;
+  readonly leaderNodeId: number;
+}
+
+export interface ClusterStatusResponse {
+  readonly clusterId: string;
+  readonly transport: string;
+  readonly nodeId: number;
+  readonly managementLeaderNodeId: number;
+  readonly nodes: readonly ClusterNodeStatusMessage[];
+  readonly executionClusters: readonly ExecutionClusterStatusMessage[];
+}
+
+export type LeaveClusterRequest = Readonly<Record<string, never>>;
+
+export interface LeaveClusterResponse {
+  readonly success: boolean;
+  readonly error: string;
+  readonly nodeId: number;
+}

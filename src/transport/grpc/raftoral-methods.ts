@@ -5,9 +5,13 @@ import { protoMethod } from "./method.ts";
 import type {
   AddNodeRequest,
   AddNodeResponse,
+  ClusterStatusRequest,
+  ClusterStatusResponse,
   DiscoveryRequest,
   DiscoveryResponse,
   GenericMessage,
+  LeaveClusterRequest,
+  LeaveClusterResponse,
   MessageResponse,
   RunWorkflowAsyncResponse,
   RunWorkflowRequest,
@@ -18,11 +22,19 @@ import type {
 export const RAFT_SERVICE = "raftoral.RaftService";
 export const WORKFLOW_MANAGEMENT_SERVICE = "raftoral.WorkflowManagement";
 
-/** raftoral.RaftService: inter-node traffic and cluster discovery. */
+/** raftoral.RaftService: inter-node traffic, cluster discovery, status and leaving. */
 export const RaftServiceMethods = {
   sendMessage: protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "SendMessage"),
   discover: protoMethod<DiscoveryRequest, DiscoveryResponse>(RAFT_SERVICE, "Discover"),
   addNode: protoMethod<AddNodeRequest, AddNodeResponse>(RAFT_SERVICE, "AddNode"),
+  getClusterStatus: protoMethod<ClusterStatusRequest, ClusterStatusResponse>(
+    RAFT_SERVICE,
+    "GetClusterStatus",
+  ),
+  leaveCluster: protoMethod<LeaveClusterRequest, LeaveClusterResponse>(
+    RAFT_SERVICE,
+    "LeaveCluster",
+  ),
 } as const;
 
 /** raftoral.WorkflowManagement: the public workflow API. */

@@ -9,9 +9,11 @@ import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { readJsonBody } from "./request-body.ts";
 import { parseExecuteRequest, parseRegisterRequest, parseWaitQuery } from "./request-fields.ts";
 import {
+  clusterStatusJson,
   discoveryJson,
   errorFieldsOf,
   healthJson,
+  leftJson,
   outcomeJson,
   registeredJson,
   startedJson,
@@ -33,6 +35,8 @@ const ROUTES: ReadonlyMap<string, string> = new Map([
   ["/discovery/register", "POST"],
   ["/discovery/peers", "GET"],
   ["/health", "GET"],
+  ["/cluster/status", "GET"],
+  ["/node/leave", "POST"],
 ]);
 
 /** Builds the app; `api` answers every request. */
@@ -65,6 +69,9 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     // A load balancer reads the status code: only a node that is up takes traffic.
     return c.json(healthJson(health), health.status === "ok" ? 200 : 503);
   });
+  app.get("/cluster/status", async (c) => c.json(clusterStatusJson(await api.clusterStatus())));
+  // No body: the node that answers is the one that leaves.
+  app.post("/node/leave", async (c) => c.json(leftJson(await api.leave(callOptions(c)))));
 
   for (const [path, method] of ROUTES) {
     app.all(path, (c) => {

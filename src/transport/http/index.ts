@@ -22,3 +22,10 @@ export {
   WAIT_TIMEOUT_SECONDS_DEFAULT,
   WAIT_TIMEOUT_SECONDS_MAX,
 } from "./request-fields.ts";
+export {
+  clusterStatusJson,
+  healthJson,
+  leftJson,
+  outcomeJson,
+  startedJson,
+} from "./response-fields.ts";

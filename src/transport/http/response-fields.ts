@@ -2,8 +2,10 @@
 // field order. The one place where NodeApi's camelCase results become wire names over HTTP.
 
 import type {
+  ClusterStatus,
   DiscoveryInfo,
   HealthInfo,
+  LeaveResult,
   RegisterResult,
   StartWorkflowResult,
   WorkflowOutcome,
@@ -57,6 +59,36 @@ export function healthJson(health: HealthInfo) {
   return { status: health.status, node_id: health.nodeId, is_leader: health.isLeader };
 }
 
+/** GET /cluster/status: snake_case like every other route; group ids are decimal text. */
+export function clusterStatusJson(status: ClusterStatus) {
+  return {
+    cluster_id: status.clusterId,
+    transport: status.transport,
+    node_id: status.nodeId,
+    management_leader_node_id: status.managementLeaderNodeId,
+    nodes: status.nodes.map((node) => ({
+      node_id: node.nodeId,
+      address: node.address,
+      management_role: node.managementRole,
+      is_management_leader: node.isManagementLeader,
+    })),
+    execution_clusters: status.groups.map((group) => ({
+      execution_cluster_id: String(group.groupId),
+      members: group.members,
+      voters: group.voters,
+      learners: group.learners,
+      draining: group.draining,
+      running_workflows: group.runningWorkflows,
+      leader_node_id: group.leaderId,
+    })),
+  };
+}
+
+/** POST /node/leave. */
+export function leftJson(result: LeaveResult) {
+  return { success: true, node_id: result.nodeId, error: null };
+}
+
 /**
  * Fields an error answer carries besides {success, error, code}, per route, so a client that
  * reads the QUICKSTART's fields finds them (as null) on failures too.
@@ -67,6 +99,7 @@ export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
     case "/workflow/wait":
       return { workflow_id: null, execution_cluster_id: null, result: null };
     case "/discovery/register":
+    case "/node/leave":
       return { node_id: null };
     default:
       return {};

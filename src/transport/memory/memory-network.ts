@@ -85,6 +85,33 @@ export class MemoryNetwork {
     this.cuts.clear();
   }
 
+  /**
+   * A request from `from` to the node at `to` (a client call): after a network delay, through
+   * the same faults as batches, `call` runs against its NodeApi; the answer comes back after
+   * another delay.
+   */
+  request<T>(from: string, to: string, call: (api: NodeApi) => Promise<T>): Promise<T> {
+    return new Promise<NodeApi>((resolve, reject) => {
+      this.clock.setTimer(this.delay(), () => {
+        const api = this.listeners.get(to);
+        if (
+          api === undefined ||
+          this.cuts.has(`${from}>${to}`) ||
+          this.random.chance(this.faults.dropRate)
+        ) {
+          reject(new RaftoralError("UNAVAILABLE", `no route from ${from} to ${to}`));
+        } else {
+          resolve(api);
+        }
+      });
+    })
+      .then(call)
+      .then(
+        (value) =>
+          new Promise<T>((resolve) => this.clock.setTimer(this.delay(), () => resolve(value))),
+      );
+  }
+
   private deliver(from: string, to: string, batch: PeerBatch): Promise<void> {
     return new Promise((resolve, reject) => {
       const delay = this.delay();

@@ -1,0 +1,88 @@
+import { expect, test } from "bun:test";
+import { groupId, type LogIndex, nodeId } from "../lib/index.ts";
+import { emptyManagementState, type ManagementState } from "../management/index.ts";
+import { clusterStatusOf } from "./cluster-status.ts";
+
+const n = nodeId;
+
+function state(): ManagementState {
+  const record = (id: number) => ({ id: n(id), address: `h:${id}`, registeredAt: 1 as LogIndex });
+  const group = (id: number, leaderId: number) => ({
+    id: groupId(id),
+    members: [n(3), n(1), n(2)],
+    initialMembers: [n(1)],
+    draining: id === 2,
+    voters: [n(2), n(1)],
+    learners: [n(3)],
+    configIndex: 5 as LogIndex,
+    running: id * 10,
+    leaderId: n(leaderId),
+  });
+  return {
+    ...emptyManagementState(),
+    clusterId: "c-1",
+    nodes: new Map([3, 1, 2].map((id) => [n(id), record(id)])),
+    groups: new Map([
+      [groupId(2), group(2, 0)],
+      [groupId(1), group(1, 2)],
+    ]),
+  };
+}
+
+test("joins the replicated state with this node's view of the management group", () => {
+  const status = clusterStatusOf({
+    state: state(),
+    self: n(2),
+    transport: "grpc",
+    management: { leaderId: n(1), confState: { voters: [n(1), n(2)], learners: [n(3)] } as never },
+    localLeaderOf: (id) => (id === 2 ? n(3) : undefined),
+  });
+  expect(status).toEqual({
+    clusterId: "c-1",
+    transport: "grpc",
+    nodeId: n(2),
+    managementLeaderNodeId: n(1),
+    nodes: [
+      { nodeId: n(1), address: "h:1", managementRole: "voter", isManagementLeader: true },
+      { nodeId: n(2), address: "h:2", managementRole: "voter", isManagementLeader: false },
+      { nodeId: n(3), address: "h:3", managementRole: "learner", isManagementLeader: false },
+    ],
+    groups: [
+      {
+        groupId: groupId(1),
+        members: [n(1), n(2), n(3)],
+        voters: [n(1), n(2)],
+        learners: [n(3)],
+        draining: false,
+        runningWorkflows: 10,
+        leaderId: n(2),
+      },
+      {
+        groupId: groupId(2),
+        members: [n(1), n(2), n(3)],
+        voters: [n(1), n(2)],
+        learners: [n(3)],
+        draining: true,
+        runningWorkflows: 20,
+        leaderId: n(3),
+      },
+    ],
+  });
+});
+
+test("a node not yet in the management configuration is 'joining'; no leader is 0", () => {
+  const status = clusterStatusOf({
+    state: state(),
+    self: n(3),
+    transport: "http",
+    management: undefined,
+    localLeaderOf: () => n(0),
+  });
+  expect(status.managementLeaderNodeId).toBe(n(0));
+  expect(status.nodes.map((node) => node.managementRole)).toEqual([
+    "joining",
+    "joining",
+    "joining",
+  ]);
+  expect(status.groups.map((group) => group.leaderId)).toEqual([n(2), n(0)]);
+});

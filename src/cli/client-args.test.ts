@@ -1,0 +1,115 @@
+import { describe, expect, test } from "bun:test";
+import { type ClientCommand, parseClientArgs } from "./client-args.ts";
+
+function command(argv: string[]): ClientCommand {
+  const parsed = parseClientArgs(argv);
+  if (parsed.kind !== "command")
+    throw new Error(`expected a command, got ${JSON.stringify(parsed)}`);
+  return parsed.command;
+}
+
+function failure(argv: string[]): string {
+  const parsed = parseClientArgs(argv);
+  if (parsed.kind !== "error") throw new Error(`expected an error, got ${JSON.stringify(parsed)}`);
+  return parsed.message;
+}
+
+describe("client subcommand lines", () => {
+  test("workflow run with defaults and with every option", () => {
+    expect(command(["workflow", "run", "ping_pong", "--input", '"ping"'])).toEqual({
+      kind: "workflow-run",
+      name: "ping_pong",
+      input: "ping",
+      version: 1,
+      wait: false,
+      connection: { addresses: ["127.0.0.1:7001"], transport: "grpc", json: false },
+    });
+    expect(
+      command([
+        "workflow",
+        "run",
+        "order",
+        "-i",
+        '{"id":7}',
+        "--version",
+        "2",
+        "--cluster",
+        "3",
+        "-w",
+        "-a",
+        "10.0.0.1:7001, 10.0.0.2:7001",
+        "-t",
+        "http",
+        "--timeout",
+        "1.5",
+        "--json",
+      ]),
+    ).toEqual({
+      kind: "workflow-run",
+      name: "order",
+      input: { id: 7 },
+      version: 2,
+      cluster: "3",
+      wait: true,
+      connection: {
+        addresses: ["10.0.0.1:7001", "10.0.0.2:7001"],
+        transport: "http",
+        timeoutMs: 1500,
+        json: true,
+      },
+    });
+  });
+
+  test("number-like ids and inputs keep their exact text", () => {
+    const wait = command(["workflow", "wait", "007", "--cluster", "1"]);
+    expect(wait).toMatchObject({ kind: "workflow-wait", workflowId: "007", cluster: "1" });
+    expect(command(["workflow", "run", "w", "--input", "1e3"])).toMatchObject({ input: 1000 });
+    expect(command(["workflow", "run", "w", "--input", '"0012"'])).toMatchObject({ input: "0012" });
+  });
+
+  test("the other commands, and URL schemes for the protocol", () => {
+    expect(command(["cluster", "status"]).kind).toBe("cluster-status");
+    expect(command(["node", "leave", "--address", "http://127.0.0.1:7003"])).toEqual({
+      kind: "node-leave",
+      connection: { addresses: ["http://127.0.0.1:7003"], transport: "grpc", json: false },
+    });
+    expect(command(["node", "health", "--json"]).kind).toBe("node-health");
+  });
+
+  test("help at every level", () => {
+    for (const argv of [
+      ["workflow", "--help"],
+      ["workflow", "run", "--help"],
+      ["workflow", "wait", "-h"],
+      ["cluster", "status", "--help"],
+      ["node", "help"],
+      ["node", "leave", "--help"],
+    ]) {
+      expect(parseClientArgs(argv).kind).toBe("help");
+    }
+    const runHelp = parseClientArgs(["workflow", "run", "--help"]);
+    expect(runHelp.kind === "help" ? runHelp.text : "").toContain("Exit codes:");
+  });
+
+  test.each([
+    [["workflow"], "raftoral workflow needs a command"],
+    [["workflow", "start"], "unknown command: raftoral workflow start"],
+    [["workflow", "run"], "the workflow NAME is missing"],
+    [["workflow", "run", "w", "--input", "ping"], "is not JSON; a string needs its quotes"],
+    [["workflow", "run", "w", "--version", "x"], "--version 'x' must be a whole number"],
+    [["workflow", "run", "w", "--cluster", "0"], "--cluster must be 1 or more"],
+    [["workflow", "run", "w", "--wait=yes"], "unexpected argument 'yes'"],
+    [["workflow", "run", "w", "extra"], "unexpected argument 'extra'"],
+    [["workflow", "wait", "id"], "--cluster <ID> is required"],
+    [["workflow", "wait", "--cluster", "1"], "the WORKFLOW_ID is missing"],
+    [["cluster", "status", "--transport", "udp"], "Invalid transport protocol: udp"],
+    [["cluster", "status", "--address", "localhost"], "is not host:port"],
+    [["cluster", "status", "--address", "https://h:1"], "unsupported scheme https://"],
+    [["cluster", "status", "-t", "grpc", "-a", "http://h:1"], "--transport grpc contradicts"],
+    [["cluster", "status", "--timeout", "0"], "--timeout '0' must be a number of seconds"],
+    [["cluster", "status", "--verbose"], "Unknown option --verbose"],
+    [["node", "leave", "-a", "h:1", "-a", "h:2"], "given more than once"],
+  ])("refuses %p", (argv, message) => {
+    expect(failure(argv)).toContain(message);
+  });
+});

@@ -1,0 +1,268 @@
+// Parses and validates the client subcommands (`raftoral workflow run ...`, `raftoral cluster
+// status`, `raftoral node leave|health`). Pure: returns the command, a help text, or what is
+// wrong; the caller prints and exits.
+
+import { parseNodeTargets } from "../client/index.ts";
+import { RaftoralError } from "../lib/index.ts";
+import {
+  CLUSTER_HELP,
+  CLUSTER_STATUS_HELP,
+  NODE_HEALTH_HELP,
+  NODE_HELP,
+  NODE_LEAVE_HELP,
+  WORKFLOW_HELP,
+  WORKFLOW_RUN_HELP,
+  WORKFLOW_WAIT_HELP,
+} from "./client-help.ts";
+import { type OptionSpec, parseOptions } from "./parse-options.ts";
+import type { TransportKind } from "./server-args.ts";
+
+/** What every client subcommand takes. */
+export interface Connection {
+  readonly addresses: readonly string[];
+  /** The protocol for addresses without a scheme. */
+  readonly transport: TransportKind;
+  /** --timeout in ms, when given. */
+  readonly timeoutMs?: number;
+  readonly json: boolean;
+}
+
+export type ClientCommand =
+  | {
+      readonly kind: "workflow-run";
+      readonly name: string;
+      readonly input: unknown;
+      readonly version: number;
+      readonly cluster?: string;
+      readonly wait: boolean;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "workflow-wait";
+      readonly workflowId: string;
+      readonly cluster: string;
+      readonly connection: Connection;
+    }
+  | { readonly kind: "cluster-status"; readonly connection: Connection }
+  | { readonly kind: "node-leave"; readonly connection: Connection }
+  | { readonly kind: "node-health"; readonly connection: Connection };
+
+export type ClientArgsParse =
+  | { readonly kind: "command"; readonly command: ClientCommand }
+  | { readonly kind: "help"; readonly text: string }
+  | { readonly kind: "error"; readonly message: string };
+
+/** The first words that select a client subcommand rather than the server. */
+export const CLIENT_GROUPS: ReadonlySet<string> = new Set(["workflow", "cluster", "node"]);
+
+export const DEFAULT_ADDRESS = "127.0.0.1:7001";
+const VERSION_MAX = 2 ** 32 - 1;
+
+const CONNECTION_SPECS: readonly OptionSpec[] = [
+  { flags: "-a, --address <ADDRESS>", key: "address" },
+  { flags: "-t, --transport <PROTOCOL>", key: "transport" },
+  { flags: "--timeout <SECONDS>", key: "timeout" },
+  { flags: "--json", key: "json" },
+  { flags: "-h, --help", key: "help" },
+];
+
+interface CommandSpec {
+  readonly help: string;
+  readonly specs: readonly OptionSpec[];
+  readonly build: (parsed: Parsed) => ClientCommand;
+}
+
+interface Parsed {
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly positional: readonly string[];
+  readonly connection: Connection;
+}
+
+const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>([
+  [
+    "workflow run",
+    {
+      help: WORKFLOW_RUN_HELP,
+      specs: [
+        { flags: "-i, --input <JSON>", key: "input" },
+        { flags: "--version <N>", key: "version" },
+        { flags: "--cluster <ID>", key: "cluster" },
+        { flags: "-w, --wait", key: "wait" },
+      ],
+      build: buildRun,
+    },
+  ],
+  [
+    "workflow wait",
+    {
+      help: WORKFLOW_WAIT_HELP,
+      specs: [{ flags: "--cluster <ID>", key: "cluster" }],
+      build: buildWait,
+    },
+  ],
+  ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],
+  ["node leave", simple(NODE_LEAVE_HELP, "node-leave")],
+  ["node health", simple(NODE_HEALTH_HELP, "node-health")],
+]);
+
+const GROUP_HELP: ReadonlyMap<string, string> = new Map([
+  ["workflow", WORKFLOW_HELP],
+  ["cluster", CLUSTER_HELP],
+  ["node", NODE_HELP],
+]);
+
+/** Parses `argv`, whose first word is one of CLIENT_GROUPS. */
+export function parseClientArgs(argv: readonly string[]): ClientArgsParse {
+  const [group = "", sub, ...rest] = argv;
+  const groupHelp = GROUP_HELP.get(group) ?? "";
+  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
+    if (sub === undefined) {
+      return { kind: "error", message: `raftoral ${group} needs a command.\n\n${groupHelp}` };
+    }
+    return { kind: "help", text: groupHelp };
+  }
+  const command = COMMANDS.get(`${group} ${sub}`);
+  if (command === undefined) {
+    return { kind: "error", message: `unknown command: raftoral ${group} ${sub}\n\n${groupHelp}` };
+  }
+  const name = `${group} ${sub}`;
+  const parsed = parseOptions(rest, [...command.specs, ...CONNECTION_SPECS], name);
+  if (!parsed.ok) return { kind: "error", message: parsed.message };
+  if (parsed.options.help === true) return { kind: "help", text: command.help };
+  try {
+    const connection = connectionOf(parsed.options);
+    return { kind: "command", command: command.build({ ...parsed, connection }) };
+  } catch (error) {
+    if (error instanceof RaftoralError && error.code === "INVALID_ARGUMENT") {
+      return { kind: "error", message: `${error.message}; see raftoral ${name} --help` };
+    }
+    throw error;
+  }
+}
+
+function simple(help: string, kind: "cluster-status" | "node-leave" | "node-health"): CommandSpec {
+  return {
+    help,
+    specs: [],
+    build: (parsed) => {
+      noPositional(parsed.positional);
+      return { kind, connection: parsed.connection };
+    },
+  };
+}
+
+function buildRun(parsed: Parsed): ClientCommand {
+  const [name, ...extra] = parsed.positional;
+  if (name === undefined || name === "") usage("the workflow NAME is missing, e.g. ping_pong");
+  noPositional(extra);
+  const inputText = text(parsed.options, "input", "--input <JSON>") ?? "null";
+  const versionText = text(parsed.options, "version", "--version <N>") ?? "1";
+  const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  return {
+    kind: "workflow-run",
+    name,
+    input: parseInput(inputText),
+    version: parseCount(versionText, "--version", VERSION_MAX),
+    ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    wait: flag(parsed.options, "wait", "--wait"),
+    connection: parsed.connection,
+  };
+}
+
+function buildWait(parsed: Parsed): ClientCommand {
+  const [workflowId, ...extra] = parsed.positional;
+  if (workflowId === undefined || workflowId === "") {
+    usage("the WORKFLOW_ID is missing (workflow run prints it)");
+  }
+  noPositional(extra);
+  const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  if (cluster === undefined) usage("--cluster <ID> is required (workflow run prints it)");
+  return {
+    kind: "workflow-wait",
+    workflowId,
+    cluster: clusterOf(cluster),
+    connection: parsed.connection,
+  };
+}
+
+function connectionOf(options: Readonly<Record<string, unknown>>): Connection {
+  const transportText = text(options, "transport", "--transport <PROTOCOL>");
+  if (transportText !== undefined && transportText !== "grpc" && transportText !== "http") {
+    usage(`Invalid transport protocol: ${transportText}. Must be 'grpc' or 'http'`);
+  }
+  const transport: TransportKind = transportText ?? "grpc";
+  const addresses = (text(options, "address", "--address <ADDRESS>") ?? DEFAULT_ADDRESS)
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  for (const target of parseNodeTargets(addresses, transport)) {
+    if (transportText !== undefined && target.transport !== transportText) {
+      usage(
+        `--transport ${transportText} contradicts the address ${target.transport}://${target.address}`,
+      );
+    }
+  }
+  const timeoutText = text(options, "timeout", "--timeout <SECONDS>");
+  const timeoutMs = timeoutText === undefined ? undefined : parseSeconds(timeoutText);
+  return {
+    addresses,
+    transport,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    json: flag(options, "json", "--json"),
+  };
+}
+
+function usage(message: string): never {
+  throw new RaftoralError("INVALID_ARGUMENT", message);
+}
+
+function noPositional(extra: readonly string[]): void {
+  if (extra.length > 0) usage(`unexpected argument '${extra[0]}'`);
+}
+
+function text(options: Readonly<Record<string, unknown>>, key: string, name: string) {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) usage(`${name} was given more than once; give it once`);
+  if (typeof value === "boolean") usage(`${name} needs a value`);
+  return String(value);
+}
+
+function flag(options: Readonly<Record<string, unknown>>, key: string, name: string): boolean {
+  const value = options[key];
+  if (value === undefined || value === false) return false;
+  if (value === true || (Array.isArray(value) && value.every((item) => item === true))) return true;
+  return usage(`${name} takes no value (got '${String(value)}')`);
+}
+
+function parseInput(inputText: string): unknown {
+  try {
+    return JSON.parse(inputText);
+  } catch {
+    // Converted: text that is not JSON is the user's mistake, explained with the usual fix.
+    return usage(
+      `--input '${inputText}' is not JSON; a string needs its quotes, e.g. --input '"ping"'`,
+    );
+  }
+}
+
+function parseCount(value: string, name: string, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) > max) {
+    usage(`${name} '${value}' must be a whole number from 0 to ${max}`);
+  }
+  return Number(value);
+}
+
+/** Execution cluster ids start at 1 (0 is the management group, which runs no workflows). */
+function clusterOf(value: string): string {
+  if (parseCount(value, "--cluster", VERSION_MAX) < 1) usage("--cluster must be 1 or more");
+  return String(Number(value));
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    usage(`--timeout '${value}' must be a number of seconds, more than 0 and at most 3600`);
+  }
+  return Math.round(seconds * 1000);
+}

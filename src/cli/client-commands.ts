@@ -1,0 +1,151 @@
+// Runs the client subcommands with RaftoralClient: prints the result (text, or JSON with
+// --json) and returns the exit code scripts can rely on (see EXIT in this file).
+
+import {
+  RaftoralClient,
+  TransportMismatchError,
+  UnreachableError,
+  type WorkflowResult,
+} from "../client/index.ts";
+import { RaftoralError } from "../lib/index.ts";
+import { type ClientCommand, type Connection, parseClientArgs } from "./client-args.ts";
+import {
+  clusterStatusJsonText,
+  clusterStatusText,
+  healthJsonText,
+  healthText,
+  json,
+  leftJsonText,
+  leftText,
+  resultJsonText,
+  resultText,
+  startedJsonText,
+  startedText,
+} from "./client-output.ts";
+
+/** The exit codes of the client subcommands; README and --help list them too. */
+export const EXIT = {
+  OK: 0,
+  /** The workflow failed, or the node refused or could not finish the operation. */
+  FAILED: 1,
+  /** Bad options or values, or the node speaks the other protocol. */
+  USAGE: 2,
+  /** No node could be reached. */
+  UNREACHABLE: 3,
+} as const;
+
+/** Where the commands write; injected so that tests can read it. */
+export interface Output {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Parses and runs one client subcommand; resolves to the process exit code. */
+export async function runClientCommand(argv: readonly string[], output: Output): Promise<number> {
+  const parsed = parseClientArgs(argv);
+  if (parsed.kind === "help") {
+    output.stdout(parsed.text);
+    return EXIT.OK;
+  }
+  if (parsed.kind === "error") {
+    output.stderr(`error: ${parsed.message}\n`);
+    return EXIT.USAGE;
+  }
+  const { connection } = parsed.command;
+  const client = new RaftoralClient(connection.addresses, {
+    transport: connection.transport,
+    ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+  });
+  try {
+    return await execute(parsed.command, client, output);
+  } catch (error) {
+    return reportFailure(error, connection, output);
+  } finally {
+    await client.close();
+  }
+}
+
+async function execute(
+  command: ClientCommand,
+  client: RaftoralClient,
+  output: Output,
+): Promise<number> {
+  const { connection } = command;
+  const address = connection.addresses[0] ?? "";
+  switch (command.kind) {
+    case "workflow-run":
+      return runWorkflow(command, client, output);
+    case "workflow-wait": {
+      const result = await client.wait(
+        { workflowId: command.workflowId, executionClusterId: command.cluster },
+        waitTimeout(connection),
+      );
+      output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
+      return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
+    }
+    case "cluster-status": {
+      const status = await client.status();
+      output.stdout(connection.json ? clusterStatusJsonText(status) : clusterStatusText(status));
+      return EXIT.OK;
+    }
+    case "node-leave": {
+      const left = await client.leave(
+        connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs },
+      );
+      output.stdout(connection.json ? leftJsonText(left) : leftText(left, address));
+      return EXIT.OK;
+    }
+    case "node-health": {
+      const health = await client.health();
+      output.stdout(connection.json ? healthJsonText(health) : healthText(health, address));
+      return health.status === "ok" ? EXIT.OK : EXIT.FAILED;
+    }
+  }
+}
+
+async function runWorkflow(
+  command: Extract<ClientCommand, { kind: "workflow-run" }>,
+  client: RaftoralClient,
+  output: Output,
+): Promise<number> {
+  const { connection } = command;
+  const started = await client.start(command.name, command.input, {
+    version: command.version,
+    ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+  });
+  if (!command.wait) {
+    output.stdout(
+      connection.json
+        ? startedJsonText(started)
+        : startedText(command.name, command.version, started, connection.addresses.join(",")),
+    );
+    return EXIT.OK;
+  }
+  if (!connection.json) {
+    output.stdout(
+      `Started workflow ${command.name} v${command.version} (workflow ID ${started.workflowId}, execution cluster ${started.executionClusterId})\n`,
+    );
+  }
+  const result: WorkflowResult = await client.wait(started, waitTimeout(connection));
+  output.stdout(connection.json ? resultJsonText(result, true) : resultText(result));
+  return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
+}
+
+/** --timeout bounds a wait; without it a wait takes the client's default (30 s). */
+function waitTimeout(connection: Connection): { timeoutMs?: number } {
+  return connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs };
+}
+
+function reportFailure(error: unknown, connection: Connection, output: Output): number {
+  if (!(error instanceof RaftoralError)) throw error;
+  const code =
+    error instanceof TransportMismatchError
+      ? EXIT.USAGE
+      : error instanceof UnreachableError
+        ? EXIT.UNREACHABLE
+        : EXIT.FAILED;
+  output.stderr(`error: ${error.message}\n`);
+  if (connection.json)
+    output.stdout(json({ success: false, error: error.message, code: error.code }));
+  return code;
+}

@@ -1,0 +1,163 @@
+// The help texts of the client subcommands (`raftoral workflow run --help`, ...). Written by
+// hand so they can explain: what the command does, every option, its output and exit codes.
+
+const CONNECTION_OPTIONS = `Connection options:
+  -a, --address <ADDRESS>
+          Node to call, as host:port (default: 127.0.0.1:7001). A grpc:// or http://
+          prefix picks the protocol. Several nodes, comma-separated, are tried in turn
+          when one is unavailable.
+
+  -t, --transport <PROTOCOL>
+          grpc or http (default: grpc), for addresses without a prefix. It must be the
+          protocol the cluster speaks; the error says so when it is not.
+
+      --timeout <SECONDS>
+          Give up after this many seconds (default: 10 per call; 30 for a wait
+          or a leave).
+
+      --json
+          Print JSON (the HTTP API's field names) instead of text, for scripts.
+
+  -h, --help
+          Print this help.`;
+
+const EXIT_CODES = `Exit codes:
+  0  success
+  1  the workflow failed, or the node refused or could not finish the operation
+  2  usage error: bad option or value, or the node speaks the other protocol
+  3  no node could be reached`;
+
+export const WORKFLOW_RUN_HELP = `raftoral workflow run - start a workflow
+
+Usage: raftoral workflow run <NAME> [--input <JSON>] [--version <N>] [--wait] [OPTIONS]
+
+Starts workflow NAME on the cluster and prints its workflow ID and execution cluster ID,
+which \`raftoral workflow wait\` takes. With --wait, also waits for it to finish and prints
+its result. A start is sent to one node and never repeated: a start whose answer was lost
+may still have started the workflow.
+
+Workflow options:
+  -i, --input <JSON>
+          The input as JSON text (default: null). A string needs its quotes:
+          --input '"ping"'.
+
+      --version <N>
+          Workflow version (default: 1).
+
+      --cluster <ID>
+          Run it in this execution cluster (default: the least loaded one).
+
+  -w, --wait
+          Wait for the workflow to finish and print its result (up to --timeout,
+          default 30 seconds). Exit code 1 when the workflow failed.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Examples:
+  raftoral workflow run ping_pong --input '"ping"' --wait
+  raftoral workflow run ping_pong --input '"ping"' --address 127.0.0.1:7002 --json
+  raftoral workflow run ping_pong --input '"ping"' --address http://127.0.0.1:8001 --wait
+`;
+
+export const WORKFLOW_WAIT_HELP = `raftoral workflow wait - wait for a workflow's result
+
+Usage: raftoral workflow wait <WORKFLOW_ID> --cluster <ID> [OPTIONS]
+
+Waits until the workflow has finished and prints its result (or its error). Any node
+can answer; when one is unavailable the next address is tried.
+
+Workflow options:
+      --cluster <ID>
+          The execution cluster ID that \`workflow run\` printed. Required.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral workflow wait 550e8400-e29b-41d4-a716-446655440000 --cluster 1 --timeout 60
+`;
+
+export const WORKFLOW_HELP = `raftoral workflow - run workflows and wait for their results
+
+Usage: raftoral workflow <COMMAND> [OPTIONS]
+
+Commands:
+  run <NAME>          Start a workflow (and, with --wait, wait for its result)
+  wait <WORKFLOW_ID>  Wait for a workflow's result
+
+Run \`raftoral workflow <COMMAND> --help\` for a command's options.
+`;
+
+export const CLUSTER_STATUS_HELP = `raftoral cluster status - show the cluster
+
+Usage: raftoral cluster status [OPTIONS]
+
+Prints the cluster as the node sees it: every node with its address and its role in the
+management group (voter, learner or joining; which one leads), and every execution
+cluster with its members, its voters and learners, its leader (as last reported), the
+workflows running in it, and whether it is draining.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral cluster status --address 127.0.0.1:7001
+`;
+
+export const CLUSTER_HELP = `raftoral cluster - look at the cluster
+
+Usage: raftoral cluster <COMMAND> [OPTIONS]
+
+Commands:
+  status   Nodes, management roles, execution clusters with members and leaders
+
+Run \`raftoral cluster status --help\` for its options.
+`;
+
+export const NODE_LEAVE_HELP = `raftoral node leave - remove a node from the cluster for good
+
+Usage: raftoral node leave [OPTIONS]
+
+Asks the node at --address (only the first one given; never another) to leave the
+cluster. It is removed from the management group and from its execution clusters, its
+workflows move to the remaining members, and its process then exits with code 0. To
+bring it back later, start it again with --peers and an empty --storage-path.
+The last node of a cluster cannot leave; stop it instead.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral node leave --address 127.0.0.1:7003
+`;
+
+export const NODE_HEALTH_HELP = `raftoral node health - is a node up?
+
+Usage: raftoral node health [OPTIONS]
+
+Asks one node for its health. Exit code 0 when it is ready to serve, 1 when it is
+starting or stopping: suitable for container health checks.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral node health --address 127.0.0.1:7001
+`;
+
+export const NODE_HELP = `raftoral node - operate on one node
+
+Usage: raftoral node <COMMAND> [OPTIONS]
+
+Commands:
+  leave    Remove the node from the cluster; its process then exits
+  health   Check that the node is up
+
+Run \`raftoral node <COMMAND> --help\` for a command's options.
+`;

@@ -1,0 +1,132 @@
+// What the client subcommands print: text for people, and with --json the HTTP API's JSON
+// bodies (so a script reads the same fields whichever way it asked). Pure: returns strings.
+
+import {
+  type ClusterStatus,
+  clusterStatusJson,
+  type HealthInfo,
+  healthJson,
+  type LeaveResult,
+  leftJson,
+  outcomeJson,
+  type StartedWorkflow,
+  startedJson,
+  type WorkflowResult,
+} from "../client/index.ts";
+import { groupId } from "../lib/index.ts";
+
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function startedText(
+  name: string,
+  version: number,
+  started: StartedWorkflow,
+  address: string,
+): string {
+  return [
+    `Started workflow ${name} v${version}`,
+    `  Workflow ID:          ${started.workflowId}`,
+    `  Execution cluster ID: ${started.executionClusterId}`,
+    "Wait for its result with:",
+    `  raftoral workflow wait ${started.workflowId} --cluster ${started.executionClusterId} --address ${address}`,
+    "",
+  ].join("\n");
+}
+
+export function startedJsonText(started: StartedWorkflow): string {
+  return json(
+    startedJson({
+      workflowId: started.workflowId,
+      executionClusterId: groupId(Number(started.executionClusterId)),
+    }),
+  );
+}
+
+/** The wait answer as /workflow/wait gives it; with `started`, the ids come first. */
+export function resultJsonText(result: WorkflowResult, withIds: boolean): string {
+  const outcome = outcomeJson(
+    result.status === "completed"
+      ? { success: true, resultJson: result.outputJson }
+      : { success: false, error: result.error },
+  );
+  if (!withIds) return json(outcome);
+  return json({
+    workflow_id: result.workflowId,
+    execution_cluster_id: result.executionClusterId,
+    ...outcome,
+  });
+}
+
+export function resultText(result: WorkflowResult): string {
+  return result.status === "completed"
+    ? `Completed: ${result.outputJson}\n`
+    : `Failed: ${result.error}\n`;
+}
+
+export function clusterStatusText(status: ClusterStatus): string {
+  const lines = [
+    `Cluster ${status.clusterId} (transport: ${status.transport}, answered by node ${status.nodeId})`,
+    "",
+    `Nodes (${status.nodes.length}):`,
+    ...table(
+      ["ID", "ADDRESS", "MANAGEMENT"],
+      status.nodes.map((node) => [
+        String(node.nodeId),
+        node.address,
+        node.isManagementLeader ? `${node.managementRole}, leader` : node.managementRole,
+      ]),
+    ),
+    "",
+    `Execution clusters (${status.groups.length}):`,
+    ...table(
+      ["ID", "MEMBERS", "VOTERS", "LEARNERS", "LEADER", "RUNNING", "STATE"],
+      status.groups.map((group) => [
+        String(group.groupId),
+        ids(group.members),
+        ids(group.voters),
+        ids(group.learners),
+        group.leaderId === 0 ? "-" : String(group.leaderId),
+        String(group.runningWorkflows),
+        group.draining ? "draining" : "active",
+      ]),
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export function clusterStatusJsonText(status: ClusterStatus): string {
+  return json(clusterStatusJson(status));
+}
+
+export function leftText(result: LeaveResult, address: string): string {
+  return `Node ${result.nodeId} (${address}) left the cluster; its process is stopping.\n`;
+}
+
+export function leftJsonText(result: LeaveResult): string {
+  return json(leftJson(result));
+}
+
+export function healthText(health: HealthInfo, address: string): string {
+  const role = health.isLeader ? " (management leader)" : "";
+  return `Node ${health.nodeId} at ${address} is ${health.status}${role}\n`;
+}
+
+export function healthJsonText(health: HealthInfo): string {
+  return json(healthJson(health));
+}
+
+function ids(list: readonly number[]): string {
+  return list.length === 0 ? "-" : list.join(",");
+}
+
+/** Rows padded into columns, with a header, indented by two spaces. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `  ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ")}`.trimEnd();
+  return [line(header), ...rows.map(line)];
+}

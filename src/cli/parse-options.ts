@@ -1,0 +1,98 @@
+// Option parsing shared by the client subcommands: cac reads the flags, and this module
+// refuses unknown ones and keeps each value's exact text. Pure: returns what it found or
+// what is wrong; the caller prints and exits.
+
+import cac from "cac";
+
+/** One option: its cac flags ("-a, --address <ADDRESS>") and the key cac stores it under. */
+export interface OptionSpec {
+  readonly flags: string;
+  readonly key: string;
+}
+
+export type OptionsParse =
+  | {
+      readonly ok: true;
+      readonly options: Readonly<Record<string, unknown>>;
+      readonly positional: readonly string[];
+    }
+  | { readonly ok: false; readonly message: string };
+
+/** Parses `argv` against `specs`; `command` names the subcommand in messages. */
+export function parseOptions(
+  argv: readonly string[],
+  specs: readonly OptionSpec[],
+  command: string,
+): OptionsParse {
+  const cli = cac("raftoral");
+  for (const spec of specs) cli.option(spec.flags, "");
+  let parsed: { args: readonly (string | number)[]; options: Record<string, unknown> };
+  try {
+    parsed = cli.parse(["bun", "raftoral", ...argv], { run: false });
+  } catch (error) {
+    // cac throws CACError for malformed option syntax: a usage error, not a bug.
+    return { ok: false, message: (error as Error).message };
+  }
+  const known = new Set(["--", ...specs.flatMap((spec) => [spec.key, ...shortNames(spec.flags)])]);
+  const unknown = Object.keys(parsed.options).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    const shown = unknown.map((key) => (key.length === 1 ? `-${key}` : `--${kebab(key)}`));
+    return {
+      ok: false,
+      message: `Unknown option ${shown.join(", ")}; see raftoral ${command} --help`,
+    };
+  }
+  return {
+    ok: true,
+    options: withRawValues(parsed.options, argv, specs),
+    positional: rawPositional(parsed.args, argv),
+  };
+}
+
+function shortNames(flags: string): string[] {
+  const short = /^-(\w),/.exec(flags)?.[1];
+  return short === undefined ? [] : [short];
+}
+
+function kebab(camel: string): string {
+  return camel.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/**
+ * cac (through mri) turns number-like values into numbers ("007" becomes 7, "1e3" 1000), which
+ * would change a workflow id or an input. Take each value option's text from argv instead.
+ */
+function withRawValues(
+  options: Record<string, unknown>,
+  argv: readonly string[],
+  specs: readonly OptionSpec[],
+): Record<string, unknown> {
+  const result = { ...options };
+  for (const spec of specs) {
+    if (!spec.flags.includes("<") || typeof result[spec.key] !== "number") continue;
+    const names = spec.flags.match(/-{1,2}[\w-]+/g) ?? [];
+    const raw = lastRawValue(argv, names);
+    if (raw !== undefined) result[spec.key] = raw;
+  }
+  return result;
+}
+
+function lastRawValue(argv: readonly string[], names: readonly string[]): string | undefined {
+  let value: string | undefined;
+  argv.forEach((token, index) => {
+    for (const name of names) {
+      if (token === name) value = argv[index + 1];
+      else if (token.startsWith(`${name}=`)) value = token.slice(name.length + 1);
+    }
+  });
+  return value;
+}
+
+/** Positional arguments as typed: a number-like workflow id must keep its exact text. */
+function rawPositional(args: readonly (string | number)[], argv: readonly string[]): string[] {
+  return args.map((arg) => {
+    if (typeof arg === "string") return arg;
+    const exact = argv.find((token) => !token.startsWith("-") && Number(token) === arg);
+    return exact ?? String(arg);
+  });
+}

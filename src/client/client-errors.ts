@@ -1,0 +1,51 @@
+// The errors RaftoralClient adds to the codes every RaftoralError carries: no node could be
+// reached, and a node that answers in the other protocol. Both are RaftoralErrors, so callers
+// that only look at `code` keep working.
+
+import { RaftoralError } from "../lib/index.ts";
+import type { TransportKind } from "../transport/index.ts";
+
+/** One failed attempt: which node, and why. */
+export interface FailedAttempt {
+  readonly address: string;
+  readonly error: RaftoralError;
+}
+
+/** Every node tried failed with a retryable error (code UNAVAILABLE). */
+export class UnreachableError extends RaftoralError {
+  readonly attempts: readonly FailedAttempt[];
+
+  constructor(what: string, attempts: readonly FailedAttempt[]) {
+    const reasons = attempts.map((attempt) => `${attempt.address}: ${attempt.error.message}`);
+    super(
+      "UNAVAILABLE",
+      `no node answered ${what} (${[...new Set(reasons)].join("; ")}); check that the node runs and the address is right`,
+      { cause: attempts.at(-1)?.error },
+    );
+    this.name = "UnreachableError";
+    this.attempts = attempts;
+  }
+}
+
+/** The node answers, but in the other protocol: the caller picked the wrong transport. */
+export class TransportMismatchError extends RaftoralError {
+  readonly address: string;
+  readonly tried: TransportKind;
+  readonly spoken: TransportKind;
+
+  constructor(address: string, tried: TransportKind, spoken: TransportKind) {
+    super(
+      "INVALID_ARGUMENT",
+      `${address} speaks ${label(spoken)}, not ${label(tried)}: use --transport ${spoken} ` +
+        `(or the address ${spoken}://${address})`,
+    );
+    this.name = "TransportMismatchError";
+    this.address = address;
+    this.tried = tried;
+    this.spoken = spoken;
+  }
+}
+
+function label(transport: TransportKind): string {
+  return transport === "grpc" ? "gRPC" : "HTTP";
+}

@@ -1,0 +1,261 @@
+// RaftoralClient: the API of a Raftoral cluster for programs and scripts, over gRPC or HTTP.
+// It knows several nodes; calls that are safe to repeat (discover, health, status, wait) move
+// on to the next node when one is unavailable. Starting a workflow is never repeated, since
+// a start whose answer was lost may have started it. Runs on Bun and on Node (no Bun APIs).
+
+import { type GroupId, groupId, InvalidArgumentError, RaftoralError } from "../lib/index.ts";
+import type {
+  ClusterStatus,
+  DiscoveryInfo,
+  HealthInfo,
+  LeaveResult,
+  TransportKind,
+} from "../transport/index.ts";
+import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
+import { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";
+import { GrpcProtocolClient } from "./grpc-client.ts";
+import { HttpProtocolClient } from "./http-client.ts";
+import type { OperatorProtocolClient } from "./protocol-client.ts";
+
+export interface RaftoralClientOptions {
+  /** Protocol for addresses given without a scheme. Default "grpc". */
+  readonly transport?: TransportKind;
+  /** Deadline of each call except waits, in ms. Default 10,000. */
+  readonly timeoutMs?: number;
+  /** Attempts of a repeatable call, across the nodes in turn. Default: twice per node, 3 at least. */
+  readonly attemptsMax?: number;
+  /** Pause after each full round over the nodes, in ms. Default 200. */
+  readonly retryDelayMs?: number;
+}
+
+export interface CallTimeout {
+  /** Overrides the client's timeoutMs for this call. */
+  readonly timeoutMs?: number;
+}
+
+export interface StartOptions extends CallTimeout {
+  /** Default 1. */
+  readonly version?: number;
+  /** Run it in this execution cluster (default: the least loaded one). */
+  readonly executionClusterId?: string | number;
+}
+
+/** A started workflow: what wait needs to find it. */
+export interface StartedWorkflow {
+  readonly workflowId: string;
+  /** Decimal id of the execution cluster that runs it. */
+  readonly executionClusterId: string;
+}
+
+export interface WaitOptions {
+  /** How long to wait for the workflow to finish, in ms. Default 30,000; at most 3,600,000. */
+  readonly timeoutMs?: number;
+}
+
+/** How a workflow ended. A failed workflow is a result, not an exception. */
+export type WorkflowResult<Output = unknown> = StartedWorkflow &
+  (
+    | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
+    | { readonly status: "failed"; readonly error: string }
+  );
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_WAIT_MS = 30_000;
+const WAIT_MS_MAX = 3_600_000;
+/** A wait's call deadline runs this much past the wait itself, so the server's answer wins. */
+const WAIT_MARGIN_MS = 5_000;
+const PROBE_TIMEOUT_MS = 2_000;
+const LEAVE_TIMEOUT_MS = 30_000;
+/** Codes that say "this node cannot serve now": another node may. */
+const RETRYABLE = new Set(["UNAVAILABLE", "NOT_LEADER", "NO_LEADER", "SHUTTING_DOWN"]);
+
+export class RaftoralClient {
+  private readonly targets: readonly NodeTarget[];
+  private readonly clients: readonly OperatorProtocolClient[];
+  private readonly timeoutMs: number;
+  private readonly attemptsMax: number;
+  private readonly retryDelayMs: number;
+  /** The node that answered last: calls go there first. */
+  private preferred = 0;
+
+  /** `addresses`: "host:port", "grpc://host:port" or "http://host:port", as a list or comma-separated. */
+  constructor(addresses: string | readonly string[], options: RaftoralClientOptions = {}) {
+    this.targets = parseNodeTargets(addresses, options.transport ?? "grpc");
+    this.clients = this.targets.map(clientFor);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.attemptsMax = options.attemptsMax ?? Math.max(3, this.targets.length * 2);
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+  }
+
+  /** Starts workflow `name` with `input` (any JSON value). Sent to one node, never repeated. */
+  async start(name: string, input: unknown, options: StartOptions = {}): Promise<StartedWorkflow> {
+    const cluster = options.executionClusterId;
+    const started = await this.once("start", this.preferred, (client) =>
+      client.startWorkflow(
+        {
+          workflowType: name,
+          version: options.version ?? 1,
+          inputJson: JSON.stringify(input ?? null),
+          ...(cluster === undefined ? {} : { executionClusterId: clusterIdOf(cluster) }),
+        },
+        { timeoutMs: options.timeoutMs ?? this.timeoutMs },
+      ),
+    );
+    return {
+      workflowId: started.workflowId,
+      executionClusterId: String(started.executionClusterId),
+    };
+  }
+
+  /** Waits until the workflow finished; TIMEOUT if it did not within `timeoutMs`. */
+  async wait<Output = unknown>(
+    workflow: StartedWorkflow,
+    options: WaitOptions = {},
+  ): Promise<WorkflowResult<Output>> {
+    const waitMs = Math.min(options.timeoutMs ?? DEFAULT_WAIT_MS, WAIT_MS_MAX);
+    const outcome = await this.repeatable("wait", (client) =>
+      client.waitWorkflow(
+        {
+          workflowId: workflow.workflowId,
+          executionClusterId: workflow.executionClusterId,
+          timeoutSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+        },
+        { timeoutMs: waitMs + WAIT_MARGIN_MS },
+      ),
+    );
+    const ids = {
+      workflowId: workflow.workflowId,
+      executionClusterId: workflow.executionClusterId,
+    };
+    if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
+    const outputJson = outcome.resultJson ?? "null";
+    return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
+  }
+
+  /** start, then wait. */
+  async run<Output = unknown>(
+    name: string,
+    input: unknown,
+    options: StartOptions & { readonly waitTimeoutMs?: number } = {},
+  ): Promise<WorkflowResult<Output>> {
+    const started = await this.start(name, input, options);
+    return this.wait<Output>(
+      started,
+      options.waitTimeoutMs === undefined ? {} : { timeoutMs: options.waitTimeoutMs },
+    );
+  }
+
+  /** Nodes, management roles, execution clusters with members and leaders. */
+  status(options: CallTimeout = {}): Promise<ClusterStatus> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.repeatable("cluster status", (client) => client.clusterStatus({ timeoutMs }));
+  }
+
+  discover(options: CallTimeout = {}): Promise<DiscoveryInfo> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.repeatable("discover", (client) => client.discover({ timeoutMs }));
+  }
+
+  health(options: CallTimeout = {}): Promise<HealthInfo> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.repeatable("health", (client) => client.health({ timeoutMs }));
+  }
+
+  /**
+   * Makes the FIRST address's node leave the cluster; it stops right after answering. Never
+   * sent to another node: that would make a different node leave.
+   */
+  leave(options: CallTimeout = {}): Promise<LeaveResult> {
+    // The node answers once its groups let it go, which takes an election timeout or two.
+    const timeoutMs = options.timeoutMs ?? Math.max(this.timeoutMs, LEAVE_TIMEOUT_MS);
+    return this.once("leave", 0, (client) => client.leave({ timeoutMs }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.close()));
+  }
+
+  /** One attempt on node `index`. */
+  private async once<T>(
+    what: string,
+    index: number,
+    call: (client: OperatorProtocolClient) => Promise<T>,
+  ): Promise<T> {
+    const client = this.clients[index] as OperatorProtocolClient;
+    try {
+      return await call(client);
+    } catch (error) {
+      const typed = asRaftoralError(error);
+      if (!RETRYABLE.has(typed.code)) throw typed;
+      throw await this.unreachable(what, [{ address: client.address, error: typed }]);
+    }
+  }
+
+  /** Tries the nodes in turn, from the one that answered last, on retryable errors. */
+  private async repeatable<T>(
+    what: string,
+    call: (client: OperatorProtocolClient) => Promise<T>,
+  ): Promise<T> {
+    const attempts: FailedAttempt[] = [];
+    for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
+      const index = (this.preferred + attempt) % this.clients.length;
+      const client = this.clients[index] as OperatorProtocolClient;
+      try {
+        const result = await call(client);
+        this.preferred = index;
+        return result;
+      } catch (error) {
+        const typed = asRaftoralError(error);
+        if (!RETRYABLE.has(typed.code)) throw typed;
+        attempts.push({ address: client.address, error: typed });
+        const isRoundDone = (attempt + 1) % this.clients.length === 0;
+        if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);
+      }
+    }
+    throw await this.unreachable(what, attempts);
+  }
+
+  /**
+   * The error for a call no node served. When the first node answers in the other protocol,
+   * that is the real problem, and the error says so.
+   */
+  private async unreachable(what: string, attempts: FailedAttempt[]): Promise<RaftoralError> {
+    const target = this.targets.find((item) => item.address === attempts[0]?.address);
+    if (target !== undefined) {
+      const other: TransportKind = target.transport === "grpc" ? "http" : "grpc";
+      const probe = clientFor({ address: target.address, transport: other });
+      const isOther = await probe.discover({ timeoutMs: PROBE_TIMEOUT_MS }).then(
+        () => true,
+        // The probe is best effort: any failure just means "not the other protocol either".
+        () => false,
+      );
+      await probe.close();
+      if (isOther) return new TransportMismatchError(target.address, target.transport, other);
+    }
+    return new UnreachableError(what, attempts);
+  }
+}
+
+function clientFor(target: NodeTarget): OperatorProtocolClient {
+  return target.transport === "grpc"
+    ? new GrpcProtocolClient(target.address)
+    : new HttpProtocolClient(target.address);
+}
+
+function asRaftoralError(error: unknown): RaftoralError {
+  if (error instanceof RaftoralError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new RaftoralError("INTERNAL", `unexpected client failure: ${message}`, { cause: error });
+}
+
+function clusterIdOf(value: string | number): GroupId {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1 || String(value).trim() === "") {
+    throw new InvalidArgumentError(`execution cluster id '${value}' is not a positive integer`);
+  }
+  return groupId(number);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

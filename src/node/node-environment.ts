@@ -1,0 +1,57 @@
+// Everything a node takes from the world: time, randomness, the network (server, peer
+// transport, clients of other nodes) and storage. Production uses the real ones; the
+// whole-cluster simulation injects a virtual clock, a seeded random source, the memory
+// network and memory storage that survives a simulated restart.
+
+import { GrpcProtocolClient, HttpProtocolClient, type ProtocolClient } from "../client/index.ts";
+import {
+  type Clock,
+  type Logger,
+  type NodeId,
+  type Random,
+  RealClock,
+  seededRandom,
+} from "../lib/index.ts";
+import type { LogStorage, NodeIdentity } from "../storage/index.ts";
+import type { TransportKind } from "../transport/index.ts";
+import { openKnownStorage, openStorageFor } from "./node-storage.ts";
+import { createNodeTransport, type NodeTransport } from "./node-transport.ts";
+
+export interface KnownStorage {
+  readonly storage: LogStorage;
+  readonly identity: NodeIdentity | undefined;
+  /** The node id the storage location implies, when it does. */
+  readonly nodeId: NodeId | undefined;
+}
+
+export interface NodeEnvironment {
+  readonly clock: Clock;
+  readonly random: Random;
+  /** Wall-clock epoch milliseconds: workflow start times and ctx.now(). */
+  readonly wallClockMs: () => number;
+  readonly newClusterId: () => string;
+  readonly transport: (kind: TransportKind, logger: Logger) => NodeTransport;
+  readonly client: (kind: TransportKind, address: string) => ProtocolClient;
+  /** Storage whose location (and identity) is known before joining, if any. */
+  readonly openKnownStorage: (options: {
+    storagePath: string | undefined;
+    requestedNodeId: NodeId | undefined;
+  }) => Promise<KnownStorage | undefined>;
+  /** Storage for a node that just learned its id. */
+  readonly storageFor: (storagePath: string | undefined, id: NodeId) => Promise<LogStorage>;
+}
+
+export function realEnvironment(): NodeEnvironment {
+  const clock = new RealClock();
+  return {
+    clock,
+    random: seededRandom(Number.parseInt(crypto.randomUUID().slice(0, 8), 16)),
+    wallClockMs: () => Date.now(),
+    newClusterId: () => crypto.randomUUID(),
+    transport: (kind, logger) => createNodeTransport(kind, logger, clock),
+    client: (kind, address) =>
+      kind === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address),
+    openKnownStorage,
+    storageFor: openStorageFor,
+  };
+}

@@ -1,0 +1,102 @@
+// RaftoralClient under Node.js: the client (src/client) is bundled for Node with Bun's
+// bundler, and a plain .mjs script run by `node` starts ping_pong and reads the cluster
+// status over gRPC and over HTTP from real nodes. Proves src/client needs no Bun API.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "../../src/lib/index.ts";
+import { RaftoralNode } from "../../src/node/index.ts";
+import { ROOT } from "../support/compiled-binary.ts";
+import { freePort } from "../support/ports.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "raftoral-client-node-"));
+const nodes: RaftoralNode[] = [];
+const addresses: Record<"grpc" | "http", string> = { grpc: "", http: "" };
+const hasNode = Bun.which("node") !== null;
+
+const SCRIPT = `
+import { RaftoralClient, TransportMismatchError } from "./client.mjs";
+const [grpcAddress, httpAddress] = process.argv.slice(2);
+const out = {};
+for (const [name, address] of [["grpc", "grpc://" + grpcAddress], ["http", "http://" + httpAddress]]) {
+  const client = new RaftoralClient(address);
+  out[name] = {
+    run: await client.run("ping_pong", "ping"),
+    status: await client.status(),
+    health: await client.health(),
+  };
+  await client.close();
+}
+const wrong = new RaftoralClient(httpAddress, { transport: "grpc" });
+const error = await wrong.health().catch((caught) => caught);
+out.mismatch = { isTyped: error instanceof TransportMismatchError, code: error.code };
+await wrong.close();
+console.log(JSON.stringify(out));
+`;
+
+beforeAll(async () => {
+  const build = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      "src/client/index.ts",
+      "--target=node",
+      "--format=esm",
+      "--outfile",
+      join(scratch, "client.mjs"),
+    ],
+    { cwd: ROOT, stderr: "pipe" },
+  );
+  expect(build.exitCode).toBe(0);
+  writeFileSync(join(scratch, "main.mjs"), SCRIPT);
+  const logger = createLogger({ level: "error", format: "text", write: () => undefined });
+  for (const transport of ["grpc", "http"] as const) {
+    addresses[transport] = `127.0.0.1:${await freePort()}`;
+    const node = new RaftoralNode({
+      listen: addresses[transport],
+      bootstrap: true,
+      transport,
+      logger,
+      tuning: { tickIntervalMs: 20 },
+    });
+    nodes.push(node);
+    await node.start();
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(nodes.map((node) => node.stop()));
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test.skipIf(!hasNode)(
+  "the bundled client runs workflows and reads status under node",
+  async () => {
+    const child = Bun.spawn(["node", "main.mjs", addresses.grpc, addresses.http], {
+      cwd: scratch,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    for (const transport of ["grpc", "http"] as const) {
+      expect(out[transport].run).toMatchObject({ status: "completed", output: "pong" });
+      expect(out[transport].status).toMatchObject({
+        transport,
+        nodeId: 1,
+        managementLeaderNodeId: 1,
+      });
+      expect(out[transport].health).toEqual({ status: "ok", nodeId: 1, isLeader: true });
+    }
+    expect(out.mismatch).toEqual({ isTyped: true, code: "INVALID_ARGUMENT" });
+  },
+  60_000,
+);

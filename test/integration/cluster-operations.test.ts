@@ -1,0 +1,147 @@
+// The operator API end to end on in-process nodes with real transports: RaftoralClient's
+// status (with leaders reported through the management group), retries past a dead address,
+// and a node leaving for good while the cluster keeps running workflows.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { runClientCommand } from "../../src/cli/client-commands.ts";
+import { RaftoralClient, UnreachableError } from "../../src/client/index.ts";
+import { createLogger } from "../../src/lib/index.ts";
+import { RaftoralNode } from "../../src/node/index.ts";
+import { freePort } from "../support/ports.ts";
+
+const nodes: RaftoralNode[] = [];
+const clients: RaftoralClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+
+const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
+const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 5_000 };
+
+async function cluster(size: number, transport: "grpc" | "http"): Promise<string[]> {
+  const addresses: string[] = [];
+  for (let k = 0; k < size; k++) {
+    const address = `127.0.0.1:${await freePort()}`;
+    const node = new RaftoralNode({
+      listen: address,
+      bootstrap: k === 0,
+      ...(k === 0 ? {} : { peers: [addresses[0] as string] }),
+      transport,
+      logger: quiet(),
+      tuning: FAST,
+    });
+    nodes.push(node);
+    await node.start();
+    addresses.push(address);
+  }
+  return addresses;
+}
+
+function client(addresses: string | string[], transport: "grpc" | "http"): RaftoralClient {
+  const made = new RaftoralClient(addresses, { transport, timeoutMs: 5_000, retryDelayMs: 20 });
+  clients.push(made);
+  return made;
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, isDone: (value: T) => boolean) {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    const value = await probe();
+    if (isDone(value)) return value;
+    if (performance.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await Bun.sleep(50);
+  }
+}
+
+describe.each(["grpc", "http"] as const)("over %s", (transport) => {
+  test("status names every node, the management leader and the group's reported leader", async () => {
+    const addresses = await cluster(3, transport);
+    const dead = `127.0.0.1:${await freePort()}`;
+    const operator = client([dead, ...addresses], transport);
+    const status = await until(
+      "the group to settle",
+      () => operator.status(),
+      (value) => value.groups[0]?.voters.length === 3 && value.groups[0]?.leaderId !== 0,
+    );
+    expect(status.transport).toBe(transport);
+    const rows = status.nodes.map((node): unknown[] => [
+      node.nodeId,
+      node.address,
+      node.managementRole,
+    ]);
+    expect(rows).toEqual([
+      [1, addresses[0], "voter"],
+      [2, addresses[1], "voter"],
+      [3, addresses[2], "voter"],
+    ]);
+    expect(status.nodes.filter((node) => node.isManagementLeader)).toHaveLength(1);
+    const [group] = status.groups;
+    expect(group?.members).toEqual([1, 2, 3] as never);
+    const leader = nodes.find((node) => node.nodeId === group?.leaderId);
+    expect(
+      leader
+        ?.raftHost()
+        ?.inspect(group?.groupId as never)
+        ?.status().role,
+    ).toBe("leader");
+    // The group's leader as reported to the management group reaches every node.
+    for (const node of nodes) {
+      expect(node.managementState().groups.get(group?.groupId as never)?.leaderId).toBe(
+        group?.leaderId as never,
+      );
+    }
+    expect((await operator.health()).status).toBe("ok");
+    expect((await operator.discover()).currentVoterCount).toBe(3);
+  }, 60_000);
+
+  test("a node leaves, its process-level promise settles, and the rest keep working", async () => {
+    const addresses = await cluster(3, transport);
+    const leaving = nodes[2] as RaftoralNode;
+    const left = await client(addresses[2] as string, transport).leave();
+    expect(left.nodeId).toBe(leaving.nodeId);
+    await leaving.stopped;
+    const survivors = client(addresses.slice(0, 2), transport);
+    const status = await until(
+      "the group to drop node 3",
+      () => survivors.status(),
+      (value) => value.nodes.length === 2 && value.groups[0]?.voters.length === 2,
+    );
+    expect(status.groups[0]?.members).toEqual([1, 2] as never);
+    const result = await survivors.run("ping_pong", "ping");
+    expect(result).toMatchObject({ status: "completed", output: "pong" });
+    // The last two cannot both go: the last one must be stopped instead.
+    await client(addresses[1] as string, transport).leave();
+    await (nodes[1] as RaftoralNode).stopped;
+    const refused = await client(addresses[0] as string, transport)
+      .leave()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refused).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((refused as Error).message).toContain("only node of the cluster");
+  }, 60_000);
+});
+
+test("the CLI runner: unreachable is exit 3 with a JSON error for scripts", async () => {
+  const dead = `127.0.0.1:${await freePort()}`;
+  let stdout = "";
+  let stderr = "";
+  const code = await runClientCommand(["cluster", "status", "--address", dead, "--json"], {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  expect(code).toBe(3);
+  expect(stderr).toStartWith(`error: no node answered cluster status (${dead}:`);
+  expect(JSON.parse(stdout)).toMatchObject({ success: false, code: "UNAVAILABLE" });
+  const error = await client(dead, "grpc")
+    .health()
+    .catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(UnreachableError);
+}, 30_000);

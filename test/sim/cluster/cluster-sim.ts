@@ -1,0 +1,262 @@
+// Whole clusters of real RaftoralNodes in one process: memory network, virtual clock,
+// memory storage that survives restarts. Drives virtual time, adds, crashes and restarts
+// nodes, and checks the cluster's invariants.
+
+import { createLogger, MANAGEMENT_GROUP, type NodeId } from "../../../src/lib/index.ts";
+import { encodeManagementCommand, type ManagementState } from "../../../src/management/index.ts";
+import { type NodeTuning, RaftoralNode } from "../../../src/node/index.ts";
+import type { WorkflowDefinition } from "../../../src/workflow/index.ts";
+import { SimWorld } from "./sim-world.ts";
+
+export const SIM_TUNING: Partial<NodeTuning> = {
+  tickIntervalMs: 100,
+  electionTicks: 10,
+  heartbeatTicks: 2,
+  failureTimeoutMs: 5_000,
+  reconcileIntervalMs: 500,
+  ownerFailoverMs: 3_000,
+  proposalTimeoutMs: 10_000,
+  joinTimeoutMs: 60_000,
+};
+
+export interface SimNode {
+  readonly address: string;
+  readonly peers: readonly string[];
+  readonly isBootstrap: boolean;
+  node: RaftoralNode | undefined;
+  /** The id it had when last running (kept while it is down). */
+  lastId: NodeId | undefined;
+}
+
+export class ClusterSim {
+  readonly world: SimWorld;
+  readonly nodes: SimNode[] = [];
+  readonly lines: string[] = [];
+
+  constructor(
+    seed: number,
+    private readonly workflows: readonly WorkflowDefinition[] = [],
+  ) {
+    this.world = new SimWorld(seed);
+  }
+
+  get nowMs(): number {
+    return this.world.clock.nowMs();
+  }
+
+  live(): SimNode[] {
+    return this.nodes.filter((entry) => entry.node !== undefined);
+  }
+
+  /** Creates and starts a node (the first bootstraps); resolves when it is ready. */
+  async add(count = 1): Promise<SimNode[]> {
+    const added: SimNode[] = [];
+    for (let k = 0; k < count; k++) {
+      const index = this.nodes.length;
+      const first = this.nodes[0];
+      const entry: SimNode = {
+        address: `node-${index + 1}:7001`,
+        peers: first === undefined ? [] : [first.address],
+        isBootstrap: first === undefined,
+        node: undefined,
+        lastId: undefined,
+      };
+      this.nodes.push(entry);
+      added.push(entry);
+    }
+    await Promise.all(added.map((entry) => this.start(entry)));
+    return added;
+  }
+
+  /** Starts (or restarts, with the same options) a node and waits until it is ready. */
+  async start(entry: SimNode): Promise<void> {
+    this.lines.push(`${this.nowMs} ${entry.address} SIM start`);
+    const node = new RaftoralNode({
+      listen: entry.address,
+      bootstrap: entry.isBootstrap,
+      peers: entry.peers,
+      transport: "grpc",
+      logger: createLogger({
+        level:
+          process.env.SIM_LOG === "debug"
+            ? "debug"
+            : process.env.SIM_LOG === "info"
+              ? "info"
+              : "warn",
+        format: "text",
+        write: (line) => this.lines.push(`${this.nowMs} ${entry.address} ${line}`),
+      }),
+      tuning: SIM_TUNING,
+      workflows: this.workflows,
+      environment: this.world.environment(entry.address),
+    });
+    entry.node = node;
+    let isStarted = false;
+    let failure: Error | undefined;
+    node.start().then(
+      () => {
+        isStarted = true;
+      },
+      (error: Error) => {
+        failure = error;
+      },
+    );
+    try {
+      await this.until(`${entry.address} ready`, () => isStarted || failure !== undefined, 120_000);
+    } catch (error) {
+      failure ??= error as Error;
+    }
+    if (failure !== undefined) {
+      entry.node = undefined;
+      await node.kill();
+      throw failure;
+    }
+    entry.lastId = node.nodeId;
+  }
+
+  /** Stops a node as SIGKILL would. */
+  async crash(entry: SimNode): Promise<void> {
+    const node = entry.node;
+    entry.node = undefined;
+    this.lines.push(`${this.nowMs} ${entry.address} SIM crash`);
+    await node?.kill();
+  }
+
+  /** The node that leads the management group, if any. */
+  managementLeader(): SimNode | undefined {
+    return this.live().find(
+      (entry) => entry.node?.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().role === "leader",
+    );
+  }
+
+  /** Lets virtual time pass in small steps, letting promises settle in between. */
+  async advance(totalMs: number, stepMs = 5): Promise<void> {
+    for (let elapsed = 0; elapsed < totalMs; elapsed += stepMs) {
+      this.world.clock.advance(stepMs);
+      await settle();
+    }
+  }
+
+  async until(what: string, condition: () => boolean, limitMs: number): Promise<number> {
+    const start = this.nowMs;
+    while (!condition()) {
+      if (this.nowMs - start > limitMs) {
+        throw new Error(
+          `${what}: not reached within ${limitMs} simulated ms\n${this.lines.slice(-30).join("\n")}`,
+        );
+      }
+      await this.advance(20);
+    }
+    return this.nowMs - start;
+  }
+
+  /** Node ids must be unique among live nodes. */
+  checkIds(): void {
+    const ids = this.live().map((entry) => entry.node?.nodeId ?? 0);
+    if (ids.some((id) => id === 0)) throw new Error("a ready node has no id");
+    if (new Set(ids).size !== ids.length)
+      throw new Error(`two nodes share an id: ${ids.join(",")}`);
+  }
+
+  /** Whether the cluster reached its settled shape (see ClusterManager). */
+  isSettled(): boolean {
+    const live = this.live();
+    const states = live.map((entry) => entry.node?.managementState());
+    const first = states[0];
+    if (first === undefined) return false;
+    const encoded = states.map((state) => (state === undefined ? "" : summarize(state)));
+    if (encoded.some((text) => text !== encoded[0])) return false;
+    if (first.nodes.size !== live.length) return false;
+    const isReconfigured = [...first.groups.values()].every(
+      (group) => group.voters.join(",") === group.members.join(",") && group.learners.length === 0,
+    );
+    return (
+      isSettledShape(first) && isReconfigured && this.hostsMatch(first) && this.votersMatch(first)
+    );
+  }
+
+  private hostsMatch(state: ManagementState): boolean {
+    return this.live().every((entry) => {
+      const node = entry.node;
+      const host = node?.raftHost();
+      if (node === undefined || host === undefined) return false;
+      const wanted = [...state.groups.values()]
+        .filter((group) => group.members.includes(node.nodeId))
+        .map((group) => group.id);
+      const hosted = host.groupIds().filter((id) => id !== MANAGEMENT_GROUP);
+      return wanted.length === hosted.length && wanted.every((id) => hosted.includes(id));
+    });
+  }
+
+  private votersMatch(state: ManagementState): boolean {
+    const leader = this.managementLeader()?.node?.raftHost()?.inspect(MANAGEMENT_GROUP)?.status();
+    if (leader === undefined) return false;
+    return (
+      leader.confState.voters.length === Math.min(state.maxVoters, state.nodes.size) &&
+      leader.confState.votersOutgoing.length === 0
+    );
+  }
+
+  /**
+   * Up to `count` live nodes, starting with `first`, whose loss leaves every Raft group a
+   * majority: at most a minority of the management voters and of each execution group.
+   */
+  minorityToLose(first: SimNode, count: number, alreadyLost: readonly SimNode[] = []): SimNode[] {
+    const leader = this.managementLeader()?.node;
+    const state = leader?.managementState();
+    const voters = leader?.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().confState.voters ?? [];
+    const chosen: SimNode[] = [];
+    const isSafe = (ids: NodeId[]) =>
+      ids.filter((id) => voters.includes(id)).length * 2 < voters.length &&
+      [...(state?.groups.values() ?? [])].every(
+        (group) => group.members.filter((id) => ids.includes(id)).length * 2 < group.members.length,
+      );
+    for (const entry of [first, ...this.live()]) {
+      if (chosen.length >= count || chosen.includes(entry) || entry.node === undefined) continue;
+      const ids = [...alreadyLost, ...chosen, entry].map(
+        (candidate) => candidate.lastId ?? (0 as NodeId),
+      );
+      if (isSafe(ids)) chosen.push(entry);
+    }
+    return chosen;
+  }
+
+  /** Asks the management group to remove `id` (as an operator or `node leave` would). */
+  async remove(id: NodeId): Promise<void> {
+    const node = this.managementLeader()?.node;
+    await node
+      ?.raftHost()
+      ?.propose(
+        MANAGEMENT_GROUP,
+        encodeManagementCommand({ type: "removeNode", nodeId: id, reason: "simulation" }),
+      );
+  }
+
+  async stopAll(): Promise<void> {
+    for (const entry of this.live()) await this.crash(entry);
+  }
+}
+
+/** The parts of the state every node must agree on. */
+function summarize(state: ManagementState): string {
+  return JSON.stringify({
+    nodes: [...state.nodes.keys()].sort((a, b) => a - b),
+    groups: [...state.groups.values()].map((group) => [group.id, group.members, group.draining]),
+    next: [state.nextNodeId, state.nextGroupId],
+  });
+}
+
+export function isSettledShape(state: ManagementState): boolean {
+  const nodes = [...state.nodes.keys()];
+  const active = [...state.groups.values()].filter((group) => !group.draining);
+  if ([...state.groups.values()].some((group) => group.draining)) return false;
+  if (nodes.length < 3) {
+    return active.length === 1 && nodes.every((id) => active[0]?.members.includes(id));
+  }
+  const sizesOk = active.every((group) => group.members.length >= 3 && group.members.length <= 5);
+  return sizesOk && nodes.every((id) => active.some((group) => group.members.includes(id)));
+}
+
+async function settle(): Promise<void> {
+  for (let k = 0; k < 2; k++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

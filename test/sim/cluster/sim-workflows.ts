@@ -1,0 +1,18 @@
+// The workflows the whole-system simulation runs besides ping_pong: a few steps with a
+// checkpoint and ctx.random, so replays and owner changes have something to get wrong.
+
+import type { WorkflowDefinition } from "../../../src/workflow/index.ts";
+import { defineWorkflow } from "../../../src/workflow/index.ts";
+
+export const SIM_STEPS: WorkflowDefinition<{ n: number }> = defineWorkflow(
+  "sim_steps",
+  1,
+  async (input: { n: number }, ctx) => {
+    const total = await ctx.checkpoint("total", 0);
+    for (let k = 0; k < input.n; k++) {
+      const value = await ctx.step(`add-${k}`, ({ idempotencyKey }) => idempotencyKey.length + k);
+      await total.set(total.get() + value);
+    }
+    return { total: total.get(), lucky: Math.floor(ctx.random() * 1000) };
+  },
+);

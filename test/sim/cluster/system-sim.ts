@@ -1,0 +1,314 @@
+// Whole-system deterministic simulation: real nodes (management, ClusterManager, execution
+// groups, workflow runtime, API service) on the memory network under a virtual clock, with
+// simulated clients starting and waiting on workflows while a seeded nemesis crashes and
+// restarts nodes (losing nothing that was synced: memory storage survives), cuts nodes off,
+// isolates the management leader, drops and delays messages, and adds nodes under load.
+// After the faults everything heals, and the checkers must hold.
+
+import type { ProtocolClient } from "../../../src/client/index.ts";
+import { groupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
+import { resultsHolder } from "../../../src/management/index.ts";
+import type { WorkflowOutcome } from "../../../src/transport/index.ts";
+import { ClusterSim } from "./cluster-sim.ts";
+import { SIM_STEPS } from "./sim-workflows.ts";
+
+export interface SystemSimOptions {
+  readonly seed: number;
+  readonly faultSeconds?: number;
+}
+
+export interface SystemSimReport {
+  readonly seed: number;
+  readonly started: number;
+  readonly completed: number;
+  readonly crashes: number;
+  readonly partitions: number;
+  readonly joins: number;
+  readonly settledAfterHealMs: number;
+}
+
+interface StartedWorkflow {
+  readonly workflowId: string;
+  readonly group: string;
+  readonly name: string;
+  /** The first outcome a client was told; later ones must be equal. */
+  outcome: WorkflowOutcome | undefined;
+}
+
+export class SystemSimFailure extends Error {
+  override readonly name = "SystemSimFailure";
+}
+
+const NODES_MAX = 7;
+
+export class SystemSimulation {
+  private readonly sim: ClusterSim;
+  private readonly random: Random;
+  private readonly started = new Map<string, StartedWorkflow>();
+  private isFaultPhase = true;
+  private crashes = 0;
+  private partitions = 0;
+  private joins = 0;
+  /** A checker failure raised inside a client loop. */
+  private failure: Error | undefined;
+
+  constructor(private readonly options: SystemSimOptions) {
+    this.sim = new ClusterSim(options.seed, [SIM_STEPS]);
+    this.random = this.sim.world.random.fork("system");
+  }
+
+  async run(): Promise<SystemSimReport> {
+    const { sim } = this;
+    try {
+      await sim.add();
+      await sim.add(4);
+      await sim.until("5 nodes settled", () => sim.isSettled(), 120_000);
+      sim.world.network.faults = {
+        dropRate: this.random.pick([0, 0.01, 0.05]),
+        delayMinMs: 1,
+        delayMaxMs: this.random.pick([3, 20, 80]),
+      };
+      let clientsDone = 0;
+      for (const k of [0, 1, 2]) {
+        this.clientLoop(k).then(
+          () => clientsDone++,
+          (error: Error) => {
+            this.failure ??= error;
+            clientsDone++;
+          },
+        );
+      }
+      await this.nemesis((this.options.faultSeconds ?? 40) * 1000);
+      this.isFaultPhase = false;
+      await sim.until("the clients stop", () => clientsDone === 3, 120_000);
+      if (this.failure !== undefined) throw this.failure;
+      const settledAfterHealMs = await this.heal();
+      await this.checkOutcomes();
+      this.checkReplicas();
+      return {
+        seed: this.options.seed,
+        started: this.started.size,
+        completed: [...this.started.values()].filter((workflow) => workflow.outcome !== undefined)
+          .length,
+        crashes: this.crashes,
+        partitions: this.partitions,
+        joins: this.joins,
+        settledAfterHealMs,
+      };
+    } finally {
+      await sim.stopAll();
+    }
+  }
+
+  private client(k: number): ProtocolClient {
+    const live = this.sim.live();
+    const target = this.random.pick(live.length > 0 ? live : this.sim.nodes);
+    return this.sim.world.environment(`client-${k}:1`).client("grpc", target.address);
+  }
+
+  /** Starts workflows and waits for some, while the faults go on. */
+  private async clientLoop(k: number): Promise<void> {
+    while (this.isFaultPhase) {
+      const isSteps = this.random.chance(0.6);
+      try {
+        const started = await this.client(k).startWorkflow(
+          isSteps
+            ? {
+                workflowType: "sim_steps",
+                version: 1,
+                inputJson: JSON.stringify({ n: this.random.int(1, 5) }),
+              }
+            : { workflowType: "ping_pong", version: 1, inputJson: '"ping"' },
+          { timeoutMs: 20_000 },
+        );
+        this.started.set(started.workflowId, {
+          workflowId: started.workflowId,
+          group: String(started.executionClusterId),
+          name: isSteps ? "sim_steps" : "ping_pong",
+          outcome: undefined,
+        });
+      } catch {
+        // Handled: a start refused or lost in a fault was never acknowledged, so no promise holds.
+      }
+      const pending = [...this.started.values()].filter(
+        (workflow) => workflow.outcome === undefined,
+      );
+      if (pending.length > 0) await this.waitFor(this.random.pick(pending), k, 5);
+      // Clients only wait for time to pass; the nemesis (or the driver) moves the clock.
+      await new Promise<void>((resolve) =>
+        this.sim.world.clock.setTimer(this.random.int(10, 300), resolve),
+      );
+    }
+  }
+
+  private async waitFor(
+    workflow: StartedWorkflow,
+    k: number,
+    timeoutSeconds: number,
+  ): Promise<boolean> {
+    try {
+      const outcome = await this.client(k).waitWorkflow(
+        { workflowId: workflow.workflowId, executionClusterId: workflow.group, timeoutSeconds },
+        { timeoutMs: timeoutSeconds * 1000 + 5_000 },
+      );
+      this.record(workflow, outcome);
+      return true;
+    } catch {
+      // Handled: a wait that times out or hits a fault says nothing; the checkers ask again.
+      return false;
+    }
+  }
+
+  /** A result, once reported to a client, never changes. */
+  private record(workflow: StartedWorkflow, outcome: WorkflowOutcome): void {
+    if (workflow.outcome === undefined) {
+      workflow.outcome = outcome;
+      if (workflow.name === "ping_pong" && outcome.resultJson !== '"pong"') {
+        throw new SystemSimFailure(
+          `ping_pong ${workflow.workflowId} returned ${JSON.stringify(outcome)}`,
+        );
+      }
+      return;
+    }
+    if (JSON.stringify(workflow.outcome) !== JSON.stringify(outcome)) {
+      throw new SystemSimFailure(
+        `workflow ${workflow.workflowId} was reported ${JSON.stringify(workflow.outcome)}, later ${JSON.stringify(outcome)}`,
+      );
+    }
+  }
+
+  private async nemesis(durationMs: number): Promise<void> {
+    const { sim } = this;
+    const end = sim.nowMs + durationMs;
+    while (sim.nowMs < end) {
+      await sim.advance(this.random.int(200, 2_000));
+      const roll = this.random.nextFloat();
+      if (roll < 0.35) await this.crashOne();
+      else if (roll < 0.6) await this.restartOne();
+      else if (roll < 0.8) this.partitionOne();
+      else if (roll < 0.9) {
+        sim.lines.push(`${sim.nowMs} network SIM heal`);
+        sim.world.network.heal();
+      } else if (sim.nodes.length < NODES_MAX) await this.joinOne();
+      sim.checkIds();
+    }
+  }
+
+  private async crashOne(): Promise<void> {
+    const candidates = this.sim.live();
+    const first = this.random.chance(0.3)
+      ? this.sim.managementLeader()
+      : this.random.pick(candidates);
+    if (first === undefined) return;
+    const [victim] = this.sim.minorityToLose(
+      first,
+      1,
+      this.sim.nodes.filter((entry) => entry.node === undefined),
+    );
+    if (victim === undefined) return;
+    this.crashes++;
+    await this.sim.crash(victim);
+  }
+
+  private async restartOne(): Promise<void> {
+    const dead = this.sim.nodes.filter((entry) => entry.node === undefined);
+    if (dead.length === 0) return;
+    await this.sim.start(this.random.pick(dead)).catch(() => undefined);
+  }
+
+  /** Cuts one node off (both ways or one way), like a pause or a network split. */
+  private partitionOne(): void {
+    const live = this.sim.live();
+    if (live.length < 2) return;
+    const victim = this.random.chance(0.3) ? this.sim.managementLeader() : this.random.pick(live);
+    if (victim === undefined) return;
+    const others = this.sim.nodes.filter((entry) => entry !== victim).map((entry) => entry.address);
+    this.partitions++;
+    this.sim.lines.push(`${this.sim.nowMs} ${victim.address} SIM partition`);
+    if (this.random.chance(0.7)) this.sim.world.network.partition([victim.address], others);
+    else for (const other of others) this.sim.world.network.cutOneWay(victim.address, other);
+  }
+
+  private async joinOne(): Promise<void> {
+    this.joins++;
+    await this.sim.add().catch(() => undefined);
+  }
+
+  /** Heals everything and waits for the cluster to settle again. */
+  private async heal(): Promise<number> {
+    const { sim } = this;
+    sim.world.network.heal();
+    sim.world.network.faults = { dropRate: 0, delayMinMs: 1, delayMaxMs: 3 };
+    for (const entry of sim.nodes.filter((node) => node.node === undefined)) await sim.start(entry);
+    return sim.until("the cluster settles after healing", () => sim.isSettled(), 240_000);
+  }
+
+  /** Every acknowledged start reaches one final status, served by every member. */
+  private async checkOutcomes(): Promise<void> {
+    const unfinished = new Set(this.started.values());
+    const ask = async (workflow: StartedWorkflow) => {
+      while (!(await this.waitFor(workflow, 9, 20))) {
+        await new Promise<void>((resolve) => this.sim.world.clock.setTimer(500, resolve));
+      }
+      unfinished.delete(workflow);
+    };
+    for (const workflow of unfinished) {
+      ask(workflow).catch((error: Error) => {
+        this.failure ??= error;
+      });
+    }
+    try {
+      await this.sim.until(
+        "every started workflow finishes",
+        () => unfinished.size === 0 || this.failure !== undefined,
+        180_000,
+      );
+    } catch {
+      const ids = [...unfinished].map((workflow) => workflow.workflowId).slice(0, 5);
+      throw new SystemSimFailure(
+        `${unfinished.size} started workflows never finished after healing (${ids.join(", ")})`,
+      );
+    }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Every member holds the same record of every execution; invariants hold everywhere. */
+  private checkReplicas(): void {
+    const byGroup = new Map<string, string[]>();
+    for (const entry of this.sim.live()) {
+      const node = entry.node;
+      if (node === undefined) continue;
+      for (const id of node.raftHost()?.groupIds() ?? []) {
+        if (id === MANAGEMENT_GROUP) continue;
+        const machine = node.workflowState(id);
+        if (machine === undefined) continue;
+        machine.checkInvariants();
+        const state = node.managementState();
+        for (const workflow of this.started.values()) {
+          // A drained group's results live on in the group that adopted them.
+          if (resultsHolder(state, groupId(Number(workflow.group))) !== id) continue;
+          const record = machine.execution(workflow.workflowId);
+          if (record === undefined)
+            throw new SystemSimFailure(`node ${node.nodeId} lacks ${workflow.workflowId}`);
+          let epoch = 0;
+          for (const checkpoint of record.checkpoints) {
+            if (checkpoint.ownerEpoch < epoch)
+              throw new SystemSimFailure(`${workflow.workflowId}: epochs went back`);
+            epoch = checkpoint.ownerEpoch;
+          }
+          const text = JSON.stringify([
+            record.status,
+            record.output,
+            record.error,
+            record.checkpoints,
+          ]);
+          const key = `${id}/${workflow.workflowId}`;
+          byGroup.set(key, [...(byGroup.get(key) ?? []), text]);
+        }
+      }
+    }
+    for (const [key, texts] of byGroup) {
+      if (new Set(texts).size !== 1) throw new SystemSimFailure(`members disagree about ${key}`);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// The compiled raftoral binary for tests that run it (scripts, README commands, deploy):
+// built once per test process from the current sources, with the Makefile's entrypoints, into
+// a temporary directory that is removed when the process exits.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+let compiled: string | undefined;
+
+/** Path of a freshly compiled binary (compiled on the first call only). */
+export function compiledBinary(): string {
+  if (compiled !== undefined) return compiled;
+  const dir = mkdtempSync(join(tmpdir(), "raftoral-bin-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const outfile = join(dir, "raftoral");
+  const build = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      "--root",
+      ".",
+      "src/cli/main.ts",
+      "src/storage/storage-worker.ts",
+      "--outfile",
+      outfile,
+    ],
+    { cwd: ROOT, stderr: "pipe", stdout: "pipe" },
+  );
+  if (build.exitCode !== 0) throw new Error(`bun build failed: ${build.stderr.toString()}`);
+  compiled = outfile;
+  return outfile;
+}
