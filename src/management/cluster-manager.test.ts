@@ -30,10 +30,27 @@ function join(state: ManagementState, id: number): ManagementState {
   });
 }
 
+/** Every group that has not reported yet comes up: its leader reports its members. */
+function reportAll(initial: ManagementState): ManagementState {
+  let state = initial;
+  for (const group of initial.groups.values()) {
+    if (group.configIndex > 0) continue;
+    state = apply(state, {
+      type: "reportGroupConfig",
+      groupId: group.id,
+      voters: group.members,
+      learners: [],
+      configIndex: 1,
+    });
+  }
+  return state;
+}
+
 /** Runs the placement plan to a fixed point; drained groups are destroyed at once. */
 function settle(initial: ManagementState): ManagementState {
   let state = initial;
   for (let steps = 0; steps < 500; steps++) {
+    state = reportAll(state);
     const drained = [...state.groups.values()].find(
       (group) =>
         group.draining &&
@@ -99,6 +116,25 @@ describe("execution group placement", () => {
     state = settle(apply(state, { type: "removeNode", nodeId: nodeId(4), reason: "test" }));
     state = settle(apply(state, { type: "removeNode", nodeId: nodeId(5), reason: "test" }));
     expectSettled(state);
+  });
+
+  test("a group whose creators are gone before it ever had a leader is destroyed", () => {
+    let state = settle(bootstrapped());
+    for (let id = 2; id <= 3; id++) state = settle(join(state, id));
+    for (let id = 4; id <= 6; id++) state = join(state, id);
+    state = apply(state, { type: "createGroup", members: [nodeId(4), nodeId(5), nodeId(6)] });
+    const remove = (from: ManagementState, id: number) =>
+      apply(from, { type: "removeNode", nodeId: nodeId(id), reason: "test" });
+    const lost = remove(remove(state, 4), 5);
+    expect(placeNodes(lost)[0]).toEqual({
+      type: "command",
+      command: { type: "destroyGroup", groupId: 2 as never },
+    });
+    // Once its leader reported in, it may hold workflows: it is repaired, not destroyed.
+    const reported = remove(remove(reportAll(state), 4), 5);
+    expect(
+      placeNodes(reported).some((a) => a.type === "command" && a.command.type === "destroyGroup"),
+    ).toBe(false);
   });
 
   test.each([1, 2, 3, 4, 5, 6, 7, 11, 20])("grows to %i nodes one by one and settles", (count) => {

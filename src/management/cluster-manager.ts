@@ -84,6 +84,10 @@ function command(command: ManagementCommand): ManagerAction {
 export function placeNodes(state: ManagementState): ManagerAction[] {
   const nodes = [...state.nodes.keys()].sort(byId);
   if (nodes.length === 0) return [];
+  const stillborn = [...state.groups.values()].find((group) => isStillborn(state, group));
+  if (stillborn !== undefined) {
+    return [command({ type: "destroyGroup", groupId: stillborn.id as GroupId })];
+  }
   const active = [...state.groups.values()]
     .filter((group) => !group.draining)
     .sort((a, b) => a.id - b.id);
@@ -111,6 +115,17 @@ export function placeNodes(state: ManagementState): ManagerAction[] {
       members: [...smallest.members, unassigned],
     }),
   ];
+}
+
+/**
+ * A group that never reported a configuration never had a leader that could take a workflow
+ * (a node starts workflows only in groups whose report it has seen). If it is draining, or
+ * a majority of the members it was created with are gone, it never will: destroy it.
+ */
+function isStillborn(state: ManagementState, group: GroupRecord): boolean {
+  if (group.configIndex > 0) return false;
+  const alive = group.initialMembers.filter((id) => state.nodes.has(id)).length;
+  return group.draining || alive * 2 <= group.initialMembers.length;
 }
 
 /** A group past the maximum keeps its lowest half and hands the rest to a new group. */

@@ -38,8 +38,11 @@ export type ManagementCommand =
   | {
       readonly type: "destroyGroup";
       readonly groupId: GroupId;
-      /** The group that adopted its finished executions (see ManagementState.resultsMovedTo). */
-      readonly resultsMovedTo: GroupId;
+      /**
+       * The group that adopted its finished executions (see ManagementState.resultsMovedTo);
+       * absent for a group that never started a workflow.
+       */
+      readonly resultsMovedTo?: GroupId;
     }
   | {
       readonly type: "reportGroupLoad";
@@ -128,7 +131,7 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
       return {
         type: "destroyGroup",
         groupId: group(f.groupId),
-        resultsMovedTo: group(f.resultsMovedTo),
+        ...(f.resultsMovedTo === undefined ? {} : { resultsMovedTo: group(f.resultsMovedTo) }),
       };
     case "reportGroupLoad":
       return {

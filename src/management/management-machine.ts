@@ -129,6 +129,9 @@ export function applyCommand(
       if (!state.groups.has(command.groupId)) return { state, result: undefined };
       const groups = new Map(state.groups);
       groups.delete(command.groupId);
+      if (command.resultsMovedTo === undefined) {
+        return { state: { ...state, groups }, result: undefined };
+      }
       const resultsMovedTo = new Map(state.resultsMovedTo).set(
         command.groupId,
         command.resultsMovedTo,

@@ -18,6 +18,7 @@ import {
   planGroupMembership,
 } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
+import type { RaftStatus } from "../raft/index.ts";
 
 export interface ManagementRuntimeOptions {
   readonly self: NodeId;
@@ -28,6 +29,8 @@ export interface ManagementRuntimeOptions {
   /** A node silent for longer than this is removed from the cluster. */
   readonly failureTimeoutMs: number;
   readonly reconcileIntervalMs: number;
+  /** One Raft tick, to turn the management group's tick counts into time. */
+  readonly tickIntervalMs: number;
   readonly execution: ExecutionLayer;
   /** A member silent for longer than this loses the executions it owns to live members. */
   readonly ownerFailoverMs: number;
@@ -100,7 +103,7 @@ export class ManagementRuntime {
   private async pass(): Promise<void> {
     const management = this.options.host.inspect(MANAGEMENT_GROUP)?.status();
     // Even before any state arrived: a node that joined while cut off may never get it.
-    await this.maybeRejoin(management?.leaderId ?? NO_NODE);
+    await this.maybeRejoin(management);
     const state = this.options.machine.state();
     if (state.clusterId === "") return;
     await this.syncLocalGroups(state);
@@ -113,11 +116,19 @@ export class ManagementRuntime {
     for (const group of state.groups.values()) await this.reconcileGroup(group);
   }
 
-  private async maybeRejoin(leaderId: NodeId): Promise<void> {
-    const { clock, host, self, failureTimeoutMs } = this.options;
+  /**
+   * Contact is judged by the management group's own Raft traffic: other groups may keep a
+   * removed node talking to the very node it still takes for the management leader.
+   */
+  private async maybeRejoin(management: RaftStatus | undefined): Promise<void> {
+    const { clock, failureTimeoutMs, tickIntervalMs } = this.options;
     const now = clock.nowMs();
-    const heard = leaderId === self ? now : leaderId === 0 ? undefined : host.lastHeardMs(leaderId);
-    if (heard !== undefined && now - heard <= failureTimeoutMs) {
+    const isInContact =
+      management !== undefined &&
+      (management.role === "leader" ||
+        (management.leaderId !== NO_NODE &&
+          management.ticksSinceLeaderContact * tickIntervalMs <= failureTimeoutMs));
+    if (isInContact) {
       this.leaderContactMs = now;
       return;
     }

@@ -335,6 +335,7 @@ export class RaftoralNode {
       logger: this.logger,
       failureTimeoutMs: this.tuning.failureTimeoutMs,
       reconcileIntervalMs: this.tuning.reconcileIntervalMs,
+      tickIntervalMs: this.tuning.tickIntervalMs,
       execution: this.execution,
       ownerFailoverMs: this.tuning.ownerFailoverMs,
       rejoin: () => this.rejoin(),

@@ -216,6 +216,14 @@ export class WorkflowExecution implements ExecutionLayer {
         ),
       );
     }
+    // Only groups whose leader reported in take workflows: a group that never did may be
+    // destroyed without a handover (see the ClusterManager's stillborn groups).
+    if ((this.options.management().groups.get(target)?.configIndex ?? 0) === 0) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
+      );
+    }
     const workflowId = await engine.runtime.start(request.workflowType, request.version, input);
     return { workflowId, executionClusterId: target };
   }

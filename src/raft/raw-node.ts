@@ -68,6 +68,12 @@ export interface RaftStatus {
   /** The configuration as of the applied index: what the application has seen committed. */
   readonly appliedConfState: ConfState;
   readonly leadTransferee: NodeId;
+  /**
+   * Ticks since this node last heard from its leader (0 on the leader itself). Also reset
+   * when it grants a vote or starts an election. A follower removed from the group keeps a
+   * stale leaderId; this count is how it can tell that nobody talks to it any more.
+   */
+  readonly ticksSinceLeaderContact: number;
 }
 
 export class RawNode {
@@ -175,6 +181,7 @@ export class RawNode {
         r.log.membershipAt(Math.max(r.log.applied, r.log.firstIndex() - 1)),
       ),
       leadTransferee: r.leadTransferee,
+      ticksSinceLeaderContact: r.role === "leader" ? 0 : r.electionElapsed,
     };
   }
 

@@ -150,6 +150,18 @@ export class ClusterSim {
     return this.nowMs - start;
   }
 
+  /** Every group has a leader whose whole log every hosted replica has applied. */
+  replicasCaughtUp(): boolean {
+    const replicas = this.live().flatMap((entry) => {
+      const host = entry.node?.raftHost();
+      return (host?.groupIds() ?? []).map((id) => ({ id, status: host?.inspect(id)?.status() }));
+    });
+    return replicas.every(({ id, status }) => {
+      const leader = replicas.find((r) => r.id === id && r.status?.role === "leader")?.status;
+      return leader !== undefined && status?.applied === leader.lastIndex;
+    });
+  }
+
   /** Node ids must be unique among live nodes. */
   checkIds(): void {
     const ids = this.live().map((entry) => entry.node?.nodeId ?? 0);

@@ -84,6 +84,7 @@ export class SystemSimulation {
       if (this.failure !== undefined) throw this.failure;
       const settledAfterHealMs = await this.heal();
       await this.checkOutcomes();
+      await sim.until("every replica caught up", () => sim.replicasCaughtUp(), 60_000);
       this.checkReplicas();
       return {
         seed: this.options.seed,
