@@ -437,6 +437,8 @@ export class RaftoralNode {
     const host = this.host;
     if (host === undefined) return;
     const led = host.groupIds().filter((id) => host.inspect(id)?.status().role === "leader");
+    if (led.length === 0) return;
+    this.logger.info("Handing over leadership", { groups: led.join(" ") });
     for (const id of led) {
       const voters = host.inspect(id)?.status().confState.voters ?? [];
       const successor = voters.find((voter) => voter !== this.id);
@@ -448,6 +450,12 @@ export class RaftoralNode {
       this.clock.nowMs() < deadline
     ) {
       await new Promise<void>((resolve) => this.clock.setTimer(20, resolve));
+    }
+    const kept = led.filter((id) => host.inspect(id)?.status().role === "leader");
+    if (kept.length > 0) {
+      this.logger.warn("Leadership hand-over did not finish; stopping anyway", {
+        groups: kept.join(" "),
+      });
     }
   }
 

@@ -90,7 +90,7 @@ export interface ExecutionGroupStatus {
   /** The group's Raft configuration, as its leader last reported it. */
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
-  /** A draining group takes no new workflows and goes away once they finished. */
+  /** A draining group takes no new workflows; once they finished, its results move on and it goes. */
   readonly draining: boolean;
   readonly runningWorkflows: number;
   /** The leader as last reported (or as this node knows it, if it hosts the group); 0 = none. */

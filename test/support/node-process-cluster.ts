@@ -26,8 +26,11 @@ export class NodeProcessCluster {
     private readonly extraArgs: readonly string[] = [],
   ) {}
 
-  /** Starts node `index` (0 bootstraps, the others join through node 0) and waits until ready. */
-  async add(): Promise<NodeProcess> {
+  /**
+   * Starts node `index` (0 bootstraps, the others join through node 0) and waits until ready.
+   * `transport` overrides the cluster's, for a node that must detect the cluster's protocol.
+   */
+  async add(transport = this.transport): Promise<NodeProcess> {
     const index = this.nodes.length;
     const address = `127.0.0.1:${await freePort()}`;
     const first = this.nodes[0];
@@ -35,7 +38,7 @@ export class NodeProcessCluster {
       "--listen",
       address,
       "--transport",
-      this.transport,
+      transport,
       "--storage-path",
       join(this.directory, `n${index}`),
       ...(first === undefined ? ["--bootstrap"] : ["--peers", first.address]),
@@ -75,6 +78,34 @@ export class NodeProcessCluster {
         node.log += decoder.decode(value);
       }
     })();
+  }
+
+  /** Runs the CLI with `args` until it exits on its own; for starts that must fail. */
+  async runToExit(args: readonly string[]): Promise<{ exitCode: number; stderr: string }> {
+    const child = Bun.spawn([process.execPath, MAIN, ...args], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, RAFTORAL_LOG: "info" },
+    });
+    // A start that hangs instead of failing must not hang the suite.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    try {
+      const stderr = await new Response(child.stderr).text();
+      return { exitCode: await child.exited, stderr };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends `signal` and resolves with the exit code once the process is gone. */
+  async signal(node: NodeProcess, signal: "SIGTERM" | "SIGINT"): Promise<number> {
+    const child = node.process;
+    if (child === undefined) throw new Error(`node ${node.index} is not running`);
+    child.kill(signal);
+    const code = await child.exited;
+    node.process = undefined;
+    return code;
   }
 
   async kill(node: NodeProcess): Promise<void> {
