@@ -15,6 +15,7 @@ export {
   type Term,
   term,
 } from "./ids.ts";
+export { isJsonDepthWithin, JSON_DEPTH_MAX } from "./json-depth.ts";
 export {
   createLogger,
   formatJson,

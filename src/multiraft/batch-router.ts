@@ -1,16 +1,20 @@
 // Routes an inbound batch by group (the wire's cluster_id): Raft messages to their group,
 // forwarded proposals and their answers to the forwarding desk. Messages for a group this
-// node does not host get one rate-limited log line and an UnknownGroup reply, never a crash.
+// node does not host get an UnknownGroup reply and a rate-limited log line, never a crash.
+// Only a sender that talks about a group this node hosts counts as heard from: a stream of
+// made-up senders or groups must not leave state behind per sender or per group.
 
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { GroupRegistry } from "./group-registry.ts";
 
-const UNKNOWN_GROUP_LOG_INTERVAL_MS = 10_000;
+const LOG_INTERVAL_MS = 10_000;
 
 export class BatchRouter {
-  private readonly unknownGroupLoggedMs = new Map<GroupId, number>();
+  private unknownGroupLoggedMs = Number.NEGATIVE_INFINITY;
+  private unknownGroupMessages = 0;
+  private misaddressedLoggedMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: {
@@ -20,22 +24,22 @@ export class BatchRouter {
       readonly clock: Clock;
       readonly logger: Logger;
       readonly reply: (peer: NodeId, message: PeerMessage) => void;
+      /** `batch` carried something for a hosted group: its sender is alive and where it says. */
+      readonly onHeard: (batch: PeerBatch) => void;
     },
   ) {}
 
   route(batch: PeerBatch): void {
     const { self, groups, desk, logger } = this.options;
     if (batch.to !== self) {
-      logger.warn("Dropping a batch addressed to another node", {
-        from: batch.from,
-        to: batch.to,
-        self,
-      });
+      this.logMisaddressed(batch);
       return;
     }
     const unknown = new Set<GroupId>();
+    let isHeard = false;
     for (const message of batch.messages) {
       const group = groups.get(message.groupId);
+      if (group !== undefined) isHeard = true;
       switch (message.type) {
         case "raft":
           if (group === undefined || message.message.to !== self) unknown.add(message.groupId);
@@ -52,21 +56,34 @@ export class BatchRouter {
           break;
       }
     }
+    if (isHeard) this.options.onHeard(batch);
     for (const groupId of unknown) {
       this.logUnknownGroup(batch.from, groupId);
       this.options.reply(batch.from, { type: "unknownGroup", groupId });
     }
   }
 
-  /** At most one line per group per interval: a peer may keep sending for a long time. */
+  /** One line per interval, counting what it stands for: a peer may send for a long time. */
   private logUnknownGroup(peer: NodeId, groupId: GroupId): void {
+    this.unknownGroupMessages++;
     const now = this.options.clock.nowMs();
-    const last = this.unknownGroupLoggedMs.get(groupId) ?? Number.NEGATIVE_INFINITY;
-    if (now - last < UNKNOWN_GROUP_LOG_INTERVAL_MS) return;
-    this.unknownGroupLoggedMs.set(groupId, now);
+    if (now - this.unknownGroupLoggedMs < LOG_INTERVAL_MS) return;
+    this.unknownGroupLoggedMs = now;
     this.options.logger.warn("Ignoring messages for a group this node does not host", {
       peer,
       group: groupId,
+      ignored_total: this.unknownGroupMessages,
+    });
+  }
+
+  private logMisaddressed(batch: PeerBatch): void {
+    const now = this.options.clock.nowMs();
+    if (now - this.misaddressedLoggedMs < LOG_INTERVAL_MS) return;
+    this.misaddressedLoggedMs = now;
+    this.options.logger.warn("Dropping a batch addressed to another node", {
+      from: batch.from,
+      to: batch.to,
+      self: this.options.self,
     });
   }
 }

@@ -117,6 +117,10 @@ export class MultiRaftHost {
       clock: options.clock,
       logger: options.logger,
       reply: (peer, message) => this.queueOutbound(peer, message),
+      onHeard: (batch) => {
+        this.lastHeard.set(batch.from, options.clock.nowMs());
+        if (batch.fromAddress !== undefined) options.onPeerAddress?.(batch.from, batch.fromAddress);
+      },
     });
   }
 
@@ -193,7 +197,7 @@ export class MultiRaftHost {
     return this.groups.get(groupId)?.raw;
   }
 
-  /** When this node last received anything from `peer` (clock ms), if ever. */
+  /** When this node last heard from `peer` about a group it hosts (clock ms), if ever. */
   lastHeardMs(peer: NodeId): number | undefined {
     return this.lastHeard.get(peer);
   }
@@ -205,9 +209,6 @@ export class MultiRaftHost {
 
   /** Inbound traffic from a peer (called by the transport server). Never blocks. */
   receive(batch: PeerBatch): void {
-    this.lastHeard.set(batch.from, this.options.clock.nowMs());
-    if (batch.fromAddress !== undefined)
-      this.options.onPeerAddress?.(batch.from, batch.fromAddress);
     // A flood from peers must not grow memory without bound; Raft recovers lost messages.
     if (this.inbox.length < INBOX_EVENTS_MAX) this.enqueue({ type: "batch", batch });
   }

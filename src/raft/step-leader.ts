@@ -50,7 +50,8 @@ function markActive(r: Raft, from: NodeId): void {
 /** §5.3: advance a follower's match on success; back off quickly on rejection. */
 function handleAppendResponse(r: Raft, message: AppendEntriesResponse): void {
   const progress = r.tracker.progress.get(message.from);
-  if (progress === undefined) return;
+  // An ack past our last index answers nothing we sent: a peer misbehaves. Ignore it.
+  if (progress === undefined || message.index > r.log.lastIndex()) return;
   progress.lastActiveTick = r.tickCount;
   const isNewReplica = progress.noteIncarnation(message.incarnation, r.log.lastIndex());
   if (!message.success) {

@@ -98,4 +98,20 @@ describe("peer senders", () => {
     expect(unreachable).toEqual([nodeId(9)]);
     expect(senders.stats().droppedMessages).toBe(1);
   });
+
+  test("peers without an address cost no state and one log line per interval", () => {
+    const lines: string[] = [];
+    const senders = new PeerSenders({
+      self: nodeId(1),
+      transport: new ScriptedTransport(),
+      clock: new VirtualClock(),
+      logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),
+      onUnreachable: () => undefined,
+    });
+    for (let k = 0; k < 1_000; k++) senders.send(nodeId(100 + k), [message(1)]);
+    expect(senders.stats().droppedMessages).toBe(1_000);
+    expect(senders.addressOf(nodeId(100))).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("address is not known");
+  });
 });

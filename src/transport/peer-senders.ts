@@ -25,7 +25,7 @@ export interface PeerSendersOptions {
 }
 
 interface PeerState {
-  address: string | undefined;
+  address: string;
   queue: PeerMessage[];
   isInFlight: boolean;
   backoffMs: number;
@@ -52,6 +52,9 @@ export class PeerSenders {
   private droppedMessages = 0;
   private failedDeliveries = 0;
   private isClosed = false;
+  /** Messages for peers with no known address: counted and logged, never queued. */
+  private unaddressedDropped = 0;
+  private unaddressedLoggedMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: PeerSendersOptions) {
     this.options = {
@@ -65,7 +68,9 @@ export class PeerSenders {
 
   /** Where `peer` listens; messages to a peer without an address are dropped. */
   setAddress(peer: NodeId, address: string): void {
-    this.peer(peer).address = address;
+    const state = this.peers.get(peer);
+    if (state === undefined) this.peers.set(peer, newPeerState(address));
+    else state.address = address;
   }
 
   addressOf(peer: NodeId): string | undefined {
@@ -75,7 +80,12 @@ export class PeerSenders {
   /** Queues messages for `peer`; they leave in the next request to it. Never blocks. */
   send(peer: NodeId, messages: readonly PeerMessage[]): void {
     if (this.isClosed || messages.length === 0) return;
-    const state = this.peer(peer);
+    const state = this.peers.get(peer);
+    if (state === undefined) {
+      // No state per unknown peer: anyone can claim any sender id.
+      this.dropUnaddressed(peer, messages.length);
+      return;
+    }
     for (const message of messages) state.queue.push(message);
     const excess = state.queue.length - this.options.queueMessagesMax;
     if (excess > 0) {
@@ -99,31 +109,21 @@ export class PeerSenders {
     this.peers.clear();
   }
 
-  private peer(id: NodeId): PeerState {
-    let state = this.peers.get(id);
-    if (state === undefined) {
-      state = {
-        address: undefined,
-        queue: [],
-        isInFlight: false,
-        backoffMs: 0,
-        isBackingOff: false,
-        dropped: 0,
-        lastDropLogMs: Number.NEGATIVE_INFINITY,
-      };
-      this.peers.set(id, state);
-    }
-    return state;
+  private dropUnaddressed(peer: NodeId, count: number): void {
+    this.unaddressedDropped += count;
+    this.droppedMessages += count;
+    this.options.onUnreachable(peer);
+    const now = this.options.clock.nowMs();
+    if (now - this.unaddressedLoggedMs < DROP_LOG_INTERVAL_MS) return;
+    this.unaddressedLoggedMs = now;
+    this.options.logger.warn("Dropping messages for a peer whose address is not known", {
+      peer,
+      dropped_total: this.unaddressedDropped,
+    });
   }
 
   private flush(peer: NodeId, state: PeerState): void {
     if (state.isInFlight || state.isBackingOff || state.queue.length === 0 || this.isClosed) return;
-    if (state.address === undefined) {
-      this.recordDrops(peer, state, state.queue.length);
-      state.queue = [];
-      this.options.onUnreachable(peer);
-      return;
-    }
     const messages = state.queue;
     state.queue = [];
     state.isInFlight = true;
@@ -182,4 +182,16 @@ export class PeerSenders {
       dropped_total: state.dropped,
     });
   }
+}
+
+function newPeerState(address: string): PeerState {
+  return {
+    address,
+    queue: [],
+    isInFlight: false,
+    backoffMs: 0,
+    isBackingOff: false,
+    dropped: 0,
+    lastDropLogMs: Number.NEGATIVE_INFINITY,
+  };
 }

@@ -77,9 +77,29 @@ function list(value: unknown, path: string, lengthMax: number): unknown[] {
   return value;
 }
 
+/**
+ * Terms and indexes past this are refused: real ones never get near it, and the arithmetic
+ * on them (term + 1, index + 1) must stay exact.
+ */
+const LOG_NUMBER_MAX = 2 ** 52;
+
+function logNumber(value: unknown, path: string): number {
+  const number = integer(value, path);
+  if (number > LOG_NUMBER_MAX) throw new WireFormatError(path, "must be at most 2^52");
+  return number;
+}
+
+/** A node id; 0 (none) only where the field allows it, such as a leader hint. */
 const asNode = (value: unknown, path: string): NodeId => nodeId(integer(value, path));
-const asTerm = (value: unknown, path: string): Term => term(integer(value, path));
-const asIndex = (value: unknown, path: string): LogIndex => logIndex(integer(value, path));
+const asTerm = (value: unknown, path: string): Term => term(logNumber(value, path));
+const asIndex = (value: unknown, path: string): LogIndex => logIndex(logNumber(value, path));
+
+/** A sender or recipient: a real node. */
+function asPeer(value: unknown, path: string): NodeId {
+  const id = asNode(value, path);
+  if (id === 0) throw new WireFormatError(path, "must be a node id (1 or more)");
+  return id;
+}
 const asGroup = (value: unknown, path: string): GroupId => groupId(integer(value, path));
 
 export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
@@ -89,9 +109,12 @@ export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
     fields.fromAddress === undefined
       ? undefined
       : text(fields.fromAddress, "batch.fromAddress", 300);
+  const from = asPeer(fields.from, "batch.from");
+  const to = asPeer(fields.to, "batch.to");
+  if (from === to) throw new WireFormatError("batch.to", "must not be the sender");
   return {
-    from: asNode(fields.from, "batch.from"),
-    to: asNode(fields.to, "batch.to"),
+    from,
+    to,
     ...(fromAddress === undefined ? {} : { fromAddress }),
     messages: messages.map((item, k) => parsePeerMessage(item, `batch.messages[${k}]`, bytes)),
   };
@@ -149,13 +172,20 @@ function parseOutcome(value: unknown, path: string): ForwardOutcome {
   };
 }
 
+/** Only requests a node forwards on its own behalf carry term 0 (see raft/messages.ts). */
+const TERM_ZERO_TYPES = new Set(["ReadIndex", "TransferLeader"]);
+
 function parseRaftMessage(value: unknown, path: string, bytes: BytesDecoder): RaftMessage {
   const f = record(value, path);
   const base = {
-    from: asNode(f.from, `${path}.from`),
-    to: asNode(f.to, `${path}.to`),
+    from: asPeer(f.from, `${path}.from`),
+    to: asPeer(f.to, `${path}.to`),
     term: asTerm(f.term, `${path}.term`),
   };
+  if (base.from === base.to) throw new WireFormatError(`${path}.to`, "must not be the sender");
+  if (base.term === 0 && !TERM_ZERO_TYPES.has(String(f.type))) {
+    throw new WireFormatError(`${path}.term`, `must be 1 or more in a ${String(f.type)}`);
+  }
   const at = (name: string) => `${path}.${name}`;
   switch (f.type) {
     case "RequestVote":
@@ -265,7 +295,7 @@ function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
       return {
         type: "TransferLeader",
         ...base,
-        transferee: asNode(f.transferee, at("transferee")),
+        transferee: asPeer(f.transferee, at("transferee")),
       };
     default:
       throw new WireFormatError(at("type"), "is not a Raft message type");

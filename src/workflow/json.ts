@@ -3,7 +3,7 @@
 // later replay see exactly the same value (a Date becomes its ISO string in both).
 // Pure: no I/O.
 
-import { InvalidArgumentError } from "../lib/index.ts";
+import { InvalidArgumentError, isJsonDepthWithin, JSON_DEPTH_MAX } from "../lib/index.ts";
 
 /** A value that survives JSON.stringify / JSON.parse unchanged. */
 export type JsonValue =
@@ -31,19 +31,31 @@ export function toJsonValue(value: unknown, what: string): JsonValue | undefined
   if (text === undefined) {
     throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
   }
-  return JSON.parse(text) as JsonValue;
+  return withinDepth(JSON.parse(text) as JsonValue, what);
 }
 
 /** Parses JSON text from a caller (e.g. an API's `input_json`); INVALID_ARGUMENT if malformed. */
 export function parseJsonText(text: string, what: string): JsonValue {
+  let value: JsonValue;
   try {
-    return JSON.parse(text) as JsonValue;
+    value = JSON.parse(text) as JsonValue;
   } catch (error) {
     // Converted: malformed text is the caller's to fix; the message says where.
     throw new InvalidArgumentError(`${what} is not valid JSON: ${describe(error)}`, {
       cause: error,
     });
   }
+  return withinDepth(value, what);
+}
+
+/** The log refuses deeper values (isJsonValue): better to say so where they come in. */
+function withinDepth(value: JsonValue, what: string): JsonValue {
+  if (!isJsonDepthWithin(value)) {
+    throw new InvalidArgumentError(
+      `${what} nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+    );
+  }
+  return value;
 }
 
 /** JSON text with object keys sorted, so equal values always give equal text. */
@@ -68,9 +80,6 @@ export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
   if (prototype !== Object.prototype && prototype !== null) return false;
   return Object.values(value).every((item) => isJsonValue(item, depth + 1));
 }
-
-/** Nesting deeper than this is refused by isJsonValue (it bounds the recursion). */
-export const JSON_DEPTH_MAX = 64;
 
 function sortKeys(value: JsonValue): JsonValue {
   if (value === null || typeof value !== "object") return value;

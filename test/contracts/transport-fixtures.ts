@@ -8,6 +8,8 @@ import type { PeerBatch, PeerMessage } from "../../src/transport/index.ts";
 
 const A = nodeId(1);
 const B = nodeId(2);
+/** Receives the numbered batches; never one of their senders (a node does not send to itself). */
+const RECIPIENT = nodeId(9);
 const T = term(7);
 const envelope = { from: A, to: B, term: T };
 
@@ -129,7 +131,7 @@ export function everythingBatch(): PeerBatch {
 export function numberedBatch(sender: number, sequence: number): PeerBatch {
   return {
     from: nodeId(sender),
-    to: B,
+    to: RECIPIENT,
     messages: [
       {
         type: "raft",
@@ -137,7 +139,7 @@ export function numberedBatch(sender: number, sequence: number): PeerBatch {
         message: {
           type: "Heartbeat",
           from: nodeId(sender),
-          to: B,
+          to: RECIPIENT,
           term: T,
           leaderCommit: logIndex(sequence),
           readContext: "",

@@ -16,7 +16,7 @@ import { MemoryLogStorage } from "../../src/storage/index.ts";
 import type { PeerMessage } from "../../src/transport/index.ts";
 import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
 
-test("messages for an unknown group get an UnknownGroup reply and one warning per interval", async () => {
+function hostWithLog() {
   const clock = new VirtualClock();
   const lines: string[] = [];
   const sent: { peer: NodeId; messages: readonly PeerMessage[] }[] = [];
@@ -33,18 +33,27 @@ test("messages for an unknown group get an UnknownGroup reply and one warning pe
     },
   });
   host.start();
-  const heartbeat = {
+  return { clock, lines, sent, host };
+}
+
+function heartbeatFor(group: number, from = 2) {
+  return {
     type: "raft" as const,
-    groupId: groupId(99),
+    groupId: groupId(group),
     message: {
       type: "Heartbeat" as const,
-      from: nodeId(2),
+      from: nodeId(from),
       to: nodeId(1),
       term: term(3),
       leaderCommit: 0 as never,
       readContext: "",
     },
   };
+}
+
+test("messages for an unknown group get an UnknownGroup reply and one warning per interval", async () => {
+  const { clock, lines, sent, host } = hostWithLog();
+  const heartbeat = heartbeatFor(99);
   for (let k = 0; k < 5; k++) {
     host.receive({ from: nodeId(2), to: nodeId(1), messages: [heartbeat] });
     clock.advance(1);
@@ -59,5 +68,27 @@ test("messages for an unknown group get an UnknownGroup reply and one warning pe
   const warnings = lines.filter((line) => line.includes("does not host"));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toContain("group: 99");
+  host.stop();
+});
+
+test("made-up senders and groups leave no trace: one line per interval, no liveness record", async () => {
+  const { clock, lines, host } = hostWithLog();
+  for (let k = 0; k < 1_000; k++) {
+    const from = 1_000 + k;
+    host.receive({ from: nodeId(from), to: nodeId(1), messages: [heartbeatFor(5_000 + k, from)] });
+  }
+  clock.advance(1);
+  await flush();
+  expect(lines.filter((line) => line.includes("does not host"))).toHaveLength(1);
+  expect(lines.at(0)).toContain("ignored_total: 1");
+  expect(host.lastHeardMs(nodeId(1_000))).toBeUndefined();
+  // The next line, an interval later, says how many it stood for.
+  clock.advance(10_000);
+  host.receive({ from: nodeId(2), to: nodeId(1), messages: [heartbeatFor(7)] });
+  clock.advance(1);
+  await flush();
+  expect(lines.filter((line) => line.includes("does not host")).at(-1)).toContain(
+    "ignored_total: 1001",
+  );
   host.stop();
 });

@@ -116,6 +116,7 @@ describe("workflow fields", () => {
       { name: "p", version: 1, input: "ping" },
       'quote it inside the text, e.g. "input": "\\"ping\\""',
     ],
+    [{ name: "p", version: 1, input: JSON.parse(`${"[".repeat(66)}${"]".repeat(66)}`) }, "deeper"],
   ])("POST /workflow/execute %j is a 400 naming %s", async (body, hint) => {
     const reply = await postText("/workflow/execute", JSON.stringify(body));
     expectError(reply, 400, "INVALID_ARGUMENT", hint);

@@ -2,7 +2,13 @@
 // the NodeApi request, checking each field's presence and type. Semantic checks (does the
 // workflow exist, is the cluster id a known group) belong to the API behind NodeApi.
 
-import { InvalidArgumentError, type NodeId, nodeId } from "../../lib/index.ts";
+import {
+  InvalidArgumentError,
+  isJsonDepthWithin,
+  JSON_DEPTH_MAX,
+  type NodeId,
+  nodeId,
+} from "../../lib/index.ts";
 import {
   clusterHint,
   type RegisterRequest,
@@ -82,6 +88,12 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
 }
 
 function inputJsonOf(input: unknown): string {
+  if (!isJsonDepthWithin(input)) {
+    // Before JSON.stringify, which would overflow the stack on an absurd depth.
+    throw new InvalidArgumentError(
+      `field 'input' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+    );
+  }
   if (typeof input !== "string") return JSON.stringify(input);
   try {
     JSON.parse(input);

@@ -1,0 +1,55 @@
+// The gateway refuses what Raft must never see: peers that are no node, a node talking to
+// itself, terms and indexes past exact arithmetic, and term 0 outside forwarded requests.
+
+import { describe, expect, test } from "bun:test";
+import { parsePeerBatch, WireFormatError } from "./wire-parse.ts";
+
+const noBytes = (value: unknown) => value as Uint8Array;
+
+function batch(message: Record<string, unknown>, envelope = { from: 2, to: 1 }) {
+  return { ...envelope, messages: [{ type: "raft", groupId: 0, message }] };
+}
+
+const heartbeat = { type: "Heartbeat", from: 2, to: 1, term: 3, leaderCommit: 4, readContext: "" };
+
+function refusal(value: unknown): string {
+  try {
+    parsePeerBatch(value, noBytes);
+  } catch (error) {
+    expect(error).toBeInstanceOf(WireFormatError);
+    return (error as Error).message;
+  }
+  throw new Error("accepted");
+}
+
+describe("parsePeerBatch refuses", () => {
+  test("a sender or recipient 0, in the batch or the message", () => {
+    expect(refusal(batch(heartbeat, { from: 0, to: 1 }))).toContain("batch.from must be a node id");
+    expect(refusal(batch({ ...heartbeat, from: 0 }))).toContain(".from must be a node id");
+    expect(refusal(batch({ ...heartbeat, to: 0 }))).toContain(".to must be a node id");
+  });
+
+  test("a node sending to itself", () => {
+    expect(refusal(batch(heartbeat, { from: 1, to: 1 }))).toContain(
+      "batch.to must not be the sender",
+    );
+    expect(refusal(batch({ ...heartbeat, from: 1 }))).toContain("must not be the sender");
+  });
+
+  test("terms and indexes past 2^52", () => {
+    expect(refusal(batch({ ...heartbeat, term: 2 ** 52 + 1 }))).toContain(
+      "term must be at most 2^52",
+    );
+    expect(refusal(batch({ ...heartbeat, leaderCommit: 2 ** 53 - 1 }))).toContain("at most 2^52");
+  });
+
+  test("term 0 except in forwarded reads and transfers", () => {
+    expect(refusal(batch({ ...heartbeat, term: 0 }))).toContain(
+      "term must be 1 or more in a Heartbeat",
+    );
+    const read = { type: "ReadIndex", from: 2, to: 1, term: 0, context: "r" };
+    expect(parsePeerBatch(batch(read), noBytes).messages).toHaveLength(1);
+    const transfer = { type: "TransferLeader", from: 2, to: 1, term: 0, transferee: 0 };
+    expect(refusal(batch(transfer))).toContain("transferee must be a node id");
+  });
+});
