@@ -73,6 +73,12 @@ test("a command that reaches the log twice is applied once and settles once", ()
   const group = new HostedGroup({
     id: groupId(1),
     raw,
+    snapshotLimits: {
+      snapshotEntries: 1_000,
+      snapshotBytes: 1 << 20,
+      compactionMarginEntries: 10,
+      compactionMarginBytes: 1 << 16,
+    },
     stateMachine: {
       apply: (command) => {
         applied.push(new TextDecoder().decode(command));

@@ -44,6 +44,7 @@ export class GroupRegistry {
       raw,
       stateMachine,
       snapshotIndex: initial.log.snapshot?.metadata.index ?? logIndex(0),
+      snapshotLimits: this.options.config,
       logger: this.options.logger,
       recentAppliedMax: this.options.config.recentAppliedMax,
       origin: this.options.origin,

@@ -2,15 +2,12 @@
 
 import { assert } from "../lib/index.ts";
 import type { RaftConfig } from "../raft/index.ts";
+import type { SnapshotLimits } from "./snapshot-policy.ts";
 
-export interface HostConfig {
+export interface HostConfig extends SnapshotLimits {
   /** One Raft tick. Election timeout = electionTicks * tickIntervalMs. */
   readonly tickIntervalMs: number;
   readonly raft: Omit<RaftConfig, "id">;
-  /** Take a snapshot after this many applied entries. */
-  readonly snapshotEntries: number;
-  /** Entries kept before a snapshot for slow followers (they get the snapshot otherwise). */
-  readonly compactionMarginEntries: number;
   /** Default deadline of propose() and read(). */
   readonly proposalTimeoutMs: number;
   /** Inbox events handled per turn, so one turn stays short. */
@@ -26,7 +23,9 @@ export interface HostConfig {
 export function validateHostConfig(config: HostConfig): void {
   assert(config.tickIntervalMs > 0, "host config: tickIntervalMs must be positive");
   assert(config.snapshotEntries > 0, "host config: snapshotEntries must be positive");
+  assert(config.snapshotBytes > 0, "host config: snapshotBytes must be positive");
   assert(config.compactionMarginEntries >= 0, "host config: compactionMarginEntries must be >= 0");
+  assert(config.compactionMarginBytes >= 0, "host config: compactionMarginBytes must be >= 0");
   assert(config.proposalTimeoutMs > 0, "host config: proposalTimeoutMs must be positive");
   assert(config.eventsPerTurnMax > 0, "host config: eventsPerTurnMax must be positive");
 }

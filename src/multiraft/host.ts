@@ -367,10 +367,7 @@ export class MultiRaftHost {
       this.desk.retryWaiting(group);
       this.desk.resendInFlight(group, true);
     }
-    group.maybeSnapshot(
-      this.options.config.snapshotEntries,
-      this.options.config.compactionMarginEntries,
-    );
+    group.maybeSnapshot();
   }
 
   private hasMoreWork(): boolean {

@@ -1,14 +1,7 @@
 // One Raft group on this node: its RawNode, its state machine, and the callers waiting on
 // it. The host's loop calls into it in a fixed order each turn; nothing here does I/O.
 
-import {
-  type GroupId,
-  type Logger,
-  type LogIndex,
-  logIndex,
-  NO_NODE,
-  type NodeId,
-} from "../lib/index.ts";
+import { type GroupId, type Logger, type LogIndex, NO_NODE, type NodeId } from "../lib/index.ts";
 import {
   decodeConfChange,
   type Entry,
@@ -22,6 +15,7 @@ import { DedupeTable } from "./dedupe-table.ts";
 import { ApplyError, proposalDropped, proposalTimedOut } from "./errors.ts";
 import { decodeGroupSnapshot, encodeGroupSnapshot } from "./group-snapshot.ts";
 import type { AppliedOutcome, PendingProposal, PendingRead } from "./pending.ts";
+import { type SnapshotLimits, SnapshotPolicy } from "./snapshot-policy.ts";
 import type { StateMachine } from "./state-machine.ts";
 
 /** Who this node is as an origin of commands (see command-envelope.ts). */
@@ -47,7 +41,7 @@ export class HostedGroup {
   readsToSend: PendingRead[] = [];
   private readonly recentApplied = new Map<number, AppliedOutcome>();
   private dedupe = new DedupeTable();
-  private lastSnapshotIndex: LogIndex;
+  private readonly snapshots: SnapshotPolicy;
   /** A snapshot taken this turn, to persist with the next write. */
   private snapshotWrite: Pick<GroupWrite, "snapshot" | "compactThrough"> | undefined;
 
@@ -60,6 +54,7 @@ export class HostedGroup {
     raw: RawNode;
     stateMachine: StateMachine;
     snapshotIndex: LogIndex;
+    snapshotLimits: SnapshotLimits;
     logger: Logger;
     recentAppliedMax: number;
     origin: Origin;
@@ -67,7 +62,7 @@ export class HostedGroup {
     this.id = options.id;
     this.raw = options.raw;
     this.stateMachine = options.stateMachine;
-    this.lastSnapshotIndex = options.snapshotIndex;
+    this.snapshots = new SnapshotPolicy(options.snapshotLimits, options.snapshotIndex);
     this.logger = options.logger;
     this.recentAppliedMax = options.recentAppliedMax;
     this.origin = options.origin;
@@ -104,7 +99,7 @@ export class HostedGroup {
   apply(ready: Ready): void {
     if (ready.snapshot !== undefined) {
       this.restore(ready.snapshot.data);
-      this.lastSnapshotIndex = ready.snapshot.metadata.index;
+      this.snapshots.reset(ready.snapshot.metadata.index);
       this.recentApplied.clear();
       for (const [index, proposal] of this.accepted) {
         if (index > ready.snapshot.metadata.index) continue;
@@ -139,6 +134,7 @@ export class HostedGroup {
     } else if (entry.type === "normal" && entry.data.byteLength > 0) {
       outcome = this.applyCommand(entry, entry.data);
     }
+    this.snapshots.noteApplied(entry.index, entry.data.byteLength);
     this.remember(entry.index, outcome);
     this.settle(entry.index, outcome);
   }
@@ -222,17 +218,17 @@ export class HostedGroup {
     this.settle(index, outcome);
   }
 
-  /** Takes a snapshot once enough entries were applied since the last one (§7). */
-  maybeSnapshot(snapshotEntries: number, marginEntries: number): void {
+  /** Takes a snapshot once enough entries or bytes were applied since the last one (§7). */
+  maybeSnapshot(): void {
     const { applied } = this.raw.status();
-    if (applied - this.lastSnapshotIndex < snapshotEntries) return;
+    if (!this.snapshots.isSnapshotDue(applied)) return;
     const snapshot = this.raw.createSnapshot(
       encodeGroupSnapshot(this.dedupe, this.stateMachine.snapshot()),
     );
-    const compactThrough = logIndex(Math.max(0, applied - marginEntries));
+    const compactThrough = this.snapshots.compactionPoint(applied);
     this.raw.compact(compactThrough);
     this.snapshotWrite = { snapshot, compactThrough };
-    this.lastSnapshotIndex = applied;
+    this.snapshots.reset(applied);
     this.logger.debug("Snapshot taken", {
       group: this.id,
       index: applied,

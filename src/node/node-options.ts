@@ -18,7 +18,9 @@ export interface NodeTuning {
   readonly maxVoters: number;
   /** How long a joining node keeps trying its peers before giving up. */
   readonly joinTimeoutMs: number;
+  /** A group snapshots (and trims its in-memory log) after this many entries or bytes. */
   readonly snapshotEntries: number;
+  readonly snapshotBytes: number;
   /** Workflow starts being proposed at once; more are refused with RESOURCE_EXHAUSTED (429). */
   readonly startsInFlightMax: number;
   /** Callers waiting for results at once; more are refused with RESOURCE_EXHAUSTED (429). */
@@ -36,6 +38,7 @@ export const DEFAULT_TUNING: NodeTuning = {
   maxVoters: 5,
   joinTimeoutMs: 30_000,
   snapshotEntries: 10_000,
+  snapshotBytes: 64 * 1024 * 1024,
   startsInFlightMax: 2_000,
   waitsMax: 20_000,
 };

@@ -15,6 +15,11 @@ export type ExecutionState = Readonly<Omit<ExecutionRecord, "checkpoints">> & {
 export interface WorkflowStateConfig {
   /** Finished executions kept; past this, the oldest finished ones are pruned at apply. */
   readonly finishedRetainedMax: number;
+  /**
+   * And at most about this many bytes of them (input, output or error, checkpoints, as
+   * JSON): the state lives in memory, so a few huge results must not hold it hostage.
+   */
+  readonly finishedRetainedBytesMax: number;
   /** If set, finished executions are also pruned once the log's time is this much later. */
   readonly finishedRetainMs?: number;
   /** Start is refused (reason "limit") while this many executions run. */
@@ -25,6 +30,7 @@ export interface WorkflowStateConfig {
 
 export const DEFAULT_WORKFLOW_STATE_CONFIG: WorkflowStateConfig = {
   finishedRetainedMax: 10_000,
+  finishedRetainedBytesMax: 64 * 1024 * 1024,
   runningExecutionsMax: 10_000,
   checkpointsPerExecutionMax: 10_000,
 };
@@ -32,6 +38,7 @@ export const DEFAULT_WORKFLOW_STATE_CONFIG: WorkflowStateConfig = {
 export function validateStateConfig(config: WorkflowStateConfig): void {
   const counts = [
     ["finishedRetainedMax", config.finishedRetainedMax],
+    ["finishedRetainedBytesMax", config.finishedRetainedBytesMax],
     ["runningExecutionsMax", config.runningExecutionsMax],
     ["checkpointsPerExecutionMax", config.checkpointsPerExecutionMax],
   ] as const;
@@ -51,8 +58,10 @@ export function validateStateConfig(config: WorkflowStateConfig): void {
 export class ExecutionTable {
   /** Every retained execution, in the order it was started (Map order is deterministic). */
   readonly executions = new Map<string, ExecutionRecord>();
-  /** Ids of finished executions in finish order: the first is pruned first. */
-  readonly finishedOrder = new Set<string>();
+  /** Ids of finished executions in finish order (the first is pruned first), with sizes. */
+  private readonly finished = new Map<string, number>();
+  /** The sizes summed (see WorkflowStateConfig.finishedRetainedBytesMax). */
+  private finishedBytes = 0;
   /** Invariant: runningCount = number of executions whose status is Running. */
   runningCount = 0;
   /** The latest time any applied command carried: the log's own notion of now. */
@@ -76,10 +85,22 @@ export class ExecutionTable {
   /** Records that a Running execution finished; it joins the retention queue. */
   markFinished(record: ExecutionRecord): void {
     assert(record.status !== "Running", "markFinished needs a finished execution");
-    assert(!this.finishedOrder.has(record.workflowId), "an execution finishes once");
+    assert(!this.finished.has(record.workflowId), "an execution finishes once");
     this.runningCount--;
     assert(this.runningCount >= 0, "running count went negative");
-    this.finishedOrder.add(record.workflowId);
+    this.queueFinished(record);
+  }
+
+  /** Ids of finished executions, oldest first. */
+  finishedIds(): IterableIterator<string> {
+    return this.finished.keys();
+  }
+
+  /** Puts a finished execution at the end of the retention queue. */
+  queueFinished(record: ExecutionRecord): void {
+    const bytes = approximateBytes(record);
+    this.finished.set(record.workflowId, bytes);
+    this.finishedBytes += bytes;
   }
 
   /** Adds a finished execution handed over by another group; it joins the retention queue. */
@@ -87,7 +108,7 @@ export class ExecutionTable {
     assert(!this.executions.has(record.workflowId), `execution ${record.workflowId} exists`);
     assert(record.status !== "Running", "only finished executions are handed over");
     this.executions.set(record.workflowId, record);
-    this.finishedOrder.add(record.workflowId);
+    this.queueFinished(record);
   }
 
   advanceLogTime(timeMs: number): void {
@@ -97,15 +118,17 @@ export class ExecutionTable {
   /** Removes finished executions past the retention limits, oldest first; returns their ids. */
   prune(config: WorkflowStateConfig): string[] {
     const pruned: string[] = [];
-    for (const workflowId of this.finishedOrder) {
+    for (const [workflowId, bytes] of this.finished) {
       const record = this.executions.get(workflowId);
       assert(record !== undefined, `finished execution ${workflowId} missing from the table`);
-      const isOverCount = this.finishedOrder.size > config.finishedRetainedMax;
+      const isOverCount = this.finished.size > config.finishedRetainedMax;
+      const isOverBytes = this.finishedBytes > config.finishedRetainedBytesMax;
       const isExpired =
         config.finishedRetainMs !== undefined &&
         (record.finishedAtMs ?? 0) + config.finishedRetainMs < this.logTimeMs;
-      if (!isOverCount && !isExpired) break;
-      this.finishedOrder.delete(workflowId);
+      if (!isOverCount && !isOverBytes && !isExpired) break;
+      this.finished.delete(workflowId);
+      this.finishedBytes -= bytes;
       this.executions.delete(workflowId);
       pruned.push(workflowId);
     }
@@ -117,13 +140,22 @@ export class ExecutionTable {
     let running = 0;
     for (const record of this.executions.values()) {
       if (record.status === "Running") running++;
-      else assert(this.finishedOrder.has(record.workflowId), "finished but not queued");
+      else assert(this.finished.has(record.workflowId), "finished but not queued");
       record.checkpoints.forEach((checkpoint, seq) => {
         assert(checkpoint.seq === seq, `execution ${record.workflowId}: checkpoint seq gap`);
         assert(checkpoint.ownerEpoch <= record.ownerEpoch, "checkpoint from a future epoch");
       });
     }
     assert(running === this.runningCount, "running count is off");
-    assert(this.finishedOrder.size + running === this.executions.size, "retention queue is off");
+    assert(this.finished.size + running === this.executions.size, "retention queue is off");
+    let bytes = 0;
+    for (const size of this.finished.values()) bytes += size;
+    assert(bytes === this.finishedBytes, "retained bytes are off");
   }
+}
+
+/** What a finished execution holds, as JSON characters: the same on every member. */
+function approximateBytes(record: ExecutionRecord): number {
+  const { input, output, error, checkpoints } = record;
+  return JSON.stringify([input, output ?? null, error ?? null, checkpoints]).length;
 }

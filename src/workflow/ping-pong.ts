@@ -10,12 +10,20 @@ import { WorkflowRegistry } from "./registry.ts";
 export const PING_PONG = defineWorkflow("ping_pong", 1, async (input: JsonValue, ctx) => {
   const stage = await ctx.checkpoint("stage", "received");
   if (input !== "ping") {
-    throw new InvalidArgumentError(`ping_pong expects "ping", got ${JSON.stringify(input)}`);
+    throw new InvalidArgumentError(`ping_pong expects "ping", got ${preview(input)}`);
   }
   const reply = await ctx.step("reply", () => "pong");
   await stage.set("replied");
   return reply;
 });
+
+/** Names the input without repeating a huge one into the error (it is stored and replicated). */
+const PREVIEW_CHARS = 64;
+function preview(input: JsonValue): string {
+  const text = JSON.stringify(input);
+  if (text.length <= PREVIEW_CHARS) return text;
+  return `${text.slice(0, PREVIEW_CHARS)}... (${text.length} characters)`;
+}
 
 /** The workflows every node has, whatever else it loads. */
 export const BUILTIN_WORKFLOWS: readonly WorkflowDefinition<never, WorkflowOutput>[] = [PING_PONG];

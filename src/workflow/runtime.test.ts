@@ -62,6 +62,8 @@ describe("WorkflowRuntime: ping_pong", () => {
       ["hello", '"hello"'],
       [42, "42"],
       [{ a: 1 }, '{"a":1}'],
+      // A huge input is named by its start and length, not copied into the stored error.
+      ["y".repeat(10_000), `"${"y".repeat(63)}... (10002 characters)`],
     ] as const) {
       const started = track(runtime.start("ping_pong", 1, input));
       await group.until(() => started.done);

@@ -83,6 +83,7 @@ describe("WorkflowStateMachine: Start", () => {
   test("Start is refused while runningExecutionsMax executions run", () => {
     const { apply } = machine({
       finishedRetainedMax: 10,
+      finishedRetainedBytesMax: 1 << 20,
       runningExecutionsMax: 1,
       checkpointsPerExecutionMax: 10,
     });
@@ -154,6 +155,7 @@ describe("WorkflowStateMachine: Checkpoint", () => {
   test("checkpointsPerExecutionMax bounds an execution's record", () => {
     const { apply } = machine({
       finishedRetainedMax: 10,
+      finishedRetainedBytesMax: 1 << 20,
       runningExecutionsMax: 10,
       checkpointsPerExecutionMax: 2,
     });
@@ -223,6 +225,7 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
   test("the oldest finished executions are pruned past finishedRetainedMax", () => {
     const { sm, apply, events } = machine({
       finishedRetainedMax: 2,
+      finishedRetainedBytesMax: 1 << 20,
       runningExecutionsMax: 10,
       checkpointsPerExecutionMax: 10,
     });
@@ -239,10 +242,30 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
     sm.checkInvariants();
   });
 
+  test("the oldest finished executions are pruned past finishedRetainedBytesMax", () => {
+    const { sm, apply } = machine({
+      finishedRetainedMax: 100,
+      finishedRetainedBytesMax: 2_500,
+      runningExecutionsMax: 10,
+      checkpointsPerExecutionMax: 10,
+    });
+    const big = "x".repeat(1_000);
+    for (const id of ["a", "b", "c"]) {
+      apply(start(id, { input: big }));
+      apply(complete(id));
+    }
+    // Each holds about 1 KB of input: the third pushes past 2.5 KB and the first goes.
+    expect(sm.status("a")).toBeUndefined();
+    expect(sm.status("b")?.status).toBe("Completed");
+    expect(sm.status("c")?.status).toBe("Completed");
+    sm.checkInvariants();
+  });
+
   test("finished executions older than finishedRetainMs of log time are pruned", () => {
     const { sm, apply } = machine({
       finishedRetainedMax: 100,
       finishedRetainMs: 1_000,
+      finishedRetainedBytesMax: 1 << 20,
       runningExecutionsMax: 10,
       checkpointsPerExecutionMax: 10,
     });
@@ -258,6 +281,7 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
   test("snapshot and restore carry every execution, result and retention queue", () => {
     const first = machine({
       finishedRetainedMax: 2,
+      finishedRetainedBytesMax: 1 << 20,
       runningExecutionsMax: 10,
       checkpointsPerExecutionMax: 10,
     });
@@ -269,6 +293,7 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
     const bytes = first.sm.snapshot();
     const second = machine({
       finishedRetainedMax: 2,
+      finishedRetainedBytesMax: 1 << 20,
       runningExecutionsMax: 10,
       checkpointsPerExecutionMax: 10,
     });

@@ -110,7 +110,7 @@ export class WorkflowStateMachine {
 
   /** Finished executions still retained, oldest first (what a drained group hands over). */
   finishedExecutions(): ExecutionState[] {
-    return [...this.table.finishedOrder].map((id) => this.table.get(id) as ExecutionState);
+    return [...this.table.finishedIds()].map((id) => this.table.get(id) as ExecutionState);
   }
 
   /** Whether Seal was applied: the group is draining and refuses every Start. */

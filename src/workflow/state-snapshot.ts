@@ -25,7 +25,7 @@ export function encodeStateSnapshot(table: ExecutionTable): Uint8Array {
     lastAppliedIndex: table.lastAppliedIndex,
     logTimeMs: table.logTimeMs,
     executions: [...table.executions.values()],
-    finishedOrder: [...table.finishedOrder],
+    finishedOrder: [...table.finishedIds()],
     isSealed: table.isSealed,
   };
   return new TextEncoder().encode(JSON.stringify(json));
@@ -49,7 +49,11 @@ export function decodeStateSnapshot(data: Uint8Array): ExecutionTable {
     table.executions.set(record.workflowId, { ...record, checkpoints: [...record.checkpoints] });
     if (record.status === "Running") table.runningCount++;
   }
-  for (const workflowId of json.finishedOrder) table.finishedOrder.add(workflowId);
+  for (const workflowId of json.finishedOrder) {
+    const record = table.executions.get(workflowId);
+    assert(record !== undefined, `workflow snapshot: finished ${workflowId} has no record`);
+    table.queueFinished(record);
+  }
   table.checkInvariants();
   return table;
 }

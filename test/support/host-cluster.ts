@@ -21,6 +21,8 @@ export const TEST_HOST_CONFIG: HostConfig = {
   raft: { ...DEFAULT_RAFT_CONFIG, electionTicks: 10, heartbeatTicks: 2 },
   snapshotEntries: 50,
   compactionMarginEntries: 5,
+  snapshotBytes: 64 * 1024 * 1024,
+  compactionMarginBytes: 8 * 1024 * 1024,
   proposalTimeoutMs: 2_000,
   eventsPerTurnMax: 10_000,
   pendingProposalsMax: 10_000,

@@ -82,6 +82,8 @@ host = new MultiRaftHost({
     raft: { ...DEFAULT_RAFT_CONFIG, electionTicks: 10, heartbeatTicks: 2 },
     snapshotEntries: Number(values["snapshot-entries"]),
     compactionMarginEntries: 20,
+    snapshotBytes: 64 * 1024 * 1024,
+    compactionMarginBytes: 8 * 1024 * 1024,
     proposalTimeoutMs: 5_000,
     eventsPerTurnMax: 10_000,
     pendingProposalsMax: 100_000,
