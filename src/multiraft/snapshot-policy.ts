@@ -2,7 +2,7 @@
 // until compacted, so both are bounded in entries and in bytes: ten thousand small commands
 // and sixty-four large ones cost about the same.
 
-import { type LogIndex, logIndex } from "../lib/index.ts";
+import { assert, type LogIndex, logIndex } from "../lib/index.ts";
 
 export interface SnapshotLimits {
   /** Take a snapshot after this many applied entries... */
@@ -16,8 +16,9 @@ export interface SnapshotLimits {
 }
 
 export class SnapshotPolicy {
-  /** Index and size of every entry applied since the last snapshot, oldest first. */
-  private applied: { readonly index: LogIndex; readonly bytes: number }[] = [];
+  /** Size of every entry applied since the last snapshot; entry k has index firstIndex + k. */
+  private sizes: number[] = [];
+  private firstIndex = 0;
   private appliedBytes = 0;
 
   constructor(
@@ -25,15 +26,18 @@ export class SnapshotPolicy {
     private lastSnapshotIndex: LogIndex,
   ) {}
 
+  /** Entries are applied in order, one index after the other. */
   noteApplied(index: LogIndex, bytes: number): void {
-    this.applied.push({ index, bytes });
+    if (this.sizes.length === 0) this.firstIndex = index;
+    assert(index === this.firstIndex + this.sizes.length, `snapshot policy: ${index} out of order`);
+    this.sizes.push(bytes);
     this.appliedBytes += bytes;
   }
 
   /** A snapshot at `index` was installed or taken: count from there. */
   reset(index: LogIndex): void {
     this.lastSnapshotIndex = index;
-    this.applied = [];
+    this.sizes = [];
     this.appliedBytes = 0;
   }
 
@@ -50,15 +54,15 @@ export class SnapshotPolicy {
     let through = Math.max(0, applied - compactionMarginEntries);
     let kept = 0;
     let bytes = 0;
-    for (let k = this.applied.length - 1; k >= 0; k--) {
-      const entry = this.applied[k];
-      if (entry === undefined || entry.index > applied) continue;
-      if (kept === compactionMarginEntries || bytes + entry.bytes > compactionMarginBytes) {
-        through = Math.max(through, entry.index);
+    const last = Math.min(this.sizes.length - 1, applied - this.firstIndex);
+    for (let k = last; k >= 0; k--) {
+      const size = this.sizes[k] ?? 0;
+      if (kept === compactionMarginEntries || bytes + size > compactionMarginBytes) {
+        through = Math.max(through, this.firstIndex + k);
         break;
       }
       kept++;
-      bytes += entry.bytes;
+      bytes += size;
     }
     return logIndex(through);
   }
