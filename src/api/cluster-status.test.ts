@@ -6,7 +6,12 @@ import { clusterStatusOf } from "./cluster-status.ts";
 const n = nodeId;
 
 function state(): ManagementState {
-  const record = (id: number) => ({ id: n(id), address: `h:${id}`, registeredAt: 1 as LogIndex });
+  const record = (id: number) => ({
+    id: n(id),
+    address: `h:${id}`,
+    registeredAt: 1 as LogIndex,
+    instance: "",
+  });
   const group = (id: number, leaderId: number) => ({
     id: groupId(id),
     members: [n(3), n(1), n(2)],

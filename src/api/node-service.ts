@@ -92,6 +92,7 @@ export class NodeService implements NodeApi {
         address: request.address,
         requestedId: request.nodeId,
         workflowFingerprint: request.workflowFingerprint ?? state.workflowFingerprint,
+        instance: request.instanceId ?? "",
       }),
       { timeoutMs: this.options.proposalTimeoutMs },
     )) as ManagementResult;

@@ -56,6 +56,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
         nodeId: request.nodeId,
         address: request.address,
         workflowFingerprint: request.workflowFingerprint ?? "",
+        instanceId: request.instanceId ?? "",
       },
       options,
     );

@@ -55,6 +55,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
         ...(request.workflowFingerprint === undefined
           ? {}
           : { workflow_fingerprint: request.workflowFingerprint }),
+        ...(request.instanceId === undefined ? {} : { instance_id: request.instanceId }),
       },
       options,
     );

@@ -17,7 +17,7 @@ function bootstrapped(): ManagementState {
     transport: "grpc",
     maxVoters: 5,
     workflowFingerprint: "w",
-    node: { id: nodeId(1), address: "n1" },
+    node: { id: nodeId(1), address: "n1", instance: "i1" },
   });
 }
 
@@ -27,6 +27,7 @@ function join(state: ManagementState, id: number): ManagementState {
     address: `n${id}`,
     requestedId: nodeId(id),
     workflowFingerprint: "w",
+    instance: `i${id}`,
   });
 }
 

@@ -11,7 +11,7 @@ export type ManagementCommand =
       readonly transport: ClusterTransport;
       readonly maxVoters: number;
       readonly workflowFingerprint: string;
-      readonly node: { readonly id: NodeId; readonly address: string };
+      readonly node: { readonly id: NodeId; readonly address: string; readonly instance: string };
     }
   | {
       readonly type: "registerNode";
@@ -19,6 +19,8 @@ export type ManagementCommand =
       /** 0 lets the cluster allocate the id. */
       readonly requestedId: NodeId;
       readonly workflowFingerprint: string;
+      /** The registering run of the program (RegisterRequest.instanceId); "" if unknown. */
+      readonly instance: string;
     }
   | { readonly type: "removeNode"; readonly nodeId: NodeId; readonly reason: string }
   | { readonly type: "createGroup"; readonly members: readonly NodeId[] }
@@ -101,6 +103,7 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
         address: text(f.address, "address"),
         requestedId: nodeId(count(f.requestedId, "requestedId")),
         workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
+        instance: text(f.instance, "instance"),
       };
     case "removeNode":
       return {
@@ -155,7 +158,11 @@ function decodeBootstrap(f: Record<string, unknown>): ManagementCommand {
     transport,
     maxVoters: count(f.maxVoters, "maxVoters"),
     workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
-    node: { id: nodeId(count(node.id, "node.id")), address: text(node.address, "node.address") },
+    node: {
+      id: nodeId(count(node.id, "node.id")),
+      address: text(node.address, "node.address"),
+      instance: text(node.instance, "node.instance"),
+    },
   };
 }
 

@@ -23,7 +23,7 @@ function bootstrapped(groups = 1) {
     transport: "grpc",
     maxVoters: 5,
     workflowFingerprint: "f",
-    node: { id: nodeId(1), address: "h:1" },
+    node: { id: nodeId(1), address: "h:1", instance: "i1" },
   });
   for (let k = 0; k < groups; k++) apply({ type: "createGroup", members: [nodeId(1)] });
   return { machine, apply };

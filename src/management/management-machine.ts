@@ -156,6 +156,7 @@ function bootstrap(
     id: command.node.id,
     address: command.node.address,
     registeredAt: index,
+    instance: command.node.instance,
   };
   return {
     state: {
@@ -182,8 +183,9 @@ function registerNode(
         `(${state.workflowFingerprint}); start it with the same --workflows as the other nodes`,
     );
   }
+  let current = state;
   const byAddress = [...state.nodes.values()].find((node) => node.address === command.address);
-  if (byAddress !== undefined) {
+  if (byAddress !== undefined && isSameProcess(byAddress.instance, command.instance)) {
     if (command.requestedId === 0 || command.requestedId === byAddress.id) {
       return { state, result: { nodeId: byAddress.id } };
     }
@@ -191,6 +193,31 @@ function registerNode(
       `address ${command.address} is registered to node ${byAddress.id}, not ${command.requestedId}`,
     );
   }
+  if (byAddress !== undefined) {
+    // Another process at that address: the node restarted without its storage. Its old id
+    // may still count as a voter with a log and votes the new process does not have, so it
+    // is removed and the process joins as a new node (thesis 4.2: never reuse a lost id).
+    if (command.requestedId === byAddress.id) {
+      throw new ManagementRefusal(
+        `node ${byAddress.id} at ${command.address} was registered by another process, whose ` +
+          `state this one does not have (restarted without --storage-path?); start without ` +
+          `--node-id to join as a new node, or wait until node ${byAddress.id} is removed`,
+      );
+    }
+    current = removeNode(state, byAddress.id);
+  }
+  return admit(current, command, index);
+}
+
+function isSameProcess(registered: string, asking: string): boolean {
+  return registered === "" || asking === "" || registered === asking;
+}
+
+function admit(
+  state: ManagementState,
+  command: Extract<ManagementCommand, { type: "registerNode" }>,
+  index: LogIndex,
+): { state: ManagementState; result: ManagementResult } {
   let id = command.requestedId;
   if (id === 0) {
     id = state.nextNodeId;
@@ -202,7 +229,12 @@ function registerNode(
   }
   const removedNodes = new Set(state.removedNodes);
   removedNodes.delete(id);
-  const node: NodeRecord = { id, address: command.address, registeredAt: index };
+  const node: NodeRecord = {
+    id,
+    address: command.address,
+    registeredAt: index,
+    instance: command.instance,
+  };
   return {
     state: {
       ...state,

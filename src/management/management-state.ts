@@ -12,6 +12,8 @@ export interface NodeRecord {
   readonly address: string;
   /** Log index of its (latest) registration: orders nodes by seniority. */
   readonly registeredAt: LogIndex;
+  /** The run of the program that registered it (RegisterRequest.instanceId); "" if unknown. */
+  readonly instance: string;
 }
 
 export interface GroupRecord {

@@ -4,7 +4,7 @@
 
 import type { ProtocolClient } from "../client/index.ts";
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
-import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
+import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
 
 const CALL_TIMEOUT_MS = 3_000;
 const RETRY_DELAY_MS = 500;
@@ -68,6 +68,7 @@ export async function registerNode(options: {
   address: string;
   requestedId: NodeId;
   workflowFingerprint: string;
+  instanceId: string;
   clock: Clock;
   timeoutMs: number;
   client: ClientFactory;
@@ -84,6 +85,7 @@ export async function registerNode(options: {
             nodeId: options.requestedId,
             address: options.address,
             workflowFingerprint: options.workflowFingerprint,
+            instanceId: options.instanceId,
           },
           { timeoutMs: CALL_TIMEOUT_MS * 3 },
         );
@@ -105,4 +107,29 @@ function failedToAdd(cause: Error): RaftoralError {
   return new RaftoralError("UNAVAILABLE", `Failed to add node to cluster: ${cause.message}`, {
     cause,
   });
+}
+
+/** Registers again through the first peer that answers; a no-op for a node still a member. */
+export async function registerAgain(options: {
+  peers: readonly string[];
+  transport: TransportKind;
+  client: ClientFactory;
+  logger: Logger;
+  request: RegisterRequest;
+}): Promise<void> {
+  for (const peer of options.peers) {
+    const client = options.client(options.transport, peer);
+    try {
+      const result = await client.register(options.request, { timeoutMs: CALL_TIMEOUT_MS });
+      options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
+      return;
+    } catch (error) {
+      options.logger.debug("Could not register again through a peer", {
+        peer,
+        error: toError(error).message,
+      });
+    } finally {
+      await client.close();
+    }
+  }
 }

@@ -23,7 +23,7 @@ import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
 import { registryWithBuiltins, type WorkflowStateMachine } from "../workflow/index.ts";
-import { discoverCluster, registerNode } from "./join-cluster.ts";
+import { discoverCluster, registerAgain, registerNode } from "./join-cluster.ts";
 import { leaveCluster } from "./leave-cluster.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
@@ -46,6 +46,8 @@ export class RaftoralNode {
   private readonly machine = new ManagementMachine();
   private readonly execution: ExecutionLayer;
   private id: NodeId = nodeId(0);
+  /** Names this process when it registers (see RegisterRequest.instanceId). */
+  private readonly instance: string;
   private phase: Phase = "starting";
   private host: MultiRaftHost | undefined;
   private storage: LogStorage | undefined;
@@ -70,6 +72,10 @@ export class RaftoralNode {
     this.options = options;
     this.env = options.environment ?? realEnvironment();
     this.clock = this.env.clock;
+    const instanceRandom = this.env.random.fork("instance");
+    this.instance = [instanceRandom.nextU32(), instanceRandom.nextU32()]
+      .map((half) => half.toString(16).padStart(8, "0"))
+      .join("");
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger;
     this.execution =
@@ -185,6 +191,7 @@ export class RaftoralNode {
         address: this.address,
         requestedId: knownId ?? nodeId(0),
         workflowFingerprint: this.execution.fingerprint(),
+        instanceId: this.instance,
         clock: this.clock,
         timeoutMs: this.tuning.joinTimeoutMs,
         client: this.env.client,
@@ -226,6 +233,10 @@ export class RaftoralNode {
       id === MANAGEMENT_GROUP ? this.machine : this.execution.stateMachine(id),
     );
     this.logger.info("Resumed from storage", { node_id: this.id, groups: restored.join(" ") });
+    // Stopped right after joining, before the management group wrote anything here.
+    if (!restored.includes(MANAGEMENT_GROUP)) {
+      await host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
+    }
     this.startRuntime(host);
   }
 
@@ -254,7 +265,7 @@ export class RaftoralNode {
           transport: kind,
           maxVoters: this.tuning.maxVoters,
           workflowFingerprint: this.execution.fingerprint(),
-          node: { id: this.id, address: this.address },
+          node: { id: this.id, address: this.address, instance: this.instance },
         }),
         { timeoutMs: this.tuning.proposalTimeoutMs },
       ),
@@ -348,35 +359,21 @@ export class RaftoralNode {
 
   /** Registers again through any node known (or given with --peers): re-admission after removal. */
   private async rejoin(): Promise<void> {
-    const state = this.machine.state();
-    const known = [...state.nodes.values()]
+    const known = [...this.machine.state().nodes.values()]
       .filter((node) => node.id !== this.id)
       .map((node) => node.address);
-    const peers = [...new Set([...known, ...(this.options.peers ?? [])])];
-    if (peers.length === 0) return;
-    const kind = this.transport?.kind ?? this.options.transport ?? "grpc";
-    for (const peer of peers) {
-      const client = this.env.client(kind, peer);
-      try {
-        const result = await client.register(
-          {
-            nodeId: this.id,
-            address: this.address,
-            workflowFingerprint: this.execution.fingerprint(),
-          },
-          { timeoutMs: 5_000 },
-        );
-        this.logger.info("Registered again", { node_id: result.nodeId, via: peer });
-        return;
-      } catch (error) {
-        this.logger.debug("Could not register again through a peer", {
-          peer,
-          error: toError(error).message,
-        });
-      } finally {
-        await client.close();
-      }
-    }
+    await registerAgain({
+      peers: [...new Set([...known, ...(this.options.peers ?? [])])],
+      transport: this.transport?.kind ?? this.options.transport ?? "grpc",
+      client: this.env.client,
+      logger: this.logger,
+      request: {
+        nodeId: this.id,
+        address: this.address,
+        workflowFingerprint: this.execution.fingerprint(),
+        instanceId: this.instance,
+      },
+    });
   }
 
   /** Ready = registered in the management state, with a running execution group. */

@@ -29,6 +29,11 @@ export interface RegisterRequest {
   readonly address: string;
   /** Fingerprint of the joining node's workflow set; absent skips the check. */
   readonly workflowFingerprint?: string;
+  /**
+   * Names the joining process. A retry carries the same one; a process that restarted
+   * without its storage has a new one, and is admitted as a new node. Absent: not checked.
+   */
+  readonly instanceId?: string;
 }
 
 export interface RegisterResult {

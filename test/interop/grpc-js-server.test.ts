@@ -99,7 +99,12 @@ describe("our client -> grpc-js server", () => {
 
   test("an error status (Trailers-Only) keeps its code and non-ASCII message", async () => {
     const error = await client
-      .unary(RaftServiceMethods.addNode, { nodeId: 1, address: "", workflowFingerprint: "" })
+      .unary(RaftServiceMethods.addNode, {
+        nodeId: 1,
+        address: "",
+        workflowFingerprint: "",
+        instanceId: "",
+      })
       .catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(GrpcStatusError);
     expect((error as GrpcStatusError).grpcCode).toBe(GrpcStatus.NOT_FOUND);

@@ -89,7 +89,12 @@ describe("grpc-js on Node.js", () => {
 
     test("error statuses, Trailers-Only and after a message", async () => {
       const error = await client
-        .unary(RaftServiceMethods.addNode, { nodeId: 5, address: "", workflowFingerprint: "" })
+        .unary(RaftServiceMethods.addNode, {
+          nodeId: 5,
+          address: "",
+          workflowFingerprint: "",
+          instanceId: "",
+        })
         .catch((reason: unknown) => reason);
       expect((error as GrpcStatusError).grpcCode).toBe(GrpcStatus.NOT_FOUND);
       expect((error as GrpcStatusError).message).toBe(NON_ASCII_MESSAGE);

@@ -30,6 +30,7 @@ export function registerRaftService(server: GrpcServer, api: NodeApi): void {
         nodeId: nodeId(request.nodeId),
         address,
         ...(fingerprint === "" ? {} : { workflowFingerprint: fingerprint }),
+        ...(request.instanceId === "" ? {} : { instanceId: request.instanceId }),
       },
       { signal: context.signal },
     );

@@ -60,6 +60,8 @@ export interface AddNodeRequest {
   readonly address: string;
   /** Fingerprint of the joining node's workflow set ("" skips the check). */
   readonly workflowFingerprint: string;
+  /** The joining process ("" when the client does not say). */
+  readonly instanceId: string;
 }
 
 export interface AddNodeResponse {

@@ -144,7 +144,12 @@ describe("GrpcServer with GrpcClient", () => {
 
   test("handler errors map to statuses; unexpected ones stay private and are logged", async () => {
     const call = (nodeId: number) =>
-      client.unary(RaftServiceMethods.addNode, { nodeId, address: "a", workflowFingerprint: "" });
+      client.unary(RaftServiceMethods.addNode, {
+        nodeId,
+        address: "a",
+        workflowFingerprint: "",
+        instanceId: "",
+      });
     const exists = await failure(call(1));
     expect([exists.grpcCode, exists.message]).toEqual([GrpcStatus.ALREADY_EXISTS, "node 1 exists"]);
     const notLeader = await failure(call(2));

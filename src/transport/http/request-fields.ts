@@ -108,8 +108,8 @@ function inputJsonOf(input: unknown): string {
 }
 
 /**
- * POST /discovery/register: `{node_id?, address, workflow_fingerprint?}`; a missing or 0
- * node_id asks for a new id, a missing fingerprint skips the workflow-set check.
+ * POST /discovery/register: `{node_id?, address, workflow_fingerprint?, instance_id?}`; a
+ * missing or 0 node_id asks for a new id, a missing fingerprint skips the workflow-set check.
  */
 export function parseRegisterRequest(body: unknown): RegisterRequest {
   const fields = objectBody(body, `{"address": "10.0.0.2:7001"}`);
@@ -118,12 +118,17 @@ export function parseRegisterRequest(body: unknown): RegisterRequest {
   if (fingerprint !== undefined && fingerprint !== null && typeof fingerprint !== "string") {
     throw new InvalidArgumentError("field 'workflow_fingerprint' must be a string when given");
   }
+  const instance = fields.instance_id;
+  if (instance !== undefined && instance !== null && typeof instance !== "string") {
+    throw new InvalidArgumentError("field 'instance_id' must be a string when given");
+  }
   return {
     nodeId: optionalNodeId(fields.node_id),
     address,
     ...(typeof fingerprint === "string" && fingerprint !== ""
       ? { workflowFingerprint: fingerprint }
       : {}),
+    ...(typeof instance === "string" && instance !== "" ? { instanceId: instance } : {}),
   };
 }
 

@@ -90,7 +90,33 @@ export class MemoryNetwork {
    * the same faults as batches, `call` runs against its NodeApi; the answer comes back after
    * another delay.
    */
-  request<T>(from: string, to: string, call: (api: NodeApi) => Promise<T>): Promise<T> {
+  request<T>(
+    from: string,
+    to: string,
+    call: (api: NodeApi) => Promise<T>,
+    timeoutMs?: number,
+  ): Promise<T> {
+    const answer = this.exchange(from, to, call);
+    if (timeoutMs === undefined) return answer;
+    // Like a real client's deadline: a call that never settles (its node died) times out.
+    return new Promise<T>((resolve, reject) => {
+      const cancel = this.clock.setTimer(timeoutMs, () =>
+        reject(new RaftoralError("TIMEOUT", `no answer from ${to} within ${timeoutMs} ms`)),
+      );
+      answer.then(
+        (value) => {
+          cancel();
+          resolve(value);
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private exchange<T>(from: string, to: string, call: (api: NodeApi) => Promise<T>): Promise<T> {
     return new Promise<NodeApi>((resolve, reject) => {
       this.clock.setTimer(this.delay(), () => {
         const api = this.listeners.get(to);

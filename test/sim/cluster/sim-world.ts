@@ -2,11 +2,11 @@
 // network with its faults, and memory storage per node address that survives a restart.
 // Each RaftoralNode gets a NodeEnvironment built from it.
 
-import type { ProtocolClient } from "../../../src/client/index.ts";
+import type { ClientCallOptions, ProtocolClient } from "../../../src/client/index.ts";
 import { type Random, seededRandom, VirtualClock } from "../../../src/lib/index.ts";
 import type { NodeEnvironment } from "../../../src/node/node-environment.ts";
 import { MemoryLogStorage, MemoryLogStore } from "../../../src/storage/index.ts";
-import type { TransportKind } from "../../../src/transport/index.ts";
+import type { NodeApi, TransportKind } from "../../../src/transport/index.ts";
 import { MemoryNetwork } from "../../../src/transport/memory/index.ts";
 
 /** Wall-clock time in the simulation starts at a fixed date, so runs are identical. */
@@ -71,18 +71,20 @@ class MemoryProtocolClient implements ProtocolClient {
     readonly transport: TransportKind,
   ) {}
 
-  discover: ProtocolClient["discover"] = () =>
-    this.network.request(this.from, this.address, (api) => api.discover());
-  register: ProtocolClient["register"] = (request) =>
-    this.network.request(this.from, this.address, (api) => api.register(request));
-  health: ProtocolClient["health"] = () =>
-    this.network.request(this.from, this.address, async (api) => api.health());
-  startWorkflow: ProtocolClient["startWorkflow"] = (request) =>
-    this.network.request(this.from, this.address, (api) => api.startWorkflow(request));
-  waitWorkflow: ProtocolClient["waitWorkflow"] = (request) =>
-    this.network.request(this.from, this.address, (api) => api.waitWorkflow(request));
-  runWorkflow: ProtocolClient["runWorkflow"] = (request) =>
-    this.network.request(this.from, this.address, (api) => api.runWorkflow(request));
+  private call<T>(call: (api: NodeApi) => Promise<T>, options?: ClientCallOptions): Promise<T> {
+    return this.network.request(this.from, this.address, call, options?.timeoutMs);
+  }
+
+  discover: ProtocolClient["discover"] = (options) => this.call((api) => api.discover(), options);
+  register: ProtocolClient["register"] = (request, options) =>
+    this.call((api) => api.register(request), options);
+  health: ProtocolClient["health"] = (options) => this.call(async (api) => api.health(), options);
+  startWorkflow: ProtocolClient["startWorkflow"] = (request, options) =>
+    this.call((api) => api.startWorkflow(request), options);
+  waitWorkflow: ProtocolClient["waitWorkflow"] = (request, options) =>
+    this.call((api) => api.waitWorkflow(request), options);
+  runWorkflow: ProtocolClient["runWorkflow"] = (request, options) =>
+    this.call((api) => api.runWorkflow(request), options);
 
   /** Nothing to release: memory requests hold no connection. */
   close(): Promise<void> {
