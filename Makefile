@@ -17,7 +17,7 @@ SOURCES := $(shell find src proto -type f 2>/dev/null) package.json bun.lock
 LISTEN ?= 127.0.0.1:7001
 SEEDS ?= 1000
 
-.PHONY: all deps check test build run bench smoke sim sim-system clean
+.PHONY: all deps check test build run bench smoke sim sim-system chaos fuzz clean
 
 all: build
 
@@ -66,6 +66,19 @@ sim: $(DEPS_STAMP)
 ## sim-system: a campaign of whole-system simulation seeds (SEEDS=N, FROM=first seed)
 sim-system: $(DEPS_STAMP)
 	$(BUN) scripts/sim-system.ts --seeds $(SEEDS) --from $(or $(FROM),1)
+
+## chaos: long chaos runs, five real node processes per transport under workflow load while
+## a nemesis kills, pauses and restarts nodes (CHAOS_SECONDS per transport, CHAOS_SEED,
+## CHAOS_TRANSPORT=grpc|http|both); prints a summary, fails on any violation
+CHAOS_SECONDS ?= 600
+chaos: $(DEPS_STAMP)
+	CHAOS_SECONDS=$(CHAOS_SECONDS) $(BUN) test/chaos/run-chaos.ts
+
+## fuzz: long fuzz campaigns against three real node processes per transport (FUZZ_SECONDS per
+## transport, FUZZ_SEED, FUZZ_TRANSPORT=grpc|http|both, FUZZ_ONLY to replay inputs)
+FUZZ_SECONDS ?= 300
+fuzz: $(DEPS_STAMP)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUN) test/fuzz/run-fuzz.ts
 
 ## bench: benchmarks, one JSON line per measurement
 bench: $(DEPS_STAMP)

@@ -1,0 +1,174 @@
+// Real node processes for chaos runs: NodeProcessCluster plus what a nemesis needs. It pauses
+// and continues processes by PID, remembers which exits the nemesis caused, and records every
+// other exit (a crash) and every fatal log line, with the tail of that process's log.
+
+import { type NodeProcess, NodeProcessCluster } from "../support/node-process-cluster.ts";
+
+/** What the nemesis last did to a node. "restarting" counts as down until it is ready. */
+export type NodeCondition = "up" | "killed" | "paused" | "restarting";
+
+/** A process that ended without the nemesis (or the final stop) asking it to. */
+export interface UnexpectedExit {
+  readonly index: number;
+  readonly pid: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly logTail: string;
+}
+
+/** Log lines that mean a node stopped working although its process lives on. */
+const FATAL_LINE = /fatal error|hit a bug|AssertionError|Unhandled|uncaught/i;
+const LOG_TAIL_CHARS = 3_000;
+
+export class ChaosCluster {
+  readonly processes: NodeProcessCluster;
+  readonly unexpectedExits: UnexpectedExit[] = [];
+  /** "node <index>: <line>" for each fatal line seen in any incarnation's log. */
+  readonly fatalLines: string[] = [];
+  /** Count of ERROR lines per message (first 80 characters), over all incarnations. */
+  readonly errorLines = new Map<string, number>();
+  private readonly conditions = new Map<number, NodeCondition>();
+  private readonly expectedExits = new Set<number>();
+  /** How far each node's current log (by PID) was scanned. */
+  private readonly scannedChars = new Map<number, { pid: number; chars: number }>();
+
+  constructor(transport: "grpc" | "http", workflowsPath: string) {
+    this.processes = new NodeProcessCluster(transport, ["--workflows", workflowsPath]);
+  }
+
+  get nodes(): readonly NodeProcess[] {
+    return this.processes.nodes;
+  }
+
+  get directory(): string {
+    return this.processes.directory;
+  }
+
+  /** Starts `size` nodes one after the other (the first bootstraps); each is ready on return. */
+  async start(size: number): Promise<void> {
+    for (let k = 0; k < size; k++) {
+      const node = await this.processes.add();
+      this.watch(node);
+    }
+  }
+
+  condition(node: NodeProcess): NodeCondition {
+    return this.conditions.get(node.index) ?? "up";
+  }
+
+  /** Nodes the nemesis is not acting on right now. */
+  upNodes(): NodeProcess[] {
+    return this.nodes.filter((node) => this.condition(node) === "up");
+  }
+
+  /** Nodes down in any way (killed, paused, restarting). */
+  faultedCount(): number {
+    return this.nodes.filter((node) => this.condition(node) !== "up").length;
+  }
+
+  nodeId(node: NodeProcess): number {
+    return this.processes.nodeId(node);
+  }
+
+  async kill(node: NodeProcess): Promise<void> {
+    const child = node.process;
+    if (child === undefined) return;
+    this.conditions.set(node.index, "killed");
+    this.expectedExits.add(child.pid);
+    this.scanLog(node);
+    await this.processes.kill(node);
+  }
+
+  /** Starts a killed node again with its original command line; resolves once it is ready. */
+  async restart(node: NodeProcess): Promise<void> {
+    this.conditions.set(node.index, "restarting");
+    try {
+      await this.processes.launch(node);
+    } catch (error) {
+      // The launch failed: the process exited before it was ready, or never got ready.
+      this.recordExit(node, node.process?.pid ?? 0, node.process?.exitCode ?? null, null);
+      throw error;
+    }
+    this.watch(node);
+    this.conditions.set(node.index, "up");
+  }
+
+  pause(node: NodeProcess): void {
+    if (node.process === undefined) return;
+    this.conditions.set(node.index, "paused");
+    process.kill(node.process.pid, "SIGSTOP");
+  }
+
+  resume(node: NodeProcess): void {
+    if (node.process !== undefined) process.kill(node.process.pid, "SIGCONT");
+    this.conditions.set(node.index, "up");
+  }
+
+  /** Continues every paused node and restarts every killed one. */
+  async heal(): Promise<void> {
+    for (const node of this.nodes) {
+      if (this.condition(node) === "paused") this.resume(node);
+    }
+    for (const node of this.nodes) {
+      if (this.condition(node) === "killed") await this.restart(node);
+    }
+  }
+
+  /** Scans the logs of the running incarnations (call before reading fatalLines). */
+  scanLogs(): void {
+    for (const node of this.nodes) this.scanLog(node);
+  }
+
+  /** Kills every process (continuing paused ones first) and removes the data directory. */
+  async stop(): Promise<void> {
+    for (const node of this.nodes) {
+      const child = node.process;
+      if (child === undefined) continue;
+      this.expectedExits.add(child.pid);
+      if (this.condition(node) === "paused") process.kill(child.pid, "SIGCONT");
+    }
+    this.scanLogs();
+    await this.processes.stop();
+  }
+
+  private watch(node: NodeProcess): void {
+    const child = node.process;
+    if (child === undefined) return;
+    void child.exited.then((exitCode) => {
+      if (this.expectedExits.has(child.pid)) return;
+      this.recordExit(node, child.pid, exitCode, String(child.signalCode));
+    });
+  }
+
+  private recordExit(
+    node: NodeProcess,
+    pid: number,
+    exitCode: number | null,
+    signal: string | null,
+  ): void {
+    this.unexpectedExits.push({
+      index: node.index,
+      pid,
+      exitCode,
+      signal,
+      logTail: node.log.slice(-LOG_TAIL_CHARS),
+    });
+  }
+
+  /** Reads the lines of `node`'s current log not scanned yet. */
+  private scanLog(node: NodeProcess): void {
+    const pid = node.process?.pid ?? 0;
+    const scanned = this.scannedChars.get(node.index);
+    const from = scanned !== undefined && scanned.pid === pid ? scanned.chars : 0;
+    const end = node.log.lastIndexOf("\n") + 1;
+    if (end <= from) return;
+    for (const line of node.log.slice(from, end).split("\n")) {
+      if (FATAL_LINE.test(line)) this.fatalLines.push(`node ${node.index}: ${line}`);
+      if (line.startsWith("ERROR ")) {
+        const key = line.slice(6, 86);
+        this.errorLines.set(key, (this.errorLines.get(key) ?? 0) + 1);
+      }
+    }
+    this.scannedChars.set(node.index, { pid, chars: end });
+  }
+}

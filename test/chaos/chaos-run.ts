@@ -1,0 +1,205 @@
+// One chaos run: five real node processes with SQLite storage, client loops starting and
+// waiting for workflows, the nemesis for a bounded time, then heal and check. Used by
+// chaos.test.ts (short) and run-chaos.ts (`make chaos`, long). The run never throws for a
+// finding: every violation is in the summary, which the caller prints and judges.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Random, seededRandom } from "../../src/lib/index.ts";
+import {
+  awaitSameManagementState,
+  awaitSettled,
+  type StepCounts,
+  type Verification,
+  verifyOutcomes,
+} from "./chaos-check.ts";
+import { type ClientLoad, newClientLoad, runStartLoop, runWaitLoop } from "./chaos-clients.ts";
+import { ChaosCluster } from "./chaos-cluster.ts";
+import { type FaultKind, runNemesis } from "./chaos-nemesis.ts";
+
+const FIXTURE = join(import.meta.dir, "fixtures", "chaos-workflows.ts");
+
+export interface ChaosOptions {
+  readonly transport: "grpc" | "http";
+  readonly seed: number;
+  /** How long the nemesis acts; the clients load the cluster for the same time. */
+  readonly nemesisMs: number;
+  readonly nodes?: number;
+  readonly clients?: number;
+  /** Progress lines (nemesis actions, phases). */
+  readonly log?: (line: string) => void;
+  /** Called with the cluster before it starts, so a test can stop it if the run times out. */
+  readonly onCluster?: (cluster: ChaosCluster) => void;
+}
+
+export interface ChaosSummary {
+  readonly transport: "grpc" | "http";
+  readonly seed: number;
+  readonly nemesisMs: number;
+  readonly startAttempts: number;
+  /** Starts a client was told succeeded (a workflow_id came back). */
+  readonly started: number;
+  /** Of those, completed with one result identical on every node. */
+  readonly completed: number;
+  readonly startErrors: Readonly<Record<string, number>>;
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  /** Longest time during the nemesis in which no start succeeded. */
+  readonly maxUnavailableMs: number;
+  readonly steps: StepCounts;
+  readonly errorLogLines: Readonly<Record<string, number>>;
+  readonly violations: readonly string[];
+  readonly durationMs: number;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
+  const began = performance.now();
+  const log = options.log ?? (() => undefined);
+  const size = options.nodes ?? 5;
+  const cluster = new ChaosCluster(options.transport, FIXTURE);
+  options.onCluster?.(cluster);
+  try {
+    await cluster.start(size);
+    const addresses = cluster.nodes.map((node) => node.address);
+    await awaitSettled(options.transport, addresses[0] as string, size);
+    log(`cluster of ${size} ${options.transport} nodes ready in ${cluster.directory}`);
+    const stepDir = join(cluster.directory, "steps");
+    mkdirSync(stepDir, { recursive: true });
+    const random = seededRandom(options.seed);
+    const clients = startClients(options, addresses, stepDir, random);
+    const nemesisStart = performance.now();
+    const nemesis = await runNemesis({
+      cluster,
+      transport: options.transport,
+      random: random.fork("nemesis"),
+      durationMs: options.nemesisMs,
+      faultedMax: Math.floor((size - 1) / 2),
+      log,
+    });
+    const nemesisEnd = performance.now();
+    await clients.stop();
+    const { load } = clients;
+    const violations = nemesis.restartFailures.map((failure) => `restart failed: ${failure}`);
+    const verification = await healAndCheck({ options, cluster, load, stepDir, violations, log });
+    return {
+      transport: options.transport,
+      seed: options.seed,
+      nemesisMs: options.nemesisMs,
+      startAttempts: load.startAttempts,
+      started: load.acknowledged.length,
+      completed: verification.completed,
+      startErrors: Object.fromEntries(load.startErrors),
+      faults: { kill: 0, pause: 0, "kill-leader": 0, ...Object.fromEntries(nemesis.faults) },
+      maxUnavailableMs: maxGapMs(load, nemesisStart, nemesisEnd),
+      steps: verification.steps,
+      errorLogLines: Object.fromEntries(cluster.errorLines),
+      violations,
+      durationMs: performance.now() - began,
+    };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** Start loops and wait loops, `clients` of each, sharing one record of the load. */
+function startClients(
+  options: ChaosOptions,
+  addresses: readonly string[],
+  stepDir: string,
+  random: Random,
+): { load: ClientLoad; stop: () => Promise<void> } {
+  const load = newClientLoad();
+  let isStopped = false;
+  const loops: Promise<void>[] = [];
+  for (let k = 0; k < (options.clients ?? 3); k++) {
+    const loop = {
+      transport: options.transport,
+      addresses: () => addresses,
+      stepDir,
+      load,
+      isStopped: () => isStopped,
+    };
+    loops.push(runStartLoop({ ...loop, random: random.fork(`start-${k}`) }));
+    loops.push(runWaitLoop({ ...loop, random: random.fork(`wait-${k}`) }));
+  }
+  const stop = async (): Promise<void> => {
+    isStopped = true;
+    await Promise.all(loops);
+  };
+  return { load, stop };
+}
+
+/** Heals the cluster, then runs every check; violations are appended to `violations`. */
+async function healAndCheck(run: {
+  options: ChaosOptions;
+  cluster: ChaosCluster;
+  load: ClientLoad;
+  stepDir: string;
+  violations: string[];
+  log: (line: string) => void;
+}): Promise<Verification> {
+  const { options, cluster, load, violations } = run;
+  run.log("nemesis done; healing");
+  await cluster.heal().catch((error: unknown) => {
+    violations.push(`heal failed: ${(error as Error).message.slice(0, 2_000)}`);
+  });
+  const addresses = cluster.nodes.map((node) => node.address);
+  run.log(`checking ${load.acknowledged.length} acknowledged workflows on every node`);
+  const verification = await verifyOutcomes({
+    transport: options.transport,
+    addresses,
+    acknowledged: load.acknowledged,
+    stepDir: run.stepDir,
+    timeoutMs: 90_000 + load.acknowledged.length * 100,
+  });
+  violations.push(...verification.violations);
+  const disagreement = await awaitSameManagementState(options.transport, addresses, 30_000);
+  if (disagreement !== undefined) violations.push(disagreement);
+  if (load.acknowledged.length === 0) violations.push("no start succeeded during the run");
+  cluster.scanLogs();
+  violations.push(...crashesOf(cluster));
+  return verification;
+}
+
+function crashesOf(cluster: ChaosCluster): string[] {
+  return [
+    ...cluster.unexpectedExits.map(
+      (exit) =>
+        `node ${exit.index} (pid ${exit.pid}) exited by itself: code ${exit.exitCode}, ` +
+        `signal ${exit.signal}; log tail:\n${exit.logTail}`,
+    ),
+    ...cluster.fatalLines.map((line) => `fatal log line: ${line}`),
+  ];
+}
+
+/** The longest stretch of [from, to] without an acknowledged start. */
+function maxGapMs(load: ClientLoad, from: number, to: number): number {
+  const times = load.acknowledged
+    .map((start) => start.acknowledgedAtMs)
+    .filter((at) => at >= from && at <= to)
+    .sort((a, b) => a - b);
+  let previous = from;
+  let gap = 0;
+  for (const at of [...times, to]) {
+    gap = Math.max(gap, at - previous);
+    previous = at;
+  }
+  return gap;
+}
+
+/** The summary as the lines `make chaos` and the tests print. */
+export function formatSummary(summary: ChaosSummary): string {
+  const faultTotal = Object.values(summary.faults).reduce((sum, n) => sum + n, 0);
+  const lines = [
+    `chaos summary: transport=${summary.transport} seed=${summary.seed} nemesis=${Math.round(summary.nemesisMs / 1000)}s total=${Math.round(summary.durationMs / 1000)}s`,
+    `  workflows: started=${summary.started} completed=${summary.completed} (start attempts=${summary.startAttempts}, start errors=${JSON.stringify(summary.startErrors)})`,
+    `  faults: total=${faultTotal} ${Object.entries(summary.faults)
+      .map(([kind, n]) => `${kind}=${n}`)
+      .join(" ")}`,
+    `  max unavailability window: ${(summary.maxUnavailableMs / 1000).toFixed(2)} s (longest time no start succeeded)`,
+    `  step bodies: ran=${summary.steps.ran} distinct=${summary.steps.distinctKeys} ran-again-after-failover=${summary.steps.ranAgain} (at-least-once; reported, not failed)`,
+    `  ERROR log lines: ${JSON.stringify(summary.errorLogLines)}`,
+    `  violations: ${summary.violations.length === 0 ? "none" : summary.violations.length}`,
+    ...summary.violations.slice(0, 20).map((violation) => `    - ${violation}`),
+  ];
+  return lines.join("\n");
+}
