@@ -1,5 +1,5 @@
-// The groups this node hosts, and how a HostedGroup is assembled from a Raft state and an
-// application state machine.
+// The groups this node hosts, how a HostedGroup is assembled from a Raft state and an
+// application state machine, and the tombstones of the groups removed since the process began.
 
 import {
   assert,
@@ -8,14 +8,22 @@ import {
   logIndex,
   type NodeId,
   type Random,
+  term,
 } from "../lib/index.ts";
-import { type RaftInitialState, RawNode } from "../raft/index.ts";
+import { emptyState, type RaftInitialState, RawNode } from "../raft/index.ts";
+import type { GroupTombstone } from "../storage/index.ts";
 import type { HostConfig } from "./host-config.ts";
 import { HostedGroup, type Origin } from "./hosted-group.ts";
+import { withTombstone } from "./load-group.ts";
 import type { StateMachine } from "./state-machine.ts";
 
 export class GroupRegistry {
   private readonly groups = new Map<GroupId, HostedGroup>();
+  /**
+   * The tombstone of each group removed while this process ran (a few dozen bytes each): a
+   * replica created again must start from it even before the deletion reaches storage.
+   */
+  private readonly removed = new Map<GroupId, GroupTombstone>();
 
   constructor(
     private readonly options: {
@@ -61,8 +69,28 @@ export class GroupRegistry {
     return this.groups.has(groupId);
   }
 
-  delete(groupId: GroupId): void {
-    this.groups.delete(groupId);
+  /**
+   * Where a replica joining the group starts: `loaded` (the tombstone read from storage
+   * applied), unless a replica was removed here since, which is newer than anything stored.
+   */
+  joinState(groupId: GroupId, loaded: RaftInitialState): RaftInitialState {
+    const removed = this.removed.get(groupId);
+    return removed === undefined ? loaded : withTombstone(emptyState(), removed);
+  }
+
+  /** Forgets the group; returns the tombstone its deletion must leave in storage. */
+  delete(group: HostedGroup): GroupTombstone {
+    assert(this.groups.get(group.id) === group, `host: group ${group.id} deleted but not hosted`);
+    this.groups.delete(group.id);
+    const status = group.raw.status();
+    const tombstone: GroupTombstone = {
+      term: status.term,
+      vote: status.vote,
+      lastIndex: status.lastIndex,
+      lastTerm: group.raw.termAt(status.lastIndex) ?? term(0),
+    };
+    this.removed.set(group.id, tombstone);
+    return tombstone;
   }
 
   size(): number {

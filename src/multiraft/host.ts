@@ -5,14 +5,7 @@
 // (5) sends, batched per peer, (6) applies, advances and answers waiting callers.
 // Work is event driven: a message or proposal starts a turn at once, ticks only drive timeouts.
 
-import {
-  type Clock,
-  type GroupId,
-  type Logger,
-  type NodeId,
-  type Random,
-  toError,
-} from "../lib/index.ts";
+import { type GroupId, type NodeId, toError } from "../lib/index.ts";
 import {
   bootstrapState,
   type ConfChange,
@@ -20,49 +13,23 @@ import {
   emptyState,
   encodeConfChange,
   type RaftInitialState,
-  type RawNode,
   type Ready,
 } from "../raft/index.ts";
-import type { GroupWrite, LogStorage } from "../storage/index.ts";
+import type { GroupWrite } from "../storage/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
 import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./errors.ts";
 import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupRegistry } from "./group-registry.ts";
-import { type HostConfig, INBOX_EVENTS_MAX, validateHostConfig } from "./host-config.ts";
+import { INBOX_EVENTS_MAX, validateHostConfig } from "./host-config.ts";
 import type { HostEvent } from "./host-events.ts";
+import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
-import { loadGroupState } from "./load-group.ts";
+import { loadGroupState, withTombstone } from "./load-group.ts";
 import { Outbox } from "./outbox.ts";
 import type { PendingProposal, PendingRead } from "./pending.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
-
-/** Where the host sends messages for peers (PeerSenders in production). */
-export interface PeerSink {
-  send(peer: NodeId, messages: readonly PeerMessage[]): void;
-}
-
-export interface MultiRaftHostOptions {
-  readonly nodeId: NodeId;
-  readonly storage: LogStorage;
-  readonly peers: PeerSink;
-  readonly clock: Clock;
-  readonly random: Random;
-  readonly logger: Logger;
-  readonly config: HostConfig;
-  /** A peer told where it listens (PeerBatch.fromAddress). */
-  readonly onPeerAddress?: (peer: NodeId, address: string) => void;
-  /** The host hit an error it cannot continue after (storage failure, broken invariant). */
-  readonly onFatal: (error: Error) => void;
-}
-
-/** What observers may ask a group's Raft node; never changes it. */
-export type GroupInspector = Pick<RawNode, "status" | "matchOf" | "isChangingMembership">;
-
-export interface ProposeOptions {
-  readonly timeoutMs?: number;
-}
 
 export class MultiRaftHost {
   readonly nodeId: NodeId;
@@ -162,11 +129,16 @@ export class MultiRaftHost {
    * Creates a group on this node: "bootstrap" writes its first configuration (every initial
    * member does the same), "join" waits for the leader's log. Resolves once it is hosted.
    */
-  createGroup(groupId: GroupId, start: GroupStart, stateMachine: StateMachine): Promise<void> {
-    if (this.groups.size() >= this.options.config.groupsMax) {
-      return Promise.reject(overloaded(groupId));
-    }
-    const initial = start.mode === "bootstrap" ? bootstrapState(start.voters) : emptyState();
+  async createGroup(
+    groupId: GroupId,
+    start: GroupStart,
+    stateMachine: StateMachine,
+  ): Promise<void> {
+    if (this.groups.size() >= this.options.config.groupsMax) throw overloaded(groupId);
+    const initial =
+      start.mode === "bootstrap"
+        ? bootstrapState(start.voters)
+        : withTombstone(emptyState(), await this.options.storage.loadTombstone(groupId));
     return new Promise((resolve, reject) => {
       this.enqueue({
         type: "create",
@@ -442,7 +414,10 @@ export class MultiRaftHost {
         entries: event.initial.log.entries,
       });
     }
-    this.installGroup(event.groupId, event.initial, event.stateMachine);
+    const initial = event.isNew
+      ? event.initial
+      : this.groups.joinState(event.groupId, event.initial);
+    this.installGroup(event.groupId, initial, event.stateMachine);
     this.options.logger.info("Hosting group", {
       group: event.groupId,
       mode: event.isNew ? "bootstrap" : "join",
@@ -463,10 +438,10 @@ export class MultiRaftHost {
   private handleRemove(groupId: GroupId): void {
     const group = this.groups.get(groupId);
     if (group === undefined) return;
-    this.groups.delete(groupId);
+    const tombstone = this.groups.delete(group);
     this.failWaiters(group, unknownGroup(groupId));
     this.pendingWrites = this.pendingWrites.filter((write) => write.groupId !== groupId);
-    this.pendingWrites.push({ groupId, entries: [], deleteGroup: true });
+    this.pendingWrites.push({ groupId, entries: [], deleteGroup: true, tombstone });
     this.options.logger.info("Removed group", { group: groupId });
   }
 

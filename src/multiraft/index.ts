@@ -4,12 +4,12 @@ export {
   ApplyError,
   ProposalError,
 } from "./errors.ts";
-export {
-  type GroupInspector,
-  MultiRaftHost,
-  type MultiRaftHostOptions,
-  type PeerSink,
-  type ProposeOptions,
-} from "./host.ts";
+export { MultiRaftHost } from "./host.ts";
 export type { HostConfig } from "./host-config.ts";
+export type {
+  GroupInspector,
+  MultiRaftHostOptions,
+  PeerSink,
+  ProposeOptions,
+} from "./host-options.ts";
 export type { GroupStart, StateMachine } from "./state-machine.ts";

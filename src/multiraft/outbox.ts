@@ -2,7 +2,7 @@
 
 import type { NodeId } from "../lib/index.ts";
 import type { PeerMessage } from "../transport/index.ts";
-import type { PeerSink } from "./host.ts";
+import type { PeerSink } from "./host-options.ts";
 
 export class Outbox {
   private byPeer = new Map<NodeId, PeerMessage[]>();

@@ -53,6 +53,14 @@ export interface RaftInitialState {
   /** Membership as of the snapshot (or empty for a new member); later changes come from the log. */
   readonly confState: ConfState;
   readonly log: Omit<LogInitialState, "confState">;
+  /**
+   * The last entry an earlier replica of this group on this node held, when it was deleted
+   * (the node left the group) and this one starts empty. Raft assumes a server never loses
+   * its log: a member removed long ago, still counting this node in an old configuration,
+   * must not win its vote just because the new replica is empty. Votes go only to candidates
+   * at least this up to date, until the replica's own log gets there.
+   */
+  readonly voteFloor?: { readonly index: LogIndex; readonly term: Term };
 }
 
 /** Bugs a test can plant to prove the simulator catches them; never set in production. */
@@ -74,6 +82,8 @@ export class Raft {
   role: Role = "follower";
   outbox: RaftMessage[] = [];
   readStates: ReadState[] = [];
+  /** See RaftInitialState.voteFloor. */
+  private readonly voteFloor: RaftInitialState["voteFloor"];
   /** Ticks since the last valid leader contact (follower) or the last quorum check window. */
   electionElapsed = 0;
   heartbeatElapsed = 0;
@@ -114,6 +124,7 @@ export class Raft {
     });
     this.tracker.setMembership(this.tracker.membership, this.nextIndex(), 0);
     this.membershipVersion = this.log.membership.version;
+    this.voteFloor = options.initial.voteFloor;
     this.becomeFollower(this.term, NO_NODE);
   }
 
@@ -258,7 +269,8 @@ export class Raft {
       (isPreVote && message.term > this.term);
     const isUpToDate =
       this.mutations.skipVoteLogCheck === true ||
-      this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm);
+      (this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm) &&
+        isAtLeast(message.lastLogIndex, message.lastLogTerm, this.voteFloor));
     const type = isPreVote ? "RequestPreVoteResponse" : "RequestVoteResponse";
     if (canVote && isUpToDate) {
       // A granted pre-vote carries the term asked for, so the pre-candidate counts it.
@@ -384,4 +396,9 @@ export class Raft {
     const result = this.proposeConfChange(leave, encodeConfChange(leave));
     assert(result.accepted || result.reason !== "invalid-conf-change", "raft: auto-leave refused");
   }
+}
+
+/** §5.4.1's comparison against a vote floor: later term, or same term and as long. */
+function isAtLeast(index: LogIndex, term: Term, floor: RaftInitialState["voteFloor"]): boolean {
+  return floor === undefined || term > floor.term || (term === floor.term && index >= floor.index);
 }

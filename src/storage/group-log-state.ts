@@ -53,6 +53,10 @@ export function planGroupWrite(
   before: GroupLogState | undefined,
   write: GroupWrite,
 ): GroupWritePlan {
+  assert(
+    write.tombstone === undefined || write.deleteGroup === true,
+    `group ${write.groupId}: a tombstone comes only with deleteGroup`,
+  );
   if (write.deleteGroup === true) {
     checkDeleteOnly(write);
     return {

@@ -2,6 +2,7 @@
 // implementations, the node directory layout, and the typed storage errors.
 
 export {
+  type GroupTombstone,
   type GroupWrite,
   type LogStorage,
   type NodeIdentity,

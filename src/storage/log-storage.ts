@@ -2,7 +2,7 @@
 // host keeps each group's log in memory; it calls write() once per event-loop turn and reads
 // back only at restart. Implementations: MemoryLogStorage, SqliteLogStorage, WorkerLogStorage.
 
-import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
+import type { GroupId, LogIndex, NodeId, Term } from "../lib/index.ts";
 import type { Entry, HardState, Snapshot } from "../raft/index.ts";
 
 /**
@@ -40,8 +40,24 @@ export interface GroupWrite {
    * or a restart could not rebuild the state those entries led to.
    */
   readonly compactThrough?: LogIndex;
-  /** Remove every trace of the group (it was destroyed). Nothing else may be set with it. */
+  /**
+   * Remove the group's log, snapshot and hard state (this node left the group, or it was
+   * destroyed). Nothing else may be set with it but a tombstone.
+   */
   readonly deleteGroup?: boolean;
+  /** With deleteGroup: what a later replica of the group on this node must not forget. */
+  readonly tombstone?: GroupTombstone;
+}
+
+/**
+ * The last term, vote and entry of a deleted replica (see RaftInitialState.voteFloor): a
+ * replica created again must not vote as if this node had never been in the group.
+ */
+export interface GroupTombstone {
+  readonly term: Term;
+  readonly vote: NodeId;
+  readonly lastIndex: LogIndex;
+  readonly lastTerm: Term;
 }
 
 /** What a restart needs to rebuild one group, apart from the entries themselves. */
@@ -108,6 +124,8 @@ export interface LogStorage {
   listGroups(): Promise<GroupId[]>;
   /** The stored state of one group, or undefined if the group has nothing stored. */
   loadGroup(groupId: GroupId): Promise<StoredGroup | undefined>;
+  /** The tombstone the group's last deleted replica left here, if any (the newest one). */
+  loadTombstone(groupId: GroupId): Promise<GroupTombstone | undefined>;
   /**
    * Entries from fromIndex on, in order and contiguous, at most READ_ENTRIES_MAX of them and
    * about bytesMax bytes of data, and at least one. Every entry's checksum is verified: a

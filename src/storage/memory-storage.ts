@@ -11,6 +11,7 @@ import {
   planBatch,
 } from "./group-log-state.ts";
 import {
+  type GroupTombstone,
   type GroupWrite,
   type LogStorage,
   type NodeIdentity,
@@ -31,6 +32,7 @@ interface MemoryGroup {
 /** The data itself; survives closing and reopening MemoryLogStorage on it. */
 export class MemoryLogStore {
   readonly groups = new Map<GroupId, MemoryGroup>();
+  readonly tombstones = new Map<GroupId, GroupTombstone>();
   identity: NodeIdentity | undefined;
 }
 
@@ -56,6 +58,9 @@ export class MemoryLogStorage implements LogStorage {
   private apply(write: GroupWrite, plan: GroupWritePlan): void {
     if (plan.next === undefined) {
       this.store.groups.delete(write.groupId);
+      if (write.tombstone !== undefined) {
+        this.store.tombstones.set(write.groupId, { ...write.tombstone });
+      }
       return;
     }
     const group = this.store.groups.get(write.groupId) ?? {
@@ -95,6 +100,11 @@ export class MemoryLogStorage implements LogStorage {
     return group.snapshot === undefined
       ? { hardState, ...bounds }
       : { hardState, snapshot: group.snapshot, ...bounds };
+  }
+
+  async loadTombstone(groupId: GroupId): Promise<GroupTombstone | undefined> {
+    this.checkOpen();
+    return this.store.tombstones.get(groupId);
   }
 
   async readEntries(range: ReadEntriesRange): Promise<Entry[]> {

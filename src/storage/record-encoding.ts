@@ -4,6 +4,7 @@
 
 import { assert, type GroupId, type NodeId, nodeId } from "../lib/index.ts";
 import type { ConfState, Entry, EntryType, HardState, SnapshotMetadata } from "../raft/index.ts";
+import type { GroupTombstone } from "./log-storage.ts";
 
 /** Entry types as stored. Never renumber: files on disk hold these values. */
 const ENTRY_TYPE_CODES = { normal: 0, confChange: 1 } as const satisfies Record<EntryType, number>;
@@ -59,6 +60,15 @@ export function hardStateChecksum(groupId: GroupId, hardState: HardState): numbe
   offset = putInteger(offset, hardState.term);
   offset = putInteger(offset, hardState.vote);
   offset = putInteger(offset, hardState.commit);
+  return headerChecksum(offset);
+}
+
+export function tombstoneChecksum(groupId: GroupId, tombstone: GroupTombstone): number {
+  let offset = putInteger(0, groupId);
+  offset = putInteger(offset, tombstone.term);
+  offset = putInteger(offset, tombstone.vote);
+  offset = putInteger(offset, tombstone.lastIndex);
+  offset = putInteger(offset, tombstone.lastTerm);
   return headerChecksum(offset);
 }
 

@@ -11,6 +11,7 @@ import {
   entryTypeCode,
   hardStateChecksum,
   snapshotChecksum,
+  tombstoneChecksum,
 } from "./record-encoding.ts";
 import type { SqliteStatements } from "./sqlite-statements.ts";
 
@@ -28,6 +29,12 @@ export function writeGroupRows(
     statements.deleteEntries.run(id);
     statements.deleteSnapshot.run(id);
     statements.deleteGroup.run(id);
+    const tombstone = write.tombstone;
+    if (tombstone !== undefined) {
+      const { term, vote, lastIndex, lastTerm } = tombstone;
+      const checksum = tombstoneChecksum(id, tombstone);
+      statements.upsertTombstone.run(id, term, vote, lastIndex, lastTerm, checksum);
+    }
     return true;
   }
   if (write.hardState === undefined) {

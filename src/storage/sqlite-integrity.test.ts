@@ -13,8 +13,9 @@ import {
   makeEntry,
   makeSnapshot,
 } from "../../test/contracts/log-storage-fixtures.ts";
-import { logIndex } from "../lib/index.ts";
+import { logIndex, nodeId, term } from "../lib/index.ts";
 import { SqliteLogCore } from "./sqlite-log-core.ts";
+import { SCHEMA_VERSION } from "./sqlite-schema.ts";
 import { StorageCorruptError, StorageError, StorageVersionError } from "./storage-error.ts";
 
 let directory = "";
@@ -119,6 +120,22 @@ describe("a corrupt entry is reported with its file, group and index, never retu
     });
   });
 
+  test("a changed tombstone is found when it is loaded", () => {
+    writeLog(3);
+    const core = SqliteLogCore.open(file);
+    const tombstone = { term: term(3), vote: nodeId(2), lastIndex: logIndex(3), lastTerm: term(1) };
+    core.write([{ groupId: G1, deleteGroup: true, entries: [], tombstone }]);
+    expect(core.loadTombstone(G1)).toEqual(tombstone);
+    core.close();
+    tamper("UPDATE group_tombstone SET term = 1 WHERE group_id = 1");
+    const reopened = SqliteLogCore.open(file);
+    expect(thrown(() => reopened.loadTombstone(G1))).toMatchObject({
+      code: "STORAGE_CORRUPT",
+      groupId: G1,
+    });
+    reopened.close();
+  });
+
   test("a changed snapshot is found when it is loaded", () => {
     const core = SqliteLogCore.open(file);
     core.write([{ groupId: G1, hardState: hardState(1, 1, 2), entries: makeEntries(1, 2, 1) }]);
@@ -146,7 +163,7 @@ describe("files that are not ours to use", () => {
     const error = thrown(() => SqliteLogCore.open(file));
     expect(error).toBeInstanceOf(StorageVersionError);
     expect((error as Error).message).toBe(
-      `${file} was written by a newer Raftoral (schema version 99; this build knows up to 1). Run a newer raftoral binary on it, or move the directory aside to start this node empty.`,
+      `${file} was written by a newer Raftoral (schema version 99; this build knows up to ${SCHEMA_VERSION}). Run a newer raftoral binary on it, or move the directory aside to start this node empty.`,
     );
   });
 

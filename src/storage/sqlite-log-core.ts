@@ -15,6 +15,7 @@ import {
   planBatch,
 } from "./group-log-state.ts";
 import {
+  type GroupTombstone,
   type GroupWrite,
   type NodeIdentity,
   READ_ENTRIES_MAX,
@@ -30,6 +31,7 @@ import {
   hardStateFromRow,
   identityFromRow,
   snapshotFromRow,
+  tombstoneFromRow,
 } from "./sqlite-rows.ts";
 import { migrate } from "./sqlite-schema.ts";
 import { prepareStatements, type SqliteStatements } from "./sqlite-statements.ts";
@@ -156,6 +158,14 @@ export class SqliteLogCore {
       const snapshot = snapshotFromRow(this.file, groupId, snapshotRow);
       assert(snapshot.metadata.index === state.snapshotIndex, `group ${groupId}: snapshot index`);
       return { hardState, snapshot, ...bounds };
+    });
+  }
+
+  loadTombstone(groupId: GroupId): GroupTombstone | undefined {
+    this.checkUsable();
+    return this.reading(() => {
+      const row = this.statements.selectTombstone.get(groupId);
+      return row === null ? undefined : tombstoneFromRow(this.file, groupId, row);
     });
   }
 

@@ -4,13 +4,14 @@
 
 import { type GroupId, type LogIndex, logIndex, nodeId, term } from "../lib/index.ts";
 import type { Entry, HardState, Snapshot } from "../raft/index.ts";
-import type { NodeIdentity } from "./log-storage.ts";
+import type { GroupTombstone, NodeIdentity } from "./log-storage.ts";
 import {
   decodeConfState,
   entryChecksum,
   entryTypeFromCode,
   hardStateChecksum,
   snapshotChecksum,
+  tombstoneChecksum,
 } from "./record-encoding.ts";
 import { StorageCorruptError } from "./storage-error.ts";
 
@@ -43,6 +44,14 @@ export interface IdentityRow {
   readonly cluster_id: string;
   readonly advertise_address: string;
   readonly transport: string;
+}
+
+export interface TombstoneRow {
+  readonly term: number;
+  readonly vote: number;
+  readonly last_index: number;
+  readonly last_term: number;
+  readonly checksum: number;
 }
 
 const CORRUPT_ADVICE =
@@ -136,6 +145,29 @@ export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {
     advertiseAddress: row.advertise_address,
     transport: row.transport as NodeIdentity["transport"],
   };
+}
+
+export function tombstoneFromRow(
+  file: string,
+  groupId: GroupId,
+  row: TombstoneRow,
+): GroupTombstone {
+  const values = [row.term, row.vote, row.last_index, row.last_term];
+  if (!values.every(isIndex)) {
+    throw corruptRecord({ file, groupId, problem: "unreadable tombstone" });
+  }
+  const tombstone = {
+    term: term(row.term),
+    vote: nodeId(row.vote),
+    lastIndex: logIndex(row.last_index),
+    lastTerm: term(row.last_term),
+  };
+  const computed = tombstoneChecksum(groupId, tombstone);
+  if (computed !== row.checksum) {
+    const problem = `tombstone checksum ${hex(row.checksum)} stored, ${hex(computed)} computed`;
+    throw corruptRecord({ file, groupId, problem });
+  }
+  return tombstone;
 }
 
 function hex(value: number): string {

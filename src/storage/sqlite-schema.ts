@@ -58,8 +58,26 @@ const VERSION_1: Migration = {
   ],
 };
 
+/**
+ * Version 2. What a deleted replica leaves behind (GroupTombstone): its last term, vote and
+ * entry, so that a replica created again later does not vote as if it had never been there.
+ */
+const VERSION_2: Migration = {
+  version: 2,
+  statements: [
+    `CREATE TABLE group_tombstone (
+      group_id INTEGER PRIMARY KEY,
+      term INTEGER NOT NULL,
+      vote INTEGER NOT NULL,
+      last_index INTEGER NOT NULL,
+      last_term INTEGER NOT NULL,
+      checksum INTEGER NOT NULL
+    )`,
+  ],
+};
+
 /** Every migration, in order. The last one's version is what this build writes. */
-export const MIGRATIONS: readonly Migration[] = [VERSION_1];
+export const MIGRATIONS: readonly Migration[] = [VERSION_1, VERSION_2];
 
 MIGRATIONS.forEach((migration, position) => {
   assert(

@@ -2,7 +2,13 @@
 // one place shows the whole access pattern: every lookup goes through a primary key or index.
 
 import type { Database, Statement } from "bun:sqlite";
-import type { EntryRow, HardStateRow, IdentityRow, SnapshotRow } from "./sqlite-rows.ts";
+import type {
+  EntryRow,
+  HardStateRow,
+  IdentityRow,
+  SnapshotRow,
+  TombstoneRow,
+} from "./sqlite-rows.ts";
 
 type Value = number | string | Uint8Array;
 
@@ -16,6 +22,8 @@ export interface SqliteStatements {
   /** group, from, to, limit. */
   readonly selectEntries: Statement<EntryRow, [number, number, number, number]>;
   readonly selectIdentity: Statement<IdentityRow, []>;
+  readonly selectTombstone: Statement<TombstoneRow, [number]>;
+  readonly upsertTombstone: Statement<unknown, Value[]>;
   readonly insertGroup: Statement<unknown, [number, number]>;
   readonly upsertHardState: Statement<unknown, Value[]>;
   readonly upsertSnapshot: Statement<unknown, Value[]>;
@@ -51,6 +59,13 @@ export function prepareStatements(db: Database): SqliteStatements {
     ),
     selectIdentity: db.query(
       "SELECT node_id, cluster_id, advertise_address, transport FROM node_identity WHERE id = 0",
+    ),
+    selectTombstone: db.query(
+      "SELECT term, vote, last_index, last_term, checksum FROM group_tombstone WHERE group_id = ?",
+    ),
+    upsertTombstone: db.query(
+      `INSERT OR REPLACE INTO group_tombstone
+       (group_id, term, vote, last_index, last_term, checksum) VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     insertGroup: db.query(
       `INSERT INTO raft_group (group_id, term, vote, commit_index, checksum)

@@ -5,6 +5,7 @@
 import type { GroupId } from "../lib/index.ts";
 import type { Entry } from "../raft/index.ts";
 import type {
+  GroupTombstone,
   GroupWrite,
   LogStorage,
   NodeIdentity,
@@ -40,6 +41,10 @@ export class SqliteLogStorage implements LogStorage {
 
   async loadGroup(groupId: GroupId): Promise<StoredGroup | undefined> {
     return this.core.loadGroup(groupId);
+  }
+
+  async loadTombstone(groupId: GroupId): Promise<GroupTombstone | undefined> {
+    return this.core.loadTombstone(groupId);
   }
 
   async readEntries(range: ReadEntriesRange): Promise<Entry[]> {

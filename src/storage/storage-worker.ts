@@ -36,6 +36,8 @@ function handle(request: StorageRequest): unknown {
       return openCore().listGroups();
     case "loadGroup":
       return openCore().loadGroup(request.groupId);
+    case "loadTombstone":
+      return openCore().loadTombstone(request.groupId);
     case "readEntries":
       return openCore().readEntries(request.range);
     case "loadIdentity":

@@ -17,6 +17,7 @@ export type StorageCall =
   | { readonly type: "write"; readonly batch: readonly GroupWrite[]; readonly sync: boolean }
   | { readonly type: "listGroups" }
   | { readonly type: "loadGroup"; readonly groupId: GroupId }
+  | { readonly type: "loadTombstone"; readonly groupId: GroupId }
   | { readonly type: "readEntries"; readonly range: ReadEntriesRange }
   | { readonly type: "loadIdentity" }
   | { readonly type: "saveIdentity"; readonly identity: NodeIdentity }

@@ -5,6 +5,7 @@
 import type { GroupId } from "../lib/index.ts";
 import type { Entry } from "../raft/index.ts";
 import type {
+  GroupTombstone,
   GroupWrite,
   LogStorage,
   NodeIdentity,
@@ -101,6 +102,10 @@ export class WorkerLogStorage implements LogStorage {
 
   loadGroup(groupId: GroupId): Promise<StoredGroup | undefined> {
     return this.call({ type: "loadGroup", groupId });
+  }
+
+  loadTombstone(groupId: GroupId): Promise<GroupTombstone | undefined> {
+    return this.call({ type: "loadTombstone", groupId });
   }
 
   readEntries(range: ReadEntriesRange): Promise<Entry[]> {

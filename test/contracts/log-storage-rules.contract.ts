@@ -2,7 +2,7 @@
 // AssertionError and stores nothing of their batch. Reads outside the stored log too.
 
 import { beforeEach, describe, expect, test } from "bun:test";
-import { AssertionError, logIndex } from "../../src/lib/index.ts";
+import { AssertionError, logIndex, nodeId, term } from "../../src/lib/index.ts";
 import type { GroupWrite, LogStorage } from "../../src/storage/index.ts";
 import {
   G1,
@@ -37,6 +37,14 @@ const BAD_WRITES: ReadonlyArray<readonly [string, GroupWrite]> = [
   [
     "a hard state whose commit goes back",
     { groupId: G1, hardState: hardState(2, 0, 2), entries: [] },
+  ],
+  [
+    "a tombstone without deleteGroup",
+    {
+      groupId: G1,
+      entries: [],
+      tombstone: { term: term(2), vote: nodeId(1), lastIndex: logIndex(6), lastTerm: term(2) },
+    },
   ],
   [
     "a commit beyond the last stored index",

@@ -3,7 +3,7 @@
 // log-storage-rules.contract.ts, called from here.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { groupId, logIndex, nodeId } from "../../src/lib/index.ts";
+import { groupId, logIndex, nodeId, term } from "../../src/lib/index.ts";
 import { type LogStorage, READ_ENTRIES_MAX, StorageError } from "../../src/storage/index.ts";
 import {
   G1,
@@ -200,6 +200,25 @@ export function runLogStorageContract(
       expect(await reopen().then((s) => s.loadGroup(G1))).toEqual(
         storedGroup(hardState(1, 0, 0), 1, 1),
       );
+    });
+
+    test("a deleted group's tombstone outlives it, a reopen and a new replica", async () => {
+      expect(await storage.loadTombstone(G1)).toBeUndefined();
+      await storage.write([
+        { groupId: G1, hardState: hardState(4, 2, 3), entries: makeEntries(1, 3, 4) },
+      ]);
+      const first = { term: term(4), vote: nodeId(2), lastIndex: logIndex(3), lastTerm: term(4) };
+      await storage.write([{ groupId: G1, deleteGroup: true, entries: [], tombstone: first }]);
+      expect(await storage.loadTombstone(G1)).toEqual(first);
+      expect(await storage.loadTombstone(G2)).toBeUndefined();
+      await storage.write([
+        { groupId: G1, hardState: hardState(4, 2, 0), entries: makeEntries(1, 1, 4) },
+      ]);
+      expect(await reopen().then((s) => s.loadTombstone(G1))).toEqual(first);
+      const second = { term: term(7), vote: nodeId(0), lastIndex: logIndex(9), lastTerm: term(6) };
+      await storage.write([{ groupId: G1, deleteGroup: true, entries: [], tombstone: second }]);
+      expect(await reopen().then((s) => s.loadTombstone(G1))).toEqual(second);
+      expect(await storage.listGroups()).toEqual([]);
     });
 
     test("a group written twice in one batch ends as the second write says", async () => {

@@ -3,7 +3,8 @@
 // and a node removed while cut off must notice that nobody leads it any more.
 
 import { describe, expect, test } from "bun:test";
-import { logIndex, nodeId } from "../../src/lib/index.ts";
+import { logIndex, nodeId, seededRandom, term } from "../../src/lib/index.ts";
+import { emptyState, RawNode } from "../../src/raft/index.ts";
 import {
   appendResponse,
   deliver,
@@ -12,6 +13,8 @@ import {
   newNode,
   nodeInRole,
   ofType,
+  PAPER_CONFIG,
+  requestVote,
   tickTimes,
   to,
 } from "./fixture.ts";
@@ -74,5 +77,28 @@ describe("leader contact", () => {
     });
     deliver(raw, heartbeat({ from: 1, to: 4, term: 1, leaderCommit: 1 }));
     expect(raw.status().ticksSinceLeaderContact).toBe(0);
+  });
+});
+
+describe("a replica created again after its node left the group", () => {
+  test("votes only for candidates at least as up to date as the replica it replaced", () => {
+    // The node's earlier replica held up to index 200 at term 2 when it left. Node 6 was
+    // removed long ago without knowing it and still counts node 5 in an old configuration.
+    const raw = newNode({ id: 5, voters: [] });
+    const floored = new RawNode({
+      config: { ...PAPER_CONFIG, id: nodeId(5) },
+      random: seededRandom(5),
+      initial: { ...emptyState(), voteFloor: { index: logIndex(200), term: term(2) } },
+    });
+    const granted = (node: RawNode, request: Parameters<typeof requestVote>[0]) =>
+      ofType(deliver(node, requestVote(request)).messages, "RequestVoteResponse").map(
+        (m) => m.voteGranted,
+      );
+    const stale = { from: 6, to: 5, term: 3, lastLogIndex: 22, lastLogTerm: 2 };
+    // Without the floor an empty log votes for anyone; with it, not for the stale member.
+    expect(granted(raw, stale)).toEqual([true]);
+    expect(granted(floored, stale)).toEqual([false]);
+    const current = { from: 4, to: 5, term: 4, lastLogIndex: 230, lastLogTerm: 2 };
+    expect(granted(floored, current)).toEqual([true]);
   });
 });

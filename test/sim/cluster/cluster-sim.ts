@@ -2,8 +2,9 @@
 // memory storage that survives restarts. Drives virtual time, adds, crashes and restarts
 // nodes, and checks the cluster's invariants.
 
-import { createLogger, MANAGEMENT_GROUP, type NodeId } from "../../../src/lib/index.ts";
+import { createLogger, logIndex, MANAGEMENT_GROUP, type NodeId } from "../../../src/lib/index.ts";
 import { encodeManagementCommand, type ManagementState } from "../../../src/management/index.ts";
+import type { GroupInspector } from "../../../src/multiraft/index.ts";
 import { type NodeTuning, RaftoralNode } from "../../../src/node/index.ts";
 import type { WorkflowDefinition } from "../../../src/workflow/index.ts";
 import { SimWorld } from "./sim-world.ts";
@@ -148,6 +149,38 @@ export class ClusterSim {
       await this.advance(20);
     }
     return this.nowMs - start;
+  }
+
+  /**
+   * Raft's State Machine Safety across live replicas: where two replicas both count an index
+   * as committed, they hold the same entry there (same term, by Log Matching).
+   */
+  checkCommittedLogs(): void {
+    const byGroup = new Map<number, { address: string; raft: GroupInspector }[]>();
+    for (const entry of this.live()) {
+      const host = entry.node?.raftHost();
+      for (const id of host?.groupIds() ?? []) {
+        const raft = host?.inspect(id);
+        if (raft !== undefined)
+          byGroup.set(id, [...(byGroup.get(id) ?? []), { address: entry.address, raft }]);
+      }
+    }
+    for (const [id, replicas] of byGroup) {
+      for (const a of replicas) {
+        for (const b of replicas) {
+          if (a.address >= b.address) continue;
+          // Same index and term at the lower commit: Log Matching covers everything before.
+          const index = logIndex(Math.min(a.raft.status().commit, b.raft.status().commit));
+          const termA = a.raft.termAt(index);
+          const termB = b.raft.termAt(index);
+          if (index > 0 && termA !== undefined && termB !== undefined && termA !== termB) {
+            throw new Error(
+              `group ${id}: ${a.address} and ${b.address} committed different entries at ${index} (terms ${termA}, ${termB})`,
+            );
+          }
+        }
+      }
+    }
   }
 
   /** Every group has a leader whose whole log every hosted replica has applied. */

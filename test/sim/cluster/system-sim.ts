@@ -85,6 +85,7 @@ export class SystemSimulation {
       const settledAfterHealMs = await this.heal();
       await this.checkOutcomes();
       await sim.until("every replica caught up", () => sim.replicasCaughtUp(), 60_000);
+      sim.checkCommittedLogs();
       this.checkReplicas();
       return {
         seed: this.options.seed,
@@ -192,6 +193,7 @@ export class SystemSimulation {
         sim.world.network.heal();
       } else if (sim.nodes.length < NODES_MAX) await this.joinOne();
       sim.checkIds();
+      sim.checkCommittedLogs();
     }
   }
 

@@ -1,0 +1,37 @@
+// What a MultiRaftHost is built from (storage, peers, clock, callbacks) and the read-only
+// view of a group it offers observers.
+
+import type { Clock, Logger, NodeId, Random } from "../lib/index.ts";
+import type { RawNode } from "../raft/index.ts";
+import type { LogStorage } from "../storage/index.ts";
+import type { PeerMessage } from "../transport/index.ts";
+import type { HostConfig } from "./host-config.ts";
+
+/** Where the host sends messages for peers (PeerSenders in production). */
+export interface PeerSink {
+  send(peer: NodeId, messages: readonly PeerMessage[]): void;
+}
+
+export interface MultiRaftHostOptions {
+  readonly nodeId: NodeId;
+  readonly storage: LogStorage;
+  readonly peers: PeerSink;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly config: HostConfig;
+  /** A peer told where it listens (PeerBatch.fromAddress). */
+  readonly onPeerAddress?: (peer: NodeId, address: string) => void;
+  /** The host hit an error it cannot continue after (storage failure, broken invariant). */
+  readonly onFatal: (error: Error) => void;
+}
+
+/** What observers may ask a group's Raft node; never changes it. */
+export type GroupInspector = Pick<
+  RawNode,
+  "status" | "matchOf" | "isChangingMembership" | "termAt"
+>;
+
+export interface ProposeOptions {
+  readonly timeoutMs?: number;
+}
