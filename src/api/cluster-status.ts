@@ -63,5 +63,6 @@ function groupStatus(group: GroupRecord, localLeader: NodeId | undefined): Execu
     draining: group.draining,
     runningWorkflows: group.running,
     leaderId: localLeader !== undefined && localLeader !== 0 ? localLeader : group.leaderId,
+    configIndex: group.configIndex,
   };
 }

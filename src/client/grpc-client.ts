@@ -1,6 +1,6 @@
 // ProtocolClient over gRPC (raftoral.RaftService and raftoral.WorkflowManagement).
 
-import { type GroupId, groupId, nodeId, RaftoralError } from "../lib/index.ts";
+import { type GroupId, groupId, logIndex, nodeId, RaftoralError } from "../lib/index.ts";
 import {
   type ClusterStatusResponse,
   GrpcClient,
@@ -158,6 +158,7 @@ function clusterStatusOf(response: ClusterStatusResponse): ClusterStatus {
       draining: group.draining,
       runningWorkflows: group.runningWorkflows,
       leaderId: nodeId(group.leaderNodeId),
+      configIndex: logIndex(group.configIndex),
     })),
   };
 }

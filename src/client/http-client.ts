@@ -4,6 +4,7 @@ import {
   type ErrorCode,
   type GroupId,
   groupId,
+  logIndex,
   type NodeId,
   nodeId,
   RaftoralError,
@@ -215,6 +216,7 @@ function clusterStatusOf(body: Json): ClusterStatus {
       draining: group.draining === true,
       runningWorkflows: Number(group.running_workflows ?? 0),
       leaderId: idOf(group.leader_node_id),
+      configIndex: logIndex(Number(group.config_index ?? 0)),
     })),
   };
 }

@@ -32,6 +32,8 @@ export interface ProtocolClient {
   ): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
+  /** What a leaving node asks its peers, and operators ask any node. */
+  clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,6 @@ export interface ProtocolClient {
  * tests) need not fake calls they never make.
  */
 export interface OperatorProtocolClient extends ProtocolClient {
-  clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   /** Makes the node at `address` leave the cluster (it stops right after answering). */
   leave(options: ClientCallOptions): Promise<LeaveResult>;
 }

@@ -13,6 +13,7 @@ function view(overrides: Partial<GroupMembershipView>): GroupMembershipView {
     isChanging: false,
     lastIndex: 100 as LogIndex,
     matchOf: () => 100 as LogIndex,
+    isActive: () => true,
     catchUpSlackEntries: 10,
     ...overrides,
   };
@@ -63,5 +64,25 @@ test("learners that are not wanted are removed first", () => {
   expect(planGroupMembership(view({ learners: ids(7) }))).toEqual({
     type: "change",
     change: { type: "removeNode", nodeId: nodeId(7) },
+  });
+});
+
+test("a member stays while the voters left behind would have no caught-up majority", () => {
+  // Voter 3 lost its replica (match 0): removing 2 would leave {1, 3}, which cannot commit.
+  const lost = (id: NodeId) => (id === 3 ? (0 as LogIndex) : (100 as LogIndex));
+  expect(planGroupMembership(view({ desired: ids(1, 3), matchOf: lost }))).toBeUndefined();
+  // With a caught-up newcomer as a voter, {1, 3, 4} can commit the removal.
+  const replaced = view({ desired: ids(1, 3, 4), voters: ids(1, 2, 3, 4), matchOf: lost });
+  expect(planGroupMembership(replaced)).toEqual({
+    type: "change",
+    change: { type: "removeNode", nodeId: nodeId(2) },
+  });
+  // A voter that stopped answering counts as lost too, however far its log once matched.
+  const silent = view({ desired: ids(1, 3), isActive: (id: NodeId) => id !== 3 });
+  expect(planGroupMembership(silent)).toBeUndefined();
+  // A departing voter that lost its replica may always go: the rest are caught up.
+  expect(planGroupMembership(view({ desired: ids(1, 2), matchOf: lost }))).toEqual({
+    type: "change",
+    change: { type: "removeNode", nodeId: nodeId(3) },
   });
 });

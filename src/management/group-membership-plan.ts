@@ -1,7 +1,10 @@
 // How an execution group's leader moves the group's Raft configuration to the members the
 // management state asks for, one safe step at a time (thesis 4.1): new members come in as
 // learners, become voters once caught up, and only then do departing members leave. A
-// leader that must leave hands leadership over first.
+// leader that must leave hands leadership over first. A member leaves only if a majority of
+// the voters that remain is active and caught up: the removal takes effect once appended and
+// must commit in the new configuration (a voter that is down or lost its replica would
+// otherwise turn the removal of a live one into the loss of the group).
 // Pure: no I/O, no timers, no await.
 
 import type { LogIndex, NodeId } from "../lib/index.ts";
@@ -17,6 +20,8 @@ export interface GroupMembershipView {
   readonly lastIndex: LogIndex;
   /** How far each member's log matches the leader's (undefined: unknown). */
   readonly matchOf: (id: NodeId) => LogIndex | undefined;
+  /** Whether a member answered the leader within the last election timeout. */
+  readonly isActive: (id: NodeId) => boolean;
   /** A learner within this many entries of the leader counts as caught up. */
   readonly catchUpSlackEntries: number;
 }
@@ -45,7 +50,9 @@ export function planGroupMembership(view: GroupMembershipView): GroupMembershipS
   if ([...learners].some((id) => desired.has(id))) return undefined;
   const leaving = [...voters].filter((id) => !desired.has(id)).sort(byId);
   const other = leaving.find((id) => id !== view.self);
-  if (other !== undefined && voters.size > 1) return change("removeNode", other);
+  if (other !== undefined && voters.size > 1) {
+    return keepsCaughtUpMajority(view, voters, other) ? change("removeNode", other) : undefined;
+  }
   if (leaving.includes(view.self)) {
     const successor = [...voters]
       .filter((id) => id !== view.self && desired.has(id) && isCaughtUp(view, id))
@@ -53,6 +60,18 @@ export function planGroupMembership(view: GroupMembershipView): GroupMembershipS
     return successor === undefined ? undefined : { type: "transferLeadership", to: successor };
   }
   return undefined;
+}
+
+function keepsCaughtUpMajority(
+  view: GroupMembershipView,
+  voters: ReadonlySet<NodeId>,
+  removed: NodeId,
+): boolean {
+  const remaining = [...voters].filter((id) => id !== removed);
+  const caughtUp = remaining.filter(
+    (id) => id === view.self || (view.isActive(id) && isCaughtUp(view, id)),
+  );
+  return caughtUp.length * 2 > remaining.length;
 }
 
 function isCaughtUp(view: GroupMembershipView, id: NodeId): boolean {

@@ -29,7 +29,7 @@ export interface MultiRaftHostOptions {
 /** What observers may ask a group's Raft node; never changes it. */
 export type GroupInspector = Pick<
   RawNode,
-  "status" | "matchOf" | "isChangingMembership" | "termAt"
+  "status" | "matchOf" | "isRecentlyActive" | "isChangingMembership" | "termAt"
 >;
 
 export interface ProposeOptions {

@@ -19,6 +19,7 @@ import {
 } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
+import { StallWatch } from "./stall-watch.ts";
 
 export interface ManagementRuntimeOptions {
   readonly self: NodeId;
@@ -57,10 +58,14 @@ export class ManagementRuntime {
   private leaderContactMs: number | undefined;
   /** When each node (re)appeared in the state: a node is not silent before it could speak. */
   private readonly memberSinceMs = new Map<NodeId, number>();
+  private readonly stalls: StallWatch;
 
-  constructor(private readonly options: ManagementRuntimeOptions) {}
+  constructor(private readonly options: ManagementRuntimeOptions) {
+    this.stalls = new StallWatch(options.clock, options.tickIntervalMs);
+  }
 
   start(): void {
+    this.stalls.start();
     this.unsubscribe = this.options.machine.subscribe(() => this.trigger());
     const loop = () => {
       if (this.isStopped) return;
@@ -72,6 +77,7 @@ export class ManagementRuntime {
 
   stop(): void {
     this.isStopped = true;
+    this.stalls.stop();
     this.cancelTimer?.();
     this.unsubscribe?.();
   }
@@ -113,7 +119,17 @@ export class ManagementRuntime {
     } else {
       this.leaderSinceMs = undefined;
     }
-    for (const group of state.groups.values()) await this.reconcileGroup(group);
+    for (const group of state.groups.values()) {
+      try {
+        await this.reconcileGroup(group);
+      } catch (error) {
+        // Retried on the next pass; a group that cannot act must not hold up the others.
+        this.options.logger.debug("Group reconcile step failed; will retry", {
+          group: group.id,
+          error: toError(error).message,
+        });
+      }
+    }
   }
 
   /**
@@ -180,11 +196,20 @@ export class ManagementRuntime {
     return lastIndex <= group.configIndex;
   }
 
-  /** Where a drained group's results go: the lowest running group this node is a member of. */
+  /**
+   * Where a drained group's results go: the lowest running group this node is a member of
+   * (by the state, not merely hosting a replica it was already removed from).
+   */
   private heirOf(drained: GroupId): GroupId | undefined {
-    const { host } = this.options;
+    const { host, self } = this.options;
     return [...this.options.machine.state().groups.values()]
-      .filter((group) => group.id !== drained && !group.draining && group.configIndex > 0)
+      .filter(
+        (group) =>
+          group.id !== drained &&
+          !group.draining &&
+          group.configIndex > 0 &&
+          group.members.includes(self),
+      )
       .map((group) => group.id)
       .sort((a, b) => a - b)
       .find((id) => host.hasGroup(id));
@@ -209,16 +234,17 @@ export class ManagementRuntime {
 
   private liveMembers(voters: readonly NodeId[]): NodeId[] {
     const now = this.options.clock.nowMs();
+    const resumedAt = this.stalls.countsSilenceFrom();
     return voters.filter((id) => {
       if (id === this.options.self) return true;
-      const heard = this.options.host.lastHeardMs(id);
-      return heard !== undefined && now - heard <= this.options.ownerFailoverMs;
+      const heard = Math.max(this.options.host.lastHeardMs(id) ?? resumedAt, resumedAt);
+      return now - heard <= this.options.ownerFailoverMs;
     });
   }
 
   private silentNodes(state: ManagementState): Set<NodeId> {
     const now = this.options.clock.nowMs();
-    const since = this.leaderSinceMs ?? now;
+    const since = Math.max(this.leaderSinceMs ?? now, this.stalls.countsSilenceFrom());
     for (const id of this.memberSinceMs.keys())
       if (!state.nodes.has(id)) this.memberSinceMs.delete(id);
     const silent = new Set<NodeId>();
@@ -300,6 +326,7 @@ export class ManagementRuntime {
       isChanging: raft.isChangingMembership(),
       lastIndex: status.lastIndex,
       matchOf: (id) => raft.matchOf(id),
+      isActive: (id) => raft.isRecentlyActive(id),
       catchUpSlackEntries: CATCH_UP_SLACK_ENTRIES,
     });
     if (step === undefined) return;

@@ -24,7 +24,8 @@ import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
 import { registryWithBuiltins, type WorkflowStateMachine } from "../workflow/index.ts";
 import { discoverCluster, registerAgain, registerNode } from "./join-cluster.ts";
-import { leaveCluster } from "./leave-cluster.ts";
+import { handOverLeadership } from "./leadership-handover.ts";
+import { askLeaderForStatus, leaveCluster } from "./leave-cluster.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
 import { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
@@ -49,6 +50,8 @@ export class RaftoralNode {
   /** Names this process when it registers (see RegisterRequest.instanceId). */
   private readonly instance: string;
   private phase: Phase = "starting";
+  /** Set once this node asked to leave; it then never registers again. */
+  private isLeaving = false;
   private host: MultiRaftHost | undefined;
   private storage: LogStorage | undefined;
   private transport: NodeTransport | undefined;
@@ -359,6 +362,8 @@ export class RaftoralNode {
 
   /** Registers again through any node known (or given with --peers): re-admission after removal. */
   private async rejoin(): Promise<void> {
+    // A node on its way out was removed on purpose: registering again would undo the leave.
+    if (this.isLeaving) return;
     const known = [...this.machine.state().nodes.values()]
       .filter((node) => node.id !== this.id)
       .map((node) => node.address);
@@ -420,7 +425,14 @@ export class RaftoralNode {
     if (this.phase === "stopping") return;
     this.phase = "stopping";
     this.runtime?.stop();
-    if (isGraceful) await this.handOverLeadership();
+    if (isGraceful && this.host !== undefined) {
+      await handOverLeadership({
+        host: this.host,
+        self: this.id,
+        clock: this.clock,
+        logger: this.logger,
+      });
+    }
     // Workflow runs stop first, so none keeps retrying against a host that is gone.
     for (const id of this.host?.groupIds() ?? []) this.execution.dropGroup(id);
     this.host?.stop();
@@ -429,33 +441,6 @@ export class RaftoralNode {
     await this.transport?.peers.close();
     await this.storage?.close();
     this.markStopped();
-  }
-
-  /** Thesis 3.10: for a quick failover, leaders pass leadership on before the node goes. */
-  private async handOverLeadership(): Promise<void> {
-    const host = this.host;
-    if (host === undefined) return;
-    const led = host.groupIds().filter((id) => host.inspect(id)?.status().role === "leader");
-    if (led.length === 0) return;
-    this.logger.info("Handing over leadership", { groups: led.join(" ") });
-    for (const id of led) {
-      const voters = host.inspect(id)?.status().confState.voters ?? [];
-      const successor = voters.find((voter) => voter !== this.id);
-      if (successor !== undefined) host.transferLeadership(id, successor);
-    }
-    const deadline = this.clock.nowMs() + 2_000;
-    while (
-      led.some((id) => host.inspect(id)?.status().role === "leader") &&
-      this.clock.nowMs() < deadline
-    ) {
-      await new Promise<void>((resolve) => this.clock.setTimer(20, resolve));
-    }
-    const kept = led.filter((id) => host.inspect(id)?.status().role === "leader");
-    if (kept.length > 0) {
-      this.logger.warn("Leadership hand-over did not finish; stopping anyway", {
-        groups: kept.join(" "),
-      });
-    }
   }
 
   /** Removes this node from the cluster (all groups), then stops it. */
@@ -477,14 +462,30 @@ export class RaftoralNode {
   private async leaveCluster(): Promise<void> {
     const host = this.host;
     if (host === undefined || !this.machine.state().nodes.has(this.id)) return;
-    await leaveCluster({
-      self: this.id,
-      host,
-      clock: this.clock,
-      logger: this.logger,
-      proposalTimeoutMs: this.tuning.proposalTimeoutMs,
-      settleTimeoutMs: this.tuning.proposalTimeoutMs,
-    });
+    this.isLeaving = true;
+    try {
+      await leaveCluster({
+        self: this.id,
+        host,
+        clock: this.clock,
+        logger: this.logger,
+        proposalTimeoutMs: this.tuning.proposalTimeoutMs,
+        leaderStatus: () =>
+          askLeaderForStatus({
+            client: this.env.client,
+            kind: this.transport?.kind ?? this.options.transport ?? "grpc",
+            addresses: [...this.machine.state().nodes.values()]
+              .filter((node) => node.id !== this.id)
+              .map((node) => node.address),
+            logger: this.logger,
+          }),
+      });
+    } catch (error) {
+      // The removal did not commit in time (the caller is told): the node keeps running and
+      // stays free to register again if it turns out to have been removed after all.
+      this.isLeaving = false;
+      throw error;
+    }
   }
 }
 

@@ -191,6 +191,18 @@ export class RawNode {
     return this.raft.tracker.progress.get(id)?.match;
   }
 
+  /**
+   * As leader: whether `id` answered within the last election timeout (the liveness that
+   * check-quorum uses). A new leader counts everyone as active for its first timeout.
+   */
+  isRecentlyActive(id: NodeId): boolean {
+    const r = this.raft;
+    if (r.role !== "leader") return false;
+    if (id === r.id) return true;
+    const progress = r.tracker.progress.get(id);
+    return progress !== undefined && r.tickCount - progress.lastActiveTick < r.config.electionTicks;
+  }
+
   /** Whether a membership change is still in flight (joint, or not yet applied). */
   isChangingMembership(): boolean {
     const r = this.raft;

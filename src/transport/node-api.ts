@@ -3,7 +3,7 @@
 // from their wire formats to this interface; src/api implements it. Errors are thrown as
 // RaftoralError subclasses with stable codes, which each adapter maps to its status codes.
 
-import type { GroupId, NodeId } from "../lib/index.ts";
+import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
 import type { TransportKind } from "./transport.ts";
 import type { PeerBatch } from "./wire.ts";
 
@@ -100,6 +100,8 @@ export interface ExecutionGroupStatus {
   readonly runningWorkflows: number;
   /** The leader as last reported (or as this node knows it, if it hosts the group); 0 = none. */
   readonly leaderId: NodeId;
+  /** The log index of the configuration in voters and learners; 0 = none reported yet. */
+  readonly configIndex: LogIndex;
 }
 
 /** The answer to GET /cluster/status and RaftService/GetClusterStatus. */

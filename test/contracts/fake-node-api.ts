@@ -2,7 +2,7 @@
 // from a script the test may replace per method (return a value, throw a typed error, or wait
 // for the signal). Transports are thin adapters, so this is all their tests need behind them.
 
-import { groupId, nodeId } from "../../src/lib/index.ts";
+import { groupId, logIndex, nodeId } from "../../src/lib/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
@@ -85,6 +85,7 @@ export const CLUSTER_STATUS: ClusterStatus = {
       draining: false,
       runningWorkflows: 4,
       leaderId: nodeId(2),
+      configIndex: logIndex(17),
     },
   ],
 };

@@ -2,6 +2,7 @@
 // so that clients go to the real leader and a deposed leader cannot keep serving.
 
 import { describe, expect, test } from "bun:test";
+import { nodeId } from "../../src/lib/index.ts";
 import { TestNetwork } from "../raft/harness.ts";
 import {
   bytes,
@@ -52,6 +53,24 @@ describe("thesis 6.2 check-quorum", () => {
       deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 }));
     }
     expect(raw.status().role).toBe("leader");
+  });
+
+  test("the leader tells which followers answered within the last election timeout", () => {
+    const raw = checkQuorumLeader([1, 2, 3, 4, 5]);
+    expect([1, 2, 3].map((id) => raw.isRecentlyActive(nodeId(id)))).toEqual([true, true, true]);
+    for (let tick = 0; tick < ELECTION_TICKS; tick++) {
+      raw.tick();
+      drain(raw);
+      deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 }));
+      deliver(raw, heartbeatResponse({ from: 3, to: 1, term: 2 }));
+    }
+    expect([1, 2, 3, 4].map((id) => raw.isRecentlyActive(nodeId(id)))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(raw.isRecentlyActive(nodeId(9))).toBe(false);
   });
 
   test("hearing from a minority is not enough to keep leading (thesis 6.2)", () => {

@@ -74,6 +74,7 @@ describe("raftoral.RaftService additions", () => {
             draining: false,
             running_workflows: "4",
             leader_node_id: "2",
+            config_index: "17",
           },
         ],
       },

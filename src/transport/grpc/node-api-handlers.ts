@@ -112,6 +112,7 @@ function clusterStatusResponse(status: ClusterStatus): ClusterStatusResponse {
       draining: group.draining,
       runningWorkflows: group.runningWorkflows,
       leaderNodeId: group.leaderId,
+      configIndex: group.configIndex,
     })),
   };
 }

@@ -115,6 +115,7 @@ export interface ExecutionClusterStatusMessage {
   readonly draining: boolean;
   readonly runningWorkflows: number;
   readonly leaderNodeId: number;
+  readonly configIndex: number;
 }
 
 export interface ClusterStatusResponse {

@@ -64,6 +64,7 @@ describe("GET /cluster/status", () => {
           draining: false,
           running_workflows: 4,
           leader_node_id: 2,
+          config_index: 17,
         },
       ],
     });

@@ -80,6 +80,7 @@ export function clusterStatusJson(status: ClusterStatus) {
       draining: group.draining,
       running_workflows: group.runningWorkflows,
       leader_node_id: group.leaderId,
+      config_index: group.configIndex,
     })),
   };
 }

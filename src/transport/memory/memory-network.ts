@@ -1,7 +1,7 @@
 // An in-process network for tests and simulations: nodes register their NodeApi under an
 // address, and batches travel between them after a delay, through faults the test controls
-// (loss, partitions). Time comes from the injected clock, so under a VirtualClock delivery
-// is deterministic.
+// (loss, duplication, delay and so reordering, partitions, paused receivers). Time comes from
+// the injected clock, so under a VirtualClock delivery is deterministic.
 
 import { type Clock, RaftoralError, type Random } from "../../lib/index.ts";
 import type { NodeApi, PeerBatch, PeerTransport, TransportServer } from "../index.ts";
@@ -11,12 +11,23 @@ export interface MemoryNetworkFaults {
   dropRate: number;
   delayMinMs: number;
   delayMaxMs: number;
+  /** Probability that a delivered batch arrives a second time, after another delay. */
+  duplicateRate?: number;
+}
+
+/** Something that reached a paused process: handled when it continues, dropped if it dies. */
+interface HeldArrival {
+  readonly arrive: () => void;
+  /** The process died: the sender sees its connection reset. */
+  readonly drop: () => void;
 }
 
 export class MemoryNetwork {
   private readonly listeners = new Map<string, NodeApi>();
   /** Directed address pairs that cannot reach each other: "from>to". */
   private readonly cuts = new Set<string>();
+  /** Arrivals held for a paused address (its process is stopped), in order. */
+  private readonly held = new Map<string, HeldArrival[]>();
   faults: MemoryNetworkFaults = { dropRate: 0, delayMinMs: 0, delayMaxMs: 0 };
   delivered = 0;
   dropped = 0;
@@ -52,14 +63,19 @@ export class MemoryNetwork {
   transport(fromAddress: string): PeerTransport {
     let isClosed = false;
     return {
-      deliver: (address, batch) => {
+      deliver: (address, batch, timeoutMs) => {
         // As over a real network, a closed transport refuses work instead of sending it.
         if (isClosed) {
           return Promise.reject(
             new RaftoralError("UNAVAILABLE", `transport of ${fromAddress} is closed`),
           );
         }
-        return this.deliver(fromAddress, address, batch);
+        return withDeadline(
+          this.clock,
+          this.deliver(fromAddress, address, batch),
+          address,
+          timeoutMs,
+        );
       },
       close: async () => {
         isClosed = true;
@@ -81,6 +97,28 @@ export class MemoryNetwork {
     this.cuts.add(`${from}>${to}`);
   }
 
+  /**
+   * Holds everything that arrives for `address` until resume(), as the kernel's buffers do for
+   * a stopped process (SIGSTOP): nothing is lost, it is all handled late and at once.
+   */
+  pause(address: string): void {
+    if (!this.held.has(address)) this.held.set(address, []);
+  }
+
+  /** Delivers what was held for `address`, in order; with `discard`, drops it (the process died). */
+  resume(address: string, options: { discard?: boolean } = {}): void {
+    const arrivals = this.held.get(address) ?? [];
+    this.held.delete(address);
+    for (const arrival of arrivals) {
+      if (options.discard === true) arrival.drop();
+      else arrival.arrive();
+    }
+  }
+
+  isPaused(address: string): boolean {
+    return this.held.has(address);
+  }
+
   heal(): void {
     this.cuts.clear();
   }
@@ -97,28 +135,14 @@ export class MemoryNetwork {
     timeoutMs?: number,
   ): Promise<T> {
     const answer = this.exchange(from, to, call);
-    if (timeoutMs === undefined) return answer;
     // Like a real client's deadline: a call that never settles (its node died) times out.
-    return new Promise<T>((resolve, reject) => {
-      const cancel = this.clock.setTimer(timeoutMs, () =>
-        reject(new RaftoralError("TIMEOUT", `no answer from ${to} within ${timeoutMs} ms`)),
-      );
-      answer.then(
-        (value) => {
-          cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          cancel();
-          reject(error);
-        },
-      );
-    });
+    return timeoutMs === undefined ? answer : withDeadline(this.clock, answer, to, timeoutMs);
   }
 
   private exchange<T>(from: string, to: string, call: (api: NodeApi) => Promise<T>): Promise<T> {
     return new Promise<NodeApi>((resolve, reject) => {
-      this.clock.setTimer(this.delay(), () => {
+      const reset = () => reject(new RaftoralError("UNAVAILABLE", `connection to ${to} reset`));
+      this.afterDelay(to, reset, () => {
         const api = this.listeners.get(to);
         if (
           api === undefined ||
@@ -140,8 +164,11 @@ export class MemoryNetwork {
 
   private deliver(from: string, to: string, batch: PeerBatch): Promise<void> {
     return new Promise((resolve, reject) => {
-      const delay = this.delay();
-      this.clock.setTimer(delay, () => {
+      const reset = () => {
+        this.dropped++;
+        reject(new RaftoralError("UNAVAILABLE", `connection to ${to} reset`));
+      };
+      this.afterDelay(to, reset, () => {
         const api = this.listeners.get(to);
         if (
           api === undefined ||
@@ -158,8 +185,34 @@ export class MemoryNetwork {
           resolve();
         } catch (error) {
           reject(error);
+          return;
         }
+        const duplicateRate = this.faults.duplicateRate ?? 0;
+        if (duplicateRate > 0 && this.random.chance(duplicateRate)) this.duplicate(from, to, batch);
       });
+    });
+  }
+
+  /** A second copy of a delivered batch, decoded afresh as a real receiver would. */
+  private duplicate(from: string, to: string, batch: PeerBatch): void {
+    const copy = structuredClone(batch);
+    this.afterDelay(to, ignoreDrop, () => {
+      const api = this.listeners.get(to);
+      if (api === undefined || this.cuts.has(`${from}>${to}`)) return;
+      try {
+        api.receivePeerBatch(copy);
+      } catch {
+        // Handled: the sender of the original already got this answer; nobody waits on a copy.
+      }
+    });
+  }
+
+  /** Runs `arrive` after a network delay, or later still if `to` is paused then. */
+  private afterDelay(to: string, drop: () => void, arrive: () => void): void {
+    this.clock.setTimer(this.delay(), () => {
+      const held = this.held.get(to);
+      if (held === undefined) arrive();
+      else held.push({ arrive, drop });
     });
   }
 
@@ -167,4 +220,32 @@ export class MemoryNetwork {
     const { delayMinMs, delayMaxMs } = this.faults;
     return delayMaxMs <= delayMinMs ? delayMinMs : this.random.int(delayMinMs, delayMaxMs + 1);
   }
+}
+
+function ignoreDrop(): void {
+  // Nobody waits on a duplicate: losing it with its receiver is what a network does.
+}
+
+/** Rejects with TIMEOUT if `work` has not settled within `timeoutMs`, as real clients do. */
+function withDeadline<T>(
+  clock: Clock,
+  work: Promise<T>,
+  to: string,
+  timeoutMs: number,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = clock.setTimer(timeoutMs, () =>
+      reject(new RaftoralError("TIMEOUT", `no answer from ${to} within ${timeoutMs} ms`)),
+    );
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
+  });
 }

@@ -33,6 +33,8 @@ export class ClusterSim {
   readonly world: SimWorld;
   readonly nodes: SimNode[] = [];
   readonly lines: string[] = [];
+  /** Nodes ever added: addresses are never reused, even after a node left. */
+  private added = 0;
 
   constructor(
     seed: number,
@@ -53,10 +55,10 @@ export class ClusterSim {
   async add(count = 1): Promise<SimNode[]> {
     const added: SimNode[] = [];
     for (let k = 0; k < count; k++) {
-      const index = this.nodes.length;
       const first = this.nodes[0];
+      this.added++;
       const entry: SimNode = {
-        address: `node-${index + 1}:7001`,
+        address: `node-${this.added}:7001`,
         peers: first === undefined ? [] : [first.address],
         isBootstrap: first === undefined,
         node: undefined,
@@ -115,11 +117,36 @@ export class ClusterSim {
     entry.lastId = node.nodeId;
   }
 
+  /**
+   * The node leaves the cluster and stops, as `raftoral leave` would; it is then gone from
+   * the simulation. False if the leave failed (the node still runs and is still a member).
+   */
+  async leave(entry: SimNode): Promise<boolean> {
+    const node = entry.node;
+    if (node === undefined) return false;
+    let outcome: boolean | undefined;
+    node.leave().then(
+      () => {
+        outcome = true;
+      },
+      (error: Error) => {
+        this.lines.push(`${this.nowMs} ${entry.address} SIM leave: ${error.message}`);
+        outcome = false;
+      },
+    );
+    await this.until(`${entry.address} left`, () => outcome !== undefined, 120_000);
+    if (outcome !== true) return false;
+    entry.node = undefined;
+    this.nodes.splice(this.nodes.indexOf(entry), 1);
+    return true;
+  }
+
   /** Stops a node as SIGKILL would. */
   async crash(entry: SimNode): Promise<void> {
     const node = entry.node;
     entry.node = undefined;
     this.lines.push(`${this.nowMs} ${entry.address} SIM crash`);
+    this.world.crash(entry.address);
     await node?.kill();
   }
 

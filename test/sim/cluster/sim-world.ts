@@ -1,6 +1,7 @@
 // The world simulated nodes live in: a virtual clock, one seeded random source, the memory
-// network with its faults, and memory storage per node address that survives a restart.
-// Each RaftoralNode gets a NodeEnvironment built from it.
+// network with its faults, and memory storage per node address whose synced writes survive a
+// crash. Each RaftoralNode gets a NodeEnvironment built from it, with its own pausable view of
+// the clock, so the world can stop a process (SIGSTOP), continue it, or crash it.
 
 import type { ClientCallOptions, ProtocolClient } from "../../../src/client/index.ts";
 import { type Random, seededRandom, VirtualClock } from "../../../src/lib/index.ts";
@@ -8,6 +9,8 @@ import type { NodeEnvironment } from "../../../src/node/node-environment.ts";
 import { MemoryLogStorage, MemoryLogStore } from "../../../src/storage/index.ts";
 import type { NodeApi, TransportKind } from "../../../src/transport/index.ts";
 import { MemoryNetwork } from "../../../src/transport/memory/index.ts";
+import { PausableClock } from "./pausable-clock.ts";
+import { SimLogStorage } from "./sim-storage.ts";
 
 /** Wall-clock time in the simulation starts at a fixed date, so runs are identical. */
 const EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -17,7 +20,14 @@ export class SimWorld {
   readonly random: Random;
   readonly network: MemoryNetwork;
   private readonly stores = new Map<string, MemoryLogStore>();
+  /** The current process at each address: its clock and its open storage. */
+  private readonly processes = new Map<
+    string,
+    { clock: PausableClock; storage: SimLogStorage | undefined }
+  >();
   private incarnations = 0;
+  /** Batches accepted by storage but lost in crashes, over the whole run. */
+  lostWrites = 0;
 
   constructor(readonly seed: number) {
     this.random = seededRandom(seed);
@@ -27,8 +37,18 @@ export class SimWorld {
 
   environment(address: string): NodeEnvironment {
     const random = this.random.fork(`${address}#${this.incarnations++}`);
+    const process = {
+      clock: new PausableClock(this.clock),
+      storage: undefined as SimLogStorage | undefined,
+    };
+    this.processes.set(address, process);
+    const disk = random.fork("disk");
+    const open = (store: MemoryLogStore) => {
+      process.storage = new SimLogStorage(new MemoryLogStorage(store), this.clock, disk);
+      return process.storage;
+    };
     return {
-      clock: this.clock,
+      clock: process.clock,
       random,
       wallClockMs: () => EPOCH_MS + this.clock.nowMs(),
       newClusterId: () => `sim-cluster-${this.seed}`,
@@ -41,7 +61,7 @@ export class SimWorld {
       openKnownStorage: async () => {
         const store = this.stores.get(address);
         if (store === undefined) return undefined;
-        const storage = new MemoryLogStorage(store);
+        const storage = open(store);
         const identity = await storage.loadIdentity();
         return { storage, identity, nodeId: identity?.nodeId };
       },
@@ -51,9 +71,35 @@ export class SimWorld {
           store = new MemoryLogStore();
           this.stores.set(address, store);
         }
-        return new MemoryLogStorage(store);
+        return open(store);
       },
     };
+  }
+
+  /** Stops the process at `address` (SIGSTOP): it runs nothing and receives nothing. */
+  pause(address: string): void {
+    this.processes.get(address)?.clock.pause();
+    this.network.pause(address);
+  }
+
+  /** Continues a paused process: everything that came due or arrived runs now. */
+  resume(address: string): void {
+    this.processes.get(address)?.clock.resume();
+    this.network.resume(address);
+  }
+
+  isPaused(address: string): boolean {
+    return this.network.isPaused(address);
+  }
+
+  /** The machine at `address` stops: unsynced writes and whatever waited for it are lost. */
+  crash(address: string): void {
+    const process = this.processes.get(address);
+    if (process === undefined) return;
+    this.processes.delete(address);
+    this.lostWrites += process.storage?.crash() ?? 0;
+    process.clock.resume({ discard: true });
+    this.network.resume(address, { discard: true });
   }
 
   /** Forgets a node's disk, as if its machine were replaced. */
@@ -85,6 +131,8 @@ class MemoryProtocolClient implements ProtocolClient {
     this.call((api) => api.waitWorkflow(request), options);
   runWorkflow: ProtocolClient["runWorkflow"] = (request, options) =>
     this.call((api) => api.runWorkflow(request), options);
+  clusterStatus: ProtocolClient["clusterStatus"] = (options) =>
+    this.call((api) => api.clusterStatus(), options);
 
   /** Nothing to release: memory requests hold no connection. */
   close(): Promise<void> {

@@ -1,9 +1,10 @@
 // Whole-system deterministic simulation: real nodes (management, ClusterManager, execution
 // groups, workflow runtime, API service) on the memory network under a virtual clock, with
-// simulated clients starting and waiting on workflows while a seeded nemesis crashes and
-// restarts nodes (losing nothing that was synced: memory storage survives), cuts nodes off,
-// isolates the management leader, drops and delays messages, and adds nodes under load.
-// After the faults everything heals, and the checkers must hold.
+// simulated clients starting and waiting on workflows while a seeded nemesis crashes nodes
+// (losing their unsynced and in-flight writes) and restarts them, pauses them (SIGSTOP),
+// cuts nodes off, isolates the management leader, drops, delays and duplicates messages, and
+// adds nodes and lets nodes leave under load. After the faults everything heals, and the
+// checkers must hold.
 
 import type { ProtocolClient } from "../../../src/client/index.ts";
 import { groupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
@@ -22,8 +23,12 @@ export interface SystemSimReport {
   readonly started: number;
   readonly completed: number;
   readonly crashes: number;
+  /** Batches the crashes lost before they were durable. */
+  readonly lostWrites: number;
+  readonly pauses: number;
   readonly partitions: number;
   readonly joins: number;
+  readonly leaves: number;
   readonly settledAfterHealMs: number;
 }
 
@@ -40,6 +45,8 @@ export class SystemSimFailure extends Error {
 }
 
 const NODES_MAX = 7;
+/** Nodes only leave while more than this many run, so groups keep members to move to. */
+const NODES_TO_LEAVE_MIN = 4;
 
 export class SystemSimulation {
   private readonly sim: ClusterSim;
@@ -47,8 +54,10 @@ export class SystemSimulation {
   private readonly started = new Map<string, StartedWorkflow>();
   private isFaultPhase = true;
   private crashes = 0;
+  private pauses = 0;
   private partitions = 0;
   private joins = 0;
+  private leaves = 0;
   /** A checker failure raised inside a client loop. */
   private failure: Error | undefined;
 
@@ -67,6 +76,7 @@ export class SystemSimulation {
         dropRate: this.random.pick([0, 0.01, 0.05]),
         delayMinMs: 1,
         delayMaxMs: this.random.pick([3, 20, 80]),
+        duplicateRate: this.random.pick([0, 0.01, 0.05]),
       };
       let clientsDone = 0;
       for (const k of [0, 1, 2]) {
@@ -93,8 +103,11 @@ export class SystemSimulation {
         completed: [...this.started.values()].filter((workflow) => workflow.outcome !== undefined)
           .length,
         crashes: this.crashes,
+        lostWrites: sim.world.lostWrites,
+        pauses: this.pauses,
         partitions: this.partitions,
         joins: this.joins,
+        leaves: this.leaves,
         settledAfterHealMs,
       };
     } finally {
@@ -185,13 +198,16 @@ export class SystemSimulation {
     while (sim.nowMs < end) {
       await sim.advance(this.random.int(200, 2_000));
       const roll = this.random.nextFloat();
-      if (roll < 0.35) await this.crashOne();
-      else if (roll < 0.6) await this.restartOne();
-      else if (roll < 0.8) this.partitionOne();
-      else if (roll < 0.9) {
+      if (roll < 0.28) await this.crashOne();
+      else if (roll < 0.5) await this.restartOne();
+      else if (roll < 0.66) this.partitionOne();
+      else if (roll < 0.78) this.pauseOne();
+      else if (roll < 0.86) {
         sim.lines.push(`${sim.nowMs} network SIM heal`);
         sim.world.network.heal();
-      } else if (sim.nodes.length < NODES_MAX) await this.joinOne();
+      } else if (roll < 0.93) {
+        if (sim.nodes.length < NODES_MAX) await this.joinOne();
+      } else await this.leaveOne();
       sim.checkIds();
       sim.checkCommittedLogs();
     }
@@ -232,6 +248,38 @@ export class SystemSimulation {
     else for (const other of others) this.sim.world.network.cutOneWay(victim.address, other);
   }
 
+  /** Stops one process for a while (SIGSTOP), longer than an election timeout or not. */
+  private pauseOne(): void {
+    const live = this.sim.live().filter((entry) => !this.sim.world.isPaused(entry.address));
+    if (live.length === 0) return;
+    const victim = this.random.chance(0.3) ? this.sim.managementLeader() : this.random.pick(live);
+    if (victim === undefined || this.sim.world.isPaused(victim.address)) return;
+    const node = victim.node;
+    this.pauses++;
+    this.sim.lines.push(`${this.sim.nowMs} ${victim.address} SIM pause`);
+    this.sim.world.pause(victim.address);
+    this.sim.world.clock.setTimer(this.random.int(300, 8_000), () => {
+      // The same process only: a crash in between already dropped what it held.
+      if (victim.node !== node || !this.sim.world.isPaused(victim.address)) return;
+      this.sim.lines.push(`${this.sim.nowMs} ${victim.address} SIM resume`);
+      this.sim.world.resume(victim.address);
+    });
+  }
+
+  /** A node leaves the cluster for good (`raftoral leave`), while the load goes on. */
+  private async leaveOne(): Promise<void> {
+    const { sim } = this;
+    const live = sim.live();
+    // The first node stays: later nodes join through it.
+    const candidates = live.slice(1).filter((entry) => !sim.world.isPaused(entry.address));
+    if (live.length <= NODES_TO_LEAVE_MIN || candidates.length === 0) return;
+    const entry = this.random.pick(candidates);
+    this.leaves++;
+    sim.lines.push(`${sim.nowMs} ${entry.address} SIM leave`);
+    if (await sim.leave(entry)) return;
+    sim.lines.push(`${sim.nowMs} ${entry.address} SIM leave failed; still a member`);
+  }
+
   private async joinOne(): Promise<void> {
     this.joins++;
     await this.sim.add().catch(() => undefined);
@@ -242,6 +290,8 @@ export class SystemSimulation {
     const { sim } = this;
     sim.world.network.heal();
     sim.world.network.faults = { dropRate: 0, delayMinMs: 1, delayMaxMs: 3 };
+    for (const entry of sim.live())
+      if (sim.world.isPaused(entry.address)) sim.world.resume(entry.address);
     for (const entry of sim.nodes.filter((node) => node.node === undefined)) await sim.start(entry);
     return sim.until("the cluster settles after healing", () => sim.isSettled(), 240_000);
   }

@@ -1,0 +1,106 @@
+// Memory storage with a disk's failure model, for the whole-system simulation. A write takes
+// simulated time; a write without sync waits in a volatile buffer until the next synced write
+// makes it durable (as WAL frames do under synchronous=NORMAL); a crash loses the write in
+// flight and the buffer. What was synced survives in the MemoryLogStore.
+
+import type { Clock, GroupId, Random } from "../../../src/lib/index.ts";
+import type { Entry } from "../../../src/raft/index.ts";
+import type {
+  GroupTombstone,
+  GroupWrite,
+  LogStorage,
+  MemoryLogStorage,
+  NodeIdentity,
+  ReadEntriesRange,
+  StoredGroup,
+  WriteOptions,
+} from "../../../src/storage/index.ts";
+
+/** How long one write takes, in simulated ms (uniform, inclusive). */
+const WRITE_MS_MIN = 0;
+const WRITE_MS_MAX = 3;
+
+export class SimLogStorage implements LogStorage {
+  private volatile: (readonly GroupWrite[])[] = [];
+  /** Writes complete in the order they were issued. */
+  private queue: Promise<void> = Promise.resolve();
+  private isCrashed = false;
+  /** Writes issued and not yet applied or buffered. */
+  private inFlight = 0;
+
+  constructor(
+    private readonly inner: MemoryLogStorage,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  write(batch: readonly GroupWrite[], options?: WriteOptions): Promise<void> {
+    const isSync = options?.sync !== false;
+    this.inFlight++;
+    const done = this.queue.then(async () => {
+      await this.sleep(this.random.int(WRITE_MS_MIN, WRITE_MS_MAX + 1));
+      // A write the crash interrupted never answers: its process is gone.
+      if (this.isCrashed) return new Promise<void>(() => undefined);
+      this.inFlight--;
+      if (!isSync) {
+        this.volatile.push(batch);
+        return;
+      }
+      await this.flushVolatile();
+      await this.inner.write(batch);
+    });
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  /** The machine stops: writes in flight and unsynced batches are lost. Returns how many. */
+  crash(): number {
+    this.isCrashed = true;
+    const lost = this.inFlight + this.volatile.length;
+    this.volatile = [];
+    return lost;
+  }
+
+  listGroups(): Promise<GroupId[]> {
+    return this.inner.listGroups();
+  }
+
+  loadGroup(groupId: GroupId): Promise<StoredGroup | undefined> {
+    return this.inner.loadGroup(groupId);
+  }
+
+  loadTombstone(groupId: GroupId): Promise<GroupTombstone | undefined> {
+    return this.inner.loadTombstone(groupId);
+  }
+
+  readEntries(range: ReadEntriesRange): Promise<Entry[]> {
+    return this.inner.readEntries(range);
+  }
+
+  loadIdentity(): Promise<NodeIdentity | undefined> {
+    return this.inner.loadIdentity();
+  }
+
+  saveIdentity(identity: NodeIdentity): Promise<void> {
+    return this.inner.saveIdentity(identity);
+  }
+
+  /** A clean close makes the buffer durable, as closing the database does. */
+  async close(): Promise<void> {
+    if (!this.isCrashed) {
+      await this.queue;
+      await this.flushVolatile();
+    }
+    await this.inner.close();
+  }
+
+  private async flushVolatile(): Promise<void> {
+    const batches = this.volatile;
+    this.volatile = [];
+    for (const batch of batches) await this.inner.write(batch);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.clock.setTimer(ms, resolve));
+  }
+}
