@@ -161,7 +161,7 @@ export class ManagementRuntime {
   private async syncLocalGroups(state: ManagementState): Promise<void> {
     const { host, self } = this.options;
     for (const group of state.groups.values()) {
-      if (!group.members.includes(self) || host.hasGroup(group.id)) continue;
+      if (!isCountedOn(group, self) || host.hasGroup(group.id)) continue;
       const isNewGroup = group.configIndex === 0 && group.initialMembers.includes(self);
       await host.createGroup(
         group.id,
@@ -345,6 +345,22 @@ export class ManagementRuntime {
       { timeoutMs: this.options.proposalTimeoutMs },
     );
   }
+}
+
+/**
+ * Whether the group wants or still needs a replica here: a member, or a voter or learner of
+ * its configuration (reported, or the initial one while none was). A replica lost to a crash
+ * before its first write, or never created because this node was briefly out of the cluster,
+ * would otherwise leave a vote the group counts and nobody casts: with one more member gone
+ * the group could never commit again, not even the change that replaces them.
+ */
+function isCountedOn(group: GroupRecord, self: NodeId): boolean {
+  return (
+    group.members.includes(self) ||
+    group.voters.includes(self) ||
+    group.learners.includes(self) ||
+    (group.configIndex === 0 && group.initialMembers.includes(self))
+  );
 }
 
 function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
