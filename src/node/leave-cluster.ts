@@ -27,6 +27,7 @@ export interface LeaveClusterOptions {
   /**
    * The cluster as the management leader sees it, asked of the other nodes (this node, out of
    * the management group, hears of no change any more); undefined if no leader answered.
+   * Never rejects.
    */
   readonly leaderStatus: () => Promise<ClusterStatus | undefined>;
 }
@@ -94,12 +95,7 @@ async function groupsStillCounting(
     );
   });
   if (counting.length === 0) return [];
-  const status = await options.leaderStatus().catch((error: unknown) => {
-    options.logger.debug("No word from the management leader yet", {
-      error: toError(error).message,
-    });
-    return undefined;
-  });
+  const status = await options.leaderStatus();
   if (status === undefined) return counting;
   return counting.filter((id) => {
     const group = status.groups.find((candidate) => candidate.groupId === id);

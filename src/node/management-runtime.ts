@@ -17,7 +17,7 @@ import {
   planCluster,
   planGroupMembership,
 } from "../management/index.ts";
-import type { MultiRaftHost } from "../multiraft/index.ts";
+import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import { StallWatch } from "./stall-watch.ts";
 
@@ -282,12 +282,25 @@ export class ManagementRuntime {
     });
   }
 
-  /** As the group's leader: one step toward the desired members, and report the config. */
+  /** As the group's leader: report the group, drain it, and take one membership step. */
   private async reconcileGroup(group: GroupRecord): Promise<void> {
-    const { host, self } = this.options;
-    const raft = host.inspect(group.id);
-    const status = raft?.status();
-    if (raft === undefined || status?.role !== "leader") return;
+    const raft = this.options.host.inspect(group.id);
+    if (raft === undefined || raft.status().role !== "leader") return;
+    // Independent: the group's own membership must move on even while the management group
+    // cannot take its reports (this node is cut off from its leader, or left the cluster and
+    // has nothing to report any more, only its groups to hand over).
+    const isInCluster = this.options.machine.state().nodes.has(this.options.self);
+    const outcomes = await Promise.allSettled([
+      isInCluster ? this.reportAndDrain(group, raft) : Promise.resolve(),
+      this.stepMembership(group, raft),
+    ]);
+    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+  }
+
+  /** Reports the group's configuration and load, and destroys it once drained. */
+  private async reportAndDrain(group: GroupRecord, raft: GroupInspector): Promise<void> {
+    const { self } = this.options;
+    const status = raft.status();
     const applied = status.appliedConfState;
     if (
       !sameMembers(applied.voters, group.voters) ||
@@ -318,6 +331,12 @@ export class ManagementRuntime {
       await this.propose({ type: "reportGroupLoad", groupId: group.id, running, leaderId: self });
     }
     await this.options.execution.maintain(group.id, this.liveMembers(applied.voters));
+  }
+
+  /** One safe step toward the desired members (see group-membership-plan.ts). */
+  private async stepMembership(group: GroupRecord, raft: GroupInspector): Promise<void> {
+    const { host, self } = this.options;
+    const status = raft.status();
     const step = planGroupMembership({
       self,
       desired: group.members,
