@@ -14,6 +14,7 @@ function view(overrides: Partial<GroupMembershipView>): GroupMembershipView {
     lastIndex: 100 as LogIndex,
     matchOf: () => 100 as LogIndex,
     isActive: () => true,
+    isLeavingCluster: false,
     catchUpSlackEntries: 10,
     ...overrides,
   };
@@ -57,6 +58,26 @@ test("a leader that must leave hands leadership to a caught-up remaining voter",
   expect(planGroupMembership(view({ desired: ids(2, 3) }))).toEqual({
     type: "transferLeadership",
     to: nodeId(2),
+  });
+});
+
+test("a leader leaving the cluster hands over to a voter that stays, wanted or not", () => {
+  // A drained group nobody is wanted in: the voter that stays in the cluster finishes it.
+  const drained = view({ self: nodeId(4), desired: [], voters: ids(4, 6), isLeavingCluster: true });
+  expect(planGroupMembership(drained)).toEqual({ type: "transferLeadership", to: nodeId(6) });
+  // A wanted voter is preferred; a silent one is never chosen.
+  const mixed = view({
+    self: nodeId(4),
+    desired: ids(7, 8),
+    voters: ids(4, 6, 7, 8),
+    isLeavingCluster: true,
+    isActive: (id: NodeId) => id !== 7,
+  });
+  expect(planGroupMembership(mixed)).toEqual({ type: "transferLeadership", to: nodeId(8) });
+  // Still in the cluster but not wanted by the group: only a wanted voter takes over.
+  expect(planGroupMembership(view({ self: nodeId(4), desired: [], voters: ids(4, 6) }))).toEqual({
+    type: "change",
+    change: { type: "removeNode", nodeId: nodeId(6) },
   });
 });
 

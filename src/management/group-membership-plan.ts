@@ -22,6 +22,8 @@ export interface GroupMembershipView {
   readonly matchOf: (id: NodeId) => LogIndex | undefined;
   /** Whether a member answered the leader within the last election timeout. */
   readonly isActive: (id: NodeId) => boolean;
+  /** This node left the cluster (or was removed): it must hand its leadership over. */
+  readonly isLeavingCluster: boolean;
   /** A learner within this many entries of the leader counts as caught up. */
   readonly catchUpSlackEntries: number;
 }
@@ -48,17 +50,22 @@ export function planGroupMembership(view: GroupMembershipView): GroupMembershipS
   const ready = [...learners].filter((id) => desired.has(id) && isCaughtUp(view, id)).sort(byId)[0];
   if (ready !== undefined) return change("addVoter", ready);
   if ([...learners].some((id) => desired.has(id))) return undefined;
+  const successors = [...voters]
+    .filter((id) => id !== view.self && view.isActive(id) && isCaughtUp(view, id))
+    .sort(byId);
+  const transfer = (to: NodeId | undefined): GroupMembershipStep | undefined =>
+    to === undefined ? undefined : { type: "transferLeadership", to };
+  // A node leaving the cluster removes nobody: it hands over, to a voter that stays in the
+  // cluster even if the group does not want it either (a drained group's last ones), which
+  // carries on the changes and can finish the drain.
+  if (view.isLeavingCluster)
+    return transfer(successors.find((id) => desired.has(id)) ?? successors[0]);
   const leaving = [...voters].filter((id) => !desired.has(id)).sort(byId);
   const other = leaving.find((id) => id !== view.self);
   if (other !== undefined && voters.size > 1) {
     return keepsCaughtUpMajority(view, voters, other) ? change("removeNode", other) : undefined;
   }
-  if (leaving.includes(view.self)) {
-    const successor = [...voters]
-      .filter((id) => id !== view.self && desired.has(id) && isCaughtUp(view, id))
-      .sort(byId)[0];
-    return successor === undefined ? undefined : { type: "transferLeadership", to: successor };
-  }
+  if (leaving.includes(view.self)) return transfer(successors.find((id) => desired.has(id)));
   return undefined;
 }
 

@@ -346,6 +346,7 @@ export class ManagementRuntime {
       lastIndex: status.lastIndex,
       matchOf: (id) => raft.matchOf(id),
       isActive: (id) => raft.isRecentlyActive(id),
+      isLeavingCluster: !this.options.machine.state().nodes.has(self),
       catchUpSlackEntries: CATCH_UP_SLACK_ENTRIES,
     });
     if (step === undefined) return;

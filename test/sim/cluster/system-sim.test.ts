@@ -5,13 +5,18 @@ import { describe, expect, test } from "bun:test";
 import { SystemSimulation } from "./system-sim.ts";
 
 /**
- * Seeds of a campaign that each failed before a fix: a group kept a vote for a node without a
- * replica (lost to a crash, or never created while the node was briefly out of the cluster),
- * and one more member leaving made it unable to ever commit again (see isCountedOn in
- * management-runtime.ts); 70 and 588: a group leader whose management reports could not get
- * through (cut off, or leaving) never took its group's next membership step.
+ * Seeds of campaigns that each failed before a fix (docs/simulation.md lists the bugs):
+ * - a group kept a vote for a node without a replica, and one more member leaving made it
+ *   unable to ever commit again (isCountedOn in management-runtime.ts);
+ * - a group's leader whose management reports could not get through never took its group's
+ *   next membership step;
+ * - a leaving leader of a drained group nobody was wanted in had nobody to hand over to.
  */
-const REGRESSION_SEEDS = [536, 936, 1121, 1232, 1361, 1392, 1513, 1723, 1819, 1845, 70, 588];
+const REGRESSION_SEEDS = [
+  ...[536, 936, 1121, 1232, 1361, 1392, 1513, 1723, 1819, 1845],
+  ...[70, 588],
+  ...[1288, 1653, 1679, 1742],
+];
 const SEEDS =
   process.env.SYSTEM_SEEDS === undefined
     ? [1, 2, 3, 4, 5, 6, ...REGRESSION_SEEDS]
