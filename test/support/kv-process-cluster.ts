@@ -40,7 +40,13 @@ export class KvProcessCluster {
         process: undefined,
       });
     }
-    await Promise.all(cluster.nodes.map((node) => cluster.launch(node)));
+    const launches = await Promise.allSettled(cluster.nodes.map((node) => cluster.launch(node)));
+    const failed = launches.find((launch) => launch.status === "rejected");
+    if (failed !== undefined) {
+      // The caller never gets the cluster to stop: the processes that did start stop here.
+      await cluster.stop();
+      throw failed.reason;
+    }
     return cluster;
   }
 
