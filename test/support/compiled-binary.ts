@@ -1,10 +1,11 @@
 // The compiled raftoral binary for tests that run it (scripts, README commands, deploy):
 // built once per test process from the current sources, with the Makefile's entrypoints, into
-// a temporary directory that is removed when the process exits.
+// a temporary directory that is removed once the test process has run every file.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { atTestProcessEnd } from "./process-cleanup.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 let compiled: string | undefined;
@@ -13,7 +14,7 @@ let compiled: string | undefined;
 export function compiledBinary(): string {
   if (compiled !== undefined) return compiled;
   const dir = mkdtempSync(join(tmpdir(), "raftoral-bin-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  atTestProcessEnd(() => rmSync(dir, { recursive: true, force: true }));
   const outfile = join(dir, "raftoral");
   const build = Bun.spawnSync(
     [
