@@ -65,7 +65,11 @@ const WAIT_MS_MAX = 3_600_000;
 /** A wait's call deadline runs this much past the wait itself, so the server's answer wins. */
 const WAIT_MARGIN_MS = 5_000;
 const PROBE_TIMEOUT_MS = 2_000;
-const LEAVE_TIMEOUT_MS = 30_000;
+/**
+ * A leave answers once the node's groups no longer count on it: with the default 10 s
+ * proposal timeout, up to 10 s for its removal and 60 s for its groups to replace it.
+ */
+const LEAVE_TIMEOUT_MS = 90_000;
 /** Codes that say "this node cannot serve now": another node may. */
 const RETRYABLE = new Set(["UNAVAILABLE", "NOT_LEADER", "NO_LEADER", "SHUTTING_DOWN"]);
 
