@@ -143,16 +143,9 @@ export class MemoryNetwork {
     return new Promise<NodeApi>((resolve, reject) => {
       const reset = () => reject(new RaftoralError("UNAVAILABLE", `connection to ${to} reset`));
       this.afterDelay(to, reset, () => {
-        const api = this.listeners.get(to);
-        if (
-          api === undefined ||
-          this.cuts.has(`${from}>${to}`) ||
-          this.random.chance(this.faults.dropRate)
-        ) {
-          reject(new RaftoralError("UNAVAILABLE", `no route from ${from} to ${to}`));
-        } else {
-          resolve(api);
-        }
+        const api = this.arrivalAt(from, to);
+        if (api === undefined) reject(noRoute(from, to));
+        else resolve(api);
       });
     })
       .then(call)
@@ -169,14 +162,10 @@ export class MemoryNetwork {
         reject(new RaftoralError("UNAVAILABLE", `connection to ${to} reset`));
       };
       this.afterDelay(to, reset, () => {
-        const api = this.listeners.get(to);
-        if (
-          api === undefined ||
-          this.cuts.has(`${from}>${to}`) ||
-          this.random.chance(this.faults.dropRate)
-        ) {
+        const api = this.arrivalAt(from, to);
+        if (api === undefined) {
           this.dropped++;
-          reject(new RaftoralError("UNAVAILABLE", `no route from ${from} to ${to}`));
+          reject(noRoute(from, to));
           return;
         }
         try {
@@ -191,6 +180,13 @@ export class MemoryNetwork {
         if (duplicateRate > 0 && this.random.chance(duplicateRate)) this.duplicate(from, to, batch);
       });
     });
+  }
+
+  /** The receiver's API if something sent now from `from` reaches `to` (no cut, not lost). */
+  private arrivalAt(from: string, to: string): NodeApi | undefined {
+    const api = this.listeners.get(to);
+    if (api === undefined || this.cuts.has(`${from}>${to}`)) return undefined;
+    return this.random.chance(this.faults.dropRate) ? undefined : api;
   }
 
   /** A second copy of a delivered batch, decoded afresh as a real receiver would. */
@@ -220,6 +216,10 @@ export class MemoryNetwork {
     const { delayMinMs, delayMaxMs } = this.faults;
     return delayMaxMs <= delayMinMs ? delayMinMs : this.random.int(delayMinMs, delayMaxMs + 1);
   }
+}
+
+function noRoute(from: string, to: string): RaftoralError {
+  return new RaftoralError("UNAVAILABLE", `no route from ${from} to ${to}`);
 }
 
 function ignoreDrop(): void {
