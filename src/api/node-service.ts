@@ -38,7 +38,8 @@ export interface NodeServiceOptions {
   readonly transport: TransportKind;
   readonly maxVoters: number;
   readonly proposalTimeoutMs: number;
-  readonly phase: () => HealthInfo["status"];
+  /** This node's health of the moment (see src/node/node-health.ts). */
+  readonly health: () => HealthInfo;
   /**
    * Removes this node from the cluster; resolves once it is out of its groups. The node
    * stops by itself shortly after, so the caller still gets the answer.
@@ -103,12 +104,7 @@ export class NodeService implements NodeApi {
   }
 
   health(): HealthInfo {
-    const management = this.options.host()?.inspect(MANAGEMENT_GROUP)?.status();
-    return {
-      status: this.options.phase(),
-      nodeId: this.options.self(),
-      isLeader: management?.role === "leader",
-    };
+    return this.options.health();
   }
 
   startWorkflow(
@@ -147,7 +143,8 @@ export class NodeService implements NodeApi {
   async leave(): Promise<LeaveResult> {
     const self = this.options.self();
     const state = this.options.machine.state();
-    if (this.options.phase() !== "ok" || !state.nodes.has(self)) {
+    const { status } = this.options.health();
+    if (status === "starting" || status === "stopping" || !state.nodes.has(self)) {
       throw new RaftoralError(
         "NOT_FOUND",
         `node ${self} is not an active member of a cluster (it is starting, stopping or has left)`,

@@ -9,17 +9,18 @@ import {
   nodeId,
   RaftoralError,
 } from "../lib/index.ts";
-import type {
-  ClusterStatus,
-  DiscoveryInfo,
-  HealthInfo,
-  LeaveResult,
-  RegisterRequest,
-  RegisterResult,
-  StartWorkflowRequest,
-  StartWorkflowResult,
-  WaitWorkflowRequest,
-  WorkflowOutcome,
+import {
+  type ClusterStatus,
+  type DiscoveryInfo,
+  HEALTH_STATUSES,
+  type HealthInfo,
+  type LeaveResult,
+  type RegisterRequest,
+  type RegisterResult,
+  type StartWorkflowRequest,
+  type StartWorkflowResult,
+  type WaitWorkflowRequest,
+  type WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
 import type { ClientCallOptions, OperatorProtocolClient } from "./protocol-client.ts";
@@ -65,11 +66,13 @@ export class HttpProtocolClient implements OperatorProtocolClient {
 
   async health(options: ClientCallOptions): Promise<HealthInfo> {
     const body = await this.call("GET", "/health", undefined, options, [503]);
-    const status =
-      body.status === "ok" || body.status === "starting" || body.status === "stopping"
-        ? body.status
-        : "starting";
-    return { status, nodeId: idOf(body.node_id), isLeader: body.is_leader === true };
+    const status = HEALTH_STATUSES.find((known) => known === body.status) ?? "unavailable";
+    return {
+      status,
+      nodeId: idOf(body.node_id),
+      isLeader: body.is_leader === true,
+      ...(typeof body.reason === "string" ? { reason: body.reason } : {}),
+    };
   }
 
   async startWorkflow(

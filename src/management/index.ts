@@ -36,3 +36,4 @@ export {
   type NodeRecord,
   resultsHolder,
 } from "./management-state.ts";
+export { voterTarget } from "./voter-target.ts";

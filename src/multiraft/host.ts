@@ -50,6 +50,9 @@ export class MultiRaftHost {
   private readonly router: BatchRouter;
   /** Distinguishes this process's proposal ids from those of earlier runs of this node. */
   private readonly incarnation: number;
+  private readonly changeListeners = new Set<(groupId: GroupId) => void>();
+  /** Groups to report to the change listeners once the turn is over. */
+  private readonly changedGroups = new Set<GroupId>();
 
   constructor(options: MultiRaftHostOptions) {
     validateHostConfig(options.config);
@@ -167,6 +170,16 @@ export class MultiRaftHost {
   /** Read-only view of a hosted group's Raft state, for observers and reconcilers. */
   inspect(groupId: GroupId): GroupInspector | undefined {
     return this.groups.get(groupId)?.raw;
+  }
+
+  /**
+   * Calls `listener` after a turn in which a hosted group's role or known leader changed, or
+   * it applied a membership change, or it was created: whoever acts on group state need not
+   * poll. Returns the unsubscribe function.
+   */
+  onGroupChanged(listener: (groupId: GroupId) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** When this node last heard from `peer` about a group it hosts (clock ms), if ever. */
@@ -302,11 +315,22 @@ export class MultiRaftHost {
       if (writes.length > 0) await this.options.storage.write(writes, { sync: isSync });
       if (this.isStopped) return;
       this.outbox.flush(this.options.peers);
-      for (const { group, ready } of work) this.applyAndAdvance(group, ready);
+      for (const { group, ready } of work) {
+        if (this.applyAndAdvance(group, ready)) this.changedGroups.add(group.id);
+      }
     } finally {
       this.isTurnRunning = false;
     }
+    this.notifyChanged();
     if (this.hasMoreWork()) this.wake();
+  }
+
+  /** Outside the turn: a listener may well call back into the host. */
+  private notifyChanged(): void {
+    if (this.changedGroups.size === 0 || this.isStopped) return;
+    const changed = [...this.changedGroups];
+    this.changedGroups.clear();
+    for (const groupId of changed) for (const listener of this.changeListeners) listener(groupId);
   }
 
   private collectWrites(work: readonly { group: HostedGroup; ready: Ready }[]): GroupWrite[] {
@@ -330,16 +354,18 @@ export class MultiRaftHost {
     return work;
   }
 
-  private applyAndAdvance(group: HostedGroup, ready: Ready): void {
+  /** True when observers should look at the group again (see HostedGroup.afterAdvance). */
+  private applyAndAdvance(group: HostedGroup, ready: Ready): boolean {
     group.apply(ready);
     group.raw.advance(ready);
-    group.afterAdvance(ready);
+    const isChanged = group.afterAdvance(ready);
     if (ready.softState !== undefined && ready.softState.leaderId !== 0) {
       // A new leader: commands in flight may have been lost with the old one.
       this.desk.retryWaiting(group);
       this.desk.resendInFlight(group, true);
     }
     group.maybeSnapshot();
+    return isChanged;
   }
 
   private hasMoreWork(): boolean {
@@ -423,6 +449,7 @@ export class MultiRaftHost {
       mode: event.isNew ? "bootstrap" : "join",
     });
     event.done();
+    this.changedGroups.add(event.groupId);
   }
 
   private installGroup(

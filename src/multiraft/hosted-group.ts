@@ -154,22 +154,25 @@ export class HostedGroup {
     }
   }
 
-  /** Called after advance(): membership callbacks for applied ConfChanges, role changes. */
-  afterAdvance(ready: Ready): void {
-    for (const entry of ready.committedEntries) {
-      if (entry.type !== "confChange" || decodeConfChange(entry.data) === undefined) continue;
-      this.stateMachine.onMembershipApplied?.(this.raw.status().appliedConfState, entry.index);
-    }
+  /**
+   * Called after advance(): records role changes and serves reads. True when observers should
+   * look again: the role or known leader changed, or a membership change was applied.
+   */
+  afterAdvance(ready: Ready): boolean {
+    let isChanged = ready.committedEntries.some(
+      (entry) => entry.type === "confChange" && decodeConfChange(entry.data) !== undefined,
+    );
     if (ready.softState !== undefined) {
       this.role = ready.softState.role;
       this.leaderId = ready.softState.leaderId;
-      this.stateMachine.onRoleChanged?.(this.role, this.leaderId);
+      isChanged = true;
     }
     for (const state of ready.readStates) {
       const read = this.reads.get(state.context);
       if (read !== undefined) read.index = state.index;
     }
     this.serveReads();
+    return isChanged;
   }
 
   private serveReads(): void {

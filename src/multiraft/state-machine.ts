@@ -2,7 +2,6 @@
 // group's committed commands in log order, on every member.
 
 import type { LogIndex, NodeId } from "../lib/index.ts";
-import type { ConfState, Role } from "../raft/index.ts";
 
 export interface StateMachine {
   /**
@@ -16,10 +15,6 @@ export interface StateMachine {
   snapshot(): Uint8Array;
   /** Replaces the whole state with a snapshot's. */
   restore(data: Uint8Array): void;
-  /** A membership change of the group was applied (the configuration as of this index). */
-  onMembershipApplied?(confState: ConfState, index: LogIndex): void;
-  /** This node's role or the group's known leader changed. */
-  onRoleChanged?(role: Role, leaderId: NodeId): void;
 }
 
 /** How a group comes to exist on this node. */

@@ -2,7 +2,8 @@
 // hosts the execution groups the state lists it in, and drops replicas of groups it left.
 // The management leader additionally runs the ClusterManager; each execution group's leader
 // moves its group's configuration to the desired members and reports it back.
-// Runs periodically and whenever the management state changes; one pass at a time.
+// Runs periodically, whenever the management state changes and whenever a hosted group's
+// leader or configuration changes; one pass at a time.
 
 import type { ExecutionLayer } from "../api/index.ts";
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
@@ -51,7 +52,7 @@ export class ManagementRuntime {
   private isRerunWanted = false;
   private isStopped = false;
   private cancelTimer: (() => void) | undefined;
-  private unsubscribe: (() => void) | undefined;
+  private unsubscribe: (() => void)[] = [];
   /** When this node last became the management leader (silence is measured from then on). */
   private leaderSinceMs: number | undefined;
   /** When this node last knew a live management leader (itself included). */
@@ -66,7 +67,12 @@ export class ManagementRuntime {
 
   start(): void {
     this.stalls.start();
-    this.unsubscribe = this.options.machine.subscribe(() => this.trigger());
+    // A pass as soon as anything it acts on changes: the management state, or a hosted
+    // group's leader or configuration (a new leader reports its group at once).
+    this.unsubscribe = [
+      this.options.machine.subscribe(() => this.trigger()),
+      this.options.host.onGroupChanged(() => this.trigger()),
+    ];
     const loop = () => {
       if (this.isStopped) return;
       this.trigger();
@@ -79,7 +85,7 @@ export class ManagementRuntime {
     this.isStopped = true;
     this.stalls.stop();
     this.cancelTimer?.();
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 
   /** Runs a pass now, or right after the one in progress. */

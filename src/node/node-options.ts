@@ -1,6 +1,8 @@
 // Everything a RaftoralNode can be told, and the tunables with their defaults.
 
 import type { Logger } from "../lib/index.ts";
+import type { HostConfig } from "../multiraft/index.ts";
+import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
 
@@ -25,6 +27,16 @@ export interface NodeTuning {
   readonly startsInFlightMax: number;
   /** Callers waiting for results at once; more are refused with RESOURCE_EXHAUSTED (429). */
   readonly waitsMax: number;
+  /** Entries kept in the log behind a snapshot, for followers a little behind. */
+  readonly compactionMarginEntries: number;
+  /** Inbox events the host's loop handles per turn, so that one turn stays short. */
+  readonly eventsPerTurnMax: number;
+  /** Proposals waiting on this node (queued, forwarded or in the log) at once. */
+  readonly pendingProposalsMax: number;
+  /** Groups one node may host. */
+  readonly groupsMax: number;
+  /** Applied entries remembered per group, to answer forwarded proposals that settle late. */
+  readonly recentAppliedMax: number;
 }
 
 export const DEFAULT_TUNING: NodeTuning = {
@@ -41,7 +53,33 @@ export const DEFAULT_TUNING: NodeTuning = {
   snapshotBytes: 64 * 1024 * 1024,
   startsInFlightMax: 2_000,
   waitsMax: 20_000,
+  compactionMarginEntries: 1_000,
+  eventsPerTurnMax: 10_000,
+  pendingProposalsMax: 100_000,
+  groupsMax: 1_000,
+  recentAppliedMax: 10_000,
 };
+
+/** The multi-Raft host's configuration for these tunables. */
+export function hostConfigOf(tuning: NodeTuning): HostConfig {
+  return {
+    tickIntervalMs: tuning.tickIntervalMs,
+    raft: {
+      ...DEFAULT_RAFT_CONFIG,
+      electionTicks: tuning.electionTicks,
+      heartbeatTicks: tuning.heartbeatTicks,
+    },
+    snapshotEntries: tuning.snapshotEntries,
+    snapshotBytes: tuning.snapshotBytes,
+    compactionMarginEntries: tuning.compactionMarginEntries,
+    compactionMarginBytes: tuning.snapshotBytes / 8,
+    proposalTimeoutMs: tuning.proposalTimeoutMs,
+    eventsPerTurnMax: tuning.eventsPerTurnMax,
+    pendingProposalsMax: tuning.pendingProposalsMax,
+    groupsMax: tuning.groupsMax,
+    recentAppliedMax: tuning.recentAppliedMax,
+  };
+}
 
 export interface RaftoralNodeOptions {
   /** host:port to listen on. */

@@ -29,3 +29,10 @@ export function createNodeTransport(
 export function transportName(kind: TransportKind): string {
   return kind === "grpc" ? "gRPC" : "HTTP";
 }
+
+/** "host:port" or "[ipv6]:port" as the host and port to listen on. */
+export function splitAddress(address: string): [string, number] {
+  const colon = address.lastIndexOf(":");
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
+  return [host, Number(address.slice(colon + 1))];
+}

@@ -19,7 +19,6 @@ import {
   type ManagementState,
 } from "../management/index.ts";
 import { MultiRaftHost } from "../multiraft/index.ts";
-import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
 import { registryWithBuiltins, type WorkflowStateMachine } from "../workflow/index.ts";
@@ -28,12 +27,23 @@ import { handOverLeadership } from "./leadership-handover.ts";
 import { askLeaderForStatus, leaveCluster } from "./leave-cluster.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
-import { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
+import { NodeHealth } from "./node-health.ts";
+import {
+  DEFAULT_TUNING,
+  hostConfigOf,
+  type NodeTuning,
+  type RaftoralNodeOptions,
+} from "./node-options.ts";
 import { requestedId } from "./node-storage.ts";
-import { type NodeTransport, transportName } from "./node-transport.ts";
+import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
+import {
+  localViewOf,
+  type ReadinessInputs,
+  servingReadiness,
+  startupReadiness,
+} from "./readiness.ts";
+import { retried } from "./retried.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
-
-type Phase = "starting" | "ok" | "stopping";
 
 /** After a leave asked through the API, the answer gets this long to leave before the stop. */
 const LEAVE_REPLY_GRACE_MS = 200;
@@ -49,7 +59,8 @@ export class RaftoralNode {
   private id: NodeId = nodeId(0);
   /** Names this process when it registers (see RegisterRequest.instanceId). */
   private readonly instance: string;
-  private phase: Phase = "starting";
+  private readonly health: NodeHealth;
+  private isStopping = false;
   /** Set once this node asked to leave; it then never registers again. */
   private isLeaving = false;
   private host: MultiRaftHost | undefined;
@@ -81,12 +92,20 @@ export class RaftoralNode {
       .join("");
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger;
+    this.health = new NodeHealth({
+      logger: this.logger,
+      self: () => this.id,
+      isManagementLeader: () => this.host?.inspect(MANAGEMENT_GROUP)?.status().role === "leader",
+      startup: () => startupReadiness(this.readinessInputs()),
+      serving: () => servingReadiness(this.readinessInputs()),
+    });
     this.execution =
       options.execution ??
       new WorkflowExecution({
         registry: registryWithBuiltins(options.workflows ?? []),
         host: () => this.host,
         management: () => this.machine.state(),
+        onManagementChange: (listener) => this.machine.subscribe(listener),
         self: () => this.id,
         transport: () => this.transport?.kind ?? options.transport ?? "grpc",
         clock: this.clock,
@@ -221,7 +240,7 @@ export class RaftoralNode {
       transport: kind,
       maxVoters: this.tuning.maxVoters,
       proposalTimeoutMs: this.tuning.proposalTimeoutMs,
-      phase: () => this.phase,
+      health: () => this.health.info(),
       leave: () => this.leaveThenStopSoon(),
     });
     const [host, port] = splitAddress(this.options.listen);
@@ -259,7 +278,7 @@ export class RaftoralNode {
       this.machine,
     );
     host.campaign(MANAGEMENT_GROUP);
-    await this.retry("bootstrap the management group", () =>
+    await retried({ what: "bootstrap the management group", logger: this.logger }, () =>
       host.propose(
         MANAGEMENT_GROUP,
         encodeManagementCommand({
@@ -314,23 +333,7 @@ export class RaftoralNode {
       clock: this.clock,
       random: this.env.random.fork(`host-${this.id}`),
       logger: this.logger,
-      config: {
-        tickIntervalMs: this.tuning.tickIntervalMs,
-        raft: {
-          ...DEFAULT_RAFT_CONFIG,
-          electionTicks: this.tuning.electionTicks,
-          heartbeatTicks: this.tuning.heartbeatTicks,
-        },
-        snapshotEntries: this.tuning.snapshotEntries,
-        snapshotBytes: this.tuning.snapshotBytes,
-        compactionMarginEntries: 1_000,
-        compactionMarginBytes: this.tuning.snapshotBytes / 8,
-        proposalTimeoutMs: this.tuning.proposalTimeoutMs,
-        eventsPerTurnMax: 10_000,
-        pendingProposalsMax: 100_000,
-        groupsMax: 1_000,
-        recentAppliedMax: 10_000,
-      },
+      config: hostConfigOf(this.tuning),
       onPeerAddress: (peer, address) => senders.setAddress(peer, address),
       onFatal: (error) => {
         this.fatal = error;
@@ -381,34 +384,29 @@ export class RaftoralNode {
     });
   }
 
-  /** Ready = registered in the management state, with a running execution group. */
-  private async waitUntilReady(): Promise<void> {
-    for (;;) {
-      if (this.fatal !== undefined) throw this.fatal;
-      if (this.phase === "stopping")
-        throw new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting");
-      const state = this.machine.state();
-      const hasGroup = [...state.groups.values()].some(
-        (group) => !group.draining && group.configIndex > 0,
-      );
-      if (state.nodes.has(this.id) && hasGroup) break;
-      await new Promise<void>((resolve) => this.clock.setTimer(50, resolve));
-    }
-    this.phase = "ok";
-    this.logger.info(`Node ${this.id} is ready`);
+  /** Resolves once startup readiness holds (see readiness.ts); "Node N is ready" is logged then. */
+  private waitUntilReady(): Promise<void> {
+    return this.health.waitUntilReady({
+      clock: this.clock,
+      changes: [
+        (listener) => this.machine.subscribe(listener),
+        (listener) => this.host?.onGroupChanged(listener) ?? (() => undefined),
+      ],
+      failure: () =>
+        this.fatal ??
+        (this.isStopping
+          ? new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting")
+          : undefined),
+    });
   }
 
-  private async retry(what: string, attempt: () => Promise<unknown>): Promise<void> {
-    for (let tries = 1; ; tries++) {
-      try {
-        await attempt();
-        return;
-      } catch (error) {
-        if (tries >= 5)
-          throw new RaftoralError("UNAVAILABLE", `could not ${what}: ${toError(error).message}`);
-        this.logger.debug(`Retrying: ${what}`, { error: toError(error).message });
-      }
-    }
+  private readinessInputs(): ReadinessInputs {
+    const host = this.host;
+    return {
+      self: this.id,
+      state: this.machine.state(),
+      localView: (id) => localViewOf(host?.inspect(id)),
+    };
   }
 
   /** Hands over leadership where it can, then stops everything. Idempotent. */
@@ -422,8 +420,9 @@ export class RaftoralNode {
   }
 
   private async shutDown(isGraceful: boolean): Promise<void> {
-    if (this.phase === "stopping") return;
-    this.phase = "stopping";
+    if (this.isStopping) return;
+    this.isStopping = true;
+    this.health.stopping();
     this.runtime?.stop();
     if (isGraceful && this.host !== undefined) {
       await handOverLeadership({
@@ -487,10 +486,4 @@ export class RaftoralNode {
       throw error;
     }
   }
-}
-
-function splitAddress(address: string): [string, number] {
-  const colon = address.lastIndexOf(":");
-  const host = address.slice(0, colon).replace(/^\[|\]$/g, "");
-  return [host, Number(address.slice(colon + 1))];
 }

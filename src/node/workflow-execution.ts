@@ -54,6 +54,8 @@ export interface WorkflowExecutionOptions {
   readonly registry: WorkflowRegistry;
   readonly host: () => MultiRaftHost | undefined;
   readonly management: () => ManagementState;
+  /** Calls `listener` after every change of the management state; returns the unsubscribe. */
+  readonly onManagementChange: (listener: () => void) => () => void;
   readonly self: () => NodeId;
   readonly transport: () => TransportKind;
   readonly clock: Clock;
@@ -186,19 +188,19 @@ export class WorkflowExecution implements ExecutionLayer {
 
   private async start(
     request: StartWorkflowRequest,
-    _options?: CallOptions,
+    options?: CallOptions,
   ): Promise<StartWorkflowResult> {
     const input = parseJsonText(request.inputJson, "input");
     this.options.registry.require(request.workflowType, request.version);
     if (request.executionClusterId !== undefined)
       return this.startIn(request.executionClusterId, request, input);
-    const target = this.chooseGroup([]);
+    const target = await this.chooseGroup([], options);
     try {
       return await this.startIn(target, request, input);
     } catch (error) {
       // The group began draining after we chose it (sealed): one more try elsewhere.
       if ((error as RaftoralError).code !== "UNAVAILABLE") throw error;
-      return this.startIn(this.chooseGroup([target]), request, input);
+      return this.startIn(await this.chooseGroup([target], options), request, input);
     }
   }
 
@@ -265,19 +267,42 @@ export class WorkflowExecution implements ExecutionLayer {
     });
   }
 
-  /** The least loaded running group that takes new workflows; ties to the lowest id. */
-  private chooseGroup(excluded: readonly GroupId[]): GroupId {
-    const groups = [...this.options.management().groups.values()]
-      .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
-      .sort((a, b) => a.running - b.running || a.id - b.id);
-    const chosen = groups[0];
-    if (chosen === undefined) {
-      throw new RaftoralError(
-        "UNAVAILABLE",
-        "No execution clusters available: the cluster is still creating them; retry in a few seconds",
-      );
+  /**
+   * The least loaded running group that takes new workflows; ties to the lowest id. While the
+   * cluster has none yet (it is still forming its first one), waits for one until the call
+   * is aborted or the proposal timeout passes.
+   */
+  private async chooseGroup(excluded: readonly GroupId[], options?: CallOptions): Promise<GroupId> {
+    const deadlineMs = this.options.clock.nowMs() + this.options.proposalTimeoutMs;
+    for (;;) {
+      const chosen = [...this.options.management().groups.values()]
+        .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
+        .sort((a, b) => a.running - b.running || a.id - b.id)[0];
+      if (chosen !== undefined) return chosen.id;
+      const leftMs = deadlineMs - this.options.clock.nowMs();
+      if (leftMs <= 0 || options?.signal?.aborted === true) {
+        throw new RaftoralError(
+          "UNAVAILABLE",
+          "No execution clusters available: the cluster has not formed one yet, or lost them; retry in a few seconds",
+        );
+      }
+      await this.nextManagementChange(leftMs, options?.signal);
     }
-    return chosen.id;
+  }
+
+  /** Resolves at the next management state change, after `timeoutMs`, or on abort. */
+  private nextManagementChange(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        unsubscribe();
+        cancelTimer();
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const unsubscribe = this.options.onManagementChange(done);
+      const cancelTimer = this.options.clock.setTimer(timeoutMs, done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
   }
 
   private parseGroup(text: string): GroupId {

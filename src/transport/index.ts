@@ -9,6 +9,7 @@ export type {
   DiscoveryInfo,
   ExecutionGroupStatus,
   HealthInfo,
+  HealthStatus,
   LeaveResult,
   ManagementRole,
   NodeApi,
@@ -19,6 +20,7 @@ export type {
   WaitWorkflowRequest,
   WorkflowOutcome,
 } from "./node-api.ts";
+export { HEALTH_STATUSES } from "./node-api.ts";
 export { PeerSenders, type PeerSendersOptions, type PeerSendStats } from "./peer-senders.ts";
 export type { PeerTransport, TransportKind, TransportServer } from "./transport.ts";
 export {

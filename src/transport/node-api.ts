@@ -40,11 +40,21 @@ export interface RegisterResult {
   readonly nodeId: NodeId;
 }
 
+/**
+ * "ok": a workflow started on this node now succeeds. "starting": not ready yet (the node is
+ * joining, or its groups are still forming). "unavailable": it was ready, and no longer is
+ * (e.g. a group it hosts lost its leader). "stopping": shutting down or leaving.
+ */
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+export const HEALTH_STATUSES = ["ok", "starting", "unavailable", "stopping"] as const;
+
 export interface HealthInfo {
-  readonly status: "ok" | "starting" | "stopping";
+  readonly status: HealthStatus;
   readonly nodeId: NodeId;
   /** Whether this node leads the management group. */
   readonly isLeader: boolean;
+  /** Why the status is not "ok"; absent when it is. */
+  readonly reason?: string;
 }
 
 export interface StartWorkflowRequest {

@@ -121,7 +121,8 @@ describe.each(["grpc", "http"] as const)("node processes over %s", (transport) =
     await survivor.close();
     expect(outcome).toEqual({ success: true, resultJson: '{"steps":10}' });
     for (const node of current.nodes) await current.kill(node);
-    for (const node of current.nodes) await current.launch(node);
+    // Together: a node is ready only once its groups have leaders, which takes a majority.
+    await Promise.all(current.nodes.map((node) => current.launch(node)));
     const again = client(transport, nodes[2]?.address ?? "");
     const kept = await again.waitWorkflow(
       {

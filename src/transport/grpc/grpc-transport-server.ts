@@ -1,6 +1,8 @@
 // Serves a NodeApi over gRPC: one GrpcServer with raftoral.RaftService and
 // raftoral.WorkflowManagement (node-api-handlers.ts), grpc.health.v1 and reflection. Health
-// reports SERVING for "" and both raftoral services while listening, NOT_SERVING once closing.
+// reports, for "" and both raftoral services, SERVING exactly when the NodeApi's health says
+// "ok" (Check asks it each time; Watch sees a change within HEALTH_POLL_MS), and NOT_SERVING
+// once closing.
 
 import { type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
 import type { NodeApi, TransportServer } from "../index.ts";
@@ -17,6 +19,8 @@ export const INPUT_BYTES_MAX_DEFAULT = 1024 * 1024;
 
 /** The names health answers for. */
 const HEALTH_NAMES = ["", RAFT_SERVICE, WORKFLOW_MANAGEMENT_SERVICE] as const;
+/** How often Watch calls look at the node's health. */
+const HEALTH_POLL_MS = 100;
 
 export interface GrpcTransportServerOptions {
   readonly logger: Logger;
@@ -35,6 +39,7 @@ export class GrpcTransportServer implements TransportServer {
   private readonly clock: Clock;
   private server: GrpcServer | undefined;
   private health: HealthService | undefined;
+  private cancelHealthPoll: (() => void) | undefined;
 
   constructor(options: GrpcTransportServerOptions) {
     this.options = options;
@@ -58,15 +63,27 @@ export class GrpcTransportServer implements TransportServer {
     registerWorkflowManagement(server, api, {
       inputBytesMax: this.options.inputBytesMax ?? INPUT_BYTES_MAX_DEFAULT,
     });
+    const refresh = () => {
+      if (this.health !== health) return;
+      const status =
+        api.health().status === "ok" ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      for (const name of HEALTH_NAMES) health.setStatus(name, status);
+    };
     const health = new HealthService(
       Object.fromEntries(HEALTH_NAMES.map((name) => [name, ServingStatus.NOT_SERVING])),
+      undefined,
+      refresh,
     );
     health.register(server);
     registerReflection(server);
     const bound = await server.listen(host, port);
     this.server = server;
     this.health = health;
-    for (const name of HEALTH_NAMES) health.setStatus(name, ServingStatus.SERVING);
+    const poll = () => {
+      refresh();
+      this.cancelHealthPoll = this.clock.setTimer(HEALTH_POLL_MS, poll);
+    };
+    poll();
     return { port: bound.port };
   }
 
@@ -76,6 +93,7 @@ export class GrpcTransportServer implements TransportServer {
     const health = this.health;
     this.server = undefined;
     this.health = undefined;
+    this.cancelHealthPoll?.();
     if (server === undefined || health === undefined) return;
     for (const name of HEALTH_NAMES) health.setStatus(name, ServingStatus.NOT_SERVING);
     // One turn of the event loop lets Watch calls write NOT_SERVING before close() ends them.

@@ -41,13 +41,21 @@ export class HealthService {
   private readonly wakers = new Set<() => void>();
   private readonly watchersMax: number;
   private watcherCount = 0;
+  /** Brings the statuses up to date before a Check answers (see the constructor). */
+  private readonly refresh: () => void;
 
+  /**
+   * `refresh`, when given, is called before every Check so that it answers the status of this
+   * moment; whoever owns the statuses also calls setStatus on changes, for Watch.
+   */
   constructor(
     initial: Readonly<Record<string, ServingStatus>> = { "": ServingStatus.SERVING },
     watchersMax = HEALTH_WATCHERS_MAX_DEFAULT,
+    refresh: () => void = () => undefined,
   ) {
     for (const [service, status] of Object.entries(initial)) this.statuses.set(service, status);
     this.watchersMax = watchersMax;
+    this.refresh = refresh;
   }
 
   /** Sets `service`'s status and tells its watchers if it changed. */
@@ -76,6 +84,7 @@ export class HealthService {
   }
 
   private check(request: HealthCheckRequest): HealthCheckResponse {
+    this.refresh();
     const status = this.statuses.get(request.service);
     if (status === undefined) {
       throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `unknown service '${request.service}'`);

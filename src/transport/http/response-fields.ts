@@ -56,7 +56,12 @@ export function registeredJson(result: RegisterResult) {
 
 /** GET /health. */
 export function healthJson(health: HealthInfo) {
-  return { status: health.status, node_id: health.nodeId, is_leader: health.isLeader };
+  return {
+    status: health.status,
+    node_id: health.nodeId,
+    is_leader: health.isLeader,
+    ...(health.reason === undefined ? {} : { reason: health.reason }),
+  };
 }
 
 /** GET /cluster/status: snake_case like every other route; group ids are decimal text. */

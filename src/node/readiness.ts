@@ -1,0 +1,105 @@
+// When a node may say it is ready: a workflow started on it now succeeds, and it holds the
+// part of the cluster's fault tolerance placed on it. A joining node is ready only once it
+// votes (or is a learner by design) in the management group and in every execution group
+// placed on it; otherwise a crash right after "ready" could take a group below its majority.
+// Pure: a function of the management state and this node's view of its Raft groups.
+
+import type { GroupId, NodeId } from "../lib/index.ts";
+import { type ManagementState, voterTarget } from "../management/index.ts";
+import type { RaftStatus } from "../raft/index.ts";
+
+/** This node's view of one Raft group it hosts. */
+export interface LocalGroupView {
+  readonly leaderId: NodeId;
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+export interface ReadinessInputs {
+  readonly self: NodeId;
+  readonly state: ManagementState;
+  /** This node's view of a group it hosts (group 0 included); undefined when not hosted. */
+  readonly localView: (groupId: GroupId) => LocalGroupView | undefined;
+}
+
+export type Readiness =
+  | { readonly isReady: true }
+  | { readonly isReady: false; readonly reason: string };
+
+const READY: Readiness = { isReady: true };
+const waiting = (reason: string): Readiness => ({ isReady: false, reason });
+
+/** Whether a node that is starting (bootstrap, join or restart) may report ready. */
+export function startupReadiness(inputs: ReadinessInputs): Readiness {
+  const { self, state } = inputs;
+  if (state.clusterId === "") return waiting("waiting for the cluster's management state");
+  if (!state.nodes.has(self)) return waiting(`node ${self} is not registered in the cluster yet`);
+  const management = inputs.localView(0 as GroupId);
+  if (management === undefined || management.leaderId === 0) {
+    return waiting("waiting for a management group leader");
+  }
+  const managementRole = roleIn(management.voters, management.learners, self);
+  const votersWanted = voterTarget(state.nodes.size, state.maxVoters);
+  if (managementRole === "none") return waiting("waiting to be added to the management group");
+  if (managementRole === "learner" && management.voters.length < votersWanted) {
+    return waiting("waiting to become a voter of the management group");
+  }
+  for (const group of state.groups.values()) {
+    if (group.draining || !group.members.includes(self)) continue;
+    if (group.configIndex === 0)
+      return waiting(`waiting for execution cluster ${group.id} to form`);
+    const role = roleIn(group.voters, group.learners, self);
+    if (role === "voter") continue;
+    if (role === "learner" && group.members.length === 2) continue;
+    return waiting(`waiting to become a voter of execution cluster ${group.id}`);
+  }
+  return canStartWorkflows(inputs);
+}
+
+/**
+ * Whether a start on this node would find a group that takes it: one that is placeable
+ * (formed, not draining) with a known leader where this node can see it.
+ */
+export function canStartWorkflows(inputs: ReadinessInputs): Readiness {
+  const placeable = [...inputs.state.groups.values()].filter(
+    (group) => !group.draining && group.configIndex > 0,
+  );
+  if (placeable.length === 0) return waiting("waiting for the first execution cluster to form");
+  const hosted = placeable.filter((group) => inputs.localView(group.id) !== undefined);
+  // Groups hosted elsewhere are reached by forwarding; their leaders are theirs to know.
+  if (hosted.length < placeable.length) return READY;
+  const led = hosted.some((group) => (inputs.localView(group.id)?.leaderId ?? 0) !== 0);
+  return led ? READY : waiting("waiting for an execution cluster leader");
+}
+
+/** A node that was ready serves while it is a member of the cluster. */
+export function servingReadiness(inputs: ReadinessInputs): Readiness {
+  if (!inputs.state.nodes.has(inputs.self)) {
+    return waiting(
+      `node ${inputs.self} is not a member of the cluster any more; it registers again when it hears from the cluster`,
+    );
+  }
+  return READY;
+}
+
+/** The view readiness needs of a hosted group's Raft status. */
+export function localViewOf(
+  inspector: { status(): RaftStatus } | undefined,
+): LocalGroupView | undefined {
+  const status = inspector?.status();
+  if (status === undefined) return undefined;
+  return {
+    leaderId: status.leaderId,
+    voters: status.confState.voters,
+    learners: status.confState.learners,
+  };
+}
+
+function roleIn(
+  voters: readonly NodeId[],
+  learners: readonly NodeId[],
+  id: NodeId,
+): "voter" | "learner" | "none" {
+  if (voters.includes(id)) return "voter";
+  return learners.includes(id) ? "learner" : "none";
+}
