@@ -55,6 +55,14 @@ export class NodeService implements NodeApi {
     if (host === undefined) {
       throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
     }
+    const own = this.options.machine.state().clusterId;
+    if (batch.clusterId !== undefined && own !== "" && batch.clusterId !== own) {
+      throw new RaftoralError(
+        "FAILED_PRECONDITION",
+        `node ${this.options.self()} belongs to cluster ${own}, and node ${batch.from} to cluster ` +
+          `${batch.clusterId}: two clusters reach each other; check the --peers of node ${batch.from}`,
+      );
+    }
     host.receive(batch);
   }
 

@@ -20,6 +20,9 @@ export type ErrorCode =
   | "UNKNOWN_GROUP"
   | "DETERMINISM_VIOLATION"
   | "SHUTTING_DOWN"
+  | "FAILED_PRECONDITION"
+  | "PERMISSION_DENIED"
+  | "UNAUTHENTICATED"
   | "INTERNAL";
 
 /** Base of every error Raftoral throws on purpose. */

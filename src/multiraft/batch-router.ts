@@ -1,30 +1,50 @@
 // Routes an inbound batch by group (the wire's cluster_id): Raft messages to their group,
-// forwarded proposals and their answers to the forwarding desk. Messages for a group this
-// node does not host get an UnknownGroup reply and a rate-limited log line, never a crash.
-// Only a sender that talks about a group this node hosts counts as heard from: a stream of
-// made-up senders or groups must not leave state behind per sender or per group.
+// forwarded proposals and their answers to the forwarding desk. Every message is authorized
+// on its own: a group takes Raft messages and forwards only from its members (see
+// membership-directory.ts), a Raft message must name the batch's sender as its own, and a
+// term no election could have reached is refused, so one forged message can neither disrupt
+// a group nor spoil the messages next to it. Messages for a group this node does not host get
+// an UnknownGroup reply (to nodes of the cluster only) and a rate-limited log line.
+// Only a sender that an accepted message came from counts as heard from: a stream of made-up
+// senders or groups must not leave state behind per sender or per group.
 
-import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import type { Clock, GroupId, Logger, NodeId, Term } from "../lib/index.ts";
+import type { RaftMessage } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { GroupRegistry } from "./group-registry.ts";
+import type { HostedGroup } from "./hosted-group.ts";
+import type { MembershipDirectory } from "./membership-directory.ts";
 
 const LOG_INTERVAL_MS = 10_000;
+/** Terms past this are refused outright: a candidate's term + 1 must stay an exact integer. */
+export const TERM_MAX = 2 ** 52;
+/**
+ * How far above a replica's own term a message's term may be. With pre-vote a term grows by
+ * one per real election, so no live cluster gets this far ahead of a member; a forged term
+ * that does would otherwise spread through the group's replies.
+ */
+export const TERM_JUMP_MAX = 2 ** 32;
+
+type Refusal = "not a member of the group" | "sender mismatch" | "term out of reach";
 
 export class BatchRouter {
   private unknownGroupLoggedMs = Number.NEGATIVE_INFINITY;
   private unknownGroupMessages = 0;
   private misaddressedLoggedMs = Number.NEGATIVE_INFINITY;
+  private refusedLoggedMs = Number.NEGATIVE_INFINITY;
+  private refusedMessages = 0;
 
   constructor(
     private readonly options: {
       readonly self: NodeId;
       readonly groups: GroupRegistry;
       readonly desk: ForwardingDesk;
+      readonly directory: MembershipDirectory;
       readonly clock: Clock;
       readonly logger: Logger;
       readonly reply: (peer: NodeId, message: PeerMessage) => void;
-      /** `batch` carried something for a hosted group: its sender is alive and where it says. */
+      /** `batch` carried an accepted message: its sender is alive and where it says. */
       readonly onHeard: (batch: PeerBatch) => void;
     },
   ) {}
@@ -39,17 +59,30 @@ export class BatchRouter {
     let isHeard = false;
     for (const message of batch.messages) {
       const group = groups.get(message.groupId);
-      if (group !== undefined) isHeard = true;
       switch (message.type) {
-        case "raft":
-          if (group === undefined || message.message.to !== self) unknown.add(message.groupId);
-          else group.raw.step(message.message);
+        case "raft": {
+          const refusal = this.checkRaft(batch.from, message.message, message.groupId, group);
+          if (refusal !== undefined) this.refuse(batch.from, message.groupId, refusal);
+          else if (group === undefined) unknown.add(message.groupId);
+          else {
+            group.raw.step(message.message);
+            isHeard = true;
+          }
           break;
+        }
         case "forward":
-          desk.handleForward(batch.from, message, group);
+          if (this.isFromMember(batch.from, message.groupId, group)) {
+            desk.handleForward(batch.from, message, group);
+            isHeard ||= group !== undefined;
+          } else {
+            this.refuse(batch.from, message.groupId, "not a member of the group");
+            // A node of the cluster is told, so that it stops waiting; others get nothing.
+            if (this.options.directory.isClusterNode(batch.from))
+              desk.handleForward(batch.from, message, undefined);
+          }
           break;
         case "forwardResult":
-          desk.handleForwardResult(message, group);
+          desk.handleForwardResult(batch.from, message, group);
           break;
         case "unknownGroup":
           logger.debug("Peer does not host a group", { peer: batch.from, group: message.groupId });
@@ -57,13 +90,45 @@ export class BatchRouter {
       }
     }
     if (isHeard) this.options.onHeard(batch);
+    if (!this.options.directory.isClusterNode(batch.from)) return;
     for (const groupId of unknown) {
       this.logUnknownGroup(batch.from, groupId);
       this.options.reply(batch.from, { type: "unknownGroup", groupId });
     }
   }
 
+  private checkRaft(
+    from: NodeId,
+    message: RaftMessage,
+    groupId: GroupId,
+    group: HostedGroup | undefined,
+  ): Refusal | undefined {
+    if (message.from !== from || message.to !== this.options.self) return "sender mismatch";
+    if (!this.isFromMember(from, groupId, group)) return "not a member of the group";
+    if (group === undefined) return undefined;
+    return isTermInReach(message.term, group.raw.currentTerm()) ? undefined : "term out of reach";
+  }
+
+  private isFromMember(from: NodeId, groupId: GroupId, group: HostedGroup | undefined): boolean {
+    return (
+      group?.raw.isMember(from) === true || this.options.directory.isRecordedMember(groupId, from)
+    );
+  }
+
   /** One line per interval, counting what it stands for: a peer may send for a long time. */
+  private refuse(peer: NodeId, groupId: GroupId, refusal: Refusal): void {
+    this.refusedMessages++;
+    const now = this.options.clock.nowMs();
+    if (now - this.refusedLoggedMs < LOG_INTERVAL_MS) return;
+    this.refusedLoggedMs = now;
+    this.options.logger.warn("Refusing peer messages", {
+      peer,
+      group: groupId,
+      reason: refusal,
+      refused_total: this.refusedMessages,
+    });
+  }
+
   private logUnknownGroup(peer: NodeId, groupId: GroupId): void {
     this.unknownGroupMessages++;
     const now = this.options.clock.nowMs();
@@ -86,4 +151,9 @@ export class BatchRouter {
       self: this.options.self,
     });
   }
+}
+
+/** Term 0 marks a forwarded request (ReadIndex, TransferLeader): no term to check. */
+function isTermInReach(messageTerm: Term, ownTerm: Term): boolean {
+  return messageTerm <= TERM_MAX && messageTerm <= ownTerm + TERM_JUMP_MAX;
 }

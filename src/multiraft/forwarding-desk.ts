@@ -5,7 +5,7 @@
 // them. Membership changes are never resent (the leader refuses overlapping ones anyway):
 // they settle by their (index, term), and a lost one ends in TIMEOUT.
 
-import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import { type Clock, type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
 import { decodeConfChange, type ProposeResult } from "../raft/index.ts";
 import type {
   ForwardOutcome,
@@ -33,7 +33,7 @@ export interface ForwardingDeskOptions {
 
 type NewProposal = Omit<
   PendingProposal,
-  "state" | "index" | "term" | "forwards" | "wasSent" | "retryAtMs"
+  "state" | "index" | "term" | "forwards" | "forwardedTo" | "wasSent" | "retryAtMs"
 >;
 
 export class ForwardingDesk {
@@ -67,6 +67,7 @@ export class ForwardingDesk {
       index: undefined,
       term: undefined,
       forwards: 0,
+      forwardedTo: NO_NODE,
       wasSent: false,
       retryAtMs: 0,
     };
@@ -140,6 +141,7 @@ export class ForwardingDesk {
 
   private markSent(proposal: PendingProposal): void {
     proposal.state = "inFlight";
+    proposal.forwardedTo = NO_NODE;
     proposal.wasSent = true;
     proposal.retryAtMs = this.options.clock.nowMs() + this.options.retryIntervalMs;
   }
@@ -152,6 +154,7 @@ export class ForwardingDesk {
   private forward(groupId: GroupId, leader: NodeId, proposal: PendingProposal): void {
     this.markSent(proposal);
     proposal.forwards++;
+    proposal.forwardedTo = leader;
     this.options.send(leader, {
       type: "forward",
       groupId,
@@ -213,10 +216,11 @@ export class ForwardingDesk {
     this.options.send(from, reply);
   }
 
-  /** Origin side: the leader answered a forwarded proposal. */
-  handleForwardResult(message: ForwardResult, group: HostedGroup | undefined): void {
+  /** Origin side: the leader answered a forwarded proposal (only the one it went to may). */
+  handleForwardResult(from: NodeId, message: ForwardResult, group: HostedGroup | undefined): void {
     const proposal = this.live.get(message.requestId);
     if (proposal === undefined || proposal.state !== "inFlight") return;
+    if (proposal.forwardedTo !== from || proposal.groupId !== message.groupId) return;
     if (group === undefined) {
       proposal.reject(unknownGroup(message.groupId));
       return;

@@ -6,6 +6,7 @@ import type { RawNode } from "../raft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { PeerMessage } from "../transport/index.ts";
 import type { HostConfig } from "./host-config.ts";
+import type { MembershipDirectory } from "./membership-directory.ts";
 
 /** Where the host sends messages for peers (PeerSenders in production). */
 export interface PeerSink {
@@ -16,6 +17,8 @@ export interface MultiRaftHostOptions {
   readonly nodeId: NodeId;
   readonly storage: LogStorage;
   readonly peers: PeerSink;
+  /** Who may speak for which group, besides each group's own configuration. */
+  readonly directory: MembershipDirectory;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger: Logger;

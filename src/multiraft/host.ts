@@ -84,6 +84,7 @@ export class MultiRaftHost {
       self: options.nodeId,
       groups: this.groups,
       desk: this.desk,
+      directory: options.directory,
       clock: options.clock,
       logger: options.logger,
       reply: (peer, message) => this.queueOutbound(peer, message),

@@ -12,4 +12,5 @@ export type {
   PeerSink,
   ProposeOptions,
 } from "./host-options.ts";
+export type { MembershipDirectory } from "./membership-directory.ts";
 export type { GroupStart, StateMachine } from "./state-machine.ts";

@@ -2,7 +2,7 @@
 // and reads until their ReadIndex is applied. Every waiter has a deadline: no caller waits
 // forever.
 
-import type { GroupId, LogIndex, Term } from "../lib/index.ts";
+import type { GroupId, LogIndex, NodeId, Term } from "../lib/index.ts";
 import type { EntryType } from "../raft/index.ts";
 
 export type ProposalState =
@@ -26,6 +26,8 @@ export interface PendingProposal {
   term: Term | undefined;
   /** Forwarding hops of the current attempt; bounded so stale leader hints cannot loop. */
   forwards: number;
+  /** The leader the current attempt was forwarded to: only its answer counts (0: none). */
+  forwardedTo: NodeId;
   /** Sent to a leader at least once: from then on a timeout leaves its outcome unknown. */
   wasSent: boolean;
   /** When to send an in-flight command again (it may have been lost with a leader change). */

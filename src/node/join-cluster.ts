@@ -109,20 +109,25 @@ function failedToAdd(cause: Error): RaftoralError {
   });
 }
 
-/** Registers again through the first peer that answers; a no-op for a node still a member. */
+/**
+ * Registers again through the first peer that answers (a no-op for a node still a member), and
+ * asks it for the highest node id handed out: a node that fell behind learns of nodes that
+ * joined after its log ends. Resolves with that id, or undefined when no peer answered.
+ */
 export async function registerAgain(options: {
   peers: readonly string[];
   transport: TransportKind;
   client: ClientFactory;
   logger: Logger;
   request: RegisterRequest;
-}): Promise<void> {
+}): Promise<NodeId | undefined> {
   for (const peer of options.peers) {
     const client = options.client(options.transport, peer);
     try {
       const result = await client.register(options.request, { timeoutMs: CALL_TIMEOUT_MS });
       options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
-      return;
+      const discovery = await client.discover({ timeoutMs: CALL_TIMEOUT_MS });
+      return discovery.highestKnownNodeId;
     } catch (error) {
       options.logger.debug("Could not register again through a peer", {
         peer,
@@ -132,4 +137,5 @@ export async function registerAgain(options: {
       await client.close();
     }
   }
+  return undefined;
 }

@@ -60,7 +60,12 @@ describe("node health", () => {
     let failure: Error | undefined;
     const waiting = health.waitUntilReady({
       clock,
-      changes: [(listener) => (listeners.push(listener), () => undefined)],
+      changes: [
+        (listener) => {
+          listeners.push(listener);
+          return () => undefined;
+        },
+      ],
       failure: () => failure,
     });
     world.startup = { isReady: true };

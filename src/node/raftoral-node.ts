@@ -25,6 +25,7 @@ import { registryWithBuiltins, type WorkflowStateMachine } from "../workflow/ind
 import { discoverCluster, registerAgain, registerNode } from "./join-cluster.ts";
 import { handOverLeadership } from "./leadership-handover.ts";
 import { askLeaderForStatus, leaveCluster } from "./leave-cluster.ts";
+import { ManagementDirectory } from "./management-directory.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
 import { NodeHealth } from "./node-health.ts";
@@ -55,6 +56,7 @@ export class RaftoralNode {
   private readonly env: NodeEnvironment;
   private readonly clock: Clock;
   private readonly machine = new ManagementMachine();
+  private readonly directory = new ManagementDirectory(() => this.machine.state());
   private readonly execution: ExecutionLayer;
   private id: NodeId = nodeId(0);
   /** Names this process when it registers (see RegisterRequest.instanceId). */
@@ -219,6 +221,7 @@ export class RaftoralNode {
         client: this.env.client,
       });
       this.logger.info("Joined the cluster", { node_id: this.id, via: discovered.peer });
+      this.directory.vouch(nodeId(Math.max(this.id, discovered.discovery.highestKnownNodeId)));
       await this.join(
         kind,
         discovered.discovery.managementLeaderNodeId,
@@ -317,6 +320,7 @@ export class RaftoralNode {
     const senders = new PeerSenders({
       self: this.id,
       selfAddress: this.address,
+      clusterId: () => this.machine.state().clusterId,
       transport: transport.peers,
       clock: this.clock,
       logger: this.logger,
@@ -330,11 +334,16 @@ export class RaftoralNode {
       nodeId: this.id,
       storage,
       peers: senders,
+      directory: this.directory,
       clock: this.clock,
       random: this.env.random.fork(`host-${this.id}`),
       logger: this.logger,
       config: hostConfigOf(this.tuning),
-      onPeerAddress: (peer, address) => senders.setAddress(peer, address),
+      // Only for peers the management state does not know yet: a batch never redirects the
+      // traffic of a known member, whatever address it claims.
+      onPeerAddress: (peer, address) => {
+        if (!this.machine.state().nodes.has(peer)) senders.setAddress(peer, address);
+      },
       onFatal: (error) => {
         this.fatal = error;
         this.logger.error("The node stopped after a fatal error", { error: error.message });
@@ -370,7 +379,7 @@ export class RaftoralNode {
     const known = [...this.machine.state().nodes.values()]
       .filter((node) => node.id !== this.id)
       .map((node) => node.address);
-    await registerAgain({
+    const highest = await registerAgain({
       peers: [...new Set([...known, ...(this.options.peers ?? [])])],
       transport: this.transport?.kind ?? this.options.transport ?? "grpc",
       client: this.env.client,
@@ -382,6 +391,7 @@ export class RaftoralNode {
         instanceId: this.instance,
       },
     });
+    if (highest !== undefined) this.directory.vouch(highest);
   }
 
   /** Resolves once startup readiness holds (see readiness.ts); "Node N is ready" is logged then. */

@@ -185,6 +185,25 @@ export class RawNode {
     };
   }
 
+  /** The current term; cheaper than status() for checks on every message. */
+  currentTerm(): Term {
+    return this.raft.term;
+  }
+
+  /**
+   * Whether `id` is a voter (incoming or outgoing) or learner of the configuration in effect
+   * (the latest in the log). Cheaper than status() for checks on every message.
+   */
+  isMember(id: NodeId): boolean {
+    const membership = this.raft.log.membership.latest();
+    return (
+      membership.voters.incoming.has(id) ||
+      membership.voters.outgoing.has(id) ||
+      membership.learners.has(id) ||
+      membership.learnersNext.has(id)
+    );
+  }
+
   /** As leader: how far `id`'s log is known to match ours (undefined if not a member). */
   matchOf(id: NodeId): LogIndex | undefined {
     if (this.raft.role !== "leader") return undefined;

@@ -23,8 +23,11 @@ export function stepFollower(r: Raft, message: RaftMessage): void {
       handleInstallSnapshot(r, message);
       return;
     case "TimeoutNow":
-      // Thesis 3.10: the leader asks us to take over; skip pre-vote and the lease check.
-      r.campaign(true);
+      // Thesis 3.10: the leader asks us to take over; skip pre-vote and the lease check. Only
+      // the leader we follow may ask: from anyone else it would be a disruption (a member
+      // that is not the leader has no transfer to finish), and the real transfer that found
+      // us not yet following its leader simply times out.
+      if (message.from === r.leaderId) r.campaign(true);
       return;
     case "ReadIndexResponse":
       r.readStates.push({ index: message.index, context: message.context });

@@ -12,6 +12,8 @@ export interface PeerSendersOptions {
   readonly self: NodeId;
   /** This node's advertised address, sent with every batch (see PeerBatch.fromAddress). */
   readonly selfAddress?: string;
+  /** This node's cluster id, sent with every batch once known (see PeerBatch.clusterId). */
+  readonly clusterId?: () => string;
   readonly transport: PeerTransport;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -46,7 +48,8 @@ const DROP_LOG_INTERVAL_MS = 10_000;
 
 export class PeerSenders {
   private readonly peers = new Map<NodeId, PeerState>();
-  private readonly options: PeerSendersOptions & Required<Omit<PeerSendersOptions, "selfAddress">>;
+  private readonly options: PeerSendersOptions &
+    Required<Omit<PeerSendersOptions, "selfAddress" | "clusterId">>;
   private sentBatches = 0;
   private sentMessages = 0;
   private droppedMessages = 0;
@@ -129,10 +132,12 @@ export class PeerSenders {
     state.isInFlight = true;
     this.sentBatches++;
     this.sentMessages += messages.length;
+    const clusterId = this.options.clusterId?.() ?? "";
     const batch = {
       from: this.options.self,
       to: peer,
       ...(this.options.selfAddress === undefined ? {} : { fromAddress: this.options.selfAddress }),
+      ...(clusterId === "" ? {} : { clusterId }),
       messages,
     };
     this.options.transport

@@ -1,5 +1,6 @@
 // The gateway refuses what Raft must never see: peers that are no node, a node talking to
 // itself, terms and indexes past exact arithmetic, and term 0 outside forwarded requests.
+// Whether a term is within reach is the receiving group's call (multiraft/batch-router.ts).
 
 import { describe, expect, test } from "bun:test";
 import { parsePeerBatch, WireFormatError } from "./wire-parse.ts";
@@ -36,11 +37,16 @@ describe("parsePeerBatch refuses", () => {
     expect(refusal(batch({ ...heartbeat, from: 1 }))).toContain("must not be the sender");
   });
 
-  test("terms and indexes past 2^52", () => {
-    expect(refusal(batch({ ...heartbeat, term: 2 ** 52 + 1 }))).toContain(
-      "term must be at most 2^52",
+  test("indexes past 2^52, and message terms past exact integers", () => {
+    expect(refusal(batch({ ...heartbeat, term: 2 ** 53 }))).toContain(
+      "term must be a non-negative safe integer",
     );
     expect(refusal(batch({ ...heartbeat, leaderCommit: 2 ** 53 - 1 }))).toContain("at most 2^52");
+  });
+
+  test("no message term that is an exact integer: the receiving group judges it alone", () => {
+    const parsed = parsePeerBatch(batch({ ...heartbeat, term: 2 ** 52 + 1 }), noBytes);
+    expect(parsed.messages).toHaveLength(1);
   });
 
   test("term 0 except in forwarded reads and transfers", () => {

@@ -109,6 +109,8 @@ export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
     fields.fromAddress === undefined
       ? undefined
       : text(fields.fromAddress, "batch.fromAddress", 300);
+  const clusterId =
+    fields.clusterId === undefined ? undefined : text(fields.clusterId, "batch.clusterId", 100);
   const from = asPeer(fields.from, "batch.from");
   const to = asPeer(fields.to, "batch.to");
   if (from === to) throw new WireFormatError("batch.to", "must not be the sender");
@@ -116,6 +118,7 @@ export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
     from,
     to,
     ...(fromAddress === undefined ? {} : { fromAddress }),
+    ...(clusterId === undefined ? {} : { clusterId }),
     messages: messages.map((item, k) => parsePeerMessage(item, `batch.messages[${k}]`, bytes)),
   };
 }
@@ -180,7 +183,9 @@ function parseRaftMessage(value: unknown, path: string, bytes: BytesDecoder): Ra
   const base = {
     from: asPeer(f.from, `${path}.from`),
     to: asPeer(f.to, `${path}.to`),
-    term: asTerm(f.term, `${path}.term`),
+    // Any exact integer: whether the term is within reach is the receiving group's call,
+    // message by message (multiraft/batch-router.ts), so one bad term spoils no other message.
+    term: term(integer(f.term, `${path}.term`)),
   };
   if (base.from === base.to) throw new WireFormatError(`${path}.to`, "must not be the sender");
   if (base.term === 0 && !TERM_ZERO_TYPES.has(String(f.type))) {

@@ -56,6 +56,12 @@ export interface PeerBatch {
    * yet, e.g. after joining while cut off, before any management state reached it.
    */
   readonly fromAddress?: string;
+  /**
+   * The sender's cluster (ManagementState.clusterId); absent while it does not know it yet.
+   * A node refuses batches from another cluster, so that two clusters that reach each other
+   * by mistake never mix.
+   */
+  readonly clusterId?: string;
   readonly messages: readonly PeerMessage[];
 }
 

@@ -15,6 +15,7 @@ import { MultiRaftHost } from "../../src/multiraft/index.ts";
 import { MemoryLogStorage } from "../../src/storage/index.ts";
 import type { PeerMessage } from "../../src/transport/index.ts";
 import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
+import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
 
 function hostWithLog() {
   const clock = new VirtualClock();
@@ -24,6 +25,7 @@ function hostWithLog() {
     nodeId: nodeId(1),
     storage: new MemoryLogStorage(),
     peers: { send: (peer, messages) => sent.push({ peer, messages }) },
+    directory: TRUSTING_DIRECTORY,
     clock,
     random: seededRandom(1),
     logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),

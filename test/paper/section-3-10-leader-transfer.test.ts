@@ -104,6 +104,27 @@ describe("thesis 3.10 leadership transfer", () => {
     ]);
   });
 
+  test("TimeoutNow from a member that is not our leader is ignored (thesis 3.10)", () => {
+    const raw = newNode({
+      id: 2,
+      voters: [1, 2, 3],
+      logTerms: [1, 2],
+      term: 2,
+      commit: 2,
+      config: { preVote: true, checkQuorum: true },
+    });
+    drain(raw);
+    deliver(raw, heartbeat({ from: 1, to: 2, term: 2, leaderCommit: 2 }));
+    const { messages } = deliver(raw, {
+      type: "TimeoutNow",
+      from: nodeId(3),
+      to: nodeId(2),
+      term: 2 as never,
+    });
+    expect(raw.status()).toMatchObject({ role: "follower", term: 2, leaderId: 1 });
+    expect(messages).toEqual([]);
+  });
+
   test("voters that heard from the leader still grant a transfer's vote (thesis 3.10)", () => {
     const raw = newNode({
       id: 3,

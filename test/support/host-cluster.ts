@@ -15,6 +15,7 @@ import { MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
 import { type NodeApi, PeerSenders, type TransportServer } from "../../src/transport/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory/index.ts";
 import { KvStateMachine } from "./kv-state-machine.ts";
+import { TRUSTING_DIRECTORY } from "./trusting-directory.ts";
 
 export const TEST_HOST_CONFIG: HostConfig = {
   tickIntervalMs: 10,
@@ -84,6 +85,7 @@ export class HostCluster {
       nodeId: key,
       storage: new MemoryLogStorage(store),
       peers: senders,
+      directory: TRUSTING_DIRECTORY,
       clock: this.clock,
       random: this.random.fork(`host-${id}-${existing === undefined ? 0 : 1}`),
       logger,

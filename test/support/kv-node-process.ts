@@ -26,6 +26,7 @@ import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
 import { nodeDirectoryPath, openNodeStorage } from "../../src/storage/index.ts";
 import { type NodeApi, PeerSenders } from "../../src/transport/index.ts";
 import { KvStateMachine, kvCommand } from "./kv-state-machine.ts";
+import { TRUSTING_DIRECTORY } from "./trusting-directory.ts";
 
 const { values } = parseArgs({
   options: {
@@ -74,6 +75,7 @@ host = new MultiRaftHost({
   nodeId: self,
   storage,
   peers: senders,
+  directory: TRUSTING_DIRECTORY,
   clock,
   random: seededRandom(Date.now()),
   logger,

@@ -27,6 +27,7 @@ import {
   WorkflowStateMachine,
 } from "../../src/workflow/index.ts";
 import { TEST_HOST_CONFIG } from "./host-cluster.ts";
+import { TRUSTING_DIRECTORY } from "./trusting-directory.ts";
 import { WALL_ORIGIN_MS } from "./workflow-local-group.ts";
 
 export const G1: GroupId = groupId(1);
@@ -168,6 +169,7 @@ export class WorkflowCluster {
       nodeId: id,
       storage: new MemoryLogStorage(node.store),
       peers: node.senders,
+      directory: TRUSTING_DIRECTORY,
       clock: this.clock,
       random: random.fork("host"),
       logger,

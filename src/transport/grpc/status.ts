@@ -48,6 +48,9 @@ const STATUS_OF_ERROR_CODE: Partial<Readonly<Record<ErrorCode, GrpcStatus>>> = {
   NOT_FOUND: GrpcStatus.NOT_FOUND,
   UNKNOWN_GROUP: GrpcStatus.NOT_FOUND,
   ALREADY_EXISTS: GrpcStatus.ALREADY_EXISTS,
+  FAILED_PRECONDITION: GrpcStatus.FAILED_PRECONDITION,
+  PERMISSION_DENIED: GrpcStatus.PERMISSION_DENIED,
+  UNAUTHENTICATED: GrpcStatus.UNAUTHENTICATED,
   RESOURCE_EXHAUSTED: GrpcStatus.RESOURCE_EXHAUSTED,
   TIMEOUT: GrpcStatus.DEADLINE_EXCEEDED,
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
@@ -67,6 +70,12 @@ function errorCodeOf(status: GrpcStatus): ErrorCode {
       return "NOT_FOUND";
     case GrpcStatus.ALREADY_EXISTS:
       return "ALREADY_EXISTS";
+    case GrpcStatus.FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case GrpcStatus.PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case GrpcStatus.UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
     case GrpcStatus.RESOURCE_EXHAUSTED:
       return "RESOURCE_EXHAUSTED";
     case GrpcStatus.DEADLINE_EXCEEDED:

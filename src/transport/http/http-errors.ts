@@ -27,6 +27,9 @@ const STATUS_OF_CODE: ReadonlyMap<ErrorCode, number> = new Map<ErrorCode, number
   ["UNKNOWN_GROUP", 404],
   // Not in the brief's table, but a caller can fix it, so it must not hide behind a 500.
   ["ALREADY_EXISTS", 409],
+  ["FAILED_PRECONDITION", 409],
+  ["UNAUTHENTICATED", 401],
+  ["PERMISSION_DENIED", 403],
   ["UNSUPPORTED_MEDIA_TYPE", 415],
   ["RESOURCE_EXHAUSTED", 429],
   ["NOT_LEADER", 503],

@@ -71,8 +71,49 @@ export class ClusterSim {
     return added;
   }
 
-  /** Starts (or restarts, with the same options) a node and waits until it is ready. */
+  /**
+   * Starts (or restarts, with the same options) a node and waits until it is ready. A node
+   * that is not ready in time is stopped again and the start fails.
+   */
   async start(entry: SimNode): Promise<void> {
+    const { node, started } = this.launch(entry);
+    let isStarted = false;
+    let failure: Error | undefined;
+    started.then(
+      () => {
+        isStarted = true;
+      },
+      (error: Error) => {
+        failure = error;
+      },
+    );
+    try {
+      await this.until(`${entry.address} ready`, () => isStarted || failure !== undefined, 120_000);
+    } catch (error) {
+      failure ??= error as Error;
+    }
+    if (failure !== undefined) {
+      if (entry.node === node) entry.node = undefined;
+      await node.kill();
+      throw failure;
+    }
+  }
+
+  /**
+   * Restarts a node from its storage as a process would be restarted: it runs from then on,
+   * ready or not (a node is ready only once its groups have leaders, which may take the
+   * return of other nodes). A start that fails (a fatal error) leaves it down.
+   */
+  restart(entry: SimNode): void {
+    const { node, started } = this.launch(entry);
+    started.catch(async (error: Error) => {
+      this.lines.push(`${this.nowMs} ${entry.address} SIM restart failed: ${error.message}`);
+      if (entry.node === node) entry.node = undefined;
+      await node.kill();
+    });
+  }
+
+  private launch(entry: SimNode): { node: RaftoralNode; started: Promise<void> } {
     this.lines.push(`${this.nowMs} ${entry.address} SIM start`);
     const node = new RaftoralNode({
       listen: entry.address,
@@ -94,27 +135,10 @@ export class ClusterSim {
       environment: this.world.environment(entry.address),
     });
     entry.node = node;
-    let isStarted = false;
-    let failure: Error | undefined;
-    node.start().then(
-      () => {
-        isStarted = true;
-      },
-      (error: Error) => {
-        failure = error;
-      },
-    );
-    try {
-      await this.until(`${entry.address} ready`, () => isStarted || failure !== undefined, 120_000);
-    } catch (error) {
-      failure ??= error as Error;
-    }
-    if (failure !== undefined) {
-      entry.node = undefined;
-      await node.kill();
-      throw failure;
-    }
-    entry.lastId = node.nodeId;
+    const started = node.start().then(() => {
+      entry.lastId = node.nodeId;
+    });
+    return { node, started };
   }
 
   /**
@@ -222,10 +246,11 @@ export class ClusterSim {
     });
   }
 
-  /** Node ids must be unique among live nodes. */
+  /** Node ids must be unique among live nodes (a restarted joiner may have none yet). */
   checkIds(): void {
-    const ids = this.live().map((entry) => entry.node?.nodeId ?? 0);
-    if (ids.some((id) => id === 0)) throw new Error("a ready node has no id");
+    const ids = this.live()
+      .map((entry) => entry.node?.nodeId ?? 0)
+      .filter((id) => id !== 0);
     if (new Set(ids).size !== ids.length)
       throw new Error(`two nodes share an id: ${ids.join(",")}`);
   }

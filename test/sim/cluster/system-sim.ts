@@ -232,7 +232,7 @@ export class SystemSimulation {
   private async restartOne(): Promise<void> {
     const dead = this.sim.nodes.filter((entry) => entry.node === undefined);
     if (dead.length === 0) return;
-    await this.sim.start(this.random.pick(dead)).catch(() => undefined);
+    this.sim.restart(this.random.pick(dead));
   }
 
   /** Cuts one node off (both ways or one way), like a pause or a network split. */
@@ -292,7 +292,7 @@ export class SystemSimulation {
     sim.world.network.faults = { dropRate: 0, delayMinMs: 1, delayMaxMs: 3 };
     for (const entry of sim.live())
       if (sim.world.isPaused(entry.address)) sim.world.resume(entry.address);
-    for (const entry of sim.nodes.filter((node) => node.node === undefined)) await sim.start(entry);
+    for (const entry of sim.nodes.filter((node) => node.node === undefined)) sim.restart(entry);
     return sim.until("the cluster settles after healing", () => sim.isSettled(), 240_000);
   }
 

@@ -1,0 +1,217 @@
+// Issue 15, item 3: a group takes Raft messages and forwarded proposals only from its members,
+// each Raft message must come from the batch's sender, a term no election could have reached
+// is refused message by message, and a forwarded proposal's answer counts only from the node
+// it was forwarded to. One host, group 5 with voters 1, 2, 3; nodes 1-4 are in the cluster.
+
+import { describe, expect, test } from "bun:test";
+import {
+  createLogger,
+  type GroupId,
+  groupId,
+  type NodeId,
+  nodeId,
+  seededRandom,
+  type Term,
+  term,
+  VirtualClock,
+} from "../../src/lib/index.ts";
+import { type MembershipDirectory, MultiRaftHost } from "../../src/multiraft/index.ts";
+import type { RaftMessage } from "../../src/raft/index.ts";
+import { MemoryLogStorage } from "../../src/storage/index.ts";
+import type { PeerMessage } from "../../src/transport/index.ts";
+import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
+import { KvStateMachine } from "../support/kv-state-machine.ts";
+
+const GROUP = groupId(5);
+const CLUSTER = new Set([1, 2, 3, 4]);
+const RECORDED = new Set([1, 2, 3]);
+
+const directory: MembershipDirectory = {
+  isClusterNode: (node) => CLUSTER.has(node),
+  isRecordedMember: (group, node) => group === GROUP && RECORDED.has(node),
+};
+
+async function fixture() {
+  const clock = new VirtualClock();
+  const lines: string[] = [];
+  const sent: { peer: NodeId; message: PeerMessage }[] = [];
+  const host = new MultiRaftHost({
+    nodeId: nodeId(1),
+    storage: new MemoryLogStorage(),
+    peers: {
+      send: (peer, messages) => {
+        for (const message of messages) sent.push({ peer, message });
+      },
+    },
+    directory,
+    clock,
+    random: seededRandom(3),
+    logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),
+    config: TEST_HOST_CONFIG,
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  host.start();
+  /** Lets the host run the turns that queued work needs (no time passes for Raft). */
+  const turns = async () => {
+    for (let k = 0; k < 4; k++) {
+      clock.advance(0);
+      await flush();
+    }
+  };
+  const created = host.createGroup(
+    GROUP,
+    { mode: "bootstrap", voters: [nodeId(1), nodeId(2), nodeId(3)] },
+    new KvStateMachine(),
+  );
+  await turns();
+  await created;
+  const deliver = async (from: number, messages: PeerMessage[]) => {
+    host.receive({ from: nodeId(from), to: nodeId(1), messages });
+    await turns();
+  };
+  const status = () => host.inspect(GROUP)?.status();
+  return { clock, lines, sent, host, deliver, status, turns };
+}
+
+/** A Raft message of `group` to node 1; fields as the message type wants them. */
+function raft(fields: Record<string, unknown>, group: GroupId = GROUP): PeerMessage {
+  return {
+    type: "raft",
+    groupId: group,
+    message: { to: nodeId(1), ...fields } as unknown as RaftMessage,
+  };
+}
+
+const heartbeat = (from: number, at: Term) =>
+  raft({
+    type: "Heartbeat",
+    from: nodeId(from),
+    term: at,
+    leaderCommit: 0 as never,
+    readContext: "",
+  });
+
+const hugeVoteAnswer = (from: number) =>
+  raft({
+    type: "RequestVoteResponse",
+    from: nodeId(from),
+    term: term(2 ** 52),
+    voteGranted: true,
+  });
+
+describe("peer authorization", () => {
+  test("a non-member's forged term is refused and leaves no trace", async () => {
+    const { deliver, status, host, lines } = await fixture();
+    const before = status()?.term;
+    await deliver(99, [hugeVoteAnswer(99)]);
+    expect(status()?.term).toBe(before as Term);
+    expect(host.lastHeardMs(nodeId(99))).toBeUndefined();
+    expect(lines.join("\n")).toContain("not a member of the group");
+    host.stop();
+  });
+
+  test("a member's unreachable term is refused, and the rest of its batch still counts", async () => {
+    const { deliver, status, host } = await fixture();
+    await deliver(2, [hugeVoteAnswer(2), heartbeat(2, term(4))]);
+    expect(status()).toMatchObject({ term: 4, leaderId: 2 });
+    expect(host.lastHeardMs(nodeId(2))).toBeDefined();
+    host.stop();
+  });
+
+  test("a Raft message that names someone else than the batch's sender is refused", async () => {
+    const { deliver, status, host } = await fixture();
+    await deliver(99, [heartbeat(2, term(4))]);
+    expect(status()).toMatchObject({ term: 1, leaderId: 0 });
+    host.stop();
+  });
+
+  test("a node of the cluster outside the group is not a member either", async () => {
+    const { deliver, status, host } = await fixture();
+    await deliver(4, [heartbeat(4, term(4))]);
+    expect(status()).toMatchObject({ term: 1, leaderId: 0 });
+    host.stop();
+  });
+
+  test("TimeoutNow from a member that does not lead is ignored", async () => {
+    const { deliver, status, host } = await fixture();
+    await deliver(2, [heartbeat(2, term(4))]);
+    await deliver(3, [raft({ type: "TimeoutNow", from: nodeId(3), term: term(4) })]);
+    expect(status()).toMatchObject({ role: "follower", term: 4, leaderId: 2 });
+    host.stop();
+  });
+
+  test("forwards: members are heard, other cluster nodes refused, strangers get nothing", async () => {
+    const { deliver, sent, host, turns } = await fixture();
+    host.campaign(GROUP);
+    await turns();
+    // Pre-vote (thesis 9.6) for term 2, then the vote itself.
+    for (const type of ["RequestPreVoteResponse", "RequestVoteResponse"] as const) {
+      await deliver(2, [raft({ type, from: nodeId(2), term: term(2), voteGranted: true })]);
+    }
+    expect(host.inspect(GROUP)?.status().role).toBe("leader");
+    const forward = (requestId: number) => ({
+      type: "forward" as const,
+      groupId: GROUP,
+      requestId,
+      entryType: "normal" as const,
+      data: new Uint8Array([1]),
+    });
+    sent.length = 0;
+    await deliver(2, [forward(1)]);
+    await deliver(4, [forward(2)]);
+    await deliver(99, [forward(3)]);
+    const answers = sent.filter(({ message }) => message.type === "forwardResult");
+    expect(answers.map(({ peer, message }) => [peer, message])).toEqual([
+      [
+        2,
+        expect.objectContaining({
+          requestId: 1,
+          outcome: expect.objectContaining({ accepted: true }),
+        }),
+      ],
+      [
+        4,
+        expect.objectContaining({
+          requestId: 2,
+          outcome: expect.objectContaining({ accepted: false, reason: "unknown-group" }),
+        }),
+      ],
+    ]);
+    host.stop();
+  });
+
+  test("a forwarded proposal's answer counts only from the node it went to", async () => {
+    const { deliver, sent, host, turns } = await fixture();
+    await deliver(2, [heartbeat(2, term(4))]);
+    let outcome: string | undefined;
+    host.propose(GROUP, new Uint8Array([7]), { timeoutMs: 60_000 }).then(
+      () => {
+        outcome = "applied";
+      },
+      (error: Error) => {
+        outcome = error.message;
+      },
+    );
+    await turns();
+    const forwarded = sent.find(({ message }) => message.type === "forward");
+    expect(forwarded?.peer).toBe(nodeId(2));
+    const requestId = forwarded?.message.type === "forward" ? forwarded.message.requestId : -1;
+    const refusal = () => ({
+      type: "forwardResult" as const,
+      groupId: GROUP,
+      requestId,
+      outcome: {
+        accepted: false as const,
+        reason: "invalid-conf-change" as const,
+        leaderHint: nodeId(0),
+      },
+    });
+    await deliver(3, [refusal()]);
+    expect(outcome).toBeUndefined();
+    await deliver(2, [refusal()]);
+    expect(outcome).toContain("invalid membership change");
+    host.stop();
+  });
+});
