@@ -19,7 +19,7 @@ echo "=== Node restart test ==="
 echo "Step 1: Starting a two-node cluster with persistent storage..."
 start_node node1 --bootstrap --storage-path "$data1"
 start_node node2 --peers "${node_address[node1]}" --storage-path "$data2"
-wait_for_voters "${node_address[node1]}" "1,2"
+wait_for_config "${node_address[node1]}" "1" "2"
 [ -d "$data1/node_1" ] && [ -d "$data2/node_2" ] || fail "storage directories node_1/node_2 missing"
 
 echo "Step 2: Running a workflow before the restarts..."
@@ -47,7 +47,7 @@ echo "Step 6: Killing node 1 (SIGKILL) and restarting it without --bootstrap..."
 stop_node node1 KILL || true
 restart_node node1 --storage-path "$data1"
 [ "$(node_id node1)" = 1 ] || fail "node 1 came back as node $(node_id node1)"
-wait_for_voters "${node_address[node2]}" "1,2"
+wait_for_config "${node_address[node2]}" "1" "2"
 expect_pong "${node_address[node1]}"
 
 echo "PASS: identities persisted, Raft state recovered, and both nodes rejoined"

@@ -103,16 +103,18 @@ node_id() {
   grep -Eo "Node [0-9]+ is ready" "$work_dir/$1.log" | tail -n 1 | grep -Eo "[0-9]+"
 }
 
-# wait_for_voters ADDRESS IDS: waits until execution cluster 1 has exactly these voters
-# (e.g. "1,2"), as `raftoral cluster status --json` reports them.
-wait_for_voters() {
-  local address=$1 ids=$2 deadline=$((SECONDS + READY_SECONDS)) status
+# wait_for_config ADDRESS VOTERS LEARNERS: waits until execution cluster 1 has exactly these
+# voters and learners (e.g. "1" "2"), as `raftoral cluster status --json` reports them.
+wait_for_config() {
+  local address=$1 voters=$2 learners=$3 deadline=$((SECONDS + READY_SECONDS)) status
   while :; do
     status=$("$RAFTORAL" cluster status --address "$address" --json 2>/dev/null | tr -d ' \n' || true)
-    if grep -q "\"voters\":\[$ids\]" <<<"$status" && grep -q "\"execution_cluster_id\":\"1\"" <<<"$status"; then
+    if grep -q "\"voters\":\[$voters\],\"learners\":\[$learners\]" <<<"$status" &&
+      grep -q "\"execution_cluster_id\":\"1\"" <<<"$status"; then
       return
     fi
-    [ "$SECONDS" -lt "$deadline" ] || fail "execution cluster 1 never had voters [$ids]: $status"
+    [ "$SECONDS" -lt "$deadline" ] ||
+      fail "execution cluster 1 never had voters [$voters] and learners [$learners]: $status"
     sleep 0.2
   done
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type LogIndex, type NodeId, nodeId, seededRandom } from "../lib/index.ts";
-import { GROUP_SIZE_MAX, GROUP_SIZE_MIN, placeNodes } from "./cluster-manager.ts";
+import { GROUP_SIZE_MAX, GROUP_SIZE_MIN, placeNodes, planCluster } from "./cluster-manager.ts";
 import type { ManagementCommand } from "./commands.ts";
 import { applyCommand } from "./management-machine.ts";
 import { emptyManagementState, type ManagementState } from "./management-state.ts";
@@ -164,5 +164,60 @@ describe("execution group placement", () => {
       }
       expectSettled(settle(state));
     }
+  });
+});
+
+describe("management group configuration", () => {
+  function plan(
+    state: ManagementState,
+    voters: number[],
+    learners: number[],
+    silent: number[] = [],
+  ) {
+    return planCluster({
+      self: nodeId(1),
+      state,
+      managementVoters: voters.map(nodeId),
+      managementLearners: learners.map(nodeId),
+      managementLastIndex: 50 as LogIndex,
+      managementMatchOf: () => 50 as LogIndex,
+      isManagementActive: () => true,
+      silentNodes: new Set(silent.map(nodeId)),
+    }).filter((action) => action.type !== "command");
+  }
+  const changes = (...list: [string, number][]) => [
+    {
+      type: "managementChange",
+      changes: list.map(([type, id]) => ({ type, nodeId: nodeId(id) })),
+    },
+  ];
+
+  test("a second node joins as a learner and stays one: two voters would be fragile", () => {
+    const two = join(bootstrapped(), 2);
+    expect(plan(two, [1], [])).toEqual(changes(["addLearner", 2]) as never);
+    expect(plan(two, [1], [2])).toEqual([]);
+  });
+
+  test("with a third node, one voter becomes three in one joint change", () => {
+    const three = join(join(bootstrapped(), 2), 3);
+    expect(plan(three, [1], [2])).toEqual(changes(["addLearner", 3]) as never);
+    expect(plan(three, [1], [2, 3])).toEqual(changes(["addVoter", 2], ["addVoter", 3]) as never);
+    // A silent learner is not promoted, and one promotion alone would make two voters.
+    expect(plan(three, [1], [2, 3], [3]).filter((a) => a.type === "managementChange")).toEqual([]);
+  });
+
+  test("back to two nodes: one voter and a learner, in one joint change", () => {
+    const three = join(join(bootstrapped(), 2), 3);
+    const two = apply(three, { type: "removeNode", nodeId: nodeId(3), reason: "test" });
+    expect(plan(two, [1, 2, 3], [])).toEqual(
+      changes(["removeNode", 3], ["addLearner", 2]) as never,
+    );
+  });
+
+  test("nodes past maxVoters are learners; a fourth and fifth vote", () => {
+    let state = bootstrapped();
+    for (let id = 2; id <= 6; id++) state = join(state, id);
+    expect(plan(state, [1, 2, 3], [4, 5, 6])).toEqual(changes(["addVoter", 4]) as never);
+    expect(plan(state, [1, 2, 3, 4, 5], [6])).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // The ClusterManager's decisions: given the replicated management state and what the
 // management leader observes (its group's Raft configuration, which nodes are alive), the
 // next actions that move the cluster toward its settled shape:
-//   - every node in the management group; voters = min(maxVoters, nodes), the rest learners;
+//   - every node in the management group; voters as voterTarget() wants (one for two nodes,
+//     every node from three on, up to maxVoters), the rest learners;
 //   - silent nodes removed;
 //   - execution groups of 3-5 members (one group holding everyone while fewer than 3 nodes),
 //     every node in at least one non-draining group; a group reaching 6 splits into 3+3; a
@@ -9,9 +10,10 @@
 // Ties are broken by lowest id, so every leader decides the same way.
 // Pure: no I/O, no timers, no await.
 
-import type { GroupId, NodeId } from "../lib/index.ts";
+import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
 import type { ConfChangeSingle } from "../raft/index.ts";
 import type { ManagementCommand } from "./commands.ts";
+import { planGroupMembership } from "./group-membership-plan.ts";
 import type { GroupRecord, ManagementState } from "./management-state.ts";
 
 export const GROUP_SIZE_MIN = 3;
@@ -23,13 +25,22 @@ export interface ClusterView {
   /** The management group's configuration in effect. */
   readonly managementVoters: readonly NodeId[];
   readonly managementLearners: readonly NodeId[];
+  /** The management group's log as its leader (this node) sees it, to judge learners. */
+  readonly managementLastIndex: LogIndex;
+  readonly managementMatchOf: (id: NodeId) => LogIndex | undefined;
+  readonly isManagementActive: (id: NodeId) => boolean;
   /** Nodes the leader has not heard from for longer than the failure timeout. */
   readonly silentNodes: ReadonlySet<NodeId>;
 }
 
 export type ManagerAction =
   | { readonly type: "command"; readonly command: ManagementCommand }
-  | { readonly type: "managementChange"; readonly change: ConfChangeSingle };
+  /** One change, or several as one joint-consensus change. */
+  | { readonly type: "managementChange"; readonly changes: readonly ConfChangeSingle[] }
+  | { readonly type: "managementTransfer"; readonly to: NodeId };
+
+/** A learner this close to the leader's last index counts as caught up. */
+export const CATCH_UP_SLACK_ENTRIES = 64;
 
 const byId = (a: number, b: number) => a - b;
 
@@ -48,32 +59,28 @@ function removeSilentNodes(view: ClusterView): ManagerAction[] {
   }));
 }
 
-/** One change at a time to the management group's configuration (thesis 4.1). */
+/**
+ * The management group's configuration, one safe step at a time: every node a member, as
+ * many voters as voterTarget() wants (see group-membership-plan.ts for the rules).
+ */
 function reconfigureManagement(view: ClusterView): ManagerAction[] {
-  const { state } = view;
-  const voters = new Set(view.managementVoters);
-  const learners = new Set(view.managementLearners);
-  const change = (type: ConfChangeSingle["type"], nodeId: NodeId): ManagerAction[] => [
-    { type: "managementChange", change: { type, nodeId } },
-  ];
-  const gone = [...voters, ...learners].filter((id) => !state.nodes.has(id)).sort(byId)[0];
-  if (gone !== undefined) return change("removeNode", gone);
-  const nodes = [...state.nodes.keys()].sort(byId);
-  const missing = nodes.find((id) => !voters.has(id) && !learners.has(id));
-  if (missing !== undefined) return change("addLearner", missing);
-  const target = Math.min(state.maxVoters, nodes.length);
-  if (voters.size < target) {
-    const candidate = [...learners].filter((id) => !view.silentNodes.has(id)).sort(byId)[0];
-    return candidate === undefined ? [] : change("addVoter", candidate);
-  }
-  if (voters.size > target) {
-    const demoted = [...voters]
-      .filter((id) => id !== view.self)
-      .sort(byId)
-      .at(-1);
-    return demoted === undefined ? [] : change("addLearner", demoted);
-  }
-  return [];
+  const step = planGroupMembership({
+    self: view.self,
+    desired: [...view.state.nodes.keys()],
+    votersMax: view.state.maxVoters,
+    voters: view.managementVoters,
+    learners: view.managementLearners,
+    isChanging: false,
+    lastIndex: view.managementLastIndex,
+    matchOf: view.managementMatchOf,
+    isActive: (id) => !view.silentNodes.has(id) && view.isManagementActive(id),
+    isLeavingCluster: false,
+    catchUpSlackEntries: CATCH_UP_SLACK_ENTRIES,
+  });
+  if (step === undefined) return [];
+  return step.type === "change"
+    ? [{ type: "managementChange", changes: step.changes }]
+    : [{ type: "managementTransfer", to: step.to }];
 }
 
 function command(command: ManagementCommand): ManagerAction {

@@ -2,6 +2,7 @@
 // decisions of the ClusterManager and of execution group leaders.
 
 export {
+  CATCH_UP_SLACK_ENTRIES,
   type ClusterView,
   GROUP_SIZE_MAX,
   GROUP_SIZE_MIN,

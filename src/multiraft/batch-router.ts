@@ -61,9 +61,13 @@ export class BatchRouter {
       const group = groups.get(message.groupId);
       switch (message.type) {
         case "raft": {
+          // Not hosted here: nothing to protect, only an answer for nodes of the cluster.
+          if (group === undefined) {
+            unknown.add(message.groupId);
+            break;
+          }
           const refusal = this.checkRaft(batch.from, message.message, message.groupId, group);
           if (refusal !== undefined) this.refuse(batch.from, message.groupId, refusal);
-          else if (group === undefined) unknown.add(message.groupId);
           else {
             group.raw.step(message.message);
             isHeard = true;
@@ -101,11 +105,10 @@ export class BatchRouter {
     from: NodeId,
     message: RaftMessage,
     groupId: GroupId,
-    group: HostedGroup | undefined,
+    group: HostedGroup,
   ): Refusal | undefined {
     if (message.from !== from || message.to !== this.options.self) return "sender mismatch";
     if (!this.isFromMember(from, groupId, group)) return "not a member of the group";
-    if (group === undefined) return undefined;
     return isTermInReach(message.term, group.raw.currentTerm()) ? undefined : "term out of reach";
   }
 

@@ -16,12 +16,18 @@ export async function handOverLeadership(options: {
 }): Promise<void> {
   const { host, self, clock, logger } = options;
   const isLeading = (id: GroupId) => host.inspect(id)?.status().role === "leader";
-  const led = host.groupIds().filter(isLeading);
+  const successorIn = (id: GroupId) =>
+    host
+      .inspect(id)
+      ?.status()
+      .confState.voters.find((voter) => voter !== self);
+  // A group with no other voter (a single node, or one voter and a learner) has nobody to
+  // take over: it waits for this node to come back.
+  const led = host.groupIds().filter((id) => isLeading(id) && successorIn(id) !== undefined);
   if (led.length === 0) return;
   logger.info("Handing over leadership", { groups: led.join(" ") });
   for (const id of led) {
-    const voters = host.inspect(id)?.status().confState.voters ?? [];
-    const successor = voters.find((voter) => voter !== self);
+    const successor = successorIn(id);
     if (successor !== undefined) host.transferLeadership(id, successor);
   }
   const deadline = clock.nowMs() + HANDOVER_TIMEOUT_MS;

@@ -9,7 +9,9 @@ import type { ExecutionLayer } from "../api/index.ts";
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import { MANAGEMENT_GROUP, NO_NODE, toError } from "../lib/index.ts";
 import {
+  CATCH_UP_SLACK_ENTRIES,
   encodeManagementCommand,
+  GROUP_SIZE_MAX,
   type GroupRecord,
   type ManagementCommand,
   type ManagementMachine,
@@ -19,7 +21,7 @@ import {
   planGroupMembership,
 } from "../management/index.ts";
 import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
-import type { RaftStatus } from "../raft/index.ts";
+import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
 import { StallWatch } from "./stall-watch.ts";
 
 export interface ManagementRuntimeOptions {
@@ -43,9 +45,6 @@ export interface ManagementRuntimeOptions {
    */
   readonly rejoin: () => Promise<void>;
 }
-
-/** A learner this close to the leader's last index counts as caught up. */
-const CATCH_UP_SLACK_ENTRIES = 64;
 
 export class ManagementRuntime {
   private isRunning = false;
@@ -228,11 +227,15 @@ export class ManagementRuntime {
       this.options.host.inspect(MANAGEMENT_GROUP)?.isChangingMembership() === true
     )
       return;
+    const raft = this.options.host.inspect(MANAGEMENT_GROUP);
     const actions = planCluster({
       self: this.options.self,
       state,
       managementVoters: status.confState.voters,
       managementLearners: status.confState.learners,
+      managementLastIndex: status.lastIndex,
+      managementMatchOf: (id) => raft?.matchOf(id),
+      isManagementActive: (id) => raft?.isRecentlyActive(id) === true,
       silentNodes: this.silentNodes(state),
     });
     for (const action of actions) await this.execute(action);
@@ -271,13 +274,14 @@ export class ManagementRuntime {
       await this.propose(action.command);
       return;
     }
-    this.options.logger.info("Management group change", {
-      change: action.change.type,
-      node: action.change.nodeId,
-    });
+    if (action.type === "managementTransfer") {
+      this.options.host.transferLeadership(MANAGEMENT_GROUP, action.to);
+      return;
+    }
+    this.options.logger.info("Management group change", describeChanges(action.changes));
     await this.options.host.proposeConfChange(
       MANAGEMENT_GROUP,
-      { transition: "auto", changes: [action.change], context: new Uint8Array() },
+      { transition: "auto", changes: action.changes, context: new Uint8Array() },
       { timeoutMs },
     );
   }
@@ -346,6 +350,7 @@ export class ManagementRuntime {
     const step = planGroupMembership({
       self,
       desired: group.members,
+      votersMax: GROUP_SIZE_MAX,
       voters: status.confState.voters,
       learners: status.confState.learners,
       isChanging: raft.isChangingMembership(),
@@ -362,12 +367,11 @@ export class ManagementRuntime {
     }
     this.options.logger.info("Execution group change", {
       group: group.id,
-      change: step.change.type,
-      node: step.change.nodeId,
+      ...describeChanges(step.changes),
     });
     await host.proposeConfChange(
       group.id,
-      { transition: "auto", changes: [step.change], context: new Uint8Array() },
+      { transition: "auto", changes: step.changes, context: new Uint8Array() },
       { timeoutMs: this.options.proposalTimeoutMs },
     );
   }
@@ -387,6 +391,11 @@ function isCountedOn(group: GroupRecord, self: NodeId): boolean {
     group.learners.includes(self) ||
     (group.configIndex === 0 && group.initialMembers.includes(self))
   );
+}
+
+/** "addVoter 2, addVoter 3" for a log line. */
+function describeChanges(changes: readonly ConfChangeSingle[]): Record<string, string> {
+  return { change: changes.map((single) => `${single.type} ${single.nodeId}`).join(", ") };
 }
 
 function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {

@@ -150,11 +150,11 @@ describe("startup readiness", () => {
       ready: "waiting for an execution cluster leader",
     },
     {
-      why: "a node outside the only execution cluster forwards its starts",
+      why: "a node not placed in an execution cluster yet",
       self: 4,
       state: cluster({ count: 4, members: [1, 2, 3], voters: [1, 2, 3] }),
       local: { 0: managementOf([1, 2, 3, 4]) },
-      ready: true,
+      ready: "waiting to be placed in an execution cluster",
     },
     {
       why: "a node not registered yet",
@@ -168,7 +168,7 @@ describe("startup readiness", () => {
       self: 1,
       state: cluster({ count: 1, members: [1], voters: [1], draining: true }),
       local: { 0: managementOf([1]), 1: managementOf([1]) },
-      ready: "waiting for the first execution cluster to form",
+      ready: "waiting to be placed in an execution cluster",
     },
   ])("$why", ({ self, state, local, ready }) => {
     const result = startupReadiness(inputs(self, state, local));
@@ -196,6 +196,11 @@ describe("serving readiness", () => {
     const result = servingReadiness(inputs(2, removed, {}));
     expect(result.isReady).toBe(false);
     expect(result).toMatchObject({ reason: expect.stringContaining("not a member") });
+  });
+
+  test("starts to a group hosted elsewhere are forwarded: its leader is not ours to know", () => {
+    const elsewhere = inputs(4, state, { 0: managementOf([1, 2, 3, 4]) });
+    expect(canStartWorkflows(elsewhere)).toEqual({ isReady: true });
   });
 
   test("starts need one led group among those hosted here when all are hosted here", () => {

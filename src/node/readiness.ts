@@ -44,8 +44,14 @@ export function startupReadiness(inputs: ReadinessInputs): Readiness {
   if (managementRole === "learner" && management.voters.length < votersWanted) {
     return waiting("waiting to become a voter of the management group");
   }
-  for (const group of state.groups.values()) {
-    if (group.draining || !group.members.includes(self)) continue;
+  const placed = [...state.groups.values()].filter(
+    (group) => !group.draining && group.members.includes(self),
+  );
+  // The cluster places every node in an execution cluster; until then it holds no copy.
+  if (placed.length === 0 && state.groups.size > 0) {
+    return waiting("waiting to be placed in an execution cluster");
+  }
+  for (const group of placed) {
     if (group.configIndex === 0)
       return waiting(`waiting for execution cluster ${group.id} to form`);
     const role = roleIn(group.voters, group.learners, self);

@@ -119,7 +119,7 @@ describe("self-contained cluster scripts", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Step 3: Verifying cluster formation...");
-    expect(result.stdout).toContain("1   1,2      1,2");
+    expect(result.stdout).toContain("1   1,2      1       2");
     expect(result.stdout).toContain("left the cluster");
     expect(result.stdout).toContain("PASS: two-node cluster formed");
   }, 120_000);

@@ -3,7 +3,12 @@
 // nodes, and checks the cluster's invariants.
 
 import { createLogger, logIndex, MANAGEMENT_GROUP, type NodeId } from "../../../src/lib/index.ts";
-import { encodeManagementCommand, type ManagementState } from "../../../src/management/index.ts";
+import {
+  encodeManagementCommand,
+  GROUP_SIZE_MAX,
+  type ManagementState,
+  voterTarget,
+} from "../../../src/management/index.ts";
 import type { GroupInspector } from "../../../src/multiraft/index.ts";
 import { type NodeTuning, RaftoralNode } from "../../../src/node/index.ts";
 import type { WorkflowDefinition } from "../../../src/workflow/index.ts";
@@ -194,7 +199,7 @@ export class ClusterSim {
     while (!condition()) {
       if (this.nowMs - start > limitMs) {
         throw new Error(
-          `${what}: not reached within ${limitMs} simulated ms\n${this.lines.slice(-30).join("\n")}`,
+          `${what}: not reached within ${limitMs} simulated ms\n${this.lines.slice(-30).join("\n")}\n${this.describe()}`,
         );
       }
       await this.advance(20);
@@ -255,6 +260,31 @@ export class ClusterSim {
       throw new Error(`two nodes share an id: ${ids.join(",")}`);
   }
 
+  /** Every live node's view: its management state and each hosted group's Raft status. */
+  describe(): string {
+    const lines: string[] = [];
+    for (const entry of this.live()) {
+      const node = entry.node;
+      const host = node?.raftHost();
+      if (node === undefined) continue;
+      lines.push(`${entry.address} node ${node.nodeId}: ${summarize(node.managementState())}`);
+      for (const id of host?.groupIds() ?? []) {
+        const status = host?.inspect(id)?.status();
+        if (status === undefined) continue;
+        const { role, term, leaderId, commit, applied, lastIndex, confState } = status;
+        lines.push(
+          `  group ${id}: ${role} term ${term} leader ${leaderId} commit ${commit} applied ${applied} last ${lastIndex} voters ${confState.voters} outgoing ${confState.votersOutgoing} learners ${confState.learners}`,
+        );
+      }
+      for (const group of node.managementState().groups.values()) {
+        lines.push(
+          `  record ${group.id}: members ${group.members} voters ${group.voters} learners ${group.learners} config ${group.configIndex} leader ${group.leaderId}`,
+        );
+      }
+    }
+    return lines.join("\n");
+  }
+
   /** Whether the cluster reached its settled shape (see ClusterManager). */
   isSettled(): boolean {
     const live = this.live();
@@ -265,7 +295,10 @@ export class ClusterSim {
     if (encoded.some((text) => text !== encoded[0])) return false;
     if (first.nodes.size !== live.length) return false;
     const isReconfigured = [...first.groups.values()].every(
-      (group) => group.voters.join(",") === group.members.join(",") && group.learners.length === 0,
+      (group) =>
+        [...group.voters, ...group.learners].sort((a, b) => a - b).join(",") ===
+          group.members.join(",") &&
+        group.voters.length === voterTarget(group.members.length, GROUP_SIZE_MAX),
     );
     return (
       isSettledShape(first) && isReconfigured && this.hostsMatch(first) && this.votersMatch(first)
@@ -289,7 +322,7 @@ export class ClusterSim {
     const leader = this.managementLeader()?.node?.raftHost()?.inspect(MANAGEMENT_GROUP)?.status();
     if (leader === undefined) return false;
     return (
-      leader.confState.voters.length === Math.min(state.maxVoters, state.nodes.size) &&
+      leader.confState.voters.length === voterTarget(state.nodes.size, state.maxVoters) &&
       leader.confState.votersOutgoing.length === 0
     );
   }
