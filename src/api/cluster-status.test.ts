@@ -22,6 +22,7 @@ function state(): ManagementState {
     configIndex: 5 as LogIndex,
     running: id * 10,
     leaderId: n(leaderId),
+    faultTolerance: 1,
   });
   return {
     ...emptyManagementState(),
@@ -41,6 +42,9 @@ test("joins the replicated state with this node's view of the management group",
     transport: "grpc",
     management: { leaderId: n(1), confState: { voters: [n(1), n(2)], learners: [n(3)] } as never },
     localLeaderOf: (id) => (id === 2 ? n(3) : undefined),
+    // This node leads group 1 and sees one voter down; it hosts group 2, leaderless for 4 s.
+    localHealthOf: (id) =>
+      id === 1 ? { faultTolerance: 0, leaderlessMs: 0 } : id === 2 ? { leaderlessMs: 4_000 } : {},
   });
   expect(status).toEqual({
     clusterId: "c-1",
@@ -62,6 +66,8 @@ test("joins the replicated state with this node's view of the management group",
         runningWorkflows: 10,
         leaderId: n(2),
         configIndex: 5 as LogIndex,
+        faultTolerance: 0,
+        leaderlessMs: 0,
       },
       {
         groupId: groupId(2),
@@ -72,8 +78,12 @@ test("joins the replicated state with this node's view of the management group",
         runningWorkflows: 20,
         leaderId: n(3),
         configIndex: 5 as LogIndex,
+        faultTolerance: 0,
+        leaderlessMs: 4_000,
       },
     ],
+    managementFaultTolerance: 0,
+    faultTolerance: 0,
   });
 });
 
@@ -84,6 +94,7 @@ test("a node not yet in the management configuration is 'joining'; no leader is 
     transport: "http",
     management: undefined,
     localLeaderOf: () => n(0),
+    localHealthOf: () => ({}),
   });
   expect(status.managementLeaderNodeId).toBe(n(0));
   expect(status.nodes.map((node) => node.managementRole)).toEqual([
@@ -92,4 +103,21 @@ test("a node not yet in the management configuration is 'joining'; no leader is 
     "joining",
   ]);
   expect(status.groups.map((group) => group.leaderId)).toEqual([n(2), n(0)]);
+  // Nothing first-hand: the last reports stand, and the cluster survives their least.
+  expect(status.groups.map((group) => group.faultTolerance)).toEqual([1, 1]);
+  expect(status.groups.map((group) => group.leaderlessMs)).toEqual([undefined, undefined]);
+});
+
+test("the cluster survives the least of its groups, the management group included", () => {
+  const base = state();
+  const status = clusterStatusOf({
+    state: { ...base, managementFaultTolerance: 2 },
+    self: n(1),
+    transport: "grpc",
+    management: undefined,
+    localLeaderOf: () => undefined,
+    localHealthOf: (id) => (id === 0 ? { faultTolerance: 2, leaderlessMs: 0 } : {}),
+  });
+  expect(status.managementFaultTolerance).toBe(2);
+  expect(status.faultTolerance).toBe(1);
 });

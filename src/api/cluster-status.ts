@@ -2,7 +2,7 @@
 // with their reported configurations, load and leaders) joined with this node's own view of
 // the management group's Raft configuration and leader. Pure: a function of its inputs.
 
-import type { GroupId, NodeId } from "../lib/index.ts";
+import { type GroupId, MANAGEMENT_GROUP, type NodeId } from "../lib/index.ts";
 import type { GroupRecord, ManagementState } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import type {
@@ -21,6 +21,15 @@ export interface ClusterStatusInputs {
   readonly management: Pick<RaftStatus, "leaderId" | "confState"> | undefined;
   /** The leader this node knows for a group it hosts itself (fresher than the report). */
   readonly localLeaderOf: (groupId: GroupId) => NodeId | undefined;
+  /**
+   * What this node knows first-hand of a group it hosts (the management group included):
+   * voter failures it survives when this node leads it, and how long it has been leaderless.
+   * Undefined fields: not known here, the last report stands.
+   */
+  readonly localHealthOf: (groupId: GroupId) => {
+    readonly faultTolerance?: number;
+    readonly leaderlessMs?: number;
+  };
 }
 
 const byId = (a: number, b: number) => a - b;
@@ -43,7 +52,11 @@ export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
     }));
   const groups = [...state.groups.values()]
     .sort((a, b) => byId(a.id, b.id))
-    .map((group) => groupStatus(group, inputs.localLeaderOf(group.id)));
+    .map((group) => groupStatus(group, inputs));
+  const managementFaultTolerance = toleranceOf(
+    state.managementFaultTolerance,
+    inputs.localHealthOf(MANAGEMENT_GROUP),
+  );
   return {
     clusterId: state.clusterId,
     transport: inputs.transport,
@@ -51,10 +64,17 @@ export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
     managementLeaderNodeId: leader,
     nodes,
     groups,
+    managementFaultTolerance,
+    faultTolerance: Math.min(
+      managementFaultTolerance,
+      ...groups.map((group) => group.faultTolerance),
+    ),
   };
 }
 
-function groupStatus(group: GroupRecord, localLeader: NodeId | undefined): ExecutionGroupStatus {
+function groupStatus(group: GroupRecord, inputs: ClusterStatusInputs): ExecutionGroupStatus {
+  const localLeader = inputs.localLeaderOf(group.id);
+  const local = inputs.localHealthOf(group.id);
   return {
     groupId: group.id,
     members: [...group.members].sort(byId),
@@ -64,5 +84,16 @@ function groupStatus(group: GroupRecord, localLeader: NodeId | undefined): Execu
     runningWorkflows: group.running,
     leaderId: localLeader !== undefined && localLeader !== 0 ? localLeader : group.leaderId,
     configIndex: group.configIndex,
+    faultTolerance: toleranceOf(group.faultTolerance, local),
+    ...(local.leaderlessMs === undefined ? {} : { leaderlessMs: local.leaderlessMs }),
   };
+}
+
+/** First-hand knowledge wins over the last report; a group without a leader survives nothing. */
+function toleranceOf(
+  reported: number,
+  local: { readonly faultTolerance?: number; readonly leaderlessMs?: number },
+): number {
+  if (local.faultTolerance !== undefined) return local.faultTolerance;
+  return (local.leaderlessMs ?? 0) > 0 ? 0 : reported;
 }

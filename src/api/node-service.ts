@@ -8,6 +8,7 @@ import {
   highestNodeId,
   type ManagementMachine,
   type ManagementResult,
+  type ManagementState,
 } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
@@ -26,20 +27,22 @@ import type {
   WaitWorkflowRequest,
   WorkflowOutcome,
 } from "../transport/index.ts";
-import { clusterStatusOf } from "./cluster-status.ts";
+import { type ClusterStatusInputs, clusterStatusOf } from "./cluster-status.ts";
 import type { ExecutionLayer } from "./execution-layer.ts";
 
 export interface NodeServiceOptions {
-  readonly host: () => MultiRaftHost | undefined;
+  readonly host: MultiRaftHost;
   readonly machine: ManagementMachine;
   readonly execution: ExecutionLayer;
-  readonly self: () => NodeId;
+  readonly self: NodeId;
   readonly address: string;
   readonly transport: TransportKind;
   readonly maxVoters: number;
   readonly proposalTimeoutMs: number;
   /** This node's health of the moment (see src/node/node-health.ts). */
   readonly health: () => HealthInfo;
+  /** What this node knows first-hand of a hosted group's health (see clusterStatusOf). */
+  readonly groupHealth: ClusterStatusInputs["localHealthOf"];
   /**
    * Removes this node from the cluster; resolves once it is out of its groups. The node
    * stops by itself shortly after, so the caller still gets the answer.
@@ -51,15 +54,12 @@ export class NodeService implements NodeApi {
   constructor(private readonly options: NodeServiceOptions) {}
 
   receivePeerBatch(batch: PeerBatch): void {
-    const host = this.options.host();
-    if (host === undefined) {
-      throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
-    }
+    const { host } = this.options;
     const own = this.options.machine.state().clusterId;
     if (batch.clusterId !== undefined && own !== "" && batch.clusterId !== own) {
       throw new RaftoralError(
         "FAILED_PRECONDITION",
-        `node ${this.options.self()} belongs to cluster ${own}, and node ${batch.from} to cluster ` +
+        `node ${this.options.self} belongs to cluster ${own}, and node ${batch.from} to cluster ` +
           `${batch.clusterId}: two clusters reach each other; check the --peers of node ${batch.from}`,
       );
     }
@@ -68,12 +68,13 @@ export class NodeService implements NodeApi {
 
   async discover(): Promise<DiscoveryInfo> {
     const state = this.options.machine.state();
-    const management = this.options.host()?.inspect(MANAGEMENT_GROUP)?.status();
+    const { host } = this.options;
+    const management = host.inspect(MANAGEMENT_GROUP)?.status();
     const leader = management?.leaderId ?? nodeId(0);
     const voters = management?.confState.voters.length ?? 0;
     const maxVoters = state.clusterId === "" ? this.options.maxVoters : state.maxVoters;
     return {
-      nodeId: this.options.self(),
+      nodeId: this.options.self,
       highestKnownNodeId: highestNodeId(state),
       address: this.options.address,
       managementLeaderNodeId: leader,
@@ -82,13 +83,14 @@ export class NodeService implements NodeApi {
       currentVoterCount: voters,
       maxVoters,
       transport: state.clusterId === "" ? this.options.transport : state.transport,
+      faultTolerance: state.clusterId === "" ? 0 : this.statusOf(host, state).faultTolerance,
     };
   }
 
   async register(request: RegisterRequest): Promise<RegisterResult> {
-    const host = this.options.host();
+    const { host } = this.options;
     const state = this.options.machine.state();
-    if (host === undefined || state.clusterId === "") {
+    if (state.clusterId === "") {
       throw new RaftoralError(
         "UNAVAILABLE",
         "this node has not joined a cluster yet; register with another node",
@@ -131,25 +133,30 @@ export class NodeService implements NodeApi {
   }
 
   async clusterStatus(): Promise<ClusterStatus> {
-    const host = this.options.host();
+    const { host } = this.options;
     const state = this.options.machine.state();
-    if (host === undefined || state.clusterId === "") {
+    if (state.clusterId === "") {
       throw new RaftoralError(
         "UNAVAILABLE",
         "this node has not joined a cluster yet; ask another node, or retry shortly",
       );
     }
+    return this.statusOf(host, state);
+  }
+
+  private statusOf(host: MultiRaftHost, state: ManagementState): ClusterStatus {
     return clusterStatusOf({
       state,
-      self: this.options.self(),
+      self: this.options.self,
       transport: state.transport,
       management: host.inspect(MANAGEMENT_GROUP)?.status(),
       localLeaderOf: (id) => host.inspect(id)?.status().leaderId,
+      localHealthOf: this.options.groupHealth,
     });
   }
 
   async leave(): Promise<LeaveResult> {
-    const self = this.options.self();
+    const self = this.options.self;
     const state = this.options.machine.state();
     const { status } = this.options.health();
     if (status === "starting" || status === "stopping" || !state.nodes.has(self)) {

@@ -68,6 +68,7 @@ export function resultText(result: WorkflowResult): string {
 export function clusterStatusText(status: ClusterStatus): string {
   const lines = [
     `Cluster ${status.clusterId} (transport: ${status.transport}, answered by node ${status.nodeId})`,
+    `Survives ${failures(status.faultTolerance)} now (the management group ${failures(status.managementFaultTolerance)}).`,
     "",
     `Nodes (${status.nodes.length}):`,
     ...table(
@@ -81,13 +82,14 @@ export function clusterStatusText(status: ClusterStatus): string {
     "",
     `Execution clusters (${status.groups.length}):`,
     ...table(
-      ["ID", "MEMBERS", "VOTERS", "LEARNERS", "LEADER", "RUNNING", "STATE"],
+      ["ID", "MEMBERS", "VOTERS", "LEARNERS", "LEADER", "TOLERATES", "RUNNING", "STATE"],
       status.groups.map((group) => [
         String(group.groupId),
         ids(group.members),
         ids(group.voters),
         ids(group.learners),
-        group.leaderId === 0 ? "-" : String(group.leaderId),
+        leaderText(group),
+        String(group.faultTolerance),
         String(group.runningWorkflows),
         group.draining ? "draining" : "active",
       ]),
@@ -115,6 +117,20 @@ export function healthText(health: HealthInfo, address: string): string {
 
 export function healthJsonText(health: HealthInfo): string {
   return json(healthJson(health));
+}
+
+/** "1 node failure", "2 node failures", "no node failure". */
+function failures(count: number): string {
+  if (count === 0) return "no node failure";
+  return count === 1 ? "1 node failure" : `${count} node failures`;
+}
+
+/** The leader's id; "none for 7 s" for a group the answering node sees leaderless. */
+function leaderText(group: ClusterStatus["groups"][number]): string {
+  if ((group.leaderlessMs ?? 0) > 0) {
+    return `none for ${Math.round((group.leaderlessMs ?? 0) / 1000)} s`;
+  }
+  return group.leaderId === 0 ? "-" : String(group.leaderId);
 }
 
 function ids(list: readonly number[]): string {

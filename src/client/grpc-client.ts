@@ -46,6 +46,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       currentVoterCount: response.currentVoterCount,
       maxVoters: response.maxVoters,
       transport: "grpc",
+      faultTolerance: response.faultTolerance,
     };
   }
 
@@ -159,7 +160,11 @@ function clusterStatusOf(response: ClusterStatusResponse): ClusterStatus {
       runningWorkflows: group.runningWorkflows,
       leaderId: nodeId(group.leaderNodeId),
       configIndex: logIndex(group.configIndex),
+      faultTolerance: group.faultTolerance,
+      ...(group.leaderlessMs < 0 ? {} : { leaderlessMs: group.leaderlessMs }),
     })),
+    managementFaultTolerance: response.managementFaultTolerance,
+    faultTolerance: response.faultTolerance,
   };
 }
 

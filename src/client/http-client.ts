@@ -44,6 +44,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       currentVoterCount: Number(body.current_voter_count ?? 0),
       maxVoters: Number(body.max_voters ?? 0),
       transport: body.transport === "grpc" ? "grpc" : "http",
+      faultTolerance: Number(body.fault_tolerance ?? 0),
     };
   }
 
@@ -220,7 +221,11 @@ function clusterStatusOf(body: Json): ClusterStatus {
       runningWorkflows: Number(group.running_workflows ?? 0),
       leaderId: idOf(group.leader_node_id),
       configIndex: logIndex(Number(group.config_index ?? 0)),
+      faultTolerance: Number(group.fault_tolerance ?? 0),
+      ...(typeof group.leaderless_ms === "number" ? { leaderlessMs: group.leaderless_ms } : {}),
     })),
+    managementFaultTolerance: Number(body.management_fault_tolerance ?? 0),
+    faultTolerance: Number(body.fault_tolerance ?? 0),
   };
 }
 

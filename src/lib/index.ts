@@ -3,6 +3,7 @@
 export { AssertionError, assert, unreachable } from "./assert.ts";
 export { type CancelTimer, type Clock, RealClock, VirtualClock } from "./clock.ts";
 export { type ErrorCode, InvalidArgumentError, RaftoralError, toError } from "./errors.ts";
+export { type FieldErrorFactory, type FieldReaders, fieldReaders } from "./fields.ts";
 export {
   type GroupId,
   groupId,

@@ -1,7 +1,14 @@
 // The commands of the management group's log, and their codec. Decoding validates every
 // field: the bytes come from the log, which another version may have written.
 
-import { type GroupId, groupId, InvalidArgumentError, type NodeId, nodeId } from "../lib/index.ts";
+import {
+  fieldReaders,
+  type GroupId,
+  groupId,
+  InvalidArgumentError,
+  type NodeId,
+  nodeId,
+} from "../lib/index.ts";
 import type { ClusterTransport } from "./management-state.ts";
 
 export type ManagementCommand =
@@ -52,6 +59,13 @@ export type ManagementCommand =
       readonly running: number;
       /** The reporting leader: who led the group when it reported (0 = not known). */
       readonly leaderId: NodeId;
+      /** Voter failures the group survives, as its leader saw them (absent: unchanged). */
+      readonly faultTolerance?: number;
+    }
+  | {
+      /** The management group's own fault tolerance, as its leader saw it. */
+      readonly type: "reportManagementTolerance";
+      readonly faultTolerance: number;
     };
 
 export function encodeManagementCommand(command: ManagementCommand): Uint8Array {
@@ -61,27 +75,29 @@ export function encodeManagementCommand(command: ManagementCommand): Uint8Array 
 const TEXT_MAX = 1024;
 const MEMBERS_MAX = 1024;
 
-function fail(problem: string): never {
-  throw new InvalidArgumentError(`malformed management command: ${problem}`);
-}
+const read = fieldReaders(
+  (path, problem) => new InvalidArgumentError(`malformed management command: ${path} ${problem}`),
+);
 
-function text(value: unknown, name: string): string {
-  if (typeof value !== "string" || value.length > TEXT_MAX) fail(`${name} must be a short string`);
-  return value;
-}
+const text = (value: unknown, name: string) => read.text(value, name, TEXT_MAX);
+const count = (value: unknown, name: string) => read.integer(value, name);
+const node = (value: unknown, name: string) => nodeId(count(value, name));
+const group = (value: unknown) => groupId(count(value, "groupId"));
+const nodes = (value: unknown, name: string) =>
+  read.list(value, name, MEMBERS_MAX).map((item, k) => node(item, `${name}[${k}]`));
 
-function count(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    fail(`${name} must be a non-negative integer`);
-  }
-  return value;
-}
-
-function nodes(value: unknown, name: string): NodeId[] {
-  if (!Array.isArray(value) || value.length > MEMBERS_MAX)
-    fail(`${name} must be a list of node ids`);
-  return value.map((item, k) => nodeId(count(item, `${name}[${k}]`)));
-}
+const TYPES = [
+  "bootstrap",
+  "registerNode",
+  "removeNode",
+  "createGroup",
+  "setGroupMembers",
+  "setDraining",
+  "reportGroupConfig",
+  "destroyGroup",
+  "reportGroupLoad",
+  "reportManagementTolerance",
+] as const satisfies readonly ManagementCommand["type"][];
 
 /** Decodes and validates; throws InvalidArgumentError on anything malformed. */
 export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
@@ -90,41 +106,32 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
     value = JSON.parse(new TextDecoder().decode(data));
   } catch {
     // Converted: not JSON is just one more kind of malformed command.
-    return fail("not JSON");
+    throw new InvalidArgumentError("malformed management command: not JSON");
   }
-  if (typeof value !== "object" || value === null) fail("not an object");
-  const f = value as Record<string, unknown>;
-  switch (f.type) {
+  const f = read.object(value, "command");
+  const type = read.oneOf(f.type, "type", TYPES);
+  switch (type) {
     case "bootstrap":
       return decodeBootstrap(f);
     case "registerNode":
       return {
-        type: "registerNode",
+        type,
         address: text(f.address, "address"),
-        requestedId: nodeId(count(f.requestedId, "requestedId")),
+        requestedId: node(f.requestedId, "requestedId"),
         workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
         instance: text(f.instance, "instance"),
       };
     case "removeNode":
-      return {
-        type: "removeNode",
-        nodeId: nodeId(count(f.nodeId, "nodeId")),
-        reason: text(f.reason, "reason"),
-      };
+      return { type, nodeId: node(f.nodeId, "nodeId"), reason: text(f.reason, "reason") };
     case "createGroup":
-      return { type: "createGroup", members: nodes(f.members, "members") };
+      return { type, members: nodes(f.members, "members") };
     case "setGroupMembers":
-      return {
-        type: "setGroupMembers",
-        groupId: group(f.groupId),
-        members: nodes(f.members, "members"),
-      };
+      return { type, groupId: group(f.groupId), members: nodes(f.members, "members") };
     case "setDraining":
-      if (typeof f.draining !== "boolean") fail("draining must be a boolean");
-      return { type: "setDraining", groupId: group(f.groupId), draining: f.draining };
+      return { type, groupId: group(f.groupId), draining: read.boolean(f.draining, "draining") };
     case "reportGroupConfig":
       return {
-        type: "reportGroupConfig",
+        type,
         groupId: group(f.groupId),
         voters: nodes(f.voters, "voters"),
         learners: nodes(f.learners, "learners"),
@@ -132,40 +139,37 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
       };
     case "destroyGroup":
       return {
-        type: "destroyGroup",
+        type,
         groupId: group(f.groupId),
         ...(f.resultsMovedTo === undefined ? {} : { resultsMovedTo: group(f.resultsMovedTo) }),
       };
     case "reportGroupLoad":
       return {
-        type: "reportGroupLoad",
+        type,
         groupId: group(f.groupId),
         running: count(f.running, "running"),
-        leaderId: nodeId(count(f.leaderId, "leaderId")),
+        leaderId: node(f.leaderId, "leaderId"),
+        ...(f.faultTolerance === undefined
+          ? {}
+          : { faultTolerance: count(f.faultTolerance, "faultTolerance") }),
       };
-    default:
-      return fail(`unknown type ${String(f.type)}`);
+    case "reportManagementTolerance":
+      return { type, faultTolerance: count(f.faultTolerance, "faultTolerance") };
   }
 }
 
 function decodeBootstrap(f: Record<string, unknown>): ManagementCommand {
-  const node = (f.node ?? {}) as Record<string, unknown>;
-  const transport =
-    f.transport === "http" ? "http" : f.transport === "grpc" ? "grpc" : fail("transport");
+  const first = read.object(f.node, "node");
   return {
     type: "bootstrap",
     clusterId: text(f.clusterId, "clusterId"),
-    transport,
+    transport: read.oneOf(f.transport, "transport", ["grpc", "http"] as const),
     maxVoters: count(f.maxVoters, "maxVoters"),
     workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
     node: {
-      id: nodeId(count(node.id, "node.id")),
-      address: text(node.address, "node.address"),
-      instance: text(node.instance, "node.instance"),
+      id: node(first.id, "node.id"),
+      address: text(first.address, "node.address"),
+      instance: text(first.instance, "node.instance"),
     },
   };
-}
-
-function group(value: unknown): GroupId {
-  return groupId(count(value, "groupId"));
 }

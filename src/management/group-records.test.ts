@@ -41,7 +41,7 @@ test("a report without a valid leaderId is refused at decoding", () => {
   for (const leaderId of [undefined, -1, "1"]) {
     expect(() =>
       decodeManagementCommand(bytes({ type: "reportGroupLoad", groupId: 1, running: 2, leaderId })),
-    ).toThrow("leaderId must be a non-negative integer");
+    ).toThrow("leaderId must be an integer from 0 to");
   }
 });
 

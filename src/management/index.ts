@@ -33,6 +33,7 @@ export {
   type GroupRecord,
   groupsOf,
   highestNodeId,
+  isCountedOn,
   type ManagementState,
   type NodeRecord,
   resultsHolder,

@@ -100,6 +100,7 @@ export function applyCommand(
         configIndex: 0 as LogIndex,
         running: 0,
         leaderId: nodeId(0),
+        faultTolerance: 0,
       };
       const groups = new Map(state.groups).set(id, group);
       return { state: { ...state, groups, nextGroupId: groupId(id + 1) }, result: { groupId: id } };
@@ -124,7 +125,13 @@ export function applyCommand(
       return updateGroup(state, command.groupId, () => ({
         running: command.running,
         leaderId: command.leaderId,
+        ...(command.faultTolerance === undefined ? {} : { faultTolerance: command.faultTolerance }),
       }));
+    case "reportManagementTolerance":
+      return {
+        state: { ...state, managementFaultTolerance: command.faultTolerance },
+        result: undefined,
+      };
     case "destroyGroup": {
       if (!state.groups.has(command.groupId)) return { state, result: undefined };
       const groups = new Map(state.groups);

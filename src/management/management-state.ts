@@ -33,6 +33,8 @@ export interface GroupRecord {
   readonly running: number;
   /** The group's leader as it last reported itself; 0 until one has (for status views). */
   readonly leaderId: NodeId;
+  /** Voter failures the group survives, as its leader last reported (see toleratedFailures). */
+  readonly faultTolerance: number;
 }
 
 export interface ManagementState {
@@ -53,6 +55,8 @@ export interface ManagementState {
   readonly resultsMovedTo: ReadonlyMap<GroupId, GroupId>;
   readonly nextNodeId: NodeId;
   readonly nextGroupId: GroupId;
+  /** Voter failures the management group survives, as its leader last reported. */
+  readonly managementFaultTolerance: number;
 }
 
 export function emptyManagementState(): ManagementState {
@@ -67,6 +71,7 @@ export function emptyManagementState(): ManagementState {
     resultsMovedTo: new Map(),
     nextNodeId: 1 as NodeId,
     nextGroupId: 1 as GroupId,
+    managementFaultTolerance: 0,
   };
 }
 
@@ -94,4 +99,20 @@ export function resultsHolder(state: ManagementState, id: GroupId): GroupId {
     holder = next;
   }
   return holder;
+}
+
+/**
+ * Whether the group wants or still needs a replica here: a member, or a voter or learner of
+ * its configuration (reported, or the initial one while none was). A replica lost to a crash
+ * before its first write, or never created because this node was briefly out of the cluster,
+ * would otherwise leave a vote the group counts and nobody casts: with one more member gone
+ * the group could never commit again, not even the change that replaces them.
+ */
+export function isCountedOn(group: GroupRecord, self: NodeId): boolean {
+  return (
+    group.members.includes(self) ||
+    group.voters.includes(self) ||
+    group.learners.includes(self) ||
+    (group.configIndex === 0 && group.initialMembers.includes(self))
+  );
 }

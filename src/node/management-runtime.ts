@@ -13,6 +13,7 @@ import {
   encodeManagementCommand,
   GROUP_SIZE_MAX,
   type GroupRecord,
+  isCountedOn,
   type ManagementCommand,
   type ManagementMachine,
   type ManagementState,
@@ -22,6 +23,7 @@ import {
 } from "../management/index.ts";
 import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
+import { liveFaultTolerance } from "./group-health.ts";
 import { StallWatch } from "./stall-watch.ts";
 
 export interface ManagementRuntimeOptions {
@@ -228,6 +230,10 @@ export class ManagementRuntime {
     )
       return;
     const raft = this.options.host.inspect(MANAGEMENT_GROUP);
+    const tolerance = raft === undefined ? undefined : liveFaultTolerance(raft, this.options.self);
+    if (tolerance !== undefined && tolerance !== state.managementFaultTolerance) {
+      await this.propose({ type: "reportManagementTolerance", faultTolerance: tolerance });
+    }
     const actions = planCluster({
       self: this.options.self,
       state,
@@ -336,9 +342,20 @@ export class ManagementRuntime {
         return;
       }
     }
-    // The leader is reported too, so that any node can show who leads each group.
-    if (running !== group.running || self !== group.leaderId) {
-      await this.propose({ type: "reportGroupLoad", groupId: group.id, running, leaderId: self });
+    // The leader and the fault tolerance are reported too, for every node's status answers.
+    const faultTolerance = liveFaultTolerance(raft, self) ?? group.faultTolerance;
+    if (
+      running !== group.running ||
+      self !== group.leaderId ||
+      faultTolerance !== group.faultTolerance
+    ) {
+      await this.propose({
+        type: "reportGroupLoad",
+        groupId: group.id,
+        running,
+        leaderId: self,
+        faultTolerance,
+      });
     }
     await this.options.execution.maintain(group.id, this.liveMembers(applied.voters));
   }
@@ -375,22 +392,6 @@ export class ManagementRuntime {
       { timeoutMs: this.options.proposalTimeoutMs },
     );
   }
-}
-
-/**
- * Whether the group wants or still needs a replica here: a member, or a voter or learner of
- * its configuration (reported, or the initial one while none was). A replica lost to a crash
- * before its first write, or never created because this node was briefly out of the cluster,
- * would otherwise leave a vote the group counts and nobody casts: with one more member gone
- * the group could never commit again, not even the change that replaces them.
- */
-function isCountedOn(group: GroupRecord, self: NodeId): boolean {
-  return (
-    group.members.includes(self) ||
-    group.voters.includes(self) ||
-    group.learners.includes(self) ||
-    (group.configIndex === 0 && group.initialMembers.includes(self))
-  );
 }
 
 /** "addVoter 2, addVoter 3" for a log line. */

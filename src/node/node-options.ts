@@ -15,6 +15,11 @@ export interface NodeTuning {
   readonly failureTimeoutMs: number;
   /** A member silent for longer than this hands its running workflows to live members. */
   readonly ownerFailoverMs: number;
+  /**
+   * A group without a leader for longer than this (a few election timeouts) has most likely
+   * lost its majority: the nodes hosting it report unhealthy and refuse its workflow calls.
+   */
+  readonly leaderlessReportMs: number;
   readonly reconcileIntervalMs: number;
   readonly proposalTimeoutMs: number;
   readonly maxVoters: number;
@@ -45,6 +50,7 @@ export const DEFAULT_TUNING: NodeTuning = {
   heartbeatTicks: 2,
   failureTimeoutMs: 30_000,
   ownerFailoverMs: 3_000,
+  leaderlessReportMs: 5_000,
   reconcileIntervalMs: 500,
   proposalTimeoutMs: 10_000,
   maxVoters: 5,

@@ -71,6 +71,7 @@ function inputs(
   return {
     self: nodeId(self),
     state,
+    leaderless: [],
     localView: (id: GroupId) => {
       const view = local[id];
       if (view === undefined) return undefined;
@@ -196,6 +197,18 @@ describe("serving readiness", () => {
     const result = servingReadiness(inputs(2, removed, {}));
     expect(result.isReady).toBe(false);
     expect(result).toMatchObject({ reason: expect.stringContaining("not a member") });
+  });
+
+  test("a node hosting a group that lost its leader for long does not, and says which", () => {
+    const lost = {
+      ...inputs(2, state, {}),
+      leaderless: [{ groupId: groupId(1), leaderlessMs: 9_000, unreachableVoters: ids(1, 3) }],
+    };
+    expect(servingReadiness(lost)).toEqual({
+      isReady: false,
+      reason:
+        "Execution cluster 1 has had no leader for 9 s (voters 1, 3 unreachable); it may have lost its majority",
+    });
   });
 
   test("starts to a group hosted elsewhere are forwarded: its leader is not ours to know", () => {

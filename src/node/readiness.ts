@@ -7,6 +7,7 @@
 import type { GroupId, NodeId } from "../lib/index.ts";
 import { type ManagementState, voterTarget } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
+import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 
 /** This node's view of one Raft group it hosts. */
 export interface LocalGroupView {
@@ -20,6 +21,8 @@ export interface ReadinessInputs {
   readonly state: ManagementState;
   /** This node's view of a group it hosts (group 0 included); undefined when not hosted. */
   readonly localView: (groupId: GroupId) => LocalGroupView | undefined;
+  /** Hosted groups without a leader for longer than a few election timeouts. */
+  readonly leaderless: readonly LeaderlessGroup[];
 }
 
 export type Readiness =
@@ -78,14 +81,18 @@ export function canStartWorkflows(inputs: ReadinessInputs): Readiness {
   return led ? READY : waiting("waiting for an execution cluster leader");
 }
 
-/** A node that was ready serves while it is a member of the cluster. */
+/**
+ * A node that was ready serves while it is a member of the cluster and every group it hosts
+ * has a leader (a group without one for long has most likely lost its majority).
+ */
 export function servingReadiness(inputs: ReadinessInputs): Readiness {
   if (!inputs.state.nodes.has(inputs.self)) {
     return waiting(
       `node ${inputs.self} is not a member of the cluster any more; it registers again when it hears from the cluster`,
     );
   }
-  return READY;
+  const lost = inputs.leaderless[0];
+  return lost === undefined ? READY : waiting(describeLeaderless(lost));
 }
 
 /** The view readiness needs of a hosted group's Raft status. */

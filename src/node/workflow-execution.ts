@@ -16,7 +16,7 @@ import {
   type Random,
   toError,
 } from "../lib/index.ts";
-import { type ManagementState, resultsHolder } from "../management/index.ts";
+import { type ManagementMachine, resultsHolder } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
@@ -38,6 +38,7 @@ import {
   WorkflowStateMachine,
 } from "../workflow/index.ts";
 import type { ClientFactory } from "./join-cluster.ts";
+import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import { handOverResults } from "./result-handover.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
@@ -52,18 +53,21 @@ interface GroupEngine {
 
 export interface WorkflowExecutionOptions {
   readonly registry: WorkflowRegistry;
-  readonly host: () => MultiRaftHost | undefined;
-  readonly management: () => ManagementState;
-  /** Calls `listener` after every change of the management state; returns the unsubscribe. */
-  readonly onManagementChange: (listener: () => void) => () => void;
-  readonly self: () => NodeId;
-  readonly transport: () => TransportKind;
+  readonly host: MultiRaftHost;
+  /** The management state: groups to place starts in, members to forward to. */
+  readonly machine: ManagementMachine;
+  readonly self: NodeId;
+  readonly transport: TransportKind;
   readonly clock: Clock;
   readonly random: Random;
   readonly wallClockMs: () => number;
   readonly client: ClientFactory;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
+  /** The hosted group, if it has had no leader for longer than a few election timeouts. */
+  readonly leaderless: (groupId: GroupId) => LeaderlessGroup | undefined;
+  /** Calls `listener` when a hosted group crosses that threshold; returns the unsubscribe. */
+  readonly onLeaderless: (listener: (group: LeaderlessGroup) => void) => () => void;
   readonly startsInFlightMax: number;
   readonly waitsMax: number;
   readonly onFatal: (error: Error) => void;
@@ -81,12 +85,12 @@ export class WorkflowExecution implements ExecutionLayer {
     const { options } = this;
     const machine = new WorkflowStateMachine({ registry: options.registry });
     const runtime = new WorkflowRuntime({
-      nodeId: options.self(),
+      nodeId: options.self,
       stateMachine: machine,
       proposer: {
         propose: (command) =>
-          this.hostOrFail().propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
-        barrier: () => this.hostOrFail().read(id, { timeoutMs: options.proposalTimeoutMs }),
+          this.options.host.propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
+        barrier: () => this.options.host.read(id, { timeoutMs: options.proposalTimeoutMs }),
       },
       clock: options.clock,
       wallClockMs: options.wallClockMs,
@@ -129,12 +133,12 @@ export class WorkflowExecution implements ExecutionLayer {
     if (machine === undefined) return false;
     const timeoutMs = this.options.proposalTimeoutMs;
     if (!machine.isSealed()) {
-      await this.hostOrFail().propose(id, encodeCommand({ type: "Seal" }), { timeoutMs });
+      await this.options.host.propose(id, encodeCommand({ type: "Seal" }), { timeoutMs });
       return false;
     }
     if (machine.runningCount() > 0) return false;
     return handOverResults(machine, (command) =>
-      this.hostOrFail().propose(heir, command, { timeoutMs }),
+      this.options.host.propose(heir, command, { timeoutMs }),
     );
   }
 
@@ -218,9 +222,10 @@ export class WorkflowExecution implements ExecutionLayer {
         ),
       );
     }
+    this.refuseIfLeaderless(target);
     // Only groups whose leader reported in take workflows: a group that never did may be
     // destroyed without a handover (see the ClusterManager's stillborn groups).
-    if ((this.options.management().groups.get(target)?.configIndex ?? 0) === 0) {
+    if ((this.options.machine.state().groups.get(target)?.configIndex ?? 0) === 0) {
       throw new RaftoralError(
         "UNAVAILABLE",
         `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
@@ -248,11 +253,36 @@ export class WorkflowExecution implements ExecutionLayer {
         }),
       );
     }
-    if (engine.machine.execution(request.workflowId) === undefined) {
+    const recorded = engine.machine.execution(request.workflowId);
+    // A finished workflow's result is here to read; anything else needs a working group.
+    if (recorded === undefined || recorded.status === "Running") this.refuseIfLeaderless(target);
+    if (recorded === undefined) {
       // The start may be committed but not applied here yet: catch up before saying "unknown".
-      await this.hostOrFail().read(target, { timeoutMs: this.options.proposalTimeoutMs });
+      await this.options.host.read(target, { timeoutMs: this.options.proposalTimeoutMs });
     }
-    return outcomeOf(await engine.queries.wait(request.workflowId, request.timeoutSeconds * 1000));
+    const waiting = engine.queries.wait(request.workflowId, request.timeoutSeconds * 1000);
+    return outcomeOf(await this.unlessLeaderless(target, waiting));
+  }
+
+  /** UNAVAILABLE at once, naming the group, when it has lost its leader for long. */
+  private refuseIfLeaderless(groupId: GroupId): void {
+    const lost = this.options.leaderless(groupId);
+    if (lost !== undefined) throw leaderlessError(lost);
+  }
+
+  /** `work`, or UNAVAILABLE as soon as the group turns out to have lost its leader for long. */
+  private async unlessLeaderless<T>(groupId: GroupId, work: Promise<T>): Promise<T> {
+    let unsubscribe = (): void => undefined;
+    const lost = new Promise<never>((_, reject) => {
+      unsubscribe = this.options.onLeaderless((group) => {
+        if (group.groupId === groupId) reject(leaderlessError(group));
+      });
+    });
+    try {
+      return await Promise.race([work, lost]);
+    } finally {
+      unsubscribe();
+    }
   }
 
   async runWorkflow(
@@ -275,7 +305,7 @@ export class WorkflowExecution implements ExecutionLayer {
   private async chooseGroup(excluded: readonly GroupId[], options?: CallOptions): Promise<GroupId> {
     const deadlineMs = this.options.clock.nowMs() + this.options.proposalTimeoutMs;
     for (;;) {
-      const chosen = [...this.options.management().groups.values()]
+      const chosen = [...this.options.machine.state().groups.values()]
         .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
         .sort((a, b) => a.running - b.running || a.id - b.id)[0];
       if (chosen !== undefined) return chosen.id;
@@ -299,7 +329,7 @@ export class WorkflowExecution implements ExecutionLayer {
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const unsubscribe = this.options.onManagementChange(done);
+      const unsubscribe = this.options.machine.subscribe(done);
       const cancelTimer = this.options.clock.setTimer(timeoutMs, done);
       signal?.addEventListener("abort", done, { once: true });
     });
@@ -314,7 +344,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const id = groupId(Number(text));
     if (this.engines.has(id)) return id;
     // A drained group is destroyed once another adopted its results: ask that one.
-    const state = this.options.management();
+    const state = this.options.machine.state();
     const holder = resultsHolder(state, id);
     if (!state.groups.has(holder) && !this.engines.has(holder)) {
       throw new RaftoralError("NOT_FOUND", `execution cluster ${id} does not exist`);
@@ -327,10 +357,10 @@ export class WorkflowExecution implements ExecutionLayer {
     target: GroupId,
     call: (client: ProtocolClient) => Promise<T>,
   ): Promise<T> {
-    const state = this.options.management();
+    const state = this.options.machine.state();
     const group = state.groups.get(target);
     const members = [...(group?.voters ?? []), ...(group?.members ?? [])].filter(
-      (id) => id !== this.options.self(),
+      (id) => id !== this.options.self,
     );
     const addresses = [...new Set(members)]
       .map((id) => state.nodes.get(id)?.address)
@@ -343,7 +373,7 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     let lastError: Error | undefined;
     for (const address of addresses) {
-      const client = this.options.client(this.options.transport(), address);
+      const client = this.options.client(this.options.transport, address);
       try {
         return await call(client);
       } catch (error) {
@@ -358,13 +388,13 @@ export class WorkflowExecution implements ExecutionLayer {
       lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`)
     );
   }
+}
 
-  private hostOrFail(): MultiRaftHost {
-    const host = this.options.host();
-    if (host === undefined)
-      throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
-    return host;
-  }
+function leaderlessError(group: LeaderlessGroup): RaftoralError {
+  return new RaftoralError(
+    "UNAVAILABLE",
+    `${describeLeaderless(group)}: retry once its voters are back, or see "raftoral cluster recover"`,
+  );
 }
 
 function outcomeOf(view: ExecutionView): WorkflowOutcome {

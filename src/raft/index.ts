@@ -33,6 +33,7 @@ export {
   jointVoteResult,
   majorityCommittedIndex,
   majorityVoteResult,
+  toleratedFailures,
   type VoteResult,
 } from "./quorum.ts";
 export type {

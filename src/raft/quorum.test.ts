@@ -16,6 +16,7 @@ import {
   jointVoteResult,
   majorityCommittedIndex,
   majorityVoteResult,
+  toleratedFailures,
   type VoteResult,
 } from "./quorum.ts";
 
@@ -167,4 +168,30 @@ describe("quorum properties", () => {
       jointVoteResult(joint, new Map([...votes, [nodeId(4), false], [nodeId(5), false]])),
     ).toBe("lost");
   });
+});
+
+describe("toleratedFailures", () => {
+  const set = (...ids: number[]) => new Set(ids.map((id) => id as NodeId));
+  const healthyExcept =
+    (...down: number[]) =>
+    (id: NodeId) =>
+      !down.includes(id);
+  test.each([
+    { voters: [1], down: [], outgoing: [], expected: 0 },
+    { voters: [1, 2, 3], down: [], outgoing: [], expected: 1 },
+    { voters: [1, 2, 3], down: [3], outgoing: [], expected: 0 },
+    { voters: [1, 2, 3], down: [2, 3], outgoing: [], expected: 0 },
+    { voters: [1, 2, 3, 4], down: [], outgoing: [], expected: 1 },
+    { voters: [1, 2, 3, 4, 5], down: [], outgoing: [], expected: 2 },
+    { voters: [1, 2, 3, 4, 5], down: [5], outgoing: [], expected: 1 },
+    // Joint: the weaker half decides.
+    { voters: [1, 2, 3], down: [], outgoing: [1], expected: 0 },
+    { voters: [1, 2, 3, 4, 5], down: [], outgoing: [1, 2, 3], expected: 1 },
+  ])(
+    "$voters (outgoing $outgoing), down $down: $expected",
+    ({ voters, down, outgoing, expected }) => {
+      const joint = { incoming: set(...voters), outgoing: set(...outgoing) };
+      expect(toleratedFailures(joint, healthyExcept(...down))).toBe(expected);
+    },
+  );
 });

@@ -72,3 +72,18 @@ export function jointVoteResult(
 export function allVoters(voters: JointVoters): Set<NodeId> {
   return new Set([...voters.incoming, ...voters.outgoing]);
 }
+
+/**
+ * How many more voters may fail before `voters` (a joint configuration: both halves) loses
+ * its majority, given which voters are healthy now. 0 when it cannot lose any, or has already
+ * lost its majority.
+ */
+export function toleratedFailures(voters: JointVoters, isHealthy: (id: NodeId) => boolean): number {
+  const slack = (half: ReadonlySet<NodeId>) => {
+    if (half.size === 0) return Number.POSITIVE_INFINITY;
+    const healthy = [...half].filter(isHealthy).length;
+    return healthy - (Math.floor(half.size / 2) + 1);
+  };
+  const result = Math.min(slack(voters.incoming), slack(voters.outgoing));
+  return Number.isFinite(result) ? Math.max(0, result) : 0;
+}

@@ -21,6 +21,11 @@ export interface DiscoveryInfo {
   readonly maxVoters: number;
   /** The protocol the cluster speaks (an addition to the QUICKSTART's fields). */
   readonly transport: TransportKind;
+  /**
+   * Node failures the whole cluster survives now, as this node knows it: the least of what the
+   * management group and each execution cluster survive (an addition).
+   */
+  readonly faultTolerance: number;
 }
 
 export interface RegisterRequest {
@@ -112,6 +117,13 @@ export interface ExecutionGroupStatus {
   readonly leaderId: NodeId;
   /** The log index of the configuration in voters and learners; 0 = none reported yet. */
   readonly configIndex: LogIndex;
+  /** Voter failures the group survives now (its leader's view, or its last report). */
+  readonly faultTolerance: number;
+  /**
+   * How long the group has had no leader, as the answering node sees it: 0 when it has one;
+   * absent when the answering node does not host the group and cannot tell.
+   */
+  readonly leaderlessMs?: number;
 }
 
 /** The answer to GET /cluster/status and RaftService/GetClusterStatus. */
@@ -126,6 +138,10 @@ export interface ClusterStatus {
   readonly nodes: readonly ClusterNodeStatus[];
   /** By id, ascending. */
   readonly groups: readonly ExecutionGroupStatus[];
+  /** Voter failures the management group survives now. */
+  readonly managementFaultTolerance: number;
+  /** Node failures the whole cluster survives now: the least over all its groups. */
+  readonly faultTolerance: number;
 }
 
 /** The answer to POST /node/leave and RaftService/LeaveCluster. */

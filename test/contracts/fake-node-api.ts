@@ -49,6 +49,7 @@ export const DISCOVERY: DiscoveryInfo = {
   currentVoterCount: 3,
   maxVoters: 5,
   transport: "http",
+  faultTolerance: 1,
 };
 
 export const CLUSTER_STATUS: ClusterStatus = {
@@ -86,8 +87,12 @@ export const CLUSTER_STATUS: ClusterStatus = {
       runningWorkflows: 4,
       leaderId: nodeId(2),
       configIndex: logIndex(17),
+      faultTolerance: 0,
+      leaderlessMs: 0,
     },
   ],
+  managementFaultTolerance: 1,
+  faultTolerance: 0,
 };
 
 export function defaultScript(): FakeScript {

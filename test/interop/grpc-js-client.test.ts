@@ -55,6 +55,7 @@ describe("grpc-js client -> our server", () => {
         should_join_as_voter: true,
         current_voter_count: "3",
         max_voters: "5",
+        fault_tolerance: "1",
       },
     });
   });

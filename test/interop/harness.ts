@@ -64,6 +64,7 @@ export async function startReferenceServer(): Promise<ReferenceServer> {
     shouldJoinAsVoter: true,
     currentVoterCount: 3,
     maxVoters: 5,
+    faultTolerance: 1,
   }));
   server.addUnary(RaftServiceMethods.addNode, async () => {
     throw new GrpcStatusError(GrpcStatus.NOT_FOUND, NON_ASCII_MESSAGE);

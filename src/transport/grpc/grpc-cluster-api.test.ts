@@ -75,8 +75,12 @@ describe("raftoral.RaftService additions", () => {
             running_workflows: "4",
             leader_node_id: "2",
             config_index: "17",
+            fault_tolerance: "0",
+            leaderless_ms: "0",
           },
         ],
+        management_fault_tolerance: "1",
+        fault_tolerance: "0",
       },
     });
   });

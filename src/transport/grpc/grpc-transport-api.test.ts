@@ -114,6 +114,7 @@ describe("raftoral.RaftService", () => {
         should_join_as_voter: true,
         current_voter_count: "3",
         max_voters: "5",
+        fault_tolerance: "1",
       },
     });
   });

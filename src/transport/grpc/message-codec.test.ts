@@ -63,6 +63,7 @@ describe("raftoral message codecs", () => {
       shouldJoinAsVoter: true,
       currentVoterCount: 3,
       maxVoters: 5,
+      faultTolerance: 1,
     };
     expect(roundTrip(RaftServiceMethods.discover.responseCodec, discovery)).toEqual(discovery);
     expect(roundTrip(RaftServiceMethods.discover.requestCodec, {})).toEqual({});
@@ -101,6 +102,7 @@ describe("raftoral message codecs", () => {
       shouldJoinAsVoter: false,
       currentVoterCount: 0,
       maxVoters: 0,
+      faultTolerance: 0,
     });
   });
 

@@ -89,6 +89,7 @@ function discoveryResponse(info: DiscoveryInfo): DiscoveryResponse {
     shouldJoinAsVoter: info.shouldJoinAsVoter,
     currentVoterCount: info.currentVoterCount,
     maxVoters: info.maxVoters,
+    faultTolerance: info.faultTolerance,
   };
 }
 
@@ -113,7 +114,11 @@ function clusterStatusResponse(status: ClusterStatus): ClusterStatusResponse {
       runningWorkflows: group.runningWorkflows,
       leaderNodeId: group.leaderId,
       configIndex: group.configIndex,
+      faultTolerance: group.faultTolerance,
+      leaderlessMs: group.leaderlessMs ?? -1,
     })),
+    managementFaultTolerance: status.managementFaultTolerance,
+    faultTolerance: status.faultTolerance,
   };
 }
 

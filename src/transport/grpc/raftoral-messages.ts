@@ -53,6 +53,7 @@ export interface DiscoveryResponse {
   readonly shouldJoinAsVoter: boolean;
   readonly currentVoterCount: number;
   readonly maxVoters: number;
+  readonly faultTolerance: number;
 }
 
 export interface AddNodeRequest {
@@ -116,6 +117,9 @@ export interface ExecutionClusterStatusMessage {
   readonly runningWorkflows: number;
   readonly leaderNodeId: number;
   readonly configIndex: number;
+  readonly faultTolerance: number;
+  /** -1: not known to the answering node. */
+  readonly leaderlessMs: number;
 }
 
 export interface ClusterStatusResponse {
@@ -125,6 +129,8 @@ export interface ClusterStatusResponse {
   readonly managementLeaderNodeId: number;
   readonly nodes: readonly ClusterNodeStatusMessage[];
   readonly executionClusters: readonly ExecutionClusterStatusMessage[];
+  readonly managementFaultTolerance: number;
+  readonly faultTolerance: number;
 }
 
 export type LeaveClusterRequest = Readonly<Record<string, never>>;

@@ -178,6 +178,7 @@ describe("peer and cluster routes", () => {
         current_voter_count: 3,
         max_voters: 5,
         transport: "http",
+        fault_tolerance: 1,
       }),
     );
   });

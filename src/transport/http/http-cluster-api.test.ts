@@ -65,8 +65,12 @@ describe("GET /cluster/status", () => {
           running_workflows: 4,
           leader_node_id: 2,
           config_index: 17,
+          fault_tolerance: 0,
+          leaderless_ms: 0,
         },
       ],
+      management_fault_tolerance: 1,
+      fault_tolerance: 0,
     });
     expect(api.callsOf("clusterStatus")).toHaveLength(1);
   });

@@ -46,6 +46,7 @@ export function discoveryJson(info: DiscoveryInfo) {
     current_voter_count: info.currentVoterCount,
     max_voters: info.maxVoters,
     transport: info.transport,
+    fault_tolerance: info.faultTolerance,
   };
 }
 
@@ -86,7 +87,11 @@ export function clusterStatusJson(status: ClusterStatus) {
       running_workflows: group.runningWorkflows,
       leader_node_id: group.leaderId,
       config_index: group.configIndex,
+      fault_tolerance: group.faultTolerance,
+      leaderless_ms: group.leaderlessMs ?? null,
     })),
+    management_fault_tolerance: status.managementFaultTolerance,
+    fault_tolerance: status.faultTolerance,
   };
 }
 

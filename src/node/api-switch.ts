@@ -1,0 +1,117 @@
+// The NodeApi a node serves from the moment it listens. While it is still finding out who it
+// is (resuming, bootstrapping, or joining, which needs it to be reachable already), it serves
+// a starting API: health and discovery answer, everything else is refused as "starting". Once
+// the node is assembled, the switch forwards every call to the node's full service.
+
+import { nodeId, RaftoralError } from "../lib/index.ts";
+import type {
+  CallOptions,
+  ClusterStatus,
+  DiscoveryInfo,
+  HealthInfo,
+  LeaveResult,
+  NodeApi,
+  PeerBatch,
+  RegisterRequest,
+  RegisterResult,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  TransportKind,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
+} from "../transport/index.ts";
+
+export class ApiSwitch implements NodeApi {
+  private target: NodeApi;
+
+  constructor(initial: NodeApi) {
+    this.target = initial;
+  }
+
+  switchTo(api: NodeApi): void {
+    this.target = api;
+  }
+
+  receivePeerBatch(batch: PeerBatch): void {
+    this.target.receivePeerBatch(batch);
+  }
+  discover(): Promise<DiscoveryInfo> {
+    return this.target.discover();
+  }
+  register(request: RegisterRequest, options?: CallOptions): Promise<RegisterResult> {
+    return this.target.register(request, options);
+  }
+  health(): HealthInfo {
+    return this.target.health();
+  }
+  startWorkflow(
+    request: StartWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StartWorkflowResult> {
+    return this.target.startWorkflow(request, options);
+  }
+  waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
+    return this.target.waitWorkflow(request, options);
+  }
+  runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
+    return this.target.runWorkflow(request, options);
+  }
+  clusterStatus(): Promise<ClusterStatus> {
+    return this.target.clusterStatus();
+  }
+  leave(options?: CallOptions): Promise<LeaveResult> {
+    return this.target.leave(options);
+  }
+}
+
+/** The API of a node that has no identity yet: it is not part of any cluster to anyone. */
+export function startingApi(options: {
+  readonly address: string;
+  readonly transport: TransportKind;
+  readonly maxVoters: number;
+  /** Why it is not ready: what it is doing now. */
+  readonly reason: () => string;
+}): NodeApi {
+  const starting = <T>(): Promise<T> =>
+    Promise.reject(
+      new RaftoralError(
+        "UNAVAILABLE",
+        `this node is still starting (${options.reason()}); retry shortly or ask another node`,
+      ),
+    );
+  return {
+    receivePeerBatch: () => {
+      throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
+    },
+    discover: async () => ({
+      nodeId: nodeId(0),
+      highestKnownNodeId: nodeId(0),
+      address: options.address,
+      managementLeaderNodeId: nodeId(0),
+      managementLeaderAddress: "",
+      shouldJoinAsVoter: false,
+      currentVoterCount: 0,
+      maxVoters: options.maxVoters,
+      transport: options.transport,
+      faultTolerance: 0,
+    }),
+    register: starting,
+    health: () => ({
+      status: "starting",
+      nodeId: nodeId(0),
+      isLeader: false,
+      reason: options.reason(),
+    }),
+    startWorkflow: starting,
+    waitWorkflow: starting,
+    runWorkflow: starting,
+    clusterStatus: starting,
+    leave: () =>
+      Promise.reject(
+        new RaftoralError(
+          "NOT_FOUND",
+          "this node is still starting and not a member of a cluster; stop it instead",
+        ),
+      ),
+  };
+}

@@ -1,0 +1,183 @@
+// Which of this node's groups have gone without a leader, since when, and which of their voters
+// this node cannot hear from. A group leaderless for longer than a few election timeouts has
+// most likely lost its majority: the node then reports unhealthy (readiness.ts), refuses its
+// workflow calls at once instead of letting them time out, and logs one warning per group and
+// interval naming the unreachable voters.
+
+import {
+  type Clock,
+  type GroupId,
+  type Logger,
+  MANAGEMENT_GROUP,
+  type NodeId,
+} from "../lib/index.ts";
+import type { RaftStatus } from "../raft/index.ts";
+
+/** What the watch reads from the multi-Raft host. */
+export interface WatchedHost {
+  groupIds(): GroupId[];
+  inspect(groupId: GroupId): { status(): RaftStatus } | undefined;
+  lastHeardMs(peer: NodeId): number | undefined;
+  onGroupChanged(listener: (groupId: GroupId) => void): () => void;
+}
+
+export interface LeaderlessGroup {
+  readonly groupId: GroupId;
+  readonly leaderlessMs: number;
+  /** Voters (not this node) heard from no longer recently than the threshold. */
+  readonly unreachableVoters: readonly NodeId[];
+}
+
+export interface LeaderWatchOptions {
+  readonly host: WatchedHost;
+  readonly self: NodeId;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** A group leaderless for longer than this is reported. */
+  readonly thresholdMs: number;
+  /**
+   * A follower that heard nothing from its leader for this many ticks counts as leaderless
+   * even while it still names one (a learner never campaigns, so it never forgets it).
+   */
+  readonly leaderContactTicksMax: number;
+  /** At most one warning per group per interval while it stays leaderless. */
+  readonly warnIntervalMs: number;
+  /**
+   * Whether this node is meant to take part in the group (the management state says so). A
+   * replica kept only until its deletion is safe hears from no leader, and matters to nobody.
+   */
+  readonly isMember: (groupId: GroupId) => boolean;
+}
+
+export class LeaderWatch {
+  /** When each hosted group was last seen without a leader, while it has none. */
+  private readonly leaderlessSince = new Map<GroupId, number>();
+  private readonly warnedAtMs = new Map<GroupId, number>();
+  private readonly listeners = new Set<(group: LeaderlessGroup) => void>();
+  private unsubscribe: (() => void) | undefined;
+  private cancelTimer: (() => void) | undefined;
+
+  constructor(private readonly options: LeaderWatchOptions) {}
+
+  start(): void {
+    this.unsubscribe = this.options.host.onGroupChanged((id) => this.observe(id));
+    // Runs for the life of the node; stop() ends it.
+    const loop = () => {
+      this.observeAll();
+      this.warn();
+      this.cancelTimer = this.options.clock.setTimer(this.options.thresholdMs / 4, loop);
+    };
+    loop();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.cancelTimer?.();
+  }
+
+  /**
+   * Calls `listener` when a hosted group has been leaderless for longer than the threshold
+   * (at the first check past it, then once per warning interval). Returns the unsubscribe.
+   */
+  onLeaderless(listener: (group: LeaderlessGroup) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The group, if it has had no leader for longer than the threshold. */
+  leaderless(groupId: GroupId): LeaderlessGroup | undefined {
+    this.observe(groupId);
+    const leaderlessMs = this.leaderlessMs(groupId);
+    if (leaderlessMs <= this.options.thresholdMs) return undefined;
+    return { groupId, leaderlessMs, unreachableVoters: this.unreachableVoters(groupId) };
+  }
+
+  /** Every hosted group without a leader for longer than the threshold. */
+  allLeaderless(): LeaderlessGroup[] {
+    this.observeAll();
+    return [...this.leaderlessSince.keys()]
+      .sort((a, b) => a - b)
+      .map((id) => this.leaderless(id))
+      .filter((group) => group !== undefined);
+  }
+
+  /** How long the hosted group has had no leader (0: it has one, or is not hosted here). */
+  leaderlessMs(groupId: GroupId): number {
+    const since = this.leaderlessSince.get(groupId);
+    return since === undefined ? 0 : this.options.clock.nowMs() - since;
+  }
+
+  private observeAll(): void {
+    const hosted = new Set(this.options.host.groupIds());
+    for (const id of hosted) this.observe(id);
+    for (const id of [...this.leaderlessSince.keys()]) {
+      if (!hosted.has(id)) this.leaderlessSince.delete(id);
+    }
+  }
+
+  private observe(groupId: GroupId): void {
+    const status = this.options.host.inspect(groupId)?.status();
+    if (status === undefined || this.hasLeader(status) || !this.options.isMember(groupId)) {
+      const since = this.leaderlessSince.get(groupId);
+      this.leaderlessSince.delete(groupId);
+      if (since !== undefined && this.warnedAtMs.delete(groupId)) {
+        const seconds = Math.round((this.options.clock.nowMs() - since) / 1000);
+        this.options.logger.info(`${groupName(groupId)} has a leader again after ${seconds} s`);
+      }
+      return;
+    }
+    if (!this.leaderlessSince.has(groupId)) {
+      this.leaderlessSince.set(groupId, this.options.clock.nowMs());
+    }
+  }
+
+  private hasLeader(status: RaftStatus): boolean {
+    if (status.leaderId === 0) return false;
+    return (
+      status.role === "leader" ||
+      status.ticksSinceLeaderContact <= this.options.leaderContactTicksMax
+    );
+  }
+
+  private warn(): void {
+    const now = this.options.clock.nowMs();
+    for (const group of this.allLeaderless()) {
+      const warnedAt = this.warnedAtMs.get(group.groupId);
+      if (warnedAt !== undefined && now - warnedAt < this.options.warnIntervalMs) continue;
+      this.warnedAtMs.set(group.groupId, now);
+      this.options.logger.warn(describeLeaderless(group), {
+        group: group.groupId,
+        unreachable_voters: group.unreachableVoters.join(" ") || "none",
+      });
+      for (const listener of [...this.listeners]) listener(group);
+    }
+  }
+
+  private unreachableVoters(groupId: GroupId): NodeId[] {
+    const status = this.options.host.inspect(groupId)?.status();
+    if (status === undefined) return [];
+    const now = this.options.clock.nowMs();
+    const voters = new Set([...status.confState.voters, ...status.confState.votersOutgoing]);
+    return [...voters]
+      .filter((id) => id !== this.options.self)
+      .filter((id) => {
+        const heard = this.options.host.lastHeardMs(id);
+        return heard === undefined || now - heard > this.options.thresholdMs;
+      })
+      .sort((a, b) => a - b);
+  }
+}
+
+function groupName(groupId: GroupId): string {
+  return groupId === MANAGEMENT_GROUP ? "The management group" : `Execution cluster ${groupId}`;
+}
+
+/** "Execution cluster 2 has had no leader for 7 s (voters 1, 3 unreachable)". */
+export function describeLeaderless(group: LeaderlessGroup): string {
+  const seconds = Math.round(group.leaderlessMs / 1000);
+  const unreachable =
+    group.unreachableVoters.length === 0
+      ? ""
+      : ` (voters ${group.unreachableVoters.join(", ")} unreachable)`;
+  return `${groupName(group.groupId)} has had no leader for ${seconds} s${unreachable}; it may have lost its majority`;
+}

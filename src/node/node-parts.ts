@@ -1,0 +1,375 @@
+// Everything a node runs once it knows its id, built in dependency order: the management
+// state machine and its directory, the peer senders and the multi-Raft host, the leader
+// watch, the workflow engine, health, the API service and the management runtime. Nothing
+// here is bound late: each part gets the parts it needs when it is made.
+
+import { type ExecutionLayer, NodeService } from "../api/index.ts";
+import {
+  type Clock,
+  type Logger,
+  MANAGEMENT_GROUP,
+  type NodeId,
+  RaftoralError,
+  toError,
+} from "../lib/index.ts";
+import { encodeManagementCommand, isCountedOn, ManagementMachine } from "../management/index.ts";
+import { MultiRaftHost } from "../multiraft/index.ts";
+import type { LogStorage } from "../storage/index.ts";
+import { PeerSenders, type TransportKind } from "../transport/index.ts";
+import type { WorkflowRegistry } from "../workflow/index.ts";
+import { localGroupHealth } from "./group-health.ts";
+import { registerAgain } from "./join-cluster.ts";
+import { LeaderWatch } from "./leader-watch.ts";
+import { handOverLeadership } from "./leadership-handover.ts";
+import { askLeaderForStatus, leaveCluster } from "./leave-cluster.ts";
+import { ManagementDirectory } from "./management-directory.ts";
+import { ManagementRuntime } from "./management-runtime.ts";
+import type { NodeEnvironment } from "./node-environment.ts";
+import { NodeHealth } from "./node-health.ts";
+import { hostConfigOf, type NodeTuning } from "./node-options.ts";
+import type { NodeTransport } from "./node-transport.ts";
+import {
+  localViewOf,
+  type ReadinessInputs,
+  servingReadiness,
+  startupReadiness,
+} from "./readiness.ts";
+import { retried } from "./retried.ts";
+import { WorkflowExecution } from "./workflow-execution.ts";
+
+/** While a group stays leaderless, one warning per this interval. */
+const LEADERLESS_WARN_INTERVAL_MS = 30_000;
+
+export interface NodePartsOptions {
+  readonly id: NodeId;
+  readonly address: string;
+  /** Names this process when it registers (see RegisterRequest.instanceId). */
+  readonly instance: string;
+  readonly storage: LogStorage;
+  readonly transport: NodeTransport;
+  readonly env: NodeEnvironment;
+  readonly tuning: NodeTuning;
+  readonly logger: Logger;
+  readonly registry: WorkflowRegistry;
+  /** Replaces the workflow engine (tests of cluster formation use one without workflows). */
+  readonly execution: ExecutionLayer | undefined;
+  /** --peers, for registering again after a removal. */
+  readonly peers: readonly string[];
+  /** The host or a workflow run hit an error it cannot continue after. */
+  readonly onFatal: (error: Error) => void;
+  /** A leave asked through the API finished: the node should stop soon. */
+  readonly onLeft: () => void;
+}
+
+export class NodeParts {
+  readonly id: NodeId;
+  readonly machine = new ManagementMachine();
+  readonly directory: ManagementDirectory;
+  readonly senders: PeerSenders;
+  readonly host: MultiRaftHost;
+  readonly leaderWatch: LeaderWatch;
+  readonly execution: ExecutionLayer;
+  readonly health: NodeHealth;
+  readonly service: NodeService;
+  readonly runtime: ManagementRuntime;
+  private readonly clock: Clock;
+  /** Set once this node asked to leave; it then never registers again. */
+  private isLeaving = false;
+
+  constructor(private readonly options: NodePartsOptions) {
+    const { id, env, tuning, logger } = options;
+    this.id = id;
+    this.clock = env.clock;
+    this.directory = new ManagementDirectory(() => this.machine.state());
+    let host: MultiRaftHost | undefined;
+    this.senders = new PeerSenders({
+      self: id,
+      selfAddress: options.address,
+      clusterId: () => this.machine.state().clusterId,
+      transport: options.transport.peers,
+      clock: this.clock,
+      logger,
+      onUnreachable: (peer) => host?.reportUnreachable(peer),
+    });
+    this.host = host = this.createHost();
+    this.leaderWatch = this.createLeaderWatch();
+    this.execution = options.execution ?? this.createExecution();
+    this.health = new NodeHealth({
+      logger,
+      self: () => id,
+      isManagementLeader: () => this.host.inspect(MANAGEMENT_GROUP)?.status().role === "leader",
+      startup: () => startupReadiness(this.readinessInputs()),
+      serving: () => servingReadiness(this.readinessInputs()),
+    });
+    this.service = this.createService();
+    this.runtime = new ManagementRuntime({
+      self: id,
+      host: this.host,
+      machine: this.machine,
+      clock: this.clock,
+      logger,
+      failureTimeoutMs: tuning.failureTimeoutMs,
+      reconcileIntervalMs: tuning.reconcileIntervalMs,
+      tickIntervalMs: tuning.tickIntervalMs,
+      execution: this.execution,
+      ownerFailoverMs: tuning.ownerFailoverMs,
+      rejoin: () => this.rejoin(),
+      proposalTimeoutMs: tuning.proposalTimeoutMs,
+    });
+    this.machine.subscribe((state) => {
+      for (const node of state.nodes.values()) this.senders.setAddress(node.id, node.address);
+    });
+  }
+
+  private createHost(): MultiRaftHost {
+    const { id, env, tuning, logger } = this.options;
+    return new MultiRaftHost({
+      nodeId: id,
+      storage: this.options.storage,
+      peers: this.senders,
+      directory: this.directory,
+      clock: this.clock,
+      random: env.random.fork(`host-${id}`),
+      logger,
+      config: hostConfigOf(tuning),
+      // Only for peers the management state does not know yet: a batch never redirects the
+      // traffic of a known member, whatever address it claims.
+      onPeerAddress: (peer, address) => {
+        if (!this.machine.state().nodes.has(peer)) this.senders.setAddress(peer, address);
+      },
+      onFatal: this.options.onFatal,
+    });
+  }
+
+  private createLeaderWatch(): LeaderWatch {
+    const { id, tuning, logger } = this.options;
+    return new LeaderWatch({
+      host: this.host,
+      self: id,
+      clock: this.clock,
+      logger,
+      thresholdMs: tuning.leaderlessReportMs,
+      leaderContactTicksMax: 2 * tuning.electionTicks,
+      warnIntervalMs: LEADERLESS_WARN_INTERVAL_MS,
+      isMember: (groupId) => {
+        if (groupId === MANAGEMENT_GROUP) return true;
+        const group = this.machine.state().groups.get(groupId);
+        return group !== undefined && isCountedOn(group, id);
+      },
+    });
+  }
+
+  private createExecution(): WorkflowExecution {
+    const { id, env, tuning, logger } = this.options;
+    return new WorkflowExecution({
+      registry: this.options.registry,
+      host: this.host,
+      machine: this.machine,
+      self: id,
+      transport: this.options.transport.kind,
+      clock: this.clock,
+      random: env.random.fork("workflows"),
+      wallClockMs: env.wallClockMs,
+      client: env.client,
+      logger,
+      proposalTimeoutMs: tuning.proposalTimeoutMs,
+      leaderless: (groupId) => this.leaderWatch.leaderless(groupId),
+      onLeaderless: (listener) => this.leaderWatch.onLeaderless(listener),
+      startsInFlightMax: tuning.startsInFlightMax,
+      waitsMax: tuning.waitsMax,
+      onFatal: (error) => {
+        logger.error("A workflow run hit a bug; stopping the node", { error: error.message });
+        this.options.onFatal(error);
+      },
+    });
+  }
+
+  private createService(): NodeService {
+    const { id, tuning } = this.options;
+    return new NodeService({
+      host: this.host,
+      machine: this.machine,
+      execution: this.execution,
+      self: id,
+      address: this.options.address,
+      transport: this.options.transport.kind,
+      maxVoters: tuning.maxVoters,
+      proposalTimeoutMs: tuning.proposalTimeoutMs,
+      health: () => this.health.info(),
+      groupHealth: (groupId) =>
+        localGroupHealth({
+          raft: this.host.inspect(groupId),
+          self: id,
+          leaderlessMs: (group) => this.leaderWatch.leaderlessMs(group),
+          groupId,
+        }),
+      leave: async () => {
+        await this.leave();
+        this.options.onLeft();
+      },
+    });
+  }
+
+  /** Starts the loop, the watch and the runtime once the management group is in place. */
+  private run(): void {
+    this.leaderWatch.start();
+    this.runtime.start();
+  }
+
+  /** A new cluster: this node is the management group's only voter and proposes it. */
+  async bootstrap(clusterId: string, kind: TransportKind): Promise<void> {
+    const { id, tuning, logger } = this.options;
+    this.host.start();
+    await this.host.createGroup(
+      MANAGEMENT_GROUP,
+      { mode: "bootstrap", voters: [id] },
+      this.machine,
+    );
+    this.host.campaign(MANAGEMENT_GROUP);
+    await retried({ what: "bootstrap the management group", logger }, () =>
+      this.host.propose(
+        MANAGEMENT_GROUP,
+        encodeManagementCommand({
+          type: "bootstrap",
+          clusterId,
+          transport: kind,
+          maxVoters: tuning.maxVoters,
+          workflowFingerprint: this.execution.fingerprint(),
+          node: { id, address: this.options.address, instance: this.options.instance },
+        }),
+        { timeoutMs: tuning.proposalTimeoutMs },
+      ),
+    );
+    this.run();
+  }
+
+  /** Every group found in storage comes back; the others catch it up. */
+  async resume(): Promise<void> {
+    const restored = await this.host.restoreGroups((groupId) =>
+      groupId === MANAGEMENT_GROUP ? this.machine : this.execution.stateMachine(groupId),
+    );
+    this.options.logger.info("Resumed from storage", {
+      node_id: this.id,
+      groups: restored.join(" "),
+    });
+    this.host.start();
+    // Stopped right after joining, before the management group wrote anything here.
+    if (!restored.includes(MANAGEMENT_GROUP)) {
+      await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
+    }
+    this.run();
+  }
+
+  /** Just registered: the management leader adds this node to the management group. */
+  async join(
+    leader: { readonly id: NodeId; readonly address: string },
+    highest: NodeId,
+  ): Promise<void> {
+    this.directory.vouch(highest);
+    if (leader.id !== 0 && leader.address !== "")
+      this.senders.setAddress(leader.id, leader.address);
+    this.host.start();
+    await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
+    this.run();
+  }
+
+  waitUntilReady(failure: () => Error | undefined): Promise<void> {
+    return this.health.waitUntilReady({
+      clock: this.clock,
+      changes: [
+        (listener) => this.machine.subscribe(listener),
+        (listener) => this.host.onGroupChanged(listener),
+      ],
+      failure,
+    });
+  }
+
+  private readinessInputs(): ReadinessInputs {
+    return {
+      self: this.id,
+      state: this.machine.state(),
+      localView: (groupId) => localViewOf(this.host.inspect(groupId)),
+      leaderless: this.leaderWatch.allLeaderless(),
+    };
+  }
+
+  /** Registers again through any node known (or given with --peers): re-admission after removal. */
+  private async rejoin(): Promise<void> {
+    // A node on its way out was removed on purpose: registering again would undo the leave.
+    if (this.isLeaving) return;
+    const known = [...this.machine.state().nodes.values()]
+      .filter((node) => node.id !== this.id)
+      .map((node) => node.address);
+    const highest = await registerAgain({
+      peers: [...new Set([...known, ...this.options.peers])],
+      transport: this.options.transport.kind,
+      client: this.options.env.client,
+      logger: this.options.logger,
+      request: {
+        nodeId: this.id,
+        address: this.options.address,
+        workflowFingerprint: this.execution.fingerprint(),
+        instanceId: this.options.instance,
+      },
+    });
+    if (highest !== undefined) this.directory.vouch(highest);
+  }
+
+  /** Removes this node from the cluster (all groups); resolves once it is out of them. */
+  async leave(): Promise<void> {
+    if (!this.machine.state().nodes.has(this.id)) return;
+    this.isLeaving = true;
+    try {
+      await leaveCluster({
+        self: this.id,
+        host: this.host,
+        clock: this.clock,
+        logger: this.options.logger,
+        proposalTimeoutMs: this.options.tuning.proposalTimeoutMs,
+        leaderStatus: () =>
+          askLeaderForStatus({
+            client: this.options.env.client,
+            kind: this.options.transport.kind,
+            addresses: [...this.machine.state().nodes.values()]
+              .filter((node) => node.id !== this.id)
+              .map((node) => node.address),
+            logger: this.options.logger,
+          }),
+      });
+    } catch (error) {
+      // The removal did not commit in time (the caller is told): the node keeps running and
+      // stays free to register again if it turns out to have been removed after all.
+      this.isLeaving = false;
+      throw error;
+    }
+  }
+
+  /** Hands over what it leads (when graceful), then stops every part. */
+  async stop(isGraceful: boolean): Promise<void> {
+    this.health.stopping();
+    this.runtime.stop();
+    this.leaderWatch.stop();
+    if (isGraceful) {
+      await handOverLeadership({
+        host: this.host,
+        self: this.id,
+        clock: this.clock,
+        logger: this.options.logger,
+      }).catch((error: unknown) => {
+        // Handled: the hand-over only shortens the others' wait; stopping goes on regardless.
+        this.options.logger.warn("Leadership hand-over failed", {
+          error: toError(error).message,
+        });
+      });
+    }
+    // Workflow runs stop first, so none keeps retrying against a host that is gone.
+    for (const groupId of this.host.groupIds()) this.execution.dropGroup(groupId);
+    this.host.stop();
+    this.senders.close();
+  }
+}
+
+/** The error a node that was asked to stop while starting reports. */
+export function stoppedWhileStarting(): RaftoralError {
+  return new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting");
+}

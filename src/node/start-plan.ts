@@ -1,0 +1,86 @@
+// How a node starts, decided before it listens: resume from its storage (the stored identity
+// decides), bootstrap a new cluster, or join one through --peers (after finding out which
+// protocol the peers speak). A joining node learns its id only once it registers.
+
+import { type Clock, type Logger, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
+import type { LogStorage } from "../storage/index.ts";
+import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
+import { type ClientFactory, discoverCluster } from "./join-cluster.ts";
+import type { KnownStorage } from "./node-environment.ts";
+
+export type StartPlan =
+  | {
+      readonly mode: "resume";
+      readonly id: NodeId;
+      readonly kind: TransportKind;
+      readonly storage: LogStorage;
+    }
+  | {
+      readonly mode: "bootstrap";
+      readonly id: NodeId;
+      readonly kind: TransportKind;
+      /** Opened when the id was known from --node-id or the storage path. */
+      readonly storage: LogStorage | undefined;
+    }
+  | {
+      readonly mode: "join";
+      readonly kind: TransportKind;
+      /** The id to ask for (from --node-id or the storage path); 0 lets the cluster choose. */
+      readonly requestedId: NodeId;
+      readonly storage: LogStorage | undefined;
+      readonly peer: string;
+      readonly discovery: DiscoveryInfo;
+    };
+
+export async function planStart(options: {
+  readonly known: KnownStorage | undefined;
+  readonly bootstrap: boolean;
+  readonly peers: readonly string[];
+  readonly transport: TransportKind;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly joinTimeoutMs: number;
+  readonly client: ClientFactory;
+}): Promise<StartPlan> {
+  const { known, logger } = options;
+  const resumed = known?.identity;
+  if (resumed !== undefined && known !== undefined) {
+    if (options.bootstrap) {
+      logger.warn("--bootstrap is ignored: the storage holds node state; resuming it", {
+        node_id: resumed.nodeId,
+      });
+    }
+    return { mode: "resume", id: resumed.nodeId, kind: resumed.transport, storage: known.storage };
+  }
+  if (options.bootstrap) {
+    return {
+      mode: "bootstrap",
+      id: known?.nodeId ?? nodeId(1),
+      kind: options.transport,
+      storage: known?.storage,
+    };
+  }
+  if (options.peers.length === 0) {
+    throw new RaftoralError(
+      "INVALID_ARGUMENT",
+      "nothing to do: start the first node with --bootstrap, the others with --peers <ADDRESS>, " +
+        "or give the --storage-path of an existing node to resume it",
+    );
+  }
+  const discovered = await discoverCluster({
+    peers: options.peers,
+    preferred: options.transport,
+    clock: options.clock,
+    logger,
+    timeoutMs: options.joinTimeoutMs,
+    client: options.client,
+  });
+  return {
+    mode: "join",
+    kind: discovered.transport,
+    requestedId: known?.nodeId ?? nodeId(0),
+    storage: known?.storage,
+    peer: discovered.peer,
+    discovery: discovered.discovery,
+  };
+}
