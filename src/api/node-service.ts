@@ -19,6 +19,8 @@ import type {
   LeaveResult,
   NodeApi,
   PeerBatch,
+  RecoverRequest,
+  RecoverResult,
   RegisterRequest,
   RegisterResult,
   StartWorkflowRequest,
@@ -48,6 +50,8 @@ export interface NodeServiceOptions {
    * stops by itself shortly after, so the caller still gets the answer.
    */
   readonly leave: () => Promise<void>;
+  /** Forces the groups that lost their majority to this node (see NodeApi.recoverGroups). */
+  readonly recover: (request: RecoverRequest) => Promise<RecoverResult>;
 }
 
 export class NodeService implements NodeApi {
@@ -174,5 +178,9 @@ export class NodeService implements NodeApi {
     }
     await this.options.leave();
     return { nodeId: self };
+  }
+
+  recoverGroups(request: RecoverRequest): Promise<RecoverResult> {
+    return this.options.recover(request);
   }
 }

@@ -6,6 +6,7 @@ import { parseNodeTargets } from "../client/index.ts";
 import { RaftoralError } from "../lib/index.ts";
 import {
   CLUSTER_HELP,
+  CLUSTER_RECOVER_HELP,
   CLUSTER_STATUS_HELP,
   NODE_HEALTH_HELP,
   NODE_HELP,
@@ -44,6 +45,13 @@ export type ClientCommand =
       readonly connection: Connection;
     }
   | { readonly kind: "cluster-status"; readonly connection: Connection }
+  | {
+      readonly kind: "cluster-recover";
+      /** Group ids (0: the management group); absent: every group that lost its leader. */
+      readonly groupIds?: readonly number[];
+      readonly force: boolean;
+      readonly connection: Connection;
+    }
   | { readonly kind: "node-leave"; readonly connection: Connection }
   | { readonly kind: "node-health"; readonly connection: Connection };
 
@@ -101,6 +109,17 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
     },
   ],
   ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],
+  [
+    "cluster recover",
+    {
+      help: CLUSTER_RECOVER_HELP,
+      specs: [
+        { flags: "--cluster <ID>", key: "cluster" },
+        { flags: "--force", key: "force" },
+      ],
+      build: buildRecover,
+    },
+  ],
   ["node leave", simple(NODE_LEAVE_HELP, "node-leave")],
   ["node health", simple(NODE_HEALTH_HELP, "node-health")],
 ]);
@@ -181,6 +200,20 @@ function buildWait(parsed: Parsed): ClientCommand {
     kind: "workflow-wait",
     workflowId,
     cluster: clusterOf(cluster),
+    connection: parsed.connection,
+  };
+}
+
+function buildRecover(parsed: Parsed): ClientCommand {
+  noPositional(parsed.positional);
+  const clusters = text(parsed.options, "cluster", "--cluster <ID>,...");
+  const groupIds = clusters
+    ?.split(",")
+    .map((item) => parseCount(item.trim(), "--cluster", VERSION_MAX));
+  return {
+    kind: "cluster-recover",
+    ...(groupIds === undefined ? {} : { groupIds }),
+    force: flag(parsed.options, "force", "--force"),
     connection: parsed.connection,
   };
 }

@@ -7,7 +7,7 @@ import {
   UnreachableError,
   type WorkflowResult,
 } from "../client/index.ts";
-import { RaftoralError } from "../lib/index.ts";
+import { groupId, RaftoralError } from "../lib/index.ts";
 import { type ClientCommand, type Connection, parseClientArgs } from "./client-args.ts";
 import {
   clusterStatusJsonText,
@@ -17,6 +17,8 @@ import {
   json,
   leftJsonText,
   leftText,
+  recoveredJsonText,
+  recoveredText,
   resultJsonText,
   resultText,
   startedJsonText,
@@ -86,6 +88,17 @@ async function execute(
     case "cluster-status": {
       const status = await client.status();
       output.stdout(connection.json ? clusterStatusJsonText(status) : clusterStatusText(status));
+      return EXIT.OK;
+    }
+    case "cluster-recover": {
+      const result = await client.recover(
+        {
+          ...(command.groupIds === undefined ? {} : { groupIds: command.groupIds.map(groupId) }),
+          dryRun: !command.force,
+        },
+        connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs },
+      );
+      output.stdout(connection.json ? recoveredJsonText(result) : recoveredText(result, address));
       return EXIT.OK;
     }
     case "node-leave": {

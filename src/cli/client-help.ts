@@ -95,10 +95,11 @@ export const CLUSTER_STATUS_HELP = `raftoral cluster status - show the cluster
 
 Usage: raftoral cluster status [OPTIONS]
 
-Prints the cluster as the node sees it: every node with its address and its role in the
-management group (voter, learner or joining; which one leads), and every execution
-cluster with its members, its voters and learners, its leader (as last reported), the
-workflows running in it, and whether it is draining.
+Prints the cluster as the node sees it: how many node failures the cluster survives right
+now, every node with its address and its role in the management group (voter, learner or
+joining; which one leads), and every execution cluster with its members, its voters and
+learners, its leader (as last reported, or how long it has had none), the failures it
+survives, the workflows running in it, and whether it is draining.
 
 ${CONNECTION_OPTIONS}
 
@@ -108,14 +109,47 @@ Example:
   raftoral cluster status --address 127.0.0.1:7001
 `;
 
+export const CLUSTER_RECOVER_HELP = `raftoral cluster recover - bring back groups that lost their majority
+
+Usage: raftoral cluster recover [--cluster <ID>,...] [--force] [OPTIONS]
+
+For when voters of a group are gone for good (machines lost with their disks) and the rest
+cannot elect a leader. Asks the node at --address (only the first one given), one of the
+survivors, to continue each group it hosts that has had no leader for a few seconds as
+that group's only voter; the cluster then adds the other nodes back.
+
+WARNING: the node keeps its own log and commits all of it. Entries that only the dropped
+voters held are lost, even if a client was told they were committed. Run it only when those
+voters cannot come back; if they can, bring them back instead. Pick the survivor with the
+longest log (the dry run shows it).
+
+Without --force it only prints what it would do (a dry run).
+
+Recover options:
+      --cluster <ID>,...
+          Only these groups: execution cluster ids, and 0 for the management group.
+          Default: every group on that node that has lost its leader.
+      --force
+          Do it.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Examples:
+  raftoral cluster recover --address 127.0.0.1:7003
+  raftoral cluster recover --address 127.0.0.1:7003 --force
+`;
+
 export const CLUSTER_HELP = `raftoral cluster - look at the cluster
 
 Usage: raftoral cluster <COMMAND> [OPTIONS]
 
 Commands:
-  status   Nodes, management roles, execution clusters with members and leaders
+  status    Nodes, management roles, execution clusters with members and leaders
+  recover   Bring back groups that lost their majority for good (operator only)
 
-Run \`raftoral cluster status --help\` for its options.
+Run \`raftoral cluster <COMMAND> --help\` for a command's options.
 `;
 
 export const NODE_LEAVE_HELP = `raftoral node leave - remove a node from the cluster for good

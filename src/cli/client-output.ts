@@ -9,6 +9,8 @@ import {
   type LeaveResult,
   leftJson,
   outcomeJson,
+  type RecoverResult,
+  recoveredJson,
   type StartedWorkflow,
   startedJson,
   type WorkflowResult,
@@ -102,6 +104,43 @@ export function clusterStatusJsonText(status: ClusterStatus): string {
   return json(clusterStatusJson(status));
 }
 
+export function recoveredText(result: RecoverResult, address: string): string {
+  if (result.groups.length === 0) {
+    return `No group on ${address} has lost its leader: nothing to recover.\n`;
+  }
+  const isDryRun = result.groups.every((group) => !group.isRecovered);
+  const rows = table(
+    ["GROUP", "NO LEADER FOR", "KEEPS THROUGH", "KNOWN COMMITTED", "DROPS VOTERS"],
+    result.groups.map((group) => [
+      group.groupId === 0 ? "0 (management)" : String(group.groupId),
+      `${Math.round(group.leaderlessMs / 1000)} s`,
+      String(group.lastIndex),
+      String(group.commitIndex),
+      ids(group.droppedVoters),
+    ]),
+  );
+  if (isDryRun) {
+    return [
+      `Dry run on ${address}; nothing changed. With --force, these groups would continue with this node as their only voter:`,
+      ...rows,
+      "WARNING: entries that only the dropped voters hold would be lost, even if acknowledged, and",
+      "this node's entries past KNOWN COMMITTED would become committed. Do it only when the dropped",
+      "voters are gone for good; if they can come back, bring them back instead.",
+      "",
+    ].join("\n");
+  }
+  return [
+    `Recovered on ${address}: these groups continue with this node as their only voter.`,
+    ...rows,
+    "The cluster adds the other nodes back as learners and voters as they answer.",
+    "",
+  ].join("\n");
+}
+
+export function recoveredJsonText(result: RecoverResult): string {
+  return json(recoveredJson(result));
+}
+
 export function leftText(result: LeaveResult, address: string): string {
   return `Node ${result.nodeId} (${address}) left the cluster; its process is stopping.\n`;
 }
@@ -112,7 +151,8 @@ export function leftJsonText(result: LeaveResult): string {
 
 export function healthText(health: HealthInfo, address: string): string {
   const role = health.isLeader ? " (management leader)" : "";
-  return `Node ${health.nodeId} at ${address} is ${health.status}${role}\n`;
+  const reason = health.reason === undefined ? "" : `: ${health.reason}`;
+  return `Node ${health.nodeId} at ${address} is ${health.status}${role}${reason}\n`;
 }
 
 export function healthJsonText(health: HealthInfo): string {

@@ -4,24 +4,25 @@ import { type GroupId, groupId, logIndex, nodeId, RaftoralError } from "../lib/i
 import {
   type ClusterStatusResponse,
   GrpcClient,
-  HealthMethods,
   RaftServiceMethods,
   type RunWorkflowRequest,
   type RunWorkflowResponse,
-  ServingStatus,
   WorkflowManagementMethods,
 } from "../transport/grpc/index.ts";
-import type {
-  ClusterStatus,
-  DiscoveryInfo,
-  HealthInfo,
-  LeaveResult,
-  RegisterRequest,
-  RegisterResult,
-  StartWorkflowRequest,
-  StartWorkflowResult,
-  WaitWorkflowRequest,
-  WorkflowOutcome,
+import {
+  type ClusterStatus,
+  type DiscoveryInfo,
+  HEALTH_STATUSES,
+  type HealthInfo,
+  type LeaveResult,
+  type RecoverRequest,
+  type RecoverResult,
+  type RegisterRequest,
+  type RegisterResult,
+  type StartWorkflowRequest,
+  type StartWorkflowResult,
+  type WaitWorkflowRequest,
+  type WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
 import type { ClientCallOptions, OperatorProtocolClient } from "./protocol-client.ts";
@@ -71,12 +72,12 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   }
 
   async health(options: ClientCallOptions): Promise<HealthInfo> {
-    const response = await this.client.unary(HealthMethods.check, { service: "" }, options);
-    const discovery = await this.discover(options);
+    const response = await this.client.unary(RaftServiceMethods.getNodeHealth, {}, options);
     return {
-      status: response.status === ServingStatus.SERVING ? "ok" : "starting",
-      nodeId: discovery.nodeId,
-      isLeader: discovery.managementLeaderNodeId === discovery.nodeId && discovery.nodeId !== 0,
+      status: HEALTH_STATUSES.find((known) => known === response.status) ?? "unavailable",
+      nodeId: nodeId(response.nodeId),
+      isLeader: response.isLeader,
+      ...(response.reason === "" ? {} : { reason: response.reason }),
     };
   }
 
@@ -132,6 +133,24 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       throw new RaftoralError("INTERNAL", `${this.address} did not leave: ${response.error}`);
     }
     return { nodeId: nodeId(response.nodeId) };
+  }
+
+  async recoverGroups(request: RecoverRequest, options: ClientCallOptions): Promise<RecoverResult> {
+    const response = await this.client.unary(
+      RaftServiceMethods.recoverGroups,
+      { clusterIds: request.groupIds ?? [], dryRun: request.dryRun },
+      options,
+    );
+    return {
+      groups: response.groups.map((group) => ({
+        groupId: groupId(group.clusterId),
+        leaderlessMs: group.leaderlessMs,
+        lastIndex: logIndex(group.lastIndex),
+        commitIndex: logIndex(group.commitIndex),
+        droppedVoters: group.droppedVoters.map(nodeId),
+        isRecovered: group.recovered,
+      })),
+    };
   }
 
   async close(): Promise<void> {

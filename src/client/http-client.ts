@@ -15,6 +15,8 @@ import {
   HEALTH_STATUSES,
   type HealthInfo,
   type LeaveResult,
+  type RecoverRequest,
+  type RecoverResult,
   type RegisterRequest,
   type RegisterResult,
   type StartWorkflowRequest,
@@ -135,6 +137,25 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   async leave(options: ClientCallOptions): Promise<LeaveResult> {
     const body = await this.call("POST", "/node/leave", undefined, options);
     return { nodeId: idOf(body.node_id) };
+  }
+
+  async recoverGroups(request: RecoverRequest, options: ClientCallOptions): Promise<RecoverResult> {
+    const body = await this.call(
+      "POST",
+      "/cluster/recover",
+      { cluster_ids: [...(request.groupIds ?? [])], dry_run: request.dryRun },
+      options,
+    );
+    return {
+      groups: listOf(body.groups).map((group) => ({
+        groupId: groupId(Number(group.cluster_id ?? 0)),
+        leaderlessMs: Number(group.leaderless_ms ?? 0),
+        lastIndex: logIndex(Number(group.last_index ?? 0)),
+        commitIndex: logIndex(Number(group.commit_index ?? 0)),
+        droppedVoters: idsOf(group.dropped_voters),
+        isRecovered: group.recovered === true,
+      })),
+    };
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ export {
   healthJson,
   leftJson,
   outcomeJson,
+  recoveredJson,
   startedJson,
 } from "../transport/http/index.ts";
 export type {
@@ -16,6 +17,9 @@ export type {
   HealthInfo,
   LeaveResult,
   ManagementRole,
+  RecoveredGroup,
+  RecoverRequest,
+  RecoverResult,
 } from "../transport/index.ts";
 export { type NodeTarget, parseNodeTarget, parseNodeTargets } from "./client-address.ts";
 export { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";

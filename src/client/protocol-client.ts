@@ -6,6 +6,8 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  RecoverRequest,
+  RecoverResult,
   RegisterRequest,
   RegisterResult,
   StartWorkflowRequest,
@@ -45,4 +47,6 @@ export interface ProtocolClient {
 export interface OperatorProtocolClient extends ProtocolClient {
   /** Makes the node at `address` leave the cluster (it stops right after answering). */
   leave(options: ClientCallOptions): Promise<LeaveResult>;
+  /** Operator recovery of groups that lost their majority, on the node at `address`. */
+  recoverGroups(request: RecoverRequest, options: ClientCallOptions): Promise<RecoverResult>;
 }

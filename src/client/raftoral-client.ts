@@ -9,6 +9,8 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  RecoverRequest,
+  RecoverResult,
   TransportKind,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
@@ -173,6 +175,16 @@ export class RaftoralClient {
     // The node answers once its groups let it go, which takes an election timeout or two.
     const timeoutMs = options.timeoutMs ?? Math.max(this.timeoutMs, LEAVE_TIMEOUT_MS);
     return this.once("leave", 0, (client) => client.leave({ timeoutMs }));
+  }
+
+  /**
+   * Operator recovery on the FIRST address's node: each group it hosts that lost its majority
+   * (or those named) continues with that node as its only voter. Acknowledged entries that only
+   * the lost voters held are gone; see docs/availability.md. `dryRun` only reports.
+   */
+  recover(request: RecoverRequest, options: CallTimeout = {}): Promise<RecoverResult> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.once("recover", 0, (client) => client.recoverGroups(request, { timeoutMs }));
   }
 
   async close(): Promise<void> {

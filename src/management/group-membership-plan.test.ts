@@ -60,6 +60,16 @@ describe("group membership plan", () => {
       step: undefined,
     },
     {
+      why: "a learner that never acknowledged anything stays a learner, however short the log",
+      overrides: {
+        desired: ids(1, 2, 3, 4),
+        learners: ids(4),
+        lastIndex: 5 as LogIndex,
+        matchOf: (id: NodeId) => (id === 4 ? 0 : 5) as LogIndex,
+      },
+      step: undefined,
+    },
+    {
       why: "a learner that does not answer stays a learner",
       overrides: { desired: ids(1, 2, 3, 4), learners: ids(4), isActive: (id: NodeId) => id !== 4 },
       step: undefined,

@@ -194,7 +194,8 @@ function keepsReadyMajority(view: GroupMembershipView, voters: readonly NodeId[]
   return ready.length * 2 > voters.length;
 }
 
+/** A member that acknowledged entries up to near the leader's last (0: never answered). */
 function isCaughtUp(view: GroupMembershipView, id: NodeId): boolean {
   const match = view.matchOf(id);
-  return match !== undefined && match + view.catchUpSlackEntries >= view.lastIndex;
+  return match !== undefined && match > 0 && match + view.catchUpSlackEntries >= view.lastIndex;
 }

@@ -4,6 +4,7 @@
 import type { GroupId, NodeId } from "../lib/index.ts";
 import type { RaftInitialState } from "../raft/index.ts";
 import type { PeerBatch } from "../transport/index.ts";
+import type { ForcedRecovery } from "./forced-recovery.ts";
 import type { PendingProposal, PendingRead } from "./pending.ts";
 import type { StateMachine } from "./state-machine.ts";
 
@@ -22,4 +23,9 @@ export type HostEvent =
       readonly stateMachine: StateMachine;
       readonly done: (error?: Error) => void;
     }
-  | { readonly type: "remove"; readonly groupId: GroupId; readonly done: () => void };
+  | { readonly type: "remove"; readonly groupId: GroupId; readonly done: () => void }
+  | {
+      readonly type: "forceSoleVoter";
+      readonly groupId: GroupId;
+      readonly done: (outcome: ForcedRecovery | Error) => void;
+    };

@@ -10,24 +10,26 @@ import {
   bootstrapState,
   type ConfChange,
   canSendBeforePersist,
-  emptyState,
   encodeConfChange,
   type RaftInitialState,
   type Ready,
 } from "../raft/index.ts";
 import type { GroupWrite } from "../storage/index.ts";
-import type { PeerBatch, PeerMessage } from "../transport/index.ts";
+import type { PeerBatch } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
 import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./errors.ts";
+import { type ForcedRecovery, forceSoleVoter } from "./forced-recovery.ts";
 import { ForwardingDesk } from "./forwarding-desk.ts";
+import { GroupChanges } from "./group-changes.ts";
 import { GroupRegistry } from "./group-registry.ts";
 import { INBOX_EVENTS_MAX, validateHostConfig } from "./host-config.ts";
 import type { HostEvent } from "./host-events.ts";
 import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
-import { loadGroupState, withTombstone } from "./load-group.ts";
+import { LifecycleWrites } from "./lifecycle-writes.ts";
+import { joiningState, loadGroupState } from "./load-group.ts";
 import { Outbox } from "./outbox.ts";
-import type { PendingProposal, PendingRead } from "./pending.ts";
+import { newPendingRead, type PendingProposal } from "./pending.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
 
@@ -44,15 +46,13 @@ export class MultiRaftHost {
   private isTurnScheduled = false;
   private isStopped = false;
   private cancelTicks: (() => void) | undefined;
-  private pendingWrites: GroupWrite[] = [];
+  private readonly lifecycleWrites = new LifecycleWrites();
   private readonly outbox = new Outbox();
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly router: BatchRouter;
   /** Distinguishes this process's proposal ids from those of earlier runs of this node. */
   private readonly incarnation: number;
-  private readonly changeListeners = new Set<(groupId: GroupId) => void>();
-  /** Groups to report to the change listeners once the turn is over. */
-  private readonly changedGroups = new Set<GroupId>();
+  private readonly changes = new GroupChanges();
 
   constructor(options: MultiRaftHostOptions) {
     validateHostConfig(options.config);
@@ -78,7 +78,7 @@ export class MultiRaftHost {
       clock: options.clock,
       logger: options.logger,
       retryIntervalMs: 2 * this.electionTimeoutMs(),
-      send: (peer, message) => this.queueOutbound(peer, message),
+      send: (peer, message) => this.outbox.add(peer, message),
     });
     this.router = new BatchRouter({
       self: options.nodeId,
@@ -87,7 +87,7 @@ export class MultiRaftHost {
       directory: options.directory,
       clock: options.clock,
       logger: options.logger,
-      reply: (peer, message) => this.queueOutbound(peer, message),
+      reply: (peer, message) => this.outbox.add(peer, message),
       onHeard: (batch) => {
         this.lastHeard.set(batch.from, options.clock.nowMs());
         if (batch.fromAddress !== undefined) options.onPeerAddress?.(batch.from, batch.fromAddress);
@@ -139,10 +139,11 @@ export class MultiRaftHost {
     stateMachine: StateMachine,
   ): Promise<void> {
     if (this.groups.size() >= this.options.config.groupsMax) throw overloaded(groupId);
+    // A bootstrap is queued in this very call (callers may count on it); a join reads storage.
     const initial =
       start.mode === "bootstrap"
         ? bootstrapState(start.voters)
-        : withTombstone(emptyState(), await this.options.storage.loadTombstone(groupId));
+        : await joiningState(this.options.storage, groupId);
     return new Promise((resolve, reject) => {
       this.enqueue({
         type: "create",
@@ -179,8 +180,7 @@ export class MultiRaftHost {
    * poll. Returns the unsubscribe function.
    */
   onGroupChanged(listener: (groupId: GroupId) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.changes.subscribe(listener);
   }
 
   /** When this node last heard from `peer` about a group it hosts (clock ms), if ever. */
@@ -227,16 +227,24 @@ export class MultiRaftHost {
   read(groupId: GroupId, options: ProposeOptions = {}): Promise<void> {
     if (this.isStopped) return Promise.reject(shuttingDown(groupId));
     return new Promise((resolve, reject) => {
-      const read: PendingRead = {
-        groupId,
-        deadlineMs: this.deadline(options),
-        resolve,
-        reject,
-        context: undefined,
-        index: undefined,
-        retryAtMs: 0,
-      };
+      const read = newPendingRead({ groupId, deadlineMs: this.deadline(options), resolve, reject });
       this.enqueue({ type: "read", read });
+    });
+  }
+
+  /**
+   * Operator recovery of a group that lost its majority for good (RawNode.forceSoleVoter):
+   * this replica becomes the group's only voter and leader, keeping and committing its whole
+   * log. Rejects with FAILED_PRECONDITION when the replica cannot (it leads already, is no
+   * member), UNKNOWN_GROUP when not hosted here.
+   */
+  forceSoleVoter(groupId: GroupId): Promise<ForcedRecovery> {
+    return new Promise((resolve, reject) => {
+      this.enqueue({
+        type: "forceSoleVoter",
+        groupId,
+        done: (outcome) => (outcome instanceof Error ? reject(outcome) : resolve(outcome)),
+      });
     });
   }
 
@@ -305,7 +313,7 @@ export class MultiRaftHost {
         for (const message of ready.messages) {
           const peerMessage = { type: "raft", groupId: group.id, message } as const;
           if (canSendBeforePersist(message)) early.add(message.to, peerMessage);
-          else this.queueOutbound(message.to, peerMessage);
+          else this.outbox.add(message.to, peerMessage);
         }
       }
       early.flush(this.options.peers);
@@ -317,26 +325,18 @@ export class MultiRaftHost {
       if (this.isStopped) return;
       this.outbox.flush(this.options.peers);
       for (const { group, ready } of work) {
-        if (this.applyAndAdvance(group, ready)) this.changedGroups.add(group.id);
+        if (this.applyAndAdvance(group, ready)) this.changes.add(group.id);
       }
     } finally {
       this.isTurnRunning = false;
     }
-    this.notifyChanged();
+    // Outside the turn: a listener may well call back into the host.
+    if (!this.isStopped) this.changes.notify();
     if (this.hasMoreWork()) this.wake();
   }
 
-  /** Outside the turn: a listener may well call back into the host. */
-  private notifyChanged(): void {
-    if (this.changedGroups.size === 0 || this.isStopped) return;
-    const changed = [...this.changedGroups];
-    this.changedGroups.clear();
-    for (const groupId of changed) for (const listener of this.changeListeners) listener(groupId);
-  }
-
   private collectWrites(work: readonly { group: HostedGroup; ready: Ready }[]): GroupWrite[] {
-    const writes = this.pendingWrites;
-    this.pendingWrites = [];
+    const writes = this.lifecycleWrites.take();
     const withReady = new Map(work.map(({ group, ready }) => [group, ready]));
     for (const group of this.groups.values()) {
       const write = group.writeFor(withReady.get(group));
@@ -370,7 +370,7 @@ export class MultiRaftHost {
   }
 
   private hasMoreWork(): boolean {
-    if (this.inbox.length > 0 || this.pendingWrites.length > 0) return true;
+    if (this.inbox.length > 0 || this.lifecycleWrites.size > 0) return true;
     for (const group of this.groups.values()) if (group.raw.hasReady()) return true;
     return false;
   }
@@ -421,6 +421,15 @@ export class MultiRaftHost {
           this.handleRemove(event.groupId);
           event.done();
           break;
+        case "forceSoleVoter": {
+          const group = this.groups.get(event.groupId);
+          event.done(
+            group === undefined
+              ? unknownGroup(event.groupId)
+              : forceSoleVoter(group, this.nodeId, this.options.logger),
+          );
+          break;
+        }
       }
     }
   }
@@ -434,13 +443,7 @@ export class MultiRaftHost {
       event.done();
       return;
     }
-    if (event.isNew) {
-      this.pendingWrites.push({
-        groupId: event.groupId,
-        hardState: event.initial.hardState,
-        entries: event.initial.log.entries,
-      });
-    }
+    if (event.isNew) this.lifecycleWrites.created(event.groupId, event.initial);
     const initial = event.isNew
       ? event.initial
       : this.groups.joinState(event.groupId, event.initial);
@@ -450,7 +453,7 @@ export class MultiRaftHost {
       mode: event.isNew ? "bootstrap" : "join",
     });
     event.done();
-    this.changedGroups.add(event.groupId);
+    this.changes.add(event.groupId);
   }
 
   private installGroup(
@@ -468,8 +471,7 @@ export class MultiRaftHost {
     if (group === undefined) return;
     const tombstone = this.groups.delete(group);
     this.failWaiters(group, unknownGroup(groupId));
-    this.pendingWrites = this.pendingWrites.filter((write) => write.groupId !== groupId);
-    this.pendingWrites.push({ groupId, entries: [], deleteGroup: true, tombstone });
+    this.lifecycleWrites.removed(groupId, tombstone);
     this.options.logger.info("Removed group", { group: groupId });
   }
 
@@ -484,10 +486,6 @@ export class MultiRaftHost {
     const now = this.options.clock.nowMs();
     this.desk.expire(now);
     for (const group of this.groups.values()) this.reads.expire(group, now);
-  }
-
-  private queueOutbound(peer: NodeId, message: PeerMessage): void {
-    this.outbox.add(peer, message);
   }
 
   private fail(error: Error): void {

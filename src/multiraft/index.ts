@@ -4,6 +4,7 @@ export {
   ApplyError,
   ProposalError,
 } from "./errors.ts";
+export type { ForcedRecovery } from "./forced-recovery.ts";
 export { MultiRaftHost } from "./host.ts";
 export type { HostConfig } from "./host-config.ts";
 export type {

@@ -4,7 +4,7 @@
 // group on this node left behind (its tombstone).
 
 import { type GroupId, logIndex } from "../lib/index.ts";
-import { EMPTY_CONF_STATE, type Entry, type RaftInitialState } from "../raft/index.ts";
+import { EMPTY_CONF_STATE, type Entry, emptyState, type RaftInitialState } from "../raft/index.ts";
 import type { GroupTombstone, LogStorage } from "../storage/index.ts";
 
 const READ_BATCH_BYTES = 4 * 1024 * 1024;
@@ -59,4 +59,12 @@ export function withTombstone(
     hardState: isBehind ? { ...hardState, term: tombstone.term, vote: tombstone.vote } : hardState,
     voteFloor: { index: tombstone.lastIndex, term: tombstone.lastTerm },
   };
+}
+
+/** Where a replica joining a group starts: an empty log, with what an earlier replica left. */
+export async function joiningState(
+  storage: LogStorage,
+  groupId: GroupId,
+): Promise<RaftInitialState> {
+  return withTombstone(emptyState(), await storage.loadTombstone(groupId));
 }

@@ -47,6 +47,13 @@ export interface PendingRead {
   retryAtMs: number;
 }
 
+/** A read not yet sent as ReadIndex. */
+export function newPendingRead(
+  fields: Pick<PendingRead, "groupId" | "deadlineMs" | "resolve" | "reject">,
+): PendingRead {
+  return { ...fields, context: undefined, index: undefined, retryAtMs: 0 };
+}
+
 /** The outcome of an applied entry, kept a while to settle late forwarded proposals. */
 export interface AppliedOutcome {
   readonly term: Term;

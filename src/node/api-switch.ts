@@ -12,6 +12,8 @@ import type {
   LeaveResult,
   NodeApi,
   PeerBatch,
+  RecoverRequest,
+  RecoverResult,
   RegisterRequest,
   RegisterResult,
   StartWorkflowRequest,
@@ -61,6 +63,9 @@ export class ApiSwitch implements NodeApi {
   }
   leave(options?: CallOptions): Promise<LeaveResult> {
     return this.target.leave(options);
+  }
+  recoverGroups(request: RecoverRequest, options?: CallOptions): Promise<RecoverResult> {
+    return this.target.recoverGroups(request, options);
   }
 }
 
@@ -113,5 +118,6 @@ export function startingApi(options: {
           "this node is still starting and not a member of a cluster; stop it instead",
         ),
       ),
+    recoverGroups: starting,
   };
 }

@@ -101,10 +101,10 @@ export class LeaderWatch {
       .filter((group) => group !== undefined);
   }
 
-  /** How long the hosted group has had no leader (0: it has one, or is not hosted here). */
+  /** Whole ms the hosted group has had no leader (0: it has one, or is not hosted here). */
   leaderlessMs(groupId: GroupId): number {
     const since = this.leaderlessSince.get(groupId);
-    return since === undefined ? 0 : this.options.clock.nowMs() - since;
+    return since === undefined ? 0 : Math.round(this.options.clock.nowMs() - since);
   }
 
   private observeAll(): void {

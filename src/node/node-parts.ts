@@ -18,6 +18,7 @@ import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
 import type { WorkflowRegistry } from "../workflow/index.ts";
 import { localGroupHealth } from "./group-health.ts";
+import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { handOverLeadership } from "./leadership-handover.ts";
@@ -207,6 +208,13 @@ export class NodeParts {
         await this.leave();
         this.options.onLeft();
       },
+      recover: (request) =>
+        recoverGroups({
+          host: this.host,
+          leaderWatch: this.leaderWatch,
+          clock: this.clock,
+          request,
+        }),
     });
   }
 

@@ -11,7 +11,7 @@ import type {
   ConfChangeType,
 } from "./types.ts";
 
-const TRANSITIONS: readonly ConfChangeTransition[] = ["auto", "joint", "jointExplicit"];
+const TRANSITIONS: readonly ConfChangeTransition[] = ["auto", "joint", "jointExplicit", "force"];
 const TYPES: readonly ConfChangeType[] = ["addVoter", "removeNode", "addLearner"];
 
 export function encodeConfChange(change: ConfChange): Uint8Array {

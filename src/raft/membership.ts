@@ -62,6 +62,7 @@ function jointMode(change: ConfChange): { isJoint: boolean; autoLeave: boolean }
 
 /** Applies a committed ConfChange; the same input gives the same answer on every node. */
 export function applyConfChange(membership: Membership, change: ConfChange): MembershipChange {
+  if (change.transition === "force") return forced(change.changes);
   if (change.changes.length === 0) return leaveJoint(membership);
   const mode = jointMode(change);
   if (mode.isJoint) return enterJoint(membership, mode.autoLeave, change.changes);
@@ -174,8 +175,25 @@ function applyChanges(draft: Draft, changes: readonly ConfChangeSingle[]): strin
   return undefined;
 }
 
+/**
+ * An operator's recovery: the configuration becomes exactly what the changes add, whatever it
+ * was. Deliberately outside Raft's rules (like etcd's --force-new-cluster); see forceSoleVoter.
+ */
+function forced(changes: readonly ConfChangeSingle[]): MembershipChange {
+  const draft: Draft = {
+    incoming: new Set(),
+    outgoing: new Set(),
+    learners: new Set(),
+    learnersNext: new Set(),
+    autoLeave: false,
+  };
+  const error = applyChanges(draft, changes);
+  return error === undefined ? finish(draft) : { ok: false, error };
+}
+
 /** Rejects a change the leader must not propose now (thesis 4.1: one change at a time). */
 export function checkProposable(membership: Membership, change: ConfChange): string | undefined {
+  if (change.transition === "force") return "a forced configuration is never proposed";
   const joint = isJoint(membership);
   if (change.changes.length === 0) return joint ? undefined : "not in a joint configuration";
   if (joint) return "in a joint configuration; leave it first";

@@ -196,7 +196,7 @@ export class Raft {
   }
 
   /** §5.2: increment the term and vote for ourselves. */
-  private becomeCandidate(): void {
+  becomeCandidate(): void {
     assert(this.role !== "leader", "raft: leader cannot become candidate");
     this.reset(toTerm(this.term + 1));
     this.vote = this.id;

@@ -8,7 +8,14 @@
 // A leader may do 1 and 2 in parallel for messages where canSendBeforePersist() holds.
 // Pure: no I/O, no timers, no await.
 
-import { assert, type LogIndex, type NodeId, type Random, type Term } from "../lib/index.ts";
+import {
+  assert,
+  type LogIndex,
+  NO_NODE,
+  type NodeId,
+  type Random,
+  type Term,
+} from "../lib/index.ts";
 import { encodeConfChange } from "./conf-change-codec.ts";
 import type { RaftConfig } from "./config.ts";
 import { confStateOf } from "./membership.ts";
@@ -136,6 +143,37 @@ export class RawNode {
     if (r.leaderId === 0) return { accepted: false, reason: "no-leader" };
     r.send({ type: "ReadIndex", from: r.id, to: r.leaderId, term: 0 as Term, context });
     return { accepted: true };
+  }
+
+  /**
+   * Operator recovery of a group that lost its majority for good, deliberately outside Raft's
+   * rules (as etcd's --force-new-cluster): this replica becomes leader of a new term without
+   * votes and appends a forced configuration in which it is the only voter, which commits at
+   * once, and with it every entry of its log, committed before or not. Entries that only the
+   * lost voters held are gone. The caller must be sure they never come back with their logs.
+   */
+  forceSoleVoter(): { readonly ok: true } | { readonly ok: false; readonly reason: string } {
+    const r = this.raft;
+    if (r.role === "leader") return { ok: false, reason: "this replica leads the group already" };
+    if (!r.tracker.progress.has(r.id)) {
+      return { ok: false, reason: "this replica is not a member of the group's configuration" };
+    }
+    if (r.log.pendingSnapshot !== undefined || r.incomingSnapshot !== undefined) {
+      return { ok: false, reason: "this replica is receiving a snapshot; try again shortly" };
+    }
+    const change: ConfChange = {
+      transition: "force",
+      changes: [{ type: "addVoter", nodeId: r.id }],
+      context: new Uint8Array(),
+    };
+    if (r.role !== "follower") r.becomeFollower(r.term, NO_NODE);
+    r.becomeCandidate();
+    r.becomeLeader();
+    const isAppended = r.appendEntries([{ type: "confChange", data: encodeConfChange(change) }]);
+    assert(isAppended, "raw node: a forced configuration could not be appended");
+    r.pendingConfIndex = r.log.lastIndex();
+    assert(r.tracker.isSingleton(r.id), "raw node: a forced configuration left other voters");
+    return { ok: true };
   }
 
   /** The transport could not reach `id`: stop streaming to it until it answers again. */

@@ -67,8 +67,11 @@ export interface ConfChangeSingle {
  * 4.1), anything else goes through a joint configuration that is left automatically.
  * `joint`: always enter a joint configuration, left automatically. `jointExplicit`: enter a
  * joint configuration that stays until an empty ConfChange (leaveJoint) is committed.
+ * `force`: the configuration becomes exactly the voters and learners the changes add, without
+ * any agreement: only written by an operator's recovery of a group that lost its majority
+ * (RawNode.forceSoleVoter), never proposed.
  */
-export type ConfChangeTransition = "auto" | "joint" | "jointExplicit";
+export type ConfChangeTransition = "auto" | "joint" | "jointExplicit" | "force";
 
 /** A membership change, in the style of etcd's ConfChangeV2. No changes = leave joint. */
 export interface ConfChange {

@@ -150,6 +150,32 @@ export interface LeaveResult {
   readonly nodeId: NodeId;
 }
 
+/** POST /cluster/recover and RaftService/RecoverGroups. */
+export interface RecoverRequest {
+  /** Only these groups (0 = the management group); absent: every group hosted here that lost its leader. */
+  readonly groupIds?: readonly GroupId[];
+  /** Only say what would be done. */
+  readonly dryRun: boolean;
+}
+
+/** One group an operator's recovery found (and, unless a dry run, forced). */
+export interface RecoveredGroup {
+  readonly groupId: GroupId;
+  readonly leaderlessMs: number;
+  /** The last entry of this replica's log: all of it is kept (and committed by the recovery). */
+  readonly lastIndex: LogIndex;
+  /** What this replica knew was committed: entries past it were not known to be. */
+  readonly commitIndex: LogIndex;
+  /** Voters of the lost configuration other than this node: the group drops them. */
+  readonly droppedVoters: readonly NodeId[];
+  /** False in a dry run. */
+  readonly isRecovered: boolean;
+}
+
+export interface RecoverResult {
+  readonly groups: readonly RecoveredGroup[];
+}
+
 export interface CallOptions {
   /** Aborted when the caller goes away or its deadline passes. */
   readonly signal?: AbortSignal;
@@ -172,4 +198,10 @@ export interface NodeApi {
    * then stops by itself, after the answer had time to leave.
    */
   leave(options?: CallOptions): Promise<LeaveResult>;
+  /**
+   * Operator recovery of groups that lost their majority for good: this node becomes the only
+   * voter of each (see MultiRaftHost.forceSoleVoter). Acknowledged entries that only the lost
+   * voters held are gone. A group that has a leader is refused (FAILED_PRECONDITION).
+   */
+  recoverGroups(request: RecoverRequest, options?: CallOptions): Promise<RecoverResult>;
 }

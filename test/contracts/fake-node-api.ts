@@ -11,6 +11,9 @@ import type {
   LeaveResult,
   NodeApi,
   PeerBatch,
+  RecoveredGroup,
+  RecoverRequest,
+  RecoverResult,
   RegisterRequest,
   RegisterResult,
   StartWorkflowRequest,
@@ -37,6 +40,7 @@ export interface FakeScript {
   runWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
   clusterStatus(): Promise<ClusterStatus>;
   leave(options: CallOptions): Promise<LeaveResult>;
+  recoverGroups(request: RecoverRequest, options: CallOptions): Promise<RecoverResult>;
 }
 
 export const DISCOVERY: DiscoveryInfo = {
@@ -95,6 +99,15 @@ export const CLUSTER_STATUS: ClusterStatus = {
   faultTolerance: 0,
 };
 
+export const RECOVERED: RecoveredGroup = {
+  groupId: groupId(1),
+  leaderlessMs: 12_000,
+  lastIndex: logIndex(40),
+  commitIndex: logIndex(38),
+  droppedVoters: [nodeId(2), nodeId(6)],
+  isRecovered: true,
+};
+
 export function defaultScript(): FakeScript {
   return {
     receivePeerBatch: () => undefined,
@@ -109,6 +122,7 @@ export function defaultScript(): FakeScript {
     runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     clusterStatus: async () => CLUSTER_STATUS,
     leave: async () => ({ nodeId: nodeId(1) }),
+    recoverGroups: async () => ({ groups: [RECOVERED] }),
   };
 }
 
@@ -166,6 +180,11 @@ export class FakeNodeApi implements NodeApi {
   leave(options: CallOptions = {}): Promise<LeaveResult> {
     this.record("leave", undefined, options.signal);
     return this.script.leave(options);
+  }
+
+  recoverGroups(request: RecoverRequest, options: CallOptions = {}): Promise<RecoverResult> {
+    this.record("recoverGroups", request, options.signal);
+    return this.script.recoverGroups(request, options);
   }
 
   /** The calls of one method, oldest first. */

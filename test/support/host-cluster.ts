@@ -12,9 +12,10 @@ import {
 import { type HostConfig, MultiRaftHost } from "../../src/multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
 import { MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
-import { type NodeApi, PeerSenders, type TransportServer } from "../../src/transport/index.ts";
+import { PeerSenders, type TransportServer } from "../../src/transport/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory/index.ts";
 import { KvStateMachine } from "./kv-state-machine.ts";
+import { peerOnlyApi } from "./peer-only-api.ts";
 import { TRUSTING_DIRECTORY } from "./trusting-directory.ts";
 
 export const TEST_HOST_CONFIG: HostConfig = {
@@ -103,7 +104,7 @@ export class HostCluster {
       machines.set(groupId, machine);
       return machine;
     });
-    await server.listen(`node-${id}`, 1, this.nodeApi(host));
+    await server.listen(`node-${id}`, 1, peerOnlyApi(host));
     host.start();
     return testHost;
   }
@@ -125,21 +126,6 @@ export class HostCluster {
       testHost?.machines.set(groupId, machine);
     }
     return machine;
-  }
-
-  private nodeApi(host: MultiRaftHost): NodeApi {
-    const unsupported = () => Promise.reject(new Error("not part of this test"));
-    return {
-      receivePeerBatch: (batch) => host.receive(batch),
-      discover: unsupported,
-      register: unsupported,
-      health: () => ({ status: "ok", nodeId: host.nodeId, isLeader: false }),
-      startWorkflow: unsupported,
-      waitWorkflow: unsupported,
-      runWorkflow: unsupported,
-      clusterStatus: unsupported,
-      leave: unsupported,
-    };
   }
 
   /** Moves virtual time forward in small steps, letting promises settle in between. */

@@ -24,8 +24,9 @@ import { MultiRaftHost } from "../../src/multiraft/index.ts";
 import { createNodeTransport } from "../../src/node/node-transport.ts";
 import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
 import { nodeDirectoryPath, openNodeStorage } from "../../src/storage/index.ts";
-import { type NodeApi, PeerSenders } from "../../src/transport/index.ts";
+import { PeerSenders } from "../../src/transport/index.ts";
 import { KvStateMachine, kvCommand } from "./kv-state-machine.ts";
+import { peerOnlyApi } from "./peer-only-api.ts";
 import { TRUSTING_DIRECTORY } from "./trusting-directory.ts";
 
 const { values } = parseArgs({
@@ -113,18 +114,7 @@ for (let g = 1; g <= groupCount; g++) {
 host.start();
 
 const raftHost = host;
-const unsupported = () => Promise.reject(new Error("not served by the KV test node"));
-const api: NodeApi = {
-  receivePeerBatch: (batch) => raftHost.receive(batch),
-  discover: unsupported,
-  register: unsupported,
-  health: () => ({ status: "ok", nodeId: self, isLeader: false }),
-  startWorkflow: unsupported,
-  waitWorkflow: unsupported,
-  runWorkflow: unsupported,
-  clusterStatus: unsupported,
-  leave: unsupported,
-};
+const api = peerOnlyApi(raftHost);
 const [host0, port0] = (peers.get(self) ?? `127.0.0.1:${values.port}`).split(":");
 await transport.server.listen(host0 ?? "127.0.0.1", Number(values.port ?? port0), api);
 

@@ -16,7 +16,7 @@ import {
 } from "../../src/lib/index.ts";
 import { MultiRaftHost } from "../../src/multiraft/index.ts";
 import { MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
-import { type NodeApi, PeerSenders, type TransportServer } from "../../src/transport/index.ts";
+import { PeerSenders, type TransportServer } from "../../src/transport/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory/index.ts";
 import {
   type WorkflowProposer,
@@ -27,6 +27,7 @@ import {
   WorkflowStateMachine,
 } from "../../src/workflow/index.ts";
 import { TEST_HOST_CONFIG } from "./host-cluster.ts";
+import { peerOnlyApi } from "./peer-only-api.ts";
 import { TRUSTING_DIRECTORY } from "./trusting-directory.ts";
 import { WALL_ORIGIN_MS } from "./workflow-local-group.ts";
 
@@ -125,7 +126,7 @@ export class WorkflowCluster {
     for (const peer of this.voters) node.senders.setAddress(peer, address(peer));
     for (const other of this.nodes.values()) other.senders.setAddress(id, address(id));
     const restored = await node.host.restoreGroups(() => node.stateMachine);
-    await node.server.listen(`node-${id}`, 1, nodeApi(node.host));
+    await node.server.listen(`node-${id}`, 1, peerOnlyApi(node.host));
     node.host.start();
     if (!restored.includes(G1)) {
       const creating = node.host.createGroup(
@@ -233,21 +234,6 @@ function proposerFor(host: MultiRaftHost): WorkflowProposer {
   return {
     propose: (bytes) => host.propose(G1, bytes, { timeoutMs: 1_000 }),
     barrier: () => host.read(G1, { timeoutMs: 1_000 }),
-  };
-}
-
-function nodeApi(host: MultiRaftHost): NodeApi {
-  const unsupported = () => Promise.reject(new Error("not part of this test"));
-  return {
-    receivePeerBatch: (batch) => host.receive(batch),
-    discover: unsupported,
-    register: unsupported,
-    health: () => ({ status: "ok", nodeId: host.nodeId, isLeader: false }),
-    startWorkflow: unsupported,
-    waitWorkflow: unsupported,
-    runWorkflow: unsupported,
-    clusterStatus: unsupported,
-    leave: unsupported,
   };
 }
 

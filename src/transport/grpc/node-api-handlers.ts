@@ -3,7 +3,7 @@
 // Typed errors leave as gRPC statuses through statusOfError (the server does that); a
 // workflow that itself failed is a normal reply with success = false and its error text.
 
-import { nodeId } from "../../lib/index.ts";
+import { groupId, nodeId } from "../../lib/index.ts";
 import type { ClusterStatus, DiscoveryInfo, NodeApi, WorkflowOutcome } from "../index.ts";
 import { requiredText, startRequestOf, waitRequestOf } from "./grpc-request-fields.ts";
 import { batchOfGenericMessage } from "./peer-batch-message.ts";
@@ -42,6 +42,34 @@ export function registerRaftService(server: GrpcServer, api: NodeApi): void {
   server.addUnary(RaftServiceMethods.leaveCluster, async (_request, context) => {
     const left = await api.leave({ signal: context.signal });
     return { success: true, error: "", nodeId: left.nodeId };
+  });
+  server.addUnary(RaftServiceMethods.getNodeHealth, async () => {
+    const health = api.health();
+    return {
+      status: health.status,
+      nodeId: health.nodeId,
+      isLeader: health.isLeader,
+      reason: health.reason ?? "",
+    };
+  });
+  server.addUnary(RaftServiceMethods.recoverGroups, async (request, context) => {
+    const result = await api.recoverGroups(
+      {
+        ...(request.clusterIds.length === 0 ? {} : { groupIds: request.clusterIds.map(groupId) }),
+        dryRun: request.dryRun,
+      },
+      { signal: context.signal },
+    );
+    return {
+      groups: result.groups.map((group) => ({
+        clusterId: group.groupId,
+        leaderlessMs: group.leaderlessMs,
+        lastIndex: group.lastIndex,
+        commitIndex: group.commitIndex,
+        droppedVoters: group.droppedVoters,
+        recovered: group.isRecovered,
+      })),
+    };
   });
 }
 

@@ -140,3 +140,30 @@ export interface LeaveClusterResponse {
   readonly error: string;
   readonly nodeId: number;
 }
+
+export interface RecoverGroupsRequest {
+  readonly clusterIds: readonly number[];
+  readonly dryRun: boolean;
+}
+
+export interface RecoveredGroupMessage {
+  readonly clusterId: number;
+  readonly leaderlessMs: number;
+  readonly lastIndex: number;
+  readonly commitIndex: number;
+  readonly droppedVoters: readonly number[];
+  readonly recovered: boolean;
+}
+
+export interface RecoverGroupsResponse {
+  readonly groups: readonly RecoveredGroupMessage[];
+}
+
+export type NodeHealthRequest = Readonly<Record<string, never>>;
+
+export interface NodeHealthResponse {
+  readonly status: string;
+  readonly nodeId: number;
+  readonly isLeader: boolean;
+  readonly reason: string;
+}

@@ -13,6 +13,10 @@ import type {
   LeaveClusterRequest,
   LeaveClusterResponse,
   MessageResponse,
+  NodeHealthRequest,
+  NodeHealthResponse,
+  RecoverGroupsRequest,
+  RecoverGroupsResponse,
   RunWorkflowAsyncResponse,
   RunWorkflowRequest,
   RunWorkflowResponse,
@@ -35,6 +39,11 @@ export const RaftServiceMethods = {
     RAFT_SERVICE,
     "LeaveCluster",
   ),
+  recoverGroups: protoMethod<RecoverGroupsRequest, RecoverGroupsResponse>(
+    RAFT_SERVICE,
+    "RecoverGroups",
+  ),
+  getNodeHealth: protoMethod<NodeHealthRequest, NodeHealthResponse>(RAFT_SERVICE, "GetNodeHealth"),
 } as const;
 
 /** raftoral.WorkflowManagement: the public workflow API. */

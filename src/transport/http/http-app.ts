@@ -7,7 +7,12 @@ import type { Logger } from "../../lib/index.ts";
 import { batchFromJson, type NodeApi } from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { readJsonBody } from "./request-body.ts";
-import { parseExecuteRequest, parseRegisterRequest, parseWaitQuery } from "./request-fields.ts";
+import {
+  parseExecuteRequest,
+  parseRecoverRequest,
+  parseRegisterRequest,
+  parseWaitQuery,
+} from "./request-fields.ts";
 import {
   clusterStatusJson,
   discoveryJson,
@@ -15,6 +20,7 @@ import {
   healthJson,
   leftJson,
   outcomeJson,
+  recoveredJson,
   registeredJson,
   startedJson,
 } from "./response-fields.ts";
@@ -37,6 +43,7 @@ const ROUTES: ReadonlyMap<string, string> = new Map([
   ["/health", "GET"],
   ["/cluster/status", "GET"],
   ["/node/leave", "POST"],
+  ["/cluster/recover", "POST"],
 ]);
 
 /** Builds the app; `api` answers every request. */
@@ -72,6 +79,10 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.get("/cluster/status", async (c) => c.json(clusterStatusJson(await api.clusterStatus())));
   // No body: the node that answers is the one that leaves.
   app.post("/node/leave", async (c) => c.json(leftJson(await api.leave(callOptions(c)))));
+  app.post("/cluster/recover", async (c) => {
+    const request = parseRecoverRequest(await readJsonBody(c.req.raw, options.clientBodyBytesMax));
+    return c.json(recoveredJson(await api.recoverGroups(request, callOptions(c))));
+  });
 
   for (const [path, method] of ROUTES) {
     app.all(path, (c) => {

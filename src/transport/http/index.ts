@@ -27,5 +27,6 @@ export {
   healthJson,
   leftJson,
   outcomeJson,
+  recoveredJson,
   startedJson,
 } from "./response-fields.ts";

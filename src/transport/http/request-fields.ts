@@ -3,6 +3,8 @@
 // workflow exist, is the cluster id a known group) belong to the API behind NodeApi.
 
 import {
+  fieldReaders,
+  groupId,
   InvalidArgumentError,
   isJsonDepthWithin,
   JSON_DEPTH_MAX,
@@ -11,6 +13,7 @@ import {
 } from "../../lib/index.ts";
 import {
   clusterHint,
+  type RecoverRequest,
   type RegisterRequest,
   type StartWorkflowRequest,
   type WaitWorkflowRequest,
@@ -182,4 +185,27 @@ function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+const read = fieldReaders(
+  (path, problem) => new InvalidArgumentError(`field '${path}' ${problem}`),
+);
+/** Groups one recover request may name. */
+const RECOVER_GROUPS_MAX = 1_000;
+
+/**
+ * POST /cluster/recover: `{cluster_ids?, dry_run?}`. `cluster_ids` lists group ids (0 = the
+ * management group); absent or empty means every group the node hosts that lost its leader.
+ */
+export function parseRecoverRequest(body: unknown): RecoverRequest {
+  const fields = objectBody(body, `{"cluster_ids": [1], "dry_run": true}`);
+  const ids = read.optional(fields.cluster_ids, [], (value) =>
+    read
+      .list(value, "cluster_ids", RECOVER_GROUPS_MAX)
+      .map((id, k) => groupId(read.integer(id, `cluster_ids[${k}]`, { max: 2 ** 32 - 1 }))),
+  );
+  return {
+    ...(ids.length === 0 ? {} : { groupIds: ids }),
+    dryRun: read.optional(fields.dry_run, false, (value) => read.boolean(value, "dry_run")),
+  };
 }

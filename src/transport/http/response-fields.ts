@@ -6,6 +6,7 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  RecoverResult,
   RegisterResult,
   StartWorkflowResult,
   WorkflowOutcome,
@@ -92,6 +93,21 @@ export function clusterStatusJson(status: ClusterStatus) {
     })),
     management_fault_tolerance: status.managementFaultTolerance,
     fault_tolerance: status.faultTolerance,
+  };
+}
+
+/** POST /cluster/recover. */
+export function recoveredJson(result: RecoverResult) {
+  return {
+    success: true,
+    groups: result.groups.map((group) => ({
+      cluster_id: group.groupId,
+      leaderless_ms: group.leaderlessMs,
+      last_index: group.lastIndex,
+      commit_index: group.commitIndex,
+      dropped_voters: group.droppedVoters,
+      recovered: group.isRecovered,
+    })),
   };
 }
 

@@ -1,0 +1,81 @@
+// An operator's recovery of groups that lost their majority for good (`raftoral cluster
+// recover`): on a surviving node, every group that has had no leader for longer than a few
+// election timeouts (or the ones named) is forced to have this node as its only voter, the
+// management group first so that the others can report to it. Once led again, the usual
+// planners add the other nodes back as learners and voters.
+
+import { type Clock, type GroupId, MANAGEMENT_GROUP, RaftoralError } from "../lib/index.ts";
+import type { MultiRaftHost } from "../multiraft/index.ts";
+import type { RecoveredGroup, RecoverRequest, RecoverResult } from "../transport/index.ts";
+import type { LeaderWatch } from "./leader-watch.ts";
+
+/** How long the recovery waits for each forced group to be led here again. */
+const LEAD_AGAIN_TIMEOUT_MS = 10_000;
+
+export async function recoverGroups(options: {
+  readonly host: MultiRaftHost;
+  readonly leaderWatch: LeaderWatch;
+  readonly clock: Clock;
+  readonly request: RecoverRequest;
+}): Promise<RecoverResult> {
+  const { host, leaderWatch, request } = options;
+  const named = request.groupIds;
+  const candidates = [...(named ?? host.groupIds())].sort((a, b) => a - b);
+  const groups: RecoveredGroup[] = [];
+  // The management group first: the others report to it once they have a leader.
+  for (const groupId of candidates.sort(
+    (a, b) => Number(b === MANAGEMENT_GROUP) - Number(a === MANAGEMENT_GROUP),
+  )) {
+    if (!host.hasGroup(groupId)) {
+      throw new RaftoralError(
+        "NOT_FOUND",
+        `this node does not host group ${groupId}; ask one that does`,
+      );
+    }
+    const lost = leaderWatch.leaderless(groupId);
+    if (lost === undefined) {
+      if (named === undefined) continue;
+      throw new RaftoralError(
+        "FAILED_PRECONDITION",
+        `group ${groupId} has a leader, or lost it only moments ago: nothing to recover`,
+      );
+    }
+    const status = host.inspect(groupId)?.status();
+    if (status === undefined) continue;
+    if (request.dryRun) {
+      groups.push({
+        groupId,
+        leaderlessMs: lost.leaderlessMs,
+        lastIndex: status.lastIndex,
+        commitIndex: status.commit,
+        droppedVoters: status.confState.voters.filter((id) => id !== host.nodeId),
+        isRecovered: false,
+      });
+      continue;
+    }
+    const forced = await host.forceSoleVoter(groupId);
+    await ledHere(host, groupId, options.clock);
+    groups.push({
+      groupId,
+      leaderlessMs: lost.leaderlessMs,
+      lastIndex: forced.lastIndex,
+      commitIndex: forced.commitBefore,
+      droppedVoters: forced.droppedVoters,
+      isRecovered: true,
+    });
+  }
+  return { groups };
+}
+
+/** Resolves once this node leads `groupId` and applied its log; UNAVAILABLE after a while. */
+async function ledHere(host: MultiRaftHost, groupId: GroupId, clock: Clock): Promise<void> {
+  const deadline = clock.nowMs() + LEAD_AGAIN_TIMEOUT_MS;
+  for (;;) {
+    const status = host.inspect(groupId)?.status();
+    if (status?.role === "leader" && status.applied >= status.commit) return;
+    if (clock.nowMs() > deadline) {
+      throw new RaftoralError("UNAVAILABLE", `group ${groupId} did not come back under this node`);
+    }
+    await new Promise<void>((resolve) => clock.setTimer(20, resolve));
+  }
+}

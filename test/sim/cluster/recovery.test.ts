@@ -1,0 +1,102 @@
+// Issue 18, item 4: a group that lost its majority for good (two of three nodes gone with
+// their disks) comes back under the survivor through `recoverGroups`: the dry run changes
+// nothing, the recovery restores service, and what the survivor's log held is kept.
+
+import { afterEach, expect, test } from "bun:test";
+import { groupId } from "../../../src/lib/index.ts";
+import type { NodeApi, WorkflowOutcome } from "../../../src/transport/index.ts";
+import { ClusterSim, type SimNode } from "./cluster-sim.ts";
+
+let sim: ClusterSim | undefined;
+afterEach(async () => {
+  await sim?.stopAll();
+  sim = undefined;
+});
+
+/** Runs `call` on `entry`'s API through the memory network, letting virtual time pass. */
+async function on<T>(current: ClusterSim, entry: SimNode, call: (api: NodeApi) => Promise<T>) {
+  let outcome: { value: T } | { error: Error } | undefined;
+  current.world.network.request("operator:1", entry.address, call, 60_000).then(
+    (value) => {
+      outcome = { value };
+    },
+    (error: Error) => {
+      outcome = { error };
+    },
+  );
+  await current.until(`a call to ${entry.address}`, () => outcome !== undefined, 120_000);
+  if (outcome === undefined || "error" in outcome) throw outcome?.error;
+  return outcome.value;
+}
+
+const PING = { workflowType: "ping_pong", version: 1, inputJson: '"ping"' };
+
+test("a survivor recovers the groups whose other voters are gone for good, and keeps their log", async () => {
+  sim = new ClusterSim(31);
+  const current = sim;
+  await current.add();
+  await current.add(2);
+  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  const [first, second, survivor] = current.nodes as [SimNode, SimNode, SimNode];
+  const done: WorkflowOutcome = await on(current, survivor, (api) => api.runWorkflow(PING));
+  expect(done).toEqual({ success: true, resultJson: '"pong"' });
+  const before = await on(current, survivor, (api) => api.startWorkflow(PING));
+
+  for (const gone of [first, second]) {
+    await current.crash(gone);
+    current.world.wipe(gone.address);
+  }
+  await current.advance(8_000, 20);
+  const health = await on(current, survivor, async (api) => api.health());
+  expect(health).toMatchObject({ status: "unavailable" });
+  expect(health.reason).toContain("no leader");
+
+  const dryRun = await on(current, survivor, (api) => api.recoverGroups({ dryRun: true }));
+  expect(dryRun.groups.map((group) => [group.groupId, group.isRecovered])).toEqual([
+    [0, false],
+    [1, false],
+  ] as never);
+  expect(survivor.node?.raftHost()?.inspect(groupId(1))?.status().role).not.toBe("leader");
+
+  const recovered = await on(current, survivor, (api) => api.recoverGroups({ dryRun: false }));
+  expect(recovered.groups.map((group) => [group.groupId, group.isRecovered])).toEqual([
+    [0, true],
+    [1, true],
+  ] as never);
+  const group = recovered.groups[1];
+  expect(group?.lastIndex).toBeGreaterThanOrEqual(group?.commitIndex ?? Number.POSITIVE_INFINITY);
+  expect([...(group?.droppedVoters ?? [])].sort()).toEqual(
+    [first.lastId, second.lastId].sort() as never,
+  );
+
+  // Service is back: the workflow started before the loss finishes, and new ones run.
+  const kept = await on(current, survivor, (api) =>
+    api.waitWorkflow({
+      workflowId: before.workflowId,
+      executionClusterId: String(before.executionClusterId),
+      timeoutSeconds: 30,
+    }),
+  );
+  expect(kept).toEqual({ success: true, resultJson: '"pong"' });
+  expect(await on(current, survivor, (api) => api.runWorkflow(PING))).toEqual(done);
+  expect(await on(current, survivor, async (api) => api.health())).toMatchObject({
+    status: "ok",
+  });
+  // The dead nodes are removed in time; the survivor is the cluster.
+  await current.until(
+    "the dead nodes are removed",
+    () => survivor.node?.managementState().nodes.size === 1,
+    60_000,
+  );
+  const status = await on(current, survivor, (api) => api.clusterStatus());
+  expect(status.groups.map((entry) => entry.voters)).toEqual([[survivor.lastId]] as never);
+
+  // A group that has a leader is never forced.
+  const refusal = await on(current, survivor, (api) =>
+    api.recoverGroups({ groupIds: [groupId(1)], dryRun: false }),
+  ).then(
+    () => undefined,
+    (error: Error & { code?: string }) => error,
+  );
+  expect(refusal?.code).toBe("FAILED_PRECONDITION");
+}, 300_000);

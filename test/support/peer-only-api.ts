@@ -1,0 +1,21 @@
+// A NodeApi that only takes peer batches into a host and answers health: for tests of the
+// Raft host and the transports that run no management group or workflows.
+
+import type { MultiRaftHost } from "../../src/multiraft/index.ts";
+import type { NodeApi } from "../../src/transport/index.ts";
+
+export function peerOnlyApi(host: MultiRaftHost): NodeApi {
+  const unsupported = () => Promise.reject(new Error("not served by a peer-only test node"));
+  return {
+    receivePeerBatch: (batch) => host.receive(batch),
+    discover: unsupported,
+    register: unsupported,
+    health: () => ({ status: "ok", nodeId: host.nodeId, isLeader: false }),
+    startWorkflow: unsupported,
+    waitWorkflow: unsupported,
+    runWorkflow: unsupported,
+    clusterStatus: unsupported,
+    leave: unsupported,
+    recoverGroups: unsupported,
+  };
+}
