@@ -23,7 +23,7 @@ import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupChanges } from "./group-changes.ts";
 import { GroupRegistry } from "./group-registry.ts";
 import { INBOX_EVENTS_MAX, validateHostConfig } from "./host-config.ts";
-import type { HostEvent } from "./host-events.ts";
+import { dropEvent, type HostEvent } from "./host-events.ts";
 import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
@@ -113,7 +113,7 @@ export class MultiRaftHost {
     this.cancelTicks?.();
     for (const group of this.groups.values()) this.failWaiters(group, shuttingDown(group.id));
     this.desk.failAll((id) => shuttingDown(id));
-    this.inbox = [];
+    for (const event of this.inbox.splice(0)) dropEvent(event);
   }
 
   /** Loads every group found in storage (at start-up, before start()). */
@@ -284,9 +284,11 @@ export class MultiRaftHost {
   }
 
   private enqueue(event: HostEvent): void {
-    if (this.isStopped) return;
-    this.inbox.push(event);
-    this.wake();
+    if (this.isStopped) dropEvent(event);
+    else {
+      this.inbox.push(event);
+      this.wake();
+    }
   }
 
   private wake(): void {

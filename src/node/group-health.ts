@@ -4,22 +4,30 @@
 
 import type { GroupId, NodeId } from "../lib/index.ts";
 import type { GroupInspector } from "../multiraft/index.ts";
-import { toleratedFailures } from "../raft/index.ts";
+import { type ConfState, toleratedFailures } from "../raft/index.ts";
 
 export interface LocalGroupHealth {
   readonly faultTolerance?: number;
   readonly leaderlessMs?: number;
 }
 
-/** Voter failures the group survives now, as its leader sees it; undefined elsewhere. */
+/**
+ * Voter failures the group survives now, as its leader sees it; undefined elsewhere. Both the
+ * configuration in effect (the latest in the leader's log) and the one applied count: until
+ * a change commits, followers may still use the older one, and a crash there must be survived
+ * too (e.g. right after 1 -> 3 voters, the lone old voter stays critical until the joint
+ * configuration has been left on a majority).
+ */
 export function liveFaultTolerance(raft: GroupInspector, self: NodeId): number | undefined {
   const status = raft.status();
   if (status.role !== "leader") return undefined;
-  const voters = {
-    incoming: new Set(status.confState.voters),
-    outgoing: new Set(status.confState.votersOutgoing),
-  };
-  return toleratedFailures(voters, (id) => id === self || raft.isRecentlyActive(id));
+  const isHealthy = (id: NodeId) => id === self || raft.isRecentlyActive(id);
+  const toleranceOf = (conf: ConfState) =>
+    toleratedFailures(
+      { incoming: new Set(conf.voters), outgoing: new Set(conf.votersOutgoing) },
+      isHealthy,
+    );
+  return Math.min(toleranceOf(status.confState), toleranceOf(status.appliedConfState));
 }
 
 export function localGroupHealth(options: {

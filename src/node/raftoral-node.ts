@@ -54,6 +54,8 @@ export class RaftoralNode {
   private transport: NodeTransport | undefined;
   private parts: NodeParts | undefined;
   private fatal: Error | undefined;
+  /** Parts and storages already stopped or closed (see release()). */
+  private readonly released = new Set<object>();
   private markStopped: () => void = () => undefined;
   /** Settles once stop() has finished, whatever asked for it (a signal, a leave, the API). */
   readonly stopped: Promise<void> = new Promise((resolve) => {
@@ -101,9 +103,19 @@ export class RaftoralNode {
     try {
       await this.startSteps();
     } catch (error) {
-      await this.stop();
+      // Also when stopped while starting: what the steps opened since must be closed too.
+      this.isStopping = true;
+      await this.release(false);
+      this.markStopped();
       throw error;
     }
+  }
+
+  /** Awaits one step of starting; a stop that came meanwhile ends the start. */
+  private async step<T>(work: Promise<T>): Promise<T> {
+    const value = await work;
+    if (this.isStopping) throw stoppedWhileStarting();
+    return value;
   }
 
   private async startSteps(): Promise<void> {
@@ -112,17 +124,20 @@ export class RaftoralNode {
       requestedNodeId: requestedId(this.options.nodeId),
     });
     this.storage = known?.storage;
+    if (this.isStopping) throw stoppedWhileStarting();
     const wanted = this.options.transport ?? "grpc";
-    const plan = await planStart({
-      known,
-      bootstrap: this.options.bootstrap === true,
-      peers: this.options.peers ?? [],
-      transport: wanted,
-      clock: this.env.clock,
-      logger: this.logger,
-      joinTimeoutMs: this.tuning.joinTimeoutMs,
-      client: this.env.client,
-    });
+    const plan = await this.step(
+      planStart({
+        known,
+        bootstrap: this.options.bootstrap === true,
+        peers: this.options.peers ?? [],
+        transport: wanted,
+        clock: this.env.clock,
+        logger: this.logger,
+        joinTimeoutMs: this.tuning.joinTimeoutMs,
+        client: this.env.client,
+      }),
+    );
     if (plan.kind !== wanted) {
       this.logger.warn(
         `The cluster uses ${transportName(plan.kind)}, not ${transportName(wanted)}; following the cluster`,
@@ -142,22 +157,23 @@ export class RaftoralNode {
 
   /** Resume or bootstrap: the id is known, so the node is built before it listens. */
   private async startKnown(plan: Exclude<StartPlan, { mode: "join" }>): Promise<NodeParts> {
-    const storage = plan.storage ?? (await this.env.storageFor(this.options.storagePath, plan.id));
-    this.storage = storage;
+    const storage = plan.storage ?? (await this.openStorageFor(plan.id));
     const parts = this.assemble(plan.id, storage);
-    await this.listen(parts.service);
+    await this.step(this.listen(parts.service));
     if (plan.mode === "resume") {
-      await parts.resume();
+      await this.step(parts.resume());
       return parts;
     }
     const clusterId = this.env.newClusterId();
-    await storage.saveIdentity({
-      nodeId: plan.id,
-      clusterId,
-      advertiseAddress: this.address,
-      transport: plan.kind,
-    });
-    await parts.bootstrap(clusterId, plan.kind);
+    await this.step(
+      storage.saveIdentity({
+        nodeId: plan.id,
+        clusterId,
+        advertiseAddress: this.address,
+        transport: plan.kind,
+      }),
+    );
+    await this.step(parts.bootstrap(clusterId, plan.kind));
     return parts;
   }
 
@@ -171,36 +187,49 @@ export class RaftoralNode {
         reason: () => "joining the cluster",
       }),
     );
-    await this.listen(api);
-    const id = await registerNode({
-      transport: plan.kind,
-      peer: plan.peer,
-      discovery: plan.discovery,
-      address: this.address,
-      requestedId: plan.requestedId,
-      workflowFingerprint: this.fingerprint(),
-      instanceId: this.instance,
-      clock: this.env.clock,
-      timeoutMs: this.tuning.joinTimeoutMs,
-      client: this.env.client,
-    });
+    await this.step(this.listen(api));
+    const id = await this.step(
+      registerNode({
+        transport: plan.kind,
+        peer: plan.peer,
+        discovery: plan.discovery,
+        address: this.address,
+        requestedId: plan.requestedId,
+        workflowFingerprint: this.fingerprint(),
+        instanceId: this.instance,
+        clock: this.env.clock,
+        timeoutMs: this.tuning.joinTimeoutMs,
+        client: this.env.client,
+      }),
+    );
     this.logger.info("Joined the cluster", { node_id: id, via: plan.peer });
-    const storage = plan.storage ?? (await this.env.storageFor(this.options.storagePath, id));
-    this.storage = storage;
-    await storage.saveIdentity({
-      nodeId: id,
-      clusterId: "",
-      advertiseAddress: this.address,
-      transport: plan.kind,
-    });
+    const storage = plan.storage ?? (await this.openStorageFor(id));
+    await this.step(
+      storage.saveIdentity({
+        nodeId: id,
+        clusterId: "",
+        advertiseAddress: this.address,
+        transport: plan.kind,
+      }),
+    );
     const parts = this.assemble(id, storage);
     api.switchTo(parts.service);
     const { discovery } = plan;
-    await parts.join(
-      { id: discovery.managementLeaderNodeId, address: discovery.managementLeaderAddress },
-      nodeId(Math.max(id, discovery.highestKnownNodeId)),
+    await this.step(
+      parts.join(
+        { id: discovery.managementLeaderNodeId, address: discovery.managementLeaderAddress },
+        nodeId(Math.max(id, discovery.highestKnownNodeId)),
+      ),
     );
     return parts;
+  }
+
+  /** Storage for an id learned only now; closed with the node, even if it stops meanwhile. */
+  private async openStorageFor(id: NodeId): Promise<LogStorage> {
+    const storage = await this.env.storageFor(this.options.storagePath, id);
+    this.storage = storage;
+    if (this.isStopping) throw stoppedWhileStarting();
+    return storage;
   }
 
   private fingerprint(): string {
@@ -256,11 +285,24 @@ export class RaftoralNode {
   private async shutDown(isGraceful: boolean): Promise<void> {
     if (this.isStopping) return;
     this.isStopping = true;
-    await this.parts?.stop(isGraceful);
-    await this.transport?.server.close();
-    await this.transport?.peers.close();
-    await this.storage?.close();
+    await this.release(isGraceful);
     this.markStopped();
+  }
+
+  /** Stops the parts and closes the transport and storage, whenever it is called, each once. */
+  private async release(isGraceful: boolean): Promise<void> {
+    const { parts, transport, storage } = this;
+    if (parts !== undefined && !this.released.has(parts)) {
+      this.released.add(parts);
+      await parts.stop(isGraceful);
+    }
+    // Always: a listen still in flight at the first release may have opened the server since.
+    await transport?.server.close();
+    await transport?.peers.close();
+    if (storage !== undefined && !this.released.has(storage)) {
+      this.released.add(storage);
+      await storage.close();
+    }
   }
 
   /** Removes this node from the cluster (all groups), then stops it. */

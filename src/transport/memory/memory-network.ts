@@ -40,6 +40,7 @@ export class MemoryNetwork {
   /** A server half for the node that will listen on `host:port`. */
   server(): TransportServer {
     let bound: string | undefined;
+    let boundApi: NodeApi | undefined;
     return {
       listen: async (host, port, api) => {
         const address = `${host}:${port}`;
@@ -51,10 +52,16 @@ export class MemoryNetwork {
         }
         this.listeners.set(address, api);
         bound = address;
+        boundApi = api;
         return { port };
       },
       close: async () => {
-        if (bound !== undefined) this.listeners.delete(bound);
+        // Only its own listener: a new server may have taken the address since, as a
+        // restarted process takes its port again.
+        if (bound !== undefined && this.listeners.get(bound) === boundApi) {
+          this.listeners.delete(bound);
+        }
+        bound = undefined;
       },
     };
   }

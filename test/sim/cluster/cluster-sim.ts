@@ -59,21 +59,32 @@ export class ClusterSim {
   /** Creates and starts a node (the first bootstraps); resolves when it is ready. */
   async add(count = 1): Promise<SimNode[]> {
     const added: SimNode[] = [];
-    for (let k = 0; k < count; k++) {
-      const first = this.nodes[0];
-      this.added++;
-      const entry: SimNode = {
-        address: `node-${this.added}:7001`,
-        peers: first === undefined ? [] : [first.address],
-        isBootstrap: first === undefined,
-        node: undefined,
-        lastId: undefined,
-      };
-      this.nodes.push(entry);
-      added.push(entry);
-    }
+    for (let k = 0; k < count; k++) added.push(this.newEntry());
     await Promise.all(added.map((entry) => this.start(entry)));
     return added;
+  }
+
+  /**
+   * Starts a new node that joins through the first one, without waiting: `started` settles
+   * when it is ready (or fails to start). For callers that drive time themselves.
+   */
+  join(): { entry: SimNode; started: Promise<void> } {
+    const entry = this.newEntry();
+    return { entry, started: this.launch(entry).started };
+  }
+
+  private newEntry(): SimNode {
+    const first = this.nodes[0];
+    this.added++;
+    const entry: SimNode = {
+      address: `node-${this.added}:7001`,
+      peers: first === undefined ? [] : [first.address],
+      isBootstrap: first === undefined,
+      node: undefined,
+      lastId: undefined,
+    };
+    this.nodes.push(entry);
+    return entry;
   }
 
   /**
@@ -107,15 +118,23 @@ export class ClusterSim {
   /**
    * Restarts a node from its storage as a process would be restarted: it runs from then on,
    * ready or not (a node is ready only once its groups have leaders, which may take the
-   * return of other nodes). A start that fails (a fatal error) leaves it down.
+   * return of other nodes). A start that fails (a fatal error) leaves it down. The answer
+   * tells whether it became ready.
    */
-  restart(entry: SimNode): void {
+  restart(entry: SimNode): { readonly isReady: () => boolean } {
     const { node, started } = this.launch(entry);
-    started.catch(async (error: Error) => {
-      this.lines.push(`${this.nowMs} ${entry.address} SIM restart failed: ${error.message}`);
-      if (entry.node === node) entry.node = undefined;
-      await node.kill();
-    });
+    let isReady = false;
+    started.then(
+      () => {
+        isReady = true;
+      },
+      async (error: Error) => {
+        this.lines.push(`${this.nowMs} ${entry.address} SIM restart failed: ${error.message}`);
+        if (entry.node === node) entry.node = undefined;
+        await node.kill();
+      },
+    );
+    return { isReady: () => isReady };
   }
 
   private launch(entry: SimNode): { node: RaftoralNode; started: Promise<void> } {
