@@ -175,6 +175,11 @@ describe("group membership plan", () => {
       overrides: { self: nodeId(4), desired: [], voters: ids(4, 6) },
       step: change(["removeNode", 6]),
     },
+    {
+      why: "a drained group of three goes down to its leader in one joint change",
+      overrides: { self: nodeId(4), desired: [], voters: ids(4, 6, 7) },
+      step: change(["removeNode", 7], ["removeNode", 6]),
+    },
   ])("$why", ({ overrides, step }) => {
     expect(planGroupMembership(view(overrides as Partial<GroupMembershipView>))).toEqual(
       step as never,

@@ -130,17 +130,17 @@ function shrink(
     type: desired.has(id) ? "addLearner" : "removeNode",
     nodeId: id,
   });
-  // A group nobody is wanted in (drained): the leader removes the others one by one, and
-  // goes with the group.
-  if (kept.size === 0) {
-    const other = outs.find((id) => id !== view.self);
-    if (other === undefined || voters.size <= 1) return undefined;
-    return keepsReadyMajority(view, remove(voters, [other]))
-      ? change("removeNode", other)
-      : undefined;
-  }
   const others = outs.filter((id) => id !== view.self);
   const isOneByOne = voters.size - 1 !== 2;
+  // A group nobody is wanted in (drained): the leader removes the others, one by one but
+  // never down to two voters, and goes with the group.
+  if (kept.size === 0) {
+    if (others.length === 0 || voters.size <= 1) return undefined;
+    const taken = isOneByOne ? others.slice(0, 1) : others;
+    if (!keepsReadyMajority(view, remove(voters, taken))) return undefined;
+    if (taken.length > 1 && !keepsReadyMajority(view, [...voters])) return undefined;
+    return { type: "change", changes: taken.map((nodeId) => ({ type: "removeNode", nodeId })) };
+  }
   // This node stops voting last, and hands over first when it must go in a joint step.
   if (others.length === 0 || (!isOneByOne && outs.includes(view.self))) {
     return transfer(successorsOf(view, voters).find((id) => kept.has(id)));

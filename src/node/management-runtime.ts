@@ -20,6 +20,7 @@ import {
   type ManagerAction,
   planCluster,
   planGroupMembership,
+  voterTarget,
 } from "../management/index.ts";
 import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
@@ -109,8 +110,27 @@ export class ManagementRuntime {
         if (this.isRerunWanted) {
           this.isRerunWanted = false;
           this.trigger();
+        } else if (this.isPromotionPending()) {
+          // A learner catching up is no event: look again soon rather than a whole interval
+          // later, so that a growing group reaches its voters (and fault tolerance) quickly.
+          this.options.clock.setTimer(this.options.tickIntervalMs, () => this.trigger());
         }
       });
+  }
+
+  /** Whether a group this node leads has learners it wants as voters once they catch up. */
+  private isPromotionPending(): boolean {
+    const { host, machine } = this.options;
+    const state = machine.state();
+    const wanting = (groupId: GroupId, members: number, votersMax: number) => {
+      const status = host.inspect(groupId)?.status();
+      if (status?.role !== "leader" || status.confState.learners.length === 0) return false;
+      return status.confState.voters.length < voterTarget(members, votersMax);
+    };
+    if (wanting(MANAGEMENT_GROUP, state.nodes.size, state.maxVoters)) return true;
+    return [...state.groups.values()].some((group) =>
+      wanting(group.id, group.members.length, GROUP_SIZE_MAX),
+    );
   }
 
   private async pass(): Promise<void> {

@@ -1,0 +1,115 @@
+// Start-up, growth and repair times on real node processes (SQLite storage, loopback), per
+// transport. Prints one JSON line per measurement:
+//   ready_ms: from exec to "Node N is ready" for a bootstrap, each join, and a restart;
+//   survives_one_failure_ms: from exec of the third node until every group (management and
+//     execution) has three voters and is out of any joint configuration;
+//   repair_ms: from SIGKILL of one node of four until every group has three voters again
+//     without it (the failure timeout, 30 s, is most of it).
+// BENCH_RUNS (default 3) runs per transport; the CI smoke run sets it to 1 with no repair.
+
+import { cpus, loadavg } from "node:os";
+import { RaftoralClient } from "../src/client/index.ts";
+import { type NodeProcess, NodeProcessCluster } from "../test/support/node-process-cluster.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const WITH_REPAIR = process.env.BENCH_REPAIR !== "0";
+
+function emit(fields: Record<string, unknown>): void {
+  console.log(
+    JSON.stringify({
+      bench: "membership",
+      ...fields,
+      load1m: Number(loadavg()[0]?.toFixed(2)),
+      cores: cpus().length,
+    }),
+  );
+}
+
+/** Starts a node and returns how long it took from exec to ready. */
+async function timedAdd(cluster: NodeProcessCluster): Promise<{ node: NodeProcess; ms: number }> {
+  const begin = performance.now();
+  const node = await cluster.add();
+  return { node, ms: performance.now() - begin };
+}
+
+/** Polls `address` until every group has at least `voters` voters and none is joint. */
+async function untilVoters(
+  transport: "grpc" | "http",
+  address: string,
+  voters: number,
+  excluded: number,
+): Promise<void> {
+  const client = new RaftoralClient([`${transport}://${address}`], { timeoutMs: 5_000 });
+  try {
+    const deadline = performance.now() + 120_000;
+    for (;;) {
+      const status = await client.status().catch(() => undefined);
+      const management = status?.nodes.filter(
+        (node) => node.managementRole === "voter" && node.nodeId !== excluded,
+      ).length;
+      const groups = status?.groups ?? [];
+      const isDone =
+        management !== undefined &&
+        management >= voters &&
+        groups.length > 0 &&
+        groups.every(
+          (group) =>
+            group.voters.filter((id) => id !== excluded).length >= voters &&
+            !group.voters.includes(excluded as never),
+        );
+      if (isDone) return;
+      if (performance.now() > deadline) throw new Error(`never reached ${voters} voters`);
+      await Bun.sleep(10);
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+async function run(transport: "grpc" | "http"): Promise<void> {
+  const cluster = new NodeProcessCluster(transport);
+  try {
+    const first = await timedAdd(cluster);
+    emit({ measure: "ready_ms", transport, kind: "bootstrap", ms: Math.round(first.ms) });
+    const second = await timedAdd(cluster);
+    emit({ measure: "ready_ms", transport, kind: "join (2nd node)", ms: Math.round(second.ms) });
+    const begin = performance.now();
+    const third = await cluster.add();
+    emit({
+      measure: "ready_ms",
+      transport,
+      kind: "join (3rd node)",
+      ms: Math.round(performance.now() - begin),
+    });
+    await untilVoters(transport, first.node.address, 3, 0);
+    emit({
+      measure: "survives_one_failure_ms",
+      transport,
+      ms: Math.round(performance.now() - begin),
+    });
+    await cluster.signal(third, "SIGTERM");
+    const restartBegin = performance.now();
+    await cluster.launch(third);
+    emit({
+      measure: "ready_ms",
+      transport,
+      kind: "restart from storage",
+      ms: Math.round(performance.now() - restartBegin),
+    });
+    if (!WITH_REPAIR) return;
+    await cluster.add();
+    await untilVoters(transport, first.node.address, 4, 0);
+    const killed = cluster.nodes[3] as NodeProcess;
+    const killedId = cluster.nodeId(killed);
+    const killBegin = performance.now();
+    await cluster.kill(killed);
+    await untilVoters(transport, first.node.address, 3, killedId);
+    emit({ measure: "repair_ms", transport, ms: Math.round(performance.now() - killBegin) });
+  } finally {
+    await cluster.stop();
+  }
+}
+
+for (const transport of ["grpc", "http"] as const) {
+  for (let k = 0; k < RUNS; k++) await run(transport);
+}
