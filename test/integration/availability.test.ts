@@ -159,6 +159,38 @@ describe.each(["grpc", "http"] as const)(
       for (const finish of finishers) await finish();
     }, 180_000);
 
+    test("a node killed right after a drain (a group left with one member) loses no group", async () => {
+      const cluster = new Cluster(transport, false);
+      nodes = cluster.nodes;
+      for (let k = 0; k < 6; k++) await cluster.add();
+      // Groups 1-3 and 4-6: two of the second group's nodes leave, and with no group to take a
+      // member from, it drains into the first.
+      for (const index of [4, 5]) {
+        const leaving = cluster.client([index]);
+        await leaving.leave();
+        await leaving.close();
+        await cluster.nodes.nodes[index]?.process.exited;
+      }
+      const watcher = cluster.client([0]);
+      const deadline = performance.now() + 60_000;
+      for (;;) {
+        const status = await watcher.status();
+        const groups = status.groups.filter((group) => !group.draining);
+        const isDrained =
+          status.groups.length === 1 &&
+          groups[0]?.voters.length === 4 &&
+          status.faultTolerance >= 1;
+        if (isDrained) break;
+        if (performance.now() > deadline)
+          throw new Error(`never drained: ${JSON.stringify(status)}`);
+        await Bun.sleep(50);
+      }
+      await watcher.close();
+      const finish = await startThenFinish(cluster, 1, [1, 2, 3]);
+      await cluster.kill(0);
+      await finish();
+    }, 180_000);
+
     test("a node killed right after another one left loses no group", async () => {
       const cluster = new Cluster(transport, false);
       nodes = cluster.nodes;
