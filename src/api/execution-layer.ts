@@ -12,8 +12,14 @@ import type {
 } from "../transport/index.ts";
 
 export interface ExecutionLayer {
-  /** A fresh state machine for this node's replica of execution group `groupId`. */
-  stateMachine(groupId: GroupId): StateMachine;
+  /**
+   * Creates the workflow engine of a new replica of execution group `groupId` (replacing any
+   * earlier one) and returns its state machine for the host. It runs once openEngine() is
+   * called, after the host installed (and maybe restored) the replica.
+   */
+  createEngine(groupId: GroupId): StateMachine;
+  /** The replica of `groupId` is installed: its engine starts running its workflows. */
+  openEngine(groupId: GroupId): void;
   /**
    * As a draining group's leader: stop taking workflows, and once none runs, hand the
    * finished ones over to `heir`. True when done: the group may then be destroyed.

@@ -47,7 +47,8 @@ export interface NodeServiceOptions {
   readonly groupHealth: ClusterStatusInputs["localHealthOf"];
   /**
    * Removes this node from the cluster; resolves once it is out of its groups. The node
-   * stops by itself shortly after, so the caller still gets the answer.
+   * stops by itself shortly after, so the caller still gets the answer. Rejects with NOT_FOUND
+   * on a node that is not a member and not on its way out.
    */
   readonly leave: () => Promise<void>;
   /** Forces the groups that lost their majority to this node (see NodeApi.recoverGroups). */
@@ -163,13 +164,13 @@ export class NodeService implements NodeApi {
     const self = this.options.self;
     const state = this.options.machine.state();
     const { status } = this.options.health();
-    if (status === "starting" || status === "stopping" || !state.nodes.has(self)) {
+    if (status === "starting" || status === "stopping") {
       throw new RaftoralError(
         "NOT_FOUND",
-        `node ${self} is not an active member of a cluster (it is starting, stopping or has left)`,
+        `node ${self} is not an active member of a cluster (it is ${status})`,
       );
     }
-    if (state.nodes.size === 1) {
+    if (state.nodes.size === 1 && state.nodes.has(self)) {
       // Removing the last node would leave a cluster with no members and no way back.
       throw new RaftoralError(
         "INVALID_ARGUMENT",

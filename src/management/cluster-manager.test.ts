@@ -214,6 +214,24 @@ describe("management group configuration", () => {
     );
   });
 
+  test("silent nodes are removed, but not by a leader that left: the cluster keeps a member", () => {
+    const two = join(bootstrapped(), 2);
+    const silentTwo = (state: ManagementState) =>
+      planCluster({
+        self: nodeId(1),
+        state,
+        managementVoters: [nodeId(1)],
+        managementLearners: [nodeId(2)],
+        managementLastIndex: 50 as LogIndex,
+        managementMatchOf: () => 50 as LogIndex,
+        isManagementActive: () => true,
+        silentNodes: new Set([nodeId(2)]),
+      }).filter((action) => action.type === "command" && action.command.type === "removeNode");
+    expect(silentTwo(two)).toHaveLength(1);
+    const left = apply(two, { type: "removeNode", nodeId: nodeId(1), reason: "test" });
+    expect(silentTwo(left)).toEqual([]);
+  });
+
   test("nodes past maxVoters are learners; a fourth and fifth vote", () => {
     let state = bootstrapped();
     for (let id = 2; id <= 6; id++) state = join(state, id);

@@ -49,7 +49,12 @@ export function planCluster(view: ClusterView): ManagerAction[] {
   return [...removeSilentNodes(view), ...reconfigureManagement(view), ...placeNodes(view.state)];
 }
 
+/**
+ * A leader on its way out of the cluster judges no one: it hands over, and removing the others
+ * could leave a cluster with no member at all.
+ */
 function removeSilentNodes(view: ClusterView): ManagerAction[] {
+  if (!view.state.nodes.has(view.self)) return [];
   const silent = [...view.state.nodes.keys()]
     .filter((id) => id !== view.self && view.silentNodes.has(id))
     .sort(byId);

@@ -20,6 +20,15 @@ export {
   type GroupMembershipView,
   planGroupMembership,
 } from "./group-membership-plan.ts";
+export { heirOf } from "./heir.ts";
+export { checkManagementInvariants } from "./invariants.ts";
+export {
+  type LeaderContactView,
+  type LivenessView,
+  planRejoin,
+  silenceMs,
+  silentNodes,
+} from "./liveness.ts";
 export {
   applyCommand,
   ManagementMachine,
@@ -38,4 +47,6 @@ export {
   type NodeRecord,
   resultsHolder,
 } from "./management-state.ts";
+export { planReplicas, type ReplicaAction, type ReplicaView } from "./replica-plan.ts";
+export { type GroupReportView, planGroupReports } from "./report-plan.ts";
 export { voterTarget } from "./voter-target.ts";

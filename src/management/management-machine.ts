@@ -12,6 +12,7 @@ import {
   RaftoralError,
 } from "../lib/index.ts";
 import { decodeManagementCommand, type ManagementCommand } from "./commands.ts";
+import { checkManagementInvariants } from "./invariants.ts";
 import {
   emptyManagementState,
   type GroupRecord,
@@ -52,6 +53,7 @@ export class ManagementMachine {
   apply(command: Uint8Array, index: LogIndex): ManagementResult {
     const decoded = decodeManagementCommand(command);
     const { state, result } = applyCommand(this.current, decoded, index);
+    checkManagementInvariants(state);
     this.current = state;
     this.notify();
     return result;
@@ -62,7 +64,9 @@ export class ManagementMachine {
   }
 
   restore(data: Uint8Array): void {
-    this.current = data.byteLength === 0 ? emptyManagementState() : decodeManagementState(data);
+    const state = data.byteLength === 0 ? emptyManagementState() : decodeManagementState(data);
+    checkManagementInvariants(state);
+    this.current = state;
     this.notify();
   }
 
@@ -90,6 +94,7 @@ export function applyCommand(
     case "createGroup": {
       const id = state.nextGroupId;
       const members = requireActive(state, command.members);
+      if (members.length === 0) throw new ManagementRefusal("a group needs at least one member");
       const group: GroupRecord = {
         id,
         members,
@@ -112,6 +117,9 @@ export function applyCommand(
     case "setDraining":
       return updateGroup(state, command.groupId, () => ({ draining: command.draining }));
     case "reportGroupConfig":
+      if (command.voters.some((voter) => command.learners.includes(voter))) {
+        throw new ManagementRefusal(`group ${command.groupId}: a node is both voter and learner`);
+      }
       return updateGroup(state, command.groupId, (group) =>
         command.configIndex <= group.configIndex
           ? {}
@@ -139,6 +147,7 @@ export function applyCommand(
       if (command.resultsMovedTo === undefined) {
         return { state: { ...state, groups }, result: undefined };
       }
+      requireResultsHolder(state, command.groupId, command.resultsMovedTo);
       const resultsMovedTo = new Map(state.resultsMovedTo).set(
         command.groupId,
         command.resultsMovedTo,
@@ -269,6 +278,14 @@ function requireActive(state: ManagementState, members: readonly NodeId[]): Node
   if (unknown.length > 0)
     throw new ManagementRefusal(`nodes ${unknown.join(", ")} are not in the cluster`);
   return sorted(members);
+}
+
+/** Results may move only to a group that existed and whose chain of moves does not lead back. */
+function requireResultsHolder(state: ManagementState, from: GroupId, to: GroupId): void {
+  if (to >= state.nextGroupId) throw new ManagementRefusal(`group ${to} never existed`);
+  for (let at: GroupId | undefined = to; at !== undefined; at = state.resultsMovedTo.get(at)) {
+    if (at === from) throw new ManagementRefusal(`results of group ${from} would move in a cycle`);
+  }
 }
 
 function updateGroup(

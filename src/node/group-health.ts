@@ -4,7 +4,7 @@
 
 import type { GroupId, NodeId } from "../lib/index.ts";
 import type { GroupInspector } from "../multiraft/index.ts";
-import { type ConfState, toleratedFailures } from "../raft/index.ts";
+import { type ConfState, jointVotersOf, toleratedFailures } from "../raft/index.ts";
 
 export interface LocalGroupHealth {
   readonly faultTolerance?: number;
@@ -22,11 +22,7 @@ export function liveFaultTolerance(raft: GroupInspector, self: NodeId): number |
   const status = raft.status();
   if (status.role !== "leader") return undefined;
   const isHealthy = (id: NodeId) => id === self || raft.isRecentlyActive(id);
-  const toleranceOf = (conf: ConfState) =>
-    toleratedFailures(
-      { incoming: new Set(conf.voters), outgoing: new Set(conf.votersOutgoing) },
-      isHealthy,
-    );
+  const toleranceOf = (conf: ConfState) => toleratedFailures(jointVotersOf(conf), isHealthy);
   return Math.min(toleranceOf(status.confState), toleranceOf(status.appliedConfState));
 }
 

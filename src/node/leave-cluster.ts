@@ -2,7 +2,9 @@
 // then it keeps serving its Raft groups, bounded in time, until each has dropped it from its
 // configuration. Stopping earlier could take a vote away that the remaining members still
 // count on: in a two-node group, the survivor alone could no longer commit the change that
-// removes the node that went away.
+// removes the node that went away. Where the bound passes and a group still cannot commit
+// without this node's vote, the leave fails instead and the node keeps serving (out of the
+// cluster, never registering again) until a later leave finds it free to go.
 
 import {
   type Clock,
@@ -11,10 +13,12 @@ import {
   type LogIndex,
   MANAGEMENT_GROUP,
   type NodeId,
+  RaftoralError,
   toError,
 } from "../lib/index.ts";
 import { encodeManagementCommand } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
+import { jointVotersOf, majorityWithout } from "../raft/index.ts";
 import type { ClusterStatus, TransportKind } from "../transport/index.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
 
@@ -24,6 +28,8 @@ export interface LeaveClusterOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
+  /** Whether this node is still in the management state (its removal not committed yet). */
+  readonly isMember: () => boolean;
   /**
    * The cluster as the management leader sees it, asked of the other nodes (this node, out of
    * the management group, hears of no change any more); undefined if no leader answered.
@@ -43,67 +49,105 @@ const SETTLE_PROPOSAL_TIMEOUTS = 6;
 /** Each peer asked for the cluster status gets this long to answer. */
 const STATUS_CALL_TIMEOUT_MS = 2_000;
 
-/** Commits this node's removal, then waits until its groups no longer count on it. */
-export async function leaveCluster(options: LeaveClusterOptions): Promise<void> {
-  const { self, host, clock, logger } = options;
-  // A configuration reported at an index past everything this replica held when leaving is
-  // newer than this node's membership (see mayDeleteReplica in management-runtime.ts).
-  const heldAtLeave = new Map<GroupId, LogIndex>();
-  for (const id of host.groupIds()) {
-    const lastIndex = host.inspect(id)?.status().lastIndex;
-    if (id !== MANAGEMENT_GROUP && lastIndex !== undefined) heldAtLeave.set(id, lastIndex);
+/**
+ * One node's way out of the cluster: commits its removal, then waits until its groups no
+ * longer count on it. A run that fails leaves the node serving; running again carries on.
+ */
+export class ClusterLeave {
+  /**
+   * Each execution group's last index here when the leave began: a configuration reported at
+   * an index past it is newer than this node's membership (as in replica-plan.ts).
+   */
+  private readonly heldAtLeave = new Map<GroupId, LogIndex>();
+
+  constructor(private readonly options: LeaveClusterOptions) {
+    for (const id of options.host.groupIds()) {
+      const lastIndex = options.host.inspect(id)?.status().lastIndex;
+      if (id !== MANAGEMENT_GROUP && lastIndex !== undefined) this.heldAtLeave.set(id, lastIndex);
+    }
   }
-  await host.propose(
-    MANAGEMENT_GROUP,
-    encodeManagementCommand({ type: "removeNode", nodeId: self, reason: "the node left" }),
-    { timeoutMs: options.proposalTimeoutMs },
-  );
-  logger.info("Left the cluster", { node_id: self });
-  const deadline = clock.nowMs() + SETTLE_PROPOSAL_TIMEOUTS * options.proposalTimeoutMs;
-  let waiting = [...heldAtLeave.keys()];
-  for (;;) {
-    waiting = await groupsStillCounting(options, waiting, heldAtLeave);
-    if (waiting.length === 0 || clock.nowMs() >= deadline) break;
-    await new Promise<void>((resolve) => clock.setTimer(POLL_INTERVAL_MS, resolve));
+
+  /**
+   * Resolves once no group counts on this node, or once the bound passed and no group needs its
+   * vote to commit (stopping then only costs them a spare voter). Rejects with UNAVAILABLE
+   * while a group still cannot commit without this node: stopping would leave it stuck.
+   */
+  async run(): Promise<void> {
+    const { self, host, clock, logger } = this.options;
+    if (this.options.isMember()) {
+      await host.propose(
+        MANAGEMENT_GROUP,
+        encodeManagementCommand({ type: "removeNode", nodeId: self, reason: "the node left" }),
+        { timeoutMs: this.options.proposalTimeoutMs },
+      );
+      logger.info("Left the cluster", { node_id: self });
+    }
+    const deadline = clock.nowMs() + SETTLE_PROPOSAL_TIMEOUTS * this.options.proposalTimeoutMs;
+    let waiting = [MANAGEMENT_GROUP, ...this.heldAtLeave.keys()];
+    for (;;) {
+      waiting = await this.groupsStillCounting(waiting);
+      if (waiting.length === 0 || clock.nowMs() >= deadline) break;
+      await new Promise<void>((resolve) => clock.setTimer(POLL_INTERVAL_MS, resolve));
+    }
+    const needingVote = waiting.filter((id) => this.isVoteNeeded(id));
+    if (needingVote.length > 0) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `node ${self} is out of the cluster, but groups ${needingVote.join(", ")} cannot commit ` +
+          "without its vote until they have replaced it; it keeps serving them: leave again later",
+      );
+    }
+    if (waiting.length > 0) {
+      logger.warn("Stopping before every group dropped this node from its configuration", {
+        groups: waiting.join(" "),
+      });
+    }
   }
-  if (waiting.length > 0) {
-    logger.warn("Stopping before every group dropped this node from its configuration", {
-      groups: waiting.join(" "),
+
+  /**
+   * Whether the group's other voters alone make no majority. The latest configuration in this
+   * replica's log counts: a change that drops this node, once here, was acknowledged by it.
+   */
+  private isVoteNeeded(id: GroupId): boolean {
+    const conf = this.options.host.inspect(id)?.status().confState;
+    return conf !== undefined && !majorityWithout(jointVotersOf(conf), this.options.self);
+  }
+
+  /**
+   * The groups among `ids` that may still need this node:
+   * - the management group while this node is a voter that leads it (it makes the change
+   *   that replaces it) or whose vote it needs; as one follower among 3+ voters it is spare.
+   * - an execution group unless it is no longer hosted here, or the removal is applied here
+   *   (as the leader of its own removal, this node proposed it and saw it committed), or the
+   *   management leader no longer lists the group (it was destroyed), or lists a configuration
+   *   without this node reported at an index past what this replica held at the leave. A leader
+   *   never sends the entry that removes a follower to that follower, so a follower learns of
+   *   its removal through the management state.
+   */
+  private async groupsStillCounting(ids: readonly GroupId[]): Promise<GroupId[]> {
+    const { host, self } = this.options;
+    const counting = ids.filter((id) => {
+      const status = host.inspect(id)?.status();
+      if (status === undefined) return false;
+      const applied = status.appliedConfState;
+      if (id === MANAGEMENT_GROUP) {
+        const isVoter = applied.voters.includes(self) || applied.votersOutgoing.includes(self);
+        return isVoter && (status.role === "leader" || this.isVoteNeeded(id));
+      }
+      return applied.voters.includes(self) || applied.learners.includes(self);
+    });
+    if (!counting.some((id) => id !== MANAGEMENT_GROUP)) return counting;
+    const status = await this.options.leaderStatus();
+    if (status === undefined) return counting;
+    return counting.filter((id) => {
+      if (id === MANAGEMENT_GROUP) return true;
+      const group = status.groups.find((candidate) => candidate.groupId === id);
+      if (group === undefined) return false;
+      const isNews = group.configIndex > (this.heldAtLeave.get(id) ?? 0);
+      const isOut = !group.voters.includes(self) && !group.learners.includes(self);
+      return !(isNews && isOut);
     });
   }
-}
-
-/**
- * The groups among `ids` that may still need this node. A group is done with it when:
- * 1. it is no longer hosted here, or the removal is applied here (as the leader of its own
- *    removal, this node proposed it and saw it committed); or
- * 2. the management leader no longer lists the group (it was destroyed), or lists a
- *    configuration without this node, reported at an index past what this replica held at
- *    the leave. A leader never sends the entry that removes a follower to that follower, so
- *    (1) cannot be seen on a follower: its word comes through the management state.
- */
-async function groupsStillCounting(
-  options: LeaveClusterOptions,
-  ids: readonly GroupId[],
-  heldAtLeave: ReadonlyMap<GroupId, LogIndex>,
-): Promise<GroupId[]> {
-  const { host, self } = options;
-  const counting = ids.filter((id) => {
-    const applied = host.inspect(id)?.status().appliedConfState;
-    return (
-      applied !== undefined && (applied.voters.includes(self) || applied.learners.includes(self))
-    );
-  });
-  if (counting.length === 0) return [];
-  const status = await options.leaderStatus();
-  if (status === undefined) return counting;
-  return counting.filter((id) => {
-    const group = status.groups.find((candidate) => candidate.groupId === id);
-    if (group === undefined) return false;
-    const isNews = group.configIndex > (heldAtLeave.get(id) ?? 0);
-    const isOut = !group.voters.includes(self) && !group.learners.includes(self);
-    return !(isNews && isOut);
-  });
 }
 
 /** The cluster status as the management leader answers it, asking the given nodes in turn. */

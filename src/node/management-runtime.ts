@@ -1,31 +1,41 @@
-// Keeps this node's part of the cluster in line with the management state. Every node:
-// hosts the execution groups the state lists it in, and drops replicas of groups it left.
-// The management leader additionally runs the ClusterManager; each execution group's leader
-// moves its group's configuration to the desired members and reports it back.
-// Runs periodically, whenever the management state changes and whenever a hosted group's
-// leader or configuration changes; one pass at a time.
+// Keeps this node's part of the cluster in line with the management state, as a thin shell
+// over pure planners (src/management): it observes (the management state, its Raft groups,
+// who it heard from when), asks the planners what to do, and does it.
+//   - every node: registers again when cut off from the management group, and hosts exactly
+//     the replicas planReplicas wants;
+//   - the management leader: reports its group's fault tolerance and runs the ClusterManager
+//     (planCluster), with failure detection by silentNodes;
+//   - each execution group's leader: reports its group (planGroupReports), drains it into its
+//     heir (heirOf), hands workflows of silent owners to live members, and takes one
+//     membership step (planGroupMembership).
+// A pass runs periodically, and soon after the management state or a hosted group's leader
+// or configuration changes: never inside the apply that announced the change. One at a time.
 
 import type { ExecutionLayer } from "../api/index.ts";
-import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import type { Clock, GroupId, Logger, LogIndex, NodeId } from "../lib/index.ts";
 import { MANAGEMENT_GROUP, NO_NODE, toError } from "../lib/index.ts";
 import {
   CATCH_UP_SLACK_ENTRIES,
   encodeManagementCommand,
   GROUP_SIZE_MAX,
   type GroupRecord,
-  isCountedOn,
+  heirOf,
   type ManagementCommand,
   type ManagementMachine,
   type ManagementState,
   type ManagerAction,
   planCluster,
   planGroupMembership,
+  planGroupReports,
+  planRejoin,
+  planReplicas,
+  silentNodes,
   voterTarget,
 } from "../management/index.ts";
 import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
 import { liveFaultTolerance } from "./group-health.ts";
-import { StallWatch } from "./stall-watch.ts";
+import { LivenessObserver } from "./liveness-observer.ts";
 
 export interface ManagementRuntimeOptions {
   readonly self: NodeId;
@@ -41,6 +51,8 @@ export interface ManagementRuntimeOptions {
   readonly execution: ExecutionLayer;
   /** A member silent for longer than this loses the executions it owns to live members. */
   readonly ownerFailoverMs: number;
+  /** A group's load (running workflows) is reported at most once per this interval. */
+  readonly loadReportIntervalMs: number;
   readonly proposalTimeoutMs: number;
   /**
    * Called when this node has not heard from a management leader for failureTimeoutMs: it may
@@ -51,30 +63,30 @@ export interface ManagementRuntimeOptions {
 
 export class ManagementRuntime {
   private isRunning = false;
+  private isScheduled = false;
   private isRerunWanted = false;
   private isStopped = false;
   private cancelTimer: (() => void) | undefined;
   private unsubscribe: (() => void)[] = [];
-  /** When this node last became the management leader (silence is measured from then on). */
-  private leaderSinceMs: number | undefined;
   /** When this node last knew a live management leader (itself included). */
   private leaderContactMs: number | undefined;
-  /** When each node (re)appeared in the state: a node is not silent before it could speak. */
-  private readonly memberSinceMs = new Map<NodeId, number>();
-  private readonly stalls: StallWatch;
+  /** When each group's load was last reported from here. */
+  private readonly loadReportedMs = new Map<GroupId, number>();
+  private readonly liveness: LivenessObserver;
 
   constructor(private readonly options: ManagementRuntimeOptions) {
-    this.stalls = new StallWatch(options.clock, options.tickIntervalMs);
+    this.liveness = new LivenessObserver(options.host, options.clock, options.tickIntervalMs);
   }
 
   start(): void {
-    this.stalls.start();
-    // A pass as soon as anything it acts on changes: the management state, or a hosted
+    this.liveness.start();
+    // A pass soon after anything it acts on changes: the management state, or a hosted
     // group's leader or configuration (a new leader reports its group at once).
     this.unsubscribe = [
       this.options.machine.subscribe(() => this.trigger()),
       this.options.host.onGroupChanged(() => this.trigger()),
     ];
+    // Runs for the life of the node; stop() ends it.
     const loop = () => {
       if (this.isStopped) return;
       this.trigger();
@@ -85,18 +97,28 @@ export class ManagementRuntime {
 
   stop(): void {
     this.isStopped = true;
-    this.stalls.stop();
+    this.liveness.stop();
     this.cancelTimer?.();
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 
-  /** Runs a pass now, or right after the one in progress. */
+  /** Asks for a pass: soon (outside the caller's stack), or right after the one running. */
   trigger(): void {
     if (this.isStopped) return;
     if (this.isRunning) {
       this.isRerunWanted = true;
       return;
     }
+    if (this.isScheduled) return;
+    this.isScheduled = true;
+    this.options.clock.runSoon(() => {
+      this.isScheduled = false;
+      this.run();
+    });
+  }
+
+  private run(): void {
+    if (this.isStopped || this.isRunning) return;
     this.isRunning = true;
     this.pass()
       .catch((error: unknown) => {
@@ -118,34 +140,15 @@ export class ManagementRuntime {
       });
   }
 
-  /** Whether a group this node leads has learners it wants as voters once they catch up. */
-  private isPromotionPending(): boolean {
-    const { host, machine } = this.options;
-    const state = machine.state();
-    const wanting = (groupId: GroupId, members: number, votersMax: number) => {
-      const status = host.inspect(groupId)?.status();
-      if (status?.role !== "leader" || status.confState.learners.length === 0) return false;
-      return status.confState.voters.length < voterTarget(members, votersMax);
-    };
-    if (wanting(MANAGEMENT_GROUP, state.nodes.size, state.maxVoters)) return true;
-    return [...state.groups.values()].some((group) =>
-      wanting(group.id, group.members.length, GROUP_SIZE_MAX),
-    );
-  }
-
   private async pass(): Promise<void> {
     const management = this.options.host.inspect(MANAGEMENT_GROUP)?.status();
     // Even before any state arrived: a node that joined while cut off may never get it.
     await this.maybeRejoin(management);
     const state = this.options.machine.state();
     if (state.clusterId === "") return;
-    await this.syncLocalGroups(state);
-    if (management?.role === "leader") {
-      this.leaderSinceMs ??= this.options.clock.nowMs();
-      await this.runClusterManager(state);
-    } else {
-      this.leaderSinceMs = undefined;
-    }
+    await this.syncReplicas(state);
+    this.liveness.observeLeadership(management?.role === "leader", state);
+    if (management?.role === "leader") await this.runClusterManager(state);
     for (const group of state.groups.values()) {
       try {
         await this.reconcileGroup(group);
@@ -159,98 +162,63 @@ export class ManagementRuntime {
     }
   }
 
-  /**
-   * Contact is judged by the management group's own Raft traffic: other groups may keep a
-   * removed node talking to the very node it still takes for the management leader.
-   */
   private async maybeRejoin(management: RaftStatus | undefined): Promise<void> {
     const { clock, failureTimeoutMs, tickIntervalMs } = this.options;
-    const now = clock.nowMs();
-    const isInContact =
-      management !== undefined &&
-      (management.role === "leader" ||
-        (management.leaderId !== NO_NODE &&
-          management.ticksSinceLeaderContact * tickIntervalMs <= failureTimeoutMs));
-    if (isInContact) {
-      this.leaderContactMs = now;
-      return;
-    }
-    this.leaderContactMs ??= now;
-    if (now - this.leaderContactMs <= failureTimeoutMs) return;
-    this.leaderContactMs = now;
+    const plan = planRejoin({
+      nowMs: clock.nowMs(),
+      isInContact:
+        management !== undefined &&
+        (management.role === "leader" ||
+          (management.leaderId !== NO_NODE &&
+            management.ticksSinceLeaderContact * tickIntervalMs <= failureTimeoutMs)),
+      contactMs: this.leaderContactMs,
+      failureTimeoutMs,
+    });
+    this.leaderContactMs = plan.contactMs;
+    if (!plan.rejoin) return;
     this.options.logger.warn("No management leader heard for a while; registering again", {
       silent_ms: failureTimeoutMs,
     });
     await this.options.rejoin();
   }
 
-  /** Host exactly the execution groups the state lists this node in. */
-  private async syncLocalGroups(state: ManagementState): Promise<void> {
-    const { host, self } = this.options;
-    for (const group of state.groups.values()) {
-      if (!isCountedOn(group, self) || host.hasGroup(group.id)) continue;
-      const isNewGroup = group.configIndex === 0 && group.initialMembers.includes(self);
-      await host.createGroup(
-        group.id,
-        isNewGroup ? { mode: "bootstrap", voters: group.initialMembers } : { mode: "join" },
-        this.options.execution.stateMachine(group.id),
-      );
-      if (isNewGroup && group.initialMembers.length === 1) host.campaign(group.id);
-    }
+  /** Hosts exactly the replicas planReplicas wants. */
+  private async syncReplicas(state: ManagementState): Promise<void> {
+    const { host, self, execution } = this.options;
+    const hosted = new Map<GroupId, LogIndex>();
     for (const id of host.groupIds()) {
-      if (id === MANAGEMENT_GROUP) continue;
-      if (!this.mayDeleteReplica(state, id)) continue;
-      this.options.logger.info("Leaving execution group", { group: id });
-      this.options.execution.dropGroup(id);
-      await host.removeGroup(id);
+      const status = host.inspect(id)?.status();
+      if (id !== MANAGEMENT_GROUP && status !== undefined) hosted.set(id, status.lastIndex);
     }
-  }
-
-  /**
-   * Deleting a replica the group still counts would be a silent disk loss:
-   * the leader's match index for us would point at entries we no longer
-   * have. So a replica goes only once the group is destroyed, or once a
-   * config report newer than everything in our log shows we are out of it.
-   */
-  private mayDeleteReplica(state: ManagementState, id: GroupId): boolean {
-    const group = state.groups.get(id);
-    // Unknown and below the id counter: destroyed. Above it: our state is behind.
-    if (group === undefined) return id < state.nextGroupId;
-    const { self } = this.options;
-    if (group.members.includes(self) || group.configIndex === 0) return false;
-    if (group.voters.includes(self) || group.learners.includes(self)) return false;
-    const lastIndex = this.options.host.inspect(id)?.status().lastIndex ?? 0;
-    return lastIndex <= group.configIndex;
-  }
-
-  /**
-   * Where a drained group's results go: the lowest running group this node is a member of
-   * (by the state, not merely hosting a replica it was already removed from).
-   */
-  private heirOf(drained: GroupId): GroupId | undefined {
-    const { host, self } = this.options;
-    return [...this.options.machine.state().groups.values()]
-      .filter(
-        (group) =>
-          group.id !== drained &&
-          !group.draining &&
-          group.configIndex > 0 &&
-          group.members.includes(self),
-      )
-      .map((group) => group.id)
-      .sort((a, b) => a - b)
-      .find((id) => host.hasGroup(id));
+    for (const action of planReplicas({ self, state, hosted })) {
+      if (action.type === "drop") {
+        this.options.logger.info("Leaving execution group", { group: action.groupId });
+        execution.dropGroup(action.groupId);
+        await host.removeGroup(action.groupId);
+        continue;
+      }
+      const voters = action.bootstrapVoters;
+      const engine = execution.createEngine(action.groupId);
+      try {
+        await host.createGroup(
+          action.groupId,
+          voters === undefined ? { mode: "join" } : { mode: "bootstrap", voters },
+          engine,
+        );
+      } catch (error) {
+        execution.dropGroup(action.groupId);
+        throw error;
+      }
+      execution.openEngine(action.groupId);
+      if (action.campaign) host.campaign(action.groupId);
+    }
   }
 
   private async runClusterManager(state: ManagementState): Promise<void> {
-    const status = this.options.host.inspect(MANAGEMENT_GROUP)?.status();
-    if (
-      status === undefined ||
-      this.options.host.inspect(MANAGEMENT_GROUP)?.isChangingMembership() === true
-    )
-      return;
     const raft = this.options.host.inspect(MANAGEMENT_GROUP);
-    const tolerance = raft === undefined ? undefined : liveFaultTolerance(raft, this.options.self);
+    if (raft === undefined || raft.isChangingMembership()) return;
+    const status = raft.status();
+    const tolerance = liveFaultTolerance(raft, this.options.self);
     if (tolerance !== undefined && tolerance !== state.managementFaultTolerance) {
       await this.propose({ type: "reportManagementTolerance", faultTolerance: tolerance });
     }
@@ -260,41 +228,19 @@ export class ManagementRuntime {
       managementVoters: status.confState.voters,
       managementLearners: status.confState.learners,
       managementLastIndex: status.lastIndex,
-      managementMatchOf: (id) => raft?.matchOf(id),
-      isManagementActive: (id) => raft?.isRecentlyActive(id) === true,
-      silentNodes: this.silentNodes(state),
+      managementMatchOf: (id) => raft.matchOf(id),
+      isManagementActive: (id) => raft.isRecentlyActive(id),
+      silentNodes: silentNodes(
+        this.liveness.asManagementLeader(),
+        state.nodes.keys(),
+        this.options.self,
+        this.options.failureTimeoutMs,
+      ),
     });
     for (const action of actions) await this.execute(action);
   }
 
-  private liveMembers(voters: readonly NodeId[]): NodeId[] {
-    const now = this.options.clock.nowMs();
-    const resumedAt = this.stalls.countsSilenceFrom();
-    return voters.filter((id) => {
-      if (id === this.options.self) return true;
-      const heard = Math.max(this.options.host.lastHeardMs(id) ?? resumedAt, resumedAt);
-      return now - heard <= this.options.ownerFailoverMs;
-    });
-  }
-
-  private silentNodes(state: ManagementState): Set<NodeId> {
-    const now = this.options.clock.nowMs();
-    const since = Math.max(this.leaderSinceMs ?? now, this.stalls.countsSilenceFrom());
-    for (const id of this.memberSinceMs.keys())
-      if (!state.nodes.has(id)) this.memberSinceMs.delete(id);
-    const silent = new Set<NodeId>();
-    for (const id of state.nodes.keys()) {
-      if (id === this.options.self) continue;
-      if (!this.memberSinceMs.has(id)) this.memberSinceMs.set(id, now);
-      const baseline = Math.max(since, this.memberSinceMs.get(id) ?? now);
-      const heard = Math.max(this.options.host.lastHeardMs(id) ?? baseline, baseline);
-      if (now - heard > this.options.failureTimeoutMs) silent.add(id);
-    }
-    return silent;
-  }
-
   private async execute(action: ManagerAction): Promise<void> {
-    const timeoutMs = this.options.proposalTimeoutMs;
     if (action.type === "command") {
       this.options.logger.info("Cluster change", describeCommand(action.command));
       await this.propose(action.command);
@@ -308,7 +254,7 @@ export class ManagementRuntime {
     await this.options.host.proposeConfChange(
       MANAGEMENT_GROUP,
       { transition: "auto", changes: action.changes, context: new Uint8Array() },
-      { timeoutMs },
+      { timeoutMs: this.options.proposalTimeoutMs },
     );
   }
 
@@ -333,51 +279,56 @@ export class ManagementRuntime {
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
   }
 
-  /** Reports the group's configuration and load, and destroys it once drained. */
+  /** Reports the group (planGroupReports), destroys it once drained, reassigns owners. */
   private async reportAndDrain(group: GroupRecord, raft: GroupInspector): Promise<void> {
-    const { self } = this.options;
+    const { self, execution, clock } = this.options;
     const status = raft.status();
-    const applied = status.appliedConfState;
-    if (
-      !sameMembers(applied.voters, group.voters) ||
-      !sameMembers(applied.learners, group.learners)
-    ) {
-      await this.propose({
-        type: "reportGroupConfig",
-        groupId: group.id,
-        voters: applied.voters,
-        learners: applied.learners,
-        configIndex: status.applied,
-      });
+    const reports = planGroupReports({
+      self,
+      group,
+      voters: status.appliedConfState.voters,
+      learners: status.appliedConfState.learners,
+      appliedIndex: status.applied,
+      running: execution.runningCount(group.id),
+      faultTolerance: liveFaultTolerance(raft, self) ?? group.faultTolerance,
+      nowMs: clock.nowMs(),
+      lastLoadReportMs: this.loadReportedMs.get(group.id),
+      loadReportIntervalMs: this.options.loadReportIntervalMs,
+    });
+    for (const command of reports) {
+      if (command.type === "reportGroupLoad") this.loadReportedMs.set(group.id, clock.nowMs());
+      await this.propose(command);
     }
-    const running = this.options.execution.runningCount(group.id);
-    if (group.draining) {
-      const heir = this.heirOf(group.id);
-      if (heir !== undefined && (await this.options.execution.drain(group.id, heir))) {
-        this.options.logger.info("Destroying drained execution group", {
-          group: group.id,
-          results_moved_to: heir,
-        });
-        await this.propose({ type: "destroyGroup", groupId: group.id, resultsMovedTo: heir });
-        return;
-      }
-    }
-    // The leader and the fault tolerance are reported too, for every node's status answers.
-    const faultTolerance = liveFaultTolerance(raft, self) ?? group.faultTolerance;
-    if (
-      running !== group.running ||
-      self !== group.leaderId ||
-      faultTolerance !== group.faultTolerance
-    ) {
-      await this.propose({
-        type: "reportGroupLoad",
-        groupId: group.id,
-        running,
-        leaderId: self,
-        faultTolerance,
-      });
-    }
-    await this.options.execution.maintain(group.id, this.liveMembers(applied.voters));
+    if (group.draining && (await this.drained(group))) return;
+    const voters = status.appliedConfState.voters;
+    const silent = silentNodes(
+      this.liveness.asMember(),
+      voters,
+      self,
+      this.options.ownerFailoverMs,
+    );
+    await execution.maintain(
+      group.id,
+      voters.filter((id) => !silent.has(id)),
+    );
+  }
+
+  /** Hands a drained group's finished workflows to its heir and destroys it: true if done. */
+  private async drained(group: GroupRecord): Promise<boolean> {
+    const { host, self, execution } = this.options;
+    const heir = heirOf({
+      state: this.options.machine.state(),
+      drained: group.id,
+      self,
+      isHosted: (id) => host.hasGroup(id),
+    });
+    if (heir === undefined || !(await execution.drain(group.id, heir))) return false;
+    this.options.logger.info("Destroying drained execution group", {
+      group: group.id,
+      results_moved_to: heir,
+    });
+    await this.propose({ type: "destroyGroup", groupId: group.id, resultsMovedTo: heir });
+    return true;
   }
 
   /** One safe step toward the desired members (see group-membership-plan.ts). */
@@ -412,15 +363,26 @@ export class ManagementRuntime {
       { timeoutMs: this.options.proposalTimeoutMs },
     );
   }
+
+  /** Whether a group this node leads has learners it wants as voters once they catch up. */
+  private isPromotionPending(): boolean {
+    const { host, machine } = this.options;
+    const state = machine.state();
+    const wanting = (groupId: GroupId, members: number, votersMax: number) => {
+      const status = host.inspect(groupId)?.status();
+      if (status?.role !== "leader" || status.confState.learners.length === 0) return false;
+      return status.confState.voters.length < voterTarget(members, votersMax);
+    };
+    if (wanting(MANAGEMENT_GROUP, state.nodes.size, state.maxVoters)) return true;
+    return [...state.groups.values()].some((group) =>
+      wanting(group.id, group.members.length, GROUP_SIZE_MAX),
+    );
+  }
 }
 
 /** "addVoter 2, addVoter 3" for a log line. */
 function describeChanges(changes: readonly ConfChangeSingle[]): Record<string, string> {
   return { change: changes.map((single) => `${single.type} ${single.nodeId}`).join(", ") };
-}
-
-function sameMembers(a: readonly NodeId[], b: readonly NodeId[]): boolean {
-  return a.length === b.length && a.every((id, k) => id === b[k]);
 }
 
 function describeCommand(command: ManagementCommand): Record<string, string | number> {

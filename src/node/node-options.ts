@@ -21,6 +21,8 @@ export interface NodeTuning {
    */
   readonly leaderlessReportMs: number;
   readonly reconcileIntervalMs: number;
+  /** A group's load (running workflows) is reported to the management group at most this often. */
+  readonly loadReportIntervalMs: number;
   readonly proposalTimeoutMs: number;
   readonly maxVoters: number;
   /** How long a joining node keeps trying its peers before giving up. */
@@ -52,6 +54,7 @@ export const DEFAULT_TUNING: NodeTuning = {
   ownerFailoverMs: 3_000,
   leaderlessReportMs: 5_000,
   reconcileIntervalMs: 500,
+  loadReportIntervalMs: 2_000,
   proposalTimeoutMs: 10_000,
   maxVoters: 5,
   joinTimeoutMs: 30_000,

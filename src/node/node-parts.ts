@@ -22,7 +22,7 @@ import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { handOverLeadership } from "./leadership-handover.ts";
-import { askLeaderForStatus, leaveCluster } from "./leave-cluster.ts";
+import { askLeaderForStatus, ClusterLeave } from "./leave-cluster.ts";
 import { ManagementDirectory } from "./management-directory.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
@@ -75,7 +75,8 @@ export class NodeParts {
   readonly runtime: ManagementRuntime;
   private readonly clock: Clock;
   /** Set once this node asked to leave; it then never registers again. */
-  private isLeaving = false;
+  /** Set once a leave began: a node on its way out never registers again. */
+  private leaving: ClusterLeave | undefined;
 
   constructor(private readonly options: NodePartsOptions) {
     const { id, env, tuning, logger } = options;
@@ -114,6 +115,7 @@ export class NodeParts {
       tickIntervalMs: tuning.tickIntervalMs,
       execution: this.execution,
       ownerFailoverMs: tuning.ownerFailoverMs,
+      loadReportIntervalMs: tuning.loadReportIntervalMs,
       rejoin: () => this.rejoin(),
       proposalTimeoutMs: tuning.proposalTimeoutMs,
     });
@@ -254,8 +256,11 @@ export class NodeParts {
   /** Every group found in storage comes back; the others catch it up. */
   async resume(): Promise<void> {
     const restored = await this.host.restoreGroups((groupId) =>
-      groupId === MANAGEMENT_GROUP ? this.machine : this.execution.stateMachine(groupId),
+      groupId === MANAGEMENT_GROUP ? this.machine : this.execution.createEngine(groupId),
     );
+    for (const groupId of restored) {
+      if (groupId !== MANAGEMENT_GROUP) this.execution.openEngine(groupId);
+    }
     this.options.logger.info("Resumed from storage", {
       node_id: this.id,
       groups: restored.join(" "),
@@ -304,7 +309,7 @@ export class NodeParts {
   /** Registers again through any node known (or given with --peers): re-admission after removal. */
   private async rejoin(): Promise<void> {
     // A node on its way out was removed on purpose: registering again would undo the leave.
-    if (this.isLeaving) return;
+    if (this.leaving !== undefined) return;
     const known = [...this.machine.state().nodes.values()]
       .filter((node) => node.id !== this.id)
       .map((node) => node.address);
@@ -323,31 +328,39 @@ export class NodeParts {
     if (highest !== undefined) this.directory.vouch(highest);
   }
 
-  /** Removes this node from the cluster (all groups); resolves once it is out of them. */
+  /**
+   * Removes this node from the cluster (all groups); resolves once it is out of them. Called
+   * again after a failure, it carries on where the last call stopped.
+   */
   async leave(): Promise<void> {
-    if (!this.machine.state().nodes.has(this.id)) return;
-    this.isLeaving = true;
+    const isMember = () => this.machine.state().nodes.has(this.id);
+    if (this.leaving === undefined && !isMember()) {
+      throw new RaftoralError("NOT_FOUND", `node ${this.id} is not a member of a cluster`);
+    }
+    this.leaving ??= new ClusterLeave({
+      self: this.id,
+      host: this.host,
+      clock: this.clock,
+      logger: this.options.logger,
+      proposalTimeoutMs: this.options.tuning.proposalTimeoutMs,
+      isMember,
+      leaderStatus: () =>
+        askLeaderForStatus({
+          client: this.options.env.client,
+          kind: this.options.transport.kind,
+          addresses: [...this.machine.state().nodes.values()]
+            .filter((node) => node.id !== this.id)
+            .map((node) => node.address),
+          logger: this.options.logger,
+        }),
+    });
     try {
-      await leaveCluster({
-        self: this.id,
-        host: this.host,
-        clock: this.clock,
-        logger: this.options.logger,
-        proposalTimeoutMs: this.options.tuning.proposalTimeoutMs,
-        leaderStatus: () =>
-          askLeaderForStatus({
-            client: this.options.env.client,
-            kind: this.options.transport.kind,
-            addresses: [...this.machine.state().nodes.values()]
-              .filter((node) => node.id !== this.id)
-              .map((node) => node.address),
-            logger: this.options.logger,
-          }),
-      });
+      await this.leaving.run();
     } catch (error) {
-      // The removal did not commit in time (the caller is told): the node keeps running and
-      // stays free to register again if it turns out to have been removed after all.
-      this.isLeaving = false;
+      // Still a member (the removal did not commit in time): the node keeps running and stays
+      // free to register again if it turns out to have been removed after all. Out of the
+      // cluster already, it stays on its way out.
+      if (isMember()) this.leaving = undefined;
       throw error;
     }
   }

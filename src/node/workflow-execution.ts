@@ -49,6 +49,9 @@ interface GroupEngine {
   readonly machine: WorkflowStateMachine;
   readonly runtime: WorkflowRuntime;
   readonly queries: WorkflowQueries;
+  /** Resolves once the host installed the replica and openEngine() started the runtime. */
+  readonly opened: Promise<void>;
+  readonly markOpened: () => void;
 }
 
 export interface WorkflowExecutionOptions {
@@ -80,7 +83,7 @@ export class WorkflowExecution implements ExecutionLayer {
 
   constructor(private readonly options: WorkflowExecutionOptions) {}
 
-  stateMachine(id: GroupId): WorkflowStateMachine {
+  createEngine(id: GroupId): WorkflowStateMachine {
     this.dropGroup(id);
     const { options } = this;
     const machine = new WorkflowStateMachine({ registry: options.registry });
@@ -98,16 +101,29 @@ export class WorkflowExecution implements ExecutionLayer {
       logger: options.logger.child({ group: id }),
       onFatal: options.onFatal,
     });
+    const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
     this.engines.set(id, {
       machine,
       runtime,
       queries: new WorkflowQueries(machine, options.clock),
-    });
-    // Opened once the host has installed (and maybe restored) the replica.
-    options.clock.runSoon(() => {
-      if (this.engines.get(id)?.runtime === runtime) runtime.open();
+      opened,
+      markOpened,
     });
     return machine;
+  }
+
+  openEngine(id: GroupId): void {
+    const engine = this.engines.get(id);
+    if (engine === undefined) return;
+    engine.runtime.open();
+    engine.markOpened();
+  }
+
+  /** The group's engine once it runs: a call that comes in between waits the moment out. */
+  private async openedEngine(id: GroupId): Promise<GroupEngine | undefined> {
+    const engine = this.engines.get(id);
+    await engine?.opened;
+    return this.engines.get(id) === engine ? engine : undefined;
   }
 
   /** This replica's workflow state of group `id`, for inspection (tests, simulations). */
@@ -121,6 +137,8 @@ export class WorkflowExecution implements ExecutionLayer {
     engine.runtime.close();
     engine.queries.close();
     this.engines.delete(id);
+    // Calls waiting for it to open go elsewhere now (see openedEngine).
+    engine.markOpened();
   }
 
   /**
@@ -213,7 +231,7 @@ export class WorkflowExecution implements ExecutionLayer {
     request: StartWorkflowRequest,
     input: JsonValue,
   ): Promise<StartWorkflowResult> {
-    const engine = this.engines.get(target);
+    const engine = await this.openedEngine(target);
     if (engine === undefined) {
       return this.forward(target, (client) =>
         client.startWorkflow(
@@ -245,7 +263,7 @@ export class WorkflowExecution implements ExecutionLayer {
       );
     }
     const target = this.parseGroup(request.executionClusterId);
-    const engine = this.engines.get(target);
+    const engine = await this.openedEngine(target);
     if (engine === undefined) {
       return this.forward(target, (client) =>
         client.waitWorkflow(request, {

@@ -7,6 +7,7 @@ export {
   applyConfChange,
   checkProposable,
   confStateOf,
+  jointVotersOf,
   type Membership,
   membershipFromConfState,
 } from "./membership.ts";
@@ -33,6 +34,7 @@ export {
   jointVoteResult,
   majorityCommittedIndex,
   majorityVoteResult,
+  majorityWithout,
   toleratedFailures,
   type VoteResult,
 } from "./quorum.ts";

@@ -18,9 +18,14 @@ export interface Membership {
 
 export type MembershipChange = { ok: true; membership: Membership } | { ok: false; error: string };
 
+/** The voters of a configuration, both halves while joint. */
+export function jointVotersOf(state: ConfState): JointVoters {
+  return { incoming: new Set(state.voters), outgoing: new Set(state.votersOutgoing) };
+}
+
 export function membershipFromConfState(state: ConfState): Membership {
   return {
-    voters: { incoming: new Set(state.voters), outgoing: new Set(state.votersOutgoing) },
+    voters: jointVotersOf(state),
     learners: new Set(state.learners),
     learnersNext: new Set(state.learnersNext),
     autoLeave: state.autoLeave,

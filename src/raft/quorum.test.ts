@@ -16,6 +16,7 @@ import {
   jointVoteResult,
   majorityCommittedIndex,
   majorityVoteResult,
+  majorityWithout,
   toleratedFailures,
   type VoteResult,
 } from "./quorum.ts";
@@ -194,4 +195,22 @@ describe("toleratedFailures", () => {
       expect(toleratedFailures(joint, healthyExcept(...down))).toBe(expected);
     },
   );
+});
+
+describe("majorityWithout", () => {
+  const set = (...ids: number[]) => new Set(ids.map((id) => id as NodeId));
+  test.each([
+    { voters: [1], outgoing: [], expected: false },
+    { voters: [1, 2], outgoing: [], expected: false },
+    { voters: [1, 2, 3], outgoing: [], expected: true },
+    { voters: [2, 3], outgoing: [], expected: true },
+    { voters: [1, 2, 3, 4], outgoing: [], expected: true },
+    // Joint: either half may need the vote.
+    { voters: [2], outgoing: [1], expected: false },
+    { voters: [1, 2, 3], outgoing: [1, 2], expected: false },
+    { voters: [2, 3, 4], outgoing: [1, 2, 3], expected: true },
+  ])("node 1 out of $voters (outgoing $outgoing): $expected", ({ voters, outgoing, expected }) => {
+    const joint = { incoming: set(...voters), outgoing: set(...outgoing) };
+    expect(majorityWithout(joint, 1 as NodeId)).toBe(expected);
+  });
 });

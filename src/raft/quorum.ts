@@ -87,3 +87,13 @@ export function toleratedFailures(voters: JointVoters, isHealthy: (id: NodeId) =
   const result = Math.min(slack(voters.incoming), slack(voters.outgoing));
   return Number.isFinite(result) ? Math.max(0, result) : 0;
 }
+
+/**
+ * Whether the voters other than `id` still make a majority of every half: false when `id`'s
+ * vote is indispensable (it is a sole voter, or one of two), so losing it stops all commits.
+ */
+export function majorityWithout(voters: JointVoters, id: NodeId): boolean {
+  const holds = (half: ReadonlySet<NodeId>) =>
+    half.size === 0 || half.size - (half.has(id) ? 1 : 0) >= Math.floor(half.size / 2) + 1;
+  return holds(voters.incoming) && holds(voters.outgoing);
+}

@@ -8,11 +8,12 @@ export function nullExecution(): ExecutionLayer {
   const refuse = () =>
     Promise.reject(new RaftoralError("UNAVAILABLE", "no workflows in this test"));
   return {
-    stateMachine: () => ({
+    createEngine: () => ({
       apply: () => undefined,
       snapshot: () => new Uint8Array(),
       restore: () => undefined,
     }),
+    openEngine: () => undefined,
     runningCount: () => 0,
     drain: async () => true,
     maintain: async () => undefined,

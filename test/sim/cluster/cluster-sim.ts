@@ -11,6 +11,7 @@ import {
 } from "../../../src/management/index.ts";
 import type { GroupInspector } from "../../../src/multiraft/index.ts";
 import { type NodeTuning, RaftoralNode } from "../../../src/node/index.ts";
+import type { NodeApi } from "../../../src/transport/index.ts";
 import type { WorkflowDefinition } from "../../../src/workflow/index.ts";
 import { SimWorld } from "./sim-world.ts";
 
@@ -167,7 +168,8 @@ export class ClusterSim {
 
   /**
    * The node leaves the cluster and stops, as `raftoral leave` would; it is then gone from
-   * the simulation. False if the leave failed (the node still runs and is still a member).
+   * the simulation. False if the leave failed: the node still runs, a member still, or out of
+   * the cluster but needed by a group until it has replaced the node (leave again later).
    */
   async leave(entry: SimNode): Promise<boolean> {
     const node = entry.node;
@@ -187,6 +189,22 @@ export class ClusterSim {
     entry.node = undefined;
     this.nodes.splice(this.nodes.indexOf(entry), 1);
     return true;
+  }
+
+  /** Runs `call` on `entry`'s API through the memory network, as an operator would. */
+  async call<T>(entry: SimNode, call: (api: NodeApi) => Promise<T>): Promise<T> {
+    let outcome: { value: T } | { error: Error } | undefined;
+    this.world.network.request("operator:1", entry.address, call, 60_000).then(
+      (value) => {
+        outcome = { value };
+      },
+      (error: Error) => {
+        outcome = { error };
+      },
+    );
+    await this.until(`a call to ${entry.address}`, () => outcome !== undefined, 120_000);
+    if (outcome === undefined || "error" in outcome) throw outcome?.error;
+    return outcome.value;
   }
 
   /** Stops a node as SIGKILL would. */
@@ -218,7 +236,7 @@ export class ClusterSim {
     while (!condition()) {
       if (this.nowMs - start > limitMs) {
         throw new Error(
-          `${what}: not reached within ${limitMs} simulated ms\n${this.lines.slice(-30).join("\n")}\n${this.describe()}`,
+          `${what}: not reached within ${limitMs} simulated ms\n${this.lines.slice(-Number(process.env.SIM_LINES ?? 30)).join("\n")}\n${this.describe()}`,
         );
       }
       await this.advance(20);

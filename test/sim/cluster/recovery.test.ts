@@ -4,7 +4,7 @@
 
 import { afterEach, expect, test } from "bun:test";
 import { groupId } from "../../../src/lib/index.ts";
-import type { NodeApi, WorkflowOutcome } from "../../../src/transport/index.ts";
+import type { WorkflowOutcome } from "../../../src/transport/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
 
 let sim: ClusterSim | undefined;
@@ -12,22 +12,6 @@ afterEach(async () => {
   await sim?.stopAll();
   sim = undefined;
 });
-
-/** Runs `call` on `entry`'s API through the memory network, letting virtual time pass. */
-async function on<T>(current: ClusterSim, entry: SimNode, call: (api: NodeApi) => Promise<T>) {
-  let outcome: { value: T } | { error: Error } | undefined;
-  current.world.network.request("operator:1", entry.address, call, 60_000).then(
-    (value) => {
-      outcome = { value };
-    },
-    (error: Error) => {
-      outcome = { error };
-    },
-  );
-  await current.until(`a call to ${entry.address}`, () => outcome !== undefined, 120_000);
-  if (outcome === undefined || "error" in outcome) throw outcome?.error;
-  return outcome.value;
-}
 
 const PING = { workflowType: "ping_pong", version: 1, inputJson: '"ping"' };
 
@@ -38,27 +22,27 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
   await current.add(2);
   await current.until("3 nodes settled", () => current.isSettled(), 120_000);
   const [first, second, survivor] = current.nodes as [SimNode, SimNode, SimNode];
-  const done: WorkflowOutcome = await on(current, survivor, (api) => api.runWorkflow(PING));
+  const done: WorkflowOutcome = await current.call(survivor, (api) => api.runWorkflow(PING));
   expect(done).toEqual({ success: true, resultJson: '"pong"' });
-  const before = await on(current, survivor, (api) => api.startWorkflow(PING));
+  const before = await current.call(survivor, (api) => api.startWorkflow(PING));
 
   for (const gone of [first, second]) {
     await current.crash(gone);
     current.world.wipe(gone.address);
   }
   await current.advance(8_000, 20);
-  const health = await on(current, survivor, async (api) => api.health());
+  const health = await current.call(survivor, async (api) => api.health());
   expect(health).toMatchObject({ status: "unavailable" });
   expect(health.reason).toContain("no leader");
 
-  const dryRun = await on(current, survivor, (api) => api.recoverGroups({ dryRun: true }));
+  const dryRun = await current.call(survivor, (api) => api.recoverGroups({ dryRun: true }));
   expect(dryRun.groups.map((group) => [group.groupId, group.isRecovered])).toEqual([
     [0, false],
     [1, false],
   ] as never);
   expect(survivor.node?.raftHost()?.inspect(groupId(1))?.status().role).not.toBe("leader");
 
-  const recovered = await on(current, survivor, (api) => api.recoverGroups({ dryRun: false }));
+  const recovered = await current.call(survivor, (api) => api.recoverGroups({ dryRun: false }));
   expect(recovered.groups.map((group) => [group.groupId, group.isRecovered])).toEqual([
     [0, true],
     [1, true],
@@ -70,7 +54,7 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
   );
 
   // Service is back: the workflow started before the loss finishes, and new ones run.
-  const kept = await on(current, survivor, (api) =>
+  const kept = await current.call(survivor, (api) =>
     api.waitWorkflow({
       workflowId: before.workflowId,
       executionClusterId: String(before.executionClusterId),
@@ -78,8 +62,8 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
     }),
   );
   expect(kept).toEqual({ success: true, resultJson: '"pong"' });
-  expect(await on(current, survivor, (api) => api.runWorkflow(PING))).toEqual(done);
-  expect(await on(current, survivor, async (api) => api.health())).toMatchObject({
+  expect(await current.call(survivor, (api) => api.runWorkflow(PING))).toEqual(done);
+  expect(await current.call(survivor, async (api) => api.health())).toMatchObject({
     status: "ok",
   });
   // The dead nodes are removed in time; the survivor is the cluster.
@@ -88,15 +72,15 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
     () => survivor.node?.managementState().nodes.size === 1,
     60_000,
   );
-  const status = await on(current, survivor, (api) => api.clusterStatus());
+  const status = await current.call(survivor, (api) => api.clusterStatus());
   expect(status.groups.map((entry) => entry.voters)).toEqual([[survivor.lastId]] as never);
 
   // A group that has a leader is never forced.
-  const refusal = await on(current, survivor, (api) =>
-    api.recoverGroups({ groupIds: [groupId(1)], dryRun: false }),
-  ).then(
-    () => undefined,
-    (error: Error & { code?: string }) => error,
-  );
+  const refusal = await current
+    .call(survivor, (api) => api.recoverGroups({ groupIds: [groupId(1)], dryRun: false }))
+    .then(
+      () => undefined,
+      (error: Error & { code?: string }) => error,
+    );
   expect(refusal?.code).toBe("FAILED_PRECONDITION");
 }, 300_000);

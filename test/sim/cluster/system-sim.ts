@@ -10,7 +10,7 @@ import type { ProtocolClient } from "../../../src/client/index.ts";
 import { groupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
 import { resultsHolder } from "../../../src/management/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
-import { ClusterSim } from "./cluster-sim.ts";
+import { ClusterSim, type SimNode } from "./cluster-sim.ts";
 import { SIM_STEPS } from "./sim-workflows.ts";
 
 export interface SystemSimOptions {
@@ -58,6 +58,8 @@ export class SystemSimulation {
   private partitions = 0;
   private joins = 0;
   private leaves = 0;
+  /** Nodes whose leave failed: out of the cluster, or still members. */
+  private readonly leftUnfinished = new Set<SimNode>();
   /** A checker failure raised inside a client loop. */
   private failure: Error | undefined;
 
@@ -277,7 +279,21 @@ export class SystemSimulation {
     this.leaves++;
     sim.lines.push(`${sim.nowMs} ${entry.address} SIM leave`);
     if (await sim.leave(entry)) return;
-    sim.lines.push(`${sim.nowMs} ${entry.address} SIM leave failed; still a member`);
+    sim.lines.push(`${sim.nowMs} ${entry.address} SIM leave failed`);
+    this.leftUnfinished.add(entry);
+  }
+
+  /** Leaves again where a leave failed with the node already out, until it is done. */
+  private async finishLeaves(): Promise<void> {
+    const { sim } = this;
+    for (const entry of this.leftUnfinished) {
+      for (;;) {
+        const node = entry.node;
+        if (node === undefined || node.managementState().nodes.has(node.nodeId)) break;
+        sim.lines.push(`${sim.nowMs} ${entry.address} SIM leave again`);
+        if (await sim.leave(entry)) break;
+      }
+    }
   }
 
   private async joinOne(): Promise<void> {
@@ -293,6 +309,7 @@ export class SystemSimulation {
     for (const entry of sim.live())
       if (sim.world.isPaused(entry.address)) sim.world.resume(entry.address);
     for (const entry of sim.nodes.filter((node) => node.node === undefined)) sim.restart(entry);
+    await this.finishLeaves();
     return sim.until("the cluster settles after healing", () => sim.isSettled(), 240_000);
   }
 

@@ -1,0 +1,66 @@
+// What this node knows that liveness judgements need (see management/liveness.ts): when it
+// heard from each peer (the host records it), when its own last stall ended (stall-watch.ts),
+// since when it leads the management group, and since when each node is in the state. It
+// answers with LivenessViews for the two judgements it makes: failure detection as management
+// leader, and owner failover as an execution group's leader.
+
+import type { Clock, NodeId } from "../lib/index.ts";
+import type { LivenessView, ManagementState } from "../management/index.ts";
+import type { MultiRaftHost } from "../multiraft/index.ts";
+import { StallWatch } from "./stall-watch.ts";
+
+export class LivenessObserver {
+  private readonly stalls: StallWatch;
+  /** When this node last became the management leader (undefined: it is not). */
+  private leaderSinceMs: number | undefined;
+  /** When each node (re)appeared in the state: a node is not silent before it could speak. */
+  private readonly memberSinceMs = new Map<NodeId, number>();
+
+  constructor(
+    private readonly host: Pick<MultiRaftHost, "lastHeardMs">,
+    private readonly clock: Clock,
+    tickIntervalMs: number,
+  ) {
+    this.stalls = new StallWatch(clock, tickIntervalMs);
+  }
+
+  start(): void {
+    this.stalls.start();
+  }
+
+  stop(): void {
+    this.stalls.stop();
+  }
+
+  /** Notes this node's role in the management group and the nodes of the state now. */
+  observeLeadership(isLeader: boolean, state: ManagementState): void {
+    const now = this.clock.nowMs();
+    this.leaderSinceMs = isLeader ? (this.leaderSinceMs ?? now) : undefined;
+    for (const id of this.memberSinceMs.keys()) {
+      if (!state.nodes.has(id)) this.memberSinceMs.delete(id);
+    }
+    for (const id of state.nodes.keys())
+      if (!this.memberSinceMs.has(id)) this.memberSinceMs.set(id, now);
+  }
+
+  /** For failure detection: silence counts from leadership, the last stall and membership. */
+  asManagementLeader(): LivenessView {
+    const now = this.clock.nowMs();
+    const since = Math.max(this.leaderSinceMs ?? now, this.stalls.countsSilenceFrom());
+    return {
+      nowMs: now,
+      heardMs: (id) => this.host.lastHeardMs(id),
+      countFromMs: (id) => Math.max(since, this.memberSinceMs.get(id) ?? now),
+    };
+  }
+
+  /** For owner failover: silence counts from the last stall. */
+  asMember(): LivenessView {
+    const resumedAt = this.stalls.countsSilenceFrom();
+    return {
+      nowMs: this.clock.nowMs(),
+      heardMs: (id) => this.host.lastHeardMs(id),
+      countFromMs: () => resumedAt,
+    };
+  }
+}
