@@ -51,7 +51,7 @@ export interface Output {
 export async function runClientCommand(
   argv: readonly string[],
   output: Output,
-  env: Environment = {},
+  env: Environment,
 ): Promise<number> {
   const parsed = parseClientArgs(argv);
   if (parsed.kind === "help") {

@@ -17,10 +17,14 @@ const EXIT_USAGE = 2;
 
 async function main(argv: readonly string[]): Promise<number> {
   if (CLIENT_GROUPS.has(argv[0] ?? "")) {
-    return runClientCommand(argv, {
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-    });
+    return runClientCommand(
+      argv,
+      {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      },
+      process.env,
+    );
   }
   const parsed = parseServerArgs(argv);
   switch (parsed.kind) {
