@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BinaryNodes } from "../support/binary-nodes.ts";
-import { compiledBinary } from "../support/compiled-binary.ts";
+import { compiledBinary, ROOT } from "../support/compiled-binary.ts";
 import { freePort } from "../support/ports.ts";
 import { makeTestCertificates } from "../support/test-certificates.ts";
 
@@ -119,6 +119,26 @@ describe.each(CASES)("a secured cluster over $transport", ({ transport, scheme, 
     const status = run(["cluster", "status", "-a", everyNode, ...clientTls, "--token-file", token]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(addresses[2] ?? "");
+  });
+
+  test("the QUICKSTART's ping_pong script works with the TLS options and the token", () => {
+    const name = transport === "grpc" ? "run_ping_pong.sh" : "run_ping_pong_http.sh";
+    const tlsOptions =
+      transport === "grpc" ? clientTls.join(" ") : `--cacert ${certificates.caFile}`;
+    const result = Bun.spawnSync([join(ROOT, "scripts", name), `${scheme}://${addresses[0]}`], {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        PATH: process.env.PATH ?? "",
+        RAFTORAL_BIN: compiledBinary(),
+        RAFTORAL_TOKEN: CLIENT_TOKEN,
+        [transport === "grpc" ? "RAFTORAL_CLIENT_OPTIONS" : "CURL_OPTIONS"]: tlsOptions,
+      },
+    });
+    printed.push(result.stdout.toString(), result.stderr.toString());
+    expect(result.stderr.toString()).toBe("");
+    expect(result.stdout.toString()).toContain("Done!");
+    expect(result.exitCode).toBe(0);
   });
 
   test("a client without the token is refused; health stays open", () => {
