@@ -195,6 +195,19 @@ describe("who may call which method", () => {
     expect(response.status).toBeGreaterThan(0);
   });
 
+  test("input_json nested deeper than the JSON limit is refused at the gateway", async () => {
+    const deep = `${"[".repeat(100)}${"]".repeat(100)}`;
+    const refused = await outcome(() =>
+      clientAs("client").unary(WorkflowManagementMethods.runWorkflowAsync, {
+        ...RUN,
+        inputJson: deep,
+      }),
+    );
+    expect(refused).toBe(
+      `code ${GrpcStatus.INVALID_ARGUMENT}: field 'input_json' nests arrays or objects deeper than 64 levels; flatten it`,
+    );
+  });
+
   test("client methods take 1 MiB-class messages, peer batches their own larger limit", async () => {
     const large = "x".repeat(128 * 1024);
     const tooLargeRun = await outcome(() =>

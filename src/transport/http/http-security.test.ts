@@ -246,6 +246,19 @@ describe("limits against hostile input", () => {
     );
   });
 
+  test("a workflow input given as JSON text is held to the same nesting limit", async () => {
+    const deep = `${"[".repeat(100)}${"]".repeat(100)}`;
+    const response = await fetch(`http://127.0.0.1:${port}/workflow/execute`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "ping_pong", version: 1, input: deep }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toBe(
+      "field 'input' nests arrays or objects deeper than 64 levels; flatten it",
+    );
+  });
+
   test("the idle timeout cuts a request that waits too long, but not a workflow wait", async () => {
     // Bun checks idle timeouts every 4 s or so: past that, an idle-limited request is cut.
     const slowly = async <T>(value: T): Promise<T> => {
