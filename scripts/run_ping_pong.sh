@@ -3,6 +3,9 @@
 # asynchronously (RunWorkflowAsync), then waits for its result (WaitForWorkflowCompletion).
 # Uses grpcurl when it is installed, otherwise our own `raftoral workflow` subcommands; the
 # printed steps are the same either way. Usage: scripts/run_ping_pong.sh [HOST:PORT]
+# A secured cluster (docs/security.md): give grpcs://HOST:PORT, the TLS options in
+# RAFTORAL_CLIENT_OPTIONS (e.g. "--tls-ca ca.pem") and the token in RAFTORAL_TOKEN; the
+# script then always uses our CLI, which reads RAFTORAL_TOKEN itself.
 # Exit code: 0 when the workflow answered "pong", non-zero otherwise.
 set -euo pipefail
 # shellcheck source=lib/raftoral-bin.sh
@@ -10,6 +13,10 @@ source "$(dirname "$0")/lib/raftoral-bin.sh"
 
 address=${1:-127.0.0.1:7001}
 grpcurl=${GRPCURL:-grpcurl}
+read -r -a client_options <<<"${RAFTORAL_CLIENT_OPTIONS:-}"
+if [[ "$address" == grpcs://* || ${#client_options[@]} -gt 0 || -n "${RAFTORAL_TOKEN:-}" ]]; then
+  grpcurl=/nonexistent
+fi
 
 # field NAME JSON: the first string value of NAME (snake_case or grpcurl's camelCase).
 field() {
@@ -32,7 +39,7 @@ if command -v "$grpcurl" >/dev/null 2>&1; then
 else
   raftoral=$(raftoral_bin)
   started=$("$raftoral" workflow run ping_pong --input '"ping"' --version 1 \
-    --address "$address" --transport grpc --json)
+    --address "$address" --transport grpc --json "${client_options[@]}")
 fi
 echo "$started"
 workflow_id=$(field workflow_id "$started")
@@ -50,7 +57,7 @@ if command -v "$grpcurl" >/dev/null 2>&1; then
     "$address" raftoral.WorkflowManagement/WaitForWorkflowCompletion) || status=$?
 else
   result=$("$raftoral" workflow wait "$workflow_id" --cluster "$cluster_id" --timeout 30 \
-    --address "$address" --transport grpc --json) || status=$?
+    --address "$address" --transport grpc --json "${client_options[@]}") || status=$?
 fi
 echo "$result"
 echo

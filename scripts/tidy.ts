@@ -12,7 +12,7 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   management: ["lib", "raft"],
   workflow: ["lib"],
   storage: ["lib", "raft", "bun:sqlite", "node:fs", "node:path", "node:worker_threads"],
-  transport: ["lib", "raft", "@msgpack/msgpack"],
+  transport: ["lib", "raft", "@msgpack/msgpack", "node:crypto"],
   "transport/memory": ["transport", "lib", "raft"],
   "transport/http": ["transport", "lib", "raft", "hono", "@msgpack/msgpack"],
   "transport/grpc": [

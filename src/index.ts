@@ -5,6 +5,7 @@
 
 export {
   type CallTimeout,
+  type ClientTls,
   type ClusterNodeStatus,
   type ClusterStatus,
   type DiscoveryInfo,
@@ -22,6 +23,12 @@ export {
   type WorkflowResult,
 } from "./client/index.ts";
 export { createLogger, type ErrorCode, type Logger, RaftoralError } from "./lib/index.ts";
-export { type NodeTuning, RaftoralNode, type RaftoralNodeOptions } from "./node/index.ts";
+export {
+  type NodeSecurity,
+  type NodeTls,
+  type NodeTuning,
+  RaftoralNode,
+  type RaftoralNodeOptions,
+} from "./node/index.ts";
 export type { ExecutionView, WorkflowContext, WorkflowDefinition } from "./workflow/index.ts";
 export { DeterminismViolationError, defineWorkflow } from "./workflow/index.ts";

@@ -22,7 +22,7 @@ describe("client subcommand lines", () => {
       input: "ping",
       version: 1,
       wait: false,
-      connection: { addresses: ["127.0.0.1:7001"], transport: "grpc", json: false },
+      connection: { addresses: ["127.0.0.1:7001"], transport: "grpc", json: false, security: {} },
     });
     expect(
       command([
@@ -56,6 +56,7 @@ describe("client subcommand lines", () => {
         transport: "http",
         timeoutMs: 1500,
         json: true,
+        security: {},
       },
     });
   });
@@ -71,9 +72,46 @@ describe("client subcommand lines", () => {
     expect(command(["cluster", "status"]).kind).toBe("cluster-status");
     expect(command(["node", "leave", "--address", "http://127.0.0.1:7003"])).toEqual({
       kind: "node-leave",
-      connection: { addresses: ["http://127.0.0.1:7003"], transport: "grpc", json: false },
+      connection: {
+        addresses: ["http://127.0.0.1:7003"],
+        transport: "grpc",
+        json: false,
+        security: {},
+      },
     });
     expect(command(["node", "health", "--json"]).kind).toBe("node-health");
+  });
+
+  test("TLS files and a token file, with https:// and grpcs:// addresses", () => {
+    expect(
+      command([
+        "cluster",
+        "status",
+        "--address",
+        "grpcs://10.0.0.1:7001,https://10.0.0.2:8001",
+        "--tls-ca",
+        "/etc/raftoral/ca.pem",
+        "--tls-cert",
+        "me.pem",
+        "--tls-key",
+        "me.key",
+        "--token-file",
+        "/run/secrets/token",
+      ]),
+    ).toEqual({
+      kind: "cluster-status",
+      connection: {
+        addresses: ["grpcs://10.0.0.1:7001", "https://10.0.0.2:8001"],
+        transport: "grpc",
+        json: false,
+        security: {
+          tlsCa: "/etc/raftoral/ca.pem",
+          tlsCert: "me.pem",
+          tlsKey: "me.key",
+          tokenFile: "/run/secrets/token",
+        },
+      },
+    });
   });
 
   test("help at every level", () => {
@@ -104,7 +142,17 @@ describe("client subcommand lines", () => {
     [["workflow", "wait", "--cluster", "1"], "the WORKFLOW_ID is missing"],
     [["cluster", "status", "--transport", "udp"], "Invalid transport protocol: udp"],
     [["cluster", "status", "--address", "localhost"], "is not host:port"],
-    [["cluster", "status", "--address", "https://h:1"], "unsupported scheme https://"],
+    [["cluster", "status", "--address", "ftp://h:1"], "unsupported scheme ftp://"],
+    [
+      ["cluster", "status", "-t", "http", "-a", "grpcs://h:1"],
+      "contradicts the address grpcs://h:1",
+    ],
+    [["cluster", "status", "--tls-cert", "c.pem"], "--tls-cert and --tls-key go together"],
+    [["cluster", "status", "--token-file", ""], "--token-file must not be empty"],
+    [
+      ["cluster", "status", "--token", "abc"],
+      "--token does not exist: a token on the command line",
+    ],
     [["cluster", "status", "-t", "grpc", "-a", "http://h:1"], "--transport grpc contradicts"],
     [["cluster", "status", "--timeout", "0"], "--timeout '0' must be a number of seconds"],
     [["cluster", "status", "--verbose"], "Unknown option --verbose"],

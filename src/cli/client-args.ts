@@ -2,7 +2,7 @@
 // status`, `raftoral node leave|health`). Pure: returns the command, a help text, or what is
 // wrong; the caller prints and exits.
 
-import { parseNodeTargets } from "../client/index.ts";
+import { parseNodeTargets, schemeOf } from "../client/index.ts";
 import { RaftoralError } from "../lib/index.ts";
 import {
   CLUSTER_HELP,
@@ -15,6 +15,7 @@ import {
   WORKFLOW_RUN_HELP,
   WORKFLOW_WAIT_HELP,
 } from "./client-help.ts";
+import type { ClientSecurityPaths } from "./load-security.ts";
 import { type OptionSpec, parseOptions } from "./parse-options.ts";
 import type { TransportKind } from "./server-args.ts";
 
@@ -26,6 +27,8 @@ export interface Connection {
   /** --timeout in ms, when given. */
   readonly timeoutMs?: number;
   readonly json: boolean;
+  /** --tls-ca, --tls-cert, --tls-key and --token-file: files, read when the command runs. */
+  readonly security: ClientSecurityPaths;
 }
 
 export type ClientCommand =
@@ -70,6 +73,10 @@ const CONNECTION_SPECS: readonly OptionSpec[] = [
   { flags: "-a, --address <ADDRESS>", key: "address" },
   { flags: "-t, --transport <PROTOCOL>", key: "transport" },
   { flags: "--timeout <SECONDS>", key: "timeout" },
+  { flags: "--tls-ca <FILE>", key: "tlsCa" },
+  { flags: "--tls-cert <FILE>", key: "tlsCert" },
+  { flags: "--tls-key <FILE>", key: "tlsKey" },
+  { flags: "--token-file <PATH>", key: "tokenFile" },
   { flags: "--json", key: "json" },
   { flags: "-h, --help", key: "help" },
 ];
@@ -224,14 +231,16 @@ function connectionOf(options: Readonly<Record<string, unknown>>): Connection {
     usage(`Invalid transport protocol: ${transportText}. Must be 'grpc' or 'http'`);
   }
   const transport: TransportKind = transportText ?? "grpc";
+  const security = securityPathsOf(options);
   const addresses = (text(options, "address", "--address <ADDRESS>") ?? DEFAULT_ADDRESS)
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item !== "");
-  for (const target of parseNodeTargets(addresses, transport)) {
+  const isTls = security.tlsCa !== undefined || security.tlsCert !== undefined;
+  for (const target of parseNodeTargets(addresses, { transport, isTls })) {
     if (transportText !== undefined && target.transport !== transportText) {
       usage(
-        `--transport ${transportText} contradicts the address ${target.transport}://${target.address}`,
+        `--transport ${transportText} contradicts the address ${schemeOf(target)}://${target.address}`,
       );
     }
   }
@@ -242,7 +251,26 @@ function connectionOf(options: Readonly<Record<string, unknown>>): Connection {
     transport,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     json: flag(options, "json", "--json"),
+    security,
   };
+}
+
+function securityPathsOf(options: Readonly<Record<string, unknown>>): ClientSecurityPaths {
+  const path = (key: keyof ClientSecurityPaths, name: string) => {
+    const value = text(options, key, name);
+    if (value === "") usage(`${name.split(" ")[0]} must not be empty`);
+    return value === undefined ? {} : { [key]: value };
+  };
+  const paths: ClientSecurityPaths = {
+    ...path("tlsCa", "--tls-ca <FILE>"),
+    ...path("tlsCert", "--tls-cert <FILE>"),
+    ...path("tlsKey", "--tls-key <FILE>"),
+    ...path("tokenFile", "--token-file <PATH>"),
+  };
+  if ((paths.tlsCert === undefined) !== (paths.tlsKey === undefined)) {
+    usage("--tls-cert and --tls-key go together: give the client certificate and its key");
+  }
+  return paths;
 }
 
 function usage(message: string): never {

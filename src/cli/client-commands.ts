@@ -24,6 +24,8 @@ import {
   startedJsonText,
   startedText,
 } from "./client-output.ts";
+import { type Environment, loadClientSecurity } from "./load-security.ts";
+import { SecurityFileError } from "./security-files.ts";
 
 /** The exit codes of the client subcommands; README and --help list them too. */
 export const EXIT = {
@@ -42,8 +44,15 @@ export interface Output {
   readonly stderr: (text: string) => void;
 }
 
-/** Parses and runs one client subcommand; resolves to the process exit code. */
-export async function runClientCommand(argv: readonly string[], output: Output): Promise<number> {
+/**
+ * Parses and runs one client subcommand; resolves to the process exit code. `env` may hold
+ * the token (RAFTORAL_TOKEN).
+ */
+export async function runClientCommand(
+  argv: readonly string[],
+  output: Output,
+  env: Environment,
+): Promise<number> {
   const parsed = parseClientArgs(argv);
   if (parsed.kind === "help") {
     output.stdout(parsed.text);
@@ -54,9 +63,18 @@ export async function runClientCommand(argv: readonly string[], output: Output):
     return EXIT.USAGE;
   }
   const { connection } = parsed.command;
+  let security: ReturnType<typeof loadClientSecurity>;
+  try {
+    security = loadClientSecurity(connection.security, env);
+  } catch (error) {
+    if (!(error instanceof SecurityFileError)) throw error;
+    output.stderr(`error: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
   const client = new RaftoralClient(connection.addresses, {
     transport: connection.transport,
     ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+    ...security,
   });
   try {
     return await execute(parsed.command, client, output);

@@ -3,9 +3,9 @@
 
 const CONNECTION_OPTIONS = `Connection options:
   -a, --address <ADDRESS>
-          Node to call, as host:port (default: 127.0.0.1:7001). A grpc:// or http://
-          prefix picks the protocol. Several nodes, comma-separated, are tried in turn
-          when one is unavailable.
+          Node to call, as host:port (default: 127.0.0.1:7001). A grpc://, grpcs://,
+          http:// or https:// prefix picks the protocol and TLS. Several nodes,
+          comma-separated, are tried in turn when one is unavailable.
 
   -t, --transport <PROTOCOL>
           grpc or http (default: grpc), for addresses without a prefix. It must be the
@@ -14,6 +14,18 @@ const CONNECTION_OPTIONS = `Connection options:
       --timeout <SECONDS>
           Give up after this many seconds (default: 10 per call; 30 for a wait
           or a leave).
+
+      --tls-ca <FILE>
+          PEM CA certificates that signed the nodes' certificates. With it (or
+          --tls-cert), addresses without a prefix use TLS.
+
+      --tls-cert <FILE>, --tls-key <FILE>
+          Client certificate and key, for nodes that require one (mutual TLS). The key
+          file must be readable by you only (chmod 600).
+
+      --token-file <PATH>
+          File holding the token the nodes require (their client or admin token), sent
+          as 'Authorization: Bearer <token>'. Or set RAFTORAL_TOKEN.
 
       --json
           Print JSON (the HTTP API's field names) instead of text, for scripts.

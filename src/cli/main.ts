@@ -7,7 +7,9 @@ import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
 import { CLIENT_GROUPS } from "./client-args.ts";
 import { runClientCommand } from "./client-commands.ts";
+import { loadNodeSecurity } from "./load-security.ts";
 import { runServer } from "./run-server.ts";
+import { SecurityFileError } from "./security-files.ts";
 import { parseServerArgs } from "./server-args.ts";
 import { SERVER_HELP } from "./server-help.ts";
 
@@ -15,10 +17,14 @@ const EXIT_USAGE = 2;
 
 async function main(argv: readonly string[]): Promise<number> {
   if (CLIENT_GROUPS.has(argv[0] ?? "")) {
-    return runClientCommand(argv, {
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-    });
+    return runClientCommand(
+      argv,
+      {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      },
+      process.env,
+    );
   }
   const parsed = parseServerArgs(argv);
   switch (parsed.kind) {
@@ -32,6 +38,14 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${parsed.message}\n`);
       return EXIT_USAGE;
     case "run": {
+      let security: ReturnType<typeof loadNodeSecurity>;
+      try {
+        security = loadNodeSecurity(parsed.args.security, process.env);
+      } catch (error) {
+        if (!(error instanceof SecurityFileError)) throw error;
+        process.stderr.write(`error: ${error.message}\n`);
+        return EXIT_USAGE;
+      }
       const settings = logSettingsFromEnv(process.env);
       const logger = createLogger({
         level: settings.level,
@@ -39,7 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
         write: (line) => process.stderr.write(`${line}\n`),
       });
       for (const warning of settings.warnings) logger.warn(warning);
-      return runServer(parsed.args, logger);
+      return runServer(parsed.args, security, logger);
     }
   }
 }

@@ -18,6 +18,9 @@ export type OptionsParse =
     }
   | { readonly ok: false; readonly message: string };
 
+/** Options people may try that would put a token in argv: each gets its own answer. */
+const SECRET_VALUE_OPTIONS: ReadonlySet<string> = new Set(["token", "clientToken", "adminToken"]);
+
 /** Parses `argv` against `specs`; `command` names the subcommand in messages. */
 export function parseOptions(
   argv: readonly string[],
@@ -35,6 +38,14 @@ export function parseOptions(
   }
   const known = new Set(["--", ...specs.flatMap((spec) => [spec.key, ...shortNames(spec.flags)])]);
   const unknown = Object.keys(parsed.options).filter((key) => !known.has(key));
+  const secretInArgv = unknown.find((key) => SECRET_VALUE_OPTIONS.has(key));
+  if (secretInArgv !== undefined) {
+    const flag = `--${kebab(secretInArgv)}`;
+    return {
+      ok: false,
+      message: `${flag} does not exist: a token on the command line is visible to every user (ps); write it to a file readable by you only and give --token-file <PATH>, or set RAFTORAL_TOKEN`,
+    };
+  }
   if (unknown.length > 0) {
     const shown = unknown.map((key) => (key.length === 1 ? `-${key}` : `--${kebab(key)}`));
     return {

@@ -3,15 +3,20 @@
 // leave`) stops by itself; the process then exits 0. Returns the process exit code.
 
 import type { Logger } from "../lib/index.ts";
-import { RaftoralNode } from "../node/index.ts";
+import { type NodeSecurity, RaftoralNode } from "../node/index.ts";
 import { loadWorkflows } from "./load-workflows.ts";
 import type { ServerArgs } from "./server-args.ts";
 
 /** A stop that takes longer than this ends the process anyway. */
 const STOP_DEADLINE_MS = 5_000;
 
-export async function runServer(args: ServerArgs, logger: Logger): Promise<number> {
+export async function runServer(
+  args: ServerArgs,
+  security: NodeSecurity,
+  logger: Logger,
+): Promise<number> {
   let node: RaftoralNode;
+  logSecurity(security, logger);
   try {
     const workflows = args.workflows === undefined ? [] : await loadWorkflows(args.workflows);
     node = new RaftoralNode({
@@ -24,6 +29,7 @@ export async function runServer(args: ServerArgs, logger: Logger): Promise<numbe
       transport: args.transport,
       workflows,
       logger,
+      security,
     });
   } catch (error) {
     logger.error((error as Error).message);
@@ -53,6 +59,19 @@ export async function runServer(args: ServerArgs, logger: Logger): Promise<numbe
   }
   // Stopped without a signal: it left the cluster when asked to through the API.
   return Promise.race([stopped, node.stopped.then(() => 0)]);
+}
+
+/** Which protections are on, if any; what they hold never reaches the log. */
+function logSecurity(security: NodeSecurity, logger: Logger): void {
+  const tls = security.tls;
+  if (Object.keys(security).length === 0) return;
+  const state = (value: unknown) => (value === undefined ? "off" : "on");
+  logger.info("Security", {
+    tls: tls === undefined ? "off" : tls.isClientCertRequired === true ? "mutual" : "on",
+    cluster_secret: state(security.clusterSecret),
+    client_token: state(security.clientToken),
+    admin_token: state(security.adminToken),
+  });
 }
 
 function describeStartFailure(error: Error): string {

@@ -58,6 +58,40 @@ describe("server command line", () => {
     expect(run(["-l", "127.0.0.1:1", "-p", "a:1,b:2"]).peers).toHaveLength(2);
   });
 
+  test("security options are file paths; nothing is read while parsing", () => {
+    expect(run(["-l", "127.0.0.1:1"]).security).toEqual({ isClientAuth: false });
+    const args = run([
+      "-l",
+      "127.0.0.1:1",
+      "--tls-cert",
+      "/etc/raftoral/node.pem",
+      "--tls-key",
+      "/etc/raftoral/node.key",
+      "--tls-ca",
+      "/etc/raftoral/ca.pem",
+      "--tls-client-auth",
+      "--cluster-secret-file",
+      "/run/secrets/cluster",
+      "--client-token-file",
+      "/run/secrets/client",
+      "--admin-token-file=/run/secrets/admin",
+    ]);
+    expect(args.security).toEqual({
+      tlsCert: "/etc/raftoral/node.pem",
+      tlsKey: "/etc/raftoral/node.key",
+      tlsCa: "/etc/raftoral/ca.pem",
+      isClientAuth: true,
+      clusterSecretFile: "/run/secrets/cluster",
+      clientTokenFile: "/run/secrets/client",
+      adminTokenFile: "/run/secrets/admin",
+    });
+  });
+
+  test("a secret given as a value is refused without echoing it", () => {
+    const message = failure(["-l", "127.0.0.1:1", "--cluster-secret", "hunter2hunter2hunter2"]);
+    expect(message).not.toContain("hunter2");
+  });
+
   test("IPv6 addresses in brackets", () => {
     expect(run(["-l", "[::1]:7001"]).listen).toEqual({
       host: "::1",
@@ -103,6 +137,20 @@ describe("server command line", () => {
     [["-l", "127.0.0.1:1", "--verbose"], "Unknown option --verbose"],
     [["-l", "127.0.0.1:1", "-x"], "Unknown option -x"],
     [["-l", "127.0.0.1:1", "start"], "Unexpected argument 'start'"],
+    [["-l", "127.0.0.1:1", "--tls-cert", "n.pem"], "--tls-cert and --tls-key go together"],
+    [["-l", "127.0.0.1:1", "--tls-key", "n.key"], "--tls-cert and --tls-key go together"],
+    [["-l", "127.0.0.1:1", "--tls-ca", "ca.pem"], "--tls-ca needs --tls-cert and --tls-key"],
+    [
+      ["-l", "127.0.0.1:1", "--tls-cert", "n.pem", "--tls-key", "n.key", "--tls-client-auth"],
+      "--tls-client-auth needs --tls-ca",
+    ],
+    [["-l", "127.0.0.1:1", "--tls-client-auth=yes"], "--tls-client-auth takes no value"],
+    [["-l", "127.0.0.1:1", "--cluster-secret-file", ""], "--cluster-secret-file must not be empty"],
+    [
+      ["-l", "127.0.0.1:1", "--cluster-secret", "hunter2hunter2hunter2"],
+      "--cluster-secret does not exist: a secret on the command line is visible to every user",
+    ],
+    [["-l", "127.0.0.1:1", "--client-token", "abc"], "give --client-token-file <PATH>"],
   ])("rejects %p", (argv, message) => {
     expect(failure(argv)).toContain(message);
   });

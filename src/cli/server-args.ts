@@ -20,6 +20,20 @@ export interface ServerArgs {
   readonly transport: TransportKind;
   /** A module of workflow definitions to load (besides the built-in ping_pong). */
   readonly workflows?: string;
+  /** Files of the security options; read (and checked) by security-files.ts. */
+  readonly security: SecurityPaths;
+}
+
+/** Where the node's certificates, keys, secret and tokens are (files, never values). */
+export interface SecurityPaths {
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly tlsCa?: string;
+  /** --tls-client-auth: mutual TLS, every caller shows a certificate signed by --tls-ca. */
+  readonly isClientAuth: boolean;
+  readonly clusterSecretFile?: string;
+  readonly clientTokenFile?: string;
+  readonly adminTokenFile?: string;
 }
 
 export type ServerArgsParse =
@@ -37,9 +51,23 @@ const OPTIONS = [
   ["-s, --storage-path <PATH>", "storagePath"],
   ["-t, --transport <PROTOCOL>", "transport"],
   ["-w, --workflows <PATH>", "workflows"],
+  ["--tls-cert <FILE>", "tlsCert"],
+  ["--tls-key <FILE>", "tlsKey"],
+  ["--tls-ca <FILE>", "tlsCa"],
+  ["--tls-client-auth", "tlsClientAuth"],
+  ["--cluster-secret-file <PATH>", "clusterSecretFile"],
+  ["--client-token-file <PATH>", "clientTokenFile"],
+  ["--admin-token-file <PATH>", "adminTokenFile"],
   ["-h, --help", "help"],
   ["-V, --version", "version"],
 ] as const;
+
+/** Options people may try that would put a secret in argv: each gets its own answer. */
+const SECRET_VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  "clusterSecret",
+  "clientToken",
+  "adminToken",
+]);
 
 const KNOWN_KEYS = new Set<string>([
   "--",
@@ -68,6 +96,14 @@ export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
   if (options.help === true) return { kind: "help" };
   if (options.version === true) return { kind: "version" };
   const unknown = Object.keys(options).filter((key) => !KNOWN_KEYS.has(key));
+  const secretInArgv = unknown.find((key) => SECRET_VALUE_OPTIONS.has(key));
+  if (secretInArgv !== undefined) {
+    const flag = `--${kebab(secretInArgv)}`;
+    return {
+      kind: "error",
+      message: `${flag} does not exist: a secret on the command line is visible to every user (ps); write it to a file readable by this user only and give ${flag}-file <PATH>`,
+    };
+  }
   if (unknown.length > 0) {
     const shown = unknown.map((key) => (key.length === 1 ? `-${key}` : `--${kebab(key)}`));
     return { kind: "error", message: `Unknown option ${shown.join(", ")}; see raftoral --help` };
@@ -150,10 +186,42 @@ function validate(options: Record<string, unknown>): ServerArgs {
     peers,
     bootstrap,
     transport,
+    security: securityPaths(options),
     ...(nodeIdText === undefined ? {} : { nodeId: parseNodeId(nodeIdText) }),
     ...(storagePath === undefined ? {} : { storagePath }),
     ...(workflows === undefined ? {} : { workflows }),
   };
+}
+
+function securityPaths(options: Record<string, unknown>): SecurityPaths {
+  const path = (key: string, usage: string): Record<string, string> => {
+    const value = single(options, key, usage);
+    if (value === "") throw new UsageError(`${usage.split(" ")[0]} must not be empty`);
+    return value === undefined ? {} : { [key]: value };
+  };
+  const paths: SecurityPaths = {
+    ...path("tlsCert", "--tls-cert <FILE>"),
+    ...path("tlsKey", "--tls-key <FILE>"),
+    ...path("tlsCa", "--tls-ca <FILE>"),
+    isClientAuth: flag(options, "tlsClientAuth", "--tls-client-auth"),
+    ...path("clusterSecretFile", "--cluster-secret-file <PATH>"),
+    ...path("clientTokenFile", "--client-token-file <PATH>"),
+    ...path("adminTokenFile", "--admin-token-file <PATH>"),
+  };
+  if ((paths.tlsCert === undefined) !== (paths.tlsKey === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together: give the certificate and its key");
+  }
+  if (paths.tlsCa !== undefined && paths.tlsCert === undefined) {
+    throw new UsageError(
+      "--tls-ca needs --tls-cert and --tls-key: the node serves TLS with its own certificate",
+    );
+  }
+  if (paths.isClientAuth && paths.tlsCa === undefined) {
+    throw new UsageError(
+      "--tls-client-auth needs --tls-ca: the CA that signed the certificates callers must show",
+    );
+  }
+  return paths;
 }
 
 function single(options: Record<string, unknown>, key: string, usage: string): string | undefined {

@@ -53,14 +53,50 @@ Options:
   -V, --version
           Print the version.
 
+Security options (docs/security.md). Secrets come from files or the environment, never
+from the command line; a file holding a secret or a key must be readable by its owner only
+(chmod 600):
+      --tls-cert <FILE>
+          PEM certificate (chain) of this node: serve gRPC over TLS (grpcs://) or HTTP over
+          HTTPS (https://), and dial the other nodes with TLS. Needs --tls-key.
+
+      --tls-key <FILE>
+          PEM private key of --tls-cert.
+
+      --tls-ca <FILE>
+          PEM CA certificates the other nodes' certificates must chain to (default: the
+          system's trusted CAs). Every node of a TLS cluster uses TLS.
+
+      --tls-client-auth
+          Mutual TLS: every caller, client or node, must show a certificate signed by
+          --tls-ca. Nodes show their own --tls-cert.
+
+      --cluster-secret-file <PATH>
+          A secret shared by the nodes (one line, at least 16 characters; e.g. openssl rand
+          -hex 32). Every call between nodes carries an HMAC proof of it; a call without a
+          valid proof is refused (UNAUTHENTICATED). Or set RAFTORAL_CLUSTER_SECRET.
+
+      --client-token-file <PATH>
+          Workflow calls and discovery need 'Authorization: Bearer <token>' with this token
+          (clients: --token-file). Health stays open. Needs the cluster secret.
+
+      --admin-token-file <PATH>
+          Cluster status, leave and recover need this token instead (the client token
+          gets PERMISSION_DENIED). Without it, they take the client token.
+
 Environment:
   RAFTORAL_LOG          Log level: trace, debug, info, warn, error (default: info).
                         RUST_LOG is read too when RAFTORAL_LOG is not set.
   RAFTORAL_LOG_FORMAT   text (default) or json.
+  RAFTORAL_CLUSTER_SECRET
+                        The cluster secret, instead of --cluster-secret-file.
 
 Examples:
   raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data
   raftoral --listen 127.0.0.1:7002 --peers 127.0.0.1:7001 --storage-path ./data
   raftoral --transport http --listen 127.0.0.1:7001 --bootstrap
   raftoral workflow run ping_pong --input '"ping"' --wait --address 127.0.0.1:7001
+  raftoral --listen 10.0.1.10:7001 --bootstrap --storage-path ./data \\
+      --tls-cert node.pem --tls-key node.key --tls-ca ca.pem \\
+      --cluster-secret-file cluster.secret --client-token-file client.token
 `;

@@ -33,11 +33,11 @@ export class TransportMismatchError extends RaftoralError {
   readonly tried: TransportKind;
   readonly spoken: TransportKind;
 
-  constructor(address: string, tried: TransportKind, spoken: TransportKind) {
+  constructor(address: string, tried: TransportKind, spoken: TransportKind, isTls = false) {
     super(
       "INVALID_ARGUMENT",
       `${address} speaks ${label(spoken)}, not ${label(tried)}: use --transport ${spoken} ` +
-        `(or the address ${spoken}://${address})`,
+        `(or the address ${spoken}${isTls ? "s" : ""}://${address})`,
     );
     this.name = "TransportMismatchError";
     this.address = address;

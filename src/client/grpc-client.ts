@@ -1,4 +1,5 @@
-// ProtocolClient over gRPC (raftoral.RaftService and raftoral.WorkflowManagement).
+// ProtocolClient over gRPC (raftoral.RaftService and raftoral.WorkflowManagement), cleartext
+// or TLS.
 
 import { type GroupId, groupId, logIndex, nodeId, RaftoralError } from "../lib/index.ts";
 import {
@@ -25,14 +26,25 @@ import {
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
-import type { ClientCallOptions, OperatorProtocolClient } from "./protocol-client.ts";
+import type {
+  ClientCallOptions,
+  OperatorProtocolClient,
+  ProtocolClientOptions,
+} from "./protocol-client.ts";
 
 export class GrpcProtocolClient implements OperatorProtocolClient {
   readonly transport = "grpc" as const;
   private readonly client: GrpcClient;
 
-  constructor(readonly address: string) {
-    this.client = new GrpcClient({ address });
+  constructor(
+    readonly address: string,
+    options: ProtocolClientOptions = {},
+  ) {
+    this.client = new GrpcClient({
+      address,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    });
   }
 
   async discover(options: ClientCallOptions): Promise<DiscoveryInfo> {

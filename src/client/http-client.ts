@@ -1,4 +1,6 @@
-// ProtocolClient over the HTTP API (the QUICKSTART's JSON endpoints), with fetch.
+// ProtocolClient over the HTTP API (the QUICKSTART's JSON endpoints), with fetch, over HTTP or
+// HTTPS. The `tls` fetch option (a private CA, a client certificate) is Bun's; on Node, HTTPS
+// trusts what Node trusts (NODE_EXTRA_CA_CERTS).
 
 import {
   type ErrorCode,
@@ -11,6 +13,7 @@ import {
 } from "../lib/index.ts";
 import {
   type ClusterStatus,
+  connectionHint,
   type DiscoveryInfo,
   HEALTH_STATUSES,
   type HealthInfo,
@@ -25,14 +28,26 @@ import {
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
-import type { ClientCallOptions, OperatorProtocolClient } from "./protocol-client.ts";
+import type {
+  ClientCallOptions,
+  OperatorProtocolClient,
+  ProtocolClientOptions,
+} from "./protocol-client.ts";
 
 type Json = Record<string, unknown>;
 
 export class HttpProtocolClient implements OperatorProtocolClient {
   readonly transport = "http" as const;
+  private readonly options: ProtocolClientOptions;
+  /** Whether the node ever answered: then a failed connection says nothing about TLS. */
+  private hasAnswered = false;
 
-  constructor(readonly address: string) {}
+  constructor(
+    readonly address: string,
+    options: ProtocolClientOptions = {},
+  ) {
+    this.options = options;
+  }
 
   async discover(options: ClientCallOptions): Promise<DiscoveryInfo> {
     const body = await this.call("GET", "/discovery/peers", undefined, options);
@@ -170,22 +185,30 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     acceptedStatuses: readonly number[] = [],
   ): Promise<Json> {
     let response: Response;
+    const { tls, credentials } = this.options;
+    const route = path.split("?")[0] ?? path;
     try {
-      response = await fetch(`http://${this.address}${path}`, {
+      response = await fetch(`${tls === undefined ? "http" : "https"}://${this.address}${path}`, {
         method,
         signal: AbortSignal.timeout(options.timeoutMs),
-        ...(payload === undefined
-          ? {}
-          : { body: JSON.stringify(payload), headers: { "content-type": "application/json" } }),
+        headers: {
+          ...credentials?.(route),
+          ...(payload === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+        ...(tls === undefined ? {} : { tls }),
       });
     } catch (error) {
       const isTimeout = (error as Error).name === "TimeoutError";
+      const failure = (error as Error).message;
+      const hint = connectionHint(failure, tls !== undefined, this.hasAnswered);
       throw new RaftoralError(
         isTimeout ? "TIMEOUT" : "UNAVAILABLE",
-        `${this.address} did not answer ${method} ${path.split("?")[0]}: ${(error as Error).message}`,
+        `${this.address} did not answer ${method} ${route}: ${failure}${hint}`,
         { cause: error },
       );
     }
+    this.hasAnswered = true;
     let body: Json;
     try {
       body = (await response.json()) as Json;

@@ -10,6 +10,7 @@ export {
   startedJson,
 } from "../transport/http/index.ts";
 export type {
+  ClientTls,
   ClusterNodeStatus,
   ClusterStatus,
   DiscoveryInfo,
@@ -21,7 +22,13 @@ export type {
   RecoverRequest,
   RecoverResult,
 } from "../transport/index.ts";
-export { type NodeTarget, parseNodeTarget, parseNodeTargets } from "./client-address.ts";
+export {
+  type NodeTarget,
+  parseNodeTarget,
+  parseNodeTargets,
+  schemeOf,
+  type TargetDefaults,
+} from "./client-address.ts";
 export { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";
 export { GrpcProtocolClient } from "./grpc-client.ts";
 export { HttpProtocolClient } from "./http-client.ts";
@@ -29,6 +36,7 @@ export type {
   ClientCallOptions,
   OperatorProtocolClient,
   ProtocolClient,
+  ProtocolClientOptions,
 } from "./protocol-client.ts";
 export {
   type CallTimeout,

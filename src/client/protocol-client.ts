@@ -2,6 +2,8 @@
 // (several nodes, retries); the node itself uses it to discover and join a cluster.
 
 import type {
+  CallCredentials,
+  ClientTls,
   ClusterStatus,
   DiscoveryInfo,
   HealthInfo,
@@ -19,6 +21,14 @@ import type {
 
 export interface ClientCallOptions {
   readonly timeoutMs: number;
+}
+
+/** How a protocol client reaches its node and proves who it is. */
+export interface ProtocolClientOptions {
+  /** Call over TLS (grpcs://, https://); `{}` trusts the system's CAs. Absent: cleartext. */
+  readonly tls?: ClientTls;
+  /** Headers proving who calls (a bearer token, the cluster secret), added to every call. */
+  readonly credentials?: CallCredentials;
 }
 
 /** Calls to one node. Failures reject with a RaftoralError whose code says what happened. */

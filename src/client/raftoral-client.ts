@@ -1,23 +1,25 @@
-// RaftoralClient: the API of a Raftoral cluster for programs and scripts, over gRPC or HTTP.
-// It knows several nodes; calls that are safe to repeat (discover, health, status, wait) move
+// RaftoralClient: the API of a Raftoral cluster for programs and scripts, over gRPC or HTTP,
+// cleartext or TLS, with an optional bearer token. It knows several nodes; calls that are safe to repeat (discover, health, status, wait) move
 // on to the next node when one is unavailable. Starting a workflow is never repeated, since
 // a start whose answer was lost may have started it. Runs on Bun and on Node (no Bun APIs).
 
 import { type GroupId, groupId, InvalidArgumentError, RaftoralError } from "../lib/index.ts";
-import type {
-  ClusterStatus,
-  DiscoveryInfo,
-  HealthInfo,
-  LeaveResult,
-  RecoverRequest,
-  RecoverResult,
-  TransportKind,
+import {
+  bearerCredentials,
+  type ClientTls,
+  type ClusterStatus,
+  type DiscoveryInfo,
+  type HealthInfo,
+  type LeaveResult,
+  type RecoverRequest,
+  type RecoverResult,
+  type TransportKind,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";
 import { GrpcProtocolClient } from "./grpc-client.ts";
 import { HttpProtocolClient } from "./http-client.ts";
-import type { OperatorProtocolClient } from "./protocol-client.ts";
+import type { OperatorProtocolClient, ProtocolClientOptions } from "./protocol-client.ts";
 
 export interface RaftoralClientOptions {
   /** Protocol for addresses given without a scheme. Default "grpc". */
@@ -28,6 +30,15 @@ export interface RaftoralClientOptions {
   readonly attemptsMax?: number;
   /** Pause after each full round over the nodes, in ms. Default 200. */
   readonly retryDelayMs?: number;
+  /**
+   * TLS settings (PEM text) for the addresses that use TLS (grpcs://, https://): the CA that
+   * signed the nodes' certificates, and a client certificate when the nodes require one. When
+   * given, addresses without a scheme use TLS too. Without it, TLS addresses trust the
+   * system's CAs.
+   */
+  readonly tls?: ClientTls;
+  /** Sent as `Authorization: Bearer <token>` on every call: the nodes' client or admin token. */
+  readonly token?: string;
 }
 
 export interface CallTimeout {
@@ -77,6 +88,7 @@ const RETRYABLE = new Set(["UNAVAILABLE", "NOT_LEADER", "NO_LEADER", "SHUTTING_D
 
 export class RaftoralClient {
   private readonly targets: readonly NodeTarget[];
+  private readonly connection: ConnectionSettings;
   private readonly clients: readonly OperatorProtocolClient[];
   private readonly timeoutMs: number;
   private readonly attemptsMax: number;
@@ -84,10 +96,20 @@ export class RaftoralClient {
   /** The node that answered last: calls go there first. */
   private preferred = 0;
 
-  /** `addresses`: "host:port", "grpc://host:port" or "http://host:port", as a list or comma-separated. */
+  /**
+   * `addresses`: "host:port", or with a scheme: "grpc://", "grpcs://", "http://", "https://";
+   * as a list or comma-separated.
+   */
   constructor(addresses: string | readonly string[], options: RaftoralClientOptions = {}) {
-    this.targets = parseNodeTargets(addresses, options.transport ?? "grpc");
-    this.clients = this.targets.map(clientFor);
+    this.targets = parseNodeTargets(addresses, {
+      transport: options.transport ?? "grpc",
+      isTls: options.tls !== undefined,
+    });
+    this.connection = {
+      tls: options.tls ?? {},
+      ...(options.token === undefined ? {} : { token: options.token }),
+    };
+    this.clients = this.targets.map((target) => clientFor(target, this.connection));
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.attemptsMax = options.attemptsMax ?? Math.max(3, this.targets.length * 2);
     this.retryDelayMs = options.retryDelayMs ?? 200;
@@ -239,23 +261,35 @@ export class RaftoralClient {
     const target = this.targets.find((item) => item.address === attempts[0]?.address);
     if (target !== undefined) {
       const other: TransportKind = target.transport === "grpc" ? "http" : "grpc";
-      const probe = clientFor({ address: target.address, transport: other });
+      const probe = clientFor({ ...target, transport: other }, this.connection);
       const isOther = await probe.discover({ timeoutMs: PROBE_TIMEOUT_MS }).then(
         () => true,
         // The probe is best effort: any failure just means "not the other protocol either".
         () => false,
       );
       await probe.close();
-      if (isOther) return new TransportMismatchError(target.address, target.transport, other);
+      if (isOther) {
+        return new TransportMismatchError(target.address, target.transport, other, target.isTls);
+      }
     }
     return new UnreachableError(what, attempts);
   }
 }
 
-function clientFor(target: NodeTarget): OperatorProtocolClient {
+/** TLS settings and token shared by every node's client. */
+interface ConnectionSettings {
+  readonly tls: ClientTls;
+  readonly token?: string;
+}
+
+function clientFor(target: NodeTarget, connection: ConnectionSettings): OperatorProtocolClient {
+  const options: ProtocolClientOptions = {
+    ...(target.isTls ? { tls: connection.tls } : {}),
+    ...(connection.token === undefined ? {} : { credentials: bearerCredentials(connection.token) }),
+  };
   return target.transport === "grpc"
-    ? new GrpcProtocolClient(target.address)
-    : new HttpProtocolClient(target.address);
+    ? new GrpcProtocolClient(target.address, options)
+    : new HttpProtocolClient(target.address, options);
 }
 
 function asRaftoralError(error: unknown): RaftoralError {

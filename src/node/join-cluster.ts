@@ -44,6 +44,8 @@ export async function discoverCluster(options: {
           }
           failures.push(`${peer}: not part of a cluster yet`);
         } catch (error) {
+          // A node that refuses our credentials will refuse them on every retry.
+          if (isRefusal(error)) throw refusedBy(peer, error);
           failures.push(`${peer} (${kind}): ${toError(error).message}`);
         } finally {
           await client.close();
@@ -94,6 +96,7 @@ export async function registerNode(options: {
         lastError = toError(error);
         // A refusal from the cluster's state (duplicate id, other workflow set) will not change.
         if ((lastError as RaftoralError).code === "INVALID_ARGUMENT") throw failedToAdd(lastError);
+        if (isRefusal(error)) throw refusedBy(target, error);
       } finally {
         await client.close();
       }
@@ -101,6 +104,20 @@ export async function registerNode(options: {
     await new Promise<void>((resolve) => options.clock.setTimer(RETRY_DELAY_MS, resolve));
   }
   throw failedToAdd(lastError ?? new Error("no answer"));
+}
+
+/** The peer refused our credentials (a wrong cluster secret): retrying cannot help. */
+function isRefusal(error: unknown): error is RaftoralError {
+  return (
+    error instanceof RaftoralError &&
+    (error.code === "UNAUTHENTICATED" || error.code === "PERMISSION_DENIED")
+  );
+}
+
+function refusedBy(peer: string, error: RaftoralError): RaftoralError {
+  return new RaftoralError(error.code, `${peer} refused this node: ${error.message}`, {
+    cause: error,
+  });
 }
 
 function failedToAdd(cause: Error): RaftoralError {

@@ -1,5 +1,6 @@
 // Everything a node takes from the world: time, randomness, the network (server, peer
-// transport, clients of other nodes) and storage. Production uses the real ones; the
+// transport, clients of other nodes, all with the node's TLS and cluster secret) and
+// storage. Production uses the real ones; the
 // whole-cluster simulation injects a virtual clock, a seeded random source, the memory
 // network and memory storage that survives a simulated restart.
 
@@ -14,6 +15,12 @@ import {
 } from "../lib/index.ts";
 import type { LogStorage, NodeIdentity } from "../storage/index.ts";
 import type { TransportKind } from "../transport/index.ts";
+import {
+  checkNodeSecurity,
+  type NodeSecurity,
+  peerCallCredentials,
+  peerTlsOf,
+} from "./node-security.ts";
 import { openKnownStorage, openStorageFor } from "./node-storage.ts";
 import { createNodeTransport, type NodeTransport } from "./node-transport.ts";
 
@@ -41,16 +48,26 @@ export interface NodeEnvironment {
   readonly storageFor: (storagePath: string | undefined, id: NodeId) => Promise<LogStorage>;
 }
 
-export function realEnvironment(): NodeEnvironment {
+/** The real world; throws InvalidArgumentError for security settings that cannot work. */
+export function realEnvironment(security: NodeSecurity = {}): NodeEnvironment {
+  checkNodeSecurity(security);
   const clock = new RealClock();
+  const tls = peerTlsOf(security);
+  const credentials = peerCallCredentials(security);
+  const clientOptions = {
+    ...(tls === undefined ? {} : { tls }),
+    ...(credentials === undefined ? {} : { credentials }),
+  };
   return {
     clock,
     random: seededRandom(Number.parseInt(crypto.randomUUID().slice(0, 8), 16)),
     wallClockMs: () => Date.now(),
     newClusterId: () => crypto.randomUUID(),
-    transport: (kind, logger) => createNodeTransport(kind, logger, clock),
+    transport: (kind, logger) => createNodeTransport(kind, logger, clock, security),
     client: (kind, address) =>
-      kind === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address),
+      kind === "grpc"
+        ? new GrpcProtocolClient(address, clientOptions)
+        : new HttpProtocolClient(address, clientOptions),
     openKnownStorage,
     storageFor: openStorageFor,
   };

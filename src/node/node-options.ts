@@ -5,6 +5,7 @@ import type { HostConfig } from "../multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
+import type { NodeSecurity } from "./node-security.ts";
 
 export interface NodeTuning {
   /** One Raft tick; election timeout = electionTicks ticks, randomized up to twice that. */
@@ -107,4 +108,6 @@ export interface RaftoralNodeOptions {
   readonly workflows?: readonly WorkflowDefinition[];
   readonly logger: Logger;
   readonly tuning?: Partial<NodeTuning>;
+  /** TLS, the cluster secret and client tokens (docs/security.md); default: none. */
+  readonly security?: NodeSecurity;
 }

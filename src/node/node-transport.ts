@@ -1,9 +1,17 @@
-// The server and client halves of the transport this node speaks.
+// The server and client halves of the transport this node speaks, with its security settings:
+// TLS on both halves, and who may call what on the server.
 
 import type { Clock, Logger } from "../lib/index.ts";
 import { GrpcPeerTransport, GrpcTransportServer } from "../transport/grpc/index.ts";
 import { HttpPeerTransport, HttpTransportServer } from "../transport/http/index.ts";
 import type { PeerTransport, TransportKind, TransportServer } from "../transport/index.ts";
+import {
+  accessPolicyOf,
+  type NodeSecurity,
+  peerCallCredentials,
+  peerTlsOf,
+  serverTlsOf,
+} from "./node-security.ts";
 
 export interface NodeTransport {
   readonly kind: TransportKind;
@@ -15,15 +23,33 @@ export function createNodeTransport(
   kind: TransportKind,
   logger: Logger,
   clock: Clock,
+  security: NodeSecurity = {},
 ): NodeTransport {
+  const tls = serverTlsOf(security);
+  const access = accessPolicyOf(security);
+  const peerTls = peerTlsOf(security);
+  const credentials = peerCallCredentials(security);
+  const serverOptions = {
+    logger,
+    ...(tls === undefined ? {} : { tls }),
+    ...(access === undefined ? {} : { access }),
+  };
+  const peerOptions = {
+    ...(peerTls === undefined ? {} : { tls: peerTls }),
+    ...(credentials === undefined ? {} : { credentials }),
+  };
   if (kind === "grpc") {
     return {
       kind,
-      server: new GrpcTransportServer({ logger, clock }),
-      peers: new GrpcPeerTransport({ clock }),
+      server: new GrpcTransportServer({ ...serverOptions, clock }),
+      peers: new GrpcPeerTransport({ ...peerOptions, clock }),
     };
   }
-  return { kind, server: new HttpTransportServer({ logger }), peers: new HttpPeerTransport() };
+  return {
+    kind,
+    server: new HttpTransportServer(serverOptions),
+    peers: new HttpPeerTransport(peerOptions),
+  };
 }
 
 export function transportName(kind: TransportKind): string {

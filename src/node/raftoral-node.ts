@@ -64,7 +64,7 @@ export class RaftoralNode {
 
   constructor(options: RaftoralNodeInit) {
     this.options = options;
-    this.env = options.environment ?? realEnvironment();
+    this.env = options.environment ?? realEnvironment(options.security);
     const instanceRandom = this.env.random.fork("instance");
     this.instance = [instanceRandom.nextU32(), instanceRandom.nextU32()]
       .map((half) => half.toString(16).padStart(8, "0"))

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rejectionOf } from "../../test/contracts/log-storage-fixtures.ts";
@@ -25,6 +25,15 @@ const identity = (id: number) =>
     advertiseAddress: `127.0.0.1:700${id}`,
     transport: "http",
   }) as const;
+
+test("the directories a node creates are its user's only (0700)", async () => {
+  const path = join(storagePath, "data");
+  const directory = nodeDirectoryPath(path, nodeId(4));
+  const opened = await openNodeStorage({ nodeId: nodeId(4), directory });
+  await opened.storage.close();
+  expect(statSync(path).mode & 0o777).toBe(0o700);
+  expect(statSync(directory).mode & 0o777).toBe(0o700);
+});
 
 test("a node saved under P resumes from P alone, with its identity", async () => {
   const first = await openNodeStorage({

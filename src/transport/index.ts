@@ -1,6 +1,17 @@
 // Public surface of src/transport: the wire format between nodes, the transport interfaces
 // and per-peer batching. Protocol adapters live in http/, grpc/ and memory/.
 
+export {
+  type AccessLevel,
+  AccessPolicy,
+  type AccessSecrets,
+  AUTHORIZATION_HEADER,
+  bearerCredentials,
+  type CallCredentials,
+  type CallerCredentials,
+  combinedCredentials,
+  peerCredentials,
+} from "./access-policy.ts";
 export { clusterHint } from "./cluster-hint.ts";
 export type {
   CallOptions,
@@ -24,7 +35,14 @@ export type {
   WorkflowOutcome,
 } from "./node-api.ts";
 export { HEALTH_STATUSES } from "./node-api.ts";
+export {
+  createPeerProof,
+  PEER_PROOF_AGE_MS_MAX,
+  PEER_PROOF_HEADER,
+  peerProofProblem,
+} from "./peer-proof.ts";
 export { PeerSenders, type PeerSendersOptions, type PeerSendStats } from "./peer-senders.ts";
+export { type ClientTls, connectionHint, type ServerTls } from "./tls-options.ts";
 export type { PeerTransport, TransportKind, TransportServer } from "./transport.ts";
 export {
   BATCH_MESSAGES_MAX,

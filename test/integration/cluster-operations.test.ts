@@ -131,14 +131,18 @@ test("the CLI runner: unreachable is exit 3 with a JSON error for scripts", asyn
   const dead = `127.0.0.1:${await freePort()}`;
   let stdout = "";
   let stderr = "";
-  const code = await runClientCommand(["cluster", "status", "--address", dead, "--json"], {
-    stdout: (text) => {
-      stdout += text;
+  const code = await runClientCommand(
+    ["cluster", "status", "--address", dead, "--json"],
+    {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
     },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
+    {},
+  );
   expect(code).toBe(3);
   expect(stderr).toStartWith(`error: no node answered cluster status (${dead}:`);
   expect(JSON.parse(stdout)).toMatchObject({ success: false, code: "UNAVAILABLE" });

@@ -1,8 +1,10 @@
-// deploy/: what can be checked without systemd running or a Docker daemon. The unit files go
-// through `systemd-analyze verify` when it is installed (Debian's systemd package) and a
-// structural check always; install.sh runs into a scratch root; docker-compose.yml is parsed
-// (Bun.YAML) and compared with the QUICKSTART's cluster; the Dockerfile is checked stage by
-// stage against the Makefile's build.
+// deploy/: what can be checked without systemd running or a Docker daemon. The unit files
+// (and the secured drop-in) go through `systemd-analyze verify` when it is installed (Debian's
+// systemd package) and a structural check always; install.sh runs into a scratch root;
+// docker-compose.yml is parsed (Bun.YAML) and compared with the QUICKSTART's cluster, and the
+// secured compose file with the same cluster plus its security options; make-secrets.sh makes
+// certificates and secrets that openssl verifies; the Dockerfile is checked stage by stage
+// against the Makefile's build.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -196,5 +198,143 @@ describe("containers", () => {
     for (const needed of ["package.json", "bun.lock", "tsconfig.json", "proto/", "src/"]) {
       expect(ignore).toContain(`!${needed}`);
     }
+  });
+});
+
+/** The options every node of the secured cluster gets, with the files mounted read-only. */
+const SECURE_OPTIONS = [
+  "--tls-cert",
+  "/run/raftoral/node.pem",
+  "--tls-key",
+  "/run/raftoral/node.key",
+  "--tls-ca",
+  "/run/raftoral/ca.pem",
+  "--tls-client-auth",
+  "--cluster-secret-file",
+  "/run/raftoral/cluster-secret",
+  "--client-token-file",
+  "/run/raftoral/client-token",
+  "--admin-token-file",
+  "/run/raftoral/admin-token",
+];
+
+describe("a secured deployment", () => {
+  test("the systemd drop-in loads every file as a credential and passes it from %d", () => {
+    const unit = parseUnit(readFileSync(join(DEPLOY, "raftoral-secure.conf"), "utf8"));
+    expect([...unit.keys()]).toEqual(["Service"]);
+    const service = unit.get("Service") as Map<string, string[]>;
+    const files = [
+      "ca.pem",
+      "node.pem",
+      "node.key",
+      "cluster-secret",
+      "client-token",
+      "admin-token",
+    ];
+    expect(service.get("LoadCredential")).toEqual(
+      files.map((file) => `${file}:/etc/raftoral/secrets/${file}`),
+    );
+    const [reset, execStart = ""] = service.get("ExecStart") ?? [];
+    expect(reset).toBe("");
+    const base = readFileSync(join(DEPLOY, "raftoral.service"), "utf8");
+    const baseStart = /^ExecStart=(.+?) \$RAFTORAL_OPTIONS$/m.exec(base)?.[1] ?? "none";
+    expect(execStart).toBe(
+      `${baseStart} ${SECURE_OPTIONS.join(" ").replaceAll("/run/raftoral/", "%d/")} $RAFTORAL_OPTIONS`,
+    );
+  });
+
+  test.skipIf(!hasSystemdAnalyze)(
+    "systemd-analyze verify accepts the unit with the drop-in",
+    () => {
+      const unitDirectory = join(scratch, "secure-unit");
+      const dropIns = join(unitDirectory, "raftoral.service.d");
+      Bun.spawnSync(["mkdir", "-p", dropIns]);
+      for (const [file, target] of [
+        ["raftoral.service", join(unitDirectory, "raftoral.service")],
+        ["raftoral-secure.conf", join(dropIns, "secure.conf")],
+      ] as const) {
+        const text = readFileSync(join(DEPLOY, file), "utf8");
+        writeFileSync(target, text.replaceAll("/usr/local/bin/raftoral", compiledBinary()));
+      }
+      const result = Bun.spawnSync(
+        ["systemd-analyze", "verify", join(unitDirectory, "raftoral.service")],
+        {
+          cwd: scratch,
+        },
+      );
+      expect(result.stdout.toString() + result.stderr.toString()).toBe("");
+      expect(result.exitCode).toBe(0);
+    },
+  );
+
+  test("install.sh --secure adds the drop-in and a private directory for the secrets", () => {
+    const root = join(scratch, "secure-root");
+    const result = Bun.spawnSync([join(DEPLOY, "install.sh"), "--secure", compiledBinary()], {
+      env: { ...process.env, DESTDIR: root, SYSTEMCTL: "true" },
+      stdout: "pipe",
+    });
+    expect(result.exitCode).toBe(0);
+    expect(
+      readFileSync(join(root, "etc/systemd/system/raftoral.service.d/secure.conf"), "utf8"),
+    ).toBe(readFileSync(join(DEPLOY, "raftoral-secure.conf"), "utf8"));
+    expect(statSync(join(root, "etc/raftoral/secrets")).mode & 0o777).toBe(0o700);
+    expect(result.stdout.toString()).toContain("cluster-secret, client-token, admin-token");
+  });
+
+  test("docker-compose.secure.yml is the QUICKSTART's cluster with every protection on", () => {
+    const compose = Bun.YAML.parse(
+      readFileSync(join(DEPLOY, "docker-compose.secure.yml"), "utf8"),
+    ) as { services: Record<string, Record<string, unknown>>; volumes: unknown };
+    expect(Object.keys(compose.services)).toEqual(["raftoral-1", "raftoral-2", "raftoral-3"]);
+    for (const index of [1, 2, 3]) {
+      const plain = quickstartService(index);
+      const service = compose.services[`raftoral-${index}`] ?? {};
+      expect(service.command).toEqual([...(plain.command as string[]), ...SECURE_OPTIONS]);
+      const mounts = [
+        "ca.pem:/run/raftoral/ca.pem",
+        `raftoral-${index}.pem:/run/raftoral/node.pem`,
+        `raftoral-${index}.key:/run/raftoral/node.key`,
+        "cluster-secret:/run/raftoral/cluster-secret",
+        "client-token:/run/raftoral/client-token",
+        "admin-token:/run/raftoral/admin-token",
+      ].map((mount) => `./secrets/${mount}:ro`);
+      expect(service.volumes).toEqual([...(plain.volumes as string[]), ...mounts]);
+      expect(service.ports).toEqual(plain.ports);
+      expect(service.build).toEqual(plain.build);
+      expect(JSON.stringify(service.healthcheck)).toContain('"grpcs://127.0.0.1:7001"');
+    }
+    expect(compose.volumes).toEqual({
+      "raftoral-1-data": null,
+      "raftoral-2-data": null,
+      "raftoral-3-data": null,
+    });
+  });
+
+  test("make-secrets.sh: certificates the CA signed for each name, private keys and secrets", () => {
+    const directory = join(scratch, "secrets");
+    const make = () =>
+      Bun.spawnSync([join(DEPLOY, "make-secrets.sh"), directory, "raftoral-1", "raftoral-2"], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    expect(make().exitCode).toBe(0);
+    const openssl = (...args: string[]) =>
+      Bun.spawnSync(["openssl", ...args], { stdout: "pipe", stderr: "pipe" }).stdout.toString();
+    for (const name of ["raftoral-1", "raftoral-2", "client"]) {
+      const cert = join(directory, `${name}.pem`);
+      expect(openssl("verify", "-CAfile", join(directory, "ca.pem"), cert)).toBe(`${cert}: OK\n`);
+      expect(statSync(join(directory, `${name}.key`)).mode & 0o777).toBe(0o600);
+    }
+    expect(
+      openssl("x509", "-in", join(directory, "raftoral-2.pem"), "-noout", "-ext", "subjectAltName"),
+    ).toContain("DNS:raftoral-2, DNS:localhost, IP Address:127.0.0.1");
+    const secret = readFileSync(join(directory, "cluster-secret"), "utf8");
+    expect(secret).toMatch(/^[0-9a-f]{64}\n$/);
+    for (const file of ["cluster-secret", "client-token", "admin-token", "ca.key"]) {
+      expect(statSync(join(directory, file)).mode & 0o777).toBe(0o600);
+    }
+    // Again: nothing the cluster already uses changes.
+    expect(make().exitCode).toBe(0);
+    expect(readFileSync(join(directory, "cluster-secret"), "utf8")).toBe(secret);
   });
 });

@@ -193,6 +193,10 @@ describe("every other README command", () => {
       if (block.lines.some((line) => line.startsWith("ls ./data/node_1"))) {
         expect(stdout).toContain("raftoral.db");
       }
+      if (block.lines.some((line) => line.includes("make-secrets.sh"))) {
+        expect(stdout).toContain('Completed: "pong"');
+        expect(stdout).toMatch(/Nodes \(1\):/);
+      }
       if (block.lines.some((line) => line.includes("node leave"))) {
         expect(stdout).toMatch(/Nodes \(2\):/);
       }

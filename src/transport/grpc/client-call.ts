@@ -24,6 +24,8 @@ export interface ClientCallSetup {
   readonly receiveMessageBytesMax: number;
   /** The peer sent response headers: its connection works. */
   readonly onAnswered: () => void;
+  /** A lost connection's error text, with a hint on what to do when there is one. */
+  readonly describeFailure: (failure: string) => string;
   /** Called exactly once when the call is over. */
   readonly onDone: () => void;
 }
@@ -163,7 +165,7 @@ class ClientCall {
     const isSessionGone = this.setup.session.destroyed || this.setup.session.closed;
     const errorCode = codeOf(this.streamError);
     if (isSessionGone || (errorCode !== undefined && errorCode !== "ERR_HTTP2_STREAM_ERROR")) {
-      const why = this.streamError?.message ?? "connection closed";
+      const why = this.setup.describeFailure(this.streamError?.message ?? "connection closed");
       return { code: GrpcStatus.UNAVAILABLE, message: `${this.setup.address} unavailable: ${why}` };
     }
     if (rstCode === NGHTTP2_REFUSED_STREAM) {

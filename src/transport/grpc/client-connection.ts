@@ -1,9 +1,11 @@
-// One persistent HTTP/2 session to one target, re-created after it closes. Reconnects are
-// lazy (the next call makes them) and spaced by exponential backoff after failures, so a
-// dead peer costs one fast UNAVAILABLE per call and never a tight connect loop.
+// One persistent HTTP/2 session to one target (cleartext, or TLS with ALPN h2), re-created
+// after it closes. Reconnects are lazy (the next call makes them) and spaced by exponential
+// backoff after failures, so a dead peer costs one fast UNAVAILABLE per call and never a tight
+// connect loop. Failures of a session that never answered say what to do about TLS.
 
 import http2 from "node:http2";
 import type { Clock } from "../../lib/index.ts";
+import { type ClientTls, connectionHint } from "../index.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
 
 /** gRPC connection-backoff parameters (doc/connection-backoff.md), tuned for a LAN cluster. */
@@ -30,6 +32,8 @@ export interface ClientConnectionOptions {
   readonly connectTimeoutMs: number;
   /** Advertised in our SETTINGS: the largest header block (metadata) the peer may send us. */
   readonly maxHeaderListBytes: number;
+  /** Dial with TLS; absent: cleartext h2c. */
+  readonly tls?: ClientTls;
 }
 
 /** The session to `address`, created on demand. */
@@ -61,7 +65,7 @@ export class ClientConnection {
     if (waitMs > 0) {
       throw new GrpcStatusError(
         GrpcStatus.UNAVAILABLE,
-        `cannot reach ${this.address} (${this.lastFailure}); next attempt in ${Math.ceil(waitMs)} ms`,
+        `cannot reach ${this.address} (${this.describeFailure(this.lastFailure)}); next attempt in ${Math.ceil(waitMs)} ms`,
       );
     }
     return this.connect();
@@ -73,6 +77,12 @@ export class ClientConnection {
     this.failures = 0;
   }
 
+  /** `failure` of `session` (or of the last one), with a hint when the session never answered. */
+  describeFailure(failure: string, session?: http2.ClientHttp2Session): string {
+    const hasAnswered = session !== undefined && this.healthy.has(session);
+    return `${failure}${connectionHint(failure, this.options.tls !== undefined, hasAnswered)}`;
+  }
+
   /** Closes the session now; calls in flight fail with UNAVAILABLE. */
   close(): void {
     this.isClosed = true;
@@ -81,9 +91,18 @@ export class ClientConnection {
   }
 
   private connect(): http2.ClientHttp2Session {
-    const session = http2.connect(`http://${this.address}`, {
-      settings: { enablePush: false, maxHeaderListSize: this.options.maxHeaderListBytes },
-    });
+    const settings = { enablePush: false, maxHeaderListSize: this.options.maxHeaderListBytes };
+    const tls = this.options.tls;
+    const session =
+      tls === undefined
+        ? http2.connect(`http://${this.address}`, { settings })
+        : http2.connect(`https://${this.address}`, {
+            settings,
+            ALPNProtocols: ["h2"],
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+            ...(tls.key === undefined ? {} : { key: tls.key }),
+          });
     this.current = session;
     let failure = "connection closed";
     const cancelTimeout = this.options.clock.setTimer(this.options.connectTimeoutMs, () => {

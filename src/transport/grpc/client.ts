@@ -4,6 +4,7 @@
 
 import type { OutgoingHttpHeaders } from "node:http2";
 import { type Clock, InvalidArgumentError, RealClock } from "../../lib/index.ts";
+import type { CallCredentials, ClientTls } from "../index.ts";
 import { startClientCall } from "./client-call.ts";
 import { BACKOFF_DEFAULT, type BackoffOptions, ClientConnection } from "./client-connection.ts";
 import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
@@ -24,6 +25,10 @@ export interface GrpcClientOptions {
   readonly backoff?: BackoffOptions;
   /** Default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /** Dial with TLS (https:// in gRPC terms: grpcs://); absent: cleartext h2c. */
+  readonly tls?: ClientTls;
+  /** Metadata proving who calls (a bearer token, the cluster secret), added to every call. */
+  readonly credentials?: CallCredentials;
 }
 
 export interface CallOptions {
@@ -47,6 +52,7 @@ export class GrpcClient {
   private readonly concurrentCallsMax: number;
   private readonly receiveMessageBytesMax: number;
   private readonly sendMessageBytesMax: number;
+  private readonly credentials: CallCredentials | undefined;
   private activeCallCount = 0;
 
   constructor(options: GrpcClientOptions) {
@@ -55,12 +61,14 @@ export class GrpcClient {
     this.concurrentCallsMax = options.concurrentCallsMax ?? 100;
     this.receiveMessageBytesMax = options.receiveMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT;
     this.sendMessageBytesMax = options.sendMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT;
+    this.credentials = options.credentials;
     this.connection = new ClientConnection(options.address, {
       clock: this.clock,
       random: options.random ?? Math.random,
       backoff: options.backoff ?? BACKOFF_DEFAULT,
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       maxHeaderListBytes: 16 * 1024,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
   }
 
@@ -140,12 +148,16 @@ export class GrpcClient {
       address: this.address,
       path: method.path,
       request: encoded,
-      headers: requestHeaders(options.metadata, timeoutMs),
+      headers: {
+        ...requestHeaders(options.metadata, timeoutMs),
+        ...this.credentials?.(method.path),
+      },
       timeoutMs,
       signal: options.signal,
       clock: this.clock,
       receiveMessageBytesMax: this.receiveMessageBytesMax,
       onAnswered: () => this.connection.markHealthy(session),
+      describeFailure: (failure) => this.connection.describeFailure(failure, session),
       onDone: () => {
         this.activeCallCount--;
       },

@@ -1,9 +1,10 @@
 // Delivers peer batches over gRPC: RaftService/SendMessage with the msgpack batch in
-// raft_message, over one GrpcClient (one persistent HTTP/2 session, reconnecting by itself)
-// per peer address. Failures reject with the client's GrpcStatusError; nothing is retried.
+// raft_message, over one GrpcClient (one persistent HTTP/2 session, reconnecting by itself,
+// cleartext or TLS) per peer address, with the node's credentials (proof of the cluster
+// secret) on every call. Failures reject with the client's GrpcStatusError; nothing is retried.
 
 import { type Clock, RaftoralError } from "../../lib/index.ts";
-import type { PeerBatch, PeerTransport } from "../index.ts";
+import type { CallCredentials, ClientTls, PeerBatch, PeerTransport } from "../index.ts";
 import { GrpcClient } from "./client.ts";
 import type { BackoffOptions } from "./client-connection.ts";
 import { PEER_MESSAGE_BYTES_MAX_DEFAULT } from "./grpc-transport-server.ts";
@@ -21,6 +22,10 @@ export interface GrpcPeerTransportOptions {
   readonly sendMessageBytesMax?: number;
   readonly backoff?: BackoffOptions;
   readonly connectTimeoutMs?: number;
+  /** Dial peers with TLS. */
+  readonly tls?: ClientTls;
+  /** Added to every call (proof of the cluster secret). */
+  readonly credentials?: CallCredentials;
 }
 
 /** The client half of the gRPC transport. */
@@ -81,6 +86,8 @@ export class GrpcPeerTransport implements PeerTransport {
       ...(this.options.connectTimeoutMs === undefined
         ? {}
         : { connectTimeoutMs: this.options.connectTimeoutMs }),
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
+      ...(this.options.credentials === undefined ? {} : { credentials: this.options.credentials }),
     });
     this.clients.set(address, client);
     return client;

@@ -3,7 +3,12 @@
 // syntax. The same rules as over HTTP (src/transport/http/request-fields.ts), so both
 // transports refuse the same requests.
 
-import { InvalidArgumentError, RaftoralError } from "../../lib/index.ts";
+import {
+  InvalidArgumentError,
+  isJsonDepthWithin,
+  JSON_DEPTH_MAX,
+  RaftoralError,
+} from "../../lib/index.ts";
 import { clusterHint, type StartWorkflowRequest, type WaitWorkflowRequest } from "../index.ts";
 import type { RunWorkflowRequest, WaitForWorkflowRequest } from "./raftoral-messages.ts";
 
@@ -48,12 +53,18 @@ export function startRequestOf(
     );
   }
   const inputJson = request.inputJson === "" ? "null" : request.inputJson;
+  let input: unknown;
   try {
-    JSON.parse(inputJson);
+    input = JSON.parse(inputJson);
   } catch (error) {
     throw new InvalidArgumentError(
       `field 'input_json' must be JSON text; to pass a string, quote it: "\\"ping\\""`,
       { cause: error },
+    );
+  }
+  if (!isJsonDepthWithin(input)) {
+    throw new InvalidArgumentError(
+      `field 'input_json' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
     );
   }
   return {

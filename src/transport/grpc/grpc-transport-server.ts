@@ -1,19 +1,23 @@
 // Serves a NodeApi over gRPC: one GrpcServer with raftoral.RaftService and
-// raftoral.WorkflowManagement (node-api-handlers.ts), grpc.health.v1 and reflection. Health
+// raftoral.WorkflowManagement (node-api-handlers.ts), grpc.health.v1 and reflection, over
+// cleartext or TLS, with each method's access level checked (method-access.ts). Health
 // reports, for "" and both raftoral services, SERVING exactly when the NodeApi's health says
 // "ok" (Check asks it each time; Watch sees a change within HEALTH_POLL_MS), and NOT_SERVING
 // once closing.
 
 import { type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
-import type { NodeApi, TransportServer } from "../index.ts";
+import type { AccessPolicy, NodeApi, ServerTls, TransportServer } from "../index.ts";
 import { HealthService, ServingStatus } from "./health.ts";
+import { authorizeWith } from "./method-access.ts";
 import { registerRaftService, registerWorkflowManagement } from "./node-api-handlers.ts";
 import { RAFT_SERVICE, WORKFLOW_MANAGEMENT_SERVICE } from "./raftoral-methods.ts";
 import { registerReflection } from "./reflection.ts";
 import { GrpcServer } from "./server.ts";
 
-/** Default largest request message: peer batches carry snapshot chunks (as HTTP's 64 MiB). */
+/** Default largest peer batch (SendMessage): it carries snapshot chunks (as HTTP's 64 MiB). */
 export const PEER_MESSAGE_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+/** Default largest request message of every other method (as HTTP's client body limit). */
+export const CLIENT_MESSAGE_BYTES_MAX_DEFAULT = 1024 * 1024;
 /** Default largest workflow input_json (as HTTP's client body limit). */
 export const INPUT_BYTES_MAX_DEFAULT = 1024 * 1024;
 
@@ -25,12 +29,22 @@ const HEALTH_POLL_MS = 100;
 export interface GrpcTransportServerOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
-  /** Largest request message of any method; RESOURCE_EXHAUSTED beyond. Default 64 MiB. */
-  readonly receiveMessageBytesMax?: number;
+  /** Largest SendMessage request (a peer batch); RESOURCE_EXHAUSTED beyond. Default 64 MiB. */
+  readonly peerMessageBytesMax?: number;
+  /** Largest request of every other method; RESOURCE_EXHAUSTED beyond. Default 1 MiB. */
+  readonly clientMessageBytesMax?: number;
   /** Largest workflow input_json; RESOURCE_EXHAUSTED beyond. Default 1 MiB. */
   readonly inputBytesMax?: number;
   /** How long close() lets connections drain. Default 500 ms. */
   readonly closeGraceMs?: number;
+  /** Serve over TLS instead of cleartext. */
+  readonly tls?: ServerTls;
+  /** Who may call what; absent: everyone may call everything. */
+  readonly access?: AccessPolicy;
+  /** A connection without a call for this long is closed. Default 5 minutes. */
+  readonly sessionIdleMs?: number;
+  /** Connections open at once. Default 1024. */
+  readonly sessionsMax?: number;
 }
 
 /** The gRPC half of a node's transport: one listener per instance. */
@@ -51,15 +65,21 @@ export class GrpcTransportServer implements TransportServer {
     if (this.server !== undefined) {
       throw new RaftoralError("UNAVAILABLE", "this gRPC transport server is already listening");
     }
+    const { closeGraceMs, tls, access, sessionIdleMs, sessionsMax } = this.options;
     const server = new GrpcServer({
       logger: this.options.logger,
       clock: this.clock,
-      receiveMessageBytesMax: this.options.receiveMessageBytesMax ?? PEER_MESSAGE_BYTES_MAX_DEFAULT,
-      ...(this.options.closeGraceMs === undefined
-        ? {}
-        : { closeGraceMs: this.options.closeGraceMs }),
+      receiveMessageBytesMax:
+        this.options.clientMessageBytesMax ?? CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
+      ...(closeGraceMs === undefined ? {} : { closeGraceMs }),
+      ...(tls === undefined ? {} : { tls }),
+      ...(access === undefined ? {} : { authorize: authorizeWith(access) }),
+      ...(sessionIdleMs === undefined ? {} : { sessionIdleMs }),
+      ...(sessionsMax === undefined ? {} : { sessionsMax }),
     });
-    registerRaftService(server, api);
+    registerRaftService(server, api, {
+      peerMessageBytesMax: this.options.peerMessageBytesMax ?? PEER_MESSAGE_BYTES_MAX_DEFAULT,
+    });
     registerWorkflowManagement(server, api, {
       inputBytesMax: this.options.inputBytesMax ?? INPUT_BYTES_MAX_DEFAULT,
     });

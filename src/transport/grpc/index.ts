@@ -17,6 +17,7 @@ export {
   WAIT_TIMEOUT_SECONDS_MAX,
 } from "./grpc-request-fields.ts";
 export {
+  CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
   GrpcTransportServer,
   type GrpcTransportServerOptions,
   INPUT_BYTES_MAX_DEFAULT,
@@ -40,7 +41,9 @@ export {
   type ServerStreamingHandler,
   type UnaryHandler,
 } from "./method.ts";
+export { accessOfMethod, authorizeWith } from "./method-access.ts";
 export {
+  type RaftServiceOptions,
   registerRaftService,
   registerWorkflowManagement,
   type WorkflowManagementOptions,
@@ -54,7 +57,14 @@ export {
   WorkflowManagementMethods,
 } from "./raftoral-methods.ts";
 export { REFLECTION_SERVICES, registerReflection } from "./reflection.ts";
-export { GrpcServer, type GrpcServerOptions, type ListenAddress, ListenError } from "./server.ts";
+export {
+  GrpcServer,
+  type GrpcServerOptions,
+  type ListenAddress,
+  ListenError,
+  SESSION_IDLE_MS_DEFAULT,
+  SESSIONS_MAX_DEFAULT,
+} from "./server.ts";
 export {
   GrpcStatus,
   GrpcStatusError,

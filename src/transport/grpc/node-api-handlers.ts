@@ -15,12 +15,25 @@ import type {
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
 import type { GrpcServer } from "./server.ts";
 
+export interface RaftServiceOptions {
+  /** Largest SendMessage request (a peer batch, with snapshot chunks). */
+  readonly peerMessageBytesMax: number;
+}
+
 /** Registers SendMessage, Discover, AddNode, GetClusterStatus and LeaveCluster on `server`. */
-export function registerRaftService(server: GrpcServer, api: NodeApi): void {
-  server.addUnary(RaftServiceMethods.sendMessage, async (request) => {
-    api.receivePeerBatch(batchOfGenericMessage(request));
-    return { success: true, error: "" };
-  });
+export function registerRaftService(
+  server: GrpcServer,
+  api: NodeApi,
+  options: RaftServiceOptions,
+): void {
+  server.addUnary(
+    RaftServiceMethods.sendMessage,
+    async (request) => {
+      api.receivePeerBatch(batchOfGenericMessage(request));
+      return { success: true, error: "" };
+    },
+    { receiveMessageBytesMax: options.peerMessageBytesMax },
+  );
   server.addUnary(RaftServiceMethods.discover, async () => discoveryResponse(await api.discover()));
   server.addUnary(RaftServiceMethods.addNode, async (request, context) => {
     const address = requiredText(request.address, "address", 'the joining node\'s "host:port"');

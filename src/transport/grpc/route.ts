@@ -10,8 +10,14 @@ import type {
 } from "./method.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
 
+/** Limits of one method that differ from the server's. */
+export interface RouteLimits {
+  /** Largest request message of this method (RESOURCE_EXHAUSTED beyond). */
+  readonly receiveMessageBytesMax?: number;
+}
+
 /** A registered method with its types erased: bytes in, bytes out. */
-export interface Route {
+export interface Route extends RouteLimits {
   readonly path: string;
   run(requests: AsyncIterable<Uint8Array>, context: CallContext): AsyncIterable<Uint8Array>;
 }
@@ -19,8 +25,10 @@ export interface Route {
 export function unaryRoute<Request, Response>(
   method: MethodDescriptor<Request, Response>,
   handler: UnaryHandler<Request, Response>,
+  limits: RouteLimits = {},
 ): Route {
   return {
+    ...limits,
     path: method.path,
     async *run(requests, context) {
       const request = method.requestCodec.decode(await singleRequest(requests));

@@ -1,28 +1,56 @@
-// The gRPC server: h2c (cleartext HTTP/2) on node:http2, a registry of methods by path, and
-// prompt shutdown. Per-call work lives in server-call.ts; this file owns the listener, the
-// sessions and the checks made before a call exists (method, content type, path, encoding).
+// The gRPC server: HTTP/2 on node:http2, cleartext (h2c) or TLS (ALPN h2, optionally mutual
+// TLS), a registry of methods by path, and prompt shutdown. Per-call work lives in
+// server-call.ts and session limits in session-guard.ts; this file owns the listener and the
+// checks made before a call exists (method, content type, path, encoding, authorization).
 
 import http2 from "node:http2";
 import { assert, type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
+import type { ServerTls } from "../index.ts";
 import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
 import { metadataOf, peerOf } from "./metadata.ts";
 import type {
   BidiStreamingHandler,
+  Metadata,
   MethodDescriptor,
   ServerStreamingHandler,
   UnaryHandler,
 } from "./method.ts";
-import { bidiStreamingRoute, type Route, serverStreamingRoute, unaryRoute } from "./route.ts";
+import {
+  bidiStreamingRoute,
+  type Route,
+  type RouteLimits,
+  serverStreamingRoute,
+  unaryRoute,
+} from "./route.ts";
 import { headerText, rejectStream, ServerCall, type ServerCallLimits } from "./server-call.ts";
-import { GrpcStatus } from "./status.ts";
+import { SessionGuard } from "./session-guard.ts";
+import { GrpcStatus, statusOfError } from "./status.ts";
+
+/** Default cap on open sessions (connections). */
+export const SESSIONS_MAX_DEFAULT = 1024;
+/** Default time a session may sit without a call before it is closed. */
+export const SESSION_IDLE_MS_DEFAULT = 5 * 60 * 1000;
+/** A TLS handshake that takes longer than this is cut off. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface GrpcServerOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly receiveMessageBytesMax?: number;
   readonly sendMessageBytesMax?: number;
-  /** Concurrent calls per connection, advertised in HTTP/2 SETTINGS. Default 100. */
+  /** Concurrent calls per connection: HTTP/2 SETTINGS, enforced with REFUSED_STREAM. Default 100. */
   readonly concurrentStreamsMax?: number;
+  /** Connections open at once; one more is closed at once. Default SESSIONS_MAX_DEFAULT. */
+  readonly sessionsMax?: number;
+  /** A connection without a call for this long is closed. Default SESSION_IDLE_MS_DEFAULT. */
+  readonly sessionIdleMs?: number;
+  /** Serve over TLS (ALPN h2) instead of cleartext h2c. */
+  readonly tls?: ServerTls;
+  /**
+   * Decides whether a call to `path` with `metadata` may run; throws a RaftoralError
+   * (UNAUTHENTICATED, PERMISSION_DENIED) to refuse it before the handler sees anything.
+   */
+  readonly authorize?: (path: string, metadata: Metadata) => void;
   /** Decoded requests buffered per streaming call before reading pauses. Default 16. */
   readonly requestQueueMax?: number;
   /** How long close() lets connections drain before destroying them. Default 500 ms. */
@@ -52,14 +80,14 @@ export class ListenError extends RaftoralError {
 
 const CONTENT_TYPE = /^application\/grpc(\+proto)?(;.*)?$/;
 
-/** An h2c gRPC server. Register methods, then listen(); close() ends it. */
+/** A gRPC server. Register methods, then listen(); close() ends it. */
 export class GrpcServer {
   private readonly options: GrpcServerOptions;
   private readonly clock: Clock;
   private readonly limits: ServerCallLimits;
   private readonly routes = new Map<string, Route>();
-  private readonly server: http2.Http2Server;
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly server: http2.Http2Server | http2.Http2SecureServer;
+  private readonly sessions: SessionGuard;
   private readonly calls = new Set<ServerCall>();
   private closing: Promise<void> | undefined;
 
@@ -71,25 +99,38 @@ export class GrpcServer {
       sendMessageBytesMax: options.sendMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT,
       requestQueueMax: options.requestQueueMax ?? 16,
     };
-    this.server = http2.createServer({
-      settings: { maxConcurrentStreams: options.concurrentStreamsMax ?? 100 },
-    });
-    this.server.on("session", (session) => this.onSession(session));
+    this.sessions = new SessionGuard(
+      {
+        sessionsMax: options.sessionsMax ?? SESSIONS_MAX_DEFAULT,
+        idleMs: options.sessionIdleMs ?? SESSION_IDLE_MS_DEFAULT,
+      },
+      this.clock,
+    );
+    this.server = createHttp2Server(options.concurrentStreamsMax ?? 100, options.tls);
+    this.server.on("session", (session: http2.ServerHttp2Session) => this.onSession(session));
     // A server's streams are ServerHttp2Streams; bun-types declare the base Http2Stream.
-    this.server.on("stream", (stream, headers) =>
+    this.server.on("stream", (stream: http2.Http2Stream, headers: http2.IncomingHttpHeaders) =>
       this.onStream(stream as http2.ServerHttp2Stream, headers),
     );
     // Without these listeners a bad connection would be an unhandled 'error' event.
-    this.server.on("sessionError", (error) => this.logDebug("gRPC session error", error));
-    this.server.on("error", (error) => this.options.logger.warn(`gRPC server error: ${error}`));
+    this.server.on("sessionError", (error: Error) => this.logDebug("gRPC session error", error));
+    // A client that fails the handshake (no certificate, not TLS at all): its problem.
+    this.server.on("tlsClientError", (error: Error) =>
+      this.logDebug("TLS handshake failed", error),
+    );
+    this.server.on("error", (error: Error) =>
+      this.options.logger.warn(`gRPC server error: ${error}`),
+    );
   }
 
+  /** `limits` overrides the server's for this method (e.g. a larger message for peer batches). */
   addUnary<Request, Response>(
     method: MethodDescriptor<Request, Response>,
     handler: UnaryHandler<Request, Response>,
+    limits: RouteLimits = {},
   ): void {
     assert(!method.isRequestStream && !method.isResponseStream, `${method.path} is not unary`);
-    this.addRoute(unaryRoute(method, handler));
+    this.addRoute(unaryRoute(method, handler, limits));
   }
 
   addServerStreaming<Request, Response>(
@@ -150,9 +191,9 @@ export class GrpcServer {
       for (const call of this.calls) {
         call.finish(GrpcStatus.UNAVAILABLE, "the server is shutting down; retry on another node");
       }
-      for (const session of this.sessions) session.close();
+      for (const session of this.sessions.sessions()) session.close();
       this.clock.setTimer(this.options.closeGraceMs ?? 500, () => {
-        for (const session of this.sessions) session.destroy();
+        for (const session of [...this.sessions.sessions()]) session.destroy();
         // A server that never listened has no 'close' to wait for.
         if (!this.server.listening) resolve();
       });
@@ -167,26 +208,33 @@ export class GrpcServer {
   }
 
   private onSession(session: http2.ServerHttp2Session): void {
+    session.on("error", (error) => this.logDebug("gRPC connection error", error));
     if (this.closing !== undefined) {
       session.destroy();
       return;
     }
-    this.sessions.add(session);
-    session.on("close", () => this.sessions.delete(session));
-    session.on("error", (error) => this.logDebug("gRPC connection error", error));
+    if (!this.sessions.admit(session)) {
+      this.logDebug("gRPC connection refused", new Error("too many open connections"));
+    }
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
     // A reset can surface as an 'error' before the call installs its own listener.
     stream.on("error", (error) => this.logDebug("gRPC stream error", error));
+    this.sessions.trackStream(stream);
     const route = this.routeFor(stream, headers);
     if (route === undefined) return;
+    const metadata = metadataOf(headers);
+    if (!this.isAuthorized(stream, route.path, metadata)) return;
     const call = new ServerCall(stream, headers, {
       route,
-      limits: this.limits,
+      limits: {
+        ...this.limits,
+        receiveMessageBytesMax: route.receiveMessageBytesMax ?? this.limits.receiveMessageBytesMax,
+      },
       clock: this.clock,
       peer: peerOf(stream.session?.socket),
-      metadata: metadataOf(headers),
+      metadata,
       onUnexpectedError: (path, error) =>
         this.options.logger.error(`gRPC handler failed: ${describeError(error)}`, { path }),
     });
@@ -238,9 +286,43 @@ export class GrpcServer {
     return route;
   }
 
+  /** Runs the authorize hook; a refusal is answered here with the status of its code. */
+  private isAuthorized(stream: http2.ServerHttp2Stream, path: string, metadata: Metadata): boolean {
+    try {
+      this.options.authorize?.(path, metadata);
+      return true;
+    } catch (error) {
+      const reply = statusOfError(error);
+      if (reply.isUnexpected) this.options.logger.error(`gRPC authorization failed: ${error}`);
+      else this.logDebug(`gRPC call refused (${path})`, error);
+      rejectStream(stream, { grpcCode: reply.grpcCode, message: reply.message });
+      return false;
+    }
+  }
+
   private logDebug(what: string, error: unknown): void {
     this.options.logger.debug(`${what}: ${describeError(error)}`);
   }
+}
+
+function createHttp2Server(
+  streamsPerSessionMax: number,
+  tls: ServerTls | undefined,
+): http2.Http2Server | http2.Http2SecureServer {
+  const settings = { maxConcurrentStreams: streamsPerSessionMax };
+  if (tls === undefined) return http2.createServer({ settings });
+  return http2.createSecureServer({
+    settings,
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    requestCert: tls.isClientCertRequired,
+    rejectUnauthorized: tls.isClientCertRequired,
+    // gRPC is HTTP/2 only: a client that cannot negotiate h2 is refused in the handshake.
+    ALPNProtocols: ["h2"],
+    allowHTTP1: false,
+    handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+  });
 }
 
 function describeError(error: unknown): string {

@@ -1,10 +1,18 @@
-// The HTTP API (QUICKSTART "HTTP Endpoints") as a Hono app over a NodeApi: each route reads
-// and checks its input, makes one NodeApi call and shapes the answer. No state, no logic of
-// its own; errors of every kind leave through one handler that picks the status.
+// The HTTP API (QUICKSTART "HTTP Endpoints") as a Hono app over a NodeApi: a middleware checks
+// who may call the route (transport/access-policy.ts), then each route reads and checks its
+// input, makes one NodeApi call and shapes the answer. No state, no logic of its own; errors
+// of every kind leave through one handler that picks the status.
 
 import { type Context, Hono } from "hono";
 import type { Logger } from "../../lib/index.ts";
-import { batchFromJson, type NodeApi } from "../index.ts";
+import {
+  type AccessLevel,
+  type AccessPolicy,
+  AUTHORIZATION_HEADER,
+  batchFromJson,
+  type NodeApi,
+  PEER_PROOF_HEADER,
+} from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { readJsonBody } from "./request-body.ts";
 import {
@@ -31,19 +39,29 @@ export interface HttpAppOptions {
   readonly clientBodyBytesMax: number;
   /** Largest body accepted on /raft/message, which carries snapshot chunks. */
   readonly peerBodyBytesMax: number;
+  /** A body must have arrived in full this long after its route began reading it. */
+  readonly bodyReadTimeoutMs: number;
+  /** Who may call what; absent: everyone may call everything. */
+  readonly access?: AccessPolicy;
 }
 
-/** Each route and the methods it answers; other methods get 405. */
-const ROUTES: ReadonlyMap<string, string> = new Map([
-  ["/workflow/execute", "POST"],
-  ["/workflow/wait", "GET"],
-  ["/raft/message", "POST"],
-  ["/discovery/register", "POST"],
-  ["/discovery/peers", "GET"],
-  ["/health", "GET"],
-  ["/cluster/status", "GET"],
-  ["/node/leave", "POST"],
-  ["/cluster/recover", "POST"],
+interface RouteSpec {
+  /** The one method the route answers; other methods get 405. */
+  readonly method: "GET" | "POST";
+  readonly access: AccessLevel;
+}
+
+/** Each route, its method and who may call it. */
+const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
+  ["/workflow/execute", { method: "POST", access: "client" }],
+  ["/workflow/wait", { method: "GET", access: "client" }],
+  ["/raft/message", { method: "POST", access: "peer" }],
+  ["/discovery/register", { method: "POST", access: "peer" }],
+  ["/discovery/peers", { method: "GET", access: "client" }],
+  ["/health", { method: "GET", access: "open" }],
+  ["/cluster/status", { method: "GET", access: "status" }],
+  ["/node/leave", { method: "POST", access: "admin" }],
+  ["/cluster/recover", { method: "POST", access: "admin" }],
 ]);
 
 /** Builds the app; `api` answers every request. */
@@ -51,9 +69,15 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   const app = new Hono();
   // The client's disconnect aborts this signal (Bun.serve), and with it the NodeApi call.
   const callOptions = (c: Context) => ({ signal: c.req.raw.signal });
+  const clientBody = {
+    bytesMax: options.clientBodyBytesMax,
+    readTimeoutMs: options.bodyReadTimeoutMs,
+  };
+  const peerBody = { bytesMax: options.peerBodyBytesMax, readTimeoutMs: options.bodyReadTimeoutMs };
 
+  if (options.access !== undefined) useAccessCheck(app, options.access);
   app.post("/workflow/execute", async (c) => {
-    const request = parseExecuteRequest(await readJsonBody(c.req.raw, options.clientBodyBytesMax));
+    const request = parseExecuteRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(startedJson(await api.startWorkflow(request, callOptions(c))));
   });
   app.get("/workflow/wait", async (c) => {
@@ -61,12 +85,12 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     return c.json(outcomeJson(await api.waitWorkflow(request, callOptions(c))));
   });
   app.post("/raft/message", async (c) => {
-    const batch = batchFromJson(await readJsonBody(c.req.raw, options.peerBodyBytesMax));
+    const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));
     api.receivePeerBatch(batch);
     return c.json({ success: true });
   });
   app.post("/discovery/register", async (c) => {
-    const body = await readJsonBody(c.req.raw, options.clientBodyBytesMax);
+    const body = await readJsonBody(c.req.raw, clientBody);
     const result = await api.register(parseRegisterRequest(body), callOptions(c));
     return c.json(registeredJson(result));
   });
@@ -80,11 +104,31 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   // No body: the node that answers is the one that leaves.
   app.post("/node/leave", async (c) => c.json(leftJson(await api.leave(callOptions(c)))));
   app.post("/cluster/recover", async (c) => {
-    const request = parseRecoverRequest(await readJsonBody(c.req.raw, options.clientBodyBytesMax));
+    const request = parseRecoverRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(recoveredJson(await api.recoverGroups(request, callOptions(c))));
   });
 
-  for (const [path, method] of ROUTES) {
+  useErrorAnswers(app, options.logger);
+  return app;
+}
+
+/** Checks who may call each route before the route reads a byte of the body. */
+function useAccessCheck(app: Hono, access: AccessPolicy): void {
+  app.use(async (c, next) => {
+    const route = ROUTES.get(c.req.path);
+    if (route !== undefined) {
+      access.check(route.access, c.req.path, {
+        authorization: c.req.header(AUTHORIZATION_HEADER),
+        peerProof: c.req.header(PEER_PROOF_HEADER),
+      });
+    }
+    await next();
+  });
+}
+
+/** 405 for a known route's other methods, 404 for unknown routes, and the error handler. */
+function useErrorAnswers(app: Hono, logger: Logger): void {
+  for (const [path, { method }] of ROUTES) {
     app.all(path, (c) => {
       c.header("Allow", method);
       throw new HttpRequestError(
@@ -95,15 +139,14 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     });
   }
   app.notFound((c) => {
-    const known = [...ROUTES].map(([path, method]) => `${method} ${path}`).join(", ");
+    const known = [...ROUTES].map(([path, { method }]) => `${method} ${path}`).join(", ");
     return errorResponse(
       c,
       new HttpRequestError(404, "NOT_FOUND", `no route ${c.req.path}; the routes are ${known}`),
-      options.logger,
+      logger,
     );
   });
-  app.onError((error, c) => errorResponse(c, error, options.logger));
-  return app;
+  app.onError((error, c) => errorResponse(c, error, logger));
 }
 
 function errorResponse(c: Context, error: unknown, logger: Logger): Response {
@@ -114,6 +157,8 @@ function errorResponse(c: Context, error: unknown, logger: Logger): Response {
     log.call(logger, `HTTP ${c.req.method} ${c.req.path} failed: ${describeError(error)}`);
   }
   const body = { ...errorFieldsOf(c.req.path), ...reply.body };
+  // RFC 9110 §11.6.1: a 401 names the scheme the caller should use.
+  if (reply.httpStatus === 401) c.header("WWW-Authenticate", 'Bearer realm="raftoral"');
   // Our statuses are all 4xx/5xx with a body; Hono types them as a closed union.
   c.status(reply.httpStatus as Parameters<Context["status"]>[0]);
   return c.json(body);

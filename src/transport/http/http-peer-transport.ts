@@ -1,22 +1,42 @@
-// Delivers peer batches over HTTP: POST /raft/message with the JSON form of the batch. Bun's
-// fetch keeps connections alive and reuses them per host, so a busy peer costs no handshake
-// per batch. Every failure becomes a RaftoralError with a stable code; nothing is retried here.
+// Delivers peer batches over HTTP: POST /raft/message with the JSON form of the batch, over
+// HTTP or HTTPS, with the node's credentials (proof of the cluster secret). Bun's fetch keeps
+// connections alive and reuses them per host, so a busy peer costs no handshake per batch.
+// Every failure becomes a RaftoralError with a stable code; nothing is retried here.
 
 import { RaftoralError } from "../../lib/index.ts";
-import { batchToJson, type PeerBatch, type PeerTransport } from "../index.ts";
+import {
+  batchToJson,
+  type CallCredentials,
+  type ClientTls,
+  type PeerBatch,
+  type PeerTransport,
+} from "../index.ts";
 import { codeOfHttpStatus, isHttpErrorCode } from "./http-errors.ts";
 import { readBytesLimited } from "./request-body.ts";
 
 /** The most of an answer we read: ours are a few hundred bytes; more means a wrong server. */
 const RESPONSE_BYTES_MAX = 64 * 1024;
+const PATH = "/raft/message";
+
+export interface HttpPeerTransportOptions {
+  /** Dial peers with HTTPS. */
+  readonly tls?: ClientTls;
+  /** Headers added to every delivery (proof of the cluster secret). */
+  readonly credentials?: CallCredentials;
+}
 
 /** The client half of the HTTP transport. */
 export class HttpPeerTransport implements PeerTransport {
   /** Aborted by close(): cancels deliveries in flight and refuses new ones. */
   private readonly closing = new AbortController();
+  private readonly options: HttpPeerTransportOptions;
+
+  constructor(options: HttpPeerTransportOptions = {}) {
+    this.options = options;
+  }
 
   /**
-   * POSTs `batch` to http://`address`/raft/message. Rejects with TIMEOUT after `timeoutMs`,
+   * POSTs `batch` to http(s)://`address`/raft/message. Rejects with TIMEOUT after `timeoutMs`,
    * UNAVAILABLE when the peer cannot be reached or after close(), and with the code of the
    * peer's error body (or of its HTTP status) when it refuses the batch.
    */
@@ -37,9 +57,11 @@ export class HttpPeerTransport implements PeerTransport {
     let status: number;
     let answer: string;
     try {
-      const response = await fetch(`http://${address}/raft/message`, {
+      const { tls, credentials } = this.options;
+      const response = await fetch(`${tls === undefined ? "http" : "https"}://${address}${PATH}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...credentials?.(PATH) },
+        ...(tls === undefined ? {} : { tls }),
         body: batchToJson(batch),
         keepalive: true,
         redirect: "error",

@@ -1,15 +1,28 @@
-// Serves a NodeApi over HTTP/1.1 with Bun.serve: the listener, its limits and its shutdown.
-// The routes live in http-app.ts. idleTimeout is 0 because /workflow/wait may hold a request
-// far longer than Bun's default 10 s, after which Bun would drop it (BUN_PLATFORM.md §9.6).
+// Serves a NodeApi over HTTP/1.1 with Bun.serve, cleartext or HTTPS (optionally mutual TLS):
+// the listener, its limits and its shutdown. The routes live in http-app.ts. A connection
+// idle for idleTimeoutSeconds is closed, and Bun counts a request whose handler is still
+// waiting as idle (BUN_PLATFORM.md §9.6): the routes that may wait long (a workflow's result,
+// a leave, a recovery) lift that limit for their own request.
 
 import { type Logger, RaftoralError } from "../../lib/index.ts";
-import type { NodeApi, TransportServer } from "../index.ts";
+import type { AccessPolicy, NodeApi, ServerTls, TransportServer } from "../index.ts";
 import { createHttpApp } from "./http-app.ts";
 
 /** Default body limit of client routes (/workflow/*, /discovery/*). */
 export const CLIENT_BODY_BYTES_MAX_DEFAULT = 1024 * 1024;
 /** Default body limit of /raft/message: peer batches carry snapshot chunks. */
 export const PEER_BODY_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+/** Default time a connection may send nothing (and a request may wait) before it is closed. */
+export const IDLE_TIMEOUT_SECONDS_DEFAULT = 30;
+/** Default time the whole body of a request may take to arrive. */
+export const BODY_READ_TIMEOUT_MS_DEFAULT = 30_000;
+
+/** Routes whose handlers may wait longer than any idle timeout: their requests have none. */
+const LONG_WAIT_ROUTES: ReadonlySet<string> = new Set([
+  "/workflow/wait",
+  "/node/leave",
+  "/cluster/recover",
+]);
 
 export interface HttpTransportServerOptions {
   readonly logger: Logger;
@@ -17,6 +30,14 @@ export interface HttpTransportServerOptions {
   readonly clientBodyBytesMax?: number;
   /** Largest body of /raft/message; beyond it 413. Default 64 MiB. */
   readonly peerBodyBytesMax?: number;
+  /** A body not in full after this long: 408. Default 30 s. */
+  readonly bodyReadTimeoutMs?: number;
+  /** A connection (or request, except long waits) silent this long is closed. Default 30 s. */
+  readonly idleTimeoutSeconds?: number;
+  /** Serve HTTPS instead of HTTP. */
+  readonly tls?: ServerTls;
+  /** Who may call what; absent: everyone may call everything. */
+  readonly access?: AccessPolicy;
 }
 
 /**
@@ -61,16 +82,20 @@ export class HttpTransportServer implements TransportServer {
     if (this.server !== undefined) {
       throw new RaftoralError("UNAVAILABLE", `already listening on port ${this.server.port}`);
     }
+    const { tls, access } = this.options;
     const app = createHttpApp(api, {
       logger: this.options.logger,
       clientBodyBytesMax: this.options.clientBodyBytesMax ?? CLIENT_BODY_BYTES_MAX_DEFAULT,
       peerBodyBytesMax: this.options.peerBodyBytesMax ?? PEER_BODY_BYTES_MAX_DEFAULT,
+      bodyReadTimeoutMs: this.options.bodyReadTimeoutMs ?? BODY_READ_TIMEOUT_MS_DEFAULT,
+      ...(access === undefined ? {} : { access }),
     });
     try {
       this.server = Bun.serve({
         hostname: host,
         port,
-        idleTimeout: 0,
+        idleTimeout: this.options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS_DEFAULT,
+        ...(tls === undefined ? {} : { tls: bunTlsOf(tls) }),
         // Our routes check sizes themselves (with a JSON answer); Bun's own check would
         // answer an empty 413 first, so it is set out of the way.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
@@ -79,7 +104,11 @@ export class HttpTransportServer implements TransportServer {
         // node on the same port listens "successfully" and shares the traffic. Refuse that:
         // the QUICKSTART's "Address already in use" must surface.
         reusePort: false,
-        fetch: (request) => app.fetch(request),
+        fetch: (request, server) => {
+          // 0: no limit for this request; the idle timeout still covers its connection after.
+          if (LONG_WAIT_ROUTES.has(new URL(request.url).pathname)) server.timeout(request, 0);
+          return app.fetch(request);
+        },
       });
     } catch (error) {
       throw new HttpListenError(
@@ -96,6 +125,16 @@ export class HttpTransportServer implements TransportServer {
     this.server = undefined;
     await server?.stop(true);
   }
+}
+
+function bunTlsOf(tls: ServerTls) {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    requestCert: tls.isClientCertRequired,
+    rejectUnauthorized: tls.isClientCertRequired,
+  };
 }
 
 function systemCodeOf(error: unknown): string | undefined {

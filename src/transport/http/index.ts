@@ -9,12 +9,14 @@ export {
   INTERNAL_MESSAGE,
   replyOfError,
 } from "./http-errors.ts";
-export { HttpPeerTransport } from "./http-peer-transport.ts";
+export { HttpPeerTransport, type HttpPeerTransportOptions } from "./http-peer-transport.ts";
 export {
+  BODY_READ_TIMEOUT_MS_DEFAULT,
   CLIENT_BODY_BYTES_MAX_DEFAULT,
   HttpListenError,
   HttpTransportServer,
   type HttpTransportServerOptions,
+  IDLE_TIMEOUT_SECONDS_DEFAULT,
   PEER_BODY_BYTES_MAX_DEFAULT,
 } from "./http-transport-server.ts";
 export {

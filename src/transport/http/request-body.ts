@@ -1,16 +1,28 @@
 // Reading a JSON request body safely: the media type is checked first, the size is checked
 // from Content-Length before any byte is read and again while streaming (a chunked body has
-// no length), and only then is the text decoded and parsed. Nothing past the limit is held.
+// no length), the whole body must arrive within a deadline (a sender trickling bytes cannot
+// hold a request open), and only then is the text decoded, parsed and checked for nesting
+// depth. Nothing past the limit is held.
 
+import { isJsonDepthWithin, JSON_DEPTH_MAX } from "../../lib/index.ts";
 import { HttpRequestError } from "./http-errors.ts";
+
+/** Limits of one body read. */
+export interface BodyLimits {
+  readonly bytesMax: number;
+  /** The whole body must have arrived this long after the read began. */
+  readonly readTimeoutMs: number;
+}
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;.*)?$/i;
 
 /**
  * The body of `request` parsed as JSON. Throws HttpRequestError: 415 for another media type,
- * 413 past `bytesMax`, 400 for a bad Content-Length, invalid UTF-8 or invalid JSON.
+ * 413 past `bytesMax`, 408 past the read deadline, 400 for a bad Content-Length, invalid
+ * UTF-8, invalid JSON or JSON nested deeper than JSON_DEPTH_MAX.
  */
-export async function readJsonBody(request: Request, bytesMax: number): Promise<unknown> {
+export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown> {
+  const { bytesMax } = limits;
   const mediaType = request.headers.get("content-type");
   if (mediaType === null || !JSON_MEDIA_TYPE.test(mediaType.trim())) {
     throw new HttpRequestError(
@@ -22,7 +34,9 @@ export async function readJsonBody(request: Request, bytesMax: number): Promise<
   }
   checkDeclaredLength(request.headers.get("content-length"), bytesMax);
   const bytes =
-    request.body === null ? new Uint8Array() : await readBytesLimited(request.body, bytesMax);
+    request.body === null
+      ? new Uint8Array()
+      : await readBytesLimited(request.body, bytesMax, limits.readTimeoutMs);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -31,8 +45,9 @@ export async function readJsonBody(request: Request, bytesMax: number): Promise<
       cause: error,
     });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new HttpRequestError(
@@ -42,6 +57,14 @@ export async function readJsonBody(request: Request, bytesMax: number): Promise<
       { cause: error },
     );
   }
+  if (!isJsonDepthWithin(value)) {
+    throw new HttpRequestError(
+      400,
+      "INVALID_ARGUMENT",
+      `the body nests deeper than ${JSON_DEPTH_MAX} levels of arrays and objects; send flatter JSON`,
+    );
+  }
+  return value;
 }
 
 function checkDeclaredLength(declared: string | null, bytesMax: number): void {
@@ -60,25 +83,39 @@ function checkDeclaredLength(declared: string | null, bytesMax: number): void {
 /**
  * Reads a stream to its end, giving up (and cancelling the stream) as soon as more than
  * `bytesMax` bytes arrived, so a peer that lies about or omits its length cannot make us
- * buffer more than the limit.
+ * buffer more than the limit; and, with `timeoutMs`, as soon as the read took that long.
  */
 export async function readBytesLimited(
   stream: ReadableStream<Uint8Array>,
   bytesMax: number,
+  timeoutMs?: number,
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > bytesMax) {
-      // We stop reading; cancelling tells the source, and its failure would change nothing.
-      await reader.cancel().catch((error: unknown) => void error);
-      throw tooLarge(bytesMax, `more than ${bytesMax} bytes`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired =
+    timeoutMs === undefined
+      ? undefined
+      : new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(tooSlow(timeoutMs)), timeoutMs);
+        });
+  try {
+    for (;;) {
+      const { done, value } = await (expired === undefined
+        ? reader.read()
+        : Promise.race([reader.read(), expired]));
+      if (done) break;
+      total += value.byteLength;
+      if (total > bytesMax) throw tooLarge(bytesMax, `more than ${bytesMax} bytes`);
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    // We stop reading; cancelling tells the source, and its failure would change nothing.
+    await reader.cancel().catch((cancelError: unknown) => void cancelError);
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return concat(chunks, total);
 }
@@ -99,6 +136,14 @@ function tooLarge(bytesMax: number, got: string): HttpRequestError {
     413,
     "RESOURCE_EXHAUSTED",
     `the body is too large (${got}; the limit is ${bytesMax} bytes); send less`,
+  );
+}
+
+function tooSlow(timeoutMs: number): HttpRequestError {
+  return new HttpRequestError(
+    408,
+    "TIMEOUT",
+    `the body did not arrive within ${timeoutMs} ms; send it at once, or send less`,
   );
 }
 

@@ -98,13 +98,19 @@ function inputJsonOf(input: unknown): string {
     );
   }
   if (typeof input !== "string") return JSON.stringify(input);
+  let parsed: unknown;
   try {
-    JSON.parse(input);
+    parsed = JSON.parse(input);
   } catch (error) {
     throw new InvalidArgumentError(
       `field 'input' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
         `string, quote it inside the text, e.g. "input": "\\"ping\\""`,
       { cause: error },
+    );
+  }
+  if (!isJsonDepthWithin(parsed)) {
+    throw new InvalidArgumentError(
+      `field 'input' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
     );
   }
   return input;

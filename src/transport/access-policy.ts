@@ -1,0 +1,180 @@
+// Who may make which call, the same for HTTP and gRPC. Each route or method has an access
+// level; a caller proves itself with a bearer token (clients and operators) or with proof of
+// the cluster secret (nodes, see peer-proof.ts). Only configured secrets are demanded: a node
+// started without any answers everyone, as before. Every comparison is constant-time, and no
+// message ever contains a token or the secret.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { RaftoralError } from "../lib/index.ts";
+import { createPeerProof, PEER_PROOF_HEADER, peerProofProblem } from "./peer-proof.ts";
+
+/**
+ * - open: anyone (health, for load balancers; reflection).
+ * - peer: only nodes (Raft traffic, registration).
+ * - client: clients with the client token (or the admin token), and nodes (which discover
+ *   each other and forward workflow calls).
+ * - status: operators with the admin token, and nodes (a leaving node asks the others).
+ * - admin: operators with the admin token only (leave, recover).
+ */
+export type AccessLevel = "open" | "peer" | "client" | "status" | "admin";
+
+/** The secrets a node demands; each one absent is not demanded. */
+export interface AccessSecrets {
+  readonly clusterSecret?: string;
+  readonly clientToken?: string;
+  /** Without it, admin calls take the client token. */
+  readonly adminToken?: string;
+}
+
+/** What a caller sent: its Authorization header and its peer proof, as received. */
+export interface CallerCredentials {
+  readonly authorization: string | undefined;
+  readonly peerProof: string | undefined;
+}
+
+/** The request headers a caller sends to prove itself for a call to `path`. */
+export type CallCredentials = (path: string) => Readonly<Record<string, string>>;
+
+/** The header that carries a bearer token, in the lowercase form gRPC metadata needs. */
+export const AUTHORIZATION_HEADER = "authorization";
+
+/** Decides every call against the secrets it was given. */
+export class AccessPolicy {
+  private readonly clusterSecret: string | undefined;
+  private readonly clientDigest: Buffer | undefined;
+  private readonly adminDigest: Buffer | undefined;
+  private readonly nowMs: () => number;
+
+  constructor(secrets: AccessSecrets, nowMs: () => number = Date.now) {
+    this.clusterSecret = secrets.clusterSecret;
+    this.clientDigest = digestOf(secrets.clientToken);
+    this.adminDigest = digestOf(secrets.adminToken);
+    this.nowMs = nowMs;
+  }
+
+  /**
+   * Returns when the caller may make a call at `level` to `path`; throws UNAUTHENTICATED when
+   * it did not prove who it is, PERMISSION_DENIED when it did and may not make this call.
+   */
+  check(level: AccessLevel, path: string, credentials: CallerCredentials): void {
+    // Open calls are decided before any credential is looked at: a wrong proof cannot stop them.
+    const isPeer = level !== "open" && this.isProvenPeer(path, credentials.peerProof);
+    switch (level) {
+      case "open":
+        return;
+      case "peer":
+        if (!isPeer && this.clusterSecret !== undefined) throw peerRequired(path);
+        return;
+      case "client":
+        if (!isPeer) this.checkClient(path, credentials.authorization);
+        return;
+      case "status":
+        if (!isPeer) this.checkAdmin(path, credentials.authorization);
+        return;
+      case "admin":
+        if (isPeer && !this.isAdmin(credentials.authorization)) throw peerDenied(path);
+        this.checkAdmin(path, credentials.authorization);
+        return;
+    }
+  }
+
+  /** A valid proof of the cluster secret; a wrong one is refused outright. */
+  private isProvenPeer(path: string, proof: string | undefined): boolean {
+    // Without a secret of our own there is nothing to check a proof against.
+    if (this.clusterSecret === undefined || proof === undefined) return false;
+    const problem = peerProofProblem({
+      secret: this.clusterSecret,
+      path,
+      proof,
+      nowMs: this.nowMs(),
+    });
+    if (problem === undefined) return true;
+    throw new RaftoralError(
+      "UNAUTHENTICATED",
+      `${path}: the cluster secret proof (${PEER_PROOF_HEADER}) is wrong: ${problem}; ` +
+        "every node of a cluster needs the same --cluster-secret-file",
+    );
+  }
+
+  private checkClient(path: string, authorization: string | undefined): void {
+    if (this.clientDigest === undefined) return;
+    const token = bearerDigest(authorization);
+    if (matches(token, this.clientDigest) || matches(token, this.adminDigest)) return;
+    throw tokenProblem(path, token, "the client token");
+  }
+
+  private checkAdmin(path: string, authorization: string | undefined): void {
+    if (this.adminDigest === undefined) {
+      this.checkClient(path, authorization);
+      return;
+    }
+    const token = bearerDigest(authorization);
+    if (matches(token, this.adminDigest)) return;
+    if (matches(token, this.clientDigest)) {
+      throw new RaftoralError(
+        "PERMISSION_DENIED",
+        `${path} is an operator call: the client token is not enough; use the admin token`,
+      );
+    }
+    throw tokenProblem(path, token, "the admin token");
+  }
+
+  private isAdmin(authorization: string | undefined): boolean {
+    const admin = this.adminDigest ?? this.clientDigest;
+    return admin === undefined || matches(bearerDigest(authorization), admin);
+  }
+}
+
+/** Headers carrying `token` as a bearer token, for any call. */
+export function bearerCredentials(token: string): CallCredentials {
+  const headers = { [AUTHORIZATION_HEADER]: `Bearer ${token}` };
+  return () => headers;
+}
+
+/** Proof of the cluster secret on every call (what nodes send each other). */
+export function peerCredentials(secret: string, nowMs: () => number = Date.now): CallCredentials {
+  return (path) => ({ [PEER_PROOF_HEADER]: createPeerProof(secret, path, nowMs()) });
+}
+
+/** Every set of headers on every call. */
+export function combinedCredentials(...all: readonly CallCredentials[]): CallCredentials {
+  return (path) => Object.assign({}, ...all.map((credentials) => credentials(path)));
+}
+
+// Tokens are compared as SHA-256 digests: equal lengths for timingSafeEqual, and the time
+// taken says nothing about how long the real token is.
+function digestOf(token: string | undefined): Buffer | undefined {
+  return token === undefined ? undefined : createHash("sha256").update(token).digest();
+}
+
+function bearerDigest(authorization: string | undefined): Buffer | undefined {
+  const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
+  return digestOf(match?.[1]);
+}
+
+function matches(given: Buffer | undefined, expected: Buffer | undefined): boolean {
+  return given !== undefined && expected !== undefined && timingSafeEqual(given, expected);
+}
+
+function tokenProblem(path: string, given: Buffer | undefined, which: string): RaftoralError {
+  const why =
+    given === undefined
+      ? `needs ${which} as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN`
+      : `the token sent is not ${which}`;
+  return new RaftoralError("UNAUTHENTICATED", `${path}: ${why}`);
+}
+
+function peerRequired(path: string): RaftoralError {
+  return new RaftoralError(
+    "UNAUTHENTICATED",
+    `${path} is for the nodes of the cluster: the call needs proof of the cluster secret ` +
+      `(${PEER_PROOF_HEADER}); start the calling node with the cluster's --cluster-secret-file`,
+  );
+}
+
+function peerDenied(path: string): RaftoralError {
+  return new RaftoralError(
+    "PERMISSION_DENIED",
+    `${path} is an operator call; nodes never make it on each other, and the cluster secret does not allow it`,
+  );
+}

@@ -1,0 +1,62 @@
+// Proof that a call comes from a node holding the cluster secret, without sending the secret:
+// the x-raftoral-peer header carries "v1.<unix ms>.<HMAC-SHA256(secret, method path and
+// time)>". The receiver recomputes the HMAC and compares in constant time. Binding the path
+// and the time means a header seen on the wire works only for that method, and only within
+// PEER_PROOF_AGE_MS_MAX; it does not protect the message itself (TLS does that).
+
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+/** The header (HTTP) or metadata key (gRPC) that carries the proof. */
+export const PEER_PROOF_HEADER = "x-raftoral-peer";
+
+/**
+ * A proof older or newer than this is refused: it bounds how long a copied header can be
+ * replayed, and is also the clock difference between nodes that is tolerated.
+ */
+export const PEER_PROOF_AGE_MS_MAX = 5 * 60 * 1000;
+
+const VERSION = "v1";
+const PROOF_PATTERN = /^v1\.(\d{1,16})\.([A-Za-z0-9_-]{43})$/;
+
+/** The header value that proves the secret for a call to `path` ("/raft/message", ...). */
+export function createPeerProof(secret: string, path: string, nowMs: number): string {
+  const timestampMs = Math.floor(nowMs);
+  return `${VERSION}.${timestampMs}.${macOf(secret, path, timestampMs).toString("base64url")}`;
+}
+
+/** What is wrong with a proof, or undefined when it holds. Never mentions the secret. */
+export function peerProofProblem(options: {
+  readonly secret: string;
+  readonly path: string;
+  readonly proof: string;
+  readonly nowMs: number;
+}): string | undefined {
+  const match = PROOF_PATTERN.exec(options.proof);
+  const timestampText = match?.[1];
+  const macText = match?.[2];
+  if (timestampText === undefined || macText === undefined) {
+    return `the ${PEER_PROOF_HEADER} header is malformed (expected v1.<ms>.<mac>)`;
+  }
+  const timestampMs = Number(timestampText);
+  // The MAC first: a forger must not learn anything from the clock check's answer.
+  const expected = macOf(options.secret, options.path, timestampMs);
+  const given = Buffer.from(macText, "base64url");
+  if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
+    return "it was made with another cluster secret";
+  }
+  const ageMs = options.nowMs - timestampMs;
+  if (Math.abs(ageMs) > PEER_PROOF_AGE_MS_MAX) {
+    return (
+      `it is ${Math.round(ageMs / 1000)} s old; the limit is ${PEER_PROOF_AGE_MS_MAX / 1000} s ` +
+      "either way, so either the clocks of the two nodes differ by more (synchronize them, " +
+      "e.g. with NTP) or the call was replayed"
+    );
+  }
+  return undefined;
+}
+
+function macOf(secret: string, path: string, timestampMs: number): Buffer {
+  return createHmac("sha256", secret)
+    .update(`raftoral-peer-${VERSION}\n${path}\n${timestampMs}`)
+    .digest();
+}

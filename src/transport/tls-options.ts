@@ -1,0 +1,56 @@
+// TLS settings shared by both transports (PEM text, read from files by the CLI), and the
+// hints that turn a failed connection into what to do about it: the wrong scheme, an
+// untrusted certificate, a missing client certificate. Pure: no I/O.
+
+/** A server's TLS: its certificate chain and key, and whether clients must show a certificate. */
+export interface ServerTls {
+  readonly cert: string;
+  readonly key: string;
+  /** CA certificates a client certificate must chain to (mutual TLS). */
+  readonly ca?: string;
+  /** Mutual TLS: refuse every connection without a certificate signed by `ca`. */
+  readonly isClientCertRequired: boolean;
+}
+
+/** How a client dials with TLS. */
+export interface ClientTls {
+  /** CA certificates to trust; absent: the system's trusted CAs. */
+  readonly ca?: string;
+  /** The client's own certificate and key, for servers that require one (mutual TLS). */
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/**
+ * What to do about a connection failure, or "" when nothing specific applies. `isTls` says
+ * how we dialed; `hasAnswered` whether this connection ever got an answer (a connection that
+ * worked and then closed says nothing about TLS).
+ */
+export function connectionHint(failure: string, isTls: boolean, hasAnswered: boolean): string {
+  if (hasAnswered) return "";
+  if (!isTls) {
+    return /ECONNRESET|closed|hang up|reset|protocol error|malformed/i.test(failure)
+      ? "; if the node uses TLS, call it with https:// or grpcs:// (and --tls-ca)"
+      : "";
+  }
+  if (/CERTIFICATE_REQUIRED|certificate required/i.test(failure)) {
+    return "; the node requires a client certificate (mutual TLS): pass --tls-cert and --tls-key";
+  }
+  if (/ALTNAME|Hostname\/IP does not match|does not match certificate/i.test(failure)) {
+    return "; the node's certificate does not list this address in its subjectAltName: connect by a name or IP it lists";
+  }
+  if (/self.signed|unable to (verify|get)|UNABLE_TO|CERT_|certificate/i.test(failure)) {
+    return "; the node's certificate is not trusted: pass the CA that signed it with --tls-ca";
+  }
+  if (/WRONG_VERSION_NUMBER|packet length too long/i.test(failure)) {
+    return "; the node does not speak TLS on this port: use http:// or grpc://";
+  }
+  // Bun's fetch says only this, whether the node speaks no TLS or wanted a certificate.
+  if (/handshake failed|EPROTO/i.test(failure)) {
+    return "; either the node does not speak TLS on this port (use http:// or grpc://), or it requires a client certificate (pass --tls-cert and --tls-key)";
+  }
+  if (/ECONNRESET|closed|hang up|reset/i.test(failure)) {
+    return "; the node closed the connection in the TLS handshake: if it requires client certificates (mutual TLS), pass --tls-cert and --tls-key signed by its CA";
+  }
+  return "";
+}
