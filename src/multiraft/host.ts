@@ -14,7 +14,6 @@ import {
   type RaftInitialState,
   type Ready,
 } from "../raft/index.ts";
-import type { GroupWrite } from "../storage/index.ts";
 import type { PeerBatch } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
 import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./errors.ts";
@@ -22,8 +21,9 @@ import { type ForcedRecovery, forceSoleVoter } from "./forced-recovery.ts";
 import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupChanges } from "./group-changes.ts";
 import { GroupRegistry } from "./group-registry.ts";
-import { INBOX_EVENTS_MAX, validateHostConfig } from "./host-config.ts";
+import { validateHostConfig } from "./host-config.ts";
 import { dropEvent, type HostEvent } from "./host-events.ts";
+import { HostInbox } from "./host-inbox.ts";
 import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
@@ -32,12 +32,13 @@ import { Outbox } from "./outbox.ts";
 import { newPendingRead, type PendingProposal } from "./pending.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
+import { collectReadies, collectWrites } from "./turn-work.ts";
 
 export class MultiRaftHost {
   readonly nodeId: NodeId;
   private readonly options: MultiRaftHostOptions;
   private readonly groups: GroupRegistry;
-  private inbox: HostEvent[] = [];
+  private readonly inbox = new HostInbox();
   private readonly desk: ForwardingDesk;
   private readonly reads: ReadDesk;
   private nextId = 1;
@@ -113,7 +114,7 @@ export class MultiRaftHost {
     this.cancelTicks?.();
     for (const group of this.groups.values()) this.failWaiters(group, shuttingDown(group.id));
     this.desk.failAll((id) => shuttingDown(id));
-    for (const event of this.inbox.splice(0)) dropEvent(event);
+    for (const event of this.inbox.takeAll()) dropEvent(event);
   }
 
   /** Loads every group found in storage (at start-up, before start()). */
@@ -193,10 +194,14 @@ export class MultiRaftHost {
     this.enqueue({ type: "campaign", groupId });
   }
 
-  /** Inbound traffic from a peer (called by the transport server). Never blocks. */
+  /**
+   * Inbound traffic from a peer (called by the transport server). Never blocks; throws
+   * RESOURCE_EXHAUSTED while the inbox is full (see HostInbox), which the sender hears.
+   */
   receive(batch: PeerBatch): void {
-    // A flood from peers must not grow memory without bound; Raft recovers lost messages.
-    if (this.inbox.length < INBOX_EVENTS_MAX) this.enqueue({ type: "batch", batch });
+    if (this.isStopped) return;
+    this.inbox.pushBatch(batch);
+    this.wake();
   }
 
   /** A delivery to `peer` failed: stop streaming to it until it answers again. */
@@ -306,8 +311,8 @@ export class MultiRaftHost {
     try {
       this.handleEvents();
       this.tickGroups();
-      const work = this.collectReadies();
-      const writes = this.collectWrites(work);
+      const work = collectReadies(this.groups.values(), this.desk, this.reads);
+      const writes = collectWrites(this.groups.values(), work, this.lifecycleWrites.take());
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
       // counts itself for commitment from state a later turn sees persisted.
       const early = new Outbox();
@@ -335,26 +340,6 @@ export class MultiRaftHost {
     // Outside the turn: a listener may well call back into the host.
     if (!this.isStopped) this.changes.notify();
     if (this.hasMoreWork()) this.wake();
-  }
-
-  private collectWrites(work: readonly { group: HostedGroup; ready: Ready }[]): GroupWrite[] {
-    const writes = this.lifecycleWrites.take();
-    const withReady = new Map(work.map(({ group, ready }) => [group, ready]));
-    for (const group of this.groups.values()) {
-      const write = group.writeFor(withReady.get(group));
-      if (write !== undefined) writes.push(write);
-    }
-    return writes;
-  }
-
-  private collectReadies(): { group: HostedGroup; ready: Ready }[] {
-    const work: { group: HostedGroup; ready: Ready }[] = [];
-    for (const group of this.groups.values()) {
-      this.desk.retryWaiting(group);
-      this.reads.send(group);
-      if (group.raw.hasReady()) work.push({ group, ready: group.raw.ready() });
-    }
-    return work;
   }
 
   /** True when observers should look at the group again (see HostedGroup.afterAdvance). */
@@ -389,7 +374,7 @@ export class MultiRaftHost {
   }
 
   private handleEvents(): void {
-    const events = this.inbox.splice(0, this.options.config.eventsPerTurnMax);
+    const events = this.inbox.take(this.options.config.eventsPerTurnMax);
     for (const event of events) {
       switch (event.type) {
         case "batch":
