@@ -48,6 +48,23 @@ describe("server command line", () => {
     expect(args.bootstrap).toBe(false);
   });
 
+  test("--metrics-listen is an address other than --listen", () => {
+    const args = run([
+      "--listen",
+      "127.0.0.1:7001",
+      "--bootstrap",
+      "--metrics-listen",
+      "0.0.0.0:9100",
+    ]);
+    expect(args.metricsListen?.text).toBe("0.0.0.0:9100");
+    expect(
+      failure(["--listen", "127.0.0.1:7001", "-b", "--metrics-listen", "127.0.0.1:7001"]),
+    ).toContain("--metrics-listen must differ from --listen");
+    expect(failure(["--listen", "127.0.0.1:7001", "-b", "--metrics-listen", "nowhere"])).toContain(
+      "Invalid --metrics-listen address 'nowhere'",
+    );
+  });
+
   test("every short flag", () => {
     const args = run(["-l", "127.0.0.1:7003", "-a", "h:9", "-n", "7", "-s", "d", "-t", "grpc"]);
     expect(args.listen.port).toBe(7003);

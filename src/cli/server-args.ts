@@ -18,6 +18,8 @@ export interface ServerArgs {
   readonly bootstrap: boolean;
   readonly storagePath?: string;
   readonly transport: TransportKind;
+  /** A second listener for GET /metrics (and /health) only. */
+  readonly metricsListen?: Address;
   /** A module of workflow definitions to load (besides the built-in ping_pong). */
   readonly workflows?: string;
   /** Files of the security options; read (and checked) by security-files.ts. */
@@ -51,6 +53,7 @@ const OPTIONS = [
   ["-s, --storage-path <PATH>", "storagePath"],
   ["-t, --transport <PROTOCOL>", "transport"],
   ["-w, --workflows <PATH>", "workflows"],
+  ["--metrics-listen <ADDRESS>", "metricsListen"],
   ["--tls-cert <FILE>", "tlsCert"],
   ["--tls-key <FILE>", "tlsKey"],
   ["--tls-ca <FILE>", "tlsCa"],
@@ -180,6 +183,14 @@ function validate(options: Record<string, unknown>): ServerArgs {
   if (storagePath === "") throw new UsageError("--storage-path must not be empty");
   const workflows = single(options, "workflows", "--workflows <PATH>");
   if (workflows === "") throw new UsageError("--workflows must not be empty");
+  const metricsText = single(options, "metricsListen", "--metrics-listen <ADDRESS>");
+  const metricsListen =
+    metricsText === undefined ? undefined : address(metricsText, "--metrics-listen");
+  if (metricsListen !== undefined && metricsListen.text === listen.text) {
+    throw new UsageError(
+      "--metrics-listen must differ from --listen; an HTTP node serves /metrics on --listen already",
+    );
+  }
   return {
     listen,
     advertise,
@@ -190,6 +201,7 @@ function validate(options: Record<string, unknown>): ServerArgs {
     ...(nodeIdText === undefined ? {} : { nodeId: parseNodeId(nodeIdText) }),
     ...(storagePath === undefined ? {} : { storagePath }),
     ...(workflows === undefined ? {} : { workflows }),
+    ...(metricsListen === undefined ? {} : { metricsListen }),
   };
 }
 

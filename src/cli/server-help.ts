@@ -47,6 +47,11 @@ Options:
           A TypeScript or JavaScript module whose exported defineWorkflow(...) results this
           node runs besides the built-in ping_pong. Every node of a cluster loads the same set.
 
+      --metrics-listen <ADDRESS>
+          Also listen on ADDRESS (host:port) for Prometheus scrapes: GET /metrics and
+          GET /health only. A gRPC node needs it to be scraped; an HTTP node serves
+          /metrics on --listen too. Same TLS and tokens as the main port (docs/metrics.md).
+
   -h, --help
           Print this help.
 

@@ -3,8 +3,8 @@
 
 import { describe, expect, test } from "bun:test";
 import { groupId, nodeId, RaftoralError, term } from "../lib/index.ts";
-import type { PeerBatch } from "../transport/index.ts";
-import { batchBytes, HostInbox } from "./host-inbox.ts";
+import { batchBytes, type PeerBatch } from "../transport/index.ts";
+import { HostInbox } from "./host-inbox.ts";
 
 function forwardBatch(payloadBytes: number, messages = 1): PeerBatch {
   return {

@@ -5,16 +5,13 @@
 // their number is bounded elsewhere (pendingProposalsMax) and each one has a waiter.
 
 import { RaftoralError } from "../lib/index.ts";
-import type { PeerBatch, PeerMessage } from "../transport/index.ts";
+import { batchBytes, type PeerBatch } from "../transport/index.ts";
 import type { HostEvent } from "./host-events.ts";
 
 /** Queued batches' messages past which more are refused until the loop catches up. */
 export const INBOX_MESSAGES_MAX = 100_000;
 /** Queued batches' payload bytes (entries, snapshot chunks, forwards) likewise. */
 export const INBOX_BYTES_MAX = 256 * 1024 * 1024;
-
-/** What a message costs in memory: its payloads plus a fixed allowance for the envelope. */
-const MESSAGE_OVERHEAD_BYTES = 64;
 
 export class HostInbox {
   private events: HostEvent[] = [];
@@ -71,21 +68,4 @@ export class HostInbox {
     }
     return events;
   }
-}
-
-export function batchBytes(batch: PeerBatch): number {
-  let bytes = 0;
-  for (const message of batch.messages) bytes += messageBytes(message);
-  return bytes;
-}
-
-function messageBytes(message: PeerMessage): number {
-  if (message.type === "forward") return MESSAGE_OVERHEAD_BYTES + message.data.byteLength;
-  if (message.type !== "raft") return MESSAGE_OVERHEAD_BYTES;
-  const raft = message.message;
-  if (raft.type === "InstallSnapshot") return MESSAGE_OVERHEAD_BYTES + raft.data.byteLength;
-  if (raft.type !== "AppendEntries") return MESSAGE_OVERHEAD_BYTES;
-  let bytes = MESSAGE_OVERHEAD_BYTES;
-  for (const entry of raft.entries) bytes += MESSAGE_OVERHEAD_BYTES + entry.data.byteLength;
-  return bytes;
 }

@@ -5,7 +5,7 @@
 // (5) sends, batched per peer, (6) applies, advances and answers waiting callers.
 // Work is event driven: a message or proposal starts a turn at once, ticks only drive timeouts.
 
-import { type GroupId, type NodeId, toError } from "../lib/index.ts";
+import { type GroupId, MetricsRegistry, type NodeId, toError } from "../lib/index.ts";
 import {
   bootstrapState,
   type ConfChange,
@@ -24,6 +24,7 @@ import { GroupRegistry } from "./group-registry.ts";
 import { validateHostConfig } from "./host-config.ts";
 import { dropEvent, type HostEvent } from "./host-events.ts";
 import { HostInbox } from "./host-inbox.ts";
+import { HostMetrics } from "./host-metrics.ts";
 import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
@@ -54,12 +55,14 @@ export class MultiRaftHost {
   /** Distinguishes this process's proposal ids from those of earlier runs of this node. */
   private readonly incarnation: number;
   private readonly changes = new GroupChanges();
+  private readonly metrics: HostMetrics;
 
   constructor(options: MultiRaftHostOptions) {
     validateHostConfig(options.config);
     this.options = options;
     this.nodeId = options.nodeId;
     this.incarnation = options.random.nextU32();
+    this.metrics = new HostMetrics(options.metrics ?? new MetricsRegistry());
     // A ReadIndex lost with a leader change is asked again after two election timeouts.
     this.reads = new ReadDesk(options.nodeId, options.clock, 2 * this.electionTimeoutMs());
     this.groups = new GroupRegistry({
@@ -79,7 +82,10 @@ export class MultiRaftHost {
       clock: options.clock,
       logger: options.logger,
       retryIntervalMs: 2 * this.electionTimeoutMs(),
-      send: (peer, message) => this.outbox.add(peer, message),
+      send: (peer, message) => {
+        if (message.type === "forward") this.metrics.proposalForwarded(message.groupId);
+        this.outbox.add(peer, message);
+      },
     });
     this.router = new BatchRouter({
       self: options.nodeId,
@@ -91,6 +97,7 @@ export class MultiRaftHost {
       reply: (peer, message) => this.outbox.add(peer, message),
       onHeard: (batch) => {
         this.lastHeard.set(batch.from, options.clock.nowMs());
+        this.metrics.received(batch.from, batch);
         if (batch.fromAddress !== undefined) options.onPeerAddress?.(batch.from, batch.fromAddress);
       },
     });
@@ -266,6 +273,7 @@ export class MultiRaftHost {
   ): Promise<unknown> {
     if (this.isStopped) return Promise.reject(shuttingDown(groupId));
     if (this.desk.size() >= this.options.config.pendingProposalsMax) {
+      this.metrics.proposalSettled(groupId, 0, 0, overloaded(groupId));
       return Promise.reject(overloaded(groupId));
     }
     return new Promise((resolve, reject) => {
@@ -275,8 +283,7 @@ export class MultiRaftHost {
         entryType,
         data,
         deadlineMs: this.deadline(options),
-        resolve,
-        reject,
+        ...this.metrics.timedProposal(groupId, this.options.clock, { resolve, reject }),
       });
       this.enqueue({ type: "propose", proposal });
     });
@@ -328,7 +335,12 @@ export class MultiRaftHost {
       const isSync =
         work.some(({ ready }) => ready.mustSync) ||
         writes.some((write) => write.entries.length > 0);
-      if (writes.length > 0) await this.options.storage.write(writes, { sync: isSync });
+      if (writes.length > 0) {
+        await this.metrics.timedPersist(
+          this.options.storage.write(writes, { sync: isSync }),
+          isSync,
+        );
+      }
       if (this.isStopped) return;
       this.outbox.flush(this.options.peers);
       for (const { group, ready } of work) {
@@ -347,12 +359,14 @@ export class MultiRaftHost {
     group.apply(ready);
     group.raw.advance(ready);
     const isChanged = group.afterAdvance(ready);
+    if (ready.snapshot !== undefined) this.metrics.snapshot(group.id, "installed");
     if (ready.softState !== undefined && ready.softState.leaderId !== 0) {
+      this.metrics.leaderChanged(group.id);
       // A new leader: commands in flight may have been lost with the old one.
       this.desk.retryWaiting(group);
       this.desk.resendInFlight(group, true);
     }
-    group.maybeSnapshot();
+    if (group.maybeSnapshot()) this.metrics.snapshot(group.id, "taken");
     return isChanged;
   }
 
