@@ -191,14 +191,22 @@ function validate(options: Record<string, unknown>): ServerArgs {
       "--metrics-listen must differ from --listen; an HTTP node serves /metrics on --listen already",
     );
   }
+  const security = securityPaths(options);
+  const nodeId = nodeIdText === undefined ? undefined : parseNodeId(nodeIdText);
+  if (!bootstrap && peers.length === 0 && storagePath === undefined) {
+    throw new UsageError(
+      "nothing to do: start the first node with --bootstrap, the others with --peers <ADDRESS>, " +
+        "or give the --storage-path of an existing node to resume it",
+    );
+  }
   return {
     listen,
     advertise,
     peers,
     bootstrap,
     transport,
-    security: securityPaths(options),
-    ...(nodeIdText === undefined ? {} : { nodeId: parseNodeId(nodeIdText) }),
+    security,
+    ...(nodeId === undefined ? {} : { nodeId }),
     ...(storagePath === undefined ? {} : { storagePath }),
     ...(workflows === undefined ? {} : { workflows }),
     ...(metricsListen === undefined ? {} : { metricsListen }),

@@ -96,6 +96,9 @@ Environment:
   RAFTORAL_CLUSTER_SECRET
                         The cluster secret, instead of --cluster-secret-file.
 
+Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start or
+stopped on a fatal error; 2 for a usage error.
+
 Examples:
   raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data
   raftoral --listen 127.0.0.1:7002 --peers 127.0.0.1:7001 --storage-path ./data

@@ -40,6 +40,7 @@ import {
 import type { ClientFactory } from "./join-cluster.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import { handOverResults } from "./result-handover.ts";
+import { logWorkflowEvents } from "./workflow-log.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
@@ -91,6 +92,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const { options } = this;
     const machine = new WorkflowStateMachine({ registry: options.registry });
     options.metrics?.watch(id, machine);
+    logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger });
     const runtime = new WorkflowRuntime({
       nodeId: options.self,
       stateMachine: machine,
