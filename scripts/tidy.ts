@@ -72,6 +72,7 @@ export function tidy(root: string): Problem[] {
     if (!file.endsWith(".test.ts")) {
       checkImports(file, lines, problems);
       checkGlobals(file, lines, problems);
+      checkIdCasts(file, lines, problems);
     }
     checkMarkers(file, lines, problems);
     checkSizes(file, lines, problems);
@@ -177,6 +178,26 @@ function checkGlobals(file: string, lines: readonly string[], problems: Problem[
     if (/from\s+["'](node|bun):/.test(line) || /from\s+["']bun["']/.test(line)) {
       problems.push({ file, line: index + 1, message: `src/${folder} may not import the runtime` });
     }
+  });
+}
+
+/** Branded ids are minted by lib/ids.ts's constructors, which check the number; never cast. */
+export function checkIdCasts(file: string, lines: readonly string[], problems: Problem[]): void {
+  if (!file.startsWith("src/") || file === "src/lib/ids.ts") return;
+  lines.forEach((line, index) => {
+    const cast = /\bas (NodeId|GroupId|LogIndex|Term)\b/.exec(stripCommentsAndStrings(line));
+    if (cast === null) return;
+    const mint = {
+      NodeId: "nodeId",
+      GroupId: "groupId",
+      LogIndex: "logIndex",
+      Term: "term",
+    }[cast[1] as "NodeId"];
+    problems.push({
+      file,
+      line: index + 1,
+      message: `'as ${cast[1]}' mints an id unchecked; call ${mint}(...) from lib/ids.ts`,
+    });
   });
 }
 

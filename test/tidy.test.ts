@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { checkSizes, type Problem, tidy } from "../scripts/tidy.ts";
+import { checkIdCasts, checkSizes, type Problem, tidy } from "../scripts/tidy.ts";
 
 test("the tree follows the import rules, the determinism bans and the size ratchet", () => {
   const problems = tidy(join(import.meta.dir, ".."));
@@ -33,4 +33,13 @@ test("a function is measured whether its signature fits one line or wraps", () =
   const call = ["  expect(", "    value,", "  ).toBe(1);", ...body];
   checkSizes("c.ts", call, problems);
   expect(problems).toHaveLength(2);
+});
+
+test("a branded id is never cast outside lib/ids.ts", () => {
+  const found: Problem[] = [];
+  checkIdCasts("src/node/x.ts", ["const id = raw as NodeId;", "// as GroupId in a comment"], found);
+  checkIdCasts("src/lib/ids.ts", ["export const nodeId = (v: number) => v as NodeId;"], found);
+  expect(found.map((problem) => problem.message)).toEqual([
+    "'as NodeId' mints an id unchecked; call nodeId(...) from lib/ids.ts",
+  ]);
 });

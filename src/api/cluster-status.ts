@@ -2,7 +2,7 @@
 // with their reported configurations, load and leaders) joined with this node's own view of
 // the management group's Raft configuration and leader. Pure: a function of its inputs.
 
-import { type GroupId, MANAGEMENT_GROUP, type NodeId } from "../lib/index.ts";
+import { type GroupId, MANAGEMENT_GROUP, type NodeId, nodeId } from "../lib/index.ts";
 import type { GroupRecord, ManagementState } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import type {
@@ -37,7 +37,7 @@ const byId = (a: number, b: number) => a - b;
 /** Builds the status answer; ids come sorted so that output is stable. */
 export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
   const { state, management } = inputs;
-  const leader = (management?.leaderId ?? 0) as NodeId;
+  const leader = nodeId(management?.leaderId ?? 0);
   const voters = new Set(management?.confState.voters ?? []);
   const learners = new Set(management?.confState.learners ?? []);
   const roleOf = (id: NodeId): ManagementRole =>

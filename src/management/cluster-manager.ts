@@ -10,7 +10,7 @@
 // Ties are broken by lowest id, so every leader decides the same way.
 // Pure: no I/O, no timers, no await.
 
-import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
+import { groupId, type LogIndex, type NodeId } from "../lib/index.ts";
 import type { ConfChangeSingle } from "../raft/index.ts";
 import type { ManagementCommand } from "./commands.ts";
 import { planGroupMembership } from "./group-membership-plan.ts";
@@ -98,7 +98,7 @@ export function placeNodes(state: ManagementState): ManagerAction[] {
   if (nodes.length === 0) return [];
   const stillborn = [...state.groups.values()].find((group) => isStillborn(state, group));
   if (stillborn !== undefined) {
-    return [command({ type: "destroyGroup", groupId: stillborn.id as GroupId })];
+    return [command({ type: "destroyGroup", groupId: groupId(stillborn.id) })];
   }
   const active = [...state.groups.values()]
     .filter((group) => !group.draining)
@@ -163,7 +163,7 @@ function repairSmallGroup(
     .filter((group) => group.members.length > GROUP_SIZE_MIN)
     .sort((a, b) => b.members.length - a.members.length || a.id - b.id)[0];
   if (donor === undefined) {
-    return [command({ type: "setDraining", groupId: small.id as GroupId, draining: true })];
+    return [command({ type: "setDraining", groupId: groupId(small.id), draining: true })];
   }
   const moved = [...donor.members]
     .filter((id) => !small.members.includes(id))

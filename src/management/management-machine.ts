@@ -7,6 +7,7 @@ import {
   type GroupId,
   groupId,
   type LogIndex,
+  logIndex,
   type NodeId,
   nodeId,
   RaftoralError,
@@ -102,7 +103,7 @@ export function applyCommand(
         draining: false,
         voters: [],
         learners: [],
-        configIndex: 0 as LogIndex,
+        configIndex: logIndex(0),
         running: 0,
         leaderId: nodeId(0),
         faultTolerance: 0,
@@ -126,7 +127,7 @@ export function applyCommand(
           : {
               voters: sorted(command.voters),
               learners: sorted(command.learners),
-              configIndex: command.configIndex as LogIndex,
+              configIndex: logIndex(command.configIndex),
             },
       );
     case "reportGroupLoad":

@@ -2,7 +2,7 @@
 // which execution groups exist with their desired members, and the counters that hand out
 // node and group ids. Changed only by applying ManagementCommands (management-machine.ts).
 
-import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
+import { type GroupId, groupId, type LogIndex, type NodeId, nodeId } from "../lib/index.ts";
 
 export type ClusterTransport = "grpc" | "http";
 
@@ -69,8 +69,8 @@ export function emptyManagementState(): ManagementState {
     groups: new Map(),
     removedNodes: new Set(),
     resultsMovedTo: new Map(),
-    nextNodeId: 1 as NodeId,
-    nextGroupId: 1 as GroupId,
+    nextNodeId: nodeId(1),
+    nextGroupId: groupId(1),
     managementFaultTolerance: 0,
   };
 }
@@ -82,7 +82,7 @@ export function activeNodeIds(state: ManagementState): NodeId[] {
 
 /** The highest node id ever handed out (QUICKSTART's highest_known_node_id). */
 export function highestNodeId(state: ManagementState): NodeId {
-  return (state.nextNodeId - 1) as NodeId;
+  return nodeId(state.nextNodeId - 1);
 }
 
 export function groupsOf(state: ManagementState, node: NodeId): GroupRecord[] {

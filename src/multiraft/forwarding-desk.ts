@@ -200,7 +200,7 @@ export class ForwardingDesk {
   handleForward(from: NodeId, message: ForwardProposal, group: HostedGroup | undefined): void {
     let outcome: ForwardOutcome;
     if (group === undefined) {
-      outcome = { accepted: false, reason: "unknown-group", leaderHint: 0 as NodeId };
+      outcome = { accepted: false, reason: "unknown-group", leaderHint: NO_NODE };
     } else {
       const result = proposeTo(group, message.entryType, message.data);
       outcome = result.accepted
@@ -265,7 +265,7 @@ function proposeTo(
     return {
       accepted: false,
       reason: "invalid-conf-change",
-      leaderHint: 0 as NodeId,
+      leaderHint: NO_NODE,
       detail: "undecodable",
     };
   }

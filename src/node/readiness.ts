@@ -4,7 +4,7 @@
 // placed on it; otherwise a crash right after "ready" could take a group below its majority.
 // Pure: a function of the management state and this node's view of its Raft groups.
 
-import type { GroupId, NodeId } from "../lib/index.ts";
+import { type GroupId, MANAGEMENT_GROUP, type NodeId } from "../lib/index.ts";
 import { type ManagementState, voterTarget } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
@@ -37,7 +37,7 @@ export function startupReadiness(inputs: ReadinessInputs): Readiness {
   const { self, state } = inputs;
   if (state.clusterId === "") return waiting("waiting for the cluster's management state");
   if (!state.nodes.has(self)) return waiting(`node ${self} is not registered in the cluster yet`);
-  const management = inputs.localView(0 as GroupId);
+  const management = inputs.localView(MANAGEMENT_GROUP);
   if (management === undefined || management.leaderId === 0) {
     return waiting("waiting for a management group leader");
   }

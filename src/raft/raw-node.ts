@@ -15,6 +15,7 @@ import {
   type NodeId,
   type Random,
   type Term,
+  term,
 } from "../lib/index.ts";
 import { encodeConfChange } from "./conf-change-codec.ts";
 import type { RaftConfig } from "./config.ts";
@@ -129,7 +130,7 @@ export class RawNode {
     if (r.role === "leader") {
       transferLeadership(r, transferee);
     } else if (r.leaderId !== 0) {
-      r.send({ type: "TransferLeader", from: r.id, to: r.leaderId, term: 0 as Term, transferee });
+      r.send({ type: "TransferLeader", from: r.id, to: r.leaderId, term: term(0), transferee });
     }
   }
 
@@ -141,7 +142,7 @@ export class RawNode {
       return { accepted: true };
     }
     if (r.leaderId === 0) return { accepted: false, reason: "no-leader" };
-    r.send({ type: "ReadIndex", from: r.id, to: r.leaderId, term: 0 as Term, context });
+    r.send({ type: "ReadIndex", from: r.id, to: r.leaderId, term: term(0), context });
     return { accepted: true };
   }
 

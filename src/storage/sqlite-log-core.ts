@@ -4,7 +4,7 @@
 
 import { Database } from "bun:sqlite";
 import { dirname } from "node:path";
-import { assert, type GroupId, logIndex } from "../lib/index.ts";
+import { assert, type GroupId, groupId, logIndex } from "../lib/index.ts";
 import type { Entry } from "../raft/index.ts";
 import { makeDurableDirectory, syncDirectory } from "./durable-directory.ts";
 import {
@@ -292,13 +292,13 @@ function loadGroupStates(file: string, statements: SqliteStatements): Map<GroupI
   const states = new Map<GroupId, GroupLogState>();
   for (const row of statements.selectGroups.all()) {
     const hardState = hardStateFromRow(file, row);
-    const groupId = row.group_id as GroupId;
-    const snapshotIndex = statements.selectSnapshotIndex.get(groupId)?.snapshot_index;
-    const first = statements.selectFirstIndex.get(groupId)?.value ?? null;
-    const last = statements.selectLastIndex.get(groupId)?.value ?? null;
+    const id = groupId(row.group_id);
+    const snapshotIndex = statements.selectSnapshotIndex.get(id)?.snapshot_index;
+    const first = statements.selectFirstIndex.get(id)?.value ?? null;
+    const last = statements.selectLastIndex.get(id)?.value ?? null;
     const snapshot = logIndex(snapshotIndex ?? 0);
     const state: GroupLogState = {
-      groupId,
+      groupId: id,
       hasSnapshot: snapshotIndex !== undefined,
       snapshotIndex: snapshot,
       firstIndex: logIndex(first ?? snapshot + 1),
@@ -307,8 +307,8 @@ function loadGroupStates(file: string, statements: SqliteStatements): Map<GroupI
       commit: hardState.commit,
     };
     const problem = describeBrokenInvariant(state);
-    if (problem !== undefined) throw corruptRecord({ file, groupId, problem });
-    states.set(groupId, state);
+    if (problem !== undefined) throw corruptRecord({ file, groupId: id, problem });
+    states.set(id, state);
   }
   return states;
 }

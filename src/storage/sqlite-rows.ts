@@ -2,7 +2,7 @@
 // on the way out (checksum, known codes, sane numbers): a row that fails is reported as a
 // StorageCorruptError naming the file, group and index, and never returned as data.
 
-import { type GroupId, type LogIndex, logIndex, nodeId, term } from "../lib/index.ts";
+import { type GroupId, groupId, type LogIndex, logIndex, nodeId, term } from "../lib/index.ts";
 import type { Entry, HardState, Snapshot } from "../raft/index.ts";
 import type { GroupTombstone, NodeIdentity } from "./log-storage.ts";
 import {
@@ -92,19 +92,19 @@ export function entryFromRow(file: string, groupId: GroupId, row: EntryRow): Ent
 }
 
 export function hardStateFromRow(file: string, row: HardStateRow): HardState {
-  const groupId = row.group_id as GroupId;
+  const id = groupId(row.group_id);
   if (!isIndex(row.term) || !isIndex(row.vote) || !isIndex(row.commit_index)) {
-    throw corruptRecord({ file, groupId, problem: "unreadable hard state" });
+    throw corruptRecord({ file, groupId: id, problem: "unreadable hard state" });
   }
   const hardState = {
     term: term(row.term),
     vote: nodeId(row.vote),
     commit: logIndex(row.commit_index),
   };
-  const computed = hardStateChecksum(groupId, hardState);
+  const computed = hardStateChecksum(id, hardState);
   if (computed !== row.checksum) {
     const problem = `hard state checksum ${hex(row.checksum)} stored, ${hex(computed)} computed`;
-    throw corruptRecord({ file, groupId, problem });
+    throw corruptRecord({ file, groupId: id, problem });
   }
   return hardState;
 }

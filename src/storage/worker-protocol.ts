@@ -2,7 +2,7 @@
 // and are answered in order; errors travel as plain data and are rebuilt as the same typed
 // errors on the other side, so callers cannot tell the Worker is there.
 
-import { AssertionError, type GroupId, type LogIndex } from "../lib/index.ts";
+import { AssertionError, type GroupId, groupId, logIndex } from "../lib/index.ts";
 import type { GroupWrite, NodeIdentity, ReadEntriesRange } from "./log-storage.ts";
 import type { SqliteLogCoreOptions } from "./sqlite-log-core.ts";
 import {
@@ -67,8 +67,8 @@ export function decodeError(encoded: EncodedError): Error {
   if (encoded.kind === "assertion") return new AssertionError(encoded.message);
   const location: StorageErrorLocation = {
     ...(encoded.file === undefined ? {} : { file: encoded.file }),
-    ...(encoded.groupId === undefined ? {} : { groupId: encoded.groupId as GroupId }),
-    ...(encoded.index === undefined ? {} : { index: encoded.index as LogIndex }),
+    ...(encoded.groupId === undefined ? {} : { groupId: groupId(encoded.groupId) }),
+    ...(encoded.index === undefined ? {} : { index: logIndex(encoded.index) }),
   };
   if (encoded.kind === "storage" && isStorageErrorCode(encoded.code)) {
     return storageErrorFromCode(encoded.code, encoded.message, location);

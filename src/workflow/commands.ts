@@ -3,7 +3,7 @@
 // written, so every field is checked once here and trusted afterwards.
 // Pure: no I/O.
 
-import type { NodeId } from "../lib/index.ts";
+import { type NodeId, nodeId } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
 import type {
   CheckpointKind,
@@ -118,7 +118,7 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
         name: text(f.name, "name"),
         version: count(f.version, "version"),
         input: json(f.input, "input"),
-        owner: count(f.owner, "owner") as NodeId,
+        owner: nodeId(count(f.owner, "owner")),
         startedAtMs: count(f.startedAtMs, "startedAtMs"),
         seed: count(f.seed, "seed"),
         runtimeVersion: count(f.runtimeVersion, "runtimeVersion"),
@@ -154,7 +154,7 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
       return {
         type: "AssignOwner",
         workflowId,
-        owner: count(f.owner, "owner") as NodeId,
+        owner: nodeId(count(f.owner, "owner")),
         epoch: count(f.epoch, "epoch"),
       };
     default:
@@ -188,7 +188,7 @@ function finished(value: unknown): ExecutionRecord {
     runtimeVersion: count(f.runtimeVersion, "record.runtimeVersion"),
     seed: count(f.seed, "record.seed"),
     startedAtMs: count(f.startedAtMs, "record.startedAtMs"),
-    owner: count(f.owner, "record.owner") as NodeId,
+    owner: nodeId(count(f.owner, "record.owner")),
     ownerEpoch: count(f.ownerEpoch, "record.ownerEpoch"),
     status: f.status,
     checkpoints: f.checkpoints.map(checkpoint),

@@ -4,7 +4,7 @@
 // two leaders (or two rounds) planning at once cannot both win.
 // Pure: no I/O.
 
-import type { NodeId } from "../lib/index.ts";
+import { assert, type NodeId } from "../lib/index.ts";
 import type { ExecutionState } from "./execution-table.ts";
 
 /** Most reassignments one failover round proposes; the next round takes the rest. */
@@ -61,6 +61,6 @@ function leastLoaded(load: ReadonlyMap<NodeId, number>): NodeId {
       bestLoad = count;
     }
   }
-  // The caller checked that `load` is not empty.
-  return best as NodeId;
+  assert(best !== undefined, "leastLoaded needs at least one member");
+  return best;
 }
