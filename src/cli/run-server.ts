@@ -27,7 +27,7 @@ export async function runServer(
       bootstrap: args.bootstrap,
       ...(args.storagePath === undefined ? {} : { storagePath: args.storagePath }),
       transport: args.transport,
-      ...(args.metricsListen === undefined ? {} : { metricsListen: args.metricsListen.text }),
+      ...(args.httpListen === undefined ? {} : { httpListen: args.httpListen.text }),
       workflows,
       logger,
       security,

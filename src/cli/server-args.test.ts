@@ -48,20 +48,20 @@ describe("server command line", () => {
     expect(args.bootstrap).toBe(false);
   });
 
-  test("--metrics-listen is an address other than --listen", () => {
+  test("--http-listen is an address other than --listen", () => {
     const args = run([
       "--listen",
       "127.0.0.1:7001",
       "--bootstrap",
-      "--metrics-listen",
+      "--http-listen",
       "0.0.0.0:9100",
     ]);
-    expect(args.metricsListen?.text).toBe("0.0.0.0:9100");
+    expect(args.httpListen?.text).toBe("0.0.0.0:9100");
     expect(
-      failure(["--listen", "127.0.0.1:7001", "-b", "--metrics-listen", "127.0.0.1:7001"]),
-    ).toContain("--metrics-listen must differ from --listen");
-    expect(failure(["--listen", "127.0.0.1:7001", "-b", "--metrics-listen", "nowhere"])).toContain(
-      "Invalid --metrics-listen address 'nowhere'",
+      failure(["--listen", "127.0.0.1:7001", "-b", "--http-listen", "127.0.0.1:7001"]),
+    ).toContain("--http-listen must differ from --listen");
+    expect(failure(["--listen", "127.0.0.1:7001", "-b", "--http-listen", "nowhere"])).toContain(
+      "Invalid --http-listen address 'nowhere'",
     );
   });
 

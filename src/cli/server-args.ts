@@ -18,8 +18,8 @@ export interface ServerArgs {
   readonly bootstrap: boolean;
   readonly storagePath?: string;
   readonly transport: TransportKind;
-  /** A second listener for GET /metrics (and /health) only. */
-  readonly metricsListen?: Address;
+  /** A second listener for the HTTP API, metrics and the console (never for peers). */
+  readonly httpListen?: Address;
   /** A module of workflow definitions to load (besides the built-in ping_pong). */
   readonly workflows?: string;
   /** Files of the security options; read (and checked) by security-files.ts. */
@@ -53,7 +53,7 @@ const OPTIONS = [
   ["-s, --storage-path <PATH>", "storagePath"],
   ["-t, --transport <PROTOCOL>", "transport"],
   ["-w, --workflows <PATH>", "workflows"],
-  ["--metrics-listen <ADDRESS>", "metricsListen"],
+  ["--http-listen <ADDRESS>", "httpListen"],
   ["--tls-cert <FILE>", "tlsCert"],
   ["--tls-key <FILE>", "tlsKey"],
   ["--tls-ca <FILE>", "tlsCa"],
@@ -183,13 +183,10 @@ function validate(options: Record<string, unknown>): ServerArgs {
   if (storagePath === "") throw new UsageError("--storage-path must not be empty");
   const workflows = single(options, "workflows", "--workflows <PATH>");
   if (workflows === "") throw new UsageError("--workflows must not be empty");
-  const metricsText = single(options, "metricsListen", "--metrics-listen <ADDRESS>");
-  const metricsListen =
-    metricsText === undefined ? undefined : address(metricsText, "--metrics-listen");
-  if (metricsListen !== undefined && metricsListen.text === listen.text) {
-    throw new UsageError(
-      "--metrics-listen must differ from --listen; an HTTP node serves /metrics on --listen already",
-    );
+  const httpText = single(options, "httpListen", "--http-listen <ADDRESS>");
+  const httpListen = httpText === undefined ? undefined : address(httpText, "--http-listen");
+  if (httpListen !== undefined && httpListen.text === listen.text) {
+    throw new UsageError("--http-listen must differ from --listen: it is a second listener");
   }
   const security = securityPaths(options);
   const nodeId = nodeIdText === undefined ? undefined : parseNodeId(nodeIdText);
@@ -209,7 +206,7 @@ function validate(options: Record<string, unknown>): ServerArgs {
     ...(nodeId === undefined ? {} : { nodeId }),
     ...(storagePath === undefined ? {} : { storagePath }),
     ...(workflows === undefined ? {} : { workflows }),
-    ...(metricsListen === undefined ? {} : { metricsListen }),
+    ...(httpListen === undefined ? {} : { httpListen }),
   };
 }
 

@@ -47,10 +47,11 @@ Options:
           A TypeScript or JavaScript module whose exported defineWorkflow(...) results this
           node runs besides the built-in ping_pong. Every node of a cluster loads the same set.
 
-      --metrics-listen <ADDRESS>
-          Also listen on ADDRESS (host:port) for Prometheus scrapes: GET /metrics and
-          GET /health only. A gRPC node needs it to be scraped; an HTTP node serves
-          /metrics on --listen too. Same TLS and tokens as the main port (docs/metrics.md).
+      --http-listen <ADDRESS>
+          Also serve the HTTP API on ADDRESS (host:port) for people and tools: workflow
+          and cluster calls, GET /metrics, GET /health and the web console at /ui.
+          Useful above all for a gRPC cluster. Nodes never talk to each other there. Same
+          TLS and tokens as --listen.
 
   -h, --help
           Print this help.

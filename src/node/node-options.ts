@@ -105,10 +105,10 @@ export interface RaftoralNodeOptions {
   readonly storagePath?: string;
   readonly transport?: TransportKind;
   /**
-   * host:port of a second listener that serves only GET /metrics and GET /health (a gRPC
-   * node's main port cannot answer a Prometheus scrape; HTTP nodes also serve /metrics there).
+   * host:port of a second listener for people and tools: the HTTP client API, /metrics,
+   * /health and the console at /ui, whatever the cluster's transport. Nodes never use it.
    */
-  readonly metricsListen?: string;
+  readonly httpListen?: string;
   /** Workflows this node runs besides the built-in ping_pong; every node needs the same set. */
   readonly workflows?: readonly WorkflowDefinition[];
   readonly logger: Logger;

@@ -282,11 +282,11 @@ export class RaftoralNode {
       address: this.options.listen,
     });
     await transport.server.listen(host, port, api);
-    const { metricsListen } = this.options;
-    if (metricsListen === undefined || transport.metrics === undefined) return;
-    const [metricsHost, metricsPort] = splitAddress(metricsListen);
-    transport.metrics.listen(metricsHost, metricsPort, api);
-    this.logger.info("Serving metrics", { address: metricsListen });
+    const { httpListen } = this.options;
+    if (httpListen === undefined || transport.operator === undefined) return;
+    const [httpHost, httpPort] = splitAddress(httpListen);
+    this.logger.info("Starting HTTP server for clients and operators", { address: httpListen });
+    await transport.operator.listen(httpHost, httpPort, api);
   }
 
   /** Hands over leadership where it can, then stops everything. Idempotent. */
@@ -316,7 +316,7 @@ export class RaftoralNode {
     }
     // Always: a listen still in flight at the first release may have opened the server since.
     await transport?.server.close();
-    await transport?.metrics?.close();
+    await transport?.operator?.close();
     await transport?.peers.close();
     if (storage !== undefined && !this.released.has(storage)) {
       this.released.add(storage);

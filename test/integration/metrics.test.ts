@@ -1,6 +1,6 @@
 // GET /metrics on a 3-node cluster of real nodes (in one process, real transports): the text
 // parses as the Prometheus exposition format, and what it says agrees with the cluster. HTTP
-// nodes serve it on their port; gRPC nodes on --metrics-listen (with /health beside it).
+// nodes serve it on their port; gRPC nodes on their --http-listen port.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -29,7 +29,7 @@ async function startCluster(transport: "grpc" | "http") {
       listen: address,
       ...(first === undefined ? { bootstrap: true } : { peers: [first.address] }),
       transport,
-      ...(transport === "grpc" ? { metricsListen: metricsAddress } : {}),
+      ...(transport === "grpc" ? { httpListen: metricsAddress } : {}),
       logger: quiet(),
       tuning: FAST,
     });
@@ -123,13 +123,25 @@ test("docs/metrics.md lists exactly the metrics a node serves", async () => {
   expect(documented).toEqual(served);
 }, 90_000);
 
-test("a gRPC node's metrics port answers /health and refuses other paths clearly", async () => {
+test("a gRPC node's --http-listen port serves the HTTP API but no peer traffic", async () => {
   const [first] = await startCluster("grpc");
   if (first === undefined) throw new Error("no node started");
-  const health = await fetch(`http://${first.metricsAddress}/health`);
+  const base = `http://${first.metricsAddress}`;
+  const health = await fetch(`${base}/health`);
   expect(health.status).toBe(200);
   expect(await health.json()).toMatchObject({ status: "ok" });
-  const other = await fetch(`http://${first.metricsAddress}/workflow/execute`);
-  expect(other.status).toBe(404);
-  expect(await other.text()).toContain("this port serves GET /metrics");
+  const started = await fetch(`${base}/workflow/execute`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "ping_pong", version: 1, input: '"ping"' }),
+  });
+  expect(started.status).toBe(200);
+  const { workflow_id, execution_cluster_id } = (await started.json()) as Record<string, string>;
+  const waited = await fetch(
+    `${base}/workflow/wait?workflow_id=${workflow_id}&execution_cluster_id=${execution_cluster_id}`,
+  );
+  expect(await waited.json()).toMatchObject({ success: true, result: '"pong"' });
+  const peer = await fetch(`${base}/raft/message`, { method: "POST", body: "{}" });
+  expect(peer.status).toBe(404);
+  expect(await peer.text()).toContain("nodes talk to each other on --listen");
 }, 90_000);

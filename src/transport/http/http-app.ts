@@ -43,6 +43,11 @@ export interface HttpAppOptions {
   readonly bodyReadTimeoutMs: number;
   /** Who may call what; absent: everyone may call everything. */
   readonly access?: AccessPolicy;
+  /**
+   * False for a node's second HTTP listener (--http-listen): it serves people and tools, and
+   * the peer routes answer 404 there. Default true.
+   */
+  readonly servesPeers?: boolean;
 }
 
 interface RouteSpec {
@@ -77,6 +82,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   const peerBody = { bytesMax: options.peerBodyBytesMax, readTimeoutMs: options.bodyReadTimeoutMs };
 
   if (options.access !== undefined) useAccessCheck(app, options.access);
+  if (options.servesPeers === false) refusePeerRoutes(app);
   app.post("/workflow/execute", async (c) => {
     const request = parseExecuteRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(startedJson(await api.startWorkflow(request, callOptions(c))));
@@ -118,6 +124,20 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
 export function metricsResponse(api: NodeApi): Response {
   return new Response(api.metrics(), {
     headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
+}
+
+/** On a listener for people and tools, the routes between nodes do not exist. */
+function refusePeerRoutes(app: Hono): void {
+  app.use(async (c, next) => {
+    if (ROUTES.get(c.req.path)?.access === "peer") {
+      throw new HttpRequestError(
+        404,
+        "NOT_FOUND",
+        `${c.req.path} is not served on this port; nodes talk to each other on --listen`,
+      );
+    }
+    await next();
   });
 }
 

@@ -38,6 +38,8 @@ export interface HttpTransportServerOptions {
   readonly tls?: ServerTls;
   /** Who may call what; absent: everyone may call everything. */
   readonly access?: AccessPolicy;
+  /** False for a second listener that serves people and tools only (see HttpAppOptions). */
+  readonly servesPeers?: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export class HttpTransportServer implements TransportServer {
       peerBodyBytesMax: this.options.peerBodyBytesMax ?? PEER_BODY_BYTES_MAX_DEFAULT,
       bodyReadTimeoutMs: this.options.bodyReadTimeoutMs ?? BODY_READ_TIMEOUT_MS_DEFAULT,
       ...(access === undefined ? {} : { access }),
+      ...(this.options.servesPeers === undefined ? {} : { servesPeers: this.options.servesPeers }),
     });
     try {
       this.server = Bun.serve({
@@ -127,7 +130,7 @@ export class HttpTransportServer implements TransportServer {
   }
 }
 
-export function bunTlsOf(tls: ServerTls) {
+function bunTlsOf(tls: ServerTls) {
   return {
     cert: tls.cert,
     key: tls.key,
