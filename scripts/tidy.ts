@@ -14,7 +14,8 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   storage: ["lib", "raft", "bun:sqlite", "node:fs", "node:path", "node:worker_threads"],
   transport: ["lib", "raft", "@msgpack/msgpack", "node:crypto"],
   "transport/memory": ["transport", "lib", "raft"],
-  "transport/http": ["transport", "lib", "raft", "hono", "@msgpack/msgpack"],
+  "transport/http": ["transport", "lib", "raft", "console", "hono", "@msgpack/msgpack"],
+  console: [],
   "transport/grpc": [
     "transport",
     "lib",

@@ -18,6 +18,7 @@ import type {
   HealthInfo,
   LeaveResult,
   NodeApi,
+  NodeProbe,
   PeerBatch,
   RecoverRequest,
   RecoverResult,
@@ -53,6 +54,8 @@ export interface NodeServiceOptions {
   readonly leave: () => Promise<void>;
   /** This node's metrics, rendered (see NodeApi.metrics). */
   readonly metrics: () => string;
+  /** Every node's health as this node reaches it (see NodeApi.probeNodes). */
+  readonly probeNodes: () => Promise<readonly NodeProbe[]>;
   /** Forces the groups that lost their majority to this node (see NodeApi.recoverGroups). */
   readonly recover: (request: RecoverRequest) => Promise<RecoverResult>;
 }
@@ -141,6 +144,10 @@ export class NodeService implements NodeApi {
 
   metrics(): string {
     return this.options.metrics();
+  }
+
+  probeNodes(): Promise<readonly NodeProbe[]> {
+    return this.options.probeNodes();
   }
 
   async clusterStatus(): Promise<ClusterStatus> {

@@ -11,6 +11,7 @@ import type {
   HealthInfo,
   LeaveResult,
   NodeApi,
+  NodeProbe,
   PeerBatch,
   RecoverRequest,
   RecoverResult,
@@ -63,6 +64,9 @@ export class ApiSwitch implements NodeApi {
   }
   metrics(): string {
     return this.target.metrics();
+  }
+  probeNodes(options?: CallOptions): Promise<readonly NodeProbe[]> {
+    return this.target.probeNodes(options);
   }
   leave(options?: CallOptions): Promise<LeaveResult> {
     return this.target.leave(options);
@@ -117,6 +121,7 @@ export function startingApi(options: {
     runWorkflow: starting,
     clusterStatus: starting,
     metrics: options.metrics,
+    probeNodes: starting,
     leave: () =>
       Promise.reject(
         new RaftoralError(

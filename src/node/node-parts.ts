@@ -30,6 +30,7 @@ import type { NodeEnvironment } from "./node-environment.ts";
 import { NodeHealth } from "./node-health.ts";
 import { collectNodeMetrics } from "./node-metrics.ts";
 import { hostConfigOf, type NodeTuning } from "./node-options.ts";
+import { probeNodes } from "./node-probe.ts";
 import type { NodeTransport } from "./node-transport.ts";
 import {
   localViewOf,
@@ -206,6 +207,13 @@ export class NodeParts {
       maxVoters: tuning.maxVoters,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
       metrics: () => this.options.metrics.render(),
+      probeNodes: () =>
+        probeNodes({
+          state: this.machine.state(),
+          kind: this.options.transport.kind,
+          client: this.options.env.client,
+          clock: this.clock,
+        }),
       health: () => this.health.info(),
       groupHealth: (groupId) =>
         localGroupHealth({

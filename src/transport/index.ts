@@ -24,6 +24,7 @@ export type {
   LeaveResult,
   ManagementRole,
   NodeApi,
+  NodeProbe,
   RecoveredGroup,
   RecoverRequest,
   RecoverResult,

@@ -62,6 +62,17 @@ export interface HealthInfo {
   readonly reason?: string;
 }
 
+/** One node of the cluster as the answering node reached it just now (NodeApi.probeNodes). */
+export interface NodeProbe {
+  readonly nodeId: NodeId;
+  readonly address: string;
+  /** Its health, or "unreachable" when it did not answer in time. */
+  readonly status: HealthStatus | "unreachable";
+  readonly reason?: string;
+  /** Round trip of the health call; absent when unreachable. */
+  readonly latencyMs?: number;
+}
+
 export interface StartWorkflowRequest {
   readonly workflowType: string;
   readonly version: number;
@@ -194,6 +205,8 @@ export interface NodeApi {
   clusterStatus(): Promise<ClusterStatus>;
   /** This node's metrics in the Prometheus text exposition format (docs/metrics.md). */
   metrics(): string;
+  /** Asks every node of the cluster for its health now, in parallel (for the console). */
+  probeNodes(options?: CallOptions): Promise<readonly NodeProbe[]>;
   /**
    * Removes this node from the cluster (management group and execution groups). Resolves once
    * the removal is committed and this node is out of the groups' configurations; the node

@@ -10,6 +10,7 @@ import type {
   HealthInfo,
   LeaveResult,
   NodeApi,
+  NodeProbe,
   PeerBatch,
   RecoveredGroup,
   RecoverRequest,
@@ -35,6 +36,7 @@ export interface FakeScript {
   discover(): Promise<DiscoveryInfo>;
   register(request: RegisterRequest, options: CallOptions): Promise<RegisterResult>;
   metrics(): string;
+  probeNodes(options: CallOptions): Promise<readonly NodeProbe[]>;
   health(): HealthInfo;
   startWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
@@ -123,6 +125,10 @@ export function defaultScript(): FakeScript {
     runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     clusterStatus: async () => CLUSTER_STATUS,
     metrics: () => "# TYPE raftoral_fake_total counter\nraftoral_fake_total 1\n",
+    probeNodes: async () => [
+      { nodeId: nodeId(1), address: "127.0.0.1:7001", status: "ok", latencyMs: 1 },
+      { nodeId: nodeId(2), address: "127.0.0.1:7002", status: "unreachable" },
+    ],
     leave: async () => ({ nodeId: nodeId(1) }),
     recoverGroups: async () => ({ groups: [RECOVERED] }),
   };
@@ -182,6 +188,11 @@ export class FakeNodeApi implements NodeApi {
   metrics(): string {
     this.record("metrics", undefined, undefined);
     return this.script.metrics();
+  }
+
+  probeNodes(options: CallOptions = {}): Promise<readonly NodeProbe[]> {
+    this.record("probeNodes", undefined, options.signal);
+    return this.script.probeNodes(options);
   }
 
   leave(options: CallOptions = {}): Promise<LeaveResult> {

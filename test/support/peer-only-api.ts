@@ -16,6 +16,7 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     runWorkflow: unsupported,
     clusterStatus: unsupported,
     metrics: () => "",
+    probeNodes: unsupported,
     leave: unsupported,
     recoverGroups: unsupported,
   };

@@ -201,6 +201,37 @@ describe("peer and cluster routes", () => {
   });
 });
 
+describe("operator routes", () => {
+  test("GET /cluster/health lists every node's probe with snake_case fields", async () => {
+    const { status, body } = await answer(fetch(`${base}/cluster/health`));
+    expect({ status, body }).toEqual({
+      status: 200,
+      body: {
+        nodes: [
+          { node_id: 1, address: "127.0.0.1:7001", status: "ok", reason: null, latency_ms: 1 },
+          {
+            node_id: 2,
+            address: "127.0.0.1:7002",
+            status: "unreachable",
+            reason: null,
+            latency_ms: null,
+          },
+        ],
+      },
+    });
+  });
+
+  test("GET /metrics is the exposition text; GET /ui the console page, locked to this node", async () => {
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    expect(await metrics.text()).toContain("raftoral_fake_total 1");
+    const page = await fetch(`${base}/ui`);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(page.headers.get("content-security-policy")).toContain("connect-src 'self'");
+    expect(await page.text()).toContain("<title>Raftoral console</title>");
+  });
+});
+
 describe("NodeApi errors", () => {
   const cases: [ErrorCode, number][] = [
     ["INVALID_ARGUMENT", 400],

@@ -4,6 +4,7 @@
 // of every kind leave through one handler that picks the status.
 
 import { type Context, Hono } from "hono";
+import { CONSOLE_HTML } from "../../console/index.ts";
 import type { Logger } from "../../lib/index.ts";
 import {
   type AccessLevel,
@@ -27,6 +28,7 @@ import {
   errorFieldsOf,
   healthJson,
   leftJson,
+  nodeProbeJson,
   outcomeJson,
   recoveredJson,
   registeredJson,
@@ -50,6 +52,14 @@ export interface HttpAppOptions {
   readonly servesPeers?: boolean;
 }
 
+const CONSOLE_HEADERS = {
+  "Content-Type": "text/html; charset=utf-8",
+  // Only this node's own API, and the page's inline script and style; nothing from elsewhere.
+  "Content-Security-Policy":
+    "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self'",
+  "X-Frame-Options": "DENY",
+};
+
 interface RouteSpec {
   /** The one method the route answers; other methods get 405. */
   readonly method: "GET" | "POST";
@@ -66,6 +76,8 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/health", { method: "GET", access: "open" }],
   ["/cluster/status", { method: "GET", access: "status" }],
   ["/metrics", { method: "GET", access: "status" }],
+  ["/cluster/health", { method: "GET", access: "status" }],
+  ["/ui", { method: "GET", access: "open" }],
   ["/node/leave", { method: "POST", access: "admin" }],
   ["/cluster/recover", { method: "POST", access: "admin" }],
 ]);
@@ -109,6 +121,11 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   });
   app.get("/cluster/status", async (c) => c.json(clusterStatusJson(await api.clusterStatus())));
   app.get("/metrics", () => metricsResponse(api));
+  // The page itself holds nothing secret; the calls it makes are checked like any other.
+  app.get("/ui", () => new Response(CONSOLE_HTML, { headers: CONSOLE_HEADERS }));
+  app.get("/cluster/health", async (c) =>
+    c.json({ nodes: (await api.probeNodes(callOptions(c))).map(nodeProbeJson) }),
+  );
   // No body: the node that answers is the one that leaves.
   app.post("/node/leave", async (c) => c.json(leftJson(await api.leave(callOptions(c)))));
   app.post("/cluster/recover", async (c) => {

@@ -6,6 +6,7 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  NodeProbe,
   RecoverResult,
   RegisterResult,
   StartWorkflowResult,
@@ -93,6 +94,17 @@ export function clusterStatusJson(status: ClusterStatus) {
     })),
     management_fault_tolerance: status.managementFaultTolerance,
     fault_tolerance: status.faultTolerance,
+  };
+}
+
+/** One node of GET /cluster/health. */
+export function nodeProbeJson(probe: NodeProbe) {
+  return {
+    node_id: probe.nodeId,
+    address: probe.address,
+    status: probe.status,
+    reason: probe.reason ?? null,
+    latency_ms: probe.latencyMs ?? null,
   };
 }
 

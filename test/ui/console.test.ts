@@ -1,0 +1,130 @@
+// The web console in a real browser (Debian's Chromium driven by playwright-core, no browser
+// download): three gRPC nodes serve it on --http-listen; the page must show the topology that
+// `cluster status` reports, start a workflow and follow it to its result, and show a killed
+// node as down. Screenshots go to test-artifacts/console/. Where Chromium is not installed
+// (`apt-get install chromium`), the test says so and is skipped.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { RaftoralClient } from "../../src/client/index.ts";
+import { createLogger } from "../../src/lib/index.ts";
+import { RaftoralNode } from "../../src/node/index.ts";
+import { ROOT } from "../support/compiled-binary.ts";
+import { eventually, freePort } from "../support/ports.ts";
+
+const CHROMIUM =
+  process.env.CHROMIUM_PATH ?? Bun.which("chromium") ?? Bun.which("chromium-browser") ?? undefined;
+const ARTIFACTS = join(ROOT, "test-artifacts", "console");
+const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 60_000 };
+
+if (CHROMIUM === undefined) {
+  console.warn("console browser test skipped: no Chromium (apt-get install chromium)");
+}
+
+// The predicates below run in the page (the page's CSP forbids strings of script); this is
+// the little of the DOM they use, as the project's types do not include the browser's.
+interface PageElement {
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement> & { readonly length: number };
+};
+
+const nodes: { node: RaftoralNode; address: string; http: string }[] = [];
+let browser: Browser | undefined;
+let page: Page;
+
+beforeAll(async () => {
+  if (CHROMIUM === undefined) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const logger = createLogger({ level: "error", format: "text", write: () => undefined });
+  for (let index = 0; index < 3; index++) {
+    const address = `127.0.0.1:${await freePort()}`;
+    const http = `127.0.0.1:${await freePort()}`;
+    const first = nodes[0];
+    const node = new RaftoralNode({
+      listen: address,
+      httpListen: http,
+      ...(first === undefined ? { bootstrap: true } : { peers: [first.address] }),
+      transport: "grpc",
+      logger,
+      tuning: FAST,
+    });
+    nodes.push({ node, address, http });
+    await node.start();
+  }
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(nodes.map(({ node }) => node.stop()));
+});
+
+/** The text of each row's cells in a table of the page. */
+async function rows(table: string): Promise<string[][]> {
+  return page.$$eval(`#${table} tbody tr`, (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+  );
+}
+
+test.skipIf(CHROMIUM === undefined)(
+  "the console shows the cluster, runs a workflow, and shows a killed node down",
+  async () => {
+    const console1 = nodes[0];
+    if (console1 === undefined) throw new Error("no node started");
+    const client = new RaftoralClient(`grpc://${console1.address}`);
+    await eventually("three voters in execution cluster 1", () => {
+      const group = console1.node.managementState().groups.get(1 as never);
+      return group?.voters.length === 3;
+    });
+    const status = await client.status();
+    await client.close();
+
+    await page.goto(`http://${console1.http}/ui`);
+    await page.waitForFunction(() => document.querySelectorAll("#nodes tbody tr").length === 3);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("#nodes td.state")].every((td) => td.textContent === "up"),
+    );
+    const shown = await rows("nodes");
+    expect(shown.map(([id, address]) => [Number(id), address])).toEqual(
+      status.nodes.map((node) => [node.nodeId, node.address]),
+    );
+    const leader = status.nodes.find((node) => node.isManagementLeader);
+    expect(shown.find(([id]) => Number(id) === leader?.nodeId)?.[2]).toContain("(leader)");
+    const clusters = await rows("clusters");
+    expect(clusters.map(([id]) => id)).toEqual(status.groups.map((group) => String(group.groupId)));
+    expect(clusters.map((row) => row[6])).toEqual(status.groups.map(() => "serving"));
+    await page.screenshot({ path: join(ARTIFACTS, "1-cluster.png"), fullPage: true });
+
+    await page.click("#start-button");
+    await page.waitForFunction(
+      () => document.querySelector("#start-result")?.getAttribute("data-status") !== null,
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await page.getAttribute("#start-result", "data-status")).toBe("completed");
+    expect(await page.textContent("#start-result")).toContain('completed: "pong"');
+    await page.screenshot({ path: join(ARTIFACTS, "2-workflow.png"), fullPage: true });
+
+    const victim = nodes[2];
+    if (victim === undefined) throw new Error("no third node");
+    const victimId = String(victim.node.nodeId);
+    await victim.node.kill();
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`#nodes tbody tr[data-key="${id}"] td.state`)?.textContent ===
+        "down",
+      victimId,
+      { timeout: 30_000 },
+    );
+    expect(await page.textContent("#nodes-up")).toBe("2 / 3");
+    await page.screenshot({ path: join(ARTIFACTS, "3-node-down.png"), fullPage: true });
+  },
+  120_000,
+);
