@@ -5,6 +5,19 @@
 import { RaftoralError } from "../lib/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 
+/** Codes that say "this node cannot serve now": another node may. */
+const ANOTHER_NODE_MAY_SERVE: ReadonlySet<string> = new Set([
+  "UNAVAILABLE",
+  "NOT_LEADER",
+  "NO_LEADER",
+  "SHUTTING_DOWN",
+]);
+
+/** Whether the same call to another node of the cluster may succeed where this one failed. */
+export function isWorthAnotherNode(error: unknown): boolean {
+  return error instanceof RaftoralError && ANOTHER_NODE_MAY_SERVE.has(error.code);
+}
+
 /** One failed attempt: which node, and why. */
 export interface FailedAttempt {
   readonly address: string;

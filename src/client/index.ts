@@ -29,7 +29,12 @@ export {
   schemeOf,
   type TargetDefaults,
 } from "./client-address.ts";
-export { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";
+export {
+  type FailedAttempt,
+  isWorthAnotherNode,
+  TransportMismatchError,
+  UnreachableError,
+} from "./client-errors.ts";
 export { GrpcProtocolClient } from "./grpc-client.ts";
 export { HttpProtocolClient } from "./http-client.ts";
 export type {

@@ -16,7 +16,12 @@ import {
   type TransportKind,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
-import { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";
+import {
+  type FailedAttempt,
+  isWorthAnotherNode,
+  TransportMismatchError,
+  UnreachableError,
+} from "./client-errors.ts";
 import { GrpcProtocolClient } from "./grpc-client.ts";
 import { HttpProtocolClient } from "./http-client.ts";
 import type { OperatorProtocolClient, ProtocolClientOptions } from "./protocol-client.ts";
@@ -83,8 +88,6 @@ const PROBE_TIMEOUT_MS = 2_000;
  * proposal timeout, up to 10 s for its removal and 60 s for its groups to replace it.
  */
 const LEAVE_TIMEOUT_MS = 90_000;
-/** Codes that say "this node cannot serve now": another node may. */
-const RETRYABLE = new Set(["UNAVAILABLE", "NOT_LEADER", "NO_LEADER", "SHUTTING_DOWN"]);
 
 export class RaftoralClient {
   private readonly targets: readonly NodeTarget[];
@@ -224,7 +227,7 @@ export class RaftoralClient {
       return await call(client);
     } catch (error) {
       const typed = asRaftoralError(error);
-      if (!RETRYABLE.has(typed.code)) throw typed;
+      if (!isWorthAnotherNode(typed)) throw typed;
       throw await this.unreachable(what, [{ address: client.address, error: typed }]);
     }
   }
@@ -244,7 +247,7 @@ export class RaftoralClient {
         return result;
       } catch (error) {
         const typed = asRaftoralError(error);
-        if (!RETRYABLE.has(typed.code)) throw typed;
+        if (!isWorthAnotherNode(typed)) throw typed;
         attempts.push({ address: client.address, error: typed });
         const isRoundDone = (attempt + 1) % this.clients.length === 0;
         if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);

@@ -2,9 +2,9 @@
 // protocol when ours gets no sensible answer), then register with the management leader
 // (or, failing that, through the peer), which allocates the node id through its log.
 
-import type { ProtocolClient } from "../client/index.ts";
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
+import { type ClientFactory, callPeer } from "./peer-call.ts";
 
 const CALL_TIMEOUT_MS = 3_000;
 const RETRY_DELAY_MS = 500;
@@ -14,9 +14,6 @@ export interface JoinOutcome {
   readonly transport: TransportKind;
   readonly discovery: DiscoveryInfo;
 }
-
-/** Makes a client of one node over one protocol (injected, so simulations can use memory). */
-export type ClientFactory = (kind: TransportKind, address: string) => ProtocolClient;
 
 /** Finds which protocol the peers speak: ours first, then the other. */
 export async function discoverCluster(options: {
@@ -36,9 +33,10 @@ export async function discoverCluster(options: {
   for (;;) {
     for (const peer of options.peers) {
       for (const kind of kinds) {
-        const client = options.client(kind, peer);
         try {
-          const discovery = await client.discover({ timeoutMs: CALL_TIMEOUT_MS });
+          const discovery = await callPeer(options.client, kind, peer, (client) =>
+            client.discover({ timeoutMs: CALL_TIMEOUT_MS }),
+          );
           if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
             return { transport: kind, peer, discovery };
           }
@@ -47,8 +45,6 @@ export async function discoverCluster(options: {
           // A node that refuses our credentials will refuse them on every retry.
           if (isRefusal(error)) throw refusedBy(peer, error);
           failures.push(`${peer} (${kind}): ${toError(error).message}`);
-        } finally {
-          await client.close();
         }
       }
     }
@@ -80,16 +76,15 @@ export async function registerNode(options: {
   let lastError: Error | undefined;
   while (options.clock.nowMs() < deadline) {
     for (const target of targets) {
-      const client = options.client(options.transport, target);
+      const request = {
+        nodeId: options.requestedId,
+        address: options.address,
+        workflowFingerprint: options.workflowFingerprint,
+        instanceId: options.instanceId,
+      };
       try {
-        const result = await client.register(
-          {
-            nodeId: options.requestedId,
-            address: options.address,
-            workflowFingerprint: options.workflowFingerprint,
-            instanceId: options.instanceId,
-          },
-          { timeoutMs: CALL_TIMEOUT_MS * 3 },
+        const result = await callPeer(options.client, options.transport, target, (client) =>
+          client.register(request, { timeoutMs: CALL_TIMEOUT_MS * 3 }),
         );
         return result.nodeId;
       } catch (error) {
@@ -97,8 +92,6 @@ export async function registerNode(options: {
         // A refusal from the cluster's state (duplicate id, other workflow set) will not change.
         if ((lastError as RaftoralError).code === "INVALID_ARGUMENT") throw failedToAdd(lastError);
         if (isRefusal(error)) throw refusedBy(target, error);
-      } finally {
-        await client.close();
       }
     }
     await new Promise<void>((resolve) => options.clock.setTimer(RETRY_DELAY_MS, resolve));
@@ -139,19 +132,18 @@ export async function registerAgain(options: {
   request: RegisterRequest;
 }): Promise<NodeId | undefined> {
   for (const peer of options.peers) {
-    const client = options.client(options.transport, peer);
     try {
-      const result = await client.register(options.request, { timeoutMs: CALL_TIMEOUT_MS });
-      options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
-      const discovery = await client.discover({ timeoutMs: CALL_TIMEOUT_MS });
-      return discovery.highestKnownNodeId;
+      return await callPeer(options.client, options.transport, peer, async (client) => {
+        const result = await client.register(options.request, { timeoutMs: CALL_TIMEOUT_MS });
+        options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
+        const discovery = await client.discover({ timeoutMs: CALL_TIMEOUT_MS });
+        return discovery.highestKnownNodeId;
+      });
     } catch (error) {
       options.logger.debug("Could not register again through a peer", {
         peer,
         error: toError(error).message,
       });
-    } finally {
-      await client.close();
     }
   }
   return undefined;

@@ -21,6 +21,7 @@ import type { MultiRaftHost } from "../multiraft/index.ts";
 import { jointVotersOf, majorityWithout } from "../raft/index.ts";
 import type { ClusterStatus, TransportKind } from "../transport/index.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
+import { callPeer } from "./peer-call.ts";
 
 export interface LeaveClusterOptions {
   readonly self: NodeId;
@@ -158,9 +159,10 @@ export async function askLeaderForStatus(options: {
   readonly logger: Logger;
 }): Promise<ClusterStatus | undefined> {
   for (const address of options.addresses) {
-    const client = options.client(options.kind, address);
     try {
-      const status = await client.clusterStatus({ timeoutMs: STATUS_CALL_TIMEOUT_MS });
+      const status = await callPeer(options.client, options.kind, address, (client) =>
+        client.clusterStatus({ timeoutMs: STATUS_CALL_TIMEOUT_MS }),
+      );
       if (status.nodeId === status.managementLeaderNodeId) return status;
     } catch (error) {
       // Handled: a node that does not answer is skipped; the next poll asks again.
@@ -168,8 +170,6 @@ export async function askLeaderForStatus(options: {
         address,
         error: toError(error).message,
       });
-    } finally {
-      await client.close();
     }
   }
   return undefined;

@@ -5,7 +5,7 @@
 import { type Clock, toError } from "../lib/index.ts";
 import type { ManagementState } from "../management/index.ts";
 import type { NodeProbe, TransportKind } from "../transport/index.ts";
-import type { ClientFactory } from "./join-cluster.ts";
+import { type ClientFactory, callPeer } from "./peer-call.ts";
 
 const PROBE_TIMEOUT_MS = 1_000;
 
@@ -18,10 +18,11 @@ export async function probeNodes(options: {
   const nodes = [...options.state.nodes.values()].sort((a, b) => a.id - b.id);
   return Promise.all(
     nodes.map(async (node): Promise<NodeProbe> => {
-      const client = options.client(options.kind, node.address);
       const startedMs = options.clock.nowMs();
       try {
-        const health = await client.health({ timeoutMs: PROBE_TIMEOUT_MS });
+        const health = await callPeer(options.client, options.kind, node.address, (client) =>
+          client.health({ timeoutMs: PROBE_TIMEOUT_MS }),
+        );
         return {
           nodeId: node.id,
           address: node.address,
@@ -36,8 +37,6 @@ export async function probeNodes(options: {
           status: "unreachable",
           reason: toError(error).message,
         };
-      } finally {
-        await client.close();
       }
     }),
   );

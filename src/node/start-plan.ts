@@ -5,8 +5,9 @@
 import { type Clock, type Logger, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
-import { type ClientFactory, discoverCluster } from "./join-cluster.ts";
+import { discoverCluster } from "./join-cluster.ts";
 import type { KnownStorage } from "./node-environment.ts";
+import type { ClientFactory } from "./peer-call.ts";
 
 export type StartPlan =
   | {

@@ -4,7 +4,7 @@
 // so callers never see "not a member".
 
 import type { ExecutionLayer } from "../api/index.ts";
-import type { ProtocolClient } from "../client/index.ts";
+import { isWorthAnotherNode, type ProtocolClient } from "../client/index.ts";
 import {
   type Clock,
   type GroupId,
@@ -37,8 +37,8 @@ import {
   WorkflowRuntime,
   WorkflowStateMachine,
 } from "../workflow/index.ts";
-import type { ClientFactory } from "./join-cluster.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
+import { type ClientFactory, callPeer } from "./peer-call.ts";
 import { handOverResults } from "./result-handover.ts";
 import { logWorkflowEvents } from "./workflow-log.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
@@ -397,15 +397,12 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     let lastError: Error | undefined;
     for (const address of addresses) {
-      const client = this.options.client(this.options.transport, address);
       try {
-        return await call(client);
+        return await callPeer(this.options.client, this.options.transport, address, call);
       } catch (error) {
         lastError = toError(error);
-        // Only an unreachable member is worth trying the next one; an answer is the answer.
-        if ((lastError as RaftoralError).code !== "UNAVAILABLE") throw lastError;
-      } finally {
-        await client.close();
+        // A member that cannot serve now may be followed by one that can; an answer is final.
+        if (!isWorthAnotherNode(lastError)) throw lastError;
       }
     }
     throw (
