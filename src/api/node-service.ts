@@ -127,6 +127,28 @@ export class NodeService implements NodeApi {
     return this.options.health();
   }
 
+  healthDetails(): ReturnType<NodeApi["healthDetails"]> {
+    const { host } = this.options;
+    const groups = host.groupIds().flatMap((groupId) => {
+      const status = host.inspect(groupId)?.status();
+      if (status === undefined) return [];
+      const local = this.options.groupHealth(groupId);
+      return [
+        {
+          groupId,
+          role: status.role,
+          leaderId: status.leaderId,
+          term: status.term,
+          commitIndex: status.commit,
+          appliedIndex: status.applied,
+          leaderlessMs: local.leaderlessMs ?? 0,
+          ...(local.faultTolerance === undefined ? {} : { faultTolerance: local.faultTolerance }),
+        },
+      ];
+    });
+    return { ...this.options.health(), groups };
+  }
+
   startWorkflow(
     request: StartWorkflowRequest,
     options?: CallOptions,

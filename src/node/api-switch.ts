@@ -68,6 +68,9 @@ export class ApiSwitch implements NodeApi {
   probeNodes(options?: CallOptions): Promise<readonly NodeProbe[]> {
     return this.target.probeNodes(options);
   }
+  healthDetails(): ReturnType<NodeApi["healthDetails"]> {
+    return this.target.healthDetails();
+  }
   leave(options?: CallOptions): Promise<LeaveResult> {
     return this.target.leave(options);
   }
@@ -93,6 +96,12 @@ export function startingApi(options: {
         `this node is still starting (${options.reason()}); retry shortly or ask another node`,
       ),
     );
+  const health = (): HealthInfo => ({
+    status: "starting",
+    nodeId: nodeId(0),
+    isLeader: false,
+    reason: options.reason(),
+  });
   return {
     receivePeerBatch: () => {
       throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
@@ -110,18 +119,14 @@ export function startingApi(options: {
       faultTolerance: 0,
     }),
     register: starting,
-    health: () => ({
-      status: "starting",
-      nodeId: nodeId(0),
-      isLeader: false,
-      reason: options.reason(),
-    }),
+    health,
     startWorkflow: starting,
     waitWorkflow: starting,
     runWorkflow: starting,
     clusterStatus: starting,
     metrics: options.metrics,
     probeNodes: starting,
+    healthDetails: () => ({ ...health(), groups: [] }),
     leave: () =>
       Promise.reject(
         new RaftoralError(

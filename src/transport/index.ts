@@ -19,6 +19,7 @@ export type {
   ClusterStatus,
   DiscoveryInfo,
   ExecutionGroupStatus,
+  GroupHealthDetail,
   HealthInfo,
   HealthStatus,
   LeaveResult,

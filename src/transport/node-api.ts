@@ -62,6 +62,21 @@ export interface HealthInfo {
   readonly reason?: string;
 }
 
+/** A group this node hosts, as this node sees it now (NodeApi.healthDetails). */
+export interface GroupHealthDetail {
+  readonly groupId: GroupId;
+  readonly role: string;
+  /** The leader this node knows; 0 while none. */
+  readonly leaderId: NodeId;
+  readonly term: number;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  /** How long this node has seen the group without a leader; 0 while it has one. */
+  readonly leaderlessMs: number;
+  /** Voter failures the group survives, when this node can tell (it leads the group). */
+  readonly faultTolerance?: number;
+}
+
 /** One node of the cluster as the answering node reached it just now (NodeApi.probeNodes). */
 export interface NodeProbe {
   readonly nodeId: NodeId;
@@ -205,6 +220,8 @@ export interface NodeApi {
   clusterStatus(): Promise<ClusterStatus>;
   /** This node's metrics in the Prometheus text exposition format (docs/metrics.md). */
   metrics(): string;
+  /** The health, and why: every hosted group's leader, term, indexes and leaderless time. */
+  healthDetails(): HealthInfo & { readonly groups: readonly GroupHealthDetail[] };
   /** Asks every node of the cluster for its health now, in parallel (for the console). */
   probeNodes(options?: CallOptions): Promise<readonly NodeProbe[]>;
   /**

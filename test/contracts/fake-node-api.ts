@@ -37,6 +37,7 @@ export interface FakeScript {
   register(request: RegisterRequest, options: CallOptions): Promise<RegisterResult>;
   metrics(): string;
   probeNodes(options: CallOptions): Promise<readonly NodeProbe[]>;
+  healthDetails(): ReturnType<NodeApi["healthDetails"]>;
   health(): HealthInfo;
   startWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
@@ -125,6 +126,23 @@ export function defaultScript(): FakeScript {
     runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     clusterStatus: async () => CLUSTER_STATUS,
     metrics: () => "# TYPE raftoral_fake_total counter\nraftoral_fake_total 1\n",
+    healthDetails: () => ({
+      status: "unavailable",
+      nodeId: nodeId(1),
+      isLeader: false,
+      reason: "group 1 has had no leader for 12 s",
+      groups: [
+        {
+          groupId: groupId(1),
+          role: "follower",
+          leaderId: nodeId(0),
+          term: 7,
+          commitIndex: 40,
+          appliedIndex: 40,
+          leaderlessMs: 12_000,
+        },
+      ],
+    }),
     probeNodes: async () => [
       { nodeId: nodeId(1), address: "127.0.0.1:7001", status: "ok", latencyMs: 1 },
       { nodeId: nodeId(2), address: "127.0.0.1:7002", status: "unreachable" },
@@ -188,6 +206,11 @@ export class FakeNodeApi implements NodeApi {
   metrics(): string {
     this.record("metrics", undefined, undefined);
     return this.script.metrics();
+  }
+
+  healthDetails(): ReturnType<NodeApi["healthDetails"]> {
+    this.record("healthDetails", undefined, undefined);
+    return this.script.healthDetails();
   }
 
   probeNodes(options: CallOptions = {}): Promise<readonly NodeProbe[]> {

@@ -113,6 +113,20 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
   }, 90_000);
 });
 
+test("GET /health?verbose shows each group this node hosts, with its leader", async () => {
+  const [first] = await startCluster("http");
+  if (first === undefined) throw new Error("no node started");
+  const response = await fetch(`http://${first.address}/health?verbose`);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { status: string; groups: Record<string, unknown>[] };
+  expect(body.status).toBe("ok");
+  expect(body.groups.map((group) => group.cluster_id)).toEqual([0, 1]);
+  for (const group of body.groups) {
+    expect(group.leader_node_id).toBeGreaterThan(0);
+    expect(group.leaderless_ms).toBe(0);
+  }
+}, 90_000);
+
 test("docs/metrics.md lists exactly the metrics a node serves", async () => {
   const [first] = await startCluster("http");
   if (first === undefined) throw new Error("no node started");

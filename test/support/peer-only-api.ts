@@ -17,6 +17,7 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     clusterStatus: unsupported,
     metrics: () => "",
     probeNodes: unsupported,
+    healthDetails: () => ({ status: "ok", nodeId: host.nodeId, isLeader: false, groups: [] }),
     leave: unsupported,
     recoverGroups: unsupported,
   };

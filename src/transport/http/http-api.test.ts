@@ -221,6 +221,32 @@ describe("operator routes", () => {
     });
   });
 
+  test("GET /health?verbose adds each hosted group's view, with the same status code", async () => {
+    const { status, body } = await answer(fetch(`${base}/health?verbose`));
+    expect({ status, body }).toEqual({
+      status: 503,
+      body: {
+        status: "unavailable",
+        node_id: 1,
+        is_leader: false,
+        reason: "group 1 has had no leader for 12 s",
+        groups: [
+          {
+            cluster_id: 1,
+            role: "follower",
+            leader_node_id: 0,
+            term: 7,
+            commit_index: 40,
+            applied_index: 40,
+            leaderless_ms: 12_000,
+            fault_tolerance: null,
+          },
+        ],
+      },
+    });
+    expect(api.callsOf("health")).toHaveLength(0);
+  });
+
   test("GET /metrics is the exposition text; GET /ui the console page, locked to this node", async () => {
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");

@@ -26,6 +26,7 @@ import {
   clusterStatusJson,
   discoveryJson,
   errorFieldsOf,
+  groupHealthJson,
   healthJson,
   leftJson,
   nodeProbeJson,
@@ -115,9 +116,15 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   });
   app.get("/discovery/peers", async (c) => c.json(discoveryJson(await api.discover())));
   app.get("/health", (c) => {
-    const health = api.health();
     // A load balancer reads the status code: only a node that is up takes traffic.
-    return c.json(healthJson(health), health.status === "ok" ? 200 : 503);
+    if (c.req.query("verbose") === undefined) {
+      const health = api.health();
+      return c.json(healthJson(health), health.status === "ok" ? 200 : 503);
+    }
+    // ?verbose adds why: each hosted group's leader, term, indexes and leaderless time.
+    const details = api.healthDetails();
+    const body = { ...healthJson(details), groups: details.groups.map(groupHealthJson) };
+    return c.json(body, details.status === "ok" ? 200 : 503);
   });
   app.get("/cluster/status", async (c) => c.json(clusterStatusJson(await api.clusterStatus())));
   app.get("/metrics", () => metricsResponse(api));

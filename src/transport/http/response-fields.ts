@@ -4,6 +4,7 @@
 import type {
   ClusterStatus,
   DiscoveryInfo,
+  GroupHealthDetail,
   HealthInfo,
   LeaveResult,
   NodeProbe,
@@ -94,6 +95,20 @@ export function clusterStatusJson(status: ClusterStatus) {
     })),
     management_fault_tolerance: status.managementFaultTolerance,
     fault_tolerance: status.faultTolerance,
+  };
+}
+
+/** One group of GET /health?verbose. */
+export function groupHealthJson(group: GroupHealthDetail) {
+  return {
+    cluster_id: group.groupId,
+    role: group.role,
+    leader_node_id: group.leaderId,
+    term: group.term,
+    commit_index: group.commitIndex,
+    applied_index: group.appliedIndex,
+    leaderless_ms: group.leaderlessMs,
+    fault_tolerance: group.faultTolerance ?? null,
   };
 }
 
