@@ -4,7 +4,8 @@
 //                           started, with @grpc/grpc-js or fetch as the client;
 //   run                  - run as written, in README order, against those clusters;
 //   make                 - the Makefile targets it names are checked (`make -n`, .ci/run);
-//   skip <what> (<test>) - needs systemd or Docker; the named test covers the files.
+//   skip <what> (<test>) - needs systemd, Docker or a project of its own; the named test
+//                           covers it.
 // Every address 127.0.0.1:NNNN in the README maps to one free port for the whole file.
 
 import { afterAll, describe, expect, test } from "bun:test";
@@ -215,12 +216,15 @@ describe("every other README command", () => {
     expect(readFileSync(join(ROOT, ".ci", "run"), "utf8")).toMatch(/^make test$/m);
   });
 
-  test("every block is accounted for; skipped ones only need systemd or Docker", () => {
-    const allowed = /^(quickstart (grpc|http)|run|make|skip (systemd|docker) \(.+\.test\.ts.*\))$/;
+  test("every block is accounted for; skipped ones need systemd, Docker or a new project", () => {
+    const allowed =
+      /^(quickstart (grpc|http)|run|make|skip (systemd|docker|package) \(.+\.test\.ts.*\))$/;
     for (const block of blocks) expect(block.marker).toMatch(allowed);
     const skipped = blocks.filter((block) => block.marker.startsWith("skip"));
     for (const line of skipped.flatMap((block) => block.lines)) {
-      expect(line).toMatch(/^(sudo |make build$|journalctl |docker compose -f deploy\/)/);
+      expect(line).toMatch(
+        /^(sudo |make build$|journalctl |docker compose -f deploy\/|npm pack|npm install |bun add )/,
+      );
     }
     expect(blocks.filter((block) => block.marker === "run").length).toBeGreaterThanOrEqual(5);
   });
