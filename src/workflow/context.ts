@@ -2,7 +2,7 @@
 // engine (replay-context.ts) implements them. Everything non-deterministic that workflow code
 // needs goes through these calls, so a replay of the log gives the same answers.
 
-import type { JsonValue } from "./json.ts";
+import type { JsonLike } from "./json.ts";
 
 /** Widens a literal type, so `ctx.checkpoint("status", "new")` holds any string later. */
 export type Widen<T> = T extends string
@@ -14,7 +14,7 @@ export type Widen<T> = T extends string
       : T;
 
 /** A replicated variable: every set() is committed through the group's log before it resolves. */
-export interface Checkpoint<T extends JsonValue> {
+export interface Checkpoint<T extends JsonLike> {
   /** The value as last committed (or replayed). */
   get(): T;
   /** Commits a new value; resolves once the group recorded it. Await it before get(). */
@@ -63,7 +63,7 @@ export interface WorkflowContext {
    * Declares a replicated variable `key` with its initial value (recorded as a checkpoint).
    * A key may be declared once per execution.
    */
-  checkpoint<T extends JsonValue>(key: string, initial: T): Promise<Checkpoint<Widen<T>>>;
+  checkpoint<T extends JsonLike>(key: string, initial: T): Promise<Checkpoint<Widen<T>>>;
   /**
    * Runs a side effect once per execution as far as the record goes: its result (or error) is
    * committed before the workflow continues, and replays return the recorded result without
@@ -71,7 +71,7 @@ export interface WorkflowContext {
    * the same idempotency key (at-least-once effects, exactly-once recorded result).
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is typed void
-  step<T extends JsonValue | undefined | void>(
+  step<T extends JsonLike | undefined | void>(
     name: string,
     fn: (info: StepInfo) => T | Promise<T>,
     options?: StepOptions,

@@ -4,15 +4,19 @@
 
 import { InvalidArgumentError } from "../lib/index.ts";
 import type { WorkflowContext } from "./context.ts";
-import type { JsonValue } from "./json.ts";
+import type { JsonLike } from "./json.ts";
 
 /** What a workflow function may return: a JSON value, or nothing (recorded as null). */
 // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is typed void
-export type WorkflowOutput = JsonValue | undefined | void;
+export type WorkflowOutput = JsonLike | undefined | void;
 
-/** A workflow's code under its name and version. Input and output are JSON values. */
+/**
+ * A workflow's code under its name and version. Input and output are JSON values; their
+ * types may be interfaces (see JsonLike). Without type arguments: any definition (a list of
+ * definitions with different inputs).
+ */
 export interface WorkflowDefinition<
-  I extends JsonValue = JsonValue,
+  I extends JsonLike = never,
   O extends WorkflowOutput = WorkflowOutput,
 > {
   readonly name: string;
@@ -40,7 +44,7 @@ const NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
  *   return reply;
  * });
  */
-export function defineWorkflow<I extends JsonValue, O extends WorkflowOutput>(
+export function defineWorkflow<I extends JsonLike, O extends WorkflowOutput>(
   name: string,
   version: number,
   fn: (input: I, ctx: WorkflowContext) => Promise<O> | O,

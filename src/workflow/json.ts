@@ -15,6 +15,14 @@ export type JsonValue =
   | { [key: string]: JsonValue };
 
 /**
+ * What a workflow's input or output type may be, as the type checker sees it: JSON values,
+ * and also object types declared as `interface`, which TypeScript never matches with
+ * JsonValue's object member (an interface has no index signature). Values are still checked
+ * where they enter the log (toJsonValue), with an error naming the value.
+ */
+export type JsonLike = null | boolean | number | string | readonly unknown[] | object;
+
+/**
  * Returns `value` as it will read back from the log (a JSON round trip). `undefined` stays
  * `undefined` (a step or workflow that returns nothing). Throws InvalidArgumentError for
  * values JSON cannot hold (BigInt, functions, cycles), naming `what`.

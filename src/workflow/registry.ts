@@ -8,7 +8,7 @@ import type { WorkflowContext } from "./context.ts";
 import type { WorkflowDefinition, WorkflowOutput } from "./definition.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import { UnknownWorkflowError } from "./errors.ts";
-import type { JsonValue } from "./json.ts";
+import type { JsonLike, JsonValue } from "./json.ts";
 
 /** A registered workflow, with its input type erased (inputs come from the log as JSON). */
 export interface RegisteredWorkflow {
@@ -37,7 +37,7 @@ export class WorkflowRegistry {
   }
 
   /** Adds a definition; ALREADY_EXISTS if its (name, version) is taken. */
-  register<I extends JsonValue, O extends WorkflowOutput>(
+  register<I extends JsonLike, O extends WorkflowOutput>(
     definition: WorkflowDefinition<I, O>,
   ): void {
     validateWorkflowName(definition.name);

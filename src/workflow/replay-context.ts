@@ -16,7 +16,7 @@ import type {
 import { NAME_CHARS_MAX } from "./definition.ts";
 import { WorkflowStepError } from "./errors.ts";
 import type { CheckpointKind, CheckpointOutcome } from "./execution.ts";
-import { type JsonValue, toJsonValue } from "./json.ts";
+import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
 import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
@@ -49,7 +49,7 @@ export class ReplayContext implements WorkflowContext {
     this.log = this.makeLog();
   }
 
-  async checkpoint<T extends JsonValue>(key: string, initial: T): Promise<Checkpoint<Widen<T>>> {
+  async checkpoint<T extends JsonLike>(key: string, initial: T): Promise<Checkpoint<Widen<T>>> {
     validateName(key, "checkpoint key");
     if (this.declared.has(key)) {
       throw new InvalidArgumentError(`checkpoint "${key}" is declared twice in this workflow`);
@@ -61,7 +61,7 @@ export class ReplayContext implements WorkflowContext {
   }
 
   // biome-ignore lint/suspicious/noConfusingVoidType: a body that returns nothing is typed void
-  async step<T extends JsonValue | undefined | void>(
+  async step<T extends JsonLike | undefined | void>(
     name: string,
     fn: (info: StepInfo) => T | Promise<T>,
     options?: StepOptions,
@@ -141,7 +141,7 @@ export class ReplayContext implements WorkflowContext {
 }
 
 /** The replicated variable behind ctx.checkpoint(). */
-class ReplicatedVariable<T extends JsonValue> implements Checkpoint<T> {
+class ReplicatedVariable<T extends JsonLike> implements Checkpoint<T> {
   constructor(
     private readonly key: string,
     private value: T,
