@@ -5,9 +5,9 @@
 // into a new Node project, whose `raftoral/client` runs ping_pong against a node of this test.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { ROOT } from "../support/compiled-binary.ts";
@@ -15,8 +15,12 @@ import { freePort } from "../support/ports.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "raftoral-package-"));
 const hasNodeAndNpm = Bun.which("node") !== null && Bun.which("npm") !== null;
-// npm runs the prepack script (bun build) with this Bun first on the PATH.
-const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+// npm runs the prepack script (`bun build`) with this Bun first on the PATH, as `bun` (the
+// binary npm installed may be named otherwise, e.g. bun.exe).
+const binDirectory = join(scratch, "bin");
+mkdirSync(binDirectory);
+symlinkSync(process.execPath, join(binDirectory, "bun"));
+const env = { ...process.env, PATH: `${binDirectory}:${process.env.PATH ?? ""}` };
 let tarball = "";
 
 function run(command: string[], cwd: string): string {
