@@ -9,7 +9,6 @@ import { type GroupId, type NodeId, toError } from "../lib/index.ts";
 import {
   bootstrapState,
   type ConfChange,
-  canSendBeforePersist,
   encodeConfChange,
   type RaftInitialState,
   type Ready,
@@ -17,7 +16,14 @@ import {
 import type { GroupWrite } from "../storage/index.ts";
 import type { PeerBatch } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
-import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./errors.ts";
+import {
+  overloaded,
+  type ProposalError,
+  shuttingDown,
+  stoppedUnsettled,
+  unknownGroup,
+} from "./errors.ts";
+import { handOverAfterFailure } from "./failure-handover.ts";
 import { type ForcedRecovery, forceSoleVoter } from "./forced-recovery.ts";
 import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupChanges } from "./group-changes.ts";
@@ -28,7 +34,7 @@ import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./hos
 import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
 import { joiningState, loadGroupState } from "./load-group.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, sortMessages } from "./outbox.ts";
 import { newPendingRead, type PendingProposal } from "./pending.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
@@ -106,13 +112,13 @@ export class MultiRaftHost {
     this.cancelTicks = this.options.clock.setTimer(this.options.config.tickIntervalMs, loop);
   }
 
-  /** Stops the loop and fails every waiting caller with SHUTTING_DOWN. */
-  stop(): void {
+  /** Stops the loop and fails every waiting caller with SHUTTING_DOWN (or `failure`'s). */
+  stop(failure: (groupId: GroupId) => ProposalError = shuttingDown): void {
     if (this.isStopped) return;
     this.isStopped = true;
     this.cancelTicks?.();
-    for (const group of this.groups.values()) this.failWaiters(group, shuttingDown(group.id));
-    this.desk.failAll((id) => shuttingDown(id));
+    for (const group of this.groups.values()) this.failWaiters(group, failure(group.id));
+    this.desk.failAll(failure);
     for (const event of this.inbox.splice(0)) dropEvent(event);
   }
 
@@ -311,13 +317,8 @@ export class MultiRaftHost {
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
       // counts itself for commitment from state a later turn sees persisted.
       const early = new Outbox();
-      for (const { group, ready } of work) {
-        for (const message of ready.messages) {
-          const peerMessage = { type: "raft", groupId: group.id, message } as const;
-          if (canSendBeforePersist(message)) early.add(message.to, peerMessage);
-          else this.outbox.add(message.to, peerMessage);
-        }
-      }
+      for (const { group, ready } of work)
+        sortMessages(group.id, ready, { early, late: this.outbox });
       early.flush(this.options.peers);
       // Only new entries, votes and terms must be on disk before anyone hears of them.
       const isSync =
@@ -424,12 +425,9 @@ export class MultiRaftHost {
           event.done();
           break;
         case "forceSoleVoter": {
-          const group = this.groups.get(event.groupId);
-          event.done(
-            group === undefined
-              ? unknownGroup(event.groupId)
-              : forceSoleVoter(group, this.nodeId, this.options.logger),
-          );
+          const { groupId } = event;
+          const options = { self: this.nodeId, logger: this.options.logger };
+          event.done(forceSoleVoter(groupId, this.groups.get(groupId), options));
           break;
         }
       }
@@ -490,11 +488,13 @@ export class MultiRaftHost {
     for (const group of this.groups.values()) this.reads.expire(group, now);
   }
 
+  /** Stops for good: nothing is stepped, persisted, sent or answered any more. */
   private fail(error: Error): void {
-    this.options.logger.error("The Raft host stopped after a fatal error", {
-      error: error.message,
-    });
-    this.stop();
+    if (this.isStopped) return;
+    const { logger, peers } = this.options;
+    logger.error("The Raft host stopped after a fatal error", { error: error.message });
+    handOverAfterFailure({ error, self: this.nodeId, groups: this.groups.values(), peers, logger });
+    this.stop(stoppedUnsettled);
     this.options.onFatal(error);
   }
 }

@@ -365,6 +365,16 @@ export class NodeParts {
     }
   }
 
+  /**
+   * After a fatal error: health says `reason` from now on, and nothing acts on the cluster's
+   * behalf any more (the host already stopped itself and handed over what it could).
+   */
+  failed(reason: string): void {
+    this.health.failed(reason);
+    this.runtime.stop();
+    this.leaderWatch.stop();
+  }
+
   /** Hands over what it leads (when graceful), then stops every part. */
   async stop(isGraceful: boolean): Promise<void> {
     this.health.stopping();

@@ -49,6 +49,7 @@ function quickstartService(index: number): Record<string, unknown> {
   const peers = ["raftoral-1:7001", "raftoral-1:7001,raftoral-2:7001"][index - 2];
   return {
     build: { context: "..", dockerfile: "deploy/Dockerfile" },
+    restart: "on-failure",
     command: [
       "--listen",
       "0.0.0.0:7001",
@@ -301,6 +302,7 @@ describe("a secured deployment", () => {
       expect(service.volumes).toEqual([...(plain.volumes as string[]), ...mounts]);
       expect(service.ports).toEqual(plain.ports);
       expect(service.build).toEqual(plain.build);
+      expect(service.restart).toBe("on-failure");
       expect(JSON.stringify(service.healthcheck)).toContain('"grpcs://127.0.0.1:7001"');
     }
     expect(compose.volumes).toEqual({
