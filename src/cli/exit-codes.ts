@@ -1,5 +1,6 @@
 // How `raftoral --listen ...` ends, as its exit status. Supervisors act on these: systemd's
-// Restart=on-failure and Docker's on-failure restart any non-zero status.
+// Restart=on-failure and Docker's on-failure restart any non-zero status, and the units list
+// EXIT_STALE_STATE in RestartPreventExitStatus= because restarting cannot fix it.
 
 import { RaftoralError } from "../lib/index.ts";
 
@@ -16,10 +17,16 @@ export const EXIT_INTERNAL = 70;
  * at start or while running; it stopped rather than go on unpersisted. (EX_IOERR)
  */
 export const EXIT_STORAGE_FAILED = 74;
+/**
+ * The storage directory is an old copy of this node (a restored backup, or a clone that ran
+ * elsewhere): the cluster refused it. Restarting cannot help; see docs/storage.md. (EX_CONFIG)
+ */
+export const EXIT_STALE_STATE = 78;
 
 /** The exit status for the error a node started or stopped with. */
 export function exitCodeOf(error: Error, phase: "start" | "run"): number {
   const code = error instanceof RaftoralError ? error.code : "INTERNAL";
   if (code === "STORAGE_FAILED") return EXIT_STORAGE_FAILED;
+  if (code === "STALE_INCARNATION") return EXIT_STALE_STATE;
   return phase === "start" ? EXIT_FAILED : EXIT_INTERNAL;
 }

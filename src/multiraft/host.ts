@@ -68,10 +68,7 @@ export class MultiRaftHost {
     // A ReadIndex lost with a leader change is asked again after two election timeouts.
     this.reads = new ReadDesk(options.nodeId, options.clock, 2 * this.electionTimeoutMs());
     this.groups = new GroupRegistry({
-      nodeId: options.nodeId,
-      config: options.config,
-      random: options.random,
-      logger: options.logger,
+      ...options,
       origin: {
         nodeId: options.nodeId,
         incarnation: this.incarnation,
@@ -79,20 +76,17 @@ export class MultiRaftHost {
       },
     });
     this.desk = new ForwardingDesk({
+      ...options,
       self: options.nodeId,
       incarnation: this.incarnation,
-      clock: options.clock,
-      logger: options.logger,
       retryIntervalMs: 2 * this.electionTimeoutMs(),
       send: (peer, message) => this.outbox.add(peer, message),
     });
     this.router = new BatchRouter({
+      ...options,
       self: options.nodeId,
       groups: this.groups,
       desk: this.desk,
-      directory: options.directory,
-      clock: options.clock,
-      logger: options.logger,
       reply: (peer, message) => this.outbox.add(peer, message),
       onHeard: (batch) => {
         this.lastHeard.set(batch.from, options.clock.nowMs());
@@ -122,9 +116,12 @@ export class MultiRaftHost {
     for (const event of this.inbox.splice(0)) dropEvent(event);
   }
 
-  /** Loads every group found in storage (at start-up, before start()). */
-  async restoreGroups(stateMachineFor: (groupId: GroupId) => StateMachine): Promise<GroupId[]> {
-    const ids = await this.options.storage.listGroups();
+  /** Loads the stored groups that `isWanted` (all by default); also after start(). */
+  async restoreGroups(
+    stateMachineFor: (groupId: GroupId) => StateMachine,
+    isWanted: (groupId: GroupId) => boolean = () => true,
+  ): Promise<GroupId[]> {
+    const ids = (await this.options.storage.listGroups()).filter(isWanted);
     for (const id of ids) {
       const initial = await loadGroupState(this.options.storage, id);
       if (initial === undefined) continue;
@@ -283,10 +280,8 @@ export class MultiRaftHost {
     });
   }
 
-  private deadline(options: ProposeOptions): number {
-    return (
-      this.options.clock.nowMs() + (options.timeoutMs ?? this.options.config.proposalTimeoutMs)
-    );
+  private deadline({ timeoutMs }: ProposeOptions): number {
+    return this.options.clock.nowMs() + (timeoutMs ?? this.options.config.proposalTimeoutMs);
   }
 
   private enqueue(event: HostEvent): void {

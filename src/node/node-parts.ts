@@ -6,6 +6,7 @@
 import { type ExecutionLayer, NodeService } from "../api/index.ts";
 import {
   type Clock,
+  type GroupId,
   type Logger,
   MANAGEMENT_GROUP,
   type NodeId,
@@ -36,6 +37,7 @@ import {
   startupReadiness,
 } from "./readiness.ts";
 import { retried } from "./retried.ts";
+import { checkInStorage } from "./storage-check-in.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 
 /** While a group stays leaderless, one warning per this interval. */
@@ -253,23 +255,43 @@ export class NodeParts {
     this.run();
   }
 
-  /** Every group found in storage comes back; the others catch it up. */
+  /**
+   * Every group found in storage comes back; the others catch it up. The execution groups
+   * only once the cluster accepted this storage (storage-check-in.ts): an old copy of it
+   * must never vote or acknowledge in them.
+   */
   async resume(): Promise<void> {
-    const restored = await this.host.restoreGroups((groupId) =>
-      groupId === MANAGEMENT_GROUP ? this.machine : this.execution.createEngine(groupId),
-    );
-    for (const groupId of restored) {
-      if (groupId !== MANAGEMENT_GROUP) this.execution.openEngine(groupId);
+    const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
+    const management = await this.host.restoreGroups(() => this.machine, isManagement);
+    this.host.start();
+    if (management.length === 0) {
+      // Stopped right after joining, before the management group wrote anything here: it
+      // never voted or acknowledged anything, and holds no execution group, so nothing to
+      // check in (and no address to check in through before the runtime registers again).
+      await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
+    } else {
+      const { storage, instance, logger, tuning } = this.options;
+      await checkInStorage({
+        self: this.id,
+        storage,
+        host: this.host,
+        nonce: instance,
+        clock: this.clock,
+        logger,
+        proposalTimeoutMs: tuning.proposalTimeoutMs,
+        failureTimeoutMs: tuning.failureTimeoutMs,
+        registerAgain: () => this.rejoin(),
+      });
     }
+    const restored = await this.host.restoreGroups(
+      (groupId) => this.execution.createEngine(groupId),
+      (groupId) => !isManagement(groupId),
+    );
+    for (const groupId of restored) this.execution.openEngine(groupId);
     this.options.logger.info("Resumed from storage", {
       node_id: this.id,
-      groups: restored.join(" "),
+      groups: [...management, ...restored].join(" "),
     });
-    this.host.start();
-    // Stopped right after joining, before the management group wrote anything here.
-    if (!restored.includes(MANAGEMENT_GROUP)) {
-      await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
-    }
     this.run();
   }
 

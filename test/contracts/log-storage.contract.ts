@@ -289,6 +289,15 @@ export function runLogStorageContract(
       expect(await (await reopen()).loadIdentity()).toEqual(moved);
     });
 
+    test("the incarnation and an open claim are kept with the identity", async () => {
+      const claimed = { ...IDENTITY, incarnation: 4, claim: { incarnation: 5, nonce: "n-1" } };
+      await storage.saveIdentity(claimed);
+      expect(await (await reopen()).loadIdentity()).toEqual(claimed);
+      const accepted = { ...IDENTITY, incarnation: 5 };
+      await storage.saveIdentity(accepted);
+      expect(await (await reopen()).loadIdentity()).toEqual(accepted);
+    });
+
     test("after close, every call rejects with a StorageError", async () => {
       await storage.close();
       expect(await rejectionOf(storage.write([]))).toBeInstanceOf(StorageError);
