@@ -23,10 +23,15 @@ export const EXIT_STORAGE_FAILED = 74;
  */
 export const EXIT_STALE_STATE = 78;
 
-/** The exit status for the error a node started or stopped with. */
+/**
+ * The exit status for the error a node started or stopped with. While running, every storage
+ * error (a corrupt entry read back too) is a storage failure; at start, a corrupt or newer
+ * file is a problem to fix before starting, like a bad setting.
+ */
 export function exitCodeOf(error: Error, phase: "start" | "run"): number {
   const code = error instanceof RaftoralError ? error.code : "INTERNAL";
   if (code === "STORAGE_FAILED") return EXIT_STORAGE_FAILED;
+  if (phase === "run" && code.startsWith("STORAGE_")) return EXIT_STORAGE_FAILED;
   if (code === "STALE_INCARNATION") return EXIT_STALE_STATE;
   return phase === "start" ? EXIT_FAILED : EXIT_INTERNAL;
 }
