@@ -213,7 +213,18 @@ const NOT_A_FUNCTION = new Set([
   "describe",
 ]);
 
-function checkSizes(file: string, lines: readonly string[], problems: Problem[]): void {
+/** `line` opens a parameter list whose closing `)` at the same indent ends with `{`. */
+function isWrappedSignature(lines: readonly string[], start: number, indent: string): boolean {
+  if (!(lines[start] ?? "").trimEnd().endsWith("(")) return false;
+  for (let next = start + 1; next < lines.length; next++) {
+    const candidate = lines[next] ?? "";
+    if (!candidate.startsWith(indent) || candidate.length === indent.length) return false;
+    if (candidate[indent.length] !== " ") return /^\)[^;]*\{$/.test(candidate.trim());
+  }
+  return false;
+}
+
+export function checkSizes(file: string, lines: readonly string[], problems: Problem[]): void {
   const count = lines.length - (lines.at(-1) === "" ? 1 : 0);
   if (count > FILE_LINES_MAX && !RATCHET_ALLOW.includes(file)) {
     problems.push({ file, line: 1, message: `${count} lines; split files past ${FILE_LINES_MAX}` });
@@ -223,9 +234,12 @@ function checkSizes(file: string, lines: readonly string[], problems: Problem[])
     const match = FUNCTION_START.exec(line);
     const name = match?.[2] ?? match?.[3];
     if (match === null || name === undefined || NOT_A_FUNCTION.has(name)) continue;
-    // A declaration line ends with "{"; a call chain such as `expect(x).toEqual({` is not one.
-    if (!line.trimEnd().endsWith("{") || line.includes(").")) continue;
     const indent = match[1] ?? "";
+    // A declaration line ends with "{", or opens a parameter list wrapped over several lines
+    // that closes back at its indent (`): Type {`); a call chain such as `expect(x).toEqual({`
+    // is not one.
+    if (line.includes(").")) continue;
+    if (!line.trimEnd().endsWith("{") && !isWrappedSignature(lines, start, indent)) continue;
     // The body closes at the first line back at the same indent: `}`, `});` or `};`.
     const end = lines.findIndex(
       (candidate, index) => index > start && candidate.startsWith(`${indent}}`),

@@ -51,6 +51,8 @@ export interface NodeServiceOptions {
    * on a node that is not a member and not on its way out.
    */
   readonly leave: () => Promise<void>;
+  /** This node's metrics, rendered (see NodeApi.metrics). */
+  readonly metrics: () => string;
   /** Forces the groups that lost their majority to this node (see NodeApi.recoverGroups). */
   readonly recover: (request: RecoverRequest) => Promise<RecoverResult>;
 }
@@ -135,6 +137,10 @@ export class NodeService implements NodeApi {
 
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
     return this.options.execution.runWorkflow(request, options);
+  }
+
+  metrics(): string {
+    return this.options.metrics();
   }
 
   async clusterStatus(): Promise<ClusterStatus> {

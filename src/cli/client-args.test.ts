@@ -35,7 +35,7 @@ describe("client subcommand lines", () => {
         "2",
         "--cluster",
         "3",
-        "-w",
+        "--wait",
         "-a",
         "10.0.0.1:7001, 10.0.0.2:7001",
         "-t",
@@ -80,6 +80,22 @@ describe("client subcommand lines", () => {
       },
     });
     expect(command(["node", "health", "--json"]).kind).toBe("node-health");
+  });
+
+  test("RAFTORAL_ADDRESS replaces the default address, not a given one", () => {
+    const env = { RAFTORAL_ADDRESS: "http://127.0.0.1:8001" };
+    const fromEnv = parseClientArgs(["node", "health"], env);
+    const given = parseClientArgs(["node", "health", "-a", "127.0.0.1:7005"], env);
+    const empty = parseClientArgs(["node", "health"], { RAFTORAL_ADDRESS: "" });
+    expect(fromEnv.kind === "command" && fromEnv.command.connection.addresses).toEqual([
+      "http://127.0.0.1:8001",
+    ]);
+    expect(given.kind === "command" && given.command.connection.addresses).toEqual([
+      "127.0.0.1:7005",
+    ]);
+    expect(empty.kind === "command" && empty.command.connection.addresses).toEqual([
+      "127.0.0.1:7001",
+    ]);
   });
 
   test("TLS files and a token file, with https:// and grpcs:// addresses", () => {
@@ -156,6 +172,7 @@ describe("client subcommand lines", () => {
     [["cluster", "status", "-t", "grpc", "-a", "http://h:1"], "--transport grpc contradicts"],
     [["cluster", "status", "--timeout", "0"], "--timeout '0' must be a number of seconds"],
     [["cluster", "status", "--verbose"], "Unknown option --verbose"],
+    [["workflow", "run", "ping_pong", "-w"], "Unknown option -w"],
     [["node", "leave", "-a", "h:1", "-a", "h:2"], "given more than once"],
   ])("refuses %p", (argv, message) => {
     expect(failure(argv)).toContain(message);

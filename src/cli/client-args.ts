@@ -67,6 +67,8 @@ export type ClientArgsParse =
 export const CLIENT_GROUPS: ReadonlySet<string> = new Set(["workflow", "cluster", "node"]);
 
 export const DEFAULT_ADDRESS = "127.0.0.1:7001";
+/** The environment variable that replaces DEFAULT_ADDRESS. */
+export const ADDRESS_ENV = "RAFTORAL_ADDRESS";
 const VERSION_MAX = 2 ** 32 - 1;
 
 const CONNECTION_SPECS: readonly OptionSpec[] = [
@@ -102,7 +104,8 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
         { flags: "-i, --input <JSON>", key: "input" },
         { flags: "--version <N>", key: "version" },
         { flags: "--cluster <ID>", key: "cluster" },
-        { flags: "-w, --wait", key: "wait" },
+        // No -w: on the server it means --workflows, and one letter should not mean two things.
+        { flags: "--wait", key: "wait" },
       ],
       build: buildRun,
     },
@@ -138,7 +141,14 @@ const GROUP_HELP: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Parses `argv`, whose first word is one of CLIENT_GROUPS. */
-export function parseClientArgs(argv: readonly string[]): ClientArgsParse {
+/**
+ * Parses a client subcommand's arguments. RAFTORAL_ADDRESS in `env` replaces the default
+ * --address (a container's health check, a shell set up for one cluster).
+ */
+export function parseClientArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): ClientArgsParse {
   const [group = "", sub, ...rest] = argv;
   const groupHelp = GROUP_HELP.get(group) ?? "";
   if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
@@ -156,7 +166,7 @@ export function parseClientArgs(argv: readonly string[]): ClientArgsParse {
   if (!parsed.ok) return { kind: "error", message: parsed.message };
   if (parsed.options.help === true) return { kind: "help", text: command.help };
   try {
-    const connection = connectionOf(parsed.options);
+    const connection = connectionOf(parsed.options, env[ADDRESS_ENV] || DEFAULT_ADDRESS);
     return { kind: "command", command: command.build({ ...parsed, connection }) };
   } catch (error) {
     if (error instanceof RaftoralError && error.code === "INVALID_ARGUMENT") {
@@ -225,14 +235,17 @@ function buildRecover(parsed: Parsed): ClientCommand {
   };
 }
 
-function connectionOf(options: Readonly<Record<string, unknown>>): Connection {
+function connectionOf(
+  options: Readonly<Record<string, unknown>>,
+  defaultAddress: string,
+): Connection {
   const transportText = text(options, "transport", "--transport <PROTOCOL>");
   if (transportText !== undefined && transportText !== "grpc" && transportText !== "http") {
     usage(`Invalid transport protocol: ${transportText}. Must be 'grpc' or 'http'`);
   }
   const transport: TransportKind = transportText ?? "grpc";
   const security = securityPathsOf(options);
-  const addresses = (text(options, "address", "--address <ADDRESS>") ?? DEFAULT_ADDRESS)
+  const addresses = (text(options, "address", "--address <ADDRESS>") ?? defaultAddress)
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item !== "");

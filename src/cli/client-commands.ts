@@ -25,6 +25,7 @@ import {
   startedText,
 } from "./client-output.ts";
 import { type Environment, loadClientSecurity } from "./load-security.ts";
+import { withProgress } from "./progress.ts";
 import { SecurityFileError } from "./security-files.ts";
 
 /** The exit codes of the client subcommands; README and --help list them too. */
@@ -42,6 +43,8 @@ export const EXIT = {
 export interface Output {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** stderr is a terminal: long waits show progress there (progress.ts). */
+  readonly isTerminal?: boolean;
 }
 
 /**
@@ -53,7 +56,7 @@ export async function runClientCommand(
   output: Output,
   env: Environment,
 ): Promise<number> {
-  const parsed = parseClientArgs(argv);
+  const parsed = parseClientArgs(argv, env);
   if (parsed.kind === "help") {
     output.stdout(parsed.text);
     return EXIT.OK;
@@ -96,9 +99,13 @@ async function execute(
     case "workflow-run":
       return runWorkflow(command, client, output);
     case "workflow-wait": {
-      const result = await client.wait(
-        { workflowId: command.workflowId, executionClusterId: command.cluster },
-        waitTimeout(connection),
+      const result = await withProgress(
+        output,
+        `Waiting for workflow ${command.workflowId}`,
+        client.wait(
+          { workflowId: command.workflowId, executionClusterId: command.cluster },
+          waitTimeout(connection),
+        ),
       );
       output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
       return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
@@ -120,8 +127,10 @@ async function execute(
       return EXIT.OK;
     }
     case "node-leave": {
-      const left = await client.leave(
-        connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs },
+      const left = await withProgress(
+        output,
+        `Waiting for the node at ${address} to leave`,
+        client.leave(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
       );
       output.stdout(connection.json ? leftJsonText(left) : leftText(left, address));
       return EXIT.OK;
@@ -157,7 +166,11 @@ async function runWorkflow(
       `Started workflow ${command.name} v${command.version} (workflow ID ${started.workflowId}, execution cluster ${started.executionClusterId})\n`,
     );
   }
-  const result: WorkflowResult = await client.wait(started, waitTimeout(connection));
+  const result: WorkflowResult = await withProgress(
+    output,
+    `Waiting for workflow ${started.workflowId}`,
+    client.wait(started, waitTimeout(connection)),
+  );
   output.stdout(connection.json ? resultJsonText(result, true) : resultText(result));
   return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
 }

@@ -3,17 +3,17 @@
 
 const CONNECTION_OPTIONS = `Connection options:
   -a, --address <ADDRESS>
-          Node to call, as host:port (default: 127.0.0.1:7001). A grpc://, grpcs://,
-          http:// or https:// prefix picks the protocol and TLS. Several nodes,
-          comma-separated, are tried in turn when one is unavailable.
+          Node to call, as host:port (default: $RAFTORAL_ADDRESS, else 127.0.0.1:7001).
+          A grpc://, grpcs://, http:// or https:// prefix picks the protocol and TLS.
+          Several nodes, comma-separated, are tried in turn when one is unavailable.
 
   -t, --transport <PROTOCOL>
           grpc or http (default: grpc), for addresses without a prefix. It must be the
           protocol the cluster speaks; the error says so when it is not.
 
       --timeout <SECONDS>
-          Give up after this many seconds (default: 10 per call; 30 for a wait
-          or a leave).
+          Give up after this many seconds (default: 10 per call; 30 for a wait;
+          90 for a leave, which the node itself ends after about 60).
 
       --tls-ca <FILE>
           PEM CA certificates that signed the nodes' certificates. With it (or
@@ -59,7 +59,7 @@ Workflow options:
       --cluster <ID>
           Run it in this execution cluster (default: the least loaded one).
 
-  -w, --wait
+      --wait
           Wait for the workflow to finish and print its result (up to --timeout,
           default 30 seconds). Exit code 1 when the workflow failed.
 

@@ -21,6 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
       {
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
+        isTerminal: process.stderr.isTTY === true,
       },
       process.env,
     );
@@ -49,6 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger({
         level: settings.level,
         format: settings.format,
+        timestamps: true,
         write: (line) => process.stderr.write(`${line}\n`),
       });
       for (const warning of settings.warnings) logger.warn(warning);

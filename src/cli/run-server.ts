@@ -29,6 +29,7 @@ export async function runServer(
       bootstrap: args.bootstrap,
       ...(args.storagePath === undefined ? {} : { storagePath: args.storagePath }),
       transport: args.transport,
+      ...(args.metricsListen === undefined ? {} : { metricsListen: args.metricsListen.text }),
       workflows,
       logger,
       security,

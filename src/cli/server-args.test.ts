@@ -48,6 +48,23 @@ describe("server command line", () => {
     expect(args.bootstrap).toBe(false);
   });
 
+  test("--metrics-listen is an address other than --listen", () => {
+    const args = run([
+      "--listen",
+      "127.0.0.1:7001",
+      "--bootstrap",
+      "--metrics-listen",
+      "0.0.0.0:9100",
+    ]);
+    expect(args.metricsListen?.text).toBe("0.0.0.0:9100");
+    expect(
+      failure(["--listen", "127.0.0.1:7001", "-b", "--metrics-listen", "127.0.0.1:7001"]),
+    ).toContain("--metrics-listen must differ from --listen");
+    expect(failure(["--listen", "127.0.0.1:7001", "-b", "--metrics-listen", "nowhere"])).toContain(
+      "Invalid --metrics-listen address 'nowhere'",
+    );
+  });
+
   test("every short flag", () => {
     const args = run(["-l", "127.0.0.1:7003", "-a", "h:9", "-n", "7", "-s", "d", "-t", "grpc"]);
     expect(args.listen.port).toBe(7003);
@@ -59,10 +76,11 @@ describe("server command line", () => {
   });
 
   test("security options are file paths; nothing is read while parsing", () => {
-    expect(run(["-l", "127.0.0.1:1"]).security).toEqual({ isClientAuth: false });
+    expect(run(["-l", "127.0.0.1:1", "-b"]).security).toEqual({ isClientAuth: false });
     const args = run([
       "-l",
       "127.0.0.1:1",
+      "-b",
       "--tls-cert",
       "/etc/raftoral/node.pem",
       "--tls-key",
@@ -93,7 +111,7 @@ describe("server command line", () => {
   });
 
   test("IPv6 addresses in brackets", () => {
-    expect(run(["-l", "[::1]:7001"]).listen).toEqual({
+    expect(run(["-l", "[::1]:7001", "-b"]).listen).toEqual({
       host: "::1",
       port: 7001,
       text: "[::1]:7001",
@@ -136,6 +154,7 @@ describe("server command line", () => {
     [["-l", "127.0.0.1:1", "--storage-path", ""], "--storage-path"],
     [["-l", "127.0.0.1:1", "--verbose"], "Unknown option --verbose"],
     [["-l", "127.0.0.1:1", "-x"], "Unknown option -x"],
+    [["-l", "127.0.0.1:1"], "nothing to do: start the first node with --bootstrap"],
     [["-l", "127.0.0.1:1", "start"], "Unexpected argument 'start'"],
     [["-l", "127.0.0.1:1", "--tls-cert", "n.pem"], "--tls-cert and --tls-key go together"],
     [["-l", "127.0.0.1:1", "--tls-key", "n.key"], "--tls-cert and --tls-key go together"],
@@ -160,5 +179,5 @@ test("number-like values keep their exact text", () => {
   expect(run(["-l", "127.0.0.1:1", "--storage-path", "0123"]).storagePath).toBe("0123");
   expect(run(["-l", "127.0.0.1:1", "-s", "1e3"]).storagePath).toBe("1e3");
   expect(run(["-l", "127.0.0.1:1", "--storage-path=007"]).storagePath).toBe("007");
-  expect(run(["-l", "127.0.0.1:1", "-n", "0012"]).nodeId).toBe(12 as never);
+  expect(run(["-l", "127.0.0.1:1", "-b", "-n", "0012"]).nodeId).toBe(12 as never);
 });

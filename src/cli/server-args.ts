@@ -18,6 +18,8 @@ export interface ServerArgs {
   readonly bootstrap: boolean;
   readonly storagePath?: string;
   readonly transport: TransportKind;
+  /** A second listener for GET /metrics (and /health) only. */
+  readonly metricsListen?: Address;
   /** A module of workflow definitions to load (besides the built-in ping_pong). */
   readonly workflows?: string;
   /** Files of the security options; read (and checked) by security-files.ts. */
@@ -51,6 +53,7 @@ const OPTIONS = [
   ["-s, --storage-path <PATH>", "storagePath"],
   ["-t, --transport <PROTOCOL>", "transport"],
   ["-w, --workflows <PATH>", "workflows"],
+  ["--metrics-listen <ADDRESS>", "metricsListen"],
   ["--tls-cert <FILE>", "tlsCert"],
   ["--tls-key <FILE>", "tlsKey"],
   ["--tls-ca <FILE>", "tlsCa"],
@@ -180,16 +183,33 @@ function validate(options: Record<string, unknown>): ServerArgs {
   if (storagePath === "") throw new UsageError("--storage-path must not be empty");
   const workflows = single(options, "workflows", "--workflows <PATH>");
   if (workflows === "") throw new UsageError("--workflows must not be empty");
+  const metricsText = single(options, "metricsListen", "--metrics-listen <ADDRESS>");
+  const metricsListen =
+    metricsText === undefined ? undefined : address(metricsText, "--metrics-listen");
+  if (metricsListen !== undefined && metricsListen.text === listen.text) {
+    throw new UsageError(
+      "--metrics-listen must differ from --listen; an HTTP node serves /metrics on --listen already",
+    );
+  }
+  const security = securityPaths(options);
+  const nodeId = nodeIdText === undefined ? undefined : parseNodeId(nodeIdText);
+  if (!bootstrap && peers.length === 0 && storagePath === undefined) {
+    throw new UsageError(
+      "nothing to do: start the first node with --bootstrap, the others with --peers <ADDRESS>, " +
+        "or give the --storage-path of an existing node to resume it",
+    );
+  }
   return {
     listen,
     advertise,
     peers,
     bootstrap,
     transport,
-    security: securityPaths(options),
-    ...(nodeIdText === undefined ? {} : { nodeId: parseNodeId(nodeIdText) }),
+    security,
+    ...(nodeId === undefined ? {} : { nodeId }),
     ...(storagePath === undefined ? {} : { storagePath }),
     ...(workflows === undefined ? {} : { workflows }),
+    ...(metricsListen === undefined ? {} : { metricsListen }),
   };
 }
 

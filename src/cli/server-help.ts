@@ -47,6 +47,11 @@ Options:
           A TypeScript or JavaScript module whose exported defineWorkflow(...) results this
           node runs besides the built-in ping_pong. Every node of a cluster loads the same set.
 
+      --metrics-listen <ADDRESS>
+          Also listen on ADDRESS (host:port) for Prometheus scrapes: GET /metrics and
+          GET /health only. A gRPC node needs it to be scraped; an HTTP node serves
+          /metrics on --listen too. Same TLS and tokens as the main port (docs/metrics.md).
+
   -h, --help
           Print this help.
 
@@ -90,6 +95,9 @@ Environment:
   RAFTORAL_LOG_FORMAT   text (default) or json.
   RAFTORAL_CLUSTER_SECRET
                         The cluster secret, instead of --cluster-secret-file.
+
+Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start or
+stopped on a fatal error; 2 for a usage error.
 
 Examples:
   raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data

@@ -30,4 +30,12 @@ export {
   type LogSettings,
   logSettingsFromEnv,
 } from "./logger.ts";
+export {
+  Counter,
+  Gauge,
+  Histogram,
+  LATENCY_BUCKETS_SECONDS,
+  type Labels,
+  MetricsRegistry,
+} from "./metrics.ts";
 export { type Random, seededRandom } from "./random.ts";

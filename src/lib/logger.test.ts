@@ -23,6 +23,19 @@ describe("logger", () => {
     ]);
   });
 
+  test("with timestamps, text lines start with the UTC time", () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "info",
+      format: "text",
+      timestamps: true,
+      write: (line) => lines.push(line),
+      now: () => new Date("2026-01-02T03:04:05.678Z"),
+    });
+    logger.warn("Slow peer", { peer: 2 });
+    expect(lines).toEqual(["2026-01-02T03:04:05.678Z WARN Slow peer, peer: 2"]);
+  });
+
   test("levels below the threshold are dropped", () => {
     const { lines, logger } = capture("warn");
     logger.trace("t");

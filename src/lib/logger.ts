@@ -24,8 +24,10 @@ export interface LoggerOptions {
   readonly format: LogFormat;
   /** Receives one complete line, without the trailing newline. */
   readonly write: (line: string) => void;
-  /** Wall-clock time for JSON lines; injected so tests are deterministic. */
+  /** Wall-clock time for JSON lines and timestamps; injected so tests are deterministic. */
   readonly now?: () => Date;
+  /** Text lines start with the time (ISO 8601, UTC), as the CLI's do; JSON lines always have it. */
+  readonly timestamps?: boolean;
 }
 
 const RANK: Readonly<Record<LogLevel, number>> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
@@ -35,14 +37,14 @@ export function isLogLevel(value: string): value is LogLevel {
 }
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
+  const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, message: string, fields: LogFields | undefined): void => {
     if (RANK[level] < RANK[options.level]) return;
     const all = fields === undefined ? bound : { ...bound, ...fields };
-    options.write(
-      options.format === "json"
-        ? formatJson(level, message, all, (options.now ?? (() => new Date()))())
-        : formatText(level, message, all),
-    );
+    if (options.format === "json") options.write(formatJson(level, message, all, now()));
+    else if (options.timestamps === true) {
+      options.write(`${now().toISOString()} ${formatText(level, message, all)}`);
+    } else options.write(formatText(level, message, all));
   };
   return {
     trace: (message, fields) => emit("trace", message, fields),

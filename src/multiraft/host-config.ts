@@ -29,6 +29,3 @@ export function validateHostConfig(config: HostConfig): void {
   assert(config.proposalTimeoutMs > 0, "host config: proposalTimeoutMs must be positive");
   assert(config.eventsPerTurnMax > 0, "host config: eventsPerTurnMax must be positive");
 }
-
-/** Queued events past which inbound batches are dropped until the loop catches up. */
-export const INBOX_EVENTS_MAX = 100_000;

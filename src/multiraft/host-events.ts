@@ -11,7 +11,7 @@ import type { PendingProposal, PendingRead } from "./pending.ts";
 import type { StateMachine } from "./state-machine.ts";
 
 export type HostEvent =
-  | { readonly type: "batch"; readonly batch: PeerBatch }
+  | { readonly type: "batch"; readonly batch: PeerBatch; readonly bytes: number }
   | { readonly type: "propose"; readonly proposal: PendingProposal }
   | { readonly type: "read"; readonly read: PendingRead }
   | { readonly type: "transfer"; readonly groupId: GroupId; readonly to: NodeId }

@@ -1,7 +1,7 @@
 // What a MultiRaftHost is built from (storage, peers, clock, callbacks) and the read-only
 // view of a group it offers observers.
 
-import type { Clock, Logger, NodeId, Random } from "../lib/index.ts";
+import type { Clock, Logger, MetricsRegistry, NodeId, Random } from "../lib/index.ts";
 import type { RawNode } from "../raft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { PeerMessage } from "../transport/index.ts";
@@ -23,6 +23,8 @@ export interface MultiRaftHostOptions {
   readonly random: Random;
   readonly logger: Logger;
   readonly config: HostConfig;
+  /** Where the host's metrics go (see host-metrics.ts); a private registry if absent. */
+  readonly metrics?: MetricsRegistry;
   /** A peer told where it listens (PeerBatch.fromAddress). */
   readonly onPeerAddress?: (peer: NodeId, address: string) => void;
   /** The host hit an error it cannot continue after (storage failure, broken invariant). */

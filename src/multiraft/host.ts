@@ -5,7 +5,7 @@
 // (5) sends, batched per peer, (6) applies, advances and answers waiting callers.
 // Work is event driven: a message or proposal starts a turn at once, ticks only drive timeouts.
 
-import { type GroupId, type NodeId, toError } from "../lib/index.ts";
+import { type GroupId, MetricsRegistry, type NodeId, toError } from "../lib/index.ts";
 import {
   bootstrapState,
   type ConfChange,
@@ -13,7 +13,6 @@ import {
   type RaftInitialState,
   type Ready,
 } from "../raft/index.ts";
-import type { GroupWrite } from "../storage/index.ts";
 import type { PeerBatch } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
 import {
@@ -28,8 +27,10 @@ import { type ForcedRecovery, forceSoleVoter } from "./forced-recovery.ts";
 import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupChanges } from "./group-changes.ts";
 import { GroupRegistry } from "./group-registry.ts";
-import { INBOX_EVENTS_MAX, validateHostConfig } from "./host-config.ts";
+import { validateHostConfig } from "./host-config.ts";
 import { dropEvent, type HostEvent } from "./host-events.ts";
+import { HostInbox } from "./host-inbox.ts";
+import { HostMetrics } from "./host-metrics.ts";
 import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
@@ -38,12 +39,13 @@ import { Outbox, sortMessages } from "./outbox.ts";
 import { newPendingRead, type PendingProposal } from "./pending.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
+import { collectReadies, collectWrites } from "./turn-work.ts";
 
 export class MultiRaftHost {
   readonly nodeId: NodeId;
   private readonly options: MultiRaftHostOptions;
   private readonly groups: GroupRegistry;
-  private inbox: HostEvent[] = [];
+  private readonly inbox = new HostInbox();
   private readonly desk: ForwardingDesk;
   private readonly reads: ReadDesk;
   private nextId = 1;
@@ -59,12 +61,14 @@ export class MultiRaftHost {
   /** Distinguishes this process's proposal ids from those of earlier runs of this node. */
   private readonly incarnation: number;
   private readonly changes = new GroupChanges();
+  private readonly metrics: HostMetrics;
 
   constructor(options: MultiRaftHostOptions) {
     validateHostConfig(options.config);
     this.options = options;
     this.nodeId = options.nodeId;
     this.incarnation = options.random.nextU32();
+    this.metrics = new HostMetrics(options.metrics ?? new MetricsRegistry());
     // A ReadIndex lost with a leader change is asked again after two election timeouts.
     this.reads = new ReadDesk(options.nodeId, options.clock, 2 * this.electionTimeoutMs());
     this.groups = new GroupRegistry({
@@ -80,7 +84,10 @@ export class MultiRaftHost {
       self: options.nodeId,
       incarnation: this.incarnation,
       retryIntervalMs: 2 * this.electionTimeoutMs(),
-      send: (peer, message) => this.outbox.add(peer, message),
+      send: (peer, message) => {
+        if (message.type === "forward") this.metrics.proposalForwarded(message.groupId);
+        this.outbox.add(peer, message);
+      },
     });
     this.router = new BatchRouter({
       ...options,
@@ -90,6 +97,7 @@ export class MultiRaftHost {
       reply: (peer, message) => this.outbox.add(peer, message),
       onHeard: (batch) => {
         this.lastHeard.set(batch.from, options.clock.nowMs());
+        this.metrics.received(batch.from, batch);
         if (batch.fromAddress !== undefined) options.onPeerAddress?.(batch.from, batch.fromAddress);
       },
     });
@@ -113,7 +121,7 @@ export class MultiRaftHost {
     this.cancelTicks?.();
     for (const group of this.groups.values()) this.failWaiters(group, failure(group.id));
     this.desk.failAll(failure);
-    for (const event of this.inbox.splice(0)) dropEvent(event);
+    for (const event of this.inbox.takeAll()) dropEvent(event);
   }
 
   /** Loads the stored groups that `isWanted` (all by default); also after start(). */
@@ -196,10 +204,14 @@ export class MultiRaftHost {
     this.enqueue({ type: "campaign", groupId });
   }
 
-  /** Inbound traffic from a peer (called by the transport server). Never blocks. */
+  /**
+   * Inbound traffic from a peer (called by the transport server). Never blocks; throws
+   * RESOURCE_EXHAUSTED while the inbox is full (see HostInbox), which the sender hears.
+   */
   receive(batch: PeerBatch): void {
-    // A flood from peers must not grow memory without bound; Raft recovers lost messages.
-    if (this.inbox.length < INBOX_EVENTS_MAX) this.enqueue({ type: "batch", batch });
+    if (this.isStopped) return;
+    this.inbox.pushBatch(batch);
+    this.wake();
   }
 
   /** A delivery to `peer` failed: stop streaming to it until it answers again. */
@@ -264,6 +276,7 @@ export class MultiRaftHost {
   ): Promise<unknown> {
     if (this.isStopped) return Promise.reject(shuttingDown(groupId));
     if (this.desk.size() >= this.options.config.pendingProposalsMax) {
+      this.metrics.proposalSettled(groupId, 0, 0, overloaded(groupId));
       return Promise.reject(overloaded(groupId));
     }
     return new Promise((resolve, reject) => {
@@ -273,8 +286,7 @@ export class MultiRaftHost {
         entryType,
         data,
         deadlineMs: this.deadline(options),
-        resolve,
-        reject,
+        ...this.metrics.timedProposal(groupId, this.options.clock, { resolve, reject }),
       });
       this.enqueue({ type: "propose", proposal });
     });
@@ -307,8 +319,8 @@ export class MultiRaftHost {
     try {
       this.handleEvents();
       this.tickGroups();
-      const work = this.collectReadies();
-      const writes = this.collectWrites(work);
+      const work = collectReadies(this.groups.values(), this.desk, this.reads);
+      const writes = collectWrites(this.groups.values(), work, this.lifecycleWrites.take());
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
       // counts itself for commitment from state a later turn sees persisted.
       const early = new Outbox();
@@ -319,7 +331,12 @@ export class MultiRaftHost {
       const isSync =
         work.some(({ ready }) => ready.mustSync) ||
         writes.some((write) => write.entries.length > 0);
-      if (writes.length > 0) await this.options.storage.write(writes, { sync: isSync });
+      if (writes.length > 0) {
+        await this.metrics.timedPersist(
+          this.options.storage.write(writes, { sync: isSync }),
+          isSync,
+        );
+      }
       if (this.isStopped) return;
       this.outbox.flush(this.options.peers);
       for (const { group, ready } of work) {
@@ -333,37 +350,19 @@ export class MultiRaftHost {
     if (this.hasMoreWork()) this.wake();
   }
 
-  private collectWrites(work: readonly { group: HostedGroup; ready: Ready }[]): GroupWrite[] {
-    const writes = this.lifecycleWrites.take();
-    const withReady = new Map(work.map(({ group, ready }) => [group, ready]));
-    for (const group of this.groups.values()) {
-      const write = group.writeFor(withReady.get(group));
-      if (write !== undefined) writes.push(write);
-    }
-    return writes;
-  }
-
-  private collectReadies(): { group: HostedGroup; ready: Ready }[] {
-    const work: { group: HostedGroup; ready: Ready }[] = [];
-    for (const group of this.groups.values()) {
-      this.desk.retryWaiting(group);
-      this.reads.send(group);
-      if (group.raw.hasReady()) work.push({ group, ready: group.raw.ready() });
-    }
-    return work;
-  }
-
   /** True when observers should look at the group again (see HostedGroup.afterAdvance). */
   private applyAndAdvance(group: HostedGroup, ready: Ready): boolean {
     group.apply(ready);
     group.raw.advance(ready);
     const isChanged = group.afterAdvance(ready);
+    if (ready.snapshot !== undefined) this.metrics.snapshot(group.id, "installed");
     if (ready.softState !== undefined && ready.softState.leaderId !== 0) {
+      this.metrics.leaderChanged(group.id);
       // A new leader: commands in flight may have been lost with the old one.
       this.desk.retryWaiting(group);
       this.desk.resendInFlight(group, true);
     }
-    group.maybeSnapshot();
+    if (group.maybeSnapshot()) this.metrics.snapshot(group.id, "taken");
     return isChanged;
   }
 
@@ -385,7 +384,7 @@ export class MultiRaftHost {
   }
 
   private handleEvents(): void {
-    const events = this.inbox.splice(0, this.options.config.eventsPerTurnMax);
+    const events = this.inbox.take(this.options.config.eventsPerTurnMax);
     for (const event of events) {
       switch (event.type) {
         case "batch":

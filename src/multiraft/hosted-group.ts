@@ -221,10 +221,10 @@ export class HostedGroup {
     this.settle(index, outcome);
   }
 
-  /** Takes a snapshot once enough entries or bytes were applied since the last one (§7). */
-  maybeSnapshot(): void {
+  /** Takes a snapshot once enough entries or bytes were applied since the last one (§7); true if it did. */
+  maybeSnapshot(): boolean {
     const { applied } = this.raw.status();
-    if (!this.snapshots.isSnapshotDue(applied)) return;
+    if (!this.snapshots.isSnapshotDue(applied)) return false;
     const snapshot = this.raw.createSnapshot(
       encodeGroupSnapshot(this.dedupe, this.stateMachine.snapshot()),
     );
@@ -237,6 +237,7 @@ export class HostedGroup {
       index: applied,
       compact_through: compactThrough,
     });
+    return true;
   }
 
   /** Every waiter of this group, to fail them all (group removed, node stopping). */

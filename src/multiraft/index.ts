@@ -7,6 +7,7 @@ export {
 export type { ForcedRecovery } from "./forced-recovery.ts";
 export { MultiRaftHost } from "./host.ts";
 export type { HostConfig } from "./host-config.ts";
+export { INBOX_BYTES_MAX, INBOX_MESSAGES_MAX } from "./host-inbox.ts";
 export type {
   GroupInspector,
   MultiRaftHostOptions,

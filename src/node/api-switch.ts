@@ -61,6 +61,9 @@ export class ApiSwitch implements NodeApi {
   clusterStatus(): Promise<ClusterStatus> {
     return this.target.clusterStatus();
   }
+  metrics(): string {
+    return this.target.metrics();
+  }
   leave(options?: CallOptions): Promise<LeaveResult> {
     return this.target.leave(options);
   }
@@ -76,6 +79,8 @@ export function startingApi(options: {
   readonly maxVoters: number;
   /** Why it is not ready: what it is doing now. */
   readonly reason: () => string;
+  /** The node's metrics: a starting node has some too (process, storage). */
+  readonly metrics: () => string;
 }): NodeApi {
   const starting = <T>(): Promise<T> =>
     Promise.reject(
@@ -111,6 +116,7 @@ export function startingApi(options: {
     waitWorkflow: starting,
     runWorkflow: starting,
     clusterStatus: starting,
+    metrics: options.metrics,
     leave: () =>
       Promise.reject(
         new RaftoralError(

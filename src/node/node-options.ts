@@ -104,6 +104,11 @@ export interface RaftoralNodeOptions {
   /** Keep data in storagePath/node_<id>/; without it, data lives in memory. */
   readonly storagePath?: string;
   readonly transport?: TransportKind;
+  /**
+   * host:port of a second listener that serves only GET /metrics and GET /health (a gRPC
+   * node's main port cannot answer a Prometheus scrape; HTTP nodes also serve /metrics there).
+   */
+  readonly metricsListen?: string;
   /** Workflows this node runs besides the built-in ping_pong; every node needs the same set. */
   readonly workflows?: readonly WorkflowDefinition[];
   readonly logger: Logger;

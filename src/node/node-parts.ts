@@ -9,6 +9,7 @@ import {
   type GroupId,
   type Logger,
   MANAGEMENT_GROUP,
+  type MetricsRegistry,
   type NodeId,
   RaftoralError,
   toError,
@@ -28,6 +29,7 @@ import { ManagementDirectory } from "./management-directory.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
 import { NodeHealth } from "./node-health.ts";
+import { collectNodeMetrics } from "./node-metrics.ts";
 import { hostConfigOf, type NodeTuning } from "./node-options.ts";
 import type { NodeTransport } from "./node-transport.ts";
 import {
@@ -39,6 +41,7 @@ import {
 import { retried } from "./retried.ts";
 import { checkInStorage } from "./storage-check-in.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
+import { WorkflowMetrics } from "./workflow-metrics.ts";
 
 /** While a group stays leaderless, one warning per this interval. */
 const LEADERLESS_WARN_INTERVAL_MS = 30_000;
@@ -54,6 +57,8 @@ export interface NodePartsOptions {
   readonly tuning: NodeTuning;
   readonly logger: Logger;
   readonly registry: WorkflowRegistry;
+  /** Where the node's metrics go; the node serves them at /metrics. */
+  readonly metrics: MetricsRegistry;
   /** Replaces the workflow engine (tests of cluster formation use one without workflows). */
   readonly execution: ExecutionLayer | undefined;
   /** --peers, for registering again after a removal. */
@@ -76,7 +81,6 @@ export class NodeParts {
   readonly service: NodeService;
   readonly runtime: ManagementRuntime;
   private readonly clock: Clock;
-  /** Set once this node asked to leave; it then never registers again. */
   /** Set once a leave began: a node on its way out never registers again. */
   private leaving: ClusterLeave | undefined;
 
@@ -124,6 +128,7 @@ export class NodeParts {
     this.machine.subscribe((state) => {
       for (const node of state.nodes.values()) this.senders.setAddress(node.id, node.address);
     });
+    collectNodeMetrics(options.metrics, this);
   }
 
   private createHost(): MultiRaftHost {
@@ -136,6 +141,7 @@ export class NodeParts {
       clock: this.clock,
       random: env.random.fork(`host-${id}`),
       logger,
+      metrics: this.options.metrics,
       config: hostConfigOf(tuning),
       // Only for peers the management state does not know yet: a batch never redirects the
       // traffic of a known member, whatever address it claims.
@@ -182,6 +188,7 @@ export class NodeParts {
       onLeaderless: (listener) => this.leaderWatch.onLeaderless(listener),
       startsInFlightMax: tuning.startsInFlightMax,
       waitsMax: tuning.waitsMax,
+      metrics: new WorkflowMetrics(this.options.metrics),
       onFatal: (error) => {
         logger.error("A workflow run hit a bug; stopping the node", { error: error.message });
         this.options.onFatal(error);
@@ -200,6 +207,7 @@ export class NodeParts {
       transport: this.options.transport.kind,
       maxVoters: tuning.maxVoters,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
+      metrics: () => this.options.metrics.render(),
       health: () => this.health.info(),
       groupHealth: (groupId) =>
         localGroupHealth({

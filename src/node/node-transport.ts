@@ -3,7 +3,7 @@
 
 import type { Clock, Logger } from "../lib/index.ts";
 import { GrpcPeerTransport, GrpcTransportServer } from "../transport/grpc/index.ts";
-import { HttpPeerTransport, HttpTransportServer } from "../transport/http/index.ts";
+import { HttpPeerTransport, HttpTransportServer, MetricsServer } from "../transport/http/index.ts";
 import type { PeerTransport, TransportKind, TransportServer } from "../transport/index.ts";
 import {
   accessPolicyOf,
@@ -17,6 +17,8 @@ export interface NodeTransport {
   readonly kind: TransportKind;
   readonly server: TransportServer;
   readonly peers: PeerTransport;
+  /** Serves /metrics on its own address (--metrics-listen); absent in simulations. */
+  readonly metrics?: MetricsServer;
 }
 
 export function createNodeTransport(
@@ -38,17 +40,20 @@ export function createNodeTransport(
     ...(peerTls === undefined ? {} : { tls: peerTls }),
     ...(credentials === undefined ? {} : { credentials }),
   };
+  const metrics = new MetricsServer(serverOptions);
   if (kind === "grpc") {
     return {
       kind,
       server: new GrpcTransportServer({ ...serverOptions, clock }),
       peers: new GrpcPeerTransport({ ...peerOptions, clock }),
+      metrics,
     };
   }
   return {
     kind,
     server: new HttpTransportServer(serverOptions),
     peers: new HttpPeerTransport(peerOptions),
+    metrics,
   };
 }
 

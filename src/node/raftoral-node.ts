@@ -5,8 +5,10 @@
 
 import type { ExecutionLayer } from "../api/index.ts";
 import {
+  type CancelTimer,
   type GroupId,
   type Logger,
+  MetricsRegistry,
   type NodeId,
   nodeId,
   RaftoralError,
@@ -23,6 +25,7 @@ import {
 import { ApiSwitch, startingApi } from "./api-switch.ts";
 import { registerNode } from "./join-cluster.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
+import { collectProcessMetrics } from "./node-metrics.ts";
 import { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
 import { NodeParts, stoppedWhileStarting } from "./node-parts.ts";
 import { requestedId } from "./node-storage.ts";
@@ -55,6 +58,8 @@ export class RaftoralNode {
   private readonly registry: WorkflowRegistry;
   /** Names this process when it registers (see RegisterRequest.instanceId). */
   private readonly instance: string;
+  private readonly metrics = new MetricsRegistry();
+  private stopSampling: CancelTimer = () => undefined;
   private isStopping = false;
   private storage: LogStorage | undefined;
   private transport: NodeTransport | undefined;
@@ -131,6 +136,11 @@ export class RaftoralNode {
   }
 
   private async startSteps(): Promise<void> {
+    this.stopSampling = collectProcessMetrics(
+      this.metrics,
+      this.env.clock,
+      this.options.storagePath,
+    );
     const known = await this.env.openKnownStorage({
       storagePath: this.options.storagePath,
       requestedNodeId: requestedId(this.options.nodeId),
@@ -198,6 +208,7 @@ export class RaftoralNode {
         transport: plan.kind,
         maxVoters: this.tuning.maxVoters,
         reason: () => "joining the cluster",
+        metrics: () => this.metrics.render(),
       }),
     );
     await this.step(this.listen(api));
@@ -263,6 +274,7 @@ export class RaftoralNode {
       tuning: this.tuning,
       logger: this.logger,
       registry: this.registry,
+      metrics: this.metrics,
       execution: this.options.execution,
       peers: this.options.peers ?? [],
       onFatal: (error) => this.onFatal(error),
@@ -302,6 +314,11 @@ export class RaftoralNode {
       address: this.options.listen,
     });
     await transport.server.listen(host, port, api);
+    const { metricsListen } = this.options;
+    if (metricsListen === undefined || transport.metrics === undefined) return;
+    const [metricsHost, metricsPort] = splitAddress(metricsListen);
+    transport.metrics.listen(metricsHost, metricsPort, api);
+    this.logger.info("Serving metrics", { address: metricsListen });
   }
 
   /** Hands over leadership where it can, then stops everything. Idempotent. */
@@ -328,12 +345,14 @@ export class RaftoralNode {
   /** Stops the parts and closes the transport and storage, whenever it is called, each once. */
   private async release(isGraceful: boolean): Promise<void> {
     const { parts, transport, storage } = this;
+    this.stopSampling();
     if (parts !== undefined && !this.released.has(parts)) {
       this.released.add(parts);
       await parts.stop(isGraceful);
     }
     // Always: a listen still in flight at the first release may have opened the server since.
     await transport?.server.close();
+    await transport?.metrics?.close();
     await transport?.peers.close();
     if (storage !== undefined && !this.released.has(storage)) {
       this.released.add(storage);

@@ -40,6 +40,8 @@ import {
 import type { ClientFactory } from "./join-cluster.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import { handOverResults } from "./result-handover.ts";
+import { logWorkflowEvents } from "./workflow-log.ts";
+import type { WorkflowMetrics } from "./workflow-metrics.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
 /** How long a synchronous run waits for the result when the caller set no deadline. */
@@ -73,6 +75,8 @@ export interface WorkflowExecutionOptions {
   readonly onLeaderless: (listener: (group: LeaderlessGroup) => void) => () => void;
   readonly startsInFlightMax: number;
   readonly waitsMax: number;
+  /** Counts the transitions each group's replica applies. */
+  readonly metrics?: WorkflowMetrics;
   readonly onFatal: (error: Error) => void;
 }
 
@@ -87,6 +91,8 @@ export class WorkflowExecution implements ExecutionLayer {
     this.dropGroup(id);
     const { options } = this;
     const machine = new WorkflowStateMachine({ registry: options.registry });
+    options.metrics?.watch(id, machine);
+    logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger });
     const runtime = new WorkflowRuntime({
       nodeId: options.self,
       stateMachine: machine,

@@ -38,13 +38,14 @@ export {
   toleratedFailures,
   type VoteResult,
 } from "./quorum.ts";
-export type {
-  ProposalRefusal,
-  ProposeResult,
-  RaftInitialState,
-  RaftMutations,
-  ReadState,
-  Role,
+export {
+  PROPOSAL_REFUSALS,
+  type ProposalRefusal,
+  type ProposeResult,
+  type RaftInitialState,
+  type RaftMutations,
+  type ReadState,
+  type Role,
 } from "./raft.ts";
 export {
   type RaftStatus,

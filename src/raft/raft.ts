@@ -26,12 +26,16 @@ import type { ConfChange, ConfState, Entry, EntryType, HardState } from "./types
 
 export type Role = "follower" | "preCandidate" | "candidate" | "leader";
 
-export type ProposalRefusal =
-  | "not-leader"
-  | "transfer-in-progress"
-  | "uncommitted-limit"
-  | "conf-change-pending"
-  | "invalid-conf-change";
+/** Why a leader (or a follower) refuses a proposal; the wire parser accepts exactly these. */
+export const PROPOSAL_REFUSALS = [
+  "not-leader",
+  "transfer-in-progress",
+  "uncommitted-limit",
+  "conf-change-pending",
+  "invalid-conf-change",
+] as const;
+
+export type ProposalRefusal = (typeof PROPOSAL_REFUSALS)[number];
 
 export type ProposeResult =
   | { readonly accepted: true; readonly index: LogIndex; readonly term: Term }
@@ -310,7 +314,7 @@ export class Raft {
     this.uncommittedBytes += bytes;
     const lastIndex = this.log.append(entries);
     this.syncMembership();
-    // The leader counts its own entries for commitment now (thesis 10.2.1); see docs/ready.md.
+    // The leader counts its own entries for commitment now (thesis 10.2.1); see docs/raft.md.
     this.tracker.progress.get(this.id)?.maybeUpdate(lastIndex);
     this.maybeCommit();
     this.isBroadcastPending = true;

@@ -1,6 +1,6 @@
 // The interface a host drives: tick/step/propose in, Ready batches out (etcd's RawNode).
 //
-// Ready contract (docs/ready.md): for each Ready the host
+// Ready contract (docs/raft.md, "The Ready contract"): for each Ready the host
 //   1. persists hardState, snapshot and entries (fsync when mustSync),
 //   2. sends messages,
 //   3. applies the snapshot, then committedEntries, in order,

@@ -41,11 +41,17 @@ export {
   PEER_PROOF_HEADER,
   peerProofProblem,
 } from "./peer-proof.ts";
-export { PeerSenders, type PeerSendersOptions, type PeerSendStats } from "./peer-senders.ts";
+export {
+  type PeerSendCounts,
+  PeerSenders,
+  type PeerSendersOptions,
+  type PeerSendStats,
+} from "./peer-senders.ts";
 export { type ClientTls, connectionHint, type ServerTls } from "./tls-options.ts";
 export type { PeerTransport, TransportKind, TransportServer } from "./transport.ts";
 export {
   BATCH_MESSAGES_MAX,
+  batchBytes,
   type ForwardOutcome,
   type ForwardProposal,
   type ForwardResult,

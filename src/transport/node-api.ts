@@ -192,6 +192,8 @@ export interface NodeApi {
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
   /** Nodes, their management roles, and the execution groups with members and leaders. */
   clusterStatus(): Promise<ClusterStatus>;
+  /** This node's metrics in the Prometheus text exposition format (docs/metrics.md). */
+  metrics(): string;
   /**
    * Removes this node from the cluster (management group and execution groups). Resolves once
    * the removal is committed and this node is out of the groups' configurations; the node

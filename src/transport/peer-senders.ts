@@ -6,7 +6,7 @@
 
 import type { Clock, Logger, NodeId } from "../lib/index.ts";
 import type { PeerTransport } from "./transport.ts";
-import type { PeerMessage } from "./wire.ts";
+import { batchBytes, type PeerMessage } from "./wire.ts";
 
 export interface PeerSendersOptions {
   readonly self: NodeId;
@@ -34,11 +34,26 @@ interface PeerState {
   isBackingOff: boolean;
   dropped: number;
   lastDropLogMs: number;
+  sentMessages: number;
+  sentBytes: number;
+  failedDeliveries: number;
 }
 
 export interface PeerSendStats {
   readonly sentBatches: number;
   readonly sentMessages: number;
+  readonly droppedMessages: number;
+  readonly failedDeliveries: number;
+}
+
+/** One peer's traffic since start, for the metrics. */
+export interface PeerSendCounts {
+  readonly peer: NodeId;
+  /** Messages waiting for the next request to the peer. */
+  readonly queued: number;
+  readonly sentMessages: number;
+  /** Payload bytes of the sent messages (see batchBytes). */
+  readonly sentBytes: number;
   readonly droppedMessages: number;
   readonly failedDeliveries: number;
 }
@@ -107,6 +122,18 @@ export class PeerSenders {
     };
   }
 
+  /** Every addressed peer's traffic. */
+  perPeer(): PeerSendCounts[] {
+    return [...this.peers].map(([peer, state]) => ({
+      peer,
+      queued: state.queue.length,
+      sentMessages: state.sentMessages,
+      sentBytes: state.sentBytes,
+      droppedMessages: state.dropped,
+      failedDeliveries: state.failedDeliveries,
+    }));
+  }
+
   close(): void {
     this.isClosed = true;
     this.peers.clear();
@@ -132,6 +159,8 @@ export class PeerSenders {
     state.isInFlight = true;
     this.sentBatches++;
     this.sentMessages += messages.length;
+    state.sentMessages += messages.length;
+    state.sentBytes += batchBytes({ messages });
     const clusterId = this.options.clusterId?.() ?? "";
     const batch = {
       from: this.options.self,
@@ -156,6 +185,7 @@ export class PeerSenders {
 
   private onFailure(peer: NodeId, state: PeerState, lost: number, error: unknown): void {
     this.failedDeliveries++;
+    state.failedDeliveries++;
     this.recordDrops(peer, state, lost);
     state.backoffMs = Math.min(
       this.options.backoffMaxMs,
@@ -198,5 +228,8 @@ function newPeerState(address: string): PeerState {
     isBackingOff: false,
     dropped: 0,
     lastDropLogMs: Number.NEGATIVE_INFINITY,
+    sentMessages: 0,
+    sentBytes: 0,
+    failedDeliveries: 0,
   };
 }

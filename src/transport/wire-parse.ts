@@ -13,7 +13,14 @@ import {
   type Term,
   term,
 } from "../lib/index.ts";
-import type { ConfState, Entry, EntryType, RaftMessage, SnapshotMetadata } from "../raft/index.ts";
+import {
+  type ConfState,
+  type Entry,
+  type EntryType,
+  PROPOSAL_REFUSALS,
+  type RaftMessage,
+  type SnapshotMetadata,
+} from "../raft/index.ts";
 import {
   BATCH_MESSAGES_MAX,
   ENTRIES_PER_MESSAGE_MAX,
@@ -33,14 +40,7 @@ export class WireFormatError extends InvalidArgumentError {
 export type BytesDecoder = (value: unknown, path: string) => Uint8Array;
 
 const CONTEXT_LENGTH_MAX = 1024;
-const REFUSALS = new Set([
-  "not-leader",
-  "transfer-in-progress",
-  "uncommitted-limit",
-  "conf-change-pending",
-  "invalid-conf-change",
-  "unknown-group",
-]);
+const REFUSALS: ReadonlySet<string> = new Set([...PROPOSAL_REFUSALS, "unknown-group"]);
 
 type Fields = Record<string, unknown>;
 

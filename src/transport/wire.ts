@@ -68,3 +68,27 @@ export interface PeerBatch {
 /** Upper bounds a receiver enforces before trusting a batch. */
 export const BATCH_MESSAGES_MAX = 100_000;
 export const ENTRIES_PER_MESSAGE_MAX = 100_000;
+
+/** What a message costs in memory: its payloads plus a fixed allowance for the envelope. */
+const MESSAGE_OVERHEAD_BYTES = 64;
+
+/**
+ * The bytes a batch's messages hold (entries, snapshot chunks, forwarded commands, plus a
+ * fixed allowance per message): what the inbox budgets and the peer metrics count.
+ */
+export function batchBytes(batch: Pick<PeerBatch, "messages">): number {
+  let bytes = 0;
+  for (const message of batch.messages) bytes += peerMessageBytes(message);
+  return bytes;
+}
+
+export function peerMessageBytes(message: PeerMessage): number {
+  if (message.type === "forward") return MESSAGE_OVERHEAD_BYTES + message.data.byteLength;
+  if (message.type !== "raft") return MESSAGE_OVERHEAD_BYTES;
+  const raft = message.message;
+  if (raft.type === "InstallSnapshot") return MESSAGE_OVERHEAD_BYTES + raft.data.byteLength;
+  if (raft.type !== "AppendEntries") return MESSAGE_OVERHEAD_BYTES;
+  let bytes = MESSAGE_OVERHEAD_BYTES;
+  for (const entry of raft.entries) bytes += MESSAGE_OVERHEAD_BYTES + entry.data.byteLength;
+  return bytes;
+}

@@ -6,6 +6,7 @@
 
 import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
+import { oversizeProblem } from "./command-size.ts";
 import { type RecordedError, recordError } from "./errors.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
@@ -147,11 +148,12 @@ export class ExecutionRunner {
       ownerEpoch: this.epoch,
       finishedAtMs: Math.floor(this.deps.wallClockMs()),
     };
+    const complete = { type: "Complete", ...common, output: output ?? null } as const;
+    const tooLarge = error === undefined ? oversizeProblem(complete) : undefined;
+    const failure = tooLarge === undefined ? error : { name: "LimitError", message: tooLarge };
     const result = await proposeUntilAnswered(
       this.loop(),
-      error === undefined
-        ? { type: "Complete", ...common, output: output ?? null }
-        : { type: "Fail", ...common, error },
+      failure === undefined ? complete : { type: "Fail", ...common, error: failure },
     );
     if (result === undefined) return "stopped";
     if (result.type === "finished") return "finished";
@@ -170,14 +172,20 @@ export class ExecutionRunner {
   private async record(checkpoint: CheckpointRecord): Promise<boolean> {
     const { ownerEpoch, ...rest } = checkpoint;
     assert(ownerEpoch === this.epoch, "a run records under its own epoch");
+    const command = {
+      type: "Checkpoint" as const,
+      workflowId: this.workflowId,
+      ownerEpoch,
+      ...rest,
+    };
+    const tooLarge = oversizeProblem(command);
+    if (tooLarge !== undefined) {
+      this.endHint = { end: "fail", error: { name: "LimitError", message: tooLarge } };
+      return false;
+    }
     let result: WorkflowApplyResult | undefined;
     try {
-      result = await proposeUntilAnswered(this.loop(), {
-        type: "Checkpoint",
-        workflowId: this.workflowId,
-        ownerEpoch,
-        ...rest,
-      });
+      result = await proposeUntilAnswered(this.loop(), command);
     } catch (error) {
       // Handled: the group cannot be reached in a way retrying fixes (closing, removed);
       // stop this run and let the runtime resume the execution later from the record.

@@ -33,11 +33,6 @@ export class WorkflowQueries {
     this.unsubscribe = stateMachine.subscribe((event) => this.onEvent(event));
   }
 
-  /** The execution's status as this node has applied it; undefined if unknown here. */
-  status(workflowId: string): ExecutionView | undefined {
-    return this.stateMachine.status(workflowId);
-  }
-
   /**
    * Resolves with the finished execution (Completed or Failed) once this node applied its
    * end; at once if it already ended. Rejects at once with WorkflowNotFoundError (NOT_FOUND)

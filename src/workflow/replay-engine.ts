@@ -78,11 +78,6 @@ export class ReplayRun {
     this.cursor.halt({ type: "stopped", reason });
   }
 
-  /** True while the code has not yet passed the checkpoints recorded before this run. */
-  isReplaying(): boolean {
-    return this.cursor.isReplaying();
-  }
-
   private async invoke(context: ReplayContext): Promise<ReplayOutcome> {
     let ended: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {

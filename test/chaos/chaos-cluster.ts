@@ -164,8 +164,9 @@ export class ChaosCluster {
     if (end <= from) return;
     for (const line of node.log.slice(from, end).split("\n")) {
       if (FATAL_LINE.test(line)) this.fatalLines.push(`node ${node.index}: ${line}`);
-      if (line.startsWith("ERROR ")) {
-        const key = line.slice(6, 86);
+      const error = /^\S+ ERROR (.*)$/.exec(line);
+      if (error !== null) {
+        const key = (error[1] ?? "").slice(0, 80);
         this.errorLines.set(key, (this.errorLines.get(key) ?? 0) + 1);
       }
     }

@@ -34,6 +34,7 @@ export interface FakeScript {
   receivePeerBatch(batch: PeerBatch): void;
   discover(): Promise<DiscoveryInfo>;
   register(request: RegisterRequest, options: CallOptions): Promise<RegisterResult>;
+  metrics(): string;
   health(): HealthInfo;
   startWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
@@ -121,6 +122,7 @@ export function defaultScript(): FakeScript {
     waitWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     clusterStatus: async () => CLUSTER_STATUS,
+    metrics: () => "# TYPE raftoral_fake_total counter\nraftoral_fake_total 1\n",
     leave: async () => ({ nodeId: nodeId(1) }),
     recoverGroups: async () => ({ groups: [RECOVERED] }),
   };
@@ -175,6 +177,11 @@ export class FakeNodeApi implements NodeApi {
   clusterStatus(): Promise<ClusterStatus> {
     this.record("clusterStatus", undefined, undefined);
     return this.script.clusterStatus();
+  }
+
+  metrics(): string {
+    this.record("metrics", undefined, undefined);
+    return this.script.metrics();
   }
 
   leave(options: CallOptions = {}): Promise<LeaveResult> {

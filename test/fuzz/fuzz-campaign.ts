@@ -206,6 +206,7 @@ async function drawContext(
       peer: {
         self: 0,
         members: status.nodes.map((node) => node.nodeId),
+        memberAddresses: status.nodes.map((node) => node.address),
         hostedGroups: [0, ...status.groups.map((group) => group.groupId)],
         staleTermMax: 1,
       },

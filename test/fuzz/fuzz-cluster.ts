@@ -11,7 +11,7 @@ import { type NodeProcess, NodeProcessCluster } from "../support/node-process-cl
 /** Log lines that mean a node stopped working although its process may live on. */
 export const FATAL_LINE = /fatal error|hit a bug|AssertionError|Unhandled|uncaught/i;
 /** Log lines of errors the node did not expect (a handler failed, not a refused request). */
-export const UNEXPECTED_LINE = /^ERROR (gRPC handler failed|HTTP \S+ \S+ failed)/;
+export const UNEXPECTED_LINE = /^\S+ ERROR (gRPC handler failed|HTTP \S+ \S+ failed)/;
 
 export class FuzzCluster {
   readonly processes: NodeProcessCluster;

@@ -75,6 +75,8 @@ const PEER_CLASSES: readonly PeerInputClass[] = [
   "stale-term",
   "unknown-sender",
   "unknown-sender",
+  "forged-sender",
+  "forged-sender",
   "forward",
 ];
 
@@ -89,6 +91,7 @@ function drawPeerInput(random: Random, context: DrawContext): DrawnInput {
       "unhosted-group",
       "stale-term",
       "unknown-sender",
+      "forged-sender",
     ] as const);
     payload = mutatedBatch(random, wellFormedBatch(random, context.peer, base), encoding);
   } else {

@@ -4,14 +4,22 @@
 // terms before the harness forced an election in every group), and messages from nodes that
 // are not members, from node 0 or from the node itself.
 //
-// Threat model: peers are not authenticated, and Raft is not Byzantine fault tolerant. A
-// message that claims to come from a member, or from a leader, at a term that is not stale
-// would be a forgery that Raft cannot detect, so such batches are never sent. isInScope()
-// decides that on the batch as the gateway parses it, so mutations cannot sneak one in.
+// Forged senders too: a node that is not a member sends anything a member could (leader
+// messages, votes, TimeoutNow, leader transfers, at any term up to 2^53, forwarded management
+// commands and membership changes) and claims a member's address. A node takes Raft messages
+// and forwards for a group only from its members, so all of that must leave it unharmed.
+//
+// Threat model: without a cluster secret peers are not authenticated, and Raft is not
+// Byzantine fault tolerant. A message that claims to come from a member at a term that is
+// not stale would be a forgery that Raft cannot detect (the cluster secret is the defence;
+// docs/security.md), so such batches are never sent. isInScope() decides that on the batch as
+// the gateway parses it, so mutations cannot sneak one in.
 
 import { encode } from "@msgpack/msgpack";
 import type { Random } from "../../src/lib/index.ts";
-import { decodeConfChange, type RaftMessage } from "../../src/raft/index.ts";
+import { nodeId } from "../../src/lib/index.ts";
+import { encodeManagementCommand } from "../../src/management/index.ts";
+import { decodeConfChange, encodeConfChange, type RaftMessage } from "../../src/raft/index.ts";
 import type { PeerBatch } from "../../src/transport/index.ts";
 import {
   mutateBytes,
@@ -27,6 +35,8 @@ export interface PeerContext {
   readonly self: number;
   /** Every member of the cluster, `self` included. */
   readonly members: readonly number[];
+  /** Where the members listen (host:port), for forged address claims. */
+  readonly memberAddresses: readonly string[];
   /** Groups the node hosts. */
   readonly hostedGroups: readonly number[];
   /** Terms at or below this are stale in every hosted group (the harness forced elections). */
@@ -60,6 +70,7 @@ export type PeerInputClass =
   | "unhosted-group"
   | "stale-term"
   | "unknown-sender"
+  | "forged-sender"
   | "forward";
 
 /** One semantic class of well-formed batch, as an object to encode. */
@@ -68,6 +79,7 @@ export function wellFormedBatch(
   context: PeerContext,
   kind: Exclude<PeerInputClass, "garbage" | "mutated">,
 ): WireValue {
+  if (kind === "forged-sender") return forgedSenderBatch(random, context);
   const count = random.chance(0.1) ? random.int(100, 3_000) : random.int(1, 4);
   const to =
     kind === "misaddressed" && random.chance(0.5) ? otherId(random, context) : context.self;
@@ -100,6 +112,49 @@ export function wellFormedBatch(
     return { from, to, fromAddress, messages };
   }
   return { from, to, messages };
+}
+
+/** A non-member posing as one: any message type and term, forwards, a member's address. */
+function forgedSenderBatch(random: Random, context: PeerContext): WireValue {
+  const from = unknownId(random, context);
+  const messages = Array.from({ length: random.int(1, 4) }, () => {
+    const groupId = random.pick(context.hostedGroups);
+    if (random.chance(0.25)) return forgedForward(random, context, groupId);
+    const type = random.pick(ALL_TYPES);
+    const term = random.pick([random.int(2, 1_000), 2 ** 52, ...HUGE]);
+    return { type: "raft", groupId, message: raftMessage(random, type, from, context.self, term) };
+  });
+  const claimed = random.chance(0.5) ? random.pick(context.memberAddresses) : undefined;
+  return claimed === undefined
+    ? { from, to: context.self, messages }
+    : { from, to: context.self, fromAddress: claimed, messages };
+}
+
+/** A forwarded proposal that would change the cluster if a node took it from anyone. */
+function forgedForward(random: Random, context: PeerContext, groupId: number): WireValue {
+  const victim = nodeId(random.pick(context.members));
+  if (random.chance(0.5)) {
+    const change = encodeConfChange({
+      transition: "auto",
+      changes: [{ type: "removeNode", nodeId: victim }],
+      context: new Uint8Array(0),
+    });
+    return {
+      type: "forward",
+      groupId,
+      requestId: random.int(0, 1_000),
+      entryType: "confChange",
+      data: change,
+    };
+  }
+  const command = encodeManagementCommand({ type: "removeNode", nodeId: victim, reason: "forged" });
+  return {
+    type: "forward",
+    groupId,
+    requestId: random.int(0, 1_000),
+    entryType: "normal",
+    data: command,
+  };
 }
 
 function senderOf(random: Random, context: PeerContext, kind: PeerInputClass): number {
@@ -241,10 +296,10 @@ function forwardMessage(random: Random, context: PeerContext): WireValue {
  */
 export function isInScope(batch: PeerBatch, context: PeerContext): boolean {
   if (batch.to !== context.self) return true; // The node drops the whole batch.
-  const claimsAddress = (batch as { fromAddress?: string }).fromAddress !== undefined;
-  const isKnownSender = batch.from === 0 || context.members.includes(batch.from);
-  // Claiming a member's address would redirect the node's traffic: a forgery.
-  if (claimsAddress && isKnownSender) return false;
+  // A sender that is no member is refused whatever it sends or claims (batch-router.ts).
+  if (batch.from !== 0 && !context.members.includes(batch.from)) return true;
+  // A member claiming an address would redirect the node's traffic: a forgery.
+  if ((batch as { fromAddress?: string }).fromAddress !== undefined) return false;
   return batch.messages.every((message) => {
     if (!context.hostedGroups.includes(message.groupId)) return true;
     if (message.type === "forward") {

@@ -49,7 +49,6 @@ function quickstartService(index: number): Record<string, unknown> {
   const peers = ["raftoral-1:7001", "raftoral-1:7001,raftoral-2:7001"][index - 2];
   return {
     build: { context: "..", dockerfile: "deploy/Dockerfile" },
-    restart: "on-failure",
     command: [
       "--listen",
       "0.0.0.0:7001",
@@ -59,11 +58,19 @@ function quickstartService(index: number): Record<string, unknown> {
       "--storage-path",
       "/data",
     ],
+    restart: "on-failure",
     volumes: [`raftoral-${index}-data:/data`],
-    ports: [`700${index}:7001`],
+    ports: [`127.0.0.1:700${index}:7001`],
     ...(index === 1
       ? {}
-      : { depends_on: Array.from({ length: index - 1 }, (_, k) => `raftoral-${k + 1}`) }),
+      : {
+          depends_on: Object.fromEntries(
+            Array.from({ length: index - 1 }, (_, k) => [
+              `raftoral-${k + 1}`,
+              { condition: "service_healthy" },
+            ]),
+          ),
+        }),
   };
 }
 
@@ -190,13 +197,15 @@ describe("containers", () => {
       "USER",
       "VOLUME",
       "EXPOSE",
+      "ENV",
       "HEALTHCHECK",
       "ENTRYPOINT",
       "CMD",
     ]);
     expect(final).toContain("COPY --from=build /out/raftoral /usr/local/bin/raftoral");
     expect(final).toContain('ENTRYPOINT ["/usr/local/bin/raftoral"]');
-    expect(final).toContain('CMD ["/usr/local/bin/raftoral", "node", "health"');
+    expect(final).toContain("ENV RAFTORAL_ADDRESS=127.0.0.1:7001");
+    expect(final).toContain('CMD ["/usr/local/bin/raftoral", "node", "health"]');
     const ignore = readFileSync(join(DEPLOY, "Dockerfile.dockerignore"), "utf8");
     for (const needed of ["package.json", "bun.lock", "tsconfig.json", "proto/", "src/"]) {
       expect(ignore).toContain(`!${needed}`);
@@ -303,8 +312,9 @@ describe("a secured deployment", () => {
       ].map((mount) => `./secrets/${mount}:ro`);
       expect(service.volumes).toEqual([...(plain.volumes as string[]), ...mounts]);
       expect(service.ports).toEqual(plain.ports);
+      expect(service.restart).toEqual(plain.restart);
+      expect(service.depends_on).toEqual(plain.depends_on);
       expect(service.build).toEqual(plain.build);
-      expect(service.restart).toBe("on-failure");
       expect(JSON.stringify(service.healthcheck)).toContain('"grpcs://127.0.0.1:7001"');
     }
     expect(compose.volumes).toEqual({

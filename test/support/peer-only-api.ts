@@ -15,6 +15,7 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     waitWorkflow: unsupported,
     runWorkflow: unsupported,
     clusterStatus: unsupported,
+    metrics: () => "",
     leave: unsupported,
     recoverGroups: unsupported,
   };

@@ -60,6 +60,7 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/discovery/peers", { method: "GET", access: "client" }],
   ["/health", { method: "GET", access: "open" }],
   ["/cluster/status", { method: "GET", access: "status" }],
+  ["/metrics", { method: "GET", access: "status" }],
   ["/node/leave", { method: "POST", access: "admin" }],
   ["/cluster/recover", { method: "POST", access: "admin" }],
 ]);
@@ -101,6 +102,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     return c.json(healthJson(health), health.status === "ok" ? 200 : 503);
   });
   app.get("/cluster/status", async (c) => c.json(clusterStatusJson(await api.clusterStatus())));
+  app.get("/metrics", () => metricsResponse(api));
   // No body: the node that answers is the one that leaves.
   app.post("/node/leave", async (c) => c.json(leftJson(await api.leave(callOptions(c)))));
   app.post("/cluster/recover", async (c) => {
@@ -110,6 +112,13 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
 
   useErrorAnswers(app, options.logger);
   return app;
+}
+
+/** The Prometheus text exposition format, version 0.0.4. */
+export function metricsResponse(api: NodeApi): Response {
+  return new Response(api.metrics(), {
+    headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
 }
 
 /** Checks who may call each route before the route reads a byte of the body. */

@@ -127,7 +127,7 @@ export class HttpTransportServer implements TransportServer {
   }
 }
 
-function bunTlsOf(tls: ServerTls) {
+export function bunTlsOf(tls: ServerTls) {
   return {
     cert: tls.cert,
     key: tls.key,

@@ -1,0 +1,112 @@
+// What the host counts as it runs: proposals and their outcomes, the time from propose() to
+// applied, each turn's storage write, leader changes, snapshots, and the traffic it takes
+// from its peers. Recording is a map lookup; see docs/metrics.md for the meaning of each.
+
+import {
+  type Clock,
+  type Counter,
+  type ErrorCode,
+  type GroupId,
+  type Histogram,
+  type MetricsRegistry,
+  type NodeId,
+  RaftoralError,
+} from "../lib/index.ts";
+import { batchBytes, type PeerBatch } from "../transport/index.ts";
+
+interface ProposalSettle {
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: Error) => void;
+}
+
+export class HostMetrics {
+  private readonly proposals: Counter;
+  private readonly proposalSeconds: Histogram;
+  private readonly forwarded: Counter;
+  private readonly persistSeconds: Histogram;
+  private readonly leaderChanges: Counter;
+  private readonly snapshots: Counter;
+  private readonly receivedMessages: Counter;
+  private readonly receivedBytes: Counter;
+
+  constructor(registry: MetricsRegistry) {
+    this.proposals = registry.counter(
+      "raftoral_raft_proposals_total",
+      "Proposals made on this node by outcome: applied, or the error code they failed with.",
+    );
+    this.proposalSeconds = registry.histogram(
+      "raftoral_raft_proposal_seconds",
+      "Time from a proposal on this node to its apply here (replicated commit included).",
+    );
+    this.forwarded = registry.counter(
+      "raftoral_raft_proposals_forwarded_total",
+      "Proposals this node sent on to the leader of their group.",
+    );
+    this.persistSeconds = registry.histogram(
+      "raftoral_storage_persist_seconds",
+      "One loop turn's storage write for all groups (sync: with fsync).",
+    );
+    this.leaderChanges = registry.counter(
+      "raftoral_raft_leader_changes_total",
+      "Times this node saw a new leader of the group.",
+    );
+    this.snapshots = registry.counter(
+      "raftoral_raft_snapshots_total",
+      "Snapshots this node took of a group (taken) or received from its leader (installed).",
+    );
+    this.receivedMessages = registry.counter(
+      "raftoral_peer_received_messages_total",
+      "Messages accepted from a member peer.",
+    );
+    this.receivedBytes = registry.counter(
+      "raftoral_peer_received_bytes_total",
+      "Payload bytes (entries, snapshot chunks, forwards) of messages accepted from a peer.",
+    );
+  }
+
+  /** `settle` counting the proposal's outcome and, once applied, its time since now. */
+  timedProposal(group: GroupId, clock: Clock, settle: ProposalSettle): ProposalSettle {
+    const startedMs = clock.nowMs();
+    return {
+      resolve: (result) => {
+        this.proposalSettled(group, startedMs, clock.nowMs());
+        settle.resolve(result);
+      },
+      reject: (error) => {
+        this.proposalSettled(group, startedMs, clock.nowMs(), error);
+        settle.reject(error);
+      },
+    };
+  }
+
+  async timedPersist(write: Promise<void>, isSync: boolean): Promise<void> {
+    const startedMs = performance.now();
+    await write;
+    this.persistSeconds.observe((performance.now() - startedMs) / 1_000, { sync: String(isSync) });
+  }
+
+  proposalSettled(group: GroupId, startedMs: number, nowMs: number, error?: unknown): void {
+    const outcome: ErrorCode | "applied" =
+      error === undefined ? "applied" : error instanceof RaftoralError ? error.code : "INTERNAL";
+    this.proposals.inc({ group, outcome });
+    if (error === undefined) this.proposalSeconds.observe((nowMs - startedMs) / 1_000);
+  }
+
+  proposalForwarded(group: GroupId): void {
+    this.forwarded.inc({ group });
+  }
+
+  leaderChanged(group: GroupId): void {
+    this.leaderChanges.inc({ group });
+  }
+
+  snapshot(group: GroupId, kind: "taken" | "installed"): void {
+    this.snapshots.inc({ group, kind });
+  }
+
+  /** Only batches from members reach here (BatchRouter's onHeard): labels stay bounded. */
+  received(peer: NodeId, batch: PeerBatch): void {
+    this.receivedMessages.inc({ peer }, batch.messages.length);
+    this.receivedBytes.inc({ peer }, batchBytes(batch));
+  }
+}

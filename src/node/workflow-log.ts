@@ -1,0 +1,44 @@
+// Workflows in the node's log: a line when one starts, changes owner, completes or fails,
+// with its id, name, version, execution cluster and, once finished, its duration and error
+// code. The node that owns the workflow logs at info; the other replicas, which apply the
+// same entries, at debug, so that a cluster's logs tell each story once.
+
+import type { GroupId, LogFields, Logger, NodeId } from "../lib/index.ts";
+import type { WorkflowStateMachine } from "../workflow/index.ts";
+
+export function logWorkflowEvents(
+  machine: WorkflowStateMachine,
+  options: { readonly group: GroupId; readonly self: NodeId; readonly logger: Logger },
+): void {
+  const { group, self, logger } = options;
+  machine.subscribe((event) => {
+    if (event.type === "started") describe(event.workflowId, "Workflow started");
+    else if (event.type === "ownerAssigned") {
+      describe(event.workflowId, "Workflow has a new owner", { epoch: event.epoch });
+    } else if (event.type === "finished") {
+      const view = machine.status(event.workflowId);
+      const durationMs =
+        view?.finishedAtMs === undefined ? undefined : view.finishedAtMs - view.startedAtMs;
+      const outcome = event.status === "Completed" ? "Workflow completed" : "Workflow failed";
+      describe(event.workflowId, outcome, {
+        duration_ms: durationMs,
+        error_code: view?.error?.code ?? view?.error?.name,
+        error: view?.error?.message,
+      });
+    }
+  });
+
+  function describe(workflowId: string, message: string, extra: LogFields = {}): void {
+    const view = machine.status(workflowId);
+    if (view === undefined) return;
+    const log = view.owner === self ? logger.info : logger.debug;
+    log.call(logger, message, {
+      workflow_id: view.workflowId,
+      name: view.name,
+      version: view.version,
+      cluster: group,
+      owner: view.owner,
+      ...extra,
+    });
+  }
+}

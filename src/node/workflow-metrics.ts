@@ -1,0 +1,36 @@
+// Workflow transitions as this node's replica of each execution group applies them: starts,
+// finishes by status, and owner changes (failovers and hand-overs). Every replica counts the
+// same entries, so a cluster-wide rate is max (or avg) by group, not a sum (docs/metrics.md).
+
+import type { Counter, GroupId, MetricsRegistry } from "../lib/index.ts";
+import type { WorkflowStateMachine } from "../workflow/index.ts";
+
+export class WorkflowMetrics {
+  private readonly started: Counter;
+  private readonly finished: Counter;
+  private readonly ownerChanges: Counter;
+
+  constructor(registry: MetricsRegistry) {
+    this.started = registry.counter(
+      "raftoral_workflows_started_total",
+      "Workflow starts this replica applied.",
+    );
+    this.finished = registry.counter(
+      "raftoral_workflows_finished_total",
+      "Workflows this replica saw finish, by status (Completed, Failed).",
+    );
+    this.ownerChanges = registry.counter(
+      "raftoral_workflow_owner_changes_total",
+      "Workflows given a new owner after theirs failed or left.",
+    );
+  }
+
+  /** Counts what `machine` applies from now on (it is dropped with its group). */
+  watch(group: GroupId, machine: WorkflowStateMachine): void {
+    machine.subscribe((event) => {
+      if (event.type === "started") this.started.inc({ group });
+      else if (event.type === "finished") this.finished.inc({ group, status: event.status });
+      else if (event.type === "ownerAssigned") this.ownerChanges.inc({ group });
+    });
+  }
+}

@@ -1,0 +1,52 @@
+// A step result or an output too large to replicate fails its workflow with a LimitError that
+// names it, and never reaches the log; the group keeps running other workflows.
+
+import { expect, test } from "bun:test";
+import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import { RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
+import { encodeCommand } from "./commands.ts";
+import { defineWorkflow } from "./definition.ts";
+import { registryWithBuiltins } from "./ping-pong.ts";
+
+const HUGE = "x".repeat(RECORDED_COMMAND_BYTES_MAX + 1);
+
+const bigStep = defineWorkflow("big_step", 1, async (_: null, ctx) => {
+  await ctx.step("fetch", () => HUGE);
+  return "never";
+});
+const bigOutput = defineWorkflow("big_output", 1, async (_: null, ctx) => {
+  const part = await ctx.step("part", () => "y".repeat(1_000));
+  return part + HUGE;
+});
+
+async function outcomeOf(group: LocalWorkflowGroup, name: string, input: string | null = null) {
+  const runtime = group.runtime();
+  runtime.open();
+  const started = track(runtime.start(name, 1, input));
+  await group.until(() => started.done);
+  const finished = track(group.queries.wait(started.value as string, 5_000));
+  await group.until(() => finished.done);
+  return finished.value;
+}
+
+test("a step result over the limit fails the workflow with a LimitError naming the step", async () => {
+  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigStep]) });
+  const outcome = await outcomeOf(group, "big_step");
+  expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+  expect(JSON.stringify(outcome)).toContain('step \\"fetch\\" (checkpoint 0)');
+  expect(JSON.stringify(outcome)).toContain(`the limit is ${RECORDED_COMMAND_BYTES_MAX}`);
+  const largest = Math.max(...group.log.map((command) => encodeCommand(command).byteLength));
+  expect(largest).toBeLessThan(RECORDED_COMMAND_BYTES_MAX);
+});
+
+test("an output over the limit is recorded as a failure, not as the output", async () => {
+  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigOutput]) });
+  const outcome = await outcomeOf(group, "big_output");
+  expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+  expect(JSON.stringify(outcome)).toContain("the output is");
+  expect(group.log.map((command) => command.type)).toEqual(["Start", "Checkpoint", "Fail"]);
+  expect(await outcomeOf(group, "ping_pong", "ping")).toMatchObject({
+    status: "Completed",
+    output: "pong",
+  });
+});

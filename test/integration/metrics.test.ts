@@ -1,0 +1,135 @@
+// GET /metrics on a 3-node cluster of real nodes (in one process, real transports): the text
+// parses as the Prometheus exposition format, and what it says agrees with the cluster. HTTP
+// nodes serve it on their port; gRPC nodes on --metrics-listen (with /health beside it).
+
+import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { RaftoralClient } from "../../src/client/index.ts";
+import { createLogger } from "../../src/lib/index.ts";
+import { RaftoralNode } from "../../src/node/index.ts";
+import { ROOT } from "../support/compiled-binary.ts";
+import { eventually, freePort } from "../support/ports.ts";
+import { familyOf, type MetricFamily, parseMetrics, sampleOf } from "../support/prometheus-text.ts";
+
+const nodes: RaftoralNode[] = [];
+afterAll(async () => {
+  await Promise.all(nodes.map((node) => node.stop()));
+});
+
+const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
+const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 2_000 };
+
+async function startCluster(transport: "grpc" | "http") {
+  const members: { node: RaftoralNode; address: string; metricsAddress: string }[] = [];
+  for (let index = 0; index < 3; index++) {
+    const address = `127.0.0.1:${await freePort()}`;
+    const metricsAddress = transport === "http" ? address : `127.0.0.1:${await freePort()}`;
+    const first = members[0];
+    const node = new RaftoralNode({
+      listen: address,
+      ...(first === undefined ? { bootstrap: true } : { peers: [first.address] }),
+      transport,
+      ...(transport === "grpc" ? { metricsListen: metricsAddress } : {}),
+      logger: quiet(),
+      tuning: FAST,
+    });
+    nodes.push(node);
+    await node.start();
+    members.push({ node, address, metricsAddress });
+  }
+  return members;
+}
+
+async function scrape(address: string): Promise<MetricFamily[]> {
+  const response = await fetch(`http://${address}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+  return parseMetrics(await response.text());
+}
+
+async function scrapeUntil(
+  members: readonly { metricsAddress: string }[],
+  holds: (families: MetricFamily[]) => boolean,
+): Promise<boolean> {
+  const deadline = performance.now() + 20_000;
+  while (performance.now() < deadline) {
+    const scrapes = await Promise.all(members.map((member) => scrape(member.metricsAddress)));
+    if (scrapes.every(holds)) return true;
+    await Bun.sleep(50);
+  }
+  return false;
+}
+
+describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
+  test("every node's scrape parses and agrees with the cluster", async () => {
+    const members = await startCluster(transport);
+    const scheme = transport === "grpc" ? "grpc" : "http";
+    const client = new RaftoralClient(members.map((member) => `${scheme}://${member.address}`));
+    for (let k = 0; k < 3; k++)
+      expect(await client.run("ping_pong", "ping")).toMatchObject({ output: "pong" });
+    await client.close();
+    await eventually("group 1 has three voters", () => {
+      const group = members[0]?.node.managementState().groups.get(1 as never);
+      return group?.voters.length === 3;
+    });
+
+    const scrapes = await Promise.all(members.map((member) => scrape(member.metricsAddress)));
+    for (const group of ["0", "1"]) {
+      const leaders = scrapes.map((families) =>
+        sampleOf(families, "raftoral_raft_is_leader", { group }),
+      );
+      expect(leaders.filter((value) => value === 1)).toHaveLength(1);
+      const terms = scrapes.map((families) => sampleOf(families, "raftoral_raft_term", { group }));
+      expect(terms.every((term) => term !== undefined && term >= 1)).toBe(true);
+    }
+    for (const families of scrapes) {
+      // Followers talk only to leaders, so each node has sent to some peer, not to all.
+      const sent = familyOf(families, "raftoral_peer_sent_messages_total").metrics;
+      expect(sent.some((sample) => Number(sample.value) > 0)).toBe(true);
+      expect(sampleOf(families, "raftoral_raft_commit_index", { group: "1" })).toBeGreaterThan(0);
+      expect(sampleOf(families, "process_resident_memory_bytes")).toBeGreaterThan(0);
+      expect(sampleOf(families, "process_cpu_seconds_total")).toBeGreaterThan(0);
+      expect(familyOf(families, "raftoral_event_loop_lag_seconds").type).toBe("HISTOGRAM");
+    }
+    // Every replica applies the three starts and finishes (a follower may apply the last
+    // completion just after the client heard of it).
+    const counted = await scrapeUntil(members, (families) => {
+      const started = sampleOf(families, "raftoral_workflows_started_total", { group: "1" });
+      const done = sampleOf(families, "raftoral_workflows_finished_total", {
+        group: "1",
+        status: "Completed",
+      });
+      const running = sampleOf(families, "raftoral_workflows_running", { group: "1" });
+      return started === 3 && done === 3 && running === 0;
+    });
+    expect(counted).toBe(true);
+    const proposals = scrapes.map((families) =>
+      familyOf(families, "raftoral_raft_proposal_seconds").metrics.reduce(
+        (sum, sample) => sum + Number(sample.count ?? 0),
+        0,
+      ),
+    );
+    expect(proposals.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+  }, 90_000);
+});
+
+test("docs/metrics.md lists exactly the metrics a node serves", async () => {
+  const [first] = await startCluster("http");
+  if (first === undefined) throw new Error("no node started");
+  const text = await (await fetch(`http://${first.metricsAddress}/metrics`)).text();
+  const served = [...text.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]).sort();
+  const doc = await Bun.file(join(ROOT, "docs", "metrics.md")).text();
+  const documented = [...doc.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1]).sort();
+  expect(documented).toEqual(served);
+}, 90_000);
+
+test("a gRPC node's metrics port answers /health and refuses other paths clearly", async () => {
+  const [first] = await startCluster("grpc");
+  if (first === undefined) throw new Error("no node started");
+  const health = await fetch(`http://${first.metricsAddress}/health`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ status: "ok" });
+  const other = await fetch(`http://${first.metricsAddress}/workflow/execute`);
+  expect(other.status).toBe(404);
+  expect(await other.text()).toContain("this port serves GET /metrics");
+}, 90_000);
