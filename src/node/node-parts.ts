@@ -81,6 +81,9 @@ export class NodeParts {
   readonly service: NodeService;
   readonly runtime: ManagementRuntime;
   private readonly clock: Clock;
+  /** Set once the runtime runs (see run()); until then the node reports `startingStep`. */
+  private isRunning = false;
+  private startingStep = "starting";
   /** Set once a leave began: a node on its way out never registers again. */
   private leaving: ClusterLeave | undefined;
 
@@ -106,7 +109,12 @@ export class NodeParts {
       logger,
       self: () => id,
       isManagementLeader: () => this.host.inspect(MANAGEMENT_GROUP)?.status().role === "leader",
-      startup: () => startupReadiness(this.readinessInputs()),
+      // Ready only once every part runs: a resuming node first waits for its check-in, with
+      // its execution groups not restored yet, and must not look ready meanwhile.
+      startup: () =>
+        this.isRunning
+          ? startupReadiness(this.readinessInputs())
+          : { isReady: false, reason: this.startingStep },
       serving: () => servingReadiness(this.readinessInputs()),
     });
     this.service = this.createService();
@@ -232,6 +240,7 @@ export class NodeParts {
 
   /** Starts the loop, the watch and the runtime once the management group is in place. */
   private run(): void {
+    this.isRunning = true;
     this.leaderWatch.start();
     this.runtime.start();
   }
@@ -279,6 +288,7 @@ export class NodeParts {
       await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
     } else {
       const { storage, instance, logger, tuning } = this.options;
+      this.startingStep = "checking this node's storage in with the cluster";
       await checkInStorage({
         self: this.id,
         storage,
