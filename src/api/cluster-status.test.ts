@@ -11,6 +11,8 @@ function state(): ManagementState {
     address: `h:${id}`,
     registeredAt: 1 as LogIndex,
     instance: "",
+    incarnation: 0,
+    incarnationNonce: "",
   });
   const group = (id: number, leaderId: number) => ({
     id: groupId(id),

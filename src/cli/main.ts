@@ -7,13 +7,12 @@ import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
 import { CLIENT_GROUPS } from "./client-args.ts";
 import { runClientCommand } from "./client-commands.ts";
+import { EXIT_FAILED, EXIT_USAGE } from "./exit-codes.ts";
 import { loadNodeSecurity } from "./load-security.ts";
 import { runServer } from "./run-server.ts";
 import { SecurityFileError } from "./security-files.ts";
 import { parseServerArgs } from "./server-args.ts";
 import { SERVER_HELP } from "./server-help.ts";
-
-const EXIT_USAGE = 2;
 
 async function main(argv: readonly string[]): Promise<number> {
   if (CLIENT_GROUPS.has(argv[0] ?? "")) {
@@ -64,6 +63,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
+    process.exit(EXIT_FAILED);
   },
 );

@@ -1,9 +1,11 @@
 // Runs a node for `raftoral --listen ...`: starts it, logs, and stops it cleanly on
 // SIGTERM/SIGINT (leaders hand over first). A node that left the cluster (`raftoral node
-// leave`) stops by itself; the process then exits 0. Returns the process exit code.
+// leave`) stops by itself; the process then exits 0. A node that stopped itself after a fatal
+// error (its storage failed) exits with that error's status. Returns the exit status.
 
 import type { Logger } from "../lib/index.ts";
 import { type NodeSecurity, RaftoralNode } from "../node/index.ts";
+import { EXIT_FAILED, EXIT_OK, exitCodeOf } from "./exit-codes.ts";
 import { loadWorkflows } from "./load-workflows.ts";
 import type { ServerArgs } from "./server-args.ts";
 
@@ -34,17 +36,20 @@ export async function runServer(
     });
   } catch (error) {
     logger.error((error as Error).message);
-    return 1;
+    return EXIT_FAILED;
   }
+  // A fatal error may stop the node while a signal's stop is under way: its status wins.
+  const stoppedStatus = () =>
+    node.failure === undefined ? EXIT_OK : exitCodeOf(node.failure, "run");
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: string) => {
       logger.info("Shutting down", { signal });
-      setTimeout(() => resolve(0), STOP_DEADLINE_MS).unref();
+      setTimeout(() => resolve(stoppedStatus()), STOP_DEADLINE_MS).unref();
       node.stop().then(
-        () => resolve(0),
+        () => resolve(stoppedStatus()),
         (error: unknown) => {
           logger.error("Shutdown failed", { error: (error as Error).message });
-          resolve(1);
+          resolve(EXIT_FAILED);
         },
       );
     };
@@ -56,10 +61,10 @@ export async function runServer(
   } catch (error) {
     logger.error(describeStartFailure(error as Error));
     await node.stop();
-    return 1;
+    return exitCodeOf(error as Error, "start");
   }
-  // Stopped without a signal: it left the cluster when asked to through the API.
-  return Promise.race([stopped, node.stopped.then(() => 0)]);
+  // Stopped without a signal: it left the cluster when asked to, or a fatal error stopped it.
+  return Promise.race([stopped, node.stopped.then(stoppedStatus)]);
 }
 
 /** Which protections are on, if any; what they hold never reaches the log. */

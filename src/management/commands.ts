@@ -30,6 +30,17 @@ export type ManagementCommand =
       readonly instance: string;
     }
   | { readonly type: "removeNode"; readonly nodeId: NodeId; readonly reason: string }
+  | {
+      /** A node's storage starts again and claims the next incarnation (incarnation.ts). */
+      readonly type: "checkIn";
+      readonly nodeId: NodeId;
+      /** The incarnation its storage holds: the last one the cluster accepted from it. */
+      readonly previous: number;
+      /** What this start claims: previous + 1. */
+      readonly incarnation: number;
+      /** Chosen by the start that made the claim, kept in its storage until accepted. */
+      readonly nonce: string;
+    }
   | { readonly type: "createGroup"; readonly members: readonly NodeId[] }
   | {
       readonly type: "setGroupMembers";
@@ -90,6 +101,7 @@ const TYPES = [
   "bootstrap",
   "registerNode",
   "removeNode",
+  "checkIn",
   "createGroup",
   "setGroupMembers",
   "setDraining",
@@ -123,6 +135,14 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
       };
     case "removeNode":
       return { type, nodeId: node(f.nodeId, "nodeId"), reason: text(f.reason, "reason") };
+    case "checkIn":
+      return {
+        type,
+        nodeId: node(f.nodeId, "nodeId"),
+        previous: count(f.previous, "previous"),
+        incarnation: count(f.incarnation, "incarnation"),
+        nonce: text(f.nonce, "nonce"),
+      };
     case "createGroup":
       return { type, members: nodes(f.members, "members") };
     case "setGroupMembers":

@@ -21,6 +21,7 @@ export {
   planGroupMembership,
 } from "./group-membership-plan.ts";
 export { heirOf } from "./heir.ts";
+export { type CheckInResult, checkIn } from "./incarnation.ts";
 export { checkManagementInvariants } from "./invariants.ts";
 export {
   type LeaderContactView,

@@ -13,6 +13,7 @@ import {
   RaftoralError,
 } from "../lib/index.ts";
 import { decodeManagementCommand, type ManagementCommand } from "./commands.ts";
+import { type CheckInResult, checkIn } from "./incarnation.ts";
 import { checkManagementInvariants } from "./invariants.ts";
 import {
   emptyManagementState,
@@ -33,6 +34,7 @@ export class ManagementRefusal extends RaftoralError {
 export type ManagementResult =
   | { readonly nodeId: NodeId }
   | { readonly groupId: GroupId }
+  | CheckInResult
   | undefined;
 
 const sorted = (ids: readonly NodeId[]) => [...new Set(ids)].sort((a, b) => a - b);
@@ -92,6 +94,8 @@ export function applyCommand(
       return registerNode(state, command, index);
     case "removeNode":
       return { state: removeNode(state, command.nodeId), result: undefined };
+    case "checkIn":
+      return checkIn(state, command);
     case "createGroup": {
       const id = state.nextGroupId;
       const members = requireActive(state, command.members);
@@ -174,6 +178,8 @@ function bootstrap(
     address: command.node.address,
     registeredAt: index,
     instance: command.node.instance,
+    incarnation: 0,
+    incarnationNonce: "",
   };
   return {
     state: {
@@ -251,6 +257,8 @@ function admit(
     address: command.address,
     registeredAt: index,
     instance: command.instance,
+    incarnation: 0,
+    incarnationNonce: "",
   };
   return {
     state: {

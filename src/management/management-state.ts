@@ -14,6 +14,13 @@ export interface NodeRecord {
   readonly registeredAt: LogIndex;
   /** The run of the program that registered it (RegisterRequest.instanceId); "" if unknown. */
   readonly instance: string;
+  /**
+   * The last start of its storage that the cluster accepted (docs/storage.md, "Restored
+   * copies"); 0 until its first check-in since it was registered.
+   */
+  readonly incarnation: number;
+  /** The nonce of the check-in that set `incarnation`: a retry of that check-in is accepted. */
+  readonly incarnationNonce: string;
 }
 
 export interface GroupRecord {

@@ -89,6 +89,11 @@ function nodeRecordOf(value: unknown, path: string): NodeRecord {
     address: read.text(f.address, `${path}.address`, TEXT_MAX),
     registeredAt: logIndex(count(f.registeredAt, `${path}.registeredAt`)),
     instance: read.text(f.instance, `${path}.instance`, TEXT_MAX),
+    // Absent in states written before incarnations: nothing checked in yet.
+    incarnation: read.optional(f.incarnation, 0, (item) => count(item, `${path}.incarnation`)),
+    incarnationNonce: read.optional(f.incarnationNonce, "", (item) =>
+      read.text(item, `${path}.incarnationNonce`, TEXT_MAX),
+    ),
   };
 }
 

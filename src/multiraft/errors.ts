@@ -46,6 +46,19 @@ export function shuttingDown(groupId: GroupId): ProposalError {
   return new ProposalError("SHUTTING_DOWN", groupId, "the node is shutting down");
 }
 
+/**
+ * The node stopped after a fatal error (its storage failed) while the command was in flight.
+ * Its entry may have reached the other members before the failure, so they may still commit
+ * it: the outcome is unknown, as after a timeout, and a blind retry could apply it twice.
+ */
+export function stoppedUnsettled(groupId: GroupId): ProposalError {
+  return new ProposalError(
+    "TIMEOUT",
+    groupId,
+    "this node stopped after a fatal error (see its log) before the outcome was known: the command may still be applied by the other members; check with another node before retrying",
+  );
+}
+
 export function overloaded(groupId: GroupId): ProposalError {
   return new ProposalError(
     "RESOURCE_EXHAUSTED",

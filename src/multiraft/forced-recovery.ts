@@ -10,6 +10,7 @@ import {
   type Term,
   term,
 } from "../lib/index.ts";
+import { unknownGroup } from "./errors.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 
 /** What an operator's recovery of a group kept (see MultiRaftHost.forceSoleVoter). */
@@ -26,10 +27,12 @@ export interface ForcedRecovery {
 
 /** FAILED_PRECONDITION when the replica cannot (it leads already, it is no member). */
 export function forceSoleVoter(
-  group: HostedGroup,
-  self: NodeId,
-  logger: Logger,
+  groupId: GroupId,
+  group: HostedGroup | undefined,
+  options: { readonly self: NodeId; readonly logger: Logger },
 ): ForcedRecovery | Error {
+  if (group === undefined) return unknownGroup(groupId);
+  const { self, logger } = options;
   const before = group.raw.status();
   const forced = group.raw.forceSoleVoter();
   if (!forced.ok) {

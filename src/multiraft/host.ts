@@ -9,14 +9,20 @@ import { type GroupId, MetricsRegistry, type NodeId, toError } from "../lib/inde
 import {
   bootstrapState,
   type ConfChange,
-  canSendBeforePersist,
   encodeConfChange,
   type RaftInitialState,
   type Ready,
 } from "../raft/index.ts";
 import type { PeerBatch } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
-import { overloaded, type ProposalError, shuttingDown, unknownGroup } from "./errors.ts";
+import {
+  overloaded,
+  type ProposalError,
+  shuttingDown,
+  stoppedUnsettled,
+  unknownGroup,
+} from "./errors.ts";
+import { handOverAfterFailure } from "./failure-handover.ts";
 import { type ForcedRecovery, forceSoleVoter } from "./forced-recovery.ts";
 import { ForwardingDesk } from "./forwarding-desk.ts";
 import { GroupChanges } from "./group-changes.ts";
@@ -29,7 +35,7 @@ import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./hos
 import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
 import { joiningState, loadGroupState } from "./load-group.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, sortMessages } from "./outbox.ts";
 import { newPendingRead, type PendingProposal } from "./pending.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
@@ -66,10 +72,7 @@ export class MultiRaftHost {
     // A ReadIndex lost with a leader change is asked again after two election timeouts.
     this.reads = new ReadDesk(options.nodeId, options.clock, 2 * this.electionTimeoutMs());
     this.groups = new GroupRegistry({
-      nodeId: options.nodeId,
-      config: options.config,
-      random: options.random,
-      logger: options.logger,
+      ...options,
       origin: {
         nodeId: options.nodeId,
         incarnation: this.incarnation,
@@ -77,10 +80,9 @@ export class MultiRaftHost {
       },
     });
     this.desk = new ForwardingDesk({
+      ...options,
       self: options.nodeId,
       incarnation: this.incarnation,
-      clock: options.clock,
-      logger: options.logger,
       retryIntervalMs: 2 * this.electionTimeoutMs(),
       send: (peer, message) => {
         if (message.type === "forward") this.metrics.proposalForwarded(message.groupId);
@@ -88,12 +90,10 @@ export class MultiRaftHost {
       },
     });
     this.router = new BatchRouter({
+      ...options,
       self: options.nodeId,
       groups: this.groups,
       desk: this.desk,
-      directory: options.directory,
-      clock: options.clock,
-      logger: options.logger,
       reply: (peer, message) => this.outbox.add(peer, message),
       onHeard: (batch) => {
         this.lastHeard.set(batch.from, options.clock.nowMs());
@@ -114,19 +114,22 @@ export class MultiRaftHost {
     this.cancelTicks = this.options.clock.setTimer(this.options.config.tickIntervalMs, loop);
   }
 
-  /** Stops the loop and fails every waiting caller with SHUTTING_DOWN. */
-  stop(): void {
+  /** Stops the loop and fails every waiting caller with SHUTTING_DOWN (or `failure`'s). */
+  stop(failure: (groupId: GroupId) => ProposalError = shuttingDown): void {
     if (this.isStopped) return;
     this.isStopped = true;
     this.cancelTicks?.();
-    for (const group of this.groups.values()) this.failWaiters(group, shuttingDown(group.id));
-    this.desk.failAll((id) => shuttingDown(id));
+    for (const group of this.groups.values()) this.failWaiters(group, failure(group.id));
+    this.desk.failAll(failure);
     for (const event of this.inbox.takeAll()) dropEvent(event);
   }
 
-  /** Loads every group found in storage (at start-up, before start()). */
-  async restoreGroups(stateMachineFor: (groupId: GroupId) => StateMachine): Promise<GroupId[]> {
-    const ids = await this.options.storage.listGroups();
+  /** Loads the stored groups that `isWanted` (all by default); also after start(). */
+  async restoreGroups(
+    stateMachineFor: (groupId: GroupId) => StateMachine,
+    isWanted: (groupId: GroupId) => boolean = () => true,
+  ): Promise<GroupId[]> {
+    const ids = (await this.options.storage.listGroups()).filter(isWanted);
     for (const id of ids) {
       const initial = await loadGroupState(this.options.storage, id);
       if (initial === undefined) continue;
@@ -289,10 +292,8 @@ export class MultiRaftHost {
     });
   }
 
-  private deadline(options: ProposeOptions): number {
-    return (
-      this.options.clock.nowMs() + (options.timeoutMs ?? this.options.config.proposalTimeoutMs)
-    );
+  private deadline({ timeoutMs }: ProposeOptions): number {
+    return this.options.clock.nowMs() + (timeoutMs ?? this.options.config.proposalTimeoutMs);
   }
 
   private enqueue(event: HostEvent): void {
@@ -323,13 +324,8 @@ export class MultiRaftHost {
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
       // counts itself for commitment from state a later turn sees persisted.
       const early = new Outbox();
-      for (const { group, ready } of work) {
-        for (const message of ready.messages) {
-          const peerMessage = { type: "raft", groupId: group.id, message } as const;
-          if (canSendBeforePersist(message)) early.add(message.to, peerMessage);
-          else this.outbox.add(message.to, peerMessage);
-        }
-      }
+      for (const { group, ready } of work)
+        sortMessages(group.id, ready, { early, late: this.outbox });
       early.flush(this.options.peers);
       // Only new entries, votes and terms must be on disk before anyone hears of them.
       const isSync =
@@ -423,12 +419,9 @@ export class MultiRaftHost {
           event.done();
           break;
         case "forceSoleVoter": {
-          const group = this.groups.get(event.groupId);
-          event.done(
-            group === undefined
-              ? unknownGroup(event.groupId)
-              : forceSoleVoter(group, this.nodeId, this.options.logger),
-          );
+          const { groupId } = event;
+          const options = { self: this.nodeId, logger: this.options.logger };
+          event.done(forceSoleVoter(groupId, this.groups.get(groupId), options));
           break;
         }
       }
@@ -489,11 +482,13 @@ export class MultiRaftHost {
     for (const group of this.groups.values()) this.reads.expire(group, now);
   }
 
+  /** Stops for good: nothing is stepped, persisted, sent or answered any more. */
   private fail(error: Error): void {
-    this.options.logger.error("The Raft host stopped after a fatal error", {
-      error: error.message,
-    });
-    this.stop();
+    if (this.isStopped) return;
+    const { logger, peers } = this.options;
+    logger.error("The Raft host stopped after a fatal error", { error: error.message });
+    handOverAfterFailure({ error, self: this.nodeId, groups: this.groups.values(), peers, logger });
+    this.stop(stoppedUnsettled);
     this.options.onFatal(error);
   }
 }

@@ -1,6 +1,7 @@
 // Messages produced during one turn, grouped per peer so each peer gets one batch.
 
-import type { NodeId } from "../lib/index.ts";
+import type { GroupId, NodeId } from "../lib/index.ts";
+import { canSendBeforePersist, type Ready } from "../raft/index.ts";
 import type { PeerMessage } from "../transport/index.ts";
 import type { PeerSink } from "./host-options.ts";
 
@@ -21,5 +22,21 @@ export class Outbox {
     const byPeer = this.byPeer;
     this.byPeer = new Map();
     for (const [peer, messages] of byPeer) sink.send(peer, messages);
+  }
+}
+
+/**
+ * Sorts a group's Ready messages: those that may leave before the turn's write (a leader's
+ * appends, thesis 10.2.1) go to `early`, the rest wait in `late` until the write is durable.
+ */
+export function sortMessages(
+  groupId: GroupId,
+  ready: Ready,
+  outboxes: { readonly early: Outbox; readonly late: Outbox },
+): void {
+  for (const message of ready.messages) {
+    const peerMessage = { type: "raft", groupId, message } as const;
+    if (canSendBeforePersist(message)) outboxes.early.add(message.to, peerMessage);
+    else outboxes.late.add(message.to, peerMessage);
   }
 }

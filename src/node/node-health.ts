@@ -1,13 +1,14 @@
 // The node's health as the API reports it, and the moment it becomes ready. A starting node
 // turns "ok" once startup readiness holds (readiness.ts), and logs "Node N is ready" then;
 // after that its health is "ok" while it can still serve, "unavailable" (with the reason)
-// while it cannot, and "stopping" from the moment it shuts down.
+// while it cannot, and "stopping" from the moment it shuts down. A node that hit a fatal
+// error (its storage failed) says "unavailable" with that reason until it is gone.
 
 import type { Clock, Logger, NodeId } from "../lib/index.ts";
 import type { HealthInfo } from "../transport/index.ts";
 import type { Readiness } from "./readiness.ts";
 
-type Phase = "starting" | "ok" | "stopping";
+type Phase = "starting" | "ok" | "stopping" | "failed";
 
 export interface NodeHealthOptions {
   readonly logger: Logger;
@@ -22,6 +23,7 @@ export interface NodeHealthOptions {
 export class NodeHealth {
   private phase: Phase = "starting";
   private lastStartupReason = "starting";
+  private failure = "";
   private markReady: () => void = () => undefined;
   /** Resolves when the node first becomes ready. */
   readonly ready: Promise<void> = new Promise((resolve) => {
@@ -77,13 +79,22 @@ export class NodeHealth {
     }
   }
 
+  /** From now on, whatever else happens: unavailable, because of `reason`. */
+  failed(reason: string): void {
+    this.phase = "failed";
+    this.failure = reason;
+  }
+
   stopping(): void {
-    this.phase = "stopping";
+    // A failed node stops as well; its health keeps saying why.
+    if (this.phase !== "failed") this.phase = "stopping";
   }
 
   info(): HealthInfo {
     const base = { nodeId: this.options.self(), isLeader: this.options.isManagementLeader() };
     switch (this.phase) {
+      case "failed":
+        return { ...base, status: "unavailable", reason: this.failure };
       case "stopping":
         return { ...base, status: "stopping", reason: "the node is shutting down" };
       case "starting":

@@ -6,6 +6,7 @@
 import { type ExecutionLayer, NodeService } from "../api/index.ts";
 import {
   type Clock,
+  type GroupId,
   type Logger,
   MANAGEMENT_GROUP,
   type MetricsRegistry,
@@ -39,6 +40,7 @@ import {
   startupReadiness,
 } from "./readiness.ts";
 import { retried } from "./retried.ts";
+import { checkInStorage } from "./storage-check-in.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 import { WorkflowMetrics } from "./workflow-metrics.ts";
 
@@ -80,6 +82,9 @@ export class NodeParts {
   readonly service: NodeService;
   readonly runtime: ManagementRuntime;
   private readonly clock: Clock;
+  /** Set once the runtime runs (see run()); until then the node reports `startingStep`. */
+  private isRunning = false;
+  private startingStep = "starting";
   /** Set once a leave began: a node on its way out never registers again. */
   private leaving: ClusterLeave | undefined;
 
@@ -105,7 +110,12 @@ export class NodeParts {
       logger,
       self: () => id,
       isManagementLeader: () => this.host.inspect(MANAGEMENT_GROUP)?.status().role === "leader",
-      startup: () => startupReadiness(this.readinessInputs()),
+      // Ready only once every part runs: a resuming node first waits for its check-in, with
+      // its execution groups not restored yet, and must not look ready meanwhile.
+      startup: () =>
+        this.isRunning
+          ? startupReadiness(this.readinessInputs())
+          : { isReady: false, reason: this.startingStep },
       serving: () => servingReadiness(this.readinessInputs()),
     });
     this.service = this.createService();
@@ -238,6 +248,7 @@ export class NodeParts {
 
   /** Starts the loop, the watch and the runtime once the management group is in place. */
   private run(): void {
+    this.isRunning = true;
     this.leaderWatch.start();
     this.runtime.start();
   }
@@ -269,23 +280,44 @@ export class NodeParts {
     this.run();
   }
 
-  /** Every group found in storage comes back; the others catch it up. */
+  /**
+   * Every group found in storage comes back; the others catch it up. The execution groups
+   * only once the cluster accepted this storage (storage-check-in.ts): an old copy of it
+   * must never vote or acknowledge in them.
+   */
   async resume(): Promise<void> {
-    const restored = await this.host.restoreGroups((groupId) =>
-      groupId === MANAGEMENT_GROUP ? this.machine : this.execution.createEngine(groupId),
-    );
-    for (const groupId of restored) {
-      if (groupId !== MANAGEMENT_GROUP) this.execution.openEngine(groupId);
+    const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
+    const management = await this.host.restoreGroups(() => this.machine, isManagement);
+    this.host.start();
+    if (management.length === 0) {
+      // Stopped right after joining, before the management group wrote anything here: it
+      // never voted or acknowledged anything, and holds no execution group, so nothing to
+      // check in (and no address to check in through before the runtime registers again).
+      await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
+    } else {
+      const { storage, instance, logger, tuning } = this.options;
+      this.startingStep = "checking this node's storage in with the cluster";
+      await checkInStorage({
+        self: this.id,
+        storage,
+        host: this.host,
+        nonce: instance,
+        clock: this.clock,
+        logger,
+        proposalTimeoutMs: tuning.proposalTimeoutMs,
+        failureTimeoutMs: tuning.failureTimeoutMs,
+        registerAgain: () => this.rejoin(),
+      });
     }
+    const restored = await this.host.restoreGroups(
+      (groupId) => this.execution.createEngine(groupId),
+      (groupId) => !isManagement(groupId),
+    );
+    for (const groupId of restored) this.execution.openEngine(groupId);
     this.options.logger.info("Resumed from storage", {
       node_id: this.id,
-      groups: restored.join(" "),
+      groups: [...management, ...restored].join(" "),
     });
-    this.host.start();
-    // Stopped right after joining, before the management group wrote anything here.
-    if (!restored.includes(MANAGEMENT_GROUP)) {
-      await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
-    }
     this.run();
   }
 
@@ -379,6 +411,16 @@ export class NodeParts {
       if (isMember()) this.leaving = undefined;
       throw error;
     }
+  }
+
+  /**
+   * After a fatal error: health says `reason` from now on, and nothing acts on the cluster's
+   * behalf any more (the host already stopped itself and handed over what it could).
+   */
+  failed(reason: string): void {
+    this.health.failed(reason);
+    this.runtime.stop();
+    this.leaderWatch.stop();
   }
 
   /** Hands over what it leads (when graceful), then stops every part. */

@@ -16,7 +16,7 @@ import {
 } from "../lib/index.ts";
 import { emptyManagementState, type ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
-import type { LogStorage } from "../storage/index.ts";
+import { type LogStorage, StorageError } from "../storage/index.ts";
 import {
   registryWithBuiltins,
   type WorkflowRegistry,
@@ -35,6 +35,12 @@ import { WorkflowExecution } from "./workflow-execution.ts";
 
 /** After a leave asked through the API, the answer gets this long to leave before the stop. */
 const LEAVE_REPLY_GRACE_MS = 200;
+/**
+ * After a fatal error the node lingers this long, serving nothing but its health (unavailable,
+ * with the reason), before it stops: health checks see why, and the leadership hand-over
+ * messages its host sent on the way out get to leave.
+ */
+const FAILED_STOP_DELAY_MS = 1_000;
 
 /** What a RaftoralNode is built from: the user's options, plus test seams. */
 export type RaftoralNodeInit = RaftoralNodeOptions & {
@@ -59,6 +65,7 @@ export class RaftoralNode {
   private transport: NodeTransport | undefined;
   private parts: NodeParts | undefined;
   private fatal: Error | undefined;
+  private isStarted = false;
   /** Parts and storages already stopped or closed (see release()). */
   private readonly released = new Set<object>();
   private markStopped: () => void = () => undefined;
@@ -96,6 +103,11 @@ export class RaftoralNode {
   workflowState(id: GroupId): WorkflowStateMachine | undefined {
     const execution = this.parts?.execution;
     return execution instanceof WorkflowExecution ? execution.machine(id) : undefined;
+  }
+
+  /** The fatal error that stopped (or is stopping) the node, if one did. */
+  get failure(): Error | undefined {
+    return this.fatal;
   }
 
   /** The multi-Raft host, once started (for the workflow layer and tests). */
@@ -163,6 +175,7 @@ export class RaftoralNode {
     await parts.waitUntilReady(
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),
     );
+    this.isStarted = true;
   }
 
   /** Resume or bootstrap: the id is known, so the node is built before it listens. */
@@ -264,13 +277,32 @@ export class RaftoralNode {
       metrics: this.metrics,
       execution: this.options.execution,
       peers: this.options.peers ?? [],
-      onFatal: (error) => {
-        this.fatal = error;
-        this.logger.error("The node stopped after a fatal error", { error: error.message });
-      },
+      onFatal: (error) => this.onFatal(error),
       onLeft: () => this.stopSoon(),
     });
     return this.parts;
+  }
+
+  /**
+   * Fail-stop: a node that cannot persist must not go on (docs/storage.md, "Failures"). Its
+   * host has already stopped answering; health says why at once, and the node stops soon.
+   * While starting, start() sees the failure and releases everything itself.
+   */
+  private onFatal(error: Error): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error;
+    const reason = describeFatal(error);
+    this.parts?.failed(reason);
+    this.logger.error(`The node stops: ${reason}`);
+    if (!this.isStarted) return;
+    this.env.clock.setTimer(FAILED_STOP_DELAY_MS, () => {
+      this.kill().catch((stopError: unknown) => {
+        // Handled: the process exits on the fatal error anyway; this only says what was left.
+        this.logger.error("Stopping after the fatal error failed", {
+          error: toError(stopError).message,
+        });
+      });
+    });
   }
 
   private async listen(api: ConstructorParameters<typeof ApiSwitch>[0]): Promise<void> {
@@ -302,8 +334,12 @@ export class RaftoralNode {
   private async shutDown(isGraceful: boolean): Promise<void> {
     if (this.isStopping) return;
     this.isStopping = true;
-    await this.release(isGraceful);
-    this.markStopped();
+    try {
+      await this.release(isGraceful);
+    } finally {
+      // Even when closing failed: whoever waits for the stop (the CLI's exit) must go on.
+      this.markStopped();
+    }
   }
 
   /** Stops the parts and closes the transport and storage, whenever it is called, each once. */
@@ -338,4 +374,11 @@ export class RaftoralNode {
       });
     });
   }
+}
+
+/** The reason a failed node's health gives. */
+function describeFatal(error: Error): string {
+  return error instanceof StorageError
+    ? `storage failed: ${error.message}`
+    : `fatal error: ${error.message}`;
 }

@@ -4,6 +4,7 @@
 export {
   type GroupTombstone,
   type GroupWrite,
+  type IncarnationClaim,
   type LogStorage,
   type NodeIdentity,
   type NodeTransport,

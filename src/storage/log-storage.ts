@@ -84,6 +84,19 @@ export interface NodeIdentity {
   /** host:port other nodes reach this node at. */
   readonly advertiseAddress: string;
   readonly transport: NodeTransport;
+  /**
+   * The last start of this storage that the cluster accepted (src/management/incarnation.ts);
+   * absent: none yet (0).
+   */
+  readonly incarnation?: number;
+  /** The check-in a start of this storage made and has not seen accepted yet. */
+  readonly claim?: IncarnationClaim;
+}
+
+/** A start's claim of the next incarnation: kept until the cluster answers, then reused. */
+export interface IncarnationClaim {
+  readonly incarnation: number;
+  readonly nonce: string;
 }
 
 /** Arguments of LogStorage.readEntries. */

@@ -2,6 +2,8 @@
 // operator can do. Errors that are already ours (typed storage errors, assertions) pass through.
 
 import { SQLiteError } from "bun:sqlite";
+import { accessSync, constants } from "node:fs";
+import { dirname } from "node:path";
 import { AssertionError, RaftoralError } from "../lib/index.ts";
 import { StorageCorruptError, StorageError } from "./storage-error.ts";
 
@@ -9,6 +11,14 @@ import { StorageCorruptError, StorageError } from "./storage-error.ts";
 export function toStorageError(error: unknown, options: { file: string; action: string }): Error {
   if (error instanceof RaftoralError || error instanceof AssertionError) return error;
   const { file, action } = options;
+  const unwritable = unwritableReason(dirname(file));
+  if (unwritable !== undefined) {
+    return new StorageError(
+      "STORAGE_FAILED",
+      `${action} ${file} failed (${describe(error)}): ${unwritable}. Make it writable (check the mount and the permissions), then restart the node; everything acknowledged before is on disk.`,
+      { file, cause: error },
+    );
+  }
   if (!(error instanceof SQLiteError)) {
     return new StorageError("STORAGE_FAILED", `${action} ${file} failed: ${String(error)}`, {
       file,
@@ -16,7 +26,7 @@ export function toStorageError(error: unknown, options: { file: string; action: 
     });
   }
   const code = error.code ?? `SQLite error ${error.errno}`;
-  const what = `${action} ${file} failed (${code}: ${error.message})`;
+  const what = `${action} ${file} failed (${describe(error)})`;
   const location = { file, cause: error };
   if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB")) {
     return new StorageCorruptError(
@@ -38,9 +48,46 @@ export function toStorageError(error: unknown, options: { file: string; action: 
       location,
     );
   }
+  if (code.startsWith("SQLITE_READONLY")) {
+    return new StorageError(
+      "STORAGE_FAILED",
+      `${what}: the file or its file system is read-only (a file system remounts read-only after disk errors). Check the disk and the mount, then restart the node; everything acknowledged before is on disk.`,
+      location,
+    );
+  }
+  if (code.startsWith("SQLITE_IOERR")) {
+    return new StorageError(
+      "STORAGE_FAILED",
+      `${what}: the operating system refused the I/O (a failing disk, or a file size limit such as ulimit -f). Check the kernel log and the disk, then restart the node; everything acknowledged before is on disk.`,
+      location,
+    );
+  }
   return new StorageError(
     "STORAGE_FAILED",
     `${what}. Check the disk and the file's permissions, then restart the node; everything acknowledged before is on disk.`,
     location,
   );
+}
+
+function describe(error: unknown): string {
+  if (error instanceof SQLiteError)
+    return `${error.code ?? `SQLite error ${error.errno}`}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * Why `directory` cannot be written, if it cannot: SQLite reports a read-only file system
+ * only as a generic I/O or lock error, while access(2) names it (EROFS, EACCES).
+ */
+function unwritableReason(directory: string): string | undefined {
+  try {
+    accessSync(directory, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Handled: a directory that is missing or cannot be checked says nothing about writability.
+    if (code === "EROFS") return `${directory} is on a read-only file system (EROFS)`;
+    if (code === "EACCES") return `${directory} is not writable by this user (EACCES)`;
+    return undefined;
+  }
 }

@@ -216,8 +216,16 @@ export class SqliteLogCore {
     try {
       this.db
         .transaction(() => {
-          const { nodeId, clusterId, advertiseAddress, transport } = identity;
-          this.statements.upsertIdentity.run(nodeId, clusterId, advertiseAddress, transport);
+          const { nodeId, clusterId, advertiseAddress, transport, claim } = identity;
+          this.statements.upsertIdentity.run(
+            nodeId,
+            clusterId,
+            advertiseAddress,
+            transport,
+            identity.incarnation ?? 0,
+            claim?.incarnation ?? null,
+            claim?.nonce ?? null,
+          );
         })
         .immediate();
     } catch (error) {

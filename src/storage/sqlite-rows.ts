@@ -44,6 +44,9 @@ export interface IdentityRow {
   readonly cluster_id: string;
   readonly advertise_address: string;
   readonly transport: string;
+  readonly incarnation: number;
+  readonly claim_incarnation: number | null;
+  readonly claim_nonce: string | null;
 }
 
 export interface TombstoneRow {
@@ -129,13 +132,19 @@ export function snapshotFromRow(file: string, groupId: GroupId, row: SnapshotRow
 }
 
 export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {
+  const isCount = (value: number | null) => Number.isSafeInteger(value) && (value ?? -1) >= 0;
+  const hasClaim = row.claim_incarnation !== null;
   const isValid =
     Number.isSafeInteger(row.node_id) &&
     row.node_id > 0 &&
-    (row.transport === "grpc" || row.transport === "http");
+    (row.transport === "grpc" || row.transport === "http") &&
+    isCount(row.incarnation) &&
+    (hasClaim
+      ? isCount(row.claim_incarnation) && row.claim_nonce !== null
+      : row.claim_nonce === null);
   if (!isValid) {
     throw new StorageCorruptError(
-      `${file}: the stored node identity is unreadable (node id ${row.node_id}, transport ${row.transport}). ${CORRUPT_ADVICE}`,
+      `${file}: the stored node identity is unreadable (node id ${row.node_id}, transport ${row.transport}, incarnation ${row.incarnation}, claim ${row.claim_incarnation}). ${CORRUPT_ADVICE}`,
       { file },
     );
   }
@@ -144,6 +153,10 @@ export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {
     clusterId: row.cluster_id,
     advertiseAddress: row.advertise_address,
     transport: row.transport as NodeIdentity["transport"],
+    ...(row.incarnation === 0 ? {} : { incarnation: row.incarnation }),
+    ...(row.claim_incarnation === null || row.claim_nonce === null
+      ? {}
+      : { claim: { incarnation: row.claim_incarnation, nonce: row.claim_nonce } }),
   };
 }
 

@@ -76,8 +76,21 @@ const VERSION_2: Migration = {
   ],
 };
 
+/**
+ * Version 3. The node's incarnation (src/management/incarnation.ts): the last start of this
+ * storage the cluster accepted, and the claim of a start not yet answered.
+ */
+const VERSION_3: Migration = {
+  version: 3,
+  statements: [
+    "ALTER TABLE node_identity ADD COLUMN incarnation INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE node_identity ADD COLUMN claim_incarnation INTEGER",
+    "ALTER TABLE node_identity ADD COLUMN claim_nonce TEXT",
+  ],
+};
+
 /** Every migration, in order. The last one's version is what this build writes. */
-export const MIGRATIONS: readonly Migration[] = [VERSION_1, VERSION_2];
+export const MIGRATIONS: readonly Migration[] = [VERSION_1, VERSION_2, VERSION_3];
 
 MIGRATIONS.forEach((migration, position) => {
   assert(

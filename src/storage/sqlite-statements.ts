@@ -33,7 +33,7 @@ export interface SqliteStatements {
   readonly deleteEntriesThrough: Statement<unknown, [number, number]>;
   readonly deleteSnapshot: Statement<unknown, [number]>;
   readonly deleteGroup: Statement<unknown, [number]>;
-  readonly upsertIdentity: Statement<unknown, Value[]>;
+  readonly upsertIdentity: Statement<unknown, (Value | null)[]>;
   readonly freePages: Statement<{ freelist_count: number }, []>;
 }
 
@@ -58,7 +58,8 @@ export function prepareStatements(db: Database): SqliteStatements {
        ORDER BY entry_index LIMIT ?`,
     ),
     selectIdentity: db.query(
-      "SELECT node_id, cluster_id, advertise_address, transport FROM node_identity WHERE id = 0",
+      `SELECT node_id, cluster_id, advertise_address, transport, incarnation, claim_incarnation,
+       claim_nonce FROM node_identity WHERE id = 0`,
     ),
     selectTombstone: db.query(
       "SELECT term, vote, last_index, last_term, checksum FROM group_tombstone WHERE group_id = ?",
@@ -89,8 +90,8 @@ export function prepareStatements(db: Database): SqliteStatements {
     deleteSnapshot: db.query("DELETE FROM group_snapshot WHERE group_id = ?"),
     deleteGroup: db.query("DELETE FROM raft_group WHERE group_id = ?"),
     upsertIdentity: db.query(
-      `INSERT OR REPLACE INTO node_identity (id, node_id, cluster_id, advertise_address, transport)
-       VALUES (0, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO node_identity (id, node_id, cluster_id, advertise_address, transport,
+       incarnation, claim_incarnation, claim_nonce) VALUES (0, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     freePages: db.query("PRAGMA freelist_count"),
   };

@@ -327,6 +327,15 @@ function lifecycleCases(t: StorageUnderTest): void {
     expect(await (await t.reopen()).loadIdentity()).toEqual(moved);
   });
 
+  test("the incarnation and an open claim are kept with the identity", async () => {
+    const claimed = { ...IDENTITY, incarnation: 4, claim: { incarnation: 5, nonce: "n-1" } };
+    await t.storage.saveIdentity(claimed);
+    expect(await (await t.reopen()).loadIdentity()).toEqual(claimed);
+    const accepted = { ...IDENTITY, incarnation: 5 };
+    await t.storage.saveIdentity(accepted);
+    expect(await (await t.reopen()).loadIdentity()).toEqual(accepted);
+  });
+
   test("after close, every call rejects with a StorageError", async () => {
     await t.storage.close();
     expect(await rejectionOf(t.storage.write([]))).toBeInstanceOf(StorageError);

@@ -94,6 +94,8 @@ describe("systemd units", () => {
     expect(value("ExecStart")).toStartWith(`/usr/local/bin/raftoral --listen ${listen}`);
     expect(value("ExecStart")).toContain(`--storage-path ${storage}`);
     expect(value("Restart")).toBe("on-failure");
+    // A refused stale copy (exit 78) fails the same way at every start: not restarted.
+    expect(value("RestartPreventExitStatus")).toBe("78");
     expect(value("KillSignal")).toBe("SIGTERM");
     expect(value("ReadWritePaths")).toBe(storage);
     for (const [key, expected] of [

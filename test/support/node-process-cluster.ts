@@ -13,6 +13,8 @@ export interface NodeProcess {
   readonly index: number;
   readonly address: string;
   readonly args: string[];
+  /** What is run: the CLI with `args`, inside a wrapper when add() was given one. */
+  readonly command: string[];
   process: Subprocess<"ignore", "ignore", "pipe"> | undefined;
   log: string;
 }
@@ -28,9 +30,14 @@ export class NodeProcessCluster {
 
   /**
    * Starts node `index` (0 bootstraps, the others join through node 0) and waits until ready.
-   * `transport` overrides the cluster's, for a node that must detect the cluster's protocol.
+   * `transport` overrides the cluster's, for a node that must detect the cluster's protocol;
+   * `storagePath` puts its data elsewhere, and `wrap` runs the CLI inside another command
+   * (a shell that sets limits first).
    */
-  async add(transport = this.transport): Promise<NodeProcess> {
+  async add(
+    transport = this.transport,
+    options: { storagePath?: string; wrap?: (command: string[]) => string[] } = {},
+  ): Promise<NodeProcess> {
     const index = this.nodes.length;
     const address = `127.0.0.1:${await freePort()}`;
     const first = this.nodes[0];
@@ -40,11 +47,13 @@ export class NodeProcessCluster {
       "--transport",
       transport,
       "--storage-path",
-      join(this.directory, `n${index}`),
+      options.storagePath ?? join(this.directory, `n${index}`),
       ...(first === undefined ? ["--bootstrap"] : ["--peers", first.address]),
       ...this.extraArgs,
     ];
-    const node: NodeProcess = { index, address, args, process: undefined, log: "" };
+    const cli = [process.execPath, MAIN, ...args];
+    const command = options.wrap?.(cli) ?? cli;
+    const node: NodeProcess = { index, address, args, command, process: undefined, log: "" };
     this.nodes.push(node);
     await this.launch(node);
     return node;
@@ -53,7 +62,7 @@ export class NodeProcessCluster {
   /** Starts the node with its original command line and waits until it is ready. */
   async launch(node: NodeProcess): Promise<void> {
     node.log = "";
-    const child = Bun.spawn([process.execPath, MAIN, ...node.args], {
+    const child = Bun.spawn(node.command, {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",

@@ -1,0 +1,113 @@
+// A restarting node checks its storage in with the cluster before it takes part in any
+// execution group (src/management/incarnation.ts has the rule): an old copy of its directory
+// (a restored backup, a clone that ran elsewhere) is refused instead of voting and
+// acknowledging with a log shorter than the one it promised.
+
+import {
+  type Clock,
+  type Logger,
+  MANAGEMENT_GROUP,
+  type NodeId,
+  RaftoralError,
+} from "../lib/index.ts";
+import { type CheckInResult, encodeManagementCommand } from "../management/index.ts";
+import type { MultiRaftHost } from "../multiraft/index.ts";
+import type { LogStorage } from "../storage/index.ts";
+
+/** The cluster refused this node's storage as an old copy; restarting it cannot help. */
+export class StaleIncarnationError extends RaftoralError {
+  readonly nodeId: NodeId;
+
+  constructor(options: { nodeId: NodeId; previous: number; recorded: number }) {
+    const { nodeId, previous, recorded } = options;
+    super(
+      "STALE_INCARNATION",
+      `node ${nodeId}: the cluster refused this node's storage directory (node_${nodeId} under --storage-path): it is an old copy (it continues start ${previous}, the cluster last accepted start ${recorded} of node ${nodeId}), such as a restored backup or a copy that ran elsewhere. Running it could lose acknowledged entries or vote twice. Do not start it again: move the directory aside and start this node with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others (docs/storage.md, "Restored copies").`,
+    );
+    this.name = "StaleIncarnationError";
+    this.nodeId = nodeId;
+  }
+}
+
+/** Proposal failures after which the same claim is simply proposed again. */
+const PASSING = new Set(["NO_LEADER", "TIMEOUT", "PROPOSAL_DROPPED", "RESOURCE_EXHAUSTED"]);
+
+export interface CheckInOptions {
+  readonly self: NodeId;
+  readonly storage: LogStorage;
+  readonly host: MultiRaftHost;
+  /** Chosen by this start: tells a retry of its claim from another copy's same claim. */
+  readonly nonce: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly proposalTimeoutMs: number;
+  readonly failureTimeoutMs: number;
+  /**
+   * Registers the node again. A node removed while it was down hears from no management
+   * leader: once per failure timeout without an answer it registers again, as the runtime
+   * would (management-runtime.ts), and is then a member with nothing recorded.
+   */
+  readonly registerAgain: () => Promise<void>;
+}
+
+/**
+ * Claims the next incarnation for this start (kept in storage until answered, so that a retry
+ * or a restart claims the same), proposes it until the cluster answers, and stores it once
+ * accepted. Throws a StaleIncarnationError when the cluster refuses it.
+ */
+export async function checkInStorage(options: CheckInOptions): Promise<void> {
+  const { self, storage, logger } = options;
+  const identity = await storage.loadIdentity();
+  if (identity === undefined) {
+    // Handled: a node stopped before it stored its identity has never voted or acknowledged
+    // anything, so no copy of it can be stale; its next start checks in.
+    logger.warn("No stored identity to check in with", { node_id: self });
+    return;
+  }
+  const previous = identity.incarnation ?? 0;
+  const claim = identity.claim ?? { incarnation: previous + 1, nonce: options.nonce };
+  if (identity.claim === undefined) await storage.saveIdentity({ ...identity, claim });
+  const command = encodeManagementCommand({ type: "checkIn", nodeId: self, previous, ...claim });
+  const result = await proposeUntilAnswered(options, command);
+  switch (result.checkIn) {
+    case "accepted": {
+      const { claim: _answered, ...rest } = identity;
+      await storage.saveIdentity({ ...rest, incarnation: claim.incarnation });
+      logger.info("Storage checked in", { node_id: self, incarnation: claim.incarnation });
+      return;
+    }
+    case "not-a-member":
+      // Handled: a removed node registers again (NodeParts.rejoin) and then has nothing
+      // recorded; its claim stays for its next start.
+      logger.info("Storage not checked in: this node is not a member now", { node_id: self });
+      return;
+    case "stale":
+      throw new StaleIncarnationError({ nodeId: self, previous, recorded: result.recorded });
+  }
+}
+
+// Runs until answered or the node stops (the host then rejects with SHUTTING_DOWN).
+async function proposeUntilAnswered(
+  options: CheckInOptions,
+  command: Uint8Array,
+): Promise<CheckInResult> {
+  const { clock, logger } = options;
+  let unansweredSinceMs = clock.nowMs();
+  for (;;) {
+    try {
+      const timeoutMs = options.proposalTimeoutMs;
+      // What the management machine answers a checkIn with.
+      return (await options.host.propose(MANAGEMENT_GROUP, command, {
+        timeoutMs,
+      })) as CheckInResult;
+    } catch (error) {
+      if (!(error instanceof RaftoralError && PASSING.has(error.code))) throw error;
+      // Handled: the same claim again is safe (the rule accepts a retry of it).
+      logger.debug("Retrying the storage check-in", { error: error.message });
+      if (clock.nowMs() - unansweredSinceMs >= options.failureTimeoutMs) {
+        unansweredSinceMs = clock.nowMs();
+        await options.registerAgain();
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// What an operator reads when SQLite fails: each kind of failure names the file and the cause,
+// from real SQLite errors (a full database, a read-only file).
+
+import { Database } from "bun:sqlite";
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toStorageError } from "./sqlite-failure.ts";
+import { StorageError } from "./storage-error.ts";
+
+const directory = mkdtempSync(join(tmpdir(), "raftoral-sqlite-failure-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function thrownBy(action: () => void): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the action to throw");
+}
+
+test("a full database: STORAGE_FAILED that says the disk is full", () => {
+  const file = join(directory, "full.db");
+  const db = new Database(file, { create: true });
+  db.run("CREATE TABLE t (x BLOB)");
+  db.run("PRAGMA max_page_count = 3");
+  const error = toStorageError(
+    thrownBy(() => {
+      for (let k = 0; k < 100; k++) db.run("INSERT INTO t VALUES (?)", [new Uint8Array(4096)]);
+    }),
+    { file, action: "writing" },
+  );
+  db.close();
+  expect(error).toBeInstanceOf(StorageError);
+  expect((error as StorageError).code).toBe("STORAGE_FAILED");
+  expect(error.message).toStartWith(`writing ${file} failed (SQLITE_FULL`);
+  expect(error.message).toContain("the disk is full");
+});
+
+test("a read-only file: STORAGE_FAILED that says so", () => {
+  const file = join(directory, "readonly.db");
+  const writer = new Database(file, { create: true });
+  writer.run("CREATE TABLE t (x INTEGER)");
+  writer.close();
+  const db = new Database(file, { readonly: true });
+  const error = toStorageError(
+    thrownBy(() => db.run("INSERT INTO t VALUES (1)")),
+    { file, action: "writing" },
+  );
+  db.close();
+  expect((error as StorageError).code).toBe("STORAGE_FAILED");
+  expect(error.message).toContain("SQLITE_READONLY");
+  expect(error.message).toContain("read-only");
+});
