@@ -32,6 +32,7 @@ export {
 } from "./logger.ts";
 export {
   Counter,
+  type CounterSeries,
   Gauge,
   Histogram,
   LATENCY_BUCKETS_SECONDS,

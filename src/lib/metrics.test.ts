@@ -64,6 +64,20 @@ describe("MetricsRegistry", () => {
     ]);
   });
 
+  test("a bound series adds to the same label set; past the cap it counts nothing", () => {
+    const registry = new MetricsRegistry();
+    const counter = registry.counter("raftoral_test_bound_total", "Bound.");
+    const series = counter.bind({ group: 1 });
+    series.inc();
+    series.inc(4);
+    counter.inc({ group: 1 });
+    expect(registry.render()).toContain('raftoral_test_bound_total{group="1"} 6');
+    for (let group = 2; group <= SERIES_PER_METRIC_MAX; group++) counter.inc({ group });
+    const over = counter.bind({ group: 0 });
+    over.inc(100);
+    expect(registry.render()).not.toContain('raftoral_test_bound_total{group="0"}');
+  });
+
   test("collectors run at every scrape; totals taken from elsewhere never go back", () => {
     const registry = new MetricsRegistry();
     const sent = registry.counter("raftoral_test_sent_total", "Sent.");

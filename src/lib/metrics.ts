@@ -67,10 +67,25 @@ abstract class Metric<Series> implements Rendered {
   abstract render(lines: string[]): void;
 }
 
+/** One series of a counter, looked up once: what hot paths keep and add to. */
+export interface CounterSeries {
+  inc(amount?: number): void;
+}
+
 export class Counter extends Metric<{ value: number }> {
   inc(labels: Labels = {}, amount = 1): void {
     const series = this.seriesOf(labels, () => ({ value: 0 }));
     if (series !== undefined) series.value += amount;
+  }
+
+  /** The series of `labels`; past the cap, one that counts nothing. */
+  bind(labels: Labels): CounterSeries {
+    const series = this.seriesOf(labels, () => ({ value: 0 }));
+    return {
+      inc: (amount = 1) => {
+        if (series !== undefined) series.value += amount;
+      },
+    };
   }
 
   /** Takes a total that another component counts (it only ever grows). */

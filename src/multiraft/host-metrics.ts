@@ -5,6 +5,7 @@
 import {
   type Clock,
   type Counter,
+  type CounterSeries,
   type ErrorCode,
   type GroupId,
   type Histogram,
@@ -28,6 +29,12 @@ export class HostMetrics {
   private readonly snapshots: Counter;
   private readonly receivedMessages: Counter;
   private readonly receivedBytes: Counter;
+  /** Series looked up once per group or peer: a proposal or a batch only adds. */
+  private readonly appliedOf = new Map<GroupId, CounterSeries>();
+  private readonly receivedOf = new Map<
+    NodeId,
+    { messages: CounterSeries; bytes: CounterSeries }
+  >();
 
   constructor(registry: MetricsRegistry) {
     this.proposals = registry.counter(
@@ -86,10 +93,13 @@ export class HostMetrics {
   }
 
   proposalSettled(group: GroupId, startedMs: number, nowMs: number, error?: unknown): void {
-    const outcome: ErrorCode | "applied" =
-      error === undefined ? "applied" : error instanceof RaftoralError ? error.code : "INTERNAL";
+    if (error === undefined) {
+      this.appliedSeries(group).inc();
+      this.proposalSeconds.observe((nowMs - startedMs) / 1_000);
+      return;
+    }
+    const outcome: ErrorCode = error instanceof RaftoralError ? error.code : "INTERNAL";
     this.proposals.inc({ group, outcome });
-    if (error === undefined) this.proposalSeconds.observe((nowMs - startedMs) / 1_000);
   }
 
   proposalForwarded(group: GroupId): void {
@@ -106,7 +116,24 @@ export class HostMetrics {
 
   /** Only batches from members reach here (BatchRouter's onHeard): labels stay bounded. */
   received(peer: NodeId, batch: PeerBatch): void {
-    this.receivedMessages.inc({ peer }, batch.messages.length);
-    this.receivedBytes.inc({ peer }, batchBytes(batch));
+    let series = this.receivedOf.get(peer);
+    if (series === undefined) {
+      series = {
+        messages: this.receivedMessages.bind({ peer }),
+        bytes: this.receivedBytes.bind({ peer }),
+      };
+      this.receivedOf.set(peer, series);
+    }
+    series.messages.inc(batch.messages.length);
+    series.bytes.inc(batchBytes(batch));
+  }
+
+  private appliedSeries(group: GroupId): CounterSeries {
+    let series = this.appliedOf.get(group);
+    if (series === undefined) {
+      series = this.proposals.bind({ group, outcome: "applied" });
+      this.appliedOf.set(group, series);
+    }
+    return series;
   }
 }
