@@ -6,6 +6,8 @@ import {
   type GroupId,
   groupId,
   InvalidArgumentError,
+  type LogIndex,
+  logIndex,
   type NodeId,
   nodeId,
 } from "../lib/index.ts";
@@ -63,6 +65,19 @@ export type ManagementCommand =
       readonly faultTolerance?: number;
     }
   | {
+      /** A start of a caller-chosen id is in flight: every starter sends it to one group. */
+      readonly type: "claimWorkflowId";
+      readonly workflowId: string;
+      /** The group to send it to, unless the id is claimed already. */
+      readonly groupId: GroupId;
+    }
+  | {
+      /** The start committed (or can no longer happen) in the claimed group. */
+      readonly type: "releaseWorkflowId";
+      readonly workflowId: string;
+      readonly claimedAt: LogIndex;
+    }
+  | {
       /** The management group's own fault tolerance, as its leader saw it. */
       readonly type: "reportManagementTolerance";
       readonly faultTolerance: number;
@@ -97,6 +112,8 @@ const TYPES = [
   "destroyGroup",
   "reportGroupLoad",
   "reportManagementTolerance",
+  "claimWorkflowId",
+  "releaseWorkflowId",
 ] as const satisfies readonly ManagementCommand["type"][];
 
 /** Decodes and validates; throws InvalidArgumentError on anything malformed. */
@@ -155,6 +172,14 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
       };
     case "reportManagementTolerance":
       return { type, faultTolerance: count(f.faultTolerance, "faultTolerance") };
+    case "claimWorkflowId":
+      return { type, workflowId: text(f.workflowId, "workflowId"), groupId: group(f.groupId) };
+    case "releaseWorkflowId":
+      return {
+        type,
+        workflowId: text(f.workflowId, "workflowId"),
+        claimedAt: logIndex(count(f.claimedAt, "claimedAt")),
+      };
   }
 }
 
