@@ -20,6 +20,7 @@ export {
   TransportMismatchError,
   UnreachableError,
   type WaitOptions,
+  type WorkflowRef,
   type WorkflowResult,
 } from "./client/index.ts";
 export { createLogger, type ErrorCode, type Logger, RaftoralError } from "./lib/index.ts";

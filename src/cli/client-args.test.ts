@@ -129,6 +129,14 @@ describe("client subcommand lines", () => {
     expect(runHelp.kind === "help" ? runHelp.text : "").toContain("Exit codes:");
   });
 
+  test("a caller-chosen workflow id keeps its exact text, and wait needs no cluster", () => {
+    const run = command(["workflow", "run", "w", "--workflow-id", "0042", "-w"]);
+    expect(run).toMatchObject({ kind: "workflow-run", workflowId: "0042", wait: true });
+    const wait = command(["workflow", "wait", "0042"]);
+    expect(wait).toMatchObject({ kind: "workflow-wait", workflowId: "0042" });
+    expect("cluster" in wait).toBe(false);
+  });
+
   test.each([
     [["workflow"], "raftoral workflow needs a command"],
     [["workflow", "start"], "unknown command: raftoral workflow start"],
@@ -138,7 +146,9 @@ describe("client subcommand lines", () => {
     [["workflow", "run", "w", "--cluster", "0"], "--cluster must be 1 or more"],
     [["workflow", "run", "w", "--wait=yes"], "unexpected argument 'yes'"],
     [["workflow", "run", "w", "extra"], "unexpected argument 'extra'"],
-    [["workflow", "wait", "id"], "--cluster <ID> is required"],
+    [["workflow", "run", "w", "--workflow-id"], "--workflow-id <ID> needs a value"],
+    [["workflow", "run", "w", "--workflow-id", ""], "--workflow-id needs a value, e.g."],
+    [["workflow", "run", "w", "--workflow-id", "a", "--workflow-id", "b"], "more than once"],
     [["workflow", "wait", "--cluster", "1"], "the WORKFLOW_ID is missing"],
     [["cluster", "status", "--transport", "udp"], "Invalid transport protocol: udp"],
     [["cluster", "status", "--address", "localhost"], "is not host:port"],

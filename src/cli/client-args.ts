@@ -38,13 +38,16 @@ export type ClientCommand =
       readonly input: unknown;
       readonly version: number;
       readonly cluster?: string;
+      /** --workflow-id: the caller's id, which makes the start safe to repeat. */
+      readonly workflowId?: string;
       readonly wait: boolean;
       readonly connection: Connection;
     }
   | {
       readonly kind: "workflow-wait";
       readonly workflowId: string;
-      readonly cluster: string;
+      /** Absent: the node finds the execution cluster. */
+      readonly cluster?: string;
       readonly connection: Connection;
     }
   | { readonly kind: "cluster-status"; readonly connection: Connection }
@@ -102,6 +105,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
         { flags: "-i, --input <JSON>", key: "input" },
         { flags: "--version <N>", key: "version" },
         { flags: "--cluster <ID>", key: "cluster" },
+        { flags: "--workflow-id <ID>", key: "workflowId" },
         { flags: "-w, --wait", key: "wait" },
       ],
       build: buildRun,
@@ -184,12 +188,15 @@ function buildRun(parsed: Parsed): ClientCommand {
   const inputText = text(parsed.options, "input", "--input <JSON>") ?? "null";
   const versionText = text(parsed.options, "version", "--version <N>") ?? "1";
   const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  const workflowId = text(parsed.options, "workflowId", "--workflow-id <ID>");
+  if (workflowId === "") usage("--workflow-id needs a value, e.g. --workflow-id order-1234");
   return {
     kind: "workflow-run",
     name,
     input: parseInput(inputText),
     version: parseCount(versionText, "--version", VERSION_MAX),
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    ...(workflowId === undefined ? {} : { workflowId }),
     wait: flag(parsed.options, "wait", "--wait"),
     connection: parsed.connection,
   };
@@ -202,11 +209,10 @@ function buildWait(parsed: Parsed): ClientCommand {
   }
   noPositional(extra);
   const cluster = text(parsed.options, "cluster", "--cluster <ID>");
-  if (cluster === undefined) usage("--cluster <ID> is required (workflow run prints it)");
   return {
     kind: "workflow-wait",
     workflowId,
-    cluster: clusterOf(cluster),
+    ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
     connection: parsed.connection,
   };
 }

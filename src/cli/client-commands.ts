@@ -97,7 +97,10 @@ async function execute(
       return runWorkflow(command, client, output);
     case "workflow-wait": {
       const result = await client.wait(
-        { workflowId: command.workflowId, executionClusterId: command.cluster },
+        {
+          workflowId: command.workflowId,
+          ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+        },
         waitTimeout(connection),
       );
       output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
@@ -143,6 +146,7 @@ async function runWorkflow(
   const started = await client.start(command.name, command.input, {
     version: command.version,
     ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+    ...(command.workflowId === undefined ? {} : { workflowId: command.workflowId }),
   });
   if (!command.wait) {
     output.stdout(

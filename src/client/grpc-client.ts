@@ -115,7 +115,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowOutcome> {
     const response = await this.client.unary(
       WorkflowManagementMethods.waitForWorkflowCompletion,
-      request,
+      { ...request, executionClusterId: request.executionClusterId ?? "" },
       options,
     );
     return outcomeOf(response);
@@ -206,6 +206,7 @@ function runRequest(request: StartWorkflowRequest): RunWorkflowRequest {
     inputJson: request.inputJson,
     executionClusterId:
       request.executionClusterId === undefined ? "" : String(request.executionClusterId),
+    workflowId: request.workflowId ?? "",
   };
 }
 

@@ -107,6 +107,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
         ...(request.executionClusterId === undefined
           ? {}
           : { execution_cluster_id: String(request.executionClusterId) }),
+        ...(request.workflowId === undefined ? {} : { workflow_id: request.workflowId }),
       },
       options,
     );
@@ -122,7 +123,9 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowOutcome> {
     const query = new URLSearchParams({
       workflow_id: request.workflowId,
-      execution_cluster_id: request.executionClusterId,
+      ...(request.executionClusterId === undefined
+        ? {}
+        : { execution_cluster_id: request.executionClusterId }),
       timeout_seconds: String(request.timeoutSeconds),
     });
     const body = await this.call("GET", `/workflow/wait?${query}`, undefined, options);

@@ -45,5 +45,6 @@ export {
   type StartedWorkflow,
   type StartOptions,
   type WaitOptions,
+  type WorkflowRef,
   type WorkflowResult,
 } from "./raftoral-client.ts";

@@ -1,7 +1,10 @@
 // RaftoralClient: the API of a Raftoral cluster for programs and scripts, over gRPC or HTTP,
-// cleartext or TLS, with an optional bearer token. It knows several nodes; calls that are safe to repeat (discover, health, status, wait) move
-// on to the next node when one is unavailable. Starting a workflow is never repeated, since
-// a start whose answer was lost may have started it. Runs on Bun and on Node (no Bun APIs).
+// cleartext or TLS, with an optional bearer token. It knows several nodes; calls that are
+// safe to repeat (discover, health, status, wait) move on to the next node when one is
+// unavailable. A start is repeated only when the caller chose its workflow id: the cluster
+// then starts that id once, however often it is asked. A start without one is never
+// repeated, since a start whose answer was lost may have started it. Runs on Bun and on
+// Node (no Bun APIs).
 
 import { type GroupId, groupId, InvalidArgumentError, RaftoralError } from "../lib/index.ts";
 import {
@@ -51,6 +54,12 @@ export interface StartOptions extends CallTimeout {
   readonly version?: number;
   /** Run it in this execution cluster (default: the least loaded one). */
   readonly executionClusterId?: string | number;
+  /**
+   * Your id for the workflow (letters, digits and `. _ : @ -`, at most 128). Starting it
+   * again returns the same workflow, or fails with ALREADY_EXISTS when the name, version or
+   * input differ. With an id, a start whose answer was lost is sent again, to the next node.
+   */
+  readonly workflowId?: string;
 }
 
 /** A started workflow: what wait needs to find it. */
@@ -60,12 +69,21 @@ export interface StartedWorkflow {
   readonly executionClusterId: string;
 }
 
+/** What wait needs: the id, and the execution cluster if known (any node finds it otherwise). */
+export interface WorkflowRef {
+  readonly workflowId: string;
+  readonly executionClusterId?: string;
+}
+
 export interface WaitOptions {
   /** How long to wait for the workflow to finish, in ms. Default 30,000; at most 3,600,000. */
   readonly timeoutMs?: number;
 }
 
-/** How a workflow ended. A failed workflow is a result, not an exception. */
+/**
+ * How a workflow ended. A failed workflow is a result, not an exception. Its
+ * `executionClusterId` is "" when the wait did not name one.
+ */
 export type WorkflowResult<Output = unknown> = StartedWorkflow &
   (
     | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
@@ -84,7 +102,14 @@ const PROBE_TIMEOUT_MS = 2_000;
  */
 const LEAVE_TIMEOUT_MS = 90_000;
 /** Codes that say "this node cannot serve now": another node may. */
-const RETRYABLE = new Set(["UNAVAILABLE", "NOT_LEADER", "NO_LEADER", "SHUTTING_DOWN"]);
+const RETRYABLE: ReadonlySet<string> = new Set([
+  "UNAVAILABLE",
+  "NOT_LEADER",
+  "NO_LEADER",
+  "SHUTTING_DOWN",
+]);
+/** A start under the caller's id is repeated also when its answer did not come in time. */
+const START_RETRYABLE: ReadonlySet<string> = new Set([...RETRYABLE, "TIMEOUT"]);
 
 export class RaftoralClient {
   private readonly targets: readonly NodeTarget[];
@@ -115,20 +140,28 @@ export class RaftoralClient {
     this.retryDelayMs = options.retryDelayMs ?? 200;
   }
 
-  /** Starts workflow `name` with `input` (any JSON value). Sent to one node, never repeated. */
+  /**
+   * Starts workflow `name` with `input` (any JSON value). Without `workflowId` it is sent to
+   * one node and never repeated; with one, it is repeated like wait (see StartOptions).
+   */
   async start(name: string, input: unknown, options: StartOptions = {}): Promise<StartedWorkflow> {
     const cluster = options.executionClusterId;
-    const started = await this.once("start", this.preferred, (client) =>
+    const { workflowId } = options;
+    const call = (client: OperatorProtocolClient) =>
       client.startWorkflow(
         {
           workflowType: name,
           version: options.version ?? 1,
           inputJson: JSON.stringify(input ?? null),
           ...(cluster === undefined ? {} : { executionClusterId: clusterIdOf(cluster) }),
+          ...(workflowId === undefined ? {} : { workflowId }),
         },
         { timeoutMs: options.timeoutMs ?? this.timeoutMs },
-      ),
-    );
+      );
+    const started =
+      workflowId === undefined
+        ? await this.once("start", this.preferred, call)
+        : await this.repeatable("start", call, START_RETRYABLE);
     return {
       workflowId: started.workflowId,
       executionClusterId: String(started.executionClusterId),
@@ -137,15 +170,16 @@ export class RaftoralClient {
 
   /** Waits until the workflow finished; TIMEOUT if it did not within `timeoutMs`. */
   async wait<Output = unknown>(
-    workflow: StartedWorkflow,
+    workflow: WorkflowRef,
     options: WaitOptions = {},
   ): Promise<WorkflowResult<Output>> {
     const waitMs = Math.min(options.timeoutMs ?? DEFAULT_WAIT_MS, WAIT_MS_MAX);
+    const cluster = workflow.executionClusterId;
     const outcome = await this.repeatable("wait", (client) =>
       client.waitWorkflow(
         {
           workflowId: workflow.workflowId,
-          executionClusterId: workflow.executionClusterId,
+          ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
           timeoutSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
         },
         { timeoutMs: waitMs + WAIT_MARGIN_MS },
@@ -153,7 +187,7 @@ export class RaftoralClient {
     );
     const ids = {
       workflowId: workflow.workflowId,
-      executionClusterId: workflow.executionClusterId,
+      executionClusterId: cluster ?? "",
     };
     if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
     const outputJson = outcome.resultJson ?? "null";
@@ -233,6 +267,7 @@ export class RaftoralClient {
   private async repeatable<T>(
     what: string,
     call: (client: OperatorProtocolClient) => Promise<T>,
+    retryable: ReadonlySet<string> = RETRYABLE,
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
@@ -244,7 +279,7 @@ export class RaftoralClient {
         return result;
       } catch (error) {
         const typed = asRaftoralError(error);
-        if (!RETRYABLE.has(typed.code)) throw typed;
+        if (!retryable.has(typed.code)) throw typed;
         attempts.push({ address: client.address, error: typed });
         const isRoundDone = (attempt + 1) % this.clients.length === 0;
         if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);

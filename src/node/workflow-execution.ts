@@ -11,10 +11,10 @@ import {
   groupId,
   InvalidArgumentError,
   type Logger,
+  MANAGEMENT_GROUP,
   type NodeId,
   RaftoralError,
   type Random,
-  toError,
 } from "../lib/index.ts";
 import { type ManagementMachine, resultsHolder } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
@@ -27,9 +27,9 @@ import type {
   WorkflowOutcome,
 } from "../transport/index.ts";
 import {
+  checkWorkflowId,
   type ExecutionView,
   encodeCommand,
-  isWorkflowId,
   type JsonValue,
   parseJsonText,
   WorkflowQueries,
@@ -37,6 +37,8 @@ import {
   WorkflowRuntime,
   WorkflowStateMachine,
 } from "../workflow/index.ts";
+import { type CallerIdStartDeps, findInGroups, startWithCallerId } from "./caller-id-start.ts";
+import { forwardToGroup } from "./group-forward.ts";
 import type { ClientFactory } from "./join-cluster.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import { handOverResults } from "./result-handover.ts";
@@ -214,6 +216,12 @@ export class WorkflowExecution implements ExecutionLayer {
   ): Promise<StartWorkflowResult> {
     const input = parseJsonText(request.inputJson, "input");
     this.options.registry.require(request.workflowType, request.version);
+    if (request.workflowId !== undefined) {
+      return startWithCallerId(
+        this.callerIdDeps(request, input, options),
+        checkWorkflowId(request.workflowId),
+      );
+    }
     if (request.executionClusterId !== undefined)
       return this.startIn(request.executionClusterId, request, input);
     const target = await this.chooseGroup([], options);
@@ -249,19 +257,72 @@ export class WorkflowExecution implements ExecutionLayer {
         `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
       );
     }
-    const workflowId = await engine.runtime.start(request.workflowType, request.version, input);
+    const workflowId = await engine.runtime.start(
+      request.workflowType,
+      request.version,
+      input,
+      request.workflowId === undefined ? {} : { workflowId: request.workflowId },
+    );
     return { workflowId, executionClusterId: target };
+  }
+
+  /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */
+  private callerIdDeps(
+    request: StartWorkflowRequest,
+    input: JsonValue,
+    options?: CallOptions,
+  ): CallerIdStartDeps {
+    const { host, machine, proposalTimeoutMs } = this.options;
+    const chosen = request.executionClusterId;
+    return {
+      proposeManagement: (command) =>
+        host.propose(MANAGEMENT_GROUP, command, { timeoutMs: proposalTimeoutMs }),
+      groups: () => [...machine.state().groups.keys()],
+      holderOf: (id) => {
+        const holder = resultsHolder(machine.state(), id);
+        return machine.state().groups.has(holder) ? holder : undefined;
+      },
+      chooseGroup: async (excluded) =>
+        chosen !== undefined && !excluded.includes(chosen)
+          ? chosen
+          : this.chooseGroup(excluded, options),
+      isKnownIn: (id, workflowId) => this.isKnownIn(id, workflowId),
+      startIn: (id) => this.startIn(id, request, input),
+      isSealedHere: (id) => this.engines.get(id)?.machine.isSealed() === true,
+      logger: this.options.logger,
+    };
+  }
+
+  /** Whether group `id` knows `workflowId`, as of a read barrier in the group. */
+  private async isKnownIn(id: GroupId, workflowId: string): Promise<boolean> {
+    const engine = await this.openedEngine(id);
+    if (engine !== undefined) {
+      this.refuseIfLeaderless(id);
+      await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
+      return engine.machine.execution(workflowId) !== undefined;
+    }
+    // A member answers a wait at once for an unknown id (NOT_FOUND, after its own barrier)
+    // or a finished one; a running one answers after the shortest wait the wire can ask.
+    const probe = { workflowId, executionClusterId: String(id), timeoutSeconds: 1 };
+    try {
+      await this.forward(id, (client) =>
+        client.waitWorkflow(probe, { timeoutMs: FORWARD_TIMEOUT_MS }),
+      );
+      return true;
+    } catch (error) {
+      const code = (error as RaftoralError).code;
+      if (code === "TIMEOUT") return true;
+      if (code === "NOT_FOUND") return false;
+      throw error;
+    }
   }
 
   private async wait(
     request: WaitWorkflowRequest,
     _options?: CallOptions,
   ): Promise<WorkflowOutcome> {
-    if (!isWorkflowId(request.workflowId)) {
-      throw new InvalidArgumentError(
-        `workflow_id '${request.workflowId}' is not a workflow id; use the id /workflow/execute returned`,
-      );
-    }
+    checkWorkflowId(request.workflowId);
+    if (request.executionClusterId === undefined) return this.waitAnywhere(request);
     const target = this.parseGroup(request.executionClusterId);
     const engine = await this.openedEngine(target);
     if (engine === undefined) {
@@ -280,6 +341,28 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     const waiting = engine.queries.wait(request.workflowId, request.timeoutSeconds * 1000);
     return outcomeOf(await this.unlessLeaderless(target, waiting));
+  }
+
+  /**
+   * A wait without the execution cluster id: waits in every group at once. Only the group
+   * that knows the id waits; every other answers NOT_FOUND at once (after a read barrier).
+   */
+  private async waitAnywhere(request: WaitWorkflowRequest): Promise<WorkflowOutcome> {
+    const outcome = await findInGroups([...this.options.machine.state().groups.keys()], (id) =>
+      this.wait({ ...request, executionClusterId: String(id) }).catch((error: unknown) => {
+        // Handled: "not in this group" is the answer most groups give.
+        if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
+        throw error;
+      }),
+    );
+    if (outcome === undefined) {
+      throw new RaftoralError(
+        "NOT_FOUND",
+        `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
+          "or its result is no longer retained)",
+      );
+    }
+    return outcome;
   }
 
   /** UNAVAILABLE at once, naming the group, when it has lost its leader for long. */
@@ -370,41 +453,10 @@ export class WorkflowExecution implements ExecutionLayer {
     return holder;
   }
 
-  /** Runs `call` against a member of `target`, trying each until one answers. */
-  private async forward<T>(
-    target: GroupId,
-    call: (client: ProtocolClient) => Promise<T>,
-  ): Promise<T> {
-    const state = this.options.machine.state();
-    const group = state.groups.get(target);
-    const members = [...(group?.voters ?? []), ...(group?.members ?? [])].filter(
-      (id) => id !== this.options.self,
-    );
-    const addresses = [...new Set(members)]
-      .map((id) => state.nodes.get(id)?.address)
-      .filter((a) => a !== undefined);
-    if (addresses.length === 0) {
-      throw new RaftoralError(
-        "UNAVAILABLE",
-        `no reachable member of execution cluster ${target}; retry shortly`,
-      );
-    }
-    let lastError: Error | undefined;
-    for (const address of addresses) {
-      const client = this.options.client(this.options.transport, address);
-      try {
-        return await call(client);
-      } catch (error) {
-        lastError = toError(error);
-        // Only an unreachable member is worth trying the next one; an answer is the answer.
-        if ((lastError as RaftoralError).code !== "UNAVAILABLE") throw lastError;
-      } finally {
-        await client.close();
-      }
-    }
-    throw (
-      lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`)
-    );
+  /** Runs `call` against a member of `target` (see forwardToGroup). */
+  private forward<T>(target: GroupId, call: (client: ProtocolClient) => Promise<T>): Promise<T> {
+    const { machine, self, transport, client } = this.options;
+    return forwardToGroup({ state: machine.state(), self, transport, client }, target, call);
   }
 }
 

@@ -69,6 +69,11 @@ export interface StartWorkflowRequest {
   readonly inputJson: string;
   /** Run it in this execution group (the node picks the least loaded one otherwise). */
   readonly executionClusterId?: GroupId;
+  /**
+   * The caller's id for it (unchecked here; the node checks it). Starting an id again gives
+   * the same workflow, or ALREADY_EXISTS when the workflow, version or input differ.
+   */
+  readonly workflowId?: string;
 }
 
 export interface StartWorkflowResult {
@@ -78,8 +83,8 @@ export interface StartWorkflowResult {
 
 export interface WaitWorkflowRequest {
   readonly workflowId: string;
-  /** As given by the caller (decimal text); validated by the API. */
-  readonly executionClusterId: string;
+  /** As given by the caller (decimal text); validated by the API. Absent: any group. */
+  readonly executionClusterId?: string;
   readonly timeoutSeconds: number;
 }
 

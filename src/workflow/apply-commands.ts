@@ -30,7 +30,10 @@ function refuse(
   return { type: "refused", workflowId, reason, message, ...extra };
 }
 
-/** Start: a duplicate id is a no-op returning the existing execution. */
+/**
+ * Start: a known id is never started twice. The same workflow, version and input answer the
+ * existing execution (a retried or repeated start); anything else is refused, naming the id.
+ */
 export function applyStart(
   context: ApplyContext,
   command: CommandOf<"Start">,
@@ -39,6 +42,14 @@ export function applyStart(
   const { workflowId } = command;
   const existing = table.get(workflowId);
   if (existing !== undefined) {
+    if (!isSameStart(existing, command)) {
+      return refuse(
+        workflowId,
+        "already-exists",
+        `workflow ${workflowId} already exists as ${existing.name} v${existing.version} with ` +
+          "other input; start this one under another workflow_id, or wait for the existing one",
+      );
+    }
     return { type: "started", workflowId, isNew: false, execution: viewOf(existing) };
   }
   if (table.isSealed) {
@@ -167,6 +178,14 @@ export function applyFinish(
   context.table.markFinished(found);
   context.events.push({ type: "finished", workflowId, status });
   return { type: "finished", workflowId, status, isDuplicate: false };
+}
+
+function isSameStart(record: ExecutionRecord, command: CommandOf<"Start">): boolean {
+  return (
+    record.name === command.name &&
+    record.version === command.version &&
+    jsonEquals(record.input, command.input)
+  );
 }
 
 function isSameCheckpoint(recorded: CheckpointRecord, command: CommandOf<"Checkpoint">): boolean {

@@ -22,7 +22,9 @@ export type RefusalReason =
   /** The group is draining (sealed): it takes no new workflows. */
   | "sealed"
   /** A limit (running executions, checkpoints per execution) was reached. */
-  | "limit";
+  | "limit"
+  /** Start of a known id with another workflow, version or input. */
+  | "already-exists";
 
 export type WorkflowApplyResult =
   | {

@@ -94,4 +94,4 @@ export {
 export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtime-version.ts";
 export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
-export { isWorkflowId, newWorkflowId } from "./workflow-id.ts";
+export { checkWorkflowId, newWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";

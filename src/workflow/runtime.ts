@@ -24,7 +24,7 @@ import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
 import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
-import { newWorkflowId } from "./workflow-id.ts";
+import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 
 /** Start proposals sent before start() gives up with the last error. */
 export const START_ATTEMPTS_MAX = 5;
@@ -41,6 +41,7 @@ const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
   "out-of-order": "INTERNAL",
   sealed: "UNAVAILABLE",
   limit: "RESOURCE_EXHAUSTED",
+  "already-exists": "ALREADY_EXISTS",
 };
 
 export interface WorkflowRuntimeOptions {
@@ -107,9 +108,16 @@ export class WorkflowRuntime {
   /**
    * Starts an execution owned by this node; resolves with its workflow id once Start is
    * committed and applied here. Refuses an unknown (name, version) before proposing
-   * (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT).
+   * (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT). With a caller-chosen
+   * `workflowId` that this group knows already, resolves with that execution if it has the
+   * same name, version and input, and refuses with ALREADY_EXISTS otherwise.
    */
-  async start(name: string, version: number, input: unknown): Promise<string> {
+  async start(
+    name: string,
+    version: number,
+    input: unknown,
+    options: { readonly workflowId?: string } = {},
+  ): Promise<string> {
     this.checkOpen();
     validateWorkflowName(name);
     validateWorkflowVersion(version);
@@ -120,8 +128,12 @@ export class WorkflowRuntime {
         `input of ${name} v${version} must be a JSON value (null, boolean, finite number, string, array or plain object)`,
       );
     }
-    const workflowId = newWorkflowId(random);
+    const workflowId =
+      options.workflowId === undefined
+        ? newWorkflowId(random)
+        : checkWorkflowId(options.workflowId);
     this.startsInFlight.add(workflowId);
+    let isNew = true;
     try {
       const result = await proposeUntilAnswered(
         { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
@@ -141,6 +153,7 @@ export class WorkflowRuntime {
       if (result?.type === "refused") {
         throw new WorkflowRefusedError(REFUSAL_CODES[result.reason], workflowId, result.message);
       }
+      isNew = result?.type !== "started" || result.isNew;
     } catch (error) {
       // Rethrown after cleanup: a Start whose answer was lost may still be applied, and
       // then the reconcile scheduled here runs it like any other execution this node owns.
@@ -150,8 +163,9 @@ export class WorkflowRuntime {
       throw error;
     }
     this.startsInFlight.delete(workflowId);
-    // Fresh from our own Start: nothing of it can be missing here, so no read barrier.
-    this.reconcileOne(workflowId, false);
+    // Fresh from our own Start: nothing of it can be missing here, so no read barrier. An
+    // execution that existed before may have checkpoints committed but not applied here yet.
+    this.reconcileOne(workflowId, !isNew);
     return workflowId;
   }
 

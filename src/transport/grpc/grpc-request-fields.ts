@@ -67,11 +67,14 @@ export function startRequestOf(
       `field 'input_json' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
     );
   }
+  // Its syntax is the node's to check, as over HTTP.
+  const workflowId = request.workflowId ?? "";
   return {
     workflowType,
     version: request.version,
     inputJson,
     ...clusterHint(request.executionClusterId, "execution_cluster_id"),
+    ...(workflowId === "" ? {} : { workflowId }),
   };
 }
 
@@ -82,11 +85,7 @@ export function waitRequestOf(request: WaitForWorkflowRequest): WaitWorkflowRequ
     "workflow_id",
     "the id RunWorkflowAsync returned",
   );
-  const executionClusterId = requiredText(
-    request.executionClusterId,
-    "execution_cluster_id",
-    'the execution_cluster_id RunWorkflowAsync returned, e.g. "1"',
-  );
+
   if (request.timeoutSeconds > WAIT_TIMEOUT_SECONDS_MAX) {
     throw new InvalidArgumentError(
       `timeout_seconds must be at most ${WAIT_TIMEOUT_SECONDS_MAX} (got ${request.timeoutSeconds}); ` +
@@ -95,5 +94,10 @@ export function waitRequestOf(request: WaitForWorkflowRequest): WaitWorkflowRequ
   }
   const timeoutSeconds =
     request.timeoutSeconds === 0 ? WAIT_TIMEOUT_SECONDS_DEFAULT : request.timeoutSeconds;
-  return { workflowId, executionClusterId, timeoutSeconds };
+  const executionClusterId = request.executionClusterId;
+  return {
+    workflowId,
+    ...(executionClusterId === "" ? {} : { executionClusterId }),
+    timeoutSeconds,
+  };
 }

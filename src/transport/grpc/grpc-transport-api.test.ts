@@ -161,6 +161,17 @@ describe("raftoral.WorkflowManagement", () => {
     expect(started.signal).toBeInstanceOf(AbortSignal);
   });
 
+  test("workflow_id (field 5) reaches NodeApi as the caller's id; empty means none", async () => {
+    await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, workflow_id: "order-1" });
+    expect(api.lastCall("startWorkflow").request).toMatchObject({ workflowId: "order-1" });
+    await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, workflow_id: "" });
+    expect(api.lastCall("startWorkflow").request).toEqual({
+      workflowType: "ping_pong",
+      version: 1,
+      inputJson: '"ping"',
+    });
+  });
+
   test("an empty input_json is the input null", async () => {
     await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, input_json: "" });
     expect(api.lastCall("startWorkflow").request).toMatchObject({ inputJson: "null" });
@@ -263,9 +274,14 @@ describe("raftoral.WorkflowManagement", () => {
     expect(api.lastCall("waitWorkflow").request).toMatchObject({ timeoutSeconds: 30 });
   });
 
+  test("a wait without execution_cluster_id leaves finding the cluster to the node", async () => {
+    await call("WorkflowManagement", "WaitForWorkflowCompletion", { workflow_id: "w" });
+    const { request } = api.lastCall("waitWorkflow");
+    expect(request).toEqual({ workflowId: "w", timeoutSeconds: 30 });
+  });
+
   test.each([
     [{ execution_cluster_id: "1" }, "'workflow_id'"],
-    [{ workflow_id: "w" }, "'execution_cluster_id'"],
     [{ workflow_id: "w", execution_cluster_id: "1", timeout_seconds: 3601 }, "at most 3600"],
   ])("WaitForWorkflowCompletion %j is INVALID_ARGUMENT naming %s", async (request, hint) => {
     const outcome = await call("WorkflowManagement", "WaitForWorkflowCompletion", request);

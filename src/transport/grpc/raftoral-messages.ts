@@ -78,6 +78,8 @@ export interface RunWorkflowRequest {
   readonly inputJson: string;
   /** "" (or absent) lets the node choose the execution cluster. */
   readonly executionClusterId?: string;
+  /** "" (or absent) lets the node choose the workflow id. */
+  readonly workflowId?: string;
 }
 
 export interface RunWorkflowAsyncResponse {
@@ -95,6 +97,7 @@ export interface RunWorkflowResponse {
 
 export interface WaitForWorkflowRequest {
   readonly workflowId: string;
+  /** "" asks every execution cluster. */
   readonly executionClusterId: string;
   readonly timeoutSeconds: number;
 }

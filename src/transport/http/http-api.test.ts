@@ -78,6 +78,25 @@ describe("POST /workflow/execute", () => {
     expect(api.lastCall("startWorkflow").request).toMatchObject({ inputJson });
   });
 
+  test("workflow_id reaches NodeApi as the caller's id; a non-string one is a 400", async () => {
+    const body = { ...QUICKSTART_START, workflow_id: "order-1" };
+    expect((await post("/workflow/execute", body)).status).toBe(200);
+    expect(api.lastCall("startWorkflow").request).toMatchObject({ workflowId: "order-1" });
+    const { status, body: refused } = await answer(
+      post("/workflow/execute", { ...QUICKSTART_START, workflow_id: 7 }),
+    );
+    expect(status).toBe(400);
+    expect(JSON.stringify(refused)).toContain("field 'workflow_id' must be a string");
+  });
+
+  test("a wait without execution_cluster_id leaves finding the cluster to the node", async () => {
+    expect((await fetch(`${base}/workflow/wait?workflow_id=order-1`)).status).toBe(200);
+    expect(api.lastCall("waitWorkflow").request).toEqual({
+      workflowId: "order-1",
+      timeoutSeconds: 30,
+    });
+  });
+
   test("a large execution cluster id is sent as its decimal text", async () => {
     api.script.startWorkflow = async () => ({ workflowId: "w", executionClusterId: groupId(123) });
     const { body } = await answer(post("/workflow/execute", QUICKSTART_START));

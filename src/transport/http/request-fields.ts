@@ -51,7 +51,7 @@ function requiredText(value: unknown, field: string, hint: string): string {
 const EXECUTE_EXAMPLE = `{"name": "ping_pong", "version": 1, "input": "\\"ping\\""}`;
 
 /**
- * POST /workflow/execute: `{name, version, input}`. `input` is the input as JSON text
+ * POST /workflow/execute: `{name, version, input, execution_cluster_id?, workflow_id?}`. `input` is the input as JSON text
  * ("\"ping\""), as in the QUICKSTART; any other JSON value (a number, an object, null) is
  * taken as the input value itself and serialized to JSON text here.
  */
@@ -79,6 +79,12 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
       "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
     );
   }
+  const workflowId = fields.workflow_id;
+  if (workflowId !== undefined && workflowId !== null && typeof workflowId !== "string") {
+    throw new InvalidArgumentError(
+      `field 'workflow_id' must be a string such as "order-1234" when given (got ${describe(workflowId)})`,
+    );
+  }
   return {
     workflowType,
     version,
@@ -87,6 +93,8 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
       hint === undefined || hint === null ? undefined : String(hint),
       "execution_cluster_id",
     ),
+    // Its syntax (length, characters) is the node's to check, as over gRPC.
+    ...(typeof workflowId === "string" ? { workflowId } : {}),
   };
 }
 
@@ -153,7 +161,7 @@ function optionalNodeId(value: unknown): NodeId {
 }
 
 /**
- * GET /workflow/wait?workflow_id&execution_cluster_id&timeout_seconds. A missing or 0
+ * GET /workflow/wait?workflow_id&execution_cluster_id?&timeout_seconds. A missing or 0
  * timeout_seconds waits WAIT_TIMEOUT_SECONDS_DEFAULT, as over gRPC (where 0 means unset).
  */
 export function parseWaitQuery(query: (name: string) => string | undefined): WaitWorkflowRequest {
@@ -162,12 +170,13 @@ export function parseWaitQuery(query: (name: string) => string | undefined): Wai
     "workflow_id",
     "the id /workflow/execute returned",
   );
-  const executionClusterId = requiredText(
-    query("execution_cluster_id"),
-    "execution_cluster_id",
-    "the execution_cluster_id /workflow/execute returned, e.g. 1",
-  );
-  return { workflowId, executionClusterId, timeoutSeconds: waitTimeout(query("timeout_seconds")) };
+  // Absent or empty: the node finds the workflow's execution cluster itself.
+  const executionClusterId = query("execution_cluster_id") ?? "";
+  return {
+    workflowId,
+    ...(executionClusterId === "" ? {} : { executionClusterId }),
+    timeoutSeconds: waitTimeout(query("timeout_seconds")),
+  };
 }
 
 function waitTimeout(text: string | undefined): number {
