@@ -10,6 +10,7 @@ import { viewOf } from "./execution.ts";
 import type { ExecutionTable, WorkflowStateConfig } from "./execution-table.ts";
 import { jsonEquals } from "./json.ts";
 import type { WorkflowRegistry } from "./registry.ts";
+import { timerDueAtMs, timerSpecOf } from "./timers.ts";
 
 export interface ApplyContext {
   readonly table: ExecutionTable;
@@ -139,6 +140,8 @@ export function applyCheckpoint(
       { recordedCount: found.checkpoints.length },
     );
   }
+  const timerProblem = timerRefusal(found, command);
+  if (timerProblem !== undefined) return timerProblem;
   if (seq >= context.config.checkpointsPerExecutionMax) {
     return refuse(
       workflowId,
@@ -178,6 +181,33 @@ export function applyFinish(
   context.table.markFinished(found);
   context.events.push({ type: "finished", workflowId, status });
   return { type: "finished", workflowId, status, isDuplicate: false };
+}
+
+/**
+ * A `sleep` must record a valid timer; a `wake` must follow the `sleep` it wakes, and never
+ * before that timer is due (both times are in the log, so every member decides alike).
+ */
+function timerRefusal(
+  record: ExecutionRecord,
+  command: CommandOf<"Checkpoint">,
+): WorkflowApplyResult | undefined {
+  const { workflowId, seq } = command;
+  if (command.kind === "sleep") {
+    if (command.outcome.ok && timerSpecOf(command.outcome.value) !== undefined) return undefined;
+    return refuse(workflowId, "malformed", `workflow ${workflowId}: sleep ${seq} records no timer`);
+  }
+  if (command.kind !== "wake") return undefined;
+  const timer = record.checkpoints[seq - 1];
+  if (timer === undefined || timer.kind !== "sleep" || timer.name !== command.name) {
+    return refuse(workflowId, "timer-not-due", `workflow ${workflowId}: wake ${seq} has no timer`);
+  }
+  const dueAtMs = timerDueAtMs(timer);
+  if (command.atMs >= dueAtMs) return undefined;
+  return refuse(
+    workflowId,
+    "timer-not-due",
+    `workflow ${workflowId}: the timer at ${seq - 1} is due at ${dueAtMs}, not ${command.atMs}`,
+  );
 }
 
 function isSameStart(record: ExecutionRecord, command: CommandOf<"Start">): boolean {

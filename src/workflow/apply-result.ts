@@ -24,7 +24,9 @@ export type RefusalReason =
   /** A limit (running executions, checkpoints per execution) was reached. */
   | "limit"
   /** Start of a known id with another workflow, version or input. */
-  | "already-exists";
+  | "already-exists"
+  /** A timer's `wake` before its due time, or without the `sleep` it wakes. */
+  | "timer-not-due";
 
 export type WorkflowApplyResult =
   | {

@@ -82,7 +82,13 @@ export type DecodeResult =
 
 /** Longest workflow id, name or error text a command may carry. */
 const TEXT_CHARS_MAX = 8192;
-const KINDS: readonly string[] = ["checkpoint", "set", "step"] satisfies CheckpointKind[];
+const KINDS: readonly string[] = [
+  "checkpoint",
+  "set",
+  "step",
+  "sleep",
+  "wake",
+] satisfies CheckpointKind[];
 
 class Malformed extends Error {}
 

@@ -83,4 +83,13 @@ export interface WorkflowContext {
   now(): number;
   /** A float in [0, 1) from the execution's recorded seed: the same sequence on every replay. */
   random(): number;
+  /**
+   * A durable timer: resolves once `duration` (milliseconds, or text such as "90s", "15m",
+   * "2h", "1d") has passed since the call first ran. The due time is recorded in the log
+   * once; while it is not due the workflow holds no run on any node, only its record, and
+   * the owner (or a new owner after a failover or restart) wakes it. Never early; once.
+   */
+  sleep(duration: number | string): Promise<void>;
+  /** As sleep(), until the wall clock reaches `epochMs` (at once if it already has). */
+  sleepUntil(epochMs: number): Promise<void>;
 }

@@ -9,8 +9,11 @@ import type { JsonValue } from "./json.ts";
 
 export type ExecutionStatus = "Running" | "Completed" | "Failed";
 
-/** What a checkpoint records: a declared variable, a new value for it, or a step's result. */
-export type CheckpointKind = "checkpoint" | "set" | "step";
+/**
+ * What a checkpoint records: a declared variable, a new value for it, a step's result, a
+ * durable timer set (`sleep`, its value a TimerSpec) or that timer fired (`wake`).
+ */
+export type CheckpointKind = "checkpoint" | "set" | "step" | "sleep" | "wake";
 
 /** A recorded result: a value (absent when the step returned nothing) or a user error. */
 export type CheckpointOutcome =

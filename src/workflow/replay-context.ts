@@ -15,12 +15,22 @@ import type {
 } from "./context.ts";
 import { NAME_CHARS_MAX } from "./definition.ts";
 import { WorkflowStepError } from "./errors.ts";
-import type { CheckpointKind, CheckpointOutcome } from "./execution.ts";
+import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 import { type JsonValue, toJsonValue } from "./json.ts";
 import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
 import { executeStep, resolveRetryPolicy } from "./step-executor.ts";
+import {
+  checkWakeTime,
+  parseDuration,
+  type TimerSpec,
+  timerDueAtMs,
+  timerValue,
+} from "./timers.ts";
+
+/** The name of every timer's `sleep` and `wake` checkpoints. */
+const TIMER_NAME = "timer";
 
 /** A promise that never settles: what ctx calls return once the run halted. */
 function never<T>(): Promise<T> {
@@ -96,6 +106,59 @@ export class ReplayContext implements WorkflowContext {
     }
   }
 
+  sleep(duration: number | string): Promise<void> {
+    this.requireTimers("sleep");
+    return this.timer({ sleepMs: parseDuration(duration) });
+  }
+
+  sleepUntil(epochMs: number): Promise<void> {
+    this.requireTimers("sleepUntil");
+    return this.timer({ untilMs: checkWakeTime(epochMs) });
+  }
+
+  /**
+   * The `sleep` checkpoint records the timer (once, at the first run); its `wake` is
+   * committed when a run reaches it at or after the due time. Before that the run ends
+   * (cursor.suspend) and the runtime runs the execution again when the timer is due.
+   */
+  private async timer(spec: TimerSpec): Promise<void> {
+    const { cursor, effects } = this.options;
+    const { record } = await this.settle("sleep", TIMER_NAME, async () => ({
+      ok: true,
+      value: timerValue(spec),
+    }));
+    const dueAtMs = timerDueAtMs(record);
+    const claim = cursor.claim("wake", TIMER_NAME);
+    switch (claim.type) {
+      case "halted":
+        return never();
+      case "replay":
+        cursor.deliver(claim.record);
+        return;
+      case "live": {
+        if (Math.floor(effects.wallClockMs()) < dueAtMs) {
+          cursor.suspend(claim.seq, dueAtMs);
+          return never();
+        }
+        const woke = await cursor.commit(
+          claim.seq,
+          { kind: "wake", name: TIMER_NAME },
+          { ok: true },
+        );
+        if (woke === undefined) return never();
+        cursor.deliver(woke);
+        return;
+      }
+    }
+  }
+
+  private requireTimers(call: string): void {
+    if (this.options.features.hasDurableTimers) return;
+    throw new InvalidArgumentError(
+      `ctx.${call}() is not available to workflow ${this.workflowId}: it was started by an older build (runtime version 1); start a new execution to use durable timers`,
+    );
+  }
+
   /**
    * One sequenced ctx call: the recorded outcome at its seq, or `produce` run live and its
    * outcome committed. Never settles once the run is halted.
@@ -104,7 +167,7 @@ export class ReplayContext implements WorkflowContext {
     kind: CheckpointKind,
     name: string,
     produce: (seq: number) => Promise<CheckpointOutcome | undefined>,
-  ): Promise<{ seq: number; outcome: CheckpointOutcome }> {
+  ): Promise<{ seq: number; outcome: CheckpointOutcome; record: CheckpointRecord }> {
     const { cursor } = this.options;
     const claim = cursor.claim(kind, name);
     switch (claim.type) {
@@ -112,13 +175,13 @@ export class ReplayContext implements WorkflowContext {
         return never();
       case "replay":
         cursor.deliver(claim.record);
-        return { seq: claim.seq, outcome: claim.record.outcome };
+        return { seq: claim.seq, outcome: claim.record.outcome, record: claim.record };
       case "live": {
         const produced = await produce(claim.seq);
         const record = await cursor.commit(claim.seq, { kind, name }, produced);
         if (record === undefined) return never();
         cursor.deliver(record);
-        return { seq: claim.seq, outcome: record.outcome };
+        return { seq: claim.seq, outcome: record.outcome, record };
       }
     }
   }

@@ -24,7 +24,9 @@ export interface ReplayEffects {
 /** Why a run stopped before its function ended. */
 export type Halt =
   | { readonly type: "diverged"; readonly error: DeterminismViolationError }
-  | { readonly type: "stopped"; readonly reason: string };
+  | { readonly type: "stopped"; readonly reason: string }
+  /** A timer is not due yet: the run ends, to be run again once it is (timers.ts). */
+  | { readonly type: "sleeping"; readonly wakeAtMs: number };
 
 export type Claim =
   | { readonly type: "replay"; readonly seq: number; readonly record: CheckpointRecord }
@@ -143,6 +145,17 @@ export class ReplayCursor {
     if (this.haltValue !== undefined) return undefined;
     this.records.push(record);
     return record;
+  }
+
+  /**
+   * Ends the run at live `seq`, the `wake` of a timer due at `wakeAtMs`: nothing is
+   * committed, and the run's code stops there. The workflow holds no run while it sleeps.
+   */
+  suspend(seq: number, wakeAtMs: number): void {
+    const done = this.commits.get(seq);
+    assert(done !== undefined, `replay: seq ${seq} suspended without a live claim`);
+    this.halt({ type: "sleeping", wakeAtMs });
+    done.resolve();
   }
 
   /** The workflow code is about to see `record`: ctx.now() moves up to its time. */

@@ -30,6 +30,8 @@ import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 export const START_ATTEMPTS_MAX = 5;
 /** Wait before a run that ended unexpectedly is tried again. */
 export const RUN_RETRY_DELAY_MS = 200;
+/** Longest single wait for a durable timer; a longer sleep is checked again after it. */
+export const WAKE_DELAY_MS_MAX = 86_400_000;
 
 /** How a refused Start reaches the caller. */
 const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
@@ -42,6 +44,7 @@ const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
   sealed: "UNAVAILABLE",
   limit: "RESOURCE_EXHAUSTED",
   "already-exists": "ALREADY_EXISTS",
+  "timer-not-due": "INTERNAL",
 };
 
 export interface WorkflowRuntimeOptions {
@@ -65,8 +68,8 @@ export class WorkflowRuntime {
   private readonly runs = new Map<string, ExecutionRunner>();
   /** Ids whose Start this node is proposing: start() launches those runs itself. */
   private readonly startsInFlight = new Set<string>();
-  /** Runs waiting to be tried again after an unexpected end. */
-  private readonly retryTimers = new Map<string, CancelTimer>();
+  /** Runs to start again later: after an unexpected end, or when a durable timer is due. */
+  private readonly relaunchTimers = new Map<string, CancelTimer>();
   /** Executions this build cannot run (newer runtime version). */
   private readonly leftAlone = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -95,8 +98,8 @@ export class WorkflowRuntime {
     this.unsubscribe?.();
     for (const runner of this.runs.values()) runner.stop("the runtime is closing");
     this.runs.clear();
-    for (const cancel of this.retryTimers.values()) cancel();
-    this.retryTimers.clear();
+    for (const cancel of this.relaunchTimers.values()) cancel();
+    this.relaunchTimers.clear();
     this.leftAlone.clear();
   }
 
@@ -256,7 +259,7 @@ export class WorkflowRuntime {
       this.runs.delete(workflowId);
     }
     if (!isOurs || this.runs.has(workflowId)) return;
-    if (this.startsInFlight.has(workflowId) || this.retryTimers.has(workflowId)) return;
+    if (this.startsInFlight.has(workflowId) || this.relaunchTimers.has(workflowId)) return;
     if (this.leftAlone.has(workflowId)) return;
     this.launch(
       new ExecutionRunner(this.runnerDeps(), workflowId, execution.ownerEpoch, needsBarrier),
@@ -283,17 +286,28 @@ export class WorkflowRuntime {
     if (!this.isOpen) return;
     if (end === "left") {
       this.leftAlone.add(id);
-    } else if (end === "retry") {
-      const cancel = this.options.clock.setTimer(RUN_RETRY_DELAY_MS, () => {
-        this.retryTimers.delete(id);
+    } else if (end === "retry" || end === "sleeping") {
+      const delayMs = end === "retry" ? RUN_RETRY_DELAY_MS : this.wakeDelayMs(runner.wakeAtMs);
+      const cancel = this.options.clock.setTimer(delayMs, () => {
+        this.relaunchTimers.delete(id);
         this.dirty.add(id);
         this.scheduleReconcile();
       });
-      this.retryTimers.set(id, cancel);
+      this.relaunchTimers.set(id, cancel);
     } else {
       this.dirty.add(id);
       this.scheduleReconcile();
     }
+  }
+
+  /**
+   * How long until a timer due at `wakeAtMs` (wall clock); at most a day per wait, so that
+   * a long sleep re-arms instead of overflowing a platform timer. A run that comes early
+   * (the clocks drifted apart) finds the timer not due and sleeps again: never early.
+   */
+  private wakeDelayMs(wakeAtMs: number): number {
+    const leftMs = wakeAtMs - Math.floor(this.options.wallClockMs());
+    return Math.min(Math.max(0, leftMs), WAKE_DELAY_MS_MAX);
   }
 
   private runnerDeps() {
