@@ -15,6 +15,8 @@ export {
   type ManagementRole,
   RaftoralClient,
   type RaftoralClientOptions,
+  type SignaledEvent,
+  type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
   TransportMismatchError,
@@ -31,5 +33,11 @@ export {
   RaftoralNode,
   type RaftoralNodeOptions,
 } from "./node/index.ts";
-export type { ExecutionView, WorkflowContext, WorkflowDefinition } from "./workflow/index.ts";
+export type {
+  EventResult,
+  ExecutionView,
+  WaitForEventOptions,
+  WorkflowContext,
+  WorkflowDefinition,
+} from "./workflow/index.ts";
 export { DeterminismViolationError, defineWorkflow } from "./workflow/index.ts";

@@ -5,6 +5,8 @@ import type { GroupId, NodeId } from "../lib/index.ts";
 import type { StateMachine } from "../multiraft/index.ts";
 import type {
   CallOptions,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
@@ -36,4 +38,8 @@ export interface ExecutionLayer {
   startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult>;
 }

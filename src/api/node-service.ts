@@ -23,6 +23,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
@@ -135,6 +137,13 @@ export class NodeService implements NodeApi {
 
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
     return this.options.execution.runWorkflow(request, options);
+  }
+
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult> {
+    return this.options.execution.signalWorkflow(request, options);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {

@@ -137,8 +137,33 @@ describe("client subcommand lines", () => {
     expect("cluster" in wait).toBe(false);
   });
 
+  test("workflow signal takes the id, the name, a JSON payload and an event id", () => {
+    const argv = [
+      "workflow",
+      "signal",
+      "order-1",
+      "paid",
+      "-p",
+      '{"amount":12}',
+      "--event-id",
+      "p-1",
+    ];
+    expect(command(argv)).toMatchObject({
+      kind: "workflow-signal",
+      workflowId: "order-1",
+      name: "paid",
+      payload: { amount: 12 },
+      eventId: "p-1",
+    });
+    expect(command(["workflow", "signal", "w", "n"])).toMatchObject({ payload: null });
+  });
+
   test.each([
     [["workflow"], "raftoral workflow needs a command"],
+    [["workflow", "signal"], "the WORKFLOW_ID is missing"],
+    [["workflow", "signal", "w"], "the event NAME is missing"],
+    [["workflow", "signal", "w", "n", "--payload", "x"], "--payload 'x' is not JSON"],
+    [["workflow", "signal", "w", "n", "--event-id", ""], "--event-id needs a value"],
     [["workflow", "start"], "unknown command: raftoral workflow start"],
     [["workflow", "run"], "the workflow NAME is missing"],
     [["workflow", "run", "w", "--input", "ping"], "is not JSON; a string needs its quotes"],

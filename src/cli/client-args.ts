@@ -13,6 +13,7 @@ import {
   NODE_LEAVE_HELP,
   WORKFLOW_HELP,
   WORKFLOW_RUN_HELP,
+  WORKFLOW_SIGNAL_HELP,
   WORKFLOW_WAIT_HELP,
 } from "./client-help.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
@@ -48,6 +49,16 @@ export type ClientCommand =
       readonly workflowId: string;
       /** Absent: the node finds the execution cluster. */
       readonly cluster?: string;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "workflow-signal";
+      readonly workflowId: string;
+      readonly name: string;
+      readonly payload: unknown;
+      readonly cluster?: string;
+      /** --event-id: the sender's id, which makes the signal safe to repeat. */
+      readonly eventId?: string;
       readonly connection: Connection;
     }
   | { readonly kind: "cluster-status"; readonly connection: Connection }
@@ -117,6 +128,18 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
       help: WORKFLOW_WAIT_HELP,
       specs: [{ flags: "--cluster <ID>", key: "cluster" }],
       build: buildWait,
+    },
+  ],
+  [
+    "workflow signal",
+    {
+      help: WORKFLOW_SIGNAL_HELP,
+      specs: [
+        { flags: "-p, --payload <JSON>", key: "payload" },
+        { flags: "--cluster <ID>", key: "cluster" },
+        { flags: "--event-id <ID>", key: "eventId" },
+      ],
+      build: buildSignal,
     },
   ],
   ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],
@@ -217,6 +240,29 @@ function buildWait(parsed: Parsed): ClientCommand {
   };
 }
 
+function buildSignal(parsed: Parsed): ClientCommand {
+  const [workflowId, name, ...extra] = parsed.positional;
+  if (workflowId === undefined || workflowId === "") {
+    usage("the WORKFLOW_ID is missing, e.g. raftoral workflow signal order-1 paid");
+  }
+  if (name === undefined || name === "") {
+    usage("the event NAME is missing, e.g. raftoral workflow signal order-1 paid");
+  }
+  noPositional(extra);
+  const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  const eventId = text(parsed.options, "eventId", "--event-id <ID>");
+  if (eventId === "") usage("--event-id needs a value, e.g. --event-id payment-77");
+  return {
+    kind: "workflow-signal",
+    workflowId,
+    name,
+    payload: parseInput(text(parsed.options, "payload", "--payload <JSON>") ?? "null", "--payload"),
+    ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    ...(eventId === undefined ? {} : { eventId }),
+    connection: parsed.connection,
+  };
+}
+
 function buildRecover(parsed: Parsed): ClientCommand {
   noPositional(parsed.positional);
   const clusters = text(parsed.options, "cluster", "--cluster <ID>,...");
@@ -302,13 +348,13 @@ function flag(options: Readonly<Record<string, unknown>>, key: string, name: str
   return usage(`${name} takes no value (got '${String(value)}')`);
 }
 
-function parseInput(inputText: string): unknown {
+function parseInput(inputText: string, flag = "--input"): unknown {
   try {
     return JSON.parse(inputText);
   } catch {
     // Converted: text that is not JSON is the user's mistake, explained with the usual fix.
     return usage(
-      `--input '${inputText}' is not JSON; a string needs its quotes, e.g. --input '"ping"'`,
+      `${flag} '${inputText}' is not JSON; a string needs its quotes, e.g. ${flag} '"ping"'`,
     );
   }
 }

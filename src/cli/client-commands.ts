@@ -21,6 +21,8 @@ import {
   recoveredText,
   resultJsonText,
   resultText,
+  signaledJsonText,
+  signaledText,
   startedJsonText,
   startedText,
 } from "./client-output.ts";
@@ -105,6 +107,15 @@ async function execute(
       );
       output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
       return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
+    }
+    case "workflow-signal": {
+      const sent = await client.signal(command.workflowId, command.name, command.payload, {
+        ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+        ...(command.eventId === undefined ? {} : { eventId: command.eventId }),
+        ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+      });
+      output.stdout(connection.json ? signaledJsonText(sent) : signaledText(command.name, sent));
+      return EXIT.OK;
     }
     case "cluster-status": {
       const status = await client.status();

@@ -103,6 +103,36 @@ Example:
   raftoral workflow wait ping-2026-12-02
 `;
 
+export const WORKFLOW_SIGNAL_HELP = `raftoral workflow signal - send an event to a running workflow
+
+Usage: raftoral workflow signal <WORKFLOW_ID> <NAME> [--payload <JSON>] [--event-id <ID>]
+                                [--cluster <ID>] [OPTIONS]
+
+Sends event NAME to the workflow, for its ctx.waitForEvent(NAME). Events are delivered once
+each, in the order the cluster recorded them; one sent before the workflow waits is kept
+until it does. A workflow that is not known is an error (NOT_FOUND), and so is one that
+finished (FAILED_PRECONDITION). Without --event-id the event is sent to one node and never
+repeated; with it, a repeat is delivered once, so the next address is tried when a node
+does not answer.
+
+Workflow options:
+  -p, --payload <JSON>
+          The event's payload as JSON text (default: null). A string needs its quotes.
+
+      --event-id <ID>
+          Your id for the event (letters, digits and . _ : @ -, at most 128).
+
+      --cluster <ID>
+          The workflow's execution cluster ID; without it the node finds it.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral workflow signal order-1 paid --payload '{"amount": 12}' --event-id payment-77
+`;
+
 export const WORKFLOW_HELP = `raftoral workflow - run workflows and wait for their results
 
 Usage: raftoral workflow <COMMAND> [OPTIONS]
@@ -110,6 +140,8 @@ Usage: raftoral workflow <COMMAND> [OPTIONS]
 Commands:
   run <NAME>          Start a workflow (and, with --wait, wait for its result)
   wait <WORKFLOW_ID>  Wait for a workflow's result
+  signal <WORKFLOW_ID> <NAME>
+                      Send an event to a running workflow
 
 Run \`raftoral workflow <COMMAND> --help\` for a command's options.
 `;

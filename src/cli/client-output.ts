@@ -11,7 +11,9 @@ import {
   outcomeJson,
   type RecoverResult,
   recoveredJson,
+  type SignaledEvent,
   type StartedWorkflow,
+  signaledJson,
   startedJson,
   type WorkflowResult,
 } from "../client/index.ts";
@@ -35,6 +37,17 @@ export function startedText(
     `  raftoral workflow wait ${started.workflowId} --cluster ${started.executionClusterId} --address ${address}`,
     "",
   ].join("\n");
+}
+
+export function signaledText(name: string, sent: SignaledEvent): string {
+  const what = sent.isDuplicate ? "was already delivered to" : "sent to";
+  return `Event ${name} (event ID ${sent.eventId}) ${what} workflow ${sent.workflowId} (execution cluster ${sent.executionClusterId})\n`;
+}
+
+export function signaledJsonText(sent: SignaledEvent): string {
+  return json(
+    signaledJson({ ...sent, executionClusterId: groupId(Number(sent.executionClusterId)) }),
+  );
 }
 
 export function startedJsonText(started: StartedWorkflow): string {

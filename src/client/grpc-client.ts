@@ -20,6 +20,8 @@ import {
   type RecoverResult,
   type RegisterRequest,
   type RegisterResult,
+  type SignalWorkflowRequest,
+  type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
   type WaitWorkflowRequest,
@@ -119,6 +121,29 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       options,
     );
     return outcomeOf(response);
+  }
+
+  async signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<SignalWorkflowResult> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.signalWorkflow,
+      {
+        workflowId: request.workflowId,
+        executionClusterId: request.executionClusterId ?? "",
+        name: request.name,
+        payloadJson: request.payloadJson,
+        eventId: request.eventId ?? "",
+      },
+      options,
+    );
+    return {
+      workflowId: response.workflowId,
+      executionClusterId: groupOf(response.executionClusterId),
+      eventId: response.eventId,
+      isDuplicate: response.duplicate,
+    };
   }
 
   async runWorkflow(

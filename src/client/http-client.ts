@@ -22,6 +22,8 @@ import {
   type RecoverResult,
   type RegisterRequest,
   type RegisterResult,
+  type SignalWorkflowRequest,
+  type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
   type WaitWorkflowRequest,
@@ -130,6 +132,32 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     });
     const body = await this.call("GET", `/workflow/wait?${query}`, undefined, options);
     return outcomeOf(body);
+  }
+
+  async signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<SignalWorkflowResult> {
+    const body = await this.call(
+      "POST",
+      "/workflow/signal",
+      {
+        workflow_id: request.workflowId,
+        name: request.name,
+        payload: request.payloadJson,
+        ...(request.executionClusterId === undefined
+          ? {}
+          : { execution_cluster_id: request.executionClusterId }),
+        ...(request.eventId === undefined ? {} : { event_id: request.eventId }),
+      },
+      options,
+    );
+    return {
+      workflowId: String(body.workflow_id ?? ""),
+      executionClusterId: groupOf(body.execution_cluster_id),
+      eventId: String(body.event_id ?? ""),
+      isDuplicate: body.duplicate === true,
+    };
   }
 
   async runWorkflow(

@@ -7,6 +7,7 @@ export {
   leftJson,
   outcomeJson,
   recoveredJson,
+  signaledJson,
   startedJson,
 } from "../transport/http/index.ts";
 export type {
@@ -42,6 +43,8 @@ export {
   type CallTimeout,
   RaftoralClient,
   type RaftoralClientOptions,
+  type SignaledEvent,
+  type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
   type WaitOptions,

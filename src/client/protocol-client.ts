@@ -12,6 +12,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
@@ -44,6 +46,10 @@ export interface ProtocolClient {
   ): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<SignalWorkflowResult>;
   /** What a leaving node asks its peers, and operators ask any node. */
   clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   close(): Promise<void>;

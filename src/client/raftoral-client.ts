@@ -75,6 +75,25 @@ export interface WorkflowRef {
   readonly executionClusterId?: string;
 }
 
+export interface SignalOptions extends CallTimeout {
+  /** The workflow's execution cluster, if known (any node finds it otherwise). */
+  readonly executionClusterId?: string | number;
+  /**
+   * Your id for the event: a repeat with the same id is delivered once, so the client may
+   * send it again to the next node when an answer is lost. Without one it is sent once.
+   */
+  readonly eventId?: string;
+}
+
+/** Where an event went. */
+export interface SignaledEvent {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly eventId: string;
+  /** The workflow had this event id already: nothing was added. */
+  readonly isDuplicate: boolean;
+}
+
 export interface WaitOptions {
   /** How long to wait for the workflow to finish, in ms. Default 30,000; at most 3,600,000. */
   readonly timeoutMs?: number;
@@ -192,6 +211,37 @@ export class RaftoralClient {
     if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
     const outputJson = outcome.resultJson ?? "null";
     return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
+  }
+
+  /**
+   * Sends event `name` with `payload` (any JSON value) to a running workflow, for its
+   * ctx.waitForEvent(name). NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for one
+   * that finished.
+   */
+  async signal(
+    workflowId: string,
+    name: string,
+    payload: unknown,
+    options: SignalOptions = {},
+  ): Promise<SignaledEvent> {
+    const cluster = options.executionClusterId;
+    const { eventId } = options;
+    const call = (client: OperatorProtocolClient) =>
+      client.signalWorkflow(
+        {
+          workflowId,
+          name,
+          payloadJson: JSON.stringify(payload ?? null),
+          ...(cluster === undefined ? {} : { executionClusterId: String(clusterIdOf(cluster)) }),
+          ...(eventId === undefined ? {} : { eventId }),
+        },
+        { timeoutMs: options.timeoutMs ?? this.timeoutMs },
+      );
+    const sent =
+      eventId === undefined
+        ? await this.once("signal", this.preferred, call)
+        : await this.repeatable("signal", call, START_RETRYABLE);
+    return { ...sent, executionClusterId: String(sent.executionClusterId) };
   }
 
   /** start, then wait. */

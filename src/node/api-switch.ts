@@ -16,6 +16,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
@@ -57,6 +59,12 @@ export class ApiSwitch implements NodeApi {
   }
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
     return this.target.runWorkflow(request, options);
+  }
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult> {
+    return this.target.signalWorkflow(request, options);
   }
   clusterStatus(): Promise<ClusterStatus> {
     return this.target.clusterStatus();
@@ -110,6 +118,7 @@ export function startingApi(options: {
     startWorkflow: starting,
     waitWorkflow: starting,
     runWorkflow: starting,
+    signalWorkflow: starting,
     clusterStatus: starting,
     leave: () =>
       Promise.reject(

@@ -20,6 +20,8 @@ import { type ManagementMachine, resultsHolder } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
@@ -38,10 +40,12 @@ import {
   WorkflowStateMachine,
 } from "../workflow/index.ts";
 import { type CallerIdStartDeps, findInGroups, startWithCallerId } from "./caller-id-start.ts";
+import { chooseGroup } from "./choose-group.ts";
 import { forwardToGroup } from "./group-forward.ts";
 import type { ClientFactory } from "./join-cluster.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import { handOverResults } from "./result-handover.ts";
+import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
 /** How long a synchronous run waits for the result when the caller set no deadline. */
@@ -208,6 +212,52 @@ export class WorkflowExecution implements ExecutionLayer {
 
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
     return this.limited("waits", () => this.wait(request, options));
+  }
+
+  signalWorkflow(request: SignalWorkflowRequest): Promise<SignalWorkflowResult> {
+    const deps: SignalDeps = {
+      groups: () => [...this.options.machine.state().groups.keys()],
+      parseGroup: (text) => this.parseGroup(text),
+      signalIn: (id, signal, payload) => this.signalIn(id, signal, payload),
+    };
+    // A signal is a proposal, as a start is: it shares the starts' budget.
+    return this.limited("starts", () => signalWorkflow(deps, request));
+  }
+
+  /** Records the event in group `id`, here or through a member; NOT_FOUND if unknown there. */
+  private async signalIn(
+    id: GroupId,
+    request: SignalWorkflowRequest,
+    payload: JsonValue,
+  ): Promise<SignalWorkflowResult> {
+    const engine = await this.openedEngine(id);
+    if (engine === undefined) {
+      return this.forward(id, (client) =>
+        client.signalWorkflow(
+          { ...request, executionClusterId: String(id) },
+          { timeoutMs: FORWARD_TIMEOUT_MS },
+        ),
+      );
+    }
+    this.refuseIfLeaderless(id);
+    const { workflowId } = request;
+    if (engine.machine.execution(workflowId) === undefined) {
+      // Its Start may be committed but not applied here yet: catch up before saying "unknown".
+      await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
+      if (engine.machine.execution(workflowId) === undefined) {
+        throw new RaftoralError(
+          "NOT_FOUND",
+          `workflow ${workflowId} is not in execution cluster ${id}`,
+        );
+      }
+    }
+    const sent = await engine.runtime.signal({
+      workflowId,
+      name: request.name,
+      payload,
+      ...(request.eventId === undefined ? {} : { eventId: request.eventId }),
+    });
+    return { workflowId, executionClusterId: id, ...sent };
   }
 
   private async start(
@@ -398,42 +448,10 @@ export class WorkflowExecution implements ExecutionLayer {
     });
   }
 
-  /**
-   * The least loaded running group that takes new workflows; ties to the lowest id. While the
-   * cluster has none yet (it is still forming its first one), waits for one until the call
-   * is aborted or the proposal timeout passes.
-   */
-  private async chooseGroup(excluded: readonly GroupId[], options?: CallOptions): Promise<GroupId> {
-    const deadlineMs = this.options.clock.nowMs() + this.options.proposalTimeoutMs;
-    for (;;) {
-      const chosen = [...this.options.machine.state().groups.values()]
-        .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
-        .sort((a, b) => a.running - b.running || a.id - b.id)[0];
-      if (chosen !== undefined) return chosen.id;
-      const leftMs = deadlineMs - this.options.clock.nowMs();
-      if (leftMs <= 0 || options?.signal?.aborted === true) {
-        throw new RaftoralError(
-          "UNAVAILABLE",
-          "No execution clusters available: the cluster has not formed one yet, or lost them; retry in a few seconds",
-        );
-      }
-      await this.nextManagementChange(leftMs, options?.signal);
-    }
-  }
-
-  /** Resolves at the next management state change, after `timeoutMs`, or on abort. */
-  private nextManagementChange(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        unsubscribe();
-        cancelTimer();
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const unsubscribe = this.options.machine.subscribe(done);
-      const cancelTimer = this.options.clock.setTimer(timeoutMs, done);
-      signal?.addEventListener("abort", done, { once: true });
-    });
+  /** The group a new workflow goes to (see chooseGroup). */
+  private chooseGroup(excluded: readonly GroupId[], options?: CallOptions): Promise<GroupId> {
+    const { machine, clock, proposalTimeoutMs } = this.options;
+    return chooseGroup({ machine, clock, waitMs: proposalTimeoutMs }, excluded, options?.signal);
   }
 
   private parseGroup(text: string): GroupId {

@@ -29,6 +29,8 @@ export type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,

@@ -88,6 +88,28 @@ export interface WaitWorkflowRequest {
   readonly timeoutSeconds: number;
 }
 
+/** An event for a running workflow's ctx.waitForEvent(name). */
+export interface SignalWorkflowRequest {
+  readonly workflowId: string;
+  /** As given by the caller (decimal text); absent: the node finds the workflow. */
+  readonly executionClusterId?: string;
+  /** The event name the workflow waits for. */
+  readonly name: string;
+  /** The payload as JSON text, e.g. "{\"amount\":12}". */
+  readonly payloadJson: string;
+  /** The sender's id for the event: a repeat with the same id is delivered once. */
+  readonly eventId?: string;
+}
+
+export interface SignalWorkflowResult {
+  readonly workflowId: string;
+  readonly executionClusterId: GroupId;
+  /** The event's id (the sender's, or one the node made up). */
+  readonly eventId: string;
+  /** The workflow had this event id already: nothing was added. */
+  readonly isDuplicate: boolean;
+}
+
 /** A finished workflow: `resultJson` is the output as JSON text, `error` the failure. */
 export interface WorkflowOutcome {
   readonly success: boolean;
@@ -195,6 +217,14 @@ export interface NodeApi {
   startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
+  /**
+   * Sends an event into a running workflow; resolves once it is committed in its inbox.
+   * NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for a finished one.
+   */
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult>;
   /** Nodes, their management roles, and the execution groups with members and leaders. */
   clusterStatus(): Promise<ClusterStatus>;
   /**

@@ -2,34 +2,14 @@
 // either changes it or refuses it with a reason. Called only from WorkflowStateMachine.apply.
 // Pure and deterministic: the state, the command and the registry decide everything.
 
-import type { RefusalReason, WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
-import type { WorkflowCommand } from "./commands.ts";
+import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
+import type { WorkflowApplyResult } from "./apply-result.ts";
+import { consumeEvent, waitRefusal } from "./apply-waits.ts";
 import type { RecordedError } from "./errors.ts";
 import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
 import { viewOf } from "./execution.ts";
-import type { ExecutionTable, WorkflowStateConfig } from "./execution-table.ts";
+import type { ExecutionTable } from "./execution-table.ts";
 import { jsonEquals } from "./json.ts";
-import type { WorkflowRegistry } from "./registry.ts";
-import { timerDueAtMs, timerSpecOf } from "./timers.ts";
-
-export interface ApplyContext {
-  readonly table: ExecutionTable;
-  readonly registry: WorkflowRegistry;
-  readonly config: WorkflowStateConfig;
-  /** Events to publish once the command is fully applied. */
-  readonly events: WorkflowEvent[];
-}
-
-type CommandOf<T extends WorkflowCommand["type"]> = Extract<WorkflowCommand, { type: T }>;
-
-function refuse(
-  workflowId: string | undefined,
-  reason: RefusalReason,
-  message: string,
-  extra: { currentEpoch?: number; recordedCount?: number } = {},
-): WorkflowApplyResult {
-  return { type: "refused", workflowId, reason, message, ...extra };
-}
 
 /**
  * Start: a known id is never started twice. The same workflow, version and input answer the
@@ -140,8 +120,8 @@ export function applyCheckpoint(
       { recordedCount: found.checkpoints.length },
     );
   }
-  const timerProblem = timerRefusal(found, command);
-  if (timerProblem !== undefined) return timerProblem;
+  const waitProblem = waitRefusal(found, command);
+  if (waitProblem !== undefined) return waitProblem;
   if (seq >= context.config.checkpointsPerExecutionMax) {
     return refuse(
       workflowId,
@@ -149,6 +129,7 @@ export function applyCheckpoint(
       `workflow ${workflowId} reached ${context.config.checkpointsPerExecutionMax} checkpoints`,
     );
   }
+  consumeEvent(found, command);
   found.checkpoints.push({
     seq,
     kind: command.kind,
@@ -181,33 +162,6 @@ export function applyFinish(
   context.table.markFinished(found);
   context.events.push({ type: "finished", workflowId, status });
   return { type: "finished", workflowId, status, isDuplicate: false };
-}
-
-/**
- * A `sleep` must record a valid timer; a `wake` must follow the `sleep` it wakes, and never
- * before that timer is due (both times are in the log, so every member decides alike).
- */
-function timerRefusal(
-  record: ExecutionRecord,
-  command: CommandOf<"Checkpoint">,
-): WorkflowApplyResult | undefined {
-  const { workflowId, seq } = command;
-  if (command.kind === "sleep") {
-    if (command.outcome.ok && timerSpecOf(command.outcome.value) !== undefined) return undefined;
-    return refuse(workflowId, "malformed", `workflow ${workflowId}: sleep ${seq} records no timer`);
-  }
-  if (command.kind !== "wake") return undefined;
-  const timer = record.checkpoints[seq - 1];
-  if (timer === undefined || timer.kind !== "sleep" || timer.name !== command.name) {
-    return refuse(workflowId, "timer-not-due", `workflow ${workflowId}: wake ${seq} has no timer`);
-  }
-  const dueAtMs = timerDueAtMs(timer);
-  if (command.atMs >= dueAtMs) return undefined;
-  return refuse(
-    workflowId,
-    "timer-not-due",
-    `workflow ${workflowId}: the timer at ${seq - 1} is due at ${dueAtMs}, not ${command.atMs}`,
-  );
 }
 
 function isSameStart(record: ExecutionRecord, command: CommandOf<"Start">): boolean {

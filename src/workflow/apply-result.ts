@@ -26,7 +26,9 @@ export type RefusalReason =
   /** Start of a known id with another workflow, version or input. */
   | "already-exists"
   /** A timer's `wake` before its due time, or without the `sleep` it wakes. */
-  | "timer-not-due";
+  | "timer-not-due"
+  /** An `event` that is not the next one of its name, or a timeout before its deadline. */
+  | "event-not-ready";
 
 export type WorkflowApplyResult =
   | {
@@ -54,6 +56,13 @@ export type WorkflowApplyResult =
       readonly workflowId: string;
       readonly owner: NodeId;
       readonly epoch: number;
+    }
+  | {
+      /** The event is in the execution's inbox (`isDuplicate`: it was already). */
+      readonly type: "signaled";
+      readonly workflowId: string;
+      readonly eventId: string;
+      readonly isDuplicate: boolean;
     }
   | {
       /** The group stopped taking new workflows (Seal applied). */
@@ -92,6 +101,8 @@ export type WorkflowEvent =
       readonly status: Exclude<ExecutionStatus, "Running">;
     }
   | { readonly type: "pruned"; readonly workflowId: string }
+  /** An event reached the execution's inbox. */
+  | { readonly type: "signaled"; readonly workflowId: string }
   /** The whole state was replaced from a snapshot. */
   | { readonly type: "restored" };
 
@@ -111,6 +122,7 @@ export function isApplyResult(value: unknown): value is WorkflowApplyResult {
     type === "finished" ||
     type === "ownerAssigned" ||
     type === "sealed" ||
+    type === "signaled" ||
     type === "refused"
   );
 }

@@ -60,6 +60,14 @@ export type WorkflowCommand =
       readonly records: readonly ExecutionState[];
     }
   | {
+      /** An event for the execution's inbox (events.ts); a known eventId is a no-op. */
+      readonly type: "Signal";
+      readonly workflowId: string;
+      readonly eventId: string;
+      readonly name: string;
+      readonly payload: JsonValue;
+    }
+  | {
       readonly type: "AssignOwner";
       readonly workflowId: string;
       readonly owner: NodeId;
@@ -88,6 +96,8 @@ const KINDS: readonly string[] = [
   "step",
   "sleep",
   "wake",
+  "event-wait",
+  "event",
 ] satisfies CheckpointKind[];
 
 class Malformed extends Error {}
@@ -155,6 +165,14 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
         ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
         error: recordedError(f.error),
         finishedAtMs: count(f.finishedAtMs, "finishedAtMs"),
+      };
+    case "Signal":
+      return {
+        type: "Signal",
+        workflowId,
+        eventId: text(f.eventId, "eventId"),
+        name: text(f.name, "name"),
+        payload: json(f.payload, "payload"),
       };
     case "AssignOwner":
       return {

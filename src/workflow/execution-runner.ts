@@ -7,6 +7,7 @@
 import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import { type RecordedError, recordError } from "./errors.ts";
+import { nextEvent } from "./events.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
@@ -171,6 +172,8 @@ export class ExecutionRunner {
       record: (checkpoint) => this.record(checkpoint),
       sleep: (delayMs) => sleep(this.deps.clock, delayMs),
       wallClockMs: () => this.deps.wallClockMs(),
+      nextEvent: (name) =>
+        nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
     };
   }
 

@@ -46,6 +46,13 @@ export {
   WorkflowRefusedError,
   WorkflowStepError,
 } from "./errors.ts";
+export {
+  checkEventName,
+  type EventResult,
+  INBOX_EVENTS_MAX,
+  type InboxEvent,
+  type WaitForEventOptions,
+} from "./events.ts";
 export type {
   CheckpointKind,
   CheckpointOutcome,

@@ -4,7 +4,7 @@
 // that lost its ownership or diverged simply stops where it is.
 // Pure: effects and time come through the cursor's injected ReplayEffects.
 
-import { InvalidArgumentError, type Logger } from "../lib/index.ts";
+import { assert, InvalidArgumentError, type Logger } from "../lib/index.ts";
 import type {
   Checkpoint,
   StepInfo,
@@ -15,6 +15,15 @@ import type {
 } from "./context.ts";
 import { NAME_CHARS_MAX } from "./definition.ts";
 import { WorkflowStepError } from "./errors.ts";
+import {
+  checkEventName,
+  type EventResult,
+  eventDeadlineMs,
+  eventOf,
+  eventValue,
+  eventWaitValue,
+  type WaitForEventOptions,
+} from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 import { type JsonValue, toJsonValue } from "./json.ts";
 import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
@@ -152,8 +161,41 @@ export class ReplayContext implements WorkflowContext {
     }
   }
 
+  async waitForEvent<T extends JsonValue = JsonValue>(
+    name: string,
+    options?: WaitForEventOptions,
+  ): Promise<EventResult<T>> {
+    this.requireTimers("waitForEvent");
+    checkEventName(name, NAME_CHARS_MAX);
+    const { cursor, effects } = this.options;
+    const { record } = await this.settle("event-wait", name, async () => ({
+      ok: true,
+      value: eventWaitValue(options),
+    }));
+    const deadlineMs = eventDeadlineMs(record);
+    const claim = cursor.claim("event", name);
+    if (claim.type === "halted") return never();
+    let got = claim.type === "replay" ? claim.record : undefined;
+    if (claim.type === "live") {
+      const event = effects.nextEvent(name);
+      if (event === undefined && Math.floor(effects.wallClockMs()) < deadlineMs) {
+        // Nothing yet: the run ends here; an event or the deadline starts it again.
+        cursor.suspend(claim.seq, deadlineMs);
+        return never();
+      }
+      const call = { kind: "event" as const, name };
+      got = await cursor.commit(claim.seq, call, { ok: true, value: eventValue(event) });
+      if (got === undefined) return never();
+    }
+    cursor.deliver(got as CheckpointRecord);
+    const result = eventOf(got?.outcome.ok === true ? got.outcome.value : undefined);
+    // Apply accepted the record only with a valid value; a bad one is corruption.
+    assert(result !== undefined, `workflow ${this.workflowId}: unreadable event record`);
+    return result as EventResult<T>;
+  }
+
   private requireTimers(call: string): void {
-    if (this.options.features.hasDurableTimers) return;
+    if (this.options.features.hasDurableWaits) return;
     throw new InvalidArgumentError(
       `ctx.${call}() is not available to workflow ${this.workflowId}: it was started by an older build (runtime version 1); start a new execution to use durable timers`,
     );

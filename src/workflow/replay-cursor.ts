@@ -5,6 +5,7 @@
 
 import { assert } from "../lib/index.ts";
 import { DeterminismViolationError } from "./errors.ts";
+import type { InboxEvent } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 
 /** What the owner runtime does for a run; the replay engine itself does no I/O. */
@@ -19,13 +20,18 @@ export interface ReplayEffects {
   sleep(delayMs: number): Promise<void>;
   /** The owner's wall clock, for the `atMs` of new checkpoints. */
   wallClockMs(): number;
+  /** The execution's next unconsumed event named `name`, as applied here (events.ts). */
+  nextEvent(name: string): InboxEvent | undefined;
 }
 
 /** Why a run stopped before its function ended. */
 export type Halt =
   | { readonly type: "diverged"; readonly error: DeterminismViolationError }
   | { readonly type: "stopped"; readonly reason: string }
-  /** A timer is not due yet: the run ends, to be run again once it is (timers.ts). */
+  /**
+   * A timer is not due, or an awaited event not there yet: the run ends, to be run again at
+   * `wakeAtMs` (Infinity: no timeout) or when an event arrives (timers.ts, events.ts).
+   */
   | { readonly type: "sleeping"; readonly wakeAtMs: number };
 
 export type Claim =

@@ -13,20 +13,23 @@ export interface RuntimeFeatures {
   readonly randomDerivation: "splitmix32-counter";
   /** ctx.now(): the newest `atMs` among checkpoints delivered to the code, else startedAtMs. */
   readonly nowSource: "delivered-checkpoint";
-  /** ctx.sleep() and ctx.sleepUntil(): `sleep` and `wake` checkpoints (timers.ts). */
-  readonly hasDurableTimers: boolean;
+  /**
+   * ctx.sleep(), ctx.sleepUntil() and ctx.waitForEvent(): `sleep`/`wake` and
+   * `event-wait`/`event` checkpoints (timers.ts, events.ts).
+   */
+  readonly hasDurableWaits: boolean;
 }
 
 const FEATURES: Readonly<Record<number, RuntimeFeatures>> = {
   1: {
     randomDerivation: "splitmix32-counter",
     nowSource: "delivered-checkpoint",
-    hasDurableTimers: false,
+    hasDurableWaits: false,
   },
   2: {
     randomDerivation: "splitmix32-counter",
     nowSource: "delivered-checkpoint",
-    hasDurableTimers: true,
+    hasDurableWaits: true,
   },
 };
 

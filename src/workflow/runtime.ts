@@ -19,7 +19,7 @@ import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import { WorkflowRefusedError } from "./errors.ts";
 import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
-import { isJsonValue } from "./json.ts";
+import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
 import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
@@ -28,6 +28,12 @@ import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 
 /** Start proposals sent before start() gives up with the last error. */
 export const START_ATTEMPTS_MAX = 5;
+/** How a refused Signal reaches the sender. */
+const SIGNAL_REFUSAL_CODES: Partial<Record<RefusalReason, ErrorCode>> = {
+  "not-found": "NOT_FOUND",
+  "not-running": "FAILED_PRECONDITION",
+  limit: "RESOURCE_EXHAUSTED",
+};
 /** Wait before a run that ended unexpectedly is tried again. */
 export const RUN_RETRY_DELAY_MS = 200;
 /** Longest single wait for a durable timer; a longer sleep is checked again after it. */
@@ -45,6 +51,7 @@ const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
   limit: "RESOURCE_EXHAUSTED",
   "already-exists": "ALREADY_EXISTS",
   "timer-not-due": "INTERNAL",
+  "event-not-ready": "INTERNAL",
 };
 
 export interface WorkflowRuntimeOptions {
@@ -70,6 +77,8 @@ export class WorkflowRuntime {
   private readonly startsInFlight = new Set<string>();
   /** Runs to start again later: after an unexpected end, or when a durable timer is due. */
   private readonly relaunchTimers = new Map<string, CancelTimer>();
+  /** Executions that got an event while their run was going (see onSignaled). */
+  private readonly signaledDuringRun = new Set<string>();
   /** Executions this build cannot run (newer runtime version). */
   private readonly leftAlone = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -100,6 +109,7 @@ export class WorkflowRuntime {
     this.runs.clear();
     for (const cancel of this.relaunchTimers.values()) cancel();
     this.relaunchTimers.clear();
+    this.signaledDuringRun.clear();
     this.leftAlone.clear();
   }
 
@@ -173,6 +183,34 @@ export class WorkflowRuntime {
   }
 
   /**
+   * Sends an event to a workflow of this group; resolves with its event id once it is in the
+   * inbox (committed and applied here). A repeated `eventId` is acknowledged, not added again.
+   * NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for a finished one.
+   */
+  async signal(request: {
+    readonly workflowId: string;
+    readonly name: string;
+    readonly payload: JsonValue;
+    readonly eventId?: string;
+  }): Promise<{ eventId: string; isDuplicate: boolean }> {
+    this.checkOpen();
+    const workflowId = checkWorkflowId(request.workflowId);
+    const eventId =
+      request.eventId === undefined
+        ? newWorkflowId(this.options.random)
+        : checkWorkflowId(request.eventId, "event_id");
+    const result = await proposeUntilAnswered(
+      { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
+      { type: "Signal", workflowId, eventId, name: request.name, payload: request.payload },
+    );
+    if (result === undefined) this.checkOpen();
+    if (result?.type === "signaled") return { eventId, isDuplicate: result.isDuplicate };
+    const reason = result?.type === "refused" ? result.reason : "malformed";
+    const message = result?.type === "refused" ? result.message : "the event was not recorded";
+    throw new WorkflowRefusedError(SIGNAL_REFUSAL_CODES[reason] ?? "INTERNAL", workflowId, message);
+  }
+
+  /**
    * Called on the group leader with the members currently live: proposes AssignOwner for
    * every Running execution whose owner is not among them. Resolves with the assignments
    * the group accepted; the others are left for the next call.
@@ -221,7 +259,21 @@ export class WorkflowRuntime {
     // Never react inline: apply is still running. Note the id and reconcile soon.
     if (event.type === "restored") this.isFullScanDue = true;
     else this.dirty.add(event.workflowId);
+    if (event.type === "signaled") this.onSignaled(event.workflowId);
     this.scheduleReconcile();
+  }
+
+  /**
+   * An event arrived: a run waiting for events ended, so run it again now rather than at
+   * its deadline. A run still going may be about to end waiting: it starts again at once.
+   */
+  private onSignaled(workflowId: string): void {
+    if (this.runs.has(workflowId)) {
+      this.signaledDuringRun.add(workflowId);
+      return;
+    }
+    this.relaunchTimers.get(workflowId)?.();
+    this.relaunchTimers.delete(workflowId);
   }
 
   private scheduleReconcile(): void {
@@ -283,11 +335,13 @@ export class WorkflowRuntime {
     const id = runner.workflowId;
     if (this.runs.get(id) !== runner) return;
     this.runs.delete(id);
+    const isSignaled = this.signaledDuringRun.delete(id);
     if (!this.isOpen) return;
     if (end === "left") {
       this.leftAlone.add(id);
     } else if (end === "retry" || end === "sleeping") {
-      const delayMs = end === "retry" ? RUN_RETRY_DELAY_MS : this.wakeDelayMs(runner.wakeAtMs);
+      const delayMs =
+        end === "retry" ? RUN_RETRY_DELAY_MS : isSignaled ? 0 : this.wakeDelayMs(runner.wakeAtMs);
       const cancel = this.options.clock.setTimer(delayMs, () => {
         this.relaunchTimers.delete(id);
         this.dirty.add(id);

@@ -52,62 +52,6 @@ function complete(workflowId: string, ownerEpoch = 1, finishedAtMs = 2_000) {
   return { type: "Complete", workflowId, ownerEpoch, output: "pong", finishedAtMs } as const;
 }
 
-function timer(
-  workflowId: string,
-  seq: number,
-  kind: "sleep" | "wake",
-  atMs: number,
-  value?: Record<string, number>,
-) {
-  return {
-    type: "Checkpoint",
-    workflowId,
-    ownerEpoch: 1,
-    seq,
-    kind,
-    name: "timer",
-    outcome: value === undefined ? { ok: true } : { ok: true, value },
-    atMs,
-  } as const satisfies WorkflowCommand;
-}
-
-describe("WorkflowStateMachine: durable timers", () => {
-  test("a wake is accepted at or after its timer's due time, once, and never before", () => {
-    const { sm, apply } = machine();
-    apply(start("a"));
-    expect(apply(timer("a", 0, "sleep", 5_000, { sleepMs: 1_000 }))).toMatchObject({
-      type: "recorded",
-    });
-    const early = apply(timer("a", 1, "wake", 5_999));
-    expect(early).toMatchObject({ type: "refused", reason: "timer-not-due" });
-    expect(early.type === "refused" && early.message).toContain("is due at 6000, not 5999");
-    expect(apply(timer("a", 1, "wake", 6_000))).toMatchObject({ type: "recorded" });
-    // The same wake again is a duplicate; a second, later one is out of order.
-    expect(apply(timer("a", 1, "wake", 6_000))).toMatchObject({ isDuplicate: true });
-    expect(apply(timer("a", 1, "wake", 7_000))).toMatchObject({ reason: "out-of-order" });
-    expect(sm.execution("a")?.checkpoints.map((c) => c.kind)).toEqual(["sleep", "wake"]);
-  });
-
-  test("an absolute timer is due at its instant, even before the record's own time", () => {
-    const { apply } = machine();
-    apply(start("a"));
-    apply(timer("a", 0, "sleep", 5_000, { untilMs: 4_000 }));
-    expect(apply(timer("a", 1, "wake", 5_000))).toMatchObject({ type: "recorded" });
-  });
-
-  test("a sleep without a valid timer, or a wake without its sleep, is refused", () => {
-    const { sm, apply } = machine();
-    apply(start("a"));
-    expect(apply(timer("a", 0, "sleep", 5_000, { sleepMs: -1 }))).toMatchObject({
-      reason: "malformed",
-    });
-    expect(apply(timer("a", 0, "wake", 5_000))).toMatchObject({ reason: "timer-not-due" });
-    apply(checkpoint("a", 0));
-    expect(apply(timer("a", 1, "wake", 5_000))).toMatchObject({ reason: "timer-not-due" });
-    expect(sm.execution("a")?.checkpoints).toHaveLength(1);
-  });
-});
-
 describe("WorkflowStateMachine: Start", () => {
   test("creates a Running execution owned by the proposer at epoch 1", () => {
     const { sm, apply, events } = machine();

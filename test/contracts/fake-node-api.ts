@@ -16,6 +16,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
@@ -38,6 +40,10 @@ export interface FakeScript {
   startWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: CallOptions,
+  ): Promise<SignalWorkflowResult>;
   clusterStatus(): Promise<ClusterStatus>;
   leave(options: CallOptions): Promise<LeaveResult>;
   recoverGroups(request: RecoverRequest, options: CallOptions): Promise<RecoverResult>;
@@ -120,6 +126,12 @@ export function defaultScript(): FakeScript {
     }),
     waitWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
+    signalWorkflow: async (request) => ({
+      workflowId: request.workflowId,
+      executionClusterId: groupId(1),
+      eventId: request.eventId ?? "event-1",
+      isDuplicate: false,
+    }),
     clusterStatus: async () => CLUSTER_STATUS,
     leave: async () => ({ nodeId: nodeId(1) }),
     recoverGroups: async () => ({ groups: [RECOVERED] }),
@@ -165,6 +177,14 @@ export class FakeNodeApi implements NodeApi {
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {
     this.record("waitWorkflow", request, options.signal);
     return this.script.waitWorkflow(request, options);
+  }
+
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<SignalWorkflowResult> {
+    this.record("signalWorkflow", request, options.signal);
+    return this.script.signalWorkflow(request, options);
   }
 
   runWorkflow(request: StartWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {

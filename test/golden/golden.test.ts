@@ -63,6 +63,7 @@ function resumingEffects(times: readonly number[], collected: CheckpointRecord[]
     },
     sleep: async () => undefined,
     wallClockMs: () => times[next++] ?? Number.NaN,
+    nextEvent: () => undefined,
   };
 }
 
@@ -89,6 +90,7 @@ describe.each(GOLDEN_FILES)("golden %s", (file) => {
       },
       sleep: async () => undefined,
       wallClockMs: () => Number.NaN,
+      nextEvent: () => undefined,
     });
     expect(outcome).toEqual(expectedOutcome(golden));
   });

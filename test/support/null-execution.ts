@@ -22,5 +22,6 @@ export function nullExecution(): ExecutionLayer {
     startWorkflow: refuse,
     waitWorkflow: refuse,
     runWorkflow: refuse,
+    signalWorkflow: refuse,
   };
 }

@@ -14,6 +14,7 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     startWorkflow: unsupported,
     waitWorkflow: unsupported,
     runWorkflow: unsupported,
+    signalWorkflow: unsupported,
     clusterStatus: unsupported,
     leave: unsupported,
     recoverGroups: unsupported,

@@ -172,6 +172,29 @@ describe("raftoral.WorkflowManagement", () => {
     });
   });
 
+  test("SignalWorkflow sends the event; empty optional fields are absent", async () => {
+    const request = { workflow_id: "order-1", name: "paid", payload_json: '{"amount":12}' };
+    expect(await call("WorkflowManagement", "SignalWorkflow", request)).toEqual({
+      ok: true,
+      response: {
+        success: true,
+        workflow_id: "order-1",
+        execution_cluster_id: "1",
+        event_id: "event-1",
+        duplicate: false,
+      },
+    });
+    expect(api.lastCall("signalWorkflow").request).toEqual({
+      workflowId: "order-1",
+      name: "paid",
+      payloadJson: '{"amount":12}',
+    });
+    const empty = { workflow_id: "w", name: "" };
+    const { code, details } = failure(await call("WorkflowManagement", "SignalWorkflow", empty));
+    expect(code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(details).toContain("'name'");
+  });
+
   test("an empty input_json is the input null", async () => {
     await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, input_json: "" });
     expect(api.lastCall("startWorkflow").request).toMatchObject({ inputJson: "null" });

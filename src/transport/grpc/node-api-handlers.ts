@@ -5,7 +5,12 @@
 
 import { groupId, nodeId } from "../../lib/index.ts";
 import type { ClusterStatus, DiscoveryInfo, NodeApi, WorkflowOutcome } from "../index.ts";
-import { requiredText, startRequestOf, waitRequestOf } from "./grpc-request-fields.ts";
+import {
+  requiredText,
+  signalRequestOf,
+  startRequestOf,
+  waitRequestOf,
+} from "./grpc-request-fields.ts";
 import { batchOfGenericMessage } from "./peer-batch-message.ts";
 import type {
   ClusterStatusResponse,
@@ -91,7 +96,10 @@ export interface WorkflowManagementOptions {
   readonly inputBytesMax: number;
 }
 
-/** Registers RunWorkflowAsync, RunWorkflowSync and WaitForWorkflowCompletion on `server`. */
+/**
+ * Registers RunWorkflowAsync, RunWorkflowSync, WaitForWorkflowCompletion and SignalWorkflow
+ * on `server`.
+ */
 export function registerWorkflowManagement(
   server: GrpcServer,
   api: NodeApi,
@@ -116,6 +124,17 @@ export function registerWorkflowManagement(
   server.addUnary(WorkflowManagementMethods.waitForWorkflowCompletion, async (request, context) => {
     const wait = waitRequestOf(request);
     return outcomeResponse(await api.waitWorkflow(wait, { signal: context.signal }));
+  });
+  server.addUnary(WorkflowManagementMethods.signalWorkflow, async (request, context) => {
+    const signal = signalRequestOf(request, options.inputBytesMax);
+    const sent = await api.signalWorkflow(signal, { signal: context.signal });
+    return {
+      success: true,
+      workflowId: sent.workflowId,
+      executionClusterId: String(sent.executionClusterId),
+      eventId: sent.eventId,
+      duplicate: sent.isDuplicate,
+    };
   });
 }
 

@@ -89,6 +89,25 @@ export interface RunWorkflowAsyncResponse {
   readonly error: string;
 }
 
+export interface SignalWorkflowRequest {
+  readonly workflowId: string;
+  /** "" asks every execution cluster. */
+  readonly executionClusterId: string;
+  readonly name: string;
+  /** "" is the payload null. */
+  readonly payloadJson: string;
+  /** "" lets the node make one up. */
+  readonly eventId: string;
+}
+
+export interface SignalWorkflowResponse {
+  readonly success: boolean;
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly eventId: string;
+  readonly duplicate: boolean;
+}
+
 export interface RunWorkflowResponse {
   readonly success: boolean;
   readonly resultJson: string;

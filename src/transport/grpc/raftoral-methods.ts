@@ -20,6 +20,8 @@ import type {
   RunWorkflowAsyncResponse,
   RunWorkflowRequest,
   RunWorkflowResponse,
+  SignalWorkflowRequest,
+  SignalWorkflowResponse,
   WaitForWorkflowRequest,
 } from "./raftoral-messages.ts";
 
@@ -59,5 +61,9 @@ export const WorkflowManagementMethods = {
   waitForWorkflowCompletion: protoMethod<WaitForWorkflowRequest, RunWorkflowResponse>(
     WORKFLOW_MANAGEMENT_SERVICE,
     "WaitForWorkflowCompletion",
+  ),
+  signalWorkflow: protoMethod<SignalWorkflowRequest, SignalWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "SignalWorkflow",
   ),
 } as const;

@@ -104,6 +104,47 @@ describe("POST /workflow/execute", () => {
   });
 });
 
+describe("POST /workflow/signal", () => {
+  test("sends the event and answers where it went; the payload follows the input's rules", async () => {
+    const body = { workflow_id: "order-1", name: "paid", payload: { amount: 12 }, event_id: "p-1" };
+    const { status, body: answered } = await answer(post("/workflow/signal", body));
+    expect(status).toBe(200);
+    expect(answered).toEqual({
+      success: true,
+      workflow_id: "order-1",
+      execution_cluster_id: "1",
+      event_id: "p-1",
+      duplicate: false,
+      error: null,
+    });
+    expect(api.lastCall("signalWorkflow").request).toEqual({
+      workflowId: "order-1",
+      name: "paid",
+      payloadJson: '{"amount":12}',
+      eventId: "p-1",
+    });
+    await post("/workflow/signal", { workflow_id: "w", name: "n", execution_cluster_id: 2 });
+    expect(api.lastCall("signalWorkflow").request).toEqual({
+      workflowId: "w",
+      name: "n",
+      payloadJson: "null",
+      executionClusterId: "2",
+    });
+  });
+
+  test.each([
+    [{ name: "paid" }, "'workflow_id'"],
+    [{ workflow_id: "w" }, "'name'"],
+    [{ workflow_id: "w", name: "n", payload: "not json" }, "field 'payload' must be JSON text"],
+    [{ workflow_id: "w", name: "n", event_id: 5 }, "field 'event_id' must be a string"],
+  ])("%j is a 400 naming %s", async (body, hint) => {
+    const { status, body: answered } = await answer(post("/workflow/signal", body));
+    expect(status).toBe(400);
+    expect(JSON.stringify(answered)).toContain(hint);
+    expect(api.callsOf("signalWorkflow")).toEqual([]);
+  });
+});
+
 describe("GET /workflow/wait", () => {
   const query = "workflow_id=abc-123&execution_cluster_id=1&timeout_seconds=30";
 

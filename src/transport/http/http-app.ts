@@ -19,6 +19,7 @@ import {
   parseExecuteRequest,
   parseRecoverRequest,
   parseRegisterRequest,
+  parseSignalRequest,
   parseWaitQuery,
 } from "./request-fields.ts";
 import {
@@ -30,6 +31,7 @@ import {
   outcomeJson,
   recoveredJson,
   registeredJson,
+  signaledJson,
   startedJson,
 } from "./response-fields.ts";
 
@@ -55,6 +57,7 @@ interface RouteSpec {
 const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/execute", { method: "POST", access: "client" }],
   ["/workflow/wait", { method: "GET", access: "client" }],
+  ["/workflow/signal", { method: "POST", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
@@ -83,6 +86,10 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.get("/workflow/wait", async (c) => {
     const request = parseWaitQuery((name) => c.req.query(name));
     return c.json(outcomeJson(await api.waitWorkflow(request, callOptions(c))));
+  });
+  app.post("/workflow/signal", async (c) => {
+    const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
+    return c.json(signaledJson(await api.signalWorkflow(request, callOptions(c))));
   });
   app.post("/raft/message", async (c) => {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));

@@ -30,5 +30,6 @@ export {
   leftJson,
   outcomeJson,
   recoveredJson,
+  signaledJson,
   startedJson,
 } from "./response-fields.ts";

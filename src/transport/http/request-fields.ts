@@ -15,6 +15,7 @@ import {
   clusterHint,
   type RecoverRequest,
   type RegisterRequest,
+  type SignalWorkflowRequest,
   type StartWorkflowRequest,
   type WaitWorkflowRequest,
 } from "../index.ts";
@@ -98,11 +99,51 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
   };
 }
 
-function inputJsonOf(input: unknown): string {
+const SIGNAL_EXAMPLE = `{"workflow_id": "order-1", "name": "paid", "payload": {"amount": 12}}`;
+
+/**
+ * POST /workflow/signal: `{workflow_id, name, payload?, execution_cluster_id?, event_id?}`.
+ * `payload` follows the rules of `input` at /workflow/execute; absent, it is null.
+ */
+export function parseSignalRequest(body: unknown): SignalWorkflowRequest {
+  const fields = objectBody(body, SIGNAL_EXAMPLE);
+  const workflowId = requiredText(fields.workflow_id, "workflow_id", "the workflow to send it to");
+  const name = requiredText(
+    fields.name,
+    "name",
+    'the event name the workflow waits for, e.g. "paid"',
+  );
+  const cluster = fields.execution_cluster_id;
+  if (
+    cluster !== undefined &&
+    cluster !== null &&
+    typeof cluster !== "string" &&
+    typeof cluster !== "number"
+  ) {
+    throw new InvalidArgumentError(
+      "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
+    );
+  }
+  const eventId = fields.event_id;
+  if (eventId !== undefined && eventId !== null && typeof eventId !== "string") {
+    throw new InvalidArgumentError(
+      `field 'event_id' must be a string such as "payment-77" when given (got ${describe(eventId)})`,
+    );
+  }
+  return {
+    workflowId,
+    name,
+    payloadJson: fields.payload === undefined ? "null" : inputJsonOf(fields.payload, "payload"),
+    ...(cluster === undefined || cluster === null ? {} : { executionClusterId: String(cluster) }),
+    ...(typeof eventId === "string" ? { eventId } : {}),
+  };
+}
+
+function inputJsonOf(input: unknown, field = "input"): string {
   if (!isJsonDepthWithin(input)) {
     // Before JSON.stringify, which would overflow the stack on an absurd depth.
     throw new InvalidArgumentError(
-      `field 'input' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
     );
   }
   if (typeof input !== "string") return JSON.stringify(input);
@@ -111,14 +152,14 @@ function inputJsonOf(input: unknown): string {
     parsed = JSON.parse(input);
   } catch (error) {
     throw new InvalidArgumentError(
-      `field 'input' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
+      `field '${field}' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
         `string, quote it inside the text, e.g. "input": "\\"ping\\""`,
       { cause: error },
     );
   }
   if (!isJsonDepthWithin(parsed)) {
     throw new InvalidArgumentError(
-      `field 'input' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
     );
   }
   return input;

@@ -8,6 +8,7 @@ import type {
   LeaveResult,
   RecoverResult,
   RegisterResult,
+  SignalWorkflowResult,
   StartWorkflowResult,
   WorkflowOutcome,
 } from "../index.ts";
@@ -19,6 +20,18 @@ export function startedJson(started: StartWorkflowResult) {
     success: true,
     execution_cluster_id: String(started.executionClusterId),
     result: null,
+    error: null,
+  };
+}
+
+/** POST /workflow/signal: where the event went and its id. */
+export function signaledJson(sent: SignalWorkflowResult) {
+  return {
+    success: true,
+    workflow_id: sent.workflowId,
+    execution_cluster_id: String(sent.executionClusterId),
+    event_id: sent.eventId,
+    duplicate: sent.isDuplicate,
     error: null,
   };
 }
@@ -125,6 +138,8 @@ export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
     case "/workflow/execute":
     case "/workflow/wait":
       return { workflow_id: null, execution_cluster_id: null, result: null };
+    case "/workflow/signal":
+      return { workflow_id: null, execution_cluster_id: null, event_id: null };
     case "/discovery/register":
     case "/node/leave":
       return { node_id: null };
