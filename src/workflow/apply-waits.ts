@@ -10,8 +10,10 @@ import {
   eventDeadlineMs,
   eventOf,
   INBOX_EVENTS_MAX,
+  INBOX_PENDING_BYTES_MAX,
   isEventWaitValue,
   nextEvent,
+  pendingBytes,
 } from "./events.ts";
 import type { ExecutionRecord } from "./execution.ts";
 import { timerDueAtMs, timerSpecOf } from "./timers.ts";
@@ -42,6 +44,14 @@ export function applySignal(
       workflowId,
       "limit",
       `workflow ${workflowId} already received ${INBOX_EVENTS_MAX} events, the most one workflow takes`,
+    );
+  }
+  const bytes = pendingBytes(inbox) + JSON.stringify(command.payload).length;
+  if (bytes > INBOX_PENDING_BYTES_MAX) {
+    return refuse(
+      workflowId,
+      "limit",
+      `workflow ${workflowId} has ${INBOX_PENDING_BYTES_MAX} bytes of events it has not taken yet; send more once it has`,
     );
   }
   inbox.push({ eventId, name: command.name, payload: command.payload, isConsumed: false });
@@ -132,5 +142,8 @@ export function consumeEvent(record: ExecutionRecord, command: CommandOf<"Checkp
   const got = eventOf(command.outcome.ok ? command.outcome.value : undefined);
   if (got === undefined || got.isTimedOut) return;
   const event = nextEvent(record.inbox, command.name);
-  if (event !== undefined) event.isConsumed = true;
+  if (event === undefined) return;
+  event.isConsumed = true;
+  // The `event` checkpoint holds the payload now; the inbox keeps the id for deduplication.
+  event.payload = null;
 }

@@ -13,13 +13,19 @@ import { parseDuration } from "./timers.ts";
 
 /** Events one execution's inbox holds (delivered ones count too, for deduplication). */
 export const INBOX_EVENTS_MAX = 1_000;
+/**
+ * Bytes of payload (as JSON text) an inbox holds while not delivered. A delivered event's
+ * payload lives on in its `event` checkpoint, so the inbox drops it and keeps only the id.
+ */
+export const INBOX_PENDING_BYTES_MAX = 8 * 1024 * 1024;
 
 /** One event in an execution's inbox. Only apply changes `isConsumed`. */
 export interface InboxEvent {
   /** The sender's id for it, or one the receiving node made up; unique per execution. */
   readonly eventId: string;
   readonly name: string;
-  readonly payload: JsonValue;
+  /** null once delivered (see INBOX_PENDING_BYTES_MAX). */
+  payload: JsonValue;
   /** A waitForEvent() got it (its `event` checkpoint is committed). */
   isConsumed: boolean;
 }
@@ -37,7 +43,7 @@ export interface WaitForEventOptions {
 /** The `event-wait` checkpoint's value: `{}` or `{ timeoutMs }`. */
 export function eventWaitValue(options: WaitForEventOptions | undefined): JsonValue {
   if (options?.timeout === undefined) return {};
-  return { timeoutMs: parseDuration(options.timeout) };
+  return { timeoutMs: parseDuration(options.timeout, "the timeout of ctx.waitForEvent()") };
 }
 
 /** When a committed `event-wait` times out (owner's wall clock); Infinity without a timeout. */
@@ -73,6 +79,13 @@ export function eventOf(value: JsonValue | undefined): EventResult<JsonValue> | 
   const { eventId, payload } = value;
   if (typeof eventId !== "string" || payload === undefined) return undefined;
   return { isTimedOut: false, eventId, payload };
+}
+
+/** Approximate bytes of the payloads not yet delivered (their JSON text). */
+export function pendingBytes(inbox: readonly InboxEvent[]): number {
+  let bytes = 0;
+  for (const event of inbox) if (!event.isConsumed) bytes += JSON.stringify(event.payload).length;
+  return bytes;
 }
 
 /** The first event named `name` no wait got yet, in log order. */

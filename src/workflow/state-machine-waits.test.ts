@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import type { LogIndex, NodeId } from "../lib/index.ts";
 import type { WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
 import { encodeCommand, type WorkflowCommand } from "./commands.ts";
+import { INBOX_PENDING_BYTES_MAX } from "./events.ts";
 import type { JsonValue } from "./json.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
 import { WorkflowStateMachine } from "./state-machine.ts";
@@ -147,6 +148,17 @@ describe("WorkflowStateMachine: events", () => {
     expect(events.filter((e) => e.type === "signaled")).toHaveLength(2);
   });
 
+  test("undelivered payloads are bounded in bytes; a refused event leaves no trace", () => {
+    const { sm, apply } = machine();
+    apply(start("a"));
+    const big = "x".repeat(INBOX_PENDING_BYTES_MAX / 2);
+    expect(apply(signal("a", "e1", "paid", big))).toMatchObject({ type: "signaled" });
+    const refused = apply(signal("a", "e2", "paid", big));
+    expect(refused).toMatchObject({ type: "refused", reason: "limit" });
+    expect(refused.type === "refused" && refused.message).toContain("has not taken yet");
+    expect(sm.execution("a")?.inbox).toHaveLength(1);
+  });
+
   test("a Signal to an unknown or finished workflow is refused", () => {
     const { apply } = machine();
     expect(apply(signal("nobody", "e1"))).toMatchObject({ reason: "not-found" });
@@ -171,6 +183,12 @@ describe("WorkflowStateMachine: events", () => {
     expect(again).toMatchObject({ reason: "event-not-ready" });
     apply(eventCheckpoint(3, "event", 1_000, { eventId: "e2", payload: 1 }));
     expect(sm.execution("a")?.inbox?.every((e) => e.isConsumed)).toBe(true);
+    // Delivered payloads live on in the checkpoints only.
+    expect(sm.execution("a")?.inbox?.map((e) => e.payload)).toEqual([null, null]);
+    expect(sm.execution("a")?.checkpoints[3]?.outcome).toEqual({
+      ok: true,
+      value: { eventId: "e2", payload: 1 },
+    });
   });
 
   test("a timeout is accepted at or after the wait's deadline only", () => {

@@ -23,8 +23,11 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 };
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
-/** Milliseconds of `duration`: a number of ms, or text such as "500ms", "90s", "2h", "1d". */
-export function parseDuration(duration: unknown): number {
+/**
+ * Milliseconds of `duration`: a number of ms, or text such as "500ms", "90s", "2h", "1d".
+ * `what` names the argument in the error, e.g. "ctx.sleep()".
+ */
+export function parseDuration(duration: unknown, what = "ctx.sleep()"): number {
   let ms: number;
   if (typeof duration === "number") {
     ms = duration;
@@ -33,12 +36,12 @@ export function parseDuration(duration: unknown): number {
     ms = Number(amount) * (UNIT_MS[unit ?? ""] ?? Number.NaN);
   } else {
     throw new InvalidArgumentError(
-      `ctx.sleep() takes milliseconds or a duration such as "500ms", "90s", "15m", "2h" or "1d"; got ${describe(duration)}`,
+      `${what} takes milliseconds or a duration such as "500ms", "90s", "15m", "2h" or "1d"; got ${describe(duration)}`,
     );
   }
   if (!Number.isFinite(ms) || ms < 0 || ms > SLEEP_MS_MAX) {
     throw new InvalidArgumentError(
-      `ctx.sleep() needs a duration from 0 to ${SLEEP_MS_MAX} ms (one year); got ${describe(duration)}`,
+      `${what} needs a duration from 0 to ${SLEEP_MS_MAX} ms (one year); got ${describe(duration)}`,
     );
   }
   return Math.ceil(ms);
