@@ -221,7 +221,10 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     try {
       response = await fetch(`${tls === undefined ? "http" : "https"}://${this.address}${path}`, {
         method,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal:
+          options.signal === undefined
+            ? AbortSignal.timeout(options.timeoutMs)
+            : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal]),
         headers: {
           ...credentials?.(route),
           ...(payload === undefined ? {} : { "content-type": "application/json" }),

@@ -23,6 +23,8 @@ import type {
 
 export interface ClientCallOptions {
   readonly timeoutMs: number;
+  /** Aborting cancels the call; the node then stops the work behind it (a wait, say). */
+  readonly signal?: AbortSignal;
 }
 
 /** How a protocol client reaches its node and proves who it is. */

@@ -39,6 +39,7 @@ import {
   WorkflowRuntime,
   WorkflowStateMachine,
 } from "../workflow/index.ts";
+import { CallLimits } from "./call-limits.ts";
 import { type CallerIdStartDeps, findInGroups, startWithCallerId } from "./caller-id-start.ts";
 import { chooseGroup } from "./choose-group.ts";
 import { forwardToGroup } from "./group-forward.ts";
@@ -84,10 +85,11 @@ export interface WorkflowExecutionOptions {
 
 export class WorkflowExecution implements ExecutionLayer {
   private readonly engines = new Map<GroupId, GroupEngine>();
-  private startsInFlight = 0;
-  private waits = 0;
+  private readonly limits: CallLimits;
 
-  constructor(private readonly options: WorkflowExecutionOptions) {}
+  constructor(private readonly options: WorkflowExecutionOptions) {
+    this.limits = new CallLimits({ starts: options.startsInFlightMax, waits: options.waitsMax });
+  }
 
   createEngine(id: GroupId): WorkflowStateMachine {
     this.dropGroup(id);
@@ -181,37 +183,15 @@ export class WorkflowExecution implements ExecutionLayer {
     }
   }
 
-  /** Backpressure: a flood of callers gets RESOURCE_EXHAUSTED at once instead of memory growth. */
-  private async limited<T>(kind: "starts" | "waits", call: () => Promise<T>): Promise<T> {
-    const isStart = kind === "starts";
-    const current = isStart ? this.startsInFlight : this.waits;
-    const max = isStart ? this.options.startsInFlightMax : this.options.waitsMax;
-    if (current >= max) {
-      throw new RaftoralError(
-        "RESOURCE_EXHAUSTED",
-        `this node already has ${current} workflow ${kind} in progress (the limit is ${max}); ` +
-          "retry shortly or spread the load over more nodes",
-      );
-    }
-    if (isStart) this.startsInFlight++;
-    else this.waits++;
-    try {
-      return await call();
-    } finally {
-      if (isStart) this.startsInFlight--;
-      else this.waits--;
-    }
-  }
-
   startWorkflow(
     request: StartWorkflowRequest,
     options?: CallOptions,
   ): Promise<StartWorkflowResult> {
-    return this.limited("starts", () => this.start(request, options));
+    return this.limits.run("starts", () => this.start(request, options));
   }
 
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
-    return this.limited("waits", () => this.wait(request, options));
+    return this.limits.run("waits", () => this.wait(request, options));
   }
 
   signalWorkflow(request: SignalWorkflowRequest): Promise<SignalWorkflowResult> {
@@ -221,7 +201,7 @@ export class WorkflowExecution implements ExecutionLayer {
       signalIn: (id, signal, payload) => this.signalIn(id, signal, payload),
     };
     // A signal is a proposal, as a start is: it shares the starts' budget.
-    return this.limited("starts", () => signalWorkflow(deps, request));
+    return this.limits.run("starts", () => signalWorkflow(deps, request));
   }
 
   /** Records the event in group `id`, here or through a member; NOT_FOUND if unknown there. */
@@ -369,16 +349,17 @@ export class WorkflowExecution implements ExecutionLayer {
 
   private async wait(
     request: WaitWorkflowRequest,
-    _options?: CallOptions,
+    options?: CallOptions,
   ): Promise<WorkflowOutcome> {
     checkWorkflowId(request.workflowId);
-    if (request.executionClusterId === undefined) return this.waitAnywhere(request);
+    if (request.executionClusterId === undefined) return this.waitAnywhere(request, options);
     const target = this.parseGroup(request.executionClusterId);
     const engine = await this.openedEngine(target);
     if (engine === undefined) {
       return this.forward(target, (client) =>
         client.waitWorkflow(request, {
           timeoutMs: request.timeoutSeconds * 1000 + FORWARD_TIMEOUT_MS,
+          ...(options?.signal === undefined ? {} : { signal: options.signal }),
         }),
       );
     }
@@ -389,7 +370,11 @@ export class WorkflowExecution implements ExecutionLayer {
       // The start may be committed but not applied here yet: catch up before saying "unknown".
       await this.options.host.read(target, { timeoutMs: this.options.proposalTimeoutMs });
     }
-    const waiting = engine.queries.wait(request.workflowId, request.timeoutSeconds * 1000);
+    const waiting = engine.queries.wait(
+      request.workflowId,
+      request.timeoutSeconds * 1000,
+      options?.signal,
+    );
     return outcomeOf(await this.unlessLeaderless(target, waiting));
   }
 
@@ -397,9 +382,12 @@ export class WorkflowExecution implements ExecutionLayer {
    * A wait without the execution cluster id: waits in every group at once. Only the group
    * that knows the id waits; every other answers NOT_FOUND at once (after a read barrier).
    */
-  private async waitAnywhere(request: WaitWorkflowRequest): Promise<WorkflowOutcome> {
+  private async waitAnywhere(
+    request: WaitWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowOutcome> {
     const outcome = await findInGroups([...this.options.machine.state().groups.keys()], (id) =>
-      this.wait({ ...request, executionClusterId: String(id) }).catch((error: unknown) => {
+      this.wait({ ...request, executionClusterId: String(id) }, options).catch((error: unknown) => {
         // Handled: "not in this group" is the answer most groups give.
         if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
         throw error;
@@ -441,11 +429,14 @@ export class WorkflowExecution implements ExecutionLayer {
     options?: CallOptions,
   ): Promise<WorkflowOutcome> {
     const started = await this.startWorkflow(request, options);
-    return this.waitWorkflow({
-      workflowId: started.workflowId,
-      executionClusterId: String(started.executionClusterId),
-      timeoutSeconds: RUN_TIMEOUT_MS / 1000,
-    });
+    return this.waitWorkflow(
+      {
+        workflowId: started.workflowId,
+        executionClusterId: String(started.executionClusterId),
+        timeoutSeconds: RUN_TIMEOUT_MS / 1000,
+      },
+      options,
+    );
   }
 
   /** The group a new workflow goes to (see chooseGroup). */
