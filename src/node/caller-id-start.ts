@@ -5,8 +5,10 @@
 //   1. Claim the id in the management log. Concurrent starters are serialized there: the
 //      first claim names the group, later ones get the same claim back.
 //   2. Ask every execution group whether it knows the id already (a start that committed
-//      under an earlier, released claim). Each answer comes after a read barrier in that
-//      group, so a Start committed before our claim is seen.
+//      under an earlier, released claim). The management state is read after a barrier, so
+//      it knows every group created before the claim; each group answers after a read
+//      barrier of its own, so a Start committed before our claim is seen. A group whose
+//      leader never reported its configuration is skipped: no start is sent to one.
 //   3. Propose the Start in the group that knows the id, else in the claimed group (or the
 //      group holding its results, if it was drained and destroyed). The group's own apply
 //      refuses other input for a known id (ALREADY_EXISTS).
@@ -18,6 +20,7 @@ import { type GroupId, type Logger, RaftoralError, toError } from "../lib/index.
 import {
   encodeManagementCommand,
   type ManagementResult,
+  type ManagementState,
   type WorkflowIdClaim,
 } from "../management/index.ts";
 import type { StartWorkflowResult } from "../transport/index.ts";
@@ -28,7 +31,9 @@ const START_ROUNDS_MAX = 3;
 export interface CallerIdStartDeps {
   /** Proposes a management command; resolves with its apply result. */
   readonly proposeManagement: (command: Uint8Array) => Promise<unknown>;
-  /** The execution groups that exist now. */
+  /** Read barrier on the management group: its state here is as new as its commits. */
+  readonly catchUpManagement: () => Promise<void>;
+  /** The execution groups that exist now and ever took workflows (see workflowGroups). */
   readonly groups: () => readonly GroupId[];
   /** The group holding `id`'s executions now, undefined if none does (see resultsHolder). */
   readonly holderOf: (id: GroupId) => GroupId | undefined;
@@ -49,6 +54,9 @@ export async function startWithCallerId(
   const excluded: GroupId[] = [];
   for (let round = 1; ; round++) {
     const claim = await claimId(deps, workflowId, await deps.chooseGroup(excluded));
+    // The claim may have been applied by the management leader only: catch up to it, so
+    // the groups asked below include every group an earlier start of the id could use.
+    await deps.catchUpManagement();
     const claimed = deps.holderOf(claim.groupId);
     // Read before the look-up's barrier: a Seal applied by then admits no later Start.
     const wasSealed = claimed !== undefined && deps.isSealedHere(claimed);
@@ -154,4 +162,13 @@ export function findInGroups<T>(
       else reject(firstError);
     }
   });
+}
+
+/**
+ * The execution groups that may hold workflows: those whose leader reported a configuration.
+ * A start is never sent to a group before that (WorkflowExecution.startIn refuses), so a
+ * look-up need not ask a group that is still forming, and may not get an answer from one.
+ */
+export function workflowGroups(state: ManagementState): GroupId[] {
+  return [...state.groups.values()].filter((group) => group.configIndex > 0).map((g) => g.id);
 }

@@ -40,7 +40,12 @@ import {
   WorkflowStateMachine,
 } from "../workflow/index.ts";
 import { CallLimits } from "./call-limits.ts";
-import { type CallerIdStartDeps, findInGroups, startWithCallerId } from "./caller-id-start.ts";
+import {
+  type CallerIdStartDeps,
+  findInGroups,
+  startWithCallerId,
+  workflowGroups,
+} from "./caller-id-start.ts";
 import { chooseGroup } from "./choose-group.ts";
 import { forwardToGroup } from "./group-forward.ts";
 import type { ClientFactory } from "./join-cluster.ts";
@@ -196,7 +201,7 @@ export class WorkflowExecution implements ExecutionLayer {
 
   signalWorkflow(request: SignalWorkflowRequest): Promise<SignalWorkflowResult> {
     const deps: SignalDeps = {
-      groups: () => [...this.options.machine.state().groups.keys()],
+      groups: () => workflowGroups(this.options.machine.state()),
       parseGroup: (text) => this.parseGroup(text),
       signalIn: (id, signal, payload) => this.signalIn(id, signal, payload),
     };
@@ -307,7 +312,8 @@ export class WorkflowExecution implements ExecutionLayer {
     return {
       proposeManagement: (command) =>
         host.propose(MANAGEMENT_GROUP, command, { timeoutMs: proposalTimeoutMs }),
-      groups: () => [...machine.state().groups.keys()],
+      catchUpManagement: () => host.read(MANAGEMENT_GROUP, { timeoutMs: proposalTimeoutMs }),
+      groups: () => workflowGroups(machine.state()),
       holderOf: (id) => {
         const holder = resultsHolder(machine.state(), id);
         return machine.state().groups.has(holder) ? holder : undefined;
@@ -386,7 +392,7 @@ export class WorkflowExecution implements ExecutionLayer {
     request: WaitWorkflowRequest,
     options?: CallOptions,
   ): Promise<WorkflowOutcome> {
-    const outcome = await findInGroups([...this.options.machine.state().groups.keys()], (id) =>
+    const outcome = await findInGroups(workflowGroups(this.options.machine.state()), (id) =>
       this.wait({ ...request, executionClusterId: String(id) }, options).catch((error: unknown) => {
         // Handled: "not in this group" is the answer most groups give.
         if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
