@@ -22,6 +22,7 @@ export {
   TransportMismatchError,
   UnreachableError,
   type WaitOptions,
+  type WorkflowDescriptionInfo,
   type WorkflowRef,
   type WorkflowResult,
 } from "./client/index.ts";

@@ -5,11 +5,13 @@ import type { GroupId, NodeId } from "../lib/index.ts";
 import type { StateMachine } from "../multiraft/index.ts";
 import type {
   CallOptions,
+  DescribeWorkflowRequest,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 
@@ -42,4 +44,8 @@ export interface ExecutionLayer {
     request: SignalWorkflowRequest,
     options?: CallOptions,
   ): Promise<SignalWorkflowResult>;
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
 }

@@ -14,6 +14,7 @@ import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -29,6 +30,7 @@ import type {
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 import { type ClusterStatusInputs, clusterStatusOf } from "./cluster-status.ts";
@@ -144,6 +146,13 @@ export class NodeService implements NodeApi {
     options?: CallOptions,
   ): Promise<SignalWorkflowResult> {
     return this.options.execution.signalWorkflow(request, options);
+  }
+
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo> {
+    return this.options.execution.describeWorkflow(request, options);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {

@@ -137,6 +137,15 @@ describe("client subcommand lines", () => {
     expect("cluster" in wait).toBe(false);
   });
 
+  test("workflow describe takes the id and an optional cluster", () => {
+    expect(command(["workflow", "describe", "order-1", "--cluster", "2", "--json"])).toMatchObject({
+      kind: "workflow-describe",
+      workflowId: "order-1",
+      cluster: "2",
+    });
+    expect(failure(["workflow", "describe"])).toContain("the WORKFLOW_ID is missing");
+  });
+
   test("workflow signal takes the id, the name, a JSON payload and an event id", () => {
     const argv = [
       "workflow",

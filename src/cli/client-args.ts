@@ -11,6 +11,7 @@ import {
   NODE_HEALTH_HELP,
   NODE_HELP,
   NODE_LEAVE_HELP,
+  WORKFLOW_DESCRIBE_HELP,
   WORKFLOW_HELP,
   WORKFLOW_RUN_HELP,
   WORKFLOW_SIGNAL_HELP,
@@ -59,6 +60,12 @@ export type ClientCommand =
       readonly cluster?: string;
       /** --event-id: the sender's id, which makes the signal safe to repeat. */
       readonly eventId?: string;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "workflow-describe";
+      readonly workflowId: string;
+      readonly cluster?: string;
       readonly connection: Connection;
     }
   | { readonly kind: "cluster-status"; readonly connection: Connection }
@@ -140,6 +147,14 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
         { flags: "--event-id <ID>", key: "eventId" },
       ],
       build: buildSignal,
+    },
+  ],
+  [
+    "workflow describe",
+    {
+      help: WORKFLOW_DESCRIBE_HELP,
+      specs: [{ flags: "--cluster <ID>", key: "cluster" }],
+      build: buildDescribe,
     },
   ],
   ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],
@@ -234,6 +249,21 @@ function buildWait(parsed: Parsed): ClientCommand {
   const cluster = text(parsed.options, "cluster", "--cluster <ID>");
   return {
     kind: "workflow-wait",
+    workflowId,
+    ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    connection: parsed.connection,
+  };
+}
+
+function buildDescribe(parsed: Parsed): ClientCommand {
+  const [workflowId, ...extra] = parsed.positional;
+  if (workflowId === undefined || workflowId === "") {
+    usage("the WORKFLOW_ID is missing, e.g. raftoral workflow describe order-1");
+  }
+  noPositional(extra);
+  const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  return {
+    kind: "workflow-describe",
     workflowId,
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
     connection: parsed.connection,

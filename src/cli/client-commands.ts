@@ -2,6 +2,7 @@
 // --json) and returns the exit code scripts can rely on (see EXIT in this file).
 
 import {
+  describedJson,
   RaftoralClient,
   TransportMismatchError,
   UnreachableError,
@@ -12,6 +13,7 @@ import { type ClientCommand, type Connection, parseClientArgs } from "./client-a
 import {
   clusterStatusJsonText,
   clusterStatusText,
+  describedText,
   healthJsonText,
   healthText,
   json,
@@ -107,6 +109,17 @@ async function execute(
       );
       output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
       return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
+    }
+    case "workflow-describe": {
+      const described = await client.describe(
+        {
+          workflowId: command.workflowId,
+          ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+        },
+        connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs },
+      );
+      output.stdout(connection.json ? json(describedJson(described)) : describedText(described));
+      return EXIT.OK;
     }
     case "workflow-signal": {
       const sent = await client.signal(command.workflowId, command.name, command.payload, {

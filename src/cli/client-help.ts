@@ -103,6 +103,28 @@ Example:
   raftoral workflow wait ping-2026-12-02
 `;
 
+export const WORKFLOW_DESCRIBE_HELP = `raftoral workflow describe - show a workflow's status and record
+
+Usage: raftoral workflow describe <WORKFLOW_ID> [--cluster <ID>] [OPTIONS]
+
+Prints the workflow's status (running, sleeping, waiting for an event, completed, failed),
+its name and version, input, owner, start and end times, its result or error, the events
+sent to it that it has not taken yet, and every call it recorded (checkpoints, steps,
+sleeps, event waits) with its time. Any node can answer. --json prints the fields of
+GET /workflow/describe.
+
+Workflow options:
+      --cluster <ID>
+          The workflow's execution cluster ID; without it the node finds it.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral workflow describe order-1 --json
+`;
+
 export const WORKFLOW_SIGNAL_HELP = `raftoral workflow signal - send an event to a running workflow
 
 Usage: raftoral workflow signal <WORKFLOW_ID> <NAME> [--payload <JSON>] [--event-id <ID>]
@@ -140,6 +162,8 @@ Usage: raftoral workflow <COMMAND> [OPTIONS]
 Commands:
   run <NAME>          Start a workflow (and, with --wait, wait for its result)
   wait <WORKFLOW_ID>  Wait for a workflow's result
+  describe <WORKFLOW_ID>
+                      Show a workflow's status, input, owner, times and recorded calls
   signal <WORKFLOW_ID> <NAME>
                       Send an event to a running workflow
 

@@ -12,6 +12,7 @@ import {
 } from "../transport/grpc/index.ts";
 import {
   type ClusterStatus,
+  type DescribeWorkflowRequest,
   type DiscoveryInfo,
   HEALTH_STATUSES,
   type HealthInfo,
@@ -25,6 +26,7 @@ import {
   type StartWorkflowRequest,
   type StartWorkflowResult,
   type WaitWorkflowRequest,
+  type WorkflowDescriptionInfo,
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
@@ -121,6 +123,42 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       options,
     );
     return outcomeOf(response);
+  }
+
+  async describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowDescriptionInfo> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.describeWorkflow,
+      { workflowId: request.workflowId, executionClusterId: request.executionClusterId ?? "" },
+      options,
+    );
+    return {
+      workflowId: response.workflowId,
+      executionClusterId: groupOf(response.executionClusterId),
+      name: response.name,
+      version: response.version,
+      status: response.status,
+      inputJson: response.inputJson,
+      ownerNodeId: nodeId(response.ownerNodeId),
+      ownerEpoch: response.ownerEpoch,
+      startedAtMs: response.startedAtMs,
+      ...(response.finishedAtMs === 0 ? {} : { finishedAtMs: response.finishedAtMs }),
+      ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
+      ...(response.error === "" ? {} : { error: response.error }),
+      ...(response.errorCode === "" ? {} : { errorCode: response.errorCode }),
+      ...(response.wakeAtMs === 0 ? {} : { wakeAtMs: response.wakeAtMs }),
+      ...(response.waitingFor === "" ? {} : { waitingFor: response.waitingFor }),
+      pendingEvents: response.pendingEvents,
+      checkpoints: response.checkpoints.map((checkpoint) => ({
+        seq: checkpoint.seq,
+        kind: checkpoint.kind,
+        name: checkpoint.name,
+        atMs: checkpoint.atMs,
+        ...(checkpoint.error === "" ? {} : { error: checkpoint.error }),
+      })),
+    };
   }
 
   async signalWorkflow(

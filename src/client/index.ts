@@ -3,6 +3,7 @@
 // The HTTP API's JSON bodies: the CLI prints the same shapes with --json.
 export {
   clusterStatusJson,
+  describedJson,
   healthJson,
   leftJson,
   outcomeJson,
@@ -11,6 +12,7 @@ export {
   startedJson,
 } from "../transport/http/index.ts";
 export type {
+  CheckpointInfo,
   ClientTls,
   ClusterNodeStatus,
   ClusterStatus,
@@ -22,6 +24,7 @@ export type {
   RecoveredGroup,
   RecoverRequest,
   RecoverResult,
+  WorkflowDescriptionInfo,
 } from "../transport/index.ts";
 export {
   type NodeTarget,

@@ -5,6 +5,7 @@ import type {
   CallCredentials,
   ClientTls,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -18,6 +19,7 @@ import type {
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 
@@ -52,6 +54,10 @@ export interface ProtocolClient {
     request: SignalWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<SignalWorkflowResult>;
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
   /** What a leaving node asks its peers, and operators ask any node. */
   clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   close(): Promise<void>;

@@ -17,6 +17,7 @@ import {
   type RecoverRequest,
   type RecoverResult,
   type TransportKind,
+  type WorkflowDescriptionInfo,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import { type FailedAttempt, TransportMismatchError, UnreachableError } from "./client-errors.ts";
@@ -242,6 +243,24 @@ export class RaftoralClient {
         ? await this.once("signal", this.preferred, call)
         : await this.repeatable("signal", call, START_RETRYABLE);
     return { ...sent, executionClusterId: String(sent.executionClusterId) };
+  }
+
+  /**
+   * The workflow's status (running, sleeping, waiting, completed, failed), input, owner,
+   * times and recorded calls, as its execution cluster applied them. NOT_FOUND if unknown.
+   */
+  describe(workflow: WorkflowRef, options: CallTimeout = {}): Promise<WorkflowDescriptionInfo> {
+    const cluster = workflow.executionClusterId;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.repeatable("describe", (client) =>
+      client.describeWorkflow(
+        {
+          workflowId: workflow.workflowId,
+          ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
+        },
+        { timeoutMs },
+      ),
+    );
   }
 
   /** start, then wait. */

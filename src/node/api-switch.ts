@@ -7,6 +7,7 @@ import { nodeId, RaftoralError } from "../lib/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -22,6 +23,7 @@ import type {
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 
@@ -65,6 +67,12 @@ export class ApiSwitch implements NodeApi {
     options?: CallOptions,
   ): Promise<SignalWorkflowResult> {
     return this.target.signalWorkflow(request, options);
+  }
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo> {
+    return this.target.describeWorkflow(request, options);
   }
   clusterStatus(): Promise<ClusterStatus> {
     return this.target.clusterStatus();
@@ -119,6 +127,7 @@ export function startingApi(options: {
     waitWorkflow: starting,
     runWorkflow: starting,
     signalWorkflow: starting,
+    describeWorkflow: starting,
     clusterStatus: starting,
     leave: () =>
       Promise.reject(

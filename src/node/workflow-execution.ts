@@ -20,12 +20,14 @@ import { type ManagementMachine, resultsHolder } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
+  DescribeWorkflowRequest,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 import {
@@ -51,6 +53,7 @@ import { forwardToGroup } from "./group-forward.ts";
 import type { ClientFactory } from "./join-cluster.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import { handOverResults } from "./result-handover.ts";
+import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe.ts";
 import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
@@ -209,6 +212,23 @@ export class WorkflowExecution implements ExecutionLayer {
     return this.limits.run("starts", () => signalWorkflow(deps, request));
   }
 
+  describeWorkflow(request: DescribeWorkflowRequest): Promise<WorkflowDescriptionInfo> {
+    return describeWorkflow(this.lookupDeps(), request);
+  }
+
+  /** How look-ups by workflow id reach this node's groups and the others'. */
+  private lookupDeps(): LookupDeps {
+    const { host, proposalTimeoutMs } = this.options;
+    return {
+      groups: () => workflowGroups(this.options.machine.state()),
+      parseGroup: (text) => this.parseGroup(text),
+      machineOf: async (id) => (await this.openedEngine(id))?.machine,
+      barrier: (id) => host.read(id, { timeoutMs: proposalTimeoutMs }),
+      forward: (id, call) => this.forward(id, call),
+      forwardTimeoutMs: FORWARD_TIMEOUT_MS,
+    };
+  }
+
   /** Records the event in group `id`, here or through a member; NOT_FOUND if unknown there. */
   private async signalIn(
     id: GroupId,
@@ -226,16 +246,7 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     this.refuseIfLeaderless(id);
     const { workflowId } = request;
-    if (engine.machine.execution(workflowId) === undefined) {
-      // Its Start may be committed but not applied here yet: catch up before saying "unknown".
-      await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
-      if (engine.machine.execution(workflowId) === undefined) {
-        throw new RaftoralError(
-          "NOT_FOUND",
-          `workflow ${workflowId} is not in execution cluster ${id}`,
-        );
-      }
-    }
+    await recordIn(this.lookupDeps(), id, engine.machine, workflowId);
     const sent = await engine.runtime.signal({
       workflowId,
       name: request.name,

@@ -15,8 +15,10 @@ export {
 export { clusterHint } from "./cluster-hint.ts";
 export type {
   CallOptions,
+  CheckpointInfo,
   ClusterNodeStatus,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   ExecutionGroupStatus,
   HealthInfo,
@@ -34,6 +36,7 @@ export type {
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "./node-api.ts";
 export { HEALTH_STATUSES } from "./node-api.ts";

@@ -110,6 +110,49 @@ export interface SignalWorkflowResult {
   readonly isDuplicate: boolean;
 }
 
+export interface DescribeWorkflowRequest {
+  readonly workflowId: string;
+  /** As given by the caller (decimal text); absent: the node finds the workflow. */
+  readonly executionClusterId?: string;
+}
+
+/** One recorded ctx call of a described workflow. */
+export interface CheckpointInfo {
+  readonly seq: number;
+  /** checkpoint, set, step, sleep, wake, event-wait or event. */
+  readonly kind: string;
+  readonly name: string;
+  readonly atMs: number;
+  /** The error message a failed step recorded. */
+  readonly error?: string;
+}
+
+/** A workflow as one member of its group has applied it (NodeApi.describeWorkflow). */
+export interface WorkflowDescriptionInfo {
+  readonly workflowId: string;
+  readonly executionClusterId: GroupId;
+  readonly name: string;
+  readonly version: number;
+  /** running, sleeping, waiting, completed or failed. */
+  readonly status: string;
+  readonly inputJson: string;
+  readonly ownerNodeId: NodeId;
+  readonly ownerEpoch: number;
+  readonly startedAtMs: number;
+  readonly finishedAtMs?: number;
+  readonly resultJson?: string;
+  readonly error?: string;
+  /** The error's stable code, if it had one. */
+  readonly errorCode?: string;
+  /** Sleeping: when its timer is due; waiting: when the wait times out. */
+  readonly wakeAtMs?: number;
+  /** Waiting: the event name. */
+  readonly waitingFor?: string;
+  /** Events sent to it that no wait took yet. */
+  readonly pendingEvents: number;
+  readonly checkpoints: readonly CheckpointInfo[];
+}
+
 /** A finished workflow: `resultJson` is the output as JSON text, `error` the failure. */
 export interface WorkflowOutcome {
   readonly success: boolean;
@@ -225,6 +268,11 @@ export interface NodeApi {
     request: SignalWorkflowRequest,
     options?: CallOptions,
   ): Promise<SignalWorkflowResult>;
+  /** The workflow's status, input, owner, times and recorded calls. NOT_FOUND if unknown. */
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
   /** Nodes, their management roles, and the execution groups with members and leaders. */
   clusterStatus(): Promise<ClusterStatus>;
   /**

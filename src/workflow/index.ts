@@ -35,6 +35,12 @@ export {
   type WorkflowOutput,
 } from "./definition.ts";
 export {
+  type CheckpointSummary,
+  type DescribedStatus,
+  describeExecution,
+  type WorkflowDescription,
+} from "./describe.ts";
+export {
   type CallSite,
   DeterminismViolationError,
   ERROR_MESSAGE_CHARS_MAX,

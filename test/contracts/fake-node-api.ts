@@ -6,6 +6,7 @@ import { groupId, logIndex, nodeId } from "../../src/lib/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -21,6 +22,7 @@ import type {
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../../src/transport/index.ts";
 
@@ -44,6 +46,10 @@ export interface FakeScript {
     request: SignalWorkflowRequest,
     options: CallOptions,
   ): Promise<SignalWorkflowResult>;
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: CallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
   clusterStatus(): Promise<ClusterStatus>;
   leave(options: CallOptions): Promise<LeaveResult>;
   recoverGroups(request: RecoverRequest, options: CallOptions): Promise<RecoverResult>;
@@ -114,6 +120,22 @@ export const RECOVERED: RecoveredGroup = {
   isRecovered: true,
 };
 
+export const DESCRIPTION: WorkflowDescriptionInfo = {
+  workflowId: "order-1",
+  executionClusterId: groupId(1),
+  name: "await_payment",
+  version: 1,
+  status: "waiting",
+  inputJson: '{"order":"A-7"}',
+  ownerNodeId: nodeId(2),
+  ownerEpoch: 1,
+  startedAtMs: 1_700_000_000_000,
+  wakeAtMs: 1_700_086_400_000,
+  waitingFor: "paid",
+  pendingEvents: 0,
+  checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", atMs: 1_700_000_000_000 }],
+};
+
 export function defaultScript(): FakeScript {
   return {
     receivePeerBatch: () => undefined,
@@ -132,6 +154,7 @@ export function defaultScript(): FakeScript {
       eventId: request.eventId ?? "event-1",
       isDuplicate: false,
     }),
+    describeWorkflow: async (request) => ({ ...DESCRIPTION, workflowId: request.workflowId }),
     clusterStatus: async () => CLUSTER_STATUS,
     leave: async () => ({ nodeId: nodeId(1) }),
     recoverGroups: async () => ({ groups: [RECOVERED] }),
@@ -185,6 +208,14 @@ export class FakeNodeApi implements NodeApi {
   ): Promise<SignalWorkflowResult> {
     this.record("signalWorkflow", request, options.signal);
     return this.script.signalWorkflow(request, options);
+  }
+
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<WorkflowDescriptionInfo> {
+    this.record("describeWorkflow", request, options.signal);
+    return this.script.describeWorkflow(request, options);
   }
 
   runWorkflow(request: StartWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {

@@ -67,6 +67,8 @@ test("the owner of a sleeping workflow is killed; a survivor wakes it on time", 
   const owner = execution?.owner;
   const sleep = execution?.checkpoints.find((c) => c.kind === "sleep");
   const dueAtMs = sleep === undefined ? 0 : timerDueAtMs(sleep);
+  const described = await client.describe(started);
+  expect(described).toMatchObject({ status: "sleeping", wakeAtMs: dueAtMs, ownerNodeId: owner });
   const victim = nodes.find((n) => n.nodeId === owner) as RaftoralNode;
   await victim.kill();
   const survivors = addresses.filter((a) => a !== victim.address);

@@ -86,6 +86,22 @@ describe.each(["http", "grpc"] as const)("events over %s", (transport) => {
       status: "completed",
       output: { items: [{ n: 1 }, { n: 2 }], done: "ok" },
     });
+    const described = await third?.describe({ workflowId: "c-1" });
+    expect(described).toMatchObject({
+      status: "completed",
+      name: "collect",
+      inputJson: "2",
+      resultJson: '{"items":[{"n":1},{"n":2}],"done":"ok"}',
+      pendingEvents: 0,
+    });
+    expect(described?.checkpoints.map((c) => c.kind)).toEqual([
+      "event-wait",
+      "event",
+      "event-wait",
+      "event",
+      "event-wait",
+      "event",
+    ]);
     const late = await first?.signal("c-1", "item", 3).catch((e: { code?: string }) => e);
     expect(late).toMatchObject({ code: "FAILED_PRECONDITION" });
     expect((late as Error).message).toContain("workflow c-1 already Completed");
@@ -104,6 +120,8 @@ test("the owner of a workflow waiting for an event is killed; a survivor deliver
     (waiting()?.execution("c-2")?.checkpoints ?? []).some((c) => c.kind === "event-wait"),
   );
   const owner = waiting()?.execution("c-2")?.owner;
+  const described = await client(addresses).describe({ workflowId: "c-2" });
+  expect(described).toMatchObject({ status: "waiting", waitingFor: "item", ownerNodeId: owner });
   const victim = nodes.find((n) => n.nodeId === owner) as RaftoralNode;
   await victim.kill();
   const survivors = client(addresses.filter((a) => a !== victim.address));

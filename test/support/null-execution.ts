@@ -23,5 +23,6 @@ export function nullExecution(): ExecutionLayer {
     waitWorkflow: refuse,
     runWorkflow: refuse,
     signalWorkflow: refuse,
+    describeWorkflow: refuse,
   };
 }

@@ -15,6 +15,7 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     waitWorkflow: unsupported,
     runWorkflow: unsupported,
     signalWorkflow: unsupported,
+    describeWorkflow: unsupported,
     clusterStatus: unsupported,
     leave: unsupported,
     recoverGroups: unsupported,

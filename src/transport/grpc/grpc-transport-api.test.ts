@@ -172,6 +172,22 @@ describe("raftoral.WorkflowManagement", () => {
     });
   });
 
+  test("DescribeWorkflow answers the record; unset numbers are 0", async () => {
+    const outcome = await call("WorkflowManagement", "DescribeWorkflow", { workflow_id: "o" });
+    expect(outcome).toMatchObject({
+      ok: true,
+      response: {
+        workflow_id: "o",
+        execution_cluster_id: "1",
+        status: "waiting",
+        waiting_for: "paid",
+        finished_at_ms: "0",
+        result_json: "",
+      },
+    });
+    expect(api.lastCall("describeWorkflow").request).toEqual({ workflowId: "o" });
+  });
+
   test("SignalWorkflow sends the event; empty optional fields are absent", async () => {
     const request = { workflow_id: "order-1", name: "paid", payload_json: '{"amount":12}' };
     expect(await call("WorkflowManagement", "SignalWorkflow", request)).toEqual({

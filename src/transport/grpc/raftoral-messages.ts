@@ -108,6 +108,42 @@ export interface SignalWorkflowResponse {
   readonly duplicate: boolean;
 }
 
+export interface DescribeWorkflowRequest {
+  readonly workflowId: string;
+  /** "" asks every execution cluster. */
+  readonly executionClusterId: string;
+}
+
+export interface CheckpointSummaryMessage {
+  readonly seq: number;
+  readonly kind: string;
+  readonly name: string;
+  readonly atMs: number;
+  readonly error: string;
+}
+
+export interface DescribeWorkflowResponse {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly name: string;
+  readonly version: number;
+  readonly status: string;
+  readonly inputJson: string;
+  readonly ownerNodeId: number;
+  readonly ownerEpoch: number;
+  readonly startedAtMs: number;
+  /** 0 while it runs. */
+  readonly finishedAtMs: number;
+  readonly resultJson: string;
+  readonly error: string;
+  readonly errorCode: string;
+  /** 0 when neither sleeping nor waiting with a timeout. */
+  readonly wakeAtMs: number;
+  readonly waitingFor: string;
+  readonly pendingEvents: number;
+  readonly checkpoints: readonly CheckpointSummaryMessage[];
+}
+
 export interface RunWorkflowResponse {
   readonly success: boolean;
   readonly resultJson: string;

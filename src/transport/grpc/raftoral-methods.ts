@@ -7,6 +7,8 @@ import type {
   AddNodeResponse,
   ClusterStatusRequest,
   ClusterStatusResponse,
+  DescribeWorkflowRequest,
+  DescribeWorkflowResponse,
   DiscoveryRequest,
   DiscoveryResponse,
   GenericMessage,
@@ -65,5 +67,9 @@ export const WorkflowManagementMethods = {
   signalWorkflow: protoMethod<SignalWorkflowRequest, SignalWorkflowResponse>(
     WORKFLOW_MANAGEMENT_SERVICE,
     "SignalWorkflow",
+  ),
+  describeWorkflow: protoMethod<DescribeWorkflowRequest, DescribeWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "DescribeWorkflow",
   ),
 } as const;

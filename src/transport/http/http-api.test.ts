@@ -104,6 +104,31 @@ describe("POST /workflow/execute", () => {
   });
 });
 
+describe("GET /workflow/describe", () => {
+  test("answers the workflow's record with JSON values as text; the cluster id is optional", async () => {
+    const { status, body } = await answer(fetch(`${base}/workflow/describe?workflow_id=order-1`));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      success: true,
+      workflow_id: "order-1",
+      execution_cluster_id: "1",
+      status: "waiting",
+      input: '{"order":"A-7"}',
+      owner_node_id: 2,
+      finished_at_ms: null,
+      result: null,
+      waiting_for: "paid",
+      checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", error: null }],
+    });
+    expect(api.lastCall("describeWorkflow").request).toEqual({ workflowId: "order-1" });
+    await fetch(`${base}/workflow/describe?workflow_id=w&execution_cluster_id=3`);
+    expect(api.lastCall("describeWorkflow").request).toEqual({
+      workflowId: "w",
+      executionClusterId: "3",
+    });
+  });
+});
+
 describe("POST /workflow/signal", () => {
   test("sends the event and answers where it went; the payload follows the input's rules", async () => {
     const body = { workflow_id: "order-1", name: "paid", payload: { amount: 12 }, event_id: "p-1" };

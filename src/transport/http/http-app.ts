@@ -16,6 +16,7 @@ import {
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { readJsonBody } from "./request-body.ts";
 import {
+  parseDescribeQuery,
   parseExecuteRequest,
   parseRecoverRequest,
   parseRegisterRequest,
@@ -24,6 +25,7 @@ import {
 } from "./request-fields.ts";
 import {
   clusterStatusJson,
+  describedJson,
   discoveryJson,
   errorFieldsOf,
   healthJson,
@@ -58,6 +60,7 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/execute", { method: "POST", access: "client" }],
   ["/workflow/wait", { method: "GET", access: "client" }],
   ["/workflow/signal", { method: "POST", access: "client" }],
+  ["/workflow/describe", { method: "GET", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
@@ -86,6 +89,10 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.get("/workflow/wait", async (c) => {
     const request = parseWaitQuery((name) => c.req.query(name));
     return c.json(outcomeJson(await api.waitWorkflow(request, callOptions(c))));
+  });
+  app.get("/workflow/describe", async (c) => {
+    const request = parseDescribeQuery((name) => c.req.query(name));
+    return c.json(describedJson(await api.describeWorkflow(request, callOptions(c))));
   });
   app.post("/workflow/signal", async (c) => {
     const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));

@@ -26,6 +26,7 @@ export {
 } from "./request-fields.ts";
 export {
   clusterStatusJson,
+  describedJson,
   healthJson,
   leftJson,
   outcomeJson,

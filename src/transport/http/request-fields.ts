@@ -13,6 +13,7 @@ import {
 } from "../../lib/index.ts";
 import {
   clusterHint,
+  type DescribeWorkflowRequest,
   type RecoverRequest,
   type RegisterRequest,
   type SignalWorkflowRequest,
@@ -97,6 +98,15 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
     // Its syntax (length, characters) is the node's to check, as over gRPC.
     ...(typeof workflowId === "string" ? { workflowId } : {}),
   };
+}
+
+/** GET /workflow/describe?workflow_id&execution_cluster_id?. */
+export function parseDescribeQuery(
+  query: (name: string) => string | undefined,
+): DescribeWorkflowRequest {
+  const workflowId = requiredText(query("workflow_id"), "workflow_id", "the workflow to describe");
+  const executionClusterId = query("execution_cluster_id") ?? "";
+  return { workflowId, ...(executionClusterId === "" ? {} : { executionClusterId }) };
 }
 
 const SIGNAL_EXAMPLE = `{"workflow_id": "order-1", "name": "paid", "payload": {"amount": 12}}`;

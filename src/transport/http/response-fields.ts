@@ -10,6 +10,7 @@ import type {
   RegisterResult,
   SignalWorkflowResult,
   StartWorkflowResult,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../index.ts";
 
@@ -21,6 +22,36 @@ export function startedJson(started: StartWorkflowResult) {
     execution_cluster_id: String(started.executionClusterId),
     result: null,
     error: null,
+  };
+}
+
+/** GET /workflow/describe: the workflow as its group applied it; JSON values as text. */
+export function describedJson(info: WorkflowDescriptionInfo) {
+  return {
+    success: true,
+    workflow_id: info.workflowId,
+    execution_cluster_id: String(info.executionClusterId),
+    name: info.name,
+    version: info.version,
+    status: info.status,
+    input: info.inputJson,
+    owner_node_id: info.ownerNodeId,
+    owner_epoch: info.ownerEpoch,
+    started_at_ms: info.startedAtMs,
+    finished_at_ms: info.finishedAtMs ?? null,
+    result: info.resultJson ?? null,
+    error: info.error ?? null,
+    error_code: info.errorCode ?? null,
+    wake_at_ms: info.wakeAtMs ?? null,
+    waiting_for: info.waitingFor ?? null,
+    pending_events: info.pendingEvents,
+    checkpoints: info.checkpoints.map((checkpoint) => ({
+      seq: checkpoint.seq,
+      kind: checkpoint.kind,
+      name: checkpoint.name,
+      at_ms: checkpoint.atMs,
+      error: checkpoint.error ?? null,
+    })),
   };
 }
 
@@ -138,6 +169,7 @@ export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
     case "/workflow/execute":
     case "/workflow/wait":
       return { workflow_id: null, execution_cluster_id: null, result: null };
+    case "/workflow/describe":
     case "/workflow/signal":
       return { workflow_id: null, execution_cluster_id: null, event_id: null };
     case "/discovery/register":

@@ -133,6 +133,8 @@ class MemoryProtocolClient implements ProtocolClient {
     this.call((api) => api.runWorkflow(request), options);
   signalWorkflow: ProtocolClient["signalWorkflow"] = (request, options) =>
     this.call((api) => api.signalWorkflow(request), options);
+  describeWorkflow: ProtocolClient["describeWorkflow"] = (request, options) =>
+    this.call((api) => api.describeWorkflow(request), options);
   clusterStatus: ProtocolClient["clusterStatus"] = (options) =>
     this.call((api) => api.clusterStatus(), options);
 
