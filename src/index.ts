@@ -15,11 +15,15 @@ export {
   type ManagementRole,
   RaftoralClient,
   type RaftoralClientOptions,
+  type SignaledEvent,
+  type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
   TransportMismatchError,
   UnreachableError,
   type WaitOptions,
+  type WorkflowDescriptionInfo,
+  type WorkflowRef,
   type WorkflowResult,
 } from "./client/index.ts";
 export { createLogger, type ErrorCode, type Logger, RaftoralError } from "./lib/index.ts";
@@ -30,5 +34,11 @@ export {
   RaftoralNode,
   type RaftoralNodeOptions,
 } from "./node/index.ts";
-export type { ExecutionView, WorkflowContext, WorkflowDefinition } from "./workflow/index.ts";
+export type {
+  EventResult,
+  ExecutionView,
+  WaitForEventOptions,
+  WorkflowContext,
+  WorkflowDefinition,
+} from "./workflow/index.ts";
 export { DeterminismViolationError, defineWorkflow } from "./workflow/index.ts";

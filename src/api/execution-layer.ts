@@ -5,9 +5,13 @@ import type { GroupId, NodeId } from "../lib/index.ts";
 import type { StateMachine } from "../multiraft/index.ts";
 import type {
   CallOptions,
+  DescribeWorkflowRequest,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 
@@ -36,4 +40,12 @@ export interface ExecutionLayer {
   startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult>;
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
 }

@@ -14,6 +14,7 @@ import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -24,10 +25,13 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 import { type ClusterStatusInputs, clusterStatusOf } from "./cluster-status.ts";
@@ -170,6 +174,20 @@ export class NodeService implements NodeApi {
 
   probeNodes(): Promise<readonly NodeProbe[]> {
     return this.options.probeNodes();
+  }
+
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult> {
+    return this.options.execution.signalWorkflow(request, options);
+  }
+
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo> {
+    return this.options.execution.describeWorkflow(request, options);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {

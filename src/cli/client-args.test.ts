@@ -145,8 +145,50 @@ describe("client subcommand lines", () => {
     expect(runHelp.kind === "help" ? runHelp.text : "").toContain("Exit codes:");
   });
 
+  test("a caller-chosen workflow id keeps its exact text, and wait needs no cluster", () => {
+    const run = command(["workflow", "run", "w", "--workflow-id", "0042", "--wait"]);
+    expect(run).toMatchObject({ kind: "workflow-run", workflowId: "0042", wait: true });
+    const wait = command(["workflow", "wait", "0042"]);
+    expect(wait).toMatchObject({ kind: "workflow-wait", workflowId: "0042" });
+    expect("cluster" in wait).toBe(false);
+  });
+
+  test("workflow describe takes the id and an optional cluster", () => {
+    expect(command(["workflow", "describe", "order-1", "--cluster", "2", "--json"])).toMatchObject({
+      kind: "workflow-describe",
+      workflowId: "order-1",
+      cluster: "2",
+    });
+    expect(failure(["workflow", "describe"])).toContain("the WORKFLOW_ID is missing");
+  });
+
+  test("workflow signal takes the id, the name, a JSON payload and an event id", () => {
+    const argv = [
+      "workflow",
+      "signal",
+      "order-1",
+      "paid",
+      "-p",
+      '{"amount":12}',
+      "--event-id",
+      "p-1",
+    ];
+    expect(command(argv)).toMatchObject({
+      kind: "workflow-signal",
+      workflowId: "order-1",
+      name: "paid",
+      payload: { amount: 12 },
+      eventId: "p-1",
+    });
+    expect(command(["workflow", "signal", "w", "n"])).toMatchObject({ payload: null });
+  });
+
   test.each([
     [["workflow"], "raftoral workflow needs a command"],
+    [["workflow", "signal"], "the WORKFLOW_ID is missing"],
+    [["workflow", "signal", "w"], "the event NAME is missing"],
+    [["workflow", "signal", "w", "n", "--payload", "x"], "--payload 'x' is not JSON"],
+    [["workflow", "signal", "w", "n", "--event-id", ""], "--event-id needs a value"],
     [["workflow", "start"], "unknown command: raftoral workflow start"],
     [["workflow", "run"], "the workflow NAME is missing"],
     [["workflow", "run", "w", "--input", "ping"], "is not JSON; a string needs its quotes"],
@@ -154,7 +196,9 @@ describe("client subcommand lines", () => {
     [["workflow", "run", "w", "--cluster", "0"], "--cluster must be 1 or more"],
     [["workflow", "run", "w", "--wait=yes"], "unexpected argument 'yes'"],
     [["workflow", "run", "w", "extra"], "unexpected argument 'extra'"],
-    [["workflow", "wait", "id"], "--cluster <ID> is required"],
+    [["workflow", "run", "w", "--workflow-id"], "--workflow-id <ID> needs a value"],
+    [["workflow", "run", "w", "--workflow-id", ""], "--workflow-id needs a value, e.g."],
+    [["workflow", "run", "w", "--workflow-id", "a", "--workflow-id", "b"], "more than once"],
     [["workflow", "wait", "--cluster", "1"], "the WORKFLOW_ID is missing"],
     [["cluster", "status", "--transport", "udp"], "Invalid transport protocol: udp"],
     [["cluster", "status", "--address", "localhost"], "is not host:port"],

@@ -11,8 +11,10 @@ import {
   NODE_HEALTH_HELP,
   NODE_HELP,
   NODE_LEAVE_HELP,
+  WORKFLOW_DESCRIBE_HELP,
   WORKFLOW_HELP,
   WORKFLOW_RUN_HELP,
+  WORKFLOW_SIGNAL_HELP,
   WORKFLOW_WAIT_HELP,
 } from "./client-help.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
@@ -38,13 +40,32 @@ export type ClientCommand =
       readonly input: unknown;
       readonly version: number;
       readonly cluster?: string;
+      /** --workflow-id: the caller's id, which makes the start safe to repeat. */
+      readonly workflowId?: string;
       readonly wait: boolean;
       readonly connection: Connection;
     }
   | {
       readonly kind: "workflow-wait";
       readonly workflowId: string;
-      readonly cluster: string;
+      /** Absent: the node finds the execution cluster. */
+      readonly cluster?: string;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "workflow-signal";
+      readonly workflowId: string;
+      readonly name: string;
+      readonly payload: unknown;
+      readonly cluster?: string;
+      /** --event-id: the sender's id, which makes the signal safe to repeat. */
+      readonly eventId?: string;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "workflow-describe";
+      readonly workflowId: string;
+      readonly cluster?: string;
       readonly connection: Connection;
     }
   | { readonly kind: "cluster-status"; readonly connection: Connection }
@@ -104,6 +125,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
         { flags: "-i, --input <JSON>", key: "input" },
         { flags: "--version <N>", key: "version" },
         { flags: "--cluster <ID>", key: "cluster" },
+        { flags: "--workflow-id <ID>", key: "workflowId" },
         // No -w: on the server it means --workflows, and one letter should not mean two things.
         { flags: "--wait", key: "wait" },
       ],
@@ -116,6 +138,26 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
       help: WORKFLOW_WAIT_HELP,
       specs: [{ flags: "--cluster <ID>", key: "cluster" }],
       build: buildWait,
+    },
+  ],
+  [
+    "workflow signal",
+    {
+      help: WORKFLOW_SIGNAL_HELP,
+      specs: [
+        { flags: "-p, --payload <JSON>", key: "payload" },
+        { flags: "--cluster <ID>", key: "cluster" },
+        { flags: "--event-id <ID>", key: "eventId" },
+      ],
+      build: buildSignal,
+    },
+  ],
+  [
+    "workflow describe",
+    {
+      help: WORKFLOW_DESCRIBE_HELP,
+      specs: [{ flags: "--cluster <ID>", key: "cluster" }],
+      build: buildDescribe,
     },
   ],
   ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],
@@ -194,12 +236,15 @@ function buildRun(parsed: Parsed): ClientCommand {
   const inputText = text(parsed.options, "input", "--input <JSON>") ?? "null";
   const versionText = text(parsed.options, "version", "--version <N>") ?? "1";
   const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  const workflowId = text(parsed.options, "workflowId", "--workflow-id <ID>");
+  if (workflowId === "") usage("--workflow-id needs a value, e.g. --workflow-id order-1234");
   return {
     kind: "workflow-run",
     name,
     input: parseInput(inputText),
     version: parseCount(versionText, "--version", VERSION_MAX),
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    ...(workflowId === undefined ? {} : { workflowId }),
     wait: flag(parsed.options, "wait", "--wait"),
     connection: parsed.connection,
   };
@@ -212,11 +257,48 @@ function buildWait(parsed: Parsed): ClientCommand {
   }
   noPositional(extra);
   const cluster = text(parsed.options, "cluster", "--cluster <ID>");
-  if (cluster === undefined) usage("--cluster <ID> is required (workflow run prints it)");
   return {
     kind: "workflow-wait",
     workflowId,
-    cluster: clusterOf(cluster),
+    ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    connection: parsed.connection,
+  };
+}
+
+function buildDescribe(parsed: Parsed): ClientCommand {
+  const [workflowId, ...extra] = parsed.positional;
+  if (workflowId === undefined || workflowId === "") {
+    usage("the WORKFLOW_ID is missing, e.g. raftoral workflow describe order-1");
+  }
+  noPositional(extra);
+  const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  return {
+    kind: "workflow-describe",
+    workflowId,
+    ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    connection: parsed.connection,
+  };
+}
+
+function buildSignal(parsed: Parsed): ClientCommand {
+  const [workflowId, name, ...extra] = parsed.positional;
+  if (workflowId === undefined || workflowId === "") {
+    usage("the WORKFLOW_ID is missing, e.g. raftoral workflow signal order-1 paid");
+  }
+  if (name === undefined || name === "") {
+    usage("the event NAME is missing, e.g. raftoral workflow signal order-1 paid");
+  }
+  noPositional(extra);
+  const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+  const eventId = text(parsed.options, "eventId", "--event-id <ID>");
+  if (eventId === "") usage("--event-id needs a value, e.g. --event-id payment-77");
+  return {
+    kind: "workflow-signal",
+    workflowId,
+    name,
+    payload: parseInput(text(parsed.options, "payload", "--payload <JSON>") ?? "null", "--payload"),
+    ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+    ...(eventId === undefined ? {} : { eventId }),
     connection: parsed.connection,
   };
 }
@@ -309,13 +391,13 @@ function flag(options: Readonly<Record<string, unknown>>, key: string, name: str
   return usage(`${name} takes no value (got '${String(value)}')`);
 }
 
-function parseInput(inputText: string): unknown {
+function parseInput(inputText: string, flag = "--input"): unknown {
   try {
     return JSON.parse(inputText);
   } catch {
     // Converted: text that is not JSON is the user's mistake, explained with the usual fix.
     return usage(
-      `--input '${inputText}' is not JSON; a string needs its quotes, e.g. --input '"ping"'`,
+      `${flag} '${inputText}' is not JSON; a string needs its quotes, e.g. ${flag} '"ping"'`,
     );
   }
 }

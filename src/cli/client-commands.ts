@@ -2,6 +2,7 @@
 // --json) and returns the exit code scripts can rely on (see EXIT in this file).
 
 import {
+  describedJson,
   RaftoralClient,
   TransportMismatchError,
   UnreachableError,
@@ -12,6 +13,7 @@ import { type ClientCommand, type Connection, parseClientArgs } from "./client-a
 import {
   clusterStatusJsonText,
   clusterStatusText,
+  describedText,
   healthJsonText,
   healthText,
   json,
@@ -21,6 +23,8 @@ import {
   recoveredText,
   resultJsonText,
   resultText,
+  signaledJsonText,
+  signaledText,
   startedJsonText,
   startedText,
 } from "./client-output.ts";
@@ -98,17 +102,17 @@ async function execute(
   switch (command.kind) {
     case "workflow-run":
       return runWorkflow(command, client, output);
-    case "workflow-wait": {
-      const result = await withProgress(
-        output,
-        `Waiting for workflow ${command.workflowId}`,
-        client.wait(
-          { workflowId: command.workflowId, executionClusterId: command.cluster },
-          waitTimeout(connection),
-        ),
-      );
-      output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
-      return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
+    case "workflow-wait":
+    case "workflow-describe":
+      return lookUpWorkflow(command, client, output);
+    case "workflow-signal": {
+      const sent = await client.signal(command.workflowId, command.name, command.payload, {
+        ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+        ...(command.eventId === undefined ? {} : { eventId: command.eventId }),
+        ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+      });
+      output.stdout(connection.json ? signaledJsonText(sent) : signaledText(command.name, sent));
+      return EXIT.OK;
     }
     case "cluster-status": {
       const status = await client.status();
@@ -143,6 +147,34 @@ async function execute(
   }
 }
 
+/** wait or describe: a workflow found by its id (and its cluster, if given). */
+async function lookUpWorkflow(
+  command: Extract<ClientCommand, { kind: "workflow-wait" | "workflow-describe" }>,
+  client: RaftoralClient,
+  output: Output,
+): Promise<number> {
+  const { connection } = command;
+  const workflow = {
+    workflowId: command.workflowId,
+    ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+  };
+  if (command.kind === "workflow-describe") {
+    const described = await client.describe(
+      workflow,
+      connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs },
+    );
+    output.stdout(connection.json ? json(describedJson(described)) : describedText(described));
+    return EXIT.OK;
+  }
+  const result = await withProgress(
+    output,
+    `Waiting for workflow ${command.workflowId}`,
+    client.wait(workflow, waitTimeout(connection)),
+  );
+  output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
+  return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
+}
+
 async function runWorkflow(
   command: Extract<ClientCommand, { kind: "workflow-run" }>,
   client: RaftoralClient,
@@ -152,6 +184,7 @@ async function runWorkflow(
   const started = await client.start(command.name, command.input, {
     version: command.version,
     ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+    ...(command.workflowId === undefined ? {} : { workflowId: command.workflowId }),
   });
   if (!command.wait) {
     output.stdout(

@@ -41,12 +41,14 @@ const EXIT_CODES = `Exit codes:
 
 export const WORKFLOW_RUN_HELP = `raftoral workflow run - start a workflow
 
-Usage: raftoral workflow run <NAME> [--input <JSON>] [--version <N>] [--wait] [OPTIONS]
+Usage: raftoral workflow run <NAME> [--input <JSON>] [--version <N>] [--workflow-id <ID>]
+                             [--wait] [OPTIONS]
 
 Starts workflow NAME on the cluster and prints its workflow ID and execution cluster ID,
 which \`raftoral workflow wait\` takes. With --wait, also waits for it to finish and prints
-its result. A start is sent to one node and never repeated: a start whose answer was lost
-may still have started the workflow.
+its result. Without --workflow-id a start is sent to one node and never repeated: a start
+whose answer was lost may still have started the workflow. With --workflow-id it is safe
+to repeat, and the next address is tried when a node does not answer.
 
 Workflow options:
   -i, --input <JSON>
@@ -58,6 +60,12 @@ Workflow options:
 
       --cluster <ID>
           Run it in this execution cluster (default: the least loaded one).
+
+      --workflow-id <ID>
+          Your id for the workflow: 1 to 128 letters, digits and . _ : @ -, starting
+          with a letter or digit. Running the same id again gives the same workflow
+          (it never runs twice); with another name, version or input it fails with
+          ALREADY_EXISTS. Default: the node makes up a UUID.
 
       --wait
           Wait for the workflow to finish and print its result (up to --timeout,
@@ -71,18 +79,20 @@ Examples:
   raftoral workflow run ping_pong --input '"ping"' --wait
   raftoral workflow run ping_pong --input '"ping"' --address 127.0.0.1:7002 --json
   raftoral workflow run ping_pong --input '"ping"' --address http://127.0.0.1:8001 --wait
+  raftoral workflow run ping_pong --input '"ping"' --workflow-id ping-2026-12-02 --wait
 `;
 
 export const WORKFLOW_WAIT_HELP = `raftoral workflow wait - wait for a workflow's result
 
-Usage: raftoral workflow wait <WORKFLOW_ID> --cluster <ID> [OPTIONS]
+Usage: raftoral workflow wait <WORKFLOW_ID> [--cluster <ID>] [OPTIONS]
 
 Waits until the workflow has finished and prints its result (or its error). Any node
 can answer; when one is unavailable the next address is tried.
 
 Workflow options:
       --cluster <ID>
-          The execution cluster ID that \`workflow run\` printed. Required.
+          The execution cluster ID that \`workflow run\` printed. Without it the node
+          asks every execution cluster, which costs a little more.
 
 ${CONNECTION_OPTIONS}
 
@@ -90,6 +100,59 @@ ${EXIT_CODES}
 
 Example:
   raftoral workflow wait 550e8400-e29b-41d4-a716-446655440000 --cluster 1 --timeout 60
+  raftoral workflow wait ping-2026-12-02
+`;
+
+export const WORKFLOW_DESCRIBE_HELP = `raftoral workflow describe - show a workflow's status and record
+
+Usage: raftoral workflow describe <WORKFLOW_ID> [--cluster <ID>] [OPTIONS]
+
+Prints the workflow's status (running, sleeping, waiting for an event, completed, failed),
+its name and version, input, owner, start and end times, its result or error, the events
+sent to it that it has not taken yet, and every call it recorded (checkpoints, steps,
+sleeps, event waits) with its time. Any node can answer. --json prints the fields of
+GET /workflow/describe.
+
+Workflow options:
+      --cluster <ID>
+          The workflow's execution cluster ID; without it the node finds it.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral workflow describe order-1 --json
+`;
+
+export const WORKFLOW_SIGNAL_HELP = `raftoral workflow signal - send an event to a running workflow
+
+Usage: raftoral workflow signal <WORKFLOW_ID> <NAME> [--payload <JSON>] [--event-id <ID>]
+                                [--cluster <ID>] [OPTIONS]
+
+Sends event NAME to the workflow, for its ctx.waitForEvent(NAME). Events are delivered once
+each, in the order the cluster recorded them; one sent before the workflow waits is kept
+until it does. A workflow that is not known is an error (NOT_FOUND), and so is one that
+finished (FAILED_PRECONDITION). Without --event-id the event is sent to one node and never
+repeated; with it, a repeat is delivered once, so the next address is tried when a node
+does not answer.
+
+Workflow options:
+  -p, --payload <JSON>
+          The event's payload as JSON text (default: null). A string needs its quotes.
+
+      --event-id <ID>
+          Your id for the event (letters, digits and . _ : @ -, at most 128).
+
+      --cluster <ID>
+          The workflow's execution cluster ID; without it the node finds it.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral workflow signal order-1 paid --payload '{"amount": 12}' --event-id payment-77
 `;
 
 export const WORKFLOW_HELP = `raftoral workflow - run workflows and wait for their results
@@ -99,6 +162,10 @@ Usage: raftoral workflow <COMMAND> [OPTIONS]
 Commands:
   run <NAME>          Start a workflow (and, with --wait, wait for its result)
   wait <WORKFLOW_ID>  Wait for a workflow's result
+  describe <WORKFLOW_ID>
+                      Show a workflow's status, input, owner, times and recorded calls
+  signal <WORKFLOW_ID> <NAME>
+                      Send an event to a running workflow
 
 Run \`raftoral workflow <COMMAND> --help\` for a command's options.
 `;

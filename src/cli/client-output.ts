@@ -11,8 +11,11 @@ import {
   outcomeJson,
   type RecoverResult,
   recoveredJson,
+  type SignaledEvent,
   type StartedWorkflow,
+  signaledJson,
   startedJson,
+  type WorkflowDescriptionInfo,
   type WorkflowResult,
 } from "../client/index.ts";
 import { groupId } from "../lib/index.ts";
@@ -35,6 +38,48 @@ export function startedText(
     `  raftoral workflow wait ${started.workflowId} --cluster ${started.executionClusterId} --address ${address}`,
     "",
   ].join("\n");
+}
+
+/** `workflow describe`: the status line first, then the details and the recorded calls. */
+export function describedText(info: WorkflowDescriptionInfo): string {
+  const at = (ms: number) => new Date(ms).toISOString();
+  const status =
+    info.status === "waiting"
+      ? `waiting for event "${info.waitingFor ?? ""}"${info.wakeAtMs === undefined ? "" : ` (times out ${at(info.wakeAtMs)})`}`
+      : info.status === "sleeping" && info.wakeAtMs !== undefined
+        ? `sleeping until ${at(info.wakeAtMs)}`
+        : info.status;
+  const lines = [
+    `Workflow ${info.workflowId} (${info.name} v${info.version}) in execution cluster ${info.executionClusterId}: ${status}`,
+    `  Owner:          node ${info.ownerNodeId} (epoch ${info.ownerEpoch})`,
+    `  Started:        ${at(info.startedAtMs)}`,
+    ...(info.finishedAtMs === undefined ? [] : [`  Finished:       ${at(info.finishedAtMs)}`]),
+    `  Input:          ${info.inputJson}`,
+    ...(info.resultJson === undefined ? [] : [`  Result:         ${info.resultJson}`]),
+    ...(info.error === undefined
+      ? []
+      : [
+          `  Error:          ${info.error}${info.errorCode === undefined ? "" : ` (${info.errorCode})`}`,
+        ]),
+    `  Pending events: ${info.pendingEvents}`,
+    `  Recorded calls: ${info.checkpoints.length}`,
+    ...info.checkpoints.map(
+      (call) =>
+        `    ${String(call.seq).padStart(3)}  ${call.kind.padEnd(10)}  ${call.name}  ${at(call.atMs)}${call.error === undefined ? "" : `  error: ${call.error}`}`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export function signaledText(name: string, sent: SignaledEvent): string {
+  const what = sent.isDuplicate ? "was already delivered to" : "sent to";
+  return `Event ${name} (event ID ${sent.eventId}) ${what} workflow ${sent.workflowId} (execution cluster ${sent.executionClusterId})\n`;
+}
+
+export function signaledJsonText(sent: SignaledEvent): string {
+  return json(
+    signaledJson({ ...sent, executionClusterId: groupId(Number(sent.executionClusterId)) }),
+  );
 }
 
 export function startedJsonText(started: StartedWorkflow): string {

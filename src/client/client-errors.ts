@@ -6,7 +6,7 @@ import { RaftoralError } from "../lib/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 
 /** Codes that say "this node cannot serve now": another node may. */
-const ANOTHER_NODE_MAY_SERVE: ReadonlySet<string> = new Set([
+export const ANOTHER_NODE_MAY_SERVE: ReadonlySet<string> = new Set([
   "UNAVAILABLE",
   "NOT_LEADER",
   "NO_LEADER",

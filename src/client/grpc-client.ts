@@ -12,6 +12,7 @@ import {
 } from "../transport/grpc/index.ts";
 import {
   type ClusterStatus,
+  type DescribeWorkflowRequest,
   type DiscoveryInfo,
   HEALTH_STATUSES,
   type HealthInfo,
@@ -20,9 +21,12 @@ import {
   type RecoverResult,
   type RegisterRequest,
   type RegisterResult,
+  type SignalWorkflowRequest,
+  type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
   type WaitWorkflowRequest,
+  type WorkflowDescriptionInfo,
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
@@ -115,10 +119,69 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowOutcome> {
     const response = await this.client.unary(
       WorkflowManagementMethods.waitForWorkflowCompletion,
-      request,
+      { ...request, executionClusterId: request.executionClusterId ?? "" },
       options,
     );
     return outcomeOf(response);
+  }
+
+  async describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowDescriptionInfo> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.describeWorkflow,
+      { workflowId: request.workflowId, executionClusterId: request.executionClusterId ?? "" },
+      options,
+    );
+    return {
+      workflowId: response.workflowId,
+      executionClusterId: groupOf(response.executionClusterId),
+      name: response.name,
+      version: response.version,
+      status: response.status,
+      inputJson: response.inputJson,
+      ownerNodeId: nodeId(response.ownerNodeId),
+      ownerEpoch: response.ownerEpoch,
+      startedAtMs: response.startedAtMs,
+      ...(response.finishedAtMs === 0 ? {} : { finishedAtMs: response.finishedAtMs }),
+      ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
+      ...(response.error === "" ? {} : { error: response.error }),
+      ...(response.errorCode === "" ? {} : { errorCode: response.errorCode }),
+      ...(response.wakeAtMs === 0 ? {} : { wakeAtMs: response.wakeAtMs }),
+      ...(response.waitingFor === "" ? {} : { waitingFor: response.waitingFor }),
+      pendingEvents: response.pendingEvents,
+      checkpoints: response.checkpoints.map((checkpoint) => ({
+        seq: checkpoint.seq,
+        kind: checkpoint.kind,
+        name: checkpoint.name,
+        atMs: checkpoint.atMs,
+        ...(checkpoint.error === "" ? {} : { error: checkpoint.error }),
+      })),
+    };
+  }
+
+  async signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<SignalWorkflowResult> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.signalWorkflow,
+      {
+        workflowId: request.workflowId,
+        executionClusterId: request.executionClusterId ?? "",
+        name: request.name,
+        payloadJson: request.payloadJson,
+        eventId: request.eventId ?? "",
+      },
+      options,
+    );
+    return {
+      workflowId: response.workflowId,
+      executionClusterId: groupOf(response.executionClusterId),
+      eventId: response.eventId,
+      isDuplicate: response.duplicate,
+    };
   }
 
   async runWorkflow(
@@ -206,6 +269,7 @@ function runRequest(request: StartWorkflowRequest): RunWorkflowRequest {
     inputJson: request.inputJson,
     executionClusterId:
       request.executionClusterId === undefined ? "" : String(request.executionClusterId),
+    workflowId: request.workflowId ?? "",
   };
 }
 

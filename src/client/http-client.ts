@@ -14,6 +14,7 @@ import {
 import {
   type ClusterStatus,
   connectionHint,
+  type DescribeWorkflowRequest,
   type DiscoveryInfo,
   HEALTH_STATUSES,
   type HealthInfo,
@@ -22,9 +23,12 @@ import {
   type RecoverResult,
   type RegisterRequest,
   type RegisterResult,
+  type SignalWorkflowRequest,
+  type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
   type WaitWorkflowRequest,
+  type WorkflowDescriptionInfo,
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
@@ -107,6 +111,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
         ...(request.executionClusterId === undefined
           ? {}
           : { execution_cluster_id: String(request.executionClusterId) }),
+        ...(request.workflowId === undefined ? {} : { workflow_id: request.workflowId }),
       },
       options,
     );
@@ -122,11 +127,52 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowOutcome> {
     const query = new URLSearchParams({
       workflow_id: request.workflowId,
-      execution_cluster_id: request.executionClusterId,
+      ...(request.executionClusterId === undefined
+        ? {}
+        : { execution_cluster_id: request.executionClusterId }),
       timeout_seconds: String(request.timeoutSeconds),
     });
     const body = await this.call("GET", `/workflow/wait?${query}`, undefined, options);
     return outcomeOf(body);
+  }
+
+  async describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowDescriptionInfo> {
+    const query = new URLSearchParams({
+      workflow_id: request.workflowId,
+      ...(request.executionClusterId === undefined
+        ? {}
+        : { execution_cluster_id: request.executionClusterId }),
+    });
+    return describedOf(await this.call("GET", `/workflow/describe?${query}`, undefined, options));
+  }
+
+  async signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<SignalWorkflowResult> {
+    const body = await this.call(
+      "POST",
+      "/workflow/signal",
+      {
+        workflow_id: request.workflowId,
+        name: request.name,
+        payload: request.payloadJson,
+        ...(request.executionClusterId === undefined
+          ? {}
+          : { execution_cluster_id: request.executionClusterId }),
+        ...(request.eventId === undefined ? {} : { event_id: request.eventId }),
+      },
+      options,
+    );
+    return {
+      workflowId: String(body.workflow_id ?? ""),
+      executionClusterId: groupOf(body.execution_cluster_id),
+      eventId: String(body.event_id ?? ""),
+      isDuplicate: body.duplicate === true,
+    };
   }
 
   async runWorkflow(
@@ -190,7 +236,10 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     try {
       response = await fetch(`${tls === undefined ? "http" : "https"}://${this.address}${path}`, {
         method,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal:
+          options.signal === undefined
+            ? AbortSignal.timeout(options.timeoutMs)
+            : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal]),
         headers: {
           ...credentials?.(route),
           ...(payload === undefined ? {} : { "content-type": "application/json" }),
@@ -278,5 +327,37 @@ function outcomeOf(body: Json): WorkflowOutcome {
     success: body.success === true,
     ...(typeof body.result === "string" ? { resultJson: body.result } : {}),
     ...(typeof body.error === "string" ? { error: body.error } : {}),
+  };
+}
+
+function describedOf(body: Json): WorkflowDescriptionInfo {
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  const count = (value: unknown) => (typeof value === "number" ? value : undefined);
+  const optional = <T>(key: string, value: T | undefined) =>
+    value === undefined ? {} : { [key]: value };
+  return {
+    workflowId: text(body.workflow_id) ?? "",
+    executionClusterId: groupOf(body.execution_cluster_id),
+    name: text(body.name) ?? "",
+    version: count(body.version) ?? 0,
+    status: text(body.status) ?? "",
+    inputJson: text(body.input) ?? "null",
+    ownerNodeId: idOf(body.owner_node_id),
+    ownerEpoch: count(body.owner_epoch) ?? 0,
+    startedAtMs: count(body.started_at_ms) ?? 0,
+    ...optional("finishedAtMs", count(body.finished_at_ms)),
+    ...optional("resultJson", text(body.result)),
+    ...optional("error", text(body.error)),
+    ...optional("errorCode", text(body.error_code)),
+    ...optional("wakeAtMs", count(body.wake_at_ms)),
+    ...optional("waitingFor", text(body.waiting_for)),
+    pendingEvents: count(body.pending_events) ?? 0,
+    checkpoints: listOf(body.checkpoints).map((item) => ({
+      seq: count(item.seq) ?? 0,
+      kind: text(item.kind) ?? "",
+      name: text(item.name) ?? "",
+      atMs: count(item.at_ms) ?? 0,
+      ...optional("error", text(item.error)),
+    })),
   };
 }

@@ -3,13 +3,16 @@
 // The HTTP API's JSON bodies: the CLI prints the same shapes with --json.
 export {
   clusterStatusJson,
+  describedJson,
   healthJson,
   leftJson,
   outcomeJson,
   recoveredJson,
+  signaledJson,
   startedJson,
 } from "../transport/http/index.ts";
 export type {
+  CheckpointInfo,
   ClientTls,
   ClusterNodeStatus,
   ClusterStatus,
@@ -21,6 +24,7 @@ export type {
   RecoveredGroup,
   RecoverRequest,
   RecoverResult,
+  WorkflowDescriptionInfo,
 } from "../transport/index.ts";
 export {
   type NodeTarget,
@@ -47,8 +51,11 @@ export {
   type CallTimeout,
   RaftoralClient,
   type RaftoralClientOptions,
+  type SignaledEvent,
+  type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
   type WaitOptions,
+  type WorkflowRef,
   type WorkflowResult,
 } from "./raftoral-client.ts";

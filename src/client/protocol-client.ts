@@ -5,6 +5,7 @@ import type {
   CallCredentials,
   ClientTls,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -12,15 +13,20 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 
 export interface ClientCallOptions {
   readonly timeoutMs: number;
+  /** Aborting cancels the call; the node then stops the work behind it (a wait, say). */
+  readonly signal?: AbortSignal;
 }
 
 /** How a protocol client reaches its node and proves who it is. */
@@ -44,6 +50,14 @@ export interface ProtocolClient {
   ): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options: ClientCallOptions): Promise<WorkflowOutcome>;
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<SignalWorkflowResult>;
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
   /** What a leaving node asks its peers, and operators ask any node. */
   clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   close(): Promise<void>;

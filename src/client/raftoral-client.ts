@@ -1,7 +1,10 @@
 // RaftoralClient: the API of a Raftoral cluster for programs and scripts, over gRPC or HTTP,
-// cleartext or TLS, with an optional bearer token. It knows several nodes; calls that are safe to repeat (discover, health, status, wait) move
-// on to the next node when one is unavailable. Starting a workflow is never repeated, since
-// a start whose answer was lost may have started it. Runs on Bun and on Node (no Bun APIs).
+// cleartext or TLS, with an optional bearer token. It knows several nodes; calls that are
+// safe to repeat (discover, health, status, wait) move on to the next node when one is
+// unavailable. A start is repeated only when the caller chose its workflow id: the cluster
+// then starts that id once, however often it is asked. A start without one is never
+// repeated, since a start whose answer was lost may have started it. Runs on Bun and on
+// Node (no Bun APIs).
 
 import { type GroupId, groupId, InvalidArgumentError, RaftoralError } from "../lib/index.ts";
 import {
@@ -14,9 +17,11 @@ import {
   type RecoverRequest,
   type RecoverResult,
   type TransportKind,
+  type WorkflowDescriptionInfo,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import {
+  ANOTHER_NODE_MAY_SERVE,
   type FailedAttempt,
   isWorthAnotherNode,
   TransportMismatchError,
@@ -56,6 +61,12 @@ export interface StartOptions extends CallTimeout {
   readonly version?: number;
   /** Run it in this execution cluster (default: the least loaded one). */
   readonly executionClusterId?: string | number;
+  /**
+   * Your id for the workflow (letters, digits and `. _ : @ -`, at most 128). Starting it
+   * again returns the same workflow, or fails with ALREADY_EXISTS when the name, version or
+   * input differ. With an id, a start whose answer was lost is sent again, to the next node.
+   */
+  readonly workflowId?: string;
 }
 
 /** A started workflow: what wait needs to find it. */
@@ -65,12 +76,40 @@ export interface StartedWorkflow {
   readonly executionClusterId: string;
 }
 
+/** What wait needs: the id, and the execution cluster if known (any node finds it otherwise). */
+export interface WorkflowRef {
+  readonly workflowId: string;
+  readonly executionClusterId?: string;
+}
+
+export interface SignalOptions extends CallTimeout {
+  /** The workflow's execution cluster, if known (any node finds it otherwise). */
+  readonly executionClusterId?: string | number;
+  /**
+   * Your id for the event: a repeat with the same id is delivered once, so the client may
+   * send it again to the next node when an answer is lost. Without one it is sent once.
+   */
+  readonly eventId?: string;
+}
+
+/** Where an event went. */
+export interface SignaledEvent {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly eventId: string;
+  /** The workflow had this event id already: nothing was added. */
+  readonly isDuplicate: boolean;
+}
+
 export interface WaitOptions {
   /** How long to wait for the workflow to finish, in ms. Default 30,000; at most 3,600,000. */
   readonly timeoutMs?: number;
 }
 
-/** How a workflow ended. A failed workflow is a result, not an exception. */
+/**
+ * How a workflow ended. A failed workflow is a result, not an exception. Its
+ * `executionClusterId` is "" when the wait did not name one.
+ */
 export type WorkflowResult<Output = unknown> = StartedWorkflow &
   (
     | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
@@ -88,6 +127,8 @@ const PROBE_TIMEOUT_MS = 2_000;
  * proposal timeout, up to 10 s for its removal and 60 s for its groups to replace it.
  */
 const LEAVE_TIMEOUT_MS = 90_000;
+/** A start under the caller's id is repeated also when its answer did not come in time. */
+const START_RETRYABLE: ReadonlySet<string> = new Set([...ANOTHER_NODE_MAY_SERVE, "TIMEOUT"]);
 
 export class RaftoralClient {
   private readonly targets: readonly NodeTarget[];
@@ -118,20 +159,28 @@ export class RaftoralClient {
     this.retryDelayMs = options.retryDelayMs ?? 200;
   }
 
-  /** Starts workflow `name` with `input` (any JSON value). Sent to one node, never repeated. */
+  /**
+   * Starts workflow `name` with `input` (any JSON value). Without `workflowId` it is sent to
+   * one node and never repeated; with one, it is repeated like wait (see StartOptions).
+   */
   async start(name: string, input: unknown, options: StartOptions = {}): Promise<StartedWorkflow> {
     const cluster = options.executionClusterId;
-    const started = await this.once("start", this.preferred, (client) =>
+    const { workflowId } = options;
+    const call = (client: OperatorProtocolClient) =>
       client.startWorkflow(
         {
           workflowType: name,
           version: options.version ?? 1,
           inputJson: JSON.stringify(input ?? null),
           ...(cluster === undefined ? {} : { executionClusterId: clusterIdOf(cluster) }),
+          ...(workflowId === undefined ? {} : { workflowId }),
         },
         { timeoutMs: options.timeoutMs ?? this.timeoutMs },
-      ),
-    );
+      );
+    const started =
+      workflowId === undefined
+        ? await this.once("start", this.preferred, call)
+        : await this.repeatable("start", call, START_RETRYABLE);
     return {
       workflowId: started.workflowId,
       executionClusterId: String(started.executionClusterId),
@@ -140,15 +189,16 @@ export class RaftoralClient {
 
   /** Waits until the workflow finished; TIMEOUT if it did not within `timeoutMs`. */
   async wait<Output = unknown>(
-    workflow: StartedWorkflow,
+    workflow: WorkflowRef,
     options: WaitOptions = {},
   ): Promise<WorkflowResult<Output>> {
     const waitMs = Math.min(options.timeoutMs ?? DEFAULT_WAIT_MS, WAIT_MS_MAX);
+    const cluster = workflow.executionClusterId;
     const outcome = await this.repeatable("wait", (client) =>
       client.waitWorkflow(
         {
           workflowId: workflow.workflowId,
-          executionClusterId: workflow.executionClusterId,
+          ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
           timeoutSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
         },
         { timeoutMs: waitMs + WAIT_MARGIN_MS },
@@ -156,11 +206,60 @@ export class RaftoralClient {
     );
     const ids = {
       workflowId: workflow.workflowId,
-      executionClusterId: workflow.executionClusterId,
+      executionClusterId: cluster ?? "",
     };
     if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
     const outputJson = outcome.resultJson ?? "null";
     return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
+  }
+
+  /**
+   * Sends event `name` with `payload` (any JSON value) to a running workflow, for its
+   * ctx.waitForEvent(name). NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for one
+   * that finished.
+   */
+  async signal(
+    workflowId: string,
+    name: string,
+    payload: unknown,
+    options: SignalOptions = {},
+  ): Promise<SignaledEvent> {
+    const cluster = options.executionClusterId;
+    const { eventId } = options;
+    const call = (client: OperatorProtocolClient) =>
+      client.signalWorkflow(
+        {
+          workflowId,
+          name,
+          payloadJson: JSON.stringify(payload ?? null),
+          ...(cluster === undefined ? {} : { executionClusterId: String(clusterIdOf(cluster)) }),
+          ...(eventId === undefined ? {} : { eventId }),
+        },
+        { timeoutMs: options.timeoutMs ?? this.timeoutMs },
+      );
+    const sent =
+      eventId === undefined
+        ? await this.once("signal", this.preferred, call)
+        : await this.repeatable("signal", call, START_RETRYABLE);
+    return { ...sent, executionClusterId: String(sent.executionClusterId) };
+  }
+
+  /**
+   * The workflow's status (running, sleeping, waiting, completed, failed), input, owner,
+   * times and recorded calls, as its execution cluster applied them. NOT_FOUND if unknown.
+   */
+  describe(workflow: WorkflowRef, options: CallTimeout = {}): Promise<WorkflowDescriptionInfo> {
+    const cluster = workflow.executionClusterId;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.repeatable("describe", (client) =>
+      client.describeWorkflow(
+        {
+          workflowId: workflow.workflowId,
+          ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
+        },
+        { timeoutMs },
+      ),
+    );
   }
 
   /** start, then wait. */
@@ -236,6 +335,7 @@ export class RaftoralClient {
   private async repeatable<T>(
     what: string,
     call: (client: OperatorProtocolClient) => Promise<T>,
+    retryable: ReadonlySet<string> = ANOTHER_NODE_MAY_SERVE,
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
@@ -247,7 +347,7 @@ export class RaftoralClient {
         return result;
       } catch (error) {
         const typed = asRaftoralError(error);
-        if (!isWorthAnotherNode(typed)) throw typed;
+        if (!retryable.has(typed.code)) throw typed;
         attempts.push({ address: client.address, error: typed });
         const isRoundDone = (attempt + 1) % this.clients.length === 0;
         if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);

@@ -6,6 +6,8 @@ import {
   type GroupId,
   groupId,
   InvalidArgumentError,
+  type LogIndex,
+  logIndex,
   type NodeId,
   nodeId,
 } from "../lib/index.ts";
@@ -74,6 +76,19 @@ export type ManagementCommand =
       readonly faultTolerance?: number;
     }
   | {
+      /** A start of a caller-chosen id is in flight: every starter sends it to one group. */
+      readonly type: "claimWorkflowId";
+      readonly workflowId: string;
+      /** The group to send it to, unless the id is claimed already. */
+      readonly groupId: GroupId;
+    }
+  | {
+      /** The start committed (or can no longer happen) in the claimed group. */
+      readonly type: "releaseWorkflowId";
+      readonly workflowId: string;
+      readonly claimedAt: LogIndex;
+    }
+  | {
       /** The management group's own fault tolerance, as its leader saw it. */
       readonly type: "reportManagementTolerance";
       readonly faultTolerance: number;
@@ -109,6 +124,8 @@ const TYPES = [
   "destroyGroup",
   "reportGroupLoad",
   "reportManagementTolerance",
+  "claimWorkflowId",
+  "releaseWorkflowId",
 ] as const satisfies readonly ManagementCommand["type"][];
 
 /** Decodes and validates; throws InvalidArgumentError on anything malformed. */
@@ -126,23 +143,9 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
     case "bootstrap":
       return decodeBootstrap(f);
     case "registerNode":
-      return {
-        type,
-        address: text(f.address, "address"),
-        requestedId: node(f.requestedId, "requestedId"),
-        workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
-        instance: text(f.instance, "instance"),
-      };
     case "removeNode":
-      return { type, nodeId: node(f.nodeId, "nodeId"), reason: text(f.reason, "reason") };
     case "checkIn":
-      return {
-        type,
-        nodeId: node(f.nodeId, "nodeId"),
-        previous: count(f.previous, "previous"),
-        incarnation: count(f.incarnation, "incarnation"),
-        nonce: text(f.nonce, "nonce"),
-      };
+      return decodeNodeCommand(type, f);
     case "createGroup":
       return { type, members: nodes(f.members, "members") };
     case "setGroupMembers":
@@ -175,6 +178,14 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
       };
     case "reportManagementTolerance":
       return { type, faultTolerance: count(f.faultTolerance, "faultTolerance") };
+    case "claimWorkflowId":
+      return { type, workflowId: text(f.workflowId, "workflowId"), groupId: group(f.groupId) };
+    case "releaseWorkflowId":
+      return {
+        type,
+        workflowId: text(f.workflowId, "workflowId"),
+        claimedAt: logIndex(count(f.claimedAt, "claimedAt")),
+      };
   }
 }
 
@@ -192,4 +203,31 @@ function decodeBootstrap(f: Record<string, unknown>): ManagementCommand {
       instance: text(first.instance, "node.instance"),
     },
   };
+}
+
+/** The commands about one node: its registration, its removal and its check-in. */
+function decodeNodeCommand(
+  type: "registerNode" | "removeNode" | "checkIn",
+  f: Record<string, unknown>,
+): ManagementCommand {
+  switch (type) {
+    case "registerNode":
+      return {
+        type,
+        address: text(f.address, "address"),
+        requestedId: node(f.requestedId, "requestedId"),
+        workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
+        instance: text(f.instance, "instance"),
+      };
+    case "removeNode":
+      return { type, nodeId: node(f.nodeId, "nodeId"), reason: text(f.reason, "reason") };
+    case "checkIn":
+      return {
+        type,
+        nodeId: node(f.nodeId, "nodeId"),
+        previous: count(f.previous, "previous"),
+        incarnation: count(f.incarnation, "incarnation"),
+        nonce: text(f.nonce, "nonce"),
+      };
+  }
 }

@@ -47,7 +47,9 @@ export {
   type ManagementState,
   type NodeRecord,
   resultsHolder,
+  type WorkflowIdClaim,
 } from "./management-state.ts";
 export { planReplicas, type ReplicaAction, type ReplicaView } from "./replica-plan.ts";
 export { type GroupReportView, planGroupReports } from "./report-plan.ts";
 export { voterTarget } from "./voter-target.ts";
+export { WORKFLOW_ID_CLAIMS_MAX } from "./workflow-id-claims.ts";

@@ -20,8 +20,10 @@ import {
   type GroupRecord,
   type ManagementState,
   type NodeRecord,
+  type WorkflowIdClaim,
 } from "./management-state.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
+import { claimWorkflowId, releaseWorkflowId } from "./workflow-id-claims.ts";
 
 /** A command the management state refuses; the message tells the caller what to fix. */
 export class ManagementRefusal extends RaftoralError {
@@ -35,6 +37,7 @@ export type ManagementResult =
   | { readonly nodeId: NodeId }
   | { readonly groupId: GroupId }
   | CheckInResult
+  | { readonly claim: WorkflowIdClaim }
   | undefined;
 
 const sorted = (ids: readonly NodeId[]) => [...new Set(ids)].sort((a, b) => a - b);
@@ -145,6 +148,15 @@ export function applyCommand(
         state: { ...state, managementFaultTolerance: command.faultTolerance },
         result: undefined,
       };
+    case "claimWorkflowId": {
+      if (command.groupId >= state.nextGroupId) {
+        throw new ManagementRefusal(`execution group ${command.groupId} never existed`);
+      }
+      const claimed = claimWorkflowId(state, command, index);
+      return { state: claimed.state, result: { claim: claimed.claim } };
+    }
+    case "releaseWorkflowId":
+      return { state: releaseWorkflowId(state, command), result: undefined };
     case "destroyGroup": {
       if (!state.groups.has(command.groupId)) return { state, result: undefined };
       const groups = new Map(state.groups);

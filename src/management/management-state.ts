@@ -44,6 +44,14 @@ export interface GroupRecord {
   readonly faultTolerance: number;
 }
 
+/** A start of a caller-chosen workflow id in flight (see workflow-id-claims.ts). */
+export interface WorkflowIdClaim {
+  /** The execution group every starter of the id sends it to. */
+  readonly groupId: GroupId;
+  /** Management log index of the claim: names it, so a late release spares a newer one. */
+  readonly claimedAt: LogIndex;
+}
+
 export interface ManagementState {
   /** Set by the bootstrap node; a node never joins a cluster with another id by mistake. */
   readonly clusterId: string;
@@ -60,6 +68,8 @@ export interface ManagementState {
    * wait naming the old group still finds the result. Follow it with resultsHolder().
    */
   readonly resultsMovedTo: ReadonlyMap<GroupId, GroupId>;
+  /** Caller-chosen workflow ids whose start is in flight, oldest claim first. */
+  readonly workflowIdClaims: ReadonlyMap<string, WorkflowIdClaim>;
   readonly nextNodeId: NodeId;
   readonly nextGroupId: GroupId;
   /** Voter failures the management group survives, as its leader last reported. */
@@ -76,6 +86,7 @@ export function emptyManagementState(): ManagementState {
     groups: new Map(),
     removedNodes: new Set(),
     resultsMovedTo: new Map(),
+    workflowIdClaims: new Map(),
     nextNodeId: nodeId(1),
     nextGroupId: groupId(1),
     managementFaultTolerance: 0,

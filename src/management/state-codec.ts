@@ -11,7 +11,12 @@ import {
   type NodeId,
   nodeId,
 } from "../lib/index.ts";
-import type { GroupRecord, ManagementState, NodeRecord } from "./management-state.ts";
+import type {
+  GroupRecord,
+  ManagementState,
+  NodeRecord,
+  WorkflowIdClaim,
+} from "./management-state.ts";
 
 export function encodeManagementState(state: ManagementState): Uint8Array {
   return new TextEncoder().encode(
@@ -24,6 +29,7 @@ export function encodeManagementState(state: ManagementState): Uint8Array {
       groups: [...state.groups.values()],
       removedNodes: [...state.removedNodes],
       resultsMovedTo: [...state.resultsMovedTo],
+      workflowIdClaims: [...state.workflowIdClaims],
       nextNodeId: state.nextNodeId,
       nextGroupId: state.nextGroupId,
       managementFaultTolerance: state.managementFaultTolerance,
@@ -74,12 +80,30 @@ export function decodeManagementState(data: Uint8Array): ManagementState {
     groups: new Map(groupRecords.map((record) => [record.id, record])),
     removedNodes: new Set(nodes(f.removedNodes, "removedNodes")),
     resultsMovedTo: new Map<GroupId, GroupId>(moves),
+    // Snapshots from before caller-chosen ids have no claims.
+    workflowIdClaims: new Map(
+      read.optional(f.workflowIdClaims, [], (item) => claimsOf(item, "workflowIdClaims")),
+    ),
     nextNodeId: node(f.nextNodeId, "nextNodeId"),
     nextGroupId: group(f.nextGroupId, "nextGroupId"),
     managementFaultTolerance: read.optional(f.managementFaultTolerance, 0, (item) =>
       count(item, "managementFaultTolerance"),
     ),
   };
+}
+
+function claimsOf(value: unknown, path: string): [string, WorkflowIdClaim][] {
+  return read.list(value, path, ITEMS_MAX).map((item, k) => {
+    const pair = read.list(item, `${path}[${k}]`, 2);
+    const claim = read.object(pair[1], `${path}[${k}][1]`);
+    return [
+      read.text(pair[0], `${path}[${k}][0]`, TEXT_MAX),
+      {
+        groupId: group(claim.groupId, `${path}[${k}][1].groupId`),
+        claimedAt: logIndex(count(claim.claimedAt, `${path}[${k}][1].claimedAt`)),
+      },
+    ];
+  });
 }
 
 function nodeRecordOf(value: unknown, path: string): NodeRecord {

@@ -7,6 +7,7 @@ import { nodeId, RaftoralError } from "../lib/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -17,10 +18,13 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 
@@ -58,6 +62,18 @@ export class ApiSwitch implements NodeApi {
   }
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
     return this.target.runWorkflow(request, options);
+  }
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult> {
+    return this.target.signalWorkflow(request, options);
+  }
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo> {
+    return this.target.describeWorkflow(request, options);
   }
   clusterStatus(): Promise<ClusterStatus> {
     return this.target.clusterStatus();
@@ -123,6 +139,8 @@ export function startingApi(options: {
     startWorkflow: starting,
     waitWorkflow: starting,
     runWorkflow: starting,
+    signalWorkflow: starting,
+    describeWorkflow: starting,
     clusterStatus: starting,
     metrics: options.metrics,
     probeNodes: starting,

@@ -4,57 +4,61 @@
 // so callers never see "not a member".
 
 import type { ExecutionLayer } from "../api/index.ts";
-import { isWorthAnotherNode, type ProtocolClient } from "../client/index.ts";
+import type { ProtocolClient } from "../client/index.ts";
 import {
   type Clock,
   type GroupId,
   groupId,
   InvalidArgumentError,
   type Logger,
+  MANAGEMENT_GROUP,
   type NodeId,
   RaftoralError,
   type Random,
-  toError,
 } from "../lib/index.ts";
 import { type ManagementMachine, resultsHolder } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
+  DescribeWorkflowRequest,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 import {
+  checkWorkflowId,
   type ExecutionView,
   encodeCommand,
-  isWorkflowId,
   type JsonValue,
   parseJsonText,
-  WorkflowQueries,
   type WorkflowRegistry,
-  WorkflowRuntime,
-  WorkflowStateMachine,
+  type WorkflowStateMachine,
 } from "../workflow/index.ts";
+import { CallLimits } from "./call-limits.ts";
+import {
+  type CallerIdStartDeps,
+  findInGroups,
+  startWithCallerId,
+  workflowGroups,
+} from "./caller-id-start.ts";
+import { chooseGroup } from "./choose-group.ts";
+import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
+import { forwardToGroup } from "./group-forward.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
-import { type ClientFactory, callPeer } from "./peer-call.ts";
+import type { ClientFactory } from "./peer-call.ts";
 import { handOverResults } from "./result-handover.ts";
-import { logWorkflowEvents } from "./workflow-log.ts";
+import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
+import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
 /** How long a synchronous run waits for the result when the caller set no deadline. */
 const RUN_TIMEOUT_MS = 60_000;
-
-interface GroupEngine {
-  readonly machine: WorkflowStateMachine;
-  readonly runtime: WorkflowRuntime;
-  readonly queries: WorkflowQueries;
-  /** Resolves once the host installed the replica and openEngine() started the runtime. */
-  readonly opened: Promise<void>;
-  readonly markOpened: () => void;
-}
 
 export interface WorkflowExecutionOptions {
   readonly registry: WorkflowRegistry;
@@ -82,40 +86,17 @@ export interface WorkflowExecutionOptions {
 
 export class WorkflowExecution implements ExecutionLayer {
   private readonly engines = new Map<GroupId, GroupEngine>();
-  private startsInFlight = 0;
-  private waits = 0;
+  private readonly limits: CallLimits;
 
-  constructor(private readonly options: WorkflowExecutionOptions) {}
+  constructor(private readonly options: WorkflowExecutionOptions) {
+    this.limits = new CallLimits({ starts: options.startsInFlightMax, waits: options.waitsMax });
+  }
 
   createEngine(id: GroupId): WorkflowStateMachine {
     this.dropGroup(id);
-    const { options } = this;
-    const machine = new WorkflowStateMachine({ registry: options.registry });
-    options.metrics?.watch(id, machine);
-    logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger });
-    const runtime = new WorkflowRuntime({
-      nodeId: options.self,
-      stateMachine: machine,
-      proposer: {
-        propose: (command) =>
-          this.options.host.propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
-        barrier: () => this.options.host.read(id, { timeoutMs: options.proposalTimeoutMs }),
-      },
-      clock: options.clock,
-      wallClockMs: options.wallClockMs,
-      random: options.random.fork(`group-${id}`),
-      logger: options.logger.child({ group: id }),
-      onFatal: options.onFatal,
-    });
-    const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
-    this.engines.set(id, {
-      machine,
-      runtime,
-      queries: new WorkflowQueries(machine, options.clock),
-      opened,
-      markOpened,
-    });
-    return machine;
+    const engine = createGroupEngine(id, this.options);
+    this.engines.set(id, engine);
+    return engine.machine;
   }
 
   openEngine(id: GroupId): void {
@@ -181,37 +162,69 @@ export class WorkflowExecution implements ExecutionLayer {
     }
   }
 
-  /** Backpressure: a flood of callers gets RESOURCE_EXHAUSTED at once instead of memory growth. */
-  private async limited<T>(kind: "starts" | "waits", call: () => Promise<T>): Promise<T> {
-    const isStart = kind === "starts";
-    const current = isStart ? this.startsInFlight : this.waits;
-    const max = isStart ? this.options.startsInFlightMax : this.options.waitsMax;
-    if (current >= max) {
-      throw new RaftoralError(
-        "RESOURCE_EXHAUSTED",
-        `this node already has ${current} workflow ${kind} in progress (the limit is ${max}); ` +
-          "retry shortly or spread the load over more nodes",
-      );
-    }
-    if (isStart) this.startsInFlight++;
-    else this.waits++;
-    try {
-      return await call();
-    } finally {
-      if (isStart) this.startsInFlight--;
-      else this.waits--;
-    }
-  }
-
   startWorkflow(
     request: StartWorkflowRequest,
     options?: CallOptions,
   ): Promise<StartWorkflowResult> {
-    return this.limited("starts", () => this.start(request, options));
+    return this.limits.run("starts", () => this.start(request, options));
   }
 
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
-    return this.limited("waits", () => this.wait(request, options));
+    return this.limits.run("waits", () => this.wait(request, options));
+  }
+
+  signalWorkflow(request: SignalWorkflowRequest): Promise<SignalWorkflowResult> {
+    const deps: SignalDeps = {
+      groups: () => workflowGroups(this.options.machine.state()),
+      parseGroup: (text) => this.parseGroup(text),
+      signalIn: (id, signal, payload) => this.signalIn(id, signal, payload),
+    };
+    // A signal is a proposal, as a start is: it shares the starts' budget.
+    return this.limits.run("starts", () => signalWorkflow(deps, request));
+  }
+
+  describeWorkflow(request: DescribeWorkflowRequest): Promise<WorkflowDescriptionInfo> {
+    return describeWorkflow(this.lookupDeps(), request);
+  }
+
+  /** How look-ups by workflow id reach this node's groups and the others'. */
+  private lookupDeps(): LookupDeps {
+    const { host, proposalTimeoutMs } = this.options;
+    return {
+      groups: () => workflowGroups(this.options.machine.state()),
+      parseGroup: (text) => this.parseGroup(text),
+      machineOf: async (id) => (await this.openedEngine(id))?.machine,
+      barrier: (id) => host.read(id, { timeoutMs: proposalTimeoutMs }),
+      forward: (id, call) => this.forward(id, call),
+      forwardTimeoutMs: FORWARD_TIMEOUT_MS,
+    };
+  }
+
+  /** Records the event in group `id`, here or through a member; NOT_FOUND if unknown there. */
+  private async signalIn(
+    id: GroupId,
+    request: SignalWorkflowRequest,
+    payload: JsonValue,
+  ): Promise<SignalWorkflowResult> {
+    const engine = await this.openedEngine(id);
+    if (engine === undefined) {
+      return this.forward(id, (client) =>
+        client.signalWorkflow(
+          { ...request, executionClusterId: String(id) },
+          { timeoutMs: FORWARD_TIMEOUT_MS },
+        ),
+      );
+    }
+    this.refuseIfLeaderless(id);
+    const { workflowId } = request;
+    await recordIn(this.lookupDeps(), id, engine.machine, workflowId);
+    const sent = await engine.runtime.signal({
+      workflowId,
+      name: request.name,
+      payload,
+      ...(request.eventId === undefined ? {} : { eventId: request.eventId }),
+    });
+    return { workflowId, executionClusterId: id, ...sent };
   }
 
   private async start(
@@ -220,6 +233,12 @@ export class WorkflowExecution implements ExecutionLayer {
   ): Promise<StartWorkflowResult> {
     const input = parseJsonText(request.inputJson, "input");
     this.options.registry.require(request.workflowType, request.version);
+    if (request.workflowId !== undefined) {
+      return startWithCallerId(
+        this.callerIdDeps(request, input, options),
+        checkWorkflowId(request.workflowId),
+      );
+    }
     if (request.executionClusterId !== undefined)
       return this.startIn(request.executionClusterId, request, input);
     const target = await this.chooseGroup([], options);
@@ -255,25 +274,80 @@ export class WorkflowExecution implements ExecutionLayer {
         `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
       );
     }
-    const workflowId = await engine.runtime.start(request.workflowType, request.version, input);
+    const workflowId = await engine.runtime.start(
+      request.workflowType,
+      request.version,
+      input,
+      request.workflowId === undefined ? {} : { workflowId: request.workflowId },
+    );
     return { workflowId, executionClusterId: target };
+  }
+
+  /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */
+  private callerIdDeps(
+    request: StartWorkflowRequest,
+    input: JsonValue,
+    options?: CallOptions,
+  ): CallerIdStartDeps {
+    const { host, machine, proposalTimeoutMs } = this.options;
+    const chosen = request.executionClusterId;
+    return {
+      proposeManagement: (command) =>
+        host.propose(MANAGEMENT_GROUP, command, { timeoutMs: proposalTimeoutMs }),
+      catchUpManagement: () => host.read(MANAGEMENT_GROUP, { timeoutMs: proposalTimeoutMs }),
+      groups: () => workflowGroups(machine.state()),
+      holderOf: (id) => {
+        const holder = resultsHolder(machine.state(), id);
+        return machine.state().groups.has(holder) ? holder : undefined;
+      },
+      chooseGroup: async (excluded) =>
+        chosen !== undefined && !excluded.includes(chosen)
+          ? chosen
+          : this.chooseGroup(excluded, options),
+      isKnownIn: (id, workflowId) => this.isKnownIn(id, workflowId),
+      startIn: (id) => this.startIn(id, request, input),
+      isSealedHere: (id) => this.engines.get(id)?.machine.isSealed() === true,
+      logger: this.options.logger,
+    };
+  }
+
+  /** Whether group `id` knows `workflowId`, as of a read barrier in the group. */
+  private async isKnownIn(id: GroupId, workflowId: string): Promise<boolean> {
+    const engine = await this.openedEngine(id);
+    if (engine !== undefined) {
+      this.refuseIfLeaderless(id);
+      await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
+      return engine.machine.execution(workflowId) !== undefined;
+    }
+    // A member answers a wait at once for an unknown id (NOT_FOUND, after its own barrier)
+    // or a finished one; a running one answers after the shortest wait the wire can ask.
+    const probe = { workflowId, executionClusterId: String(id), timeoutSeconds: 1 };
+    try {
+      await this.forward(id, (client) =>
+        client.waitWorkflow(probe, { timeoutMs: FORWARD_TIMEOUT_MS }),
+      );
+      return true;
+    } catch (error) {
+      const code = (error as RaftoralError).code;
+      if (code === "TIMEOUT") return true;
+      if (code === "NOT_FOUND") return false;
+      throw error;
+    }
   }
 
   private async wait(
     request: WaitWorkflowRequest,
-    _options?: CallOptions,
+    options?: CallOptions,
   ): Promise<WorkflowOutcome> {
-    if (!isWorkflowId(request.workflowId)) {
-      throw new InvalidArgumentError(
-        `workflow_id '${request.workflowId}' is not a workflow id; use the id /workflow/execute returned`,
-      );
-    }
+    checkWorkflowId(request.workflowId);
+    if (request.executionClusterId === undefined) return this.waitAnywhere(request, options);
     const target = this.parseGroup(request.executionClusterId);
     const engine = await this.openedEngine(target);
     if (engine === undefined) {
       return this.forward(target, (client) =>
         client.waitWorkflow(request, {
           timeoutMs: request.timeoutSeconds * 1000 + FORWARD_TIMEOUT_MS,
+          ...(options?.signal === undefined ? {} : { signal: options.signal }),
         }),
       );
     }
@@ -284,8 +358,37 @@ export class WorkflowExecution implements ExecutionLayer {
       // The start may be committed but not applied here yet: catch up before saying "unknown".
       await this.options.host.read(target, { timeoutMs: this.options.proposalTimeoutMs });
     }
-    const waiting = engine.queries.wait(request.workflowId, request.timeoutSeconds * 1000);
+    const waiting = engine.queries.wait(
+      request.workflowId,
+      request.timeoutSeconds * 1000,
+      options?.signal,
+    );
     return outcomeOf(await this.unlessLeaderless(target, waiting));
+  }
+
+  /**
+   * A wait without the execution cluster id: waits in every group at once. Only the group
+   * that knows the id waits; every other answers NOT_FOUND at once (after a read barrier).
+   */
+  private async waitAnywhere(
+    request: WaitWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowOutcome> {
+    const outcome = await findInGroups(workflowGroups(this.options.machine.state()), (id) =>
+      this.wait({ ...request, executionClusterId: String(id) }, options).catch((error: unknown) => {
+        // Handled: "not in this group" is the answer most groups give.
+        if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
+        throw error;
+      }),
+    );
+    if (outcome === undefined) {
+      throw new RaftoralError(
+        "NOT_FOUND",
+        `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
+          "or its result is no longer retained)",
+      );
+    }
+    return outcome;
   }
 
   /** UNAVAILABLE at once, naming the group, when it has lost its leader for long. */
@@ -314,49 +417,20 @@ export class WorkflowExecution implements ExecutionLayer {
     options?: CallOptions,
   ): Promise<WorkflowOutcome> {
     const started = await this.startWorkflow(request, options);
-    return this.waitWorkflow({
-      workflowId: started.workflowId,
-      executionClusterId: String(started.executionClusterId),
-      timeoutSeconds: RUN_TIMEOUT_MS / 1000,
-    });
+    return this.waitWorkflow(
+      {
+        workflowId: started.workflowId,
+        executionClusterId: String(started.executionClusterId),
+        timeoutSeconds: RUN_TIMEOUT_MS / 1000,
+      },
+      options,
+    );
   }
 
-  /**
-   * The least loaded running group that takes new workflows; ties to the lowest id. While the
-   * cluster has none yet (it is still forming its first one), waits for one until the call
-   * is aborted or the proposal timeout passes.
-   */
-  private async chooseGroup(excluded: readonly GroupId[], options?: CallOptions): Promise<GroupId> {
-    const deadlineMs = this.options.clock.nowMs() + this.options.proposalTimeoutMs;
-    for (;;) {
-      const chosen = [...this.options.machine.state().groups.values()]
-        .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
-        .sort((a, b) => a.running - b.running || a.id - b.id)[0];
-      if (chosen !== undefined) return chosen.id;
-      const leftMs = deadlineMs - this.options.clock.nowMs();
-      if (leftMs <= 0 || options?.signal?.aborted === true) {
-        throw new RaftoralError(
-          "UNAVAILABLE",
-          "No execution clusters available: the cluster has not formed one yet, or lost them; retry in a few seconds",
-        );
-      }
-      await this.nextManagementChange(leftMs, options?.signal);
-    }
-  }
-
-  /** Resolves at the next management state change, after `timeoutMs`, or on abort. */
-  private nextManagementChange(timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        unsubscribe();
-        cancelTimer();
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const unsubscribe = this.options.machine.subscribe(done);
-      const cancelTimer = this.options.clock.setTimer(timeoutMs, done);
-      signal?.addEventListener("abort", done, { once: true });
-    });
+  /** The group a new workflow goes to (see chooseGroup). */
+  private chooseGroup(excluded: readonly GroupId[], options?: CallOptions): Promise<GroupId> {
+    const { machine, clock, proposalTimeoutMs } = this.options;
+    return chooseGroup({ machine, clock, waitMs: proposalTimeoutMs }, excluded, options?.signal);
   }
 
   private parseGroup(text: string): GroupId {
@@ -376,38 +450,10 @@ export class WorkflowExecution implements ExecutionLayer {
     return holder;
   }
 
-  /** Runs `call` against a member of `target`, trying each until one answers. */
-  private async forward<T>(
-    target: GroupId,
-    call: (client: ProtocolClient) => Promise<T>,
-  ): Promise<T> {
-    const state = this.options.machine.state();
-    const group = state.groups.get(target);
-    const members = [...(group?.voters ?? []), ...(group?.members ?? [])].filter(
-      (id) => id !== this.options.self,
-    );
-    const addresses = [...new Set(members)]
-      .map((id) => state.nodes.get(id)?.address)
-      .filter((a) => a !== undefined);
-    if (addresses.length === 0) {
-      throw new RaftoralError(
-        "UNAVAILABLE",
-        `no reachable member of execution cluster ${target}; retry shortly`,
-      );
-    }
-    let lastError: Error | undefined;
-    for (const address of addresses) {
-      try {
-        return await callPeer(this.options.client, this.options.transport, address, call);
-      } catch (error) {
-        lastError = toError(error);
-        // A member that cannot serve now may be followed by one that can; an answer is final.
-        if (!isWorthAnotherNode(lastError)) throw lastError;
-      }
-    }
-    throw (
-      lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`)
-    );
+  /** Runs `call` against a member of `target` (see forwardToGroup). */
+  private forward<T>(target: GroupId, call: (client: ProtocolClient) => Promise<T>): Promise<T> {
+    const { machine, self, transport, client } = this.options;
+    return forwardToGroup({ state: machine.state(), self, transport, client }, target, call);
   }
 }
 

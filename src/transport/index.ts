@@ -15,8 +15,10 @@ export {
 export { clusterHint } from "./cluster-hint.ts";
 export type {
   CallOptions,
+  CheckpointInfo,
   ClusterNodeStatus,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   ExecutionGroupStatus,
   GroupHealthDetail,
@@ -31,9 +33,12 @@ export type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "./node-api.ts";
 export { HEALTH_STATUSES } from "./node-api.ts";

@@ -95,6 +95,11 @@ export interface StartWorkflowRequest {
   readonly inputJson: string;
   /** Run it in this execution group (the node picks the least loaded one otherwise). */
   readonly executionClusterId?: GroupId;
+  /**
+   * The caller's id for it (unchecked here; the node checks it). Starting an id again gives
+   * the same workflow, or ALREADY_EXISTS when the workflow, version or input differ.
+   */
+  readonly workflowId?: string;
 }
 
 export interface StartWorkflowResult {
@@ -104,9 +109,74 @@ export interface StartWorkflowResult {
 
 export interface WaitWorkflowRequest {
   readonly workflowId: string;
-  /** As given by the caller (decimal text); validated by the API. */
-  readonly executionClusterId: string;
+  /** As given by the caller (decimal text); validated by the API. Absent: any group. */
+  readonly executionClusterId?: string;
   readonly timeoutSeconds: number;
+}
+
+/** An event for a running workflow's ctx.waitForEvent(name). */
+export interface SignalWorkflowRequest {
+  readonly workflowId: string;
+  /** As given by the caller (decimal text); absent: the node finds the workflow. */
+  readonly executionClusterId?: string;
+  /** The event name the workflow waits for. */
+  readonly name: string;
+  /** The payload as JSON text, e.g. "{\"amount\":12}". */
+  readonly payloadJson: string;
+  /** The sender's id for the event: a repeat with the same id is delivered once. */
+  readonly eventId?: string;
+}
+
+export interface SignalWorkflowResult {
+  readonly workflowId: string;
+  readonly executionClusterId: GroupId;
+  /** The event's id (the sender's, or one the node made up). */
+  readonly eventId: string;
+  /** The workflow had this event id already: nothing was added. */
+  readonly isDuplicate: boolean;
+}
+
+export interface DescribeWorkflowRequest {
+  readonly workflowId: string;
+  /** As given by the caller (decimal text); absent: the node finds the workflow. */
+  readonly executionClusterId?: string;
+}
+
+/** One recorded ctx call of a described workflow. */
+export interface CheckpointInfo {
+  readonly seq: number;
+  /** checkpoint, set, step, sleep, wake, event-wait or event. */
+  readonly kind: string;
+  readonly name: string;
+  readonly atMs: number;
+  /** The error message a failed step recorded. */
+  readonly error?: string;
+}
+
+/** A workflow as one member of its group has applied it (NodeApi.describeWorkflow). */
+export interface WorkflowDescriptionInfo {
+  readonly workflowId: string;
+  readonly executionClusterId: GroupId;
+  readonly name: string;
+  readonly version: number;
+  /** running, sleeping, waiting, completed or failed. */
+  readonly status: string;
+  readonly inputJson: string;
+  readonly ownerNodeId: NodeId;
+  readonly ownerEpoch: number;
+  readonly startedAtMs: number;
+  readonly finishedAtMs?: number;
+  readonly resultJson?: string;
+  readonly error?: string;
+  /** The error's stable code, if it had one. */
+  readonly errorCode?: string;
+  /** Sleeping: when its timer is due; waiting: when the wait times out. */
+  readonly wakeAtMs?: number;
+  /** Waiting: the event name. */
+  readonly waitingFor?: string;
+  /** Events sent to it that no wait took yet. */
+  readonly pendingEvents: number;
+  readonly checkpoints: readonly CheckpointInfo[];
 }
 
 /** A finished workflow: `resultJson` is the output as JSON text, `error` the failure. */
@@ -216,6 +286,19 @@ export interface NodeApi {
   startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
+  /**
+   * Sends an event into a running workflow; resolves once it is committed in its inbox.
+   * NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for a finished one.
+   */
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<SignalWorkflowResult>;
+  /** The workflow's status, input, owner, times and recorded calls. NOT_FOUND if unknown. */
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
   /** Nodes, their management roles, and the execution groups with members and leaders. */
   clusterStatus(): Promise<ClusterStatus>;
   /** This node's metrics in the Prometheus text exposition format (docs/metrics.md). */

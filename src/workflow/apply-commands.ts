@@ -2,35 +2,19 @@
 // either changes it or refuses it with a reason. Called only from WorkflowStateMachine.apply.
 // Pure and deterministic: the state, the command and the registry decide everything.
 
-import type { RefusalReason, WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
-import type { WorkflowCommand } from "./commands.ts";
+import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
+import type { WorkflowApplyResult } from "./apply-result.ts";
+import { consumeEvent, waitRefusal } from "./apply-waits.ts";
 import type { RecordedError } from "./errors.ts";
 import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
 import { viewOf } from "./execution.ts";
-import type { ExecutionTable, WorkflowStateConfig } from "./execution-table.ts";
+import type { ExecutionTable } from "./execution-table.ts";
 import { jsonEquals } from "./json.ts";
-import type { WorkflowRegistry } from "./registry.ts";
 
-export interface ApplyContext {
-  readonly table: ExecutionTable;
-  readonly registry: WorkflowRegistry;
-  readonly config: WorkflowStateConfig;
-  /** Events to publish once the command is fully applied. */
-  readonly events: WorkflowEvent[];
-}
-
-type CommandOf<T extends WorkflowCommand["type"]> = Extract<WorkflowCommand, { type: T }>;
-
-function refuse(
-  workflowId: string | undefined,
-  reason: RefusalReason,
-  message: string,
-  extra: { currentEpoch?: number; recordedCount?: number } = {},
-): WorkflowApplyResult {
-  return { type: "refused", workflowId, reason, message, ...extra };
-}
-
-/** Start: a duplicate id is a no-op returning the existing execution. */
+/**
+ * Start: a known id is never started twice. The same workflow, version and input answer the
+ * existing execution (a retried or repeated start); anything else is refused, naming the id.
+ */
 export function applyStart(
   context: ApplyContext,
   command: CommandOf<"Start">,
@@ -39,6 +23,14 @@ export function applyStart(
   const { workflowId } = command;
   const existing = table.get(workflowId);
   if (existing !== undefined) {
+    if (!isSameStart(existing, command)) {
+      return refuse(
+        workflowId,
+        "already-exists",
+        `workflow ${workflowId} already exists as ${existing.name} v${existing.version} with ` +
+          "other input; start this one under another workflow_id, or wait for the existing one",
+      );
+    }
     return { type: "started", workflowId, isNew: false, execution: viewOf(existing) };
   }
   if (table.isSealed) {
@@ -128,6 +120,8 @@ export function applyCheckpoint(
       { recordedCount: found.checkpoints.length },
     );
   }
+  const waitProblem = waitRefusal(found, command);
+  if (waitProblem !== undefined) return waitProblem;
   if (seq >= context.config.checkpointsPerExecutionMax) {
     return refuse(
       workflowId,
@@ -135,6 +129,7 @@ export function applyCheckpoint(
       `workflow ${workflowId} reached ${context.config.checkpointsPerExecutionMax} checkpoints`,
     );
   }
+  consumeEvent(found, command);
   found.checkpoints.push({
     seq,
     kind: command.kind,
@@ -167,6 +162,14 @@ export function applyFinish(
   context.table.markFinished(found);
   context.events.push({ type: "finished", workflowId, status });
   return { type: "finished", workflowId, status, isDuplicate: false };
+}
+
+function isSameStart(record: ExecutionRecord, command: CommandOf<"Start">): boolean {
+  return (
+    record.name === command.name &&
+    record.version === command.version &&
+    jsonEquals(record.input, command.input)
+  );
 }
 
 function isSameCheckpoint(recorded: CheckpointRecord, command: CommandOf<"Checkpoint">): boolean {

@@ -22,7 +22,13 @@ export type RefusalReason =
   /** The group is draining (sealed): it takes no new workflows. */
   | "sealed"
   /** A limit (running executions, checkpoints per execution) was reached. */
-  | "limit";
+  | "limit"
+  /** Start of a known id with another workflow, version or input. */
+  | "already-exists"
+  /** A timer's `wake` before its due time, or without the `sleep` it wakes. */
+  | "timer-not-due"
+  /** An `event` that is not the next one of its name, or a timeout before its deadline. */
+  | "event-not-ready";
 
 export type WorkflowApplyResult =
   | {
@@ -50,6 +56,13 @@ export type WorkflowApplyResult =
       readonly workflowId: string;
       readonly owner: NodeId;
       readonly epoch: number;
+    }
+  | {
+      /** The event is in the execution's inbox (`isDuplicate`: it was already). */
+      readonly type: "signaled";
+      readonly workflowId: string;
+      readonly eventId: string;
+      readonly isDuplicate: boolean;
     }
   | {
       /** The group stopped taking new workflows (Seal applied). */
@@ -88,6 +101,8 @@ export type WorkflowEvent =
       readonly status: Exclude<ExecutionStatus, "Running">;
     }
   | { readonly type: "pruned"; readonly workflowId: string }
+  /** An event reached the execution's inbox. */
+  | { readonly type: "signaled"; readonly workflowId: string }
   /** The whole state was replaced from a snapshot. */
   | { readonly type: "restored" };
 
@@ -107,6 +122,7 @@ export function isApplyResult(value: unknown): value is WorkflowApplyResult {
     type === "finished" ||
     type === "ownerAssigned" ||
     type === "sealed" ||
+    type === "signaled" ||
     type === "refused"
   );
 }

@@ -60,6 +60,14 @@ export type WorkflowCommand =
       readonly records: readonly ExecutionState[];
     }
   | {
+      /** An event for the execution's inbox (events.ts); a known eventId is a no-op. */
+      readonly type: "Signal";
+      readonly workflowId: string;
+      readonly eventId: string;
+      readonly name: string;
+      readonly payload: JsonValue;
+    }
+  | {
       readonly type: "AssignOwner";
       readonly workflowId: string;
       readonly owner: NodeId;
@@ -82,7 +90,15 @@ export type DecodeResult =
 
 /** Longest workflow id, name or error text a command may carry. */
 const TEXT_CHARS_MAX = 8192;
-const KINDS: readonly string[] = ["checkpoint", "set", "step"] satisfies CheckpointKind[];
+const KINDS: readonly string[] = [
+  "checkpoint",
+  "set",
+  "step",
+  "sleep",
+  "wake",
+  "event-wait",
+  "event",
+] satisfies CheckpointKind[];
 
 class Malformed extends Error {}
 
@@ -149,6 +165,14 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
         ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
         error: recordedError(f.error),
         finishedAtMs: count(f.finishedAtMs, "finishedAtMs"),
+      };
+    case "Signal":
+      return {
+        type: "Signal",
+        workflowId,
+        eventId: text(f.eventId, "eventId"),
+        name: text(f.name, "name"),
+        payload: json(f.payload, "payload"),
       };
     case "AssignOwner":
       return {

@@ -2,7 +2,8 @@
 // engine (replay-context.ts) implements them. Everything non-deterministic that workflow code
 // needs goes through these calls, so a replay of the log gives the same answers.
 
-import type { JsonLike } from "./json.ts";
+import type { EventResult, WaitForEventOptions } from "./events.ts";
+import type { JsonLike, JsonValue } from "./json.ts";
 
 /** Widens a literal type, so `ctx.checkpoint("status", "new")` holds any string later. */
 export type Widen<T> = T extends string
@@ -83,4 +84,24 @@ export interface WorkflowContext {
   now(): number;
   /** A float in [0, 1) from the execution's recorded seed: the same sequence on every replay. */
   random(): number;
+  /**
+   * A durable timer: resolves once `duration` (milliseconds, or text such as "90s", "15m",
+   * "2h", "1d") has passed since the call first ran. The due time is recorded in the log
+   * once; while it is not due the workflow holds no run on any node, only its record, and
+   * the owner (or a new owner after a failover or restart) wakes it. Never early; once.
+   */
+  sleep(duration: number | string): Promise<void>;
+  /** As sleep(), until the wall clock reaches `epochMs` (at once if it already has). */
+  sleepUntil(epochMs: number): Promise<void>;
+  /**
+   * Waits for the next event named `name` sent to this workflow (HTTP /workflow/signal, gRPC
+   * SignalWorkflow, `raftoral workflow signal`). Events are delivered once each, in the order
+   * the log recorded them; one sent before the wait began is kept until a wait takes it.
+   * With `timeout`, resolves `{ isTimedOut: true }` once it passed without an event: a value
+   * to branch on, not an error. Like sleep(), a waiting workflow holds no run.
+   */
+  waitForEvent<T extends JsonValue = JsonValue>(
+    name: string,
+    options?: WaitForEventOptions,
+  ): Promise<EventResult<T>>;
 }

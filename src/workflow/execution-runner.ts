@@ -8,6 +8,7 @@ import { AssertionError, assert, type Clock, type Logger, type NodeId } from "..
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import { oversizeProblem } from "./command-size.ts";
 import { type RecordedError, recordError } from "./errors.ts";
+import { nextEvent } from "./events.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
@@ -25,7 +26,9 @@ export type RunEnd =
   /** Something unexpected: run it again later from the committed record. */
   | "retry"
   /** This build cannot run it (a newer runtime version); leave it alone. */
-  | "left";
+  | "left"
+  /** It waits for a durable timer: run it again at `wakeAtMs`. */
+  | "sleeping";
 
 export interface RunnerDeps {
   readonly nodeId: NodeId;
@@ -43,6 +46,8 @@ export class ExecutionRunner {
   private readonly needsBarrier: boolean;
   private isActive = true;
   private replay: ReplayRun | undefined;
+  /** After a "sleeping" end: when the timer it waits for is due (owner's wall clock). */
+  wakeAtMs = 0;
   /** Set when the log refused a checkpoint in a way that calls for a fresh run or a Fail. */
   private endHint: { end: "retry" } | { end: "fail"; error: RecordedError } | undefined;
 
@@ -130,6 +135,9 @@ export class ExecutionRunner {
       case "stopped":
         if (this.endHint?.end === "fail") return this.finish(undefined, this.endHint.error);
         return this.endHint?.end === "retry" ? "retry" : "stopped";
+      case "sleeping":
+        this.wakeAtMs = outcome.wakeAtMs;
+        return "sleeping";
       case "unsupported":
         this.deps.logger.error("Cannot run workflow on this node", {
           workflow_id: this.workflowId,
@@ -166,6 +174,8 @@ export class ExecutionRunner {
       record: (checkpoint) => this.record(checkpoint),
       sleep: (delayMs) => sleep(this.deps.clock, delayMs),
       wallClockMs: () => this.deps.wallClockMs(),
+      nextEvent: (name) =>
+        nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
     };
   }
 

@@ -5,12 +5,24 @@
 
 import type { NodeId } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
+import type { InboxEvent } from "./events.ts";
 import type { JsonValue } from "./json.ts";
 
 export type ExecutionStatus = "Running" | "Completed" | "Failed";
 
-/** What a checkpoint records: a declared variable, a new value for it, or a step's result. */
-export type CheckpointKind = "checkpoint" | "set" | "step";
+/**
+ * What a checkpoint records: a declared variable, a new value for it, a step's result, a
+ * durable timer set (`sleep`, its value a TimerSpec) or that timer fired (`wake`), a wait for
+ * an event began (`event-wait`, its timeout) or got its event or timed out (`event`).
+ */
+export type CheckpointKind =
+  | "checkpoint"
+  | "set"
+  | "step"
+  | "sleep"
+  | "wake"
+  | "event-wait"
+  | "event";
 
 /** A recorded result: a value (absent when the step returned nothing) or a user error. */
 export type CheckpointOutcome =
@@ -45,6 +57,8 @@ export interface ExecutionRecord {
   ownerEpoch: number;
   status: ExecutionStatus;
   readonly checkpoints: CheckpointRecord[];
+  /** Events sent to it, in log order (events.ts); absent until the first one. */
+  inbox?: InboxEvent[];
   output?: JsonValue;
   error?: RecordedError;
   finishedAtMs?: number;

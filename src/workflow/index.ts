@@ -35,6 +35,12 @@ export {
   type WorkflowOutput,
 } from "./definition.ts";
 export {
+  type CheckpointSummary,
+  type DescribedStatus,
+  describeExecution,
+  type WorkflowDescription,
+} from "./describe.ts";
+export {
   type CallSite,
   DeterminismViolationError,
   ERROR_MESSAGE_CHARS_MAX,
@@ -46,6 +52,13 @@ export {
   WorkflowRefusedError,
   WorkflowStepError,
 } from "./errors.ts";
+export {
+  checkEventName,
+  type EventResult,
+  INBOX_EVENTS_MAX,
+  type InboxEvent,
+  type WaitForEventOptions,
+} from "./events.ts";
 export type {
   CheckpointKind,
   CheckpointOutcome,
@@ -94,4 +107,5 @@ export {
 export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtime-version.ts";
 export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
-export { isWorkflowId, newWorkflowId } from "./workflow-id.ts";
+export { parseDuration, SLEEP_MS_MAX, type TimerSpec, timerDueAtMs } from "./timers.ts";
+export { checkWorkflowId, newWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";

@@ -82,6 +82,24 @@ describe("WorkflowQueries.wait", () => {
     expect(queries.waitingCount()).toBe(0);
   });
 
+  test("a caller that goes away ends its wait at once and frees its place", async () => {
+    const { queries } = setup();
+    const caller = new AbortController();
+    const waited = outcome(queries.wait("a", 30_000, caller.signal));
+    const other = outcome(queries.wait("a", 30_000));
+    expect(queries.waitingCount()).toBe(2);
+    caller.abort();
+    await tick();
+    expect(waited.error?.code).toBe("UNAVAILABLE");
+    expect(waited.error?.message).toContain("the caller went away");
+    expect(queries.waitingCount()).toBe(1);
+    expect(other.error).toBeUndefined();
+    const late = outcome(queries.wait("a", 30_000, caller.signal));
+    await tick();
+    expect(late.error?.message).toContain("the caller went away");
+    expect(queries.waitingCount()).toBe(1);
+  });
+
   test("a bad timeout is INVALID_ARGUMENT", async () => {
     const { queries } = setup();
     for (const timeout of [-1, Number.NaN, 10 ** 12]) {

@@ -38,9 +38,10 @@ export class WorkflowQueries {
    * end; at once if it already ended. Rejects at once with WorkflowNotFoundError (NOT_FOUND)
    * if the id is unknown here, and with WaitTimeoutError (TIMEOUT) after `timeoutMs`.
    * On a node that did not propose the Start, make a read barrier first, or a Start
-   * committed a moment ago may not be applied here yet.
+   * committed a moment ago may not be applied here yet. Aborting `signal` (the caller went
+   * away) ends the wait at once and frees its place.
    */
-  wait(workflowId: string, timeoutMs: number): Promise<ExecutionView> {
+  wait(workflowId: string, timeoutMs: number, signal?: AbortSignal): Promise<ExecutionView> {
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0 || timeoutMs > WAIT_TIMEOUT_MAX_MS) {
       return Promise.reject(
         new InvalidArgumentError(
@@ -56,14 +57,23 @@ export class WorkflowQueries {
         new RaftoralError("RESOURCE_EXHAUSTED", `${WAITERS_MAX} callers already wait; retry later`),
       );
     }
+    if (signal?.aborted === true) return Promise.reject(callerGone(workflowId));
     return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        if (this.remove(workflowId, waiter)) reject(callerGone(workflowId));
+      };
+      const cancelTimer = this.clock.setTimer(timeoutMs, () => {
+        if (this.remove(workflowId, waiter)) reject(new WaitTimeoutError(workflowId, timeoutMs));
+      });
       const waiter: Waiter = {
         resolve,
         reject,
-        cancelTimer: this.clock.setTimer(timeoutMs, () => {
-          if (this.remove(workflowId, waiter)) reject(new WaitTimeoutError(workflowId, timeoutMs));
-        }),
+        cancelTimer: () => {
+          cancelTimer();
+          signal?.removeEventListener("abort", onAbort);
+        },
       };
+      signal?.addEventListener("abort", onAbort, { once: true });
       let set = this.waiters.get(workflowId);
       if (set === undefined) {
         set = new Set();
@@ -123,4 +133,12 @@ export class WorkflowQueries {
     waiter.cancelTimer();
     return true;
   }
+}
+
+/** Why a wait ended when its caller went away (nobody is left to read it). */
+function callerGone(workflowId: string): RaftoralError {
+  return new RaftoralError(
+    "UNAVAILABLE",
+    `stopped waiting for workflow ${workflowId}: the caller went away`,
+  );
 }

@@ -4,7 +4,7 @@
 // that lost its ownership or diverged simply stops where it is.
 // Pure: effects and time come through the cursor's injected ReplayEffects.
 
-import { InvalidArgumentError, type Logger } from "../lib/index.ts";
+import { assert, InvalidArgumentError, type Logger } from "../lib/index.ts";
 import type {
   Checkpoint,
   StepInfo,
@@ -15,12 +15,31 @@ import type {
 } from "./context.ts";
 import { NAME_CHARS_MAX } from "./definition.ts";
 import { WorkflowStepError } from "./errors.ts";
-import type { CheckpointKind, CheckpointOutcome } from "./execution.ts";
+import {
+  checkEventName,
+  type EventResult,
+  eventDeadlineMs,
+  eventOf,
+  eventValue,
+  eventWaitValue,
+  type WaitForEventOptions,
+} from "./events.ts";
+import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
 import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
 import { executeStep, resolveRetryPolicy } from "./step-executor.ts";
+import {
+  checkWakeTime,
+  parseDuration,
+  type TimerSpec,
+  timerDueAtMs,
+  timerValue,
+} from "./timers.ts";
+
+/** The name of every timer's `sleep` and `wake` checkpoints. */
+const TIMER_NAME = "timer";
 
 /** A promise that never settles: what ctx calls return once the run halted. */
 function never<T>(): Promise<T> {
@@ -96,6 +115,92 @@ export class ReplayContext implements WorkflowContext {
     }
   }
 
+  sleep(duration: number | string): Promise<void> {
+    this.requireTimers("sleep");
+    return this.timer({ sleepMs: parseDuration(duration) });
+  }
+
+  sleepUntil(epochMs: number): Promise<void> {
+    this.requireTimers("sleepUntil");
+    return this.timer({ untilMs: checkWakeTime(epochMs) });
+  }
+
+  /**
+   * The `sleep` checkpoint records the timer (once, at the first run); its `wake` is
+   * committed when a run reaches it at or after the due time. Before that the run ends
+   * (cursor.suspend) and the runtime runs the execution again when the timer is due.
+   */
+  private async timer(spec: TimerSpec): Promise<void> {
+    const { cursor, effects } = this.options;
+    const { record } = await this.settle("sleep", TIMER_NAME, async () => ({
+      ok: true,
+      value: timerValue(spec),
+    }));
+    const dueAtMs = timerDueAtMs(record);
+    const claim = cursor.claim("wake", TIMER_NAME);
+    switch (claim.type) {
+      case "halted":
+        return never();
+      case "replay":
+        cursor.deliver(claim.record);
+        return;
+      case "live": {
+        if (Math.floor(effects.wallClockMs()) < dueAtMs) {
+          cursor.suspend(claim.seq, dueAtMs);
+          return never();
+        }
+        const woke = await cursor.commit(
+          claim.seq,
+          { kind: "wake", name: TIMER_NAME },
+          { ok: true },
+        );
+        if (woke === undefined) return never();
+        cursor.deliver(woke);
+        return;
+      }
+    }
+  }
+
+  async waitForEvent<T extends JsonValue = JsonValue>(
+    name: string,
+    options?: WaitForEventOptions,
+  ): Promise<EventResult<T>> {
+    this.requireTimers("waitForEvent");
+    checkEventName(name, NAME_CHARS_MAX);
+    const { cursor, effects } = this.options;
+    const { record } = await this.settle("event-wait", name, async () => ({
+      ok: true,
+      value: eventWaitValue(options),
+    }));
+    const deadlineMs = eventDeadlineMs(record);
+    const claim = cursor.claim("event", name);
+    if (claim.type === "halted") return never();
+    let got = claim.type === "replay" ? claim.record : undefined;
+    if (claim.type === "live") {
+      const event = effects.nextEvent(name);
+      if (event === undefined && Math.floor(effects.wallClockMs()) < deadlineMs) {
+        // Nothing yet: the run ends here; an event or the deadline starts it again.
+        cursor.suspend(claim.seq, deadlineMs);
+        return never();
+      }
+      const call = { kind: "event" as const, name };
+      got = await cursor.commit(claim.seq, call, { ok: true, value: eventValue(event) });
+      if (got === undefined) return never();
+    }
+    cursor.deliver(got as CheckpointRecord);
+    const result = eventOf(got?.outcome.ok === true ? got.outcome.value : undefined);
+    // Apply accepted the record only with a valid value; a bad one is corruption.
+    assert(result !== undefined, `workflow ${this.workflowId}: unreadable event record`);
+    return result as EventResult<T>;
+  }
+
+  private requireTimers(call: string): void {
+    if (this.options.features.hasDurableWaits) return;
+    throw new InvalidArgumentError(
+      `ctx.${call}() is not available to workflow ${this.workflowId}: it was started by an older build (runtime version 1); start a new execution to use durable timers`,
+    );
+  }
+
   /**
    * One sequenced ctx call: the recorded outcome at its seq, or `produce` run live and its
    * outcome committed. Never settles once the run is halted.
@@ -104,7 +209,7 @@ export class ReplayContext implements WorkflowContext {
     kind: CheckpointKind,
     name: string,
     produce: (seq: number) => Promise<CheckpointOutcome | undefined>,
-  ): Promise<{ seq: number; outcome: CheckpointOutcome }> {
+  ): Promise<{ seq: number; outcome: CheckpointOutcome; record: CheckpointRecord }> {
     const { cursor } = this.options;
     const claim = cursor.claim(kind, name);
     switch (claim.type) {
@@ -112,13 +217,13 @@ export class ReplayContext implements WorkflowContext {
         return never();
       case "replay":
         cursor.deliver(claim.record);
-        return { seq: claim.seq, outcome: claim.record.outcome };
+        return { seq: claim.seq, outcome: claim.record.outcome, record: claim.record };
       case "live": {
         const produced = await produce(claim.seq);
         const record = await cursor.commit(claim.seq, { kind, name }, produced);
         if (record === undefined) return never();
         cursor.deliver(record);
-        return { seq: claim.seq, outcome: record.outcome };
+        return { seq: claim.seq, outcome: record.outcome, record };
       }
     }
   }

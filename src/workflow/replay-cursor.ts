@@ -5,6 +5,7 @@
 
 import { assert } from "../lib/index.ts";
 import { DeterminismViolationError } from "./errors.ts";
+import type { InboxEvent } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 
 /** What the owner runtime does for a run; the replay engine itself does no I/O. */
@@ -19,12 +20,19 @@ export interface ReplayEffects {
   sleep(delayMs: number): Promise<void>;
   /** The owner's wall clock, for the `atMs` of new checkpoints. */
   wallClockMs(): number;
+  /** The execution's next unconsumed event named `name`, as applied here (events.ts). */
+  nextEvent(name: string): InboxEvent | undefined;
 }
 
 /** Why a run stopped before its function ended. */
 export type Halt =
   | { readonly type: "diverged"; readonly error: DeterminismViolationError }
-  | { readonly type: "stopped"; readonly reason: string };
+  | { readonly type: "stopped"; readonly reason: string }
+  /**
+   * A timer is not due, or an awaited event not there yet: the run ends, to be run again at
+   * `wakeAtMs` (Infinity: no timeout) or when an event arrives (timers.ts, events.ts).
+   */
+  | { readonly type: "sleeping"; readonly wakeAtMs: number };
 
 export type Claim =
   | { readonly type: "replay"; readonly seq: number; readonly record: CheckpointRecord }
@@ -143,6 +151,17 @@ export class ReplayCursor {
     if (this.haltValue !== undefined) return undefined;
     this.records.push(record);
     return record;
+  }
+
+  /**
+   * Ends the run at live `seq`, the `wake` of a timer due at `wakeAtMs`: nothing is
+   * committed, and the run's code stops there. The workflow holds no run while it sleeps.
+   */
+  suspend(seq: number, wakeAtMs: number): void {
+    const done = this.commits.get(seq);
+    assert(done !== undefined, `replay: seq ${seq} suspended without a live claim`);
+    this.halt({ type: "sleeping", wakeAtMs });
+    done.resolve();
   }
 
   /** The workflow code is about to see `record`: ctx.now() moves up to its time. */

@@ -60,6 +60,7 @@ function harness(): Harness {
           h.sleeps.push(delayMs);
         },
         wallClockMs: () => h.wallMs++,
+        nextEvent: () => undefined,
       };
       const workflow = new WorkflowRegistry([
         defineWorkflow(

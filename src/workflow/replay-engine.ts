@@ -4,7 +4,7 @@
 // function's result or error, a determinism violation, or a stop (ownership lost, closing).
 // Pure: all effects and time are injected (ReplayEffects).
 
-import type { Logger } from "../lib/index.ts";
+import { type Logger, unreachable } from "../lib/index.ts";
 import {
   type DeterminismViolationError,
   type RecordedError,
@@ -23,6 +23,8 @@ export type ReplayOutcome =
   | { readonly type: "failed"; readonly error: RecordedError }
   | { readonly type: "diverged"; readonly error: DeterminismViolationError }
   | { readonly type: "stopped"; readonly reason: string }
+  /** Waiting for a durable timer: run it again at `wakeAtMs` (owner's wall clock). */
+  | { readonly type: "sleeping"; readonly wakeAtMs: number }
   /** The execution was started by a newer build whose replay semantics this one lacks. */
   | { readonly type: "unsupported"; readonly reason: string };
 
@@ -114,7 +116,14 @@ function failureOf(error: unknown): RecordedError {
 }
 
 function haltOutcome(halt: Halt): ReplayOutcome {
-  return halt.type === "diverged"
-    ? { type: "diverged", error: halt.error }
-    : { type: "stopped", reason: halt.reason };
+  switch (halt.type) {
+    case "diverged":
+      return { type: "diverged", error: halt.error };
+    case "stopped":
+      return { type: "stopped", reason: halt.reason };
+    case "sleeping":
+      return { type: "sleeping", wakeAtMs: halt.wakeAtMs };
+    default:
+      return unreachable(halt);
+  }
 }

@@ -5,7 +5,7 @@
 // Pure: no I/O.
 
 /** The version new executions are started under. */
-export const RUNTIME_VERSION = 1;
+export const RUNTIME_VERSION = 2;
 
 /** What a runtime version means for replay. */
 export interface RuntimeFeatures {
@@ -13,12 +13,23 @@ export interface RuntimeFeatures {
   readonly randomDerivation: "splitmix32-counter";
   /** ctx.now(): the newest `atMs` among checkpoints delivered to the code, else startedAtMs. */
   readonly nowSource: "delivered-checkpoint";
+  /**
+   * ctx.sleep(), ctx.sleepUntil() and ctx.waitForEvent(): `sleep`/`wake` and
+   * `event-wait`/`event` checkpoints (timers.ts, events.ts).
+   */
+  readonly hasDurableWaits: boolean;
 }
 
 const FEATURES: Readonly<Record<number, RuntimeFeatures>> = {
   1: {
     randomDerivation: "splitmix32-counter",
     nowSource: "delivered-checkpoint",
+    hasDurableWaits: false,
+  },
+  2: {
+    randomDerivation: "splitmix32-counter",
+    nowSource: "delivered-checkpoint",
+    hasDurableWaits: true,
   },
 };
 

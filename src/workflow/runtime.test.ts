@@ -75,6 +75,44 @@ describe("WorkflowRuntime: ping_pong", () => {
   });
 });
 
+describe("WorkflowRuntime: caller-chosen ids", () => {
+  test("a repeated start runs the workflow once; other input is ALREADY_EXISTS", async () => {
+    const { group, executions } = slowGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    const first = track(runtime.start("slow", 1, 2, { workflowId: "order-1" }));
+    await group.until(() => first.done);
+    expect(first.value).toBe("order-1");
+    const again = track(runtime.start("slow", 1, 2, { workflowId: "order-1" }));
+    await group.until(() => again.done);
+    expect(again.value).toBe("order-1");
+    const other = track(runtime.start("slow", 1, 3, { workflowId: "order-1" }).catch((e) => e));
+    await group.until(() => other.done);
+    const error = other.value;
+    expect(error).toBeInstanceOf(RaftoralError);
+    expect((error as RaftoralError).code).toBe("ALREADY_EXISTS");
+    expect((error as RaftoralError).message).toContain("workflow order-1 already exists");
+    const finished = track(group.queries.wait("order-1", 60_000));
+    await group.until(() => finished.done);
+    expect(finished.value).toMatchObject({ status: "Completed", output: 3 });
+    // Each step ran once: the repeated start did not start a second run.
+    expect([...executions.values()]).toEqual([1, 1]);
+    expect(group.log.filter((c) => c.type === "Complete")).toHaveLength(1);
+  });
+
+  test("an id that breaks the rules is refused before anything is proposed", async () => {
+    const group = new LocalWorkflowGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    const error = await runtime
+      .start("ping_pong", 1, "ping", { workflowId: "no spaces" })
+      .catch((e: RaftoralError) => e);
+    expect((error as RaftoralError).code).toBe("INVALID_ARGUMENT");
+    expect((error as RaftoralError).message).toContain("workflow_id 'no spaces' may only hold");
+    expect(group.log).toEqual([]);
+  });
+});
+
 describe("WorkflowRuntime: start refuses bad requests before proposing", () => {
   test("unknown (name, version) is NOT_FOUND and nothing reaches the log", async () => {
     const group = new LocalWorkflowGroup();

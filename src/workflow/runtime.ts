@@ -19,17 +19,25 @@ import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import { WorkflowRefusedError } from "./errors.ts";
 import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
-import { isJsonValue } from "./json.ts";
+import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
 import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
-import { newWorkflowId } from "./workflow-id.ts";
+import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 
 /** Start proposals sent before start() gives up with the last error. */
 export const START_ATTEMPTS_MAX = 5;
+/** How a refused Signal reaches the sender. */
+const SIGNAL_REFUSAL_CODES: Partial<Record<RefusalReason, ErrorCode>> = {
+  "not-found": "NOT_FOUND",
+  "not-running": "FAILED_PRECONDITION",
+  limit: "RESOURCE_EXHAUSTED",
+};
 /** Wait before a run that ended unexpectedly is tried again. */
 export const RUN_RETRY_DELAY_MS = 200;
+/** Longest single wait for a durable timer; a longer sleep is checked again after it. */
+export const WAKE_DELAY_MS_MAX = 86_400_000;
 
 /** How a refused Start reaches the caller. */
 const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
@@ -41,6 +49,9 @@ const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
   "out-of-order": "INTERNAL",
   sealed: "UNAVAILABLE",
   limit: "RESOURCE_EXHAUSTED",
+  "already-exists": "ALREADY_EXISTS",
+  "timer-not-due": "INTERNAL",
+  "event-not-ready": "INTERNAL",
 };
 
 export interface WorkflowRuntimeOptions {
@@ -64,8 +75,10 @@ export class WorkflowRuntime {
   private readonly runs = new Map<string, ExecutionRunner>();
   /** Ids whose Start this node is proposing: start() launches those runs itself. */
   private readonly startsInFlight = new Set<string>();
-  /** Runs waiting to be tried again after an unexpected end. */
-  private readonly retryTimers = new Map<string, CancelTimer>();
+  /** Runs to start again later: after an unexpected end, or when a durable timer is due. */
+  private readonly relaunchTimers = new Map<string, CancelTimer>();
+  /** Executions that got an event while their run was going (see onSignaled). */
+  private readonly signaledDuringRun = new Set<string>();
   /** Executions this build cannot run (newer runtime version). */
   private readonly leftAlone = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -94,8 +107,9 @@ export class WorkflowRuntime {
     this.unsubscribe?.();
     for (const runner of this.runs.values()) runner.stop("the runtime is closing");
     this.runs.clear();
-    for (const cancel of this.retryTimers.values()) cancel();
-    this.retryTimers.clear();
+    for (const cancel of this.relaunchTimers.values()) cancel();
+    this.relaunchTimers.clear();
+    this.signaledDuringRun.clear();
     this.leftAlone.clear();
   }
 
@@ -107,9 +121,16 @@ export class WorkflowRuntime {
   /**
    * Starts an execution owned by this node; resolves with its workflow id once Start is
    * committed and applied here. Refuses an unknown (name, version) before proposing
-   * (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT).
+   * (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT). With a caller-chosen
+   * `workflowId` that this group knows already, resolves with that execution if it has the
+   * same name, version and input, and refuses with ALREADY_EXISTS otherwise.
    */
-  async start(name: string, version: number, input: unknown): Promise<string> {
+  async start(
+    name: string,
+    version: number,
+    input: unknown,
+    options: { readonly workflowId?: string } = {},
+  ): Promise<string> {
     this.checkOpen();
     validateWorkflowName(name);
     validateWorkflowVersion(version);
@@ -120,8 +141,12 @@ export class WorkflowRuntime {
         `input of ${name} v${version} must be a JSON value (null, boolean, finite number, string, array or plain object)`,
       );
     }
-    const workflowId = newWorkflowId(random);
+    const workflowId =
+      options.workflowId === undefined
+        ? newWorkflowId(random)
+        : checkWorkflowId(options.workflowId);
     this.startsInFlight.add(workflowId);
+    let isNew = true;
     try {
       const result = await proposeUntilAnswered(
         { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
@@ -141,6 +166,7 @@ export class WorkflowRuntime {
       if (result?.type === "refused") {
         throw new WorkflowRefusedError(REFUSAL_CODES[result.reason], workflowId, result.message);
       }
+      isNew = result?.type !== "started" || result.isNew;
     } catch (error) {
       // Rethrown after cleanup: a Start whose answer was lost may still be applied, and
       // then the reconcile scheduled here runs it like any other execution this node owns.
@@ -150,9 +176,38 @@ export class WorkflowRuntime {
       throw error;
     }
     this.startsInFlight.delete(workflowId);
-    // Fresh from our own Start: nothing of it can be missing here, so no read barrier.
-    this.reconcileOne(workflowId, false);
+    // Fresh from our own Start: nothing of it can be missing here, so no read barrier. An
+    // execution that existed before may have checkpoints committed but not applied here yet.
+    this.reconcileOne(workflowId, !isNew);
     return workflowId;
+  }
+
+  /**
+   * Sends an event to a workflow of this group; resolves with its event id once it is in the
+   * inbox (committed and applied here). A repeated `eventId` is acknowledged, not added again.
+   * NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for a finished one.
+   */
+  async signal(request: {
+    readonly workflowId: string;
+    readonly name: string;
+    readonly payload: JsonValue;
+    readonly eventId?: string;
+  }): Promise<{ eventId: string; isDuplicate: boolean }> {
+    this.checkOpen();
+    const workflowId = checkWorkflowId(request.workflowId);
+    const eventId =
+      request.eventId === undefined
+        ? newWorkflowId(this.options.random)
+        : checkWorkflowId(request.eventId, "event_id");
+    const result = await proposeUntilAnswered(
+      { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
+      { type: "Signal", workflowId, eventId, name: request.name, payload: request.payload },
+    );
+    if (result === undefined) this.checkOpen();
+    if (result?.type === "signaled") return { eventId, isDuplicate: result.isDuplicate };
+    const reason = result?.type === "refused" ? result.reason : "malformed";
+    const message = result?.type === "refused" ? result.message : "the event was not recorded";
+    throw new WorkflowRefusedError(SIGNAL_REFUSAL_CODES[reason] ?? "INTERNAL", workflowId, message);
   }
 
   /**
@@ -204,7 +259,21 @@ export class WorkflowRuntime {
     // Never react inline: apply is still running. Note the id and reconcile soon.
     if (event.type === "restored") this.isFullScanDue = true;
     else this.dirty.add(event.workflowId);
+    if (event.type === "signaled") this.onSignaled(event.workflowId);
     this.scheduleReconcile();
+  }
+
+  /**
+   * An event arrived: a run waiting for events ended, so run it again now rather than at
+   * its deadline. A run still going may be about to end waiting: it starts again at once.
+   */
+  private onSignaled(workflowId: string): void {
+    if (this.runs.has(workflowId)) {
+      this.signaledDuringRun.add(workflowId);
+      return;
+    }
+    this.relaunchTimers.get(workflowId)?.();
+    this.relaunchTimers.delete(workflowId);
   }
 
   private scheduleReconcile(): void {
@@ -242,7 +311,7 @@ export class WorkflowRuntime {
       this.runs.delete(workflowId);
     }
     if (!isOurs || this.runs.has(workflowId)) return;
-    if (this.startsInFlight.has(workflowId) || this.retryTimers.has(workflowId)) return;
+    if (this.startsInFlight.has(workflowId) || this.relaunchTimers.has(workflowId)) return;
     if (this.leftAlone.has(workflowId)) return;
     this.launch(
       new ExecutionRunner(this.runnerDeps(), workflowId, execution.ownerEpoch, needsBarrier),
@@ -266,20 +335,33 @@ export class WorkflowRuntime {
     const id = runner.workflowId;
     if (this.runs.get(id) !== runner) return;
     this.runs.delete(id);
+    const isSignaled = this.signaledDuringRun.delete(id);
     if (!this.isOpen) return;
     if (end === "left") {
       this.leftAlone.add(id);
-    } else if (end === "retry") {
-      const cancel = this.options.clock.setTimer(RUN_RETRY_DELAY_MS, () => {
-        this.retryTimers.delete(id);
+    } else if (end === "retry" || end === "sleeping") {
+      const delayMs =
+        end === "retry" ? RUN_RETRY_DELAY_MS : isSignaled ? 0 : this.wakeDelayMs(runner.wakeAtMs);
+      const cancel = this.options.clock.setTimer(delayMs, () => {
+        this.relaunchTimers.delete(id);
         this.dirty.add(id);
         this.scheduleReconcile();
       });
-      this.retryTimers.set(id, cancel);
+      this.relaunchTimers.set(id, cancel);
     } else {
       this.dirty.add(id);
       this.scheduleReconcile();
     }
+  }
+
+  /**
+   * How long until a timer due at `wakeAtMs` (wall clock); at most a day per wait, so that
+   * a long sleep re-arms instead of overflowing a platform timer. A run that comes early
+   * (the clocks drifted apart) finds the timer not due and sleeps again: never early.
+   */
+  private wakeDelayMs(wakeAtMs: number): number {
+    const leftMs = wakeAtMs - Math.floor(this.options.wallClockMs());
+    return Math.min(Math.max(0, leftMs), WAKE_DELAY_MS_MAX);
   }
 
   private runnerDeps() {

@@ -65,11 +65,41 @@ describe("WorkflowStateMachine: Start", () => {
     const { sm, apply } = machine();
     apply(start("a"));
     apply(checkpoint("a", 0));
-    const result = apply(start("a", { owner: N2, input: "other" }));
+    const result = apply(start("a", { owner: N2, seed: 9, startedAtMs: 5_000 }));
     expect(result).toMatchObject({ type: "started", isNew: false });
     expect(result.type === "started" && result.execution.checkpointCount).toBe(1);
     expect(sm.execution("a")?.owner).toBe(N1);
-    expect(sm.execution("a")?.input).toBe("ping");
+    expect(sm.execution("a")?.startedAtMs).toBe(1_000);
+  });
+
+  test.each([
+    ["other input", { input: "other" }],
+    ["another version", { version: 2 }],
+    ["another workflow", { name: "other_workflow" }],
+  ])("a Start of a known id with %s is refused, naming the id", (_, extra) => {
+    const { sm, apply, events } = machine();
+    apply(start("order-1"));
+    events.length = 0;
+    const result = apply(start("order-1", { owner: N2, ...extra }));
+    expect(result).toMatchObject({ type: "refused", reason: "already-exists" });
+    expect(result.type === "refused" && result.message).toContain(
+      "workflow order-1 already exists as ping_pong v1 with other input",
+    );
+    expect(sm.execution("order-1")).toMatchObject({ input: "ping", owner: N1, version: 1 });
+    expect(events).toEqual([]);
+  });
+
+  test("a finished execution answers a repeated Start with its outcome, never a new run", () => {
+    const { sm, apply } = machine();
+    apply(start("order-1"));
+    apply(complete("order-1"));
+    const result = apply(start("order-1"));
+    expect(result).toMatchObject({ type: "started", isNew: false });
+    expect(result.type === "started" && result.execution).toMatchObject({
+      status: "Completed",
+      output: "pong",
+    });
+    expect(sm.runningCount()).toBe(0);
   });
 
   test("an unknown (name, version) is refused at apply and leaves no trace", () => {
@@ -322,7 +352,7 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
       new TextEncoder().encode("[1,2]"),
       new TextEncoder().encode(JSON.stringify({ type: "Explode", workflowId: "a" })),
       new TextEncoder().encode(JSON.stringify({ ...start("a"), version: -1 })),
-      new TextEncoder().encode(JSON.stringify({ ...checkpoint("a", 0), kind: "sleep" })),
+      new TextEncoder().encode(JSON.stringify({ ...checkpoint("a", 0), kind: "nap" })),
     ];
     bad.forEach((bytes, k) => {
       const result = sm.apply(bytes, (k + 1) as LogIndex);

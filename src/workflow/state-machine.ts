@@ -6,14 +6,15 @@
 
 import { assert, type LogIndex, unreachable } from "../lib/index.ts";
 import {
-  type ApplyContext,
   applyAdopt,
   applyAssignOwner,
   applyCheckpoint,
   applyFinish,
   applyStart,
 } from "./apply-commands.ts";
+import type { ApplyContext } from "./apply-context.ts";
 import type { WorkflowApplyResult, WorkflowEvent, WorkflowListener } from "./apply-result.ts";
+import { applySignal } from "./apply-waits.ts";
 import { decodeCommand, type WorkflowCommand } from "./commands.ts";
 import { type ExecutionView, viewOf } from "./execution.ts";
 import {
@@ -157,6 +158,8 @@ function dispatch(context: ApplyContext, command: WorkflowCommand): WorkflowAppl
       return applyFinish(context, command);
     case "AssignOwner":
       return applyAssignOwner(context, command);
+    case "Signal":
+      return applySignal(context, command);
     case "Seal":
       context.table.isSealed = true;
       return { type: "sealed" };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { seededRandom } from "../lib/index.ts";
-import { isWorkflowId, newWorkflowId } from "./workflow-id.ts";
+import { checkWorkflowId, newWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";
 
 describe("workflow ids", () => {
   test("are UUID v4 strings, the same for the same seed", () => {
@@ -13,16 +13,27 @@ describe("workflow ids", () => {
     );
     for (const id of ids) {
       expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(isWorkflowId(id)).toBe(true);
+      expect(checkWorkflowId(id)).toBe(id);
     }
     expect(new Set(ids).size).toBe(ids.length);
     expect(newWorkflowId(seededRandom(5))).toBe(ids[0] as string);
   });
 
-  test("isWorkflowId refuses anything else", () => {
-    for (const text of ["", "abc-123", "550e8400e29b41d4a716446655440000", `${"a".repeat(36)}`]) {
-      expect(isWorkflowId(text)).toBe(false);
+  test("a caller may choose any id of letters, digits and . _ : @ -", () => {
+    for (const text of ["order-1234", "a", "Tenant_7:invoice.2026@eu", "9", "x".repeat(128)]) {
+      expect(checkWorkflowId(text)).toBe(text);
     }
-    expect(isWorkflowId("550E8400-E29B-41D4-A716-446655440000")).toBe(true);
+  });
+
+  test("checkWorkflowId names the field and the rule it breaks", () => {
+    expect(() => checkWorkflowId("")).toThrow(
+      /workflow_id must have 1 to 128 characters \(got 0\)/,
+    );
+    expect(() => checkWorkflowId("x".repeat(WORKFLOW_ID_CHARS_MAX + 1), "id")).toThrow(
+      /^id must have 1 to 128 characters \(got 129\)/,
+    );
+    for (const text of ["-leading", "has space", "slash/y", "ünïcode", "semi;colon", ".dot"]) {
+      expect(() => checkWorkflowId(text)).toThrow(`workflow_id '${text}' may only hold letters`);
+    }
   });
 });

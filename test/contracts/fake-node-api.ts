@@ -6,6 +6,7 @@ import { groupId, logIndex, nodeId } from "../../src/lib/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
+  DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
@@ -17,9 +18,12 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
   WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../../src/transport/index.ts";
 
@@ -42,6 +46,14 @@ export interface FakeScript {
   startWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<StartWorkflowResult>;
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
   runWorkflow(request: StartWorkflowRequest, options: CallOptions): Promise<WorkflowOutcome>;
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: CallOptions,
+  ): Promise<SignalWorkflowResult>;
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: CallOptions,
+  ): Promise<WorkflowDescriptionInfo>;
   clusterStatus(): Promise<ClusterStatus>;
   leave(options: CallOptions): Promise<LeaveResult>;
   recoverGroups(request: RecoverRequest, options: CallOptions): Promise<RecoverResult>;
@@ -112,6 +124,22 @@ export const RECOVERED: RecoveredGroup = {
   isRecovered: true,
 };
 
+export const DESCRIPTION: WorkflowDescriptionInfo = {
+  workflowId: "order-1",
+  executionClusterId: groupId(1),
+  name: "await_payment",
+  version: 1,
+  status: "waiting",
+  inputJson: '{"order":"A-7"}',
+  ownerNodeId: nodeId(2),
+  ownerEpoch: 1,
+  startedAtMs: 1_700_000_000_000,
+  wakeAtMs: 1_700_086_400_000,
+  waitingFor: "paid",
+  pendingEvents: 0,
+  checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", atMs: 1_700_000_000_000 }],
+};
+
 export function defaultScript(): FakeScript {
   return {
     receivePeerBatch: () => undefined,
@@ -124,6 +152,13 @@ export function defaultScript(): FakeScript {
     }),
     waitWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
     runWorkflow: async () => ({ success: true, resultJson: '"pong"' }),
+    signalWorkflow: async (request) => ({
+      workflowId: request.workflowId,
+      executionClusterId: groupId(1),
+      eventId: request.eventId ?? "event-1",
+      isDuplicate: false,
+    }),
+    describeWorkflow: async (request) => ({ ...DESCRIPTION, workflowId: request.workflowId }),
     clusterStatus: async () => CLUSTER_STATUS,
     metrics: () => "# TYPE raftoral_fake_total counter\nraftoral_fake_total 1\n",
     healthDetails: () => ({
@@ -191,6 +226,22 @@ export class FakeNodeApi implements NodeApi {
   waitWorkflow(request: WaitWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {
     this.record("waitWorkflow", request, options.signal);
     return this.script.waitWorkflow(request, options);
+  }
+
+  signalWorkflow(
+    request: SignalWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<SignalWorkflowResult> {
+    this.record("signalWorkflow", request, options.signal);
+    return this.script.signalWorkflow(request, options);
+  }
+
+  describeWorkflow(
+    request: DescribeWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<WorkflowDescriptionInfo> {
+    this.record("describeWorkflow", request, options.signal);
+    return this.script.describeWorkflow(request, options);
   }
 
   runWorkflow(request: StartWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {

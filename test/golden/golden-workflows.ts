@@ -63,7 +63,23 @@ export const GOLDEN_ORDER = defineWorkflow("golden_order", 1, async (input: Orde
   };
 });
 
+/**
+ * The durable waits of runtime version 2: a sleep, an event that arrives, a step between,
+ * and an event wait that times out.
+ */
+export const GOLDEN_WAITS = defineWorkflow("golden_waits", 1, async (input: string, ctx) => {
+  const startedAt = ctx.now();
+  await ctx.sleep("1s");
+  const approval = await ctx.waitForEvent<string>("approve", { timeout: "1h" });
+  const note = await ctx.step(
+    "note",
+    () => `${input} approved by ${approval.isTimedOut ? "nobody" : approval.payload}`,
+  );
+  const reminder = await ctx.waitForEvent("remind", { timeout: 2_000 });
+  return { note, sleptAtLeastMs: ctx.now() - startedAt, reminded: !reminder.isTimedOut };
+});
+
 /** The registry golden logs replay against: the built-ins as shipped, plus the above. */
 export function goldenRegistry(): WorkflowRegistry {
-  return registryWithBuiltins([GOLDEN_ORDER]);
+  return registryWithBuiltins([GOLDEN_ORDER, GOLDEN_WAITS]);
 }

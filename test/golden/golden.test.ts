@@ -53,16 +53,30 @@ function expectedOutcome(golden: GoldenLog): ReplayOutcome {
     : { type: "failed", error: golden.expected.error ?? { name: "?", message: "?" } };
 }
 
-/** Effects that accept every checkpoint and replay the golden wall-clock readings. */
-function resumingEffects(times: readonly number[], collected: CheckpointRecord[]): ReplayEffects {
-  let next = 0;
+/**
+ * Effects that accept every checkpoint and replay the golden run: the wall clock reads the
+ * time of the checkpoint the run is about to record (a timer's wake finds itself due, a
+ * timed-out wait its deadline passed), and the inbox offers the event that checkpoint got.
+ */
+function resumingEffects(
+  rest: readonly CheckpointRecord[],
+  collected: CheckpointRecord[],
+): ReplayEffects {
+  const upcoming = () => rest[collected.length];
   return {
     record: async (checkpoint) => {
       collected.push(checkpoint);
       return true;
     },
     sleep: async () => undefined,
-    wallClockMs: () => times[next++] ?? Number.NaN,
+    wallClockMs: () => upcoming()?.atMs ?? Number.NaN,
+    nextEvent: (name) => {
+      const next = upcoming();
+      const value = next?.outcome.ok === true ? next.outcome.value : undefined;
+      if (next?.kind !== "event" || typeof value !== "object" || value === null) return undefined;
+      if (Array.isArray(value) || typeof value.eventId !== "string") return undefined;
+      return { eventId: value.eventId, name, payload: value.payload ?? null, isConsumed: false };
+    },
   };
 }
 
@@ -89,6 +103,7 @@ describe.each(GOLDEN_FILES)("golden %s", (file) => {
       },
       sleep: async () => undefined,
       wallClockMs: () => Number.NaN,
+      nextEvent: () => undefined,
     });
     expect(outcome).toEqual(expectedOutcome(golden));
   });
@@ -101,10 +116,7 @@ describe.each(GOLDEN_FILES)("golden %s", (file) => {
       const collected: CheckpointRecord[] = [];
       const outcome = await replay(
         { ...execution, status: "Running", checkpoints: all.slice(0, prefix) },
-        resumingEffects(
-          rest.map((c) => c.atMs),
-          collected,
-        ),
+        resumingEffects(rest, collected),
       );
       expect({ prefix, outcome }).toEqual({ prefix, outcome: expectedOutcome(golden) });
       expect(collected.map(comparable)).toEqual(rest.map(comparable));

@@ -18,6 +18,12 @@ interface Scenario {
   readonly input: unknown;
   /** Move the execution to node 2 after this many recorded checkpoints. */
   readonly failoverAfter?: number;
+  /** Send this event once this many checkpoints are recorded. */
+  readonly signal?: {
+    readonly afterCheckpoints: number;
+    readonly name: string;
+    readonly payload: string;
+  };
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -60,6 +66,14 @@ export const SCENARIOS: readonly Scenario[] = [
     input: { item: "desk", quantity: 3, card: "valid" },
     failoverAfter: 2,
   },
+  {
+    file: "waits-approved.json",
+    description:
+      "golden_waits v1 (runtime version 2): a sleep wakes at its due time, an event sent while the workflow waits is delivered, an event wait times out",
+    name: "golden_waits",
+    input: "invoice 7",
+    signal: { afterCheckpoints: 3, name: "approve", payload: "ada" },
+  },
 ];
 
 async function record(scenario: Scenario): Promise<GoldenLog> {
@@ -86,6 +100,14 @@ async function record(scenario: Scenario): Promise<GoldenLog> {
     await group.advance(2);
     const moved = track(two.reassignOwners([2 as NodeId]));
     await group.until(() => moved.done);
+  }
+  if (scenario.signal !== undefined) {
+    const { afterCheckpoints, name, payload } = scenario.signal;
+    await group.until(
+      () => (group.stateMachine.execution(workflowId)?.checkpoints.length ?? 0) >= afterCheckpoints,
+    );
+    const sent = track(one.signal({ workflowId, name, payload, eventId: `${name}-1` }));
+    await group.until(() => sent.done);
   }
   const finished = track(group.queries.wait(workflowId, 60_000));
   await group.until(() => finished.done, 60_000);

@@ -188,6 +188,14 @@ describe("every other README command", () => {
       if (block.lines.some((line) => line.includes("process_order"))) {
         expect(stdout).toMatch(/Completed: \{"orderId":"A-1","status":"confirmed"/);
       }
+      if (block.lines.some((line) => line.includes("await_payment"))) {
+        expect(stdout).toContain('Completed: {"order":"A-7","status":"paid"}');
+      }
+      if (block.lines.some((line) => line.includes("send_reminder"))) {
+        expect(stdout).toMatch(
+          /Completed: \{"receipt":"mail-1 to ada@example.com: tea","waitedMs":\d{4,}\}/,
+        );
+      }
       if (block.lines.some((line) => line.includes("embedded-node.ts"))) {
         expect(stdout).toContain('{"greeting":"Hello, Raftoral!","visits":1}');
       }

@@ -71,7 +71,7 @@ describe("workflows on a 3-node cluster", () => {
     expect((unknown as { code?: string }).code).toBe("NOT_FOUND");
     const badId = await client
       .waitWorkflow(
-        { workflowId: "x", executionClusterId: "1", timeoutSeconds: 1 },
+        { workflowId: "not an id", executionClusterId: "1", timeoutSeconds: 1 },
         { timeoutMs: 5_000 },
       )
       .catch((error: { code?: string }) => error);

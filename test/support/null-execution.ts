@@ -22,5 +22,7 @@ export function nullExecution(): ExecutionLayer {
     startWorkflow: refuse,
     waitWorkflow: refuse,
     runWorkflow: refuse,
+    signalWorkflow: refuse,
+    describeWorkflow: refuse,
   };
 }

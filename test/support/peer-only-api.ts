@@ -14,6 +14,8 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     startWorkflow: unsupported,
     waitWorkflow: unsupported,
     runWorkflow: unsupported,
+    signalWorkflow: unsupported,
+    describeWorkflow: unsupported,
     clusterStatus: unsupported,
     metrics: () => "",
     probeNodes: unsupported,

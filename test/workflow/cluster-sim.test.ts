@@ -3,7 +3,8 @@
 // second suite, owners are also cut off alive (stale owners keep running). Every started
 // workflow must reach exactly one final status, identical on every member; no committed
 // checkpoint may be lost or changed, nor come from a stale owner epoch; with crashes only,
-// a step body runs again only while its result is not committed anywhere.
+// a step body runs again only while its result is not committed anywhere. Half the jobs
+// sleep on a durable timer, so owners also fail over while workflows sleep.
 // A failure prints the seed: rerun it alone with SIM_SEED=<seed> bun test <this file>.
 
 import { describe, expect, test } from "bun:test";
@@ -29,16 +30,18 @@ async function simulate(settings: SimSettings) {
 }
 
 describe.each([3, 5] as const)("%i-node group, owners and leaders crash and restart", (size) => {
-  const totals = { failovers: 0, reruns: 0 };
+  const totals = { failovers: 0, reruns: 0, sleepFailovers: 0 };
   test.each(SEEDS)("seed %i", async (seed) => {
     const report = await simulate({ seed, size, workflows: 30, chaosMs: 4_000 });
     totals.failovers += report.failovers;
     totals.reruns += report.reruns;
+    totals.sleepFailovers += report.sleepFailovers;
   });
-  test("the seeds exercised owner failover and re-runs of uncommitted steps", () => {
+  test("the seeds exercised owner failover (also during sleeps) and re-runs of steps", () => {
     if (SEEDS.length < 10) return;
     expect(totals.failovers).toBeGreaterThan(10);
     expect(totals.reruns).toBeGreaterThan(5);
+    expect(totals.sleepFailovers).toBeGreaterThan(0);
   });
 });
 
@@ -46,6 +49,13 @@ describe.each([3, 5] as const)("%i-node group, with owners also cut off alive", 
   test.each(SEEDS)("seed %i", async (seed) => {
     await simulate({ seed, size, workflows: 30, chaosMs: 4_000, partitions: true });
   });
+});
+
+test("seed 2: owners fail over while workflows sleep; every timer wakes once, never early", async () => {
+  // The checker flags a wake before its due time or without its sleep, and the job itself
+  // fails if ctx.now() after a sleep is short of the time asked for.
+  const report = await simulate({ seed: 2, size: 3, workflows: 30, chaosMs: 4_000 });
+  expect(report.sleepFailovers).toBeGreaterThan(0);
 });
 
 test("a seed reproduces its run exactly", async () => {

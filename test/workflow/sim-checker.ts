@@ -8,6 +8,7 @@ import {
   type CheckpointRecord,
   canonicalJson,
   type JsonValue,
+  timerDueAtMs,
   type WorkflowStateMachine,
 } from "../../src/workflow/index.ts";
 
@@ -26,6 +27,8 @@ export class WorkflowChecker {
   isRerunAfterCommitChecked = true;
   /** Owner changes applied anywhere, as "workflowId@epoch". */
   readonly ownerChanges = new Set<string>();
+  /** Those applied while the execution slept (its last checkpoint a timer's `sleep`). */
+  readonly sleepOwnerChanges = new Set<string>();
 
   /** Subscribes to a (new) state machine of `node`. */
   watch(node: NodeId, stateMachine: WorkflowStateMachine): void {
@@ -44,9 +47,13 @@ export class WorkflowChecker {
             if (execution.status !== "Running") finished.add(execution.workflowId);
           }
           break;
-        case "ownerAssigned":
+        case "ownerAssigned": {
           this.ownerChanges.add(`${event.workflowId}@${event.epoch}`);
+          const last = stateMachine.execution(event.workflowId)?.checkpoints.at(-1);
+          if (last?.kind === "sleep")
+            this.sleepOwnerChanges.add(`${event.workflowId}@${event.epoch}`);
           break;
+        }
         case "finished":
           if (finished.has(event.workflowId)) {
             this.violations.push(`node ${node}: ${event.workflowId} finished twice`);
@@ -131,6 +138,12 @@ export class WorkflowChecker {
     const previous = execution.checkpoints[seq - 1];
     if (previous !== undefined && previous.ownerEpoch > record.ownerEpoch) {
       this.violations.push(`node ${node}: ${workflowId}:${seq} went back in owner epoch`);
+    }
+    if (
+      record.kind === "wake" &&
+      (previous?.kind !== "sleep" || record.atMs < timerDueAtMs(previous))
+    ) {
+      this.violations.push(`node ${node}: ${workflowId}:${seq} woke a timer early or twice`);
     }
     if (record.ownerEpoch > execution.ownerEpoch) {
       this.violations.push(`node ${node}: ${workflowId}:${seq} carries a future epoch`);

@@ -27,6 +27,8 @@ export interface SimReport {
   readonly recordedSteps: number;
   readonly bodyRuns: number;
   readonly reruns: number;
+  /** Owner changes of an execution while it slept (a timer set, not yet woken). */
+  readonly sleepFailovers: number;
 }
 
 /** Nodes down for less than this still count as live to the failure detector. */
@@ -104,6 +106,8 @@ function startOne(cluster: WorkflowCluster, random: Random, expected: Map<string
     steps: random.int(1, 6),
     shouldFail: random.chance(0.15),
     label: `job-${expected.size}`,
+    // From the job's number, not the seed's stream, so the seed's other draws stay as they were.
+    napMs: expected.size % 2 === 1 ? 50 + ((expected.size * 379) % 1_450) : 0,
   };
   const started = isPing
     ? node.runtime.start("ping_pong", 1, "ping")
@@ -255,5 +259,6 @@ function report(
     recordedSteps,
     bodyRuns,
     reruns: bodyRuns - recordedSteps,
+    sleepFailovers: checker.sleepOwnerChanges.size,
   };
 }

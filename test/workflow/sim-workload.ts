@@ -11,6 +11,8 @@ export interface SimJobInput {
   /** Fail at the end, after all steps, with an error naming the job. */
   readonly shouldFail: boolean;
   readonly label: string;
+  /** After the first step, a durable timer of this many ms (0: none). */
+  readonly napMs: number;
   [key: string]: number | boolean | string;
 }
 
@@ -59,10 +61,20 @@ export function simJob(hooks: SimHooks) {
         isFlaky ? { retry: { attemptsMax: 3, initialDelayMs: 5 } } : undefined,
       );
       await progress.set(k + 1);
+      if (k === 0 && input.napMs > 0) await nap(ctx, input.napMs);
     }
     if (ctx.now() < t0) throw new Error("ctx.now() went backwards");
     if (input.shouldFail)
       throw new Error(`job ${input.label} failed on purpose after ${progress.get()} steps`);
     return { sum, steps: progress.get() };
   });
+}
+
+/** A durable timer; throws (failing the job visibly) if it woke before its time. */
+async function nap(ctx: WorkflowContext, napMs: number): Promise<void> {
+  const before = ctx.now();
+  await ctx.sleep(napMs);
+  if (ctx.now() < before + napMs) {
+    throw new Error(`ctx.sleep(${napMs}) woke at ${ctx.now()}, before ${before + napMs}`);
+  }
 }

@@ -9,8 +9,17 @@ import {
   JSON_DEPTH_MAX,
   RaftoralError,
 } from "../../lib/index.ts";
-import { clusterHint, type StartWorkflowRequest, type WaitWorkflowRequest } from "../index.ts";
-import type { RunWorkflowRequest, WaitForWorkflowRequest } from "./raftoral-messages.ts";
+import {
+  clusterHint,
+  type SignalWorkflowRequest,
+  type StartWorkflowRequest,
+  type WaitWorkflowRequest,
+} from "../index.ts";
+import type {
+  RunWorkflowRequest,
+  SignalWorkflowRequest as SignalWorkflowMessage,
+  WaitForWorkflowRequest,
+} from "./raftoral-messages.ts";
 
 /** Longest workflow name, workflow id, cluster id or address accepted. */
 export const TEXT_FIELD_LENGTH_MAX = 1024;
@@ -45,33 +54,61 @@ export function startRequestOf(
     "workflow_type",
     'the workflow type, e.g. "ping_pong"',
   );
-  const inputBytes = Buffer.byteLength(request.inputJson, "utf8");
-  if (inputBytes > inputBytesMax) {
-    throw new RaftoralError(
-      "RESOURCE_EXHAUSTED",
-      `field 'input_json' is too large (${inputBytes} bytes; the limit is ${inputBytesMax})`,
-    );
-  }
-  const inputJson = request.inputJson === "" ? "null" : request.inputJson;
-  let input: unknown;
-  try {
-    input = JSON.parse(inputJson);
-  } catch (error) {
-    throw new InvalidArgumentError(
-      `field 'input_json' must be JSON text; to pass a string, quote it: "\\"ping\\""`,
-      { cause: error },
-    );
-  }
-  if (!isJsonDepthWithin(input)) {
-    throw new InvalidArgumentError(
-      `field 'input_json' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
-    );
-  }
+  const inputJson = jsonTextField(request.inputJson, "input_json", inputBytesMax);
+  // Its syntax is the node's to check, as over HTTP.
+  const workflowId = request.workflowId ?? "";
   return {
     workflowType,
     version: request.version,
     inputJson,
     ...clusterHint(request.executionClusterId, "execution_cluster_id"),
+    ...(workflowId === "" ? {} : { workflowId }),
+  };
+}
+
+/**
+ * A JSON text field within `bytesMax` UTF-8 bytes; "" is null. Inputs and event payloads
+ * have the same limits.
+ */
+function jsonTextField(text: string, field: string, bytesMax: number): string {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > bytesMax) {
+    throw new RaftoralError(
+      "RESOURCE_EXHAUSTED",
+      `field '${field}' is too large (${bytes} bytes; the limit is ${bytesMax})`,
+    );
+  }
+  const json = text === "" ? "null" : text;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `field '${field}' must be JSON text; to pass a string, quote it: "\\"ping\\""`,
+      { cause: error },
+    );
+  }
+  if (!isJsonDepthWithin(value)) {
+    throw new InvalidArgumentError(
+      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+    );
+  }
+  return json;
+}
+
+/** SignalWorkflowRequest -> the NodeApi request; the payload has the limits of an input. */
+export function signalRequestOf(
+  request: SignalWorkflowMessage,
+  payloadBytesMax: number,
+): SignalWorkflowRequest {
+  return {
+    workflowId: requiredText(request.workflowId, "workflow_id", "the workflow to send it to"),
+    ...(request.executionClusterId === ""
+      ? {}
+      : { executionClusterId: request.executionClusterId }),
+    name: requiredText(request.name, "name", 'the event name the workflow waits for, e.g. "paid"'),
+    payloadJson: jsonTextField(request.payloadJson, "payload_json", payloadBytesMax),
+    ...(request.eventId === "" ? {} : { eventId: request.eventId }),
   };
 }
 
@@ -82,11 +119,7 @@ export function waitRequestOf(request: WaitForWorkflowRequest): WaitWorkflowRequ
     "workflow_id",
     "the id RunWorkflowAsync returned",
   );
-  const executionClusterId = requiredText(
-    request.executionClusterId,
-    "execution_cluster_id",
-    'the execution_cluster_id RunWorkflowAsync returned, e.g. "1"',
-  );
+
   if (request.timeoutSeconds > WAIT_TIMEOUT_SECONDS_MAX) {
     throw new InvalidArgumentError(
       `timeout_seconds must be at most ${WAIT_TIMEOUT_SECONDS_MAX} (got ${request.timeoutSeconds}); ` +
@@ -95,5 +128,10 @@ export function waitRequestOf(request: WaitForWorkflowRequest): WaitWorkflowRequ
   }
   const timeoutSeconds =
     request.timeoutSeconds === 0 ? WAIT_TIMEOUT_SECONDS_DEFAULT : request.timeoutSeconds;
-  return { workflowId, executionClusterId, timeoutSeconds };
+  const executionClusterId = request.executionClusterId;
+  return {
+    workflowId,
+    ...(executionClusterId === "" ? {} : { executionClusterId }),
+    timeoutSeconds,
+  };
 }

@@ -161,6 +161,56 @@ describe("raftoral.WorkflowManagement", () => {
     expect(started.signal).toBeInstanceOf(AbortSignal);
   });
 
+  test("workflow_id (field 5) reaches NodeApi as the caller's id; empty means none", async () => {
+    await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, workflow_id: "order-1" });
+    expect(api.lastCall("startWorkflow").request).toMatchObject({ workflowId: "order-1" });
+    await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, workflow_id: "" });
+    expect(api.lastCall("startWorkflow").request).toEqual({
+      workflowType: "ping_pong",
+      version: 1,
+      inputJson: '"ping"',
+    });
+  });
+
+  test("DescribeWorkflow answers the record; unset numbers are 0", async () => {
+    const outcome = await call("WorkflowManagement", "DescribeWorkflow", { workflow_id: "o" });
+    expect(outcome).toMatchObject({
+      ok: true,
+      response: {
+        workflow_id: "o",
+        execution_cluster_id: "1",
+        status: "waiting",
+        waiting_for: "paid",
+        finished_at_ms: "0",
+        result_json: "",
+      },
+    });
+    expect(api.lastCall("describeWorkflow").request).toEqual({ workflowId: "o" });
+  });
+
+  test("SignalWorkflow sends the event; empty optional fields are absent", async () => {
+    const request = { workflow_id: "order-1", name: "paid", payload_json: '{"amount":12}' };
+    expect(await call("WorkflowManagement", "SignalWorkflow", request)).toEqual({
+      ok: true,
+      response: {
+        success: true,
+        workflow_id: "order-1",
+        execution_cluster_id: "1",
+        event_id: "event-1",
+        duplicate: false,
+      },
+    });
+    expect(api.lastCall("signalWorkflow").request).toEqual({
+      workflowId: "order-1",
+      name: "paid",
+      payloadJson: '{"amount":12}',
+    });
+    const empty = { workflow_id: "w", name: "" };
+    const { code, details } = failure(await call("WorkflowManagement", "SignalWorkflow", empty));
+    expect(code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(details).toContain("'name'");
+  });
+
   test("an empty input_json is the input null", async () => {
     await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, input_json: "" });
     expect(api.lastCall("startWorkflow").request).toMatchObject({ inputJson: "null" });
@@ -263,9 +313,14 @@ describe("raftoral.WorkflowManagement", () => {
     expect(api.lastCall("waitWorkflow").request).toMatchObject({ timeoutSeconds: 30 });
   });
 
+  test("a wait without execution_cluster_id leaves finding the cluster to the node", async () => {
+    await call("WorkflowManagement", "WaitForWorkflowCompletion", { workflow_id: "w" });
+    const { request } = api.lastCall("waitWorkflow");
+    expect(request).toEqual({ workflowId: "w", timeoutSeconds: 30 });
+  });
+
   test.each([
     [{ execution_cluster_id: "1" }, "'workflow_id'"],
-    [{ workflow_id: "w" }, "'execution_cluster_id'"],
     [{ workflow_id: "w", execution_cluster_id: "1", timeout_seconds: 3601 }, "at most 3600"],
   ])("WaitForWorkflowCompletion %j is INVALID_ARGUMENT naming %s", async (request, hint) => {
     const outcome = await call("WorkflowManagement", "WaitForWorkflowCompletion", request);

@@ -78,6 +78,7 @@ describe("raftoral message codecs", () => {
       version: 1,
       inputJson: '"ping"',
       executionClusterId: "2",
+      workflowId: "order-1",
     };
     expect(roundTrip(WorkflowManagementMethods.runWorkflowSync.requestCodec, run)).toEqual(run);
     const asyncResult = { success: true, workflowId: "w", executionClusterId: "3", error: "" };

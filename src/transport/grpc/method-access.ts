@@ -19,6 +19,8 @@ const METHOD_ACCESS: ReadonlyMap<string, AccessLevel> = new Map<string, AccessLe
   [WorkflowManagementMethods.runWorkflowAsync.path, "client"],
   [WorkflowManagementMethods.runWorkflowSync.path, "client"],
   [WorkflowManagementMethods.waitForWorkflowCompletion.path, "client"],
+  [WorkflowManagementMethods.signalWorkflow.path, "client"],
+  [WorkflowManagementMethods.describeWorkflow.path, "client"],
 ]);
 
 const OPEN_SERVICES = /^\/grpc\.(health\.v1\.Health|reflection\.v1(alpha)?\.ServerReflection)\//;

@@ -4,11 +4,23 @@
 // workflow that itself failed is a normal reply with success = false and its error text.
 
 import { groupId, nodeId } from "../../lib/index.ts";
-import type { ClusterStatus, DiscoveryInfo, NodeApi, WorkflowOutcome } from "../index.ts";
-import { requiredText, startRequestOf, waitRequestOf } from "./grpc-request-fields.ts";
+import type {
+  ClusterStatus,
+  DiscoveryInfo,
+  NodeApi,
+  WorkflowDescriptionInfo,
+  WorkflowOutcome,
+} from "../index.ts";
+import {
+  requiredText,
+  signalRequestOf,
+  startRequestOf,
+  waitRequestOf,
+} from "./grpc-request-fields.ts";
 import { batchOfGenericMessage } from "./peer-batch-message.ts";
 import type {
   ClusterStatusResponse,
+  DescribeWorkflowResponse,
   DiscoveryResponse,
   RunWorkflowResponse,
 } from "./raftoral-messages.ts";
@@ -91,7 +103,10 @@ export interface WorkflowManagementOptions {
   readonly inputBytesMax: number;
 }
 
-/** Registers RunWorkflowAsync, RunWorkflowSync and WaitForWorkflowCompletion on `server`. */
+/**
+ * Registers RunWorkflowAsync, RunWorkflowSync, WaitForWorkflowCompletion and SignalWorkflow
+ * on `server`.
+ */
 export function registerWorkflowManagement(
   server: GrpcServer,
   api: NodeApi,
@@ -117,6 +132,54 @@ export function registerWorkflowManagement(
     const wait = waitRequestOf(request);
     return outcomeResponse(await api.waitWorkflow(wait, { signal: context.signal }));
   });
+  server.addUnary(WorkflowManagementMethods.describeWorkflow, async (request, context) => {
+    const workflowId = requiredText(request.workflowId, "workflow_id", "the workflow to describe");
+    const cluster = request.executionClusterId;
+    const described = await api.describeWorkflow(
+      { workflowId, ...(cluster === "" ? {} : { executionClusterId: cluster }) },
+      { signal: context.signal },
+    );
+    return describeResponse(described);
+  });
+  server.addUnary(WorkflowManagementMethods.signalWorkflow, async (request, context) => {
+    const signal = signalRequestOf(request, options.inputBytesMax);
+    const sent = await api.signalWorkflow(signal, { signal: context.signal });
+    return {
+      success: true,
+      workflowId: sent.workflowId,
+      executionClusterId: String(sent.executionClusterId),
+      eventId: sent.eventId,
+      duplicate: sent.isDuplicate,
+    };
+  });
+}
+
+function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowResponse {
+  return {
+    workflowId: info.workflowId,
+    executionClusterId: String(info.executionClusterId),
+    name: info.name,
+    version: info.version,
+    status: info.status,
+    inputJson: info.inputJson,
+    ownerNodeId: info.ownerNodeId,
+    ownerEpoch: info.ownerEpoch,
+    startedAtMs: info.startedAtMs,
+    finishedAtMs: info.finishedAtMs ?? 0,
+    resultJson: info.resultJson ?? "",
+    error: info.error ?? "",
+    errorCode: info.errorCode ?? "",
+    wakeAtMs: info.wakeAtMs ?? 0,
+    waitingFor: info.waitingFor ?? "",
+    pendingEvents: info.pendingEvents,
+    checkpoints: info.checkpoints.map((checkpoint) => ({
+      seq: checkpoint.seq,
+      kind: checkpoint.kind,
+      name: checkpoint.name,
+      atMs: checkpoint.atMs,
+      error: checkpoint.error ?? "",
+    })),
+  };
 }
 
 function discoveryResponse(info: DiscoveryInfo): DiscoveryResponse {

@@ -78,6 +78,8 @@ export interface RunWorkflowRequest {
   readonly inputJson: string;
   /** "" (or absent) lets the node choose the execution cluster. */
   readonly executionClusterId?: string;
+  /** "" (or absent) lets the node choose the workflow id. */
+  readonly workflowId?: string;
 }
 
 export interface RunWorkflowAsyncResponse {
@@ -85,6 +87,61 @@ export interface RunWorkflowAsyncResponse {
   readonly workflowId: string;
   readonly executionClusterId: string;
   readonly error: string;
+}
+
+export interface SignalWorkflowRequest {
+  readonly workflowId: string;
+  /** "" asks every execution cluster. */
+  readonly executionClusterId: string;
+  readonly name: string;
+  /** "" is the payload null. */
+  readonly payloadJson: string;
+  /** "" lets the node make one up. */
+  readonly eventId: string;
+}
+
+export interface SignalWorkflowResponse {
+  readonly success: boolean;
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly eventId: string;
+  readonly duplicate: boolean;
+}
+
+export interface DescribeWorkflowRequest {
+  readonly workflowId: string;
+  /** "" asks every execution cluster. */
+  readonly executionClusterId: string;
+}
+
+export interface CheckpointSummaryMessage {
+  readonly seq: number;
+  readonly kind: string;
+  readonly name: string;
+  readonly atMs: number;
+  readonly error: string;
+}
+
+export interface DescribeWorkflowResponse {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly name: string;
+  readonly version: number;
+  readonly status: string;
+  readonly inputJson: string;
+  readonly ownerNodeId: number;
+  readonly ownerEpoch: number;
+  readonly startedAtMs: number;
+  /** 0 while it runs. */
+  readonly finishedAtMs: number;
+  readonly resultJson: string;
+  readonly error: string;
+  readonly errorCode: string;
+  /** 0 when neither sleeping nor waiting with a timeout. */
+  readonly wakeAtMs: number;
+  readonly waitingFor: string;
+  readonly pendingEvents: number;
+  readonly checkpoints: readonly CheckpointSummaryMessage[];
 }
 
 export interface RunWorkflowResponse {
@@ -95,6 +152,7 @@ export interface RunWorkflowResponse {
 
 export interface WaitForWorkflowRequest {
   readonly workflowId: string;
+  /** "" asks every execution cluster. */
   readonly executionClusterId: string;
   readonly timeoutSeconds: number;
 }

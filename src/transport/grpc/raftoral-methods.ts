@@ -7,6 +7,8 @@ import type {
   AddNodeResponse,
   ClusterStatusRequest,
   ClusterStatusResponse,
+  DescribeWorkflowRequest,
+  DescribeWorkflowResponse,
   DiscoveryRequest,
   DiscoveryResponse,
   GenericMessage,
@@ -20,6 +22,8 @@ import type {
   RunWorkflowAsyncResponse,
   RunWorkflowRequest,
   RunWorkflowResponse,
+  SignalWorkflowRequest,
+  SignalWorkflowResponse,
   WaitForWorkflowRequest,
 } from "./raftoral-messages.ts";
 
@@ -59,5 +63,13 @@ export const WorkflowManagementMethods = {
   waitForWorkflowCompletion: protoMethod<WaitForWorkflowRequest, RunWorkflowResponse>(
     WORKFLOW_MANAGEMENT_SERVICE,
     "WaitForWorkflowCompletion",
+  ),
+  signalWorkflow: protoMethod<SignalWorkflowRequest, SignalWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "SignalWorkflow",
+  ),
+  describeWorkflow: protoMethod<DescribeWorkflowRequest, DescribeWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "DescribeWorkflow",
   ),
 } as const;

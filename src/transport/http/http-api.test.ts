@@ -78,10 +78,95 @@ describe("POST /workflow/execute", () => {
     expect(api.lastCall("startWorkflow").request).toMatchObject({ inputJson });
   });
 
+  test("workflow_id reaches NodeApi as the caller's id; a non-string one is a 400", async () => {
+    const body = { ...QUICKSTART_START, workflow_id: "order-1" };
+    expect((await post("/workflow/execute", body)).status).toBe(200);
+    expect(api.lastCall("startWorkflow").request).toMatchObject({ workflowId: "order-1" });
+    const { status, body: refused } = await answer(
+      post("/workflow/execute", { ...QUICKSTART_START, workflow_id: 7 }),
+    );
+    expect(status).toBe(400);
+    expect(JSON.stringify(refused)).toContain("field 'workflow_id' must be a string");
+  });
+
+  test("a wait without execution_cluster_id leaves finding the cluster to the node", async () => {
+    expect((await fetch(`${base}/workflow/wait?workflow_id=order-1`)).status).toBe(200);
+    expect(api.lastCall("waitWorkflow").request).toEqual({
+      workflowId: "order-1",
+      timeoutSeconds: 30,
+    });
+  });
+
   test("a large execution cluster id is sent as its decimal text", async () => {
     api.script.startWorkflow = async () => ({ workflowId: "w", executionClusterId: groupId(123) });
     const { body } = await answer(post("/workflow/execute", QUICKSTART_START));
     expect(body).toMatchObject({ workflow_id: "w", execution_cluster_id: "123" });
+  });
+});
+
+describe("GET /workflow/describe", () => {
+  test("answers the workflow's record with JSON values as text; the cluster id is optional", async () => {
+    const { status, body } = await answer(fetch(`${base}/workflow/describe?workflow_id=order-1`));
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      success: true,
+      workflow_id: "order-1",
+      execution_cluster_id: "1",
+      status: "waiting",
+      input: '{"order":"A-7"}',
+      owner_node_id: 2,
+      finished_at_ms: null,
+      result: null,
+      waiting_for: "paid",
+      checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", error: null }],
+    });
+    expect(api.lastCall("describeWorkflow").request).toEqual({ workflowId: "order-1" });
+    await fetch(`${base}/workflow/describe?workflow_id=w&execution_cluster_id=3`);
+    expect(api.lastCall("describeWorkflow").request).toEqual({
+      workflowId: "w",
+      executionClusterId: "3",
+    });
+  });
+});
+
+describe("POST /workflow/signal", () => {
+  test("sends the event and answers where it went; the payload follows the input's rules", async () => {
+    const body = { workflow_id: "order-1", name: "paid", payload: { amount: 12 }, event_id: "p-1" };
+    const { status, body: answered } = await answer(post("/workflow/signal", body));
+    expect(status).toBe(200);
+    expect(answered).toEqual({
+      success: true,
+      workflow_id: "order-1",
+      execution_cluster_id: "1",
+      event_id: "p-1",
+      duplicate: false,
+      error: null,
+    });
+    expect(api.lastCall("signalWorkflow").request).toEqual({
+      workflowId: "order-1",
+      name: "paid",
+      payloadJson: '{"amount":12}',
+      eventId: "p-1",
+    });
+    await post("/workflow/signal", { workflow_id: "w", name: "n", execution_cluster_id: 2 });
+    expect(api.lastCall("signalWorkflow").request).toEqual({
+      workflowId: "w",
+      name: "n",
+      payloadJson: "null",
+      executionClusterId: "2",
+    });
+  });
+
+  test.each([
+    [{ name: "paid" }, "'workflow_id'"],
+    [{ workflow_id: "w" }, "'name'"],
+    [{ workflow_id: "w", name: "n", payload: "not json" }, "field 'payload' must be JSON text"],
+    [{ workflow_id: "w", name: "n", event_id: 5 }, "field 'event_id' must be a string"],
+  ])("%j is a 400 naming %s", async (body, hint) => {
+    const { status, body: answered } = await answer(post("/workflow/signal", body));
+    expect(status).toBe(400);
+    expect(JSON.stringify(answered)).toContain(hint);
+    expect(api.callsOf("signalWorkflow")).toEqual([]);
   });
 });
 

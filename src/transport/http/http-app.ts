@@ -17,13 +17,16 @@ import {
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { readJsonBody } from "./request-body.ts";
 import {
+  parseDescribeQuery,
   parseExecuteRequest,
   parseRecoverRequest,
   parseRegisterRequest,
+  parseSignalRequest,
   parseWaitQuery,
 } from "./request-fields.ts";
 import {
   clusterStatusJson,
+  describedJson,
   discoveryJson,
   errorFieldsOf,
   groupHealthJson,
@@ -33,6 +36,7 @@ import {
   outcomeJson,
   recoveredJson,
   registeredJson,
+  signaledJson,
   startedJson,
 } from "./response-fields.ts";
 
@@ -71,6 +75,8 @@ interface RouteSpec {
 const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/execute", { method: "POST", access: "client" }],
   ["/workflow/wait", { method: "GET", access: "client" }],
+  ["/workflow/signal", { method: "POST", access: "client" }],
+  ["/workflow/describe", { method: "GET", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
@@ -103,6 +109,14 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.get("/workflow/wait", async (c) => {
     const request = parseWaitQuery((name) => c.req.query(name));
     return c.json(outcomeJson(await api.waitWorkflow(request, callOptions(c))));
+  });
+  app.get("/workflow/describe", async (c) => {
+    const request = parseDescribeQuery((name) => c.req.query(name));
+    return c.json(describedJson(await api.describeWorkflow(request, callOptions(c))));
+  });
+  app.post("/workflow/signal", async (c) => {
+    const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
+    return c.json(signaledJson(await api.signalWorkflow(request, callOptions(c))));
   });
   app.post("/raft/message", async (c) => {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));

@@ -139,7 +139,6 @@ describe("register and wait fields", () => {
 
   test.each([
     ["execution_cluster_id=1", "'workflow_id'"],
-    ["workflow_id=w", "'execution_cluster_id'"],
     ["workflow_id=&execution_cluster_id=1", "'workflow_id'"],
     ["workflow_id=w&execution_cluster_id=1&timeout_seconds=abc", "timeout_seconds"],
     ["workflow_id=w&execution_cluster_id=1&timeout_seconds=-1", "timeout_seconds"],

@@ -26,9 +26,11 @@ export {
 } from "./request-fields.ts";
 export {
   clusterStatusJson,
+  describedJson,
   healthJson,
   leftJson,
   outcomeJson,
   recoveredJson,
+  signaledJson,
   startedJson,
 } from "./response-fields.ts";

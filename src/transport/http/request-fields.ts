@@ -13,8 +13,10 @@ import {
 } from "../../lib/index.ts";
 import {
   clusterHint,
+  type DescribeWorkflowRequest,
   type RecoverRequest,
   type RegisterRequest,
+  type SignalWorkflowRequest,
   type StartWorkflowRequest,
   type WaitWorkflowRequest,
 } from "../index.ts";
@@ -51,7 +53,7 @@ function requiredText(value: unknown, field: string, hint: string): string {
 const EXECUTE_EXAMPLE = `{"name": "ping_pong", "version": 1, "input": "\\"ping\\""}`;
 
 /**
- * POST /workflow/execute: `{name, version, input}`. `input` is the input as JSON text
+ * POST /workflow/execute: `{name, version, input, execution_cluster_id?, workflow_id?}`. `input` is the input as JSON text
  * ("\"ping\""), as in the QUICKSTART; any other JSON value (a number, an object, null) is
  * taken as the input value itself and serialized to JSON text here.
  */
@@ -79,6 +81,12 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
       "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
     );
   }
+  const workflowId = fields.workflow_id;
+  if (workflowId !== undefined && workflowId !== null && typeof workflowId !== "string") {
+    throw new InvalidArgumentError(
+      `field 'workflow_id' must be a string such as "order-1234" when given (got ${describe(workflowId)})`,
+    );
+  }
   return {
     workflowType,
     version,
@@ -87,14 +95,65 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
       hint === undefined || hint === null ? undefined : String(hint),
       "execution_cluster_id",
     ),
+    // Its syntax (length, characters) is the node's to check, as over gRPC.
+    ...(typeof workflowId === "string" ? { workflowId } : {}),
   };
 }
 
-function inputJsonOf(input: unknown): string {
+/** GET /workflow/describe?workflow_id&execution_cluster_id?. */
+export function parseDescribeQuery(
+  query: (name: string) => string | undefined,
+): DescribeWorkflowRequest {
+  const workflowId = requiredText(query("workflow_id"), "workflow_id", "the workflow to describe");
+  const executionClusterId = query("execution_cluster_id") ?? "";
+  return { workflowId, ...(executionClusterId === "" ? {} : { executionClusterId }) };
+}
+
+const SIGNAL_EXAMPLE = `{"workflow_id": "order-1", "name": "paid", "payload": {"amount": 12}}`;
+
+/**
+ * POST /workflow/signal: `{workflow_id, name, payload?, execution_cluster_id?, event_id?}`.
+ * `payload` follows the rules of `input` at /workflow/execute; absent, it is null.
+ */
+export function parseSignalRequest(body: unknown): SignalWorkflowRequest {
+  const fields = objectBody(body, SIGNAL_EXAMPLE);
+  const workflowId = requiredText(fields.workflow_id, "workflow_id", "the workflow to send it to");
+  const name = requiredText(
+    fields.name,
+    "name",
+    'the event name the workflow waits for, e.g. "paid"',
+  );
+  const cluster = fields.execution_cluster_id;
+  if (
+    cluster !== undefined &&
+    cluster !== null &&
+    typeof cluster !== "string" &&
+    typeof cluster !== "number"
+  ) {
+    throw new InvalidArgumentError(
+      "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
+    );
+  }
+  const eventId = fields.event_id;
+  if (eventId !== undefined && eventId !== null && typeof eventId !== "string") {
+    throw new InvalidArgumentError(
+      `field 'event_id' must be a string such as "payment-77" when given (got ${describe(eventId)})`,
+    );
+  }
+  return {
+    workflowId,
+    name,
+    payloadJson: fields.payload === undefined ? "null" : inputJsonOf(fields.payload, "payload"),
+    ...(cluster === undefined || cluster === null ? {} : { executionClusterId: String(cluster) }),
+    ...(typeof eventId === "string" ? { eventId } : {}),
+  };
+}
+
+function inputJsonOf(input: unknown, field = "input"): string {
   if (!isJsonDepthWithin(input)) {
     // Before JSON.stringify, which would overflow the stack on an absurd depth.
     throw new InvalidArgumentError(
-      `field 'input' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
     );
   }
   if (typeof input !== "string") return JSON.stringify(input);
@@ -103,14 +162,14 @@ function inputJsonOf(input: unknown): string {
     parsed = JSON.parse(input);
   } catch (error) {
     throw new InvalidArgumentError(
-      `field 'input' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
+      `field '${field}' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
         `string, quote it inside the text, e.g. "input": "\\"ping\\""`,
       { cause: error },
     );
   }
   if (!isJsonDepthWithin(parsed)) {
     throw new InvalidArgumentError(
-      `field 'input' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
     );
   }
   return input;
@@ -153,7 +212,7 @@ function optionalNodeId(value: unknown): NodeId {
 }
 
 /**
- * GET /workflow/wait?workflow_id&execution_cluster_id&timeout_seconds. A missing or 0
+ * GET /workflow/wait?workflow_id&execution_cluster_id?&timeout_seconds. A missing or 0
  * timeout_seconds waits WAIT_TIMEOUT_SECONDS_DEFAULT, as over gRPC (where 0 means unset).
  */
 export function parseWaitQuery(query: (name: string) => string | undefined): WaitWorkflowRequest {
@@ -162,12 +221,13 @@ export function parseWaitQuery(query: (name: string) => string | undefined): Wai
     "workflow_id",
     "the id /workflow/execute returned",
   );
-  const executionClusterId = requiredText(
-    query("execution_cluster_id"),
-    "execution_cluster_id",
-    "the execution_cluster_id /workflow/execute returned, e.g. 1",
-  );
-  return { workflowId, executionClusterId, timeoutSeconds: waitTimeout(query("timeout_seconds")) };
+  // Absent or empty: the node finds the workflow's execution cluster itself.
+  const executionClusterId = query("execution_cluster_id") ?? "";
+  return {
+    workflowId,
+    ...(executionClusterId === "" ? {} : { executionClusterId }),
+    timeoutSeconds: waitTimeout(query("timeout_seconds")),
+  };
 }
 
 function waitTimeout(text: string | undefined): number {

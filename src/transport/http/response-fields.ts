@@ -10,7 +10,9 @@ import type {
   NodeProbe,
   RecoverResult,
   RegisterResult,
+  SignalWorkflowResult,
   StartWorkflowResult,
+  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../index.ts";
 
@@ -21,6 +23,48 @@ export function startedJson(started: StartWorkflowResult) {
     success: true,
     execution_cluster_id: String(started.executionClusterId),
     result: null,
+    error: null,
+  };
+}
+
+/** GET /workflow/describe: the workflow as its group applied it; JSON values as text. */
+export function describedJson(info: WorkflowDescriptionInfo) {
+  return {
+    success: true,
+    workflow_id: info.workflowId,
+    execution_cluster_id: String(info.executionClusterId),
+    name: info.name,
+    version: info.version,
+    status: info.status,
+    input: info.inputJson,
+    owner_node_id: info.ownerNodeId,
+    owner_epoch: info.ownerEpoch,
+    started_at_ms: info.startedAtMs,
+    finished_at_ms: info.finishedAtMs ?? null,
+    result: info.resultJson ?? null,
+    error: info.error ?? null,
+    error_code: info.errorCode ?? null,
+    wake_at_ms: info.wakeAtMs ?? null,
+    waiting_for: info.waitingFor ?? null,
+    pending_events: info.pendingEvents,
+    checkpoints: info.checkpoints.map((checkpoint) => ({
+      seq: checkpoint.seq,
+      kind: checkpoint.kind,
+      name: checkpoint.name,
+      at_ms: checkpoint.atMs,
+      error: checkpoint.error ?? null,
+    })),
+  };
+}
+
+/** POST /workflow/signal: where the event went and its id. */
+export function signaledJson(sent: SignalWorkflowResult) {
+  return {
+    success: true,
+    workflow_id: sent.workflowId,
+    execution_cluster_id: String(sent.executionClusterId),
+    event_id: sent.eventId,
+    duplicate: sent.isDuplicate,
     error: null,
   };
 }
@@ -152,6 +196,9 @@ export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
     case "/workflow/execute":
     case "/workflow/wait":
       return { workflow_id: null, execution_cluster_id: null, result: null };
+    case "/workflow/describe":
+    case "/workflow/signal":
+      return { workflow_id: null, execution_cluster_id: null, event_id: null };
     case "/discovery/register":
     case "/node/leave":
       return { node_id: null };

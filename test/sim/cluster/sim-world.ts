@@ -131,6 +131,10 @@ class MemoryProtocolClient implements ProtocolClient {
     this.call((api) => api.waitWorkflow(request), options);
   runWorkflow: ProtocolClient["runWorkflow"] = (request, options) =>
     this.call((api) => api.runWorkflow(request), options);
+  signalWorkflow: ProtocolClient["signalWorkflow"] = (request, options) =>
+    this.call((api) => api.signalWorkflow(request), options);
+  describeWorkflow: ProtocolClient["describeWorkflow"] = (request, options) =>
+    this.call((api) => api.describeWorkflow(request), options);
   clusterStatus: ProtocolClient["clusterStatus"] = (options) =>
     this.call((api) => api.clusterStatus(), options);
 

@@ -1,0 +1,88 @@
+// Claims on caller-chosen workflow ids: the management log hands every concurrent starter of
+// one id the same group, a late release never drops a newer claim, and claims survive
+// snapshots.
+
+import { expect, test } from "bun:test";
+import { groupId, type LogIndex, nodeId } from "../lib/index.ts";
+import { encodeManagementCommand, type ManagementCommand } from "./commands.ts";
+import { ManagementMachine, type ManagementResult } from "./management-machine.ts";
+import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
+import { claimWorkflowId, WORKFLOW_ID_CLAIMS_MAX } from "./workflow-id-claims.ts";
+
+function bootstrapped(groups: number) {
+  const machine = new ManagementMachine();
+  let index = 0;
+  const apply = (command: ManagementCommand): ManagementResult =>
+    machine.apply(encodeManagementCommand(command), ++index as LogIndex);
+  apply({
+    type: "bootstrap",
+    clusterId: "c",
+    transport: "grpc",
+    maxVoters: 5,
+    workflowFingerprint: "f",
+    node: { id: nodeId(1), address: "h:1", instance: "i1" },
+  });
+  for (let k = 0; k < groups; k++) apply({ type: "createGroup", members: [nodeId(1)] });
+  return { machine, apply };
+}
+
+const claim = (workflowId: string, group: number): ManagementCommand => ({
+  type: "claimWorkflowId",
+  workflowId,
+  groupId: groupId(group),
+});
+
+test("the first claim names the group; a concurrent claim gets the same one back", () => {
+  const { machine, apply } = bootstrapped(2);
+  const first = apply(claim("order-1", 1));
+  const second = apply(claim("order-1", 2));
+  expect(first).toEqual({ claim: { groupId: groupId(1), claimedAt: 4 as LogIndex } });
+  expect(second).toEqual(first);
+  expect(apply(claim("order-2", 2))).toMatchObject({ claim: { groupId: 2 } });
+  expect(machine.state().workflowIdClaims.size).toBe(2);
+});
+
+test("a release drops only the claim it names, so a late one spares a newer claim", () => {
+  const { machine, apply } = bootstrapped(2);
+  const old = apply(claim("order-1", 1));
+  if (old === undefined || !("claim" in old)) throw new Error("no claim");
+  apply({ type: "releaseWorkflowId", workflowId: "order-1", claimedAt: old.claim.claimedAt });
+  expect(machine.state().workflowIdClaims.has("order-1")).toBe(false);
+  const newer = apply(claim("order-1", 2));
+  apply({ type: "releaseWorkflowId", workflowId: "order-1", claimedAt: old.claim.claimedAt });
+  expect(machine.state().workflowIdClaims.get("order-1")).toEqual(
+    newer !== undefined && "claim" in newer ? newer.claim : undefined,
+  );
+});
+
+test("a claim on a group that never existed is refused, naming the group", () => {
+  const { machine, apply } = bootstrapped(1);
+  expect(() => apply(claim("order-1", 5))).toThrow("execution group 5 never existed");
+  expect(machine.state().workflowIdClaims.size).toBe(0);
+});
+
+test("claims survive a snapshot, and a snapshot from before claims decodes to none", () => {
+  const { machine, apply } = bootstrapped(1);
+  apply(claim("order-1", 1));
+  const restored = decodeManagementState(encodeManagementState(machine.state()));
+  expect([...restored.workflowIdClaims]).toEqual([...machine.state().workflowIdClaims]);
+  const older = JSON.parse(new TextDecoder().decode(encodeManagementState(machine.state())));
+  delete older.workflowIdClaims;
+  const decoded = decodeManagementState(new TextEncoder().encode(JSON.stringify(older)));
+  expect(decoded.workflowIdClaims.size).toBe(0);
+});
+
+test("past the limit the oldest claim makes room", () => {
+  const { machine } = bootstrapped(1);
+  let state = machine.state();
+  const claims = new Map<string, { groupId: ReturnType<typeof groupId>; claimedAt: LogIndex }>();
+  for (let k = 0; k < WORKFLOW_ID_CLAIMS_MAX; k++) {
+    claims.set(`w${k}`, { groupId: groupId(1), claimedAt: k as LogIndex });
+  }
+  state = { ...state, workflowIdClaims: claims };
+  const next = claimWorkflowId(state, { workflowId: "new", groupId: groupId(1) }, 1e6 as LogIndex);
+  expect(next.state.workflowIdClaims.size).toBe(WORKFLOW_ID_CLAIMS_MAX);
+  expect(next.state.workflowIdClaims.has("w0")).toBe(false);
+  expect(next.state.workflowIdClaims.has("w1")).toBe(true);
+  expect(next.state.workflowIdClaims.get("new")).toEqual(next.claim);
+});

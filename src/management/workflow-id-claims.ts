@@ -1,0 +1,50 @@
+// Claims on caller-chosen workflow ids: the management log serializes concurrent starts of
+// one id, so that every starter sends it to the same execution group. A claim lives only
+// while a start is in flight: the starter releases it once the group committed the Start
+// (from then on the group itself answers for the id, and a later start finds it there by
+// asking every group). See docs/workflows.md, "Caller-chosen ids".
+// Pure: no I/O, no timers, no await.
+
+import type { GroupId, LogIndex } from "../lib/index.ts";
+import type { ManagementState, WorkflowIdClaim } from "./management-state.ts";
+
+/**
+ * Claims kept at most. Claims normally live for one start; only a starter that crashed
+ * between its claim and its release leaves one behind. Past this many, the oldest claim is
+ * dropped: it dates from this many claims ago, far longer than any start stays in flight.
+ */
+export const WORKFLOW_ID_CLAIMS_MAX = 100_000;
+
+/** The existing claim on `workflowId`, or a new one on `group` made at `index`. */
+export function claimWorkflowId(
+  state: ManagementState,
+  command: { readonly workflowId: string; readonly groupId: GroupId },
+  index: LogIndex,
+): { state: ManagementState; claim: WorkflowIdClaim } {
+  const existing = state.workflowIdClaims.get(command.workflowId);
+  if (existing !== undefined) return { state, claim: existing };
+  const claims = new Map(state.workflowIdClaims);
+  if (claims.size >= WORKFLOW_ID_CLAIMS_MAX) {
+    // Maps iterate in insertion order: the first key is the oldest claim.
+    const oldest = claims.keys().next().value;
+    if (oldest !== undefined) claims.delete(oldest);
+  }
+  const claim: WorkflowIdClaim = { groupId: command.groupId, claimedAt: index };
+  claims.set(command.workflowId, claim);
+  return { state: { ...state, workflowIdClaims: claims }, claim };
+}
+
+/**
+ * Drops the claim on `workflowId` if it is still the one made at `claimedAt`. A starter that
+ * releases late never removes a newer claim another starter holds.
+ */
+export function releaseWorkflowId(
+  state: ManagementState,
+  command: { readonly workflowId: string; readonly claimedAt: LogIndex },
+): ManagementState {
+  const existing = state.workflowIdClaims.get(command.workflowId);
+  if (existing === undefined || existing.claimedAt !== command.claimedAt) return state;
+  const claims = new Map(state.workflowIdClaims);
+  claims.delete(command.workflowId);
+  return { ...state, workflowIdClaims: claims };
+}

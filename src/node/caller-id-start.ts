@@ -1,0 +1,174 @@
+// Starting a workflow under a caller-chosen id, and finding any workflow without its
+// execution cluster id. An id must never run twice, in one group or in two, whatever groups
+// come and go and whichever node the caller asks. The protocol (docs/workflows.md,
+// "Caller-chosen ids"):
+//   1. Claim the id in the management log. Concurrent starters are serialized there: the
+//      first claim names the group, later ones get the same claim back.
+//   2. Ask every execution group whether it knows the id already (a start that committed
+//      under an earlier, released claim). The management state is read after a barrier, so
+//      it knows every group created before the claim; each group answers after a read
+//      barrier of its own, so a Start committed before our claim is seen. A group whose
+//      leader never reported its configuration is skipped: no start is sent to one.
+//   3. Propose the Start in the group that knows the id, else in the claimed group (or the
+//      group holding its results, if it was drained and destroyed). The group's own apply
+//      refuses other input for a known id (ALREADY_EXISTS).
+//   4. Release the claim, but only once the Start is committed there: from then on step 2
+//      of any later start finds it, so the claim is no longer needed. A claim whose start
+//      failed stays, and a retry reuses it (same group), so nothing is started elsewhere.
+
+import { type GroupId, type Logger, RaftoralError, toError } from "../lib/index.ts";
+import {
+  encodeManagementCommand,
+  type ManagementResult,
+  type ManagementState,
+  type WorkflowIdClaim,
+} from "../management/index.ts";
+import type { StartWorkflowResult } from "../transport/index.ts";
+
+/** Rounds of claim, look-up and start before giving up (a claimed group that went away). */
+const START_ROUNDS_MAX = 3;
+
+export interface CallerIdStartDeps {
+  /** Proposes a management command; resolves with its apply result. */
+  readonly proposeManagement: (command: Uint8Array) => Promise<unknown>;
+  /** Read barrier on the management group: its state here is as new as its commits. */
+  readonly catchUpManagement: () => Promise<void>;
+  /** The execution groups that exist now and ever took workflows (see workflowGroups). */
+  readonly groups: () => readonly GroupId[];
+  /** The group holding `id`'s executions now, undefined if none does (see resultsHolder). */
+  readonly holderOf: (id: GroupId) => GroupId | undefined;
+  /** The group a new workflow goes to (the caller's choice, or the least loaded one). */
+  readonly chooseGroup: (excluded: readonly GroupId[]) => Promise<GroupId>;
+  /** Whether group `id` knows the workflow, after a read barrier in it. */
+  readonly isKnownIn: (id: GroupId, workflowId: string) => Promise<boolean>;
+  readonly startIn: (id: GroupId) => Promise<StartWorkflowResult>;
+  /** Whether this node hosts group `id` and has applied its Seal (no Start can follow it). */
+  readonly isSealedHere: (id: GroupId) => boolean;
+  readonly logger: Logger;
+}
+
+export async function startWithCallerId(
+  deps: CallerIdStartDeps,
+  workflowId: string,
+): Promise<StartWorkflowResult> {
+  const excluded: GroupId[] = [];
+  for (let round = 1; ; round++) {
+    const claim = await claimId(deps, workflowId, await deps.chooseGroup(excluded));
+    // The claim may have been applied by the management leader only: catch up to it, so
+    // the groups asked below include every group an earlier start of the id could use.
+    await deps.catchUpManagement();
+    const claimed = deps.holderOf(claim.groupId);
+    // Read before the look-up's barrier: a Seal applied by then admits no later Start.
+    const wasSealed = claimed !== undefined && deps.isSealedHere(claimed);
+    const known = await findInGroups(deps.groups(), (id) =>
+      deps.isKnownIn(id, workflowId).then((isKnown) => (isKnown ? id : undefined)),
+    );
+    const target = known ?? (wasSealed ? undefined : claimed);
+    if (target !== undefined) {
+      try {
+        const started = await deps.startIn(target);
+        // release() never rejects; the caller need not wait for it.
+        void release(deps, workflowId, claim);
+        return started;
+      } catch (error) {
+        const code = (error as RaftoralError).code;
+        // ALREADY_EXISTS answers for a committed Start; other failures keep the claim.
+        if (code === "ALREADY_EXISTS") void release(deps, workflowId, claim);
+        // Sealed meanwhile: the next round decides, after a barrier, whether to move on.
+        if (code !== "UNAVAILABLE" || !deps.isSealedHere(target)) throw error;
+      }
+    } else {
+      // The claimed group is gone, or sealed before the look-up: no Start of the id can
+      // commit there any more, so the claim may move to another group.
+      await release(deps, workflowId, claim);
+      excluded.push(claim.groupId);
+    }
+    if (round >= START_ROUNDS_MAX) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `workflow ${workflowId}: its execution cluster ${claim.groupId} is draining or gone; retry shortly`,
+      );
+    }
+  }
+}
+
+async function claimId(
+  deps: CallerIdStartDeps,
+  workflowId: string,
+  groupId: GroupId,
+): Promise<WorkflowIdClaim> {
+  const result = (await deps.proposeManagement(
+    encodeManagementCommand({ type: "claimWorkflowId", workflowId, groupId }),
+  )) as ManagementResult;
+  if (result === undefined || !("claim" in result)) {
+    throw new RaftoralError("INTERNAL", `claiming workflow id ${workflowId} returned no claim`);
+  }
+  return result.claim;
+}
+
+/**
+ * Resolves once the release is committed, or failed: a claim left behind only routes a
+ * later start of the id to the same group, which releases it then.
+ */
+async function release(
+  deps: CallerIdStartDeps,
+  workflowId: string,
+  claim: WorkflowIdClaim,
+): Promise<void> {
+  const command = encodeManagementCommand({
+    type: "releaseWorkflowId",
+    workflowId,
+    claimedAt: claim.claimedAt,
+  });
+  try {
+    await deps.proposeManagement(command);
+  } catch (error) {
+    // Handled: see above; the next start of this id releases the claim.
+    deps.logger.debug("Workflow id claim not released", {
+      workflow_id: workflowId,
+      error: toError(error).message,
+    });
+  }
+}
+
+/**
+ * Runs `probe` on every group at once; resolves with the first answer that is not
+ * undefined, or undefined when every group answered undefined. A group that cannot answer
+ * fails the whole look-up (the workflow might be there): the caller retries.
+ */
+export function findInGroups<T>(
+  groups: readonly GroupId[],
+  probe: (id: GroupId) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    let pending = groups.length;
+    let firstError: Error | undefined;
+    if (pending === 0) resolve(undefined);
+    for (const id of groups) {
+      probe(id).then(
+        (value) => {
+          if (value !== undefined) resolve(value);
+          if (--pending === 0) settle();
+        },
+        (error: unknown) => {
+          firstError ??= toError(error);
+          if (--pending === 0) settle();
+        },
+      );
+    }
+    function settle(): void {
+      // A promise settles once: after a found value these calls change nothing.
+      if (firstError === undefined) resolve(undefined);
+      else reject(firstError);
+    }
+  });
+}
+
+/**
+ * The execution groups that may hold workflows: those whose leader reported a configuration.
+ * A start is never sent to a group before that (WorkflowExecution.startIn refuses), so a
+ * look-up need not ask a group that is still forming, and may not get an answer from one.
+ */
+export function workflowGroups(state: ManagementState): GroupId[] {
+  return [...state.groups.values()].filter((group) => group.configIndex > 0).map((g) => g.id);
+}

@@ -1,0 +1,59 @@
+// Where a new workflow goes: the least loaded execution group that takes new workflows, as
+// the management state last reported the groups' loads.
+
+import { type Clock, type GroupId, RaftoralError } from "../lib/index.ts";
+import type { ManagementMachine } from "../management/index.ts";
+
+export interface ChooseGroupContext {
+  readonly machine: ManagementMachine;
+  readonly clock: Clock;
+  /** How long to wait for a first group while the cluster forms one. */
+  readonly waitMs: number;
+}
+
+/**
+ * The least loaded running group that takes new workflows; ties to the lowest id. While the
+ * cluster has none yet (it is still forming its first one), waits for one until `signal`
+ * aborts or `waitMs` passes.
+ */
+export async function chooseGroup(
+  context: ChooseGroupContext,
+  excluded: readonly GroupId[],
+  signal: AbortSignal | undefined,
+): Promise<GroupId> {
+  const { machine, clock } = context;
+  const deadlineMs = clock.nowMs() + context.waitMs;
+  for (;;) {
+    const chosen = [...machine.state().groups.values()]
+      .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
+      .sort((a, b) => a.running - b.running || a.id - b.id)[0];
+    if (chosen !== undefined) return chosen.id;
+    const leftMs = deadlineMs - clock.nowMs();
+    if (leftMs <= 0 || signal?.aborted === true) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        "No execution clusters available: the cluster has not formed one yet, or lost them; retry in a few seconds",
+      );
+    }
+    await nextManagementChange(context, leftMs, signal);
+  }
+}
+
+/** Resolves at the next management state change, after `timeoutMs`, or on abort. */
+function nextManagementChange(
+  context: ChooseGroupContext,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      unsubscribe();
+      cancelTimer();
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const unsubscribe = context.machine.subscribe(done);
+    const cancelTimer = context.clock.setTimer(timeoutMs, done);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

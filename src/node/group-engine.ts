@@ -1,0 +1,45 @@
+// One execution group's workflow engine on this node: the replica's state machine, the
+// owner-side runtime that proposes through the host, and the queries that wait on it; the
+// state machine's transitions also feed the node's metrics and log.
+
+import type { GroupId } from "../lib/index.ts";
+import { WorkflowQueries, WorkflowRuntime, WorkflowStateMachine } from "../workflow/index.ts";
+import type { WorkflowExecutionOptions } from "./workflow-execution.ts";
+import { logWorkflowEvents } from "./workflow-log.ts";
+
+export interface GroupEngine {
+  readonly machine: WorkflowStateMachine;
+  readonly runtime: WorkflowRuntime;
+  readonly queries: WorkflowQueries;
+  /** Resolves once the host installed the replica and openEngine() started the runtime. */
+  readonly opened: Promise<void>;
+  readonly markOpened: () => void;
+}
+
+export function createGroupEngine(id: GroupId, options: WorkflowExecutionOptions): GroupEngine {
+  const machine = new WorkflowStateMachine({ registry: options.registry });
+  options.metrics?.watch(id, machine);
+  logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger });
+  const runtime = new WorkflowRuntime({
+    nodeId: options.self,
+    stateMachine: machine,
+    proposer: {
+      propose: (command) =>
+        options.host.propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
+      barrier: () => options.host.read(id, { timeoutMs: options.proposalTimeoutMs }),
+    },
+    clock: options.clock,
+    wallClockMs: options.wallClockMs,
+    random: options.random.fork(`group-${id}`),
+    logger: options.logger.child({ group: id }),
+    onFatal: options.onFatal,
+  });
+  const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
+  return {
+    machine,
+    runtime,
+    queries: new WorkflowQueries(machine, options.clock),
+    opened,
+    markOpened,
+  };
+}

@@ -1,0 +1,48 @@
+// Forwarding a workflow call to a member of an execution group this node does not host, so
+// callers never see "not a member": each member is tried in turn until one answers.
+
+import { isWorthAnotherNode, type ProtocolClient } from "../client/index.ts";
+import { type GroupId, type NodeId, RaftoralError, toError } from "../lib/index.ts";
+import type { ManagementState } from "../management/index.ts";
+import type { TransportKind } from "../transport/index.ts";
+import { type ClientFactory, callPeer } from "./peer-call.ts";
+
+export interface ForwardContext {
+  readonly state: ManagementState;
+  readonly self: NodeId;
+  readonly transport: TransportKind;
+  readonly client: ClientFactory;
+}
+
+/** Runs `call` against a member of `target`, trying each until one answers. */
+export async function forwardToGroup<T>(
+  context: ForwardContext,
+  target: GroupId,
+  call: (client: ProtocolClient) => Promise<T>,
+): Promise<T> {
+  const { state } = context;
+  const group = state.groups.get(target);
+  const members = [...(group?.voters ?? []), ...(group?.members ?? [])].filter(
+    (id) => id !== context.self,
+  );
+  const addresses = [...new Set(members)]
+    .map((id) => state.nodes.get(id)?.address)
+    .filter((a) => a !== undefined);
+  if (addresses.length === 0) {
+    throw new RaftoralError(
+      "UNAVAILABLE",
+      `no reachable member of execution cluster ${target}; retry shortly`,
+    );
+  }
+  let lastError: Error | undefined;
+  for (const address of addresses) {
+    try {
+      return await callPeer(context.client, context.transport, address, call);
+    } catch (error) {
+      lastError = toError(error);
+      // A member that cannot serve now may be followed by one that can; an answer is final.
+      if (!isWorthAnotherNode(lastError)) throw lastError;
+    }
+  }
+  throw lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`);
+}

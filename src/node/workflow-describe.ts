@@ -1,0 +1,123 @@
+// Describing a workflow (NodeApi.describeWorkflow): its status, input, owner, times and
+// recorded calls, from the group that holds it, which the caller may name or leave to the
+// node (then every group is asked at once; those that do not know it answer NOT_FOUND).
+
+import type { ProtocolClient } from "../client/index.ts";
+import { type GroupId, RaftoralError } from "../lib/index.ts";
+import type { DescribeWorkflowRequest, WorkflowDescriptionInfo } from "../transport/index.ts";
+import {
+  checkWorkflowId,
+  describeExecution,
+  type ExecutionState,
+  type WorkflowDescription,
+  type WorkflowStateMachine,
+} from "../workflow/index.ts";
+import { findInGroups } from "./caller-id-start.ts";
+
+export interface LookupDeps {
+  /** The execution groups that may hold workflows. */
+  readonly groups: () => readonly GroupId[];
+  /** The group a caller's execution_cluster_id names (following moved results). */
+  readonly parseGroup: (text: string) => GroupId;
+  /** This node's state machine of group `id` once it runs; undefined if not hosted here. */
+  readonly machineOf: (id: GroupId) => Promise<WorkflowStateMachine | undefined>;
+  /** A read barrier in group `id`. */
+  readonly barrier: (id: GroupId) => Promise<void>;
+  /** Runs `call` against a member of group `id`. */
+  readonly forward: <T>(id: GroupId, call: (client: ProtocolClient) => Promise<T>) => Promise<T>;
+  readonly forwardTimeoutMs: number;
+}
+
+export async function describeWorkflow(
+  deps: LookupDeps,
+  request: DescribeWorkflowRequest,
+): Promise<WorkflowDescriptionInfo> {
+  const workflowId = checkWorkflowId(request.workflowId);
+  if (request.executionClusterId !== undefined) {
+    return describeIn(deps, deps.parseGroup(request.executionClusterId), workflowId);
+  }
+  const described = await findInGroups(deps.groups(), (id) =>
+    describeIn(deps, id, workflowId).catch((error: unknown) => {
+      // Handled: "not in this group" is the answer most groups give.
+      if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
+      throw error;
+    }),
+  );
+  if (described === undefined) {
+    throw new RaftoralError(
+      "NOT_FOUND",
+      `workflow ${workflowId} is not known to any execution cluster (never started, or its ` +
+        "result is no longer retained)",
+    );
+  }
+  return described;
+}
+
+/** The description from group `id`, here or through a member; NOT_FOUND if unknown there. */
+async function describeIn(
+  deps: LookupDeps,
+  id: GroupId,
+  workflowId: string,
+): Promise<WorkflowDescriptionInfo> {
+  const machine = await deps.machineOf(id);
+  if (machine === undefined) {
+    return deps.forward(id, (client) =>
+      client.describeWorkflow(
+        { workflowId, executionClusterId: String(id) },
+        { timeoutMs: deps.forwardTimeoutMs },
+      ),
+    );
+  }
+  return descriptionInfo(id, describeExecution(await recordIn(deps, id, machine, workflowId)));
+}
+
+/** The execution's record in hosted group `id`, after a barrier if needed; else NOT_FOUND. */
+export async function recordIn(
+  deps: Pick<LookupDeps, "barrier">,
+  id: GroupId,
+  machine: WorkflowStateMachine,
+  workflowId: string,
+): Promise<ExecutionState> {
+  // Its Start may be committed but not applied here yet: catch up before saying "unknown".
+  if (machine.execution(workflowId) === undefined) await deps.barrier(id);
+  const record = machine.execution(workflowId);
+  if (record === undefined) {
+    throw new RaftoralError(
+      "NOT_FOUND",
+      `workflow ${workflowId} is not in execution cluster ${id}`,
+    );
+  }
+  return record;
+}
+
+/** The transport-neutral form of a description of a workflow in group `id`. */
+function descriptionInfo(id: GroupId, description: WorkflowDescription): WorkflowDescriptionInfo {
+  const { error } = description;
+  return {
+    workflowId: description.workflowId,
+    executionClusterId: id,
+    name: description.name,
+    version: description.version,
+    status: description.status,
+    inputJson: JSON.stringify(description.input),
+    ownerNodeId: description.owner,
+    ownerEpoch: description.ownerEpoch,
+    startedAtMs: description.startedAtMs,
+    ...(description.finishedAtMs === undefined ? {} : { finishedAtMs: description.finishedAtMs }),
+    ...(description.status === "completed"
+      ? { resultJson: JSON.stringify(description.output ?? null) }
+      : {}),
+    ...(error === undefined ? {} : { error: error.message }),
+    ...(error?.code === undefined ? {} : { errorCode: error.code }),
+    ...(description.wakeAtMs === undefined ? {} : { wakeAtMs: description.wakeAtMs }),
+    ...(description.waitingFor === undefined ? {} : { waitingFor: description.waitingFor }),
+    pendingEvents: description.pendingEvents,
+    checkpoints: description.checkpoints.map((checkpoint) => ({
+      seq: checkpoint.seq,
+      kind: checkpoint.kind,
+      name: checkpoint.name,
+      atMs: checkpoint.atMs,
+      ...(checkpoint.error === undefined ? {} : { error: checkpoint.error.message }),
+    })),
+  };
+}

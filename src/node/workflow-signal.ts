@@ -1,0 +1,56 @@
+// Sending an event into a running workflow (NodeApi.signalWorkflow): checks the request,
+// then proposes the Signal in the workflow's execution group, which the caller may name or
+// leave to the node. Without a name, every group is asked at once: only the group that knows
+// the workflow records the event; the others answer NOT_FOUND without writing anything.
+
+import { type GroupId, RaftoralError } from "../lib/index.ts";
+import type { SignalWorkflowRequest, SignalWorkflowResult } from "../transport/index.ts";
+import {
+  checkEventName,
+  checkWorkflowId,
+  type JsonValue,
+  NAME_CHARS_MAX,
+  parseJsonText,
+} from "../workflow/index.ts";
+import { findInGroups } from "./caller-id-start.ts";
+
+export interface SignalDeps {
+  /** The execution groups that exist now. */
+  readonly groups: () => readonly GroupId[];
+  /** The group a caller's execution_cluster_id names (following moved results). */
+  readonly parseGroup: (text: string) => GroupId;
+  /** Records the event in group `id`; NOT_FOUND if the group does not know the workflow. */
+  readonly signalIn: (
+    id: GroupId,
+    request: SignalWorkflowRequest,
+    payload: JsonValue,
+  ) => Promise<SignalWorkflowResult>;
+}
+
+export async function signalWorkflow(
+  deps: SignalDeps,
+  request: SignalWorkflowRequest,
+): Promise<SignalWorkflowResult> {
+  checkWorkflowId(request.workflowId);
+  checkEventName(request.name, NAME_CHARS_MAX);
+  if (request.eventId !== undefined) checkWorkflowId(request.eventId, "event_id");
+  const payload = parseJsonText(request.payloadJson, "payload");
+  if (request.executionClusterId !== undefined) {
+    return deps.signalIn(deps.parseGroup(request.executionClusterId), request, payload);
+  }
+  const signaled = await findInGroups(deps.groups(), (id) =>
+    deps.signalIn(id, request, payload).catch((error: unknown) => {
+      // Handled: "not in this group" is the answer most groups give.
+      if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
+      throw error;
+    }),
+  );
+  if (signaled === undefined) {
+    throw new RaftoralError(
+      "NOT_FOUND",
+      `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
+        "or its result is no longer retained); check the workflow id",
+    );
+  }
+  return signaled;
+}

@@ -1,0 +1,26 @@
+// What every apply function of the workflow state machine shares: the state it changes, and
+// how it refuses a command. Pure: no I/O.
+
+import type { RefusalReason, WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
+import type { WorkflowCommand } from "./commands.ts";
+import type { ExecutionTable, WorkflowStateConfig } from "./execution-table.ts";
+import type { WorkflowRegistry } from "./registry.ts";
+
+export interface ApplyContext {
+  readonly table: ExecutionTable;
+  readonly registry: WorkflowRegistry;
+  readonly config: WorkflowStateConfig;
+  /** Events to publish once the command is fully applied. */
+  readonly events: WorkflowEvent[];
+}
+
+export type CommandOf<T extends WorkflowCommand["type"]> = Extract<WorkflowCommand, { type: T }>;
+
+export function refuse(
+  workflowId: string | undefined,
+  reason: RefusalReason,
+  message: string,
+  extra: { currentEpoch?: number; recordedCount?: number } = {},
+): WorkflowApplyResult {
+  return { type: "refused", workflowId, reason, message, ...extra };
+}

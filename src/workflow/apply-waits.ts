@@ -1,0 +1,149 @@
+// Apply-time rules of the durable waits: timers (timers.ts) and events (events.ts). A
+// `sleep` records a timer and its `wake` comes at or after the due time; an `event-wait`
+// records its timeout and its `event` is the next unconsumed event of that name, or a timeout
+// at or after the deadline; a Signal fills a Running execution's inbox, once per event id.
+// Pure and deterministic: the state and the command decide, as everywhere in apply.
+
+import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
+import type { WorkflowApplyResult } from "./apply-result.ts";
+import {
+  eventDeadlineMs,
+  eventOf,
+  INBOX_EVENTS_MAX,
+  INBOX_PENDING_BYTES_MAX,
+  isEventWaitValue,
+  nextEvent,
+  pendingBytes,
+} from "./events.ts";
+import type { ExecutionRecord } from "./execution.ts";
+import { timerDueAtMs, timerSpecOf } from "./timers.ts";
+
+/** Signal: appends an event to a Running execution's inbox; a known event id is a no-op. */
+export function applySignal(
+  context: ApplyContext,
+  command: CommandOf<"Signal">,
+): WorkflowApplyResult {
+  const { workflowId, eventId } = command;
+  const record = context.table.get(workflowId);
+  if (record === undefined) {
+    return refuse(workflowId, "not-found", `workflow ${workflowId} is not known to this group`);
+  }
+  if (record.inbox?.some((event) => event.eventId === eventId) === true) {
+    return { type: "signaled", workflowId, eventId, isDuplicate: true };
+  }
+  if (record.status !== "Running") {
+    return refuse(
+      workflowId,
+      "not-running",
+      `workflow ${workflowId} already ${record.status}; it takes no more events`,
+    );
+  }
+  const inbox = record.inbox ?? [];
+  if (inbox.length >= INBOX_EVENTS_MAX) {
+    return refuse(
+      workflowId,
+      "limit",
+      `workflow ${workflowId} already received ${INBOX_EVENTS_MAX} events, the most one workflow takes`,
+    );
+  }
+  const bytes = pendingBytes(inbox) + JSON.stringify(command.payload).length;
+  if (bytes > INBOX_PENDING_BYTES_MAX) {
+    return refuse(
+      workflowId,
+      "limit",
+      `workflow ${workflowId} has ${INBOX_PENDING_BYTES_MAX} bytes of events it has not taken yet; send more once it has`,
+    );
+  }
+  inbox.push({ eventId, name: command.name, payload: command.payload, isConsumed: false });
+  record.inbox = inbox;
+  context.events.push({ type: "signaled", workflowId });
+  return { type: "signaled", workflowId, eventId, isDuplicate: false };
+}
+
+/** Why a `sleep`, `wake`, `event-wait` or `event` checkpoint cannot be recorded, if it cannot. */
+export function waitRefusal(
+  record: ExecutionRecord,
+  command: CommandOf<"Checkpoint">,
+): WorkflowApplyResult | undefined {
+  const { workflowId, seq } = command;
+  const value = command.outcome.ok ? command.outcome.value : undefined;
+  switch (command.kind) {
+    case "sleep":
+      if (timerSpecOf(value) !== undefined) return undefined;
+      return refuse(workflowId, "malformed", `workflow ${workflowId}: sleep ${seq} has no timer`);
+    case "event-wait":
+      if (isEventWaitValue(value)) return undefined;
+      return refuse(workflowId, "malformed", `workflow ${workflowId}: bad event wait at ${seq}`);
+    case "wake":
+      return wakeRefusal(record, command);
+    case "event":
+      return eventRefusal(record, command);
+    default:
+      return undefined;
+  }
+}
+
+function wakeRefusal(
+  record: ExecutionRecord,
+  command: CommandOf<"Checkpoint">,
+): WorkflowApplyResult | undefined {
+  const { workflowId, seq } = command;
+  const timer = record.checkpoints[seq - 1];
+  if (timer === undefined || timer.kind !== "sleep" || timer.name !== command.name) {
+    return refuse(workflowId, "timer-not-due", `workflow ${workflowId}: wake ${seq} has no timer`);
+  }
+  const dueAtMs = timerDueAtMs(timer);
+  if (command.atMs >= dueAtMs) return undefined;
+  return refuse(
+    workflowId,
+    "timer-not-due",
+    `workflow ${workflowId}: the timer at ${seq - 1} is due at ${dueAtMs}, not ${command.atMs}`,
+  );
+}
+
+/** An `event` is the next unconsumed event of its name, or a timeout past the deadline. */
+function eventRefusal(
+  record: ExecutionRecord,
+  command: CommandOf<"Checkpoint">,
+): WorkflowApplyResult | undefined {
+  const { workflowId, seq } = command;
+  const wait = record.checkpoints[seq - 1];
+  const got = eventOf(command.outcome.ok ? command.outcome.value : undefined);
+  if (wait === undefined || wait.kind !== "event-wait" || wait.name !== command.name) {
+    return refuse(
+      workflowId,
+      "event-not-ready",
+      `workflow ${workflowId}: event ${seq} has no wait`,
+    );
+  }
+  if (got === undefined) {
+    return refuse(workflowId, "malformed", `workflow ${workflowId}: event ${seq} records nothing`);
+  }
+  if (got.isTimedOut) {
+    const deadlineMs = eventDeadlineMs(wait);
+    if (command.atMs >= deadlineMs) return undefined;
+    return refuse(
+      workflowId,
+      "event-not-ready",
+      `workflow ${workflowId}: the wait at ${seq - 1} times out at ${deadlineMs}, not ${command.atMs}`,
+    );
+  }
+  if (nextEvent(record.inbox, command.name)?.eventId === got.eventId) return undefined;
+  return refuse(
+    workflowId,
+    "event-not-ready",
+    `workflow ${workflowId}: event ${got.eventId} is not the next "${command.name}" in its inbox`,
+  );
+}
+
+/** Marks the event an accepted `event` checkpoint delivers as consumed. */
+export function consumeEvent(record: ExecutionRecord, command: CommandOf<"Checkpoint">): void {
+  if (command.kind !== "event") return;
+  const got = eventOf(command.outcome.ok ? command.outcome.value : undefined);
+  if (got === undefined || got.isTimedOut) return;
+  const event = nextEvent(record.inbox, command.name);
+  if (event === undefined) return;
+  event.isConsumed = true;
+  // The `event` checkpoint holds the payload now; the inbox keeps the id for deduplication.
+  event.payload = null;
+}

@@ -1,0 +1,94 @@
+// Events into running workflows through the owner runtime on a local group under a virtual
+// clock: delivered once each in log order, buffered when sent before the wait, deduplicated
+// by event id, a timeout the code branches on, and clear refusals for unknown and finished
+// workflows.
+
+import { describe, expect, test } from "bun:test";
+import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import { RaftoralError } from "../lib/index.ts";
+import type { WorkflowContext } from "./context.ts";
+import { defineWorkflow } from "./definition.ts";
+import type { JsonValue } from "./json.ts";
+import { registryWithBuiltins } from "./ping-pong.ts";
+
+/** Takes `input` events named "item", then waits for "done" up to 5 s. */
+const collector = defineWorkflow("collect", 1, async (input: number, ctx: WorkflowContext) => {
+  const items: JsonValue[] = [];
+  for (let k = 0; k < input; k++) {
+    const got = await ctx.waitForEvent("item");
+    if (!got.isTimedOut) items.push(got.payload);
+  }
+  const done = await ctx.waitForEvent<string>("done", { timeout: "5s" });
+  return { items, done: done.isTimedOut ? "timed out" : done.payload };
+});
+
+function collectGroup() {
+  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([collector]) });
+  const runtime = group.runtime();
+  runtime.open();
+  return { group, runtime };
+}
+
+async function settle<T>(group: LocalWorkflowGroup, promise: Promise<T>) {
+  const tracked = track(promise);
+  await group.until(() => tracked.done, 30_000);
+  return tracked;
+}
+
+describe("WorkflowRuntime: events", () => {
+  test("events are delivered once each, in log order, also when sent before the wait", async () => {
+    const { group, runtime } = collectGroup();
+    const started = await settle(group, runtime.start("collect", 1, 3, { workflowId: "c-1" }));
+    // The first two arrive before the workflow waits; the third while it waits.
+    await settle(group, runtime.signal({ workflowId: "c-1", name: "item", payload: "a" }));
+    await settle(group, runtime.signal({ workflowId: "c-1", name: "item", payload: "b" }));
+    await group.until(() => runtime.activeRuns().length === 0);
+    await settle(group, runtime.signal({ workflowId: "c-1", name: "item", payload: "c" }));
+    await settle(group, runtime.signal({ workflowId: "c-1", name: "done", payload: "ok" }));
+    const finished = await settle(group, group.queries.wait(started.value as string, 30_000));
+    expect(finished.value?.output).toEqual({ items: ["a", "b", "c"], done: "ok" });
+    const inbox = group.stateMachine.execution("c-1")?.inbox ?? [];
+    expect(inbox.map((event) => event.isConsumed)).toEqual([true, true, true, true]);
+    expect(group.fatal).toEqual([]);
+  });
+
+  test("a repeated event id is delivered once", async () => {
+    const { group, runtime } = collectGroup();
+    await settle(group, runtime.start("collect", 1, 2, { workflowId: "c-2" }));
+    const send = (payload: string) =>
+      settle(group, runtime.signal({ workflowId: "c-2", name: "item", payload, eventId: "e-1" }));
+    expect((await send("x")).value).toEqual({ eventId: "e-1", isDuplicate: false });
+    expect((await send("x")).value).toEqual({ eventId: "e-1", isDuplicate: true });
+    await settle(group, runtime.signal({ workflowId: "c-2", name: "item", payload: "y" }));
+    await settle(group, runtime.signal({ workflowId: "c-2", name: "done", payload: "ok" }));
+    const finished = await settle(group, group.queries.wait("c-2", 30_000));
+    expect(finished.value?.output).toEqual({ items: ["x", "y"], done: "ok" });
+  });
+
+  test("a timeout is a value the workflow branches on, at or after its deadline", async () => {
+    const { group, runtime } = collectGroup();
+    await settle(group, runtime.start("collect", 1, 0, { workflowId: "c-3" }));
+    const finished = await settle(group, group.queries.wait("c-3", 30_000));
+    expect(finished.value?.output).toEqual({ items: [], done: "timed out" });
+    const [wait, event] = group.stateMachine.execution("c-3")?.checkpoints ?? [];
+    expect(event?.atMs).toBeGreaterThanOrEqual((wait?.atMs ?? 0) + 5_000);
+  });
+
+  test("an event for an unknown or finished workflow is refused, saying which", async () => {
+    const { group, runtime } = collectGroup();
+    const unknown = await settle(
+      group,
+      runtime.signal({ workflowId: "nobody", name: "item", payload: 1 }).catch((e) => e),
+    );
+    expect(unknown.value).toBeInstanceOf(RaftoralError);
+    expect(unknown.value).toMatchObject({ code: "NOT_FOUND" });
+    await settle(group, runtime.start("collect", 1, 0, { workflowId: "c-4" }));
+    await settle(group, group.queries.wait("c-4", 30_000));
+    const late = await settle(
+      group,
+      runtime.signal({ workflowId: "c-4", name: "done", payload: 1 }).catch((e) => e),
+    );
+    expect(late.value).toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect((late.value as Error).message).toContain("workflow c-4 already Completed");
+  });
+});
