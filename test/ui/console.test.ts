@@ -1,7 +1,7 @@
 // The web console in a real browser (Debian's Chromium driven by playwright-core, no browser
 // download): three gRPC nodes serve it on --http-listen; the page must show the topology that
-// `cluster status` reports, start a workflow and follow it to its result, and show a killed
-// node as down. Screenshots go to test-artifacts/console/. Where Chromium is not installed
+// `cluster status` reports, start a workflow and follow it to its result and its recorded
+// steps, send an event to a waiting workflow, and show a killed node as down. Screenshots go to test-artifacts/console/. Where Chromium is not installed
 // (`apt-get install chromium`), the test says so and is skipped.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { RaftoralClient } from "../../src/client/index.ts";
 import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
+import { defineWorkflow } from "../../src/workflow/index.ts";
 import { ROOT } from "../support/compiled-binary.ts";
 import { eventually, freePort } from "../support/ports.ts";
 
@@ -34,6 +35,12 @@ declare const document: {
   querySelectorAll(selector: string): Iterable<PageElement> & { readonly length: number };
 };
 
+/** Waits for an "approve" event and returns its payload. */
+const approval = defineWorkflow("approval", 1, async (_: null, ctx) => {
+  const event = await ctx.waitForEvent<string>("approve");
+  return event.isTimedOut ? "timed out" : event.payload;
+});
+
 const nodes: { node: RaftoralNode; address: string; http: string }[] = [];
 let browser: Browser | undefined;
 let page: Page;
@@ -49,6 +56,7 @@ beforeAll(async () => {
     const node = new RaftoralNode({
       listen: address,
       httpListen: http,
+      workflows: [approval],
       ...(first === undefined ? { bootstrap: true } : { peers: [first.address] }),
       transport: "grpc",
       logger,
@@ -70,6 +78,25 @@ afterAll(async () => {
 async function rows(table: string): Promise<string[][]> {
   return page.$$eval(`#${table} tbody tr`, (trs) =>
     trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")),
+  );
+}
+
+/** A workflow that waits for an event: started from the page, then sent its event there. */
+async function startAndSignalFromThePage(): Promise<void> {
+  await page.fill("#start-name", "approval");
+  await page.fill("#start-input", "null");
+  await page.click("#start-button");
+  await page.waitForFunction(
+    () => document.querySelector("#describe-status")?.getAttribute("data-status") === "waiting",
+  );
+  await page.fill("#signal-name", "approve");
+  await page.fill("#signal-payload", '"yes"');
+  await page.click("#signal-form button");
+  await page.waitForFunction(
+    () =>
+      document.querySelector("#start-result")?.textContent?.includes('completed: "yes"') === true,
+    undefined,
+    { timeout: 30_000 },
   );
 }
 
@@ -110,7 +137,14 @@ test.skipIf(CHROMIUM === undefined)(
     );
     expect(await page.getAttribute("#start-result", "data-status")).toBe("completed");
     expect(await page.textContent("#start-result")).toContain('completed: "pong"');
+    await page.waitForFunction(
+      () => document.querySelector("#describe-status")?.getAttribute("data-status") === "completed",
+    );
+    expect(await page.$$eval("#timeline tr", (trs) => trs.length)).toBeGreaterThan(1);
     await page.screenshot({ path: join(ARTIFACTS, "2-workflow.png"), fullPage: true });
+
+    await startAndSignalFromThePage();
+    await page.screenshot({ path: join(ARTIFACTS, "3-event.png"), fullPage: true });
 
     const victim = nodes[2];
     if (victim === undefined) throw new Error("no third node");
@@ -124,7 +158,7 @@ test.skipIf(CHROMIUM === undefined)(
       { timeout: 30_000 },
     );
     expect(await page.textContent("#nodes-up")).toBe("2 / 3");
-    await page.screenshot({ path: join(ARTIFACTS, "3-node-down.png"), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, "4-node-down.png"), fullPage: true });
   },
   120_000,
 );
