@@ -35,8 +35,12 @@ declare const document: {
   querySelectorAll(selector: string): Iterable<PageElement> & { readonly length: number };
 };
 
-/** Waits for an "approve" event and returns its payload. */
+/**
+ * Runs a slow step, then waits for an "approve" event and returns its payload: the page first
+ * sees it running, and must refresh to see it waiting.
+ */
 const approval = defineWorkflow("approval", 1, async (_: null, ctx) => {
+  await ctx.step("prepare", () => new Promise<string>((done) => setTimeout(done, 1_000, "ok")));
   const event = await ctx.waitForEvent<string>("approve");
   return event.isTimedOut ? "timed out" : event.payload;
 });
