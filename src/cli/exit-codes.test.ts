@@ -6,10 +6,13 @@ import { StorageCorruptError, StorageError } from "../storage/index.ts";
 import {
   EXIT_FAILED,
   EXIT_INTERNAL,
+  EXIT_OK,
   EXIT_STALE_STATE,
   EXIT_STORAGE_FAILED,
+  EXIT_USAGE,
   exitCodeOf,
 } from "./exit-codes.ts";
+import { SERVER_HELP } from "./server-help.ts";
 
 test.each([
   ["a failed disk while running", 74, new StorageError("STORAGE_FAILED", "full"), "run"],
@@ -26,4 +29,12 @@ test.each([
 test("the statuses are distinct", () => {
   const statuses = [EXIT_FAILED, EXIT_INTERNAL, EXIT_STALE_STATE, EXIT_STORAGE_FAILED];
   expect(new Set(statuses).size).toBe(statuses.length);
+});
+
+test("raftoral --help states every exit status a node can end with", () => {
+  const line = SERVER_HELP.slice(SERVER_HELP.indexOf("Exit codes of a node"));
+  for (const code of [EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_STORAGE_FAILED]) {
+    expect(line).toMatch(new RegExp(`\\s${code} (after|when|for)`));
+  }
+  expect(line).toMatch(new RegExp(`\\s${EXIT_STALE_STATE} when`));
 });

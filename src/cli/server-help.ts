@@ -99,8 +99,10 @@ Environment:
   RAFTORAL_CLUSTER_SECRET
                         The cluster secret, instead of --cluster-secret-file.
 
-Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start or
-stopped on a fatal error; 2 for a usage error.
+Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start;
+2 for a usage error; 70 after a bug (see the log); 74 when its storage failed (disk full,
+I/O error, read-only); 78 when the cluster refused its storage directory as an old copy
+(see docs/storage.md; restarting does not help).
 
 Examples:
   raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data
