@@ -33,6 +33,7 @@ export function createGroupEngine(id: GroupId, options: WorkflowExecutionOptions
     random: options.random.fork(`group-${id}`),
     logger: options.logger.child({ group: id }),
     onFatal: options.onFatal,
+    onStepRan: (report) => options.metrics?.stepRan(report),
   });
   const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
   return {

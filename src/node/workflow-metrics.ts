@@ -2,13 +2,15 @@
 // finishes by status, and owner changes (failovers and hand-overs). Every replica counts the
 // same entries, so a cluster-wide rate is max (or avg) by group, not a sum (docs/metrics.md).
 
-import type { Counter, GroupId, MetricsRegistry } from "../lib/index.ts";
-import type { WorkflowStateMachine } from "../workflow/index.ts";
+import type { Counter, GroupId, Histogram, MetricsRegistry } from "../lib/index.ts";
+import type { StepReport, WorkflowStateMachine } from "../workflow/index.ts";
 
 export class WorkflowMetrics {
   private readonly started: Counter;
   private readonly finished: Counter;
   private readonly ownerChanges: Counter;
+  private readonly stepSeconds: Histogram;
+  private readonly stepAttempts: Counter;
 
   constructor(registry: MetricsRegistry) {
     this.started = registry.counter(
@@ -23,6 +25,22 @@ export class WorkflowMetrics {
       "raftoral_workflow_owner_changes_total",
       "Workflows given a new owner after theirs failed or left.",
     );
+    // No step name as a label: names may be made up at run time, and labels must stay bounded.
+    this.stepSeconds = registry.histogram(
+      "raftoral_workflow_step_seconds",
+      "A step body run on this node as owner, from its first attempt to its outcome.",
+    );
+    this.stepAttempts = registry.counter(
+      "raftoral_workflow_step_attempts_total",
+      "Attempts of step bodies run on this node, by the step's outcome (ok, failed).",
+    );
+  }
+
+  /** A step body ran here (the owner), not replayed from the log. */
+  stepRan(report: StepReport): void {
+    const outcome = report.isOk ? "ok" : "failed";
+    this.stepSeconds.observe(report.durationMs / 1_000, { outcome });
+    this.stepAttempts.inc({ outcome }, report.attempts);
   }
 
   /** Counts what `machine` applies from now on (it is dropped with its group). */

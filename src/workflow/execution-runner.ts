@@ -13,7 +13,7 @@ import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
 import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
-import type { ReplayEffects } from "./replay-cursor.ts";
+import type { ReplayEffects, StepReport } from "./replay-cursor.ts";
 import { type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
 
@@ -37,6 +37,8 @@ export interface RunnerDeps {
   readonly clock: Clock;
   readonly wallClockMs: () => number;
   readonly logger: Logger;
+  /** A step body ran on this owner (see StepReport). */
+  readonly onStepRan?: (report: StepReport) => void;
 }
 
 export class ExecutionRunner {
@@ -174,6 +176,8 @@ export class ExecutionRunner {
       record: (checkpoint) => this.record(checkpoint),
       sleep: (delayMs) => sleep(this.deps.clock, delayMs),
       wallClockMs: () => this.deps.wallClockMs(),
+      monotonicMs: () => this.deps.clock.nowMs(),
+      stepRan: (report) => this.deps.onStepRan?.(report),
       nextEvent: (name) =>
         nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
     };

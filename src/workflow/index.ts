@@ -95,7 +95,7 @@ export {
   type WorkflowKey,
   WorkflowRegistry,
 } from "./registry.ts";
-export type { Halt, ReplayEffects } from "./replay-cursor.ts";
+export type { Halt, ReplayEffects, StepReport } from "./replay-cursor.ts";
 export { type ReplayInput, type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
 export { replayRandomAt } from "./replay-random.ts";
 export {

@@ -87,16 +87,27 @@ export class ReplayContext implements WorkflowContext {
   ): Promise<T> {
     validateName(name, "step name");
     const policy = resolveRetryPolicy(options?.retry);
-    const { seq, outcome } = await this.settle("step", name, (seq) =>
-      executeStep({
+    const { seq, outcome } = await this.settle("step", name, async (seq) => {
+      const { effects } = this.options;
+      const startedMs = effects.monotonicMs();
+      let attempts = 0;
+      const result = await executeStep({
         name,
         idempotencyKey: `${this.workflowId}:${seq}`,
         fn,
         policy,
-        sleep: (delayMs) => this.options.effects.sleep(delayMs),
+        sleep: (delayMs) => effects.sleep(delayMs),
         isHalted: () => this.options.cursor.isHalted(),
-      }),
-    );
+        onAttempt: (attempt) => {
+          attempts = attempt;
+        },
+      });
+      if (result !== undefined) {
+        const durationMs = effects.monotonicMs() - startedMs;
+        effects.stepRan({ name, attempts, durationMs, isOk: result.ok });
+      }
+      return result;
+    });
     if (outcome.ok) return outcome.value as T;
     throw new WorkflowStepError(name, seq, outcome.error);
   }

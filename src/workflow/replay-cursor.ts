@@ -20,8 +20,21 @@ export interface ReplayEffects {
   sleep(delayMs: number): Promise<void>;
   /** The owner's wall clock, for the `atMs` of new checkpoints. */
   wallClockMs(): number;
+  /** The owner's monotonic clock, for how long a step took. */
+  monotonicMs(): number;
   /** The execution's next unconsumed event named `name`, as applied here (events.ts). */
   nextEvent(name: string): InboxEvent | undefined;
+  /** A step body ran here (not replayed): for the node's metrics. */
+  stepRan(report: StepReport): void;
+}
+
+/** What running one step's body took on the owner: attempts and time, to its outcome. */
+export interface StepReport {
+  readonly name: string;
+  readonly attempts: number;
+  /** From the first attempt's start to the outcome, retry waits included (monotonic clock). */
+  readonly durationMs: number;
+  readonly isOk: boolean;
 }
 
 /** Why a run stopped before its function ended. */

@@ -7,7 +7,7 @@ import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
 import { WorkflowRegistry } from "./registry.ts";
-import type { ReplayEffects } from "./replay-cursor.ts";
+import type { ReplayEffects, StepReport } from "./replay-cursor.ts";
 import { type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
 
 function execution(checkpoints: CheckpointRecord[] = [], input: JsonValue = null): ExecutionState {
@@ -28,6 +28,8 @@ function execution(checkpoints: CheckpointRecord[] = [], input: JsonValue = null
 
 interface Harness {
   readonly recorded: CheckpointRecord[];
+  /** What stepRan was told: steps whose body ran in this run. */
+  readonly steps: StepReport[];
   readonly sleeps: number[];
   readonly lines: string[];
   wallMs: number;
@@ -44,6 +46,7 @@ interface Harness {
 function harness(): Harness {
   const h: Harness = {
     recorded: [],
+    steps: [],
     sleeps: [],
     lines: [],
     wallMs: 5_000,
@@ -60,6 +63,8 @@ function harness(): Harness {
           h.sleeps.push(delayMs);
         },
         wallClockMs: () => h.wallMs++,
+        monotonicMs: () => h.wallMs,
+        stepRan: (report) => h.steps.push(report),
         nextEvent: () => undefined,
       };
       const workflow = new WorkflowRegistry([
@@ -306,6 +311,16 @@ describe("replay engine: user errors are data", () => {
     ]);
     expect(h.sleeps).toEqual([50, 150]);
     expect(h.recorded).toHaveLength(1);
+    expect(h.steps).toEqual([{ name: "flaky", attempts: 3, durationMs: 0, isOk: true }]);
+  });
+
+  test("a step replayed from the record is not reported as run", async () => {
+    const first = harness();
+    await first.run(async (_input, ctx) => ctx.step("once", () => "v"));
+    expect(first.steps.map((step) => step.name)).toEqual(["once"]);
+    const again = harness();
+    await again.run(async (_input, ctx) => ctx.step("once", () => "v"), first.recorded);
+    expect(again.steps).toEqual([]);
   });
 
   test("results and outputs that are not JSON fail cleanly", async () => {

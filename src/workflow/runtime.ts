@@ -22,6 +22,7 @@ import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
 import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
+import type { StepReport } from "./replay-cursor.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
 import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
@@ -68,6 +69,8 @@ export interface WorkflowRuntimeOptions {
   readonly logger: Logger;
   /** A run hit a broken invariant (a bug): the node should stop, as the host does. */
   readonly onFatal: (error: Error) => void;
+  /** A step body ran on this node as the owner: for the node's metrics. */
+  readonly onStepRan?: (report: StepReport) => void;
 }
 
 export class WorkflowRuntime {
@@ -365,8 +368,16 @@ export class WorkflowRuntime {
   }
 
   private runnerDeps() {
-    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger } = this.options;
-    return { nodeId, stateMachine, proposer, clock, wallClockMs, logger };
+    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan } = this.options;
+    return {
+      nodeId,
+      stateMachine,
+      proposer,
+      clock,
+      wallClockMs,
+      logger,
+      ...(onStepRan === undefined ? {} : { onStepRan }),
+    };
   }
 
   private loop() {

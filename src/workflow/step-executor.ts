@@ -65,6 +65,8 @@ export interface StepExecution {
   readonly sleep: (delayMs: number) => Promise<void>;
   /** Checked between attempts: a halted run stops retrying. */
   readonly isHalted: () => boolean;
+  /** Told the number of each attempt as it starts. */
+  readonly onAttempt?: (attempt: number) => void;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function executeStep(step: StepExecution): Promise<CheckpointOutcom
       if (step.isHalted()) return undefined;
     }
     let value: unknown;
+    step.onAttempt?.(attempt);
     try {
       value = await step.fn({ idempotencyKey: step.idempotencyKey, attempt });
     } catch (error) {

@@ -70,6 +70,8 @@ function resumingEffects(
     },
     sleep: async () => undefined,
     wallClockMs: () => upcoming()?.atMs ?? Number.NaN,
+    monotonicMs: () => 0,
+    stepRan: () => undefined,
     nextEvent: (name) => {
       const next = upcoming();
       const value = next?.outcome.ok === true ? next.outcome.value : undefined;
@@ -103,6 +105,8 @@ describe.each(GOLDEN_FILES)("golden %s", (file) => {
       },
       sleep: async () => undefined,
       wallClockMs: () => Number.NaN,
+      monotonicMs: () => 0,
+      stepRan: () => undefined,
       nextEvent: () => undefined,
     });
     expect(outcome).toEqual(expectedOutcome(golden));

@@ -110,6 +110,20 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
       ),
     );
     expect(proposals.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+    // ping_pong runs one step each time, on its owner: three steps in the cluster, all ok.
+    // (The parser drops a histogram's labels, so the outcome is read from the attempts.)
+    const steps = scrapes.map((families) =>
+      familyOf(families, "raftoral_workflow_step_seconds").metrics.reduce(
+        (sum, sample) => sum + Number(sample.buckets?.["+Inf"] ?? 0),
+        0,
+      ),
+    );
+    expect(steps.reduce((sum, count) => sum + count, 0)).toBe(3);
+    const attempts = scrapes.map(
+      (families) =>
+        sampleOf(families, "raftoral_workflow_step_attempts_total", { outcome: "ok" }) ?? 0,
+    );
+    expect(attempts.reduce((sum, count) => sum + count, 0)).toBe(3);
   }, 90_000);
 });
 
