@@ -3,24 +3,15 @@
 // makes it durable (as WAL frames do under synchronous=NORMAL); a crash loses the write in
 // flight and the buffer. What was synced survives in the MemoryLogStore.
 
-import type { Clock, GroupId, Random } from "../../../src/lib/index.ts";
-import type { Entry } from "../../../src/raft/index.ts";
-import type {
-  GroupTombstone,
-  GroupWrite,
-  LogStorage,
-  MemoryLogStorage,
-  NodeIdentity,
-  ReadEntriesRange,
-  StoredGroup,
-  WriteOptions,
-} from "../../../src/storage/index.ts";
+import type { Clock, Random } from "../../../src/lib/index.ts";
+import type { GroupWrite, MemoryLogStorage, WriteOptions } from "../../../src/storage/index.ts";
+import { ForwardingLogStorage } from "../../support/forwarding-storage.ts";
 
 /** How long one write takes, in simulated ms (uniform, inclusive). */
 const WRITE_MS_MIN = 0;
 const WRITE_MS_MAX = 3;
 
-export class SimLogStorage implements LogStorage {
+export class SimLogStorage extends ForwardingLogStorage {
   private volatile: (readonly GroupWrite[])[] = [];
   /** Writes complete in the order they were issued. */
   private queue: Promise<void> = Promise.resolve();
@@ -29,12 +20,14 @@ export class SimLogStorage implements LogStorage {
   private inFlight = 0;
 
   constructor(
-    private readonly inner: MemoryLogStorage,
+    inner: MemoryLogStorage,
     private readonly clock: Clock,
     private readonly random: Random,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  write(batch: readonly GroupWrite[], options?: WriteOptions): Promise<void> {
+  override write(batch: readonly GroupWrite[], options?: WriteOptions): Promise<void> {
     const isSync = options?.sync !== false;
     this.inFlight++;
     const done = this.queue.then(async () => {
@@ -61,32 +54,8 @@ export class SimLogStorage implements LogStorage {
     return lost;
   }
 
-  listGroups(): Promise<GroupId[]> {
-    return this.inner.listGroups();
-  }
-
-  loadGroup(groupId: GroupId): Promise<StoredGroup | undefined> {
-    return this.inner.loadGroup(groupId);
-  }
-
-  loadTombstone(groupId: GroupId): Promise<GroupTombstone | undefined> {
-    return this.inner.loadTombstone(groupId);
-  }
-
-  readEntries(range: ReadEntriesRange): Promise<Entry[]> {
-    return this.inner.readEntries(range);
-  }
-
-  loadIdentity(): Promise<NodeIdentity | undefined> {
-    return this.inner.loadIdentity();
-  }
-
-  saveIdentity(identity: NodeIdentity): Promise<void> {
-    return this.inner.saveIdentity(identity);
-  }
-
   /** A clean close makes the buffer durable, as closing the database does. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     if (!this.isCrashed) {
       await this.queue;
       await this.flushVolatile();
