@@ -9,10 +9,11 @@ import {
   type ProtocolClient,
   RaftoralClient,
 } from "../../src/client/index.ts";
-import { createLogger, type GroupId, groupId } from "../../src/lib/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
+import { type GroupId, groupId } from "../../src/lib/index.ts";
+import type { RaftoralNode } from "../../src/node/index.ts";
 import type { StartWorkflowRequest } from "../../src/transport/index.ts";
-import { eventually, freePort } from "../support/ports.ts";
+import { startInProcessCluster } from "../support/in-process-cluster.ts";
+import { eventually } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
 const clients: { close(): Promise<void> }[] = [];
@@ -21,26 +22,10 @@ afterEach(async () => {
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
 });
 
-const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
-const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 5_000 };
 const CALL = { timeoutMs: 15_000 };
 
-async function cluster(size: number, transport: "grpc" | "http"): Promise<string[]> {
-  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const addresses = ports.map((port) => `127.0.0.1:${port}`);
-  for (const [k, address] of addresses.entries()) {
-    const node = new RaftoralNode({
-      listen: address,
-      bootstrap: k === 0,
-      ...(k === 0 ? {} : { peers: [addresses[0] as string] }),
-      transport,
-      logger: quiet(),
-      tuning: FAST,
-    });
-    nodes.push(node);
-    await node.start();
-  }
-  return addresses;
+function cluster(size: number, transport: "grpc" | "http"): Promise<string[]> {
+  return startInProcessCluster({ size, transport, into: nodes });
 }
 
 function clientOf(transport: "grpc" | "http", address: string): ProtocolClient {

@@ -3,10 +3,11 @@
 
 import { afterEach, expect, test } from "bun:test";
 import { RaftoralClient } from "../../src/client/index.ts";
-import { createLogger, type GroupId } from "../../src/lib/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
+import type { GroupId } from "../../src/lib/index.ts";
+import type { RaftoralNode } from "../../src/node/index.ts";
 import { defineWorkflow, timerDueAtMs } from "../../src/workflow/index.ts";
-import { eventually, freePort } from "../support/ports.ts";
+import { startInProcessCluster } from "../support/in-process-cluster.ts";
+import { eventually } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
 const clients: RaftoralClient[] = [];
@@ -15,14 +16,6 @@ afterEach(async () => {
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
 });
 
-const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
-const FAST = {
-  tickIntervalMs: 20,
-  reconcileIntervalMs: 100,
-  failureTimeoutMs: 5_000,
-  ownerFailoverMs: 1_000,
-};
-
 /** Sleeps `input`, then reports how long it slept by its own recorded clock. */
 const nap = defineWorkflow("nap", 1, async (input: string, ctx) => {
   const before = ctx.now();
@@ -30,23 +23,8 @@ const nap = defineWorkflow("nap", 1, async (input: string, ctx) => {
   return await ctx.step("after", () => ({ sleptMs: ctx.now() - before }));
 });
 
-async function cluster(size: number): Promise<string[]> {
-  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const addresses = ports.map((port) => `127.0.0.1:${port}`);
-  for (const [k, address] of addresses.entries()) {
-    const node = new RaftoralNode({
-      listen: address,
-      bootstrap: k === 0,
-      ...(k === 0 ? {} : { peers: [addresses[0] as string] }),
-      transport: "grpc",
-      logger: quiet(),
-      tuning: FAST,
-      workflows: [nap],
-    });
-    nodes.push(node);
-    await node.start();
-  }
-  return addresses;
+function cluster(size: number): Promise<string[]> {
+  return startInProcessCluster({ size, transport: "grpc", into: nodes, workflows: [nap] });
 }
 
 test("the owner of a sleeping workflow is killed; a survivor wakes it on time", async () => {

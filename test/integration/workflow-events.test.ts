@@ -5,10 +5,11 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { RaftoralClient } from "../../src/client/index.ts";
-import { createLogger, type GroupId } from "../../src/lib/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
+import type { GroupId } from "../../src/lib/index.ts";
+import type { RaftoralNode } from "../../src/node/index.ts";
 import { defineWorkflow, type JsonValue } from "../../src/workflow/index.ts";
-import { eventually, freePort } from "../support/ports.ts";
+import { startInProcessCluster } from "../support/in-process-cluster.ts";
+import { eventually } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
 const clients: RaftoralClient[] = [];
@@ -16,14 +17,6 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
 });
-
-const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
-const FAST = {
-  tickIntervalMs: 20,
-  reconcileIntervalMs: 100,
-  failureTimeoutMs: 5_000,
-  ownerFailoverMs: 1_000,
-};
 
 /** Takes `input` "item" events, then waits for "done" up to 20 s. */
 const collect = defineWorkflow("collect", 1, async (input: number, ctx) => {
@@ -37,21 +30,12 @@ const collect = defineWorkflow("collect", 1, async (input: number, ctx) => {
 });
 
 async function cluster(size: number, transport: "grpc" | "http"): Promise<string[]> {
-  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const addresses = ports.map((port) => `127.0.0.1:${port}`);
-  for (const [k, address] of addresses.entries()) {
-    const node = new RaftoralNode({
-      listen: address,
-      bootstrap: k === 0,
-      ...(k === 0 ? {} : { peers: [addresses[0] as string] }),
-      transport,
-      logger: quiet(),
-      tuning: FAST,
-      workflows: [collect],
-    });
-    nodes.push(node);
-    await node.start();
-  }
+  const addresses = await startInProcessCluster({
+    size,
+    transport,
+    into: nodes,
+    workflows: [collect],
+  });
   await eventually("execution group 1 has every node as a voter", () => {
     return nodes[0]?.managementState().groups.get(1 as GroupId)?.voters.length === size;
   });
