@@ -53,6 +53,7 @@ export function describedText(info: WorkflowDescriptionInfo): string {
     `Workflow ${info.workflowId} (${info.name} v${info.version}) in execution cluster ${info.executionClusterId}: ${status}`,
     `  Owner:          node ${info.ownerNodeId} (epoch ${info.ownerEpoch})`,
     `  Started:        ${at(info.startedAtMs)}`,
+    ...(info.traceId === undefined ? [] : [`  Trace:          ${info.traceId}`]),
     ...(info.finishedAtMs === undefined ? [] : [`  Finished:       ${at(info.finishedAtMs)}`]),
     `  Input:          ${info.inputJson}`,
     ...(info.resultJson === undefined ? [] : [`  Result:         ${info.resultJson}`]),

@@ -25,6 +25,8 @@ import {
   type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
+  TRACEPARENT_HEADER,
+  traceparentOf,
   type WaitWorkflowRequest,
   type WorkflowDescriptionInfo,
   type WorkflowOutcome,
@@ -104,7 +106,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     const response = await this.client.unary(
       WorkflowManagementMethods.runWorkflowAsync,
       runRequest(request),
-      options,
+      withTrace(options, request),
     );
     if (!response.success) throw new RaftoralError("INVALID_ARGUMENT", response.error);
     return {
@@ -144,6 +146,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       ownerNodeId: nodeId(response.ownerNodeId),
       ownerEpoch: response.ownerEpoch,
       startedAtMs: response.startedAtMs,
+      ...(response.traceId === "" ? {} : { traceId: response.traceId }),
       ...(response.finishedAtMs === 0 ? {} : { finishedAtMs: response.finishedAtMs }),
       ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
       ...(response.error === "" ? {} : { error: response.error }),
@@ -192,7 +195,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       await this.client.unary(
         WorkflowManagementMethods.runWorkflowSync,
         runRequest(request),
-        options,
+        withTrace(options, request),
       ),
     );
   }
@@ -284,4 +287,10 @@ function outcomeOf(response: RunWorkflowResponse): WorkflowOutcome {
     ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
     ...(response.error === "" ? {} : { error: response.error }),
   };
+}
+
+/** The call's options, carrying the start's trace as `traceparent` metadata if it has one. */
+function withTrace(options: ClientCallOptions, request: StartWorkflowRequest) {
+  if (request.traceId === undefined) return options;
+  return { ...options, metadata: { [TRACEPARENT_HEADER]: traceparentOf(request.traceId) } };
 }

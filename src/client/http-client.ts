@@ -27,6 +27,8 @@ import {
   type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
+  TRACEPARENT_HEADER,
+  traceparentOf,
   type WaitWorkflowRequest,
   type WorkflowDescriptionInfo,
   type WorkflowOutcome,
@@ -114,6 +116,8 @@ export class HttpProtocolClient implements OperatorProtocolClient {
         ...(request.workflowId === undefined ? {} : { workflow_id: request.workflowId }),
       },
       options,
+      [],
+      request.traceId === undefined ? {} : { [TRACEPARENT_HEADER]: traceparentOf(request.traceId) },
     );
     return {
       workflowId: String(body.workflow_id ?? ""),
@@ -229,6 +233,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     payload: Json | undefined,
     options: ClientCallOptions,
     acceptedStatuses: readonly number[] = [],
+    headers: Readonly<Record<string, string>> = {},
   ): Promise<Json> {
     let response: Response;
     const { tls, credentials } = this.options;
@@ -241,6 +246,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
             ? AbortSignal.timeout(options.timeoutMs)
             : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal]),
         headers: {
+          ...headers,
           ...credentials?.(route),
           ...(payload === undefined ? {} : { "content-type": "application/json" }),
         },
@@ -345,6 +351,7 @@ function describedOf(body: Json): WorkflowDescriptionInfo {
     ownerNodeId: idOf(body.owner_node_id),
     ownerEpoch: count(body.owner_epoch) ?? 0,
     startedAtMs: count(body.started_at_ms) ?? 0,
+    ...optional("traceId", text(body.trace_id)),
     ...optional("finishedAtMs", count(body.finished_at_ms)),
     ...optional("resultJson", text(body.result)),
     ...optional("error", text(body.error)),

@@ -6,7 +6,13 @@
 // repeated, since a start whose answer was lost may have started it. Runs on Bun and on
 // Node (no Bun APIs).
 
-import { type GroupId, groupId, InvalidArgumentError, RaftoralError } from "../lib/index.ts";
+import {
+  type GroupId,
+  groupId,
+  InvalidArgumentError,
+  RaftoralError,
+  traceIdOf,
+} from "../lib/index.ts";
 import {
   bearerCredentials,
   type ClientTls,
@@ -67,6 +73,11 @@ export interface StartOptions extends CallTimeout {
    * input differ. With an id, a start whose answer was lost is sent again, to the next node.
    */
   readonly workflowId?: string;
+  /**
+   * A W3C `traceparent` header value: the workflow's log lines on every node then carry its
+   * trace id, and describe shows it. Absent: the node starts a new trace.
+   */
+  readonly traceparent?: string;
 }
 
 /** A started workflow: what wait needs to find it. */
@@ -166,6 +177,7 @@ export class RaftoralClient {
   async start(name: string, input: unknown, options: StartOptions = {}): Promise<StartedWorkflow> {
     const cluster = options.executionClusterId;
     const { workflowId } = options;
+    const traceId = traceIdOfOption(options.traceparent);
     const call = (client: OperatorProtocolClient) =>
       client.startWorkflow(
         {
@@ -174,6 +186,7 @@ export class RaftoralClient {
           inputJson: JSON.stringify(input ?? null),
           ...(cluster === undefined ? {} : { executionClusterId: clusterIdOf(cluster) }),
           ...(workflowId === undefined ? {} : { workflowId }),
+          ...(traceId === undefined ? {} : { traceId }),
         },
         { timeoutMs: options.timeoutMs ?? this.timeoutMs },
       );
@@ -411,4 +424,16 @@ function clusterIdOf(value: string | number): GroupId {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function traceIdOfOption(traceparent: string | undefined): string | undefined {
+  if (traceparent === undefined) return undefined;
+  const traceId = traceIdOf(traceparent);
+  if (traceId === undefined) {
+    throw new InvalidArgumentError(
+      `traceparent '${traceparent}' is not a W3C traceparent such as ` +
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    );
+  }
+  return traceId;
 }

@@ -40,3 +40,10 @@ export {
   MetricsRegistry,
 } from "./metrics.ts";
 export { type Random, seededRandom } from "./random.ts";
+export {
+  checkTraceId,
+  isTraceId,
+  newTraceId,
+  type TraceId,
+  traceIdOf,
+} from "./trace-context.ts";

@@ -103,6 +103,7 @@ function descriptionInfo(id: GroupId, description: WorkflowDescription): Workflo
     ownerNodeId: description.owner,
     ownerEpoch: description.ownerEpoch,
     startedAtMs: description.startedAtMs,
+    ...(description.traceId === undefined ? {} : { traceId: description.traceId }),
     ...(description.finishedAtMs === undefined ? {} : { finishedAtMs: description.finishedAtMs }),
     ...(description.status === "completed"
       ? { resultJson: JSON.stringify(description.output ?? null) }

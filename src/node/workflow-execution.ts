@@ -13,6 +13,7 @@ import {
   type Logger,
   MANAGEMENT_GROUP,
   type NodeId,
+  newTraceId,
   RaftoralError,
   type Random,
 } from "../lib/index.ts";
@@ -228,9 +229,11 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 
   private async start(
-    request: StartWorkflowRequest,
+    untraced: StartWorkflowRequest,
     options?: CallOptions,
   ): Promise<StartWorkflowResult> {
+    // A caller that sent no traceparent starts a trace here; forwarding keeps it.
+    const request = { ...untraced, traceId: untraced.traceId ?? newTraceId(this.options.random) };
     const input = parseJsonText(request.inputJson, "input");
     this.options.registry.require(request.workflowType, request.version);
     if (request.workflowId !== undefined) {
@@ -274,12 +277,10 @@ export class WorkflowExecution implements ExecutionLayer {
         `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
       );
     }
-    const workflowId = await engine.runtime.start(
-      request.workflowType,
-      request.version,
-      input,
-      request.workflowId === undefined ? {} : { workflowId: request.workflowId },
-    );
+    const workflowId = await engine.runtime.start(request.workflowType, request.version, input, {
+      ...(request.workflowId === undefined ? {} : { workflowId: request.workflowId }),
+      ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
+    });
     return { workflowId, executionClusterId: target };
   }
 

@@ -74,3 +74,14 @@ test("another replica logs at debug; a failure names its error code; a new owner
       "duration_ms: 2000, error_code: FAILED_PRECONDITION, error: card declined",
   );
 });
+
+test("every line about a traced workflow carries its trace id, on every replica", () => {
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  for (const self of [1, 2]) {
+    const { lines, apply } = replicaOf(self);
+    apply({ ...START, traceId });
+    apply({ type: "Complete", workflowId: "w1", ownerEpoch: 1, output: "pong", finishedAtMs: 1 });
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toContain(`trace_id: ${traceId}`);
+  }
+});

@@ -1,6 +1,6 @@
 // Workflows in the node's log: a line when one starts, changes owner, completes or fails,
-// with its id, name, version, execution cluster and, once finished, its duration and error
-// code. The node that owns the workflow logs at info; the other replicas, which apply the
+// with its id, name, version, execution cluster, the trace id of its start and, once
+// finished, its duration and error code. The node that owns the workflow logs at info; the other replicas, which apply the
 // same entries, at debug, so that a cluster's logs tell each story once.
 
 import type { GroupId, LogFields, Logger, NodeId } from "../lib/index.ts";
@@ -32,8 +32,10 @@ export function logWorkflowEvents(
     const view = machine.status(workflowId);
     if (view === undefined) return;
     const log = view.owner === self ? logger.info : logger.debug;
+    const traceId = machine.execution(workflowId)?.traceId;
     log.call(logger, message, {
       workflow_id: view.workflowId,
+      ...(traceId === undefined ? {} : { trace_id: traceId }),
       name: view.name,
       version: view.version,
       cluster: group,

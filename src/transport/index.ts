@@ -55,6 +55,7 @@ export {
   type PeerSendStats,
 } from "./peer-senders.ts";
 export { type ClientTls, connectionHint, type ServerTls } from "./tls-options.ts";
+export { TRACEPARENT_HEADER, traceparentOf, withTraceOf } from "./trace-header.ts";
 export type { PeerTransport, TransportKind, TransportServer } from "./transport.ts";
 export {
   BATCH_MESSAGES_MAX,

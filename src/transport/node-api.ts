@@ -100,6 +100,8 @@ export interface StartWorkflowRequest {
    * the same workflow, or ALREADY_EXISTS when the workflow, version or input differ.
    */
   readonly workflowId?: string;
+  /** The W3C trace id the start belongs to (from a traceparent header or metadata). */
+  readonly traceId?: string;
 }
 
 export interface StartWorkflowResult {
@@ -165,6 +167,8 @@ export interface WorkflowDescriptionInfo {
   readonly ownerNodeId: NodeId;
   readonly ownerEpoch: number;
   readonly startedAtMs: number;
+  /** The W3C trace id of the request that started it. */
+  readonly traceId?: string;
   readonly finishedAtMs?: number;
   readonly resultJson?: string;
   readonly error?: string;

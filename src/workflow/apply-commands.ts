@@ -62,6 +62,7 @@ export function applyStart(
     runtimeVersion: command.runtimeVersion,
     seed: command.seed,
     startedAtMs: command.startedAtMs,
+    ...(command.traceId === undefined ? {} : { traceId: command.traceId }),
     owner: command.owner,
     ownerEpoch: 1,
     status: "Running",

@@ -15,6 +15,18 @@ const COMMANDS: WorkflowCommand[] = [
     runtimeVersion: 1,
   },
   {
+    type: "Start",
+    workflowId: "traced",
+    name: "ping_pong",
+    version: 1,
+    input: null,
+    owner: 3 as NodeId,
+    startedAtMs: 1,
+    seed: 0,
+    runtimeVersion: 1,
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+  },
+  {
     type: "Checkpoint",
     workflowId: "w",
     ownerEpoch: 2,
@@ -63,6 +75,10 @@ describe("workflow command codec", () => {
     [
       "bad outcome",
       '{"type":"Checkpoint","workflowId":"w","ownerEpoch":1,"seq":0,"kind":"step","name":"s","outcome":{"ok":"yes"},"atMs":0}',
+    ],
+    [
+      "bad trace id",
+      '{"type":"Start","workflowId":"w","name":"n","version":1,"input":null,"owner":1,"startedAtMs":0,"seed":0,"runtimeVersion":1,"traceId":"XYZ"}',
     ],
     [
       "bad error",

@@ -3,7 +3,7 @@
 // written, so every field is checked once here and trusted afterwards.
 // Pure: no I/O.
 
-import { type NodeId, nodeId } from "../lib/index.ts";
+import { isTraceId, type NodeId, nodeId } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
 import type {
   CheckpointKind,
@@ -25,6 +25,8 @@ export type WorkflowCommand =
       readonly startedAtMs: number;
       readonly seed: number;
       readonly runtimeVersion: number;
+      /** The W3C trace id of the request that started it, for log lines on every node. */
+      readonly traceId?: string;
     }
   | {
       readonly type: "Checkpoint";
@@ -138,6 +140,7 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
         startedAtMs: count(f.startedAtMs, "startedAtMs"),
         seed: count(f.seed, "seed"),
         runtimeVersion: count(f.runtimeVersion, "runtimeVersion"),
+        ...optionalTraceId(f.traceId, "traceId"),
       };
     case "Checkpoint":
       return {
@@ -216,6 +219,7 @@ function finished(value: unknown): ExecutionRecord {
     ownerEpoch: count(f.ownerEpoch, "record.ownerEpoch"),
     status: f.status,
     checkpoints: f.checkpoints.map(checkpoint),
+    ...optionalTraceId(f.traceId, "record.traceId"),
     ...(f.status === "Completed"
       ? { output: json(f.output, "record.output") }
       : { error: recordedError(f.error) }),
@@ -251,6 +255,12 @@ function count(value: unknown, name: string): number {
     throw new Malformed(`${name} must be a non-negative integer`);
   }
   return value;
+}
+
+function optionalTraceId(value: unknown, name: string): { traceId?: string } {
+  if (value === undefined) return {};
+  if (!isTraceId(value)) throw new Malformed(`${name} must be 32 lowercase hex digits`);
+  return { traceId: value };
 }
 
 function json(value: unknown, name: string): JsonValue {

@@ -31,6 +31,8 @@ export interface WorkflowDescription {
   readonly owner: NodeId;
   readonly ownerEpoch: number;
   readonly startedAtMs: number;
+  /** The W3C trace id of the request that started it, if it carried or got one. */
+  readonly traceId?: string;
   readonly finishedAtMs?: number;
   readonly output?: JsonValue;
   readonly error?: RecordedError;
@@ -64,6 +66,7 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
     owner: record.owner,
     ownerEpoch: record.ownerEpoch,
     startedAtMs: record.startedAtMs,
+    ...(record.traceId === undefined ? {} : { traceId: record.traceId }),
     ...(record.finishedAtMs === undefined ? {} : { finishedAtMs: record.finishedAtMs }),
     ...(record.output === undefined ? {} : { output: record.output }),
     ...(record.error === undefined ? {} : { error: record.error }),

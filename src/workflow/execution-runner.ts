@@ -60,6 +60,15 @@ export class ExecutionRunner {
     this.needsBarrier = needsBarrier;
   }
 
+  /** The node's logger, naming this workflow and the trace that started it. */
+  private get log(): Logger {
+    const traceId = this.deps.stateMachine.execution(this.workflowId)?.traceId;
+    return this.deps.logger.child({
+      workflow_id: this.workflowId,
+      ...(traceId === undefined ? {} : { trace_id: traceId }),
+    });
+  }
+
   /** Stops the run for good; its late proposals, if any land, are refused by epoch. */
   stop(reason: string): void {
     this.isActive = false;
@@ -74,8 +83,7 @@ export class ExecutionRunner {
       if (error instanceof AssertionError) throw error;
       // Handled: any other failure of this run is logged and the execution is run again
       // later from its committed record; the node and the other executions carry on.
-      this.deps.logger.error("Workflow run failed; it will be resumed", {
-        workflow_id: this.workflowId,
+      this.log.error("Workflow run failed; it will be resumed", {
         error: (error as Error).message,
       });
       return "retry";
@@ -90,8 +98,7 @@ export class ExecutionRunner {
     // Start was accepted at apply on this node, so its registry holds the pair.
     assert(workflow !== undefined, `workflow ${execution.name} v${execution.version} vanished`);
     if (execution.checkpoints.length > 0) {
-      this.deps.logger.info("Resuming workflow by replay", {
-        workflow_id: this.workflowId,
+      this.log.info("Resuming workflow by replay", {
         checkpoints: execution.checkpoints.length,
         owner_epoch: this.epoch,
       });
@@ -100,7 +107,7 @@ export class ExecutionRunner {
       execution,
       workflow,
       effects: this.effects(),
-      logger: this.deps.logger,
+      logger: this.log,
     });
     if (!this.isActive) this.replay.stop("stopped before it began");
     return this.conclude(await this.replay.run());
@@ -128,8 +135,7 @@ export class ExecutionRunner {
       case "failed":
         return this.finish(undefined, outcome.error);
       case "diverged":
-        this.deps.logger.error("Workflow diverged from its record; failing it", {
-          workflow_id: this.workflowId,
+        this.log.error("Workflow diverged from its record; failing it", {
           seq: outcome.error.seq,
           error: outcome.error.message,
         });
@@ -141,8 +147,7 @@ export class ExecutionRunner {
         this.wakeAtMs = outcome.wakeAtMs;
         return "sleeping";
       case "unsupported":
-        this.deps.logger.error("Cannot run workflow on this node", {
-          workflow_id: this.workflowId,
+        this.log.error("Cannot run workflow on this node", {
           reason: outcome.reason,
         });
         return "left";
@@ -203,8 +208,7 @@ export class ExecutionRunner {
     } catch (error) {
       // Handled: the group cannot be reached in a way retrying fixes (closing, removed);
       // stop this run and let the runtime resume the execution later from the record.
-      this.deps.logger.warn("Could not record a checkpoint", {
-        workflow_id: this.workflowId,
+      this.log.warn("Could not record a checkpoint", {
         error: (error as Error).message,
       });
       this.endHint = { end: "retry" };
@@ -224,8 +228,7 @@ export class ExecutionRunner {
   }
 
   private noteRefusal(result: WorkflowApplyResult, what: string): void {
-    this.deps.logger.info("Workflow run stops: the group refused its proposal", {
-      workflow_id: this.workflowId,
+    this.log.info("Workflow run stops: the group refused its proposal", {
       proposal: what,
       owner_epoch: this.epoch,
       result: result.type === "refused" ? result.reason : result.type,

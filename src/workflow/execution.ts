@@ -52,6 +52,8 @@ export interface ExecutionRecord {
   /** Seed of ctx.random(). */
   readonly seed: number;
   readonly startedAtMs: number;
+  /** The W3C trace id of the request that started it (absent in records from before traces). */
+  readonly traceId?: string;
   owner: NodeId;
   /** Raised by every AssignOwner; only proposals carrying the current epoch are accepted. */
   ownerEpoch: number;

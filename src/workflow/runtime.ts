@@ -6,8 +6,10 @@
 import {
   type CancelTimer,
   type Clock,
+  checkTraceId,
   type ErrorCode,
   InvalidArgumentError,
+  type LogFields,
   type Logger,
   type NodeId,
   RaftoralError,
@@ -132,7 +134,7 @@ export class WorkflowRuntime {
     name: string,
     version: number,
     input: unknown,
-    options: { readonly workflowId?: string } = {},
+    options: { readonly workflowId?: string; readonly traceId?: string } = {},
   ): Promise<string> {
     this.checkOpen();
     validateWorkflowName(name);
@@ -163,6 +165,7 @@ export class WorkflowRuntime {
           startedAtMs: Math.floor(this.options.wallClockMs()),
           seed: random.nextU32(),
           runtimeVersion: RUNTIME_VERSION,
+          ...(options.traceId === undefined ? {} : { traceId: checkTraceId(options.traceId) }),
         },
       );
       if (result === undefined) this.checkOpen();
@@ -239,7 +242,7 @@ export class WorkflowRuntime {
       this.options.logger.info(
         isAccepted ? "Workflow owner reassigned" : "Owner reassignment refused",
         {
-          workflow_id: assignment.workflowId,
+          ...this.workflowFields(assignment.workflowId),
           from: assignment.from,
           to: assignment.to,
           owner_epoch: assignment.epoch,
@@ -249,7 +252,7 @@ export class WorkflowRuntime {
     } catch (error) {
       // Handled: failover is re-planned on the next call from the current state.
       this.options.logger.warn("Owner reassignment not proposed", {
-        workflow_id: assignment.workflowId,
+        ...this.workflowFields(assignment.workflowId),
         error: (error as Error).message,
       });
       return false;
@@ -389,6 +392,12 @@ export class WorkflowRuntime {
         }),
       isActive: () => this.isOpen,
     };
+  }
+
+  /** Log fields naming a workflow and the trace that started it. */
+  private workflowFields(workflowId: string): LogFields {
+    const traceId = this.options.stateMachine.execution(workflowId)?.traceId;
+    return { workflow_id: workflowId, ...(traceId === undefined ? {} : { trace_id: traceId }) };
   }
 
   private checkOpen(): void {

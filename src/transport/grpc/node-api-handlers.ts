@@ -4,12 +4,14 @@
 // workflow that itself failed is a normal reply with success = false and its error text.
 
 import { groupId, nodeId } from "../../lib/index.ts";
-import type {
-  ClusterStatus,
-  DiscoveryInfo,
-  NodeApi,
-  WorkflowDescriptionInfo,
-  WorkflowOutcome,
+import {
+  type ClusterStatus,
+  type DiscoveryInfo,
+  type NodeApi,
+  TRACEPARENT_HEADER,
+  type WorkflowDescriptionInfo,
+  type WorkflowOutcome,
+  withTraceOf,
 } from "../index.ts";
 import {
   requiredText,
@@ -113,9 +115,11 @@ export function registerWorkflowManagement(
   options: WorkflowManagementOptions,
 ): void {
   server.addUnary(WorkflowManagementMethods.runWorkflowAsync, async (request, context) => {
-    const started = await api.startWorkflow(startRequestOf(request, options.inputBytesMax), {
-      signal: context.signal,
-    });
+    const start = withTraceOf(
+      startRequestOf(request, options.inputBytesMax),
+      context.metadata[TRACEPARENT_HEADER],
+    );
+    const started = await api.startWorkflow(start, { signal: context.signal });
     return {
       success: true,
       workflowId: started.workflowId,
@@ -125,7 +129,10 @@ export function registerWorkflowManagement(
   });
   // No timeout field in the request: the call's deadline (its signal) bounds the run.
   server.addUnary(WorkflowManagementMethods.runWorkflowSync, async (request, context) => {
-    const start = startRequestOf(request, options.inputBytesMax);
+    const start = withTraceOf(
+      startRequestOf(request, options.inputBytesMax),
+      context.metadata[TRACEPARENT_HEADER],
+    );
     return outcomeResponse(await api.runWorkflow(start, { signal: context.signal }));
   });
   server.addUnary(WorkflowManagementMethods.waitForWorkflowCompletion, async (request, context) => {
@@ -165,6 +172,7 @@ function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowRespon
     ownerNodeId: info.ownerNodeId,
     ownerEpoch: info.ownerEpoch,
     startedAtMs: info.startedAtMs,
+    traceId: info.traceId ?? "",
     finishedAtMs: info.finishedAtMs ?? 0,
     resultJson: info.resultJson ?? "",
     error: info.error ?? "",

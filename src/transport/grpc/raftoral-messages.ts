@@ -142,6 +142,8 @@ export interface DescribeWorkflowResponse {
   readonly waitingFor: string;
   readonly pendingEvents: number;
   readonly checkpoints: readonly CheckpointSummaryMessage[];
+  /** "" when the start carried no trace. */
+  readonly traceId: string;
 }
 
 export interface RunWorkflowResponse {

@@ -13,6 +13,8 @@ import {
   batchFromJson,
   type NodeApi,
   PEER_PROOF_HEADER,
+  TRACEPARENT_HEADER,
+  withTraceOf,
 } from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { readJsonBody } from "./request-body.ts";
@@ -103,7 +105,10 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   if (options.access !== undefined) useAccessCheck(app, options.access);
   if (options.servesPeers === false) refusePeerRoutes(app);
   app.post("/workflow/execute", async (c) => {
-    const request = parseExecuteRequest(await readJsonBody(c.req.raw, clientBody));
+    const request = withTraceOf(
+      parseExecuteRequest(await readJsonBody(c.req.raw, clientBody)),
+      c.req.header(TRACEPARENT_HEADER),
+    );
     return c.json(startedJson(await api.startWorkflow(request, callOptions(c))));
   });
   app.get("/workflow/wait", async (c) => {

@@ -40,6 +40,7 @@ export function describedJson(info: WorkflowDescriptionInfo) {
     owner_node_id: info.ownerNodeId,
     owner_epoch: info.ownerEpoch,
     started_at_ms: info.startedAtMs,
+    trace_id: info.traceId ?? null,
     finished_at_ms: info.finishedAtMs ?? null,
     result: info.resultJson ?? null,
     error: info.error ?? null,
