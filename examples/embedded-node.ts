@@ -1,6 +1,6 @@
 // Raftoral as a library: this program is a (single-node) cluster. It registers a workflow in
-// code, starts the node, runs the workflow through the node's own HTTP API with
-// RaftoralClient, prints the result, and stops.
+// code, starts the node, runs the workflow twice (in-process through node.client(), then
+// through the node's HTTP API with RaftoralClient), prints the results, and stops.
 // Run: bun examples/embedded-node.ts [LISTEN_ADDRESS]   (default 127.0.0.1:7101)
 
 import { createLogger, defineWorkflow, RaftoralClient, RaftoralNode } from "raftoral";
@@ -24,9 +24,11 @@ const node = new RaftoralNode({
 await node.start();
 const client = new RaftoralClient(`http://${listen}`);
 try {
-  const result = await client.run("greet", "Raftoral");
-  if (result.status !== "completed") throw new Error(`greet failed: ${result.error}`);
-  console.log(JSON.stringify(result.output));
+  for (const caller of [node.client(), client]) {
+    const result = await caller.run(greet, "Raftoral");
+    if (result.status !== "completed") throw new Error(`greet failed: ${result.error}`);
+    console.log(JSON.stringify(result.output));
+  }
 } finally {
   await client.close();
   await node.stop();

@@ -11,10 +11,12 @@ export {
   type DiscoveryInfo,
   type ExecutionGroupStatus,
   type HealthInfo,
+  InProcessClient,
   type LeaveResult,
   type ManagementRole,
   RaftoralClient,
   type RaftoralClientOptions,
+  type RunOptions,
   type SignaledEvent,
   type SignalOptions,
   type StartedWorkflow,
@@ -22,11 +24,22 @@ export {
   TransportMismatchError,
   UnreachableError,
   type WaitOptions,
+  type WorkflowClient,
   type WorkflowDescriptionInfo,
   type WorkflowRef,
   type WorkflowResult,
 } from "./client/index.ts";
-export { createLogger, type ErrorCode, type Logger, RaftoralError } from "./lib/index.ts";
+export {
+  createLogger,
+  defineEvent,
+  type ErrorCode,
+  type EventType,
+  type Logger,
+  RaftoralError,
+  type ResultOf,
+  type WorkflowType,
+  workflowType,
+} from "./lib/index.ts";
 export {
   type NodeSecurity,
   type NodeTls,

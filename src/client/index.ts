@@ -1,5 +1,12 @@
 // Public surface of src/client: talking to Raftoral nodes over gRPC or HTTP.
 
+export {
+  defineEvent,
+  type EventType,
+  type ResultOf,
+  type WorkflowType,
+  workflowType,
+} from "../lib/index.ts";
 // The HTTP API's JSON bodies: the CLI prints the same shapes with --json.
 export {
   clusterStatusJson,
@@ -41,21 +48,23 @@ export {
 } from "./client-errors.ts";
 export { GrpcProtocolClient } from "./grpc-client.ts";
 export { HttpProtocolClient } from "./http-client.ts";
+export { InProcessClient } from "./in-process-client.ts";
 export type {
   ClientCallOptions,
   OperatorProtocolClient,
   ProtocolClient,
   ProtocolClientOptions,
 } from "./protocol-client.ts";
-export {
-  type CallTimeout,
-  RaftoralClient,
-  type RaftoralClientOptions,
-  type SignaledEvent,
-  type SignalOptions,
-  type StartedWorkflow,
-  type StartOptions,
-  type WaitOptions,
-  type WorkflowRef,
-  type WorkflowResult,
-} from "./raftoral-client.ts";
+export { RaftoralClient, type RaftoralClientOptions } from "./raftoral-client.ts";
+export type {
+  CallTimeout,
+  RunOptions,
+  SignaledEvent,
+  SignalOptions,
+  StartedWorkflow,
+  StartOptions,
+  WaitOptions,
+  WorkflowClient,
+  WorkflowRef,
+  WorkflowResult,
+} from "./workflow-calls.ts";

@@ -6,13 +6,7 @@
 // repeated, since a start whose answer was lost may have started it. Runs on Bun and on
 // Node (no Bun APIs).
 
-import {
-  type GroupId,
-  groupId,
-  InvalidArgumentError,
-  RaftoralError,
-  traceIdOf,
-} from "../lib/index.ts";
+import { type EventType, RaftoralError, type ResultOf, type WorkflowType } from "../lib/index.ts";
 import {
   bearerCredentials,
   type ClientTls,
@@ -36,6 +30,24 @@ import {
 import { GrpcProtocolClient } from "./grpc-client.ts";
 import { HttpProtocolClient } from "./http-client.ts";
 import type { OperatorProtocolClient, ProtocolClientOptions } from "./protocol-client.ts";
+import {
+  type CallTimeout,
+  describeRequestOf,
+  type RunOptions,
+  resultOf,
+  type SignaledEvent,
+  type SignalOptions,
+  type StartedWorkflow,
+  type StartOptions,
+  signalRequestOf,
+  startRequestOf,
+  type WaitOptions,
+  type WorkflowClient,
+  type WorkflowRef,
+  type WorkflowResult,
+  waitMsOf,
+  waitRequestOf,
+} from "./workflow-calls.ts";
 
 export interface RaftoralClientOptions {
   /** Protocol for addresses given without a scheme. Default "grpc". */
@@ -57,79 +69,7 @@ export interface RaftoralClientOptions {
   readonly token?: string;
 }
 
-export interface CallTimeout {
-  /** Overrides the client's timeoutMs for this call. */
-  readonly timeoutMs?: number;
-}
-
-export interface StartOptions extends CallTimeout {
-  /** Default 1. */
-  readonly version?: number;
-  /** Run it in this execution cluster (default: the least loaded one). */
-  readonly executionClusterId?: string | number;
-  /**
-   * Your id for the workflow (letters, digits and `. _ : @ -`, at most 128). Starting it
-   * again returns the same workflow, or fails with ALREADY_EXISTS when the name, version or
-   * input differ. With an id, a start whose answer was lost is sent again, to the next node.
-   */
-  readonly workflowId?: string;
-  /**
-   * A W3C `traceparent` header value: the workflow's log lines on every node then carry its
-   * trace id, and describe shows it. Absent: the node starts a new trace.
-   */
-  readonly traceparent?: string;
-}
-
-/** A started workflow: what wait needs to find it. */
-export interface StartedWorkflow {
-  readonly workflowId: string;
-  /** Decimal id of the execution cluster that runs it. */
-  readonly executionClusterId: string;
-}
-
-/** What wait needs: the id, and the execution cluster if known (any node finds it otherwise). */
-export interface WorkflowRef {
-  readonly workflowId: string;
-  readonly executionClusterId?: string;
-}
-
-export interface SignalOptions extends CallTimeout {
-  /** The workflow's execution cluster, if known (any node finds it otherwise). */
-  readonly executionClusterId?: string | number;
-  /**
-   * Your id for the event: a repeat with the same id is delivered once, so the client may
-   * send it again to the next node when an answer is lost. Without one it is sent once.
-   */
-  readonly eventId?: string;
-}
-
-/** Where an event went. */
-export interface SignaledEvent {
-  readonly workflowId: string;
-  readonly executionClusterId: string;
-  readonly eventId: string;
-  /** The workflow had this event id already: nothing was added. */
-  readonly isDuplicate: boolean;
-}
-
-export interface WaitOptions {
-  /** How long to wait for the workflow to finish, in ms. Default 30,000; at most 3,600,000. */
-  readonly timeoutMs?: number;
-}
-
-/**
- * How a workflow ended. A failed workflow is a result, not an exception. Its
- * `executionClusterId` is "" when the wait did not name one.
- */
-export type WorkflowResult<Output = unknown> = StartedWorkflow &
-  (
-    | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
-    | { readonly status: "failed"; readonly error: string }
-  );
-
 const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_WAIT_MS = 30_000;
-const WAIT_MS_MAX = 3_600_000;
 /** A wait's call deadline runs this much past the wait itself, so the server's answer wins. */
 const WAIT_MARGIN_MS = 5_000;
 const PROBE_TIMEOUT_MS = 2_000;
@@ -141,7 +81,7 @@ const LEAVE_TIMEOUT_MS = 90_000;
 /** A start under the caller's id is repeated also when its answer did not come in time. */
 const START_RETRYABLE: ReadonlySet<string> = new Set([...ANOTHER_NODE_MAY_SERVE, "TIMEOUT"]);
 
-export class RaftoralClient {
+export class RaftoralClient implements WorkflowClient {
   private readonly targets: readonly NodeTarget[];
   private readonly connection: ConnectionSettings;
   private readonly clients: readonly OperatorProtocolClient[];
@@ -171,27 +111,26 @@ export class RaftoralClient {
   }
 
   /**
-   * Starts workflow `name` with `input` (any JSON value). Without `workflowId` it is sent to
-   * one node and never repeated; with one, it is repeated like wait (see StartOptions).
+   * Starts `workflow` (a definition, a WorkflowType or a name) with `input` (any JSON
+   * value). Without `workflowId` it is sent to one node and never repeated; with one, it is
+   * repeated like wait (see StartOptions).
    */
-  async start(name: string, input: unknown, options: StartOptions = {}): Promise<StartedWorkflow> {
-    const cluster = options.executionClusterId;
-    const { workflowId } = options;
-    const traceId = traceIdOfOption(options.traceparent);
+  start<I, O>(
+    workflow: WorkflowType<I, O>,
+    input: I,
+    options?: StartOptions,
+  ): Promise<StartedWorkflow<O>>;
+  start(name: string, input: unknown, options?: StartOptions): Promise<StartedWorkflow>;
+  async start(
+    workflow: string | WorkflowType,
+    input: unknown,
+    options: StartOptions = {},
+  ): Promise<StartedWorkflow> {
+    const request = startRequestOf(workflow, input, options);
     const call = (client: OperatorProtocolClient) =>
-      client.startWorkflow(
-        {
-          workflowType: name,
-          version: options.version ?? 1,
-          inputJson: JSON.stringify(input ?? null),
-          ...(cluster === undefined ? {} : { executionClusterId: clusterIdOf(cluster) }),
-          ...(workflowId === undefined ? {} : { workflowId }),
-          ...(traceId === undefined ? {} : { traceId }),
-        },
-        { timeoutMs: options.timeoutMs ?? this.timeoutMs },
-      );
+      client.startWorkflow(request, { timeoutMs: options.timeoutMs ?? this.timeoutMs });
     const started =
-      workflowId === undefined
+      request.workflowId === undefined
         ? await this.once("start", this.preferred, call)
         : await this.repeatable("start", call, START_RETRYABLE);
     return {
@@ -201,57 +140,45 @@ export class RaftoralClient {
   }
 
   /** Waits until the workflow finished; TIMEOUT if it did not within `timeoutMs`. */
-  async wait<Output = unknown>(
-    workflow: WorkflowRef,
+  async wait<O = unknown>(
+    workflow: WorkflowRef<O>,
     options: WaitOptions = {},
-  ): Promise<WorkflowResult<Output>> {
-    const waitMs = Math.min(options.timeoutMs ?? DEFAULT_WAIT_MS, WAIT_MS_MAX);
-    const cluster = workflow.executionClusterId;
+  ): Promise<WorkflowResult<ResultOf<O>>> {
+    const waitMs = waitMsOf(options);
     const outcome = await this.repeatable("wait", (client) =>
-      client.waitWorkflow(
-        {
-          workflowId: workflow.workflowId,
-          ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
-          timeoutSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
-        },
-        { timeoutMs: waitMs + WAIT_MARGIN_MS },
-      ),
+      client.waitWorkflow(waitRequestOf(workflow, waitMs), { timeoutMs: waitMs + WAIT_MARGIN_MS }),
     );
-    const ids = {
-      workflowId: workflow.workflowId,
-      executionClusterId: cluster ?? "",
-    };
-    if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
-    const outputJson = outcome.resultJson ?? "null";
-    return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
+    return resultOf(workflow, outcome);
   }
 
   /**
-   * Sends event `name` with `payload` (any JSON value) to a running workflow, for its
-   * ctx.waitForEvent(name). NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for one
-   * that finished.
+   * Sends event `event` (a name, or an EventType that types the payload) with `payload` (any
+   * JSON value) to a running workflow, for its ctx.waitForEvent(). NOT_FOUND for an unknown
+   * workflow, FAILED_PRECONDITION for one that finished.
    */
-  async signal(
-    workflowId: string,
+  signal<T>(
+    workflow: string | WorkflowRef,
+    event: EventType<T>,
+    payload: T,
+    options?: SignalOptions,
+  ): Promise<SignaledEvent>;
+  signal(
+    workflow: string | WorkflowRef,
     name: string,
+    payload: unknown,
+    options?: SignalOptions,
+  ): Promise<SignaledEvent>;
+  async signal(
+    workflow: string | WorkflowRef,
+    event: string | EventType,
     payload: unknown,
     options: SignalOptions = {},
   ): Promise<SignaledEvent> {
-    const cluster = options.executionClusterId;
-    const { eventId } = options;
+    const request = signalRequestOf(workflow, event, payload, options);
     const call = (client: OperatorProtocolClient) =>
-      client.signalWorkflow(
-        {
-          workflowId,
-          name,
-          payloadJson: JSON.stringify(payload ?? null),
-          ...(cluster === undefined ? {} : { executionClusterId: String(clusterIdOf(cluster)) }),
-          ...(eventId === undefined ? {} : { eventId }),
-        },
-        { timeoutMs: options.timeoutMs ?? this.timeoutMs },
-      );
+      client.signalWorkflow(request, { timeoutMs: options.timeoutMs ?? this.timeoutMs });
     const sent =
-      eventId === undefined
+      request.eventId === undefined
         ? await this.once("signal", this.preferred, call)
         : await this.repeatable("signal", call, START_RETRYABLE);
     return { ...sent, executionClusterId: String(sent.executionClusterId) };
@@ -261,28 +188,33 @@ export class RaftoralClient {
    * The workflow's status (running, sleeping, waiting, completed, failed), input, owner,
    * times and recorded calls, as its execution cluster applied them. NOT_FOUND if unknown.
    */
-  describe(workflow: WorkflowRef, options: CallTimeout = {}): Promise<WorkflowDescriptionInfo> {
-    const cluster = workflow.executionClusterId;
+  describe(
+    workflow: string | WorkflowRef,
+    options: CallTimeout = {},
+  ): Promise<WorkflowDescriptionInfo> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.repeatable("describe", (client) =>
-      client.describeWorkflow(
-        {
-          workflowId: workflow.workflowId,
-          ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
-        },
-        { timeoutMs },
-      ),
-    );
+    const request = describeRequestOf(workflow);
+    return this.repeatable("describe", (client) => client.describeWorkflow(request, { timeoutMs }));
   }
 
   /** start, then wait. */
-  async run<Output = unknown>(
+  run<I, O>(
+    workflow: WorkflowType<I, O>,
+    input: I,
+    options?: RunOptions,
+  ): Promise<WorkflowResult<ResultOf<O>>>;
+  run<Output = unknown>(
     name: string,
     input: unknown,
-    options: StartOptions & { readonly waitTimeoutMs?: number } = {},
-  ): Promise<WorkflowResult<Output>> {
-    const started = await this.start(name, input, options);
-    return this.wait<Output>(
+    options?: RunOptions,
+  ): Promise<WorkflowResult<Output>>;
+  async run(
+    workflow: string | WorkflowType,
+    input: unknown,
+    options: RunOptions = {},
+  ): Promise<WorkflowResult> {
+    const started = await this.start(workflow as string, input, options);
+    return this.wait(
       started,
       options.waitTimeoutMs === undefined ? {} : { timeoutMs: options.waitTimeoutMs },
     );
@@ -414,26 +346,6 @@ function asRaftoralError(error: unknown): RaftoralError {
   return new RaftoralError("INTERNAL", `unexpected client failure: ${message}`, { cause: error });
 }
 
-function clusterIdOf(value: string | number): GroupId {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 1 || String(value).trim() === "") {
-    throw new InvalidArgumentError(`execution cluster id '${value}' is not a positive integer`);
-  }
-  return groupId(number);
-}
-
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function traceIdOfOption(traceparent: string | undefined): string | undefined {
-  if (traceparent === undefined) return undefined;
-  const traceId = traceIdOf(traceparent);
-  if (traceId === undefined) {
-    throw new InvalidArgumentError(
-      `traceparent '${traceparent}' is not a W3C traceparent such as ` +
-        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-    );
-  }
-  return traceId;
 }

@@ -47,3 +47,10 @@ export {
   type TraceId,
   traceIdOf,
 } from "./trace-context.ts";
+export {
+  defineEvent,
+  type EventType,
+  type ResultOf,
+  type WorkflowType,
+  workflowType,
+} from "./workflow-types.ts";

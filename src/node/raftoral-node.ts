@@ -4,6 +4,7 @@
 // first with a starting API (api-switch.ts). Then it waits until it is ready (readiness.ts).
 
 import type { ExecutionLayer } from "../api/index.ts";
+import { InProcessClient, type WorkflowClient } from "../client/index.ts";
 import {
   type CancelTimer,
   type GroupId,
@@ -103,6 +104,21 @@ export class RaftoralNode {
   workflowState(id: GroupId): WorkflowStateMachine | undefined {
     const execution = this.parts?.execution;
     return execution instanceof WorkflowExecution ? execution.machine(id) : undefined;
+  }
+
+  /**
+   * Starts, waits for, signals and describes workflows through this node, in-process: no
+   * HTTP or gRPC hop. The same calls as RaftoralClient, typed from the definitions.
+   */
+  client(): WorkflowClient {
+    const service = this.parts?.service;
+    if (!this.isStarted || service === undefined) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        "the node has not started yet: await node.start() before node.client()",
+      );
+    }
+    return new InProcessClient(service);
   }
 
   /** The fatal error that stopped (or is stopping) the node, if one did. */

@@ -2,6 +2,7 @@
 // engine (replay-context.ts) implements them. Everything non-deterministic that workflow code
 // needs goes through these calls, so a replay of the log gives the same answers.
 
+import type { EventType } from "../lib/index.ts";
 import type { EventResult, WaitForEventOptions } from "./events.ts";
 import type { JsonLike, JsonValue } from "./json.ts";
 
@@ -94,14 +95,15 @@ export interface WorkflowContext {
   /** As sleep(), until the wall clock reaches `epochMs` (at once if it already has). */
   sleepUntil(epochMs: number): Promise<void>;
   /**
-   * Waits for the next event named `name` sent to this workflow (HTTP /workflow/signal, gRPC
+   * Waits for the next event named `event` (a name, or an EventType from defineEvent() that
+   * also types the payload) sent to this workflow (HTTP /workflow/signal, gRPC
    * SignalWorkflow, `raftoral workflow signal`). Events are delivered once each, in the order
    * the log recorded them; one sent before the wait began is kept until a wait takes it.
    * With `timeout`, resolves `{ isTimedOut: true }` once it passed without an event: a value
    * to branch on, not an error. Like sleep(), a waiting workflow holds no run.
    */
-  waitForEvent<T extends JsonValue = JsonValue>(
-    name: string,
+  waitForEvent<T extends JsonLike = JsonValue>(
+    event: string | EventType<T>,
     options?: WaitForEventOptions,
   ): Promise<EventResult<T>>;
 }

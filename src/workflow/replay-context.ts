@@ -4,7 +4,7 @@
 // that lost its ownership or diverged simply stops where it is.
 // Pure: effects and time come through the cursor's injected ReplayEffects.
 
-import { assert, InvalidArgumentError, type Logger } from "../lib/index.ts";
+import { assert, type EventType, InvalidArgumentError, type Logger } from "../lib/index.ts";
 import type {
   Checkpoint,
   StepInfo,
@@ -172,11 +172,12 @@ export class ReplayContext implements WorkflowContext {
     }
   }
 
-  async waitForEvent<T extends JsonValue = JsonValue>(
-    name: string,
+  async waitForEvent<T extends JsonLike = JsonValue>(
+    event: string | EventType<T>,
     options?: WaitForEventOptions,
   ): Promise<EventResult<T>> {
     this.requireTimers("waitForEvent");
+    const name = typeof event === "string" ? event : event.name;
     checkEventName(name, NAME_CHARS_MAX);
     const { cursor, effects } = this.options;
     const { record } = await this.settle("event-wait", name, async () => ({

@@ -1,0 +1,242 @@
+// What a caller of workflows asks and gets back, written once for every way of calling:
+// RaftoralClient over gRPC or HTTP, and a RaftoralNode's in-process client. A workflow is
+// named by its definition (or a declared WorkflowType), which types the input and the
+// result, or by its name. Pure: builds requests and reads outcomes; the callers do the I/O.
+
+import {
+  type EventType,
+  type GroupId,
+  groupId,
+  InvalidArgumentError,
+  type ResultOf,
+  traceIdOf,
+  type WorkflowType,
+} from "../lib/index.ts";
+import type {
+  DescribeWorkflowRequest,
+  SignalWorkflowRequest,
+  StartWorkflowRequest,
+  WaitWorkflowRequest,
+  WorkflowDescriptionInfo,
+  WorkflowOutcome,
+} from "../transport/index.ts";
+
+export interface CallTimeout {
+  /** Overrides the client's timeoutMs for this call. */
+  readonly timeoutMs?: number;
+}
+
+export interface StartOptions extends CallTimeout {
+  /** Default: the definition's version, or 1 for a workflow named by text. */
+  readonly version?: number;
+  /** Run it in this execution cluster (default: the least loaded one). */
+  readonly executionClusterId?: string | number;
+  /**
+   * Your id for the workflow (letters, digits and `. _ : @ -`, at most 128). Starting it
+   * again returns the same workflow, or fails with ALREADY_EXISTS when the name, version or
+   * input differ. With an id, a start whose answer was lost is sent again, to the next node.
+   */
+  readonly workflowId?: string;
+  /**
+   * A W3C `traceparent` header value: the workflow's log lines on every node then carry its
+   * trace id, and describe shows it. Absent: the node starts a new trace.
+   */
+  readonly traceparent?: string;
+}
+
+/** What wait needs: the id, and the execution cluster if known (any node finds it otherwise). */
+export interface WorkflowRef<O = unknown> {
+  readonly workflowId: string;
+  readonly executionClusterId?: string;
+  /** Never set: carries the workflow's output type from start() to wait(). */
+  readonly outputType?: O;
+}
+
+/** A started workflow: what wait needs to find it. */
+export interface StartedWorkflow<O = unknown> extends WorkflowRef<O> {
+  /** Decimal id of the execution cluster that runs it. */
+  readonly executionClusterId: string;
+}
+
+export interface SignalOptions extends CallTimeout {
+  /** The workflow's execution cluster, if known (any node finds it otherwise). */
+  readonly executionClusterId?: string | number;
+  /**
+   * Your id for the event: a repeat with the same id is delivered once, so the client may
+   * send it again to the next node when an answer is lost. Without one it is sent once.
+   */
+  readonly eventId?: string;
+}
+
+/** Where an event went. */
+export interface SignaledEvent {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly eventId: string;
+  /** The workflow had this event id already: nothing was added. */
+  readonly isDuplicate: boolean;
+}
+
+export interface WaitOptions {
+  /** How long to wait for the workflow to finish, in ms. Default 30,000; at most 3,600,000. */
+  readonly timeoutMs?: number;
+}
+
+export type RunOptions = StartOptions & { readonly waitTimeoutMs?: number };
+
+/**
+ * How a workflow ended. A failed workflow is a result, not an exception. Its
+ * `executionClusterId` is "" when the wait did not name one.
+ */
+export type WorkflowResult<Output = unknown> = {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+} & (
+  | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
+  | { readonly status: "failed"; readonly error: string }
+);
+
+/** The workflow calls a RaftoralClient and a node's in-process client both offer. */
+export interface WorkflowClient {
+  /** Starts `workflow` with `input`; the definition (or a WorkflowType) types both. */
+  start<I, O>(
+    workflow: WorkflowType<I, O>,
+    input: I,
+    options?: StartOptions,
+  ): Promise<StartedWorkflow<O>>;
+  start(name: string, input: unknown, options?: StartOptions): Promise<StartedWorkflow>;
+  /** Waits until the workflow finished; TIMEOUT if it did not within `timeoutMs`. */
+  wait<O = unknown>(
+    workflow: WorkflowRef<O>,
+    options?: WaitOptions,
+  ): Promise<WorkflowResult<ResultOf<O>>>;
+  /** start, then wait. */
+  run<I, O>(
+    workflow: WorkflowType<I, O>,
+    input: I,
+    options?: RunOptions,
+  ): Promise<WorkflowResult<ResultOf<O>>>;
+  run<Output = unknown>(
+    name: string,
+    input: unknown,
+    options?: RunOptions,
+  ): Promise<WorkflowResult<Output>>;
+  /**
+   * Sends an event to a running workflow, for its ctx.waitForEvent(). An EventType (from
+   * defineEvent) types the payload. NOT_FOUND for an unknown workflow, FAILED_PRECONDITION
+   * for a finished one.
+   */
+  signal<T>(
+    workflow: string | WorkflowRef,
+    event: EventType<T>,
+    payload: T,
+    options?: SignalOptions,
+  ): Promise<SignaledEvent>;
+  signal(
+    workflow: string | WorkflowRef,
+    name: string,
+    payload: unknown,
+    options?: SignalOptions,
+  ): Promise<SignaledEvent>;
+  /** Status, input, owner, times and recorded calls. NOT_FOUND if unknown. */
+  describe(workflow: string | WorkflowRef, options?: CallTimeout): Promise<WorkflowDescriptionInfo>;
+}
+
+const DEFAULT_WAIT_MS = 30_000;
+const WAIT_MS_MAX = 3_600_000;
+
+export function startRequestOf(
+  workflow: string | WorkflowType,
+  input: unknown,
+  options: StartOptions,
+): StartWorkflowRequest {
+  const cluster = options.executionClusterId;
+  const { workflowId } = options;
+  const traceId = traceIdOfOption(options.traceparent);
+  const named = typeof workflow === "string" ? { name: workflow, version: 1 } : workflow;
+  return {
+    workflowType: named.name,
+    version: options.version ?? named.version,
+    inputJson: JSON.stringify(input ?? null),
+    ...(cluster === undefined ? {} : { executionClusterId: clusterIdOf(cluster) }),
+    ...(workflowId === undefined ? {} : { workflowId }),
+    ...(traceId === undefined ? {} : { traceId }),
+  };
+}
+
+/** How long a wait with `options` waits, in ms. */
+export function waitMsOf(options: WaitOptions): number {
+  return Math.min(options.timeoutMs ?? DEFAULT_WAIT_MS, WAIT_MS_MAX);
+}
+
+export function waitRequestOf(workflow: WorkflowRef, waitMs: number): WaitWorkflowRequest {
+  return {
+    ...describeRequestOf(workflow),
+    timeoutSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+  };
+}
+
+export function resultOf<Output>(
+  workflow: WorkflowRef,
+  outcome: WorkflowOutcome,
+): WorkflowResult<Output> {
+  const ids = {
+    workflowId: workflow.workflowId,
+    executionClusterId: workflow.executionClusterId ?? "",
+  };
+  if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
+  const outputJson = outcome.resultJson ?? "null";
+  return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
+}
+
+export function signalRequestOf(
+  workflow: string | WorkflowRef,
+  event: string | EventType,
+  payload: unknown,
+  options: SignalOptions,
+): SignalWorkflowRequest {
+  const ref = refOf(workflow);
+  const cluster = options.executionClusterId ?? ref.executionClusterId;
+  return {
+    workflowId: ref.workflowId,
+    name: typeof event === "string" ? event : event.name,
+    payloadJson: JSON.stringify(payload ?? null),
+    ...(cluster === undefined || cluster === ""
+      ? {}
+      : { executionClusterId: String(clusterIdOf(cluster)) }),
+    ...(options.eventId === undefined ? {} : { eventId: options.eventId }),
+  };
+}
+
+export function describeRequestOf(workflow: string | WorkflowRef): DescribeWorkflowRequest {
+  const ref = refOf(workflow);
+  const cluster = ref.executionClusterId;
+  return {
+    workflowId: ref.workflowId,
+    ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
+  };
+}
+
+function refOf(workflow: string | WorkflowRef): WorkflowRef {
+  return typeof workflow === "string" ? { workflowId: workflow } : workflow;
+}
+
+function clusterIdOf(value: string | number): GroupId {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1 || String(value).trim() === "") {
+    throw new InvalidArgumentError(`execution cluster id '${value}' is not a positive integer`);
+  }
+  return groupId(number);
+}
+
+function traceIdOfOption(traceparent: string | undefined): string | undefined {
+  if (traceparent === undefined) return undefined;
+  const traceId = traceIdOf(traceparent);
+  if (traceId === undefined) {
+    throw new InvalidArgumentError(
+      `traceparent '${traceparent}' is not a W3C traceparent such as ` +
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    );
+  }
+  return traceId;
+}

@@ -1,0 +1,96 @@
+// A program that embeds a RaftoralNode starts, waits for, signals and describes workflows
+// through node.client(), with no HTTP or gRPC hop; the definitions type inputs, results and
+// event payloads (this file must type-check: make check compiles it), and a RaftoralClient
+// over the network takes the very same typed calls.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import {
+  defineEvent,
+  RaftoralClient,
+  RaftoralError,
+  RaftoralNode,
+  type WorkflowClient,
+  workflowType,
+} from "../../src/index.ts";
+import { defineWorkflow } from "../../src/workflow/index.ts";
+import { quietLogger, startInProcessCluster } from "../support/in-process-cluster.ts";
+
+interface Order {
+  readonly id: string;
+  readonly cents: number;
+}
+
+interface Receipt {
+  readonly order: string;
+  readonly paid: number;
+}
+
+const paid = defineEvent<{ readonly cents: number }>("paid");
+
+const checkout = defineWorkflow("checkout", 1, async (order: Order, ctx): Promise<Receipt> => {
+  const payment = await ctx.waitForEvent(paid, { timeout: "20s" });
+  return { order: order.id, paid: payment.isTimedOut ? 0 : payment.payload.cents };
+});
+
+const double = defineWorkflow("double", 1, async (n: number) => 2 * n);
+
+/** How a caller without the workflow's code declares it. */
+const declaredDouble = workflowType<number, number>("double");
+
+const nodes: RaftoralNode[] = [];
+const clients: RaftoralClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+
+async function typedCalls(client: WorkflowClient): Promise<void> {
+  const doubled = await client.run(double, 21);
+  expect(doubled.status).toBe("completed");
+  // Typed from the definition: output is a number here.
+  if (doubled.status === "completed") expect(doubled.output + 1).toBe(43);
+  const declared = await client.run(declaredDouble, 5);
+  expect(declared).toMatchObject({ status: "completed", output: 10 });
+
+  const started = await client.start(checkout, { id: "A-7", cents: 1250 });
+  await client.signal(started, paid, { cents: 1250 });
+  const receipt = await client.wait(started, { timeoutMs: 20_000 });
+  expect(receipt).toMatchObject({ status: "completed", output: { order: "A-7", paid: 1250 } });
+  if (receipt.status === "completed") expect(receipt.output.paid).toBe(1250);
+  expect((await client.describe(started.workflowId)).status).toBe("completed");
+}
+
+/** Never called: what the compiler refuses (make check fails if any line here compiles). */
+export function typeErrors(client: WorkflowClient): void {
+  // @ts-expect-error the input of double is a number
+  void client.start(double, "twenty-one");
+  // @ts-expect-error the payload of "paid" has cents
+  void client.signal("A-7", paid, { euros: 1 });
+  // @ts-expect-error a declared type checks input as a definition does
+  void client.run(declaredDouble, [5]);
+}
+
+describe("typed workflow calls", () => {
+  test("in-process through node.client(), and over gRPC through RaftoralClient", async () => {
+    const addresses = await startInProcessCluster({
+      size: 1,
+      transport: "grpc",
+      into: nodes,
+      workflows: [checkout, double],
+    });
+    await typedCalls((nodes[0] as RaftoralNode).client());
+    const remote = new RaftoralClient(addresses, { timeoutMs: 15_000 });
+    clients.push(remote);
+    await typedCalls(remote);
+  }, 60_000);
+
+  test("node.client() before start says what to do", async () => {
+    const node = new RaftoralNode({
+      listen: "127.0.0.1:1",
+      bootstrap: true,
+      logger: quietLogger(),
+    });
+    expect(() => node.client()).toThrow(RaftoralError);
+    expect(() => node.client()).toThrow(/await node.start\(\) before node.client\(\)/);
+  });
+});
