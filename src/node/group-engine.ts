@@ -3,7 +3,12 @@
 // state machine's transitions also feed the node's metrics and log.
 
 import type { GroupId } from "../lib/index.ts";
-import { WorkflowQueries, WorkflowRuntime, WorkflowStateMachine } from "../workflow/index.ts";
+import {
+  type ChildLauncher,
+  WorkflowQueries,
+  WorkflowRuntime,
+  WorkflowStateMachine,
+} from "../workflow/index.ts";
 import type { WorkflowExecutionOptions } from "./workflow-execution.ts";
 import { logWorkflowEvents } from "./workflow-log.ts";
 
@@ -16,7 +21,11 @@ export interface GroupEngine {
   readonly markOpened: () => void;
 }
 
-export function createGroupEngine(id: GroupId, options: WorkflowExecutionOptions): GroupEngine {
+export function createGroupEngine(
+  id: GroupId,
+  options: WorkflowExecutionOptions,
+  children: ChildLauncher,
+): GroupEngine {
   const machine = new WorkflowStateMachine({ registry: options.registry });
   options.metrics?.watch(id, machine);
   logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger });
@@ -34,6 +43,7 @@ export function createGroupEngine(id: GroupId, options: WorkflowExecutionOptions
     logger: options.logger.child({ group: id }),
     onFatal: options.onFatal,
     onStepRan: (report) => options.metrics?.stepRan(report),
+    children,
   });
   const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
   return {

@@ -32,6 +32,7 @@ import type {
   WorkflowOutcome,
 } from "../transport/index.ts";
 import {
+  type ChildLauncher,
   checkWorkflowId,
   type ExecutionView,
   encodeCommand,
@@ -47,6 +48,7 @@ import {
   startWithCallerId,
   workflowGroups,
 } from "./caller-id-start.ts";
+import { childLauncher } from "./child-launcher.ts";
 import { chooseGroup } from "./choose-group.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { forwardToGroup } from "./group-forward.ts";
@@ -88,14 +90,22 @@ export interface WorkflowExecutionOptions {
 export class WorkflowExecution implements ExecutionLayer {
   private readonly engines = new Map<GroupId, GroupEngine>();
   private readonly limits: CallLimits;
+  /** How this node's workflows start and follow their children. */
+  private readonly children: ChildLauncher;
 
   constructor(private readonly options: WorkflowExecutionOptions) {
     this.limits = new CallLimits({ starts: options.startsInFlightMax, waits: options.waitsMax });
+    this.children = childLauncher({
+      start: (request) => this.startWorkflow(request),
+      // Not through the waits' budget: a child's parent is not a caller that can retry later.
+      wait: (request, callOptions) => this.wait(request, callOptions),
+      describe: (request) => this.describeWorkflow(request),
+    });
   }
 
   createEngine(id: GroupId): WorkflowStateMachine {
     this.dropGroup(id);
-    const engine = createGroupEngine(id, this.options);
+    const engine = createGroupEngine(id, this.options, this.children);
     this.engines.set(id, engine);
     return engine.machine;
   }

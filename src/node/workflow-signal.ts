@@ -7,6 +7,7 @@ import { type GroupId, RaftoralError } from "../lib/index.ts";
 import type { SignalWorkflowRequest, SignalWorkflowResult } from "../transport/index.ts";
 import {
   checkEventName,
+  checkNotReserved,
   checkWorkflowId,
   type JsonValue,
   NAME_CHARS_MAX,
@@ -33,7 +34,11 @@ export async function signalWorkflow(
 ): Promise<SignalWorkflowResult> {
   checkWorkflowId(request.workflowId);
   checkEventName(request.name, NAME_CHARS_MAX);
-  if (request.eventId !== undefined) checkWorkflowId(request.eventId, "event_id");
+  checkNotReserved(request.name, "event name");
+  if (request.eventId !== undefined) {
+    checkWorkflowId(request.eventId, "event_id");
+    checkNotReserved(request.eventId, "event_id");
+  }
   const payload = parseJsonText(request.payloadJson, "payload");
   if (request.executionClusterId !== undefined) {
     return deps.signalIn(deps.parseGroup(request.executionClusterId), request, payload);

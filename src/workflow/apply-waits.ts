@@ -6,6 +6,7 @@
 
 import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
+import { childRefOf } from "./children.ts";
 import {
   eventDeadlineMs,
   eventOf,
@@ -60,7 +61,7 @@ export function applySignal(
   return { type: "signaled", workflowId, eventId, isDuplicate: false };
 }
 
-/** Why a `sleep`, `wake`, `event-wait` or `event` checkpoint cannot be recorded, if it cannot. */
+/** Why a `sleep`, `wake`, `event-wait`, `event` or `child` checkpoint cannot be recorded, if it cannot. */
 export function waitRefusal(
   record: ExecutionRecord,
   command: CommandOf<"Checkpoint">,
@@ -78,6 +79,10 @@ export function waitRefusal(
       return wakeRefusal(record, command);
     case "event":
       return eventRefusal(record, command);
+    case "child":
+      // A started child names itself; a start refused for good records its error.
+      if (!command.outcome.ok || childRefOf(value) !== undefined) return undefined;
+      return refuse(workflowId, "malformed", `workflow ${workflowId}: bad child at ${seq}`);
     default:
       return undefined;
   }

@@ -100,6 +100,7 @@ const KINDS: readonly string[] = [
   "wake",
   "event-wait",
   "event",
+  "child",
 ] satisfies CheckpointKind[];
 
 class Malformed extends Error {}

@@ -2,7 +2,7 @@
 // engine (replay-context.ts) implements them. Everything non-deterministic that workflow code
 // needs goes through these calls, so a replay of the log gives the same answers.
 
-import type { EventType } from "../lib/index.ts";
+import type { EventType, ResultOf, WorkflowType } from "../lib/index.ts";
 import type { EventResult, WaitForEventOptions } from "./events.ts";
 import type { JsonLike, JsonValue } from "./json.ts";
 
@@ -57,6 +57,28 @@ export interface WorkflowLog {
   error(message: string, fields?: Readonly<Record<string, string | number | boolean>>): void;
 }
 
+export interface ChildOptions {
+  /**
+   * The child's workflow id. Default: the parent's id and the call's position,
+   * `<parent id>:child-<seq>`, the same on every replay.
+   */
+  readonly workflowId?: string;
+  /** Default: the definition's version (1 for a workflow named by text). */
+  readonly version?: number;
+}
+
+/** A child workflow, started and recorded. */
+export interface ChildWorkflow<O = JsonValue> {
+  readonly workflowId: string;
+  /** Decimal id of the execution cluster that runs it (it may be another one). */
+  readonly executionClusterId: string;
+  /**
+   * Waits for the child to finish, as durably as waitForEvent: its output (null when it
+   * returned nothing), or a ChildWorkflowError with the child's error if it failed.
+   */
+  result(): Promise<ResultOf<O>>;
+}
+
 /** The second argument of every workflow function. */
 export interface WorkflowContext {
   readonly workflowId: string;
@@ -106,4 +128,16 @@ export interface WorkflowContext {
     event: string | EventType<T>,
     options?: WaitForEventOptions,
   ): Promise<EventResult<T>>;
+  /**
+   * Starts another workflow (in any execution cluster) and resolves once its start is
+   * recorded; replays and new owners never start it again. Await `result()` of what it
+   * returns to wait for it. A start the cluster refuses for good (an unknown workflow, an id
+   * taken with other input) throws a ChildWorkflowError; transient refusals are retried.
+   */
+  startChild<I, O>(
+    workflow: WorkflowType<I, O>,
+    input: I,
+    options?: ChildOptions,
+  ): Promise<ChildWorkflow<O>>;
+  startChild(name: string, input: JsonLike, options?: ChildOptions): Promise<ChildWorkflow>;
 }

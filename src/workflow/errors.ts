@@ -167,3 +167,19 @@ export class WorkflowRefusedError extends RaftoralError {
     this.workflowId = workflowId;
   }
 }
+
+/**
+ * What workflow code catches when a child workflow could not be started, or failed: `name`,
+ * `message` and `code` are those of the child's error (or of the refusal).
+ */
+export class ChildWorkflowError extends RaftoralError {
+  readonly childWorkflowId: string;
+  readonly recorded: RecordedError;
+
+  constructor(childWorkflowId: string, recorded: RecordedError) {
+    super(codeOf(recorded), `child workflow ${childWorkflowId}: ${recorded.message}`);
+    this.name = recorded.name;
+    this.childWorkflowId = childWorkflowId;
+    this.recorded = recorded;
+  }
+}

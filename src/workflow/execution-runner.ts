@@ -6,6 +6,7 @@
 
 import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
+import type { ChildLauncher } from "./children.ts";
 import { oversizeProblem } from "./command-size.ts";
 import { type RecordedError, recordError } from "./errors.ts";
 import { nextEvent } from "./events.ts";
@@ -39,6 +40,7 @@ export interface RunnerDeps {
   readonly logger: Logger;
   /** A step body ran on this owner (see StepReport). */
   readonly onStepRan?: (report: StepReport) => void;
+  readonly children?: ChildLauncher;
 }
 
 export class ExecutionRunner {
@@ -185,6 +187,7 @@ export class ExecutionRunner {
       stepRan: (report) => this.deps.onStepRan?.(report),
       nextEvent: (name) =>
         nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
+      ...(this.deps.children === undefined ? {} : { children: this.deps.children }),
     };
   }
 

@@ -9,6 +9,13 @@ export {
   type WorkflowListener,
 } from "./apply-result.ts";
 export {
+  type ChildLauncher,
+  type ChildOutcome,
+  type ChildRef,
+  type ChildRequest,
+  checkNotReserved,
+} from "./children.ts";
+export {
   ADOPT_RECORDS_MAX,
   type DecodeResult,
   decodeCommand,
@@ -18,6 +25,8 @@ export {
 } from "./commands.ts";
 export type {
   Checkpoint,
+  ChildOptions,
+  ChildWorkflow,
   RetryPolicy,
   StepInfo,
   StepOptions,
@@ -42,6 +51,7 @@ export {
 } from "./describe.ts";
 export {
   type CallSite,
+  ChildWorkflowError,
   DeterminismViolationError,
   ERROR_MESSAGE_CHARS_MAX,
   type RecordedError,

@@ -4,9 +4,17 @@
 // that lost its ownership or diverged simply stops where it is.
 // Pure: effects and time come through the cursor's injected ReplayEffects.
 
-import { assert, type EventType, InvalidArgumentError, type Logger } from "../lib/index.ts";
+import {
+  assert,
+  type EventType,
+  InvalidArgumentError,
+  type Logger,
+  type WorkflowType,
+} from "../lib/index.ts";
 import type {
   Checkpoint,
+  ChildOptions,
+  ChildWorkflow,
   StepInfo,
   StepOptions,
   Widen,
@@ -26,6 +34,7 @@ import {
 } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
+import { startChild } from "./replay-children.ts";
 import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
@@ -48,6 +57,8 @@ function never<T>(): Promise<T> {
 
 export interface ReplayContextOptions {
   readonly workflowId: string;
+  /** The trace of the execution's start; its children join it. */
+  readonly traceId?: string;
   readonly seed: number;
   readonly features: RuntimeFeatures;
   readonly cursor: ReplayCursor;
@@ -204,6 +215,35 @@ export class ReplayContext implements WorkflowContext {
     // Apply accepted the record only with a valid value; a bad one is corruption.
     assert(result !== undefined, `workflow ${this.workflowId}: unreadable event record`);
     return result as EventResult<T>;
+  }
+
+  startChild<I, O>(
+    workflow: WorkflowType<I, O>,
+    input: I,
+    options?: ChildOptions,
+  ): Promise<ChildWorkflow<O>>;
+  startChild(name: string, input: JsonLike, options?: ChildOptions): Promise<ChildWorkflow>;
+  startChild(
+    workflow: string | WorkflowType,
+    input: unknown,
+    options?: ChildOptions,
+  ): Promise<ChildWorkflow> {
+    this.requireTimers("startChild");
+    const { cursor, effects } = this.options;
+    return startChild(
+      {
+        parentId: this.workflowId,
+        traceId: this.options.traceId,
+        launcher: effects.children,
+        sleep: (delayMs) => effects.sleep(delayMs),
+        isHalted: () => cursor.isHalted(),
+        settle: (kind, name, produce) => this.settle(kind, name, produce),
+        waitForEvent: (name) => this.waitForEvent(name),
+      },
+      workflow,
+      input,
+      options,
+    );
   }
 
   private requireTimers(call: string): void {

@@ -4,6 +4,7 @@
 // Pure: no I/O, no timers; effects are injected.
 
 import { assert } from "../lib/index.ts";
+import type { ChildLauncher } from "./children.ts";
 import { DeterminismViolationError } from "./errors.ts";
 import type { InboxEvent } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
@@ -26,6 +27,8 @@ export interface ReplayEffects {
   nextEvent(name: string): InboxEvent | undefined;
   /** A step body ran here (not replayed): for the node's metrics. */
   stepRan(report: StepReport): void;
+  /** Starts child workflows; absent where no node is (ctx.startChild then refuses). */
+  readonly children?: ChildLauncher;
 }
 
 /** What running one step's body took on the owner: attempts and time, to its outcome. */

@@ -6,6 +6,7 @@
 
 import { type Logger, unreachable } from "../lib/index.ts";
 import {
+  ChildWorkflowError,
   type DeterminismViolationError,
   type RecordedError,
   recordError,
@@ -66,6 +67,7 @@ export class ReplayRun {
     }
     const context = new ReplayContext({
       workflowId: execution.workflowId,
+      ...(execution.traceId === undefined ? {} : { traceId: execution.traceId }),
       seed: execution.seed,
       features,
       cursor: this.cursor,
@@ -112,6 +114,8 @@ export class ReplayRun {
 function failureOf(error: unknown): RecordedError {
   // A step's error rethrown unchanged keeps its original record (name, message, code).
   if (error instanceof WorkflowStepError) return error.recorded;
+  // A child's error keeps the child's name and code, with the child named in the message.
+  if (error instanceof ChildWorkflowError) return { ...error.recorded, message: error.message };
   return recordError(error);
 }
 

@@ -17,6 +17,13 @@ import {
   toError,
 } from "../lib/index.ts";
 import { isApplyResult, type RefusalReason, type WorkflowEvent } from "./apply-result.ts";
+import { ChildWatch } from "./child-watch.ts";
+import {
+  type ChildLauncher,
+  type ChildOutcome,
+  childEventName,
+  childOutcomeValue,
+} from "./children.ts";
 import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import { WorkflowRefusedError } from "./errors.ts";
@@ -73,6 +80,8 @@ export interface WorkflowRuntimeOptions {
   readonly onFatal: (error: Error) => void;
   /** A step body ran on this node as the owner: for the node's metrics. */
   readonly onStepRan?: (report: StepReport) => void;
+  /** Starts and follows child workflows (ctx.startChild); absent: workflows cannot. */
+  readonly children?: ChildLauncher;
 }
 
 export class WorkflowRuntime {
@@ -91,9 +100,21 @@ export class WorkflowRuntime {
   private isReconcileScheduled = false;
   private isOpen = false;
   private unsubscribe: (() => void) | undefined;
+  /** Follows the children of this node's waiting executions (child-watch.ts). */
+  private readonly childWatch: ChildWatch | undefined;
 
   constructor(options: WorkflowRuntimeOptions) {
     this.options = options;
+    const { children: launcher, logger } = options;
+    this.childWatch =
+      launcher === undefined
+        ? undefined
+        : new ChildWatch({
+            launcher,
+            deliver: (parentId, seq, outcome) => this.deliverChildOutcome(parentId, seq, outcome),
+            sleep: (delayMs) => this.loop().sleep(delayMs),
+            logger,
+          });
   }
 
   /** Begins running this node's executions, including those found in the restored state. */
@@ -112,6 +133,7 @@ export class WorkflowRuntime {
     this.unsubscribe?.();
     for (const runner of this.runs.values()) runner.stop("the runtime is closing");
     this.runs.clear();
+    this.childWatch?.stopAll();
     for (const cancel of this.relaunchTimers.values()) cancel();
     this.relaunchTimers.clear();
     this.signaledDuringRun.clear();
@@ -311,6 +333,7 @@ export class WorkflowRuntime {
       execution !== undefined &&
       execution.status === "Running" &&
       execution.owner === this.options.nodeId;
+    if (!isOurs) this.childWatch?.stop(workflowId);
     const runner = this.runs.get(workflowId);
     if (runner !== undefined && (!isOurs || runner.epoch !== execution.ownerEpoch)) {
       runner.stop("its ownership moved");
@@ -346,6 +369,7 @@ export class WorkflowRuntime {
     if (end === "left") {
       this.leftAlone.add(id);
     } else if (end === "retry" || end === "sleeping") {
+      if (end === "sleeping") this.watchChildren(id);
       const delayMs =
         end === "retry" ? RUN_RETRY_DELAY_MS : isSignaled ? 0 : this.wakeDelayMs(runner.wakeAtMs);
       const cancel = this.options.clock.setTimer(delayMs, () => {
@@ -360,6 +384,26 @@ export class WorkflowRuntime {
     }
   }
 
+  /** Follows the children of `parentId` that have not sent their outcome yet. */
+  private watchChildren(parentId: string): void {
+    const parent = this.options.stateMachine.execution(parentId);
+    if (parent !== undefined && parent.status === "Running") this.childWatch?.watch(parent);
+  }
+
+  private async deliverChildOutcome(
+    parentId: string,
+    seq: number,
+    outcome: ChildOutcome,
+  ): Promise<void> {
+    const event = childEventName(seq);
+    await this.signal({
+      workflowId: parentId,
+      name: event,
+      eventId: event,
+      payload: childOutcomeValue(outcome),
+    });
+  }
+
   /**
    * How long until a timer due at `wakeAtMs` (wall clock); at most a day per wait, so that
    * a long sleep re-arms instead of overflowing a platform timer. A run that comes early
@@ -371,7 +415,8 @@ export class WorkflowRuntime {
   }
 
   private runnerDeps() {
-    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan } = this.options;
+    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan, children } =
+      this.options;
     return {
       nodeId,
       stateMachine,
@@ -380,6 +425,7 @@ export class WorkflowRuntime {
       wallClockMs,
       logger,
       ...(onStepRan === undefined ? {} : { onStepRan }),
+      ...(children === undefined ? {} : { children }),
     };
   }
 

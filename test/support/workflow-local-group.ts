@@ -12,6 +12,7 @@ import {
   VirtualClock,
 } from "../../src/lib/index.ts";
 import {
+  type ChildLauncher,
   decodeCommand,
   registryWithBuiltins,
   type WorkflowCommand,
@@ -97,8 +98,13 @@ export class LocalWorkflowGroup {
   };
 
   /** A runtime for node `id` on this group (several may share it, as owners would). */
-  runtime(id = 1, proposer: WorkflowProposer = this.proposer): WorkflowRuntime {
+  runtime(
+    id = 1,
+    proposer: WorkflowProposer = this.proposer,
+    children?: ChildLauncher,
+  ): WorkflowRuntime {
     return new WorkflowRuntime({
+      ...(children === undefined ? {} : { children }),
       nodeId: nodeId(id) as NodeId,
       stateMachine: this.stateMachine,
       proposer,

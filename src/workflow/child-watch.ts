@@ -1,0 +1,91 @@
+// The parent's side of child workflows (children.ts): the owner of a parent whose run ended
+// waiting watches each of its children whose outcome is not in its inbox yet, and sends that
+// outcome into the inbox once the child finished. The event's id is fixed by the child's
+// seq, so a watch repeated after a restart or by a new owner delivers it once. Watches live
+// in memory only: a new owner replays the parent, which ends waiting again and watches anew.
+// Pure: the waits, sends and pauses are injected.
+
+import type { Logger, RaftoralError } from "../lib/index.ts";
+import {
+  type ChildLauncher,
+  type ChildOutcome,
+  type ChildRef,
+  childrenAwaited,
+} from "./children.ts";
+import type { ExecutionState } from "./execution-table.ts";
+
+/** Longest pause between two tries of a watch that failed. */
+const RETRY_DELAY_MS_MAX = 5_000;
+
+export interface ChildWatchDeps {
+  readonly launcher: ChildLauncher;
+  /** Sends the outcome of the child at `seq` into the parent's inbox. */
+  readonly deliver: (parentId: string, seq: number, outcome: ChildOutcome) => Promise<void>;
+  readonly sleep: (delayMs: number) => Promise<void>;
+  readonly logger: Logger;
+}
+
+export class ChildWatch {
+  /** Per parent, the seq of each watched child and how to stop its watch. */
+  private readonly watches = new Map<string, Map<number, AbortController>>();
+
+  constructor(private readonly deps: ChildWatchDeps) {}
+
+  /** Watches every child of `parent` whose outcome it has not got yet. */
+  watch(parent: ExecutionState): void {
+    for (const child of childrenAwaited(parent)) {
+      let watched = this.watches.get(parent.workflowId);
+      if (watched === undefined) {
+        watched = new Map();
+        this.watches.set(parent.workflowId, watched);
+      }
+      if (watched.has(child.seq)) continue;
+      const abort = new AbortController();
+      watched.set(child.seq, abort);
+      void this.follow(parent.workflowId, child, abort.signal).finally(() => {
+        if (watched.get(child.seq) === abort) watched.delete(child.seq);
+        if (watched.size === 0 && this.watches.get(parent.workflowId) === watched) {
+          this.watches.delete(parent.workflowId);
+        }
+      });
+    }
+  }
+
+  /** Stops the watches of `parentId` (it finished, or is owned elsewhere now). */
+  stop(parentId: string): void {
+    for (const abort of this.watches.get(parentId)?.values() ?? []) abort.abort();
+    this.watches.delete(parentId);
+  }
+
+  stopAll(): void {
+    for (const parentId of [...this.watches.keys()]) this.stop(parentId);
+  }
+
+  private async follow(
+    parentId: string,
+    child: ChildRef & { readonly seq: number },
+    signal: AbortSignal,
+  ): Promise<void> {
+    let delayMs = 100;
+    while (!signal.aborted) {
+      try {
+        const outcome = await this.deps.launcher.outcome(child, signal);
+        if (signal.aborted) return;
+        await this.deps.deliver(parentId, child.seq, outcome);
+        return;
+      } catch (error) {
+        const code = (error as Partial<RaftoralError>).code;
+        // Handled: a parent that finished or vanished needs the outcome no more.
+        if (code === "FAILED_PRECONDITION" || code === "NOT_FOUND") return;
+        // Handled: anything else (no leader, a timeout, a node going away) is tried again.
+        this.deps.logger.debug("Child workflow watch failed; retrying", {
+          workflow_id: parentId,
+          child: child.workflowId,
+          error: (error as Error).message,
+        });
+      }
+      await this.deps.sleep(delayMs);
+      delayMs = Math.min(2 * delayMs, RETRY_DELAY_MS_MAX);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+// Child workflows through the owner runtime on a local group under a virtual clock: the
+// parent gets the child's output (or its error), the child is started once under an id fixed
+// by the parent's record, also when the parent's owner restarts while the child runs, and a
+// start the cluster refuses for good is recorded as the parent's error.
+
+import { describe, expect, test } from "bun:test";
+import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import { RaftoralError } from "../lib/index.ts";
+import type { ChildLauncher } from "./children.ts";
+import { defineWorkflow } from "./definition.ts";
+import type { ChildWorkflowError } from "./errors.ts";
+import { registryWithBuiltins } from "./ping-pong.ts";
+import type { WorkflowRuntime } from "./runtime.ts";
+
+/** Sleeps `input.ms`, then doubles `input.n`, or fails when n is negative. */
+const double = defineWorkflow("double", 1, async (input: { n: number; ms: number }, ctx) => {
+  await ctx.sleep(input.ms);
+  if (input.n < 0) throw new RaftoralError("INVALID_ARGUMENT", `cannot double ${input.n}`);
+  return input.n * 2;
+});
+
+const parent = defineWorkflow("parent", 1, async (input: { n: number; ms: number }, ctx) => {
+  const child = await ctx.startChild(double, input);
+  try {
+    return { id: child.workflowId, doubled: await child.result() };
+  } catch (error) {
+    const failed = error as ChildWorkflowError;
+    return { id: child.workflowId, failed: failed.message, code: failed.code };
+  }
+});
+
+const orphan = defineWorkflow("orphan", 1, async (_: null, ctx) => {
+  await ctx.startChild("no_such_workflow", null);
+  return "unreachable";
+});
+
+/** Starts children in the same local group, as a node would in any group. */
+function launcherOn(group: LocalWorkflowGroup, runtime: () => WorkflowRuntime) {
+  const starts: string[] = [];
+  const launcher: ChildLauncher = {
+    start: async (request) => {
+      starts.push(request.workflowId);
+      const { name, version, input, workflowId } = request;
+      await runtime().start(name, version, input, { workflowId });
+      return { executionClusterId: "1" };
+    },
+    outcome: async (child, signal) => {
+      const view = await group.queries.wait(child.workflowId, 3_600_000, signal);
+      if (view.status === "Completed") return { ok: true, output: view.output ?? null };
+      return { ok: false, error: view.error ?? { name: "Error", message: "failed" } };
+    },
+  };
+  return { launcher, starts };
+}
+
+function childGroup() {
+  const group = new LocalWorkflowGroup({
+    registry: registryWithBuiltins([double, parent, orphan]),
+  });
+  let current: WorkflowRuntime | undefined;
+  const { launcher, starts } = launcherOn(group, () => current as WorkflowRuntime);
+  const open = () => {
+    current = group.runtime(1, group.proposer, launcher);
+    current.open();
+    return current;
+  };
+  return { group, open, starts };
+}
+
+async function settle<T>(group: LocalWorkflowGroup, promise: Promise<T>) {
+  const tracked = track(promise);
+  await group.until(() => tracked.done, 60_000);
+  return tracked;
+}
+
+describe("WorkflowRuntime: child workflows", () => {
+  test("the parent gets the child's output; the child's id follows from the parent's", async () => {
+    const { group, open, starts } = childGroup();
+    const runtime = open();
+    await settle(group, runtime.start("parent", 1, { n: 21, ms: 1_000 }, { workflowId: "p-1" }));
+    const finished = await settle(group, group.queries.wait("p-1", 60_000));
+    expect(finished.value?.output).toEqual({ id: "p-1:child-0", doubled: 42 });
+    expect(starts).toEqual(["p-1:child-0"]);
+    const parentRecord = group.stateMachine.execution("p-1");
+    expect(parentRecord?.checkpoints.map((checkpoint) => checkpoint.kind)).toEqual([
+      "child",
+      "event-wait",
+      "event",
+    ]);
+    expect(group.fatal).toEqual([]);
+  });
+
+  test("a child's failure reaches the parent as a ChildWorkflowError with its code", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await settle(group, runtime.start("parent", 1, { n: -1, ms: 10 }, { workflowId: "p-2" }));
+    const finished = await settle(group, group.queries.wait("p-2", 60_000));
+    expect(finished.value?.output).toEqual({
+      id: "p-2:child-0",
+      failed: "child workflow p-2:child-0: cannot double -1",
+      code: "INVALID_ARGUMENT",
+    });
+  });
+
+  test("an owner restart while the child runs neither starts it again nor loses it", async () => {
+    const { group, open, starts } = childGroup();
+    const first = open();
+    await settle(group, first.start("parent", 1, { n: 5, ms: 5_000 }, { workflowId: "p-3" }));
+    await group.until(() => group.stateMachine.execution("p-3")?.checkpoints.length === 2);
+    first.close();
+    const second = open();
+    const finished = await settle(group, group.queries.wait("p-3", 60_000));
+    expect(finished.value?.output).toEqual({ id: "p-3:child-0", doubled: 10 });
+    expect(starts).toEqual(["p-3:child-0"]);
+    expect(group.log.filter((command) => command.type === "Start")).toHaveLength(2);
+    second.close();
+  });
+
+  test("a start refused for good fails the parent, naming the child", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await settle(group, runtime.start("orphan", 1, null, { workflowId: "p-4" }));
+    const finished = await settle(group, group.queries.wait("p-4", 60_000));
+    expect(finished.value?.status).toBe("Failed");
+    expect(finished.value?.error?.code).toBe("NOT_FOUND");
+    expect(finished.value?.error?.message).toContain("child workflow p-4:child-0");
+    expect(finished.value?.error?.message).toContain("no_such_workflow");
+    // Recorded: the refusal is the child checkpoint's outcome, so replays see it too.
+    const [child] = group.stateMachine.execution("p-4")?.checkpoints ?? [];
+    expect(child).toMatchObject({ kind: "child", outcome: { ok: false } });
+  });
+
+  test("without a launcher, ctx.startChild says it needs a node", async () => {
+    const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([orphan]) });
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("orphan", 1, null, { workflowId: "p-5" }));
+    const finished = await settle(group, group.queries.wait("p-5", 60_000));
+    expect(finished.value?.error?.message).toContain("needs a Raftoral node");
+  });
+
+  test("an owner that dies between the child's start and its record starts the same child", async () => {
+    const { group, open, starts } = childGroup();
+    let first: WorkflowRuntime | undefined = open();
+    const { launcher } = launcherOn(group, () => first as WorkflowRuntime);
+    // The first owner starts the child, then dies before the child checkpoint is recorded.
+    const dying: ChildLauncher = {
+      ...launcher,
+      start: async (request) => {
+        const started = await launcher.start(request);
+        first?.close();
+        return started;
+      },
+    };
+    first.close();
+    first = group.runtime(1, group.proposer, dying);
+    first.open();
+    await settle(group, first.start("parent", 1, { n: 4, ms: 10 }, { workflowId: "p-6" }));
+    await group.until(() => group.stateMachine.execution("p-6:child-0") !== undefined);
+    expect(group.stateMachine.execution("p-6")?.checkpoints).toEqual([]);
+    open();
+    const finished = await settle(group, group.queries.wait("p-6", 60_000));
+    expect(finished.value?.output).toEqual({ id: "p-6:child-0", doubled: 8 });
+    expect(starts).toEqual(["p-6:child-0"]);
+    const childIds = [...group.stateMachine.executions()].map((execution) => execution.workflowId);
+    expect(childIds.filter((id) => id.startsWith("p-6:"))).toEqual(["p-6:child-0"]);
+  });
+});
