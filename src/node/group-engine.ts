@@ -4,6 +4,7 @@
 
 import type { GroupId } from "../lib/index.ts";
 import { WorkflowQueries, WorkflowRuntime, WorkflowStateMachine } from "../workflow/index.ts";
+import { processGuards } from "./determinism-guards.ts";
 import type { WorkflowExecutionOptions } from "./workflow-execution.ts";
 import { logWorkflowEvents } from "./workflow-log.ts";
 
@@ -34,6 +35,7 @@ export function createGroupEngine(id: GroupId, options: WorkflowExecutionOptions
     logger: options.logger.child({ group: id }),
     onFatal: options.onFatal,
     onStepRan: (report) => options.metrics?.stepRan(report),
+    guards: processGuards,
   });
   const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
   return {

@@ -16,6 +16,8 @@ import {
   pendingBytes,
 } from "./events.ts";
 import type { ExecutionRecord } from "./execution.ts";
+import { isMarkerOutcome } from "./patch-markers.ts";
+import { runtimeFeatures } from "./runtime-version.ts";
 import { timerDueAtMs, timerSpecOf } from "./timers.ts";
 
 /** Signal: appends an event to a Running execution's inbox; a known event id is a no-op. */
@@ -60,7 +62,11 @@ export function applySignal(
   return { type: "signaled", workflowId, eventId, isDuplicate: false };
 }
 
-/** Why a `sleep`, `wake`, `event-wait` or `event` checkpoint cannot be recorded, if it cannot. */
+/**
+ * Why a `sleep`, `wake`, `event-wait`, `event` or `patch` checkpoint cannot be recorded, if
+ * it cannot. A `patch` marker needs its plain form and an execution whose runtime version
+ * has markers (an older execution never asks for one).
+ */
 export function waitRefusal(
   record: ExecutionRecord,
   command: CommandOf<"Checkpoint">,
@@ -78,6 +84,14 @@ export function waitRefusal(
       return wakeRefusal(record, command);
     case "event":
       return eventRefusal(record, command);
+    case "patch":
+      if (
+        isMarkerOutcome(command.outcome) &&
+        runtimeFeatures(record.runtimeVersion)?.hasPatchMarkers === true
+      ) {
+        return undefined;
+      }
+      return refuse(workflowId, "malformed", `workflow ${workflowId}: bad patch marker at ${seq}`);
     default:
       return undefined;
   }

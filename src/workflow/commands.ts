@@ -98,6 +98,7 @@ const KINDS: readonly string[] = [
   "wake",
   "event-wait",
   "event",
+  "patch",
 ] satisfies CheckpointKind[];
 
 class Malformed extends Error {}

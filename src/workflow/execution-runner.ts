@@ -7,6 +7,7 @@
 import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import { oversizeProblem } from "./command-size.ts";
+import type { DeterminismGuards } from "./determinism-guards.ts";
 import { type RecordedError, recordError } from "./errors.ts";
 import { nextEvent } from "./events.ts";
 import type { CheckpointRecord } from "./execution.ts";
@@ -39,6 +40,8 @@ export interface RunnerDeps {
   readonly logger: Logger;
   /** A step body ran on this owner (see StepReport). */
   readonly onStepRan?: (report: StepReport) => void;
+  /** Guards workflow code against the real clock, random source and timers (replay-engine.ts). */
+  readonly guards?: DeterminismGuards;
 }
 
 export class ExecutionRunner {
@@ -101,6 +104,7 @@ export class ExecutionRunner {
       workflow,
       effects: this.effects(),
       logger: this.deps.logger,
+      ...(this.deps.guards === undefined ? {} : { guards: this.deps.guards }),
     });
     if (!this.isActive) this.replay.stop("stopped before it began");
     return this.conclude(await this.replay.run());

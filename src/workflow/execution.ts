@@ -13,7 +13,8 @@ export type ExecutionStatus = "Running" | "Completed" | "Failed";
 /**
  * What a checkpoint records: a declared variable, a new value for it, a step's result, a
  * durable timer set (`sleep`, its value a TimerSpec) or that timer fired (`wake`), a wait for
- * an event began (`event-wait`, its timeout) or got its event or timed out (`event`).
+ * an event began (`event-wait`, its timeout) or got its event or timed out (`event`), or a
+ * version marker (`patch`, named by the patch id; patch-markers.ts).
  */
 export type CheckpointKind =
   | "checkpoint"
@@ -22,7 +23,8 @@ export type CheckpointKind =
   | "sleep"
   | "wake"
   | "event-wait"
-  | "event";
+  | "event"
+  | "patch";
 
 /** A recorded result: a value (absent when the step returned nothing) or a user error. */
 export type CheckpointOutcome =

@@ -41,6 +41,13 @@ export {
   type WorkflowDescription,
 } from "./describe.ts";
 export {
+  type CodeScope,
+  type DeterminismGuards,
+  NondeterministicCallError,
+  UNGUARDED,
+  WorkflowApiMisuseError,
+} from "./determinism-guards.ts";
+export {
   type CallSite,
   DeterminismViolationError,
   ERROR_MESSAGE_CHARS_MAX,

@@ -17,6 +17,7 @@ import {
 import { isApplyResult, type RefusalReason, type WorkflowEvent } from "./apply-result.ts";
 import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
+import type { DeterminismGuards } from "./determinism-guards.ts";
 import { WorkflowRefusedError } from "./errors.ts";
 import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
@@ -71,6 +72,11 @@ export interface WorkflowRuntimeOptions {
   readonly onFatal: (error: Error) => void;
   /** A step body ran on this node as the owner: for the node's metrics. */
   readonly onStepRan?: (report: StepReport) => void;
+  /**
+   * Makes the clock and the random source replay-safe in workflow code and refuses timers
+   * there (determinism-guards.ts); src/node passes its guards. Absent: no guards.
+   */
+  readonly guards?: DeterminismGuards;
 }
 
 export class WorkflowRuntime {
@@ -368,7 +374,8 @@ export class WorkflowRuntime {
   }
 
   private runnerDeps() {
-    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan } = this.options;
+    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan, guards } =
+      this.options;
     return {
       nodeId,
       stateMachine,
@@ -377,6 +384,7 @@ export class WorkflowRuntime {
       wallClockMs,
       logger,
       ...(onStepRan === undefined ? {} : { onStepRan }),
+      ...(guards === undefined ? {} : { guards }),
     };
   }
 
