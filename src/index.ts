@@ -54,4 +54,9 @@ export type {
   WorkflowContext,
   WorkflowDefinition,
 } from "./workflow/index.ts";
-export { DeterminismViolationError, defineWorkflow } from "./workflow/index.ts";
+export {
+  DeterminismViolationError,
+  defineWorkflow,
+  NondeterministicCallError,
+  WorkflowApiMisuseError,
+} from "./workflow/index.ts";

@@ -9,6 +9,7 @@ import {
   WorkflowRuntime,
   WorkflowStateMachine,
 } from "../workflow/index.ts";
+import { processGuards } from "./determinism-guards.ts";
 import type { WorkflowExecutionOptions } from "./workflow-execution.ts";
 import { logWorkflowEvents } from "./workflow-log.ts";
 
@@ -44,6 +45,7 @@ export function createGroupEngine(
     onFatal: options.onFatal,
     onStepRan: (report) => options.metrics?.stepRan(report),
     children,
+    guards: processGuards,
   });
   const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
   return {

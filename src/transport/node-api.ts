@@ -147,7 +147,7 @@ export interface DescribeWorkflowRequest {
 /** One recorded ctx call of a described workflow. */
 export interface CheckpointInfo {
   readonly seq: number;
-  /** checkpoint, set, step, sleep, wake, event-wait or event. */
+  /** checkpoint, set, step, sleep, wake, event-wait, event or patch (ctx.patched). */
   readonly kind: string;
   readonly name: string;
   readonly atMs: number;

@@ -17,6 +17,8 @@ import {
   pendingBytes,
 } from "./events.ts";
 import type { ExecutionRecord } from "./execution.ts";
+import { isMarkerOutcome } from "./patch-markers.ts";
+import { runtimeFeatures } from "./runtime-version.ts";
 import { timerDueAtMs, timerSpecOf } from "./timers.ts";
 
 /** Signal: appends an event to a Running execution's inbox; a known event id is a no-op. */
@@ -61,7 +63,11 @@ export function applySignal(
   return { type: "signaled", workflowId, eventId, isDuplicate: false };
 }
 
-/** Why a `sleep`, `wake`, `event-wait`, `event` or `child` checkpoint cannot be recorded, if it cannot. */
+/**
+ * Why a `sleep`, `wake`, `event-wait`, `event`, `patch` or `child` checkpoint cannot be
+ * recorded, if it cannot. A `patch` marker needs its plain form and a `child` its ref or
+ * error, each in an execution whose runtime version has them (an older one never asks).
+ */
 export function waitRefusal(
   record: ExecutionRecord,
   command: CommandOf<"Checkpoint">,
@@ -81,8 +87,21 @@ export function waitRefusal(
       return eventRefusal(record, command);
     case "child":
       // A started child names itself; a start refused for good records its error.
-      if (!command.outcome.ok || childRefOf(value) !== undefined) return undefined;
+      if (
+        (!command.outcome.ok || childRefOf(value) !== undefined) &&
+        runtimeFeatures(record.runtimeVersion)?.hasChildWorkflows === true
+      ) {
+        return undefined;
+      }
       return refuse(workflowId, "malformed", `workflow ${workflowId}: bad child at ${seq}`);
+    case "patch":
+      if (
+        isMarkerOutcome(command.outcome) &&
+        runtimeFeatures(record.runtimeVersion)?.hasPatchMarkers === true
+      ) {
+        return undefined;
+      }
+      return refuse(workflowId, "malformed", `workflow ${workflowId}: bad patch marker at ${seq}`);
     default:
       return undefined;
   }

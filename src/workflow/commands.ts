@@ -100,6 +100,7 @@ const KINDS: readonly string[] = [
   "wake",
   "event-wait",
   "event",
+  "patch",
   "child",
 ] satisfies CheckpointKind[];
 

@@ -140,4 +140,19 @@ export interface WorkflowContext {
     options?: ChildOptions,
   ): Promise<ChildWorkflow<O>>;
   startChild(name: string, input: JsonLike, options?: ChildOptions): Promise<ChildWorkflow>;
+  /**
+   * Branches running executions between old and new code (after Temporal's patching):
+   * `if (ctx.patched("id")) { new } else { old }`. True in a fresh execution (it records a
+   * `patch` marker) and when replaying one that recorded the marker here; false when
+   * replaying one recorded by code without this call, so it keeps the old path. The first
+   * answer for an id holds for the rest of the execution. Executions started by builds
+   * before runtime version 3 always get false.
+   */
+  patched(id: string): boolean;
+  /**
+   * Step two of retiring a patch, once no execution without the marker runs any more:
+   * replace `if (ctx.patched("id")) { new } else { old }` by `ctx.deprecatePatch("id"); new`.
+   * Records a marker replay may skip, so the call itself can be deleted later.
+   */
+  deprecatePatch(id: string): void;
 }

@@ -8,6 +8,7 @@ import { AssertionError, assert, type Clock, type Logger, type NodeId } from "..
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import type { ChildLauncher } from "./children.ts";
 import { oversizeProblem } from "./command-size.ts";
+import type { DeterminismGuards } from "./determinism-guards.ts";
 import { type RecordedError, recordError } from "./errors.ts";
 import { nextEvent } from "./events.ts";
 import type { CheckpointRecord } from "./execution.ts";
@@ -41,6 +42,8 @@ export interface RunnerDeps {
   /** A step body ran on this owner (see StepReport). */
   readonly onStepRan?: (report: StepReport) => void;
   readonly children?: ChildLauncher;
+  /** Guards workflow code against the real clock, random source and timers (replay-engine.ts). */
+  readonly guards?: DeterminismGuards;
 }
 
 export class ExecutionRunner {
@@ -110,6 +113,7 @@ export class ExecutionRunner {
       workflow,
       effects: this.effects(),
       logger: this.log,
+      ...(this.deps.guards === undefined ? {} : { guards: this.deps.guards }),
     });
     if (!this.isActive) this.replay.stop("stopped before it began");
     return this.conclude(await this.replay.run());

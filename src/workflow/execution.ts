@@ -14,7 +14,8 @@ export type ExecutionStatus = "Running" | "Completed" | "Failed";
  * What a checkpoint records: a declared variable, a new value for it, a step's result, a
  * durable timer set (`sleep`, its value a TimerSpec) or that timer fired (`wake`), a wait for
  * an event began (`event-wait`, its timeout) or got its event or timed out (`event`), a
- * child workflow was started (`child`, its id and execution cluster; children.ts).
+ * version marker (`patch`, named by the patch id; patch-markers.ts), or a child workflow was
+ * started (`child`, its id and execution cluster; children.ts).
  */
 export type CheckpointKind =
   | "checkpoint"
@@ -24,6 +25,7 @@ export type CheckpointKind =
   | "wake"
   | "event-wait"
   | "event"
+  | "patch"
   | "child";
 
 /** A recorded result: a value (absent when the step returned nothing) or a user error. */

@@ -50,6 +50,13 @@ export {
   type WorkflowDescription,
 } from "./describe.ts";
 export {
+  type CodeScope,
+  type DeterminismGuards,
+  NondeterministicCallError,
+  UNGUARDED,
+  WorkflowApiMisuseError,
+} from "./determinism-guards.ts";
+export {
   type CallSite,
   ChildWorkflowError,
   DeterminismViolationError,

@@ -22,6 +22,7 @@ import type {
   WorkflowLog,
 } from "./context.ts";
 import { NAME_CHARS_MAX } from "./definition.ts";
+import { type DeterminismGuards, WorkflowApiMisuseError } from "./determinism-guards.ts";
 import { WorkflowStepError } from "./errors.ts";
 import {
   checkEventName,
@@ -34,6 +35,7 @@ import {
 } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
+import { PatchMarkers } from "./patch-markers.ts";
 import { startChild } from "./replay-children.ts";
 import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
@@ -64,6 +66,8 @@ export interface ReplayContextOptions {
   readonly cursor: ReplayCursor;
   readonly effects: ReplayEffects;
   readonly logger: Logger;
+  /** Tells workflow code from step bodies; effects and the logger are called outside both. */
+  readonly guards: DeterminismGuards;
 }
 
 export class ReplayContext implements WorkflowContext {
@@ -72,14 +76,48 @@ export class ReplayContext implements WorkflowContext {
   private readonly options: ReplayContextOptions;
   private readonly declared = new Set<string>();
   private randomCount = 0;
+  private readonly patches: PatchMarkers;
 
   constructor(options: ReplayContextOptions) {
     this.options = options;
     this.workflowId = options.workflowId;
     this.log = this.makeLog();
+    const { cursor } = options;
+    this.patches = new PatchMarkers(cursor, options.features.hasPatchMarkers, (error) => {
+      // Converted: the cursor settles its own failures; anything else stops this run, which
+      // the runtime resumes from the committed record.
+      cursor.halt({ type: "stopped", reason: `recording a patch marker failed: ${error}` });
+    });
+  }
+
+  /**
+   * Refuses a ctx call made from inside a step body (WorkflowApiMisuseError). Public so that
+   * the replicated variables of checkpoint() check their set() the same way.
+   */
+  checkCaller(method: string): void {
+    const scope = this.options.guards.current();
+    if (scope?.type !== "step") return;
+    throw new WorkflowApiMisuseError({
+      workflowId: scope.workflowId,
+      stepName: scope.stepName,
+      method,
+    });
+  }
+
+  patched(id: string): boolean {
+    this.checkCaller("patched");
+    validateName(id, "patch id");
+    return this.patches.patched(id);
+  }
+
+  deprecatePatch(id: string): void {
+    this.checkCaller("deprecatePatch");
+    validateName(id, "patch id");
+    this.patches.deprecatePatch(id);
   }
 
   async checkpoint<T extends JsonLike>(key: string, initial: T): Promise<Checkpoint<Widen<T>>> {
+    this.checkCaller("checkpoint");
     validateName(key, "checkpoint key");
     if (this.declared.has(key)) {
       throw new InvalidArgumentError(`checkpoint "${key}" is declared twice in this workflow`);
@@ -96,8 +134,11 @@ export class ReplayContext implements WorkflowContext {
     fn: (info: StepInfo) => T | Promise<T>,
     options?: StepOptions,
   ): Promise<T> {
+    this.checkCaller("step");
     validateName(name, "step name");
     const policy = resolveRetryPolicy(options?.retry);
+    const { guards } = this.options;
+    const scope = { type: "step", workflowId: this.workflowId, stepName: name } as const;
     const { seq, outcome } = await this.settle("step", name, async (seq) => {
       const { effects } = this.options;
       const startedMs = effects.monotonicMs();
@@ -105,7 +146,8 @@ export class ReplayContext implements WorkflowContext {
       const result = await executeStep({
         name,
         idempotencyKey: `${this.workflowId}:${seq}`,
-        fn,
+        // The body runs as a step: real clock and random, and no ctx calls.
+        fn: (info) => guards.run(scope, () => fn(info)),
         policy,
         sleep: (delayMs) => effects.sleep(delayMs),
         isHalted: () => this.options.cursor.isHalted(),
@@ -124,6 +166,7 @@ export class ReplayContext implements WorkflowContext {
   }
 
   now(): number {
+    this.checkCaller("now");
     switch (this.options.features.nowSource) {
       case "delivered-checkpoint":
         return this.options.cursor.nowMs();
@@ -131,6 +174,7 @@ export class ReplayContext implements WorkflowContext {
   }
 
   random(): number {
+    this.checkCaller("random");
     switch (this.options.features.randomDerivation) {
       case "splitmix32-counter":
         return replayRandomAt(this.options.seed, this.randomCount++);
@@ -138,11 +182,13 @@ export class ReplayContext implements WorkflowContext {
   }
 
   sleep(duration: number | string): Promise<void> {
+    this.checkCaller("sleep");
     this.requireTimers("sleep");
     return this.timer({ sleepMs: parseDuration(duration) });
   }
 
   sleepUntil(epochMs: number): Promise<void> {
+    this.checkCaller("sleepUntil");
     this.requireTimers("sleepUntil");
     return this.timer({ untilMs: checkWakeTime(epochMs) });
   }
@@ -187,6 +233,7 @@ export class ReplayContext implements WorkflowContext {
     event: string | EventType<T>,
     options?: WaitForEventOptions,
   ): Promise<EventResult<T>> {
+    this.checkCaller("waitForEvent");
     this.requireTimers("waitForEvent");
     const name = typeof event === "string" ? event : event.name;
     checkEventName(name, NAME_CHARS_MAX);
@@ -228,7 +275,12 @@ export class ReplayContext implements WorkflowContext {
     input: unknown,
     options?: ChildOptions,
   ): Promise<ChildWorkflow> {
-    this.requireTimers("startChild");
+    this.checkCaller("startChild");
+    if (!this.options.features.hasChildWorkflows) {
+      throw new InvalidArgumentError(
+        `ctx.startChild() is not available to workflow ${this.workflowId}: it was started by an older build; start a new execution to use child workflows`,
+      );
+    }
     const { cursor, effects } = this.options;
     return startChild(
       {
@@ -282,16 +334,18 @@ export class ReplayContext implements WorkflowContext {
 
   private makeLog(): WorkflowLog {
     const logger = this.options.logger.child({ workflow_id: this.options.workflowId });
+    const { guards } = this.options;
     const isQuiet = () => this.options.cursor.isReplaying() || this.options.cursor.isHalted();
+    // The logger stamps lines with the real time: it runs outside the workflow scope.
     return {
       info: (message, fields) => {
-        if (!isQuiet()) logger.info(message, fields);
+        if (!isQuiet()) guards.run(undefined, () => logger.info(message, fields));
       },
       warn: (message, fields) => {
-        if (!isQuiet()) logger.warn(message, fields);
+        if (!isQuiet()) guards.run(undefined, () => logger.warn(message, fields));
       },
       error: (message, fields) => {
-        if (!isQuiet()) logger.error(message, fields);
+        if (!isQuiet()) guards.run(undefined, () => logger.error(message, fields));
       },
     };
   }
@@ -310,6 +364,7 @@ class ReplicatedVariable<T extends JsonLike> implements Checkpoint<T> {
   }
 
   async set(value: T): Promise<void> {
+    this.context.checkCaller("set");
     const json = checkpointValue(this.key, value);
     const { outcome } = await this.context.settle("set", this.key, async () => ({
       ok: true,

@@ -8,6 +8,7 @@ import type { ChildLauncher } from "./children.ts";
 import { DeterminismViolationError } from "./errors.ts";
 import type { InboxEvent } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
+import { isDeprecatedMarker } from "./patch-markers.ts";
 
 /** What the owner runtime does for a run; the replay engine itself does no I/O. */
 export interface ReplayEffects {
@@ -103,6 +104,7 @@ export class ReplayCursor {
   /** Takes the next seq for a ctx call of `kind` and `name`; halts on divergence. */
   claim(kind: CheckpointKind, name: string): Claim {
     if (this.haltValue !== undefined) return { type: "halted" };
+    this.skipDeprecatedMarkers(kind, name);
     const seq = this.nextSeq++;
     if (seq < this.liveFromSeq) {
       const record = this.records[seq];
@@ -115,6 +117,28 @@ export class ReplayCursor {
     }
     this.commits.set(seq, deferred());
     return { type: "live", seq };
+  }
+
+  /**
+   * The record the next claim of `kind`/`name` would replay, without claiming it; undefined
+   * when that claim would be live. Lets ctx.patched() see whether a marker is recorded here.
+   */
+  peekReplay(kind: CheckpointKind, name: string): CheckpointRecord | undefined {
+    this.skipDeprecatedMarkers(kind, name);
+    return this.nextSeq < this.liveFromSeq ? this.records[this.nextSeq] : undefined;
+  }
+
+  /**
+   * Passes over recorded deprecated `patch` markers that the code no longer asks for: once
+   * every execution without the marker is gone, the deprecatePatch() call may be deleted.
+   */
+  private skipDeprecatedMarkers(kind: CheckpointKind | "return", name: string): void {
+    for (;;) {
+      const record = this.nextSeq < this.liveFromSeq ? this.records[this.nextSeq] : undefined;
+      if (record === undefined || !isDeprecatedMarker(record)) return;
+      if (kind === "patch" && record.name === name) return;
+      this.nextSeq++;
+    }
   }
 
   /**
@@ -217,7 +241,9 @@ export class ReplayCursor {
 
   /** At the end of the function: halts with a divergence if recorded calls were not made. */
   checkAllReplayed(): void {
-    if (this.haltValue !== undefined || this.nextSeq >= this.liveFromSeq) return;
+    if (this.haltValue !== undefined) return;
+    this.skipDeprecatedMarkers("return", "");
+    if (this.nextSeq >= this.liveFromSeq) return;
     const record = this.records[this.nextSeq];
     assert(record !== undefined, "replay: unconsumed record missing");
     this.diverge(this.nextSeq, record, { kind: "return", name: "" });

@@ -2,9 +2,13 @@
 // Recorded calls return their outcomes without side effects; the first unrecorded call runs
 // for real (owner only) and continues after its commit. The run ends in one outcome: the
 // function's result or error, a determinism violation, or a stop (ownership lost, closing).
+// Workflow code runs in the workflow scope of the injected DeterminismGuards (so Date.now(),
+// Math.random() and timers there are replay-safe or refused); the effects run outside it.
 // Pure: all effects and time are injected (ReplayEffects).
 
 import { type Logger, unreachable } from "../lib/index.ts";
+import type { ChildLauncher } from "./children.ts";
+import { type CodeScope, type DeterminismGuards, UNGUARDED } from "./determinism-guards.ts";
 import {
   ChildWorkflowError,
   type DeterminismViolationError,
@@ -36,22 +40,28 @@ export interface ReplayInput {
   readonly effects: ReplayEffects;
   /** Receives ctx.log lines (suppressed while replaying). */
   readonly logger: Logger;
+  /** The determinism guards (src/node's in a node); none when absent. */
+  readonly guards?: DeterminismGuards;
 }
 
 /** One run of one execution. Create, run() once; stop() from outside at any time. */
 export class ReplayRun {
   private readonly input: ReplayInput;
   private readonly cursor: ReplayCursor;
+  private readonly guards: DeterminismGuards;
+  private readonly effects: ReplayEffects;
 
   constructor(input: ReplayInput) {
     this.input = input;
+    this.guards = input.guards ?? UNGUARDED;
+    this.effects = outsideWorkflowCode(input.effects, this.guards);
     const { execution } = input;
     this.cursor = new ReplayCursor({
       workflowId: execution.workflowId,
       ownerEpoch: execution.ownerEpoch,
       startedAtMs: execution.startedAtMs,
       recorded: execution.checkpoints,
-      effects: input.effects,
+      effects: this.effects,
     });
   }
 
@@ -71,10 +81,14 @@ export class ReplayRun {
       seed: execution.seed,
       features,
       cursor: this.cursor,
-      effects: this.input.effects,
+      effects: this.effects,
       logger: this.input.logger,
+      guards: this.guards,
     });
-    return Promise.race([this.invoke(context), this.cursor.halted.then(haltOutcome)]);
+    const release = this.guards.hold();
+    return Promise.race([this.invoke(context), this.cursor.halted.then(haltOutcome)]).finally(
+      release,
+    );
   }
 
   /** Stops the run for good: pending and later ctx calls never settle. */
@@ -84,10 +98,18 @@ export class ReplayRun {
 
   private async invoke(context: ReplayContext): Promise<ReplayOutcome> {
     let ended: { ok: true; value: unknown } | { ok: false; error: unknown };
+    const scope: CodeScope = {
+      type: "workflow",
+      workflowId: context.workflowId,
+      now: () => context.now(),
+      random: () => context.random(),
+    };
+    const { workflow, execution } = this.input;
     try {
+      // The code's first segment, and every continuation it schedules, run in its scope.
       ended = {
         ok: true,
-        value: await this.input.workflow.run(this.input.execution.input, context),
+        value: await this.guards.run(scope, () => workflow.run(execution.input, context)),
       };
     } catch (error) {
       // Handled: an error from workflow code is data; it becomes the execution's failure.
@@ -109,6 +131,28 @@ export class ReplayRun {
       return { type: "failed", error: recordError(error) };
     }
   }
+}
+
+/** The effects, each called outside the workflow scope: the node's code runs unguarded. */
+function outsideWorkflowCode(effects: ReplayEffects, guards: DeterminismGuards): ReplayEffects {
+  return {
+    record: (checkpoint) => guards.run(undefined, () => effects.record(checkpoint)),
+    sleep: (delayMs) => guards.run(undefined, () => effects.sleep(delayMs)),
+    wallClockMs: () => guards.run(undefined, () => effects.wallClockMs()),
+    monotonicMs: () => guards.run(undefined, () => effects.monotonicMs()),
+    nextEvent: (name) => guards.run(undefined, () => effects.nextEvent(name)),
+    stepRan: (report) => guards.run(undefined, () => effects.stepRan(report)),
+    ...(effects.children === undefined
+      ? {}
+      : { children: childrenOutside(effects.children, guards) }),
+  };
+}
+
+function childrenOutside(children: ChildLauncher, guards: DeterminismGuards): ChildLauncher {
+  return {
+    start: (request) => guards.run(undefined, () => children.start(request)),
+    outcome: (child, signal) => guards.run(undefined, () => children.outcome(child, signal)),
+  };
 }
 
 function failureOf(error: unknown): RecordedError {

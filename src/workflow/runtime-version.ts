@@ -5,7 +5,7 @@
 // Pure: no I/O.
 
 /** The version new executions are started under. */
-export const RUNTIME_VERSION = 2;
+export const RUNTIME_VERSION = 3;
 
 /** What a runtime version means for replay. */
 export interface RuntimeFeatures {
@@ -18,6 +18,19 @@ export interface RuntimeFeatures {
    * `event-wait`/`event` checkpoints (timers.ts, events.ts).
    */
   readonly hasDurableWaits: boolean;
+  /**
+   * ctx.patched() and ctx.deprecatePatch() record `patch` markers (patch-markers.ts). Without
+   * them (versions 1 and 2, recorded before markers existed) patched() is false throughout,
+   * so such an execution keeps the code path it was recorded on, and records no marker an
+   * older member could not apply.
+   */
+  readonly hasPatchMarkers: boolean;
+  /**
+   * ctx.startChild(): `child` checkpoints and the reserved child-outcome events
+   * (children.ts). Without it, startChild refuses, and no member is asked to apply a
+   * `child` checkpoint for an execution of an older version.
+   */
+  readonly hasChildWorkflows: boolean;
 }
 
 const FEATURES: Readonly<Record<number, RuntimeFeatures>> = {
@@ -25,11 +38,22 @@ const FEATURES: Readonly<Record<number, RuntimeFeatures>> = {
     randomDerivation: "splitmix32-counter",
     nowSource: "delivered-checkpoint",
     hasDurableWaits: false,
+    hasPatchMarkers: false,
+    hasChildWorkflows: false,
   },
   2: {
     randomDerivation: "splitmix32-counter",
     nowSource: "delivered-checkpoint",
     hasDurableWaits: true,
+    hasPatchMarkers: false,
+    hasChildWorkflows: false,
+  },
+  3: {
+    randomDerivation: "splitmix32-counter",
+    nowSource: "delivered-checkpoint",
+    hasDurableWaits: true,
+    hasPatchMarkers: true,
+    hasChildWorkflows: true,
   },
 };
 

@@ -26,6 +26,7 @@ import {
 } from "./children.ts";
 import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
+import type { DeterminismGuards } from "./determinism-guards.ts";
 import { WorkflowRefusedError } from "./errors.ts";
 import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
@@ -82,6 +83,11 @@ export interface WorkflowRuntimeOptions {
   readonly onStepRan?: (report: StepReport) => void;
   /** Starts and follows child workflows (ctx.startChild); absent: workflows cannot. */
   readonly children?: ChildLauncher;
+  /**
+   * Makes the clock and the random source replay-safe in workflow code and refuses timers
+   * there (determinism-guards.ts); src/node passes its guards. Absent: no guards.
+   */
+  readonly guards?: DeterminismGuards;
 }
 
 export class WorkflowRuntime {
@@ -415,8 +421,8 @@ export class WorkflowRuntime {
   }
 
   private runnerDeps() {
-    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan, children } =
-      this.options;
+    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan } = this.options;
+    const { children, guards } = this.options;
     return {
       nodeId,
       stateMachine,
@@ -426,6 +432,7 @@ export class WorkflowRuntime {
       logger,
       ...(onStepRan === undefined ? {} : { onStepRan }),
       ...(children === undefined ? {} : { children }),
+      ...(guards === undefined ? {} : { guards }),
     };
   }
 

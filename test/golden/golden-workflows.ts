@@ -79,7 +79,17 @@ export const GOLDEN_WAITS = defineWorkflow("golden_waits", 1, async (input: stri
   return { note, sleptAtLeastMs: ctx.now() - startedAt, reminded: !reminder.isTimedOut };
 });
 
+/** Patch markers (runtime version 3): a patched branch, a deprecated patch, a repeat answer. */
+export const GOLDEN_PATCHED = defineWorkflow("golden_patched", 1, async (input: string, ctx) => {
+  const isNew = ctx.patched("greeting-v2");
+  const greeting = await ctx.step("greet", () => (isNew ? `Hello, ${input}!` : `Hi ${input}`));
+  ctx.deprecatePatch("old-fix");
+  const again = ctx.patched("greeting-v2");
+  const shout = await ctx.step("shout", () => greeting.toUpperCase());
+  return { greeting, shout, isNew, again };
+});
+
 /** The registry golden logs replay against: the built-ins as shipped, plus the above. */
 export function goldenRegistry(): WorkflowRegistry {
-  return registryWithBuiltins([GOLDEN_ORDER, GOLDEN_WAITS]);
+  return registryWithBuiltins([GOLDEN_ORDER, GOLDEN_WAITS, GOLDEN_PATCHED]);
 }

@@ -74,6 +74,14 @@ export const SCENARIOS: readonly Scenario[] = [
     input: "invoice 7",
     signal: { afterCheckpoints: 3, name: "approve", payload: "ada" },
   },
+  {
+    file: "patched-failover.json",
+    description:
+      "golden_patched v1 (runtime version 3): patch markers, plain and deprecated; moved to node 2 after the first marker and step, which replays the marker and keeps the new path",
+    name: "golden_patched",
+    input: "ada",
+    failoverAfter: 2,
+  },
 ];
 
 async function record(scenario: Scenario): Promise<GoldenLog> {

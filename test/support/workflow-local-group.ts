@@ -13,6 +13,7 @@ import {
 } from "../../src/lib/index.ts";
 import {
   type ChildLauncher,
+  type DeterminismGuards,
   decodeCommand,
   registryWithBuiltins,
   type WorkflowCommand,
@@ -34,6 +35,8 @@ export interface LocalGroupOptions {
   readonly config?: WorkflowStateConfig;
   readonly seed?: number;
   readonly applyDelayMs?: number;
+  /** Determinism guards for the runtimes (src/node's processGuards); none when absent. */
+  readonly guards?: DeterminismGuards;
 }
 
 export class LocalWorkflowGroup {
@@ -52,8 +55,10 @@ export class LocalWorkflowGroup {
   private index = 0;
   private readonly applyDelayMs: number;
   private readonly random;
+  private readonly guards: DeterminismGuards | undefined;
 
   constructor(options: LocalGroupOptions = {}) {
+    this.guards = options.guards;
     this.stateMachine = new WorkflowStateMachine({
       registry: options.registry ?? registryWithBuiltins(),
       ...(options.config === undefined ? {} : { config: options.config }),
@@ -115,6 +120,7 @@ export class LocalWorkflowGroup {
       onFatal: (error) => {
         this.fatal.push(error);
       },
+      ...(this.guards === undefined ? {} : { guards: this.guards }),
     });
   }
 
