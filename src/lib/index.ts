@@ -40,3 +40,15 @@ export {
   MetricsRegistry,
 } from "./metrics.ts";
 export { type Random, seededRandom } from "./random.ts";
+export {
+  checkRetention,
+  DEFAULT_RETENTION,
+  describeRetention,
+  formatDurationMs,
+  isSameRetention,
+  parseDurationMs,
+  parseRetention,
+  RETENTION_FINISHED_MAX,
+  RETENTION_MS_MAX,
+  type RetentionSetting,
+} from "./retention.ts";
