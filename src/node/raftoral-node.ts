@@ -6,6 +6,7 @@
 import type { ExecutionLayer } from "../api/index.ts";
 import {
   type CancelTimer,
+  checkRetention,
   type GroupId,
   type Logger,
   MetricsRegistry,
@@ -84,6 +85,8 @@ export class RaftoralNode {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger;
     this.registry = registryWithBuiltins(options.workflows ?? []);
+    // A bad setting fails here, before the node listens, not at bootstrap.
+    if (options.retention !== undefined) checkRetention(options.retention);
   }
 
   /** The node's id; 0 while a joining node has not registered yet. */
@@ -196,7 +199,7 @@ export class RaftoralNode {
         transport: plan.kind,
       }),
     );
-    await this.step(parts.bootstrap(clusterId, plan.kind));
+    await this.step(parts.bootstrap(clusterId, plan.kind, this.options.retention));
     return parts;
   }
 

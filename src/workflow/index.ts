@@ -49,6 +49,7 @@ export {
   recordError,
   UnknownWorkflowError,
   WaitTimeoutError,
+  WorkflowEvictedError,
   WorkflowNotFoundError,
   WorkflowRefusedError,
   WorkflowStepError,
