@@ -14,6 +14,8 @@ export {
   type LeaveResult,
   type ManagementRole,
   RaftoralClient,
+  type RetentionInfo,
+  type RetentionRequest,
   type RaftoralClientOptions,
   type SignaledEvent,
   type SignalOptions,
@@ -26,7 +28,14 @@ export {
   type WorkflowRef,
   type WorkflowResult,
 } from "./client/index.ts";
-export { createLogger, type ErrorCode, type Logger, RaftoralError } from "./lib/index.ts";
+export {
+  createLogger,
+  DEFAULT_RETENTION,
+  type ErrorCode,
+  type Logger,
+  RaftoralError,
+  type RetentionSetting,
+} from "./lib/index.ts";
 export {
   type NodeSecurity,
   type NodeTls,

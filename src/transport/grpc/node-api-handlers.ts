@@ -96,6 +96,17 @@ export function registerRaftService(
       })),
     };
   });
+  server.addUnary(RaftServiceMethods.clusterRetention, async (request, context) => {
+    const info = await api.clusterRetention(
+      {
+        ...(request.finishedMax === 0 ? {} : { finishedMax: request.finishedMax }),
+        ...(request.setRetainFor ? { retainForMs: request.retainForMs } : {}),
+        ...(request.setRetainAtLeast ? { retainAtLeastMs: request.retainAtLeastMs } : {}),
+      },
+      { signal: context.signal },
+    );
+    return { ...info.retention, isSet: info.isSet };
+  });
 }
 
 export interface WorkflowManagementOptions {

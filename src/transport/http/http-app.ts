@@ -39,6 +39,7 @@ import {
   signaledJson,
   startedJson,
 } from "./response-fields.ts";
+import { parseRetentionRequest, retentionJson } from "./retention-fields.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -87,6 +88,7 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/ui", { method: "GET", access: "open" }],
   ["/node/leave", { method: "POST", access: "admin" }],
   ["/cluster/recover", { method: "POST", access: "admin" }],
+  ["/cluster/retention", { method: "POST", access: "admin" }],
 ]);
 
 /** Builds the app; `api` answers every request. */
@@ -152,6 +154,11 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.post("/cluster/recover", async (c) => {
     const request = parseRecoverRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(recoveredJson(await api.recoverGroups(request, callOptions(c))));
+  });
+
+  app.post("/cluster/retention", async (c) => {
+    const request = parseRetentionRequest(await readJsonBody(c.req.raw, clientBody));
+    return c.json(retentionJson(await api.clusterRetention(request, callOptions(c))));
   });
 
   useErrorAnswers(app, options.logger);
