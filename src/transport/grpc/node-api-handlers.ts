@@ -25,6 +25,7 @@ import type {
   RunWorkflowResponse,
 } from "./raftoral-messages.ts";
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
+import { registerClusterRetention } from "./retention-handler.ts";
 import type { GrpcServer } from "./server.ts";
 
 export interface RaftServiceOptions {
@@ -96,17 +97,7 @@ export function registerRaftService(
       })),
     };
   });
-  server.addUnary(RaftServiceMethods.clusterRetention, async (request, context) => {
-    const info = await api.clusterRetention(
-      {
-        ...(request.finishedMax === 0 ? {} : { finishedMax: request.finishedMax }),
-        ...(request.setRetainFor ? { retainForMs: request.retainForMs } : {}),
-        ...(request.setRetainAtLeast ? { retainAtLeastMs: request.retainAtLeastMs } : {}),
-      },
-      { signal: context.signal },
-    );
-    return { ...info.retention, isSet: info.isSet };
-  });
+  registerClusterRetention(server, api);
 }
 
 export interface WorkflowManagementOptions {

@@ -39,7 +39,7 @@ import {
   signaledJson,
   startedJson,
 } from "./response-fields.ts";
-import { parseRetentionRequest, retentionJson } from "./retention-fields.ts";
+import { addRetentionRoute } from "./retention-route.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -155,11 +155,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     const request = parseRecoverRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(recoveredJson(await api.recoverGroups(request, callOptions(c))));
   });
-
-  app.post("/cluster/retention", async (c) => {
-    const request = parseRetentionRequest(await readJsonBody(c.req.raw, clientBody));
-    return c.json(retentionJson(await api.clusterRetention(request, callOptions(c))));
-  });
+  addRetentionRoute(app, api, clientBody);
 
   useErrorAnswers(app, options.logger);
   return app;

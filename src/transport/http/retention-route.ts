@@ -1,9 +1,20 @@
-// POST /cluster/retention: the request body's fields and the answer's, in the HTTP API's
-// snake_case. The node validates the setting as a whole (lib/retention.ts); here each field
+// POST /cluster/retention: the route, the request body's fields and the answer's, in the
+// HTTP API's snake_case. The node validates the setting as a whole (lib/retention.ts); here each field
 // only has to be a whole number of the right range.
 
+import type { Hono } from "hono";
 import { fieldReaders, InvalidArgumentError } from "../../lib/index.ts";
-import type { RetentionInfo, RetentionRequest } from "../index.ts";
+import type { NodeApi, RetentionInfo, RetentionRequest } from "../index.ts";
+import { type BodyLimits, readJsonBody } from "./request-body.ts";
+
+/** Registers the route (admin access: see ROUTES in http-app.ts). */
+export function addRetentionRoute(app: Hono, api: NodeApi, limits: BodyLimits): void {
+  app.post("/cluster/retention", async (c) => {
+    const request = parseRetentionRequest(await readJsonBody(c.req.raw, limits));
+    const signal = c.req.raw.signal;
+    return c.json(retentionJson(await api.clusterRetention(request, { signal })));
+  });
+}
 
 const read = fieldReaders(
   (path, problem) => new InvalidArgumentError(`field '${path}' ${problem}`),
