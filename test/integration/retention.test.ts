@@ -134,6 +134,10 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
   expect(again.code).toBe("ALREADY_EXISTS");
   expect(again.message).toContain(EVICTED_PHRASE);
   expect(nodes[0]?.workflowState(group as GroupId)?.execution("job-1")).toBeUndefined();
+  // The refused start released its claim on the id: nothing is left in the management state.
+  await eventually("the claim on job-1 released", () =>
+    nodes.every((node) => !node.managementState().workflowIdClaims.has("job-1")),
+  );
 
   // A floor of an hour with a count of 1: the two kept results are minutes old, so nothing
   // may go, and a new start is refused instead of growing past the limit.
