@@ -69,6 +69,14 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
     [...(nodes[0]?.managementState().groups.values() ?? [])].some((g) => g.voters.length === 3),
   );
 
+  await showAndSet(address);
+  await evictedAnswers(client, address);
+  await floorRefuses(client, address);
+  await newGroupFollows(address);
+}, 150_000);
+
+/** The bootstrap's setting, then a count of 2 without a floor, through the CLI. */
+async function showAndSet(address: string): Promise<void> {
   // A new cluster starts with the defaults, recorded at bootstrap.
   const shown = await cli(["cluster", "retention", "--address", address, "--json"]);
   expect(shown.code).toBe(0);
@@ -95,7 +103,10 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
   expect(set.stdout).toContain("count     2 per execution cluster");
   const keepTwo = { finishedMax: 2, retainForMs: 0, retainAtLeastMs: 0 };
   await eventually("every replica applied the new setting", () => everyReplicaHas(keepTwo));
+}
 
+/** Four workflows past a count of 2: the first two answer "evicted" everywhere. */
+async function evictedAnswers(client: RaftoralClient, address: string): Promise<void> {
   for (const id of ["job-1", "job-2", "job-3", "job-4"]) {
     await client.start("ping_pong", "ping", { workflowId: id });
     expect(await client.wait({ workflowId: id }, { timeoutMs: 20_000 })).toMatchObject({
@@ -138,7 +149,10 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
   await eventually("the claim on job-1 released", () =>
     nodes.every((node) => !node.managementState().workflowIdClaims.has("job-1")),
   );
+}
 
+/** A count of 1 under a floor of an hour: nothing can go, so a new start is refused. */
+async function floorRefuses(client: RaftoralClient, address: string): Promise<void> {
   // A floor of an hour with a count of 1: the two kept results are minutes old, so nothing
   // may go, and a new start is refused instead of growing past the limit.
   const floor = await cli([
@@ -159,7 +173,10 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
   expect(refused.code).toBe("RESOURCE_EXHAUSTED");
   expect(refused.message).toContain("raftoral cluster retention");
   expect(await client.describe({ workflowId: "job-3" })).toMatchObject({ status: "completed" });
+}
 
+/** Three more nodes: the group splits, and the new group takes the setting as well. */
+async function newGroupFollows(address: string): Promise<void> {
   // Three more nodes: the group splits, and the new group takes the setting as well.
   for (let k = 0; k < 3; k++) {
     const listen = `127.0.0.1:${await freePort()}`;
@@ -186,4 +203,4 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
     () => everyReplicaHas({ finishedMax: 1, retainForMs: 0, retainAtLeastMs: 3_600_000 }),
     30_000,
   );
-}, 150_000);
+}
