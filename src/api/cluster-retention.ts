@@ -21,7 +21,7 @@ export const BUILT_IN_RETENTION: RetentionSetting = {
 };
 
 export interface ClusterRetentionDeps {
-  readonly host: MultiRaftHost;
+  readonly host: Pick<MultiRaftHost, "read" | "propose">;
   readonly machine: ManagementMachine;
   readonly proposalTimeoutMs: number;
 }

@@ -204,3 +204,34 @@ async function newGroupFollows(address: string): Promise<void> {
     30_000,
   );
 }
+
+test("a node bootstrapped with a retention option records it; a bad one fails at once", async () => {
+  const retention = { finishedMax: 3, retainForMs: 600_000, retainAtLeastMs: 0 };
+  const listen = `127.0.0.1:${await freePort()}`;
+  const node = new RaftoralNode({
+    listen,
+    bootstrap: true,
+    transport: "http",
+    logger: quietLogger(),
+    tuning: FAST_TUNING,
+    retention,
+  });
+  nodes.push(node);
+  await node.start();
+  expect(node.managementState().retention).toEqual(retention);
+  // Its (one-member) execution group copies it into its own log.
+  await eventually(
+    "the execution group applied it",
+    () => node.managementState().groups.size > 0 && everyReplicaHas(retention),
+    20_000,
+  );
+  expect(
+    () =>
+      new RaftoralNode({
+        listen,
+        bootstrap: true,
+        logger: quietLogger(),
+        retention: { ...retention, retainAtLeastMs: 3_600_000 },
+      }),
+  ).toThrow(/--retain-at-least/);
+}, 60_000);
