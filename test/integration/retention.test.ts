@@ -73,6 +73,7 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
   await evictedAnswers(client, address);
   await floorRefuses(client, address);
   await newGroupFollows(address);
+  await evictedSeenFromAnotherGroup(client);
 }, 150_000);
 
 /** The bootstrap's setting, then a count of 2 without a floor, through the CLI. */
@@ -203,6 +204,36 @@ async function newGroupFollows(address: string): Promise<void> {
     () => everyReplicaHas({ finishedMax: 1, retainForMs: 0, retainAtLeastMs: 3_600_000 }),
     30_000,
   );
+}
+
+/**
+ * From a node that does not host the group holding job-1, every answer about the evicted id
+ * comes through a member: describe says evicted, and a caller-id start naming the other
+ * group (its look-up asks job-1's group over the wire) still finds the id there and is
+ * refused, never run in the other group.
+ */
+async function evictedSeenFromAnotherGroup(client: RaftoralClient): Promise<void> {
+  const holder = (await client.describe({ workflowId: "job-4" })).executionClusterId as GroupId;
+  const outsider = nodes.find((node) => node.workflowState(holder) === undefined);
+  if (outsider === undefined) throw new Error(`every node hosts group ${holder}`);
+  const remote = new RaftoralClient(outsider.address, { timeoutMs: 15_000 });
+  clients.push(remote);
+  const described = await rejection(remote.describe({ workflowId: "job-1" }));
+  expect(described.code).toBe("NOT_FOUND");
+  expect(described.message).toContain(EVICTED_PHRASE);
+  // Naming the other group: the claim picks it, so only the look-up can find job-1's group.
+  const other = [...outsider.managementState().groups.keys()].find((id) => id !== holder);
+  if (other === undefined) throw new Error("only one execution group");
+  const again = await rejection(
+    remote.start("ping_pong", "ping", { workflowId: "job-1", executionClusterId: other }),
+  );
+  expect(again.code).toBe("ALREADY_EXISTS");
+  expect(again.message).toContain(EVICTED_PHRASE);
+  for (const node of nodes) {
+    for (const id of node.managementState().groups.keys()) {
+      expect(node.workflowState(id)?.execution("job-1")).toBeUndefined();
+    }
+  }
 }
 
 test("a node bootstrapped with a retention option records it; a bad one fails at once", async () => {
