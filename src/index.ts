@@ -16,6 +16,8 @@ export {
   type ManagementRole,
   RaftoralClient,
   type RaftoralClientOptions,
+  type RetentionInfo,
+  type RetentionRequest,
   type RunOptions,
   type SignaledEvent,
   type SignalOptions,
@@ -31,12 +33,14 @@ export {
 } from "./client/index.ts";
 export {
   createLogger,
+  DEFAULT_RETENTION,
   defineEvent,
   type ErrorCode,
   type EventType,
   type Logger,
   RaftoralError,
   type ResultOf,
+  type RetentionSetting,
   type WorkflowType,
   workflowType,
 } from "./lib/index.ts";

@@ -25,6 +25,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  RetentionInfo,
+  RetentionRequest,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
@@ -34,6 +36,7 @@ import type {
   WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
+import { clusterRetention } from "./cluster-retention.ts";
 import { type ClusterStatusInputs, clusterStatusOf } from "./cluster-status.ts";
 import type { ExecutionLayer } from "./execution-layer.ts";
 
@@ -236,5 +239,9 @@ export class NodeService implements NodeApi {
 
   recoverGroups(request: RecoverRequest): Promise<RecoverResult> {
     return this.options.recover(request);
+  }
+
+  clusterRetention(request: RetentionRequest): Promise<RetentionInfo> {
+    return clusterRetention(this.options, request);
   }
 }

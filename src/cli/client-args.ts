@@ -2,11 +2,13 @@
 // status`, `raftoral node leave|health`). Pure: returns the command, a help text, or what is
 // wrong; the caller prints and exits.
 
+import type { RetentionRequest } from "../client/index.ts";
 import { parseNodeTargets, schemeOf } from "../client/index.ts";
 import { RaftoralError } from "../lib/index.ts";
 import {
   CLUSTER_HELP,
   CLUSTER_RECOVER_HELP,
+  CLUSTER_RETENTION_HELP,
   CLUSTER_STATUS_HELP,
   NODE_HEALTH_HELP,
   NODE_HELP,
@@ -19,6 +21,7 @@ import {
 } from "./client-help.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
 import { type OptionSpec, parseOptions } from "./parse-options.ts";
+import { retentionFlags } from "./retention-flags.ts";
 import type { TransportKind } from "./server-args.ts";
 
 /** What every client subcommand takes. */
@@ -74,6 +77,12 @@ export type ClientCommand =
       /** Group ids (0: the management group); absent: every group that lost its leader. */
       readonly groupIds?: readonly number[];
       readonly force: boolean;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "cluster-retention";
+      /** The fields to change; none: only show the setting. */
+      readonly change: RetentionRequest;
       readonly connection: Connection;
     }
   | { readonly kind: "node-leave"; readonly connection: Connection }
@@ -170,6 +179,18 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
         { flags: "--force", key: "force" },
       ],
       build: buildRecover,
+    },
+  ],
+  [
+    "cluster retention",
+    {
+      help: CLUSTER_RETENTION_HELP,
+      specs: [
+        { flags: "--count <N>", key: "count" },
+        { flags: "--for <DURATION>", key: "for" },
+        { flags: "--at-least <DURATION>", key: "atLeast" },
+      ],
+      build: buildRetention,
     },
   ],
   ["node leave", simple(NODE_LEAVE_HELP, "node-leave")],
@@ -315,6 +336,20 @@ function buildRecover(parsed: Parsed): ClientCommand {
     force: flag(parsed.options, "force", "--force"),
     connection: parsed.connection,
   };
+}
+
+function buildRetention(parsed: Parsed): ClientCommand {
+  noPositional(parsed.positional);
+  const given = (key: string, name: string) => {
+    const value = text(parsed.options, key, `${name} <VALUE>`);
+    return value === undefined ? undefined : { text: value, name };
+  };
+  const change = retentionFlags({
+    count: given("count", "--count"),
+    forText: given("for", "--for"),
+    atLeast: given("atLeast", "--at-least"),
+  });
+  return { kind: "cluster-retention", change, connection: parsed.connection };
 }
 
 function connectionOf(

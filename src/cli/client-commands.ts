@@ -30,6 +30,7 @@ import {
 } from "./client-output.ts";
 import { type Environment, loadClientSecurity } from "./load-security.ts";
 import { withProgress } from "./progress.ts";
+import { retentionJsonText, retentionText } from "./retention-output.ts";
 import { SecurityFileError } from "./security-files.ts";
 
 /** The exit codes of the client subcommands; README and --help list them too. */
@@ -128,6 +129,15 @@ async function execute(
         connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs },
       );
       output.stdout(connection.json ? recoveredJsonText(result) : recoveredText(result, address));
+      return EXIT.OK;
+    }
+    case "cluster-retention": {
+      const info = await client.retention(
+        command.change,
+        connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs },
+      );
+      const isChange = Object.keys(command.change).length > 0;
+      output.stdout(connection.json ? retentionJsonText(info) : retentionText(info, isChange));
       return EXIT.OK;
     }
     case "node-leave": {

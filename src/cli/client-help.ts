@@ -220,6 +220,44 @@ Examples:
   raftoral cluster recover --address 127.0.0.1:7003 --force
 `;
 
+export const CLUSTER_RETENTION_HELP = `raftoral cluster retention - how long finished workflows are kept
+
+Usage: raftoral cluster retention [--count <N>] [--for <DURATION>] [--at-least <DURATION>]
+                                  [OPTIONS]
+
+Without options, shows the cluster's retention of finished workflows. With options, changes
+what they name (the rest stays) for the whole cluster: the setting is committed in the
+management group, and every execution cluster, also ones created later, applies it from
+its own log within moments, identically on every member. A result that is dropped can no
+longer be waited for or described: those calls answer NOT_FOUND saying it was evicted, and
+starting its workflow_id again is refused (ALREADY_EXISTS).
+
+Retention options:
+      --count <N>
+          Finished workflows kept per execution cluster (1 to 10000000); past it the
+          oldest finished go first. Default for a new cluster: 10000.
+      --for <DURATION>
+          Drop a finished workflow this long after it finished, whatever the count; 'none'
+          or 0 for no time limit (the default).
+      --at-least <DURATION>
+          The floor: a result younger than this is never dropped for the count, so a
+          burst of starts cannot evict a result moments after it was produced. While such
+          results alone exceed the count, new starts are refused (RESOURCE_EXHAUSTED)
+          until the oldest is old enough. 0 for no floor. Default for a new cluster: 1h.
+
+  A DURATION is a number with a unit: 250ms, 90s, 15m, 1h, 7d (a bare number is seconds).
+  --at-least may not be longer than --for.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Examples:
+  raftoral cluster retention
+  raftoral cluster retention --count 50000 --at-least 15m
+  raftoral cluster retention --for 7d --json
+`;
+
 export const CLUSTER_HELP = `raftoral cluster - look at the cluster
 
 Usage: raftoral cluster <COMMAND> [OPTIONS]
@@ -227,6 +265,7 @@ Usage: raftoral cluster <COMMAND> [OPTIONS]
 Commands:
   status    Nodes, management roles, execution clusters with members and leaders
   recover   Bring back groups that lost their majority for good (operator only)
+  retention Show or change how many finished workflows are kept, and how long
 
 Run \`raftoral cluster <COMMAND> --help\` for a command's options.
 `;

@@ -33,6 +33,7 @@ export async function runServer(
       workflows,
       logger,
       security,
+      ...(args.retention === undefined ? {} : { retention: args.retention }),
     });
   } catch (error) {
     logger.error((error as Error).message);

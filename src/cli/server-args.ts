@@ -3,8 +3,16 @@
 // does the printing and exiting.
 
 import cac from "cac";
-import { type NodeId, nodeId } from "../lib/index.ts";
+import {
+  checkRetention,
+  DEFAULT_RETENTION,
+  InvalidArgumentError,
+  type NodeId,
+  nodeId,
+  type RetentionSetting,
+} from "../lib/index.ts";
 import { type Address, parseAddress } from "./address.ts";
+import { retentionFlags } from "./retention-flags.ts";
 
 export type TransportKind = "grpc" | "http";
 
@@ -24,6 +32,8 @@ export interface ServerArgs {
   readonly workflows?: string;
   /** Files of the security options; read (and checked) by security-files.ts. */
   readonly security: SecurityPaths;
+  /** --retain-*: the retention a new cluster starts with (only with --bootstrap). */
+  readonly retention?: RetentionSetting;
 }
 
 /** Where the node's certificates, keys, secret and tokens are (files, never values). */
@@ -61,6 +71,9 @@ const OPTIONS = [
   ["--cluster-secret-file <PATH>", "clusterSecretFile"],
   ["--client-token-file <PATH>", "clientTokenFile"],
   ["--admin-token-file <PATH>", "adminTokenFile"],
+  ["--retain-finished <COUNT>", "retainFinished"],
+  ["--retain-for <DURATION>", "retainFor"],
+  ["--retain-at-least <DURATION>", "retainAtLeast"],
   ["-h, --help", "help"],
   ["-V, --version", "version"],
 ] as const;
@@ -189,6 +202,7 @@ function validate(options: Record<string, unknown>): ServerArgs {
     throw new UsageError("--http-listen must differ from --listen: it is a second listener");
   }
   const security = securityPaths(options);
+  const retention = retentionOf(options, bootstrap);
   const nodeId = nodeIdText === undefined ? undefined : parseNodeId(nodeIdText);
   if (!bootstrap && peers.length === 0 && storagePath === undefined) {
     throw new UsageError(
@@ -207,7 +221,42 @@ function validate(options: Record<string, unknown>): ServerArgs {
     ...(storagePath === undefined ? {} : { storagePath }),
     ...(workflows === undefined ? {} : { workflows }),
     ...(httpListen === undefined ? {} : { httpListen }),
+    ...(retention === undefined ? {} : { retention }),
   };
+}
+
+/**
+ * The --retain-* options over DEFAULT_RETENTION; undefined when none is given. Only the node
+ * that creates the cluster records them: the setting lives in the cluster, the same for
+ * every node, and changes through `raftoral cluster retention`.
+ */
+function retentionOf(
+  options: Record<string, unknown>,
+  bootstrap: boolean,
+): RetentionSetting | undefined {
+  const given = (key: string, name: string) => {
+    const value = single(options, key, `${name} <VALUE>`);
+    return value === undefined ? undefined : { text: value, name };
+  };
+  const texts = {
+    count: given("retainFinished", "--retain-finished"),
+    forText: given("retainFor", "--retain-for"),
+    atLeast: given("retainAtLeast", "--retain-at-least"),
+  };
+  const first = texts.count ?? texts.forText ?? texts.atLeast;
+  if (first === undefined) return undefined;
+  if (!bootstrap) {
+    throw new UsageError(
+      `${first.name} only applies with --bootstrap: retention is a setting of the whole ` +
+        "cluster, recorded when it is created; change it later with 'raftoral cluster retention'",
+    );
+  }
+  try {
+    return checkRetention({ ...DEFAULT_RETENTION, ...retentionFlags(texts) });
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function securityPaths(options: Record<string, unknown>): SecurityPaths {

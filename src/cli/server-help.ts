@@ -14,6 +14,7 @@ Commands (they call a running node; \`raftoral <COMMAND> --help\` tells more):
   workflow describe <ID>       A workflow's status, input, owner, times and recorded calls
   workflow signal <ID> <NAME>  Send an event to a running workflow
   cluster status               Nodes, management roles, execution clusters and leaders
+  cluster retention            Show or change how many finished workflows are kept
   node leave                   Remove a node from the cluster; its process then exits
   node health                  Check that a node is up
   Exit codes: 0 success, 1 failed, 2 usage error, 3 no node reachable.
@@ -55,6 +56,22 @@ Options:
           Useful above all for a gRPC cluster. Nodes never talk to each other there. Same
           TLS and tokens as --listen.
 
+Retention options (the setting a new cluster starts with, so only with --bootstrap; it
+is the same for every node, and \`raftoral cluster retention\` changes it later):
+      --retain-finished <COUNT>
+          Finished workflows kept per execution cluster (default: 10000); past it, the
+          oldest finished are dropped.
+
+      --retain-for <DURATION>
+          Drop a finished workflow this long after it finished, whatever the count
+          (e.g. 7d; default: none, no time limit).
+
+      --retain-at-least <DURATION>
+          The floor (default: 1h): a result younger than this is never dropped for the
+          count, so a burst of starts cannot evict it moments after it was produced.
+          While such results alone exceed the count, new starts are refused
+          (RESOURCE_EXHAUSTED). 0 for no floor.
+
   -h, --help
           Print this help.
 
@@ -89,7 +106,7 @@ from the command line; a file holding a secret or a key must be readable by its 
           (clients: --token-file). Health stays open. Needs the cluster secret.
 
       --admin-token-file <PATH>
-          Cluster status, leave and recover need this token instead (the client token
+          Cluster status, leave, recover and retention need this token instead (the client token
           gets PERMISSION_DENIED). Without it, they take the client token.
 
 Environment:

@@ -21,6 +21,8 @@ import {
   type RecoverResult,
   type RegisterRequest,
   type RegisterResult,
+  type RetentionInfo,
+  type RetentionRequest,
   type SignalWorkflowRequest,
   type SignalWorkflowResult,
   type StartWorkflowRequest,
@@ -211,6 +213,25 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       throw new RaftoralError("INTERNAL", `${this.address} did not leave: ${response.error}`);
     }
     return { nodeId: nodeId(response.nodeId) };
+  }
+
+  async clusterRetention(
+    request: RetentionRequest,
+    options: ClientCallOptions,
+  ): Promise<RetentionInfo> {
+    const response = await this.client.unary(
+      RaftServiceMethods.clusterRetention,
+      {
+        finishedMax: request.finishedMax ?? 0,
+        setRetainFor: request.retainForMs !== undefined,
+        retainForMs: request.retainForMs ?? 0,
+        setRetainAtLeast: request.retainAtLeastMs !== undefined,
+        retainAtLeastMs: request.retainAtLeastMs ?? 0,
+      },
+      options,
+    );
+    const { finishedMax, retainForMs, retainAtLeastMs, isSet } = response;
+    return { retention: { finishedMax, retainForMs, retainAtLeastMs }, isSet };
   }
 
   async recoverGroups(request: RecoverRequest, options: ClientCallOptions): Promise<RecoverResult> {

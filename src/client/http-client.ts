@@ -23,6 +23,8 @@ import {
   type RecoverResult,
   type RegisterRequest,
   type RegisterResult,
+  type RetentionInfo,
+  type RetentionRequest,
   type SignalWorkflowRequest,
   type SignalWorkflowResult,
   type StartWorkflowRequest,
@@ -202,6 +204,28 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   async leave(options: ClientCallOptions): Promise<LeaveResult> {
     const body = await this.call("POST", "/node/leave", undefined, options);
     return { nodeId: idOf(body.node_id) };
+  }
+
+  async clusterRetention(
+    request: RetentionRequest,
+    options: ClientCallOptions,
+  ): Promise<RetentionInfo> {
+    const fields = {
+      ...(request.finishedMax === undefined ? {} : { finished_max: request.finishedMax }),
+      ...(request.retainForMs === undefined ? {} : { retain_for_ms: request.retainForMs }),
+      ...(request.retainAtLeastMs === undefined
+        ? {}
+        : { retain_at_least_ms: request.retainAtLeastMs }),
+    };
+    const body = await this.call("POST", "/cluster/retention", fields, options);
+    return {
+      retention: {
+        finishedMax: Number(body.finished_max ?? 0),
+        retainForMs: Number(body.retain_for_ms ?? 0),
+        retainAtLeastMs: Number(body.retain_at_least_ms ?? 0),
+      },
+      isSet: body.is_set === true,
+    };
   }
 
   async recoverGroups(request: RecoverRequest, options: ClientCallOptions): Promise<RecoverResult> {

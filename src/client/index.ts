@@ -31,6 +31,8 @@ export type {
   RecoveredGroup,
   RecoverRequest,
   RecoverResult,
+  RetentionInfo,
+  RetentionRequest,
   WorkflowDescriptionInfo,
 } from "../transport/index.ts";
 export {

@@ -13,6 +13,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  RetentionInfo,
+  RetentionRequest,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
@@ -73,4 +75,6 @@ export interface OperatorProtocolClient extends ProtocolClient {
   leave(options: ClientCallOptions): Promise<LeaveResult>;
   /** Operator recovery of groups that lost their majority, on the node at `address`. */
   recoverGroups(request: RecoverRequest, options: ClientCallOptions): Promise<RecoverResult>;
+  /** Reads the cluster's retention setting, or changes the fields given. */
+  clusterRetention(request: RetentionRequest, options: ClientCallOptions): Promise<RetentionInfo>;
 }

@@ -16,6 +16,8 @@ import {
   type LeaveResult,
   type RecoverRequest,
   type RecoverResult,
+  type RetentionInfo,
+  type RetentionRequest,
   type TransportKind,
   type WorkflowDescriptionInfo,
 } from "../transport/index.ts";
@@ -254,6 +256,17 @@ export class RaftoralClient implements WorkflowClient {
   recover(request: RecoverRequest, options: CallTimeout = {}): Promise<RecoverResult> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return this.once("recover", 0, (client) => client.recoverGroups(request, { timeoutMs }));
+  }
+
+  /**
+   * The cluster's retention of finished workflows; with fields, changes those (any node
+   * takes it: the change is a management-log commit). See docs/workflows.md, "Retention".
+   */
+  retention(request: RetentionRequest = {}, options: CallTimeout = {}): Promise<RetentionInfo> {
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return this.repeatable("cluster retention", (client) =>
+      client.clusterRetention(request, { timeoutMs }),
+    );
   }
 
   async close(): Promise<void> {

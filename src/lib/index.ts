@@ -41,6 +41,18 @@ export {
 } from "./metrics.ts";
 export { type Random, seededRandom } from "./random.ts";
 export {
+  checkRetention,
+  DEFAULT_RETENTION,
+  describeRetention,
+  formatDurationMs,
+  isSameRetention,
+  parseDurationMs,
+  parseRetention,
+  RETENTION_FINISHED_MAX,
+  RETENTION_MS_MAX,
+  type RetentionSetting,
+} from "./retention.ts";
+export {
   checkTraceId,
   isTraceId,
   newTraceId,

@@ -10,6 +10,8 @@ import {
   logIndex,
   type NodeId,
   nodeId,
+  parseRetention,
+  type RetentionSetting,
 } from "../lib/index.ts";
 import type { ClusterTransport } from "./management-state.ts";
 
@@ -21,6 +23,13 @@ export type ManagementCommand =
       readonly maxVoters: number;
       readonly workflowFingerprint: string;
       readonly node: { readonly id: NodeId; readonly address: string; readonly instance: string };
+      /** The cluster's first retention setting (absent from logs of older versions). */
+      readonly retention?: RetentionSetting;
+    }
+  | {
+      /** An operator changes the retention of finished workflows (every group follows). */
+      readonly type: "setRetention";
+      readonly retention: RetentionSetting;
     }
   | {
       readonly type: "registerNode";
@@ -112,6 +121,13 @@ const group = (value: unknown) => groupId(count(value, "groupId"));
 const nodes = (value: unknown, name: string) =>
   read.list(value, name, MEMBERS_MAX).map((item, k) => node(item, `${name}[${k}]`));
 
+const retention = (value: unknown) =>
+  parseRetention(
+    value,
+    (path, problem) => new InvalidArgumentError(`malformed management command: ${path} ${problem}`),
+    "retention",
+  );
+
 const TYPES = [
   "bootstrap",
   "registerNode",
@@ -126,6 +142,7 @@ const TYPES = [
   "reportManagementTolerance",
   "claimWorkflowId",
   "releaseWorkflowId",
+  "setRetention",
 ] as const satisfies readonly ManagementCommand["type"][];
 
 /** Decodes and validates; throws InvalidArgumentError on anything malformed. */
@@ -180,6 +197,8 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
       return { type, faultTolerance: count(f.faultTolerance, "faultTolerance") };
     case "claimWorkflowId":
       return { type, workflowId: text(f.workflowId, "workflowId"), groupId: group(f.groupId) };
+    case "setRetention":
+      return { type, retention: retention(f.retention) };
     case "releaseWorkflowId":
       return {
         type,
@@ -202,6 +221,7 @@ function decodeBootstrap(f: Record<string, unknown>): ManagementCommand {
       address: text(first.address, "node.address"),
       instance: text(first.instance, "node.instance"),
     },
+    ...(f.retention === undefined ? {} : { retention: retention(f.retention) }),
   };
 }
 

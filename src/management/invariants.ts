@@ -3,7 +3,7 @@
 // that breaks one is a bug in the state machine, and replicating it further would spread it.
 // Pure: no I/O, no timers, no await.
 
-import { assert } from "../lib/index.ts";
+import { assert, checkRetention } from "../lib/index.ts";
 import type { ManagementState } from "./management-state.ts";
 
 const isSortedUnique = (ids: readonly number[]) =>
@@ -16,6 +16,7 @@ export function checkManagementInvariants(state: ManagementState): void {
   }
   assert(state.maxVoters >= 1, `maxVoters ${state.maxVoters} below 1`);
   assert(state.managementFaultTolerance >= 0, "negative management fault tolerance");
+  if (state.retention !== undefined) checkRetention(state.retention);
   const addresses = new Set<string>();
   for (const [id, node] of state.nodes) {
     assert(node.id === id, `node record ${node.id} filed under ${id}`);

@@ -157,6 +157,8 @@ export function applyCommand(
     }
     case "releaseWorkflowId":
       return { state: releaseWorkflowId(state, command), result: undefined };
+    case "setRetention":
+      return { state: { ...state, retention: command.retention }, result: undefined };
     case "destroyGroup": {
       if (!state.groups.has(command.groupId)) return { state, result: undefined };
       const groups = new Map(state.groups);
@@ -200,6 +202,7 @@ function bootstrap(
       transport: command.transport,
       maxVoters: command.maxVoters,
       workflowFingerprint: command.workflowFingerprint,
+      ...(command.retention === undefined ? {} : { retention: command.retention }),
       nodes: new Map([[node.id, node]]),
       nextNodeId: nodeId(Math.max(state.nextNodeId, node.id + 1)),
     },

@@ -2,7 +2,14 @@
 // which execution groups exist with their desired members, and the counters that hand out
 // node and group ids. Changed only by applying ManagementCommands (management-machine.ts).
 
-import { type GroupId, groupId, type LogIndex, type NodeId, nodeId } from "../lib/index.ts";
+import {
+  type GroupId,
+  groupId,
+  type LogIndex,
+  type NodeId,
+  nodeId,
+  type RetentionSetting,
+} from "../lib/index.ts";
 
 export type ClusterTransport = "grpc" | "http";
 
@@ -70,6 +77,13 @@ export interface ManagementState {
   readonly resultsMovedTo: ReadonlyMap<GroupId, GroupId>;
   /** Caller-chosen workflow ids whose start is in flight, oldest claim first. */
   readonly workflowIdClaims: ReadonlyMap<string, WorkflowIdClaim>;
+  /**
+   * How many finished workflows each execution group keeps, and for how long (set at
+   * bootstrap, changed by setRetention). Each group's leader copies it into the group's own
+   * log (the workflow command Configure). Undefined in a cluster bootstrapped before it was
+   * configurable: its groups keep the old built-in limits until an operator sets one.
+   */
+  readonly retention?: RetentionSetting;
   readonly nextNodeId: NodeId;
   readonly nextGroupId: GroupId;
   /** Voter failures the management group survives, as its leader last reported. */

@@ -10,6 +10,7 @@ import {
   logIndex,
   type NodeId,
   nodeId,
+  parseRetention,
 } from "../lib/index.ts";
 import type {
   GroupRecord,
@@ -30,6 +31,7 @@ export function encodeManagementState(state: ManagementState): Uint8Array {
       removedNodes: [...state.removedNodes],
       resultsMovedTo: [...state.resultsMovedTo],
       workflowIdClaims: [...state.workflowIdClaims],
+      ...(state.retention === undefined ? {} : { retention: state.retention }),
       nextNodeId: state.nextNodeId,
       nextGroupId: state.nextGroupId,
       managementFaultTolerance: state.managementFaultTolerance,
@@ -84,6 +86,17 @@ export function decodeManagementState(data: Uint8Array): ManagementState {
     workflowIdClaims: new Map(
       read.optional(f.workflowIdClaims, [], (item) => claimsOf(item, "workflowIdClaims")),
     ),
+    // Snapshots from before retention was configurable have none: the groups' defaults hold.
+    ...(f.retention === undefined
+      ? {}
+      : {
+          retention: parseRetention(
+            f.retention,
+            (path, problem) =>
+              new InvalidArgumentError(`malformed management snapshot: ${path} ${problem}`),
+            "retention",
+          ),
+        }),
     nextNodeId: node(f.nextNodeId, "nextNodeId"),
     nextGroupId: group(f.nextGroupId, "nextGroupId"),
     managementFaultTolerance: read.optional(f.managementFaultTolerance, 0, (item) =>

@@ -18,6 +18,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  RetentionInfo,
+  RetentionRequest,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
@@ -93,6 +95,9 @@ export class ApiSwitch implements NodeApi {
   recoverGroups(request: RecoverRequest, options?: CallOptions): Promise<RecoverResult> {
     return this.target.recoverGroups(request, options);
   }
+  clusterRetention(request: RetentionRequest, options?: CallOptions): Promise<RetentionInfo> {
+    return this.target.clusterRetention(request, options);
+  }
 }
 
 /** The API of a node that has no identity yet: it is not part of any cluster to anyone. */
@@ -153,5 +158,6 @@ export function startingApi(options: {
         ),
       ),
     recoverGroups: starting,
+    clusterRetention: starting,
   };
 }

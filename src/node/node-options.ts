@@ -1,6 +1,6 @@
 // Everything a RaftoralNode can be told, and the tunables with their defaults.
 
-import type { Logger } from "../lib/index.ts";
+import type { Logger, RetentionSetting } from "../lib/index.ts";
 import type { HostConfig } from "../multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { TransportKind } from "../transport/index.ts";
@@ -113,6 +113,12 @@ export interface RaftoralNodeOptions {
   readonly workflows?: readonly WorkflowDefinition[];
   readonly logger: Logger;
   readonly tuning?: Partial<NodeTuning>;
+  /**
+   * The first retention setting of finished workflows, when this node creates the cluster
+   * (default DEFAULT_RETENTION); ignored otherwise. Change it later with
+   * `raftoral cluster retention` (docs/workflows.md, "Retention").
+   */
+  readonly retention?: RetentionSetting;
   /** TLS, the cluster secret and client tokens (docs/security.md); default: none. */
   readonly security?: NodeSecurity;
 }

@@ -6,12 +6,15 @@
 import { type ExecutionLayer, NodeService } from "../api/index.ts";
 import {
   type Clock,
+  checkRetention,
+  DEFAULT_RETENTION,
   type GroupId,
   type Logger,
   MANAGEMENT_GROUP,
   type MetricsRegistry,
   type NodeId,
   RaftoralError,
+  type RetentionSetting,
   toError,
 } from "../lib/index.ts";
 import { encodeManagementCommand, isCountedOn, ManagementMachine } from "../management/index.ts";
@@ -254,7 +257,11 @@ export class NodeParts {
   }
 
   /** A new cluster: this node is the management group's only voter and proposes it. */
-  async bootstrap(clusterId: string, kind: TransportKind): Promise<void> {
+  async bootstrap(
+    clusterId: string,
+    kind: TransportKind,
+    retention: RetentionSetting = DEFAULT_RETENTION,
+  ): Promise<void> {
     const { id, tuning, logger } = this.options;
     this.host.start();
     await this.host.createGroup(
@@ -273,6 +280,7 @@ export class NodeParts {
           maxVoters: tuning.maxVoters,
           workflowFingerprint: this.execution.fingerprint(),
           node: { id, address: this.options.address, instance: this.options.instance },
+          retention: checkRetention(retention),
         }),
         { timeoutMs: tuning.proposalTimeoutMs },
       ),

@@ -7,6 +7,7 @@ import type { ExecutionLayer } from "../api/index.ts";
 import { InProcessClient, type WorkflowClient } from "../client/index.ts";
 import {
   type CancelTimer,
+  checkRetention,
   type GroupId,
   type Logger,
   MetricsRegistry,
@@ -85,6 +86,8 @@ export class RaftoralNode {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger;
     this.registry = registryWithBuiltins(options.workflows ?? []);
+    // A bad setting fails here, before the node listens, not at bootstrap.
+    if (options.retention !== undefined) checkRetention(options.retention);
   }
 
   /** The node's id; 0 while a joining node has not registered yet. */
@@ -212,7 +215,7 @@ export class RaftoralNode {
         transport: plan.kind,
       }),
     );
-    await this.step(parts.bootstrap(clusterId, plan.kind));
+    await this.step(parts.bootstrap(clusterId, plan.kind, this.options.retention));
     return parts;
   }
 

@@ -12,7 +12,7 @@ import {
   type WorkflowDescription,
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
-import { findInGroups } from "./caller-id-start.ts";
+import { findInEveryGroup } from "./evicted-lookup.ts";
 
 export interface LookupDeps {
   /** The execution groups that may hold workflows. */
@@ -36,21 +36,12 @@ export async function describeWorkflow(
   if (request.executionClusterId !== undefined) {
     return describeIn(deps, deps.parseGroup(request.executionClusterId), workflowId);
   }
-  const described = await findInGroups(deps.groups(), (id) =>
-    describeIn(deps, id, workflowId).catch((error: unknown) => {
-      // Handled: "not in this group" is the answer most groups give.
-      if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
-      throw error;
-    }),
+  return findInEveryGroup(
+    deps.groups(),
+    (id) => describeIn(deps, id, workflowId),
+    `workflow ${workflowId} is not known to any execution cluster (never started, or its ` +
+      "result is no longer retained)",
   );
-  if (described === undefined) {
-    throw new RaftoralError(
-      "NOT_FOUND",
-      `workflow ${workflowId} is not known to any execution cluster (never started, or its ` +
-        "result is no longer retained)",
-    );
-  }
-  return described;
 }
 
 /** The description from group `id`, here or through a member; NOT_FOUND if unknown there. */
@@ -71,7 +62,10 @@ async function describeIn(
   return descriptionInfo(id, describeExecution(await recordIn(deps, id, machine, workflowId)));
 }
 
-/** The execution's record in hosted group `id`, after a barrier if needed; else NOT_FOUND. */
+/**
+ * The execution's record in hosted group `id`, after a barrier if needed; else NOT_FOUND,
+ * saying so when retention evicted it.
+ */
 export async function recordIn(
   deps: Pick<LookupDeps, "barrier">,
   id: GroupId,
@@ -81,6 +75,10 @@ export async function recordIn(
   // Its Start may be committed but not applied here yet: catch up before saying "unknown".
   if (machine.execution(workflowId) === undefined) await deps.barrier(id);
   const record = machine.execution(workflowId);
+  const evicted = machine.evictedMessage(workflowId);
+  if (record === undefined && evicted !== undefined) {
+    throw new RaftoralError("NOT_FOUND", `execution cluster ${id}: ${evicted}`);
+  }
   if (record === undefined) {
     throw new RaftoralError(
       "NOT_FOUND",

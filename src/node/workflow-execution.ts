@@ -42,19 +42,16 @@ import {
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
 import { CallLimits } from "./call-limits.ts";
-import {
-  type CallerIdStartDeps,
-  findInGroups,
-  startWithCallerId,
-  workflowGroups,
-} from "./caller-id-start.ts";
+import { type CallerIdStartDeps, startWithCallerId, workflowGroups } from "./caller-id-start.ts";
 import { childLauncher } from "./child-launcher.ts";
 import { chooseGroup } from "./choose-group.ts";
+import { findInEveryGroup, isEvictedAnswer } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { forwardToGroup } from "./group-forward.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import type { ClientFactory } from "./peer-call.ts";
 import { handOverResults } from "./result-handover.ts";
+import { syncRetention } from "./retention-sync.ts";
 import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
 import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
@@ -167,8 +164,20 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 
   async maintain(id: GroupId, liveMembers: readonly NodeId[]): Promise<void> {
-    const assigned = await this.engines.get(id)?.runtime.reassignOwners(liveMembers);
-    for (const assignment of assigned ?? []) {
+    const engine = this.engines.get(id);
+    if (engine === undefined) return;
+    const { host, machine, proposalTimeoutMs, logger } = this.options;
+    await syncRetention(
+      {
+        wanted: machine.state().retention,
+        machine: engine.machine,
+        propose: (command) => host.propose(id, command, { timeoutMs: proposalTimeoutMs }),
+        logger,
+      },
+      id,
+    );
+    const assigned = await engine.runtime.reassignOwners(liveMembers);
+    for (const assignment of assigned) {
       this.options.logger.info("Workflow moved to a new owner", { group: id, ...assignment });
     }
   }
@@ -328,7 +337,11 @@ export class WorkflowExecution implements ExecutionLayer {
     if (engine !== undefined) {
       this.refuseIfLeaderless(id);
       await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
-      return engine.machine.execution(workflowId) !== undefined;
+      // An evicted id is known too: it ran there, and its Start is refused there.
+      const { machine } = engine;
+      return (
+        machine.execution(workflowId) !== undefined || machine.evicted(workflowId) !== undefined
+      );
     }
     // A member answers a wait at once for an unknown id (NOT_FOUND, after its own barrier)
     // or a finished one; a running one answers after the shortest wait the wire can ask.
@@ -341,7 +354,7 @@ export class WorkflowExecution implements ExecutionLayer {
     } catch (error) {
       const code = (error as RaftoralError).code;
       if (code === "TIMEOUT") return true;
-      if (code === "NOT_FOUND") return false;
+      if (code === "NOT_FOUND") return isEvictedAnswer(error);
       throw error;
     }
   }
@@ -385,21 +398,12 @@ export class WorkflowExecution implements ExecutionLayer {
     request: WaitWorkflowRequest,
     options?: CallOptions,
   ): Promise<WorkflowOutcome> {
-    const outcome = await findInGroups(workflowGroups(this.options.machine.state()), (id) =>
-      this.wait({ ...request, executionClusterId: String(id) }, options).catch((error: unknown) => {
-        // Handled: "not in this group" is the answer most groups give.
-        if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
-        throw error;
-      }),
+    return findInEveryGroup(
+      workflowGroups(this.options.machine.state()),
+      (id) => this.wait({ ...request, executionClusterId: String(id) }, options),
+      `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
+        "or its result is no longer retained)",
     );
-    if (outcome === undefined) {
-      throw new RaftoralError(
-        "NOT_FOUND",
-        `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
-          "or its result is no longer retained)",
-      );
-    }
-    return outcome;
   }
 
   /** UNAVAILABLE at once, naming the group, when it has lost its leader for long. */

@@ -3,7 +3,7 @@
 // leave to the node. Without a name, every group is asked at once: only the group that knows
 // the workflow records the event; the others answer NOT_FOUND without writing anything.
 
-import { type GroupId, RaftoralError } from "../lib/index.ts";
+import type { GroupId } from "../lib/index.ts";
 import type { SignalWorkflowRequest, SignalWorkflowResult } from "../transport/index.ts";
 import {
   checkEventName,
@@ -13,7 +13,7 @@ import {
   NAME_CHARS_MAX,
   parseJsonText,
 } from "../workflow/index.ts";
-import { findInGroups } from "./caller-id-start.ts";
+import { findInEveryGroup } from "./evicted-lookup.ts";
 
 export interface SignalDeps {
   /** The execution groups that exist now. */
@@ -43,19 +43,10 @@ export async function signalWorkflow(
   if (request.executionClusterId !== undefined) {
     return deps.signalIn(deps.parseGroup(request.executionClusterId), request, payload);
   }
-  const signaled = await findInGroups(deps.groups(), (id) =>
-    deps.signalIn(id, request, payload).catch((error: unknown) => {
-      // Handled: "not in this group" is the answer most groups give.
-      if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
-      throw error;
-    }),
+  return findInEveryGroup(
+    deps.groups(),
+    (id) => deps.signalIn(id, request, payload),
+    `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
+      "or its result is no longer retained); check the workflow id",
   );
-  if (signaled === undefined) {
-    throw new RaftoralError(
-      "NOT_FOUND",
-      `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
-        "or its result is no longer retained); check the workflow id",
-    );
-  }
-  return signaled;
 }

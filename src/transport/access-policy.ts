@@ -14,7 +14,7 @@ import { createPeerProof, PEER_PROOF_HEADER, peerProofProblem } from "./peer-pro
  * - client: clients with the client token (or the admin token), and nodes (which discover
  *   each other and forward workflow calls).
  * - status: operators with the admin token, and nodes (a leaving node asks the others).
- * - admin: operators with the admin token only (leave, recover).
+ * - admin: operators with the admin token only (leave, recover, retention).
  */
 export type AccessLevel = "open" | "peer" | "client" | "status" | "admin";
 

@@ -33,6 +33,8 @@ export type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  RetentionInfo,
+  RetentionRequest,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,

@@ -3,7 +3,7 @@
 // from their wire formats to this interface; src/api implements it. Errors are thrown as
 // RaftoralError subclasses with stable codes, which each adapter maps to its status codes.
 
-import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
+import type { GroupId, LogIndex, NodeId, RetentionSetting } from "../lib/index.ts";
 import type { TransportKind } from "./transport.ts";
 import type { PeerBatch } from "./wire.ts";
 
@@ -276,6 +276,20 @@ export interface RecoverResult {
   readonly groups: readonly RecoveredGroup[];
 }
 
+/** GET and POST /cluster/retention, RaftService/ClusterRetention: absent fields stay. */
+export interface RetentionRequest {
+  readonly finishedMax?: number;
+  readonly retainForMs?: number;
+  readonly retainAtLeastMs?: number;
+}
+
+/** The cluster's retention setting, after the request's change if it made one. */
+export interface RetentionInfo {
+  readonly retention: RetentionSetting;
+  /** False: never set (a cluster older than the setting); the groups keep built-in limits. */
+  readonly isSet: boolean;
+}
+
 export interface CallOptions {
   /** Aborted when the caller goes away or its deadline passes. */
   readonly signal?: AbortSignal;
@@ -323,4 +337,9 @@ export interface NodeApi {
    * voters held are gone. A group that has a leader is refused (FAILED_PRECONDITION).
    */
   recoverGroups(request: RecoverRequest, options?: CallOptions): Promise<RecoverResult>;
+  /**
+   * Reads the cluster's retention of finished workflows, or changes the fields the request
+   * gives (committed in the management group; each execution group follows within moments).
+   */
+  clusterRetention(request: RetentionRequest, options?: CallOptions): Promise<RetentionInfo>;
 }

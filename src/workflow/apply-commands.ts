@@ -4,6 +4,7 @@
 
 import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
+import { evictedStartRefusal, retentionFullRefusal } from "./apply-retention.ts";
 import { consumeEvent, waitRefusal } from "./apply-waits.ts";
 import type { RecordedError } from "./errors.ts";
 import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
@@ -33,6 +34,8 @@ export function applyStart(
     }
     return { type: "started", workflowId, isNew: false, execution: viewOf(existing) };
   }
+  const evicted = evictedStartRefusal(context, command);
+  if (evicted !== undefined) return evicted;
   if (table.isSealed) {
     return refuse(
       workflowId,
@@ -47,6 +50,8 @@ export function applyStart(
       `unknown workflow ${command.name} v${command.version}; it is not registered in this group`,
     );
   }
+  const full = retentionFullRefusal(context, workflowId);
+  if (full !== undefined) return full;
   if (table.runningCount >= config.runningExecutionsMax) {
     return refuse(
       workflowId,

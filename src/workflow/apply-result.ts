@@ -2,7 +2,7 @@
 // exactly this value), and the events the state machine publishes to local observers.
 // Expected refusals are values, not exceptions: every member computes the same one.
 
-import type { NodeId } from "../lib/index.ts";
+import type { NodeId, RetentionSetting } from "../lib/index.ts";
 import type { ExecutionStatus, ExecutionView } from "./execution.ts";
 
 /** Why a command was refused at apply time. Stable strings; callers switch on them. */
@@ -21,8 +21,13 @@ export type RefusalReason =
   | "out-of-order"
   /** The group is draining (sealed): it takes no new workflows. */
   | "sealed"
-  /** A limit (running executions, checkpoints per execution) was reached. */
+  /**
+   * A limit was reached: running executions, checkpoints per execution, or finished results
+   * kept (more than the retention allows, all younger than its floor).
+   */
   | "limit"
+  /** Start of an id that finished and whose result retention dropped: it ran already. */
+  | "evicted"
   /** Start of a known id with another workflow, version or input. */
   | "already-exists"
   /** A timer's `wake` before its due time, or without the `sleep` it wakes. */
@@ -74,6 +79,11 @@ export type WorkflowApplyResult =
       readonly count: number;
     }
   | {
+      /** The group's retention setting from here on (Configure applied). */
+      readonly type: "configured";
+      readonly retention: RetentionSetting;
+    }
+  | {
       readonly type: "refused";
       /** Undefined when the command was too malformed to name one. */
       readonly workflowId: string | undefined;
@@ -123,6 +133,7 @@ export function isApplyResult(value: unknown): value is WorkflowApplyResult {
     type === "ownerAssigned" ||
     type === "sealed" ||
     type === "signaled" ||
+    type === "configured" ||
     type === "refused"
   );
 }

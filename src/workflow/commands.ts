@@ -3,7 +3,13 @@
 // written, so every field is checked once here and trusted afterwards.
 // Pure: no I/O.
 
-import { isTraceId, type NodeId, nodeId } from "../lib/index.ts";
+import {
+  isTraceId,
+  type NodeId,
+  nodeId,
+  parseRetention,
+  type RetentionSetting,
+} from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
 import type {
   CheckpointKind,
@@ -60,6 +66,14 @@ export type WorkflowCommand =
       /** Finished executions a drained group hands over before it is destroyed. */
       readonly type: "Adopt";
       readonly records: readonly ExecutionState[];
+    }
+  | {
+      /**
+       * The group's retention from here on: its leader copies the cluster's setting from the
+       * management state into the group's own log, so every member prunes alike.
+       */
+      readonly type: "Configure";
+      readonly retention: RetentionSetting;
     }
   | {
       /** An event for the execution's inbox (events.ts); a known eventId is a no-op. */
@@ -127,6 +141,7 @@ export function decodeCommand(data: Uint8Array): DecodeResult {
 
 function parseFields(f: Record<string, unknown>): WorkflowCommand {
   if (f.type === "Seal") return { type: "Seal" };
+  if (f.type === "Configure") return { type: "Configure", retention: retention(f.retention) };
   if (f.type === "Adopt")
     return { type: "Adopt", records: list(f.records, "records").map(finished) };
   const workflowId = text(f.workflowId, "workflowId");
@@ -243,6 +258,10 @@ function checkpoint(value: unknown, seq: number): CheckpointRecord {
     atMs: count(f.atMs, "checkpoint.atMs"),
     ownerEpoch: count(f.ownerEpoch, "checkpoint.ownerEpoch"),
   };
+}
+
+function retention(value: unknown): RetentionSetting {
+  return parseRetention(value, (path, problem) => new Malformed(`${path} ${problem}`), "retention");
 }
 
 function text(value: unknown, name: string): string {

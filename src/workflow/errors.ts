@@ -100,6 +100,20 @@ export class WorkflowNotFoundError extends RaftoralError {
   }
 }
 
+/**
+ * The execution finished here and retention has since dropped its result (NOT_FOUND, like
+ * an unknown id, but saying so: the message carries EVICTED_PHRASE on every path).
+ */
+export class WorkflowEvictedError extends RaftoralError {
+  readonly workflowId: string;
+
+  constructor(workflowId: string, message: string) {
+    super("NOT_FOUND", message);
+    this.name = "WorkflowEvictedError";
+    this.workflowId = workflowId;
+  }
+}
+
 /** wait() gave up: the execution was still running when the timeout passed. */
 export class WaitTimeoutError extends RaftoralError {
   readonly workflowId: string;

@@ -3,7 +3,7 @@
 // of it changes only inside apply, from log data only, so every member prunes the same ones.
 // Pure: no I/O.
 
-import { assert, InvalidArgumentError } from "../lib/index.ts";
+import { assert, InvalidArgumentError, type RetentionSetting } from "../lib/index.ts";
 import type { CheckpointRecord, ExecutionRecord } from "./execution.ts";
 
 /** An execution as readers see it: no field or checkpoint can be changed through it. */
@@ -55,6 +55,56 @@ export function validateStateConfig(config: WorkflowStateConfig): void {
   }
 }
 
+/** What prune() goes by: the group's retention setting over the node's defaults. */
+export interface PruneLimits {
+  readonly finishedMax: number;
+  readonly bytesMax: number;
+  /** Finished executions older than this (log time) are pruned whatever the count. */
+  readonly retainMs: number | undefined;
+  /** Younger results are never pruned for the count or bytes (0: no floor). */
+  readonly atLeastMs: number;
+}
+
+/** An id whose result retention dropped: enough to answer "it finished, then was evicted". */
+export interface EvictedRecord {
+  readonly status: "Completed" | "Failed";
+  readonly finishedAtMs: number;
+  /** Log time of the eviction. */
+  readonly evictedAtMs: number;
+}
+
+/**
+ * Evicted ids remembered per group, oldest forgotten first. About 100 bytes each, so at most
+ * about 1 MB per group; an id evicted longer ago than the last this-many evictions is
+ * answered as unknown, and a Start of it runs it again.
+ */
+export const EVICTED_IDS_MAX = 10_000;
+
+/**
+ * The limits in force: a group that applied Configure goes by its setting; one that never
+ * did (every log written before retention was configurable) keeps the old behaviour, with
+ * no floor, so that members of different versions still prune alike.
+ */
+export function pruneLimits(
+  config: WorkflowStateConfig,
+  retention: RetentionSetting | undefined,
+): PruneLimits {
+  if (retention === undefined) {
+    return {
+      finishedMax: config.finishedRetainedMax,
+      bytesMax: config.finishedRetainedBytesMax,
+      retainMs: config.finishedRetainMs,
+      atLeastMs: 0,
+    };
+  }
+  return {
+    finishedMax: retention.finishedMax,
+    bytesMax: config.finishedRetainedBytesMax,
+    retainMs: retention.retainForMs === 0 ? undefined : retention.retainForMs,
+    atLeastMs: retention.retainAtLeastMs,
+  };
+}
+
 export class ExecutionTable {
   /** Every retained execution, in the order it was started (Map order is deterministic). */
   readonly executions = new Map<string, ExecutionRecord>();
@@ -70,6 +120,13 @@ export class ExecutionTable {
   lastAppliedIndex = 0;
   /** Set by Seal: no Start is accepted any more (the group is draining). */
   isSealed = false;
+  /** The last Configure applied; undefined in a group that never applied one. */
+  retention: RetentionSetting | undefined = undefined;
+  /**
+   * Ids pruned since retention was configured, oldest first (at most EVICTED_IDS_MAX).
+   * Invariant: no id is both here and in `executions`.
+   */
+  readonly evicted = new Map<string, EvictedRecord>();
 
   get(workflowId: string): ExecutionRecord | undefined {
     return this.executions.get(workflowId);
@@ -107,6 +164,7 @@ export class ExecutionTable {
   adoptFinished(record: ExecutionRecord): void {
     assert(!this.executions.has(record.workflowId), `execution ${record.workflowId} exists`);
     assert(record.status !== "Running", "only finished executions are handed over");
+    this.evicted.delete(record.workflowId);
     this.executions.set(record.workflowId, record);
     this.queueFinished(record);
   }
@@ -115,24 +173,52 @@ export class ExecutionTable {
     if (timeMs > this.logTimeMs) this.logTimeMs = timeMs;
   }
 
-  /** Removes finished executions past the retention limits, oldest first; returns their ids. */
-  prune(config: WorkflowStateConfig): string[] {
+  /**
+   * Removes finished executions past the limits, oldest (in finish order) first; returns
+   * their ids. Stops at the first one that may stay: one past `retainMs` always goes, one
+   * past the count or bytes only once it is `atLeastMs` old.
+   */
+  prune(limits: PruneLimits): string[] {
     const pruned: string[] = [];
     for (const [workflowId, bytes] of this.finished) {
       const record = this.executions.get(workflowId);
       assert(record !== undefined, `finished execution ${workflowId} missing from the table`);
-      const isOverCount = this.finished.size > config.finishedRetainedMax;
-      const isOverBytes = this.finishedBytes > config.finishedRetainedBytesMax;
-      const isExpired =
-        config.finishedRetainMs !== undefined &&
-        (record.finishedAtMs ?? 0) + config.finishedRetainMs < this.logTimeMs;
-      if (!isOverCount && !isOverBytes && !isExpired) break;
+      const ageMs = this.logTimeMs - (record.finishedAtMs ?? 0);
+      const isExpired = limits.retainMs !== undefined && ageMs > limits.retainMs;
+      // Without a floor, age does not matter (an adopted result may even look younger).
+      const isOldEnough = limits.atLeastMs === 0 || ageMs >= limits.atLeastMs;
+      if (!isExpired && !(this.isOverLimits(limits) && isOldEnough)) break;
       this.finished.delete(workflowId);
       this.finishedBytes -= bytes;
       this.executions.delete(workflowId);
+      if (this.retention !== undefined) this.recordEvicted(record);
       pruned.push(workflowId);
     }
     return pruned;
+  }
+
+  /** Whether more finished executions are kept than the count or bytes limit allows. */
+  isOverLimits(limits: PruneLimits): boolean {
+    return this.finished.size > limits.finishedMax || this.finishedBytes > limits.bytesMax;
+  }
+
+  /** How many finished executions are kept, and their size (for messages). */
+  finishedTotals(): { readonly count: number; readonly bytes: number } {
+    return { count: this.finished.size, bytes: this.finishedBytes };
+  }
+
+  private recordEvicted(record: ExecutionRecord): void {
+    assert(record.status !== "Running", "only finished executions are evicted");
+    if (this.evicted.size >= EVICTED_IDS_MAX) {
+      // Maps iterate in insertion order: the first key is the oldest eviction.
+      const oldest = this.evicted.keys().next().value;
+      if (oldest !== undefined) this.evicted.delete(oldest);
+    }
+    this.evicted.set(record.workflowId, {
+      status: record.status,
+      finishedAtMs: record.finishedAtMs ?? 0,
+      evictedAtMs: this.logTimeMs,
+    });
   }
 
   /** O(n) consistency check for tests and the simulator. */
@@ -151,6 +237,10 @@ export class ExecutionTable {
     let bytes = 0;
     for (const size of this.finished.values()) bytes += size;
     assert(bytes === this.finishedBytes, "retained bytes are off");
+    assert(this.evicted.size <= EVICTED_IDS_MAX, "too many evicted ids");
+    for (const workflowId of this.evicted.keys()) {
+      assert(!this.executions.has(workflowId), `evicted ${workflowId} is still retained`);
+    }
   }
 }
 

@@ -8,6 +8,7 @@ export {
   type WorkflowEvent,
   type WorkflowListener,
 } from "./apply-result.ts";
+export { EVICTED_PHRASE } from "./apply-retention.ts";
 export {
   type ChildLauncher,
   type ChildOutcome,
@@ -65,6 +66,7 @@ export {
   recordError,
   UnknownWorkflowError,
   WaitTimeoutError,
+  WorkflowEvictedError,
   WorkflowNotFoundError,
   WorkflowRefusedError,
   WorkflowStepError,
@@ -87,6 +89,8 @@ export type {
 export type { RunEnd } from "./execution-runner.ts";
 export {
   DEFAULT_WORKFLOW_STATE_CONFIG,
+  EVICTED_IDS_MAX,
+  type EvictedRecord,
   type ExecutionState,
   type WorkflowStateConfig,
 } from "./execution-table.ts";

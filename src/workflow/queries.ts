@@ -5,7 +5,7 @@
 
 import { type CancelTimer, type Clock, InvalidArgumentError, RaftoralError } from "../lib/index.ts";
 import type { WorkflowEvent } from "./apply-result.ts";
-import { WaitTimeoutError, WorkflowNotFoundError } from "./errors.ts";
+import { WaitTimeoutError, WorkflowEvictedError, WorkflowNotFoundError } from "./errors.ts";
 import type { ExecutionView } from "./execution.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
 
@@ -50,7 +50,7 @@ export class WorkflowQueries {
       );
     }
     const view = this.stateMachine.status(workflowId);
-    if (view === undefined) return Promise.reject(new WorkflowNotFoundError(workflowId));
+    if (view === undefined) return Promise.reject(this.notFound(workflowId));
     if (view.status !== "Running") return Promise.resolve(view);
     if (this.waiterCount >= WAITERS_MAX) {
       return Promise.reject(
@@ -120,9 +120,17 @@ export class WorkflowQueries {
     if (view !== undefined && view.status === "Running") return;
     for (const waiter of set) {
       this.remove(workflowId, waiter);
-      if (view === undefined) waiter.reject(new WorkflowNotFoundError(workflowId));
+      if (view === undefined) waiter.reject(this.notFound(workflowId));
       else waiter.resolve(view);
     }
+  }
+
+  /** Unknown here: evicted by retention (if this group remembers it), else never seen. */
+  private notFound(workflowId: string): RaftoralError {
+    const evicted = this.stateMachine.evictedMessage(workflowId);
+    return evicted === undefined
+      ? new WorkflowNotFoundError(workflowId)
+      : new WorkflowEvictedError(workflowId, evicted);
   }
 
   private remove(workflowId: string, waiter: Waiter): boolean {

@@ -61,6 +61,7 @@ const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
   sealed: "UNAVAILABLE",
   limit: "RESOURCE_EXHAUSTED",
   "already-exists": "ALREADY_EXISTS",
+  evicted: "ALREADY_EXISTS",
   "timer-not-due": "INTERNAL",
   "event-not-ready": "INTERNAL",
 };

@@ -4,7 +4,7 @@
 // a checkpoint out of sequence is refused, and so on, identically on every member.
 // Pure: no I/O, no timers, no clocks. Implements multiraft's StateMachine structurally.
 
-import { assert, type LogIndex, unreachable } from "../lib/index.ts";
+import { assert, type LogIndex, type RetentionSetting, unreachable } from "../lib/index.ts";
 import {
   applyAdopt,
   applyAssignOwner,
@@ -14,13 +14,16 @@ import {
 } from "./apply-commands.ts";
 import type { ApplyContext } from "./apply-context.ts";
 import type { WorkflowApplyResult, WorkflowEvent, WorkflowListener } from "./apply-result.ts";
+import { applyConfigure, evictedMessage } from "./apply-retention.ts";
 import { applySignal } from "./apply-waits.ts";
 import { decodeCommand, type WorkflowCommand } from "./commands.ts";
 import { type ExecutionView, viewOf } from "./execution.ts";
 import {
   DEFAULT_WORKFLOW_STATE_CONFIG,
+  type EvictedRecord,
   type ExecutionState,
   ExecutionTable,
+  pruneLimits,
   validateStateConfig,
   type WorkflowStateConfig,
 } from "./execution-table.ts";
@@ -71,7 +74,7 @@ export class WorkflowStateMachine {
       events,
     };
     const result = dispatch(context, decoded.command);
-    for (const workflowId of this.table.prune(this.config)) {
+    for (const workflowId of this.table.prune(pruneLimits(this.config, this.table.retention))) {
       events.push({ type: "pruned", workflowId });
     }
     this.emit(events);
@@ -103,6 +106,24 @@ export class WorkflowStateMachine {
   /** Every retained execution, in start order. */
   executions(): IterableIterator<ExecutionState> {
     return this.table.executions.values();
+  }
+
+  /** Why `workflowId` is gone, if retention evicted it here recently (see EVICTED_IDS_MAX). */
+  evicted(workflowId: string): EvictedRecord | undefined {
+    return this.table.evicted.get(workflowId);
+  }
+
+  /** The NOT_FOUND message for an evicted id, naming the retention in force. */
+  evictedMessage(workflowId: string): string | undefined {
+    const evicted = this.table.evicted.get(workflowId);
+    return evicted === undefined
+      ? undefined
+      : evictedMessage(workflowId, evicted, this.table.retention);
+  }
+
+  /** The retention setting this group applied last; undefined if it never applied one. */
+  retention(): RetentionSetting | undefined {
+    return this.table.retention;
   }
 
   runningCount(): number {
@@ -165,6 +186,8 @@ function dispatch(context: ApplyContext, command: WorkflowCommand): WorkflowAppl
       return { type: "sealed" };
     case "Adopt":
       return applyAdopt(context, command);
+    case "Configure":
+      return applyConfigure(context, command);
     default:
       return unreachable(command);
   }

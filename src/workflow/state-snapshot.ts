@@ -1,12 +1,14 @@
 // The workflow state machine's snapshot: the execution table as JSON text. Raft snapshots
 // carry it to slow followers and across restarts, so finished results survive both.
 // Format 1: { format, lastAppliedIndex, logTimeMs, executions: [...in start order],
-// finishedOrder: [...ids in finish order] }.
+// finishedOrder: [...ids in finish order], isSealed, retention?, evicted?: [[id, record]...
+// oldest first] }. The last two came with configurable retention: a snapshot without them
+// is a group that never applied Configure, and restores as one.
 // Pure: no I/O.
 
-import { assert } from "../lib/index.ts";
+import { AssertionError, assert, parseRetention, type RetentionSetting } from "../lib/index.ts";
 import type { ExecutionRecord } from "./execution.ts";
-import { ExecutionTable } from "./execution-table.ts";
+import { type EvictedRecord, ExecutionTable } from "./execution-table.ts";
 
 const SNAPSHOT_FORMAT = 1;
 
@@ -17,6 +19,8 @@ interface SnapshotJson {
   readonly executions: readonly ExecutionRecord[];
   readonly finishedOrder: readonly string[];
   readonly isSealed: boolean;
+  readonly retention?: RetentionSetting;
+  readonly evicted?: readonly (readonly [string, EvictedRecord])[];
 }
 
 export function encodeStateSnapshot(table: ExecutionTable): Uint8Array {
@@ -27,6 +31,9 @@ export function encodeStateSnapshot(table: ExecutionTable): Uint8Array {
     executions: [...table.executions.values()],
     finishedOrder: [...table.finishedIds()],
     isSealed: table.isSealed,
+    ...(table.retention === undefined
+      ? {}
+      : { retention: table.retention, evicted: [...table.evicted] }),
   };
   return new TextEncoder().encode(JSON.stringify(json));
 }
@@ -54,6 +61,16 @@ export function decodeStateSnapshot(data: Uint8Array): ExecutionTable {
     assert(record !== undefined, `workflow snapshot: finished ${workflowId} has no record`);
     table.queueFinished(record);
   }
+  if (json.retention !== undefined) {
+    table.retention = parseRetention(json.retention, snapshotError, "workflow snapshot retention");
+  }
+  assert(json.evicted === undefined || Array.isArray(json.evicted), "workflow snapshot: evicted");
+  for (const [workflowId, record] of json.evicted ?? []) table.evicted.set(workflowId, record);
   table.checkInvariants();
   return table;
+}
+
+/** Our own bytes failing validation: corruption or a bug (see decodeStateSnapshot). */
+function snapshotError(path: string, problem: string): Error {
+  return new AssertionError(`${path} ${problem}`);
 }

@@ -18,6 +18,8 @@ import type {
   RecoverResult,
   RegisterRequest,
   RegisterResult,
+  RetentionInfo,
+  RetentionRequest,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
@@ -57,6 +59,7 @@ export interface FakeScript {
   clusterStatus(): Promise<ClusterStatus>;
   leave(options: CallOptions): Promise<LeaveResult>;
   recoverGroups(request: RecoverRequest, options: CallOptions): Promise<RecoverResult>;
+  clusterRetention(request: RetentionRequest, options: CallOptions): Promise<RetentionInfo>;
 }
 
 export const DISCOVERY: DiscoveryInfo = {
@@ -184,6 +187,10 @@ export function defaultScript(): FakeScript {
     ],
     leave: async () => ({ nodeId: nodeId(1) }),
     recoverGroups: async () => ({ groups: [RECOVERED] }),
+    clusterRetention: async (request) => ({
+      retention: { finishedMax: 10_000, retainForMs: 0, retainAtLeastMs: 3_600_000, ...request },
+      isSet: true,
+    }),
   };
 }
 
@@ -277,6 +284,11 @@ export class FakeNodeApi implements NodeApi {
   recoverGroups(request: RecoverRequest, options: CallOptions = {}): Promise<RecoverResult> {
     this.record("recoverGroups", request, options.signal);
     return this.script.recoverGroups(request, options);
+  }
+
+  clusterRetention(request: RetentionRequest, options: CallOptions = {}): Promise<RetentionInfo> {
+    this.record("clusterRetention", request, options.signal);
+    return this.script.clusterRetention(request, options);
   }
 
   /** The calls of one method, oldest first. */

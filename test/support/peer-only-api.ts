@@ -22,5 +22,6 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     healthDetails: () => ({ status: "ok", nodeId: host.nodeId, isLeader: false, groups: [] }),
     leave: unsupported,
     recoverGroups: unsupported,
+    clusterRetention: unsupported,
   };
 }

@@ -16,6 +16,7 @@ const METHOD_ACCESS: ReadonlyMap<string, AccessLevel> = new Map<string, AccessLe
   [RaftServiceMethods.getClusterStatus.path, "status"],
   [RaftServiceMethods.leaveCluster.path, "admin"],
   [RaftServiceMethods.recoverGroups.path, "admin"],
+  [RaftServiceMethods.clusterRetention.path, "admin"],
   [WorkflowManagementMethods.runWorkflowAsync.path, "client"],
   [WorkflowManagementMethods.runWorkflowSync.path, "client"],
   [WorkflowManagementMethods.waitForWorkflowCompletion.path, "client"],

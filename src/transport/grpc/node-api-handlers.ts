@@ -27,6 +27,7 @@ import type {
   RunWorkflowResponse,
 } from "./raftoral-messages.ts";
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
+import { registerClusterRetention } from "./retention-handler.ts";
 import type { GrpcServer } from "./server.ts";
 
 export interface RaftServiceOptions {
@@ -98,6 +99,7 @@ export function registerRaftService(
       })),
     };
   });
+  registerClusterRetention(server, api);
 }
 
 export interface WorkflowManagementOptions {

@@ -219,6 +219,21 @@ export interface RecoverGroupsResponse {
   readonly groups: readonly RecoveredGroupMessage[];
 }
 
+export interface ClusterRetentionRequest {
+  readonly finishedMax: number;
+  readonly setRetainFor: boolean;
+  readonly retainForMs: number;
+  readonly setRetainAtLeast: boolean;
+  readonly retainAtLeastMs: number;
+}
+
+export interface ClusterRetentionResponse {
+  readonly finishedMax: number;
+  readonly retainForMs: number;
+  readonly retainAtLeastMs: number;
+  readonly isSet: boolean;
+}
+
 export type NodeHealthRequest = Readonly<Record<string, never>>;
 
 export interface NodeHealthResponse {

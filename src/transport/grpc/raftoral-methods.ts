@@ -5,6 +5,8 @@ import { protoMethod } from "./method.ts";
 import type {
   AddNodeRequest,
   AddNodeResponse,
+  ClusterRetentionRequest,
+  ClusterRetentionResponse,
   ClusterStatusRequest,
   ClusterStatusResponse,
   DescribeWorkflowRequest,
@@ -48,6 +50,10 @@ export const RaftServiceMethods = {
     "RecoverGroups",
   ),
   getNodeHealth: protoMethod<NodeHealthRequest, NodeHealthResponse>(RAFT_SERVICE, "GetNodeHealth"),
+  clusterRetention: protoMethod<ClusterRetentionRequest, ClusterRetentionResponse>(
+    RAFT_SERVICE,
+    "ClusterRetention",
+  ),
 } as const;
 
 /** raftoral.WorkflowManagement: the public workflow API. */

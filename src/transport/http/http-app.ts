@@ -17,7 +17,7 @@ import {
   withTraceOf,
 } from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
-import { readJsonBody } from "./request-body.ts";
+import { type BodyLimits, readJsonBody } from "./request-body.ts";
 import {
   parseDescribeQuery,
   parseExecuteRequest,
@@ -41,6 +41,7 @@ import {
   signaledJson,
   startedJson,
 } from "./response-fields.ts";
+import { addRetentionRoute } from "./retention-route.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -89,13 +90,12 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/ui", { method: "GET", access: "open" }],
   ["/node/leave", { method: "POST", access: "admin" }],
   ["/cluster/recover", { method: "POST", access: "admin" }],
+  ["/cluster/retention", { method: "POST", access: "admin" }],
 ]);
 
 /** Builds the app; `api` answers every request. */
 export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   const app = new Hono();
-  // The client's disconnect aborts this signal (Bun.serve), and with it the NodeApi call.
-  const callOptions = (c: Context) => ({ signal: c.req.raw.signal });
   const clientBody = {
     bytesMax: options.clientBodyBytesMax,
     readTimeoutMs: options.bodyReadTimeoutMs,
@@ -104,25 +104,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
 
   if (options.access !== undefined) useAccessCheck(app, options.access);
   if (options.servesPeers === false) refusePeerRoutes(app);
-  app.post("/workflow/execute", async (c) => {
-    const request = withTraceOf(
-      parseExecuteRequest(await readJsonBody(c.req.raw, clientBody)),
-      c.req.header(TRACEPARENT_HEADER),
-    );
-    return c.json(startedJson(await api.startWorkflow(request, callOptions(c))));
-  });
-  app.get("/workflow/wait", async (c) => {
-    const request = parseWaitQuery((name) => c.req.query(name));
-    return c.json(outcomeJson(await api.waitWorkflow(request, callOptions(c))));
-  });
-  app.get("/workflow/describe", async (c) => {
-    const request = parseDescribeQuery((name) => c.req.query(name));
-    return c.json(describedJson(await api.describeWorkflow(request, callOptions(c))));
-  });
-  app.post("/workflow/signal", async (c) => {
-    const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
-    return c.json(signaledJson(await api.signalWorkflow(request, callOptions(c))));
-  });
+  addWorkflowRoutes(app, api, clientBody);
   app.post("/raft/message", async (c) => {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));
     api.receivePeerBatch(batch);
@@ -130,7 +112,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   });
   app.post("/discovery/register", async (c) => {
     const body = await readJsonBody(c.req.raw, clientBody);
-    const result = await api.register(parseRegisterRequest(body), callOptions(c));
+    const result = await api.register(parseRegisterRequest(body), callOptionsOf(c));
     return c.json(registeredJson(result));
   });
   app.get("/discovery/peers", async (c) => c.json(discoveryJson(await api.discover())));
@@ -150,17 +132,46 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   // The page itself holds nothing secret; the calls it makes are checked like any other.
   app.get("/ui", () => new Response(CONSOLE_HTML, { headers: CONSOLE_HEADERS }));
   app.get("/cluster/health", async (c) =>
-    c.json({ nodes: (await api.probeNodes(callOptions(c))).map(nodeProbeJson) }),
+    c.json({ nodes: (await api.probeNodes(callOptionsOf(c))).map(nodeProbeJson) }),
   );
   // No body: the node that answers is the one that leaves.
-  app.post("/node/leave", async (c) => c.json(leftJson(await api.leave(callOptions(c)))));
+  app.post("/node/leave", async (c) => c.json(leftJson(await api.leave(callOptionsOf(c)))));
   app.post("/cluster/recover", async (c) => {
     const request = parseRecoverRequest(await readJsonBody(c.req.raw, clientBody));
-    return c.json(recoveredJson(await api.recoverGroups(request, callOptions(c))));
+    return c.json(recoveredJson(await api.recoverGroups(request, callOptionsOf(c))));
   });
+  addRetentionRoute(app, api, clientBody);
 
   useErrorAnswers(app, options.logger);
   return app;
+}
+
+/** The workflow calls: start, wait, describe and signal. */
+function addWorkflowRoutes(app: Hono, api: NodeApi, clientBody: BodyLimits): void {
+  app.post("/workflow/execute", async (c) => {
+    const request = withTraceOf(
+      parseExecuteRequest(await readJsonBody(c.req.raw, clientBody)),
+      c.req.header(TRACEPARENT_HEADER),
+    );
+    return c.json(startedJson(await api.startWorkflow(request, callOptionsOf(c))));
+  });
+  app.get("/workflow/wait", async (c) => {
+    const request = parseWaitQuery((name) => c.req.query(name));
+    return c.json(outcomeJson(await api.waitWorkflow(request, callOptionsOf(c))));
+  });
+  app.get("/workflow/describe", async (c) => {
+    const request = parseDescribeQuery((name) => c.req.query(name));
+    return c.json(describedJson(await api.describeWorkflow(request, callOptionsOf(c))));
+  });
+  app.post("/workflow/signal", async (c) => {
+    const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
+    return c.json(signaledJson(await api.signalWorkflow(request, callOptionsOf(c))));
+  });
+}
+
+/** The client's disconnect aborts this signal (Bun.serve), and with it the NodeApi call. */
+function callOptionsOf(c: Context) {
+  return { signal: c.req.raw.signal };
 }
 
 /** The Prometheus text exposition format, version 0.0.4. */

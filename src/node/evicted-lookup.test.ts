@@ -1,0 +1,70 @@
+import { describe, expect, test } from "bun:test";
+import { groupId, RaftoralError } from "../lib/index.ts";
+import { EVICTED_PHRASE } from "../workflow/index.ts";
+import { findInEveryGroup, isEvictedAnswer } from "./evicted-lookup.ts";
+
+const G1 = groupId(1);
+const G2 = groupId(2);
+const evicted = new RaftoralError(
+  "NOT_FOUND",
+  `workflow w finished (Completed) and ${EVICTED_PHRASE}`,
+);
+const unknown = new RaftoralError("NOT_FOUND", "workflow w is not in execution cluster 1");
+
+describe("findInEveryGroup", () => {
+  test("a group's answer wins over the others' NOT_FOUND", async () => {
+    const found = await findInEveryGroup(
+      [G1, G2],
+      async (id) => {
+        if (id === G1) throw unknown;
+        return "here";
+      },
+      "nowhere",
+    );
+    expect(found).toBe("here");
+  });
+
+  test("when no group has it, a group's 'evicted' answer is passed on", async () => {
+    const error = await findInEveryGroup(
+      [G1, G2],
+      async (id) => {
+        throw id === G1 ? unknown : evicted;
+      },
+      "nowhere",
+    ).catch((caught: unknown) => caught);
+    expect(error).toBe(evicted);
+  });
+
+  test("when every group says unknown, the generic NOT_FOUND names the id", async () => {
+    const error = await findInEveryGroup(
+      [G1, G2],
+      async () => {
+        throw unknown;
+      },
+      "workflow w is not known to any execution cluster",
+    ).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: "NOT_FOUND",
+      message: "workflow w is not known to any execution cluster",
+    });
+  });
+
+  test("another error is not swallowed", async () => {
+    const unavailable = new RaftoralError("UNAVAILABLE", "group 2 has no leader");
+    const error = await findInEveryGroup(
+      [G1, G2],
+      async (id) => {
+        throw id === G1 ? unknown : unavailable;
+      },
+      "nowhere",
+    ).catch((caught: unknown) => caught);
+    expect(error).toBe(unavailable);
+  });
+});
+
+test("isEvictedAnswer tells evicted from unknown by the fixed phrase and the code", () => {
+  expect(isEvictedAnswer(evicted)).toBe(true);
+  expect(isEvictedAnswer(unknown)).toBe(false);
+  expect(isEvictedAnswer(new RaftoralError("INTERNAL", EVICTED_PHRASE))).toBe(false);
+  expect(isEvictedAnswer(new Error(EVICTED_PHRASE))).toBe(false);
+});

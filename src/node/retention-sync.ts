@@ -1,0 +1,39 @@
+// Carries the cluster's retention setting from the management state into each execution
+// group's own log. The group's state machine prunes only by what its log says (a Configure
+// command), so every member prunes the same results at the same index; the leader only
+// proposes the copy, it never decides anything at apply time from local knowledge.
+
+import {
+  describeRetention,
+  type GroupId,
+  isSameRetention,
+  type Logger,
+  type RetentionSetting,
+} from "../lib/index.ts";
+import { encodeCommand, type WorkflowStateMachine } from "../workflow/index.ts";
+
+export interface RetentionSyncDeps {
+  /** The cluster's setting (ManagementState.retention); undefined in clusters that predate it. */
+  readonly wanted: RetentionSetting | undefined;
+  readonly machine: WorkflowStateMachine;
+  readonly propose: (command: Uint8Array) => Promise<unknown>;
+  readonly logger: Logger;
+}
+
+/**
+ * On the group's leader: proposes Configure when the group last applied another setting (or
+ * none). A copy proposed twice is harmless, the second changes nothing. Returns true if it
+ * proposed one.
+ */
+export async function syncRetention(deps: RetentionSyncDeps, group: GroupId): Promise<boolean> {
+  const { wanted, machine } = deps;
+  if (wanted === undefined) return false;
+  const applied = machine.retention();
+  if (applied !== undefined && isSameRetention(applied, wanted)) return false;
+  await deps.propose(encodeCommand({ type: "Configure", retention: wanted }));
+  deps.logger.info("Execution group takes the cluster's retention setting", {
+    group,
+    retention: describeRetention(wanted),
+  });
+  return true;
+}
