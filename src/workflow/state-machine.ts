@@ -24,6 +24,7 @@ import {
   validateStateConfig,
   type WorkflowStateConfig,
 } from "./execution-table.ts";
+import { type ListPage, type ListQuery, listExecutions } from "./list.ts";
 import type { WorkflowRegistry } from "./registry.ts";
 import { decodeStateSnapshot, encodeStateSnapshot } from "./state-snapshot.ts";
 
@@ -103,6 +104,11 @@ export class WorkflowStateMachine {
   /** Every retained execution, in start order. */
   executions(): IterableIterator<ExecutionState> {
     return this.table.executions.values();
+  }
+
+  /** A page of summaries matching `query`, newest first (see list.ts). */
+  list(query: ListQuery): ListPage {
+    return listExecutions(this.table.index, query);
   }
 
   runningCount(): number {
