@@ -6,6 +6,7 @@ export {
   describedJson,
   healthJson,
   leftJson,
+  listedJson,
   outcomeJson,
   recoveredJson,
   signaledJson,
@@ -20,11 +21,19 @@ export type {
   ExecutionGroupStatus,
   HealthInfo,
   LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   ManagementRole,
   RecoveredGroup,
   RecoverRequest,
   RecoverResult,
+  UnavailableClusterInfo,
   WorkflowDescriptionInfo,
+  WorkflowSummaryInfo,
+} from "../transport/index.ts";
+export {
+  LIST_PAGE_SIZE_DEFAULT,
+  LIST_PAGE_SIZE_MAX,
 } from "../transport/index.ts";
 export {
   type NodeTarget,
@@ -49,6 +58,7 @@ export type {
 } from "./protocol-client.ts";
 export {
   type CallTimeout,
+  type ListOptions,
   RaftoralClient,
   type RaftoralClientOptions,
   type SignaledEvent,

@@ -11,6 +11,8 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   NodeApi,
   NodeProbe,
   PeerBatch,
@@ -74,6 +76,12 @@ export class ApiSwitch implements NodeApi {
     options?: CallOptions,
   ): Promise<WorkflowDescriptionInfo> {
     return this.target.describeWorkflow(request, options);
+  }
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    options?: CallOptions,
+  ): Promise<ListWorkflowsResult> {
+    return this.target.listWorkflows(request, options);
   }
   clusterStatus(): Promise<ClusterStatus> {
     return this.target.clusterStatus();
@@ -141,6 +149,7 @@ export function startingApi(options: {
     runWorkflow: starting,
     signalWorkflow: starting,
     describeWorkflow: starting,
+    listWorkflows: starting,
     clusterStatus: starting,
     metrics: options.metrics,
     probeNodes: starting,

@@ -15,6 +15,7 @@ import {
   PEER_PROOF_HEADER,
 } from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
+import { listedJson, parseListQuery } from "./list-fields.ts";
 import { readJsonBody } from "./request-body.ts";
 import {
   parseDescribeQuery,
@@ -77,6 +78,7 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/wait", { method: "GET", access: "client" }],
   ["/workflow/signal", { method: "POST", access: "client" }],
   ["/workflow/describe", { method: "GET", access: "client" }],
+  ["/workflow/list", { method: "GET", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
@@ -113,6 +115,13 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.get("/workflow/describe", async (c) => {
     const request = parseDescribeQuery((name) => c.req.query(name));
     return c.json(describedJson(await api.describeWorkflow(request, callOptions(c))));
+  });
+  app.get("/workflow/list", async (c) => {
+    const request = parseListQuery({
+      one: (name) => c.req.query(name),
+      all: (name) => c.req.queries(name),
+    });
+    return c.json(listedJson(await api.listWorkflows(request, callOptions(c))));
   });
   app.post("/workflow/signal", async (c) => {
     const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
