@@ -15,7 +15,7 @@ import {
   PEER_PROOF_HEADER,
 } from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
-import { listedJson, parseListQuery } from "./list-fields.ts";
+import { addListRoute } from "./list-route.ts";
 import { readJsonBody } from "./request-body.ts";
 import {
   parseDescribeQuery,
@@ -116,13 +116,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     const request = parseDescribeQuery((name) => c.req.query(name));
     return c.json(describedJson(await api.describeWorkflow(request, callOptions(c))));
   });
-  app.get("/workflow/list", async (c) => {
-    const request = parseListQuery({
-      one: (name) => c.req.query(name),
-      all: (name) => c.req.queries(name),
-    });
-    return c.json(listedJson(await api.listWorkflows(request, callOptions(c))));
-  });
+  addListRoute(app, api);
   app.post("/workflow/signal", async (c) => {
     const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(signaledJson(await api.signalWorkflow(request, callOptions(c))));

@@ -1,9 +1,28 @@
-// GET /workflow/list: its query string in, its JSON page out. A status may repeat
+// GET /workflow/list: its query string in, one NodeApi call, its JSON page out. A status may repeat
 // (?status=running&status=failed) or be a comma list (?status=running,failed); every field
 // is checked here (checkListRequest) before the node sees it, and again by the node.
 
+import type { Hono } from "hono";
 import { InvalidArgumentError } from "../../lib/index.ts";
-import { checkListRequest, type ListWorkflowsRequest, type ListWorkflowsResult } from "../index.ts";
+import {
+  checkListRequest,
+  type ListWorkflowsRequest,
+  type ListWorkflowsResult,
+  type NodeApi,
+} from "../index.ts";
+
+/** Adds the route to `app` (its access level is in http-app.ts's route table). */
+export function addListRoute(app: Hono, api: NodeApi): void {
+  app.get("/workflow/list", async (c) => {
+    const request = parseListQuery({
+      one: (name) => c.req.query(name),
+      all: (name) => c.req.queries(name),
+    });
+    // The client's disconnect aborts this signal, and with it the fan-out behind it.
+    const page = await api.listWorkflows(request, { signal: c.req.raw.signal });
+    return c.json(listedJson(page));
+  });
+}
 
 /** How the route reads its query: one value, and every value of a repeated name. */
 export interface QueryReader {
