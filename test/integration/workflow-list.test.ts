@@ -28,7 +28,22 @@ const hold = defineWorkflow("hold", 1, async (_input: null, ctx) => {
 
 const ids = (workflows: readonly WorkflowSummaryInfo[]) => workflows.map((w) => w.workflowId);
 
-test("any node lists every execution group's workflows, filtered and paged", async () => {
+interface TwoGroups {
+  readonly addresses: readonly string[];
+  readonly first: GroupId;
+  readonly second: GroupId;
+  /** Indexes into `nodes` of the group's members. */
+  readonly hostsOf: (id: GroupId) => number[];
+  readonly client: RaftoralClient;
+  /** The workflows started, newest first. */
+  readonly newestFirst: readonly string[];
+}
+
+/**
+ * Six nodes in two execution groups; w-0..w-5 started alternately in each: w-3 fails,
+ * w-4 and w-5 wait for an event, the others complete.
+ */
+async function twoGroupsWithWorkflows(): Promise<TwoGroups> {
   const addresses = await startInProcessCluster({
     size: 6,
     transport: "grpc",
@@ -47,8 +62,7 @@ test("any node lists every execution group's workflows, filtered and paged", asy
   const first = groups[0]?.id;
   const second = groups[1]?.id;
   if (first === undefined || second === undefined) throw new Error("two groups expected");
-  const client = new RaftoralClient(addresses, { timeoutMs: 15_000 });
-  clients.push(client);
+  const client = listClient(addresses);
   // One at a time, so that their start times (the proposers' clocks) increase.
   const started: string[] = [];
   for (const [k, group] of [first, second, first, second, first, second].entries()) {
@@ -62,25 +76,51 @@ test("any node lists every execution group's workflows, filtered and paged", asy
     started.push(workflowId);
     await Bun.sleep(5);
   }
-  const newestFirst = [...started].reverse();
-
-  // A node of the first group and one of the second see the same list, from both groups.
   const hostsOf = (id: GroupId): number[] => {
     const members = groups.find((group) => group.id === id)?.members ?? [];
     return members.map((member) => nodes.findIndex((node) => node.nodeId === member));
   };
+  return { addresses, first, second, hostsOf, client, newestFirst: [...started].reverse() };
+}
+
+function listClient(addresses: string | readonly string[]): RaftoralClient {
+  const client = new RaftoralClient(typeof addresses === "string" ? addresses : [...addresses], {
+    timeoutMs: 15_000,
+  });
+  clients.push(client);
+  return client;
+}
+
+/** Pages of two until the end; a workflow starts in `group` after the first page. */
+async function allPages(client: RaftoralClient, group: GroupId): Promise<string[]> {
+  const paged: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.list({
+      pageSize: 2,
+      ...(token === undefined ? {} : { pageToken: token }),
+    });
+    expect(page.workflows.length).toBeLessThanOrEqual(2);
+    paged.push(...ids(page.workflows));
+    if (paged.length === 2) {
+      await client.start("ping_pong", "ping", { workflowId: "late", executionClusterId: group });
+    }
+    token = page.nextPageToken;
+  } while (token !== undefined);
+  return paged;
+}
+
+test("any node lists every execution group's workflows, filtered and paged", async () => {
+  const { addresses, first, second, hostsOf, client, newestFirst } = await twoGroupsWithWorkflows();
+  // A node of the first group and one of the second see the same list, from both groups.
   for (const index of [hostsOf(first)[0], hostsOf(second)[0]]) {
-    const single = new RaftoralClient(addresses[index ?? 0] as string, { timeoutMs: 15_000 });
-    clients.push(single);
-    const page = await single.list();
-    expect(ids(page.workflows)).toEqual(newestFirst);
+    const page = await listClient(addresses[index ?? 0] as string).list();
+    expect(ids(page.workflows)).toEqual([...newestFirst]);
     expect(page.unavailableClusters).toEqual([]);
     expect(page.nextPageToken).toBeUndefined();
-    expect(new Set(page.workflows.map((w) => w.executionClusterId))).toEqual(
-      new Set([first, second]),
-    );
+    const clusters = new Set(page.workflows.map((w) => w.executionClusterId));
+    expect(clusters).toEqual(new Set([first, second]));
   }
-
   const all = await client.list();
   expect(all.workflows.find((w) => w.workflowId === "w-3")).toMatchObject({
     status: "failed",
@@ -93,31 +133,13 @@ test("any node lists every execution group's workflows, filtered and paged", asy
   expect(ids(done.workflows)).toEqual(["w-3", "w-2", "w-1", "w-0"]);
   const inCluster = await client.list({ executionClusterId: second });
   expect(ids(inCluster.workflows)).toEqual(["w-5", "w-3", "w-1"]);
-
-  // Pages of two, across both groups, with a workflow started between the pages.
-  const paged: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.list({
-      pageSize: 2,
-      ...(token === undefined ? {} : { pageToken: token }),
-    });
-    expect(page.workflows.length).toBeLessThanOrEqual(2);
-    paged.push(...ids(page.workflows));
-    if (paged.length === 2) {
-      const late = { workflowId: "late", executionClusterId: first };
-      await client.start("ping_pong", "ping", late);
-    }
-    token = page.nextPageToken;
-  } while (token !== undefined);
-  expect(paged).toEqual(newestFirst);
+  // Pages across both groups; "late" starts above the cursor and does not shift them.
+  expect(await allPages(client, first)).toEqual([...newestFirst]);
 
   // Every member of the second group stops: its workflows are missing, and it says so.
-  const survivor = hostsOf(first)[0] ?? 0;
   await Promise.all(hostsOf(second).map((index) => nodes[index]?.stop()));
-  const partial = new RaftoralClient(addresses[survivor] as string, { timeoutMs: 30_000 });
-  clients.push(partial);
-  const page = await partial.list({ name: "ping_pong" });
+  const survivor = addresses[hostsOf(first)[0] ?? 0] as string;
+  const page = await listClient(survivor).list({ name: "ping_pong", timeoutMs: 30_000 });
   expect(ids(page.workflows)).toEqual(["late", "w-2", "w-0"]);
   expect(page.unavailableClusters.map((cluster) => cluster.executionClusterId)).toEqual([second]);
   expect(page.unavailableClusters[0]?.error).not.toBe("");
