@@ -6,6 +6,8 @@ import type { StateMachine } from "../multiraft/index.ts";
 import type {
   CallOptions,
   DescribeWorkflowRequest,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
@@ -48,4 +50,5 @@ export interface ExecutionLayer {
     request: DescribeWorkflowRequest,
     options?: CallOptions,
   ): Promise<WorkflowDescriptionInfo>;
+  listWorkflows(request: ListWorkflowsRequest, options?: CallOptions): Promise<ListWorkflowsResult>;
 }

@@ -18,6 +18,8 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   NodeApi,
   NodeProbe,
   PeerBatch,
@@ -191,6 +193,13 @@ export class NodeService implements NodeApi {
     options?: CallOptions,
   ): Promise<WorkflowDescriptionInfo> {
     return this.options.execution.describeWorkflow(request, options);
+  }
+
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    options?: CallOptions,
+  ): Promise<ListWorkflowsResult> {
+    return this.options.execution.listWorkflows(request, options);
   }
 
   async clusterStatus(): Promise<ClusterStatus> {

@@ -15,10 +15,12 @@ import {
   NODE_LEAVE_HELP,
   WORKFLOW_DESCRIBE_HELP,
   WORKFLOW_HELP,
+  WORKFLOW_LIST_HELP,
   WORKFLOW_RUN_HELP,
   WORKFLOW_SIGNAL_HELP,
   WORKFLOW_WAIT_HELP,
 } from "./client-help.ts";
+import { LIST_OPTION_SPECS, type ListFilter, parseListFilter } from "./list-args.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
 import { type OptionSpec, parseOptions } from "./parse-options.ts";
 import { retentionFlags } from "./retention-flags.ts";
@@ -69,6 +71,11 @@ export type ClientCommand =
       readonly kind: "workflow-describe";
       readonly workflowId: string;
       readonly cluster?: string;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "workflow-list";
+      readonly filter: ListFilter;
       readonly connection: Connection;
     }
   | { readonly kind: "cluster-status"; readonly connection: Connection }
@@ -167,6 +174,18 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
       help: WORKFLOW_DESCRIBE_HELP,
       specs: [{ flags: "--cluster <ID>", key: "cluster" }],
       build: buildDescribe,
+    },
+  ],
+  [
+    "workflow list",
+    {
+      help: WORKFLOW_LIST_HELP,
+      specs: LIST_OPTION_SPECS,
+      build: (parsed) => {
+        noPositional(parsed.positional);
+        const filter = parseListFilter(parsed.options);
+        return { kind: "workflow-list", filter, connection: parsed.connection };
+      },
     },
   ],
   ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],

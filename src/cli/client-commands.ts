@@ -3,6 +3,7 @@
 
 import {
   describedJson,
+  listedJson,
   RaftoralClient,
   TransportMismatchError,
   UnreachableError,
@@ -28,6 +29,7 @@ import {
   startedJsonText,
   startedText,
 } from "./client-output.ts";
+import { listedText, unavailableText } from "./list-output.ts";
 import { type Environment, loadClientSecurity } from "./load-security.ts";
 import { withProgress } from "./progress.ts";
 import { retentionJsonText, retentionText } from "./retention-output.ts";
@@ -106,6 +108,8 @@ async function execute(
     case "workflow-wait":
     case "workflow-describe":
       return lookUpWorkflow(command, client, output);
+    case "workflow-list":
+      return listWorkflows(command, client, output);
     case "workflow-signal": {
       const sent = await client.signal(command.workflowId, command.name, command.payload, {
         ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
@@ -183,6 +187,41 @@ async function lookUpWorkflow(
   );
   output.stdout(connection.json ? resultJsonText(result, false) : resultText(result));
   return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
+}
+
+/** One page of the list; exit 1 when an execution cluster did not answer (page incomplete). */
+async function listWorkflows(
+  command: Extract<ClientCommand, { kind: "workflow-list" }>,
+  client: RaftoralClient,
+  output: Output,
+): Promise<number> {
+  const { connection, filter } = command;
+  // --since counts back from now; the next page keeps that same start, as --after.
+  const after = filter.sinceMs === undefined ? filter.startedAfterMs : Date.now() - filter.sinceMs;
+  const request = {
+    ...(filter.statuses.length === 0 ? {} : { statuses: filter.statuses }),
+    ...(filter.name === undefined ? {} : { name: filter.name }),
+    ...(after === undefined ? {} : { startedAfterMs: after }),
+    ...(filter.startedBeforeMs === undefined ? {} : { startedBeforeMs: filter.startedBeforeMs }),
+    ...(filter.pageSize === undefined ? {} : { pageSize: filter.pageSize }),
+    ...(filter.pageToken === undefined ? {} : { pageToken: filter.pageToken }),
+    ...(filter.cluster === undefined ? {} : { executionClusterId: filter.cluster }),
+    ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+  };
+  const page = await client.list(request);
+  const next = [
+    "raftoral workflow list",
+    ...filter.statuses.map((status) => `--status ${status}`),
+    ...(filter.name === undefined ? [] : [`--name ${filter.name}`]),
+    ...(after === undefined ? [] : [`--after ${after}`]),
+    ...(filter.startedBeforeMs === undefined ? [] : [`--before ${filter.startedBeforeMs}`]),
+    ...(filter.pageSize === undefined ? [] : [`--limit ${filter.pageSize}`]),
+    ...(filter.cluster === undefined ? [] : [`--cluster ${filter.cluster}`]),
+    `--address ${connection.addresses.join(",")}`,
+  ].join(" ");
+  output.stdout(connection.json ? json(listedJson(page)) : listedText(page, next));
+  output.stderr(unavailableText(page));
+  return page.unavailableClusters.length === 0 ? EXIT.OK : EXIT.FAILED;
 }
 
 async function runWorkflow(

@@ -125,6 +125,55 @@ Example:
   raftoral workflow describe order-1 --json
 `;
 
+export const WORKFLOW_LIST_HELP = `raftoral workflow list - list workflows, newest first
+
+Usage: raftoral workflow list [--status <STATUS>]... [--name <NAME>]
+                              [--since <DURATION> | --after <MS>] [--before <MS>]
+                              [--limit <N>] [--page-token <TOKEN>] [--cluster <ID>] [OPTIONS]
+
+Lists the workflows of every execution cluster, newest first (by start time, then by
+workflow ID), one page at a time: ID, name and version, status, execution cluster, owner
+node, start and end times. Finished workflows are listed while they are retained. When
+more match, the last line gives the --page-token for the next page; workflows started
+meanwhile do not shift the pages. An execution cluster that cannot answer is named on
+stderr and the exit code is 1: its workflows are missing from the page. --json prints the
+fields of GET /workflow/list.
+
+List options:
+  -s, --status <STATUS>
+          Only workflows in this status: running, sleeping, waiting, completed or failed.
+          Repeat it, or give a comma list, for several.
+
+  -n, --name <NAME>
+          Only workflows of this name (exact).
+
+      --since <DURATION>
+          Only workflows started within this long, e.g. 90s, 15m, 2h, 7d.
+
+      --after <MS>
+          Only workflows started at or after this time, in epoch milliseconds.
+
+      --before <MS>
+          Only workflows started before this time, in epoch milliseconds.
+
+  -l, --limit <N>
+          Workflows per page, 1 to 1000 (default: 50).
+
+      --page-token <TOKEN>
+          The next page: the token the previous page printed.
+
+      --cluster <ID>
+          Only this execution cluster.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Examples:
+  raftoral workflow list --status running --status waiting
+  raftoral workflow list --name ping_pong --since 1h --limit 20 --json
+`;
+
 export const WORKFLOW_SIGNAL_HELP = `raftoral workflow signal - send an event to a running workflow
 
 Usage: raftoral workflow signal <WORKFLOW_ID> <NAME> [--payload <JSON>] [--event-id <ID>]
@@ -164,6 +213,7 @@ Commands:
   wait <WORKFLOW_ID>  Wait for a workflow's result
   describe <WORKFLOW_ID>
                       Show a workflow's status, input, owner, times and recorded calls
+  list                List workflows, newest first, filtered by status, name and time
   signal <WORKFLOW_ID> <NAME>
                       Send an event to a running workflow
 

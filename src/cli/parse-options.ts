@@ -72,6 +72,8 @@ function kebab(camel: string): string {
 /**
  * cac (through mri) turns number-like values into numbers ("007" becomes 7, "1e3" 1000), which
  * would change a workflow id or an input. Take each value option's text from argv instead.
+ * A repeated option is an array, and mri loses values when its short and long names are
+ * mixed (`--status a -s b`): take every value from argv for it too.
  */
 function withRawValues(
   options: Record<string, unknown>,
@@ -80,8 +82,13 @@ function withRawValues(
 ): Record<string, unknown> {
   const result = { ...options };
   for (const spec of specs) {
-    if (!spec.flags.includes("<") || typeof result[spec.key] !== "number") continue;
+    if (!spec.flags.includes("<")) continue;
     const names = spec.flags.match(/-{1,2}[\w-]+/g) ?? [];
+    if (Array.isArray(result[spec.key])) {
+      result[spec.key] = allRawValues(argv, names);
+      continue;
+    }
+    if (typeof result[spec.key] !== "number") continue;
     const raw = lastRawValue(argv, names);
     if (raw !== undefined) result[spec.key] = raw;
   }
@@ -97,6 +104,19 @@ function lastRawValue(argv: readonly string[], names: readonly string[]): string
     }
   });
   return value;
+}
+
+function allRawValues(argv: readonly string[], names: readonly string[]): unknown[] {
+  const found: unknown[] = [];
+  argv.forEach((token, index) => {
+    for (const name of names) {
+      const next = argv[index + 1];
+      // A flag without its value stays `true`, as cac reports it, so callers can say so.
+      if (token === name) found.push(next === undefined || next.startsWith("-") ? true : next);
+      else if (token.startsWith(`${name}=`)) found.push(token.slice(name.length + 1));
+    }
+  });
+  return found;
 }
 
 /** Positional arguments as typed: a number-like workflow id must keep its exact text. */

@@ -12,6 +12,7 @@ Commands (they call a running node; \`raftoral <COMMAND> --help\` tells more):
   workflow run <NAME>          Start a workflow; with --wait, print its result
   workflow wait <WORKFLOW_ID>  Wait for a workflow's result
   workflow describe <ID>       A workflow's status, input, owner, times and recorded calls
+  workflow list                Workflows newest first, by status, name and start time
   workflow signal <ID> <NAME>  Send an event to a running workflow
   cluster status               Nodes, management roles, execution clusters and leaders
   cluster retention            Show or change how many finished workflows are kept

@@ -17,6 +17,8 @@ import {
   HEALTH_STATUSES,
   type HealthInfo,
   type LeaveResult,
+  type ListWorkflowsRequest,
+  type ListWorkflowsResult,
   type RecoverRequest,
   type RecoverResult,
   type RegisterRequest,
@@ -33,6 +35,7 @@ import {
   type WorkflowDescriptionInfo,
   type WorkflowOutcome,
 } from "../transport/index.ts";
+import { listRequestMessage, listResultOfMessage } from "./list-conversion.ts";
 import { managementRoleOf } from "./management-role.ts";
 import type {
   ClientCallOptions,
@@ -127,6 +130,18 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       options,
     );
     return outcomeOf(response);
+  }
+
+  async listWorkflows(
+    request: ListWorkflowsRequest,
+    options: ClientCallOptions,
+  ): Promise<ListWorkflowsResult> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.listWorkflows,
+      listRequestMessage(request),
+      options,
+    );
+    return listResultOfMessage(response);
   }
 
   async describeWorkflow(

@@ -19,6 +19,8 @@ import {
   HEALTH_STATUSES,
   type HealthInfo,
   type LeaveResult,
+  type ListWorkflowsRequest,
+  type ListWorkflowsResult,
   type RecoverRequest,
   type RecoverResult,
   type RegisterRequest,
@@ -35,6 +37,7 @@ import {
   type WorkflowDescriptionInfo,
   type WorkflowOutcome,
 } from "../transport/index.ts";
+import { listQueryOf, listResultOfJson } from "./list-conversion.ts";
 import { managementRoleOf } from "./management-role.ts";
 import type {
   ClientCallOptions,
@@ -140,6 +143,14 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     });
     const body = await this.call("GET", `/workflow/wait?${query}`, undefined, options);
     return outcomeOf(body);
+  }
+
+  async listWorkflows(
+    request: ListWorkflowsRequest,
+    options: ClientCallOptions,
+  ): Promise<ListWorkflowsResult> {
+    const query = listQueryOf(request);
+    return listResultOfJson(await this.call("GET", `/workflow/list?${query}`, undefined, options));
   }
 
   async describeWorkflow(

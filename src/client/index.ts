@@ -13,6 +13,7 @@ export {
   describedJson,
   healthJson,
   leftJson,
+  listedJson,
   outcomeJson,
   recoveredJson,
   signaledJson,
@@ -27,13 +28,21 @@ export type {
   ExecutionGroupStatus,
   HealthInfo,
   LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   ManagementRole,
   RecoveredGroup,
   RecoverRequest,
   RecoverResult,
   RetentionInfo,
   RetentionRequest,
+  UnavailableClusterInfo,
   WorkflowDescriptionInfo,
+  WorkflowSummaryInfo,
+} from "../transport/index.ts";
+export {
+  LIST_PAGE_SIZE_DEFAULT,
+  LIST_PAGE_SIZE_MAX,
 } from "../transport/index.ts";
 export {
   type NodeTarget,
@@ -57,7 +66,7 @@ export type {
   ProtocolClient,
   ProtocolClientOptions,
 } from "./protocol-client.ts";
-export { RaftoralClient, type RaftoralClientOptions } from "./raftoral-client.ts";
+export { type ListOptions, RaftoralClient, type RaftoralClientOptions } from "./raftoral-client.ts";
 export type {
   CallTimeout,
   RunOptions,

@@ -9,6 +9,8 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   RecoverRequest,
   RecoverResult,
   RegisterRequest,
@@ -60,6 +62,11 @@ export interface ProtocolClient {
     request: DescribeWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowDescriptionInfo>;
+  /** A page of workflows, newest first (NodeApi.listWorkflows). */
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    options: ClientCallOptions,
+  ): Promise<ListWorkflowsResult>;
   /** What a leaving node asks its peers, and operators ask any node. */
   clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import {
   type DiscoveryInfo,
   type HealthInfo,
   type LeaveResult,
+  type ListWorkflowsResult,
   type RecoverRequest,
   type RecoverResult,
   type RetentionInfo,
@@ -69,6 +70,24 @@ export interface RaftoralClientOptions {
   readonly tls?: ClientTls;
   /** Sent as `Authorization: Bearer <token>` on every call: the nodes' client or admin token. */
   readonly token?: string;
+}
+
+/** Which workflows list returns, and which page (see NodeApi.listWorkflows). */
+export interface ListOptions extends CallTimeout {
+  /** Any of these: running, sleeping, waiting, completed, failed. Default: all. */
+  readonly statuses?: readonly string[];
+  /** Exactly this workflow name. */
+  readonly name?: string;
+  /** Started at or after this time (epoch ms). */
+  readonly startedAfterMs?: number;
+  /** Started before this time (epoch ms, exclusive). */
+  readonly startedBeforeMs?: number;
+  /** 1 to 1000; default 50. */
+  readonly pageSize?: number;
+  /** The nextPageToken of the previous page. */
+  readonly pageToken?: string;
+  /** Only this execution cluster. */
+  readonly executionClusterId?: string | number;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -197,6 +216,20 @@ export class RaftoralClient implements WorkflowClient {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const request = describeRequestOf(workflow);
     return this.repeatable("describe", (client) => client.describeWorkflow(request, { timeoutMs }));
+  }
+
+  /**
+   * A page of workflows of every execution cluster, newest first (by start time, then id).
+   * Pass the result's nextPageToken back as pageToken for the next page. Clusters that did
+   * not answer are listed in unavailableClusters: their workflows are missing from the page.
+   */
+  list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
+    const { timeoutMs = this.timeoutMs, executionClusterId: cluster, ...filter } = options;
+    const request = {
+      ...filter,
+      ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: String(cluster) }),
+    };
+    return this.repeatable("list", (client) => client.listWorkflows(request, { timeoutMs }));
   }
 
   /** start, then wait. */

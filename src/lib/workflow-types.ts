@@ -13,6 +13,7 @@ export interface WorkflowType<I = unknown, O = unknown> {
 }
 
 /** What a finished workflow of output type `O` gives its caller: `null` for no value. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a workflow that returns nothing is typed void
 export type ResultOf<O> = [O] extends [undefined | void] ? null : O;
 
 /**

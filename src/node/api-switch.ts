@@ -11,6 +11,8 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   NodeApi,
   NodeProbe,
   PeerBatch,
@@ -76,6 +78,12 @@ export class ApiSwitch implements NodeApi {
     options?: CallOptions,
   ): Promise<WorkflowDescriptionInfo> {
     return this.target.describeWorkflow(request, options);
+  }
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    options?: CallOptions,
+  ): Promise<ListWorkflowsResult> {
+    return this.target.listWorkflows(request, options);
   }
   clusterStatus(): Promise<ClusterStatus> {
     return this.target.clusterStatus();
@@ -146,6 +154,7 @@ export function startingApi(options: {
     runWorkflow: starting,
     signalWorkflow: starting,
     describeWorkflow: starting,
+    listWorkflows: starting,
     clusterStatus: starting,
     metrics: options.metrics,
     probeNodes: starting,

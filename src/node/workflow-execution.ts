@@ -22,6 +22,8 @@ import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
   DescribeWorkflowRequest,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   SignalWorkflowRequest,
   SignalWorkflowResult,
   StartWorkflowRequest,
@@ -53,6 +55,7 @@ import type { ClientFactory } from "./peer-call.ts";
 import { handOverResults } from "./result-handover.ts";
 import { syncRetention } from "./retention-sync.ts";
 import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe.ts";
+import { listWorkflows } from "./workflow-list.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
 import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
 
@@ -205,6 +208,14 @@ export class WorkflowExecution implements ExecutionLayer {
 
   describeWorkflow(request: DescribeWorkflowRequest): Promise<WorkflowDescriptionInfo> {
     return describeWorkflow(this.lookupDeps(), request);
+  }
+
+  listWorkflows(request: ListWorkflowsRequest): Promise<ListWorkflowsResult> {
+    const deps = this.lookupDeps();
+    return listWorkflows(
+      { ...deps, refuseIfLeaderless: (id) => this.refuseIfLeaderless(id) },
+      request,
+    );
   }
 
   /** How look-ups by workflow id reach this node's groups and the others'. */

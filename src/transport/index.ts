@@ -77,3 +77,15 @@ export {
   encodeBatchMsgpack,
 } from "./wire-codec.ts";
 export { type BytesDecoder, parsePeerBatch, WireFormatError } from "./wire-parse.ts";
+export {
+  checkListRequest,
+  decodePageToken,
+  encodePageToken,
+  LIST_PAGE_SIZE_DEFAULT,
+  LIST_PAGE_SIZE_MAX,
+  type ListCursor,
+  type ListWorkflowsRequest,
+  type ListWorkflowsResult,
+  type UnavailableClusterInfo,
+  type WorkflowSummaryInfo,
+} from "./workflow-list.ts";

@@ -6,6 +6,7 @@
 import type { GroupId, LogIndex, NodeId, RetentionSetting } from "../lib/index.ts";
 import type { TransportKind } from "./transport.ts";
 import type { PeerBatch } from "./wire.ts";
+import type { ListWorkflowsRequest, ListWorkflowsResult } from "./workflow-list.ts";
 
 /** The answer to GET /discovery/peers and RaftService/Discover (QUICKSTART field names). */
 export interface DiscoveryInfo {
@@ -317,6 +318,12 @@ export interface NodeApi {
     request: DescribeWorkflowRequest,
     options?: CallOptions,
   ): Promise<WorkflowDescriptionInfo>;
+  /**
+   * A page of workflows of every execution cluster (or one), newest first, filtered by
+   * status, name and start time. A cluster that cannot answer is named in the result's
+   * unavailableClusters, not left out in silence. INVALID_ARGUMENT for a bad filter or token.
+   */
+  listWorkflows(request: ListWorkflowsRequest, options?: CallOptions): Promise<ListWorkflowsResult>;
   /** Nodes, their management roles, and the execution groups with members and leaders. */
   clusterStatus(): Promise<ClusterStatus>;
   /** This node's metrics in the Prometheus text exposition format (docs/metrics.md). */

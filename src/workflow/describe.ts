@@ -6,11 +6,38 @@
 import type { NodeId } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
 import { eventDeadlineMs } from "./events.ts";
+import type { ExecutionStatus } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
 import { timerDueAtMs } from "./timers.ts";
 
-export type DescribedStatus = "running" | "sleeping" | "waiting" | "completed" | "failed";
+/**
+ * Every status word describe and list use, in the order help texts show them. The one list
+ * to extend: RECORD_STATUS_OF below then asks (at compile time) what record status it is.
+ */
+export const DESCRIBED_STATUSES = [
+  "running",
+  "sleeping",
+  "waiting",
+  "completed",
+  "failed",
+] as const;
+
+export type DescribedStatus = (typeof DESCRIBED_STATUSES)[number];
+
+/** The replicated record status behind each word (list uses it to pick an index). */
+export const RECORD_STATUS_OF: Readonly<Record<DescribedStatus, ExecutionStatus>> = {
+  running: "Running",
+  sleeping: "Running",
+  waiting: "Running",
+  completed: "Completed",
+  failed: "Failed",
+};
+
+/** Whether `text` is one of DESCRIBED_STATUSES. */
+export function isDescribedStatus(text: string): text is DescribedStatus {
+  return (DESCRIBED_STATUSES as readonly string[]).includes(text);
+}
 
 /** One recorded ctx call. */
 export interface CheckpointSummary {
@@ -61,7 +88,7 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
     workflowId: record.workflowId,
     name: record.name,
     version: record.version,
-    status: isSleeping ? "sleeping" : isWaiting ? "waiting" : statusOf(record),
+    status: describedStatusOf(record),
     input: record.input,
     owner: record.owner,
     ownerEpoch: record.ownerEpoch,
@@ -83,7 +110,13 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
   };
 }
 
-function statusOf(record: ExecutionState): DescribedStatus {
+/** The status word of an execution: cheap (looks at its last checkpoint only). */
+export function describedStatusOf(record: ExecutionState): DescribedStatus {
+  if (record.status === "Running") {
+    const kind = record.checkpoints.at(-1)?.kind;
+    if (kind === "sleep") return "sleeping";
+    if (kind === "event-wait") return "waiting";
+  }
   switch (record.status) {
     case "Running":
       return "running";

@@ -5,6 +5,7 @@
 
 import { assert, InvalidArgumentError, type RetentionSetting } from "../lib/index.ts";
 import type { CheckpointRecord, ExecutionRecord } from "./execution.ts";
+import { ExecutionIndex } from "./execution-index.ts";
 
 /** An execution as readers see it: no field or checkpoint can be changed through it. */
 export type ExecutionState = Readonly<Omit<ExecutionRecord, "checkpoints">> & {
@@ -108,6 +109,8 @@ export function pruneLimits(
 export class ExecutionTable {
   /** Every retained execution, in the order it was started (Map order is deterministic). */
   readonly executions = new Map<string, ExecutionRecord>();
+  /** The same executions in list order (execution-index.ts). Invariant: same set. */
+  readonly index = new ExecutionIndex();
   /** Ids of finished executions in finish order (the first is pruned first), with sizes. */
   private readonly finished = new Map<string, number>();
   /** The sizes summed (see WorkflowStateConfig.finishedRetainedBytesMax). */
@@ -136,7 +139,16 @@ export class ExecutionTable {
     assert(!this.executions.has(record.workflowId), `execution ${record.workflowId} exists`);
     assert(record.status === "Running", "a new execution must be Running");
     this.executions.set(record.workflowId, record);
+    this.index.add(record);
     this.runningCount++;
+  }
+
+  /** Puts back a record from a snapshot (decodeStateSnapshot queues the finished ones). */
+  restoreRecord(record: ExecutionRecord): void {
+    assert(!this.executions.has(record.workflowId), `execution ${record.workflowId} exists`);
+    this.executions.set(record.workflowId, record);
+    this.index.add(record);
+    if (record.status === "Running") this.runningCount++;
   }
 
   /** Records that a Running execution finished; it joins the retention queue. */
@@ -145,6 +157,7 @@ export class ExecutionTable {
     assert(!this.finished.has(record.workflowId), "an execution finishes once");
     this.runningCount--;
     assert(this.runningCount >= 0, "running count went negative");
+    this.index.finished(record);
     this.queueFinished(record);
   }
 
@@ -166,6 +179,7 @@ export class ExecutionTable {
     assert(record.status !== "Running", "only finished executions are handed over");
     this.evicted.delete(record.workflowId);
     this.executions.set(record.workflowId, record);
+    this.index.add(record);
     this.queueFinished(record);
   }
 
@@ -192,6 +206,7 @@ export class ExecutionTable {
       this.finishedBytes -= bytes;
       this.executions.delete(workflowId);
       if (this.retention !== undefined) this.recordEvicted(record);
+      this.index.remove(record);
       pruned.push(workflowId);
     }
     return pruned;
@@ -241,6 +256,7 @@ export class ExecutionTable {
     for (const workflowId of this.evicted.keys()) {
       assert(!this.executions.has(workflowId), `evicted ${workflowId} is still retained`);
     }
+    this.index.checkInvariants(this.executions);
   }
 }
 

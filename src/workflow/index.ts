@@ -46,8 +46,11 @@ export {
 } from "./definition.ts";
 export {
   type CheckpointSummary,
+  DESCRIBED_STATUSES,
   type DescribedStatus,
+  describedStatusOf,
   describeExecution,
+  isDescribedStatus,
   type WorkflowDescription,
 } from "./describe.ts";
 export {
@@ -102,6 +105,7 @@ export {
   parseJsonText,
   toJsonValue,
 } from "./json.ts";
+export type { ExecutionSummary, ListPage, ListQuery } from "./list.ts";
 export {
   FAILOVER_ASSIGNMENTS_MAX,
   type OwnerAssignment,
@@ -126,6 +130,7 @@ export {
   type WorkflowRuntimeOptions,
 } from "./runtime.ts";
 export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtime-version.ts";
+export { compareStartKeys, type StartKey } from "./start-order.ts";
 export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
 export { parseDuration, SLEEP_MS_MAX, type TimerSpec, timerDueAtMs } from "./timers.ts";

@@ -27,6 +27,7 @@ import {
   validateStateConfig,
   type WorkflowStateConfig,
 } from "./execution-table.ts";
+import { type ListPage, type ListQuery, listExecutions } from "./list.ts";
 import type { WorkflowRegistry } from "./registry.ts";
 import { decodeStateSnapshot, encodeStateSnapshot } from "./state-snapshot.ts";
 
@@ -124,6 +125,11 @@ export class WorkflowStateMachine {
   /** The retention setting this group applied last; undefined if it never applied one. */
   retention(): RetentionSetting | undefined {
     return this.table.retention;
+  }
+
+  /** A page of summaries matching `query`, newest first (see list.ts). */
+  list(query: ListQuery): ListPage {
+    return listExecutions(this.table.index, query);
   }
 
   runningCount(): number {

@@ -53,8 +53,7 @@ export function decodeStateSnapshot(data: Uint8Array): ExecutionTable {
   assert(typeof json.isSealed === "boolean", "workflow snapshot: isSealed missing");
   table.isSealed = json.isSealed;
   for (const record of json.executions) {
-    table.executions.set(record.workflowId, { ...record, checkpoints: [...record.checkpoints] });
-    if (record.status === "Running") table.runningCount++;
+    table.restoreRecord({ ...record, checkpoints: [...record.checkpoints] });
   }
   for (const workflowId of json.finishedOrder) {
     const record = table.executions.get(workflowId);

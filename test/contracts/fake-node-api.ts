@@ -10,6 +10,8 @@ import type {
   DiscoveryInfo,
   HealthInfo,
   LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
   NodeApi,
   NodeProbe,
   PeerBatch,
@@ -56,6 +58,7 @@ export interface FakeScript {
     request: DescribeWorkflowRequest,
     options: CallOptions,
   ): Promise<WorkflowDescriptionInfo>;
+  listWorkflows(request: ListWorkflowsRequest, options: CallOptions): Promise<ListWorkflowsResult>;
   clusterStatus(): Promise<ClusterStatus>;
   leave(options: CallOptions): Promise<LeaveResult>;
   recoverGroups(request: RecoverRequest, options: CallOptions): Promise<RecoverResult>;
@@ -143,6 +146,35 @@ export const DESCRIPTION: WorkflowDescriptionInfo = {
   checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", atMs: 1_700_000_000_000 }],
 };
 
+/** A page of two workflows, one finished, with one cluster that did not answer. */
+export const WORKFLOW_LIST: ListWorkflowsResult = {
+  workflows: [
+    {
+      workflowId: "order-2",
+      executionClusterId: groupId(2),
+      name: "await_payment",
+      version: 1,
+      status: "waiting",
+      ownerNodeId: nodeId(1),
+      startedAtMs: 1_700_000_000_500,
+    },
+    {
+      workflowId: "order-1",
+      executionClusterId: groupId(1),
+      name: "await_payment",
+      version: 1,
+      status: "completed",
+      ownerNodeId: nodeId(2),
+      startedAtMs: 1_700_000_000_000,
+      finishedAtMs: 1_700_000_000_900,
+    },
+  ],
+  nextPageToken: "MS4xNzAwMDAwMDAwMDAwLm9yZGVyLTE",
+  unavailableClusters: [
+    { executionClusterId: groupId(3), error: "execution cluster 3 has no leader" },
+  ],
+};
+
 export function defaultScript(): FakeScript {
   return {
     receivePeerBatch: () => undefined,
@@ -162,6 +194,7 @@ export function defaultScript(): FakeScript {
       isDuplicate: false,
     }),
     describeWorkflow: async (request) => ({ ...DESCRIPTION, workflowId: request.workflowId }),
+    listWorkflows: async () => WORKFLOW_LIST,
     clusterStatus: async () => CLUSTER_STATUS,
     metrics: () => "# TYPE raftoral_fake_total counter\nraftoral_fake_total 1\n",
     healthDetails: () => ({
@@ -249,6 +282,14 @@ export class FakeNodeApi implements NodeApi {
   ): Promise<WorkflowDescriptionInfo> {
     this.record("describeWorkflow", request, options.signal);
     return this.script.describeWorkflow(request, options);
+  }
+
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    options: CallOptions = {},
+  ): Promise<ListWorkflowsResult> {
+    this.record("listWorkflows", request, options.signal);
+    return this.script.listWorkflows(request, options);
   }
 
   runWorkflow(request: StartWorkflowRequest, options: CallOptions = {}): Promise<WorkflowOutcome> {

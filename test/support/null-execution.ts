@@ -24,5 +24,6 @@ export function nullExecution(): ExecutionLayer {
     runWorkflow: refuse,
     signalWorkflow: refuse,
     describeWorkflow: refuse,
+    listWorkflows: refuse,
   };
 }

@@ -16,6 +16,7 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     runWorkflow: unsupported,
     signalWorkflow: unsupported,
     describeWorkflow: unsupported,
+    listWorkflows: unsupported,
     clusterStatus: unsupported,
     metrics: () => "",
     probeNodes: unsupported,

@@ -1,7 +1,8 @@
 // The web console in a real browser (Debian's Chromium driven by playwright-core, no browser
 // download): three gRPC nodes serve it on --http-listen; the page must show the topology that
 // `cluster status` reports, start a workflow and follow it to its result and its recorded
-// steps, send an event to a waiting workflow, and show a killed node as down. Screenshots go to test-artifacts/console/. Where Chromium is not installed
+// steps, send an event to a waiting workflow, list workflows newest first (filters, Next and
+// Previous, a row opens the detail view), and show a killed node as down. Screenshots go to test-artifacts/console/. Where Chromium is not installed
 // (`apt-get install chromium`), the test says so and is skipped.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -104,6 +105,47 @@ async function startAndSignalFromThePage(): Promise<void> {
   );
 }
 
+/** 21 workflows started by a client: the list shows them newest first, a page at a time. */
+async function listFromThePage(address: string): Promise<void> {
+  const client = new RaftoralClient(`grpc://${address}`);
+  try {
+    for (let k = 0; k <= 20; k++)
+      await client.start("ping_pong", "ping", { workflowId: `listed-${k}` });
+  } finally {
+    await client.close();
+  }
+  // The list refreshes with the page: the newest started workflow comes first.
+  await page.waitForFunction(
+    () => document.querySelector("#workflows tbody tr")?.getAttribute("data-key") === "listed-20",
+    undefined,
+    { timeout: 15_000 },
+  );
+  const first = await rows("workflows");
+  expect(first).toHaveLength(20);
+  expect(first[0]?.slice(0, 2)).toEqual(["listed-20", "ping_pong v1"]);
+  await page.click("#list-next");
+  await page.waitForFunction(() => document.querySelector("#list-page")?.textContent === "page 2");
+  const second = await rows("workflows");
+  expect(second.map(([id]) => id)).toContain("listed-0");
+  expect(second.map(([, name]) => name)).toContain("approval v1");
+  await page.screenshot({ path: join(ARTIFACTS, "4-list.png"), fullPage: true });
+  // A row opens the detail view.
+  await page.click('#workflows tbody tr[data-key="listed-0"]');
+  await page.waitForFunction(
+    () =>
+      document.querySelector("#describe-status")?.textContent?.includes("ping_pong v1") === true,
+  );
+  expect(await page.inputValue("#describe-id")).toBe("listed-0");
+  await page.click("#list-previous");
+  await page.waitForFunction(() => document.querySelector("#list-page")?.textContent === "page 1");
+  // Filters go to the node: only the approval is by that name.
+  await page.fill("#list-name", "approval");
+  await page.selectOption("#list-status", "completed");
+  await page.click("#list-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#workflows tbody tr").length === 1);
+  expect((await rows("workflows"))[0]?.slice(1, 3)).toEqual(["approval v1", "completed"]);
+}
+
 test.skipIf(CHROMIUM === undefined)(
   "the console shows the cluster, runs a workflow, and shows a killed node down",
   async () => {
@@ -150,6 +192,8 @@ test.skipIf(CHROMIUM === undefined)(
     await startAndSignalFromThePage();
     await page.screenshot({ path: join(ARTIFACTS, "3-event.png"), fullPage: true });
 
+    await listFromThePage(console1.address);
+
     const victim = nodes[2];
     if (victim === undefined) throw new Error("no third node");
     const victimId = String(victim.node.nodeId);
@@ -162,7 +206,7 @@ test.skipIf(CHROMIUM === undefined)(
       { timeout: 30_000 },
     );
     expect(await page.textContent("#nodes-up")).toBe("2 / 3");
-    await page.screenshot({ path: join(ARTIFACTS, "4-node-down.png"), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, "5-node-down.png"), fullPage: true });
   },
   120_000,
 );

@@ -31,6 +31,7 @@ export {
   HealthService,
   ServingStatus,
 } from "./health.ts";
+export type * from "./list-messages.ts";
 export { type MessageCodec, protoCodec } from "./message-codec.ts";
 export {
   type BidiStreamingHandler,

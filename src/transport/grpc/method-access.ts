@@ -22,6 +22,7 @@ const METHOD_ACCESS: ReadonlyMap<string, AccessLevel> = new Map<string, AccessLe
   [WorkflowManagementMethods.waitForWorkflowCompletion.path, "client"],
   [WorkflowManagementMethods.signalWorkflow.path, "client"],
   [WorkflowManagementMethods.describeWorkflow.path, "client"],
+  [WorkflowManagementMethods.listWorkflows.path, "client"],
 ]);
 
 const OPEN_SERVICES = /^\/grpc\.(health\.v1\.Health|reflection\.v1(alpha)?\.ServerReflection)\//;

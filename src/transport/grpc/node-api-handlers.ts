@@ -19,6 +19,7 @@ import {
   startRequestOf,
   waitRequestOf,
 } from "./grpc-request-fields.ts";
+import { registerListWorkflows } from "./list-handler.ts";
 import { batchOfGenericMessage } from "./peer-batch-message.ts";
 import type {
   ClusterStatusResponse,
@@ -108,8 +109,8 @@ export interface WorkflowManagementOptions {
 }
 
 /**
- * Registers RunWorkflowAsync, RunWorkflowSync, WaitForWorkflowCompletion and SignalWorkflow
- * on `server`.
+ * Registers RunWorkflowAsync, RunWorkflowSync, WaitForWorkflowCompletion, SignalWorkflow,
+ * DescribeWorkflow and ListWorkflows on `server`.
  */
 export function registerWorkflowManagement(
   server: GrpcServer,
@@ -161,6 +162,7 @@ export function registerWorkflowManagement(
       duplicate: sent.isDuplicate,
     };
   });
+  registerListWorkflows(server, api);
 }
 
 function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowResponse {

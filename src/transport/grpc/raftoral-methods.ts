@@ -1,6 +1,7 @@
 // Method descriptors of the two `raftoral` services (docs: /work/shared/spec/GRPC_API.md).
 // Servers register handlers for these; clients call them.
 
+import type { ListWorkflowsRequestMessage, ListWorkflowsResponseMessage } from "./list-messages.ts";
 import { protoMethod } from "./method.ts";
 import type {
   AddNodeRequest,
@@ -77,5 +78,9 @@ export const WorkflowManagementMethods = {
   describeWorkflow: protoMethod<DescribeWorkflowRequest, DescribeWorkflowResponse>(
     WORKFLOW_MANAGEMENT_SERVICE,
     "DescribeWorkflow",
+  ),
+  listWorkflows: protoMethod<ListWorkflowsRequestMessage, ListWorkflowsResponseMessage>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "ListWorkflows",
   ),
 } as const;

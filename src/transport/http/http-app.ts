@@ -17,6 +17,7 @@ import {
   withTraceOf,
 } from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
+import { addListRoute } from "./list-route.ts";
 import { type BodyLimits, readJsonBody } from "./request-body.ts";
 import {
   parseDescribeQuery,
@@ -80,6 +81,7 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/wait", { method: "GET", access: "client" }],
   ["/workflow/signal", { method: "POST", access: "client" }],
   ["/workflow/describe", { method: "GET", access: "client" }],
+  ["/workflow/list", { method: "GET", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
@@ -105,6 +107,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   if (options.access !== undefined) useAccessCheck(app, options.access);
   if (options.servesPeers === false) refusePeerRoutes(app);
   addWorkflowRoutes(app, api, clientBody);
+  addListRoute(app, api);
   app.post("/raft/message", async (c) => {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));
     api.receivePeerBatch(batch);

@@ -19,6 +19,7 @@ export {
   IDLE_TIMEOUT_SECONDS_DEFAULT,
   PEER_BODY_BYTES_MAX_DEFAULT,
 } from "./http-transport-server.ts";
+export { listedJson } from "./list-route.ts";
 export {
   TEXT_FIELD_LENGTH_MAX,
   WAIT_TIMEOUT_SECONDS_DEFAULT,

@@ -135,6 +135,8 @@ class MemoryProtocolClient implements ProtocolClient {
     this.call((api) => api.signalWorkflow(request), options);
   describeWorkflow: ProtocolClient["describeWorkflow"] = (request, options) =>
     this.call((api) => api.describeWorkflow(request), options);
+  listWorkflows: ProtocolClient["listWorkflows"] = (request, options) =>
+    this.call((api) => api.listWorkflows(request), options);
   clusterStatus: ProtocolClient["clusterStatus"] = (options) =>
     this.call((api) => api.clusterStatus(), options);
 
