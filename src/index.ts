@@ -41,4 +41,4 @@ export type {
   WorkflowContext,
   WorkflowDefinition,
 } from "./workflow/index.ts";
-export { DeterminismViolationError, defineWorkflow } from "./workflow/index.ts";
+export { CancelledError, DeterminismViolationError, defineWorkflow } from "./workflow/index.ts";

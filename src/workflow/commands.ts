@@ -4,6 +4,7 @@
 // Pure: no I/O.
 
 import { type NodeId, nodeId } from "../lib/index.ts";
+import { REASON_CHARS_MAX } from "./cancel.ts";
 import type { RecordedError } from "./errors.ts";
 import type {
   CheckpointKind,
@@ -68,6 +69,22 @@ export type WorkflowCommand =
       readonly payload: JsonValue;
     }
   | {
+      /** Asks a Running execution to stop at its next ctx call (cancel.ts); once. */
+      readonly type: "Cancel";
+      readonly workflowId: string;
+      /** "" when the caller gave none. */
+      readonly reason: string;
+      readonly requestedAtMs: number;
+    }
+  | {
+      /** Ends a Running execution at once, as Terminated (cancel.ts). */
+      readonly type: "Terminate";
+      readonly workflowId: string;
+      /** "" when the caller gave none. */
+      readonly reason: string;
+      readonly requestedAtMs: number;
+    }
+  | {
       readonly type: "AssignOwner";
       readonly workflowId: string;
       readonly owner: NodeId;
@@ -98,6 +115,7 @@ const KINDS: readonly string[] = [
   "wake",
   "event-wait",
   "event",
+  "cancel",
 ] satisfies CheckpointKind[];
 
 class Malformed extends Error {}
@@ -174,6 +192,14 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
         name: text(f.name, "name"),
         payload: json(f.payload, "payload"),
       };
+    case "Cancel":
+    case "Terminate":
+      return {
+        type: f.type,
+        workflowId,
+        reason: reason(f.reason),
+        requestedAtMs: count(f.requestedAtMs, "requestedAtMs"),
+      };
     case "AssignOwner":
       return {
         type: "AssignOwner",
@@ -196,12 +222,14 @@ function list(value: unknown, name: string): unknown[] {
   return value;
 }
 
+const FINISHED_STATUSES: readonly string[] = ["Completed", "Failed", "Cancelled", "Terminated"];
+
 /** A finished execution record, as a drained group hands it over. */
 function finished(value: unknown): ExecutionRecord {
   if (typeof value !== "object" || value === null) throw new Malformed("record must be an object");
   const f = value as Record<string, unknown>;
-  if (f.status !== "Completed" && f.status !== "Failed") {
-    throw new Malformed("record.status must be Completed or Failed");
+  if (!FINISHED_STATUSES.includes(f.status as string)) {
+    throw new Malformed(`record.status must be one of ${FINISHED_STATUSES.join(", ")}`);
   }
   if (!Array.isArray(f.checkpoints)) throw new Malformed("record.checkpoints must be an array");
   return {
@@ -214,7 +242,7 @@ function finished(value: unknown): ExecutionRecord {
     startedAtMs: count(f.startedAtMs, "record.startedAtMs"),
     owner: nodeId(count(f.owner, "record.owner")),
     ownerEpoch: count(f.ownerEpoch, "record.ownerEpoch"),
-    status: f.status,
+    status: f.status as ExecutionRecord["status"],
     checkpoints: f.checkpoints.map(checkpoint),
     ...(f.status === "Completed"
       ? { output: json(f.output, "record.output") }
@@ -242,6 +270,14 @@ function checkpoint(value: unknown, seq: number): CheckpointRecord {
 function text(value: unknown, name: string): string {
   if (typeof value !== "string" || value.length === 0 || value.length > TEXT_CHARS_MAX) {
     throw new Malformed(`${name} must be a non-empty string of at most ${TEXT_CHARS_MAX} chars`);
+  }
+  return value;
+}
+
+/** A Cancel's or Terminate's reason: any text up to REASON_CHARS_MAX, "" for none. */
+function reason(value: unknown): string {
+  if (typeof value !== "string" || value.length > REASON_CHARS_MAX) {
+    throw new Malformed(`reason must be a string of at most ${REASON_CHARS_MAX} chars`);
   }
   return value;
 }

@@ -10,7 +10,14 @@ import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
 import { timerDueAtMs } from "./timers.ts";
 
-export type DescribedStatus = "running" | "sleeping" | "waiting" | "completed" | "failed";
+export type DescribedStatus =
+  | "running"
+  | "sleeping"
+  | "waiting"
+  | "completed"
+  | "failed"
+  | "cancelled"
+  | "terminated";
 
 /** One recorded ctx call. */
 export interface CheckpointSummary {
@@ -88,5 +95,9 @@ function statusOf(record: ExecutionState): DescribedStatus {
       return "completed";
     case "Failed":
       return "failed";
+    case "Cancelled":
+      return "cancelled";
+    case "Terminated":
+      return "terminated";
   }
 }

@@ -180,6 +180,8 @@ export class ExecutionRunner {
       stepRan: (report) => this.deps.onStepRan?.(report),
       nextEvent: (name) =>
         nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
+      cancelRequested: () =>
+        this.deps.stateMachine.execution(this.workflowId)?.cancelRequest?.reason,
     };
   }
 

@@ -9,6 +9,12 @@ export {
   type WorkflowListener,
 } from "./apply-result.ts";
 export {
+  CANCELLED_CODE,
+  CancelledError,
+  REASON_CHARS_MAX,
+  TERMINATED_CODE,
+} from "./cancel.ts";
+export {
   ADOPT_RECORDS_MAX,
   type DecodeResult,
   decodeCommand,
@@ -108,4 +114,9 @@ export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtim
 export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
 export { parseDuration, SLEEP_MS_MAX, type TimerSpec, timerDueAtMs } from "./timers.ts";
+export {
+  checkStopReason,
+  type StopRequest,
+  type StopResult,
+} from "./stop-request.ts";
 export { checkWorkflowId, newWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";

@@ -13,6 +13,7 @@ import type {
   WorkflowContext,
   WorkflowLog,
 } from "./context.ts";
+import { cancelledErrorOf, cancelledOutcome } from "./cancel.ts";
 import { NAME_CHARS_MAX } from "./definition.ts";
 import { WorkflowStepError } from "./errors.ts";
 import {
@@ -26,7 +27,7 @@ import {
 } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
-import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
+import type { CancelClaim, ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
 import { executeStep, resolveRetryPolicy } from "./step-executor.ts";
@@ -152,6 +153,9 @@ export class ReplayContext implements WorkflowContext {
     switch (claim.type) {
       case "halted":
         return never();
+      case "cancelled":
+      case "cancel":
+        return this.cancelAt(claim, TIMER_NAME);
       case "replay":
         cursor.deliver(claim.record);
         return;
@@ -186,6 +190,7 @@ export class ReplayContext implements WorkflowContext {
     const deadlineMs = eventDeadlineMs(record);
     const claim = cursor.claim("event", name);
     if (claim.type === "halted") return never();
+    if (claim.type === "cancelled" || claim.type === "cancel") return this.cancelAt(claim, name);
     let got = claim.type === "replay" ? claim.record : undefined;
     if (claim.type === "live") {
       const event = effects.nextEvent(name);
@@ -226,6 +231,9 @@ export class ReplayContext implements WorkflowContext {
     switch (claim.type) {
       case "halted":
         return never();
+      case "cancelled":
+      case "cancel":
+        return this.cancelAt(claim, name);
       case "replay":
         cursor.deliver(claim.record);
         return { seq: claim.seq, outcome: claim.record.outcome, record: claim.record };
@@ -237,6 +245,26 @@ export class ReplayContext implements WorkflowContext {
         return { seq: claim.seq, outcome: record.outcome, record };
       }
     }
+  }
+
+  /**
+   * The call at the claim's seq rejects with the CancelledError: the recorded one, or one
+   * recorded now as a `cancel` checkpoint (the run goes on only once it is committed, so a
+   * replay after failover delivers it at the same seq). Never settles once the run halted.
+   */
+  private async cancelAt(claim: CancelClaim, name: string): Promise<never> {
+    const { cursor } = this.options;
+    const record =
+      claim.type === "cancelled"
+        ? claim.record
+        : await cursor.commit(
+            claim.seq,
+            { kind: "cancel", name },
+            cancelledOutcome(this.workflowId, claim.reason),
+          );
+    if (record === undefined) return never();
+    cursor.deliver(record);
+    throw cancelledErrorOf(this.workflowId, record);
   }
 
   private makeLog(): WorkflowLog {

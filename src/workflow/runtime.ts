@@ -25,6 +25,7 @@ import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
 import type { StepReport } from "./replay-cursor.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
+import { requestStop, type StopRequest, type StopResult } from "./stop-request.ts";
 import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 
 /** Start proposals sent before start() gives up with the last error. */
@@ -214,6 +215,16 @@ export class WorkflowRuntime {
   }
 
   /**
+   * Cancels (cooperatively) or terminates (at once) a workflow of this group; resolves once
+   * the command is applied here. See stop-request.ts for the errors.
+   */
+  async stop(request: StopRequest): Promise<StopResult> {
+    this.checkOpen();
+    const loop = { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX };
+    return requestStop(loop, request, this.options.wallClockMs());
+  }
+
+  /**
    * Called on the group leader with the members currently live: proposes AssignOwner for
    * every Running execution whose owner is not among them. Resolves with the assignments
    * the group accepted; the others are left for the next call.
@@ -262,7 +273,10 @@ export class WorkflowRuntime {
     // Never react inline: apply is still running. Note the id and reconcile soon.
     if (event.type === "restored") this.isFullScanDue = true;
     else this.dirty.add(event.workflowId);
-    if (event.type === "signaled") this.onSignaled(event.workflowId);
+    // A cancel wakes a sleeping or waiting run as an event does: its code must see it now.
+    if (event.type === "signaled" || event.type === "cancelRequested") {
+      this.onSignaled(event.workflowId);
+    }
     this.scheduleReconcile();
   }
 

@@ -12,6 +12,7 @@ import {
   applyFinish,
   applyStart,
 } from "./apply-commands.ts";
+import { applyCancel, applyTerminate } from "./apply-cancel.ts";
 import type { ApplyContext } from "./apply-context.ts";
 import type { WorkflowApplyResult, WorkflowEvent, WorkflowListener } from "./apply-result.ts";
 import { applySignal } from "./apply-waits.ts";
@@ -160,6 +161,12 @@ function dispatch(context: ApplyContext, command: WorkflowCommand): WorkflowAppl
       return applyAssignOwner(context, command);
     case "Signal":
       return applySignal(context, command);
+    case "Cancel":
+      context.table.advanceLogTime(command.requestedAtMs);
+      return applyCancel(context, command);
+    case "Terminate":
+      context.table.advanceLogTime(command.requestedAtMs);
+      return applyTerminate(context, command);
     case "Seal":
       context.table.isSealed = true;
       return { type: "sealed" };
