@@ -42,7 +42,11 @@ function cancelMessage(workflowId: string, reason: string): string {
 export function cancelledOutcome(workflowId: string, reason: string): CheckpointOutcome {
   return {
     ok: false,
-    error: { name: "CancelledError", message: cancelMessage(workflowId, reason), code: "CANCELLED" },
+    error: {
+      name: "CancelledError",
+      message: cancelMessage(workflowId, reason),
+      code: "CANCELLED",
+    },
   };
 }
 

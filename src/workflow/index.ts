@@ -113,10 +113,10 @@ export {
 export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtime-version.ts";
 export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
-export { parseDuration, SLEEP_MS_MAX, type TimerSpec, timerDueAtMs } from "./timers.ts";
 export {
   checkStopReason,
   type StopRequest,
   type StopResult,
 } from "./stop-request.ts";
+export { parseDuration, SLEEP_MS_MAX, type TimerSpec, timerDueAtMs } from "./timers.ts";
 export { checkWorkflowId, newWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";

@@ -5,6 +5,7 @@
 // Pure: effects and time come through the cursor's injected ReplayEffects.
 
 import { assert, InvalidArgumentError, type Logger } from "../lib/index.ts";
+import { cancelledErrorOf, cancelledOutcome } from "./cancel.ts";
 import type {
   Checkpoint,
   StepInfo,
@@ -13,7 +14,6 @@ import type {
   WorkflowContext,
   WorkflowLog,
 } from "./context.ts";
-import { cancelledErrorOf, cancelledOutcome } from "./cancel.ts";
 import { NAME_CHARS_MAX } from "./definition.ts";
 import { WorkflowStepError } from "./errors.ts";
 import {

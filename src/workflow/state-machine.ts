@@ -5,6 +5,7 @@
 // Pure: no I/O, no timers, no clocks. Implements multiraft's StateMachine structurally.
 
 import { assert, type LogIndex, unreachable } from "../lib/index.ts";
+import { applyCancel, applyTerminate } from "./apply-cancel.ts";
 import {
   applyAdopt,
   applyAssignOwner,
@@ -12,7 +13,6 @@ import {
   applyFinish,
   applyStart,
 } from "./apply-commands.ts";
-import { applyCancel, applyTerminate } from "./apply-cancel.ts";
 import type { ApplyContext } from "./apply-context.ts";
 import type { WorkflowApplyResult, WorkflowEvent, WorkflowListener } from "./apply-result.ts";
 import { applySignal } from "./apply-waits.ts";

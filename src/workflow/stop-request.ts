@@ -58,7 +58,10 @@ export async function requestStop(
     requestedAtMs: Math.floor(requestedAtMs),
   });
   if (result === undefined) {
-    throw new RaftoralError("SHUTTING_DOWN", "the workflow runtime is closed; retry on another node");
+    throw new RaftoralError(
+      "SHUTTING_DOWN",
+      "the workflow runtime is closed; retry on another node",
+    );
   }
   if (result.type === "cancelRequested") {
     return { status: result.status, isDuplicate: result.isDuplicate };
