@@ -19,6 +19,8 @@ export {
   type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
+  type StopOptions,
+  type StoppedWorkflow,
   TransportMismatchError,
   UnreachableError,
   type WaitOptions,

@@ -29,6 +29,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -181,6 +183,17 @@ export class NodeService implements NodeApi {
     options?: CallOptions,
   ): Promise<SignalWorkflowResult> {
     return this.options.execution.signalWorkflow(request, options);
+  }
+
+  cancelWorkflow(request: StopWorkflowRequest, options?: CallOptions): Promise<StopWorkflowResult> {
+    return this.options.execution.cancelWorkflow(request, options);
+  }
+
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StopWorkflowResult> {
+    return this.options.execution.terminateWorkflow(request, options);
   }
 
   describeWorkflow(

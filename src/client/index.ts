@@ -55,6 +55,8 @@ export {
   type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
+  type StopOptions,
+  type StoppedWorkflow,
   type WaitOptions,
   type WorkflowRef,
   type WorkflowResult,

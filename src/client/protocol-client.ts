@@ -17,6 +17,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -58,6 +60,14 @@ export interface ProtocolClient {
     request: DescribeWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowDescriptionInfo>;
+  cancelWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult>;
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult>;
   /** What a leaving node asks its peers, and operators ask any node. */
   clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   close(): Promise<void>;

@@ -113,8 +113,30 @@ export interface WaitOptions {
 export type WorkflowResult<Output = unknown> = StartedWorkflow &
   (
     | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
-    | { readonly status: "failed"; readonly error: string }
+    | {
+        readonly status: "failed";
+        readonly error: string;
+        /** The failure's stable code when it had one: CANCELLED, TERMINATED, ... */
+        readonly errorCode?: string;
+      }
   );
+
+export interface StopOptions extends CallTimeout {
+  /** The workflow's execution cluster, if known (any node finds it otherwise). */
+  readonly executionClusterId?: string | number;
+  /** Why: kept with the request and in the workflow's error message. */
+  readonly reason?: string;
+}
+
+/** A cancel or terminate as applied. */
+export interface StoppedWorkflow {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  /** Its status then: "running" until a cancelled workflow's code ends, or how it ended. */
+  readonly status: string;
+  /** It had been cancelled (terminated) before: nothing changed. */
+  readonly isDuplicate: boolean;
+}
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_WAIT_MS = 30_000;
@@ -208,7 +230,10 @@ export class RaftoralClient {
       workflowId: workflow.workflowId,
       executionClusterId: cluster ?? "",
     };
-    if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
+    if (!outcome.success) {
+      const code = outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode };
+      return { ...ids, status: "failed", error: outcome.error ?? "", ...code };
+    }
     const outputJson = outcome.resultJson ?? "null";
     return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
   }
@@ -260,6 +285,44 @@ export class RaftoralClient {
         { timeoutMs },
       ),
     );
+  }
+
+  /**
+   * Asks a running workflow to stop: its code sees a CancelledError at its next ctx call and
+   * may clean up; wait() then gives a failure with code CANCELLED (or its clean-up result).
+   * Safe to repeat. NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for a finished one.
+   */
+  cancel(workflowId: string, options: StopOptions = {}): Promise<StoppedWorkflow> {
+    return this.stop("cancel", workflowId, options);
+  }
+
+  /** Ends a running workflow at once (status terminated, code TERMINATED). Safe to repeat. */
+  terminate(workflowId: string, options: StopOptions = {}): Promise<StoppedWorkflow> {
+    return this.stop("terminate", workflowId, options);
+  }
+
+  private async stop(
+    what: "cancel" | "terminate",
+    workflowId: string,
+    options: StopOptions,
+  ): Promise<StoppedWorkflow> {
+    const { executionClusterId: cluster, reason } = options;
+    const request = {
+      workflowId,
+      ...(cluster === undefined ? {} : { executionClusterId: String(clusterIdOf(cluster)) }),
+      ...(reason === undefined ? {} : { reason }),
+    };
+    const call = { timeoutMs: options.timeoutMs ?? this.timeoutMs };
+    // A repeat is acknowledged by the group, so a call whose answer was lost may go again.
+    const stopped = await this.repeatable(
+      what,
+      (client) =>
+        what === "cancel"
+          ? client.cancelWorkflow(request, call)
+          : client.terminateWorkflow(request, call),
+      START_RETRYABLE,
+    );
+    return { ...stopped, executionClusterId: String(stopped.executionClusterId) };
   }
 
   /** start, then wait. */

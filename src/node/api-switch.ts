@@ -22,6 +22,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -68,6 +70,15 @@ export class ApiSwitch implements NodeApi {
     options?: CallOptions,
   ): Promise<SignalWorkflowResult> {
     return this.target.signalWorkflow(request, options);
+  }
+  cancelWorkflow(request: StopWorkflowRequest, options?: CallOptions): Promise<StopWorkflowResult> {
+    return this.target.cancelWorkflow(request, options);
+  }
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StopWorkflowResult> {
+    return this.target.terminateWorkflow(request, options);
   }
   describeWorkflow(
     request: DescribeWorkflowRequest,
@@ -140,6 +151,8 @@ export function startingApi(options: {
     waitWorkflow: starting,
     runWorkflow: starting,
     signalWorkflow: starting,
+    cancelWorkflow: starting,
+    terminateWorkflow: starting,
     describeWorkflow: starting,
     clusterStatus: starting,
     metrics: options.metrics,

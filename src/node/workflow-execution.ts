@@ -25,6 +25,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -52,6 +54,7 @@ import { forwardToGroup } from "./group-forward.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 import type { ClientFactory } from "./peer-call.ts";
 import { handOverResults } from "./result-handover.ts";
+import { type StopDeps, stopWorkflow } from "./workflow-cancel.ts";
 import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
 import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
@@ -185,6 +188,23 @@ export class WorkflowExecution implements ExecutionLayer {
 
   describeWorkflow(request: DescribeWorkflowRequest): Promise<WorkflowDescriptionInfo> {
     return describeWorkflow(this.lookupDeps(), request);
+  }
+
+  cancelWorkflow(request: StopWorkflowRequest): Promise<StopWorkflowResult> {
+    // A cancel or terminate is a proposal, as a start is: it shares the starts' budget.
+    return this.limits.run("starts", () => stopWorkflow(this.stopDeps(), "Cancel", request));
+  }
+
+  terminateWorkflow(request: StopWorkflowRequest): Promise<StopWorkflowResult> {
+    return this.limits.run("starts", () => stopWorkflow(this.stopDeps(), "Terminate", request));
+  }
+
+  private stopDeps(): StopDeps {
+    return {
+      ...this.lookupDeps(),
+      runtimeOf: async (id) => (await this.openedEngine(id))?.runtime,
+      refuseIfLeaderless: (id) => this.refuseIfLeaderless(id),
+    };
   }
 
   /** How look-ups by workflow id reach this node's groups and the others'. */
@@ -467,5 +487,7 @@ function leaderlessError(group: LeaderlessGroup): RaftoralError {
 function outcomeOf(view: ExecutionView): WorkflowOutcome {
   if (view.status === "Completed")
     return { success: true, resultJson: JSON.stringify(view.output ?? null) };
-  return { success: false, error: view.error?.message ?? "the workflow failed" };
+  const errorCode = view.error?.code;
+  const error = view.error?.message ?? "the workflow failed";
+  return { success: false, error, ...(errorCode === undefined ? {} : { errorCode }) };
 }

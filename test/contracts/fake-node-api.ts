@@ -22,6 +22,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
   WorkflowOutcome,
@@ -50,6 +52,11 @@ export interface FakeScript {
     request: SignalWorkflowRequest,
     options: CallOptions,
   ): Promise<SignalWorkflowResult>;
+  cancelWorkflow(request: StopWorkflowRequest, options: CallOptions): Promise<StopWorkflowResult>;
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: CallOptions,
+  ): Promise<StopWorkflowResult>;
   describeWorkflow(
     request: DescribeWorkflowRequest,
     options: CallOptions,
@@ -158,6 +165,18 @@ export function defaultScript(): FakeScript {
       eventId: request.eventId ?? "event-1",
       isDuplicate: false,
     }),
+    cancelWorkflow: async (request) => ({
+      workflowId: request.workflowId,
+      executionClusterId: groupId(1),
+      status: "running",
+      isDuplicate: false,
+    }),
+    terminateWorkflow: async (request) => ({
+      workflowId: request.workflowId,
+      executionClusterId: groupId(1),
+      status: "terminated",
+      isDuplicate: false,
+    }),
     describeWorkflow: async (request) => ({ ...DESCRIPTION, workflowId: request.workflowId }),
     clusterStatus: async () => CLUSTER_STATUS,
     metrics: () => "# TYPE raftoral_fake_total counter\nraftoral_fake_total 1\n",
@@ -234,6 +253,22 @@ export class FakeNodeApi implements NodeApi {
   ): Promise<SignalWorkflowResult> {
     this.record("signalWorkflow", request, options.signal);
     return this.script.signalWorkflow(request, options);
+  }
+
+  cancelWorkflow(
+    request: StopWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<StopWorkflowResult> {
+    this.record("cancelWorkflow", request, options.signal);
+    return this.script.cancelWorkflow(request, options);
+  }
+
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<StopWorkflowResult> {
+    this.record("terminateWorkflow", request, options.signal);
+    return this.script.terminateWorkflow(request, options);
   }
 
   describeWorkflow(

@@ -26,6 +26,7 @@ import type {
 } from "./raftoral-messages.ts";
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
 import type { GrpcServer } from "./server.ts";
+import { registerStopWorkflow } from "./stop-workflow-handlers.ts";
 
 export interface RaftServiceOptions {
   /** Largest SendMessage request (a peer batch, with snapshot chunks). */
@@ -104,8 +105,8 @@ export interface WorkflowManagementOptions {
 }
 
 /**
- * Registers RunWorkflowAsync, RunWorkflowSync, WaitForWorkflowCompletion and SignalWorkflow
- * on `server`.
+ * Registers RunWorkflowAsync, RunWorkflowSync, WaitForWorkflowCompletion, SignalWorkflow,
+ * DescribeWorkflow, CancelWorkflow and TerminateWorkflow on `server`.
  */
 export function registerWorkflowManagement(
   server: GrpcServer,
@@ -152,6 +153,7 @@ export function registerWorkflowManagement(
       duplicate: sent.isDuplicate,
     };
   });
+  registerStopWorkflow(server, api);
 }
 
 function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowResponse {
@@ -231,5 +233,6 @@ function outcomeResponse(outcome: WorkflowOutcome): RunWorkflowResponse {
     success: outcome.success,
     resultJson: outcome.resultJson ?? "",
     error: outcome.error ?? "",
+    errorCode: outcome.errorCode ?? "",
   };
 }

@@ -24,6 +24,8 @@ import type {
   RunWorkflowResponse,
   SignalWorkflowRequest,
   SignalWorkflowResponse,
+  StopWorkflowMessage,
+  StopWorkflowResponse,
   WaitForWorkflowRequest,
 } from "./raftoral-messages.ts";
 
@@ -71,5 +73,13 @@ export const WorkflowManagementMethods = {
   describeWorkflow: protoMethod<DescribeWorkflowRequest, DescribeWorkflowResponse>(
     WORKFLOW_MANAGEMENT_SERVICE,
     "DescribeWorkflow",
+  ),
+  cancelWorkflow: protoMethod<StopWorkflowMessage, StopWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "CancelWorkflow",
+  ),
+  terminateWorkflow: protoMethod<StopWorkflowMessage, StopWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "TerminateWorkflow",
   ),
 } as const;

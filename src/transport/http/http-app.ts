@@ -39,6 +39,7 @@ import {
   signaledJson,
   startedJson,
 } from "./response-fields.ts";
+import { parseStopRequest, stoppedJson } from "./stop-fields.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -77,6 +78,8 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/wait", { method: "GET", access: "client" }],
   ["/workflow/signal", { method: "POST", access: "client" }],
   ["/workflow/describe", { method: "GET", access: "client" }],
+  ["/workflow/cancel", { method: "POST", access: "client" }],
+  ["/workflow/terminate", { method: "POST", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
@@ -117,6 +120,14 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.post("/workflow/signal", async (c) => {
     const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(signaledJson(await api.signalWorkflow(request, callOptions(c))));
+  });
+  app.post("/workflow/cancel", async (c) => {
+    const request = parseStopRequest(await readJsonBody(c.req.raw, clientBody));
+    return c.json(stoppedJson(await api.cancelWorkflow(request, callOptions(c))));
+  });
+  app.post("/workflow/terminate", async (c) => {
+    const request = parseStopRequest(await readJsonBody(c.req.raw, clientBody));
+    return c.json(stoppedJson(await api.terminateWorkflow(request, callOptions(c))));
   });
   app.post("/raft/message", async (c) => {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));

@@ -135,6 +135,10 @@ class MemoryProtocolClient implements ProtocolClient {
     this.call((api) => api.signalWorkflow(request), options);
   describeWorkflow: ProtocolClient["describeWorkflow"] = (request, options) =>
     this.call((api) => api.describeWorkflow(request), options);
+  cancelWorkflow: ProtocolClient["cancelWorkflow"] = (request, options) =>
+    this.call((api) => api.cancelWorkflow(request), options);
+  terminateWorkflow: ProtocolClient["terminateWorkflow"] = (request, options) =>
+    this.call((api) => api.terminateWorkflow(request), options);
   clusterStatus: ProtocolClient["clusterStatus"] = (options) =>
     this.call((api) => api.clusterStatus(), options);
 
