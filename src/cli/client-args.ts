@@ -11,10 +11,12 @@ import {
   NODE_HEALTH_HELP,
   NODE_HELP,
   NODE_LEAVE_HELP,
+  WORKFLOW_CANCEL_HELP,
   WORKFLOW_DESCRIBE_HELP,
   WORKFLOW_HELP,
   WORKFLOW_RUN_HELP,
   WORKFLOW_SIGNAL_HELP,
+  WORKFLOW_TERMINATE_HELP,
   WORKFLOW_WAIT_HELP,
 } from "./client-help.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
@@ -60,6 +62,14 @@ export type ClientCommand =
       readonly cluster?: string;
       /** --event-id: the sender's id, which makes the signal safe to repeat. */
       readonly eventId?: string;
+      readonly connection: Connection;
+    }
+  | {
+      readonly kind: "workflow-cancel" | "workflow-terminate";
+      readonly workflowId: string;
+      readonly cluster?: string;
+      /** --reason: why, kept with the request and in the workflow's error. */
+      readonly reason?: string;
       readonly connection: Connection;
     }
   | {
@@ -160,6 +170,8 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
       build: buildDescribe,
     },
   ],
+  ["workflow cancel", stopCommand(WORKFLOW_CANCEL_HELP, "workflow-cancel")],
+  ["workflow terminate", stopCommand(WORKFLOW_TERMINATE_HELP, "workflow-terminate")],
   ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],
   [
     "cluster recover",
@@ -300,6 +312,33 @@ function buildSignal(parsed: Parsed): ClientCommand {
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
     ...(eventId === undefined ? {} : { eventId }),
     connection: parsed.connection,
+  };
+}
+
+function stopCommand(help: string, kind: "workflow-cancel" | "workflow-terminate"): CommandSpec {
+  const verb = kind === "workflow-cancel" ? "cancel" : "terminate";
+  return {
+    help,
+    specs: [
+      { flags: "--cluster <ID>", key: "cluster" },
+      { flags: "--reason <TEXT>", key: "reason" },
+    ],
+    build: (parsed) => {
+      const [workflowId, ...extra] = parsed.positional;
+      if (workflowId === undefined || workflowId === "") {
+        usage(`the WORKFLOW_ID is missing, e.g. raftoral workflow ${verb} order-1`);
+      }
+      noPositional(extra);
+      const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+      const reason = text(parsed.options, "reason", "--reason <TEXT>");
+      return {
+        kind,
+        workflowId,
+        ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+        ...(reason === undefined || reason === "" ? {} : { reason }),
+        connection: parsed.connection,
+      };
+    },
   };
 }
 

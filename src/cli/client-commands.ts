@@ -27,6 +27,8 @@ import {
   signaledText,
   startedJsonText,
   startedText,
+  stoppedJsonText,
+  stoppedText,
 } from "./client-output.ts";
 import { type Environment, loadClientSecurity } from "./load-security.ts";
 import { withProgress } from "./progress.ts";
@@ -112,6 +114,18 @@ async function execute(
         ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
       });
       output.stdout(connection.json ? signaledJsonText(sent) : signaledText(command.name, sent));
+      return EXIT.OK;
+    }
+    case "workflow-cancel":
+    case "workflow-terminate": {
+      const verb = command.kind === "workflow-cancel" ? "cancel" : "terminate";
+      const options = {
+        ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+        ...(command.reason === undefined ? {} : { reason: command.reason }),
+        ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+      };
+      const stopped = await client[verb](command.workflowId, options);
+      output.stdout(connection.json ? stoppedJsonText(stopped) : stoppedText(verb, stopped));
       return EXIT.OK;
     }
     case "cluster-status": {

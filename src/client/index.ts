@@ -10,6 +10,7 @@ export {
   recoveredJson,
   signaledJson,
   startedJson,
+  stoppedJson,
 } from "../transport/http/index.ts";
 export type {
   CheckpointInfo,

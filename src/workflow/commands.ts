@@ -144,6 +144,10 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
   if (f.type === "Adopt")
     return { type: "Adopt", records: list(f.records, "records").map(finished) };
   const workflowId = text(f.workflowId, "workflowId");
+  if (f.type === "Cancel" || f.type === "Terminate") {
+    const requestedAtMs = count(f.requestedAtMs, "requestedAtMs");
+    return { type: f.type, workflowId, reason: reason(f.reason), requestedAtMs };
+  }
   switch (f.type) {
     case "Start":
       return {
@@ -191,14 +195,6 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
         eventId: text(f.eventId, "eventId"),
         name: text(f.name, "name"),
         payload: json(f.payload, "payload"),
-      };
-    case "Cancel":
-    case "Terminate":
-      return {
-        type: f.type,
-        workflowId,
-        reason: reason(f.reason),
-        requestedAtMs: count(f.requestedAtMs, "requestedAtMs"),
       };
     case "AssignOwner":
       return {

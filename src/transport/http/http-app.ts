@@ -39,7 +39,7 @@ import {
   signaledJson,
   startedJson,
 } from "./response-fields.ts";
-import { parseStopRequest, stoppedJson } from "./stop-fields.ts";
+import { addStopRoutes } from "./stop-fields.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -121,14 +121,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     const request = parseSignalRequest(await readJsonBody(c.req.raw, clientBody));
     return c.json(signaledJson(await api.signalWorkflow(request, callOptions(c))));
   });
-  app.post("/workflow/cancel", async (c) => {
-    const request = parseStopRequest(await readJsonBody(c.req.raw, clientBody));
-    return c.json(stoppedJson(await api.cancelWorkflow(request, callOptions(c))));
-  });
-  app.post("/workflow/terminate", async (c) => {
-    const request = parseStopRequest(await readJsonBody(c.req.raw, clientBody));
-    return c.json(stoppedJson(await api.terminateWorkflow(request, callOptions(c))));
-  });
+  addStopRoutes(app, api, (c) => readJsonBody(c.req.raw, clientBody));
   app.post("/raft/message", async (c) => {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));
     api.receivePeerBatch(batch);

@@ -1,9 +1,29 @@
-// POST /workflow/cancel and /workflow/terminate: the request body's gateway and the answer's
-// shape. Kept apart from request-fields.ts and response-fields.ts so those stay small.
+// POST /workflow/cancel and /workflow/terminate: the routes, the request body's gateway and
+// the answer's shape. Kept apart from http-app.ts, request-fields.ts and response-fields.ts
+// so those stay small.
 
+import type { Context, Hono } from "hono";
 import { InvalidArgumentError } from "../../lib/index.ts";
-import type { StopWorkflowRequest, StopWorkflowResult } from "../index.ts";
+import type { NodeApi, StopWorkflowRequest, StopWorkflowResult } from "../index.ts";
 import { describe, objectBody, requiredText } from "./request-fields.ts";
+
+/** Adds both routes to `app`; `readBody` reads a client route's JSON body within its limits. */
+export function addStopRoutes(
+  app: Hono,
+  api: NodeApi,
+  readBody: (c: Context) => Promise<unknown>,
+): void {
+  // The client's disconnect aborts this signal (Bun.serve), and with it the NodeApi call.
+  app.post("/workflow/cancel", async (c) => {
+    const request = parseStopRequest(await readBody(c));
+    return c.json(stoppedJson(await api.cancelWorkflow(request, { signal: c.req.raw.signal })));
+  });
+  app.post("/workflow/terminate", async (c) => {
+    const request = parseStopRequest(await readBody(c));
+    const stopped = await api.terminateWorkflow(request, { signal: c.req.raw.signal });
+    return c.json(stoppedJson(stopped));
+  });
+}
 
 const STOP_EXAMPLE = `{"workflow_id": "order-1", "reason": "the customer withdrew"}`;
 
