@@ -78,8 +78,9 @@ export function outcomeJson(outcome: WorkflowOutcome) {
     success: outcome.success,
     result: outcome.resultJson ?? null,
     error: outcome.error ?? null,
-    // Added: the failure's stable code (CANCELLED, TERMINATED, ...), null when none.
-    error_code: outcome.errorCode ?? null,
+    // Added: the failure's stable code (CANCELLED, TERMINATED, ...); only when it has one,
+    // so the QUICKSTART's answer keeps exactly its three fields otherwise.
+    ...(outcome.errorCode === undefined ? {} : { error_code: outcome.errorCode }),
   };
 }
 
