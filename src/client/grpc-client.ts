@@ -328,8 +328,6 @@ function outcomeOf(response: RunWorkflowResponse): WorkflowOutcome {
     success: response.success,
     ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
     ...(response.error === "" ? {} : { error: response.error }),
-    ...(response.errorCode === undefined || response.errorCode === ""
-      ? {}
-      : { errorCode: response.errorCode }),
+    ...(response.errorCode === "" ? {} : { errorCode: response.errorCode }),
   };
 }

@@ -78,7 +78,8 @@ describe("CancelWorkflow and TerminateWorkflow", () => {
       const { code, details } = failure(await call(method, { reason: "x" }));
       expect(code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(details).toContain("'workflow_id'");
-      expect(api.calls).toEqual([]);
+      expect(api.callsOf("cancelWorkflow")).toEqual([]);
+      expect(api.callsOf("terminateWorkflow")).toEqual([]);
     },
   );
 

@@ -166,8 +166,8 @@ export interface RunWorkflowResponse {
   readonly success: boolean;
   readonly resultJson: string;
   readonly error: string;
-  /** "" when the failure had no code (or there was none); absent from old senders. */
-  readonly errorCode?: string;
+  /** The failure's stable code; "" when it had none (or the workflow completed). */
+  readonly errorCode: string;
 }
 
 export interface WaitForWorkflowRequest {

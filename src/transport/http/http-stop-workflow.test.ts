@@ -69,7 +69,8 @@ describe("POST /workflow/cancel and /workflow/terminate", () => {
     expect(answered.status).toBe(400);
     expect(JSON.stringify(answered.body)).toContain(hint);
     expect(answered.body).toMatchObject({ success: false, code: "INVALID_ARGUMENT", status: null });
-    expect(api.calls).toEqual([]);
+    expect(api.callsOf("cancelWorkflow")).toEqual([]);
+    expect(api.callsOf("terminateWorkflow")).toEqual([]);
   });
 
   test("an unknown workflow is a 404, a finished one a 412 (FAILED_PRECONDITION)", async () => {
