@@ -65,9 +65,13 @@ describe.each(["http", "grpc"] as const)("cancel and terminate over %s", (transp
   test("a sleeping workflow is cancelled, cleans up, and its waiter gets CANCELLED", async () => {
     const [a, b, c] = (await cluster(transport)).map((address) => client(address, transport));
     await a?.start("subscription", null, { workflowId: "sub-1" });
-    await eventually("the workflow sleeps", async () => {
-      return (await c?.describe({ workflowId: "sub-1" }))?.status === "sleeping";
-    });
+    await eventually("the workflow sleeps", () =>
+      nodes.every((node) => {
+        const calls = node.workflowState(1 as GroupId)?.execution("sub-1")?.checkpoints ?? [];
+        return calls.some((call) => call.kind === "sleep");
+      }),
+    );
+    expect(await c?.describe({ workflowId: "sub-1" })).toMatchObject({ status: "sleeping" });
     const waiting = c?.wait({ workflowId: "sub-1" }, { timeoutMs: 20_000 });
     const asked = await b?.cancel("sub-1", { reason: "the customer withdrew" });
     expect(asked).toEqual({
