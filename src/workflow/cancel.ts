@@ -8,7 +8,6 @@
 import { RaftoralError } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
 import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
-import type { ExecutionState } from "./execution-table.ts";
 
 /** The code a CancelledError carries, and the error code of a Cancelled execution. */
 export const CANCELLED_CODE = "CANCELLED";
@@ -69,14 +68,6 @@ export function terminatedError(workflowId: string, reason: string): RecordedErr
 /** Whether a `cancel` checkpoint was recorded already: a cancel is delivered once. */
 export function isCancelDelivered(checkpoints: readonly CheckpointRecord[]): boolean {
   return checkpoints.some((checkpoint) => checkpoint.kind === "cancel");
-}
-
-/** A cancel was asked for and the code has not seen it yet: its next ctx call gets it. */
-export function pendingCancel(
-  record: ExecutionState | ExecutionRecord | undefined,
-): string | undefined {
-  if (record?.cancelRequest === undefined || record.status !== "Running") return undefined;
-  return isCancelDelivered(record.checkpoints) ? undefined : record.cancelRequest.reason;
 }
 
 /** Whether a Fail ends the execution as Cancelled: it was asked to, and let the error out. */
