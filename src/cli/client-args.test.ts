@@ -183,20 +183,23 @@ describe("client subcommand lines", () => {
     expect(command(["workflow", "signal", "w", "n"])).toMatchObject({ payload: null });
   });
 
-  test.each([["cancel"], ["terminate"]])("workflow %s takes the id, a reason and a cluster", (verb) => {
-    const argv = ["workflow", verb, "order-1", "--reason", "no longer needed", "--cluster", "2"];
-    expect(command([...argv, "--json"])).toMatchObject({
-      kind: `workflow-${verb}`,
-      workflowId: "order-1",
-      reason: "no longer needed",
-      cluster: "2",
-      connection: { json: true },
-    });
-    const bare = command(["workflow", verb, "w"]);
-    expect(bare).toMatchObject({ kind: `workflow-${verb}`, workflowId: "w" });
-    expect("reason" in bare).toBe(false);
-    expect("cluster" in bare).toBe(false);
-  });
+  test.each([["cancel"], ["terminate"]])(
+    "workflow %s takes the id, a reason and a cluster",
+    (verb) => {
+      const argv = ["workflow", verb, "order-1", "--reason", "no longer needed", "--cluster", "2"];
+      expect(command([...argv, "--json"])).toMatchObject({
+        kind: `workflow-${verb}`,
+        workflowId: "order-1",
+        reason: "no longer needed",
+        cluster: "2",
+        connection: { json: true },
+      });
+      const bare = command(["workflow", verb, "w"]);
+      expect(bare).toMatchObject({ kind: `workflow-${verb}`, workflowId: "w" });
+      expect("reason" in bare).toBe(false);
+      expect("cluster" in bare).toBe(false);
+    },
+  );
 
   test.each([
     [["workflow"], "raftoral workflow needs a command"],
