@@ -73,7 +73,7 @@ describe("POST /workflow/cancel and /workflow/terminate", () => {
     expect(api.callsOf("terminateWorkflow")).toEqual([]);
   });
 
-  test("an unknown workflow is a 404, a finished one a 412 (FAILED_PRECONDITION)", async () => {
+  test("an unknown workflow is a 404, a finished one a 409 (FAILED_PRECONDITION)", async () => {
     api.script.cancelWorkflow = async () => {
       throw new RaftoralError("NOT_FOUND", "workflow nobody is not known to any execution cluster");
     };
@@ -89,7 +89,7 @@ describe("POST /workflow/cancel and /workflow/terminate", () => {
       code: "FAILED_PRECONDITION",
       error: "workflow w already Completed",
     });
-    expect(finished.status).toBeGreaterThanOrEqual(400);
+    expect(finished.status).toBe(409);
   });
 
   test("GET /workflow/wait of a cancelled workflow carries its error code", async () => {
