@@ -7,6 +7,7 @@ import { type NodeId, nodeId } from "../lib/index.ts";
 import { REASON_CHARS_MAX } from "./cancel.ts";
 import type { RecordedError } from "./errors.ts";
 import type {
+  CancelRequest,
   CheckpointKind,
   CheckpointOutcome,
   CheckpointRecord,
@@ -244,6 +245,19 @@ function finished(value: unknown): ExecutionRecord {
       ? { output: json(f.output, "record.output") }
       : { error: recordedError(f.error) }),
     finishedAtMs: count(f.finishedAtMs, "record.finishedAtMs"),
+    // Kept, so that a repeated cancel is acknowledged by the heir as it was here.
+    ...(f.cancelRequest === undefined ? {} : { cancelRequest: cancelRequest(f.cancelRequest) }),
+  };
+}
+
+function cancelRequest(value: unknown): CancelRequest {
+  if (typeof value !== "object" || value === null) {
+    throw new Malformed("record.cancelRequest must be an object");
+  }
+  const f = value as Record<string, unknown>;
+  return {
+    reason: reason(f.reason),
+    requestedAtMs: count(f.requestedAtMs, "record.cancelRequest.requestedAtMs"),
   };
 }
 

@@ -256,5 +256,8 @@ describe("cancel and terminate: encoding and snapshots", () => {
     expect(heir.apply({ type: "Adopt", records })).toEqual({ type: "adopted", count: 2 });
     expect(heir.sm.status("t")?.status).toBe("Terminated");
     expect(heir.sm.status("c")?.status).toBe("Cancelled");
+    expect(heir.sm.execution("c")?.cancelRequest).toEqual({ reason: "stop", requestedAtMs: 1_400 });
+    // A repeated cancel is acknowledged by the heir as it was by the drained group.
+    expect(heir.apply(cancel("c"))).toMatchObject({ type: "cancelRequested", isDuplicate: true });
   });
 });
