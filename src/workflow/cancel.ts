@@ -49,10 +49,18 @@ export function cancelledOutcome(workflowId: string, reason: string): Checkpoint
   };
 }
 
-/** The error a replayed `cancel` checkpoint throws again: the same as the first time. */
+/**
+ * The error a `cancel` checkpoint throws, rebuilt from the record alone: the same, reason
+ * included, on the first run and on every replay, so code may branch on it.
+ */
 export function cancelledErrorOf(workflowId: string, record: CheckpointRecord): CancelledError {
-  const error = new CancelledError(workflowId, "");
-  if (!record.outcome.ok) error.message = record.outcome.error.message;
+  const message = record.outcome.ok ? "" : record.outcome.error.message;
+  const prefix = `${cancelMessage(workflowId, "")}: `;
+  const error = new CancelledError(
+    workflowId,
+    message.startsWith(prefix) ? message.slice(prefix.length) : "",
+  );
+  if (message !== "") error.message = message;
   return error;
 }
 

@@ -31,6 +31,8 @@ function cancelGroup() {
   const runs = new Map<string, number>();
   const count = (key: string) => runs.set(key, (runs.get(key) ?? 0) + 1);
   const gates = { work: gate(), cleanup: gate() };
+  /** The reasons the code saw, first run and replays alike. */
+  const reasons: string[] = [];
   const napper = defineWorkflow("napper", 1, async (input: string, ctx: WorkflowContext) => {
     await ctx.step("before", () => count("before"));
     try {
@@ -38,6 +40,7 @@ function cancelGroup() {
       return "woke normally";
     } catch (error) {
       if (!(error instanceof CancelledError)) throw error;
+      reasons.push(error.reason);
       await ctx.step("cleanup", async () => {
         count("cleanup");
         if (input === "slow cleanup") await gates.cleanup.promise;
@@ -55,7 +58,7 @@ function cancelGroup() {
     return "done";
   });
   const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([napper, worker]) });
-  return { group, runs, gates };
+  return { group, runs, gates, reasons };
 }
 
 const kinds = (group: LocalWorkflowGroup, workflowId: string) =>
@@ -73,7 +76,7 @@ describe("WorkflowRuntime: cancel", () => {
   test.each([["sleep"], ["event"]])(
     "a workflow waiting (%s) is woken at once, cleans up, and ends Cancelled",
     async (how) => {
-      const { group, runs } = cancelGroup();
+      const { group, runs, reasons } = cancelGroup();
       const runtime = group.runtime();
       runtime.open();
       await settle(group, runtime.start("napper", 1, how, { workflowId: "w" }));
@@ -102,6 +105,7 @@ describe("WorkflowRuntime: cancel", () => {
         "Fail",
       ]);
       expect(Object.fromEntries(runs)).toEqual({ before: 1, cleanup: 1 });
+      expect(reasons).toEqual(["not needed"]);
       expect(group.fatal).toEqual([]);
     },
   );
@@ -153,12 +157,12 @@ describe("WorkflowRuntime: cancel", () => {
   });
 
   test("a new owner replays the cancel at the same call and ends the same way", async () => {
-    const { group, runs, gates } = cancelGroup();
+    const { group, runs, gates, reasons } = cancelGroup();
     const first = group.runtime(1);
     first.open();
     await settle(group, first.start("napper", 1, "slow cleanup", { workflowId: "w" }));
     await group.until(() => first.activeRuns().length === 0);
-    await settle(group, first.stop({ type: "Cancel", workflowId: "w" }));
+    await settle(group, first.stop({ type: "Cancel", workflowId: "w", reason: "why: because" }));
     // Node 1 delivered the cancel and is in the middle of its clean-up step when it fails.
     await group.until(() => runs.get("cleanup") === 1);
     const delivered = [...(group.stateMachine.execution("w")?.checkpoints ?? [])];
@@ -181,6 +185,8 @@ describe("WorkflowRuntime: cancel", () => {
       ["step", 2],
     ]);
     expect(Object.fromEntries(runs)).toEqual({ before: 1, cleanup: 2 });
+    // Node 2's replay saw the same reason node 1's first run saw.
+    expect(reasons).toEqual(["why: because", "why: because"]);
     // A full replay of the finished record proposes nothing and ends with the same error.
     const workflow = group.stateMachine.registry.get("napper", 1);
     if (workflow === undefined) throw new Error("napper is registered");
