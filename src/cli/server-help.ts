@@ -13,6 +13,8 @@ Commands (they call a running node; \`raftoral <COMMAND> --help\` tells more):
   workflow wait <WORKFLOW_ID>  Wait for a workflow's result
   workflow describe <ID>       A workflow's status, input, owner, times and recorded calls
   workflow signal <ID> <NAME>  Send an event to a running workflow
+  workflow cancel <ID>         Ask a running workflow to stop (it may clean up)
+  workflow terminate <ID>      End a running workflow at once
   cluster status               Nodes, management roles, execution clusters and leaders
   node leave                   Remove a node from the cluster; its process then exits
   node health                  Check that a node is up
