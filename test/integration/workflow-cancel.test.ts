@@ -1,8 +1,9 @@
 // Cancel and terminate on in-process nodes with real transports: a sleeping workflow is
 // cancelled from another node without the execution cluster id, woken at once, cleans up and
 // ends cancelled; a running one is terminated; a waiter on a third node gets the failure with
-// its code; repeats, finished and unknown workflows answer as documented; the CLI does the
-// same with --json and its exit codes.
+// its code; repeats, finished and unknown workflows answer as documented; a survivor delivers
+// the cancel of a workflow whose owner was killed; the CLI does the same with --json and exit
+// codes.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { runClientCommand } from "../../src/cli/client-commands.ts";
@@ -126,6 +127,38 @@ describe.each(["http", "grpc"] as const)("cancel and terminate over %s", (transp
     expect(await c?.terminate("stuck-1")).toMatchObject({ isDuplicate: true });
   }, 60_000);
 });
+
+test("the owner of a sleeping workflow is killed; a survivor delivers the cancel", async () => {
+  const addresses = await cluster("grpc");
+  await client(addresses[0] as string, "grpc").start("subscription", null, { workflowId: "sub-3" });
+  const record = () =>
+    nodes
+      .find((n) => n.workflowState(1 as GroupId))
+      ?.workflowState(1 as GroupId)
+      ?.execution("sub-3");
+  await eventually("the workflow sleeps", () =>
+    (record()?.checkpoints ?? []).some((call) => call.kind === "sleep"),
+  );
+  const owner = record()?.owner;
+  const victim = nodes.find((n) => n.nodeId === owner) as RaftoralNode;
+  await victim.kill();
+  const survivors = new RaftoralClient(
+    addresses.filter((address) => address !== victim.address),
+    { timeoutMs: 15_000 },
+  );
+  clients.push(survivors);
+  await survivors.cancel("sub-3", { reason: "owner gone" });
+  const result = await survivors.wait({ workflowId: "sub-3" }, { timeoutMs: 30_000 });
+  expect(result).toMatchObject({ status: "failed", errorCode: "CANCELLED" });
+  const described = await survivors.describe({ workflowId: "sub-3" });
+  expect(described.ownerNodeId).not.toBe(owner);
+  expect(described.checkpoints.map((call) => call.kind)).toEqual([
+    "step",
+    "sleep",
+    "cancel",
+    "step",
+  ]);
+}, 90_000);
 
 test("the CLI: workflow cancel and terminate with --json, and the exit codes", async () => {
   const [address] = await cluster("grpc");
