@@ -19,7 +19,7 @@ import type { WorkflowStateMachine } from "./state-machine.ts";
 
 /** How a run ended, for the runtime: whether and how to run the execution again. */
 export type RunEnd =
-  /** Completed or Failed is committed. */
+  /** Its end (Complete or Fail) is committed, or it was terminated. */
   | "finished"
   /** Ownership moved, the execution ended elsewhere, or the runtime is closing. */
   | "stopped"
