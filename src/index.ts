@@ -23,6 +23,8 @@ export {
   type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
+  type StopOptions,
+  type StoppedWorkflow,
   TransportMismatchError,
   UnreachableError,
   type WaitOptions,
@@ -59,6 +61,8 @@ export type {
   WorkflowDefinition,
 } from "./workflow/index.ts";
 export {
+  CancelledError,
+  ChildWorkflowError,
   DeterminismViolationError,
   defineWorkflow,
   NondeterministicCallError,

@@ -12,6 +12,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
   WorkflowOutcome,
@@ -46,6 +48,11 @@ export interface ExecutionLayer {
     request: SignalWorkflowRequest,
     options?: CallOptions,
   ): Promise<SignalWorkflowResult>;
+  cancelWorkflow(request: StopWorkflowRequest, options?: CallOptions): Promise<StopWorkflowResult>;
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StopWorkflowResult>;
   describeWorkflow(
     request: DescribeWorkflowRequest,
     options?: CallOptions,

@@ -33,6 +33,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -186,6 +188,17 @@ export class NodeService implements NodeApi {
     options?: CallOptions,
   ): Promise<SignalWorkflowResult> {
     return this.options.execution.signalWorkflow(request, options);
+  }
+
+  cancelWorkflow(request: StopWorkflowRequest, options?: CallOptions): Promise<StopWorkflowResult> {
+    return this.options.execution.cancelWorkflow(request, options);
+  }
+
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StopWorkflowResult> {
+    return this.options.execution.terminateWorkflow(request, options);
   }
 
   describeWorkflow(

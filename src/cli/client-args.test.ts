@@ -183,8 +183,31 @@ describe("client subcommand lines", () => {
     expect(command(["workflow", "signal", "w", "n"])).toMatchObject({ payload: null });
   });
 
+  test.each([["cancel"], ["terminate"]])(
+    "workflow %s takes the id, a reason and a cluster",
+    (verb) => {
+      const argv = ["workflow", verb, "order-1", "--reason", "no longer needed", "--cluster", "2"];
+      expect(command([...argv, "--json"])).toMatchObject({
+        kind: `workflow-${verb}`,
+        workflowId: "order-1",
+        reason: "no longer needed",
+        cluster: "2",
+        connection: { json: true },
+      });
+      const bare = command(["workflow", verb, "w"]);
+      expect(bare).toMatchObject({ kind: `workflow-${verb}`, workflowId: "w" });
+      expect("reason" in bare).toBe(false);
+      expect("cluster" in bare).toBe(false);
+    },
+  );
+
   test.each([
     [["workflow"], "raftoral workflow needs a command"],
+    [["workflow", "cancel"], "the WORKFLOW_ID is missing, e.g. raftoral workflow cancel"],
+    [["workflow", "terminate", "--reason", "x"], "the WORKFLOW_ID is missing"],
+    [["workflow", "cancel", "w", "extra"], "unexpected argument 'extra'"],
+    [["workflow", "terminate", "w", "--reason"], "--reason <TEXT> needs a value"],
+    [["workflow", "cancel", "w", "--cluster", "0"], "--cluster must be 1 or more"],
     [["workflow", "signal"], "the WORKFLOW_ID is missing"],
     [["workflow", "signal", "w"], "the event NAME is missing"],
     [["workflow", "signal", "w", "n", "--payload", "x"], "--payload 'x' is not JSON"],

@@ -2,9 +2,9 @@
 // status`, `raftoral node leave|health`). Pure: returns the command, a help text, or what is
 // wrong; the caller prints and exits.
 
-import type { RetentionRequest } from "../client/index.ts";
 import { parseNodeTargets, schemeOf } from "../client/index.ts";
 import { RaftoralError } from "../lib/index.ts";
+import type { ClientCommand, Connection } from "./client-command.ts";
 import {
   CLUSTER_HELP,
   CLUSTER_RECOVER_HELP,
@@ -13,87 +13,22 @@ import {
   NODE_HEALTH_HELP,
   NODE_HELP,
   NODE_LEAVE_HELP,
+  WORKFLOW_CANCEL_HELP,
   WORKFLOW_DESCRIBE_HELP,
   WORKFLOW_HELP,
   WORKFLOW_LIST_HELP,
   WORKFLOW_RUN_HELP,
   WORKFLOW_SIGNAL_HELP,
+  WORKFLOW_TERMINATE_HELP,
   WORKFLOW_WAIT_HELP,
 } from "./client-help.ts";
-import { LIST_OPTION_SPECS, type ListFilter, parseListFilter } from "./list-args.ts";
+import { LIST_OPTION_SPECS, parseListFilter } from "./list-args.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
 import { type OptionSpec, parseOptions } from "./parse-options.ts";
 import { retentionFlags } from "./retention-flags.ts";
 import type { TransportKind } from "./server-args.ts";
 
-/** What every client subcommand takes. */
-export interface Connection {
-  readonly addresses: readonly string[];
-  /** The protocol for addresses without a scheme. */
-  readonly transport: TransportKind;
-  /** --timeout in ms, when given. */
-  readonly timeoutMs?: number;
-  readonly json: boolean;
-  /** --tls-ca, --tls-cert, --tls-key and --token-file: files, read when the command runs. */
-  readonly security: ClientSecurityPaths;
-}
-
-export type ClientCommand =
-  | {
-      readonly kind: "workflow-run";
-      readonly name: string;
-      readonly input: unknown;
-      readonly version: number;
-      readonly cluster?: string;
-      /** --workflow-id: the caller's id, which makes the start safe to repeat. */
-      readonly workflowId?: string;
-      readonly wait: boolean;
-      readonly connection: Connection;
-    }
-  | {
-      readonly kind: "workflow-wait";
-      readonly workflowId: string;
-      /** Absent: the node finds the execution cluster. */
-      readonly cluster?: string;
-      readonly connection: Connection;
-    }
-  | {
-      readonly kind: "workflow-signal";
-      readonly workflowId: string;
-      readonly name: string;
-      readonly payload: unknown;
-      readonly cluster?: string;
-      /** --event-id: the sender's id, which makes the signal safe to repeat. */
-      readonly eventId?: string;
-      readonly connection: Connection;
-    }
-  | {
-      readonly kind: "workflow-describe";
-      readonly workflowId: string;
-      readonly cluster?: string;
-      readonly connection: Connection;
-    }
-  | {
-      readonly kind: "workflow-list";
-      readonly filter: ListFilter;
-      readonly connection: Connection;
-    }
-  | { readonly kind: "cluster-status"; readonly connection: Connection }
-  | {
-      readonly kind: "cluster-recover";
-      /** Group ids (0: the management group); absent: every group that lost its leader. */
-      readonly groupIds?: readonly number[];
-      readonly force: boolean;
-      readonly connection: Connection;
-    }
-  | {
-      readonly kind: "cluster-retention";
-      /** The fields to change; none: only show the setting. */
-      readonly change: RetentionRequest;
-      readonly connection: Connection;
-    }
-  | { readonly kind: "node-leave"; readonly connection: Connection }
-  | { readonly kind: "node-health"; readonly connection: Connection };
+export type { ClientCommand, Connection } from "./client-command.ts";
 
 export type ClientArgsParse =
   | { readonly kind: "command"; readonly command: ClientCommand }
@@ -188,6 +123,8 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
       },
     },
   ],
+  ["workflow cancel", stopCommand(WORKFLOW_CANCEL_HELP, "workflow-cancel")],
+  ["workflow terminate", stopCommand(WORKFLOW_TERMINATE_HELP, "workflow-terminate")],
   ["cluster status", simple(CLUSTER_STATUS_HELP, "cluster-status")],
   [
     "cluster recover",
@@ -340,6 +277,33 @@ function buildSignal(parsed: Parsed): ClientCommand {
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
     ...(eventId === undefined ? {} : { eventId }),
     connection: parsed.connection,
+  };
+}
+
+function stopCommand(help: string, kind: "workflow-cancel" | "workflow-terminate"): CommandSpec {
+  const verb = kind === "workflow-cancel" ? "cancel" : "terminate";
+  return {
+    help,
+    specs: [
+      { flags: "--cluster <ID>", key: "cluster" },
+      { flags: "--reason <TEXT>", key: "reason" },
+    ],
+    build: (parsed) => {
+      const [workflowId, ...extra] = parsed.positional;
+      if (workflowId === undefined || workflowId === "") {
+        usage(`the WORKFLOW_ID is missing, e.g. raftoral workflow ${verb} order-1`);
+      }
+      noPositional(extra);
+      const cluster = text(parsed.options, "cluster", "--cluster <ID>");
+      const reason = text(parsed.options, "reason", "--reason <TEXT>");
+      return {
+        kind,
+        workflowId,
+        ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
+        ...(reason === undefined || reason === "" ? {} : { reason }),
+        connection: parsed.connection,
+      };
+    },
   };
 }
 

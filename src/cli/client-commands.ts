@@ -28,6 +28,8 @@ import {
   signaledText,
   startedJsonText,
   startedText,
+  stoppedJsonText,
+  stoppedText,
 } from "./client-output.ts";
 import { listedText, unavailableText } from "./list-output.ts";
 import { type Environment, loadClientSecurity } from "./load-security.ts";
@@ -110,15 +112,11 @@ async function execute(
       return lookUpWorkflow(command, client, output);
     case "workflow-list":
       return listWorkflows(command, client, output);
-    case "workflow-signal": {
-      const sent = await client.signal(command.workflowId, command.name, command.payload, {
-        ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
-        ...(command.eventId === undefined ? {} : { eventId: command.eventId }),
-        ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
-      });
-      output.stdout(connection.json ? signaledJsonText(sent) : signaledText(command.name, sent));
-      return EXIT.OK;
-    }
+    case "workflow-signal":
+      return signalWorkflow(command, client, output);
+    case "workflow-cancel":
+    case "workflow-terminate":
+      return stopWorkflow(command, client, output);
     case "cluster-status": {
       const status = await client.status();
       output.stdout(connection.json ? clusterStatusJsonText(status) : clusterStatusText(status));
@@ -159,6 +157,39 @@ async function execute(
       return health.status === "ok" ? EXIT.OK : EXIT.FAILED;
     }
   }
+}
+
+async function signalWorkflow(
+  command: Extract<ClientCommand, { kind: "workflow-signal" }>,
+  client: RaftoralClient,
+  output: Output,
+): Promise<number> {
+  const { connection } = command;
+  const sent = await client.signal(command.workflowId, command.name, command.payload, {
+    ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+    ...(command.eventId === undefined ? {} : { eventId: command.eventId }),
+    ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+  });
+  output.stdout(connection.json ? signaledJsonText(sent) : signaledText(command.name, sent));
+  return EXIT.OK;
+}
+
+/** cancel or terminate. */
+async function stopWorkflow(
+  command: Extract<ClientCommand, { kind: "workflow-cancel" | "workflow-terminate" }>,
+  client: RaftoralClient,
+  output: Output,
+): Promise<number> {
+  const { connection } = command;
+  const verb = command.kind === "workflow-cancel" ? "cancel" : "terminate";
+  const options = {
+    ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
+    ...(command.reason === undefined ? {} : { reason: command.reason }),
+    ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
+  };
+  const stopped = await client[verb](command.workflowId, options);
+  output.stdout(connection.json ? stoppedJsonText(stopped) : stoppedText(verb, stopped));
+  return EXIT.OK;
 }
 
 /** wait or describe: a workflow found by its id (and its cluster, if given). */

@@ -107,7 +107,8 @@ export const WORKFLOW_DESCRIBE_HELP = `raftoral workflow describe - show a workf
 
 Usage: raftoral workflow describe <WORKFLOW_ID> [--cluster <ID>] [OPTIONS]
 
-Prints the workflow's status (running, sleeping, waiting for an event, completed, failed),
+Prints the workflow's status (running, sleeping, waiting for an event, completed, failed,
+cancelled, terminated),
 its name and version, input, owner, start and end times, its result or error, the events
 sent to it that it has not taken yet, and every call it recorded (checkpoints, steps,
 sleeps, event waits) with its time. Any node can answer. --json prints the fields of
@@ -204,6 +205,60 @@ Example:
   raftoral workflow signal order-1 paid --payload '{"amount": 12}' --event-id payment-77
 `;
 
+export const WORKFLOW_CANCEL_HELP = `raftoral workflow cancel - ask a running workflow to stop
+
+Usage: raftoral workflow cancel <WORKFLOW_ID> [--reason <TEXT>] [--cluster <ID>] [OPTIONS]
+
+Records a cancel request for the workflow. Its code sees a CancelledError at its next ctx
+call (a sleep or an event wait is woken at once for it) and may catch it to clean up; if
+the error ends the workflow, its status becomes cancelled and a wait gets a failure with
+code CANCELLED. A step already running finishes first. Cancelling again is harmless (the
+answer says "already"); a workflow that finished before any cancel is an error
+(FAILED_PRECONDITION), and so is one that is not known (NOT_FOUND). Prints the workflow's
+status once the request is recorded (running until its code ends).
+
+Workflow options:
+      --reason <TEXT>
+          Why (at most 1024 characters); kept with the request and in the error message.
+
+      --cluster <ID>
+          The workflow's execution cluster ID; without it the node finds it.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral workflow cancel order-1 --reason "the customer withdrew"
+  raftoral workflow wait order-1     # exits 1: workflow cancelled (CANCELLED)
+`;
+
+export const WORKFLOW_TERMINATE_HELP = `raftoral workflow terminate - end a running workflow at once
+
+Usage: raftoral workflow terminate <WORKFLOW_ID> [--reason <TEXT>] [--cluster <ID>] [OPTIONS]
+
+Ends the workflow now, whatever its code is doing: its status becomes terminated, a wait
+gets a failure with code TERMINATED, and nothing its code does afterwards is recorded (a
+step body already running may still finish its side effect). No clean-up runs; use
+\`workflow cancel\` to let the workflow clean up. Terminating again is harmless; a workflow
+that finished otherwise is an error (FAILED_PRECONDITION), and so is one that is not known
+(NOT_FOUND).
+
+Workflow options:
+      --reason <TEXT>
+          Why (at most 1024 characters); kept in the workflow's error message.
+
+      --cluster <ID>
+          The workflow's execution cluster ID; without it the node finds it.
+
+${CONNECTION_OPTIONS}
+
+${EXIT_CODES}
+
+Example:
+  raftoral workflow terminate order-1 --reason "stuck on a dead service" --json
+`;
+
 export const WORKFLOW_HELP = `raftoral workflow - run workflows and wait for their results
 
 Usage: raftoral workflow <COMMAND> [OPTIONS]
@@ -216,6 +271,10 @@ Commands:
   list                List workflows, newest first, filtered by status, name and time
   signal <WORKFLOW_ID> <NAME>
                       Send an event to a running workflow
+  cancel <WORKFLOW_ID>
+                      Ask a running workflow to stop (it may clean up)
+  terminate <WORKFLOW_ID>
+                      End a running workflow at once
 
 Run \`raftoral workflow <COMMAND> --help\` for a command's options.
 `;

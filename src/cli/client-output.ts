@@ -13,8 +13,10 @@ import {
   recoveredJson,
   type SignaledEvent,
   type StartedWorkflow,
+  type StoppedWorkflow,
   signaledJson,
   startedJson,
+  stoppedJson,
   type WorkflowDescriptionInfo,
   type WorkflowResult,
 } from "../client/index.ts";
@@ -83,6 +85,23 @@ export function signaledJsonText(sent: SignaledEvent): string {
   );
 }
 
+/** `workflow cancel` and `workflow terminate`: what was asked and the workflow's status. */
+export function stoppedText(verb: "cancel" | "terminate", stopped: StoppedWorkflow): string {
+  const where = `workflow ${stopped.workflowId} (execution cluster ${stopped.executionClusterId})`;
+  if (stopped.isDuplicate) {
+    const done = verb === "cancel" ? "was already asked to cancel" : "was already terminated";
+    return `The ${where} ${done}; its status: ${stopped.status}\n`;
+  }
+  if (verb === "terminate") return `Terminated ${where}\n`;
+  return `Asked ${where} to cancel; its status: ${stopped.status} (wait for it to end with: raftoral workflow wait ${stopped.workflowId})\n`;
+}
+
+export function stoppedJsonText(stopped: StoppedWorkflow): string {
+  return json(
+    stoppedJson({ ...stopped, executionClusterId: groupId(Number(stopped.executionClusterId)) }),
+  );
+}
+
 export function startedJsonText(started: StartedWorkflow): string {
   return json(
     startedJson({
@@ -97,7 +116,11 @@ export function resultJsonText(result: WorkflowResult, withIds: boolean): string
   const outcome = outcomeJson(
     result.status === "completed"
       ? { success: true, resultJson: result.outputJson }
-      : { success: false, error: result.error },
+      : {
+          success: false,
+          error: result.error,
+          ...(result.errorCode === undefined ? {} : { errorCode: result.errorCode }),
+        },
   );
   if (!withIds) return json(outcome);
   return json({
@@ -110,7 +133,7 @@ export function resultJsonText(result: WorkflowResult, withIds: boolean): string
 export function resultText(result: WorkflowResult): string {
   return result.status === "completed"
     ? `Completed: ${result.outputJson}\n`
-    : `Failed: ${result.error}\n`;
+    : `Failed: ${result.error}${result.errorCode === undefined ? "" : ` (${result.errorCode})`}\n`;
 }
 
 export function clusterStatusText(status: ClusterStatus): string {

@@ -14,6 +14,8 @@ Commands (they call a running node; \`raftoral <COMMAND> --help\` tells more):
   workflow describe <ID>       A workflow's status, input, owner, times and recorded calls
   workflow list                Workflows newest first, by status, name and start time
   workflow signal <ID> <NAME>  Send an event to a running workflow
+  workflow cancel <ID>         Ask a running workflow to stop (it may clean up)
+  workflow terminate <ID>      End a running workflow at once
   cluster status               Nodes, management roles, execution clusters and leaders
   cluster retention            Show or change how many finished workflows are kept
   node leave                   Remove a node from the cluster; its process then exits

@@ -8,6 +8,8 @@ import {
   RaftServiceMethods,
   type RunWorkflowRequest,
   type RunWorkflowResponse,
+  type StopWorkflowMessage,
+  type StopWorkflowResponse,
   WorkflowManagementMethods,
 } from "../transport/grpc/index.ts";
 import {
@@ -29,6 +31,8 @@ import {
   type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
+  type StopWorkflowRequest,
+  type StopWorkflowResult,
   TRACEPARENT_HEADER,
   traceparentOf,
   type WaitWorkflowRequest,
@@ -204,6 +208,30 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     };
   }
 
+  async cancelWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.cancelWorkflow,
+      stopMessage(request),
+      options,
+    );
+    return stopResultOf(response);
+  }
+
+  async terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult> {
+    const response = await this.client.unary(
+      WorkflowManagementMethods.terminateWorkflow,
+      stopMessage(request),
+      options,
+    );
+    return stopResultOf(response);
+  }
+
   async runWorkflow(
     request: StartWorkflowRequest,
     options: ClientCallOptions,
@@ -312,6 +340,23 @@ function runRequest(request: StartWorkflowRequest): RunWorkflowRequest {
   };
 }
 
+function stopMessage(request: StopWorkflowRequest): StopWorkflowMessage {
+  return {
+    workflowId: request.workflowId,
+    executionClusterId: request.executionClusterId ?? "",
+    reason: request.reason ?? "",
+  };
+}
+
+function stopResultOf(response: StopWorkflowResponse): StopWorkflowResult {
+  return {
+    workflowId: response.workflowId,
+    executionClusterId: groupOf(response.executionClusterId),
+    status: response.status,
+    isDuplicate: response.duplicate,
+  };
+}
+
 function groupOf(text: string): GroupId {
   const number = Number(text);
   return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
@@ -322,6 +367,7 @@ function outcomeOf(response: RunWorkflowResponse): WorkflowOutcome {
     success: response.success,
     ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
     ...(response.error === "" ? {} : { error: response.error }),
+    ...(response.errorCode === "" ? {} : { errorCode: response.errorCode }),
   };
 }
 

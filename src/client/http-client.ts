@@ -31,6 +31,8 @@ import {
   type SignalWorkflowResult,
   type StartWorkflowRequest,
   type StartWorkflowResult,
+  type StopWorkflowRequest,
+  type StopWorkflowResult,
   TRACEPARENT_HEADER,
   traceparentOf,
   type WaitWorkflowRequest,
@@ -188,6 +190,44 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       workflowId: String(body.workflow_id ?? ""),
       executionClusterId: groupOf(body.execution_cluster_id),
       eventId: String(body.event_id ?? ""),
+      isDuplicate: body.duplicate === true,
+    };
+  }
+
+  cancelWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult> {
+    return this.stop("/workflow/cancel", request, options);
+  }
+
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult> {
+    return this.stop("/workflow/terminate", request, options);
+  }
+
+  private async stop(
+    path: string,
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult> {
+    const { executionClusterId, reason } = request;
+    const body = await this.call(
+      "POST",
+      path,
+      {
+        workflow_id: request.workflowId,
+        ...(executionClusterId === undefined ? {} : { execution_cluster_id: executionClusterId }),
+        ...(reason === undefined ? {} : { reason }),
+      },
+      options,
+    );
+    return {
+      workflowId: String(body.workflow_id ?? ""),
+      executionClusterId: groupOf(body.execution_cluster_id),
+      status: String(body.status ?? ""),
       isDuplicate: body.duplicate === true,
     };
   }
@@ -368,6 +408,7 @@ function outcomeOf(body: Json): WorkflowOutcome {
     success: body.success === true,
     ...(typeof body.result === "string" ? { resultJson: body.result } : {}),
     ...(typeof body.error === "string" ? { error: body.error } : {}),
+    ...(typeof body.error_code === "string" ? { errorCode: body.error_code } : {}),
   };
 }
 

@@ -15,8 +15,11 @@ import {
   type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
+  type StopOptions,
+  type StoppedWorkflow,
   signalRequestOf,
   startRequestOf,
+  stopRequestOf,
   type WaitOptions,
   type WorkflowClient,
   type WorkflowRef,
@@ -113,6 +116,28 @@ export class InProcessClient implements WorkflowClient {
     options: CallTimeout = {},
   ): Promise<WorkflowDescriptionInfo> {
     return this.api.describeWorkflow(describeRequestOf(workflow), deadline(options));
+  }
+
+  async cancel(
+    workflow: string | WorkflowRef,
+    options: StopOptions = {},
+  ): Promise<StoppedWorkflow> {
+    const stopped = await this.api.cancelWorkflow(
+      stopRequestOf(workflow, options),
+      deadline(options),
+    );
+    return { ...stopped, executionClusterId: String(stopped.executionClusterId) };
+  }
+
+  async terminate(
+    workflow: string | WorkflowRef,
+    options: StopOptions = {},
+  ): Promise<StoppedWorkflow> {
+    const stopped = await this.api.terminateWorkflow(
+      stopRequestOf(workflow, options),
+      deadline(options),
+    );
+    return { ...stopped, executionClusterId: String(stopped.executionClusterId) };
   }
 }
 

@@ -18,6 +18,7 @@ export {
   recoveredJson,
   signaledJson,
   startedJson,
+  stoppedJson,
 } from "../transport/http/index.ts";
 export type {
   CheckpointInfo,
@@ -74,6 +75,8 @@ export type {
   SignalOptions,
   StartedWorkflow,
   StartOptions,
+  StopOptions,
+  StoppedWorkflow,
   WaitOptions,
   WorkflowClient,
   WorkflowRef,

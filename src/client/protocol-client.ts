@@ -21,6 +21,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -67,6 +69,14 @@ export interface ProtocolClient {
     request: ListWorkflowsRequest,
     options: ClientCallOptions,
   ): Promise<ListWorkflowsResult>;
+  cancelWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult>;
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: ClientCallOptions,
+  ): Promise<StopWorkflowResult>;
   /** What a leaving node asks its peers, and operators ask any node. */
   clusterStatus(options: ClientCallOptions): Promise<ClusterStatus>;
   close(): Promise<void>;

@@ -42,8 +42,11 @@ import {
   type SignalOptions,
   type StartedWorkflow,
   type StartOptions,
+  type StopOptions,
+  type StoppedWorkflow,
   signalRequestOf,
   startRequestOf,
+  stopRequestOf,
   type WaitOptions,
   type WorkflowClient,
   type WorkflowRef,
@@ -230,6 +233,39 @@ export class RaftoralClient implements WorkflowClient {
       ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: String(cluster) }),
     };
     return this.repeatable("list", (client) => client.listWorkflows(request, { timeoutMs }));
+  }
+
+  /**
+   * Asks a running workflow to stop: its code sees a CancelledError at its next ctx call and
+   * may clean up; wait() then gives a failure with code CANCELLED (or its clean-up result).
+   * Safe to repeat. NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for a finished one.
+   */
+  cancel(workflow: string | WorkflowRef, options: StopOptions = {}): Promise<StoppedWorkflow> {
+    return this.stop("cancel", workflow, options);
+  }
+
+  /** Ends a running workflow at once (status terminated, code TERMINATED). Safe to repeat. */
+  terminate(workflow: string | WorkflowRef, options: StopOptions = {}): Promise<StoppedWorkflow> {
+    return this.stop("terminate", workflow, options);
+  }
+
+  private async stop(
+    what: "cancel" | "terminate",
+    workflow: string | WorkflowRef,
+    options: StopOptions,
+  ): Promise<StoppedWorkflow> {
+    const request = stopRequestOf(workflow, options);
+    const call = { timeoutMs: options.timeoutMs ?? this.timeoutMs };
+    // A repeat is acknowledged by the group, so a call whose answer was lost may go again.
+    const stopped = await this.repeatable(
+      what,
+      (client) =>
+        what === "cancel"
+          ? client.cancelWorkflow(request, call)
+          : client.terminateWorkflow(request, call),
+      START_RETRYABLE,
+    );
+    return { ...stopped, executionClusterId: String(stopped.executionClusterId) };
   }
 
   /** start, then wait. */

@@ -16,6 +16,7 @@ import type {
   DescribeWorkflowRequest,
   SignalWorkflowRequest,
   StartWorkflowRequest,
+  StopWorkflowRequest,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
   WorkflowOutcome,
@@ -93,8 +94,30 @@ export type WorkflowResult<Output = unknown> = {
   readonly executionClusterId: string;
 } & (
   | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
-  | { readonly status: "failed"; readonly error: string }
+  | {
+      readonly status: "failed";
+      readonly error: string;
+      /** The failure's stable code when it had one: CANCELLED, TERMINATED, ... */
+      readonly errorCode?: string;
+    }
 );
+
+export interface StopOptions extends CallTimeout {
+  /** The workflow's execution cluster, if known (any node finds it otherwise). */
+  readonly executionClusterId?: string | number;
+  /** Why: kept with the request and in the workflow's error message. */
+  readonly reason?: string;
+}
+
+/** A cancel or terminate as applied. */
+export interface StoppedWorkflow {
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  /** Its status then: "running" until a cancelled workflow's code ends, or how it ended. */
+  readonly status: string;
+  /** It had been cancelled (terminated) before: nothing changed. */
+  readonly isDuplicate: boolean;
+}
 
 /** The workflow calls a RaftoralClient and a node's in-process client both offer. */
 export interface WorkflowClient {
@@ -184,7 +207,10 @@ export function resultOf<Output>(
     workflowId: workflow.workflowId,
     executionClusterId: workflow.executionClusterId ?? "",
   };
-  if (!outcome.success) return { ...ids, status: "failed", error: outcome.error ?? "" };
+  if (!outcome.success) {
+    const code = outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode };
+    return { ...ids, status: "failed", error: outcome.error ?? "", ...code };
+  }
   const outputJson = outcome.resultJson ?? "null";
   return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
 }
@@ -214,6 +240,21 @@ export function describeRequestOf(workflow: string | WorkflowRef): DescribeWorkf
   return {
     workflowId: ref.workflowId,
     ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
+  };
+}
+
+export function stopRequestOf(
+  workflow: string | WorkflowRef,
+  options: StopOptions,
+): StopWorkflowRequest {
+  const ref = refOf(workflow);
+  const cluster = options.executionClusterId ?? ref.executionClusterId;
+  return {
+    workflowId: ref.workflowId,
+    ...(cluster === undefined || cluster === ""
+      ? {}
+      : { executionClusterId: String(clusterIdOf(cluster)) }),
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
   };
 }
 

@@ -24,6 +24,10 @@ export type ErrorCode =
   | "FAILED_PRECONDITION"
   | "PERMISSION_DENIED"
   | "UNAUTHENTICATED"
+  /** A workflow ended because it was cancelled (a workflow outcome, never an API failure). */
+  | "CANCELLED"
+  /** A workflow was terminated (a workflow outcome, never an API failure). */
+  | "TERMINATED"
   | "INTERNAL";
 
 /** Base of every error Raftoral throws on purpose. */

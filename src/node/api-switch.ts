@@ -26,6 +26,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -72,6 +74,15 @@ export class ApiSwitch implements NodeApi {
     options?: CallOptions,
   ): Promise<SignalWorkflowResult> {
     return this.target.signalWorkflow(request, options);
+  }
+  cancelWorkflow(request: StopWorkflowRequest, options?: CallOptions): Promise<StopWorkflowResult> {
+    return this.target.cancelWorkflow(request, options);
+  }
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StopWorkflowResult> {
+    return this.target.terminateWorkflow(request, options);
   }
   describeWorkflow(
     request: DescribeWorkflowRequest,
@@ -153,6 +164,8 @@ export function startingApi(options: {
     waitWorkflow: starting,
     runWorkflow: starting,
     signalWorkflow: starting,
+    cancelWorkflow: starting,
+    terminateWorkflow: starting,
     describeWorkflow: starting,
     listWorkflows: starting,
     clusterStatus: starting,

@@ -1,6 +1,7 @@
 // Child workflows as the node serves them (see workflow/children.ts): a child is started like
 // any start under a caller-chosen id, so it may land in any execution cluster and a repeated
-// start finds it; its outcome is what a wait on it answers, repeated until it finished.
+// start finds it; its outcome is what a wait on it answers, repeated until it finished; it is
+// stopped as any caller would cancel or terminate it.
 
 import type { RaftoralError } from "../lib/index.ts";
 import type {
@@ -8,6 +9,8 @@ import type {
   DescribeWorkflowRequest,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
   WorkflowOutcome,
@@ -21,6 +24,8 @@ export interface ChildCallDeps {
   readonly start: (request: StartWorkflowRequest) => Promise<StartWorkflowResult>;
   readonly wait: (request: WaitWorkflowRequest, options: CallOptions) => Promise<WorkflowOutcome>;
   readonly describe: (request: DescribeWorkflowRequest) => Promise<WorkflowDescriptionInfo>;
+  readonly cancel: (request: StopWorkflowRequest) => Promise<StopWorkflowResult>;
+  readonly terminate: (request: StopWorkflowRequest) => Promise<StopWorkflowResult>;
 }
 
 export function childLauncher(deps: ChildCallDeps): ChildLauncher {
@@ -36,6 +41,10 @@ export function childLauncher(deps: ChildCallDeps): ChildLauncher {
       return { executionClusterId: String(started.executionClusterId) };
     },
     outcome: (child, signal) => outcomeOf(deps, child, signal),
+    stop: async (child, type, reason) => {
+      const request = { ...child, reason };
+      await (type === "Cancel" ? deps.cancel(request) : deps.terminate(request));
+    },
   };
 }
 

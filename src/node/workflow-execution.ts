@@ -28,6 +28,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   TransportKind,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
@@ -50,10 +52,11 @@ import { chooseGroup } from "./choose-group.ts";
 import { findInEveryGroup, isEvictedAnswer } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { forwardToGroup } from "./group-forward.ts";
-import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
+import { LeaderlessRefusal, type LeaderlessWatch } from "./leaderless-refusal.ts";
 import type { ClientFactory } from "./peer-call.ts";
 import { handOverResults } from "./result-handover.ts";
 import { syncRetention } from "./retention-sync.ts";
+import { type StopDeps, stopWorkflow } from "./workflow-cancel.ts";
 import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe.ts";
 import { listWorkflows } from "./workflow-list.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
@@ -63,7 +66,7 @@ const FORWARD_TIMEOUT_MS = 30_000;
 /** How long a synchronous run waits for the result when the caller set no deadline. */
 const RUN_TIMEOUT_MS = 60_000;
 
-export interface WorkflowExecutionOptions {
+export interface WorkflowExecutionOptions extends LeaderlessWatch {
   readonly registry: WorkflowRegistry;
   readonly host: MultiRaftHost;
   /** The management state: groups to place starts in, members to forward to. */
@@ -76,10 +79,6 @@ export interface WorkflowExecutionOptions {
   readonly client: ClientFactory;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
-  /** The hosted group, if it has had no leader for longer than a few election timeouts. */
-  readonly leaderless: (groupId: GroupId) => LeaderlessGroup | undefined;
-  /** Calls `listener` when a hosted group crosses that threshold; returns the unsubscribe. */
-  readonly onLeaderless: (listener: (group: LeaderlessGroup) => void) => () => void;
   readonly startsInFlightMax: number;
   readonly waitsMax: number;
   /** Counts the transitions each group's replica applies. */
@@ -92,14 +91,18 @@ export class WorkflowExecution implements ExecutionLayer {
   private readonly limits: CallLimits;
   /** How this node's workflows start and follow their children. */
   private readonly children: ChildLauncher;
+  private readonly leaderless: LeaderlessRefusal;
 
   constructor(private readonly options: WorkflowExecutionOptions) {
     this.limits = new CallLimits({ starts: options.startsInFlightMax, waits: options.waitsMax });
+    this.leaderless = new LeaderlessRefusal(options);
     this.children = childLauncher({
       start: (request) => this.startWorkflow(request),
       // Not through the waits' budget: a child's parent is not a caller that can retry later.
       wait: (request, callOptions) => this.wait(request, callOptions),
       describe: (request) => this.describeWorkflow(request),
+      cancel: (request) => this.cancelWorkflow(request),
+      terminate: (request) => this.terminateWorkflow(request),
     });
   }
 
@@ -213,9 +216,26 @@ export class WorkflowExecution implements ExecutionLayer {
   listWorkflows(request: ListWorkflowsRequest): Promise<ListWorkflowsResult> {
     const deps = this.lookupDeps();
     return listWorkflows(
-      { ...deps, refuseIfLeaderless: (id) => this.refuseIfLeaderless(id) },
+      { ...deps, refuseIfLeaderless: (id) => this.leaderless.refuse(id) },
       request,
     );
+  }
+
+  cancelWorkflow(request: StopWorkflowRequest): Promise<StopWorkflowResult> {
+    // A cancel or terminate is a proposal, as a start is: it shares the starts' budget.
+    return this.limits.run("starts", () => stopWorkflow(this.stopDeps(), "Cancel", request));
+  }
+
+  terminateWorkflow(request: StopWorkflowRequest): Promise<StopWorkflowResult> {
+    return this.limits.run("starts", () => stopWorkflow(this.stopDeps(), "Terminate", request));
+  }
+
+  private stopDeps(): StopDeps {
+    return {
+      ...this.lookupDeps(),
+      runtimeOf: async (id) => (await this.openedEngine(id))?.runtime,
+      refuseIfLeaderless: (id) => this.leaderless.refuse(id),
+    };
   }
 
   /** How look-ups by workflow id reach this node's groups and the others'. */
@@ -246,7 +266,7 @@ export class WorkflowExecution implements ExecutionLayer {
         ),
       );
     }
-    this.refuseIfLeaderless(id);
+    this.leaderless.refuse(id);
     const { workflowId } = request;
     await recordIn(this.lookupDeps(), id, engine.machine, workflowId);
     const sent = await engine.runtime.signal({
@@ -298,7 +318,7 @@ export class WorkflowExecution implements ExecutionLayer {
         ),
       );
     }
-    this.refuseIfLeaderless(target);
+    this.leaderless.refuse(target);
     // Only groups whose leader reported in take workflows: a group that never did may be
     // destroyed without a handover (see the ClusterManager's stillborn groups).
     if ((this.options.machine.state().groups.get(target)?.configIndex ?? 0) === 0) {
@@ -346,7 +366,7 @@ export class WorkflowExecution implements ExecutionLayer {
   private async isKnownIn(id: GroupId, workflowId: string): Promise<boolean> {
     const engine = await this.openedEngine(id);
     if (engine !== undefined) {
-      this.refuseIfLeaderless(id);
+      this.leaderless.refuse(id);
       await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
       // An evicted id is known too: it ran there, and its Start is refused there.
       const { machine } = engine;
@@ -388,7 +408,7 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     const recorded = engine.machine.execution(request.workflowId);
     // A finished workflow's result is here to read; anything else needs a working group.
-    if (recorded === undefined || recorded.status === "Running") this.refuseIfLeaderless(target);
+    if (recorded === undefined || recorded.status === "Running") this.leaderless.refuse(target);
     if (recorded === undefined) {
       // The start may be committed but not applied here yet: catch up before saying "unknown".
       await this.options.host.read(target, { timeoutMs: this.options.proposalTimeoutMs });
@@ -398,7 +418,7 @@ export class WorkflowExecution implements ExecutionLayer {
       request.timeoutSeconds * 1000,
       options?.signal,
     );
-    return outcomeOf(await this.unlessLeaderless(target, waiting));
+    return outcomeOf(await this.leaderless.unless(target, waiting));
   }
 
   /**
@@ -415,27 +435,6 @@ export class WorkflowExecution implements ExecutionLayer {
       `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
         "or its result is no longer retained)",
     );
-  }
-
-  /** UNAVAILABLE at once, naming the group, when it has lost its leader for long. */
-  private refuseIfLeaderless(groupId: GroupId): void {
-    const lost = this.options.leaderless(groupId);
-    if (lost !== undefined) throw leaderlessError(lost);
-  }
-
-  /** `work`, or UNAVAILABLE as soon as the group turns out to have lost its leader for long. */
-  private async unlessLeaderless<T>(groupId: GroupId, work: Promise<T>): Promise<T> {
-    let unsubscribe = (): void => undefined;
-    const lost = new Promise<never>((_, reject) => {
-      unsubscribe = this.options.onLeaderless((group) => {
-        if (group.groupId === groupId) reject(leaderlessError(group));
-      });
-    });
-    try {
-      return await Promise.race([work, lost]);
-    } finally {
-      unsubscribe();
-    }
   }
 
   async runWorkflow(
@@ -483,15 +482,10 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 }
 
-function leaderlessError(group: LeaderlessGroup): RaftoralError {
-  return new RaftoralError(
-    "UNAVAILABLE",
-    `${describeLeaderless(group)}: retry once its voters are back, or see "raftoral cluster recover"`,
-  );
-}
-
 function outcomeOf(view: ExecutionView): WorkflowOutcome {
   if (view.status === "Completed")
     return { success: true, resultJson: JSON.stringify(view.output ?? null) };
-  return { success: false, error: view.error?.message ?? "the workflow failed" };
+  const errorCode = view.error?.code;
+  const error = view.error?.message ?? "the workflow failed";
+  return { success: false, error, ...(errorCode === undefined ? {} : { errorCode }) };
 }

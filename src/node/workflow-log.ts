@@ -1,10 +1,18 @@
-// Workflows in the node's log: a line when one starts, changes owner, completes or fails,
-// with its id, name, version, execution cluster, the trace id of its start and, once
-// finished, its duration and error code. The node that owns the workflow logs at info; the other replicas, which apply the
-// same entries, at debug, so that a cluster's logs tell each story once.
+// Workflows in the node's log: a line when one starts, changes owner, is asked to cancel,
+// and ends (completed, failed, cancelled, terminated), with its id, name, version, execution
+// cluster, the trace id of its start and, once finished, its duration and error code. The
+// node that owns the workflow logs at info; the other replicas, which apply the same
+// entries, at debug, so that a cluster's logs tell each story once.
 
 import type { GroupId, LogFields, Logger, NodeId } from "../lib/index.ts";
 import type { WorkflowStateMachine } from "../workflow/index.ts";
+
+const FINISH_MESSAGES = {
+  Completed: "Workflow completed",
+  Failed: "Workflow failed",
+  Cancelled: "Workflow cancelled",
+  Terminated: "Workflow terminated",
+} as const;
 
 export function logWorkflowEvents(
   machine: WorkflowStateMachine,
@@ -15,11 +23,14 @@ export function logWorkflowEvents(
     if (event.type === "started") describe(event.workflowId, "Workflow started");
     else if (event.type === "ownerAssigned") {
       describe(event.workflowId, "Workflow has a new owner", { epoch: event.epoch });
+    } else if (event.type === "cancelRequested") {
+      const reason = machine.execution(event.workflowId)?.cancelRequest?.reason;
+      describe(event.workflowId, "Workflow asked to cancel", { reason });
     } else if (event.type === "finished") {
       const view = machine.status(event.workflowId);
       const durationMs =
         view?.finishedAtMs === undefined ? undefined : view.finishedAtMs - view.startedAtMs;
-      const outcome = event.status === "Completed" ? "Workflow completed" : "Workflow failed";
+      const outcome = FINISH_MESSAGES[event.status];
       describe(event.workflowId, outcome, {
         duration_ms: durationMs,
         error_code: view?.error?.code ?? view?.error?.name,

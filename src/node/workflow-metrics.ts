@@ -9,6 +9,7 @@ export class WorkflowMetrics {
   private readonly started: Counter;
   private readonly finished: Counter;
   private readonly ownerChanges: Counter;
+  private readonly cancelRequests: Counter;
   private readonly stepSeconds: Histogram;
   private readonly stepAttempts: Counter;
 
@@ -19,11 +20,15 @@ export class WorkflowMetrics {
     );
     this.finished = registry.counter(
       "raftoral_workflows_finished_total",
-      "Workflows this replica saw finish, by status (Completed, Failed).",
+      "Workflows this replica saw finish, by status (Completed, Failed, Cancelled, Terminated).",
     );
     this.ownerChanges = registry.counter(
       "raftoral_workflow_owner_changes_total",
       "Workflows given a new owner after theirs failed or left.",
+    );
+    this.cancelRequests = registry.counter(
+      "raftoral_workflow_cancel_requests_total",
+      "Cancel requests this replica applied to running workflows (repeats not counted).",
     );
     // No step name as a label: names may be made up at run time, and labels must stay bounded.
     this.stepSeconds = registry.histogram(
@@ -49,6 +54,7 @@ export class WorkflowMetrics {
       if (event.type === "started") this.started.inc({ group });
       else if (event.type === "finished") this.finished.inc({ group, status: event.status });
       else if (event.type === "ownerAssigned") this.ownerChanges.inc({ group });
+      else if (event.type === "cancelRequested") this.cancelRequests.inc({ group });
     });
   }
 }

@@ -39,6 +39,8 @@ export type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
   WorkflowOutcome,

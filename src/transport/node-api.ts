@@ -139,6 +139,27 @@ export interface SignalWorkflowResult {
   readonly isDuplicate: boolean;
 }
 
+/** Cancel (the code sees a CancelledError at its next ctx call) or terminate (ends it now). */
+export interface StopWorkflowRequest {
+  readonly workflowId: string;
+  /** As given by the caller (decimal text); absent: the node finds the workflow. */
+  readonly executionClusterId?: string;
+  /** Why, for the record and the workflow's error; absent: none. */
+  readonly reason?: string;
+}
+
+export interface StopWorkflowResult {
+  readonly workflowId: string;
+  readonly executionClusterId: GroupId;
+  /**
+   * The workflow's status once the request was applied: "running" while a cancelled
+   * workflow has not ended yet, "terminated" after a terminate, or how it ended.
+   */
+  readonly status: string;
+  /** It had been cancelled (terminated) before: nothing changed. */
+  readonly isDuplicate: boolean;
+}
+
 export interface DescribeWorkflowRequest {
   readonly workflowId: string;
   /** As given by the caller (decimal text); absent: the node finds the workflow. */
@@ -162,7 +183,7 @@ export interface WorkflowDescriptionInfo {
   readonly executionClusterId: GroupId;
   readonly name: string;
   readonly version: number;
-  /** running, sleeping, waiting, completed or failed. */
+  /** running, sleeping, waiting, completed, failed, cancelled or terminated. */
   readonly status: string;
   readonly inputJson: string;
   readonly ownerNodeId: NodeId;
@@ -189,6 +210,8 @@ export interface WorkflowOutcome {
   readonly success: boolean;
   readonly resultJson?: string;
   readonly error?: string;
+  /** The failure's stable code, if it had one: CANCELLED, TERMINATED, a step's code... */
+  readonly errorCode?: string;
 }
 
 /** How a node takes part in the management group's Raft configuration. */
@@ -313,6 +336,21 @@ export interface NodeApi {
     request: SignalWorkflowRequest,
     options?: CallOptions,
   ): Promise<SignalWorkflowResult>;
+  /**
+   * Asks a running workflow to stop: its code sees a CancelledError at its next ctx call (a
+   * sleep or event wait is woken for it) and may clean up. Resolves once the request is
+   * committed. A repeat is acknowledged; NOT_FOUND for an unknown workflow,
+   * FAILED_PRECONDITION for one that finished before any cancel.
+   */
+  cancelWorkflow(request: StopWorkflowRequest, options?: CallOptions): Promise<StopWorkflowResult>;
+  /**
+   * Ends a running workflow at once (status terminated, error code TERMINATED); nothing its
+   * run does afterwards is recorded. Errors as for cancelWorkflow.
+   */
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options?: CallOptions,
+  ): Promise<StopWorkflowResult>;
   /** The workflow's status, input, owner, times and recorded calls. NOT_FOUND if unknown. */
   describeWorkflow(
     request: DescribeWorkflowRequest,

@@ -2,10 +2,12 @@
 // either changes it or refuses it with a reason. Called only from WorkflowStateMachine.apply.
 // Pure and deterministic: the state, the command and the registry decide everything.
 
+import { cancelCheckpointRefusal } from "./apply-cancel.ts";
 import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import { evictedStartRefusal, retentionFullRefusal } from "./apply-retention.ts";
 import { consumeEvent, waitRefusal } from "./apply-waits.ts";
+import { isCancelledEnd } from "./cancel.ts";
 import type { RecordedError } from "./errors.ts";
 import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
 import { viewOf } from "./execution.ts";
@@ -126,7 +128,7 @@ export function applyCheckpoint(
       { recordedCount: found.checkpoints.length },
     );
   }
-  const waitProblem = waitRefusal(found, command);
+  const waitProblem = waitRefusal(found, command) ?? cancelCheckpointRefusal(found, command);
   if (waitProblem !== undefined) return waitProblem;
   if (seq >= context.config.checkpointsPerExecutionMax) {
     return refuse(
@@ -148,14 +150,22 @@ export function applyCheckpoint(
   return { type: "recorded", workflowId, seq, isDuplicate: false };
 }
 
-/** Complete / Fail: ends a Running execution once; an identical repeat is acknowledged. */
+/**
+ * Complete / Fail: ends a Running execution once; an identical repeat is acknowledged. A Fail
+ * with a CancelledError's code after a cancel request ends it Cancelled (cancel.ts).
+ */
 export function applyFinish(
   context: ApplyContext,
   command: CommandOf<"Complete"> | CommandOf<"Fail">,
 ): WorkflowApplyResult {
   const { workflowId } = command;
-  const status = command.type === "Complete" ? "Completed" : "Failed";
   const existing = context.table.get(workflowId);
+  const status =
+    command.type === "Complete"
+      ? "Completed"
+      : existing !== undefined && isCancelledEnd(existing, command.error)
+        ? "Cancelled"
+        : "Failed";
   if (existing !== undefined && existing.status === status && isSameEnd(existing, command)) {
     return { type: "finished", workflowId, status, isDuplicate: true };
   }

@@ -70,6 +70,16 @@ export type WorkflowApplyResult =
       readonly isDuplicate: boolean;
     }
   | {
+      /**
+       * The execution is marked for cancelling (`isDuplicate`: it was already); `status` is
+       * its status now, which a repeat may find finished.
+       */
+      readonly type: "cancelRequested";
+      readonly workflowId: string;
+      readonly status: ExecutionStatus;
+      readonly isDuplicate: boolean;
+    }
+  | {
       /** The group stopped taking new workflows (Seal applied). */
       readonly type: "sealed";
     }
@@ -113,6 +123,8 @@ export type WorkflowEvent =
   | { readonly type: "pruned"; readonly workflowId: string }
   /** An event reached the execution's inbox. */
   | { readonly type: "signaled"; readonly workflowId: string }
+  /** A Cancel marked the execution: its code sees a CancelledError at its next ctx call. */
+  | { readonly type: "cancelRequested"; readonly workflowId: string }
   /** The whole state was replaced from a snapshot. */
   | { readonly type: "restored" };
 
@@ -134,6 +146,7 @@ export function isApplyResult(value: unknown): value is WorkflowApplyResult {
     type === "sealed" ||
     type === "signaled" ||
     type === "configured" ||
+    type === "cancelRequested" ||
     type === "refused"
   );
 }

@@ -3,6 +3,7 @@
 // outcome into the inbox once the child finished. The event's id is fixed by the child's
 // seq, so a watch repeated after a restart or by a new owner delivers it once. Watches live
 // in memory only: a new owner replays the parent, which ends waiting again and watches anew.
+// The owner also passes a cancel or termination of the parent on to its children.
 // Pure: the waits, sends and pauses are injected.
 
 import type { Logger, RaftoralError } from "../lib/index.ts";
@@ -11,6 +12,7 @@ import {
   type ChildOutcome,
   type ChildRef,
   childrenAwaited,
+  childrenStarted,
 } from "./children.ts";
 import type { ExecutionState } from "./execution-table.ts";
 
@@ -28,6 +30,10 @@ export interface ChildWatchDeps {
 export class ChildWatch {
   /** Per parent, the seq of each watched child and how to stop its watch. */
   private readonly watches = new Map<string, Map<number, AbortController>>();
+  /** Parents whose children this node already asked to stop. */
+  private readonly stopsSent = new Set<string>();
+  /** Aborted when the runtime closes: the stops still being retried give up. */
+  private closing = new AbortController();
 
   constructor(private readonly deps: ChildWatchDeps) {}
 
@@ -59,6 +65,54 @@ export class ChildWatch {
 
   stopAll(): void {
     for (const parentId of [...this.watches.keys()]) this.stop(parentId);
+    this.closing.abort();
+    this.closing = new AbortController();
+    this.stopsSent.clear();
+  }
+
+  /**
+   * Cancels (or terminates) every child of `parent`, once per parent while this runtime is
+   * open: a parent that is cancelled cancels its children, a terminated one terminates them.
+   */
+  stopChildren(parent: ExecutionState, type: "Cancel" | "Terminate", reason: string): void {
+    if (this.stopsSent.has(parent.workflowId)) return;
+    this.stopsSent.add(parent.workflowId);
+    const why = `its parent ${parent.workflowId} was ${type === "Cancel" ? "cancelled" : "terminated"}`;
+    const signal = this.closing.signal;
+    for (const child of childrenStarted(parent)) {
+      void this.stopChild(child, type, reason === "" ? why : `${why}: ${reason}`, signal);
+    }
+  }
+
+  /** Forgets `parentId` (it was pruned): keeps the set of stopped parents bounded. */
+  forget(parentId: string): void {
+    this.stopsSent.delete(parentId);
+  }
+
+  private async stopChild(
+    child: ChildRef,
+    type: "Cancel" | "Terminate",
+    reason: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let delayMs = 100;
+    while (!signal.aborted) {
+      try {
+        await this.deps.launcher.stop(child, type, reason);
+        return;
+      } catch (error) {
+        const code = (error as Partial<RaftoralError>).code;
+        // Handled: a child that finished or vanished needs no stop.
+        if (code === "FAILED_PRECONDITION" || code === "NOT_FOUND") return;
+        // Handled: anything else (no leader, a timeout) is tried again.
+        this.deps.logger.debug("Stopping a child workflow failed; retrying", {
+          child: child.workflowId,
+          error: (error as Error).message,
+        });
+      }
+      await this.deps.sleep(delayMs);
+      delayMs = Math.min(2 * delayMs, RETRY_DELAY_MS_MAX);
+    }
   }
 
   private async follow(

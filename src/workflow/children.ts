@@ -26,7 +26,12 @@ export interface ChildLauncher {
    * as a NOT_FOUND failure); rejects when it cannot tell yet.
    */
   outcome(child: ChildRef, signal: AbortSignal): Promise<ChildOutcome>;
+  /** Cancels or terminates the child (a repeat is acknowledged); rejects with a RaftoralError. */
+  stop(child: ChildRef, type: "Cancel" | "Terminate", reason: string): Promise<void>;
 }
+
+/** What a run needs of the launcher: only starting (the runtime follows and stops). */
+export type ChildStarter = Pick<ChildLauncher, "start">;
 
 export interface ChildRequest {
   readonly name: string;
@@ -101,20 +106,25 @@ export function childRefOf(value: JsonValue | undefined): ChildRef | undefined {
   return { workflowId, executionClusterId };
 }
 
+/** The children `execution` started, with the seq of their `child` checkpoint. */
+export function childrenStarted(
+  execution: ExecutionState,
+): Array<ChildRef & { readonly seq: number }> {
+  const started: Array<ChildRef & { readonly seq: number }> = [];
+  for (const checkpoint of execution.checkpoints) {
+    if (checkpoint.kind !== "child" || !checkpoint.outcome.ok) continue;
+    const ref = childRefOf(checkpoint.outcome.value);
+    if (ref !== undefined) started.push({ ...ref, seq: checkpoint.seq });
+  }
+  return started;
+}
+
 /** The children of `execution` whose outcome is not in its inbox yet, with their seq. */
 export function childrenAwaited(
   execution: ExecutionState,
 ): Array<ChildRef & { readonly seq: number }> {
   const delivered = new Set(execution.inbox?.map((event) => event.eventId));
-  const awaited: Array<ChildRef & { readonly seq: number }> = [];
-  for (const checkpoint of execution.checkpoints) {
-    if (checkpoint.kind !== "child" || !checkpoint.outcome.ok) continue;
-    const ref = childRefOf(checkpoint.outcome.value);
-    if (ref !== undefined && !delivered.has(childEventName(checkpoint.seq))) {
-      awaited.push({ ...ref, seq: checkpoint.seq });
-    }
-  }
-  return awaited;
+  return childrenStarted(execution).filter((child) => !delivered.has(childEventName(child.seq)));
 }
 
 /** The event payload for a child's outcome. */

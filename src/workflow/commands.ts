@@ -10,8 +10,10 @@ import {
   parseRetention,
   type RetentionSetting,
 } from "../lib/index.ts";
+import { REASON_CHARS_MAX } from "./cancel.ts";
 import type { RecordedError } from "./errors.ts";
 import type {
+  CancelRequest,
   CheckpointKind,
   CheckpointOutcome,
   CheckpointRecord,
@@ -84,6 +86,22 @@ export type WorkflowCommand =
       readonly payload: JsonValue;
     }
   | {
+      /** Asks a Running execution to stop at its next ctx call (cancel.ts); once. */
+      readonly type: "Cancel";
+      readonly workflowId: string;
+      /** "" when the caller gave none. */
+      readonly reason: string;
+      readonly requestedAtMs: number;
+    }
+  | {
+      /** Ends a Running execution at once, as Terminated (cancel.ts). */
+      readonly type: "Terminate";
+      readonly workflowId: string;
+      /** "" when the caller gave none. */
+      readonly reason: string;
+      readonly requestedAtMs: number;
+    }
+  | {
       readonly type: "AssignOwner";
       readonly workflowId: string;
       readonly owner: NodeId;
@@ -116,6 +134,7 @@ const KINDS: readonly string[] = [
   "event",
   "patch",
   "child",
+  "cancel",
 ] satisfies CheckpointKind[];
 
 class Malformed extends Error {}
@@ -145,6 +164,10 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
   if (f.type === "Adopt")
     return { type: "Adopt", records: list(f.records, "records").map(finished) };
   const workflowId = text(f.workflowId, "workflowId");
+  if (f.type === "Cancel" || f.type === "Terminate") {
+    const requestedAtMs = count(f.requestedAtMs, "requestedAtMs");
+    return { type: f.type, workflowId, reason: reason(f.reason), requestedAtMs };
+  }
   switch (f.type) {
     case "Start":
       return {
@@ -216,12 +239,14 @@ function list(value: unknown, name: string): unknown[] {
   return value;
 }
 
+const FINISHED_STATUSES: readonly string[] = ["Completed", "Failed", "Cancelled", "Terminated"];
+
 /** A finished execution record, as a drained group hands it over. */
 function finished(value: unknown): ExecutionRecord {
   if (typeof value !== "object" || value === null) throw new Malformed("record must be an object");
   const f = value as Record<string, unknown>;
-  if (f.status !== "Completed" && f.status !== "Failed") {
-    throw new Malformed("record.status must be Completed or Failed");
+  if (!FINISHED_STATUSES.includes(f.status as string)) {
+    throw new Malformed(`record.status must be one of ${FINISHED_STATUSES.join(", ")}`);
   }
   if (!Array.isArray(f.checkpoints)) throw new Malformed("record.checkpoints must be an array");
   return {
@@ -234,13 +259,26 @@ function finished(value: unknown): ExecutionRecord {
     startedAtMs: count(f.startedAtMs, "record.startedAtMs"),
     owner: nodeId(count(f.owner, "record.owner")),
     ownerEpoch: count(f.ownerEpoch, "record.ownerEpoch"),
-    status: f.status,
+    status: f.status as ExecutionRecord["status"],
     checkpoints: f.checkpoints.map(checkpoint),
     ...optionalTraceId(f.traceId, "record.traceId"),
     ...(f.status === "Completed"
       ? { output: json(f.output, "record.output") }
       : { error: recordedError(f.error) }),
     finishedAtMs: count(f.finishedAtMs, "record.finishedAtMs"),
+    // Kept, so that a repeated cancel is acknowledged by the heir as it was here.
+    ...(f.cancelRequest === undefined ? {} : { cancelRequest: cancelRequest(f.cancelRequest) }),
+  };
+}
+
+function cancelRequest(value: unknown): CancelRequest {
+  if (typeof value !== "object" || value === null) {
+    throw new Malformed("record.cancelRequest must be an object");
+  }
+  const f = value as Record<string, unknown>;
+  return {
+    reason: reason(f.reason),
+    requestedAtMs: count(f.requestedAtMs, "record.cancelRequest.requestedAtMs"),
   };
 }
 
@@ -267,6 +305,14 @@ function retention(value: unknown): RetentionSetting {
 function text(value: unknown, name: string): string {
   if (typeof value !== "string" || value.length === 0 || value.length > TEXT_CHARS_MAX) {
     throw new Malformed(`${name} must be a non-empty string of at most ${TEXT_CHARS_MAX} chars`);
+  }
+  return value;
+}
+
+/** A Cancel's or Terminate's reason: any text up to REASON_CHARS_MAX, "" for none. */
+function reason(value: unknown): string {
+  if (typeof value !== "string" || value.length > REASON_CHARS_MAX) {
+    throw new Malformed(`reason must be a string of at most ${REASON_CHARS_MAX} chars`);
   }
   return value;
 }

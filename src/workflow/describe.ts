@@ -21,6 +21,8 @@ export const DESCRIBED_STATUSES = [
   "waiting",
   "completed",
   "failed",
+  "cancelled",
+  "terminated",
 ] as const;
 
 export type DescribedStatus = (typeof DESCRIBED_STATUSES)[number];
@@ -32,6 +34,8 @@ export const RECORD_STATUS_OF: Readonly<Record<DescribedStatus, ExecutionStatus>
   waiting: "Running",
   completed: "Completed",
   failed: "Failed",
+  cancelled: "Cancelled",
+  terminated: "Terminated",
 };
 
 /** Whether `text` is one of DESCRIBED_STATUSES. */
@@ -124,5 +128,9 @@ export function describedStatusOf(record: ExecutionState): DescribedStatus {
       return "completed";
     case "Failed":
       return "failed";
+    case "Cancelled":
+      return "cancelled";
+    case "Terminated":
+      return "terminated";
   }
 }

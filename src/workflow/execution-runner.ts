@@ -21,7 +21,7 @@ import type { WorkflowStateMachine } from "./state-machine.ts";
 
 /** How a run ended, for the runtime: whether and how to run the execution again. */
 export type RunEnd =
-  /** Completed or Failed is committed. */
+  /** Its end (Complete or Fail) is committed, or it was terminated. */
   | "finished"
   /** Ownership moved, the execution ended elsewhere, or the runtime is closing. */
   | "stopped"
@@ -192,6 +192,8 @@ export class ExecutionRunner {
       nextEvent: (name) =>
         nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
       ...(this.deps.children === undefined ? {} : { children: this.deps.children }),
+      cancelRequested: () =>
+        this.deps.stateMachine.execution(this.workflowId)?.cancelRequest?.reason,
     };
   }
 

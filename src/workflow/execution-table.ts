@@ -4,7 +4,7 @@
 // Pure: no I/O.
 
 import { assert, InvalidArgumentError, type RetentionSetting } from "../lib/index.ts";
-import type { CheckpointRecord, ExecutionRecord } from "./execution.ts";
+import type { CheckpointRecord, ExecutionRecord, ExecutionStatus } from "./execution.ts";
 import { ExecutionIndex } from "./execution-index.ts";
 
 /** An execution as readers see it: no field or checkpoint can be changed through it. */
@@ -68,7 +68,7 @@ export interface PruneLimits {
 
 /** An id whose result retention dropped: enough to answer "it finished, then was evicted". */
 export interface EvictedRecord {
-  readonly status: "Completed" | "Failed";
+  readonly status: Exclude<ExecutionStatus, "Running">;
   readonly finishedAtMs: number;
   /** Log time of the eviction. */
   readonly evictedAtMs: number;

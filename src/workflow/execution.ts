@@ -8,14 +8,19 @@ import type { RecordedError } from "./errors.ts";
 import type { InboxEvent } from "./events.ts";
 import type { JsonValue } from "./json.ts";
 
-export type ExecutionStatus = "Running" | "Completed" | "Failed";
+/**
+ * Cancelled: the workflow let the CancelledError of a cancel request end it. Terminated: an
+ * operator ended it at once (Terminate), whatever its code was doing.
+ */
+export type ExecutionStatus = "Running" | "Completed" | "Failed" | "Cancelled" | "Terminated";
 
 /**
  * What a checkpoint records: a declared variable, a new value for it, a step's result, a
  * durable timer set (`sleep`, its value a TimerSpec) or that timer fired (`wake`), a wait for
  * an event began (`event-wait`, its timeout) or got its event or timed out (`event`), a
- * version marker (`patch`, named by the patch id; patch-markers.ts), or a child workflow was
- * started (`child`, its id and execution cluster; children.ts).
+ * version marker (`patch`, named by the patch id; patch-markers.ts), a child workflow was
+ * started (`child`, its id and execution cluster; children.ts), or a cancel request was
+ * delivered to the code at this call (`cancel`, see cancel.ts).
  */
 export type CheckpointKind =
   | "checkpoint"
@@ -26,7 +31,8 @@ export type CheckpointKind =
   | "event-wait"
   | "event"
   | "patch"
-  | "child";
+  | "child"
+  | "cancel";
 
 /** A recorded result: a value (absent when the step returned nothing) or a user error. */
 export type CheckpointOutcome =
@@ -65,9 +71,19 @@ export interface ExecutionRecord {
   readonly checkpoints: CheckpointRecord[];
   /** Events sent to it, in log order (events.ts); absent until the first one. */
   inbox?: InboxEvent[];
+  /** Set by the first Cancel: the code sees a CancelledError at its next ctx call. */
+  cancelRequest?: CancelRequest;
   output?: JsonValue;
   error?: RecordedError;
   finishedAtMs?: number;
+}
+
+/** A recorded request to cancel a running execution (cancel.ts). */
+export interface CancelRequest {
+  /** The caller's reason; "" when none was given. */
+  readonly reason: string;
+  /** The proposer's wall clock when it asked. */
+  readonly requestedAtMs: number;
 }
 
 /** A copy of an execution's state for callers (status queries, wait, the API). */

@@ -10,6 +10,12 @@ export {
 } from "./apply-result.ts";
 export { EVICTED_PHRASE } from "./apply-retention.ts";
 export {
+  CANCELLED_CODE,
+  CancelledError,
+  REASON_CHARS_MAX,
+  TERMINATED_CODE,
+} from "./cancel.ts";
+export {
   type ChildLauncher,
   type ChildOutcome,
   type ChildRef,
@@ -133,5 +139,10 @@ export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtim
 export { compareStartKeys, type StartKey } from "./start-order.ts";
 export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
+export {
+  checkStopReason,
+  type StopRequest,
+  type StopResult,
+} from "./stop-request.ts";
 export { parseDuration, SLEEP_MS_MAX, type TimerSpec, timerDueAtMs } from "./timers.ts";
 export { checkWorkflowId, newWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";

@@ -9,6 +9,7 @@
 // the code no longer asks for it; an unflagged marker nobody asks for is a divergence.
 // Pure: no I/O; the marker's commit goes through the cursor like any checkpoint.
 
+import { AssertionError } from "../lib/index.ts";
 import type { CheckpointOutcome, CheckpointRecord } from "./execution.ts";
 import type { JsonValue } from "./json.ts";
 import type { ReplayCursor } from "./replay-cursor.ts";
@@ -77,6 +78,10 @@ export class PatchMarkers {
       case "replay":
         // Markers do not move ctx.now(): a live marker is not delivered either.
         return true;
+      case "cancelled":
+      case "cancel":
+        // The cursor never hands a patch marker a cancel (replay-cursor.ts).
+        throw new AssertionError(`a cancel claimed for patch marker ${id}`);
       case "live":
         // patched() answers at once; the marker is committed in seq order before any later
         // ctx call's outcome, and a failed commit halts the run before it goes further.

@@ -6,8 +6,8 @@
 
 import { assert, InvalidArgumentError, type WorkflowType } from "../lib/index.ts";
 import {
-  type ChildLauncher,
   type ChildRef,
+  type ChildStarter,
   childEventName,
   childIdOf,
   childOutcomeOf,
@@ -27,7 +27,7 @@ const START_RETRY_DELAY_MS_MAX = 5_000;
 export interface ChildCalls {
   readonly parentId: string;
   readonly traceId: string | undefined;
-  readonly launcher: ChildLauncher | undefined;
+  readonly launcher: ChildStarter | undefined;
   readonly sleep: (delayMs: number) => Promise<void>;
   readonly isHalted: () => boolean;
   readonly settle: (
@@ -77,8 +77,8 @@ export async function startChild(
 /** Starts the child; tries again while the refusal is one that time may change. */
 async function launchUntilDecided(
   calls: ChildCalls,
-  launcher: ChildLauncher,
-  request: Parameters<ChildLauncher["start"]>[0],
+  launcher: ChildStarter,
+  request: Parameters<ChildStarter["start"]>[0],
 ): Promise<CheckpointOutcome | undefined> {
   let delayMs = 100;
   while (!calls.isHalted()) {

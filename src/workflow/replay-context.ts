@@ -11,6 +11,7 @@ import {
   type Logger,
   type WorkflowType,
 } from "../lib/index.ts";
+import { cancelledErrorOf, cancelledOutcome } from "./cancel.ts";
 import type {
   Checkpoint,
   ChildOptions,
@@ -37,7 +38,7 @@ import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./exec
 import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
 import { PatchMarkers } from "./patch-markers.ts";
 import { startChild } from "./replay-children.ts";
-import type { ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
+import type { CancelClaim, ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
 import { executeStep, resolveRetryPolicy } from "./step-executor.ts";
@@ -209,6 +210,9 @@ export class ReplayContext implements WorkflowContext {
     switch (claim.type) {
       case "halted":
         return never();
+      case "cancelled":
+      case "cancel":
+        return this.cancelAt(claim, TIMER_NAME);
       case "replay":
         cursor.deliver(claim.record);
         return;
@@ -245,6 +249,7 @@ export class ReplayContext implements WorkflowContext {
     const deadlineMs = eventDeadlineMs(record);
     const claim = cursor.claim("event", name);
     if (claim.type === "halted") return never();
+    if (claim.type === "cancelled" || claim.type === "cancel") return this.cancelAt(claim, name);
     let got = claim.type === "replay" ? claim.record : undefined;
     if (claim.type === "live") {
       const event = effects.nextEvent(name);
@@ -319,6 +324,9 @@ export class ReplayContext implements WorkflowContext {
     switch (claim.type) {
       case "halted":
         return never();
+      case "cancelled":
+      case "cancel":
+        return this.cancelAt(claim, name);
       case "replay":
         cursor.deliver(claim.record);
         return { seq: claim.seq, outcome: claim.record.outcome, record: claim.record };
@@ -330,6 +338,26 @@ export class ReplayContext implements WorkflowContext {
         return { seq: claim.seq, outcome: record.outcome, record };
       }
     }
+  }
+
+  /**
+   * The call at the claim's seq rejects with the CancelledError: the recorded one, or one
+   * recorded now as a `cancel` checkpoint (the run goes on only once it is committed, so a
+   * replay after failover delivers it at the same seq). Never settles once the run halted.
+   */
+  private async cancelAt(claim: CancelClaim, name: string): Promise<never> {
+    const { cursor } = this.options;
+    const record =
+      claim.type === "cancelled"
+        ? claim.record
+        : await cursor.commit(
+            claim.seq,
+            { kind: "cancel", name },
+            cancelledOutcome(this.workflowId, claim.reason),
+          );
+    if (record === undefined) return never();
+    cursor.deliver(record);
+    throw cancelledErrorOf(this.workflowId, record);
   }
 
   private makeLog(): WorkflowLog {

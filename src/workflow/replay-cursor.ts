@@ -4,7 +4,8 @@
 // Pure: no I/O, no timers; effects are injected.
 
 import { assert } from "../lib/index.ts";
-import type { ChildLauncher } from "./children.ts";
+import { isCancelDelivered } from "./cancel.ts";
+import type { ChildStarter } from "./children.ts";
 import { DeterminismViolationError } from "./errors.ts";
 import type { InboxEvent } from "./events.ts";
 import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
@@ -29,7 +30,12 @@ export interface ReplayEffects {
   /** A step body ran here (not replayed): for the node's metrics. */
   stepRan(report: StepReport): void;
   /** Starts child workflows; absent where no node is (ctx.startChild then refuses). */
-  readonly children?: ChildLauncher;
+  readonly children?: ChildStarter;
+  /**
+   * The reason of a cancel request applied here ("" if none was given), or undefined while
+   * none was. Absent: the run is never cancelled (harnesses that only replay).
+   */
+  cancelRequested?(): string | undefined;
 }
 
 /** What running one step's body took on the owner: attempts and time, to its outcome. */
@@ -54,7 +60,16 @@ export type Halt =
 export type Claim =
   | { readonly type: "replay"; readonly seq: number; readonly record: CheckpointRecord }
   | { readonly type: "live"; readonly seq: number }
+  | CancelClaim
   | { readonly type: "halted" };
+
+/**
+ * The call at `seq` gets the execution's CancelledError: recorded there before this run
+ * (`cancelled`), or to be recorded there now (`cancel`, a live seq to commit). See cancel.ts.
+ */
+export type CancelClaim =
+  | { readonly type: "cancelled"; readonly seq: number; readonly record: CheckpointRecord }
+  | { readonly type: "cancel"; readonly seq: number; readonly reason: string };
 
 interface Deferred {
   readonly promise: Promise<void>;
@@ -90,10 +105,13 @@ export class ReplayCursor {
   private haltValue: Halt | undefined;
   private resolveHalt: (halt: Halt) => void = () => undefined;
   private deliveredAtMs: number;
+  /** A cancel is delivered once per execution: later calls run as usual (clean-up). */
+  private isCancelClaimed: boolean;
 
   constructor(options: ReplayCursorOptions) {
     this.options = options;
     this.records = [...options.recorded];
+    this.isCancelClaimed = isCancelDelivered(options.recorded);
     this.liveFromSeq = this.records.length;
     this.deliveredAtMs = options.startedAtMs;
     this.halted = new Promise((resolve) => {
@@ -109,14 +127,24 @@ export class ReplayCursor {
     if (seq < this.liveFromSeq) {
       const record = this.records[seq];
       assert(record !== undefined, `replay: no record at seq ${seq}`);
-      if (record.kind !== kind || record.name !== name) {
+      // A recorded cancel stands in for whatever call was made there; only the name is kept.
+      const isSameCall = (record.kind === "cancel" && kind !== "patch") || record.kind === kind;
+      if (!isSameCall || record.name !== name) {
         this.diverge(seq, record, { kind, name });
         return { type: "halted" };
       }
-      return { type: "replay", seq, record };
+      return record.kind === "cancel"
+        ? { type: "cancelled", seq, record }
+        : { type: "replay", seq, record };
     }
     this.commits.set(seq, deferred());
-    return { type: "live", seq };
+    // A patch marker is no cancellation point: ctx.patched() answers at once, it awaits nothing.
+    const isCancellable = !this.isCancelClaimed && kind !== "patch";
+    const reason = isCancellable ? this.options.effects.cancelRequested?.() : undefined;
+    if (reason === undefined) return { type: "live", seq };
+    // The first live call after the request gets it, whatever the call is (cancel.ts).
+    this.isCancelClaimed = true;
+    return { type: "cancel", seq, reason };
   }
 
   /**

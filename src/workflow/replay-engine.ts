@@ -7,7 +7,7 @@
 // Pure: all effects and time are injected (ReplayEffects).
 
 import { type Logger, unreachable } from "../lib/index.ts";
-import type { ChildLauncher } from "./children.ts";
+import type { ChildStarter } from "./children.ts";
 import { type CodeScope, type DeterminismGuards, UNGUARDED } from "./determinism-guards.ts";
 import {
   ChildWorkflowError,
@@ -135,24 +135,25 @@ export class ReplayRun {
 
 /** The effects, each called outside the workflow scope: the node's code runs unguarded. */
 function outsideWorkflowCode(effects: ReplayEffects, guards: DeterminismGuards): ReplayEffects {
+  const { cancelRequested, children } = effects;
   return {
+    // Spread first, so that an effect added later is never silently dropped here.
+    ...effects,
     record: (checkpoint) => guards.run(undefined, () => effects.record(checkpoint)),
     sleep: (delayMs) => guards.run(undefined, () => effects.sleep(delayMs)),
     wallClockMs: () => guards.run(undefined, () => effects.wallClockMs()),
     monotonicMs: () => guards.run(undefined, () => effects.monotonicMs()),
     nextEvent: (name) => guards.run(undefined, () => effects.nextEvent(name)),
     stepRan: (report) => guards.run(undefined, () => effects.stepRan(report)),
-    ...(effects.children === undefined
+    ...(cancelRequested === undefined
       ? {}
-      : { children: childrenOutside(effects.children, guards) }),
+      : { cancelRequested: () => guards.run(undefined, () => cancelRequested()) }),
+    ...(children === undefined ? {} : { children: childrenOutside(children, guards) }),
   };
 }
 
-function childrenOutside(children: ChildLauncher, guards: DeterminismGuards): ChildLauncher {
-  return {
-    start: (request) => guards.run(undefined, () => children.start(request)),
-    outcome: (child, signal) => guards.run(undefined, () => children.outcome(child, signal)),
-  };
+function childrenOutside(children: ChildStarter, guards: DeterminismGuards): ChildStarter {
+  return { start: (request) => guards.run(undefined, () => children.start(request)) };
 }
 
 function failureOf(error: unknown): RecordedError {

@@ -49,13 +49,16 @@ function launcherOn(group: LocalWorkflowGroup, runtime: () => WorkflowRuntime) {
       if (view.status === "Completed") return { ok: true, output: view.output ?? null };
       return { ok: false, error: view.error ?? { name: "Error", message: "failed" } };
     },
+    stop: async (child, type, reason) => {
+      await runtime().stop({ type, workflowId: child.workflowId, reason });
+    },
   };
   return { launcher, starts };
 }
 
 function childGroup() {
   const group = new LocalWorkflowGroup({
-    registry: registryWithBuiltins([double, parent, orphan]),
+    registry: registryWithBuiltins([double, parent, orphan, patient]),
   });
   let current: WorkflowRuntime | undefined;
   const { launcher, starts } = launcherOn(group, () => current as WorkflowRuntime);
@@ -72,6 +75,12 @@ async function settle<T>(group: LocalWorkflowGroup, promise: Promise<T>) {
   await group.until(() => tracked.done, 60_000);
   return tracked;
 }
+
+/** Starts a child that sleeps an hour, and waits for it. */
+const patient = defineWorkflow("patient", 1, async (_: null, ctx) => {
+  const child = await ctx.startChild(double, { n: 1, ms: 3_600_000 });
+  return await child.result();
+});
 
 describe("WorkflowRuntime: child workflows", () => {
   test("the parent gets the child's output; the child's id follows from the parent's", async () => {
@@ -164,5 +173,26 @@ describe("WorkflowRuntime: child workflows", () => {
     expect(starts).toEqual(["p-6:child-0"]);
     const childIds = [...group.stateMachine.executions()].map((execution) => execution.workflowId);
     expect(childIds.filter((id) => id.startsWith("p-6:"))).toEqual(["p-6:child-0"]);
+  });
+
+  test.each([
+    ["Cancel", "Cancelled"],
+    ["Terminate", "Terminated"],
+  ] as const)("a parent's %s reaches its child", async (type, status) => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await settle(group, runtime.start("patient", 1, null, { workflowId: "p-7" }));
+    await group.until(() => group.stateMachine.execution("p-7:child-0")?.checkpoints.length === 1);
+    await settle(group, runtime.stop({ type, workflowId: "p-7", reason: "no longer needed" }));
+    const child = await settle(group, group.queries.wait("p-7:child-0", 60_000));
+    expect(child.error).toBeUndefined();
+    expect(child.value?.status).toBe(status);
+    const parentEnd = await settle(group, group.queries.wait("p-7", 60_000));
+    expect(parentEnd.value?.status).toBe(status);
+    if (type === "Cancel") {
+      expect(child.value?.error?.message).toContain(
+        "its parent p-7 was cancelled: no longer needed",
+      );
+    }
   });
 });

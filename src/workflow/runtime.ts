@@ -35,6 +35,7 @@ import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
 import type { StepReport } from "./replay-cursor.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
+import { requestStop, type StopRequest, type StopResult } from "./stop-request.ts";
 import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 
 /** Start proposals sent before start() gives up with the last error. */
@@ -246,6 +247,16 @@ export class WorkflowRuntime {
   }
 
   /**
+   * Cancels (cooperatively) or terminates (at once) a workflow of this group; resolves once
+   * the command is applied here. See stop-request.ts for the errors.
+   */
+  async stop(request: StopRequest): Promise<StopResult> {
+    this.checkOpen();
+    const loop = { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX };
+    return requestStop(loop, request, this.options.wallClockMs());
+  }
+
+  /**
    * Called on the group leader with the members currently live: proposes AssignOwner for
    * every Running execution whose owner is not among them. Resolves with the assignments
    * the group accepted; the others are left for the next call.
@@ -294,7 +305,10 @@ export class WorkflowRuntime {
     // Never react inline: apply is still running. Note the id and reconcile soon.
     if (event.type === "restored") this.isFullScanDue = true;
     else this.dirty.add(event.workflowId);
-    if (event.type === "signaled") this.onSignaled(event.workflowId);
+    // A cancel wakes a sleeping or waiting run as an event does: its code must see it now.
+    if (event.type === "signaled" || event.type === "cancelRequested") {
+      this.onSignaled(event.workflowId);
+    }
     this.scheduleReconcile();
   }
 
@@ -341,6 +355,7 @@ export class WorkflowRuntime {
       execution.status === "Running" &&
       execution.owner === this.options.nodeId;
     if (!isOurs) this.childWatch?.stop(workflowId);
+    this.stopChildrenOf(workflowId);
     const runner = this.runs.get(workflowId);
     if (runner !== undefined && (!isOurs || runner.epoch !== execution.ownerEpoch)) {
       runner.stop("its ownership moved");
@@ -388,6 +403,21 @@ export class WorkflowRuntime {
     } else {
       this.dirty.add(id);
       this.scheduleReconcile();
+    }
+  }
+
+  /** The owner of a cancelled or terminated parent passes that on to its children. */
+  private stopChildrenOf(parentId: string): void {
+    const parent = this.options.stateMachine.execution(parentId);
+    if (parent === undefined) {
+      this.childWatch?.forget(parentId);
+      return;
+    }
+    if (parent.owner !== this.options.nodeId) return;
+    if (parent.status === "Running" && parent.cancelRequest !== undefined) {
+      this.childWatch?.stopChildren(parent, "Cancel", parent.cancelRequest.reason);
+    } else if (parent.status === "Terminated") {
+      this.childWatch?.stopChildren(parent, "Terminate", "");
     }
   }
 

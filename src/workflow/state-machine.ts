@@ -5,6 +5,7 @@
 // Pure: no I/O, no timers, no clocks. Implements multiraft's StateMachine structurally.
 
 import { assert, type LogIndex, type RetentionSetting, unreachable } from "../lib/index.ts";
+import { applyCancel, applyTerminate } from "./apply-cancel.ts";
 import {
   applyAdopt,
   applyAssignOwner,
@@ -187,6 +188,12 @@ function dispatch(context: ApplyContext, command: WorkflowCommand): WorkflowAppl
       return applyAssignOwner(context, command);
     case "Signal":
       return applySignal(context, command);
+    case "Cancel":
+      context.table.advanceLogTime(command.requestedAtMs);
+      return applyCancel(context, command);
+    case "Terminate":
+      context.table.advanceLogTime(command.requestedAtMs);
+      return applyTerminate(context, command);
     case "Seal":
       context.table.isSealed = true;
       return { type: "sealed" };

@@ -26,6 +26,8 @@ import type {
   SignalWorkflowResult,
   StartWorkflowRequest,
   StartWorkflowResult,
+  StopWorkflowRequest,
+  StopWorkflowResult,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
   WorkflowOutcome,
@@ -54,6 +56,11 @@ export interface FakeScript {
     request: SignalWorkflowRequest,
     options: CallOptions,
   ): Promise<SignalWorkflowResult>;
+  cancelWorkflow(request: StopWorkflowRequest, options: CallOptions): Promise<StopWorkflowResult>;
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: CallOptions,
+  ): Promise<StopWorkflowResult>;
   describeWorkflow(
     request: DescribeWorkflowRequest,
     options: CallOptions,
@@ -193,6 +200,18 @@ export function defaultScript(): FakeScript {
       eventId: request.eventId ?? "event-1",
       isDuplicate: false,
     }),
+    cancelWorkflow: async (request) => ({
+      workflowId: request.workflowId,
+      executionClusterId: groupId(1),
+      status: "running",
+      isDuplicate: false,
+    }),
+    terminateWorkflow: async (request) => ({
+      workflowId: request.workflowId,
+      executionClusterId: groupId(1),
+      status: "terminated",
+      isDuplicate: false,
+    }),
     describeWorkflow: async (request) => ({ ...DESCRIPTION, workflowId: request.workflowId }),
     listWorkflows: async () => WORKFLOW_LIST,
     clusterStatus: async () => CLUSTER_STATUS,
@@ -274,6 +293,22 @@ export class FakeNodeApi implements NodeApi {
   ): Promise<SignalWorkflowResult> {
     this.record("signalWorkflow", request, options.signal);
     return this.script.signalWorkflow(request, options);
+  }
+
+  cancelWorkflow(
+    request: StopWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<StopWorkflowResult> {
+    this.record("cancelWorkflow", request, options.signal);
+    return this.script.cancelWorkflow(request, options);
+  }
+
+  terminateWorkflow(
+    request: StopWorkflowRequest,
+    options: CallOptions = {},
+  ): Promise<StopWorkflowResult> {
+    this.record("terminateWorkflow", request, options.signal);
+    return this.script.terminateWorkflow(request, options);
   }
 
   describeWorkflow(

@@ -3,6 +3,7 @@
 // makes the golden test fail, as it would fail running executions in production.
 
 import {
+  CancelledError,
   defineWorkflow,
   registryWithBuiltins,
   type WorkflowRegistry,
@@ -89,7 +90,20 @@ export const GOLDEN_PATCHED = defineWorkflow("golden_patched", 1, async (input: 
   return { greeting, shout, isNew, again };
 });
 
+/** Cancelled while it sleeps: the sleep throws CancelledError, a clean-up step runs. */
+export const GOLDEN_CANCEL = defineWorkflow("golden_cancel", 1, async (input: string, ctx) => {
+  const hold = await ctx.step("reserve", () => `hold for ${input}`);
+  try {
+    await ctx.sleep("1h");
+    return { hold, isRenewed: true };
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    await ctx.step("release", () => `released ${hold}`);
+    throw error;
+  }
+});
+
 /** The registry golden logs replay against: the built-ins as shipped, plus the above. */
 export function goldenRegistry(): WorkflowRegistry {
-  return registryWithBuiltins([GOLDEN_ORDER, GOLDEN_WAITS, GOLDEN_PATCHED]);
+  return registryWithBuiltins([GOLDEN_ORDER, GOLDEN_WAITS, GOLDEN_PATCHED, GOLDEN_CANCEL]);
 }

@@ -61,9 +61,12 @@ function expectedOutcome(golden: GoldenLog): ReplayOutcome {
 function resumingEffects(
   rest: readonly CheckpointRecord[],
   collected: CheckpointRecord[],
+  cancelReason: string | undefined,
 ): ReplayEffects {
   const upcoming = () => rest[collected.length];
   return {
+    // The cancel request is there (as applied) from the call that recorded it on.
+    cancelRequested: () => (upcoming()?.kind === "cancel" ? cancelReason : undefined),
     record: async (checkpoint) => {
       collected.push(checkpoint);
       return true;
@@ -80,6 +83,12 @@ function resumingEffects(
       return { eventId: value.eventId, name, payload: value.payload ?? null, isConsumed: false };
     },
   };
+}
+
+/** The reason of the log's Cancel command, if it has one. */
+function cancelReasonOf(golden: GoldenLog): string | undefined {
+  const cancel = golden.log.find((command) => command.type === "Cancel");
+  return cancel?.type === "Cancel" ? cancel.reason : undefined;
 }
 
 const comparable = (c: CheckpointRecord) => [c.seq, c.kind, c.name, c.outcome, c.atMs];
@@ -120,7 +129,7 @@ describe.each(GOLDEN_FILES)("golden %s", (file) => {
       const collected: CheckpointRecord[] = [];
       const outcome = await replay(
         { ...execution, status: "Running", checkpoints: all.slice(0, prefix) },
-        resumingEffects(rest, collected),
+        resumingEffects(rest, collected, cancelReasonOf(golden)),
       );
       expect({ prefix, outcome }).toEqual({ prefix, outcome: expectedOutcome(golden) });
       expect(collected.map(comparable)).toEqual(rest.map(comparable));

@@ -24,6 +24,8 @@ interface Scenario {
     readonly name: string;
     readonly payload: string;
   };
+  /** Cancel the workflow once this many checkpoints are recorded. */
+  readonly cancel?: { readonly afterCheckpoints: number; readonly reason: string };
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -82,6 +84,14 @@ export const SCENARIOS: readonly Scenario[] = [
     input: "ada",
     failoverAfter: 2,
   },
+  {
+    file: "cancel-while-asleep.json",
+    description:
+      "golden_cancel v1: cancelled while it sleeps; the cancel is recorded where the code saw it (the wake's seq), a clean-up step runs, the CancelledError ends it Cancelled",
+    name: "golden_cancel",
+    input: "seat 12",
+    cancel: { afterCheckpoints: 2, reason: "the customer withdrew" },
+  },
 ];
 
 async function record(scenario: Scenario): Promise<GoldenLog> {
@@ -116,6 +126,14 @@ async function record(scenario: Scenario): Promise<GoldenLog> {
     );
     const sent = track(one.signal({ workflowId, name, payload, eventId: `${name}-1` }));
     await group.until(() => sent.done);
+  }
+  if (scenario.cancel !== undefined) {
+    const { afterCheckpoints, reason } = scenario.cancel;
+    await group.until(
+      () => (group.stateMachine.execution(workflowId)?.checkpoints.length ?? 0) >= afterCheckpoints,
+    );
+    const asked = track(one.stop({ type: "Cancel", workflowId, reason }));
+    await group.until(() => asked.done);
   }
   const finished = track(group.queries.wait(workflowId, 60_000));
   await group.until(() => finished.done, 60_000);

@@ -23,6 +23,8 @@ export function nullExecution(): ExecutionLayer {
     waitWorkflow: refuse,
     runWorkflow: refuse,
     signalWorkflow: refuse,
+    cancelWorkflow: refuse,
+    terminateWorkflow: refuse,
     describeWorkflow: refuse,
     listWorkflows: refuse,
   };

@@ -15,6 +15,8 @@ export function peerOnlyApi(host: MultiRaftHost): NodeApi {
     waitWorkflow: unsupported,
     runWorkflow: unsupported,
     signalWorkflow: unsupported,
+    cancelWorkflow: unsupported,
+    terminateWorkflow: unsupported,
     describeWorkflow: unsupported,
     listWorkflows: unsupported,
     clusterStatus: unsupported,

@@ -146,6 +146,28 @@ async function listFromThePage(address: string): Promise<void> {
   expect((await rows("workflows"))[0]?.slice(1, 3)).toEqual(["approval v1", "completed"]);
 }
 
+/** A workflow waiting for an event, cancelled from the page: it ends cancelled at once. */
+async function startAndCancelFromThePage(): Promise<void> {
+  await page.click("#start-button");
+  await page.waitForFunction(
+    () => document.querySelector("#describe-status")?.getAttribute("data-status") === "waiting",
+  );
+  await page.fill("#cancel-reason", "not needed");
+  await page.click("#cancel-button");
+  await page.waitForFunction(
+    () => document.querySelector("#describe-status")?.getAttribute("data-status") === "cancelled",
+    undefined,
+    { timeout: 30_000 },
+  );
+  await page.waitForFunction(
+    () => document.querySelector("#start-result")?.textContent?.includes("failed") === true,
+    undefined,
+    { timeout: 30_000 },
+  );
+  expect(await page.textContent("#start-result")).toContain("was cancelled: not needed");
+  expect(await page.isHidden("#cancel-form")).toBe(true);
+}
+
 test.skipIf(CHROMIUM === undefined)(
   "the console shows the cluster, runs a workflow, and shows a killed node down",
   async () => {
@@ -191,6 +213,8 @@ test.skipIf(CHROMIUM === undefined)(
 
     await startAndSignalFromThePage();
     await page.screenshot({ path: join(ARTIFACTS, "3-event.png"), fullPage: true });
+    await startAndCancelFromThePage();
+    await page.screenshot({ path: join(ARTIFACTS, "3b-cancelled.png"), fullPage: true });
 
     await listFromThePage(console1.address);
 

@@ -266,7 +266,7 @@ describe("raftoral.WorkflowManagement", () => {
   test("RunWorkflowSync runs and answers the outcome", async () => {
     expect(await call("WorkflowManagement", "RunWorkflowSync", RUN)).toEqual({
       ok: true,
-      response: { success: true, result_json: '"pong"', error: "" },
+      response: { success: true, result_json: '"pong"', error: "", error_code: "" },
     });
     expect(api.lastCall("runWorkflow").request).toEqual({
       workflowType: "ping_pong",
@@ -279,7 +279,7 @@ describe("raftoral.WorkflowManagement", () => {
     api.script.runWorkflow = async () => ({ success: false, error: "ping must be ping" });
     expect(await call("WorkflowManagement", "RunWorkflowSync", RUN)).toEqual({
       ok: true,
-      response: { success: false, result_json: "", error: "ping must be ping" },
+      response: { success: false, result_json: "", error: "ping must be ping", error_code: "" },
     });
   });
 
@@ -298,7 +298,7 @@ describe("raftoral.WorkflowManagement", () => {
     const request = { workflow_id: "abc-123", execution_cluster_id: "1", timeout_seconds: 45 };
     expect(await call("WorkflowManagement", "WaitForWorkflowCompletion", request)).toEqual({
       ok: true,
-      response: { success: true, result_json: '"pong"', error: "" },
+      response: { success: true, result_json: '"pong"', error: "", error_code: "" },
     });
     expect(api.lastCall("waitWorkflow").request).toEqual({
       workflowId: "abc-123",

@@ -85,8 +85,16 @@ describe("raftoral message codecs", () => {
     expect(
       roundTrip(WorkflowManagementMethods.runWorkflowAsync.responseCodec, asyncResult),
     ).toEqual(asyncResult);
-    const sync = { success: true, resultJson: '"pong"', error: "" };
+    const sync = { success: true, resultJson: '"pong"', error: "", errorCode: "" };
     expect(roundTrip(WorkflowManagementMethods.runWorkflowSync.responseCodec, sync)).toEqual(sync);
+    const stop = { workflowId: "w", executionClusterId: "3", reason: "stuck" };
+    const stopped = { success: true, workflowId: "w", executionClusterId: "3" };
+    for (const method of ["cancelWorkflow", "terminateWorkflow"] as const) {
+      const { requestCodec, responseCodec } = WorkflowManagementMethods[method];
+      expect(roundTrip(requestCodec, stop)).toEqual(stop);
+      const answer = { ...stopped, status: method, duplicate: true };
+      expect(roundTrip(responseCodec, answer)).toEqual(answer);
+    }
     const wait = { workflowId: "w", executionClusterId: "3", timeoutSeconds: 30 };
     expect(
       roundTrip(WorkflowManagementMethods.waitForWorkflowCompletion.requestCodec, wait),

@@ -21,6 +21,8 @@ const METHOD_ACCESS: ReadonlyMap<string, AccessLevel> = new Map<string, AccessLe
   [WorkflowManagementMethods.runWorkflowSync.path, "client"],
   [WorkflowManagementMethods.waitForWorkflowCompletion.path, "client"],
   [WorkflowManagementMethods.signalWorkflow.path, "client"],
+  [WorkflowManagementMethods.cancelWorkflow.path, "client"],
+  [WorkflowManagementMethods.terminateWorkflow.path, "client"],
   [WorkflowManagementMethods.describeWorkflow.path, "client"],
   [WorkflowManagementMethods.listWorkflows.path, "client"],
 ]);

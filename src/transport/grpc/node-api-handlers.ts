@@ -30,6 +30,7 @@ import type {
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
 import { registerClusterRetention } from "./retention-handler.ts";
 import type { GrpcServer } from "./server.ts";
+import { registerStopWorkflow } from "./stop-workflow-handlers.ts";
 
 export interface RaftServiceOptions {
   /** Largest SendMessage request (a peer batch, with snapshot chunks). */
@@ -110,7 +111,7 @@ export interface WorkflowManagementOptions {
 
 /**
  * Registers RunWorkflowAsync, RunWorkflowSync, WaitForWorkflowCompletion, SignalWorkflow,
- * DescribeWorkflow and ListWorkflows on `server`.
+ * DescribeWorkflow, ListWorkflows, CancelWorkflow and TerminateWorkflow on `server`.
  */
 export function registerWorkflowManagement(
   server: GrpcServer,
@@ -163,6 +164,7 @@ export function registerWorkflowManagement(
     };
   });
   registerListWorkflows(server, api);
+  registerStopWorkflow(server, api);
 }
 
 function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowResponse {
@@ -243,5 +245,6 @@ function outcomeResponse(outcome: WorkflowOutcome): RunWorkflowResponse {
     success: outcome.success,
     resultJson: outcome.resultJson ?? "",
     error: outcome.error ?? "",
+    errorCode: outcome.errorCode ?? "",
   };
 }

@@ -108,6 +108,24 @@ export interface SignalWorkflowResponse {
   readonly duplicate: boolean;
 }
 
+/** CancelWorkflowRequest and TerminateWorkflowRequest: the same fields. */
+export interface StopWorkflowMessage {
+  readonly workflowId: string;
+  /** "" asks every execution cluster. */
+  readonly executionClusterId: string;
+  /** "" gives none. */
+  readonly reason: string;
+}
+
+/** CancelWorkflowResponse and TerminateWorkflowResponse: the same fields. */
+export interface StopWorkflowResponse {
+  readonly success: boolean;
+  readonly workflowId: string;
+  readonly executionClusterId: string;
+  readonly status: string;
+  readonly duplicate: boolean;
+}
+
 export interface DescribeWorkflowRequest {
   readonly workflowId: string;
   /** "" asks every execution cluster. */
@@ -150,6 +168,8 @@ export interface RunWorkflowResponse {
   readonly success: boolean;
   readonly resultJson: string;
   readonly error: string;
+  /** The failure's stable code; "" when it had none (or the workflow completed). */
+  readonly errorCode: string;
 }
 
 export interface WaitForWorkflowRequest {

@@ -27,6 +27,8 @@ import type {
   RunWorkflowResponse,
   SignalWorkflowRequest,
   SignalWorkflowResponse,
+  StopWorkflowMessage,
+  StopWorkflowResponse,
   WaitForWorkflowRequest,
 } from "./raftoral-messages.ts";
 
@@ -82,5 +84,13 @@ export const WorkflowManagementMethods = {
   listWorkflows: protoMethod<ListWorkflowsRequestMessage, ListWorkflowsResponseMessage>(
     WORKFLOW_MANAGEMENT_SERVICE,
     "ListWorkflows",
+  ),
+  cancelWorkflow: protoMethod<StopWorkflowMessage, StopWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "CancelWorkflow",
+  ),
+  terminateWorkflow: protoMethod<StopWorkflowMessage, StopWorkflowResponse>(
+    WORKFLOW_MANAGEMENT_SERVICE,
+    "TerminateWorkflow",
   ),
 } as const;

@@ -43,6 +43,7 @@ import {
   startedJson,
 } from "./response-fields.ts";
 import { addRetentionRoute } from "./retention-route.ts";
+import { addStopRoutes } from "./stop-fields.ts";
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -82,6 +83,8 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/signal", { method: "POST", access: "client" }],
   ["/workflow/describe", { method: "GET", access: "client" }],
   ["/workflow/list", { method: "GET", access: "client" }],
+  ["/workflow/cancel", { method: "POST", access: "client" }],
+  ["/workflow/terminate", { method: "POST", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
@@ -108,6 +111,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   if (options.servesPeers === false) refusePeerRoutes(app);
   addWorkflowRoutes(app, api, clientBody);
   addListRoute(app, api);
+  addStopRoutes(app, api, (c) => readJsonBody(c.req.raw, clientBody));
   app.post("/raft/message", async (c) => {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));
     api.receivePeerBatch(batch);

@@ -35,3 +35,4 @@ export {
   signaledJson,
   startedJson,
 } from "./response-fields.ts";
+export { stoppedJson } from "./stop-fields.ts";

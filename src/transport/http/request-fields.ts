@@ -29,16 +29,16 @@ export const WAIT_TIMEOUT_SECONDS_DEFAULT = 30;
 export const WAIT_TIMEOUT_SECONDS_MAX = 3_600;
 const VERSION_MAX = 2 ** 32 - 1; // The gRPC API carries the version as uint32.
 
-type Fields = Readonly<Record<string, unknown>>;
+export type Fields = Readonly<Record<string, unknown>>;
 
-function objectBody(body: unknown, example: string): Fields {
+export function objectBody(body: unknown, example: string): Fields {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new InvalidArgumentError(`the body must be a JSON object such as ${example}`);
   }
   return body as Fields;
 }
 
-function requiredText(value: unknown, field: string, hint: string): string {
+export function requiredText(value: unknown, field: string, hint: string): string {
   if (typeof value !== "string" || value.length === 0) {
     throw new InvalidArgumentError(`field '${field}' must be a non-empty string (${hint})`);
   }
@@ -247,7 +247,7 @@ function waitTimeout(text: string | undefined): number {
   return seconds === 0 ? WAIT_TIMEOUT_SECONDS_DEFAULT : seconds;
 }
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 40)}...` : text;

@@ -79,6 +79,9 @@ export function outcomeJson(outcome: WorkflowOutcome) {
     success: outcome.success,
     result: outcome.resultJson ?? null,
     error: outcome.error ?? null,
+    // Added: the failure's stable code (CANCELLED, TERMINATED, ...); only when it has one,
+    // so the QUICKSTART's answer keeps exactly its three fields otherwise.
+    ...(outcome.errorCode === undefined ? {} : { error_code: outcome.errorCode }),
   };
 }
 
@@ -200,6 +203,9 @@ export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
     case "/workflow/describe":
     case "/workflow/signal":
       return { workflow_id: null, execution_cluster_id: null, event_id: null };
+    case "/workflow/cancel":
+    case "/workflow/terminate":
+      return { workflow_id: null, execution_cluster_id: null, status: null };
     case "/discovery/register":
     case "/node/leave":
       return { node_id: null };

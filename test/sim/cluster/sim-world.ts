@@ -137,6 +137,10 @@ class MemoryProtocolClient implements ProtocolClient {
     this.call((api) => api.describeWorkflow(request), options);
   listWorkflows: ProtocolClient["listWorkflows"] = (request, options) =>
     this.call((api) => api.listWorkflows(request), options);
+  cancelWorkflow: ProtocolClient["cancelWorkflow"] = (request, options) =>
+    this.call((api) => api.cancelWorkflow(request), options);
+  terminateWorkflow: ProtocolClient["terminateWorkflow"] = (request, options) =>
+    this.call((api) => api.terminateWorkflow(request), options);
   clusterStatus: ProtocolClient["clusterStatus"] = (options) =>
     this.call((api) => api.clusterStatus(), options);
 

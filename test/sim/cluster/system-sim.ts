@@ -11,6 +11,7 @@ import { groupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.t
 import { resultsHolder } from "../../../src/management/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
+import { emptyLedger, type StopLedger, stopOne, stopProblems } from "./sim-stops.ts";
 import { SIM_STEPS } from "./sim-workflows.ts";
 
 export interface SystemSimOptions {
@@ -29,6 +30,9 @@ export interface SystemSimReport {
   readonly partitions: number;
   readonly joins: number;
   readonly leaves: number;
+  /** Workflows that ended cancelled, and terminated (sim-stops.ts). */
+  readonly cancelled: number;
+  readonly terminated: number;
   readonly settledAfterHealMs: number;
 }
 
@@ -38,6 +42,8 @@ interface StartedWorkflow {
   readonly name: string;
   /** The first outcome a client was told; later ones must be equal. */
   outcome: WorkflowOutcome | undefined;
+  /** Cancels and terminates asked of it (sim-stops.ts). */
+  readonly stops: StopLedger;
 }
 
 export class SystemSimFailure extends Error {
@@ -110,11 +116,18 @@ export class SystemSimulation {
         partitions: this.partitions,
         joins: this.joins,
         leaves: this.leaves,
+        cancelled: this.endedWith("CANCELLED"),
+        terminated: this.endedWith("TERMINATED"),
         settledAfterHealMs,
       };
     } finally {
       await sim.stopAll();
     }
+  }
+
+  private endedWith(errorCode: string): number {
+    const ended = [...this.started.values()].filter((w) => w.outcome?.errorCode === errorCode);
+    return ended.length;
   }
 
   private client(k: number): ProtocolClient {
@@ -143,6 +156,7 @@ export class SystemSimulation {
           group: String(started.executionClusterId),
           name: isSteps ? "sim_steps" : "ping_pong",
           outcome: undefined,
+          stops: emptyLedger(),
         });
       } catch {
         // Handled: a start refused or lost in a fault was never acknowledged, so no promise holds.
@@ -151,6 +165,13 @@ export class SystemSimulation {
         (workflow) => workflow.outcome === undefined,
       );
       if (pending.length > 0) await this.waitFor(this.random.pick(pending), k, 5);
+      // Now and then a workflow is asked to stop (only sim_steps: ping_pong must say pong).
+      const steps = pending.filter((workflow) => workflow.name === "sim_steps");
+      if (steps.length > 0 && this.random.chance(0.15)) {
+        const { workflowId, group, stops: ledger } = this.random.pick(steps);
+        const client = this.client(k);
+        await stopOne({ client, random: this.random, workflowId, group, ledger });
+      }
       // Clients only wait for time to pass; the nemesis (or the driver) moves the clock.
       await new Promise<void>((resolve) =>
         this.sim.world.clock.setTimer(this.random.int(10, 300), resolve),
@@ -366,11 +387,16 @@ export class SystemSimulation {
               throw new SystemSimFailure(`${workflow.workflowId}: epochs went back`);
             epoch = checkpoint.ownerEpoch;
           }
+          const problems = stopProblems(record, workflow.stops);
+          if (problems.length > 0) {
+            throw new SystemSimFailure(`${workflow.workflowId}: ${problems.join("; ")}`);
+          }
           const text = JSON.stringify([
             record.status,
             record.output,
             record.error,
             record.checkpoints,
+            record.cancelRequest,
           ]);
           const key = `${id}/${workflow.workflowId}`;
           byGroup.set(key, [...(byGroup.get(key) ?? []), text]);

@@ -1,0 +1,234 @@
+// Cancel and terminate through the owner runtime on a local group under a virtual clock: a
+// sleeping or waiting workflow is woken at once to see its CancelledError, clean-up steps
+// run after it, a new owner replays the cancel at the same call, and a terminated run stops
+// with nothing of it recorded afterwards.
+
+import { describe, expect, test } from "bun:test";
+import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import { CancelledError } from "./cancel.ts";
+import { encodeCommand } from "./commands.ts";
+import type { WorkflowContext } from "./context.ts";
+import { defineWorkflow } from "./definition.ts";
+import type { ExecutionState } from "./execution-table.ts";
+import { registryWithBuiltins } from "./ping-pong.ts";
+import { ReplayRun } from "./replay-engine.ts";
+
+interface Gate {
+  readonly promise: Promise<void>;
+  open(): void;
+}
+
+function gate(): Gate {
+  let open = (): void => undefined;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** Workflows that wait in different ways and clean up when cancelled; counts real step runs. */
+function cancelGroup() {
+  const runs = new Map<string, number>();
+  const count = (key: string) => runs.set(key, (runs.get(key) ?? 0) + 1);
+  const gates = { work: gate(), cleanup: gate() };
+  /** The reasons the code saw, first run and replays alike. */
+  const reasons: string[] = [];
+  const napper = defineWorkflow("napper", 1, async (input: string, ctx: WorkflowContext) => {
+    await ctx.step("before", () => count("before"));
+    try {
+      await (input === "event" ? ctx.waitForEvent("go") : ctx.sleep("1h"));
+      return "woke normally";
+    } catch (error) {
+      if (!(error instanceof CancelledError)) throw error;
+      reasons.push(error.reason);
+      await ctx.step("cleanup", async () => {
+        count("cleanup");
+        if (input === "slow cleanup") await gates.cleanup.promise;
+      });
+      if (input === "swallow") return "cleaned up";
+      throw error;
+    }
+  });
+  const worker = defineWorkflow("worker", 1, async (_input: null, ctx: WorkflowContext) => {
+    await ctx.step("work", async () => {
+      count("work");
+      await gates.work.promise;
+    });
+    await ctx.step("after", () => count("after"));
+    return "done";
+  });
+  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([napper, worker]) });
+  return { group, runs, gates, reasons };
+}
+
+const kinds = (group: LocalWorkflowGroup, workflowId: string) =>
+  group.log
+    .filter((c) => "workflowId" in c && c.workflowId === workflowId)
+    .map((c) => (c.type === "Checkpoint" ? c.kind : c.type));
+
+async function settle<T>(group: LocalWorkflowGroup, promise: Promise<T>, limitMs = 30_000) {
+  const tracked = track(promise);
+  await group.until(() => tracked.done, limitMs);
+  return tracked;
+}
+
+describe("WorkflowRuntime: cancel", () => {
+  test.each([["sleep"], ["event"]])(
+    "a workflow waiting (%s) is woken at once, cleans up, and ends Cancelled",
+    async (how) => {
+      const { group, runs, reasons } = cancelGroup();
+      const runtime = group.runtime();
+      runtime.open();
+      await settle(group, runtime.start("napper", 1, how, { workflowId: "w" }));
+      await group.until(() => runtime.activeRuns().length === 0);
+      const asked = await settle(
+        group,
+        runtime.stop({ type: "Cancel", workflowId: "w", reason: "not needed" }),
+      );
+      expect(asked.value).toEqual({ status: "Running", isDuplicate: false });
+      // Woken within moments, not after the hour the sleep asked for.
+      const finished = await settle(group, group.queries.wait("w", 1_000), 1_000);
+      expect(finished.value?.status).toBe("Cancelled");
+      expect(finished.value?.error).toEqual({
+        name: "CancelledError",
+        message: "workflow w was cancelled: not needed",
+        code: "CANCELLED",
+      });
+      const wait = how === "sleep" ? "sleep" : "event-wait";
+      expect(kinds(group, "w")).toEqual([
+        "Start",
+        "step",
+        wait,
+        "Cancel",
+        "cancel",
+        "step",
+        "Fail",
+      ]);
+      expect(Object.fromEntries(runs)).toEqual({ before: 1, cleanup: 1 });
+      expect(reasons).toEqual(["not needed"]);
+      expect(group.fatal).toEqual([]);
+    },
+  );
+
+  test("a workflow that catches the cancel and returns completes", async () => {
+    const { group } = cancelGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("napper", 1, "swallow", { workflowId: "w" }));
+    await group.until(() => runtime.activeRuns().length === 0);
+    await settle(group, runtime.stop({ type: "Cancel", workflowId: "w" }));
+    const finished = await settle(group, group.queries.wait("w", 1_000));
+    expect(finished.value).toMatchObject({ status: "Completed", output: "cleaned up" });
+  });
+
+  test("a step in progress finishes; the next ctx call gets the cancel", async () => {
+    const { group, runs, gates } = cancelGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("worker", 1, null, { workflowId: "w" }));
+    await group.until(() => runs.get("work") === 1);
+    await settle(group, runtime.stop({ type: "Cancel", workflowId: "w" }));
+    gates.work.open();
+    const finished = await settle(group, group.queries.wait("w", 1_000));
+    expect(finished.value?.status).toBe("Cancelled");
+    expect(kinds(group, "w")).toEqual(["Start", "Cancel", "step", "cancel", "Fail"]);
+    expect(runs.get("after")).toBeUndefined();
+  });
+
+  test("a repeat is acknowledged; unknown and finished workflows are refused", async () => {
+    const { group } = cancelGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("napper", 1, "swallow", { workflowId: "w" }));
+    await settle(group, runtime.stop({ type: "Cancel", workflowId: "w" }));
+    await settle(group, group.queries.wait("w", 1_000));
+    const again = await settle(group, runtime.stop({ type: "Cancel", workflowId: "w" }));
+    expect(again.value).toEqual({ status: "Completed", isDuplicate: true });
+    const unknown = await settle(group, runtime.stop({ type: "Cancel", workflowId: "nobody" }));
+    expect(unknown.error).toMatchObject({ code: "NOT_FOUND" });
+    const late = await settle(group, runtime.stop({ type: "Terminate", workflowId: "w" }));
+    expect(late.error).toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect(late.error?.message).toContain("workflow w already Completed");
+    const long = await settle(
+      group,
+      runtime.stop({ type: "Cancel", workflowId: "w", reason: "x".repeat(2_000) }),
+    );
+    expect(long.error).toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
+  test("a new owner replays the cancel at the same call and ends the same way", async () => {
+    const { group, runs, gates, reasons } = cancelGroup();
+    const first = group.runtime(1);
+    first.open();
+    await settle(group, first.start("napper", 1, "slow cleanup", { workflowId: "w" }));
+    await group.until(() => first.activeRuns().length === 0);
+    await settle(group, first.stop({ type: "Cancel", workflowId: "w", reason: "why: because" }));
+    // Node 1 delivered the cancel and is in the middle of its clean-up step when it fails.
+    await group.until(() => runs.get("cleanup") === 1);
+    const delivered = [...(group.stateMachine.execution("w")?.checkpoints ?? [])];
+    first.close();
+    const second = group.runtime(2);
+    second.open();
+    group.applyNow(
+      encodeCommand({ type: "AssignOwner", workflowId: "w", owner: 2 as never, epoch: 2 }),
+    );
+    gates.cleanup.open();
+    const finished = await settle(group, group.queries.wait("w", 5_000));
+    expect(finished.value?.status).toBe("Cancelled");
+    const record = group.stateMachine.execution("w") as ExecutionState;
+    // The cancel stays where node 1 recorded it; node 2 ran only the unrecorded clean-up.
+    expect(record.checkpoints.slice(0, delivered.length)).toEqual(delivered);
+    expect(record.checkpoints.map((c) => [c.kind, c.ownerEpoch])).toEqual([
+      ["step", 1],
+      ["sleep", 1],
+      ["cancel", 1],
+      ["step", 2],
+    ]);
+    expect(Object.fromEntries(runs)).toEqual({ before: 1, cleanup: 2 });
+    // Node 2's replay saw the same reason node 1's first run saw.
+    expect(reasons).toEqual(["why: because", "why: because"]);
+    // A full replay of the finished record proposes nothing and ends with the same error.
+    const workflow = group.stateMachine.registry.get("napper", 1);
+    if (workflow === undefined) throw new Error("napper is registered");
+    const replayed = await new ReplayRun({
+      execution: { ...record, status: "Running" },
+      workflow,
+      effects: {
+        record: () => Promise.reject(new Error("a full replay must not record anything")),
+        sleep: () => Promise.resolve(),
+        wallClockMs: () => 0,
+        monotonicMs: () => 0,
+        nextEvent: () => undefined,
+        stepRan: () => undefined,
+        cancelRequested: () => "",
+      },
+      logger: group.logger,
+    }).run();
+    expect(replayed).toEqual({ type: "failed", error: record.error as never });
+  });
+});
+
+describe("WorkflowRuntime: terminate", () => {
+  test("ends a running workflow at once; its run stops and records nothing more", async () => {
+    const { group, runs, gates } = cancelGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("worker", 1, null, { workflowId: "w" }));
+    await group.until(() => runs.get("work") === 1);
+    const waiting = track(group.queries.wait("w", 10_000));
+    const ended = await settle(
+      group,
+      runtime.stop({ type: "Terminate", workflowId: "w", reason: "stuck" }),
+    );
+    expect(ended.value).toEqual({ status: "Terminated", isDuplicate: false });
+    await group.until(() => waiting.done);
+    expect(waiting.value?.error).toMatchObject({ code: "TERMINATED" });
+    await group.until(() => runtime.activeRuns().length === 0);
+    // The step body the run was in finishes later: its result is never recorded.
+    gates.work.open();
+    await group.advance(1_000);
+    expect(kinds(group, "w")).toEqual(["Start", "Terminate"]);
+    expect(runs.get("after")).toBeUndefined();
+    expect(group.fatal).toEqual([]);
+  });
+});
