@@ -16,3 +16,20 @@ export const SIM_STEPS: WorkflowDefinition<{ n: number }> = defineWorkflow(
     return { total: total.get(), lucky: Math.floor(ctx.random() * 1000) };
   },
 );
+
+/**
+ * The waits: a durable timer, a child workflow (which may run in another execution cluster)
+ * and its result, then an event that a client may send or that times out. Failovers during
+ * any of them must neither lose nor repeat anything the record holds.
+ */
+export const SIM_WAITS: WorkflowDefinition<{ n: number }> = defineWorkflow(
+  "sim_waits",
+  1,
+  async (input: { n: number }, ctx) => {
+    await ctx.sleep(50 * input.n);
+    const child = await ctx.startChild(SIM_STEPS, { n: input.n });
+    const result = await child.result();
+    const nudge = await ctx.waitForEvent<number>("nudge", { timeout: 300 });
+    return { child: child.workflowId, result, nudge: nudge.isTimedOut ? null : nudge.payload };
+  },
+);

@@ -12,7 +12,7 @@ import { resultsHolder } from "../../../src/management/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
 import { emptyLedger, type StopLedger, stopOne, stopProblems } from "./sim-stops.ts";
-import { SIM_STEPS } from "./sim-workflows.ts";
+import { SIM_STEPS, SIM_WAITS } from "./sim-workflows.ts";
 
 export interface SystemSimOptions {
   readonly seed: number;
@@ -70,7 +70,7 @@ export class SystemSimulation {
   private failure: Error | undefined;
 
   constructor(private readonly options: SystemSimOptions) {
-    this.sim = new ClusterSim(options.seed, [SIM_STEPS]);
+    this.sim = new ClusterSim(options.seed, [SIM_STEPS, SIM_WAITS]);
     this.random = this.sim.world.random.fork("system");
   }
 
@@ -139,22 +139,22 @@ export class SystemSimulation {
   /** Starts workflows and waits for some, while the faults go on. */
   private async clientLoop(k: number): Promise<void> {
     while (this.isFaultPhase) {
-      const isSteps = this.random.chance(0.6);
+      const name = this.random.pick(["sim_steps", "sim_steps", "sim_waits", "ping_pong"]);
       try {
         const started = await this.client(k).startWorkflow(
-          isSteps
-            ? {
-                workflowType: "sim_steps",
+          name === "ping_pong"
+            ? { workflowType: name, version: 1, inputJson: '"ping"' }
+            : {
+                workflowType: name,
                 version: 1,
                 inputJson: JSON.stringify({ n: this.random.int(1, 5) }),
-              }
-            : { workflowType: "ping_pong", version: 1, inputJson: '"ping"' },
+              },
           { timeoutMs: 20_000 },
         );
         this.started.set(started.workflowId, {
           workflowId: started.workflowId,
           group: String(started.executionClusterId),
-          name: isSteps ? "sim_steps" : "ping_pong",
+          name,
           outcome: undefined,
           stops: emptyLedger(),
         });
@@ -165,6 +165,9 @@ export class SystemSimulation {
         (workflow) => workflow.outcome === undefined,
       );
       if (pending.length > 0) await this.waitFor(this.random.pick(pending), k, 5);
+      // Now and then a waiting workflow is nudged (the event is optional: it may time out).
+      const waits = pending.filter((workflow) => workflow.name === "sim_waits");
+      if (waits.length > 0 && this.random.chance(0.3)) await this.nudge(this.random.pick(waits), k);
       // Now and then a workflow is asked to stop (only sim_steps: ping_pong must say pong).
       const steps = pending.filter((workflow) => workflow.name === "sim_steps");
       if (steps.length > 0 && this.random.chance(0.15)) {
@@ -179,22 +182,41 @@ export class SystemSimulation {
     }
   }
 
+  /** Sends the nudge event; a send lost in a fault, or to a finished workflow, is fine. */
+  private async nudge(workflow: StartedWorkflow, k: number): Promise<void> {
+    try {
+      await this.client(k).signalWorkflow(
+        {
+          workflowId: workflow.workflowId,
+          executionClusterId: workflow.group,
+          name: "nudge",
+          payloadJson: String(k),
+        },
+        { timeoutMs: 5_000 },
+      );
+    } catch {
+      // Handled: the workflow may have finished or timed out its wait, or a fault lost it.
+    }
+  }
+
   private async waitFor(
     workflow: StartedWorkflow,
     k: number,
     timeoutSeconds: number,
   ): Promise<boolean> {
+    let outcome: WorkflowOutcome;
     try {
-      const outcome = await this.client(k).waitWorkflow(
+      outcome = await this.client(k).waitWorkflow(
         { workflowId: workflow.workflowId, executionClusterId: workflow.group, timeoutSeconds },
         { timeoutMs: timeoutSeconds * 1000 + 5_000 },
       );
-      this.record(workflow, outcome);
-      return true;
     } catch {
       // Handled: a wait that times out or hits a fault says nothing; the checkers ask again.
       return false;
     }
+    // Outside the try: a result that breaks a rule must fail the seed, not pass as a timeout.
+    this.record(workflow, outcome);
+    return true;
   }
 
   /** A result, once reported to a client, never changes. */
@@ -206,6 +228,7 @@ export class SystemSimulation {
           `ping_pong ${workflow.workflowId} returned ${JSON.stringify(outcome)}`,
         );
       }
+      if (workflow.name === "sim_waits") checkWaits(workflow.workflowId, outcome);
       return;
     }
     if (JSON.stringify(workflow.outcome) !== JSON.stringify(outcome)) {
@@ -406,5 +429,20 @@ export class SystemSimulation {
     for (const [key, texts] of byGroup) {
       if (new Set(texts).size !== 1) throw new SystemSimFailure(`members disagree about ${key}`);
     }
+  }
+}
+
+/**
+ * A sim_waits result names its own child (started at seq 2, after the sleep and its wake) and
+ * carries the child's result (sim_steps).
+ */
+function checkWaits(workflowId: string, outcome: WorkflowOutcome): void {
+  if (!outcome.success) return;
+  const output = JSON.parse(outcome.resultJson ?? "null") as {
+    child?: string;
+    result?: { total?: unknown };
+  };
+  if (output.child !== `${workflowId}:child-2` || typeof output.result?.total !== "number") {
+    throw new SystemSimFailure(`sim_waits ${workflowId} returned ${outcome.resultJson}`);
   }
 }
