@@ -68,10 +68,17 @@ export function describedText(info: WorkflowDescriptionInfo): string {
     `  Recorded calls: ${info.checkpoints.length}`,
     ...info.checkpoints.map(
       (call) =>
-        `    ${String(call.seq).padStart(3)}  ${call.kind.padEnd(10)}  ${call.name}  ${at(call.atMs)}${call.error === undefined ? "" : `  error: ${call.error}`}`,
+        `    ${String(call.seq).padStart(3)}  ${call.kind.padEnd(10)}  ${call.name}  ${at(call.atMs)}${stepStats(call)}${call.error === undefined ? "" : `  error: ${call.error}`}`,
     ),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** "  2 attempts, 140 ms" for a step; nothing for other calls. */
+function stepStats(call: WorkflowDescriptionInfo["checkpoints"][number]): string {
+  if (call.attempts === undefined) return "";
+  const attempts = call.attempts === 1 ? "1 attempt" : `${call.attempts} attempts`;
+  return `  ${attempts}, ${call.durationMs ?? 0} ms`;
 }
 
 export function signaledText(name: string, sent: SignaledEvent): string {

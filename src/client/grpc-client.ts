@@ -181,6 +181,9 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
         name: checkpoint.name,
         atMs: checkpoint.atMs,
         ...(checkpoint.error === "" ? {} : { error: checkpoint.error }),
+        ...(checkpoint.attempts === 0
+          ? {}
+          : { attempts: checkpoint.attempts, durationMs: checkpoint.durationMs }),
       })),
     };
   }

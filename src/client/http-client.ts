@@ -441,6 +441,8 @@ function describedOf(body: Json): WorkflowDescriptionInfo {
       name: text(item.name) ?? "",
       atMs: count(item.at_ms) ?? 0,
       ...optional("error", text(item.error)),
+      ...optional("attempts", count(item.attempts)),
+      ...optional("durationMs", count(item.duration_ms)),
     })),
   };
 }

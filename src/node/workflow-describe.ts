@@ -117,6 +117,8 @@ function descriptionInfo(id: GroupId, description: WorkflowDescription): Workflo
       name: checkpoint.name,
       atMs: checkpoint.atMs,
       ...(checkpoint.error === undefined ? {} : { error: checkpoint.error.message }),
+      ...(checkpoint.attempts === undefined ? {} : { attempts: checkpoint.attempts }),
+      ...(checkpoint.durationMs === undefined ? {} : { durationMs: checkpoint.durationMs }),
     })),
   };
 }

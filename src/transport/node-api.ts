@@ -175,6 +175,9 @@ export interface CheckpointInfo {
   readonly atMs: number;
   /** The error message a failed step recorded. */
   readonly error?: string;
+  /** A step: how often its body ran, and for how long (absent for other calls). */
+  readonly attempts?: number;
+  readonly durationMs?: number;
 }
 
 /** A workflow as one member of its group has applied it (NodeApi.describeWorkflow). */

@@ -145,6 +145,7 @@ export function applyCheckpoint(
     outcome: command.outcome,
     atMs: command.atMs,
     ownerEpoch: command.ownerEpoch,
+    ...(command.stats === undefined ? {} : { stats: command.stats }),
   });
   context.events.push({ type: "recorded", workflowId, seq });
   return { type: "recorded", workflowId, seq, isDuplicate: false };

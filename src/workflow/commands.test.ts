@@ -35,6 +35,7 @@ const COMMANDS: WorkflowCommand[] = [
     name: "s",
     outcome: { ok: false, error: { name: "E", message: "m", code: "X" } },
     atMs: 5,
+    stats: { attempts: 3, durationMs: 250 },
   },
   {
     type: "Checkpoint",
@@ -75,6 +76,10 @@ describe("workflow command codec", () => {
     [
       "bad outcome",
       '{"type":"Checkpoint","workflowId":"w","ownerEpoch":1,"seq":0,"kind":"step","name":"s","outcome":{"ok":"yes"},"atMs":0}',
+    ],
+    [
+      "bad step stats",
+      '{"type":"Checkpoint","workflowId":"w","ownerEpoch":1,"seq":0,"kind":"step","name":"s","outcome":{"ok":true},"atMs":0,"stats":{"attempts":-1,"durationMs":0}}',
     ],
     [
       "bad trace id",

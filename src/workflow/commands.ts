@@ -18,6 +18,7 @@ import type {
   CheckpointOutcome,
   CheckpointRecord,
   ExecutionRecord,
+  StepStats,
 } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
@@ -45,6 +46,8 @@ export type WorkflowCommand =
       readonly name: string;
       readonly outcome: CheckpointOutcome;
       readonly atMs: number;
+      /** A step's attempts and duration (absent in entries from before they were kept). */
+      readonly stats?: StepStats;
     }
   | {
       readonly type: "Complete";
@@ -192,6 +195,7 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
         name: text(f.name, "name"),
         outcome: outcome(f.outcome),
         atMs: count(f.atMs, "atMs"),
+        ...optionalStats(f.stats, "stats"),
       };
     case "Complete":
       return {
@@ -295,7 +299,16 @@ function checkpoint(value: unknown, seq: number): CheckpointRecord {
     outcome: outcome(f.outcome),
     atMs: count(f.atMs, "checkpoint.atMs"),
     ownerEpoch: count(f.ownerEpoch, "checkpoint.ownerEpoch"),
+    ...optionalStats(f.stats, "checkpoint.stats"),
   };
+}
+
+function optionalStats(value: unknown, name: string): { stats?: StepStats } {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null) throw new Malformed(`${name} must be an object`);
+  const f = value as Record<string, unknown>;
+  const attempts = count(f.attempts, `${name}.attempts`);
+  return { stats: { attempts, durationMs: count(f.durationMs, `${name}.durationMs`) } };
 }
 
 function retention(value: unknown): RetentionSetting {

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import type { NodeId } from "../lib/index.ts";
+import { defineWorkflow } from "./definition.ts";
 import { describeExecution } from "./describe.ts";
 import type { CheckpointRecord, ExecutionRecord } from "./execution.ts";
+import { registryWithBuiltins } from "./ping-pong.ts";
 
 const base: ExecutionRecord = {
   workflowId: "order-1",
@@ -92,5 +95,36 @@ describe("describeExecution", () => {
     });
     const completed = { ...base, status: "Completed" as const, output: "paid", finishedAtMs: 9 };
     expect(describeExecution(completed)).toMatchObject({ status: "completed", output: "paid" });
+  });
+});
+
+describe("step attempts and durations", () => {
+  test("a step retried by its policy is recorded and described with its attempts and time", async () => {
+    const flaky = defineWorkflow("flaky", 1, async (_: null, ctx) => {
+      let calls = 0;
+      return await ctx.step(
+        "charge",
+        () => {
+          calls++;
+          if (calls < 3) throw new Error(`attempt ${calls} failed`);
+          return "charged";
+        },
+        { retry: { attemptsMax: 5, initialDelayMs: 100, backoffFactor: 1 } },
+      );
+    });
+    const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([flaky]) });
+    const runtime = group.runtime();
+    runtime.open();
+    const started = track(runtime.start("flaky", 1, null, { workflowId: "f-1" }));
+    await group.until(() => started.done);
+    const finished = track(group.queries.wait("f-1", 60_000));
+    await group.until(() => finished.done);
+    const record = group.stateMachine.execution("f-1");
+    expect(record?.checkpoints[0]?.stats).toEqual({ attempts: 3, durationMs: 200 });
+    const [step] = record === undefined ? [] : describeExecution(record).checkpoints;
+    expect(step).toMatchObject({ kind: "step", name: "charge", attempts: 3, durationMs: 200 });
+    // The stats travel in the log: a member that only applies the entries has them too.
+    const checkpoint = group.log.find((command) => command.type === "Checkpoint");
+    expect(checkpoint).toMatchObject({ stats: { attempts: 3, durationMs: 200 } });
   });
 });

@@ -51,6 +51,9 @@ export interface CheckpointSummary {
   readonly atMs: number;
   /** The call's error (a step that failed), if it recorded one. */
   readonly error?: RecordedError;
+  /** A step: attempts of its body and how long they took, on the owner that recorded it. */
+  readonly attempts?: number;
+  readonly durationMs?: number;
 }
 
 export interface WorkflowDescription {
@@ -110,6 +113,9 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
       name: checkpoint.name,
       atMs: checkpoint.atMs,
       ...(checkpoint.outcome.ok ? {} : { error: checkpoint.outcome.error }),
+      ...(checkpoint.stats === undefined
+        ? {}
+        : { attempts: checkpoint.stats.attempts, durationMs: checkpoint.stats.durationMs }),
     })),
   };
 }

@@ -50,6 +50,15 @@ export interface CheckpointRecord {
   readonly atMs: number;
   /** The owner epoch under which it was committed. */
   readonly ownerEpoch: number;
+  /** A step: how often its body ran on the owner that recorded it, and for how long. */
+  readonly stats?: StepStats;
+}
+
+/** What running a step's body took on the owner that recorded its outcome. */
+export interface StepStats {
+  readonly attempts: number;
+  /** From the first attempt's start to the outcome, retry waits included (monotonic). */
+  readonly durationMs: number;
 }
 
 export interface ExecutionRecord {

@@ -34,7 +34,12 @@ import {
   eventWaitValue,
   type WaitForEventOptions,
 } from "./events.ts";
-import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
+import type {
+  CheckpointKind,
+  CheckpointOutcome,
+  CheckpointRecord,
+  StepStats,
+} from "./execution.ts";
 import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
 import { PatchMarkers } from "./patch-markers.ts";
 import { startChild } from "./replay-children.ts";
@@ -140,7 +145,8 @@ export class ReplayContext implements WorkflowContext {
     const policy = resolveRetryPolicy(options?.retry);
     const { guards } = this.options;
     const scope = { type: "step", workflowId: this.workflowId, stepName: name } as const;
-    const { seq, outcome } = await this.settle("step", name, async (seq) => {
+    let stats: StepStats | undefined;
+    const produce = async (seq: number) => {
       const { effects } = this.options;
       const startedMs = effects.monotonicMs();
       let attempts = 0;
@@ -157,11 +163,13 @@ export class ReplayContext implements WorkflowContext {
         },
       });
       if (result !== undefined) {
-        const durationMs = effects.monotonicMs() - startedMs;
+        const durationMs = Math.round(effects.monotonicMs() - startedMs);
+        stats = { attempts, durationMs };
         effects.stepRan({ name, attempts, durationMs, isOk: result.ok });
       }
       return result;
-    });
+    };
+    const { seq, outcome } = await this.settle("step", name, produce, () => stats);
     if (outcome.ok) return outcome.value as T;
     throw new WorkflowStepError(name, seq, outcome.error);
   }
@@ -318,6 +326,7 @@ export class ReplayContext implements WorkflowContext {
     kind: CheckpointKind,
     name: string,
     produce: (seq: number) => Promise<CheckpointOutcome | undefined>,
+    statsOf?: () => StepStats | undefined,
   ): Promise<{ seq: number; outcome: CheckpointOutcome; record: CheckpointRecord }> {
     const { cursor } = this.options;
     const claim = cursor.claim(kind, name);
@@ -332,7 +341,9 @@ export class ReplayContext implements WorkflowContext {
         return { seq: claim.seq, outcome: claim.record.outcome, record: claim.record };
       case "live": {
         const produced = await produce(claim.seq);
-        const record = await cursor.commit(claim.seq, { kind, name }, produced);
+        const stats = statsOf?.();
+        const call = { kind, name, ...(stats === undefined ? {} : { stats }) };
+        const record = await cursor.commit(claim.seq, call, produced);
         if (record === undefined) return never();
         cursor.deliver(record);
         return { seq: claim.seq, outcome: record.outcome, record };

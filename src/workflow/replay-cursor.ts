@@ -8,7 +8,12 @@ import { isCancelDelivered } from "./cancel.ts";
 import type { ChildStarter } from "./children.ts";
 import { DeterminismViolationError } from "./errors.ts";
 import type { InboxEvent } from "./events.ts";
-import type { CheckpointKind, CheckpointOutcome, CheckpointRecord } from "./execution.ts";
+import type {
+  CheckpointKind,
+  CheckpointOutcome,
+  CheckpointRecord,
+  StepStats,
+} from "./execution.ts";
 import { isDeprecatedMarker } from "./patch-markers.ts";
 
 /** What the owner runtime does for a run; the replay engine itself does no I/O. */
@@ -176,7 +181,7 @@ export class ReplayCursor {
    */
   async commit(
     seq: number,
-    call: { kind: CheckpointKind; name: string },
+    call: { kind: CheckpointKind; name: string; stats?: StepStats },
     outcome: CheckpointOutcome | undefined,
   ): Promise<CheckpointRecord | undefined> {
     const done = this.commits.get(seq);
@@ -194,7 +199,7 @@ export class ReplayCursor {
 
   private async propose(
     seq: number,
-    call: { kind: CheckpointKind; name: string },
+    call: { kind: CheckpointKind; name: string; stats?: StepStats },
     outcome: CheckpointOutcome,
   ): Promise<CheckpointRecord | undefined> {
     assert(this.records.length === seq, `replay: commit of seq ${seq} out of order`);
@@ -205,6 +210,7 @@ export class ReplayCursor {
       outcome,
       atMs: Math.max(this.lastRecordedAtMs(), Math.floor(this.options.effects.wallClockMs())),
       ownerEpoch: this.options.ownerEpoch,
+      ...(call.stats === undefined ? {} : { stats: call.stats }),
     };
     let isRecorded: boolean;
     try {

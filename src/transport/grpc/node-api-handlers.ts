@@ -192,6 +192,8 @@ function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowRespon
       name: checkpoint.name,
       atMs: checkpoint.atMs,
       error: checkpoint.error ?? "",
+      attempts: checkpoint.attempts ?? 0,
+      durationMs: checkpoint.durationMs ?? 0,
     })),
   };
 }

@@ -138,6 +138,9 @@ export interface CheckpointSummaryMessage {
   readonly name: string;
   readonly atMs: number;
   readonly error: string;
+  /** 0 for calls that are not steps (and steps recorded before attempts were kept). */
+  readonly attempts: number;
+  readonly durationMs: number;
 }
 
 export interface DescribeWorkflowResponse {

@@ -54,6 +54,8 @@ export function describedJson(info: WorkflowDescriptionInfo) {
       name: checkpoint.name,
       at_ms: checkpoint.atMs,
       error: checkpoint.error ?? null,
+      attempts: checkpoint.attempts ?? null,
+      duration_ms: checkpoint.durationMs ?? null,
     })),
   };
 }
