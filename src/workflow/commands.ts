@@ -173,30 +173,9 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
   }
   switch (f.type) {
     case "Start":
-      return {
-        type: "Start",
-        workflowId,
-        name: text(f.name, "name"),
-        version: count(f.version, "version"),
-        input: json(f.input, "input"),
-        owner: nodeId(count(f.owner, "owner")),
-        startedAtMs: count(f.startedAtMs, "startedAtMs"),
-        seed: count(f.seed, "seed"),
-        runtimeVersion: count(f.runtimeVersion, "runtimeVersion"),
-        ...optionalTraceId(f.traceId, "traceId"),
-      };
+      return startOf(f, workflowId);
     case "Checkpoint":
-      return {
-        type: "Checkpoint",
-        workflowId,
-        ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
-        seq: count(f.seq, "seq"),
-        kind: kind(f.kind),
-        name: text(f.name, "name"),
-        outcome: outcome(f.outcome),
-        atMs: count(f.atMs, "atMs"),
-        ...optionalStats(f.stats, "stats"),
-      };
+      return checkpointOf(f, workflowId);
     case "Complete":
       return {
         type: "Complete",
@@ -231,6 +210,35 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
     default:
       throw new Malformed(`unknown command type ${JSON.stringify(f.type)}`);
   }
+}
+
+function startOf(f: Record<string, unknown>, workflowId: string): WorkflowCommand {
+  return {
+    type: "Start",
+    workflowId,
+    name: text(f.name, "name"),
+    version: count(f.version, "version"),
+    input: json(f.input, "input"),
+    owner: nodeId(count(f.owner, "owner")),
+    startedAtMs: count(f.startedAtMs, "startedAtMs"),
+    seed: count(f.seed, "seed"),
+    runtimeVersion: count(f.runtimeVersion, "runtimeVersion"),
+    ...optionalTraceId(f.traceId, "traceId"),
+  };
+}
+
+function checkpointOf(f: Record<string, unknown>, workflowId: string): WorkflowCommand {
+  return {
+    type: "Checkpoint",
+    workflowId,
+    ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
+    seq: count(f.seq, "seq"),
+    kind: kind(f.kind),
+    name: text(f.name, "name"),
+    outcome: outcome(f.outcome),
+    atMs: count(f.atMs, "atMs"),
+    ...optionalStats(f.stats, "stats"),
+  };
 }
 
 /** Records handed over per Adopt command, so one entry stays small. */
