@@ -18,6 +18,7 @@ import type {
   WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
+import type { SuspendedCounts } from "../workflow/index.ts";
 
 export interface ExecutionLayer {
   /**
@@ -35,6 +36,8 @@ export interface ExecutionLayer {
   drain(groupId: GroupId, heir: GroupId): Promise<boolean>;
   /** Workflows running in the group, as this replica sees them (0 if not hosted here). */
   runningCount(groupId: GroupId): number;
+  /** Of those, how many sleep on a durable timer and how many wait for an event. */
+  suspendedCounts(groupId: GroupId): SuspendedCounts;
   /** As the group's leader: hand executions of owners that are gone to live members. */
   maintain(groupId: GroupId, liveMembers: readonly NodeId[]): Promise<void>;
   /** This node no longer hosts the group: stop its runs and forget it. */

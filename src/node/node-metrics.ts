@@ -27,6 +27,8 @@ export function collectNodeMetrics(
   const leader = gauge("raftoral_raft_leader_id", "The leader this node knows; 0 if none.");
   const isLeader = gauge("raftoral_raft_is_leader", "1 while this node leads the group.");
   const running = gauge("raftoral_workflows_running", "Workflows of the group not finished.");
+  const sleeping = gauge("raftoral_workflows_sleeping", "Running workflows asleep on a timer.");
+  const waiting = gauge("raftoral_workflows_waiting", "Running workflows waiting for an event.");
   const queued = gauge("raftoral_peer_send_queue_messages", "Messages waiting for a peer.");
   const sent = registry.counter("raftoral_peer_sent_messages_total", "Messages sent to a peer.");
   const sentBytes = registry.counter(
@@ -42,7 +44,8 @@ export function collectNodeMetrics(
     "Requests to a peer that failed (unreachable, refused, timed out).",
   );
   registry.onCollect(() => {
-    for (const metric of [term, commit, applied, leader, isLeader, running, queued]) metric.reset();
+    const perGroup = [term, commit, applied, leader, isLeader, running, sleeping, waiting];
+    for (const metric of [...perGroup, queued]) metric.reset();
     for (const group of parts.host.groupIds()) {
       const status = parts.host.inspect(group)?.status();
       if (status === undefined) continue;
@@ -51,7 +54,11 @@ export function collectNodeMetrics(
       applied.set(status.applied, { group });
       leader.set(status.leaderId, { group });
       isLeader.set(status.role === "leader" ? 1 : 0, { group });
-      if (group !== 0) running.set(parts.execution.runningCount(group), { group });
+      if (group === 0) continue;
+      running.set(parts.execution.runningCount(group), { group });
+      const suspended = parts.execution.suspendedCounts(group);
+      sleeping.set(suspended.sleeping, { group });
+      waiting.set(suspended.waiting, { group });
     }
     for (const peer of parts.senders.perPeer()) {
       const labels = { peer: peer.peer };

@@ -42,6 +42,7 @@ import {
   encodeCommand,
   type JsonValue,
   parseJsonText,
+  type SuspendedCounts,
   type WorkflowRegistry,
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
@@ -163,6 +164,10 @@ export class WorkflowExecution implements ExecutionLayer {
 
   runningCount(id: GroupId): number {
     return this.engines.get(id)?.machine.runningCount() ?? 0;
+  }
+
+  suspendedCounts(id: GroupId): SuspendedCounts {
+    return this.engines.get(id)?.machine.suspendedCounts() ?? { sleeping: 0, waiting: 0 };
   }
 
   fingerprint(): string {

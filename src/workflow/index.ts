@@ -137,7 +137,11 @@ export {
 } from "./runtime.ts";
 export { RUNTIME_VERSION, type RuntimeFeatures, runtimeFeatures } from "./runtime-version.ts";
 export { compareStartKeys, type StartKey } from "./start-order.ts";
-export { WorkflowStateMachine, type WorkflowStateMachineOptions } from "./state-machine.ts";
+export {
+  type SuspendedCounts,
+  WorkflowStateMachine,
+  type WorkflowStateMachineOptions,
+} from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
 export {
   checkStopReason,

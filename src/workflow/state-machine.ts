@@ -18,6 +18,7 @@ import type { WorkflowApplyResult, WorkflowEvent, WorkflowListener } from "./app
 import { applyConfigure, evictedMessage } from "./apply-retention.ts";
 import { applySignal } from "./apply-waits.ts";
 import { decodeCommand, type WorkflowCommand } from "./commands.ts";
+import { describedStatusOf } from "./describe.ts";
 import { type ExecutionView, viewOf } from "./execution.ts";
 import {
   DEFAULT_WORKFLOW_STATE_CONFIG,
@@ -36,6 +37,12 @@ export interface WorkflowStateMachineOptions {
   /** Start of a pair missing here is refused; every member must hold the same set. */
   readonly registry: WorkflowRegistry;
   readonly config?: WorkflowStateConfig;
+}
+
+/** How many running executions hold no run: asleep on a timer, or waiting for an event. */
+export interface SuspendedCounts {
+  readonly sleeping: number;
+  readonly waiting: number;
 }
 
 export class WorkflowStateMachine {
@@ -135,6 +142,18 @@ export class WorkflowStateMachine {
 
   runningCount(): number {
     return this.table.runningCount;
+  }
+
+  /** Running executions that sleep on a durable timer, and that wait for an event. */
+  suspendedCounts(): SuspendedCounts {
+    let sleeping = 0;
+    let waiting = 0;
+    for (const record of this.table.executions.values()) {
+      const status = describedStatusOf(record);
+      if (status === "sleeping") sleeping++;
+      else if (status === "waiting") waiting++;
+    }
+    return { sleeping, waiting };
   }
 
   /** Finished executions still retained, oldest first (what a drained group hands over). */

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { RaftoralClient } from "../../src/client/index.ts";
 import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
+import { defineWorkflow } from "../../src/workflow/index.ts";
 import { ROOT } from "../support/compiled-binary.ts";
 import { eventually, freePort } from "../support/ports.ts";
 import { familyOf, type MetricFamily, parseMetrics, sampleOf } from "../support/prometheus-text.ts";
@@ -17,6 +18,8 @@ afterAll(async () => {
 });
 
 const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
+const nap = defineWorkflow("nap", 1, async (_: null, ctx) => ctx.sleep("1h"));
+const approval = defineWorkflow("approval", 1, async (_: null, ctx) => ctx.waitForEvent("ok"));
 const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 2_000 };
 
 async function startCluster(transport: "grpc" | "http") {
@@ -32,6 +35,7 @@ async function startCluster(transport: "grpc" | "http") {
       ...(transport === "grpc" ? { httpListen: metricsAddress } : {}),
       logger: quiet(),
       tuning: FAST,
+      workflows: [nap, approval],
     });
     nodes.push(node);
     await node.start();
@@ -45,6 +49,30 @@ async function scrape(address: string): Promise<MetricFamily[]> {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toContain("text/plain; version=0.0.4");
   return parseMetrics(await response.text());
+}
+
+/** A sleeping and a waiting workflow show in every replica's gauges, and go with a cancel. */
+async function expectSuspendedGauges(
+  members: readonly { address: string; metricsAddress: string }[],
+  scheme: string,
+): Promise<void> {
+  const client = new RaftoralClient(members.map((member) => `${scheme}://${member.address}`));
+  const gauges = (families: MetricFamily[]) => [
+    sampleOf(families, "raftoral_workflows_sleeping", { group: "1" }),
+    sampleOf(families, "raftoral_workflows_waiting", { group: "1" }),
+  ];
+  try {
+    const napping = await client.start(nap, null);
+    const waiting = await client.start(approval, null);
+    const both = await scrapeUntil(members, (families) => gauges(families).join() === "1,1");
+    expect(both).toBe(true);
+    await client.terminate(napping);
+    await client.terminate(waiting);
+    const none = await scrapeUntil(members, (families) => gauges(families).join() === "0,0");
+    expect(none).toBe(true);
+  } finally {
+    await client.close();
+  }
 }
 
 async function scrapeUntil(
@@ -124,6 +152,7 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
         sampleOf(families, "raftoral_workflow_step_attempts_total", { outcome: "ok" }) ?? 0,
     );
     expect(attempts.reduce((sum, count) => sum + count, 0)).toBe(3);
+    await expectSuspendedGauges(members, scheme);
   }, 90_000);
 });
 
