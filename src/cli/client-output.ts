@@ -64,6 +64,11 @@ export function describedText(info: WorkflowDescriptionInfo): string {
       : [
           `  Error:          ${info.error}${info.errorCode === undefined ? "" : ` (${info.errorCode})`}`,
         ]),
+    ...(info.cancelRequestedAtMs === undefined
+      ? []
+      : [
+          `  Cancel:         asked ${at(info.cancelRequestedAtMs)}${info.cancelReason ? ` (${info.cancelReason})` : ""}`,
+        ]),
     `  Pending events: ${info.pendingEvents}`,
     `  Recorded calls: ${info.checkpoints.length}`,
     ...info.checkpoints.map(

@@ -175,6 +175,12 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       ...(response.wakeAtMs === 0 ? {} : { wakeAtMs: response.wakeAtMs }),
       ...(response.waitingFor === "" ? {} : { waitingFor: response.waitingFor }),
       pendingEvents: response.pendingEvents,
+      ...(response.cancelRequestedAtMs === 0
+        ? {}
+        : {
+            cancelRequestedAtMs: response.cancelRequestedAtMs,
+            cancelReason: response.cancelReason,
+          }),
       checkpoints: response.checkpoints.map((checkpoint) => ({
         seq: checkpoint.seq,
         kind: checkpoint.kind,

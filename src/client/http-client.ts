@@ -435,6 +435,8 @@ function describedOf(body: Json): WorkflowDescriptionInfo {
     ...optional("wakeAtMs", count(body.wake_at_ms)),
     ...optional("waitingFor", text(body.waiting_for)),
     pendingEvents: count(body.pending_events) ?? 0,
+    ...optional("cancelRequestedAtMs", count(body.cancel_requested_at_ms)),
+    ...optional("cancelReason", text(body.cancel_reason)),
     checkpoints: listOf(body.checkpoints).map((item) => ({
       seq: count(item.seq) ?? 0,
       kind: text(item.kind) ?? "",

@@ -111,6 +111,12 @@ function descriptionInfo(id: GroupId, description: WorkflowDescription): Workflo
     ...(description.wakeAtMs === undefined ? {} : { wakeAtMs: description.wakeAtMs }),
     ...(description.waitingFor === undefined ? {} : { waitingFor: description.waitingFor }),
     pendingEvents: description.pendingEvents,
+    ...(description.cancelRequest === undefined
+      ? {}
+      : {
+          cancelRequestedAtMs: description.cancelRequest.requestedAtMs,
+          cancelReason: description.cancelRequest.reason,
+        }),
     checkpoints: description.checkpoints.map((checkpoint) => ({
       seq: checkpoint.seq,
       kind: checkpoint.kind,

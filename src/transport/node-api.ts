@@ -205,6 +205,9 @@ export interface WorkflowDescriptionInfo {
   readonly waitingFor?: string;
   /** Events sent to it that no wait took yet. */
   readonly pendingEvents: number;
+  /** A cancel was asked of it then (its code sees it at its next ctx call), and why. */
+  readonly cancelRequestedAtMs?: number;
+  readonly cancelReason?: string;
   readonly checkpoints: readonly CheckpointInfo[];
 }
 

@@ -74,6 +74,8 @@ export interface WorkflowDescription {
   readonly wakeAtMs?: number;
   /** Waiting: the event name it waits for. */
   readonly waitingFor?: string;
+  /** A cancel asked of it: when, and why ("" for no reason). */
+  readonly cancelRequest?: { readonly requestedAtMs: number; readonly reason: string };
   /** Events sent to it that no wait took yet. */
   readonly pendingEvents: number;
   readonly checkpoints: readonly CheckpointSummary[];
@@ -106,6 +108,14 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
     ...(record.error === undefined ? {} : { error: record.error }),
     ...(wakeAtMs === undefined ? {} : { wakeAtMs }),
     ...(isWaiting && last !== undefined ? { waitingFor: last.name } : {}),
+    ...(record.cancelRequest === undefined
+      ? {}
+      : {
+          cancelRequest: {
+            requestedAtMs: record.cancelRequest.requestedAtMs,
+            reason: record.cancelRequest.reason,
+          },
+        }),
     pendingEvents: (record.inbox ?? []).filter((event) => !event.isConsumed).length,
     checkpoints: record.checkpoints.map((checkpoint) => ({
       seq: checkpoint.seq,

@@ -88,7 +88,15 @@ describe.each(["http", "grpc"] as const)("cancel and terminate over %s", (transp
       error: "workflow sub-1 was cancelled: the customer withdrew",
     });
     const described = await a?.describe({ workflowId: "sub-1" });
-    expect(described).toMatchObject({ status: "cancelled", errorCode: "CANCELLED" });
+    expect(described).toMatchObject({
+      status: "cancelled",
+      errorCode: "CANCELLED",
+      cancelReason: "the customer withdrew",
+    });
+    expect(described?.cancelRequestedAtMs).toBeGreaterThan(0);
+    // The refund step ran once, and its attempts and time travel over both protocols.
+    expect(described?.checkpoints.at(-1)).toMatchObject({ name: "refund", attempts: 1 });
+    expect(described?.checkpoints.at(-1)?.durationMs).toBeGreaterThanOrEqual(0);
     expect(described?.checkpoints.map((call) => [call.kind, call.name])).toEqual([
       ["step", "charge"],
       ["sleep", "timer"],

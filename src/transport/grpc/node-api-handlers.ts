@@ -186,6 +186,8 @@ function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowRespon
     wakeAtMs: info.wakeAtMs ?? 0,
     waitingFor: info.waitingFor ?? "",
     pendingEvents: info.pendingEvents,
+    cancelRequestedAtMs: info.cancelRequestedAtMs ?? 0,
+    cancelReason: info.cancelReason ?? "",
     checkpoints: info.checkpoints.map((checkpoint) => ({
       seq: checkpoint.seq,
       kind: checkpoint.kind,

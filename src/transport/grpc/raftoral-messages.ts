@@ -162,6 +162,9 @@ export interface DescribeWorkflowResponse {
   readonly wakeAtMs: number;
   readonly waitingFor: string;
   readonly pendingEvents: number;
+  /** 0 when no cancel was asked. */
+  readonly cancelRequestedAtMs: number;
+  readonly cancelReason: string;
   readonly checkpoints: readonly CheckpointSummaryMessage[];
   /** "" when the start carried no trace. */
   readonly traceId: string;

@@ -48,6 +48,8 @@ export function describedJson(info: WorkflowDescriptionInfo) {
     wake_at_ms: info.wakeAtMs ?? null,
     waiting_for: info.waitingFor ?? null,
     pending_events: info.pendingEvents,
+    cancel_requested_at_ms: info.cancelRequestedAtMs ?? null,
+    cancel_reason: info.cancelReason ?? null,
     checkpoints: info.checkpoints.map((checkpoint) => ({
       seq: checkpoint.seq,
       kind: checkpoint.kind,
