@@ -256,6 +256,17 @@ export class NodeParts {
     this.runtime.start();
   }
 
+  /**
+   * A restored group whose only voter is this node elects it now rather than after an
+   * election timeout (as etcd does for a one-member cluster): no other vote can count, so
+   * waiting only delays the restart. Safety is the same either way: it would win alone later.
+   */
+  private campaignIfSoleVoter(groupId: GroupId): void {
+    const conf = this.host.inspect(groupId)?.status().confState;
+    if (conf === undefined || conf.votersOutgoing.length > 0) return;
+    if (conf.voters.length === 1 && conf.voters[0] === this.id) this.host.campaign(groupId);
+  }
+
   /** A new cluster: this node is the management group's only voter and proposes it. */
   async bootstrap(
     clusterId: string,
@@ -297,6 +308,7 @@ export class NodeParts {
     const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
     const management = await this.host.restoreGroups(() => this.machine, isManagement);
     this.host.start();
+    this.campaignIfSoleVoter(MANAGEMENT_GROUP);
     if (management.length === 0) {
       // Stopped right after joining, before the management group wrote anything here: it
       // never voted or acknowledged anything, and holds no execution group, so nothing to
@@ -321,7 +333,10 @@ export class NodeParts {
       (groupId) => this.execution.createEngine(groupId),
       (groupId) => !isManagement(groupId),
     );
-    for (const groupId of restored) this.execution.openEngine(groupId);
+    for (const groupId of restored) {
+      this.execution.openEngine(groupId);
+      this.campaignIfSoleVoter(groupId);
+    }
     this.options.logger.info("Resumed from storage", {
       node_id: this.id,
       groups: [...management, ...restored].join(" "),

@@ -5,7 +5,7 @@ import { DescriptorPool } from "./descriptor-pool.ts";
 import { answer, REFLECTION_SERVICES } from "./reflection.ts";
 import { GrpcStatus } from "./status.ts";
 
-const pool = new DescriptorPool();
+const pool = await DescriptorPool.load();
 
 function decodeFile(bytes: Uint8Array): Record<string, unknown> {
   return FileDescriptorProto.toObject(FileDescriptorProto.decode(bytes), { defaults: false });

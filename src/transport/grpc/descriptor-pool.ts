@@ -4,7 +4,7 @@
 // and `packed` options on singular fields, which strict descriptor linkers (Go) reject.
 
 import protobuf from "protobufjs";
-import { FileDescriptorProto } from "protobufjs/ext/descriptor";
+import type { FileDescriptorProto } from "protobufjs/ext/descriptor";
 import { assert } from "../../lib/index.ts";
 import { PROTO_FILES, type ProtoFile, parseProtoFile } from "./proto-schema.ts";
 
@@ -40,15 +40,27 @@ const TYPE_ENUM = 14;
 const LABEL_OPTIONAL = 1;
 const LABEL_REPEATED = 3;
 
+/** The protobufjs codec of google.protobuf.FileDescriptorProto. */
+type DescriptorCodec = typeof FileDescriptorProto;
+
 /** Looks files up by name or by a symbol they define. */
 export class DescriptorPool {
   private readonly byName = new Map<string, DescriptorFile>();
   private readonly bySymbol = new Map<string, DescriptorFile>();
   private readonly messageTypes = new Set<string>();
 
-  constructor(files: readonly ProtoFile[] = PROTO_FILES) {
+  /**
+   * Builds the pool. The descriptor codec is loaded here, not at start-up: it is a large
+   * module that only reflection needs (see registerReflection).
+   */
+  static async load(files: readonly ProtoFile[] = PROTO_FILES): Promise<DescriptorPool> {
+    const { FileDescriptorProto: codec } = await import("protobufjs/ext/descriptor");
+    return new DescriptorPool(files, codec);
+  }
+
+  private constructor(files: readonly ProtoFile[], codec: DescriptorCodec) {
     for (const file of files) {
-      const built = buildFile(file);
+      const built = buildFile(file, codec);
       this.byName.set(file.name, built.file);
       for (const symbol of built.file.symbols) this.bySymbol.set(symbol, built.file);
       for (const name of built.messageTypes) this.messageTypes.add(name);
@@ -74,7 +86,7 @@ interface BuiltFile {
   readonly messageTypes: readonly string[];
 }
 
-function buildFile(file: ProtoFile): BuiltFile {
+function buildFile(file: ProtoFile, codec: DescriptorCodec): BuiltFile {
   assert(/^\s*syntax\s*=\s*"proto3"/m.test(file.text), `${file.name}: only proto3 is supported`);
   assert(!/^\s*import\s/m.test(file.text), `${file.name}: imports are not supported yet`);
   const packageName = /^\s*package\s+([\w.]+)\s*;/m.exec(file.text)?.[1];
@@ -98,8 +110,8 @@ function buildFile(file: ProtoFile): BuiltFile {
     else if (nested instanceof protobuf.Enum) proto.enumType.push(enumProto(nested, symbols));
     else if (nested instanceof protobuf.Service) proto.service.push(serviceProto(nested, symbols));
   }
-  const message = FileDescriptorProto.fromObject(proto);
-  const bytes = FileDescriptorProto.encode(message).finish();
+  const message = codec.fromObject(proto);
+  const bytes = codec.encode(message).finish();
   return { file: { name: file.name, bytes, symbols }, messageTypes };
 }
 

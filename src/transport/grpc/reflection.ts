@@ -37,15 +37,26 @@ export const REFLECTION_SERVICES = [
   "grpc.reflection.v1alpha.ServerReflection",
 ] as const;
 
-/** Registers both reflection services on `server`; they describe what is registered there. */
-export function registerReflection(server: GrpcServer, pool = new DescriptorPool()): void {
+/**
+ * Registers both reflection services on `server`; they describe what is registered there.
+ * The descriptors are built at the first reflection call, not at start-up: building them
+ * parses every .proto file again, and most nodes are never asked.
+ */
+export function registerReflection(
+  server: GrpcServer,
+  makePool: () => Promise<DescriptorPool> = () => DescriptorPool.load(),
+): void {
+  let pool: Promise<DescriptorPool> | undefined;
   for (const service of REFLECTION_SERVICES) {
     const method = protoMethod<ServerReflectionRequest, ServerReflectionResponse>(
       service,
       "ServerReflectionInfo",
     );
     server.addBidiStreaming(method, async function* (requests) {
-      for await (const request of requests) yield answer(request, pool, server);
+      for await (const request of requests) {
+        pool ??= makePool();
+        yield answer(request, await pool, server);
+      }
     });
   }
 }
