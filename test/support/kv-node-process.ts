@@ -6,8 +6,9 @@
 //   GET  /local?key&group           -> {value}       (this replica's state, no read barrier)
 //   GET  /status?group              -> Raft status of the group here
 //   POST /bench {count, concurrency, bytes, groups} -> throughput and latency, measured here
+//   GET  /probe                     -> the latency probe's marks since the last call (--probe)
 // Usage: bun test/support/kv-node-process.ts --id 1 --port P --control C --peers 1=h:p,2=h:p
-//        --transport grpc|http --storage DIR [--groups G] [--snapshot-entries N]
+//        --transport grpc|http --storage DIR [--groups G] [--snapshot-entries N] [--probe]
 // Prints "READY" on stdout once it serves.
 
 import { parseArgs } from "node:util";
@@ -26,6 +27,7 @@ import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
 import { nodeDirectoryPath, openNodeStorage } from "../../src/storage/index.ts";
 import { PeerSenders } from "../../src/transport/index.ts";
 import { KvStateMachine, kvCommand } from "./kv-state-machine.ts";
+import { LatencyProbe } from "./latency-probe.ts";
 import { peerOnlyApi } from "./peer-only-api.ts";
 import { TRUSTING_DIRECTORY } from "./trusting-directory.ts";
 
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     storage: { type: "string" },
     groups: { type: "string", default: "1" },
     "snapshot-entries": { type: "string", default: "1000" },
+    probe: { type: "boolean", default: false },
   },
 });
 
@@ -58,10 +61,12 @@ const logger = createLogger({
   write: (line) => process.stderr.write(`${line}\n`),
 });
 
-const { storage } = await openNodeStorage({
+const probe = values.probe === true ? new LatencyProbe(self) : undefined;
+const opened = await openNodeStorage({
   nodeId: self,
   directory: nodeDirectoryPath(values.storage ?? "", self),
 });
+const storage = probe === undefined ? opened.storage : probe.storage(opened.storage);
 const transport = createNodeTransport(transportKind, logger, clock);
 let host: MultiRaftHost | undefined;
 const senders = new PeerSenders({
@@ -75,7 +80,7 @@ for (const [id, address] of peers) senders.setAddress(id, address);
 host = new MultiRaftHost({
   nodeId: self,
   storage,
-  peers: senders,
+  peers: probe === undefined ? senders : probe.sink(senders),
   directory: TRUSTING_DIRECTORY,
   clock,
   random: seededRandom(Date.now()),
@@ -102,7 +107,7 @@ const machines = new Map<GroupId, KvStateMachine>();
 const machineFor = (id: GroupId) => {
   const machine = new KvStateMachine();
   machines.set(id, machine);
-  return machine;
+  return probe === undefined ? machine : probe.machine(id, machine);
 };
 const restored = await host.restoreGroups(machineFor);
 const voters = [...peers.keys()].sort((a, b) => a - b);
@@ -114,7 +119,7 @@ for (let g = 1; g <= groupCount; g++) {
 host.start();
 
 const raftHost = host;
-const api = peerOnlyApi(raftHost);
+const api = peerOnlyApi(raftHost, probe);
 const [host0, port0] = (peers.get(self) ?? `127.0.0.1:${values.port}`).split(":");
 await transport.server.listen(host0 ?? "127.0.0.1", Number(values.port ?? port0), api);
 
@@ -150,6 +155,7 @@ Bun.serve({
         return Response.json(raftHost.inspect(groupOf(url))?.status() ?? null);
       if (url.pathname === "/bench")
         return Response.json(await bench((await request.json()) as BenchRequest));
+      if (url.pathname === "/probe") return Response.json(probe?.take() ?? []);
       return new Response("not found", { status: 404 });
     } catch (error) {
       return Response.json(
@@ -179,8 +185,15 @@ async function bench(request: BenchRequest) {
       if (k >= request.count) return;
       const group = groupId(1 + (k % request.groups));
       const begin = performance.now();
+      const proposedAt = LatencyProbe.now();
       await raftHost.propose(group, kvCommand({ op: "put", key: `b${k % 100}`, value }));
       latencies.push(performance.now() - begin);
+      // With one proposal in flight, the last index applied here is this proposal's.
+      const index = probe?.lastApplied.get(group);
+      if (probe !== undefined && index !== undefined && request.concurrency === 1) {
+        probe.mark("proposed", group, index, undefined, proposedAt);
+        probe.mark("resolved", group, index);
+      }
     }
   };
   await Promise.all(Array.from({ length: request.concurrency }, worker));

@@ -3,11 +3,15 @@
 
 import type { MultiRaftHost } from "../../src/multiraft/index.ts";
 import type { NodeApi } from "../../src/transport/index.ts";
+import type { LatencyProbe } from "./latency-probe.ts";
 
-export function peerOnlyApi(host: MultiRaftHost): NodeApi {
+export function peerOnlyApi(host: MultiRaftHost, probe?: LatencyProbe): NodeApi {
   const unsupported = () => Promise.reject(new Error("not served by a peer-only test node"));
   return {
-    receivePeerBatch: (batch) => host.receive(batch),
+    receivePeerBatch: (batch) => {
+      probe?.received(batch);
+      host.receive(batch);
+    },
     discover: unsupported,
     register: unsupported,
     health: () => ({ status: "ok", nodeId: host.nodeId, isLeader: false }),

@@ -1,0 +1,154 @@
+// The latency budget of one replicated commit: where the time goes between a proposal on the
+// leader and its answer, stage by stage, on 3 real node processes (SQLite storage, loopback),
+// per transport. Each node runs with a latency probe (test/support/latency-probe.ts) that
+// marks, with the machine's clock, when an entry's write starts and is durable, when appends
+// and acknowledgements leave and arrive, and when it is applied. One proposal is in flight at
+// a time, so every stage belongs to exactly one proposal.
+// Prints one JSON line per stage (median offset from the proposal, median time since the
+// previous stage on the path that decided the commit), then the same as a waterfall on stderr.
+
+import { cpus, loadavg } from "node:os";
+import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
+import type { ProbeMark, ProbeStage } from "../test/support/latency-probe.ts";
+
+const PROPOSALS = Number(process.env.BENCH_PROPOSALS ?? 300);
+const WARM_UP = 100;
+
+/** The path that decides a commit: the leader's own write runs beside it. */
+const PATH: readonly { readonly on: "leader" | "follower"; readonly stage: ProbeStage }[] = [
+  { on: "leader", stage: "proposed" },
+  { on: "leader", stage: "write-begun" },
+  { on: "leader", stage: "append-sent" },
+  { on: "follower", stage: "append-received" },
+  { on: "follower", stage: "write-begun" },
+  { on: "follower", stage: "write-durable" },
+  { on: "follower", stage: "ack-sent" },
+  { on: "leader", stage: "ack-received" },
+  { on: "leader", stage: "applied" },
+  { on: "leader", stage: "resolved" },
+];
+
+type Timeline = Map<string, number>;
+
+/** The first mark of `stage` on `node` for index `index` or later, at or after `after`. */
+function first(
+  marks: readonly ProbeMark[],
+  node: number,
+  stage: ProbeStage,
+  index: number,
+  after: number,
+): number | undefined {
+  let best: number | undefined;
+  for (const mark of marks) {
+    if (mark.node !== node || mark.stage !== stage || mark.index < index || mark.t < after)
+      continue;
+    if (best === undefined || mark.t < best) best = mark.t;
+  }
+  return best;
+}
+
+/** One proposal's stages: the leader's, and those of the follower whose ack came first. */
+function timelineOf(
+  marks: readonly ProbeMark[],
+  leader: number,
+  followers: readonly number[],
+  proposed: ProbeMark,
+): Timeline | undefined {
+  const { index, t } = proposed;
+  const timeline: Timeline = new Map([["leader proposed", 0]]);
+  let decider: { ack: number; stages: Timeline } | undefined;
+  for (const follower of followers) {
+    const stages: Timeline = new Map();
+    let at = t;
+    for (const { on, stage } of PATH.slice(2, 8)) {
+      const node = on === "leader" ? leader : follower;
+      const found = first(marks, node, stage, index, at);
+      if (found === undefined) break;
+      stages.set(`${on} ${stage}`, found - t);
+      at = found;
+    }
+    const ack = stages.get("leader ack-received");
+    if (ack !== undefined && (decider === undefined || ack < decider.ack))
+      decider = { ack, stages };
+  }
+  if (decider === undefined) return undefined;
+  for (const [key, value] of decider.stages) timeline.set(key, value);
+  for (const stage of ["write-begun", "write-durable", "applied", "resolved"] as const) {
+    const found = first(marks, leader, stage, index, t);
+    if (found !== undefined) timeline.set(`leader ${stage}`, found - t);
+  }
+  return timeline;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function budget(transport: "grpc" | "http"): Promise<void> {
+  const cluster = await KvProcessCluster.start({ size: 3, transport, args: ["--probe"] });
+  try {
+    let leader: number | undefined;
+    for (let attempt = 0; leader === undefined && attempt < 200; attempt++) {
+      leader = await cluster.leader(1);
+      if (leader === undefined) await Bun.sleep(50);
+    }
+    if (leader === undefined) throw new Error("no leader for group 1");
+    const run = (count: number) =>
+      cluster.call(leader as number, "/bench", { count, concurrency: 1, bytes: 200, groups: 1 });
+    await run(WARM_UP);
+    const ids = cluster.nodes.map((node) => node.id);
+    await Promise.all(ids.map((id) => cluster.call(id, "/probe")));
+    await run(PROPOSALS);
+    const marks = (await Promise.all(ids.map((id) => cluster.call<ProbeMark[]>(id, "/probe"))))
+      .flat()
+      .filter((mark) => mark.group === 1);
+    const followers = ids.filter((id) => id !== leader);
+    const timelines = marks
+      .filter((mark) => mark.node === leader && mark.stage === "proposed")
+      .map((proposed) => timelineOf(marks, leader as number, followers, proposed))
+      .filter((timeline): timeline is Timeline => timeline !== undefined);
+    report(transport, timelines);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function report(transport: string, timelines: readonly Timeline[]): void {
+  const keys = [...new Set(timelines.flatMap((timeline) => [...timeline.keys()]))];
+  const offsets = keys
+    .map((key) => ({
+      key,
+      offsetMs: median(
+        timelines.map((timeline) => timeline.get(key) ?? Number.NaN).filter(Number.isFinite),
+      ),
+    }))
+    .sort((a, b) => a.offsetMs - b.offsetMs);
+  const lines: string[] = [
+    `latency budget, ${transport}, ${timelines.length} proposals (median ms)`,
+  ];
+  let previous = 0;
+  for (const { key, offsetMs } of offsets) {
+    const stepMs = offsetMs - previous;
+    previous = offsetMs;
+    console.log(
+      JSON.stringify({
+        bench: "latency-budget",
+        transport,
+        stage: key,
+        offsetMs: Number(offsetMs.toFixed(3)),
+        stepMs: Number(stepMs.toFixed(3)),
+        proposals: timelines.length,
+        load1m: Number(loadavg()[0]?.toFixed(2)),
+        cores: cpus().length,
+      }),
+    );
+    const bar = "#".repeat(Math.max(0, Math.round(stepMs * 10)));
+    lines.push(
+      `${key.padEnd(26)} ${offsetMs.toFixed(2).padStart(7)}  +${stepMs.toFixed(2).padStart(5)}  ${bar}`,
+    );
+  }
+  console.error(lines.join("\n"));
+}
+
+for (const transport of ["grpc", "http"] as const) await budget(transport);
