@@ -2,11 +2,12 @@
 // before the group is destroyed, so every result a client may still ask for outlives it.
 // The management state then records the move (resultsMovedTo) and waits follow it.
 
+import { assert } from "../lib/index.ts";
 import {
   ADOPT_RECORDS_MAX,
   type ExecutionState,
   encodeCommand,
-  type WorkflowApplyResult,
+  isApplyResult,
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
 
@@ -19,9 +20,9 @@ export async function handOverResults(
   propose: (command: Uint8Array) => Promise<unknown>,
 ): Promise<boolean> {
   for (const records of batches(machine.finishedExecutions())) {
-    const result = (await propose(
-      encodeCommand({ type: "Adopt", records }),
-    )) as WorkflowApplyResult;
+    const result = await propose(encodeCommand({ type: "Adopt", records }));
+    // An execution group's state machine answers every command with an apply result.
+    assert(isApplyResult(result), "an Adopt was answered with something else");
     // The heir began draining too: the next pass picks another heir.
     if (result.type !== "adopted") return false;
   }
