@@ -134,19 +134,23 @@ export type WorkflowEvent =
  */
 export type WorkflowListener = (event: WorkflowEvent) => void;
 
+/** Every kind of WorkflowApplyResult; the record below fails to compile if one is missing. */
+const APPLY_RESULT_TYPES: Readonly<Record<WorkflowApplyResult["type"], true>> = {
+  started: true,
+  recorded: true,
+  finished: true,
+  ownerAssigned: true,
+  signaled: true,
+  cancelRequested: true,
+  sealed: true,
+  adopted: true,
+  configured: true,
+  refused: true,
+};
+
 /** True if `value` looks like a WorkflowApplyResult (the proposer's result is `unknown`). */
 export function isApplyResult(value: unknown): value is WorkflowApplyResult {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return (
-    type === "started" ||
-    type === "recorded" ||
-    type === "finished" ||
-    type === "ownerAssigned" ||
-    type === "sealed" ||
-    type === "signaled" ||
-    type === "configured" ||
-    type === "cancelRequested" ||
-    type === "refused"
-  );
+  return typeof type === "string" && Object.hasOwn(APPLY_RESULT_TYPES, type);
 }
