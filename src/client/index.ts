@@ -78,7 +78,7 @@ export type {
   StopOptions,
   StoppedWorkflow,
   WaitOptions,
-  WorkflowClient,
   WorkflowRef,
   WorkflowResult,
 } from "./workflow-calls.ts";
+export type { WorkflowClient } from "./workflow-client-base.ts";

@@ -6,11 +6,12 @@
 // repeated, since a start whose answer was lost may have started it. Runs on Bun and on
 // Node (no Bun APIs).
 
-import { type EventType, RaftoralError, type ResultOf, type WorkflowType } from "../lib/index.ts";
+import { RaftoralError } from "../lib/index.ts";
 import {
   bearerCredentials,
   type ClientTls,
   type ClusterStatus,
+  type DescribeWorkflowRequest,
   type DiscoveryInfo,
   type HealthInfo,
   type LeaveResult,
@@ -19,8 +20,11 @@ import {
   type RecoverResult,
   type RetentionInfo,
   type RetentionRequest,
+  type SignalWorkflowRequest,
+  type StartWorkflowRequest,
+  type StopWorkflowRequest,
   type TransportKind,
-  type WorkflowDescriptionInfo,
+  type WaitWorkflowRequest,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import {
@@ -33,27 +37,8 @@ import {
 import { GrpcProtocolClient } from "./grpc-client.ts";
 import { HttpProtocolClient } from "./http-client.ts";
 import type { OperatorProtocolClient, ProtocolClientOptions } from "./protocol-client.ts";
-import {
-  type CallTimeout,
-  describeRequestOf,
-  type RunOptions,
-  resultOf,
-  type SignaledEvent,
-  type SignalOptions,
-  type StartedWorkflow,
-  type StartOptions,
-  type StopOptions,
-  type StoppedWorkflow,
-  signalRequestOf,
-  startRequestOf,
-  stopRequestOf,
-  type WaitOptions,
-  type WorkflowClient,
-  type WorkflowRef,
-  type WorkflowResult,
-  waitMsOf,
-  waitRequestOf,
-} from "./workflow-calls.ts";
+import type { CallTimeout } from "./workflow-calls.ts";
+import { WorkflowClientBase } from "./workflow-client-base.ts";
 
 export interface RaftoralClientOptions {
   /** Protocol for addresses given without a scheme. Default "grpc". */
@@ -105,11 +90,11 @@ const LEAVE_TIMEOUT_MS = 90_000;
 /** A start under the caller's id is repeated also when its answer did not come in time. */
 const START_RETRYABLE: ReadonlySet<string> = new Set([...ANOTHER_NODE_MAY_SERVE, "TIMEOUT"]);
 
-export class RaftoralClient implements WorkflowClient {
+export class RaftoralClient extends WorkflowClientBase {
   private readonly targets: readonly NodeTarget[];
   private readonly connection: ConnectionSettings;
   private readonly clients: readonly OperatorProtocolClient[];
-  private readonly timeoutMs: number;
+  protected readonly timeoutMs: number;
   private readonly attemptsMax: number;
   private readonly retryDelayMs: number;
   /** The node that answered last: calls go there first. */
@@ -120,6 +105,7 @@ export class RaftoralClient implements WorkflowClient {
    * as a list or comma-separated.
    */
   constructor(addresses: string | readonly string[], options: RaftoralClientOptions = {}) {
+    super();
     this.targets = parseNodeTargets(addresses, {
       transport: options.transport ?? "grpc",
       isTls: options.tls !== undefined,
@@ -134,91 +120,45 @@ export class RaftoralClient implements WorkflowClient {
     this.retryDelayMs = options.retryDelayMs ?? 200;
   }
 
-  /**
-   * Starts `workflow` (a definition, a WorkflowType or a name) with `input` (any JSON
-   * value). Without `workflowId` it is sent to one node and never repeated; with one, it is
-   * repeated like wait (see StartOptions).
-   */
-  start<I, O>(
-    workflow: WorkflowType<I, O>,
-    input: I,
-    options?: StartOptions,
-  ): Promise<StartedWorkflow<O>>;
-  start(name: string, input: unknown, options?: StartOptions): Promise<StartedWorkflow>;
-  async start(
-    workflow: string | WorkflowType,
-    input: unknown,
-    options: StartOptions = {},
-  ): Promise<StartedWorkflow> {
-    const request = startRequestOf(workflow, input, options);
-    const call = (client: OperatorProtocolClient) =>
-      client.startWorkflow(request, { timeoutMs: options.timeoutMs ?? this.timeoutMs });
-    const started =
-      request.workflowId === undefined
-        ? await this.once("start", this.preferred, call)
-        : await this.repeatable("start", call, START_RETRYABLE);
-    return {
-      workflowId: started.workflowId,
-      executionClusterId: String(started.executionClusterId),
-    };
+  protected sendStart(request: StartWorkflowRequest, timeoutMs: number) {
+    const call = (client: OperatorProtocolClient) => client.startWorkflow(request, { timeoutMs });
+    // Without the caller's id a start whose answer was lost may have started it: sent once.
+    return request.workflowId === undefined
+      ? this.once("start", this.preferred, call)
+      : this.repeatable("start", call, START_RETRYABLE);
   }
 
-  /** Waits until the workflow finished; TIMEOUT if it did not within `timeoutMs`. */
-  async wait<O = unknown>(
-    workflow: WorkflowRef<O>,
-    options: WaitOptions = {},
-  ): Promise<WorkflowResult<ResultOf<O>>> {
-    const waitMs = waitMsOf(options);
-    const outcome = await this.repeatable("wait", (client) =>
-      client.waitWorkflow(waitRequestOf(workflow, waitMs), { timeoutMs: waitMs + WAIT_MARGIN_MS }),
-    );
-    return resultOf(workflow, outcome);
+  protected sendWait(request: WaitWorkflowRequest, waitMs: number) {
+    const timeoutMs = waitMs + WAIT_MARGIN_MS;
+    return this.repeatable("wait", (client) => client.waitWorkflow(request, { timeoutMs }));
   }
 
-  /**
-   * Sends event `event` (a name, or an EventType that types the payload) with `payload` (any
-   * JSON value) to a running workflow, for its ctx.waitForEvent(). NOT_FOUND for an unknown
-   * workflow, FAILED_PRECONDITION for one that finished.
-   */
-  signal<T>(
-    workflow: string | WorkflowRef,
-    event: EventType<T>,
-    payload: T,
-    options?: SignalOptions,
-  ): Promise<SignaledEvent>;
-  signal(
-    workflow: string | WorkflowRef,
-    name: string,
-    payload: unknown,
-    options?: SignalOptions,
-  ): Promise<SignaledEvent>;
-  async signal(
-    workflow: string | WorkflowRef,
-    event: string | EventType,
-    payload: unknown,
-    options: SignalOptions = {},
-  ): Promise<SignaledEvent> {
-    const request = signalRequestOf(workflow, event, payload, options);
-    const call = (client: OperatorProtocolClient) =>
-      client.signalWorkflow(request, { timeoutMs: options.timeoutMs ?? this.timeoutMs });
-    const sent =
-      request.eventId === undefined
-        ? await this.once("signal", this.preferred, call)
-        : await this.repeatable("signal", call, START_RETRYABLE);
-    return { ...sent, executionClusterId: String(sent.executionClusterId) };
+  protected sendSignal(request: SignalWorkflowRequest, timeoutMs: number) {
+    const call = (client: OperatorProtocolClient) => client.signalWorkflow(request, { timeoutMs });
+    // Without the caller's event id a repeat could deliver it twice: sent once.
+    return request.eventId === undefined
+      ? this.once("signal", this.preferred, call)
+      : this.repeatable("signal", call, START_RETRYABLE);
   }
 
-  /**
-   * The workflow's status (running, sleeping, waiting, completed, failed), input, owner,
-   * times and recorded calls, as its execution cluster applied them. NOT_FOUND if unknown.
-   */
-  describe(
-    workflow: string | WorkflowRef,
-    options: CallTimeout = {},
-  ): Promise<WorkflowDescriptionInfo> {
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const request = describeRequestOf(workflow);
+  protected sendDescribe(request: DescribeWorkflowRequest, timeoutMs: number) {
     return this.repeatable("describe", (client) => client.describeWorkflow(request, { timeoutMs }));
+  }
+
+  protected sendStop(
+    type: "cancel" | "terminate",
+    request: StopWorkflowRequest,
+    timeoutMs: number,
+  ) {
+    // A repeat is acknowledged by the group, so a call whose answer was lost may go again.
+    return this.repeatable(
+      type,
+      (client) =>
+        type === "cancel"
+          ? client.cancelWorkflow(request, { timeoutMs })
+          : client.terminateWorkflow(request, { timeoutMs }),
+      START_RETRYABLE,
+    );
   }
 
   /**
@@ -233,62 +173,6 @@ export class RaftoralClient implements WorkflowClient {
       ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: String(cluster) }),
     };
     return this.repeatable("list", (client) => client.listWorkflows(request, { timeoutMs }));
-  }
-
-  /**
-   * Asks a running workflow to stop: its code sees a CancelledError at its next ctx call and
-   * may clean up; wait() then gives a failure with code CANCELLED (or its clean-up result).
-   * Safe to repeat. NOT_FOUND for an unknown workflow, FAILED_PRECONDITION for a finished one.
-   */
-  cancel(workflow: string | WorkflowRef, options: StopOptions = {}): Promise<StoppedWorkflow> {
-    return this.stop("cancel", workflow, options);
-  }
-
-  /** Ends a running workflow at once (status terminated, code TERMINATED). Safe to repeat. */
-  terminate(workflow: string | WorkflowRef, options: StopOptions = {}): Promise<StoppedWorkflow> {
-    return this.stop("terminate", workflow, options);
-  }
-
-  private async stop(
-    what: "cancel" | "terminate",
-    workflow: string | WorkflowRef,
-    options: StopOptions,
-  ): Promise<StoppedWorkflow> {
-    const request = stopRequestOf(workflow, options);
-    const call = { timeoutMs: options.timeoutMs ?? this.timeoutMs };
-    // A repeat is acknowledged by the group, so a call whose answer was lost may go again.
-    const stopped = await this.repeatable(
-      what,
-      (client) =>
-        what === "cancel"
-          ? client.cancelWorkflow(request, call)
-          : client.terminateWorkflow(request, call),
-      START_RETRYABLE,
-    );
-    return { ...stopped, executionClusterId: String(stopped.executionClusterId) };
-  }
-
-  /** start, then wait. */
-  run<I, O>(
-    workflow: WorkflowType<I, O>,
-    input: I,
-    options?: RunOptions,
-  ): Promise<WorkflowResult<ResultOf<O>>>;
-  run<Output = unknown>(
-    name: string,
-    input: unknown,
-    options?: RunOptions,
-  ): Promise<WorkflowResult<Output>>;
-  async run(
-    workflow: string | WorkflowType,
-    input: unknown,
-    options: RunOptions = {},
-  ): Promise<WorkflowResult> {
-    const started = await this.start(workflow as string, input, options);
-    return this.wait(
-      started,
-      options.waitTimeoutMs === undefined ? {} : { timeoutMs: options.waitTimeoutMs },
-    );
   }
 
   /** Nodes, management roles, execution clusters with members and leaders. */

@@ -1,14 +1,13 @@
-// What a caller of workflows asks and gets back, written once for every way of calling:
-// RaftoralClient over gRPC or HTTP, and a RaftoralNode's in-process client. A workflow is
-// named by its definition (or a declared WorkflowType), which types the input and the
-// result, or by its name. Pure: builds requests and reads outcomes; the callers do the I/O.
+// What a caller of workflows asks and gets back: the options and results of the typed calls,
+// and the requests they turn into (workflow-client-base.ts makes the calls). A workflow is
+// named by its definition (or a declared WorkflowType), which types the input and the result,
+// or by its name. Pure: builds requests and reads outcomes; the clients do the I/O.
 
 import {
   type EventType,
   type GroupId,
   groupId,
   InvalidArgumentError,
-  type ResultOf,
   traceIdOf,
   type WorkflowType,
 } from "../lib/index.ts";
@@ -18,7 +17,6 @@ import type {
   StartWorkflowRequest,
   StopWorkflowRequest,
   WaitWorkflowRequest,
-  WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
 
@@ -117,52 +115,6 @@ export interface StoppedWorkflow {
   readonly status: string;
   /** It had been cancelled (terminated) before: nothing changed. */
   readonly isDuplicate: boolean;
-}
-
-/** The workflow calls a RaftoralClient and a node's in-process client both offer. */
-export interface WorkflowClient {
-  /** Starts `workflow` with `input`; the definition (or a WorkflowType) types both. */
-  start<I, O>(
-    workflow: WorkflowType<I, O>,
-    input: I,
-    options?: StartOptions,
-  ): Promise<StartedWorkflow<O>>;
-  start(name: string, input: unknown, options?: StartOptions): Promise<StartedWorkflow>;
-  /** Waits until the workflow finished; TIMEOUT if it did not within `timeoutMs`. */
-  wait<O = unknown>(
-    workflow: WorkflowRef<O>,
-    options?: WaitOptions,
-  ): Promise<WorkflowResult<ResultOf<O>>>;
-  /** start, then wait. */
-  run<I, O>(
-    workflow: WorkflowType<I, O>,
-    input: I,
-    options?: RunOptions,
-  ): Promise<WorkflowResult<ResultOf<O>>>;
-  run<Output = unknown>(
-    name: string,
-    input: unknown,
-    options?: RunOptions,
-  ): Promise<WorkflowResult<Output>>;
-  /**
-   * Sends an event to a running workflow, for its ctx.waitForEvent(). An EventType (from
-   * defineEvent) types the payload. NOT_FOUND for an unknown workflow, FAILED_PRECONDITION
-   * for a finished one.
-   */
-  signal<T>(
-    workflow: string | WorkflowRef,
-    event: EventType<T>,
-    payload: T,
-    options?: SignalOptions,
-  ): Promise<SignaledEvent>;
-  signal(
-    workflow: string | WorkflowRef,
-    name: string,
-    payload: unknown,
-    options?: SignalOptions,
-  ): Promise<SignaledEvent>;
-  /** Status, input, owner, times and recorded calls. NOT_FOUND if unknown. */
-  describe(workflow: string | WorkflowRef, options?: CallTimeout): Promise<WorkflowDescriptionInfo>;
 }
 
 const DEFAULT_WAIT_MS = 30_000;
