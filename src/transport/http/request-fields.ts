@@ -75,29 +75,40 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
         `(use "input": null for a workflow without input)`,
     );
   }
-  const hint = fields.execution_cluster_id;
-  if (hint !== undefined && hint !== null && typeof hint !== "string" && typeof hint !== "number") {
-    throw new InvalidArgumentError(
-      "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
-    );
-  }
-  const workflowId = fields.workflow_id;
-  if (workflowId !== undefined && workflowId !== null && typeof workflowId !== "string") {
-    throw new InvalidArgumentError(
-      `field 'workflow_id' must be a string such as "order-1234" when given (got ${describe(workflowId)})`,
-    );
-  }
+  const cluster = optionalClusterId(fields);
+  const workflowId = optionalText(fields, "workflow_id", "order-1234");
   return {
     workflowType,
     version,
     inputJson: inputJsonOf(fields.input),
-    ...clusterHint(
-      hint === undefined || hint === null ? undefined : String(hint),
-      "execution_cluster_id",
-    ),
+    ...clusterHint(cluster, "execution_cluster_id"),
     // Its syntax (length, characters) is the node's to check, as over gRPC.
-    ...(typeof workflowId === "string" ? { workflowId } : {}),
+    ...(workflowId === undefined ? {} : { workflowId }),
   };
+}
+
+/** `execution_cluster_id` as decimal text, when given (as text or a number). */
+export function optionalClusterId(fields: Fields): string | undefined {
+  const cluster = fields.execution_cluster_id;
+  if (cluster === undefined || cluster === null) return undefined;
+  if (typeof cluster !== "string" && typeof cluster !== "number") {
+    throw new InvalidArgumentError(
+      "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
+    );
+  }
+  return String(cluster);
+}
+
+/** A text field that may be left out (or null); `example` goes into the error. */
+export function optionalText(fields: Fields, field: string, example: string): string | undefined {
+  const value = fields[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") {
+    throw new InvalidArgumentError(
+      `field '${field}' must be a string such as "${example}" when given (got ${describe(value)})`,
+    );
+  }
+  return value;
 }
 
 /** GET /workflow/describe?workflow_id&execution_cluster_id?. */
@@ -123,29 +134,14 @@ export function parseSignalRequest(body: unknown): SignalWorkflowRequest {
     "name",
     'the event name the workflow waits for, e.g. "paid"',
   );
-  const cluster = fields.execution_cluster_id;
-  if (
-    cluster !== undefined &&
-    cluster !== null &&
-    typeof cluster !== "string" &&
-    typeof cluster !== "number"
-  ) {
-    throw new InvalidArgumentError(
-      "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
-    );
-  }
-  const eventId = fields.event_id;
-  if (eventId !== undefined && eventId !== null && typeof eventId !== "string") {
-    throw new InvalidArgumentError(
-      `field 'event_id' must be a string such as "payment-77" when given (got ${describe(eventId)})`,
-    );
-  }
+  const cluster = optionalClusterId(fields);
+  const eventId = optionalText(fields, "event_id", "payment-77");
   return {
     workflowId,
     name,
     payloadJson: fields.payload === undefined ? "null" : inputJsonOf(fields.payload, "payload"),
-    ...(cluster === undefined || cluster === null ? {} : { executionClusterId: String(cluster) }),
-    ...(typeof eventId === "string" ? { eventId } : {}),
+    ...(cluster === undefined ? {} : { executionClusterId: cluster }),
+    ...(eventId === undefined ? {} : { eventId }),
   };
 }
 

@@ -3,9 +3,8 @@
 // so those stay small.
 
 import type { Context, Hono } from "hono";
-import { InvalidArgumentError } from "../../lib/index.ts";
 import type { NodeApi, StopWorkflowRequest, StopWorkflowResult } from "../index.ts";
-import { describe, objectBody, requiredText } from "./request-fields.ts";
+import { objectBody, optionalClusterId, optionalText, requiredText } from "./request-fields.ts";
 
 /** Adds both routes to `app`; `readBody` reads a client route's JSON body within its limits. */
 export function addStopRoutes(
@@ -35,27 +34,12 @@ const STOP_EXAMPLE = `{"workflow_id": "order-1", "reason": "the customer withdre
 export function parseStopRequest(body: unknown): StopWorkflowRequest {
   const fields = objectBody(body, STOP_EXAMPLE);
   const workflowId = requiredText(fields.workflow_id, "workflow_id", "the workflow to stop");
-  const cluster = fields.execution_cluster_id;
-  if (
-    cluster !== undefined &&
-    cluster !== null &&
-    typeof cluster !== "string" &&
-    typeof cluster !== "number"
-  ) {
-    throw new InvalidArgumentError(
-      "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
-    );
-  }
-  const reason = fields.reason;
-  if (reason !== undefined && reason !== null && typeof reason !== "string") {
-    throw new InvalidArgumentError(
-      `field 'reason' must be a string such as "no longer needed" when given (got ${describe(reason)})`,
-    );
-  }
+  const cluster = optionalClusterId(fields);
+  const reason = optionalText(fields, "reason", "no longer needed");
   return {
     workflowId,
-    ...(cluster === undefined || cluster === null ? {} : { executionClusterId: String(cluster) }),
-    ...(typeof reason === "string" && reason !== "" ? { reason } : {}),
+    ...(cluster === undefined ? {} : { executionClusterId: cluster }),
+    ...(reason === undefined || reason === "" ? {} : { reason }),
   };
 }
 
