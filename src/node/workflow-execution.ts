@@ -187,10 +187,9 @@ export class WorkflowExecution implements ExecutionLayer {
       },
       id,
     );
-    const assigned = await engine.runtime.reassignOwners(liveMembers);
-    for (const assignment of assigned) {
-      this.options.logger.info("Workflow moved to a new owner", { group: id, ...assignment });
-    }
+    // Each reassignment is logged by the runtime (with the workflow's trace id) and again by
+    // every replica that applies it (workflow-log.ts).
+    await engine.runtime.reassignOwners(liveMembers);
   }
 
   startWorkflow(
