@@ -38,7 +38,6 @@ import type {
 import {
   type ChildLauncher,
   checkWorkflowId,
-  type ExecutionView,
   encodeCommand,
   type JsonValue,
   parseJsonText,
@@ -50,7 +49,7 @@ import { CallLimits } from "./call-limits.ts";
 import { type CallerIdStartDeps, startWithCallerId, workflowGroups } from "./caller-id-start.ts";
 import { childLauncher } from "./child-launcher.ts";
 import { chooseGroup } from "./choose-group.ts";
-import { findInEveryGroup, isEvictedAnswer } from "./evicted-lookup.ts";
+import { isEvictedAnswer } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { forwardToGroup } from "./group-forward.ts";
 import { LeaderlessRefusal, type LeaderlessWatch } from "./leaderless-refusal.ts";
@@ -62,6 +61,7 @@ import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe
 import { listWorkflows } from "./workflow-list.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
 import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
+import { waitWorkflow } from "./workflow-wait.ts";
 
 const FORWARD_TIMEOUT_MS = 30_000;
 /** How long a synchronous run waits for the result when the caller set no deadline. */
@@ -394,51 +394,14 @@ export class WorkflowExecution implements ExecutionLayer {
     }
   }
 
-  private async wait(
-    request: WaitWorkflowRequest,
-    options?: CallOptions,
-  ): Promise<WorkflowOutcome> {
-    checkWorkflowId(request.workflowId);
-    if (request.executionClusterId === undefined) return this.waitAnywhere(request, options);
-    const target = this.parseGroup(request.executionClusterId);
-    const engine = await this.openedEngine(target);
-    if (engine === undefined) {
-      return this.forward(target, (client) =>
-        client.waitWorkflow(request, {
-          timeoutMs: request.timeoutSeconds * 1000 + FORWARD_TIMEOUT_MS,
-          ...(options?.signal === undefined ? {} : { signal: options.signal }),
-        }),
-      );
-    }
-    const recorded = engine.machine.execution(request.workflowId);
-    // A finished workflow's result is here to read; anything else needs a working group.
-    if (recorded === undefined || recorded.status === "Running") this.leaderless.refuse(target);
-    if (recorded === undefined) {
-      // The start may be committed but not applied here yet: catch up before saying "unknown".
-      await this.options.host.read(target, { timeoutMs: this.options.proposalTimeoutMs });
-    }
-    const waiting = engine.queries.wait(
-      request.workflowId,
-      request.timeoutSeconds * 1000,
-      options?.signal,
-    );
-    return outcomeOf(await this.leaderless.unless(target, waiting));
-  }
-
-  /**
-   * A wait without the execution cluster id: waits in every group at once. Only the group
-   * that knows the id waits; every other answers NOT_FOUND at once (after a read barrier).
-   */
-  private async waitAnywhere(
-    request: WaitWorkflowRequest,
-    options?: CallOptions,
-  ): Promise<WorkflowOutcome> {
-    return findInEveryGroup(
-      workflowGroups(this.options.machine.state()),
-      (id) => this.wait({ ...request, executionClusterId: String(id) }, options),
-      `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
-        "or its result is no longer retained)",
-    );
+  /** A wait for a result; waitWorkflow runs it in the waits' budget, a child's parent does not. */
+  private wait(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
+    const deps = {
+      ...this.lookupDeps(),
+      engineOf: (id: GroupId) => this.openedEngine(id),
+      leaderless: this.leaderless,
+    };
+    return waitWorkflow(deps, request, options);
   }
 
   async runWorkflow(
@@ -484,12 +447,4 @@ export class WorkflowExecution implements ExecutionLayer {
     const { machine, self, transport, client } = this.options;
     return forwardToGroup({ state: machine.state(), self, transport, client }, target, call);
   }
-}
-
-function outcomeOf(view: ExecutionView): WorkflowOutcome {
-  if (view.status === "Completed")
-    return { success: true, resultJson: JSON.stringify(view.output ?? null) };
-  const errorCode = view.error?.code;
-  const error = view.error?.message ?? "the workflow failed";
-  return { success: false, error, ...(errorCode === undefined ? {} : { errorCode }) };
 }

@@ -1,0 +1,68 @@
+// Waiting for a workflow's result (NodeApi.waitWorkflow): in the group that holds it, here or
+// through a member, or, without the caller naming the group, in every group at once (only the
+// one that knows the id waits; the others answer NOT_FOUND after a read barrier).
+
+import type { GroupId } from "../lib/index.ts";
+import type { CallOptions, WaitWorkflowRequest, WorkflowOutcome } from "../transport/index.ts";
+import {
+  checkWorkflowId,
+  type ExecutionView,
+  type WorkflowQueries,
+  type WorkflowStateMachine,
+} from "../workflow/index.ts";
+import { findInEveryGroup } from "./evicted-lookup.ts";
+import type { LeaderlessRefusal } from "./leaderless-refusal.ts";
+import type { LookupDeps } from "./workflow-describe.ts";
+
+export interface WaitDeps extends LookupDeps {
+  /** This node's engine of group `id` once it runs; undefined if not hosted here. */
+  readonly engineOf: (
+    id: GroupId,
+  ) => Promise<{ machine: WorkflowStateMachine; queries: WorkflowQueries } | undefined>;
+  readonly leaderless: LeaderlessRefusal;
+}
+
+export async function waitWorkflow(
+  deps: WaitDeps,
+  request: WaitWorkflowRequest,
+  options?: CallOptions,
+): Promise<WorkflowOutcome> {
+  checkWorkflowId(request.workflowId);
+  if (request.executionClusterId === undefined) {
+    return findInEveryGroup(
+      deps.groups(),
+      (id) => waitWorkflow(deps, { ...request, executionClusterId: String(id) }, options),
+      `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
+        "or its result is no longer retained)",
+    );
+  }
+  const target = deps.parseGroup(request.executionClusterId);
+  const engine = await deps.engineOf(target);
+  if (engine === undefined) {
+    return deps.forward(target, (client) =>
+      client.waitWorkflow(request, {
+        timeoutMs: request.timeoutSeconds * 1000 + deps.forwardTimeoutMs,
+        ...(options?.signal === undefined ? {} : { signal: options.signal }),
+      }),
+    );
+  }
+  const recorded = engine.machine.execution(request.workflowId);
+  // A finished workflow's result is here to read; anything else needs a working group.
+  if (recorded === undefined || recorded.status === "Running") deps.leaderless.refuse(target);
+  // The start may be committed but not applied here yet: catch up before saying "unknown".
+  if (recorded === undefined) await deps.barrier(target);
+  const waiting = engine.queries.wait(
+    request.workflowId,
+    request.timeoutSeconds * 1000,
+    options?.signal,
+  );
+  return outcomeOf(await deps.leaderless.unless(target, waiting));
+}
+
+function outcomeOf(view: ExecutionView): WorkflowOutcome {
+  if (view.status === "Completed")
+    return { success: true, resultJson: JSON.stringify(view.output ?? null) };
+  const errorCode = view.error?.code;
+  const error = view.error?.message ?? "the workflow failed";
+  return { success: false, error, ...(errorCode === undefined ? {} : { errorCode }) };
+}
