@@ -6,7 +6,7 @@
 // The owner also passes a cancel or termination of the parent on to its children.
 // Pure: the waits, sends and pauses are injected.
 
-import type { Logger, RaftoralError } from "../lib/index.ts";
+import type { Logger, NodeId, RaftoralError } from "../lib/index.ts";
 import {
   type ChildLauncher,
   type ChildOutcome,
@@ -21,6 +21,8 @@ const RETRY_DELAY_MS_MAX = 5_000;
 
 export interface ChildWatchDeps {
   readonly launcher: ChildLauncher;
+  /** This node: it acts for the parents it owns. */
+  readonly self: NodeId;
   /** Sends the outcome of the child at `seq` into the parent's inbox. */
   readonly deliver: (parentId: string, seq: number, outcome: ChildOutcome) => Promise<void>;
   readonly sleep: (delayMs: number) => Promise<void>;
@@ -37,8 +39,35 @@ export class ChildWatch {
 
   constructor(private readonly deps: ChildWatchDeps) {}
 
+  /** A run of `parent` ended waiting: follow its children whose outcome it has not got yet. */
+  parentWaits(parent: ExecutionState | undefined): void {
+    if (parent !== undefined && parent.status === "Running") this.watch(parent);
+  }
+
+  /**
+   * Brings what this node does for `parentId` in line with its record: no watches unless it
+   * runs here; a cancel or termination passed on to its children by its owner.
+   */
+  reconcile(parentId: string, parent: ExecutionState | undefined): void {
+    if (parent === undefined) {
+      this.stop(parentId);
+      this.stopsSent.delete(parentId);
+      return;
+    }
+    if (parent.owner !== this.deps.self) {
+      this.stop(parentId);
+      return;
+    }
+    if (parent.status !== "Running") this.stop(parentId);
+    if (parent.status === "Running" && parent.cancelRequest !== undefined) {
+      this.stopChildren(parent, "Cancel", parent.cancelRequest.reason);
+    } else if (parent.status === "Terminated") {
+      this.stopChildren(parent, "Terminate", "");
+    }
+  }
+
   /** Watches every child of `parent` whose outcome it has not got yet. */
-  watch(parent: ExecutionState): void {
+  private watch(parent: ExecutionState): void {
     for (const child of childrenAwaited(parent)) {
       let watched = this.watches.get(parent.workflowId);
       if (watched === undefined) {
@@ -58,7 +87,7 @@ export class ChildWatch {
   }
 
   /** Stops the watches of `parentId` (it finished, or is owned elsewhere now). */
-  stop(parentId: string): void {
+  private stop(parentId: string): void {
     for (const abort of this.watches.get(parentId)?.values() ?? []) abort.abort();
     this.watches.delete(parentId);
   }
@@ -74,7 +103,7 @@ export class ChildWatch {
    * Cancels (or terminates) every child of `parent`, once per parent while this runtime is
    * open: a parent that is cancelled cancels its children, a terminated one terminates them.
    */
-  stopChildren(parent: ExecutionState, type: "Cancel" | "Terminate", reason: string): void {
+  private stopChildren(parent: ExecutionState, type: "Cancel" | "Terminate", reason: string): void {
     if (this.stopsSent.has(parent.workflowId)) return;
     this.stopsSent.add(parent.workflowId);
     const why = `its parent ${parent.workflowId} was ${type === "Cancel" ? "cancelled" : "terminated"}`;
@@ -82,11 +111,6 @@ export class ChildWatch {
     for (const child of childrenStarted(parent)) {
       void this.stopChild(child, type, reason === "" ? why : `${why}: ${reason}`, signal);
     }
-  }
-
-  /** Forgets `parentId` (it was pruned): keeps the set of stopped parents bounded. */
-  forget(parentId: string): void {
-    this.stopsSent.delete(parentId);
   }
 
   private async stopChild(

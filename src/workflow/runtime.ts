@@ -18,12 +18,7 @@ import {
 } from "../lib/index.ts";
 import { isApplyResult, type RefusalReason, type WorkflowEvent } from "./apply-result.ts";
 import { ChildWatch } from "./child-watch.ts";
-import {
-  type ChildLauncher,
-  type ChildOutcome,
-  childEventName,
-  childOutcomeValue,
-} from "./children.ts";
+import { type ChildLauncher, childEventName, childOutcomeValue } from "./children.ts";
 import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import type { DeterminismGuards } from "./determinism-guards.ts";
@@ -119,7 +114,12 @@ export class WorkflowRuntime {
         ? undefined
         : new ChildWatch({
             launcher,
-            deliver: (parentId, seq, outcome) => this.deliverChildOutcome(parentId, seq, outcome),
+            self: options.nodeId,
+            deliver: async (parentId, seq, outcome) => {
+              const event = childEventName(seq);
+              const payload = childOutcomeValue(outcome);
+              await this.signal({ workflowId: parentId, name: event, eventId: event, payload });
+            },
             sleep: (delayMs) => this.loop().sleep(delayMs),
             logger,
           });
@@ -354,8 +354,7 @@ export class WorkflowRuntime {
       execution !== undefined &&
       execution.status === "Running" &&
       execution.owner === this.options.nodeId;
-    if (!isOurs) this.childWatch?.stop(workflowId);
-    this.stopChildrenOf(workflowId);
+    this.childWatch?.reconcile(workflowId, execution);
     const runner = this.runs.get(workflowId);
     if (runner !== undefined && (!isOurs || runner.epoch !== execution.ownerEpoch)) {
       runner.stop("its ownership moved");
@@ -391,7 +390,7 @@ export class WorkflowRuntime {
     if (end === "left") {
       this.leftAlone.add(id);
     } else if (end === "retry" || end === "sleeping") {
-      if (end === "sleeping") this.watchChildren(id);
+      if (end === "sleeping") this.childWatch?.parentWaits(this.options.stateMachine.execution(id));
       const delayMs =
         end === "retry" ? RUN_RETRY_DELAY_MS : isSignaled ? 0 : this.wakeDelayMs(runner.wakeAtMs);
       const cancel = this.options.clock.setTimer(delayMs, () => {
@@ -404,41 +403,6 @@ export class WorkflowRuntime {
       this.dirty.add(id);
       this.scheduleReconcile();
     }
-  }
-
-  /** The owner of a cancelled or terminated parent passes that on to its children. */
-  private stopChildrenOf(parentId: string): void {
-    const parent = this.options.stateMachine.execution(parentId);
-    if (parent === undefined) {
-      this.childWatch?.forget(parentId);
-      return;
-    }
-    if (parent.owner !== this.options.nodeId) return;
-    if (parent.status === "Running" && parent.cancelRequest !== undefined) {
-      this.childWatch?.stopChildren(parent, "Cancel", parent.cancelRequest.reason);
-    } else if (parent.status === "Terminated") {
-      this.childWatch?.stopChildren(parent, "Terminate", "");
-    }
-  }
-
-  /** Follows the children of `parentId` that have not sent their outcome yet. */
-  private watchChildren(parentId: string): void {
-    const parent = this.options.stateMachine.execution(parentId);
-    if (parent !== undefined && parent.status === "Running") this.childWatch?.watch(parent);
-  }
-
-  private async deliverChildOutcome(
-    parentId: string,
-    seq: number,
-    outcome: ChildOutcome,
-  ): Promise<void> {
-    const event = childEventName(seq);
-    await this.signal({
-      workflowId: parentId,
-      name: event,
-      eventId: event,
-      payload: childOutcomeValue(outcome),
-    });
   }
 
   /**
