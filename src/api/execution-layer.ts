@@ -3,24 +3,23 @@
 
 import type { GroupId, NodeId } from "../lib/index.ts";
 import type { StateMachine } from "../multiraft/index.ts";
-import type {
-  CallOptions,
-  DescribeWorkflowRequest,
-  ListWorkflowsRequest,
-  ListWorkflowsResult,
-  SignalWorkflowRequest,
-  SignalWorkflowResult,
-  StartWorkflowRequest,
-  StartWorkflowResult,
-  StopWorkflowRequest,
-  StopWorkflowResult,
-  WaitWorkflowRequest,
-  WorkflowDescriptionInfo,
-  WorkflowOutcome,
-} from "../transport/index.ts";
+import type { NodeApi } from "../transport/index.ts";
 import type { SuspendedCounts } from "../workflow/index.ts";
 
-export interface ExecutionLayer {
+/** The workflow operations of the API, exactly as NodeApi declares them. */
+type WorkflowOperations = Pick<
+  NodeApi,
+  | "startWorkflow"
+  | "waitWorkflow"
+  | "runWorkflow"
+  | "signalWorkflow"
+  | "cancelWorkflow"
+  | "terminateWorkflow"
+  | "describeWorkflow"
+  | "listWorkflows"
+>;
+
+export interface ExecutionLayer extends WorkflowOperations {
   /**
    * Creates the workflow engine of a new replica of execution group `groupId` (replacing any
    * earlier one) and returns its state machine for the host. It runs once openEngine() is
@@ -44,21 +43,4 @@ export interface ExecutionLayer {
   dropGroup(groupId: GroupId): void;
   /** Fingerprint of the registered workflow set; every node of a cluster must agree. */
   fingerprint(): string;
-  startWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<StartWorkflowResult>;
-  waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
-  runWorkflow(request: StartWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome>;
-  signalWorkflow(
-    request: SignalWorkflowRequest,
-    options?: CallOptions,
-  ): Promise<SignalWorkflowResult>;
-  cancelWorkflow(request: StopWorkflowRequest, options?: CallOptions): Promise<StopWorkflowResult>;
-  terminateWorkflow(
-    request: StopWorkflowRequest,
-    options?: CallOptions,
-  ): Promise<StopWorkflowResult>;
-  describeWorkflow(
-    request: DescribeWorkflowRequest,
-    options?: CallOptions,
-  ): Promise<WorkflowDescriptionInfo>;
-  listWorkflows(request: ListWorkflowsRequest, options?: CallOptions): Promise<ListWorkflowsResult>;
 }
