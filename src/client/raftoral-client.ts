@@ -15,6 +15,7 @@ import {
   type DiscoveryInfo,
   type HealthInfo,
   type LeaveResult,
+  type ListWorkflowsRequest,
   type ListWorkflowsResult,
   type RecoverRequest,
   type RecoverResult,
@@ -61,19 +62,7 @@ export interface RaftoralClientOptions {
 }
 
 /** Which workflows list returns, and which page (see NodeApi.listWorkflows). */
-export interface ListOptions extends CallTimeout {
-  /** Any of these: running, sleeping, waiting, completed, failed. Default: all. */
-  readonly statuses?: readonly string[];
-  /** Exactly this workflow name. */
-  readonly name?: string;
-  /** Started at or after this time (epoch ms). */
-  readonly startedAfterMs?: number;
-  /** Started before this time (epoch ms, exclusive). */
-  readonly startedBeforeMs?: number;
-  /** 1 to 1000; default 50. */
-  readonly pageSize?: number;
-  /** The nextPageToken of the previous page. */
-  readonly pageToken?: string;
+export interface ListOptions extends CallTimeout, Omit<ListWorkflowsRequest, "executionClusterId"> {
   /** Only this execution cluster. */
   readonly executionClusterId?: string | number;
 }
