@@ -148,7 +148,8 @@ export class WorkflowStateMachine {
   suspendedCounts(): SuspendedCounts {
     let sleeping = 0;
     let waiting = 0;
-    for (const record of this.table.executions.values()) {
+    // Only the running ones: the index keeps them apart from the (many) finished ones.
+    for (const record of this.table.index.withStatus("Running").newestFirst()) {
       const status = describedStatusOf(record);
       if (status === "sleeping") sleeping++;
       else if (status === "waiting") waiting++;
