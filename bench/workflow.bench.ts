@@ -12,6 +12,7 @@ import {
   HttpProtocolClient,
   type ProtocolClient,
 } from "../src/client/index.ts";
+import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 
 const WORKFLOWS = join(
@@ -27,13 +28,13 @@ function clientFor(transport: "grpc" | "http", address: string): ProtocolClient 
   return transport === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address);
 }
 
-async function runOne(client: ProtocolClient, type: string, input: string): Promise<number> {
+async function runOne(client: ProtocolClient, type: string, input: JsonValue): Promise<number> {
   const begin = performance.now();
   const outcome = await client.runWorkflow(
-    { workflowType: type, version: 1, inputJson: input },
+    { workflowType: type, version: 1, input },
     { timeoutMs: 120_000 },
   );
-  if (!outcome.success) throw new Error(`${type} failed: ${outcome.error}`);
+  if (!outcome.success) throw new Error(`${type} failed: ${outcome.failure.message}`);
   return performance.now() - begin;
 }
 
@@ -54,7 +55,7 @@ async function measure(
   clients: ProtocolClient[],
   name: string,
   type: string,
-  input: string,
+  input: JsonValue,
   steps: number,
 ) {
   const sequential: number[] = [];
@@ -100,7 +101,7 @@ async function failover(transport: "grpc" | "http", cluster: NodeProcessCluster)
   const ids = await Promise.all(
     Array.from({ length: 20 }, () =>
       ownerClient.startWorkflow(
-        { workflowType: "ten_steps", version: 1, inputJson: JSON.stringify({ stepMs }) },
+        { workflowType: "ten_steps", version: 1, input: { stepMs } },
         { timeoutMs: 30_000 },
       ),
     ),
@@ -115,7 +116,7 @@ async function failover(transport: "grpc" | "http", cluster: NodeProcessCluster)
       survivor.waitWorkflow(
         {
           workflowId: started.workflowId,
-          executionClusterId: String(started.executionClusterId),
+          executionClusterId: started.executionClusterId,
           timeoutSeconds: 120,
         },
         { timeoutMs: 130_000 },
@@ -139,9 +140,9 @@ for (const transport of ["grpc", "http"] as const) {
   try {
     for (let k = 0; k < 3; k++) await cluster.add();
     const clients = cluster.nodes.map((node) => clientFor(transport, node.address));
-    await runOne(clients[0] as ProtocolClient, "ping_pong", '"ping"');
-    await measure(transport, clients, "W1.pingPong", "ping_pong", '"ping"', 2);
-    await measure(transport, clients, "W2.tenSteps", "ten_steps", '{"stepMs": 0}', 10);
+    await runOne(clients[0] as ProtocolClient, "ping_pong", "ping");
+    await measure(transport, clients, "W1.pingPong", "ping_pong", "ping", 2);
+    await measure(transport, clients, "W2.tenSteps", "ten_steps", { stepMs: 0 }, 10);
     for (const client of clients) await client.close();
     await failover(transport, cluster);
   } finally {

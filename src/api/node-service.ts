@@ -7,8 +7,8 @@ import {
   encodeManagementCommand,
   highestNodeId,
   type ManagementMachine,
-  type ManagementResult,
   type ManagementState,
+  managementResultOf,
 } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type {
@@ -117,7 +117,7 @@ export class NodeService implements NodeApi {
         "this node has not joined a cluster yet; register with another node",
       );
     }
-    const result = (await host.propose(
+    const answer = await host.propose(
       MANAGEMENT_GROUP,
       encodeManagementCommand({
         type: "registerNode",
@@ -127,11 +127,8 @@ export class NodeService implements NodeApi {
         instance: request.instanceId ?? "",
       }),
       { timeoutMs: this.options.proposalTimeoutMs },
-    )) as ManagementResult;
-    if (result === undefined || !("nodeId" in result)) {
-      throw new RaftoralError("INTERNAL", "registration did not return a node id");
-    }
-    return { nodeId: result.nodeId };
+    );
+    return { nodeId: managementResultOf(answer, "nodeId", "a registration").nodeId };
   }
 
   health(): HealthInfo {

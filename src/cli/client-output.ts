@@ -20,7 +20,7 @@ import {
   type WorkflowDescriptionInfo,
   type WorkflowResult,
 } from "../client/index.ts";
-import { groupId } from "../lib/index.ts";
+import { groupId, type JsonValue } from "../lib/index.ts";
 
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -57,12 +57,12 @@ export function describedText(info: WorkflowDescriptionInfo): string {
     `  Started:        ${at(info.startedAtMs)}`,
     ...(info.traceId === undefined ? [] : [`  Trace:          ${info.traceId}`]),
     ...(info.finishedAtMs === undefined ? [] : [`  Finished:       ${at(info.finishedAtMs)}`]),
-    `  Input:          ${info.inputJson}`,
-    ...(info.resultJson === undefined ? [] : [`  Result:         ${info.resultJson}`]),
-    ...(info.error === undefined
+    `  Input:          ${JSON.stringify(info.input)}`,
+    ...(info.output === undefined ? [] : [`  Result:         ${JSON.stringify(info.output)}`]),
+    ...(info.failure === undefined
       ? []
       : [
-          `  Error:          ${info.error}${info.errorCode === undefined ? "" : ` (${info.errorCode})`}`,
+          `  Error:          ${info.failure.message}${info.failure.code === undefined ? "" : ` (${info.failure.code})`}`,
         ]),
     ...(info.cancelRequestedAtMs === undefined
       ? []
@@ -127,11 +127,14 @@ export function startedJsonText(started: StartedWorkflow): string {
 export function resultJsonText(result: WorkflowResult, withIds: boolean): string {
   const outcome = outcomeJson(
     result.status === "completed"
-      ? { success: true, resultJson: result.outputJson }
+      ? { success: true, output: result.output as JsonValue }
       : {
           success: false,
-          error: result.error,
-          ...(result.errorCode === undefined ? {} : { errorCode: result.errorCode }),
+          failure: {
+            name: result.errorName,
+            message: result.error,
+            ...(result.errorCode === undefined ? {} : { code: result.errorCode }),
+          },
         },
   );
   if (!withIds) return json(outcome);

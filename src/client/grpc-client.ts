@@ -46,6 +46,7 @@ import type {
   OperatorProtocolClient,
   ProtocolClientOptions,
 } from "./protocol-client.ts";
+import { failureOfWire, groupOfWire, jsonOfWire, outcomeOfWire } from "./wire-values.ts";
 
 export class GrpcProtocolClient implements OperatorProtocolClient {
   readonly transport = "grpc" as const;
@@ -120,7 +121,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     if (!response.success) throw new RaftoralError("INVALID_ARGUMENT", response.error);
     return {
       workflowId: response.workflowId,
-      executionClusterId: groupOf(response.executionClusterId),
+      executionClusterId: groupOfWire(response.executionClusterId),
     };
   }
 
@@ -130,7 +131,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowOutcome> {
     const response = await this.client.unary(
       WorkflowManagementMethods.waitForWorkflowCompletion,
-      { ...request, executionClusterId: request.executionClusterId ?? "" },
+      { ...request, executionClusterId: clusterText(request.executionClusterId) },
       options,
     );
     return outcomeOf(response);
@@ -154,24 +155,36 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowDescriptionInfo> {
     const response = await this.client.unary(
       WorkflowManagementMethods.describeWorkflow,
-      { workflowId: request.workflowId, executionClusterId: request.executionClusterId ?? "" },
+      {
+        workflowId: request.workflowId,
+        executionClusterId: clusterText(request.executionClusterId),
+      },
       options,
     );
     return {
       workflowId: response.workflowId,
-      executionClusterId: groupOf(response.executionClusterId),
+      executionClusterId: groupOfWire(response.executionClusterId),
       name: response.name,
       version: response.version,
       status: response.status,
-      inputJson: response.inputJson,
+      input: jsonOfWire(response.inputJson, "input_json"),
       ownerNodeId: nodeId(response.ownerNodeId),
       ownerEpoch: response.ownerEpoch,
       startedAtMs: response.startedAtMs,
       ...(response.traceId === "" ? {} : { traceId: response.traceId }),
       ...(response.finishedAtMs === 0 ? {} : { finishedAtMs: response.finishedAtMs }),
-      ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
-      ...(response.error === "" ? {} : { error: response.error }),
-      ...(response.errorCode === "" ? {} : { errorCode: response.errorCode }),
+      ...(response.resultJson === ""
+        ? {}
+        : { output: jsonOfWire(response.resultJson, "result_json") }),
+      ...(response.error === ""
+        ? {}
+        : {
+            failure: failureOfWire(
+              response.error,
+              textOrAbsent(response.errorCode),
+              textOrAbsent(response.errorName),
+            ),
+          }),
       ...(response.wakeAtMs === 0 ? {} : { wakeAtMs: response.wakeAtMs }),
       ...(response.waitingFor === "" ? {} : { waitingFor: response.waitingFor }),
       pendingEvents: response.pendingEvents,
@@ -202,16 +215,16 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       WorkflowManagementMethods.signalWorkflow,
       {
         workflowId: request.workflowId,
-        executionClusterId: request.executionClusterId ?? "",
+        executionClusterId: clusterText(request.executionClusterId),
         name: request.name,
-        payloadJson: request.payloadJson,
+        payloadJson: JSON.stringify(request.payload),
         eventId: request.eventId ?? "",
       },
       options,
     );
     return {
       workflowId: response.workflowId,
-      executionClusterId: groupOf(response.executionClusterId),
+      executionClusterId: groupOfWire(response.executionClusterId),
       eventId: response.eventId,
       isDuplicate: response.duplicate,
     };
@@ -322,7 +335,7 @@ function clusterStatusOf(response: ClusterStatusResponse): ClusterStatus {
       isManagementLeader: node.isManagementLeader,
     })),
     groups: response.executionClusters.map((group) => ({
-      groupId: groupOf(group.executionClusterId),
+      groupId: groupOfWire(group.executionClusterId),
       members: group.members.map(nodeId),
       voters: group.voters.map(nodeId),
       learners: group.learners.map(nodeId),
@@ -342,9 +355,8 @@ function runRequest(request: StartWorkflowRequest): RunWorkflowRequest {
   return {
     workflowType: request.workflowType,
     version: request.version,
-    inputJson: request.inputJson,
-    executionClusterId:
-      request.executionClusterId === undefined ? "" : String(request.executionClusterId),
+    inputJson: JSON.stringify(request.input),
+    executionClusterId: clusterText(request.executionClusterId),
     workflowId: request.workflowId ?? "",
   };
 }
@@ -352,7 +364,7 @@ function runRequest(request: StartWorkflowRequest): RunWorkflowRequest {
 function stopMessage(request: StopWorkflowRequest): StopWorkflowMessage {
   return {
     workflowId: request.workflowId,
-    executionClusterId: request.executionClusterId ?? "",
+    executionClusterId: clusterText(request.executionClusterId),
     reason: request.reason ?? "",
   };
 }
@@ -360,24 +372,30 @@ function stopMessage(request: StopWorkflowRequest): StopWorkflowMessage {
 function stopResultOf(response: StopWorkflowResponse): StopWorkflowResult {
   return {
     workflowId: response.workflowId,
-    executionClusterId: groupOf(response.executionClusterId),
+    executionClusterId: groupOfWire(response.executionClusterId),
     status: response.status,
     isDuplicate: response.duplicate,
   };
 }
 
-function groupOf(text: string): GroupId {
-  const number = Number(text);
-  return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
+/** An optional cluster id as proto3 carries it: "" when absent. */
+function clusterText(id: GroupId | undefined): string {
+  return id === undefined ? "" : String(id);
+}
+
+/** A proto3 string field, which is "" when unset. */
+function textOrAbsent(text: string): string | undefined {
+  return text === "" ? undefined : text;
 }
 
 function outcomeOf(response: RunWorkflowResponse): WorkflowOutcome {
-  return {
+  return outcomeOfWire({
     success: response.success,
-    ...(response.resultJson === "" ? {} : { resultJson: response.resultJson }),
-    ...(response.error === "" ? {} : { error: response.error }),
-    ...(response.errorCode === "" ? {} : { errorCode: response.errorCode }),
-  };
+    resultJson: textOrAbsent(response.resultJson),
+    error: textOrAbsent(response.error),
+    errorCode: textOrAbsent(response.errorCode),
+    errorName: textOrAbsent(response.errorName),
+  });
 }
 
 /** The call's options, carrying the start's trace as `traceparent` metadata if it has one. */

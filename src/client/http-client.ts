@@ -46,6 +46,7 @@ import type {
   OperatorProtocolClient,
   ProtocolClientOptions,
 } from "./protocol-client.ts";
+import { failureOfWire, groupOfWire, jsonOfWire, outcomeOfWire } from "./wire-values.ts";
 
 type Json = Record<string, unknown>;
 
@@ -116,10 +117,8 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       {
         name: request.workflowType,
         version: request.version,
-        input: request.inputJson,
-        ...(request.executionClusterId === undefined
-          ? {}
-          : { execution_cluster_id: String(request.executionClusterId) }),
+        input: JSON.stringify(request.input),
+        ...clusterParam(request.executionClusterId),
         ...(request.workflowId === undefined ? {} : { workflow_id: request.workflowId }),
       },
       options,
@@ -128,7 +127,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     );
     return {
       workflowId: String(body.workflow_id ?? ""),
-      executionClusterId: groupOf(body.execution_cluster_id),
+      executionClusterId: groupOfWire(body.execution_cluster_id),
     };
   }
 
@@ -138,9 +137,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowOutcome> {
     const query = new URLSearchParams({
       workflow_id: request.workflowId,
-      ...(request.executionClusterId === undefined
-        ? {}
-        : { execution_cluster_id: request.executionClusterId }),
+      ...clusterParam(request.executionClusterId),
       timeout_seconds: String(request.timeoutSeconds),
     });
     const body = await this.call("GET", `/workflow/wait?${query}`, undefined, options);
@@ -161,9 +158,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowDescriptionInfo> {
     const query = new URLSearchParams({
       workflow_id: request.workflowId,
-      ...(request.executionClusterId === undefined
-        ? {}
-        : { execution_cluster_id: request.executionClusterId }),
+      ...clusterParam(request.executionClusterId),
     });
     return describedOf(await this.call("GET", `/workflow/describe?${query}`, undefined, options));
   }
@@ -178,17 +173,15 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       {
         workflow_id: request.workflowId,
         name: request.name,
-        payload: request.payloadJson,
-        ...(request.executionClusterId === undefined
-          ? {}
-          : { execution_cluster_id: request.executionClusterId }),
+        payload: JSON.stringify(request.payload),
+        ...clusterParam(request.executionClusterId),
         ...(request.eventId === undefined ? {} : { event_id: request.eventId }),
       },
       options,
     );
     return {
       workflowId: String(body.workflow_id ?? ""),
-      executionClusterId: groupOf(body.execution_cluster_id),
+      executionClusterId: groupOfWire(body.execution_cluster_id),
       eventId: String(body.event_id ?? ""),
       isDuplicate: body.duplicate === true,
     };
@@ -219,14 +212,14 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       path,
       {
         workflow_id: request.workflowId,
-        ...(executionClusterId === undefined ? {} : { execution_cluster_id: executionClusterId }),
+        ...clusterParam(executionClusterId),
         ...(reason === undefined ? {} : { reason }),
       },
       options,
     );
     return {
       workflowId: String(body.workflow_id ?? ""),
-      executionClusterId: groupOf(body.execution_cluster_id),
+      executionClusterId: groupOfWire(body.execution_cluster_id),
       status: String(body.status ?? ""),
       isDuplicate: body.duplicate === true,
     };
@@ -240,7 +233,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     return this.waitWorkflow(
       {
         workflowId: started.workflowId,
-        executionClusterId: String(started.executionClusterId),
+        executionClusterId: started.executionClusterId,
         timeoutSeconds: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
       },
       options,
@@ -361,11 +354,6 @@ function idOf(value: unknown): NodeId {
   return nodeId(typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : 0);
 }
 
-function groupOf(value: unknown): GroupId {
-  const number = Number(value);
-  return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
-}
-
 function listOf(value: unknown): Json[] {
   return Array.isArray(value) ? value.filter((item): item is Json => typeof item === "object") : [];
 }
@@ -387,7 +375,7 @@ function clusterStatusOf(body: Json): ClusterStatus {
       isManagementLeader: node.is_management_leader === true,
     })),
     groups: listOf(body.execution_clusters).map((group) => ({
-      groupId: groupOf(group.execution_cluster_id),
+      groupId: groupOfWire(group.execution_cluster_id),
       members: idsOf(group.members),
       voters: idsOf(group.voters),
       learners: idsOf(group.learners),
@@ -403,46 +391,59 @@ function clusterStatusOf(body: Json): ClusterStatus {
   };
 }
 
+/** An optional cluster id as a query parameter or body field: left out when absent. */
+function clusterParam(id: GroupId | undefined): { execution_cluster_id?: string } {
+  return id === undefined ? {} : { execution_cluster_id: String(id) };
+}
+
+/** A JSON string field of an answer; absent when missing, null or not a string. */
+function textOf(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
 function outcomeOf(body: Json): WorkflowOutcome {
-  return {
+  return outcomeOfWire({
     success: body.success === true,
-    ...(typeof body.result === "string" ? { resultJson: body.result } : {}),
-    ...(typeof body.error === "string" ? { error: body.error } : {}),
-    ...(typeof body.error_code === "string" ? { errorCode: body.error_code } : {}),
-  };
+    resultJson: textOf(body.result),
+    error: textOf(body.error),
+    errorCode: textOf(body.error_code),
+    errorName: textOf(body.error_name),
+  });
 }
 
 function describedOf(body: Json): WorkflowDescriptionInfo {
-  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
   const count = (value: unknown) => (typeof value === "number" ? value : undefined);
   const optional = <T>(key: string, value: T | undefined) =>
     value === undefined ? {} : { [key]: value };
+  const result = textOf(body.result);
+  const error = textOf(body.error);
   return {
-    workflowId: text(body.workflow_id) ?? "",
-    executionClusterId: groupOf(body.execution_cluster_id),
-    name: text(body.name) ?? "",
+    workflowId: textOf(body.workflow_id) ?? "",
+    executionClusterId: groupOfWire(body.execution_cluster_id),
+    name: textOf(body.name) ?? "",
     version: count(body.version) ?? 0,
-    status: text(body.status) ?? "",
-    inputJson: text(body.input) ?? "null",
+    status: textOf(body.status) ?? "",
+    input: jsonOfWire(textOf(body.input) ?? "null", "input"),
     ownerNodeId: idOf(body.owner_node_id),
     ownerEpoch: count(body.owner_epoch) ?? 0,
     startedAtMs: count(body.started_at_ms) ?? 0,
-    ...optional("traceId", text(body.trace_id)),
+    ...optional("traceId", textOf(body.trace_id)),
     ...optional("finishedAtMs", count(body.finished_at_ms)),
-    ...optional("resultJson", text(body.result)),
-    ...optional("error", text(body.error)),
-    ...optional("errorCode", text(body.error_code)),
+    ...(result === undefined ? {} : { output: jsonOfWire(result, "result") }),
+    ...(error === undefined
+      ? {}
+      : { failure: failureOfWire(error, textOf(body.error_code), textOf(body.error_name)) }),
     ...optional("wakeAtMs", count(body.wake_at_ms)),
-    ...optional("waitingFor", text(body.waiting_for)),
+    ...optional("waitingFor", textOf(body.waiting_for)),
     pendingEvents: count(body.pending_events) ?? 0,
     ...optional("cancelRequestedAtMs", count(body.cancel_requested_at_ms)),
-    ...optional("cancelReason", text(body.cancel_reason)),
+    ...optional("cancelReason", textOf(body.cancel_reason)),
     checkpoints: listOf(body.checkpoints).map((item) => ({
       seq: count(item.seq) ?? 0,
-      kind: text(item.kind) ?? "",
-      name: text(item.name) ?? "",
+      kind: textOf(item.kind) ?? "",
+      name: textOf(item.name) ?? "",
       atMs: count(item.at_ms) ?? 0,
-      ...optional("error", text(item.error)),
+      ...optional("error", textOf(item.error)),
       ...optional("attempts", count(item.attempts)),
       ...optional("durationMs", count(item.duration_ms)),
     })),

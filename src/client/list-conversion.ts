@@ -1,7 +1,7 @@
 // The workflow list between NodeApi's shape and the two wires, for the protocol clients:
 // the gRPC messages (defaults for absent fields) and the HTTP query and JSON page.
 
-import { type GroupId, groupId, nodeId } from "../lib/index.ts";
+import { nodeId } from "../lib/index.ts";
 import type {
   ListWorkflowsRequestMessage,
   ListWorkflowsResponseMessage,
@@ -11,6 +11,7 @@ import type {
   ListWorkflowsResult,
   WorkflowSummaryInfo,
 } from "../transport/index.ts";
+import { groupOfWire } from "./wire-values.ts";
 
 export function listRequestMessage(request: ListWorkflowsRequest): ListWorkflowsRequestMessage {
   return {
@@ -20,7 +21,8 @@ export function listRequestMessage(request: ListWorkflowsRequest): ListWorkflows
     startedBeforeMs: request.startedBeforeMs ?? 0,
     pageSize: request.pageSize ?? 0,
     pageToken: request.pageToken ?? "",
-    executionClusterId: request.executionClusterId ?? "",
+    executionClusterId:
+      request.executionClusterId === undefined ? "" : String(request.executionClusterId),
   };
 }
 
@@ -28,7 +30,7 @@ export function listResultOfMessage(message: ListWorkflowsResponseMessage): List
   return {
     workflows: message.workflows.map((workflow) => ({
       workflowId: workflow.workflowId,
-      executionClusterId: groupOf(workflow.executionClusterId),
+      executionClusterId: groupOfWire(workflow.executionClusterId),
       name: workflow.name,
       version: workflow.version,
       status: workflow.status,
@@ -38,7 +40,7 @@ export function listResultOfMessage(message: ListWorkflowsResponseMessage): List
     })),
     ...(message.nextPageToken === "" ? {} : { nextPageToken: message.nextPageToken }),
     unavailableClusters: message.unavailableClusters.map((cluster) => ({
-      executionClusterId: groupOf(cluster.executionClusterId),
+      executionClusterId: groupOfWire(cluster.executionClusterId),
       error: cluster.error,
     })),
   };
@@ -69,7 +71,7 @@ export function listResultOfJson(body: Json): ListWorkflowsResult {
     workflows: objects(body.workflows).map(summaryOfJson),
     ...(typeof token === "string" && token !== "" ? { nextPageToken: token } : {}),
     unavailableClusters: objects(body.unavailable_clusters).map((cluster) => ({
-      executionClusterId: groupOf(cluster.execution_cluster_id),
+      executionClusterId: groupOfWire(cluster.execution_cluster_id),
       error: typeof cluster.error === "string" ? cluster.error : "",
     })),
   };
@@ -80,7 +82,7 @@ function summaryOfJson(item: Json): WorkflowSummaryInfo {
   const count = (value: unknown) => (typeof value === "number" ? value : 0);
   return {
     workflowId: text(item.workflow_id),
-    executionClusterId: groupOf(item.execution_cluster_id),
+    executionClusterId: groupOfWire(item.execution_cluster_id),
     name: text(item.name),
     version: count(item.version),
     status: text(item.status),
@@ -94,9 +96,4 @@ function objects(value: unknown): Json[] {
   return Array.isArray(value)
     ? value.filter((item): item is Json => typeof item === "object" && item !== null)
     : [];
-}
-
-function groupOf(value: unknown): GroupId {
-  const number = Number(value);
-  return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
 }

@@ -38,7 +38,7 @@ import {
 import { GrpcProtocolClient } from "./grpc-client.ts";
 import { HttpProtocolClient } from "./http-client.ts";
 import type { OperatorProtocolClient, ProtocolClientOptions } from "./protocol-client.ts";
-import type { CallTimeout } from "./workflow-calls.ts";
+import { type CallTimeout, clusterField } from "./workflow-calls.ts";
 import { WorkflowClientBase } from "./workflow-client-base.ts";
 
 export interface RaftoralClientOptions {
@@ -157,10 +157,7 @@ export class RaftoralClient extends WorkflowClientBase {
    */
   list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
     const { timeoutMs = this.timeoutMs, executionClusterId: cluster, ...filter } = options;
-    const request = {
-      ...filter,
-      ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: String(cluster) }),
-    };
+    const request = { ...filter, ...clusterField(cluster) };
     return this.repeatable("list", (client) => client.listWorkflows(request, { timeoutMs }));
   }
 

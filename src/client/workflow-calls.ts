@@ -8,6 +8,8 @@ import {
   type GroupId,
   groupId,
   InvalidArgumentError,
+  type JsonValue,
+  toError,
   traceIdOf,
   type WorkflowType,
 } from "../lib/index.ts";
@@ -95,6 +97,8 @@ export type WorkflowResult<Output = unknown> = {
   | {
       readonly status: "failed";
       readonly error: string;
+      /** The error's class name, e.g. "Error" or "CancelledError". */
+      readonly errorName: string;
       /** The failure's stable code when it had one: CANCELLED, TERMINATED, ... */
       readonly errorCode?: string;
     }
@@ -132,8 +136,8 @@ export function startRequestOf(
   return {
     workflowType: named.name,
     version: options.version ?? named.version,
-    inputJson: JSON.stringify(input ?? null),
-    ...(cluster === undefined ? {} : { executionClusterId: clusterIdOf(cluster) }),
+    input: toJson(input ?? null, "the input"),
+    ...clusterField(cluster),
     ...(workflowId === undefined ? {} : { workflowId }),
     ...(traceId === undefined ? {} : { traceId }),
   };
@@ -160,11 +164,17 @@ export function resultOf<Output>(
     executionClusterId: workflow.executionClusterId ?? "",
   };
   if (!outcome.success) {
-    const code = outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode };
-    return { ...ids, status: "failed", error: outcome.error ?? "", ...code };
+    const { failure } = outcome;
+    const code = failure.code === undefined ? {} : { errorCode: failure.code };
+    return { ...ids, status: "failed", error: failure.message, errorName: failure.name, ...code };
   }
-  const outputJson = outcome.resultJson ?? "null";
-  return { ...ids, status: "completed", output: JSON.parse(outputJson) as Output, outputJson };
+  const { output } = outcome;
+  return {
+    ...ids,
+    status: "completed",
+    output: output as Output,
+    outputJson: JSON.stringify(output),
+  };
 }
 
 export function signalRequestOf(
@@ -178,21 +188,15 @@ export function signalRequestOf(
   return {
     workflowId: ref.workflowId,
     name: typeof event === "string" ? event : event.name,
-    payloadJson: JSON.stringify(payload ?? null),
-    ...(cluster === undefined || cluster === ""
-      ? {}
-      : { executionClusterId: String(clusterIdOf(cluster)) }),
+    payload: toJson(payload ?? null, "the payload"),
+    ...clusterField(cluster),
     ...(options.eventId === undefined ? {} : { eventId: options.eventId }),
   };
 }
 
 export function describeRequestOf(workflow: string | WorkflowRef): DescribeWorkflowRequest {
   const ref = refOf(workflow);
-  const cluster = ref.executionClusterId;
-  return {
-    workflowId: ref.workflowId,
-    ...(cluster === undefined || cluster === "" ? {} : { executionClusterId: cluster }),
-  };
+  return { workflowId: ref.workflowId, ...clusterField(ref.executionClusterId) };
 }
 
 export function stopRequestOf(
@@ -203,9 +207,7 @@ export function stopRequestOf(
   const cluster = options.executionClusterId ?? ref.executionClusterId;
   return {
     workflowId: ref.workflowId,
-    ...(cluster === undefined || cluster === ""
-      ? {}
-      : { executionClusterId: String(clusterIdOf(cluster)) }),
+    ...clusterField(cluster),
     ...(options.reason === undefined ? {} : { reason: options.reason }),
   };
 }
@@ -214,12 +216,32 @@ function refOf(workflow: string | WorkflowRef): WorkflowRef {
   return typeof workflow === "string" ? { workflowId: workflow } : workflow;
 }
 
-function clusterIdOf(value: string | number): GroupId {
+/** A caller's execution cluster id as a request field; none for undefined or "". */
+export function clusterField(value: string | number | undefined): { executionClusterId?: GroupId } {
+  if (value === undefined || value === "") return {};
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 1 || String(value).trim() === "") {
     throw new InvalidArgumentError(`execution cluster id '${value}' is not a positive integer`);
   }
-  return groupId(number);
+  return { executionClusterId: groupId(number) };
+}
+
+/**
+ * `value` as the JSON value the node will record; a value JSON cannot hold (a BigInt, a
+ * cycle) is refused here, naming `what`, before anything is sent.
+ */
+function toJson(value: unknown, what: string): JsonValue {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${what} is not JSON: ${toError(error).message}`, {
+      cause: error,
+    });
+  }
+  if (text === undefined)
+    throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
+  return JSON.parse(text) as JsonValue;
 }
 
 function traceIdOfOption(traceparent: string | undefined): string | undefined {

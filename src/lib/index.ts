@@ -16,7 +16,13 @@ export {
   type Term,
   term,
 } from "./ids.ts";
-export { isJsonDepthWithin, JSON_DEPTH_MAX } from "./json-depth.ts";
+export {
+  checkJsonDepth,
+  isJsonDepthWithin,
+  JSON_DEPTH_MAX,
+  type JsonValue,
+  parseJsonText,
+} from "./json.ts";
 export {
   createLogger,
   formatJson,

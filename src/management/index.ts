@@ -35,6 +35,7 @@ export {
   ManagementMachine,
   ManagementRefusal,
   type ManagementResult,
+  managementResultOf,
 } from "./management-machine.ts";
 export {
   activeNodeIds,

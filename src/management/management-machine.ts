@@ -40,6 +40,25 @@ export type ManagementResult =
   | { readonly claim: WorkflowIdClaim }
   | undefined;
 
+/** The result that carries `key`: the answer to registerNode, claimWorkflowId or checkIn. */
+type ResultWith<K extends string> = Extract<ManagementResult, Readonly<Record<K, unknown>>>;
+
+/**
+ * The result a proposer of a management command gets back, checked: the host hands it over as
+ * `unknown`. `key` names the field the command answers with (registerNode: "nodeId",
+ * claimWorkflowId: "claim", checkIn: "checkIn"); anything else is INTERNAL, naming `what`.
+ */
+export function managementResultOf<K extends "nodeId" | "claim" | "checkIn">(
+  result: unknown,
+  key: K,
+  what: string,
+): ResultWith<K> {
+  if (typeof result === "object" && result !== null && key in result) {
+    return result as ResultWith<K>;
+  }
+  throw new RaftoralError("INTERNAL", `${what} was answered with ${JSON.stringify(result)}`);
+}
+
 const sorted = (ids: readonly NodeId[]) => [...new Set(ids)].sort((a, b) => a - b);
 
 export class ManagementMachine {

@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { type LogIndex, nodeId } from "../lib/index.ts";
 import { encodeManagementCommand, type ManagementCommand } from "./commands.ts";
-import { ManagementMachine, ManagementRefusal } from "./management-machine.ts";
+import { ManagementMachine, ManagementRefusal, managementResultOf } from "./management-machine.ts";
 
 function cluster() {
   const machine = new ManagementMachine();
@@ -56,4 +56,20 @@ test("a new process asking for the old id explicitly is refused, saying why", ()
   expect(() => register("h:2", "b-restarted", 2)).toThrow(ManagementRefusal);
   expect(() => register("h:2", "b-restarted", 2)).toThrow("restarted without --storage-path");
   expect([...machine.state().nodes.keys()]).toEqual([1, 2] as never);
+});
+
+test("a proposer reads the registration's answer checked; another answer is INTERNAL", () => {
+  const { register } = cluster();
+  expect(managementResultOf(register("h:2", "b"), "nodeId", "a registration").nodeId).toBe(
+    nodeId(2),
+  );
+  expect(() => managementResultOf(undefined, "nodeId", "a registration")).toThrow(
+    expect.objectContaining({
+      code: "INTERNAL",
+      message: "a registration was answered with undefined",
+    }),
+  );
+  expect(() => managementResultOf({ nodeId: 2 }, "claim", "a claim")).toThrow(
+    'a claim was answered with {"nodeId":2}',
+  );
 });

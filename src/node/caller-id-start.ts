@@ -19,8 +19,8 @@
 import { type GroupId, type Logger, RaftoralError, toError } from "../lib/index.ts";
 import {
   encodeManagementCommand,
-  type ManagementResult,
   type ManagementState,
+  managementResultOf,
   type WorkflowIdClaim,
 } from "../management/index.ts";
 import type { StartWorkflowResult } from "../transport/index.ts";
@@ -97,13 +97,10 @@ async function claimId(
   workflowId: string,
   groupId: GroupId,
 ): Promise<WorkflowIdClaim> {
-  const result = (await deps.proposeManagement(
+  const answer = await deps.proposeManagement(
     encodeManagementCommand({ type: "claimWorkflowId", workflowId, groupId }),
-  )) as ManagementResult;
-  if (result === undefined || !("claim" in result)) {
-    throw new RaftoralError("INTERNAL", `claiming workflow id ${workflowId} returned no claim`);
-  }
-  return result.claim;
+  );
+  return managementResultOf(answer, "claim", `the claim of workflow id ${workflowId}`).claim;
 }
 
 /**

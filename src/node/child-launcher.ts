@@ -3,17 +3,16 @@
 // start finds it; its outcome is what a wait on it answers, repeated until it finished; it is
 // stopped as any caller would cancel or terminate it.
 
-import type { RaftoralError } from "../lib/index.ts";
-import type {
-  CallOptions,
-  DescribeWorkflowRequest,
-  StartWorkflowRequest,
-  StartWorkflowResult,
-  StopWorkflowRequest,
-  StopWorkflowResult,
-  WaitWorkflowRequest,
-  WorkflowDescriptionInfo,
-  WorkflowOutcome,
+import type { GroupId, RaftoralError } from "../lib/index.ts";
+import {
+  type CallOptions,
+  clusterHint,
+  type StartWorkflowRequest,
+  type StartWorkflowResult,
+  type StopWorkflowRequest,
+  type StopWorkflowResult,
+  type WaitWorkflowRequest,
+  type WorkflowOutcome,
 } from "../transport/index.ts";
 import type { ChildLauncher, ChildOutcome, ChildRef } from "../workflow/index.ts";
 
@@ -23,7 +22,6 @@ const CHILD_WAIT_SECONDS = 300;
 export interface ChildCallDeps {
   readonly start: (request: StartWorkflowRequest) => Promise<StartWorkflowResult>;
   readonly wait: (request: WaitWorkflowRequest, options: CallOptions) => Promise<WorkflowOutcome>;
-  readonly describe: (request: DescribeWorkflowRequest) => Promise<WorkflowDescriptionInfo>;
   readonly cancel: (request: StopWorkflowRequest) => Promise<StopWorkflowResult>;
   readonly terminate: (request: StopWorkflowRequest) => Promise<StopWorkflowResult>;
 }
@@ -34,7 +32,7 @@ export function childLauncher(deps: ChildCallDeps): ChildLauncher {
       const started = await deps.start({
         workflowType: request.name,
         version: request.version,
-        inputJson: JSON.stringify(request.input),
+        input: request.input,
         workflowId: request.workflowId,
         ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
       });
@@ -42,7 +40,7 @@ export function childLauncher(deps: ChildCallDeps): ChildLauncher {
     },
     outcome: (child, signal) => outcomeOf(deps, child, signal),
     stop: async (child, type, reason) => {
-      const request = { ...child, reason };
+      const request = { ...refOf(child), reason };
       await (type === "Cancel" ? deps.cancel(request) : deps.terminate(request));
     },
   };
@@ -53,7 +51,7 @@ async function outcomeOf(
   child: ChildRef,
   signal: AbortSignal,
 ): Promise<ChildOutcome> {
-  const request = { ...child, timeoutSeconds: CHILD_WAIT_SECONDS };
+  const request = { ...refOf(child), timeoutSeconds: CHILD_WAIT_SECONDS };
   for (;;) {
     let outcome: WorkflowOutcome;
     try {
@@ -69,11 +67,17 @@ async function outcomeOf(
         code,
       );
     }
-    if (outcome.success) return { ok: true, output: JSON.parse(outcome.resultJson ?? "null") };
-    // The wait's answer has the message only; the description has the error's code too.
-    const described = await deps.describe(child).catch(() => undefined);
-    return failure(child, outcome.error ?? "failed", described?.errorCode);
+    if (outcome.success) return { ok: true, output: outcome.output };
+    return failure(child, outcome.failure.message, outcome.failure.code);
   }
+}
+
+/** The child as a request names it: its id, and the group its start was recorded in. */
+function refOf(child: ChildRef): { workflowId: string; executionClusterId?: GroupId } {
+  return {
+    workflowId: child.workflowId,
+    ...clusterHint(child.executionClusterId, "the child's recorded execution cluster id"),
+  };
 }
 
 function failure(child: ChildRef, message: string, code: string | undefined): ChildOutcome {

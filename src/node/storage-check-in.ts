@@ -10,7 +10,11 @@ import {
   type NodeId,
   RaftoralError,
 } from "../lib/index.ts";
-import { type CheckInResult, encodeManagementCommand } from "../management/index.ts";
+import {
+  type CheckInResult,
+  encodeManagementCommand,
+  managementResultOf,
+} from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 
@@ -97,9 +101,8 @@ async function proposeUntilAnswered(
     try {
       const timeoutMs = options.proposalTimeoutMs;
       // What the management machine answers a checkIn with.
-      return (await options.host.propose(MANAGEMENT_GROUP, command, {
-        timeoutMs,
-      })) as CheckInResult;
+      const answer = await options.host.propose(MANAGEMENT_GROUP, command, { timeoutMs });
+      return managementResultOf(answer, "checkIn", "a storage check-in");
     } catch (error) {
       if (!(error instanceof RaftoralError && PASSING.has(error.code))) throw error;
       // Handled: the same claim again is safe (the rule accepts a retry of it).

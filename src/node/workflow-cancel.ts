@@ -32,7 +32,7 @@ export async function stopWorkflow(
   checkWorkflowId(request.workflowId);
   checkStopReason(request.reason);
   if (request.executionClusterId !== undefined) {
-    return stopIn(deps, deps.parseGroup(request.executionClusterId), type, request);
+    return stopIn(deps, deps.resolveGroup(request.executionClusterId), type, request);
   }
   const stopped = await findInGroups(deps.groups(), (id) =>
     stopIn(deps, id, type, request).catch((error: unknown) => {
@@ -61,7 +61,7 @@ async function stopIn(
   const runtime = await deps.runtimeOf(id);
   const machine = await deps.machineOf(id);
   if (runtime === undefined || machine === undefined) {
-    const forwarded = { ...request, executionClusterId: String(id) };
+    const forwarded = { ...request, executionClusterId: id };
     const options = { timeoutMs: deps.forwardTimeoutMs };
     return deps.forward(id, (client) =>
       type === "Cancel"

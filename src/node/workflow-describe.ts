@@ -17,8 +17,11 @@ import { findInEveryGroup } from "./evicted-lookup.ts";
 export interface LookupDeps {
   /** The execution groups that may hold workflows. */
   readonly groups: () => readonly GroupId[];
-  /** The group a caller's execution_cluster_id names (following moved results). */
-  readonly parseGroup: (text: string) => GroupId;
+  /**
+   * The group that holds what the caller's execution_cluster_id named: that group, or where a
+   * drained one's results went. NOT_FOUND when neither exists.
+   */
+  readonly resolveGroup: (id: GroupId) => GroupId;
   /** This node's state machine of group `id` once it runs; undefined if not hosted here. */
   readonly machineOf: (id: GroupId) => Promise<WorkflowStateMachine | undefined>;
   /** A read barrier in group `id`. */
@@ -34,7 +37,7 @@ export async function describeWorkflow(
 ): Promise<WorkflowDescriptionInfo> {
   const workflowId = checkWorkflowId(request.workflowId);
   if (request.executionClusterId !== undefined) {
-    return describeIn(deps, deps.parseGroup(request.executionClusterId), workflowId);
+    return describeIn(deps, deps.resolveGroup(request.executionClusterId), workflowId);
   }
   return findInEveryGroup(
     deps.groups(),
@@ -54,7 +57,7 @@ async function describeIn(
   if (machine === undefined) {
     return deps.forward(id, (client) =>
       client.describeWorkflow(
-        { workflowId, executionClusterId: String(id) },
+        { workflowId, executionClusterId: id },
         { timeoutMs: deps.forwardTimeoutMs },
       ),
     );
@@ -97,17 +100,14 @@ function descriptionInfo(id: GroupId, description: WorkflowDescription): Workflo
     name: description.name,
     version: description.version,
     status: description.status,
-    inputJson: JSON.stringify(description.input),
+    input: description.input,
     ownerNodeId: description.owner,
     ownerEpoch: description.ownerEpoch,
     startedAtMs: description.startedAtMs,
     ...(description.traceId === undefined ? {} : { traceId: description.traceId }),
     ...(description.finishedAtMs === undefined ? {} : { finishedAtMs: description.finishedAtMs }),
-    ...(description.status === "completed"
-      ? { resultJson: JSON.stringify(description.output ?? null) }
-      : {}),
-    ...(error === undefined ? {} : { error: error.message }),
-    ...(error?.code === undefined ? {} : { errorCode: error.code }),
+    ...(description.status === "completed" ? { output: description.output ?? null } : {}),
+    ...(error === undefined ? {} : { failure: error }),
     ...(description.wakeAtMs === undefined ? {} : { wakeAtMs: description.wakeAtMs }),
     ...(description.waitingFor === undefined ? {} : { waitingFor: description.waitingFor }),
     pendingEvents: description.pendingEvents,

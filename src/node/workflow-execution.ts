@@ -8,8 +8,6 @@ import type { ProtocolClient } from "../client/index.ts";
 import {
   type Clock,
   type GroupId,
-  groupId,
-  InvalidArgumentError,
   type Logger,
   MANAGEMENT_GROUP,
   type NodeId,
@@ -39,8 +37,6 @@ import {
   type ChildLauncher,
   checkWorkflowId,
   encodeCommand,
-  type JsonValue,
-  parseJsonText,
   type SuspendedCounts,
   type WorkflowRegistry,
   type WorkflowStateMachine,
@@ -101,7 +97,6 @@ export class WorkflowExecution implements ExecutionLayer {
       start: (request) => this.startWorkflow(request),
       // Not through the waits' budget: a child's parent is not a caller that can retry later.
       wait: (request, callOptions) => this.wait(request, callOptions),
-      describe: (request) => this.describeWorkflow(request),
       cancel: (request) => this.cancelWorkflow(request),
       terminate: (request) => this.terminateWorkflow(request),
     });
@@ -206,8 +201,8 @@ export class WorkflowExecution implements ExecutionLayer {
   signalWorkflow(request: SignalWorkflowRequest): Promise<SignalWorkflowResult> {
     const deps: SignalDeps = {
       groups: () => workflowGroups(this.options.machine.state()),
-      parseGroup: (text) => this.parseGroup(text),
-      signalIn: (id, signal, payload) => this.signalIn(id, signal, payload),
+      resolveGroup: (id) => this.resolveGroup(id),
+      signalIn: (id, signal) => this.signalIn(id, signal),
     };
     // A signal is a proposal, as a start is: it shares the starts' budget.
     return this.limits.run("starts", () => signalWorkflow(deps, request));
@@ -247,7 +242,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const { host, proposalTimeoutMs } = this.options;
     return {
       groups: () => workflowGroups(this.options.machine.state()),
-      parseGroup: (text) => this.parseGroup(text),
+      resolveGroup: (id) => this.resolveGroup(id),
       machineOf: async (id) => (await this.openedEngine(id))?.machine,
       barrier: (id) => host.read(id, { timeoutMs: proposalTimeoutMs }),
       forward: (id, call) => this.forward(id, call),
@@ -259,13 +254,12 @@ export class WorkflowExecution implements ExecutionLayer {
   private async signalIn(
     id: GroupId,
     request: SignalWorkflowRequest,
-    payload: JsonValue,
   ): Promise<SignalWorkflowResult> {
     const engine = await this.openedEngine(id);
     if (engine === undefined) {
       return this.forward(id, (client) =>
         client.signalWorkflow(
-          { ...request, executionClusterId: String(id) },
+          { ...request, executionClusterId: id },
           { timeoutMs: FORWARD_TIMEOUT_MS },
         ),
       );
@@ -276,7 +270,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const sent = await engine.runtime.signal({
       workflowId,
       name: request.name,
-      payload,
+      payload: request.payload,
       ...(request.eventId === undefined ? {} : { eventId: request.eventId }),
     });
     return { workflowId, executionClusterId: id, ...sent };
@@ -288,30 +282,28 @@ export class WorkflowExecution implements ExecutionLayer {
   ): Promise<StartWorkflowResult> {
     // A caller that sent no traceparent starts a trace here; forwarding keeps it.
     const request = { ...untraced, traceId: untraced.traceId ?? newTraceId(this.options.random) };
-    const input = parseJsonText(request.inputJson, "input");
     this.options.registry.require(request.workflowType, request.version);
     if (request.workflowId !== undefined) {
       return startWithCallerId(
-        this.callerIdDeps(request, input, options),
+        this.callerIdDeps(request, options),
         checkWorkflowId(request.workflowId),
       );
     }
     if (request.executionClusterId !== undefined)
-      return this.startIn(request.executionClusterId, request, input);
+      return this.startIn(request.executionClusterId, request);
     const target = await this.chooseGroup([], options);
     try {
-      return await this.startIn(target, request, input);
+      return await this.startIn(target, request);
     } catch (error) {
       // The group began draining after we chose it (sealed): one more try elsewhere.
       if ((error as RaftoralError).code !== "UNAVAILABLE") throw error;
-      return this.startIn(await this.chooseGroup([target], options), request, input);
+      return this.startIn(await this.chooseGroup([target], options), request);
     }
   }
 
   private async startIn(
     target: GroupId,
     request: StartWorkflowRequest,
-    input: JsonValue,
   ): Promise<StartWorkflowResult> {
     const engine = await this.openedEngine(target);
     if (engine === undefined) {
@@ -331,19 +323,20 @@ export class WorkflowExecution implements ExecutionLayer {
         `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
       );
     }
-    const workflowId = await engine.runtime.start(request.workflowType, request.version, input, {
-      ...(request.workflowId === undefined ? {} : { workflowId: request.workflowId }),
-      ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
-    });
+    const workflowId = await engine.runtime.start(
+      request.workflowType,
+      request.version,
+      request.input,
+      {
+        ...(request.workflowId === undefined ? {} : { workflowId: request.workflowId }),
+        ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
+      },
+    );
     return { workflowId, executionClusterId: target };
   }
 
   /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */
-  private callerIdDeps(
-    request: StartWorkflowRequest,
-    input: JsonValue,
-    options?: CallOptions,
-  ): CallerIdStartDeps {
+  private callerIdDeps(request: StartWorkflowRequest, options?: CallOptions): CallerIdStartDeps {
     const { host, machine, proposalTimeoutMs } = this.options;
     const chosen = request.executionClusterId;
     return {
@@ -360,7 +353,7 @@ export class WorkflowExecution implements ExecutionLayer {
           ? chosen
           : this.chooseGroup(excluded, options),
       isKnownIn: (id, workflowId) => this.isKnownIn(id, workflowId),
-      startIn: (id) => this.startIn(id, request, input),
+      startIn: (id) => this.startIn(id, request),
       isSealedHere: (id) => this.engines.get(id)?.machine.isSealed() === true,
       logger: this.options.logger,
     };
@@ -380,7 +373,7 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     // A member answers a wait at once for an unknown id (NOT_FOUND, after its own barrier)
     // or a finished one; a running one answers after the shortest wait the wire can ask.
-    const probe = { workflowId, executionClusterId: String(id), timeoutSeconds: 1 };
+    const probe = { workflowId, executionClusterId: id, timeoutSeconds: 1 };
     try {
       await this.forward(id, (client) =>
         client.waitWorkflow(probe, { timeoutMs: FORWARD_TIMEOUT_MS }),
@@ -412,7 +405,7 @@ export class WorkflowExecution implements ExecutionLayer {
     return this.waitWorkflow(
       {
         workflowId: started.workflowId,
-        executionClusterId: String(started.executionClusterId),
+        executionClusterId: started.executionClusterId,
         timeoutSeconds: RUN_TIMEOUT_MS / 1000,
       },
       options,
@@ -425,13 +418,7 @@ export class WorkflowExecution implements ExecutionLayer {
     return chooseGroup({ machine, clock, waitMs: proposalTimeoutMs }, excluded, options?.signal);
   }
 
-  private parseGroup(text: string): GroupId {
-    if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-      throw new InvalidArgumentError(
-        `execution_cluster_id '${text}' must be the decimal id /workflow/execute returned, e.g. "1"`,
-      );
-    }
-    const id = groupId(Number(text));
+  private resolveGroup(id: GroupId): GroupId {
     if (this.engines.has(id)) return id;
     // A drained group is destroyed once another adopted its results: ask that one.
     const state = this.options.machine.state();

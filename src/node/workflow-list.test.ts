@@ -52,7 +52,7 @@ function depsOf(
   const all = [...cluster.local.keys(), ...cluster.remote.keys(), ...(cluster.down ?? [])];
   return {
     groups: () => all.sort((a, b) => a - b),
-    parseGroup: (text) => groupId(Number(text)),
+    resolveGroup: (id) => id,
     machineOf: async (id) => hosted.get(id),
     refuseIfLeaderless: () => undefined,
     barrier: async () => undefined,
@@ -115,7 +115,7 @@ describe("listWorkflows (node)", () => {
     expect(first.workflows[1]).toMatchObject({ executionClusterId: 3, status: "running" });
     expect(first.unavailableClusters).toEqual([]);
     // Group 3 was asked through a member, named, for a page of the same size.
-    expect(forwarded).toEqual([{ pageSize: 3, executionClusterId: "3" }]);
+    expect(forwarded).toEqual([{ pageSize: 3, executionClusterId: groupId(3) }]);
     const token = first.nextPageToken;
     expect(token).toBeString();
     const second = await listWorkflows(deps, {
@@ -143,7 +143,9 @@ describe("listWorkflows (node)", () => {
 
   test("a named group that cannot answer fails the call", async () => {
     const withDown: Cluster = { ...cluster, down: [groupId(4)] };
-    const listing = listWorkflows(depsOf(withDown, withDown.local), { executionClusterId: "4" });
+    const listing = listWorkflows(depsOf(withDown, withDown.local), {
+      executionClusterId: groupId(4),
+    });
     await expect(listing).rejects.toMatchObject({ code: "UNAVAILABLE" });
   });
 

@@ -31,8 +31,8 @@ import {
 export interface ListDeps {
   /** The execution groups that may hold workflows. */
   readonly groups: () => readonly GroupId[];
-  /** The group a caller's execution_cluster_id names (following moved results). */
-  readonly parseGroup: (text: string) => GroupId;
+  /** The group holding what the caller's execution_cluster_id named (see LookupDeps). */
+  readonly resolveGroup: (id: GroupId) => GroupId;
   /** This node's state machine of group `id` once it runs; undefined if not hosted here. */
   readonly machineOf: (id: GroupId) => Promise<WorkflowStateMachine | undefined>;
   /** Throws UNAVAILABLE at once if hosted group `id` has had no leader for long. */
@@ -57,7 +57,7 @@ export async function listWorkflows(
   const query = parseListQuery(request);
   if (request.executionClusterId !== undefined) {
     // One cluster named (a caller, or another node fanning out): its failure is the answer.
-    const id = deps.parseGroup(request.executionClusterId);
+    const id = deps.resolveGroup(request.executionClusterId);
     return pageOf([await listIn(deps, id, request, query)], query.limit, []);
   }
   const groups = deps.groups();
@@ -133,7 +133,7 @@ async function listIn(
   if (machine === undefined) {
     const answer = await deps.forward(id, (client) =>
       client.listWorkflows(
-        { ...request, executionClusterId: String(id), pageSize: query.limit },
+        { ...request, executionClusterId: id, pageSize: query.limit },
         { timeoutMs: deps.forwardTimeoutMs },
       ),
     );

@@ -9,23 +9,17 @@ import {
   checkEventName,
   checkNotReserved,
   checkWorkflowId,
-  type JsonValue,
   NAME_CHARS_MAX,
-  parseJsonText,
 } from "../workflow/index.ts";
 import { findInEveryGroup } from "./evicted-lookup.ts";
 
 export interface SignalDeps {
   /** The execution groups that exist now. */
   readonly groups: () => readonly GroupId[];
-  /** The group a caller's execution_cluster_id names (following moved results). */
-  readonly parseGroup: (text: string) => GroupId;
+  /** The group holding what the caller's execution_cluster_id named (see LookupDeps). */
+  readonly resolveGroup: (id: GroupId) => GroupId;
   /** Records the event in group `id`; NOT_FOUND if the group does not know the workflow. */
-  readonly signalIn: (
-    id: GroupId,
-    request: SignalWorkflowRequest,
-    payload: JsonValue,
-  ) => Promise<SignalWorkflowResult>;
+  readonly signalIn: (id: GroupId, request: SignalWorkflowRequest) => Promise<SignalWorkflowResult>;
 }
 
 export async function signalWorkflow(
@@ -39,13 +33,12 @@ export async function signalWorkflow(
     checkWorkflowId(request.eventId, "event_id");
     checkNotReserved(request.eventId, "event_id");
   }
-  const payload = parseJsonText(request.payloadJson, "payload");
   if (request.executionClusterId !== undefined) {
-    return deps.signalIn(deps.parseGroup(request.executionClusterId), request, payload);
+    return deps.signalIn(deps.resolveGroup(request.executionClusterId), request);
   }
   return findInEveryGroup(
     deps.groups(),
-    (id) => deps.signalIn(id, request, payload),
+    (id) => deps.signalIn(id, request),
     `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
       "or its result is no longer retained); check the workflow id",
   );

@@ -31,12 +31,12 @@ export async function waitWorkflow(
   if (request.executionClusterId === undefined) {
     return findInEveryGroup(
       deps.groups(),
-      (id) => waitWorkflow(deps, { ...request, executionClusterId: String(id) }, options),
+      (id) => waitWorkflow(deps, { ...request, executionClusterId: id }, options),
       `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
         "or its result is no longer retained)",
     );
   }
-  const target = deps.parseGroup(request.executionClusterId);
+  const target = deps.resolveGroup(request.executionClusterId);
   const engine = await deps.engineOf(target);
   if (engine === undefined) {
     return deps.forward(target, (client) =>
@@ -60,9 +60,10 @@ export async function waitWorkflow(
 }
 
 function outcomeOf(view: ExecutionView): WorkflowOutcome {
-  if (view.status === "Completed")
-    return { success: true, resultJson: JSON.stringify(view.output ?? null) };
-  const errorCode = view.error?.code;
-  const error = view.error?.message ?? "the workflow failed";
-  return { success: false, error, ...(errorCode === undefined ? {} : { errorCode }) };
+  if (view.status === "Completed") return { success: true, output: view.output ?? null };
+  // Every failed execution records its error; the fallback only keeps the type honest.
+  return {
+    success: false,
+    failure: view.error ?? { name: "Error", message: "the workflow failed" },
+  };
 }

@@ -43,6 +43,7 @@ export type {
   StopWorkflowResult,
   WaitWorkflowRequest,
   WorkflowDescriptionInfo,
+  WorkflowFailure,
   WorkflowOutcome,
 } from "./node-api.ts";
 export { HEALTH_STATUSES } from "./node-api.ts";

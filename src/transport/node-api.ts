@@ -3,7 +3,7 @@
 // from their wire formats to this interface; src/api implements it. Errors are thrown as
 // RaftoralError subclasses with stable codes, which each adapter maps to its status codes.
 
-import type { GroupId, LogIndex, NodeId, RetentionSetting } from "../lib/index.ts";
+import type { GroupId, JsonValue, LogIndex, NodeId, RetentionSetting } from "../lib/index.ts";
 import type { TransportKind } from "./transport.ts";
 import type { PeerBatch } from "./wire.ts";
 import type { ListWorkflowsRequest, ListWorkflowsResult } from "./workflow-list.ts";
@@ -92,8 +92,8 @@ export interface NodeProbe {
 export interface StartWorkflowRequest {
   readonly workflowType: string;
   readonly version: number;
-  /** The input as JSON text, e.g. "\"ping\"". */
-  readonly inputJson: string;
+  /** The input, parsed and checked by the gateway (at most JSON_DEPTH_MAX deep). */
+  readonly input: JsonValue;
   /** Run it in this execution group (the node picks the least loaded one otherwise). */
   readonly executionClusterId?: GroupId;
   /**
@@ -112,20 +112,20 @@ export interface StartWorkflowResult {
 
 export interface WaitWorkflowRequest {
   readonly workflowId: string;
-  /** As given by the caller (decimal text); validated by the API. Absent: any group. */
-  readonly executionClusterId?: string;
+  /** The group that holds it, if the caller knows; absent: any group. */
+  readonly executionClusterId?: GroupId;
   readonly timeoutSeconds: number;
 }
 
 /** An event for a running workflow's ctx.waitForEvent(name). */
 export interface SignalWorkflowRequest {
   readonly workflowId: string;
-  /** As given by the caller (decimal text); absent: the node finds the workflow. */
-  readonly executionClusterId?: string;
+  /** The group that holds it, if the caller knows; absent: the node finds the workflow. */
+  readonly executionClusterId?: GroupId;
   /** The event name the workflow waits for. */
   readonly name: string;
-  /** The payload as JSON text, e.g. "{\"amount\":12}". */
-  readonly payloadJson: string;
+  /** The payload, parsed and checked by the gateway. */
+  readonly payload: JsonValue;
   /** The sender's id for the event: a repeat with the same id is delivered once. */
   readonly eventId?: string;
 }
@@ -142,8 +142,8 @@ export interface SignalWorkflowResult {
 /** Cancel (the code sees a CancelledError at its next ctx call) or terminate (ends it now). */
 export interface StopWorkflowRequest {
   readonly workflowId: string;
-  /** As given by the caller (decimal text); absent: the node finds the workflow. */
-  readonly executionClusterId?: string;
+  /** The group that holds it, if the caller knows; absent: the node finds the workflow. */
+  readonly executionClusterId?: GroupId;
   /** Why, for the record and the workflow's error; absent: none. */
   readonly reason?: string;
 }
@@ -162,8 +162,8 @@ export interface StopWorkflowResult {
 
 export interface DescribeWorkflowRequest {
   readonly workflowId: string;
-  /** As given by the caller (decimal text); absent: the node finds the workflow. */
-  readonly executionClusterId?: string;
+  /** The group that holds it, if the caller knows; absent: the node finds the workflow. */
+  readonly executionClusterId?: GroupId;
 }
 
 /** One recorded ctx call of a described workflow. */
@@ -188,17 +188,17 @@ export interface WorkflowDescriptionInfo {
   readonly version: number;
   /** running, sleeping, waiting, completed, failed, cancelled or terminated. */
   readonly status: string;
-  readonly inputJson: string;
+  readonly input: JsonValue;
   readonly ownerNodeId: NodeId;
   readonly ownerEpoch: number;
   readonly startedAtMs: number;
   /** The W3C trace id of the request that started it. */
   readonly traceId?: string;
   readonly finishedAtMs?: number;
-  readonly resultJson?: string;
-  readonly error?: string;
-  /** The error's stable code, if it had one. */
-  readonly errorCode?: string;
+  /** Completed: what it returned. */
+  readonly output?: JsonValue;
+  /** Failed, cancelled or terminated: why. */
+  readonly failure?: WorkflowFailure;
   /** Sleeping: when its timer is due; waiting: when the wait times out. */
   readonly wakeAtMs?: number;
   /** Waiting: the event name. */
@@ -211,14 +211,19 @@ export interface WorkflowDescriptionInfo {
   readonly checkpoints: readonly CheckpointInfo[];
 }
 
-/** A finished workflow: `resultJson` is the output as JSON text, `error` the failure. */
-export interface WorkflowOutcome {
-  readonly success: boolean;
-  readonly resultJson?: string;
-  readonly error?: string;
-  /** The failure's stable code, if it had one: CANCELLED, TERMINATED, a step's code... */
-  readonly errorCode?: string;
+/** Why a workflow failed, as its group recorded it. */
+export interface WorkflowFailure {
+  /** The error's class name (e.g. "Error", "CancelledError"). */
+  readonly name: string;
+  readonly message: string;
+  /** The error's stable code, if it had one: CANCELLED, TERMINATED, a step's code... */
+  readonly code?: string;
 }
+
+/** How a finished workflow ended. */
+export type WorkflowOutcome =
+  | { readonly success: true; readonly output: JsonValue }
+  | { readonly success: false; readonly failure: WorkflowFailure };
 
 /** How a node takes part in the management group's Raft configuration. */
 export type ManagementRole = "voter" | "learner" | "joining";

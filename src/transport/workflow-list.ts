@@ -27,8 +27,8 @@ export interface ListWorkflowsRequest {
   readonly pageSize?: number;
   /** The previous page's nextPageToken; absent: the first page. */
   readonly pageToken?: string;
-  /** Only this execution cluster (decimal text); absent: every one. */
-  readonly executionClusterId?: string;
+  /** Only this execution cluster; absent: every one. */
+  readonly executionClusterId?: GroupId;
 }
 
 /** One listed workflow: what it is and where it stands, without input, output or calls. */

@@ -108,7 +108,6 @@ export {
   isJsonValue,
   type JsonValue,
   jsonEquals,
-  parseJsonText,
   toJsonValue,
 } from "./json.ts";
 export type { ExecutionSummary, ListPage, ListQuery } from "./list.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { canonicalJson, isJsonValue, jsonEquals, parseJsonText, toJsonValue } from "./json.ts";
+import { canonicalJson, isJsonValue, jsonEquals, toJsonValue } from "./json.ts";
 
 describe("JSON values", () => {
   test("toJsonValue returns what the log will read back", () => {
@@ -43,12 +43,5 @@ describe("JSON values", () => {
     expect(jsonEquals({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
     expect(jsonEquals({ a: 1 }, { a: 2 })).toBe(false);
     expect(jsonEquals(undefined, null)).toBe(false);
-  });
-
-  test("parseJsonText gives INVALID_ARGUMENT with the reason", () => {
-    expect(parseJsonText('"ping"', "input_json")).toBe("ping");
-    expect(() => parseJsonText("{oops", "input_json")).toThrow(
-      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
-    );
   });
 });

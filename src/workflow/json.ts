@@ -3,16 +3,14 @@
 // later replay see exactly the same value (a Date becomes its ISO string in both).
 // Pure: no I/O.
 
-import { InvalidArgumentError, isJsonDepthWithin, JSON_DEPTH_MAX } from "../lib/index.ts";
+import {
+  checkJsonDepth,
+  InvalidArgumentError,
+  JSON_DEPTH_MAX,
+  type JsonValue,
+} from "../lib/index.ts";
 
-/** A value that survives JSON.stringify / JSON.parse unchanged. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+export type { JsonValue } from "../lib/index.ts";
 
 /**
  * What a workflow's input or output type may be, as the type checker sees it: JSON values,
@@ -39,31 +37,7 @@ export function toJsonValue(value: unknown, what: string): JsonValue | undefined
   if (text === undefined) {
     throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
   }
-  return withinDepth(JSON.parse(text) as JsonValue, what);
-}
-
-/** Parses JSON text from a caller (e.g. an API's `input_json`); INVALID_ARGUMENT if malformed. */
-export function parseJsonText(text: string, what: string): JsonValue {
-  let value: JsonValue;
-  try {
-    value = JSON.parse(text) as JsonValue;
-  } catch (error) {
-    // Converted: malformed text is the caller's to fix; the message says where.
-    throw new InvalidArgumentError(`${what} is not valid JSON: ${describe(error)}`, {
-      cause: error,
-    });
-  }
-  return withinDepth(value, what);
-}
-
-/** The log refuses deeper values (isJsonValue): better to say so where they come in. */
-function withinDepth(value: JsonValue, what: string): JsonValue {
-  if (!isJsonDepthWithin(value)) {
-    throw new InvalidArgumentError(
-      `${what} nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
-    );
-  }
-  return value;
+  return checkJsonDepth(JSON.parse(text) as JsonValue, what);
 }
 
 /** JSON text with object keys sorted, so equal values always give equal text. */

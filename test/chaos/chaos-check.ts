@@ -116,12 +116,12 @@ function checkWorkflow(
   const texts = perNode.map((answer) => JSON.stringify("outcome" in answer && answer.outcome));
   if (new Set(texts).size !== 1) return `nodes disagree: ${texts.join(" / ")}`;
   const outcome = (perNode[0] as { outcome: WorkflowOutcome }).outcome;
-  if (!outcome.success) return `failed: ${outcome.error}`;
+  if (!outcome.success) return `failed: ${outcome.failure.message}`;
   const seen = start.firstOutcome;
   if (seen !== undefined && JSON.stringify(seen.outcome) !== texts[0]) {
     return `result changed: node ${seen.nodeIndex} said ${JSON.stringify(seen.outcome)}, now ${texts[0]}`;
   }
-  const outputs = (JSON.parse(outcome.resultJson ?? "null") as { outputs?: unknown })?.outputs;
+  const outputs = (outcome.output as { outputs?: unknown } | null)?.outputs;
   if (!Array.isArray(outputs) || outputs.length !== start.steps) {
     return `result has ${Array.isArray(outputs) ? outputs.length : "no"} outputs, not ${start.steps}`;
   }

@@ -8,14 +8,14 @@ import {
   HttpProtocolClient,
   type OperatorProtocolClient,
 } from "../../src/client/index.ts";
-import type { Random } from "../../src/lib/index.ts";
+import type { GroupId, Random } from "../../src/lib/index.ts";
 import type { WorkflowOutcome } from "../../src/transport/index.ts";
 import type { ChaosStepsInput } from "./fixtures/chaos-workflows.ts";
 
 /** A start that a client was told succeeded. */
 export interface AcknowledgedStart {
   readonly workflowId: string;
-  readonly executionClusterId: string;
+  readonly executionClusterId: GroupId;
   readonly steps: number;
   /** performance.now() when the acknowledgement arrived. */
   readonly acknowledgedAtMs: number;
@@ -84,12 +84,12 @@ export async function runStartLoop(options: ClientLoopOptions): Promise<void> {
     load.startAttempts++;
     try {
       const started = await client.startWorkflow(
-        { workflowType: "chaos_steps", version: 1, inputJson: JSON.stringify(input) },
+        { workflowType: "chaos_steps", version: 1, input },
         { timeoutMs: START_TIMEOUT_MS },
       );
       load.acknowledged.push({
         workflowId: started.workflowId,
-        executionClusterId: String(started.executionClusterId),
+        executionClusterId: started.executionClusterId,
         steps: input.steps,
         acknowledgedAtMs: performance.now(),
       });

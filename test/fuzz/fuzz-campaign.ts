@@ -195,7 +195,7 @@ async function drawContext(
     const workflowIds: string[] = [];
     for (let k = 0; k < 3; k++) {
       const started = await client.startWorkflow(
-        { workflowType: "ping_pong", version: 1, inputJson: '"ping"' },
+        { workflowType: "ping_pong", version: 1, input: "ping" },
         { timeoutMs: 10_000 },
       );
       workflowIds.push(started.workflowId);

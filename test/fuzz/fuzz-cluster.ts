@@ -42,10 +42,12 @@ export class FuzzCluster {
     const client = protocolClient(this.transport, node.address);
     try {
       const outcome = await client.runWorkflow(
-        { workflowType: "ping_pong", version: 1, inputJson: '"ping"' },
+        { workflowType: "ping_pong", version: 1, input: "ping" },
         { timeoutMs },
       );
-      return outcome.success ? (outcome.resultJson ?? "") : `failed: ${outcome.error}`;
+      return outcome.success
+        ? JSON.stringify(outcome.output)
+        : `failed: ${outcome.failure.message}`;
     } catch (error) {
       return `error ${errorCode(error)}: ${(error as Error).message}`;
     } finally {

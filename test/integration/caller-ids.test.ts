@@ -9,7 +9,7 @@ import {
   type ProtocolClient,
   RaftoralClient,
 } from "../../src/client/index.ts";
-import { type GroupId, groupId } from "../../src/lib/index.ts";
+import { type GroupId, groupId, type JsonValue } from "../../src/lib/index.ts";
 import type { RaftoralNode } from "../../src/node/index.ts";
 import type { StartWorkflowRequest } from "../../src/transport/index.ts";
 import { startInProcessCluster } from "../support/in-process-cluster.ts";
@@ -35,10 +35,10 @@ function clientOf(transport: "grpc" | "http", address: string): ProtocolClient {
   return client;
 }
 
-const ping = (workflowId: string, input = '"ping"'): StartWorkflowRequest => ({
+const ping = (workflowId: string, input: JsonValue = "ping"): StartWorkflowRequest => ({
   workflowType: "ping_pong",
   version: 1,
-  inputJson: input,
+  input,
   workflowId,
 });
 
@@ -68,7 +68,7 @@ describe.each(["http", "grpc"] as const)("caller-chosen ids over %s", (transport
         { workflowId: "order-1", timeoutSeconds: 10 },
         CALL,
       );
-      expect(outcome).toEqual({ success: true, resultJson: '"pong"' });
+      expect(outcome).toEqual({ success: true, output: "pong" });
     }
     const again = await (callers[2] as ProtocolClient).startWorkflow(ping("order-1"), CALL);
     expect(again).toEqual(started[0] as (typeof started)[0]);
@@ -78,7 +78,7 @@ describe.each(["http", "grpc"] as const)("caller-chosen ids over %s", (transport
     expect(record).toMatchObject({ status: "Completed", output: "pong" });
     expect(record?.checkpoints.length).toBe(3);
     const refused = await (callers[1] as ProtocolClient)
-      .startWorkflow(ping("order-1", '"pong"'), CALL)
+      .startWorkflow(ping("order-1", "pong"), CALL)
       .catch((error: { code?: string; message: string }) => error);
     expect(refused).toMatchObject({ code: "ALREADY_EXISTS" });
     expect((refused as Error).message).toContain("workflow order-1 already exists");

@@ -6,6 +6,7 @@ import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { GrpcProtocolClient } from "../../src/client/index.ts";
 import { NodeProcessCluster } from "../support/node-process-cluster.ts";
+import { failureOf, outputOf } from "../support/outcomes.ts";
 
 const WORKFLOWS = join(import.meta.dir, "fixtures", "guarded-workflows.ts");
 let cluster: NodeProcessCluster | undefined;
@@ -21,30 +22,27 @@ test("a node process guards the clock and timers of user workflow code", async (
   try {
     const beforeMs = Date.now();
     const run = async (workflowType: string) => {
-      const request = { workflowType, version: 1, inputJson: "null", workflowId: workflowType };
+      const request = { workflowType, version: 1, input: null, workflowId: workflowType };
       const started = await peer.startWorkflow(request, { timeoutMs: 20_000 });
       return peer.waitWorkflow(
         {
           workflowId: workflowType,
-          executionClusterId: String(started.executionClusterId),
+          executionClusterId: started.executionClusterId,
           timeoutSeconds: 20,
         },
         { timeoutMs: 30_000 },
       );
     };
-    const clock = await run("guarded_clock");
-    expect(clock.success).toBe(true);
-    const output = JSON.parse(clock.resultJson ?? "{}") as Record<string, number | boolean>;
+    const output = outputOf(await run("guarded_clock")) as Record<string, number | boolean>;
     expect(output).toMatchObject({ isPatched: true, isClockReplayed: true });
     // The step body read the real clock; the workflow code then read the step's record time.
     expect(output.stepClockMs).toBeGreaterThanOrEqual(beforeMs);
     expect(output.stepClockMs).toBeLessThanOrEqual(Date.now());
     expect(output.workflowClockMs).toBeGreaterThanOrEqual(output.stepClockMs as number);
 
-    const timer = await run("uses_timer");
-    expect(timer.success).toBe(false);
-    expect(timer.error).toContain("setTimeout() is not allowed in workflow code");
-    expect(timer.error).toContain("ctx.sleep()");
+    const timer = failureOf(await run("uses_timer"));
+    expect(timer.message).toContain("setTimeout() is not allowed in workflow code");
+    expect(timer.message).toContain("ctx.sleep()");
   } finally {
     await peer.close();
   }

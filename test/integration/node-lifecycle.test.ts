@@ -77,17 +77,17 @@ describe.each(["grpc", "http"] as const)("node processes over %s", (transport) =
           {
             workflowType: "ping_pong",
             version: 1,
-            inputJson: '"ping"',
+            input: "ping",
             executionClusterId: foreign.groupId,
           },
           { timeoutMs: 10_000 },
         );
         expect(started.executionClusterId).toBe(foreign.groupId);
         const outcome = await peer.waitWorkflow(
-          { ...started, executionClusterId: String(foreign.groupId), timeoutSeconds: 10 },
+          { ...started, executionClusterId: foreign.groupId, timeoutSeconds: 10 },
           { timeoutMs: 15_000 },
         );
-        expect(outcome).toEqual({ success: true, resultJson: '"pong"' });
+        expect(outcome).toEqual({ success: true, output: "pong" });
       } finally {
         await peer.close();
       }

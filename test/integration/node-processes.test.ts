@@ -91,7 +91,7 @@ describe.each(["grpc", "http"] as const)("node processes over %s", (transport) =
       const peer = client(transport, nodes[0]?.address ?? "");
       try {
         const started = await peer.startWorkflow(
-          { workflowType: "ping_pong", version: 1, inputJson: '"ping"' },
+          { workflowType: "ping_pong", version: 1, input: "ping" },
           { timeoutMs: 5_000 },
         );
         return started.workflowId !== "" ? true : undefined;
@@ -103,7 +103,7 @@ describe.each(["grpc", "http"] as const)("node processes over %s", (transport) =
     if (owner === undefined) throw new Error("no owner node");
     const ownerClient = client(transport, owner.address);
     const started = await ownerClient.startWorkflow(
-      { workflowType: "ten_steps", version: 1, inputJson: '{"stepMs": 300}' },
+      { workflowType: "ten_steps", version: 1, input: { stepMs: 300 } },
       { timeoutMs: 10_000 },
     );
     await ownerClient.close();
@@ -113,13 +113,13 @@ describe.each(["grpc", "http"] as const)("node processes over %s", (transport) =
     const outcome = await survivor.waitWorkflow(
       {
         workflowId: started.workflowId,
-        executionClusterId: String(started.executionClusterId),
+        executionClusterId: started.executionClusterId,
         timeoutSeconds: 60,
       },
       { timeoutMs: 70_000 },
     );
     await survivor.close();
-    expect(outcome).toEqual({ success: true, resultJson: '{"steps":10}' });
+    expect(outcome).toEqual({ success: true, output: { steps: 10 } });
     for (const node of current.nodes) await current.kill(node);
     // Together: a node is ready only once its groups have leaders, which takes a majority.
     await Promise.all(current.nodes.map((node) => current.launch(node)));
@@ -127,12 +127,12 @@ describe.each(["grpc", "http"] as const)("node processes over %s", (transport) =
     const kept = await again.waitWorkflow(
       {
         workflowId: started.workflowId,
-        executionClusterId: String(started.executionClusterId),
+        executionClusterId: started.executionClusterId,
         timeoutSeconds: 30,
       },
       { timeoutMs: 40_000 },
     );
     await again.close();
-    expect(kept).toEqual({ success: true, resultJson: '{"steps":10}' });
+    expect(kept).toEqual({ success: true, output: { steps: 10 } });
   }, 180_000);
 });

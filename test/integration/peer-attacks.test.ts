@@ -28,10 +28,10 @@ async function runsWorkflow(transport: "grpc" | "http", node: NodeProcess): Prom
   const caller = client(transport, node.address);
   try {
     const outcome = await caller.runWorkflow(
-      { workflowType: "ping_pong", version: 1, inputJson: '"ping"' },
+      { workflowType: "ping_pong", version: 1, input: "ping" },
       { timeoutMs: 20_000 },
     );
-    return outcome.resultJson ?? `failed: ${outcome.error}`;
+    return outcome.success ? JSON.stringify(outcome.output) : `failed: ${outcome.failure.message}`;
   } finally {
     await caller.close();
   }

@@ -12,7 +12,7 @@ import { compiledBinary } from "../support/compiled-binary.ts";
 import { freePort } from "../support/ports.ts";
 
 const RUNS = Number(process.env.READINESS_RUNS ?? 10);
-const START_REQUEST = { workflowType: "ping_pong", version: 1, inputJson: '"ping"' } as const;
+const START_REQUEST = { workflowType: "ping_pong", version: 1, input: "ping" } as const;
 
 type Transport = "grpc" | "http";
 
@@ -99,12 +99,12 @@ async function startAndFinish(transport: Transport, address: string): Promise<vo
     const outcome = await client.waitWorkflow(
       {
         workflowId: started.workflowId,
-        executionClusterId: String(started.executionClusterId),
+        executionClusterId: started.executionClusterId,
         timeoutSeconds: 30,
       },
       { timeoutMs: 35_000 },
     );
-    expect(outcome).toEqual({ success: true, resultJson: '"pong"' });
+    expect(outcome).toEqual({ success: true, output: "pong" });
   } finally {
     await client.close();
   }

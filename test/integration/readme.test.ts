@@ -151,10 +151,17 @@ describe("the README's quickstart, literally, with the compiled binary", () => {
         timeout_seconds: 30,
       });
       client.close();
-      // error_code (4) is our addition; this proto loader shows unset fields as defaults.
+      // error_code (4) and error_name (5) are our additions; this proto loader shows unset
+      // fields as defaults.
       expect(done).toEqual({
         ok: true,
-        response: { success: true, result_json: '"pong"', error: "", error_code: "" },
+        response: {
+          success: true,
+          result_json: '"pong"',
+          error: "",
+          error_code: "",
+          error_name: "",
+        },
       });
     }
   }, 90_000);

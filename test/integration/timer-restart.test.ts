@@ -6,6 +6,7 @@ import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { GrpcProtocolClient } from "../../src/client/index.ts";
 import { NodeProcessCluster } from "../support/node-process-cluster.ts";
+import { outputOf } from "../support/outcomes.ts";
 
 const WORKFLOWS = join(import.meta.dir, "fixtures", "multi-step-workflows.ts");
 let cluster: NodeProcessCluster | undefined;
@@ -33,7 +34,7 @@ test("a timer that came due while every node was down fires once they are back",
   const request = {
     workflowType: "nap_until",
     version: 1,
-    inputJson: JSON.stringify({ untilMs }),
+    input: { untilMs },
     workflowId: "nap-restart",
   };
   await until("the start to be accepted", async () => {
@@ -60,8 +61,7 @@ test("a timer that came due while every node was down fires once they are back",
     { timeoutMs: 40_000 },
   );
   await peer.close();
-  expect(outcome.success).toBe(true);
-  const { wokeAtMs } = JSON.parse(outcome.resultJson ?? "{}") as { wokeAtMs: number };
+  const { wokeAtMs } = outputOf(outcome) as { wokeAtMs: number };
   expect(wokeAtMs).toBeGreaterThanOrEqual(untilMs);
   // It woke after the restart (same machine, same clock): fired on recovery, not before.
   expect(wokeAtMs).toBeGreaterThanOrEqual(restartedAtMs);

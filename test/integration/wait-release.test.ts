@@ -42,7 +42,7 @@ describe.each(["http", "grpc"] as const)("over %s", (transport) => {
       transport === "http" ? new HttpProtocolClient(address) : new GrpcProtocolClient(address);
     const call = { timeoutMs: 15_000 };
     await client.startWorkflow(
-      { workflowType: "idle", version: 1, inputJson: "null", workflowId: "idle-1" },
+      { workflowType: "idle", version: 1, input: null, workflowId: "idle-1" },
       call,
     );
     const request = { workflowId: "idle-1", timeoutSeconds: 600 };

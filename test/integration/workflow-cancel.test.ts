@@ -85,12 +85,13 @@ describe.each(["http", "grpc"] as const)("cancel and terminate over %s", (transp
     expect(await waiting).toMatchObject({
       status: "failed",
       errorCode: "CANCELLED",
+      errorName: "CancelledError",
       error: "workflow sub-1 was cancelled: the customer withdrew",
     });
     const described = await a?.describe({ workflowId: "sub-1" });
     expect(described).toMatchObject({
       status: "cancelled",
-      errorCode: "CANCELLED",
+      failure: { code: "CANCELLED", name: "CancelledError" },
       cancelReason: "the customer withdrew",
     });
     expect(described?.cancelRequestedAtMs).toBeGreaterThan(0);
@@ -130,7 +131,10 @@ describe.each(["http", "grpc"] as const)("cancel and terminate over %s", (transp
     for (const release of releases.splice(0)) release();
     await Bun.sleep(500);
     const described = await a?.describe({ workflowId: "stuck-1" });
-    expect(described).toMatchObject({ status: "terminated", errorCode: "TERMINATED" });
+    expect(described).toMatchObject({
+      status: "terminated",
+      failure: { code: "TERMINATED", name: "TerminatedError" },
+    });
     expect(described?.checkpoints).toEqual([]);
     expect(await c?.terminate("stuck-1")).toMatchObject({ isDuplicate: true });
   }, 60_000);

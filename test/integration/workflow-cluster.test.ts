@@ -3,8 +3,9 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { HttpProtocolClient } from "../../src/client/index.ts";
-import { createLogger } from "../../src/lib/index.ts";
+import { createLogger, groupId } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
+import { failureOf } from "../support/outcomes.ts";
 import { freePort } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
@@ -39,19 +40,19 @@ describe("workflows on a 3-node cluster", () => {
     for (const address of addresses) {
       const client = new HttpProtocolClient(address);
       const started = await client.startWorkflow(
-        { workflowType: "ping_pong", version: 1, inputJson: '"ping"' },
+        { workflowType: "ping_pong", version: 1, input: "ping" },
         { timeoutMs: 10_000 },
       );
       for (const other of addresses) {
         const outcome = await new HttpProtocolClient(other).waitWorkflow(
           {
             workflowId: started.workflowId,
-            executionClusterId: String(started.executionClusterId),
+            executionClusterId: started.executionClusterId,
             timeoutSeconds: 10,
           },
           { timeoutMs: 15_000 },
         );
-        expect(outcome).toEqual({ success: true, resultJson: '"pong"' });
+        expect(outcome).toEqual({ success: true, output: "pong" });
       }
     }
   }, 60_000);
@@ -60,18 +61,17 @@ describe("workflows on a 3-node cluster", () => {
     const [address] = await cluster(1);
     const client = new HttpProtocolClient(address as string);
     const failing = await client.runWorkflow(
-      { workflowType: "ping_pong", version: 1, inputJson: '"hello"' },
+      { workflowType: "ping_pong", version: 1, input: "hello" },
       { timeoutMs: 15_000 },
     );
-    expect(failing.success).toBe(false);
-    expect(failing.error).toContain("hello");
+    expect(failureOf(failing).message).toContain("hello");
     const unknown = await client
-      .startWorkflow({ workflowType: "nope", version: 1, inputJson: "1" }, { timeoutMs: 5_000 })
+      .startWorkflow({ workflowType: "nope", version: 1, input: 1 }, { timeoutMs: 5_000 })
       .catch((error: { code?: string; message: string }) => error);
     expect((unknown as { code?: string }).code).toBe("NOT_FOUND");
     const badId = await client
       .waitWorkflow(
-        { workflowId: "not an id", executionClusterId: "1", timeoutSeconds: 1 },
+        { workflowId: "not an id", executionClusterId: groupId(1), timeoutSeconds: 1 },
         { timeoutMs: 5_000 },
       )
       .catch((error: { code?: string }) => error);

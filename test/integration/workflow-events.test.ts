@@ -74,8 +74,8 @@ describe.each(["http", "grpc"] as const)("events over %s", (transport) => {
     expect(described).toMatchObject({
       status: "completed",
       name: "collect",
-      inputJson: "2",
-      resultJson: '{"items":[{"n":1},{"n":2}],"done":"ok"}',
+      input: 2,
+      output: { items: [{ n: 1 }, { n: 2 }], done: "ok" },
       pendingEvents: 0,
     });
     expect(described?.checkpoints.map((c) => c.kind)).toEqual([

@@ -82,7 +82,7 @@ describe("WorkflowManagement/ListWorkflows", () => {
       startedBeforeMs: 20,
       pageSize: 7,
       pageToken: token,
-      executionClusterId: "2",
+      executionClusterId: 2,
     });
   });
 

@@ -4,9 +4,9 @@
 // transports refuse the same requests.
 
 import {
+  checkJsonDepth,
   InvalidArgumentError,
-  isJsonDepthWithin,
-  JSON_DEPTH_MAX,
+  type JsonValue,
   RaftoralError,
 } from "../../lib/index.ts";
 import {
@@ -54,23 +54,23 @@ export function startRequestOf(
     "workflow_type",
     'the workflow type, e.g. "ping_pong"',
   );
-  const inputJson = jsonTextField(request.inputJson, "input_json", inputBytesMax);
+  const input = jsonTextField(request.inputJson, "input_json", inputBytesMax);
   // Its syntax is the node's to check, as over HTTP.
   const workflowId = request.workflowId ?? "";
   return {
     workflowType,
     version: request.version,
-    inputJson,
+    input,
     ...clusterHint(request.executionClusterId, "execution_cluster_id"),
     ...(workflowId === "" ? {} : { workflowId }),
   };
 }
 
 /**
- * A JSON text field within `bytesMax` UTF-8 bytes; "" is null. Inputs and event payloads
- * have the same limits.
+ * A JSON text field within `bytesMax` UTF-8 bytes, parsed; "" is null. Inputs and event
+ * payloads have the same limits.
  */
-function jsonTextField(text: string, field: string, bytesMax: number): string {
+function jsonTextField(text: string, field: string, bytesMax: number): JsonValue {
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > bytesMax) {
     throw new RaftoralError(
@@ -78,22 +78,17 @@ function jsonTextField(text: string, field: string, bytesMax: number): string {
       `field '${field}' is too large (${bytes} bytes; the limit is ${bytesMax})`,
     );
   }
-  const json = text === "" ? "null" : text;
-  let value: unknown;
+  if (text === "") return null;
+  let value: JsonValue;
   try {
-    value = JSON.parse(json);
+    value = JSON.parse(text) as JsonValue;
   } catch (error) {
     throw new InvalidArgumentError(
       `field '${field}' must be JSON text; to pass a string, quote it: "\\"ping\\""`,
       { cause: error },
     );
   }
-  if (!isJsonDepthWithin(value)) {
-    throw new InvalidArgumentError(
-      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
-    );
-  }
-  return json;
+  return checkJsonDepth(value, `field '${field}'`);
 }
 
 /** SignalWorkflowRequest -> the NodeApi request; the payload has the limits of an input. */
@@ -103,11 +98,9 @@ export function signalRequestOf(
 ): SignalWorkflowRequest {
   return {
     workflowId: requiredText(request.workflowId, "workflow_id", "the workflow to send it to"),
-    ...(request.executionClusterId === ""
-      ? {}
-      : { executionClusterId: request.executionClusterId }),
+    ...clusterHint(request.executionClusterId, "execution_cluster_id"),
     name: requiredText(request.name, "name", 'the event name the workflow waits for, e.g. "paid"'),
-    payloadJson: jsonTextField(request.payloadJson, "payload_json", payloadBytesMax),
+    payload: jsonTextField(request.payloadJson, "payload_json", payloadBytesMax),
     ...(request.eventId === "" ? {} : { eventId: request.eventId }),
   };
 }
@@ -128,10 +121,9 @@ export function waitRequestOf(request: WaitForWorkflowRequest): WaitWorkflowRequ
   }
   const timeoutSeconds =
     request.timeoutSeconds === 0 ? WAIT_TIMEOUT_SECONDS_DEFAULT : request.timeoutSeconds;
-  const executionClusterId = request.executionClusterId;
   return {
     workflowId,
-    ...(executionClusterId === "" ? {} : { executionClusterId }),
+    ...clusterHint(request.executionClusterId, "execution_cluster_id"),
     timeoutSeconds,
   };
 }

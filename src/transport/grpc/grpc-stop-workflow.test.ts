@@ -67,7 +67,7 @@ describe("CancelWorkflow and TerminateWorkflow", () => {
     });
     expect(api.lastCall("terminateWorkflow").request).toEqual({
       workflowId: "w",
-      executionClusterId: "2",
+      executionClusterId: 2,
       reason: "stuck",
     });
   });
@@ -103,8 +103,7 @@ describe("CancelWorkflow and TerminateWorkflow", () => {
   test("a wait for a cancelled workflow carries its error code", async () => {
     api.script.waitWorkflow = async () => ({
       success: false,
-      error: "workflow w was cancelled",
-      errorCode: "CANCELLED",
+      failure: { name: "CancelledError", message: "workflow w was cancelled", code: "CANCELLED" },
     });
     expect(await call("WaitForWorkflowCompletion", { workflow_id: "w" })).toEqual({
       ok: true,
@@ -113,6 +112,7 @@ describe("CancelWorkflow and TerminateWorkflow", () => {
         result_json: "",
         error: "workflow w was cancelled",
         error_code: "CANCELLED",
+        error_name: "CancelledError",
       },
     });
   });

@@ -157,7 +157,7 @@ describe("raftoral.WorkflowManagement", () => {
       },
     });
     const started = api.lastCall("startWorkflow");
-    expect(started.request).toEqual({ workflowType: "ping_pong", version: 1, inputJson: '"ping"' });
+    expect(started.request).toEqual({ workflowType: "ping_pong", version: 1, input: "ping" });
     expect(started.signal).toBeInstanceOf(AbortSignal);
   });
 
@@ -168,7 +168,7 @@ describe("raftoral.WorkflowManagement", () => {
     expect(api.lastCall("startWorkflow").request).toEqual({
       workflowType: "ping_pong",
       version: 1,
-      inputJson: '"ping"',
+      input: "ping",
     });
   });
 
@@ -203,7 +203,7 @@ describe("raftoral.WorkflowManagement", () => {
     expect(api.lastCall("signalWorkflow").request).toEqual({
       workflowId: "order-1",
       name: "paid",
-      payloadJson: '{"amount":12}',
+      payload: { amount: 12 },
     });
     const empty = { workflow_id: "w", name: "" };
     const { code, details } = failure(await call("WorkflowManagement", "SignalWorkflow", empty));
@@ -213,7 +213,7 @@ describe("raftoral.WorkflowManagement", () => {
 
   test("an empty input_json is the input null", async () => {
     await call("WorkflowManagement", "RunWorkflowAsync", { ...RUN, input_json: "" });
-    expect(api.lastCall("startWorkflow").request).toMatchObject({ inputJson: "null" });
+    expect(api.lastCall("startWorkflow").request).toMatchObject({ input: null });
   });
 
   test.each([
@@ -266,20 +266,35 @@ describe("raftoral.WorkflowManagement", () => {
   test("RunWorkflowSync runs and answers the outcome", async () => {
     expect(await call("WorkflowManagement", "RunWorkflowSync", RUN)).toEqual({
       ok: true,
-      response: { success: true, result_json: '"pong"', error: "", error_code: "" },
+      response: {
+        success: true,
+        result_json: '"pong"',
+        error: "",
+        error_code: "",
+        error_name: "",
+      },
     });
     expect(api.lastCall("runWorkflow").request).toEqual({
       workflowType: "ping_pong",
       version: 1,
-      inputJson: '"ping"',
+      input: "ping",
     });
   });
 
   test("a workflow that failed is success=false with its error, not a gRPC error", async () => {
-    api.script.runWorkflow = async () => ({ success: false, error: "ping must be ping" });
+    api.script.runWorkflow = async () => ({
+      success: false,
+      failure: { name: "Error", message: "ping must be ping" },
+    });
     expect(await call("WorkflowManagement", "RunWorkflowSync", RUN)).toEqual({
       ok: true,
-      response: { success: false, result_json: "", error: "ping must be ping", error_code: "" },
+      response: {
+        success: false,
+        result_json: "",
+        error: "ping must be ping",
+        error_code: "",
+        error_name: "Error",
+      },
     });
   });
 
@@ -298,11 +313,17 @@ describe("raftoral.WorkflowManagement", () => {
     const request = { workflow_id: "abc-123", execution_cluster_id: "1", timeout_seconds: 45 };
     expect(await call("WorkflowManagement", "WaitForWorkflowCompletion", request)).toEqual({
       ok: true,
-      response: { success: true, result_json: '"pong"', error: "", error_code: "" },
+      response: {
+        success: true,
+        result_json: '"pong"',
+        error: "",
+        error_code: "",
+        error_name: "",
+      },
     });
     expect(api.lastCall("waitWorkflow").request).toEqual({
       workflowId: "abc-123",
-      executionClusterId: "1",
+      executionClusterId: 1,
       timeoutSeconds: 45,
     });
   });

@@ -3,7 +3,7 @@
 // the page goes back with absent fields as defaults again.
 
 import type { ListWorkflowsRequest, ListWorkflowsResult, NodeApi } from "../index.ts";
-import { checkListRequest } from "../index.ts";
+import { checkListRequest, clusterHint } from "../index.ts";
 import type { ListWorkflowsRequestMessage, ListWorkflowsResponseMessage } from "./list-messages.ts";
 import { WorkflowManagementMethods } from "./raftoral-methods.ts";
 import type { GrpcServer } from "./server.ts";
@@ -24,9 +24,7 @@ export function listRequestOf(message: ListWorkflowsRequestMessage): ListWorkflo
     ...(message.startedBeforeMs === 0 ? {} : { startedBeforeMs: message.startedBeforeMs }),
     ...(message.pageSize === 0 ? {} : { pageSize: message.pageSize }),
     ...(message.pageToken === "" ? {} : { pageToken: message.pageToken }),
-    ...(message.executionClusterId === ""
-      ? {}
-      : { executionClusterId: message.executionClusterId }),
+    ...clusterHint(message.executionClusterId, "execution_cluster_id"),
   };
   checkListRequest(request);
   return request;

@@ -85,7 +85,13 @@ describe("raftoral message codecs", () => {
     expect(
       roundTrip(WorkflowManagementMethods.runWorkflowAsync.responseCodec, asyncResult),
     ).toEqual(asyncResult);
-    const sync = { success: true, resultJson: '"pong"', error: "", errorCode: "" };
+    const sync = {
+      success: true,
+      resultJson: '"pong"',
+      error: "",
+      errorCode: "",
+      errorName: "",
+    };
     expect(roundTrip(WorkflowManagementMethods.runWorkflowSync.responseCodec, sync)).toEqual(sync);
     const stop = { workflowId: "w", executionClusterId: "3", reason: "stuck" };
     const stopped = { success: true, workflowId: "w", executionClusterId: "3" };

@@ -6,6 +6,7 @@
 import { groupId, nodeId } from "../../lib/index.ts";
 import {
   type ClusterStatus,
+  clusterHint,
   type DiscoveryInfo,
   type NodeApi,
   TRACEPARENT_HEADER,
@@ -145,9 +146,8 @@ export function registerWorkflowManagement(
   });
   server.addUnary(WorkflowManagementMethods.describeWorkflow, async (request, context) => {
     const workflowId = requiredText(request.workflowId, "workflow_id", "the workflow to describe");
-    const cluster = request.executionClusterId;
     const described = await api.describeWorkflow(
-      { workflowId, ...(cluster === "" ? {} : { executionClusterId: cluster }) },
+      { workflowId, ...clusterHint(request.executionClusterId, "execution_cluster_id") },
       { signal: context.signal },
     );
     return describeResponse(described);
@@ -174,15 +174,16 @@ function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowRespon
     name: info.name,
     version: info.version,
     status: info.status,
-    inputJson: info.inputJson,
+    inputJson: JSON.stringify(info.input),
     ownerNodeId: info.ownerNodeId,
     ownerEpoch: info.ownerEpoch,
     startedAtMs: info.startedAtMs,
     traceId: info.traceId ?? "",
     finishedAtMs: info.finishedAtMs ?? 0,
-    resultJson: info.resultJson ?? "",
-    error: info.error ?? "",
-    errorCode: info.errorCode ?? "",
+    resultJson: info.output === undefined ? "" : JSON.stringify(info.output),
+    error: info.failure?.message ?? "",
+    errorCode: info.failure?.code ?? "",
+    errorName: info.failure?.name ?? "",
     wakeAtMs: info.wakeAtMs ?? 0,
     waitingFor: info.waitingFor ?? "",
     pendingEvents: info.pendingEvents,
@@ -245,10 +246,21 @@ function clusterStatusResponse(status: ClusterStatus): ClusterStatusResponse {
 }
 
 function outcomeResponse(outcome: WorkflowOutcome): RunWorkflowResponse {
+  if (outcome.success) {
+    return {
+      success: true,
+      resultJson: JSON.stringify(outcome.output),
+      error: "",
+      errorCode: "",
+      errorName: "",
+    };
+  }
+  const { failure } = outcome;
   return {
-    success: outcome.success,
-    resultJson: outcome.resultJson ?? "",
-    error: outcome.error ?? "",
-    errorCode: outcome.errorCode ?? "",
+    success: false,
+    resultJson: "",
+    error: failure.message,
+    errorCode: failure.code ?? "",
+    errorName: failure.name,
   };
 }

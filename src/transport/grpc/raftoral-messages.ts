@@ -165,6 +165,8 @@ export interface DescribeWorkflowResponse {
   /** 0 when no cancel was asked. */
   readonly cancelRequestedAtMs: number;
   readonly cancelReason: string;
+  /** "" unless it failed. */
+  readonly errorName: string;
   readonly checkpoints: readonly CheckpointSummaryMessage[];
   /** "" when the start carried no trace. */
   readonly traceId: string;
@@ -176,6 +178,8 @@ export interface RunWorkflowResponse {
   readonly error: string;
   /** The failure's stable code; "" when it had none (or the workflow completed). */
   readonly errorCode: string;
+  /** The failure's error class name; "" when it completed. */
+  readonly errorName: string;
 }
 
 export interface WaitForWorkflowRequest {

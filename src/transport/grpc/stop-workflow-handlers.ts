@@ -2,7 +2,12 @@
 // NodeApi: check the request, make one call with the call's abort signal, shape the reply.
 // Kept apart from node-api-handlers.ts so that file stays small.
 
-import type { NodeApi, StopWorkflowRequest, StopWorkflowResult } from "../index.ts";
+import {
+  clusterHint,
+  type NodeApi,
+  type StopWorkflowRequest,
+  type StopWorkflowResult,
+} from "../index.ts";
 import { requiredText } from "./grpc-request-fields.ts";
 import type { StopWorkflowMessage, StopWorkflowResponse } from "./raftoral-messages.ts";
 import { WorkflowManagementMethods } from "./raftoral-methods.ts";
@@ -24,9 +29,7 @@ export function registerStopWorkflow(server: GrpcServer, api: NodeApi): void {
 function stopRequestOf(request: StopWorkflowMessage, hint: string): StopWorkflowRequest {
   return {
     workflowId: requiredText(request.workflowId, "workflow_id", hint),
-    ...(request.executionClusterId === ""
-      ? {}
-      : { executionClusterId: request.executionClusterId }),
+    ...clusterHint(request.executionClusterId, "execution_cluster_id"),
     ...(request.reason === "" ? {} : { reason: request.reason }),
   };
 }

@@ -63,19 +63,19 @@ describe("POST /workflow/execute", () => {
       }),
     );
     const call = api.lastCall("startWorkflow");
-    expect(call.request).toEqual({ workflowType: "ping_pong", version: 1, inputJson: '"ping"' });
+    expect(call.request).toEqual({ workflowType: "ping_pong", version: 1, input: "ping" });
     expect(call.signal).toBeInstanceOf(AbortSignal);
   });
 
   test.each([
-    [{ a: [1, "x"] }, '{"a":[1,"x"]}'],
-    [42, "42"],
-    [null, "null"],
-    [true, "true"],
-    ['{"already":"json"}', '{"already":"json"}'],
-  ])("input %p reaches NodeApi as the JSON text %p", async (input, inputJson) => {
+    [{ a: [1, "x"] }, { a: [1, "x"] }],
+    [42, 42],
+    [null, null],
+    [true, true],
+    ['{"already":"json"}', { already: "json" }],
+  ])("input %p reaches NodeApi as the value %p", async (input, value) => {
     expect((await post("/workflow/execute", { ...QUICKSTART_START, input })).status).toBe(200);
-    expect(api.lastCall("startWorkflow").request).toMatchObject({ inputJson });
+    expect(api.lastCall("startWorkflow").request).toMatchObject({ input: value });
   });
 
   test("workflow_id reaches NodeApi as the caller's id; a non-string one is a 400", async () => {
@@ -124,7 +124,7 @@ describe("GET /workflow/describe", () => {
     await fetch(`${base}/workflow/describe?workflow_id=w&execution_cluster_id=3`);
     expect(api.lastCall("describeWorkflow").request).toEqual({
       workflowId: "w",
-      executionClusterId: "3",
+      executionClusterId: 3,
     });
   });
 });
@@ -145,15 +145,15 @@ describe("POST /workflow/signal", () => {
     expect(api.lastCall("signalWorkflow").request).toEqual({
       workflowId: "order-1",
       name: "paid",
-      payloadJson: '{"amount":12}',
+      payload: { amount: 12 },
       eventId: "p-1",
     });
     await post("/workflow/signal", { workflow_id: "w", name: "n", execution_cluster_id: 2 });
     expect(api.lastCall("signalWorkflow").request).toEqual({
       workflowId: "w",
       name: "n",
-      payloadJson: "null",
-      executionClusterId: "2",
+      payload: null,
+      executionClusterId: 2,
     });
   });
 
@@ -181,17 +181,20 @@ describe("GET /workflow/wait", () => {
     );
     expect(api.lastCall("waitWorkflow").request).toEqual({
       workflowId: "abc-123",
-      executionClusterId: "1",
+      executionClusterId: 1,
       timeoutSeconds: 30,
     });
   });
 
   test("a workflow that failed is a 200 with success false and its error", async () => {
-    api.script.waitWorkflow = async () => ({ success: false, error: "ping must be ping" });
+    api.script.waitWorkflow = async () => ({
+      success: false,
+      failure: { name: "Error", message: "ping must be ping" },
+    });
     const { status, body } = await answer(fetch(`${base}/workflow/wait?${query}`));
     expect({ status, body }).toEqual({
       status: 200,
-      body: { success: false, result: null, error: "ping must be ping" },
+      body: { success: false, result: null, error: "ping must be ping", error_name: "Error" },
     });
   });
 

@@ -80,7 +80,7 @@ describe("GET /workflow/list", () => {
       startedBeforeMs: 20,
       pageSize: 7,
       pageToken: token,
-      executionClusterId: "2",
+      executionClusterId: 2,
     });
   });
 

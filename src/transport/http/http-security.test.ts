@@ -265,7 +265,7 @@ describe("limits against hostile input", () => {
       await Bun.sleep(4_500);
       return value;
     };
-    api.script.waitWorkflow = () => slowly({ success: true, resultJson: '"pong"' });
+    api.script.waitWorkflow = () => slowly({ success: true, output: "pong" });
     api.script.clusterStatus = () => slowly(CLUSTER_STATUS);
     const [wait, status] = await Promise.all([
       fetch(

@@ -53,7 +53,7 @@ describe("POST /workflow/cancel and /workflow/terminate", () => {
     expect(answered.body).toMatchObject({ status: "terminated", duplicate: false });
     expect(api.lastCall("terminateWorkflow").request).toEqual({
       workflowId: "w",
-      executionClusterId: "2",
+      executionClusterId: 2,
       reason: "stuck",
     });
   });
@@ -95,8 +95,7 @@ describe("POST /workflow/cancel and /workflow/terminate", () => {
   test("GET /workflow/wait of a cancelled workflow carries its error code", async () => {
     api.script.waitWorkflow = async () => ({
       success: false,
-      error: "workflow w was cancelled",
-      errorCode: "CANCELLED",
+      failure: { name: "CancelledError", message: "workflow w was cancelled", code: "CANCELLED" },
     });
     const response = await fetch(`${base}/workflow/wait?workflow_id=w`);
     expect(await response.json()).toEqual({
@@ -104,6 +103,7 @@ describe("POST /workflow/cancel and /workflow/terminate", () => {
       result: null,
       error: "workflow w was cancelled",
       error_code: "CANCELLED",
+      error_name: "CancelledError",
     });
   });
 });

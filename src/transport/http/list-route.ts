@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import { InvalidArgumentError } from "../../lib/index.ts";
 import {
   checkListRequest,
+  clusterHint,
   type ListWorkflowsRequest,
   type ListWorkflowsResult,
   type NodeApi,
@@ -37,7 +38,6 @@ export function parseListQuery(query: QueryReader): ListWorkflowsRequest {
     .filter((word) => word !== "");
   const name = query.one("name") ?? "";
   const pageToken = query.one("page_token") ?? "";
-  const cluster = query.one("execution_cluster_id") ?? "";
   const after = wholeNumber(query.one("started_after"), "started_after", "epoch milliseconds");
   const before = wholeNumber(query.one("started_before"), "started_before", "epoch milliseconds");
   const pageSize = wholeNumber(query.one("page_size"), "page_size", "workflows per page");
@@ -48,7 +48,7 @@ export function parseListQuery(query: QueryReader): ListWorkflowsRequest {
     ...(before === undefined ? {} : { startedBeforeMs: before }),
     ...(pageSize === undefined ? {} : { pageSize }),
     ...(pageToken === "" ? {} : { pageToken }),
-    ...(cluster === "" ? {} : { executionClusterId: cluster }),
+    ...clusterHint(query.one("execution_cluster_id"), "execution_cluster_id"),
   };
   checkListRequest(request);
   return request;

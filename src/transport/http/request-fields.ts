@@ -3,11 +3,12 @@
 // workflow exist, is the cluster id a known group) belong to the API behind NodeApi.
 
 import {
+  checkJsonDepth,
   fieldReaders,
+  type GroupId,
   groupId,
   InvalidArgumentError,
-  isJsonDepthWithin,
-  JSON_DEPTH_MAX,
+  type JsonValue,
   type NodeId,
   nodeId,
 } from "../../lib/index.ts";
@@ -75,28 +76,27 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
         `(use "input": null for a workflow without input)`,
     );
   }
-  const cluster = optionalClusterId(fields);
   const workflowId = optionalText(fields, "workflow_id", "order-1234");
   return {
     workflowType,
     version,
-    inputJson: inputJsonOf(fields.input),
-    ...clusterHint(cluster, "execution_cluster_id"),
+    input: jsonOf(fields.input),
+    ...optionalClusterId(fields),
     // Its syntax (length, characters) is the node's to check, as over gRPC.
     ...(workflowId === undefined ? {} : { workflowId }),
   };
 }
 
-/** `execution_cluster_id` as decimal text, when given (as text or a number). */
-export function optionalClusterId(fields: Fields): string | undefined {
+/** `execution_cluster_id`, when given (as decimal text or a number). */
+export function optionalClusterId(fields: Fields): { executionClusterId?: GroupId } {
   const cluster = fields.execution_cluster_id;
-  if (cluster === undefined || cluster === null) return undefined;
+  if (cluster === undefined || cluster === null) return {};
   if (typeof cluster !== "string" && typeof cluster !== "number") {
     throw new InvalidArgumentError(
       "field 'execution_cluster_id' must be a decimal id such as \"1\" when given",
     );
   }
-  return String(cluster);
+  return clusterHint(String(cluster), "execution_cluster_id");
 }
 
 /** A text field that may be left out (or null); `example` goes into the error. */
@@ -116,8 +116,7 @@ export function parseDescribeQuery(
   query: (name: string) => string | undefined,
 ): DescribeWorkflowRequest {
   const workflowId = requiredText(query("workflow_id"), "workflow_id", "the workflow to describe");
-  const executionClusterId = query("execution_cluster_id") ?? "";
-  return { workflowId, ...(executionClusterId === "" ? {} : { executionClusterId }) };
+  return { workflowId, ...clusterHint(query("execution_cluster_id"), "execution_cluster_id") };
 }
 
 const SIGNAL_EXAMPLE = `{"workflow_id": "order-1", "name": "paid", "payload": {"amount": 12}}`;
@@ -134,28 +133,27 @@ export function parseSignalRequest(body: unknown): SignalWorkflowRequest {
     "name",
     'the event name the workflow waits for, e.g. "paid"',
   );
-  const cluster = optionalClusterId(fields);
   const eventId = optionalText(fields, "event_id", "payment-77");
   return {
     workflowId,
     name,
-    payloadJson: fields.payload === undefined ? "null" : inputJsonOf(fields.payload, "payload"),
-    ...(cluster === undefined ? {} : { executionClusterId: cluster }),
+    payload: fields.payload === undefined ? null : jsonOf(fields.payload, "payload"),
+    ...optionalClusterId(fields),
     ...(eventId === undefined ? {} : { eventId }),
   };
 }
 
-function inputJsonOf(input: unknown, field = "input"): string {
-  if (!isJsonDepthWithin(input)) {
-    // Before JSON.stringify, which would overflow the stack on an absurd depth.
-    throw new InvalidArgumentError(
-      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
-    );
-  }
-  if (typeof input !== "string") return JSON.stringify(input);
-  let parsed: unknown;
+/**
+ * `input` (or `payload`) as the body gave it: JSON text, which is parsed, or any other JSON
+ * value, taken as it is (the body came from JSON.parse, so it holds nothing else).
+ */
+function jsonOf(input: unknown, field = "input"): JsonValue {
+  // Before anything walks it recursively, which would overflow the stack on an absurd depth.
+  checkJsonDepth(input, `field '${field}'`);
+  if (typeof input !== "string") return input as JsonValue;
+  let parsed: JsonValue;
   try {
-    parsed = JSON.parse(input);
+    parsed = JSON.parse(input) as JsonValue;
   } catch (error) {
     throw new InvalidArgumentError(
       `field '${field}' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
@@ -163,12 +161,7 @@ function inputJsonOf(input: unknown, field = "input"): string {
       { cause: error },
     );
   }
-  if (!isJsonDepthWithin(parsed)) {
-    throw new InvalidArgumentError(
-      `field '${field}' nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
-    );
-  }
-  return input;
+  return checkJsonDepth(parsed, `field '${field}'`);
 }
 
 /**
@@ -217,11 +210,10 @@ export function parseWaitQuery(query: (name: string) => string | undefined): Wai
     "workflow_id",
     "the id /workflow/execute returned",
   );
-  // Absent or empty: the node finds the workflow's execution cluster itself.
-  const executionClusterId = query("execution_cluster_id") ?? "";
   return {
     workflowId,
-    ...(executionClusterId === "" ? {} : { executionClusterId }),
+    // Absent or empty: the node finds the workflow's execution cluster itself.
+    ...clusterHint(query("execution_cluster_id"), "execution_cluster_id"),
     timeoutSeconds: waitTimeout(query("timeout_seconds")),
   };
 }

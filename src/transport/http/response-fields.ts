@@ -36,15 +36,16 @@ export function describedJson(info: WorkflowDescriptionInfo) {
     name: info.name,
     version: info.version,
     status: info.status,
-    input: info.inputJson,
+    input: JSON.stringify(info.input),
     owner_node_id: info.ownerNodeId,
     owner_epoch: info.ownerEpoch,
     started_at_ms: info.startedAtMs,
     trace_id: info.traceId ?? null,
     finished_at_ms: info.finishedAtMs ?? null,
-    result: info.resultJson ?? null,
-    error: info.error ?? null,
-    error_code: info.errorCode ?? null,
+    result: info.output === undefined ? null : JSON.stringify(info.output),
+    error: info.failure?.message ?? null,
+    error_code: info.failure?.code ?? null,
+    error_name: info.failure?.name ?? null,
     wake_at_ms: info.wakeAtMs ?? null,
     waiting_for: info.waitingFor ?? null,
     pending_events: info.pendingEvents,
@@ -79,13 +80,18 @@ export function signaledJson(sent: SignalWorkflowResult) {
  * with success false and its error text: the request worked, the workflow did not.
  */
 export function outcomeJson(outcome: WorkflowOutcome) {
+  if (outcome.success) {
+    return { success: true, result: JSON.stringify(outcome.output), error: null };
+  }
+  const { failure } = outcome;
   return {
-    success: outcome.success,
-    result: outcome.resultJson ?? null,
-    error: outcome.error ?? null,
-    // Added: the failure's stable code (CANCELLED, TERMINATED, ...); only when it has one,
-    // so the QUICKSTART's answer keeps exactly its three fields otherwise.
-    ...(outcome.errorCode === undefined ? {} : { error_code: outcome.errorCode }),
+    success: false,
+    result: null,
+    error: failure.message,
+    // Added: the failure's stable code (CANCELLED, TERMINATED, ...) when it has one, and its
+    // error class name; a completed workflow's answer keeps the QUICKSTART's three fields.
+    ...(failure.code === undefined ? {} : { error_code: failure.code }),
+    error_name: failure.name,
   };
 }
 

@@ -34,11 +34,10 @@ const STOP_EXAMPLE = `{"workflow_id": "order-1", "reason": "the customer withdre
 export function parseStopRequest(body: unknown): StopWorkflowRequest {
   const fields = objectBody(body, STOP_EXAMPLE);
   const workflowId = requiredText(fields.workflow_id, "workflow_id", "the workflow to stop");
-  const cluster = optionalClusterId(fields);
   const reason = optionalText(fields, "reason", "no longer needed");
   return {
     workflowId,
-    ...(cluster === undefined ? {} : { executionClusterId: cluster }),
+    ...optionalClusterId(fields),
     ...(reason === undefined || reason === "" ? {} : { reason }),
   };
 }

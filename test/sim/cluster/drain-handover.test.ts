@@ -48,7 +48,7 @@ async function startIn(current: ClusterSim, groups: readonly GroupId[]): Promise
       const request = {
         workflowType: "ping_pong",
         version: 1,
-        inputJson: '"ping"',
+        input: "ping",
         executionClusterId: group,
       };
       const address = current.nodes[0]?.address ?? "";
@@ -64,11 +64,11 @@ async function expectPong(current: ClusterSim, address: string, started: readonl
   for (const workflow of started) {
     const request = {
       workflowId: workflow.workflowId,
-      executionClusterId: String(workflow.group),
+      executionClusterId: workflow.group,
       timeoutSeconds: 10,
     };
     const outcome = await drive(current, client(current, address).waitWorkflow(request, CALL));
-    expect(outcome.resultJson).toBe('"pong"');
+    expect(outcome).toEqual({ success: true, output: "pong" });
   }
 }
 

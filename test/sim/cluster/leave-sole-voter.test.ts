@@ -13,7 +13,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const PING = { workflowType: "ping_pong", version: 1, inputJson: '"ping"' };
+const PING = { workflowType: "ping_pong", version: 1, input: "ping" };
 
 async function twoNodes(seed: number): Promise<[ClusterSim, SimNode, SimNode]> {
   const current = new ClusterSim(seed);
@@ -37,7 +37,7 @@ async function expectServedBy(current: ClusterSim, entry: SimNode): Promise<void
     expect([status?.role, status?.confState.voters]).toEqual(["leader", [entry.lastId]] as never);
   }
   const outcome = await current.call(entry, (api) => api.runWorkflow(PING));
-  expect(outcome).toEqual({ success: true, resultJson: '"pong"' });
+  expect(outcome).toEqual({ success: true, output: "pong" });
 }
 
 test("the sole voter leaving hands its vote to the learner before it stops", async () => {

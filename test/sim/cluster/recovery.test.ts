@@ -13,7 +13,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const PING = { workflowType: "ping_pong", version: 1, inputJson: '"ping"' };
+const PING = { workflowType: "ping_pong", version: 1, input: "ping" };
 
 test("a survivor recovers the groups whose other voters are gone for good, and keeps their log", async () => {
   sim = new ClusterSim(31);
@@ -23,7 +23,7 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
   await current.until("3 nodes settled", () => current.isSettled(), 120_000);
   const [first, second, survivor] = current.nodes as [SimNode, SimNode, SimNode];
   const done: WorkflowOutcome = await current.call(survivor, (api) => api.runWorkflow(PING));
-  expect(done).toEqual({ success: true, resultJson: '"pong"' });
+  expect(done).toEqual({ success: true, output: "pong" });
   const before = await current.call(survivor, (api) => api.startWorkflow(PING));
 
   for (const gone of [first, second]) {
@@ -57,11 +57,11 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
   const kept = await current.call(survivor, (api) =>
     api.waitWorkflow({
       workflowId: before.workflowId,
-      executionClusterId: String(before.executionClusterId),
+      executionClusterId: before.executionClusterId,
       timeoutSeconds: 30,
     }),
   );
-  expect(kept).toEqual({ success: true, resultJson: '"pong"' });
+  expect(kept).toEqual({ success: true, output: "pong" });
   expect(await current.call(survivor, (api) => api.runWorkflow(PING))).toEqual(done);
   expect(await current.call(survivor, async (api) => api.health())).toMatchObject({
     status: "ok",

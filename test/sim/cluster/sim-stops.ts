@@ -5,7 +5,7 @@
 // the last one (the workflow completes); a terminate ends it at once.
 
 import type { ProtocolClient } from "../../../src/client/index.ts";
-import type { Random } from "../../../src/lib/index.ts";
+import type { GroupId, Random } from "../../../src/lib/index.ts";
 import type { ExecutionState } from "../../../src/workflow/index.ts";
 
 export type StopType = "Cancel" | "Terminate";
@@ -27,7 +27,7 @@ export async function stopOne(options: {
   readonly client: ProtocolClient;
   readonly random: Random;
   readonly workflowId: string;
-  readonly group: string;
+  readonly group: GroupId;
   readonly ledger: StopLedger;
 }): Promise<void> {
   const { client, ledger } = options;

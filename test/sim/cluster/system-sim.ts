@@ -7,7 +7,7 @@
 // checkers must hold.
 
 import type { ProtocolClient } from "../../../src/client/index.ts";
-import { groupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
+import { type GroupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
 import { resultsHolder } from "../../../src/management/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
@@ -38,7 +38,7 @@ export interface SystemSimReport {
 
 interface StartedWorkflow {
   readonly workflowId: string;
-  readonly group: string;
+  readonly group: GroupId;
   readonly name: string;
   /** The first outcome a client was told; later ones must be equal. */
   outcome: WorkflowOutcome | undefined;
@@ -126,7 +126,9 @@ export class SystemSimulation {
   }
 
   private endedWith(errorCode: string): number {
-    const ended = [...this.started.values()].filter((w) => w.outcome?.errorCode === errorCode);
+    const ended = [...this.started.values()].filter(
+      (w) => w.outcome?.success === false && w.outcome.failure.code === errorCode,
+    );
     return ended.length;
   }
 
@@ -143,17 +145,17 @@ export class SystemSimulation {
       try {
         const started = await this.client(k).startWorkflow(
           name === "ping_pong"
-            ? { workflowType: name, version: 1, inputJson: '"ping"' }
+            ? { workflowType: name, version: 1, input: "ping" }
             : {
                 workflowType: name,
                 version: 1,
-                inputJson: JSON.stringify({ n: this.random.int(1, 5) }),
+                input: { n: this.random.int(1, 5) },
               },
           { timeoutMs: 20_000 },
         );
         this.started.set(started.workflowId, {
           workflowId: started.workflowId,
-          group: String(started.executionClusterId),
+          group: started.executionClusterId,
           name,
           outcome: undefined,
           stops: emptyLedger(),
@@ -190,7 +192,7 @@ export class SystemSimulation {
           workflowId: workflow.workflowId,
           executionClusterId: workflow.group,
           name: "nudge",
-          payloadJson: String(k),
+          payload: k,
         },
         { timeoutMs: 5_000 },
       );
@@ -223,7 +225,7 @@ export class SystemSimulation {
   private record(workflow: StartedWorkflow, outcome: WorkflowOutcome): void {
     if (workflow.outcome === undefined) {
       workflow.outcome = outcome;
-      if (workflow.name === "ping_pong" && outcome.resultJson !== '"pong"') {
+      if (workflow.name === "ping_pong" && !(outcome.success && outcome.output === "pong")) {
         throw new SystemSimFailure(
           `ping_pong ${workflow.workflowId} returned ${JSON.stringify(outcome)}`,
         );
@@ -400,7 +402,7 @@ export class SystemSimulation {
         const state = node.managementState();
         for (const workflow of this.started.values()) {
           // A drained group's results live on in the group that adopted them.
-          if (resultsHolder(state, groupId(Number(workflow.group))) !== id) continue;
+          if (resultsHolder(state, workflow.group) !== id) continue;
           const record = machine.execution(workflow.workflowId);
           if (record === undefined)
             throw new SystemSimFailure(`node ${node.nodeId} lacks ${workflow.workflowId}`);
@@ -438,11 +440,9 @@ export class SystemSimulation {
  */
 function checkWaits(workflowId: string, outcome: WorkflowOutcome): void {
   if (!outcome.success) return;
-  const output = JSON.parse(outcome.resultJson ?? "null") as {
-    child?: string;
-    result?: { total?: unknown };
-  };
-  if (output.child !== `${workflowId}:child-2` || typeof output.result?.total !== "number") {
-    throw new SystemSimFailure(`sim_waits ${workflowId} returned ${outcome.resultJson}`);
+  const output = outcome.output as { child?: string; result?: { total?: unknown } } | null;
+  if (output?.child !== `${workflowId}:child-2` || typeof output.result?.total !== "number") {
+    const text = JSON.stringify(outcome.output);
+    throw new SystemSimFailure(`sim_waits ${workflowId} returned ${text}`);
   }
 }

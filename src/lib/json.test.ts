@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { isJsonDepthWithin, JSON_DEPTH_MAX } from "./json-depth.ts";
+import { isJsonDepthWithin, JSON_DEPTH_MAX, parseJsonText } from "./json.ts";
 
 const nested = (depth: number, leaf: unknown = 1): unknown => {
   let value = leaf;
@@ -18,4 +18,18 @@ test("values up to the limit pass, one level more does not", () => {
 test("an absurd depth is answered without overflowing the stack", () => {
   const deep = JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
   expect(isJsonDepthWithin(deep)).toBe(false);
+});
+
+test("parseJsonText gives INVALID_ARGUMENT naming the field, for bad syntax and for depth", () => {
+  expect(parseJsonText('"ping"', "input_json")).toBe("ping");
+  expect(() => parseJsonText("{oops", "input_json")).toThrow(
+    expect.objectContaining({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("input_json"),
+    }),
+  );
+  const deep = `${"[".repeat(JSON_DEPTH_MAX + 2)}${"]".repeat(JSON_DEPTH_MAX + 2)}`;
+  expect(() => parseJsonText(deep, "input_json")).toThrow(
+    /input_json nests arrays or objects deeper/,
+  );
 });

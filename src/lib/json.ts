@@ -1,0 +1,59 @@
+// JSON values as they come in from callers: the type, parsing of JSON text, and how deeply a
+// value may nest. JSON.parse accepts any depth, but the recursive code after it
+// (JSON.stringify, validation) overflows the stack on absurd depths, so callers check first,
+// with a walk that needs no recursion itself.
+
+import { InvalidArgumentError, toError } from "./errors.ts";
+
+/** Nesting deeper than this (arrays and objects) is refused wherever JSON enters. */
+export const JSON_DEPTH_MAX = 64;
+
+/**
+ * Whether no value inside `value` sits deeper than `max` levels (the root is level 0, the
+ * items of a top-level array level 1, and so on).
+ */
+export function isJsonDepthWithin(value: unknown, max: number = JSON_DEPTH_MAX): boolean {
+  const pending: { readonly item: unknown; readonly depth: number }[] = [{ item: value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.depth > max) return false;
+    const { item } = next;
+    if (typeof item !== "object" || item === null) continue;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      pending.push({ item: child, depth: next.depth + 1 });
+    }
+  }
+  return true;
+}
+
+/** A value that survives JSON.stringify / JSON.parse unchanged. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** Refuses `value` when it nests deeper than the log accepts, naming `what`. */
+export function checkJsonDepth<T>(value: T, what: string): T {
+  if (!isJsonDepthWithin(value)) {
+    throw new InvalidArgumentError(
+      `${what} nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+    );
+  }
+  return value;
+}
+
+/** Parses JSON text from a caller (e.g. an API's `input_json`); INVALID_ARGUMENT if malformed. */
+export function parseJsonText(text: string, what: string): JsonValue {
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    // Converted: malformed text is the caller's to fix; the message says where.
+    throw new InvalidArgumentError(`${what} is not valid JSON: ${toError(error).message}`, {
+      cause: error,
+    });
+  }
+  return checkJsonDepth(value, what);
+}
