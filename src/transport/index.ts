@@ -59,6 +59,12 @@ export {
   type PeerSendersOptions,
   type PeerSendStats,
 } from "./peer-senders.ts";
+export {
+  requiredText,
+  TEXT_FIELD_LENGTH_MAX,
+  WAIT_TIMEOUT_SECONDS_DEFAULT,
+  WAIT_TIMEOUT_SECONDS_MAX,
+} from "./request-text.ts";
 export { type ClientTls, connectionHint, type ServerTls } from "./tls-options.ts";
 export { TRACEPARENT_HEADER, traceparentOf, withTraceOf } from "./trace-header.ts";
 export type { PeerTransport, TransportKind, TransportServer } from "./transport.ts";

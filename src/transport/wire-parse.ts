@@ -3,6 +3,7 @@
 // the types. Anything malformed is a WireFormatError naming the field; the node keeps serving.
 
 import {
+  fieldReaders,
   type GroupId,
   groupId,
   InvalidArgumentError,
@@ -44,38 +45,7 @@ const REFUSALS: ReadonlySet<string> = new Set([...PROPOSAL_REFUSALS, "unknown-gr
 
 type Fields = Record<string, unknown>;
 
-function record(value: unknown, path: string): Fields {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new WireFormatError(path, "must be an object");
-  }
-  return value as Fields;
-}
-
-function integer(value: unknown, path: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new WireFormatError(path, "must be a non-negative safe integer");
-  }
-  return value;
-}
-
-function boolean(value: unknown, path: string): boolean {
-  if (typeof value !== "boolean") throw new WireFormatError(path, "must be a boolean");
-  return value;
-}
-
-function text(value: unknown, path: string, lengthMax: number): string {
-  if (typeof value !== "string" || value.length > lengthMax) {
-    throw new WireFormatError(path, `must be a string of at most ${lengthMax} characters`);
-  }
-  return value;
-}
-
-function list(value: unknown, path: string, lengthMax: number): unknown[] {
-  if (!Array.isArray(value) || value.length > lengthMax) {
-    throw new WireFormatError(path, `must be an array of at most ${lengthMax} items`);
-  }
-  return value;
-}
+const read = fieldReaders((path, problem) => new WireFormatError(path, problem));
 
 /**
  * Terms and indexes past this are refused: real ones never get near it, and the arithmetic
@@ -84,13 +54,13 @@ function list(value: unknown, path: string, lengthMax: number): unknown[] {
 const LOG_NUMBER_MAX = 2 ** 52;
 
 function logNumber(value: unknown, path: string): number {
-  const number = integer(value, path);
+  const number = read.integer(value, path);
   if (number > LOG_NUMBER_MAX) throw new WireFormatError(path, "must be at most 2^52");
   return number;
 }
 
 /** A node id; 0 (none) only where the field allows it, such as a leader hint. */
-const asNode = (value: unknown, path: string): NodeId => nodeId(integer(value, path));
+const asNode = (value: unknown, path: string): NodeId => nodeId(read.integer(value, path));
 const asTerm = (value: unknown, path: string): Term => term(logNumber(value, path));
 const asIndex = (value: unknown, path: string): LogIndex => logIndex(logNumber(value, path));
 
@@ -100,17 +70,19 @@ function asPeer(value: unknown, path: string): NodeId {
   if (id === 0) throw new WireFormatError(path, "must be a node id (1 or more)");
   return id;
 }
-const asGroup = (value: unknown, path: string): GroupId => groupId(integer(value, path));
+const asGroup = (value: unknown, path: string): GroupId => groupId(read.integer(value, path));
 
 export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
-  const fields = record(value, "batch");
-  const messages = list(fields.messages, "batch.messages", BATCH_MESSAGES_MAX);
+  const fields = read.object(value, "batch");
+  const messages = read.list(fields.messages, "batch.messages", BATCH_MESSAGES_MAX);
   const fromAddress =
     fields.fromAddress === undefined
       ? undefined
-      : text(fields.fromAddress, "batch.fromAddress", 300);
+      : read.text(fields.fromAddress, "batch.fromAddress", 300);
   const clusterId =
-    fields.clusterId === undefined ? undefined : text(fields.clusterId, "batch.clusterId", 100);
+    fields.clusterId === undefined
+      ? undefined
+      : read.text(fields.clusterId, "batch.clusterId", 100);
   const from = asPeer(fields.from, "batch.from");
   const to = asPeer(fields.to, "batch.to");
   if (from === to) throw new WireFormatError("batch.to", "must not be the sender");
@@ -124,7 +96,7 @@ export function parsePeerBatch(value: unknown, bytes: BytesDecoder): PeerBatch {
 }
 
 function parsePeerMessage(value: unknown, path: string, bytes: BytesDecoder): PeerMessage {
-  const fields = record(value, path);
+  const fields = read.object(value, path);
   const id = asGroup(fields.groupId, `${path}.groupId`);
   switch (fields.type) {
     case "raft":
@@ -137,7 +109,7 @@ function parsePeerMessage(value: unknown, path: string, bytes: BytesDecoder): Pe
       return {
         type: "forward",
         groupId: id,
-        requestId: integer(fields.requestId, `${path}.requestId`),
+        requestId: read.integer(fields.requestId, `${path}.requestId`),
         entryType: entryType(fields.entryType, `${path}.entryType`),
         data: bytes(fields.data, `${path}.data`),
       };
@@ -145,7 +117,7 @@ function parsePeerMessage(value: unknown, path: string, bytes: BytesDecoder): Pe
       return {
         type: "forwardResult",
         groupId: id,
-        requestId: integer(fields.requestId, `${path}.requestId`),
+        requestId: read.integer(fields.requestId, `${path}.requestId`),
         outcome: parseOutcome(fields.outcome, `${path}.outcome`),
       };
     case "unknownGroup":
@@ -156,8 +128,8 @@ function parsePeerMessage(value: unknown, path: string, bytes: BytesDecoder): Pe
 }
 
 function parseOutcome(value: unknown, path: string): ForwardOutcome {
-  const fields = record(value, path);
-  if (boolean(fields.accepted, `${path}.accepted`)) {
+  const fields = read.object(value, path);
+  if (read.boolean(fields.accepted, `${path}.accepted`)) {
     return {
       accepted: true,
       index: asIndex(fields.index, `${path}.index`),
@@ -179,13 +151,13 @@ function parseOutcome(value: unknown, path: string): ForwardOutcome {
 const TERM_ZERO_TYPES = new Set(["ReadIndex", "TransferLeader"]);
 
 function parseRaftMessage(value: unknown, path: string, bytes: BytesDecoder): RaftMessage {
-  const f = record(value, path);
+  const f = read.object(value, path);
   const base = {
     from: asPeer(f.from, `${path}.from`),
     to: asPeer(f.to, `${path}.to`),
     // Any exact integer: whether the term is within reach is the receiving group's call,
     // message by message (multiraft/batch-router.ts), so one bad term spoils no other message.
-    term: term(integer(f.term, `${path}.term`)),
+    term: term(read.integer(f.term, `${path}.term`)),
   };
   if (base.from === base.to) throw new WireFormatError(`${path}.to`, "must not be the sender");
   if (base.term === 0 && !TERM_ZERO_TYPES.has(String(f.type))) {
@@ -200,11 +172,11 @@ function parseRaftMessage(value: unknown, path: string, bytes: BytesDecoder): Ra
         ...base,
         lastLogIndex: asIndex(f.lastLogIndex, at("lastLogIndex")),
         lastLogTerm: asTerm(f.lastLogTerm, at("lastLogTerm")),
-        isLeaderTransfer: boolean(f.isLeaderTransfer, at("isLeaderTransfer")),
+        isLeaderTransfer: read.boolean(f.isLeaderTransfer, at("isLeaderTransfer")),
       };
     case "RequestVoteResponse":
     case "RequestPreVoteResponse":
-      return { type: f.type, ...base, voteGranted: boolean(f.voteGranted, at("voteGranted")) };
+      return { type: f.type, ...base, voteGranted: read.boolean(f.voteGranted, at("voteGranted")) };
     case "AppendEntries":
     case "AppendEntriesResponse":
     case "InstallSnapshot":
@@ -232,17 +204,17 @@ function parseReplication(
         ...base,
         prevLogIndex: asIndex(f.prevLogIndex, at("prevLogIndex")),
         prevLogTerm: asTerm(f.prevLogTerm, at("prevLogTerm")),
-        entries: list(f.entries, at("entries"), ENTRIES_PER_MESSAGE_MAX).map((entry, k) =>
-          parseEntry(entry, `${path}.entries[${k}]`, bytes),
-        ),
+        entries: read
+          .list(f.entries, at("entries"), ENTRIES_PER_MESSAGE_MAX)
+          .map((entry, k) => parseEntry(entry, `${path}.entries[${k}]`, bytes)),
         leaderCommit: asIndex(f.leaderCommit, at("leaderCommit")),
       };
     case "AppendEntriesResponse":
       return {
         type: "AppendEntriesResponse",
         ...base,
-        incarnation: integer(f.incarnation, at("incarnation")),
-        success: boolean(f.success, at("success")),
+        incarnation: read.integer(f.incarnation, at("incarnation")),
+        success: read.boolean(f.success, at("success")),
         index: asIndex(f.index, at("index")),
         hintIndex: asIndex(f.hintIndex, at("hintIndex")),
         hintTerm: asTerm(f.hintTerm, at("hintTerm")),
@@ -252,8 +224,8 @@ function parseReplication(
         type: "InstallSnapshot",
         ...base,
         metadata: parseMetadata(f.metadata, at("metadata")),
-        offset: integer(f.offset, at("offset")),
-        totalBytes: integer(f.totalBytes, at("totalBytes")),
+        offset: read.integer(f.offset, at("offset")),
+        totalBytes: read.integer(f.totalBytes, at("totalBytes")),
         data: bytes(f.data, at("data")),
       };
     default:
@@ -261,7 +233,7 @@ function parseReplication(
         type: "InstallSnapshotResponse",
         ...base,
         snapshotIndex: asIndex(f.snapshotIndex, at("snapshotIndex")),
-        offset: integer(f.offset, at("offset")),
+        offset: read.integer(f.offset, at("offset")),
       };
   }
 }
@@ -269,7 +241,7 @@ function parseReplication(
 /** Heartbeats, reads and leadership control. */
 function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
   const at = (name: string) => `${path}.${name}`;
-  const context = (name: string) => text(f[name], at(name), CONTEXT_LENGTH_MAX);
+  const context = (name: string) => read.text(f[name], at(name), CONTEXT_LENGTH_MAX);
   switch (f.type) {
     case "Heartbeat":
       return {
@@ -282,7 +254,7 @@ function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
       return {
         type: "HeartbeatResponse",
         ...base,
-        incarnation: integer(f.incarnation, at("incarnation")),
+        incarnation: read.integer(f.incarnation, at("incarnation")),
         readContext: context("readContext"),
       };
     case "TimeoutNow":
@@ -315,7 +287,7 @@ function entryType(value: unknown, path: string): EntryType {
 }
 
 function parseEntry(value: unknown, path: string, bytes: BytesDecoder): Entry {
-  const f = record(value, path);
+  const f = read.object(value, path);
   return {
     term: asTerm(f.term, `${path}.term`),
     index: asIndex(f.index, `${path}.index`),
@@ -325,7 +297,7 @@ function parseEntry(value: unknown, path: string, bytes: BytesDecoder): Entry {
 }
 
 function parseMetadata(value: unknown, path: string): SnapshotMetadata {
-  const f = record(value, path);
+  const f = read.object(value, path);
   return {
     index: asIndex(f.index, `${path}.index`),
     term: asTerm(f.term, `${path}.term`),
@@ -336,16 +308,16 @@ function parseMetadata(value: unknown, path: string): SnapshotMetadata {
 const MEMBERS_MAX = 1024;
 
 function parseConfState(value: unknown, path: string): ConfState {
-  const f = record(value, path);
+  const f = read.object(value, path);
   const nodes = (name: string) =>
-    list(f[name], `${path}.${name}`, MEMBERS_MAX).map((id, k) =>
-      asNode(id, `${path}.${name}[${k}]`),
-    );
+    read
+      .list(f[name], `${path}.${name}`, MEMBERS_MAX)
+      .map((id, k) => asNode(id, `${path}.${name}[${k}]`));
   return {
     voters: nodes("voters"),
     learners: nodes("learners"),
     votersOutgoing: nodes("votersOutgoing"),
     learnersNext: nodes("learnersNext"),
-    autoLeave: boolean(f.autoLeave, `${path}.autoLeave`),
+    autoLeave: read.boolean(f.autoLeave, `${path}.autoLeave`),
   };
 }

@@ -4,6 +4,7 @@
 // Pure: no I/O.
 
 import {
+  fieldReaders,
   isTraceId,
   type NodeId,
   nodeId,
@@ -127,7 +128,7 @@ export type DecodeResult =
 
 /** Longest workflow id, name or error text a command may carry. */
 const TEXT_CHARS_MAX = 8192;
-const KINDS: readonly string[] = [
+const KINDS: readonly CheckpointKind[] = [
   "checkpoint",
   "set",
   "step",
@@ -138,9 +139,11 @@ const KINDS: readonly string[] = [
   "patch",
   "child",
   "cancel",
-] satisfies CheckpointKind[];
+];
 
 class Malformed extends Error {}
+
+const read = fieldReaders((path, problem) => new Malformed(`${path} ${problem}`));
 
 /** Decodes and validates one command; a malformed one comes back as `ok: false`. */
 export function decodeCommand(data: Uint8Array): DecodeResult {
@@ -165,10 +168,13 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
   if (f.type === "Seal") return { type: "Seal" };
   if (f.type === "Configure") return { type: "Configure", retention: retention(f.retention) };
   if (f.type === "Adopt")
-    return { type: "Adopt", records: list(f.records, "records").map(finished) };
+    return {
+      type: "Adopt",
+      records: read.list(f.records, "records", ADOPT_RECORDS_MAX).map(finished),
+    };
   const workflowId = text(f.workflowId, "workflowId");
   if (f.type === "Cancel" || f.type === "Terminate") {
-    const requestedAtMs = count(f.requestedAtMs, "requestedAtMs");
+    const requestedAtMs = read.integer(f.requestedAtMs, "requestedAtMs");
     return { type: f.type, workflowId, reason: reason(f.reason), requestedAtMs };
   }
   switch (f.type) {
@@ -180,17 +186,17 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
       return {
         type: "Complete",
         workflowId,
-        ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
+        ownerEpoch: read.integer(f.ownerEpoch, "ownerEpoch"),
         output: json(f.output, "output"),
-        finishedAtMs: count(f.finishedAtMs, "finishedAtMs"),
+        finishedAtMs: read.integer(f.finishedAtMs, "finishedAtMs"),
       };
     case "Fail":
       return {
         type: "Fail",
         workflowId,
-        ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
+        ownerEpoch: read.integer(f.ownerEpoch, "ownerEpoch"),
         error: recordedError(f.error),
-        finishedAtMs: count(f.finishedAtMs, "finishedAtMs"),
+        finishedAtMs: read.integer(f.finishedAtMs, "finishedAtMs"),
       };
     case "Signal":
       return {
@@ -204,8 +210,8 @@ function parseFields(f: Record<string, unknown>): WorkflowCommand {
       return {
         type: "AssignOwner",
         workflowId,
-        owner: nodeId(count(f.owner, "owner")),
-        epoch: count(f.epoch, "epoch"),
+        owner: nodeId(read.integer(f.owner, "owner")),
+        epoch: read.integer(f.epoch, "epoch"),
       };
     default:
       throw new Malformed(`unknown command type ${JSON.stringify(f.type)}`);
@@ -217,12 +223,12 @@ function startOf(f: Record<string, unknown>, workflowId: string): WorkflowComman
     type: "Start",
     workflowId,
     name: text(f.name, "name"),
-    version: count(f.version, "version"),
+    version: read.integer(f.version, "version"),
     input: json(f.input, "input"),
-    owner: nodeId(count(f.owner, "owner")),
-    startedAtMs: count(f.startedAtMs, "startedAtMs"),
-    seed: count(f.seed, "seed"),
-    runtimeVersion: count(f.runtimeVersion, "runtimeVersion"),
+    owner: nodeId(read.integer(f.owner, "owner")),
+    startedAtMs: read.integer(f.startedAtMs, "startedAtMs"),
+    seed: read.integer(f.seed, "seed"),
+    runtimeVersion: read.integer(f.runtimeVersion, "runtimeVersion"),
     ...optionalTraceId(f.traceId, "traceId"),
   };
 }
@@ -231,12 +237,12 @@ function checkpointOf(f: Record<string, unknown>, workflowId: string): WorkflowC
   return {
     type: "Checkpoint",
     workflowId,
-    ownerEpoch: count(f.ownerEpoch, "ownerEpoch"),
-    seq: count(f.seq, "seq"),
+    ownerEpoch: read.integer(f.ownerEpoch, "ownerEpoch"),
+    seq: read.integer(f.seq, "seq"),
     kind: kind(f.kind),
     name: text(f.name, "name"),
     outcome: outcome(f.outcome),
-    atMs: count(f.atMs, "atMs"),
+    atMs: read.integer(f.atMs, "atMs"),
     ...optionalStats(f.stats, "stats"),
   };
 }
@@ -244,79 +250,67 @@ function checkpointOf(f: Record<string, unknown>, workflowId: string): WorkflowC
 /** Records handed over per Adopt command, so one entry stays small. */
 export const ADOPT_RECORDS_MAX = 256;
 
-function list(value: unknown, name: string): unknown[] {
-  if (!Array.isArray(value) || value.length > ADOPT_RECORDS_MAX) {
-    throw new Malformed(`${name} must be an array of at most ${ADOPT_RECORDS_MAX} items`);
-  }
-  return value;
-}
-
-const FINISHED_STATUSES: readonly string[] = ["Completed", "Failed", "Cancelled", "Terminated"];
+const FINISHED_STATUSES: readonly ExecutionRecord["status"][] = [
+  "Completed",
+  "Failed",
+  "Cancelled",
+  "Terminated",
+];
 
 /** A finished execution record, as a drained group hands it over. */
 function finished(value: unknown): ExecutionRecord {
-  if (typeof value !== "object" || value === null) throw new Malformed("record must be an object");
-  const f = value as Record<string, unknown>;
-  if (!FINISHED_STATUSES.includes(f.status as string)) {
-    throw new Malformed(`record.status must be one of ${FINISHED_STATUSES.join(", ")}`);
-  }
+  const f = read.object(value, "record");
+  const status = read.oneOf(f.status, "record.status", FINISHED_STATUSES);
   if (!Array.isArray(f.checkpoints)) throw new Malformed("record.checkpoints must be an array");
   return {
     workflowId: text(f.workflowId, "record.workflowId"),
     name: text(f.name, "record.name"),
-    version: count(f.version, "record.version"),
+    version: read.integer(f.version, "record.version"),
     input: json(f.input, "record.input"),
-    runtimeVersion: count(f.runtimeVersion, "record.runtimeVersion"),
-    seed: count(f.seed, "record.seed"),
-    startedAtMs: count(f.startedAtMs, "record.startedAtMs"),
-    owner: nodeId(count(f.owner, "record.owner")),
-    ownerEpoch: count(f.ownerEpoch, "record.ownerEpoch"),
-    status: f.status as ExecutionRecord["status"],
+    runtimeVersion: read.integer(f.runtimeVersion, "record.runtimeVersion"),
+    seed: read.integer(f.seed, "record.seed"),
+    startedAtMs: read.integer(f.startedAtMs, "record.startedAtMs"),
+    owner: nodeId(read.integer(f.owner, "record.owner")),
+    ownerEpoch: read.integer(f.ownerEpoch, "record.ownerEpoch"),
+    status,
     checkpoints: f.checkpoints.map(checkpoint),
     ...optionalTraceId(f.traceId, "record.traceId"),
-    ...(f.status === "Completed"
+    ...(status === "Completed"
       ? { output: json(f.output, "record.output") }
       : { error: recordedError(f.error) }),
-    finishedAtMs: count(f.finishedAtMs, "record.finishedAtMs"),
+    finishedAtMs: read.integer(f.finishedAtMs, "record.finishedAtMs"),
     // Kept, so that a repeated cancel is acknowledged by the heir as it was here.
     ...(f.cancelRequest === undefined ? {} : { cancelRequest: cancelRequest(f.cancelRequest) }),
   };
 }
 
 function cancelRequest(value: unknown): CancelRequest {
-  if (typeof value !== "object" || value === null) {
-    throw new Malformed("record.cancelRequest must be an object");
-  }
-  const f = value as Record<string, unknown>;
+  const f = read.object(value, "record.cancelRequest");
   return {
     reason: reason(f.reason),
-    requestedAtMs: count(f.requestedAtMs, "record.cancelRequest.requestedAtMs"),
+    requestedAtMs: read.integer(f.requestedAtMs, "record.cancelRequest.requestedAtMs"),
   };
 }
 
 function checkpoint(value: unknown, seq: number): CheckpointRecord {
-  if (typeof value !== "object" || value === null) {
-    throw new Malformed("checkpoint must be an object");
-  }
-  const f = value as Record<string, unknown>;
+  const f = read.object(value, "checkpoint");
   if (f.seq !== seq) throw new Malformed(`checkpoint ${seq} is out of sequence`);
   return {
     seq,
     kind: kind(f.kind),
     name: text(f.name, "checkpoint.name"),
     outcome: outcome(f.outcome),
-    atMs: count(f.atMs, "checkpoint.atMs"),
-    ownerEpoch: count(f.ownerEpoch, "checkpoint.ownerEpoch"),
+    atMs: read.integer(f.atMs, "checkpoint.atMs"),
+    ownerEpoch: read.integer(f.ownerEpoch, "checkpoint.ownerEpoch"),
     ...optionalStats(f.stats, "checkpoint.stats"),
   };
 }
 
 function optionalStats(value: unknown, name: string): { stats?: StepStats } {
   if (value === undefined) return {};
-  if (typeof value !== "object" || value === null) throw new Malformed(`${name} must be an object`);
-  const f = value as Record<string, unknown>;
-  const attempts = count(f.attempts, `${name}.attempts`);
-  return { stats: { attempts, durationMs: count(f.durationMs, `${name}.durationMs`) } };
+  const f = read.object(value, name);
+  const attempts = read.integer(f.attempts, `${name}.attempts`);
+  return { stats: { attempts, durationMs: read.integer(f.durationMs, `${name}.durationMs`) } };
 }
 
 function retention(value: unknown): RetentionSetting {
@@ -324,25 +318,14 @@ function retention(value: unknown): RetentionSetting {
 }
 
 function text(value: unknown, name: string): string {
-  if (typeof value !== "string" || value.length === 0 || value.length > TEXT_CHARS_MAX) {
-    throw new Malformed(`${name} must be a non-empty string of at most ${TEXT_CHARS_MAX} chars`);
-  }
-  return value;
+  const checked = read.text(value, name, TEXT_CHARS_MAX);
+  if (checked === "") throw new Malformed(`${name} must not be empty`);
+  return checked;
 }
 
 /** A Cancel's or Terminate's reason: any text up to REASON_CHARS_MAX, "" for none. */
 function reason(value: unknown): string {
-  if (typeof value !== "string" || value.length > REASON_CHARS_MAX) {
-    throw new Malformed(`reason must be a string of at most ${REASON_CHARS_MAX} chars`);
-  }
-  return value;
-}
-
-function count(value: unknown, name: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new Malformed(`${name} must be a non-negative integer`);
-  }
-  return value;
+  return read.text(value, "reason", REASON_CHARS_MAX);
 }
 
 function optionalTraceId(value: unknown, name: string): { traceId?: string } {
@@ -357,15 +340,11 @@ function json(value: unknown, name: string): JsonValue {
 }
 
 function kind(value: unknown): CheckpointKind {
-  if (typeof value !== "string" || !KINDS.includes(value)) {
-    throw new Malformed(`kind must be one of ${KINDS.join(", ")}`);
-  }
-  return value as CheckpointKind;
+  return read.oneOf(value, "kind", KINDS);
 }
 
 function outcome(value: unknown): CheckpointOutcome {
-  if (typeof value !== "object" || value === null) throw new Malformed("outcome must be an object");
-  const f = value as Record<string, unknown>;
+  const f = read.object(value, "outcome");
   if (f.ok === true) {
     return f.value === undefined
       ? { ok: true }
@@ -376,15 +355,10 @@ function outcome(value: unknown): CheckpointOutcome {
 }
 
 function recordedError(value: unknown): RecordedError {
-  if (typeof value !== "object" || value === null) throw new Malformed("error must be an object");
-  const f = value as Record<string, unknown>;
-  const message = f.message;
-  if (typeof message !== "string" || message.length > TEXT_CHARS_MAX) {
-    throw new Malformed("error.message must be a string");
-  }
+  const f = read.object(value, "error");
   return {
     name: text(f.name, "error.name"),
-    message,
+    message: read.text(f.message, "error.message", TEXT_CHARS_MAX),
     ...(f.code === undefined ? {} : { code: text(f.code, "error.code") }),
   };
 }

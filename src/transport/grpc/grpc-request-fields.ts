@@ -11,8 +11,11 @@ import {
 } from "../../lib/index.ts";
 import {
   clusterHint,
+  requiredText,
   type SignalWorkflowRequest,
   type StartWorkflowRequest,
+  WAIT_TIMEOUT_SECONDS_DEFAULT,
+  WAIT_TIMEOUT_SECONDS_MAX,
   type WaitWorkflowRequest,
 } from "../index.ts";
 import type {
@@ -20,26 +23,6 @@ import type {
   SignalWorkflowRequest as SignalWorkflowMessage,
   WaitForWorkflowRequest,
 } from "./raftoral-messages.ts";
-
-/** Longest workflow name, workflow id, cluster id or address accepted. */
-export const TEXT_FIELD_LENGTH_MAX = 1024;
-/** The wait a caller gets when timeout_seconds is 0 (unset), in seconds. */
-export const WAIT_TIMEOUT_SECONDS_DEFAULT = 30;
-/** The longest wait a caller may ask for, in seconds. */
-export const WAIT_TIMEOUT_SECONDS_MAX = 3_600;
-
-/** A non-empty string field of at most TEXT_FIELD_LENGTH_MAX characters. */
-export function requiredText(value: string, field: string, hint: string): string {
-  if (value.length === 0) {
-    throw new InvalidArgumentError(`field '${field}' must not be empty (${hint})`);
-  }
-  if (value.length > TEXT_FIELD_LENGTH_MAX) {
-    throw new InvalidArgumentError(
-      `field '${field}' is too long (${value.length} characters; at most ${TEXT_FIELD_LENGTH_MAX})`,
-    );
-  }
-  return value;
-}
 
 /**
  * RunWorkflowRequest -> StartWorkflowRequest. An empty input_json means the input null;

@@ -11,11 +11,7 @@ export {
   type GrpcPeerTransportOptions,
   PEER_CLIENTS_MAX,
 } from "./grpc-peer-transport.ts";
-export {
-  TEXT_FIELD_LENGTH_MAX,
-  WAIT_TIMEOUT_SECONDS_DEFAULT,
-  WAIT_TIMEOUT_SECONDS_MAX,
-} from "./grpc-request-fields.ts";
+export {} from "./grpc-request-fields.ts";
 export {
   CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
   GrpcTransportServer,

@@ -9,17 +9,13 @@ import {
   clusterHint,
   type DiscoveryInfo,
   type NodeApi,
+  requiredText,
   TRACEPARENT_HEADER,
   type WorkflowDescriptionInfo,
   type WorkflowOutcome,
   withTraceOf,
 } from "../index.ts";
-import {
-  requiredText,
-  signalRequestOf,
-  startRequestOf,
-  waitRequestOf,
-} from "./grpc-request-fields.ts";
+import { signalRequestOf, startRequestOf, waitRequestOf } from "./grpc-request-fields.ts";
 import { registerListWorkflows } from "./list-handler.ts";
 import { batchOfGenericMessage } from "./peer-batch-message.ts";
 import type {

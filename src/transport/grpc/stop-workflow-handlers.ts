@@ -5,10 +5,10 @@
 import {
   clusterHint,
   type NodeApi,
+  requiredText,
   type StopWorkflowRequest,
   type StopWorkflowResult,
 } from "../index.ts";
-import { requiredText } from "./grpc-request-fields.ts";
 import type { StopWorkflowMessage, StopWorkflowResponse } from "./raftoral-messages.ts";
 import { WorkflowManagementMethods } from "./raftoral-methods.ts";
 import type { GrpcServer } from "./server.ts";

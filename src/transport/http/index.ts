@@ -20,11 +20,7 @@ export {
   PEER_BODY_BYTES_MAX_DEFAULT,
 } from "./http-transport-server.ts";
 export { listedJson } from "./list-route.ts";
-export {
-  TEXT_FIELD_LENGTH_MAX,
-  WAIT_TIMEOUT_SECONDS_DEFAULT,
-  WAIT_TIMEOUT_SECONDS_MAX,
-} from "./request-fields.ts";
+export {} from "./request-fields.ts";
 export {
   clusterStatusJson,
   describedJson,

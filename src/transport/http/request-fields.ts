@@ -17,17 +17,14 @@ import {
   type DescribeWorkflowRequest,
   type RecoverRequest,
   type RegisterRequest,
+  requiredText,
   type SignalWorkflowRequest,
   type StartWorkflowRequest,
+  WAIT_TIMEOUT_SECONDS_DEFAULT,
+  WAIT_TIMEOUT_SECONDS_MAX,
   type WaitWorkflowRequest,
 } from "../index.ts";
 
-/** Longest workflow name, workflow id or address accepted. */
-export const TEXT_FIELD_LENGTH_MAX = 1024;
-/** The wait a caller gets when it names none (or 0), in seconds. */
-export const WAIT_TIMEOUT_SECONDS_DEFAULT = 30;
-/** The longest wait a caller may ask for, in seconds. */
-export const WAIT_TIMEOUT_SECONDS_MAX = 3_600;
 const VERSION_MAX = 2 ** 32 - 1; // The gRPC API carries the version as uint32.
 
 export type Fields = Readonly<Record<string, unknown>>;
@@ -37,18 +34,6 @@ export function objectBody(body: unknown, example: string): Fields {
     throw new InvalidArgumentError(`the body must be a JSON object such as ${example}`);
   }
   return body as Fields;
-}
-
-export function requiredText(value: unknown, field: string, hint: string): string {
-  if (typeof value !== "string" || value.length === 0) {
-    throw new InvalidArgumentError(`field '${field}' must be a non-empty string (${hint})`);
-  }
-  if (value.length > TEXT_FIELD_LENGTH_MAX) {
-    throw new InvalidArgumentError(
-      `field '${field}' is too long (${value.length} characters; at most ${TEXT_FIELD_LENGTH_MAX})`,
-    );
-  }
-  return value;
 }
 
 const EXECUTE_EXAMPLE = `{"name": "ping_pong", "version": 1, "input": "\\"ping\\""}`;

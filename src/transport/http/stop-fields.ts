@@ -3,8 +3,13 @@
 // so those stay small.
 
 import type { Context, Hono } from "hono";
-import type { NodeApi, StopWorkflowRequest, StopWorkflowResult } from "../index.ts";
-import { objectBody, optionalClusterId, optionalText, requiredText } from "./request-fields.ts";
+import {
+  type NodeApi,
+  requiredText,
+  type StopWorkflowRequest,
+  type StopWorkflowResult,
+} from "../index.ts";
+import { objectBody, optionalClusterId, optionalText } from "./request-fields.ts";
 
 /** Adds both routes to `app`; `readBody` reads a client route's JSON body within its limits. */
 export function addStopRoutes(
