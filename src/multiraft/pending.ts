@@ -1,6 +1,9 @@
 // The bookkeeping of callers waiting on a group: proposals until their entry is applied,
 // and reads until their ReadIndex is applied. Every waiter has a deadline: no caller waits
-// forever.
+// forever. A proposal has one record, PendingProposal, whose `state` says where it stands;
+// two indexes point at it, each for the lookup its owner needs: the ForwardingDesk finds the
+// node's live proposals by id (answers from a leader, retries, deadlines), the HostedGroup
+// finds its group's by log index (apply) and holds those queued while it has no leader.
 
 import type { GroupId, LogIndex, NodeId, Term } from "../lib/index.ts";
 import type { EntryType } from "../raft/index.ts";
