@@ -176,7 +176,8 @@ export class HostedGroup {
   }
 
   private serveReads(): void {
-    const { applied } = this.raw.status();
+    if (this.reads.size === 0) return;
+    const applied = this.raw.appliedIndex();
     for (const [context, read] of this.reads) {
       if (read.index === undefined || read.index > applied) continue;
       this.reads.delete(context);
@@ -207,7 +208,7 @@ export class HostedGroup {
     const index = proposal.index;
     if (index === undefined) return;
     proposal.state = "accepted";
-    const { applied } = this.raw.status();
+    const applied = this.raw.appliedIndex();
     if (index > applied) {
       this.accepted.set(index, proposal);
       return;
@@ -223,7 +224,7 @@ export class HostedGroup {
 
   /** Takes a snapshot once enough entries or bytes were applied since the last one (§7); true if it did. */
   maybeSnapshot(): boolean {
-    const { applied } = this.raw.status();
+    const applied = this.raw.appliedIndex();
     if (!this.snapshots.isSnapshotDue(applied)) return false;
     const snapshot = this.raw.createSnapshot(
       encodeGroupSnapshot(this.dedupe, this.stateMachine.snapshot()),

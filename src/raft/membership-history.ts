@@ -12,6 +12,8 @@ import type { ConfChange, Entry } from "./types.ts";
 interface RecordedChange {
   readonly index: LogIndex;
   readonly change: ConfChange;
+  /** The configuration once this change (and every one before it) is applied. */
+  readonly after: Membership;
 }
 
 /** Applies a change; an invalid one is skipped identically on every node. */
@@ -21,18 +23,17 @@ function fold(membership: Membership, change: ConfChange): Membership {
 }
 
 export class MembershipHistory {
-  // Invariant: changes are sorted by index and all lie after baseIndex.
+  // Invariant: changes are sorted by index and all lie after baseIndex; each one's `after` is
+  // base with every change up to it folded in, so at() never folds (status() asks often).
   private base: Membership;
   private baseIndex: LogIndex;
   private changes: RecordedChange[] = [];
-  private latestCache: Membership;
   /** Increments whenever latest() may have changed. */
   version = 0;
 
   constructor(base: Membership, baseIndex: LogIndex, entries: readonly Entry[]) {
     this.base = base;
     this.baseIndex = baseIndex;
-    this.latestCache = base;
     this.append(entries);
   }
 
@@ -47,10 +48,10 @@ export class MembershipHistory {
       if (entry.type !== "confChange") continue;
       const change = decodeConfChange(entry.data);
       if (change === undefined) continue;
-      this.changes.push({ index: entry.index, change });
+      this.changes.push({ index: entry.index, change, after: fold(this.latest(), change) });
       isChanged = true;
     }
-    if (isChanged) this.recompute();
+    if (isChanged) this.version++;
   }
 
   /** The log was replaced by a snapshot taken with `membership` at `index`. */
@@ -58,7 +59,7 @@ export class MembershipHistory {
     this.base = membership;
     this.baseIndex = index;
     this.changes = [];
-    this.recompute();
+    this.version++;
   }
 
   /** Entries up to `index` were discarded; fold their changes into the base. */
@@ -70,29 +71,22 @@ export class MembershipHistory {
   }
 
   latest(): Membership {
-    return this.latestCache;
+    return this.changes.at(-1)?.after ?? this.base;
   }
 
   /** The configuration in effect once the log up to `index` is applied. */
   at(index: number): Membership {
     assert(index >= this.baseIndex, `membership: index ${index} was compacted`);
-    let membership = this.base;
-    for (const recorded of this.changes) {
-      if (recorded.index > index) break;
-      membership = fold(membership, recorded.change);
+    // From the end: callers ask about indexes near the log's end.
+    for (let k = this.changes.length - 1; k >= 0; k--) {
+      const recorded = this.changes[k] as RecordedChange;
+      if (recorded.index <= index) return recorded.after;
     }
-    return membership;
+    return this.base;
   }
 
   /** Index of the latest ConfChange entry still in the log (0 if none). */
   latestChangeIndex(): LogIndex {
     return this.changes.at(-1)?.index ?? logIndex(0);
-  }
-
-  private recompute(): void {
-    let membership = this.base;
-    for (const recorded of this.changes) membership = fold(membership, recorded.change);
-    this.latestCache = membership;
-    this.version++;
   }
 }

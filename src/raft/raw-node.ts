@@ -229,6 +229,11 @@ export class RawNode {
     return this.raft.term;
   }
 
+  /** The last applied index; cheaper than status() for the checks of every turn. */
+  appliedIndex(): LogIndex {
+    return this.raft.log.applied;
+  }
+
   /**
    * Whether `id` is a voter (incoming or outgoing) or learner of the configuration in effect
    * (the latest in the log). Cheaper than status() for checks on every message.
