@@ -42,9 +42,11 @@ export function logWorkflowEvents(
   function describe(workflowId: string, message: string, extra: LogFields = {}): void {
     const view = machine.status(workflowId);
     if (view === undefined) return;
-    const log = view.owner === self ? logger.info : logger.debug;
+    const level = view.owner === self ? "info" : "debug";
+    // Every replica applies every entry: the replicas that log nothing build nothing.
+    if (!logger.isEnabled(level)) return;
     const traceId = machine.execution(workflowId)?.traceId;
-    log.call(logger, message, {
+    logger[level](message, {
       workflow_id: view.workflowId,
       ...(traceId === undefined ? {} : { trace_id: traceId }),
       name: view.name,
