@@ -1,0 +1,117 @@
+// Where the CPU goes while 3 node processes run W1 (one ping_pong step) with 64 in flight:
+// each node runs under `bun --cpu-prof`, the client runs the workload over gRPC round-robin,
+// the nodes stop gracefully (so each writes its profile), and the profiles are summed into
+// the functions with the most time of their own and the most time including what they call.
+// Not part of `make bench` (profiling slows the nodes down); run it as
+//   bun bench/cpu-profile.ts [workflows=3000] [top=30]
+// and keep the .cpuprofile files it names for Chrome's or VS Code's profile viewer.
+
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GrpcProtocolClient, type ProtocolClient } from "../src/client/index.ts";
+import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
+
+const WORKFLOWS = Number(process.argv[2] ?? 3000);
+const TOP = Number(process.argv[3] ?? 30);
+const IN_FLIGHT = 64;
+
+/** The parts of a .cpuprofile (Chrome's format) this summary reads. */
+interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: { functionName: string; url: string; lineNumber: number };
+    readonly children?: readonly number[];
+  }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+async function runWorkload(cluster: NodeProcessCluster): Promise<number> {
+  const clients: ProtocolClient[] = cluster.nodes.map((n) => new GrpcProtocolClient(n.address));
+  const run = (k: number) =>
+    (clients[k % clients.length] as ProtocolClient).runWorkflow(
+      { workflowType: "ping_pong", version: 1, input: "ping" },
+      { timeoutMs: 120_000 },
+    );
+  for (let k = 0; k < 30; k++) await run(k);
+  const begin = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < WORKFLOWS) await run(next++);
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const seconds = (performance.now() - begin) / 1000;
+  for (const client of clients) await client.close();
+  return WORKFLOWS / seconds;
+}
+
+/** Microseconds per function: of its own, and including its callees, over every profile. */
+function summarize(profiles: readonly CpuProfile[]) {
+  const own = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  const add = (map: Map<string, number>, key: string, us: number) =>
+    map.set(key, (map.get(key) ?? 0) + us);
+  for (const profile of profiles) {
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const parent = new Map<number, number>();
+    for (const node of profile.nodes)
+      for (const child of node.children ?? []) parent.set(child, node.id);
+    const nameOf = (id: number) => {
+      const frame = byId.get(id)?.callFrame;
+      const file = frame?.url.replace(/^.*\/(src|node_modules)\//, "$1/") || "(native)";
+      return `${frame?.functionName || "(anonymous)"} ${file}:${frame?.lineNumber ?? 0}`;
+    };
+    profile.samples.forEach((sample, k) => {
+      const us = profile.timeDeltas[k] ?? 0;
+      total += us;
+      add(own, nameOf(sample), us);
+      const seen = new Set<string>();
+      for (let id: number | undefined = sample; id !== undefined; id = parent.get(id)) {
+        const name = nameOf(id);
+        if (!seen.has(name)) add(inclusive, name, us);
+        seen.add(name);
+      }
+    });
+  }
+  const top = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP)
+      .map(([name, us]) => ({ name, percent: Math.round((us / total) * 1000) / 10 }));
+  return { sampledMs: Math.round(total / 1000), own: top(own), inclusive: top(inclusive) };
+}
+
+const directory = mkdtempSync(join(tmpdir(), "raftoral-cpu-profile-"));
+const wrap = (cli: string[]) => [
+  cli[0] as string,
+  "--cpu-prof",
+  `--cpu-prof-dir=${directory}`,
+  ...cli.slice(1),
+];
+const cluster = new NodeProcessCluster("grpc");
+try {
+  for (let k = 0; k < 3; k++) await cluster.add("grpc", { wrap });
+  const workflowsPerSecond = await runWorkload(cluster);
+  for (const node of cluster.nodes) await cluster.signal(node, "SIGTERM");
+  const files = readdirSync(directory).filter((name) => name.endsWith(".cpuprofile"));
+  const profiles = files.map(
+    (name) => JSON.parse(readFileSync(join(directory, name), "utf8")) as CpuProfile,
+  );
+  const { sampledMs, own, inclusive } = summarize(profiles);
+  console.log(
+    JSON.stringify({
+      bench: "cpuProfile.W1",
+      workflows: WORKFLOWS,
+      workflowsPerSecond: Math.round(workflowsPerSecond),
+      sampledMs,
+      profiles: files.map((name) => join(directory, name)),
+    }),
+  );
+  for (const line of own) console.log(JSON.stringify({ bench: "cpuProfile.own", ...line }));
+  for (const line of inclusive)
+    console.log(JSON.stringify({ bench: "cpuProfile.inclusive", ...line }));
+} finally {
+  await cluster.stop();
+}
