@@ -17,7 +17,7 @@ SOURCES := $(shell find src proto -type f 2>/dev/null) package.json bun.lock
 LISTEN ?= 127.0.0.1:7001
 SEEDS ?= 1000
 
-.PHONY: all deps check test build run bench smoke sim sim-system chaos fuzz clean
+.PHONY: all deps check test build run bench bench-smoke smoke sim sim-system chaos fuzz clean
 
 all: build
 
@@ -80,9 +80,14 @@ FUZZ_SECONDS ?= 300
 fuzz: $(DEPS_STAMP)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BUN) test/fuzz/run-fuzz.ts
 
-## bench: benchmarks, one JSON line per measurement
+## bench: benchmarks, one JSON line per measurement, then a summary of the targets next to
+## this machine's floor (BENCH_SCALE scales every sample count)
 bench: $(DEPS_STAMP)
-	@for file in bench/*.bench.ts; do $(BUN) "$$file" || exit 1; done
+	$(BUN) bench/run-all.ts
+
+## bench-smoke: every benchmark at a hundredth of its counts, to check they still run (CI)
+bench-smoke: $(DEPS_STAMP)
+	BENCH_SCALE=0.01 BENCH_RUNS=1 BENCH_REPAIR=0 $(BUN) bench/run-all.ts
 
 clean:
 	rm -rf dist .tools node_modules

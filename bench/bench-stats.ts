@@ -1,6 +1,7 @@
 // Shared by the benchmarks: latency percentiles and the machine's load, so that every JSON
 // line says how busy the machine was while it was measured.
 
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 
 export interface LatencySummary {
@@ -32,3 +33,26 @@ export function round(value: number, digits = 3): number {
 export function machineLoad(): { load1m: number; cores: number } {
   return { load1m: round(loadavg()[0] ?? 0, 2), cores: navigator.hardwareConcurrency };
 }
+
+/**
+ * BENCH_SCALE (default 1) multiplies every sample count: `BENCH_SCALE=0.01 make bench` is the
+ * smoke run that only checks every benchmark still works.
+ */
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+
+/** `count` samples at the run's scale, at least one. */
+export function scaled(count: number): number {
+  return Math.max(1, Math.round(count * SCALE));
+}
+
+/** CPU time (user + system) process `pid` has used so far, in ms, from /proc (Linux). */
+export function processCpuMs(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing ")".
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks * (1000 / CLOCK_TICKS_PER_SECOND);
+}
+
+/** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters here. */
+const CLOCK_TICKS_PER_SECOND = 100;

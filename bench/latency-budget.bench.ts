@@ -10,9 +10,10 @@
 import { cpus, loadavg } from "node:os";
 import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
 import type { ProbeMark, ProbeStage } from "../test/support/latency-probe.ts";
+import { scaled } from "./bench-stats.ts";
 
-const PROPOSALS = Number(process.env.BENCH_PROPOSALS ?? 300);
-const WARM_UP = 100;
+const PROPOSALS = scaled(Number(process.env.BENCH_PROPOSALS ?? 300));
+const WARM_UP = scaled(100);
 
 /** The path that decides a commit: the leader's own write runs beside it. */
 const PATH: readonly { readonly on: "leader" | "follower"; readonly stage: ProbeStage }[] = [

@@ -9,8 +9,9 @@ import { RaftoralClient } from "../src/client/index.ts";
 import { createLogger, MANAGEMENT_GROUP } from "../src/lib/index.ts";
 import { RaftoralNode } from "../src/node/index.ts";
 import { freePort } from "../test/support/ports.ts";
+import { scaled } from "./bench-stats.ts";
 
-const SECONDS = Number(process.env.CHURN_SECONDS ?? 10);
+const SECONDS = scaled(Number(process.env.CHURN_SECONDS ?? 10));
 const IN_FLIGHT = 64;
 
 const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });

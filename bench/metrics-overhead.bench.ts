@@ -9,10 +9,11 @@ import { RaftoralClient } from "../src/client/index.ts";
 import { Counter, Histogram, MetricsRegistry } from "../src/lib/index.ts";
 import type { RaftoralNode } from "../src/node/index.ts";
 import { startInProcessCluster } from "../test/support/in-process-cluster.ts";
+import { scaled } from "./bench-stats.ts";
 
-const WORKFLOWS = 2_000;
+const WORKFLOWS = scaled(2_000);
 const IN_FLIGHT = 32;
-const MICRO_UPDATES = 2_000_000;
+const MICRO_UPDATES = scaled(2_000_000);
 
 let updates = 0;
 

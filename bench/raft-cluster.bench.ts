@@ -6,6 +6,7 @@
 
 import { cpus, loadavg } from "node:os";
 import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
+import { scaled } from "./bench-stats.ts";
 
 const PAYLOAD_BYTES = 200;
 
@@ -37,13 +38,13 @@ for (const transport of ["grpc", "http"] as const) {
       const leader = await leaderOf(cluster, 1);
       // Warm up connections and the JIT.
       await cluster.call(leader, "/bench", {
-        count: 200,
+        count: scaled(200),
         concurrency: 16,
         bytes: PAYLOAD_BYTES,
         groups,
       });
       for (const concurrency of [1, 16, 256]) {
-        const count = concurrency === 1 ? 500 : concurrency === 16 ? 4_000 : 10_000;
+        const count = scaled(concurrency === 1 ? 500 : concurrency === 16 ? 4_000 : 10_000);
         const result = await cluster.call<BenchResult>(leader, "/bench", {
           count,
           concurrency,

@@ -11,6 +11,7 @@ import {
   type RaftMessage,
   RawNode,
 } from "../src/raft/index.ts";
+import { scaled } from "./bench-stats.ts";
 
 const PAYLOAD = new TextEncoder().encode("x".repeat(200));
 const VOTERS = [nodeId(1), nodeId(2), nodeId(3)];
@@ -83,9 +84,9 @@ function run(batch: number, rounds: number) {
 
 run(10, 500); // warm-up
 for (const [batch, rounds] of [
-  [1, 20_000],
-  [16, 3_000],
-  [256, 300],
+  [1, scaled(20_000)],
+  [16, scaled(3_000)],
+  [256, scaled(300)],
 ] as const) {
   console.log(JSON.stringify(run(batch, rounds)));
 }

@@ -7,9 +7,9 @@
 import { heapStats } from "bun:jsc";
 import { defineWorkflow, registryWithBuiltins } from "../src/workflow/index.ts";
 import { LocalWorkflowGroup, track } from "../test/support/workflow-local-group.ts";
-import { machineLoad, round } from "./bench-stats.ts";
+import { machineLoad, round, scaled } from "./bench-stats.ts";
 
-const COUNT = Number(process.env.SLEEPERS ?? 5_000);
+const COUNT = scaled(Number(process.env.SLEEPERS ?? 5_000));
 const SLEEP_MS = 3_600_000;
 
 const napper = defineWorkflow("napper", 1, async (input: number, ctx) => {

@@ -14,10 +14,10 @@ import {
   SqliteLogStorage,
   WorkerLogStorage,
 } from "../src/storage/index.ts";
-import { machineLoad, round, summarize } from "./bench-stats.ts";
+import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
 
 const TICK_MS = 10;
-const RUN_MS = 3000;
+const RUN_MS = scaled(3000);
 const GROUPS = 50;
 const DATA = new Uint8Array(200).fill(0x33);
 type Mode = "idle" | "thread" | "worker";

@@ -14,10 +14,10 @@ import {
   SqliteLogStorage,
   WorkerLogStorage,
 } from "../src/storage/index.ts";
-import { machineLoad, round, summarize } from "./bench-stats.ts";
+import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
 
 const ENTRY_BYTES = 200;
-const CELL_MS = 1500;
+const CELL_MS = scaled(1500);
 const CELL_WRITES_MAX = 5000;
 const CELL_WRITES_MIN = 5;
 const MODES = ["worker", "thread"] as const;

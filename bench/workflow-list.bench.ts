@@ -15,11 +15,11 @@ import {
   type WorkflowCommand,
   WorkflowStateMachine,
 } from "../src/workflow/index.ts";
-import { machineLoad, round, summarize } from "./bench-stats.ts";
+import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
 
-const FINISHED = Number(process.env.FINISHED ?? 100_000);
-const RUNNING = Number(process.env.RUNNING ?? 1_000);
-const ROUNDS = Number(process.env.ROUNDS ?? 200);
+const FINISHED = scaled(Number(process.env.FINISHED ?? 100_000));
+const RUNNING = scaled(Number(process.env.RUNNING ?? 1_000));
+const ROUNDS = scaled(Number(process.env.ROUNDS ?? 200));
 const PAGE = 50;
 const BASE_MS = 1_767_225_600_000;
 
@@ -72,7 +72,7 @@ const loadBegin = performance.now();
 load(0, FINISHED + RUNNING);
 const loadMs = performance.now() - loadBegin;
 // Steady state: each further finish prunes the oldest finished record (and its index entries).
-const STEADY = 5_000;
+const STEADY = scaled(5_000);
 const steadyBegin = performance.now();
 load(FINISHED + RUNNING, FINISHED + RUNNING + STEADY);
 const steadyUs = ((performance.now() - steadyBegin) * 1_000) / STEADY;

@@ -14,6 +14,7 @@ import {
 } from "../src/client/index.ts";
 import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
+import { processCpuMs, scaled } from "./bench-stats.ts";
 
 const WORKFLOWS = join(
   import.meta.dir,
@@ -53,25 +54,28 @@ function emit(fields: Record<string, unknown>): void {
 async function measure(
   transport: "grpc" | "http",
   clients: ProtocolClient[],
+  nodePids: readonly number[],
   name: string,
   type: string,
   input: JsonValue,
   steps: number,
 ) {
   const sequential: number[] = [];
-  for (let k = 0; k < 300; k++)
+  const runs = scaled(300);
+  for (let k = 0; k < runs; k++)
     sequential.push(await runOne(clients[k % clients.length] as ProtocolClient, type, input));
   const latency = quantiles(sequential);
   emit({
     bench: `workflow.${name}.sequential`,
     transport,
-    runs: 300,
+    runs,
     ...latency,
     perStepP50Ms: Number((latency.p50Ms / steps).toFixed(2)),
   });
   let next = 0;
-  const total = 3000;
+  const total = scaled(3000);
   const concurrent: number[] = [];
+  const cpuBefore = clusterCpuMs(nodePids);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: 64 }, async () => {
@@ -83,13 +87,22 @@ async function measure(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuMs = clusterCpuMs(nodePids) - cpuBefore;
   emit({
     bench: `workflow.${name}.inFlight64`,
     transport,
     runs: total,
     workflowsPerSecond: Math.round(total / seconds),
+    cpuMsPerWorkflow: Number((cpuMs / total).toFixed(3)),
     ...quantiles(concurrent),
   });
+}
+
+/** CPU used so far by the node processes and by this client process, in ms. */
+function clusterCpuMs(nodePids: readonly number[]): number {
+  const client = process.cpuUsage();
+  const nodes = nodePids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  return nodes + (client.user + client.system) / 1000;
 }
 
 async function failover(transport: "grpc" | "http", cluster: NodeProcessCluster): Promise<void> {
@@ -141,8 +154,9 @@ for (const transport of ["grpc", "http"] as const) {
     for (let k = 0; k < 3; k++) await cluster.add();
     const clients = cluster.nodes.map((node) => clientFor(transport, node.address));
     await runOne(clients[0] as ProtocolClient, "ping_pong", "ping");
-    await measure(transport, clients, "W1.pingPong", "ping_pong", "ping", 2);
-    await measure(transport, clients, "W2.tenSteps", "ten_steps", { stepMs: 0 }, 10);
+    const pids = cluster.nodes.flatMap((node) => node.process?.pid ?? []);
+    await measure(transport, clients, pids, "W1.pingPong", "ping_pong", "ping", 2);
+    await measure(transport, clients, pids, "W2.tenSteps", "ten_steps", { stepMs: 0 }, 10);
     for (const client of clients) await client.close();
     await failover(transport, cluster);
   } finally {

@@ -1,0 +1,91 @@
+// The physical floor of this machine, measured in the same run as the other benchmarks so that
+// their figures can be read as ratios to it: one fsync of a 4 KiB append, one loopback TCP
+// round trip, one HTTP round trip on loopback (Bun on both ends). One replicated commit can
+// never beat "a round trip plus a follower's fsync".
+
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
+
+const APPEND = new Uint8Array(4096).fill(0x5a);
+
+function fsyncSamples(count: number): number[] {
+  const directory = mkdtempSync(join(tmpdir(), "raftoral-floor-"));
+  const descriptor = openSync(join(directory, "append.bin"), "a");
+  try {
+    return Array.from({ length: count }, () => {
+      const begin = performance.now();
+      writeSync(descriptor, APPEND);
+      fdatasyncSync(descriptor);
+      return performance.now() - begin;
+    });
+  } finally {
+    closeSync(descriptor);
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function tcpSamples(count: number): Promise<number[]> {
+  const server = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: { data: (socket, data) => void socket.write(data) },
+  });
+  let answered: (() => void) | undefined;
+  const client = await Bun.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+    socket: { data: () => answered?.() },
+  });
+  const samples: number[] = [];
+  try {
+    for (let k = 0; k < count; k++) {
+      const begin = performance.now();
+      const echoed = new Promise<void>((resolve) => {
+        answered = resolve;
+      });
+      client.write("x");
+      await echoed;
+      samples.push(performance.now() - begin);
+    }
+    return samples;
+  } finally {
+    client.end();
+    server.stop(true);
+  }
+}
+
+async function httpSamples(count: number): Promise<number[]> {
+  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
+  const url = `http://127.0.0.1:${server.port}/`;
+  const samples: number[] = [];
+  try {
+    for (let k = 0; k < count; k++) {
+      const begin = performance.now();
+      await (await fetch(url)).text();
+      samples.push(performance.now() - begin);
+    }
+    return samples;
+  } finally {
+    await server.stop(true);
+  }
+}
+
+// Warm the paths first: the first connection and the first fsync of a file cost more.
+await tcpSamples(20);
+await httpSamples(20);
+const fsync = summarize(fsyncSamples(scaled(300)));
+const tcp = summarize(await tcpSamples(scaled(1000)));
+const http = summarize(await httpSamples(scaled(500)));
+console.log(
+  JSON.stringify({
+    bench: "floor",
+    fsync4KiBP50Ms: fsync.p50Ms,
+    loopbackRttP50Ms: tcp.p50Ms,
+    httpRttP50Ms: http.p50Ms,
+    /** What one replicated commit can never beat: a round trip and a follower's fsync. */
+    commitFloorMs: round(fsync.p50Ms + tcp.p50Ms),
+    ...machineLoad(),
+  }),
+);

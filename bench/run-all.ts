@@ -1,0 +1,144 @@
+// `make bench`: runs every bench/*.bench.ts in turn, passes their JSON lines through, and ends
+// with a summary of the figures the performance targets name (docs/performance.md), each
+// with its target, the floor measured in the same run (bench/floor.bench.ts) and the ratio
+// to it, one JSON line per figure. `BENCH_SCALE=0.01` makes it a quick smoke run.
+
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { round } from "./bench-stats.ts";
+
+type Line = Record<string, unknown>;
+
+/** A figure of the summary: where it comes from in the run's lines, and its target. */
+interface Figure {
+  readonly figure: string;
+  readonly target: string;
+  readonly read: (lines: readonly Line[], transport: string) => number | undefined;
+  /** Divided by this run's commit floor (a follower's fsync plus a round trip). */
+  readonly isLatency: boolean;
+}
+
+const find = (lines: readonly Line[], fields: Line) =>
+  lines.find((line) => Object.entries(fields).every(([key, value]) => line[key] === value));
+const numberOf = (value: unknown) => (typeof value === "number" ? value : undefined);
+
+const FIGURES: readonly Figure[] = [
+  {
+    figure: "one replicated commit, 1 in flight, one group: p50 ms",
+    target: "<= 1",
+    read: (lines, transport) =>
+      numberOf(find(lines, { bench: "raft.cluster", transport, groups: 1, inFlight: 1 })?.p50Ms),
+    isLatency: true,
+  },
+  {
+    figure: "W1 sequential: p50 ms",
+    target: "<= 3",
+    read: (lines, transport) =>
+      numberOf(find(lines, { bench: "workflow.W1.pingPong.sequential", transport })?.p50Ms),
+    isLatency: true,
+  },
+  {
+    figure: "W1 sequential: p99 ms",
+    target: "<= 15",
+    read: (lines, transport) =>
+      numberOf(find(lines, { bench: "workflow.W1.pingPong.sequential", transport })?.p99Ms),
+    isLatency: true,
+  },
+  {
+    figure: "W2 per step: p50 ms",
+    target: "<= 0.7",
+    read: (lines, transport) =>
+      numberOf(find(lines, { bench: "workflow.W2.tenSteps.sequential", transport })?.perStepP50Ms),
+    isLatency: true,
+  },
+  {
+    figure: "W1, 64 in flight: workflows/s",
+    target: ">= 1750",
+    read: (lines, transport) =>
+      numberOf(
+        find(lines, { bench: "workflow.W1.pingPong.inFlight64", transport })?.workflowsPerSecond,
+      ),
+    isLatency: false,
+  },
+  {
+    figure: "W1, 64 in flight: CPU ms per workflow (3 nodes + client)",
+    target: "<= 1.1",
+    read: (lines, transport) =>
+      numberOf(
+        find(lines, { bench: "workflow.W1.pingPong.inFlight64", transport })?.cpuMsPerWorkflow,
+      ),
+    isLatency: false,
+  },
+  {
+    figure: "32 groups against one: total commits/s ratio (256 in flight)",
+    target: ">= 1",
+    read: (lines, transport) => {
+      const of = (groups: number) =>
+        numberOf(
+          find(lines, { bench: "raft.cluster", transport, groups, inFlight: 256 })
+            ?.proposalsPerSecond,
+        );
+      const one = of(1);
+      const many = of(32);
+      return one === undefined || many === undefined ? undefined : round(many / one, 2);
+    },
+    isLatency: false,
+  },
+];
+
+async function runBench(file: string, lines: Line[]): Promise<void> {
+  const child = Bun.spawn([process.execPath, file], { stdout: "pipe", stderr: "inherit" });
+  let pending = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    pending += decoder.decode(chunk, { stream: true });
+    const complete = pending.split("\n");
+    pending = complete.pop() ?? "";
+    for (const text of complete) {
+      console.log(text);
+      if (text.startsWith("{")) lines.push(JSON.parse(text) as Line);
+    }
+  }
+  if (pending !== "") console.log(pending);
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`${file} exited with ${code}`);
+}
+
+const directory = import.meta.dir;
+const files = readdirSync(directory)
+  .filter((name) => name.endsWith(".bench.ts"))
+  .sort()
+  .map((name) => join(directory, name));
+const lines: Line[] = [];
+for (const file of files) await runBench(file, lines);
+
+const floor = find(lines, { bench: "floor" });
+const commitFloorMs = numberOf(floor?.commitFloorMs);
+for (const transport of ["grpc", "http"]) {
+  for (const { figure, target, read, isLatency } of FIGURES) {
+    const value = read(lines, transport);
+    const ratio =
+      isLatency && value !== undefined && commitFloorMs !== undefined && commitFloorMs > 0
+        ? { timesCommitFloor: round(value / commitFloorMs, 1) }
+        : {};
+    console.log(
+      JSON.stringify({
+        bench: "summary",
+        transport,
+        figure,
+        value: value ?? null,
+        target,
+        ...ratio,
+      }),
+    );
+  }
+}
+console.log(
+  JSON.stringify({
+    bench: "summary.floor",
+    fsync4KiBP50Ms: floor?.fsync4KiBP50Ms ?? null,
+    loopbackRttP50Ms: floor?.loopbackRttP50Ms ?? null,
+    httpRttP50Ms: floor?.httpRttP50Ms ?? null,
+    commitFloorMs: commitFloorMs ?? null,
+  }),
+);
