@@ -195,6 +195,8 @@ export class RaftoralNode {
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),
     );
     this.isStarted = true;
+    // After "ready", not before: nothing in a start needed it (docs/performance.md).
+    this.transport.server.prepare?.();
   }
 
   /** Resume or bootstrap: the id is known, so the node is built before it listens. */
