@@ -6,18 +6,30 @@
 //   repair_ms: from SIGKILL of one node of four until every group has three voters again
 //     without it (the failure timeout, 30 s, is most of it).
 // BENCH_RUNS (default 3) runs per transport; the CI smoke run sets it to 1 with no repair.
+// Each line names its `target`: "compiled" is the binary `make build` makes (compiled here
+// into a temporary directory with the same flags), "source" is `bun src/cli/main.ts`.
+// BENCH_TARGET=compiled|source picks one; both by default. Start-up figures are for the
+// compiled binary: that is what ships, and from source Bun also transpiles every module.
 
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { RaftoralClient } from "../src/client/index.ts";
+import { compileBinaryTo, RELEASE_FLAGS } from "../test/support/compiled-binary.ts";
 import { type NodeProcess, NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WITH_REPAIR = process.env.BENCH_REPAIR !== "0";
+const TARGETS = (process.env.BENCH_TARGET ?? "compiled,source").split(",");
+
+type Target = { readonly name: string; readonly cli: readonly string[] | undefined };
+let target: Target = { name: "source", cli: undefined };
 
 function emit(fields: Record<string, unknown>): void {
   console.log(
     JSON.stringify({
       bench: "membership",
+      target: target.name,
       ...fields,
       load1m: Number(loadavg()[0]?.toFixed(2)),
       cores: cpus().length,
@@ -67,7 +79,7 @@ async function untilVoters(
 }
 
 async function run(transport: "grpc" | "http"): Promise<void> {
-  const cluster = new NodeProcessCluster(transport);
+  const cluster = new NodeProcessCluster(transport, [], target.cli);
   try {
     const first = await timedAdd(cluster);
     emit({ measure: "ready_ms", transport, kind: "bootstrap", ms: Math.round(first.ms) });
@@ -110,6 +122,20 @@ async function run(transport: "grpc" | "http"): Promise<void> {
   }
 }
 
-for (const transport of ["grpc", "http"] as const) {
-  for (let k = 0; k < RUNS; k++) await run(transport);
+const binaryDirectory = mkdtempSync(join(tmpdir(), "raftoral-bench-bin-"));
+try {
+  for (const name of TARGETS) {
+    if (name === "compiled") {
+      const binary = join(binaryDirectory, "raftoral");
+      compileBinaryTo(binary, RELEASE_FLAGS);
+      target = { name, cli: [binary] };
+    } else {
+      target = { name: "source", cli: undefined };
+    }
+    for (const transport of ["grpc", "http"] as const) {
+      for (let k = 0; k < RUNS; k++) await run(transport);
+    }
+  }
+} finally {
+  rmSync(binaryDirectory, { recursive: true, force: true });
 }

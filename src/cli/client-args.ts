@@ -35,8 +35,7 @@ export type ClientArgsParse =
   | { readonly kind: "help"; readonly text: string }
   | { readonly kind: "error"; readonly message: string };
 
-/** The first words that select a client subcommand rather than the server. */
-export const CLIENT_GROUPS: ReadonlySet<string> = new Set(["workflow", "cluster", "node"]);
+export { CLIENT_GROUPS } from "./client-groups.ts";
 
 export const DEFAULT_ADDRESS = "127.0.0.1:7001";
 /** The environment variable that replaces DEFAULT_ADDRESS. */

@@ -4,15 +4,15 @@
 
 import { resolve } from "node:path";
 import { plugin } from "bun";
-import * as raftoral from "../index.ts";
 import { InvalidArgumentError } from "../lib/index.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
 
-let isPluginRegistered = false;
+let registered: Promise<void> | undefined;
 
-function registerPackage(): void {
-  if (isPluginRegistered) return;
-  isPluginRegistered = true;
+async function registerPackage(): Promise<void> {
+  // Loaded here, not at the top: the whole package (both clients among it) is needed only by
+  // a node given --workflows, and loading code is most of a start (docs/performance.md).
+  const raftoral = await import("../index.ts");
   plugin({
     name: "raftoral-package",
     setup(build) {
@@ -33,7 +33,8 @@ function isDefinition(value: unknown): value is WorkflowDefinition {
 
 /** Every workflow definition the module exports (directly, or in an exported array). */
 export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]> {
-  registerPackage();
+  registered ??= registerPackage();
+  await registered;
   const file = resolve(path);
   let module: Record<string, unknown>;
   try {

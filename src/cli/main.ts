@@ -2,20 +2,24 @@
 // Entry point of the raftoral binary. The first word decides: `workflow`, `cluster` and `node`
 // are client subcommands that call a running cluster; anything else is the server command
 // line (`raftoral --listen ...`), unchanged.
+//
+// Start-up time is mostly loading code (docs/performance.md, "Start-up"), so this file loads
+// little: each side is imported only once chosen, and a node with --storage-path starts its
+// storage Worker before loading the node, so that both load at once.
 
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
-import { CLIENT_GROUPS } from "./client-args.ts";
-import { runClientCommand } from "./client-commands.ts";
+import { prestartStorageWorker } from "../storage/index.ts";
+import { CLIENT_GROUPS } from "./client-groups.ts";
 import { EXIT_FAILED, EXIT_USAGE } from "./exit-codes.ts";
 import { loadNodeSecurity } from "./load-security.ts";
-import { runServer } from "./run-server.ts";
 import { SecurityFileError } from "./security-files.ts";
 import { parseServerArgs } from "./server-args.ts";
 import { SERVER_HELP } from "./server-help.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
   if (CLIENT_GROUPS.has(argv[0] ?? "")) {
+    const { runClientCommand } = await import("./client-commands.ts");
     return runClientCommand(
       argv,
       {
@@ -54,6 +58,8 @@ async function main(argv: readonly string[]): Promise<number> {
         write: (line) => process.stderr.write(`${line}\n`),
       });
       for (const warning of settings.warnings) logger.warn(warning);
+      if (parsed.args.storagePath !== undefined) prestartStorageWorker();
+      const { runServer } = await import("./run-server.ts");
       return runServer(parsed.args, security, logger);
     }
   }

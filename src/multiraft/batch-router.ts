@@ -4,13 +4,16 @@
 // membership-directory.ts), a Raft message must name the batch's sender as its own, and a
 // term no election could have reached is refused, so one forged message can neither disrupt
 // a group nor spoil the messages next to it. Messages for a group this node does not host get
-// an UnknownGroup reply (to nodes of the cluster only) and a rate-limited log line.
+// an UnknownGroup reply (to nodes of the cluster only) and a rate-limited log line; a
+// heartbeat among them is kept for a moment, in case the group is about to appear here
+// (early-heartbeats.ts).
 // Only a sender that an accepted message came from counts as heard from: a stream of made-up
 // senders or groups must not leave state behind per sender or per group.
 
 import type { Clock, GroupId, Logger, NodeId, Term } from "../lib/index.ts";
 import type { RaftMessage } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
+import { EarlyHeartbeats } from "./early-heartbeats.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { GroupRegistry } from "./group-registry.ts";
 import type { HostedGroup } from "./hosted-group.ts";
@@ -34,6 +37,7 @@ export class BatchRouter {
   private misaddressedLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedMessages = 0;
+  private readonly early: EarlyHeartbeats;
 
   constructor(
     private readonly options: {
@@ -47,7 +51,14 @@ export class BatchRouter {
       /** `batch` carried an accepted message: its sender is alive and where it says. */
       readonly onHeard: (batch: PeerBatch) => void;
     },
-  ) {}
+  ) {
+    this.early = new EarlyHeartbeats(options.clock);
+  }
+
+  /** Heartbeats for `groupId` that came before it was hosted here, to route now that it is. */
+  takeEarly(groupId: GroupId): PeerBatch[] {
+    return this.early.take(groupId);
+  }
 
   route(batch: PeerBatch): void {
     const { self, groups, desk, logger } = this.options;
@@ -64,6 +75,9 @@ export class BatchRouter {
           // Not hosted here: nothing to protect, only an answer for nodes of the cluster.
           if (group === undefined) {
             unknown.add(message.groupId);
+            if (this.options.directory.isClusterNode(batch.from)) {
+              this.early.keep(batch, message.groupId, message);
+            }
             break;
           }
           const refusal = this.checkRaft(batch.from, message.message, message.groupId, group);

@@ -34,12 +34,7 @@ export class HostInbox {
   pushBatch(batch: PeerBatch): void {
     const bytes = batchBytes(batch);
     const messages = batch.messages.length;
-    const isFull =
-      this.queuedMessages + messages > this.limits.messagesMax ||
-      this.queuedBytes + bytes > this.limits.bytesMax;
-    // One batch alone may exceed the byte budget (a large snapshot chunk): an empty queue
-    // takes it, so that no batch is refused forever.
-    if (isFull && this.queuedMessages > 0) {
+    if (this.refuses(batch)) {
       throw new RaftoralError(
         "RESOURCE_EXHAUSTED",
         `node ${batch.to} is behind on messages from its peers (${this.queuedMessages} queued, ` +
@@ -49,6 +44,16 @@ export class HostInbox {
     this.queuedMessages += messages;
     this.queuedBytes += bytes;
     this.events.push({ type: "batch", batch, bytes });
+  }
+
+  /** Whether pushBatch would refuse `batch` now. */
+  refuses(batch: PeerBatch): boolean {
+    const isFull =
+      this.queuedMessages + batch.messages.length > this.limits.messagesMax ||
+      this.queuedBytes + batchBytes(batch) > this.limits.bytesMax;
+    // One batch alone may exceed the byte budget (a large snapshot chunk): an empty queue
+    // takes it, so that no batch is refused forever.
+    return isFull && this.queuedMessages > 0;
   }
 
   /** Takes up to `max` events, oldest first. */

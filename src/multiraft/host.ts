@@ -456,6 +456,10 @@ export class MultiRaftHost {
     stateMachine: StateMachine,
   ): HostedGroup {
     const group = this.groups.install(groupId, initial, stateMachine);
+    // A full inbox refuses them as it would any peer's batch; the leader sends more soon.
+    for (const batch of this.router.takeEarly(groupId)) {
+      if (!this.inbox.refuses(batch)) this.inbox.pushBatch(batch);
+    }
     this.wake();
     return group;
   }

@@ -33,19 +33,55 @@ import type {
   WorkflowDescriptionInfo,
   WorkflowOutcome,
 } from "../transport/index.ts";
+import { batchBytes } from "../transport/index.ts";
+
+/** Peer batches held until the first switch: at most this many, and this many bytes. */
+const HELD_BATCHES_MAX = 64;
+const HELD_BYTES_MAX = 4 * 1024 * 1024;
 
 export class ApiSwitch implements NodeApi {
   private target: NodeApi;
+  /** Peer batches that came before the first switch; undefined once switched. */
+  private held: PeerBatch[] | undefined = [];
+  private heldBytes = 0;
 
   constructor(initial: NodeApi) {
     this.target = initial;
   }
 
+  /** Serves `api` from now on; the peer batches held meanwhile go to it first. */
   switchTo(api: NodeApi): void {
     this.target = api;
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const batch of held) {
+      try {
+        api.receivePeerBatch(batch);
+      } catch (error) {
+        // Handled: refused as a batch arriving now would be (a full inbox); Raft resends.
+        if (!(error instanceof RaftoralError)) throw error;
+      }
+    }
   }
 
+  /**
+   * Until the first switch a peer's batch (the management leader adding this joining node)
+   * is held rather than refused: a refusal makes the sender back off, 50 ms and then longer,
+   * just when the node becomes able to take it. Raft takes messages late, and the node checks
+   * them at the switch as it checks any batch. Past the bounds the starting API refuses them.
+   */
   receivePeerBatch(batch: PeerBatch): void {
+    const bytes = batchBytes(batch);
+    const held = this.held;
+    if (
+      held !== undefined &&
+      held.length < HELD_BATCHES_MAX &&
+      this.heldBytes + bytes <= HELD_BYTES_MAX
+    ) {
+      held.push(batch);
+      this.heldBytes += bytes;
+      return;
+    }
     this.target.receivePeerBatch(batch);
   }
   discover(): Promise<DiscoveryInfo> {

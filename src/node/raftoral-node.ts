@@ -195,6 +195,8 @@ export class RaftoralNode {
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),
     );
     this.isStarted = true;
+    // After "ready", not before: nothing in a start needed it (docs/performance.md).
+    this.transport.server.prepare?.();
   }
 
   /** Resume or bootstrap: the id is known, so the node is built before it listens. */
@@ -256,7 +258,6 @@ export class RaftoralNode {
       }),
     );
     const parts = this.assemble(id, storage);
-    api.switchTo(parts.service);
     const { discovery } = plan;
     await this.step(
       parts.join(
@@ -264,6 +265,9 @@ export class RaftoralNode {
         nodeId(Math.max(id, discovery.highestKnownNodeId)),
       ),
     );
+    // Once the management group is hosted: the leader's batches held meanwhile (it adds this
+    // node as soon as it registers) then reach the group instead of finding none.
+    api.switchTo(parts.service);
     return parts;
   }
 

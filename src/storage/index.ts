@@ -36,6 +36,7 @@ export {
   StorageVersionError,
 } from "./storage-error.ts";
 export {
+  prestartStorageWorker,
   storageWorkerUrl,
   WorkerLogStorage,
   type WorkerLogStorageOptions,

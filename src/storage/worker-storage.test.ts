@@ -12,7 +12,7 @@ import {
 } from "../../test/contracts/log-storage-fixtures.ts";
 import { AssertionError, logIndex } from "../lib/index.ts";
 import { StorageCorruptError, StorageError } from "./storage-error.ts";
-import { WorkerLogStorage } from "./worker-storage.ts";
+import { prestartStorageWorker, WorkerLogStorage } from "./worker-storage.ts";
 
 runLogStorageContract("bun:sqlite in the storage Worker", async () => {
   const directory = mkdtempSync(join(tmpdir(), "raftoral-worker-"));
@@ -79,5 +79,37 @@ describe("the storage Worker boundary", () => {
     const reopened = await WorkerLogStorage.open(file);
     expect((await reopened.loadGroup(G1))?.lastIndex).toBe(logIndex(3));
     await reopened.close();
+  });
+
+  test("a Worker started ahead of time serves the next open of its code", async () => {
+    prestartStorageWorker();
+    const storage = await WorkerLogStorage.open(file);
+    await storage.write([{ groupId: G1, entries: makeEntries(1, 2, 1) }]);
+    expect((await storage.loadGroup(G1))?.lastIndex).toBe(logIndex(2));
+    await storage.close();
+    // Taken: the next open starts its own Worker, and the data is there.
+    const reopened = await WorkerLogStorage.open(file);
+    expect((await reopened.loadGroup(G1))?.lastIndex).toBe(logIndex(2));
+    await reopened.close();
+  });
+
+  test("a Worker started ahead of time that cannot start still fails the open, not hangs", async () => {
+    const missing = join(directory, "no-such-worker.ts");
+    prestartStorageWorker(missing);
+    // The spare dies before it is taken (or just after): either way the open reports it.
+    await Bun.sleep(50);
+    const error = await rejectionOf(WorkerLogStorage.open(file, { workerUrl: missing }));
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toContain("needs src/storage/storage-worker.ts as an extra");
+  });
+
+  test("a spare Worker of other code is left for its own open", async () => {
+    const missing = join(directory, "no-such-worker.ts");
+    prestartStorageWorker(missing);
+    const storage = await WorkerLogStorage.open(file);
+    await storage.write([{ groupId: G1, entries: makeEntries(1, 1, 1) }]);
+    await storage.close();
+    const error = await rejectionOf(WorkerLogStorage.open(file, { workerUrl: missing }));
+    expect(error).toBeInstanceOf(StorageError);
   });
 });

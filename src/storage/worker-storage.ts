@@ -37,6 +37,52 @@ export function storageWorkerUrl(): string {
   return new URL("./storage-worker.ts", import.meta.url).href;
 }
 
+/**
+ * A Worker started ahead of its storage (prestartStorageWorker): its thread loads the
+ * Worker's code while the main thread loads the node's. `lost` says why it died before use.
+ */
+interface SpareWorker {
+  readonly url: string;
+  readonly worker: Worker;
+  lost: string | undefined;
+}
+
+let spare: SpareWorker | undefined;
+
+/**
+ * Starts a storage Worker now, for the next WorkerLogStorage.open with the same code to take:
+ * the CLI calls it first thing when --storage-path is given, so that starting the Worker's
+ * thread and loading its code (tens of milliseconds) overlaps with loading the node instead of
+ * following it. One spare at a time; it does not keep the process alive.
+ */
+export function prestartStorageWorker(workerUrl: string = storageWorkerUrl()): void {
+  if (spare !== undefined) return;
+  const started: SpareWorker = {
+    url: workerUrl,
+    worker: new Worker(workerUrl, { name: "raftoral-storage" }),
+    lost: undefined,
+  };
+  started.worker.unref();
+  // Until taken: a Worker that fails to start is not used (a fresh one reports the failure).
+  started.worker.addEventListener("error", (event: ErrorEvent) => {
+    started.lost ??= event.message;
+  });
+  started.worker.addEventListener("close", () => {
+    started.lost ??= "the worker exited";
+  });
+  spare = started;
+}
+
+/** The spare Worker if it runs `workerUrl` and is alive; it is then no longer spare. */
+function takeSpare(workerUrl: string): Worker | undefined {
+  const taken = spare;
+  if (taken === undefined || taken.url !== workerUrl) return undefined;
+  spare = undefined;
+  if (taken.lost === undefined) return taken.worker;
+  taken.worker.terminate();
+  return undefined;
+}
+
 interface PendingCall {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
@@ -58,7 +104,7 @@ export class WorkerLogStorage implements LogStorage {
 
   private constructor(file: string, workerUrl: string) {
     this.file = file;
-    this.worker = new Worker(workerUrl, { name: "raftoral-storage" });
+    this.worker = takeSpare(workerUrl) ?? new Worker(workerUrl, { name: "raftoral-storage" });
     // Referenced only while calls are pending: an idle storage never keeps the process alive.
     this.worker.unref();
     this.worker.addEventListener("message", (event: MessageEvent<StorageResponse>) =>

@@ -16,11 +16,22 @@ export function compiledBinary(): string {
   const dir = mkdtempSync(join(tmpdir(), "raftoral-bin-"));
   atTestProcessEnd(() => rmSync(dir, { recursive: true, force: true }));
   const outfile = join(dir, "raftoral");
+  compileBinaryTo(outfile);
+  compiled = outfile;
+  return outfile;
+}
+
+/** The flags `make build` adds: what ships (bench/membership.bench.ts times that). */
+export const RELEASE_FLAGS = ["--minify", "--bytecode"] as const;
+
+/** Compiles the current sources into `outfile` with the Makefile's entrypoints. */
+export function compileBinaryTo(outfile: string, flags: readonly string[] = []): void {
   const build = Bun.spawnSync(
     [
       process.execPath,
       "build",
       "--compile",
+      ...flags,
       "--root",
       ".",
       "src/cli/main.ts",
@@ -31,6 +42,4 @@ export function compiledBinary(): string {
     { cwd: ROOT, stderr: "pipe", stdout: "pipe" },
   );
   if (build.exitCode !== 0) throw new Error(`bun build failed: ${build.stderr.toString()}`);
-  compiled = outfile;
-  return outfile;
 }

@@ -1,4 +1,4 @@
-// Real `raftoral` node processes (the CLI from source) on loopback with SQLite storage:
+// Real `raftoral` node processes (the CLI from source, or a compiled binary) on loopback with SQLite storage:
 // start, SIGKILL, restart with the same command line, and clean up (by PID) afterwards.
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,9 +23,11 @@ export class NodeProcessCluster {
   readonly directory = mkdtempSync(join(tmpdir(), "raftoral-nodes-"));
   readonly nodes: NodeProcess[] = [];
 
+  /** `cli` runs the CLI: from source by default, or a compiled binary ([path]). */
   constructor(
     readonly transport: "grpc" | "http",
     private readonly extraArgs: readonly string[] = [],
+    private readonly cli: readonly string[] = [process.execPath, MAIN],
   ) {}
 
   /**
@@ -51,7 +53,7 @@ export class NodeProcessCluster {
       ...(first === undefined ? ["--bootstrap"] : ["--peers", first.address]),
       ...this.extraArgs,
     ];
-    const cli = [process.execPath, MAIN, ...args];
+    const cli = [...this.cli, ...args];
     const command = options.wrap?.(cli) ?? cli;
     const node: NodeProcess = { index, address, args, command, process: undefined, log: "" };
     this.nodes.push(node);
@@ -91,7 +93,7 @@ export class NodeProcessCluster {
 
   /** Runs the CLI with `args` until it exits on its own; for starts that must fail. */
   async runToExit(args: readonly string[]): Promise<{ exitCode: number; stderr: string }> {
-    const child = Bun.spawn([process.execPath, MAIN, ...args], {
+    const child = Bun.spawn([...this.cli, ...args], {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",

@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import protobuf from "protobufjs";
 import { InvalidArgumentError } from "../../lib/index.ts";
-import type { MessageCodec } from "./message-codec.ts";
+import { type MessageCodec, protoCodec } from "./message-codec.ts";
+import { protoMethod } from "./method.ts";
+import { codecRoot, prepareCodecs } from "./proto-schema.ts";
 import type { DiscoveryResponse, GenericMessage } from "./raftoral-messages.ts";
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
@@ -160,5 +162,26 @@ describe("raftoral message codecs", () => {
     expect(() => run.encode({ workflowType: "w", version: 2 ** 32, inputJson: "" })).toThrow(
       InvalidArgumentError,
     );
+  });
+});
+
+describe("codecs are built at first use (start-up does not pay for them)", () => {
+  test("a codec of a type the .proto files lack fails at its first use, naming the type", () => {
+    const codec = protoCodec<Record<string, never>>("raftoral.NoSuchMessage");
+    expect(codec.typeName).toBe("raftoral.NoSuchMessage");
+    expect(() => codec.encode({})).toThrow("raftoral.NoSuchMessage");
+  });
+
+  test("a method the .proto files lack fails when its codecs are first read", () => {
+    const method = protoMethod("raftoral.RaftService", "NoSuchMethod");
+    expect(method.path).toBe("/raftoral.RaftService/NoSuchMethod");
+    expect(() => method.requestCodec).toThrow("has no method NoSuchMethod");
+  });
+
+  test("prepareCodecs builds the types and the peer messages' code ahead of use", () => {
+    prepareCodecs();
+    const generic = codecRoot().lookupType("raftoral.GenericMessage");
+    // protobufjs replaces the prototype's encode with the generated one on setup().
+    expect(Object.hasOwn(generic, "encode")).toBe(true);
   });
 });

@@ -41,18 +41,29 @@ const CONVERSION: protobuf.IConversionOptions = {
   oneofs: true,
 };
 
-/** The codec for `typeName` in our embedded .proto files. */
+/**
+ * The codec for `typeName` in our embedded .proto files. The type is looked up at the first
+ * encode or decode, not here: building the types from the .proto files is most of the cost of
+ * loading the gRPC stack (docs/performance.md, "Start-up"), and declaring codecs is not using
+ * them. An unknown name throws at that first use.
+ */
 export function protoCodec<T>(typeName: string): MessageCodec<T> {
-  const type = codecRoot().lookupType(typeName);
+  let found: protobuf.Type | undefined;
+  const typeOf = (): protobuf.Type => {
+    found ??= codecRoot().lookupType(typeName);
+    return found;
+  };
   return {
     typeName,
     encode(value: T): Uint8Array {
+      const type = typeOf();
       checkNumbers(type, value, (field, problem) => {
         throw new InvalidArgumentError(`${typeName}: field ${field} ${problem}`);
       });
       return type.encode(type.fromObject(value as Record<string, unknown>)).finish();
     },
     decode(bytes: Uint8Array): T {
+      const type = typeOf();
       let message: protobuf.Message;
       try {
         message = type.decode(bytes);

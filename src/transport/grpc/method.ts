@@ -52,8 +52,36 @@ export type BidiStreamingHandler<Request, Response> = (
  * The descriptor of `service`/`method` in our embedded .proto files, e.g.
  * `protoMethod<DiscoveryRequest, DiscoveryResponse>("raftoral.RaftService", "Discover")`.
  * The type arguments must match the .proto; the codec tests check each one round-trips.
+ * Only the path is known at once: the rest is looked up in the .proto types when first read
+ * (see protoCodec for why), and an unknown method fails then.
  */
 export function protoMethod<Request, Response>(
+  serviceName: string,
+  methodName: string,
+): MethodDescriptor<Request, Response> {
+  let found: MethodDescriptor<Request, Response> | undefined;
+  const resolved = (): MethodDescriptor<Request, Response> => {
+    found ??= resolveMethod<Request, Response>(serviceName, methodName);
+    return found;
+  };
+  return {
+    path: `/${serviceName}/${methodName}`,
+    get requestCodec() {
+      return resolved().requestCodec;
+    },
+    get responseCodec() {
+      return resolved().responseCodec;
+    },
+    get isRequestStream() {
+      return resolved().isRequestStream;
+    },
+    get isResponseStream() {
+      return resolved().isResponseStream;
+    },
+  };
+}
+
+function resolveMethod<Request, Response>(
   serviceName: string,
   methodName: string,
 ): MethodDescriptor<Request, Response> {

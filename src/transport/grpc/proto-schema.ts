@@ -1,5 +1,5 @@
 // The .proto files this node serves, embedded in the binary as text and parsed with
-// protobufjs at start-up. Two parses of the same text: camelCase names for our codecs, the
+// protobufjs when first needed. Two parses of the same text: camelCase names for our codecs, the
 // files' own snake_case names for reflection descriptors (tools build JSON from those).
 
 import protobuf from "protobufjs";
@@ -42,6 +42,18 @@ export function codecRoot(): protobuf.Root {
   }
   return codecRootCache;
 }
+
+/**
+ * Builds the codec types now and generates the code of the types every node sends all the
+ * time (peer batches), instead of at their first use (see protoCodec).
+ */
+export function prepareCodecs(): void {
+  const root = codecRoot();
+  for (const name of HOT_TYPES) root.lookupType(name).setup();
+}
+
+/** The messages of RaftService.SendMessage: every peer batch and its answer. */
+const HOT_TYPES = ["raftoral.GenericMessage", "raftoral.MessageResponse"];
 
 /** One file in its own root, with the field names as written; what reflection describes. */
 export function parseProtoFile(file: ProtoFile): protobuf.Root {

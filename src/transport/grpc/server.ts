@@ -129,30 +129,25 @@ export class GrpcServer {
     handler: UnaryHandler<Request, Response>,
     limits: RouteLimits = {},
   ): void {
-    assert(!method.isRequestStream && !method.isResponseStream, `${method.path} is not unary`);
-    this.addRoute(unaryRoute(method, handler, limits));
+    const isUnary = () => !method.isRequestStream && !method.isResponseStream;
+    this.addRoute(shapeChecked(unaryRoute(method, handler, limits), isUnary, "unary"));
   }
 
   addServerStreaming<Request, Response>(
     method: MethodDescriptor<Request, Response>,
     handler: ServerStreamingHandler<Request, Response>,
   ): void {
-    assert(
-      !method.isRequestStream && method.isResponseStream,
-      `${method.path} is not server streaming`,
-    );
-    this.addRoute(serverStreamingRoute(method, handler));
+    const isServerStreaming = () => !method.isRequestStream && method.isResponseStream;
+    const route = serverStreamingRoute(method, handler);
+    this.addRoute(shapeChecked(route, isServerStreaming, "server streaming"));
   }
 
   addBidiStreaming<Request, Response>(
     method: MethodDescriptor<Request, Response>,
     handler: BidiStreamingHandler<Request, Response>,
   ): void {
-    assert(
-      method.isRequestStream && method.isResponseStream,
-      `${method.path} is not bidi streaming`,
-    );
-    this.addRoute(bidiStreamingRoute(method, handler));
+    const isBidi = () => method.isRequestStream && method.isResponseStream;
+    this.addRoute(shapeChecked(bidiStreamingRoute(method, handler), isBidi, "bidi streaming"));
   }
 
   /** Calls running now (accepted and not yet finished). */
@@ -345,4 +340,22 @@ function describeListenFailure(error: unknown): string {
   const text = code === undefined ? undefined : SYSTEM_CODE_TEXT[code];
   if (code !== undefined && text !== undefined) return `${text} (${code})`;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Checks at the method's first call that the .proto gives it the shape it was registered
+ * with: reading the shape builds the .proto types, which registering should not (protoMethod).
+ */
+function shapeChecked(route: Route, hasShape: () => boolean, shape: string): Route {
+  let isChecked = false;
+  return {
+    ...route,
+    run(requests, context) {
+      if (!isChecked) {
+        assert(hasShape(), `${route.path} is not ${shape}`);
+        isChecked = true;
+      }
+      return route.run(requests, context);
+    },
+  };
 }

@@ -1,0 +1,112 @@
+// A leader's heartbeat that reaches a node just before it hosts the group (a restart that
+// brings its execution groups back after the storage check-in, a join placed a moment later):
+// the group, once hosted, steps it and knows its leader at once instead of a heartbeat
+// interval later. Only recent heartbeats are delivered; other messages are not kept.
+
+import { expect, test } from "bun:test";
+import {
+  createLogger,
+  groupId,
+  logIndex,
+  nodeId,
+  seededRandom,
+  term,
+  VirtualClock,
+} from "../../src/lib/index.ts";
+import { MultiRaftHost } from "../../src/multiraft/index.ts";
+import type { RaftMessage } from "../../src/raft/index.ts";
+import { MemoryLogStorage } from "../../src/storage/index.ts";
+import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
+import { KvStateMachine } from "../support/kv-state-machine.ts";
+import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
+
+const G = groupId(7);
+
+function startedHost() {
+  const clock = new VirtualClock();
+  const host = new MultiRaftHost({
+    nodeId: nodeId(1),
+    storage: new MemoryLogStorage(),
+    peers: { send: () => undefined },
+    directory: TRUSTING_DIRECTORY,
+    clock,
+    random: seededRandom(1),
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    config: TEST_HOST_CONFIG,
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  host.start();
+  return { clock, host };
+}
+
+function fromLeader(message: RaftMessage) {
+  return {
+    from: nodeId(2),
+    to: nodeId(1),
+    messages: [{ type: "raft" as const, groupId: G, message }],
+  };
+}
+
+const heartbeat: RaftMessage = {
+  type: "Heartbeat",
+  from: nodeId(2),
+  to: nodeId(1),
+  term: term(3),
+  leaderCommit: logIndex(0),
+  readContext: "",
+};
+
+/** Creates the group as a joining replica and lets the host run the turns that follow. */
+async function join(host: MultiRaftHost, clock: VirtualClock): Promise<void> {
+  const created = host.createGroup(G, { mode: "join" }, new KvStateMachine());
+  for (let k = 0; k < 3; k++) {
+    clock.advance(1);
+    await flush();
+  }
+  await created;
+}
+
+async function leaderAfterJoin(host: MultiRaftHost, clock: VirtualClock) {
+  await join(host, clock);
+  return host.inspect(G)?.status().leaderId;
+}
+
+test("a heartbeat that came before the group was hosted tells it its leader", async () => {
+  const { clock, host } = startedHost();
+  host.receive(fromLeader(heartbeat));
+  clock.advance(1);
+  await flush();
+  expect(await leaderAfterJoin(host, clock)).toBe(nodeId(2));
+  host.stop();
+});
+
+test("an old heartbeat is not delivered", async () => {
+  const { clock, host } = startedHost();
+  host.receive(fromLeader(heartbeat));
+  clock.advance(1);
+  await flush();
+  clock.advance(5_000);
+  expect(await leaderAfterJoin(host, clock)).toBe(nodeId(0));
+  host.stop();
+});
+
+test("only heartbeats are kept: an early vote request is dropped as before", async () => {
+  const { clock, host } = startedHost();
+  const vote: RaftMessage = {
+    type: "RequestVote",
+    from: nodeId(2),
+    to: nodeId(1),
+    term: term(3),
+    lastLogIndex: logIndex(0),
+    lastLogTerm: term(0),
+    isLeaderTransfer: false,
+  };
+  host.receive(fromLeader(vote));
+  clock.advance(1);
+  await flush();
+  await join(host, clock);
+  expect(host.inspect(G)?.status().term).toBe(term(0));
+  host.stop();
+});
