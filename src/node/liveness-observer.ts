@@ -15,13 +15,17 @@ export class LivenessObserver {
   private leaderSinceMs: number | undefined;
   /** When each node (re)appeared in the state: a node is not silent before it could speak. */
   private readonly memberSinceMs = new Map<NodeId, number>();
+  /** This process could hear nobody before it started (a restart forgets what it heard). */
+  private readonly startedMs: number;
 
   constructor(
     private readonly host: Pick<MultiRaftHost, "lastHeardMs">,
     private readonly clock: Clock,
     tickIntervalMs: number,
+    stallMs: number,
   ) {
-    this.stalls = new StallWatch(clock, tickIntervalMs);
+    this.stalls = new StallWatch(clock, tickIntervalMs, stallMs);
+    this.startedMs = clock.nowMs();
   }
 
   start(): void {
@@ -54,9 +58,12 @@ export class LivenessObserver {
     };
   }
 
-  /** For owner failover: silence counts from the last stall. */
+  /**
+   * For owner failover: silence counts from the last stall, and not from before this process
+   * started (a voter it has not heard from yet since a restart is not silent for that).
+   */
   asMember(): LivenessView {
-    const resumedAt = this.stalls.countsSilenceFrom();
+    const resumedAt = Math.max(this.stalls.countsSilenceFrom(), this.startedMs);
     return {
       nowMs: this.clock.nowMs(),
       heardMs: (id) => this.host.lastHeardMs(id),

@@ -5,7 +5,7 @@ import { StallWatch } from "./stall-watch.ts";
 
 test("silence counts from the start while the process keeps running", () => {
   const inner = new VirtualClock();
-  const watch = new StallWatch(inner, 100);
+  const watch = new StallWatch(inner, 100, 1_000);
   watch.start();
   inner.advance(10_000);
   expect(watch.countsSilenceFrom()).toBe(Number.NEGATIVE_INFINITY);
@@ -15,7 +15,7 @@ test("silence counts from the start while the process keeps running", () => {
 test("after a pause, silence counts from the moment the process runs again", () => {
   const inner = new VirtualClock();
   const clock = new PausableClock(inner);
-  const watch = new StallWatch(clock, 100);
+  const watch = new StallWatch(clock, 100, 1_000);
   watch.start();
   inner.advance(1_000);
   clock.pause();
@@ -31,11 +31,24 @@ test("after a pause, silence counts from the moment the process runs again", () 
 test("a short delay of the heartbeat is not a stall", () => {
   const inner = new VirtualClock();
   const clock = new PausableClock(inner);
-  const watch = new StallWatch(clock, 100);
+  const watch = new StallWatch(clock, 100, 1_000);
   watch.start();
   clock.pause();
   inner.advance(900);
   clock.resume();
   expect(watch.countsSilenceFrom()).toBe(Number.NEGATIVE_INFINITY);
+  watch.stop();
+});
+
+test("a tighter stall threshold sees a shorter pause", () => {
+  const inner = new VirtualClock();
+  const clock = new PausableClock(inner);
+  const watch = new StallWatch(clock, 100, 500);
+  watch.start();
+  inner.advance(1_000);
+  clock.pause();
+  inner.advance(700);
+  clock.resume();
+  expect(watch.countsSilenceFrom()).toBe(1_700);
   watch.stop();
 });

@@ -1,13 +1,10 @@
 // Notices when this process itself stopped running for a while (SIGSTOP, a paused or migrated
 // VM, heavy swapping, a long collection). Silence measured across such a gap says nothing
 // about the peers: their messages are waiting in this node's socket buffers, and the timers
-// that judge them fire before those buffers are read. Failure detection counts silence only
-// from the end of the last stall.
+// that judge them fire before those buffers are read. Failure detection and owner failover
+// count silence only from the end of the last stall.
 
 import type { CancelTimer, Clock } from "../lib/index.ts";
-
-/** A heartbeat this much later than due means the process was not running. */
-const STALL_MS = 1_000;
 
 export class StallWatch {
   private lastBeatMs: number;
@@ -17,6 +14,8 @@ export class StallWatch {
   constructor(
     private readonly clock: Clock,
     private readonly beatMs: number,
+    /** A heartbeat this much later than due means the process was not running (NodeTuning.stallMs). */
+    private readonly stallMs: number,
   ) {
     this.lastBeatMs = clock.nowMs();
   }
@@ -41,7 +40,7 @@ export class StallWatch {
    */
   countsSilenceFrom(): number {
     const now = this.clock.nowMs();
-    if (now - this.lastBeatMs > this.beatMs + STALL_MS) this.resumedAtMs = now;
+    if (now - this.lastBeatMs > this.beatMs + this.stallMs) this.resumedAtMs = now;
     return this.resumedAtMs;
   }
 }
