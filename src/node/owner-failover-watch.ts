@@ -10,7 +10,13 @@
 import type { ExecutionLayer } from "../api/index.ts";
 import type { CancelTimer, Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import { toError } from "../lib/index.ts";
-import { type GroupRecord, type ManagementMachine, silentNodes } from "../management/index.ts";
+import {
+  type GroupRecord,
+  type LivenessView,
+  type ManagementMachine,
+  silenceMs,
+  silentNodes,
+} from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import type { LivenessObserver } from "./liveness-observer.ts";
 
@@ -57,7 +63,8 @@ export class OwnerFailoverWatch {
     const state = machine.state();
     // As the management pass: a node out of the cluster has its groups to hand over, no more.
     if (!state.nodes.has(self)) return;
-    const silent = silentNodes(liveness.asMember(), state.nodes.keys(), self, ownerFailoverMs);
+    const view = liveness.asMember();
+    const silent = silentNodes(view, state.nodes.keys(), self, ownerFailoverMs);
     if (silent.size === 0) {
       this.handled.clear();
       return;
@@ -65,23 +72,36 @@ export class OwnerFailoverWatch {
     this.isChecking = true;
     try {
       for (const group of state.groups.values()) {
-        if (group.members.some((id) => silent.has(id))) await this.failOver(group, silent);
+        if (group.members.some((id) => silent.has(id))) await this.failOver(group, silent, view);
       }
     } finally {
       this.isChecking = false;
     }
   }
 
-  private async failOver(group: GroupRecord, silent: ReadonlySet<NodeId>): Promise<void> {
+  private async failOver(
+    group: GroupRecord,
+    silent: ReadonlySet<NodeId>,
+    view: LivenessView,
+  ): Promise<void> {
     const status = this.options.host.inspect(group.id)?.status();
     if (status === undefined || status.role !== "leader") {
       this.handled.delete(group.id);
       return;
     }
     const voters = status.appliedConfState.voters;
-    const gone = voters.filter((id) => silent.has(id)).join(",");
+    const goneVoters = voters.filter((id) => silent.has(id));
+    const gone = goneVoters.join(",");
     if (gone === "" || this.handled.get(group.id) === gone) return;
     this.handled.set(group.id, gone);
+    // Once per group and set of silent voters; the chaos runs check each against the faults.
+    for (const id of goneVoters) {
+      this.options.logger.info("Voter silent: handing its workflows to live members", {
+        group: group.id,
+        node: id,
+        silent_ms: Math.round(silenceMs(view, id)),
+      });
+    }
     try {
       await this.options.execution.maintain(
         group.id,

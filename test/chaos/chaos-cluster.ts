@@ -23,7 +23,16 @@ export interface Reassignment {
   readonly line: string;
 }
 
+/** A group leader's decision that a voter is silent (owner-failover-watch.ts), wall-clock ms. */
+export interface SilenceVerdict {
+  readonly atMs: number;
+  readonly nodeId: number;
+  readonly silentMs: number;
+  readonly line: string;
+}
+
 const REASSIGNED = /^(\S+) INFO Workflow owner reassigned, .*\bfrom: (\d+)/;
+const SILENT = /^(\S+) INFO Voter silent: .*\bnode: (\d+), silent_ms: (\d+)/;
 
 /** Log lines that mean a node stopped working although its process lives on. */
 const FATAL_LINE = /fatal error|hit a bug|AssertionError|Unhandled|uncaught/i;
@@ -38,6 +47,8 @@ export class ChaosCluster {
   readonly errorLines = new Map<string, number>();
   /** Every owner reassignment logged by any incarnation (scanLogs fills it). */
   readonly reassignments: Reassignment[] = [];
+  /** Every silence verdict of a group leader, from any incarnation (scanLogs fills it). */
+  readonly silenceVerdicts: SilenceVerdict[] = [];
   private readonly conditions = new Map<number, NodeCondition>();
   /** Per node index: the wall-clock intervals [from, to] it was down in any way. */
   private readonly downIntervals = new Map<number, { fromMs: number; toMs: number }[]>();
@@ -200,6 +211,12 @@ export class ChaosCluster {
       if (reassigned !== null) {
         const atMs = Date.parse(reassigned[1] ?? "");
         this.reassignments.push({ atMs, fromNodeId: Number(reassigned[2]), line });
+      }
+      const verdict = SILENT.exec(line);
+      if (verdict !== null) {
+        const atMs = Date.parse(verdict[1] ?? "");
+        const [nodeId, silentMs] = [Number(verdict[2]), Number(verdict[3])];
+        this.silenceVerdicts.push({ atMs, nodeId, silentMs, line });
       }
       const error = /^\S+ ERROR (.*)$/.exec(line);
       if (error !== null) {

@@ -46,7 +46,7 @@ export interface ChaosSummary {
   /** Longest time during the nemesis in which no start succeeded. */
   readonly maxUnavailableMs: number;
   readonly steps: StepCounts;
-  /** Owner reassignments logged, and of those the ones away from a node that was up. */
+  /** Owner reassignments logged, and failovers (verdicts or reassignments) away from nodes that were up. */
   readonly reassignments: { readonly total: number; readonly fromLiveNodes: number };
   readonly errorLogLines: Readonly<Record<string, number>>;
   readonly violations: readonly string[];
@@ -173,17 +173,27 @@ async function healAndCheck(run: {
  * node that was up for all of the 12 s before it took workflows from a live owner.
  */
 const FAILOVER_CAUSE_WINDOW_MS = 12_000;
+/** A message in flight when its sender died may arrive this much after the death. */
+const IN_FLIGHT_SLACK_MS = 1_000;
 
-/** The reassignment lines whose former owner was not down in the window before them. */
+/**
+ * Failovers away from nodes that were up: a leader's silence verdict on a node that was up
+ * for all of the silence it measured, or a reassignment away from a node up for the whole
+ * window before it.
+ */
 function falseFailovers(cluster: ChaosCluster): string[] {
-  return cluster.reassignments
-    .filter((reassignment) => {
-      const from = cluster.nodes.find((node) => cluster.nodeId(node) === reassignment.fromNodeId);
-      if (from === undefined) return false;
-      const since = reassignment.atMs - FAILOVER_CAUSE_WINDOW_MS;
-      return !cluster.wasDownWithin(from.index, since, reassignment.atMs);
-    })
-    .map((reassignment) => reassignment.line);
+  const indexOf = (id: number) => cluster.nodes.find((node) => cluster.nodeId(node) === id)?.index;
+  const wasUp = (id: number, fromMs: number, toMs: number) => {
+    const index = indexOf(id);
+    return index !== undefined && !cluster.wasDownWithin(index, fromMs, toMs);
+  };
+  const verdicts = cluster.silenceVerdicts.filter((verdict) =>
+    wasUp(verdict.nodeId, verdict.atMs - verdict.silentMs - IN_FLIGHT_SLACK_MS, verdict.atMs),
+  );
+  const reassignments = cluster.reassignments.filter((reassignment) =>
+    wasUp(reassignment.fromNodeId, reassignment.atMs - FAILOVER_CAUSE_WINDOW_MS, reassignment.atMs),
+  );
+  return [...verdicts, ...reassignments].map((found) => found.line);
 }
 
 function crashesOf(cluster: ChaosCluster): string[] {
