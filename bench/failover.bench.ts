@@ -6,8 +6,8 @@
 // the runs that committed them), and restarts the node. Victims rotate over the nodes, so some
 // kills take the execution group's leader too (then an election comes first).
 // BENCH_FAILOVER_KILLS (default 4) rounds per transport.
-// Prints one JSON line per kill and one summary line per transport (p50/p99 over all
-// workflows of all kills).
+// Prints one JSON line per kill (with where the time went, from the survivors' logs) and one
+// summary line per transport (p50/p99 over all workflows of all kills).
 
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -53,15 +53,54 @@ async function leadsAGroup(client: ProtocolClient, victimId: number): Promise<bo
   return status.groups.some((group) => group.leaderId === victimId);
 }
 
+/**
+ * Where the time went, from the survivors' logs (ms after the kill): the group leader's
+ * silence verdict on the victim (and the silence it measured), and the first and last
+ * AssignOwner away from it that committed.
+ */
+function stagesAfterKill(
+  survivors: readonly NodeProcess[],
+  victimId: number,
+  killedAtMs: number,
+): Record<string, number> {
+  const stages: Record<string, number> = {};
+  const first = (key: string, at: number) => {
+    stages[key] = Math.min(stages[key] ?? Number.POSITIVE_INFINITY, at);
+  };
+  for (const node of survivors) {
+    for (const line of node.log.split("\n")) {
+      const at = Date.parse(line.slice(0, line.indexOf(" "))) - killedAtMs;
+      if (!(at >= 0)) continue;
+      const verdict = /Voter silent: .*\bnode: (\d+), silent_ms: (\d+)/.exec(line);
+      if (verdict !== null && Number(verdict[1]) === victimId) {
+        first("verdictMs", at);
+        stages.silentAtVerdictMs = Number(verdict[2]);
+      }
+      const moved = /Workflow owner reassigned, .*\bfrom: (\d+)/.exec(line);
+      if (moved !== null && Number(moved[1]) === victimId) {
+        first("firstReassignedMs", at);
+        stages.lastReassignedMs = Math.max(stages.lastReassignedMs ?? 0, at);
+      }
+    }
+  }
+  return stages;
+}
+
 /** One kill: resume delays (ms after the kill) of the workflows the victim owned. */
 async function killRound(
   cluster: NodeProcessCluster,
   victim: NodeProcess,
   survivor: NodeProcess,
-): Promise<{ resumeMs: number[]; ledGroup: boolean; finishedBeforeKill: number }> {
+): Promise<{
+  resumeMs: number[];
+  ledGroup: boolean;
+  finishedBeforeKill: number;
+  stages: Record<string, number>;
+}> {
   const transport = cluster.transport;
   const owner = clientFor(transport, victim.address);
-  const ledGroup = await leadsAGroup(owner, cluster.nodeId(victim));
+  const victimId = cluster.nodeId(victim);
+  const ledGroup = await leadsAGroup(owner, victimId);
   const input = JSON.stringify({ stepMs: STEP_MS, steps: STEPS });
   const started = await Promise.all(
     Array.from({ length: PER_KILL }, () =>
@@ -98,7 +137,9 @@ async function killRound(
     if (resumedAt === undefined) finishedBeforeKill++;
     else resumeMs.push(resumedAt - killedAtMs);
   }
-  return { resumeMs, ledGroup, finishedBeforeKill };
+  const survivors = cluster.nodes.filter((node) => node !== victim);
+  const stages = stagesAfterKill(survivors, victimId, killedAtMs);
+  return { resumeMs, ledGroup, finishedBeforeKill, stages };
 }
 
 async function failover(transport: "grpc" | "http"): Promise<void> {
@@ -109,7 +150,11 @@ async function failover(transport: "grpc" | "http"): Promise<void> {
     for (let round = 0; round < KILLS; round++) {
       const victim = cluster.nodes[round % 3] as NodeProcess;
       const survivor = cluster.nodes[(round + 1) % 3] as NodeProcess;
-      const { resumeMs, ledGroup, finishedBeforeKill } = await killRound(cluster, victim, survivor);
+      const { resumeMs, ledGroup, finishedBeforeKill, stages } = await killRound(
+        cluster,
+        victim,
+        survivor,
+      );
       const sorted = [...resumeMs].sort((a, b) => a - b);
       all.push(...sorted);
       emit({
@@ -119,6 +164,7 @@ async function failover(transport: "grpc" | "http"): Promise<void> {
         victimLedGroup: ledGroup,
         workflows: resumeMs.length,
         finishedBeforeKill,
+        ...stages,
         resumeMinMs: sorted[0] ?? 0,
         resumeMaxMs: sorted.at(-1) ?? 0,
       });
