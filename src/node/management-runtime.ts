@@ -77,6 +77,8 @@ export class ManagementRuntime {
   private readonly loadReportedMs = new Map<GroupId, number>();
   private readonly liveness: LivenessObserver;
   private readonly failoverWatch: OwnerFailoverWatch;
+  /** Per group, the last maintain call asked for (see maintain). */
+  private readonly maintaining = new Map<GroupId, Promise<void>>();
 
   constructor(private readonly options: ManagementRuntimeOptions) {
     this.liveness = new LivenessObserver(
@@ -89,7 +91,27 @@ export class ManagementRuntime {
       ...options,
       checkIntervalMs: options.tickIntervalMs,
       liveness: this.liveness,
+      execution: { maintain: (id, live) => this.maintain(id, live) },
     });
+  }
+
+  /**
+   * ExecutionLayer.maintain, one call per group at a time: the failover watch and the pass
+   * may both ask at once, and two rounds planned from the same state would propose the same
+   * AssignOwners twice (the second refused, with a log line per workflow). A call that finds
+   * one running follows it and plans from the state it left.
+   */
+  private maintain(id: GroupId, liveMembers: readonly NodeId[]): Promise<void> {
+    const previous = this.maintaining.get(id) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined) // The earlier caller handles its own failure.
+      .then(() => this.options.execution.maintain(id, liveMembers));
+    this.maintaining.set(id, next);
+    const forget = () => {
+      if (this.maintaining.get(id) === next) this.maintaining.delete(id);
+    };
+    next.then(forget, forget);
+    return next;
   }
 
   start(): void {
@@ -323,7 +345,7 @@ export class ManagementRuntime {
       self,
       this.options.ownerFailoverMs,
     );
-    await execution.maintain(
+    await this.maintain(
       group.id,
       voters.filter((id) => !silent.has(id)),
     );
