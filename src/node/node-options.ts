@@ -32,8 +32,9 @@ export interface NodeTuning {
   /**
    * This process counts as having stalled (SIGSTOP, a paused VM, a long collection) when its
    * tick timer fires more than this (ms) late; silence across a stall is not held against
-   * peers. 500: a third of ownerFailoverMs, so an unnoticed stall of the judge plus a normal
-   * gap between heartbeats (200 ms) stays well under the failover threshold.
+   * peers, for owner failover (failure detection counts stalls over 1 s only). 500: a third
+   * of ownerFailoverMs, so an unnoticed stall of the judge plus a normal gap between
+   * heartbeats (200 ms) stays well under the failover threshold.
    */
   readonly stallMs: number;
   /**
