@@ -70,6 +70,13 @@ const FIGURES: readonly Figure[] = [
     isLatency: false,
   },
   {
+    figure: "a killed owner's workflows resume on a survivor: p99 ms",
+    target: "<= 2000",
+    read: (lines, transport) =>
+      numberOf(find(lines, { bench: "workflow.ownerFailover", transport })?.resumeP99Ms),
+    isLatency: false,
+  },
+  {
     figure: "32 groups against one: total commits/s ratio (256 in flight)",
     target: ">= 1",
     read: (lines, transport) => {

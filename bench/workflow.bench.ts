@@ -2,7 +2,7 @@
 // transport, measured by a client in this process:
 //   W1 ping_pong: sequential latency over 300 runs; throughput with 64 in flight over 3000;
 //   W2 ten sequential steps: the same, plus per-step latency;
-//   failover: time from SIGKILL of the owner until its workflows finish on other nodes.
+// (Owner failover has its own bench: failover.bench.ts.)
 // Prints one JSON line per measurement.
 
 import { cpus, loadavg } from "node:os";
@@ -105,49 +105,6 @@ function clusterCpuMs(nodePids: readonly number[]): number {
   return nodes + (client.user + client.system) / 1000;
 }
 
-async function failover(transport: "grpc" | "http", cluster: NodeProcessCluster): Promise<void> {
-  const owner = cluster.nodes[1];
-  const other = cluster.nodes[0];
-  if (owner === undefined || other === undefined) return;
-  const ownerClient = clientFor(transport, owner.address);
-  const stepMs = 100;
-  const ids = await Promise.all(
-    Array.from({ length: 20 }, () =>
-      ownerClient.startWorkflow(
-        { workflowType: "ten_steps", version: 1, input: { stepMs } },
-        { timeoutMs: 30_000 },
-      ),
-    ),
-  );
-  await ownerClient.close();
-  await Bun.sleep(300);
-  const killedAt = performance.now();
-  await cluster.kill(owner);
-  const survivor = clientFor(transport, other.address);
-  await Promise.all(
-    ids.map((started) =>
-      survivor.waitWorkflow(
-        {
-          workflowId: started.workflowId,
-          executionClusterId: started.executionClusterId,
-          timeoutSeconds: 120,
-        },
-        { timeoutMs: 130_000 },
-      ),
-    ),
-  );
-  const doneMs = performance.now() - killedAt;
-  // At the kill about 300 ms of the 1,000 ms of step work were done; the rest runs again elsewhere.
-  emit({
-    bench: "workflow.ownerFailover",
-    transport,
-    workflows: 20,
-    finishedAfterKillMs: Math.round(doneMs),
-    remainingWorkMs: 10 * stepMs - 300,
-  });
-  await survivor.close();
-}
-
 for (const transport of ["grpc", "http"] as const) {
   const cluster = new NodeProcessCluster(transport, ["--workflows", WORKFLOWS]);
   try {
@@ -158,7 +115,6 @@ for (const transport of ["grpc", "http"] as const) {
     await measure(transport, clients, pids, "W1.pingPong", "ping_pong", "ping", 2);
     await measure(transport, clients, pids, "W2.tenSteps", "ten_steps", { stepMs: 0 }, 10);
     for (const client of clients) await client.close();
-    await failover(transport, cluster);
   } finally {
     await cluster.stop();
   }

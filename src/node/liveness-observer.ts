@@ -9,19 +9,32 @@ import type { LivenessView, ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import { StallWatch } from "./stall-watch.ts";
 
+/**
+ * Stalls longer than this reset failure detection's count (30 s by default): only a real
+ * pause, not the short hiccups that matter to owner failover's 1.5 s.
+ */
+const FAILURE_DETECTION_STALL_MS = 1_000;
+
 export class LivenessObserver {
   private readonly stalls: StallWatch;
   /** When this node last became the management leader (undefined: it is not). */
   private leaderSinceMs: number | undefined;
   /** When each node (re)appeared in the state: a node is not silent before it could speak. */
   private readonly memberSinceMs = new Map<NodeId, number>();
+  /** This process could hear nobody before it started (a restart forgets what it heard). */
+  private readonly startedMs: number;
+  /** Stalls longer than this reset owner failover's count (NodeTuning.stallMs). */
+  private readonly stallMs: number;
 
   constructor(
     private readonly host: Pick<MultiRaftHost, "lastHeardMs">,
     private readonly clock: Clock,
     tickIntervalMs: number,
+    stallMs: number,
   ) {
-    this.stalls = new StallWatch(clock, tickIntervalMs);
+    this.stalls = new StallWatch(clock, tickIntervalMs, [stallMs, FAILURE_DETECTION_STALL_MS]);
+    this.stallMs = stallMs;
+    this.startedMs = clock.nowMs();
   }
 
   start(): void {
@@ -46,7 +59,10 @@ export class LivenessObserver {
   /** For failure detection: silence counts from leadership, the last stall and membership. */
   asManagementLeader(): LivenessView {
     const now = this.clock.nowMs();
-    const since = Math.max(this.leaderSinceMs ?? now, this.stalls.countsSilenceFrom());
+    const since = Math.max(
+      this.leaderSinceMs ?? now,
+      this.stalls.countsSilenceFrom(FAILURE_DETECTION_STALL_MS),
+    );
     return {
       nowMs: now,
       heardMs: (id) => this.host.lastHeardMs(id),
@@ -54,9 +70,12 @@ export class LivenessObserver {
     };
   }
 
-  /** For owner failover: silence counts from the last stall. */
+  /**
+   * For owner failover: silence counts from the last stall, and not from before this process
+   * started (a voter it has not heard from yet since a restart is not silent for that).
+   */
   asMember(): LivenessView {
-    const resumedAt = this.stalls.countsSilenceFrom();
+    const resumedAt = Math.max(this.stalls.countsSilenceFrom(this.stallMs), this.startedMs);
     return {
       nowMs: this.clock.nowMs(),
       heardMs: (id) => this.host.lastHeardMs(id),

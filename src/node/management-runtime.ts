@@ -36,6 +36,7 @@ import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
 import { liveFaultTolerance } from "./group-health.ts";
 import { LivenessObserver } from "./liveness-observer.ts";
+import { OwnerFailoverWatch } from "./owner-failover-watch.ts";
 
 export interface ManagementRuntimeOptions {
   readonly self: NodeId;
@@ -51,6 +52,8 @@ export interface ManagementRuntimeOptions {
   readonly execution: ExecutionLayer;
   /** A member silent for longer than this loses the executions it owns to live members. */
   readonly ownerFailoverMs: number;
+  /** This process stalled when its tick timer fires this much late (see stall-watch.ts). */
+  readonly stallMs: number;
   /** A group's load (running workflows) is reported at most once per this interval. */
   readonly loadReportIntervalMs: number;
   readonly proposalTimeoutMs: number;
@@ -73,13 +76,47 @@ export class ManagementRuntime {
   /** When each group's load was last reported from here. */
   private readonly loadReportedMs = new Map<GroupId, number>();
   private readonly liveness: LivenessObserver;
+  private readonly failoverWatch: OwnerFailoverWatch;
+  /** Per group, the last maintain call asked for (see maintain). */
+  private readonly maintaining = new Map<GroupId, Promise<void>>();
 
   constructor(private readonly options: ManagementRuntimeOptions) {
-    this.liveness = new LivenessObserver(options.host, options.clock, options.tickIntervalMs);
+    this.liveness = new LivenessObserver(
+      options.host,
+      options.clock,
+      options.tickIntervalMs,
+      options.stallMs,
+    );
+    this.failoverWatch = new OwnerFailoverWatch({
+      ...options,
+      checkIntervalMs: options.tickIntervalMs,
+      liveness: this.liveness,
+      execution: { maintain: (id, live) => this.maintain(id, live) },
+    });
+  }
+
+  /**
+   * ExecutionLayer.maintain, one call per group at a time: the failover watch and the pass
+   * may both ask at once, and two rounds planned from the same state would propose the same
+   * AssignOwners twice (the second refused, with a log line per workflow). A call that finds
+   * one running follows it and plans from the state it left.
+   */
+  private maintain(id: GroupId, liveMembers: readonly NodeId[]): Promise<void> {
+    const previous = this.maintaining.get(id) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined) // The earlier caller handles its own failure.
+      .then(() => this.options.execution.maintain(id, liveMembers));
+    this.maintaining.set(id, next);
+    const forget = () => {
+      if (this.maintaining.get(id) === next) this.maintaining.delete(id);
+    };
+    next.then(forget, forget);
+    return next;
   }
 
   start(): void {
     this.liveness.start();
+    this.failoverWatch.start();
     // A pass soon after anything it acts on changes: the management state, or a hosted
     // group's leader or configuration (a new leader reports its group at once).
     this.unsubscribe = [
@@ -98,6 +135,7 @@ export class ManagementRuntime {
   stop(): void {
     this.isStopped = true;
     this.liveness.stop();
+    this.failoverWatch.stop();
     this.cancelTimer?.();
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
@@ -307,7 +345,7 @@ export class ManagementRuntime {
       self,
       this.options.ownerFailoverMs,
     );
-    await execution.maintain(
+    await this.maintain(
       group.id,
       voters.filter((id) => !silent.has(id)),
     );

@@ -8,14 +8,35 @@ import type { WorkflowDefinition } from "../workflow/index.ts";
 import type { NodeSecurity } from "./node-security.ts";
 
 export interface NodeTuning {
-  /** One Raft tick; election timeout = electionTicks ticks, randomized up to twice that. */
+  /** One Raft tick (ms). */
   readonly tickIntervalMs: number;
+  /**
+   * Election timeout in ticks, randomized up to twice that. 7 (0.7-1.4 s): a group whose
+   * leader died elects a new one before ownerFailoverMs has passed, so a dead owner that also
+   * led its group is not handed over any later than one that did not; still 3.5 heartbeats,
+   * and pre-vote with check-quorum keeps one slow follower from unseating a live leader.
+   */
   readonly electionTicks: number;
+  /** Leader heartbeat interval in ticks. */
   readonly heartbeatTicks: number;
-  /** A node silent for longer than this is removed from the cluster. */
+  /** A node silent for longer than this (ms) is removed from the cluster. */
   readonly failureTimeoutMs: number;
-  /** A member silent for longer than this hands its running workflows to live members. */
+  /**
+   * A member silent for longer than this (ms) hands its running workflows to live members.
+   * 1,500: 7.5 heartbeat intervals of a live owner (a voter answers every heartbeat), more
+   * than the longest election (1.4 s), and with the tick-paced check (owner-failover-watch.ts)
+   * and the AssignOwner commit a dead owner's workflows resume within about 1.7 s
+   * (docs/performance.md, "Owner failover").
+   */
   readonly ownerFailoverMs: number;
+  /**
+   * This process counts as having stalled (SIGSTOP, a paused VM, a long collection) when its
+   * tick timer fires more than this (ms) late; silence across a stall is not held against
+   * peers, for owner failover (failure detection counts stalls over 1 s only). 500: a third
+   * of ownerFailoverMs, so an unnoticed stall of the judge plus a normal gap between
+   * heartbeats (200 ms) stays well under the failover threshold.
+   */
+  readonly stallMs: number;
   /**
    * A group without a leader for longer than this (a few election timeouts) has most likely
    * lost its majority: the nodes hosting it report unhealthy and refuse its workflow calls.
@@ -49,10 +70,11 @@ export interface NodeTuning {
 
 export const DEFAULT_TUNING: NodeTuning = {
   tickIntervalMs: 100,
-  electionTicks: 10,
+  electionTicks: 7,
   heartbeatTicks: 2,
   failureTimeoutMs: 30_000,
-  ownerFailoverMs: 3_000,
+  ownerFailoverMs: 1_500,
+  stallMs: 500,
   leaderlessReportMs: 5_000,
   reconcileIntervalMs: 500,
   loadReportIntervalMs: 2_000,

@@ -133,6 +133,7 @@ export class NodeParts {
       tickIntervalMs: tuning.tickIntervalMs,
       execution: this.execution,
       ownerFailoverMs: tuning.ownerFailoverMs,
+      stallMs: tuning.stallMs,
       loadReportIntervalMs: tuning.loadReportIntervalMs,
       rejoin: () => this.rejoin(),
       proposalTimeoutMs: tuning.proposalTimeoutMs,

@@ -16,6 +16,24 @@ export interface UnexpectedExit {
   readonly logTail: string;
 }
 
+/** An owner reassignment as the group leader's runtime logged it (wall-clock ms). */
+export interface Reassignment {
+  readonly atMs: number;
+  readonly fromNodeId: number;
+  readonly line: string;
+}
+
+/** A group leader's decision that a voter is silent (owner-failover-watch.ts), wall-clock ms. */
+export interface SilenceVerdict {
+  readonly atMs: number;
+  readonly nodeId: number;
+  readonly silentMs: number;
+  readonly line: string;
+}
+
+const REASSIGNED = /^(\S+) INFO Workflow owner reassigned, .*\bfrom: (\d+)/;
+const SILENT = /^(\S+) INFO Voter silent: .*\bnode: (\d+), silent_ms: (\d+)/;
+
 /** Log lines that mean a node stopped working although its process lives on. */
 const FATAL_LINE = /fatal error|hit a bug|AssertionError|Unhandled|uncaught/i;
 const LOG_TAIL_CHARS = 3_000;
@@ -27,7 +45,13 @@ export class ChaosCluster {
   readonly fatalLines: string[] = [];
   /** Count of ERROR lines per message (first 80 characters), over all incarnations. */
   readonly errorLines = new Map<string, number>();
+  /** Every owner reassignment logged by any incarnation (scanLogs fills it). */
+  readonly reassignments: Reassignment[] = [];
+  /** Every silence verdict of a group leader, from any incarnation (scanLogs fills it). */
+  readonly silenceVerdicts: SilenceVerdict[] = [];
   private readonly conditions = new Map<number, NodeCondition>();
+  /** Per node index: the wall-clock intervals [from, to] it was down in any way. */
+  private readonly downIntervals = new Map<number, { fromMs: number; toMs: number }[]>();
   private readonly expectedExits = new Set<number>();
   /** How far each node's current log (by PID) was scanned. */
   private readonly scannedChars = new Map<number, { pid: number; chars: number }>();
@@ -52,6 +76,25 @@ export class ChaosCluster {
     }
   }
 
+  /** Whether node `index` was down (killed, paused, restarting) at any time in [fromMs, toMs]. */
+  wasDownWithin(index: number, fromMs: number, toMs: number): boolean {
+    return (this.downIntervals.get(index) ?? []).some(
+      (down) => down.fromMs <= toMs && down.toMs >= fromMs,
+    );
+  }
+
+  /** Records a change of condition with its time, for wasDownWithin. */
+  private setCondition(node: NodeProcess, condition: NodeCondition): void {
+    const intervals = this.downIntervals.get(node.index) ?? [];
+    this.downIntervals.set(node.index, intervals);
+    const last = intervals.at(-1);
+    const isOpen = last !== undefined && last.toMs === Number.POSITIVE_INFINITY;
+    if (condition === "up" && isOpen) last.toMs = Date.now();
+    if (condition !== "up" && !isOpen)
+      intervals.push({ fromMs: Date.now(), toMs: Number.POSITIVE_INFINITY });
+    this.conditions.set(node.index, condition);
+  }
+
   condition(node: NodeProcess): NodeCondition {
     return this.conditions.get(node.index) ?? "up";
   }
@@ -73,7 +116,7 @@ export class ChaosCluster {
   async kill(node: NodeProcess): Promise<void> {
     const child = node.process;
     if (child === undefined) return;
-    this.conditions.set(node.index, "killed");
+    this.setCondition(node, "killed");
     this.expectedExits.add(child.pid);
     this.scanLog(node);
     await this.processes.kill(node);
@@ -81,7 +124,7 @@ export class ChaosCluster {
 
   /** Starts a killed node again with its original command line; resolves once it is ready. */
   async restart(node: NodeProcess): Promise<void> {
-    this.conditions.set(node.index, "restarting");
+    this.setCondition(node, "restarting");
     try {
       await this.processes.launch(node);
     } catch (error) {
@@ -90,18 +133,18 @@ export class ChaosCluster {
       throw error;
     }
     this.watch(node);
-    this.conditions.set(node.index, "up");
+    this.setCondition(node, "up");
   }
 
   pause(node: NodeProcess): void {
     if (node.process === undefined) return;
-    this.conditions.set(node.index, "paused");
+    this.setCondition(node, "paused");
     process.kill(node.process.pid, "SIGSTOP");
   }
 
   resume(node: NodeProcess): void {
     if (node.process !== undefined) process.kill(node.process.pid, "SIGCONT");
-    this.conditions.set(node.index, "up");
+    this.setCondition(node, "up");
   }
 
   /** Continues every paused node and restarts every killed one. */
@@ -164,6 +207,17 @@ export class ChaosCluster {
     if (end <= from) return;
     for (const line of node.log.slice(from, end).split("\n")) {
       if (FATAL_LINE.test(line)) this.fatalLines.push(`node ${node.index}: ${line}`);
+      const reassigned = REASSIGNED.exec(line);
+      if (reassigned !== null) {
+        const atMs = Date.parse(reassigned[1] ?? "");
+        this.reassignments.push({ atMs, fromNodeId: Number(reassigned[2]), line });
+      }
+      const verdict = SILENT.exec(line);
+      if (verdict !== null) {
+        const atMs = Date.parse(verdict[1] ?? "");
+        const [nodeId, silentMs] = [Number(verdict[2]), Number(verdict[3])];
+        this.silenceVerdicts.push({ atMs, nodeId, silentMs, line });
+      }
       const error = /^\S+ ERROR (.*)$/.exec(line);
       if (error !== null) {
         const key = (error[1] ?? "").slice(0, 80);

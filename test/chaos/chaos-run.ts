@@ -46,6 +46,8 @@ export interface ChaosSummary {
   /** Longest time during the nemesis in which no start succeeded. */
   readonly maxUnavailableMs: number;
   readonly steps: StepCounts;
+  /** Owner reassignments logged, and failovers (verdicts or reassignments) away from nodes that were up. */
+  readonly reassignments: { readonly total: number; readonly fromLiveNodes: number };
   readonly errorLogLines: Readonly<Record<string, number>>;
   readonly violations: readonly string[];
   readonly durationMs: number;
@@ -91,6 +93,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       faults: { kill: 0, pause: 0, "kill-leader": 0, ...Object.fromEntries(nemesis.faults) },
       maxUnavailableMs: maxGapMs(load, nemesisStart, nemesisEnd),
       steps: verification.steps,
+      reassignments: {
+        total: cluster.reassignments.length,
+        fromLiveNodes: falseFailovers(cluster).length,
+      },
       errorLogLines: Object.fromEntries(cluster.errorLines),
       violations,
       durationMs: performance.now() - began,
@@ -157,7 +163,37 @@ async function healAndCheck(run: {
   if (load.acknowledged.length === 0) violations.push("no start succeeded during the run");
   cluster.scanLogs();
   violations.push(...crashesOf(cluster));
+  violations.push(...falseFailovers(cluster).map((line) => `false owner failover: ${line}`));
   return verification;
+}
+
+/**
+ * A reassignment is decided once the owner was silent for ownerFailoverMs (1.5 s) and logged
+ * once committed, which under chaos can take up to a proposal timeout (10 s): one away from a
+ * node that was up for all of the 12 s before it took workflows from a live owner.
+ */
+const FAILOVER_CAUSE_WINDOW_MS = 12_000;
+/** A message in flight when its sender died may arrive this much after the death. */
+const IN_FLIGHT_SLACK_MS = 1_000;
+
+/**
+ * Failovers away from nodes that were up: a leader's silence verdict on a node that was up
+ * for all of the silence it measured, or a reassignment away from a node up for the whole
+ * window before it.
+ */
+function falseFailovers(cluster: ChaosCluster): string[] {
+  const indexOf = (id: number) => cluster.nodes.find((node) => cluster.nodeId(node) === id)?.index;
+  const wasUp = (id: number, fromMs: number, toMs: number) => {
+    const index = indexOf(id);
+    return index !== undefined && !cluster.wasDownWithin(index, fromMs, toMs);
+  };
+  const verdicts = cluster.silenceVerdicts.filter((verdict) =>
+    wasUp(verdict.nodeId, verdict.atMs - verdict.silentMs - IN_FLIGHT_SLACK_MS, verdict.atMs),
+  );
+  const reassignments = cluster.reassignments.filter((reassignment) =>
+    wasUp(reassignment.fromNodeId, reassignment.atMs - FAILOVER_CAUSE_WINDOW_MS, reassignment.atMs),
+  );
+  return [...verdicts, ...reassignments].map((found) => found.line);
 }
 
 function crashesOf(cluster: ChaosCluster): string[] {
@@ -197,6 +233,7 @@ export function formatSummary(summary: ChaosSummary): string {
       .join(" ")}`,
     `  max unavailability window: ${(summary.maxUnavailableMs / 1000).toFixed(2)} s (longest time no start succeeded)`,
     `  step bodies: ran=${summary.steps.ran} distinct=${summary.steps.distinctKeys} ran-again-after-failover=${summary.steps.ranAgain} (at-least-once; reported, not failed)`,
+    `  owner reassignments: ${summary.reassignments.total} (from nodes that were up: ${summary.reassignments.fromLiveNodes})`,
     `  ERROR log lines: ${JSON.stringify(summary.errorLogLines)}`,
     `  violations: ${summary.violations.length === 0 ? "none" : summary.violations.length}`,
     ...summary.violations.slice(0, 20).map((violation) => `    - ${violation}`),

@@ -15,13 +15,15 @@ import type { NodeApi } from "../../../src/transport/index.ts";
 import type { WorkflowDefinition } from "../../../src/workflow/index.ts";
 import { SimWorld } from "./sim-world.ts";
 
+// Raft and failover timing as the defaults (NodeTuning), so the sims exercise those.
 export const SIM_TUNING: Partial<NodeTuning> = {
   tickIntervalMs: 100,
-  electionTicks: 10,
+  electionTicks: 7,
   heartbeatTicks: 2,
   failureTimeoutMs: 5_000,
   reconcileIntervalMs: 500,
-  ownerFailoverMs: 3_000,
+  ownerFailoverMs: 1_500,
+  stallMs: 500,
   proposalTimeoutMs: 10_000,
   joinTimeoutMs: 60_000,
 };
