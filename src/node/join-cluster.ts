@@ -6,8 +6,11 @@ import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "..
 import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
 import { type ClientFactory, callPeer } from "./peer-call.ts";
 
-const CALL_TIMEOUT_MS = 3_000;
-const RETRY_DELAY_MS = 500;
+/** How a join paces its calls (NodeTuning's peerCallTimeoutMs and joinRetryDelayMs). */
+export interface JoinTiming {
+  readonly callTimeoutMs: number;
+  readonly retryDelayMs: number;
+}
 
 export interface JoinOutcome {
   readonly nodeId: NodeId;
@@ -22,8 +25,10 @@ export async function discoverCluster(options: {
   clock: Clock;
   logger: Logger;
   timeoutMs: number;
+  timing: JoinTiming;
   client: ClientFactory;
 }): Promise<{ transport: TransportKind; peer: string; discovery: DiscoveryInfo }> {
+  const { callTimeoutMs, retryDelayMs } = options.timing;
   const deadline = options.clock.nowMs() + options.timeoutMs;
   const kinds: TransportKind[] = [
     options.preferred,
@@ -35,7 +40,7 @@ export async function discoverCluster(options: {
       for (const kind of kinds) {
         try {
           const discovery = await callPeer(options.client, kind, peer, (client) =>
-            client.discover({ timeoutMs: CALL_TIMEOUT_MS }),
+            client.discover({ timeoutMs: callTimeoutMs }),
           );
           if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
             return { transport: kind, peer, discovery };
@@ -48,9 +53,9 @@ export async function discoverCluster(options: {
         }
       }
     }
-    if (options.clock.nowMs() + RETRY_DELAY_MS > deadline) break;
+    if (options.clock.nowMs() + retryDelayMs > deadline) break;
     options.logger.debug("No peer answered yet; retrying", { peers: options.peers.join(",") });
-    await new Promise<void>((resolve) => options.clock.setTimer(RETRY_DELAY_MS, resolve));
+    await new Promise<void>((resolve) => options.clock.setTimer(retryDelayMs, resolve));
   }
   throw new RaftoralError(
     "UNAVAILABLE",
@@ -69,8 +74,10 @@ export async function registerNode(options: {
   instanceId: string;
   clock: Clock;
   timeoutMs: number;
+  timing: JoinTiming;
   client: ClientFactory;
 }): Promise<NodeId> {
+  const { callTimeoutMs, retryDelayMs } = options.timing;
   const targets = [options.discovery.managementLeaderAddress, options.peer].filter((t) => t !== "");
   const deadline = options.clock.nowMs() + options.timeoutMs;
   let lastError: Error | undefined;
@@ -84,7 +91,7 @@ export async function registerNode(options: {
       };
       try {
         const result = await callPeer(options.client, options.transport, target, (client) =>
-          client.register(request, { timeoutMs: CALL_TIMEOUT_MS * 3 }),
+          client.register(request, { timeoutMs: callTimeoutMs * 3 }),
         );
         return result.nodeId;
       } catch (error) {
@@ -94,7 +101,7 @@ export async function registerNode(options: {
         if (isRefusal(error)) throw refusedBy(target, error);
       }
     }
-    await new Promise<void>((resolve) => options.clock.setTimer(RETRY_DELAY_MS, resolve));
+    await new Promise<void>((resolve) => options.clock.setTimer(retryDelayMs, resolve));
   }
   throw failedToAdd(lastError ?? new Error("no answer"));
 }
@@ -130,13 +137,15 @@ export async function registerAgain(options: {
   client: ClientFactory;
   logger: Logger;
   request: RegisterRequest;
+  callTimeoutMs: number;
 }): Promise<NodeId | undefined> {
+  const { callTimeoutMs } = options;
   for (const peer of options.peers) {
     try {
       return await callPeer(options.client, options.transport, peer, async (client) => {
-        const result = await client.register(options.request, { timeoutMs: CALL_TIMEOUT_MS });
+        const result = await client.register(options.request, { timeoutMs: callTimeoutMs });
         options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
-        const discovery = await client.discover({ timeoutMs: CALL_TIMEOUT_MS });
+        const discovery = await client.discover({ timeoutMs: callTimeoutMs });
         return discovery.highestKnownNodeId;
       });
     } catch (error) {

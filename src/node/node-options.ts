@@ -1,4 +1,10 @@
-// Everything a RaftoralNode can be told, and the tunables with their defaults.
+// Everything a RaftoralNode can be told, and the tunables with their defaults. NodeTuning
+// holds every value that sets the cluster's timing or a node's capacity, with its unit, so
+// that tests and simulations can run a cluster faster and an operator can see what governs
+// it. What stays a named constant beside its code is part of one operation's meaning, not a
+// setting: how long RunWorkflowSync waits when its caller set no deadline, how often a
+// child's outcome is asked for again, how large one Adopt entry may grow, how many rounds a
+// start under a caller's id takes, how long a leaving node lets its answer leave.
 
 import type { Logger, RetentionSetting } from "../lib/index.ts";
 import type { HostConfig } from "../multiraft/index.ts";
@@ -47,8 +53,24 @@ export interface NodeTuning {
   readonly loadReportIntervalMs: number;
   readonly proposalTimeoutMs: number;
   readonly maxVoters: number;
-  /** How long a joining node keeps trying its peers before giving up. */
+  /** How long a joining node keeps trying its peers before giving up (ms). */
   readonly joinTimeoutMs: number;
+  /**
+   * One call to a peer while joining or registering again (ms); a registration, which waits
+   * for a commit in the management group, gets three times this.
+   */
+  readonly peerCallTimeoutMs: number;
+  /** The pause between two rounds over the peers while joining (ms). */
+  readonly joinRetryDelayMs: number;
+  /**
+   * A call this node makes for a caller to a member of a group it does not host: a start,
+   * signal, describe, list, cancel or wait forwarded there (ms; a wait's own wait on top).
+   */
+  readonly forwardTimeoutMs: number;
+  /** One health call per node when the console probes the cluster (ms). */
+  readonly probeTimeoutMs: number;
+  /** How often the log warns again about a group that still has no leader (ms). */
+  readonly leaderlessWarnIntervalMs: number;
   /** A group snapshots (and trims its in-memory log) after this many entries or bytes. */
   readonly snapshotEntries: number;
   readonly snapshotBytes: number;
@@ -81,6 +103,11 @@ export const DEFAULT_TUNING: NodeTuning = {
   proposalTimeoutMs: 10_000,
   maxVoters: 5,
   joinTimeoutMs: 30_000,
+  peerCallTimeoutMs: 3_000,
+  joinRetryDelayMs: 500,
+  forwardTimeoutMs: 30_000,
+  probeTimeoutMs: 1_000,
+  leaderlessWarnIntervalMs: 30_000,
   snapshotEntries: 10_000,
   snapshotBytes: 64 * 1024 * 1024,
   startsInFlightMax: 2_000,
@@ -91,6 +118,11 @@ export const DEFAULT_TUNING: NodeTuning = {
   groupsMax: 1_000,
   recentAppliedMax: 10_000,
 };
+
+/** How a join paces its calls to the peers. */
+export function joinTimingOf(tuning: NodeTuning): { callTimeoutMs: number; retryDelayMs: number } {
+  return { callTimeoutMs: tuning.peerCallTimeoutMs, retryDelayMs: tuning.joinRetryDelayMs };
+}
 
 /** The multi-Raft host's configuration for these tunables. */
 export function hostConfigOf(tuning: NodeTuning): HostConfig {

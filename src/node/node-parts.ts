@@ -47,9 +47,6 @@ import { checkInStorage } from "./storage-check-in.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 import { WorkflowMetrics } from "./workflow-metrics.ts";
 
-/** While a group stays leaderless, one warning per this interval. */
-const LEADERLESS_WARN_INTERVAL_MS = 30_000;
-
 export interface NodePartsOptions {
   readonly id: NodeId;
   readonly address: string;
@@ -174,7 +171,7 @@ export class NodeParts {
       logger,
       thresholdMs: tuning.leaderlessReportMs,
       leaderContactTicksMax: 2 * tuning.electionTicks,
-      warnIntervalMs: LEADERLESS_WARN_INTERVAL_MS,
+      warnIntervalMs: tuning.leaderlessWarnIntervalMs,
       isMember: (groupId) => {
         if (groupId === MANAGEMENT_GROUP) return true;
         const group = this.machine.state().groups.get(groupId);
@@ -197,6 +194,7 @@ export class NodeParts {
       client: env.client,
       logger,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
+      forwardTimeoutMs: tuning.forwardTimeoutMs,
       leaderless: (groupId) => this.leaderWatch.leaderless(groupId),
       onLeaderless: (listener) => this.leaderWatch.onLeaderless(listener),
       startsInFlightMax: tuning.startsInFlightMax,
@@ -227,6 +225,7 @@ export class NodeParts {
           kind: this.options.transport.kind,
           client: this.options.env.client,
           clock: this.clock,
+          timeoutMs: tuning.probeTimeoutMs,
         }),
       health: () => this.health.info(),
       groupHealth: (groupId) =>
@@ -390,6 +389,7 @@ export class NodeParts {
       transport: this.options.transport.kind,
       client: this.options.env.client,
       logger: this.options.logger,
+      callTimeoutMs: this.options.tuning.peerCallTimeoutMs,
       request: {
         nodeId: this.id,
         address: this.options.address,

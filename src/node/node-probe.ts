@@ -7,13 +7,13 @@ import type { ManagementState } from "../management/index.ts";
 import type { NodeProbe, TransportKind } from "../transport/index.ts";
 import { type ClientFactory, callPeer } from "./peer-call.ts";
 
-const PROBE_TIMEOUT_MS = 1_000;
-
 export async function probeNodes(options: {
   readonly state: ManagementState;
   readonly kind: TransportKind;
   readonly client: ClientFactory;
   readonly clock: Clock;
+  /** One health call's deadline (ms). */
+  readonly timeoutMs: number;
 }): Promise<NodeProbe[]> {
   const nodes = [...options.state.nodes.values()].sort((a, b) => a.id - b.id);
   return Promise.all(
@@ -21,7 +21,7 @@ export async function probeNodes(options: {
       const startedMs = options.clock.nowMs();
       try {
         const health = await callPeer(options.client, options.kind, node.address, (client) =>
-          client.health({ timeoutMs: PROBE_TIMEOUT_MS }),
+          client.health({ timeoutMs: options.timeoutMs }),
         );
         return {
           nodeId: node.id,

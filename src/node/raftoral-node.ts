@@ -28,7 +28,12 @@ import { ApiSwitch, startingApi } from "./api-switch.ts";
 import { registerNode } from "./join-cluster.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
 import { collectProcessMetrics } from "./node-metrics.ts";
-import { DEFAULT_TUNING, type NodeTuning, type RaftoralNodeOptions } from "./node-options.ts";
+import {
+  DEFAULT_TUNING,
+  joinTimingOf,
+  type NodeTuning,
+  type RaftoralNodeOptions,
+} from "./node-options.ts";
 import { NodeParts, stoppedWhileStarting } from "./node-parts.ts";
 import { requestedId } from "./node-storage.ts";
 import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
@@ -176,6 +181,7 @@ export class RaftoralNode {
         clock: this.env.clock,
         logger: this.logger,
         joinTimeoutMs: this.tuning.joinTimeoutMs,
+        joinTiming: joinTimingOf(this.tuning),
         client: this.env.client,
       }),
     );
@@ -244,6 +250,7 @@ export class RaftoralNode {
         instanceId: this.instance,
         clock: this.env.clock,
         timeoutMs: this.tuning.joinTimeoutMs,
+        timing: joinTimingOf(this.tuning),
         client: this.env.client,
       }),
     );

@@ -5,7 +5,7 @@
 import { type Clock, type Logger, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
-import { discoverCluster } from "./join-cluster.ts";
+import { discoverCluster, type JoinTiming } from "./join-cluster.ts";
 import type { KnownStorage } from "./node-environment.ts";
 import type { ClientFactory } from "./peer-call.ts";
 
@@ -41,6 +41,7 @@ export async function planStart(options: {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly joinTimeoutMs: number;
+  readonly joinTiming: JoinTiming;
   readonly client: ClientFactory;
 }): Promise<StartPlan> {
   const { known, logger } = options;
@@ -74,6 +75,7 @@ export async function planStart(options: {
     clock: options.clock,
     logger,
     timeoutMs: options.joinTimeoutMs,
+    timing: options.joinTiming,
     client: options.client,
   });
   return {

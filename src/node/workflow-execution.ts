@@ -59,7 +59,6 @@ import type { WorkflowMetrics } from "./workflow-metrics.ts";
 import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
 import { waitWorkflow } from "./workflow-wait.ts";
 
-const FORWARD_TIMEOUT_MS = 30_000;
 /** How long a synchronous run waits for the result when the caller set no deadline. */
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -76,6 +75,8 @@ export interface WorkflowExecutionOptions extends LeaderlessWatch {
   readonly client: ClientFactory;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
+  /** A call forwarded to a member of a group this node does not host (NodeTuning). */
+  readonly forwardTimeoutMs: number;
   readonly startsInFlightMax: number;
   readonly waitsMax: number;
   /** Counts the transitions each group's replica applies. */
@@ -246,7 +247,7 @@ export class WorkflowExecution implements ExecutionLayer {
       machineOf: async (id) => (await this.openedEngine(id))?.machine,
       barrier: (id) => host.read(id, { timeoutMs: proposalTimeoutMs }),
       forward: (id, call) => this.forward(id, call),
-      forwardTimeoutMs: FORWARD_TIMEOUT_MS,
+      forwardTimeoutMs: this.options.forwardTimeoutMs,
     };
   }
 
@@ -260,7 +261,7 @@ export class WorkflowExecution implements ExecutionLayer {
       return this.forward(id, (client) =>
         client.signalWorkflow(
           { ...request, executionClusterId: id },
-          { timeoutMs: FORWARD_TIMEOUT_MS },
+          { timeoutMs: this.options.forwardTimeoutMs },
         ),
       );
     }
@@ -310,7 +311,7 @@ export class WorkflowExecution implements ExecutionLayer {
       return this.forward(target, (client) =>
         client.startWorkflow(
           { ...request, executionClusterId: target },
-          { timeoutMs: FORWARD_TIMEOUT_MS },
+          { timeoutMs: this.options.forwardTimeoutMs },
         ),
       );
     }
@@ -376,7 +377,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const probe = { workflowId, executionClusterId: id, timeoutSeconds: 1 };
     try {
       await this.forward(id, (client) =>
-        client.waitWorkflow(probe, { timeoutMs: FORWARD_TIMEOUT_MS }),
+        client.waitWorkflow(probe, { timeoutMs: this.options.forwardTimeoutMs }),
       );
       return true;
     } catch (error) {
