@@ -56,3 +56,8 @@ export function processCpuMs(pid: number): number {
 
 /** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters here. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Prints one measurement as a JSON line, with the machine's load while it was taken. */
+export function emit(fields: Record<string, unknown>): void {
+  console.log(JSON.stringify({ ...fields, ...machineLoad() }));
+}

@@ -9,24 +9,11 @@
 // Prints one JSON line per kill (with where the time went, from the survivors' logs) and one
 // summary line per transport (p50/p99 over all workflows of all kills).
 
-import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
-import {
-  GrpcProtocolClient,
-  HttpProtocolClient,
-  type ProtocolClient,
-} from "../src/client/index.ts";
+import type { ProtocolClient } from "../src/client/index.ts";
 import { type NodeProcess, NodeProcessCluster } from "../test/support/node-process-cluster.ts";
-import { scaled } from "./bench-stats.ts";
+import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
+import { emit, scaled } from "./bench-stats.ts";
 
-const WORKFLOWS = join(
-  import.meta.dir,
-  "..",
-  "test",
-  "integration",
-  "fixtures",
-  "multi-step-workflows.ts",
-);
 const KILLS = scaled(Number(process.env.BENCH_FAILOVER_KILLS ?? 4));
 const PER_KILL = scaled(Number(process.env.BENCH_FAILOVER_WORKFLOWS ?? 25));
 /** Each workflow: STEPS steps of STEP_MS; the kill comes KILL_AFTER_MS after the starts. */
@@ -34,18 +21,8 @@ const STEPS = 12;
 const STEP_MS = 250;
 const KILL_AFTER_MS = 500;
 
-function clientFor(transport: "grpc" | "http", address: string): ProtocolClient {
-  return transport === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address);
-}
-
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-}
-
-function emit(fields: Record<string, unknown>): void {
-  console.log(
-    JSON.stringify({ ...fields, load1m: Number(loadavg()[0]?.toFixed(2)), cores: cpus().length }),
-  );
 }
 
 /** Whether `victim` leads an execution group, as it reports itself. */
@@ -144,7 +121,7 @@ async function killRound(
 }
 
 async function failover(transport: "grpc" | "http"): Promise<void> {
-  const cluster = new NodeProcessCluster(transport, ["--workflows", WORKFLOWS]);
+  const cluster = new NodeProcessCluster(transport, ["--workflows", FIXTURE_WORKFLOWS]);
   try {
     for (let k = 0; k < 3; k++) await cluster.add();
     const all: number[] = [];

@@ -5,29 +5,11 @@
 // (Owner failover has its own bench: failover.bench.ts.)
 // Prints one JSON line per measurement.
 
-import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
-import {
-  GrpcProtocolClient,
-  HttpProtocolClient,
-  type ProtocolClient,
-} from "../src/client/index.ts";
+import type { ProtocolClient } from "../src/client/index.ts";
 import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
-import { processCpuMs, scaled } from "./bench-stats.ts";
-
-const WORKFLOWS = join(
-  import.meta.dir,
-  "..",
-  "test",
-  "integration",
-  "fixtures",
-  "multi-step-workflows.ts",
-);
-
-function clientFor(transport: "grpc" | "http", address: string): ProtocolClient {
-  return transport === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address);
-}
+import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
+import { emit, processCpuMs, scaled } from "./bench-stats.ts";
 
 async function runOne(client: ProtocolClient, type: string, input: JsonValue): Promise<number> {
   const begin = performance.now();
@@ -43,12 +25,6 @@ function quantiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return { p50Ms: Number(at(0.5).toFixed(2)), p99Ms: Number(at(0.99).toFixed(2)) };
-}
-
-function emit(fields: Record<string, unknown>): void {
-  console.log(
-    JSON.stringify({ ...fields, load1m: Number(loadavg()[0]?.toFixed(2)), cores: cpus().length }),
-  );
 }
 
 async function measure(
@@ -106,7 +82,7 @@ function clusterCpuMs(nodePids: readonly number[]): number {
 }
 
 for (const transport of ["grpc", "http"] as const) {
-  const cluster = new NodeProcessCluster(transport, ["--workflows", WORKFLOWS]);
+  const cluster = new NodeProcessCluster(transport, ["--workflows", FIXTURE_WORKFLOWS]);
   try {
     for (let k = 0; k < 3; k++) await cluster.add();
     const clients = cluster.nodes.map((node) => clientFor(transport, node.address));
