@@ -1,0 +1,92 @@
+// What idle Raft groups cost: 3 KV node processes (test/support/kv-node-process.ts: the
+// multi-Raft host with SQLite storage and a real transport, no workflows) each hosting 1, 2,
+// 32 and 100 groups, all of them replicated on the 3 nodes and idle once their leaders are
+// elected. For IDLE_SECONDS (default 10) it reads each process's CPU time from
+// /proc/<pid>/stat and its resident memory from /proc/<pid>/status, and prints per node count
+// the median and the highest CPU milliseconds per second and RSS. CPU time, not wall time, so
+// that other work on the machine skews it little. Prints one JSON line per group count and
+// transport. IDLE_GROUPS (comma-separated) and IDLE_TRANSPORTS pick other sets.
+
+import { readFileSync } from "node:fs";
+import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
+import { machineLoad, round } from "./bench-stats.ts";
+
+const SECONDS = Number(process.env.IDLE_SECONDS ?? 10);
+const GROUP_COUNTS = (process.env.IDLE_GROUPS ?? "1,2,32,100").split(",").map(Number);
+const TRANSPORTS = (process.env.IDLE_TRANSPORTS ?? "grpc,http").split(",") as ("grpc" | "http")[];
+/** After the leaders are known: elections' and connections' traffic dies down. */
+const SETTLE_MS = 2_000;
+
+function clockTicksPerSecond(): number {
+  const out = Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim();
+  const ticks = Number(out);
+  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+}
+const CLK_TCK = clockTicksPerSecond();
+
+/** User plus system CPU time of the process, in milliseconds. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name may hold spaces and parentheses: the fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function waitForLeaders(cluster: KvProcessCluster, groups: number): Promise<void> {
+  for (let group = 1; group <= groups; group++) {
+    for (let attempt = 0; ; attempt++) {
+      if ((await cluster.leader(group)) !== undefined) break;
+      if (attempt > 400) throw new Error(`no leader for group ${group}`);
+      await Bun.sleep(50);
+    }
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+for (const transport of TRANSPORTS) {
+  for (const groups of GROUP_COUNTS) {
+    const cluster = await KvProcessCluster.start({
+      size: 3,
+      transport,
+      args: ["--groups", String(groups), "--tick-ms", "100"],
+    });
+    try {
+      await waitForLeaders(cluster, groups);
+      await Bun.sleep(SETTLE_MS);
+      const pids = cluster.nodes.map((node) => node.process?.pid ?? 0);
+      const before = pids.map(cpuMs);
+      const begin = performance.now();
+      await Bun.sleep(SECONDS * 1000);
+      const seconds = (performance.now() - begin) / 1000;
+      const perSecond = pids.map((pid, k) => (cpuMs(pid) - (before[k] ?? 0)) / seconds);
+      const rss = pids.map(rssMb);
+      console.log(
+        JSON.stringify({
+          bench: "raft.idle-groups",
+          transport,
+          nodes: 3,
+          groups,
+          seconds: round(seconds, 1),
+          cpuMsPerSecondMedian: round(median(perSecond), 1),
+          cpuMsPerSecondMax: round(Math.max(...perSecond), 1),
+          rssMbMedian: round(median(rss), 1),
+          rssMbMax: round(Math.max(...rss), 1),
+          ...machineLoad(),
+        }),
+      );
+    } finally {
+      await cluster.stop();
+    }
+  }
+}
