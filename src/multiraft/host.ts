@@ -360,7 +360,7 @@ export class MultiRaftHost {
       this.metrics.leaderChanged(group.id);
       // A new leader: commands in flight may have been lost with the old one.
       this.desk.retryWaiting(group);
-      this.desk.resendInFlight(group, true);
+      this.desk.resendInFlight(group);
     }
     if (group.maybeSnapshot()) this.metrics.snapshot(group.id, "taken");
     return isChanged;
@@ -376,10 +376,8 @@ export class MultiRaftHost {
     const due = this.ticksDue;
     this.ticksDue = 0;
     if (due === 0) return;
-    for (const group of this.groups.values()) {
-      for (let k = 0; k < due; k++) group.raw.tick();
-      this.desk.resendInFlight(group, false);
-    }
+    for (const group of this.groups.values()) for (let k = 0; k < due; k++) group.raw.tick();
+    this.desk.resendOverdue((id) => this.groups.get(id));
     this.expireWaiters();
   }
 

@@ -77,6 +77,7 @@ export class HostedGroup {
 
   /** The write this turn's Ready (and any pending snapshot) needs; undefined when none. */
   writeFor(ready: Ready | undefined): GroupWrite | undefined {
+    if (ready === undefined && this.snapshotWrite === undefined) return undefined;
     const snapshot = ready?.snapshot;
     const entries = ready?.entries ?? [];
     const write: GroupWrite = {
@@ -176,7 +177,8 @@ export class HostedGroup {
   }
 
   private serveReads(): void {
-    const { applied } = this.raw.status();
+    if (this.reads.size === 0) return;
+    const applied = this.raw.appliedIndex();
     for (const [context, read] of this.reads) {
       if (read.index === undefined || read.index > applied) continue;
       this.reads.delete(context);
@@ -207,7 +209,7 @@ export class HostedGroup {
     const index = proposal.index;
     if (index === undefined) return;
     proposal.state = "accepted";
-    const { applied } = this.raw.status();
+    const applied = this.raw.appliedIndex();
     if (index > applied) {
       this.accepted.set(index, proposal);
       return;
@@ -223,7 +225,7 @@ export class HostedGroup {
 
   /** Takes a snapshot once enough entries or bytes were applied since the last one (§7); true if it did. */
   maybeSnapshot(): boolean {
-    const { applied } = this.raw.status();
+    const applied = this.raw.appliedIndex();
     if (!this.snapshots.isSnapshotDue(applied)) return false;
     const snapshot = this.raw.createSnapshot(
       encodeGroupSnapshot(this.dedupe, this.stateMachine.snapshot()),
