@@ -14,8 +14,11 @@ import { machineLoad, round } from "./bench-stats.ts";
 const SECONDS = Number(process.env.IDLE_SECONDS ?? 10);
 const GROUP_COUNTS = (process.env.IDLE_GROUPS ?? "1,2,32,100").split(",").map(Number);
 const TRANSPORTS = (process.env.IDLE_TRANSPORTS ?? "grpc,http").split(",") as ("grpc" | "http")[];
-/** After the leaders are known: elections' and connections' traffic dies down. */
-const SETTLE_MS = 2_000;
+/**
+ * After the leaders are known: elections' and connections' traffic dies down, and the JIT
+ * has compiled the idle paths (an idle process keeps compiling for tens of seconds).
+ */
+const SETTLE_MS = Number(process.env.IDLE_SETTLE_SECONDS ?? 10) * 1000;
 
 function clockTicksPerSecond(): number {
   const out = Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim();

@@ -1,6 +1,7 @@
 // Raft commit throughput and latency on 3 real node processes (SQLite storage, loopback),
 // per transport: committed proposals per second with 1, 16 and 256 in flight, and the same
-// with 32 groups sharing the nodes. Proposals are made inside the group-1 leader's process,
+// with 32 and 100 groups sharing the nodes (RAFT_CLUSTER_GROUPS, comma-separated, picks other
+// sets; RAFT_CLUSTER_TRANSPORTS the transports). Proposals are made inside the group-1 leader's process,
 // so the numbers are the replication pipeline's (loop turn, fsync, network), not a client's.
 // Prints one JSON line per measurement.
 
@@ -25,8 +26,14 @@ async function leaderOf(cluster: KvProcessCluster, group: number): Promise<numbe
   throw new Error(`no leader for group ${group}`);
 }
 
-for (const transport of ["grpc", "http"] as const) {
-  for (const groups of [1, 32]) {
+const GROUP_COUNTS = (process.env.RAFT_CLUSTER_GROUPS ?? "1,32,100").split(",").map(Number);
+const TRANSPORTS = (process.env.RAFT_CLUSTER_TRANSPORTS ?? "grpc,http").split(",") as (
+  | "grpc"
+  | "http"
+)[];
+
+for (const transport of TRANSPORTS) {
+  for (const groups of GROUP_COUNTS) {
     const cluster = await KvProcessCluster.start({
       size: 3,
       transport,

@@ -376,7 +376,7 @@ export class MultiRaftHost {
     const due = this.ticksDue;
     this.ticksDue = 0;
     if (due === 0) return;
-    for (const group of this.groups.values()) for (let k = 0; k < due; k++) group.raw.tick();
+    this.groups.tick(due);
     this.desk.resendOverdue((id) => this.groups.get(id));
     this.expireWaiters();
   }
