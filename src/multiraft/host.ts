@@ -322,8 +322,9 @@ export class MultiRaftHost {
       const work = collectReadies(this.groups.values(), this.desk, this.reads);
       const writes = collectWrites(this.groups.values(), work, this.lifecycleWrites.take());
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
-      // counts itself for commitment from state a later turn sees persisted.
-      const early = new Outbox();
+      // counts itself for commitment from state a later turn sees persisted. Without a write
+      // nothing waits: every message to a peer leaves in one batch.
+      const early = writes.length > 0 ? new Outbox() : this.outbox;
       for (const { group, ready } of work)
         sortMessages(group.id, ready, { early, late: this.outbox });
       early.flush(this.options.peers);
