@@ -8,9 +8,9 @@
 // transport, cluster size and group count; IDLE_TRANSPORTS, IDLE_NODES and IDLE_GROUPS
 // (comma-separated) pick other sets.
 
-import { readFileSync } from "node:fs";
 import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
 import { machineLoad, round } from "./bench-stats.ts";
+import { processCpuMs as cpuMs, processRssMb as rssMb } from "./proc-stats.ts";
 
 const SECONDS = Number(process.env.IDLE_SECONDS ?? 15);
 const GROUP_COUNTS = (process.env.IDLE_GROUPS ?? "1,32,100").split(",").map(Number);
@@ -22,28 +22,6 @@ const CLUSTER_SIZES = (process.env.IDLE_NODES ?? "3,1").split(",").map(Number);
  * groups on 3 nodes measured 130 ms/s in their first 15 s and 58 ms/s after 75 s.
  */
 const SETTLE_MS = Number(process.env.IDLE_SETTLE_SECONDS ?? 60) * 1000;
-
-function clockTicksPerSecond(): number {
-  const out = Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim();
-  const ticks = Number(out);
-  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
-}
-const CLK_TCK = clockTicksPerSecond();
-
-/** User plus system CPU time of the process, in milliseconds. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name may hold spaces and parentheses: the fields start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
 
 async function waitForLeaders(cluster: KvProcessCluster, groups: number): Promise<void> {
   for (let group = 1; group <= groups; group++) {
