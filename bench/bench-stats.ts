@@ -1,7 +1,6 @@
 // Shared by the benchmarks: latency percentiles and the machine's load, so that every JSON
 // line says how busy the machine was while it was measured.
 
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 
 export interface LatencySummary {
@@ -44,18 +43,6 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 export function scaled(count: number): number {
   return Math.max(1, Math.round(count * SCALE));
 }
-
-/** CPU time (user + system) process `pid` has used so far, in ms, from /proc (Linux). */
-export function processCpuMs(pid: number): number {
-  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing ")".
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks * (1000 / CLOCK_TICKS_PER_SECOND);
-}
-
-/** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters here. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Prints one measurement as a JSON line, with the machine's load while it was taken. */
 export function emit(fields: Record<string, unknown>): void {

@@ -1,12 +1,15 @@
 // Raft commit throughput and latency on 3 real node processes (SQLite storage, loopback),
 // per transport: committed proposals per second with 1, 16 and 256 in flight, and the same
-// with 32 groups sharing the nodes. Proposals are made inside the group-1 leader's process,
-// so the numbers are the replication pipeline's (loop turn, fsync, network), not a client's.
+// with 32 and 100 groups sharing the nodes (RAFT_CLUSTER_GROUPS, comma-separated, picks other
+// sets; RAFT_CLUSTER_TRANSPORTS the transports). Proposals are made inside the group-1 leader's process,
+// so the numbers are the replication pipeline's (loop turn, fsync, network), not a client's;
+// cpuMsPerProposal is the 3 processes' CPU time per commit, which a busy machine skews less.
 // Prints one JSON line per measurement.
 
 import { cpus, loadavg } from "node:os";
 import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
 import { scaled } from "./bench-stats.ts";
+import { processCpuMs } from "./proc-stats.ts";
 
 const PAYLOAD_BYTES = 200;
 
@@ -26,8 +29,14 @@ async function leaderOf(cluster: KvProcessCluster, group: number): Promise<numbe
   throw new Error(`no leader for group ${group}`);
 }
 
-for (const transport of ["grpc", "http"] as const) {
-  for (const groups of [1, 32]) {
+const GROUP_COUNTS = (process.env.RAFT_CLUSTER_GROUPS ?? "1,32,100").split(",").map(Number);
+const TRANSPORTS = (process.env.RAFT_CLUSTER_TRANSPORTS ?? "grpc,http").split(",") as (
+  | "grpc"
+  | "http"
+)[];
+
+for (const transport of TRANSPORTS) {
+  for (const groups of GROUP_COUNTS) {
     const cluster = await KvProcessCluster.start({
       size: 3,
       transport,
@@ -45,12 +54,14 @@ for (const transport of ["grpc", "http"] as const) {
       });
       for (const concurrency of [1, 16, 256]) {
         const count = scaled(concurrency === 1 ? 500 : concurrency === 16 ? 4_000 : 10_000);
-        const result = await cluster.call<BenchResult>(leader, "/bench", {
-          count,
-          concurrency,
-          bytes: PAYLOAD_BYTES,
-          groups,
-        });
+        const pids = cluster.nodes.map((node) => node.process?.pid ?? 0);
+        const cpuBefore = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+        const result = await cluster.call<BenchResult>(
+          leader,
+          "/bench",
+          { count, concurrency, bytes: PAYLOAD_BYTES, groups },
+          300_000,
+        );
         console.log(
           JSON.stringify({
             bench: "raft.cluster",
@@ -63,6 +74,13 @@ for (const transport of ["grpc", "http"] as const) {
             p50Ms: Number(result.p50Ms.toFixed(3)),
             p99Ms: Number(result.p99Ms.toFixed(3)),
             count: result.count,
+            // The 3 processes' CPU time per commit: robust to other work on the machine.
+            cpuMsPerProposal: Number(
+              (
+                (pids.reduce((sum, pid) => sum + processCpuMs(pid), 0) - cpuBefore) /
+                result.count
+              ).toFixed(3),
+            ),
             load1m: Number(loadavg()[0]?.toFixed(2)),
             cores: cpus().length,
           }),

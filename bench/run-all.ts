@@ -76,19 +76,40 @@ const FIGURES: readonly Figure[] = [
       numberOf(find(lines, { bench: "workflow.ownerFailover", transport })?.resumeP99Ms),
     isLatency: false,
   },
+  ...[32, 100].map(
+    (groups): Figure => ({
+      figure: `${groups} groups against one: total commits/s ratio (256 in flight)`,
+      target: ">= 1",
+      read: (lines, transport) => {
+        const of = (count: number) =>
+          numberOf(
+            find(lines, { bench: "raft.cluster", transport, groups: count, inFlight: 256 })
+              ?.proposalsPerSecond,
+          );
+        const one = of(1);
+        const many = of(groups);
+        return one === undefined || many === undefined ? undefined : round(many / one, 2);
+      },
+      isLatency: false,
+    }),
+  ),
   {
-    figure: "32 groups against one: total commits/s ratio (256 in flight)",
-    target: ">= 1",
+    figure: "100 idle groups on one node: % of a core",
+    target: "< 5",
     read: (lines, transport) => {
-      const of = (groups: number) =>
-        numberOf(
-          find(lines, { bench: "raft.cluster", transport, groups, inFlight: 256 })
-            ?.proposalsPerSecond,
-        );
-      const one = of(1);
-      const many = of(32);
-      return one === undefined || many === undefined ? undefined : round(many / one, 2);
+      const idle = find(lines, { bench: "raft.idle-groups", transport, nodes: 1, groups: 100 });
+      const msPerSecond = numberOf(idle?.cpuMsPerSecondMedian);
+      return msPerSecond === undefined ? undefined : round(msPerSecond / 10, 1);
     },
+    isLatency: false,
+  },
+  {
+    figure: "100 idle groups on one node: RSS MB",
+    target: "< 200",
+    read: (lines, transport) =>
+      numberOf(
+        find(lines, { bench: "raft.idle-groups", transport, nodes: 1, groups: 100 })?.rssMbMedian,
+      ),
     isLatency: false,
   },
 ];

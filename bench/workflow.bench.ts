@@ -9,7 +9,8 @@ import type { ProtocolClient } from "../src/client/index.ts";
 import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
-import { emit, processCpuMs, scaled } from "./bench-stats.ts";
+import { emit, scaled } from "./bench-stats.ts";
+import { processCpuMs } from "./proc-stats.ts";
 
 async function runOne(client: ProtocolClient, type: string, input: JsonValue): Promise<number> {
   const begin = performance.now();

@@ -1,7 +1,7 @@
 // Branded numeric ids and log positions. A raw number becomes one of these only at a
 // boundary (parsing, decoding), where it is checked to be a safe non-negative integer.
 
-import { assert } from "./assert.ts";
+import { AssertionError, assert } from "./assert.ts";
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -16,9 +16,10 @@ export type Term = Brand<number, "Term">;
 export type LogIndex = Brand<number, "LogIndex">;
 
 function checked(value: number, what: string): number {
+  // Runs for every id of every message received: the text is built only for a failure.
+  if (Number.isSafeInteger(value) && value >= 0) return value;
   assert(Number.isSafeInteger(value), `${what} must be a safe integer, got ${value}`);
-  assert(value >= 0, `${what} must not be negative, got ${value}`);
-  return value;
+  throw new AssertionError(`${what} must not be negative, got ${value}`);
 }
 
 export const nodeId = (value: number): NodeId => checked(value, "node id") as NodeId;

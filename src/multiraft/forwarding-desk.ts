@@ -166,7 +166,7 @@ export class ForwardingDesk {
 
   /** Gives parked proposals of `group` another chance (a leader may be known now). */
   retryWaiting(group: HostedGroup): void {
-    if (group.waiting.length === 0 || group.raw.status().leaderId === 0) return;
+    if (group.waiting.length === 0 || group.raw.leaderId() === 0) return;
     const waiting = group.waiting;
     group.waiting = [];
     for (const proposal of waiting) {
@@ -175,13 +175,25 @@ export class ForwardingDesk {
     }
   }
 
-  /** Sends again the commands of `group` that are in flight for too long (or all, on a leader change). */
-  resendInFlight(group: HostedGroup, isLeaderChange: boolean): void {
+  /** Sends again every command of `group` in flight (its leader changed). */
+  resendInFlight(group: HostedGroup): void {
+    for (const proposal of this.live.values()) {
+      if (proposal.groupId !== group.id || !isResendable(proposal)) continue;
+      proposal.forwards = 0;
+      this.propose(group, proposal);
+    }
+  }
+
+  /**
+   * Sends again the commands in flight for too long, of every group, in one pass over the
+   * live proposals (a pass per group would cost groups x proposals at every tick).
+   */
+  resendOverdue(groupOf: (groupId: GroupId) => HostedGroup | undefined): void {
     const now = this.options.clock.nowMs();
     for (const proposal of this.live.values()) {
-      if (proposal.groupId !== group.id || proposal.state !== "inFlight") continue;
-      if (proposal.entryType !== "normal" || (!isLeaderChange && proposal.retryAtMs > now))
-        continue;
+      if (!isResendable(proposal) || proposal.retryAtMs > now) continue;
+      const group = groupOf(proposal.groupId);
+      if (group === undefined) continue;
       proposal.forwards = 0;
       this.propose(group, proposal);
     }
@@ -252,6 +264,11 @@ export class ForwardingDesk {
   failAll(errorFor: (groupId: GroupId) => Error): void {
     for (const proposal of [...this.live.values()]) proposal.reject(errorFor(proposal.groupId));
   }
+}
+
+/** Membership changes are never sent twice (see the header). */
+function isResendable(proposal: PendingProposal): boolean {
+  return proposal.state === "inFlight" && proposal.entryType === "normal";
 }
 
 function proposeTo(

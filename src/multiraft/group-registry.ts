@@ -24,6 +24,8 @@ export class GroupRegistry {
    * replica created again must start from it even before the deletion reaches storage.
    */
   private readonly removed = new Map<GroupId, GroupTombstone>();
+  /** Ticks so far; a group installed later starts from this count (RaftInitialState.ticks). */
+  private ticks = 0;
 
   constructor(
     private readonly options: {
@@ -45,7 +47,8 @@ export class GroupRegistry {
         incarnation: this.options.random.nextU32(),
       },
       random: this.options.random.fork(`group-${groupId}`),
-      initial,
+      // In step with the other groups: their heartbeats to a peer leave in the same turn.
+      initial: { ...initial, ticks: this.ticks },
     });
     const group = new HostedGroup({
       id: groupId,
@@ -91,6 +94,12 @@ export class GroupRegistry {
     };
     this.removed.set(group.id, tombstone);
     return tombstone;
+  }
+
+  /** Advances every group's logical clock by `due` ticks. */
+  tick(due: number): void {
+    this.ticks += due;
+    for (const group of this.groups.values()) for (let k = 0; k < due; k++) group.raw.tick();
   }
 
   size(): number {

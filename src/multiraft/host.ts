@@ -322,8 +322,9 @@ export class MultiRaftHost {
       const work = collectReadies(this.groups.values(), this.desk, this.reads);
       const writes = collectWrites(this.groups.values(), work, this.lifecycleWrites.take());
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
-      // counts itself for commitment from state a later turn sees persisted.
-      const early = new Outbox();
+      // counts itself for commitment from state a later turn sees persisted. Without a write
+      // nothing waits: every message to a peer leaves in one batch.
+      const early = writes.length > 0 ? new Outbox() : this.outbox;
       for (const { group, ready } of work)
         sortMessages(group.id, ready, { early, late: this.outbox });
       early.flush(this.options.peers);
@@ -360,7 +361,7 @@ export class MultiRaftHost {
       this.metrics.leaderChanged(group.id);
       // A new leader: commands in flight may have been lost with the old one.
       this.desk.retryWaiting(group);
-      this.desk.resendInFlight(group, true);
+      this.desk.resendInFlight(group);
     }
     if (group.maybeSnapshot()) this.metrics.snapshot(group.id, "taken");
     return isChanged;
@@ -376,10 +377,8 @@ export class MultiRaftHost {
     const due = this.ticksDue;
     this.ticksDue = 0;
     if (due === 0) return;
-    for (const group of this.groups.values()) {
-      for (let k = 0; k < due; k++) group.raw.tick();
-      this.desk.resendInFlight(group, false);
-    }
+    this.groups.tick(due);
+    this.desk.resendOverdue((id) => this.groups.get(id));
     this.expireWaiters();
   }
 

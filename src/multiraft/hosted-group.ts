@@ -77,6 +77,7 @@ export class HostedGroup {
 
   /** The write this turn's Ready (and any pending snapshot) needs; undefined when none. */
   writeFor(ready: Ready | undefined): GroupWrite | undefined {
+    if (ready === undefined && this.snapshotWrite === undefined) return undefined;
     const snapshot = ready?.snapshot;
     const entries = ready?.entries ?? [];
     const write: GroupWrite = {

@@ -37,6 +37,7 @@ export class ReadDesk {
 
   /** Fails reads past their deadline and re-queues the ones that went unanswered. */
   expire(group: HostedGroup, nowMs: number): void {
+    if (group.reads.size === 0 && group.readsToSend.length === 0) return;
     for (const [context, read] of group.reads) {
       if (read.deadlineMs <= nowMs) {
         group.reads.delete(context);

@@ -65,6 +65,13 @@ export interface RaftInitialState {
    * at least this up to date, until the replica's own log gets there.
    */
   readonly voteFloor?: { readonly index: LogIndex; readonly term: Term };
+  /**
+   * Ticks the host counted before this replica started (0 by default). A leader heartbeats
+   * in the ticks that are multiples of heartbeatTicks, so the groups of one host, started
+   * from its count, heartbeat in the same ticks and their heartbeats to a peer leave in one
+   * batch instead of one per phase. Not persisted: only the phase depends on it.
+   */
+  readonly ticks?: number;
 }
 
 /** Bugs a test can plant to prove the simulator catches them; never set in production. */
@@ -90,10 +97,12 @@ export class Raft {
   private readonly voteFloor: RaftInitialState["voteFloor"];
   /** Ticks since the last valid leader contact (follower) or the last quorum check window. */
   electionElapsed = 0;
-  heartbeatElapsed = 0;
   randomizedElectionTimeout = 0;
-  /** Ticks since creation; used to know when followers were last heard from. */
-  tickCount = 0;
+  /**
+   * Ticks counted on the host's clock (see RaftInitialState.ticks); used to know when
+   * followers were last heard from, and a leader heartbeats at every multiple of heartbeatTicks.
+   */
+  tickCount: number;
   leadTransferee: NodeId = NO_NODE;
   /** No new ConfChange may be proposed until this index is applied (thesis 4.1). */
   pendingConfIndex: LogIndex = logIndex(0);
@@ -119,6 +128,7 @@ export class Raft {
     this.config = options.config;
     this.random = options.random;
     this.mutations = options.mutations ?? {};
+    this.tickCount = options.initial.ticks ?? 0;
     this.log = new RaftLog({ ...options.initial.log, confState: options.initial.confState });
     this.term = options.initial.hardState.term;
     this.vote = options.initial.hardState.vote;
@@ -126,7 +136,7 @@ export class Raft {
       inflightAppendsMax: this.config.inflightAppendsMax,
       inflightBytesMax: this.config.inflightBytesMax,
     });
-    this.tracker.setMembership(this.tracker.membership, this.nextIndex(), 0);
+    this.tracker.setMembership(this.tracker.membership, this.nextIndex(), this.tickCount);
     this.membershipVersion = this.log.membership.version;
     this.voteFloor = options.initial.voteFloor;
     this.becomeFollower(this.term, NO_NODE);
@@ -170,7 +180,6 @@ export class Raft {
     }
     this.leaderId = NO_NODE;
     this.electionElapsed = 0;
-    this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout =
       this.config.electionTicks + this.random.int(0, this.config.electionTicks);
     this.leadTransferee = NO_NODE;

@@ -224,14 +224,19 @@ export class RawNode {
     };
   }
 
+  /** The last applied index; cheaper than status() for checks in every turn. */
+  appliedIndex(): LogIndex {
+    return this.raft.log.applied;
+  }
+
+  /** The leader this replica knows of (NO_NODE if none); cheaper than status(). */
+  leaderId(): NodeId {
+    return this.raft.leaderId;
+  }
+
   /** The current term; cheaper than status() for checks on every message. */
   currentTerm(): Term {
     return this.raft.term;
-  }
-
-  /** The last applied index; cheaper than status() for the checks of every turn. */
-  appliedIndex(): LogIndex {
-    return this.raft.log.applied;
   }
 
   /**
@@ -282,9 +287,11 @@ export class RawNode {
     if (r.isBroadcastPending || r.outbox.length > 0 || r.readStates.length > 0) return true;
     if (r.log.pendingSnapshot !== undefined || r.log.lastIndex() > r.log.stableIndex) return true;
     if (r.log.applied < r.log.commit) return true;
-    return (
-      !sameSoft(this.softState(), this.previousSoft) || !sameHard(r.hardState(), this.previousHard)
-    );
+    // Asked of every group in every turn: compare fields rather than build the states.
+    const soft = this.previousSoft;
+    const hard = this.previousHard;
+    if (r.leaderId !== soft.leaderId || r.role !== soft.role) return true;
+    return r.term !== hard.term || r.vote !== hard.vote || r.log.commit !== hard.commit;
   }
 
   ready(): Ready {

@@ -26,7 +26,6 @@ function tickElection(r: Raft): void {
 }
 
 function tickLeader(r: Raft): void {
-  r.heartbeatElapsed++;
   r.electionElapsed++;
   if (r.electionElapsed >= r.config.electionTicks) {
     r.electionElapsed = 0;
@@ -39,10 +38,8 @@ function tickLeader(r: Raft): void {
     r.becomeFollower(r.term, NO_NODE);
     return;
   }
-  if (r.heartbeatElapsed >= r.config.heartbeatTicks) {
-    r.heartbeatElapsed = 0;
-    broadcastHeartbeat(r);
-  }
+  // At most heartbeatTicks apart, and in step with the host's other groups (see `ticks`).
+  if (r.tickCount % r.config.heartbeatTicks === 0) broadcastHeartbeat(r);
 }
 
 function hasRecentQuorum(r: Raft): boolean {

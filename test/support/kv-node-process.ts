@@ -9,6 +9,7 @@
 //   GET  /probe                     -> the latency probe's marks since the last call (--probe)
 // Usage: bun test/support/kv-node-process.ts --id 1 --port P --control C --peers 1=h:p,2=h:p
 //        --transport grpc|http --storage DIR [--groups G] [--snapshot-entries N] [--probe]
+//        [--tick-ms T] (one Raft tick; 50 by default, the node's default is 100)
 // Prints "READY" on stdout once it serves.
 
 import { parseArgs } from "node:util";
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     groups: { type: "string", default: "1" },
     "snapshot-entries": { type: "string", default: "1000" },
     probe: { type: "boolean", default: false },
+    "tick-ms": { type: "string", default: "50" },
   },
 });
 
@@ -86,7 +88,7 @@ host = new MultiRaftHost({
   random: seededRandom(Date.now()),
   logger,
   config: {
-    tickIntervalMs: 50,
+    tickIntervalMs: Number(values["tick-ms"]),
     raft: { ...DEFAULT_RAFT_CONFIG, electionTicks: 10, heartbeatTicks: 2 },
     snapshotEntries: Number(values["snapshot-entries"]),
     compactionMarginEntries: 20,

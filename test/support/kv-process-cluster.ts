@@ -103,13 +103,14 @@ export class KvProcessCluster {
     await this.launch(this.node(id));
   }
 
-  async call<T>(id: number, path: string, body?: unknown): Promise<T> {
+  /** `timeoutMs`: a benchmark's run may take longer than the default on a busy machine. */
+  async call<T>(id: number, path: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
     const response = await fetch(`http://127.0.0.1:${this.node(id).control}${path}`, {
       method: body === undefined ? "GET" : "POST",
       ...(body === undefined
         ? {}
         : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const json = (await response.json()) as T & { error?: string };
     if (!response.ok) throw new Error(json.error ?? `HTTP ${response.status}`);
