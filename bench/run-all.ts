@@ -1,7 +1,8 @@
 // `make bench`: runs every bench/*.bench.ts in turn, passes their JSON lines through, and ends
 // with a summary of the figures the performance targets name (docs/performance.md), each
 // with its target, the floor measured in the same run (bench/floor.bench.ts) and the ratio
-// to it, one JSON line per figure. `BENCH_SCALE=0.01` makes it a quick smoke run.
+// to it, one JSON line per figure. `BENCH_SCALE=0.01` makes it a quick smoke run;
+// `BENCH_ONLY=floor,workflow` runs only the benches whose names start with one of those.
 
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -133,8 +134,10 @@ async function runBench(file: string, lines: Line[]): Promise<void> {
 }
 
 const directory = import.meta.dir;
+const only = process.env.BENCH_ONLY?.split(",").filter((prefix) => prefix !== "");
 const files = readdirSync(directory)
   .filter((name) => name.endsWith(".bench.ts"))
+  .filter((name) => only === undefined || only.some((prefix) => name.startsWith(prefix)))
   .sort()
   .map((name) => join(directory, name));
 const lines: Line[] = [];
