@@ -24,6 +24,9 @@ import type { MethodDescriptor } from "./method.ts";
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
 
+/** Generous: every call here answers at once; the deadline only catches a hang on a busy machine. */
+const CALL_TIMEOUT_MS = 15_000;
+
 const SECRETS = {
   clusterSecret: "cluster-secret-for-grpc-tests-001",
   clientToken: "client-token-for-grpc-tests-0001",
@@ -170,7 +173,7 @@ describe("who may call which method", () => {
   test.each(cases)("%s", async (_name, method, request, expected) => {
     for (const [caller, code] of Object.entries(expected)) {
       const got = await outcome(() =>
-        clientAs(caller).unary(method, request, { timeoutMs: 3_000 }),
+        clientAs(caller).unary(method, request, { timeoutMs: CALL_TIMEOUT_MS }),
       );
       expect(`${caller}: ${got}`).toBe(`${caller}: ${code}`);
     }
@@ -179,7 +182,7 @@ describe("who may call which method", () => {
   test("a refused call never reaches NodeApi, and its message says what is needed", async () => {
     api.reset();
     const error = await clientAs("nobody")
-      .unary(WorkflowManagementMethods.runWorkflowAsync, RUN, { timeoutMs: 3_000 })
+      .unary(WorkflowManagementMethods.runWorkflowAsync, RUN, { timeoutMs: CALL_TIMEOUT_MS })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GrpcStatusError);
     expect((error as GrpcStatusError).code).toBe("UNAUTHENTICATED");
@@ -261,8 +264,9 @@ describe("TLS and mutual TLS", () => {
   async function health(tls: ClientTls | undefined): Promise<string> {
     const client = new GrpcClient({ address, ...(tls === undefined ? {} : { tls }) });
     try {
-      return (await client.unary(RaftServiceMethods.getNodeHealth, {}, { timeoutMs: 3_000 }))
-        .status;
+      return (
+        await client.unary(RaftServiceMethods.getNodeHealth, {}, { timeoutMs: CALL_TIMEOUT_MS })
+      ).status;
     } catch (error) {
       return (error as Error).message;
     } finally {
@@ -314,7 +318,7 @@ describe("TLS and mutual TLS", () => {
     const port = (await plain.listen("127.0.0.1", 0, api)).port;
     const client = new GrpcClient({ address: `127.0.0.1:${port}`, tls: { ca: certificates.ca } });
     await expect(
-      client.unary(RaftServiceMethods.getNodeHealth, {}, { timeoutMs: 3_000 }),
+      client.unary(RaftServiceMethods.getNodeHealth, {}, { timeoutMs: CALL_TIMEOUT_MS }),
     ).rejects.toThrow("the node does not speak TLS on this port: use http:// or grpc://");
     client.close();
     await plain.close();
