@@ -8,8 +8,7 @@ import {
   type GroupId,
   groupId,
   InvalidArgumentError,
-  type JsonValue,
-  toError,
+  toJsonValue,
   traceIdOf,
   type WorkflowType,
 } from "../lib/index.ts";
@@ -136,7 +135,7 @@ export function startRequestOf(
   return {
     workflowType: named.name,
     version: options.version ?? named.version,
-    input: toJson(input ?? null, "the input"),
+    input: toJsonValue(input, "the input") ?? null,
     ...clusterField(cluster),
     ...(workflowId === undefined ? {} : { workflowId }),
     ...(traceId === undefined ? {} : { traceId }),
@@ -188,7 +187,7 @@ export function signalRequestOf(
   return {
     workflowId: ref.workflowId,
     name: typeof event === "string" ? event : event.name,
-    payload: toJson(payload ?? null, "the payload"),
+    payload: toJsonValue(payload, "the payload") ?? null,
     ...clusterField(cluster),
     ...(options.eventId === undefined ? {} : { eventId: options.eventId }),
   };
@@ -224,24 +223,6 @@ export function clusterField(value: string | number | undefined): { executionClu
     throw new InvalidArgumentError(`execution cluster id '${value}' is not a positive integer`);
   }
   return { executionClusterId: groupId(number) };
-}
-
-/**
- * `value` as the JSON value the node will record; a value JSON cannot hold (a BigInt, a
- * cycle) is refused here, naming `what`, before anything is sent.
- */
-function toJson(value: unknown, what: string): JsonValue {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidArgumentError(`${what} is not JSON: ${toError(error).message}`, {
-      cause: error,
-    });
-  }
-  if (text === undefined)
-    throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
-  return JSON.parse(text) as JsonValue;
 }
 
 function traceIdOfOption(traceparent: string | undefined): string | undefined {

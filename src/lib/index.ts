@@ -22,6 +22,7 @@ export {
   JSON_DEPTH_MAX,
   type JsonValue,
   parseJsonText,
+  toJsonValue,
 } from "./json.ts";
 export {
   createLogger,

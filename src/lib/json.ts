@@ -1,7 +1,7 @@
-// JSON values as they come in from callers: the type, parsing of JSON text, and how deeply a
-// value may nest. JSON.parse accepts any depth, but the recursive code after it
-// (JSON.stringify, validation) overflows the stack on absurd depths, so callers check first,
-// with a walk that needs no recursion itself.
+// JSON values as they come in from callers: the type, parsing of JSON text, a value as the
+// log would read it back (toJsonValue), and how deeply a value may nest. JSON.parse accepts
+// any depth, but the recursive code after it (JSON.stringify, validation) overflows the stack
+// on absurd depths, so callers check first, with a walk that needs no recursion itself.
 
 import { InvalidArgumentError, toError } from "./errors.ts";
 
@@ -56,4 +56,26 @@ export function parseJsonText(text: string, what: string): JsonValue {
     });
   }
   return checkJsonDepth(value, what);
+}
+
+/**
+ * Returns `value` as it will read back from the log (a JSON round trip). `undefined` stays
+ * `undefined` (a step or workflow that returns nothing). Throws InvalidArgumentError for
+ * values JSON cannot hold (BigInt, functions, cycles), naming `what`.
+ */
+export function toJsonValue(value: unknown, what: string): JsonValue | undefined {
+  if (value === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    // Converted: a cycle or a BigInt is the caller's data problem, not ours.
+    throw new InvalidArgumentError(`${what} is not JSON: ${toError(error).message}`, {
+      cause: error,
+    });
+  }
+  if (text === undefined) {
+    throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
+  }
+  return checkJsonDepth(JSON.parse(text) as JsonValue, what);
 }

@@ -5,7 +5,6 @@
 // that cannot answer is named in unavailableClusters: its workflows are missing, never
 // silently.
 
-import type { ProtocolClient } from "../client/index.ts";
 import { type GroupId, InvalidArgumentError, RaftoralError, toError } from "../lib/index.ts";
 import {
   checkListRequest,
@@ -25,23 +24,13 @@ import {
   isDescribedStatus,
   type ListQuery,
   NAME_CHARS_MAX,
-  type WorkflowStateMachine,
 } from "../workflow/index.ts";
+import type { LookupDeps } from "./workflow-describe.ts";
 
-export interface ListDeps {
-  /** The execution groups that may hold workflows. */
-  readonly groups: () => readonly GroupId[];
-  /** The group holding what the caller's execution_cluster_id named (see LookupDeps). */
-  readonly resolveGroup: (id: GroupId) => GroupId;
-  /** This node's state machine of group `id` once it runs; undefined if not hosted here. */
-  readonly machineOf: (id: GroupId) => Promise<WorkflowStateMachine | undefined>;
+/** A look-up by workflow id's needs (LookupDeps), and the leaderless refusal of hosted groups. */
+export interface ListDeps extends LookupDeps {
   /** Throws UNAVAILABLE at once if hosted group `id` has had no leader for long. */
   readonly refuseIfLeaderless: (id: GroupId) => void;
-  /** A read barrier in group `id`. */
-  readonly barrier: (id: GroupId) => Promise<void>;
-  /** Runs `call` against a member of group `id`. */
-  readonly forward: <T>(id: GroupId, call: (client: ProtocolClient) => Promise<T>) => Promise<T>;
-  readonly forwardTimeoutMs: number;
 }
 
 /** One group's answer: its first matches past the cursor, and whether more match there. */

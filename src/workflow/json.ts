@@ -3,14 +3,9 @@
 // later replay see exactly the same value (a Date becomes its ISO string in both).
 // Pure: no I/O.
 
-import {
-  checkJsonDepth,
-  InvalidArgumentError,
-  JSON_DEPTH_MAX,
-  type JsonValue,
-} from "../lib/index.ts";
+import { JSON_DEPTH_MAX, type JsonValue } from "../lib/index.ts";
 
-export type { JsonValue } from "../lib/index.ts";
+export { type JsonValue, toJsonValue } from "../lib/index.ts";
 
 /**
  * What a workflow's input or output type may be, as the type checker sees it: JSON values,
@@ -19,26 +14,6 @@ export type { JsonValue } from "../lib/index.ts";
  * where they enter the log (toJsonValue), with an error naming the value.
  */
 export type JsonLike = null | boolean | number | string | readonly unknown[] | object;
-
-/**
- * Returns `value` as it will read back from the log (a JSON round trip). `undefined` stays
- * `undefined` (a step or workflow that returns nothing). Throws InvalidArgumentError for
- * values JSON cannot hold (BigInt, functions, cycles), naming `what`.
- */
-export function toJsonValue(value: unknown, what: string): JsonValue | undefined {
-  if (value === undefined) return undefined;
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (error) {
-    // Converted: a cycle or a BigInt is the caller's data problem, not ours.
-    throw new InvalidArgumentError(`${what} is not JSON: ${describe(error)}`, { cause: error });
-  }
-  if (text === undefined) {
-    throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
-  }
-  return checkJsonDepth(JSON.parse(text) as JsonValue, what);
-}
 
 /** JSON text with object keys sorted, so equal values always give equal text. */
 export function canonicalJson(value: JsonValue | undefined): string {
@@ -69,8 +44,4 @@ function sortKeys(value: JsonValue): JsonValue {
   const sorted: { [key: string]: JsonValue } = {};
   for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key] as JsonValue);
   return sorted;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
