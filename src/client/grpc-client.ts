@@ -1,7 +1,7 @@
 // ProtocolClient over gRPC (raftoral.RaftService and raftoral.WorkflowManagement), cleartext
 // or TLS.
 
-import { type GroupId, groupId, logIndex, nodeId, RaftoralError } from "../lib/index.ts";
+import { groupId, logIndex, nodeId, RaftoralError } from "../lib/index.ts";
 import {
   type ClusterStatusResponse,
   GrpcClient,
@@ -46,7 +46,13 @@ import type {
   OperatorProtocolClient,
   ProtocolClientOptions,
 } from "./protocol-client.ts";
-import { failureOfWire, groupOfWire, jsonOfWire, outcomeOfWire } from "./wire-values.ts";
+import {
+  clusterText,
+  failureOfWire,
+  groupOfWire,
+  jsonOfWire,
+  outcomeOfWire,
+} from "./wire-values.ts";
 
 export class GrpcProtocolClient implements OperatorProtocolClient {
   readonly transport = "grpc" as const;
@@ -376,11 +382,6 @@ function stopResultOf(response: StopWorkflowResponse): StopWorkflowResult {
     status: response.status,
     isDuplicate: response.duplicate,
   };
-}
-
-/** An optional cluster id as proto3 carries it: "" when absent. */
-function clusterText(id: GroupId | undefined): string {
-  return id === undefined ? "" : String(id);
 }
 
 /** A proto3 string field, which is "" when unset. */

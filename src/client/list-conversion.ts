@@ -11,7 +11,7 @@ import type {
   ListWorkflowsResult,
   WorkflowSummaryInfo,
 } from "../transport/index.ts";
-import { groupOfWire } from "./wire-values.ts";
+import { clusterText, groupOfWire } from "./wire-values.ts";
 
 export function listRequestMessage(request: ListWorkflowsRequest): ListWorkflowsRequestMessage {
   return {
@@ -21,8 +21,7 @@ export function listRequestMessage(request: ListWorkflowsRequest): ListWorkflows
     startedBeforeMs: request.startedBeforeMs ?? 0,
     pageSize: request.pageSize ?? 0,
     pageToken: request.pageToken ?? "",
-    executionClusterId:
-      request.executionClusterId === undefined ? "" : String(request.executionClusterId),
+    executionClusterId: clusterText(request.executionClusterId),
   };
 }
 

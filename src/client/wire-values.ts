@@ -11,6 +11,11 @@ export function groupOfWire(value: unknown): GroupId {
   return groupId(Number.isSafeInteger(number) && number >= 0 ? number : 0);
 }
 
+/** An optional cluster id as proto3 carries it: "" when absent. */
+export function clusterText(id: GroupId | undefined): string {
+  return id === undefined ? "" : String(id);
+}
+
 /** A JSON value a node sent as text in `field`; INTERNAL if it is not JSON (a broken node). */
 export function jsonOfWire(text: string, field: string): JsonValue {
   try {
