@@ -284,6 +284,14 @@ export class WorkflowExecution implements ExecutionLayer {
     // A caller that sent no traceparent starts a trace here; forwarding keeps it.
     const request = { ...untraced, traceId: untraced.traceId ?? newTraceId(this.options.random) };
     this.options.registry.require(request.workflowType, request.version);
+    const chosen = request.executionClusterId;
+    // Not a transient failure: no member will ever answer for a group that does not exist.
+    if (chosen !== undefined && !this.engines.has(chosen) && !this.isKnownGroup(chosen)) {
+      throw new RaftoralError(
+        "NOT_FOUND",
+        `execution cluster ${chosen} does not exist; leave execution_cluster_id out and the node picks one`,
+      );
+    }
     if (request.workflowId !== undefined) {
       return startWithCallerId(
         this.callerIdDeps(request, options),
@@ -422,12 +430,16 @@ export class WorkflowExecution implements ExecutionLayer {
   private resolveGroup(id: GroupId): GroupId {
     if (this.engines.has(id)) return id;
     // A drained group is destroyed once another adopted its results: ask that one.
-    const state = this.options.machine.state();
-    const holder = resultsHolder(state, id);
-    if (!state.groups.has(holder) && !this.engines.has(holder)) {
+    const holder = resultsHolder(this.options.machine.state(), id);
+    if (!this.isKnownGroup(holder) && !this.engines.has(holder)) {
       throw new RaftoralError("NOT_FOUND", `execution cluster ${id} does not exist`);
     }
     return holder;
+  }
+
+  /** Whether the management state, as this node knows it, has group `id`. */
+  private isKnownGroup(id: GroupId): boolean {
+    return this.options.machine.state().groups.has(id);
   }
 
   /** Runs `call` against a member of `target` (see forwardToGroup). */

@@ -69,6 +69,16 @@ describe("workflows on a 3-node cluster", () => {
       .startWorkflow({ workflowType: "nope", version: 1, input: 1 }, { timeoutMs: 5_000 })
       .catch((error: { code?: string; message: string }) => error);
     expect((unknown as { code?: string }).code).toBe("NOT_FOUND");
+    const noCluster = await client
+      .startWorkflow(
+        { workflowType: "ping_pong", version: 1, input: "ping", executionClusterId: groupId(7) },
+        { timeoutMs: 5_000 },
+      )
+      .catch((error: { code?: string; message: string }) => error);
+    expect(noCluster).toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining("execution cluster 7 does not exist"),
+    });
     const badId = await client
       .waitWorkflow(
         { workflowId: "not an id", executionClusterId: groupId(1), timeoutSeconds: 1 },
