@@ -67,7 +67,13 @@ export {
 } from "./request-text.ts";
 export { type ClientTls, connectionHint, type ServerTls } from "./tls-options.ts";
 export { TRACEPARENT_HEADER, traceparentOf, withTraceOf } from "./trace-header.ts";
-export type { PeerTransport, TransportKind, TransportServer } from "./transport.ts";
+export type {
+  PeerStream,
+  PeerStreamEvents,
+  PeerTransport,
+  TransportKind,
+  TransportServer,
+} from "./transport.ts";
 export {
   BATCH_MESSAGES_MAX,
   batchBytes,

@@ -1,12 +1,16 @@
-// Outbound traffic to every peer. Messages for one peer queue up while a request to it is in
-// flight and leave together in the next request, so a busy node sends few large batches.
-// A slow or dead peer never holds up the others: its queue is bounded (the oldest messages
-// are dropped and counted; Raft tolerates loss) and after a failure it is retried with
-// exponential backoff, while the host is told the peer is unreachable.
+// Outbound traffic to every peer. Where the transport has streams, each peer gets one
+// long-lived stream and every batch leaves on it at once, in order, without waiting for the
+// one before (a request per batch costs a round trip of headers and an answer, and only one
+// can be in flight per peer without reordering). A peer whose stream cannot be opened (an
+// older node, a refusal) gets one request per batch for a while, which also reports why.
+// Messages queue up while a request is in flight or the stream is opening or full, and leave
+// together. A slow or dead peer never holds up the others: its queue is bounded (the oldest
+// messages are dropped and counted; Raft tolerates loss) and after a failure it is retried
+// with exponential backoff, while the host is told the peer is unreachable.
 
-import type { Clock, Logger, NodeId } from "../lib/index.ts";
-import type { PeerTransport } from "./transport.ts";
-import { batchBytes, type PeerMessage } from "./wire.ts";
+import { type Clock, type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
+import type { PeerStream, PeerTransport } from "./transport.ts";
+import { batchBytes, type PeerBatch, type PeerMessage } from "./wire.ts";
 
 export interface PeerSendersOptions {
   readonly self: NodeId;
@@ -37,6 +41,15 @@ interface PeerState {
   sentMessages: number;
   sentBytes: number;
   failedDeliveries: number;
+  /** The stream to the peer, opening or open; undefined without one. */
+  stream: PeerStream | undefined;
+  isStreamOpen: boolean;
+  streamOpenedAtMs: number;
+  /** Until then batches go as requests: the last stream could not be opened. */
+  streamRetryAtMs: number;
+  /** Since when the open stream holds more than STREAM_BUFFERED_BYTES_MAX unsent. */
+  streamFullSinceMs: number | undefined;
+  isRecheckScheduled: boolean;
 }
 
 export interface PeerSendStats {
@@ -60,6 +73,12 @@ export interface PeerSendCounts {
 
 const QUEUE_MESSAGES_MAX = 10_000;
 const DROP_LOG_INTERVAL_MS = 10_000;
+/** After a stream could not be opened, the peer's batches go as requests this long. */
+export const STREAM_RETRY_MS = 1_000;
+/** Unsent bytes a stream may hold before batches wait in the queue instead. */
+export const STREAM_BUFFERED_BYTES_MAX = 8 * 1024 * 1024;
+/** How often a full stream is looked at again. */
+const STREAM_RECHECK_MS = 10;
 
 export class PeerSenders {
   private readonly peers = new Map<NodeId, PeerState>();
@@ -88,7 +107,11 @@ export class PeerSenders {
   setAddress(peer: NodeId, address: string): void {
     const state = this.peers.get(peer);
     if (state === undefined) this.peers.set(peer, newPeerState(address));
-    else state.address = address;
+    else if (state.address !== address) {
+      state.address = address;
+      // The next batch opens a stream to the new address.
+      this.dropStream(state)?.close();
+    }
   }
 
   addressOf(peer: NodeId): string | undefined {
@@ -136,6 +159,7 @@ export class PeerSenders {
 
   close(): void {
     this.isClosed = true;
+    for (const state of this.peers.values()) this.dropStream(state)?.close();
     this.peers.clear();
   }
 
@@ -153,34 +177,147 @@ export class PeerSenders {
   }
 
   private flush(peer: NodeId, state: PeerState): void {
-    if (state.isInFlight || state.isBackingOff || state.queue.length === 0 || this.isClosed) return;
+    if (this.isClosed || state.isBackingOff || state.queue.length === 0) return;
+    const canStream =
+      this.options.transport.openStream !== undefined &&
+      this.options.clock.nowMs() >= state.streamRetryAtMs;
+    if (canStream) this.flushToStream(peer, state);
+    else if (!state.isInFlight) this.deliver(peer, state);
+  }
+
+  /** Takes the whole queue as the next batch to `peer`, and counts it. */
+  private nextBatch(peer: NodeId, state: PeerState): PeerBatch {
     const messages = state.queue;
     state.queue = [];
-    state.isInFlight = true;
     this.sentBatches++;
     this.sentMessages += messages.length;
     state.sentMessages += messages.length;
     state.sentBytes += batchBytes({ messages });
     const clusterId = this.options.clusterId?.() ?? "";
-    const batch = {
+    return {
       from: this.options.self,
       to: peer,
       ...(this.options.selfAddress === undefined ? {} : { fromAddress: this.options.selfAddress }),
       ...(clusterId === "" ? {} : { clusterId }),
       messages,
     };
+  }
+
+  /** One request with the queue; the next leaves when it is answered. */
+  private deliver(peer: NodeId, state: PeerState): void {
+    state.isInFlight = true;
+    const batch = this.nextBatch(peer, state);
     this.options.transport
       .deliver(state.address, batch, this.options.deliverTimeoutMs)
       .then(
         () => {
           state.backoffMs = 0;
         },
-        (error: unknown) => this.onFailure(peer, state, messages.length, error),
+        (error: unknown) => this.onFailure(peer, state, batch.messages.length, error),
       )
       .finally(() => {
         state.isInFlight = false;
         this.flush(peer, state);
       });
+  }
+
+  /** Writes the queue to the peer's stream, once it is open and has room. */
+  private flushToStream(peer: NodeId, state: PeerState): void {
+    const stream = state.stream ?? this.openStream(peer, state);
+    if (!state.isStreamOpen) return; // Its onOpen flushes.
+    if (stream.bufferedBytes() > STREAM_BUFFERED_BYTES_MAX) {
+      this.waitForRoom(peer, state);
+      return;
+    }
+    state.streamFullSinceMs = undefined;
+    const batch = this.nextBatch(peer, state);
+    try {
+      stream.send(batch);
+    } catch (error) {
+      if (!(error instanceof RaftoralError)) throw error;
+      // Too large for the receiver: this batch is lost, the stream and the rest are not.
+      this.recordDrops(peer, state, batch.messages.length);
+      this.options.logger.warn(`Cannot send a batch to a peer: ${error.message}`, { peer });
+    }
+  }
+
+  private openStream(peer: NodeId, state: PeerState): PeerStream {
+    const openStream = this.options.transport.openStream;
+    if (openStream === undefined) throw new Error("the transport has no streams");
+    const stream: PeerStream = openStream.call(this.options.transport, state.address, {
+      onOpen: () => {
+        if (state.stream !== stream) return;
+        state.isStreamOpen = true;
+        state.streamOpenedAtMs = this.options.clock.nowMs();
+        this.flush(peer, state);
+      },
+      onClose: (error) => {
+        if (state.stream !== stream) return;
+        this.onStreamEnded(peer, state, error ?? streamEnded(state.address));
+      },
+    });
+    state.stream = stream;
+    // A connection attempt that hangs (a black-holed address) falls back like a refused one.
+    this.options.clock.setTimer(this.options.deliverTimeoutMs, () => {
+      if (state.stream !== stream || state.isStreamOpen) return;
+      this.dropStream(state);
+      stream.close();
+      const message = `${state.address} did not accept a stream within ${this.options.deliverTimeoutMs} ms`;
+      this.onStreamEnded(peer, state, new RaftoralError("TIMEOUT", message));
+    });
+    return stream;
+  }
+
+  /**
+   * A stream the peer never accepted makes its batches go as requests for STREAM_RETRY_MS:
+   * they report the reason (a wrong secret, an older node) and back off as usual. A stream
+   * that worked and broke is a failed delivery.
+   */
+  private onStreamEnded(peer: NodeId, state: PeerState, error: RaftoralError): void {
+    const wasOpen = state.isStreamOpen;
+    const openedAtMs = state.streamOpenedAtMs;
+    this.dropStream(state);
+    const now = this.options.clock.nowMs();
+    if (!wasOpen) {
+      state.streamRetryAtMs = now + STREAM_RETRY_MS;
+      this.options.logger.debug("Peer stream not accepted; sending requests meanwhile", {
+        peer,
+        address: state.address,
+        error: error.message,
+      });
+      this.flush(peer, state);
+      return;
+    }
+    // A stream that carried traffic for a while starts the backoff over.
+    if (now - openedAtMs >= this.options.backoffMaxMs) state.backoffMs = 0;
+    this.onFailure(peer, state, 0, error);
+  }
+
+  /** A stream that stays full for a delivery timeout has a peer that does not read: drop it. */
+  private waitForRoom(peer: NodeId, state: PeerState): void {
+    const now = this.options.clock.nowMs();
+    state.streamFullSinceMs ??= now;
+    if (now - state.streamFullSinceMs > this.options.deliverTimeoutMs) {
+      this.dropStream(state)?.close();
+      const message = `${state.address} read nothing for ${this.options.deliverTimeoutMs} ms`;
+      this.onFailure(peer, state, 0, new RaftoralError("TIMEOUT", message));
+      return;
+    }
+    if (state.isRecheckScheduled) return;
+    state.isRecheckScheduled = true;
+    this.options.clock.setTimer(STREAM_RECHECK_MS, () => {
+      state.isRecheckScheduled = false;
+      this.flush(peer, state);
+    });
+  }
+
+  /** Forgets the peer's stream, whose events are ignored from now on; returns it. */
+  private dropStream(state: PeerState): PeerStream | undefined {
+    const stream = state.stream;
+    state.stream = undefined;
+    state.isStreamOpen = false;
+    state.streamFullSinceMs = undefined;
+    return stream;
   }
 
   private onFailure(peer: NodeId, state: PeerState, lost: number, error: unknown): void {
@@ -206,6 +343,7 @@ export class PeerSenders {
   }
 
   private recordDrops(peer: NodeId, state: PeerState, count: number): void {
+    if (count === 0) return;
     state.dropped += count;
     this.droppedMessages += count;
     const now = this.options.clock.nowMs();
@@ -231,5 +369,15 @@ function newPeerState(address: string): PeerState {
     sentMessages: 0,
     sentBytes: 0,
     failedDeliveries: 0,
+    stream: undefined,
+    isStreamOpen: false,
+    streamOpenedAtMs: 0,
+    streamRetryAtMs: Number.NEGATIVE_INFINITY,
+    streamFullSinceMs: undefined,
+    isRecheckScheduled: false,
   };
+}
+
+function streamEnded(address: string): RaftoralError {
+  return new RaftoralError("UNAVAILABLE", `${address} ended the stream`);
 }

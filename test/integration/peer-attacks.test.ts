@@ -16,6 +16,7 @@ import type { RaftMessage } from "../../src/raft/index.ts";
 import { GrpcPeerTransport } from "../../src/transport/grpc/index.ts";
 import { HttpPeerTransport } from "../../src/transport/http/index.ts";
 import type { PeerBatch, PeerMessage, PeerTransport } from "../../src/transport/index.ts";
+import { openRecorded } from "../contracts/peer-stream.contract.ts";
 import { type NodeProcess, NodeProcessCluster } from "../support/node-process-cluster.ts";
 import { freePort } from "../support/ports.ts";
 
@@ -137,4 +138,31 @@ describe.each(["http", "grpc"] as const)("peer attacks over %s", (transport) => 
     expect(refusal?.code).toBe("FAILED_PRECONDITION");
     expect(refusal?.message).toContain("another-cluster");
   }, 30_000);
+
+  test("over a peer stream: forged batches change nothing, another cluster's ends the stream", async () => {
+    const target = cluster.nodes[0] as NodeProcess;
+    const to = cluster.nodeId(target);
+    const stream = openRecorded(peer, target.address);
+    await stream.opened;
+    for (let k = 0; k < 50; k++) {
+      stream.stream.send({
+        from: nodeId(99),
+        to: nodeId(to),
+        messages: [forgedVoteAnswer(0, 99, to), forgedVoteAnswer(1, 99, to)],
+      });
+    }
+    stream.stream.send({
+      from: nodeId(ids[1] ?? 2),
+      to: nodeId(to),
+      clusterId: "another-cluster",
+      messages: [{ type: "unknownGroup", groupId: groupId(1) }],
+    });
+    const ended = await stream.closed;
+    expect(ended?.code).toBe("FAILED_PRECONDITION");
+    expect(ended?.message).toContain("another-cluster");
+    await Bun.sleep(3_000);
+    for (const node of cluster.nodes) {
+      expect(await runsWorkflow(transport, node)).toBe('"pong"');
+    }
+  }, 120_000);
 });

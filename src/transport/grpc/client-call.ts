@@ -1,6 +1,7 @@
-// One gRPC call on the client: sends the request frame, collects response frames and turns
-// the outcome (trailers, Trailers-Only headers, HTTP status, RST_STREAM, lost connection,
-// deadline, abort) into exactly one result: the queue of responses ends or fails.
+// One gRPC call on the client: sends the request frame (or, for a call that streams requests,
+// each frame as the caller writes it), collects response frames and turns the outcome
+// (trailers, Trailers-Only headers, HTTP status, RST_STREAM, lost connection, deadline, abort)
+// into exactly one result: the queue of responses ends or fails.
 
 import http2 from "node:http2";
 import type { Clock } from "../../lib/index.ts";
@@ -13,8 +14,8 @@ export interface ClientCallSetup {
   readonly session: http2.ClientHttp2Session;
   readonly address: string;
   readonly path: string;
-  /** The encoded request message (one; we do not stream requests). */
-  readonly request: Uint8Array;
+  /** The encoded request message; undefined: the caller streams them with write() and end(). */
+  readonly request: Uint8Array | undefined;
   /** Metadata and grpc-timeout, added to the standard gRPC request headers. */
   readonly headers: http2.OutgoingHttpHeaders;
   /** Cancels the call with DEADLINE_EXCEEDED after this long; undefined = no deadline. */
@@ -36,9 +37,9 @@ const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANC
 /** Decoded responses buffered for a slow consumer before we stop reading the stream. */
 const RESPONSE_QUEUE_MAX = 16;
 
-/** Starts the call; the returned queue yields response messages and ends with the status. */
-export function startClientCall(setup: ClientCallSetup): AsyncQueue<Uint8Array> {
-  return new ClientCall(setup).responses;
+/** Starts the call; its `responses` yield response messages and end with the status. */
+export function startClientCall(setup: ClientCallSetup): ClientCall {
+  return new ClientCall(setup);
 }
 
 interface Status {
@@ -46,7 +47,7 @@ interface Status {
   readonly message: string;
 }
 
-class ClientCall {
+export class ClientCall {
   readonly responses: AsyncQueue<Uint8Array>;
   private readonly setup: ClientCallSetup;
   private readonly stream: http2.ClientHttp2Stream;
@@ -73,13 +74,14 @@ class ClientCall {
     this.stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
     this.stream.on("trailers", (trailers) => {
       this.status ??= statusOf(trailers);
+      this.endRequests();
     });
     // Errors also end in 'close', where the outcome is decided; keep the first for the text.
     this.stream.on("error", (error: Error) => {
       this.streamError ??= error;
     });
     this.stream.on("close", () => this.onClose());
-    this.stream.end(encodeFrame(setup.request));
+    if (setup.request !== undefined) this.stream.end(encodeFrame(setup.request));
     if (setup.timeoutMs !== undefined) {
       const timeoutMs = setup.timeoutMs;
       this.cancelTimer = setup.clock.setTimer(timeoutMs, () =>
@@ -87,6 +89,31 @@ class ClientCall {
       );
     }
     setup.signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Writes one more request message; false once the call is over. */
+  write(message: Uint8Array): boolean {
+    if (this.isFinished || this.stream.closed || this.stream.destroyed) return false;
+    this.stream.write(encodeFrame(message));
+    return true;
+  }
+
+  /** Bytes written and not yet sent (HTTP/2 flow control or a slow socket holds them). */
+  get bufferedBytes(): number {
+    return this.stream.writableLength;
+  }
+
+  /** No more requests: half-closes the stream; the responses and the status still come. */
+  end(): void {
+    if (!this.isFinished && !this.stream.closed && !this.stream.destroyed) this.stream.end();
+  }
+
+  /**
+   * The server sent its status: the call is over. A call that streams requests half-closes
+   * too, or the stream would never close (HTTP/2 closes it once both sides ended).
+   */
+  private endRequests(): void {
+    if (this.setup.request === undefined) this.end();
   }
 
   private open(): http2.ClientHttp2Stream {
@@ -119,6 +146,7 @@ class ClientCall {
     const grpcStatus = statusOf(headers);
     if (grpcStatus !== undefined) {
       this.status = grpcStatus; // Trailers-Only: the headers carry the status.
+      this.endRequests();
       return;
     }
     const httpStatus = headers[":status"] ?? 0;
@@ -185,8 +213,8 @@ class ClientCall {
     return { code: GrpcStatus.INTERNAL, message: `${this.setup.address} ended the call ${reason}` };
   }
 
-  /** Ends the call locally (deadline, abort, bad frame) and resets the stream. */
-  private cancel(code: GrpcStatus, message: string): void {
+  /** Ends the call locally (deadline, abort, bad frame, the caller) and resets the stream. */
+  cancel(code: GrpcStatus, message: string): void {
     if (this.isFinished) return;
     this.finish({ code, message });
     if (!this.stream.destroyed && !this.stream.closed) this.stream.close(NGHTTP2_CANCEL);

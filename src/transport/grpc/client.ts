@@ -5,7 +5,7 @@
 import type { OutgoingHttpHeaders } from "node:http2";
 import { type Clock, InvalidArgumentError, RealClock } from "../../lib/index.ts";
 import type { CallCredentials, ClientTls } from "../index.ts";
-import { startClientCall } from "./client-call.ts";
+import { type ClientCall, startClientCall } from "./client-call.ts";
 import { BACKOFF_DEFAULT, type BackoffOptions, ClientConnection } from "./client-connection.ts";
 import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
 import type { Metadata, MethodDescriptor } from "./method.ts";
@@ -40,6 +40,18 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Custom metadata: lowercase keys, not reserved by gRPC; `-bin` keys carry base64. */
   readonly metadata?: Metadata;
+}
+
+/** A call that streams requests (see GrpcClient.bidiStreaming). */
+export interface BidiCall<Request, Response> {
+  readonly responses: AsyncIterable<Response>;
+  /** Throws GrpcStatusError RESOURCE_EXHAUSTED for a request larger than the send limit. */
+  send(request: Request): void;
+  /** Bytes sent and not yet on the network. */
+  bufferedBytes(): number;
+  end(): void;
+  /** Ends the call now; the responses fail with CANCELLED. */
+  cancel(message: string): void;
 }
 
 const RESERVED_METADATA = /^(:|grpc-|content-type$|te$|user-agent$|connection$|host$)/;
@@ -100,14 +112,35 @@ export class GrpcClient {
   }
 
   /** One request, a stream of responses; stopping the loop early cancels the call. */
-  async *serverStreaming<Request, Response>(
+  serverStreaming<Request, Response>(
     method: MethodDescriptor<Request, Response>,
     request: Request,
     options: CallOptions = {},
   ): AsyncIterable<Response> {
-    for await (const message of this.start(method, request, options)) {
-      yield method.responseCodec.decode(message);
+    return decodeEach(this.start(method, request, options), method);
+  }
+
+  /**
+   * Requests and responses both streamed: send() each request, end() after the last; the
+   * responses come as the server sends them, and the loop over them ends with the status.
+   */
+  bidiStreaming<Request, Response>(
+    method: MethodDescriptor<Request, Response>,
+    options: CallOptions = {},
+  ): BidiCall<Request, Response> {
+    if (!method.isRequestStream) {
+      throw new InvalidArgumentError(`${method.path} takes one request; call it with unary()`);
     }
+    const call = this.startCall(method.path, undefined, options);
+    return {
+      responses: decodeEach(call.responses, method),
+      send: (request) => {
+        call.write(this.encodeRequest(method, request));
+      },
+      bufferedBytes: () => call.bufferedBytes,
+      end: () => call.end(),
+      cancel: (message) => call.cancel(GrpcStatus.CANCELLED, message),
+    };
   }
 
   /** Closes the session; calls in flight fail with UNAVAILABLE, later calls too. */
@@ -121,6 +154,13 @@ export class GrpcClient {
     options: CallOptions,
   ): AsyncIterable<Uint8Array> {
     assertRequestStream(method.path, method.isRequestStream);
+    return this.startCall(method.path, this.encodeRequest(method, request), options).responses;
+  }
+
+  private encodeRequest<Request>(
+    method: MethodDescriptor<Request, unknown>,
+    request: Request,
+  ): Uint8Array {
     const encoded = method.requestCodec.encode(request);
     if (encoded.byteLength > this.sendMessageBytesMax) {
       throw new GrpcStatusError(
@@ -128,12 +168,18 @@ export class GrpcClient {
         `${method.path}: request larger than max (${encoded.byteLength} vs. ${this.sendMessageBytesMax} bytes)`,
       );
     }
+    return encoded;
+  }
+
+  /** `request` undefined: the caller writes the requests to the returned call. */
+  private startCall(
+    path: string,
+    request: Uint8Array | undefined,
+    options: CallOptions,
+  ): ClientCall {
     const timeoutMs = this.timeoutOf(options);
     if (timeoutMs !== undefined && timeoutMs <= 0) {
-      throw new GrpcStatusError(
-        GrpcStatus.DEADLINE_EXCEEDED,
-        `${method.path}: deadline already passed`,
-      );
+      throw new GrpcStatusError(GrpcStatus.DEADLINE_EXCEEDED, `${path}: deadline already passed`);
     }
     if (this.activeCallCount >= this.concurrentCallsMax) {
       throw new GrpcStatusError(
@@ -146,11 +192,11 @@ export class GrpcClient {
     return startClientCall({
       session,
       address: this.address,
-      path: method.path,
-      request: encoded,
+      path,
+      request,
       headers: {
         ...requestHeaders(options.metadata, timeoutMs),
-        ...this.credentials?.(method.path),
+        ...this.credentials?.(path),
       },
       timeoutMs,
       signal: options.signal,
@@ -172,6 +218,13 @@ export class GrpcClient {
       ? options.timeoutMs
       : Math.min(fromDeadline, options.timeoutMs);
   }
+}
+
+async function* decodeEach<Response>(
+  messages: AsyncIterable<Uint8Array>,
+  method: MethodDescriptor<unknown, Response>,
+): AsyncIterable<Response> {
+  for await (const message of messages) yield method.responseCodec.decode(message);
 }
 
 function assertRequestStream(path: string, isRequestStream: boolean): void {

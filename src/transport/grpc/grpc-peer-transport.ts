@@ -1,12 +1,21 @@
-// Delivers peer batches over gRPC: RaftService/SendMessage with the msgpack batch in
-// raft_message, over one GrpcClient (one persistent HTTP/2 session, reconnecting by itself,
-// cleartext or TLS) per peer address, with the node's credentials (proof of the cluster
-// secret) on every call. Failures reject with the client's GrpcStatusError; nothing is retried.
+// Delivers peer batches over gRPC, over one GrpcClient (one persistent HTTP/2 session,
+// reconnecting by itself, cleartext or TLS) per peer address, with the node's credentials
+// (proof of the cluster secret) on every call: a RaftService/StreamMessages stream per peer
+// (grpc-peer-stream.ts), or a SendMessage call per batch with the msgpack batch in
+// raft_message. Failures reject with the client's GrpcStatusError; nothing is retried.
 
 import { type Clock, RaftoralError } from "../../lib/index.ts";
-import type { CallCredentials, ClientTls, PeerBatch, PeerTransport } from "../index.ts";
+import type {
+  CallCredentials,
+  ClientTls,
+  PeerBatch,
+  PeerStream,
+  PeerStreamEvents,
+  PeerTransport,
+} from "../index.ts";
 import { GrpcClient } from "./client.ts";
 import type { BackoffOptions } from "./client-connection.ts";
+import { GrpcPeerStream } from "./grpc-peer-stream.ts";
 import { PEER_MESSAGE_BYTES_MAX_DEFAULT } from "./grpc-transport-server.ts";
 import { genericMessageOfBatch } from "./peer-batch-message.ts";
 import { RaftServiceMethods } from "./raftoral-methods.ts";
@@ -61,7 +70,17 @@ export class GrpcPeerTransport implements PeerTransport {
     }
   }
 
-  /** Closes every session; calls in flight and later deliveries fail with UNAVAILABLE. */
+  /** A StreamMessages call to `address`; see PeerTransport.openStream. */
+  openStream(address: string, events: PeerStreamEvents): PeerStream {
+    return new GrpcPeerStream(address, events, () => {
+      if (this.isClosed) {
+        throw new RaftoralError("UNAVAILABLE", `the gRPC peer transport is closed (to ${address})`);
+      }
+      return this.clientFor(address).bidiStreaming(RaftServiceMethods.streamMessages);
+    });
+  }
+
+  /** Closes every session and stream; calls in flight and later deliveries fail with UNAVAILABLE. */
   async close(): Promise<void> {
     this.isClosed = true;
     for (const client of this.clients.values()) client.close();

@@ -4,12 +4,16 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { FakeNodeApi } from "../../../test/contracts/fake-node-api.ts";
+import {
+  runPeerStreamSecurity,
+  STREAM_BATCH_BYTES_MAX,
+} from "../../../test/contracts/peer-stream-security.ts";
 import { numberedBatch } from "../../../test/contracts/transport-fixtures.ts";
 import {
   makeTestCertificates,
   type TestCertificates,
 } from "../../../test/support/test-certificates.ts";
-import { createLogger } from "../../lib/index.ts";
+import { createLogger, RaftoralError } from "../../lib/index.ts";
 import {
   AccessPolicy,
   bearerCredentials,
@@ -323,4 +327,32 @@ describe("TLS and mutual TLS", () => {
     client.close();
     await plain.close();
   });
+});
+
+runPeerStreamSecurity("grpc", {
+  startServer: async (api, secrets) => {
+    const server = new GrpcTransportServer({
+      logger,
+      closeGraceMs: 50,
+      access: new AccessPolicy(secrets),
+      peerMessageBytesMax: STREAM_BATCH_BYTES_MAX,
+    });
+    return { server, address: `127.0.0.1:${(await server.listen("127.0.0.1", 0, api)).port}` };
+  },
+  newPeer: (credentials) => new GrpcPeerTransport(credentials === undefined ? {} : { credentials }),
+  sendGarbage: async (address, credentials) => {
+    const client = new GrpcClient({ address, credentials });
+    try {
+      const call = client.bidiStreaming(RaftServiceMethods.streamMessages);
+      const garbage = { ...BATCH, raftMessage: new Uint8Array([0xc1, 0xc1]) };
+      call.send(garbage as typeof BATCH);
+      const ended = await (async () => {
+        for await (const _response of call.responses);
+      })().catch((error: unknown) => error);
+      if (!(ended instanceof RaftoralError)) throw new Error(`the stream ended with ${ended}`);
+      return ended;
+    } finally {
+      client.close();
+    }
+  },
 });

@@ -10,6 +10,7 @@ import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-method
 
 const METHOD_ACCESS: ReadonlyMap<string, AccessLevel> = new Map<string, AccessLevel>([
   [RaftServiceMethods.sendMessage.path, "peer"],
+  [RaftServiceMethods.streamMessages.path, "peer"],
   [RaftServiceMethods.addNode.path, "peer"],
   [RaftServiceMethods.discover.path, "client"],
   [RaftServiceMethods.getNodeHealth.path, "open"],

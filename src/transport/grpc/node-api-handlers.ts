@@ -34,12 +34,8 @@ export interface RaftServiceOptions {
   readonly peerMessageBytesMax: number;
 }
 
-/** Registers SendMessage, Discover, AddNode, GetClusterStatus and LeaveCluster on `server`. */
-export function registerRaftService(
-  server: GrpcServer,
-  api: NodeApi,
-  options: RaftServiceOptions,
-): void {
+/** SendMessage (a batch per call) and StreamMessages (a stream of them per peer). */
+function registerPeerTraffic(server: GrpcServer, api: NodeApi, options: RaftServiceOptions): void {
   server.addUnary(
     RaftServiceMethods.sendMessage,
     async (request) => {
@@ -48,6 +44,25 @@ export function registerRaftService(
     },
     { receiveMessageBytesMax: options.peerMessageBytesMax },
   );
+  server.addBidiStreaming(
+    RaftServiceMethods.streamMessages,
+    async function* (requests) {
+      // Accepted (the credentials were checked before the call began): the sender may write.
+      yield { success: true, error: "" };
+      // A batch the node refuses throws, which ends the stream with its status.
+      for await (const request of requests) api.receivePeerBatch(batchOfGenericMessage(request));
+    },
+    { receiveMessageBytesMax: options.peerMessageBytesMax },
+  );
+}
+
+/** Registers RaftService's methods (peer traffic, discovery, status, leaving...) on `server`. */
+export function registerRaftService(
+  server: GrpcServer,
+  api: NodeApi,
+  options: RaftServiceOptions,
+): void {
+  registerPeerTraffic(server, api, options);
   server.addUnary(RaftServiceMethods.discover, async () => discoveryResponse(await api.discover()));
   server.addUnary(RaftServiceMethods.addNode, async (request, context) => {
     const address = requiredText(request.address, "address", 'the joining node\'s "host:port"');

@@ -38,6 +38,7 @@ export const WORKFLOW_MANAGEMENT_SERVICE = "raftoral.WorkflowManagement";
 /** raftoral.RaftService: inter-node traffic, cluster discovery, status and leaving. */
 export const RaftServiceMethods = {
   sendMessage: protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "SendMessage"),
+  streamMessages: protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "StreamMessages"),
   discover: protoMethod<DiscoveryRequest, DiscoveryResponse>(RAFT_SERVICE, "Discover"),
   addNode: protoMethod<AddNodeRequest, AddNodeResponse>(RAFT_SERVICE, "AddNode"),
   getClusterStatus: protoMethod<ClusterStatusRequest, ClusterStatusResponse>(

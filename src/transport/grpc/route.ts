@@ -55,8 +55,10 @@ export function serverStreamingRoute<Request, Response>(
 export function bidiStreamingRoute<Request, Response>(
   method: MethodDescriptor<Request, Response>,
   handler: BidiStreamingHandler<Request, Response>,
+  limits: RouteLimits = {},
 ): Route {
   return {
+    ...limits,
     path: method.path,
     async *run(requests, context) {
       for await (const response of handler(decodeEach(method, requests), context)) {

@@ -145,9 +145,11 @@ export class GrpcServer {
   addBidiStreaming<Request, Response>(
     method: MethodDescriptor<Request, Response>,
     handler: BidiStreamingHandler<Request, Response>,
+    limits: RouteLimits = {},
   ): void {
     const isBidi = () => method.isRequestStream && method.isResponseStream;
-    this.addRoute(shapeChecked(bidiStreamingRoute(method, handler), isBidi, "bidi streaming"));
+    const route = bidiStreamingRoute(method, handler, limits);
+    this.addRoute(shapeChecked(route, isBidi, "bidi streaming"));
   }
 
   /** Calls running now (accepted and not yet finished). */

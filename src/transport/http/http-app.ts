@@ -18,6 +18,7 @@ import {
 } from "../index.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { addListRoute } from "./list-route.ts";
+import { PEER_STREAM_PATH } from "./peer-stream-close.ts";
 import { type BodyLimits, readJsonBody } from "./request-body.ts";
 import {
   parseDescribeQuery,
@@ -44,6 +45,11 @@ import {
 } from "./response-fields.ts";
 import { addRetentionRoute } from "./retention-route.ts";
 import { addStopRoutes } from "./stop-fields.ts";
+
+/** What the listener passes as the app's env so that GET /raft/stream can upgrade. */
+export interface PeerStreamUpgrader {
+  upgrade(request: Request): boolean;
+}
 
 export interface HttpAppOptions {
   readonly logger: Logger;
@@ -86,6 +92,7 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/cancel", { method: "POST", access: "client" }],
   ["/workflow/terminate", { method: "POST", access: "client" }],
   ["/raft/message", { method: "POST", access: "peer" }],
+  [PEER_STREAM_PATH, { method: "GET", access: "peer" }],
   ["/discovery/register", { method: "POST", access: "peer" }],
   ["/discovery/peers", { method: "GET", access: "client" }],
   ["/health", { method: "GET", access: "open" }],
@@ -116,6 +123,18 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     const batch = batchFromJson(await readJsonBody(c.req.raw, peerBody));
     api.receivePeerBatch(batch);
     return c.json({ success: true });
+  });
+  app.get(PEER_STREAM_PATH, (c) => {
+    // The listener passes Bun.serve's server as the app's env: only it can upgrade.
+    const upgrader = c.env as PeerStreamUpgrader | undefined;
+    if (upgrader?.upgrade(c.req.raw) !== true) {
+      throw new HttpRequestError(
+        400,
+        "INVALID_ARGUMENT",
+        `${PEER_STREAM_PATH} is a WebSocket for the nodes of the cluster; send Upgrade: websocket`,
+      );
+    }
+    return new Response(null);
   });
   app.post("/discovery/register", async (c) => {
     const body = await readJsonBody(c.req.raw, clientBody);

@@ -1,7 +1,8 @@
-// Delivers peer batches over HTTP: POST /raft/message with the JSON form of the batch, over
-// HTTP or HTTPS, with the node's credentials (proof of the cluster secret). Bun's fetch keeps
-// connections alive and reuses them per host, so a busy peer costs no handshake per batch.
-// Every failure becomes a RaftoralError with a stable code; nothing is retried here.
+// Delivers peer batches over HTTP or HTTPS, with the node's credentials (proof of the cluster
+// secret): on a WebSocket per peer (http-peer-stream.ts), or in a POST /raft/message per
+// batch with its JSON form. Bun's fetch keeps connections alive and reuses them per host, so
+// a busy peer costs no handshake per batch. Every failure becomes a RaftoralError with a
+// stable code; nothing is retried here.
 
 import { RaftoralError } from "../../lib/index.ts";
 import {
@@ -9,9 +10,13 @@ import {
   type CallCredentials,
   type ClientTls,
   type PeerBatch,
+  type PeerStream,
+  type PeerStreamEvents,
   type PeerTransport,
 } from "../index.ts";
 import { codeOfHttpStatus, isHttpErrorCode } from "./http-errors.ts";
+import { HttpPeerStream } from "./http-peer-stream.ts";
+import { PEER_BODY_BYTES_MAX_DEFAULT } from "./http-transport-server.ts";
 import { readBytesLimited } from "./request-body.ts";
 
 /** The most of an answer we read: ours are a few hundred bytes; more means a wrong server. */
@@ -23,12 +28,16 @@ export interface HttpPeerTransportOptions {
   readonly tls?: ClientTls;
   /** Headers added to every delivery (proof of the cluster secret). */
   readonly credentials?: CallCredentials;
+  /** Largest batch sent on a stream, encoded. Default 64 MiB, the server's default limit. */
+  readonly batchBytesMax?: number;
 }
 
 /** The client half of the HTTP transport. */
 export class HttpPeerTransport implements PeerTransport {
   /** Aborted by close(): cancels deliveries in flight and refuses new ones. */
   private readonly closing = new AbortController();
+  /** Open streams, closed with the transport. */
+  private readonly streams = new Set<HttpPeerStream>();
   private readonly options: HttpPeerTransportOptions;
 
   constructor(options: HttpPeerTransportOptions = {}) {
@@ -89,9 +98,30 @@ export class HttpPeerTransport implements PeerTransport {
     if (status < 200 || status > 299) throw refusal(address, status, answer);
   }
 
-  /** Cancels deliveries in flight; later ones reject with UNAVAILABLE. */
+  /** A WebSocket to `address`; see PeerTransport.openStream. */
+  openStream(address: string, events: PeerStreamEvents): PeerStream {
+    const ended: PeerStreamEvents = {
+      onOpen: () => events.onOpen(),
+      onClose: (error) => {
+        this.streams.delete(stream);
+        events.onClose(error);
+      },
+    };
+    const stream = new HttpPeerStream(address, ended, {
+      ...this.options,
+      batchBytesMax: this.options.batchBytesMax ?? PEER_BODY_BYTES_MAX_DEFAULT,
+    });
+    this.streams.add(stream);
+    // A transport already closed still answers through the events, as the contract says.
+    if (this.closing.signal.aborted) stream.close();
+    return stream;
+  }
+
+  /** Cancels deliveries in flight and closes streams; later ones reject with UNAVAILABLE. */
   async close(): Promise<void> {
     this.closing.abort(new RaftoralError("UNAVAILABLE", "the HTTP peer transport is closed"));
+    for (const stream of this.streams) stream.close();
+    this.streams.clear();
   }
 }
 

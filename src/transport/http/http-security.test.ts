@@ -5,6 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { CLUSTER_STATUS, FakeNodeApi } from "../../../test/contracts/fake-node-api.ts";
+import {
+  runPeerStreamSecurity,
+  STREAM_BATCH_BYTES_MAX,
+} from "../../../test/contracts/peer-stream-security.ts";
 import { numberedBatch } from "../../../test/contracts/transport-fixtures.ts";
 import {
   makeTestCertificates,
@@ -14,6 +18,7 @@ import { createLogger, RaftoralError } from "../../lib/index.ts";
 import { AccessPolicy, batchToJson, createPeerProof, PEER_PROOF_HEADER } from "../index.ts";
 import { HttpPeerTransport } from "./http-peer-transport.ts";
 import { HttpTransportServer } from "./http-transport-server.ts";
+import { errorOfClose } from "./peer-stream-close.ts";
 
 const SECRETS = {
   clusterSecret: "cluster-secret-for-http-tests-0001",
@@ -280,4 +285,26 @@ describe("limits against hostile input", () => {
     expect(status).toContain("socket connection was closed unexpectedly");
     api.reset();
   });
+});
+
+runPeerStreamSecurity("http", {
+  startServer: async (api, secrets) => {
+    const server = new HttpTransportServer({
+      logger,
+      access: new AccessPolicy(secrets),
+      peerBodyBytesMax: STREAM_BATCH_BYTES_MAX,
+    });
+    return { server, address: `127.0.0.1:${(await server.listen("127.0.0.1", 0, api)).port}` };
+  },
+  newPeer: (credentials) => new HttpPeerTransport(credentials === undefined ? {} : { credentials }),
+  sendGarbage: (address, credentials) =>
+    new Promise((resolve) => {
+      const socket = new WebSocket(`ws://${address}/raft/stream`, {
+        headers: { ...credentials("/raft/stream") },
+      });
+      socket.addEventListener("open", () => socket.send(new Uint8Array([0xc1, 0xc1])));
+      socket.addEventListener("close", (event) =>
+        resolve(errorOfClose(address, event.code, event.reason)),
+      );
+    }),
 });

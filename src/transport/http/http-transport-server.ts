@@ -7,6 +7,7 @@
 import { type Logger, RaftoralError } from "../../lib/index.ts";
 import type { AccessPolicy, NodeApi, ServerTls, TransportServer } from "../index.ts";
 import { createHttpApp } from "./http-app.ts";
+import { peerStreamSocket } from "./peer-stream-socket.ts";
 
 /** Default body limit of client routes (/workflow/*, /discovery/*). */
 export const CLIENT_BODY_BYTES_MAX_DEFAULT = 1024 * 1024;
@@ -107,10 +108,16 @@ export class HttpTransportServer implements TransportServer {
         // node on the same port listens "successfully" and shares the traffic. Refuse that:
         // the QUICKSTART's "Address already in use" must surface.
         reusePort: false,
+        websocket: peerStreamSocket(api, {
+          batchBytesMax: this.options.peerBodyBytesMax ?? PEER_BODY_BYTES_MAX_DEFAULT,
+          idleTimeoutSeconds: this.options.idleTimeoutSeconds ?? IDLE_TIMEOUT_SECONDS_DEFAULT,
+        }),
         fetch: (request, server) => {
           // 0: no limit for this request; the idle timeout still covers its connection after.
           if (LONG_WAIT_ROUTES.has(new URL(request.url).pathname)) server.timeout(request, 0);
-          return app.fetch(request);
+          return app.fetch(request, {
+            upgrade: (raw: Request) => server.upgrade(raw, { data: undefined }),
+          });
         },
       });
     } catch (error) {
