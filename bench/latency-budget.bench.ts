@@ -74,7 +74,15 @@ function timelineOf(
   }
   if (decider === undefined) return undefined;
   for (const [key, value] of decider.stages) timeline.set(key, value);
-  for (const stage of ["write-begun", "write-durable", "applied", "resolved"] as const) {
+  const leaderStages = [
+    "write-begun",
+    "write-durable",
+    "commit-write-begun",
+    "commit-write-durable",
+    "applied",
+    "resolved",
+  ] as const;
+  for (const stage of leaderStages) {
     const found = first(marks, leader, stage, index, t);
     if (found !== undefined) timeline.set(`leader ${stage}`, found - t);
   }

@@ -39,7 +39,7 @@ import { Outbox, sortMessages } from "./outbox.ts";
 import { newPendingRead, type PendingProposal } from "./pending.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
-import { collectReadies, collectWrites } from "./turn-work.ts";
+import { collectReadies, collectWrites, mustAwaitWrites } from "./turn-work.ts";
 
 export class MultiRaftHost {
   readonly nodeId: NodeId;
@@ -320,7 +320,9 @@ export class MultiRaftHost {
       this.handleEvents();
       this.tickGroups();
       const work = collectReadies(this.groups.values(), this.desk, this.reads);
-      const writes = collectWrites(this.groups.values(), work, this.lifecycleWrites.take());
+      const lifecycle = this.lifecycleWrites.take();
+      const hasLifecycle = lifecycle.length > 0;
+      const writes = collectWrites(this.groups.values(), work, lifecycle);
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
       // counts itself for commitment from state a later turn sees persisted. Without a write
       // nothing waits: every message to a peer leaves in one batch.
@@ -328,15 +330,14 @@ export class MultiRaftHost {
       for (const { group, ready } of work)
         sortMessages(group.id, ready, { early, late: this.outbox });
       early.flush(this.options.peers);
-      // Only new entries, votes and terms must be on disk before anyone hears of them.
       const isSync =
         work.some(({ ready }) => ready.mustSync) ||
         writes.some((write) => write.entries.length > 0);
       if (writes.length > 0) {
-        await this.metrics.timedPersist(
-          this.options.storage.write(writes, { sync: isSync }),
-          isSync,
-        );
+        const { storage } = this.options;
+        const written = this.metrics.timedPersist(storage.write(writes, { sync: isSync }), isSync);
+        if (mustAwaitWrites(writes, isSync, hasLifecycle)) await written;
+        else written.catch((error: unknown) => this.fail(toError(error)));
       }
       if (this.isStopped) return;
       this.outbox.flush(this.options.peers);

@@ -40,3 +40,19 @@ export function collectWrites(
   }
   return lifecycle;
 }
+
+/**
+ * Whether a turn must wait for its writes before it sends and applies. New entries, votes and
+ * terms (`isSync`) must be on disk before anyone hears of them; group creations, removals and
+ * snapshots before anything builds on them. A write that only moves commit indexes need not
+ * be: the entries it marks committed are on a majority's disks already, and storage takes
+ * writes in order, so a later write never lands before it. Applying without waiting for it
+ * saves a storage round trip on every commit, on the leader and on every follower.
+ */
+export function mustAwaitWrites(
+  writes: readonly GroupWrite[],
+  isSync: boolean,
+  hasLifecycle: boolean,
+): boolean {
+  return isSync || hasLifecycle || writes.some((write) => write.snapshot !== undefined);
+}

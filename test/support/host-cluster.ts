@@ -11,7 +11,7 @@ import {
 } from "../../src/lib/index.ts";
 import { type HostConfig, MultiRaftHost } from "../../src/multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
-import { MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
+import { type LogStorage, MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
 import { PeerSenders, type TransportServer } from "../../src/transport/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory/index.ts";
 import { KvStateMachine } from "./kv-state-machine.ts";
@@ -57,8 +57,11 @@ export class HostCluster {
     return `node-${id}:1`;
   }
 
-  /** Starts (or restarts, keeping its store) node `id`. */
-  async startNode(id: number): Promise<TestHost> {
+  /** Starts (or restarts, keeping its store) node `id`; `storage` may wrap its storage. */
+  async startNode(
+    id: number,
+    storage: (inner: LogStorage) => LogStorage = (inner) => inner,
+  ): Promise<TestHost> {
     const key = nodeId(id);
     const existing = this.hosts.get(key);
     const store = existing?.store ?? new MemoryLogStore();
@@ -84,7 +87,7 @@ export class HostCluster {
     };
     host = new MultiRaftHost({
       nodeId: key,
-      storage: new MemoryLogStorage(store),
+      storage: storage(new MemoryLogStorage(store)),
       peers: senders,
       directory: TRUSTING_DIRECTORY,
       clock: this.clock,

@@ -12,6 +12,8 @@ export type ProbeStage =
   | "proposed"
   | "write-begun"
   | "write-durable"
+  | "commit-write-begun"
+  | "commit-write-durable"
   | "append-sent"
   | "append-received"
   | "ack-sent"
@@ -80,9 +82,9 @@ export class LatencyProbe {
       get: (target, property) => {
         if (property === "write") {
           return async (batch: readonly GroupWrite[], options?: { sync?: boolean }) => {
-            this.markWrites("write-begun", batch);
+            this.markWrites("write-begun", "commit-write-begun", batch);
             await target.write(batch, options);
-            this.markWrites("write-durable", batch);
+            this.markWrites("write-durable", "commit-write-durable", batch);
           };
         }
         const value = Reflect.get(target, property);
@@ -108,10 +110,18 @@ export class LatencyProbe {
     });
   }
 
-  private markWrites(stage: ProbeStage, batch: readonly GroupWrite[]): void {
+  /** A write with entries marks its last index; one with only a hard state, its commit. */
+  private markWrites(
+    stage: ProbeStage,
+    commitStage: ProbeStage,
+    batch: readonly GroupWrite[],
+  ): void {
     for (const write of batch) {
       const last = write.entries.at(-1);
       if (last !== undefined) this.mark(stage, write.groupId, last.index);
+      else if (write.hardState !== undefined) {
+        this.mark(commitStage, write.groupId, write.hardState.commit);
+      }
     }
   }
 
