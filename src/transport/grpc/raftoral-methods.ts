@@ -1,8 +1,9 @@
 // Method descriptors of the two `raftoral` services (docs: /work/shared/spec/GRPC_API.md).
 // Servers register handlers for these; clients call them.
 
+import { genericMessageCodec } from "./generic-message-codec.ts";
 import type { ListWorkflowsRequestMessage, ListWorkflowsResponseMessage } from "./list-messages.ts";
-import { protoMethod } from "./method.ts";
+import { protoMethod, withRequestCodec } from "./method.ts";
 import type {
   AddNodeRequest,
   AddNodeResponse,
@@ -37,8 +38,15 @@ export const WORKFLOW_MANAGEMENT_SERVICE = "raftoral.WorkflowManagement";
 
 /** raftoral.RaftService: inter-node traffic, cluster discovery, status and leaving. */
 export const RaftServiceMethods = {
-  sendMessage: protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "SendMessage"),
-  streamMessages: protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "StreamMessages"),
+  // Every peer batch: their GenericMessage takes the hand-written codec's fast path.
+  sendMessage: withRequestCodec(
+    protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "SendMessage"),
+    genericMessageCodec,
+  ),
+  streamMessages: withRequestCodec(
+    protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "StreamMessages"),
+    genericMessageCodec,
+  ),
   discover: protoMethod<DiscoveryRequest, DiscoveryResponse>(RAFT_SERVICE, "Discover"),
   addNode: protoMethod<AddNodeRequest, AddNodeResponse>(RAFT_SERVICE, "AddNode"),
   getClusterStatus: protoMethod<ClusterStatusRequest, ClusterStatusResponse>(

@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import { genericMessageCodec } from "./generic-message-codec.ts";
+import { protoCodec } from "./message-codec.ts";
+import type { GenericMessage } from "./raftoral-messages.ts";
+import { GrpcStatusError } from "./status.ts";
+
+const general = protoCodec<GenericMessage>("raftoral.GenericMessage");
+const fast = genericMessageCodec(general);
+
+function payload(length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, k) => (k * 31 + 7) % 256);
+}
+
+describe("the hand-written GenericMessage codec of peer batches", () => {
+  const cases: [number, number][] = [
+    [0, 0],
+    [1, 1],
+    [300, 127],
+    [2 ** 32 - 1, 128],
+    [7, 70_000],
+  ];
+
+  test.each(cases)(
+    "cluster_id %i with %i payload bytes: the same bytes as protobuf, both ways",
+    (clusterId, length) => {
+      const value: GenericMessage = {
+        clusterId,
+        message: "raftMessage",
+        raftMessage: payload(length),
+      };
+      const bytes = fast.encode(value);
+      expect(bytes).toEqual(general.encode(value));
+      expect(fast.decode(bytes)).toEqual(general.decode(bytes));
+      expect(fast.decode(bytes)).toEqual(value);
+    },
+  );
+
+  test("fields in the other order decode the same", () => {
+    // cluster_id = 5 (tag 0x38), then raft_message = [1, 2, 3] (tag 0x12).
+    const bytes = Uint8Array.from([0x38, 5, 0x12, 3, 1, 2, 3]);
+    expect(fast.decode(bytes)).toEqual({
+      clusterId: 5,
+      message: "raftMessage",
+      raftMessage: Uint8Array.from([1, 2, 3]),
+    });
+  });
+
+  test("other arms, repeated and unknown fields take the general codec", () => {
+    const campaign: GenericMessage = { clusterId: 3, message: "campaign", campaign: {} };
+    expect(fast.decode(fast.encode(campaign))).toEqual(general.decode(general.encode(campaign)));
+    // raft_message twice: protobuf keeps the last.
+    const twice = Uint8Array.from([0x12, 1, 9, 0x12, 1, 8]);
+    expect(fast.decode(twice)).toEqual(general.decode(twice));
+    // An unknown field 15 (varint) before the payload is skipped, as protobuf does.
+    const unknown = Uint8Array.from([0x78, 1, 0x12, 1, 4]);
+    expect(fast.decode(unknown)).toEqual(general.decode(unknown));
+  });
+
+  test("truncated bytes fail as the general codec says", () => {
+    const truncated = Uint8Array.from([0x12, 10, 1, 2]);
+    const error = (() => {
+      try {
+        fast.decode(truncated);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(GrpcStatusError);
+    expect((error as GrpcStatusError).code).toBe("INVALID_ARGUMENT");
+  });
+});
