@@ -4,7 +4,7 @@
 // first with a starting API (api-switch.ts). Then it waits until it is ready (readiness.ts).
 
 import type { ExecutionLayer } from "../api/index.ts";
-import { InProcessClient, type WorkflowClient } from "../client/index.ts";
+import { InProcessClient, type WorkflowClient } from "../client/index-core.ts";
 import {
   type CancelTimer,
   checkRetention,
@@ -195,7 +195,9 @@ export class RaftoralNode {
       node_id: plan.mode === "join" ? "unassigned" : plan.id,
       address: this.address,
     });
-    this.transport = this.env.transport(plan.kind, this.logger);
+    this.transport = await this.env.transport(plan.kind, this.logger, {
+      operator: this.options.httpListen !== undefined,
+    });
     const parts = plan.mode === "join" ? await this.joinFirst(plan) : await this.startKnown(plan);
     await parts.waitUntilReady(
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),

@@ -1,0 +1,117 @@
+// A node loads the code of the transport it runs and nothing of the other (docs/performance.md,
+// "Start-up"): an HTTP node neither protobufjs nor our gRPC code (the only importer of
+// node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
+// asks for the HTTP API. Each node runs from source with test/support/loaded-modules.ts
+// preloaded, which lists at exit every module the process loaded; each case also checks that
+// the node's own transport is in its list, so an empty list cannot pass.
+
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { freePort } from "../support/ports.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const MAIN = join(ROOT, "src", "cli", "main.ts");
+const PRELOAD = join(ROOT, "test", "support", "loaded-modules.ts");
+const directory = mkdtempSync(join(tmpdir(), "raftoral-loaded-"));
+const running: Subprocess[] = [];
+
+afterAll(async () => {
+  for (const child of running.splice(0)) {
+    child.kill("SIGKILL");
+    await child.exited;
+  }
+  rmSync(directory, { recursive: true, force: true });
+});
+
+interface StartedNode {
+  readonly address: string;
+  readonly child: Subprocess<"ignore", "ignore", "pipe">;
+  readonly modulesFile: string;
+}
+
+/** Starts a node with memory storage and waits until it is ready. */
+async function startNode(args: readonly string[]): Promise<StartedNode> {
+  const address = `127.0.0.1:${await freePort()}`;
+  const modulesFile = join(directory, `${address.replace(":", "-")}.json`);
+  const child = Bun.spawn(
+    [process.execPath, "--preload", PRELOAD, MAIN, "--listen", address, ...args],
+    {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...process.env, RAFTORAL_LOG: "info", RAFTORAL_LOADED_MODULES_FILE: modulesFile },
+    },
+  );
+  running.push(child);
+  const reader = child.stderr.getReader();
+  const decoder = new TextDecoder();
+  let log = "";
+  while (!/Node \d+ is ready/.test(log)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`node ${address} exited before it was ready:\n${log}`);
+    log += decoder.decode(value);
+  }
+  // Keep draining stderr, so that the node never blocks on a full pipe.
+  void (async () => {
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) return;
+    }
+  })();
+  return { address, child, modulesFile };
+}
+
+/** Stops the node (SIGTERM, a clean exit) and returns the modules it loaded, from the repo root. */
+async function modulesOf(node: StartedNode): Promise<string[]> {
+  node.child.kill("SIGTERM");
+  expect(await node.child.exited).toBe(0);
+  const paths = JSON.parse(readFileSync(node.modulesFile, "utf8")) as string[];
+  return paths.map((path) => (path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path));
+}
+
+function matching(modules: readonly string[], pattern: RegExp): string[] {
+  return modules.filter((path) => pattern.test(path));
+}
+
+const GRPC_CODE = /^src\/transport\/grpc\/|^src\/client\/grpc-client\.ts$|\/protobufjs\//;
+const HTTP_CODE = /^src\/transport\/http\/|^src\/client\/http-client\.ts$|\/hono\//;
+
+test("HTTP nodes, bootstrapping and joining, load no gRPC code and no protobufjs", async () => {
+  const first = await startNode(["--transport", "http", "--bootstrap"]);
+  const joiner = await startNode(["--transport", "http", "--peers", first.address]);
+  const joined = await modulesOf(joiner);
+  const bootstrapped = await modulesOf(first);
+  for (const modules of [bootstrapped, joined]) {
+    expect(matching(modules, GRPC_CODE)).toEqual([]);
+    expect(modules).toContain("src/transport/http/http-transport-server.ts");
+    expect(matching(modules, /\/hono\//).length).toBeGreaterThan(0);
+  }
+  // The joiner discovered and registered over HTTP: the HTTP client, and only it.
+  expect(joined).toContain("src/client/http-client.ts");
+}, 60_000);
+
+test("gRPC nodes load no Hono, unless --http-listen serves the HTTP API too", async () => {
+  const first = await startNode(["--transport", "grpc", "--bootstrap"]);
+  const httpListen = `127.0.0.1:${await freePort()}`;
+  const joiner = await startNode([
+    "--transport",
+    "grpc",
+    "--peers",
+    first.address,
+    "--http-listen",
+    httpListen,
+  ]);
+  const joined = await modulesOf(joiner);
+  const bootstrapped = await modulesOf(first);
+  expect(matching(bootstrapped, HTTP_CODE)).toEqual([]);
+  for (const modules of [bootstrapped, joined]) {
+    expect(modules).toContain("src/transport/grpc/grpc-transport-server.ts");
+    expect(matching(modules, /\/protobufjs\//).length).toBeGreaterThan(0);
+  }
+  expect(joined).toContain("src/client/grpc-client.ts");
+  expect(joined).not.toContain("src/client/http-client.ts");
+  expect(joined).toContain("src/transport/http/http-transport-server.ts");
+}, 60_000);
