@@ -1,7 +1,7 @@
 // A node loads the code of the transport it runs and nothing of the other (docs/performance.md,
 // "Start-up"): an HTTP node neither protobufjs nor our gRPC code (the only importer of
 // node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
-// asks for the HTTP API. Each node runs from source with test/support/loaded-modules.ts
+// asks for the HTTP API; and node:crypto only with a cluster secret. Each node runs from source with test/support/loaded-modules.ts
 // preloaded, which lists at exit every module the process loaded; each case also checks that
 // the node's own transport is in its list, so an empty list cannot pass.
 
@@ -33,7 +33,10 @@ interface StartedNode {
 }
 
 /** Starts a node with memory storage and waits until it is ready. */
-async function startNode(args: readonly string[]): Promise<StartedNode> {
+async function startNode(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<StartedNode> {
   const address = `127.0.0.1:${await freePort()}`;
   const modulesFile = join(directory, `${address.replace(":", "-")}.json`);
   const child = Bun.spawn(
@@ -42,7 +45,12 @@ async function startNode(args: readonly string[]): Promise<StartedNode> {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
-      env: { ...process.env, RAFTORAL_LOG: "info", RAFTORAL_LOADED_MODULES_FILE: modulesFile },
+      env: {
+        ...process.env,
+        ...env,
+        RAFTORAL_LOG: "info",
+        RAFTORAL_LOADED_MODULES_FILE: modulesFile,
+      },
     },
   );
   running.push(child);
@@ -64,12 +72,24 @@ async function startNode(args: readonly string[]): Promise<StartedNode> {
   return { address, child, modulesFile };
 }
 
-/** Stops the node (SIGTERM, a clean exit) and returns the modules it loaded, from the repo root. */
-async function modulesOf(node: StartedNode): Promise<string[]> {
+interface Loaded {
+  /** Module paths, relative to the repository when inside it. */
+  readonly modules: string[];
+  /** Builtins loaded when first needed ("node:crypto"). */
+  readonly builtins: string[];
+}
+
+/** Stops the node (SIGTERM, a clean exit) and returns what it loaded. */
+async function loadedBy(node: StartedNode): Promise<Loaded> {
   node.child.kill("SIGTERM");
   expect(await node.child.exited).toBe(0);
-  const paths = JSON.parse(readFileSync(node.modulesFile, "utf8")) as string[];
-  return paths.map((path) => (path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path));
+  const loaded = JSON.parse(readFileSync(node.modulesFile, "utf8")) as Loaded;
+  return {
+    modules: loaded.modules.map((path) =>
+      path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path,
+    ),
+    builtins: loaded.builtins,
+  };
 }
 
 function matching(modules: readonly string[], pattern: RegExp): string[] {
@@ -79,39 +99,40 @@ function matching(modules: readonly string[], pattern: RegExp): string[] {
 const GRPC_CODE = /^src\/transport\/grpc\/|^src\/client\/grpc-client\.ts$|\/protobufjs\//;
 const HTTP_CODE = /^src\/transport\/http\/|^src\/client\/http-client\.ts$|\/hono\//;
 
-test("HTTP nodes, bootstrapping and joining, load no gRPC code and no protobufjs", async () => {
+test("HTTP nodes, bootstrapping and joining, load no gRPC code, no protobufjs, no node:crypto", async () => {
   const first = await startNode(["--transport", "http", "--bootstrap"]);
   const joiner = await startNode(["--transport", "http", "--peers", first.address]);
-  const joined = await modulesOf(joiner);
-  const bootstrapped = await modulesOf(first);
-  for (const modules of [bootstrapped, joined]) {
+  const joined = await loadedBy(joiner);
+  const bootstrapped = await loadedBy(first);
+  for (const { modules, builtins } of [bootstrapped, joined]) {
     expect(matching(modules, GRPC_CODE)).toEqual([]);
     expect(modules).toContain("src/transport/http/http-transport-server.ts");
     expect(matching(modules, /\/hono\//).length).toBeGreaterThan(0);
+    // No cluster secret, no token: nothing to hash.
+    expect(builtins).not.toContain("node:crypto");
   }
   // The joiner discovered and registered over HTTP: the HTTP client, and only it.
-  expect(joined).toContain("src/client/http-client.ts");
+  expect(joined.modules).toContain("src/client/http-client.ts");
 }, 60_000);
 
-test("gRPC nodes load no Hono, unless --http-listen serves the HTTP API too", async () => {
-  const first = await startNode(["--transport", "grpc", "--bootstrap"]);
+test("gRPC nodes load no Hono unless --http-listen serves the HTTP API too", async () => {
+  // With a cluster secret, so node:crypto is needed (and the spy shows that it sees it).
+  const secret = { RAFTORAL_CLUSTER_SECRET: "transport-loading-test-secret" };
+  const first = await startNode(["--transport", "grpc", "--bootstrap"], secret);
   const httpListen = `127.0.0.1:${await freePort()}`;
-  const joiner = await startNode([
-    "--transport",
-    "grpc",
-    "--peers",
-    first.address,
-    "--http-listen",
-    httpListen,
-  ]);
-  const joined = await modulesOf(joiner);
-  const bootstrapped = await modulesOf(first);
-  expect(matching(bootstrapped, HTTP_CODE)).toEqual([]);
-  for (const modules of [bootstrapped, joined]) {
+  const joiner = await startNode(
+    ["--transport", "grpc", "--peers", first.address, "--http-listen", httpListen],
+    secret,
+  );
+  const joined = await loadedBy(joiner);
+  const bootstrapped = await loadedBy(first);
+  expect(matching(bootstrapped.modules, HTTP_CODE)).toEqual([]);
+  for (const { modules, builtins } of [bootstrapped, joined]) {
     expect(modules).toContain("src/transport/grpc/grpc-transport-server.ts");
     expect(matching(modules, /\/protobufjs\//).length).toBeGreaterThan(0);
+    expect(builtins).toContain("node:crypto");
   }
-  expect(joined).toContain("src/client/grpc-client.ts");
-  expect(joined).not.toContain("src/client/http-client.ts");
-  expect(joined).toContain("src/transport/http/http-transport-server.ts");
+  expect(joined.modules).toContain("src/client/grpc-client.ts");
+  expect(joined.modules).not.toContain("src/client/http-client.ts");
+  expect(joined.modules).toContain("src/transport/http/http-transport-server.ts");
 }, 60_000);

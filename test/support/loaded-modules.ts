@@ -1,12 +1,23 @@
 // Preloaded into a node process (`bun --preload test/support/loaded-modules.ts src/cli/main.ts
-// ...`) to record which modules it loaded: at exit it writes the paths of every module in
-// Bun's module registry (require.cache lists ES modules too, ours and packages', not the
-// runtime's node: builtins) as a JSON array to the file named by RAFTORAL_LOADED_MODULES_FILE.
+// ...`) to record which modules it loaded. At exit it writes to the file named by
+// RAFTORAL_LOADED_MODULES_FILE a JSON object: `modules`, the paths of every module in Bun's
+// module registry (require.cache lists ES modules too, ours and packages', but not the
+// runtime's node: builtins), and `builtins`, the builtins our code loaded when first needed
+// (process.getBuiltinModule, as src/transport/node-crypto.ts does).
 
 import { writeFileSync } from "node:fs";
 
 const file = process.env.RAFTORAL_LOADED_MODULES_FILE;
 if (file === undefined) throw new Error("set RAFTORAL_LOADED_MODULES_FILE to the file to write");
+const builtins = new Set<string>();
+const getBuiltinModule = process.getBuiltinModule.bind(process);
+process.getBuiltinModule = ((id: string) => {
+  builtins.add(id);
+  return getBuiltinModule(id);
+}) as typeof process.getBuiltinModule;
 process.on("exit", () => {
-  writeFileSync(file, JSON.stringify(Object.keys(require.cache)));
+  writeFileSync(
+    file,
+    JSON.stringify({ modules: Object.keys(require.cache), builtins: [...builtins] }),
+  );
 });
