@@ -127,9 +127,9 @@ function folderOf(file: string): string | undefined {
   return first;
 }
 
-/** A static import or re-export, a bare `import "x"`, or a dynamic `import("x")`. */
+/** A static import or re-export, a bare `import "x"`, a dynamic `import("x")`, a `require("x")`. */
 const IMPORT_PATTERN =
-  /^\s*(?:import|export)\b[^"']*?\bfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/;
+  /^\s*(?:import|export)\b[^"']*?\bfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/;
 
 export function checkImports(file: string, lines: readonly string[], problems: Problem[]): void {
   const folder = folderOf(file);

@@ -44,7 +44,7 @@ test("a branded id is never cast outside lib/ids.ts", () => {
   ]);
 });
 
-test("another folder is imported through its index.ts or an index-*.ts slice, statically or not", () => {
+test("imports, dynamic ones and require() too, follow the import table and the index rule", () => {
   const found: Problem[] = [];
   checkImports(
     "src/node/x.ts",
@@ -59,7 +59,7 @@ test("another folder is imported through its index.ts or an index-*.ts slice, st
   );
   checkImports(
     "src/raft/x.ts",
-    ['const transport = await import("../transport/index.ts");'],
+    ['const transport = await import("../transport/index.ts");', 'require("protobufjs");'],
     found,
   );
   expect(found.map((problem) => `${problem.file}:${problem.line}: ${problem.message}`)).toEqual([
@@ -67,5 +67,6 @@ test("another folder is imported through its index.ts or an index-*.ts slice, st
     "src/node/x.ts:4: import src/client through its index.ts (or an index-*.ts slice), not ../client/http-client.ts",
     "src/node/x.ts:5: import src/client through its index.ts (or an index-*.ts slice), not ../client/indexer.ts",
     "src/raft/x.ts:1: src/raft may not import src/transport (../transport/index.ts)",
+    "src/raft/x.ts:2: src/raft may not import package 'protobufjs'",
   ]);
 });

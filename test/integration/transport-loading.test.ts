@@ -1,7 +1,8 @@
 // A node loads the code of the transport it runs and nothing of the other (docs/performance.md,
 // "Start-up"): an HTTP node neither protobufjs nor our gRPC code (the only importer of
 // node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
-// asks for the HTTP API; and node:crypto only with a cluster secret. Each node runs from source with test/support/loaded-modules.ts
+// asks for the HTTP API; node:crypto only with a cluster secret; and protobufjs only once a
+// message is encoded, which a gRPC node that bootstraps alone does after it is ready. Each node runs from source with test/support/loaded-modules.ts
 // preloaded, which lists at exit every module the process loaded; each case also checks that
 // the node's own transport is in its list, so an empty list cannot pass.
 
@@ -75,6 +76,8 @@ async function startNode(
 interface Loaded {
   /** Module paths, relative to the repository when inside it. */
   readonly modules: string[];
+  /** The same when the node said it was ready. */
+  readonly modulesAtReady: string[];
   /** Builtins loaded when first needed ("node:crypto"). */
   readonly builtins: string[];
 }
@@ -84,10 +87,11 @@ async function loadedBy(node: StartedNode): Promise<Loaded> {
   node.child.kill("SIGTERM");
   expect(await node.child.exited).toBe(0);
   const loaded = JSON.parse(readFileSync(node.modulesFile, "utf8")) as Loaded;
+  const relative = (path: string) =>
+    path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path;
   return {
-    modules: loaded.modules.map((path) =>
-      path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path,
-    ),
+    modules: loaded.modules.map(relative),
+    modulesAtReady: loaded.modulesAtReady.map(relative),
     builtins: loaded.builtins,
   };
 }
@@ -115,7 +119,7 @@ test("HTTP nodes, bootstrapping and joining, load no gRPC code, no protobufjs, n
   expect(joined.modules).toContain("src/client/http-client.ts");
 }, 60_000);
 
-test("gRPC nodes load no Hono unless --http-listen serves the HTTP API too", async () => {
+test("gRPC nodes load no Hono unless --http-listen asks for it, protobufjs only when first used", async () => {
   // With a cluster secret, so node:crypto is needed (and the spy shows that it sees it).
   const secret = { RAFTORAL_CLUSTER_SECRET: "transport-loading-test-secret" };
   const first = await startNode(["--transport", "grpc", "--bootstrap"], secret);
@@ -127,6 +131,9 @@ test("gRPC nodes load no Hono unless --http-listen serves the HTTP API too", asy
   const joined = await loadedBy(joiner);
   const bootstrapped = await loadedBy(first);
   expect(matching(bootstrapped.modules, HTTP_CODE)).toEqual([]);
+  // A node alone encodes no protobuf message before it is ready: protobufjs comes after.
+  expect(bootstrapped.modulesAtReady).toContain("src/transport/grpc/grpc-transport-server.ts");
+  expect(matching(bootstrapped.modulesAtReady, /\/protobufjs\//)).toEqual([]);
   for (const { modules, builtins } of [bootstrapped, joined]) {
     expect(modules).toContain("src/transport/grpc/grpc-transport-server.ts");
     expect(matching(modules, /\/protobufjs\//).length).toBeGreaterThan(0);
