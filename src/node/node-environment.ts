@@ -22,7 +22,7 @@ import {
   peerTlsOf,
 } from "./node-security.ts";
 import { openKnownStorage, openStorageFor } from "./node-storage.ts";
-import { createNodeTransport, type NodeTransport } from "./node-transport.ts";
+import { createNodeTransport, type NodeTransport, preloadTransportCode } from "./node-transport.ts";
 import type { ClientFactory } from "./peer-call.ts";
 
 export interface KnownStorage {
@@ -49,7 +49,17 @@ export interface NodeEnvironment {
   readonly openKnownStorage: (options: {
     storagePath: string | undefined;
     requestedNodeId: NodeId | undefined;
+    bootstrap: boolean;
   }) => Promise<KnownStorage | undefined>;
+  /**
+   * Starts loading the code of `kind`'s transport and protocol client, without waiting for it:
+   * a start calls it while its storage opens on the storage Worker, so that the two overlap.
+   * Absent in simulations, which have no code to load.
+   */
+  readonly preloadTransport?: (
+    kind: TransportKind,
+    options: { readonly operator: boolean },
+  ) => void;
   /** Storage for a node that just learned its id. */
   readonly storageFor: (storagePath: string | undefined, id: NodeId) => Promise<LogStorage>;
 }
@@ -72,6 +82,11 @@ export function realEnvironment(security: NodeSecurity = {}): NodeEnvironment {
     transport: (kind, logger, options) =>
       createNodeTransport(kind, logger, clock, security, options.operator),
     client: (kind, address) => protocolClient(kind, address, clientOptions),
+    preloadTransport: (kind, options) => {
+      preloadTransportCode(kind, options.operator);
+      // Handled: protocolClient imports it again when it needs it, and a failure shows there.
+      clientCode(kind).catch(() => undefined);
+    },
     openKnownStorage,
     storageFor: openStorageFor,
   };
@@ -94,4 +109,8 @@ async function protocolClient(
   }
   const { HttpProtocolClient } = await import("../client/index-http.ts");
   return new HttpProtocolClient(address, options);
+}
+
+function clientCode(kind: TransportKind): Promise<unknown> {
+  return kind === "grpc" ? import("../client/index-grpc.ts") : import("../client/index-http.ts");
 }

@@ -68,6 +68,19 @@ export async function createNodeTransport(
   };
 }
 
+/** Starts loading the code createNodeTransport needs for `kind`, without waiting for it. */
+export function preloadTransportCode(kind: TransportKind, withOperator: boolean): void {
+  const loads: Promise<unknown>[] = [
+    kind === "grpc" ? import("../transport/grpc/index.ts") : import("../transport/http/index.ts"),
+  ];
+  if (withOperator) loads.push(import("../transport/http/index.ts"));
+  for (const load of loads) {
+    // Handled: createNodeTransport imports the same module when it needs it, and a failure to
+    // load it (kept by the module registry) shows there.
+    load.catch(() => undefined);
+  }
+}
+
 export function transportName(kind: TransportKind): string {
   return kind === "grpc" ? "gRPC" : "HTTP";
 }

@@ -165,13 +165,18 @@ export class RaftoralNode {
       this.env.clock,
       this.options.storagePath,
     );
-    const known = await this.env.openKnownStorage({
+    const wanted = this.options.transport ?? "grpc";
+    const opening = this.env.openKnownStorage({
       storagePath: this.options.storagePath,
       requestedNodeId: requestedId(this.options.nodeId),
+      bootstrap: this.options.bootstrap === true,
     });
+    // While the storage Worker opens the storage, this thread loads the transport's code (the
+    // wanted one: a resumed node follows its storage, rarely another; docs/performance.md).
+    this.env.preloadTransport?.(wanted, { operator: this.options.httpListen !== undefined });
+    const known = await opening;
     this.storage = known?.storage;
     if (this.isStopping) throw stoppedWhileStarting();
-    const wanted = this.options.transport ?? "grpc";
     const plan = await this.step(
       planStart({
         known,
