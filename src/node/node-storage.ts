@@ -9,7 +9,7 @@ import {
   nodeDirectoryPath,
   openNodeStorage,
   resolveNodeDirectory,
-} from "../storage/index.ts";
+} from "../storage/index-main.ts";
 
 export interface OpenedStorage {
   readonly storage: LogStorage;

@@ -18,7 +18,7 @@ import {
 } from "../lib/index.ts";
 import { emptyManagementState, type ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
-import { type LogStorage, StorageError } from "../storage/index.ts";
+import { type LogStorage, StorageError } from "../storage/index-main.ts";
 import {
   registryWithBuiltins,
   type WorkflowRegistry,

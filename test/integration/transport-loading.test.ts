@@ -1,8 +1,9 @@
 // A node loads the code of the transport it runs and nothing of the other (docs/performance.md,
 // "Start-up"): an HTTP node neither protobufjs nor our gRPC code (the only importer of
 // node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
-// asks for the HTTP API; node:crypto only with a cluster secret; and protobufjs only once a
-// message is encoded, which a gRPC node that bootstraps alone does after it is ready. Each node runs from source with test/support/loaded-modules.ts
+// asks for the HTTP API; node:crypto only with a cluster secret; protobufjs only once a
+// message is encoded, which a gRPC node that bootstraps alone does after it is ready; and the
+// SQLite code only in the storage Worker. Each node runs from source with test/support/loaded-modules.ts
 // preloaded, which lists at exit every module the process loaded; each case also checks that
 // the node's own transport is in its list, so an empty list cannot pass.
 
@@ -33,7 +34,7 @@ interface StartedNode {
   readonly modulesFile: string;
 }
 
-/** Starts a node with memory storage and waits until it is ready. */
+/** Starts a node (memory storage unless `args` say otherwise) and waits until it is ready. */
 async function startNode(
   args: readonly string[],
   env: Record<string, string> = {},
@@ -103,8 +104,15 @@ function matching(modules: readonly string[], pattern: RegExp): string[] {
 const GRPC_CODE = /^src\/transport\/grpc\/|^src\/client\/grpc-client\.ts$|\/protobufjs\//;
 const HTTP_CODE = /^src\/transport\/http\/|^src\/client\/http-client\.ts$|\/hono\//;
 
-test("HTTP nodes, bootstrapping and joining, load no gRPC code, no protobufjs, no node:crypto", async () => {
-  const first = await startNode(["--transport", "http", "--bootstrap"]);
+test("HTTP nodes load no gRPC code, no protobufjs, no node:crypto, and SQLite only in the Worker", async () => {
+  const storagePath = join(directory, "http-storage");
+  const first = await startNode([
+    "--transport",
+    "http",
+    "--bootstrap",
+    "--storage-path",
+    storagePath,
+  ]);
   const joiner = await startNode(["--transport", "http", "--peers", first.address]);
   const joined = await loadedBy(joiner);
   const bootstrapped = await loadedBy(first);
@@ -115,6 +123,9 @@ test("HTTP nodes, bootstrapping and joining, load no gRPC code, no protobufjs, n
     // No cluster secret, no token: nothing to hash.
     expect(builtins).not.toContain("node:crypto");
   }
+  // SQLite runs in the storage Worker: the main thread has only the code that talks to it.
+  expect(bootstrapped.modules).toContain("src/storage/worker-storage.ts");
+  expect(matching(bootstrapped.modules, /^src\/storage\/sqlite-/)).toEqual([]);
   // The joiner discovered and registered over HTTP: the HTTP client, and only it.
   expect(joined.modules).toContain("src/client/http-client.ts");
 }, 60_000);

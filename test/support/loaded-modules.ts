@@ -8,27 +8,33 @@
 //     src/transport/node-crypto.ts does).
 
 import { writeFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 
 const file = process.env.RAFTORAL_LOADED_MODULES_FILE;
 if (file === undefined) throw new Error("set RAFTORAL_LOADED_MODULES_FILE to the file to write");
-const builtins = new Set<string>();
-let modulesAtReady: string[] | undefined;
+// The main thread's modules only: the storage Worker has its own (and must load SQLite).
+if (isMainThread) record(file);
 
-const getBuiltinModule = process.getBuiltinModule.bind(process);
-process.getBuiltinModule = ((id: string) => {
-  builtins.add(id);
-  return getBuiltinModule(id);
-}) as typeof process.getBuiltinModule;
+function record(file: string): void {
+  const builtins = new Set<string>();
+  let modulesAtReady: string[] | undefined;
 
-const write = process.stderr.write.bind(process.stderr);
-process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-  if (modulesAtReady === undefined && /Node \d+ is ready/.test(String(chunk))) {
-    modulesAtReady = Object.keys(require.cache);
-  }
-  return write(chunk, ...rest);
-}) as typeof process.stderr.write;
+  const getBuiltinModule = process.getBuiltinModule.bind(process);
+  process.getBuiltinModule = ((id: string) => {
+    builtins.add(id);
+    return getBuiltinModule(id);
+  }) as typeof process.getBuiltinModule;
 
-process.on("exit", () => {
-  const modules = Object.keys(require.cache);
-  writeFileSync(file, JSON.stringify({ modules, modulesAtReady, builtins: [...builtins] }));
-});
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (modulesAtReady === undefined && /Node \d+ is ready/.test(String(chunk))) {
+      modulesAtReady = Object.keys(require.cache);
+    }
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
+
+  process.on("exit", () => {
+    const modules = Object.keys(require.cache);
+    writeFileSync(file, JSON.stringify({ modules, modulesAtReady, builtins: [...builtins] }));
+  });
+}
