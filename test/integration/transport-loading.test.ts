@@ -3,9 +3,10 @@
 // node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
 // asks for the HTTP API; node:crypto only with a cluster secret; protobufjs only once a
 // message is encoded, which a gRPC node that bootstraps alone does after it is ready; and the
-// SQLite code only in the storage Worker. Each node runs from source with test/support/loaded-modules.ts
-// preloaded, which lists at exit every module the process loaded; each case also checks that
-// the node's own transport is in its list, so an empty list cannot pass.
+// SQLite code only in the storage Worker. Each node runs from source with
+// test/support/loaded-modules.ts preloaded, which lists the modules the process loaded (at
+// ready and at exit); each case also checks that the node's own transport is in its list, so
+// an empty list cannot pass.
 
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
