@@ -10,6 +10,8 @@
 // into a temporary directory with the same flags), "source" is `bun src/cli/main.ts`.
 // BENCH_TARGET=compiled|source picks one; both by default. Start-up figures are for the
 // compiled binary: that is what ships, and from source Bun also transpiles every module.
+// BENCH_BINARY=<path> measures that binary as "compiled" instead of compiling one (an A/B
+// against another commit's `make build`).
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -126,8 +128,11 @@ const binaryDirectory = mkdtempSync(join(tmpdir(), "raftoral-bench-bin-"));
 try {
   for (const name of TARGETS) {
     if (name === "compiled") {
-      const binary = join(binaryDirectory, "raftoral");
-      compileBinaryTo(binary, RELEASE_FLAGS);
+      let binary = process.env.BENCH_BINARY;
+      if (binary === undefined) {
+        binary = join(binaryDirectory, "raftoral");
+        compileBinaryTo(binary, RELEASE_FLAGS);
+      }
       target = { name, cli: [binary] };
     } else {
       target = { name: "source", cli: undefined };

@@ -127,10 +127,11 @@ function folderOf(file: string): string | undefined {
   return first;
 }
 
+/** A static import or re-export, a bare `import "x"`, a dynamic `import("x")`, a `require("x")`. */
 const IMPORT_PATTERN =
-  /^\s*(?:import|export)\b[^"']*?\bfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']/;
+  /^\s*(?:import|export)\b[^"']*?\bfrom\s+["']([^"']+)["']|^\s*import\s+["']([^"']+)["']|\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/;
 
-function checkImports(file: string, lines: readonly string[], problems: Problem[]): void {
+export function checkImports(file: string, lines: readonly string[], problems: Problem[]): void {
   const folder = folderOf(file);
   if (folder === undefined) return;
   const allowed = ALLOWED_IMPORTS[folder];
@@ -140,7 +141,7 @@ function checkImports(file: string, lines: readonly string[], problems: Problem[
   }
   lines.forEach((line, index) => {
     const match = IMPORT_PATTERN.exec(line);
-    const target = match?.[1] ?? match?.[2];
+    const target = match?.[1] ?? match?.[2] ?? match?.[3];
     if (target === undefined) return;
     const problem = importProblem(file, folder, allowed, target);
     if (problem !== undefined) problems.push({ file, line: index + 1, message: problem });
@@ -168,8 +169,21 @@ function importProblem(
   if (!allowed.includes("*") && !allowed.includes(targetFolder)) {
     return `src/${folder} may not import src/${targetFolder} (${target})`;
   }
-  const isIndex = resolved === `src/${targetFolder}/index.ts` || resolved === "src/index.ts";
-  return isIndex ? undefined : `import src/${targetFolder} through its index.ts, not ${target}`;
+  return isEntry(resolved, targetFolder)
+    ? undefined
+    : `import src/${targetFolder} through its index.ts (or an index-*.ts slice), not ${target}`;
+}
+
+/**
+ * A folder's public surface is its index.ts, plus optional index-<name>.ts files that re-export
+ * a slice of it, so that code can take one part without loading the rest (src/client: a node
+ * loads only the protocol client it speaks; docs/performance.md, "Start-up").
+ */
+function isEntry(resolved: string, folder: string): boolean {
+  if (resolved === "src/index.ts") return true;
+  const prefix = `src/${folder}/`;
+  if (!resolved.startsWith(prefix)) return false;
+  return /^index(-[a-z0-9]+)*\.ts$/.test(resolved.slice(prefix.length));
 }
 
 function checkGlobals(file: string, lines: readonly string[], problems: Problem[]): void {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { checkIdCasts, checkSizes, type Problem, tidy } from "../scripts/tidy.ts";
+import { checkIdCasts, checkImports, checkSizes, type Problem, tidy } from "../scripts/tidy.ts";
 
 test("the tree follows the import rules, the determinism bans and the size ratchet", () => {
   const problems = tidy(join(import.meta.dir, ".."));
@@ -41,5 +41,32 @@ test("a branded id is never cast outside lib/ids.ts", () => {
   checkIdCasts("src/lib/ids.ts", ["export const nodeId = (v: number) => v as NodeId;"], found);
   expect(found.map((problem) => problem.message)).toEqual([
     "'as NodeId' mints an id unchecked; call nodeId(...) from lib/ids.ts",
+  ]);
+});
+
+test("imports, dynamic ones and require() too, follow the import table and the index rule", () => {
+  const found: Problem[] = [];
+  checkImports(
+    "src/node/x.ts",
+    [
+      'import { InProcessClient } from "../client/index-core.ts";',
+      'const { GrpcProtocolClient } = await import("../client/index-grpc.ts");',
+      'import { GrpcProtocolClient } from "../client/grpc-client.ts";',
+      'const { HttpProtocolClient } = await import("../client/http-client.ts");',
+      'await import("../client/indexer.ts");',
+    ],
+    found,
+  );
+  checkImports(
+    "src/raft/x.ts",
+    ['const transport = await import("../transport/index.ts");', 'require("protobufjs");'],
+    found,
+  );
+  expect(found.map((problem) => `${problem.file}:${problem.line}: ${problem.message}`)).toEqual([
+    "src/node/x.ts:3: import src/client through its index.ts (or an index-*.ts slice), not ../client/grpc-client.ts",
+    "src/node/x.ts:4: import src/client through its index.ts (or an index-*.ts slice), not ../client/http-client.ts",
+    "src/node/x.ts:5: import src/client through its index.ts (or an index-*.ts slice), not ../client/indexer.ts",
+    "src/raft/x.ts:1: src/raft may not import src/transport (../transport/index.ts)",
+    "src/raft/x.ts:2: src/raft may not import package 'protobufjs'",
   ]);
 });

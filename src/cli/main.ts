@@ -9,7 +9,7 @@
 
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
-import { prestartStorageWorker } from "../storage/index.ts";
+import { prestartStorageWorker } from "../storage/index-main.ts";
 import { CLIENT_GROUPS } from "./client-groups.ts";
 import { EXIT_FAILED, EXIT_USAGE } from "./exit-codes.ts";
 import { loadNodeSecurity } from "./load-security.ts";

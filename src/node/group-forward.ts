@@ -1,7 +1,7 @@
 // Forwarding a workflow call to a member of an execution group this node does not host, so
 // callers never see "not a member": each member is tried in turn until one answers.
 
-import { isWorthAnotherNode, type ProtocolClient } from "../client/index.ts";
+import { isWorthAnotherNode, type ProtocolClient } from "../client/index-core.ts";
 import { type GroupId, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import type { ManagementState } from "../management/index.ts";
 import type { TransportKind } from "../transport/index.ts";

@@ -4,7 +4,7 @@
 // whole-cluster simulation injects a virtual clock, a seeded random source, the memory
 // network and memory storage that survives a simulated restart.
 
-import { GrpcProtocolClient, HttpProtocolClient, type ProtocolClient } from "../client/index.ts";
+import type { ProtocolClient, ProtocolClientOptions } from "../client/index-core.ts";
 import {
   type Clock,
   type Logger,
@@ -22,7 +22,8 @@ import {
   peerTlsOf,
 } from "./node-security.ts";
 import { openKnownStorage, openStorageFor } from "./node-storage.ts";
-import { createNodeTransport, type NodeTransport } from "./node-transport.ts";
+import { createNodeTransport, type NodeTransport, preloadTransportCode } from "./node-transport.ts";
+import type { ClientFactory } from "./peer-call.ts";
 
 export interface KnownStorage {
   readonly storage: LogStorage;
@@ -37,13 +38,28 @@ export interface NodeEnvironment {
   /** Wall-clock epoch milliseconds: workflow start times and ctx.now(). */
   readonly wallClockMs: () => number;
   readonly newClusterId: () => string;
-  readonly transport: (kind: TransportKind, logger: Logger) => NodeTransport;
-  readonly client: (kind: TransportKind, address: string) => ProtocolClient;
+  /** The node's transport; `operator`: with the HTTP server for --http-listen. */
+  readonly transport: (
+    kind: TransportKind,
+    logger: Logger,
+    options: { readonly operator: boolean },
+  ) => NodeTransport | Promise<NodeTransport>;
+  readonly client: ClientFactory;
   /** Storage whose location (and identity) is known before joining, if any. */
   readonly openKnownStorage: (options: {
     storagePath: string | undefined;
     requestedNodeId: NodeId | undefined;
+    bootstrap: boolean;
   }) => Promise<KnownStorage | undefined>;
+  /**
+   * Starts loading the code of `kind`'s transport and protocol client, without waiting for it:
+   * a start calls it while its storage opens on the storage Worker, so that the two overlap.
+   * Absent in simulations, which have no code to load.
+   */
+  readonly preloadTransport?: (
+    kind: TransportKind,
+    options: { readonly operator: boolean },
+  ) => void;
   /** Storage for a node that just learned its id. */
   readonly storageFor: (storagePath: string | undefined, id: NodeId) => Promise<LogStorage>;
 }
@@ -63,12 +79,38 @@ export function realEnvironment(security: NodeSecurity = {}): NodeEnvironment {
     random: seededRandom(Number.parseInt(crypto.randomUUID().slice(0, 8), 16)),
     wallClockMs: () => Date.now(),
     newClusterId: () => crypto.randomUUID(),
-    transport: (kind, logger) => createNodeTransport(kind, logger, clock, security),
-    client: (kind, address) =>
-      kind === "grpc"
-        ? new GrpcProtocolClient(address, clientOptions)
-        : new HttpProtocolClient(address, clientOptions),
+    transport: (kind, logger, options) =>
+      createNodeTransport(kind, logger, clock, security, options.operator),
+    client: (kind, address) => protocolClient(kind, address, clientOptions),
+    preloadTransport: (kind, options) => {
+      preloadTransportCode(kind, options.operator);
+      // Handled: protocolClient imports it again when it needs it, and a failure shows there.
+      clientCode(kind).catch(() => undefined);
+    },
     openKnownStorage,
     storageFor: openStorageFor,
   };
+}
+
+/**
+ * A client of the node at `address` over `kind`. Each protocol's client code is loaded at its
+ * first use, not with the node: a node speaks one protocol (it tries the other only while
+ * discovering a cluster), and loading both cost every start 10-25 ms (docs/performance.md,
+ * "Start-up").
+ */
+async function protocolClient(
+  kind: TransportKind,
+  address: string,
+  options: ProtocolClientOptions,
+): Promise<ProtocolClient> {
+  if (kind === "grpc") {
+    const { GrpcProtocolClient } = await import("../client/index-grpc.ts");
+    return new GrpcProtocolClient(address, options);
+  }
+  const { HttpProtocolClient } = await import("../client/index-http.ts");
+  return new HttpProtocolClient(address, options);
+}
+
+function clientCode(kind: TransportKind): Promise<unknown> {
+  return kind === "grpc" ? import("../client/index-grpc.ts") : import("../client/index-http.ts");
 }

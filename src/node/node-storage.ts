@@ -9,20 +9,26 @@ import {
   nodeDirectoryPath,
   openNodeStorage,
   resolveNodeDirectory,
-} from "../storage/index.ts";
+} from "../storage/index-main.ts";
 
 export interface OpenedStorage {
   readonly storage: LogStorage;
   readonly identity: NodeIdentity | undefined;
 }
 
+/** The id of a node that bootstraps a cluster without --node-id. */
+export const FIRST_NODE_ID = nodeId(1);
+
 /**
  * Opens the storage of a node whose id is already known (from --storage-path, --node-id or
- * bootstrapping); undefined when the id is only known after joining.
+ * bootstrapping); undefined when the id is only known after joining. Opened first thing, so
+ * that the storage Worker opens it while the main thread loads the transport's code.
  */
 export async function openKnownStorage(options: {
   storagePath: string | undefined;
   requestedNodeId: NodeId | undefined;
+  /** --bootstrap: without a stored or requested id, the node is FIRST_NODE_ID. */
+  bootstrap: boolean;
 }): Promise<(OpenedStorage & { nodeId: NodeId | undefined }) | undefined> {
   const { storagePath, requestedNodeId } = options;
   if (storagePath === undefined) return undefined;
@@ -30,7 +36,12 @@ export async function openKnownStorage(options: {
     storagePath,
     ...(requestedNodeId === undefined ? {} : { requestedNodeId }),
   });
-  if (choice.kind === "unassigned") return undefined;
+  if (choice.kind === "unassigned") {
+    if (!options.bootstrap) return undefined;
+    const directory = nodeDirectoryPath(storagePath, FIRST_NODE_ID);
+    const opened = await openNodeStorage({ nodeId: FIRST_NODE_ID, directory });
+    return { ...opened, nodeId: FIRST_NODE_ID };
+  }
   const opened = await openNodeStorage({ nodeId: choice.nodeId, directory: choice.directory });
   return { ...opened, nodeId: choice.nodeId };
 }

@@ -1,9 +1,9 @@
 // The server and client halves of the transport this node speaks, with its security settings:
-// TLS on both halves, and who may call what on the server.
+// TLS on both halves, and who may call what on the server. Only the code of that transport is
+// loaded (and the HTTP server's when --http-listen asks for it): loading a transport is most of
+// the cost of a start (docs/performance.md, "Start-up").
 
 import type { Clock, Logger } from "../lib/index.ts";
-import { GrpcPeerTransport, GrpcTransportServer } from "../transport/grpc/index.ts";
-import { HttpPeerTransport, HttpTransportServer } from "../transport/http/index.ts";
 import type { PeerTransport, TransportKind, TransportServer } from "../transport/index.ts";
 import {
   accessPolicyOf,
@@ -17,16 +17,20 @@ export interface NodeTransport {
   readonly kind: TransportKind;
   readonly server: TransportServer;
   readonly peers: PeerTransport;
-  /** The HTTP API for people and tools on a second address (--http-listen); absent in simulations. */
+  /**
+   * The HTTP API for people and tools on a second address (--http-listen); absent without it,
+   * and in simulations.
+   */
   readonly operator?: TransportServer;
 }
 
-export function createNodeTransport(
+export async function createNodeTransport(
   kind: TransportKind,
   logger: Logger,
   clock: Clock,
   security: NodeSecurity = {},
-): NodeTransport {
+  withOperator = false,
+): Promise<NodeTransport> {
   const tls = serverTlsOf(security);
   const access = accessPolicyOf(security);
   const peerTls = peerTlsOf(security);
@@ -40,21 +44,41 @@ export function createNodeTransport(
     ...(peerTls === undefined ? {} : { tls: peerTls }),
     ...(credentials === undefined ? {} : { credentials }),
   };
-  const operator = new HttpTransportServer({ ...serverOptions, servesPeers: false });
+  let operator: TransportServer | undefined;
+  if (withOperator) {
+    const { HttpTransportServer } = await import("../transport/http/index.ts");
+    operator = new HttpTransportServer({ ...serverOptions, servesPeers: false });
+  }
+  const withOperatorField = operator === undefined ? {} : { operator };
   if (kind === "grpc") {
+    const { GrpcPeerTransport, GrpcTransportServer } = await import("../transport/grpc/index.ts");
     return {
       kind,
       server: new GrpcTransportServer({ ...serverOptions, clock }),
       peers: new GrpcPeerTransport({ ...peerOptions, clock }),
-      operator,
+      ...withOperatorField,
     };
   }
+  const { HttpPeerTransport, HttpTransportServer } = await import("../transport/http/index.ts");
   return {
     kind,
     server: new HttpTransportServer(serverOptions),
     peers: new HttpPeerTransport(peerOptions),
-    operator,
+    ...withOperatorField,
   };
+}
+
+/** Starts loading the code createNodeTransport needs for `kind`, without waiting for it. */
+export function preloadTransportCode(kind: TransportKind, withOperator: boolean): void {
+  const loads: Promise<unknown>[] = [
+    kind === "grpc" ? import("../transport/grpc/index.ts") : import("../transport/http/index.ts"),
+  ];
+  if (withOperator) loads.push(import("../transport/http/index.ts"));
+  for (const load of loads) {
+    // Handled: createNodeTransport imports the same module when it needs it, and a failure to
+    // load it (kept by the module registry) shows there.
+    load.catch(() => undefined);
+  }
 }
 
 export function transportName(kind: TransportKind): string {

@@ -4,7 +4,7 @@
 // first with a starting API (api-switch.ts). Then it waits until it is ready (readiness.ts).
 
 import type { ExecutionLayer } from "../api/index.ts";
-import { InProcessClient, type WorkflowClient } from "../client/index.ts";
+import { InProcessClient, type WorkflowClient } from "../client/index-core.ts";
 import {
   type CancelTimer,
   checkRetention,
@@ -18,7 +18,7 @@ import {
 } from "../lib/index.ts";
 import { emptyManagementState, type ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
-import { type LogStorage, StorageError } from "../storage/index.ts";
+import { type LogStorage, StorageError } from "../storage/index-main.ts";
 import {
   registryWithBuiltins,
   type WorkflowRegistry,
@@ -165,13 +165,18 @@ export class RaftoralNode {
       this.env.clock,
       this.options.storagePath,
     );
-    const known = await this.env.openKnownStorage({
+    const wanted = this.options.transport ?? "grpc";
+    const opening = this.env.openKnownStorage({
       storagePath: this.options.storagePath,
       requestedNodeId: requestedId(this.options.nodeId),
+      bootstrap: this.options.bootstrap === true,
     });
+    // While the storage Worker opens the storage, this thread loads the transport's code (the
+    // wanted one: a resumed node follows its storage, rarely another; docs/performance.md).
+    this.env.preloadTransport?.(wanted, { operator: this.options.httpListen !== undefined });
+    const known = await opening;
     this.storage = known?.storage;
     if (this.isStopping) throw stoppedWhileStarting();
-    const wanted = this.options.transport ?? "grpc";
     const plan = await this.step(
       planStart({
         known,
@@ -195,7 +200,9 @@ export class RaftoralNode {
       node_id: plan.mode === "join" ? "unassigned" : plan.id,
       address: this.address,
     });
-    this.transport = this.env.transport(plan.kind, this.logger);
+    this.transport = await this.env.transport(plan.kind, this.logger, {
+      operator: this.options.httpListen !== undefined,
+    });
     const parts = plan.mode === "join" ? await this.joinFirst(plan) : await this.startKnown(plan);
     await parts.waitUntilReady(
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),

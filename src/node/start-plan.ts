@@ -7,6 +7,7 @@ import type { LogStorage } from "../storage/index.ts";
 import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
 import { discoverCluster, type JoinTiming } from "./join-cluster.ts";
 import type { KnownStorage } from "./node-environment.ts";
+import { FIRST_NODE_ID } from "./node-storage.ts";
 import type { ClientFactory } from "./peer-call.ts";
 
 export type StartPlan =
@@ -57,7 +58,7 @@ export async function planStart(options: {
   if (options.bootstrap) {
     return {
       mode: "bootstrap",
-      id: known?.nodeId ?? nodeId(1),
+      id: known?.nodeId ?? FIRST_NODE_ID,
       kind: options.transport,
       storage: known?.storage,
     };

@@ -2,7 +2,7 @@
 // recorded calls, from the group that holds it, which the caller may name or leave to the
 // node (then every group is asked at once; those that do not know it answer NOT_FOUND).
 
-import type { ProtocolClient } from "../client/index.ts";
+import type { ProtocolClient } from "../client/index-core.ts";
 import { type GroupId, RaftoralError } from "../lib/index.ts";
 import type { DescribeWorkflowRequest, WorkflowDescriptionInfo } from "../transport/index.ts";
 import {

@@ -4,7 +4,7 @@
 // so callers never see "not a member".
 
 import type { ExecutionLayer } from "../api/index.ts";
-import type { ProtocolClient } from "../client/index.ts";
+import type { ProtocolClient } from "../client/index-core.ts";
 import {
   type Clock,
   type GroupId,

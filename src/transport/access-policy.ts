@@ -4,8 +4,8 @@
 // started without any answers everyone, as before. Every comparison is constant-time, and no
 // message ever contains a token or the secret.
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import { RaftoralError } from "../lib/index.ts";
+import { nodeCrypto } from "./node-crypto.ts";
 import { createPeerProof, PEER_PROOF_HEADER, peerProofProblem } from "./peer-proof.ts";
 
 /**
@@ -144,7 +144,7 @@ export function combinedCredentials(...all: readonly CallCredentials[]): CallCre
 // Tokens are compared as SHA-256 digests: equal lengths for timingSafeEqual, and the time
 // taken says nothing about how long the real token is.
 function digestOf(token: string | undefined): Buffer | undefined {
-  return token === undefined ? undefined : createHash("sha256").update(token).digest();
+  return token === undefined ? undefined : nodeCrypto().createHash("sha256").update(token).digest();
 }
 
 function bearerDigest(authorization: string | undefined): Buffer | undefined {
@@ -153,7 +153,9 @@ function bearerDigest(authorization: string | undefined): Buffer | undefined {
 }
 
 function matches(given: Buffer | undefined, expected: Buffer | undefined): boolean {
-  return given !== undefined && expected !== undefined && timingSafeEqual(given, expected);
+  return (
+    given !== undefined && expected !== undefined && nodeCrypto().timingSafeEqual(given, expected)
+  );
 }
 
 function tokenProblem(path: string, given: Buffer | undefined, which: string): RaftoralError {

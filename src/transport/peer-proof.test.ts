@@ -2,7 +2,7 @@
 // constant time; and never a carrier of the secret itself.
 
 import { describe, expect, spyOn, test } from "bun:test";
-import * as crypto from "node:crypto";
+import { nodeCrypto } from "./node-crypto.ts";
 import {
   createPeerProof,
   PEER_PROOF_AGE_MS_MAX,
@@ -64,7 +64,7 @@ describe("peer proof", () => {
   });
 
   test("the MAC is compared with crypto.timingSafeEqual", () => {
-    const spy = spyOn(crypto, "timingSafeEqual");
+    const spy = spyOn(nodeCrypto(), "timingSafeEqual");
     try {
       problem(createPeerProof("not the cluster's secret at all", PATH, NOW));
       expect(spy).toHaveBeenCalledTimes(1);

@@ -4,7 +4,7 @@
 // and the time means a header seen on the wire works only for that method, and only within
 // PEER_PROOF_AGE_MS_MAX; it does not protect the message itself (TLS does that).
 
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "./node-crypto.ts";
 
 /** The header (HTTP) or metadata key (gRPC) that carries the proof. */
 export const PEER_PROOF_HEADER = "x-raftoral-peer";
@@ -41,7 +41,7 @@ export function peerProofProblem(options: {
   // The MAC first: a forger must not learn anything from the clock check's answer.
   const expected = macOf(options.secret, options.path, timestampMs);
   const given = Buffer.from(macText, "base64url");
-  if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
+  if (given.byteLength !== expected.byteLength || !nodeCrypto().timingSafeEqual(given, expected)) {
     return "it was made with another cluster secret";
   }
   const ageMs = options.nowMs - timestampMs;
@@ -56,7 +56,8 @@ export function peerProofProblem(options: {
 }
 
 function macOf(secret: string, path: string, timestampMs: number): Buffer {
-  return createHmac("sha256", secret)
+  return nodeCrypto()
+    .createHmac("sha256", secret)
     .update(`raftoral-peer-${VERSION}\n${path}\n${timestampMs}`)
     .digest();
 }

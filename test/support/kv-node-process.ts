@@ -69,7 +69,7 @@ const opened = await openNodeStorage({
   directory: nodeDirectoryPath(values.storage ?? "", self),
 });
 const storage = probe === undefined ? opened.storage : probe.storage(opened.storage);
-const transport = createNodeTransport(transportKind, logger, clock);
+const transport = await createNodeTransport(transportKind, logger, clock);
 let host: MultiRaftHost | undefined;
 const senders = new PeerSenders({
   self,

@@ -3,10 +3,11 @@
 // Built by hand rather than with Root.toDescriptor(): that one writes relative type names
 // and `packed` options on singular fields, which strict descriptor linkers (Go) reject.
 
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import type { FileDescriptorProto } from "protobufjs/ext/descriptor";
 import { assert } from "../../lib/index.ts";
 import { PROTO_FILES, type ProtoFile, parseProtoFile } from "./proto-schema.ts";
+import { protobufjs } from "./protobuf-loader.ts";
 
 /** One file as reflection sends it. */
 export interface DescriptorFile {
@@ -93,7 +94,10 @@ function buildFile(file: ProtoFile, codec: DescriptorCodec): BuiltFile {
   assert(packageName !== undefined, `${file.name}: a package is required`);
   const root = parseProtoFile(file);
   const namespace = root.lookup(packageName);
-  assert(namespace instanceof protobuf.Namespace, `${file.name}: package ${packageName} not found`);
+  assert(
+    namespace instanceof protobufjs().Namespace,
+    `${file.name}: package ${packageName} not found`,
+  );
   const symbols: string[] = [];
   const messageTypes: string[] = [];
   const proto = {
@@ -105,10 +109,11 @@ function buildFile(file: ProtoFile, codec: DescriptorCodec): BuiltFile {
     syntax: "proto3",
   };
   for (const nested of namespace.nestedArray) {
-    if (nested instanceof protobuf.Type)
+    if (nested instanceof protobufjs().Type)
       proto.messageType.push(messageProto(nested, symbols, messageTypes));
-    else if (nested instanceof protobuf.Enum) proto.enumType.push(enumProto(nested, symbols));
-    else if (nested instanceof protobuf.Service) proto.service.push(serviceProto(nested, symbols));
+    else if (nested instanceof protobufjs().Enum) proto.enumType.push(enumProto(nested, symbols));
+    else if (nested instanceof protobufjs().Service)
+      proto.service.push(serviceProto(nested, symbols));
   }
   const message = codec.fromObject(proto);
   const bytes = codec.encode(message).finish();
@@ -122,9 +127,9 @@ function messageProto(type: protobuf.Type, symbols: string[], messageTypes: stri
   const nestedType: object[] = [];
   const enumType: object[] = [];
   for (const nested of type.nestedArray) {
-    if (nested instanceof protobuf.Type)
+    if (nested instanceof protobufjs().Type)
       nestedType.push(messageProto(nested, symbols, messageTypes));
-    else if (nested instanceof protobuf.Enum) enumType.push(enumProto(nested, symbols));
+    else if (nested instanceof protobufjs().Enum) enumType.push(enumProto(nested, symbols));
   }
   return {
     name: type.name,
@@ -137,7 +142,7 @@ function messageProto(type: protobuf.Type, symbols: string[], messageTypes: stri
 
 function fieldProto(type: protobuf.Type, field: protobuf.Field, oneofs: protobuf.OneOf[]): object {
   assert(
-    !(field instanceof protobuf.MapField),
+    !(field instanceof protobufjs().MapField),
     `${type.name}.${field.name}: maps are not supported`,
   );
   field.resolve();
@@ -149,8 +154,8 @@ function fieldProto(type: protobuf.Type, field: protobuf.Field, oneofs: protobuf
     label: field.repeated ? LABEL_REPEATED : LABEL_OPTIONAL,
     jsonName: jsonNameOf(field.name),
   };
-  if (resolved instanceof protobuf.Type || resolved instanceof protobuf.Enum) {
-    proto.type = resolved instanceof protobuf.Type ? TYPE_MESSAGE : TYPE_ENUM;
+  if (resolved instanceof protobufjs().Type || resolved instanceof protobufjs().Enum) {
+    proto.type = resolved instanceof protobufjs().Type ? TYPE_MESSAGE : TYPE_ENUM;
     proto.typeName = `.${qualified(resolved)}`;
   } else {
     assert(scalar !== undefined, `${type.name}.${field.name}: unknown type ${field.type}`);

@@ -2,9 +2,10 @@
 // become JS numbers: a value past 2^53 - 1 cannot be represented exactly, so it is refused
 // (INVALID_ARGUMENT) instead of silently rounded.
 
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import { InvalidArgumentError } from "../../lib/index.ts";
 import { codecRoot } from "./proto-schema.ts";
+import { protobufjs } from "./protobuf-loader.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
 
 /** Turns one message type into bytes and back. */
@@ -97,7 +98,7 @@ function checkNumbers(type: protobuf.Type, value: unknown, reject: Reject): void
     if (fieldValue === undefined || fieldValue === null) continue;
     const items = field.repeated && Array.isArray(fieldValue) ? fieldValue : [fieldValue];
     for (const item of items) {
-      if (field.resolvedType instanceof protobuf.Type) {
+      if (field.resolvedType instanceof protobufjs().Type) {
         checkNumbers(field.resolvedType, item, reject);
         continue;
       }

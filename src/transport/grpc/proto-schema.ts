@@ -2,13 +2,14 @@
 // protobufjs when first needed. Two parses of the same text: camelCase names for our codecs, the
 // files' own snake_case names for reflection descriptors (tools build JSON from those).
 
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import healthText from "../../../proto/grpc/health/v1/health.proto" with { type: "text" };
 import reflectionText from "../../../proto/grpc/reflection/v1/reflection.proto" with {
   type: "text",
 };
 import raftoralText from "../../../proto/raftoral.proto" with { type: "text" };
 import { assert } from "../../lib/index.ts";
+import { protobufjs } from "./protobuf-loader.ts";
 
 /** One .proto file: the name reflection clients see, and its text. */
 export interface ProtoFile {
@@ -35,8 +36,9 @@ let codecRootCache: protobuf.Root | undefined;
 /** All files in one root with camelCase field names; what the codecs use. */
 export function codecRoot(): protobuf.Root {
   if (codecRootCache === undefined) {
-    const root = new protobuf.Root();
-    for (const file of PROTO_FILES) protobuf.parse(file.text, root, { keepCase: false });
+    const { Root, parse } = protobufjs();
+    const root = new Root();
+    for (const file of PROTO_FILES) parse(file.text, root, { keepCase: false });
     root.resolveAll();
     codecRootCache = root;
   }
@@ -57,7 +59,8 @@ const HOT_TYPES = ["raftoral.GenericMessage", "raftoral.MessageResponse"];
 
 /** One file in its own root, with the field names as written; what reflection describes. */
 export function parseProtoFile(file: ProtoFile): protobuf.Root {
-  const root = protobuf.parse(file.text, new protobuf.Root(), { keepCase: true }).root;
+  const { Root, parse } = protobufjs();
+  const root = parse(file.text, new Root(), { keepCase: true }).root;
   root.resolveAll();
   return root;
 }

@@ -12,6 +12,11 @@ import { MemoryNetwork } from "../../../src/transport/memory/index.ts";
 import { PausableClock } from "./pausable-clock.ts";
 import { SimLogStorage } from "./sim-storage.ts";
 
+/** A node's environment in the simulation: its clients are in memory, made at once. */
+export interface SimEnvironment extends NodeEnvironment {
+  readonly client: (kind: TransportKind, target: string) => ProtocolClient;
+}
+
 /** Wall-clock time in the simulation starts at a fixed date, so runs are identical. */
 const EPOCH_MS = Date.UTC(2026, 0, 1);
 
@@ -35,7 +40,7 @@ export class SimWorld {
     this.network.faults = { dropRate: 0, delayMinMs: 1, delayMaxMs: 3 };
   }
 
-  environment(address: string): NodeEnvironment {
+  environment(address: string): SimEnvironment {
     const random = this.random.fork(`${address}#${this.incarnations++}`);
     const process = {
       clock: new PausableClock(this.clock),

@@ -1,0 +1,26 @@
+// A slice of src/client's surface (index.ts has all of it): what does not depend on a wire
+// protocol. A node imports this and loads the one protocol client it speaks from
+// index-grpc.ts or index-http.ts when it first needs it, so that an HTTP node never loads
+// protobufjs and node:http2, nor a gRPC node Hono (docs/performance.md, "Start-up").
+
+export {
+  type NodeTarget,
+  parseNodeTarget,
+  parseNodeTargets,
+  schemeOf,
+  type TargetDefaults,
+} from "./client-address.ts";
+export {
+  type FailedAttempt,
+  isWorthAnotherNode,
+  TransportMismatchError,
+  UnreachableError,
+} from "./client-errors.ts";
+export { InProcessClient } from "./in-process-client.ts";
+export type {
+  ClientCallOptions,
+  OperatorProtocolClient,
+  ProtocolClient,
+  ProtocolClientOptions,
+} from "./protocol-client.ts";
+export type { WorkflowClient } from "./workflow-client-base.ts";

@@ -1,0 +1,14 @@
+// protobufjs, loaded when first used rather than with the gRPC code: loading it costs 10-14 ms
+// of a start of the compiled binary (docs/performance.md, "Start-up"), and a gRPC node that
+// bootstraps or restarts alone encodes no message before it is ready; it builds its types
+// right after (TransportServer.prepare). A require() of a package is bundled like an import
+// (by `bun build`, also for the Node client build) and runs the package's code at that call.
+
+import type protobuf from "protobufjs";
+
+let loaded: typeof protobuf | undefined;
+
+export function protobufjs(): typeof protobuf {
+  loaded ??= require("protobufjs") as typeof protobuf;
+  return loaded;
+}
