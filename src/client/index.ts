@@ -45,28 +45,10 @@ export {
   LIST_PAGE_SIZE_DEFAULT,
   LIST_PAGE_SIZE_MAX,
 } from "../transport/index.ts";
-export {
-  type NodeTarget,
-  parseNodeTarget,
-  parseNodeTargets,
-  schemeOf,
-  type TargetDefaults,
-} from "./client-address.ts";
-export {
-  type FailedAttempt,
-  isWorthAnotherNode,
-  TransportMismatchError,
-  UnreachableError,
-} from "./client-errors.ts";
 export { GrpcProtocolClient } from "./grpc-client.ts";
 export { HttpProtocolClient } from "./http-client.ts";
-export { InProcessClient } from "./in-process-client.ts";
-export type {
-  ClientCallOptions,
-  OperatorProtocolClient,
-  ProtocolClient,
-  ProtocolClientOptions,
-} from "./protocol-client.ts";
+// What does not depend on a wire protocol (addresses, errors, the in-process client).
+export * from "./index-core.ts";
 export { type ListOptions, RaftoralClient, type RaftoralClientOptions } from "./raftoral-client.ts";
 export type {
   CallTimeout,
@@ -81,4 +63,3 @@ export type {
   WorkflowRef,
   WorkflowResult,
 } from "./workflow-calls.ts";
-export type { WorkflowClient } from "./workflow-client-base.ts";

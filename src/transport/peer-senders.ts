@@ -62,7 +62,7 @@ export interface PeerSendStats {
 /** One peer's traffic since start, for the metrics. */
 export interface PeerSendCounts {
   readonly peer: NodeId;
-  /** Messages waiting for the next request to the peer. */
+  /** Messages waiting to leave (the stream is opening or full, or a request is in flight). */
   readonly queued: number;
   readonly sentMessages: number;
   /** Payload bytes of the sent messages (see batchBytes). */
