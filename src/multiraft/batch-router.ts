@@ -4,11 +4,12 @@
 // membership-directory.ts), a Raft message must name the batch's sender as its own, and a
 // term no election could have reached is refused, so one forged message can neither disrupt
 // a group nor spoil the messages next to it. Messages for a group this node does not host get
-// an UnknownGroup reply (to nodes of the cluster only) and a rate-limited log line; a
-// heartbeat among them is kept for a moment, in case the group is about to appear here
-// (early-heartbeats.ts).
+// an UnknownGroup reply (to nodes of the cluster only), and a rate-limited log line once they
+// keep coming for a while; a heartbeat among them is kept for a moment, in case the group is
+// about to appear here (early-heartbeats.ts).
 // Only a sender that an accepted message came from counts as heard from: a stream of made-up
-// senders or groups must not leave state behind per sender or per group.
+// senders or groups must not leave state behind per sender or per group (the timing of unknown
+// groups' traffic is bounded, and starts over past its bound).
 
 import type { Clock, GroupId, Logger, NodeId, Term } from "../lib/index.ts";
 import type { RaftMessage } from "../raft/index.ts";
@@ -20,6 +21,14 @@ import type { HostedGroup } from "./hosted-group.ts";
 import type { MembershipDirectory } from "./membership-directory.ts";
 
 const LOG_INTERVAL_MS = 10_000;
+/**
+ * Messages for a group this node does not host are normal for a moment: a group's leader
+ * adds a joining node and writes to it before the node hosts the group. Only traffic that
+ * keeps coming this long (each message within this long of the one before) is worth a warning.
+ */
+const UNKNOWN_GROUP_GRACE_MS = 2_000;
+/** Groups whose unknown traffic is timed; past it the record starts over (senders are members). */
+const UNKNOWN_GROUPS_TIMED_MAX = 64;
 /** Terms past this are refused outright: a candidate's term + 1 must stay an exact integer. */
 export const TERM_MAX = 2 ** 52;
 /**
@@ -34,6 +43,8 @@ type Refusal = "not a member of the group" | "sender mismatch" | "term out of re
 export class BatchRouter {
   private unknownGroupLoggedMs = Number.NEGATIVE_INFINITY;
   private unknownGroupMessages = 0;
+  /** Per group not hosted here: when its messages began coming, and when the last came. */
+  private readonly unknownSince = new Map<GroupId, { firstMs: number; lastMs: number }>();
   private misaddressedLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedMessages = 0;
@@ -149,6 +160,14 @@ export class BatchRouter {
   private logUnknownGroup(peer: NodeId, groupId: GroupId): void {
     this.unknownGroupMessages++;
     const now = this.options.clock.nowMs();
+    const seen = this.unknownSince.get(groupId);
+    if (seen === undefined || now - seen.lastMs > UNKNOWN_GROUP_GRACE_MS) {
+      if (this.unknownSince.size >= UNKNOWN_GROUPS_TIMED_MAX) this.unknownSince.clear();
+      this.unknownSince.set(groupId, { firstMs: now, lastMs: now });
+      return;
+    }
+    seen.lastMs = now;
+    if (now - seen.firstMs < UNKNOWN_GROUP_GRACE_MS) return;
     if (now - this.unknownGroupLoggedMs < LOG_INTERVAL_MS) return;
     this.unknownGroupLoggedMs = now;
     this.options.logger.warn("Ignoring messages for a group this node does not host", {
