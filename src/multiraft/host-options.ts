@@ -27,6 +27,8 @@ export interface MultiRaftHostOptions {
   readonly metrics?: MetricsRegistry;
   /** A peer told where it listens (PeerBatch.fromAddress). */
   readonly onPeerAddress?: (peer: NodeId, address: string) => void;
+  /** A member's batch was accepted: that peer is up (so sending to it need not back off). */
+  readonly onPeerHeard?: (peer: NodeId) => void;
   /** The host hit an error it cannot continue after (storage failure, broken invariant). */
   readonly onFatal: (error: Error) => void;
 }

@@ -97,6 +97,7 @@ export class MultiRaftHost {
       reply: (peer, message) => this.outbox.add(peer, message),
       onHeard: (batch) => {
         this.lastHeard.set(batch.from, options.clock.nowMs());
+        options.onPeerHeard?.(batch.from);
         this.metrics.received(batch.from, batch);
         if (batch.fromAddress !== undefined) options.onPeerAddress?.(batch.from, batch.fromAddress);
       },

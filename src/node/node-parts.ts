@@ -158,6 +158,7 @@ export class NodeParts {
       onPeerAddress: (peer, address) => {
         if (!this.machine.state().nodes.has(peer)) this.senders.setAddress(peer, address);
       },
+      onPeerHeard: (peer) => this.senders.heardFrom(peer),
       onFatal: this.options.onFatal,
     });
   }

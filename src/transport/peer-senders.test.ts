@@ -91,6 +91,26 @@ describe("peer senders", () => {
     expect(transport.calls[1]?.batch.messages).toEqual([message(2)]);
   });
 
+  test("hearing from a peer ends its backoff: what is queued leaves at once", async () => {
+    const { transport, clock, senders } = setup();
+    senders.send(nodeId(2), [message(1)]);
+    transport.calls[0]?.settle(false);
+    await flush();
+    senders.send(nodeId(2), [message(2)]);
+    expect(transport.calls).toHaveLength(1);
+    senders.heardFrom(nodeId(2));
+    expect(transport.calls).toHaveLength(2);
+    expect(transport.calls[1]?.batch.messages).toEqual([message(2)]);
+    // The old backoff's timer is gone: a later failure backs off from the minimum again.
+    transport.calls[1]?.settle(false);
+    await flush();
+    senders.send(nodeId(2), [message(3)]);
+    clock.advance(49);
+    expect(transport.calls).toHaveLength(2);
+    clock.advance(1);
+    expect(transport.calls).toHaveLength(3);
+  });
+
   test("messages for a peer without an address are dropped and reported", () => {
     const { transport, unreachable, senders } = setup();
     senders.send(nodeId(9), [message(1)]);

@@ -36,6 +36,8 @@ interface PeerState {
   isInFlight: boolean;
   backoffMs: number;
   isBackingOff: boolean;
+  /** Ends the backoff's wait early; set while backing off. */
+  cancelBackoff: (() => void) | undefined;
   dropped: number;
   lastDropLogMs: number;
   sentMessages: number;
@@ -133,6 +135,21 @@ export class PeerSenders {
       state.queue.splice(0, excess);
       this.recordDrops(peer, state, excess);
     }
+    this.flush(peer, state);
+  }
+
+  /**
+   * A batch from `peer` was accepted, so it is up again: a backoff from failures while it was
+   * down ends now, and what is queued for it leaves at once (a restarted node need not wait up
+   * to backoffMaxMs for its leaders).
+   */
+  heardFrom(peer: NodeId): void {
+    const state = this.peers.get(peer);
+    if (state === undefined || !state.isBackingOff) return;
+    state.cancelBackoff?.();
+    state.cancelBackoff = undefined;
+    state.isBackingOff = false;
+    state.backoffMs = 0;
     this.flush(peer, state);
   }
 
@@ -336,7 +353,9 @@ export class PeerSenders {
       error: (error as Error).message,
     });
     this.options.onUnreachable(peer);
-    this.options.clock.setTimer(state.backoffMs, () => {
+    state.cancelBackoff?.();
+    state.cancelBackoff = this.options.clock.setTimer(state.backoffMs, () => {
+      state.cancelBackoff = undefined;
       state.isBackingOff = false;
       this.flush(peer, state);
     });
@@ -364,6 +383,7 @@ function newPeerState(address: string): PeerState {
     isInFlight: false,
     backoffMs: 0,
     isBackingOff: false,
+    cancelBackoff: undefined,
     dropped: 0,
     lastDropLogMs: Number.NEGATIVE_INFINITY,
     sentMessages: 0,
