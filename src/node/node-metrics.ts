@@ -30,6 +30,10 @@ export function collectNodeMetrics(
   const sleeping = gauge("raftoral_workflows_sleeping", "Running workflows asleep on a timer.");
   const waiting = gauge("raftoral_workflows_waiting", "Running workflows waiting for an event.");
   const queued = gauge("raftoral_peer_send_queue_messages", "Messages waiting for a peer.");
+  const streaming = gauge(
+    "raftoral_peer_stream_open",
+    "1 while batches to the peer go on its stream, 0 while they go as requests or wait.",
+  );
   const sent = registry.counter("raftoral_peer_sent_messages_total", "Messages sent to a peer.");
   const sentBytes = registry.counter(
     "raftoral_peer_sent_bytes_total",
@@ -37,15 +41,15 @@ export function collectNodeMetrics(
   );
   const dropped = registry.counter(
     "raftoral_peer_dropped_messages_total",
-    "Messages for a peer dropped: its queue was full or a delivery failed (Raft resends).",
+    "Messages for a peer dropped: its queue was full, a delivery failed or a batch was too large (Raft resends).",
   );
   const failed = registry.counter(
     "raftoral_peer_failed_deliveries_total",
-    "Requests to a peer that failed (unreachable, refused, timed out).",
+    "Requests to a peer that failed and streams to it that broke (unreachable, refused, timed out).",
   );
   registry.onCollect(() => {
     const perGroup = [term, commit, applied, leader, isLeader, running, sleeping, waiting];
-    for (const metric of [...perGroup, queued]) metric.reset();
+    for (const metric of [...perGroup, queued, streaming]) metric.reset();
     for (const group of parts.host.groupIds()) {
       const status = parts.host.inspect(group)?.status();
       if (status === undefined) continue;
@@ -63,6 +67,7 @@ export function collectNodeMetrics(
     for (const peer of parts.senders.perPeer()) {
       const labels = { peer: peer.peer };
       queued.set(peer.queued, labels);
+      streaming.set(peer.isStreaming ? 1 : 0, labels);
       sent.setTotal(peer.sentMessages, labels);
       sentBytes.setTotal(peer.sentBytes, labels);
       dropped.setTotal(peer.droppedMessages, labels);

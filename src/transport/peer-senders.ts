@@ -66,6 +66,8 @@ export interface PeerSendCounts {
   readonly peer: NodeId;
   /** Messages waiting to leave (the stream is opening or full, or a request is in flight). */
   readonly queued: number;
+  /** Whether batches to the peer go on an open stream now (not requests). */
+  readonly isStreaming: boolean;
   readonly sentMessages: number;
   /** Payload bytes of the sent messages (see batchBytes). */
   readonly sentBytes: number;
@@ -167,6 +169,7 @@ export class PeerSenders {
     return [...this.peers].map(([peer, state]) => ({
       peer,
       queued: state.queue.length,
+      isStreaming: state.isStreamOpen,
       sentMessages: state.sentMessages,
       sentBytes: state.sentBytes,
       droppedMessages: state.dropped,

@@ -114,6 +114,9 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
       // Followers talk only to leaders, so each node has sent to some peer, not to all.
       const sent = familyOf(families, "raftoral_peer_sent_messages_total").metrics;
       expect(sent.some((sample) => Number(sample.value) > 0)).toBe(true);
+      // Batches to those peers go on a stream each, not one request per batch.
+      const streams = familyOf(families, "raftoral_peer_stream_open").metrics;
+      expect(streams.some((sample) => Number(sample.value) === 1)).toBe(true);
       expect(sampleOf(families, "raftoral_raft_commit_index", { group: "1" })).toBeGreaterThan(0);
       expect(sampleOf(families, "process_resident_memory_bytes")).toBeGreaterThan(0);
       expect(sampleOf(families, "process_cpu_seconds_total")).toBeGreaterThan(0);

@@ -3,7 +3,8 @@
 // the errors each mistake gives, and peers delivering over TLS with their credentials.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { FakeNodeApi } from "../../../test/contracts/fake-node-api.ts";
+import { FakeNodeApi, waitUntil } from "../../../test/contracts/fake-node-api.ts";
+import { openRecorded } from "../../../test/contracts/peer-stream.contract.ts";
 import {
   runPeerStreamSecurity,
   STREAM_BATCH_BYTES_MAX,
@@ -315,6 +316,24 @@ describe("TLS and mutual TLS", () => {
       "needs proof of the cluster secret",
     );
     await Promise.all([peer.close(), withoutSecret.close()]);
+  });
+
+  test("a peer stream opens over TLS with the node certificate and the cluster secret", async () => {
+    const { cert, key } = certificates.node;
+    const tls = { ca: certificates.ca, cert, key };
+    const peer = new GrpcPeerTransport({
+      tls,
+      credentials: peerCredentials(SECRETS.clusterSecret),
+    });
+    api.reset();
+    const stream = openRecorded(peer, address);
+    await stream.opened;
+    stream.stream.send(numberedBatch(2, 9));
+    await waitUntil(() => api.batches.length === 1, "the batch over TLS");
+    const withoutSecret = openRecorded(new GrpcPeerTransport({ tls }), address);
+    expect((await withoutSecret.closed)?.code).toBe("UNAUTHENTICATED");
+    expect(withoutSecret.isOpen()).toBe(false);
+    await peer.close();
   });
 
   test("a TLS client to a cleartext server is told the node does not speak TLS", async () => {

@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
-import { CLUSTER_STATUS, FakeNodeApi } from "../../../test/contracts/fake-node-api.ts";
+import { CLUSTER_STATUS, FakeNodeApi, waitUntil } from "../../../test/contracts/fake-node-api.ts";
+import { openRecorded } from "../../../test/contracts/peer-stream.contract.ts";
 import {
   runPeerStreamSecurity,
   STREAM_BATCH_BYTES_MAX,
@@ -202,6 +203,25 @@ describe("HTTPS and mutual TLS", () => {
     await expect(stranger.deliver(address, numberedBatch(2, 3), 3_000)).rejects.toThrow(
       "cannot deliver",
     );
+    await Promise.all([peer.close(), stranger.close()]);
+  });
+
+  test("a peer stream opens over TLS with the node certificate; a stranger's never opens", async () => {
+    const { cert, key } = certificates.node;
+    const peer = new HttpPeerTransport({ tls: { ca: certificates.ca, cert, key } });
+    api.reset();
+    const stream = openRecorded(peer, address);
+    await stream.opened;
+    stream.stream.send(numberedBatch(2, 4));
+    await waitUntil(() => api.batches.length === 1, "the batch over wss");
+    const { cert: strangerCert, key: strangerKey } = certificates.stranger;
+    const stranger = new HttpPeerTransport({
+      tls: { ca: certificates.ca, cert: strangerCert, key: strangerKey },
+    });
+    const refused = openRecorded(stranger, address);
+    expect(await refused.closed).toBeInstanceOf(RaftoralError);
+    expect(refused.isOpen()).toBe(false);
+    expect(api.batches).toHaveLength(1);
     await Promise.all([peer.close(), stranger.close()]);
   });
 });
