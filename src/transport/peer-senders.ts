@@ -102,7 +102,9 @@ export class PeerSenders {
       queueMessagesMax: QUEUE_MESSAGES_MAX,
       deliverTimeoutMs: 5_000,
       backoffMinMs: 50,
-      backoffMaxMs: 2_000,
+      // A restarted peer waits at most this long for the next attempt: short, as an attempt at
+      // a peer that is down costs one refused connection.
+      backoffMaxMs: 500,
       ...options,
     };
   }
@@ -142,8 +144,8 @@ export class PeerSenders {
 
   /**
    * A batch from `peer` was accepted, so it is up again: a backoff from failures while it was
-   * down ends now, and what is queued for it leaves at once (a restarted node need not wait up
-   * to backoffMaxMs for its leaders).
+   * down ends now, and what is queued for it leaves at once (a restarted node that speaks first
+   * need not wait for its leaders' next attempt).
    */
   heardFrom(peer: NodeId): void {
     const state = this.peers.get(peer);

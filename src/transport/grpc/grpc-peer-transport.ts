@@ -23,12 +23,21 @@ import { RaftServiceMethods } from "./raftoral-methods.ts";
 /** Peer addresses with an open client; past it the least recently used idle one is closed. */
 export const PEER_CLIENTS_MAX = 1024;
 
+/**
+ * The connection's own reconnect backoff, short: PeerSenders paces the retries to a peer
+ * (50 ms doubling to 500 ms, ended early once the peer is heard from), so this only spaces out
+ * connection attempts. The clients' default (up to 5 s) kept a restarted peer unreachable for
+ * seconds after it was back.
+ */
+const PEER_BACKOFF: BackoffOptions = { initialMs: 25, maxMs: 250, multiplier: 2, jitter: 0.2 };
+
 export interface GrpcPeerTransportOptions {
   readonly clock?: Clock;
   /** Jitter source for reconnect backoff. */
   readonly random?: () => number;
   /** Largest batch sent, encoded. Default 64 MiB, the server's default receive limit. */
   readonly sendMessageBytesMax?: number;
+  /** The connections' reconnect backoff. Default PEER_BACKOFF. */
   readonly backoff?: BackoffOptions;
   readonly connectTimeoutMs?: number;
   /** Dial peers with TLS. */
@@ -101,7 +110,7 @@ export class GrpcPeerTransport implements PeerTransport {
       sendMessageBytesMax: this.options.sendMessageBytesMax ?? PEER_MESSAGE_BYTES_MAX_DEFAULT,
       ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
       ...(this.options.random === undefined ? {} : { random: this.options.random }),
-      ...(this.options.backoff === undefined ? {} : { backoff: this.options.backoff }),
+      backoff: this.options.backoff ?? PEER_BACKOFF,
       ...(this.options.connectTimeoutMs === undefined
         ? {}
         : { connectTimeoutMs: this.options.connectTimeoutMs }),
