@@ -91,11 +91,10 @@ export class ClientCall {
     setup.signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
-  /** Writes one more request message; false once the call is over. */
-  write(message: Uint8Array): boolean {
-    if (this.isFinished || this.stream.closed || this.stream.destroyed) return false;
+  /** Writes one more request message; after the call is over, nothing (its end was reported). */
+  write(message: Uint8Array): void {
+    if (this.isFinished || this.stream.closed || this.stream.destroyed) return;
     this.stream.write(encodeFrame(message));
-    return true;
   }
 
   /** Bytes written and not yet sent (HTTP/2 flow control or a slow socket holds them). */
