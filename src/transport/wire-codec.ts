@@ -32,11 +32,16 @@ const base64Bytes: BytesDecoder = (value, path) => {
   return new Uint8Array(Buffer.from(value, "base64"));
 };
 
-/** The JSON form: every Uint8Array becomes base64 text. */
+/**
+ * The JSON form: every Uint8Array becomes base64 text. The replacer looks at the value as it
+ * is in its holder, before toJSON: a Buffer (what a WebSocket or HTTP/2 chunk decodes into)
+ * would otherwise reach it already turned into {type: "Buffer", data: [...]}.
+ */
 export function batchToJson(batch: PeerBatch): string {
-  return JSON.stringify(batch, (_key, value: unknown) =>
-    value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value,
-  );
+  return JSON.stringify(batch, function (this: Record<string, unknown>, key, value: unknown) {
+    const original = this[key];
+    return original instanceof Uint8Array ? Buffer.from(original).toString("base64") : value;
+  });
 }
 
 export function batchFromJson(value: unknown): PeerBatch {
