@@ -301,13 +301,19 @@ describe("TLS and mutual TLS", () => {
     );
   });
 
-  test("a peer delivers over TLS with its node certificate and the cluster secret", async () => {
+  /** A node's TLS (its certificate, the cluster CA), and a peer transport with the secret. */
+  function nodePeer() {
     const { cert, key } = certificates.node;
     const tls = { ca: certificates.ca, cert, key };
     const peer = new GrpcPeerTransport({
       tls,
       credentials: peerCredentials(SECRETS.clusterSecret),
     });
+    return { tls, peer };
+  }
+
+  test("a peer delivers over TLS with its node certificate and the cluster secret", async () => {
+    const { tls, peer } = nodePeer();
     api.reset();
     await peer.deliver(address, numberedBatch(2, 7), 3_000);
     expect(api.batches).toHaveLength(1);
@@ -319,12 +325,7 @@ describe("TLS and mutual TLS", () => {
   });
 
   test("a peer stream opens over TLS with the node certificate and the cluster secret", async () => {
-    const { cert, key } = certificates.node;
-    const tls = { ca: certificates.ca, cert, key };
-    const peer = new GrpcPeerTransport({
-      tls,
-      credentials: peerCredentials(SECRETS.clusterSecret),
-    });
+    const { tls, peer } = nodePeer();
     api.reset();
     const stream = openRecorded(peer, address);
     await stream.opened;

@@ -67,6 +67,14 @@ function failure(outcome: UnaryOutcome<unknown>): { code: number; details: strin
 
 const RUN = { workflow_type: "ping_pong", version: 1, input_json: '"ping"' };
 
+/** A RunWorkflowResponse of ping_pong's success, every field as the wire has it. */
+const PONG = {
+  success: true,
+  result_json: '"pong"',
+  error: "",
+  error_code: "",
+  error_name: "",
+};
 describe("raftoral.RaftService", () => {
   test("SendMessage decodes the msgpack batch in raft_message and hands it to NodeApi", async () => {
     const batch = numberedBatch(3, 5);
@@ -266,13 +274,7 @@ describe("raftoral.WorkflowManagement", () => {
   test("RunWorkflowSync runs and answers the outcome", async () => {
     expect(await call("WorkflowManagement", "RunWorkflowSync", RUN)).toEqual({
       ok: true,
-      response: {
-        success: true,
-        result_json: '"pong"',
-        error: "",
-        error_code: "",
-        error_name: "",
-      },
+      response: PONG,
     });
     expect(api.lastCall("runWorkflow").request).toEqual({
       workflowType: "ping_pong",
@@ -313,13 +315,7 @@ describe("raftoral.WorkflowManagement", () => {
     const request = { workflow_id: "abc-123", execution_cluster_id: "1", timeout_seconds: 45 };
     expect(await call("WorkflowManagement", "WaitForWorkflowCompletion", request)).toEqual({
       ok: true,
-      response: {
-        success: true,
-        result_json: '"pong"',
-        error: "",
-        error_code: "",
-        error_name: "",
-      },
+      response: PONG,
     });
     expect(api.lastCall("waitWorkflow").request).toEqual({
       workflowId: "abc-123",
