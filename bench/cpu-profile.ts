@@ -1,4 +1,4 @@
-// Where the CPU goes while 3 node processes run W1 (one ping_pong step) with 64 in flight:
+// Where the CPU goes while 3 node processes run W1 (one_step: exactly one step) with 64 in flight:
 // each node runs under `bun --cpu-prof`, the client runs the workload over gRPC round-robin,
 // the nodes stop gracefully (so each writes its profile), and the profiles are summed into
 // the functions with the most time of their own and the most time including what they call.
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GrpcProtocolClient, type ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
+import { FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 
 const WORKFLOWS = Number(process.argv[2] ?? 3000);
 const TOP = Number(process.argv[3] ?? 30);
@@ -31,7 +32,7 @@ async function runWorkload(cluster: NodeProcessCluster): Promise<number> {
   const clients: ProtocolClient[] = cluster.nodes.map((n) => new GrpcProtocolClient(n.address));
   const run = (k: number) =>
     (clients[k % clients.length] as ProtocolClient).runWorkflow(
-      { workflowType: "ping_pong", version: 1, input: "ping" },
+      { workflowType: "one_step", version: 1, input: null },
       { timeoutMs: 120_000 },
     );
   for (let k = 0; k < 30; k++) await run(k);
@@ -90,7 +91,7 @@ const wrap = (cli: string[]) => [
   `--cpu-prof-dir=${directory}`,
   ...cli.slice(1),
 ];
-const cluster = new NodeProcessCluster("grpc");
+const cluster = new NodeProcessCluster("grpc", ["--workflows", FIXTURE_WORKFLOWS]);
 try {
   for (let k = 0; k < 3; k++) await cluster.add("grpc", { wrap });
   const workflowsPerSecond = await runWorkload(cluster);

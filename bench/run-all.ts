@@ -35,14 +35,14 @@ const FIGURES: readonly Figure[] = [
     figure: "W1 sequential: p50 ms",
     target: "<= 3",
     read: (lines, transport) =>
-      numberOf(find(lines, { bench: "workflow.W1.pingPong.sequential", transport })?.p50Ms),
+      numberOf(find(lines, { bench: "workflow.W1.oneStep.sequential", transport })?.p50Ms),
     isLatency: true,
   },
   {
     figure: "W1 sequential: p99 ms",
     target: "<= 15",
     read: (lines, transport) =>
-      numberOf(find(lines, { bench: "workflow.W1.pingPong.sequential", transport })?.p99Ms),
+      numberOf(find(lines, { bench: "workflow.W1.oneStep.sequential", transport })?.p99Ms),
     isLatency: true,
   },
   {
@@ -57,7 +57,7 @@ const FIGURES: readonly Figure[] = [
     target: ">= 1750",
     read: (lines, transport) =>
       numberOf(
-        find(lines, { bench: "workflow.W1.pingPong.inFlight64", transport })?.workflowsPerSecond,
+        find(lines, { bench: "workflow.W1.oneStep.inFlight64", transport })?.workflowsPerSecond,
       ),
     isLatency: false,
   },
@@ -66,7 +66,7 @@ const FIGURES: readonly Figure[] = [
     target: "<= 1.1",
     read: (lines, transport) =>
       numberOf(
-        find(lines, { bench: "workflow.W1.pingPong.inFlight64", transport })?.cpuMsPerWorkflow,
+        find(lines, { bench: "workflow.W1.oneStep.inFlight64", transport })?.cpuMsPerWorkflow,
       ),
     isLatency: false,
   },

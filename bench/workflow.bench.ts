@@ -1,7 +1,10 @@
 // Workflow latency and throughput on 3 real node processes (SQLite storage, loopback), per
-// transport, measured by a client in this process:
-//   W1 ping_pong: sequential latency over 300 runs; throughput with 64 in flight over 3000;
-//   W2 ten sequential steps: the same, plus per-step latency;
+// transport, measured by a client in this process that calls the nodes in turn, after 30
+// warm-up runs (the fixed workloads of docs/performance.md):
+//   W1 one_step (exactly one step): sequential latency over 300 runs; throughput with 64 in
+//      flight over 3000;
+//   W2 ten_stamped_steps (ten steps, each stamped with the time it ran): the same, plus the
+//      latency of one step, (last step's time - first step's) / 9, per sequential run;
 // (Owner failover has its own bench: failover.bench.ts.)
 // Prints one JSON line per measurement.
 
@@ -12,14 +15,26 @@ import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
 import { processCpuMs } from "./proc-stats.ts";
 
-async function runOne(client: ProtocolClient, type: string, input: JsonValue): Promise<number> {
+const WARM_UP = scaled(30);
+
+/** Runs one workflow; resolves with its latency (ms) and its output. */
+async function runOne(
+  client: ProtocolClient,
+  type: string,
+): Promise<{ ms: number; output: JsonValue }> {
   const begin = performance.now();
   const outcome = await client.runWorkflow(
-    { workflowType: type, version: 1, input },
+    { workflowType: type, version: 1, input: null },
     { timeoutMs: 120_000 },
   );
   if (!outcome.success) throw new Error(`${type} failed: ${outcome.failure.message}`);
-  return performance.now() - begin;
+  return { ms: performance.now() - begin, output: outcome.output };
+}
+
+/** W2's latency of one step: the time between its first and last steps, over nine. */
+function stepMsOf(output: JsonValue): number {
+  const steps = (output as { steps: { at: number }[] }).steps;
+  return ((steps[9]?.at ?? Number.NaN) - (steps[0]?.at ?? Number.NaN)) / 9;
 }
 
 function quantiles(samples: number[]) {
@@ -34,20 +49,24 @@ async function measure(
   nodePids: readonly number[],
   name: string,
   type: string,
-  input: JsonValue,
-  steps: number,
+  perStep?: (output: JsonValue) => number,
 ) {
+  const clientOf = (k: number) => clients[k % clients.length] as ProtocolClient;
+  for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type);
   const sequential: number[] = [];
+  const stepMs: number[] = [];
   const runs = scaled(300);
-  for (let k = 0; k < runs; k++)
-    sequential.push(await runOne(clients[k % clients.length] as ProtocolClient, type, input));
-  const latency = quantiles(sequential);
+  for (let k = 0; k < runs; k++) {
+    const run = await runOne(clientOf(k), type);
+    sequential.push(run.ms);
+    if (perStep !== undefined) stepMs.push(perStep(run.output));
+  }
   emit({
     bench: `workflow.${name}.sequential`,
     transport,
     runs,
-    ...latency,
-    perStepP50Ms: Number((latency.p50Ms / steps).toFixed(2)),
+    ...quantiles(sequential),
+    ...(perStep === undefined ? {} : { perStepP50Ms: quantiles(stepMs).p50Ms }),
   });
   let next = 0;
   const total = scaled(3000);
@@ -59,7 +78,7 @@ async function measure(
       for (;;) {
         const k = next++;
         if (k >= total) return;
-        concurrent.push(await runOne(clients[k % clients.length] as ProtocolClient, type, input));
+        concurrent.push((await runOne(clientOf(k), type)).ms);
       }
     }),
   );
@@ -87,10 +106,9 @@ for (const transport of ["grpc", "http"] as const) {
   try {
     for (let k = 0; k < 3; k++) await cluster.add();
     const clients = cluster.nodes.map((node) => clientFor(transport, node.address));
-    await runOne(clients[0] as ProtocolClient, "ping_pong", "ping");
     const pids = cluster.nodes.flatMap((node) => node.process?.pid ?? []);
-    await measure(transport, clients, pids, "W1.pingPong", "ping_pong", "ping", 2);
-    await measure(transport, clients, pids, "W2.tenSteps", "ten_steps", { stepMs: 0 }, 10);
+    await measure(transport, clients, pids, "W1.oneStep", "one_step");
+    await measure(transport, clients, pids, "W2.tenSteps", "ten_stamped_steps", stepMsOf);
     for (const client of clients) await client.close();
   } finally {
     await cluster.stop();

@@ -114,7 +114,8 @@ from the command line; a file holding a secret or a key must be readable by its 
 
 Environment:
   RAFTORAL_LOG          Log level: trace, debug, info, warn, error (default: info).
-                        RUST_LOG is read too when RAFTORAL_LOG is not set.
+                        RUST_LOG is read too when RAFTORAL_LOG is not set. trace adds a
+                        line per stage of every workflow, timed to the microsecond.
   RAFTORAL_LOG_FORMAT   text (default) or json.
   RAFTORAL_CLUSTER_SECRET
                         The cluster secret, instead of --cluster-secret-file.

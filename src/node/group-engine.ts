@@ -5,6 +5,7 @@
 import type { GroupId } from "../lib/index.ts";
 import {
   type ChildLauncher,
+  type WorkflowProposer,
   WorkflowQueries,
   WorkflowRuntime,
   WorkflowStateMachine,
@@ -12,6 +13,7 @@ import {
 import { processGuards } from "./determinism-guards.ts";
 import type { WorkflowExecutionOptions } from "./workflow-execution.ts";
 import { logWorkflowEvents } from "./workflow-log.ts";
+import { markApplies, markedProposer, stageMarker } from "./workflow-stages.ts";
 
 export interface GroupEngine {
   readonly machine: WorkflowStateMachine;
@@ -30,20 +32,26 @@ export function createGroupEngine(
   const machine = new WorkflowStateMachine({ registry: options.registry });
   options.metrics?.watch(id, machine);
   logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger });
+  const proposer: WorkflowProposer = {
+    propose: (command) =>
+      options.host.propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
+    barrier: () => options.host.read(id, { timeoutMs: options.proposalTimeoutMs }),
+  };
+  const mark = stageMarker(options.logger);
+  if (mark !== undefined) markApplies(machine, id, mark);
   const runtime = new WorkflowRuntime({
     nodeId: options.self,
     stateMachine: machine,
-    proposer: {
-      propose: (command) =>
-        options.host.propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
-      barrier: () => options.host.read(id, { timeoutMs: options.proposalTimeoutMs }),
-    },
+    proposer: mark === undefined ? proposer : markedProposer(proposer, mark),
     clock: options.clock,
     wallClockMs: options.wallClockMs,
     random: options.random.fork(`group-${id}`),
     logger: options.logger.child({ group: id }),
     onFatal: options.onFatal,
-    onStepRan: (report) => options.metrics?.stepRan(report),
+    onStepRan: (report, workflowId) => {
+      options.metrics?.stepRan(report);
+      mark?.("step-ran", { workflow_id: workflowId, duration_ms: report.durationMs });
+    },
     children,
     guards: processGuards,
   });

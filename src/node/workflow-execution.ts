@@ -57,6 +57,7 @@ import { describeWorkflow, type LookupDeps, recordIn } from "./workflow-describe
 import { listWorkflows } from "./workflow-list.ts";
 import type { WorkflowMetrics } from "./workflow-metrics.ts";
 import { type SignalDeps, signalWorkflow } from "./workflow-signal.ts";
+import { type StageMarker, stageMarker } from "./workflow-stages.ts";
 import { waitWorkflow } from "./workflow-wait.ts";
 
 /** How long a synchronous run waits for the result when the caller set no deadline. */
@@ -90,9 +91,11 @@ export class WorkflowExecution implements ExecutionLayer {
   /** How this node's workflows start and follow their children. */
   private readonly children: ChildLauncher;
   private readonly leaderless: LeaderlessRefusal;
+  private readonly mark: StageMarker | undefined;
 
   constructor(private readonly options: WorkflowExecutionOptions) {
     this.limits = new CallLimits({ starts: options.startsInFlightMax, waits: options.waitsMax });
+    this.mark = stageMarker(options.logger);
     this.leaderless = new LeaderlessRefusal(options);
     this.children = childLauncher({
       start: (request) => this.startWorkflow(request),
@@ -192,11 +195,27 @@ export class WorkflowExecution implements ExecutionLayer {
     request: StartWorkflowRequest,
     options?: CallOptions,
   ): Promise<StartWorkflowResult> {
-    return this.limits.run("starts", () => this.start(request, options));
+    const mark = this.mark;
+    const traced = request.traceId === undefined ? {} : { trace_id: request.traceId };
+    mark?.("call-received", { call: "start", ...traced });
+    const started = this.limits.run("starts", () => this.start(request, options));
+    if (mark === undefined) return started;
+    return started.then((result) => {
+      mark("call-answered", { call: "start", ...traced, workflow_id: result.workflowId });
+      return result;
+    });
   }
 
   waitWorkflow(request: WaitWorkflowRequest, options?: CallOptions): Promise<WorkflowOutcome> {
-    return this.limits.run("waits", () => this.wait(request, options));
+    const mark = this.mark;
+    const fields = { call: "wait", workflow_id: request.workflowId };
+    mark?.("call-received", fields);
+    const outcome = this.limits.run("waits", () => this.wait(request, options));
+    if (mark === undefined) return outcome;
+    return outcome.then((result) => {
+      mark("call-answered", fields);
+      return result;
+    });
   }
 
   signalWorkflow(request: SignalWorkflowRequest): Promise<SignalWorkflowResult> {

@@ -39,8 +39,8 @@ export interface RunnerDeps {
   readonly clock: Clock;
   readonly wallClockMs: () => number;
   readonly logger: Logger;
-  /** A step body ran on this owner (see StepReport). */
-  readonly onStepRan?: (report: StepReport) => void;
+  /** A step body of `workflowId` ran on this owner (see StepReport). */
+  readonly onStepRan?: (report: StepReport, workflowId: string) => void;
   readonly children?: ChildLauncher;
   /** Guards workflow code against the real clock, random source and timers (replay-engine.ts). */
   readonly guards?: DeterminismGuards;
@@ -188,7 +188,7 @@ export class ExecutionRunner {
       sleep: (delayMs) => sleep(this.deps.clock, delayMs),
       wallClockMs: () => this.deps.wallClockMs(),
       monotonicMs: () => this.deps.clock.nowMs(),
-      stepRan: (report) => this.deps.onStepRan?.(report),
+      stepRan: (report) => this.deps.onStepRan?.(report, this.workflowId),
       nextEvent: (name) =>
         nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
       ...(this.deps.children === undefined ? {} : { children: this.deps.children }),

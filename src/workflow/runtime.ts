@@ -76,8 +76,8 @@ export interface WorkflowRuntimeOptions {
   readonly logger: Logger;
   /** A run hit a broken invariant (a bug): the node should stop, as the host does. */
   readonly onFatal: (error: Error) => void;
-  /** A step body ran on this node as the owner: for the node's metrics. */
-  readonly onStepRan?: (report: StepReport) => void;
+  /** A step body of `workflowId` ran on this node as the owner: for metrics and traces. */
+  readonly onStepRan?: (report: StepReport, workflowId: string) => void;
   /** Starts and follows child workflows (ctx.startChild); absent: workflows cannot. */
   readonly children?: ChildLauncher;
   /**

@@ -2,7 +2,7 @@
 // bootstraps, the others join through it, each started in turn. Nodes go into `into` as they
 // are made, so the caller's cleanup stops them even when a later start fails.
 
-import { createLogger } from "../../src/lib/index.ts";
+import { createLogger, type Logger } from "../../src/lib/index.ts";
 import { RaftoralNode, type RaftoralNodeOptions } from "../../src/node/index.ts";
 import { freePort } from "./ports.ts";
 
@@ -23,6 +23,8 @@ export async function startInProcessCluster(options: {
   readonly into: RaftoralNode[];
   readonly workflows?: RaftoralNodeOptions["workflows"];
   readonly tuning?: RaftoralNodeOptions["tuning"];
+  /** The logger of the k-th node (0-based); quiet by default. */
+  readonly loggerOf?: (k: number) => Logger;
 }): Promise<string[]> {
   const ports = await Promise.all(Array.from({ length: options.size }, () => freePort()));
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
@@ -32,7 +34,7 @@ export async function startInProcessCluster(options: {
       bootstrap: k === 0,
       ...(k === 0 ? {} : { peers: [addresses[0] as string] }),
       transport: options.transport,
-      logger: quietLogger(),
+      logger: options.loggerOf?.(k) ?? quietLogger(),
       tuning: options.tuning ?? FAST_TUNING,
       ...(options.workflows === undefined ? {} : { workflows: options.workflows }),
     });

@@ -23,11 +23,15 @@ export class NodeProcessCluster {
   readonly directory = mkdtempSync(join(tmpdir(), "raftoral-nodes-"));
   readonly nodes: NodeProcess[] = [];
 
-  /** `cli` runs the CLI: from source by default, or a compiled binary ([path]). */
+  /**
+   * `cli` runs the CLI: from source by default, or a compiled binary ([path]); `env` adds to
+   * (or overrides) the nodes' environment, whose log level is info unless it says otherwise.
+   */
   constructor(
     readonly transport: "grpc" | "http",
     private readonly extraArgs: readonly string[] = [],
     private readonly cli: readonly string[] = [process.execPath, MAIN],
+    private readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   /**
@@ -68,7 +72,7 @@ export class NodeProcessCluster {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
-      env: { ...process.env, RAFTORAL_LOG: "info" },
+      env: { ...process.env, RAFTORAL_LOG: "info", ...this.env },
     });
     node.process = child;
     const reader = child.stderr.getReader();

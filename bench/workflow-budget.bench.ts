@@ -1,0 +1,203 @@
+// The latency budget of one workflow (W1, one_step: a start, one step, the completion) on 3 real node
+// processes (SQLite storage, loopback), per transport: where the time goes between the
+// client's call and its answer, stage by stage and node by node. The nodes run at log level
+// trace, where each writes a line per workflow stage with the machine's clock
+// (src/node/workflow-stages.ts); the client calls the nodes in turn, one workflow at a time,
+// each under a trace id of its own, and joins its own send and receive times with the lines.
+// A gRPC client runs a workflow in one call (RunWorkflowSync: a start and a wait inside the
+// node); an HTTP client makes two, a start and then a wait.
+// A gRPC client runs a workflow in one call (RunWorkflowSync: a start and a wait inside the
+// node); an HTTP client makes two, a start and then a wait.
+// The node called owns the workflow and holds the waiter; the first replica to apply an entry
+// is the group's leader (a follower applies only once the leader told it of the commit), so
+// the runs are reported in two sets: those whose owner led the group, and the others.
+// Prints one JSON line per stage (median offset from the call, and the step from the stage
+// before), then the same as a waterfall on stderr. The commit inside each of the three
+// proposals is broken down by latency-budget.bench.ts.
+
+import { randomBytes } from "node:crypto";
+import type { ProtocolClient } from "../src/client/index.ts";
+import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
+import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
+import { emit, scaled } from "./bench-stats.ts";
+
+const RUNS = scaled(Number(process.env.BENCH_WORKFLOWS ?? 300));
+const WARM_UP = scaled(30);
+
+interface StageLine {
+  readonly stage: string;
+  readonly at_ms: number;
+  readonly trace_id?: string;
+  readonly call?: string;
+  readonly workflow_id?: string;
+  readonly command?: string;
+  readonly event?: string;
+  readonly duration_ms?: number;
+}
+
+interface Call {
+  readonly traceId: string;
+  readonly node: number;
+  readonly sentMs: number;
+  readonly answeredMs: number;
+}
+
+/** A stage's offset from the client's call, per stage name, for one workflow. */
+type Timeline = Map<string, number>;
+
+/** W1's proposals, each with the event its apply makes. */
+/** W1's proposals, each with the event its apply makes. */
+const PROPOSALS = [
+  ["Start", "started"],
+  ["Checkpoint", "recorded"],
+  ["Complete", "finished"],
+] as const;
+
+function stageLines(log: string): StageLine[] {
+  return log
+    .split("\n")
+    .filter((line) => line.includes('"Workflow stage"'))
+    .map((line) => JSON.parse(line) as StageLine);
+}
+
+/** The workflow's stages, on the node called (the owner) and on the first replica to apply. */
+function timelineOf(call: Call, lines: readonly StageLine[][]): Timeline | undefined {
+  const own = lines[call.node] ?? [];
+  const ofTrace = own.filter((l) => l.trace_id === call.traceId);
+  const workflowId = ofTrace.find((l) => l.stage === "proposed")?.workflow_id;
+  if (workflowId === undefined) return undefined;
+  const ofWorkflow = lines.map((node) => node.filter((l) => l.workflow_id === workflowId));
+  const mine = ofWorkflow[call.node] ?? [];
+  const at = (line: StageLine | undefined) =>
+    line === undefined ? undefined : line.at_ms - call.sentMs;
+  const timeline: Timeline = new Map();
+  const put = (key: string, value: number | undefined) => {
+    if (value !== undefined) timeline.set(key, value);
+  };
+  const callStage = (stage: string, name: string) =>
+    at([...ofTrace, ...mine].find((l) => l.stage === stage && l.call === name));
+  put("client: call sent", 0);
+  put("owner: start received", callStage("call-received", "start"));
+  put("owner: start answered", callStage("call-answered", "start"));
+  put("owner: wait received", callStage("call-received", "wait"));
+  put("owner: wait answered", callStage("call-answered", "wait"));
+  let isLeaderOwned = true;
+  for (const [command, event] of PROPOSALS) {
+    put(
+      `owner: ${command} proposed`,
+      at(mine.find((l) => l.stage === "proposed" && l.command === command)),
+    );
+    const applies = ofWorkflow.map((node) =>
+      node.find((l) => l.stage === "applied" && l.event === event),
+    );
+    const first = Math.min(...applies.map((line) => line?.at_ms ?? Number.POSITIVE_INFINITY));
+    const ownApply = applies[call.node];
+    if (ownApply !== undefined && ownApply.at_ms > first) isLeaderOwned = false;
+    put(`leader: ${command} applied`, Number.isFinite(first) ? first - call.sentMs : undefined);
+    put(`owner: ${command} applied`, at(ownApply));
+    put(
+      `owner: ${command} answered`,
+      at(mine.find((l) => l.stage === "answered" && l.command === command)),
+    );
+  }
+  const step = mine.find((l) => l.stage === "step-ran");
+  if (step !== undefined) {
+    put("owner: step began", (at(step) ?? 0) - (step.duration_ms ?? 0));
+    put("owner: step ended", at(step));
+  }
+  put("client: answer received", call.answeredMs - call.sentMs);
+  timeline.set("leader-owned", isLeaderOwned ? 1 : 0);
+  return timeline;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function report(transport: string, path: string, timelines: readonly Timeline[]): void {
+  if (timelines.length === 0) return;
+  const keys = [...new Set(timelines.flatMap((timeline) => [...timeline.keys()]))].filter(
+    (key) => key !== "leader-owned",
+  );
+  const offsets = keys
+    .map((key) => ({
+      key,
+      offsetMs: median(timelines.flatMap((timeline) => timeline.get(key) ?? [])),
+    }))
+    .sort((a, b) => a.offsetMs - b.offsetMs);
+  const lines = [
+    `workflow budget, ${transport}, ${path}, ${timelines.length} workflows (median ms)`,
+  ];
+  let previous = 0;
+  for (const { key, offsetMs } of offsets) {
+    const stepMs = offsetMs - previous;
+    previous = offsetMs;
+    emit({
+      bench: "workflow-budget",
+      transport,
+      path,
+      stage: key,
+      offsetMs: Number(offsetMs.toFixed(3)),
+      stepMs: Number(stepMs.toFixed(3)),
+      workflows: timelines.length,
+    });
+    const bar = "#".repeat(Math.max(0, Math.round(stepMs * 4)));
+    lines.push(
+      `${key.padEnd(28)} ${offsetMs.toFixed(2).padStart(7)}  +${stepMs.toFixed(2).padStart(5)}  ${bar}`,
+    );
+  }
+  console.error(lines.join("\n"));
+}
+
+async function runOne(client: ProtocolClient, traceId?: string): Promise<void> {
+  const outcome = await client.runWorkflow(
+    {
+      workflowType: "one_step",
+      version: 1,
+      input: null,
+      ...(traceId === undefined ? {} : { traceId }),
+    },
+    { timeoutMs: 60_000 },
+  );
+  if (!outcome.success) throw new Error(`one_step failed: ${outcome.failure.message}`);
+}
+
+async function budget(transport: "grpc" | "http"): Promise<void> {
+  const cluster = new NodeProcessCluster(transport, ["--workflows", FIXTURE_WORKFLOWS], undefined, {
+    RAFTORAL_LOG: "trace",
+    RAFTORAL_LOG_FORMAT: "json",
+  });
+  const clients: ProtocolClient[] = [];
+  try {
+    for (let k = 0; k < 3; k++) await cluster.add();
+    clients.push(...cluster.nodes.map((node) => clientFor(transport, node.address)));
+    for (let k = 0; k < WARM_UP; k++) await runOne(clients[k % 3] as ProtocolClient);
+    const calls: Call[] = [];
+    for (let k = 0; k < RUNS; k++) {
+      const traceId = randomBytes(16).toString("hex");
+      const sentMs = performance.timeOrigin + performance.now();
+      await runOne(clients[k % 3] as ProtocolClient, traceId);
+      calls.push({
+        traceId,
+        node: k % 3,
+        sentMs,
+        answeredMs: performance.timeOrigin + performance.now(),
+      });
+    }
+    const lines = cluster.nodes.map((node) => stageLines(node.log));
+    const timelines = calls.flatMap((call) => timelineOf(call, lines) ?? []);
+    if (timelines.length < calls.length / 2) {
+      throw new Error(`only ${timelines.length} of ${calls.length} workflows left stage lines`);
+    }
+    const byPath = Map.groupBy(timelines, (timeline) =>
+      timeline.get("leader-owned") === 1 ? "owner leads the group" : "owner follows",
+    );
+    for (const [path, group] of byPath) report(transport, path, group);
+  } finally {
+    for (const client of clients) await client.close();
+    await cluster.stop();
+  }
+}
+
+for (const transport of ["grpc", "http"] as const) await budget(transport);
