@@ -61,6 +61,11 @@ export class BatchRouter {
       readonly reply: (peer: NodeId, message: PeerMessage) => void;
       /** `batch` carried an accepted message: its sender is alive and where it says. */
       readonly onHeard: (batch: PeerBatch) => void;
+      /**
+       * A node of the cluster sent a batch, if only an empty one (PeerSenders.announce): it is
+       * up, and sending to it may resume. Not proof enough for liveness, unlike onHeard.
+       */
+      readonly onPeerHeard?: (peer: NodeId) => void;
     },
   ) {
     this.early = new EarlyHeartbeats(options.clock);
@@ -120,6 +125,7 @@ export class BatchRouter {
     }
     if (isHeard) this.options.onHeard(batch);
     if (!this.options.directory.isClusterNode(batch.from)) return;
+    if (batch.messages.length === 0) this.options.onPeerHeard?.(batch.from);
     for (const groupId of unknown) {
       this.logUnknownGroup(batch.from, groupId);
       this.options.reply(batch.from, { type: "unknownGroup", groupId });

@@ -87,6 +87,8 @@ export class NodeParts {
   private startingStep = "starting";
   /** Set once a leave began: a node on its way out never registers again. */
   private leaving: ClusterLeave | undefined;
+  /** A resumed node tells its peers it is back once it knows them (see resume()). */
+  private isAnnouncePending = false;
 
   constructor(private readonly options: NodePartsOptions) {
     const { id, env, tuning, logger } = options;
@@ -137,6 +139,10 @@ export class NodeParts {
     });
     this.machine.subscribe((state) => {
       for (const node of state.nodes.values()) this.senders.setAddress(node.id, node.address);
+      if (this.isAnnouncePending && state.nodes.size > 0) {
+        this.isAnnouncePending = false;
+        this.senders.announce();
+      }
     });
     collectNodeMetrics(options.metrics, this);
   }
@@ -306,6 +312,10 @@ export class NodeParts {
    * must never vote or acknowledge in them.
    */
   async resume(): Promise<void> {
+    // Its peers learn that it is back once it knows their addresses (the first management
+    // state it applies), not at their next attempt to send to it: the storage check-in and
+    // every group here wait for their leaders to hear of it.
+    this.isAnnouncePending = true;
     const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
     const management = await this.host.restoreGroups(() => this.machine, isManagement);
     this.host.start();

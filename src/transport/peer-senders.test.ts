@@ -9,6 +9,8 @@ const quiet = createLogger({ level: "error", format: "text", write: () => undefi
 /** A transport whose deliveries stay pending until the test settles them. */
 class ScriptedTransport implements PeerTransport {
   readonly calls: { address: string; batch: PeerBatch; settle: (ok: boolean) => void }[] = [];
+  /** Addresses whose reconnect backoff the senders ended (retryNow). */
+  readonly retried: string[] = [];
 
   deliver(address: string, batch: PeerBatch): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -18,6 +20,10 @@ class ScriptedTransport implements PeerTransport {
         settle: (ok) => (ok ? resolve() : reject(new Error("down"))),
       });
     });
+  }
+
+  retryNow(address: string): void {
+    this.retried.push(address);
   }
 
   close(): Promise<void> {
@@ -101,6 +107,8 @@ describe("peer senders", () => {
     senders.heardFrom(nodeId(2));
     expect(transport.calls).toHaveLength(2);
     expect(transport.calls[1]?.batch.messages).toEqual([message(2)]);
+    // The transport's own reconnect backoff towards it ends too.
+    expect(transport.retried).toEqual(["slow:1"]);
     // The old backoff's timer is gone: a later failure backs off from the minimum again.
     transport.calls[1]?.settle(false);
     await flush();
@@ -109,6 +117,32 @@ describe("peer senders", () => {
     expect(transport.calls).toHaveLength(2);
     clock.advance(1);
     expect(transport.calls).toHaveLength(3);
+  });
+
+  test("announce sends every peer a batch, empty when nothing is queued for it", async () => {
+    const { transport, senders } = setup();
+    senders.send(nodeId(3), [message(1)]);
+    transport.calls[0]?.settle(true);
+    await flush();
+    senders.announce();
+    expect(transport.calls.slice(1).map((call) => [call.address, call.batch.messages])).toEqual([
+      ["slow:1", []],
+      ["fast:1", []],
+    ]);
+    // Once: what follows goes only with messages.
+    for (const call of transport.calls) call.settle(true);
+    await flush();
+    expect(transport.calls).toHaveLength(3);
+  });
+
+  test("announce while a request is in flight goes with the next batch", async () => {
+    const { transport, senders } = setup();
+    senders.send(nodeId(2), [message(1)]);
+    senders.announce();
+    expect(transport.calls.map((call) => call.address)).toEqual(["slow:1", "fast:1"]);
+    transport.calls[0]?.settle(true);
+    await flush();
+    expect(transport.calls[2]?.batch).toMatchObject({ to: nodeId(2), messages: [] });
   });
 
   test("messages for a peer without an address are dropped and reported", () => {

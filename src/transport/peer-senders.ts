@@ -52,6 +52,8 @@ interface PeerState {
   /** Since when the open stream holds more than STREAM_BUFFERED_BYTES_MAX unsent. */
   streamFullSinceMs: number | undefined;
   isRecheckScheduled: boolean;
+  /** announce() asked for a batch to this peer even if nothing is queued for it. */
+  mustAnnounce: boolean;
 }
 
 export interface PeerSendStats {
@@ -150,6 +152,7 @@ export class PeerSenders {
   heardFrom(peer: NodeId): void {
     const state = this.peers.get(peer);
     if (state === undefined || !state.isBackingOff) return;
+    this.options.transport.retryNow?.(state.address);
     state.cancelBackoff?.();
     state.cancelBackoff = undefined;
     state.isBackingOff = false;
@@ -198,8 +201,21 @@ export class PeerSenders {
     });
   }
 
+  /**
+   * Sends every peer a batch now, empty if nothing is queued for it: a node that starts again
+   * tells its peers it is up, so that their senders end their backoff towards it (heardFrom)
+   * instead of it waiting for their next attempt to learn who leads its groups.
+   */
+  announce(): void {
+    for (const [peer, state] of this.peers) {
+      state.mustAnnounce = true;
+      this.flush(peer, state);
+    }
+  }
+
   private flush(peer: NodeId, state: PeerState): void {
-    if (this.isClosed || state.isBackingOff || state.queue.length === 0) return;
+    if (this.isClosed || state.isBackingOff) return;
+    if (state.queue.length === 0 && !state.mustAnnounce) return;
     const canStream =
       this.options.transport.openStream !== undefined &&
       this.options.clock.nowMs() >= state.streamRetryAtMs;
@@ -211,6 +227,7 @@ export class PeerSenders {
   private nextBatch(peer: NodeId, state: PeerState): PeerBatch {
     const messages = state.queue;
     state.queue = [];
+    state.mustAnnounce = false;
     this.sentBatches++;
     this.sentMessages += messages.length;
     state.sentMessages += messages.length;
@@ -400,6 +417,7 @@ function newPeerState(address: string): PeerState {
     streamRetryAtMs: Number.NEGATIVE_INFINITY,
     streamFullSinceMs: undefined,
     isRecheckScheduled: false,
+    mustAnnounce: false,
   };
 }
 

@@ -24,6 +24,11 @@ export interface PeerTransport {
    * before. Reports through `events`; never throws.
    */
   openStream?(address: string, events: PeerStreamEvents): PeerStream;
+  /**
+   * The node at `address` was heard from, so it is up: a reconnect backoff of this transport's
+   * own towards it ends, and the next delivery or stream connects at once.
+   */
+  retryNow?(address: string): void;
   /** Closes connections and streams; later deliveries reject. */
   close(): Promise<void>;
 }

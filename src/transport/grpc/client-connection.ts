@@ -71,6 +71,12 @@ export class ClientConnection {
     return this.connect();
   }
 
+  /** The peer is known to be up: the next call connects at once, and backoff starts afresh. */
+  retryNow(): void {
+    this.failures = 0;
+    this.nextAttemptMs = 0;
+  }
+
   /** The peer answered a call: the connection works, so later failures start a fresh backoff. */
   markHealthy(session: http2.ClientHttp2Session): void {
     this.healthy.add(session);

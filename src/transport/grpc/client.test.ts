@@ -1,5 +1,6 @@
 // GrpcClient over loopback: reconnect after the server restarts, backoff against a peer that
-// keeps dropping connections, the bound on calls in flight, and its own deadline timer.
+// keeps dropping connections and its early end (retryNow), the bound on calls in flight, and
+// its own deadline timer.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
@@ -68,6 +69,23 @@ describe("GrpcClient", () => {
       expect(performance.now()).toBeLessThan(deadline);
       await Bun.sleep(10);
     }
+  });
+
+  test("retryNow ends the reconnect backoff: the next call connects at once", async () => {
+    const first = await startServer();
+    const client = new GrpcClient({
+      address: `127.0.0.1:${first.port}`,
+      backoff: { initialMs: 60_000, maxMs: 60_000, multiplier: 2, jitter: 0 },
+    });
+    cleanups.push(() => client.close());
+    await first.server.close();
+    // The connection is refused, then a minute of backoff: calls fail at once meanwhile.
+    await failure(client.unary(RaftServiceMethods.addNode, addNode));
+    await startServer(first.port);
+    const waiting = await failure(client.unary(RaftServiceMethods.addNode, addNode));
+    expect(waiting.message).toContain("next attempt in");
+    client.retryNow();
+    expect((await client.unary(RaftServiceMethods.addNode, addNode)).success).toBe(true);
   });
 
   test("backs off against a peer that drops every connection: no tight connect loop", async () => {

@@ -143,6 +143,11 @@ export class GrpcClient {
     };
   }
 
+  /** The server is known to be up: a reconnect backoff ends (ClientConnection.retryNow). */
+  retryNow(): void {
+    this.connection.retryNow();
+  }
+
   /** Closes the session; calls in flight fail with UNAVAILABLE, later calls too. */
   close(): void {
     this.connection.close();

@@ -79,6 +79,11 @@ export class GrpcPeerTransport implements PeerTransport {
     }
   }
 
+  /** See PeerTransport.retryNow: only a connection that exists has a backoff to end. */
+  retryNow(address: string): void {
+    this.clients.get(address)?.retryNow();
+  }
+
   /** A StreamMessages call to `address`; see PeerTransport.openStream. */
   openStream(address: string, events: PeerStreamEvents): PeerStream {
     return new GrpcPeerStream(address, events, () => {
