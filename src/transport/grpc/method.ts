@@ -81,30 +81,6 @@ export function protoMethod<Request, Response>(
   };
 }
 
-/** `method` with its request codec replaced by `wrap(the .proto's codec)`, built at first use. */
-export function withRequestCodec<Request, Response>(
-  method: MethodDescriptor<Request, Response>,
-  wrap: (general: MessageCodec<Request>) => MessageCodec<Request>,
-): MethodDescriptor<Request, Response> {
-  let codec: MessageCodec<Request> | undefined;
-  return {
-    path: method.path,
-    get requestCodec() {
-      codec ??= wrap(method.requestCodec);
-      return codec;
-    },
-    get responseCodec() {
-      return method.responseCodec;
-    },
-    get isRequestStream() {
-      return method.isRequestStream;
-    },
-    get isResponseStream() {
-      return method.isResponseStream;
-    },
-  };
-}
-
 function resolveMethod<Request, Response>(
   serviceName: string,
   methodName: string,

@@ -1,9 +1,10 @@
 // Method descriptors of the two `raftoral` services (docs: /work/shared/spec/GRPC_API.md).
 // Servers register handlers for these; clients call them.
 
-import { genericMessageCodec } from "./generic-message-codec.ts";
 import type { ListWorkflowsRequestMessage, ListWorkflowsResponseMessage } from "./list-messages.ts";
-import { protoMethod, withRequestCodec } from "./method.ts";
+import { protoCodec } from "./message-codec.ts";
+import { type MethodDescriptor, protoMethod } from "./method.ts";
+import { genericMessageCodec, messageResponseCodec } from "./peer-message-codecs.ts";
 import type {
   AddNodeRequest,
   AddNodeResponse,
@@ -39,14 +40,8 @@ export const WORKFLOW_MANAGEMENT_SERVICE = "raftoral.WorkflowManagement";
 /** raftoral.RaftService: inter-node traffic, cluster discovery, status and leaving. */
 export const RaftServiceMethods = {
   // Every peer batch: their GenericMessage takes the hand-written codec's fast path.
-  sendMessage: withRequestCodec(
-    protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "SendMessage"),
-    genericMessageCodec,
-  ),
-  streamMessages: withRequestCodec(
-    protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, "StreamMessages"),
-    genericMessageCodec,
-  ),
+  sendMessage: peerBatchMethod("SendMessage", false),
+  streamMessages: peerBatchMethod("StreamMessages", true),
   discover: protoMethod<DiscoveryRequest, DiscoveryResponse>(RAFT_SERVICE, "Discover"),
   addNode: protoMethod<AddNodeRequest, AddNodeResponse>(RAFT_SERVICE, "AddNode"),
   getClusterStatus: protoMethod<ClusterStatusRequest, ClusterStatusResponse>(
@@ -103,3 +98,21 @@ export const WorkflowManagementMethods = {
     "TerminateWorkflow",
   ),
 } as const;
+
+/**
+ * A peer-batch method, described here rather than read from the .proto types, and coded by
+ * hand (peer-message-codecs.ts): a node's batches need no protobufjs (the codec tests check
+ * this against the .proto).
+ */
+function peerBatchMethod(
+  name: string,
+  isStream: boolean,
+): MethodDescriptor<GenericMessage, MessageResponse> {
+  return {
+    path: `/${RAFT_SERVICE}/${name}`,
+    requestCodec: genericMessageCodec(protoCodec<GenericMessage>("raftoral.GenericMessage")),
+    responseCodec: messageResponseCodec(protoCodec<MessageResponse>("raftoral.MessageResponse")),
+    isRequestStream: isStream,
+    isResponseStream: isStream,
+  };
+}

@@ -1,15 +1,21 @@
-// GenericMessage as every peer batch travels (SendMessage, StreamMessages), encoded and
-// decoded by hand: cluster_id (field 7, varint) and raft_message (field 2, bytes) and nothing
-// else. The general protobuf codec builds and checks an object tree per message, which on this
-// path, a message per batch, cost more than the batch's own msgpack. Anything else (another
-// arm, unknown or repeated fields, bad bytes) goes to the general codec, which decodes it or
-// names what is wrong exactly as before.
+// The messages of the peer-batch methods (SendMessage, StreamMessages), encoded and decoded
+// by hand. GenericMessage as every batch travels: cluster_id (field 7, varint) and
+// raft_message (field 2, bytes) and nothing else; MessageResponse: success (field 1, bool)
+// and error (field 2, string). The general protobuf codec builds and checks an object tree per
+// message, which on this path, a message per batch, cost more than the batch's own msgpack;
+// and it needs protobufjs and the .proto types, which a node that starts again would load
+// before its first batch could leave. Anything else (another arm, unknown or repeated fields,
+// bad bytes) goes to the general codec, which decodes it or names what is wrong as before.
 
 import type { MessageCodec } from "./message-codec.ts";
-import type { GenericMessage } from "./raftoral-messages.ts";
+import type { GenericMessage, MessageResponse } from "./raftoral-messages.ts";
 
 const RAFT_MESSAGE_TAG = (2 << 3) | 2;
 const CLUSTER_ID_TAG = (7 << 3) | 0;
+const SUCCESS_TAG = (1 << 3) | 0;
+const ERROR_TAG = (2 << 3) | 2;
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** `general` for every message off the fast path. */
 export function genericMessageCodec(
@@ -25,6 +31,64 @@ export function genericMessageCodec(
       return decodeRaftMessage(bytes) ?? general.decode(bytes);
     },
   };
+}
+
+/** `general` for every MessageResponse off the fast path (it is built only then). */
+export function messageResponseCodec(
+  general: MessageCodec<MessageResponse>,
+): MessageCodec<MessageResponse> {
+  return {
+    typeName: general.typeName,
+    encode(value) {
+      // proto3 leaves out fields at their defaults, as protobufjs does.
+      const error = utf8.encode(value.error);
+      const out = new Uint8Array(
+        (value.success ? 2 : 0) +
+          (error.byteLength === 0 ? 0 : 1 + varintBytes(error.byteLength) + error.byteLength),
+      );
+      let at = 0;
+      if (value.success) {
+        out[at++] = SUCCESS_TAG;
+        out[at++] = 1;
+      }
+      if (error.byteLength > 0) {
+        out[at++] = ERROR_TAG;
+        at = writeVarint(out, at, error.byteLength);
+        out.set(error, at);
+      }
+      return out;
+    },
+    decode(bytes) {
+      return decodeMessageResponse(bytes) ?? general.decode(bytes);
+    },
+  };
+}
+
+function decodeMessageResponse(bytes: Uint8Array): MessageResponse | undefined {
+  let at = 0;
+  let success: boolean | undefined;
+  let error: string | undefined;
+  while (at < bytes.byteLength) {
+    const tag = bytes[at++];
+    if (tag === SUCCESS_TAG && success === undefined && at < bytes.byteLength) {
+      const value = bytes[at++];
+      if (value !== 0 && value !== 1) return undefined;
+      success = value === 1;
+    } else if (tag === ERROR_TAG && error === undefined) {
+      const length = readVarint(bytes, at);
+      if (length === undefined || length.end + length.value > bytes.byteLength) return undefined;
+      try {
+        error = strictUtf8.decode(bytes.subarray(length.end, length.end + length.value));
+      } catch {
+        // Handled: the general codec decodes or refuses it, as for any other odd message.
+        return undefined;
+      }
+      at = length.end + length.value;
+    } else {
+      return undefined;
+    }
+  }
+  return { success: success ?? false, error: error ?? "" };
 }
 
 function encodeRaftMessage(clusterId: number, payload: Uint8Array): Uint8Array {

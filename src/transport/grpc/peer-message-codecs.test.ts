@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { genericMessageCodec } from "./generic-message-codec.ts";
 import { protoCodec } from "./message-codec.ts";
-import type { GenericMessage } from "./raftoral-messages.ts";
+import { protoMethod } from "./method.ts";
+import { genericMessageCodec, messageResponseCodec } from "./peer-message-codecs.ts";
+import type { GenericMessage, MessageResponse } from "./raftoral-messages.ts";
+import { RAFT_SERVICE, RaftServiceMethods } from "./raftoral-methods.ts";
 import { GrpcStatusError } from "./status.ts";
 
 const general = protoCodec<GenericMessage>("raftoral.GenericMessage");
@@ -68,4 +70,57 @@ describe("the hand-written GenericMessage codec of peer batches", () => {
     expect(error).toBeInstanceOf(GrpcStatusError);
     expect((error as GrpcStatusError).code).toBe("INVALID_ARGUMENT");
   });
+});
+
+describe("the hand-written MessageResponse codec", () => {
+  const general = protoCodec<MessageResponse>("raftoral.MessageResponse");
+  const fast = messageResponseCodec(general);
+  const cases: MessageResponse[] = [
+    { success: true, error: "" },
+    { success: false, error: "" },
+    { success: false, error: "node 3 refused the batch: not a member of the group" },
+    { success: true, error: "é ✓ ".repeat(40) },
+  ];
+
+  test.each(cases)("%o: the same bytes as protobuf, both ways", (value) => {
+    const bytes = fast.encode(value);
+    expect(bytes).toEqual(general.encode(value));
+    expect(fast.decode(bytes)).toEqual(general.decode(bytes));
+    expect(fast.decode(bytes)).toEqual(value);
+  });
+
+  test("unknown fields, odd booleans and bad UTF-8 take the general codec", () => {
+    for (const bytes of [
+      Uint8Array.from([0x18, 1, 0x08, 1]),
+      Uint8Array.from([0x08, 2]),
+      Uint8Array.from([0x12, 2, 0xc3, 0x28]),
+    ]) {
+      expect(outcome(() => fast.decode(bytes))).toEqual(outcome(() => general.decode(bytes)));
+    }
+  });
+});
+
+/** What `decode` returns, or the message it throws. */
+function outcome(decode: () => unknown): unknown {
+  try {
+    return decode();
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe("the peer-batch methods", () => {
+  test.each(["SendMessage", "StreamMessages"] as const)(
+    "%s is described as the .proto says, without reading it",
+    (name) => {
+      const described =
+        name === "SendMessage" ? RaftServiceMethods.sendMessage : RaftServiceMethods.streamMessages;
+      const proto = protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, name);
+      expect(described.path).toBe(proto.path);
+      expect(described.isRequestStream).toBe(proto.isRequestStream);
+      expect(described.isResponseStream).toBe(proto.isResponseStream);
+      expect(described.requestCodec.typeName).toBe(proto.requestCodec.typeName);
+      expect(described.responseCodec.typeName).toBe(proto.responseCodec.typeName);
+    },
+  );
 });
