@@ -1,10 +1,10 @@
 // At log level trace, one line ("Workflow stage") per stage of every workflow's path through
 // this node, with the machine's clock to the microsecond (`at_ms`, epoch ms): a start's or a
-// wait's call arriving and being answered, each command proposed and its answer, each entry
-// applied on every replica, each step body on the owner. A start and a wait are calls of their
-// own (HTTP has no synchronous run); a synchronous run makes both. The lines of all nodes, joined by
-// workflow id, are a workflow's waterfall across the cluster (bench/workflow-budget.bench.ts).
-// Below trace nothing is wrapped or decoded: the stages cost nothing when off.
+// wait's call arriving and being answered (HTTP has no synchronous run, and a synchronous run
+// makes both calls), each command proposed and its answer, each entry applied on every
+// replica, each step body on the owner. The lines of all nodes, joined by workflow id, are a
+// workflow's waterfall across the cluster (bench/workflow-budget.bench.ts). Below trace
+// nothing is wrapped or decoded: the stages cost nothing when off.
 
 import type { GroupId, LogFields, Logger } from "../lib/index.ts";
 import {

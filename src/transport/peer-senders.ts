@@ -145,9 +145,9 @@ export class PeerSenders {
   }
 
   /**
-   * A batch from `peer` was accepted, so it is up again: a backoff from failures while it was
-   * down ends now, and what is queued for it leaves at once (a restarted node that speaks first
-   * need not wait for its leaders' next attempt).
+   * A batch from `peer` was accepted, or it announced itself (announce()), so it is up again:
+   * a backoff from failures while it was down ends now, the transport's own too, and what is
+   * queued for it leaves at once (a restarted node need not wait for its leaders' next attempt).
    */
   heardFrom(peer: NodeId): void {
     const state = this.peers.get(peer);
