@@ -1,8 +1,8 @@
 // What the metrics cost a workflow, as a share of the CPU the workflow takes. A throughput
 // comparison with and without metrics drowns in the noise of a shared 2-core machine, so this
-// counts instead: the metric updates one W1 workflow (ping_pong) makes across a 3-node cluster
-// (in this process, real gRPC on loopback), the time one update takes, and the CPU the
-// cluster spends per workflow. Prints one JSON line.
+// counts instead: the metric updates one ping_pong workflow (five commits) makes across a
+// 3-node cluster (in this process, real gRPC on loopback), the time one update takes, and the
+// CPU the cluster spends per workflow. Prints one JSON line.
 
 import { cpus, loadavg } from "node:os";
 import { RaftoralClient } from "../src/client/index.ts";
@@ -89,7 +89,7 @@ try {
   console.log(
     JSON.stringify({
       bench: "metrics-overhead",
-      workflow: "ping_pong (W1), 3 nodes in one process, gRPC",
+      workflow: "ping_pong (five commits), 3 nodes in one process, gRPC",
       metricUpdatesPerWorkflow: Number(perRun.toFixed(1)),
       nsPerUpdate: Number(ns.toFixed(1)),
       cpuUsPerWorkflow: Math.round(cpuUs),
