@@ -87,8 +87,8 @@ export class NodeParts {
   private startingStep = "starting";
   /** Set once a leave began: a node on its way out never registers again. */
   private leaving: ClusterLeave | undefined;
-  /** A resumed node tells its peers it is back once it knows them (see resume()). */
-  private isAnnouncePending = false;
+  /** While it resumes, a node tells each peer it learns of that it is back (see resume()). */
+  private isAnnouncing = false;
 
   constructor(private readonly options: NodePartsOptions) {
     const { id, env, tuning, logger } = options;
@@ -139,10 +139,7 @@ export class NodeParts {
     });
     this.machine.subscribe((state) => {
       for (const node of state.nodes.values()) this.senders.setAddress(node.id, node.address);
-      if (this.isAnnouncePending && state.nodes.size > 0) {
-        this.isAnnouncePending = false;
-        this.senders.announce();
-      }
+      if (this.isAnnouncing) this.senders.announce();
     });
     collectNodeMetrics(options.metrics, this);
   }
@@ -312,10 +309,10 @@ export class NodeParts {
    * must never vote or acknowledge in them.
    */
   async resume(): Promise<void> {
-    // Its peers learn that it is back once it knows their addresses (the first management
+    // Its peers learn that it is back as soon as it knows their addresses (from the management
     // state it applies), not at their next attempt to send to it: the storage check-in and
     // every group here wait for their leaders to hear of it.
-    this.isAnnouncePending = true;
+    this.isAnnouncing = true;
     const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
     const management = await this.host.restoreGroups(() => this.machine, isManagement);
     this.host.start();
@@ -348,6 +345,7 @@ export class NodeParts {
       this.execution.openEngine(groupId);
       this.campaignIfSoleVoter(groupId);
     }
+    this.isAnnouncing = false;
     this.options.logger.info("Resumed from storage", {
       node_id: this.id,
       groups: [...management, ...restored].join(" "),

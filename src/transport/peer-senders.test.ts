@@ -135,6 +135,16 @@ describe("peer senders", () => {
     expect(transport.calls).toHaveLength(3);
   });
 
+  test("announce again tells only the peers learned since, and never this node itself", () => {
+    const { transport, senders } = setup();
+    senders.announce();
+    expect(transport.calls).toHaveLength(2);
+    senders.setAddress(nodeId(1), "self:1");
+    senders.setAddress(nodeId(4), "new:1");
+    senders.announce();
+    expect(transport.calls.map((call) => call.address)).toEqual(["slow:1", "fast:1", "new:1"]);
+  });
+
   test("announce while a request is in flight goes with the next batch", async () => {
     const { transport, senders } = setup();
     senders.send(nodeId(2), [message(1)]);

@@ -54,6 +54,7 @@ interface PeerState {
   isRecheckScheduled: boolean;
   /** announce() asked for a batch to this peer even if nothing is queued for it. */
   mustAnnounce: boolean;
+  wasAnnounced: boolean;
 }
 
 export interface PeerSendStats {
@@ -202,15 +203,22 @@ export class PeerSenders {
   }
 
   /**
-   * Sends every peer a batch now, empty if nothing is queued for it: a node that starts again
-   * tells its peers it is up, so that their senders end their backoff towards it (heardFrom)
-   * instead of it waiting for their next attempt to learn who leads its groups.
+   * Sends every peer not told yet a batch now, empty if nothing is queued for it: a node that
+   * starts again tells its peers it is up, so that their senders end their backoff towards it
+   * (heardFrom) instead of it waiting for their next attempt to learn who leads its groups.
+   * Called again as it learns of more peers, it tells only those.
    */
   announce(): void {
+    const told: NodeId[] = [];
     for (const [peer, state] of this.peers) {
+      if (state.wasAnnounced || peer === this.options.self) continue;
+      state.wasAnnounced = true;
       state.mustAnnounce = true;
+      told.push(peer);
       this.flush(peer, state);
     }
+    if (told.length === 0) return;
+    this.options.logger.debug("Telling peers this node is back", { peers: told.join(" ") });
   }
 
   private flush(peer: NodeId, state: PeerState): void {
@@ -418,6 +426,7 @@ function newPeerState(address: string): PeerState {
     streamFullSinceMs: undefined,
     isRecheckScheduled: false,
     mustAnnounce: false,
+    wasAnnounced: false,
   };
 }
 
