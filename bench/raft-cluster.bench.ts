@@ -1,10 +1,13 @@
 // Raft commit throughput and latency on 3 real node processes (SQLite storage, loopback),
 // per transport: committed proposals per second with 1, 16 and 256 in flight, and the same
 // with 32 and 100 groups sharing the nodes (RAFT_CLUSTER_GROUPS, comma-separated, picks other
-// sets; RAFT_CLUSTER_TRANSPORTS the transports). Proposals are made inside the group-1 leader's process,
-// so the numbers are the replication pipeline's (loop turn, fsync, network), not a client's;
-// cpuMsPerProposal is the 3 processes' CPU time per commit, which a busy machine skews less.
-// Prints one JSON line per measurement.
+// sets; RAFT_CLUSTER_TRANSPORTS the transports). Proposals are made inside the group-1
+// leader's process, so the numbers are the replication pipeline's (loop turn, fsync, network),
+// not a client's, and with many groups most are forwarded to their leader. With many groups,
+// "raft.cluster.onLeaders" lines measure 256 in flight once more, each group's share proposed
+// in its leader's process (as clients that know the leaders would): the groups' work without
+// the forwarding. cpuMsPerProposal is the 3 processes' CPU time per commit, which a busy
+// machine skews less. Prints one JSON line per measurement.
 
 import { cpus, loadavg } from "node:os";
 import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
@@ -86,8 +89,60 @@ for (const transport of TRANSPORTS) {
           }),
         );
       }
+      if (groups > 1) await onLeaders(cluster, transport, groups);
     } finally {
       await cluster.stop();
     }
   }
+}
+
+/** 256 in flight over `groups` groups, each group's proposals made in its leader's process. */
+async function onLeaders(
+  cluster: KvProcessCluster,
+  transport: string,
+  groups: number,
+): Promise<void> {
+  const led = new Map<number, number[]>();
+  for (let group = 1; group <= groups; group++) {
+    const leader = await leaderOf(cluster, group);
+    led.set(leader, [...(led.get(leader) ?? []), group]);
+  }
+  const total = scaled(10_000);
+  const pids = cluster.nodes.map((node) => node.process?.pid ?? 0);
+  const cpuBefore = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  const results = await Promise.all(
+    [...led].map(([leader, groupIds]) =>
+      cluster.call<BenchResult>(
+        leader,
+        "/bench",
+        {
+          count: Math.max(1, Math.round((total * groupIds.length) / groups)),
+          concurrency: Math.max(1, Math.round((256 * groupIds.length) / groups)),
+          bytes: PAYLOAD_BYTES,
+          groups,
+          groupIds,
+        },
+        300_000,
+      ),
+    ),
+  );
+  const count = results.reduce((sum, result) => sum + result.count, 0);
+  const seconds = Math.max(...results.map((result) => result.count / result.proposalsPerSecond));
+  const cpuMs = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0) - cpuBefore;
+  console.log(
+    JSON.stringify({
+      bench: "raft.cluster.onLeaders",
+      transport,
+      nodes: 3,
+      groups,
+      inFlight: 256,
+      leaders: [...led].map(([leader, groupIds]) => `${leader}:${groupIds.length}`).join(" "),
+      payloadBytes: PAYLOAD_BYTES,
+      proposalsPerSecond: Math.round(count / seconds),
+      count,
+      cpuMsPerProposal: Number((cpuMs / count).toFixed(3)),
+      load1m: Number(loadavg()[0]?.toFixed(2)),
+      cores: cpus().length,
+    }),
+  );
 }

@@ -173,9 +173,11 @@ interface BenchRequest {
   readonly concurrency: number;
   readonly bytes: number;
   readonly groups: number;
+  /** The groups to propose to; groups 1 to `groups` when absent. */
+  readonly groupIds?: readonly number[];
 }
 
-/** Proposes `count` commands with `concurrency` in flight, spread over `groups` groups. */
+/** Proposes `count` commands with `concurrency` in flight, spread over the groups. */
 async function bench(request: BenchRequest) {
   const value = "x".repeat(request.bytes);
   const latencies: number[] = [];
@@ -185,7 +187,9 @@ async function bench(request: BenchRequest) {
     for (;;) {
       const k = next++;
       if (k >= request.count) return;
-      const group = groupId(1 + (k % request.groups));
+      const group = groupId(
+        request.groupIds?.[k % request.groupIds.length] ?? 1 + (k % request.groups),
+      );
       const begin = performance.now();
       const proposedAt = LatencyProbe.now();
       await raftHost.propose(group, kvCommand({ op: "put", key: `b${k % 100}`, value }));
