@@ -208,13 +208,17 @@ export class ForwardingDesk {
     else proposal.resolve(outcome.result);
   }
 
-  /** Leader side: propose a follower's command and tell it where it landed. */
+  /** Leader side: propose a follower's command; answer a refusal, or where a change landed. */
   handleForward(from: NodeId, message: ForwardProposal, group: HostedGroup | undefined): void {
     let outcome: ForwardOutcome;
     if (group === undefined) {
       outcome = { accepted: false, reason: "unknown-group", leaderHint: NO_NODE };
     } else {
       const result = proposeTo(group, message.entryType, message.data);
+      // An accepted command settles at its origin when the origin applies it (see the header),
+      // so only a refusal (the origin tries elsewhere) and a membership change (it settles by
+      // its index and term) are answered: one message fewer per forwarded proposal.
+      if (result.accepted && message.entryType !== "confChange") return;
       outcome = result.accepted
         ? { accepted: true, index: result.index, term: result.term }
         : { accepted: false, reason: result.reason, leaderHint: result.leaderHint };

@@ -8,6 +8,7 @@ import {
   createLogger,
   type GroupId,
   groupId,
+  logIndex,
   type NodeId,
   nodeId,
   seededRandom,
@@ -16,7 +17,7 @@ import {
   VirtualClock,
 } from "../../src/lib/index.ts";
 import { type MembershipDirectory, MultiRaftHost } from "../../src/multiraft/index.ts";
-import type { RaftMessage } from "../../src/raft/index.ts";
+import { encodeConfChange, type RaftMessage } from "../../src/raft/index.ts";
 import { MemoryLogStorage } from "../../src/storage/index.ts";
 import type { PeerMessage } from "../../src/transport/index.ts";
 import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
@@ -159,23 +160,66 @@ describe("peer authorization", () => {
       data: new Uint8Array([1]),
     });
     sent.length = 0;
+    const lastIndex = () => host.inspect(GROUP)?.status().lastIndex ?? 0;
+    const before = lastIndex();
     await deliver(2, [forward(1)]);
+    // The member's command is in the log; accepted, it needs no answer: its node settles it
+    // when it applies it.
+    expect(lastIndex()).toBe(before + 1);
     await deliver(4, [forward(2)]);
     await deliver(99, [forward(3)]);
+    expect(lastIndex()).toBe(before + 1);
     const answers = sent.filter(({ message }) => message.type === "forwardResult");
     expect(answers.map(({ peer, message }) => [peer, message])).toEqual([
-      [
-        2,
-        expect.objectContaining({
-          requestId: 1,
-          outcome: expect.objectContaining({ accepted: true }),
-        }),
-      ],
       [
         4,
         expect.objectContaining({
           requestId: 2,
           outcome: expect.objectContaining({ accepted: false, reason: "unknown-group" }),
+        }),
+      ],
+    ]);
+    host.stop();
+  });
+
+  test("a forwarded membership change is answered with where it landed", async () => {
+    const { deliver, sent, host, turns } = await fixture();
+    host.campaign(GROUP);
+    await turns();
+    for (const type of ["RequestPreVoteResponse", "RequestVoteResponse"] as const) {
+      await deliver(2, [raft({ type, from: nodeId(2), term: term(2), voteGranted: true })]);
+    }
+    // A new leader takes membership changes once an entry of its term is committed.
+    const noop = logIndex(host.inspect(GROUP)?.status().lastIndex ?? 0);
+    await deliver(2, [
+      raft({
+        type: "AppendEntriesResponse",
+        from: nodeId(2),
+        term: term(2),
+        incarnation: 0,
+        success: true,
+        index: noop,
+        hintIndex: logIndex(0),
+        hintTerm: term(0),
+      }),
+    ]);
+    expect(host.inspect(GROUP)?.status().commit).toBe(noop);
+    sent.length = 0;
+    const change = encodeConfChange({
+      transition: "auto",
+      changes: [{ type: "addLearner", nodeId: nodeId(4) }],
+      context: new Uint8Array(),
+    });
+    await deliver(2, [
+      { type: "forward", groupId: GROUP, requestId: 9, entryType: "confChange", data: change },
+    ]);
+    const answers = sent.filter(({ message }) => message.type === "forwardResult");
+    expect(answers.map(({ peer, message }) => [peer, message])).toEqual([
+      [
+        2,
+        expect.objectContaining({
+          requestId: 9,
+          outcome: { accepted: true, index: host.inspect(GROUP)?.status().lastIndex, term: 2 },
         }),
       ],
     ]);
