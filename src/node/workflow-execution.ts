@@ -192,16 +192,18 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 
   startWorkflow(
-    request: StartWorkflowRequest,
+    untraced: StartWorkflowRequest,
     options?: CallOptions,
   ): Promise<StartWorkflowResult> {
+    // A caller that sent no traceparent starts a trace here; forwarding keeps it.
+    const traceId = untraced.traceId ?? newTraceId(this.options.random);
+    const request = { ...untraced, traceId };
     const mark = this.mark;
-    const traced = request.traceId === undefined ? {} : { trace_id: request.traceId };
-    mark?.("call-received", { call: "start", ...traced });
+    mark?.("call-received", { call: "start", trace_id: traceId });
     const started = this.limits.run("starts", () => this.start(request, options));
     if (mark === undefined) return started;
     return started.then((result) => {
-      mark("call-answered", { call: "start", ...traced, workflow_id: result.workflowId });
+      mark("call-answered", { call: "start", trace_id: traceId, workflow_id: result.workflowId });
       return result;
     });
   }
@@ -297,11 +299,9 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 
   private async start(
-    untraced: StartWorkflowRequest,
+    request: StartWorkflowRequest,
     options?: CallOptions,
   ): Promise<StartWorkflowResult> {
-    // A caller that sent no traceparent starts a trace here; forwarding keeps it.
-    const request = { ...untraced, traceId: untraced.traceId ?? newTraceId(this.options.random) };
     this.options.registry.require(request.workflowType, request.version);
     const chosen = request.executionClusterId;
     // Not a transient failure: no member will ever answer for a group that does not exist.

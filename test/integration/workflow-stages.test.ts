@@ -48,6 +48,12 @@ test("a synchronous run leaves its stages, in order, on the node called and on e
       { timeoutMs: 30_000 },
     );
     expect(outcome).toEqual({ success: true, output: "pong" });
+    // A caller without a traceparent: the node starts the trace at the call, so that the
+    // call's line joins the rest.
+    await client.runWorkflow(
+      { workflowType: "ping_pong", version: 1, input: "ping" },
+      { timeoutMs: 30_000 },
+    );
   } finally {
     await client.close();
   }
@@ -70,6 +76,17 @@ test("a synchronous run leaves its stages, in order, on the node called and on e
   ];
   expect(path).toEqual([...path].sort((a, b) => a - b));
   expect(path.some(Number.isNaN)).toBe(false);
+  const untracedCall = called.find(
+    (s) => s.stage === "call-received" && s.call === "start" && s.trace_id !== TRACE_ID,
+  );
+  expect(untracedCall?.trace_id).toBeString();
+  expect(called).toContainEqual(
+    expect.objectContaining({
+      stage: "proposed",
+      command: "Start",
+      trace_id: untracedCall?.trace_id,
+    }),
+  );
   // Every replica applied the start and the end of the same workflow.
   for (const node of stages) {
     const events = node.filter((s) => s.workflow_id === workflowId && s.stage === "applied");
