@@ -73,7 +73,16 @@ async function fixture() {
     await turns();
   };
   const status = () => host.inspect(GROUP)?.status();
-  return { clock, lines, sent, host, deliver, status, turns };
+  /** Node 1 campaigns and node 2 grants its pre-vote (thesis 9.6) and vote for term 2. */
+  const elect = async () => {
+    host.campaign(GROUP);
+    await turns();
+    for (const type of ["RequestPreVoteResponse", "RequestVoteResponse"] as const) {
+      await deliver(2, [raft({ type, from: nodeId(2), term: term(2), voteGranted: true })]);
+    }
+    expect(status()?.role).toBe("leader");
+  };
+  return { clock, lines, sent, host, deliver, status, turns, elect };
 }
 
 /** A Raft message of `group` to node 1; fields as the message type wants them. */
@@ -144,14 +153,8 @@ describe("peer authorization", () => {
   });
 
   test("forwards: members are heard, other cluster nodes refused, strangers get nothing", async () => {
-    const { deliver, sent, host, turns } = await fixture();
-    host.campaign(GROUP);
-    await turns();
-    // Pre-vote (thesis 9.6) for term 2, then the vote itself.
-    for (const type of ["RequestPreVoteResponse", "RequestVoteResponse"] as const) {
-      await deliver(2, [raft({ type, from: nodeId(2), term: term(2), voteGranted: true })]);
-    }
-    expect(host.inspect(GROUP)?.status().role).toBe("leader");
+    const { deliver, sent, host, elect } = await fixture();
+    await elect();
     const forward = (requestId: number) => ({
       type: "forward" as const,
       groupId: GROUP,
@@ -183,12 +186,8 @@ describe("peer authorization", () => {
   });
 
   test("a forwarded membership change is answered with where it landed", async () => {
-    const { deliver, sent, host, turns } = await fixture();
-    host.campaign(GROUP);
-    await turns();
-    for (const type of ["RequestPreVoteResponse", "RequestVoteResponse"] as const) {
-      await deliver(2, [raft({ type, from: nodeId(2), term: term(2), voteGranted: true })]);
-    }
+    const { deliver, sent, host, elect } = await fixture();
+    await elect();
     // A new leader takes membership changes once an entry of its term is committed.
     const noop = logIndex(host.inspect(GROUP)?.status().lastIndex ?? 0);
     await deliver(2, [
