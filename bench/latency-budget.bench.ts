@@ -7,10 +7,10 @@
 // Prints one JSON line per stage (median offset from the proposal, median time since the
 // previous stage on the path that decided the commit), then the same as a waterfall on stderr.
 
-import { cpus, loadavg } from "node:os";
 import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
 import type { ProbeMark, ProbeStage } from "../test/support/latency-probe.ts";
 import { scaled } from "./bench-stats.ts";
+import { printWaterfall, type Timeline } from "./waterfall.ts";
 
 const PROPOSALS = scaled(Number(process.env.BENCH_PROPOSALS ?? 300));
 const WARM_UP = scaled(100);
@@ -28,8 +28,6 @@ const PATH: readonly { readonly on: "leader" | "follower"; readonly stage: Probe
   { on: "leader", stage: "applied" },
   { on: "leader", stage: "resolved" },
 ];
-
-type Timeline = Map<string, number>;
 
 /** The first mark of `stage` on `node` for index `index` or later, at or after `after`. */
 function first(
@@ -89,11 +87,6 @@ function timelineOf(
   return timeline;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
 async function budget(transport: "grpc" | "http"): Promise<void> {
   const cluster = await KvProcessCluster.start({ size: 3, transport, args: ["--probe"] });
   try {
@@ -117,47 +110,15 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
       .filter((mark) => mark.node === leader && mark.stage === "proposed")
       .map((proposed) => timelineOf(marks, leader as number, followers, proposed))
       .filter((timeline): timeline is Timeline => timeline !== undefined);
-    report(transport, timelines);
+    printWaterfall(
+      `latency budget, ${transport}, ${timelines.length} proposals`,
+      timelines,
+      { bench: "latency-budget", transport, proposals: timelines.length },
+      10,
+    );
   } finally {
     await cluster.stop();
   }
-}
-
-function report(transport: string, timelines: readonly Timeline[]): void {
-  const keys = [...new Set(timelines.flatMap((timeline) => [...timeline.keys()]))];
-  const offsets = keys
-    .map((key) => ({
-      key,
-      offsetMs: median(
-        timelines.map((timeline) => timeline.get(key) ?? Number.NaN).filter(Number.isFinite),
-      ),
-    }))
-    .sort((a, b) => a.offsetMs - b.offsetMs);
-  const lines: string[] = [
-    `latency budget, ${transport}, ${timelines.length} proposals (median ms)`,
-  ];
-  let previous = 0;
-  for (const { key, offsetMs } of offsets) {
-    const stepMs = offsetMs - previous;
-    previous = offsetMs;
-    console.log(
-      JSON.stringify({
-        bench: "latency-budget",
-        transport,
-        stage: key,
-        offsetMs: Number(offsetMs.toFixed(3)),
-        stepMs: Number(stepMs.toFixed(3)),
-        proposals: timelines.length,
-        load1m: Number(loadavg()[0]?.toFixed(2)),
-        cores: cpus().length,
-      }),
-    );
-    const bar = "#".repeat(Math.max(0, Math.round(stepMs * 10)));
-    lines.push(
-      `${key.padEnd(26)} ${offsetMs.toFixed(2).padStart(7)}  +${stepMs.toFixed(2).padStart(5)}  ${bar}`,
-    );
-  }
-  console.error(lines.join("\n"));
 }
 
 for (const transport of ["grpc", "http"] as const) await budget(transport);

@@ -19,7 +19,8 @@ import { randomBytes } from "node:crypto";
 import type { ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
-import { emit, scaled } from "./bench-stats.ts";
+import { scaled } from "./bench-stats.ts";
+import { printWaterfall, type Timeline } from "./waterfall.ts";
 
 const RUNS = scaled(Number(process.env.BENCH_WORKFLOWS ?? 300));
 const WARM_UP = scaled(30);
@@ -42,9 +43,6 @@ interface Call {
   readonly answeredMs: number;
 }
 
-/** A stage's offset from the client's call, per stage name, for one workflow. */
-type Timeline = Map<string, number>;
-
 /** W1's proposals, each with the event its apply makes. */
 /** W1's proposals, each with the event its apply makes. */
 const PROPOSALS = [
@@ -61,7 +59,10 @@ function stageLines(log: string): StageLine[] {
 }
 
 /** The workflow's stages, on the node called (the owner) and on the first replica to apply. */
-function timelineOf(call: Call, lines: readonly StageLine[][]): Timeline | undefined {
+function timelineOf(
+  call: Call,
+  lines: readonly StageLine[][],
+): { timeline: Timeline; isLeaderOwned: boolean } | undefined {
   const own = lines[call.node] ?? [];
   const ofTrace = own.filter((l) => l.trace_id === call.traceId);
   const workflowId = ofTrace.find((l) => l.stage === "proposed")?.workflow_id;
@@ -106,48 +107,7 @@ function timelineOf(call: Call, lines: readonly StageLine[][]): Timeline | undef
     put("owner: step ended", at(step));
   }
   put("client: answer received", call.answeredMs - call.sentMs);
-  timeline.set("leader-owned", isLeaderOwned ? 1 : 0);
-  return timeline;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-function report(transport: string, path: string, timelines: readonly Timeline[]): void {
-  if (timelines.length === 0) return;
-  const keys = [...new Set(timelines.flatMap((timeline) => [...timeline.keys()]))].filter(
-    (key) => key !== "leader-owned",
-  );
-  const offsets = keys
-    .map((key) => ({
-      key,
-      offsetMs: median(timelines.flatMap((timeline) => timeline.get(key) ?? [])),
-    }))
-    .sort((a, b) => a.offsetMs - b.offsetMs);
-  const lines = [
-    `workflow budget, ${transport}, ${path}, ${timelines.length} workflows (median ms)`,
-  ];
-  let previous = 0;
-  for (const { key, offsetMs } of offsets) {
-    const stepMs = offsetMs - previous;
-    previous = offsetMs;
-    emit({
-      bench: "workflow-budget",
-      transport,
-      path,
-      stage: key,
-      offsetMs: Number(offsetMs.toFixed(3)),
-      stepMs: Number(stepMs.toFixed(3)),
-      workflows: timelines.length,
-    });
-    const bar = "#".repeat(Math.max(0, Math.round(stepMs * 4)));
-    lines.push(
-      `${key.padEnd(28)} ${offsetMs.toFixed(2).padStart(7)}  +${stepMs.toFixed(2).padStart(5)}  ${bar}`,
-    );
-  }
-  console.error(lines.join("\n"));
+  return { timeline, isLeaderOwned };
 }
 
 async function runOne(client: ProtocolClient, traceId?: string): Promise<void> {
@@ -186,14 +146,22 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
       });
     }
     const lines = cluster.nodes.map((node) => stageLines(node.log));
-    const timelines = calls.flatMap((call) => timelineOf(call, lines) ?? []);
-    if (timelines.length < calls.length / 2) {
-      throw new Error(`only ${timelines.length} of ${calls.length} workflows left stage lines`);
+    const runs = calls.flatMap((call) => timelineOf(call, lines) ?? []);
+    if (runs.length < calls.length / 2) {
+      throw new Error(`only ${runs.length} of ${calls.length} workflows left stage lines`);
     }
-    const byPath = Map.groupBy(timelines, (timeline) =>
-      timeline.get("leader-owned") === 1 ? "owner leads the group" : "owner follows",
+    const byPath = Map.groupBy(runs, (run) =>
+      run.isLeaderOwned ? "owner leads the group" : "owner follows",
     );
-    for (const [path, group] of byPath) report(transport, path, group);
+    for (const [path, group] of byPath) {
+      const timelines = group.map((run) => run.timeline);
+      printWaterfall(
+        `workflow budget, ${transport}, ${path}, ${timelines.length} workflows`,
+        timelines,
+        { bench: "workflow-budget", transport, path, workflows: timelines.length },
+        4,
+      );
+    }
   } finally {
     for (const client of clients) await client.close();
     await cluster.stop();
