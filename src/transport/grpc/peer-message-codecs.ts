@@ -43,19 +43,14 @@ export function messageResponseCodec(
       // proto3 leaves out fields at their defaults, as protobufjs does.
       const error = utf8.encode(value.error);
       const out = new Uint8Array(
-        (value.success ? 2 : 0) +
-          (error.byteLength === 0 ? 0 : 1 + varintBytes(error.byteLength) + error.byteLength),
+        (value.success ? 2 : 0) + (error.byteLength === 0 ? 0 : bytesFieldSize(error.byteLength)),
       );
       let at = 0;
       if (value.success) {
         out[at++] = SUCCESS_TAG;
         out[at++] = 1;
       }
-      if (error.byteLength > 0) {
-        out[at++] = ERROR_TAG;
-        at = writeVarint(out, at, error.byteLength);
-        out.set(error, at);
-      }
+      if (error.byteLength > 0) writeBytesField(out, at, ERROR_TAG, error);
       return out;
     },
     decode(bytes) {
@@ -75,15 +70,15 @@ function decodeMessageResponse(bytes: Uint8Array): MessageResponse | undefined {
       if (value !== 0 && value !== 1) return undefined;
       success = value === 1;
     } else if (tag === ERROR_TAG && error === undefined) {
-      const length = readVarint(bytes, at);
-      if (length === undefined || length.end + length.value > bytes.byteLength) return undefined;
+      const field = readBytesField(bytes, at);
+      if (field === undefined) return undefined;
       try {
-        error = strictUtf8.decode(bytes.subarray(length.end, length.end + length.value));
+        error = strictUtf8.decode(field.value);
       } catch {
         // Handled: the general codec decodes or refuses it, as for any other odd message.
         return undefined;
       }
-      at = length.end + length.value;
+      at = field.end;
     } else {
       return undefined;
     }
@@ -93,16 +88,11 @@ function decodeMessageResponse(bytes: Uint8Array): MessageResponse | undefined {
 
 function encodeRaftMessage(clusterId: number, payload: Uint8Array): Uint8Array {
   const clusterBytes = clusterId === 0 ? 0 : 1 + varintBytes(clusterId);
-  const size = 1 + varintBytes(payload.byteLength) + payload.byteLength + clusterBytes;
-  const out = new Uint8Array(size);
-  let at = 0;
-  out[at++] = RAFT_MESSAGE_TAG;
-  at = writeVarint(out, at, payload.byteLength);
-  out.set(payload, at);
-  at += payload.byteLength;
+  const out = new Uint8Array(bytesFieldSize(payload.byteLength) + clusterBytes);
+  const at = writeBytesField(out, 0, RAFT_MESSAGE_TAG, payload);
   if (clusterId !== 0) {
-    out[at++] = CLUSTER_ID_TAG;
-    writeVarint(out, at, clusterId);
+    out[at] = CLUSTER_ID_TAG;
+    writeVarint(out, at + 1, clusterId);
   }
   return out;
 }
@@ -115,10 +105,10 @@ function decodeRaftMessage(bytes: Uint8Array): GenericMessage | undefined {
   while (at < bytes.byteLength) {
     const tag = bytes[at++];
     if (tag === RAFT_MESSAGE_TAG && payload === undefined) {
-      const length = readVarint(bytes, at);
-      if (length === undefined || length.end + length.value > bytes.byteLength) return undefined;
-      payload = bytes.subarray(length.end, length.end + length.value);
-      at = length.end + length.value;
+      const field = readBytesField(bytes, at);
+      if (field === undefined) return undefined;
+      payload = field.value;
+      at = field.end;
     } else if (tag === CLUSTER_ID_TAG && clusterId === undefined) {
       const value = readVarint(bytes, at);
       if (value === undefined || value.value > 0xffff_ffff) return undefined;
@@ -130,6 +120,30 @@ function decodeRaftMessage(bytes: Uint8Array): GenericMessage | undefined {
   }
   if (payload === undefined) return undefined;
   return { clusterId: clusterId ?? 0, message: "raftMessage", raftMessage: payload };
+}
+
+/** The size of a length-delimited field (one-byte tag) holding `length` bytes. */
+function bytesFieldSize(length: number): number {
+  return 1 + varintBytes(length) + length;
+}
+
+/** Writes a length-delimited field (its tag, its length, its bytes) at `start`; returns its end. */
+function writeBytesField(out: Uint8Array, start: number, tag: number, value: Uint8Array): number {
+  out[start] = tag;
+  const at = writeVarint(out, start + 1, value.byteLength);
+  out.set(value, at);
+  return at + value.byteLength;
+}
+
+/** The bytes of a length-delimited field whose length starts at `start`; undefined if cut off. */
+function readBytesField(
+  bytes: Uint8Array,
+  start: number,
+): { value: Uint8Array; end: number } | undefined {
+  const length = readVarint(bytes, start);
+  if (length === undefined || length.end + length.value > bytes.byteLength) return undefined;
+  const end = length.end + length.value;
+  return { value: bytes.subarray(length.end, end), end };
 }
 
 function varintBytes(value: number): number {
