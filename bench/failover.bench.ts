@@ -1,10 +1,11 @@
 // Owner failover on 3 real node processes (SQLite storage, loopback), per transport: how long
 // after SIGKILL of a workflow's owner the workflow resumes on a survivor, i.e. its next step
 // body begins there. Each round starts BENCH_FAILOVER_WORKFLOWS (default 25) timed_steps
-// workflows on one node, kills that node while their steps run, waits for every workflow to
-// finish on the survivors, reads from each result when its steps began (the times come from
-// the runs that committed them), and restarts the node. Victims rotate over the nodes, so some
-// kills take the execution group's leader too (then an election comes first).
+// workflows through one node (the nodes take turns), kills their owner while their steps run,
+// waits for every workflow to finish on the survivors, reads from each result when its steps
+// began (the times come from the runs that committed them), and restarts the node. New
+// workflows are run by their group's leader, so each kill takes the leader too: an election
+// comes before the reassignment.
 // BENCH_FAILOVER_KILLS (default 4) rounds per transport.
 // Prints one JSON line per kill (with where the time went, from the survivors' logs) and one
 // summary line per transport (p50/p99 over all workflows of all kills).
@@ -25,10 +26,22 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
-/** Whether `victim` leads an execution group, as it reports itself. */
+/** Whether `victim` leads an execution group, as `client`'s node knows. */
 async function leadsAGroup(client: ProtocolClient, victimId: number): Promise<boolean> {
   const status = await client.clusterStatus({ timeoutMs: 5_000 });
   return status.groups.some((group) => group.leaderId === victimId);
+}
+
+/** The node that owns the workflow `started` names. */
+async function ownerOf(
+  cluster: NodeProcessCluster,
+  client: ProtocolClient,
+  started: { readonly workflowId: string },
+): Promise<NodeProcess> {
+  const { ownerNodeId } = await client.describeWorkflow(started, { timeoutMs: 5_000 });
+  const owner = cluster.nodes.find((node) => cluster.nodeId(node) === ownerNodeId);
+  if (owner === undefined) throw new Error(`no node ${ownerNodeId} in the cluster`);
+  return owner;
 }
 
 /**
@@ -67,28 +80,31 @@ function stagesAfterKill(
 /** One kill: resume delays (ms after the kill) of the workflows the victim owned. */
 async function killRound(
   cluster: NodeProcessCluster,
-  victim: NodeProcess,
-  survivor: NodeProcess,
+  through: NodeProcess,
 ): Promise<{
+  victim: NodeProcess;
   resumeMs: number[];
   ledGroup: boolean;
   finishedBeforeKill: number;
   stages: Record<string, number>;
 }> {
   const transport = cluster.transport;
-  const owner = clientFor(transport, victim.address);
-  const victimId = cluster.nodeId(victim);
-  const ledGroup = await leadsAGroup(owner, victimId);
+  const starter = clientFor(transport, through.address);
   const input = { stepMs: STEP_MS, steps: STEPS };
   const started = await Promise.all(
     Array.from({ length: PER_KILL }, () =>
-      owner.startWorkflow(
+      starter.startWorkflow(
         { workflowType: "timed_steps", version: 1, input },
         { timeoutMs: 30_000 },
       ),
     ),
   );
-  await owner.close();
+  // They all went to the same owner, the group's leader when they started.
+  const victim = await ownerOf(cluster, starter, started[0] as { workflowId: string });
+  const victimId = cluster.nodeId(victim);
+  const ledGroup = await leadsAGroup(starter, victimId);
+  await starter.close();
+  const survivor = cluster.nodes.find((node) => node !== victim) as NodeProcess;
   await Bun.sleep(KILL_AFTER_MS);
   const killedAtMs = Date.now();
   await cluster.kill(victim);
@@ -117,7 +133,7 @@ async function killRound(
   }
   const survivors = cluster.nodes.filter((node) => node !== victim);
   const stages = stagesAfterKill(survivors, victimId, killedAtMs);
-  return { resumeMs, ledGroup, finishedBeforeKill, stages };
+  return { victim, resumeMs, ledGroup, finishedBeforeKill, stages };
 }
 
 async function failover(transport: "grpc" | "http"): Promise<void> {
@@ -126,12 +142,10 @@ async function failover(transport: "grpc" | "http"): Promise<void> {
     for (let k = 0; k < 3; k++) await cluster.add();
     const all: number[] = [];
     for (let round = 0; round < KILLS; round++) {
-      const victim = cluster.nodes[round % 3] as NodeProcess;
-      const survivor = cluster.nodes[(round + 1) % 3] as NodeProcess;
-      const { resumeMs, ledGroup, finishedBeforeKill, stages } = await killRound(
+      const through = cluster.nodes[round % 3] as NodeProcess;
+      const { victim, resumeMs, ledGroup, finishedBeforeKill, stages } = await killRound(
         cluster,
-        victim,
-        survivor,
+        through,
       );
       const sorted = [...resumeMs].sort((a, b) => a - b);
       all.push(...sorted);

@@ -6,11 +6,11 @@
 // each under a trace id of its own, and joins its own send and receive times with the lines.
 // A gRPC client runs a workflow in one call (RunWorkflowSync: a start and a wait inside the
 // node); an HTTP client makes two, a start and then a wait.
-// A gRPC client runs a workflow in one call (RunWorkflowSync: a start and a wait inside the
-// node); an HTTP client makes two, a start and then a wait.
-// The node called owns the workflow and holds the waiter; the first replica to apply an entry
-// is the group's leader (a follower applies only once the leader told it of the commit), so
-// the runs are reported in two sets: those whose owner led the group, and the others.
+// Three roles: the node called proposes the Start and holds the waiter; the owner (the node
+// whose log says it ran the step: the group's leader when the Start was proposed) proposes the
+// checkpoint and the completion; the leader is the first replica to apply an entry (a follower
+// applies only once the leader told it of the commit). Runs are reported in two sets: those
+// that called the leader, and those that called a follower.
 // Prints one JSON line per stage (median offset from the call, and the step from the stage
 // before), then the same as a waterfall on stderr. The commit inside each of the three
 // proposals is broken down by latency-budget.bench.ts.
@@ -43,12 +43,11 @@ interface Call {
   readonly answeredMs: number;
 }
 
-/** W1's proposals, each with the event its apply makes. */
-/** W1's proposals, each with the event its apply makes. */
+/** W1's proposals, each with the event its apply makes and who proposes it. */
 const PROPOSALS = [
-  ["Start", "started"],
-  ["Checkpoint", "recorded"],
-  ["Complete", "finished"],
+  ["Start", "started", "called"],
+  ["Checkpoint", "recorded", "owner"],
+  ["Complete", "finished", "owner"],
 ] as const;
 
 function stageLines(log: string): StageLine[] {
@@ -58,17 +57,18 @@ function stageLines(log: string): StageLine[] {
     .map((line) => JSON.parse(line) as StageLine);
 }
 
-/** The workflow's stages, on the node called (the owner) and on the first replica to apply. */
+/** The workflow's stages on the node called, its owner and the first replica to apply. */
 function timelineOf(
   call: Call,
   lines: readonly StageLine[][],
-): { timeline: Timeline; isLeaderOwned: boolean } | undefined {
-  const own = lines[call.node] ?? [];
-  const ofTrace = own.filter((l) => l.trace_id === call.traceId);
+): { timeline: Timeline; calledTheLeader: boolean } | undefined {
+  const ofTrace = (lines[call.node] ?? []).filter((l) => l.trace_id === call.traceId);
   const workflowId = ofTrace.find((l) => l.stage === "proposed")?.workflow_id;
   if (workflowId === undefined) return undefined;
   const ofWorkflow = lines.map((node) => node.filter((l) => l.workflow_id === workflowId));
-  const mine = ofWorkflow[call.node] ?? [];
+  const called = ofWorkflow[call.node] ?? [];
+  const owner = ofWorkflow.find((node) => node.some((l) => l.stage === "step-ran")) ?? [];
+  const on = { called, owner };
   const at = (line: StageLine | undefined) =>
     line === undefined ? undefined : line.at_ms - call.sentMs;
   const timeline: Timeline = new Map();
@@ -76,38 +76,34 @@ function timelineOf(
     if (value !== undefined) timeline.set(key, value);
   };
   const callStage = (stage: string, name: string) =>
-    at([...ofTrace, ...mine].find((l) => l.stage === stage && l.call === name));
+    at([...ofTrace, ...called].find((l) => l.stage === stage && l.call === name));
   put("client: call sent", 0);
-  put("owner: start received", callStage("call-received", "start"));
-  put("owner: start answered", callStage("call-answered", "start"));
-  put("owner: wait received", callStage("call-received", "wait"));
-  put("owner: wait answered", callStage("call-answered", "wait"));
-  let isLeaderOwned = true;
-  for (const [command, event] of PROPOSALS) {
-    put(
-      `owner: ${command} proposed`,
-      at(mine.find((l) => l.stage === "proposed" && l.command === command)),
-    );
+  put("called: start received", callStage("call-received", "start"));
+  put("called: start answered", callStage("call-answered", "start"));
+  put("called: wait received", callStage("call-received", "wait"));
+  put("called: wait answered", callStage("call-answered", "wait"));
+  let calledTheLeader = true;
+  for (const [command, event, proposer] of PROPOSALS) {
+    const lineOf = (stage: string) =>
+      on[proposer].find((l) => l.stage === stage && l.command === command);
+    put(`${proposer}: ${command} proposed`, at(lineOf("proposed")));
+    put(`${proposer}: ${command} answered`, at(lineOf("answered")));
     const applies = ofWorkflow.map((node) =>
       node.find((l) => l.stage === "applied" && l.event === event),
     );
     const first = Math.min(...applies.map((line) => line?.at_ms ?? Number.POSITIVE_INFINITY));
-    const ownApply = applies[call.node];
-    if (ownApply !== undefined && ownApply.at_ms > first) isLeaderOwned = false;
+    const calledApply = applies[call.node];
+    if (calledApply !== undefined && calledApply.at_ms > first) calledTheLeader = false;
     put(`leader: ${command} applied`, Number.isFinite(first) ? first - call.sentMs : undefined);
-    put(`owner: ${command} applied`, at(ownApply));
-    put(
-      `owner: ${command} answered`,
-      at(mine.find((l) => l.stage === "answered" && l.command === command)),
-    );
+    put(`called: ${command} applied`, at(calledApply));
   }
-  const step = mine.find((l) => l.stage === "step-ran");
+  const step = owner.find((l) => l.stage === "step-ran");
   if (step !== undefined) {
     put("owner: step began", (at(step) ?? 0) - (step.duration_ms ?? 0));
     put("owner: step ended", at(step));
   }
   put("client: answer received", call.answeredMs - call.sentMs);
-  return { timeline, isLeaderOwned };
+  return { timeline, calledTheLeader };
 }
 
 async function runOne(client: ProtocolClient, traceId?: string): Promise<void> {
@@ -151,7 +147,7 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
       throw new Error(`only ${runs.length} of ${calls.length} workflows left stage lines`);
     }
     const byPath = Map.groupBy(runs, (run) =>
-      run.isLeaderOwned ? "owner leads the group" : "owner follows",
+      run.calledTheLeader ? "called the leader" : "called a follower",
     );
     for (const [path, group] of byPath) {
       const timelines = group.map((run) => run.timeline);

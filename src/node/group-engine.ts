@@ -54,6 +54,11 @@ export function createGroupEngine(
     },
     children,
     guards: processGuards,
+    isOwnLeaderEntry: (index) => {
+      const raft = options.host.inspect(id);
+      const status = raft?.status();
+      return status?.role === "leader" && raft?.termAt(index) === status.term;
+    },
   });
   const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();
   return {

@@ -10,6 +10,7 @@ import {
   type GroupId,
   type Logger,
   MANAGEMENT_GROUP,
+  NO_NODE,
   type NodeId,
   newTraceId,
   RaftoralError,
@@ -358,9 +359,20 @@ export class WorkflowExecution implements ExecutionLayer {
       {
         ...(request.workflowId === undefined ? {} : { workflowId: request.workflowId }),
         ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
+        owner: this.ownerFor(target),
       },
     );
     return { workflowId, executionClusterId: target };
+  }
+
+  /**
+   * Who runs a new workflow of `target`: the group's leader as this replica knows it, else
+   * this node. On the leader, each of the workflow's checkpoints commits without a hop to
+   * forward it and is applied there first; the node called only waits for the end.
+   */
+  private ownerFor(target: GroupId): NodeId {
+    const leaderId = this.options.host.inspect(target)?.status().leaderId ?? NO_NODE;
+    return leaderId === NO_NODE ? this.options.self : leaderId;
   }
 
   /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */

@@ -76,7 +76,7 @@ export function applyStart(
     checkpoints: [],
   };
   table.add(record);
-  context.events.push({ type: "started", workflowId, owner: record.owner });
+  context.events.push({ type: "started", workflowId, owner: record.owner, index: context.index });
   return { type: "started", workflowId, isNew: true, execution: viewOf(record) };
 }
 

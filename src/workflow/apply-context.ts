@@ -1,6 +1,7 @@
 // What every apply function of the workflow state machine shares: the state it changes, and
 // how it refuses a command. Pure: no I/O.
 
+import type { LogIndex } from "../lib/index.ts";
 import type { RefusalReason, WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
 import type { WorkflowCommand } from "./commands.ts";
 import type { ExecutionTable, WorkflowStateConfig } from "./execution-table.ts";
@@ -12,6 +13,8 @@ export interface ApplyContext {
   readonly config: WorkflowStateConfig;
   /** Events to publish once the command is fully applied. */
   readonly events: WorkflowEvent[];
+  /** The log index of the entry being applied. */
+  readonly index: LogIndex;
 }
 
 export type CommandOf<T extends WorkflowCommand["type"]> = Extract<WorkflowCommand, { type: T }>;

@@ -2,7 +2,7 @@
 // exactly this value), and the events the state machine publishes to local observers.
 // Expected refusals are values, not exceptions: every member computes the same one.
 
-import type { NodeId, RetentionSetting } from "../lib/index.ts";
+import type { LogIndex, NodeId, RetentionSetting } from "../lib/index.ts";
 import type { ExecutionStatus, ExecutionView } from "./execution.ts";
 
 /** Why a command was refused at apply time. Stable strings; callers switch on them. */
@@ -107,7 +107,13 @@ export type WorkflowApplyResult =
 
 /** Something the state machine applied, for local observers (runtime, waiters, tests). */
 export type WorkflowEvent =
-  | { readonly type: "started"; readonly workflowId: string; readonly owner: NodeId }
+  | {
+      readonly type: "started";
+      readonly workflowId: string;
+      readonly owner: NodeId;
+      /** The log index of the Start entry. */
+      readonly index: LogIndex;
+    }
   | { readonly type: "recorded"; readonly workflowId: string; readonly seq: number }
   | {
       readonly type: "ownerAssigned";

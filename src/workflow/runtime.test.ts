@@ -4,7 +4,7 @@ import {
   track,
   WALL_ORIGIN_MS,
 } from "../../test/support/workflow-local-group.ts";
-import { type NodeId, RaftoralError } from "../lib/index.ts";
+import { type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
@@ -260,6 +260,70 @@ describe("WorkflowRuntime: ownership", () => {
       (c) => c.type === "Checkpoint" && c.ownerEpoch === 1 && c.seq === 1,
     );
     expect(refusedLate).toHaveLength(1);
+  });
+
+  test("a Start naming another node runs there, after a read barrier; the proposer runs nothing", async () => {
+    const group = new LocalWorkflowGroup();
+    let barriers = 0;
+    let proposedByTwo = 0;
+    const counted = {
+      propose: (bytes: Uint8Array) => {
+        proposedByTwo++;
+        return group.proposer.propose(bytes);
+      },
+      barrier: () => {
+        barriers++;
+        return Promise.resolve();
+      },
+    };
+    const one = group.runtime(1);
+    const two = group.runtime(2, counted);
+    one.open();
+    two.open();
+    const started = track(one.start("ping_pong", 1, "ping", { owner: nodeId(2) }));
+    await group.until(() => started.done);
+    const finished = track(group.queries.wait(started.value as string, 60_000));
+    await group.until(() => finished.done);
+    expect(finished.value).toMatchObject({ status: "Completed", output: "pong", owner: 2 });
+    expect(barriers).toBe(1);
+    // Every command after the Start came from node 2's runtime, the owner's.
+    expect(group.log.map((command) => command.type)).toEqual([
+      "Start",
+      "Checkpoint",
+      "Checkpoint",
+      "Checkpoint",
+      "Complete",
+    ]);
+    expect(proposedByTwo).toBe(group.log.length - 1);
+    expect(one.activeRuns()).toEqual([]);
+  });
+
+  test("only a Start its owner made as the group's leader runs without a read barrier", async () => {
+    for (const isLeaderEntry of [true, false]) {
+      const group = new LocalWorkflowGroup();
+      const barriers: number[] = [];
+      const owner = group.runtime(
+        2,
+        {
+          propose: group.proposer.propose,
+          barrier: () => {
+            barriers.push(group.stateMachine.lastAppliedIndex());
+            return Promise.resolve();
+          },
+        },
+        undefined,
+        () => isLeaderEntry,
+      );
+      owner.open();
+      const proposer = group.runtime(1);
+      proposer.open();
+      const started = track(proposer.start("ping_pong", 1, "ping", { owner: nodeId(2) }));
+      await group.until(() => started.done);
+      const finished = track(group.queries.wait(started.value as string, 60_000));
+      await group.until(() => finished.done);
+      expect(finished.value).toMatchObject({ status: "Completed", owner: 2 });
+      expect(barriers).toEqual(isLeaderEntry ? [] : [1]);
+    }
   });
 
   test("reassignOwners spreads orphans over the least-loaded live members", async () => {

@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   type LogFields,
   type Logger,
+  type LogIndex,
   type NodeId,
   RaftoralError,
   type Random,
@@ -85,6 +86,12 @@ export interface WorkflowRuntimeOptions {
    * there (determinism-guards.ts); src/node passes its guards. Absent: no guards.
    */
   readonly guards?: DeterminismGuards;
+  /**
+   * True when this node leads the group in the term of the entry at `index`: the entry was
+   * made since this node last started, so no run of what it starts can have happened before.
+   * Absent: never (every run this node did not start itself makes a read barrier first).
+   */
+  readonly isOwnLeaderEntry?: (index: LogIndex) => boolean;
 }
 
 export class WorkflowRuntime {
@@ -96,6 +103,8 @@ export class WorkflowRuntime {
   private readonly relaunchTimers = new Map<string, CancelTimer>();
   /** Executions that got an event while their run was going (see onSignaled). */
   private readonly signaledDuringRun = new Set<string>();
+  /** Started by entries this node made as leader: their first run needs no read barrier. */
+  private readonly freshStarts = new Set<string>();
   /** Executions this build cannot run (newer runtime version). */
   private readonly leftAlone = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -145,6 +154,7 @@ export class WorkflowRuntime {
     for (const cancel of this.relaunchTimers.values()) cancel();
     this.relaunchTimers.clear();
     this.signaledDuringRun.clear();
+    this.freshStarts.clear();
     this.leftAlone.clear();
   }
 
@@ -154,8 +164,8 @@ export class WorkflowRuntime {
   }
 
   /**
-   * Starts an execution owned by this node; resolves with its workflow id once Start is
-   * committed and applied here. Refuses an unknown (name, version) before proposing
+   * Starts an execution owned by `owner` (this node unless given); resolves with its workflow
+   * id once Start is committed and applied here. Refuses an unknown (name, version) before proposing
    * (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT). With a caller-chosen
    * `workflowId` that this group knows already, resolves with that execution if it has the
    * same name, version and input, and refuses with ALREADY_EXISTS otherwise.
@@ -164,7 +174,11 @@ export class WorkflowRuntime {
     name: string,
     version: number,
     input: unknown,
-    options: { readonly workflowId?: string; readonly traceId?: string } = {},
+    options: {
+      readonly workflowId?: string;
+      readonly traceId?: string;
+      readonly owner?: NodeId;
+    } = {},
   ): Promise<string> {
     this.checkOpen();
     validateWorkflowName(name);
@@ -191,7 +205,7 @@ export class WorkflowRuntime {
           name,
           version,
           input,
-          owner: this.options.nodeId,
+          owner: options.owner ?? this.options.nodeId,
           startedAtMs: Math.floor(this.options.wallClockMs()),
           seed: random.nextU32(),
           runtimeVersion: RUNTIME_VERSION,
@@ -303,8 +317,14 @@ export class WorkflowRuntime {
 
   private onEvent(event: WorkflowEvent): void {
     // Never react inline: apply is still running. Note the id and reconcile soon.
-    if (event.type === "restored") this.isFullScanDue = true;
-    else this.dirty.add(event.workflowId);
+    if (event.type === "restored") {
+      this.isFullScanDue = true;
+      this.freshStarts.clear();
+    } else {
+      this.dirty.add(event.workflowId);
+    }
+    if (event.type === "started" && this.isFreshStart(event))
+      this.freshStarts.add(event.workflowId);
     // A cancel wakes a sleeping or waiting run as an event does: its code must see it now.
     if (event.type === "signaled" || event.type === "cancelRequested") {
       this.onSignaled(event.workflowId);
@@ -343,7 +363,20 @@ export class WorkflowRuntime {
       for (const execution of this.options.stateMachine.executions()) ids.add(execution.workflowId);
       for (const id of this.runs.keys()) ids.add(id);
     }
-    for (const id of ids) this.reconcileOne(id, true);
+    for (const id of ids) this.reconcileOne(id, !this.freshStarts.has(id));
+    this.freshStarts.clear();
+  }
+
+  /**
+   * Whether the first run of an execution this Start gives to this node can skip the read
+   * barrier: the barrier is there for checkpoints an earlier run committed but this replica
+   * has not applied, and an entry this node made as leader since it last started began an
+   * execution that no run, before or since that start, can have touched.
+   */
+  private isFreshStart(event: Extract<WorkflowEvent, { type: "started" }>): boolean {
+    return (
+      event.owner === this.options.nodeId && this.options.isOwnLeaderEntry?.(event.index) === true
+    );
   }
 
   /** Starts, keeps or stops the run of `workflowId` to match who owns it now. */

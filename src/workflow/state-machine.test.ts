@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AssertionError, type LogIndex, type NodeId } from "../lib/index.ts";
+import { AssertionError, type LogIndex, logIndex, type NodeId } from "../lib/index.ts";
 import type { WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
 import { encodeCommand, type WorkflowCommand } from "./commands.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
@@ -58,7 +58,7 @@ describe("WorkflowStateMachine: Start", () => {
     const result = apply(start("a"));
     expect(result).toMatchObject({ type: "started", isNew: true });
     expect(sm.status("a")).toMatchObject({ status: "Running", owner: N1, ownerEpoch: 1 });
-    expect(events).toEqual([{ type: "started", workflowId: "a", owner: N1 }]);
+    expect(events).toEqual([{ type: "started", workflowId: "a", owner: N1, index: logIndex(1) }]);
   });
 
   test("a duplicate Start is a no-op returning the existing execution", () => {

@@ -81,6 +81,7 @@ export class WorkflowStateMachine {
       registry: this.registry,
       config: this.config,
       events,
+      index,
     };
     const result = dispatch(context, decoded.command);
     for (const workflowId of this.table.prune(pruneLimits(this.config, this.table.retention))) {

@@ -99,17 +99,21 @@ describe.each(["grpc", "http"] as const)("node processes over %s", (transport) =
         await peer.close();
       }
     });
-    const owner = nodes[1];
-    if (owner === undefined) throw new Error("no owner node");
-    const ownerClient = client(transport, owner.address);
-    const started = await ownerClient.startWorkflow(
+    const starter = client(transport, nodes[1]?.address ?? "");
+    const started = await starter.startWorkflow(
       { workflowType: "ten_steps", version: 1, input: { stepMs: 300 } },
       { timeoutMs: 10_000 },
     );
-    await ownerClient.close();
-    await Bun.sleep(1_000);
+    // Killed once a step is recorded, so the survivor resumes by replay, not from scratch.
+    const ownerId = await until("the first step recorded", async () => {
+      const described = await starter.describeWorkflow(started, { timeoutMs: 5_000 });
+      return described.checkpoints.length >= 2 ? described.ownerNodeId : undefined;
+    });
+    await starter.close();
+    const owner = current.nodes.find((node) => current.nodeId(node) === ownerId);
+    if (owner === undefined) throw new Error(`no node ${ownerId}`);
     await current.kill(owner);
-    const survivor = client(transport, nodes[0]?.address ?? "");
+    const survivor = client(transport, nodes.find((node) => node !== owner)?.address ?? "");
     const outcome = await survivor.waitWorkflow(
       {
         workflowId: started.workflowId,

@@ -3,10 +3,11 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { HttpProtocolClient } from "../../src/client/index.ts";
-import { createLogger, groupId } from "../../src/lib/index.ts";
+import { createLogger, type GroupId, groupId } from "../../src/lib/index.ts";
+import type { MultiRaftHost } from "../../src/multiraft/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { failureOf } from "../support/outcomes.ts";
-import { freePort } from "../support/ports.ts";
+import { eventually, freePort } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
 afterEach(async () => {
@@ -55,6 +56,38 @@ describe("workflows on a 3-node cluster", () => {
         expect(outcome).toEqual({ success: true, output: "pong" });
       }
     }
+  }, 60_000);
+
+  test("a workflow started on a follower runs on the group's leader, with no read barrier", async () => {
+    await cluster(3);
+    const group = groupId(1);
+    const leaderOf = (node: RaftoralNode) => node.raftHost()?.inspect(group)?.status().leaderId;
+    await eventually(
+      "execution group 1 has a leader",
+      () => (leaderOf(nodes[0] as RaftoralNode) ?? 0) !== 0,
+    );
+    const leader = nodes.find(
+      (node) => node.nodeId === leaderOf(nodes[0] as RaftoralNode),
+    ) as RaftoralNode;
+    // What the leader's runs ask of the group's log: proposals, and no read barrier.
+    const host = leader.raftHost() as MultiRaftHost;
+    const read = host.read.bind(host);
+    const reads: GroupId[] = [];
+    host.read = (id, options) => {
+      reads.push(id);
+      return read(id, options);
+    };
+    for (const follower of nodes.filter((node) => node !== leader)) {
+      const client = new HttpProtocolClient(follower.address);
+      const outcome = await client.runWorkflow(
+        { workflowType: "ping_pong", version: 1, input: "ping" },
+        { timeoutMs: 10_000 },
+      );
+      expect(outcome).toEqual({ success: true, output: "pong" });
+    }
+    const executions = [...(leader.workflowState(group)?.executions() ?? [])];
+    expect(executions.map((execution) => execution.owner)).toEqual([leader.nodeId, leader.nodeId]);
+    expect(reads.filter((id) => id === group)).toEqual([]);
   }, 60_000);
 
   test("a failing workflow reports its error; unknown workflows and ids are refused", async () => {

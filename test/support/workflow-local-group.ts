@@ -5,6 +5,7 @@
 import {
   createLogger,
   type Logger,
+  type LogIndex,
   type NodeId,
   nodeId,
   RaftoralError,
@@ -102,14 +103,19 @@ export class LocalWorkflowGroup {
     barrier: () => Promise.resolve(),
   };
 
-  /** A runtime for node `id` on this group (several may share it, as owners would). */
+  /**
+   * A runtime for node `id` on this group (several may share it, as owners would);
+   * `isOwnLeaderEntry` says which entries it made as the group's leader (none when absent).
+   */
   runtime(
     id = 1,
     proposer: WorkflowProposer = this.proposer,
     children?: ChildLauncher,
+    isOwnLeaderEntry?: (index: LogIndex) => boolean,
   ): WorkflowRuntime {
     return new WorkflowRuntime({
       ...(children === undefined ? {} : { children }),
+      ...(isOwnLeaderEntry === undefined ? {} : { isOwnLeaderEntry }),
       nodeId: nodeId(id) as NodeId,
       stateMachine: this.stateMachine,
       proposer,
