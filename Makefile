@@ -44,9 +44,8 @@ test: check
 ## build: the single executable dist/raftoral
 build: dist/raftoral
 
-# The storage Worker is a second entrypoint: Bun embeds it at /$bunfs/root/src/storage/ (the
-# path --root . fixes), where src/storage/worker-storage.ts looks for it inside the binary.
-COMPILE_ENTRYPOINTS := --root . src/cli/main.ts src/storage/storage-worker.ts
+# deploy/Dockerfile builds the same (test/integration/deploy.test.ts checks it).
+COMPILE_ENTRYPOINTS := src/cli/main.ts
 
 dist/raftoral: $(DEPS_STAMP) $(SOURCES)
 	$(BUN) build --compile --minify --bytecode $(COMPILE_ENTRYPOINTS) --outfile dist/raftoral

@@ -1,35 +1,28 @@
-// Does storage hold up the event loop? A 10 ms interval timer (a Raft tick) runs on the main
-// thread while a writer commits one batch per loop turn, as the node's host will: "steady" is
-// one 200-byte entry for each of 50 groups, "burst" is 100 entries each (a catch-up). We report
-// the gaps between ticks. Modes: no writer (baseline), SqliteLogStorage on the main thread,
-// WorkerLogStorage. This decides whether the node runs storage in a Worker.
+// How much does storage hold up the event loop? A 10 ms interval timer (a Raft tick) runs on
+// the main thread while a writer commits one batch per loop turn, as the node's host does:
+// "steady" is one 200-byte entry for each of 50 groups, "burst" is 100 entries each (a
+// catch-up). We report the gaps between ticks. Modes: no writer (baseline), and
+// SqliteLogStorage on the main thread, as the node runs it (docs/storage.md, "Which thread").
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { groupId, logIndex, NO_NODE, term } from "../src/lib/index.ts";
-import {
-  type GroupWrite,
-  type LogStorage,
-  SqliteLogStorage,
-  WorkerLogStorage,
-} from "../src/storage/index.ts";
+import { type GroupWrite, type LogStorage, SqliteLogStorage } from "../src/storage/index.ts";
 import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
 
 const TICK_MS = 10;
 const RUN_MS = scaled(3000);
 const GROUPS = 50;
 const DATA = new Uint8Array(200).fill(0x33);
-type Mode = "idle" | "thread" | "worker";
+type Mode = "idle" | "thread";
 const WORKLOADS = { steady: 1, burst: 100 } as const;
 type Workload = keyof typeof WORKLOADS;
 /** idle: the timer alone, the baseline. */
 const CELLS: ReadonlyArray<readonly [Mode, Workload]> = [
   ["idle", "steady"],
   ["thread", "steady"],
-  ["worker", "steady"],
   ["thread", "burst"],
-  ["worker", "burst"],
 ];
 
 /** Write number `write` (from 0): `perGroup` new entries and a hard state for every group. */
@@ -53,9 +46,7 @@ function nextTurn(): Promise<void> {
 }
 
 async function openStorage(mode: Mode, file: string): Promise<LogStorage | undefined> {
-  if (mode === "thread") return SqliteLogStorage.open(file);
-  if (mode === "worker") return WorkerLogStorage.open(file);
-  return undefined;
+  return mode === "thread" ? SqliteLogStorage.open(file) : undefined;
 }
 
 async function measure(mode: Mode, workload: Workload): Promise<void> {

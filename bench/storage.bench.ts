@@ -1,27 +1,20 @@
 // Durable-append throughput and latency of the storage, one JSON line per cell: batches of
 // 1, 10, 100 and 1000 entries of 200 bytes per group, across 1 and 50 groups per write (one
-// transaction, one fsync each), through the storage Worker (what the node uses) and on the
-// calling thread. Then the machine's raw fsync, measured the same way, for comparison.
+// transaction, one fsync each), through SqliteLogStorage (what the node uses, on its own
+// thread). Then the machine's raw fsync, measured the same way, for comparison.
 
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type GroupId, groupId, logIndex, NO_NODE, term } from "../src/lib/index.ts";
 import type { Entry } from "../src/raft/index.ts";
-import {
-  type GroupWrite,
-  type LogStorage,
-  SqliteLogStorage,
-  WorkerLogStorage,
-} from "../src/storage/index.ts";
+import { type GroupWrite, SqliteLogStorage } from "../src/storage/index.ts";
 import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
 
 const ENTRY_BYTES = 200;
 const CELL_MS = scaled(1500);
 const CELL_WRITES_MAX = 5000;
 const CELL_WRITES_MIN = 5;
-const MODES = ["worker", "thread"] as const;
-type Mode = (typeof MODES)[number];
 
 const DATA = new Uint8Array(ENTRY_BYTES).fill(0x5a);
 
@@ -45,13 +38,9 @@ function nextBatch(
   });
 }
 
-async function open(mode: Mode, file: string): Promise<LogStorage> {
-  return mode === "worker" ? WorkerLogStorage.open(file) : SqliteLogStorage.open(file);
-}
-
-async function appendCell(mode: Mode, groupCount: number, entriesPerGroup: number): Promise<void> {
+async function appendCell(groupCount: number, entriesPerGroup: number): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), "raftoral-bench-"));
-  const storage = await open(mode, join(directory, "raftoral.db"));
+  const storage = await SqliteLogStorage.open(join(directory, "raftoral.db"));
   const groups = Array.from({ length: groupCount }, (_, id) => groupId(id));
   const samples: number[] = [];
   let nextIndex = 1;
@@ -71,7 +60,6 @@ async function appendCell(mode: Mode, groupCount: number, entriesPerGroup: numbe
   console.log(
     JSON.stringify({
       bench: "storage.durableAppend",
-      mode,
       groups: groupCount,
       entriesPerGroup,
       entriesPerWrite,
@@ -112,11 +100,9 @@ function rawFsync(): void {
 
 async function main(): Promise<void> {
   rawFsync();
-  for (const mode of MODES) {
-    for (const groupCount of [1, 50]) {
-      for (const entriesPerGroup of [1, 10, 100, 1000]) {
-        await appendCell(mode, groupCount, entriesPerGroup);
-      }
+  for (const groupCount of [1, 50]) {
+    for (const entriesPerGroup of [1, 10, 100, 1000]) {
+      await appendCell(groupCount, entriesPerGroup);
     }
   }
   rawFsync();

@@ -29,20 +29,7 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   api: ["workflow", "management", "multiraft", "raft", "transport", "lib"],
   client: ["lib", "transport", "transport/grpc", "transport/http"],
   node: ["*"],
-  // storage: only to start the storage Worker before the node loads (cli/main.ts).
-  cli: [
-    "",
-    "node",
-    "lib",
-    "client",
-    "workflow",
-    "storage",
-    "cac",
-    "bun",
-    "node:fs",
-    "node:path",
-    "node:os",
-  ],
+  cli: ["", "node", "lib", "client", "workflow", "cac", "bun", "node:fs", "node:path", "node:os"],
   "": ["*"],
 };
 

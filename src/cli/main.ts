@@ -4,12 +4,10 @@
 // line (`raftoral --listen ...`), unchanged.
 //
 // Start-up time is mostly loading code (docs/performance.md, "Start-up"), so this file loads
-// little: each side is imported only once chosen, and a node with --storage-path starts its
-// storage Worker before loading the node, so that both load at once.
+// little: each side is imported only once chosen.
 
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
-import { prestartStorageWorker } from "../storage/index-main.ts";
 import { CLIENT_GROUPS } from "./client-groups.ts";
 import { EXIT_FAILED, EXIT_USAGE } from "./exit-codes.ts";
 import { loadNodeSecurity } from "./load-security.ts";
@@ -58,7 +56,6 @@ async function main(argv: readonly string[]): Promise<number> {
         write: (line) => process.stderr.write(`${line}\n`),
       });
       for (const warning of settings.warnings) logger.warn(warning);
-      if (parsed.args.storagePath !== undefined) prestartStorageWorker();
       const { runServer } = await import("./run-server.ts");
       return runServer(parsed.args, security, logger);
     }

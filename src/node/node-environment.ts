@@ -53,7 +53,7 @@ export interface NodeEnvironment {
   }) => Promise<KnownStorage | undefined>;
   /**
    * Starts loading the code of `kind`'s transport and protocol client, without waiting for it:
-   * a start calls it while its storage opens on the storage Worker, so that the two overlap.
+   * a start calls it while its storage's code loads, so that the two overlap.
    * Absent in simulations, which have no code to load.
    */
   readonly preloadTransport?: (

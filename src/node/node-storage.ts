@@ -22,7 +22,7 @@ export const FIRST_NODE_ID = nodeId(1);
 /**
  * Opens the storage of a node whose id is already known (from --storage-path, --node-id or
  * bootstrapping); undefined when the id is only known after joining. Opened first thing, so
- * that the storage Worker opens it while the main thread loads the transport's code.
+ * that the storage's code loads while the transport's does.
  */
 export async function openKnownStorage(options: {
   storagePath: string | undefined;

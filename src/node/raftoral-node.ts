@@ -171,8 +171,8 @@ export class RaftoralNode {
       requestedNodeId: requestedId(this.options.nodeId),
       bootstrap: this.options.bootstrap === true,
     });
-    // While the storage Worker opens the storage, this thread loads the transport's code (the
-    // wanted one: a resumed node follows its storage, rarely another; docs/performance.md).
+    // While the storage's code loads, the transport's loads too (the wanted one: a resumed
+    // node follows its storage, rarely another; docs/performance.md).
     this.env.preloadTransport?.(wanted, { operator: this.options.httpListen !== undefined });
     const known = await opening;
     this.storage = known?.storage;

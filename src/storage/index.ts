@@ -1,4 +1,4 @@
-// Public surface of src/storage: the LogStorage interface, its memory, SQLite and Worker
+// Public surface of src/storage: the LogStorage interface, its memory and SQLite
 // implementations, the node directory layout, and the typed storage errors.
 
 export {
@@ -35,9 +35,3 @@ export {
   type StorageErrorCode,
   StorageVersionError,
 } from "./storage-error.ts";
-export {
-  prestartStorageWorker,
-  storageWorkerUrl,
-  WorkerLogStorage,
-  type WorkerLogStorageOptions,
-} from "./worker-storage.ts";

@@ -1,6 +1,6 @@
 // The durable copy of every Raft group's log on one node, and the node's identity. The Raft
 // host keeps each group's log in memory; it calls write() once per event-loop turn and reads
-// back only at restart. Implementations: MemoryLogStorage, SqliteLogStorage, WorkerLogStorage.
+// back only at restart. Implementations: MemoryLogStorage, SqliteLogStorage.
 
 import type { GroupId, LogIndex, NodeId, Term } from "../lib/index.ts";
 import type { Entry, HardState, Snapshot } from "../raft/index.ts";

@@ -26,7 +26,7 @@ export function entryTypeFromCode(code: number): EntryType | undefined {
 }
 
 // One scratch buffer for the fixed-size part of every checksum. Safe because checksums are
-// computed synchronously, and each thread (main or storage Worker) has its own module copy.
+// computed synchronously, and each thread has its own module copy.
 const HEADER_BYTES_MAX = 40;
 const header = new DataView(new ArrayBuffer(HEADER_BYTES_MAX));
 

@@ -1,6 +1,6 @@
 // The synchronous bun:sqlite log store: one database file per node, WAL mode, synchronous=FULL,
-// one transaction (one fsync) per batch. It blocks the calling thread, so production runs it
-// inside the storage Worker (worker-storage.ts); SqliteLogStorage runs it on the caller's thread.
+// one transaction (one fsync) per batch. It blocks the calling thread: SqliteLogStorage runs it
+// on the node's own thread, where a turn awaits its writes anyway (docs/storage.md).
 
 import { Database } from "bun:sqlite";
 import { dirname } from "node:path";

@@ -1,6 +1,6 @@
-// LogStorage backed by SqliteLogCore on the caller's own thread. Every call blocks the event
-// loop for as long as SQLite works (an fsync, a checkpoint, a large read), so the node uses
-// WorkerLogStorage instead; this one serves tools, tests and benchmarks.
+// LogStorage backed by SqliteLogCore on the caller's own thread: the node's storage. Every call
+// blocks the event loop for as long as SQLite works (an fsync, a checkpoint, a large read);
+// docs/storage.md ("Which thread") says why the node accepts that.
 
 import type { GroupId } from "../lib/index.ts";
 import type { Entry } from "../raft/index.ts";

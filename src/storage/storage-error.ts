@@ -1,13 +1,7 @@
 // Typed storage errors. Every message names the file (and the group and index for a corrupt
-// entry) and says what the operator can do. They cross the storage Worker boundary by code.
+// entry) and says what the operator can do.
 
-import {
-  type GroupId,
-  type LogIndex,
-  type NodeId,
-  RaftoralError,
-  unreachable,
-} from "../lib/index.ts";
+import { type GroupId, type LogIndex, type NodeId, RaftoralError } from "../lib/index.ts";
 
 export type StorageErrorCode =
   | "STORAGE_FAILED"
@@ -75,32 +69,4 @@ export class IdentityConflictError extends StorageError {
     this.storedNodeIds = options.storedNodeIds;
     this.requestedNodeId = options.requestedNodeId;
   }
-}
-
-/** Builds the error subclass that matches `code` (used when an error crosses the Worker). */
-export function storageErrorFromCode(
-  code: StorageErrorCode,
-  message: string,
-  location: StorageErrorLocation,
-): StorageError {
-  switch (code) {
-    case "STORAGE_CORRUPT":
-      return new StorageCorruptError(message, location);
-    case "STORAGE_VERSION":
-      return new StorageVersionError(message, location);
-    case "STORAGE_FAILED":
-    case "IDENTITY_CONFLICT":
-      return new StorageError(code, message, location);
-    default:
-      return unreachable(code);
-  }
-}
-
-export function isStorageErrorCode(code: string): code is StorageErrorCode {
-  return (
-    code === "STORAGE_FAILED" ||
-    code === "STORAGE_CORRUPT" ||
-    code === "STORAGE_VERSION" ||
-    code === "IDENTITY_CONFLICT"
-  );
 }

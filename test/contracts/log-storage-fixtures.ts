@@ -112,10 +112,7 @@ export function indexes(entries: readonly Entry[]): number[] {
   return entries.map((entry) => entry.index);
 }
 
-/**
- * The error `promise` rejects with. Use instead of `expect(promise).rejects`, which in Bun
- * 1.4 never sees a promise settled by a Worker's reply (oven-sh/bun#43819, #37189).
- */
+/** The error `promise` rejects with; fails the test if it resolves. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;

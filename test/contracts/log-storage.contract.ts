@@ -1,5 +1,5 @@
-// The behaviour every LogStorage must have, run against each implementation (memory, SQLite
-// on the caller's thread, SQLite in the storage Worker). The rules for bad writes are in
+// The behaviour every LogStorage must have, run against each implementation (memory, and
+// SQLite on the caller's thread). The rules for bad writes are in
 // log-storage-rules.contract.ts, called from here.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";

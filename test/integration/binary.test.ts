@@ -38,11 +38,7 @@ beforeAll(() => {
         process.execPath,
         "build",
         "--compile",
-        // Same entrypoints as the Makefile: the storage Worker is embedded beside main.
-        "--root",
-        ".",
         "src/cli/main.ts",
-        "src/storage/storage-worker.ts",
         "--outfile",
         join(buildDir, "raftoral"),
       ],

@@ -1,6 +1,7 @@
-// The storage Worker must load from inside a compiled binary. A probe program is compiled
-// with the Makefile's flags and entrypoints from a copy of the sources, the copy is deleted,
-// and the binary runs alone in an empty directory: a Worker loaded from disk would not exist.
+// The node's SQLite storage must work from inside a compiled binary, where its code is
+// imported only once a node opens storage. A probe program is compiled with the Makefile's
+// flags from a copy of the sources, the copy is deleted, and the binary runs alone in an empty
+// directory: code that was not embedded would not be found.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -24,10 +25,7 @@ beforeAll(() => {
         "--compile",
         "--minify",
         "--bytecode",
-        "--root",
-        ".",
         PROBE,
-        "src/storage/storage-worker.ts",
         "--outfile",
         join(buildRoot, "storage-probe"),
       ],
@@ -46,7 +44,7 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-test("a compiled binary runs the storage Worker from inside itself", () => {
+test("a compiled binary stores and reads back a node's log with the code inside itself", () => {
   const run = Bun.spawnSync([join(scratch, "storage-probe"), "./data"], { cwd: scratch });
   expect(run.stderr.toString()).toBe("");
   expect(run.exitCode).toBe(0);

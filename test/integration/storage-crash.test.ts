@@ -1,4 +1,4 @@
-// Crash safety with a real process: a child writes batches through WorkerLogStorage and
+// Crash safety with a real process: a child writes batches through SqliteLogStorage and
 // reports each one once durable; we SIGKILL it at a random moment, reopen the file, and check
 // that it holds exactly the first B batches, where B is the last batch reported or the one in
 // flight (its commit may have finished before the kill): every reported batch present and
@@ -60,7 +60,7 @@ async function runAndKill(options: {
     if (!isKilled && reported - firstBatch + 1 >= options.killAfter) {
       isKilled = true;
       // A random moment inside the following writes: between them, inside SQLite's commit,
-      // or while the Worker's reply is on its way.
+      // or before the child's report of it is out.
       await Bun.sleep(options.delayMs);
       child.kill("SIGKILL");
     }

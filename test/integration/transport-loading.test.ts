@@ -3,7 +3,7 @@
 // node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
 // asks for the HTTP API; node:crypto only with a cluster secret; protobufjs only once a
 // message is encoded, which a gRPC node that bootstraps alone does after it is ready; and the
-// SQLite code only in the storage Worker. Each node runs from source with
+// SQLite code only with --storage-path. Each node runs from source with
 // test/support/loaded-modules.ts preloaded, which lists the modules the process loaded (at
 // ready and at exit); each case also checks that the node's own transport is in its list, so
 // an empty list cannot pass.
@@ -105,7 +105,7 @@ function matching(modules: readonly string[], pattern: RegExp): string[] {
 const GRPC_CODE = /^src\/transport\/grpc\/|^src\/client\/grpc-client\.ts$|\/protobufjs\//;
 const HTTP_CODE = /^src\/transport\/http\/|^src\/client\/http-client\.ts$|\/hono\//;
 
-test("HTTP nodes load no gRPC code, no protobufjs, no node:crypto, and SQLite only in the Worker", async () => {
+test("HTTP nodes load no gRPC code, no protobufjs, no node:crypto, and SQLite only with storage", async () => {
   const storagePath = join(directory, "http-storage");
   const first = await startNode([
     "--transport",
@@ -124,9 +124,9 @@ test("HTTP nodes load no gRPC code, no protobufjs, no node:crypto, and SQLite on
     // No cluster secret, no token: nothing to hash.
     expect(builtins).not.toContain("node:crypto");
   }
-  // SQLite runs in the storage Worker: the main thread has only the code that talks to it.
-  expect(bootstrapped.modules).toContain("src/storage/worker-storage.ts");
-  expect(matching(bootstrapped.modules, /^src\/storage\/sqlite-/)).toEqual([]);
+  // The node with --storage-path runs SQLite; the joiner, on memory storage, loads none of it.
+  expect(bootstrapped.modules).toContain("src/storage/sqlite-storage.ts");
+  expect(matching(joined.modules, /^src\/storage\/sqlite-/)).toEqual([]);
   // The joiner discovered and registered over HTTP: the HTTP client, and only it.
   expect(joined.modules).toContain("src/client/http-client.ts");
 }, 60_000);

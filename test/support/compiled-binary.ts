@@ -27,18 +27,7 @@ export const RELEASE_FLAGS = ["--minify", "--bytecode"] as const;
 /** Compiles the current sources into `outfile` with the Makefile's entrypoints. */
 export function compileBinaryTo(outfile: string, flags: readonly string[] = []): void {
   const build = Bun.spawnSync(
-    [
-      process.execPath,
-      "build",
-      "--compile",
-      ...flags,
-      "--root",
-      ".",
-      "src/cli/main.ts",
-      "src/storage/storage-worker.ts",
-      "--outfile",
-      outfile,
-    ],
+    [process.execPath, "build", "--compile", ...flags, "src/cli/main.ts", "--outfile", outfile],
     { cwd: ROOT, stderr: "pipe", stdout: "pipe" },
   );
   if (build.exitCode !== 0) throw new Error(`bun build failed: ${build.stderr.toString()}`);

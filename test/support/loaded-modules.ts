@@ -8,12 +8,10 @@
 //     src/transport/node-crypto.ts does).
 
 import { writeFileSync } from "node:fs";
-import { isMainThread } from "node:worker_threads";
 
 const file = process.env.RAFTORAL_LOADED_MODULES_FILE;
 if (file === undefined) throw new Error("set RAFTORAL_LOADED_MODULES_FILE to the file to write");
-// The main thread's modules only: the storage Worker has its own (and must load SQLite).
-if (isMainThread) record(file);
+record(file);
 
 function record(file: string): void {
   const builtins = new Set<string>();
