@@ -82,27 +82,25 @@ const FIGURES: readonly Figure[] = [
       numberOf(find(lines, { ...fields, inFlight: 256 })?.proposalsPerSecond);
     const ratio = (one: number | undefined, many: number | undefined) =>
       one === undefined || many === undefined ? undefined : round(many / one, 2);
+    const against = (figure: string, bench: string): Figure => ({
+      figure,
+      target: ">= 1",
+      read: (lines, transport) =>
+        ratio(
+          rate(lines, { bench: "raft.cluster", transport, groups: 1 }),
+          rate(lines, { bench, transport, groups }),
+        ),
+      isLatency: false,
+    });
     return [
-      {
-        figure: `${groups} groups against one: total commits/s ratio (256 in flight)`,
-        target: ">= 1",
-        read: (lines, transport) =>
-          ratio(
-            rate(lines, { bench: "raft.cluster", transport, groups: 1 }),
-            rate(lines, { bench: "raft.cluster", transport, groups }),
-          ),
-        isLatency: false,
-      },
-      {
-        figure: `${groups} groups against one, each proposed on its leader: commits/s ratio (256 in flight)`,
-        target: ">= 1",
-        read: (lines, transport) =>
-          ratio(
-            rate(lines, { bench: "raft.cluster", transport, groups: 1 }),
-            rate(lines, { bench: "raft.cluster.onLeaders", transport, groups }),
-          ),
-        isLatency: false,
-      },
+      against(
+        `${groups} groups against one: total commits/s ratio (256 in flight)`,
+        "raft.cluster",
+      ),
+      against(
+        `${groups} groups against one, each proposed on its leader: commits/s ratio (256 in flight)`,
+        "raft.cluster.onLeaders",
+      ),
     ];
   }),
   {

@@ -54,6 +54,7 @@ interface PeerState {
   isRecheckScheduled: boolean;
   /** announce() asked for a batch to this peer even if nothing is queued for it. */
   mustAnnounce: boolean;
+  /** announce() told this peer already: a later call (more peers learned) skips it. */
   wasAnnounced: boolean;
 }
 

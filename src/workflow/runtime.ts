@@ -165,10 +165,10 @@ export class WorkflowRuntime {
 
   /**
    * Starts an execution owned by `owner` (this node unless given); resolves with its workflow
-   * id once Start is committed and applied here. Refuses an unknown (name, version) before proposing
-   * (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT). With a caller-chosen
-   * `workflowId` that this group knows already, resolves with that execution if it has the
-   * same name, version and input, and refuses with ALREADY_EXISTS otherwise.
+   * id once Start is committed and applied here. Refuses an unknown (name, version) before
+   * proposing (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT). With a
+   * caller-chosen `workflowId` that this group knows already, resolves with that execution if
+   * it has the same name, version and input, and refuses with ALREADY_EXISTS otherwise.
    */
   async start(
     name: string,
@@ -323,8 +323,9 @@ export class WorkflowRuntime {
     } else {
       this.dirty.add(event.workflowId);
     }
-    if (event.type === "started" && this.isFreshStart(event))
+    if (event.type === "started" && this.isFreshStart(event)) {
       this.freshStarts.add(event.workflowId);
+    }
     // A cancel wakes a sleeping or waiting run as an event does: its code must see it now.
     if (event.type === "signaled" || event.type === "cancelRequested") {
       this.onSignaled(event.workflowId);
