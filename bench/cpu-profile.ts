@@ -4,6 +4,8 @@
 // the functions with the most time of their own and the most time including what they call.
 // Not part of `make bench` (profiling slows the nodes down); run it as
 //   bun bench/cpu-profile.ts [workflows=3000] [top=30]
+// (IN_FLIGHT=1 in the environment profiles sequential runs instead). The profiles sample the
+// main thread while it runs JavaScript or a call made from it, so a blocking fsync counts too.
 // and keep the .cpuprofile files it names for Chrome's or VS Code's profile viewer.
 
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -15,7 +17,7 @@ import { FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 
 const WORKFLOWS = Number(process.argv[2] ?? 3000);
 const TOP = Number(process.argv[3] ?? 30);
-const IN_FLIGHT = 64;
+const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
 
 /** The parts of a .cpuprofile (Chrome's format) this summary reads. */
 interface CpuProfile {

@@ -2,6 +2,8 @@
 // their figures can be read as ratios to it: one fsync of a 4 KiB append, one loopback TCP
 // round trip, one HTTP round trip on loopback (Bun on both ends). One replicated commit can
 // never beat "a round trip plus a follower's fsync".
+// Also the same fsync made by three processes at once, each on its own file, as the three
+// nodes of a cluster on this one disk do for every commit (a real cluster has a disk each).
 
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +11,9 @@ import { join } from "node:path";
 import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
 
 const APPEND = new Uint8Array(4096).fill(0x5a);
+
+/** Run as `floor.bench.ts --fsync-writer N START_MS`: N fsyncs from START_MS on, as JSON. */
+const WRITER_FLAG = "--fsync-writer";
 
 function fsyncSamples(count: number): number[] {
   const directory = mkdtempSync(join(tmpdir(), "raftoral-floor-"));
@@ -72,16 +77,43 @@ async function httpSamples(count: number): Promise<number[]> {
   }
 }
 
+/** fsyncSamples in three processes at once (a shared start time lines them up). */
+async function threeAtOnceSamples(count: number): Promise<number[]> {
+  const startMs = Date.now() + 500;
+  const writers = Array.from({ length: 3 }, () =>
+    Bun.spawn([process.execPath, import.meta.path, WRITER_FLAG, String(count), String(startMs)], {
+      stdout: "pipe",
+      stderr: "inherit",
+    }),
+  );
+  const outputs = await Promise.all(writers.map((writer) => new Response(writer.stdout).text()));
+  for (const writer of writers) {
+    const code = await writer.exited;
+    if (code !== 0) throw new Error(`an fsync writer exited with ${code}`);
+  }
+  return outputs.flatMap((output) => JSON.parse(output) as number[]);
+}
+
+if (process.argv[2] === WRITER_FLAG) {
+  const [count, startMs] = process.argv.slice(3).map(Number);
+  fsyncSamples(5);
+  await Bun.sleep(Math.max(0, (startMs ?? 0) - Date.now()));
+  console.log(JSON.stringify(fsyncSamples(count ?? 0)));
+  process.exit(0);
+}
+
 // Warm the paths first: the first connection and the first fsync of a file cost more.
 await tcpSamples(20);
 await httpSamples(20);
 const fsync = summarize(fsyncSamples(scaled(300)));
+const fsyncThreeAtOnce = summarize(await threeAtOnceSamples(scaled(300)));
 const tcp = summarize(await tcpSamples(scaled(1000)));
 const http = summarize(await httpSamples(scaled(500)));
 console.log(
   JSON.stringify({
     bench: "floor",
     fsync4KiBP50Ms: fsync.p50Ms,
+    fsync4KiBThreeAtOnceP50Ms: fsyncThreeAtOnce.p50Ms,
     loopbackRttP50Ms: tcp.p50Ms,
     httpRttP50Ms: http.p50Ms,
     /** What one replicated commit can never beat: a round trip and a follower's fsync. */

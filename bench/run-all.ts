@@ -39,6 +39,13 @@ const FIGURES: readonly Figure[] = [
     isLatency: true,
   },
   {
+    figure: "W1 sequential, again after the throughput run (JIT warm): p50 ms",
+    target: "<= 3",
+    read: (lines, transport) =>
+      numberOf(find(lines, { bench: "workflow.W1.oneStep.sequentialWarm", transport })?.p50Ms),
+    isLatency: true,
+  },
+  {
     figure: "W1 sequential: p99 ms",
     target: "<= 15",
     read: (lines, transport) =>
@@ -177,6 +184,7 @@ console.log(
   JSON.stringify({
     bench: "summary.floor",
     fsync4KiBP50Ms: floor?.fsync4KiBP50Ms ?? null,
+    fsync4KiBThreeAtOnceP50Ms: floor?.fsync4KiBThreeAtOnceP50Ms ?? null,
     loopbackRttP50Ms: floor?.loopbackRttP50Ms ?? null,
     httpRttP50Ms: floor?.httpRttP50Ms ?? null,
     commitFloorMs: commitFloorMs ?? null,

@@ -2,9 +2,11 @@
 // transport, measured by a client in this process that calls the nodes in turn, after 30
 // warm-up runs (the fixed workloads of docs/performance.md):
 //   W1 one_step (exactly one step): sequential latency over 300 runs; throughput with 64 in
-//      flight over 3000;
+//      flight over 3000; then the 300 sequential runs again ("sequentialWarm"), on nodes whose
+//      code the JIT has compiled by then;
 //   W2 ten_stamped_steps (ten steps, each stamped with the time it ran): the same, plus the
 //      latency of one step, (last step's time - first step's) / 9, per sequential run;
+// with the CPU time per workflow of the three nodes and the client for every part.
 // (Owner failover has its own bench: failover.bench.ts.)
 // Prints one JSON line per measurement.
 
@@ -53,21 +55,26 @@ async function measure(
 ) {
   const clientOf = (k: number) => clients[k % clients.length] as ProtocolClient;
   for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type);
-  const sequential: number[] = [];
-  const stepMs: number[] = [];
-  const runs = scaled(300);
-  for (let k = 0; k < runs; k++) {
-    const run = await runOne(clientOf(k), type);
-    sequential.push(run.ms);
-    if (perStep !== undefined) stepMs.push(perStep(run.output));
-  }
-  emit({
-    bench: `workflow.${name}.sequential`,
-    transport,
-    runs,
-    ...quantiles(sequential),
-    ...(perStep === undefined ? {} : { perStepP50Ms: quantiles(stepMs).p50Ms }),
-  });
+  const runSequentially = async (bench: string) => {
+    const sequential: number[] = [];
+    const stepMs: number[] = [];
+    const runs = scaled(300);
+    const cpuBefore = clusterCpuMs(nodePids);
+    for (let k = 0; k < runs; k++) {
+      const run = await runOne(clientOf(k), type);
+      sequential.push(run.ms);
+      if (perStep !== undefined) stepMs.push(perStep(run.output));
+    }
+    emit({
+      bench,
+      transport,
+      runs,
+      ...quantiles(sequential),
+      ...(perStep === undefined ? {} : { perStepP50Ms: quantiles(stepMs).p50Ms }),
+      cpuMsPerWorkflow: Number(((clusterCpuMs(nodePids) - cpuBefore) / runs).toFixed(3)),
+    });
+  };
+  await runSequentially(`workflow.${name}.sequential`);
   let next = 0;
   const total = scaled(3000);
   const concurrent: number[] = [];
@@ -92,6 +99,9 @@ async function measure(
     cpuMsPerWorkflow: Number((cpuMs / total).toFixed(3)),
     ...quantiles(concurrent),
   });
+  // The same sequential runs again, now that the nodes have run thousands of workflows: the
+  // first runs share two cores with the JIT compiling the nodes' code (docs/performance.md).
+  await runSequentially(`workflow.${name}.sequentialWarm`);
 }
 
 /** CPU used so far by the node processes and by this client process, in ms. */
