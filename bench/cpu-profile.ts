@@ -4,9 +4,9 @@
 // the functions with the most time of their own and the most time including what they call.
 // Not part of `make bench` (profiling slows the nodes down); run it as
 //   bun bench/cpu-profile.ts [workflows=3000] [top=30]
-// (IN_FLIGHT=1 in the environment profiles sequential runs instead). The profiles sample the
-// main thread while it runs JavaScript or a call made from it, so a blocking fsync counts too.
 // and keep the .cpuprofile files it names for Chrome's or VS Code's profile viewer.
+// IN_FLIGHT=1 in the environment profiles sequential runs instead. The profiles sample the
+// main thread while it runs JavaScript or a call made from it, so a blocking fsync counts too.
 
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
