@@ -2,8 +2,8 @@
 // transport, measured by a client in this process that calls the nodes in turn, after 30
 // warm-up runs (the fixed workloads of docs/performance.md):
 //   W1 one_step (exactly one step): sequential latency over 300 runs; throughput with 64 in
-//      flight over 3000; then the 300 sequential runs again ("sequentialWarm"), on nodes whose
-//      code the JIT has compiled by then;
+//      flight over 3000; then the warm-up and sequential runs again ("sequentialWarm"), on
+//      nodes whose code the JIT has compiled by then;
 //   W2 ten_stamped_steps (ten steps, each stamped with the time it ran): the same, plus the
 //      latency of one step, (last step's time - first step's) / 9, per sequential run;
 // with the CPU time per workflow of the three nodes and the client for every part.
@@ -54,8 +54,8 @@ async function measure(
   perStep?: (output: JsonValue) => number,
 ) {
   const clientOf = (k: number) => clients[k % clients.length] as ProtocolClient;
-  for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type);
   const runSequentially = async (bench: string) => {
+    for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type);
     const sequential: number[] = [];
     const stepMs: number[] = [];
     const runs = scaled(300);
@@ -101,6 +101,7 @@ async function measure(
   });
   // The same sequential runs again, now that the nodes have run thousands of workflows: the
   // first runs share two cores with the JIT compiling the nodes' code (docs/performance.md).
+  // Their warm-up runs also let the nodes finish the work of the runs in flight.
   await runSequentially(`workflow.${name}.sequentialWarm`);
 }
 
