@@ -35,6 +35,7 @@ import {
   type StopWorkflowResult,
   TRACEPARENT_HEADER,
   traceparentOf,
+  WAIT_TIMEOUT_SECONDS_MAX,
   type WaitWorkflowRequest,
   type WorkflowDescriptionInfo,
   type WorkflowOutcome,
@@ -114,16 +115,10 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     const body = await this.call(
       "POST",
       "/workflow/execute",
-      {
-        name: request.workflowType,
-        version: request.version,
-        input: JSON.stringify(request.input),
-        ...clusterParam(request.executionClusterId),
-        ...(request.workflowId === undefined ? {} : { workflow_id: request.workflowId }),
-      },
+      startFields(request),
       options,
       [],
-      request.traceId === undefined ? {} : { [TRACEPARENT_HEADER]: traceparentOf(request.traceId) },
+      traceHeaders(request),
     );
     return {
       workflowId: String(body.workflow_id ?? ""),
@@ -229,15 +224,21 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     request: StartWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
-    const started = await this.startWorkflow(request, options);
-    return this.waitWorkflow(
-      {
-        workflowId: started.workflowId,
-        executionClusterId: started.executionClusterId,
-        timeoutSeconds: Math.max(1, Math.ceil(options.timeoutMs / 1000)),
-      },
+    // One request: the node starts the workflow and answers once it has finished.
+    const timeoutSeconds = Math.ceil(options.timeoutMs / 1000);
+    const fields = {
+      ...startFields(request),
+      timeout_seconds: Math.min(WAIT_TIMEOUT_SECONDS_MAX, Math.max(1, timeoutSeconds)),
+    };
+    const body = await this.call(
+      "POST",
+      "/workflow/run",
+      fields,
       options,
+      [],
+      traceHeaders(request),
     );
+    return outcomeOf(body);
   }
 
   async clusterStatus(options: ClientCallOptions): Promise<ClusterStatus> {
@@ -399,6 +400,23 @@ function clusterParam(id: GroupId | undefined): { execution_cluster_id?: string 
 /** A JSON string field of an answer; absent when missing, null or not a string. */
 function textOf(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
+}
+
+/** What /workflow/execute and /workflow/run take to start a workflow. */
+function startFields(request: StartWorkflowRequest): Json {
+  return {
+    name: request.workflowType,
+    version: request.version,
+    input: JSON.stringify(request.input),
+    ...clusterParam(request.executionClusterId),
+    ...(request.workflowId === undefined ? {} : { workflow_id: request.workflowId }),
+  };
+}
+
+function traceHeaders(request: StartWorkflowRequest): Record<string, string> {
+  return request.traceId === undefined
+    ? {}
+    : { [TRACEPARENT_HEADER]: traceparentOf(request.traceId) };
 }
 
 function outcomeOf(body: Json): WorkflowOutcome {

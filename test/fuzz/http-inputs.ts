@@ -220,6 +220,7 @@ function routingRequest(random: Random): RawHttpRequest {
   const method = random.pick(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "FOO"]);
   const path = random.pick([
     "/workflow/execute",
+    "/workflow/run",
     "/workflow/wait",
     "/raft/message",
     "/discovery/register",

@@ -25,6 +25,7 @@ import {
   parseExecuteRequest,
   parseRecoverRequest,
   parseRegisterRequest,
+  parseRunRequest,
   parseSignalRequest,
   parseWaitQuery,
 } from "./request-fields.ts";
@@ -41,6 +42,7 @@ import {
   recoveredJson,
   registeredJson,
   signaledJson,
+  startedIdsJson,
   startedJson,
 } from "./response-fields.ts";
 import { addRetentionRoute } from "./retention-route.ts";
@@ -85,6 +87,7 @@ interface RouteSpec {
 /** Each route, its method and who may call it. */
 const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/workflow/execute", { method: "POST", access: "client" }],
+  ["/workflow/run", { method: "POST", access: "client" }],
   ["/workflow/wait", { method: "GET", access: "client" }],
   ["/workflow/signal", { method: "POST", access: "client" }],
   ["/workflow/describe", { method: "GET", access: "client" }],
@@ -116,7 +119,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
 
   if (options.access !== undefined) useAccessCheck(app, options.access);
   if (options.servesPeers === false) refusePeerRoutes(app);
-  addWorkflowRoutes(app, api, clientBody);
+  addWorkflowRoutes(app, api, clientBody, options.logger);
   addListRoute(app, api);
   addStopRoutes(app, api, (c) => readJsonBody(c.req.raw, clientBody));
   app.post("/raft/message", async (c) => {
@@ -172,14 +175,29 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   return app;
 }
 
-/** The workflow calls: start, wait, describe and signal. */
-function addWorkflowRoutes(app: Hono, api: NodeApi, clientBody: BodyLimits): void {
+/** The workflow calls: start, run, wait, describe and signal. */
+function addWorkflowRoutes(app: Hono, api: NodeApi, clientBody: BodyLimits, logger: Logger): void {
   app.post("/workflow/execute", async (c) => {
     const request = withTraceOf(
       parseExecuteRequest(await readJsonBody(c.req.raw, clientBody)),
       c.req.header(TRACEPARENT_HEADER),
     );
     return c.json(startedJson(await api.startWorkflow(request, callOptionsOf(c))));
+  });
+  // Start and wait in one request: what gRPC's RunWorkflowSync does, with the ids as well.
+  app.post("/workflow/run", async (c) => {
+    const { start, timeoutSeconds } = parseRunRequest(await readJsonBody(c.req.raw, clientBody));
+    const request = withTraceOf(start, c.req.header(TRACEPARENT_HEADER));
+    const started = await api.startWorkflow(request, callOptionsOf(c));
+    const { workflowId, executionClusterId } = started;
+    const ids = startedIdsJson(started);
+    try {
+      const wait = { workflowId, executionClusterId, timeoutSeconds };
+      return c.json({ ...ids, ...outcomeJson(await api.waitWorkflow(wait, callOptionsOf(c))) });
+    } catch (error) {
+      // It started: the answer names it, so that the caller can wait for it again.
+      return errorResponse(c, error, logger, ids);
+    }
   });
   app.get("/workflow/wait", async (c) => {
     const request = parseWaitQuery((name) => c.req.query(name));
@@ -258,14 +276,19 @@ function useErrorAnswers(app: Hono, logger: Logger): void {
   app.onError((error, c) => errorResponse(c, error, logger));
 }
 
-function errorResponse(c: Context, error: unknown, logger: Logger): Response {
+function errorResponse(
+  c: Context,
+  error: unknown,
+  logger: Logger,
+  known: Readonly<Record<string, string>> = {},
+): Response {
   const reply = replyOfError(error);
   if (reply.isUnexpected) {
     // A request the client abandoned fails in odd ways (a body read cut short); not our bug.
     const log = c.req.raw.signal.aborted ? logger.debug : logger.error;
     log.call(logger, `HTTP ${c.req.method} ${c.req.path} failed: ${describeError(error)}`);
   }
-  const body = { ...errorFieldsOf(c.req.path), ...reply.body };
+  const body = { ...errorFieldsOf(c.req.path), ...known, ...reply.body };
   // RFC 9110 §11.6.1: a 401 names the scheme the caller should use.
   if (reply.httpStatus === 401) c.header("WWW-Authenticate", 'Bearer realm="raftoral"');
   // Our statuses are all 4xx/5xx with a body; Hono types them as a closed union.

@@ -256,8 +256,8 @@ describe("body size limits", () => {
 
 describe("routes", () => {
   test("an unknown route is a 404 JSON listing the routes", async () => {
-    const reply = await send("/workflow/run", {});
-    expectError(reply, 404, "NOT_FOUND", "no route /workflow/run", "GET /workflow/wait");
+    const reply = await send("/workflow/start", {});
+    expectError(reply, 404, "NOT_FOUND", "no route /workflow/start", "POST /workflow/run");
   });
 
   test.each([

@@ -56,6 +56,7 @@ describe("who may call which route", () => {
 
   const BODIES: Record<string, unknown> = {
     "/workflow/execute": { name: "ping_pong", version: 1, input: '"ping"' },
+    "/workflow/run": { name: "ping_pong", version: 1, input: '"ping"' },
     "/raft/message": JSON.parse(batchToJson(numberedBatch(1, 2))),
     "/discovery/register": { node_id: 0, address: "127.0.0.1:7009" },
     "/cluster/recover": { dry_run: true },
@@ -81,6 +82,7 @@ describe("who may call which route", () => {
     ["GET", "/health", { nobody: 200, client: 200, admin: 200, peer: 200 }],
     ["POST", "/workflow/execute", { nobody: 401, client: 200, admin: 200, peer: 200 }],
     ["GET", WAIT, { nobody: 401, client: 200, admin: 200, peer: 200 }],
+    ["POST", "/workflow/run", { nobody: 401, client: 200, admin: 200, peer: 200 }],
     ["GET", "/discovery/peers", { nobody: 401, client: 200, admin: 200, peer: 200 }],
     ["POST", "/raft/message", { nobody: 401, client: 401, admin: 401, peer: 200 }],
     ["POST", "/discovery/register", { nobody: 401, client: 401, admin: 401, peer: 200 }],
@@ -284,7 +286,7 @@ describe("limits against hostile input", () => {
     );
   });
 
-  test("the idle timeout cuts a request that waits too long, but not a workflow wait", async () => {
+  test("the idle timeout cuts a request that waits too long, but not a workflow's result", async () => {
     // Bun checks idle timeouts every 4 s or so: past that, an idle-limited request is cut.
     const slowly = async <T>(value: T): Promise<T> => {
       await Bun.sleep(4_500);
@@ -292,16 +294,27 @@ describe("limits against hostile input", () => {
     };
     api.script.waitWorkflow = () => slowly({ success: true, output: "pong" });
     api.script.clusterStatus = () => slowly(CLUSTER_STATUS);
-    const [wait, status] = await Promise.all([
+    const [wait, run, status] = await Promise.all([
       fetch(
         `http://127.0.0.1:${port}/workflow/wait?workflow_id=w&execution_cluster_id=1&timeout_seconds=5`,
       ).then((response) => response.status),
+      fetch(`http://127.0.0.1:${port}/workflow/run`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "ping_pong",
+          version: 1,
+          input: '"ping"',
+          timeout_seconds: 5,
+        }),
+      }).then((response) => response.status),
       fetch(`http://127.0.0.1:${port}/cluster/status`).then(
         (response) => String(response.status),
         (error: Error) => error.message,
       ),
     ]);
     expect(wait).toBe(200);
+    expect(run).toBe(200);
     expect(status).toContain("socket connection was closed unexpectedly");
     api.reset();
   });

@@ -20,6 +20,7 @@ export const BODY_READ_TIMEOUT_MS_DEFAULT = 30_000;
 
 /** Routes whose handlers may wait longer than any idle timeout: their requests have none. */
 const LONG_WAIT_ROUTES: ReadonlySet<string> = new Set([
+  "/workflow/run",
   "/workflow/wait",
   "/node/leave",
   "/cluster/recover",

@@ -72,6 +72,27 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
   };
 }
 
+/**
+ * POST /workflow/run: /workflow/execute's fields, plus `timeout_seconds` (a whole number, or
+ * its decimal text), how long to wait for the result, with the rules of /workflow/wait's.
+ */
+export function parseRunRequest(body: unknown): {
+  readonly start: StartWorkflowRequest;
+  readonly timeoutSeconds: number;
+} {
+  const start = parseExecuteRequest(body);
+  const timeout = (body as Fields).timeout_seconds;
+  if (timeout !== undefined && typeof timeout !== "number" && typeof timeout !== "string") {
+    throw new InvalidArgumentError(
+      `field 'timeout_seconds' must be a whole number of seconds, e.g. 30 (got ${describe(timeout)})`,
+    );
+  }
+  return {
+    start,
+    timeoutSeconds: waitTimeout(timeout === undefined ? undefined : String(timeout)),
+  };
+}
+
 /** `execution_cluster_id`, when given (as decimal text or a number). */
 export function optionalClusterId(fields: Fields): { executionClusterId?: GroupId } {
   const cluster = fields.execution_cluster_id;

@@ -27,6 +27,14 @@ export function startedJson(started: StartWorkflowResult) {
   };
 }
 
+/** POST /workflow/run answers with these, then the result as /workflow/wait gives it. */
+export function startedIdsJson(started: StartWorkflowResult) {
+  return {
+    workflow_id: started.workflowId,
+    execution_cluster_id: String(started.executionClusterId),
+  };
+}
+
 /** GET /workflow/describe: the workflow as its group applied it; JSON values as text. */
 export function describedJson(info: WorkflowDescriptionInfo) {
   return {
@@ -208,6 +216,7 @@ export function leftJson(result: LeaveResult) {
 export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
   switch (path) {
     case "/workflow/execute":
+    case "/workflow/run":
     case "/workflow/wait":
       return { workflow_id: null, execution_cluster_id: null, result: null };
     case "/workflow/describe":
