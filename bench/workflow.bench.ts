@@ -6,7 +6,8 @@
 //      nodes whose code the JIT has compiled by then;
 //   W2 ten_stamped_steps (ten steps, each stamped with the time it ran): the same, plus the
 //      latency of one step, (last step's time - first step's) / 9, per sequential run;
-// with the CPU time per workflow of the three nodes and the client for every part.
+// with the CPU time per workflow of the three nodes and the client for every part, and the
+// nodes' share of it by thread (main, JIT compiler, GC, allocator's scavenger, other).
 // (Owner failover has its own bench: failover.bench.ts.)
 // Prints one JSON line per measurement.
 
@@ -15,7 +16,7 @@ import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
-import { processCpuMs } from "./proc-stats.ts";
+import { processCpuMs, threadCpuMs, threadCpuUsPer } from "./proc-stats.ts";
 
 const WARM_UP = scaled(30);
 
@@ -60,6 +61,7 @@ async function measure(
     const stepMs: number[] = [];
     const runs = scaled(300);
     const cpuBefore = clusterCpuMs(nodePids);
+    const threadsBefore = threadCpuMs(nodePids);
     for (let k = 0; k < runs; k++) {
       const run = await runOne(clientOf(k), type);
       sequential.push(run.ms);
@@ -72,6 +74,7 @@ async function measure(
       ...quantiles(sequential),
       ...(perStep === undefined ? {} : { perStepP50Ms: quantiles(stepMs).p50Ms }),
       cpuMsPerWorkflow: Number(((clusterCpuMs(nodePids) - cpuBefore) / runs).toFixed(3)),
+      nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadCpuMs(nodePids), runs),
     });
   };
   await runSequentially(`workflow.${name}.sequential`);
@@ -79,6 +82,7 @@ async function measure(
   const total = scaled(3000);
   const concurrent: number[] = [];
   const cpuBefore = clusterCpuMs(nodePids);
+  const threadsBefore = threadCpuMs(nodePids);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: 64 }, async () => {
@@ -97,6 +101,7 @@ async function measure(
     runs: total,
     workflowsPerSecond: Math.round(total / seconds),
     cpuMsPerWorkflow: Number((cpuMs / total).toFixed(3)),
+    nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadCpuMs(nodePids), total),
     ...quantiles(concurrent),
   });
   // The same sequential runs again, now that the nodes have run thousands of workflows: the
