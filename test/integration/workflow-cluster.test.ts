@@ -1,5 +1,5 @@
 // Workflows end to end on in-process nodes with real transports: ping_pong through any node,
-// results served by wait on every member, bad input refused clearly.
+// results served by wait on every member, bad input refused clearly, the one-request run.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { HttpProtocolClient } from "../../src/client/index.ts";
@@ -119,5 +119,39 @@ describe("workflows on a 3-node cluster", () => {
       )
       .catch((error: { code?: string }) => error);
     expect((badId as { code?: string }).code).toBe("INVALID_ARGUMENT");
+  }, 60_000);
+
+  test("POST /workflow/run answers the result with the ids; run again with its id, the same one", async () => {
+    const addresses = await cluster(3);
+    const run = async (address: string) => {
+      const response = await fetch(`http://${address}/workflow/run`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "ping_pong",
+          version: 1,
+          input: '"ping"',
+          workflow_id: "r-1",
+        }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const first = await run(addresses[1] as string);
+    const expected = {
+      status: 200,
+      body: {
+        workflow_id: "r-1",
+        execution_cluster_id: "1",
+        success: true,
+        result: '"pong"',
+        error: null,
+      },
+    };
+    expect(first).toEqual(expected);
+    // A caller whose connection was cut sends the run again: it gets the same workflow's result.
+    expect(await run(addresses[2] as string)).toEqual(expected);
+    // The node that answered last has applied everything it answered: one workflow.
+    const executions = [...(nodes[2]?.workflowState(groupId(1))?.executions() ?? [])];
+    expect(executions.map((execution) => execution.workflowId)).toEqual(["r-1"]);
   }, 60_000);
 });
