@@ -5,7 +5,7 @@ import { join } from "node:path";
 import {
   GrpcProtocolClient,
   HttpProtocolClient,
-  type ProtocolClient,
+  type OperatorProtocolClient,
 } from "../src/client/index.ts";
 
 /** The --workflows file of the nodes: ping_pong, ten_steps, timed_steps and the others. */
@@ -18,6 +18,6 @@ export const FIXTURE_WORKFLOWS = join(
   "multi-step-workflows.ts",
 );
 
-export function clientFor(transport: "grpc" | "http", address: string): ProtocolClient {
+export function clientFor(transport: "grpc" | "http", address: string): OperatorProtocolClient {
   return transport === "grpc" ? new GrpcProtocolClient(address) : new HttpProtocolClient(address);
 }

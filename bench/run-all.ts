@@ -78,6 +78,24 @@ const FIGURES: readonly Figure[] = [
     isLatency: false,
   },
   {
+    figure: "W1, 64 in flight, again after 12,000 more runs (JIT warm): workflows/s",
+    target: ">= 1750",
+    read: (lines, transport) =>
+      numberOf(
+        find(lines, { bench: "workflow.W1.oneStep.inFlight64Warm", transport })?.workflowsPerSecond,
+      ),
+    isLatency: false,
+  },
+  {
+    figure: "W1, 64 in flight, again after 12,000 more runs (JIT warm): CPU ms per workflow",
+    target: "<= 1.1",
+    read: (lines, transport) =>
+      numberOf(
+        find(lines, { bench: "workflow.W1.oneStep.inFlight64Warm", transport })?.cpuMsPerWorkflow,
+      ),
+    isLatency: false,
+  },
+  {
     figure: "a killed owner's workflows resume on a survivor: p99 ms",
     target: "<= 2000",
     read: (lines, transport) =>

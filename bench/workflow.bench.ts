@@ -6,12 +6,14 @@
 //      nodes whose code the JIT has compiled by then;
 //   W2 ten_stamped_steps (ten steps, each stamped with the time it ran): the same, plus the
 //      latency of one step, (last step's time - first step's) / 9, per sequential run;
+//   then W1 with 64 in flight once more after 12,000 more runs ("inFlight64Warm"), once the
+//      JIT has compiled the nodes' code;
 // with the CPU time per workflow of the three nodes and the client for every part, and the
 // nodes' share of it by thread (main, JIT compiler, GC, allocator's scavenger, other).
 // (Owner failover has its own bench: failover.bench.ts.)
 // Prints one JSON line per measurement.
 
-import type { ProtocolClient } from "../src/client/index.ts";
+import type { OperatorProtocolClient, ProtocolClient } from "../src/client/index.ts";
 import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
@@ -19,6 +21,8 @@ import { emit, scaled } from "./bench-stats.ts";
 import { processCpuMs, threadCpuMs, threadCpuUsPer } from "./proc-stats.ts";
 
 const WARM_UP = scaled(30);
+/** Runs made before the warm throughput pass (measureWarmThroughput). */
+const JIT_WARM_UP = scaled(12_000);
 
 /** Runs one workflow; resolves with its latency (ms) and its output. */
 async function runOne(
@@ -78,25 +82,33 @@ async function measure(
     });
   };
   await runSequentially(`workflow.${name}.sequential`);
-  let next = 0;
+  await runInFlight(transport, clients, nodePids, `workflow.${name}.inFlight64`, type);
+  // The same sequential runs again, now that the nodes have run thousands of workflows: the
+  // first runs share two cores with the JIT compiling the nodes' code (docs/performance.md).
+  // Their warm-up runs also let the nodes finish the work of the runs in flight.
+  await runSequentially(`workflow.${name}.sequentialWarm`);
+}
+
+/** `scaled(3000)` runs of `type`, 64 at a time, on the nodes in turn: rate, CPU, latency. */
+async function runInFlight(
+  transport: "grpc" | "http",
+  clients: ProtocolClient[],
+  nodePids: readonly number[],
+  bench: string,
+  type: string,
+): Promise<void> {
   const total = scaled(3000);
   const concurrent: number[] = [];
   const cpuBefore = clusterCpuMs(nodePids);
   const threadsBefore = threadCpuMs(nodePids);
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      for (;;) {
-        const k = next++;
-        if (k >= total) return;
-        concurrent.push((await runOne(clientOf(k), type)).ms);
-      }
-    }),
-  );
+  await inFlight64(total, (k) => runOne(clients[k % clients.length] as ProtocolClient, type), {
+    onRun: (ms) => concurrent.push(ms),
+  });
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = clusterCpuMs(nodePids) - cpuBefore;
   emit({
-    bench: `workflow.${name}.inFlight64`,
+    bench,
     transport,
     runs: total,
     workflowsPerSecond: Math.round(total / seconds),
@@ -104,10 +116,45 @@ async function measure(
     nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadCpuMs(nodePids), total),
     ...quantiles(concurrent),
   });
-  // The same sequential runs again, now that the nodes have run thousands of workflows: the
-  // first runs share two cores with the JIT compiling the nodes' code (docs/performance.md).
-  // Their warm-up runs also let the nodes finish the work of the runs in flight.
-  await runSequentially(`workflow.${name}.sequentialWarm`);
+}
+
+/** Runs `run(0..total-1)` with 64 in flight (a closed loop). */
+async function inFlight64(
+  total: number,
+  run: (k: number) => Promise<{ ms: number }>,
+  options: { onRun?: (ms: number) => void } = {},
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      for (;;) {
+        const k = next++;
+        if (k >= total) return;
+        const { ms } = await run(k);
+        options.onRun?.(ms);
+      }
+    }),
+  );
+}
+
+/**
+ * W1 with 64 in flight once more, after JIT_WARM_UP more runs: JavaScriptCore compiles the
+ * nodes' code for about 14,000 workflows (docs/performance.md), and a node that has run for a
+ * while is what serves in production. The runs go past the 10,000 finished workflows a group
+ * keeps, so the oldest results are dropped at once instead of new starts being refused.
+ */
+async function measureWarmThroughput(
+  transport: "grpc" | "http",
+  clients: OperatorProtocolClient[],
+  nodePids: readonly number[],
+): Promise<void> {
+  await (clients[0] as OperatorProtocolClient).clusterRetention(
+    { retainAtLeastMs: 0 },
+    { timeoutMs: 10_000 },
+  );
+  const client = (k: number) => clients[k % clients.length] as ProtocolClient;
+  await inFlight64(JIT_WARM_UP, (k) => runOne(client(k), "one_step"));
+  await runInFlight(transport, clients, nodePids, "workflow.W1.oneStep.inFlight64Warm", "one_step");
 }
 
 /** CPU used so far by the node processes and by this client process, in ms. */
@@ -125,6 +172,7 @@ for (const transport of ["grpc", "http"] as const) {
     const pids = cluster.nodes.flatMap((node) => node.process?.pid ?? []);
     await measure(transport, clients, pids, "W1.oneStep", "one_step");
     await measure(transport, clients, pids, "W2.tenSteps", "ten_stamped_steps", stepMsOf);
+    await measureWarmThroughput(transport, clients, pids);
     for (const client of clients) await client.close();
   } finally {
     await cluster.stop();
