@@ -100,7 +100,7 @@ export class HostedGroup {
   apply(ready: Ready): void {
     if (ready.snapshot !== undefined) {
       this.restore(ready.snapshot.data);
-      this.snapshots.reset(ready.snapshot.metadata.index);
+      this.snapshots.reset(ready.snapshot.metadata.index, ready.snapshot.data.byteLength);
       this.recentApplied.clear();
       for (const [index, proposal] of this.accepted) {
         if (index > ready.snapshot.metadata.index) continue;
@@ -233,7 +233,7 @@ export class HostedGroup {
     const compactThrough = this.snapshots.compactionPoint(applied);
     this.raw.compact(compactThrough);
     this.snapshotWrite = { snapshot, compactThrough };
-    this.snapshots.reset(applied);
+    this.snapshots.reset(applied, snapshot.data.byteLength);
     this.logger.debug("Snapshot taken", {
       group: this.id,
       index: applied,

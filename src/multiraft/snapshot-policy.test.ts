@@ -23,8 +23,35 @@ test("a snapshot is due after enough entries, or enough bytes, since the last on
   const large = new SnapshotPolicy(LIMITS, logIndex(0));
   applied(large, 1, 4, 250);
   expect(large.isSnapshotDue(logIndex(4))).toBe(true);
-  large.reset(logIndex(4));
+  large.reset(logIndex(4), 10);
   expect(large.isSnapshotDue(logIndex(4))).toBe(false);
+});
+
+test("after a snapshot larger than the log since, the next waits until the log is as large", () => {
+  const policy = new SnapshotPolicy(LIMITS, logIndex(0));
+  policy.reset(logIndex(0), 500);
+  // 100 entries of 4 bytes: the count is reached, but 400 bytes of log against a 500-byte
+  // snapshot: not yet.
+  applied(policy, 1, 100, 4);
+  expect(policy.isSnapshotDue(logIndex(100))).toBe(false);
+  applied(policy, 101, 125, 4);
+  expect(policy.isSnapshotDue(logIndex(125))).toBe(true);
+});
+
+test("a large snapshot defers the next one only up to the caps on entries and bytes", () => {
+  const entries = new SnapshotPolicy(LIMITS, logIndex(0));
+  entries.reset(logIndex(0), 1_000_000);
+  applied(entries, 1, 999, 0);
+  expect(entries.isSnapshotDue(logIndex(999))).toBe(false);
+  applied(entries, 1_000, 1_000, 0);
+  // SNAPSHOT_DEFERRAL_MAX (10) times snapshotEntries (100).
+  expect(entries.isSnapshotDue(logIndex(1_000))).toBe(true);
+
+  const bytes = new SnapshotPolicy(LIMITS, logIndex(0));
+  bytes.reset(logIndex(0), 1_000_000);
+  applied(bytes, 1, 4, 250);
+  // snapshotBytes (1,000) of log: due, however large the last snapshot was.
+  expect(bytes.isSnapshotDue(logIndex(4))).toBe(true);
 });
 
 test("the margin kept behind a snapshot is bounded in entries and in bytes", () => {
