@@ -38,35 +38,49 @@ function roleOf(pid: number, tid: string): ThreadRole {
   return "other";
 }
 
+/** CPU time so far of each thread of some processes, keyed by "pid/tid". */
+export type ThreadCpu = ReadonlyMap<string, { readonly role: ThreadRole; readonly ms: number }>;
+
 /**
- * CPU time so far of the processes' threads, in ms, summed by role: the JIT's compiler
- * threads and the allocator's scavenger apart from the main thread (docs/performance.md).
- * A thread that ended is no longer counted, so read it before and after, not across restarts.
+ * CPU time so far of the processes' threads, in ms: the JIT's compiler threads and the
+ * allocator's scavenger apart from the main thread (docs/performance.md). Read it before and
+ * after, and let threadCpuUsPer take the difference thread by thread.
  */
-export function threadCpuMs(pids: readonly number[]): Record<ThreadRole, number> {
-  const byRole: Record<ThreadRole, number> = { main: 0, jit: 0, gc: 0, allocator: 0, other: 0 };
+export function threadCpuMs(pids: readonly number[]): ThreadCpu {
+  const threads = new Map<string, { role: ThreadRole; ms: number }>();
   for (const pid of pids) {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         // schedstat: nanoseconds on a CPU, then waiting, then timeslices.
         const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-        byRole[roleOf(pid, tid)] += ns / 1e6;
+        threads.set(`${pid}/${tid}`, { role: roleOf(pid, tid), ms: ns / 1e6 });
       } catch (error) {
         // The thread ended between the listing and the read.
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       }
     }
   }
-  return byRole;
+  return threads;
 }
 
-/** `after - before` per role, per workflow, in microseconds. */
+/**
+ * The CPU the threads used between two readings, per role, per workflow, in microseconds.
+ * Thread by thread, because JavaScriptCore ends idle compiler threads and starts new ones:
+ * summed by role, an ended thread's whole time would come off the total. A thread that ended
+ * between the readings is not counted at all, so the figures are lower bounds.
+ */
 export function threadCpuUsPer(
-  before: Record<ThreadRole, number>,
-  after: Record<ThreadRole, number>,
+  before: ThreadCpu,
+  after: ThreadCpu,
   count: number,
 ): Record<ThreadRole, number> {
-  const per = (role: ThreadRole) => Math.round(((after[role] - before[role]) * 1000) / count);
+  const ms: Record<ThreadRole, number> = { main: 0, jit: 0, gc: 0, allocator: 0, other: 0 };
+  for (const [key, thread] of after) {
+    const earlier = before.get(key)?.ms ?? 0;
+    // Less than before: the tid was reused by a thread started since.
+    ms[thread.role] += thread.ms >= earlier ? thread.ms - earlier : thread.ms;
+  }
+  const per = (role: ThreadRole) => Math.round((ms[role] * 1000) / count);
   return {
     main: per("main"),
     jit: per("jit"),

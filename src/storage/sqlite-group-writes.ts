@@ -13,6 +13,7 @@ import {
   snapshotChecksum,
   tombstoneChecksum,
 } from "./record-encoding.ts";
+import { encodeSnapshotData } from "./snapshot-encoding.ts";
 import type { SqliteStatements } from "./sqlite-statements.ts";
 
 /** What a group that never wrote a hard state has: term 0, no vote, nothing committed. */
@@ -47,8 +48,18 @@ export function writeGroupRows(
   if (write.snapshot !== undefined) {
     const { metadata, data } = write.snapshot;
     const confStateJson = encodeConfState(metadata.confState);
+    // The checksum covers the snapshot's own bytes, so it also vouches for the decompression.
     const checksum = snapshotChecksum({ groupId: id, metadata, confStateJson, data });
-    statements.upsertSnapshot.run(id, metadata.index, metadata.term, confStateJson, data, checksum);
+    const stored = encodeSnapshotData(data);
+    statements.upsertSnapshot.run(
+      id,
+      metadata.index,
+      metadata.term,
+      confStateJson,
+      stored.bytes,
+      stored.encoding,
+      checksum,
+    );
   }
   if (plan.isLogReplaced) statements.deleteEntries.run(id);
   const first = write.entries[0];

@@ -13,6 +13,7 @@ import {
   snapshotChecksum,
   tombstoneChecksum,
 } from "./record-encoding.ts";
+import { decodeSnapshotData } from "./snapshot-encoding.ts";
 import { StorageCorruptError } from "./storage-error.ts";
 
 export interface EntryRow {
@@ -36,6 +37,8 @@ export interface SnapshotRow {
   readonly term: number;
   readonly conf_state: string;
   readonly data: Uint8Array;
+  /** SNAPSHOT_ENCODING: how `data` holds the snapshot's bytes. */
+  readonly encoding: number;
   readonly checksum: number;
 }
 
@@ -118,17 +121,18 @@ export function snapshotFromRow(file: string, groupId: GroupId, row: SnapshotRow
     throw corruptRecord({ file, groupId, problem: "unreadable snapshot metadata" });
   }
   const metadata = { index: logIndex(row.snapshot_index), term: term(row.term), confState };
-  const computed = snapshotChecksum({
-    groupId,
-    metadata,
-    confStateJson: row.conf_state,
-    data: row.data,
-  });
+  const decoded = decodeSnapshotData({ encoding: row.encoding, bytes: row.data });
+  if (!decoded.ok) {
+    const problem = `snapshot ${metadata.index}: ${decoded.problem}`;
+    throw corruptRecord({ file, groupId, problem });
+  }
+  const data = decoded.data;
+  const computed = snapshotChecksum({ groupId, metadata, confStateJson: row.conf_state, data });
   if (computed !== row.checksum) {
     const problem = `snapshot ${metadata.index} checksum ${hex(row.checksum)} stored, ${hex(computed)} computed`;
     throw corruptRecord({ file, groupId, problem });
   }
-  return { metadata, data: row.data };
+  return { metadata, data };
 }
 
 export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {

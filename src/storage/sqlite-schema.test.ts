@@ -50,6 +50,15 @@ test("an older file runs only the missing migrations, once", () => {
   db.close();
 });
 
+test("snapshots of a file from before compression read as stored as they are", () => {
+  const db = new Database(file);
+  migrate(db, file, MIGRATIONS.slice(0, 3));
+  db.run("INSERT INTO group_snapshot VALUES (1, 2, 1, '{}', x'0102', 7)");
+  migrate(db, file);
+  expect(db.query("SELECT encoding FROM group_snapshot").all()).toEqual([{ encoding: 0 }]);
+  db.close();
+});
+
 test("a newer file is refused and left untouched", () => {
   const db = new Database(file);
   migrate(db, file, [...MIGRATIONS, NEXT]);

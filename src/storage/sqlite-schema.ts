@@ -89,8 +89,17 @@ const VERSION_3: Migration = {
   ],
 };
 
+/**
+ * Version 4. A snapshot may be stored compressed (snapshot-encoding.ts); the snapshots of
+ * older files are stored as they are (encoding 0).
+ */
+const VERSION_4: Migration = {
+  version: 4,
+  statements: ["ALTER TABLE group_snapshot ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0"],
+};
+
 /** Every migration, in order. The last one's version is what this build writes. */
-export const MIGRATIONS: readonly Migration[] = [VERSION_1, VERSION_2, VERSION_3];
+export const MIGRATIONS: readonly Migration[] = [VERSION_1, VERSION_2, VERSION_3, VERSION_4];
 
 MIGRATIONS.forEach((migration, position) => {
   assert(

@@ -46,7 +46,7 @@ export function prepareStatements(db: Database): SqliteStatements {
       "SELECT group_id, term, vote, commit_index, checksum FROM raft_group WHERE group_id = ?",
     ),
     selectSnapshot: db.query(
-      "SELECT snapshot_index, term, conf_state, data, checksum FROM group_snapshot WHERE group_id = ?",
+      "SELECT snapshot_index, term, conf_state, data, encoding, checksum FROM group_snapshot WHERE group_id = ?",
     ),
     selectSnapshotIndex: db.query("SELECT snapshot_index FROM group_snapshot WHERE group_id = ?"),
     // Two queries, not one: SQLite answers a lone MIN or MAX with a single B-tree seek.
@@ -79,7 +79,8 @@ export function prepareStatements(db: Database): SqliteStatements {
     ),
     upsertSnapshot: db.query(
       `INSERT OR REPLACE INTO group_snapshot
-       (group_id, snapshot_index, term, conf_state, data, checksum) VALUES (?, ?, ?, ?, ?, ?)`,
+       (group_id, snapshot_index, term, conf_state, data, encoding, checksum)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertEntry: db.query(
       "INSERT INTO entry (group_id, entry_index, term, type, data, checksum) VALUES (?, ?, ?, ?, ?, ?)",
