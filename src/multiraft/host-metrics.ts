@@ -7,12 +7,14 @@ import {
   type Counter,
   type CounterSeries,
   type ErrorCode,
+  type Gauge,
   type GroupId,
   type Histogram,
   type MetricsRegistry,
   type NodeId,
   RaftoralError,
 } from "../lib/index.ts";
+import type { Snapshot } from "../raft/index.ts";
 import { batchBytes, type PeerBatch } from "../transport/index.ts";
 
 interface ProposalSettle {
@@ -27,6 +29,8 @@ export class HostMetrics {
   private readonly persistSeconds: Histogram;
   private readonly leaderChanges: Counter;
   private readonly snapshots: Counter;
+  private readonly snapshotEncodeSeconds: Histogram;
+  private readonly snapshotBytes: Gauge;
   private readonly receivedMessages: Counter;
   private readonly receivedBytes: Counter;
   /** Series looked up once per group or peer: a proposal or a batch only adds. */
@@ -60,6 +64,14 @@ export class HostMetrics {
     this.snapshots = registry.counter(
       "raftoral_raft_snapshots_total",
       "Snapshots this node took of a group (taken) or received from its leader (installed).",
+    );
+    this.snapshotEncodeSeconds = registry.histogram(
+      "raftoral_raft_snapshot_encode_seconds",
+      "Time to encode the state of a group for a snapshot this node took (the node waits).",
+    );
+    this.snapshotBytes = registry.gauge(
+      "raftoral_raft_snapshot_bytes",
+      "Size of the group's latest snapshot on this node, before compression.",
     );
     this.receivedMessages = registry.counter(
       "raftoral_peer_received_messages_total",
@@ -110,8 +122,19 @@ export class HostMetrics {
     this.leaderChanges.inc({ group });
   }
 
-  snapshot(group: GroupId, kind: "taken" | "installed"): void {
-    this.snapshots.inc({ group, kind });
+  /** Runs `maybeSnapshot` (which answers the size of a snapshot it took) and times it. */
+  timedSnapshot(group: GroupId, maybeSnapshot: () => number | undefined): void {
+    const startedMs = performance.now();
+    const bytes = maybeSnapshot();
+    if (bytes === undefined) return;
+    this.snapshots.inc({ group, kind: "taken" });
+    this.snapshotEncodeSeconds.observe((performance.now() - startedMs) / 1_000);
+    this.snapshotBytes.set(bytes, { group });
+  }
+
+  snapshotInstalled(group: GroupId, snapshot: Snapshot): void {
+    this.snapshots.inc({ group, kind: "installed" });
+    this.snapshotBytes.set(snapshot.data.byteLength, { group });
   }
 
   /** Only batches from members reach here (BatchRouter's onHeard): labels stay bounded. */

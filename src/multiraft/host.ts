@@ -358,14 +358,14 @@ export class MultiRaftHost {
     group.apply(ready);
     group.raw.advance(ready);
     const isChanged = group.afterAdvance(ready);
-    if (ready.snapshot !== undefined) this.metrics.snapshot(group.id, "installed");
+    if (ready.snapshot !== undefined) this.metrics.snapshotInstalled(group.id, ready.snapshot);
     if (ready.softState !== undefined && ready.softState.leaderId !== 0) {
       this.metrics.leaderChanged(group.id);
       // A new leader: commands in flight may have been lost with the old one.
       this.desk.retryWaiting(group);
       this.desk.resendInFlight(group);
     }
-    if (group.maybeSnapshot()) this.metrics.snapshot(group.id, "taken");
+    this.metrics.timedSnapshot(group.id, () => group.maybeSnapshot());
     return isChanged;
   }
 

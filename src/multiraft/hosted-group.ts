@@ -223,10 +223,10 @@ export class HostedGroup {
     this.settle(index, outcome);
   }
 
-  /** Takes a snapshot once enough entries or bytes were applied since the last one (§7); true if it did. */
-  maybeSnapshot(): boolean {
+  /** Takes a snapshot once enough entries or bytes were applied since the last one (§7); its size if it did. */
+  maybeSnapshot(): number | undefined {
     const applied = this.raw.appliedIndex();
-    if (!this.snapshots.isSnapshotDue(applied)) return false;
+    if (!this.snapshots.isSnapshotDue(applied)) return undefined;
     const snapshot = this.raw.createSnapshot(
       encodeGroupSnapshot(this.dedupe, this.stateMachine.snapshot()),
     );
@@ -239,7 +239,7 @@ export class HostedGroup {
       index: applied,
       compact_through: compactThrough,
     });
-    return true;
+    return snapshot.data.byteLength;
   }
 
   /** Every waiter of this group, to fail them all (group removed, node stopping). */

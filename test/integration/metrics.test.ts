@@ -20,7 +20,13 @@ afterAll(async () => {
 const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
 const nap = defineWorkflow("nap", 1, async (_: null, ctx) => ctx.sleep("1h"));
 const approval = defineWorkflow("approval", 1, async (_: null, ctx) => ctx.waitForEvent("ok"));
-const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 2_000 };
+/** Snapshots every few entries, so that the snapshot metrics have something to show. */
+const FAST = {
+  tickIntervalMs: 20,
+  reconcileIntervalMs: 100,
+  failureTimeoutMs: 2_000,
+  snapshotEntries: 5,
+};
 
 async function startCluster(transport: "grpc" | "http") {
   const members: { node: RaftoralNode; address: string; metricsAddress: string }[] = [];
@@ -121,6 +127,15 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
       expect(sampleOf(families, "process_resident_memory_bytes")).toBeGreaterThan(0);
       expect(sampleOf(families, "process_cpu_seconds_total")).toBeGreaterThan(0);
       expect(familyOf(families, "raftoral_event_loop_lag_seconds").type).toBe("HISTOGRAM");
+      // Each replica of group 1 took a snapshot of its own of a state that holds workflows.
+      expect(
+        sampleOf(families, "raftoral_raft_snapshots_total", { group: "1", kind: "taken" }),
+      ).toBeGreaterThan(0);
+      expect(sampleOf(families, "raftoral_raft_snapshot_bytes", { group: "1" })).toBeGreaterThan(0);
+      const encodes = familyOf(families, "raftoral_raft_snapshot_encode_seconds").metrics;
+      expect(encodes.reduce((sum, sample) => sum + Number(sample.count ?? 0), 0)).toBeGreaterThan(
+        0,
+      );
     }
     // Every replica applies the three starts and finishes (a follower may apply the last
     // completion just after the client heard of it).
