@@ -81,6 +81,16 @@ async function expectSuspendedGauges(
   }
 }
 
+/** Each replica of group 1 took a snapshot of its own, of a state that holds workflows. */
+function expectSnapshotsTaken(families: MetricFamily[]): void {
+  expect(
+    sampleOf(families, "raftoral_raft_snapshots_total", { group: "1", kind: "taken" }),
+  ).toBeGreaterThan(0);
+  expect(sampleOf(families, "raftoral_raft_snapshot_bytes", { group: "1" })).toBeGreaterThan(0);
+  const encodes = familyOf(families, "raftoral_raft_snapshot_encode_seconds").metrics;
+  expect(encodes.reduce((sum, sample) => sum + Number(sample.count ?? 0), 0)).toBeGreaterThan(0);
+}
+
 async function scrapeUntil(
   members: readonly { metricsAddress: string }[],
   holds: (families: MetricFamily[]) => boolean,
@@ -127,15 +137,7 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
       expect(sampleOf(families, "process_resident_memory_bytes")).toBeGreaterThan(0);
       expect(sampleOf(families, "process_cpu_seconds_total")).toBeGreaterThan(0);
       expect(familyOf(families, "raftoral_event_loop_lag_seconds").type).toBe("HISTOGRAM");
-      // Each replica of group 1 took a snapshot of its own of a state that holds workflows.
-      expect(
-        sampleOf(families, "raftoral_raft_snapshots_total", { group: "1", kind: "taken" }),
-      ).toBeGreaterThan(0);
-      expect(sampleOf(families, "raftoral_raft_snapshot_bytes", { group: "1" })).toBeGreaterThan(0);
-      const encodes = familyOf(families, "raftoral_raft_snapshot_encode_seconds").metrics;
-      expect(encodes.reduce((sum, sample) => sum + Number(sample.count ?? 0), 0)).toBeGreaterThan(
-        0,
-      );
+      expectSnapshotsTaken(families);
     }
     // Every replica applies the three starts and finishes (a follower may apply the last
     // completion just after the client heard of it).
