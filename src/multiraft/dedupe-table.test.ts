@@ -87,7 +87,7 @@ test("a command that reaches the log twice is applied once and settles once", ()
       snapshot: () => new Uint8Array(),
       restore: () => undefined,
     },
-    snapshotIndex: 0 as never,
+    lastSnapshot: { index: 0 as never, bytes: 0 },
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     recentAppliedMax: 10,
     origin: { nodeId: N1, incarnation: 7, onApplied: (_id, outcome) => settled.push(outcome) },

@@ -54,7 +54,10 @@ export class GroupRegistry {
       id: groupId,
       raw,
       stateMachine,
-      snapshotIndex: initial.log.snapshot?.metadata.index ?? logIndex(0),
+      lastSnapshot: {
+        index: initial.log.snapshot?.metadata.index ?? logIndex(0),
+        bytes: initial.log.snapshot?.data.byteLength ?? 0,
+      },
       snapshotLimits: this.options.config,
       logger: this.options.logger,
       recentAppliedMax: this.options.config.recentAppliedMax,

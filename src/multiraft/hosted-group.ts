@@ -1,7 +1,7 @@
 // One Raft group on this node: its RawNode, its state machine, and the callers waiting on
 // it. The host's loop calls into it in a fixed order each turn; nothing here does I/O.
 
-import { type GroupId, type Logger, type LogIndex, NO_NODE, type NodeId } from "../lib/index.ts";
+import { type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
 import {
   decodeConfChange,
   type Entry,
@@ -15,7 +15,7 @@ import { DedupeTable } from "./dedupe-table.ts";
 import { ApplyError, proposalDropped, proposalTimedOut } from "./errors.ts";
 import { decodeGroupSnapshot, encodeGroupSnapshot } from "./group-snapshot.ts";
 import type { AppliedOutcome, PendingProposal, PendingRead } from "./pending.ts";
-import { type SnapshotLimits, SnapshotPolicy } from "./snapshot-policy.ts";
+import { type SnapshotLimits, type SnapshotMark, SnapshotPolicy } from "./snapshot-policy.ts";
 import type { StateMachine } from "./state-machine.ts";
 
 /** Who this node is as an origin of commands (see command-envelope.ts). */
@@ -53,7 +53,7 @@ export class HostedGroup {
     id: GroupId;
     raw: RawNode;
     stateMachine: StateMachine;
-    snapshotIndex: LogIndex;
+    lastSnapshot: SnapshotMark;
     snapshotLimits: SnapshotLimits;
     logger: Logger;
     recentAppliedMax: number;
@@ -62,7 +62,7 @@ export class HostedGroup {
     this.id = options.id;
     this.raw = options.raw;
     this.stateMachine = options.stateMachine;
-    this.snapshots = new SnapshotPolicy(options.snapshotLimits, options.snapshotIndex);
+    this.snapshots = new SnapshotPolicy(options.snapshotLimits, options.lastSnapshot);
     this.logger = options.logger;
     this.recentAppliedMax = options.recentAppliedMax;
     this.origin = options.origin;

@@ -20,6 +20,12 @@ export interface SnapshotLimits {
   readonly compactionMarginBytes: number;
 }
 
+/** Where and how large a group's last snapshot is: index 0 and 0 bytes when it has none. */
+export interface SnapshotMark {
+  readonly index: LogIndex;
+  readonly bytes: number;
+}
+
 /** However large the state, a snapshot waits for at most this many times snapshotEntries. */
 export const SNAPSHOT_DEFERRAL_MAX = 10;
 
@@ -28,13 +34,17 @@ export class SnapshotPolicy {
   private sizes: number[] = [];
   private firstIndex = 0;
   private appliedBytes = 0;
-  /** Size of the last snapshot taken or installed; 0 when none is known (after a restart). */
-  private lastSnapshotBytes = 0;
+  private lastSnapshotIndex: LogIndex;
+  /** Size of the last snapshot: taken, installed, or loaded from storage at start. */
+  private lastSnapshotBytes: number;
 
   constructor(
     private readonly limits: SnapshotLimits,
-    private lastSnapshotIndex: LogIndex,
-  ) {}
+    last: SnapshotMark,
+  ) {
+    this.lastSnapshotIndex = last.index;
+    this.lastSnapshotBytes = last.bytes;
+  }
 
   /** Entries are applied in order, one index after the other. */
   noteApplied(index: LogIndex, bytes: number): void {
