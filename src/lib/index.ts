@@ -1,6 +1,7 @@
 // Public surface of src/lib: the basics every other folder builds on.
 
 export { AssertionError, assert, unreachable } from "./assert.ts";
+export { concatBytes } from "./bytes.ts";
 export { type CancelTimer, type Clock, RealClock, VirtualClock } from "./clock.ts";
 export { type ErrorCode, InvalidArgumentError, RaftoralError, toError } from "./errors.ts";
 export { type FieldErrorFactory, type FieldReaders, fieldReaders } from "./fields.ts";

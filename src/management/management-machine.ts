@@ -4,6 +4,7 @@
 // Pure: no I/O, no timers, no await.
 
 import {
+  concatBytes,
   type GroupId,
   groupId,
   type LogIndex,
@@ -84,8 +85,8 @@ export class ManagementMachine {
     return result;
   }
 
-  snapshot(): Uint8Array {
-    return encodeManagementState(this.current);
+  snapshotAfter(prefix: Uint8Array): Uint8Array {
+    return concatBytes(prefix, encodeManagementState(this.current));
   }
 
   restore(data: Uint8Array): void {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createLogger, groupId, nodeId, seededRandom } from "../lib/index.ts";
+import { concatBytes, createLogger, groupId, nodeId, seededRandom } from "../lib/index.ts";
 import { bootstrapState, DEFAULT_RAFT_CONFIG, RawNode } from "../raft/index.ts";
 import { decodeEnvelope, encodeEnvelope } from "./command-envelope.ts";
 import { DedupeTable } from "./dedupe-table.ts";
@@ -38,7 +38,9 @@ describe("dedupe table", () => {
     const table = new DedupeTable();
     table.admit(N1, 7, 3, 2);
     const state = new Uint8Array([1, 2, 3]);
-    const decoded = decodeGroupSnapshot(encodeGroupSnapshot(table, state));
+    const decoded = decodeGroupSnapshot(
+      encodeGroupSnapshot(table, { snapshotAfter: (prefix) => concatBytes(prefix, state) }),
+    );
     expect([...decoded.state]).toEqual([1, 2, 3]);
     expect(decoded.table.admit(N1, 7, 3, 2)).toBe(false);
     expect(decoded.table.admit(N1, 7, 4, 2)).toBe(true);
@@ -84,7 +86,7 @@ test("a command that reaches the log twice is applied once and settles once", ()
         applied.push(new TextDecoder().decode(command));
         return applied.length;
       },
-      snapshot: () => new Uint8Array(),
+      snapshotAfter: (prefix) => prefix,
       restore: () => undefined,
     },
     lastSnapshot: { index: 0 as never, bytes: 0 },

@@ -3,14 +3,17 @@
 
 import { assert } from "../lib/index.ts";
 import { DedupeTable, type DedupeTableJson } from "./dedupe-table.ts";
+import type { StateMachine } from "./state-machine.ts";
 
-export function encodeGroupSnapshot(table: DedupeTable, state: Uint8Array): Uint8Array {
+export function encodeGroupSnapshot(
+  table: DedupeTable,
+  stateMachine: Pick<StateMachine, "snapshotAfter">,
+): Uint8Array {
   const header = new TextEncoder().encode(JSON.stringify(table.toJson()));
-  const bytes = new Uint8Array(4 + header.byteLength + state.byteLength);
-  new DataView(bytes.buffer).setUint32(0, header.byteLength);
-  bytes.set(header, 4);
-  bytes.set(state, 4 + header.byteLength);
-  return bytes;
+  const prefix = new Uint8Array(4 + header.byteLength);
+  new DataView(prefix.buffer).setUint32(0, header.byteLength);
+  prefix.set(header, 4);
+  return stateMachine.snapshotAfter(prefix);
 }
 
 export function decodeGroupSnapshot(data: Uint8Array): { table: DedupeTable; state: Uint8Array } {

@@ -227,9 +227,7 @@ export class HostedGroup {
   maybeSnapshot(): number | undefined {
     const applied = this.raw.appliedIndex();
     if (!this.snapshots.isSnapshotDue(applied)) return undefined;
-    const snapshot = this.raw.createSnapshot(
-      encodeGroupSnapshot(this.dedupe, this.stateMachine.snapshot()),
-    );
+    const snapshot = this.raw.createSnapshot(encodeGroupSnapshot(this.dedupe, this.stateMachine));
     const compactThrough = this.snapshots.compactionPoint(applied);
     this.raw.compact(compactThrough);
     this.snapshotWrite = { snapshot, compactThrough };

@@ -11,8 +11,12 @@ export interface StateMachine {
    * with it); it must not leave the state half-changed.
    */
   apply(command: Uint8Array, index: LogIndex): unknown;
-  /** The whole state as bytes, for a Raft snapshot. */
-  snapshot(): Uint8Array;
+  /**
+   * The whole state as bytes, for a Raft snapshot, after `prefix` (the host's own part) in
+   * the same buffer: a large state is then allocated and written once, which is most of what
+   * a snapshot costs (docs/performance.md, "Snapshots of a large state").
+   */
+  snapshotAfter(prefix: Uint8Array): Uint8Array;
   /** Replaces the whole state with a snapshot's. */
   restore(data: Uint8Array): void;
 }

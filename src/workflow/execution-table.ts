@@ -111,8 +111,8 @@ export class ExecutionTable {
   readonly executions = new Map<string, ExecutionRecord>();
   /** The same executions in list order (execution-index.ts). Invariant: same set. */
   readonly index = new ExecutionIndex();
-  /** Ids of finished executions in finish order (the first is pruned first), with sizes. */
-  private readonly finished = new Map<string, number>();
+  /** Ids of finished executions in finish order (the first is pruned first). */
+  private readonly finished = new Map<string, FinishedEntry>();
   /** The sizes summed (see WorkflowStateConfig.finishedRetainedBytesMax). */
   private finishedBytes = 0;
   /** Invariant: runningCount = number of executions whose status is Running. */
@@ -166,11 +166,21 @@ export class ExecutionTable {
     return this.finished.keys();
   }
 
-  /** Puts a finished execution at the end of the retention queue. */
+  /** Puts a finished execution at the end of the retention queue; it never changes again. */
   queueFinished(record: ExecutionRecord): void {
     const bytes = approximateBytes(record);
-    this.finished.set(record.workflowId, bytes);
+    this.finished.set(record.workflowId, { bytes, json: JSON.stringify(record) });
     this.finishedBytes += bytes;
+    // Last: JSON.stringify of a frozen object takes a slow path in JavaScriptCore (2-3x).
+    freezeFinished(record);
+  }
+
+  /**
+   * The record as JSON text: kept since it finished, so that a snapshot of a large state
+   * joins texts instead of encoding every retained result again (state-snapshot.ts).
+   */
+  jsonOf(record: ExecutionState): string {
+    return this.finished.get(record.workflowId)?.json ?? JSON.stringify(record);
   }
 
   /** Adds a finished execution handed over by another group; it joins the retention queue. */
@@ -194,7 +204,7 @@ export class ExecutionTable {
    */
   prune(limits: PruneLimits): string[] {
     const pruned: string[] = [];
-    for (const [workflowId, bytes] of this.finished) {
+    for (const [workflowId, { bytes }] of this.finished) {
       const record = this.executions.get(workflowId);
       assert(record !== undefined, `finished execution ${workflowId} missing from the table`);
       const ageMs = this.logTimeMs - (record.finishedAtMs ?? 0);
@@ -250,7 +260,11 @@ export class ExecutionTable {
     assert(running === this.runningCount, "running count is off");
     assert(this.finished.size + running === this.executions.size, "retention queue is off");
     let bytes = 0;
-    for (const size of this.finished.values()) bytes += size;
+    for (const [workflowId, entry] of this.finished) {
+      bytes += entry.bytes;
+      const text = JSON.stringify(this.executions.get(workflowId));
+      assert(entry.json === text, `finished execution ${workflowId} changed after it finished`);
+    }
     assert(bytes === this.finishedBytes, "retained bytes are off");
     assert(this.evicted.size <= EVICTED_IDS_MAX, "too many evicted ids");
     for (const workflowId of this.evicted.keys()) {
@@ -258,6 +272,23 @@ export class ExecutionTable {
     }
     this.index.checkInvariants(this.executions);
   }
+}
+
+/** A finished execution in the retention queue: its size for the limits, and its JSON text. */
+interface FinishedEntry {
+  readonly bytes: number;
+  readonly json: string;
+}
+
+/**
+ * Nothing may change a finished execution, or its kept JSON text would no longer be it: what
+ * apply could change is frozen, so that a change would throw rather than go unnoticed.
+ */
+function freezeFinished(record: ExecutionRecord): void {
+  Object.freeze(record.checkpoints);
+  for (const event of record.inbox ?? []) Object.freeze(event);
+  if (record.inbox !== undefined) Object.freeze(record.inbox);
+  Object.freeze(record);
 }
 
 /** What a finished execution holds, as JSON characters: the same on every member. */

@@ -113,7 +113,7 @@ describe("WorkflowQueries.wait", () => {
     donor.complete();
     const { sm, queries } = setup();
     const waited = outcome(queries.wait("a", 30_000));
-    sm.restore(donor.sm.snapshot());
+    sm.restore(donor.sm.snapshotAfter(new Uint8Array()));
     await tick();
     expect(waited.value).toMatchObject({ status: "Completed" });
     const other = setup();

@@ -208,7 +208,7 @@ describe("snapshot", () => {
     run(apply, "a", 0);
     run(apply, "b", 1);
     const copy = new WorkflowStateMachine({ registry: registryWithBuiltins() });
-    copy.restore(sm.snapshot());
+    copy.restore(sm.snapshotAfter(new Uint8Array()));
     expect(copy.retention()).toEqual(sm.retention());
     expect(copy.evicted("a")).toEqual(sm.evicted("a"));
     expect(copy.execution("b")).toEqual(sm.execution("b"));
@@ -246,7 +246,7 @@ describe("snapshot", () => {
     expect(sm.retention()).toBeUndefined();
     expect(sm.status("a")?.status).toBe("Completed");
     // And it writes no new fields back until a Configure is applied.
-    const written = JSON.parse(new TextDecoder().decode(sm.snapshot()));
+    const written = JSON.parse(new TextDecoder().decode(sm.snapshotAfter(new Uint8Array())));
     expect(written.retention).toBeUndefined();
     expect(written.evicted).toBeUndefined();
   });

@@ -320,7 +320,7 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
     first.apply(start("b"));
     first.apply(complete("b"));
     first.apply({ type: "AssignOwner", workflowId: "a", owner: N2, epoch: 2 });
-    const bytes = first.sm.snapshot();
+    const bytes = first.sm.snapshotAfter(new Uint8Array());
     const second = machine({
       finishedRetainedMax: 2,
       finishedRetainedBytesMax: 1 << 20,
@@ -329,13 +329,15 @@ describe("WorkflowStateMachine: retention, snapshots, robustness", () => {
     });
     second.sm.restore(bytes);
     expect(second.events).toEqual([{ type: "restored" }]);
-    expect(second.sm.snapshot()).toEqual(bytes);
+    expect(second.sm.snapshotAfter(new Uint8Array())).toEqual(bytes);
     expect(second.sm.status("b")).toEqual(first.sm.status("b"));
     expect(second.sm.execution("a")).toEqual(first.sm.execution("a"));
     second.sm.checkInvariants();
     // Both continue identically.
     for (const m of [first, second]) m.apply(complete("a", 2));
-    expect(second.sm.snapshot()).toEqual(first.sm.snapshot());
+    expect(second.sm.snapshotAfter(new Uint8Array())).toEqual(
+      first.sm.snapshotAfter(new Uint8Array()),
+    );
   });
 
   test("an empty snapshot restores an empty state", () => {
@@ -378,7 +380,7 @@ describe("WorkflowStateMachine: draining (Seal) and handing results over (Adopt)
     expect(apply(start("a"))).toMatchObject({ type: "started", isNew: false });
     expect(apply(complete("a"))).toMatchObject({ type: "finished", status: "Completed" });
     const restored = machine();
-    restored.sm.restore(sm.snapshot());
+    restored.sm.restore(sm.snapshotAfter(new Uint8Array()));
     expect(restored.sm.isSealed()).toBe(true);
   });
 
@@ -408,7 +410,7 @@ describe("WorkflowStateMachine: draining (Seal) and handing results over (Adopt)
     heir.sm.checkInvariants();
     // Adopted results are ordinary finished executions: snapshots carry them.
     const restored = machine();
-    restored.sm.restore(heir.sm.snapshot());
+    restored.sm.restore(heir.sm.snapshotAfter(new Uint8Array()));
     expect(restored.sm.execution("b")).toEqual(drained.sm.execution("b"));
   });
 

@@ -91,8 +91,8 @@ export class WorkflowStateMachine {
     return result;
   }
 
-  snapshot(): Uint8Array {
-    return encodeStateSnapshot(this.table);
+  snapshotAfter(prefix: Uint8Array): Uint8Array {
+    return encodeStateSnapshot(this.table, prefix);
   }
 
   restore(data: Uint8Array): void {

@@ -1,6 +1,7 @@
 // A key-value state machine used only by tests of the multi-Raft host: commands are JSON
 // ({op: "put", key, value} or {op: "get", key}); results are the previous or current value.
 
+import { concatBytes } from "../../src/lib/index.ts";
 import type { StateMachine } from "../../src/multiraft/index.ts";
 
 export type KvOp = { op: "put"; key: string; value: string } | { op: "get"; key: string };
@@ -28,8 +29,8 @@ export class KvStateMachine implements StateMachine {
     throw new Error(`unknown op ${(op as { op: string }).op}`);
   }
 
-  snapshot(): Uint8Array {
-    return encoder.encode(JSON.stringify([...this.data]));
+  snapshotAfter(prefix: Uint8Array): Uint8Array {
+    return concatBytes(prefix, encoder.encode(JSON.stringify([...this.data])));
   }
 
   restore(data: Uint8Array): void {

@@ -10,7 +10,7 @@ export function nullExecution(): ExecutionLayer {
   return {
     createEngine: () => ({
       apply: () => undefined,
-      snapshot: () => new Uint8Array(),
+      snapshotAfter: (prefix) => prefix,
       restore: () => undefined,
     }),
     openEngine: () => undefined,
