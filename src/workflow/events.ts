@@ -69,7 +69,8 @@ export function isEventWaitValue(value: JsonValue | undefined): boolean {
 export function eventValue(event: InboxEvent | undefined): JsonValue {
   return event === undefined
     ? { isTimedOut: true }
-    : { eventId: event.eventId, payload: event.payload };
+    : // A copy: the workflow code gets this value, and the inbox is replicated state.
+      { eventId: event.eventId, payload: structuredClone(event.payload) };
 }
 
 /** What an `event` checkpoint's value says: the event's id, or a timeout. */

@@ -3,6 +3,7 @@ import { createLogger, InvalidArgumentError, type NodeId } from "../lib/index.ts
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
 import { DeterminismViolationError, WorkflowStepError } from "./errors.ts";
+import { type InboxEvent, nextEvent } from "./events.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
@@ -35,6 +36,8 @@ interface Harness {
   wallMs: number;
   /** Answer of the next record() calls: true = recorded. */
   verdicts: boolean[];
+  /** The execution's inbox as applied here. */
+  readonly inbox: InboxEvent[];
   run(
     fn: (input: JsonValue, ctx: WorkflowContext) => Promise<unknown>,
     from?: CheckpointRecord[],
@@ -51,6 +54,7 @@ function harness(): Harness {
     lines: [],
     wallMs: 5_000,
     verdicts: [],
+    inbox: [],
     run: (fn, from = [], input = null, runtimeVersion = 1) => {
       const effects: ReplayEffects = {
         record: async (checkpoint) => {
@@ -65,7 +69,7 @@ function harness(): Harness {
         wallClockMs: () => h.wallMs++,
         monotonicMs: () => h.wallMs,
         stepRan: (report) => h.steps.push(report),
-        nextEvent: () => undefined,
+        nextEvent: (name) => nextEvent(h.inbox, name),
       };
       const workflow = new WorkflowRegistry([
         defineWorkflow(
@@ -216,6 +220,63 @@ describe("replay engine: replay", () => {
       live.recorded,
     );
     expect(outcome).toEqual({ type: "completed", output: 1 });
+  });
+
+  test("code that changes a replayed result changes its own copy, never the record", async () => {
+    const fn = async (_input: JsonValue, ctx: WorkflowContext) => {
+      const order = await ctx.step("load", () => ({ items: ["book"] }));
+      order.items.push("pen");
+      return order;
+    };
+    const record: CheckpointRecord[] = [
+      {
+        seq: 0,
+        kind: "step",
+        name: "load",
+        outcome: { ok: true, value: { items: ["book"] } },
+        atMs: 1_000,
+        ownerEpoch: 1,
+      },
+    ];
+    const replay = harness();
+    expect(await replay.run(fn, record)).toEqual({
+      type: "completed",
+      output: { items: ["book", "pen"] },
+    });
+    expect(record[0]?.outcome).toEqual({ ok: true, value: { items: ["book"] } });
+  });
+
+  test("code that changes its input changes its own copy, never the record", async () => {
+    const input = { items: ["book"] };
+    const h = harness();
+    const outcome = await h.run(
+      async (given, _ctx) => {
+        (given as { items: string[] }).items.push("pen");
+        return given;
+      },
+      [],
+      input,
+    );
+    expect(outcome).toEqual({ type: "completed", output: { items: ["book", "pen"] } });
+    expect(input).toEqual({ items: ["book"] });
+  });
+
+  test("code that changes an event's payload changes its own copy, never the inbox", async () => {
+    const h = harness();
+    h.inbox.push({ eventId: "e1", name: "approval", payload: { by: ["ann"] }, isConsumed: false });
+    const outcome = await h.run(
+      async (_input, ctx) => {
+        const got = await ctx.waitForEvent<{ by: string[] }>("approval");
+        if (got.isTimedOut) return null;
+        got.payload.by.push("bob");
+        return got.payload;
+      },
+      [],
+      null,
+      2,
+    );
+    expect(outcome).toEqual({ type: "completed", output: { by: ["ann", "bob"] } });
+    expect(h.inbox[0]?.payload).toEqual({ by: ["ann"] });
   });
 
   test("now() and random() replay identically", async () => {

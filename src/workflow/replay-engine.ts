@@ -60,7 +60,10 @@ export class ReplayRun {
       workflowId: execution.workflowId,
       ownerEpoch: execution.ownerEpoch,
       startedAtMs: execution.startedAtMs,
-      recorded: execution.checkpoints,
+      // The code gets copies of what the record holds (here and the input below): a result it
+      // changes must change only its own copy, as on the first run, where the value was the
+      // step body's own. Changing the record would change this member's replicated state.
+      recorded: structuredClone(execution.checkpoints),
       effects: this.effects,
     });
   }
@@ -109,7 +112,9 @@ export class ReplayRun {
       // The code's first segment, and every continuation it schedules, run in its scope.
       ended = {
         ok: true,
-        value: await this.guards.run(scope, () => workflow.run(execution.input, context)),
+        value: await this.guards.run(scope, () =>
+          workflow.run(structuredClone(execution.input), context),
+        ),
       };
     } catch (error) {
       // Handled: an error from workflow code is data; it becomes the execution's failure.
