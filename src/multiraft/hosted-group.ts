@@ -1,7 +1,7 @@
 // One Raft group on this node: its RawNode, its state machine, and the callers waiting on
 // it. The host's loop calls into it in a fixed order each turn; nothing here does I/O.
 
-import { type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
+import { FifoMap, type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
 import {
   decodeConfChange,
   type Entry,
@@ -39,7 +39,8 @@ export class HostedGroup {
   readonly reads = new Map<string, PendingRead>();
   /** Reads not yet sent as ReadIndex (no leader known, or lost and due for a retry). */
   readsToSend: PendingRead[] = [];
-  private readonly recentApplied = new Map<number, AppliedOutcome>();
+  /** The outcomes of the last entries applied, oldest first (one is dropped per entry). */
+  private readonly recentApplied = new FifoMap<number, AppliedOutcome>();
   private dedupe = new DedupeTable();
   private readonly snapshots: SnapshotPolicy;
   /** A snapshot taken this turn, to persist with the next write. */
@@ -189,8 +190,8 @@ export class HostedGroup {
   private remember(index: number, outcome: AppliedOutcome): void {
     this.recentApplied.set(index, outcome);
     if (this.recentApplied.size > this.recentAppliedMax) {
-      const oldest = this.recentApplied.keys().next().value;
-      if (oldest !== undefined) this.recentApplied.delete(oldest);
+      const oldest = this.recentApplied.first();
+      if (oldest !== undefined) this.recentApplied.delete(oldest[0]);
     }
   }
 

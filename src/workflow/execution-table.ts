@@ -3,7 +3,7 @@
 // of it changes only inside apply, from log data only, so every member prunes the same ones.
 // Pure: no I/O.
 
-import { assert, InvalidArgumentError, type RetentionSetting } from "../lib/index.ts";
+import { assert, FifoMap, InvalidArgumentError, type RetentionSetting } from "../lib/index.ts";
 import type { CheckpointRecord, ExecutionRecord, ExecutionStatus } from "./execution.ts";
 import { ExecutionIndex } from "./execution-index.ts";
 
@@ -112,7 +112,7 @@ export class ExecutionTable {
   /** The same executions in list order (execution-index.ts). Invariant: same set. */
   readonly index = new ExecutionIndex();
   /** Ids of finished executions in finish order (the first is pruned first). */
-  private readonly finished = new Map<string, FinishedEntry>();
+  private readonly finished = new FifoMap<string, FinishedEntry>();
   /** The sizes summed (see WorkflowStateConfig.finishedRetainedBytesMax). */
   private finishedBytes = 0;
   /** Invariant: runningCount = number of executions whose status is Running. */
@@ -129,7 +129,7 @@ export class ExecutionTable {
    * Ids pruned since retention was configured, oldest first (at most EVICTED_IDS_MAX).
    * Invariant: no id is both here and in `executions`.
    */
-  readonly evicted = new Map<string, EvictedRecord>();
+  readonly evicted = new FifoMap<string, EvictedRecord>();
 
   get(workflowId: string): ExecutionRecord | undefined {
     return this.executions.get(workflowId);
@@ -204,7 +204,8 @@ export class ExecutionTable {
    */
   prune(limits: PruneLimits): string[] {
     const pruned: string[] = [];
-    for (const [workflowId, { bytes }] of this.finished) {
+    for (let oldest = this.finished.first(); oldest !== undefined; oldest = this.finished.first()) {
+      const [workflowId, { bytes }] = oldest;
       const record = this.executions.get(workflowId);
       assert(record !== undefined, `finished execution ${workflowId} missing from the table`);
       const ageMs = this.logTimeMs - (record.finishedAtMs ?? 0);
@@ -235,9 +236,8 @@ export class ExecutionTable {
   private recordEvicted(record: ExecutionRecord): void {
     assert(record.status !== "Running", "only finished executions are evicted");
     if (this.evicted.size >= EVICTED_IDS_MAX) {
-      // Maps iterate in insertion order: the first key is the oldest eviction.
-      const oldest = this.evicted.keys().next().value;
-      if (oldest !== undefined) this.evicted.delete(oldest);
+      const oldest = this.evicted.first();
+      if (oldest !== undefined) this.evicted.delete(oldest[0]);
     }
     this.evicted.set(record.workflowId, {
       status: record.status,

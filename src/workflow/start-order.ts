@@ -19,17 +19,25 @@ export function compareStartKeys(a: StartKey, b: StartKey): number {
   return a.workflowId < b.workflowId ? -1 : 1;
 }
 
+/** Past this many removed items at the front, and half the array, the array is compacted. */
+const COMPACT_AFTER = 1024;
+
 export class StartOrder<T extends StartKey> {
-  /** Invariant: strictly ascending by compareStartKeys. */
-  private readonly items: T[] = [];
+  /**
+   * Invariant: items[head..] strictly ascending by compareStartKeys; items[..head) were
+   * removed from the front. Retention removes the oldest execution after each new one, so
+   * removing the first item must not move the other ten thousand.
+   */
+  private items: (T | undefined)[] = [];
+  private head = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.items.length - this.head;
   }
 
   insert(item: T): void {
     const last = this.items.at(-1);
-    if (last === undefined || compareStartKeys(last, item) < 0) {
+    if (this.size === 0 || (last !== undefined && compareStartKeys(last, item) < 0)) {
       this.items.push(item);
       return;
     }
@@ -40,6 +48,16 @@ export class StartOrder<T extends StartKey> {
   }
 
   remove(key: StartKey): void {
+    const first = this.items[this.head];
+    if (first !== undefined && compareStartKeys(first, key) === 0) {
+      this.items[this.head] = undefined;
+      this.head++;
+      if (this.head > COMPACT_AFTER && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      return;
+    }
     const at = this.lowerBound(key);
     const found = this.items[at];
     assert(found !== undefined && compareStartKeys(found, key) === 0, "start key not indexed");
@@ -57,20 +75,23 @@ export class StartOrder<T extends StartKey> {
    */
   *newestFirst(before?: StartKey): Generator<T> {
     let at = before === undefined ? this.items.length - 1 : this.lowerBound(before) - 1;
-    for (; at >= 0; at--) yield this.items[at] as T;
+    for (; at >= this.head; at--) yield this.items[at] as T;
   }
 
   /** O(n) check for tests and the simulator. */
   checkInvariants(): void {
-    for (let at = 1; at < this.items.length; at++) {
+    for (let at = 0; at < this.head; at++) {
+      assert(this.items[at] === undefined, "start order keeps a removed item");
+    }
+    for (let at = this.head + 1; at < this.items.length; at++) {
       const previous = this.items[at - 1] as T;
       assert(compareStartKeys(previous, this.items[at] as T) < 0, "start order is not sorted");
     }
   }
 
-  /** The first position whose item is not less than `key`. */
+  /** The first position (from head) whose item is not less than `key`. */
   private lowerBound(key: StartKey): number {
-    let low = 0;
+    let low = this.head;
     let high = this.items.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
