@@ -1,7 +1,7 @@
 // When a group takes a snapshot and how much log it keeps behind it. The log lives in memory
 // until compacted, so both are bounded in entries and in bytes: ten thousand small commands
 // and sixty-four large ones cost about the same. A snapshot costs in proportion to the state
-// it writes (the node stops for it: 0.1-0.4 s for the results of 10,000 ten-step workflows),
+// it writes (the node stops for it: 0.2-0.3 s for the results of 10,000 ten-step workflows),
 // so past the entry count it also waits until the log applied since the last one is as large
 // as that snapshot: then snapshots never cost more than the log they let go of (as Redis
 // rewrites its append-only file once it has doubled), within the caps on the log's bytes and

@@ -177,7 +177,7 @@ export class ExecutionTable {
 
   /**
    * The record as JSON text: kept since it finished, so that a snapshot of a large state
-   * joins texts instead of encoding every retained result again (state-snapshot.ts).
+   * copies texts instead of encoding every retained result again (state-snapshot.ts).
    */
   jsonOf(record: ExecutionState): string {
     return this.finished.get(record.workflowId)?.json ?? JSON.stringify(record);
