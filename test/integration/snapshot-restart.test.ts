@@ -3,40 +3,19 @@
 // compacted away, so the results can only come from the snapshot.
 
 import { Database } from "bun:sqlite";
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { RaftoralClient } from "../../src/client/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
 import { SNAPSHOT_ENCODING } from "../../src/storage/snapshot-encoding.ts";
 import { defineWorkflow } from "../../src/workflow/index.ts";
-import { quietLogger } from "../support/in-process-cluster.ts";
 import { freePort } from "../support/ports.ts";
+import { restartableNodes } from "../support/restartable-nodes.ts";
 
 const echo = defineWorkflow("echo", 1, async (input: string, ctx) => ctx.step("echo", () => input));
 /** A snapshot every few entries, and little log kept behind it. */
 const TUNING = { snapshotEntries: 20, compactionMarginEntries: 2 };
-
-const nodes: RaftoralNode[] = [];
-const directories: string[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((node) => node.stop()));
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true });
-});
-
-function node(listen: string, storagePath: string, isBootstrap: boolean): RaftoralNode {
-  const made = new RaftoralNode({
-    listen,
-    storagePath,
-    bootstrap: isBootstrap,
-    logger: quietLogger(),
-    tuning: TUNING,
-    workflows: [echo],
-  });
-  nodes.push(made);
-  return made;
-}
+const { directory, node } = restartableNodes({ tuning: TUNING, workflows: [echo] });
 
 /** How group 1's snapshot is stored in the node's file, read with the node stopped. */
 function storedSnapshot(storagePath: string): { encoding: number; index: number } | null {
@@ -53,8 +32,7 @@ function storedSnapshot(storagePath: string): { encoding: number; index: number 
 }
 
 test("results held only by a compressed snapshot survive a restart", async () => {
-  const storagePath = mkdtempSync(join(tmpdir(), "raftoral-snapshot-restart-"));
-  directories.push(storagePath);
+  const storagePath = directory("raftoral-snapshot-restart-");
   const listen = `127.0.0.1:${await freePort()}`;
   const first = node(listen, storagePath, true);
   await first.start();

@@ -2,39 +2,16 @@
 // has this node as its only voter, so it elects itself without waiting out an election
 // timeout. The timeout here is a minute or more; the test's patience is far less.
 
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import { RaftoralClient } from "../../src/client/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
-import { quietLogger } from "../support/in-process-cluster.ts";
 import { freePort } from "../support/ports.ts";
+import { restartableNodes } from "../support/restartable-nodes.ts";
 
 const SLOW_ELECTIONS = { tickIntervalMs: 100, electionTicks: 600, heartbeatTicks: 1 };
-
-const nodes: RaftoralNode[] = [];
-const directories: string[] = [];
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((node) => node.stop()));
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true });
-});
-
-function node(listen: string, storagePath: string, isBootstrap: boolean): RaftoralNode {
-  const made = new RaftoralNode({
-    listen,
-    storagePath,
-    bootstrap: isBootstrap,
-    logger: quietLogger(),
-    tuning: SLOW_ELECTIONS,
-  });
-  nodes.push(made);
-  return made;
-}
+const { directory, node } = restartableNodes({ tuning: SLOW_ELECTIONS });
 
 test("a single-node cluster restarts without waiting for an election timeout", async () => {
-  const storagePath = mkdtempSync(join(tmpdir(), "raftoral-sole-voter-"));
-  directories.push(storagePath);
+  const storagePath = directory("raftoral-sole-voter-");
   const listen = `127.0.0.1:${await freePort()}`;
   const first = node(listen, storagePath, true);
   await first.start();
