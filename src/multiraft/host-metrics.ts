@@ -122,11 +122,10 @@ export class HostMetrics {
     this.leaderChanges.inc({ group });
   }
 
-  /** Runs `maybeSnapshot` (which answers the size of a snapshot it took) and times it. */
-  timedSnapshot(group: GroupId, maybeSnapshot: () => number | undefined): void {
+  /** Runs `takeSnapshot` (which answers the snapshot's size) and times it. */
+  timedSnapshot(group: GroupId, takeSnapshot: () => number): void {
     const startedMs = performance.now();
-    const bytes = maybeSnapshot();
-    if (bytes === undefined) return;
+    const bytes = takeSnapshot();
     this.snapshots.inc({ group, kind: "taken" });
     this.snapshotEncodeSeconds.observe((performance.now() - startedMs) / 1_000);
     this.snapshotBytes.set(bytes, { group });

@@ -365,7 +365,7 @@ export class MultiRaftHost {
       this.desk.retryWaiting(group);
       this.desk.resendInFlight(group);
     }
-    this.metrics.timedSnapshot(group.id, () => group.maybeSnapshot());
+    if (group.isSnapshotDue()) this.metrics.timedSnapshot(group.id, () => group.takeSnapshot());
     return isChanged;
   }
 

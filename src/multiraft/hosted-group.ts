@@ -224,10 +224,14 @@ export class HostedGroup {
     this.settle(index, outcome);
   }
 
-  /** Takes a snapshot once enough entries or bytes were applied since the last one (§7); its size if it did. */
-  maybeSnapshot(): number | undefined {
+  /** Whether enough entries or bytes were applied since the last snapshot to take one (§7). */
+  isSnapshotDue(): boolean {
+    return this.snapshots.isSnapshotDue(this.raw.appliedIndex());
+  }
+
+  /** Takes a snapshot of everything applied and compacts the log behind it; its size. */
+  takeSnapshot(): number {
     const applied = this.raw.appliedIndex();
-    if (!this.snapshots.isSnapshotDue(applied)) return undefined;
     const snapshot = this.raw.createSnapshot(encodeGroupSnapshot(this.dedupe, this.stateMachine));
     const compactThrough = this.snapshots.compactionPoint(applied);
     this.raw.compact(compactThrough);
