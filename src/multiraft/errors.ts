@@ -22,6 +22,24 @@ export function proposalDropped(groupId: GroupId): ProposalError {
   );
 }
 
+/** A chained command that was not proposed: it could not follow the one before it. */
+export function chainNotFollowed(groupId: GroupId): ProposalError {
+  return new ProposalError(
+    "PROPOSAL_DROPPED",
+    groupId,
+    "the command could not go right behind the one it follows (this node does not lead, or that one was not accepted), so it was not proposed; propose it by itself",
+  );
+}
+
+/** A chained command in flight through a leader change: it is never sent again by itself. */
+export function chainInterrupted(groupId: GroupId): ProposalError {
+  return new ProposalError(
+    "TIMEOUT",
+    groupId,
+    "the leader changed or no answer came while the chained command was in flight: it may still be applied; propose it again only if it is idempotent",
+  );
+}
+
 /** The deadline passed; the command may or may not be applied later. */
 export function proposalTimedOut(groupId: GroupId, isAmbiguous: boolean): ProposalError {
   if (!isAmbiguous) {

@@ -4,6 +4,12 @@
 // without ever being applied twice (dedupe-table.ts); they settle when this node applies
 // them. Membership changes are never resent (the leader refuses overlapping ones anyway):
 // they settle by their (index, term), and a lost one ends in TIMEOUT.
+// A chained command (one that `follows` another) goes into the log only behind the one it
+// follows, proposed here as leader in the same term, so that no log holds it without that one
+// before it (Log Matching: a leader never drops its own entries within its term). It is never forwarded or sent again: where it cannot follow,
+// it fails with PROPOSAL_DROPPED (not proposed); once proposed, a leader change or a resend
+// timer fails it with TIMEOUT (it may still be applied). Its caller then proposes it again by
+// itself once the first one's outcome is known.
 
 import { type Clock, type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
 import { decodeConfChange, type ProposeResult } from "../raft/index.ts";
@@ -14,7 +20,14 @@ import type {
   PeerMessage,
 } from "../transport/index.ts";
 import { encodeEnvelope } from "./command-envelope.ts";
-import { overloaded, ProposalError, proposalTimedOut, unknownGroup } from "./errors.ts";
+import {
+  chainInterrupted,
+  chainNotFollowed,
+  overloaded,
+  ProposalError,
+  proposalTimedOut,
+  unknownGroup,
+} from "./errors.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import type { AppliedOutcome, PendingProposal } from "./pending.ts";
 
@@ -79,18 +92,42 @@ export class ForwardingDesk {
   propose(group: HostedGroup, proposal: PendingProposal): void {
     // A proposal that expired while parked must not reach the log any more.
     if (!this.live.has(proposal.id)) return;
+    if (proposal.follows !== undefined) {
+      this.proposeChained(group, proposal, proposal.follows);
+      return;
+    }
     const data = this.payload(proposal);
     const result = proposeTo(group, proposal.entryType, data);
     if (result.accepted) {
       this.markSent(proposal);
-      if (proposal.entryType === "confChange") {
-        proposal.index = result.index;
-        proposal.term = result.term;
-        group.track(proposal);
-      }
+      proposal.index = result.index;
+      proposal.term = result.term;
+      if (proposal.entryType === "confChange") group.track(proposal);
       return;
     }
     this.onRefused(group, proposal, result.reason, result.leaderHint);
+  }
+
+  /** Appends `proposal` right behind `first` if this node put `first` in its log this term. */
+  private proposeChained(group: HostedGroup, proposal: PendingProposal, first: PendingProposal) {
+    const { raw } = group;
+    const isBehindFirst =
+      this.live.has(first.id) &&
+      first.state === "inFlight" &&
+      first.forwardedTo === NO_NODE &&
+      first.index !== undefined &&
+      first.term === raw.currentTerm() &&
+      raw.termAt(first.index) === first.term;
+    const result = isBehindFirst ? raw.propose(this.payload(proposal)) : undefined;
+    if (result?.accepted !== true) {
+      proposal.reject(
+        result?.reason === "uncommitted-limit" ? overloaded(group.id) : chainNotFollowed(group.id),
+      );
+      return;
+    }
+    this.markSent(proposal);
+    proposal.index = result.index;
+    proposal.term = result.term;
   }
 
   private onRefused(
@@ -177,11 +214,20 @@ export class ForwardingDesk {
 
   /** Sends again every command of `group` in flight (its leader changed). */
   resendInFlight(group: HostedGroup): void {
-    for (const proposal of this.live.values()) {
+    for (const proposal of [...this.live.values()]) {
       if (proposal.groupId !== group.id || !isResendable(proposal)) continue;
-      proposal.forwards = 0;
-      this.propose(group, proposal);
+      this.resend(group, proposal);
     }
+  }
+
+  private resend(group: HostedGroup, proposal: PendingProposal): void {
+    if (proposal.follows !== undefined) {
+      // It may have been lost with the leader change, and it must never be sent alone.
+      proposal.reject(chainInterrupted(group.id));
+      return;
+    }
+    proposal.forwards = 0;
+    this.propose(group, proposal);
   }
 
   /**
@@ -190,12 +236,10 @@ export class ForwardingDesk {
    */
   resendOverdue(groupOf: (groupId: GroupId) => HostedGroup | undefined): void {
     const now = this.options.clock.nowMs();
-    for (const proposal of this.live.values()) {
+    for (const proposal of [...this.live.values()]) {
       if (!isResendable(proposal) || proposal.retryAtMs > now) continue;
       const group = groupOf(proposal.groupId);
-      if (group === undefined) continue;
-      proposal.forwards = 0;
-      this.propose(group, proposal);
+      if (group !== undefined) this.resend(group, proposal);
     }
   }
 

@@ -36,7 +36,8 @@ import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
 import { joiningState, loadGroupState } from "./load-group.ts";
 import { Outbox, sortMessages } from "./outbox.ts";
-import { newPendingRead, type PendingProposal } from "./pending.ts";
+import { newPendingRead } from "./pending.ts";
+import { ProposalIntake } from "./proposal-intake.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
 import { collectReadies, collectWrites, mustAwaitWrites } from "./turn-work.ts";
@@ -47,8 +48,8 @@ export class MultiRaftHost {
   private readonly groups: GroupRegistry;
   private readonly inbox = new HostInbox();
   private readonly desk: ForwardingDesk;
+  private readonly intake: ProposalIntake;
   private readonly reads: ReadDesk;
-  private nextId = 1;
   private ticksDue = 0;
   private isTurnRunning = false;
   private isTurnScheduled = false;
@@ -88,6 +89,13 @@ export class MultiRaftHost {
         if (message.type === "forward") this.metrics.proposalForwarded(message.groupId);
         this.outbox.add(peer, message);
       },
+    });
+    this.intake = new ProposalIntake({
+      ...options,
+      desk: this.desk,
+      metrics: this.metrics,
+      isStopped: () => this.isStopped,
+      enqueue: (proposal) => this.enqueue({ type: "propose", proposal }),
     });
     this.router = new BatchRouter({
       ...options,
@@ -227,7 +235,23 @@ export class MultiRaftHost {
    * unknown), UNKNOWN_GROUP, RESOURCE_EXHAUSTED, SHUTTING_DOWN; or with the command's ApplyError.
    */
   propose(groupId: GroupId, command: Uint8Array, options: ProposeOptions = {}): Promise<unknown> {
-    return this.submit(groupId, "normal", command, options);
+    return this.intake.submit(groupId, "normal", command, options).answer;
+  }
+
+  /**
+   * Proposes `first`, and `then` behind it when this node leads: `then` goes into the log
+   * only after `first`, by this leader in the same term, and is never sent alone. Where it
+   * cannot follow (this node does not lead, `first` was refused) it rejects with
+   * PROPOSAL_DROPPED or RESOURCE_EXHAUSTED; after a leader change with TIMEOUT (it may still
+   * be applied). The caller then proposes it again by itself. `first` is an ordinary proposal.
+   */
+  proposeChained(
+    groupId: GroupId,
+    first: Uint8Array,
+    then: Uint8Array,
+    options: ProposeOptions = {},
+  ): readonly [Promise<unknown>, Promise<unknown>] {
+    return this.intake.chained(groupId, first, then, options);
   }
 
   /** Proposes a membership change; resolves once it is applied on this node. */
@@ -236,14 +260,19 @@ export class MultiRaftHost {
     change: ConfChange,
     options: ProposeOptions = {},
   ): Promise<unknown> {
-    return this.submit(groupId, "confChange", encodeConfChange(change), options);
+    return this.intake.submit(groupId, "confChange", encodeConfChange(change), options).answer;
   }
 
   /** Resolves once this node has applied everything committed before the call (thesis 6.4). */
   read(groupId: GroupId, options: ProposeOptions = {}): Promise<void> {
     if (this.isStopped) return Promise.reject(shuttingDown(groupId));
     return new Promise((resolve, reject) => {
-      const read = newPendingRead({ groupId, deadlineMs: this.deadline(options), resolve, reject });
+      const read = newPendingRead({
+        groupId,
+        deadlineMs: this.intake.deadline(options),
+        resolve,
+        reject,
+      });
       this.enqueue({ type: "read", read });
     });
   }
@@ -267,34 +296,6 @@ export class MultiRaftHost {
   /** Asks the group's leader to hand leadership to `to` (thesis 3.10). */
   transferLeadership(groupId: GroupId, to: NodeId): void {
     this.enqueue({ type: "transfer", groupId, to });
-  }
-
-  private submit(
-    groupId: GroupId,
-    entryType: PendingProposal["entryType"],
-    data: Uint8Array,
-    options: ProposeOptions,
-  ): Promise<unknown> {
-    if (this.isStopped) return Promise.reject(shuttingDown(groupId));
-    if (this.desk.size() >= this.options.config.pendingProposalsMax) {
-      this.metrics.proposalSettled(groupId, 0, 0, overloaded(groupId));
-      return Promise.reject(overloaded(groupId));
-    }
-    return new Promise((resolve, reject) => {
-      const proposal = this.desk.open({
-        id: this.nextId++,
-        groupId,
-        entryType,
-        data,
-        deadlineMs: this.deadline(options),
-        ...this.metrics.timedProposal(groupId, this.options.clock, { resolve, reject }),
-      });
-      this.enqueue({ type: "propose", proposal });
-    });
-  }
-
-  private deadline({ timeoutMs }: ProposeOptions): number {
-    return this.options.clock.nowMs() + (timeoutMs ?? this.options.config.proposalTimeoutMs);
   }
 
   private enqueue(event: HostEvent): void {

@@ -35,6 +35,12 @@ export interface PendingProposal {
   wasSent: boolean;
   /** When to send an in-flight command again (it may have been lost with a leader change). */
   retryAtMs: number;
+  /**
+   * Set on the second command of a chain (MultiRaftHost.proposeChained): the proposal it must
+   * directly follow in the log. Such a command is appended only behind it, by this node as
+   * leader in the same term, and never sent again (forwarding-desk.ts).
+   */
+  readonly follows: PendingProposal | undefined;
 }
 
 export interface PendingRead {
