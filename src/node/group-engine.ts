@@ -35,6 +35,8 @@ export function createGroupEngine(
   const proposer: WorkflowProposer = {
     propose: (command) =>
       options.host.propose(id, command, { timeoutMs: options.proposalTimeoutMs }),
+    proposeChained: (first, then) =>
+      options.host.proposeChained(id, first, then, { timeoutMs: options.proposalTimeoutMs }),
     barrier: () => options.host.read(id, { timeoutMs: options.proposalTimeoutMs }),
   };
   const mark = stageMarker(options.logger);

@@ -37,23 +37,40 @@ export function stageMarker(logger: Logger): StageMarker | undefined {
 
 /** `proposer`, marking each workflow command it proposes and when this node applied it. */
 export function markedProposer(proposer: WorkflowProposer, mark: StageMarker): WorkflowProposer {
+  const marked = async (data: Uint8Array, answer: Promise<unknown>) => {
+    const result = await answer;
+    mark("answered", fieldsOf(data));
+    return result;
+  };
+  const { proposeChained } = proposer;
   return {
     barrier: () => proposer.barrier(),
-    propose: async (data) => {
-      const decoded = decodeCommand(data);
-      const command = decoded.ok ? decoded.command : undefined;
-      const fields: LogFields = {
-        command: command?.type ?? "undecodable",
-        ...(command !== undefined && "workflowId" in command
-          ? { workflow_id: command.workflowId }
-          : {}),
-        ...(command?.type === "Start" ? { trace_id: command.traceId } : {}),
-      };
-      mark("proposed", fields);
-      const result = await proposer.propose(data);
-      mark("answered", fields);
-      return result;
+    propose: (data) => {
+      mark("proposed", fieldsOf(data));
+      return marked(data, proposer.propose(data));
     },
+    ...(proposeChained === undefined
+      ? {}
+      : {
+          proposeChained: (first, then) => {
+            mark("proposed", fieldsOf(first));
+            mark("proposed", fieldsOf(then));
+            const [firstAnswer, thenAnswer] = proposeChained.call(proposer, first, then);
+            return [marked(first, firstAnswer), marked(then, thenAnswer)];
+          },
+        }),
+  };
+}
+
+function fieldsOf(data: Uint8Array): LogFields {
+  const decoded = decodeCommand(data);
+  const command = decoded.ok ? decoded.command : undefined;
+  return {
+    command: command?.type ?? "undecodable",
+    ...(command !== undefined && "workflowId" in command
+      ? { workflow_id: command.workflowId }
+      : {}),
+    ...(command?.type === "Start" ? { trace_id: command.traceId } : {}),
   };
 }
 

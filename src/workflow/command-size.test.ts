@@ -19,8 +19,14 @@ const bigOutput = defineWorkflow("big_output", 1, async (_: null, ctx) => {
   return part + HUGE;
 });
 
-async function outcomeOf(group: LocalWorkflowGroup, name: string, input: string | null = null) {
-  const runtime = group.runtime();
+/** Runs `name` on a runtime that goes ahead of its steps' commits, or one that does not. */
+async function outcomeOf(
+  group: LocalWorkflowGroup,
+  name: string,
+  input: string | null = null,
+  isAhead = false,
+) {
+  const runtime = isAhead ? group.runtime(1, group.chainedProposer) : group.runtime();
   runtime.open();
   const started = track(runtime.start(name, 1, input));
   await group.until(() => started.done);
@@ -29,24 +35,30 @@ async function outcomeOf(group: LocalWorkflowGroup, name: string, input: string 
   return finished.value;
 }
 
-test("a step result over the limit fails the workflow with a LimitError naming the step", async () => {
-  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigStep]) });
-  const outcome = await outcomeOf(group, "big_step");
-  expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
-  expect(JSON.stringify(outcome)).toContain('step \\"fetch\\" (checkpoint 0)');
-  expect(JSON.stringify(outcome)).toContain(`the limit is ${RECORDED_COMMAND_BYTES_MAX}`);
-  const largest = Math.max(...group.log.map((command) => encodeCommand(command).byteLength));
-  expect(largest).toBeLessThan(RECORDED_COMMAND_BYTES_MAX);
-});
+test.each([false, true])(
+  "a step result over the limit fails the workflow with a LimitError naming the step (going ahead: %p)",
+  async (isAhead) => {
+    const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigStep]) });
+    const outcome = await outcomeOf(group, "big_step", null, isAhead);
+    expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+    expect(JSON.stringify(outcome)).toContain('step \\"fetch\\" (checkpoint 0)');
+    expect(JSON.stringify(outcome)).toContain(`the limit is ${RECORDED_COMMAND_BYTES_MAX}`);
+    const largest = Math.max(...group.log.map((command) => encodeCommand(command).byteLength));
+    expect(largest).toBeLessThan(RECORDED_COMMAND_BYTES_MAX);
+  },
+);
 
-test("an output over the limit is recorded as a failure, not as the output", async () => {
-  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigOutput]) });
-  const outcome = await outcomeOf(group, "big_output");
-  expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
-  expect(JSON.stringify(outcome)).toContain("the output is");
-  expect(group.log.map((command) => command.type)).toEqual(["Start", "Checkpoint", "Fail"]);
-  expect(await outcomeOf(group, "ping_pong", "ping")).toMatchObject({
-    status: "Completed",
-    output: "pong",
-  });
-});
+test.each([false, true])(
+  "an output over the limit is recorded as a failure, not as the output (going ahead: %p)",
+  async (isAhead) => {
+    const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigOutput]) });
+    const outcome = await outcomeOf(group, "big_output", null, isAhead);
+    expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+    expect(JSON.stringify(outcome)).toContain("the output is");
+    expect(group.log.map((command) => command.type)).toEqual(["Start", "Checkpoint", "Fail"]);
+    expect(await outcomeOf(group, "ping_pong", "ping")).toMatchObject({
+      status: "Completed",
+      output: "pong",
+    });
+  },
+);

@@ -8,14 +8,20 @@ import { AssertionError, assert, type Clock, type Logger, type NodeId } from "..
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import type { ChildLauncher } from "./children.ts";
 import { oversizeProblem } from "./command-size.ts";
+import { encodeCommand } from "./commands.ts";
 import type { DeterminismGuards } from "./determinism-guards.ts";
 import { type RecordedError, recordError } from "./errors.ts";
 import { nextEvent } from "./events.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
-import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
-import type { ReplayEffects, StepReport } from "./replay-cursor.ts";
+import {
+  asApplyResult,
+  isRetryable,
+  proposeUntilAnswered,
+  type WorkflowProposer,
+} from "./proposer.ts";
+import type { GoingAhead, ReplayEffects, StepReport } from "./replay-cursor.ts";
 import { type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
 
@@ -137,9 +143,9 @@ export class ExecutionRunner {
   private async conclude(outcome: ReplayOutcome): Promise<RunEnd> {
     switch (outcome.type) {
       case "completed":
-        return this.finish(outcome.output, undefined);
+        return this.finishAfter(outcome.ahead, outcome.output, undefined);
       case "failed":
-        return this.finish(undefined, outcome.error);
+        return this.finishAfter(outcome.ahead, undefined, outcome.error);
       case "diverged":
         this.log.error("Workflow diverged from its record; failing it", {
           seq: outcome.error.seq,
@@ -164,6 +170,55 @@ export class ExecutionRunner {
     output: JsonValue | undefined,
     error: RecordedError | undefined,
   ): Promise<RunEnd> {
+    return this.ended(await proposeUntilAnswered(this.loop(), this.endCommand(output, error)));
+  }
+
+  /**
+   * Ends a run that went ahead of its last step (GoingAhead): its checkpoint and the end are
+   * proposed together, the end chained behind the checkpoint. Apply refuses that end whenever
+   * it refuses the checkpoint before it (the same run, epoch and status checks; a run goes
+   * ahead only where nothing else can refuse it: fresh, under the limit), so the end never
+   * lands without the step. An end that could not follow is proposed again by itself.
+   */
+  private async finishAfter(
+    ahead: CheckpointRecord | undefined,
+    output: JsonValue | undefined,
+    error: RecordedError | undefined,
+  ): Promise<RunEnd> {
+    if (ahead === undefined) return this.finish(output, error);
+    const { proposer } = this.deps;
+    assert(proposer.proposeChained !== undefined, "a run went ahead without chained proposals");
+    const checkpoint = this.checkpointCommand(ahead);
+    // Too large to record: the run ends as it would have at that step (endHint).
+    if (checkpoint === undefined) return this.conclude({ type: "stopped", reason: "too large" });
+    const end = this.endCommand(output, error);
+    const [recorded, ended] = proposer.proposeChained(
+      encodeCommand(checkpoint),
+      encodeCommand(end),
+    );
+    // Handled below once the checkpoint is recorded; if it is not, apply refused the end too.
+    ended.catch(() => undefined);
+    const isRecorded = await this.recorded(async () => {
+      try {
+        return asApplyResult(await recorded);
+      } catch (failure) {
+        if (!isRetryable(failure)) throw failure;
+        // Handled: an unknown outcome or no leader; propose the same checkpoint again.
+        return proposeUntilAnswered(this.loop(), checkpoint);
+      }
+    });
+    if (!isRecorded) return this.conclude({ type: "stopped", reason: "its last step failed" });
+    try {
+      return this.ended(asApplyResult(await ended));
+    } catch (failure) {
+      if (!isRetryable(failure)) throw failure;
+      // Handled: the end could not follow the checkpoint or its outcome is unknown; an
+      // identical end is acknowledged at apply, so propose it by itself.
+      return this.finish(output, error);
+    }
+  }
+
+  private endCommand(output: JsonValue | undefined, error: RecordedError | undefined) {
     const common = {
       workflowId: this.workflowId,
       ownerEpoch: this.epoch,
@@ -172,10 +227,12 @@ export class ExecutionRunner {
     const complete = { type: "Complete", ...common, output: output ?? null } as const;
     const tooLarge = error === undefined ? oversizeProblem(complete) : undefined;
     const failure = tooLarge === undefined ? error : { name: "LimitError", message: tooLarge };
-    const result = await proposeUntilAnswered(
-      this.loop(),
-      failure === undefined ? complete : { type: "Fail", ...common, error: failure },
-    );
+    return failure === undefined
+      ? complete
+      : ({ type: "Fail", ...common, error: failure } as const);
+  }
+
+  private ended(result: WorkflowApplyResult | undefined): RunEnd {
     if (result === undefined) return "stopped";
     if (result.type === "finished") return "finished";
     this.noteRefusal(result, "finish");
@@ -194,10 +251,29 @@ export class ExecutionRunner {
       ...(this.deps.children === undefined ? {} : { children: this.deps.children }),
       cancelRequested: () =>
         this.deps.stateMachine.execution(this.workflowId)?.cancelRequest?.reason,
+      ...(this.mayGoAhead() ? { ahead: this.goingAhead() } : {}),
     };
   }
 
-  private async record(checkpoint: CheckpointRecord): Promise<boolean> {
+  /**
+   * A fresh run (its Start made by this node as leader: no other run can have recorded a
+   * checkpoint of it) may go ahead of a step's commit, where chained proposals exist.
+   */
+  private mayGoAhead(): boolean {
+    return !this.needsBarrier && this.deps.proposer.proposeChained !== undefined;
+  }
+
+  private goingAhead(): GoingAhead {
+    const { config } = this.deps.stateMachine;
+    return {
+      // Past the limit apply would refuse the checkpoint and not the end behind it.
+      allows: (checkpoint) => checkpoint.seq < config.checkpointsPerExecutionMax,
+      later: (propose) => this.deps.clock.runSoon(propose),
+    };
+  }
+
+  /** A checkpoint's command, or undefined (and the run's end decided) if it is too large. */
+  private checkpointCommand(checkpoint: CheckpointRecord) {
     const { ownerEpoch, ...rest } = checkpoint;
     assert(ownerEpoch === this.epoch, "a run records under its own epoch");
     const command = {
@@ -207,13 +283,22 @@ export class ExecutionRunner {
       ...rest,
     };
     const tooLarge = oversizeProblem(command);
-    if (tooLarge !== undefined) {
-      this.endHint = { end: "fail", error: { name: "LimitError", message: tooLarge } };
-      return false;
-    }
+    if (tooLarge === undefined) return command;
+    this.endHint = { end: "fail", error: { name: "LimitError", message: tooLarge } };
+    return undefined;
+  }
+
+  private async record(checkpoint: CheckpointRecord): Promise<boolean> {
+    const command = this.checkpointCommand(checkpoint);
+    if (command === undefined) return false;
+    return this.recorded(() => proposeUntilAnswered(this.loop(), command));
+  }
+
+  /** Whether the group recorded a checkpoint, by its `answer`; if not, why the run ends. */
+  private async recorded(answer: () => Promise<WorkflowApplyResult | undefined>): Promise<boolean> {
     let result: WorkflowApplyResult | undefined;
     try {
-      result = await proposeUntilAnswered(this.loop(), command);
+      result = await answer();
     } catch (error) {
       // Handled: the group cannot be reached in a way retrying fixes (closing, removed);
       // stop this run and let the runtime resume the execution later from the record.

@@ -14,6 +14,15 @@ export interface WorkflowProposer {
    * applied it, or rejects with a RaftoralError (e.g. TIMEOUT, NO_LEADER, PROPOSAL_DROPPED).
    */
   propose(command: Uint8Array): Promise<unknown>;
+  /**
+   * Proposes `first` and, where this node leads, `then` behind it in the same term; `then`
+   * is never sent by itself, and fails where it cannot follow (MultiRaftHost.proposeChained).
+   * Each answer is propose's. Absent: runs never go ahead of a step's commit.
+   */
+  proposeChained?(
+    first: Uint8Array,
+    then: Uint8Array,
+  ): readonly [Promise<unknown>, Promise<unknown>];
   /** Resolves once this node applied everything committed before the call (a read barrier). */
   barrier(): Promise<void>;
 }
@@ -70,7 +79,8 @@ export async function proposeUntilAnswered(
   }
 }
 
-function asApplyResult(value: unknown): WorkflowApplyResult {
+/** The apply result a proposer answered with; INTERNAL if it is not one. */
+export function asApplyResult(value: unknown): WorkflowApplyResult {
   if (isApplyResult(value)) return value;
   throw new RaftoralError(
     "INTERNAL",

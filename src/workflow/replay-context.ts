@@ -340,10 +340,17 @@ export class ReplayContext implements WorkflowContext {
         cursor.deliver(claim.record);
         return { seq: claim.seq, outcome: claim.record.outcome, record: claim.record };
       case "live": {
+        // No effect before the step the code went ahead of is committed (GoingAhead).
+        const ahead = cursor.aheadInFlight();
+        if (ahead !== undefined) await ahead;
+        if (cursor.isHalted()) return never();
         const produced = await produce(claim.seq);
         const stats = statsOf?.();
         const call = { kind, name, ...(stats === undefined ? {} : { stats }) };
-        const record = await cursor.commit(claim.seq, call, produced);
+        const record =
+          (kind === "step"
+            ? cursor.commitAhead(claim.seq, { ...call, kind }, produced)
+            : undefined) ?? (await cursor.commit(claim.seq, call, produced));
         if (record === undefined) return never();
         cursor.deliver(record);
         return { seq: claim.seq, outcome: record.outcome, record };

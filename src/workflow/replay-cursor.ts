@@ -1,6 +1,7 @@
 // The replay cursor of one run: hands out sequence numbers to ctx calls, compares each with
 // the record (divergence), orders the commits of new checkpoints, and halts the run for good
-// when it diverges or loses its ownership. Workflow code only ever sees committed outcomes.
+// when it diverges or loses its ownership. Workflow code sees committed outcomes, and a step's
+// outcome it went ahead of (GoingAhead) takes effect nowhere before it is committed.
 // Pure: no I/O, no timers; effects are injected.
 
 import { assert } from "../lib/index.ts";
@@ -41,6 +42,23 @@ export interface ReplayEffects {
    * none was. Absent: the run is never cancelled (harnesses that only replay).
    */
   cancelRequested?(): string | undefined;
+  /** Present when the run may go ahead of a step's commit (see "Going ahead" below). */
+  readonly ahead?: GoingAhead;
+}
+
+/**
+ * Going ahead: the code may see a step's outcome before its checkpoint commits, so that a
+ * workflow that returns right after its last step ends with its checkpoint and its end
+ * proposed together (ReplayOutcome's `ahead`). The checkpoint is proposed at the next ctx
+ * call, whose effect waits for that commit, or `later` if the code goes on with neither a
+ * call nor an end. Only where the group is sure to accept the checkpoint, so that an end
+ * behind it is never applied without it (ExecutionRunner: a fresh run, under the limit).
+ */
+export interface GoingAhead {
+  /** Whether the code may see this step's outcome before its checkpoint commits. */
+  allows(checkpoint: CheckpointRecord): boolean;
+  /** Calls `propose` after the code's pending continuations ran (a macrotask later). */
+  later(propose: () => void): void;
 }
 
 /** What running one step's body took on the owner: attempts and time, to its outcome. */
@@ -79,14 +97,19 @@ export type CancelClaim =
 interface Deferred {
   readonly promise: Promise<void>;
   readonly resolve: () => void;
+  readonly isResolved: () => boolean;
 }
 
 function deferred(): Deferred {
   let resolve = (): void => undefined;
+  let isResolved = false;
   const promise = new Promise<void>((done) => {
-    resolve = done;
+    resolve = () => {
+      isResolved = true;
+      done();
+    };
   });
-  return { promise, resolve };
+  return { promise, resolve, isResolved: () => isResolved };
 }
 
 export interface ReplayCursorOptions {
@@ -112,6 +135,10 @@ export class ReplayCursor {
   private deliveredAtMs: number;
   /** A cancel is delivered once per execution: later calls run as usual (clean-up). */
   private isCancelClaimed: boolean;
+  /** A step's checkpoint the code has seen and no one has proposed yet (Going ahead). */
+  private unproposed: CheckpointRecord | undefined;
+  /** The commit of the last checkpoint the code saw ahead, while in flight. */
+  private aheadCommit: Promise<void> | undefined;
 
   constructor(options: ReplayCursorOptions) {
     this.options = options;
@@ -126,6 +153,7 @@ export class ReplayCursor {
 
   /** Takes the next seq for a ctx call of `kind` and `name`; halts on divergence. */
   claim(kind: CheckpointKind, name: string): Claim {
+    this.proposeUnproposed();
     if (this.haltValue !== undefined) return { type: "halted" };
     this.skipDeprecatedMarkers(kind, name);
     const seq = this.nextSeq++;
@@ -197,13 +225,81 @@ export class ReplayCursor {
     }
   }
 
+  /**
+   * Like commit, but answers at once with the record when the run may go ahead of this
+   * step's commit (GoingAhead); undefined when it may not (then call commit).
+   */
+  commitAhead(
+    seq: number,
+    call: { kind: "step"; name: string; stats?: StepStats },
+    outcome: CheckpointOutcome | undefined,
+  ): CheckpointRecord | undefined {
+    const { ahead } = this.options.effects;
+    // Only the last seq claimed, with no earlier commit still in flight.
+    const isAlone = this.nextSeq === seq + 1 && (this.commits.get(seq - 1)?.isResolved() ?? true);
+    if (ahead === undefined || outcome === undefined || this.haltValue !== undefined || !isAlone) {
+      return undefined;
+    }
+    const record = this.recordOf(seq, call, outcome);
+    if (!ahead.allows(record)) return undefined;
+    this.commits.delete(seq - 1);
+    this.unproposed = record;
+    ahead.later(() => this.proposeUnproposed());
+    return record;
+  }
+
+  /** Proposes the checkpoint the code went ahead of, if no one has yet. */
+  private proposeUnproposed(): void {
+    const record = this.unproposed;
+    if (record === undefined) return;
+    this.unproposed = undefined;
+    const done = this.commits.get(record.seq);
+    assert(done !== undefined, `replay: seq ${record.seq} went ahead without a live claim`);
+    const commit = (async () => {
+      try {
+        if (this.haltValue === undefined) await this.recordCommitted(record);
+      } finally {
+        done.resolve();
+        this.aheadCommit = undefined;
+      }
+    })();
+    this.aheadCommit = commit;
+  }
+
+  /** The commit of a checkpoint the code went ahead of, while in flight: effects wait for it. */
+  aheadInFlight(): Promise<void> | undefined {
+    return this.aheadCommit;
+  }
+
+  /**
+   * At the code's end: the checkpoint it went ahead of and no one proposed, which the caller
+   * now proposes together with the end (or drops, if it halts).
+   */
+  takeUnproposed(): CheckpointRecord | undefined {
+    const record = this.unproposed;
+    if (record === undefined) return undefined;
+    this.unproposed = undefined;
+    this.commits.get(record.seq)?.resolve();
+    this.commits.delete(record.seq);
+    return record;
+  }
+
   private async propose(
     seq: number,
     call: { kind: CheckpointKind; name: string; stats?: StepStats },
     outcome: CheckpointOutcome,
   ): Promise<CheckpointRecord | undefined> {
+    const record = this.recordOf(seq, call, outcome);
+    return (await this.recordCommitted(record)) ? record : undefined;
+  }
+
+  private recordOf(
+    seq: number,
+    call: { kind: CheckpointKind; name: string; stats?: StepStats },
+    outcome: CheckpointOutcome,
+  ): CheckpointRecord {
     assert(this.records.length === seq, `replay: commit of seq ${seq} out of order`);
-    const record: CheckpointRecord = {
+    return {
       seq,
       kind: call.kind,
       name: call.name,
@@ -212,6 +308,10 @@ export class ReplayCursor {
       ownerEpoch: this.options.ownerEpoch,
       ...(call.stats === undefined ? {} : { stats: call.stats }),
     };
+  }
+
+  /** Proposes `record`; true once it is committed and kept, false (halted) otherwise. */
+  private async recordCommitted(record: CheckpointRecord): Promise<boolean> {
     let isRecorded: boolean;
     try {
       isRecorded = await this.options.effects.record(record);
@@ -219,12 +319,12 @@ export class ReplayCursor {
       // Handled: the runtime could not get an answer it understands; stop this run (it is
       // resumed from the committed record later) rather than show the error to user code.
       this.halt({ type: "stopped", reason: `recording failed: ${(error as Error).message}` });
-      return undefined;
+      return false;
     }
     if (!isRecorded) this.halt({ type: "stopped", reason: "the group did not record it" });
-    if (this.haltValue !== undefined) return undefined;
+    if (this.haltValue !== undefined) return false;
     this.records.push(record);
-    return record;
+    return true;
   }
 
   /**

@@ -1,6 +1,7 @@
 // The replay engine: runs a workflow function against an execution's committed checkpoints.
 // Recorded calls return their outcomes without side effects; the first unrecorded call runs
-// for real (owner only) and continues after its commit. The run ends in one outcome: the
+// for real (owner only) and continues after its commit (or, for a step where the runtime
+// allows it, before: GoingAhead in replay-cursor.ts). The run ends in one outcome: the
 // function's result or error, a determinism violation, or a stop (ownership lost, closing).
 // Workflow code runs in the workflow scope of the injected DeterminismGuards (so Date.now(),
 // Math.random() and timers there are replay-safe or refused); the effects run outside it.
@@ -16,6 +17,7 @@ import {
   recordError,
   WorkflowStepError,
 } from "./errors.ts";
+import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import { type JsonValue, toJsonValue } from "./json.ts";
 import type { RegisteredWorkflow } from "./registry.ts";
@@ -24,8 +26,12 @@ import { type Halt, ReplayCursor, type ReplayEffects } from "./replay-cursor.ts"
 import { runtimeFeatures } from "./runtime-version.ts";
 
 export type ReplayOutcome =
-  | { readonly type: "completed"; readonly output: JsonValue }
-  | { readonly type: "failed"; readonly error: RecordedError }
+  /**
+   * `ahead`: the code's last step, which it went ahead of (GoingAhead in replay-cursor.ts):
+   * its checkpoint is not proposed yet, and goes into the log before the end.
+   */
+  | { readonly type: "completed"; readonly output: JsonValue; readonly ahead?: CheckpointRecord }
+  | { readonly type: "failed"; readonly error: RecordedError; readonly ahead?: CheckpointRecord }
   | { readonly type: "diverged"; readonly error: DeterminismViolationError }
   | { readonly type: "stopped"; readonly reason: string }
   /** Waiting for a durable timer: run it again at `wakeAtMs` (owner's wall clock). */
@@ -120,27 +126,31 @@ export class ReplayRun {
       // Handled: an error from workflow code is data; it becomes the execution's failure.
       ended = { ok: false, error };
     }
-    // Whatever the code left in flight is committed before the execution ends.
+    // Whatever the code left in flight is committed before the execution ends, except a
+    // step it went ahead of: that one is proposed with the end.
+    const unproposed = this.cursor.takeUnproposed();
+    const ahead = unproposed === undefined ? {} : { ahead: unproposed };
     await this.cursor.settled();
     this.cursor.checkAllReplayed();
     const halt = this.cursor.haltReason();
     if (halt !== undefined) return haltOutcome(halt);
-    if (!ended.ok) return { type: "failed", error: failureOf(ended.error) };
+    if (!ended.ok) return { type: "failed", error: failureOf(ended.error), ...ahead };
     try {
       return {
         type: "completed",
         output: toJsonValue(ended.value, "the workflow's output") ?? null,
+        ...ahead,
       };
     } catch (error) {
       // Handled: an output the log cannot hold fails the execution, with the reason.
-      return { type: "failed", error: recordError(error) };
+      return { type: "failed", error: recordError(error), ...ahead };
     }
   }
 }
 
 /** The effects, each called outside the workflow scope: the node's code runs unguarded. */
 function outsideWorkflowCode(effects: ReplayEffects, guards: DeterminismGuards): ReplayEffects {
-  const { cancelRequested, children } = effects;
+  const { cancelRequested, children, ahead } = effects;
   return {
     // Spread first, so that an effect added later is never silently dropped here.
     ...effects,
@@ -154,6 +164,14 @@ function outsideWorkflowCode(effects: ReplayEffects, guards: DeterminismGuards):
       ? {}
       : { cancelRequested: () => guards.run(undefined, () => cancelRequested()) }),
     ...(children === undefined ? {} : { children: childrenOutside(children, guards) }),
+    ...(ahead === undefined
+      ? {}
+      : {
+          ahead: {
+            allows: (checkpoint) => guards.run(undefined, () => ahead.allows(checkpoint)),
+            later: (propose) => guards.run(undefined, () => ahead.later(propose)),
+          },
+        }),
   };
 }
 

@@ -7,6 +7,7 @@ import { afterEach, expect, test } from "bun:test";
 import { GrpcProtocolClient } from "../../src/client/index.ts";
 import { createLogger } from "../../src/lib/index.ts";
 import type { RaftoralNode } from "../../src/node/index.ts";
+import { defineWorkflow } from "../../src/workflow/index.ts";
 import { startInProcessCluster } from "../support/in-process-cluster.ts";
 
 interface Stage {
@@ -26,12 +27,18 @@ afterEach(async () => {
   for (const node of nodes.splice(0)) await node.stop();
 });
 
+/** W1: one step, whose value the workflow returns. */
+const oneStep = defineWorkflow("one_step", 1, async (_input: null, ctx) =>
+  ctx.step("pong", () => "pong"),
+);
+
 /** Three nodes at log level trace; each one's stage lines land in `stages[k]`. */
 function tracedCluster(stages: Stage[][]): Promise<string[]> {
   return startInProcessCluster({
     size: 3,
     transport: "grpc",
     into: nodes,
+    workflows: [oneStep],
     loggerOf: (k) =>
       createLogger({
         level: "trace",
@@ -104,4 +111,31 @@ test("a synchronous run leaves its stages, in order, on the node called and on e
     expect(events.map((s) => s.event)).toContain("started");
     expect(events.map((s) => s.event)).toContain("finished");
   }
+});
+
+test("a workflow that ends with a step proposes its end before that step is committed", async () => {
+  const stages: Stage[][] = [[], [], []];
+  const addresses = await tracedCluster(stages);
+  const client = new GrpcProtocolClient(addresses[0] as string);
+  try {
+    const outcome = await client.runWorkflow(
+      { workflowType: "one_step", version: 1, input: null, traceId: TRACE_ID },
+      { timeoutMs: 30_000 },
+    );
+    expect(outcome).toEqual({ success: true, output: "pong" });
+  } finally {
+    await client.close();
+  }
+  const workflowId = stages
+    .flat()
+    .find((s) => s.command === "Start" && s.trace_id === TRACE_ID)?.workflow_id;
+  const owner = stages.find((node) =>
+    node.some((s) => s.workflow_id === workflowId && s.stage === "step-ran"),
+  );
+  const at = (predicate: (stage: Stage) => boolean) =>
+    owner?.find((s) => s.workflow_id === workflowId && predicate(s))?.at_ms ?? Number.NaN;
+  const completeProposed = at((s) => s.stage === "proposed" && s.command === "Complete");
+  const stepApplied = at((s) => s.stage === "applied" && s.event === "recorded");
+  expect(completeProposed).toBeLessThan(stepApplied);
+  expect(at((s) => s.stage === "applied" && s.event === "finished")).toBeGreaterThan(stepApplied);
 });

@@ -233,6 +233,7 @@ function address(id: NodeId): string {
 function proposerFor(host: MultiRaftHost): WorkflowProposer {
   return {
     propose: (bytes) => host.propose(G1, bytes, { timeoutMs: 1_000 }),
+    proposeChained: (first, then) => host.proposeChained(G1, first, then, { timeoutMs: 1_000 }),
     barrier: () => host.read(G1, { timeoutMs: 1_000 }),
   };
 }

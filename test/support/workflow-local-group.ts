@@ -46,6 +46,14 @@ export class LocalWorkflowGroup {
   readonly queries: WorkflowQueries;
   /** Every command applied, decoded, in log order. */
   readonly log: WorkflowCommand[] = [];
+  /** When each command of `log` was applied (virtual ms). */
+  readonly appliedAtMs: number[] = [];
+  /** Chained proposals made through `chainedProposer`. */
+  chains = 0;
+  /** The next chain's second command cannot follow (as on a node that does not lead). */
+  breakNextChain = false;
+  /** Made and applied right before the next chain's commands (another member's entry, say). */
+  beforeNextChain: (() => Uint8Array) | undefined;
   readonly logLines: string[] = [];
   readonly logger: Logger;
   /** Faults for the next proposals, consumed in order. */
@@ -77,7 +85,10 @@ export class LocalWorkflowGroup {
   /** Applies `bytes` as the next log entry, at once. */
   applyNow(bytes: Uint8Array): unknown {
     const decoded = decodeCommand(bytes);
-    if (decoded.ok) this.log.push(decoded.command);
+    if (decoded.ok) {
+      this.log.push(decoded.command);
+      this.appliedAtMs.push(this.clock.nowMs());
+    }
     return this.stateMachine.apply(bytes, ++this.index as never);
   }
 
@@ -101,6 +112,29 @@ export class LocalWorkflowGroup {
       });
     },
     barrier: () => Promise.resolve(),
+  };
+
+  /** `proposer`, and chained proposals applied together, the second right behind the first. */
+  readonly chainedProposer: WorkflowProposer = {
+    propose: (bytes) => this.proposer.propose(bytes),
+    barrier: () => Promise.resolve(),
+    proposeChained: (first, then) => {
+      this.chains++;
+      const isBroken = this.breakNextChain;
+      const before = this.beforeNextChain;
+      this.breakNextChain = false;
+      this.beforeNextChain = undefined;
+      const applied = new Promise<unknown[]>((resolve) => {
+        this.clock.setTimer(this.applyDelayMs, () => {
+          if (before !== undefined) this.applyNow(before());
+          resolve([this.applyNow(first), ...(isBroken ? [] : [this.applyNow(then)])]);
+        });
+      });
+      const second = isBroken
+        ? Promise.reject(new RaftoralError("PROPOSAL_DROPPED", "could not follow (test fault)"))
+        : applied.then(([, result]) => result);
+      return [applied.then(([result]) => result), second];
+    },
   };
 
   /**

@@ -18,6 +18,23 @@ export const SIM_STEPS: WorkflowDefinition<{ n: number }> = defineWorkflow(
 );
 
 /**
+ * Ends right after a step, as most workflows do: its last checkpoint and its Complete are
+ * proposed together (docs/workflows.md, "Going ahead of a step"). Returns that step's value,
+ * which the checker finds recorded as the last checkpoint of every Completed record.
+ */
+export const SIM_LAST_STEP: WorkflowDefinition<{ n: number }> = defineWorkflow(
+  "sim_last_step",
+  1,
+  async (input: { n: number }, ctx) => {
+    let last = 0;
+    for (let k = 0; k < input.n; k++) {
+      last = await ctx.step(`step-${k}`, ({ idempotencyKey }) => idempotencyKey.length * 10 + k);
+    }
+    return { steps: input.n, last };
+  },
+);
+
+/**
  * The waits: a durable timer, a child workflow (which may run in another execution cluster)
  * and its result, then an event that a client may send or that times out. Failovers during
  * any of them must neither lose nor repeat anything the record holds.

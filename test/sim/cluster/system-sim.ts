@@ -10,9 +10,10 @@ import type { ProtocolClient } from "../../../src/client/index.ts";
 import { type GroupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
 import { resultsHolder } from "../../../src/management/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
+import type { ExecutionState } from "../../../src/workflow/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
 import { emptyLedger, type StopLedger, stopOne, stopProblems } from "./sim-stops.ts";
-import { SIM_STEPS, SIM_WAITS } from "./sim-workflows.ts";
+import { SIM_LAST_STEP, SIM_STEPS, SIM_WAITS } from "./sim-workflows.ts";
 
 export interface SystemSimOptions {
   readonly seed: number;
@@ -70,7 +71,7 @@ export class SystemSimulation {
   private failure: Error | undefined;
 
   constructor(private readonly options: SystemSimOptions) {
-    this.sim = new ClusterSim(options.seed, [SIM_STEPS, SIM_WAITS]);
+    this.sim = new ClusterSim(options.seed, [SIM_STEPS, SIM_LAST_STEP, SIM_WAITS]);
     this.random = this.sim.world.random.fork("system");
   }
 
@@ -141,7 +142,7 @@ export class SystemSimulation {
   /** Starts workflows and waits for some, while the faults go on. */
   private async clientLoop(k: number): Promise<void> {
     while (this.isFaultPhase) {
-      const name = this.random.pick(["sim_steps", "sim_steps", "sim_waits", "ping_pong"]);
+      const name = this.random.pick(["sim_steps", "sim_last_step", "sim_waits", "ping_pong"]);
       try {
         const started = await this.client(k).startWorkflow(
           name === "ping_pong"
@@ -412,6 +413,7 @@ export class SystemSimulation {
               throw new SystemSimFailure(`${workflow.workflowId}: epochs went back`);
             epoch = checkpoint.ownerEpoch;
           }
+          if (workflow.name === "sim_last_step") checkLastStep(record);
           const problems = stopProblems(record, workflow.stops);
           if (problems.length > 0) {
             throw new SystemSimFailure(`${workflow.workflowId}: ${problems.join("; ")}`);
@@ -431,6 +433,23 @@ export class SystemSimulation {
     for (const [key, texts] of byGroup) {
       if (new Set(texts).size !== 1) throw new SystemSimFailure(`members disagree about ${key}`);
     }
+  }
+}
+
+/** A Completed sim_last_step holds every step, the last one the value it returned. */
+function checkLastStep(record: ExecutionState): void {
+  if (record.status !== "Completed") return;
+  const output = record.output as { steps: number; last: number };
+  const last = record.checkpoints.at(-1);
+  const isWhole =
+    record.checkpoints.length === output.steps &&
+    last?.kind === "step" &&
+    last.outcome.ok &&
+    last.outcome.value === output.last;
+  if (!isWhole) {
+    throw new SystemSimFailure(
+      `sim_last_step ${record.workflowId} completed with ${JSON.stringify(output)} but records ${record.checkpoints.length} checkpoints`,
+    );
   }
 }
 
