@@ -23,12 +23,15 @@ export function proposalDropped(groupId: GroupId): ProposalError {
 }
 
 /** A chained command that was not proposed: it could not follow the one before it. */
-export function chainNotFollowed(groupId: GroupId): ProposalError {
-  return new ProposalError(
-    "PROPOSAL_DROPPED",
-    groupId,
-    "the command could not go right behind the one it follows (this node does not lead, or that one was not accepted), so it was not proposed; propose it by itself",
-  );
+export class ChainNotFollowedError extends ProposalError {
+  constructor(groupId: GroupId) {
+    super(
+      "PROPOSAL_DROPPED",
+      groupId,
+      "the command could not go right behind the one it follows (this node does not lead, or that one was not accepted), so it was not proposed; propose it by itself",
+    );
+    this.name = "ChainNotFollowedError";
+  }
 }
 
 /** A chained command in flight through a leader change: it is never sent again by itself. */

@@ -21,8 +21,8 @@ import type {
 } from "../transport/index.ts";
 import { encodeEnvelope } from "./command-envelope.ts";
 import {
+  ChainNotFollowedError,
   chainInterrupted,
-  chainNotFollowed,
   overloaded,
   ProposalError,
   proposalTimedOut,
@@ -121,7 +121,9 @@ export class ForwardingDesk {
     const result = isBehindFirst ? raw.propose(this.payload(proposal)) : undefined;
     if (result?.accepted !== true) {
       proposal.reject(
-        result?.reason === "uncommitted-limit" ? overloaded(group.id) : chainNotFollowed(group.id),
+        result?.reason === "uncommitted-limit"
+          ? overloaded(group.id)
+          : new ChainNotFollowedError(group.id),
       );
       return;
     }

@@ -16,6 +16,7 @@ import {
 } from "../lib/index.ts";
 import type { Snapshot } from "../raft/index.ts";
 import { batchBytes, type PeerBatch } from "../transport/index.ts";
+import { ChainNotFollowedError } from "./errors.ts";
 
 interface ProposalSettle {
   readonly resolve: (result: unknown) => void;
@@ -110,6 +111,8 @@ export class HostMetrics {
       this.proposalSeconds.observe((nowMs - startedMs) / 1_000);
       return;
     }
+    // Never proposed: the caller proposes it again by itself (MultiRaftHost.proposeChained).
+    if (error instanceof ChainNotFollowedError) return;
     const outcome: ErrorCode = error instanceof RaftoralError ? error.code : "INTERNAL";
     this.proposals.inc({ group, outcome });
   }

@@ -2,7 +2,7 @@
 // flight, an id, a deadline and the metrics' timing. The host proposes it at its next turn.
 
 import type { Clock, GroupId } from "../lib/index.ts";
-import { chainNotFollowed, overloaded, shuttingDown } from "./errors.ts";
+import { ChainNotFollowedError, overloaded, shuttingDown } from "./errors.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { HostConfig } from "./host-config.ts";
 import type { HostMetrics } from "./host-metrics.ts";
@@ -65,7 +65,7 @@ export class ProposalIntake {
     // Refused at once (stopping, overloaded): `then` must not go alone.
     const thenAnswer =
       opened.proposal === undefined
-        ? Promise.reject(chainNotFollowed(groupId))
+        ? Promise.reject(new ChainNotFollowedError(groupId))
         : this.submit(groupId, "normal", then, options, opened.proposal).answer;
     return [opened.answer, thenAnswer];
   }

@@ -68,6 +68,9 @@ describe("chained proposals", () => {
     await cluster.until(() => first.done && second.done);
     expect(first.error).toBeUndefined();
     expect((second.error as { code?: string }).code).toBe("PROPOSAL_DROPPED");
+    // Never proposed, so not counted as a failed proposal either.
+    const metrics = cluster.hosts.get(nodeId(follower))?.metrics.render() ?? "";
+    expect(metrics).not.toContain('outcome="PROPOSAL_DROPPED"');
     await cluster.advance(500);
     for (const id of [1, 2, 3]) {
       expect(cluster.machineFor(id, G1).data.get("k")).toBe("first");
@@ -85,6 +88,9 @@ describe("chained proposals", () => {
     // Not sent again by the resend timer or a leader change: it fails, outcome unknown.
     await cluster.until(() => second.done, 20_000);
     expect((second.error as { code?: string }).code).toBe("TIMEOUT");
+    expect(leader.metrics.render()).toContain(
+      'raftoral_raft_proposals_total{group="1",outcome="TIMEOUT"} 1',
+    );
     expect(first.done).toBe(false);
     for (const id of followers) await cluster.startNode(id);
     await cluster.until(() => first.done, 30_000);

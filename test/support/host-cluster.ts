@@ -4,6 +4,7 @@
 import {
   createLogger,
   type GroupId,
+  MetricsRegistry,
   type NodeId,
   nodeId,
   seededRandom,
@@ -39,6 +40,8 @@ export interface TestHost {
   server: TransportServer;
   readonly store: MemoryLogStore;
   readonly machines: Map<GroupId, KvStateMachine>;
+  /** The host's metrics, since it last started. */
+  metrics: MetricsRegistry;
   fatal: Error | undefined;
 }
 
@@ -83,6 +86,7 @@ export class HostCluster {
       server,
       store,
       machines,
+      metrics: new MetricsRegistry(),
       fatal: undefined,
     };
     host = new MultiRaftHost({
@@ -93,6 +97,7 @@ export class HostCluster {
       clock: this.clock,
       random: this.random.fork(`host-${id}-${existing === undefined ? 0 : 1}`),
       logger,
+      metrics: testHost.metrics,
       config: this.config,
       onFatal: (error) => {
         testHost.fatal = error;
