@@ -6,10 +6,11 @@
 // they settle by their (index, term), and a lost one ends in TIMEOUT.
 // A chained command (one that `follows` another) goes into the log only behind the one it
 // follows, proposed here as leader in the same term, so that no log holds it without that one
-// before it (Log Matching: a leader never drops its own entries within its term). It is never forwarded or sent again: where it cannot follow,
-// it fails with PROPOSAL_DROPPED (not proposed); once proposed, a leader change or a resend
-// timer fails it with TIMEOUT (it may still be applied). Its caller then proposes it again by
-// itself once the first one's outcome is known.
+// before it (Log Matching: a leader never drops its own entries within its term). It is never
+// forwarded or sent again: where it cannot follow, it fails with PROPOSAL_DROPPED (not
+// proposed); once proposed, a leader change or a resend timer fails it with TIMEOUT (it may
+// still be applied). Its caller then proposes it again by itself once the first one's outcome
+// is known.
 
 import { type Clock, type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
 import { decodeConfChange, type ProposeResult } from "../raft/index.ts";

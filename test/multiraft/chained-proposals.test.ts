@@ -3,37 +3,12 @@
 
 import { describe, expect, test } from "bun:test";
 import { groupId, nodeId } from "../../src/lib/index.ts";
-import { HostCluster } from "../support/host-cluster.ts";
+import { clusterWithGroups, type HostCluster, settle } from "../support/host-cluster.ts";
 import { kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
-const VOTERS = [nodeId(1), nodeId(2), nodeId(3)];
 
-async function clusterWithGroup(): Promise<HostCluster> {
-  const cluster = new HostCluster();
-  for (const id of [1, 2, 3]) await cluster.startNode(id);
-  for (const id of [1, 2, 3]) {
-    const testHost = cluster.hosts.get(nodeId(id));
-    const creating = testHost?.host.createGroup(
-      G1,
-      { mode: "bootstrap", voters: VOTERS },
-      cluster.machineFor(id, G1),
-    );
-    await cluster.advance(2);
-    await creating;
-  }
-  await cluster.until(() => cluster.leaderOf(G1) !== undefined);
-  return cluster;
-}
-
-function settle<T>(promise: Promise<T>): { value?: T; error?: Error; done: boolean } {
-  const state: { value?: T; error?: Error; done: boolean } = { done: false };
-  promise.then(
-    (value) => Object.assign(state, { value, done: true }),
-    (error: Error) => Object.assign(state, { error, done: true }),
-  );
-  return state;
-}
+const clusterWithGroup = () => clusterWithGroups([G1]);
 
 const put = (value: string) => kvCommand({ op: "put", key: "k", value });
 

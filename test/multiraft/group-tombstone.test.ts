@@ -5,27 +5,12 @@ import { describe, expect, test } from "bun:test";
 import { groupId, logIndex, NO_NODE, nodeId, term } from "../../src/lib/index.ts";
 import { loadGroupState } from "../../src/multiraft/load-group.ts";
 import { MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
-import { HostCluster } from "../support/host-cluster.ts";
+import { clusterWithGroups, type HostCluster } from "../support/host-cluster.ts";
 import { kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
-const VOTERS = [nodeId(1), nodeId(2), nodeId(3)];
 
-async function clusterWithGroup(): Promise<HostCluster> {
-  const cluster = new HostCluster();
-  for (const id of [1, 2, 3]) await cluster.startNode(id);
-  for (const id of [1, 2, 3]) {
-    const created = hostOf(cluster, id).createGroup(
-      G1,
-      { mode: "bootstrap", voters: VOTERS },
-      cluster.machineFor(id, G1),
-    );
-    await cluster.advance(2);
-    await created;
-  }
-  await cluster.until(() => cluster.leaderOf(G1) !== undefined);
-  return cluster;
-}
+const clusterWithGroup = () => clusterWithGroups([G1]);
 
 function hostOf(cluster: HostCluster, id: number) {
   const testHost = cluster.hosts.get(nodeId(id));

@@ -2,49 +2,13 @@
 
 import { describe, expect, test } from "bun:test";
 import { type GroupId, groupId, nodeId } from "../../src/lib/index.ts";
-import { HostCluster } from "../support/host-cluster.ts";
+import { clusterWithGroups, type HostCluster, settle } from "../support/host-cluster.ts";
 import { kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
-const VOTERS = [nodeId(1), nodeId(2), nodeId(3)];
 
-async function clusterWithGroup(groups: GroupId[] = [G1]): Promise<HostCluster> {
-  const cluster = new HostCluster();
-  for (const id of [1, 2, 3]) await cluster.startNode(id);
-  for (const id of [1, 2, 3]) {
-    for (const group of groups) {
-      await startGroup(cluster, id, group);
-    }
-  }
-  for (const group of groups) await cluster.until(() => cluster.leaderOf(group) !== undefined);
-  return cluster;
-}
-
-async function startGroup(cluster: HostCluster, id: number, group: GroupId): Promise<void> {
-  const testHost = cluster.hosts.get(nodeId(id));
-  if (testHost === undefined) throw new Error(`no node ${id}`);
-  const creating = testHost.host.createGroup(
-    group,
-    { mode: "bootstrap", voters: VOTERS },
-    cluster.machineFor(id, group),
-  );
-  await cluster.advance(2);
-  await creating;
-}
-
-function settle<T>(promise: Promise<T>): { value?: T; error?: Error; done: boolean } {
-  const state: { value?: T; error?: Error; done: boolean } = { done: false };
-  promise.then(
-    (value) => {
-      state.value = value;
-      state.done = true;
-    },
-    (error: Error) => {
-      state.error = error;
-      state.done = true;
-    },
-  );
-  return state;
+function clusterWithGroup(groups: GroupId[] = [G1]): Promise<HostCluster> {
+  return clusterWithGroups(groups);
 }
 
 describe("multi-Raft host", () => {

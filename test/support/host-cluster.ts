@@ -166,3 +166,31 @@ export class HostCluster {
 export async function flush(): Promise<void> {
   for (let k = 0; k < 3; k++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/** Three nodes, each hosting `groups` (every group on all three), once each group has a leader. */
+export async function clusterWithGroups(groups: readonly GroupId[]): Promise<HostCluster> {
+  const cluster = new HostCluster();
+  const voters = [nodeId(1), nodeId(2), nodeId(3)];
+  for (const id of [1, 2, 3]) await cluster.startNode(id);
+  for (const id of [1, 2, 3]) {
+    for (const group of groups) {
+      const creating = cluster.hosts
+        .get(nodeId(id))
+        ?.host.createGroup(group, { mode: "bootstrap", voters }, cluster.machineFor(id, group));
+      await cluster.advance(2);
+      await creating;
+    }
+  }
+  for (const group of groups) await cluster.until(() => cluster.leaderOf(group) !== undefined);
+  return cluster;
+}
+
+/** Tracks a promise's settlement for tests that drive virtual time by hand. */
+export function settle<T>(promise: Promise<T>): { value?: T; error?: Error; done: boolean } {
+  const state: { value?: T; error?: Error; done: boolean } = { done: false };
+  promise.then(
+    (value) => Object.assign(state, { value, done: true }),
+    (error: Error) => Object.assign(state, { error, done: true }),
+  );
+  return state;
+}
