@@ -36,7 +36,13 @@ export interface MultiRaftHostOptions {
 /** What observers may ask a group's Raft node; never changes it. */
 export type GroupInspector = Pick<
   RawNode,
-  "status" | "matchOf" | "isRecentlyActive" | "isChangingMembership" | "termAt"
+  | "status"
+  | "leaderId"
+  | "currentTerm"
+  | "matchOf"
+  | "isRecentlyActive"
+  | "isChangingMembership"
+  | "termAt"
 >;
 
 export interface ProposeOptions {

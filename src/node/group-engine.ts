@@ -57,9 +57,10 @@ export function createGroupEngine(
     children,
     guards: processGuards,
     isOwnLeaderEntry: (index) => {
+      // Read on every Start this node owns: the direct reads, not a whole status().
       const raft = options.host.inspect(id);
-      const status = raft?.status();
-      return status?.role === "leader" && raft?.termAt(index) === status.term;
+      if (raft === undefined || raft.leaderId() !== options.self) return false;
+      return raft.termAt(index) === raft.currentTerm();
     },
   });
   const { promise: opened, resolve: markOpened } = Promise.withResolvers<void>();

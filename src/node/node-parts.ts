@@ -111,7 +111,7 @@ export class NodeParts {
     this.health = new NodeHealth({
       logger,
       self: () => id,
-      isManagementLeader: () => this.host.inspect(MANAGEMENT_GROUP)?.status().role === "leader",
+      isManagementLeader: () => this.host.inspect(MANAGEMENT_GROUP)?.leaderId() === id,
       // Ready only once every part runs: a resuming node first waits for its check-in, with
       // its execution groups not restored yet, and must not look ready meanwhile.
       startup: () =>

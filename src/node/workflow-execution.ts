@@ -371,7 +371,7 @@ export class WorkflowExecution implements ExecutionLayer {
    * forward it and is applied there first; the node called only waits for the end.
    */
   private ownerFor(target: GroupId): NodeId {
-    const leaderId = this.options.host.inspect(target)?.status().leaderId ?? NO_NODE;
+    const leaderId = this.options.host.inspect(target)?.leaderId() ?? NO_NODE;
     return leaderId === NO_NODE ? this.options.self : leaderId;
   }
 
