@@ -5,8 +5,9 @@
 
 import { describe, expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
-import { RaftoralError } from "../lib/index.ts";
+import { nodeId, RaftoralError } from "../lib/index.ts";
 import type { ChildLauncher } from "./children.ts";
+import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
 import type { ChildWorkflowError } from "./errors.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
@@ -123,6 +124,26 @@ describe("WorkflowRuntime: child workflows", () => {
     expect(starts).toEqual(["p-3:child-0"]);
     expect(group.log.filter((command) => command.type === "Start")).toHaveLength(2);
     second.close();
+  });
+
+  test("an owner that loses the parent and gets it back while it waits still delivers the child's outcome", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await settle(group, runtime.start("parent", 1, { n: 4, ms: 5_000 }, { workflowId: "p-6" }));
+    await group.until(() => group.stateMachine.execution("p-6")?.checkpoints.length === 2);
+    await group.advance(100);
+    // A failover hands the waiting parent to node 2 and, later, back to node 1.
+    group.applyNow(
+      encodeCommand({ type: "AssignOwner", workflowId: "p-6", owner: nodeId(2), epoch: 2 }),
+    );
+    await group.advance(100);
+    group.applyNow(
+      encodeCommand({ type: "AssignOwner", workflowId: "p-6", owner: nodeId(1), epoch: 3 }),
+    );
+    const finished = await settle(group, group.queries.wait("p-6", 60_000));
+    expect(finished.value).toMatchObject({ status: "Completed", owner: 1 });
+    expect(finished.value?.output).toEqual({ id: "p-6:child-0", doubled: 8 });
+    runtime.close();
   });
 
   test("a start refused for good fails the parent, naming the child", async () => {

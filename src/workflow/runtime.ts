@@ -99,8 +99,8 @@ export class WorkflowRuntime {
   private readonly runs = new Map<string, ExecutionRunner>();
   /** Ids whose Start this node is proposing: start() launches those runs itself. */
   private readonly startsInFlight = new Set<string>();
-  /** Runs to start again later: after an unexpected end, or when a durable timer is due. */
-  private readonly relaunchTimers = new Map<string, CancelTimer>();
+  /** Runs to start again later (an unexpected end, a timer due), by the ended run's epoch. */
+  private readonly relaunchTimers = new Map<string, { cancel: CancelTimer; epoch: number }>();
   /** Executions that got an event while their run was going (see onSignaled). */
   private readonly signaledDuringRun = new Set<string>();
   /** Started by entries this node made as leader: their first run needs no read barrier. */
@@ -151,7 +151,7 @@ export class WorkflowRuntime {
     for (const runner of this.runs.values()) runner.stop("the runtime is closing");
     this.runs.clear();
     this.childWatch?.stopAll();
-    for (const cancel of this.relaunchTimers.values()) cancel();
+    for (const { cancel } of this.relaunchTimers.values()) cancel();
     this.relaunchTimers.clear();
     this.signaledDuringRun.clear();
     this.freshStarts.clear();
@@ -342,7 +342,7 @@ export class WorkflowRuntime {
       this.signaledDuringRun.add(workflowId);
       return;
     }
-    this.relaunchTimers.get(workflowId)?.();
+    this.relaunchTimers.get(workflowId)?.cancel();
     this.relaunchTimers.delete(workflowId);
   }
 
@@ -389,6 +389,13 @@ export class WorkflowRuntime {
       execution.status === "Running" &&
       execution.owner === this.options.nodeId;
     this.childWatch?.reconcile(workflowId, execution);
+    // A wait from an earlier ownership is void: owned here again, a run starts now and its
+    // own end sets the waits up again (the timer, the children's watches).
+    const relaunch = this.relaunchTimers.get(workflowId);
+    if (relaunch !== undefined && (!isOurs || relaunch.epoch !== execution.ownerEpoch)) {
+      relaunch.cancel();
+      this.relaunchTimers.delete(workflowId);
+    }
     const runner = this.runs.get(workflowId);
     if (runner !== undefined && (!isOurs || runner.epoch !== execution.ownerEpoch)) {
       runner.stop("its ownership moved");
@@ -432,7 +439,7 @@ export class WorkflowRuntime {
         this.dirty.add(id);
         this.scheduleReconcile();
       });
-      this.relaunchTimers.set(id, cancel);
+      this.relaunchTimers.set(id, { cancel, epoch: runner.epoch });
     } else {
       this.dirty.add(id);
       this.scheduleReconcile();
