@@ -8,8 +8,6 @@ import { kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
 
-const clusterWithGroup = () => clusterWithGroups([G1]);
-
 const put = (value: string) => kvCommand({ op: "put", key: "k", value });
 
 function chained(cluster: HostCluster, id: number, options = {}) {
@@ -21,7 +19,7 @@ function chained(cluster: HostCluster, id: number, options = {}) {
 
 describe("chained proposals", () => {
   test("on the leader both are applied, the second right after the first", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const leader = cluster.leaderOf(G1);
     if (leader === undefined) throw new Error("no leader");
     const { first, second } = chained(cluster, leader.id);
@@ -37,7 +35,7 @@ describe("chained proposals", () => {
   });
 
   test("on a follower the first is forwarded and the second is not proposed", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const follower = [1, 2, 3].find((id) => id !== cluster.leaderOf(G1)?.id) ?? 0;
     const { first, second } = chained(cluster, follower);
     await cluster.until(() => first.done && second.done);
@@ -54,7 +52,7 @@ describe("chained proposals", () => {
   });
 
   test("in flight without a quorum, the second fails as unknown and never applies alone", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const leader = cluster.leaderOf(G1);
     if (leader === undefined) throw new Error("no leader");
     const followers = [1, 2, 3].filter((id) => id !== leader.id);
@@ -80,7 +78,7 @@ describe("chained proposals", () => {
   });
 
   test("when the first is refused at once, the second is refused too", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const leader = cluster.leaderOf(G1);
     if (leader === undefined) throw new Error("no leader");
     leader.host.stop();

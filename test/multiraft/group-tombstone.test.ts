@@ -10,8 +10,6 @@ import { kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
 
-const clusterWithGroup = () => clusterWithGroups([G1]);
-
 function hostOf(cluster: HostCluster, id: number) {
   const testHost = cluster.hosts.get(nodeId(id));
   if (testHost === undefined) throw new Error(`no node ${id}`);
@@ -56,7 +54,7 @@ function statusOf(cluster: HostCluster, id: number) {
 
 describe("group tombstones", () => {
   test("a replica created again in the same turn keeps the old term and vote", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const id = await followerWithHistory(cluster);
     const before = statusOf(cluster, id);
     expect(before.term).toBeGreaterThan(1);
@@ -70,7 +68,7 @@ describe("group tombstones", () => {
   });
 
   test("the tombstone survives a crash before the replica is created again", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const id = await followerWithHistory(cluster);
     const before = statusOf(cluster, id);
     await settled(cluster, hostOf(cluster, id).removeGroup(G1));

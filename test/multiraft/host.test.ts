@@ -1,19 +1,15 @@
 // The multi-Raft host in process: groups of 3 on the memory network under a virtual clock.
 
 import { describe, expect, test } from "bun:test";
-import { type GroupId, groupId, nodeId } from "../../src/lib/index.ts";
-import { clusterWithGroups, type HostCluster, settle } from "../support/host-cluster.ts";
+import { groupId, nodeId } from "../../src/lib/index.ts";
+import { clusterWithGroups, settle } from "../support/host-cluster.ts";
 import { kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
 
-function clusterWithGroup(groups: GroupId[] = [G1]): Promise<HostCluster> {
-  return clusterWithGroups(groups);
-}
-
 describe("multi-Raft host", () => {
   test("a proposal on any node resolves with its applied result there", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     for (const id of [1, 2, 3]) {
       const host = cluster.hosts.get(nodeId(id))?.host;
       const outcome = settle(
@@ -30,7 +26,7 @@ describe("multi-Raft host", () => {
 
   test("many groups share the nodes and stay independent", async () => {
     const groups = [1, 2, 3, 4, 5].map(groupId);
-    const cluster = await clusterWithGroup(groups);
+    const cluster = await clusterWithGroups(groups);
     const host = cluster.hosts.get(nodeId(2))?.host;
     const outcomes = groups.map((group) =>
       settle(
@@ -47,7 +43,7 @@ describe("multi-Raft host", () => {
   });
 
   test("writes continue after the leader crashes, and it catches up after restart", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const leader = cluster.leaderOf(G1);
     if (leader === undefined) throw new Error("no leader");
     await cluster.crash(leader.id);
@@ -66,7 +62,7 @@ describe("multi-Raft host", () => {
   });
 
   test("a proposal to an unknown group fails at once with UNKNOWN_GROUP", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const outcome = settle(
       cluster.hosts.get(nodeId(1))?.host.propose(groupId(99), kvCommand({ op: "get", key: "x" })) ??
         Promise.reject(),
@@ -76,7 +72,7 @@ describe("multi-Raft host", () => {
   });
 
   test("without a quorum a proposal fails by its deadline instead of hanging", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     await cluster.crash(2);
     await cluster.crash(3);
     const host = cluster.hosts.get(nodeId(1))?.host;
@@ -89,7 +85,7 @@ describe("multi-Raft host", () => {
   });
 
   test("linearizable reads see every write that finished before them", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const writer = cluster.hosts.get(nodeId(1))?.host;
     const write = settle(
       writer?.propose(G1, kvCommand({ op: "put", key: "r", value: "1" })) ?? Promise.reject(),
@@ -104,7 +100,7 @@ describe("multi-Raft host", () => {
   });
 
   test("snapshots and compaction let a far-behind node catch up", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     await cluster.crash(3);
     const host = cluster.hosts.get(nodeId(1))?.host;
     for (let k = 0; k < 120; k++) {
@@ -123,7 +119,7 @@ describe("multi-Raft host", () => {
 
 describe("exactly-once commands", () => {
   test("commands resent through a leader crash are applied once", async () => {
-    const cluster = await clusterWithGroup();
+    const cluster = await clusterWithGroups([G1]);
     const leader = cluster.leaderOf(G1);
     if (leader === undefined) throw new Error("no leader");
     const follower = [...cluster.hosts.values()].find((h) => h.id !== leader.id);
