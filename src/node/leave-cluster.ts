@@ -18,14 +18,21 @@ import {
 } from "../lib/index.ts";
 import { encodeManagementCommand } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
-import { jointVotersOf, majorityWithout } from "../raft/index.ts";
+import { jointVotersOf, majorityWithout, type RaftStatus } from "../raft/index.ts";
 import type { ClusterStatus, TransportKind } from "../transport/index.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
 import { callPeer } from "./peer-call.ts";
 
+/** What a leave asks of the multi-Raft host. */
+export interface LeavingHost {
+  groupIds(): GroupId[];
+  inspect(groupId: GroupId): { status(): RaftStatus } | undefined;
+  propose: MultiRaftHost["propose"];
+}
+
 export interface LeaveClusterOptions {
   readonly self: NodeId;
-  readonly host: MultiRaftHost;
+  readonly host: LeavingHost;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
@@ -60,6 +67,8 @@ export class ClusterLeave {
    * an index past it is newer than this node's membership (as in replica-plan.ts).
    */
   private readonly heldAtLeave = new Map<GroupId, LogIndex>();
+  /** The cluster's nodes as the management leader last listed them; unknown until it answers. */
+  private clusterNodes: ReadonlySet<NodeId> | undefined;
 
   constructor(private readonly options: LeaveClusterOptions) {
     for (const id of options.host.groupIds()) {
@@ -107,11 +116,19 @@ export class ClusterLeave {
 
   /**
    * Whether the group's other voters alone make no majority. The latest configuration in this
-   * replica's log counts: a change that drops this node, once here, was acknowledged by it.
+   * replica's log counts: a change that drops this node, once here, was acknowledged by it. A
+   * voter the cluster no longer lists casts no vote either: it left (or is leaving) too, and
+   * two leaves that each count on the other's vote would take a group's majority with them.
    */
   private isVoteNeeded(id: GroupId): boolean {
     const conf = this.options.host.inspect(id)?.status().confState;
-    return conf !== undefined && !majorityWithout(jointVotersOf(conf), this.options.self);
+    if (conf === undefined) return false;
+    const voters = jointVotersOf(conf);
+    const absent = new Set([this.options.self]);
+    for (const voter of [...voters.incoming, ...voters.outgoing]) {
+      if (this.clusterNodes !== undefined && !this.clusterNodes.has(voter)) absent.add(voter);
+    }
+    return !majorityWithout(voters, absent);
   }
 
   /**
@@ -140,6 +157,7 @@ export class ClusterLeave {
     if (!counting.some((id) => id !== MANAGEMENT_GROUP)) return counting;
     const status = await this.options.leaderStatus();
     if (status === undefined) return counting;
+    this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
     return counting.filter((id) => {
       if (id === MANAGEMENT_GROUP) return true;
       const group = status.groups.find((candidate) => candidate.groupId === id);

@@ -89,6 +89,12 @@ export class NodeParts {
   private leaving: ClusterLeave | undefined;
   /** While it resumes, a node tells each peer it learns of that it is back (see resume()). */
   private isAnnouncing = false;
+  /**
+   * Every peer address the management state listed while this process ran, removed nodes'
+   * too: one cut off while the cluster replaced every member it knows can still find its way
+   * back through a node that was removed and came back.
+   */
+  private readonly addressesSeen = new Set<string>();
 
   constructor(private readonly options: NodePartsOptions) {
     const { id, env, tuning, logger } = options;
@@ -138,7 +144,10 @@ export class NodeParts {
       proposalTimeoutMs: tuning.proposalTimeoutMs,
     });
     this.machine.subscribe((state) => {
-      for (const node of state.nodes.values()) this.senders.setAddress(node.id, node.address);
+      for (const node of state.nodes.values()) {
+        this.senders.setAddress(node.id, node.address);
+        if (node.id !== id) this.addressesSeen.add(node.address);
+      }
       if (this.isAnnouncing) this.senders.announce();
     });
     collectNodeMetrics(options.metrics, this);
@@ -394,7 +403,7 @@ export class NodeParts {
       .filter((node) => node.id !== this.id)
       .map((node) => node.address);
     const highest = await registerAgain({
-      peers: [...new Set([...known, ...this.options.peers])],
+      peers: [...new Set([...known, ...this.options.peers, ...this.addressesSeen])],
       transport: this.options.transport.kind,
       client: this.options.env.client,
       logger: this.options.logger,

@@ -397,9 +397,19 @@ export class RaftoralNode {
     }
   }
 
-  /** Removes this node from the cluster (all groups), then stops it. */
+  /**
+   * Removes this node from the cluster (all groups), then stops it. Rejects, and the node runs
+   * on, while it is too early in its start to know its cluster: stopping then would take away
+   * a replica its groups may still count on.
+   */
   async leave(): Promise<void> {
-    await this.parts?.leave();
+    if (this.parts === undefined) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        "the node has not started yet: it can leave once start() has opened its storage and groups",
+      );
+    }
+    await this.parts.leave();
     await this.stop();
   }
 

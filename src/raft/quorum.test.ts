@@ -211,6 +211,14 @@ describe("majorityWithout", () => {
     { voters: [2, 3, 4], outgoing: [1, 2, 3], expected: true },
   ])("node 1 out of $voters (outgoing $outgoing): $expected", ({ voters, outgoing, expected }) => {
     const joint = { incoming: set(...voters), outgoing: set(...outgoing) };
-    expect(majorityWithout(joint, 1 as NodeId)).toBe(expected);
+    expect(majorityWithout(joint, set(1))).toBe(expected);
+  });
+  test.each([
+    { voters: [1, 2, 3], absent: [1, 2], expected: false },
+    { voters: [1, 2, 3, 4, 5], absent: [1, 2], expected: true },
+    { voters: [1, 2, 3, 4], absent: [1, 2], expected: false },
+  ])("$absent out of $voters: $expected", ({ voters, absent, expected }) => {
+    const joint = { incoming: set(...voters), outgoing: set() };
+    expect(majorityWithout(joint, set(...absent))).toBe(expected);
   });
 });

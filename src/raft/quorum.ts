@@ -89,11 +89,13 @@ export function toleratedFailures(voters: JointVoters, isHealthy: (id: NodeId) =
 }
 
 /**
- * Whether the voters other than `id` still make a majority of every half: false when `id`'s
- * vote is indispensable (it is a sole voter, or one of two), so losing it stops all commits.
+ * Whether the voters not in `absent` still make a majority of every half: false when their
+ * votes are indispensable (one is a sole voter, or one of two), so losing them stops all commits.
  */
-export function majorityWithout(voters: JointVoters, id: NodeId): boolean {
-  const holds = (half: ReadonlySet<NodeId>) =>
-    half.size === 0 || half.size - (half.has(id) ? 1 : 0) >= Math.floor(half.size / 2) + 1;
+export function majorityWithout(voters: JointVoters, absent: ReadonlySet<NodeId>): boolean {
+  const holds = (half: ReadonlySet<NodeId>) => {
+    const present = [...half].filter((id) => !absent.has(id)).length;
+    return half.size === 0 || present >= Math.floor(half.size / 2) + 1;
+  };
   return holds(voters.incoming) && holds(voters.outgoing);
 }

@@ -1,0 +1,77 @@
+// A node cut off from the cluster, and removed meanwhile as failed, registers again when it can
+// reach the cluster once more: through the members it knows, its --peers, or any address the
+// management state listed while it ran. The last matters when every member it knows is gone:
+// the cluster it comes back to may be made of nodes that were removed and came back since.
+
+import { afterEach, expect, test } from "bun:test";
+import { RaftoralError } from "../../../src/lib/index.ts";
+import { ClusterSim, type SimNode } from "./cluster-sim.ts";
+
+let sim: ClusterSim | undefined;
+afterEach(async () => {
+  await sim?.stopAll();
+  sim = undefined;
+});
+
+/** Whether the node is a member as it sees the cluster itself. */
+const isMember = (entry: SimNode) =>
+  entry.node?.managementState().nodes.has(entry.node.nodeId) === true;
+
+test("a node whose every known member left finds its way back through one it saw before", async () => {
+  const current = new ClusterSim(7);
+  sim = current;
+  const [first, second, third, fourth] = (await current.add(4)) as [
+    SimNode,
+    SimNode,
+    SimNode,
+    SimNode,
+  ];
+  await current.until("4 nodes settled", () => current.isSettled(), 120_000);
+
+  // The fourth fails and is removed: the first no longer lists it.
+  await current.crash(fourth);
+  await current.until(
+    "the fourth is removed",
+    () => !first.node?.managementState().nodes.has(fourth.lastId as never),
+    120_000,
+  );
+
+  // The first is cut off and removed; meanwhile the fourth comes back and the second and the
+  // third leave. Every member the first still lists is gone.
+  const others = [second, third, fourth].map((entry) => entry.address);
+  current.world.network.partition([first.address], others);
+  current.restart(fourth);
+  await current.until(
+    "the first is removed, the fourth back",
+    () => isMember(fourth) && !fourth.node?.managementState().nodes.has(first.lastId as never),
+    180_000,
+  );
+  expect(await current.leave(second)).toBe(true);
+  expect(await current.leave(third)).toBe(true);
+  const listed = [...(first.node?.managementState().nodes.keys() ?? [])].sort();
+  expect(listed).toEqual([first, second, third].map((entry) => entry.lastId).sort() as never);
+
+  current.world.network.heal();
+  await current.until("the first registered again", () => isMember(first), 120_000);
+  await current.until("the two settled", () => current.isSettled(), 180_000);
+  expect(current.live()).toEqual([first, fourth]);
+}, 300_000);
+
+test("a leave before the start opened the node's storage fails, and the node starts all the same", async () => {
+  const current = new ClusterSim(8);
+  sim = current;
+  const [, second] = (await current.add(3)) as [SimNode, SimNode, SimNode];
+  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  await current.crash(second);
+  const restarted = current.restart(second);
+  let failure: unknown;
+  await second.node?.leave().catch((error: unknown) => {
+    failure = error;
+  });
+  expect(failure).toBeInstanceOf(RaftoralError);
+  expect((failure as RaftoralError).code).toBe("UNAVAILABLE");
+  await current.until("the second is ready again", () => restarted.isReady(), 120_000);
+  expect(isMember(second)).toBe(true);
+  expect(await current.leave(second)).toBe(true);
+  await current.until("the two settled", () => current.isSettled(), 180_000);
+}, 300_000);
