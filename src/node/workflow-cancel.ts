@@ -32,7 +32,7 @@ export async function stopWorkflow(
   checkWorkflowId(request.workflowId);
   checkStopReason(request.reason);
   if (request.executionClusterId !== undefined) {
-    return stopIn(deps, deps.resolveGroup(request.executionClusterId), type, request);
+    return stopIn(deps, await deps.resolveGroup(request.executionClusterId), type, request);
   }
   const stopped = await findInGroups(deps.groups(), (id) =>
     stopIn(deps, id, type, request).catch((error: unknown) => {

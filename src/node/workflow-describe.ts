@@ -21,7 +21,7 @@ export interface LookupDeps {
    * The group that holds what the caller's execution_cluster_id named: that group, or where a
    * drained one's results went. NOT_FOUND when neither exists.
    */
-  readonly resolveGroup: (id: GroupId) => GroupId;
+  readonly resolveGroup: (id: GroupId) => Promise<GroupId>;
   /** This node's state machine of group `id` once it runs; undefined if not hosted here. */
   readonly machineOf: (id: GroupId) => Promise<WorkflowStateMachine | undefined>;
   /** A read barrier in group `id`. */
@@ -37,7 +37,7 @@ export async function describeWorkflow(
 ): Promise<WorkflowDescriptionInfo> {
   const workflowId = checkWorkflowId(request.workflowId);
   if (request.executionClusterId !== undefined) {
-    return describeIn(deps, deps.resolveGroup(request.executionClusterId), workflowId);
+    return describeIn(deps, await deps.resolveGroup(request.executionClusterId), workflowId);
   }
   return findInEveryGroup(
     deps.groups(),

@@ -49,6 +49,7 @@ import { chooseGroup } from "./choose-group.ts";
 import { isEvictedAnswer } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { forwardToGroup } from "./group-forward.ts";
+import { groupExists } from "./known-group.ts";
 import { LeaderlessRefusal, type LeaderlessWatch } from "./leaderless-refusal.ts";
 import type { ClientFactory } from "./peer-call.ts";
 import { handOverResults } from "./result-handover.ts";
@@ -306,7 +307,7 @@ export class WorkflowExecution implements ExecutionLayer {
     this.options.registry.require(request.workflowType, request.version);
     const chosen = request.executionClusterId;
     // Not a transient failure: no member will ever answer for a group that does not exist.
-    if (chosen !== undefined && !this.engines.has(chosen) && !this.isKnownGroup(chosen)) {
+    if (chosen !== undefined && !this.engines.has(chosen) && !(await this.awaitGroup(chosen))) {
       throw new RaftoralError(
         "NOT_FOUND",
         `execution cluster ${chosen} does not exist; leave execution_cluster_id out and the node picks one`,
@@ -458,8 +459,8 @@ export class WorkflowExecution implements ExecutionLayer {
     return chooseGroup({ machine, clock, waitMs: proposalTimeoutMs }, excluded, options?.signal);
   }
 
-  private resolveGroup(id: GroupId): GroupId {
-    if (this.engines.has(id)) return id;
+  private async resolveGroup(id: GroupId): Promise<GroupId> {
+    if (this.engines.has(id) || (await this.awaitGroup(id))) return id;
     // A drained group is destroyed once another adopted its results: ask that one.
     const holder = resultsHolder(this.options.machine.state(), id);
     if (!this.isKnownGroup(holder) && !this.engines.has(holder)) {
@@ -471,6 +472,18 @@ export class WorkflowExecution implements ExecutionLayer {
   /** Whether the management state, as this node knows it, has group `id`. */
   private isKnownGroup(id: GroupId): boolean {
     return this.options.machine.state().groups.has(id);
+  }
+
+  /** Whether group `id` exists, once this node's view caught up (see known-group.ts). */
+  private awaitGroup(id: GroupId): Promise<boolean> {
+    const { machine, host, proposalTimeoutMs } = this.options;
+    return groupExists(
+      {
+        state: () => machine.state(),
+        catchUpManagement: () => host.read(MANAGEMENT_GROUP, { timeoutMs: proposalTimeoutMs }),
+      },
+      id,
+    );
   }
 
   /** Runs `call` against a member of `target` (see forwardToGroup). */

@@ -52,7 +52,7 @@ function depsOf(
   const all = [...cluster.local.keys(), ...cluster.remote.keys(), ...(cluster.down ?? [])];
   return {
     groups: () => all.sort((a, b) => a - b),
-    resolveGroup: (id) => id,
+    resolveGroup: async (id) => id,
     machineOf: async (id) => hosted.get(id),
     refuseIfLeaderless: () => undefined,
     barrier: async () => undefined,

@@ -46,7 +46,7 @@ export async function listWorkflows(
   const query = parseListQuery(request);
   if (request.executionClusterId !== undefined) {
     // One cluster named (a caller, or another node fanning out): its failure is the answer.
-    const id = deps.resolveGroup(request.executionClusterId);
+    const id = await deps.resolveGroup(request.executionClusterId);
     return pageOf([await listIn(deps, id, request, query)], query.limit, []);
   }
   const groups = deps.groups();

@@ -17,7 +17,7 @@ export interface SignalDeps {
   /** The execution groups that exist now. */
   readonly groups: () => readonly GroupId[];
   /** The group holding what the caller's execution_cluster_id named (see LookupDeps). */
-  readonly resolveGroup: (id: GroupId) => GroupId;
+  readonly resolveGroup: (id: GroupId) => Promise<GroupId>;
   /** Records the event in group `id`; NOT_FOUND if the group does not know the workflow. */
   readonly signalIn: (id: GroupId, request: SignalWorkflowRequest) => Promise<SignalWorkflowResult>;
 }
@@ -34,7 +34,7 @@ export async function signalWorkflow(
     checkNotReserved(request.eventId, "event_id");
   }
   if (request.executionClusterId !== undefined) {
-    return deps.signalIn(deps.resolveGroup(request.executionClusterId), request);
+    return deps.signalIn(await deps.resolveGroup(request.executionClusterId), request);
   }
   return findInEveryGroup(
     deps.groups(),

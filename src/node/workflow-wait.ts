@@ -36,7 +36,7 @@ export async function waitWorkflow(
         "or its result is no longer retained)",
     );
   }
-  const target = deps.resolveGroup(request.executionClusterId);
+  const target = await deps.resolveGroup(request.executionClusterId);
   const engine = await deps.engineOf(target);
   if (engine === undefined) {
     return deps.forward(target, (client) =>
