@@ -19,54 +19,66 @@ export function compareStartKeys(a: StartKey, b: StartKey): number {
   return a.workflowId < b.workflowId ? -1 : 1;
 }
 
-/** Past this many removed items at the front, and half the array, the array is compacted. */
+/** Past this many removed items, and half the array, the array is compacted. */
 const COMPACT_AFTER = 1024;
+
+/** What a removed item leaves in its place: its key, so that binary search still works. */
+interface Removed extends StartKey {
+  readonly isRemoved: true;
+}
+
+const isRemoved = (item: StartKey): item is Removed =>
+  (item as Partial<Removed>).isRemoved === true;
 
 export class StartOrder<T extends StartKey> {
   /**
-   * Invariant: items[head..] strictly ascending by compareStartKeys; items[..head) were
-   * removed from the front. Retention removes the oldest execution after each new one, so
-   * removing the first item must not move the other ten thousand.
+   * Invariant: items strictly ascending by compareStartKeys, each an item or what a removed
+   * one left. Retention removes the oldest finished execution after each new one, which is
+   * not the oldest started when workflows finish out of order: removing one must not move
+   * the other ten thousand. The removed are dropped in one pass once they are half the array.
    */
-  private items: (T | undefined)[] = [];
-  private head = 0;
+  private items: (T | Removed)[] = [];
+  private removed = 0;
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.length - this.removed;
   }
 
   insert(item: T): void {
     const last = this.items.at(-1);
-    if (this.size === 0 || (last !== undefined && compareStartKeys(last, item) < 0)) {
+    if (last === undefined || compareStartKeys(last, item) < 0) {
       this.items.push(item);
       return;
     }
     const at = this.lowerBound(item);
     const found = this.items[at];
-    assert(found === undefined || compareStartKeys(found, item) !== 0, "start key indexed twice");
+    if (found !== undefined && compareStartKeys(found, item) === 0) {
+      assert(isRemoved(found), "start key indexed twice");
+      this.items[at] = item;
+      this.removed--;
+      return;
+    }
     this.items.splice(at, 0, item);
   }
 
   remove(key: StartKey): void {
-    const first = this.items[this.head];
-    if (first !== undefined && compareStartKeys(first, key) === 0) {
-      this.items[this.head] = undefined;
-      this.head++;
-      if (this.head > COMPACT_AFTER && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-      return;
-    }
     const at = this.lowerBound(key);
     const found = this.items[at];
-    assert(found !== undefined && compareStartKeys(found, key) === 0, "start key not indexed");
-    this.items.splice(at, 1);
+    assert(
+      found !== undefined && !isRemoved(found) && compareStartKeys(found, key) === 0,
+      "start key not indexed",
+    );
+    this.items[at] = { startedAtMs: key.startedAtMs, workflowId: key.workflowId, isRemoved: true };
+    this.removed++;
+    if (this.removed > COMPACT_AFTER && this.removed * 2 > this.items.length) {
+      this.items = this.items.filter((item) => !isRemoved(item));
+      this.removed = 0;
+    }
   }
 
   has(key: StartKey): boolean {
     const found = this.items[this.lowerBound(key)];
-    return found !== undefined && compareStartKeys(found, key) === 0;
+    return found !== undefined && !isRemoved(found) && compareStartKeys(found, key) === 0;
   }
 
   /**
@@ -75,27 +87,34 @@ export class StartOrder<T extends StartKey> {
    */
   *newestFirst(before?: StartKey): Generator<T> {
     let at = before === undefined ? this.items.length - 1 : this.lowerBound(before) - 1;
-    for (; at >= this.head; at--) yield this.items[at] as T;
+    for (; at >= 0; at--) {
+      const item = this.items[at] as T | Removed;
+      if (!isRemoved(item)) yield item;
+    }
   }
 
   /** O(n) check for tests and the simulator. */
   checkInvariants(): void {
-    for (let at = 0; at < this.head; at++) {
-      assert(this.items[at] === undefined, "start order keeps a removed item");
-    }
-    for (let at = this.head + 1; at < this.items.length; at++) {
-      const previous = this.items[at - 1] as T;
-      assert(compareStartKeys(previous, this.items[at] as T) < 0, "start order is not sorted");
+    assert(
+      this.items.filter(isRemoved).length === this.removed,
+      "start order miscounts its removed items",
+    );
+    for (let at = 1; at < this.items.length; at++) {
+      const previous = this.items[at - 1] as T | Removed;
+      assert(
+        compareStartKeys(previous, this.items[at] as T | Removed) < 0,
+        "start order is not sorted",
+      );
     }
   }
 
-  /** The first position (from head) whose item is not less than `key`. */
+  /** The first position whose key is not less than `key`. */
   private lowerBound(key: StartKey): number {
-    let low = this.head;
+    let low = 0;
     let high = this.items.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (compareStartKeys(this.items[middle] as T, key) < 0) low = middle + 1;
+      if (compareStartKeys(this.items[middle] as StartKey, key) < 0) low = middle + 1;
       else high = middle;
     }
     return low;
