@@ -5,7 +5,7 @@
 // entries, at debug, so that a cluster's logs tell each story once.
 
 import type { GroupId, LogFields, Logger, NodeId } from "../lib/index.ts";
-import type { WorkflowStateMachine } from "../workflow/index.ts";
+import type { ExecutionState, WorkflowStateMachine } from "../workflow/index.ts";
 
 const FINISH_MESSAGES = {
   Completed: "Workflow completed",
@@ -22,38 +22,39 @@ export function logWorkflowEvents(
   machine.subscribe((event) => {
     if (event.type === "started") describe(event.workflowId, "Workflow started");
     else if (event.type === "ownerAssigned") {
-      describe(event.workflowId, "Workflow has a new owner", { epoch: event.epoch });
+      describe(event.workflowId, "Workflow has a new owner", () => ({ epoch: event.epoch }));
     } else if (event.type === "cancelRequested") {
-      const reason = machine.execution(event.workflowId)?.cancelRequest?.reason;
-      describe(event.workflowId, "Workflow asked to cancel", { reason });
+      describe(event.workflowId, "Workflow asked to cancel", (record) => ({
+        reason: record.cancelRequest?.reason,
+      }));
     } else if (event.type === "finished") {
-      const view = machine.status(event.workflowId);
-      const durationMs =
-        view?.finishedAtMs === undefined ? undefined : view.finishedAtMs - view.startedAtMs;
-      const outcome = FINISH_MESSAGES[event.status];
-      describe(event.workflowId, outcome, {
-        duration_ms: durationMs,
-        error_code: view?.error?.code ?? view?.error?.name,
-        error: view?.error?.message,
-      });
+      describe(event.workflowId, FINISH_MESSAGES[event.status], (record) => ({
+        duration_ms:
+          record.finishedAtMs === undefined ? undefined : record.finishedAtMs - record.startedAtMs,
+        error_code: record.error?.code ?? record.error?.name,
+        error: record.error?.message,
+      }));
     }
   });
 
-  function describe(workflowId: string, message: string, extra: LogFields = {}): void {
-    const view = machine.status(workflowId);
-    if (view === undefined) return;
-    const level = view.owner === self ? "info" : "debug";
+  function describe(
+    workflowId: string,
+    message: string,
+    extra: (record: ExecutionState) => LogFields = () => ({}),
+  ): void {
+    const record = machine.execution(workflowId);
+    if (record === undefined) return;
+    const level = record.owner === self ? "info" : "debug";
     // Every replica applies every entry: the replicas that log nothing build nothing.
     if (!logger.isEnabled(level)) return;
-    const traceId = machine.execution(workflowId)?.traceId;
     logger[level](message, {
-      workflow_id: view.workflowId,
-      ...(traceId === undefined ? {} : { trace_id: traceId }),
-      name: view.name,
-      version: view.version,
+      workflow_id: record.workflowId,
+      ...(record.traceId === undefined ? {} : { trace_id: record.traceId }),
+      name: record.name,
+      version: record.version,
       cluster: group,
-      owner: view.owner,
-      ...extra,
+      owner: record.owner,
+      ...extra(record),
     });
   }
 }
