@@ -13,15 +13,24 @@ export const WORKFLOW_ID_CHARS_MAX = 128;
  */
 const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
+/** Two hex digits for each byte value. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 /** A new UUID v4 (RFC 9562 section 5.4: version 4, variant 10) from `random`. */
 export function newWorkflowId(random: Random): string {
-  const bytes = new Uint8Array(16);
-  const view = new DataView(bytes.buffer);
-  for (let k = 0; k < 4; k++) view.setUint32(4 * k, random.nextU32());
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // Four words, big-endian; one id per workflow start, so built without intermediate arrays.
+  const hexOf = (word: number, shift: number) => HEX[(word >>> shift) & 0xff] as string;
+  const a = random.nextU32();
+  const b = random.nextU32();
+  const c = random.nextU32();
+  const d = random.nextU32();
+  const version = HEX[((b >>> 8) & 0x0f) | 0x40] as string;
+  const variant = HEX[((c >>> 24) & 0x3f) | 0x80] as string;
+  return (
+    `${hexOf(a, 24)}${hexOf(a, 16)}${hexOf(a, 8)}${hexOf(a, 0)}-${hexOf(b, 24)}${hexOf(b, 16)}-` +
+    `${version}${hexOf(b, 0)}-${variant}${hexOf(c, 16)}-${hexOf(c, 8)}${hexOf(c, 0)}` +
+    `${hexOf(d, 24)}${hexOf(d, 16)}${hexOf(d, 8)}${hexOf(d, 0)}`
+  );
 }
 
 /** Returns `text` if it is a valid workflow id; INVALID_ARGUMENT naming `field` otherwise. */
