@@ -14,7 +14,13 @@ const FLAG_COMPRESSED = 0x01;
 /** Prefixes `message` with an uncompressed frame header. */
 export function encodeFrame(message: Uint8Array): Uint8Array {
   const frame = new Uint8Array(FRAME_HEADER_BYTES + message.byteLength);
-  new DataView(frame.buffer).setUint32(1, message.byteLength);
+  // The length big-endian, byte by byte: a DataView would need frame.buffer, and asking a small
+  // Uint8Array for its buffer makes JavaScriptCore move its bytes into one of their own.
+  const length = message.byteLength;
+  frame[1] = length >>> 24;
+  frame[2] = (length >>> 16) & 0xff;
+  frame[3] = (length >>> 8) & 0xff;
+  frame[4] = length & 0xff;
   frame.set(message, FRAME_HEADER_BYTES);
   return frame;
 }
