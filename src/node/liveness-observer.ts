@@ -4,7 +4,7 @@
 // answers with LivenessViews for the two judgements it makes: failure detection as management
 // leader, and owner failover as an execution group's leader.
 
-import type { Clock, NodeId } from "../lib/index.ts";
+import type { Clock, Logger, NodeId } from "../lib/index.ts";
 import type { LivenessView, ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import { StallWatch } from "./stall-watch.ts";
@@ -31,8 +31,20 @@ export class LivenessObserver {
     private readonly clock: Clock,
     tickIntervalMs: number,
     stallMs: number,
+    logger: Logger,
   ) {
-    this.stalls = new StallWatch(clock, tickIntervalMs, [stallMs, FAILURE_DETECTION_STALL_MS]);
+    // Its peers heard nothing meanwhile either: the line tells an operator why they may have
+    // judged this node silent and moved its workflows.
+    const report = (stalledMs: number) =>
+      logger.warn("This process did not run for a while: peers may have counted it silent", {
+        stalled_ms: Math.round(stalledMs),
+      });
+    this.stalls = new StallWatch(
+      clock,
+      tickIntervalMs,
+      [stallMs, FAILURE_DETECTION_STALL_MS],
+      report,
+    );
     this.stallMs = stallMs;
     this.startedMs = clock.nowMs();
   }

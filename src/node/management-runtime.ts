@@ -86,6 +86,7 @@ export class ManagementRuntime {
       options.clock,
       options.tickIntervalMs,
       options.stallMs,
+      options.logger,
     );
     this.failoverWatch = new OwnerFailoverWatch({
       ...options,

@@ -59,3 +59,25 @@ test("each threshold sees only the stalls longer than itself", () => {
   expect(watch.countsSilenceFrom(500)).toBe(4_200);
   watch.stop();
 });
+
+test("each stall past the shortest threshold is reported once, with its length", () => {
+  const inner = new VirtualClock();
+  const clock = new PausableClock(inner);
+  const stalls: number[] = [];
+  const watch = new StallWatch(clock, 100, [500, 1_000], (stalledMs) => stalls.push(stalledMs));
+  watch.start();
+  inner.advance(1_000);
+  clock.pause();
+  inner.advance(400);
+  clock.resume();
+  inner.advance(1_000);
+  expect(stalls).toEqual([]);
+  clock.pause();
+  inner.advance(2_000);
+  clock.resume();
+  inner.advance(1_000);
+  expect(stalls).toHaveLength(1);
+  expect(stalls[0]).toBeGreaterThanOrEqual(1_900);
+  expect(stalls[0]).toBeLessThanOrEqual(2_000);
+  watch.stop();
+});

@@ -22,6 +22,8 @@ export class StallWatch {
     private readonly clock: Clock,
     private readonly beatMs: number,
     stallsMs: readonly number[],
+    /** Told of each stall longer than the shortest threshold, once, when the process runs again. */
+    private readonly onStall: (stalledMs: number) => void = () => undefined,
   ) {
     this.lastBeatMs = clock.nowMs();
     for (const stallMs of stallsMs) this.resumedAtMs.set(stallMs, Number.NEGATIVE_INFINITY);
@@ -29,7 +31,10 @@ export class StallWatch {
 
   start(): void {
     this.lastBeatMs = this.clock.nowMs();
+    const shortest = Math.min(...this.resumedAtMs.keys());
     const beat = () => {
+      const lateMs = this.clock.nowMs() - this.lastBeatMs - this.beatMs;
+      if (lateMs > shortest) this.onStall(lateMs);
       this.noteStalls();
       this.lastBeatMs = this.clock.nowMs();
       this.cancel = this.clock.setTimer(this.beatMs, beat);

@@ -31,7 +31,16 @@ export interface SilenceVerdict {
   readonly line: string;
 }
 
+/** A node's own report that its process did not run for a while (stall-watch.ts). */
+export interface ReportedStall {
+  readonly index: number;
+  /** Wall-clock ms when it ran again. */
+  readonly atMs: number;
+  readonly stalledMs: number;
+}
+
 const REASSIGNED = /^(\S+) INFO Workflow owner reassigned, .*\bfrom: (\d+)/;
+const STALLED = /^(\S+) WARN This process did not run for a while\b.*\bstalled_ms: (\d+)/;
 const SILENT = /^(\S+) INFO Voter silent: .*\bnode: (\d+), silent_ms: (\d+)/;
 
 /** Log lines that mean a node stopped working although its process lives on. */
@@ -49,6 +58,8 @@ export class ChaosCluster {
   readonly reassignments: Reassignment[] = [];
   /** Every silence verdict of a group leader, from any incarnation (scanLogs fills it). */
   readonly silenceVerdicts: SilenceVerdict[] = [];
+  /** Every stall a node reported of itself, from any incarnation (scanLogs fills it). */
+  readonly stalls: ReportedStall[] = [];
   private readonly conditions = new Map<number, NodeCondition>();
   /** Per node index: the wall-clock intervals [from, to] it was down in any way. */
   private readonly downIntervals = new Map<number, { fromMs: number; toMs: number }[]>();
@@ -80,6 +91,20 @@ export class ChaosCluster {
   wasDownWithin(index: number, fromMs: number, toMs: number): boolean {
     return (this.downIntervals.get(index) ?? []).some(
       (down) => down.fromMs <= toMs && down.toMs >= fromMs,
+    );
+  }
+
+  /**
+   * Whether the node's process reported a stall of at least `minMs` that overlaps [from, to]:
+   * it did not run, so it sent nothing either.
+   */
+  stalledWithin(index: number, fromMs: number, toMs: number, minMs: number): boolean {
+    return this.stalls.some(
+      (stall) =>
+        stall.index === index &&
+        stall.stalledMs >= minMs &&
+        stall.atMs - stall.stalledMs <= toMs &&
+        stall.atMs >= fromMs,
     );
   }
 
@@ -217,6 +242,11 @@ export class ChaosCluster {
         const atMs = Date.parse(verdict[1] ?? "");
         const [nodeId, silentMs] = [Number(verdict[2]), Number(verdict[3])];
         this.silenceVerdicts.push({ atMs, nodeId, silentMs, line });
+      }
+      const stalled = STALLED.exec(line);
+      if (stalled !== null) {
+        const [atMs, stalledMs] = [Date.parse(stalled[1] ?? ""), Number(stalled[2])];
+        this.stalls.push({ index: node.index, atMs, stalledMs });
       }
       const error = /^\S+ ERROR (.*)$/.exec(line);
       if (error !== null) {

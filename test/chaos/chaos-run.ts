@@ -48,6 +48,8 @@ export interface ChaosSummary {
   readonly steps: StepCounts;
   /** Owner reassignments logged, and failovers (verdicts or reassignments) away from nodes that were up. */
   readonly reassignments: { readonly total: number; readonly fromLiveNodes: number };
+  /** Stalls the nodes reported of themselves (their processes did not run), and the longest. */
+  readonly stalls: { readonly count: number; readonly longestMs: number };
   readonly errorLogLines: Readonly<Record<string, number>>;
   readonly violations: readonly string[];
   readonly durationMs: number;
@@ -96,6 +98,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
       reassignments: {
         total: cluster.reassignments.length,
         fromLiveNodes: falseFailovers(cluster).length,
+      },
+      stalls: {
+        count: cluster.stalls.length,
+        longestMs: Math.max(0, ...cluster.stalls.map((stall) => stall.stalledMs)),
       },
       errorLogLines: Object.fromEntries(cluster.errorLines),
       violations,
@@ -176,22 +182,43 @@ const FAILOVER_CAUSE_WINDOW_MS = 12_000;
 /** A message in flight when its sender died may arrive this much after the death. */
 const IN_FLIGHT_SLACK_MS = 1_000;
 
+/** A running node answers its leaders within this: two heartbeat intervals and delivery. */
+const ANSWER_SLACK_MS = 500;
+/** The silence after which a group's leader moves an owner's workflows (ownerFailoverMs). */
+const OWNER_FAILOVER_MS = 1_500;
+
 /**
  * Failovers away from nodes that were up: a leader's silence verdict on a node that was up
  * for all of the silence it measured, or a reassignment away from a node up for the whole
- * window before it.
+ * window before it. A node whose own process reported that it did not run for long enough to
+ * make that silence (the machine starved it) was not up in any sense its peers could tell
+ * from a pause.
  */
 function falseFailovers(cluster: ChaosCluster): string[] {
   const indexOf = (id: number) => cluster.nodes.find((node) => cluster.nodeId(node) === id)?.index;
-  const wasUp = (id: number, fromMs: number, toMs: number) => {
+  const wasUp = (id: number, fromMs: number, toMs: number, stallMs: number) => {
     const index = indexOf(id);
-    return index !== undefined && !cluster.wasDownWithin(index, fromMs, toMs);
+    return (
+      index !== undefined &&
+      !cluster.wasDownWithin(index, fromMs, toMs) &&
+      !cluster.stalledWithin(index, fromMs, toMs, stallMs)
+    );
   };
   const verdicts = cluster.silenceVerdicts.filter((verdict) =>
-    wasUp(verdict.nodeId, verdict.atMs - verdict.silentMs - IN_FLIGHT_SLACK_MS, verdict.atMs),
+    wasUp(
+      verdict.nodeId,
+      verdict.atMs - verdict.silentMs - IN_FLIGHT_SLACK_MS,
+      verdict.atMs,
+      verdict.silentMs - ANSWER_SLACK_MS,
+    ),
   );
   const reassignments = cluster.reassignments.filter((reassignment) =>
-    wasUp(reassignment.fromNodeId, reassignment.atMs - FAILOVER_CAUSE_WINDOW_MS, reassignment.atMs),
+    wasUp(
+      reassignment.fromNodeId,
+      reassignment.atMs - FAILOVER_CAUSE_WINDOW_MS,
+      reassignment.atMs,
+      OWNER_FAILOVER_MS - ANSWER_SLACK_MS,
+    ),
   );
   return [...verdicts, ...reassignments].map((found) => found.line);
 }
@@ -234,6 +261,7 @@ export function formatSummary(summary: ChaosSummary): string {
     `  max unavailability window: ${(summary.maxUnavailableMs / 1000).toFixed(2)} s (longest time no start succeeded)`,
     `  step bodies: ran=${summary.steps.ran} distinct=${summary.steps.distinctKeys} ran-again-after-failover=${summary.steps.ranAgain} (at-least-once; reported, not failed)`,
     `  owner reassignments: ${summary.reassignments.total} (from nodes that were up: ${summary.reassignments.fromLiveNodes})`,
+    `  stalls the nodes reported of themselves: ${summary.stalls.count} (longest ${summary.stalls.longestMs} ms)`,
     `  ERROR log lines: ${JSON.stringify(summary.errorLogLines)}`,
     `  violations: ${summary.violations.length === 0 ? "none" : summary.violations.length}`,
     ...summary.violations.slice(0, 20).map((violation) => `    - ${violation}`),
