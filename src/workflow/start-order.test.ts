@@ -64,3 +64,20 @@ test("removals out of start order keep the order and the pages, past compaction"
   expect(() => order.insert(key(removed))).toThrow("start key indexed twice");
   order.checkInvariants();
 });
+
+test("a late start that belongs before the oldest remaining item becomes the first", () => {
+  const order = new StartOrder<StartKey>();
+  for (let at = 10; at <= 20; at++) order.insert(key(at));
+  order.remove(key(10));
+  order.remove(key(11));
+  order.insert(key(10.5));
+  order.checkInvariants();
+  expect([...order.newestFirst()].map((item) => item.startedAtMs).slice(-3)).toEqual([
+    13, 12, 10.5,
+  ]);
+  order.remove(key(10.5));
+  order.remove(key(12));
+  order.checkInvariants();
+  expect(order.size).toBe(8);
+  expect([...order.newestFirst()].at(-1)).toEqual(key(13));
+});

@@ -39,6 +39,8 @@ export class StartOrder<T extends StartKey> {
    */
   private items: (T | Removed)[] = [];
   private removed = 0;
+  /** Every item before it was removed: the oldest goes without a search. */
+  private head = 0;
 
   get size(): number {
     return this.items.length - this.removed;
@@ -50,19 +52,23 @@ export class StartOrder<T extends StartKey> {
       this.items.push(item);
       return;
     }
-    const at = this.lowerBound(item);
+    // From the start: a late one may belong among what was removed before the head.
+    const at = this.lowerBound(item, 0);
     const found = this.items[at];
     if (found !== undefined && compareStartKeys(found, item) === 0) {
       assert(isRemoved(found), "start key indexed twice");
       this.items[at] = item;
       this.removed--;
-      return;
+    } else {
+      this.items.splice(at, 0, item);
     }
-    this.items.splice(at, 0, item);
+    if (at < this.head) this.head = at;
   }
 
   remove(key: StartKey): void {
-    const at = this.lowerBound(key);
+    const first = this.items[this.head];
+    const isFirst = first !== undefined && compareStartKeys(first, key) === 0;
+    const at = isFirst ? this.head : this.lowerBound(key);
     const found = this.items[at];
     assert(
       found !== undefined && !isRemoved(found) && compareStartKeys(found, key) === 0,
@@ -70,9 +76,13 @@ export class StartOrder<T extends StartKey> {
     );
     this.items[at] = { startedAtMs: key.startedAtMs, workflowId: key.workflowId, isRemoved: true };
     this.removed++;
+    while (this.head < this.items.length && isRemoved(this.items[this.head] as StartKey)) {
+      this.head++;
+    }
     if (this.removed > COMPACT_AFTER && this.removed * 2 > this.items.length) {
       this.items = this.items.filter((item) => !isRemoved(item));
       this.removed = 0;
+      this.head = 0;
     }
   }
 
@@ -87,7 +97,7 @@ export class StartOrder<T extends StartKey> {
    */
   *newestFirst(before?: StartKey): Generator<T> {
     let at = before === undefined ? this.items.length - 1 : this.lowerBound(before) - 1;
-    for (; at >= 0; at--) {
+    for (; at >= this.head; at--) {
       const item = this.items[at] as T | Removed;
       if (!isRemoved(item)) yield item;
     }
@@ -95,6 +105,11 @@ export class StartOrder<T extends StartKey> {
 
   /** O(n) check for tests and the simulator. */
   checkInvariants(): void {
+    assert(
+      this.items.slice(0, this.head).every(isRemoved) &&
+        (this.head === this.items.length || !isRemoved(this.items[this.head] as StartKey)),
+      "start order's head is not its first item",
+    );
     assert(
       this.items.filter(isRemoved).length === this.removed,
       "start order miscounts its removed items",
@@ -108,9 +123,9 @@ export class StartOrder<T extends StartKey> {
     }
   }
 
-  /** The first position whose key is not less than `key`. */
-  private lowerBound(key: StartKey): number {
-    let low = 0;
+  /** The first position from `from` whose key is not less than `key`. */
+  private lowerBound(key: StartKey, from = this.head): number {
+    let low = from;
     let high = this.items.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
