@@ -127,9 +127,11 @@ function failedToAdd(cause: Error): RaftoralError {
 }
 
 /**
- * Registers again through the first peer that answers (a no-op for a node still a member), and
- * asks it for the highest node id handed out: a node that fell behind learns of nodes that
- * joined after its log ends. Resolves with that id, or undefined when no peer answered.
+ * Registers again through the first peer of `clusterId` that answers (a no-op for a node still
+ * a member), and asks it for the highest node id handed out: a node that fell behind learns of
+ * nodes that joined after its log ends. Resolves with that id, or undefined when no peer
+ * answered. A peer of another cluster (an address that changed hands since this node saw it)
+ * is skipped: registering there would put this node's id and storage into a stranger.
  */
 export async function registerAgain(options: {
   peers: readonly string[];
@@ -137,12 +139,21 @@ export async function registerAgain(options: {
   client: ClientFactory;
   logger: Logger;
   request: RegisterRequest;
+  /** The cluster this node belongs to; "" if it does not know (then any peer will do). */
+  clusterId: string;
   callTimeoutMs: number;
 }): Promise<NodeId | undefined> {
   const { callTimeoutMs } = options;
   for (const peer of options.peers) {
     try {
       return await callPeer(options.client, options.transport, peer, async (client) => {
+        const { clusterId } = await client.clusterStatus({ timeoutMs: callTimeoutMs });
+        if (options.clusterId !== "" && clusterId !== options.clusterId) {
+          throw new RaftoralError(
+            "FAILED_PRECONDITION",
+            `${peer} belongs to cluster ${clusterId}, not this node's ${options.clusterId}`,
+          );
+        }
         const result = await client.register(options.request, { timeoutMs: callTimeoutMs });
         options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
         const discovery = await client.discover({ timeoutMs: callTimeoutMs });

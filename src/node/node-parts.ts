@@ -408,6 +408,7 @@ export class NodeParts {
       client: this.options.env.client,
       logger: this.options.logger,
       callTimeoutMs: this.options.tuning.peerCallTimeoutMs,
+      clusterId: this.machine.state().clusterId,
       request: {
         nodeId: this.id,
         address: this.options.address,
