@@ -1,7 +1,6 @@
 import { expect, test } from "bun:test";
 import {
   createLogger,
-  type GroupId,
   groupId,
   logIndex,
   type NodeId,
@@ -35,50 +34,55 @@ function statusOf(voters: readonly NodeId[]): RaftStatus {
   };
 }
 
-/**
- * Node 3, out of the cluster already, votes in execution group 1 with nodes 1 and 2; the
- * management leader lists `members` and group 1's configuration unchanged, so the group
- * never replaces node 3 and the leave runs until its bound.
- */
-function leaveOf(members: readonly NodeId[]) {
-  const clock = new VirtualClock();
-  const statuses = new Map<GroupId, RaftStatus>([
-    [groupId(0), statusOf(ids(1, 2))],
-    [groupId(1), statusOf(ids(1, 2, 3))],
-  ]);
-  const cluster: ClusterStatus = {
+/** The cluster as its management leader lists it: `members`, and group 1's configuration. */
+function clusterOf(members: readonly NodeId[], group1: readonly NodeId[], configIndex = 3) {
+  return {
     clusterId: "test",
     transport: "grpc",
-    nodeId: nodeId(1),
-    managementLeaderNodeId: nodeId(1),
+    nodeId: nodeId(4),
+    managementLeaderNodeId: nodeId(4),
     nodes: members.map((id) => ({
       nodeId: id,
       address: `node-${id}:7001`,
       managementRole: "voter",
-      isManagementLeader: id === 1,
+      isManagementLeader: id === 4,
     })),
     groups: [
       {
         groupId: groupId(1),
-        members: ids(1, 2, 3),
-        voters: ids(1, 2, 3),
+        members: group1,
+        voters: group1,
         learners: [],
         draining: true,
         runningWorkflows: 1,
         leaderId: nodeId(1),
-        configIndex: logIndex(3),
+        configIndex: logIndex(configIndex),
         faultTolerance: 1,
       },
     ],
     managementFaultTolerance: 0,
     faultTolerance: 0,
-  };
+  } satisfies ClusterStatus;
+}
+
+/**
+ * Node 3, out of the cluster already, with these replicas of the management group and of
+ * execution group 1; the management leader answers with `world.answer`. Both may change
+ * between runs of the leave.
+ */
+interface LeaveWorld {
+  replicas: readonly [number, RaftStatus][];
+  answer: ClusterStatus;
+}
+
+function leaveOf(world: LeaveWorld) {
+  const clock = new VirtualClock();
   const leave = new ClusterLeave({
     self: SELF,
     host: {
-      groupIds: () => [...statuses.keys()],
+      groupIds: () => world.replicas.map(([id]) => groupId(id)),
       inspect: (id) => {
-        const status = statuses.get(id);
+        const status = world.replicas.find(([replica]) => replica === id)?.[1];
         return status === undefined ? undefined : { status: () => status };
       },
       propose: () => Promise.reject(new Error("a node out of the cluster proposes nothing")),
@@ -87,14 +91,13 @@ function leaveOf(members: readonly NodeId[]) {
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     proposalTimeoutMs: 1_000,
     isMember: () => false,
-    leaderStatus: () => Promise.resolve(cluster),
+    leaderStatus: async () => world.answer,
   });
   return { clock, leave };
 }
 
 /** Runs the leave under its virtual clock until it settles. */
-async function outcomeOf(members: readonly NodeId[]): Promise<Error | "left"> {
-  const { clock, leave } = leaveOf(members);
+async function outcomeOf(clock: VirtualClock, leave: ClusterLeave): Promise<Error | "left"> {
   let outcome: Error | "left" | undefined;
   leave.run().then(
     () => {
@@ -112,14 +115,45 @@ async function outcomeOf(members: readonly NodeId[]): Promise<Error | "left"> {
   return outcome;
 }
 
+/** One leave in `world`, run once. */
+async function leaveOnce(world: LeaveWorld): Promise<Error | "left"> {
+  const { clock, leave } = leaveOf(world);
+  return outcomeOf(clock, leave);
+}
+
+/** Node 3 votes in group 1 with nodes 1 and 2, which never replaces it (it is draining). */
+const VOTER_IN_GROUP_1: [number, RaftStatus][] = [
+  [0, statusOf(ids(1, 2))],
+  [1, statusOf(ids(1, 2, 3))],
+];
+
 test("past its bound, a leave stops when the other voters still make a majority", async () => {
-  expect(await outcomeOf(ids(1, 2))).toBe("left");
+  const answer = clusterOf(ids(1, 2, 4), ids(1, 2, 3));
+  expect(await leaveOnce({ replicas: VOTER_IN_GROUP_1, answer })).toBe("left");
 });
 
 test("a voter the cluster no longer lists casts no vote: the leave fails and the node serves on", async () => {
   // Node 2 left before (or was removed): stopping node 3 too would leave node 1 alone of 3.
-  const outcome = await outcomeOf(ids(1));
+  const answer = clusterOf(ids(1, 4), ids(1, 2, 3));
+  const outcome = await leaveOnce({ replicas: VOTER_IN_GROUP_1, answer });
   expect(outcome).toBeInstanceOf(RaftoralError);
   expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
   expect((outcome as Error).message).toContain("groups 1 cannot commit without its vote");
+});
+
+test("the cluster's nodes are asked again at every poll: nodes that came back count again", async () => {
+  // Node 3's replica of the management group lags: it still counts six voters. Nodes 1 and 2
+  // are out when the leave begins, so group 1 cannot do without node 3 and the leave fails.
+  const management: [number, RaftStatus] = [0, statusOf(ids(1, 2, 3, 4, 5, 6))];
+  const world: LeaveWorld = {
+    replicas: [management, [1, statusOf(ids(1, 2, 3))]],
+    answer: clusterOf(ids(4, 5, 6), ids(1, 2, 3)),
+  };
+  const { clock, leave } = leaveOf(world);
+  expect(await outcomeOf(clock, leave)).toBeInstanceOf(RaftoralError);
+  // Nodes 1 and 2 came back and group 1 replaced node 3 (its own replica saw it): only the
+  // lagging management replica is left, whose six voters now all but node 3 are listed.
+  world.replicas = [management, [1, statusOf(ids(1, 2, 4))]];
+  world.answer = clusterOf(ids(1, 2, 4, 5, 6), ids(1, 2, 4), 20);
+  expect(await outcomeOf(clock, leave)).toBe("left");
 });

@@ -143,28 +143,34 @@ export class ClusterLeave {
    *   its removal through the management state.
    */
   private async groupsStillCounting(ids: readonly GroupId[]): Promise<GroupId[]> {
-    const { host, self } = this.options;
-    const counting = ids.filter((id) => {
-      const status = host.inspect(id)?.status();
-      if (status === undefined) return false;
-      const applied = status.appliedConfState;
-      if (id === MANAGEMENT_GROUP) {
-        const isVoter = applied.voters.includes(self) || applied.votersOutgoing.includes(self);
-        return isVoter && (status.role === "leader" || this.isVoteNeeded(id));
-      }
-      return applied.voters.includes(self) || applied.learners.includes(self);
-    });
-    if (!counting.some((id) => id !== MANAGEMENT_GROUP)) return counting;
+    if (this.countingHere(ids).length === 0) return [];
     const status = await this.options.leaderStatus();
-    if (status === undefined) return counting;
+    if (status === undefined) return this.countingHere(ids);
+    // Asked at every poll: nodes leave and come back while a leave waits, and a stale list
+    // would count votes (or miss voters) for as long as the leave lasts.
     this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
-    return counting.filter((id) => {
+    const { self } = this.options;
+    return this.countingHere(ids).filter((id) => {
       if (id === MANAGEMENT_GROUP) return true;
       const group = status.groups.find((candidate) => candidate.groupId === id);
       if (group === undefined) return false;
       const isNews = group.configIndex > (this.heldAtLeave.get(id) ?? 0);
       const isOut = !group.voters.includes(self) && !group.learners.includes(self);
       return !(isNews && isOut);
+    });
+  }
+
+  /** The groups among `ids` that still count on this node as its own replicas see them. */
+  private countingHere(ids: readonly GroupId[]): GroupId[] {
+    const { host, self } = this.options;
+    return ids.filter((id) => {
+      const status = host.inspect(id)?.status();
+      if (status === undefined) return false;
+      const applied = status.appliedConfState;
+      const isVoter = applied.voters.includes(self) || applied.votersOutgoing.includes(self);
+      if (id === MANAGEMENT_GROUP)
+        return isVoter && (status.role === "leader" || this.isVoteNeeded(id));
+      return isVoter || applied.learners.includes(self);
     });
   }
 }

@@ -52,6 +52,8 @@ export class SystemSimFailure extends Error {
 }
 
 const NODES_MAX = 7;
+/** How long (simulated) the healed cluster may take to free the nodes whose leave failed. */
+const FINISH_LEAVES_MS = 600_000;
 /** Nodes only leave while more than this many run, so groups keep members to move to. */
 const NODES_TO_LEAVE_MIN = 4;
 
@@ -330,13 +332,22 @@ export class SystemSimulation {
     this.leftUnfinished.add(entry);
   }
 
-  /** Leaves again where a leave failed with the node already out, until it is done. */
+  /**
+   * Leaves again where a leave failed with the node already out, until it is done. Healed, the
+   * groups replace such a node within minutes; one that never gets free fails the seed.
+   */
   private async finishLeaves(): Promise<void> {
     const { sim } = this;
+    const deadlineMs = sim.nowMs + FINISH_LEAVES_MS;
     for (const entry of this.leftUnfinished) {
       for (;;) {
         const node = entry.node;
         if (node === undefined || node.managementState().nodes.has(node.nodeId)) break;
+        if (sim.nowMs > deadlineMs) {
+          throw new SystemSimFailure(
+            `${entry.address} is out of the cluster and still cannot leave after ${FINISH_LEAVES_MS} ms healed`,
+          );
+        }
         sim.lines.push(`${sim.nowMs} ${entry.address} SIM leave again`);
         if (await sim.leave(entry)) break;
       }
