@@ -143,14 +143,14 @@ export class ClusterLeave {
    *   its removal through the management state.
    */
   private async groupsStillCounting(ids: readonly GroupId[]): Promise<GroupId[]> {
-    if (this.countingHere(ids).length === 0) return [];
-    const status = await this.options.leaderStatus();
-    if (status === undefined) return this.countingHere(ids);
-    // Asked at every poll: nodes leave and come back while a leave waits, and a stale list
-    // would count votes (or miss voters) for as long as the leave lasts.
-    this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
+    // Asked at every poll, before anything is judged: nodes leave and come back while a leave
+    // waits, and a stale list would count votes that are gone (or miss voters that are back).
+    const status = ids.length === 0 ? undefined : await this.options.leaderStatus();
+    if (status !== undefined) this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
+    const counting = this.countingHere(ids);
+    if (status === undefined) return counting;
     const { self } = this.options;
-    return this.countingHere(ids).filter((id) => {
+    return counting.filter((id) => {
       if (id === MANAGEMENT_GROUP) return true;
       const group = status.groups.find((candidate) => candidate.groupId === id);
       if (group === undefined) return false;
