@@ -32,6 +32,12 @@ export interface AppendEntries extends Envelope {
   readonly prevLogTerm: Term;
   readonly entries: readonly Entry[];
   readonly leaderCommit: LogIndex;
+  /**
+   * Set on an AppendEntries without entries to a follower known to hold everything up to
+   * prevLogIndex: it only moves the commit index, so a success needs no answer (the answer
+   * would tell the leader nothing it does not know). A rejection is still answered.
+   */
+  readonly commitOnly?: true;
 }
 
 /**

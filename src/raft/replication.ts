@@ -27,6 +27,8 @@ export function maybeSendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): bool
     return startSnapshot(r, to);
   }
   if (entries.length === 0 && !sendIfEmpty) return false;
+  const isCommitOnly =
+    entries.length === 0 && progress.state === "replicate" && prevLogIndex === progress.match;
   r.send({
     type: "AppendEntries",
     from: r.id,
@@ -36,6 +38,7 @@ export function maybeSendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): bool
     prevLogTerm,
     entries,
     leaderCommit: r.log.commit,
+    ...(isCommitOnly ? { commitOnly: true } : {}),
   });
   const last = entries.at(-1);
   const bytes = entries.reduce((sum, entry) => sum + entryBytes(entry), 0);

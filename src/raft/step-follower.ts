@@ -68,7 +68,8 @@ function acceptLeader(r: Raft, message: AppendEntries | Heartbeat | InstallSnaps
 
 /** §5.3: the consistency check, then append and advance commit. */
 function handleAppendEntries(r: Raft, message: AppendEntries): void {
-  const respond = (success: boolean, index: number, hintIndex: number, hintTerm: number) =>
+  const respond = (success: boolean, index: number, hintIndex: number, hintTerm: number) => {
+    if (success && message.commitOnly === true) return;
     r.send({
       type: "AppendEntriesResponse",
       incarnation: r.config.incarnation,
@@ -80,6 +81,7 @@ function handleAppendEntries(r: Raft, message: AppendEntries): void {
       hintIndex: logIndex(hintIndex),
       hintTerm: toTerm(hintTerm),
     });
+  };
   if (message.prevLogIndex < r.log.commit) {
     // Everything up to commit already matches the leader (Log Matching); say how far we are.
     respond(true, r.log.commit, 0, 0);

@@ -59,3 +59,26 @@ describe("parsePeerBatch refuses", () => {
     expect(refusal(batch(transfer))).toContain("transferee must be a node id");
   });
 });
+
+describe("parsePeerBatch keeps", () => {
+  const append = {
+    type: "AppendEntries",
+    from: 2,
+    to: 1,
+    term: 3,
+    prevLogIndex: 4,
+    prevLogTerm: 3,
+    entries: [],
+    leaderCommit: 4,
+  };
+  const parsed = (message: Record<string, unknown>) =>
+    parsePeerBatch(batch(message), noBytes).messages[0];
+
+  test("the commitOnly mark of an append, and leaves it out where the sender did", () => {
+    expect(parsed({ ...append, commitOnly: true })).toMatchObject({
+      message: { commitOnly: true },
+    });
+    const unmarked = parsed(append);
+    expect(unmarked?.type === "raft" && "commitOnly" in unmarked.message).toBe(false);
+  });
+});

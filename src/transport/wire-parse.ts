@@ -208,6 +208,8 @@ function parseReplication(
           .list(f.entries, at("entries"), ENTRIES_PER_MESSAGE_MAX)
           .map((entry, k) => parseEntry(entry, `${path}.entries[${k}]`, bytes)),
         leaderCommit: asIndex(f.leaderCommit, at("leaderCommit")),
+        // Absent from older nodes' messages: those are answered as before.
+        ...(f.commitOnly === true ? { commitOnly: true } : {}),
       };
     case "AppendEntriesResponse":
       return {
