@@ -8,8 +8,10 @@
 //      latency of one step, (last step's time - first step's) / 9, per sequential run;
 //   then W1 with 64 in flight once more after 12,000 more runs ("inFlight64Warm"), once the
 //      JIT has compiled the nodes' code;
-// with the CPU time per workflow of the three nodes and the client for every part, and the
-// nodes' share of it by thread (main, JIT compiler, GC, allocator's scavenger, other).
+// with the CPU time per workflow of the three nodes and the client for every part, the
+// nodes' share of it by thread (main, JIT compiler, GC, allocator's scavenger, other), and,
+// over HTTP, the messages the nodes took from each other and the storage writes they made per
+// workflow (node-traffic.ts).
 // (Owner failover has its own bench: failover.bench.ts.)
 // Prints one JSON line per measurement.
 
@@ -18,11 +20,35 @@ import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
+import { readTraffic, type TrafficTotals, trafficPerWorkflow } from "./node-traffic.ts";
 import { processCpuMs, threadCpuMs, threadCpuUsPer } from "./proc-stats.ts";
 
 const WARM_UP = scaled(30);
 /** Runs made before the warm throughput pass (measureWarmThroughput). */
 const JIT_WARM_UP = scaled(12_000);
+
+/**
+ * The node processes, and where their metrics are read: over HTTP only, where the nodes serve
+ * GET /metrics on the address the client calls (a gRPC node would need --http-listen, which
+ * loads the HTTP side too). What the nodes count per workflow is the protocol's work, the same
+ * over either transport.
+ */
+interface BenchNodes {
+  readonly pids: readonly number[];
+  readonly metricsAddresses: readonly string[];
+}
+
+async function trafficOf(nodes: BenchNodes): Promise<TrafficTotals | undefined> {
+  return nodes.metricsAddresses.length === 0 ? undefined : readTraffic(nodes.metricsAddresses);
+}
+
+function trafficFields(
+  before: TrafficTotals | undefined,
+  after: TrafficTotals | undefined,
+  runs: number,
+): Record<string, number> {
+  return before === undefined || after === undefined ? {} : trafficPerWorkflow(before, after, runs);
+}
 
 /** Runs one workflow; resolves with its latency (ms) and its output. */
 async function runOne(
@@ -53,7 +79,7 @@ function quantiles(samples: number[]) {
 async function measure(
   transport: "grpc" | "http",
   clients: ProtocolClient[],
-  nodePids: readonly number[],
+  nodes: BenchNodes,
   name: string,
   type: string,
   perStep?: (output: JsonValue) => number,
@@ -64,25 +90,29 @@ async function measure(
     const sequential: number[] = [];
     const stepMs: number[] = [];
     const runs = scaled(300);
-    const cpuBefore = clusterCpuMs(nodePids);
-    const threadsBefore = threadCpuMs(nodePids);
+    const trafficBefore = await trafficOf(nodes);
+    const cpuBefore = clusterCpuMs(nodes.pids);
+    const threadsBefore = threadCpuMs(nodes.pids);
     for (let k = 0; k < runs; k++) {
       const run = await runOne(clientOf(k), type);
       sequential.push(run.ms);
       if (perStep !== undefined) stepMs.push(perStep(run.output));
     }
+    const cpuMs = clusterCpuMs(nodes.pids) - cpuBefore;
+    const threadsAfter = threadCpuMs(nodes.pids);
     emit({
       bench,
       transport,
       runs,
       ...quantiles(sequential),
       ...(perStep === undefined ? {} : { perStepP50Ms: quantiles(stepMs).p50Ms }),
-      cpuMsPerWorkflow: Number(((clusterCpuMs(nodePids) - cpuBefore) / runs).toFixed(3)),
-      nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadCpuMs(nodePids), runs),
+      cpuMsPerWorkflow: Number((cpuMs / runs).toFixed(3)),
+      nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadsAfter, runs),
+      ...trafficFields(trafficBefore, await trafficOf(nodes), runs),
     });
   };
   await runSequentially(`workflow.${name}.sequential`);
-  await runInFlight(transport, clients, nodePids, `workflow.${name}.inFlight64`, type);
+  await runInFlight(transport, clients, nodes, `workflow.${name}.inFlight64`, type);
   // The same sequential runs again, now that the nodes have run thousands of workflows: the
   // first runs share two cores with the JIT compiling the nodes' code (docs/performance.md).
   // Their warm-up runs also let the nodes finish the work of the runs in flight.
@@ -93,28 +123,31 @@ async function measure(
 async function runInFlight(
   transport: "grpc" | "http",
   clients: ProtocolClient[],
-  nodePids: readonly number[],
+  nodes: BenchNodes,
   bench: string,
   type: string,
 ): Promise<void> {
   const total = scaled(3000);
   const concurrent: number[] = [];
-  const cpuBefore = clusterCpuMs(nodePids);
-  const threadsBefore = threadCpuMs(nodePids);
+  const trafficBefore = await trafficOf(nodes);
+  const cpuBefore = clusterCpuMs(nodes.pids);
+  const threadsBefore = threadCpuMs(nodes.pids);
   const started = performance.now();
   await inFlight64(total, (k) => runOne(clients[k % clients.length] as ProtocolClient, type), {
     onRun: (ms) => concurrent.push(ms),
   });
   const seconds = (performance.now() - started) / 1000;
-  const cpuMs = clusterCpuMs(nodePids) - cpuBefore;
+  const cpuMs = clusterCpuMs(nodes.pids) - cpuBefore;
+  const threadsAfter = threadCpuMs(nodes.pids);
   emit({
     bench,
     transport,
     runs: total,
     workflowsPerSecond: Math.round(total / seconds),
     cpuMsPerWorkflow: Number((cpuMs / total).toFixed(3)),
-    nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadCpuMs(nodePids), total),
+    nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadsAfter, total),
     ...quantiles(concurrent),
+    ...trafficFields(trafficBefore, await trafficOf(nodes), total),
   });
 }
 
@@ -146,7 +179,7 @@ async function inFlight64(
 async function measureWarmThroughput(
   transport: "grpc" | "http",
   clients: OperatorProtocolClient[],
-  nodePids: readonly number[],
+  nodes: BenchNodes,
 ): Promise<void> {
   await (clients[0] as OperatorProtocolClient).clusterRetention(
     { retainAtLeastMs: 0 },
@@ -154,7 +187,7 @@ async function measureWarmThroughput(
   );
   const client = (k: number) => clients[k % clients.length] as ProtocolClient;
   await inFlight64(JIT_WARM_UP, (k) => runOne(client(k), "one_step"));
-  await runInFlight(transport, clients, nodePids, "workflow.W1.oneStep.inFlight64Warm", "one_step");
+  await runInFlight(transport, clients, nodes, "workflow.W1.oneStep.inFlight64Warm", "one_step");
 }
 
 /** CPU used so far by the node processes and by this client process, in ms. */
@@ -169,10 +202,13 @@ for (const transport of ["grpc", "http"] as const) {
   try {
     for (let k = 0; k < 3; k++) await cluster.add();
     const clients = cluster.nodes.map((node) => clientFor(transport, node.address));
-    const pids = cluster.nodes.flatMap((node) => node.process?.pid ?? []);
-    await measure(transport, clients, pids, "W1.oneStep", "one_step");
-    await measure(transport, clients, pids, "W2.tenSteps", "ten_stamped_steps", stepMsOf);
-    await measureWarmThroughput(transport, clients, pids);
+    const nodes: BenchNodes = {
+      pids: cluster.nodes.flatMap((node) => node.process?.pid ?? []),
+      metricsAddresses: transport === "http" ? cluster.nodes.map((node) => node.address) : [],
+    };
+    await measure(transport, clients, nodes, "W1.oneStep", "one_step");
+    await measure(transport, clients, nodes, "W2.tenSteps", "ten_stamped_steps", stepMsOf);
+    await measureWarmThroughput(transport, clients, nodes);
     for (const client of clients) await client.close();
   } finally {
     await cluster.stop();
