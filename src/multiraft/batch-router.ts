@@ -5,8 +5,8 @@
 // term no election could have reached is refused, so one forged message can neither disrupt
 // a group nor spoil the messages next to it. Messages for a group this node does not host get
 // an UnknownGroup reply (to nodes of the cluster only), and a rate-limited log line once they
-// keep coming for a while; a heartbeat among them is kept for a moment, in case the group is
-// about to appear here (early-heartbeats.ts).
+// keep coming for a while; a heartbeat or an empty append among them is kept for a moment, in
+// case the group is about to appear here (early-leader-messages.ts).
 // Only a sender that an accepted message came from counts as heard from: a stream of made-up
 // senders or groups must not leave state behind per sender or per group (the timing of unknown
 // groups' traffic is bounded, and starts over past its bound).
@@ -14,7 +14,7 @@
 import type { Clock, GroupId, Logger, NodeId, Term } from "../lib/index.ts";
 import type { RaftMessage } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
-import { EarlyHeartbeats } from "./early-heartbeats.ts";
+import { EarlyLeaderMessages } from "./early-leader-messages.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { GroupRegistry } from "./group-registry.ts";
 import type { HostedGroup } from "./hosted-group.ts";
@@ -48,7 +48,7 @@ export class BatchRouter {
   private misaddressedLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedMessages = 0;
-  private readonly early: EarlyHeartbeats;
+  private readonly early: EarlyLeaderMessages;
 
   constructor(
     private readonly options: {
@@ -68,7 +68,7 @@ export class BatchRouter {
       readonly onPeerHeard?: (peer: NodeId) => void;
     },
   ) {
-    this.early = new EarlyHeartbeats(options.clock);
+    this.early = new EarlyLeaderMessages(options.clock);
   }
 
   /** Heartbeats for `groupId` that came before it was hosted here, to route now that it is. */

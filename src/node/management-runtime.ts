@@ -34,6 +34,7 @@ import {
 } from "../management/index.ts";
 import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
+import { CatchUpWatch } from "./catch-up-watch.ts";
 import { liveFaultTolerance } from "./group-health.ts";
 import { LivenessObserver } from "./liveness-observer.ts";
 import { OwnerFailoverWatch } from "./owner-failover-watch.ts";
@@ -77,6 +78,8 @@ export class ManagementRuntime {
   private readonly loadReportedMs = new Map<GroupId, number>();
   private readonly liveness: LivenessObserver;
   private readonly failoverWatch: OwnerFailoverWatch;
+  /** Passes again while a group this node leads has a learner catching up. */
+  private readonly catchUpWatch: CatchUpWatch;
   /** Per group, the last maintain call asked for (see maintain). */
   private readonly maintaining = new Map<GroupId, Promise<void>>();
 
@@ -94,6 +97,9 @@ export class ManagementRuntime {
       liveness: this.liveness,
       execution: { maintain: (id, live) => this.maintain(id, live) },
     });
+    this.catchUpWatch = new CatchUpWatch(options.clock, options.tickIntervalMs, () =>
+      this.trigger(),
+    );
   }
 
   /**
@@ -122,7 +128,11 @@ export class ManagementRuntime {
     // group's leader or configuration (a new leader reports its group at once).
     this.unsubscribe = [
       this.options.machine.subscribe(() => this.trigger()),
-      this.options.host.onGroupChanged(() => this.trigger()),
+      this.options.host.onGroupChanged(() => {
+        // A new configuration may hold a new learner: its catch-up is watched from the start.
+        this.catchUpWatch.reset();
+        this.trigger();
+      }),
     ];
     // Runs for the life of the node; stop() ends it.
     const loop = () => {
@@ -138,6 +148,7 @@ export class ManagementRuntime {
     this.liveness.stop();
     this.failoverWatch.stop();
     this.cancelTimer?.();
+    this.catchUpWatch.reset();
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 
@@ -172,9 +183,9 @@ export class ManagementRuntime {
           this.isRerunWanted = false;
           this.trigger();
         } else if (this.isPromotionPending()) {
-          // A learner catching up is no event: look again soon rather than a whole interval
-          // later, so that a growing group reaches its voters (and fault tolerance) quickly.
-          this.options.clock.setTimer(this.options.tickIntervalMs, () => this.trigger());
+          this.catchUpWatch.again();
+        } else {
+          this.catchUpWatch.reset();
         }
       });
   }

@@ -1,7 +1,8 @@
-// A leader's heartbeat that reaches a node just before it hosts the group (a restart that
-// brings its execution groups back after the storage check-in, a join placed a moment later):
-// the group, once hosted, steps it and knows its leader at once instead of a heartbeat
-// interval later. Only recent heartbeats are delivered; other messages are not kept.
+// A leader's heartbeat or empty append that reaches a node just before it hosts the group (a
+// restart that brings its execution groups back after the storage check-in, a join placed a
+// moment later): the group, once hosted, steps it and knows its leader at once instead of a
+// heartbeat interval later, and a new learner answers the leader's probe so that it is sent
+// the log at once. Only recent ones are delivered; other messages are not kept.
 
 import { expect, test } from "bun:test";
 import {
@@ -24,10 +25,15 @@ const G = groupId(7);
 
 function startedHost() {
   const clock = new VirtualClock();
+  const sent: RaftMessage[] = [];
   const host = new MultiRaftHost({
     nodeId: nodeId(1),
     storage: new MemoryLogStorage(),
-    peers: { send: () => undefined },
+    peers: {
+      send: (_peer, messages) => {
+        for (const message of messages) if (message.type === "raft") sent.push(message.message);
+      },
+    },
     directory: TRUSTING_DIRECTORY,
     clock,
     random: seededRandom(1),
@@ -38,7 +44,7 @@ function startedHost() {
     },
   });
   host.start();
-  return { clock, host };
+  return { clock, host, sent };
 }
 
 function fromLeader(message: RaftMessage) {
@@ -92,7 +98,47 @@ test("an old heartbeat is not delivered", async () => {
   host.stop();
 });
 
-test("only heartbeats are kept: an early vote request is dropped as before", async () => {
+/** The leader's probe of a new learner: an append without entries after the leader's last index. */
+const emptyAppend: RaftMessage = {
+  type: "AppendEntries",
+  from: nodeId(2),
+  to: nodeId(1),
+  term: term(3),
+  prevLogIndex: logIndex(5),
+  prevLogTerm: term(3),
+  entries: [],
+  leaderCommit: logIndex(5),
+};
+
+test("an empty append that came before the group was hosted is answered once it is", async () => {
+  const { clock, host, sent } = startedHost();
+  host.receive(fromLeader(emptyAppend));
+  clock.advance(1);
+  await flush();
+  expect(await leaderAfterJoin(host, clock)).toBe(nodeId(2));
+  // The empty replica cannot match index 5: its rejection tells the leader where to start.
+  const answers = sent.filter((message) => message.type === "AppendEntriesResponse");
+  expect(answers.map((answer) => [answer.to, answer.success])).toEqual([[nodeId(2), false]]);
+  host.stop();
+});
+
+test("an append with entries is not kept", async () => {
+  const { clock, host, sent } = startedHost();
+  const withEntries: RaftMessage = {
+    ...emptyAppend,
+    prevLogIndex: logIndex(0),
+    prevLogTerm: term(0),
+    entries: [{ index: logIndex(1), term: term(3), type: "normal", data: new Uint8Array(4) }],
+  };
+  host.receive(fromLeader(withEntries));
+  clock.advance(1);
+  await flush();
+  expect(await leaderAfterJoin(host, clock)).toBe(nodeId(0));
+  expect(sent.filter((message) => message.type === "AppendEntriesResponse")).toEqual([]);
+  host.stop();
+});
+
+test("an early vote request is dropped as before", async () => {
   const { clock, host } = startedHost();
   const vote: RaftMessage = {
     type: "RequestVote",
