@@ -5,45 +5,23 @@
 // the log at once. Only recent ones are delivered; other messages are not kept.
 
 import { expect, test } from "bun:test";
-import {
-  createLogger,
-  groupId,
-  logIndex,
-  nodeId,
-  seededRandom,
-  term,
-  VirtualClock,
-} from "../../src/lib/index.ts";
-import { MultiRaftHost } from "../../src/multiraft/index.ts";
+import { groupId, logIndex, nodeId, term, type VirtualClock } from "../../src/lib/index.ts";
+import type { MultiRaftHost } from "../../src/multiraft/index.ts";
 import type { RaftMessage } from "../../src/raft/index.ts";
-import { MemoryLogStorage } from "../../src/storage/index.ts";
-import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
+import { flush, loneHost } from "../support/host-cluster.ts";
 import { KvStateMachine } from "../support/kv-state-machine.ts";
-import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
 
 const G = groupId(7);
 
 function startedHost() {
-  const clock = new VirtualClock();
   const sent: RaftMessage[] = [];
-  const host = new MultiRaftHost({
-    nodeId: nodeId(1),
-    storage: new MemoryLogStorage(),
+  const { host, clock } = loneHost({
     peers: {
       send: (_peer, messages) => {
         for (const message of messages) if (message.type === "raft") sent.push(message.message);
       },
     },
-    directory: TRUSTING_DIRECTORY,
-    clock,
-    random: seededRandom(1),
-    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
-    config: TEST_HOST_CONFIG,
-    onFatal: (error) => {
-      throw error;
-    },
   });
-  host.start();
   return { clock, host, sent };
 }
 

@@ -3,20 +3,10 @@
 // them; once its loop ran, it takes batches again.
 
 import { expect, test } from "bun:test";
-import {
-  createLogger,
-  groupId,
-  nodeId,
-  RaftoralError,
-  seededRandom,
-  term,
-  VirtualClock,
-} from "../../src/lib/index.ts";
-import { INBOX_MESSAGES_MAX, MultiRaftHost } from "../../src/multiraft/index.ts";
-import { MemoryLogStorage } from "../../src/storage/index.ts";
+import { groupId, nodeId, RaftoralError, term } from "../../src/lib/index.ts";
+import { INBOX_MESSAGES_MAX } from "../../src/multiraft/index.ts";
 import type { PeerBatch } from "../../src/transport/index.ts";
-import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
-import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
+import { flush, loneHost } from "../support/host-cluster.ts";
 
 function heartbeats(count: number): PeerBatch {
   const message = {
@@ -35,21 +25,7 @@ function heartbeats(count: number): PeerBatch {
 }
 
 test("a full inbox refuses a peer's batch with RESOURCE_EXHAUSTED and takes it after a turn", async () => {
-  const clock = new VirtualClock();
-  const host = new MultiRaftHost({
-    nodeId: nodeId(1),
-    storage: new MemoryLogStorage(),
-    peers: { send: () => undefined },
-    directory: TRUSTING_DIRECTORY,
-    clock,
-    random: seededRandom(1),
-    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
-    config: TEST_HOST_CONFIG,
-    onFatal: (error) => {
-      throw error;
-    },
-  });
-  host.start();
+  const { host, clock } = loneHost();
   host.receive(heartbeats(INBOX_MESSAGES_MAX));
   let refusal: unknown;
   try {

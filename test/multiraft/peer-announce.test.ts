@@ -3,39 +3,17 @@
 // a node that is not of the cluster announces nothing.
 
 import { expect, test } from "bun:test";
-import {
-  createLogger,
-  type NodeId,
-  nodeId,
-  seededRandom,
-  VirtualClock,
-} from "../../src/lib/index.ts";
-import { type MembershipDirectory, MultiRaftHost } from "../../src/multiraft/index.ts";
-import { MemoryLogStorage } from "../../src/storage/index.ts";
-import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
+import { type NodeId, nodeId } from "../../src/lib/index.ts";
+import type { MembershipDirectory } from "../../src/multiraft/index.ts";
+import { flush, loneHost } from "../support/host-cluster.ts";
 
 function hostKnowing(clusterNodes: readonly number[]) {
   const heard: NodeId[] = [];
-  const clock = new VirtualClock();
   const directory: MembershipDirectory = {
     isClusterNode: (node) => clusterNodes.includes(node),
     isRecordedMember: () => true,
   };
-  const host = new MultiRaftHost({
-    nodeId: nodeId(1),
-    storage: new MemoryLogStorage(),
-    peers: { send: () => undefined },
-    directory,
-    clock,
-    random: seededRandom(1),
-    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
-    config: TEST_HOST_CONFIG,
-    onPeerHeard: (peer) => heard.push(peer),
-    onFatal: (error) => {
-      throw error;
-    },
-  });
-  host.start();
+  const { host, clock } = loneHost({ directory, onPeerHeard: (peer) => heard.push(peer) });
   return { host, heard, clock };
 }
 

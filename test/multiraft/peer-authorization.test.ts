@@ -14,13 +14,11 @@ import {
   seededRandom,
   type Term,
   term,
-  VirtualClock,
 } from "../../src/lib/index.ts";
-import { type MembershipDirectory, MultiRaftHost } from "../../src/multiraft/index.ts";
+import type { MembershipDirectory } from "../../src/multiraft/index.ts";
 import { encodeConfChange, type RaftMessage } from "../../src/raft/index.ts";
-import { MemoryLogStorage } from "../../src/storage/index.ts";
 import type { PeerMessage } from "../../src/transport/index.ts";
-import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
+import { flush, loneHost } from "../support/host-cluster.ts";
 import { KvStateMachine } from "../support/kv-state-machine.ts";
 
 const GROUP = groupId(5);
@@ -33,27 +31,18 @@ const directory: MembershipDirectory = {
 };
 
 async function fixture() {
-  const clock = new VirtualClock();
   const lines: string[] = [];
   const sent: { peer: NodeId; message: PeerMessage }[] = [];
-  const host = new MultiRaftHost({
-    nodeId: nodeId(1),
-    storage: new MemoryLogStorage(),
+  const { host, clock } = loneHost({
     peers: {
       send: (peer, messages) => {
         for (const message of messages) sent.push({ peer, message });
       },
     },
     directory,
-    clock,
     random: seededRandom(3),
     logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),
-    config: TEST_HOST_CONFIG,
-    onFatal: (error) => {
-      throw error;
-    },
   });
-  host.start();
   /** Lets the host run the turns that queued work needs (no time passes for Raft). */
   const turns = async () => {
     for (let k = 0; k < 4; k++) {

@@ -2,39 +2,17 @@
 // UnknownGroup reply to the sender, never a crash.
 
 import { expect, test } from "bun:test";
-import {
-  createLogger,
-  groupId,
-  type NodeId,
-  nodeId,
-  seededRandom,
-  term,
-  VirtualClock,
-} from "../../src/lib/index.ts";
-import { MultiRaftHost } from "../../src/multiraft/index.ts";
-import { MemoryLogStorage } from "../../src/storage/index.ts";
+import { createLogger, groupId, type NodeId, nodeId, term } from "../../src/lib/index.ts";
 import type { PeerMessage } from "../../src/transport/index.ts";
-import { flush, TEST_HOST_CONFIG } from "../support/host-cluster.ts";
-import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
+import { flush, loneHost } from "../support/host-cluster.ts";
 
 function hostWithLog() {
-  const clock = new VirtualClock();
   const lines: string[] = [];
   const sent: { peer: NodeId; messages: readonly PeerMessage[] }[] = [];
-  const host = new MultiRaftHost({
-    nodeId: nodeId(1),
-    storage: new MemoryLogStorage(),
+  const { host, clock } = loneHost({
     peers: { send: (peer, messages) => sent.push({ peer, messages }) },
-    directory: TRUSTING_DIRECTORY,
-    clock,
-    random: seededRandom(1),
     logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),
-    config: TEST_HOST_CONFIG,
-    onFatal: (error) => {
-      throw error;
-    },
   });
-  host.start();
   return { clock, lines, sent, host };
 }
 

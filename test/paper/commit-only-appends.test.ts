@@ -12,23 +12,14 @@ import {
   appendResponse,
   deliver,
   drain,
-  electLeader,
   entries,
+  leaderOfThree,
   newNode,
   ofType,
   proposeText,
+  replicatingLeader,
   to,
 } from "./fixture.ts";
-
-/** Node 1 leads {1,2,3} in term 2 with both followers acknowledged (replicate state). */
-function replicatingLeader() {
-  const raw = newNode({ id: 1, voters: [1, 2, 3], logTerms: [1], commit: 1 });
-  drain(raw);
-  const { messages } = electLeader(raw, [2]);
-  ackAll(raw, messages);
-  drain(raw);
-  return raw;
-}
 
 function appendsTo(messages: Parameters<typeof ofType>[0], id: number): AppendEntries[] {
   return ofType(to(messages, id), "AppendEntries") as AppendEntries[];
@@ -51,9 +42,7 @@ describe("leader side", () => {
   });
 
   test("an append that carries entries, or probes, is never commitOnly", () => {
-    const raw = newNode({ id: 1, voters: [1, 2, 3], logTerms: [1], commit: 1 });
-    drain(raw);
-    const { messages } = electLeader(raw, [2]);
+    const { raw, messages } = leaderOfThree();
     // The first append after an election probes each follower.
     for (const message of ofType(messages, "AppendEntries")) {
       expect(message.commitOnly).toBeUndefined();

@@ -366,3 +366,19 @@ export function proposeText(raw: RawNode, text: string) {
 export function ids(values: readonly number[]): NodeId[] {
   return values.map(nodeId);
 }
+
+/** Node 1 leads {1,2,3} in term 2; its log is [1, 2] (the term-1 entry, then its no-op). */
+export function leaderOfThree(config: Partial<Omit<RaftConfig, "id">> = {}) {
+  const raw = newNode({ id: 1, voters: [1, 2, 3], logTerms: [1], commit: 1, config });
+  drain(raw);
+  const { messages } = electLeader(raw, [2]);
+  return { raw, messages };
+}
+
+/** The leader with followers 2 and 3 acknowledged, so both are in replicate state. */
+export function replicatingLeader(config: Partial<Omit<RaftConfig, "id">> = {}) {
+  const { raw, messages } = leaderOfThree(config);
+  ackAll(raw, messages);
+  drain(raw);
+  return raw;
+}

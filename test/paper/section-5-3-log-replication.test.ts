@@ -4,10 +4,9 @@
 // retrying until every follower stores every entry.
 
 import { describe, expect, test } from "bun:test";
-import type { RaftConfig, RaftMessage, RawNode } from "../../src/raft/index.ts";
+import type { RaftMessage, RawNode } from "../../src/raft/index.ts";
 import { appliedTexts, TestNetwork } from "../raft/harness.ts";
 import {
-  ackAll,
   appendEntries,
   appendResponse,
   deliver,
@@ -15,28 +14,14 @@ import {
   electLeader,
   entries,
   heartbeatResponse,
+  leaderOfThree,
   logTerms,
   newNode,
   ofType,
   proposeText,
+  replicatingLeader,
   to,
 } from "./fixture.ts";
-
-/** Node 1 leads {1,2,3} in term 2; its log is [1, 2] (the term-1 entry, then its no-op). */
-function leaderOfThree(config: Partial<Omit<RaftConfig, "id">> = {}) {
-  const raw = newNode({ id: 1, voters: [1, 2, 3], logTerms: [1], commit: 1, config });
-  drain(raw);
-  const { messages } = electLeader(raw, [2]);
-  return { raw, messages };
-}
-
-/** The leader with followers 2 and 3 acknowledged, so both are in replicate state. */
-function replicatingLeader(config: Partial<Omit<RaftConfig, "id">> = {}) {
-  const { raw, messages } = leaderOfThree(config);
-  ackAll(raw, messages);
-  drain(raw);
-  return raw;
-}
 
 function followerWithLog(terms: readonly number[], commit = 0): RawNode {
   const raw = newNode({ id: 2, voters: [1, 2, 3], logTerms: terms, commit });

@@ -10,7 +10,11 @@ import {
   seededRandom,
   VirtualClock,
 } from "../../src/lib/index.ts";
-import { type HostConfig, MultiRaftHost } from "../../src/multiraft/index.ts";
+import {
+  type HostConfig,
+  MultiRaftHost,
+  type MultiRaftHostOptions,
+} from "../../src/multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
 import { type LogStorage, MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
 import { PeerSenders, type TransportServer } from "../../src/transport/index.ts";
@@ -160,6 +164,33 @@ export class HostCluster {
     }
     return undefined;
   }
+}
+
+/**
+ * One started host, node 1, alone with a virtual clock: memory storage, peers that take
+ * nothing, a directory that trusts every node, no log output; `options` overrides any of it.
+ */
+export function loneHost(options: Partial<MultiRaftHostOptions> = {}): {
+  host: MultiRaftHost;
+  clock: VirtualClock;
+} {
+  const clock = new VirtualClock();
+  const host = new MultiRaftHost({
+    nodeId: nodeId(1),
+    storage: new MemoryLogStorage(),
+    peers: { send: () => undefined },
+    directory: TRUSTING_DIRECTORY,
+    clock,
+    random: seededRandom(1),
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    config: TEST_HOST_CONFIG,
+    onFatal: (error) => {
+      throw error;
+    },
+    ...options,
+  });
+  host.start();
+  return { host, clock };
 }
 
 /** Lets every queued promise callback and immediate run. */
