@@ -119,6 +119,34 @@ describe("execution group placement", () => {
     expectSettled(state);
   });
 
+  test("a draining group keeps three members, taken from nobody, until it is destroyed", () => {
+    let state = settle(bootstrapped());
+    for (let id = 2; id <= 6; id++) state = settle(join(state, id));
+    state = reportAll(state);
+    const remove = (from: ManagementState, id: number) =>
+      apply(from, { type: "removeNode", nodeId: nodeId(id), reason: "test" });
+    const members = (from: ManagementState, id: number) => from.groups.get(id as never)?.members;
+    // Group 2 falls to two members and nobody can spare one: it drains.
+    state = remove(state, 4);
+    expect(placeNodes(state)[0]).toEqual({
+      type: "command",
+      command: { type: "setDraining", groupId: 2 as never, draining: true },
+    });
+    state = apply(state, { type: "setDraining", groupId: 2 as never, draining: true });
+    for (let step = 0; step < 3; step++) {
+      for (const action of placeNodes(state))
+        if (action.type === "command") state = apply(state, action.command);
+    }
+    expect(members(state, 2)).toEqual([1, 5, 6] as never);
+    // Its other members go too: the lowest nodes not in it serve it until it is destroyed.
+    state = remove(remove(state, 5), 6);
+    expect(placeNodes(state)[0]).toEqual({
+      type: "command",
+      command: { type: "setGroupMembers", groupId: 2 as never, members: [1, 2, 3] as never },
+    });
+    expect(members(state, 1)).toEqual([1, 2, 3] as never);
+  });
+
   test("a group whose creators are gone before it ever had a leader is destroyed", () => {
     let state = settle(bootstrapped());
     for (let id = 2; id <= 3; id++) state = settle(join(state, id));

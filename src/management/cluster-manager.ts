@@ -6,7 +6,8 @@
 //   - silent nodes removed;
 //   - execution groups of 3-5 members (one group holding everyone while fewer than 3 nodes),
 //     every node in at least one non-draining group; a group reaching 6 splits into 3+3; a
-//     group below 3 takes a member from a group above 3, or is drained.
+//     group below 3 takes a member from a group above 3, or is drained; a draining group
+//     keeps 3 members (nodes serve it besides their own group) until it is destroyed.
 // Ties are broken by lowest id, so every leader decides the same way.
 // Pure: no I/O, no timers, no await.
 
@@ -100,6 +101,8 @@ export function placeNodes(state: ManagementState): ManagerAction[] {
   if (stillborn !== undefined) {
     return [command({ type: "destroyGroup", groupId: groupId(stillborn.id) })];
   }
+  const replenished = replenishDrainingGroup(state, nodes);
+  if (replenished.length > 0) return replenished;
   const active = [...state.groups.values()]
     .filter((group) => !group.draining)
     .sort((a, b) => a.id - b.id);
@@ -138,6 +141,26 @@ function isStillborn(state: ManagementState, group: GroupRecord): boolean {
   if (group.configIndex > 0) return false;
   const alive = group.initialMembers.filter((id) => state.nodes.has(id)).length;
   return group.draining || alive * 2 <= group.initialMembers.length;
+}
+
+/**
+ * A draining group still holds running workflows and the results it has not handed over. Its
+ * members left or were removed while it drained are replaced by the lowest-id nodes not in it,
+ * up to the minimum group size: without them, a group whose last member left would hold its
+ * workflows on a node out of the cluster, with nobody to hand them to.
+ */
+function replenishDrainingGroup(state: ManagementState, nodes: readonly NodeId[]): ManagerAction[] {
+  const wanted = Math.min(GROUP_SIZE_MIN, nodes.length);
+  const short = [...state.groups.values()]
+    .filter((group) => group.draining && group.members.length < wanted)
+    .sort((a, b) => a.id - b.id)[0];
+  if (short === undefined) return [];
+  const added = nodes
+    .filter((id) => !short.members.includes(id))
+    .slice(0, wanted - short.members.length);
+  return [
+    command({ type: "setGroupMembers", groupId: short.id, members: [...short.members, ...added] }),
+  ];
 }
 
 /** A group past the maximum keeps its lowest half and hands the rest to a new group. */

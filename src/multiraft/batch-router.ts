@@ -66,6 +66,8 @@ export class BatchRouter {
        * up, and sending to it may resume. Not proof enough for liveness, unlike onHeard.
        */
       readonly onPeerHeard?: (peer: NodeId) => void;
+      /** A batch addressed to this node named where its sender listens, accepted or not. */
+      readonly onPeerSeenAt?: (address: string) => void;
     },
   ) {
     this.early = new EarlyLeaderMessages(options.clock);
@@ -82,6 +84,7 @@ export class BatchRouter {
       this.logMisaddressed(batch);
       return;
     }
+    if (batch.fromAddress !== undefined) this.options.onPeerSeenAt?.(batch.fromAddress);
     const unknown = new Set<GroupId>();
     let isHeard = false;
     for (const message of batch.messages) {

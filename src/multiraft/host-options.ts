@@ -25,8 +25,13 @@ export interface MultiRaftHostOptions {
   readonly config: HostConfig;
   /** Where the host's metrics go (see host-metrics.ts); a private registry if absent. */
   readonly metrics?: MetricsRegistry;
-  /** A peer told where it listens (PeerBatch.fromAddress). */
+  /** A peer whose batch was accepted told where it listens (PeerBatch.fromAddress). */
   readonly onPeerAddress?: (peer: NodeId, address: string) => void;
+  /**
+   * Any peer told where it listens, its batch accepted or not (a node this one does not know
+   * of yet, or a group's member this node was removed from).
+   */
+  readonly onPeerSeenAt?: (address: string) => void;
   /** A member's batch was accepted: that peer is up (so sending to it need not back off). */
   readonly onPeerHeard?: (peer: NodeId) => void;
   /** The host hit an error it cannot continue after (storage failure, broken invariant). */

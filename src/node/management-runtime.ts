@@ -63,6 +63,8 @@ export interface ManagementRuntimeOptions {
    * have been removed while cut off, so it registers again (a no-op if it is still a member).
    */
   readonly rejoin: () => Promise<void>;
+  /** A node on its way out was removed on purpose: it never registers again. */
+  readonly isLeaving: () => boolean;
 }
 
 export class ManagementRuntime {
@@ -225,7 +227,7 @@ export class ManagementRuntime {
       failureTimeoutMs,
     });
     this.leaderContactMs = plan.contactMs;
-    if (!plan.rejoin) return;
+    if (!plan.rejoin || this.options.isLeaving()) return;
     this.options.logger.warn("No management leader heard for a while; registering again", {
       silent_ms: failureTimeoutMs,
     });

@@ -43,6 +43,7 @@ import {
   startupReadiness,
 } from "./readiness.ts";
 import { retried } from "./retried.ts";
+import { SeenAddresses } from "./seen-addresses.ts";
 import { checkInStorage } from "./storage-check-in.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 import { WorkflowMetrics } from "./workflow-metrics.ts";
@@ -89,17 +90,14 @@ export class NodeParts {
   private leaving: ClusterLeave | undefined;
   /** While it resumes, a node tells each peer it learns of that it is back (see resume()). */
   private isAnnouncing = false;
-  /**
-   * Every peer address the management state listed while this process ran, removed nodes'
-   * too: one cut off while the cluster replaced every member it knows can still find its way
-   * back through a node that was removed and came back.
-   */
-  private readonly addressesSeen = new Set<string>();
+  /** Where to register again when every member this node knows is gone. */
+  private readonly addressesSeen: SeenAddresses;
 
   constructor(private readonly options: NodePartsOptions) {
     const { id, env, tuning, logger } = options;
     this.id = id;
     this.clock = env.clock;
+    this.addressesSeen = new SeenAddresses(options.address);
     this.directory = new ManagementDirectory(() => this.machine.state());
     let host: MultiRaftHost | undefined;
     this.senders = new PeerSenders({
@@ -141,12 +139,13 @@ export class NodeParts {
       stallMs: tuning.stallMs,
       loadReportIntervalMs: tuning.loadReportIntervalMs,
       rejoin: () => this.rejoin(),
+      isLeaving: () => this.leaving !== undefined,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
     });
     this.machine.subscribe((state) => {
       for (const node of state.nodes.values()) {
         this.senders.setAddress(node.id, node.address);
-        if (node.id !== id) this.addressesSeen.add(node.address);
+        this.addressesSeen.addListed(node.address);
       }
       if (this.isAnnouncing) this.senders.announce();
     });
@@ -170,6 +169,7 @@ export class NodeParts {
       onPeerAddress: (peer, address) => {
         if (!this.machine.state().nodes.has(peer)) this.senders.setAddress(peer, address);
       },
+      onPeerSeenAt: (address) => this.addressesSeen.addHeard(address),
       onPeerHeard: (peer) => this.senders.heardFrom(peer),
       onFatal: this.options.onFatal,
     });
@@ -403,7 +403,7 @@ export class NodeParts {
       .filter((node) => node.id !== this.id)
       .map((node) => node.address);
     const highest = await registerAgain({
-      peers: [...new Set([...known, ...this.options.peers, ...this.addressesSeen])],
+      peers: [...new Set([...known, ...this.options.peers, ...this.addressesSeen.list()])],
       transport: this.options.transport.kind,
       client: this.options.env.client,
       logger: this.options.logger,

@@ -1,7 +1,8 @@
 // A node cut off from the cluster, and removed meanwhile as failed, registers again when it can
 // reach the cluster once more: through the members it knows, its --peers, or any address the
-// management state listed while it ran. The last matters when every member it knows is gone:
-// the cluster it comes back to may be made of nodes that were removed and came back since.
+// management state listed while it ran (or a peer sent from: peer-seen-at.test.ts). The last
+// matters when every member it knows is gone: the cluster it comes back to may be made of
+// nodes that were removed and came back since.
 
 import { afterEach, expect, test } from "bun:test";
 import { RaftoralError } from "../../../src/lib/index.ts";

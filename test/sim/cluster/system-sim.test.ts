@@ -10,12 +10,15 @@ import { SystemSimulation } from "./system-sim.ts";
  *   unable to ever commit again (isCountedOn in management-runtime.ts);
  * - a group's leader whose management reports could not get through never took its group's
  *   next membership step;
- * - a leaving leader of a drained group nobody was wanted in had nobody to hand over to.
+ * - a leaving leader of a drained group nobody was wanted in had nobody to hand over to;
+ * - a draining group whose members were all removed was never given new ones;
+ * - a node cut off while the cluster came down to a newcomer never learned where to find it.
  */
 const REGRESSION_SEEDS = [
   ...[536, 936, 1121, 1232, 1361, 1392, 1513, 1723, 1819, 1845],
   ...[70, 588],
   ...[1288, 1653, 1679, 1742],
+  ...[65228, 66078],
 ];
 const SEEDS =
   process.env.SYSTEM_SEEDS === undefined
