@@ -24,4 +24,16 @@ describe("peer batch encodings", () => {
     const withBuffers = decodeBatchMsgpack(Buffer.from(encodeBatchMsgpack(batch)));
     expect(batchToJson(withBuffers)).toBe(batchToJson(batch));
   });
+
+  test("the shared encoder hands out copies, and bad bytes leave the decoder sound", () => {
+    const batch = everythingBatch();
+    const first = encodeBatchMsgpack(batch);
+    const kept = Uint8Array.from(first);
+    encodeBatchMsgpack({ from: batch.to, to: batch.from, messages: [] });
+    expect(first).toEqual(kept);
+    const cut = first.subarray(0, first.byteLength - 3);
+    expect(() => decodeBatchMsgpack(cut)).toThrow("is not valid msgpack");
+    expect(() => decodeBatchMsgpack(new Uint8Array([0xc1]))).toThrow("is not valid msgpack");
+    expect(decodeBatchMsgpack(first)).toEqual(batch);
+  });
 });

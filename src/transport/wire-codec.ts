@@ -1,7 +1,7 @@
 // Encodings of a PeerBatch: msgpack for gRPC (binary fields stay binary) and JSON for HTTP
 // (binary fields as base64). Decoding always goes through parsePeerBatch.
 
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { PeerBatch } from "./wire.ts";
 import { type BytesDecoder, parsePeerBatch, WireFormatError } from "./wire-parse.ts";
 
@@ -10,15 +10,23 @@ export const msgpackBytes: BytesDecoder = (value, path) => {
   return value;
 };
 
+/**
+ * One of each for the process: the library's encode() builds an encoder, with a fresh 2 KiB
+ * buffer, for every call, and a batch is encoded per peer per turn. encode() on an instance
+ * returns a copy of what it wrote, so nothing refers to the shared buffer.
+ */
+const encoder = new Encoder({ ignoreUndefined: true });
+const decoder = new Decoder();
+
 export function encodeBatchMsgpack(batch: PeerBatch): Uint8Array {
-  return encode(batch, { ignoreUndefined: true });
+  return encoder.encode(batch);
 }
 
 /** Decodes and validates; throws WireFormatError for anything malformed. */
 export function decodeBatchMsgpack(bytes: Uint8Array): PeerBatch {
   let value: unknown;
   try {
-    value = decode(bytes);
+    value = decoder.decode(bytes);
   } catch (error) {
     throw new WireFormatError("batch", `is not valid msgpack (${(error as Error).message})`);
   }
