@@ -58,6 +58,11 @@ export interface NodeServiceOptions {
   /** What this node knows first-hand of a hosted group's health (see clusterStatusOf). */
   readonly groupHealth: ClusterStatusInputs["localHealthOf"];
   /**
+   * Why the management group has had no leader here for a while (see LeaderWatch), or
+   * undefined while it has one: such a node may be cut off from the cluster.
+   */
+  readonly managementLeaderless: () => string | undefined;
+  /**
    * Removes this node from the cluster; resolves once it is out of its groups. The node
    * stops by itself shortly after, so the caller still gets the answer. Rejects with NOT_FOUND
    * on a node that is not a member and not on its way out.
@@ -115,6 +120,14 @@ export class NodeService implements NodeApi {
       throw new RaftoralError(
         "UNAVAILABLE",
         "this node has not joined a cluster yet; register with another node",
+      );
+    }
+    // A registration waits for the management leader; one cut off would only time out.
+    const leaderless = this.options.managementLeaderless();
+    if (leaderless !== undefined) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `${leaderless}. This node may be cut off from the cluster: register through another node`,
       );
     }
     const answer = await host.propose(

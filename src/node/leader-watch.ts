@@ -92,6 +92,12 @@ export class LeaderWatch {
     return { groupId, leaderlessMs, unreachableVoters: this.unreachableVoters(groupId) };
   }
 
+  /** What leaderless() says of the group, as a sentence (see describeLeaderless). */
+  describe(groupId: GroupId): string | undefined {
+    const group = this.leaderless(groupId);
+    return group === undefined ? undefined : describeLeaderless(group);
+  }
+
   /** Every hosted group without a leader for longer than the threshold. */
   allLeaderless(): LeaderlessGroup[] {
     this.observeAll();

@@ -248,6 +248,7 @@ export class NodeParts {
           leaderlessMs: (group) => this.leaderWatch.leaderlessMs(group),
           groupId,
         }),
+      managementLeaderless: () => this.leaderWatch.describe(MANAGEMENT_GROUP),
       leave: async () => {
         await this.leave();
         this.options.onLeft();

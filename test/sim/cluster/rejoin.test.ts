@@ -5,7 +5,7 @@
 // nodes that were removed and came back since.
 
 import { afterEach, expect, test } from "bun:test";
-import { RaftoralError } from "../../../src/lib/index.ts";
+import { MANAGEMENT_GROUP, RaftoralError } from "../../../src/lib/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
 
 let sim: ClusterSim | undefined;
@@ -75,4 +75,27 @@ test("a leave before the start opened the node's storage fails, and the node sta
   expect(isMember(second)).toBe(true);
   expect(await current.leave(second)).toBe(true);
   await current.until("the two settled", () => current.isSettled(), 180_000);
+}, 300_000);
+
+test("a node cut off from the management leader refuses a registration at once, saying why", async () => {
+  // A learner (the second of two nodes) keeps the leader it knew when cut off, so a
+  // registration forwarded there would wait out the whole proposal timeout.
+  const current = new ClusterSim(9);
+  sim = current;
+  const [first, second] = (await current.add(2)) as [SimNode, SimNode];
+  await current.until("2 nodes settled", () => current.isSettled(), 120_000);
+  current.world.network.partition([second.address], [first.address]);
+  // Past the leader watch's threshold (leaderlessReportMs).
+  await current.advance(8_000);
+  expect(second.node?.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().leaderId).toBe(
+    first.lastId as never,
+  );
+  const askedAtMs = current.nowMs;
+  const register = { nodeId: 0 as never, address: "node-9:7001" };
+  const failure = await current.call(second, (api) => api.register(register)).catch((e) => e);
+  expect(failure).toBeInstanceOf(RaftoralError);
+  expect((failure as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((failure as RaftoralError).message).toContain("The management group has had no leader");
+  expect((failure as RaftoralError).message).toContain("register through another node");
+  expect(current.nowMs - askedAtMs).toBeLessThan(1_000);
 }, 300_000);
