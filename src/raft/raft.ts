@@ -186,7 +186,7 @@ export class Raft {
     this.tracker.resetVotes();
     this.tracker.resetProgress(this.nextIndex(), this.tickCount);
     const self = this.tracker.progress.get(this.id);
-    if (self !== undefined) self.match = this.log.lastIndex();
+    if (self !== undefined) self.match = this.log.stableIndex;
     this.pendingConfIndex = logIndex(0);
     this.uncommittedBytes = 0;
     this.readOnly.clear();
@@ -321,11 +321,11 @@ export class Raft {
     const bytes = entries.reduce((sum, entry) => sum + entry.data.byteLength, 0);
     if (bytes > 0 && this.uncommittedBytes + bytes > this.config.uncommittedBytesMax) return false;
     this.uncommittedBytes += bytes;
-    const lastIndex = this.log.append(entries);
+    this.log.append(entries);
     this.syncMembership();
-    // The leader counts its own entries for commitment now (thesis 10.2.1); see docs/raft.md.
-    this.tracker.progress.get(this.id)?.maybeUpdate(lastIndex);
-    this.maybeCommit();
+    // The leader counts these entries for itself once its host persisted them
+    // (selfPersisted): a commit they carried could otherwise reach a learner or follower
+    // before the leader's write, and be lost with it (thesis 10.2.1; see docs/raft.md).
     this.isBroadcastPending = true;
     return true;
   }
@@ -355,6 +355,20 @@ export class Raft {
     const result = this.propose("confChange", data);
     if (result.accepted) this.pendingConfIndex = result.index;
     return result;
+  }
+
+  /**
+   * The host persisted this leader's log through `log.stableIndex`: count it for itself, and
+   * tell the others of a commit that follows (a single voter's own entries commit here).
+   * Returns whether the commit index moved.
+   */
+  selfPersisted(): boolean {
+    const self = this.tracker.progress.get(this.id);
+    if (this.role !== "leader" || self === undefined) return false;
+    self.maybeUpdate(this.log.stableIndex);
+    if (!this.maybeCommit()) return false;
+    this.isBroadcastPending = true;
+    return true;
   }
 
   /** §5.4.2: commit by counting replicas only for an entry of the current term. */
@@ -392,7 +406,7 @@ export class Raft {
       this.leadTransferee = NO_NODE;
     }
     const self = this.tracker.progress.get(this.id);
-    if (self !== undefined) self.match = this.log.lastIndex();
+    if (self !== undefined) self.match = this.log.stableIndex;
     this.isBroadcastPending = true;
   }
 

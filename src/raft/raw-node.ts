@@ -31,7 +31,12 @@ import {
 } from "./raft.ts";
 import { broadcastAppend } from "./replication.ts";
 import { step, tick } from "./step.ts";
-import { maybeStepDownAfterRemoval, requestRead, transferLeadership } from "./step-leader.ts";
+import {
+  maybeStepDownAfterRemoval,
+  releaseReadsAwaitingCommit,
+  requestRead,
+  transferLeadership,
+} from "./step-leader.ts";
 import type { ConfChange, ConfState, Entry, HardState, Snapshot } from "./types.ts";
 
 export interface SoftState {
@@ -333,7 +338,10 @@ export class RawNode {
     if (ready.hardState !== undefined) this.previousHard = ready.hardState;
     if (ready.snapshot !== undefined) r.log.snapshotApplied(ready.snapshot.metadata.index);
     const lastEntry = ready.entries.at(-1);
-    if (lastEntry !== undefined) r.log.stableTo(lastEntry.index, lastEntry.term);
+    if (lastEntry !== undefined) {
+      r.log.stableTo(lastEntry.index, lastEntry.term);
+      if (r.selfPersisted()) releaseReadsAwaitingCommit(r);
+    }
     r.appliedEntries(ready.committedEntries);
     maybeStepDownAfterRemoval(r);
   }

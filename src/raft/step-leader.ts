@@ -148,7 +148,8 @@ export function requestRead(r: Raft, context: string, requester: NodeId): void {
   broadcastHeartbeat(r);
 }
 
-function releaseReadsAwaitingCommit(r: Raft): void {
+/** Reads that waited for an entry of this term to commit (thesis 6.4 step 1) go ahead. */
+export function releaseReadsAwaitingCommit(r: Raft): void {
   if (r.readsAwaitingCommit.length === 0 || r.log.term(r.log.commit) !== r.term) return;
   const waiting = r.readsAwaitingCommit;
   r.readsAwaitingCommit = [];

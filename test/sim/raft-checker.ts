@@ -1,7 +1,8 @@
 // Safety checkers for the Raft simulator. They watch from outside the nodes and fail the run
 // at the first violation of: Election Safety (one leader per term), State Machine Safety
 // (committed entries never change; all nodes apply the same entries and reach the same
-// states), Log Matching, Leader Completeness, and durability before acknowledgement.
+// states), Log Matching, Leader Completeness, and durability before acknowledgement or before
+// a commit is announced.
 
 import type { NodeId } from "../../src/lib/index.ts";
 import type { Entry, RaftMessage, Ready, Snapshot } from "../../src/raft/index.ts";
@@ -137,6 +138,15 @@ export class RaftChecker {
     if (message.type === "AppendEntriesResponse" && message.success) {
       if (disk.lastIndex(synced) < message.index) {
         this.fail(`node ${node} acknowledged index ${message.index} before persisting it`);
+      }
+    }
+    // Thesis 10.2.1 lets these leave before the leader's write; the commit they carry must
+    // not rest on that write, or a crash would lose an entry a follower already applied.
+    if (message.type === "AppendEntries" || message.type === "Heartbeat") {
+      if (disk.lastIndex(synced) < message.leaderCommit) {
+        this.fail(
+          `leader ${node} announced commit ${message.leaderCommit} before persisting its log there`,
+        );
       }
     }
   }

@@ -103,12 +103,17 @@ export class RaftSimulation implements SimNodeEnvironment {
 
   onTurnFinished(node: SimNode): void {
     const status = node.raw?.status();
-    if (status?.role !== "leader") return;
+    // A deposed leader that has not heard of it yet judges from a stale configuration.
+    if (status?.role !== "leader" || this.leader() !== node) return;
     // Like the management layer: once a leader that stays a voter applied a change, removed
     // nodes stop. A leader that removed itself first hands leadership to a remaining voter.
     const { voters, votersOutgoing } = status.appliedConfState;
     if (!voters.includes(node.id) && !votersOutgoing.includes(node.id)) return;
-    const inConfig = membersOf(status.appliedConfState);
+    // A node added by a change the leader has not applied yet is not removed either.
+    const inConfig = new Set([
+      ...membersOf(status.appliedConfState),
+      ...membersOf(status.confState),
+    ]);
     for (const id of [...this.members]) {
       if (inConfig.has(id)) continue;
       this.members.delete(id);

@@ -1,10 +1,11 @@
 // One simulated node running one Raft group the way the production host does: each turn
-// drains the inbox, ticks, collects a Ready, persists it (taking simulated disk time),
-// then sends, applies and advances. A crash loses the inbox, the turn in progress and
-// unsynced writes; a restart loads the synced disk.
+// drains the inbox, ticks, collects a Ready, sends a leader's replication traffic, persists
+// the Ready (taking simulated disk time), then sends the rest, applies and advances. A crash
+// loses the inbox, the turn in progress and unsynced writes; a restart loads the synced disk.
 
 import { assert, logIndex, type NodeId, type Random, type Term } from "../../src/lib/index.ts";
 import {
+  canSendBeforePersist,
   DEFAULT_RAFT_CONFIG,
   EMPTY_CONF_STATE,
   type Entry,
@@ -193,14 +194,20 @@ export class SimNode {
     this.startReads(raw);
     if (!raw.hasReady()) return;
     const ready = raw.ready();
-    if (this.options.sendBeforePersist) this.sendAll(ready);
+    // As the production host: a leader's replication traffic leaves while its write is in
+    // flight (thesis 10.2.1), everything else once the write is done.
+    const early = this.options.sendBeforePersist
+      ? ready.messages
+      : ready.messages.filter(canSendBeforePersist);
+    this.sendAll(early);
+    const late = ready.messages.filter((message) => !early.includes(message));
     const hasWrites =
       ready.hardState !== undefined || ready.entries.length > 0 || ready.snapshot !== undefined;
     this.isBusy = true;
     const incarnation = this.incarnation;
     this.env.schedule(hasWrites ? this.options.diskLatency() : 0, () => {
       if (incarnation !== this.incarnation) return;
-      this.finishTurn(raw, ready);
+      this.finishTurn(raw, ready, late);
     });
   }
 
@@ -223,7 +230,7 @@ export class SimNode {
     }
   }
 
-  private finishTurn(raw: RawNode, ready: Ready): void {
+  private finishTurn(raw: RawNode, ready: Ready, late: readonly RaftMessage[]): void {
     this.disk.write({
       ...(ready.hardState === undefined ? {} : { hardState: ready.hardState }),
       ...(ready.snapshot === undefined ? {} : { snapshot: ready.snapshot, replaceLog: true }),
@@ -231,7 +238,7 @@ export class SimNode {
       mustSync: ready.mustSync,
     });
     this.env.onPersisted(this, ready);
-    if (!this.options.sendBeforePersist) this.sendAll(ready);
+    this.sendAll(late);
     if (ready.snapshot !== undefined) this.restoreSnapshot(ready.snapshot);
     for (const entry of ready.committedEntries) this.applyEntry(entry);
     for (const state of ready.readStates) {
@@ -246,8 +253,8 @@ export class SimNode {
     if (raw.hasReady() || this.inbox.length > 0 || this.ticksDue > 0) this.scheduleTurn();
   }
 
-  private sendAll(ready: Ready): void {
-    for (const message of ready.messages) {
+  private sendAll(messages: readonly RaftMessage[]): void {
+    for (const message of messages) {
       this.env.onMessageSent(this, message);
       this.env.send(message);
     }
