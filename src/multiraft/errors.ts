@@ -63,6 +63,19 @@ export function unknownGroup(groupId: GroupId): ProposalError {
   return new ProposalError("UNKNOWN_GROUP", groupId, "this node does not host the group");
 }
 
+/**
+ * The group went from this node while a proposal waited. One that was sent to a leader may
+ * be in the log and applied by the members: its outcome is unknown, like a timeout's.
+ */
+export function groupRemovedUnder(groupId: GroupId, wasSent: boolean): ProposalError {
+  if (!wasSent) return unknownGroup(groupId);
+  return new ProposalError(
+    "TIMEOUT",
+    groupId,
+    "this node stopped hosting the group while the proposal was in flight: it may still be applied",
+  );
+}
+
 export function shuttingDown(groupId: GroupId): ProposalError {
   return new ProposalError("SHUTTING_DOWN", groupId, "the node is shutting down");
 }

@@ -24,6 +24,7 @@ import { encodeEnvelope } from "./command-envelope.ts";
 import {
   ChainNotFollowedError,
   chainInterrupted,
+  groupRemovedUnder,
   overloaded,
   ProposalError,
   proposalTimedOut,
@@ -285,7 +286,7 @@ export class ForwardingDesk {
     if (proposal === undefined || proposal.state !== "inFlight") return;
     if (proposal.forwardedTo !== from || proposal.groupId !== message.groupId) return;
     if (group === undefined) {
-      proposal.reject(unknownGroup(message.groupId));
+      proposal.reject(groupRemovedUnder(message.groupId, message.outcome.accepted));
       return;
     }
     const { outcome } = message;
@@ -306,9 +307,9 @@ export class ForwardingDesk {
     }
   }
 
-  failGroup(groupId: GroupId, error: Error): void {
+  failGroup(groupId: GroupId, errorFor: (wasSent: boolean) => Error): void {
     for (const proposal of [...this.live.values()]) {
-      if (proposal.groupId === groupId) proposal.reject(error);
+      if (proposal.groupId === groupId) proposal.reject(errorFor(proposal.wasSent));
     }
   }
 

@@ -16,6 +16,7 @@ import {
 import type { PeerBatch } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
 import {
+  groupRemovedUnder,
   overloaded,
   type ProposalError,
   shuttingDown,
@@ -128,7 +129,7 @@ export class MultiRaftHost {
     if (this.isStopped) return;
     this.isStopped = true;
     this.cancelTicks?.();
-    for (const group of this.groups.values()) this.failWaiters(group, failure(group.id));
+    for (const group of this.groups.values()) this.failWaiters(group, () => failure(group.id));
     this.desk.failAll(failure);
     for (const event of this.inbox.takeAll()) dropEvent(event);
   }
@@ -470,16 +471,14 @@ export class MultiRaftHost {
     const group = this.groups.get(groupId);
     if (group === undefined) return;
     const tombstone = this.groups.delete(group);
-    this.failWaiters(group, unknownGroup(groupId));
+    this.failWaiters(group, (wasSent) => groupRemovedUnder(groupId, wasSent));
     this.lifecycleWrites.removed(groupId, tombstone);
     this.options.logger.info("Removed group", { group: groupId });
   }
 
-  private failWaiters(group: HostedGroup, error: ProposalError): void {
-    const { proposals, reads } = group.drainWaiters();
-    for (const proposal of proposals) proposal.reject(error);
-    for (const read of reads) read.reject(error);
-    this.desk.failGroup(group.id, error);
+  private failWaiters(group: HostedGroup, errorFor: (wasSent: boolean) => ProposalError): void {
+    group.failWaiters(errorFor);
+    this.desk.failGroup(group.id, errorFor);
   }
 
   private expireWaiters(): void {

@@ -245,14 +245,18 @@ export class HostedGroup {
     return snapshot.data.byteLength;
   }
 
-  /** Every waiter of this group, to fail them all (group removed, node stopping). */
-  drainWaiters(): { proposals: PendingProposal[]; reads: PendingRead[] } {
+  /**
+   * Fails every caller waiting on this group (group removed, node stopping); `errorFor` learns
+   * whether a proposal was sent to a leader, which leaves its outcome unknown.
+   */
+  failWaiters(errorFor: (wasSent: boolean) => Error): void {
     const proposals = [...this.waiting, ...this.accepted.values()];
     const reads = [...this.reads.values(), ...this.readsToSend];
     this.waiting = [];
     this.accepted.clear();
     this.reads.clear();
     this.readsToSend = [];
-    return { proposals, reads };
+    for (const proposal of proposals) proposal.reject(errorFor(proposal.wasSent));
+    for (const read of reads) read.reject(errorFor(false));
   }
 }

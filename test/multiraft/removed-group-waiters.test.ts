@@ -1,0 +1,56 @@
+// A group removed from a node fails the callers still waiting on it there, and the error says
+// whether the command may have been applied: one sent to a leader may be in the log, so its
+// outcome is unknown (TIMEOUT), not "no such group"; one that never left the node was not.
+
+import { expect, test } from "bun:test";
+import { groupId, nodeId } from "../../src/lib/index.ts";
+import { clusterWithGroups, flush, loneHost, settle } from "../support/host-cluster.ts";
+import { KvStateMachine, kvCommand } from "../support/kv-state-machine.ts";
+
+const G1 = groupId(1);
+
+async function followerOfCrashedLeader() {
+  const cluster = await clusterWithGroups([G1]);
+  const leader = cluster.leaderOf(G1);
+  if (leader === undefined) throw new Error("no leader");
+  await cluster.crash(leader.id);
+  const follower = [...cluster.hosts.values()].find((entry) => entry.id !== leader.id);
+  if (follower === undefined) throw new Error("no follower");
+  return { cluster, follower: follower.host };
+}
+
+test("a proposal sent to a leader fails as of unknown outcome when the group goes", async () => {
+  const { cluster, follower } = await followerOfCrashedLeader();
+  // The follower still knows the crashed leader and forwards to it; no answer comes.
+  const outcome = settle(follower.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
+  await cluster.advance(5);
+  expect(outcome.done).toBe(false);
+  const removed = settle(follower.removeGroup(G1));
+  await cluster.until(() => outcome.done && removed.done);
+  expect((outcome.error as { code?: string }).code).toBe("TIMEOUT");
+  expect(outcome.error?.message).toContain("may still be applied");
+});
+
+test("a proposal that never left the node fails as of a group it does not host", async () => {
+  // One member of three that never hears from the others: no leader, so the proposal waits.
+  const { host, clock } = loneHost();
+  const created = settle(
+    host.createGroup(
+      G1,
+      { mode: "bootstrap", voters: [nodeId(1), nodeId(2), nodeId(3)] },
+      new KvStateMachine(),
+    ),
+  );
+  const step = async () => {
+    clock.advance(1);
+    await flush();
+  };
+  while (!created.done) await step();
+  const outcome = settle(host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
+  for (let ms = 0; ms < 50; ms++) await step();
+  expect(outcome.done).toBe(false);
+  const removed = settle(host.removeGroup(G1));
+  while (!outcome.done || !removed.done) await step();
+  expect((outcome.error as { code?: string }).code).toBe("UNKNOWN_GROUP");
+  host.stop();
+});
