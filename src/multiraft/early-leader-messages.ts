@@ -28,7 +28,10 @@ export class EarlyLeaderMessages {
 
   constructor(private readonly clock: Clock) {}
 
-  /** Keeps `message` (from `batch`) if it is a heartbeat or an empty append; the latest per sender wins. */
+  /**
+   * Keeps `message` (from `batch`) if it is a heartbeat or an empty append; the latest per
+   * sender wins.
+   */
   keep(batch: PeerBatch, groupId: GroupId, message: PeerMessage): void {
     if (!isKept(message)) return;
     let kept = this.byGroup.get(groupId);

@@ -19,7 +19,7 @@ export class CatchUpWatch {
     private readonly look: () => void,
   ) {}
 
-  /** A learner is still catching up: look again after the current wait, the next one twice as long. */
+  /** A learner is still catching up: look again after this wait; the next wait is twice as long. */
   again(): void {
     this.cancelLook?.();
     const delayMs = this.delayMs;
