@@ -77,11 +77,11 @@ function stepHigherTerm(r: Raft, message: RaftMessage): boolean {
       // Thesis 4.2.3: while a leader is alive, ignore candidates (e.g. a removed server).
       if (r.isInLease(message)) return false;
       // Thesis 9.6: a pre-vote never changes our term.
-      if (message.type === "RequestVote") r.becomeFollower(message.term, NO_NODE);
+      if (message.type === "RequestVote") followWithoutLeader(r, message.term);
       return true;
     case "RequestPreVoteResponse":
       // A granted pre-vote carries the term we would campaign for; it is not a newer term.
-      if (!message.voteGranted) r.becomeFollower(message.term, NO_NODE);
+      if (!message.voteGranted) followWithoutLeader(r, message.term);
       return true;
     case "AppendEntries":
     case "Heartbeat":
@@ -89,9 +89,22 @@ function stepHigherTerm(r: Raft, message: RaftMessage): boolean {
       r.becomeFollower(message.term, message.from);
       return true;
     default:
-      r.becomeFollower(message.term, NO_NODE);
+      followWithoutLeader(r, message.term);
       return true;
   }
+}
+
+/**
+ * Adopts a newer term heard from someone who is not its leader. The election timer keeps
+ * running (Figure 2: only the current leader or a granted vote restarts it). Otherwise a
+ * candidate that cannot win, because its log is behind ours, restarts our timer with every
+ * campaign: with pre-vote off and a faster clock it campaigns before we ever do, and we are
+ * the one it needs (Raft simulation seed 40710).
+ */
+function followWithoutLeader(r: Raft, term: Raft["term"]): void {
+  const elapsed = r.electionElapsed;
+  r.becomeFollower(term, NO_NODE);
+  r.electionElapsed = elapsed;
 }
 
 function stepLowerTerm(r: Raft, message: RaftMessage): void {

@@ -172,6 +172,44 @@ describe("§5.2 leader election", () => {
     expect(ofType(messages, "RequestVoteResponse").map((m) => m.voteGranted)).toEqual([false]);
   });
 
+  test("a vote it refuses does not restart a voter's election timer (Figure 2)", () => {
+    // Node 1's log is ahead of node 2's. Node 2 campaigns every few ticks, each time at a
+    // higher term, and can never win without node 1. Node 1 must still campaign after its
+    // own timeout, since it is the one that can win (Raft simulation seed 40710).
+    const raw = newNode({ id: 1, voters: [1, 2, 3], logTerms: [1, 2], commit: 1 });
+    drain(raw);
+    let candidateTerm = 2;
+    let ticks = 0;
+    while (raw.status().vote !== 1 && ticks < 10 * ELECTION_TICKS) {
+      raw.tick();
+      ticks++;
+      drain(raw);
+      if (ticks % 3 === 0) {
+        candidateTerm = Math.max(candidateTerm, raw.status().term) + 1;
+        const request = { from: 2, to: 1, term: candidateTerm, lastLogIndex: 1, lastLogTerm: 1 };
+        const { messages } = deliver(raw, requestVote(request));
+        expect(ofType(messages, "RequestVoteResponse").map((m) => m.voteGranted)).toEqual([false]);
+      }
+    }
+    expect(raw.status().role).toBe("candidate");
+    expect(ticks).toBeLessThan(2 * ELECTION_TICKS);
+  });
+
+  test("a vote it grants restarts a voter's election timer (Figure 2)", () => {
+    const raw = follower(3);
+    for (let tick = 1; tick <= 20 * ELECTION_TICKS; tick++) {
+      raw.tick();
+      drain(raw);
+      if (tick % (ELECTION_TICKS - 1) === 0) {
+        const term = raw.status().term + 1;
+        const request = { from: 2, to: 1, term, lastLogIndex: 1, lastLogTerm: 1 };
+        const { messages } = deliver(raw, requestVote(request));
+        expect(ofType(messages, "RequestVoteResponse").map((m) => m.voteGranted)).toEqual([true]);
+      }
+      expect(raw.status().role).toBe("follower");
+    }
+  });
+
   test.each([
     ["candidate", "AppendEntries"],
     ["candidate", "Heartbeat"],
