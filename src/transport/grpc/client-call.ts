@@ -8,6 +8,7 @@ import type { Clock } from "../../lib/index.ts";
 import { AsyncQueue } from "./async-queue.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { decodeGrpcMessage } from "./grpc-message.ts";
+import { flushSession } from "./session-flush.ts";
 import { GrpcStatus, GrpcStatusError, parseGrpcStatus } from "./status.ts";
 
 export interface ClientCallSetup {
@@ -33,22 +34,6 @@ export interface ClientCallSetup {
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM } =
   http2.constants;
-
-/** Bun's native HTTP/2 session behind a `node:http2` one (an internal of Bun's runtime). */
-const BUN_HTTP2_NATIVE = Symbol.for("::bunhttp2native::");
-
-/**
- * Sends what the session's streams wrote so far. Bun's `node:http2` holds a stream's writes
- * until the task that made them ends, so a peer batch written early in a turn would wait for
- * the rest of the turn (0.2-0.3 ms on a commit's path, docs/performance.md). A runtime
- * without that internal sends at the end of the task, as before.
- */
-function flushSession(session: http2.ClientHttp2Session): void {
-  const native = (session as unknown as Record<symbol, { flush?: () => void } | undefined>)[
-    BUN_HTTP2_NATIVE
-  ];
-  native?.flush?.();
-}
 
 /** Decoded responses buffered for a slow consumer before we stop reading the stream. */
 const RESPONSE_QUEUE_MAX = 16;
