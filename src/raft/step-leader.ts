@@ -132,15 +132,17 @@ function handleSnapshotResponse(r: Raft, message: InstallSnapshotResponse): void
 
 /** Serves or queues a read for `requester` (this node or a follower). */
 export function requestRead(r: Raft, context: string, requester: NodeId): void {
-  if (r.tracker.isSingleton(r.id)) {
-    answerRead(r, context, requester, r.log.commit);
-    return;
-  }
-  // Thesis 6.4 step 1: until an entry of this term commits, our commit index may lag.
+  // Thesis 6.4 step 1: until an entry of this term commits, our commit index may lag. So too
+  // for a single voter: restarted, its hard state's commit may be behind entries it had
+  // committed and answered for before the crash (Raft simulation seed 60474).
   if (r.log.term(r.log.commit) !== r.term) {
     if (r.readsAwaitingCommit.length < r.config.pendingReadsMax) {
       r.readsAwaitingCommit.push({ context, requester });
     }
+    return;
+  }
+  if (r.tracker.isSingleton(r.id)) {
+    answerRead(r, context, requester, r.log.commit);
     return;
   }
   if (r.readOnly.size() >= r.config.pendingReadsMax) return;

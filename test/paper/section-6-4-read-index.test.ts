@@ -38,6 +38,19 @@ function readStatesOf(drained: ReturnType<typeof drain>) {
 }
 
 describe("thesis 6.4 ReadIndex", () => {
+  test("a single voter restarted with a lagging commit index serves no read before its term's entry commits", () => {
+    // Entries 2 and 3 were committed, and answered for, before the crash; the commit index
+    // in the hard state (1) is not written at once and lagged. The read must not be served
+    // at 1: it would miss them (Raft simulation seed 60474).
+    const raw = newNode({ id: 1, voters: [1], logTerms: [1, 1, 1], commit: 1 });
+    drain(raw);
+    raw.campaign();
+    expect(raw.status().role).toBe("leader");
+    expect(raw.readIndex("r")).toEqual({ accepted: true });
+    // Its no-op (index 4) commits once persisted; then the read goes ahead at 4.
+    expect(readStatesOf(drain(raw))).toEqual([{ index: 4, context: "r" }] as never);
+  });
+
   test("leader holds a read until an entry of its own term has committed (thesis 6.4)", () => {
     const raw = newLeader([1, 2, 3]);
     expect(raw.readIndex("r")).toEqual({ accepted: true });

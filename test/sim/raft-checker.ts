@@ -31,6 +31,8 @@ export class RaftChecker {
   private readonly stateAfter = new Map<number, string>();
   private readonly lastApplied = new Map<NodeId, number>();
   private readonly lastCheckedCommit = new Map<NodeId, number>();
+  /** Per node and term: the longest log it had on disk while in that term. */
+  private readonly durableInTerm = new Map<NodeId, Map<number, number>>();
   checks = 0;
 
   private fail(message: string): never {
@@ -53,6 +55,7 @@ export class RaftChecker {
 
   /** After a Ready is persisted: committed entries must match what was committed before. */
   onPersisted(node: NodeId, ready: Ready, disk: SimDisk): void {
+    this.recordDurable(node, disk);
     const commit = disk.current.hardState.commit;
     const from = (this.lastCheckedCommit.get(node) ?? 0) + 1;
     for (let index = from; index <= commit; index++) {
@@ -135,8 +138,18 @@ export class RaftChecker {
         this.fail(`node ${node} granted a vote to ${message.to} before persisting it`);
       }
     }
+    // An ack leaves after its Ready's write, which may also have moved the node to a newer
+    // term (the entries it vouches for are on disk, recorded under that term) or let a newer
+    // leader's entries replace them: the ack stays true of its term, in which they were on
+    // disk, and the old leader cannot count it into a majority (the new leader was elected
+    // without them). So it needs the entries on disk in its term or a later one.
     if (message.type === "AppendEntriesResponse" && message.success) {
-      if (disk.lastIndex(synced) < message.index) {
+      this.recordDurable(node, disk);
+      let durable = 0;
+      for (const [term, index] of this.durableInTerm.get(node) ?? []) {
+        if (term >= message.term) durable = Math.max(durable, index);
+      }
+      if (durable < message.index) {
         this.fail(`node ${node} acknowledged index ${message.index} before persisting it`);
       }
     }
@@ -149,6 +162,13 @@ export class RaftChecker {
         );
       }
     }
+  }
+
+  private recordDurable(node: NodeId, disk: SimDisk): void {
+    const { term } = disk.synced.hardState;
+    const byTerm = this.durableInTerm.get(node) ?? new Map<number, number>();
+    this.durableInTerm.set(node, byTerm);
+    byTerm.set(term, Math.max(byTerm.get(term) ?? 0, disk.lastIndex(disk.synced)));
   }
 
   /** §5.3 Log Matching: same index and term means identical logs up to there. */
