@@ -7,7 +7,7 @@ import { runSeed } from "./run-seed.ts";
 const CI_SEEDS = 300;
 const BATCH = 50;
 /** Seeds outside the CI range that once failed (docs/simulation.md says how). */
-const REGRESSION_SEEDS = [5506, 7771, 7860, 40710, 60474, 61092];
+const REGRESSION_SEEDS = [5506, 7771, 7860, 40710, 60474, 61092, 82955];
 
 type SeedOptions = Omit<Parameters<typeof runSeed>[0], "seed">;
 
