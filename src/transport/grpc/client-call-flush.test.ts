@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { eventually } from "../../../test/support/ports.ts";
 import { GrpcClient } from "./client.ts";
 import { RaftServiceMethods } from "./raftoral-methods.ts";
 
@@ -60,11 +61,7 @@ test("a streamed request reaches the server while the writing task still runs", 
   client = new GrpcClient({ address: `127.0.0.1:${port}` });
   const call = client.bidiStreaming(RaftServiceMethods.streamMessages);
   // The session connects and the call's headers arrive first, in turns of the event loop.
-  const deadline = performance.now() + 10_000;
-  while (!fs.existsSync(opened) && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  expect(fs.existsSync(opened)).toBe(true);
+  await eventually("the call reached the server", () => fs.existsSync(opened));
   expect(fs.existsSync(marker)).toBe(false);
   call.send({ clusterId: 1, message: "raftMessage", raftMessage: new Uint8Array([1, 2, 3]) });
   expect(arrivesWithinTask(5_000)).toBe(true);

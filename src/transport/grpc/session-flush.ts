@@ -12,8 +12,7 @@ const BUN_HTTP2_NATIVE = Symbol.for("::bunhttp2native::");
  * Sends what the session's streams wrote so far. On a runtime without that internal it does
  * nothing, and writes leave at the end of the task as before.
  */
-export function flushSession(session: Http2Session | undefined): void {
-  if (session === undefined) return;
+export function flushSession(session: Http2Session): void {
   const native = (session as unknown as Record<symbol, { flush?: () => void } | undefined>)[
     BUN_HTTP2_NATIVE
   ];
