@@ -53,6 +53,8 @@ export async function startWithCallerId(
 ): Promise<StartWorkflowResult> {
   const excluded: GroupId[] = [];
   for (let round = 1; ; round++) {
+    // This round's failure, thrown as is when it is the last round.
+    let failure: unknown;
     const claim = await claimId(deps, workflowId, await deps.chooseGroup(excluded));
     // The claim may have been applied by the management leader only: catch up to it, so
     // the groups asked below include every group an earlier start of the id could use.
@@ -74,8 +76,11 @@ export async function startWithCallerId(
         const code = (error as RaftoralError).code;
         // ALREADY_EXISTS answers for a committed Start; other failures keep the claim.
         if (code === "ALREADY_EXISTS") void release(deps, workflowId, claim);
-        // Sealed meanwhile: the next round decides, after a barrier, whether to move on.
-        if (code !== "UNAVAILABLE" || !deps.isSealedHere(target)) throw error;
+        // Sealed meanwhile, or gone from where the start went: the next round decides,
+        // after a barrier, whether to move on.
+        const isGone = code === "UNKNOWN_GROUP" || code === "NOT_FOUND";
+        if (!isGone && (code !== "UNAVAILABLE" || !deps.isSealedHere(target))) throw error;
+        failure = error;
       }
     } else {
       // The claimed group is gone, or sealed before the look-up: no Start of the id can
@@ -84,9 +89,12 @@ export async function startWithCallerId(
       excluded.push(claim.groupId);
     }
     if (round >= START_ROUNDS_MAX) {
-      throw new RaftoralError(
-        "UNAVAILABLE",
-        `workflow ${workflowId}: its execution cluster ${claim.groupId} is draining or gone; retry shortly`,
+      throw (
+        failure ??
+        new RaftoralError(
+          "UNAVAILABLE",
+          `workflow ${workflowId}: its execution cluster ${claim.groupId} is draining or gone; retry shortly`,
+        )
       );
     }
   }

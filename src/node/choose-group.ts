@@ -39,6 +39,41 @@ export async function chooseGroup(
   }
 }
 
+/** How many groups a start without a chosen group tries before it gives up. */
+const START_GROUPS_MAX = 3;
+
+/**
+ * Whether a start that failed with `error` in one group was certainly not applied there, and
+ * may go to another: the group was sealed (it drains) or is no longer hosted where the start
+ * went. Each of these failures is raised before the start is proposed, or for a proposal
+ * that never left the node. A timeout is not among them: its start may yet commit.
+ */
+export function isStartWorthAnotherGroup(error: unknown): boolean {
+  if (!(error instanceof RaftoralError)) return false;
+  // NOT_FOUND is UNKNOWN_GROUP, or "does not exist", as a forwarded start's answer carries it.
+  return ["UNAVAILABLE", "UNKNOWN_GROUP", "NOT_FOUND"].includes(error.code);
+}
+
+/**
+ * Starts a workflow in the group `choose` picks; when that group cannot take it (see
+ * isStartWorthAnotherGroup), in the next one, a few times at most.
+ */
+export async function startInSomeGroup<T>(
+  choose: (excluded: readonly GroupId[]) => Promise<GroupId>,
+  startIn: (target: GroupId) => Promise<T>,
+): Promise<T> {
+  const tried: GroupId[] = [];
+  for (;;) {
+    const target = await choose(tried);
+    try {
+      return await startIn(target);
+    } catch (error) {
+      tried.push(target);
+      if (!isStartWorthAnotherGroup(error) || tried.length >= START_GROUPS_MAX) throw error;
+    }
+  }
+}
+
 /** Resolves at the next management state change, after `timeoutMs`, or on abort. */
 function nextManagementChange(
   context: ChooseGroupContext,

@@ -45,7 +45,7 @@ import {
 import { CallLimits } from "./call-limits.ts";
 import { type CallerIdStartDeps, startWithCallerId, workflowGroups } from "./caller-id-start.ts";
 import { childLauncher } from "./child-launcher.ts";
-import { chooseGroup } from "./choose-group.ts";
+import { chooseGroup, startInSomeGroup } from "./choose-group.ts";
 import { isEvictedAnswer } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { forwardToGroup } from "./group-forward.ts";
@@ -321,14 +321,10 @@ export class WorkflowExecution implements ExecutionLayer {
     }
     if (request.executionClusterId !== undefined)
       return this.startIn(request.executionClusterId, request);
-    const target = await this.chooseGroup([], options);
-    try {
-      return await this.startIn(target, request);
-    } catch (error) {
-      // The group began draining after we chose it (sealed): one more try elsewhere.
-      if ((error as RaftoralError).code !== "UNAVAILABLE") throw error;
-      return this.startIn(await this.chooseGroup([target], options), request);
-    }
+    return startInSomeGroup(
+      (excluded) => this.chooseGroup(excluded, options),
+      (target) => this.startIn(target, request),
+    );
   }
 
   private async startIn(

@@ -1,0 +1,56 @@
+import { expect, test } from "bun:test";
+import { createLogger, type GroupId, groupId, logIndex, RaftoralError } from "../lib/index.ts";
+import { decodeManagementCommand } from "../management/index.ts";
+import { type CallerIdStartDeps, startWithCallerId } from "./caller-id-start.ts";
+
+/**
+ * A cluster of groups 1 and 2 where no group knows the id yet, and every claim names the
+ * group chosen for it. `startIn` answers each start, in order.
+ */
+function cluster(answers: readonly (RaftoralError | "started")[]) {
+  const started: GroupId[] = [];
+  let next = 0;
+  const deps: CallerIdStartDeps = {
+    proposeManagement: async (bytes) => {
+      const command = decodeManagementCommand(bytes);
+      if (command.type !== "claimWorkflowId") return {};
+      return { claim: { groupId: command.groupId, claimedAt: logIndex(7) } };
+    },
+    catchUpManagement: async () => undefined,
+    groups: () => [groupId(1), groupId(2)],
+    holderOf: (id) => id,
+    chooseGroup: async (excluded) => (excluded.includes(groupId(1)) ? groupId(2) : groupId(1)),
+    isKnownIn: async () => false,
+    startIn: async (id) => {
+      started.push(id);
+      const answer = answers[next++];
+      if (answer instanceof RaftoralError) throw answer;
+      return { workflowId: "order-1", executionClusterId: id };
+    },
+    isSealedHere: () => false,
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+  };
+  return { deps, started };
+}
+
+test("a start whose group left this node is sent again, under the same claim", async () => {
+  const gone = new RaftoralError("UNKNOWN_GROUP", "this node does not host the group");
+  const { deps, started } = cluster([gone, "started"]);
+  const result = await startWithCallerId(deps, "order-1");
+  expect(result).toEqual({ workflowId: "order-1", executionClusterId: groupId(1) });
+  expect(started).toEqual([groupId(1), groupId(1)]);
+});
+
+test("a start failing the same way every round ends with that failure", async () => {
+  const notFound = new RaftoralError("NOT_FOUND", "unknown workflow order v2");
+  const { deps, started } = cluster([notFound, notFound, notFound]);
+  await expect(startWithCallerId(deps, "order-1")).rejects.toBe(notFound);
+  expect(started).toHaveLength(3);
+});
+
+test("a start whose outcome is unknown is not sent again", async () => {
+  const timeout = new RaftoralError("TIMEOUT", "it may still be applied");
+  const { deps, started } = cluster([timeout, "started"]);
+  await expect(startWithCallerId(deps, "order-1")).rejects.toBe(timeout);
+  expect(started).toEqual([groupId(1)]);
+});

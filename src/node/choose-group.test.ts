@@ -1,0 +1,75 @@
+import { expect, test } from "bun:test";
+import { type GroupId, groupId, RaftoralError } from "../lib/index.ts";
+import { isStartWorthAnotherGroup, startInSomeGroup } from "./choose-group.ts";
+
+/** Groups 1, 2, 3, ... chosen in order, skipping the excluded ones; records every choice. */
+function chooser() {
+  const choices: (readonly GroupId[])[] = [];
+  const choose = async (excluded: readonly GroupId[]) => {
+    choices.push([...excluded]);
+    let id = 1;
+    while (excluded.includes(groupId(id))) id++;
+    return groupId(id);
+  };
+  return { choose, choices };
+}
+
+/** A start that fails in the groups of `failures` with their error, and succeeds elsewhere. */
+function startFailingIn(failures: ReadonlyMap<number, RaftoralError>) {
+  const tried: GroupId[] = [];
+  const startIn = async (target: GroupId) => {
+    tried.push(target);
+    const failure = failures.get(target);
+    if (failure !== undefined) throw failure;
+    return `started in ${target}`;
+  };
+  return { startIn, tried };
+}
+
+test("a start whose group left the node goes to the next group", async () => {
+  const { choose, choices } = chooser();
+  const gone = new RaftoralError("UNKNOWN_GROUP", "this node does not host the group");
+  const { startIn, tried } = startFailingIn(new Map([[1, gone]]));
+  expect(await startInSomeGroup(choose, startIn)).toBe("started in 2");
+  expect(tried).toEqual([groupId(1), groupId(2)]);
+  expect(choices).toEqual([[], [groupId(1)]]);
+});
+
+test("a forwarded start told the group does not exist, or is draining, moves on too", async () => {
+  const { choose } = chooser();
+  const failures = new Map([
+    [1, new RaftoralError("NOT_FOUND", "execution cluster 1 does not exist")],
+    [2, new RaftoralError("UNAVAILABLE", "execution cluster 2 is draining")],
+  ]);
+  const { startIn, tried } = startFailingIn(failures);
+  expect(await startInSomeGroup(choose, startIn)).toBe("started in 3");
+  expect(tried).toEqual([groupId(1), groupId(2), groupId(3)]);
+});
+
+test("a start whose outcome is unknown is not sent again elsewhere", async () => {
+  const { choose } = chooser();
+  const timeout = new RaftoralError("TIMEOUT", "it may still be applied");
+  const { startIn, tried } = startFailingIn(new Map([[1, timeout]]));
+  await expect(startInSomeGroup(choose, startIn)).rejects.toBe(timeout);
+  expect(tried).toEqual([groupId(1)]);
+});
+
+test("after three groups that could not take it, the last failure is the answer", async () => {
+  const { choose } = chooser();
+  const failures = new Map(
+    [1, 2, 3, 4].map((id) => [id, new RaftoralError("UNKNOWN_GROUP", `group ${id} left`)]),
+  );
+  const { startIn, tried } = startFailingIn(failures);
+  await expect(startInSomeGroup(choose, startIn)).rejects.toBe(failures.get(3) as RaftoralError);
+  expect(tried).toEqual([groupId(1), groupId(2), groupId(3)]);
+});
+
+test("only failures raised before the start could commit are worth another group", () => {
+  for (const code of ["UNAVAILABLE", "UNKNOWN_GROUP", "NOT_FOUND"] as const) {
+    expect(isStartWorthAnotherGroup(new RaftoralError(code, "x"))).toBe(true);
+  }
+  for (const code of ["TIMEOUT", "ALREADY_EXISTS", "INVALID_ARGUMENT", "INTERNAL"] as const) {
+    expect(isStartWorthAnotherGroup(new RaftoralError(code, "x"))).toBe(false);
+  }
+  expect(isStartWorthAnotherGroup(new Error("not ours"))).toBe(false);
+});
