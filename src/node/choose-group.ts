@@ -39,7 +39,7 @@ export async function chooseGroup(
   }
 }
 
-/** How many groups a start without a chosen group tries before it gives up. */
+/** How many times a start without a chosen group is sent before it gives up. */
 const START_GROUPS_MAX = 3;
 
 /**
@@ -56,20 +56,21 @@ export function isStartWorthAnotherGroup(error: unknown): boolean {
 
 /**
  * Starts a workflow in the group `choose` picks; when that group cannot take it (see
- * isStartWorthAnotherGroup), in the next one, a few times at most.
+ * isStartWorthAnotherGroup), chooses again, a few times at most. A group that only left this
+ * node may be chosen again: the start then goes to its members.
  */
 export async function startInSomeGroup<T>(
   choose: (excluded: readonly GroupId[]) => Promise<GroupId>,
   startIn: (target: GroupId) => Promise<T>,
 ): Promise<T> {
-  const tried: GroupId[] = [];
-  for (;;) {
-    const target = await choose(tried);
+  const excluded: GroupId[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const target = await choose(excluded);
     try {
       return await startIn(target);
     } catch (error) {
-      tried.push(target);
-      if (!isStartWorthAnotherGroup(error) || tried.length >= START_GROUPS_MAX) throw error;
+      if (!isStartWorthAnotherGroup(error) || attempt >= START_GROUPS_MAX) throw error;
+      if ((error as RaftoralError).code !== "UNKNOWN_GROUP") excluded.push(target);
     }
   }
 }
