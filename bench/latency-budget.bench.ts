@@ -14,6 +14,7 @@ import { printWaterfall, type Timeline } from "./waterfall.ts";
 
 const PROPOSALS = scaled(Number(process.env.BENCH_PROPOSALS ?? 300));
 const WARM_UP = scaled(100);
+const WARM_UP_IN_FLIGHT = scaled(14_000);
 
 /** The path that decides a commit: the leader's own write runs beside it. */
 const PATH: readonly { readonly on: "leader" | "follower"; readonly stage: ProbeStage }[] = [
@@ -96,8 +97,11 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
       if (leader === undefined) await Bun.sleep(50);
     }
     if (leader === undefined) throw new Error("no leader for group 1");
-    const run = (count: number) =>
-      cluster.call(leader as number, "/bench", { count, concurrency: 1, bytes: 200, groups: 1 });
+    const run = (count: number, concurrency = 1) =>
+      cluster.call(leader as number, "/bench", { count, concurrency, bytes: 200, groups: 1 });
+    // Past the start's transient: the JIT compiling, and SQLite's WAL file growing (an fsync
+    // that extends a file also commits file-system metadata); see docs/performance.md.
+    await run(WARM_UP_IN_FLIGHT, 64);
     await run(WARM_UP);
     const ids = cluster.nodes.map((node) => node.id);
     await Promise.all(ids.map((id) => cluster.call(id, "/probe")));

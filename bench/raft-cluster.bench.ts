@@ -1,5 +1,6 @@
 // Raft commit throughput and latency on 3 real node processes (SQLite storage, loopback),
 // per transport: committed proposals per second with 1, 16 and 256 in flight, and the same
+// with one group, 1 in flight once more after those ("raft.cluster.warm"), and the same
 // with 32 and 100 groups sharing the nodes (RAFT_CLUSTER_GROUPS, comma-separated, picks other
 // sets; RAFT_CLUSTER_TRANSPORTS the transports). Proposals are made inside the group-1
 // leader's process, so the numbers are the replication pipeline's (loop turn, fsync, network),
@@ -48,7 +49,7 @@ for (const transport of TRANSPORTS) {
     try {
       for (let group = 1; group <= groups; group++) await leaderOf(cluster, group);
       const leader = await leaderOf(cluster, 1);
-      // Warm up connections and the JIT.
+      // Opens the connections, so that the first measured commits do not pay for them.
       await cluster.call(leader, "/bench", {
         count: scaled(200),
         concurrency: 16,
@@ -56,44 +57,55 @@ for (const transport of TRANSPORTS) {
         groups,
       });
       for (const concurrency of [1, 16, 256]) {
-        const count = scaled(concurrency === 1 ? 500 : concurrency === 16 ? 4_000 : 10_000);
-        const pids = cluster.nodes.map((node) => node.process?.pid ?? 0);
-        const cpuBefore = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
-        const result = await cluster.call<BenchResult>(
-          leader,
-          "/bench",
-          { count, concurrency, bytes: PAYLOAD_BYTES, groups },
-          300_000,
-        );
-        console.log(
-          JSON.stringify({
-            bench: "raft.cluster",
-            transport,
-            nodes: 3,
-            groups,
-            inFlight: concurrency,
-            payloadBytes: PAYLOAD_BYTES,
-            proposalsPerSecond: Math.round(result.proposalsPerSecond),
-            p50Ms: Number(result.p50Ms.toFixed(3)),
-            p99Ms: Number(result.p99Ms.toFixed(3)),
-            count: result.count,
-            // The 3 processes' CPU time per commit: robust to other work on the machine.
-            cpuMsPerProposal: Number(
-              (
-                (pids.reduce((sum, pid) => sum + processCpuMs(pid), 0) - cpuBefore) /
-                result.count
-              ).toFixed(3),
-            ),
-            load1m: Number(loadavg()[0]?.toFixed(2)),
-            cores: cpus().length,
-          }),
-        );
+        await measure(cluster, { bench: "raft.cluster", transport, groups, concurrency });
+      }
+      // Once more at 1 in flight, after 14,500 commits: the first hundreds of commits of a
+      // node run while the JIT compiles, and while SQLite's WAL file still grows (each
+      // fsync that extends a file also commits file-system metadata), see docs/performance.md.
+      if (groups === 1) {
+        await measure(cluster, { bench: "raft.cluster.warm", transport, groups, concurrency: 1 });
       }
       if (groups > 1) await onLeaders(cluster, transport, groups);
     } finally {
       await cluster.stop();
     }
   }
+}
+
+/** Proposes through group 1's leader with `concurrency` in flight and prints one line. */
+async function measure(
+  cluster: KvProcessCluster,
+  options: { bench: string; transport: string; groups: number; concurrency: number },
+): Promise<void> {
+  const { groups, concurrency } = options;
+  const count = scaled(concurrency === 1 ? 500 : concurrency === 16 ? 4_000 : 10_000);
+  const pids = cluster.nodes.map((node) => node.process?.pid ?? 0);
+  const cpuBefore = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  const result = await cluster.call<BenchResult>(
+    await leaderOf(cluster, 1),
+    "/bench",
+    { count, concurrency, bytes: PAYLOAD_BYTES, groups },
+    300_000,
+  );
+  const cpuMs = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0) - cpuBefore;
+  console.log(
+    JSON.stringify({
+      bench: options.bench,
+      transport: options.transport,
+      nodes: 3,
+      groups,
+      inFlight: concurrency,
+      payloadBytes: PAYLOAD_BYTES,
+      proposalsPerSecond: Math.round(result.proposalsPerSecond),
+      p50Ms: Number(result.p50Ms.toFixed(3)),
+      p99Ms: Number(result.p99Ms.toFixed(3)),
+      count: result.count,
+      // The 3 processes' CPU time per commit: robust to other work on the machine.
+      cpuMsPerProposal: Number((cpuMs / result.count).toFixed(3)),
+      load1m: Number(loadavg()[0]?.toFixed(2)),
+      cores: cpus().length,
+    }),
+  );
 }
 
 /** 256 in flight over `groups` groups, each group's proposals made in its leader's process. */

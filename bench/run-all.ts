@@ -32,6 +32,13 @@ const FIGURES: readonly Figure[] = [
     isLatency: true,
   },
   {
+    figure: "one replicated commit, again after 14,500 more (JIT and WAL warm): p50 ms",
+    target: "<= 1",
+    read: (lines, transport) =>
+      numberOf(find(lines, { bench: "raft.cluster.warm", transport, groups: 1 })?.p50Ms),
+    isLatency: true,
+  },
+  {
     figure: "W1 sequential: p50 ms",
     target: "<= 3",
     read: (lines, transport) =>
