@@ -2,7 +2,8 @@
 // their figures can be read as ratios to it: one fsync of a 4 KiB append, one loopback TCP
 // round trip, one HTTP round trip on loopback (Bun on both ends). One replicated commit can
 // never beat "a round trip plus a follower's fsync".
-// Also the same fsync made by three processes at once, each on its own file, as the three
+// Also the same write and fsync into blocks the file already has (no size to commit), and
+// the append's fsync made by three processes at once, each on its own file, as the three
 // nodes of a cluster on this one disk do for every commit (a real cluster has a disk each).
 
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
@@ -22,6 +23,28 @@ function fsyncSamples(count: number): number[] {
     return Array.from({ length: count }, () => {
       const begin = performance.now();
       writeSync(descriptor, APPEND);
+      fdatasyncSync(descriptor);
+      return performance.now() - begin;
+    });
+  } finally {
+    closeSync(descriptor);
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same write and fdatasync, into blocks the file already has (written and synced first):
+ * no new size or blocks to commit, as SQLite's WAL once it has room (src/storage/wal-space.ts).
+ */
+function overwriteFsyncSamples(count: number): number[] {
+  const directory = mkdtempSync(join(tmpdir(), "raftoral-floor-"));
+  const descriptor = openSync(join(directory, "overwrite.bin"), "w+");
+  try {
+    for (let k = 0; k < count; k++) writeSync(descriptor, APPEND, 0, APPEND.length, k * 4096);
+    fdatasyncSync(descriptor);
+    return Array.from({ length: count }, (_, k) => {
+      const begin = performance.now();
+      writeSync(descriptor, APPEND, 0, APPEND.length, k * 4096);
       fdatasyncSync(descriptor);
       return performance.now() - begin;
     });
@@ -106,6 +129,7 @@ if (process.argv[2] === WRITER_FLAG) {
 await tcpSamples(20);
 await httpSamples(20);
 const fsync = summarize(fsyncSamples(scaled(300)));
+const fsyncOverwrite = summarize(overwriteFsyncSamples(scaled(300)));
 const fsyncThreeAtOnce = summarize(await threeAtOnceSamples(scaled(300)));
 const tcp = summarize(await tcpSamples(scaled(1000)));
 const http = summarize(await httpSamples(scaled(500)));
@@ -113,6 +137,7 @@ console.log(
   JSON.stringify({
     bench: "floor",
     fsync4KiBP50Ms: fsync.p50Ms,
+    fsync4KiBOverwriteP50Ms: fsyncOverwrite.p50Ms,
     fsync4KiBThreeAtOnceP50Ms: fsyncThreeAtOnce.p50Ms,
     loopbackRttP50Ms: tcp.p50Ms,
     httpRttP50Ms: http.p50Ms,

@@ -36,6 +36,7 @@ import {
 import { migrate } from "./sqlite-schema.ts";
 import { prepareStatements, type SqliteStatements } from "./sqlite-statements.ts";
 import { StorageError } from "./storage-error.ts";
+import { reserveWalSpace } from "./wal-space.ts";
 
 /** Space management; production uses the defaults, tests shrink them. */
 export interface SqliteLogCoreOptions {
@@ -102,6 +103,8 @@ export class SqliteLogCore {
       configure(db);
       migrate(db, file);
       const core = new SqliteLogCore(file, db, options);
+      // The schema's first writes created the WAL file (migrate writes at every open).
+      reserveWalSpace(`${file}-wal`);
       // The database and WAL files now exist: make their names durable too.
       syncDirectory(dirname(file));
       return core;

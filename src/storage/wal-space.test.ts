@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { G1, hardState, makeEntries } from "../../test/contracts/log-storage-fixtures.ts";
+import { logIndex } from "../lib/index.ts";
+import { SqliteLogCore } from "./sqlite-log-core.ts";
+import { reserveWalSpace, WAL_SPACE_BYTES } from "./wal-space.ts";
+
+let directory = "";
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "raftoral-wal-space-"));
+});
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+test("the room is zeros past the file's end; what the file held stays as it was", () => {
+  const file = join(directory, "log-wal");
+  writeFileSync(file, "frames SQLite wrote");
+  reserveWalSpace(file, 3 * 1024 * 1024 + 5);
+  const bytes = readFileSync(file);
+  expect(bytes.byteLength).toBe(3 * 1024 * 1024 + 5);
+  expect(bytes.subarray(0, 19).toString()).toBe("frames SQLite wrote");
+  expect(bytes.subarray(19).every((byte) => byte === 0)).toBe(true);
+  reserveWalSpace(file, 1024);
+  expect(statSync(file).size).toBe(3 * 1024 * 1024 + 5);
+});
+
+test("without room on the disk, nothing is reserved and the file is as it was", async () => {
+  const file = join(directory, "log-wal");
+  writeFileSync(file, "frames");
+  // A file size limit of 1 MiB (in KiB blocks) stands in for a full disk: writes past it
+  // fail with EFBIG once SIGXFSZ is ignored.
+  const script = `import { reserveWalSpace } from ${JSON.stringify(join(import.meta.dir, "wal-space.ts"))};
+console.log(reserveWalSpace(${JSON.stringify(file)}, 4 * 1024 * 1024));`;
+  const child = Bun.spawn(
+    ["sh", "-c", 'trap "" XFSZ; ulimit -f 1024 && exec "$@"', "sh", process.execPath, "-e", script],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  expect({ output: output.trim(), code }).toEqual({ output: "false", code: 0 });
+  expect(readFileSync(file).toString()).toBe("frames");
+});
+
+/** Opens a copy of the files as they are now, as a crash would leave them, and reads it. */
+function lastEntryAfterCrash(file: string): { lastIndex: number; data: Uint8Array } {
+  const copy = join(directory, `crash-${Math.random().toString(36).slice(2)}.db`);
+  copyFileSync(file, copy);
+  copyFileSync(`${file}-wal`, `${copy}-wal`);
+  const core = SqliteLogCore.open(copy);
+  try {
+    const lastIndex = core.loadGroup(G1)?.lastIndex ?? 0;
+    const [entry] = core.readEntries({
+      groupId: G1,
+      fromIndex: logIndex(lastIndex),
+      toIndexInclusive: logIndex(lastIndex),
+      bytesMax: Number.MAX_SAFE_INTEGER,
+    });
+    return { lastIndex, data: entry?.data ?? new Uint8Array() };
+  } finally {
+    core.close();
+  }
+}
+
+test("a node's WAL has its room from the start, and commits survive a crash across checkpoints", () => {
+  const file = join(directory, "raftoral.db");
+  const core = SqliteLogCore.open(file);
+  try {
+    expect(statSync(`${file}-wal`).size).toBeGreaterThanOrEqual(WAL_SPACE_BYTES);
+    // 4 KB entries, 100 per commit: 3,000 entries pass SQLite's checkpoint (1,000 pages)
+    // several times, so the WAL is written again from the top over what it held.
+    for (let first = 1; first <= 3_000; first += 100) {
+      const entries = makeEntries(first, first + 99, 1, { bytes: 4_000 });
+      core.write([{ groupId: G1, hardState: hardState(1, 1, first + 99), entries }]);
+      if ((first + 99) % 1_000 === 0 || first === 1) {
+        const crashed = lastEntryAfterCrash(file);
+        expect(crashed.lastIndex).toBe(first + 99);
+        expect(crashed.data).toEqual(entries.at(-1)?.data as Uint8Array);
+      }
+    }
+    // 12 MB went through it: the checkpoints let SQLite write it again inside its room.
+    expect(statSync(`${file}-wal`).size).toBe(WAL_SPACE_BYTES);
+  } finally {
+    core.close();
+  }
+});
