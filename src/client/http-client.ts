@@ -51,6 +51,14 @@ import { failureOfWire, groupOfWire, jsonOfWire, outcomeOfWire } from "./wire-va
 
 type Json = Record<string, unknown>;
 
+/** fetch's codes for a connection that was never made: the request cannot have arrived. */
+const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
 export class HttpProtocolClient implements OperatorProtocolClient {
   readonly transport = "http" as const;
   private readonly options: ProtocolClientOptions;
@@ -326,10 +334,11 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       const isTimeout = (error as Error).name === "TimeoutError";
       const failure = (error as Error).message;
       const hint = connectionHint(failure, tls !== undefined, this.hasAnswered);
+      const isUnsent = NOT_CONNECTED_CODES.has((error as { code?: string }).code ?? "");
       throw new RaftoralError(
         isTimeout ? "TIMEOUT" : "UNAVAILABLE",
         `${this.address} did not answer ${method} ${route}: ${failure}${hint}`,
-        { cause: error },
+        { cause: error, isAnswerLost: !isTimeout && !isUnsent },
       );
     }
     this.hasAnswered = true;

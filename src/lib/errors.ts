@@ -30,13 +30,26 @@ export type ErrorCode =
   | "TERMINATED"
   | "INTERNAL";
 
+export interface RaftoralErrorOptions {
+  readonly cause?: unknown;
+  /** See RaftoralError.isAnswerLost. */
+  readonly isAnswerLost?: boolean;
+}
+
 /** Base of every error Raftoral throws on purpose. */
 export class RaftoralError extends Error {
   readonly code: ErrorCode;
+  /**
+   * A call failed after its request may have reached the other side, which did not answer
+   * (the connection was lost): whatever it asked for may have been done. Sending it again
+   * is safe only for a call that is idempotent.
+   */
+  readonly isAnswerLost: boolean;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: RaftoralErrorOptions) {
     super(message, options);
     this.code = code;
+    this.isAnswerLost = options?.isAnswerLost === true;
     this.name = "RaftoralError";
   }
 }

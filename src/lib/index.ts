@@ -3,7 +3,13 @@
 export { AssertionError, assert, unreachable } from "./assert.ts";
 export { concatBytes } from "./bytes.ts";
 export { type CancelTimer, type Clock, RealClock, VirtualClock } from "./clock.ts";
-export { type ErrorCode, InvalidArgumentError, RaftoralError, toError } from "./errors.ts";
+export {
+  type ErrorCode,
+  InvalidArgumentError,
+  RaftoralError,
+  type RaftoralErrorOptions,
+  toError,
+} from "./errors.ts";
 export { type FieldErrorFactory, type FieldReaders, fieldReaders } from "./fields.ts";
 export { FifoMap } from "./fifo-map.ts";
 export {

@@ -76,4 +76,7 @@ test("only failures raised before the start could commit are worth another group
     expect(isStartWorthAnotherGroup(new RaftoralError(code, "x"))).toBe(false);
   }
   expect(isStartWorthAnotherGroup(new Error("not ours"))).toBe(false);
+  // A forwarded start whose member took it and then went silent may have started it.
+  const lost = new RaftoralError("UNAVAILABLE", "connection reset", { isAnswerLost: true });
+  expect(isStartWorthAnotherGroup(lost)).toBe(false);
 });

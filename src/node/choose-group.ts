@@ -46,10 +46,11 @@ const START_GROUPS_MAX = 3;
  * Whether a start that failed with `error` in one group was certainly not applied there, and
  * may go to another: the group was sealed (it drains) or is no longer hosted where the start
  * went. Each of these failures is raised before the start is proposed, or for a proposal
- * that never left the node. A timeout is not among them: its start may yet commit.
+ * that never left the node. A timeout is not among them, nor a forwarded start whose answer
+ * was lost: either may yet commit.
  */
 export function isStartWorthAnotherGroup(error: unknown): boolean {
-  if (!(error instanceof RaftoralError)) return false;
+  if (!(error instanceof RaftoralError) || error.isAnswerLost) return false;
   // NOT_FOUND is UNKNOWN_GROUP, or "does not exist", as a forwarded start's answer carries it.
   return ["UNAVAILABLE", "UNKNOWN_GROUP", "NOT_FOUND"].includes(error.code);
 }

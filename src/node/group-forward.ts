@@ -14,11 +14,23 @@ export interface ForwardContext {
   readonly client: ClientFactory;
 }
 
-/** Runs `call` against a member of `target`, trying each until one answers. */
+export interface ForwardOptions {
+  /**
+   * Whether the call may be sent again after an answer was lost (RaftoralError.isAnswerLost):
+   * true for reads and for calls the group deduplicates (an id in the request).
+   */
+  readonly isRepeatable: boolean;
+}
+
+/**
+ * Runs `call` against a member of `target`, trying each until one answers. A call that is not
+ * repeatable goes to the next member only while none may have received it.
+ */
 export async function forwardToGroup<T>(
   context: ForwardContext,
   target: GroupId,
   call: (client: ProtocolClient) => Promise<T>,
+  options: ForwardOptions = { isRepeatable: true },
 ): Promise<T> {
   const { state } = context;
   const group = state.groups.get(target);
@@ -42,6 +54,7 @@ export async function forwardToGroup<T>(
       lastError = toError(error);
       // A member that cannot serve now may be followed by one that can; an answer is final.
       if (!isWorthAnotherNode(lastError)) throw lastError;
+      if (!options.isRepeatable && (lastError as RaftoralError).isAnswerLost) throw lastError;
     }
   }
   throw lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`);

@@ -38,6 +38,7 @@ import {
   type ChildLauncher,
   checkWorkflowId,
   encodeCommand,
+  newWorkflowId,
   type SuspendedCounts,
   type WorkflowRegistry,
   type WorkflowStateMachine,
@@ -48,7 +49,7 @@ import { childLauncher } from "./child-launcher.ts";
 import { chooseGroup, startInSomeGroup } from "./choose-group.ts";
 import { isEvictedAnswer } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
-import { forwardToGroup } from "./group-forward.ts";
+import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
 import { groupExists } from "./known-group.ts";
 import { LeaderlessRefusal, type LeaderlessWatch } from "./leaderless-refusal.ts";
 import type { ClientFactory } from "./peer-call.ts";
@@ -227,6 +228,7 @@ export class WorkflowExecution implements ExecutionLayer {
       groups: () => workflowGroups(this.options.machine.state()),
       resolveGroup: (id) => this.resolveGroup(id),
       signalIn: (id, signal) => this.signalIn(id, signal),
+      newEventId: () => newWorkflowId(this.options.random),
     };
     // A signal is a proposal, as a start is: it shares the starts' budget.
     return this.limits.run("starts", () => signalWorkflow(deps, request));
@@ -333,12 +335,12 @@ export class WorkflowExecution implements ExecutionLayer {
   ): Promise<StartWorkflowResult> {
     const engine = await this.openedEngine(target);
     if (engine === undefined) {
-      return this.forward(target, (client) =>
-        client.startWorkflow(
-          { ...request, executionClusterId: target },
-          { timeoutMs: this.options.forwardTimeoutMs },
-        ),
-      );
+      // Without the caller's id the member draws one, so a start sent again could run twice.
+      const isRepeatable = request.workflowId !== undefined;
+      const forwarded = { ...request, executionClusterId: target };
+      const timeoutMs = this.options.forwardTimeoutMs;
+      const call = (client: ProtocolClient) => client.startWorkflow(forwarded, { timeoutMs });
+      return this.forward(target, call, { isRepeatable });
     }
     this.leaderless.refuse(target);
     // Only groups whose leader reported in take workflows: a group that never did may be
@@ -483,8 +485,13 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 
   /** Runs `call` against a member of `target` (see forwardToGroup). */
-  private forward<T>(target: GroupId, call: (client: ProtocolClient) => Promise<T>): Promise<T> {
+  private forward<T>(
+    target: GroupId,
+    call: (client: ProtocolClient) => Promise<T>,
+    options?: ForwardOptions,
+  ): Promise<T> {
     const { machine, self, transport, client } = this.options;
-    return forwardToGroup({ state: machine.state(), self, transport, client }, target, call);
+    const context = { state: machine.state(), self, transport, client };
+    return forwardToGroup(context, target, call, options);
   }
 }

@@ -28,6 +28,8 @@ export interface ClientCallSetup {
   readonly onAnswered: () => void;
   /** A lost connection's error text, with a hint on what to do when there is one. */
   readonly describeFailure: (failure: string) => string;
+  /** Whether the session ever connected: only then may the request have reached the peer. */
+  readonly hasConnected: () => boolean;
   /** Called exactly once when the call is over. */
   readonly onDone: () => void;
 }
@@ -46,6 +48,8 @@ export function startClientCall(setup: ClientCallSetup): ClientCall {
 interface Status {
   readonly code: GrpcStatus;
   readonly message: string;
+  /** No status came from the peer, which may have received the request (isAnswerLost). */
+  readonly isAnswerLost?: boolean;
 }
 
 export class ClientCall {
@@ -198,7 +202,11 @@ export class ClientCall {
     const errorCode = codeOf(this.streamError);
     if (isSessionGone || (errorCode !== undefined && errorCode !== "ERR_HTTP2_STREAM_ERROR")) {
       const why = this.setup.describeFailure(this.streamError?.message ?? "connection closed");
-      return { code: GrpcStatus.UNAVAILABLE, message: `${this.setup.address} unavailable: ${why}` };
+      return {
+        code: GrpcStatus.UNAVAILABLE,
+        message: `${this.setup.address} unavailable: ${why}`,
+        isAnswerLost: this.setup.hasConnected(),
+      };
     }
     if (rstCode === NGHTTP2_REFUSED_STREAM) {
       return { code: GrpcStatus.UNAVAILABLE, message: `${this.setup.address} refused the call` };
@@ -230,7 +238,10 @@ export class ClientCall {
     this.setup.signal?.removeEventListener("abort", this.onAbort);
     this.setup.onDone();
     if (status.code === GrpcStatus.OK) this.responses.end();
-    else this.responses.fail(new GrpcStatusError(status.code, status.message));
+    else {
+      const options = { isAnswerLost: status.isAnswerLost === true };
+      this.responses.fail(new GrpcStatusError(status.code, status.message, options));
+    }
   }
 }
 

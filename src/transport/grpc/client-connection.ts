@@ -43,6 +43,8 @@ export class ClientConnection {
   private current: http2.ClientHttp2Session | undefined;
   /** Sessions that answered at least one call. */
   private readonly healthy = new WeakSet<http2.ClientHttp2Session>();
+  /** Sessions whose connection was made (their 'connect' event came). */
+  private readonly connected = new WeakSet<http2.ClientHttp2Session>();
   /** Consecutive sessions that closed without ever answering a call. */
   private failures = 0;
   private nextAttemptMs = 0;
@@ -83,6 +85,11 @@ export class ClientConnection {
     this.failures = 0;
   }
 
+  /** Whether `session` connected: a call on one that never did cannot have reached the peer. */
+  hasConnected(session: http2.ClientHttp2Session): boolean {
+    return this.connected.has(session);
+  }
+
   /** `failure` of `session` (or of the last one), with a hint when the session never answered. */
   describeFailure(failure: string, session?: http2.ClientHttp2Session): string {
     const hasAnswered = session !== undefined && this.healthy.has(session);
@@ -115,7 +122,10 @@ export class ClientConnection {
       failure = `no connection after ${this.options.connectTimeoutMs} ms`;
       session.destroy();
     });
-    session.on("connect", () => cancelTimeout());
+    session.on("connect", () => {
+      this.connected.add(session);
+      cancelTimeout();
+    });
     // Without an 'error' listener a refused connection would crash the process; the calls
     // on the session see their own errors, and close below records the failure.
     session.on("error", (error: Error) => {

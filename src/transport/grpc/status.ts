@@ -1,7 +1,7 @@
 // gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html) and the one
 // error type the gRPC layer throws. Pure: no I/O.
 
-import { type ErrorCode, RaftoralError } from "../../lib/index.ts";
+import { type ErrorCode, RaftoralError, type RaftoralErrorOptions } from "../../lib/index.ts";
 
 /** The canonical gRPC status codes, as sent in the `grpc-status` trailer. */
 export const GrpcStatus = {
@@ -95,7 +95,7 @@ function errorCodeOf(status: GrpcStatus): ErrorCode {
 export class GrpcStatusError extends RaftoralError {
   readonly grpcCode: GrpcStatus;
 
-  constructor(grpcCode: GrpcStatus, message: string, options?: { cause?: unknown }) {
+  constructor(grpcCode: GrpcStatus, message: string, options?: RaftoralErrorOptions) {
     super(errorCodeOf(grpcCode), message, options);
     this.grpcCode = grpcCode;
     this.name = "GrpcStatusError";

@@ -1,0 +1,53 @@
+import { expect, test } from "bun:test";
+import type { ProtocolClient } from "../client/index-core.ts";
+import { groupId, nodeId, RaftoralError } from "../lib/index.ts";
+import { emptyManagementState, type ManagementState } from "../management/index.ts";
+import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
+
+/** Group 1 on nodes 2 and 3 (node 1 asks); node n listens at "node-n". */
+function state(): ManagementState {
+  const nodes = new Map(
+    [1, 2, 3].map((id) => [nodeId(id), { id: nodeId(id), address: `node-${id}` }]),
+  );
+  const group = { id: groupId(1), members: [nodeId(2), nodeId(3)], voters: [nodeId(2), nodeId(3)] };
+  return { ...emptyManagementState(), nodes, groups: new Map([[groupId(1), group]]) } as never;
+}
+
+/** Forwards a call that fails on node 2 with `failure` and answers "done" on node 3. */
+async function forwardFailingOnce(failure: RaftoralError, options?: ForwardOptions) {
+  const asked: string[] = [];
+  const client = (_kind: unknown, address: string) =>
+    ({ address, close: async () => undefined }) as unknown as ProtocolClient;
+  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, client };
+  const call = async (peer: ProtocolClient) => {
+    asked.push(peer.address);
+    if (peer.address === "node-2") throw failure;
+    return "done";
+  };
+  const outcome = await forwardToGroup(context, groupId(1), call, options).catch((e) => e);
+  return { outcome, asked };
+}
+
+const lost = new RaftoralError("UNAVAILABLE", "node-2 unavailable: connection reset", {
+  isAnswerLost: true,
+});
+const refused = new RaftoralError("UNAVAILABLE", "execution cluster 1 is still forming");
+
+test("a member that answers it cannot serve is followed by the next", async () => {
+  for (const isRepeatable of [true, false]) {
+    const { outcome, asked } = await forwardFailingOnce(refused, { isRepeatable });
+    expect({ outcome, asked }).toEqual({ outcome: "done", asked: ["node-2", "node-3"] });
+  }
+});
+
+test("after a lost answer, only a repeatable call goes to the next member", async () => {
+  const repeated = await forwardFailingOnce(lost, { isRepeatable: true });
+  expect(repeated).toEqual({ outcome: "done", asked: ["node-2", "node-3"] });
+  const once = await forwardFailingOnce(lost, { isRepeatable: false });
+  expect(once).toEqual({ outcome: lost, asked: ["node-2"] });
+});
+
+test("calls are repeatable unless the caller says otherwise", async () => {
+  const { outcome, asked } = await forwardFailingOnce(lost);
+  expect({ outcome, asked }).toEqual({ outcome: "done", asked: ["node-2", "node-3"] });
+});

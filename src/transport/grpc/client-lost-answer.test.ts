@@ -1,0 +1,54 @@
+// Whether a failed call may have reached the server (RaftoralError.isAnswerLost): a caller
+// sends a call that is not idempotent again only when it cannot have.
+
+import { afterAll, expect, test } from "bun:test";
+import http2 from "node:http2";
+import { freePort } from "../../../test/support/ports.ts";
+import { RaftoralError } from "../../lib/index.ts";
+import { GrpcClient } from "./client.ts";
+import { RaftServiceMethods } from "./raftoral-methods.ts";
+
+const addNode = { nodeId: 1, address: "a" };
+const cleanups: (() => void)[] = [];
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
+
+async function failureOf(promise: Promise<unknown>): Promise<RaftoralError> {
+  const outcome = await promise.then(
+    () => new Error("the call succeeded"),
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof RaftoralError)) throw outcome;
+  return outcome;
+}
+
+test("a server that took the request and dropped the connection leaves the answer lost", async () => {
+  let received = 0;
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    received++;
+    stream.session?.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => server.close());
+  const { port } = server.address() as { port: number };
+  const client = new GrpcClient({ address: `127.0.0.1:${port}` });
+  cleanups.push(() => client.close());
+  const failure = await failureOf(client.unary(RaftServiceMethods.addNode, addNode));
+  expect({ code: failure.code, isAnswerLost: failure.isAnswerLost, received }).toEqual({
+    code: "UNAVAILABLE",
+    isAnswerLost: true,
+    received: 1,
+  });
+});
+
+test("a refused connection cannot have delivered the request", async () => {
+  const client = new GrpcClient({ address: `127.0.0.1:${await freePort()}` });
+  cleanups.push(() => client.close());
+  const failure = await failureOf(client.unary(RaftServiceMethods.addNode, addNode));
+  expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
+    code: "UNAVAILABLE",
+    isAnswerLost: false,
+  });
+});
