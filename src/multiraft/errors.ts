@@ -81,6 +81,19 @@ export function shuttingDown(groupId: GroupId): ProposalError {
 }
 
 /**
+ * The node stopped while a proposal waited. One it had sent to a leader (itself included, as
+ * leader) may be committed by the members: its outcome is unknown, as after a timeout.
+ */
+export function stoppedUnder(groupId: GroupId, wasSent: boolean): ProposalError {
+  if (!wasSent) return shuttingDown(groupId);
+  return new ProposalError(
+    "TIMEOUT",
+    groupId,
+    "the node is shutting down and the command was already on its way: it may still be applied; check with another node before retrying",
+  );
+}
+
+/**
  * The node stopped after a fatal error (its storage failed) while the command was in flight.
  * Its entry may have reached the other members before the failure, so they may still commit
  * it: the outcome is unknown, as after a timeout, and a blind retry could apply it twice.

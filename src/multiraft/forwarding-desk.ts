@@ -313,8 +313,8 @@ export class ForwardingDesk {
     }
   }
 
-  failAll(errorFor: (groupId: GroupId) => Error): void {
-    for (const proposal of [...this.live.values()]) proposal.reject(errorFor(proposal.groupId));
+  failAll(errorFor: (proposal: PendingProposal) => Error): void {
+    for (const proposal of [...this.live.values()]) proposal.reject(errorFor(proposal));
   }
 }
 

@@ -20,6 +20,7 @@ import {
   overloaded,
   type ProposalError,
   shuttingDown,
+  stoppedUnder,
   stoppedUnsettled,
   unknownGroup,
 } from "./errors.ts";
@@ -124,13 +125,13 @@ export class MultiRaftHost {
     this.cancelTicks = this.options.clock.setTimer(this.options.config.tickIntervalMs, loop);
   }
 
-  /** Stops the loop and fails every waiting caller with SHUTTING_DOWN (or `failure`'s). */
-  stop(failure: (groupId: GroupId) => ProposalError = shuttingDown): void {
+  /** Stops the loop and fails every waiting caller with `failure` (see stoppedUnder). */
+  stop(failure: (groupId: GroupId, wasSent: boolean) => ProposalError = stoppedUnder): void {
     if (this.isStopped) return;
     this.isStopped = true;
     this.cancelTicks?.();
-    for (const group of this.groups.values()) this.failWaiters(group, () => failure(group.id));
-    this.desk.failAll(failure);
+    for (const group of this.groups.values()) this.failWaiters(group, failure);
+    this.desk.failAll((proposal) => failure(proposal.groupId, proposal.wasSent));
     for (const event of this.inbox.takeAll()) dropEvent(event);
   }
 
@@ -471,14 +472,14 @@ export class MultiRaftHost {
     const group = this.groups.get(groupId);
     if (group === undefined) return;
     const tombstone = this.groups.delete(group);
-    this.failWaiters(group, (wasSent) => groupRemovedUnder(groupId, wasSent));
+    this.failWaiters(group, groupRemovedUnder);
     this.lifecycleWrites.removed(groupId, tombstone);
     this.options.logger.info("Removed group", { group: groupId });
   }
 
-  private failWaiters(group: HostedGroup, errorFor: (wasSent: boolean) => ProposalError): void {
-    group.failWaiters(errorFor);
-    this.desk.failGroup(group.id, errorFor);
+  private failWaiters(group: HostedGroup, errorFor: (id: GroupId, wasSent: boolean) => Error) {
+    group.failWaiters((wasSent) => errorFor(group.id, wasSent));
+    this.desk.failGroup(group.id, (wasSent) => errorFor(group.id, wasSent));
   }
 
   private expireWaiters(): void {

@@ -87,3 +87,34 @@ export function asApplyResult(value: unknown): WorkflowApplyResult {
     "the execution group answered with something that is not a workflow result; is the proposer wired to a WorkflowStateMachine?",
   );
 }
+
+/**
+ * proposeUntilAnswered, keeping the doubt, for a command that must not be sent anywhere else
+ * once it may have been applied (a Start under an id this node drew: elsewhere it would get
+ * another id). When it gives up (inactive, or out of attempts) after an attempt whose outcome
+ * was unknown (TIMEOUT), it throws that TIMEOUT, whatever the later attempts said: a later
+ * NO_LEADER or SHUTTING_DOWN would tell the caller the command was not applied, which nobody
+ * knows.
+ */
+export async function proposeKeepingDoubt(
+  loop: ProposeLoop,
+  command: WorkflowCommand,
+): Promise<WorkflowApplyResult | undefined> {
+  let inDoubt: RaftoralError | undefined;
+  const proposer: WorkflowProposer = {
+    propose: (bytes) =>
+      loop.proposer.propose(bytes).catch((error: unknown) => {
+        if (error instanceof RaftoralError && error.code === "TIMEOUT") inDoubt ??= error;
+        throw error;
+      }),
+    barrier: () => loop.proposer.barrier(),
+  };
+  let result: WorkflowApplyResult | undefined;
+  try {
+    result = await proposeUntilAnswered({ ...loop, proposer }, command);
+  } catch (error) {
+    throw inDoubt ?? error;
+  }
+  if (result === undefined && inDoubt !== undefined) throw inDoubt;
+  return result;
+}

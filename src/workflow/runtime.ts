@@ -27,7 +27,7 @@ import { WorkflowRefusedError } from "./errors.ts";
 import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
-import { proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
+import { proposeKeepingDoubt, proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
 import type { StepReport } from "./replay-cursor.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
@@ -197,7 +197,7 @@ export class WorkflowRuntime {
     this.startsInFlight.add(workflowId);
     let isNew = true;
     try {
-      const result = await proposeUntilAnswered(
+      const result = await proposeKeepingDoubt(
         { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
         {
           type: "Start",

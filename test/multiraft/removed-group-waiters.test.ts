@@ -1,6 +1,7 @@
-// A group removed from a node fails the callers still waiting on it there, and the error says
-// whether the command may have been applied: one sent to a leader may be in the log, so its
-// outcome is unknown (TIMEOUT), not "no such group"; one that never left the node was not.
+// A group removed from a node, or a node that stops, fails the callers still waiting there,
+// and the error says whether the command may have been applied: one sent to a leader, or in
+// the log of this node as leader, may be committed by the others, so its outcome is unknown
+// (TIMEOUT), not "no such group" or "shutting down"; one that never left the node was not.
 
 import { expect, test } from "bun:test";
 import { groupId, nodeId } from "../../src/lib/index.ts";
@@ -31,6 +32,36 @@ test("a proposal sent to a leader fails as of unknown outcome when the group goe
   expect(outcome.error?.message).toContain("may still be applied");
 });
 
+/** The leader of G1 with both followers crashed, holding a proposal it cannot commit. */
+async function leaderHoldingAProposal() {
+  const cluster = await clusterWithGroups([G1]);
+  const leader = cluster.leaderOf(G1);
+  if (leader === undefined) throw new Error("no leader");
+  for (const entry of [...cluster.hosts.values()]) {
+    if (entry.id !== leader.id) await cluster.crash(entry.id);
+  }
+  const outcome = settle(leader.host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
+  await cluster.advance(5);
+  expect(outcome.done).toBe(false);
+  return { cluster, leader: leader.host, outcome };
+}
+
+test("a proposal in the leader's own log fails as of unknown outcome when the group goes", async () => {
+  const { cluster, leader, outcome } = await leaderHoldingAProposal();
+  const removed = settle(leader.removeGroup(G1));
+  await cluster.until(() => outcome.done && removed.done);
+  expect((outcome.error as { code?: string }).code).toBe("TIMEOUT");
+  expect(outcome.error?.message).toContain("may still be applied");
+});
+
+test("a node that stops fails a proposal in its log as of unknown outcome", async () => {
+  const { cluster, leader, outcome } = await leaderHoldingAProposal();
+  leader.stop();
+  await cluster.until(() => outcome.done);
+  expect((outcome.error as { code?: string }).code).toBe("TIMEOUT");
+  expect(outcome.error?.message).toContain("may still be applied");
+});
+
 test("a proposal that never left the node fails as of a group it does not host", async () => {
   // One member of three that never hears from the others: no leader, so the proposal waits.
   const { host, clock } = loneHost();
@@ -53,4 +84,24 @@ test("a proposal that never left the node fails as of a group it does not host",
   while (!outcome.done || !removed.done) await step();
   expect((outcome.error as { code?: string }).code).toBe("UNKNOWN_GROUP");
   host.stop();
+});
+
+test("a node that stops fails a proposal that never left it with SHUTTING_DOWN", async () => {
+  const { host, clock } = loneHost();
+  const created = settle(
+    host.createGroup(
+      G1,
+      { mode: "bootstrap", voters: [nodeId(1), nodeId(2), nodeId(3)] },
+      new KvStateMachine(),
+    ),
+  );
+  while (!created.done) {
+    clock.advance(1);
+    await flush();
+  }
+  const outcome = settle(host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
+  await flush();
+  host.stop();
+  await flush();
+  expect((outcome.error as { code?: string }).code).toBe("SHUTTING_DOWN");
 });

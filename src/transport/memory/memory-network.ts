@@ -147,18 +147,26 @@ export class MemoryNetwork {
   }
 
   private exchange<T>(from: string, to: string, call: (api: NodeApi) => Promise<T>): Promise<T> {
+    let reached: NodeApi | undefined;
     return new Promise<NodeApi>((resolve, reject) => {
       const reset = () => reject(new RaftoralError("UNAVAILABLE", `connection to ${to} reset`));
       this.afterDelay(to, reset, () => {
-        const api = this.arrivalAt(from, to);
-        if (api === undefined) reject(noRoute(from, to));
-        else resolve(api);
+        reached = this.arrivalAt(from, to);
+        if (reached === undefined) reject(noRoute(from, to));
+        else resolve(reached);
       });
     })
       .then(call)
       .then(
         (value) =>
-          new Promise<T>((resolve) => this.clock.setTimer(this.delay(), () => resolve(value))),
+          new Promise<T>((resolve, reject) =>
+            this.clock.setTimer(this.delay(), () => {
+              // The node that answered went down while the answer travelled: the call was
+              // carried out, and its caller cannot know. (Cuts, one-way here, stop requests.)
+              if (this.listeners.get(to) !== reached) reject(lostAnswer(to));
+              else resolve(value);
+            }),
+          ),
       );
   }
 
@@ -223,6 +231,12 @@ export class MemoryNetwork {
     const { delayMinMs, delayMaxMs } = this.faults;
     return delayMaxMs <= delayMinMs ? delayMinMs : this.random.int(delayMinMs, delayMaxMs + 1);
   }
+}
+
+function lostAnswer(to: string): RaftoralError {
+  return new RaftoralError("UNAVAILABLE", `connection to ${to} reset before its answer`, {
+    isAnswerLost: true,
+  });
 }
 
 function noRoute(from: string, to: string): RaftoralError {

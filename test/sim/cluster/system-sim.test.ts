@@ -13,13 +13,15 @@ import { SystemSimulation } from "./system-sim.ts";
  * - a leaving leader of a drained group nobody was wanted in had nobody to hand over to;
  * - a draining group whose members were all removed was never given new ones;
  * - a node cut off while the cluster came down to a newcomer never learned where to find it;
- * - a single voter told its learner of a commit its own crash then lost.
+ * - a single voter told its learner of a commit its own crash then lost;
+ * - a start without an id, sent again after a lost answer, ran twice (checkRequests).
  */
 const REGRESSION_SEEDS = [
   ...[536, 936, 1121, 1232, 1361, 1392, 1513, 1723, 1819, 1845],
   ...[70, 588],
   ...[1288, 1653, 1679, 1742],
   ...[65228, 66078, 68403],
+  ...[74024, 74125],
 ];
 const SEEDS =
   process.env.SYSTEM_SEEDS === undefined

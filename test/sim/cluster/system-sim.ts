@@ -10,10 +10,12 @@ import type { ProtocolClient } from "../../../src/client/index.ts";
 import { type GroupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
 import { resultsHolder } from "../../../src/management/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
-import type { ExecutionState } from "../../../src/workflow/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
+import { checkLastStep, checkRequests, checkWaits, SystemSimFailure } from "./sim-checks.ts";
 import { emptyLedger, type StopLedger, stopOne, stopProblems } from "./sim-stops.ts";
 import { SIM_LAST_STEP, SIM_STEPS, SIM_WAITS } from "./sim-workflows.ts";
+
+export { SystemSimFailure } from "./sim-checks.ts";
 
 export interface SystemSimOptions {
   readonly seed: number;
@@ -47,10 +49,6 @@ interface StartedWorkflow {
   readonly stops: StopLedger;
 }
 
-export class SystemSimFailure extends Error {
-  override readonly name = "SystemSimFailure";
-}
-
 const NODES_MAX = 7;
 /** How long (simulated) the healed cluster may take to free the nodes whose leave failed. */
 const FINISH_LEAVES_MS = 600_000;
@@ -62,6 +60,8 @@ export class SystemSimulation {
   private readonly random: Random;
   private readonly started = new Map<string, StartedWorkflow>();
   private isFaultPhase = true;
+  /** Numbers each start request (its input's `request`), acknowledged or not. */
+  private requests = 0;
   private crashes = 0;
   private pauses = 0;
   private partitions = 0;
@@ -108,6 +108,7 @@ export class SystemSimulation {
       await sim.until("every replica caught up", () => sim.replicasCaughtUp(), 60_000);
       sim.checkCommittedLogs();
       this.checkReplicas();
+      checkRequests(this.sim.live());
       return {
         seed: this.options.seed,
         started: this.started.size,
@@ -152,7 +153,8 @@ export class SystemSimulation {
             : {
                 workflowType: name,
                 version: 1,
-                input: { n: this.random.int(1, 5) },
+                // `request` names this call: no two workflows may come of it (checkRequests).
+                input: { n: this.random.int(1, 5), request: ++this.requests },
               },
           { timeoutMs: 20_000 },
         );
@@ -444,35 +446,5 @@ export class SystemSimulation {
     for (const [key, texts] of byGroup) {
       if (new Set(texts).size !== 1) throw new SystemSimFailure(`members disagree about ${key}`);
     }
-  }
-}
-
-/** A Completed sim_last_step holds every step, the last one the value it returned. */
-function checkLastStep(record: ExecutionState): void {
-  if (record.status !== "Completed") return;
-  const output = record.output as { steps: number; last: number };
-  const last = record.checkpoints.at(-1);
-  const isWhole =
-    record.checkpoints.length === output.steps &&
-    last?.kind === "step" &&
-    last.outcome.ok &&
-    last.outcome.value === output.last;
-  if (!isWhole) {
-    throw new SystemSimFailure(
-      `sim_last_step ${record.workflowId} completed with ${JSON.stringify(output)} but records ${record.checkpoints.length} checkpoints`,
-    );
-  }
-}
-
-/**
- * A sim_waits result names its own child (started at seq 2, after the sleep and its wake) and
- * carries the child's result (sim_steps).
- */
-function checkWaits(workflowId: string, outcome: WorkflowOutcome): void {
-  if (!outcome.success) return;
-  const output = outcome.output as { child?: string; result?: { total?: unknown } } | null;
-  if (output?.child !== `${workflowId}:child-2` || typeof output.result?.total !== "number") {
-    const text = JSON.stringify(outcome.output);
-    throw new SystemSimFailure(`sim_waits ${workflowId} returned ${text}`);
   }
 }
