@@ -28,7 +28,6 @@ import {
   overloaded,
   ProposalError,
   proposalTimedOut,
-  unknownGroup,
 } from "./errors.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import type { AppliedOutcome, PendingProposal } from "./pending.ts";
@@ -160,11 +159,10 @@ export class ForwardingDesk {
           new ProposalError("INVALID_ARGUMENT", group.id, "invalid membership change"),
         );
         return;
-      case "unknown-group":
-        proposal.reject(unknownGroup(group.id));
-        return;
       default:
-        // Transfer in progress or a membership change pending: it will pass shortly.
+        // Transfer in progress or a membership change pending: it will pass shortly. Or
+        // "unknown-group": the node taken for the leader left the group, which lives on
+        // here; its next leader will take the proposal, as when none is known.
         this.park(group, proposal);
     }
   }
