@@ -2,8 +2,8 @@
 // sends a call that is not idempotent again only when it cannot have.
 
 import { afterAll, expect, test } from "bun:test";
+import { callFailure } from "../../test/support/outcomes.ts";
 import { freePort } from "../../test/support/ports.ts";
-import { RaftoralError } from "../lib/index.ts";
 import { HttpProtocolClient } from "./http-client.ts";
 
 const start = { workflowType: "ping_pong", version: 1, input: "ping" };
@@ -12,15 +12,6 @@ const cleanups: (() => void)[] = [];
 afterAll(() => {
   for (const cleanup of cleanups) cleanup();
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<RaftoralError> {
-  const outcome = await promise.then(
-    () => new Error("the call succeeded"),
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof RaftoralError)) throw outcome;
-  return outcome;
-}
 
 test("a node that took the request and closed the connection leaves the answer lost", async () => {
   let received = "";
@@ -36,7 +27,7 @@ test("a node that took the request and closed the connection leaves the answer l
   });
   cleanups.push(() => server.stop(true));
   const client = new HttpProtocolClient(`127.0.0.1:${server.port}`);
-  const failure = await failureOf(client.startWorkflow(start, call));
+  const failure = await callFailure(client.startWorkflow(start, call));
   expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
     code: "UNAVAILABLE",
     isAnswerLost: true,
@@ -46,7 +37,7 @@ test("a node that took the request and closed the connection leaves the answer l
 
 test("a refused connection cannot have delivered the request", async () => {
   const client = new HttpProtocolClient(`127.0.0.1:${await freePort()}`);
-  const failure = await failureOf(client.startWorkflow(start, call));
+  const failure = await callFailure(client.startWorkflow(start, call));
   expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
     code: "UNAVAILABLE",
     isAnswerLost: false,

@@ -43,9 +43,11 @@ console.log(reserveWalSpace(${JSON.stringify(file)}, 4 * 1024 * 1024));`;
   expect(readFileSync(file).toString()).toBe("frames");
 });
 
+let crashes = 0;
+
 /** Opens a copy of the files as they are now, as a crash would leave them, and reads it. */
 function lastEntryAfterCrash(file: string): { lastIndex: number; data: Uint8Array } {
-  const copy = join(directory, `crash-${Math.random().toString(36).slice(2)}.db`);
+  const copy = join(directory, `crash-${++crashes}.db`);
   copyFileSync(file, copy);
   copyFileSync(`${file}-wal`, `${copy}-wal`);
   const core = SqliteLogCore.open(copy);

@@ -62,16 +62,14 @@ test("a node that stops fails a proposal in its log as of unknown outcome", asyn
   expect(outcome.error?.message).toContain("may still be applied");
 });
 
-test("a proposal that never left the node fails as of a group it does not host", async () => {
-  // One member of three that never hears from the others: no leader, so the proposal waits.
+/**
+ * One member of three that never hears from the others, holding a proposal: no leader, so the
+ * proposal waits, never sent anywhere.
+ */
+async function loneMemberWaiting() {
   const { host, clock } = loneHost();
-  const created = settle(
-    host.createGroup(
-      G1,
-      { mode: "bootstrap", voters: [nodeId(1), nodeId(2), nodeId(3)] },
-      new KvStateMachine(),
-    ),
-  );
+  const voters = [nodeId(1), nodeId(2), nodeId(3)];
+  const created = settle(host.createGroup(G1, { mode: "bootstrap", voters }, new KvStateMachine()));
   const step = async () => {
     clock.advance(1);
     await flush();
@@ -80,6 +78,11 @@ test("a proposal that never left the node fails as of a group it does not host",
   const outcome = settle(host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
   for (let ms = 0; ms < 50; ms++) await step();
   expect(outcome.done).toBe(false);
+  return { host, step, outcome };
+}
+
+test("a proposal that never left the node fails as of a group it does not host", async () => {
+  const { host, step, outcome } = await loneMemberWaiting();
   const removed = settle(host.removeGroup(G1));
   while (!outcome.done || !removed.done) await step();
   expect((outcome.error as { code?: string }).code).toBe("UNKNOWN_GROUP");
@@ -87,21 +90,8 @@ test("a proposal that never left the node fails as of a group it does not host",
 });
 
 test("a node that stops fails a proposal that never left it with SHUTTING_DOWN", async () => {
-  const { host, clock } = loneHost();
-  const created = settle(
-    host.createGroup(
-      G1,
-      { mode: "bootstrap", voters: [nodeId(1), nodeId(2), nodeId(3)] },
-      new KvStateMachine(),
-    ),
-  );
-  while (!created.done) {
-    clock.advance(1);
-    await flush();
-  }
-  const outcome = settle(host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
-  await flush();
+  const { host, step, outcome } = await loneMemberWaiting();
   host.stop();
-  await flush();
+  while (!outcome.done) await step();
   expect((outcome.error as { code?: string }).code).toBe("SHUTTING_DOWN");
 });

@@ -1,7 +1,8 @@
 // Reading a workflow outcome in a test: the output of one that must have completed, the
 // failure of one that must have failed; the other case fails the test, saying what came.
+// Likewise the error of a call that must have failed.
 
-import type { JsonValue } from "../../src/lib/index.ts";
+import { type JsonValue, RaftoralError } from "../../src/lib/index.ts";
 import type { WorkflowFailure, WorkflowOutcome } from "../../src/transport/index.ts";
 
 export function outputOf(outcome: WorkflowOutcome): JsonValue {
@@ -14,4 +15,14 @@ export function failureOf(outcome: WorkflowOutcome): WorkflowFailure {
     throw new Error(`the workflow completed with ${JSON.stringify(outcome.output)}`);
   }
   return outcome.failure;
+}
+
+/** The RaftoralError `call` failed with; anything else (a success too) fails the test. */
+export async function callFailure(call: Promise<unknown>): Promise<RaftoralError> {
+  const outcome = await call.then(
+    (value) => new Error(`the call succeeded with ${JSON.stringify(value)}`),
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof RaftoralError)) throw outcome;
+  return outcome;
 }

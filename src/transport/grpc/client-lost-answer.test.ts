@@ -3,8 +3,8 @@
 
 import { afterAll, expect, test } from "bun:test";
 import http2 from "node:http2";
+import { callFailure } from "../../../test/support/outcomes.ts";
 import { freePort } from "../../../test/support/ports.ts";
-import { RaftoralError } from "../../lib/index.ts";
 import { GrpcClient } from "./client.ts";
 import { RaftServiceMethods } from "./raftoral-methods.ts";
 
@@ -13,15 +13,6 @@ const cleanups: (() => void)[] = [];
 afterAll(() => {
   for (const cleanup of cleanups) cleanup();
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<RaftoralError> {
-  const outcome = await promise.then(
-    () => new Error("the call succeeded"),
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof RaftoralError)) throw outcome;
-  return outcome;
-}
 
 test("a server that took the request and dropped the connection leaves the answer lost", async () => {
   let received = 0;
@@ -35,7 +26,7 @@ test("a server that took the request and dropped the connection leaves the answe
   const { port } = server.address() as { port: number };
   const client = new GrpcClient({ address: `127.0.0.1:${port}` });
   cleanups.push(() => client.close());
-  const failure = await failureOf(client.unary(RaftServiceMethods.addNode, addNode));
+  const failure = await callFailure(client.unary(RaftServiceMethods.addNode, addNode));
   expect({ code: failure.code, isAnswerLost: failure.isAnswerLost, received }).toEqual({
     code: "UNAVAILABLE",
     isAnswerLost: true,
@@ -46,7 +37,7 @@ test("a server that took the request and dropped the connection leaves the answe
 test("a refused connection cannot have delivered the request", async () => {
   const client = new GrpcClient({ address: `127.0.0.1:${await freePort()}` });
   cleanups.push(() => client.close());
-  const failure = await failureOf(client.unary(RaftServiceMethods.addNode, addNode));
+  const failure = await callFailure(client.unary(RaftServiceMethods.addNode, addNode));
   expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
     code: "UNAVAILABLE",
     isAnswerLost: false,
