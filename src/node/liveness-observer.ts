@@ -84,14 +84,17 @@ export class LivenessObserver {
 
   /**
    * For owner failover: silence counts from the last stall, and not from before this process
-   * started (a voter it has not heard from yet since a restart is not silent for that).
+   * started (a voter it has not heard from yet since a restart is not silent for that), nor
+   * from before this process saw the node in the state (a node that just joined has not had
+   * the time to speak to it).
    */
   asMember(): LivenessView {
+    const now = this.clock.nowMs();
     const resumedAt = Math.max(this.stalls.countsSilenceFrom(this.stallMs), this.startedMs);
     return {
-      nowMs: this.clock.nowMs(),
+      nowMs: now,
       heardMs: (id) => this.host.lastHeardMs(id),
-      countFromMs: () => resumedAt,
+      countFromMs: (id) => Math.max(resumedAt, this.memberSinceMs.get(id) ?? now),
     };
   }
 }
