@@ -1,7 +1,9 @@
-// Encodings of a PeerBatch: msgpack for gRPC (binary fields stay binary) and JSON for HTTP
-// (binary fields as base64). Decoding always goes through parsePeerBatch.
+// Encodings of a PeerBatch: msgpack (binary fields stay binary) for both transports' peer
+// streams and gRPC's requests, and JSON (binary fields as base64) for HTTP's request per
+// batch. Decoding always goes through parsePeerBatch.
 
-import { Decoder, Encoder } from "@msgpack/msgpack";
+import { Encoder } from "@msgpack/msgpack";
+import { MsgpackDecoder } from "./msgpack-decode.ts";
 import type { PeerBatch } from "./wire.ts";
 import { type BytesDecoder, parsePeerBatch, WireFormatError } from "./wire-parse.ts";
 
@@ -13,10 +15,11 @@ export const msgpackBytes: BytesDecoder = (value, path) => {
 /**
  * One of each for the process: the library's encode() builds an encoder, with a fresh 2 KiB
  * buffer, for every call, and a batch is encoded per peer per turn. encode() on an instance
- * returns a copy of what it wrote, so nothing refers to the shared buffer.
+ * returns a copy of what it wrote, so nothing refers to the shared buffer. The decoder is our
+ * own (msgpack-decode.ts), which keeps the short strings every message repeats.
  */
 const encoder = new Encoder({ ignoreUndefined: true });
-const decoder = new Decoder();
+const decoder = new MsgpackDecoder();
 
 export function encodeBatchMsgpack(batch: PeerBatch): Uint8Array {
   return encoder.encode(batch);
