@@ -6,11 +6,13 @@
 // Start-up time is mostly loading code (docs/performance.md, "Start-up"), so this file loads
 // little: each side is imported only once chosen.
 
+import { writeSync } from "node:fs";
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
 import { CLIENT_GROUPS } from "./client-groups.ts";
 import { EXIT_FAILED, EXIT_USAGE } from "./exit-codes.ts";
 import { loadNodeSecurity } from "./load-security.ts";
+import { bufferedLogOutput } from "./log-output.ts";
 import { SecurityFileError } from "./security-files.ts";
 import { parseServerArgs } from "./server-args.ts";
 import { SERVER_HELP } from "./server-help.ts";
@@ -49,11 +51,14 @@ async function main(argv: readonly string[]): Promise<number> {
         return EXIT_USAGE;
       }
       const settings = logSettingsFromEnv(process.env);
+      const output = bufferedLogOutput((text) => process.stderr.write(text), setImmediate);
+      // At exit the stream's own writes may not finish (a pipe takes 64 KiB at a time).
+      process.on("exit", () => output.flush((text) => writeSync(2, text)));
       const logger = createLogger({
         level: settings.level,
         format: settings.format,
         timestamps: true,
-        write: (line) => process.stderr.write(`${line}\n`),
+        write: output.write,
       });
       for (const warning of settings.warnings) logger.warn(warning);
       const { runServer } = await import("./run-server.ts");

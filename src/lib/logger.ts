@@ -22,8 +22,8 @@ export interface Logger {
 export interface LoggerOptions {
   readonly level: LogLevel;
   readonly format: LogFormat;
-  /** Receives one complete line, without the trailing newline. */
-  readonly write: (line: string) => void;
+  /** Receives one complete line, without the trailing newline, and the line's level. */
+  readonly write: (line: string, level: LogLevel) => void;
   /** Wall-clock time for JSON lines and timestamps; injected so tests are deterministic. */
   readonly now?: () => Date;
   /** Text lines start with the time (ISO 8601, UTC), as the CLI's do; JSON lines always have it. */
@@ -41,10 +41,10 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
   const emit = (level: LogLevel, message: string, fields: LogFields | undefined): void => {
     if (RANK[level] < RANK[options.level]) return;
     const all = fields === undefined ? bound : { ...bound, ...fields };
-    if (options.format === "json") options.write(formatJson(level, message, all, now()));
+    if (options.format === "json") options.write(formatJson(level, message, all, now()), level);
     else if (options.timestamps === true) {
-      options.write(`${now().toISOString()} ${formatText(level, message, all)}`);
-    } else options.write(formatText(level, message, all));
+      options.write(`${now().toISOString()} ${formatText(level, message, all)}`, level);
+    } else options.write(formatText(level, message, all), level);
   };
   return {
     trace: (message, fields) => emit("trace", message, fields),
