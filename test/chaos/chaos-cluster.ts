@@ -1,7 +1,10 @@
 // Real node processes for chaos runs: NodeProcessCluster plus what a nemesis needs. It pauses
 // and continues processes by PID, remembers which exits the nemesis caused, and records every
-// other exit (a crash) and every fatal log line, with the tail of that process's log.
+// other exit (a crash) and every fatal log line, with the tail of that process's log. It keeps
+// the whole log of every incarnation of every node, for a run that found a violation.
 
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type NodeProcess, NodeProcessCluster } from "../support/node-process-cluster.ts";
 
 /** What the nemesis last did to a node. "restarting" counts as down until it is ready. */
@@ -14,6 +17,13 @@ export interface UnexpectedExit {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly logTail: string;
+}
+
+/** The whole log of one process a node ran as. */
+export interface IncarnationLog {
+  readonly index: number;
+  readonly pid: number;
+  readonly log: string;
 }
 
 /** An owner reassignment as the group leader's runtime logged it (wall-clock ms). */
@@ -66,6 +76,8 @@ export class ChaosCluster {
   private readonly expectedExits = new Set<number>();
   /** How far each node's current log (by PID) was scanned. */
   private readonly scannedChars = new Map<number, { pid: number; chars: number }>();
+  /** The logs of the incarnations that ended (restarted over, or stopped). */
+  private readonly endedLogs: IncarnationLog[] = [];
 
   constructor(transport: "grpc" | "http", workflowsPath: string) {
     this.processes = new NodeProcessCluster(transport, ["--workflows", workflowsPath]);
@@ -145,11 +157,14 @@ export class ChaosCluster {
     this.expectedExits.add(child.pid);
     this.scanLog(node);
     await this.processes.kill(node);
+    this.keepLog(node, child.pid);
   }
 
   /** Starts a killed node again with its original command line; resolves once it is ready. */
   async restart(node: NodeProcess): Promise<void> {
     this.setCondition(node, "restarting");
+    // A process that crashed is still the node's: its log goes before the new one's starts.
+    if (node.process !== undefined) this.keepLog(node, node.process.pid);
     try {
       await this.processes.launch(node);
     } catch (error) {
@@ -196,7 +211,34 @@ export class ChaosCluster {
       if (this.condition(node) === "paused") process.kill(child.pid, "SIGCONT");
     }
     this.scanLogs();
+    const running = this.nodes.map((node) => node.process?.pid);
     await this.processes.stop();
+    this.nodes.forEach((node, k) => {
+      const pid = running[k];
+      if (pid !== undefined) this.keepLog(node, pid);
+    });
+  }
+
+  /** Every incarnation's log so far, the running ones' up to now. */
+  logs(): IncarnationLog[] {
+    const running = this.nodes
+      .filter((node) => node.process !== undefined)
+      .map((node) => ({ index: node.index, pid: node.process?.pid ?? 0, log: node.log }));
+    return [...this.endedLogs, ...running];
+  }
+
+  /** Writes each incarnation's log to `directory` as node-<index>-pid-<pid>.log. */
+  writeLogs(directory: string): void {
+    mkdirSync(directory, { recursive: true });
+    for (const { index, pid, log } of this.logs()) {
+      writeFileSync(join(directory, `node-${index}-pid-${pid}.log`), log);
+    }
+  }
+
+  /** Keeps the log of `node`'s process `pid`, which has ended (once per process). */
+  private keepLog(node: NodeProcess, pid: number): void {
+    if (this.endedLogs.some((ended) => ended.pid === pid)) return;
+    this.endedLogs.push({ index: node.index, pid, log: node.log });
   }
 
   private watch(node: NodeProcess): void {

@@ -30,6 +30,8 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
   /** Called with the cluster before it starts, so a test can stop it if the run times out. */
   readonly onCluster?: (cluster: ChaosCluster) => void;
+  /** Where a run with a violation writes every node's logs, each incarnation in a file. */
+  readonly logDirectory?: string;
 }
 
 export interface ChaosSummary {
@@ -52,64 +54,75 @@ export interface ChaosSummary {
   readonly stalls: { readonly count: number; readonly longestMs: number };
   readonly errorLogLines: Readonly<Record<string, number>>;
   readonly violations: readonly string[];
+  /** Where the nodes' logs were written (only after a violation). */
+  readonly logDirectory?: string;
   readonly durationMs: number;
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
-  const began = performance.now();
-  const log = options.log ?? (() => undefined);
-  const size = options.nodes ?? 5;
   const cluster = new ChaosCluster(options.transport, FIXTURE);
   options.onCluster?.(cluster);
+  let summary: ChaosSummary;
   try {
-    await cluster.start(size);
-    const addresses = cluster.nodes.map((node) => node.address);
-    await awaitSettled(options.transport, addresses[0] as string, size);
-    log(`cluster of ${size} ${options.transport} nodes ready in ${cluster.directory}`);
-    const stepDir = join(cluster.directory, "steps");
-    mkdirSync(stepDir, { recursive: true });
-    const random = seededRandom(options.seed);
-    const clients = startClients(options, addresses, stepDir, random);
-    const nemesisStart = performance.now();
-    const nemesis = await runNemesis({
-      cluster,
-      transport: options.transport,
-      random: random.fork("nemesis"),
-      durationMs: options.nemesisMs,
-      faultedMax: Math.floor((size - 1) / 2),
-      log,
-    });
-    const nemesisEnd = performance.now();
-    await clients.stop();
-    const { load } = clients;
-    const violations = nemesis.restartFailures.map((failure) => `restart failed: ${failure}`);
-    const verification = await healAndCheck({ options, cluster, load, stepDir, violations, log });
-    return {
-      transport: options.transport,
-      seed: options.seed,
-      nemesisMs: options.nemesisMs,
-      startAttempts: load.startAttempts,
-      started: load.acknowledged.length,
-      completed: verification.completed,
-      startErrors: Object.fromEntries(load.startErrors),
-      faults: { kill: 0, pause: 0, "kill-leader": 0, ...Object.fromEntries(nemesis.faults) },
-      maxUnavailableMs: maxGapMs(load, nemesisStart, nemesisEnd),
-      steps: verification.steps,
-      reassignments: {
-        total: cluster.reassignments.length,
-        fromLiveNodes: falseFailovers(cluster).length,
-      },
-      stalls: {
-        count: cluster.stalls.length,
-        longestMs: Math.max(0, ...cluster.stalls.map((stall) => stall.stalledMs)),
-      },
-      errorLogLines: Object.fromEntries(cluster.errorLines),
-      violations,
-      durationMs: performance.now() - began,
-    };
+    summary = await runOn(cluster, options);
   } finally {
     await cluster.stop();
   }
+  const { logDirectory } = options;
+  if (summary.violations.length === 0 || logDirectory === undefined) return summary;
+  cluster.writeLogs(logDirectory);
+  return { ...summary, logDirectory };
+}
+
+async function runOn(cluster: ChaosCluster, options: ChaosOptions): Promise<ChaosSummary> {
+  const began = performance.now();
+  const log = options.log ?? (() => undefined);
+  const size = options.nodes ?? 5;
+  await cluster.start(size);
+  const addresses = cluster.nodes.map((node) => node.address);
+  await awaitSettled(options.transport, addresses[0] as string, size);
+  log(`cluster of ${size} ${options.transport} nodes ready in ${cluster.directory}`);
+  const stepDir = join(cluster.directory, "steps");
+  mkdirSync(stepDir, { recursive: true });
+  const random = seededRandom(options.seed);
+  const clients = startClients(options, addresses, stepDir, random);
+  const nemesisStart = performance.now();
+  const nemesis = await runNemesis({
+    cluster,
+    transport: options.transport,
+    random: random.fork("nemesis"),
+    durationMs: options.nemesisMs,
+    faultedMax: Math.floor((size - 1) / 2),
+    log,
+  });
+  const nemesisEnd = performance.now();
+  await clients.stop();
+  const { load } = clients;
+  const violations = nemesis.restartFailures.map((failure) => `restart failed: ${failure}`);
+  const verification = await healAndCheck({ options, cluster, load, stepDir, violations, log });
+  return {
+    transport: options.transport,
+    seed: options.seed,
+    nemesisMs: options.nemesisMs,
+    startAttempts: load.startAttempts,
+    started: load.acknowledged.length,
+    completed: verification.completed,
+    startErrors: Object.fromEntries(load.startErrors),
+    faults: { kill: 0, pause: 0, "kill-leader": 0, ...Object.fromEntries(nemesis.faults) },
+    maxUnavailableMs: maxGapMs(load, nemesisStart, nemesisEnd),
+    steps: verification.steps,
+    reassignments: {
+      total: cluster.reassignments.length,
+      fromLiveNodes: falseFailovers(cluster).length,
+    },
+    stalls: {
+      count: cluster.stalls.length,
+      longestMs: Math.max(0, ...cluster.stalls.map((stall) => stall.stalledMs)),
+    },
+    errorLogLines: Object.fromEntries(cluster.errorLines),
+    violations,
+    durationMs: performance.now() - began,
+  };
 }
 
 /** Start loops and wait loops, `clients` of each, sharing one record of the load. */
@@ -265,6 +278,7 @@ export function formatSummary(summary: ChaosSummary): string {
     `  ERROR log lines: ${JSON.stringify(summary.errorLogLines)}`,
     `  violations: ${summary.violations.length === 0 ? "none" : summary.violations.length}`,
     ...summary.violations.slice(0, 20).map((violation) => `    - ${violation}`),
+    ...(summary.logDirectory === undefined ? [] : [`  node logs: ${summary.logDirectory}`]),
   ];
   return lines.join("\n");
 }

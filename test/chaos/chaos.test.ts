@@ -5,6 +5,8 @@
 // Replay the nemesis's choices with CHAOS_SEED=<seed>; CHAOS_TEST_SECONDS scales the runs.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ChaosCluster } from "./chaos-cluster.ts";
 import { formatSummary, runChaos } from "./chaos-run.ts";
 
@@ -30,6 +32,7 @@ describe.each([
       onCluster: (cluster) => {
         running = cluster;
       },
+      logDirectory: join(tmpdir(), `raftoral-chaos-test-${transport}-${SEED}`),
     });
     console.log(formatSummary(summary));
     expect(summary.violations).toEqual([]);

@@ -1,8 +1,12 @@
 // `make chaos`: one long chaos run per transport. Prints progress and the summary, and exits 1
-// on any violation. Settings: CHAOS_SECONDS (nemesis time, default 600), CHAOS_SEED (default:
-// random, printed), CHAOS_TRANSPORT (grpc, http or both; default both).
+// on any violation, after writing every node's logs (each process it ran as) to
+// $TMPDIR/raftoral-chaos-<transport>-<seed>. Settings: CHAOS_SECONDS (nemesis time, default
+// 600), CHAOS_SEED (default: random, printed), CHAOS_TRANSPORT (grpc, http or both; default
+// both).
 // Replay a run's choices: CHAOS_SEED=<seed> bun test/chaos/run-chaos.ts (process timing varies).
 
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { formatSummary, runChaos } from "./chaos-run.ts";
 
 const seconds = Number(process.env.CHAOS_SECONDS ?? 600);
@@ -21,6 +25,7 @@ for (const transport of transports) {
     seed,
     nemesisMs: seconds * 1000,
     log: (line) => console.log(`[${((performance.now() - began) / 1000).toFixed(1)}s] ${line}`),
+    logDirectory: join(tmpdir(), `raftoral-chaos-${transport}-${seed}`),
   });
   console.log(formatSummary(summary));
   violations += summary.violations.length;

@@ -1,0 +1,43 @@
+// The chaos cluster keeps the log of every process a node ran as, for a run that needs them.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChaosCluster } from "./chaos-cluster.ts";
+
+const FIXTURE = join(import.meta.dir, "fixtures", "chaos-workflows.ts");
+
+let cluster: ChaosCluster | undefined;
+let directory: string | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+  cluster = undefined;
+  directory = undefined;
+});
+
+describe("ChaosCluster logs", () => {
+  test("a killed and restarted node's two processes each keep their whole log", async () => {
+    cluster = new ChaosCluster("http", FIXTURE);
+    await cluster.start(1);
+    const node = cluster.nodes[0];
+    if (node === undefined) throw new Error("no node");
+    const first = node.process?.pid;
+    await cluster.kill(node);
+    await cluster.restart(node);
+    const second = node.process?.pid;
+    await cluster.stop();
+    const logs = cluster.logs();
+    expect(logs.map((log) => log.pid)).toEqual([first as number, second as number]);
+    for (const log of logs) expect(log.log).toContain("Node 1 is ready");
+    directory = mkdtempSync(join(tmpdir(), "raftoral-chaos-logs-"));
+    cluster.writeLogs(directory);
+    expect(readdirSync(directory).sort()).toEqual(
+      [`node-0-pid-${first}.log`, `node-0-pid-${second}.log`].sort(),
+    );
+    expect(readFileSync(join(directory, `node-0-pid-${second}.log`), "utf8")).toBe(
+      logs[1]?.log ?? "",
+    );
+  }, 60_000);
+});
