@@ -1,5 +1,13 @@
 import { expect, test } from "bun:test";
-import { createLogger, logIndex, type NodeId, nodeId, VirtualClock } from "../lib/index.ts";
+import {
+  createLogger,
+  type GroupId,
+  groupId,
+  logIndex,
+  type NodeId,
+  nodeId,
+  VirtualClock,
+} from "../lib/index.ts";
 import { emptyManagementState, type ManagementState, silenceMs } from "../management/index.ts";
 import { LivenessObserver } from "./liveness-observer.ts";
 
@@ -15,7 +23,11 @@ test("for owner failover, a node is silent only since this process saw it in the
   const logger = createLogger({ level: "error", format: "text", write: () => undefined });
   // Heard from nobody yet: node 2 has been a member all along, node 3 joins at 2 s.
   const liveness = new LivenessObserver(
-    { lastHeardMs: () => undefined },
+    {
+      lastHeardMs: () => undefined,
+      onGroupChanged: () => () => undefined,
+      inspect: () => undefined,
+    },
     clock,
     100,
     1_500,
@@ -32,5 +44,91 @@ test("for owner failover, a node is silent only since this process saw it in the
   run(1_000);
   const view = liveness.asMember();
   expect([silenceMs(view, N2), silenceMs(view, N3)]).toEqual([3_000, 1_000]);
+  liveness.stop();
+});
+
+test("in a group this node leads, a voter is silent only since this node began to lead it", () => {
+  const clock = new VirtualClock();
+  const logger = createLogger({ level: "error", format: "text", write: () => undefined });
+  const [G1, G2] = [groupId(1), groupId(2)];
+  let role = "follower";
+  let changed: (id: GroupId) => void = () => undefined;
+  const liveness = new LivenessObserver(
+    {
+      // A follower of G1 hears from its leader only: N2, a follower too, never speaks to it.
+      lastHeardMs: () => undefined,
+      onGroupChanged: (listener) => {
+        changed = listener;
+        return () => undefined;
+      },
+      inspect: (id) => (id === G1 ? { status: () => ({ role }) } : undefined),
+    },
+    clock,
+    100,
+    1_500,
+    logger,
+  );
+  liveness.start();
+  const run = (ms: number) => {
+    for (let t = 0; t < ms; t += 100) clock.advance(100);
+  };
+  liveness.observeLeadership(false, stateOf([N1, N2]));
+  run(3_000);
+  role = "leader";
+  changed(G1);
+  run(500);
+  expect(silenceMs(liveness.asMember(), N2)).toBe(3_500);
+  expect(silenceMs(liveness.asLeaderOf(G1, 1_500), N2)).toBe(500);
+  expect(silenceMs(liveness.asLeaderOf(G2, 1_500), N2)).toBe(3_500);
+  // Leading again after a spell as a follower counts from the new term's start.
+  role = "follower";
+  changed(G1);
+  run(1_000);
+  role = "leader";
+  changed(G1);
+  run(200);
+  expect(silenceMs(liveness.asLeaderOf(G1, 1_500), N2)).toBe(200);
+  liveness.stop();
+});
+
+test("a new leader counts the old leader's silence from when it last heard it", () => {
+  const clock = new VirtualClock();
+  const logger = createLogger({ level: "error", format: "text", write: () => undefined });
+  const G1 = groupId(1);
+  let role = "follower";
+  let changed: (id: GroupId) => void = () => undefined;
+  const heard = new Map<NodeId, number>();
+  const liveness = new LivenessObserver(
+    {
+      lastHeardMs: (id) => heard.get(id),
+      onGroupChanged: (listener) => {
+        changed = listener;
+        return () => undefined;
+      },
+      inspect: () => ({ status: () => ({ role }) }),
+    },
+    clock,
+    100,
+    1_500,
+    logger,
+  );
+  liveness.start();
+  const run = (ms: number) => {
+    for (let t = 0; t < ms; t += 100) clock.advance(100);
+  };
+  liveness.observeLeadership(false, stateOf([N1, N2, N3]));
+  // N2 leads and heartbeats this node until it dies at 2 s; this node leads from 3 s on.
+  for (let t = 0; t < 2_000; t += 100) {
+    heard.set(N2, clock.nowMs());
+    run(100);
+  }
+  run(1_000);
+  role = "leader";
+  changed(G1);
+  run(600);
+  const view = liveness.asLeaderOf(G1, 1_500);
+  expect(silenceMs(view, N2)).toBe(1_700);
+  // N3, a follower like this node was, had no reason to speak to it: silent since 3 s only.
+  expect(silenceMs(view, N3)).toBe(600);
   liveness.stop();
 });

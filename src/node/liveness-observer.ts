@@ -1,10 +1,10 @@
 // What this node knows that liveness judgements need (see management/liveness.ts): when it
 // heard from each peer (the host records it), when its own last stall ended (stall-watch.ts),
-// since when it leads the management group, and since when each node is in the state. It
-// answers with LivenessViews for the two judgements it makes: failure detection as management
-// leader, and owner failover as an execution group's leader.
+// since when it leads the management group and each execution group, and since when each node
+// is in the state. It answers with LivenessViews for the two judgements it makes: failure
+// detection as management leader, and owner failover as an execution group's leader.
 
-import type { Clock, Logger, NodeId } from "../lib/index.ts";
+import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import type { LivenessView, ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import { StallWatch } from "./stall-watch.ts";
@@ -14,6 +14,11 @@ import { StallWatch } from "./stall-watch.ts";
  * pause, not the short hiccups that matter to owner failover's 1.5 s.
  */
 const FAILURE_DETECTION_STALL_MS = 1_000;
+
+/** What the observer reads from the host: who was heard when, and each group's role. */
+export type LivenessHost = Pick<MultiRaftHost, "lastHeardMs" | "onGroupChanged"> & {
+  inspect(id: GroupId): { status(): { readonly role: string } } | undefined;
+};
 
 export class LivenessObserver {
   private readonly stalls: StallWatch;
@@ -25,9 +30,12 @@ export class LivenessObserver {
   private readonly startedMs: number;
   /** Stalls longer than this reset owner failover's count (NodeTuning.stallMs). */
   private readonly stallMs: number;
+  /** Since when this node leads each group it leads, as seen when the group's role changed. */
+  private readonly ledSinceMs = new Map<GroupId, number>();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly host: Pick<MultiRaftHost, "lastHeardMs">,
+    private readonly host: LivenessHost,
     private readonly clock: Clock,
     tickIntervalMs: number,
     stallMs: number,
@@ -51,10 +59,13 @@ export class LivenessObserver {
 
   start(): void {
     this.stalls.start();
+    this.unsubscribe = this.host.onGroupChanged((id) => this.observeRole(id));
   }
 
   stop(): void {
     this.stalls.stop();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
   }
 
   /** Notes this node's role in the management group and the nodes of the state now. */
@@ -96,5 +107,30 @@ export class LivenessObserver {
       heardMs: (id) => this.host.lastHeardMs(id),
       countFromMs: (id) => Math.max(resumedAt, this.memberSinceMs.get(id) ?? now),
     };
+  }
+
+  /**
+   * For owner failover in a group this node leads: as asMember, except for a voter it had not
+   * heard from in the `recentMs` before it began to lead the group, whose silence counts from
+   * then. A follower hears from the leader alone, so a new leader may not have heard from the
+   * other voters for long, however alive, before its first heartbeats reach them; what it heard
+   * shortly before still tells, as of the old leader that it followed until it died.
+   */
+  asLeaderOf(group: GroupId, recentMs: number): LivenessView {
+    const view = this.asMember();
+    const since = this.ledSinceMs.get(group);
+    if (since === undefined) return view;
+    const countFromMs = (id: NodeId): number => {
+      const heard = view.heardMs(id);
+      const from = view.countFromMs(id);
+      return heard !== undefined && heard >= since - recentMs ? from : Math.max(from, since);
+    };
+    return { ...view, countFromMs };
+  }
+
+  private observeRole(id: GroupId): void {
+    const isLeader = this.host.inspect(id)?.status().role === "leader";
+    if (!isLeader) this.ledSinceMs.delete(id);
+    else if (!this.ledSinceMs.has(id)) this.ledSinceMs.set(id, this.clock.nowMs());
   }
 }

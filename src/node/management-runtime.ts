@@ -354,7 +354,7 @@ export class ManagementRuntime {
     if (group.draining && (await this.drained(group))) return;
     const voters = status.appliedConfState.voters;
     const silent = silentNodes(
-      this.liveness.asMember(),
+      this.liveness.asLeaderOf(group.id, this.options.ownerFailoverMs),
       voters,
       self,
       this.options.ownerFailoverMs,

@@ -50,7 +50,12 @@ function stateWith(members: readonly NodeId[]): ManagementState {
 }
 
 /** A node that leads group 1 (voters 1-3) and heard each peer when `heard` says. */
-function setUp(options: { role: RaftStatus["role"]; heard: Map<NodeId, number> }) {
+function setUp(options: {
+  role: RaftStatus["role"];
+  heard: Map<NodeId, number>;
+  /** Since when this node leads group 1, as its liveness observer saw it. */
+  ledFromMs?: number;
+}) {
   const clock = new VirtualClock();
   const calls: { group: GroupId; live: readonly NodeId[] }[] = [];
   const state = stateWith([N1, N2, N3]);
@@ -64,17 +69,19 @@ function setUp(options: { role: RaftStatus["role"]; heard: Map<NodeId, number> }
       autoLeave: false,
     },
   };
+  const view = (): LivenessView => ({
+    nowMs: clock.nowMs(),
+    heardMs: (id) => options.heard.get(id),
+    countFromMs: () => 0,
+  });
   const watch = new OwnerFailoverWatch({
     self: N1,
     clock,
     checkIntervalMs: 100,
     ownerFailoverMs: 1_500,
     liveness: {
-      asMember: (): LivenessView => ({
-        nowMs: clock.nowMs(),
-        heardMs: (id) => options.heard.get(id),
-        countFromMs: () => 0,
-      }),
+      asMember: view,
+      asLeaderOf: () => ({ ...view(), countFromMs: () => options.ledFromMs ?? 0 }),
     },
     host: { inspect: (id) => (id === G1 ? { status: () => status } : undefined) },
     machine: { state: () => state },
@@ -142,5 +149,16 @@ test("a follower leaves failover to the group's leader", async () => {
   watch.start();
   await advance(clock, 3_000);
   expect(calls).toEqual([]);
+  watch.stop();
+});
+
+test("a voter is not silent in a group before this node has led it for ownerFailoverMs", async () => {
+  // Heard from neither follower since the start; this node leads group 1 from 2 s on.
+  const { clock, calls, watch } = setUp({ role: "leader", heard: new Map(), ledFromMs: 2_000 });
+  watch.start();
+  await advance(clock, 3_500);
+  expect(calls).toEqual([]);
+  await advance(clock, 100);
+  expect(calls).toEqual([{ group: G1, live: [N1] }]);
   watch.stop();
 });

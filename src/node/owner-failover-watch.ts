@@ -12,7 +12,6 @@ import type { CancelTimer, Clock, GroupId, Logger, NodeId } from "../lib/index.t
 import { toError } from "../lib/index.ts";
 import {
   type GroupRecord,
-  type LivenessView,
   type ManagementMachine,
   silenceMs,
   silentNodes,
@@ -26,7 +25,7 @@ export interface OwnerFailoverWatchOptions {
   /** How often to look (one Raft tick). */
   readonly checkIntervalMs: number;
   readonly ownerFailoverMs: number;
-  readonly liveness: Pick<LivenessObserver, "asMember">;
+  readonly liveness: Pick<LivenessObserver, "asMember" | "asLeaderOf">;
   readonly host: {
     inspect(id: GroupId): { status(): Pick<RaftStatus, "role" | "appliedConfState"> } | undefined;
   };
@@ -72,24 +71,24 @@ export class OwnerFailoverWatch {
     this.isChecking = true;
     try {
       for (const group of state.groups.values()) {
-        if (group.members.some((id) => silent.has(id))) await this.failOver(group, silent, view);
+        if (group.members.some((id) => silent.has(id))) await this.failOver(group);
       }
     } finally {
       this.isChecking = false;
     }
   }
 
-  private async failOver(
-    group: GroupRecord,
-    silent: ReadonlySet<NodeId>,
-    view: LivenessView,
-  ): Promise<void> {
+  private async failOver(group: GroupRecord): Promise<void> {
+    const { self, liveness, ownerFailoverMs } = this.options;
     const status = this.options.host.inspect(group.id)?.status();
     if (status === undefined || status.role !== "leader") {
       this.handled.delete(group.id);
       return;
     }
+    // Silence as the group's leader counts it: not from before it led the group.
+    const view = liveness.asLeaderOf(group.id, ownerFailoverMs);
     const voters = status.appliedConfState.voters;
+    const silent = silentNodes(view, voters, self, ownerFailoverMs);
     const goneVoters = voters.filter((id) => silent.has(id));
     const gone = goneVoters.join(",");
     if (gone === "" || this.handled.get(group.id) === gone) return;
