@@ -53,7 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const settings = logSettingsFromEnv(process.env);
       const output = bufferedLogOutput((text) => process.stderr.write(text), setImmediate);
       // At exit the stream's own writes may not finish (a pipe takes 64 KiB at a time).
-      process.on("exit", () => output.flush((text) => writeSync(2, text)));
+      process.on("exit", () => output.flush(writeToClosingStderr));
       const logger = createLogger({
         level: settings.level,
         format: settings.format,
@@ -74,3 +74,11 @@ main(process.argv.slice(2)).then(
     process.exit(EXIT_FAILED);
   },
 );
+
+function writeToClosingStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // Handled: stderr is closed, and with the process ending there is nowhere else to write.
+  }
+}
