@@ -1,14 +1,15 @@
-// Where a node's log lines go: stderr, in one write per turn of the event loop. A busy node
-// logs a few lines per workflow (its start and its end on the owner), and a write per line
-// cost the group leader 8% of its CPU at 64 workflows in flight, mostly the system call and
-// waking whoever reads the pipe (docs/performance.md, "Log lines"). Lines wait at most until
-// the loop's next turn; a warning or an error goes out at once with the lines before it, so
-// that what explains a crash is written before the crash, and flush() writes the rest when
-// the process exits.
+// Where a node's log lines go: stderr, one write for the lines that one run of code logs. A
+// busy node logs a few lines per workflow (its start and its end on the owner), many of them
+// while one turn applies its entries, and a write per line cost the group leader 8% of its
+// CPU at 64 workflows in flight, mostly the system call and waking whoever reads the pipe
+// (docs/performance.md, "Log lines"). Lines leave together as soon as the code that logged
+// them returns (a microtask), before any I/O, timer or awaiting code runs. A warning or an
+// error goes out at once with the lines before it, so that what explains a crash is written
+// before the crash, and flush() writes the rest when the process exits.
 
 import type { LogLevel } from "../lib/index.ts";
 
-/** Pending text past which lines go out without waiting for the turn to end. */
+/** Pending text past which lines go out without waiting for the code that logs them to end. */
 const PENDING_CHARS_MAX = 64 * 1024;
 
 export interface LogOutput {
@@ -20,7 +21,7 @@ export interface LogOutput {
 
 export function bufferedLogOutput(
   write: (text: string) => void,
-  runSoon: (callback: () => void) => void,
+  afterThisRun: (callback: () => void) => void,
 ): LogOutput {
   let pending: string[] = [];
   let pendingChars = 0;
@@ -40,7 +41,7 @@ export function bufferedLogOutput(
         flush(write);
       } else if (!isFlushScheduled) {
         isFlushScheduled = true;
-        runSoon(() => {
+        afterThisRun(() => {
           isFlushScheduled = false;
           flush(write);
         });

@@ -51,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
         return EXIT_USAGE;
       }
       const settings = logSettingsFromEnv(process.env);
-      const output = bufferedLogOutput((text) => process.stderr.write(text), setImmediate);
+      const output = bufferedLogOutput((text) => process.stderr.write(text), queueMicrotask);
       // At exit the stream's own writes may not finish (a pipe takes 64 KiB at a time).
       process.on("exit", () => output.flush(writeToClosingStderr));
       const logger = createLogger({
