@@ -12,32 +12,50 @@ import { emptyManagementState, type ManagementState, silenceMs } from "../manage
 import { LivenessObserver } from "./liveness-observer.ts";
 
 const [N1, N2, N3] = [nodeId(1), nodeId(2), nodeId(3)];
+const [G1, G2] = [groupId(1), groupId(2)];
 
 function stateOf(ids: readonly NodeId[]): ManagementState {
   const node = (id: NodeId) => ({ id, address: `n${id}`, registeredAt: logIndex(1) });
   return { ...emptyManagementState(), nodes: new Map(ids.map((id) => [id, node(id)])) } as never;
 }
 
-test("for owner failover, a node is silent only since this process saw it in the cluster", () => {
+/**
+ * An observer (100 ms ticks, 1.5 s stalls) of a host that heard each node when `heard` says
+ * and has group 1 in the role `role` says; `takeRole` sets it as the host would report it.
+ */
+function observer(heard: ReadonlyMap<NodeId, number> = new Map()) {
   const clock = new VirtualClock();
-  const logger = createLogger({ level: "error", format: "text", write: () => undefined });
-  // Heard from nobody yet: node 2 has been a member all along, node 3 joins at 2 s.
+  let role = "follower";
+  let changed: (id: GroupId) => void = () => undefined;
   const liveness = new LivenessObserver(
     {
-      lastHeardMs: () => undefined,
-      onGroupChanged: () => () => undefined,
-      inspect: () => undefined,
+      lastHeardMs: (id) => heard.get(id),
+      onGroupChanged: (listener) => {
+        changed = listener;
+        return () => undefined;
+      },
+      inspect: (id) => (id === G1 ? { status: () => ({ role }) } : undefined),
     },
     clock,
     100,
     1_500,
-    logger,
+    createLogger({ level: "error", format: "text", write: () => undefined }),
   );
   liveness.start();
   // The stall watch's heartbeat runs every tick: no stall resets the count.
   const run = (ms: number) => {
     for (let t = 0; t < ms; t += 100) clock.advance(100);
   };
+  const takeRole = (next: string) => {
+    role = next;
+    changed(G1);
+  };
+  return { clock, liveness, run, takeRole };
+}
+
+test("for owner failover, a node is silent only since this process saw it in the cluster", () => {
+  // Heard from nobody yet: node 2 has been a member all along, node 3 joins at 2 s.
+  const { liveness, run } = observer();
   liveness.observeLeadership(false, stateOf([N1, N2]));
   run(2_000);
   liveness.observeLeadership(false, stateOf([N1, N2, N3]));
@@ -48,74 +66,27 @@ test("for owner failover, a node is silent only since this process saw it in the
 });
 
 test("in a group this node leads, a voter is silent only since this node began to lead it", () => {
-  const clock = new VirtualClock();
-  const logger = createLogger({ level: "error", format: "text", write: () => undefined });
-  const [G1, G2] = [groupId(1), groupId(2)];
-  let role = "follower";
-  let changed: (id: GroupId) => void = () => undefined;
-  const liveness = new LivenessObserver(
-    {
-      // A follower of G1 hears from its leader only: N2, a follower too, never speaks to it.
-      lastHeardMs: () => undefined,
-      onGroupChanged: (listener) => {
-        changed = listener;
-        return () => undefined;
-      },
-      inspect: (id) => (id === G1 ? { status: () => ({ role }) } : undefined),
-    },
-    clock,
-    100,
-    1_500,
-    logger,
-  );
-  liveness.start();
-  const run = (ms: number) => {
-    for (let t = 0; t < ms; t += 100) clock.advance(100);
-  };
+  // A follower of group 1 hears from its leader only: N2, a follower too, never speaks to it.
+  const { liveness, run, takeRole } = observer();
   liveness.observeLeadership(false, stateOf([N1, N2]));
   run(3_000);
-  role = "leader";
-  changed(G1);
+  takeRole("leader");
   run(500);
   expect(silenceMs(liveness.asMember(), N2)).toBe(3_500);
   expect(silenceMs(liveness.asLeaderOf(G1, 1_500), N2)).toBe(500);
   expect(silenceMs(liveness.asLeaderOf(G2, 1_500), N2)).toBe(3_500);
   // Leading again after a spell as a follower counts from the new term's start.
-  role = "follower";
-  changed(G1);
+  takeRole("follower");
   run(1_000);
-  role = "leader";
-  changed(G1);
+  takeRole("leader");
   run(200);
   expect(silenceMs(liveness.asLeaderOf(G1, 1_500), N2)).toBe(200);
   liveness.stop();
 });
 
 test("a new leader counts the old leader's silence from when it last heard it", () => {
-  const clock = new VirtualClock();
-  const logger = createLogger({ level: "error", format: "text", write: () => undefined });
-  const G1 = groupId(1);
-  let role = "follower";
-  let changed: (id: GroupId) => void = () => undefined;
   const heard = new Map<NodeId, number>();
-  const liveness = new LivenessObserver(
-    {
-      lastHeardMs: (id) => heard.get(id),
-      onGroupChanged: (listener) => {
-        changed = listener;
-        return () => undefined;
-      },
-      inspect: () => ({ status: () => ({ role }) }),
-    },
-    clock,
-    100,
-    1_500,
-    logger,
-  );
-  liveness.start();
-  const run = (ms: number) => {
-    for (let t = 0; t < ms; t += 100) clock.advance(100);
-  };
+  const { clock, liveness, run, takeRole } = observer(heard);
   liveness.observeLeadership(false, stateOf([N1, N2, N3]));
   // N2 leads and heartbeats this node until it dies at 2 s; this node leads from 3 s on.
   for (let t = 0; t < 2_000; t += 100) {
@@ -123,8 +94,7 @@ test("a new leader counts the old leader's silence from when it last heard it", 
     run(100);
   }
   run(1_000);
-  role = "leader";
-  changed(G1);
+  takeRole("leader");
   run(600);
   const view = liveness.asLeaderOf(G1, 1_500);
   expect(silenceMs(view, N2)).toBe(1_700);
