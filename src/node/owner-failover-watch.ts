@@ -85,7 +85,8 @@ export class OwnerFailoverWatch {
       this.handled.delete(group.id);
       return;
     }
-    // Silence as the group's leader counts it: not from before it led the group.
+    // Silence as the group's leader counts it: a voter it had no reason to hear from before
+    // it took the group over is not silent for that (LivenessObserver.asLeaderOf).
     const view = liveness.asLeaderOf(group.id, ownerFailoverMs);
     const voters = status.appliedConfState.voters;
     const silent = silentNodes(view, voters, self, ownerFailoverMs);
