@@ -41,9 +41,13 @@ export class MembershipHistory {
   append(entries: readonly Entry[]): void {
     const first = entries[0];
     if (first === undefined) return;
-    const kept = this.changes.filter((recorded) => recorded.index < first.index);
-    let isChanged = kept.length !== this.changes.length;
-    this.changes = kept;
+    let isChanged = false;
+    // Sorted by index: only when the last change is at or after the first entry was any of
+    // them truncated (most appends carry no change and truncate none: no copy for them).
+    if ((this.changes.at(-1)?.index ?? 0) >= first.index) {
+      this.changes = this.changes.filter((recorded) => recorded.index < first.index);
+      isChanged = true;
+    }
     for (const entry of entries) {
       if (entry.type !== "confChange") continue;
       const change = decodeConfChange(entry.data);
