@@ -30,10 +30,12 @@ interface Interned {
 }
 
 const utf8 = new TextDecoder();
+const NO_BYTES = new Uint8Array(0);
+const NO_VIEW = new DataView(NO_BYTES.buffer);
 
 export class MsgpackDecoder {
-  private bytes: Uint8Array = new Uint8Array(0);
-  private view: DataView = new DataView(this.bytes.buffer);
+  private bytes: Uint8Array = NO_BYTES;
+  private view: DataView = NO_VIEW;
   private at = 0;
   private readonly interned: Interned[][] = Array.from(
     { length: INTERNED_BYTES_MAX + 1 },
@@ -53,7 +55,9 @@ export class MsgpackDecoder {
       }
       return value;
     } finally {
-      this.bytes = new Uint8Array(0);
+      // Both let go of the input: a batch may be a large snapshot chunk.
+      this.bytes = NO_BYTES;
+      this.view = NO_VIEW;
     }
   }
 
