@@ -7,6 +7,9 @@
 // and keep the .cpuprofile files it names for Chrome's or VS Code's profile viewer.
 // IN_FLIGHT=1 in the environment profiles sequential runs instead. The profiles sample the
 // main thread while it runs JavaScript or a call made from it, so a blocking fsync counts too.
+// Each sample counts for one sampling interval at most: the profile's time delta before a
+// sample also holds the idle time since the previous one, which would otherwise be charged to
+// whatever ran after a wait (stopping, a timer).
 
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +21,7 @@ import { FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 const WORKFLOWS = Number(process.argv[2] ?? 3000);
 const TOP = Number(process.argv[3] ?? 30);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
+const SAMPLE_INTERVAL_US = 500;
 
 /** The parts of a .cpuprofile (Chrome's format) this summary reads. */
 interface CpuProfile {
@@ -67,7 +71,7 @@ function summarize(profiles: readonly CpuProfile[]) {
       return `${frame?.functionName || "(anonymous)"} ${file}:${frame?.lineNumber ?? 0}`;
     };
     profile.samples.forEach((sample, k) => {
-      const us = profile.timeDeltas[k] ?? 0;
+      const us = Math.min(profile.timeDeltas[k] ?? 0, SAMPLE_INTERVAL_US);
       total += us;
       add(own, nameOf(sample), us);
       const seen = new Set<string>();
@@ -90,6 +94,7 @@ const directory = mkdtempSync(join(tmpdir(), "raftoral-cpu-profile-"));
 const wrap = (cli: string[]) => [
   cli[0] as string,
   "--cpu-prof",
+  `--cpu-prof-interval=${SAMPLE_INTERVAL_US}`,
   `--cpu-prof-dir=${directory}`,
   ...cli.slice(1),
 ];

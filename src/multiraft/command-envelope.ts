@@ -9,6 +9,12 @@ import { type NodeId, nodeId } from "../lib/index.ts";
 
 const VERSION = 1;
 const HEADER_BYTES = 1 + 4 + 4 + 8 + 8;
+/**
+ * Commands up to this size are copied out of their entry rather than viewed in place: a view
+ * of an array that has no buffer object yet (an entry made in this process) costs 120 ns to
+ * make, a copy of 200 bytes 30 ns. Larger ones are viewed, so that none is copied at length.
+ */
+const COPY_MAX_BYTES = 4096;
 
 export interface CommandEnvelope {
   readonly origin: NodeId;
@@ -51,7 +57,10 @@ export function decodeEnvelope(data: Uint8Array): CommandEnvelope | undefined {
     incarnation: uint32At(data, 5),
     proposalId,
     floor,
-    command: data.subarray(HEADER_BYTES),
+    command:
+      data.byteLength - HEADER_BYTES <= COPY_MAX_BYTES
+        ? data.slice(HEADER_BYTES)
+        : data.subarray(HEADER_BYTES),
   };
 }
 

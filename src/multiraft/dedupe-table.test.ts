@@ -27,11 +27,34 @@ describe("dedupe table", () => {
     expect(table.admit(N1, 7, 10, 9)).toBe(true);
   });
 
+  test("a snapshot holds only the applied ids at or above the floor", () => {
+    const table = new DedupeTable();
+    for (let id = 1; id <= 10; id++) expect(table.admit(N1, 7, id, 1)).toBe(true);
+    expect(table.admit(N1, 7, 11, 8)).toBe(true);
+    expect(table.toJson().origins).toEqual([[1, 7, 8, [8, 9, 10, 11]]]);
+    expect(table.admit(N1, 7, 5, 1)).toBe(false);
+  });
+
+  test("a long run with the floor trailing refuses every copy, old or recent", () => {
+    const table = new DedupeTable();
+    const window = 100;
+    for (let id = 1; id <= 10_000; id++) {
+      expect(table.admit(N1, 7, id, Math.max(1, id - window))).toBe(true);
+    }
+    for (let id = 1; id <= 10_000; id += 37) expect(table.admit(N1, 7, id, 1)).toBe(false);
+    const [[, , floor, applied] = []] = table.toJson().origins;
+    expect(floor).toBe(10_000 - window);
+    expect(applied).toHaveLength(window + 1);
+  });
+
   test("old incarnations of a node are forgotten after a few restarts", () => {
     const table = new DedupeTable();
-    for (let incarnation = 1; incarnation <= 6; incarnation++) table.admit(N1, incarnation, 1, 1);
-    const kept = table.toJson().origins.map(([, incarnation]) => incarnation);
-    expect(kept).toEqual([3, 4, 5, 6]);
+    for (let incarnation = 1; incarnation <= 6; incarnation++) {
+      table.admit(N1, incarnation, 1, 1);
+      table.admit(nodeId(2), incarnation, 1, 1);
+    }
+    const kept = table.toJson().origins.map(([node, incarnation]) => `${node}:${incarnation}`);
+    expect(kept).toEqual(["1:3", "1:4", "1:5", "1:6", "2:3", "2:4", "2:5", "2:6"]);
   });
 
   test("survives a snapshot round trip with the state machine's bytes", () => {

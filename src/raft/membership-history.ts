@@ -75,7 +75,10 @@ export class MembershipHistory {
   }
 
   latest(): Membership {
-    return this.changes.at(-1)?.after ?? this.base;
+    // Not `at(-1)`: the profiles of many groups showed it as a native call, and an index
+    // past either end takes a slow path.
+    const count = this.changes.length;
+    return count === 0 ? this.base : (this.changes[count - 1] as RecordedChange).after;
   }
 
   /** The configuration in effect once the log up to `index` is applied. */
