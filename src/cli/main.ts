@@ -1,84 +1,21 @@
 #!/usr/bin/env bun
-// Entry point of the raftoral binary. The first word decides: `workflow`, `cluster` and `node`
-// are client subcommands that call a running cluster; anything else is the server command
-// line (`raftoral --listen ...`), unchanged.
-//
-// Start-up time is mostly loading code (docs/performance.md, "Start-up"), so this file loads
-// little: each side is imported only once chosen.
+// Entry point of the raftoral binary. A node (any command line but a client subcommand's)
+// first relaunches itself with JavaScriptCore's top JIT tier off (jit-tiers.ts), so this file
+// loads nothing else before deciding: what a process loads before it replaces itself is start-up
+// time spent twice.
 
-import { writeSync } from "node:fs";
-import packageJson from "../../package.json" with { type: "json" };
-import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
-import { CLIENT_GROUPS } from "./client-groups.ts";
-import { EXIT_FAILED, EXIT_USAGE } from "./exit-codes.ts";
-import { loadNodeSecurity } from "./load-security.ts";
-import { bufferedLogOutput } from "./log-output.ts";
-import { SecurityFileError } from "./security-files.ts";
-import { parseServerArgs } from "./server-args.ts";
-import { SERVER_HELP } from "./server-help.ts";
+import { relaunchWithoutFtl } from "./jit-tiers.ts";
 
-async function main(argv: readonly string[]): Promise<number> {
-  if (CLIENT_GROUPS.has(argv[0] ?? "")) {
-    const { runClientCommand } = await import("./client-commands.ts");
-    return runClientCommand(
-      argv,
-      {
-        stdout: (text) => process.stdout.write(text),
-        stderr: (text) => process.stderr.write(text),
-        isTerminal: process.stderr.isTTY === true,
-      },
-      process.env,
-    );
-  }
-  const parsed = parseServerArgs(argv);
-  switch (parsed.kind) {
-    case "help":
-      process.stdout.write(SERVER_HELP);
-      return 0;
-    case "version":
-      process.stdout.write(`raftoral ${packageJson.version}\n`);
-      return 0;
-    case "error":
-      process.stderr.write(`error: ${parsed.message}\n`);
-      return EXIT_USAGE;
-    case "run": {
-      let security: ReturnType<typeof loadNodeSecurity>;
-      try {
-        security = loadNodeSecurity(parsed.args.security, process.env);
-      } catch (error) {
-        if (!(error instanceof SecurityFileError)) throw error;
-        process.stderr.write(`error: ${error.message}\n`);
-        return EXIT_USAGE;
-      }
-      const settings = logSettingsFromEnv(process.env);
-      const output = bufferedLogOutput((text) => process.stderr.write(text), queueMicrotask);
-      // At exit the stream's own writes may not finish (a pipe takes 64 KiB at a time).
-      process.on("exit", () => output.flush(writeToClosingStderr));
-      const logger = createLogger({
-        level: settings.level,
-        format: settings.format,
-        timestamps: true,
-        write: output.write,
-      });
-      for (const warning of settings.warnings) logger.warn(warning);
-      const { runServer } = await import("./run-server.ts");
-      return runServer(parsed.args, security, logger);
-    }
-  }
+const relaunch = relaunchWithoutFtl({
+  argv: process.argv,
+  execArgv: process.execArgv,
+  execPath: process.execPath,
+  env: process.env,
+  isStandaloneExecutable: Bun.isStandaloneExecutable,
+});
+// execve does not return; where there is none (Windows), the node runs as it was started.
+if (relaunch !== undefined && process.execve !== undefined && process.platform !== "win32") {
+  process.execve(relaunch.file, relaunch.args, relaunch.env);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(EXIT_FAILED);
-  },
-);
-
-function writeToClosingStderr(text: string): void {
-  try {
-    writeSync(2, text);
-  } catch {
-    // Handled: stderr is closed, and with the process ending there is nowhere else to write.
-  }
-}
+void import("./command.ts").then(({ runMain }) => runMain(process.argv.slice(2)));

@@ -94,6 +94,8 @@ describe("systemd units", () => {
     expect(value("ExecStart")).toStartWith(`/usr/local/bin/raftoral --listen ${listen}`);
     expect(value("ExecStart")).toContain(`--storage-path ${storage}`);
     expect(value("Restart")).toBe("on-failure");
+    // Set in the unit, so that the node does not relaunch itself to set it (cli/jit-tiers.ts).
+    expect(value("Environment")).toBe("BUN_JSC_useFTLJIT=0");
     // A refused stale copy (exit 78) fails the same way at every start: not restarted.
     expect(value("RestartPreventExitStatus")).toBe("78");
     expect(value("KillSignal")).toBe("SIGTERM");
@@ -198,6 +200,7 @@ describe("containers", () => {
       "VOLUME",
       "EXPOSE",
       "ENV",
+      "ENV",
       "HEALTHCHECK",
       "ENTRYPOINT",
       "CMD",
@@ -205,6 +208,8 @@ describe("containers", () => {
     expect(final).toContain("COPY --from=build /out/raftoral /usr/local/bin/raftoral");
     expect(final).toContain('ENTRYPOINT ["/usr/local/bin/raftoral"]');
     expect(final).toContain("ENV RAFTORAL_ADDRESS=127.0.0.1:7001");
+    // Set in the image, so that the node does not relaunch itself to set it (cli/jit-tiers.ts).
+    expect(final).toContain("ENV BUN_JSC_useFTLJIT=0");
     expect(final).toContain('CMD ["/usr/local/bin/raftoral", "node", "health"]');
     const ignore = readFileSync(join(DEPLOY, "Dockerfile.dockerignore"), "utf8");
     for (const needed of ["package.json", "bun.lock", "tsconfig.json", "proto/", "src/"]) {
