@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { FTL_OPTION } from "../../src/cli/jit-tiers.ts";
 import { freePort } from "./ports.ts";
 
 const SCRIPT = join(import.meta.dir, "kv-node-process.ts");
@@ -76,7 +77,12 @@ export class KvProcessCluster {
         this.directory,
         ...this.extraArgs,
       ],
-      { stdout: "pipe", stderr: "inherit" },
+      {
+        stdout: "pipe",
+        stderr: "inherit",
+        // As a raftoral node runs (src/cli/jit-tiers.ts), unless the caller chose otherwise.
+        env: { ...process.env, [FTL_OPTION]: process.env[FTL_OPTION] ?? "0" },
+      },
     );
     node.process = child;
     const reader = child.stdout.getReader();
