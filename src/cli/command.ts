@@ -16,8 +16,14 @@ import { SecurityFileError } from "./security-files.ts";
 import { parseServerArgs } from "./server-args.ts";
 import { SERVER_HELP } from "./server-help.ts";
 
+/** What happened before this file was loaded (main.ts). */
+export interface EntryOutcome {
+  /** Why the node could not relaunch itself with the JIT's top tier off (jit-tiers.ts). */
+  readonly relaunchFailure?: string | undefined;
+}
+
 /** Runs the command line `argv` (without the executable and script); resolves with the exit code. */
-export async function runCommand(argv: readonly string[]): Promise<number> {
+export async function runCommand(argv: readonly string[], entry: EntryOutcome): Promise<number> {
   if (CLIENT_GROUPS.has(argv[0] ?? "")) {
     const { runClientCommand } = await import("./client-commands.ts");
     return runClientCommand(
@@ -61,6 +67,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         write: output.write,
       });
       for (const warning of settings.warnings) logger.warn(warning);
+      if (entry.relaunchFailure !== undefined) {
+        logger.warn("Could not relaunch with the JIT's top tier off; running as started", {
+          error: entry.relaunchFailure,
+        });
+      }
       const { runServer } = await import("./run-server.ts");
       return runServer(parsed.args, security, logger);
     }
@@ -68,8 +79,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
 }
 
 /** Runs the command line and exits with its code; anything it throws is a failure. */
-export function runMain(argv: readonly string[]): void {
-  runCommand(argv).then(
+export function runMain(argv: readonly string[], entry: EntryOutcome): void {
+  runCommand(argv, entry).then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);

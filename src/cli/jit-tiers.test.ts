@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { FTL_OPTION, relaunchWithoutFtl } from "./jit-tiers.ts";
+import { FTL_OPTION, relaunchWithoutFtl, replaceProcess } from "./jit-tiers.ts";
 
 const FROM_SOURCE = {
   argv: ["/usr/bin/bun", "/app/src/cli/main.ts", "--listen", "127.0.0.1:7001", "--bootstrap"],
@@ -47,4 +47,17 @@ test("client subcommands run as started", () => {
     const argv = ["/usr/bin/bun", "/app/src/cli/main.ts", group, "list"];
     expect(relaunchWithoutFtl({ ...FROM_SOURCE, argv })).toBeUndefined();
   }
+});
+
+test("a relaunch that cannot happen says why, and the caller runs on", () => {
+  const relaunch = relaunchWithoutFtl(FROM_SOURCE);
+  if (relaunch === undefined) throw new Error("expected a relaunch");
+  const calls: string[][] = [];
+  const missing = replaceProcess(relaunch, (file, args) => {
+    calls.push([file, ...args]);
+    throw new Error("ENOENT, No such file or directory");
+  });
+  expect(missing).toBe("/usr/bin/bun: ENOENT, No such file or directory");
+  expect(calls).toEqual([[relaunch.file, ...relaunch.args]]);
+  expect(replaceProcess(relaunch, undefined)).toBe("this platform cannot replace a process");
 });

@@ -41,3 +41,25 @@ export function relaunchWithoutFtl(process: {
     env: { ...process.env, [FTL_OPTION]: "0" },
   };
 }
+
+/** The part of `process` that replaces it: `execve`, absent where the platform has none. */
+export type Execve = (
+  file: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+) => void;
+
+/**
+ * Replaces the process with `relaunch`, which does not return; returns why it could not (the
+ * executable gone or not executable) or that the platform has no execve. Either way the
+ * caller runs on as started.
+ */
+export function replaceProcess(relaunch: Relaunch, execve: Execve | undefined): string {
+  if (execve === undefined) return "this platform cannot replace a process";
+  try {
+    execve(relaunch.file, relaunch.args, relaunch.env);
+  } catch (error) {
+    return `${relaunch.file}: ${(error as Error).message}`;
+  }
+  return "execve returned";
+}

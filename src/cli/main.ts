@@ -4,7 +4,7 @@
 // loads nothing else before deciding: what a process loads before it replaces itself is start-up
 // time spent twice.
 
-import { relaunchWithoutFtl } from "./jit-tiers.ts";
+import { relaunchWithoutFtl, replaceProcess } from "./jit-tiers.ts";
 
 const relaunch = relaunchWithoutFtl({
   argv: process.argv,
@@ -13,9 +13,12 @@ const relaunch = relaunchWithoutFtl({
   env: process.env,
   isStandaloneExecutable: Bun.isStandaloneExecutable,
 });
-// execve does not return; where there is none (Windows), the node runs as it was started.
-if (relaunch !== undefined && process.execve !== undefined && process.platform !== "win32") {
-  process.execve(relaunch.file, relaunch.args, relaunch.env);
-}
+// Windows has no execve: there the node runs as it was started, and says nothing of it.
+const relaunchFailure =
+  relaunch === undefined || process.platform === "win32"
+    ? undefined
+    : replaceProcess(relaunch, process.execve?.bind(process));
 
-void import("./command.ts").then(({ runMain }) => runMain(process.argv.slice(2)));
+void import("./command.ts").then(({ runMain }) =>
+  runMain(process.argv.slice(2), { relaunchFailure }),
+);
