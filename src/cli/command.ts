@@ -1,4 +1,4 @@
-// The raftoral command line, once main.ts has decided how the process runs: the first word
+// The raftoral command line, run once main.ts has decided how the process runs. The first word
 // decides: `workflow`, `cluster` and `node` are client subcommands that call a running cluster;
 // anything else is the server command line (`raftoral --listen ...`), unchanged.
 //

@@ -20,9 +20,10 @@ export interface Relaunch {
 
 /**
  * The relaunch that turns the FTL off, or undefined for a client subcommand (it ends before
- * the FTL would matter) and where the environment already says what to do about it. `argv` is `process.argv`: a standalone executable has its built-in script's
- * path at [1], which the executable itself supplies again, and Bun when run from source has
- * the script's path there, which must be passed on.
+ * the FTL would matter) and where the environment already says what to do about it.
+ * `argv` is `process.argv`: a standalone executable has its built-in script's path at [1],
+ * which the executable supplies again by itself, and Bun run from source has the script's
+ * path there, which must be passed on.
  */
 export function relaunchWithoutFtl(process: {
   readonly argv: readonly string[];
