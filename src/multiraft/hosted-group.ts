@@ -1,7 +1,7 @@
 // One Raft group on this node: its RawNode, its state machine, and the callers waiting on
 // it. The host's loop calls into it in a fixed order each turn; nothing here does I/O.
 
-import { FifoMap, type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
+import { type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
 import {
   decodeConfChange,
   type Entry,
@@ -15,6 +15,7 @@ import { DedupeTable } from "./dedupe-table.ts";
 import { ApplyError, proposalDropped, proposalTimedOut } from "./errors.ts";
 import { decodeGroupSnapshot, encodeGroupSnapshot } from "./group-snapshot.ts";
 import type { AppliedOutcome, PendingProposal, PendingRead } from "./pending.ts";
+import { RecentOutcomes } from "./recent-outcomes.ts";
 import { type SnapshotLimits, type SnapshotMark, SnapshotPolicy } from "./snapshot-policy.ts";
 import type { StateMachine } from "./state-machine.ts";
 
@@ -40,14 +41,13 @@ export class HostedGroup {
   /** Reads not yet sent as ReadIndex (no leader known, or lost and due for a retry). */
   readsToSend: PendingRead[] = [];
   /** The outcomes of the last entries applied, oldest first (one is dropped per entry). */
-  private readonly recentApplied = new FifoMap<number, AppliedOutcome>();
+  private readonly recentApplied: RecentOutcomes<AppliedOutcome>;
   private dedupe = new DedupeTable();
   private readonly snapshots: SnapshotPolicy;
   /** A snapshot taken this turn, to persist with the next write. */
   private snapshotWrite: Pick<GroupWrite, "snapshot" | "compactThrough"> | undefined;
 
   private readonly logger: Logger;
-  private readonly recentAppliedMax: number;
   private readonly origin: Origin;
 
   constructor(options: {
@@ -65,7 +65,7 @@ export class HostedGroup {
     this.stateMachine = options.stateMachine;
     this.snapshots = new SnapshotPolicy(options.snapshotLimits, options.lastSnapshot);
     this.logger = options.logger;
-    this.recentAppliedMax = options.recentAppliedMax;
+    this.recentApplied = new RecentOutcomes(options.recentAppliedMax);
     this.origin = options.origin;
   }
 
@@ -137,7 +137,7 @@ export class HostedGroup {
       outcome = this.applyCommand(entry, entry.data);
     }
     this.snapshots.noteApplied(entry.index, entry.data.byteLength);
-    this.remember(entry.index, outcome);
+    this.recentApplied.add(entry.index, outcome);
     this.settle(entry.index, outcome);
   }
 
@@ -184,14 +184,6 @@ export class HostedGroup {
       if (read.index === undefined || read.index > applied) continue;
       this.reads.delete(context);
       read.resolve();
-    }
-  }
-
-  private remember(index: number, outcome: AppliedOutcome): void {
-    this.recentApplied.set(index, outcome);
-    if (this.recentApplied.size > this.recentAppliedMax) {
-      const oldest = this.recentApplied.first();
-      if (oldest !== undefined) this.recentApplied.delete(oldest[0]);
     }
   }
 

@@ -33,9 +33,13 @@ export function collectWrites(
   work: readonly GroupReady[],
   lifecycle: GroupWrite[],
 ): GroupWrite[] {
-  const withReady = new Map(work.map(({ group, ready }) => [group, ready]));
+  for (const { group, ready } of work) {
+    const write = group.writeFor(ready);
+    if (write !== undefined) lifecycle.push(write);
+  }
+  // Snapshots taken since their group's last Ready; the groups above took theirs along.
   for (const group of groups) {
-    const write = group.writeFor(withReady.get(group));
+    const write = group.writeFor(undefined);
     if (write !== undefined) lifecycle.push(write);
   }
   return lifecycle;
