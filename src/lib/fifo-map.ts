@@ -1,7 +1,7 @@
 // A map that keeps insertion order, like Map, and gives up its oldest entry in O(1).
 // JavaScriptCore's Map leaves a hole behind each deleted entry until it rehashes, and
 // iteration walks the holes: a Map of 10,000 that always loses its first entry and gains a
-// new last one (a retention queue, the outcomes of recent entries) took 10-14 us to find its
+// new last one (a retention queue, the ids it evicted) took 10-14 us to find its
 // oldest entry, against 0.2 us here.
 // Same order and results as Map.
 
