@@ -14,6 +14,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FTL_OPTION } from "../src/cli/jit-tiers.ts";
 import { GrpcProtocolClient, type ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
@@ -98,7 +99,11 @@ const wrap = (cli: string[]) => [
   `--cpu-prof-dir=${directory}`,
   ...cli.slice(1),
 ];
-const cluster = new NodeProcessCluster("grpc", ["--workflows", FIXTURE_WORKFLOWS]);
+// Set for the nodes, so that none relaunches itself to set it (src/cli/jit-tiers.ts): the
+// profiler's sampling signals, still pending when a process replaces itself, kill the new one.
+const cluster = new NodeProcessCluster("grpc", ["--workflows", FIXTURE_WORKFLOWS], undefined, {
+  [FTL_OPTION]: "0",
+});
 try {
   for (let k = 0; k < 3; k++) await cluster.add("grpc", { wrap });
   const workflowsPerSecond = await runWorkload(cluster);

@@ -11,6 +11,14 @@ export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new AssertionError(message);
 }
 
+/**
+ * Throws for a broken invariant. For hot paths, where `assert`'s message would be built on
+ * every call: `if (!condition) assertionFailed(\`...\`)` builds it only when it fails.
+ */
+export function assertionFailed(message: string): never {
+  throw new AssertionError(message);
+}
+
 /** Marks a branch the type system proves impossible (exhaustive switches end with it). */
 export function unreachable(value: never): never {
   throw new AssertionError(`unreachable: ${JSON.stringify(value)}`);

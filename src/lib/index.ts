@@ -1,6 +1,6 @@
 // Public surface of src/lib: the basics every other folder builds on.
 
-export { AssertionError, assert, unreachable } from "./assert.ts";
+export { AssertionError, assert, assertionFailed, unreachable } from "./assert.ts";
 export { concatBytes } from "./bytes.ts";
 export { type CancelTimer, type Clock, RealClock, VirtualClock } from "./clock.ts";
 export {

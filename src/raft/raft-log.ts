@@ -3,7 +3,14 @@
 // are handed to the host in the next Ready for persisting.
 // Pure: no I/O, no timers, no await.
 
-import { assert, type LogIndex, logIndex, type Term, term as toTerm } from "../lib/index.ts";
+import {
+  assert,
+  assertionFailed,
+  type LogIndex,
+  logIndex,
+  type Term,
+  term as toTerm,
+} from "../lib/index.ts";
 import { type Membership, membershipFromConfState } from "./membership.ts";
 import { MembershipHistory } from "./membership-history.ts";
 import type { ConfState, Entry, Snapshot } from "./types.ts";
@@ -105,7 +112,7 @@ export class RaftLog {
     const last = Math.min(toIndexInclusive, this.lastIndex());
     for (let index = fromIndex; index <= last; index++) {
       const entry = this.entries[index - this.snapshotIndex - 1];
-      assert(entry !== undefined, `log: missing entry ${index}`);
+      if (entry === undefined) assertionFailed(`log: missing entry ${index}`);
       bytes += entryBytes(entry);
       if (result.length > 0 && bytes > bytesMax) break;
       result.push(entry);
@@ -166,11 +173,15 @@ export class RaftLog {
   append(entries: readonly Entry[]): LogIndex {
     const first = entries[0];
     if (first === undefined) return this.lastIndex();
-    assert(first.index > this.commit, `log: append at ${first.index} would overwrite a commit`);
-    assert(first.index <= this.lastIndex() + 1, `log: append at ${first.index} leaves a gap`);
-    entries.forEach((entry, k) => {
-      assert(entry.index === first.index + k, "log: appended entries are not contiguous");
-    });
+    if (first.index <= this.commit) {
+      assertionFailed(`log: append at ${first.index} would overwrite a commit`);
+    }
+    if (first.index > this.lastIndex() + 1) {
+      assertionFailed(`log: append at ${first.index} leaves a gap`);
+    }
+    for (let k = 1; k < entries.length; k++) {
+      assert(entries[k]?.index === first.index + k, "log: appended entries are not contiguous");
+    }
     this.entries.length = first.index - this.snapshotIndex - 1;
     for (const entry of entries) this.entries.push(entry);
     this.membership.append(entries);
@@ -180,7 +191,7 @@ export class RaftLog {
 
   commitTo(index: LogIndex): void {
     if (index <= this.commit) return;
-    assert(index <= this.lastIndex(), `log: commit ${index} is past the last index`);
+    if (index > this.lastIndex()) assertionFailed(`log: commit ${index} is past the last index`);
     this.commit = index;
   }
 
@@ -201,8 +212,10 @@ export class RaftLog {
   }
 
   appliedTo(index: LogIndex): void {
-    assert(index <= this.commit, `log: applied ${index} is past commit ${this.commit}`);
-    assert(index >= this.applied, `log: applied went back from ${this.applied} to ${index}`);
+    if (index > this.commit) assertionFailed(`log: applied ${index} is past commit ${this.commit}`);
+    if (index < this.applied) {
+      assertionFailed(`log: applied went back from ${this.applied} to ${index}`);
+    }
     this.applied = index;
   }
 

@@ -10,6 +10,7 @@
 
 import {
   assert,
+  assertionFailed,
   type LogIndex,
   NO_NODE,
   type NodeId,
@@ -111,7 +112,9 @@ export class RawNode {
   }
 
   step(message: RaftMessage): void {
-    assert(message.to === this.raft.id, `raw node ${this.raft.id}: message for ${message.to}`);
+    if (message.to !== this.raft.id) {
+      assertionFailed(`raw node ${this.raft.id}: message for ${message.to}`);
+    }
     step(this.raft, message);
     maybeStepDownAfterRemoval(this.raft);
   }

@@ -3,7 +3,15 @@
 // touching their data, so a write that breaks a rule fails the same way everywhere, and
 // before anything of its batch is stored. Pure: no I/O.
 
-import { assert, type GroupId, type LogIndex, logIndex, type Term, term } from "../lib/index.ts";
+import {
+  assert,
+  assertionFailed,
+  type GroupId,
+  type LogIndex,
+  logIndex,
+  type Term,
+  term,
+} from "../lib/index.ts";
 import type { Entry, HardState, Snapshot } from "../raft/index.ts";
 import type { GroupWrite, ReadEntriesRange } from "./log-storage.ts";
 
@@ -53,10 +61,9 @@ export function planGroupWrite(
   before: GroupLogState | undefined,
   write: GroupWrite,
 ): GroupWritePlan {
-  assert(
-    write.tombstone === undefined || write.deleteGroup === true,
-    `group ${write.groupId}: a tombstone comes only with deleteGroup`,
-  );
+  if (write.tombstone !== undefined && write.deleteGroup !== true) {
+    assertionFailed(`group ${write.groupId}: a tombstone comes only with deleteGroup`);
+  }
   if (write.deleteGroup === true) {
     checkDeleteOnly(write);
     return {
@@ -78,10 +85,11 @@ export function planGroupWrite(
   const isCompacting = compactThrough !== undefined && compactThrough >= withEntries.firstIndex;
   const next =
     compactThrough === undefined ? withEntries : stepCompaction(withEntries, compactThrough);
-  assert(
-    next.commit <= next.lastIndex,
-    `group ${next.groupId}: commit ${next.commit} would be beyond the last stored index ${next.lastIndex}`,
-  );
+  if (next.commit > next.lastIndex) {
+    assertionFailed(
+      `group ${next.groupId}: commit ${next.commit} would be beyond the last stored index ${next.lastIndex}`,
+    );
+  }
   return { next, isLogReplaced, isSuffixOverwritten, isCompacting };
 }
 
@@ -119,30 +127,35 @@ function checkDeleteOnly(write: GroupWrite): void {
 }
 
 function stepHardState(state: GroupLogState, hardState: HardState): GroupLogState {
-  const where = `group ${state.groupId}: hard state`;
-  checkInteger(hardState.term, `${where} term`);
-  checkInteger(hardState.vote, `${where} vote`);
-  checkInteger(hardState.commit, `${where} commit`);
+  const { term, vote, commit } = hardState;
   // §5.1: a server's current term only increases. Commit never decreases either.
-  assert(
-    hardState.term >= state.term,
-    `${where} term went back from ${state.term} to ${hardState.term}`,
-  );
-  assert(
-    hardState.commit >= state.commit,
-    `${where} commit went back from ${state.commit} to ${hardState.commit}`,
-  );
-  return { ...state, term: hardState.term, commit: hardState.commit };
+  const isSound =
+    isCount(term) &&
+    isCount(vote) &&
+    isCount(commit) &&
+    term >= state.term &&
+    commit >= state.commit;
+  // The messages are built only for a write that breaks a rule: this runs for every write.
+  if (!isSound) {
+    const where = `group ${state.groupId}: hard state`;
+    checkInteger(term, `${where} term`);
+    checkInteger(vote, `${where} vote`);
+    checkInteger(commit, `${where} commit`);
+    assert(term >= state.term, `${where} term went back from ${state.term} to ${term}`);
+    assertionFailed(`${where} commit went back from ${state.commit} to ${commit}`);
+  }
+  return { ...state, term, commit };
 }
 
 function stepSnapshot(state: GroupLogState, write: GroupWrite): GroupLogState {
   const snapshot: Snapshot | undefined = write.snapshot;
+  if (snapshot === undefined) {
+    if (write.snapshotReplacesLog === true) {
+      assertionFailed(`group ${state.groupId}: snapshotReplacesLog needs a snapshot`);
+    }
+    return state;
+  }
   const where = `group ${state.groupId}: snapshot`;
-  assert(
-    snapshot !== undefined || write.snapshotReplacesLog !== true,
-    `${where}ReplacesLog needs a snapshot`,
-  );
-  if (snapshot === undefined) return state;
   const index = snapshot.metadata.index;
   checkInteger(index, `${where} index`);
   checkInteger(snapshot.metadata.term, `${where} term`);
@@ -177,21 +190,25 @@ function stepEntries(
   const last = entries.at(-1);
   if (first === undefined || last === undefined) return state;
   checkContiguous(state.groupId, entries);
-  const where = `group ${state.groupId}: entries from ${first.index}`;
-  assert(first.index >= 1, `${where}: the first log index is 1`);
   // §5.4: committed entries are never overwritten, nor is anything a snapshot covers.
-  assert(
-    first.index > commitBefore,
-    `${where} would overwrite committed entries (commit ${commitBefore})`,
-  );
-  assert(
-    first.index > state.snapshotIndex,
-    `${where} would overwrite snapshot ${state.snapshotIndex}`,
-  );
-  assert(
-    first.index <= state.lastIndex + 1,
-    `${where} leave a gap after the last index ${state.lastIndex}`,
-  );
+  const isSound =
+    first.index >= 1 &&
+    first.index > commitBefore &&
+    first.index > state.snapshotIndex &&
+    first.index <= state.lastIndex + 1;
+  if (!isSound) {
+    const where = `group ${state.groupId}: entries from ${first.index}`;
+    assert(first.index >= 1, `${where}: the first log index is 1`);
+    assert(
+      first.index > commitBefore,
+      `${where} would overwrite committed entries (commit ${commitBefore})`,
+    );
+    assert(
+      first.index > state.snapshotIndex,
+      `${where} would overwrite snapshot ${state.snapshotIndex}`,
+    );
+    assertionFailed(`${where} leave a gap after the last index ${state.lastIndex}`);
+  }
   const hasStoredEntries = state.lastIndex >= state.firstIndex;
   return {
     ...state,
@@ -203,13 +220,17 @@ function stepEntries(
 function checkContiguous(groupId: GroupId, entries: readonly Entry[]): void {
   let previous: Entry | undefined;
   for (const entry of entries) {
-    checkInteger(entry.index, `group ${groupId}: entry index`);
-    checkInteger(entry.term, `group ${groupId}: entry ${entry.index} term`);
-    if (previous !== undefined) {
+    if (!isCount(entry.index) || !isCount(entry.term)) {
+      checkInteger(entry.index, `group ${groupId}: entry index`);
+      checkInteger(entry.term, `group ${groupId}: entry ${entry.index} term`);
+    }
+    // Terms never decrease along a Raft log (§5.3: a leader appends in its own term).
+    const isNext =
+      previous === undefined || (entry.index === previous.index + 1 && entry.term >= previous.term);
+    if (!isNext && previous !== undefined) {
       const where = `group ${groupId}: entry ${entry.index} after ${previous.index}`;
       assert(entry.index === previous.index + 1, `${where}: entries must be contiguous`);
-      // Terms never decrease along a Raft log (§5.3: a leader appends in its own term).
-      assert(entry.term >= previous.term, `${where}: term went back from ${previous.term}`);
+      assertionFailed(`${where}: term went back from ${previous.term}`);
     }
     previous = entry;
   }
@@ -227,6 +248,11 @@ function stepCompaction(state: GroupLogState, compactThrough: LogIndex): GroupLo
     return { ...state, firstIndex: after, lastIndex: state.snapshotIndex };
   }
   return { ...state, firstIndex: logIndex(compactThrough + 1) };
+}
+
+/** Whether `value` can be an index, a term or a node id: a safe integer, not negative. */
+function isCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
 }
 
 function checkInteger(value: number, what: string): void {
