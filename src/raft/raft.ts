@@ -6,6 +6,7 @@
 
 import {
   assert,
+  assertionFailed,
   type LogIndex,
   logIndex,
   NO_NODE,
@@ -166,8 +167,9 @@ export class Raft {
   }
 
   send(message: RaftMessage): void {
-    assert(message.to !== this.id, `raft ${this.id}: message addressed to itself`);
-    assert(message.to !== NO_NODE, `raft ${this.id}: message without a recipient`);
+    if (message.to === this.id || message.to === NO_NODE) {
+      assertionFailed(`raft ${this.id}: message for ${message.to}, itself or nobody`);
+    }
     this.outbox.push(message);
   }
 

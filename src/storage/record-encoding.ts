@@ -2,7 +2,7 @@
 // the CRC-32 checksums that make a corrupt or torn record detectable on every read.
 // No I/O; shared by the SQLite core and its tests.
 
-import { assert, type GroupId, type NodeId, nodeId } from "../lib/index.ts";
+import { assert, assertionFailed, type GroupId, type NodeId, nodeId } from "../lib/index.ts";
 import type { ConfState, Entry, EntryType, HardState, SnapshotMetadata } from "../raft/index.ts";
 import type { GroupTombstone } from "./log-storage.ts";
 
@@ -32,15 +32,24 @@ const header = new DataView(new ArrayBuffer(HEADER_BYTES_MAX));
 
 /** Writes a safe non-negative integer as 8 little-endian bytes (two 32-bit halves). */
 function putInteger(offset: number, value: number): number {
-  assert(Number.isSafeInteger(value), `checksummed value must be a safe integer, got ${value}`);
-  assert(value >= 0, `checksummed value must not be negative, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    assertionFailed(`checksummed value must be a safe non-negative integer, got ${value}`);
+  }
   header.setUint32(offset, value % 0x1_0000_0000, true);
   header.setUint32(offset + 4, Math.floor(value / 0x1_0000_0000), true);
   return offset + 8;
 }
 
+/** A view of the header's first n bytes for each length n, made once: one per checksum cost. */
+const headerViews = Array.from(
+  { length: HEADER_BYTES_MAX + 1 },
+  (_, length) => new Uint8Array(header.buffer, 0, length),
+);
+
 function headerChecksum(length: number): number {
-  return Bun.hash.crc32(new Uint8Array(header.buffer, 0, length));
+  const view = headerViews[length];
+  if (view === undefined) assertionFailed(`checksum header of ${length} bytes`);
+  return Bun.hash.crc32(view);
 }
 
 /**
