@@ -21,25 +21,25 @@ export interface Relaunch {
 /**
  * The relaunch that turns the FTL off, or undefined for a client subcommand (it ends before
  * the FTL would matter) and where the environment already says what to do about it.
- * `argv` is `process.argv`: a standalone executable has its built-in script's path at [1],
- * which the executable supplies again by itself, and Bun run from source has the script's
- * path there, which must be passed on.
+ * `current.argv` is `process.argv`: a standalone executable has its built-in script's path
+ * at [1], which the executable supplies again by itself, and Bun run from source has the
+ * script's path there, which must be passed on.
  */
-export function relaunchWithoutFtl(process: {
+export function relaunchWithoutFtl(current: {
   readonly argv: readonly string[];
   readonly execArgv: readonly string[];
   readonly execPath: string;
   readonly env: Record<string, string | undefined>;
   readonly isStandaloneExecutable: boolean;
 }): Relaunch | undefined {
-  if (CLIENT_GROUPS.has(process.argv[2] ?? "") || process.env[FTL_OPTION] !== undefined) {
+  if (CLIENT_GROUPS.has(current.argv[2] ?? "") || current.env[FTL_OPTION] !== undefined) {
     return undefined;
   }
-  const script = process.isStandaloneExecutable ? [] : process.argv.slice(1, 2);
+  const script = current.isStandaloneExecutable ? [] : current.argv.slice(1, 2);
   return {
-    file: process.execPath,
-    args: [process.execPath, ...process.execArgv, ...script, ...process.argv.slice(2)],
-    env: { ...process.env, [FTL_OPTION]: "0" },
+    file: current.execPath,
+    args: [current.execPath, ...current.execArgv, ...script, ...current.argv.slice(2)],
+    env: { ...current.env, [FTL_OPTION]: "0" },
   };
 }
 

@@ -40,7 +40,7 @@ export class HostedGroup {
   readonly reads = new Map<string, PendingRead>();
   /** Reads not yet sent as ReadIndex (no leader known, or lost and due for a retry). */
   readsToSend: PendingRead[] = [];
-  /** The outcomes of the last entries applied, oldest first (one is dropped per entry). */
+  /** The outcomes of the last entries applied (recentAppliedMax of them), by index. */
   private readonly recentApplied: RecentOutcomes<AppliedOutcome>;
   private dedupe = new DedupeTable();
   private readonly snapshots: SnapshotPolicy;

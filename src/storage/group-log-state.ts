@@ -225,9 +225,10 @@ function checkContiguous(groupId: GroupId, entries: readonly Entry[]): void {
       checkInteger(entry.term, `group ${groupId}: entry ${entry.index} term`);
     }
     // Terms never decrease along a Raft log (§5.3: a leader appends in its own term).
-    const isNext =
-      previous === undefined || (entry.index === previous.index + 1 && entry.term >= previous.term);
-    if (!isNext && previous !== undefined) {
+    if (
+      previous !== undefined &&
+      (entry.index !== previous.index + 1 || entry.term < previous.term)
+    ) {
       const where = `group ${groupId}: entry ${entry.index} after ${previous.index}`;
       assert(entry.index === previous.index + 1, `${where}: entries must be contiguous`);
       assertionFailed(`${where}: term went back from ${previous.term}`);
