@@ -119,6 +119,9 @@ Environment:
   RAFTORAL_LOG_FORMAT   text (default) or json.
   RAFTORAL_CLUSTER_SECRET
                         The cluster secret, instead of --cluster-secret-file.
+  BUN_JSC_useFTLJIT     Unset, the node replaces itself at start with a copy that has it set
+                        to 0: the engine's top JIT tier off, for less CPU per workflow. Set
+                        (1 keeps that tier), the node starts once and runs as told.
 
 Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start;
 2 for a usage error; 70 after a bug (see the log); 74 when its storage failed (disk full,
