@@ -45,7 +45,8 @@ test: check
 build: dist/raftoral
 
 # deploy/Dockerfile builds the same (test/integration/deploy.test.ts checks it).
-COMPILE_ENTRYPOINTS := src/cli/main.ts
+# Two entrypoints: main.ts decides whether to relaunch before command.ts, the rest, is read.
+COMPILE_ENTRYPOINTS := src/cli/main.ts src/cli/command.ts
 
 dist/raftoral: $(DEPS_STAMP) $(SOURCES)
 	$(BUN) build --compile --minify --bytecode $(COMPILE_ENTRYPOINTS) --outfile dist/raftoral

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compileBinaryTo, compileEntrypoints, ROOT } from "../support/compiled-binary.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
 const OPTIONS = [
   "--listen",
   "--advertise",
@@ -33,18 +33,7 @@ beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "raftoral-binary-"));
   const buildDir = mkdtempSync(join(tmpdir(), "raftoral-build-"));
   try {
-    const build = Bun.spawnSync(
-      [
-        process.execPath,
-        "build",
-        "--compile",
-        "src/cli/main.ts",
-        "--outfile",
-        join(buildDir, "raftoral"),
-      ],
-      { cwd: ROOT },
-    );
-    expect(build.exitCode).toBe(0);
+    compileBinaryTo(join(buildDir, "raftoral"));
     copyFileSync(join(buildDir, "raftoral"), join(scratch, "raftoral"));
     Bun.spawnSync(["chmod", "+x", join(scratch, "raftoral")]);
   } finally {
@@ -74,5 +63,22 @@ describe("compiled binary in an empty directory", () => {
     const result = runBinary(["--transport", "udp", "--listen", "127.0.0.1:7001"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("Invalid transport protocol: udp. Must be 'grpc' or 'http'");
+  });
+});
+
+describe("the binary's entry", () => {
+  // A node relaunches itself before it reads anything else (src/cli/main.ts): the code it
+  // would read first and throw away is start-up time spent twice.
+  test("bundles what decides the relaunch and none of the command line", async () => {
+    const [entry = "", ...others] = compileEntrypoints();
+    expect(entry).toBe("src/cli/main.ts");
+    expect(others).toEqual(["src/cli/command.ts"]);
+    const build = await Bun.build({ entrypoints: [join(ROOT, entry)], target: "bun" });
+    expect(build.success).toBe(true);
+    const text = (await build.outputs[0]?.text()) ?? "";
+    // Booleans, not the text itself: a failure would print the whole bundle.
+    expect(text.includes("BUN_JSC_useFTLJIT")).toBe(true);
+    expect(text.includes("function runMain")).toBe(false);
+    expect(text.includes("Could not relaunch with the JIT's top tier off")).toBe(false);
   });
 });

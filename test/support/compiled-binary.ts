@@ -2,7 +2,7 @@
 // built once per test process from the current sources, with the Makefile's entrypoints, into
 // a temporary directory that is removed once the test process has run every file.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { atTestProcessEnd } from "./process-cleanup.ts";
@@ -24,10 +24,26 @@ export function compiledBinary(): string {
 /** The flags `make build` adds: what ships (bench/membership.bench.ts times that). */
 export const RELEASE_FLAGS = ["--minify", "--bytecode"] as const;
 
+/** The Makefile's COMPILE_ENTRYPOINTS: every file the binary is built from. */
+export function compileEntrypoints(): string[] {
+  const makefile = readFileSync(join(ROOT, "Makefile"), "utf8");
+  const line = /^COMPILE_ENTRYPOINTS := (.+)$/m.exec(makefile);
+  if (line?.[1] === undefined) throw new Error("the Makefile defines no COMPILE_ENTRYPOINTS");
+  return line[1].trim().split(/\s+/);
+}
+
 /** Compiles the current sources into `outfile` with the Makefile's entrypoints. */
 export function compileBinaryTo(outfile: string, flags: readonly string[] = []): void {
   const build = Bun.spawnSync(
-    [process.execPath, "build", "--compile", ...flags, "src/cli/main.ts", "--outfile", outfile],
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      ...flags,
+      ...compileEntrypoints(),
+      "--outfile",
+      outfile,
+    ],
     { cwd: ROOT, stderr: "pipe", stdout: "pipe" },
   );
   if (build.exitCode !== 0) throw new Error(`bun build failed: ${build.stderr.toString()}`);
