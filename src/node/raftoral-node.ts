@@ -208,8 +208,9 @@ export class RaftoralNode {
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),
     );
     this.isStarted = true;
-    // After "ready", not before: nothing in a start needed it (docs/performance.md).
+    // After "ready", not before: nothing in a start needed them (docs/performance.md).
     this.transport.server.prepare?.();
+    this.storage?.reserveSpace?.().catch((error: unknown) => this.onFatal(toError(error)));
   }
 
   /** Resume or bootstrap: the id is known, so the node is built before it listens. */

@@ -148,6 +148,12 @@ export interface LogStorage {
   loadIdentity(): Promise<NodeIdentity | undefined>;
   /** Durably stores the identity, replacing any earlier one. */
   saveIdentity(identity: NodeIdentity): Promise<void>;
+  /**
+   * Prepares room that makes later writes cheaper and that no start needs to wait for: the
+   * node calls it once it is ready. Resolves false when the disk has no room to spare (writes
+   * still work); rejects as a failed write does. Absent where there is nothing to prepare.
+   */
+  reserveSpace?(): Promise<boolean>;
   /** Releases the storage; every later call rejects. Waits for writes in flight. */
   close(): Promise<void>;
 }

@@ -103,9 +103,8 @@ export class SqliteLogCore {
       configure(db);
       migrate(db, file);
       const core = new SqliteLogCore(file, db, options);
-      // The schema's first writes created the WAL file (migrate writes at every open).
-      reserveWalSpace(`${file}-wal`);
-      // The database and WAL files now exist: make their names durable too.
+      // The schema's first writes created the WAL file (migrate writes at every open), so
+      // the database and WAL files now exist: make their names durable too.
       syncDirectory(dirname(file));
       return core;
     } catch (error) {
@@ -139,6 +138,20 @@ export class SqliteLogCore {
     for (const [groupId, state] of plan.states) {
       if (state === undefined) this.states.delete(groupId);
       else this.states.set(groupId, state);
+    }
+  }
+
+  /**
+   * Gives the WAL its room (wal-space.ts); false when the disk has none to spare. Not part of
+   * open(): a node calls it once it is ready. A failure is the storage's, as a write's is.
+   */
+  async reserveWalSpace(): Promise<boolean> {
+    this.checkUsable();
+    try {
+      return await reserveWalSpace(`${this.file}-wal`);
+    } catch (error) {
+      this.failure = toStorageError(error, { file: `${this.file}-wal`, action: "writing" });
+      throw this.failure;
     }
   }
 

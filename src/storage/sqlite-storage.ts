@@ -59,6 +59,10 @@ export class SqliteLogStorage implements LogStorage {
     this.core.saveIdentity(identity);
   }
 
+  reserveSpace(): Promise<boolean> {
+    return this.core.reserveWalSpace();
+  }
+
   async close(): Promise<void> {
     this.core.close();
   }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { G1, hardState, makeEntries } from "../../test/contracts/log-storage-fixtures.ts";
 import { logIndex } from "../lib/index.ts";
 import { SqliteLogCore } from "./sqlite-log-core.ts";
+import { StorageError } from "./storage-error.ts";
 import { reserveWalSpace, WAL_SPACE_BYTES } from "./wal-space.ts";
 
 let directory = "";
@@ -15,15 +16,15 @@ afterEach(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-test("the room is zeros past the file's end; what the file held stays as it was", () => {
+test("the room is zeros past the file's end; what the file held stays as it was", async () => {
   const file = join(directory, "log-wal");
   writeFileSync(file, "frames SQLite wrote");
-  reserveWalSpace(file, 3 * 1024 * 1024 + 5);
+  expect(await reserveWalSpace(file, 3 * 1024 * 1024 + 5)).toBe(true);
   const bytes = readFileSync(file);
   expect(bytes.byteLength).toBe(3 * 1024 * 1024 + 5);
   expect(bytes.subarray(0, 19).toString()).toBe("frames SQLite wrote");
   expect(bytes.subarray(19).every((byte) => byte === 0)).toBe(true);
-  reserveWalSpace(file, 1024);
+  expect(await reserveWalSpace(file, 1024)).toBe(true);
   expect(statSync(file).size).toBe(3 * 1024 * 1024 + 5);
 });
 
@@ -33,7 +34,7 @@ test("without room on the disk, nothing is reserved and the file is as it was", 
   // A file size limit of 1 MiB (in KiB blocks) stands in for a full disk: writes past it
   // fail with EFBIG once SIGXFSZ is ignored.
   const script = `import { reserveWalSpace } from ${JSON.stringify(join(import.meta.dir, "wal-space.ts"))};
-console.log(reserveWalSpace(${JSON.stringify(file)}, 4 * 1024 * 1024));`;
+console.log(await reserveWalSpace(${JSON.stringify(file)}, 4 * 1024 * 1024));`;
   const child = Bun.spawn(
     ["sh", "-c", 'trap "" XFSZ; ulimit -f 1024 && exec "$@"', "sh", process.execPath, "-e", script],
     { stdout: "pipe", stderr: "pipe" },
@@ -65,10 +66,14 @@ function lastEntryAfterCrash(file: string): { lastIndex: number; data: Uint8Arra
   }
 }
 
-test("a node's WAL has its room from the start, and commits survive a crash across checkpoints", () => {
+test("the WAL gets its room after the open, and commits survive a crash across checkpoints", async () => {
   const file = join(directory, "raftoral.db");
   const core = SqliteLogCore.open(file);
   try {
+    // The open leaves it to the caller (a node reserves once it is ready).
+    expect(statSync(`${file}-wal`).size).toBeLessThan(WAL_SPACE_BYTES);
+    core.write([{ groupId: G1, hardState: hardState(1, 1, 0), entries: [] }]);
+    expect(await core.reserveWalSpace()).toBe(true);
     expect(statSync(`${file}-wal`).size).toBeGreaterThanOrEqual(WAL_SPACE_BYTES);
     // 4 KB entries, 100 per commit: 3,000 entries pass SQLite's checkpoint (1,000 pages)
     // several times, so the WAL is written again from the top over what it held.
@@ -83,6 +88,24 @@ test("a node's WAL has its room from the start, and commits survive a crash acro
     }
     // 12 MB went through it: the checkpoints let SQLite write it again inside its room.
     expect(statSync(`${file}-wal`).size).toBe(WAL_SPACE_BYTES);
+  } finally {
+    core.close();
+  }
+});
+
+test("a reservation that fails is the storage's failure: the writes after it are refused", async () => {
+  const file = join(directory, "raftoral.db");
+  const core = SqliteLogCore.open(file);
+  try {
+    // Stands in for a disk that fails under the reservation (the WAL is gone from its path).
+    rmSync(`${file}-wal`);
+    const failure = await core.reserveWalSpace().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(StorageError);
+    expect((failure as StorageError).code).toBe("STORAGE_FAILED");
+    expect((failure as StorageError).message).toContain(`${file}-wal`);
+    expect(() => core.write([{ groupId: G1, hardState: hardState(1, 1, 0), entries: [] }])).toThrow(
+      StorageError,
+    );
   } finally {
     core.close();
   }
