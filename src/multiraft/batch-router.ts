@@ -128,11 +128,21 @@ export class BatchRouter {
     }
     if (isHeard) this.options.onHeard(batch);
     if (!this.options.directory.isClusterNode(batch.from)) return;
-    if (batch.messages.length === 0) this.options.onPeerHeard?.(batch.from);
+    if (batch.messages.length === 0) this.announced(batch.from);
     for (const groupId of unknown) {
       this.logUnknownGroup(batch.from, groupId);
       this.options.reply(batch.from, { type: "unknownGroup", groupId });
     }
+  }
+
+  /**
+   * A node of the cluster sent an empty batch: it is back (PeerSenders.announce). Sending to
+   * it may resume, and each group led here heartbeats it now (RawNode.heartbeatTo), so that it
+   * learns its leaders at once rather than at their next heartbeat, up to an interval later.
+   */
+  private announced(peer: NodeId): void {
+    this.options.onPeerHeard?.(peer);
+    for (const group of this.options.groups.values()) group.raw.heartbeatTo(peer);
   }
 
   private checkRaft(

@@ -30,7 +30,7 @@ import {
   type ReadState,
   type Role,
 } from "./raft.ts";
-import { broadcastAppend } from "./replication.ts";
+import { broadcastAppend, sendHeartbeat } from "./replication.ts";
 import { step, tick } from "./step.ts";
 import {
   maybeStepDownAfterRemoval,
@@ -190,6 +190,18 @@ export class RawNode {
     const progress = this.raft.tracker.progress.get(id);
     if (this.raft.role !== "leader" || progress === undefined) return;
     if (progress.state === "replicate" || progress.state === "snapshot") progress.becomeProbe();
+  }
+
+  /**
+   * A leader heartbeats `id` now, out of its tick's rhythm: a member that just came back learns
+   * who leads at once, not at the next heartbeat. Like any heartbeat it carries the newest
+   * pending read's context, and its answer counts for that read only because it was sent after
+   * the read began. Nothing when this replica does not lead or `id` is not a member.
+   */
+  heartbeatTo(id: NodeId): void {
+    const r = this.raft;
+    if (r.role !== "leader" || id === r.id) return;
+    sendHeartbeat(r, id, r.readOnly.lastContext());
   }
 
   /** Records a snapshot of the application state at the applied index (§7). */

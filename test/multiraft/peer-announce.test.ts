@@ -1,11 +1,12 @@
 // An empty batch (PeerSenders.announce: a restarted node saying it is back) tells the host that
-// its sender is up, so that sending to it resumes; it is not taken as a sign of liveness, and
-// a node that is not of the cluster announces nothing.
+// its sender is up, so that sending to it resumes and the groups it leads heartbeat the sender
+// at once; it is not taken as a sign of liveness, and a node that is not of the cluster
+// announces nothing.
 
 import { expect, test } from "bun:test";
-import { type NodeId, nodeId } from "../../src/lib/index.ts";
+import { groupId, type NodeId, nodeId } from "../../src/lib/index.ts";
 import type { MembershipDirectory } from "../../src/multiraft/index.ts";
-import { flush, loneHost } from "../support/host-cluster.ts";
+import { clusterWithGroups, flush, loneHost } from "../support/host-cluster.ts";
 
 function hostKnowing(clusterNodes: readonly number[]) {
   const heard: NodeId[] = [];
@@ -34,4 +35,27 @@ test("an empty batch from a node the cluster does not have is ignored", async ()
   await flush();
   expect(heard).toEqual([]);
   host.stop();
+});
+
+test("an empty batch from a member makes each group led here heartbeat it at once", async () => {
+  const cluster = await clusterWithGroups([groupId(1), groupId(2)]);
+  try {
+    const leader = cluster.leaderOf(groupId(1));
+    const other = [...cluster.hosts.values()].find((host) => host !== leader);
+    if (leader === undefined || other === undefined) throw new Error("no leader elected");
+    const led = [groupId(1), groupId(2)].filter((group) => cluster.leaderOf(group) === leader);
+    // Sent or queued behind a batch still on its way: what the leader handed its sender.
+    const sentToOther = () => {
+      const counts = leader.senders.perPeer().find((peer) => peer.peer === other.id);
+      return (counts?.sentMessages ?? 0) + (counts?.queued ?? 0);
+    };
+    const before = sentToOther();
+    // No time passes: the heartbeats are the batch's doing, not a tick's.
+    leader.host.receive({ from: other.id, to: leader.id, messages: [] });
+    cluster.clock.advance(0);
+    await flush();
+    expect(sentToOther()).toBe(before + led.length);
+  } finally {
+    for (const testHost of cluster.hosts.values()) testHost.host.stop();
+  }
 });
