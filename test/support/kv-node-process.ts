@@ -68,6 +68,8 @@ const opened = await openNodeStorage({
   nodeId: self,
   directory: nodeDirectoryPath(values.storage ?? "", self),
 });
+// The room a node gives its WAL once ready (RaftoralNode); here before any write is timed.
+await opened.storage.reserveSpace?.();
 const storage = probe === undefined ? opened.storage : probe.storage(opened.storage);
 const transport = await createNodeTransport(transportKind, logger, clock);
 let host: MultiRaftHost | undefined;
