@@ -2,8 +2,8 @@
 // "Start-up"): an HTTP node neither protobufjs nor our gRPC code (the only importer of
 // node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
 // asks for the HTTP API; node:crypto only with a cluster secret; protobufjs only once a
-// message is encoded, which a gRPC node that bootstraps alone does after it is ready; and the
-// SQLite code only with --storage-path. Each node runs from source with
+// message other than a peer batch or a join's is encoded, which a gRPC node does only after it
+// is ready, whether it bootstrapped or joined; and the SQLite code only with --storage-path. Each node runs from source with
 // test/support/loaded-modules.ts preloaded, which lists the modules the process loaded (at
 // ready and at exit); each case also checks that the node's own transport is in its list, so
 // an empty list cannot pass.
@@ -131,7 +131,7 @@ test("HTTP nodes load no gRPC code, no protobufjs, no node:crypto, and SQLite on
   expect(joined.modules).toContain("src/client/http-client.ts");
 }, 60_000);
 
-test("gRPC nodes load no Hono unless --http-listen asks for it, protobufjs only when first used", async () => {
+test("gRPC nodes load no Hono unless --http-listen asks for it, protobufjs only after ready", async () => {
   // With a cluster secret, so node:crypto is needed (and the spy shows that it sees it).
   const secret = { RAFTORAL_CLUSTER_SECRET: "transport-loading-test-secret" };
   const first = await startNode(["--transport", "grpc", "--bootstrap"], secret);
@@ -151,7 +151,9 @@ test("gRPC nodes load no Hono unless --http-listen asks for it, protobufjs only 
     expect(matching(modules, /\/protobufjs\//).length).toBeGreaterThan(0);
     expect(builtins).toContain("node:crypto");
   }
-  expect(joined.modules).toContain("src/client/grpc-client.ts");
+  // The joiner discovered and registered over gRPC with the hand-written codecs.
+  expect(joined.modulesAtReady).toContain("src/client/grpc-client.ts");
+  expect(matching(joined.modulesAtReady, /\/protobufjs\//)).toEqual([]);
   expect(joined.modules).not.toContain("src/client/http-client.ts");
   expect(joined.modules).toContain("src/transport/http/http-transport-server.ts");
 }, 60_000);

@@ -8,6 +8,14 @@
 // bad bytes) goes to the general codec, which decodes it or names what is wrong as before.
 
 import type { MessageCodec } from "./message-codec.ts";
+import {
+  bytesFieldSize,
+  readBytesField,
+  readVarint,
+  varintBytes,
+  writeBytesField,
+  writeVarint,
+} from "./protobuf-wire.ts";
 import type { GenericMessage, MessageResponse } from "./raftoral-messages.ts";
 
 const RAFT_MESSAGE_TAG = (2 << 3) | 2;
@@ -120,58 +128,4 @@ function decodeRaftMessage(bytes: Uint8Array): GenericMessage | undefined {
   }
   if (payload === undefined) return undefined;
   return { clusterId: clusterId ?? 0, message: "raftMessage", raftMessage: payload };
-}
-
-/** The size of a length-delimited field (one-byte tag) holding `length` bytes. */
-function bytesFieldSize(length: number): number {
-  return 1 + varintBytes(length) + length;
-}
-
-/** Writes a length-delimited field (its tag, its length, its bytes) at `start`; returns its end. */
-function writeBytesField(out: Uint8Array, start: number, tag: number, value: Uint8Array): number {
-  out[start] = tag;
-  const at = writeVarint(out, start + 1, value.byteLength);
-  out.set(value, at);
-  return at + value.byteLength;
-}
-
-/** The bytes of a length-delimited field whose length starts at `start`; undefined if cut off. */
-function readBytesField(
-  bytes: Uint8Array,
-  start: number,
-): { value: Uint8Array; end: number } | undefined {
-  const length = readVarint(bytes, start);
-  if (length === undefined || length.end + length.value > bytes.byteLength) return undefined;
-  const end = length.end + length.value;
-  return { value: bytes.subarray(length.end, end), end };
-}
-
-function varintBytes(value: number): number {
-  let bytes = 1;
-  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 128)) bytes++;
-  return bytes;
-}
-
-function writeVarint(out: Uint8Array, start: number, value: number): number {
-  let at = start;
-  let rest = value;
-  while (rest >= 0x80) {
-    out[at++] = (rest % 128) | 0x80;
-    rest = Math.floor(rest / 128);
-  }
-  out[at++] = rest;
-  return at;
-}
-
-/** A varint of at most 5 bytes (lengths and uint32s), or undefined when malformed. */
-function readVarint(bytes: Uint8Array, start: number): { value: number; end: number } | undefined {
-  let value = 0;
-  let scale = 1;
-  for (let at = start; at < bytes.byteLength && at < start + 5; at++) {
-    const byte = bytes[at] ?? 0;
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return { value, end: at + 1 };
-    scale *= 128;
-  }
-  return undefined;
 }

@@ -1,21 +1,23 @@
 // Method descriptors of the two `raftoral` services (docs: /work/shared/spec/GRPC_API.md).
 // Servers register handlers for these; clients call them.
 
+import {
+  addNodeRequestCodec,
+  addNodeResponseCodec,
+  discoveryRequestCodec,
+  discoveryResponseCodec,
+} from "./join-message-codecs.ts";
 import type { ListWorkflowsRequestMessage, ListWorkflowsResponseMessage } from "./list-messages.ts";
-import { protoCodec } from "./message-codec.ts";
+import { type MessageCodec, protoCodec } from "./message-codec.ts";
 import { type MethodDescriptor, protoMethod } from "./method.ts";
 import { genericMessageCodec, messageResponseCodec } from "./peer-message-codecs.ts";
 import type {
-  AddNodeRequest,
-  AddNodeResponse,
   ClusterRetentionRequest,
   ClusterRetentionResponse,
   ClusterStatusRequest,
   ClusterStatusResponse,
   DescribeWorkflowRequest,
   DescribeWorkflowResponse,
-  DiscoveryRequest,
-  DiscoveryResponse,
   GenericMessage,
   LeaveClusterRequest,
   LeaveClusterResponse,
@@ -42,8 +44,9 @@ export const RaftServiceMethods = {
   // Every peer batch: their GenericMessage takes the hand-written codec's fast path.
   sendMessage: peerBatchMethod("SendMessage", false),
   streamMessages: peerBatchMethod("StreamMessages", true),
-  discover: protoMethod<DiscoveryRequest, DiscoveryResponse>(RAFT_SERVICE, "Discover"),
-  addNode: protoMethod<AddNodeRequest, AddNodeResponse>(RAFT_SERVICE, "AddNode"),
+  // A joining node's first calls: coded by hand too, so that a join loads no protobufjs.
+  discover: unaryMethod("Discover", discoveryRequestCodec, discoveryResponseCodec),
+  addNode: unaryMethod("AddNode", addNodeRequestCodec, addNodeResponseCodec),
   getClusterStatus: protoMethod<ClusterStatusRequest, ClusterStatusResponse>(
     RAFT_SERVICE,
     "GetClusterStatus",
@@ -98,6 +101,21 @@ export const WorkflowManagementMethods = {
     "TerminateWorkflow",
   ),
 } as const;
+
+/** A unary RaftService method described here rather than read from the .proto types. */
+function unaryMethod<Request, Response>(
+  name: string,
+  requestCodec: MessageCodec<Request>,
+  responseCodec: MessageCodec<Response>,
+): MethodDescriptor<Request, Response> {
+  return {
+    path: `/${RAFT_SERVICE}/${name}`,
+    requestCodec,
+    responseCodec,
+    isRequestStream: false,
+    isResponseStream: false,
+  };
+}
 
 /**
  * A peer-batch method, described here rather than read from the .proto types, and coded by

@@ -1,0 +1,51 @@
+// The messages a joining node exchanges first (RaftService.Discover and AddNode), coded by
+// hand from their fields (scalar-message-codec.ts), so that a join needs no protobufjs. The
+// tables follow proto/raftoral.proto; the codec tests check them against it, value by value.
+
+import { protoCodec } from "./message-codec.ts";
+import type {
+  AddNodeRequest,
+  AddNodeResponse,
+  DiscoveryRequest,
+  DiscoveryResponse,
+} from "./raftoral-messages.ts";
+import { scalarMessageCodec } from "./scalar-message-codec.ts";
+
+export const discoveryRequestCodec = scalarMessageCodec(
+  protoCodec<DiscoveryRequest>("raftoral.DiscoveryRequest"),
+  [],
+);
+
+export const discoveryResponseCodec = scalarMessageCodec(
+  protoCodec<DiscoveryResponse>("raftoral.DiscoveryResponse"),
+  [
+    { number: 1, name: "nodeId", kind: "uint64" },
+    { number: 2, name: "highestKnownNodeId", kind: "uint64" },
+    { number: 3, name: "address", kind: "string" },
+    { number: 4, name: "managementLeaderNodeId", kind: "uint64" },
+    { number: 5, name: "managementLeaderAddress", kind: "string" },
+    { number: 6, name: "shouldJoinAsVoter", kind: "bool" },
+    { number: 7, name: "currentVoterCount", kind: "uint64" },
+    { number: 8, name: "maxVoters", kind: "uint64" },
+    { number: 9, name: "faultTolerance", kind: "uint64" },
+  ],
+);
+
+export const addNodeRequestCodec = scalarMessageCodec(
+  protoCodec<AddNodeRequest>("raftoral.AddNodeRequest"),
+  [
+    { number: 1, name: "nodeId", kind: "uint64" },
+    { number: 2, name: "address", kind: "string" },
+    { number: 3, name: "workflowFingerprint", kind: "string" },
+    { number: 4, name: "instanceId", kind: "string" },
+  ],
+);
+
+export const addNodeResponseCodec = scalarMessageCodec(
+  protoCodec<AddNodeResponse>("raftoral.AddNodeResponse"),
+  [
+    { number: 1, name: "success", kind: "bool" },
+    { number: 2, name: "error", kind: "string" },
+    { number: 3, name: "nodeId", kind: "uint64" },
+  ],
+);

@@ -1,0 +1,68 @@
+// The protobuf wire format's pieces that the hand-written codecs share: varints and
+// length-delimited fields with a one-byte tag (field numbers up to 15).
+
+/** The size of a length-delimited field (one-byte tag) holding `length` bytes. */
+export function bytesFieldSize(length: number): number {
+  return 1 + varintBytes(length) + length;
+}
+
+/** Writes a length-delimited field (its tag, its length, its bytes) at `start`; returns its end. */
+export function writeBytesField(
+  out: Uint8Array,
+  start: number,
+  tag: number,
+  value: Uint8Array,
+): number {
+  out[start] = tag;
+  const at = writeVarint(out, start + 1, value.byteLength);
+  out.set(value, at);
+  return at + value.byteLength;
+}
+
+/** The bytes of a length-delimited field whose length starts at `start`; undefined if cut off. */
+export function readBytesField(
+  bytes: Uint8Array,
+  start: number,
+): { value: Uint8Array; end: number } | undefined {
+  const length = readVarint(bytes, start);
+  if (length === undefined || length.end + length.value > bytes.byteLength) return undefined;
+  const end = length.end + length.value;
+  return { value: bytes.subarray(length.end, end), end };
+}
+
+export function varintBytes(value: number): number {
+  let bytes = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 128)) bytes++;
+  return bytes;
+}
+
+export function writeVarint(out: Uint8Array, start: number, value: number): number {
+  let at = start;
+  let rest = value;
+  while (rest >= 0x80) {
+    out[at++] = (rest % 128) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  out[at++] = rest;
+  return at;
+}
+
+/**
+ * A varint of at most `bytesMax` bytes (5: lengths and uint32s; 8: integers up to 2^56, of which
+ * only those up to 2^53 - 1 come out exact), or undefined when longer or cut off.
+ */
+export function readVarint(
+  bytes: Uint8Array,
+  start: number,
+  bytesMax = 5,
+): { value: number; end: number } | undefined {
+  let value = 0;
+  let scale = 1;
+  for (let at = start; at < bytes.byteLength && at < start + bytesMax; at++) {
+    const byte = bytes[at] ?? 0;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return { value, end: at + 1 };
+    scale *= 128;
+  }
+  return undefined;
+}
