@@ -42,7 +42,9 @@ export async function reserveWalSpace(
 ): Promise<boolean> {
   const descriptor = openSync(walFile, "r+");
   try {
-    if (!fillWithZeros(descriptor, bytes)) return false;
+    const start = fstatSync(descriptor).size;
+    if (start >= bytes) return true;
+    if (!fillWithZeros(descriptor, start, bytes)) return false;
     // A failure here is not "no room" any more: frames may follow the zeros by now, so the
     // file is not cut back, and the caller takes it as the storage's failure.
     await new Promise<void>((resolve, reject) => {
@@ -54,9 +56,8 @@ export async function reserveWalSpace(
   }
 }
 
-/** Writes zeros from the file's end up to `bytes`; false (and nothing written) without room. */
-function fillWithZeros(descriptor: number, bytes: number): boolean {
-  const start = fstatSync(descriptor).size;
+/** Writes zeros from `start`, the file's end, up to `bytes`; false (none kept) without room. */
+function fillWithZeros(descriptor: number, start: number, bytes: number): boolean {
   try {
     const zeros = new Uint8Array(CHUNK_BYTES);
     for (let size = start; size < bytes; ) {

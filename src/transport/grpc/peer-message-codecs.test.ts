@@ -109,18 +109,19 @@ function outcome(decode: () => unknown): unknown {
   }
 }
 
-describe("the peer-batch methods", () => {
-  test.each(["SendMessage", "StreamMessages"] as const)(
-    "%s is described as the .proto says, without reading it",
-    (name) => {
-      const described =
-        name === "SendMessage" ? RaftServiceMethods.sendMessage : RaftServiceMethods.streamMessages;
-      const proto = protoMethod<GenericMessage, MessageResponse>(RAFT_SERVICE, name);
-      expect(described.path).toBe(proto.path);
-      expect(described.isRequestStream).toBe(proto.isRequestStream);
-      expect(described.isResponseStream).toBe(proto.isResponseStream);
-      expect(described.requestCodec.typeName).toBe(proto.requestCodec.typeName);
-      expect(described.responseCodec.typeName).toBe(proto.responseCodec.typeName);
-    },
-  );
+describe("the methods described in code", () => {
+  // The peer batches' and the join's: a node needs no protobufjs for them.
+  test.each([
+    ["SendMessage", RaftServiceMethods.sendMessage],
+    ["StreamMessages", RaftServiceMethods.streamMessages],
+    ["Discover", RaftServiceMethods.discover],
+    ["AddNode", RaftServiceMethods.addNode],
+  ] as const)("%s is described as the .proto says, without reading it", (name, described) => {
+    const proto = protoMethod<unknown, unknown>(RAFT_SERVICE, name);
+    expect(described.path).toBe(proto.path);
+    expect(described.isRequestStream).toBe(proto.isRequestStream);
+    expect(described.isResponseStream).toBe(proto.isResponseStream);
+    expect(described.requestCodec.typeName).toBe(proto.requestCodec.typeName);
+    expect(described.responseCodec.typeName).toBe(proto.responseCodec.typeName);
+  });
 });
