@@ -98,6 +98,35 @@ async function loadedBy(node: StartedNode): Promise<Loaded> {
   };
 }
 
+/** Runs `raftoral workflow run ping_pong --wait` against `address`; what it loaded. */
+async function clientRun(address: string): Promise<{ modules: string[] }> {
+  const modulesFile = join(directory, "client.json");
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      "--preload",
+      PRELOAD,
+      MAIN,
+      ...["workflow", "run", "ping_pong", "--input", '"ping"', "--wait", "--address", address],
+    ],
+    {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, RAFTORAL_LOADED_MODULES_FILE: modulesFile },
+    },
+  );
+  running.push(child);
+  const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  expect({ code, output }).toMatchObject({ code: 0, output: expect.stringContaining('"pong"') });
+  const loaded = JSON.parse(readFileSync(modulesFile, "utf8")) as { modules: string[] };
+  return {
+    modules: loaded.modules.map((path) =>
+      path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path,
+    ),
+  };
+}
+
 function matching(modules: readonly string[], pattern: RegExp): string[] {
   return modules.filter((path) => pattern.test(path));
 }
@@ -140,8 +169,12 @@ test("gRPC nodes load no Hono unless --http-listen asks for it, protobufjs only 
     ["--transport", "grpc", "--peers", first.address, "--http-listen", httpListen],
     secret,
   );
+  const cli = await clientRun(first.address);
   const joined = await loadedBy(joiner);
   const bootstrapped = await loadedBy(first);
+  // A CLI command that runs a workflow over gRPC codes its messages by hand too.
+  expect(cli.modules).toContain("src/client/grpc-client.ts");
+  expect(matching(cli.modules, /\/protobufjs\//)).toEqual([]);
   expect(matching(bootstrapped.modules, HTTP_CODE)).toEqual([]);
   // A node alone encodes no protobuf message before it is ready: protobufjs comes after.
   expect(bootstrapped.modulesAtReady).toContain("src/transport/grpc/grpc-transport-server.ts");

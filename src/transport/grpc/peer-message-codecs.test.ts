@@ -1,9 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { protoCodec } from "./message-codec.ts";
-import { protoMethod } from "./method.ts";
+import { type MethodDescriptor, protoMethod } from "./method.ts";
 import { genericMessageCodec, messageResponseCodec } from "./peer-message-codecs.ts";
 import type { GenericMessage, MessageResponse } from "./raftoral-messages.ts";
-import { RAFT_SERVICE, RaftServiceMethods } from "./raftoral-methods.ts";
+import {
+  RAFT_SERVICE,
+  RaftServiceMethods,
+  WORKFLOW_MANAGEMENT_SERVICE,
+  WorkflowManagementMethods,
+} from "./raftoral-methods.ts";
 import { GrpcStatusError } from "./status.ts";
 
 const general = protoCodec<GenericMessage>("raftoral.GenericMessage");
@@ -109,19 +114,25 @@ function outcome(decode: () => unknown): unknown {
   }
 }
 
-describe("the methods described in code", () => {
-  // The peer batches' and the join's: a node needs no protobufjs for them.
-  test.each([
-    ["SendMessage", RaftServiceMethods.sendMessage],
-    ["StreamMessages", RaftServiceMethods.streamMessages],
-    ["Discover", RaftServiceMethods.discover],
-    ["AddNode", RaftServiceMethods.addNode],
-  ] as const)("%s is described as the .proto says, without reading it", (name, described) => {
-    const proto = protoMethod<unknown, unknown>(RAFT_SERVICE, name);
-    expect(described.path).toBe(proto.path);
-    expect(described.isRequestStream).toBe(proto.isRequestStream);
-    expect(described.isResponseStream).toBe(proto.isResponseStream);
-    expect(described.requestCodec.typeName).toBe(proto.requestCodec.typeName);
-    expect(described.responseCodec.typeName).toBe(proto.responseCodec.typeName);
+describe("every method of the two services", () => {
+  // Those described in code (the peer batches', the join's, the client calls' coded by hand)
+  // and those read from the .proto alike.
+  const described = [
+    ...Object.entries(RaftServiceMethods).map(([key, method]) => [RAFT_SERVICE, key, method]),
+    ...Object.entries(WorkflowManagementMethods).map(([key, method]) => [
+      WORKFLOW_MANAGEMENT_SERVICE,
+      key,
+      method,
+    ]),
+  ] as [string, string, MethodDescriptor<unknown, unknown>][];
+
+  test.each(described)("%s %s is described as the .proto says", (service, key, method) => {
+    const name = key.charAt(0).toUpperCase() + key.slice(1);
+    const proto = protoMethod<unknown, unknown>(service, name);
+    expect(method.path).toBe(proto.path);
+    expect(method.isRequestStream).toBe(proto.isRequestStream);
+    expect(method.isResponseStream).toBe(proto.isResponseStream);
+    expect(method.requestCodec.typeName).toBe(proto.requestCodec.typeName);
+    expect(method.responseCodec.typeName).toBe(proto.responseCodec.typeName);
   });
 });

@@ -2,6 +2,20 @@
 // Servers register handlers for these; clients call them.
 
 import {
+  cancelWorkflowRequestCodec,
+  cancelWorkflowResponseCodec,
+  nodeHealthRequestCodec,
+  nodeHealthResponseCodec,
+  runWorkflowAsyncResponseCodec,
+  runWorkflowRequestCodec,
+  runWorkflowResponseCodec,
+  signalWorkflowRequestCodec,
+  signalWorkflowResponseCodec,
+  terminateWorkflowRequestCodec,
+  terminateWorkflowResponseCodec,
+  waitForWorkflowRequestCodec,
+} from "./client-message-codecs.ts";
+import {
   addNodeRequestCodec,
   addNodeResponseCodec,
   discoveryRequestCodec,
@@ -22,18 +36,8 @@ import type {
   LeaveClusterRequest,
   LeaveClusterResponse,
   MessageResponse,
-  NodeHealthRequest,
-  NodeHealthResponse,
   RecoverGroupsRequest,
   RecoverGroupsResponse,
-  RunWorkflowAsyncResponse,
-  RunWorkflowRequest,
-  RunWorkflowResponse,
-  SignalWorkflowRequest,
-  SignalWorkflowResponse,
-  StopWorkflowMessage,
-  StopWorkflowResponse,
-  WaitForWorkflowRequest,
 } from "./raftoral-messages.ts";
 
 export const RAFT_SERVICE = "raftoral.RaftService";
@@ -45,8 +49,8 @@ export const RaftServiceMethods = {
   sendMessage: peerBatchMethod("SendMessage", false),
   streamMessages: peerBatchMethod("StreamMessages", true),
   // A joining node's first calls: coded by hand too, so that a join loads no protobufjs.
-  discover: unaryMethod("Discover", discoveryRequestCodec, discoveryResponseCodec),
-  addNode: unaryMethod("AddNode", addNodeRequestCodec, addNodeResponseCodec),
+  discover: unaryMethod(RAFT_SERVICE, "Discover", discoveryRequestCodec, discoveryResponseCodec),
+  addNode: unaryMethod(RAFT_SERVICE, "AddNode", addNodeRequestCodec, addNodeResponseCodec),
   getClusterStatus: protoMethod<ClusterStatusRequest, ClusterStatusResponse>(
     RAFT_SERVICE,
     "GetClusterStatus",
@@ -59,30 +63,46 @@ export const RaftServiceMethods = {
     RAFT_SERVICE,
     "RecoverGroups",
   ),
-  getNodeHealth: protoMethod<NodeHealthRequest, NodeHealthResponse>(RAFT_SERVICE, "GetNodeHealth"),
+  getNodeHealth: unaryMethod(
+    RAFT_SERVICE,
+    "GetNodeHealth",
+    nodeHealthRequestCodec,
+    nodeHealthResponseCodec,
+  ),
   clusterRetention: protoMethod<ClusterRetentionRequest, ClusterRetentionResponse>(
     RAFT_SERVICE,
     "ClusterRetention",
   ),
 } as const;
 
-/** raftoral.WorkflowManagement: the public workflow API. */
+/**
+ * raftoral.WorkflowManagement: the public workflow API. The calls whose messages hold only
+ * scalars are coded by hand (client-message-codecs.ts); describing and listing use protobufjs.
+ */
 export const WorkflowManagementMethods = {
-  runWorkflowAsync: protoMethod<RunWorkflowRequest, RunWorkflowAsyncResponse>(
+  runWorkflowAsync: unaryMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "RunWorkflowAsync",
+    runWorkflowRequestCodec,
+    runWorkflowAsyncResponseCodec,
   ),
-  runWorkflowSync: protoMethod<RunWorkflowRequest, RunWorkflowResponse>(
+  runWorkflowSync: unaryMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "RunWorkflowSync",
+    runWorkflowRequestCodec,
+    runWorkflowResponseCodec,
   ),
-  waitForWorkflowCompletion: protoMethod<WaitForWorkflowRequest, RunWorkflowResponse>(
+  waitForWorkflowCompletion: unaryMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "WaitForWorkflowCompletion",
+    waitForWorkflowRequestCodec,
+    runWorkflowResponseCodec,
   ),
-  signalWorkflow: protoMethod<SignalWorkflowRequest, SignalWorkflowResponse>(
+  signalWorkflow: unaryMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "SignalWorkflow",
+    signalWorkflowRequestCodec,
+    signalWorkflowResponseCodec,
   ),
   describeWorkflow: protoMethod<DescribeWorkflowRequest, DescribeWorkflowResponse>(
     WORKFLOW_MANAGEMENT_SERVICE,
@@ -92,24 +112,29 @@ export const WorkflowManagementMethods = {
     WORKFLOW_MANAGEMENT_SERVICE,
     "ListWorkflows",
   ),
-  cancelWorkflow: protoMethod<StopWorkflowMessage, StopWorkflowResponse>(
+  cancelWorkflow: unaryMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "CancelWorkflow",
+    cancelWorkflowRequestCodec,
+    cancelWorkflowResponseCodec,
   ),
-  terminateWorkflow: protoMethod<StopWorkflowMessage, StopWorkflowResponse>(
+  terminateWorkflow: unaryMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "TerminateWorkflow",
+    terminateWorkflowRequestCodec,
+    terminateWorkflowResponseCodec,
   ),
 } as const;
 
-/** A unary RaftService method described here rather than read from the .proto types. */
+/** A unary method described here rather than read from the .proto types. */
 function unaryMethod<Request, Response>(
+  service: string,
   name: string,
   requestCodec: MessageCodec<Request>,
   responseCodec: MessageCodec<Response>,
 ): MethodDescriptor<Request, Response> {
   return {
-    path: `/${RAFT_SERVICE}/${name}`,
+    path: `/${service}/${name}`,
     requestCodec,
     responseCodec,
     isRequestStream: false,

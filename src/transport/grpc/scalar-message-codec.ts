@@ -1,7 +1,8 @@
-// Codecs for messages whose fields are all scalars (uint64 up to 2^53 - 1, string, bool),
-// encoded and decoded by hand from a table of their fields. A joining gRPC node's first calls
-// (Discover, AddNode) take them: with the general codec, those calls first loaded protobufjs
-// and parsed the .proto files, about 25 ms of a join (docs/performance.md, "Start-up"). As for
+// Codecs for messages whose fields are all scalars (uint32, uint64 up to 2^53 - 1, string,
+// bool), encoded and decoded by hand from a table of their fields. A joining gRPC node's first
+// calls (Discover, AddNode) and a client's workflow calls take them: with the general codec,
+// the first such call of a process loaded protobufjs and parsed the .proto files, about 25 ms
+// of a join or of a CLI command (docs/performance.md, "Start-up"). As for
 // the peer batches' codecs, a message off the plain path (an unknown or repeated field, a
 // number past 2^53 - 1, bad UTF-8, an odd boolean) goes to the general codec, which decodes it
 // or names what is wrong; encoding refuses the numbers the general codec refuses, with its
@@ -15,13 +16,23 @@ export interface ScalarField<T> {
   /** 1 to 15: the tag takes one byte. */
   readonly number: number;
   readonly name: keyof T & string;
-  readonly kind: "uint64" | "string" | "bool";
+  readonly kind: "uint32" | "uint64" | "string" | "bool";
+}
+
+/** A codec and the table it codes by (which the tests hold against the .proto). */
+export interface ScalarMessageCodec<T> extends MessageCodec<T> {
+  readonly fields: readonly ScalarField<T>[];
 }
 
 const VARINT = 0;
 const LENGTH_DELIMITED = 2;
-/** Bytes of a varint up to 2^56 - 1; the decoder takes only values up to 2^53 - 1. */
-const UINT64_VARINT_BYTES_MAX = 8;
+/** The largest value of each integer kind, and the bytes of a varint that holds it. */
+const INTEGER_LIMITS = {
+  uint32: { max: 0xffff_ffff, varintBytesMax: 5 },
+  // 8 bytes hold up to 2^56 - 1; the decoder takes only values up to 2^53 - 1.
+  uint64: { max: Number.MAX_SAFE_INTEGER, varintBytesMax: 8 },
+  bool: { max: 1, varintBytesMax: 1 },
+} as const;
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -29,7 +40,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 export function scalarMessageCodec<T>(
   general: MessageCodec<T>,
   fields: readonly ScalarField<T>[],
-): MessageCodec<T> {
+): ScalarMessageCodec<T> {
   fields.forEach((field, k) => {
     assert(field.number >= 1 && field.number <= 15, `${field.name}: field number past 15`);
     assert(k === 0 || (fields[k - 1]?.number ?? 0) < field.number, "fields out of order");
@@ -37,6 +48,7 @@ export function scalarMessageCodec<T>(
   const byTag = new Map(fields.map((field) => [tagOf(field), field]));
   return {
     typeName: general.typeName,
+    fields,
     encode: (value) => encodeFields(general.typeName, fields, value),
     decode: (bytes) => decodeFields(fields, byTag, bytes) ?? general.decode(bytes),
   };
@@ -65,7 +77,9 @@ function encodeFields<T>(
       continue;
     }
     const integer =
-      field.kind === "bool" ? Number(item === true) : checkedUint64(typeName, field, item);
+      field.kind === "bool"
+        ? Number(item === true)
+        : checkedInteger(typeName, field.name, field.kind, item);
     if (integer === 0) continue;
     present.push({ tag, integer, text: undefined });
     size += 1 + varintBytes(integer);
@@ -83,16 +97,22 @@ function encodeFields<T>(
   return out;
 }
 
-function checkedUint64<T>(typeName: string, field: ScalarField<T>, item: unknown): number {
+function checkedInteger(
+  typeName: string,
+  name: string,
+  kind: "uint32" | "uint64",
+  item: unknown,
+): number {
   const integer = item ?? 0;
   if (typeof integer !== "number" || !Number.isInteger(integer)) {
     throw new InvalidArgumentError(
-      `${typeName}: field ${field.name} must be an integer, got ${String(item)}`,
+      `${typeName}: field ${name} must be an integer, got ${String(item)}`,
     );
   }
-  if (integer < 0 || integer > Number.MAX_SAFE_INTEGER) {
+  if (integer < 0 || integer > INTEGER_LIMITS[kind].max) {
+    const limit = kind === "uint64" ? " (64-bit values must stay within 2^53 - 1)" : "";
     throw new InvalidArgumentError(
-      `${typeName}: field ${field.name} ${integer} is out of range for uint64 (64-bit values must stay within 2^53 - 1)`,
+      `${typeName}: field ${name} ${integer} is out of range for ${kind}${limit}`,
     );
   }
   return integer;
@@ -128,15 +148,10 @@ function decodeFields<T>(
       at = read.end;
       continue;
     }
-    const read = readVarint(bytes, at, field.kind === "bool" ? 1 : UINT64_VARINT_BYTES_MAX);
-    if (read === undefined) return undefined;
-    if (field.kind === "bool") {
-      if (read.value > 1) return undefined;
-      value[field.name] = read.value === 1;
-    } else {
-      if (read.value > Number.MAX_SAFE_INTEGER) return undefined;
-      value[field.name] = read.value;
-    }
+    const limits = INTEGER_LIMITS[field.kind];
+    const read = readVarint(bytes, at, limits.varintBytesMax);
+    if (read === undefined || read.value > limits.max) return undefined;
+    value[field.name] = field.kind === "bool" ? read.value === 1 : read.value;
     at = read.end;
   }
   return value as T;
