@@ -2,11 +2,10 @@
 // bool), encoded and decoded by hand from a table of their fields. A joining gRPC node's first
 // calls (Discover, AddNode) and a client's workflow calls take them: with the general codec,
 // the first such call of a process loaded protobufjs and parsed the .proto files, about 25 ms
-// of a join or of a CLI command (docs/performance.md, "Start-up"). As for
-// the peer batches' codecs, a message off the plain path (an unknown or repeated field, a
-// number past 2^53 - 1, bad UTF-8, an odd boolean) goes to the general codec, which decodes it
-// or names what is wrong; encoding refuses the numbers the general codec refuses, with its
-// words.
+// of a join or of a CLI command (docs/performance.md, "Start-up"). As for the peer batches'
+// codecs, a message off the plain path (an unknown or repeated field, a number past the
+// field's range, bad UTF-8, an odd boolean) goes to the general codec, which decodes it or
+// names what is wrong; encoding refuses the numbers the general codec refuses, in its words.
 
 import { assert, InvalidArgumentError } from "../../lib/index.ts";
 import type { MessageCodec } from "./message-codec.ts";
