@@ -1,11 +1,16 @@
-// The messages of the calls a client makes most (running, waiting for, signalling, cancelling
-// and terminating a workflow; a node's health), coded by hand from their fields
-// (scalar-message-codec.ts): a CLI command or an application's first call needs no protobufjs,
-// and the nodes answer these calls without it too. The tables follow proto/raftoral.proto; the
-// codec tests hold each against it, field by field.
+// The messages of every client call whose messages hold only scalars (running, waiting for,
+// signalling, cancelling and terminating a workflow; a node's health, leaving, the cluster's
+// retention), coded by hand from their fields (scalar-message-codec.ts): such a CLI command or
+// an application's first such call needs no protobufjs, and the nodes answer these calls
+// without it too. The tables follow proto/raftoral.proto; the codec tests hold each against
+// it, field by field.
 
 import { protoCodec } from "./message-codec.ts";
 import type {
+  ClusterRetentionRequest,
+  ClusterRetentionResponse,
+  LeaveClusterRequest,
+  LeaveClusterResponse,
   NodeHealthRequest,
   NodeHealthResponse,
   RunWorkflowAsyncResponse,
@@ -127,5 +132,40 @@ export const nodeHealthResponseCodec = scalarMessageCodec(
     { number: 2, name: "nodeId", kind: "uint64" },
     { number: 3, name: "isLeader", kind: "bool" },
     { number: 4, name: "reason", kind: "string" },
+  ],
+);
+
+export const leaveClusterRequestCodec = scalarMessageCodec(
+  protoCodec<LeaveClusterRequest>("raftoral.LeaveClusterRequest"),
+  [],
+);
+
+export const leaveClusterResponseCodec = scalarMessageCodec(
+  protoCodec<LeaveClusterResponse>("raftoral.LeaveClusterResponse"),
+  [
+    { number: 1, name: "success", kind: "bool" },
+    { number: 2, name: "error", kind: "string" },
+    { number: 3, name: "nodeId", kind: "uint64" },
+  ],
+);
+
+export const clusterRetentionRequestCodec = scalarMessageCodec(
+  protoCodec<ClusterRetentionRequest>("raftoral.ClusterRetentionRequest"),
+  [
+    { number: 1, name: "finishedMax", kind: "uint64" },
+    { number: 2, name: "setRetainFor", kind: "bool" },
+    { number: 3, name: "retainForMs", kind: "uint64" },
+    { number: 4, name: "setRetainAtLeast", kind: "bool" },
+    { number: 5, name: "retainAtLeastMs", kind: "uint64" },
+  ],
+);
+
+export const clusterRetentionResponseCodec = scalarMessageCodec(
+  protoCodec<ClusterRetentionResponse>("raftoral.ClusterRetentionResponse"),
+  [
+    { number: 1, name: "finishedMax", kind: "uint64" },
+    { number: 2, name: "retainForMs", kind: "uint64" },
+    { number: 3, name: "retainAtLeastMs", kind: "uint64" },
+    { number: 4, name: "isSet", kind: "bool" },
   ],
 );

@@ -4,6 +4,10 @@
 import {
   cancelWorkflowRequestCodec,
   cancelWorkflowResponseCodec,
+  clusterRetentionRequestCodec,
+  clusterRetentionResponseCodec,
+  leaveClusterRequestCodec,
+  leaveClusterResponseCodec,
   nodeHealthRequestCodec,
   nodeHealthResponseCodec,
   runWorkflowAsyncResponseCodec,
@@ -26,15 +30,11 @@ import { type MessageCodec, protoCodec } from "./message-codec.ts";
 import { type MethodDescriptor, protoMethod } from "./method.ts";
 import { genericMessageCodec, messageResponseCodec } from "./peer-message-codecs.ts";
 import type {
-  ClusterRetentionRequest,
-  ClusterRetentionResponse,
   ClusterStatusRequest,
   ClusterStatusResponse,
   DescribeWorkflowRequest,
   DescribeWorkflowResponse,
   GenericMessage,
-  LeaveClusterRequest,
-  LeaveClusterResponse,
   MessageResponse,
   RecoverGroupsRequest,
   RecoverGroupsResponse,
@@ -43,7 +43,10 @@ import type {
 export const RAFT_SERVICE = "raftoral.RaftService";
 export const WORKFLOW_MANAGEMENT_SERVICE = "raftoral.WorkflowManagement";
 
-/** raftoral.RaftService: inter-node traffic, cluster discovery, status and leaving. */
+/**
+ * raftoral.RaftService: inter-node traffic, cluster discovery, status and leaving. Every
+ * method whose messages hold only scalars is described and coded here, without the .proto.
+ */
 export const RaftServiceMethods = {
   // Every peer batch: their GenericMessage takes the hand-written codec's fast path.
   sendMessage: peerBatchMethod("SendMessage", false),
@@ -55,9 +58,11 @@ export const RaftServiceMethods = {
     RAFT_SERVICE,
     "GetClusterStatus",
   ),
-  leaveCluster: protoMethod<LeaveClusterRequest, LeaveClusterResponse>(
+  leaveCluster: unaryMethod(
     RAFT_SERVICE,
     "LeaveCluster",
+    leaveClusterRequestCodec,
+    leaveClusterResponseCodec,
   ),
   recoverGroups: protoMethod<RecoverGroupsRequest, RecoverGroupsResponse>(
     RAFT_SERVICE,
@@ -69,15 +74,18 @@ export const RaftServiceMethods = {
     nodeHealthRequestCodec,
     nodeHealthResponseCodec,
   ),
-  clusterRetention: protoMethod<ClusterRetentionRequest, ClusterRetentionResponse>(
+  clusterRetention: unaryMethod(
     RAFT_SERVICE,
     "ClusterRetention",
+    clusterRetentionRequestCodec,
+    clusterRetentionResponseCodec,
   ),
 } as const;
 
 /**
  * raftoral.WorkflowManagement: the public workflow API. The calls whose messages hold only
- * scalars are coded by hand (client-message-codecs.ts); describing and listing use protobufjs.
+ * scalars are coded by hand (client-message-codecs.ts); describing and listing, whose answers
+ * nest, use protobufjs.
  */
 export const WorkflowManagementMethods = {
   runWorkflowAsync: unaryMethod(
