@@ -45,7 +45,7 @@ test: check
 build: dist/raftoral
 
 # deploy/Dockerfile builds the same (test/integration/deploy.test.ts checks it).
-# Two entrypoints: main.ts decides whether to relaunch before command.ts, the rest, is read.
+# Two entrypoints: main.ts decides whether to relaunch before the rest (command.ts) is read.
 COMPILE_ENTRYPOINTS := src/cli/main.ts src/cli/command.ts
 
 dist/raftoral: $(DEPS_STAMP) $(SOURCES)

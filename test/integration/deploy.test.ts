@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { compiledBinary, ROOT } from "../support/compiled-binary.ts";
+import { compiledBinary, compileEntrypoints, ROOT } from "../support/compiled-binary.ts";
 
 const DEPLOY = join(ROOT, "deploy");
 const scratch = mkdtempSync(join(tmpdir(), "raftoral-deploy-"));
@@ -182,10 +182,9 @@ describe("containers", () => {
     const bunVersion = /^BUN_VERSION := (\S+)$/m.exec(readFileSync(join(ROOT, "Makefile"), "utf8"));
     expect(build).toContain(`npm install --global --no-audit --no-fund bun@${bunVersion?.[1]}`);
     expect(build).toContain("bun install --frozen-lockfile");
-    const entrypoints = /^COMPILE_ENTRYPOINTS := (.+)$/m.exec(
-      readFileSync(join(ROOT, "Makefile"), "utf8"),
+    expect(build).toContain(
+      `bun build --compile --minify --bytecode ${compileEntrypoints().join(" ")}`,
     );
-    expect(build).toContain(`bun build --compile --minify --bytecode ${entrypoints?.[1]}`);
     for (const match of build.matchAll(/^COPY (?!--)(.+) \S+$/gm)) {
       for (const source of (match[1] ?? "").split(" ")) {
         expect(existsSync(join(ROOT, source))).toBe(true);
