@@ -208,8 +208,6 @@ export class RaftoralNode {
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),
     );
     this.isStarted = true;
-    // After "ready", not before: nothing in a start needed them (docs/performance.md).
-    this.transport.server.prepare?.();
     this.storage?.reserveSpace?.().catch((error: unknown) => this.onFatal(toError(error)));
   }
 

@@ -64,9 +64,4 @@ export interface TransportServer {
   listen(host: string, port: number, api: NodeApi): Promise<{ port: number }>;
   /** Stops accepting, ends connections promptly. */
   close(): Promise<void>;
-  /**
-   * Builds now what the first call would otherwise build (the gRPC .proto types): called once
-   * the node is ready, so that neither the first client nor the next node to join waits for it.
-   */
-  prepare?(): void;
 }

@@ -1,9 +1,9 @@
 // A node loads the code of the transport it runs and nothing of the other (docs/performance.md,
 // "Start-up"): an HTTP node neither protobufjs nor our gRPC code (the only importer of
 // node:http2, by scripts/tidy.ts's import table), a gRPC node no Hono unless --http-listen
-// asks for the HTTP API; node:crypto only with a cluster secret; protobufjs only once a
-// message other than a peer batch or a join's is encoded, which a gRPC node does only after it
-// is ready, whether it bootstrapped or joined; and the SQLite code only with --storage-path. Each node runs from source with
+// asks for the HTTP API; node:crypto only with a cluster secret; no protobufjs, on a node or in a
+// CLI command, since every method they call is coded by hand (it is for reflection alone); and
+// the SQLite code only with --storage-path. Each node runs from source with
 // test/support/loaded-modules.ts preloaded, which lists the modules the process loaded (at
 // ready and at exit); each case also checks that the node's own transport is in its list, so
 // an empty list cannot pass.
@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { GrpcClient, HealthMethods, ServingStatus } from "../../src/transport/grpc/index.ts";
 import { freePort } from "../support/ports.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -98,33 +99,50 @@ async function loadedBy(node: StartedNode): Promise<Loaded> {
   };
 }
 
-/** Runs `raftoral workflow run ping_pong --wait` against `address`; what it loaded. */
-async function clientRun(address: string): Promise<{ modules: string[] }> {
+/** Runs a `raftoral` command; its output, and what it loaded. */
+async function cliRun(args: readonly string[]): Promise<{ output: string; modules: string[] }> {
   const modulesFile = join(directory, "client.json");
-  const child = Bun.spawn(
-    [
-      process.execPath,
-      "--preload",
-      PRELOAD,
-      MAIN,
-      ...["workflow", "run", "ping_pong", "--input", '"ping"', "--wait", "--address", address],
-    ],
-    {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, RAFTORAL_LOADED_MODULES_FILE: modulesFile },
-    },
-  );
+  const child = Bun.spawn([process.execPath, "--preload", PRELOAD, MAIN, ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, RAFTORAL_LOADED_MODULES_FILE: modulesFile },
+  });
   running.push(child);
   const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
-  expect({ code, output }).toMatchObject({ code: 0, output: expect.stringContaining('"pong"') });
+  expect({ args, code }).toEqual({ args, code: 0 });
   const loaded = JSON.parse(readFileSync(modulesFile, "utf8")) as { modules: string[] };
   return {
+    output,
     modules: loaded.modules.map((path) =>
       path.startsWith(`${ROOT}/`) ? path.slice(ROOT.length + 1) : path,
     ),
   };
+}
+
+/**
+ * Every CLI command that calls a node, against `address`: what each loaded, by command. The
+ * describe takes the id the run printed, so each command's answer is a real one.
+ */
+async function everyCliCall(address: string): Promise<Map<string, string[]>> {
+  const at = ["--address", address];
+  const loaded = new Map<string, string[]>();
+  const run = await cliRun(["workflow", "run", "ping_pong", "--input", '"ping"', "--wait", ...at]);
+  expect(run.output).toContain('"pong"');
+  loaded.set("workflow run", run.modules);
+  const workflowId = /workflow ID ([0-9a-f-]{36})/.exec(run.output)?.[1] ?? "none printed";
+  const describe = await cliRun(["workflow", "describe", workflowId, "--json", ...at]);
+  expect(describe.output).toContain('"completed"');
+  loaded.set("workflow describe", describe.modules);
+  const list = await cliRun(["workflow", "list", "--json", ...at]);
+  expect(list.output).toContain(workflowId);
+  loaded.set("workflow list", list.modules);
+  const status = await cliRun(["cluster", "status", "--json", ...at]);
+  expect(status.output).toContain('"execution_clusters"');
+  loaded.set("cluster status", status.modules);
+  const health = await cliRun(["node", "health", ...at]);
+  loaded.set("node health", health.modules);
+  return loaded;
 }
 
 function matching(modules: readonly string[], pattern: RegExp): string[] {
@@ -160,7 +178,7 @@ test("HTTP nodes load no gRPC code, no protobufjs, no node:crypto, and SQLite on
   expect(joined.modules).toContain("src/client/http-client.ts");
 }, 60_000);
 
-test("gRPC nodes load no Hono unless --http-listen asks for it, protobufjs only after ready", async () => {
+test("gRPC nodes and clients load no protobufjs, and no Hono unless --http-listen asks for it", async () => {
   // With a cluster secret, so node:crypto is needed (and the spy shows that it sees it).
   const secret = { RAFTORAL_CLUSTER_SECRET: "transport-loading-test-secret" };
   const first = await startNode(["--transport", "grpc", "--bootstrap"], secret);
@@ -169,24 +187,41 @@ test("gRPC nodes load no Hono unless --http-listen asks for it, protobufjs only 
     ["--transport", "grpc", "--peers", first.address, "--http-listen", httpListen],
     secret,
   );
-  const cli = await clientRun(first.address);
+  const cli = await everyCliCall(first.address);
+  const probe = await grpcHealthCheck(joiner.address);
+  expect(probe).toBe(ServingStatus.SERVING);
   const joined = await loadedBy(joiner);
   const bootstrapped = await loadedBy(first);
-  // A CLI command that runs a workflow over gRPC codes its messages by hand too.
-  expect(cli.modules).toContain("src/client/grpc-client.ts");
-  expect(matching(cli.modules, /\/protobufjs\//)).toEqual([]);
+  // Every command codes its messages by hand, and so does each node that answered them.
+  for (const [command, modules] of cli) {
+    expect({ command, grpcClient: modules.includes("src/client/grpc-client.ts") }).toEqual({
+      command,
+      grpcClient: true,
+    });
+    expect({ command, protobufjs: matching(modules, /\/protobufjs\//) }).toEqual({
+      command,
+      protobufjs: [],
+    });
+  }
   expect(matching(bootstrapped.modules, HTTP_CODE)).toEqual([]);
-  // A node alone encodes no protobuf message before it is ready: protobufjs comes after.
-  expect(bootstrapped.modulesAtReady).toContain("src/transport/grpc/grpc-transport-server.ts");
-  expect(matching(bootstrapped.modulesAtReady, /\/protobufjs\//)).toEqual([]);
   for (const { modules, builtins } of [bootstrapped, joined]) {
     expect(modules).toContain("src/transport/grpc/grpc-transport-server.ts");
-    expect(matching(modules, /\/protobufjs\//).length).toBeGreaterThan(0);
+    expect(matching(modules, /\/protobufjs\//)).toEqual([]);
     expect(builtins).toContain("node:crypto");
   }
-  // The joiner discovered and registered over gRPC with the hand-written codecs.
+  // The joiner discovered and registered over gRPC.
   expect(joined.modulesAtReady).toContain("src/client/grpc-client.ts");
-  expect(matching(joined.modulesAtReady, /\/protobufjs\//)).toEqual([]);
   expect(joined.modules).not.toContain("src/client/http-client.ts");
   expect(joined.modules).toContain("src/transport/http/http-transport-server.ts");
 }, 60_000);
+
+/** A grpc.health.v1 Check of the whole server, as a probe makes it. */
+async function grpcHealthCheck(address: string): Promise<number> {
+  const client = new GrpcClient({ address });
+  try {
+    const answer = await client.unary(HealthMethods.check, { service: "" }, { timeoutMs: 10_000 });
+    return answer.status;
+  } finally {
+    client.close();
+  }
+}

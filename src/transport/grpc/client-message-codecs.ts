@@ -1,10 +1,11 @@
 // The messages of every client call whose messages hold only scalars (running, waiting for,
 // signalling, cancelling and terminating a workflow; a node's health, leaving, the cluster's
-// retention), coded by hand from their fields (scalar-message-codec.ts): such a CLI command or
+// retention), coded by hand from their fields (field-table-codec.ts): such a CLI command or
 // an application's first such call needs no protobufjs, and the nodes answer these calls
 // without it too. The tables follow proto/raftoral.proto; the codec tests hold each against
 // it, field by field.
 
+import { fieldTableCodec, type TableField } from "./field-table-codec.ts";
 import { protoCodec } from "./message-codec.ts";
 import type {
   ClusterRetentionRequest,
@@ -22,9 +23,8 @@ import type {
   StopWorkflowResponse,
   WaitForWorkflowRequest,
 } from "./raftoral-messages.ts";
-import { type ScalarField, scalarMessageCodec } from "./scalar-message-codec.ts";
 
-export const runWorkflowRequestCodec = scalarMessageCodec(
+export const runWorkflowRequestCodec = fieldTableCodec(
   protoCodec<RunWorkflowRequest>("raftoral.RunWorkflowRequest"),
   [
     { number: 1, name: "workflowType", kind: "string" },
@@ -35,7 +35,7 @@ export const runWorkflowRequestCodec = scalarMessageCodec(
   ],
 );
 
-export const runWorkflowAsyncResponseCodec = scalarMessageCodec(
+export const runWorkflowAsyncResponseCodec = fieldTableCodec(
   protoCodec<RunWorkflowAsyncResponse>("raftoral.RunWorkflowAsyncResponse"),
   [
     { number: 1, name: "success", kind: "bool" },
@@ -45,7 +45,7 @@ export const runWorkflowAsyncResponseCodec = scalarMessageCodec(
   ],
 );
 
-export const runWorkflowResponseCodec = scalarMessageCodec(
+export const runWorkflowResponseCodec = fieldTableCodec(
   protoCodec<RunWorkflowResponse>("raftoral.RunWorkflowResponse"),
   [
     { number: 1, name: "success", kind: "bool" },
@@ -56,7 +56,7 @@ export const runWorkflowResponseCodec = scalarMessageCodec(
   ],
 );
 
-export const waitForWorkflowRequestCodec = scalarMessageCodec(
+export const waitForWorkflowRequestCodec = fieldTableCodec(
   protoCodec<WaitForWorkflowRequest>("raftoral.WaitForWorkflowRequest"),
   [
     { number: 1, name: "workflowId", kind: "string" },
@@ -65,7 +65,7 @@ export const waitForWorkflowRequestCodec = scalarMessageCodec(
   ],
 );
 
-export const signalWorkflowRequestCodec = scalarMessageCodec(
+export const signalWorkflowRequestCodec = fieldTableCodec(
   protoCodec<SignalWorkflowRequest>("raftoral.SignalWorkflowRequest"),
   [
     { number: 1, name: "workflowId", kind: "string" },
@@ -76,7 +76,7 @@ export const signalWorkflowRequestCodec = scalarMessageCodec(
   ],
 );
 
-export const signalWorkflowResponseCodec = scalarMessageCodec(
+export const signalWorkflowResponseCodec = fieldTableCodec(
   protoCodec<SignalWorkflowResponse>("raftoral.SignalWorkflowResponse"),
   [
     { number: 1, name: "success", kind: "bool" },
@@ -88,14 +88,14 @@ export const signalWorkflowResponseCodec = scalarMessageCodec(
 );
 
 /** CancelWorkflowRequest and TerminateWorkflowRequest: the same fields under two names. */
-const STOP_REQUEST_FIELDS: readonly ScalarField<StopWorkflowMessage>[] = [
+const STOP_REQUEST_FIELDS: readonly TableField<StopWorkflowMessage>[] = [
   { number: 1, name: "workflowId", kind: "string" },
   { number: 2, name: "executionClusterId", kind: "string" },
   { number: 3, name: "reason", kind: "string" },
 ];
 
 /** CancelWorkflowResponse and TerminateWorkflowResponse: the same fields under two names. */
-const STOP_RESPONSE_FIELDS: readonly ScalarField<StopWorkflowResponse>[] = [
+const STOP_RESPONSE_FIELDS: readonly TableField<StopWorkflowResponse>[] = [
   { number: 1, name: "success", kind: "bool" },
   { number: 2, name: "workflowId", kind: "string" },
   { number: 3, name: "executionClusterId", kind: "string" },
@@ -103,29 +103,29 @@ const STOP_RESPONSE_FIELDS: readonly ScalarField<StopWorkflowResponse>[] = [
   { number: 5, name: "duplicate", kind: "bool" },
 ];
 
-export const cancelWorkflowRequestCodec = scalarMessageCodec(
+export const cancelWorkflowRequestCodec = fieldTableCodec(
   protoCodec<StopWorkflowMessage>("raftoral.CancelWorkflowRequest"),
   STOP_REQUEST_FIELDS,
 );
-export const cancelWorkflowResponseCodec = scalarMessageCodec(
+export const cancelWorkflowResponseCodec = fieldTableCodec(
   protoCodec<StopWorkflowResponse>("raftoral.CancelWorkflowResponse"),
   STOP_RESPONSE_FIELDS,
 );
-export const terminateWorkflowRequestCodec = scalarMessageCodec(
+export const terminateWorkflowRequestCodec = fieldTableCodec(
   protoCodec<StopWorkflowMessage>("raftoral.TerminateWorkflowRequest"),
   STOP_REQUEST_FIELDS,
 );
-export const terminateWorkflowResponseCodec = scalarMessageCodec(
+export const terminateWorkflowResponseCodec = fieldTableCodec(
   protoCodec<StopWorkflowResponse>("raftoral.TerminateWorkflowResponse"),
   STOP_RESPONSE_FIELDS,
 );
 
-export const nodeHealthRequestCodec = scalarMessageCodec(
+export const nodeHealthRequestCodec = fieldTableCodec(
   protoCodec<NodeHealthRequest>("raftoral.NodeHealthRequest"),
   [],
 );
 
-export const nodeHealthResponseCodec = scalarMessageCodec(
+export const nodeHealthResponseCodec = fieldTableCodec(
   protoCodec<NodeHealthResponse>("raftoral.NodeHealthResponse"),
   [
     { number: 1, name: "status", kind: "string" },
@@ -135,12 +135,12 @@ export const nodeHealthResponseCodec = scalarMessageCodec(
   ],
 );
 
-export const leaveClusterRequestCodec = scalarMessageCodec(
+export const leaveClusterRequestCodec = fieldTableCodec(
   protoCodec<LeaveClusterRequest>("raftoral.LeaveClusterRequest"),
   [],
 );
 
-export const leaveClusterResponseCodec = scalarMessageCodec(
+export const leaveClusterResponseCodec = fieldTableCodec(
   protoCodec<LeaveClusterResponse>("raftoral.LeaveClusterResponse"),
   [
     { number: 1, name: "success", kind: "bool" },
@@ -149,7 +149,7 @@ export const leaveClusterResponseCodec = scalarMessageCodec(
   ],
 );
 
-export const clusterRetentionRequestCodec = scalarMessageCodec(
+export const clusterRetentionRequestCodec = fieldTableCodec(
   protoCodec<ClusterRetentionRequest>("raftoral.ClusterRetentionRequest"),
   [
     { number: 1, name: "finishedMax", kind: "uint64" },
@@ -160,7 +160,7 @@ export const clusterRetentionRequestCodec = scalarMessageCodec(
   ],
 );
 
-export const clusterRetentionResponseCodec = scalarMessageCodec(
+export const clusterRetentionResponseCodec = fieldTableCodec(
   protoCodec<ClusterRetentionResponse>("raftoral.ClusterRetentionResponse"),
   [
     { number: 1, name: "finishedMax", kind: "uint64" },

@@ -10,7 +10,6 @@ import type { AccessPolicy, NodeApi, ServerTls, TransportServer } from "../index
 import { HealthService, ServingStatus } from "./health.ts";
 import { authorizeWith } from "./method-access.ts";
 import { registerRaftService, registerWorkflowManagement } from "./node-api-handlers.ts";
-import { prepareCodecs } from "./proto-schema.ts";
 import { RAFT_SERVICE, WORKFLOW_MANAGEMENT_SERVICE } from "./raftoral-methods.ts";
 import { registerReflection } from "./reflection.ts";
 import { GrpcServer } from "./server.ts";
@@ -59,11 +58,6 @@ export class GrpcTransportServer implements TransportServer {
   constructor(options: GrpcTransportServerOptions) {
     this.options = options;
     this.clock = options.clock ?? new RealClock();
-  }
-
-  /** Builds the .proto types now rather than at the first call (TransportServer.prepare). */
-  prepare(): void {
-    prepareCodecs();
   }
 
   /** Starts listening; rejects with ListenError (e.g. "Address already in use (EADDRINUSE)"). */

@@ -2,8 +2,10 @@
 // of a service name, Watch streams it and every change. "" stands for the whole server.
 
 import { RaftoralError } from "../../lib/index.ts";
+import { fieldTableCodec } from "./field-table-codec.ts";
+import { protoCodec } from "./message-codec.ts";
 import type { CallContext } from "./method.ts";
-import { protoMethod } from "./method.ts";
+import { describedMethod } from "./method.ts";
 import type { GrpcServer } from "./server.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
 
@@ -26,9 +28,31 @@ export interface HealthCheckResponse {
 
 export const HEALTH_SERVICE = "grpc.health.v1.Health";
 
+// Coded by hand (field-table-codec.ts), as probes call these all the time: a probe of a node
+// needs no protobufjs on either side.
+const healthCheckRequestCodec = fieldTableCodec(
+  protoCodec<HealthCheckRequest>("grpc.health.v1.HealthCheckRequest"),
+  [{ number: 1, name: "service", kind: "string" }],
+);
+const healthCheckResponseCodec = fieldTableCodec(
+  protoCodec<HealthCheckResponse>("grpc.health.v1.HealthCheckResponse"),
+  [{ number: 1, name: "status", kind: "enum" }],
+);
+
 export const HealthMethods = {
-  check: protoMethod<HealthCheckRequest, HealthCheckResponse>(HEALTH_SERVICE, "Check"),
-  watch: protoMethod<HealthCheckRequest, HealthCheckResponse>(HEALTH_SERVICE, "Watch"),
+  check: describedMethod(
+    HEALTH_SERVICE,
+    "Check",
+    healthCheckRequestCodec,
+    healthCheckResponseCodec,
+  ),
+  watch: describedMethod(
+    HEALTH_SERVICE,
+    "Watch",
+    healthCheckRequestCodec,
+    healthCheckResponseCodec,
+    { isRequestStream: false, isResponseStream: true },
+  ),
 } as const;
 
 /** Default bound on concurrent Watch calls; each one holds a stream open. */

@@ -1,7 +1,8 @@
 // The messages a joining node exchanges first (RaftService.Discover and AddNode), coded by
-// hand from their fields (scalar-message-codec.ts), so that a join needs no protobufjs. The
+// hand from their fields (field-table-codec.ts), so that a join needs no protobufjs. The
 // tables follow proto/raftoral.proto; the codec tests check them against it, value by value.
 
+import { fieldTableCodec } from "./field-table-codec.ts";
 import { protoCodec } from "./message-codec.ts";
 import type {
   AddNodeRequest,
@@ -9,14 +10,13 @@ import type {
   DiscoveryRequest,
   DiscoveryResponse,
 } from "./raftoral-messages.ts";
-import { scalarMessageCodec } from "./scalar-message-codec.ts";
 
-export const discoveryRequestCodec = scalarMessageCodec(
+export const discoveryRequestCodec = fieldTableCodec(
   protoCodec<DiscoveryRequest>("raftoral.DiscoveryRequest"),
   [],
 );
 
-export const discoveryResponseCodec = scalarMessageCodec(
+export const discoveryResponseCodec = fieldTableCodec(
   protoCodec<DiscoveryResponse>("raftoral.DiscoveryResponse"),
   [
     { number: 1, name: "nodeId", kind: "uint64" },
@@ -31,7 +31,7 @@ export const discoveryResponseCodec = scalarMessageCodec(
   ],
 );
 
-export const addNodeRequestCodec = scalarMessageCodec(
+export const addNodeRequestCodec = fieldTableCodec(
   protoCodec<AddNodeRequest>("raftoral.AddNodeRequest"),
   [
     { number: 1, name: "nodeId", kind: "uint64" },
@@ -41,7 +41,7 @@ export const addNodeRequestCodec = scalarMessageCodec(
   ],
 );
 
-export const addNodeResponseCodec = scalarMessageCodec(
+export const addNodeResponseCodec = fieldTableCodec(
   protoCodec<AddNodeResponse>("raftoral.AddNodeResponse"),
   [
     { number: 1, name: "success", kind: "bool" },

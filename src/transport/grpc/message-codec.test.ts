@@ -3,7 +3,6 @@ import protobuf from "protobufjs";
 import { InvalidArgumentError } from "../../lib/index.ts";
 import { type MessageCodec, protoCodec } from "./message-codec.ts";
 import { protoMethod } from "./method.ts";
-import { codecRoot, prepareCodecs } from "./proto-schema.ts";
 import type { DiscoveryResponse, GenericMessage } from "./raftoral-messages.ts";
 import { RaftServiceMethods, WorkflowManagementMethods } from "./raftoral-methods.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
@@ -176,12 +175,5 @@ describe("codecs are built at first use (start-up does not pay for them)", () =>
     const method = protoMethod("raftoral.RaftService", "NoSuchMethod");
     expect(method.path).toBe("/raftoral.RaftService/NoSuchMethod");
     expect(() => method.requestCodec).toThrow("has no method NoSuchMethod");
-  });
-
-  test("prepareCodecs builds the types and the peer messages' code ahead of use", () => {
-    prepareCodecs();
-    const generic = codecRoot().lookupType("raftoral.GenericMessage");
-    // protobufjs replaces the prototype's encode with the generated one on setup().
-    expect(Object.hasOwn(generic, "encode")).toBe(true);
   });
 });

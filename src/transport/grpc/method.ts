@@ -98,3 +98,21 @@ function resolveMethod<Request, Response>(
     isResponseStream: method.responseStream === true,
   };
 }
+
+/**
+ * A method described in code rather than read from the .proto types, with codecs of its own
+ * (coded by hand, so that calling or serving it needs no protobufjs). The codec tests check
+ * every such method against the .proto: path, messages and streaming shape.
+ */
+export function describedMethod<Request, Response>(
+  serviceName: string,
+  methodName: string,
+  requestCodec: MessageCodec<Request>,
+  responseCodec: MessageCodec<Response>,
+  streams: { readonly isRequestStream: boolean; readonly isResponseStream: boolean } = {
+    isRequestStream: false,
+    isResponseStream: false,
+  },
+): MethodDescriptor<Request, Response> {
+  return { path: `/${serviceName}/${methodName}`, requestCodec, responseCodec, ...streams };
+}

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { HEALTH_SERVICE, HealthMethods } from "./health.ts";
 import { protoCodec } from "./message-codec.ts";
 import { type MethodDescriptor, protoMethod } from "./method.ts";
 import { genericMessageCodec, messageResponseCodec } from "./peer-message-codecs.ts";
@@ -114,9 +115,8 @@ function outcome(decode: () => unknown): unknown {
   }
 }
 
-describe("every method of the two services", () => {
-  // Those described in code (the peer batches', the join's, the client calls' coded by hand)
-  // and those read from the .proto alike.
+describe("every method described in code", () => {
+  // Our two services and the health service, every method coded by hand.
   const described = [
     ...Object.entries(RaftServiceMethods).map(([key, method]) => [RAFT_SERVICE, key, method]),
     ...Object.entries(WorkflowManagementMethods).map(([key, method]) => [
@@ -124,6 +124,7 @@ describe("every method of the two services", () => {
       key,
       method,
     ]),
+    ...Object.entries(HealthMethods).map(([key, method]) => [HEALTH_SERVICE, key, method]),
   ] as [string, string, MethodDescriptor<unknown, unknown>][];
 
   test.each(described)("%s %s is described as the .proto says", (service, key, method) => {

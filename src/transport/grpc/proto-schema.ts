@@ -45,18 +45,6 @@ export function codecRoot(): protobuf.Root {
   return codecRootCache;
 }
 
-/**
- * Builds the codec types now and generates the code of the types every node sends all the
- * time (peer batches), instead of at their first use (see protoCodec).
- */
-export function prepareCodecs(): void {
-  const root = codecRoot();
-  for (const name of HOT_TYPES) root.lookupType(name).setup();
-}
-
-/** The messages of RaftService.SendMessage: every peer batch and its answer. */
-const HOT_TYPES = ["raftoral.GenericMessage", "raftoral.MessageResponse"];
-
 /** One file in its own root, with the field names as written; what reflection describes. */
 export function parseProtoFile(file: ProtoFile): protobuf.Root {
   const { Root, parse } = protobufjs();

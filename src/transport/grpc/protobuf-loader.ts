@@ -1,8 +1,9 @@
 // protobufjs, loaded when first used rather than with the gRPC code: loading it costs 10-14 ms
-// of a start of the compiled binary (docs/performance.md, "Start-up"), and a gRPC node that
-// bootstraps or restarts alone encodes no message before it is ready; it builds its types
-// right after (TransportServer.prepare). A require() of a package is bundled like an import
-// (by `bun build`, also for the Node client build) and runs the package's code at that call.
+// of a start of the compiled binary (docs/performance.md, "Start-up"), and every method of our
+// services and the health service is coded by hand, so a node or a client loads it only for
+// reflection (a tool such as grpcurl) or to decode a message off the hand codecs' plain path.
+// A require() of a package is bundled like an import (by `bun build`, also for the Node client
+// build) and runs the package's code at that call.
 
 import type protobuf from "protobufjs";
 

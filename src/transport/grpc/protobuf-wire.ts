@@ -1,5 +1,7 @@
 // The protobuf wire format's pieces that the hand-written codecs share: varints and
-// length-delimited fields with a one-byte tag (field numbers up to 15).
+// length-delimited fields with a one-byte tag (field numbers up to 15), and int64s.
+
+import { assert } from "../../lib/index.ts";
 
 /** The size of a length-delimited field (one-byte tag) holding `length` bytes. */
 export function bytesFieldSize(length: number): number {
@@ -65,4 +67,34 @@ export function readVarint(
     scale *= 128;
   }
   return undefined;
+}
+
+/** The ten bytes of a negative int64's varint: its two's complement, as protobuf writes it. */
+export function int64Varint(value: number): Uint8Array {
+  assert(value < 0 && Number.isSafeInteger(value), `${value} is not a negative safe integer`);
+  const out = new Uint8Array(10);
+  let rest = BigInt.asUintN(64, BigInt(value));
+  for (let at = 0; at < 10; at++) {
+    out[at] = Number(rest & 0x7fn) | (at < 9 ? 0x80 : 0);
+    rest >>= 7n;
+  }
+  return out;
+}
+
+/**
+ * An int64 within 2^53 - 1 either way: up to 8 bytes for a positive one, the ten of a negative
+ * one; undefined for anything else (longer, cut off, or out of that range).
+ */
+export function readInt64(
+  bytes: Uint8Array,
+  start: number,
+): { value: number; end: number } | undefined {
+  const short = readVarint(bytes, start, 8);
+  if (short !== undefined) return short.value <= Number.MAX_SAFE_INTEGER ? short : undefined;
+  const isTenBytes = (bytes[start + 8] ?? 0) >= 0x80 && bytes[start + 9] === 0x01;
+  if (start + 10 > bytes.byteLength || !isTenBytes) return undefined;
+  let bits = 0n;
+  for (let at = start + 9; at >= start; at--) bits = (bits << 7n) | BigInt((bytes[at] ?? 0) & 0x7f);
+  const value = Number(BigInt.asIntN(64, bits));
+  return value < 0 && value >= Number.MIN_SAFE_INTEGER ? { value, end: start + 10 } : undefined;
 }

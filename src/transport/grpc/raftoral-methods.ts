@@ -25,56 +25,67 @@ import {
   discoveryRequestCodec,
   discoveryResponseCodec,
 } from "./join-message-codecs.ts";
-import type { ListWorkflowsRequestMessage, ListWorkflowsResponseMessage } from "./list-messages.ts";
-import { type MessageCodec, protoCodec } from "./message-codec.ts";
-import { type MethodDescriptor, protoMethod } from "./method.ts";
+import { protoCodec } from "./message-codec.ts";
+import { describedMethod, type MethodDescriptor } from "./method.ts";
 import { genericMessageCodec, messageResponseCodec } from "./peer-message-codecs.ts";
-import type {
-  ClusterStatusRequest,
-  ClusterStatusResponse,
-  DescribeWorkflowRequest,
-  DescribeWorkflowResponse,
-  GenericMessage,
-  MessageResponse,
-  RecoverGroupsRequest,
-  RecoverGroupsResponse,
-} from "./raftoral-messages.ts";
+import type { GenericMessage, MessageResponse } from "./raftoral-messages.ts";
+import {
+  clusterStatusRequestCodec,
+  clusterStatusResponseCodec,
+  recoverGroupsRequestCodec,
+  recoverGroupsResponseCodec,
+} from "./status-message-codecs.ts";
+import {
+  describeWorkflowRequestCodec,
+  describeWorkflowResponseCodec,
+  listWorkflowsRequestCodec,
+  listWorkflowsResponseCodec,
+} from "./workflow-view-codecs.ts";
 
 export const RAFT_SERVICE = "raftoral.RaftService";
 export const WORKFLOW_MANAGEMENT_SERVICE = "raftoral.WorkflowManagement";
 
 /**
  * raftoral.RaftService: inter-node traffic, cluster discovery, status and leaving. Every
- * method whose messages hold only scalars is described and coded here, without the .proto.
+ * method is described and coded here, without the .proto.
  */
 export const RaftServiceMethods = {
   // Every peer batch: their GenericMessage takes the hand-written codec's fast path.
   sendMessage: peerBatchMethod("SendMessage", false),
   streamMessages: peerBatchMethod("StreamMessages", true),
   // A joining node's first calls: coded by hand too, so that a join loads no protobufjs.
-  discover: unaryMethod(RAFT_SERVICE, "Discover", discoveryRequestCodec, discoveryResponseCodec),
-  addNode: unaryMethod(RAFT_SERVICE, "AddNode", addNodeRequestCodec, addNodeResponseCodec),
-  getClusterStatus: protoMethod<ClusterStatusRequest, ClusterStatusResponse>(
+  discover: describedMethod(
+    RAFT_SERVICE,
+    "Discover",
+    discoveryRequestCodec,
+    discoveryResponseCodec,
+  ),
+  addNode: describedMethod(RAFT_SERVICE, "AddNode", addNodeRequestCodec, addNodeResponseCodec),
+  getClusterStatus: describedMethod(
     RAFT_SERVICE,
     "GetClusterStatus",
+    clusterStatusRequestCodec,
+    clusterStatusResponseCodec,
   ),
-  leaveCluster: unaryMethod(
+  leaveCluster: describedMethod(
     RAFT_SERVICE,
     "LeaveCluster",
     leaveClusterRequestCodec,
     leaveClusterResponseCodec,
   ),
-  recoverGroups: protoMethod<RecoverGroupsRequest, RecoverGroupsResponse>(
+  recoverGroups: describedMethod(
     RAFT_SERVICE,
     "RecoverGroups",
+    recoverGroupsRequestCodec,
+    recoverGroupsResponseCodec,
   ),
-  getNodeHealth: unaryMethod(
+  getNodeHealth: describedMethod(
     RAFT_SERVICE,
     "GetNodeHealth",
     nodeHealthRequestCodec,
     nodeHealthResponseCodec,
   ),
-  clusterRetention: unaryMethod(
+  clusterRetention: describedMethod(
     RAFT_SERVICE,
     "ClusterRetention",
     clusterRetentionRequestCodec,
@@ -83,72 +94,59 @@ export const RaftServiceMethods = {
 } as const;
 
 /**
- * raftoral.WorkflowManagement: the public workflow API. The calls whose messages hold only
- * scalars are coded by hand (client-message-codecs.ts); describing and listing, whose answers
- * nest, use protobufjs.
+ * raftoral.WorkflowManagement: the public workflow API, every call coded by hand
+ * (client-message-codecs.ts, workflow-view-codecs.ts).
  */
 export const WorkflowManagementMethods = {
-  runWorkflowAsync: unaryMethod(
+  runWorkflowAsync: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "RunWorkflowAsync",
     runWorkflowRequestCodec,
     runWorkflowAsyncResponseCodec,
   ),
-  runWorkflowSync: unaryMethod(
+  runWorkflowSync: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "RunWorkflowSync",
     runWorkflowRequestCodec,
     runWorkflowResponseCodec,
   ),
-  waitForWorkflowCompletion: unaryMethod(
+  waitForWorkflowCompletion: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "WaitForWorkflowCompletion",
     waitForWorkflowRequestCodec,
     runWorkflowResponseCodec,
   ),
-  signalWorkflow: unaryMethod(
+  signalWorkflow: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "SignalWorkflow",
     signalWorkflowRequestCodec,
     signalWorkflowResponseCodec,
   ),
-  describeWorkflow: protoMethod<DescribeWorkflowRequest, DescribeWorkflowResponse>(
+  describeWorkflow: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "DescribeWorkflow",
+    describeWorkflowRequestCodec,
+    describeWorkflowResponseCodec,
   ),
-  listWorkflows: protoMethod<ListWorkflowsRequestMessage, ListWorkflowsResponseMessage>(
+  listWorkflows: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "ListWorkflows",
+    listWorkflowsRequestCodec,
+    listWorkflowsResponseCodec,
   ),
-  cancelWorkflow: unaryMethod(
+  cancelWorkflow: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "CancelWorkflow",
     cancelWorkflowRequestCodec,
     cancelWorkflowResponseCodec,
   ),
-  terminateWorkflow: unaryMethod(
+  terminateWorkflow: describedMethod(
     WORKFLOW_MANAGEMENT_SERVICE,
     "TerminateWorkflow",
     terminateWorkflowRequestCodec,
     terminateWorkflowResponseCodec,
   ),
 } as const;
-
-/** A unary method described here rather than read from the .proto types. */
-function unaryMethod<Request, Response>(
-  service: string,
-  name: string,
-  requestCodec: MessageCodec<Request>,
-  responseCodec: MessageCodec<Response>,
-): MethodDescriptor<Request, Response> {
-  return {
-    path: `/${service}/${name}`,
-    requestCodec,
-    responseCodec,
-    isRequestStream: false,
-    isResponseStream: false,
-  };
-}
 
 /**
  * A peer-batch method, described here rather than read from the .proto types, and coded by
@@ -159,11 +157,11 @@ function peerBatchMethod(
   name: string,
   isStream: boolean,
 ): MethodDescriptor<GenericMessage, MessageResponse> {
-  return {
-    path: `/${RAFT_SERVICE}/${name}`,
-    requestCodec: genericMessageCodec(protoCodec<GenericMessage>("raftoral.GenericMessage")),
-    responseCodec: messageResponseCodec(protoCodec<MessageResponse>("raftoral.MessageResponse")),
-    isRequestStream: isStream,
-    isResponseStream: isStream,
-  };
+  return describedMethod(
+    RAFT_SERVICE,
+    name,
+    genericMessageCodec(protoCodec<GenericMessage>("raftoral.GenericMessage")),
+    messageResponseCodec(protoCodec<MessageResponse>("raftoral.MessageResponse")),
+    { isRequestStream: isStream, isResponseStream: isStream },
+  );
 }
