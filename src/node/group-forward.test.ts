@@ -3,6 +3,7 @@ import type { ProtocolClient } from "../client/index-core.ts";
 import { groupId, nodeId, RaftoralError } from "../lib/index.ts";
 import { emptyManagementState, type ManagementState } from "../management/index.ts";
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
+import { PeerClients } from "./peer-clients.ts";
 
 /** Group 1 on nodes 2 and 3 (node 1 asks); node n listens at "node-n". */
 function state(): ManagementState {
@@ -18,7 +19,8 @@ async function forwardFailingOnce(failure: RaftoralError, options?: ForwardOptio
   const asked: string[] = [];
   const client = (_kind: unknown, address: string) =>
     ({ address, close: async () => undefined }) as unknown as ProtocolClient;
-  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, client };
+  const clients = new PeerClients(client);
+  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
   const call = async (peer: ProtocolClient) => {
     asked.push(peer.address);
     if (peer.address === "node-2") throw failure;

@@ -5,13 +5,13 @@ import { isWorthAnotherNode, type ProtocolClient } from "../client/index-core.ts
 import { type GroupId, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import type { ManagementState } from "../management/index.ts";
 import type { TransportKind } from "../transport/index.ts";
-import { type ClientFactory, callPeer } from "./peer-call.ts";
+import type { PeerClients } from "./peer-clients.ts";
 
 export interface ForwardContext {
   readonly state: ManagementState;
   readonly self: NodeId;
   readonly transport: TransportKind;
-  readonly client: ClientFactory;
+  readonly clients: PeerClients;
 }
 
 export interface ForwardOptions {
@@ -49,7 +49,7 @@ export async function forwardToGroup<T>(
   let lastError: Error | undefined;
   for (const address of addresses) {
     try {
-      return await callPeer(context.client, context.transport, address, call);
+      return await context.clients.call(context.transport, address, call);
     } catch (error) {
       lastError = toError(error);
       // A member that cannot serve now may be followed by one that can; an answer is final.

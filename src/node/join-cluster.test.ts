@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
 import { createLogger, nodeId } from "../lib/index.ts";
 import { registerAgain } from "./join-cluster.ts";
+import { PeerClients } from "./peer-clients.ts";
 
 /** Peers by address, each answering as a node of `clusterId`; records who was registered with. */
 function peersOf(clusters: Record<string, string>) {
@@ -23,7 +24,7 @@ const again = (client: ReturnType<typeof peersOf>["client"], clusterId: string) 
   registerAgain({
     peers: ["old:7001", "ours:7001"],
     transport: "grpc",
-    client,
+    clients: new PeerClients(client),
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     request: { nodeId: nodeId(4), address: "me:7001" },
     clusterId,

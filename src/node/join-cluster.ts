@@ -4,7 +4,7 @@
 
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
-import { type ClientFactory, callPeer } from "./peer-call.ts";
+import type { PeerClients } from "./peer-clients.ts";
 
 /** How a join paces its calls (NodeTuning's peerCallTimeoutMs and joinRetryDelayMs). */
 export interface JoinTiming {
@@ -26,7 +26,7 @@ export async function discoverCluster(options: {
   logger: Logger;
   timeoutMs: number;
   timing: JoinTiming;
-  client: ClientFactory;
+  clients: PeerClients;
 }): Promise<{ transport: TransportKind; peer: string; discovery: DiscoveryInfo }> {
   const { callTimeoutMs, retryDelayMs } = options.timing;
   const deadline = options.clock.nowMs() + options.timeoutMs;
@@ -39,7 +39,7 @@ export async function discoverCluster(options: {
     for (const peer of options.peers) {
       for (const kind of kinds) {
         try {
-          const discovery = await callPeer(options.client, kind, peer, (client) =>
+          const discovery = await options.clients.call(kind, peer, (client) =>
             client.discover({ timeoutMs: callTimeoutMs }),
           );
           if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
@@ -75,7 +75,7 @@ export async function registerNode(options: {
   clock: Clock;
   timeoutMs: number;
   timing: JoinTiming;
-  client: ClientFactory;
+  clients: PeerClients;
 }): Promise<NodeId> {
   const { callTimeoutMs, retryDelayMs } = options.timing;
   const targets = [options.discovery.managementLeaderAddress, options.peer].filter((t) => t !== "");
@@ -90,7 +90,7 @@ export async function registerNode(options: {
         instanceId: options.instanceId,
       };
       try {
-        const result = await callPeer(options.client, options.transport, target, (client) =>
+        const result = await options.clients.call(options.transport, target, (client) =>
           client.register(request, { timeoutMs: callTimeoutMs * 3 }),
         );
         return result.nodeId;
@@ -136,7 +136,7 @@ function failedToAdd(cause: Error): RaftoralError {
 export async function registerAgain(options: {
   peers: readonly string[];
   transport: TransportKind;
-  client: ClientFactory;
+  clients: PeerClients;
   logger: Logger;
   request: RegisterRequest;
   /** The cluster this node belongs to; "" if it does not know (then any peer will do). */
@@ -146,7 +146,7 @@ export async function registerAgain(options: {
   const { callTimeoutMs } = options;
   for (const peer of options.peers) {
     try {
-      return await callPeer(options.client, options.transport, peer, async (client) => {
+      return await options.clients.call(options.transport, peer, async (client) => {
         const { clusterId } = await client.clusterStatus({ timeoutMs: callTimeoutMs });
         if (options.clusterId !== "" && clusterId !== options.clusterId) {
           throw new RaftoralError(

@@ -20,8 +20,7 @@ import { encodeManagementCommand } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import { jointVotersOf, majorityWithout, type RaftStatus } from "../raft/index.ts";
 import type { ClusterStatus, TransportKind } from "../transport/index.ts";
-import type { NodeEnvironment } from "./node-environment.ts";
-import { callPeer } from "./peer-call.ts";
+import type { PeerClients } from "./peer-clients.ts";
 
 /** What a leave asks of the multi-Raft host. */
 export interface LeavingHost {
@@ -177,14 +176,14 @@ export class ClusterLeave {
 
 /** The cluster status as the management leader answers it, asking the given nodes in turn. */
 export async function askLeaderForStatus(options: {
-  readonly client: NodeEnvironment["client"];
+  readonly clients: PeerClients;
   readonly kind: TransportKind;
   readonly addresses: readonly string[];
   readonly logger: Logger;
 }): Promise<ClusterStatus | undefined> {
   for (const address of options.addresses) {
     try {
-      const status = await callPeer(options.client, options.kind, address, (client) =>
+      const status = await options.clients.call(options.kind, address, (client) =>
         client.clusterStatus({ timeoutMs: STATUS_CALL_TIMEOUT_MS }),
       );
       if (status.nodeId === status.managementLeaderNodeId) return status;

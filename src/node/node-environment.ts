@@ -23,7 +23,7 @@ import {
 } from "./node-security.ts";
 import { openKnownStorage, openStorageFor } from "./node-storage.ts";
 import { createNodeTransport, type NodeTransport, preloadTransportCode } from "./node-transport.ts";
-import type { ClientFactory } from "./peer-call.ts";
+import type { ClientFactory } from "./peer-clients.ts";
 
 export interface KnownStorage {
   readonly storage: LogStorage;

@@ -36,6 +36,7 @@ import { collectNodeMetrics } from "./node-metrics.ts";
 import { hostConfigOf, type NodeTuning } from "./node-options.ts";
 import { probeNodes } from "./node-probe.ts";
 import type { NodeTransport } from "./node-transport.ts";
+import type { PeerClients } from "./peer-clients.ts";
 import {
   localViewOf,
   type ReadinessInputs,
@@ -56,6 +57,7 @@ export interface NodePartsOptions {
   readonly storage: LogStorage;
   readonly transport: NodeTransport;
   readonly env: NodeEnvironment;
+  readonly peerClients: PeerClients;
   readonly tuning: NodeTuning;
   readonly logger: Logger;
   readonly registry: WorkflowRegistry;
@@ -204,7 +206,7 @@ export class NodeParts {
       clock: this.clock,
       random: env.random.fork("workflows"),
       wallClockMs: env.wallClockMs,
-      client: env.client,
+      clients: this.options.peerClients,
       logger,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
       forwardTimeoutMs: tuning.forwardTimeoutMs,
@@ -236,7 +238,7 @@ export class NodeParts {
         probeNodes({
           state: this.machine.state(),
           kind: this.options.transport.kind,
-          client: this.options.env.client,
+          clients: this.options.peerClients,
           clock: this.clock,
           timeoutMs: tuning.probeTimeoutMs,
         }),
@@ -406,7 +408,7 @@ export class NodeParts {
     const highest = await registerAgain({
       peers: [...new Set([...known, ...this.options.peers, ...this.addressesSeen.list()])],
       transport: this.options.transport.kind,
-      client: this.options.env.client,
+      clients: this.options.peerClients,
       logger: this.options.logger,
       callTimeoutMs: this.options.tuning.peerCallTimeoutMs,
       clusterId: this.machine.state().clusterId,
@@ -438,7 +440,7 @@ export class NodeParts {
       isMember,
       leaderStatus: () =>
         askLeaderForStatus({
-          client: this.options.env.client,
+          clients: this.options.peerClients,
           kind: this.options.transport.kind,
           addresses: [...this.machine.state().nodes.values()]
             .filter((node) => node.id !== this.id)

@@ -5,12 +5,12 @@
 import { type Clock, toError } from "../lib/index.ts";
 import type { ManagementState } from "../management/index.ts";
 import type { NodeProbe, TransportKind } from "../transport/index.ts";
-import { type ClientFactory, callPeer } from "./peer-call.ts";
+import type { PeerClients } from "./peer-clients.ts";
 
 export async function probeNodes(options: {
   readonly state: ManagementState;
   readonly kind: TransportKind;
-  readonly client: ClientFactory;
+  readonly clients: PeerClients;
   readonly clock: Clock;
   /** One health call's deadline (ms). */
   readonly timeoutMs: number;
@@ -20,7 +20,7 @@ export async function probeNodes(options: {
     nodes.map(async (node): Promise<NodeProbe> => {
       const startedMs = options.clock.nowMs();
       try {
-        const health = await callPeer(options.client, options.kind, node.address, (client) =>
+        const health = await options.clients.call(options.kind, node.address, (client) =>
           client.health({ timeoutMs: options.timeoutMs }),
         );
         return {

@@ -37,6 +37,7 @@ import {
 import { NodeParts, stoppedWhileStarting } from "./node-parts.ts";
 import { requestedId } from "./node-storage.ts";
 import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
+import { PeerClients } from "./peer-clients.ts";
 import { planStart, type StartPlan } from "./start-plan.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 
@@ -62,6 +63,8 @@ export class RaftoralNode {
   private readonly tuning: NodeTuning;
   private readonly logger: Logger;
   private readonly env: NodeEnvironment;
+  /** Clients of other nodes, kept between calls (joining, forwarding, probing, leaving). */
+  private readonly peerClients: PeerClients;
   private readonly registry: WorkflowRegistry;
   /** Names this process when it registers (see RegisterRequest.instanceId). */
   private readonly instance: string;
@@ -84,6 +87,7 @@ export class RaftoralNode {
   constructor(options: RaftoralNodeInit) {
     this.options = options;
     this.env = options.environment ?? realEnvironment(options.security);
+    this.peerClients = new PeerClients(this.env.client);
     const instanceRandom = this.env.random.fork("instance");
     this.instance = [instanceRandom.nextU32(), instanceRandom.nextU32()]
       .map((half) => half.toString(16).padStart(8, "0"))
@@ -187,7 +191,7 @@ export class RaftoralNode {
         logger: this.logger,
         joinTimeoutMs: this.tuning.joinTimeoutMs,
         joinTiming: joinTimingOf(this.tuning),
-        client: this.env.client,
+        clients: this.peerClients,
       }),
     );
     if (plan.kind !== wanted) {
@@ -257,7 +261,7 @@ export class RaftoralNode {
         clock: this.env.clock,
         timeoutMs: this.tuning.joinTimeoutMs,
         timing: joinTimingOf(this.tuning),
-        client: this.env.client,
+        clients: this.peerClients,
       }),
     );
     this.logger.info("Joined the cluster", { node_id: id, via: plan.peer });
@@ -307,6 +311,7 @@ export class RaftoralNode {
       storage,
       transport,
       env: this.env,
+      peerClients: this.peerClients,
       tuning: this.tuning,
       logger: this.logger,
       registry: this.registry,
@@ -390,6 +395,7 @@ export class RaftoralNode {
     await transport?.server.close();
     await transport?.operator?.close();
     await transport?.peers.close();
+    await this.peerClients.close();
     if (storage !== undefined && !this.released.has(storage)) {
       this.released.add(storage);
       await storage.close();

@@ -8,7 +8,7 @@ import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
 import { discoverCluster, type JoinTiming } from "./join-cluster.ts";
 import type { KnownStorage } from "./node-environment.ts";
 import { FIRST_NODE_ID } from "./node-storage.ts";
-import type { ClientFactory } from "./peer-call.ts";
+import type { PeerClients } from "./peer-clients.ts";
 
 export type StartPlan =
   | {
@@ -43,7 +43,7 @@ export async function planStart(options: {
   readonly logger: Logger;
   readonly joinTimeoutMs: number;
   readonly joinTiming: JoinTiming;
-  readonly client: ClientFactory;
+  readonly clients: PeerClients;
 }): Promise<StartPlan> {
   const { known, logger } = options;
   const resumed = known?.identity;
@@ -77,7 +77,7 @@ export async function planStart(options: {
     logger,
     timeoutMs: options.joinTimeoutMs,
     timing: options.joinTiming,
-    client: options.client,
+    clients: options.clients,
   });
   return {
     mode: "join",

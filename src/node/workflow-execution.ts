@@ -52,7 +52,7 @@ import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
 import { groupExists } from "./known-group.ts";
 import { LeaderlessRefusal, type LeaderlessWatch } from "./leaderless-refusal.ts";
-import type { ClientFactory } from "./peer-call.ts";
+import type { PeerClients } from "./peer-clients.ts";
 import { handOverResults } from "./result-handover.ts";
 import { syncRetention } from "./retention-sync.ts";
 import { type StopDeps, stopWorkflow } from "./workflow-cancel.ts";
@@ -76,7 +76,7 @@ export interface WorkflowExecutionOptions extends LeaderlessWatch {
   readonly clock: Clock;
   readonly random: Random;
   readonly wallClockMs: () => number;
-  readonly client: ClientFactory;
+  readonly clients: PeerClients;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
   /** A call forwarded to a member of a group this node does not host (NodeTuning). */
@@ -490,8 +490,8 @@ export class WorkflowExecution implements ExecutionLayer {
     call: (client: ProtocolClient) => Promise<T>,
     options?: ForwardOptions,
   ): Promise<T> {
-    const { machine, self, transport, client } = this.options;
-    const context = { state: machine.state(), self, transport, client };
+    const { machine, self, transport, clients } = this.options;
+    const context = { state: machine.state(), self, transport, clients };
     return forwardToGroup(context, target, call, options);
   }
 }
