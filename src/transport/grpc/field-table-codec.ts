@@ -1,12 +1,12 @@
 // Codecs for messages coded by hand from a table of their fields: scalars (uint32, uint64 and
 // int64 within 2^53 - 1, enums, strings, bools), repeated scalars (packed, as proto3 writes
-// them; either form read) and repeated messages, each coded by its own table. Every call of a
-// node's services takes one: with the general codec, the first such call of a process loaded
-// protobufjs and parsed the .proto files, about 25 ms of a join or of a CLI command
-// (docs/performance.md, "Start-up"). As for the peer batches' codecs, a message off the plain
-// path (an unknown field, a singular field twice, a number past the field's range, bad UTF-8,
-// an odd boolean) goes to the general codec, which decodes it or names what is wrong; encoding
-// refuses the numbers the general codec refuses, in its words.
+// them; either form read) and repeated messages, each coded by its own table. Every message of
+// a node's services but the peer batches' takes one: with the general codec, the first such
+// call of a process loaded protobufjs and parsed the .proto files, about 25 ms of a join or of
+// a CLI command (docs/performance.md, "Start-up"). As for the peer batches' codecs, a message
+// off the plain path (an unknown field, a singular field twice, a number past the field's
+// range, bad UTF-8, an odd boolean) goes to the general codec, which decodes it or names what
+// is wrong; encoding refuses the numbers the general codec refuses, in its words.
 
 import { assert, InvalidArgumentError } from "../../lib/index.ts";
 import type { MessageCodec } from "./message-codec.ts";
