@@ -11,11 +11,12 @@
 import { assert, InvalidArgumentError } from "../../lib/index.ts";
 import type { MessageCodec } from "./message-codec.ts";
 import {
-  int64Varint,
   readBytesField,
   readInt64,
   readVarint,
+  signedVarintBytes,
   varintBytes,
+  writeSignedVarint,
   writeVarint,
 } from "./protobuf-wire.ts";
 
@@ -89,14 +90,12 @@ export function fieldTableCodec<T>(
   };
 }
 
-/** A field as it goes on the wire: its tag, then a varint or a length and its bytes. */
+/** A field as it goes on the wire: its tag, then a varint, or a length and its bytes. */
 interface Part {
   readonly tag: number;
-  /** A varint's value, or the length of `bytes`. */
+  /** A varint's value (negative for an int64 below zero), or the length of `bytes`. */
   readonly integer: number;
   readonly bytes: Uint8Array | undefined;
-  /** A varint already written out (a negative int64's ten bytes). */
-  readonly varint: Uint8Array | undefined;
 }
 
 /** proto3, as protobufjs writes it: fields at their defaults and empty lists are left out. */
@@ -109,19 +108,13 @@ function encodeFields<T>(typeName: string, fields: readonly TableField<T>[], val
   }
   let size = 0;
   for (const part of parts) {
-    size += varintBytes(part.tag) + (part.varint?.byteLength ?? varintBytes(part.integer));
-    size += part.bytes?.byteLength ?? 0;
+    size += varintBytes(part.tag) + signedVarintBytes(part.integer) + (part.bytes?.byteLength ?? 0);
   }
   const out = new Uint8Array(size);
   let at = 0;
   for (const part of parts) {
     at = writeVarint(out, at, part.tag);
-    if (part.varint !== undefined) {
-      out.set(part.varint, at);
-      at += part.varint.byteLength;
-      continue;
-    }
-    at = writeVarint(out, at, part.integer);
+    at = writeSignedVarint(out, at, part.integer);
     if (part.bytes !== undefined) {
       out.set(part.bytes, at);
       at += part.bytes.byteLength;
@@ -136,17 +129,17 @@ function encodeSingular<T>(
   item: unknown,
   parts: Part[],
 ): void {
+  assert(field.kind !== "message", `${field.name}: a message field must be repeated`);
   if (field.kind === "string") {
     const text = utf8.encode(typeof item === "string" ? item : "");
     if (text.byteLength > 0) parts.push(bytesPart(field.number, text));
     return;
   }
-  if (field.kind === "message") return; // Never singular (TableField).
   const integer =
     field.kind === "bool"
       ? Number(item === true)
       : checkedInteger(typeName, field.name, field.kind, item);
-  if (integer !== 0) parts.push(varintPart(field.number << 3, integer));
+  if (integer !== 0) parts.push({ tag: field.number << 3, integer, bytes: undefined });
 }
 
 function encodeRepeated<T>(
@@ -177,32 +170,14 @@ function encodeRepeated<T>(
       ? Number(element === true)
       : checkedInteger(typeName, field.name, kind, element),
   );
-  const varints = values.map((integer) =>
-    integer < 0 ? int64Varint(integer) : integerVarint(integer),
-  );
-  const packed = new Uint8Array(varints.reduce((sum, varint) => sum + varint.byteLength, 0));
+  const packed = new Uint8Array(values.reduce((sum, value) => sum + signedVarintBytes(value), 0));
   let at = 0;
-  for (const varint of varints) {
-    packed.set(varint, at);
-    at += varint.byteLength;
-  }
+  for (const value of values) at = writeSignedVarint(packed, at, value);
   parts.push(bytesPart(field.number, packed));
 }
 
 function bytesPart(fieldNumber: number, bytes: Uint8Array): Part {
-  const tag = (fieldNumber << 3) | LENGTH_DELIMITED;
-  return { tag, integer: bytes.byteLength, bytes, varint: undefined };
-}
-
-function varintPart(tag: number, integer: number): Part {
-  if (integer < 0) return { tag, integer, bytes: undefined, varint: int64Varint(integer) };
-  return { tag, integer, bytes: undefined, varint: undefined };
-}
-
-function integerVarint(integer: number): Uint8Array {
-  const out = new Uint8Array(varintBytes(integer));
-  writeVarint(out, 0, integer);
-  return out;
+  return { tag: (fieldNumber << 3) | LENGTH_DELIMITED, integer: bytes.byteLength, bytes };
 }
 
 type IntegerKind = "uint32" | "uint64" | "int64" | "enum";

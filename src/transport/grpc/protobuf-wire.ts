@@ -1,5 +1,5 @@
 // The protobuf wire format's pieces that the hand-written codecs share: varints and
-// length-delimited fields with a one-byte tag (field numbers up to 15), and int64s.
+// length-delimited fields with a one-byte tag (field numbers up to 15), and signed int64s.
 
 import { assert } from "../../lib/index.ts";
 
@@ -69,16 +69,24 @@ export function readVarint(
   return undefined;
 }
 
-/** The ten bytes of a negative int64's varint: its two's complement, as protobuf writes it. */
-export function int64Varint(value: number): Uint8Array {
-  assert(value < 0 && Number.isSafeInteger(value), `${value} is not a negative safe integer`);
-  const out = new Uint8Array(10);
+/** The bytes of a varint holding `value`; a negative one (an int64) takes ten. */
+export function signedVarintBytes(value: number): number {
+  return value < 0 ? 10 : varintBytes(value);
+}
+
+/**
+ * Writes `value` as a varint at `start`; returns its end. A negative value is an int64 written
+ * as protobuf does: its two's complement, ten bytes.
+ */
+export function writeSignedVarint(out: Uint8Array, start: number, value: number): number {
+  if (value >= 0) return writeVarint(out, start, value);
+  assert(Number.isSafeInteger(value), `${value} is not a safe integer`);
   let rest = BigInt.asUintN(64, BigInt(value));
-  for (let at = 0; at < 10; at++) {
-    out[at] = Number(rest & 0x7fn) | (at < 9 ? 0x80 : 0);
+  for (let at = start; at < start + 10; at++) {
+    out[at] = Number(rest & 0x7fn) | (at < start + 9 ? 0x80 : 0);
     rest >>= 7n;
   }
-  return out;
+  return start + 10;
 }
 
 /**
