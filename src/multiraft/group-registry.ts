@@ -8,7 +8,6 @@ import {
   logIndex,
   type NodeId,
   type Random,
-  term,
 } from "../lib/index.ts";
 import { emptyState, type RaftInitialState, RawNode } from "../raft/index.ts";
 import type { GroupTombstone } from "../storage/index.ts";
@@ -89,11 +88,12 @@ export class GroupRegistry {
     assert(this.groups.get(group.id) === group, `host: group ${group.id} deleted but not hosted`);
     this.groups.delete(group.id);
     const status = group.raw.status();
+    const floor = group.raw.voteFloor();
     const tombstone: GroupTombstone = {
       term: status.term,
       vote: status.vote,
-      lastIndex: status.lastIndex,
-      lastTerm: group.raw.termAt(status.lastIndex) ?? term(0),
+      lastIndex: floor.index,
+      lastTerm: floor.term,
     };
     this.removed.set(group.id, tombstone);
     return tombstone;

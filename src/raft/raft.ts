@@ -299,6 +299,18 @@ export class Raft {
     }
   }
 
+  /**
+   * The log a candidate must be at least as up to date as to get this replica's vote: its own
+   * last entry, or the floor it inherited if that is later. A deleted replica's tombstone
+   * keeps this, so a replica created, deleted again before it caught up, and created once
+   * more still remembers what the first one held.
+   */
+  voteFloorNow(): { readonly index: LogIndex; readonly term: Term } {
+    const own = { index: this.log.lastIndex(), term: this.log.lastTerm() };
+    const floor = this.voteFloor;
+    return floor === undefined || isAtLeast(own.index, own.term, floor) ? own : floor;
+  }
+
   /** Whether a vote request must be ignored because we heard from a live leader (thesis 4.2.3). */
   isInLease(message: VoteRequest): boolean {
     return (

@@ -297,6 +297,11 @@ export class RawNode {
     return r.tracker.membership.voters.outgoing.size > 0 || r.pendingConfIndex > r.log.applied;
   }
 
+  /** See Raft.voteFloorNow: what a tombstone of this replica must keep. */
+  voteFloor(): { readonly index: LogIndex; readonly term: Term } {
+    return this.raft.voteFloorNow();
+  }
+
   /** The term of the entry at `index`, if the log still holds it. */
   termAt(index: LogIndex): Term | undefined {
     return this.raft.log.term(index);

@@ -82,6 +82,27 @@ describe("group tombstones", () => {
     expect(after.term).toBeGreaterThanOrEqual(before.term);
     if (after.term === before.term) expect(after.vote).toBe(before.vote);
   });
+
+  test("a replica deleted again before it caught up leaves the first replica's floor", async () => {
+    const cluster = await clusterWithGroups([G1]);
+    const id = await followerWithHistory(cluster);
+    const before = statusOf(cluster, id);
+    const host = hostOf(cluster, id);
+    const lastTerm = host.inspect(G1)?.termAt(before.lastIndex);
+    // Cut off, the empty replica created again never hears a leader before it goes too.
+    const others = [1, 2, 3].filter((peer) => peer !== id);
+    cluster.network.partition(
+      [cluster.address(nodeId(id))],
+      others.map((peer) => cluster.address(nodeId(peer))),
+    );
+    await settled(cluster, host.removeGroup(G1));
+    await settled(cluster, host.createGroup(G1, { mode: "join" }, cluster.machineFor(id, G1)));
+    expect(statusOf(cluster, id).lastIndex).toBe(logIndex(0));
+    await settled(cluster, host.removeGroup(G1));
+    const tombstone = cluster.hosts.get(nodeId(id))?.store.tombstones.get(G1);
+    expect(tombstone?.lastIndex).toBe(before.lastIndex);
+    expect(tombstone?.lastTerm).toBe(lastTerm);
+  });
 });
 
 describe("loading a group with a tombstone", () => {

@@ -100,5 +100,8 @@ describe("a replica created again after its node left the group", () => {
     expect(granted(floored, stale)).toEqual([false]);
     const current = { from: 4, to: 5, term: 4, lastLogIndex: 230, lastLogTerm: 2 };
     expect(granted(floored, current)).toEqual([true]);
+    // What a tombstone of each would keep: the later of its own last entry and its floor.
+    expect(raw.voteFloor()).toEqual({ index: logIndex(0), term: term(0) });
+    expect(floored.voteFloor()).toEqual({ index: logIndex(200), term: term(2) });
   });
 });

@@ -250,10 +250,13 @@ export class ClusterSim {
   }
 
   /**
-   * Raft's State Machine Safety across live replicas: where two replicas both count an index
-   * as committed, they hold the same entry there (same term, by Log Matching).
+   * Raft's State Machine Safety: where two replicas both count an index as committed, they
+   * hold the same entry there (same term, by Log Matching). Checked across the live replicas
+   * now, and across every replica of the run by the world's ledger.
    */
   checkCommittedLogs(): void {
+    const { divergence } = this.world.ledger;
+    if (divergence !== undefined) throw new Error(`committed entries diverged: ${divergence}`);
     const byGroup = new Map<number, { address: string; raft: GroupInspector }[]>();
     for (const entry of this.live()) {
       const host = entry.node?.raftHost();

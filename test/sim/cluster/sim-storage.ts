@@ -23,6 +23,8 @@ export class SimLogStorage extends ForwardingLogStorage {
     inner: MemoryLogStorage,
     private readonly clock: Clock,
     private readonly random: Random,
+    /** Told of every batch once it is durable. */
+    private readonly onDurable: (batch: readonly GroupWrite[]) => void = () => undefined,
   ) {
     super(inner);
   }
@@ -41,6 +43,7 @@ export class SimLogStorage extends ForwardingLogStorage {
       }
       await this.flushVolatile();
       await this.inner.write(batch);
+      this.onDurable(batch);
     });
     this.queue = done.catch(() => undefined);
     return done;
@@ -66,7 +69,10 @@ export class SimLogStorage extends ForwardingLogStorage {
   private async flushVolatile(): Promise<void> {
     const batches = this.volatile;
     this.volatile = [];
-    for (const batch of batches) await this.inner.write(batch);
+    for (const batch of batches) {
+      await this.inner.write(batch);
+      this.onDurable(batch);
+    }
   }
 
   private sleep(ms: number): Promise<void> {

@@ -9,6 +9,7 @@ import type { NodeEnvironment } from "../../../src/node/node-environment.ts";
 import { MemoryLogStorage, MemoryLogStore } from "../../../src/storage/index.ts";
 import type { NodeApi, TransportKind } from "../../../src/transport/index.ts";
 import { MemoryNetwork } from "../../../src/transport/memory/index.ts";
+import { CommitLedger } from "./commit-ledger.ts";
 import { PausableClock } from "./pausable-clock.ts";
 import { SimLogStorage } from "./sim-storage.ts";
 
@@ -25,6 +26,8 @@ export class SimWorld {
   readonly random: Random;
   readonly network: MemoryNetwork;
   private readonly stores = new Map<string, MemoryLogStore>();
+  /** Every entry any node durably counted as committed, over the whole run. */
+  readonly ledger = new CommitLedger();
   /** The current process at each address: its clock and its open storage. */
   private readonly processes = new Map<
     string,
@@ -49,7 +52,9 @@ export class SimWorld {
     this.processes.set(address, process);
     const disk = random.fork("disk");
     const open = (store: MemoryLogStore) => {
-      process.storage = new SimLogStorage(new MemoryLogStorage(store), this.clock, disk);
+      process.storage = new SimLogStorage(new MemoryLogStorage(store), this.clock, disk, (batch) =>
+        this.ledger.stored(store, address, batch),
+      );
       return process.storage;
     };
     return {
