@@ -1,6 +1,56 @@
 import { expect, test } from "bun:test";
-import { type GroupId, groupId, RaftoralError } from "../lib/index.ts";
-import { isStartWorthAnotherGroup, startInSomeGroup } from "./choose-group.ts";
+import {
+  type GroupId,
+  groupId,
+  logIndex,
+  nodeId,
+  RaftoralError,
+  VirtualClock,
+} from "../lib/index.ts";
+import type { ManagementMachine } from "../management/index.ts";
+import { chooseGroup, isStartWorthAnotherGroup, startInSomeGroup } from "./choose-group.ts";
+
+/** A management state with these groups (id, running workflows, members, draining). */
+function machineWith(
+  groups: readonly { id: number; running: number; members: number[]; draining?: boolean }[],
+): ManagementMachine {
+  const records = groups.map((group) => ({
+    id: groupId(group.id),
+    members: group.members.map(nodeId),
+    initialMembers: group.members.map(nodeId),
+    draining: group.draining === true,
+    voters: group.members.map(nodeId),
+    learners: [],
+    configIndex: logIndex(1),
+    running: group.running,
+    leaderId: nodeId(group.members[0] ?? 0),
+    faultTolerance: 1,
+  }));
+  const state = { groups: new Map(records.map((record) => [record.id, record])) };
+  return { state: () => state, subscribe: () => () => undefined } as unknown as ManagementMachine;
+}
+
+test("the least loaded group takes a start; among equals one this node hosts, then the lowest id", async () => {
+  const groups = [
+    { id: 1, running: 0, members: [2, 3, 4] },
+    { id: 2, running: 0, members: [1, 2, 3] },
+    { id: 3, running: 5, members: [1] },
+    { id: 4, running: 0, members: [1], draining: true },
+  ];
+  const choose = (self: number, excluded: number[] = [], machine = machineWith(groups)) =>
+    chooseGroup(
+      { machine, clock: new VirtualClock(), self: nodeId(self), waitMs: 1_000 },
+      excluded.map(groupId),
+      undefined,
+    );
+  expect(await choose(1)).toBe(groupId(2)); // hosts 2, not 1; 4 drains
+  expect(await choose(4)).toBe(groupId(1)); // hosts 1 only
+  expect(await choose(9)).toBe(groupId(1)); // hosts neither: the lowest id
+  expect(await choose(1, [2])).toBe(groupId(1)); // excluded: the next
+  // Load decides before hosting does.
+  const busier = machineWith(groups.map((g) => (g.id === 2 ? { ...g, running: 1 } : g)));
+  expect(await choose(1, [], busier)).toBe(groupId(1));
+});
 
 /** Groups 1, 2, 3, ... chosen in order, skipping the excluded ones; records every choice. */
 function chooser() {

@@ -1,18 +1,23 @@
 // Where a new workflow goes: the least loaded execution group that takes new workflows, as
-// the management state last reported the groups' loads.
+// the management state last reported the groups' loads; among groups equally loaded, one this
+// node hosts, whose start needs no call to another node (docs/performance.md, "A client per
+// peer"), then the lowest id.
 
-import { type Clock, type GroupId, RaftoralError } from "../lib/index.ts";
-import type { ManagementMachine } from "../management/index.ts";
+import { type Clock, type GroupId, type NodeId, RaftoralError } from "../lib/index.ts";
+import type { GroupRecord, ManagementMachine } from "../management/index.ts";
 
 export interface ChooseGroupContext {
   readonly machine: ManagementMachine;
+  /** This node: a group it hosts wins a tie. */
+  readonly self: NodeId;
   readonly clock: Clock;
   /** How long to wait for a first group while the cluster forms one. */
   readonly waitMs: number;
 }
 
 /**
- * The least loaded running group that takes new workflows; ties to the lowest id. While the
+ * The least loaded running group that takes new workflows; ties to a group this node hosts,
+ * then to the lowest id. While the
  * cluster has none yet (it is still forming its first one), waits for one until `signal`
  * aborts or `waitMs` passes.
  */
@@ -21,12 +26,14 @@ export async function chooseGroup(
   excluded: readonly GroupId[],
   signal: AbortSignal | undefined,
 ): Promise<GroupId> {
-  const { machine, clock } = context;
+  const { machine, clock, self } = context;
   const deadlineMs = clock.nowMs() + context.waitMs;
+  const elsewhere = (group: GroupRecord) =>
+    group.members.includes(self) || group.voters.includes(self) ? 0 : 1;
   for (;;) {
     const chosen = [...machine.state().groups.values()]
       .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
-      .sort((a, b) => a.running - b.running || a.id - b.id)[0];
+      .sort((a, b) => a.running - b.running || elsewhere(a) - elsewhere(b) || a.id - b.id)[0];
     if (chosen !== undefined) return chosen.id;
     const leftMs = deadlineMs - clock.nowMs();
     if (leftMs <= 0 || signal?.aborted === true) {

@@ -453,8 +453,9 @@ export class WorkflowExecution implements ExecutionLayer {
 
   /** The group a new workflow goes to (see chooseGroup). */
   private chooseGroup(excluded: readonly GroupId[], options?: CallOptions): Promise<GroupId> {
-    const { machine, clock, proposalTimeoutMs } = this.options;
-    return chooseGroup({ machine, clock, waitMs: proposalTimeoutMs }, excluded, options?.signal);
+    const { machine, clock, self, proposalTimeoutMs } = this.options;
+    const context = { machine, clock, self, waitMs: proposalTimeoutMs };
+    return chooseGroup(context, excluded, options?.signal);
   }
 
   private async resolveGroup(id: GroupId): Promise<GroupId> {
