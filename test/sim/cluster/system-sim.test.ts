@@ -14,7 +14,9 @@ import { SystemSimulation } from "./system-sim.ts";
  * - a draining group whose members were all removed was never given new ones;
  * - a node cut off while the cluster came down to a newcomer never learned where to find it;
  * - a single voter told its learner of a commit its own crash then lost;
- * - a start without an id, sent again after a lost answer, ran twice (checkRequests).
+ * - a start without an id, sent again after a lost answer, ran twice (checkRequests);
+ * - a replica deleted before it caught up left a tombstone without its predecessor's vote
+ *   floor, and committed entries were lost (CommitLedger).
  */
 const REGRESSION_SEEDS = [
   ...[536, 936, 1121, 1232, 1361, 1392, 1513, 1723, 1819, 1845],
@@ -22,6 +24,7 @@ const REGRESSION_SEEDS = [
   ...[1288, 1653, 1679, 1742],
   ...[65228, 66078, 68403],
   ...[74024, 74125],
+  92012,
 ];
 const SEEDS =
   process.env.SYSTEM_SEEDS === undefined
