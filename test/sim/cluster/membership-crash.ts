@@ -1,10 +1,11 @@
 // Issue 18's invariant, checked in virtual time: once every group reports that it survives one
-// failure, any single crash leaves every group able to commit. A cluster grows from one node to
-// up to seven and shrinks by leaves, one step at a time; while a step is under way, each time a
-// group's leader applies a configuration change (a learner added, a joint configuration
-// entered or left, a voter removed), the run may crash one node at that very moment, if every
-// group's leader then says it survives one failure. Every group must then still commit (a
-// ReadIndex on a surviving member confirms a working majority) while the node stays down.
+// failure, any single crash leaves every group able to commit (and no committed entry is ever
+// lost: ClusterSim.checkCommittedLogs after every step). A cluster grows from one node to up to
+// seven and shrinks by leaves, one step at a time; while a step is under way, each time a
+// group's leader applies a configuration change (a learner added, a joint configuration entered
+// or left, a voter removed), the run may crash one node at that very moment, if every group's
+// leader then says it survives one failure. Every group must then still commit (a ReadIndex on
+// a surviving member confirms a working majority) while the node stays down.
 
 import { type GroupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
 import { liveFaultTolerance } from "../../../src/node/group-health.ts";
@@ -54,6 +55,7 @@ export class MembershipCrashRun {
         );
         await this.during(isJoin ? this.joinOne() : this.leaveOne(), `step ${step}`);
         await sim.until("the cluster settles", () => sim.isSettled(), 120_000);
+        sim.checkCommittedLogs();
       }
       return { seed: this.seed, steps: STEPS, changes: this.changes, crashes: this.crashes };
     } finally {
