@@ -51,7 +51,9 @@ export interface GroupWrite {
 
 /**
  * The last term, vote and entry of a deleted replica (see RaftInitialState.voteFloor): a
- * replica created again must not vote as if this node had never been in the group.
+ * replica created again must not vote as if this node had never been in the group. The entry
+ * is the replica's vote floor when it was deleted (RawNode.voteFloor): its own last entry, or
+ * what an earlier replica held if that is later.
  */
 export interface GroupTombstone {
   readonly term: Term;
