@@ -179,11 +179,11 @@ export class ChaosCluster {
   pause(node: NodeProcess): void {
     if (node.process === undefined) return;
     this.setCondition(node, "paused");
-    process.kill(node.process.pid, "SIGSTOP");
+    signalProcess(node.process.pid, "SIGSTOP");
   }
 
   resume(node: NodeProcess): void {
-    if (node.process !== undefined) process.kill(node.process.pid, "SIGCONT");
+    if (node.process !== undefined) signalProcess(node.process.pid, "SIGCONT");
     this.setCondition(node, "up");
   }
 
@@ -208,7 +208,7 @@ export class ChaosCluster {
       const child = node.process;
       if (child === undefined) continue;
       this.expectedExits.add(child.pid);
-      if (this.condition(node) === "paused") process.kill(child.pid, "SIGCONT");
+      if (this.condition(node) === "paused") signalProcess(child.pid, "SIGCONT");
     }
     this.scanLogs();
     const running = this.nodes.map((node) => node.process?.pid);
@@ -297,5 +297,17 @@ export class ChaosCluster {
       }
     }
     this.scannedChars.set(node.index, { pid, chars: end });
+  }
+}
+
+/**
+ * Sends `signal` to process `pid`. One that has exited on its own already (ESRCH) is no error
+ * here: watch() records its exit with its log, which is what the run must report.
+ */
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
   }
 }
