@@ -17,9 +17,8 @@ export interface ChooseGroupContext {
 
 /**
  * The least loaded running group that takes new workflows; ties to a group this node hosts,
- * then to the lowest id. While the
- * cluster has none yet (it is still forming its first one), waits for one until `signal`
- * aborts or `waitMs` passes.
+ * then to the lowest id. While the cluster has none yet (it is still forming its first one),
+ * waits for one until `signal` aborts or `waitMs` passes.
  */
 export async function chooseGroup(
   context: ChooseGroupContext,
