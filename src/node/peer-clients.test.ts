@@ -22,6 +22,15 @@ function recordingFactory() {
 
 const nameOf = async (client: ProtocolClient) => client.address;
 
+/** A call through `clients` to grpc a:1 that fails with `error`; resolves with what it threw. */
+function failingCall(clients: PeerClients, error: Error): Promise<unknown> {
+  return clients
+    .call("grpc", "a:1", async () => {
+      throw error;
+    })
+    .catch((thrown: unknown) => thrown);
+}
+
 test("one client per protocol and address serves every call to it", async () => {
   const { factory, made, closed } = recordingFactory();
   const clients = new PeerClients(factory);
@@ -47,10 +56,7 @@ test("a client whose call failed with UNAVAILABLE is replaced, and closed once i
     return client.address;
   });
   const failure = new RaftoralError("UNAVAILABLE", "connection refused");
-  const failed = clients.call("grpc", "a:1", async () => {
-    throw failure;
-  });
-  expect(await failed.catch((error) => error)).toBe(failure);
+  expect(await failingCall(clients, failure)).toBe(failure);
   // The next call connects anew, while the slow call still runs on the old client.
   expect(await clients.call("grpc", "a:1", nameOf)).toBe("grpc a:1 #2");
   expect(closed).toEqual([]);
@@ -67,12 +73,7 @@ test("a call that timed out replaces the client too: its connection may have gon
   const { factory, made, closed } = recordingFactory();
   const clients = new PeerClients(factory);
   const timeout = new RaftoralError("TIMEOUT", "no answer within 1000 ms");
-  const failed = await clients
-    .call("grpc", "a:1", async () => {
-      throw timeout;
-    })
-    .catch((error) => error);
-  expect(failed).toBe(timeout);
+  expect(await failingCall(clients, timeout)).toBe(timeout);
   expect(await clients.call("grpc", "a:1", nameOf)).toBe("grpc a:1 #2");
   expect({ made, closed }).toEqual({
     made: ["grpc a:1 #1", "grpc a:1 #2"],
@@ -84,12 +85,7 @@ test("an answer that is not about the connection keeps the client", async () => 
   const { factory, made } = recordingFactory();
   const clients = new PeerClients(factory);
   const notFound = new RaftoralError("NOT_FOUND", "no workflow w-1");
-  const answer = await clients
-    .call("grpc", "a:1", async () => {
-      throw notFound;
-    })
-    .catch((error) => error);
-  expect(answer).toBe(notFound);
+  expect(await failingCall(clients, notFound)).toBe(notFound);
   expect(await clients.call("grpc", "a:1", nameOf)).toBe("grpc a:1 #1");
   expect(made).toEqual(["grpc a:1 #1"]);
 });
