@@ -48,6 +48,12 @@ export class Progress {
   readonly inflights: Inflights;
   /** The follower replica's incarnation (RaftConfig.incarnation), once an answer told it. */
   incarnation: number | undefined;
+  /**
+   * The highest commit index the AppendEntries sent to this follower can have told it: each
+   * tells at most its own last index (etcd's sentCommit). An empty append that would tell no
+   * more is not sent; a heartbeat still carries the commit if one got lost.
+   */
+  sentCommit: LogIndex = logIndex(0);
 
   constructor(options: {
     next: LogIndex;
@@ -81,6 +87,7 @@ export class Progress {
     this.incarnation = incarnation;
     if (!isNewReplica) return false;
     this.match = logIndex(0);
+    this.sentCommit = logIndex(0);
     this.resetState("probe");
     this.next = logIndex(leaderLastIndex + 1);
     return true;
@@ -131,16 +138,27 @@ export class Progress {
     if (this.state === "replicate") {
       if (rejected <= this.match) return false;
       this.next = logIndex(this.match + 1);
-      return true;
+    } else {
+      if (this.next - 1 !== rejected) return false;
+      this.next = logIndex(Math.max(Math.min(rejected, matchHint + 1), this.match + 1));
+      this.isFlowPaused = false;
     }
-    if (this.next - 1 !== rejected) return false;
-    this.next = logIndex(Math.max(Math.min(rejected, matchHint + 1), this.match + 1));
-    this.isFlowPaused = false;
+    // What was sent past the follower's log told it nothing.
+    this.sentCommit = logIndex(Math.min(this.sentCommit, this.next - 1));
     return true;
   }
 
-  /** Records that an AppendEntries with `count` entries (ending at `lastIndex`) was sent. */
-  sentEntries(count: number, lastIndex: LogIndex, bytes: number): void {
+  /** Whether an empty AppendEntries would tell this follower of a commit it cannot know. */
+  canLearnCommit(commit: LogIndex): boolean {
+    return this.sentCommit < Math.min(commit, this.next - 1);
+  }
+
+  /**
+   * Records that an AppendEntries with `count` entries (ending at `lastIndex`) and the leader's
+   * `commit` was sent.
+   */
+  sentEntries(count: number, lastIndex: LogIndex, bytes: number, commit: LogIndex): void {
+    this.sentCommit = logIndex(Math.max(this.sentCommit, Math.min(commit, lastIndex)));
     if (this.state === "replicate") {
       if (count > 0) {
         this.next = logIndex(lastIndex + 1);

@@ -42,7 +42,7 @@ export function maybeSendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): bool
   });
   const last = entries.at(-1);
   const bytes = entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
-  progress.sentEntries(entries.length, last?.index ?? prevLogIndex, bytes);
+  progress.sentEntries(entries.length, last?.index ?? prevLogIndex, bytes, r.log.commit);
   return true;
 }
 
@@ -50,9 +50,16 @@ export function sendAppend(r: Raft, to: NodeId): void {
   maybeSendAppend(r, to, true);
 }
 
-/** Sends new entries (or at least the commit index) to every follower. */
+/**
+ * Sends every follower its new entries, or else an empty append if it has one to learn: the
+ * commit index it was not sent yet, or, while probing, where its log matches ours.
+ */
 export function broadcastAppend(r: Raft): void {
-  for (const id of sortedPeers(r)) sendAppend(r, id);
+  for (const id of sortedPeers(r)) {
+    const progress = r.tracker.progress.get(id);
+    const hasNews = progress?.state !== "replicate" || progress.canLearnCommit(r.log.commit);
+    maybeSendAppend(r, id, hasNews);
+  }
 }
 
 /** Heartbeats to every follower, carrying the newest pending read context (thesis 6.4). */

@@ -11,7 +11,6 @@ import type {
 } from "./messages.ts";
 import type { Raft } from "./raft.ts";
 import {
-  broadcastAppend,
   broadcastHeartbeat,
   maybeSendAppend,
   sendAppend,
@@ -85,7 +84,9 @@ function handleAppendResponse(r: Raft, message: AppendEntriesResponse): void {
   }
   if (r.maybeCommit()) {
     releaseReadsAwaitingCommit(r);
-    broadcastAppend(r);
+    // Told in the Ready, once: the turn's other acknowledgements may commit more, and its
+    // appends with entries may carry the commit already.
+    r.isBroadcastPending = true;
   } else if (wasPaused) {
     sendAppend(r, message.from);
   }

@@ -2,7 +2,8 @@
 // log up to it is marked commitOnly, and a follower that accepts it sends no answer: the
 // answer would tell the leader nothing new, and each one costs a message and a turn. Not
 // answering is the same, to the leader, as the answer getting lost, which Raft tolerates; a
-// rejection is still answered, and heartbeats keep telling the leader who is alive.
+// rejection is still answered, and heartbeats keep telling the leader who is alive. And a
+// leader tells each follower of a commit once: no empty append for a commit it already sent.
 
 import { describe, expect, test } from "bun:test";
 import type { AppendEntries } from "../../src/raft/index.ts";
@@ -39,6 +40,45 @@ describe("leader side", () => {
     const [toThree] = appendsTo(messages, 3);
     expect(toThree?.leaderCommit).toBe(3 as never);
     expect(toThree?.commitOnly).toBeUndefined();
+  });
+
+  test("acknowledgements that commit twice in one turn tell each follower once", () => {
+    const raw = replicatingLeader();
+    proposeText(raw, "x");
+    drain(raw);
+    proposeText(raw, "y");
+    drain(raw);
+    // Follower 2 acknowledges entries 3 and 4 in two answers that reach one turn.
+    raw.step(appendResponse({ from: 2, to: 1, term: 2, index: 3 }));
+    raw.step(appendResponse({ from: 2, to: 1, term: 2, index: 4 }));
+    const { messages } = drain(raw);
+    expect(raw.status().commit).toBe(4 as never);
+    expect(appendsTo(messages, 2).map((m) => [m.leaderCommit, m.entries.length])).toEqual([
+      [4, 0],
+    ] as never);
+    expect(appendsTo(messages, 3).map((m) => [m.leaderCommit, m.entries.length])).toEqual([
+      [4, 0],
+    ] as never);
+  });
+
+  test("a turn whose appends carry a new commit sends no notice of it", () => {
+    const raw = replicatingLeader();
+    proposeText(raw, "x");
+    drain(raw);
+    // Follower 2's answer commits entry 3, and a proposal arrives in the same turn: the
+    // append of entry 4 tells both followers of commit 3.
+    raw.step(appendResponse({ from: 2, to: 1, term: 2, index: 3 }));
+    proposeText(raw, "y");
+    const { messages } = drain(raw);
+    expect(raw.status().commit).toBe(3 as never);
+    for (const id of [2, 3]) {
+      expect(appendsTo(messages, id).map((m) => [m.leaderCommit, m.entries.length])).toEqual([
+        [3, 1],
+      ] as never);
+    }
+    // Follower 3's late answer for entry 3 commits nothing new: nothing to tell anyone.
+    const late = deliver(raw, appendResponse({ from: 3, to: 1, term: 2, index: 3 }));
+    expect(ofType(late.messages, "AppendEntries")).toEqual([]);
   });
 
   test("an append that carries entries, or probes, is never commitOnly", () => {
