@@ -11,6 +11,7 @@ import type {
 } from "./messages.ts";
 import type { Raft } from "./raft.ts";
 import {
+  broadcastAppend,
   broadcastHeartbeat,
   maybeSendAppend,
   sendAppend,
@@ -200,6 +201,9 @@ export function maybeStepDownAfterRemoval(r: Raft): void {
     )
     .map(([id]) => id)
     .sort((a, b) => a - b)[0];
+  // The commit of the change is told before stepping down, which drops what is pending: a
+  // follower that never learns it cannot tell which configuration lets it campaign.
+  if (r.isBroadcastPending) broadcastAppend(r);
   if (successor !== undefined) sendTimeoutNow(r, successor);
   r.becomeFollower(r.term, NO_NODE);
 }

@@ -374,6 +374,22 @@ describe("thesis 4.2 learners and removed servers", () => {
     expect(ofType(messages, "RequestPreVote")).toEqual([]);
   });
 
+  test("a removed leader tells the voters that its removal committed before it steps down", () => {
+    const raw = settledLeader();
+    raw.proposeConfChange(confChange("auto", ["removeNode", 1]));
+    drain(raw);
+    deliver(raw, appendResponse({ from: 2, to: 1, term: 2, index: 3 }));
+    // Node 3's answer commits the removal: the leader steps down in the same step.
+    const { messages } = deliver(raw, appendResponse({ from: 3, to: 1, term: 2, index: 3 }));
+    expect(raw.status().role).toBe("follower");
+    const toNode = (id: number) => messages.filter((message) => message.to === id);
+    expect(toNode(2).map((m) => [m.type, "leaderCommit" in m ? m.leaderCommit : "-"])).toEqual([
+      ["AppendEntries", 3],
+      ["TimeoutNow", "-"],
+    ] as never);
+    expect(ofType(toNode(3), "AppendEntries").map((m) => m.leaderCommit)).toEqual([3] as never);
+  });
+
   test("a leader removing itself does not count itself toward commit (thesis 4.2.2)", () => {
     // Thesis 4.2.2: while the leader manages a configuration that excludes it, it replicates
     // entries but does not count itself in majorities. Only 2 and 3 decide about C_new.
