@@ -157,3 +157,19 @@ test("the cluster's nodes are asked again at every poll: nodes that came back co
   world.answer = clusterOf(ids(1, 2, 4, 5, 6), ids(1, 2, 4), 20);
   expect(await outcomeOf(clock, leave)).toBe("left");
 });
+
+test("a replica that has not received its group's configuration yet counts: the leave waits for the group", async () => {
+  // Node 3 was given a replica of group 1 and left before it caught up: the replica knows no
+  // configuration, but the group's leader reports node 3 among its voters, and node 2 is gone.
+  const answer = clusterOf(ids(1, 4), ids(1, 2, 3));
+  const replicas: [number, RaftStatus][] = [
+    [0, statusOf(ids(1, 2))],
+    [1, statusOf([])],
+  ];
+  const outcome = await leaveOnce({ replicas, answer });
+  expect(outcome).toBeInstanceOf(RaftoralError);
+  expect((outcome as Error).message).toContain("groups 1 cannot commit without its vote");
+  // Once the group reports a configuration without node 3, the leave is done.
+  const replaced = clusterOf(ids(1, 4), ids(1, 4, 5), 20);
+  expect(await leaveOnce({ replicas, answer: replaced })).toBe("left");
+});

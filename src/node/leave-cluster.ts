@@ -68,6 +68,8 @@ export class ClusterLeave {
   private readonly heldAtLeave = new Map<GroupId, LogIndex>();
   /** The cluster's nodes as the management leader last listed them; unknown until it answers. */
   private clusterNodes: ReadonlySet<NodeId> | undefined;
+  /** Each execution group's voters as the management leader last reported them. */
+  private readonly reportedVoters = new Map<GroupId, readonly NodeId[]>();
 
   constructor(private readonly options: LeaveClusterOptions) {
     for (const id of options.host.groupIds()) {
@@ -122,7 +124,12 @@ export class ClusterLeave {
   private isVoteNeeded(id: GroupId): boolean {
     const conf = this.options.host.inspect(id)?.status().confState;
     if (conf === undefined) return false;
-    const voters = jointVotersOf(conf);
+    // A replica that has not caught up yet knows no configuration: the leader's report tells.
+    const reported = this.reportedVoters.get(id);
+    if (knowsNoConfiguration(conf) && reported === undefined) return true;
+    const voters = knowsNoConfiguration(conf)
+      ? { incoming: new Set(reported), outgoing: new Set<NodeId>() }
+      : jointVotersOf(conf);
     const absent = new Set([this.options.self]);
     for (const voter of [...voters.incoming, ...voters.outgoing]) {
       if (this.clusterNodes !== undefined && !this.clusterNodes.has(voter)) absent.add(voter);
@@ -145,7 +152,10 @@ export class ClusterLeave {
     // Asked at every poll, before anything is judged: nodes leave and come back while a leave
     // waits, and a stale list would count votes that are gone (or miss voters that are back).
     const status = ids.length === 0 ? undefined : await this.options.leaderStatus();
-    if (status !== undefined) this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
+    if (status !== undefined) {
+      this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
+      for (const group of status.groups) this.reportedVoters.set(group.groupId, group.voters);
+    }
     const counting = this.countingHere(ids);
     if (status === undefined) return counting;
     const { self } = this.options;
@@ -169,9 +179,16 @@ export class ClusterLeave {
       const isVoter = applied.voters.includes(self) || applied.votersOutgoing.includes(self);
       if (id === MANAGEMENT_GROUP)
         return isVoter && (status.role === "leader" || this.isVoteNeeded(id));
-      return isVoter || applied.learners.includes(self);
+      // A replica created for this node that has not received the group's configuration yet
+      // is hosted because the group counts it as a member.
+      return isVoter || applied.learners.includes(self) || knowsNoConfiguration(applied);
     });
   }
+}
+
+/** A replica that holds no configuration: it was created empty and has not caught up. */
+function knowsNoConfiguration(conf: RaftStatus["confState"]): boolean {
+  return conf.voters.length === 0 && conf.votersOutgoing.length === 0 && conf.learners.length === 0;
 }
 
 /** The cluster status as the management leader answers it, asking the given nodes in turn. */
