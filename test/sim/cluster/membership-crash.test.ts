@@ -6,7 +6,8 @@ import { MembershipCrashRun } from "./membership-crash.ts";
 
 const SEEDS =
   process.env.MEMBERSHIP_SEEDS === undefined
-    ? [1, 2, 3, 4]
+    ? // 710017: a leave stopped a node whose new replica had not caught up (docs/simulation.md).
+      [1, 2, 3, 4, 710017]
     : process.env.MEMBERSHIP_SEEDS.split(",").map(Number);
 
 test.each(SEEDS)(
