@@ -173,3 +173,16 @@ test("a replica that has not received its group's configuration yet counts: the 
   const replaced = clusterOf(ids(1, 4), ids(1, 4, 5), 20);
   expect(await leaveOnce({ replicas, answer: replaced })).toBe("left");
 });
+
+test("a management replica that missed its own removal defers to the leader's fault tolerance", async () => {
+  // Node 3 was removed while cut off: its replica of the management group still counts voters
+  // 1, 2, 3 and 4, of which 2 is gone too, while the group's leader runs voters 1, 4 and 5.
+  const replicas: [number, RaftStatus][] = [[0, statusOf(ids(1, 2, 3, 4))]];
+  const cluster = clusterOf(ids(1, 4, 5), ids(1, 4, 5), 20);
+  expect(await leaveOnce({ replicas, answer: { ...cluster, managementFaultTolerance: 1 } })).toBe(
+    "left",
+  );
+  // A leader that survives no further failure may still count on it: the leave fails.
+  const outcome = await leaveOnce({ replicas, answer: cluster });
+  expect((outcome as Error).message).toContain("groups 0 cannot commit without its vote");
+});

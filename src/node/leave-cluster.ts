@@ -70,6 +70,8 @@ export class ClusterLeave {
   private clusterNodes: ReadonlySet<NodeId> | undefined;
   /** Each execution group's voters as the management leader last reported them. */
   private readonly reportedVoters = new Map<GroupId, readonly NodeId[]>();
+  /** Voter failures the management group survives, as its leader answered at the last poll. */
+  private managementFaultTolerance = 0;
 
   constructor(private readonly options: LeaveClusterOptions) {
     for (const id of options.host.groupIds()) {
@@ -124,6 +126,10 @@ export class ClusterLeave {
   private isVoteNeeded(id: GroupId): boolean {
     const conf = this.options.host.inspect(id)?.status().confState;
     if (conf === undefined) return false;
+    // Its leader's live view: it survives the loss of any one voter, this node included if it
+    // still counts. This node's own replica may never learn of the change that dropped it (a
+    // leader sends nothing to a member it removed), and may still count voters long gone.
+    if (id === MANAGEMENT_GROUP && this.managementFaultTolerance >= 1) return false;
     // A replica that has not caught up yet knows no configuration: the leader's report tells.
     const reported = this.reportedVoters.get(id);
     if (knowsNoConfiguration(conf) && reported === undefined) return true;
@@ -152,6 +158,7 @@ export class ClusterLeave {
     // Asked at every poll, before anything is judged: nodes leave and come back while a leave
     // waits, and a stale list would count votes that are gone (or miss voters that are back).
     const status = ids.length === 0 ? undefined : await this.options.leaderStatus();
+    this.managementFaultTolerance = status?.managementFaultTolerance ?? 0;
     if (status !== undefined) {
       this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
       for (const group of status.groups) this.reportedVoters.set(group.groupId, group.voters);
