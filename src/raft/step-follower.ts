@@ -2,7 +2,7 @@
 // (§5.3), heartbeats, snapshot chunks (§7), vote counting (§5.2) and TimeoutNow (thesis 3.10).
 // Pure: no I/O, no timers, no await.
 
-import { logIndex, NO_NODE, term as toTerm } from "../lib/index.ts";
+import { type LogIndex, logIndex, NO_NODE, type NodeId, term as toTerm } from "../lib/index.ts";
 import type { AppendEntries, Heartbeat, InstallSnapshot, RaftMessage } from "./messages.ts";
 import type { Raft } from "./raft.ts";
 import { receiveSnapshotChunk } from "./snapshot-receiver.ts";
@@ -70,6 +70,7 @@ function acceptLeader(r: Raft, message: AppendEntries | Heartbeat | InstallSnaps
 function handleAppendEntries(r: Raft, message: AppendEntries): void {
   const respond = (success: boolean, index: number, hintIndex: number, hintTerm: number) => {
     if (success && message.commitOnly === true) return;
+    if (success && raiseEarlierAck(r, message.from, logIndex(index))) return;
     r.send({
       type: "AppendEntriesResponse",
       incarnation: r.config.incarnation,
@@ -103,6 +104,24 @@ function handleAppendEntries(r: Raft, message: AppendEntries): void {
     message.prevLogTerm,
   );
   respond(false, message.prevLogIndex, hint.index, hint.term);
+}
+
+/**
+ * Appends that arrive together are answered together: if this Ready already acknowledges an
+ * append from `leader`, that answer now says `index` if it is higher, and no second one goes
+ * out (an acknowledgement says the log matches through its index, so the highest says all).
+ * Returns whether there was such an answer.
+ */
+function raiseEarlierAck(r: Raft, leader: NodeId, index: LogIndex): boolean {
+  for (let k = r.outbox.length - 1; k >= 0; k--) {
+    const earlier = r.outbox[k];
+    if (earlier?.type !== "AppendEntriesResponse" || earlier.to !== leader) continue;
+    // A rejection in between must stay before what follows it.
+    if (!earlier.success || earlier.term !== r.term) return false;
+    if (earlier.index < index) r.outbox[k] = { ...earlier, index };
+    return true;
+  }
+  return false;
 }
 
 function handleHeartbeat(r: Raft, message: Heartbeat): void {
