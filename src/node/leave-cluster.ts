@@ -130,12 +130,13 @@ export class ClusterLeave {
     // still counts. This node's own replica may never learn of the change that dropped it (a
     // leader sends nothing to a member it removed), and may still count voters long gone.
     if (id === MANAGEMENT_GROUP && this.managementFaultTolerance >= 1) return false;
-    // A replica that has not caught up yet knows no configuration: the leader's report tells.
-    const reported = this.reportedVoters.get(id);
-    if (knowsNoConfiguration(conf) && reported === undefined) return true;
-    const voters = knowsNoConfiguration(conf)
-      ? { incoming: new Set(reported), outgoing: new Set<NodeId>() }
-      : jointVotersOf(conf);
+    let voters = jointVotersOf(conf);
+    if (knowsNoConfiguration(conf)) {
+      // A replica that has not caught up yet knows no configuration: the leader's report tells.
+      const reported = this.reportedVoters.get(id);
+      if (reported === undefined) return true;
+      voters = { incoming: new Set(reported), outgoing: new Set() };
+    }
     const absent = new Set([this.options.self]);
     for (const voter of [...voters.incoming, ...voters.outgoing]) {
       if (this.clusterNodes !== undefined && !this.clusterNodes.has(voter)) absent.add(voter);
