@@ -30,7 +30,7 @@ import {
   type ReadState,
   type Role,
 } from "./raft.ts";
-import { broadcastAppend, sendHeartbeat } from "./replication.ts";
+import { broadcastAppend, isCommitNoticeOnly, sendHeartbeat } from "./replication.ts";
 import { step, tick } from "./step.ts";
 import {
   maybeStepDownAfterRemoval,
@@ -95,6 +95,8 @@ export class RawNode {
   private previousSoft: SoftState;
   private previousHard: HardState;
   private outstanding: Ready | undefined;
+  /** The last Ready held the commit notices back; this one sends them (isCommitNoticeOnly). */
+  private isNoticeHeld = false;
 
   constructor(options: {
     config: RaftConfig;
@@ -322,8 +324,15 @@ export class RawNode {
   ready(): Ready {
     assert(this.outstanding === undefined, "raw node: ready() again before advance()");
     const r = this.raft;
-    if (r.isBroadcastPending && r.role === "leader") broadcastAppend(r);
-    r.isBroadcastPending = false;
+    // A turn whose broadcast would only tell the commit holds it for one Ready: the answer to
+    // a proposal often makes the next proposal by then, and its append carries the commit.
+    if (r.isBroadcastPending && !this.isNoticeHeld && isCommitNoticeOnly(r)) {
+      this.isNoticeHeld = true;
+    } else {
+      if (r.isBroadcastPending && r.role === "leader") broadcastAppend(r);
+      r.isBroadcastPending = false;
+      this.isNoticeHeld = false;
+    }
     const soft = this.softState();
     const hard = r.hardState();
     const entries = r.log.unstableEntries();

@@ -62,6 +62,23 @@ export function broadcastAppend(r: Raft): void {
   }
 }
 
+/**
+ * Whether broadcastAppend, as leader, would send only empty appends that tell the commit:
+ * every peer is in `replicate` and has been sent every entry. Not with no peer at all, where
+ * there is nothing to hold back.
+ */
+export function isCommitNoticeOnly(r: Raft): boolean {
+  if (r.role !== "leader") return false;
+  const lastIndex = r.log.lastIndex();
+  let hasPeer = false;
+  for (const [id, progress] of r.tracker.progress) {
+    if (id === r.id) continue;
+    if (progress.state !== "replicate" || progress.next <= lastIndex) return false;
+    hasPeer = true;
+  }
+  return hasPeer;
+}
+
 /** Heartbeats to every follower, carrying the newest pending read context (thesis 6.4). */
 export function broadcastHeartbeat(r: Raft): void {
   const readContext = r.readOnly.lastContext();
