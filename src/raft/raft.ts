@@ -21,6 +21,7 @@ import { checkProposable } from "./membership.ts";
 import type { RaftMessage, VoteRequest } from "./messages.ts";
 import { type LogInitialState, RaftLog } from "./raft-log.ts";
 import { ReadOnlyQueue } from "./read-only.ts";
+import { broadcastAppend } from "./replication.ts";
 import type { IncomingSnapshot } from "./snapshot-receiver.ts";
 import { ProgressTracker } from "./tracker.ts";
 import type { ConfChange, ConfState, Entry, EntryType, HardState } from "./types.ts";
@@ -335,6 +336,12 @@ export class Raft {
     const bytes = entries.reduce((sum, entry) => sum + entry.data.byteLength, 0);
     if (bytes > 0 && this.uncommittedBytes + bytes > this.config.uncommittedBytesMax) return false;
     this.uncommittedBytes += bytes;
+    // A configuration change takes effect once appended and may drop a peer from the tracker.
+    // A commit notice held back for the next Ready (RawNode.ready) leaves first, or that peer
+    // would never hear of the commit (it may be its own request to leave).
+    if (this.isBroadcastPending && entries.some((entry) => entry.type === "confChange")) {
+      broadcastAppend(this);
+    }
     this.log.append(entries);
     this.syncMembership();
     // The leader counts these entries for itself once its host persisted them

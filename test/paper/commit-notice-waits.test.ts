@@ -8,6 +8,7 @@ import { describe, expect, test } from "bun:test";
 import type { AppendEntries, RaftMessage, RawNode } from "../../src/raft/index.ts";
 import {
   appendResponse,
+  confChange,
   drain,
   leaderOfThree,
   newNode,
@@ -85,6 +86,23 @@ describe("a commit notice waits one Ready", () => {
 });
 
 describe("what is not held", () => {
+  test("a configuration change sends a held notice first: a peer it drops still hears", () => {
+    // Follower 3 asked to leave; its request committed (entry 3), and the change that removes
+    // it is proposed before the next Ready. It takes effect once appended, dropping 3 from
+    // the leader's tracker: the notice must have left by then, or 3 waits for its answer.
+    const raw = leaderThatJustCommitted();
+    const first = turn(raw);
+    expect(ofType(first.messages, "AppendEntries")).toEqual([]);
+    expect(raw.proposeConfChange(confChange("auto", ["removeNode", 3])).accepted).toBe(true);
+    const messages = [...first.messages, ...drain(raw).messages];
+    expect(appendsTo(messages, 3).map((m) => [m.leaderCommit, m.entries.length])).toEqual([
+      [3, 0],
+    ] as never);
+    expect(appendsTo(messages, 2).map((m) => [m.leaderCommit, m.entries.length])).toContainEqual([
+      3, 1,
+    ] as never);
+  });
+
   test("a broadcast with entries to send leaves in the Ready that makes it", () => {
     const raw = replicatingLeader();
     proposeText(raw, "x");

@@ -6,6 +6,9 @@ import { logIndex, type NodeId, nodeId, seededRandom, term } from "../../src/lib
 import {
   type AppendEntries,
   type AppendEntriesResponse,
+  type ConfChange,
+  type ConfChangeTransition,
+  type ConfChangeType,
   DEFAULT_RAFT_CONFIG,
   EMPTY_CONF_STATE,
   type Entry,
@@ -357,6 +360,18 @@ export function logTerms(raw: RawNode, from = 1): number[] {
     result.push(raw.termAt(logIndex(index)) ?? -1);
   }
   return result;
+}
+
+/** A configuration change of `changes`, each a [type, node id] pair. */
+export function confChange(
+  transition: ConfChangeTransition,
+  ...changes: [ConfChangeType, number][]
+): ConfChange {
+  return {
+    transition,
+    changes: changes.map(([type, id]) => ({ type, nodeId: nodeId(id) })),
+    context: new Uint8Array(),
+  };
 }
 
 export function proposeText(raw: RawNode, text: string) {

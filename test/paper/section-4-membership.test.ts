@@ -3,11 +3,9 @@
 // automatically or on request, one change at a time, and invalid changes ignored alike by all.
 
 import { describe, expect, test } from "bun:test";
-import { logIndex, nodeId, term } from "../../src/lib/index.ts";
+import { logIndex, term } from "../../src/lib/index.ts";
 import {
   type ConfChange,
-  type ConfChangeTransition,
-  type ConfChangeType,
   decodeConfChange,
   type Entry,
   encodeConfChange,
@@ -19,6 +17,7 @@ import {
   appendEntries,
   appendResponse,
   bytes,
+  confChange,
   deliver,
   drain,
   electLeader,
@@ -27,17 +26,6 @@ import {
   tickTimes,
   voteResponse,
 } from "./fixture.ts";
-
-function confChange(
-  transition: ConfChangeTransition,
-  ...changes: [ConfChangeType, number][]
-): ConfChange {
-  return {
-    transition,
-    changes: changes.map(([type, id]) => ({ type, nodeId: nodeId(id) })),
-    context: new Uint8Array(),
-  };
-}
 
 /** Nodes 1, 2, 3 with node 1 leading and its no-op committed everywhere. */
 function threeNodes(): TestNetwork {
