@@ -78,9 +78,11 @@ export class MembershipCrashRun {
     const entry = this.random.pick(candidates);
     this.sim.lines.push(`${this.sim.nowMs} ${entry.address} SIM leave`);
     this.leaving = entry;
+    const crashesBefore = this.crashes;
     try {
       // A leave may fail under a crash (it says so): a node still a member stays one, fine; a
       // node already out that a group still needs is asked again, as an operator would.
+      // Without a crash, nothing excuses a failure.
       for (;;) {
         const node = entry.node;
         if (node === undefined) return;
@@ -89,6 +91,11 @@ export class MembershipCrashRun {
           break;
         } catch (error) {
           this.sim.lines.push(`${this.sim.nowMs} ${entry.address} SIM leave failed: ${error}`);
+          if (this.crashes === crashesBefore) {
+            throw new MembershipCrashFailure(
+              `seed ${this.seed}: a leave failed with no crash during it: ${error}\n${this.recentLines()}`,
+            );
+          }
           if (node.managementState().nodes.has(node.nodeId)) return;
         }
       }
