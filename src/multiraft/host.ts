@@ -15,6 +15,7 @@ import {
 } from "../raft/index.ts";
 import type { PeerBatch } from "../transport/index.ts";
 import { BatchRouter } from "./batch-router.ts";
+import { DeferredCommits } from "./deferred-commits.ts";
 import {
   groupRemovedUnder,
   overloaded,
@@ -42,7 +43,7 @@ import { newPendingRead } from "./pending.ts";
 import { ProposalIntake } from "./proposal-intake.ts";
 import { ReadDesk } from "./read-desk.ts";
 import type { GroupStart, StateMachine } from "./state-machine.ts";
-import { collectReadies, collectWrites, mustAwaitWrites } from "./turn-work.ts";
+import { collectReadies, collectWrites, mustAwaitWrites, mustSyncWrites } from "./turn-work.ts";
 
 export class MultiRaftHost {
   readonly nodeId: NodeId;
@@ -58,6 +59,7 @@ export class MultiRaftHost {
   private isStopped = false;
   private cancelTicks: (() => void) | undefined;
   private readonly lifecycleWrites = new LifecycleWrites();
+  private readonly deferredCommits = new DeferredCommits();
   private readonly outbox = new Outbox();
   private readonly lastHeard = new Map<NodeId, number>();
   private readonly router: BatchRouter;
@@ -72,8 +74,9 @@ export class MultiRaftHost {
     this.nodeId = options.nodeId;
     this.incarnation = options.random.nextU32();
     this.metrics = new HostMetrics(options.metrics ?? new MetricsRegistry());
+    const electionTimeoutMs = options.config.raft.electionTicks * options.config.tickIntervalMs;
     // A ReadIndex lost with a leader change is asked again after two election timeouts.
-    this.reads = new ReadDesk(options.nodeId, options.clock, 2 * this.electionTimeoutMs());
+    this.reads = new ReadDesk(options.nodeId, options.clock, 2 * electionTimeoutMs);
     this.groups = new GroupRegistry({
       ...options,
       origin: {
@@ -86,7 +89,7 @@ export class MultiRaftHost {
       ...options,
       self: options.nodeId,
       incarnation: this.incarnation,
-      retryIntervalMs: 2 * this.electionTimeoutMs(),
+      retryIntervalMs: 2 * electionTimeoutMs,
       send: (peer, message) => {
         if (message.type === "forward") this.metrics.proposalForwarded(message.groupId);
         this.outbox.add(peer, message);
@@ -326,7 +329,9 @@ export class MultiRaftHost {
       const work = collectReadies(this.groups.values(), this.desk, this.reads);
       const lifecycle = this.lifecycleWrites.take();
       const hasLifecycle = lifecycle.length > 0;
-      const writes = collectWrites(this.groups.values(), work, lifecycle);
+      const collected = collectWrites(this.groups.values(), work, lifecycle);
+      const isSync = mustSyncWrites(work, collected);
+      const writes = this.deferredCommits.take(collected, isSync, hasLifecycle);
       // Thesis 10.2.1: a leader's appends may leave while its own write is in flight; it only
       // counts itself for commitment from state a later turn sees persisted. Without a write
       // nothing waits: every message to a peer leaves in one batch.
@@ -334,9 +339,6 @@ export class MultiRaftHost {
       for (const { group, ready } of work)
         sortMessages(group.id, ready, { early, late: this.outbox });
       early.flush(this.options.peers);
-      const isSync =
-        work.some(({ ready }) => ready.mustSync) ||
-        writes.some((write) => write.entries.length > 0);
       if (writes.length > 0) {
         const { storage } = this.options;
         const written = this.metrics.timedPersist(storage.write(writes, { sync: isSync }), isSync);
@@ -373,7 +375,8 @@ export class MultiRaftHost {
   }
 
   private hasMoreWork(): boolean {
-    if (this.inbox.length > 0 || this.lifecycleWrites.size > 0) return true;
+    const { inbox, lifecycleWrites, deferredCommits } = this;
+    if (inbox.length > 0 || lifecycleWrites.size > 0 || deferredCommits.isHolding) return true;
     for (const group of this.groups.values()) if (group.raw.hasReady()) return true;
     return false;
   }
@@ -430,10 +433,6 @@ export class MultiRaftHost {
         }
       }
     }
-  }
-
-  private electionTimeoutMs(): number {
-    return this.options.config.raft.electionTicks * this.options.config.tickIntervalMs;
   }
 
   private handleCreate(event: Extract<HostEvent, { type: "create" }>): void {

@@ -45,6 +45,11 @@ export function collectWrites(
   return lifecycle;
 }
 
+/** Whether the turn's write must be fsynced: it holds new entries, a vote or a term. */
+export function mustSyncWrites(work: readonly GroupReady[], writes: readonly GroupWrite[]) {
+  return work.some(({ ready }) => ready.mustSync) || writes.some((w) => w.entries.length > 0);
+}
+
 /**
  * Whether a turn must wait for its writes before it sends and applies. New entries, votes and
  * terms (`isSync`) must be on disk before anyone hears of them; group creations, removals and
