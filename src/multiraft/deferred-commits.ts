@@ -1,11 +1,11 @@
 // Writes that only move commit indexes, held for one turn so that they go with the next turn's
 // write instead of making a transaction of their own. Such a write is never awaited (see
 // mustAwaitWrites): the entries it marks committed are on a majority's disks already, and a
-// crash or a stop that loses it only makes the replica learn its commit again from the
-// leader (or, as a single voter, commit its log again once it leads). In a
-// workflow the turn that commits a step is usually followed at once by the turn that proposes
-// the next checkpoint, whose write carries the held commit for free (docs/performance.md,
-// "A commit index written with the next entries").
+// crash or a stop that loses it only makes the replica learn its commit again from the leader
+// (or, as a single voter, commit its log again once it leads). In a workflow the turn that
+// commits a step is usually followed at once by the turn that proposes the next checkpoint,
+// whose write carries the held commit (docs/performance.md, "A commit index written with the
+// next entries").
 
 import type { GroupWrite } from "../storage/index.ts";
 
