@@ -5,9 +5,10 @@
 // them before it applies. A commit nothing follows is told one Ready later.
 
 import { describe, expect, test } from "bun:test";
-import type { AppendEntries, RaftMessage, RawNode } from "../../src/raft/index.ts";
+import type { RawNode } from "../../src/raft/index.ts";
 import {
   appendResponse,
+  appendsTo,
   confChange,
   drain,
   leaderOfThree,
@@ -15,12 +16,7 @@ import {
   ofType,
   proposeText,
   replicatingLeader,
-  to,
 } from "./fixture.ts";
-
-function appendsTo(messages: readonly RaftMessage[], id: number): AppendEntries[] {
-  return ofType(to(messages, id), "AppendEntries") as AppendEntries[];
-}
 
 /** One Ready of `raw`, advanced, as a host's turn takes it. */
 function turn(raw: RawNode) {

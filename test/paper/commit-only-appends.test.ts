@@ -11,6 +11,7 @@ import {
   ackAll,
   appendEntries,
   appendResponse,
+  appendsTo,
   deliver,
   drain,
   entries,
@@ -19,12 +20,7 @@ import {
   ofType,
   proposeText,
   replicatingLeader,
-  to,
 } from "./fixture.ts";
-
-function appendsTo(messages: Parameters<typeof ofType>[0], id: number): AppendEntries[] {
-  return ofType(to(messages, id), "AppendEntries") as AppendEntries[];
-}
 
 describe("leader side", () => {
   test("the commit notice to a follower that holds every entry is commitOnly", () => {

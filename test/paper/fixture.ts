@@ -167,6 +167,11 @@ export function to(messages: readonly RaftMessage[], id: number): RaftMessage[] 
   return messages.filter((message) => message.to === id);
 }
 
+/** The AppendEntries among `messages` addressed to `id`. */
+export function appendsTo(messages: readonly RaftMessage[], id: number): AppendEntries[] {
+  return ofType(to(messages, id), "AppendEntries");
+}
+
 /** Makes `raw` campaign and win with the votes of `grantFrom` (pre-vote round included). */
 export function electLeader(raw: RawNode, grantFrom: readonly number[]): Drained {
   raw.campaign();
