@@ -154,7 +154,7 @@ export function resultText(result: WorkflowResult): string {
 export function clusterStatusText(status: ClusterStatus): string {
   const lines = [
     `Cluster ${status.clusterId} (transport: ${status.transport}, answered by node ${status.nodeId})`,
-    `Survives ${failures(status.faultTolerance)} now (the management group ${failures(status.managementFaultTolerance)}).`,
+    `Survives ${failures(status.faultTolerance)} now; the management group survives ${failures(status.managementFaultTolerance)}.`,
     "",
     `Nodes (${status.nodes.length}):`,
     ...table(

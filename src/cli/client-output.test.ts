@@ -1,0 +1,25 @@
+import { expect, test } from "bun:test";
+import { nodeId } from "../lib/index.ts";
+import type { ClusterStatus } from "../transport/index.ts";
+import { clusterStatusText } from "./client-output.ts";
+
+const status = (faultTolerance: number, managementFaultTolerance: number): ClusterStatus => ({
+  clusterId: "c1",
+  transport: "grpc",
+  nodeId: nodeId(1),
+  managementLeaderNodeId: nodeId(1),
+  nodes: [],
+  groups: [],
+  faultTolerance,
+  managementFaultTolerance,
+});
+
+test("cluster status says in a sentence how many failures the cluster and its management survive", () => {
+  const second = (text: string) => text.split("\n")[1];
+  expect(second(clusterStatusText(status(0, 0)))).toBe(
+    "Survives no node failure now; the management group survives no node failure.",
+  );
+  expect(second(clusterStatusText(status(1, 2)))).toBe(
+    "Survives 1 node failure now; the management group survives 2 node failures.",
+  );
+});
