@@ -15,6 +15,7 @@ import {
   RaftoralError,
 } from "../lib/index.ts";
 import type { Snapshot } from "../raft/index.ts";
+import type { GroupWrite, LogStorage } from "../storage/index.ts";
 import { batchBytes, type PeerBatch } from "../transport/index.ts";
 import { ChainNotFollowedError } from "./errors.ts";
 
@@ -99,9 +100,13 @@ export class HostMetrics {
     };
   }
 
-  async timedPersist(write: Promise<void>, isSync: boolean): Promise<void> {
+  /**
+   * Writes `writes` and times it from the call: SQLite writes (and fsyncs) inside the call,
+   * before the promise it returns exists.
+   */
+  async timedPersist(storage: LogStorage, writes: GroupWrite[], isSync: boolean): Promise<void> {
     const startedMs = performance.now();
-    await write;
+    await storage.write(writes, { sync: isSync });
     this.persistSeconds.observe((performance.now() - startedMs) / 1_000, { sync: String(isSync) });
   }
 

@@ -340,8 +340,7 @@ export class MultiRaftHost {
         sortMessages(group.id, ready, { early, late: this.outbox });
       early.flush(this.options.peers);
       if (writes.length > 0) {
-        const { storage } = this.options;
-        const written = this.metrics.timedPersist(storage.write(writes, { sync: isSync }), isSync);
+        const written = this.metrics.timedPersist(this.options.storage, writes, isSync);
         if (mustAwaitWrites(writes, isSync, hasLifecycle)) await written;
         else written.catch((error: unknown) => this.fail(toError(error)));
       }
