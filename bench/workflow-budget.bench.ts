@@ -12,14 +12,17 @@
 // applies only once the leader told it of the commit). Runs are reported in two sets: those
 // that called the leader, and those that called a follower.
 // Prints one JSON line per stage (median offset from the call, and the step from the stage
-// before), then the same as a waterfall on stderr. The commit inside each of the three
+// before), then the same as a waterfall on stderr; then the waterfall of each of the slowest 1%
+// of runs, where the tail's time went, and (HTTP, whose nodes serve /metrics on their one port)
+// the nodes' messages and writes per workflow, with the share of durable writes over 2.5 ms. The commit inside each of the three
 // proposals is broken down by latency-budget.bench.ts.
 
 import { randomBytes } from "node:crypto";
 import type { ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
-import { scaled } from "./bench-stats.ts";
+import { emit, scaled } from "./bench-stats.ts";
+import { readTraffic, trafficPerWorkflow } from "./node-traffic.ts";
 import { printWaterfall, type Timeline } from "./waterfall.ts";
 
 const RUNS = scaled(Number(process.env.BENCH_WORKFLOWS ?? 300));
@@ -106,6 +109,13 @@ function timelineOf(
   return { timeline, calledTheLeader };
 }
 
+/** The runs whose answer took longest: the given share of them, at least one. */
+function slowest<T extends { timeline: Timeline }>(runs: readonly T[], share: number): T[] {
+  const total = (run: T) => run.timeline.get("client: answer received") ?? 0;
+  const count = Math.max(1, Math.round(runs.length * share));
+  return [...runs].sort((a, b) => total(b) - total(a)).slice(0, count);
+}
+
 async function runOne(client: ProtocolClient, traceId?: string): Promise<void> {
   const outcome = await client.runWorkflow(
     {
@@ -129,6 +139,9 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
     for (let k = 0; k < 3; k++) await cluster.add();
     clients.push(...cluster.nodes.map((node) => clientFor(transport, node.address)));
     for (let k = 0; k < WARM_UP; k++) await runOne(clients[k % 3] as ProtocolClient);
+    // Only an HTTP node serves /metrics on its one port.
+    const addresses = cluster.nodes.map((node) => node.address);
+    const trafficBefore = transport === "http" ? await readTraffic(addresses) : undefined;
     const calls: Call[] = [];
     for (let k = 0; k < RUNS; k++) {
       const traceId = randomBytes(16).toString("hex");
@@ -140,6 +153,11 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
         sentMs,
         answeredMs: performance.timeOrigin + performance.now(),
       });
+    }
+    if (trafficBefore !== undefined) {
+      const traffic = trafficPerWorkflow(trafficBefore, await readTraffic(addresses), RUNS);
+      emit({ bench: "workflow-budget", transport, ...traffic });
+      console.error(`the nodes' work per workflow: ${JSON.stringify(traffic)}`);
     }
     const lines = cluster.nodes.map((node) => stageLines(node.log));
     const runs = calls.flatMap((call) => timelineOf(call, lines) ?? []);
@@ -155,6 +173,16 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
         `workflow budget, ${transport}, ${path}, ${timelines.length} workflows`,
         timelines,
         { bench: "workflow-budget", transport, path, workflows: timelines.length },
+        4,
+      );
+    }
+    for (const run of slowest(runs, 0.01)) {
+      const totalMs = run.timeline.get("client: answer received") ?? Number.NaN;
+      const path = run.calledTheLeader ? "called the leader" : "called a follower";
+      printWaterfall(
+        `workflow budget, ${transport}, one of the slowest 1%, ${path}, ${totalMs.toFixed(2)} ms`,
+        [run.timeline],
+        { bench: "workflow-budget", transport, path, slowest: "1%", totalMs },
         4,
       );
     }
