@@ -14,8 +14,8 @@
 // Prints one JSON line per stage (median offset from the call, and the step from the stage
 // before), then the same as a waterfall on stderr; then the waterfall of each of the slowest 1%
 // of runs, where the tail's time went, and (HTTP, whose nodes serve /metrics on their one port)
-// the nodes' messages and writes per workflow, with the share of durable writes over 2.5 ms. The commit inside each of the three
-// proposals is broken down by latency-budget.bench.ts.
+// the nodes' messages and writes per workflow, with the share of durable writes over 2.5 ms.
+// The commit inside each of the three proposals is broken down by latency-budget.bench.ts.
 
 import { randomBytes } from "node:crypto";
 import type { ProtocolClient } from "../src/client/index.ts";

@@ -104,7 +104,11 @@ export class HostMetrics {
    * Writes `writes` and times it from the call: SQLite writes (and fsyncs) inside the call,
    * before the promise it returns exists.
    */
-  async timedPersist(storage: LogStorage, writes: GroupWrite[], isSync: boolean): Promise<void> {
+  async timedPersist(
+    storage: LogStorage,
+    writes: readonly GroupWrite[],
+    isSync: boolean,
+  ): Promise<void> {
     const startedMs = performance.now();
     await storage.write(writes, { sync: isSync });
     this.persistSeconds.observe((performance.now() - startedMs) / 1_000, { sync: String(isSync) });
