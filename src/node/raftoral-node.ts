@@ -184,6 +184,7 @@ export class RaftoralNode {
     const plan = await this.step(
       planStart({
         known,
+        address: this.address,
         bootstrap: this.options.bootstrap === true,
         peers: this.options.peers ?? [],
         transport: wanted,

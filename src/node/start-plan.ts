@@ -36,6 +36,8 @@ export type StartPlan =
 
 export async function planStart(options: {
   readonly known: KnownStorage | undefined;
+  /** host:port the other nodes will reach this start at (--advertise, else --listen). */
+  readonly address: string;
   readonly bootstrap: boolean;
   readonly peers: readonly string[];
   readonly transport: TransportKind;
@@ -53,6 +55,7 @@ export async function planStart(options: {
         node_id: resumed.nodeId,
       });
     }
+    checkSameAddress(resumed.nodeId, resumed.advertiseAddress, options.address);
     return { mode: "resume", id: resumed.nodeId, kind: resumed.transport, storage: known.storage };
   }
   if (options.bootstrap) {
@@ -87,4 +90,22 @@ export async function planStart(options: {
     peer: discovered.peer,
     discovery: discovered.discovery,
   };
+}
+
+/**
+ * A member's address is the one the cluster recorded when it joined: the others send it
+ * everything there, so a start at another address would never hear from them and wait for
+ * good. There is no way to move a member; it leaves and joins anew.
+ */
+function checkSameAddress(id: NodeId, stored: string, address: string): void {
+  if (stored === "" || stored === address) return;
+  throw new RaftoralError(
+    "INVALID_ARGUMENT",
+    `node ${id}'s storage belongs to a member that the other nodes reach at ${stored}, but ` +
+      `this start would be reached at ${address}: they would keep sending to ${stored}. Start ` +
+      `it with --listen ${stored} (or --advertise ${stored} when it listens on another ` +
+      "address, behind NAT or in a container). To move the node, run `raftoral node leave` " +
+      "at its old address, then start it at the new one with an empty --storage-path and " +
+      "--peers naming running nodes.",
+  );
 }

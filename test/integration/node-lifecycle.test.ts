@@ -1,5 +1,5 @@
 // Real node processes: a seven-node cluster's shape, transport detection, graceful shutdown
-// on SIGTERM, and a start that fails because the port is taken.
+// on SIGTERM, and starts that fail: a port that is taken, a member moved to another address.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import {
@@ -9,6 +9,7 @@ import {
 } from "../../src/client/index.ts";
 import type { DiscoveryInfo } from "../../src/transport/index.ts";
 import { NodeProcessCluster } from "../support/node-process-cluster.ts";
+import { freePort } from "../support/ports.ts";
 
 let cluster: NodeProcessCluster | undefined;
 afterEach(async () => {
@@ -144,4 +145,26 @@ test("a start on a port another node holds exits non-zero with 'Address already 
   const { exitCode, stderr } = await cluster.runToExit(["--listen", first.address, "--bootstrap"]);
   expect(exitCode).not.toBe(0);
   expect(stderr).toContain("Address already in use");
+}, 60_000);
+
+test("a member restarted at another address exits at once, naming the address to use", async () => {
+  cluster = new NodeProcessCluster("grpc");
+  const first = await cluster.add();
+  expect(await cluster.signal(first, "SIGTERM")).toBe(0);
+  const moved = `127.0.0.1:${await freePort()}`;
+  const storage = first.args[first.args.indexOf("--storage-path") + 1] as string;
+  const { exitCode, stderr } = await cluster.runToExit([
+    "--listen",
+    moved,
+    "--storage-path",
+    storage,
+  ]);
+  expect(exitCode).toBe(1);
+  expect(stderr).toContain(
+    `reach at ${first.address}, but this start would be reached at ${moved}`,
+  );
+  expect(stderr).toContain(`--listen ${first.address}`);
+  // Where it belongs, the same storage starts.
+  await cluster.launch(first);
+  expect(first.log).toContain("Node 1 is ready");
 }, 60_000);
