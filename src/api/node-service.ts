@@ -7,10 +7,11 @@ import {
   encodeManagementCommand,
   highestNodeId,
   type ManagementMachine,
+  ManagementRefusal,
   type ManagementState,
   managementResultOf,
 } from "../management/index.ts";
-import type { MultiRaftHost } from "../multiraft/index.ts";
+import { ApplyError, type MultiRaftHost } from "../multiraft/index.ts";
 import type {
   CallOptions,
   ClusterStatus,
@@ -130,17 +131,24 @@ export class NodeService implements NodeApi {
         `${leaderless}. This node may be cut off from the cluster: register through another node`,
       );
     }
-    const answer = await host.propose(
-      MANAGEMENT_GROUP,
-      encodeManagementCommand({
-        type: "registerNode",
-        address: request.address,
-        requestedId: request.nodeId,
-        workflowFingerprint: request.workflowFingerprint ?? state.workflowFingerprint,
-        instance: request.instanceId ?? "",
-      }),
-      { timeoutMs: this.options.proposalTimeoutMs },
-    );
+    const answer = await host
+      .propose(
+        MANAGEMENT_GROUP,
+        encodeManagementCommand({
+          type: "registerNode",
+          address: request.address,
+          requestedId: request.nodeId,
+          workflowFingerprint: request.workflowFingerprint ?? state.workflowFingerprint,
+          instance: request.instanceId ?? "",
+        }),
+        { timeoutMs: this.options.proposalTimeoutMs },
+      )
+      .catch((error: unknown) => {
+        // The refusal itself, with its code (ALREADY_EXISTS for a taken id), not its wrapping.
+        throw error instanceof ApplyError && error.cause instanceof ManagementRefusal
+          ? error.cause
+          : error;
+      });
     return { nodeId: managementResultOf(answer, "nodeId", "a registration").nodeId };
   }
 

@@ -26,10 +26,13 @@ import {
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
 import { claimWorkflowId, releaseWorkflowId } from "./workflow-id-claims.ts";
 
-/** A command the management state refuses; the message tells the caller what to fix. */
+/**
+ * A command the management state refuses; the message tells the caller what to fix, and the
+ * code is ALREADY_EXISTS when what it asks for (a node id) is another's.
+ */
 export class ManagementRefusal extends RaftoralError {
-  constructor(message: string) {
-    super("INVALID_ARGUMENT", message);
+  constructor(message: string, code: "INVALID_ARGUMENT" | "ALREADY_EXISTS" = "INVALID_ARGUMENT") {
+    super(code, message);
     this.name = "ManagementRefusal";
   }
 }
@@ -260,6 +263,7 @@ function registerNode(
         `node ${byAddress.id} at ${command.address} was registered by another process, whose ` +
           `state this one does not have (restarted without --storage-path?); start without ` +
           `--node-id to join as a new node, or wait until node ${byAddress.id} is removed`,
+        "ALREADY_EXISTS",
       );
     }
     current = removeNode(state, byAddress.id);
@@ -283,6 +287,7 @@ function admit(
     const holder = state.nodes.get(id);
     throw new ManagementRefusal(
       `node id ${id} is in use by ${holder?.address}; choose another --node-id`,
+      "ALREADY_EXISTS",
     );
   }
   const removedNodes = new Set(state.removedNodes);

@@ -96,14 +96,19 @@ export async function registerNode(options: {
         return result.nodeId;
       } catch (error) {
         lastError = toError(error);
-        // A refusal from the cluster's state (duplicate id, other workflow set) will not change.
-        if ((lastError as RaftoralError).code === "INVALID_ARGUMENT") throw failedToAdd(lastError);
+        // A refusal from the cluster's state (a taken id, another workflow set) will not change.
+        if (isFinal(lastError)) throw failedToAdd(lastError);
         if (isRefusal(error)) throw refusedBy(target, error);
       }
     }
     await new Promise<void>((resolve) => options.clock.setTimer(retryDelayMs, resolve));
   }
   throw failedToAdd(lastError ?? new Error("no answer"));
+}
+
+function isFinal(error: Error): boolean {
+  const { code } = error as RaftoralError;
+  return code === "INVALID_ARGUMENT" || code === "ALREADY_EXISTS";
 }
 
 /** The peer refused our credentials (a wrong cluster secret): retrying cannot help. */

@@ -1,6 +1,7 @@
 // Where this node keeps its data: memory without --storage-path; otherwise the SQLite
 // database in P/node_<id>/, whose stored identity decides whether the node resumes.
 
+import { rmSync } from "node:fs";
 import { type NodeId, nodeId } from "../lib/index.ts";
 import {
   type LogStorage,
@@ -61,4 +62,10 @@ export async function openStorageFor(
 
 export function requestedId(value: number | undefined): NodeId | undefined {
   return value === undefined ? undefined : nodeId(value);
+}
+
+/** Removes node `id`'s directory under `storagePath` (nothing without one). */
+export function removeNodeDirectory(storagePath: string | undefined, id: NodeId): void {
+  if (storagePath !== undefined)
+    rmSync(nodeDirectoryPath(storagePath, id), { recursive: true, force: true });
 }

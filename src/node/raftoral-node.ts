@@ -35,7 +35,7 @@ import {
   type RaftoralNodeOptions,
 } from "./node-options.ts";
 import { NodeParts, stoppedWhileStarting } from "./node-parts.ts";
-import { requestedId } from "./node-storage.ts";
+import { removeNodeDirectory, requestedId } from "./node-storage.ts";
 import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { planStart, type StartPlan } from "./start-plan.ts";
@@ -72,6 +72,12 @@ export class RaftoralNode {
   private stopSampling: CancelTimer = () => undefined;
   private isStopping = false;
   private storage: LogStorage | undefined;
+  /**
+   * The node directory this start opened that holds no identity yet. Should the start fail
+   * before it saves one (a refused --node-id, a port in use), the directory is removed: it
+   * holds nothing, and left behind it would make every later start ask for that id.
+   */
+  private unclaimed: NodeId | undefined;
   private transport: NodeTransport | undefined;
   private parts: NodeParts | undefined;
   private fatal: Error | undefined;
@@ -151,6 +157,8 @@ export class RaftoralNode {
       // Also when stopped while starting: what the steps opened since must be closed too.
       this.isStopping = true;
       await this.release(false);
+      if (this.unclaimed !== undefined)
+        removeNodeDirectory(this.options.storagePath, this.unclaimed);
       this.markStopped();
       throw error;
     }
@@ -180,11 +188,13 @@ export class RaftoralNode {
     this.env.preloadTransport?.(wanted, { operator: this.options.httpListen !== undefined });
     const known = await opening;
     this.storage = known?.storage;
+    if (known !== undefined && known.identity === undefined) this.unclaimed = known.nodeId;
     if (this.isStopping) throw stoppedWhileStarting();
     const plan = await this.step(
       planStart({
         known,
         address: this.address,
+        requestedId: requestedId(this.options.nodeId),
         bootstrap: this.options.bootstrap === true,
         peers: this.options.peers ?? [],
         transport: wanted,
@@ -234,6 +244,7 @@ export class RaftoralNode {
         transport: plan.kind,
       }),
     );
+    this.unclaimed = undefined;
     await this.step(parts.bootstrap(clusterId, plan.kind, this.options.retention));
     return parts;
   }
@@ -275,6 +286,7 @@ export class RaftoralNode {
         transport: plan.kind,
       }),
     );
+    this.unclaimed = undefined;
     const parts = this.assemble(id, storage);
     const { discovery } = plan;
     await this.step(
@@ -293,6 +305,7 @@ export class RaftoralNode {
   private async openStorageFor(id: NodeId): Promise<LogStorage> {
     const storage = await this.env.storageFor(this.options.storagePath, id);
     this.storage = storage;
+    this.unclaimed = id;
     if (this.isStopping) throw stoppedWhileStarting();
     return storage;
   }

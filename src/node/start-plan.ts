@@ -38,6 +38,8 @@ export async function planStart(options: {
   readonly known: KnownStorage | undefined;
   /** host:port the other nodes will reach this start at (--advertise, else --listen). */
   readonly address: string;
+  /** --node-id, which the storage path's own id (if any) has been checked against. */
+  readonly requestedId: NodeId | undefined;
   readonly bootstrap: boolean;
   readonly peers: readonly string[];
   readonly transport: TransportKind;
@@ -61,7 +63,7 @@ export async function planStart(options: {
   if (options.bootstrap) {
     return {
       mode: "bootstrap",
-      id: known?.nodeId ?? FIRST_NODE_ID,
+      id: known?.nodeId ?? options.requestedId ?? FIRST_NODE_ID,
       kind: options.transport,
       storage: known?.storage,
     };
@@ -85,7 +87,7 @@ export async function planStart(options: {
   return {
     mode: "join",
     kind: discovered.transport,
-    requestedId: known?.nodeId ?? nodeId(0),
+    requestedId: known?.nodeId ?? options.requestedId ?? nodeId(0),
     storage: known?.storage,
     peer: discovered.peer,
     discovery: discovered.discovery,

@@ -1,8 +1,12 @@
 // The Troubleshooting messages are the real errors a joining node fails with: nobody answers
 // ("Could not discover any peers", within the join timeout), or the cluster refuses it
-// ("Failed to add node to cluster", with the reason).
+// ("Failed to add node to cluster", with the reason). A --node-id is asked for with or
+// without --storage-path, and one that is taken is refused, leaving nothing behind.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { defineWorkflow } from "../../src/workflow/index.ts";
@@ -21,9 +25,13 @@ function node(options: {
   transport: "grpc" | "http";
   peers?: string[];
   workflows?: ReturnType<typeof defineWorkflow>[];
+  nodeId?: number;
+  storagePath?: string;
 }): RaftoralNode {
   const created = new RaftoralNode({
     listen: `127.0.0.1:${options.port}`,
+    ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
+    ...(options.storagePath === undefined ? {} : { storagePath: options.storagePath }),
     bootstrap: options.peers === undefined,
     ...(options.peers === undefined ? {} : { peers: options.peers }),
     transport: options.transport,
@@ -69,5 +77,40 @@ describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
     const error = await failureOf(joiner.start());
     expect(error.message).toContain("Failed to add node to cluster");
     expect(error.message).toContain("--workflows");
+  }, 30_000);
+
+  test("--node-id is the id asked for, without --storage-path too; a taken one is refused", async () => {
+    const port = await freePort();
+    const first = node({ port, transport, nodeId: 5 });
+    await first.start();
+    expect(first.nodeId).toBe(5 as never);
+    const peers = [`127.0.0.1:${port}`];
+    const second = node({ port: await freePort(), transport, peers, nodeId: 9 });
+    await second.start();
+    expect(second.nodeId).toBe(9 as never);
+    const taken = node({ port: await freePort(), transport, peers, nodeId: 9 });
+    const error = await failureOf(taken.start());
+    expect(error.message).toContain("Failed to add node to cluster");
+    expect(error.message).toContain(`node id 9 is in use by ${second.address}`);
+    expect((error.cause as { code?: string } | undefined)?.code).toBe("ALREADY_EXISTS");
+  }, 30_000);
+
+  test("a refused --node-id leaves no directory behind: the next start without it joins", async () => {
+    const port = await freePort();
+    await node({ port, transport }).start();
+    const peers = [`127.0.0.1:${port}`];
+    const storagePath = mkdtempSync(join(tmpdir(), "raftoral-join-"));
+    try {
+      const taken = node({ port: await freePort(), transport, peers, nodeId: 1, storagePath });
+      expect((await failureOf(taken.start())).message).toContain("node id 1 is in use");
+      expect(existsSync(join(storagePath, "node_1"))).toBe(false);
+      const retried = node({ port: await freePort(), transport, peers, storagePath });
+      await retried.start();
+      expect(retried.nodeId).toBe(2 as never);
+      expect(existsSync(join(storagePath, "node_2"))).toBe(true);
+    } finally {
+      await Promise.all(nodes.splice(0).map((started) => started.stop()));
+      rmSync(storagePath, { recursive: true, force: true });
+    }
   }, 30_000);
 });

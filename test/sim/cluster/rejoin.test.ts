@@ -2,7 +2,8 @@
 // reach the cluster once more: through the members it knows, its --peers, or any address the
 // management state listed while it ran (or a peer sent from: peer-seen-at.test.ts). The last
 // matters when every member it knows is gone: the cluster it comes back to may be made of
-// nodes that were removed and came back since.
+// nodes that were removed and came back since. A registration that cannot be admitted is
+// refused at once, saying why.
 
 import { afterEach, expect, test } from "bun:test";
 import { MANAGEMENT_GROUP, RaftoralError } from "../../../src/lib/index.ts";
@@ -98,4 +99,20 @@ test("a node cut off from the management leader refuses a registration at once, 
   expect((failure as RaftoralError).message).toContain("The management group has had no leader");
   expect((failure as RaftoralError).message).toContain("register through another node");
   expect(current.nowMs - askedAtMs).toBeLessThan(1_000);
+}, 300_000);
+
+test("a registration asking for a taken id is refused with ALREADY_EXISTS, through any node", async () => {
+  const current = new ClusterSim(10);
+  sim = current;
+  const [first, second] = (await current.add(2)) as [SimNode, SimNode];
+  await current.until("2 nodes settled", () => current.isSettled(), 120_000);
+  const register = { nodeId: first.lastId as never, address: "node-9:7001" };
+  for (const node of [first, second]) {
+    const failure = await current.call(node, (api) => api.register(register)).catch((e) => e);
+    expect(failure).toBeInstanceOf(RaftoralError);
+    expect((failure as RaftoralError).code).toBe("ALREADY_EXISTS");
+    expect((failure as RaftoralError).message).toContain(
+      `node id ${first.lastId} is in use by ${first.address}; choose another --node-id`,
+    );
+  }
 }, 300_000);
