@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { type ClientCommand, parseClientArgs } from "./client-args.ts";
+import { CLIENT_COMMANDS, type ClientCommand, parseClientArgs } from "./client-args.ts";
+import { SERVER_HELP } from "./server-help.ts";
 
 function command(argv: string[]): ClientCommand {
   const parsed = parseClientArgs(argv);
@@ -244,4 +245,8 @@ describe("client subcommand lines", () => {
   ])("refuses %p", (argv, message) => {
     expect(failure(argv)).toContain(message);
   });
+});
+
+test("the node's --help lists every client command", () => {
+  for (const command of CLIENT_COMMANDS) expect(SERVER_HELP).toContain(`  ${command} `);
 });

@@ -152,6 +152,9 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
   ["node health", simple(NODE_HEALTH_HELP, "node-health")],
 ]);
 
+/** Every client command, as typed ("workflow run"); the node's --help lists each. */
+export const CLIENT_COMMANDS: readonly string[] = [...COMMANDS.keys()];
+
 const GROUP_HELP: ReadonlyMap<string, string> = new Map([
   ["workflow", WORKFLOW_HELP],
   ["cluster", CLUSTER_HELP],

@@ -55,6 +55,7 @@ describe("raftoral workflow list options", () => {
   test("--since is a duration, counted back from when the command runs", () => {
     expect(filterOf(["--since", "15m"])).toEqual({ statuses: [], sinceMs: 900_000 });
     expect(filterOf(["--since", "2h", "-l", "5"])).toMatchObject({ sinceMs: 7_200_000 });
+    expect(filterOf(["--since", "60"])).toMatchObject({ sinceMs: 60_000 });
   });
 
   test.each([
@@ -63,7 +64,10 @@ describe("raftoral workflow list options", () => {
       "--status 'done' is not one of running, sleeping, waiting, completed, failed",
     ],
     [["--since", "1h", "--after", "5"], "--since and --after both set where the list starts"],
-    [["--since", "soon"], '--since takes milliseconds or a duration such as "500ms"'],
+    [
+      ["--since", "soon"],
+      "--since takes a duration such as 90s, 15m, 1h or 7d (a bare number is seconds); got 'soon'",
+    ],
     [["--after", "yesterday"], "--after 'yesterday' must be a time in epoch milliseconds"],
     [["--limit", "0"], "--limit '0' must be a whole number from 1 to 1000 (default 50)"],
     [["--limit", "1001"], "from 1 to 1000"],

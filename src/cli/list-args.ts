@@ -3,8 +3,8 @@
 // INVALID_ARGUMENT naming the option; --since stays a duration until the command runs.
 
 import { LIST_PAGE_SIZE_DEFAULT, LIST_PAGE_SIZE_MAX } from "../client/index.ts";
-import { InvalidArgumentError } from "../lib/index.ts";
-import { DESCRIBED_STATUSES, isDescribedStatus, parseDuration } from "../workflow/index.ts";
+import { InvalidArgumentError, parseDurationMs } from "../lib/index.ts";
+import { DESCRIBED_STATUSES, isDescribedStatus } from "../workflow/index.ts";
 import type { OptionSpec } from "./parse-options.ts";
 
 /** What `workflow list` asks for; the connection is added by client-args.ts. */
@@ -62,7 +62,7 @@ export function parseListFilter(options: Readonly<Record<string, unknown>>): Lis
   return {
     statuses: [...new Set(statuses)],
     ...(name === undefined ? {} : { name }),
-    ...(since === undefined ? {} : { sinceMs: parseDuration(since, "--since") }),
+    ...(since === undefined ? {} : { sinceMs: sinceMsOf(since) }),
     ...(after === undefined ? {} : { startedAfterMs: epochMs(after, "--after") }),
     ...(before === undefined ? {} : { startedBeforeMs: epochMs(before, "--before") }),
     ...(limit === undefined ? {} : { pageSize: pageSizeOf(limit) }),
@@ -102,6 +102,17 @@ function clusterOf(text: string): string {
     usage(`--cluster '${text}' must be an execution cluster ID, 1 or more`);
   }
   return String(Number(text));
+}
+
+/** The syntax of every DURATION on the command line (client-help.ts), as retention's flags. */
+function sinceMsOf(text: string): number {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    usage(
+      `--since takes a duration such as 90s, 15m, 1h or 7d (a bare number is seconds); got '${text}'`,
+    );
+  }
+  return ms;
 }
 
 function usage(message: string): never {

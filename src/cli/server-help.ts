@@ -17,6 +17,7 @@ Commands (they call a running node; \`raftoral <COMMAND> --help\` tells more):
   workflow cancel <ID>         Ask a running workflow to stop (it may clean up)
   workflow terminate <ID>      End a running workflow at once
   cluster status               Nodes, management roles, execution clusters and leaders
+  cluster recover              Bring back groups that lost their majority (operator only)
   cluster retention            Show or change how many finished workflows are kept
   node leave                   Remove a node from the cluster; its process then exits
   node health                  Check that a node is up
