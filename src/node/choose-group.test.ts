@@ -52,6 +52,47 @@ test("the least loaded group takes a start; among equals one this node hosts, th
   expect(await choose(1, [], busier)).toBe(groupId(1));
 });
 
+test("with every group excluded it fails at once; with none yet it waits for the first", async () => {
+  const clock = new VirtualClock();
+  const context = (machine: ManagementMachine) => ({
+    machine,
+    clock,
+    self: nodeId(1),
+    waitMs: 5_000,
+  });
+  const excludedAll = chooseGroup(
+    context(machineWith([{ id: 1, running: 0, members: [1] }])),
+    [groupId(1)],
+    undefined,
+  );
+  await expect(excludedAll).rejects.toThrow("No execution clusters available");
+  expect(clock.nowMs()).toBe(0);
+  let isSettled = false;
+  const none = chooseGroup(context(machineWith([])), [], undefined).catch((error: Error) => {
+    isSettled = true;
+    return error;
+  });
+  await Promise.resolve();
+  expect(isSettled).toBe(false);
+  clock.advance(5_000);
+  expect(((await none) as Error).message).toContain("No execution clusters available");
+});
+
+test("when no other group is left, the answer is why the last one could not take the start", async () => {
+  const leaderless = new RaftoralError(
+    "UNAVAILABLE",
+    "Execution cluster 1 has had no leader for 30 s",
+  );
+  const choose = async (excluded: readonly GroupId[]) => {
+    if (excluded.length > 0)
+      throw new RaftoralError("UNAVAILABLE", "No execution clusters available");
+    return groupId(1);
+  };
+  const { startIn, tried } = startFailingIn(new Map([[1, leaderless]]));
+  await expect(startInSomeGroup(choose, startIn)).rejects.toBe(leaderless);
+  expect(tried).toEqual([groupId(1)]);
+});
+
 /** Groups 1, 2, 3, ... chosen in order, skipping the excluded ones; records every choice. */
 function chooser() {
   const choices: (readonly GroupId[])[] = [];

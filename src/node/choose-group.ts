@@ -18,7 +18,8 @@ export interface ChooseGroupContext {
 /**
  * The least loaded running group that takes new workflows; ties to a group this node hosts,
  * then to the lowest id. While the cluster has none yet (it is still forming its first one),
- * waits for one until `signal` aborts or `waitMs` passes.
+ * waits for one until `signal` aborts or `waitMs` passes. When the groups it has are all
+ * `excluded` (a start failed in each), it fails at once: no new one is on its way.
  */
 export async function chooseGroup(
   context: ChooseGroupContext,
@@ -30,12 +31,15 @@ export async function chooseGroup(
   const elsewhere = (group: GroupRecord) =>
     group.members.includes(self) || group.voters.includes(self) ? 0 : 1;
   for (;;) {
-    const chosen = [...machine.state().groups.values()]
-      .filter((group) => !group.draining && group.configIndex > 0 && !excluded.includes(group.id))
+    const open = [...machine.state().groups.values()].filter(
+      (group) => !group.draining && group.configIndex > 0,
+    );
+    const chosen = open
+      .filter((group) => !excluded.includes(group.id))
       .sort((a, b) => a.running - b.running || elsewhere(a) - elsewhere(b) || a.id - b.id)[0];
     if (chosen !== undefined) return chosen.id;
     const leftMs = deadlineMs - clock.nowMs();
-    if (leftMs <= 0 || signal?.aborted === true) {
+    if (open.length > 0 || leftMs <= 0 || signal?.aborted === true) {
       throw new RaftoralError(
         "UNAVAILABLE",
         "No execution clusters available: the cluster has not formed one yet, or lost them; retry in a few seconds",
@@ -64,18 +68,24 @@ export function isStartWorthAnotherGroup(error: unknown): boolean {
 /**
  * Starts a workflow in the group `choose` picks; when that group cannot take it (see
  * isStartWorthAnotherGroup), chooses again, a few times at most. A group that only left this
- * node may be chosen again: the start then goes to its members.
+ * node may be chosen again: the start then goes to its members. When no other group is left
+ * to choose, the answer is why the last one could not take it (a group without a leader says
+ * so, naming its voters), not that no group exists.
  */
 export async function startInSomeGroup<T>(
   choose: (excluded: readonly GroupId[]) => Promise<GroupId>,
   startIn: (target: GroupId) => Promise<T>,
 ): Promise<T> {
   const excluded: GroupId[] = [];
+  let lastFailure: unknown;
   for (let attempt = 1; ; attempt++) {
-    const target = await choose(excluded);
+    const target = await choose(excluded).catch((error: unknown) => {
+      throw lastFailure ?? error;
+    });
     try {
       return await startIn(target);
     } catch (error) {
+      lastFailure = error;
       if (!isStartWorthAnotherGroup(error) || attempt >= START_GROUPS_MAX) throw error;
       if ((error as RaftoralError).code !== "UNKNOWN_GROUP") excluded.push(target);
     }

@@ -1,9 +1,10 @@
 // Issue 18, item 4: a group that lost its majority for good (two of three nodes gone with
 // their disks) comes back under the survivor through `recoverGroups`: the dry run changes
-// nothing, the recovery restores service, and what the survivor's log held is kept.
+// nothing, the recovery restores service, and what the survivor's log held is kept. Until
+// then a new start is refused at once, naming the group without a leader.
 
 import { afterEach, expect, test } from "bun:test";
-import { groupId } from "../../../src/lib/index.ts";
+import { groupId, type RaftoralError } from "../../../src/lib/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
 
@@ -34,6 +35,12 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
   const health = await current.call(survivor, async (api) => api.health());
   expect(health).toMatchObject({ status: "unavailable" });
   expect(health.reason).toContain("no leader");
+  // Meanwhile a new start fails at once, naming the group without a leader.
+  const askedAtMs = current.nowMs;
+  const refused = await current.call(survivor, (api) => api.startWorkflow(PING)).catch((e) => e);
+  expect((refused as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((refused as RaftoralError).message).toContain("Execution cluster 1 has had no leader");
+  expect(current.nowMs - askedAtMs).toBeLessThan(1_000);
 
   const dryRun = await current.call(survivor, (api) => api.recoverGroups({ dryRun: true }));
   expect(dryRun.groups.map((group) => [group.groupId, group.isRecovered])).toEqual([
