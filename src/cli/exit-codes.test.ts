@@ -19,6 +19,7 @@ test.each([
   ["a failed disk at start", 74, new StorageError("STORAGE_FAILED", "read-only"), "start"],
   ["a corrupt entry read while running", 74, new StorageCorruptError("bad"), "run"],
   ["a corrupt file at start", 1, new StorageCorruptError("bad"), "start"],
+  ["a directory another process runs", 1, new StorageError("IDENTITY_CONFLICT", "in use"), "start"],
   ["a stale copy of the directory", 78, new RaftoralError("STALE_INCARNATION", "old"), "start"],
   ["a bad setting at start", 1, new RaftoralError("INVALID_ARGUMENT", "no"), "start"],
   ["a bug while running", 70, new AssertionError("broken"), "run"],

@@ -35,8 +35,9 @@ export function toStorageError(error: unknown, options: { file: string; action: 
     );
   }
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+    // Another process runs this node: who this node is is in question, not the disk (exit 1).
     return new StorageError(
-      "STORAGE_FAILED",
+      "IDENTITY_CONFLICT",
       `${what}: another process is using it. Stop the other raftoral node that uses this --storage-path, or give this one its own path.`,
       location,
     );

@@ -172,6 +172,8 @@ describe("files that are not ours to use", () => {
     const error = thrown(() => SqliteLogCore.open(file));
     expect(error).toBeInstanceOf(StorageError);
     expect((error as Error).message).toContain("another process is using it");
+    // Two processes as one node: a conflict of identity (exit 1), not a failed disk (74).
+    expect((error as StorageError).code).toBe("IDENTITY_CONFLICT");
     first.close();
     SqliteLogCore.open(file).close();
   });
