@@ -16,6 +16,15 @@ afterEach(async () => {
 
 const PING = { workflowType: "ping_pong", version: 1, input: "ping" };
 
+/** A new start through `node` fails at once, naming the group without a leader. */
+async function expectStartRefusedAtOnce(current: ClusterSim, node: SimNode): Promise<void> {
+  const askedAtMs = current.nowMs;
+  const refused = await current.call(node, (api) => api.startWorkflow(PING)).catch((e) => e);
+  expect((refused as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((refused as RaftoralError).message).toContain("Execution cluster 1 has had no leader");
+  expect(current.nowMs - askedAtMs).toBeLessThan(1_000);
+}
+
 test("a survivor recovers the groups whose other voters are gone for good, and keeps their log", async () => {
   sim = new ClusterSim(31);
   const current = sim;
@@ -35,12 +44,7 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
   const health = await current.call(survivor, async (api) => api.health());
   expect(health).toMatchObject({ status: "unavailable" });
   expect(health.reason).toContain("no leader");
-  // Meanwhile a new start fails at once, naming the group without a leader.
-  const askedAtMs = current.nowMs;
-  const refused = await current.call(survivor, (api) => api.startWorkflow(PING)).catch((e) => e);
-  expect((refused as RaftoralError).code).toBe("UNAVAILABLE");
-  expect((refused as RaftoralError).message).toContain("Execution cluster 1 has had no leader");
-  expect(current.nowMs - askedAtMs).toBeLessThan(1_000);
+  await expectStartRefusedAtOnce(current, survivor);
 
   const dryRun = await current.call(survivor, (api) => api.recoverGroups({ dryRun: true }));
   expect(dryRun.groups.map((group) => [group.groupId, group.isRecovered])).toEqual([
