@@ -61,7 +61,10 @@ describe("server --retain-* options", () => {
     [["--retain-finished", "0"], "--retain-finished '0' must be a whole number from 1"],
     [["--retain-finished", "many"], "--retain-finished 'many' must be a whole number"],
     [["--retain-for", "soon"], "--retain-for 'soon' must be a duration such as 90s"],
-    [["--retain-for", "30m"], "lower the floor (--retain-at-least) or raise --retain-for"],
+    [
+      ["--retain-for", "30m"],
+      "lower the floor (--retain-at-least, or --at-least of `cluster retention`) or raise the limit (--retain-for, or --for)",
+    ],
     [["--retain-at-least"], "--retain-at-least <VALUE> needs a value"],
   ])("%p is refused: %s", (extra, message) => {
     const parsed = parseServerArgs([...BOOTSTRAP, ...extra]);

@@ -58,8 +58,8 @@ export function parseRetention(
     throw fail(
       path,
       `keeps results at least ${formatDurationMs(setting.retainAtLeastMs)} but for only ` +
-        `${formatDurationMs(setting.retainForMs)}; lower the floor (--retain-at-least) or ` +
-        "raise --retain-for",
+        `${formatDurationMs(setting.retainForMs)}; lower the floor (--retain-at-least, or ` +
+        "--at-least of `cluster retention`) or raise the limit (--retain-for, or --for)",
     );
   }
   return setting;
