@@ -43,7 +43,7 @@ export async function discoverCluster(options: {
             client.discover({ timeoutMs: callTimeoutMs }),
           );
           if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
-            return { transport: kind, peer, discovery };
+            return joinedThrough(kind, peer, discovery);
           }
           failures.push(`${peer}: not part of a cluster yet`);
         } catch (error) {
@@ -61,6 +61,24 @@ export async function discoverCluster(options: {
     "UNAVAILABLE",
     `Could not discover any peers (${options.peers.join(", ")}): ${failures.slice(-options.peers.length * 2).join("; ")}. Check the addresses, that the peers run, and the network.`,
   );
+}
+
+/**
+ * Where the join goes once `peer` answered over `kind`. A gRPC node's --http-listen port
+ * answers over HTTP for a cluster that speaks gRPC and serves no registration: the cluster's
+ * own word decides the protocol, and the join goes through its management leader.
+ */
+function joinedThrough(
+  kind: TransportKind,
+  peer: string,
+  discovery: DiscoveryInfo,
+): { transport: TransportKind; peer: string; discovery: DiscoveryInfo } {
+  const { transport, managementLeaderAddress } = discovery;
+  const isOperatorPort = (transport === "grpc" || transport === "http") && transport !== kind;
+  if (isOperatorPort && managementLeaderAddress !== "") {
+    return { transport, peer: managementLeaderAddress, discovery };
+  }
+  return { transport: kind, peer, discovery };
 }
 
 /** Registers this node; the id comes from the management log (idempotent per address). */

@@ -1,7 +1,8 @@
 // The Troubleshooting messages are the real errors a joining node fails with: nobody answers
 // ("Could not discover any peers", within the join timeout), or the cluster refuses it
 // ("Failed to add node to cluster", with the reason). A --node-id is asked for with or
-// without --storage-path, and one that is taken is refused, leaving nothing behind.
+// without --storage-path, and one that is taken is refused, leaving nothing behind. A gRPC
+// node's operator port (--http-listen) leads a joiner to the cluster's own protocol.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -27,11 +28,13 @@ function node(options: {
   workflows?: ReturnType<typeof defineWorkflow>[];
   nodeId?: number;
   storagePath?: string;
+  httpListen?: string;
 }): RaftoralNode {
   const created = new RaftoralNode({
     listen: `127.0.0.1:${options.port}`,
     ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
     ...(options.storagePath === undefined ? {} : { storagePath: options.storagePath }),
+    ...(options.httpListen === undefined ? {} : { httpListen: options.httpListen }),
     bootstrap: options.peers === undefined,
     ...(options.peers === undefined ? {} : { peers: options.peers }),
     transport: options.transport,
@@ -51,6 +54,24 @@ async function failureOf(start: Promise<void>): Promise<Error> {
   }
   throw new Error("the start succeeded");
 }
+
+test("--peers naming a gRPC node's --http-listen port joins the cluster over gRPC", async () => {
+  const port = await freePort();
+  const operatorPort = await freePort();
+  const first = node({ port, transport: "grpc", httpListen: `127.0.0.1:${operatorPort}` });
+  await first.start();
+  const began = performance.now();
+  const joiner = node({
+    port: await freePort(),
+    transport: "grpc",
+    peers: [`127.0.0.1:${operatorPort}`],
+  });
+  await joiner.start();
+  expect(joiner.nodeId).toBe(2 as never);
+  expect(first.managementState().transport).toBe("grpc");
+  // Through the management leader's own port, not after the join timeout.
+  expect(performance.now() - began).toBeLessThan(FAST.joinTimeoutMs);
+}, 30_000);
 
 describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
   test("peers that never answer: 'Could not discover any peers' within the join timeout", async () => {
