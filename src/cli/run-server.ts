@@ -3,7 +3,7 @@
 // leave`) stops by itself; the process then exits 0. A node that stopped itself after a fatal
 // error (its storage failed) exits with that error's status. Returns the exit status.
 
-import type { Logger } from "../lib/index.ts";
+import type { Logger, RaftoralError } from "../lib/index.ts";
 import { type NodeSecurity, RaftoralNode } from "../node/index.ts";
 import { EXIT_FAILED, EXIT_OK, exitCodeOf } from "./exit-codes.ts";
 import { loadWorkflows } from "./load-workflows.ts";
@@ -42,8 +42,10 @@ export async function runServer(
   // A fatal error may stop the node while a signal's stop is under way: its status wins.
   const stoppedStatus = () =>
     node.failure === undefined ? EXIT_OK : exitCodeOf(node.failure, "run");
+  let isSignalled = false;
   const stopped = new Promise<number>((resolve) => {
     const onSignal = (signal: string) => {
+      isSignalled = true;
       logger.info("Shutting down", { signal });
       setTimeout(() => resolve(stoppedStatus()), STOP_DEADLINE_MS).unref();
       node.stop().then(
@@ -60,8 +62,13 @@ export async function runServer(
   try {
     await node.start();
   } catch (error) {
-    logger.error(describeStartFailure(error as Error));
     await node.stop();
+    // Asked to stop before it was ready: a stop like any other (exit 0), not a failed start.
+    if (isSignalled && (error as RaftoralError).code === "SHUTTING_DOWN") {
+      logger.info("Stopped before it was ready");
+      return stoppedStatus();
+    }
+    logger.error(describeStartFailure(error as Error));
     return exitCodeOf(error as Error, "start");
   }
   // Stopped without a signal: it left the cluster when asked to, or a fatal error stopped it.

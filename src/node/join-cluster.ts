@@ -49,6 +49,7 @@ export async function discoverCluster(options: {
         } catch (error) {
           // A node that refuses our credentials will refuse them on every retry.
           if (isRefusal(error)) throw refusedBy(peer, error);
+          if (isStopping(error)) throw error;
           failures.push(`${peer} (${kind}): ${toError(error).message}`);
         }
       }
@@ -116,12 +117,18 @@ export async function registerNode(options: {
         lastError = toError(error);
         // A refusal from the cluster's state (a taken id, another workflow set) will not change.
         if (isFinal(lastError)) throw failedToAdd(lastError);
+        if (isStopping(error)) throw error;
         if (isRefusal(error)) throw refusedBy(target, error);
       }
     }
     await new Promise<void>((resolve) => options.clock.setTimer(retryDelayMs, resolve));
   }
   throw failedToAdd(lastError ?? new Error("no answer"));
+}
+
+/** This node is stopping (a signal during the join): no later attempt can be made. */
+function isStopping(error: unknown): boolean {
+  return error instanceof RaftoralError && error.code === "SHUTTING_DOWN";
 }
 
 function isFinal(error: Error): boolean {

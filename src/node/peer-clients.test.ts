@@ -130,6 +130,6 @@ test("closing closes every client and refuses later calls", async () => {
   expect(closed.sort()).toEqual(["grpc a:1 #1", "http b:1 #1"]);
   const refused = await clients.call("grpc", "a:1", nameOf).catch((error) => error);
   expect(refused).toBeInstanceOf(RaftoralError);
-  expect((refused as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((refused as RaftoralError).code).toBe("SHUTTING_DOWN");
   expect((refused as RaftoralError).message).toContain("the node is stopping");
 });

@@ -50,7 +50,7 @@ export class PeerClients {
     call: (client: ProtocolClient) => Promise<T>,
   ): Promise<T> {
     if (this.isClosed) {
-      throw new RaftoralError("UNAVAILABLE", `the node is stopping: no call to ${address}`);
+      throw new RaftoralError("SHUTTING_DOWN", `the node is stopping: no call to ${address}`);
     }
     const key = `${kind} ${address}`;
     const entry = this.entryFor(key, kind, address);

@@ -1,7 +1,9 @@
 // Real node processes: a seven-node cluster's shape, transport detection, graceful shutdown
-// on SIGTERM, and starts that fail: a port that is taken, a member moved to another address.
+// on SIGTERM (while joining too), and starts that fail: a port that is taken, a member moved to
+// another address.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import {
   GrpcProtocolClient,
   HttpProtocolClient,
@@ -167,4 +169,39 @@ test("a member restarted at another address exits at once, naming the address to
   // Where it belongs, the same storage starts.
   await cluster.launch(first);
   expect(first.log).toContain("Node 1 is ready");
+}, 60_000);
+
+test("SIGTERM while a join waits for peers that never answer exits 0 at once", async () => {
+  const main = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
+  const silent = `127.0.0.1:${await freePort()}`;
+  const listen = ["--listen", `127.0.0.1:${await freePort()}`, "--peers", silent];
+  const child = Bun.spawn([process.execPath, main, ...listen], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+    env: { ...process.env, RAFTORAL_LOG: "debug" },
+  });
+  try {
+    const reader = child.stderr.getReader();
+    const decoder = new TextDecoder();
+    let log = "";
+    while (!log.includes("No peer answered yet")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`exited before it retried:\n${log}`);
+      log += decoder.decode(value);
+    }
+    const signalledMs = performance.now();
+    child.kill("SIGTERM");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      log += decoder.decode(value);
+    }
+    expect(await child.exited).toBe(0);
+    // The join's retries end with the stop, not at the join timeout (30 s).
+    expect(performance.now() - signalledMs).toBeLessThan(10_000);
+    expect(log).toContain("Stopped before it was ready");
+  } finally {
+    child.kill("SIGKILL");
+  }
 }, 60_000);
