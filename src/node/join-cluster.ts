@@ -75,8 +75,7 @@ function joinedThrough(
   discovery: DiscoveryInfo,
 ): { transport: TransportKind; peer: string; discovery: DiscoveryInfo } {
   const { transport, managementLeaderAddress } = discovery;
-  const isOperatorPort = (transport === "grpc" || transport === "http") && transport !== kind;
-  if (isOperatorPort && managementLeaderAddress !== "") {
+  if (transport !== kind && managementLeaderAddress !== "") {
     return { transport, peer: managementLeaderAddress, discovery };
   }
   return { transport: kind, peer, discovery };
