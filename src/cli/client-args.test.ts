@@ -69,6 +69,13 @@ describe("client subcommand lines", () => {
     expect(command(["workflow", "run", "w", "--input", '"0012"'])).toMatchObject({ input: "0012" });
   });
 
+  test("a negative number is the value of the option before it, not an option", () => {
+    expect(command(["workflow", "run", "w", "--input", "-5"])).toMatchObject({ input: -5 });
+    expect(command(["workflow", "run", "w", "--input", "-0.5e1"])).toMatchObject({ input: -5 });
+    const afterSeparator = command(["workflow", "run", "w", "--", "--input", "-5"]);
+    expect(afterSeparator).toMatchObject({ input: null });
+  });
+
   test("the other commands, and URL schemes for the protocol", () => {
     expect(command(["cluster", "status"]).kind).toBe("cluster-status");
     expect(command(["node", "leave", "--address", "http://127.0.0.1:7003"])).toEqual({
@@ -239,6 +246,8 @@ describe("client subcommand lines", () => {
     ],
     [["cluster", "status", "-t", "grpc", "-a", "http://h:1"], "--transport grpc contradicts"],
     [["cluster", "status", "--timeout", "0"], "--timeout '0' must be a number of seconds"],
+    [["cluster", "status", "--timeout", "-5"], "--timeout '-5' must be a number of seconds"],
+    [["workflow", "list", "--limit", "-3"], "--limit '-3' must be a whole number"],
     [["cluster", "status", "--verbose"], "Unknown option --verbose"],
     [["workflow", "run", "ping_pong", "-w"], "Unknown option -w"],
     [["node", "leave", "-a", "h:1", "-a", "h:2"], "given more than once"],

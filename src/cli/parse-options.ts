@@ -30,8 +30,12 @@ export function parseOptions(
   const cli = cac("raftoral");
   for (const spec of specs) cli.option(spec.flags, "");
   let parsed: { args: readonly (string | number)[]; options: Record<string, unknown> };
+  const args = withNegativeValuesJoined(
+    argv,
+    specs.map((spec) => spec.flags),
+  );
   try {
-    parsed = cli.parse(["bun", "raftoral", ...argv], { run: false });
+    parsed = cli.parse(["bun", "raftoral", ...args], { run: false });
   } catch (error) {
     // cac throws CACError for malformed option syntax: a usage error, not a bug.
     return { ok: false, message: (error as Error).message };
@@ -55,9 +59,36 @@ export function parseOptions(
   }
   return {
     ok: true,
-    options: withRawValues(parsed.options, argv, specs),
-    positional: rawPositional(parsed.args, argv),
+    options: withRawValues(parsed.options, args, specs),
+    positional: rawPositional(parsed.args, args),
   };
+}
+
+/**
+ * mri reads "-5" after an option as a flag of its own, so `--timeout -5` would answer
+ * "Unknown option -5". A negative number after a long option that takes a value is that
+ * option's value: join the two (`--timeout=-5`) and let the option's own check judge it.
+ */
+export function withNegativeValuesJoined(
+  argv: readonly string[],
+  flagsList: readonly string[],
+): readonly string[] {
+  const valueOptions = new Set(
+    flagsList
+      .filter((flags) => flags.includes("<"))
+      .flatMap((flags) => flags.match(/--[\w-]+/g) ?? []),
+  );
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index] as string;
+    const next = argv[index + 1];
+    if (token === "--") return [...joined, ...argv.slice(index)];
+    if (valueOptions.has(token) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${token}=${next}`);
+      index++;
+    } else joined.push(token);
+  }
+  return joined;
 }
 
 function shortNames(flags: string): string[] {

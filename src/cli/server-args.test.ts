@@ -149,6 +149,7 @@ describe("server command line", () => {
       "Invalid node id 'abc': must be a positive integer",
     ],
     [["-l", "127.0.0.1:1", "--node-id", "0"], "Invalid node id '0'"],
+    [["-l", "127.0.0.1:1", "--node-id", "-1"], "Invalid node id '-1'"],
     [["-l", "127.0.0.1:1", "--node-id", "1.5"], "Invalid node id '1.5'"],
     [["-l", "127.0.0.1:1", "-l", "127.0.0.1:2"], "given more than once"],
     [["-l", "127.0.0.1:1", "--storage-path", ""], "--storage-path"],

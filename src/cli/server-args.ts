@@ -12,6 +12,7 @@ import {
   type RetentionSetting,
 } from "../lib/index.ts";
 import { type Address, parseAddress } from "./address.ts";
+import { withNegativeValuesJoined } from "./parse-options.ts";
 import { retentionFlags } from "./retention-flags.ts";
 
 export type TransportKind = "grpc" | "http";
@@ -97,12 +98,16 @@ function shortNames(flags: string): string[] {
 
 /** Parses `argv` (the arguments after the program name). */
 export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
+  const args = withNegativeValuesJoined(
+    argv,
+    OPTIONS.map(([flags]) => flags),
+  );
   const cli = cac("raftoral");
   for (const [flags] of OPTIONS) cli.option(flags, "");
   let options: Record<string, unknown>;
   let positional: readonly (string | number)[];
   try {
-    const parsed = cli.parse(["bun", "raftoral", ...argv], { run: false });
+    const parsed = cli.parse(["bun", "raftoral", ...args], { run: false });
     options = parsed.options;
     positional = parsed.args;
   } catch (error) {
@@ -131,7 +136,7 @@ export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
     };
   }
   try {
-    return { kind: "run", args: validate(withRawValues(options, argv)) };
+    return { kind: "run", args: validate(withRawValues(options, args)) };
   } catch (error) {
     if (error instanceof UsageError) return { kind: "error", message: error.message };
     throw error;
