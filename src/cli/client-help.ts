@@ -36,8 +36,10 @@ const CONNECTION_OPTIONS = `Connection options:
 const EXIT_CODES = `Exit codes:
   0  success
   1  the workflow failed, or the node refused or could not finish the operation
-  2  usage error: bad option or value, or the node speaks the other protocol
-  3  no node could be reached`;
+     (also when every node answered that it cannot serve it now, e.g. no leader)
+  2  usage error: a bad option or value (refused by the CLI or by the node), or
+     the node speaks the other protocol
+  3  no node could be reached: none answered`;
 
 export const WORKFLOW_RUN_HELP = `raftoral workflow run - start a workflow
 
@@ -108,11 +110,10 @@ export const WORKFLOW_DESCRIBE_HELP = `raftoral workflow describe - show a workf
 Usage: raftoral workflow describe <WORKFLOW_ID> [--cluster <ID>] [OPTIONS]
 
 Prints the workflow's status (running, sleeping, waiting for an event, completed, failed,
-cancelled, terminated),
-its name and version, input, owner, start and end times, its result or error, the events
-sent to it that it has not taken yet, and every call it recorded (checkpoints, steps,
-sleeps, event waits) with its time. Any node can answer. --json prints the fields of
-GET /workflow/describe.
+cancelled, terminated), its name and version, input, owner, start and end times, its
+result or error, the events sent to it that it has not taken yet, and every call it
+recorded (checkpoints, steps, sleeps, event waits) with its time. Any node can answer.
+--json prints the fields of GET /workflow/describe.
 
 Workflow options:
       --cluster <ID>
@@ -142,8 +143,8 @@ fields of GET /workflow/list.
 
 List options:
   -s, --status <STATUS>
-          Only workflows in this status: running, sleeping, waiting, completed or failed.
-          Repeat it, or give a comma list, for several.
+          Only workflows in this status: running, sleeping, waiting, completed, failed,
+          cancelled or terminated. Repeat it, or give a comma list, for several.
 
   -n, --name <NAME>
           Only workflows of this name (exact).

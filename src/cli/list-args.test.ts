@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { DESCRIBED_STATUSES } from "../workflow/index.ts";
 import { parseClientArgs } from "./client-args.ts";
+import { WORKFLOW_LIST_HELP } from "./client-help.ts";
 
 function filterOf(argv: string[]) {
   const parsed = parseClientArgs(["workflow", "list", ...argv]);
@@ -88,4 +90,10 @@ describe("raftoral workflow list options", () => {
     const group = parseClientArgs(["workflow", "--help"]);
     expect(group.kind === "help" && group.text).toContain("list                List workflows");
   });
+});
+
+test("the list's help names every status --status takes", () => {
+  const option = WORKFLOW_LIST_HELP.slice(WORKFLOW_LIST_HELP.indexOf("--status <STATUS>"));
+  const text = option.slice(0, option.indexOf("-n, --name")).replace(/\s+/g, " ");
+  for (const status of DESCRIBED_STATUSES) expect(text).toMatch(new RegExp(`\\b${status}\\b`));
 });
