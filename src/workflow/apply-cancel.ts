@@ -7,6 +7,7 @@
 import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import { isCancelDelivered, terminatedError } from "./cancel.ts";
+import { describedStatusOf } from "./describe.ts";
 import type { ExecutionRecord } from "./execution.ts";
 
 /** Cancel: marks a Running execution; a workflow that already had one acknowledges it. */
@@ -76,6 +77,6 @@ function finishedRefusal(record: ExecutionRecord, what: string): WorkflowApplyRe
   return refuse(
     record.workflowId,
     "not-running",
-    `workflow ${record.workflowId} already ${record.status}; there is nothing to ${what}`,
+    `workflow ${record.workflowId} already ${describedStatusOf(record)}; there is nothing to ${what}`,
   );
 }

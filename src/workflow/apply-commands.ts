@@ -8,6 +8,7 @@ import type { WorkflowApplyResult } from "./apply-result.ts";
 import { evictedStartRefusal, retentionFullRefusal } from "./apply-retention.ts";
 import { consumeEvent, waitRefusal } from "./apply-waits.ts";
 import { isCancelledEnd } from "./cancel.ts";
+import { describedStatusOf } from "./describe.ts";
 import type { RecordedError } from "./errors.ts";
 import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
 import { viewOf } from "./execution.ts";
@@ -91,7 +92,8 @@ function currentRun(
     return refuse(workflowId, "not-found", `workflow ${workflowId} is not known to this group`);
   }
   if (record.status !== "Running") {
-    return refuse(workflowId, "not-running", `workflow ${workflowId} already ${record.status}`);
+    const status = describedStatusOf(record);
+    return refuse(workflowId, "not-running", `workflow ${workflowId} already ${status}`);
   }
   if (ownerEpoch !== record.ownerEpoch) {
     return refuse(

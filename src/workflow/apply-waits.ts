@@ -7,6 +7,7 @@
 import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
 import type { WorkflowApplyResult } from "./apply-result.ts";
 import { childRefOf } from "./children.ts";
+import { describedStatusOf } from "./describe.ts";
 import {
   eventDeadlineMs,
   eventOf,
@@ -38,7 +39,7 @@ export function applySignal(
     return refuse(
       workflowId,
       "not-running",
-      `workflow ${workflowId} already ${record.status}; it takes no more events`,
+      `workflow ${workflowId} already ${describedStatusOf(record)}; it takes no more events`,
     );
   }
   const inbox = record.inbox ?? [];

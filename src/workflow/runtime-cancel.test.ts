@@ -148,7 +148,7 @@ describe("WorkflowRuntime: cancel", () => {
     expect(unknown.error).toMatchObject({ code: "NOT_FOUND" });
     const late = await settle(group, runtime.stop({ type: "Terminate", workflowId: "w" }));
     expect(late.error).toMatchObject({ code: "FAILED_PRECONDITION" });
-    expect(late.error?.message).toContain("workflow w already Completed");
+    expect(late.error?.message).toContain("workflow w already completed");
     const long = await settle(
       group,
       runtime.stop({ type: "Cancel", workflowId: "w", reason: "x".repeat(2_000) }),

@@ -89,6 +89,6 @@ describe("WorkflowRuntime: events", () => {
       runtime.signal({ workflowId: "c-4", name: "done", payload: 1 }).catch((e) => e),
     );
     expect(late.value).toMatchObject({ code: "FAILED_PRECONDITION" });
-    expect((late.value as Error).message).toContain("workflow c-4 already Completed");
+    expect((late.value as Error).message).toContain("workflow c-4 already completed");
   });
 });

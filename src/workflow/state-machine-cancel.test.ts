@@ -106,7 +106,7 @@ describe("WorkflowStateMachine: Cancel", () => {
     apply({ type: "Complete", workflowId: "w", ownerEpoch: 1, output: 1, finishedAtMs: 2_000 });
     const refused = apply(cancel("w"));
     expect(refused).toMatchObject({ type: "refused", reason: "not-running" });
-    expect(refused.type === "refused" && refused.message).toContain("already Completed");
+    expect(refused.type === "refused" && refused.message).toContain("already completed");
   });
 
   test("a cancel checkpoint needs a request, and is accepted once", () => {
@@ -198,7 +198,7 @@ describe("WorkflowStateMachine: Terminate", () => {
     apply(start("done"));
     apply({ type: "Complete", workflowId: "done", ownerEpoch: 1, output: 1, finishedAtMs: 2e3 });
     const refused = apply(terminate("done"));
-    expect(refused.type === "refused" && refused.message).toContain("already Completed");
+    expect(refused.type === "refused" && refused.message).toContain("already completed");
     expect(apply(cancel("w"))).toMatchObject({ type: "refused", reason: "not-running" });
   });
 

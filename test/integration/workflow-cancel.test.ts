@@ -110,7 +110,7 @@ describe.each(["http", "grpc"] as const)("cancel and terminate over %s", (transp
     });
     const late = await a?.terminate("sub-1").catch((error: unknown) => error);
     expect(late).toMatchObject({ code: "FAILED_PRECONDITION" });
-    expect((late as Error).message).toContain("workflow sub-1 already Cancelled");
+    expect((late as Error).message).toContain("workflow sub-1 already cancelled");
     const unknown = await b?.cancel("nobody").catch((error: unknown) => error);
     expect(unknown).toMatchObject({ code: "NOT_FOUND" });
   }, 60_000);

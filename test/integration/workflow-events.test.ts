@@ -88,7 +88,7 @@ describe.each(["http", "grpc"] as const)("events over %s", (transport) => {
     ]);
     const late = await first?.signal("c-1", "item", 3).catch((e: { code?: string }) => e);
     expect(late).toMatchObject({ code: "FAILED_PRECONDITION" });
-    expect((late as Error).message).toContain("workflow c-1 already Completed");
+    expect((late as Error).message).toContain("workflow c-1 already completed");
     const unknown = await first?.signal("nobody", "item", 3).catch((e: { code?: string }) => e);
     expect(unknown).toMatchObject({ code: "NOT_FOUND" });
     expect((unknown as Error).message).toContain("workflow nobody is not known");

@@ -92,11 +92,11 @@ describe("CancelWorkflow and TerminateWorkflow", () => {
       details: "workflow nobody is not known to any execution cluster",
     });
     api.script.terminateWorkflow = async () => {
-      throw new RaftoralError("FAILED_PRECONDITION", "workflow w already Completed");
+      throw new RaftoralError("FAILED_PRECONDITION", "workflow w already completed");
     };
     expect(failure(await call("TerminateWorkflow", { workflow_id: "w" }))).toEqual({
       code: grpc.status.FAILED_PRECONDITION,
-      details: "workflow w already Completed",
+      details: "workflow w already completed",
     });
   });
 

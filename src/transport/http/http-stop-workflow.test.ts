@@ -81,13 +81,13 @@ describe("POST /workflow/cancel and /workflow/terminate", () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ success: false, code: "NOT_FOUND", workflow_id: null });
     api.script.terminateWorkflow = async () => {
-      throw new RaftoralError("FAILED_PRECONDITION", "workflow w already Completed");
+      throw new RaftoralError("FAILED_PRECONDITION", "workflow w already completed");
     };
     const finished = await post("/workflow/terminate", { workflow_id: "w" });
     expect(finished.body).toMatchObject({
       success: false,
       code: "FAILED_PRECONDITION",
-      error: "workflow w already Completed",
+      error: "workflow w already completed",
     });
     expect(finished.status).toBe(409);
   });
