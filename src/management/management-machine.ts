@@ -241,7 +241,8 @@ function registerNode(
   if (command.workflowFingerprint !== state.workflowFingerprint) {
     throw new ManagementRefusal(
       `this node's workflow set (${command.workflowFingerprint}) differs from the cluster's ` +
-        `(${state.workflowFingerprint}); start it with the same --workflows as the other nodes`,
+        `(${state.workflowFingerprint}); start it with the same --workflows as the other nodes ` +
+        `(each node's "Starting node" log line names its workflows as name@version)`,
     );
   }
   let current = state;

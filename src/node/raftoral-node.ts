@@ -211,9 +211,15 @@ export class RaftoralNode {
         { transport: plan.kind },
       );
     }
+    // The workflow set is named here so that operators can compare nodes when a join is
+    // refused for running another set (management-machine.ts, registerNode).
     this.logger.info("Starting node", {
       node_id: plan.mode === "join" ? "unassigned" : plan.id,
       address: this.address,
+      workflows: this.registry
+        .keys()
+        .map((key) => `${key.name}@${key.version}`)
+        .join(" "),
     });
     this.transport = await this.env.transport(plan.kind, this.logger, {
       operator: this.options.httpListen !== undefined,

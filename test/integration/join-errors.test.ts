@@ -29,6 +29,7 @@ function node(options: {
   nodeId?: number;
   storagePath?: string;
   httpListen?: string;
+  log?: (line: string) => void;
 }): RaftoralNode {
   const created = new RaftoralNode({
     listen: `127.0.0.1:${options.port}`,
@@ -39,7 +40,10 @@ function node(options: {
     ...(options.peers === undefined ? {} : { peers: options.peers }),
     transport: options.transport,
     workflows: options.workflows ?? [],
-    logger: quiet(),
+    logger:
+      options.log === undefined
+        ? quiet()
+        : createLogger({ level: "info", format: "text", write: options.log }),
     tuning: FAST,
   });
   nodes.push(created);
@@ -89,15 +93,22 @@ describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
     const port = await freePort();
     await node({ port, transport }).start();
     const extra = defineWorkflow("extra", 1, async (input: string) => input);
+    let log = "";
     const joiner = node({
       port: await freePort(),
       transport,
       peers: [`127.0.0.1:${port}`],
       workflows: [extra],
+      log: (line) => {
+        log += line;
+      },
     });
     const error = await failureOf(joiner.start());
     expect(error.message).toContain("Failed to add node to cluster");
     expect(error.message).toContain("--workflows");
+    expect(error.message).toContain(`"Starting node" log line names its workflows`);
+    // What the message points to: the joiner's set, to compare with the cluster's nodes.
+    expect(log).toContain("workflows: extra@1 ping_pong@1");
   }, 30_000);
 
   test("--node-id is the id asked for, without --storage-path too; a taken one is refused", async () => {
