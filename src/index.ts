@@ -27,6 +27,7 @@ export {
   type StoppedWorkflow,
   TransportMismatchError,
   UnreachableError,
+  UnservedError,
   type WaitOptions,
   type WorkflowClient,
   type WorkflowDescriptionInfo,

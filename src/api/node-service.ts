@@ -267,9 +267,10 @@ export class NodeService implements NodeApi {
       );
     }
     if (state.nodes.size === 1 && state.nodes.has(self)) {
-      // Removing the last node would leave a cluster with no members and no way back.
+      // Removing the last node would leave a cluster with no members and no way back. The
+      // cluster's state, not the request, is what stands in the way: FAILED_PRECONDITION.
       throw new RaftoralError(
-        "INVALID_ARGUMENT",
+        "FAILED_PRECONDITION",
         `node ${self} is the only node of the cluster; stop it (SIGTERM) instead of leaving`,
       );
     }

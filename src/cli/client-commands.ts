@@ -5,7 +5,6 @@ import {
   describedJson,
   listedJson,
   RaftoralClient,
-  TransportMismatchError,
   UnreachableError,
   type WorkflowResult,
 } from "../client/index.ts";
@@ -42,9 +41,9 @@ export const EXIT = {
   OK: 0,
   /** The workflow failed, or the node refused or could not finish the operation. */
   FAILED: 1,
-  /** Bad options or values, or the node speaks the other protocol. */
+  /** Bad options or values (the CLI's checks or the node's), or the other protocol. */
   USAGE: 2,
-  /** No node could be reached. */
+  /** No node could be reached: none answered. */
   UNREACHABLE: 3,
 } as const;
 
@@ -295,8 +294,9 @@ function waitTimeout(connection: Connection): { timeoutMs?: number } {
 
 function reportFailure(error: unknown, connection: Connection, output: Output): number {
   if (!(error instanceof RaftoralError)) throw error;
+  // TransportMismatchError is an INVALID_ARGUMENT too: the address or --transport is wrong.
   const code =
-    error instanceof TransportMismatchError
+    error.code === "INVALID_ARGUMENT"
       ? EXIT.USAGE
       : error instanceof UnreachableError
         ? EXIT.UNREACHABLE

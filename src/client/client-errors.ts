@@ -24,20 +24,39 @@ export interface FailedAttempt {
   readonly error: RaftoralError;
 }
 
-/** Every node tried failed with a retryable error (code UNAVAILABLE). */
+/** No node tried could be reached: each call failed to connect or lost its answer. */
 export class UnreachableError extends RaftoralError {
   readonly attempts: readonly FailedAttempt[];
 
   constructor(what: string, attempts: readonly FailedAttempt[]) {
-    const reasons = attempts.map((attempt) => `${attempt.address}: ${attempt.error.message}`);
     super(
       "UNAVAILABLE",
-      `no node answered ${what} (${[...new Set(reasons)].join("; ")}); check that the node runs and the address is right`,
+      `no node answered ${what} (${reasonsOf(attempts)}); check that the node runs and the address is right`,
       { cause: attempts.at(-1)?.error },
     );
     this.name = "UnreachableError";
     this.attempts = attempts;
   }
+}
+
+/**
+ * Nodes were reached, and each answered that it cannot serve the call now (a group with no
+ * leader, a node shutting down). The code is the last answer's: the cluster, not the
+ * network, is what to look at.
+ */
+export class UnservedError extends RaftoralError {
+  readonly attempts: readonly FailedAttempt[];
+
+  constructor(what: string, attempts: readonly FailedAttempt[], answer: RaftoralError) {
+    super(answer.code, `no node could serve ${what} (${reasonsOf(attempts)})`, { cause: answer });
+    this.name = "UnservedError";
+    this.attempts = attempts;
+  }
+}
+
+function reasonsOf(attempts: readonly FailedAttempt[]): string {
+  const reasons = attempts.map((attempt) => `${attempt.address}: ${attempt.error.message}`);
+  return [...new Set(reasons)].join("; ");
 }
 
 /** The node answers, but in the other protocol: the caller picked the wrong transport. */

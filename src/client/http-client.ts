@@ -354,7 +354,9 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     }
     if (!response.ok && !acceptedStatuses.includes(response.status)) {
       const code = typeof body.code === "string" ? (body.code as ErrorCode) : "INTERNAL";
-      throw new RaftoralError(code, String(body.error ?? `HTTP ${response.status}`));
+      throw new RaftoralError(code, String(body.error ?? `HTTP ${response.status}`), {
+        isAnswer: true,
+      });
     }
     return body;
   }

@@ -15,6 +15,7 @@ export {
   isWorthAnotherNode,
   TransportMismatchError,
   UnreachableError,
+  UnservedError,
 } from "./client-errors.ts";
 export { InProcessClient } from "./in-process-client.ts";
 export type {

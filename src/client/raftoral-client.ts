@@ -34,6 +34,7 @@ import {
   isWorthAnotherNode,
   TransportMismatchError,
   UnreachableError,
+  UnservedError,
 } from "./client-errors.ts";
 import { GrpcProtocolClient } from "./grpc-client.ts";
 import { HttpProtocolClient } from "./http-client.ts";
@@ -254,10 +255,12 @@ export class RaftoralClient extends WorkflowClientBase {
   }
 
   /**
-   * The error for a call no node served. When the first node answers in the other protocol,
-   * that is the real problem, and the error says so.
+   * The error for a call no node served. A node that answered says what is wrong; when none
+   * did and the first node answers in the other protocol, that is the real problem.
    */
   private async unreachable(what: string, attempts: FailedAttempt[]): Promise<RaftoralError> {
+    const answer = attempts.findLast((attempt) => attempt.error.isAnswer)?.error;
+    if (answer !== undefined) return new UnservedError(what, attempts, answer);
     const target = this.targets.find((item) => item.address === attempts[0]?.address);
     if (target !== undefined) {
       const other: TransportKind = target.transport === "grpc" ? "http" : "grpc";

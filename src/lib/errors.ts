@@ -34,6 +34,8 @@ export interface RaftoralErrorOptions {
   readonly cause?: unknown;
   /** See RaftoralError.isAnswerLost. */
   readonly isAnswerLost?: boolean;
+  /** See RaftoralError.isAnswer. */
+  readonly isAnswer?: boolean;
 }
 
 /** Base of every error Raftoral throws on purpose. */
@@ -45,11 +47,17 @@ export class RaftoralError extends Error {
    * is safe only for a call that is idempotent.
    */
   readonly isAnswerLost: boolean;
+  /**
+   * The other side was reached and sent this error as its answer (a refusal, or "cannot
+   * serve now"), as opposed to a call that could not reach it or lost its answer.
+   */
+  readonly isAnswer: boolean;
 
   constructor(code: ErrorCode, message: string, options?: RaftoralErrorOptions) {
     super(message, options);
     this.code = code;
     this.isAnswerLost = options?.isAnswerLost === true;
+    this.isAnswer = options?.isAnswer === true;
     this.name = "RaftoralError";
   }
 }

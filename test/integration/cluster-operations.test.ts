@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { runClientCommand } from "../../src/cli/client-commands.ts";
-import { RaftoralClient, UnreachableError } from "../../src/client/index.ts";
+import { RaftoralClient, UnreachableError, UnservedError } from "../../src/client/index.ts";
 import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { freePort } from "../support/ports.ts";
@@ -19,7 +19,11 @@ afterEach(async () => {
 const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
 const FAST = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 5_000 };
 
-async function cluster(size: number, transport: "grpc" | "http"): Promise<string[]> {
+async function cluster(
+  size: number,
+  transport: "grpc" | "http",
+  tuning: Partial<typeof FAST> & { leaderlessReportMs?: number } = FAST,
+): Promise<string[]> {
   const addresses: string[] = [];
   for (let k = 0; k < size; k++) {
     const address = `127.0.0.1:${await freePort()}`;
@@ -29,7 +33,7 @@ async function cluster(size: number, transport: "grpc" | "http"): Promise<string
       ...(k === 0 ? {} : { peers: [addresses[0] as string] }),
       transport,
       logger: quiet(),
-      tuning: FAST,
+      tuning,
     });
     nodes.push(node);
     await node.start();
@@ -122,27 +126,30 @@ describe.each(["grpc", "http"] as const)("over %s", (transport) => {
         () => undefined,
         (error: unknown) => error,
       );
-    expect(refused).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(refused).toMatchObject({ code: "FAILED_PRECONDITION" });
     expect((refused as Error).message).toContain("only node of the cluster");
   }, 60_000);
 });
 
-test("the CLI runner: unreachable is exit 3 with a JSON error for scripts", async () => {
-  const dead = `127.0.0.1:${await freePort()}`;
+/** Runs a client subcommand as `raftoral` would, capturing its exit code and output. */
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await runClientCommand(
-    ["cluster", "status", "--address", dead, "--json"],
-    {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
+  const output = {
+    stdout: (text: string) => {
+      stdout += text;
     },
-    {},
-  );
+    stderr: (text: string) => {
+      stderr += text;
+    },
+  };
+  const code = await runClientCommand(argv, output, {});
+  return { code, stdout, stderr };
+}
+
+test("the CLI runner: unreachable is exit 3 with a JSON error for scripts", async () => {
+  const dead = `127.0.0.1:${await freePort()}`;
+  const { code, stdout, stderr } = await cli(["cluster", "status", "--address", dead, "--json"]);
   expect(code).toBe(3);
   expect(stderr).toStartWith(`error: no node answered cluster status (${dead}:`);
   expect(JSON.parse(stdout)).toMatchObject({ success: false, code: "UNAVAILABLE" });
@@ -151,3 +158,43 @@ test("the CLI runner: unreachable is exit 3 with a JSON error for scripts", asyn
     .catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(UnreachableError);
 }, 30_000);
+
+describe.each(["grpc", "http"] as const)("the CLI's exit codes over %s", (transport) => {
+  test("a value the node refuses is 2; a node that answers it cannot serve is 1, not 3", async () => {
+    const addresses = await cluster(3, transport, { ...FAST, leaderlessReportMs: 1_000 });
+    const [survivor] = addresses as [string];
+    const target = ["--address", survivor, "--transport", transport];
+    const badId = await cli([
+      "workflow",
+      "run",
+      "ping_pong",
+      "--workflow-id",
+      "bad id!",
+      ...target,
+    ]);
+    expect(badId.stderr).toContain("workflow_id");
+    expect(badId.code).toBe(2);
+
+    await until(
+      "the group to have three voters",
+      () => client(survivor, transport).status(),
+      (value) => value.groups[0]?.voters.length === 3 && value.groups[0]?.leaderId !== 0,
+    );
+    await Promise.all(nodes.slice(1).map((node) => node.stop()));
+    await until(
+      "the survivor to report the group leaderless",
+      () => client(survivor, transport).status(),
+      (value) => (value.groups[0]?.leaderlessMs ?? 0) > 1_000,
+    );
+    const started = await cli(["workflow", "run", "ping_pong", "--json", ...target]);
+    expect(started.stderr).toStartWith(`error: no node could serve start (${survivor}: `);
+    expect(started.stderr).toContain("has had no leader");
+    expect(JSON.parse(started.stdout)).toMatchObject({ success: false, code: "UNAVAILABLE" });
+    expect(started.code).toBe(1);
+    const error = await client(survivor, transport)
+      .start("ping_pong", "ping")
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnservedError);
+    expect(error).toMatchObject({ code: "UNAVAILABLE" });
+  }, 60_000);
+});

@@ -50,6 +50,8 @@ interface Status {
   readonly message: string;
   /** No status came from the peer, which may have received the request (isAnswerLost). */
   readonly isAnswerLost?: boolean;
+  /** The peer sent this status (RaftoralError.isAnswer). */
+  readonly isAnswer?: boolean;
 }
 
 export class ClientCall {
@@ -239,7 +241,10 @@ export class ClientCall {
     this.setup.onDone();
     if (status.code === GrpcStatus.OK) this.responses.end();
     else {
-      const options = { isAnswerLost: status.isAnswerLost === true };
+      const options = {
+        isAnswerLost: status.isAnswerLost === true,
+        isAnswer: status.isAnswer === true,
+      };
       this.responses.fail(new GrpcStatusError(status.code, status.message, options));
     }
   }
@@ -248,7 +253,8 @@ export class ClientCall {
 function statusOf(headers: http2.IncomingHttpHeaders): Status | undefined {
   const code = parseGrpcStatus(headerValue(headers["grpc-status"]));
   if (code === undefined) return undefined;
-  return { code, message: decodeGrpcMessage(headerValue(headers["grpc-message"]) ?? "") };
+  const message = decodeGrpcMessage(headerValue(headers["grpc-message"]) ?? "");
+  return { code, message, isAnswer: true };
 }
 
 function codeOf(error: Error | undefined): string | undefined {

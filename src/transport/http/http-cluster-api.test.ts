@@ -96,15 +96,15 @@ describe("POST /node/leave", () => {
 
   test("refusals keep their code and carry node_id null; GET is 405", async () => {
     api.script.leave = async () => {
-      throw new RaftoralError("INVALID_ARGUMENT", "node 1 is the only node of the cluster");
+      throw new RaftoralError("FAILED_PRECONDITION", "node 1 is the only node of the cluster");
     };
     const { status, body } = await answer("/node/leave", "POST");
-    expect(status).toBe(400);
+    expect(status).toBe(409);
     expect(body).toEqual({
       node_id: null,
       success: false,
       error: "node 1 is the only node of the cluster",
-      code: "INVALID_ARGUMENT",
+      code: "FAILED_PRECONDITION",
     });
     expect((await answer("/node/leave")).status).toBe(405);
   });
