@@ -40,9 +40,9 @@ export class UnreachableError extends RaftoralError {
 }
 
 /**
- * Nodes were reached, and each answered that it cannot serve the call now (a group with no
- * leader, a node shutting down). The code is the last answer's: the cluster, not the
- * network, is what to look at.
+ * No node served the call, and at least one was reached and answered that it cannot serve
+ * it now (a group with no leader, a node shutting down). The code is the last answer's: the
+ * cluster, not the network, is what to look at.
  */
 export class UnservedError extends RaftoralError {
   readonly attempts: readonly FailedAttempt[];

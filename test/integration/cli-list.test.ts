@@ -78,7 +78,8 @@ test("workflow list prints a page as JSON or as a table with the next page's com
   const none = await cli(["workflow", "list", ...connection, "--name", "other"]);
   expect(none.stdout).toBe("No workflows match.\n");
   const bad = await cli(["workflow", "list", ...connection, "--page-token", "nope!", "--json"]);
-  expect(bad.code).toBe(1);
+  // A value the node refuses is a usage error, as one the CLI refuses itself.
+  expect(bad.code).toBe(2);
   expect(bad.stderr).toContain("page_token is not valid");
   expect(JSON.parse(bad.stdout)).toMatchObject({ success: false, code: "INVALID_ARGUMENT" });
 }, 60_000);
