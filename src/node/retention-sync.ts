@@ -1,7 +1,9 @@
 // Carries the cluster's retention setting from the management state into each execution
 // group's own log. The group's state machine prunes only by what its log says (a Configure
 // command), so every member prunes the same results at the same index; the leader only
-// proposes the copy, it never decides anything at apply time from local knowledge.
+// proposes the copy, it never decides anything at apply time from local knowledge. Likewise
+// for time: log time moves with the commands, so on a group that gets none the leader
+// proposes it (Expire) once a result outlived the time limit by its clock.
 
 import {
   describeRetention,
@@ -18,6 +20,8 @@ export interface RetentionSyncDeps {
   readonly machine: WorkflowStateMachine;
   readonly propose: (command: Uint8Array) => Promise<unknown>;
   readonly logger: Logger;
+  /** The leader's wall clock (epoch ms), the time commands carry. */
+  readonly wallClockMs: number;
 }
 
 /**
@@ -27,6 +31,11 @@ export interface RetentionSyncDeps {
  */
 export async function syncRetention(deps: RetentionSyncDeps, group: GroupId): Promise<boolean> {
   const { wanted, machine } = deps;
+  const expiryMs = machine.nextExpiryMs();
+  // Each Expire prunes at least that execution: no loop of proposals that change nothing.
+  if (expiryMs !== undefined && deps.wallClockMs > expiryMs) {
+    await deps.propose(encodeCommand({ type: "Expire", atMs: Math.floor(deps.wallClockMs) }));
+  }
   if (wanted === undefined) return false;
   const applied = machine.retention();
   if (applied !== undefined && isSameRetention(applied, wanted)) return false;

@@ -186,6 +186,7 @@ export class WorkflowExecution implements ExecutionLayer {
         machine: engine.machine,
         propose: (command) => host.propose(id, command, { timeoutMs: proposalTimeoutMs }),
         logger,
+        wallClockMs: this.options.wallClockMs(),
       },
       id,
     );

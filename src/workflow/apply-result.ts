@@ -94,6 +94,11 @@ export type WorkflowApplyResult =
       readonly retention: RetentionSetting;
     }
   | {
+      /** Log time is at least `atMs` now (Expire applied); what outlived the limit is pruned. */
+      readonly type: "expired";
+      readonly atMs: number;
+    }
+  | {
       readonly type: "refused";
       /** Undefined when the command was too malformed to name one. */
       readonly workflowId: string | undefined;
@@ -151,6 +156,7 @@ const APPLY_RESULT_TYPES: Readonly<Record<WorkflowApplyResult["type"], true>> = 
   sealed: true,
   adopted: true,
   configured: true,
+  expired: true,
   refused: true,
 };
 

@@ -82,6 +82,15 @@ export type WorkflowCommand =
       readonly retention: RetentionSetting;
     }
   | {
+      /**
+       * Log time moves to `atMs`, the leader's clock: proposed when finished executions
+       * outlived the retention's time limit by that clock while no command brought the time.
+       * Pruning after it drops them, on every member alike.
+       */
+      readonly type: "Expire";
+      readonly atMs: number;
+    }
+  | {
       /** An event for the execution's inbox (events.ts); a known eventId is a no-op. */
       readonly type: "Signal";
       readonly workflowId: string;
@@ -167,6 +176,7 @@ export function decodeCommand(data: Uint8Array): DecodeResult {
 function parseFields(f: Record<string, unknown>): WorkflowCommand {
   if (f.type === "Seal") return { type: "Seal" };
   if (f.type === "Configure") return { type: "Configure", retention: retention(f.retention) };
+  if (f.type === "Expire") return { type: "Expire", atMs: read.integer(f.atMs, "atMs") };
   if (f.type === "Adopt")
     return {
       type: "Adopt",

@@ -193,6 +193,12 @@ export class ExecutionTable {
     this.queueFinished(record);
   }
 
+  /** The finished execution pruning looks at first (the oldest in finish order). */
+  oldestFinished(): ExecutionRecord | undefined {
+    const first = this.finished.first();
+    return first === undefined ? undefined : this.executions.get(first[0]);
+  }
+
   advanceLogTime(timeMs: number): void {
     if (timeMs > this.logTimeMs) this.logTimeMs = timeMs;
   }

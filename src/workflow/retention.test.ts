@@ -100,6 +100,40 @@ describe("Configure", () => {
   });
 });
 
+describe("Expire", () => {
+  test("moves log time to its time: what outlived retainForMs by then is pruned", () => {
+    const { sm, apply } = machine();
+    apply(configure({ finishedMax: 100, retainForMs: 2 * HOUR_MS, retainAtLeastMs: 0 }));
+    expect(sm.nextExpiryMs()).toBeUndefined();
+    run(apply, "a", 0);
+    run(apply, "b", HOUR_MS);
+    // Nothing else comes: the leader proposes the time, once "a" outlived the limit.
+    expect(sm.nextExpiryMs()).toBe(2 * HOUR_MS);
+    expect(apply({ type: "Expire", atMs: 2 * HOUR_MS + 1 })).toEqual({
+      type: "expired",
+      atMs: 2 * HOUR_MS + 1,
+    });
+    expect(sm.execution("a")).toBeUndefined();
+    expect(sm.evicted("a")?.evictedAtMs).toBe(2 * HOUR_MS + 1);
+    expect(sm.execution("b")).toBeDefined();
+    expect(sm.nextExpiryMs()).toBe(3 * HOUR_MS);
+    // Time never goes back: an older Expire changes nothing.
+    apply({ type: "Expire", atMs: 0 });
+    expect(sm.execution("b")).toBeDefined();
+    sm.checkInvariants();
+  });
+
+  test("without a time limit, or before any Configure, nothing ever expires", () => {
+    const { sm, apply } = machine();
+    run(apply, "a", 0);
+    expect(sm.nextExpiryMs()).toBeUndefined();
+    apply(configure({ finishedMax: 100, retainForMs: 0, retainAtLeastMs: 0 }));
+    expect(sm.nextExpiryMs()).toBeUndefined();
+    const command: WorkflowCommand = { type: "Expire", atMs: 5 };
+    expect(decodeCommand(encodeCommand(command))).toEqual({ ok: true, command });
+  });
+});
+
 describe("the retention floor", () => {
   test("a result younger than the floor is not pruned for the count", () => {
     const { sm, apply } = machine();

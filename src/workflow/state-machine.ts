@@ -136,6 +136,18 @@ export class WorkflowStateMachine {
     return this.table.retention;
   }
 
+  /**
+   * The time after which the next finished execution in line outlives the retention's time
+   * limit, as log time counts (its finish time plus `retainForMs`); undefined if there is
+   * no such limit or nothing finished.
+   */
+  nextExpiryMs(): number | undefined {
+    const retainForMs = this.table.retention?.retainForMs ?? 0;
+    const oldest = this.table.oldestFinished();
+    if (retainForMs === 0 || oldest === undefined) return undefined;
+    return (oldest.finishedAtMs ?? 0) + retainForMs;
+  }
+
   /** A page of summaries matching `query`, newest first (see list.ts). */
   list(query: ListQuery): ListPage {
     return listExecutions(this.table.index, query);
@@ -222,6 +234,9 @@ function dispatch(context: ApplyContext, command: WorkflowCommand): WorkflowAppl
       return applyAdopt(context, command);
     case "Configure":
       return applyConfigure(context, command);
+    case "Expire":
+      context.table.advanceLogTime(command.atMs);
+      return { type: "expired", atMs: command.atMs };
     default:
       return unreachable(command);
   }

@@ -266,3 +266,37 @@ test("a node bootstrapped with a retention option records it; a bad one fails at
       }),
   ).toThrow(/--retain-at-least/);
 }, 60_000);
+
+test("--for drops results by the clock on an idle cluster too, not only at the next command", async () => {
+  const addresses = await startInProcessCluster({ size: 1, transport: "grpc", into: nodes });
+  const address = addresses[0] as string;
+  const client = new RaftoralClient(addresses, { timeoutMs: 15_000 });
+  clients.push(client);
+  const set = await cli([
+    "cluster",
+    "retention",
+    "--address",
+    address,
+    "--for",
+    "1s",
+    "--at-least",
+    "0",
+  ]);
+  expect(set.code).toBe(0);
+  const quick = { finishedMax: 10_000, retainForMs: 1_000, retainAtLeastMs: 0 };
+  await eventually("the group applied the setting", () => everyReplicaHas(quick));
+  const done = await client.run("ping_pong", "ping", { workflowId: "idle-1" });
+  expect(done).toMatchObject({ status: "completed" });
+  // No command reaches the group after the result; its leader brings the time.
+  expect((await client.describe("idle-1")).status).toBe("completed");
+  const deadline = performance.now() + 20_000;
+  let error: unknown;
+  while (!(error instanceof RaftoralError) && performance.now() < deadline) {
+    await Bun.sleep(100);
+    error = await client.describe("idle-1").catch((caught: unknown) => caught);
+  }
+  expect(error).toBeInstanceOf(RaftoralError);
+  expect((error as RaftoralError).code).toBe("NOT_FOUND");
+  expect((error as RaftoralError).message).toContain(EVICTED_PHRASE);
+  expect(error).toMatchObject({ code: "NOT_FOUND" });
+}, 60_000);
