@@ -86,6 +86,7 @@ test("joins the replicated state with this node's view of the management group",
     ],
     managementFaultTolerance: 0,
     faultTolerance: 0,
+    lostNodeIds: [],
   });
 });
 

@@ -69,6 +69,7 @@ export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
       managementFaultTolerance,
       ...groups.map((group) => group.faultTolerance),
     ),
+    lostNodeIds: [...state.lostNodes].sort(byId),
   };
 }
 

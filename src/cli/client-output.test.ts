@@ -3,7 +3,11 @@ import { nodeId } from "../lib/index.ts";
 import type { ClusterStatus } from "../transport/index.ts";
 import { clusterStatusText } from "./client-output.ts";
 
-const status = (faultTolerance: number, managementFaultTolerance: number): ClusterStatus => ({
+const status = (
+  faultTolerance: number,
+  managementFaultTolerance: number,
+  lostNodeIds: number[] = [],
+): ClusterStatus => ({
   clusterId: "c1",
   transport: "grpc",
   nodeId: nodeId(1),
@@ -12,6 +16,7 @@ const status = (faultTolerance: number, managementFaultTolerance: number): Clust
   groups: [],
   faultTolerance,
   managementFaultTolerance,
+  lostNodeIds: lostNodeIds.map(nodeId),
 });
 
 test("cluster status says in a sentence how many failures the cluster and its management survive", () => {
@@ -21,5 +26,13 @@ test("cluster status says in a sentence how many failures the cluster and its ma
   );
   expect(second(clusterStatusText(status(1, 2)))).toBe(
     "Survives 1 node failure now; the management group survives 2 node failures.",
+  );
+});
+
+test("cluster status names the voters a forced recovery left behind, only when there are any", () => {
+  const third = (text: string) => text.split("\n")[2];
+  expect(third(clusterStatusText(status(0, 0)))).toBe("");
+  expect(third(clusterStatusText(status(0, 0, [2, 3])))).toBe(
+    "Left behind by a forced recovery: nodes 2,3; they come back only as new nodes, with empty storage.",
   );
 });

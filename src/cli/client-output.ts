@@ -155,6 +155,11 @@ export function clusterStatusText(status: ClusterStatus): string {
   const lines = [
     `Cluster ${status.clusterId} (transport: ${status.transport}, answered by node ${status.nodeId})`,
     `Survives ${failures(status.faultTolerance)} now; the management group survives ${failures(status.managementFaultTolerance)}.`,
+    ...(status.lostNodeIds.length === 0
+      ? []
+      : [
+          `Left behind by a forced recovery: nodes ${ids(status.lostNodeIds)}; they come back only as new nodes, with empty storage.`,
+        ]),
     "",
     `Nodes (${status.nodes.length}):`,
     ...table(
@@ -216,7 +221,8 @@ export function recoveredText(result: RecoverResult, address: string): string {
   return [
     `Recovered on ${address}: these groups continue with this node as their only voter.`,
     ...rows,
-    "The cluster adds the other nodes back as learners and voters as they answer.",
+    "The cluster adds the other nodes back as learners and voters as they answer. The dropped",
+    "voters are removed for good: start them again only as new nodes, with empty storage.",
     "",
   ].join("\n");
 }

@@ -354,6 +354,7 @@ function clusterStatusOf(response: ClusterStatusResponse): ClusterStatus {
     })),
     managementFaultTolerance: response.managementFaultTolerance,
     faultTolerance: response.faultTolerance,
+    lostNodeIds: response.lostNodeIds.map(nodeId),
   };
 }
 

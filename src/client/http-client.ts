@@ -400,6 +400,8 @@ function clusterStatusOf(body: Json): ClusterStatus {
     })),
     managementFaultTolerance: Number(body.management_fault_tolerance ?? 0),
     faultTolerance: Number(body.fault_tolerance ?? 0),
+    // Absent from nodes of versions before forced recoveries recorded their lost voters.
+    lostNodeIds: idsOf(body.lost_node_ids),
   };
 }
 

@@ -40,7 +40,13 @@ export type ManagementCommand =
       /** The registering run of the program (RegisterRequest.instanceId); "" if unknown. */
       readonly instance: string;
     }
-  | { readonly type: "removeNode"; readonly nodeId: NodeId; readonly reason: string }
+  | {
+      readonly type: "removeNode";
+      readonly nodeId: NodeId;
+      readonly reason: string;
+      /** Left behind by a forced recovery: never registered again (ManagementState.lostNodes). */
+      readonly isLost?: boolean;
+    }
   | {
       /** A node's storage starts again and claims the next incarnation (incarnation.ts). */
       readonly type: "checkIn";
@@ -240,7 +246,12 @@ function decodeNodeCommand(
         instance: text(f.instance, "instance"),
       };
     case "removeNode":
-      return { type, nodeId: node(f.nodeId, "nodeId"), reason: text(f.reason, "reason") };
+      return {
+        type,
+        nodeId: node(f.nodeId, "nodeId"),
+        reason: text(f.reason, "reason"),
+        ...(f.isLost === undefined ? {} : { isLost: read.boolean(f.isLost, "isLost") }),
+      };
     case "checkIn":
       return {
         type,

@@ -28,6 +28,9 @@ export function checkManagementInvariants(state: ManagementState): void {
   for (const id of state.removedNodes) {
     assert(id >= 1 && id < state.nextNodeId, `removed node ${id} was never handed out`);
   }
+  for (const id of state.lostNodes) {
+    assert(state.removedNodes.has(id), `lost node ${id} is not recorded as removed`);
+  }
   for (const [id, group] of state.groups) {
     assert(group.id === id, `group record ${group.id} filed under ${id}`);
     assert(id >= 1 && id < state.nextGroupId, `group ${id} outside 1..${state.nextGroupId - 1}`);

@@ -28,10 +28,14 @@ import { claimWorkflowId, releaseWorkflowId } from "./workflow-id-claims.ts";
 
 /**
  * A command the management state refuses; the message tells the caller what to fix, and the
- * code is ALREADY_EXISTS when what it asks for (a node id) is another's.
+ * code is ALREADY_EXISTS when what it asks for (a node id) is another's, FAILED_PRECONDITION
+ * when the cluster's history rules it out (a node id lost in a forced recovery).
  */
 export class ManagementRefusal extends RaftoralError {
-  constructor(message: string, code: "INVALID_ARGUMENT" | "ALREADY_EXISTS" = "INVALID_ARGUMENT") {
+  constructor(
+    message: string,
+    code: "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "FAILED_PRECONDITION" = "INVALID_ARGUMENT",
+  ) {
     super(code, message);
     this.name = "ManagementRefusal";
   }
@@ -119,7 +123,10 @@ export function applyCommand(
     case "registerNode":
       return registerNode(state, command, index);
     case "removeNode":
-      return { state: removeNode(state, command.nodeId), result: undefined };
+      return {
+        state: removeNode(state, command.nodeId, command.isLost === true),
+        result: undefined,
+      };
     case "checkIn":
       return checkIn(state, command);
     case "createGroup": {
@@ -284,6 +291,14 @@ function admit(
   let id = command.requestedId;
   if (id === 0) {
     id = state.nextNodeId;
+  } else if (state.lostNodes.has(id)) {
+    throw new ManagementRefusal(
+      `node ${id} was left behind by a forced recovery (cluster recover --force): its storage ` +
+        `may hold entries the cluster no longer has, so id ${id} is never taken back. Move ` +
+        `its storage directory aside and start it with an empty --storage-path, without ` +
+        `--node-id: it joins as a new node (docs/availability.md)`,
+      "FAILED_PRECONDITION",
+    );
   } else if (state.nodes.has(id)) {
     const holder = state.nodes.get(id);
     throw new ManagementRefusal(
@@ -312,15 +327,22 @@ function admit(
   };
 }
 
-function removeNode(state: ManagementState, id: NodeId): ManagementState {
-  if (!state.nodes.has(id)) return state;
+/** Removes a node from the cluster; `isLost` also keeps its id from being registered again. */
+function removeNode(state: ManagementState, id: NodeId, isLost = false): ManagementState {
+  const lost = isLost ? { lostNodes: new Set(state.lostNodes).add(id) } : {};
+  if (!state.nodes.has(id)) {
+    // A lost voter may have been removed already (silent for the failure timeout): it is
+    // recorded as lost all the same, if it ever was a node.
+    if (!isLost || !state.removedNodes.has(id)) return state;
+    return { ...state, ...lost };
+  }
   const nodes = new Map(state.nodes);
   nodes.delete(id);
   const groups = new Map<GroupId, GroupRecord>();
   for (const [key, group] of state.groups) {
     groups.set(key, { ...group, members: group.members.filter((member) => member !== id) });
   }
-  return { ...state, nodes, groups, removedNodes: new Set(state.removedNodes).add(id) };
+  return { ...state, nodes, groups, removedNodes: new Set(state.removedNodes).add(id), ...lost };
 }
 
 function requireActive(state: ManagementState, members: readonly NodeId[]): NodeId[] {

@@ -71,6 +71,12 @@ export interface ManagementState {
   /** Ids of nodes that were removed: they may come back, but must register again. */
   readonly removedNodes: ReadonlySet<NodeId>;
   /**
+   * Of those, the voters a forced recovery (`cluster recover --force`) left behind. Their
+   * storage may hold entries and terms the cluster no longer has, so their ids are never
+   * registered again: such a node comes back only as a new node, with empty storage.
+   */
+  readonly lostNodes: ReadonlySet<NodeId>;
+  /**
    * Destroyed (drained) groups and the group that adopted their finished executions, so a
    * wait naming the old group still finds the result. Follow it with resultsHolder().
    */
@@ -99,6 +105,7 @@ export function emptyManagementState(): ManagementState {
     nodes: new Map(),
     groups: new Map(),
     removedNodes: new Set(),
+    lostNodes: new Set(),
     resultsMovedTo: new Map(),
     workflowIdClaims: new Map(),
     nextNodeId: nodeId(1),

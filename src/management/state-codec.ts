@@ -29,6 +29,7 @@ export function encodeManagementState(state: ManagementState): Uint8Array {
       nodes: [...state.nodes.values()],
       groups: [...state.groups.values()],
       removedNodes: [...state.removedNodes],
+      lostNodes: [...state.lostNodes],
       resultsMovedTo: [...state.resultsMovedTo],
       workflowIdClaims: [...state.workflowIdClaims],
       ...(state.retention === undefined ? {} : { retention: state.retention }),
@@ -81,6 +82,8 @@ export function decodeManagementState(data: Uint8Array): ManagementState {
     nodes: new Map(nodeRecords.map((record) => [record.id, record])),
     groups: new Map(groupRecords.map((record) => [record.id, record])),
     removedNodes: new Set(nodes(f.removedNodes, "removedNodes")),
+    // Snapshots from before forced recoveries recorded their lost voters have none.
+    lostNodes: new Set(read.optional(f.lostNodes, [], (item) => nodes(item, "lostNodes"))),
     resultsMovedTo: new Map<GroupId, GroupId>(moves),
     // Snapshots from before caller-chosen ids have no claims.
     workflowIdClaims: new Map(

@@ -2,15 +2,27 @@
 // recover`): on a surviving node, every group that has had no leader for longer than a few
 // election timeouts (or the ones named) is forced to have this node as its only voter, the
 // management group first so that the others can report to it. Once led again, the usual
-// planners add the other nodes back as learners and voters.
+// planners add the other nodes back as learners and voters. The voters left behind are
+// recorded as lost: their storage may hold entries and terms the recovered groups no longer
+// have, so the cluster never takes them back as they were (ManagementState.lostNodes).
 
-import { type Clock, type GroupId, MANAGEMENT_GROUP, RaftoralError } from "../lib/index.ts";
+import {
+  type Clock,
+  type GroupId,
+  MANAGEMENT_GROUP,
+  type NodeId,
+  RaftoralError,
+} from "../lib/index.ts";
+import { encodeManagementCommand } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { RecoveredGroup, RecoverRequest, RecoverResult } from "../transport/index.ts";
 import type { LeaderWatch } from "./leader-watch.ts";
 
 /** How long the recovery waits for each forced group to be led here again. */
 const LEAD_AGAIN_TIMEOUT_MS = 10_000;
+
+/** Proposal failures after which recording the lost voters is simply tried again. */
+const PASSING = new Set(["NO_LEADER", "NOT_LEADER", "TIMEOUT", "PROPOSAL_DROPPED"]);
 
 export async function recoverGroups(options: {
   readonly host: MultiRaftHost;
@@ -64,7 +76,50 @@ export async function recoverGroups(options: {
       isRecovered: true,
     });
   }
+  const lost = [
+    ...new Set(groups.flatMap((group) => (group.isRecovered ? group.droppedVoters : []))),
+  ];
+  await recordLost(
+    host,
+    lost.sort((a, b) => a - b),
+    options.clock,
+  );
   return { groups };
+}
+
+/** Commits the removal of each voter a forced group left behind, marked lost for good. */
+async function recordLost(
+  host: MultiRaftHost,
+  lost: readonly NodeId[],
+  clock: Clock,
+): Promise<void> {
+  const deadline = clock.nowMs() + LEAD_AGAIN_TIMEOUT_MS;
+  for (const nodeId of lost) {
+    const command = encodeManagementCommand({
+      type: "removeNode",
+      nodeId,
+      reason: "left behind by a forced recovery",
+      isLost: true,
+    });
+    for (;;) {
+      try {
+        await host.propose(MANAGEMENT_GROUP, command, { timeoutMs: LEAD_AGAIN_TIMEOUT_MS });
+        break;
+      } catch (error) {
+        const isPassing = error instanceof RaftoralError && PASSING.has(error.code);
+        if (!isPassing || clock.nowMs() > deadline) {
+          throw new RaftoralError(
+            "UNAVAILABLE",
+            `the groups were recovered, but recording node ${nodeId} as lost did not commit ` +
+              `(${(error as Error).message}): never start nodes ${lost.join(", ")} again with ` +
+              `their storage`,
+            { cause: error },
+          );
+        }
+        await new Promise<void>((resolve) => clock.setTimer(100, resolve));
+      }
+    }
+  }
 }
 
 /** Resolves once this node leads `groupId` and applied its log; UNAVAILABLE after a while. */

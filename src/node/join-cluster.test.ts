@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { createLogger, nodeId } from "../lib/index.ts";
+import { createLogger, nodeId, RaftoralError } from "../lib/index.ts";
 import { registerAgain } from "./join-cluster.ts";
+import { LostNodeError } from "./lost-check.ts";
 import { PeerClients } from "./peer-clients.ts";
 
 /** Peers by address, each answering as a node of `clusterId`; records who was registered with. */
@@ -29,6 +30,7 @@ const again = (client: ReturnType<typeof peersOf>["client"], clusterId: string) 
     request: { nodeId: nodeId(4), address: "me:7001" },
     clusterId,
     callTimeoutMs: 1_000,
+    onLost: () => undefined,
   });
 
 test("a peer that now belongs to another cluster is skipped", async () => {
@@ -41,4 +43,35 @@ test("no peer of this node's cluster answers: nothing is registered", async () =
   const { client, registeredWith } = peersOf({ "old:7001": "other", "ours:7001": "third" });
   expect(await again(client, "ours")).toBeUndefined();
   expect(registeredWith).toEqual([]);
+});
+
+test("a peer answering that the id is lost for good stops the node: no other peer is asked", async () => {
+  const asked: string[] = [];
+  const lost: Error[] = [];
+  const client = (_kind: unknown, address: string) =>
+    ({
+      clusterStatus: async () => ({ clusterId: "ours" }),
+      register: async () => {
+        asked.push(address);
+        throw new RaftoralError("FAILED_PRECONDITION", "node 4 was left behind", {
+          isAnswer: true,
+        });
+      },
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  const failure = await registerAgain({
+    peers: ["a:7001", "b:7001"],
+    transport: "grpc",
+    clients: new PeerClients(client),
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    request: { nodeId: nodeId(4), address: "me:7001" },
+    clusterId: "ours",
+    callTimeoutMs: 1_000,
+    onLost: (error) => lost.push(error),
+  }).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(LostNodeError);
+  expect(failure).toMatchObject({ code: "STALE_INCARNATION" });
+  expect((failure as Error).message).toContain("node 4 was left behind");
+  expect(lost).toEqual([failure as Error]);
+  expect(asked).toEqual(["a:7001"]);
 });

@@ -4,6 +4,7 @@
 
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
+import { LostNodeError } from "./lost-check.ts";
 import type { PeerClients } from "./peer-clients.ts";
 
 /** How a join paces its calls (NodeTuning's peerCallTimeoutMs and joinRetryDelayMs). */
@@ -132,7 +133,7 @@ function isStopping(error: unknown): boolean {
 
 function isFinal(error: Error): boolean {
   const { code } = error as RaftoralError;
-  return code === "INVALID_ARGUMENT" || code === "ALREADY_EXISTS";
+  return code === "INVALID_ARGUMENT" || code === "ALREADY_EXISTS" || code === "FAILED_PRECONDITION";
 }
 
 /** The peer refused our credentials (a wrong cluster secret): retrying cannot help. */
@@ -171,6 +172,11 @@ export async function registerAgain(options: {
   /** The cluster this node belongs to; "" if it does not know (then any peer will do). */
   clusterId: string;
   callTimeoutMs: number;
+  /**
+   * The cluster will never take this storage back (a forced recovery left it behind): the
+   * node stops, at start or while running. The promise also rejects with the error.
+   */
+  onLost: (error: LostNodeError) => void;
 }): Promise<NodeId | undefined> {
   const { callTimeoutMs } = options;
   for (const peer of options.peers) {
@@ -183,12 +189,27 @@ export async function registerAgain(options: {
             `${peer} belongs to cluster ${clusterId}, not this node's ${options.clusterId}`,
           );
         }
-        const result = await client.register(options.request, { timeoutMs: callTimeoutMs });
+        const result = await client
+          .register(options.request, { timeoutMs: callTimeoutMs })
+          .catch((error: unknown) => {
+            // The cluster's answer that this id is lost for good (a forced recovery left it
+            // behind): no other peer will say otherwise.
+            if (error instanceof RaftoralError && error.isAnswer) {
+              if (error.code === "FAILED_PRECONDITION") {
+                throw new LostNodeError(options.request.nodeId, error.message);
+              }
+            }
+            throw error;
+          });
         options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
         const discovery = await client.discover({ timeoutMs: callTimeoutMs });
         return discovery.highestKnownNodeId;
       });
     } catch (error) {
+      if (error instanceof LostNodeError) {
+        options.onLost(error);
+        throw error;
+      }
       options.logger.debug("Could not register again through a peer", {
         peer,
         error: toError(error).message,

@@ -62,6 +62,7 @@ function clusterOf(members: readonly NodeId[], group1: readonly NodeId[], config
     ],
     managementFaultTolerance: 0,
     faultTolerance: 0,
+    lostNodeIds: [],
   } satisfies ClusterStatus;
 }
 

@@ -99,7 +99,7 @@ export class NodeParts {
     const { id, env, tuning, logger } = options;
     this.id = id;
     this.clock = env.clock;
-    this.addressesSeen = new SeenAddresses(options.address);
+    this.addressesSeen = new SeenAddresses(options.address, options.peers);
     this.directory = new ManagementDirectory(() => this.machine.state());
     let host: MultiRaftHost | undefined;
     this.senders = new PeerSenders({
@@ -347,6 +347,10 @@ export class NodeParts {
         proposalTimeoutMs: tuning.proposalTimeoutMs,
         failureTimeoutMs: tuning.failureTimeoutMs,
         registerAgain: () => this.rejoin(),
+        peers: () => this.addressesSeen.list(),
+        clusterId: () => this.machine.state().clusterId,
+        transport: this.options.transport.kind,
+        clients: this.options.peerClients,
       });
     }
     const restored = await this.host.restoreGroups(
@@ -402,15 +406,13 @@ export class NodeParts {
   private async rejoin(): Promise<void> {
     // A node on its way out was removed on purpose: registering again would undo the leave.
     if (this.leaving !== undefined) return;
-    const known = [...this.machine.state().nodes.values()]
-      .filter((node) => node.id !== this.id)
-      .map((node) => node.address);
     const highest = await registerAgain({
-      peers: [...new Set([...known, ...this.options.peers, ...this.addressesSeen.list()])],
+      peers: this.addressesSeen.list(),
       transport: this.options.transport.kind,
       clients: this.options.peerClients,
       logger: this.options.logger,
       callTimeoutMs: this.options.tuning.peerCallTimeoutMs,
+      onLost: this.options.onFatal,
       clusterId: this.machine.state().clusterId,
       request: {
         nodeId: this.id,
@@ -492,9 +494,4 @@ export class NodeParts {
     this.host.stop();
     this.senders.close();
   }
-}
-
-/** The error a node that was asked to stop while starting reports. */
-export function stoppedWhileStarting(): RaftoralError {
-  return new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting");
 }

@@ -34,7 +34,7 @@ import {
   type NodeTuning,
   type RaftoralNodeOptions,
 } from "./node-options.ts";
-import { NodeParts, stoppedWhileStarting } from "./node-parts.ts";
+import { NodeParts } from "./node-parts.ts";
 import { removeNodeDirectory, requestedId } from "./node-storage.ts";
 import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
 import { PeerClients } from "./peer-clients.ts";
@@ -453,4 +453,9 @@ function describeFatal(error: Error): string {
   return error instanceof StorageError
     ? `storage failed: ${error.message}`
     : `fatal error: ${error.message}`;
+}
+
+/** The error a node that was asked to stop while starting reports. */
+function stoppedWhileStarting(): RaftoralError {
+  return new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting");
 }

@@ -19,3 +19,10 @@ test("past their bound, the oldest heard addresses go, and no listed one", () =>
   expect(list.slice(0, 2)).toEqual(["a:1", "n44:1"]);
   expect(list.at(-1)).toBe("n299:1");
 });
+
+test("the --peers given come after the listed addresses and before the heard ones", () => {
+  const seen = new SeenAddresses("self:7001", ["p:1", "self:7001", "a:1"]);
+  seen.addHeard("h:1");
+  seen.addListed("a:1");
+  expect(seen.list()).toEqual(["a:1", "p:1", "h:1"]);
+});

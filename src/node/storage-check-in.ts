@@ -17,6 +17,9 @@ import {
 } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
+import type { TransportKind } from "../transport/index.ts";
+import { checkNotLost } from "./lost-check.ts";
+import type { PeerClients } from "./peer-clients.ts";
 
 /** The cluster refused this node's storage as an old copy; restarting it cannot help. */
 export class StaleIncarnationError extends RaftoralError {
@@ -32,6 +35,9 @@ export class StaleIncarnationError extends RaftoralError {
     this.nodeId = nodeId;
   }
 }
+
+/** How long the question of a forced recovery waits for the restored log to be applied. */
+const APPLY_WAIT_MS = 1_000;
 
 /** Proposal failures after which the same claim is simply proposed again. */
 const PASSING = new Set(["NO_LEADER", "TIMEOUT", "PROPOSAL_DROPPED", "RESOURCE_EXHAUSTED"]);
@@ -52,6 +58,11 @@ export interface CheckInOptions {
    * would (management-runtime.ts), and is then a member with nothing recorded.
    */
   readonly registerAgain: () => Promise<void>;
+  /** For the question whether a forced recovery left this node behind (lost-check.ts). */
+  readonly peers: () => readonly string[];
+  readonly clusterId: () => string;
+  readonly transport: TransportKind;
+  readonly clients: PeerClients;
 }
 
 /**
@@ -72,7 +83,14 @@ export async function checkInStorage(options: CheckInOptions): Promise<void> {
   const claim = identity.claim ?? { incarnation: previous + 1, nonce: options.nonce };
   if (identity.claim === undefined) await storage.saveIdentity({ ...identity, claim });
   const command = encodeManagementCommand({ type: "checkIn", nodeId: self, previous, ...claim });
-  const result = await proposeUntilAnswered(options, command);
+  // Asked while the check-in runs, once the management log this storage holds is applied
+  // (then this node knows every node to ask): the check-in of a node a forced recovery left
+  // behind may never be answered (the cluster refuses its messages), and two such nodes
+  // could answer each other's, as a majority of their old configuration.
+  const notLost = untilLogApplied(options).then(() =>
+    checkNotLost({ ...options, peers: options.peers(), clusterId: options.clusterId() }),
+  );
+  const [result] = await Promise.all([proposeUntilAnswered(options, command), notLost]);
   switch (result.checkIn) {
     case "accepted": {
       const { claim: _answered, ...rest } = identity;
@@ -87,6 +105,17 @@ export async function checkInStorage(options: CheckInOptions): Promise<void> {
       return;
     case "stale":
       throw new StaleIncarnationError({ nodeId: self, previous, recorded: result.recorded });
+  }
+}
+
+/** Resolves once the management group applied the log it had committed at the restart. */
+async function untilLogApplied(options: CheckInOptions): Promise<void> {
+  const { host, clock } = options;
+  const committed = host.inspect(MANAGEMENT_GROUP)?.status().commit ?? 0;
+  const deadline = clock.nowMs() + APPLY_WAIT_MS;
+  while ((host.inspect(MANAGEMENT_GROUP)?.status().applied ?? committed) < committed) {
+    if (clock.nowMs() > deadline) return;
+    await new Promise<void>((resolve) => clock.setTimer(10, resolve));
   }
 }
 

@@ -277,6 +277,8 @@ export interface ClusterStatus {
   readonly managementFaultTolerance: number;
   /** Node failures the whole cluster survives now: the least over all its groups. */
   readonly faultTolerance: number;
+  /** Voters a forced recovery left behind (ManagementState.lostNodes), ascending. */
+  readonly lostNodeIds: readonly NodeId[];
 }
 
 /** The answer to POST /node/leave and RaftService/LeaveCluster. */

@@ -126,6 +126,7 @@ export const CLUSTER_STATUS: ClusterStatus = {
   ],
   managementFaultTolerance: 1,
   faultTolerance: 0,
+  lostNodeIds: [nodeId(4)],
 };
 
 export const RECOVERED: RecoveredGroup = {

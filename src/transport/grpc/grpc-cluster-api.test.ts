@@ -81,6 +81,7 @@ describe("raftoral.RaftService additions", () => {
         ],
         management_fault_tolerance: "1",
         fault_tolerance: "0",
+        lost_node_ids: ["4"],
       },
     });
   });

@@ -253,6 +253,7 @@ function clusterStatusResponse(status: ClusterStatus): ClusterStatusResponse {
     })),
     managementFaultTolerance: status.managementFaultTolerance,
     faultTolerance: status.faultTolerance,
+    lostNodeIds: status.lostNodeIds,
   };
 }
 

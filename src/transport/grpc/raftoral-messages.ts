@@ -221,6 +221,7 @@ export interface ClusterStatusResponse {
   readonly executionClusters: readonly ExecutionClusterStatusMessage[];
   readonly managementFaultTolerance: number;
   readonly faultTolerance: number;
+  readonly lostNodeIds: readonly number[];
 }
 
 export type LeaveClusterRequest = Readonly<Record<string, never>>;

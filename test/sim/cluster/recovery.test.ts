@@ -1,7 +1,8 @@
 // Issue 18, item 4: a group that lost its majority for good (two of three nodes gone with
 // their disks) comes back under the survivor through `recoverGroups`: the dry run changes
 // nothing, the recovery restores service, and what the survivor's log held is kept. Until
-// then a new start is refused at once, naming the group without a leader.
+// then a new start is refused at once, naming the group without a leader. The voters left
+// behind are recorded as lost: restarted with their old storage, they are refused for good.
 
 import { afterEach, expect, test } from "bun:test";
 import { groupId, type RaftoralError } from "../../../src/lib/index.ts";
@@ -94,4 +95,39 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
       (error: Error & { code?: string }) => error,
     );
   expect(refusal?.code).toBe("FAILED_PRECONDITION");
+}, 300_000);
+
+test("voters a forced recovery left behind, restarted with their old storage, are refused for good", async () => {
+  sim = new ClusterSim(47);
+  const current = sim;
+  await current.add();
+  await current.add(2);
+  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  const [first, second, survivor] = current.nodes as [SimNode, SimNode, SimNode];
+  const lostIds = [first.lastId, second.lastId].sort();
+  // Gone without their disks wiped: they could come back, but must not come back as they were.
+  for (const gone of [first, second]) await current.crash(gone);
+  await current.advance(8_000, 20);
+  await current.call(survivor, (api) => api.recoverGroups({ dryRun: false }));
+  expect([...(survivor.node?.managementState().lostNodes ?? [])].sort()).toEqual(lostIds as never);
+  const status = await current.call(survivor, (api) => api.clusterStatus());
+  expect(status.lostNodeIds).toEqual(lostIds as never);
+  expect(status.nodes.map((node) => node.nodeId)).toEqual([survivor.lastId] as never);
+
+  // Both together: a majority of their old configuration, they could elect each other.
+  for (const gone of [first, second]) current.restart(gone);
+  await current.until(
+    "both restarts refused",
+    () => first.node === undefined && second.node === undefined,
+    120_000,
+  );
+  const refusals = current.lines.filter((line) => line.includes("SIM restart failed"));
+  expect(refusals).toHaveLength(2);
+  for (const line of refusals) expect(line).toContain("refused to take this node back");
+  // The survivor serves on, alone.
+  expect(await current.call(survivor, (api) => api.runWorkflow(PING))).toEqual({
+    success: true,
+    output: "pong",
+  });
+  expect(survivor.node?.managementState().nodes.size).toBe(1);
 }, 300_000);
