@@ -33,11 +33,27 @@ function cluster(retention?: RetentionSetting) {
       return apply(command);
     },
   };
-  const deps = { host, machine, proposalTimeoutMs: 1_000 };
-  return { deps, machine, proposals, reads: () => reads };
+  let leaderless: string | undefined;
+  const deps = { host, machine, proposalTimeoutMs: 1_000, managementLeaderless: () => leaderless };
+  const loseLeader = (why: string) => {
+    leaderless = why;
+  };
+  return { deps, machine, proposals, reads: () => reads, loseLeader };
 }
 
 describe("clusterRetention", () => {
+  test("without a management leader for long, a read or change fails at once, saying why", async () => {
+    const { deps, proposals, reads, loseLeader } = cluster(DEFAULT_RETENTION);
+    loseLeader("The management group has had no leader for 6 s (voters 2, 3 unreachable)");
+    for (const request of [{}, { finishedMax: 7 }]) {
+      const refused = await clusterRetention(deps, request).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: "UNAVAILABLE" });
+      expect((refused as Error).message).toContain("has had no leader for 6 s");
+    }
+    expect(reads()).toBe(0);
+    expect(proposals).toHaveLength(0);
+  });
+
   test("a read answers the recorded setting after a read barrier, proposing nothing", async () => {
     const { deps, proposals, reads } = cluster(DEFAULT_RETENTION);
     expect(await clusterRetention(deps, {})).toEqual({ retention: DEFAULT_RETENTION, isSet: true });

@@ -6,6 +6,7 @@ import {
   checkRetention,
   DEFAULT_RETENTION,
   MANAGEMENT_GROUP,
+  RaftoralError,
   type RetentionSetting,
 } from "../lib/index.ts";
 import { encodeManagementCommand, type ManagementMachine } from "../management/index.ts";
@@ -24,6 +25,8 @@ export interface ClusterRetentionDeps {
   readonly host: Pick<MultiRaftHost, "read" | "propose">;
   readonly machine: ManagementMachine;
   readonly proposalTimeoutMs: number;
+  /** Why the management group has had no leader for long, as a sentence; undefined if it has. */
+  readonly managementLeaderless: () => string | undefined;
 }
 
 /**
@@ -37,6 +40,15 @@ export async function clusterRetention(
   request: RetentionRequest,
 ): Promise<RetentionInfo> {
   const timeoutMs = deps.proposalTimeoutMs;
+  // Both the read and a change wait for the management leader: without one for long, the
+  // call fails at once with the reason rather than at its deadline.
+  const leaderless = deps.managementLeaderless();
+  if (leaderless !== undefined) {
+    throw new RaftoralError(
+      "UNAVAILABLE",
+      `${leaderless}; the retention cannot be read or changed`,
+    );
+  }
   await deps.host.read(MANAGEMENT_GROUP, { timeoutMs });
   const current = deps.machine.state().retention;
   const isChange =
