@@ -6,8 +6,8 @@ import type { ClientTls } from "../client/index.ts";
 import type { NodeSecurity } from "../node/index.ts";
 import {
   checkSecretFromEnv,
+  readCertificateAndKey,
   readCertificateFile,
-  readPrivateKeyFile,
   readSecretFile,
   SecurityFileError,
 } from "./security-files.ts";
@@ -47,8 +47,7 @@ export function loadNodeSecurity(paths: SecurityPaths, env: Environment): NodeSe
       ? {}
       : {
           tls: {
-            cert: readCertificateFile(paths.tlsCert, "--tls-cert"),
-            key: readPrivateKeyFile(paths.tlsKey, "--tls-key"),
+            ...readCertificateAndKey(paths.tlsCert, paths.tlsKey),
             ...(paths.tlsCa === undefined
               ? {}
               : { ca: readCertificateFile(paths.tlsCa, "--tls-ca") }),
@@ -78,10 +77,10 @@ export function loadClientSecurity(
   const hasTls = [paths.tlsCa, paths.tlsCert, paths.tlsKey].some((path) => path !== undefined);
   const tls: ClientTls = {
     ...(paths.tlsCa === undefined ? {} : { ca: readCertificateFile(paths.tlsCa, "--tls-ca") }),
-    ...(paths.tlsCert === undefined
+    // The options refuse one without the other.
+    ...(paths.tlsCert === undefined || paths.tlsKey === undefined
       ? {}
-      : { cert: readCertificateFile(paths.tlsCert, "--tls-cert") }),
-    ...(paths.tlsKey === undefined ? {} : { key: readPrivateKeyFile(paths.tlsKey, "--tls-key") }),
+      : readCertificateAndKey(paths.tlsCert, paths.tlsKey)),
   };
   return { ...(hasTls ? { tls } : {}), ...(token === undefined ? {} : { token }) };
 }

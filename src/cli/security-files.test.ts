@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { makeTestCertificates } from "../../test/support/test-certificates.ts";
 import { CLUSTER_SECRET_ENV, loadClientSecurity, loadNodeSecurity } from "./load-security.ts";
 import {
+  readCertificateAndKey,
   readCertificateFile,
   readPrivateKeyFile,
   readSecretFile,
@@ -94,6 +95,31 @@ describe("certificate and key files", () => {
     const key = file("swapped.key", certificates.node.key);
     expect(refusal(() => readCertificateFile(key, "--tls-cert"))).toContain(
       "holds no PEM certificate",
+    );
+  });
+});
+
+describe("a certificate and its key", () => {
+  test("a key of another certificate is named as such, for the node and for a client", () => {
+    const paths = { tlsCert: certificates.client.certFile, tlsKey: certificates.node.keyFile };
+    const expected = `--tls-key ${certificates.node.keyFile} is not the key of --tls-cert ${certificates.client.certFile}`;
+    expect(refusal(() => loadClientSecurity(paths, {}))).toContain(expected);
+    expect(refusal(() => loadNodeSecurity({ ...paths, isClientAuth: false }, {}))).toContain(
+      expected,
+    );
+    expect(readCertificateAndKey(certificates.node.certFile, certificates.node.keyFile)).toEqual({
+      cert: certificates.node.cert,
+      key: certificates.node.key,
+    });
+  });
+
+  test("PEM markers around garbage do not parse, and say so", () => {
+    const key = file(
+      "garbage.key",
+      "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
+    );
+    expect(refusal(() => readCertificateAndKey(certificates.node.certFile, key))).toContain(
+      "does not parse",
     );
   });
 });

@@ -3,6 +3,7 @@
 // group or others (the error says `chmod 600`); secrets never come from argv, and no message
 // here ever shows what a file holds.
 
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { RaftoralError } from "../lib/index.ts";
 
@@ -62,6 +63,35 @@ export function readPrivateKeyFile(path: string, option: string): string {
     );
   }
   return text;
+}
+
+/**
+ * --tls-cert and --tls-key, read and checked to be a pair: a key of another certificate
+ * would otherwise surface only as a TLS library error at the first connection.
+ */
+export function readCertificateAndKey(
+  certPath: string,
+  keyPath: string,
+): { readonly cert: string; readonly key: string } {
+  const cert = readCertificateFile(certPath, "--tls-cert");
+  const key = readPrivateKeyFile(keyPath, "--tls-key");
+  let isPair: boolean;
+  try {
+    isPair = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+  } catch (error) {
+    // Converted: a file that looks like PEM but does not parse is a bad option, not a bug.
+    throw new SecurityFileError(
+      certPath,
+      `--tls-cert ${certPath} or --tls-key ${keyPath} does not parse (${(error as Error).message}); give PEM files made by openssl or your CA`,
+    );
+  }
+  if (!isPair) {
+    throw new SecurityFileError(
+      keyPath,
+      `--tls-key ${keyPath} is not the key of --tls-cert ${certPath}; give the key the certificate was made for`,
+    );
+  }
+  return { cert, key };
 }
 
 function checkSecret(text: string, where: string, path: string): string {
