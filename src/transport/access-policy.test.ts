@@ -190,7 +190,7 @@ describe("messages", () => {
       peerOnAdmin: messageOf("admin", "peer"),
     };
     expect(messages.nobodyClient).toBe(
-      `${PATH}: needs the client token as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN`,
+      `${PATH}: needs the client token as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN (a node joining this cluster needs its --cluster-secret-file instead)`,
     );
     expect(messages.wrongToken).toBe(`${PATH}: the token sent is not the client token`);
     expect(messages.clientOnAdmin).toContain("the client token is not enough; use the admin token");

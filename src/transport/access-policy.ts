@@ -161,7 +161,7 @@ function matches(given: Buffer | undefined, expected: Buffer | undefined): boole
 function tokenProblem(path: string, given: Buffer | undefined, which: string): RaftoralError {
   const why =
     given === undefined
-      ? `needs ${which} as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN`
+      ? `needs ${which} as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN (a node joining this cluster needs its --cluster-secret-file instead)`
       : `the token sent is not ${which}`;
   return new RaftoralError("UNAUTHENTICATED", `${path}: ${why}`);
 }

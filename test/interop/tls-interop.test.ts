@@ -111,7 +111,7 @@ describe("grpc-js over mutual TLS", () => {
     expect(refused).toEqual({
       ok: false,
       code: GrpcStatus.UNAUTHENTICATED,
-      details: `${WorkflowManagementMethods.runWorkflowAsync.path}: needs the client token as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN`,
+      details: `${WorkflowManagementMethods.runWorkflowAsync.path}: needs the client token as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN (a node joining this cluster needs its --cluster-secret-file instead)`,
     });
   });
 

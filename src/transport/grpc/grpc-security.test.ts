@@ -192,7 +192,7 @@ describe("who may call which method", () => {
     expect(error).toBeInstanceOf(GrpcStatusError);
     expect((error as GrpcStatusError).code).toBe("UNAUTHENTICATED");
     expect((error as Error).message).toBe(
-      "/raftoral.WorkflowManagement/RunWorkflowAsync: needs the client token as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN",
+      "/raftoral.WorkflowManagement/RunWorkflowAsync: needs the client token as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN (a node joining this cluster needs its --cluster-secret-file instead)",
     );
     expect(api.calls).toEqual([]);
   });
