@@ -19,6 +19,9 @@ export interface JoinOutcome {
   readonly discovery: DiscoveryInfo;
 }
 
+/** How often a join that no peer answers says so, until its timeout. */
+const WAITING_WARN_INTERVAL_MS = 5_000;
+
 /** Finds which protocol the peers speak: ours first, then the other. */
 export async function discoverCluster(options: {
   peers: readonly string[];
@@ -36,6 +39,8 @@ export async function discoverCluster(options: {
     options.preferred === "grpc" ? "http" : "grpc",
   ];
   const failures: string[] = [];
+  let warnedAtMs = Number.NEGATIVE_INFINITY;
+  options.logger.info("Looking for the cluster", { peers: options.peers.join(",") });
   for (;;) {
     for (const peer of options.peers) {
       for (const kind of kinds) {
@@ -55,8 +60,17 @@ export async function discoverCluster(options: {
         }
       }
     }
-    if (options.clock.nowMs() + retryDelayMs > deadline) break;
-    options.logger.debug("No peer answered yet; retrying", { peers: options.peers.join(",") });
+    const nowMs = options.clock.nowMs();
+    if (nowMs + retryDelayMs > deadline) break;
+    // Said at the first failed round and then now and again, so a join that waits is not
+    // silent until it gives up.
+    if (nowMs - warnedAtMs >= WAITING_WARN_INTERVAL_MS) {
+      warnedAtMs = nowMs;
+      options.logger.warn("No peer answered yet; retrying", {
+        error: failures.slice(-options.peers.length * kinds.length).join("; "),
+        gives_up_in_s: Math.ceil((deadline - nowMs) / 1_000),
+      });
+    }
     await new Promise<void>((resolve) => options.clock.setTimer(retryDelayMs, resolve));
   }
   throw new RaftoralError(

@@ -81,10 +81,21 @@ describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
   test("peers that never answer: 'Could not discover any peers' within the join timeout", async () => {
     const silent = `127.0.0.1:${await freePort()}`;
     const began = performance.now();
-    const joiner = node({ port: await freePort(), transport, peers: [silent] });
+    let log = "";
+    const joiner = node({
+      port: await freePort(),
+      transport,
+      peers: [silent],
+      log: (line) => {
+        log += line;
+      },
+    });
     const error = await failureOf(joiner.start());
     expect(error.message).toContain("Could not discover any peers");
     expect(error.message).toContain(silent);
+    // Not silent meanwhile: where it looks, and that no one answered, with why.
+    expect(log).toContain(`Looking for the cluster, peers: ${silent}`);
+    expect(log).toMatch(new RegExp(`No peer answered yet; retrying, error: ${silent}`));
     // The join timeout plus one round of attempts, not forever.
     expect(performance.now() - began).toBeLessThan(15_000);
   }, 30_000);
