@@ -28,11 +28,15 @@ export function applyStart(
   const existing = table.get(workflowId);
   if (existing !== undefined) {
     if (!isSameStart(existing, command)) {
+      // Name what differs: another workflow (or version) under that id, or the same one with
+      // other input.
+      const isSameWorkflow = existing.name === command.name && existing.version === command.version;
       return refuse(
         workflowId,
         "already-exists",
-        `workflow ${workflowId} already exists as ${existing.name} v${existing.version} with ` +
-          "other input; start this one under another workflow_id, or wait for the existing one",
+        `workflow ${workflowId} already exists as ${existing.name} v${existing.version}` +
+          `${isSameWorkflow ? " with other input" : ""}; start this one under another ` +
+          "workflow_id, or wait for the existing one",
       );
     }
     return { type: "started", workflowId, isNew: false, execution: viewOf(existing) };

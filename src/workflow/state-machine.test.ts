@@ -73,21 +73,24 @@ describe("WorkflowStateMachine: Start", () => {
   });
 
   test.each([
-    ["other input", { input: "other" }],
-    ["another version", { version: 2 }],
-    ["another workflow", { name: "other_workflow" }],
-  ])("a Start of a known id with %s is refused, naming the id", (_, extra) => {
-    const { sm, apply, events } = machine();
-    apply(start("order-1"));
-    events.length = 0;
-    const result = apply(start("order-1", { owner: N2, ...extra }));
-    expect(result).toMatchObject({ type: "refused", reason: "already-exists" });
-    expect(result.type === "refused" && result.message).toContain(
-      "workflow order-1 already exists as ping_pong v1 with other input",
-    );
-    expect(sm.execution("order-1")).toMatchObject({ input: "ping", owner: N1, version: 1 });
-    expect(events).toEqual([]);
-  });
+    ["other input", { input: "other" }, "ping_pong v1 with other input;"],
+    ["another version", { version: 2 }, "ping_pong v1;"],
+    ["another workflow", { name: "other_workflow" }, "ping_pong v1;"],
+  ])(
+    "a Start of a known id with %s is refused, naming the id and what differs",
+    (_, extra, what) => {
+      const { sm, apply, events } = machine();
+      apply(start("order-1"));
+      events.length = 0;
+      const result = apply(start("order-1", { owner: N2, ...extra }));
+      expect(result).toMatchObject({ type: "refused", reason: "already-exists" });
+      expect(result.type === "refused" && result.message).toContain(
+        `workflow order-1 already exists as ${what}`,
+      );
+      expect(sm.execution("order-1")).toMatchObject({ input: "ping", owner: N1, version: 1 });
+      expect(events).toEqual([]);
+    },
+  );
 
   test("a finished execution answers a repeated Start with its outcome, never a new run", () => {
     const { sm, apply } = machine();
