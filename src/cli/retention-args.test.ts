@@ -134,10 +134,11 @@ describe("raftoral cluster retention", () => {
     const built = { finishedMax: 10_000, retainForMs: 0, retainAtLeastMs: 0 };
     const text = retentionText({ retention: built, isSet: false }, false);
     expect(text).toContain("no time limit");
-    expect(text).toContain("no floor");
+    expect(text).toContain("at least  no floor (past the count, the oldest result goes at once)");
+    expect(text).not.toContain("never dropped");
     expect(text).toContain("Not set in this cluster");
     const set = retentionText({ retention: DEFAULT_RETENTION, isSet: true }, true);
-    expect(set).toContain("at least  1h");
+    expect(set).toContain("at least  1h (younger results are never dropped for the count)");
     expect(set).not.toContain("Not set");
   });
 });

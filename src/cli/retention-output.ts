@@ -13,8 +13,9 @@ export function retentionText(info: RetentionInfo, isChange: boolean): string {
     head,
     `  count     ${finishedMax} per execution cluster (the oldest go first)`,
     `  for       ${retainForMs === 0 ? "no time limit" : formatDurationMs(retainForMs)}`,
-    `  at least  ${retainAtLeastMs === 0 ? "no floor" : formatDurationMs(retainAtLeastMs)}` +
-      " (younger results are never dropped for the count)",
+    retainAtLeastMs === 0
+      ? "  at least  no floor (past the count, the oldest result goes at once)"
+      : `  at least  ${formatDurationMs(retainAtLeastMs)} (younger results are never dropped for the count)`,
   ];
   if (!info.isSet) {
     lines.push(
