@@ -42,7 +42,7 @@ declare const document: {
  */
 const approval = defineWorkflow("approval", 1, async (_: null, ctx) => {
   await ctx.step("prepare", () => new Promise<string>((done) => setTimeout(done, 1_000, "ok")));
-  const event = await ctx.waitForEvent<string>("approve");
+  const event = await ctx.waitForEvent<string>("approve", { timeout: "1h" });
   return event.isTimedOut ? "timed out" : event.payload;
 });
 
@@ -94,6 +94,10 @@ async function startAndSignalFromThePage(): Promise<void> {
   await page.waitForFunction(
     () => document.querySelector("#describe-status")?.getAttribute("data-status") === "waiting",
   );
+  // An event wait with a timeout says when it times out; it is not a sleep.
+  const waiting = (await page.textContent("#describe-status")) ?? "";
+  expect(waiting).toContain('waiting for event "approve" (times out ');
+  expect(waiting).not.toContain("sleeping until");
   await page.fill("#signal-name", "approve");
   await page.fill("#signal-payload", '"yes"');
   await page.click("#signal-form button");
@@ -144,6 +148,16 @@ async function listFromThePage(address: string): Promise<void> {
   await page.click("#list-form button[type=submit]");
   await page.waitForFunction(() => document.querySelectorAll("#workflows tbody tr").length === 1);
   expect((await rows("workflows"))[0]?.slice(1, 3)).toEqual(["approval v1", "completed"]);
+  // Every status the CLI filters on, the page does too.
+  await page.selectOption("#list-status", "cancelled");
+  await page.click("#list-form button[type=submit]");
+  await page.waitForFunction(
+    () =>
+      document.querySelector("#workflows tbody tr td:nth-child(3)")?.textContent === "cancelled",
+  );
+  expect((await rows("workflows")).map((row) => row.slice(1, 3))).toEqual([
+    ["approval v1", "cancelled"],
+  ]);
 }
 
 /** A workflow waiting for an event, cancelled from the page: it ends cancelled at once. */
@@ -181,7 +195,12 @@ test.skipIf(CHROMIUM === undefined)(
     const status = await client.status();
     await client.close();
 
-    await page.goto(`http://${console1.http}/ui`);
+    // Nothing the page loads or calls fails (an icon it does not have, a refused call).
+    const failed: string[] = [];
+    page.on("response", (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(`http://${console1.http}/ui/`);
     await page.waitForFunction(() => document.querySelectorAll("#nodes tbody tr").length === 3);
     await page.waitForFunction(() =>
       [...document.querySelectorAll("#nodes td.state")].every((td) => td.textContent === "up"),
@@ -231,6 +250,7 @@ test.skipIf(CHROMIUM === undefined)(
     );
     expect(await page.textContent("#nodes-up")).toBe("2 / 3");
     await page.screenshot({ path: join(ARTIFACTS, "5-node-down.png"), fullPage: true });
+    expect(failed).toEqual([]);
   },
   120_000,
 );

@@ -342,7 +342,14 @@ describe("operator routes", () => {
     const page = await fetch(`${base}/ui`);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(page.headers.get("content-security-policy")).toContain("connect-src 'self'");
-    expect(await page.text()).toContain("<title>Raftoral console</title>");
+    const html = await page.text();
+    expect(html).toContain("<title>Raftoral console</title>");
+    // An inline empty icon, which the policy allows: browsers do not ask for /favicon.ico.
+    expect(html).toContain('<link rel="icon" href="data:,">');
+    expect(page.headers.get("content-security-policy")).toContain("img-src 'self' data:");
+    const slash = await fetch(`${base}/ui/`, { redirect: "manual" });
+    expect(slash.status).toBe(301);
+    expect(slash.headers.get("location")).toBe("/ui");
   });
 });
 

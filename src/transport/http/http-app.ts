@@ -74,7 +74,7 @@ const CONSOLE_HEADERS = {
   "Content-Type": "text/html; charset=utf-8",
   // Only this node's own API, and the page's inline script and style; nothing from elsewhere.
   "Content-Security-Policy":
-    "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self'",
+    "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
   "X-Frame-Options": "DENY",
 };
 
@@ -103,6 +103,7 @@ const ROUTES: ReadonlyMap<string, RouteSpec> = new Map<string, RouteSpec>([
   ["/metrics", { method: "GET", access: "status" }],
   ["/cluster/health", { method: "GET", access: "status" }],
   ["/ui", { method: "GET", access: "open" }],
+  ["/ui/", { method: "GET", access: "open" }],
   ["/node/leave", { method: "POST", access: "admin" }],
   ["/cluster/recover", { method: "POST", access: "admin" }],
   ["/cluster/retention", { method: "POST", access: "admin" }],
@@ -160,6 +161,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   app.get("/metrics", () => metricsResponse(api));
   // The page itself holds nothing secret; the calls it makes are checked like any other.
   app.get("/ui", () => new Response(CONSOLE_HTML, { headers: CONSOLE_HEADERS }));
+  app.get("/ui/", (c) => c.redirect("/ui", 301));
   app.get("/cluster/health", async (c) =>
     c.json({ nodes: (await api.probeNodes(callOptionsOf(c))).map(nodeProbeJson) }),
   );
