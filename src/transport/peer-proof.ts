@@ -46,8 +46,10 @@ export function peerProofProblem(options: {
   }
   const ageMs = options.nowMs - timestampMs;
   if (Math.abs(ageMs) > PEER_PROOF_AGE_MS_MAX) {
+    const seconds = Math.round(Math.abs(ageMs) / 1000);
+    const age = ageMs >= 0 ? `${seconds} s old` : `dated ${seconds} s ahead of this node's clock`;
     return (
-      `it is ${Math.round(ageMs / 1000)} s old; the limit is ${PEER_PROOF_AGE_MS_MAX / 1000} s ` +
+      `it is ${age}; the limit is ${PEER_PROOF_AGE_MS_MAX / 1000} s ` +
       "either way, so either the clocks of the two nodes differ by more (synchronize them, " +
       "e.g. with NTP) or the call was replayed"
     );
