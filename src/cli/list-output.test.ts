@@ -21,6 +21,10 @@ describe("workflow list text", () => {
     const empty = { workflows: [], unavailableClusters: [] };
     expect(listedText(empty, "raftoral workflow list")).toBe("No workflows match.\n");
     expect(unavailableText(empty)).toBe("");
+    const partial = { workflows: [], unavailableClusters: WORKFLOW_LIST.unavailableClusters };
+    expect(listedText(partial, "raftoral workflow list")).toBe(
+      "No workflows match in the execution clusters that answered.\n",
+    );
   });
 
   test("each cluster that did not answer is one warning line", () => {

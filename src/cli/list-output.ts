@@ -9,7 +9,12 @@ const HEADERS = ["WORKFLOW ID", "NAME", "STATUS", "CLUSTER", "OWNER", "STARTED",
 export function listedText(result: ListWorkflowsResult, nextCommand: string): string {
   const lines: string[] = [];
   if (result.workflows.length === 0) {
-    lines.push("No workflows match.");
+    // With clusters missing (warned on stderr), "none match" would claim more than is known.
+    lines.push(
+      result.unavailableClusters.length === 0
+        ? "No workflows match."
+        : "No workflows match in the execution clusters that answered.",
+    );
   } else {
     const rows = [HEADERS, ...result.workflows.map(rowOf)];
     const widths = HEADERS.map((_, column) =>
