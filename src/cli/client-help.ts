@@ -111,7 +111,7 @@ Usage: raftoral workflow describe <WORKFLOW_ID> [--cluster <ID>] [OPTIONS]
 
 Prints the workflow's status (running, sleeping, waiting for an event, completed, failed,
 cancelled, terminated), its name and version, input, owner, start and end times, its
-result or error, the events sent to it that it has not taken yet, and every call it
+result or error, how many events sent to it it has not taken yet, and every call it
 recorded (checkpoints, steps, sleeps, event waits) with its time. Any node can answer.
 --json prints the fields of GET /workflow/describe.
 
