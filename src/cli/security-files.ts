@@ -3,8 +3,8 @@
 // group or others (the error says `chmod 600`); secrets never come from argv, and no message
 // here ever shows what a file holds.
 
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { isKeyOfCertificate } from "../client/index.ts";
 import { RaftoralError } from "../lib/index.ts";
 
 /** A secret, token or certificate file that cannot be used; the message names file and fix. */
@@ -77,7 +77,7 @@ export function readCertificateAndKey(
   const key = readPrivateKeyFile(keyPath, "--tls-key");
   let isPair: boolean;
   try {
-    isPair = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+    isPair = isKeyOfCertificate(cert, key);
   } catch (error) {
     // Converted: a file that looks like PEM but does not parse is a bad option, not a bug.
     throw new SecurityFileError(

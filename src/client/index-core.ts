@@ -3,6 +3,7 @@
 // index-grpc.ts or index-http.ts when it first needs it, so that an HTTP node never loads
 // protobufjs and node:http2, nor a gRPC node Hono (docs/performance.md, "Start-up").
 
+export { isKeyOfCertificate } from "../transport/index.ts";
 export {
   type NodeTarget,
   parseNodeTarget,

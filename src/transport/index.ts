@@ -65,7 +65,12 @@ export {
   WAIT_TIMEOUT_SECONDS_DEFAULT,
   WAIT_TIMEOUT_SECONDS_MAX,
 } from "./request-text.ts";
-export { type ClientTls, connectionHint, type ServerTls } from "./tls-options.ts";
+export {
+  type ClientTls,
+  connectionHint,
+  isKeyOfCertificate,
+  type ServerTls,
+} from "./tls-options.ts";
 export { TRACEPARENT_HEADER, traceparentOf, withTraceOf } from "./trace-header.ts";
 export type {
   PeerStream,

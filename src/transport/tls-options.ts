@@ -1,6 +1,9 @@
 // TLS settings shared by both transports (PEM text, read from files by the CLI), and the
 // hints that turn a failed connection into what to do about it: the wrong scheme, an
-// untrusted certificate, a missing client certificate. Pure: no I/O.
+// untrusted certificate, a missing client certificate; whether a key fits its certificate.
+// No I/O.
+
+import { nodeCrypto } from "./node-crypto.ts";
 
 /** A server's TLS: its certificate chain and key, and whether clients must show a certificate. */
 export interface ServerTls {
@@ -19,6 +22,15 @@ export interface ClientTls {
   /** The client's own certificate and key, for servers that require one (mutual TLS). */
   readonly cert?: string;
   readonly key?: string;
+}
+
+/**
+ * Whether `key` is the private key of the certificate `cert` (both PEM). Throws when either
+ * does not parse. node:crypto is loaded only here, for settings that name both.
+ */
+export function isKeyOfCertificate(cert: string, key: string): boolean {
+  const crypto = nodeCrypto();
+  return new crypto.X509Certificate(cert).checkPrivateKey(crypto.createPrivateKey(key));
 }
 
 /**
