@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
+import { DESCRIPTION } from "../../test/contracts/fake-node-api.ts";
 import { nodeId } from "../lib/index.ts";
-import type { ClusterStatus } from "../transport/index.ts";
-import { clusterStatusText } from "./client-output.ts";
+import type { ClusterStatus, WorkflowDescriptionInfo } from "../transport/index.ts";
+import { clusterStatusText, describedText } from "./client-output.ts";
 
 const status = (
   faultTolerance: number,
@@ -34,5 +35,16 @@ test("cluster status names the voters a forced recovery left behind, only when t
   expect(third(clusterStatusText(status(0, 0)))).toBe("");
   expect(third(clusterStatusText(status(0, 0, [2, 3])))).toBe(
     "Left behind by a forced recovery: nodes 2,3; they come back only as new nodes, with empty storage.",
+  );
+});
+
+test("describe's first line says what a waiting workflow waits for: an event, or a child", () => {
+  const first = (info: Partial<WorkflowDescriptionInfo>) =>
+    describedText({ ...DESCRIPTION, waitingForChild: undefined, ...info } as never).split("\n")[0];
+  expect(first({})).toBe(
+    'Workflow order-1 (await_payment v1) in execution cluster 1: waiting for event "paid" (times out 2023-11-15T22:13:20.000Z)',
+  );
+  expect(first({ waitingFor: "raftoral:child:3", waitingForChild: "order-1:3" })).toContain(
+    "execution cluster 1: waiting for child workflow order-1:3 (times out",
   );
 });

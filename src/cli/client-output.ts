@@ -47,7 +47,7 @@ export function describedText(info: WorkflowDescriptionInfo): string {
   const at = (ms: number) => new Date(ms).toISOString();
   const status =
     info.status === "waiting"
-      ? `waiting for event "${info.waitingFor ?? ""}"${info.wakeAtMs === undefined ? "" : ` (times out ${at(info.wakeAtMs)})`}`
+      ? `${info.waitingForChild === undefined ? `waiting for event "${info.waitingFor ?? ""}"` : `waiting for child workflow ${info.waitingForChild}`}${info.wakeAtMs === undefined ? "" : ` (times out ${at(info.wakeAtMs)})`}`
       : info.status === "sleeping" && info.wakeAtMs !== undefined
         ? `sleeping until ${at(info.wakeAtMs)}`
         : info.status;

@@ -466,6 +466,7 @@ function describedOf(body: Json): WorkflowDescriptionInfo {
       : { failure: failureOfWire(error, textOf(body.error_code), textOf(body.error_name)) }),
     ...optional("wakeAtMs", count(body.wake_at_ms)),
     ...optional("waitingFor", textOf(body.waiting_for)),
+    ...optional("waitingForChild", textOf(body.waiting_for_child)),
     pendingEvents: count(body.pending_events) ?? 0,
     ...optional("cancelRequestedAtMs", count(body.cancel_requested_at_ms)),
     ...optional("cancelReason", textOf(body.cancel_reason)),

@@ -110,6 +110,9 @@ function descriptionInfo(id: GroupId, description: WorkflowDescription): Workflo
     ...(error === undefined ? {} : { failure: error }),
     ...(description.wakeAtMs === undefined ? {} : { wakeAtMs: description.wakeAtMs }),
     ...(description.waitingFor === undefined ? {} : { waitingFor: description.waitingFor }),
+    ...(description.waitingForChild === undefined
+      ? {}
+      : { waitingForChild: description.waitingForChild }),
     pendingEvents: description.pendingEvents,
     ...(description.cancelRequest === undefined
       ? {}

@@ -203,6 +203,8 @@ export interface WorkflowDescriptionInfo {
   readonly wakeAtMs?: number;
   /** Waiting: the event name. */
   readonly waitingFor?: string;
+  /** Waiting for a child workflow's result: the child's workflow id. */
+  readonly waitingForChild?: string;
   /** Events sent to it that no wait took yet. */
   readonly pendingEvents: number;
   /** A cancel was asked of it then (its code sees it at its next ctx call), and why. */

@@ -119,6 +119,13 @@ export function childrenStarted(
   return started;
 }
 
+/** The child whose outcome the event named `eventName` brings, if it is such an event. */
+export function childOfEvent(execution: ExecutionState, eventName: string): ChildRef | undefined {
+  if (!eventName.startsWith(CHILD_EVENT_PREFIX)) return undefined;
+  const seq = Number(eventName.slice(CHILD_EVENT_PREFIX.length));
+  return childrenStarted(execution).find((child) => child.seq === seq);
+}
+
 /** The children of `execution` whose outcome is not in its inbox yet, with their seq. */
 export function childrenAwaited(
   execution: ExecutionState,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import type { NodeId } from "../lib/index.ts";
+import { childEventName } from "./children.ts";
 import { defineWorkflow } from "./definition.ts";
 import { describeExecution } from "./describe.ts";
 import type { CheckpointRecord, ExecutionRecord } from "./execution.ts";
@@ -72,6 +73,23 @@ describe("describeExecution", () => {
     });
     const forever = { ...base, checkpoints: [call(0, "event-wait", {})] };
     expect("wakeAtMs" in describeExecution(forever)).toBe(false);
+    expect("waitingForChild" in describeExecution(waiting)).toBe(false);
+  });
+
+  test("a wait for a child's result names the child, not only the internal event", () => {
+    const child = { workflowId: "order-1:0", executionClusterId: "2" };
+    const waiting = {
+      ...base,
+      checkpoints: [
+        { ...call(0, "child", child), name: "send_reminder" },
+        { ...call(1, "event-wait", {}), name: childEventName(0) },
+      ],
+    };
+    expect(describeExecution(waiting)).toMatchObject({
+      status: "waiting",
+      waitingFor: "raftoral:child:0",
+      waitingForChild: "order-1:0",
+    });
   });
 
   test("an ended workflow shows its result or error, and a failed step its error", () => {

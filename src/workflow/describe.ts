@@ -4,6 +4,7 @@
 // Pure: no I/O.
 
 import type { NodeId } from "../lib/index.ts";
+import { childOfEvent } from "./children.ts";
 import type { RecordedError } from "./errors.ts";
 import { eventDeadlineMs } from "./events.ts";
 import type { ExecutionStatus } from "./execution.ts";
@@ -74,6 +75,8 @@ export interface WorkflowDescription {
   readonly wakeAtMs?: number;
   /** Waiting: the event name it waits for. */
   readonly waitingFor?: string;
+  /** Waiting for a child workflow's result (that event is the child's): the child's id. */
+  readonly waitingForChild?: string;
   /** A cancel asked of it: when, and why ("" for no reason). */
   readonly cancelRequest?: { readonly requestedAtMs: number; readonly reason: string };
   /** Events sent to it that no wait took yet. */
@@ -107,7 +110,7 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
     ...(record.output === undefined ? {} : { output: record.output }),
     ...(record.error === undefined ? {} : { error: record.error }),
     ...(wakeAtMs === undefined ? {} : { wakeAtMs }),
-    ...(isWaiting && last !== undefined ? { waitingFor: last.name } : {}),
+    ...(isWaiting && last !== undefined ? waitingOf(record, last.name) : {}),
     ...(record.cancelRequest === undefined
       ? {}
       : {
@@ -149,4 +152,16 @@ export function describedStatusOf(record: ExecutionState): DescribedStatus {
     case "Terminated":
       return "terminated";
   }
+}
+
+/** What a waiting execution waits for: the event's name, and the child it comes from, if any. */
+function waitingOf(
+  record: ExecutionState,
+  eventName: string,
+): { waitingFor: string; waitingForChild?: string } {
+  const child = childOfEvent(record, eventName);
+  return {
+    waitingFor: eventName,
+    ...(child === undefined ? {} : { waitingForChild: child.workflowId }),
+  };
 }

@@ -150,6 +150,7 @@ export const DESCRIPTION: WorkflowDescriptionInfo = {
   startedAtMs: 1_700_000_000_000,
   wakeAtMs: 1_700_086_400_000,
   waitingFor: "paid",
+  waitingForChild: "order-1:3",
   pendingEvents: 0,
   checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", atMs: 1_700_000_000_000 }],
 };

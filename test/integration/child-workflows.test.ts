@@ -45,6 +45,11 @@ test("the owner of a parent and its child is killed; a survivor finishes both", 
   await eventually("the parent waits for its child", () =>
     (state()?.execution("onboard-ada")?.checkpoints ?? []).some((c) => c.kind === "event-wait"),
   );
+  // Waiting, it names the child it waits for (the event behind the wait is internal).
+  expect(await client.describe(started)).toMatchObject({
+    status: "waiting",
+    waitingForChild: "onboard-ada:child-0",
+  });
   const owner = state()?.execution("onboard-ada")?.owner;
   const victim = nodes.find((n) => n.nodeId === owner) as RaftoralNode;
   await victim.kill();

@@ -189,6 +189,7 @@ describe("raftoral.WorkflowManagement", () => {
         execution_cluster_id: "1",
         status: "waiting",
         waiting_for: "paid",
+        waiting_for_child: "order-1:3",
         finished_at_ms: "0",
         result_json: "",
       },

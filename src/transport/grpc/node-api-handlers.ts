@@ -197,6 +197,7 @@ function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowRespon
     errorName: info.failure?.name ?? "",
     wakeAtMs: info.wakeAtMs ?? 0,
     waitingFor: info.waitingFor ?? "",
+    waitingForChild: info.waitingForChild ?? "",
     pendingEvents: info.pendingEvents,
     cancelRequestedAtMs: info.cancelRequestedAtMs ?? 0,
     cancelReason: info.cancelReason ?? "",

@@ -161,6 +161,8 @@ export interface DescribeWorkflowResponse {
   /** 0 when neither sleeping nor waiting with a timeout. */
   readonly wakeAtMs: number;
   readonly waitingFor: string;
+  /** "" unless it waits for a child workflow's result. */
+  readonly waitingForChild: string;
   readonly pendingEvents: number;
   /** 0 when no cancel was asked. */
   readonly cancelRequestedAtMs: number;

@@ -68,6 +68,7 @@ export const describeWorkflowResponseCodec = fieldTableCodec(
     { number: 19, name: "cancelRequestedAtMs", kind: "int64" },
     { number: 20, name: "cancelReason", kind: "string" },
     { number: 21, name: "errorName", kind: "string" },
+    { number: 22, name: "waitingForChild", kind: "string" },
   ],
 );
 

@@ -118,6 +118,7 @@ describe("GET /workflow/describe", () => {
       finished_at_ms: null,
       result: null,
       waiting_for: "paid",
+      waiting_for_child: "order-1:3",
       checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", error: null }],
     });
     expect(api.lastCall("describeWorkflow").request).toEqual({ workflowId: "order-1" });
