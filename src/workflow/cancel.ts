@@ -8,6 +8,7 @@
 import { RaftoralError } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
 import type { CheckpointOutcome, CheckpointRecord, ExecutionRecord } from "./execution.ts";
+import type { ExecutionState } from "./execution-table.ts";
 
 /** The code a CancelledError carries, and the error code of a Cancelled execution. */
 export const CANCELLED_CODE = "CANCELLED";
@@ -71,6 +72,13 @@ export function terminatedError(workflowId: string, reason: string): RecordedErr
     message: `workflow ${workflowId} was terminated${reason === "" ? "" : `: ${reason}`}`,
     code: TERMINATED_CODE,
   };
+}
+
+/** The reason a terminated execution was given ("" for none), read back from its error. */
+export function terminatedReasonOf(record: ExecutionState): string {
+  const prefix = `workflow ${record.workflowId} was terminated: `;
+  const message = record.error?.message ?? "";
+  return message.startsWith(prefix) ? message.slice(prefix.length) : "";
 }
 
 /** Whether a `cancel` checkpoint was recorded already: a cancel is delivered once. */

@@ -7,6 +7,7 @@
 // Pure: the waits, sends and pauses are injected.
 
 import type { Logger, NodeId, RaftoralError } from "../lib/index.ts";
+import { terminatedReasonOf } from "./cancel.ts";
 import {
   type ChildLauncher,
   type ChildOutcome,
@@ -62,7 +63,7 @@ export class ChildWatch {
     if (parent.status === "Running" && parent.cancelRequest !== undefined) {
       this.stopChildren(parent, "Cancel", parent.cancelRequest.reason);
     } else if (parent.status === "Terminated") {
-      this.stopChildren(parent, "Terminate", "");
+      this.stopChildren(parent, "Terminate", terminatedReasonOf(parent));
     }
   }
 

@@ -210,10 +210,8 @@ describe("WorkflowRuntime: child workflows", () => {
     expect(child.value?.status).toBe(status);
     const parentEnd = await settle(group, group.queries.wait("p-7", 60_000));
     expect(parentEnd.value?.status).toBe(status);
-    if (type === "Cancel") {
-      expect(child.value?.error?.message).toContain(
-        "its parent p-7 was cancelled: no longer needed",
-      );
-    }
+    // Either way the child's error names its parent and carries the parent's reason.
+    const verb = type === "Cancel" ? "cancelled" : "terminated";
+    expect(child.value?.error?.message).toContain(`its parent p-7 was ${verb}: no longer needed`);
   });
 });
