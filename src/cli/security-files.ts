@@ -4,7 +4,7 @@
 // here ever shows what a file holds.
 
 import { readFileSync, statSync } from "node:fs";
-import { isKeyOfCertificate } from "../client/index.ts";
+import { isKeyOfCertificate } from "../client/index-core.ts";
 import { RaftoralError } from "../lib/index.ts";
 
 /** A secret, token or certificate file that cannot be used; the message names file and fix. */
