@@ -208,12 +208,11 @@ export async function registerAgain(options: {
           .catch((error: unknown) => {
             // The cluster's answer that this id is lost for good (a forced recovery left it
             // behind): no other peer will say otherwise.
-            if (error instanceof RaftoralError && error.isAnswer) {
-              if (error.code === "FAILED_PRECONDITION") {
-                throw new LostNodeError(options.request.nodeId, error.message);
-              }
-            }
-            throw error;
+            const isLost =
+              error instanceof RaftoralError &&
+              error.isAnswer &&
+              error.code === "FAILED_PRECONDITION";
+            throw isLost ? new LostNodeError(options.request.nodeId, error.message) : error;
           });
         options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
         const discovery = await client.discover({ timeoutMs: callTimeoutMs });
