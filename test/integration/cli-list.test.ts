@@ -2,9 +2,9 @@
 // the table with the command for the next page, which then lists the rest, and filters.
 
 import { afterEach, expect, test } from "bun:test";
-import { runClientCommand } from "../../src/cli/client-commands.ts";
 import { RaftoralClient } from "../../src/client/index.ts";
 import type { RaftoralNode } from "../../src/node/index.ts";
+import { runCli } from "../support/cli-runner.ts";
 import { startInProcessCluster } from "../support/in-process-cluster.ts";
 
 const nodes: RaftoralNode[] = [];
@@ -13,24 +13,6 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
 });
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runClientCommand(
-    argv,
-    {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-    },
-    {},
-  );
-  return { code, stdout, stderr };
-}
 
 test("workflow list prints a page as JSON or as a table with the next page's command", async () => {
   const [address = ""] = await startInProcessCluster({ size: 1, transport: "http", into: nodes });
@@ -47,7 +29,7 @@ test("workflow list prints a page as JSON or as a table with the next page's com
   }
   const connection = ["--address", `http://${address}`];
 
-  const asJson = await cli(["workflow", "list", ...connection, "--json"]);
+  const asJson = await runCli(["workflow", "list", ...connection, "--json"]);
   expect(asJson).toMatchObject({ code: 0, stderr: "" });
   const body = JSON.parse(asJson.stdout);
   expect(body).toMatchObject({ success: true, next_page_token: null, unavailable_clusters: [] });
@@ -58,7 +40,7 @@ test("workflow list prints a page as JSON or as a table with the next page's com
   ]);
   expect(body.workflows[1]).toMatchObject({ status: "failed", name: "ping_pong", version: 1 });
 
-  const table = await cli(["workflow", "list", ...connection, "--limit", "2", "--since", "1h"]);
+  const table = await runCli(["workflow", "list", ...connection, "--limit", "2", "--since", "1h"]);
   expect(table.code).toBe(0);
   const lines = table.stdout.split("\n");
   expect(lines[0]).toMatch(/^WORKFLOW ID\s+NAME\s+STATUS\s+CLUSTER\s+OWNER\s+STARTED\s+FINISHED$/);
@@ -68,16 +50,16 @@ test("workflow list prints a page as JSON or as a table with the next page's com
   expect(next).toContain("--limit 2 --address");
   expect(next).toMatch(/--after \d+ /);
   // The printed command, run as printed, lists the rest.
-  const rest = await cli(next?.trim().split(" ").slice(1) ?? []);
+  const rest = await runCli(next?.trim().split(" ").slice(1) ?? []);
   expect(rest.code).toBe(0);
   expect(rest.stdout).toMatch(/^WORKFLOW ID.*\na-1\s+ping_pong v1\s+completed/);
   expect(rest.stdout).not.toContain("Next page");
 
-  const failed = await cli(["workflow", "list", ...connection, "-s", "failed", "--json"]);
+  const failed = await runCli(["workflow", "list", ...connection, "-s", "failed", "--json"]);
   expect(JSON.parse(failed.stdout).workflows).toHaveLength(1);
-  const none = await cli(["workflow", "list", ...connection, "--name", "other"]);
+  const none = await runCli(["workflow", "list", ...connection, "--name", "other"]);
   expect(none.stdout).toBe("No workflows match.\n");
-  const bad = await cli(["workflow", "list", ...connection, "--page-token", "nope!", "--json"]);
+  const bad = await runCli(["workflow", "list", ...connection, "--page-token", "nope!", "--json"]);
   // A value the node refuses is a usage error, as one the CLI refuses itself.
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain("page_token is not valid");

@@ -3,10 +3,10 @@
 // and a node leaving for good while the cluster keeps running workflows.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { runClientCommand } from "../../src/cli/client-commands.ts";
 import { RaftoralClient, UnreachableError, UnservedError } from "../../src/client/index.ts";
 import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
+import { runCli } from "../support/cli-runner.ts";
 import { freePort } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
@@ -131,25 +131,9 @@ describe.each(["grpc", "http"] as const)("over %s", (transport) => {
   }, 60_000);
 });
 
-/** Runs a client subcommand as `raftoral` would, capturing its exit code and output. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const output = {
-    stdout: (text: string) => {
-      stdout += text;
-    },
-    stderr: (text: string) => {
-      stderr += text;
-    },
-  };
-  const code = await runClientCommand(argv, output, {});
-  return { code, stdout, stderr };
-}
-
 test("the CLI runner: unreachable is exit 3 with a JSON error for scripts", async () => {
   const dead = `127.0.0.1:${await freePort()}`;
-  const { code, stdout, stderr } = await cli(["cluster", "status", "--address", dead, "--json"]);
+  const { code, stdout, stderr } = await runCli(["cluster", "status", "--address", dead, "--json"]);
   expect(code).toBe(3);
   expect(stderr).toStartWith(`error: no node answered cluster status (${dead}:`);
   expect(JSON.parse(stdout)).toMatchObject({ success: false, code: "UNAVAILABLE" });
@@ -164,7 +148,7 @@ describe.each(["grpc", "http"] as const)("the CLI's exit codes over %s", (transp
     const addresses = await cluster(3, transport, { ...FAST, leaderlessReportMs: 1_000 });
     const [survivor] = addresses as [string];
     const target = ["--address", survivor, "--transport", transport];
-    const badId = await cli([
+    const badId = await runCli([
       "workflow",
       "run",
       "ping_pong",
@@ -186,7 +170,7 @@ describe.each(["grpc", "http"] as const)("the CLI's exit codes over %s", (transp
       () => client(survivor, transport).status(),
       (value) => (value.groups[0]?.leaderlessMs ?? 0) > 1_000,
     );
-    const started = await cli(["workflow", "run", "ping_pong", "--json", ...target]);
+    const started = await runCli(["workflow", "run", "ping_pong", "--json", ...target]);
     expect(started.stderr).toStartWith(`error: no node could serve start (${survivor}: `);
     expect(started.stderr).toContain("has had no leader");
     expect(JSON.parse(started.stdout)).toMatchObject({ success: false, code: "UNAVAILABLE" });

@@ -5,11 +5,11 @@
 // fresh result.
 
 import { afterEach, expect, test } from "bun:test";
-import { runClientCommand } from "../../src/cli/client-commands.ts";
 import { RaftoralClient } from "../../src/client/index.ts";
 import { type GroupId, RaftoralError, type RetentionSetting } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { EVICTED_PHRASE } from "../../src/workflow/index.ts";
+import { runCli } from "../support/cli-runner.ts";
 import { FAST_TUNING, quietLogger, startInProcessCluster } from "../support/in-process-cluster.ts";
 import { eventually, freePort } from "../support/ports.ts";
 
@@ -19,22 +19,6 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
 });
-
-/** Runs `raftoral <argv>` in this process; resolves with its exit code and stdout. */
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const output = {
-    stdout: (text: string) => {
-      stdout += text;
-    },
-    stderr: (text: string) => {
-      stderr += text;
-    },
-  };
-  const code = await runClientCommand(argv, output, {});
-  return { code, stdout, stderr };
-}
 
 /** Every replica of every group, on every node, applied `wanted`. */
 function everyReplicaHas(wanted: RetentionSetting): boolean {
@@ -79,7 +63,7 @@ test("retention set through the CLI: evicted ids say so, the floor refuses, new 
 /** The bootstrap's setting, then a count of 2 without a floor, through the CLI. */
 async function showAndSet(address: string): Promise<void> {
   // A new cluster starts with the defaults, recorded at bootstrap.
-  const shown = await cli(["cluster", "retention", "--address", address, "--json"]);
+  const shown = await runCli(["cluster", "retention", "--address", address, "--json"]);
   expect(shown.code).toBe(0);
   expect(JSON.parse(shown.stdout)).toEqual({
     success: true,
@@ -90,7 +74,7 @@ async function showAndSet(address: string): Promise<void> {
   });
 
   // Keep 2, no floor: every member of the group applies it from the group's log.
-  const set = await cli([
+  const set = await runCli([
     "cluster",
     "retention",
     "--address",
@@ -126,7 +110,7 @@ async function evictedAnswers(client: RaftoralClient, address: string): Promise<
   expect(signaled.message).toContain(EVICTED_PHRASE);
   // Through the CLI too, with the group named.
   const group = (await client.describe({ workflowId: "job-4" })).executionClusterId;
-  const cliDescribe = await cli([
+  const cliDescribe = await runCli([
     "workflow",
     "describe",
     "job-1",
@@ -156,7 +140,7 @@ async function evictedAnswers(client: RaftoralClient, address: string): Promise<
 async function floorRefuses(client: RaftoralClient, address: string): Promise<void> {
   // A floor of an hour with a count of 1: the two kept results are minutes old, so nothing
   // may go, and a new start is refused instead of growing past the limit.
-  const floor = await cli([
+  const floor = await runCli([
     "cluster",
     "retention",
     "--address",
@@ -272,7 +256,7 @@ test("--for drops results by the clock on an idle cluster too, not only at the n
   const address = addresses[0] as string;
   const client = new RaftoralClient(addresses, { timeoutMs: 15_000 });
   clients.push(client);
-  const set = await cli([
+  const set = await runCli([
     "cluster",
     "retention",
     "--address",
