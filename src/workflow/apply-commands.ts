@@ -47,7 +47,7 @@ export function applyStart(
     return refuse(
       workflowId,
       "sealed",
-      "this execution group is draining and takes no new workflows; start it in another group",
+      "this execution cluster is draining and takes no new workflows; start it in another one",
     );
   }
   if (!registry.has(command.name, command.version)) {

@@ -75,7 +75,7 @@ export function retentionFullRefusal(
   return refuse(
     workflowId,
     "limit",
-    `this execution group keeps ${totals.count} finished workflows (${totals.bytes} bytes), ` +
+    `this execution cluster keeps ${totals.count} finished workflows (${totals.bytes} bytes), ` +
       `past its retention limits (${limits.finishedMax} workflows, ${limits.bytesMax} bytes), ` +
       `and the oldest finished less than ${formatDurationMs(limits.atLeastMs)} ago (the ` +
       "retention floor); retry later, or change the setting with " +

@@ -92,7 +92,7 @@ export class WorkflowNotFoundError extends RaftoralError {
   constructor(workflowId: string) {
     super(
       "NOT_FOUND",
-      `workflow ${workflowId} is not known to this execution group; check the workflow_id ` +
+      `workflow ${workflowId} is not known to this execution cluster; check the workflow_id ` +
         "and execution_cluster_id (finished workflows are kept only up to the retention limit)",
     );
     this.name = "WorkflowNotFoundError";
