@@ -25,16 +25,18 @@ export interface RetentionSyncDeps {
 }
 
 /**
- * On the group's leader: proposes Configure when the group last applied another setting (or
- * none). A copy proposed twice is harmless, the second changes nothing. Returns true if it
- * proposed one.
+ * On the group's leader: proposes Expire when the result first in line outlived the time
+ * limit by this clock, and Configure when the group last applied another setting (or none).
+ * A copy proposed twice is harmless, the second changes nothing. Returns true if it proposed
+ * a Configure.
  */
 export async function syncRetention(deps: RetentionSyncDeps, group: GroupId): Promise<boolean> {
   const { wanted, machine } = deps;
   const expiryMs = machine.nextExpiryMs();
+  const nowMs = Math.floor(deps.wallClockMs);
   // Each Expire prunes at least that execution: no loop of proposals that change nothing.
-  if (expiryMs !== undefined && deps.wallClockMs > expiryMs) {
-    await deps.propose(encodeCommand({ type: "Expire", atMs: Math.floor(deps.wallClockMs) }));
+  if (expiryMs !== undefined && nowMs > expiryMs) {
+    await deps.propose(encodeCommand({ type: "Expire", atMs: nowMs }));
   }
   if (wanted === undefined) return false;
   const applied = machine.retention();
