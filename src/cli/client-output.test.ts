@@ -48,3 +48,24 @@ test("describe's first line says what a waiting workflow waits for: an event, or
     "execution cluster 1: waiting for child workflow order-1:3 (times out",
   );
 });
+
+test("cluster status says which groups have no leader, only when some have none", () => {
+  const led = clusterStatusText(status(1, 1));
+  expect(led).not.toContain("No leader now");
+  const group = {
+    groupId: 1,
+    members: [1, 2, 3],
+    voters: [1, 2, 3],
+    learners: [],
+    draining: false,
+    runningWorkflows: 0,
+    leaderId: 0,
+    configIndex: 5,
+    faultTolerance: 0,
+    leaderlessMs: 8_000,
+  };
+  const lost = { ...status(0, 0), managementLeaderNodeId: nodeId(0), groups: [group] };
+  expect(clusterStatusText(lost as never).split("\n")[2]).toBe(
+    "No leader now: the management group, execution cluster 1 (none for 8 s); they commit nothing until enough voters are back (or see raftoral cluster recover).",
+  );
+});

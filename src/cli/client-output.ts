@@ -155,6 +155,7 @@ export function clusterStatusText(status: ClusterStatus): string {
   const lines = [
     `Cluster ${status.clusterId} (transport: ${status.transport}, answered by node ${status.nodeId})`,
     `Survives ${failures(status.faultTolerance)} now; the management group survives ${failures(status.managementFaultTolerance)}.`,
+    ...leaderlessLines(status),
     ...(status.lostNodeIds.length === 0
       ? []
       : [
@@ -256,6 +257,23 @@ function failures(count: number): string {
 }
 
 /** The leader's id; "none for 7 s" for a group the answering node sees leaderless. */
+/**
+ * A line naming the groups without a leader, when the answering node sees some: the
+ * tolerance figure above says only "no node failure", not that nothing commits.
+ */
+function leaderlessLines(status: ClusterStatus): string[] {
+  const leaderless = [
+    ...(status.managementLeaderNodeId === 0 ? ["the management group"] : []),
+    ...status.groups
+      .filter((group) => (group.leaderlessMs ?? 0) > 0)
+      .map((group) => `execution cluster ${group.groupId} (${leaderText(group)})`),
+  ];
+  if (leaderless.length === 0) return [];
+  return [
+    `No leader now: ${leaderless.join(", ")}; they commit nothing until enough voters are back (or see raftoral cluster recover).`,
+  ];
+}
+
 function leaderText(group: ClusterStatus["groups"][number]): string {
   if ((group.leaderlessMs ?? 0) > 0) {
     return `none for ${Math.round((group.leaderlessMs ?? 0) / 1000)} s`;
