@@ -108,6 +108,7 @@ function checkSameAddress(id: NodeId, stored: string, address: string): void {
       `it with --listen ${stored} (or --advertise ${stored} when it listens on another ` +
       "address, behind NAT or in a container). To move the node, run `raftoral node leave` " +
       "at its old address, then start it at the new one with an empty --storage-path and " +
-      "--peers naming running nodes.",
+      "--peers naming running nodes; a node that has left already needs only the empty " +
+      "--storage-path.",
   );
 }

@@ -166,6 +166,7 @@ test("a member restarted at another address exits at once, naming the address to
     `reach at ${first.address}, but this start would be reached at ${moved}`,
   );
   expect(stderr).toContain(`--listen ${first.address}`);
+  expect(stderr).toContain("a node that has left already needs only the empty --storage-path");
   // Where it belongs, the same storage starts.
   await cluster.launch(first);
   expect(first.log).toContain("Node 1 is ready");
