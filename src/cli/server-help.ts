@@ -43,8 +43,9 @@ Options:
           Create a new cluster with this node as its first member. Use it on one node only.
 
   -s, --storage-path <PATH>
-          Keep this node's data in PATH/node_<id>/ so it survives restarts. Without it,
-          data lives in memory and is lost when the process exits.
+          Keep this node's data in PATH/node_<id>/ so it survives restarts; give each node
+          of a host its own PATH. Without it, data lives in memory and is lost when the
+          process exits.
 
   -t, --transport <PROTOCOL>
           grpc or http (default: grpc). Every node of a cluster uses the same one; a
@@ -127,11 +128,12 @@ Environment:
 Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start;
 2 for a usage error; 70 after a bug (see the log); 74 when its storage failed (disk full,
 I/O error, read-only); 78 when the cluster refused its storage directory as an old copy
-(see docs/storage.md; restarting does not help).
+or as a voter a forced recovery left behind (see docs/storage.md and docs/availability.md;
+restarting does not help).
 
 Examples:
-  raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data
-  raftoral --listen 127.0.0.1:7002 --peers 127.0.0.1:7001 --storage-path ./data
+  raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data1
+  raftoral --listen 127.0.0.1:7002 --peers 127.0.0.1:7001 --storage-path ./data2
   raftoral --transport http --listen 127.0.0.1:7001 --bootstrap
   raftoral workflow run ping_pong --input '"ping"' --wait --address 127.0.0.1:7001
   raftoral --listen 10.0.1.10:7001 --bootstrap --storage-path ./data \\
