@@ -26,13 +26,19 @@ async function expectStartRefusedAtOnce(current: ClusterSim, node: SimNode): Pro
   expect(current.nowMs - askedAtMs).toBeLessThan(1_000);
 }
 
-test("a survivor recovers the groups whose other voters are gone for good, and keeps their log", async () => {
-  sim = new ClusterSim(31);
-  const current = sim;
+/** A simulated cluster of three settled nodes; the last one will be the survivor. */
+async function settledThree(seed: number) {
+  const current = new ClusterSim(seed);
+  sim = current;
   await current.add();
   await current.add(2);
   await current.until("3 nodes settled", () => current.isSettled(), 120_000);
   const [first, second, survivor] = current.nodes as [SimNode, SimNode, SimNode];
+  return { current, first, second, survivor };
+}
+
+test("a survivor recovers the groups whose other voters are gone for good, and keeps their log", async () => {
+  const { current, first, second, survivor } = await settledThree(31);
   const done: WorkflowOutcome = await current.call(survivor, (api) => api.runWorkflow(PING));
   expect(done).toEqual({ success: true, output: "pong" });
   const before = await current.call(survivor, (api) => api.startWorkflow(PING));
@@ -98,12 +104,7 @@ test("a survivor recovers the groups whose other voters are gone for good, and k
 }, 300_000);
 
 test("voters a forced recovery left behind, restarted with their old storage, are refused for good", async () => {
-  sim = new ClusterSim(47);
-  const current = sim;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
-  const [first, second, survivor] = current.nodes as [SimNode, SimNode, SimNode];
+  const { current, first, second, survivor } = await settledThree(47);
   const lostIds = [first.lastId, second.lastId].sort();
   // Gone without their disks wiped: they could come back, but must not come back as they were.
   for (const gone of [first, second]) await current.crash(gone);
