@@ -388,7 +388,8 @@ Asks the node at --address (only the first one given; never another) to leave th
 cluster. It is removed from the management group and from its execution clusters, its
 workflows move to the remaining members, and once every group it was in has committed a
 configuration without it (up to about a minute under faults) its process exits with
-code 0. To bring it back later, start it again with --peers and an empty --storage-path.
+code 0. Its storage directory then refuses to start (exit code 78); to bring the machine
+back as a node, start it with --peers and an empty --storage-path: it joins as a new node.
 The last node of a cluster cannot leave; stop it instead.
 
 ${CONNECTION_OPTIONS}

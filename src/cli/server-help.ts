@@ -127,9 +127,9 @@ Environment:
 
 Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start;
 2 for a usage error; 70 after a bug (see the log); 74 when its storage failed (disk full,
-I/O error, read-only); 78 when the cluster refused its storage directory as an old copy
-or as a voter a forced recovery left behind (see docs/storage.md and docs/availability.md;
-restarting does not help).
+I/O error, read-only); 78 when its storage directory is an old copy, a voter a forced
+recovery left behind, or a node that left the cluster (see docs/storage.md and
+docs/availability.md; restarting does not help).
 
 Examples:
   raftoral --listen 127.0.0.1:7001 --bootstrap --storage-path ./data1

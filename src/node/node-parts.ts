@@ -70,7 +70,7 @@ export interface NodePartsOptions {
   /** The host or a workflow run hit an error it cannot continue after. */
   readonly onFatal: (error: Error) => void;
   /** A leave asked through the API finished: the node should stop soon. */
-  readonly onLeft: () => void;
+  readonly onLeft: () => Promise<void>;
 }
 
 export class NodeParts {
@@ -253,7 +253,7 @@ export class NodeParts {
       managementLeaderless: () => this.leaderWatch.describe(MANAGEMENT_GROUP),
       leave: async () => {
         await this.leave();
-        this.options.onLeft();
+        await this.options.onLeft();
       },
       recover: (request) =>
         recoverGroups({

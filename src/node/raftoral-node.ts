@@ -339,7 +339,7 @@ export class RaftoralNode {
       execution: this.options.execution,
       peers: this.options.peers ?? [],
       onFatal: (error) => this.onFatal(error),
-      onLeft: () => this.stopSoon(),
+      onLeft: () => this.recordLeft().finally(() => this.stopSoon()),
     });
     return this.parts;
   }
@@ -435,7 +435,14 @@ export class RaftoralNode {
       );
     }
     await this.parts.leave();
+    await this.recordLeft();
     await this.stop();
+  }
+
+  /** Marks the storage as a node's that left: no start resumes it (start-plan.ts). */
+  private async recordLeft(): Promise<void> {
+    const identity = await this.storage?.loadIdentity();
+    if (identity !== undefined) await this.storage?.saveIdentity({ ...identity, hasLeft: true });
   }
 
   /** After a leave through the API: stops once the answer had a moment to reach the caller. */

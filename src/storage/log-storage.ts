@@ -93,6 +93,8 @@ export interface NodeIdentity {
   readonly incarnation?: number;
   /** The check-in a start of this storage made and has not seen accepted yet. */
   readonly claim?: IncarnationClaim;
+  /** The node left the cluster for good (`node leave`): no start resumes this storage. */
+  readonly hasLeft?: boolean;
 }
 
 /** A start's claim of the next incarnation: kept until the cluster answers, then reused. */

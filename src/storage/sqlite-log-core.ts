@@ -241,6 +241,7 @@ export class SqliteLogCore {
             identity.incarnation ?? 0,
             claim?.incarnation ?? null,
             claim?.nonce ?? null,
+            identity.hasLeft === true ? 1 : 0,
           );
         })
         .immediate();

@@ -50,6 +50,8 @@ export interface IdentityRow {
   readonly incarnation: number;
   readonly claim_incarnation: number | null;
   readonly claim_nonce: string | null;
+  /** 1 once the node left the cluster, else 0. */
+  readonly has_left: number;
 }
 
 export interface TombstoneRow {
@@ -143,12 +145,13 @@ export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {
     row.node_id > 0 &&
     (row.transport === "grpc" || row.transport === "http") &&
     isCount(row.incarnation) &&
+    (row.has_left === 0 || row.has_left === 1) &&
     (hasClaim
       ? isCount(row.claim_incarnation) && row.claim_nonce !== null
       : row.claim_nonce === null);
   if (!isValid) {
     throw new StorageCorruptError(
-      `${file}: the stored node identity is unreadable (node id ${row.node_id}, transport ${row.transport}, incarnation ${row.incarnation}, claim ${row.claim_incarnation}). ${CORRUPT_ADVICE}`,
+      `${file}: the stored node identity is unreadable (node id ${row.node_id}, transport ${row.transport}, incarnation ${row.incarnation}, claim ${row.claim_incarnation}, left ${row.has_left}). ${CORRUPT_ADVICE}`,
       { file },
     );
   }
@@ -161,6 +164,7 @@ export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {
     ...(row.claim_incarnation === null || row.claim_nonce === null
       ? {}
       : { claim: { incarnation: row.claim_incarnation, nonce: row.claim_nonce } }),
+    ...(row.has_left === 1 ? { hasLeft: true } : {}),
   };
 }
 

@@ -59,6 +59,15 @@ test("snapshots of a file from before compression read as stored as they are", (
   db.close();
 });
 
+test("identities of a file from before leaves read as of nodes that did not leave", () => {
+  const db = new Database(file);
+  migrate(db, file, MIGRATIONS.slice(0, 4));
+  db.run("INSERT INTO node_identity VALUES (0, 3, 'c', '127.0.0.1:7003', 'grpc', 2, NULL, NULL)");
+  migrate(db, file);
+  expect(db.query("SELECT has_left FROM node_identity").all()).toEqual([{ has_left: 0 }]);
+  db.close();
+});
+
 test("a newer file is refused and left untouched", () => {
   const db = new Database(file);
   migrate(db, file, [...MIGRATIONS, NEXT]);

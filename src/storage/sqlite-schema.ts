@@ -98,8 +98,20 @@ const VERSION_4: Migration = {
   statements: ["ALTER TABLE group_snapshot ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0"],
 };
 
+/** Version 5. Whether the node left the cluster for good (NodeIdentity.hasLeft). */
+const VERSION_5: Migration = {
+  version: 5,
+  statements: ["ALTER TABLE node_identity ADD COLUMN has_left INTEGER NOT NULL DEFAULT 0"],
+};
+
 /** Every migration, in order. The last one's version is what this build writes. */
-export const MIGRATIONS: readonly Migration[] = [VERSION_1, VERSION_2, VERSION_3, VERSION_4];
+export const MIGRATIONS: readonly Migration[] = [
+  VERSION_1,
+  VERSION_2,
+  VERSION_3,
+  VERSION_4,
+  VERSION_5,
+];
 
 MIGRATIONS.forEach((migration, position) => {
   assert(

@@ -59,7 +59,7 @@ export function prepareStatements(db: Database): SqliteStatements {
     ),
     selectIdentity: db.query(
       `SELECT node_id, cluster_id, advertise_address, transport, incarnation, claim_incarnation,
-       claim_nonce FROM node_identity WHERE id = 0`,
+       claim_nonce, has_left FROM node_identity WHERE id = 0`,
     ),
     selectTombstone: db.query(
       "SELECT term, vote, last_index, last_term, checksum FROM group_tombstone WHERE group_id = ?",
@@ -92,7 +92,7 @@ export function prepareStatements(db: Database): SqliteStatements {
     deleteGroup: db.query("DELETE FROM raft_group WHERE group_id = ?"),
     upsertIdentity: db.query(
       `INSERT OR REPLACE INTO node_identity (id, node_id, cluster_id, advertise_address, transport,
-       incarnation, claim_incarnation, claim_nonce) VALUES (0, ?, ?, ?, ?, ?, ?, ?)`,
+       incarnation, claim_incarnation, claim_nonce, has_left) VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     freePages: db.query("PRAGMA freelist_count"),
   };

@@ -336,6 +336,12 @@ function lifecycleCases(t: StorageUnderTest): void {
     expect(await (await t.reopen()).loadIdentity()).toEqual(accepted);
   });
 
+  test("a node that left is remembered as such", async () => {
+    const left = { ...IDENTITY, incarnation: 2, hasLeft: true };
+    await t.storage.saveIdentity(left);
+    expect(await (await t.reopen()).loadIdentity()).toEqual(left);
+  });
+
   test("after close, every call rejects with a StorageError", async () => {
     await t.storage.close();
     expect(await rejectionOf(t.storage.write([]))).toBeInstanceOf(StorageError);
