@@ -2,8 +2,8 @@ import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
 import { createLogger, nodeId, RaftoralError } from "../lib/index.ts";
 import { registerAgain } from "./join-cluster.ts";
-import { LostNodeError } from "./lost-check.ts";
 import { PeerClients } from "./peer-clients.ts";
+import { LostNodeError } from "./restart-check.ts";
 
 /** Peers by address, each answering as a node of `clusterId`; records who was registered with. */
 function peersOf(clusters: Record<string, string>) {

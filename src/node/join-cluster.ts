@@ -4,8 +4,8 @@
 
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
-import { LostNodeError } from "./lost-check.ts";
 import type { PeerClients } from "./peer-clients.ts";
+import { LostNodeError } from "./restart-check.ts";
 
 /** How a join paces its calls (NodeTuning's peerCallTimeoutMs and joinRetryDelayMs). */
 export interface JoinTiming {

@@ -1,6 +1,6 @@
 // The peer addresses a node has come across while it ran, where it registers again when it
 // was cut off while the cluster replaced every member it knows (and asks whether a forced
-// recovery left it behind, lost-check.ts):
+// recovery left it behind, restart-check.ts):
 // - listed: in the management state (removed nodes' too), of a node that may have been
 //   removed and come back;
 // - given: with --peers;

@@ -18,8 +18,8 @@ import {
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { TransportKind } from "../transport/index.ts";
-import { checkNotLost } from "./lost-check.ts";
 import type { PeerClients } from "./peer-clients.ts";
+import { checkRestartStanding } from "./restart-check.ts";
 
 /** The cluster refused this node's storage as an old copy; restarting it cannot help. */
 export class StaleIncarnationError extends RaftoralError {
@@ -58,7 +58,7 @@ export interface CheckInOptions {
    * would (management-runtime.ts), and is then a member with nothing recorded.
    */
   readonly registerAgain: () => Promise<void>;
-  /** For the question whether a forced recovery left this node behind (lost-check.ts). */
+  /** For what the other nodes know of this one (restart-check.ts). */
   readonly peers: () => readonly string[];
   readonly clusterId: () => string;
   readonly transport: TransportKind;
@@ -86,11 +86,18 @@ export async function checkInStorage(options: CheckInOptions): Promise<void> {
   // Asked while the check-in runs, once the management log this storage holds is applied
   // (then this node knows every node to ask): the check-in of a node a forced recovery left
   // behind may never be answered (the cluster refuses its messages), and two such nodes
-  // could answer each other's, as a majority of their old configuration.
-  const notLost = untilLogApplied(options).then(() =>
-    checkNotLost({ ...options, peers: options.peers(), clusterId: options.clusterId() }),
-  );
-  const [result] = await Promise.all([proposeUntilAnswered(options, command), notLost]);
+  // could answer each other's, as a majority of their old configuration. Nor is the check-in
+  // of a node removed while it was down answered before it registers again.
+  const standing = untilLogApplied(options).then(async () => {
+    const { peers, clusterId } = options;
+    const { isUnlisted } = await checkRestartStanding({
+      ...options,
+      peers: peers(),
+      clusterId: clusterId(),
+    });
+    if (isUnlisted) await options.registerAgain();
+  });
+  const [result] = await Promise.all([proposeUntilAnswered(options, command), standing]);
   switch (result.checkIn) {
     case "accepted": {
       const { claim: _answered, ...rest } = identity;

@@ -7,7 +7,7 @@
 
 import { afterEach, expect, test } from "bun:test";
 import { MANAGEMENT_GROUP, RaftoralError } from "../../../src/lib/index.ts";
-import { ClusterSim, type SimNode } from "./cluster-sim.ts";
+import { ClusterSim, SIM_TUNING, type SimNode } from "./cluster-sim.ts";
 
 let sim: ClusterSim | undefined;
 afterEach(async () => {
@@ -57,6 +57,27 @@ test("a node whose every known member left finds its way back through one it saw
   await current.until("the first registered again", () => isMember(first), 120_000);
   await current.until("the two settled", () => current.isSettled(), 180_000);
   expect(current.live()).toEqual([first, fourth]);
+}, 300_000);
+
+test("a node removed while it was down registers again as soon as it restarts", async () => {
+  const current = new ClusterSim(10);
+  sim = current;
+  const [first, , third] = (await current.add(3)) as [SimNode, SimNode, SimNode];
+  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  await current.crash(third);
+  await current.until(
+    "the third is removed",
+    () => !first.node?.managementState().nodes.has(third.lastId as never),
+    120_000,
+  );
+  const restartedAtMs = current.nowMs;
+  const restarted = current.restart(third);
+  await current.until("the third is ready again", () => restarted.isReady(), 120_000);
+  // The nodes it asks at the restart say it is no longer listed: it does not wait out a
+  // failure timeout (5 s here) for a management leader that will never send to it.
+  expect(current.nowMs - restartedAtMs).toBeLessThan(SIM_TUNING.failureTimeoutMs as number);
+  expect(isMember(third)).toBe(true);
+  await current.until("the three settled", () => current.isSettled(), 180_000);
 }, 300_000);
 
 test("a leave before the start opened the node's storage fails, and the node starts all the same", async () => {

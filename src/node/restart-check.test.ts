@@ -1,0 +1,75 @@
+import { expect, test } from "bun:test";
+import type { ProtocolClient } from "../client/index-core.ts";
+import { nodeId, RaftoralError } from "../lib/index.ts";
+import { PeerClients } from "./peer-clients.ts";
+import { checkRestartStanding, LostNodeError } from "./restart-check.ts";
+
+interface Answer {
+  clusterId: string;
+  lost: number[];
+  /** The nodes it lists; this node (2) and node 1 unless said. */
+  listed?: number[];
+}
+
+/** Peers by address: each answers as a node of a cluster, listing nodes and lost ids, or fails. */
+function clientsOf(peers: Record<string, Answer | "down">) {
+  const client = (_kind: unknown, address: string) =>
+    ({
+      clusterStatus: async () => {
+        const peer = peers[address];
+        if (peer === undefined || peer === "down") {
+          throw new RaftoralError("UNAVAILABLE", `${address} is down`);
+        }
+        return {
+          clusterId: peer.clusterId,
+          nodeId: nodeId(1),
+          nodes: (peer.listed ?? [1, 2]).map((id) => ({ nodeId: nodeId(id) })),
+          lostNodeIds: peer.lost.map(nodeId),
+        };
+      },
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  return new PeerClients(client);
+}
+
+const check = (peers: Parameters<typeof clientsOf>[0]) =>
+  checkRestartStanding({
+    self: nodeId(2),
+    clusterId: "ours",
+    peers: Object.keys(peers),
+    transport: "grpc",
+    clients: clientsOf(peers),
+  });
+
+test("one node of the cluster listing this node as lost is enough, whatever the others say", async () => {
+  const failure = await check({
+    "stale:7003": { clusterId: "ours", lost: [] },
+    "down:7004": "down",
+    "survivor:7001": { clusterId: "ours", lost: [2, 3] },
+  }).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(LostNodeError);
+  expect(failure).toMatchObject({ code: "STALE_INCARNATION", nodeId: 2 });
+  expect((failure as Error).message).toContain(
+    "survivor:7001 (node 1) lists node 2 as left behind",
+  );
+});
+
+test("no answer, another cluster's answer, or other lost ids: the node goes on", async () => {
+  const listed = { isUnlisted: false };
+  expect(await check({ "down:7004": "down" })).toEqual(listed);
+  expect(await check({ "other:7001": { clusterId: "theirs", lost: [2] } })).toEqual(listed);
+  expect(await check({ "survivor:7001": { clusterId: "ours", lost: [3] } })).toEqual(listed);
+  expect(await check({})).toEqual(listed);
+});
+
+test("one node of the cluster that no longer lists this node says it was removed", async () => {
+  const removed = await check({
+    "stale:7003": { clusterId: "ours", lost: [] },
+    "down:7004": "down",
+    "leader:7001": { clusterId: "ours", lost: [], listed: [1, 3] },
+  });
+  expect(removed).toEqual({ isUnlisted: true });
+  // Another cluster's node lists other nodes: that says nothing of this one.
+  const stranger = await check({ "other:7001": { clusterId: "theirs", lost: [], listed: [1] } });
+  expect(stranger).toEqual({ isUnlisted: false });
+});
