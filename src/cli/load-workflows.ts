@@ -31,6 +31,19 @@ function isDefinition(value: unknown): value is WorkflowDefinition {
   );
 }
 
+/**
+ * Where in the module a syntax or import error is: Bun's BuildMessage and ResolveMessage carry
+ * a position (line and column counted from 1, as editors show them); other errors do not.
+ */
+function whereIn(error: unknown): string {
+  const position = (
+    error as { position?: { line?: unknown; column?: unknown; lineText?: unknown } }
+  ).position;
+  if (typeof position?.line !== "number" || typeof position.column !== "number") return "";
+  const text = typeof position.lineText === "string" ? `: ${position.lineText.trim()}` : "";
+  return ` (line ${position.line}, column ${position.column}${text})`;
+}
+
 /** Every workflow definition the module exports (directly, or in an exported array). */
 export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]> {
   registered ??= registerPackage();
@@ -41,10 +54,8 @@ export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]>
     module = (await import(file)) as Record<string, unknown>;
   } catch (error) {
     throw new InvalidArgumentError(
-      `--workflows ${path}: cannot load ${file}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `--workflows ${path}: cannot load ${file}: ${(error as Error).message}${whereIn(error)}`,
+      { cause: error },
     );
   }
   const found: WorkflowDefinition[] = [];

@@ -1,0 +1,63 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InvalidArgumentError } from "../lib/index.ts";
+import { loadWorkflows } from "./load-workflows.ts";
+
+const directory = mkdtempSync(join(tmpdir(), "raftoral-workflows-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function moduleFile(name: string, lines: string[]): string {
+  const file = join(directory, name);
+  writeFileSync(file, lines.join("\n"));
+  return file;
+}
+
+async function refusalOf(path: string): Promise<InvalidArgumentError> {
+  const error = await loadWorkflows(path).catch((reason: unknown) => reason);
+  expect(error).toBeInstanceOf(InvalidArgumentError);
+  return error as InvalidArgumentError;
+}
+
+test("the workflows a module exports, alone or in an array, through the raftoral package", async () => {
+  const file = moduleFile("good.ts", [
+    'import { defineWorkflow } from "raftoral";',
+    'export const one = defineWorkflow("one", 1, async () => 1);',
+    'export const more = [defineWorkflow("two", 2, async () => 2)];',
+    "export const other = 42;",
+  ]);
+  const found = await loadWorkflows(file);
+  // In the order of the export names (a module namespace lists them sorted).
+  expect(found.map((workflow) => `${workflow.name}@${workflow.version}`)).toEqual([
+    "two@2",
+    "one@1",
+  ]);
+});
+
+test("a syntax error names the line, the column and the line's text", async () => {
+  const file = moduleFile("broken.ts", [
+    'import { defineWorkflow } from "raftoral";',
+    'export const a = defineWorkflow("a", 1, async (x) => {',
+    "  return x +;",
+    "});",
+  ]);
+  const error = await refusalOf(file);
+  expect(error.message).toBe(
+    `--workflows ${file}: cannot load ${file}: Unexpected ; (line 3, column 13: return x +;)`,
+  );
+});
+
+test("a module that throws while loading says what it threw, without a position", async () => {
+  const file = moduleFile("throws.ts", ['throw new Error("no config");']);
+  expect((await refusalOf(file)).message).toBe(
+    `--workflows ${file}: cannot load ${file}: no config`,
+  );
+});
+
+test("a module without workflows says what to export", async () => {
+  const file = moduleFile("empty.ts", ["export const nothing = 1;"]);
+  expect((await refusalOf(file)).message).toBe(
+    `--workflows ${file}: the module exports no workflow; export the results of defineWorkflow(...)`,
+  );
+});
