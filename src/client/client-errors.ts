@@ -54,9 +54,11 @@ export class UnservedError extends RaftoralError {
   }
 }
 
+/** Each address once, in the order first tried, with how its last attempt failed. */
 function reasonsOf(attempts: readonly FailedAttempt[]): string {
-  const reasons = attempts.map((attempt) => `${attempt.address}: ${attempt.error.message}`);
-  return [...new Set(reasons)].join("; ");
+  const lastByAddress = new Map<string, string>();
+  for (const { address, error } of attempts) lastByAddress.set(address, error.message);
+  return [...lastByAddress].map(([address, reason]) => `${address}: ${reason}`).join("; ");
 }
 
 /** The node answers, but in the other protocol: the caller picked the wrong transport. */
