@@ -404,8 +404,10 @@ export const NODE_HEALTH_HELP = `raftoral node health - is a node up?
 
 Usage: raftoral node health [OPTIONS]
 
-Asks one node for its health. Exit code 0 when it is ready to serve, 1 when it is
-starting or stopping: suitable for container health checks.
+Asks the node at --address for its health (only the first address given; never
+another, so that a check never passes because some other node is up). Exit code 0 when
+it is ready to serve, 1 when it is starting, unavailable or stopping, 3 when it does not
+answer: suitable for container health checks.
 
 ${CONNECTION_OPTIONS}
 

@@ -173,9 +173,13 @@ export class RaftoralClient extends WorkflowClientBase {
     return this.repeatable("discover", (client) => client.discover({ timeoutMs }));
   }
 
+  /**
+   * The FIRST address's node's health. Never asked of another node: a health check must not
+   * pass because some other node is up.
+   */
   health(options: CallTimeout = {}): Promise<HealthInfo> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.repeatable("health", (client) => client.health({ timeoutMs }));
+    return this.once("health", 0, (client) => client.health({ timeoutMs }));
   }
 
   /**

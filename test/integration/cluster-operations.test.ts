@@ -96,7 +96,11 @@ describe.each(["grpc", "http"] as const)("over %s", (transport) => {
         group?.leaderId as never,
       );
     }
-    expect((await operator.health()).status).toBe("ok");
+    // Health is the first address's alone: the dead one's.
+    expect(await operator.health().catch((error: unknown) => error)).toBeInstanceOf(
+      UnreachableError,
+    );
+    expect((await client(addresses, transport).health()).status).toBe("ok");
     expect((await operator.discover()).currentVoterCount).toBe(3);
   }, 60_000);
 
@@ -141,6 +145,16 @@ test("the CLI runner: unreachable is exit 3 with a JSON error for scripts", asyn
     .health()
     .catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(UnreachableError);
+}, 30_000);
+
+test("node health asks the first address only: a dead node never passes for a live one", async () => {
+  const [live] = (await cluster(1, "grpc")) as [string];
+  const dead = `127.0.0.1:${await freePort()}`;
+  const checked = await runCli(["node", "health", "--address", `${dead},${live}`]);
+  expect(checked.code).toBe(3);
+  expect(checked.stderr).toStartWith(`error: no node answered health (${dead}:`);
+  const ok = await runCli(["node", "health", "--address", `${live},${dead}`]);
+  expect(ok).toMatchObject({ code: 0, stdout: `Node 1 at ${live} is ok (management leader)\n` });
 }, 30_000);
 
 describe.each(["grpc", "http"] as const)("the CLI's exit codes over %s", (transport) => {
