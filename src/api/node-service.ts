@@ -2,7 +2,14 @@
 // registration through the management group, health, and the workflow operations of the
 // execution layer. Transport-neutral: HTTP and gRPC are thin adapters onto it.
 
-import { MANAGEMENT_GROUP, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
+import {
+  InvalidArgumentError,
+  MANAGEMENT_GROUP,
+  type NodeId,
+  nodeId,
+  parseAddress,
+  RaftoralError,
+} from "../lib/index.ts";
 import {
   encodeManagementCommand,
   highestNodeId,
@@ -116,6 +123,14 @@ export class NodeService implements NodeApi {
 
   async register(request: RegisterRequest): Promise<RegisterResult> {
     const { host } = this.options;
+    const parsed = parseAddress(request.address);
+    if (!parsed.ok) {
+      // Recorded, it would be sent to by every group the node is placed in, for good.
+      throw new InvalidArgumentError(
+        `cannot register address '${request.address}': ${parsed.problem}; a node registers ` +
+          "the host:port the other nodes reach it at",
+      );
+    }
     const state = this.options.machine.state();
     if (state.clusterId === "") {
       throw new RaftoralError(

@@ -4,14 +4,15 @@
 
 import cac from "cac";
 import {
+  type Address,
   checkRetention,
   DEFAULT_RETENTION,
   InvalidArgumentError,
   type NodeId,
   nodeId,
+  parseAddress,
   type RetentionSetting,
 } from "../lib/index.ts";
-import { type Address, parseAddress } from "./address.ts";
 import { withNegativeValuesJoined } from "./parse-options.ts";
 import { retentionFlags } from "./retention-flags.ts";
 

@@ -1,5 +1,6 @@
 // Public surface of src/lib: the basics every other folder builds on.
 
+export { type Address, type AddressParse, parseAddress } from "./address.ts";
 export { AssertionError, assert, assertionFailed, unreachable } from "./assert.ts";
 export { concatBytes } from "./bytes.ts";
 export { type CancelTimer, type Clock, RealClock, VirtualClock } from "./clock.ts";

@@ -122,6 +122,26 @@ describe.each(["http", "grpc"] as const)("peer attacks over %s", (transport) => 
     }
   }, 120_000);
 
+  test("a registration of an address that is no host:port is refused; nothing is added", async () => {
+    const target = cluster.nodes[0] as NodeProcess;
+    const caller = client(transport, target.address);
+    try {
+      const refusal = await caller
+        .register({ nodeId: nodeId(0), address: "not an address" }, { timeoutMs: 5_000 })
+        .catch((error: unknown) => error);
+      expect(refusal).toMatchObject({ code: "INVALID_ARGUMENT" });
+      expect((refusal as Error).message).toContain(
+        "cannot register address 'not an address': expected host:port",
+      );
+      const status = await caller.clusterStatus({ timeoutMs: 5_000 });
+      expect(status.nodes.map((node) => node.address)).toEqual(
+        cluster.nodes.map((node) => node.address),
+      );
+    } finally {
+      await caller.close();
+    }
+  }, 30_000);
+
   test("a batch from another cluster is refused, naming both clusters", async () => {
     const target = cluster.nodes[2] as NodeProcess;
     const to = cluster.nodeId(target);

@@ -1,5 +1,5 @@
-// host:port addresses as users type them on the command line. IPv6 hosts go in brackets:
-// [::1]:7001.
+// host:port addresses as users type them on the command line, and as nodes register them.
+// IPv6 hosts go in brackets: [::1]:7001.
 
 /** A validated network address. `text` is the canonical "host:port" form. */
 export interface Address {
