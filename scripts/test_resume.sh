@@ -6,8 +6,8 @@
 #   - Raft state is recovered: a workflow result recorded before the restart is served by
 #     the restarted node;
 #   - the node rejoins: the cluster runs new workflows with it again.
-# Node 2 is stopped gracefully (SIGTERM), node 1 is killed (SIGKILL). Uses dist/raftoral
-# (RAFTORAL_BIN overrides). Exit code 0 on success.
+# Node 2 is stopped gracefully (SIGTERM), node 1 is killed (SIGKILL). Uses the binary
+# scripts/lib/raftoral-bin.sh finds (RAFTORAL_BIN overrides). Exit code 0 on success.
 set -euo pipefail
 # shellcheck source=lib/cluster.sh
 source "$(dirname "$0")/lib/cluster.sh"

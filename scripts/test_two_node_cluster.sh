@@ -4,7 +4,8 @@
 # in execution cluster 1: node 1 votes, node 2 follows as a learner, since two voters would
 # lose their majority with either node), runs ping_pong through each node, then takes the cluster down
 # gracefully: the joining node leaves (its process exits 0), the bootstrap node gets SIGTERM.
-# Uses dist/raftoral (RAFTORAL_BIN overrides). Exit code 0 on success.
+# Uses the binary scripts/lib/raftoral-bin.sh finds (RAFTORAL_BIN overrides). Exit code 0 on
+# success.
 set -euo pipefail
 # shellcheck source=lib/cluster.sh
 source "$(dirname "$0")/lib/cluster.sh"

@@ -3,6 +3,8 @@
 // without jq, and the two self-contained cluster tests, which start and stop their own nodes.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BinaryNodes } from "../support/binary-nodes.ts";
 import { compiledBinary, ROOT } from "../support/compiled-binary.ts";
@@ -101,6 +103,31 @@ describe("ping_pong scripts", () => {
     const result = await script("run_ping_pong.sh", [httpAddress], { GRPCURL: "/nonexistent" });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("speaks HTTP, not gRPC: use --transport http");
+  }, 60_000);
+
+  test("scripts copied beside the binary, out of any checkout, use that binary", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "raftoral-scripts-"));
+    try {
+      cpSync(join(ROOT, "scripts"), join(directory, "scripts"), { recursive: true });
+      symlinkSync(compiledBinary(), join(directory, "raftoral"));
+      const { RAFTORAL_BIN: _unset, ...env } = process.env;
+      const child = Bun.spawn(["./scripts/run_ping_pong.sh", grpcAddress], {
+        cwd: directory,
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...env, GRPCURL: "/nonexistent", PATH: "/usr/bin:/bin" },
+      });
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(child.stdout).text(),
+        new Response(child.stderr).text(),
+        child.exited,
+      ]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expectQuickstartSteps(stdout, "gRPC", grpcAddress);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   }, 60_000);
 
   test("both scripts fail when nothing listens", async () => {
