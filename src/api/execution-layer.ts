@@ -1,7 +1,7 @@
 // What the node needs from the workflow engine for its execution groups: a state machine per
 // group replica, whether a group is idle, and the workflow operations the API exposes.
 
-import type { GroupId, NodeId } from "../lib/index.ts";
+import type { GroupId, LogIndex, NodeId } from "../lib/index.ts";
 import type { StateMachine } from "../multiraft/index.ts";
 import type { NodeApi } from "../transport/index.ts";
 import type { SuspendedCounts } from "../workflow/index.ts";
@@ -23,9 +23,10 @@ export interface ExecutionLayer extends WorkflowOperations {
   /**
    * Creates the workflow engine of a new replica of execution group `groupId` (replacing any
    * earlier one) and returns its state machine for the host. It runs once openEngine() is
-   * called, after the host installed (and maybe restored) the replica.
+   * called, after the host installed (and maybe restored) the replica. A replica restored
+   * from storage applies its entries up to `replayedThrough` again (none by default).
    */
-  createEngine(groupId: GroupId): StateMachine;
+  createEngine(groupId: GroupId, replayedThrough?: LogIndex): StateMachine;
   /** The replica of `groupId` is installed: its engine starts running its workflows. */
   openEngine(groupId: GroupId): void;
   /**

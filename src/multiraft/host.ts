@@ -140,14 +140,14 @@ export class MultiRaftHost {
 
   /** Loads the stored groups that `isWanted` (all by default); also after start(). */
   async restoreGroups(
-    stateMachineFor: (groupId: GroupId) => StateMachine,
+    stateMachineFor: (groupId: GroupId, stored: RaftInitialState) => StateMachine,
     isWanted: (groupId: GroupId) => boolean = () => true,
   ): Promise<GroupId[]> {
     const ids = (await this.options.storage.listGroups()).filter(isWanted);
     for (const id of ids) {
       const initial = await loadGroupState(this.options.storage, id);
       if (initial === undefined) continue;
-      const group = this.installGroup(id, initial, stateMachineFor(id));
+      const group = this.installGroup(id, initial, stateMachineFor(id, initial));
       const snapshot = initial.log.snapshot;
       if (snapshot !== undefined) group.restore(snapshot.data);
     }

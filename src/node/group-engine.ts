@@ -2,7 +2,7 @@
 // owner-side runtime that proposes through the host, and the queries that wait on it; the
 // state machine's transitions also feed the node's metrics and log.
 
-import type { GroupId } from "../lib/index.ts";
+import type { GroupId, LogIndex } from "../lib/index.ts";
 import {
   type ChildLauncher,
   type WorkflowProposer,
@@ -24,14 +24,20 @@ export interface GroupEngine {
   readonly markOpened: () => void;
 }
 
+/**
+ * `replayedThrough`: the commit index a restarted replica found in its storage. It applies
+ * the entries up to it again, whose transitions it counted and logged before the restart.
+ */
 export function createGroupEngine(
   id: GroupId,
   options: WorkflowExecutionOptions,
   children: ChildLauncher,
+  replayedThrough: LogIndex,
 ): GroupEngine {
   const machine = new WorkflowStateMachine({ registry: options.registry });
-  options.metrics?.watch(id, machine);
-  logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger });
+  const isReplay = () => machine.lastAppliedIndex() <= replayedThrough;
+  options.metrics?.watch(id, machine, isReplay);
+  logWorkflowEvents(machine, { group: id, self: options.self, logger: options.logger, isReplay });
   const proposer: WorkflowProposer = {
     propose: (command) =>
       options.host.propose(id, command, { timeoutMs: options.proposalTimeoutMs }),

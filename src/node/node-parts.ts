@@ -354,7 +354,7 @@ export class NodeParts {
       });
     }
     const restored = await this.host.restoreGroups(
-      (groupId) => this.execution.createEngine(groupId),
+      (groupId, stored) => this.execution.createEngine(groupId, stored.hardState.commit),
       (groupId) => !isManagement(groupId),
     );
     for (const groupId of restored) {

@@ -9,6 +9,7 @@ import {
   type Clock,
   type GroupId,
   type Logger,
+  logIndex,
   MANAGEMENT_GROUP,
   NO_NODE,
   type NodeId,
@@ -109,9 +110,9 @@ export class WorkflowExecution implements ExecutionLayer {
     });
   }
 
-  createEngine(id: GroupId): WorkflowStateMachine {
+  createEngine(id: GroupId, replayedThrough = logIndex(0)): WorkflowStateMachine {
     this.dropGroup(id);
-    const engine = createGroupEngine(id, this.options, this.children);
+    const engine = createGroupEngine(id, this.options, this.children, replayedThrough);
     this.engines.set(id, engine);
     return engine.machine;
   }

@@ -11,7 +11,7 @@ import {
 } from "../workflow/index.ts";
 import { logWorkflowEvents } from "./workflow-log.ts";
 
-function replicaOf(self: number) {
+function replicaOf(self: number, replayedThrough = 0) {
   const lines: string[] = [];
   const machine = new WorkflowStateMachine({ registry: registryWithBuiltins() });
   const logger = createLogger({
@@ -19,7 +19,8 @@ function replicaOf(self: number) {
     format: "text",
     write: (line) => lines.push(line),
   });
-  logWorkflowEvents(machine, { group: groupId(3), self: nodeId(self), logger });
+  const isReplay = () => machine.lastAppliedIndex() <= replayedThrough;
+  logWorkflowEvents(machine, { group: groupId(3), self: nodeId(self), logger, isReplay });
   let index = 0;
   const apply = (command: WorkflowCommand) =>
     machine.apply(encodeCommand(command), ++index as LogIndex);
@@ -84,4 +85,20 @@ test("every line about a traced workflow carries its trace id, on every replica"
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toContain(`trace_id: ${traceId}`);
   }
+});
+
+test("after a restart, the owner logs what it applies again from its log at debug only", () => {
+  const { lines, apply } = replicaOf(1, 1);
+  apply(START);
+  apply({
+    type: "Complete",
+    workflowId: "w1",
+    ownerEpoch: 1,
+    output: "pong",
+    finishedAtMs: 10_250,
+  });
+  expect(lines).toEqual([
+    "DEBUG Workflow started, workflow_id: w1, name: ping_pong, version: 1, cluster: 3, owner: 1",
+    "INFO Workflow completed, workflow_id: w1, name: ping_pong, version: 1, cluster: 3, owner: 1, duration_ms: 250",
+  ]);
 });

@@ -2,7 +2,9 @@
 // and ends (completed, failed, cancelled, terminated), with its id, name, version, execution
 // cluster, the trace id of its start and, once finished, its duration and error code. The
 // node that owns the workflow logs at info; the other replicas, which apply the same
-// entries, at debug, so that a cluster's logs tell each story once.
+// entries, at debug, so that a cluster's logs tell each story once. A restarted replica
+// applies its stored log again: it logs those transitions at debug too, having logged them
+// when they happened.
 
 import type { GroupId, LogFields, Logger, NodeId } from "../lib/index.ts";
 import type { ExecutionState, WorkflowStateMachine } from "../workflow/index.ts";
@@ -16,9 +18,15 @@ const FINISH_MESSAGES = {
 
 export function logWorkflowEvents(
   machine: WorkflowStateMachine,
-  options: { readonly group: GroupId; readonly self: NodeId; readonly logger: Logger },
+  options: {
+    readonly group: GroupId;
+    readonly self: NodeId;
+    readonly logger: Logger;
+    /** Whether the entry applied now is one applied before the node restarted. */
+    readonly isReplay: () => boolean;
+  },
 ): void {
-  const { group, self, logger } = options;
+  const { group, self, logger, isReplay } = options;
   machine.subscribe((event) => {
     if (event.type === "started") describe(event.workflowId, "Workflow started");
     else if (event.type === "ownerAssigned") {
@@ -44,7 +52,7 @@ export function logWorkflowEvents(
   ): void {
     const record = machine.execution(workflowId);
     if (record === undefined) return;
-    const level = record.owner === self ? "info" : "debug";
+    const level = record.owner === self && !isReplay() ? "info" : "debug";
     // Every replica applies every entry: the replicas that log nothing build nothing.
     if (!logger.isEnabled(level)) return;
     logger[level](message, {

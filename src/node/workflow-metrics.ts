@@ -1,6 +1,7 @@
 // Workflow transitions as this node's replica of each execution group applies them: starts,
 // finishes by status, and owner changes (failovers and hand-overs). Every replica counts the
 // same entries, so a cluster-wide rate is max (or avg) by group, not a sum (docs/metrics.md).
+// A restarted replica applies its stored log again: those transitions are not counted again.
 
 import type { Counter, GroupId, Histogram, MetricsRegistry } from "../lib/index.ts";
 import type { StepReport, WorkflowStateMachine } from "../workflow/index.ts";
@@ -48,9 +49,13 @@ export class WorkflowMetrics {
     this.stepAttempts.inc({ outcome }, report.attempts);
   }
 
-  /** Counts what `machine` applies from now on (it is dropped with its group). */
-  watch(group: GroupId, machine: WorkflowStateMachine): void {
+  /**
+   * Counts what `machine` applies from now on (it is dropped with its group), except what
+   * it applies again after a restart (`isReplay`): counted then, it would count twice.
+   */
+  watch(group: GroupId, machine: WorkflowStateMachine, isReplay: () => boolean): void {
     machine.subscribe((event) => {
+      if (isReplay()) return;
       if (event.type === "started") this.started.inc({ group });
       else if (event.type === "finished") this.finished.inc({ group, status: event.status });
       else if (event.type === "ownerAssigned") this.ownerChanges.inc({ group });

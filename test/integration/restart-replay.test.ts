@@ -1,0 +1,65 @@
+// A node restarted from its storage applies its stored log again. What it applies again
+// happened before the restart: its workflows' lines were logged then, and its transitions
+// counted, so the restart neither logs them at info as if they ran now nor counts them again.
+
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RaftoralClient } from "../../src/client/index.ts";
+import { createLogger } from "../../src/lib/index.ts";
+import { RaftoralNode } from "../../src/node/index.ts";
+import { freePort } from "../support/ports.ts";
+import { parseMetrics, sampleOf } from "../support/prometheus-text.ts";
+
+const directory = mkdtempSync(join(tmpdir(), "raftoral-replay-"));
+const nodes: RaftoralNode[] = [];
+const clients: RaftoralClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function node(address: string, lines: string[]): RaftoralNode {
+  const made = new RaftoralNode({
+    listen: address,
+    bootstrap: true,
+    storagePath: directory,
+    transport: "http",
+    logger: createLogger({ level: "info", format: "text", write: (line) => lines.push(line) }),
+  });
+  nodes.push(made);
+  return made;
+}
+
+async function startedCount(address: string): Promise<number | undefined> {
+  const response = await fetch(`http://${address}/metrics`);
+  const families = parseMetrics(await response.text());
+  return sampleOf(families, "raftoral_workflows_started_total", { group: "1" });
+}
+
+test("a restart neither logs its stored workflows at info again nor counts them again", async () => {
+  const address = `127.0.0.1:${await freePort()}`;
+  const before: string[] = [];
+  const first = node(address, before);
+  await first.start();
+  const client = new RaftoralClient(address, { transport: "http" });
+  clients.push(client);
+  const ran = await client.run("ping_pong", "ping", { workflowId: "before-restart" });
+  expect(ran).toMatchObject({ status: "completed", output: "pong" });
+  expect(before.filter((line) => line.includes("workflow_id: before-restart"))).toHaveLength(2);
+  expect(await startedCount(address)).toBe(1);
+  await first.stop();
+
+  const after: string[] = [];
+  await node(address, after).start();
+  expect(await client.run("ping_pong", "ping", { workflowId: "after-restart" })).toMatchObject({
+    status: "completed",
+  });
+  // The old workflow is still there, read from storage; only the new one is logged and counted.
+  expect(await client.describe("before-restart")).toMatchObject({ status: "completed" });
+  expect(after.filter((line) => line.includes("workflow_id: before-restart"))).toEqual([]);
+  expect(after.filter((line) => line.includes("workflow_id: after-restart"))).toHaveLength(2);
+  expect(await startedCount(address)).toBe(1);
+}, 60_000);
