@@ -90,6 +90,10 @@ describe("clusterRetention", () => {
     const refused = clusterRetention(deps, { retainForMs: 1_800_000 });
     await expect(refused).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(refused).rejects.toThrow(/--retain-at-least/);
+    // A count out of range names the field as the APIs do.
+    await expect(clusterRetention(deps, { finishedMax: 20_000_000 })).rejects.toThrow(
+      "retention setting: finished_max must be an integer from 1 to 10000000",
+    );
     expect(proposals).toHaveLength(0);
     expect(machine.state().retention).toEqual(DEFAULT_RETENTION);
   });

@@ -55,6 +55,11 @@ test("a module that throws while loading says what it threw, without a position"
   );
 });
 
+test("a missing file is named as such", async () => {
+  const file = join(directory, "missing.ts");
+  expect((await refusalOf(file)).message).toBe(`--workflows ${file}: there is no file ${file}`);
+});
+
 test("a module without workflows says what to export", async () => {
   const file = moduleFile("empty.ts", ["export const nothing = 1;"]);
   expect((await refusalOf(file)).message).toBe(

@@ -2,6 +2,7 @@
 // TypeScript at run time, also inside the compiled binary; the module's own
 // `import ... from "raftoral"` resolves to this binary's copy of the package.
 
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { plugin } from "bun";
 import { InvalidArgumentError } from "../lib/index.ts";
@@ -49,6 +50,10 @@ export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]>
   registered ??= registerPackage();
   await registered;
   const file = resolve(path);
+  if (!existsSync(file)) {
+    // Bun's own message would name the binary's internal module as the importer.
+    throw new InvalidArgumentError(`--workflows ${path}: there is no file ${file}`);
+  }
   let module: Record<string, unknown>;
   try {
     module = (await import(file)) as Record<string, unknown>;

@@ -65,8 +65,15 @@ export function parseRetention(
   return setting;
 }
 
+/** The fields as the APIs name them (HTTP and gRPC alike), for a caller's error. */
+const API_FIELD_NAMES: Readonly<Record<string, string>> = {
+  "retention.finishedMax": "finished_max",
+  "retention.retainForMs": "retain_for_ms",
+  "retention.retainAtLeastMs": "retain_at_least_ms",
+};
+
 function retentionError(path: string, problem: string): InvalidArgumentError {
-  return new InvalidArgumentError(`retention setting: ${path} ${problem}`);
+  return new InvalidArgumentError(`retention setting: ${API_FIELD_NAMES[path] ?? path} ${problem}`);
 }
 
 export function isSameRetention(a: RetentionSetting, b: RetentionSetting): boolean {

@@ -134,6 +134,10 @@ describe("raftoral message codecs", () => {
     expect(grpcCodeOf(() => codec.decode(encode("18446744073709551615")))).toBe(
       GrpcStatus.INVALID_ARGUMENT,
     );
+    // Named as the .proto names it, and never as the rounded number protobufjs read.
+    expect(() => codec.decode(encode("18446744073709551615"))).toThrow(
+      "raftoral.DiscoveryResponse: field node_id a value past 2^53 - 1 is out of range for uint64",
+    );
   });
 
   test("a nested uint64 is checked too", () => {

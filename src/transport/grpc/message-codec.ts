@@ -79,7 +79,7 @@ export function protoCodec<T>(typeName: string): MessageCodec<T> {
       checkNumbers(type, value, (field, problem) => {
         throw new GrpcStatusError(
           GrpcStatus.INVALID_ARGUMENT,
-          `${typeName}: field ${field} ${problem}`,
+          `${typeName}: field ${protoFieldName(field)} ${problem}`,
         );
       });
       return value as T;
@@ -119,5 +119,12 @@ function checkInteger(
   }
   if (item >= min && item <= max) return;
   const limit = IS_64_BIT.has(field.type) ? " (64-bit values must stay within 2^53 - 1)" : "";
-  reject(field.name, `${item} is out of range for ${field.type}${limit}`);
+  // Past 2^53 the number read is rounded: printing it would name a value nobody sent.
+  const shown = Number.isSafeInteger(item) ? `${item}` : "a value past 2^53 - 1";
+  reject(field.name, `${shown} is out of range for ${field.type}${limit}`);
+}
+
+/** The .proto's name of a field (snake_case), as a caller writes it, from protobufjs's. */
+export function protoFieldName(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }

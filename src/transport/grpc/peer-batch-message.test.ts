@@ -35,6 +35,9 @@ describe("PeerBatch in GenericMessage", () => {
     expect(() =>
       batchOfGenericMessage({ clusterId: 1, message: "campaign", campaign: {} }),
     ).toThrow(InvalidArgumentError);
+    expect(() =>
+      batchOfGenericMessage({ clusterId: 1, message: "confChange", confChange: {} } as never),
+    ).toThrow("got the 'conf_change' field of its oneof");
     expect(() => batchOfGenericMessage({ clusterId: 1 })).toThrow("no payload");
   });
 });

@@ -4,6 +4,7 @@
 
 import { InvalidArgumentError } from "../../lib/index.ts";
 import { decodeBatchMsgpack, encodeBatchMsgpack, type PeerBatch } from "../index.ts";
+import { protoFieldName } from "./message-codec.ts";
 import type { GenericMessage } from "./raftoral-messages.ts";
 
 const UINT32_MAX = 2 ** 32 - 1;
@@ -28,7 +29,8 @@ export function genericMessageOfBatch(batch: PeerBatch): GenericMessage {
  */
 export function batchOfGenericMessage(request: GenericMessage): PeerBatch {
   if (request.message !== "raftMessage") {
-    const got = request.message === undefined ? "no payload" : `the '${request.message}' arm`;
+    const arm = request.message === undefined ? undefined : protoFieldName(request.message);
+    const got = arm === undefined ? "no payload" : `the '${arm}' field of its oneof`;
     throw new InvalidArgumentError(
       `SendMessage takes a msgpack peer batch in raft_message (field 2); got ${got}`,
     );

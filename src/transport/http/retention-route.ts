@@ -3,7 +3,12 @@
 // only has to be a whole number of the right range.
 
 import type { Hono } from "hono";
-import { fieldReaders, InvalidArgumentError } from "../../lib/index.ts";
+import {
+  fieldReaders,
+  InvalidArgumentError,
+  RETENTION_FINISHED_MAX,
+  RETENTION_MS_MAX,
+} from "../../lib/index.ts";
 import type { NodeApi, RetentionInfo, RetentionRequest } from "../index.ts";
 import { type BodyLimits, readJsonBody } from "./request-body.ts";
 
@@ -29,13 +34,13 @@ export function parseRetentionRequest(body: unknown): RetentionRequest {
     throw new InvalidArgumentError(`the body must be a JSON object such as ${EXAMPLE}`);
   }
   const f = body as Record<string, unknown>;
-  const field = (name: string, min: number) =>
+  const field = (name: string, min: number, max: number) =>
     read.optional<number | undefined>(f[name], undefined, (value) =>
-      read.integer(value, name, { min }),
+      read.integer(value, name, { min, max }),
     );
-  const finishedMax = field("finished_max", 1);
-  const retainForMs = field("retain_for_ms", 0);
-  const retainAtLeastMs = field("retain_at_least_ms", 0);
+  const finishedMax = field("finished_max", 1, RETENTION_FINISHED_MAX);
+  const retainForMs = field("retain_for_ms", 0, RETENTION_MS_MAX);
+  const retainAtLeastMs = field("retain_at_least_ms", 0, RETENTION_MS_MAX);
   return {
     ...(finishedMax === undefined ? {} : { finishedMax }),
     ...(retainForMs === undefined ? {} : { retainForMs }),
