@@ -214,7 +214,7 @@ export class RaftoralNode {
     // The workflow set is named here so that operators can compare nodes when a join is
     // refused for running another set (management-machine.ts, registerNode).
     this.logger.info("Starting node", {
-      node_id: plan.mode === "join" ? "unassigned" : plan.id,
+      node_id: idBeforeStart(plan),
       address: this.address,
       workflows: this.registry
         .keys()
@@ -453,6 +453,12 @@ export class RaftoralNode {
       });
     });
   }
+}
+
+/** The node's id as its start knows it: a joining node's only once the cluster gave it. */
+function idBeforeStart(plan: StartPlan): string | number {
+  if (plan.mode !== "join") return plan.id;
+  return plan.requestedId > 0 ? `${plan.requestedId} (asked for)` : "unassigned";
 }
 
 /** The reason a failed node's health gives. */

@@ -131,8 +131,19 @@ describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
     const second = node({ port: await freePort(), transport, peers, nodeId: 9 });
     await second.start();
     expect(second.nodeId).toBe(9 as never);
-    const taken = node({ port: await freePort(), transport, peers, nodeId: 9 });
+    let log = "";
+    const taken = node({
+      port: await freePort(),
+      transport,
+      peers,
+      nodeId: 9,
+      log: (line) => {
+        log += line;
+      },
+    });
     const error = await failureOf(taken.start());
+    // Its log says which id it asked for, not "unassigned".
+    expect(log).toContain("Starting node, node_id: 9 (asked for)");
     expect(error.message).toContain("Failed to add node to cluster");
     expect(error.message).toContain(`node id 9 is in use by ${second.address}`);
     expect((error.cause as { code?: string } | undefined)?.code).toBe("ALREADY_EXISTS");
