@@ -18,7 +18,11 @@ import {
 import { createLogger, RaftoralError } from "../../lib/index.ts";
 import { AccessPolicy, batchToJson, createPeerProof, PEER_PROOF_HEADER } from "../index.ts";
 import { HttpPeerTransport } from "./http-peer-transport.ts";
-import { HttpTransportServer } from "./http-transport-server.ts";
+import {
+  BODY_READ_TIMEOUT_MS_DEFAULT,
+  HttpTransportServer,
+  IDLE_TIMEOUT_SECONDS_DEFAULT,
+} from "./http-transport-server.ts";
 import { errorOfClose } from "./peer-stream-close.ts";
 
 const SECRETS = {
@@ -237,6 +241,13 @@ describe("limits against hostile input", () => {
     port = (await server.listen("127.0.0.1", 0, api)).port;
   });
   afterAll(() => server.close());
+
+  test("by default the body's deadline passes seconds before the idle close can", () => {
+    // Bun closes idle connections in steps of a few seconds: 28.4 s for a 30 s timeout.
+    expect(BODY_READ_TIMEOUT_MS_DEFAULT + 5_000).toBeLessThanOrEqual(
+      IDLE_TIMEOUT_SECONDS_DEFAULT * 1_000,
+    );
+  });
 
   test("a body that trickles in is cut off with 408 after the read deadline", async () => {
     const answer = await new Promise<string>((resolve, reject) => {

@@ -15,8 +15,12 @@ export const CLIENT_BODY_BYTES_MAX_DEFAULT = 1024 * 1024;
 export const PEER_BODY_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 /** Default time a connection may send nothing (and a request may wait) before it is closed. */
 export const IDLE_TIMEOUT_SECONDS_DEFAULT = 30;
-/** Default time the whole body of a request may take to arrive. */
-export const BODY_READ_TIMEOUT_MS_DEFAULT = 30_000;
+/**
+ * Default time the whole body of a request may take to arrive. Well below the idle timeout,
+ * which Bun checks in steps of a few seconds (a 30 s one closed a silent connection after
+ * 28.4 s): a sender that stops mid-body gets its 408, not a connection closed without a word.
+ */
+export const BODY_READ_TIMEOUT_MS_DEFAULT = 20_000;
 
 /** Routes whose handlers may wait longer than any idle timeout: their requests have none. */
 const LONG_WAIT_ROUTES: ReadonlySet<string> = new Set([
@@ -32,7 +36,7 @@ export interface HttpTransportServerOptions {
   readonly clientBodyBytesMax?: number;
   /** Largest body of /raft/message; beyond it 413. Default 64 MiB. */
   readonly peerBodyBytesMax?: number;
-  /** A body not in full after this long: 408. Default 30 s. */
+  /** A body not in full after this long: 408. Default 20 s. */
   readonly bodyReadTimeoutMs?: number;
   /** A connection (or request, except long waits) silent this long is closed. Default 30 s. */
   readonly idleTimeoutSeconds?: number;
