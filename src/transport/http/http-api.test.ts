@@ -128,6 +128,14 @@ describe("GET /workflow/describe", () => {
       executionClusterId: 3,
     });
   });
+
+  test("a failure carries the describe's own fields as null, and no other route's", async () => {
+    const { status, body } = await answer(fetch(`${base}/workflow/describe`));
+    expect(status).toBe(400);
+    expect(Object.keys(body as object).sort()).toEqual(
+      ["code", "error", "execution_cluster_id", "status", "success", "workflow_id"].sort(),
+    );
+  });
 });
 
 describe("POST /workflow/signal", () => {

@@ -221,9 +221,9 @@ export function errorFieldsOf(path: string): Readonly<Record<string, null>> {
     case "/workflow/run":
     case "/workflow/wait":
       return { workflow_id: null, execution_cluster_id: null, result: null };
-    case "/workflow/describe":
     case "/workflow/signal":
       return { workflow_id: null, execution_cluster_id: null, event_id: null };
+    case "/workflow/describe":
     case "/workflow/cancel":
     case "/workflow/terminate":
       return { workflow_id: null, execution_cluster_id: null, status: null };
