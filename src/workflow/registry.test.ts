@@ -61,6 +61,16 @@ describe("WorkflowRegistry", () => {
     );
   });
 
+  test("require() of a version that cannot exist (0: unset over gRPC) is INVALID_ARGUMENT", () => {
+    const registry = registryWithBuiltins();
+    expect(() => registry.require("ping_pong", 0)).toThrow(
+      expect.objectContaining({
+        code: "INVALID_ARGUMENT",
+        message: "workflow version must be an integer from 1 to 2147483647, got 0",
+      }),
+    );
+  });
+
   test("keys() are sorted by name then version", () => {
     const registry = new WorkflowRegistry([
       echo("b", 2),

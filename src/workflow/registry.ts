@@ -73,6 +73,9 @@ export class WorkflowRegistry {
 
   /** The workflow, or UnknownWorkflowError (NOT_FOUND) listing what is registered. */
   require(name: string, version: number): RegisteredWorkflow {
+    // A version that cannot exist is the caller's mistake (over gRPC, often a version left
+    // unset, which reads as 0), not an unknown workflow.
+    validateWorkflowVersion(version);
     const found = this.get(name, version);
     if (found === undefined) {
       throw new UnknownWorkflowError(
