@@ -79,6 +79,6 @@ describe("retention in the management state", () => {
   test("an invariant check catches a state holding a broken setting", () => {
     const { machine } = bootstrapped(SETTING);
     const broken = { ...machine.state(), retention: { ...SETTING, finishedMax: 0 } };
-    expect(() => checkManagementInvariants(broken)).toThrow(/finishedMax/);
+    expect(() => checkManagementInvariants(broken)).toThrow(/finished_max/);
   });
 });

@@ -9,6 +9,7 @@
 // is wrong; encoding refuses the numbers the general codec refuses, in its words.
 
 import { assert, InvalidArgumentError } from "../../lib/index.ts";
+import { shownInteger } from "./field-wording.ts";
 import type { MessageCodec } from "./message-codec.ts";
 import {
   readBytesField,
@@ -202,7 +203,7 @@ function checkedInteger(typeName: string, name: string, kind: IntegerKind, item:
   }
   const limit = kind === "uint32" ? "" : " (64-bit values must stay within 2^53 - 1)";
   throw new InvalidArgumentError(
-    `${typeName}: field ${name} ${integer} is out of range for ${kind}${limit}`,
+    `${typeName}: field ${name} ${shownInteger(integer)} is out of range for ${kind}${limit}`,
   );
 }
 

@@ -87,8 +87,11 @@ describe("raftoral.RaftService", () => {
   });
 
   test.each([
-    [{ cluster_id: 1, propose: { command_json: Buffer.from("{}"), sync_id: 1 } }, "'propose' arm"],
-    [{ cluster_id: 1, campaign: {} }, "'campaign' arm"],
+    [
+      { cluster_id: 1, propose: { command_json: Buffer.from("{}"), sync_id: 1 } },
+      "the 'propose' field of its oneof",
+    ],
+    [{ cluster_id: 1, campaign: {} }, "the 'campaign' field of its oneof"],
     [{ cluster_id: 1 }, "no payload"],
   ])("SendMessage with %j is INVALID_ARGUMENT naming raft_message", async (request, hint) => {
     const { code, details } = failure(await call("RaftService", "SendMessage", request));

@@ -4,6 +4,7 @@
 
 import type protobuf from "protobufjs";
 import { InvalidArgumentError } from "../../lib/index.ts";
+import { protoFieldName, shownInteger } from "./field-wording.ts";
 import { codecRoot } from "./proto-schema.ts";
 import { protobufjs } from "./protobuf-loader.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
@@ -119,12 +120,5 @@ function checkInteger(
   }
   if (item >= min && item <= max) return;
   const limit = IS_64_BIT.has(field.type) ? " (64-bit values must stay within 2^53 - 1)" : "";
-  // Past 2^53 the number read is rounded: printing it would name a value nobody sent.
-  const shown = Number.isSafeInteger(item) ? `${item}` : "a value past 2^53 - 1";
-  reject(field.name, `${shown} is out of range for ${field.type}${limit}`);
-}
-
-/** The .proto's name of a field (snake_case), as a caller writes it, from protobufjs's. */
-export function protoFieldName(name: string): string {
-  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  reject(field.name, `${shownInteger(item)} is out of range for ${field.type}${limit}`);
 }

@@ -4,7 +4,7 @@
 
 import { InvalidArgumentError } from "../../lib/index.ts";
 import { decodeBatchMsgpack, encodeBatchMsgpack, type PeerBatch } from "../index.ts";
-import { protoFieldName } from "./message-codec.ts";
+import { protoFieldName } from "./field-wording.ts";
 import type { GenericMessage } from "./raftoral-messages.ts";
 
 const UINT32_MAX = 2 ** 32 - 1;
