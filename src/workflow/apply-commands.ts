@@ -1,6 +1,6 @@
 // One function per workflow command: checks the command against the replicated state and
 // either changes it or refuses it with a reason. Called only from WorkflowStateMachine.apply.
-// Pure and deterministic: the state, the command and the registry decide everything.
+// Pure and deterministic: the state and the command decide everything (not the node's code).
 
 import { cancelCheckpointRefusal } from "./apply-cancel.ts";
 import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
@@ -23,7 +23,7 @@ export function applyStart(
   context: ApplyContext,
   command: CommandOf<"Start">,
 ): WorkflowApplyResult {
-  const { table, registry, config } = context;
+  const { table, config } = context;
   const { workflowId } = command;
   const existing = table.get(workflowId);
   if (existing !== undefined) {
@@ -48,13 +48,6 @@ export function applyStart(
       workflowId,
       "sealed",
       "this execution cluster is draining and takes no new workflows; start it in another one",
-    );
-  }
-  if (!registry.has(command.name, command.version)) {
-    return refuse(
-      workflowId,
-      "unknown-workflow",
-      `unknown workflow ${command.name} v${command.version}; it is not registered in this group`,
     );
   }
   const full = retentionFullRefusal(context, workflowId);

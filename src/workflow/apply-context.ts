@@ -5,11 +5,13 @@ import type { LogIndex } from "../lib/index.ts";
 import type { RefusalReason, WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
 import type { WorkflowCommand } from "./commands.ts";
 import type { ExecutionTable, WorkflowStateConfig } from "./execution-table.ts";
-import type { WorkflowRegistry } from "./registry.ts";
 
+/**
+ * No registry here: which workflows a node has code for must not change what it applies, or
+ * replicas with different --workflows (a rolling upgrade, a rollback) would diverge.
+ */
 export interface ApplyContext {
   readonly table: ExecutionTable;
-  readonly registry: WorkflowRegistry;
   readonly config: WorkflowStateConfig;
   /** Events to publish once the command is fully applied. */
   readonly events: WorkflowEvent[];

@@ -9,8 +9,6 @@ import type { ExecutionStatus, ExecutionView } from "./execution.ts";
 export type RefusalReason =
   /** The bytes did not decode to a command. */
   | "malformed"
-  /** Start of a (name, version) pair this group's registry does not hold. */
-  | "unknown-workflow"
   /** No execution with that id (never started, or pruned by retention). */
   | "not-found"
   /** The execution already finished. */

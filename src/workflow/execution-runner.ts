@@ -106,8 +106,17 @@ export class ExecutionRunner {
     const execution = this.currentExecution();
     if (execution === undefined || !this.isActive) return "stopped";
     const workflow = this.deps.stateMachine.registry.get(execution.name, execution.version);
-    // Start was accepted at apply on this node, so its registry holds the pair.
-    assert(workflow !== undefined, `workflow ${execution.name} v${execution.version} vanished`);
+    if (workflow === undefined) {
+      // Applied all the same (every replica applies every Start alike, whatever code it
+      // has), but this node cannot run it: it started without the code, as in a rolling
+      // upgrade or a rollback. It waits for an owner that has the code.
+      this.log.warn("Workflow not registered on this node; leaving it until it runs with it", {
+        name: execution.name,
+        version: execution.version,
+        hint: `restart this node with --workflows registering ${execution.name}@${execution.version}`,
+      });
+      return "left";
+    }
     if (execution.checkpoints.length > 0) {
       this.log.info("Resuming workflow by replay", {
         checkpoints: execution.checkpoints.length,

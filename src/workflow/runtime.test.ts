@@ -387,4 +387,32 @@ describe("WorkflowRuntime: ownership", () => {
     expect(group.stateMachine.status("future")?.status).toBe("Running");
     expect(group.logLines.some((line) => line.includes("runtime version 99"))).toBe(true);
   });
+
+  test("an execution of a workflow this node has no code for is left alone, with a warning", async () => {
+    const group = new LocalWorkflowGroup();
+    group.applyNow(
+      encodeCommand({
+        type: "Start",
+        workflowId: "unknown-here",
+        name: "rolled_out",
+        version: 2,
+        input: null,
+        owner: 1 as NodeId,
+        startedAtMs: 0,
+        seed: 1,
+        runtimeVersion: 3,
+      }),
+    );
+    const runtime = group.runtime(1);
+    runtime.open();
+    const started = track(runtime.start("ping_pong", 1, "ping" as JsonValue));
+    await group.until(() => started.done);
+    const finished = track(group.queries.wait(started.value as string, 5_000));
+    await group.until(() => finished.done);
+    expect(finished.value?.status).toBe("Completed");
+    expect(group.stateMachine.status("unknown-here")?.status).toBe("Running");
+    const warning = group.logLines.find((line) => line.includes("unknown-here"));
+    expect(warning).toContain("WARN Workflow not registered on this node");
+    expect(warning).toContain("restart this node with --workflows registering rolled_out@2");
+  });
 });

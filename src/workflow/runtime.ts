@@ -50,7 +50,6 @@ export const WAKE_DELAY_MS_MAX = 86_400_000;
 /** How a refused Start reaches the caller. */
 const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
   malformed: "INTERNAL",
-  "unknown-workflow": "NOT_FOUND",
   "not-found": "INTERNAL",
   "not-running": "INTERNAL",
   "stale-epoch": "INTERNAL",

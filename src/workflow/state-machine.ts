@@ -34,7 +34,10 @@ import type { WorkflowRegistry } from "./registry.ts";
 import { decodeStateSnapshot, encodeStateSnapshot } from "./state-snapshot.ts";
 
 export interface WorkflowStateMachineOptions {
-  /** Start of a pair missing here is refused; every member must hold the same set. */
+  /**
+   * The code this node runs as owner. Apply never consults it: every replica applies every
+   * Start alike, and an owner without a pair's code leaves that execution alone.
+   */
   readonly registry: WorkflowRegistry;
   readonly config?: WorkflowStateConfig;
 }
@@ -78,7 +81,6 @@ export class WorkflowStateMachine {
     const events: WorkflowEvent[] = [];
     const context: ApplyContext = {
       table: this.table,
-      registry: this.registry,
       config: this.config,
       events,
       index,

@@ -1,0 +1,97 @@
+// A node restarted with other --workflows than its peers (a rolling upgrade, a rollback)
+// applies the same log as they do. Before, a replica without a workflow's code refused its
+// Start when it replayed the log: its state lost those workflows, and once it led the group
+// its snapshots spread that loss to every replica, completed results included.
+
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { RaftoralClient } from "../../src/client/index.ts";
+import { createLogger, groupId } from "../../src/lib/index.ts";
+import { RaftoralNode } from "../../src/node/index.ts";
+import { defineWorkflow } from "../../src/workflow/index.ts";
+import { freePort } from "../support/ports.ts";
+
+const directory = mkdtempSync(join(tmpdir(), "raftoral-set-change-"));
+const nodes: RaftoralNode[] = [];
+const clients: RaftoralClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+const doubled = defineWorkflow("doubled", 2, async (n: number, ctx) =>
+  ctx.step("double", () => n * 2),
+);
+const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
+
+function node(options: {
+  listen: string;
+  storage: string;
+  peers?: string[];
+  workflows: (typeof doubled)[];
+}): RaftoralNode {
+  const made = new RaftoralNode({
+    listen: options.listen,
+    storagePath: join(directory, options.storage),
+    ...(options.peers === undefined ? { bootstrap: true } : { peers: options.peers }),
+    transport: "http",
+    logger: quiet(),
+    // No snapshot before the restart: the replica replays every Start from its log.
+    tuning: { tickIntervalMs: 20, reconcileIntervalMs: 100 },
+    workflows: options.workflows,
+  });
+  nodes.push(made);
+  return made;
+}
+
+async function until(what: string, isDone: () => boolean): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  while (!isDone()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+test("a replica restarted without a workflow's code keeps that workflow's records", async () => {
+  const addresses = await Promise.all([1, 2, 3].map(async () => `127.0.0.1:${await freePort()}`));
+  const [first, second, third] = addresses as [string, string, string];
+  await node({ listen: first, storage: "a", workflows: [doubled] }).start();
+  await node({ listen: second, storage: "b", peers: [first], workflows: [doubled] }).start();
+  const rolledBack = node({ listen: third, storage: "c", peers: [first], workflows: [doubled] });
+  await rolledBack.start();
+  const client = new RaftoralClient(addresses, { transport: "http" });
+  clients.push(client);
+  for (const id of ["d-1", "d-2", "d-3"]) {
+    const ran = await client.run("doubled", 21, { version: 2, workflowId: id });
+    expect(ran).toMatchObject({ status: "completed", output: 42 });
+  }
+  await until("the third replica to apply them", () =>
+    ["d-1", "d-2", "d-3"].every(
+      (id) => rolledBack.workflowState(groupId(1))?.status(id)?.status === "Completed",
+    ),
+  );
+
+  // Back to the code before doubled@2: restarted from its own storage, it replays its log.
+  await rolledBack.stop();
+  const restarted = node({ listen: third, storage: "c", peers: [first], workflows: [] });
+  await restarted.start();
+  expect(restarted.workflowState(groupId(1))?.lastAppliedIndex()).toBeGreaterThan(0);
+  await until("the restarted replica to replay its log", () =>
+    ["d-1", "d-2", "d-3"].every(
+      (id) => restarted.workflowState(groupId(1))?.status(id)?.status === "Completed",
+    ),
+  );
+  // It still serves the others' results, and its state equals theirs.
+  expect(await client.describe("d-2")).toMatchObject({ status: "completed", output: 42 });
+  const [a, b] = nodes;
+  const listed = (made: RaftoralNode | undefined) =>
+    made
+      ?.workflowState(groupId(1))
+      ?.list({ limit: 100 })
+      .summaries.map((summary) => `${summary.workflowId} ${summary.status}`);
+  expect(listed(restarted)).toEqual(listed(a));
+  expect(listed(b)).toEqual(listed(a));
+}, 90_000);
