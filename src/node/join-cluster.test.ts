@@ -75,3 +75,35 @@ test("a peer answering that the id is lost for good stops the node: no other pee
   expect(lost).toEqual([failure as Error]);
   expect(asked).toEqual(["a:7001"]);
 });
+
+test("a refusal the cluster answers is logged as a warning; an unreachable peer at debug", async () => {
+  const lines: string[] = [];
+  const client = (_kind: unknown, address: string) =>
+    ({
+      clusterStatus: async () => {
+        if (address === "down:7001") throw new RaftoralError("UNAVAILABLE", "connection refused");
+        return { clusterId: "ours" };
+      },
+      register: async () => {
+        throw new RaftoralError("INVALID_ARGUMENT", "this node's workflow set differs", {
+          isAnswer: true,
+        });
+      },
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  const registered = await registerAgain({
+    peers: ["down:7001", "up:7001"],
+    transport: "grpc",
+    clients: new PeerClients(client),
+    logger: createLogger({ level: "debug", format: "text", write: (line) => lines.push(line) }),
+    request: { nodeId: nodeId(4), address: "me:7001" },
+    clusterId: "ours",
+    callTimeoutMs: 1_000,
+    onLost: () => undefined,
+  });
+  expect(registered).toBeUndefined();
+  expect(lines).toEqual([
+    "DEBUG Could not register again through a peer, peer: down:7001, error: connection refused",
+    "WARN Could not register again through a peer, peer: up:7001, error: this node's workflow set differs",
+  ]);
+});

@@ -223,7 +223,10 @@ export async function registerAgain(options: {
         options.onLost(error);
         throw error;
       }
-      options.logger.debug("Could not register again through a peer", {
+      // The cluster's answer (another workflow set, an address taken) is the operator's to
+      // act on, and repeats at every attempt: it is logged where they look.
+      const isRefusal = error instanceof RaftoralError && error.isAnswer;
+      options.logger[isRefusal ? "warn" : "debug"]("Could not register again through a peer", {
         peer,
         error: toError(error).message,
       });
