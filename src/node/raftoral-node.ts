@@ -160,7 +160,9 @@ export class RaftoralNode {
       if (this.unclaimed !== undefined)
         removeNodeDirectory(this.options.storagePath, this.unclaimed);
       this.markStopped();
-      throw error;
+      // A fatal error (a disk that filled up) is why the start failed, whatever step then
+      // failed with it: the caller's exit status and message follow the cause.
+      throw this.fatal ?? error;
     }
   }
 

@@ -5,6 +5,7 @@
 // test/integration/storage-failure.test.ts.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { EXIT_STORAGE_FAILED, exitCodeOf } from "../../src/cli/exit-codes.ts";
 import { GrpcProtocolClient } from "../../src/client/index.ts";
 import { createLogger, type GroupId, type NodeId } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
@@ -53,6 +54,24 @@ async function startNode(
 function leaderOf(cluster: readonly TestNode[]): TestNode | undefined {
   return cluster.find((entry) => entry.node.raftHost()?.inspect(GROUP)?.status().role === "leader");
 }
+
+test("a disk full while starting fails the start with the storage error itself (exit 74)", async () => {
+  const storage = new FailingStorage();
+  storage.breakOn(() => true);
+  const node = new RaftoralNode({
+    listen: `127.0.0.1:${await freePort()}`,
+    bootstrap: true,
+    transport: "http",
+    tuning: FAST,
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    environment: { ...realEnvironment(), storageFor: async () => storage },
+  });
+  nodes.push(node);
+  const failure = await node.start().catch((error: unknown) => error as Error);
+  expect(failure).toMatchObject({ code: "STORAGE_FAILED" });
+  expect(failure?.message).toContain("the disk is full");
+  expect(exitCodeOf(failure as Error, "start")).toBe(EXIT_STORAGE_FAILED);
+});
 
 describe.each(["grpc", "http"] as const)("a storage failure under a leader, over %s", (kind) => {
   test("no acknowledgement, unavailable at once, leadership handed over, the node stops", async () => {
