@@ -72,13 +72,20 @@ export function retentionFullRefusal(
   }
   if (!table.isOverLimits(limits)) return undefined;
   const totals = table.finishedTotals();
+  // The count is a setting; the bytes are a fixed bound of the group's memory, which only a
+  // lower floor (older results may go) or time makes room under.
+  const remedy =
+    totals.count > limits.finishedMax
+      ? "raise the count with 'raftoral cluster retention --count N', or lower the floor " +
+        "with '--at-least DURATION'"
+      : `the ${limits.bytesMax}-byte bound is fixed: lower the floor with ` +
+        "'raftoral cluster retention --at-least DURATION' so that older results may go";
   return refuse(
     workflowId,
     "limit",
     `this execution cluster keeps ${totals.count} finished workflows (${totals.bytes} bytes), ` +
       `past its retention limits (${limits.finishedMax} workflows, ${limits.bytesMax} bytes), ` +
       `and the oldest finished less than ${formatDurationMs(limits.atLeastMs)} ago (the ` +
-      "retention floor); retry later, or change the setting with " +
-      "'raftoral cluster retention --count N' or '--at-least DURATION'",
+      `retention floor); retry later, or ${remedy}`,
   );
 }

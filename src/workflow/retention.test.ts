@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { LogIndex, NodeId, RetentionSetting } from "../lib/index.ts";
 import { EVICTED_PHRASE } from "./apply-retention.ts";
 import { decodeCommand, encodeCommand, type WorkflowCommand } from "./commands.ts";
-import { EVICTED_IDS_MAX } from "./execution-table.ts";
+import { DEFAULT_WORKFLOW_STATE_CONFIG, EVICTED_IDS_MAX } from "./execution-table.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
 import { WorkflowStateMachine } from "./state-machine.ts";
 
@@ -168,7 +168,9 @@ describe("the retention floor", () => {
     expect(refused).toMatchObject({ type: "refused", reason: "limit", workflowId: "d" });
     if (refused.type !== "refused") throw new Error("expected a refusal");
     expect(refused.message).toContain("retention floor");
-    expect(refused.message).toContain("raftoral cluster retention");
+    expect(refused.message).toContain(
+      "raise the count with 'raftoral cluster retention --count N'",
+    );
     expect(sm.execution("d")).toBeUndefined();
     // A repeated Start of a kept id still answers it.
     expect(apply(start("c", 3000))).toMatchObject({ type: "started", isNew: false });
@@ -176,6 +178,24 @@ describe("the retention floor", () => {
     expect(apply(start("e", HOUR_MS + 1))).toMatchObject({ type: "started", isNew: true });
     expect(sm.execution("a")).toBeUndefined();
     sm.checkInvariants();
+  });
+
+  test("over the byte bound, the refusal says that only a lower floor makes room", () => {
+    const sm = new WorkflowStateMachine({
+      registry: registryWithBuiltins(),
+      config: { ...DEFAULT_WORKFLOW_STATE_CONFIG, finishedRetainedBytesMax: 100 },
+    });
+    const apply = (command: WorkflowCommand) =>
+      sm.apply(encodeCommand(command), (sm.lastAppliedIndex() + 1) as LogIndex);
+    apply(configure({ finishedMax: 1_000, retainAtLeastMs: HOUR_MS }));
+    for (let k = 0; k < 5; k++) run(apply, `w${k}`, k);
+    const refused = apply(start("next", 10));
+    if (refused.type !== "refused") throw new Error("expected a refusal");
+    expect(refused.message).toContain("(1000 workflows, 100 bytes)");
+    expect(refused.message).toEndWith(
+      "the 100-byte bound is fixed: lower the floor with 'raftoral cluster retention " +
+        "--at-least DURATION' so that older results may go",
+    );
   });
 
   test("without a Configure (old logs) the count prunes at once, as before", () => {
