@@ -223,6 +223,7 @@ describe("client subcommand lines", () => {
     [["workflow", "start"], "unknown command: raftoral workflow start"],
     [["workflow", "run"], "the workflow NAME is missing"],
     [["workflow", "run", "w", "--input", "ping"], "is not JSON; a string needs its quotes"],
+    [["workflow", "run", "w", "--input", `${"x".repeat(5_000)}`], `'${"x".repeat(60)}...' is not`],
     [["workflow", "run", "w", "--version", "x"], "--version 'x' must be a whole number"],
     [["workflow", "run", "w", "--cluster", "0"], "--cluster must be 1 or more"],
     [["workflow", "run", "w", "--wait=yes"], "unexpected argument 'yes'"],

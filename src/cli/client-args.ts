@@ -416,8 +416,9 @@ function parseInput(inputText: string, flag = "--input"): unknown {
     return JSON.parse(inputText);
   } catch {
     // Converted: text that is not JSON is the user's mistake, explained with the usual fix.
+    const shown = inputText.length > 60 ? `${inputText.slice(0, 60)}...` : inputText;
     return usage(
-      `${flag} '${inputText}' is not JSON; a string needs its quotes, e.g. ${flag} '"ping"'`,
+      `${flag} '${shown}' is not JSON; a string needs its quotes, e.g. ${flag} '"ping"'`,
     );
   }
 }

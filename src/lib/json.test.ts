@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { isJsonDepthWithin, JSON_DEPTH_MAX, parseJsonText } from "./json.ts";
+import { isJsonDepthWithin, JSON_DEPTH_MAX, parseJsonText, toJsonValue } from "./json.ts";
 
 const nested = (depth: number, leaf: unknown = 1): unknown => {
   let value = leaf;
@@ -18,6 +18,13 @@ test("values up to the limit pass, one level more does not", () => {
 test("an absurd depth is answered without overflowing the stack", () => {
   const deep = JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
   expect(isJsonDepthWithin(deep)).toBe(false);
+});
+
+test("a value too deep for JSON.stringify's stack is refused by the depth rule", () => {
+  const deep = JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+  expect(() => toJsonValue(deep, "the input")).toThrow(
+    "the input nests arrays or objects deeper than 64 levels; flatten it",
+  );
 });
 
 test("parseJsonText gives INVALID_ARGUMENT naming the field, for bad syntax and for depth", () => {

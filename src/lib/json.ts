@@ -36,12 +36,25 @@ export type JsonValue =
 
 /** Refuses `value` when it nests deeper than the log accepts, naming `what`. */
 export function checkJsonDepth<T>(value: T, what: string): T {
-  if (!isJsonDepthWithin(value)) {
-    throw new InvalidArgumentError(
-      `${what} nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
-    );
-  }
+  if (!isJsonDepthWithin(value)) throw tooDeep(what);
   return value;
+}
+
+function tooDeep(what: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${what} nests arrays or objects deeper than ${JSON_DEPTH_MAX} levels; flatten it`,
+  );
+}
+
+/**
+ * The error for JSON that could not be read or written. Nesting deep enough to exhaust the
+ * stack (a RangeError) is the depth rule's case, however much deeper than the limit it goes.
+ */
+function notJson(what: string, error: unknown, problem: string): InvalidArgumentError {
+  if (error instanceof RangeError) return tooDeep(what);
+  return new InvalidArgumentError(`${what} ${problem}: ${toError(error).message}`, {
+    cause: error,
+  });
 }
 
 /** Parses JSON text from a caller (e.g. an API's `input_json`); INVALID_ARGUMENT if malformed. */
@@ -51,9 +64,7 @@ export function parseJsonText(text: string, what: string): JsonValue {
     value = JSON.parse(text) as JsonValue;
   } catch (error) {
     // Converted: malformed text is the caller's to fix; the message says where.
-    throw new InvalidArgumentError(`${what} is not valid JSON: ${toError(error).message}`, {
-      cause: error,
-    });
+    throw notJson(what, error, "is not valid JSON");
   }
   return checkJsonDepth(value, what);
 }
@@ -70,9 +81,7 @@ export function toJsonValue(value: unknown, what: string): JsonValue | undefined
     text = JSON.stringify(value);
   } catch (error) {
     // Converted: a cycle or a BigInt is the caller's data problem, not ours.
-    throw new InvalidArgumentError(`${what} is not JSON: ${toError(error).message}`, {
-      cause: error,
-    });
+    throw notJson(what, error, "is not JSON");
   }
   if (text === undefined) {
     throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
