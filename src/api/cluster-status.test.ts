@@ -13,6 +13,7 @@ function state(): ManagementState {
     instance: "",
     incarnation: 0,
     incarnationNonce: "",
+    workflowFingerprint: "",
   });
   const group = (id: number, leaderId: number) => ({
     id: groupId(id),

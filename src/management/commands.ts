@@ -57,6 +57,8 @@ export type ManagementCommand =
       readonly incarnation: number;
       /** Chosen by the start that made the claim, kept in its storage until accepted. */
       readonly nonce: string;
+      /** The workflow set this start runs (absent from logs of older versions). */
+      readonly workflowFingerprint?: string;
     }
   | { readonly type: "createGroup"; readonly members: readonly NodeId[] }
   | {
@@ -259,6 +261,9 @@ function decodeNodeCommand(
         previous: count(f.previous, "previous"),
         incarnation: count(f.incarnation, "incarnation"),
         nonce: text(f.nonce, "nonce"),
+        ...(f.workflowFingerprint === undefined
+          ? {}
+          : { workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint") }),
       };
   }
 }

@@ -21,6 +21,7 @@ const cluster: ManagementState = {
         instance: "i",
         incarnation: 0,
         incarnationNonce: "",
+        workflowFingerprint: "",
       },
     ],
   ]),

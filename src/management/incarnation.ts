@@ -45,7 +45,14 @@ export function checkIn(
   if (isRetry)
     return { state, result: { checkIn: "accepted", nodeId, recorded: node.incarnation } };
   if (!isNext) return { state, result: { checkIn: "stale", nodeId, recorded: node.incarnation } };
-  const record = { ...node, incarnation: command.incarnation, incarnationNonce: command.nonce };
+  const record = {
+    ...node,
+    incarnation: command.incarnation,
+    incarnationNonce: command.nonce,
+    ...(command.workflowFingerprint === undefined
+      ? {}
+      : { workflowFingerprint: command.workflowFingerprint }),
+  };
   return {
     state: { ...state, nodes: new Map(state.nodes).set(nodeId, record) },
     result: { checkIn: "accepted", nodeId, recorded: command.incarnation },

@@ -224,6 +224,7 @@ function bootstrap(
     instance: command.node.instance,
     incarnation: 0,
     incarnationNonce: "",
+    workflowFingerprint: command.workflowFingerprint,
   };
   return {
     state: {
@@ -245,10 +246,13 @@ function registerNode(
   command: Extract<ManagementCommand, { type: "registerNode" }>,
   index: LogIndex,
 ): { state: ManagementState; result: ManagementResult } {
-  if (command.workflowFingerprint !== state.workflowFingerprint) {
+  const sets = memberWorkflowSets(state);
+  // Only a new node is held to its peers' sets: it is most likely started with the wrong
+  // module. A node that comes back under its id may carry the next set of a rolling upgrade.
+  if (command.requestedId === 0 && !sets.has(command.workflowFingerprint)) {
     throw new ManagementRefusal(
-      `this node's workflow set (${command.workflowFingerprint}) differs from the cluster's ` +
-        `(${state.workflowFingerprint}); start it with the same --workflows as the other nodes ` +
+      `this node's workflow set (${command.workflowFingerprint}) differs from every member's ` +
+        `(${[...sets].join(", ")}); start it with the same --workflows as the other nodes ` +
         `(each node's "Starting node" log line names its workflows as name@version)`,
     );
   }
@@ -277,6 +281,12 @@ function registerNode(
     current = removeNode(state, byAddress.id);
   }
   return admit(current, command, index);
+}
+
+/** The workflow sets the members run (a rolling upgrade has two of them for a while). */
+function memberWorkflowSets(state: ManagementState): ReadonlySet<string> {
+  const records = [...state.nodes.values()];
+  return new Set(records.map((node) => node.workflowFingerprint || state.workflowFingerprint));
 }
 
 function isSameProcess(registered: string, asking: string): boolean {
@@ -315,6 +325,7 @@ function admit(
     instance: command.instance,
     incarnation: 0,
     incarnationNonce: "",
+    workflowFingerprint: command.workflowFingerprint,
   };
   return {
     state: {

@@ -28,6 +28,11 @@ export interface NodeRecord {
   readonly incarnation: number;
   /** The nonce of the check-in that set `incarnation`: a retry of that check-in is accepted. */
   readonly incarnationNonce: string;
+  /**
+   * Fingerprint of the workflow set it runs, as it registered or last checked in; "" in
+   * states written before nodes recorded theirs (the cluster's `workflowFingerprint` then).
+   */
+  readonly workflowFingerprint: string;
 }
 
 export interface GroupRecord {
@@ -64,7 +69,10 @@ export interface ManagementState {
   readonly clusterId: string;
   readonly transport: ClusterTransport;
   readonly maxVoters: number;
-  /** Fingerprint of the workflow set every node must run (see WorkflowRegistry). */
+  /**
+   * Fingerprint of the bootstrap node's workflow set (see WorkflowRegistry); each node
+   * records its own since (NodeRecord.workflowFingerprint).
+   */
   readonly workflowFingerprint: string;
   readonly nodes: ReadonlyMap<NodeId, NodeRecord>;
   readonly groups: ReadonlyMap<GroupId, GroupRecord>;

@@ -134,6 +134,10 @@ function nodeRecordOf(value: unknown, path: string): NodeRecord {
     incarnationNonce: read.optional(f.incarnationNonce, "", (item) =>
       read.text(item, `${path}.incarnationNonce`, TEXT_MAX),
     ),
+    // Absent in states written before nodes recorded their own set.
+    workflowFingerprint: read.optional(f.workflowFingerprint, "", (item) =>
+      read.text(item, `${path}.workflowFingerprint`, TEXT_MAX),
+    ),
   };
 }
 

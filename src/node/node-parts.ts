@@ -342,6 +342,7 @@ export class NodeParts {
         storage,
         host: this.host,
         nonce: instance,
+        workflowFingerprint: this.execution.fingerprint(),
         clock: this.clock,
         logger,
         proposalTimeoutMs: tuning.proposalTimeoutMs,

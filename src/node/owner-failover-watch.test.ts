@@ -43,6 +43,7 @@ function stateWith(members: readonly NodeId[]): ManagementState {
         instance: "",
         incarnation: 0,
         incarnationNonce: "",
+        workflowFingerprint: "",
       },
     ]),
   );

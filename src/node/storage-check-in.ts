@@ -48,6 +48,8 @@ export interface CheckInOptions {
   readonly host: MultiRaftHost;
   /** Chosen by this start: tells a retry of its claim from another copy's same claim. */
   readonly nonce: string;
+  /** The workflow set this start runs: the cluster records it (a rolling upgrade changes it). */
+  readonly workflowFingerprint: string;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
@@ -82,7 +84,14 @@ export async function checkInStorage(options: CheckInOptions): Promise<void> {
   const previous = identity.incarnation ?? 0;
   const claim = identity.claim ?? { incarnation: previous + 1, nonce: options.nonce };
   if (identity.claim === undefined) await storage.saveIdentity({ ...identity, claim });
-  const command = encodeManagementCommand({ type: "checkIn", nodeId: self, previous, ...claim });
+  const { workflowFingerprint } = options;
+  const command = encodeManagementCommand({
+    type: "checkIn",
+    nodeId: self,
+    previous,
+    ...claim,
+    workflowFingerprint,
+  });
   // Asked while the check-in runs, once the management log this storage holds is applied
   // (then this node knows every node to ask): the check-in of a node a forced recovery left
   // behind may never be answered (the cluster refuses its messages), and two such nodes

@@ -25,13 +25,16 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 const doubled = defineWorkflow("doubled", 2, async (n: number, ctx) =>
   ctx.step("double", () => n * 2),
 );
+const tripled = defineWorkflow("tripled", 1, async (n: number, ctx) =>
+  ctx.step("triple", () => n * 3),
+);
 const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
 
 function node(options: {
   listen: string;
   storage: string;
   peers?: string[];
-  workflows: (typeof doubled)[];
+  workflows: (typeof doubled | typeof tripled)[];
 }): RaftoralNode {
   const made = new RaftoralNode({
     listen: options.listen,
@@ -94,4 +97,29 @@ test("a replica restarted without a workflow's code keeps that workflow's record
       .summaries.map((summary) => `${summary.workflowId} ${summary.status}`);
   expect(listed(restarted)).toEqual(listed(a));
   expect(listed(b)).toEqual(listed(a));
+}, 90_000);
+
+test("a rolling upgrade: after a restart with new code, new nodes join with either set", async () => {
+  const addresses = await Promise.all(
+    [1, 2, 3, 4].map(async () => `127.0.0.1:${await freePort()}`),
+  );
+  const [first, second, third, fourth] = addresses as [string, string, string, string];
+  await node({ listen: first, storage: "u-a", workflows: [doubled] }).start();
+  const upgraded = node({ listen: second, storage: "u-b", peers: [first], workflows: [doubled] });
+  await upgraded.start();
+  await upgraded.stop();
+  await node({ listen: second, storage: "u-b", workflows: [doubled, tripled] }).start();
+
+  // The restart recorded the new set: a new node may run it (or the old one), not a third.
+  const joiner = node({
+    listen: third,
+    storage: "u-c",
+    peers: [first],
+    workflows: [doubled, tripled],
+  });
+  await joiner.start();
+  const stranger = node({ listen: fourth, storage: "u-d", peers: [first], workflows: [tripled] });
+  const refusal = await stranger.start().catch((error: unknown) => error as Error);
+  expect(refusal?.message).toContain("differs from every member's");
+  expect(joiner.managementState().nodes.size).toBe(3);
 }, 90_000);

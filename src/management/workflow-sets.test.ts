@@ -1,0 +1,86 @@
+// Each node records the workflow set it runs: as it registers, and again at each check-in (a
+// restart, maybe with new code). A new node must run the set of some member, so that a
+// rolling upgrade can add nodes with the old set or the new one, while a node started with
+// the wrong module is refused; a node that comes back under its id is not held to it.
+
+import { expect, test } from "bun:test";
+import { type LogIndex, nodeId } from "../lib/index.ts";
+import { encodeManagementCommand, type ManagementCommand } from "./commands.ts";
+import { ManagementMachine, ManagementRefusal } from "./management-machine.ts";
+import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
+
+function cluster() {
+  const machine = new ManagementMachine();
+  let index = 0;
+  const apply = (command: ManagementCommand) =>
+    machine.apply(encodeManagementCommand(command), ++index as LogIndex);
+  apply({
+    type: "bootstrap",
+    clusterId: "c",
+    transport: "grpc",
+    maxVoters: 5,
+    workflowFingerprint: "old",
+    node: { id: nodeId(1), address: "h:1", instance: "a" },
+  });
+  const register = (address: string, workflowFingerprint: string, requestedId = 0) =>
+    apply({
+      type: "registerNode",
+      address,
+      requestedId: nodeId(requestedId),
+      workflowFingerprint,
+      instance: address,
+    });
+  const restartWith = (id: number, workflowFingerprint: string) =>
+    apply({
+      type: "checkIn",
+      nodeId: nodeId(id),
+      previous: 0,
+      incarnation: 1,
+      nonce: "n",
+      workflowFingerprint,
+    });
+  const setsOf = () =>
+    [...machine.state().nodes.values()].map((node) => `${node.id}:${node.workflowFingerprint}`);
+  return { machine, apply, register, restartWith, setsOf };
+}
+
+test("a rolling upgrade: new nodes may join with the old set or the new one, not a third", () => {
+  const { register, restartWith, setsOf } = cluster();
+  expect(register("h:2", "old")).toEqual({ nodeId: nodeId(2) });
+  restartWith(1, "new");
+  expect(setsOf()).toEqual(["1:new", "2:old"]);
+  expect(register("h:3", "new")).toEqual({ nodeId: nodeId(3) });
+  expect(register("h:4", "old")).toEqual({ nodeId: nodeId(4) });
+  expect(() => register("h:5", "wrong")).toThrow(ManagementRefusal);
+  expect(() => register("h:5", "wrong")).toThrow(
+    "this node's workflow set (wrong) differs from every member's (new, old)",
+  );
+});
+
+test("once every member runs the new set, the old one no longer joins", () => {
+  const { register, restartWith, apply } = cluster();
+  register("h:2", "old");
+  restartWith(1, "new");
+  apply({ type: "removeNode", nodeId: nodeId(2), reason: "test" });
+  expect(() => register("h:3", "old")).toThrow("differs from every member's (new)");
+});
+
+test("a node coming back under its id is admitted whatever set it runs now", () => {
+  const { register, apply, setsOf } = cluster();
+  register("h:2", "old");
+  apply({ type: "removeNode", nodeId: nodeId(2), reason: "silent" });
+  expect(register("h:2", "new", 2)).toEqual({ nodeId: nodeId(2) });
+  expect(setsOf()).toEqual(["1:old", "2:new"]);
+});
+
+test("the sets survive a snapshot; states from before read as the cluster's set", () => {
+  const { machine, register, restartWith } = cluster();
+  register("h:2", "old");
+  restartWith(2, "new");
+  const decoded = decodeManagementState(encodeManagementState(machine.state()));
+  expect(decoded.nodes.get(nodeId(2))?.workflowFingerprint).toBe("new");
+  const older = JSON.parse(new TextDecoder().decode(encodeManagementState(machine.state())));
+  for (const node of older.nodes) delete node.workflowFingerprint;
+  const fromOlder = decodeManagementState(new TextEncoder().encode(JSON.stringify(older)));
+  expect(fromOlder.nodes.get(nodeId(2))?.workflowFingerprint).toBe("");
+});
