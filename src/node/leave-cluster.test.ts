@@ -93,6 +93,7 @@ function leaveOf(world: LeaveWorld) {
     proposalTimeoutMs: 1_000,
     isMember: () => false,
     leaderStatus: async () => world.answer,
+    probe: async () => [],
   });
   return { clock, leave };
 }
@@ -186,4 +187,65 @@ test("a management replica that missed its own removal defers to the leader's fa
   // A leader that survives no further failure may still count on it: the leave fails.
   const outcome = await leaveOnce({ replicas, answer: cluster });
   expect((outcome as Error).message).toContain("groups 0 cannot commit without its vote");
+});
+
+/** Node 3, still a member, voting in the management group and group 1 with `voters`. */
+function memberLeaving(voters: readonly NodeId[], alive: (nowMs: number) => readonly number[]) {
+  const clock = new VirtualClock();
+  const proposed: string[] = [];
+  let isMember = true;
+  const leave = new ClusterLeave({
+    self: SELF,
+    host: {
+      groupIds: () => [groupId(0), groupId(1)],
+      inspect: () => ({ status: () => statusOf(voters) }),
+      propose: async () => {
+        proposed.push("removeNode");
+        isMember = false;
+        return undefined;
+      },
+    },
+    clock,
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    proposalTimeoutMs: 1_000,
+    isMember: () => isMember,
+    leaderStatus: async () => ({
+      ...clusterOf(
+        voters.filter((id) => id !== SELF),
+        ids(1, 2, 4, 5),
+        20,
+      ),
+      managementFaultTolerance: 1,
+    }),
+    probe: async () =>
+      alive(clock.nowMs()).map((id) => ({
+        nodeId: nodeId(id),
+        address: `node-${id}:7001`,
+        status: "ok",
+      })),
+  });
+  return { clock, leave, proposed };
+}
+
+test("a member does not leave while the voters that answer would make no majority without it", async () => {
+  // Nodes 4 and 5 were just killed: the leaders may not know it yet, a probe does.
+  const { clock, leave, proposed } = memberLeaving(ids(1, 2, 3, 4, 5), () => [1, 2, 3]);
+  const outcome = await outcomeOf(clock, leave);
+  expect(outcome).toBeInstanceOf(RaftoralError);
+  expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((outcome as Error).message).toBe(
+    "node 3 cannot leave now: without it, groups 0 (nodes 4, 5); 1 (nodes 4, 5) would lose " +
+      "their majority, as those voters do not answer. Nothing was changed and the node serves " +
+      "on: bring them back, or wait until the cluster replaces them, then leave again",
+  );
+  expect(proposed).toEqual([]);
+});
+
+test("a member leaves once enough voters answer again, within a proposal timeout", async () => {
+  // Node 4 answers again half a second into the leave.
+  const alive = (nowMs: number) => (nowMs < 500 ? [1, 2, 3] : [1, 2, 3, 4]);
+  const { clock, leave, proposed } = memberLeaving(ids(1, 2, 3, 4, 5), alive);
+  // One silent voter of five is no obstacle: three of the five answer without node 3.
+  expect(await outcomeOf(clock, leave)).toBe("left");
+  expect(proposed).toEqual(["removeNode"]);
 });

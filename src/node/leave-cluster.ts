@@ -16,10 +16,11 @@ import {
   RaftoralError,
   toError,
 } from "../lib/index.ts";
-import { encodeManagementCommand } from "../management/index.ts";
+import { encodeManagementCommand, type ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import { jointVotersOf, majorityWithout, type RaftStatus } from "../raft/index.ts";
-import type { ClusterStatus, TransportKind } from "../transport/index.ts";
+import type { ClusterStatus, NodeProbe, TransportKind } from "../transport/index.ts";
+import { probeNodes } from "./node-probe.ts";
 import type { PeerClients } from "./peer-clients.ts";
 
 /** What a leave asks of the multi-Raft host. */
@@ -43,6 +44,8 @@ export interface LeaveClusterOptions {
    * Never rejects.
    */
   readonly leaderStatus: () => Promise<ClusterStatus | undefined>;
+  /** Every node's health as this node reaches it now (node-probe.ts). Never rejects. */
+  readonly probe: () => Promise<readonly NodeProbe[]>;
 }
 
 const POLL_INTERVAL_MS = 250;
@@ -88,6 +91,7 @@ export class ClusterLeave {
   async run(): Promise<void> {
     const { self, host, clock, logger } = this.options;
     if (this.options.isMember()) {
+      await this.untilOthersSuffice();
       await host.propose(
         MANAGEMENT_GROUP,
         encodeManagementCommand({ type: "removeNode", nodeId: self, reason: "the node left" }),
@@ -115,6 +119,56 @@ export class ClusterLeave {
         groups: waiting.join(" "),
       });
     }
+  }
+
+  /**
+   * Before anything is proposed: waits (a proposal timeout at most) until, in every group
+   * this node votes in, the other voters that answer make a majority, else refuses with
+   * UNAVAILABLE and changes nothing. The leaders' view of who is alive trails a crash by up
+   * to an election timeout, and a leave they judged safe then (two of five voters just
+   * killed) took the management group's majority with it. A probe sees a dead process at once.
+   */
+  private async untilOthersSuffice(): Promise<void> {
+    const { self, clock } = this.options;
+    const deadline = clock.nowMs() + this.options.proposalTimeoutMs;
+    for (;;) {
+      const short = await this.groupsShortOfVoters();
+      if (short.length === 0) return;
+      if (clock.nowMs() >= deadline) {
+        const groups = short.map(({ id, missing }) => `${id} (nodes ${missing.join(", ")})`);
+        throw new RaftoralError(
+          "UNAVAILABLE",
+          `node ${self} cannot leave now: without it, groups ${groups.join("; ")} would lose ` +
+            "their majority, as those voters do not answer. Nothing was changed and the node " +
+            "serves on: bring them back, or wait until the cluster replaces them, then leave again",
+        );
+      }
+      await new Promise<void>((resolve) => clock.setTimer(POLL_INTERVAL_MS, resolve));
+    }
+  }
+
+  /** The groups whose voters that answer, this node aside, would make no majority. */
+  private async groupsShortOfVoters(): Promise<{ id: GroupId; missing: NodeId[] }[]> {
+    const { self, host } = this.options;
+    const alive = new Set(
+      (await this.options.probe())
+        .filter((probe) => probe.status !== "unreachable" && probe.status !== "stopping")
+        .map((probe) => probe.nodeId),
+    );
+    const short: { id: GroupId; missing: NodeId[] }[] = [];
+    for (const id of [MANAGEMENT_GROUP, ...this.heldAtLeave.keys()]) {
+      const conf = host.inspect(id)?.status().confState;
+      if (conf === undefined) continue;
+      const voters = jointVotersOf(conf);
+      const all = new Set([...voters.incoming, ...voters.outgoing]);
+      if (!all.has(self)) continue;
+      // A sole voter hands its vote over in the leave itself: only the silent ones count here.
+      const missing = [...all].filter((voter) => voter !== self && !alive.has(voter));
+      if (missing.length > 0 && !majorityWithout(voters, new Set([self, ...missing]))) {
+        short.push({ id, missing });
+      }
+    }
+    return short;
   }
 
   /**
@@ -221,4 +275,31 @@ export async function askLeaderForStatus(options: {
     }
   }
   return undefined;
+}
+
+/** A node's own leave: its parts, and how it reaches the other nodes of its cluster. */
+export function nodeLeave(deps: {
+  readonly self: NodeId;
+  readonly host: LeavingHost;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly tuning: { readonly proposalTimeoutMs: number; readonly probeTimeoutMs: number };
+  readonly state: () => ManagementState;
+  readonly clients: PeerClients;
+  readonly kind: TransportKind;
+}): ClusterLeave {
+  const { self, clients, kind, logger, clock, tuning } = deps;
+  const others = () =>
+    [...deps.state().nodes.values()].filter((node) => node.id !== self).map((node) => node.address);
+  return new ClusterLeave({
+    self,
+    host: deps.host,
+    clock,
+    logger,
+    proposalTimeoutMs: tuning.proposalTimeoutMs,
+    isMember: () => deps.state().nodes.has(self),
+    leaderStatus: () => askLeaderForStatus({ clients, kind, addresses: others(), logger }),
+    probe: () =>
+      probeNodes({ state: deps.state(), kind, clients, clock, timeoutMs: tuning.probeTimeoutMs }),
+  });
 }

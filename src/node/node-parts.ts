@@ -27,7 +27,7 @@ import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { handOverLeadership } from "./leadership-handover.ts";
-import { askLeaderForStatus, ClusterLeave } from "./leave-cluster.ts";
+import { type ClusterLeave, nodeLeave } from "./leave-cluster.ts";
 import { ManagementDirectory } from "./management-directory.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
@@ -434,22 +434,15 @@ export class NodeParts {
     if (this.leaving === undefined && !isMember()) {
       throw new RaftoralError("NOT_FOUND", `node ${this.id} is not a member of a cluster`);
     }
-    this.leaving ??= new ClusterLeave({
+    this.leaving ??= nodeLeave({
       self: this.id,
       host: this.host,
       clock: this.clock,
       logger: this.options.logger,
-      proposalTimeoutMs: this.options.tuning.proposalTimeoutMs,
-      isMember,
-      leaderStatus: () =>
-        askLeaderForStatus({
-          clients: this.options.peerClients,
-          kind: this.options.transport.kind,
-          addresses: [...this.machine.state().nodes.values()]
-            .filter((node) => node.id !== this.id)
-            .map((node) => node.address),
-          logger: this.options.logger,
-        }),
+      tuning: this.options.tuning,
+      state: () => this.machine.state(),
+      clients: this.options.peerClients,
+      kind: this.options.transport.kind,
     });
     try {
       await this.leaving.run();
