@@ -53,3 +53,31 @@ test("calls are repeatable unless the caller says otherwise", async () => {
   const { outcome, asked } = await forwardFailingOnce(lost);
   expect({ outcome, asked }).toEqual({ outcome: "done", asked: ["node-2", "node-3"] });
 });
+
+test("this node's own limit of calls to a member moves on to the next; at every one, UNAVAILABLE", async () => {
+  const busy = new RaftoralError(
+    "RESOURCE_EXHAUSTED",
+    "too many calls in flight to node-2 (limit 100)",
+  );
+  for (const isRepeatable of [true, false]) {
+    const { outcome, asked } = await forwardFailingOnce(busy, { isRepeatable });
+    expect({ outcome, asked }).toEqual({ outcome: "done", asked: ["node-2", "node-3"] });
+  }
+  const clients = new PeerClients(
+    (_kind: unknown, address: string) =>
+      ({ address, close: async () => undefined }) as unknown as ProtocolClient,
+  );
+  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  const failure = await forwardToGroup(context, groupId(1), async () => {
+    throw busy;
+  }).catch((error: unknown) => error);
+  expect(failure).toMatchObject({ code: "UNAVAILABLE" });
+  expect((failure as Error).message).toStartWith(
+    "node 1 has too many calls waiting on execution cluster 1's members to forward this one",
+  );
+  // The group's own answer that it is full stays what it is.
+  const full = new RaftoralError("RESOURCE_EXHAUSTED", "the group runs too many", {
+    isAnswer: true,
+  });
+  expect((await forwardFailingOnce(full)).outcome).toBe(full);
+});

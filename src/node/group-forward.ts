@@ -52,10 +52,25 @@ export async function forwardToGroup<T>(
       return await context.clients.call(context.transport, address, call);
     } catch (error) {
       lastError = toError(error);
+      // This node's own limit of calls in flight to that member: nothing was sent, and the
+      // caller's call is not what is too much (a backlog after a restart of the cluster).
+      if (isBusyHere(lastError)) continue;
       // A member that cannot serve now may be followed by one that can; an answer is final.
       if (!isWorthAnotherNode(lastError)) throw lastError;
       if (!options.isRepeatable && (lastError as RaftoralError).isAnswerLost) throw lastError;
     }
   }
+  if (lastError !== undefined && isBusyHere(lastError)) {
+    throw new RaftoralError(
+      "UNAVAILABLE",
+      `node ${context.self} has too many calls waiting on execution cluster ${target}'s ` +
+        `members to forward this one; retry shortly (${lastError.message})`,
+      { cause: lastError },
+    );
+  }
   throw lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`);
+}
+
+function isBusyHere(error: Error): boolean {
+  return error instanceof RaftoralError && error.code === "RESOURCE_EXHAUSTED" && !error.isAnswer;
 }
