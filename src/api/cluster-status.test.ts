@@ -14,6 +14,7 @@ function state(): ManagementState {
     incarnation: 0,
     incarnationNonce: "",
     workflowFingerprint: "",
+    rulesVersion: 1,
   });
   const group = (id: number, leaderId: number) => ({
     id: groupId(id),

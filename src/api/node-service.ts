@@ -155,6 +155,7 @@ export class NodeService implements NodeApi {
           requestedId: request.nodeId,
           workflowFingerprint: request.workflowFingerprint ?? state.workflowFingerprint,
           instance: request.instanceId ?? "",
+          ...(request.rulesVersion === undefined ? {} : { rulesVersion: request.rulesVersion }),
         }),
         { timeoutMs: this.options.proposalTimeoutMs },
       )

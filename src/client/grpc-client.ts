@@ -93,6 +93,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
         address: request.address,
         workflowFingerprint: request.workflowFingerprint ?? "",
         instanceId: request.instanceId ?? "",
+        rulesVersion: request.rulesVersion ?? 0,
       },
       options,
     );

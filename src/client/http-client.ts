@@ -99,6 +99,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
           ? {}
           : { workflow_fingerprint: request.workflowFingerprint }),
         ...(request.instanceId === undefined ? {} : { instance_id: request.instanceId }),
+        ...(request.rulesVersion === undefined ? {} : { rules_version: request.rulesVersion }),
       },
       options,
     );

@@ -23,6 +23,8 @@ export type ManagementCommand =
       readonly maxVoters: number;
       readonly workflowFingerprint: string;
       readonly node: { readonly id: NodeId; readonly address: string; readonly instance: string };
+      /** The management rules the bootstrap node's build applies (absent: 0). */
+      readonly rulesVersion?: number;
       /** The cluster's first retention setting (absent from logs of older versions). */
       readonly retention?: RetentionSetting;
     }
@@ -39,6 +41,8 @@ export type ManagementCommand =
       readonly workflowFingerprint: string;
       /** The registering run of the program (RegisterRequest.instanceId); "" if unknown. */
       readonly instance: string;
+      /** The management rules its build applies (RegisterRequest.rulesVersion; absent: 0). */
+      readonly rulesVersion?: number;
     }
   | {
       readonly type: "removeNode";
@@ -59,6 +63,8 @@ export type ManagementCommand =
       readonly nonce: string;
       /** The workflow set this start runs (absent from logs of older versions). */
       readonly workflowFingerprint?: string;
+      /** The management rules this start's build applies (absent: 0). */
+      readonly rulesVersion?: number;
     }
   | { readonly type: "createGroup"; readonly members: readonly NodeId[] }
   | {
@@ -230,7 +236,15 @@ function decodeBootstrap(f: Record<string, unknown>): ManagementCommand {
       instance: text(first.instance, "node.instance"),
     },
     ...(f.retention === undefined ? {} : { retention: retention(f.retention) }),
+    ...rulesOf(f),
   };
+}
+
+/** The optional rulesVersion of a node's command (commands.ts of older builds had none). */
+function rulesOf(f: Record<string, unknown>): { rulesVersion?: number } {
+  return f.rulesVersion === undefined
+    ? {}
+    : { rulesVersion: count(f.rulesVersion, "rulesVersion") };
 }
 
 /** The commands about one node: its registration, its removal and its check-in. */
@@ -246,6 +260,7 @@ function decodeNodeCommand(
         requestedId: node(f.requestedId, "requestedId"),
         workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint"),
         instance: text(f.instance, "instance"),
+        ...rulesOf(f),
       };
     case "removeNode":
       return {
@@ -264,6 +279,7 @@ function decodeNodeCommand(
         ...(f.workflowFingerprint === undefined
           ? {}
           : { workflowFingerprint: text(f.workflowFingerprint, "workflowFingerprint") }),
+        ...rulesOf(f),
       };
   }
 }

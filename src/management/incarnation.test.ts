@@ -22,6 +22,7 @@ const cluster: ManagementState = {
         incarnation: 0,
         incarnationNonce: "",
         workflowFingerprint: "",
+        rulesVersion: 1,
       },
     ],
   ]),

@@ -52,6 +52,7 @@ export function checkIn(
     ...(command.workflowFingerprint === undefined
       ? {}
       : { workflowFingerprint: command.workflowFingerprint }),
+    rulesVersion: command.rulesVersion ?? 0,
   };
   return {
     state: { ...state, nodes: new Map(state.nodes).set(nodeId, record) },

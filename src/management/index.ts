@@ -45,6 +45,7 @@ export {
   groupsOf,
   highestNodeId,
   isCountedOn,
+  MANAGEMENT_RULES_VERSION,
   type ManagementState,
   type NodeRecord,
   resultsHolder,

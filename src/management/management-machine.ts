@@ -225,6 +225,7 @@ function bootstrap(
     incarnation: 0,
     incarnationNonce: "",
     workflowFingerprint: command.workflowFingerprint,
+    rulesVersion: command.rulesVersion ?? 0,
   };
   return {
     state: {
@@ -246,16 +247,7 @@ function registerNode(
   command: Extract<ManagementCommand, { type: "registerNode" }>,
   index: LogIndex,
 ): { state: ManagementState; result: ManagementResult } {
-  const sets = memberWorkflowSets(state);
-  // Only a new node is held to its peers' sets: it is most likely started with the wrong
-  // module. A node that comes back under its id may carry the next set of a rolling upgrade.
-  if (command.requestedId === 0 && !sets.has(command.workflowFingerprint)) {
-    throw new ManagementRefusal(
-      `this node's workflow set (${command.workflowFingerprint}) differs from every member's ` +
-        `(${[...sets].join(", ")}); start it with the same --workflows as the other nodes ` +
-        `(each node's "Starting node" log line names its workflows as name@version)`,
-    );
-  }
+  checkWorkflowSet(state, command);
   let current = state;
   const byAddress = [...state.nodes.values()].find((node) => node.address === command.address);
   if (byAddress !== undefined && isSameProcess(byAddress.instance, command.instance)) {
@@ -281,6 +273,27 @@ function registerNode(
     current = removeNode(state, byAddress.id);
   }
   return admit(current, command, index);
+}
+
+/**
+ * Rules 1, once every member applies them: only a new node is held to its peers' sets (it is
+ * most likely started with the wrong module), and any member's set will do; a node that comes
+ * back under its id may carry the next set of a rolling upgrade. Until then, as older builds
+ * do: every node runs the bootstrap node's set.
+ */
+function checkWorkflowSet(
+  state: ManagementState,
+  command: Extract<ManagementCommand, { type: "registerNode" }>,
+): void {
+  const hasRules1 = [...state.nodes.values()].every((node) => node.rulesVersion >= 1);
+  const sets = hasRules1 ? memberWorkflowSets(state) : new Set([state.workflowFingerprint]);
+  if (hasRules1 && command.requestedId !== 0) return;
+  if (sets.has(command.workflowFingerprint)) return;
+  throw new ManagementRefusal(
+    `this node's workflow set (${command.workflowFingerprint}) differs from every member's ` +
+      `(${[...sets].join(", ")}); start it with the same --workflows as the other nodes ` +
+      `(each node's "Starting node" log line names its workflows as name@version)`,
+  );
 }
 
 /** The workflow sets the members run (a rolling upgrade has two of them for a while). */
@@ -326,6 +339,7 @@ function admit(
     incarnation: 0,
     incarnationNonce: "",
     workflowFingerprint: command.workflowFingerprint,
+    rulesVersion: command.rulesVersion ?? 0,
   };
   return {
     state: {

@@ -33,7 +33,16 @@ export interface NodeRecord {
    * states written before nodes recorded theirs (the cluster's `workflowFingerprint` then).
    */
   readonly workflowFingerprint: string;
+  /** The management rules its build applies, as it registered or last checked in (0: older). */
+  readonly rulesVersion: number;
 }
+
+/**
+ * The management rules this build applies. 1: each node's own workflow set counts at
+ * registration (management-machine.ts). Every replica must apply the same rules, so a rule
+ * that changes an outcome applies only once every member's build applies it.
+ */
+export const MANAGEMENT_RULES_VERSION = 1;
 
 export interface GroupRecord {
   readonly id: GroupId;

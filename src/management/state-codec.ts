@@ -138,6 +138,7 @@ function nodeRecordOf(value: unknown, path: string): NodeRecord {
     workflowFingerprint: read.optional(f.workflowFingerprint, "", (item) =>
       read.text(item, `${path}.workflowFingerprint`, TEXT_MAX),
     ),
+    rulesVersion: read.optional(f.rulesVersion, 0, (item) => count(item, `${path}.rulesVersion`)),
   };
 }
 

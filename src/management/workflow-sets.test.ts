@@ -1,7 +1,9 @@
 // Each node records the workflow set it runs: as it registers, and again at each check-in (a
 // restart, maybe with new code). A new node must run the set of some member, so that a
 // rolling upgrade can add nodes with the old set or the new one, while a node started with
-// the wrong module is refused; a node that comes back under its id is not held to it.
+// the wrong module is refused; a node that comes back under its id is not held to it. These
+// are management rules 1: while any member's build applies older rules (it would refuse such
+// a node: every replica must decide alike), every node must run the bootstrap node's set.
 
 import { expect, test } from "bun:test";
 import { type LogIndex, nodeId } from "../lib/index.ts";
@@ -21,16 +23,18 @@ function cluster() {
     maxVoters: 5,
     workflowFingerprint: "old",
     node: { id: nodeId(1), address: "h:1", instance: "a" },
+    rulesVersion: 1,
   });
-  const register = (address: string, workflowFingerprint: string, requestedId = 0) =>
+  const register = (address: string, workflowFingerprint: string, requestedId = 0, rules = 1) =>
     apply({
       type: "registerNode",
       address,
       requestedId: nodeId(requestedId),
       workflowFingerprint,
       instance: address,
+      rulesVersion: rules,
     });
-  const restartWith = (id: number, workflowFingerprint: string) =>
+  const restartWith = (id: number, workflowFingerprint: string, rulesVersion = 1) =>
     apply({
       type: "checkIn",
       nodeId: nodeId(id),
@@ -38,6 +42,7 @@ function cluster() {
       incarnation: 1,
       nonce: "n",
       workflowFingerprint,
+      rulesVersion,
     });
   const setsOf = () =>
     [...machine.state().nodes.values()].map((node) => `${node.id}:${node.workflowFingerprint}`);
@@ -83,4 +88,15 @@ test("the sets survive a snapshot; states from before read as the cluster's set"
   for (const node of older.nodes) delete node.workflowFingerprint;
   const fromOlder = decodeManagementState(new TextEncoder().encode(JSON.stringify(older)));
   expect(fromOlder.nodes.get(nodeId(2))?.workflowFingerprint).toBe("");
+});
+
+test("while a member's build applies older rules, every node must run the bootstrap set", () => {
+  const { register, restartWith } = cluster();
+  // Node 2 runs an older build: its registration says no rules version.
+  expect(register("h:2", "old", 0, 0)).toEqual({ nodeId: nodeId(2) });
+  restartWith(1, "new");
+  expect(() => register("h:3", "new")).toThrow("differs from every member's (old)");
+  // Once node 2 restarts with this build too, the members' sets count.
+  restartWith(2, "old");
+  expect(register("h:3", "new")).toEqual({ nodeId: nodeId(3) });
 });

@@ -3,6 +3,7 @@
 // (or, failing that, through the peer), which allocates the node id through its log.
 
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
+import { MANAGEMENT_RULES_VERSION } from "../management/index.ts";
 import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
 import type { PeerClients } from "./peer-clients.ts";
 import { LostNodeError } from "./restart-check.ts";
@@ -121,6 +122,7 @@ export async function registerNode(options: {
         address: options.address,
         workflowFingerprint: options.workflowFingerprint,
         instanceId: options.instanceId,
+        rulesVersion: MANAGEMENT_RULES_VERSION,
       };
       try {
         const result = await options.clients.call(options.transport, target, (client) =>

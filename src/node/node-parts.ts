@@ -17,7 +17,12 @@ import {
   type RetentionSetting,
   toError,
 } from "../lib/index.ts";
-import { encodeManagementCommand, isCountedOn, ManagementMachine } from "../management/index.ts";
+import {
+  encodeManagementCommand,
+  isCountedOn,
+  MANAGEMENT_RULES_VERSION,
+  ManagementMachine,
+} from "../management/index.ts";
 import { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
@@ -307,6 +312,7 @@ export class NodeParts {
           maxVoters: tuning.maxVoters,
           workflowFingerprint: this.execution.fingerprint(),
           node: { id, address: this.options.address, instance: this.options.instance },
+          rulesVersion: MANAGEMENT_RULES_VERSION,
           retention: checkRetention(retention),
         }),
         { timeoutMs: tuning.proposalTimeoutMs },
@@ -420,6 +426,7 @@ export class NodeParts {
         address: this.options.address,
         workflowFingerprint: this.execution.fingerprint(),
         instanceId: this.options.instance,
+        rulesVersion: MANAGEMENT_RULES_VERSION,
       },
     });
     if (highest !== undefined) this.directory.vouch(highest);

@@ -44,6 +44,7 @@ function stateWith(members: readonly NodeId[]): ManagementState {
         incarnation: 0,
         incarnationNonce: "",
         workflowFingerprint: "",
+        rulesVersion: 1,
       },
     ]),
   );

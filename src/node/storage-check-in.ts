@@ -13,6 +13,7 @@ import {
 import {
   type CheckInResult,
   encodeManagementCommand,
+  MANAGEMENT_RULES_VERSION,
   managementResultOf,
 } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
@@ -91,6 +92,7 @@ export async function checkInStorage(options: CheckInOptions): Promise<void> {
     previous,
     ...claim,
     workflowFingerprint,
+    rulesVersion: MANAGEMENT_RULES_VERSION,
   });
   // Asked while the check-in runs, once the management log this storage holds is applied
   // (then this node knows every node to ask): the check-in of a node a forced recovery left

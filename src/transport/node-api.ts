@@ -40,6 +40,11 @@ export interface RegisterRequest {
    * without its storage has a new one, and is admitted as a new node. Absent: not checked.
    */
   readonly instanceId?: string;
+  /**
+   * The management rules the joining node's build applies (MANAGEMENT_RULES_VERSION); absent
+   * or 0 from older builds. The cluster applies newer rules only once every node does.
+   */
+  readonly rulesVersion?: number;
 }
 
 export interface RegisterResult {

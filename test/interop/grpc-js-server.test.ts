@@ -104,6 +104,7 @@ describe("our client -> grpc-js server", () => {
         address: "",
         workflowFingerprint: "",
         instanceId: "",
+        rulesVersion: 0,
       })
       .catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(GrpcStatusError);

@@ -94,6 +94,7 @@ describe("grpc-js on Node.js", () => {
           address: "",
           workflowFingerprint: "",
           instanceId: "",
+          rulesVersion: 0,
         })
         .catch((reason: unknown) => reason);
       expect((error as GrpcStatusError).grpcCode).toBe(GrpcStatus.NOT_FOUND);

@@ -192,7 +192,13 @@ describe("off the plain path", () => {
   test("numbers the general codec refuses are refused with its words", () => {
     const join = joinCodecs.addNodeRequestCodec;
     for (const nodeId of [2 ** 53, -1, 1.5, Number.NaN]) {
-      const value = { nodeId, address: "a", workflowFingerprint: "", instanceId: "" };
+      const value = {
+        nodeId,
+        address: "a",
+        workflowFingerprint: "",
+        instanceId: "",
+        rulesVersion: 0,
+      };
       const refused = outcome(() => join.encode(value));
       expect(refused).toStartWith("InvalidArgumentError: raftoral.AddNodeRequest: field nodeId");
       expect(refused).toEqual(outcome(() => generalOf(join).encode(value)));

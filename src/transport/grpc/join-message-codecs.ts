@@ -38,6 +38,7 @@ export const addNodeRequestCodec = fieldTableCodec(
     { number: 2, name: "address", kind: "string" },
     { number: 3, name: "workflowFingerprint", kind: "string" },
     { number: 4, name: "instanceId", kind: "string" },
+    { number: 5, name: "rulesVersion", kind: "uint32" },
   ],
 );
 

@@ -68,7 +68,13 @@ describe("raftoral message codecs", () => {
     };
     expect(roundTrip(RaftServiceMethods.discover.responseCodec, discovery)).toEqual(discovery);
     expect(roundTrip(RaftServiceMethods.discover.requestCodec, {})).toEqual({});
-    const addNode = { nodeId: 9, address: "h:1", workflowFingerprint: "wf", instanceId: "i-9" };
+    const addNode = {
+      nodeId: 9,
+      address: "h:1",
+      workflowFingerprint: "wf",
+      instanceId: "i-9",
+      rulesVersion: 1,
+    };
     expect(roundTrip(RaftServiceMethods.addNode.requestCodec, addNode)).toEqual(addNode);
     const added = { success: true, error: "", nodeId: 2 ** 40 };
     expect(roundTrip(RaftServiceMethods.addNode.responseCodec, added)).toEqual(added);

@@ -73,6 +73,7 @@ export function registerRaftService(
         address,
         ...(fingerprint === "" ? {} : { workflowFingerprint: fingerprint }),
         ...(request.instanceId === "" ? {} : { instanceId: request.instanceId }),
+        ...(request.rulesVersion === 0 ? {} : { rulesVersion: request.rulesVersion }),
       },
       { signal: context.signal },
     );

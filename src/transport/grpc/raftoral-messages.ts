@@ -63,6 +63,8 @@ export interface AddNodeRequest {
   readonly workflowFingerprint: string;
   /** The joining process ("" when the client does not say). */
   readonly instanceId: string;
+  /** The management rules the joining node's build applies (0: an older build). */
+  readonly rulesVersion: number;
 }
 
 export interface AddNodeResponse {

@@ -149,6 +149,7 @@ describe("GrpcServer with GrpcClient", () => {
         address: "a",
         workflowFingerprint: "",
         instanceId: "",
+        rulesVersion: 0,
       });
     const exists = await failure(call(1));
     expect([exists.grpcCode, exists.message]).toEqual([GrpcStatus.ALREADY_EXISTS, "node 1 exists"]);

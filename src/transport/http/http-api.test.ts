@@ -261,6 +261,19 @@ describe("peer and cluster routes", () => {
     expect(api.lastCall("register").request).toEqual({ nodeId: 9, address: "h:1" });
   });
 
+  test("POST /discovery/register passes the joining build's rules version on", async () => {
+    await answer(post("/discovery/register", { address: "h:1", rules_version: 1 }));
+    expect(api.lastCall("register").request).toEqual({
+      nodeId: 0,
+      address: "h:1",
+      rulesVersion: 1,
+    });
+    const { status } = await answer(
+      post("/discovery/register", { address: "h:1", rules_version: -1 }),
+    );
+    expect(status).toBe(400);
+  });
+
   test("GET /discovery/peers uses the QUICKSTART's field names, plus transport", async () => {
     const { status, body } = await answer(fetch(`${base}/discovery/peers`));
     expect(status).toBe(200);

@@ -185,6 +185,14 @@ export function parseRegisterRequest(body: unknown): RegisterRequest {
   if (instance !== undefined && instance !== null && typeof instance !== "string") {
     throw new InvalidArgumentError("field 'instance_id' must be a string when given");
   }
+  const rules = fields.rules_version;
+  if (
+    rules !== undefined &&
+    rules !== null &&
+    !(Number.isSafeInteger(rules) && (rules as number) >= 0)
+  ) {
+    throw new InvalidArgumentError("field 'rules_version' must be a whole number when given");
+  }
   return {
     nodeId: optionalNodeId(fields.node_id),
     address,
@@ -192,6 +200,7 @@ export function parseRegisterRequest(body: unknown): RegisterRequest {
       ? { workflowFingerprint: fingerprint }
       : {}),
     ...(typeof instance === "string" && instance !== "" ? { instanceId: instance } : {}),
+    ...(typeof rules === "number" && rules > 0 ? { rulesVersion: rules } : {}),
   };
 }
 
