@@ -4,7 +4,9 @@
 // count on: in a two-node group, the survivor alone could no longer commit the change that
 // removes the node that went away. Where the bound passes and a group still cannot commit
 // without this node's vote, the leave fails instead and the node keeps serving (out of the
-// cluster, never registering again) until a later leave finds it free to go.
+// cluster, never registering again) until a later leave finds it free to go. And before any
+// of it, the leave checks that the voters that answer would make a majority without the node;
+// if not, it is refused with nothing changed.
 
 import {
   type Clock,
