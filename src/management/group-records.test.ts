@@ -2,29 +2,14 @@
 // destroyed group's results stay findable (resultsMovedTo), through apply and snapshots.
 
 import { expect, test } from "bun:test";
-import { groupId, type LogIndex, nodeId } from "../lib/index.ts";
-import {
-  decodeManagementCommand,
-  encodeManagementCommand,
-  type ManagementCommand,
-} from "./commands.ts";
-import { ManagementMachine } from "./management-machine.ts";
+import { bootstrappedManagement } from "../../test/support/management-log.ts";
+import { groupId, nodeId } from "../lib/index.ts";
+import { decodeManagementCommand } from "./commands.ts";
 import { resultsHolder } from "./management-state.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
 
 function bootstrapped(groups = 1) {
-  const machine = new ManagementMachine();
-  let index = 0;
-  const apply = (command: ManagementCommand) =>
-    machine.apply(encodeManagementCommand(command), ++index as LogIndex);
-  apply({
-    type: "bootstrap",
-    clusterId: "c",
-    transport: "grpc",
-    maxVoters: 5,
-    workflowFingerprint: "f",
-    node: { id: nodeId(1), address: "h:1", instance: "i1" },
-  });
+  const { machine, apply } = bootstrappedManagement();
   for (let k = 0; k < groups; k++) apply({ type: "createGroup", members: [nodeId(1)] });
   return { machine, apply };
 }

@@ -4,26 +4,18 @@
 // entries the cluster no longer has), while every other id works as before.
 
 import { expect, test } from "bun:test";
-import { type LogIndex, nodeId } from "../lib/index.ts";
+import { bootstrappedManagement } from "../../test/support/management-log.ts";
+import { nodeId } from "../lib/index.ts";
 import {
   decodeManagementCommand,
   encodeManagementCommand,
   type ManagementCommand,
 } from "./commands.ts";
-import { ManagementMachine, ManagementRefusal, managementResultOf } from "./management-machine.ts";
+import { ManagementRefusal, managementResultOf } from "./management-machine.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
 
 function cluster() {
-  const machine = new ManagementMachine();
-  let index = 0;
-  const apply = (command: ManagementCommand) =>
-    machine.apply(encodeManagementCommand(command), ++index as LogIndex);
-  apply({
-    type: "bootstrap",
-    clusterId: "c",
-    transport: "grpc",
-    maxVoters: 5,
-    workflowFingerprint: "f",
+  const { machine, apply } = bootstrappedManagement({
     node: { id: nodeId(1), address: "h:1", instance: "a" },
   });
   const register = (address: string, instance: string, requestedId = 0) =>

@@ -2,12 +2,9 @@
 // setRetention, kept in snapshots, absent (and so left alone) in clusters that predate it.
 
 import { describe, expect, test } from "bun:test";
-import { type LogIndex, nodeId, type RetentionSetting } from "../lib/index.ts";
-import {
-  decodeManagementCommand,
-  encodeManagementCommand,
-  type ManagementCommand,
-} from "./commands.ts";
+import { bootstrappedManagement } from "../../test/support/management-log.ts";
+import type { RetentionSetting } from "../lib/index.ts";
+import { decodeManagementCommand } from "./commands.ts";
 import { checkManagementInvariants } from "./invariants.ts";
 import { ManagementMachine } from "./management-machine.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
@@ -15,19 +12,7 @@ import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
 const SETTING: RetentionSetting = { finishedMax: 50, retainForMs: 0, retainAtLeastMs: 60_000 };
 
 function bootstrapped(retention?: RetentionSetting) {
-  const machine = new ManagementMachine();
-  let index = 0;
-  const apply = (command: ManagementCommand) =>
-    machine.apply(encodeManagementCommand(command), ++index as LogIndex);
-  apply({
-    type: "bootstrap",
-    clusterId: "c",
-    transport: "grpc",
-    maxVoters: 5,
-    workflowFingerprint: "f",
-    node: { id: nodeId(1), address: "h:1", instance: "i1" },
-    ...(retention === undefined ? {} : { retention }),
-  });
+  const { machine, apply } = bootstrappedManagement(retention === undefined ? {} : { retention });
   return { machine, apply };
 }
 

@@ -3,25 +3,14 @@
 // snapshots.
 
 import { expect, test } from "bun:test";
+import { bootstrappedManagement } from "../../test/support/management-log.ts";
 import { groupId, type LogIndex, nodeId } from "../lib/index.ts";
-import { encodeManagementCommand, type ManagementCommand } from "./commands.ts";
-import { ManagementMachine, type ManagementResult } from "./management-machine.ts";
+import type { ManagementCommand } from "./commands.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
 import { claimWorkflowId, WORKFLOW_ID_CLAIMS_MAX } from "./workflow-id-claims.ts";
 
 function bootstrapped(groups: number) {
-  const machine = new ManagementMachine();
-  let index = 0;
-  const apply = (command: ManagementCommand): ManagementResult =>
-    machine.apply(encodeManagementCommand(command), ++index as LogIndex);
-  apply({
-    type: "bootstrap",
-    clusterId: "c",
-    transport: "grpc",
-    maxVoters: 5,
-    workflowFingerprint: "f",
-    node: { id: nodeId(1), address: "h:1", instance: "i1" },
-  });
+  const { machine, apply } = bootstrappedManagement();
   for (let k = 0; k < groups; k++) apply({ type: "createGroup", members: [nodeId(1)] });
   return { machine, apply };
 }

@@ -6,23 +6,14 @@
 // a node: every replica must decide alike), every node must run the bootstrap node's set.
 
 import { expect, test } from "bun:test";
-import { type LogIndex, nodeId } from "../lib/index.ts";
-import { encodeManagementCommand, type ManagementCommand } from "./commands.ts";
-import { ManagementMachine, ManagementRefusal } from "./management-machine.ts";
+import { bootstrappedManagement } from "../../test/support/management-log.ts";
+import { nodeId } from "../lib/index.ts";
+import { ManagementRefusal } from "./management-machine.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
 
 function cluster() {
-  const machine = new ManagementMachine();
-  let index = 0;
-  const apply = (command: ManagementCommand) =>
-    machine.apply(encodeManagementCommand(command), ++index as LogIndex);
-  apply({
-    type: "bootstrap",
-    clusterId: "c",
-    transport: "grpc",
-    maxVoters: 5,
+  const { machine, apply } = bootstrappedManagement({
     workflowFingerprint: "old",
-    node: { id: nodeId(1), address: "h:1", instance: "a" },
     rulesVersion: 1,
   });
   const register = (address: string, workflowFingerprint: string, requestedId = 0, rules = 1) =>

@@ -39,16 +39,19 @@ const START: WorkflowCommand = {
   runtimeVersion: 1,
 };
 
+/** W1 ends 250 ms after its start. */
+const COMPLETE: WorkflowCommand = {
+  type: "Complete",
+  workflowId: "w1",
+  ownerEpoch: 1,
+  output: "pong",
+  finishedAtMs: 10_250,
+};
+
 test("the owner logs start and completion at info, with cluster and duration", () => {
   const { lines, apply } = replicaOf(1);
   apply(START);
-  apply({
-    type: "Complete",
-    workflowId: "w1",
-    ownerEpoch: 1,
-    output: "pong",
-    finishedAtMs: 10_250,
-  });
+  apply(COMPLETE);
   expect(lines).toEqual([
     "INFO Workflow started, workflow_id: w1, name: ping_pong, version: 1, cluster: 3, owner: 1",
     "INFO Workflow completed, workflow_id: w1, name: ping_pong, version: 1, cluster: 3, owner: 1, duration_ms: 250",
@@ -90,13 +93,7 @@ test("every line about a traced workflow carries its trace id, on every replica"
 test("after a restart, the owner logs what it applies again from its log at debug only", () => {
   const { lines, apply } = replicaOf(1, 1);
   apply(START);
-  apply({
-    type: "Complete",
-    workflowId: "w1",
-    ownerEpoch: 1,
-    output: "pong",
-    finishedAtMs: 10_250,
-  });
+  apply(COMPLETE);
   expect(lines).toEqual([
     "DEBUG Workflow started, workflow_id: w1, name: ping_pong, version: 1, cluster: 3, owner: 1",
     "INFO Workflow completed, workflow_id: w1, name: ping_pong, version: 1, cluster: 3, owner: 1, duration_ms: 250",

@@ -5,6 +5,7 @@ import {
   WALL_ORIGIN_MS,
 } from "../../test/support/workflow-local-group.ts";
 import { type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
+import type { CommandOf } from "./apply-context.ts";
 import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
@@ -362,19 +363,25 @@ describe("WorkflowRuntime: ownership", () => {
     ]);
   });
 
-  test("an execution from a newer runtime version is left alone, the node carries on", async () => {
+  /**
+   * Node 1 owns an execution it cannot run, started as `start` says, and runs ping_pong
+   * beside it: the other execution stays Running, and the node carries on.
+   */
+  async function leftAloneBeside(start: Partial<CommandOf<"Start">>): Promise<string[]> {
     const group = new LocalWorkflowGroup();
+    const { workflowId = "odd" } = start;
     group.applyNow(
       encodeCommand({
         type: "Start",
-        workflowId: "future",
+        workflowId,
         name: "ping_pong",
         version: 1,
         input: "ping",
         owner: 1 as NodeId,
         startedAtMs: 0,
         seed: 1,
-        runtimeVersion: 99,
+        runtimeVersion: 3,
+        ...start,
       }),
     );
     const runtime = group.runtime(1);
@@ -384,34 +391,22 @@ describe("WorkflowRuntime: ownership", () => {
     const finished = track(group.queries.wait(started.value as string, 5_000));
     await group.until(() => finished.done);
     expect(finished.value?.status).toBe("Completed");
-    expect(group.stateMachine.status("future")?.status).toBe("Running");
-    expect(group.logLines.some((line) => line.includes("runtime version 99"))).toBe(true);
+    expect(group.stateMachine.status(workflowId)?.status).toBe("Running");
+    return group.logLines;
+  }
+
+  test("an execution from a newer runtime version is left alone, the node carries on", async () => {
+    const lines = await leftAloneBeside({ workflowId: "future", runtimeVersion: 99 });
+    expect(lines.some((line) => line.includes("runtime version 99"))).toBe(true);
   });
 
   test("an execution of a workflow this node has no code for is left alone, with a warning", async () => {
-    const group = new LocalWorkflowGroup();
-    group.applyNow(
-      encodeCommand({
-        type: "Start",
-        workflowId: "unknown-here",
-        name: "rolled_out",
-        version: 2,
-        input: null,
-        owner: 1 as NodeId,
-        startedAtMs: 0,
-        seed: 1,
-        runtimeVersion: 3,
-      }),
-    );
-    const runtime = group.runtime(1);
-    runtime.open();
-    const started = track(runtime.start("ping_pong", 1, "ping" as JsonValue));
-    await group.until(() => started.done);
-    const finished = track(group.queries.wait(started.value as string, 5_000));
-    await group.until(() => finished.done);
-    expect(finished.value?.status).toBe("Completed");
-    expect(group.stateMachine.status("unknown-here")?.status).toBe("Running");
-    const warning = group.logLines.find((line) => line.includes("unknown-here"));
+    const lines = await leftAloneBeside({
+      workflowId: "unknown-here",
+      name: "rolled_out",
+      version: 2,
+    });
+    const warning = lines.find((line) => line.includes("unknown-here"));
     expect(warning).toContain("WARN Workflow not registered on this node");
     expect(warning).toContain("restart this node with --workflows registering rolled_out@2");
   });

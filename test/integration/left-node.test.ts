@@ -2,39 +2,31 @@
 // start is refused before it listens (exit 78 for the binary), both after a leave asked
 // through the API and after a library leave(), while a new node started empty joins.
 
-import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { beforeEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { exitCodeOf } from "../../src/cli/exit-codes.ts";
-import { RaftoralClient } from "../../src/client/index.ts";
-import { createLogger } from "../../src/lib/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
+import type { RaftoralNode } from "../../src/node/index.ts";
+import { quietLogger } from "../support/in-process-cluster.ts";
 import { freePort } from "../support/ports.ts";
+import { restartableNodes } from "../support/restartable-nodes.ts";
 
-const directory = mkdtempSync(join(tmpdir(), "raftoral-left-"));
-const nodes: RaftoralNode[] = [];
-const clients: RaftoralClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+const fixture = restartableNodes();
+let directory = "";
+beforeEach(() => {
+  directory = fixture.directory("raftoral-left-");
 });
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
 const TUNING = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 5_000 };
 
 function node(options: { listen: string; storage: string; peers?: string[] }): RaftoralNode {
-  const made = new RaftoralNode({
+  return fixture.made({
     listen: options.listen,
     storagePath: join(directory, options.storage),
     ...(options.peers === undefined ? { bootstrap: true } : { peers: options.peers }),
     transport: "http",
-    logger: quiet(),
+    logger: quietLogger(),
     tuning: TUNING,
   });
-  nodes.push(made);
-  return made;
 }
 
 async function refusalOf(start: Promise<void>): Promise<Error> {
@@ -50,13 +42,13 @@ test("a node that left is refused a start from its storage; an empty one joins",
   const addresses = await Promise.all([1, 2, 3].map(async () => `127.0.0.1:${await freePort()}`));
   const [first, second, third] = addresses as [string, string, string];
   await node({ listen: first, storage: "a" }).start();
-  await node({ listen: second, storage: "b", peers: [first] }).start();
+  const library = node({ listen: second, storage: "b", peers: [first] });
+  await library.start();
   const leaving = node({ listen: third, storage: "c", peers: [first] });
   await leaving.start();
 
   // Through the API, as `raftoral node leave` asks.
-  const operator = new RaftoralClient(third, { transport: "http", timeoutMs: 90_000 });
-  clients.push(operator);
+  const operator = fixture.client(third, { transport: "http", timeoutMs: 90_000 });
   expect((await operator.leave()).nodeId).toBe(leaving.nodeId);
   await leaving.stopped;
   const again = await refusalOf(node({ listen: third, storage: "c", peers: [first] }).start());
@@ -71,7 +63,6 @@ test("a node that left is refused a start from its storage; an empty one joins",
   expect(renewed.nodeId).toBeGreaterThan(leaving.nodeId as number);
 
   // Through the library: leave() resolves once the node has stopped.
-  const library = nodes[1] as RaftoralNode;
   await library.leave();
   const back = await refusalOf(node({ listen: second, storage: "b", peers: [first] }).start());
   expect(back.message).toContain(`node ${library.nodeId} left the cluster`);

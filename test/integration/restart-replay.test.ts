@@ -2,35 +2,23 @@
 // happened before the restart: its workflows' lines were logged then, and its transitions
 // counted, so the restart neither logs them at info as if they ran now nor counts them again.
 
-import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { RaftoralClient } from "../../src/client/index.ts";
+import { expect, test } from "bun:test";
 import { createLogger } from "../../src/lib/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
+import type { RaftoralNode } from "../../src/node/index.ts";
 import { freePort } from "../support/ports.ts";
 import { parseMetrics, sampleOf } from "../support/prometheus-text.ts";
+import { restartableNodes } from "../support/restartable-nodes.ts";
 
-const directory = mkdtempSync(join(tmpdir(), "raftoral-replay-"));
-const nodes: RaftoralNode[] = [];
-const clients: RaftoralClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(nodes.splice(0).map((node) => node.stop()));
-});
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
+const fixture = restartableNodes();
 
-function node(address: string, lines: string[]): RaftoralNode {
-  const made = new RaftoralNode({
+function node(address: string, storagePath: string, lines: string[]): RaftoralNode {
+  return fixture.made({
     listen: address,
     bootstrap: true,
-    storagePath: directory,
+    storagePath,
     transport: "http",
     logger: createLogger({ level: "info", format: "text", write: (line) => lines.push(line) }),
   });
-  nodes.push(made);
-  return made;
 }
 
 async function startedCount(address: string): Promise<number | undefined> {
@@ -41,11 +29,11 @@ async function startedCount(address: string): Promise<number | undefined> {
 
 test("a restart neither logs its stored workflows at info again nor counts them again", async () => {
   const address = `127.0.0.1:${await freePort()}`;
+  const directory = fixture.directory("raftoral-replay-");
   const before: string[] = [];
-  const first = node(address, before);
+  const first = node(address, directory, before);
   await first.start();
-  const client = new RaftoralClient(address, { transport: "http" });
-  clients.push(client);
+  const client = fixture.client(address, { transport: "http" });
   const ran = await client.run("ping_pong", "ping", { workflowId: "before-restart" });
   expect(ran).toMatchObject({ status: "completed", output: "pong" });
   expect(before.filter((line) => line.includes("workflow_id: before-restart"))).toHaveLength(2);
@@ -53,7 +41,7 @@ test("a restart neither logs its stored workflows at info again nor counts them 
   await first.stop();
 
   const after: string[] = [];
-  await node(address, after).start();
+  await node(address, directory, after).start();
   expect(await client.run("ping_pong", "ping", { workflowId: "after-restart" })).toMatchObject({
     status: "completed",
   });

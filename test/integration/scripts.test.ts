@@ -25,12 +25,25 @@ afterAll(async () => {
   await nodes.stopAll();
 });
 
-async function script(name: string, args: string[], env: Record<string, string> = {}) {
-  const child = Bun.spawn([join(ROOT, "scripts", name), ...args], {
-    cwd: ROOT,
+const withBin = (env: Record<string, string>) => ({
+  ...process.env,
+  RAFTORAL_BIN: compiledBinary(),
+  ...env,
+});
+
+/** Runs scripts/`name` in `cwd` (the checkout by default), with RAFTORAL_BIN set unless
+ * `env` is given whole. */
+async function script(
+  name: string,
+  args: string[],
+  env: Record<string, string | undefined> = { ...process.env, RAFTORAL_BIN: compiledBinary() },
+  cwd = ROOT,
+) {
+  const child = Bun.spawn([join(cwd, "scripts", name), ...args], {
+    cwd,
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, RAFTORAL_BIN: compiledBinary(), ...env },
+    env,
   });
   const [stdout, stderr, code] = await Promise.all([
     new Response(child.stdout).text(),
@@ -80,7 +93,11 @@ function expectQuickstartSteps(stdout: string, title: string, address: string): 
 
 describe("ping_pong scripts", () => {
   test("run_ping_pong.sh (gRPC, through our CLI without grpcurl) prints the QUICKSTART's steps", async () => {
-    const result = await script("run_ping_pong.sh", [grpcAddress], { GRPCURL: "/nonexistent" });
+    const result = await script(
+      "run_ping_pong.sh",
+      [grpcAddress],
+      withBin({ GRPCURL: "/nonexistent" }),
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expectQuickstartSteps(result.stdout, "gRPC", grpcAddress);
@@ -93,14 +110,22 @@ describe("ping_pong scripts", () => {
   }, 60_000);
 
   test("run_ping_pong_http.sh works without jq (compact JSON)", async () => {
-    const result = await script("run_ping_pong_http.sh", [httpAddress], { JQ: "/nonexistent" });
+    const result = await script(
+      "run_ping_pong_http.sh",
+      [httpAddress],
+      withBin({ JQ: "/nonexistent" }),
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('{"success":true,"result":"\\"pong\\"","error":null}');
     expect(result.stdout.trimEnd()).toEndWith("Done!");
   }, 60_000);
 
   test("the gRPC script against an HTTP node names the protocol problem and fails", async () => {
-    const result = await script("run_ping_pong.sh", [httpAddress], { GRPCURL: "/nonexistent" });
+    const result = await script(
+      "run_ping_pong.sh",
+      [httpAddress],
+      withBin({ GRPCURL: "/nonexistent" }),
+    );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("speaks HTTP, not gRPC: use --transport http");
   }, 60_000);
@@ -111,17 +136,13 @@ describe("ping_pong scripts", () => {
       cpSync(join(ROOT, "scripts"), join(directory, "scripts"), { recursive: true });
       symlinkSync(compiledBinary(), join(directory, "raftoral"));
       const { RAFTORAL_BIN: _unset, ...env } = process.env;
-      const child = Bun.spawn(["./scripts/run_ping_pong.sh", grpcAddress], {
-        cwd: directory,
-        stdout: "pipe",
-        stderr: "pipe",
-        env: { ...env, GRPCURL: "/nonexistent", PATH: "/usr/bin:/bin" },
-      });
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(child.stdout).text(),
-        new Response(child.stderr).text(),
-        child.exited,
-      ]);
+      const bare = { ...env, GRPCURL: "/nonexistent", PATH: "/usr/bin:/bin" };
+      const { stdout, stderr, code } = await script(
+        "run_ping_pong.sh",
+        [grpcAddress],
+        bare,
+        directory,
+      );
       expect(stderr).toBe("");
       expect(code).toBe(0);
       expectQuickstartSteps(stdout, "gRPC", grpcAddress);
@@ -132,7 +153,7 @@ describe("ping_pong scripts", () => {
 
   test("both scripts fail when nothing listens", async () => {
     const dead = `127.0.0.1:${await freePort()}`;
-    const grpc = await script("run_ping_pong.sh", [dead], { GRPCURL: "/nonexistent" });
+    const grpc = await script("run_ping_pong.sh", [dead], withBin({ GRPCURL: "/nonexistent" }));
     expect(grpc.code).toBe(3);
     expect(grpc.stderr).toContain("no node answered start");
     const http = await script("run_ping_pong_http.sh", [dead]);

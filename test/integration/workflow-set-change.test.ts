@@ -3,24 +3,20 @@
 // Start when it replayed the log: its state lost those workflows, and once it led the group
 // its snapshots spread that loss to every replica, completed results included.
 
-import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { beforeEach, expect, test } from "bun:test";
 import { join } from "node:path";
-import { RaftoralClient } from "../../src/client/index.ts";
-import { createLogger, groupId } from "../../src/lib/index.ts";
-import { RaftoralNode } from "../../src/node/index.ts";
+import { groupId } from "../../src/lib/index.ts";
+import type { RaftoralNode } from "../../src/node/index.ts";
 import { defineWorkflow } from "../../src/workflow/index.ts";
+import { quietLogger } from "../support/in-process-cluster.ts";
 import { freePort } from "../support/ports.ts";
+import { restartableNodes } from "../support/restartable-nodes.ts";
 
-const directory = mkdtempSync(join(tmpdir(), "raftoral-set-change-"));
-const nodes: RaftoralNode[] = [];
-const clients: RaftoralClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+const fixture = restartableNodes();
+let directory = "";
+beforeEach(() => {
+  directory = fixture.directory("raftoral-set-change-");
 });
-afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 const doubled = defineWorkflow("doubled", 2, async (n: number, ctx) =>
   ctx.step("double", () => n * 2),
@@ -28,7 +24,6 @@ const doubled = defineWorkflow("doubled", 2, async (n: number, ctx) =>
 const tripled = defineWorkflow("tripled", 1, async (n: number, ctx) =>
   ctx.step("triple", () => n * 3),
 );
-const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
 
 function node(options: {
   listen: string;
@@ -36,18 +31,16 @@ function node(options: {
   peers?: string[];
   workflows: (typeof doubled | typeof tripled)[];
 }): RaftoralNode {
-  const made = new RaftoralNode({
+  return fixture.made({
     listen: options.listen,
     storagePath: join(directory, options.storage),
     ...(options.peers === undefined ? { bootstrap: true } : { peers: options.peers }),
     transport: "http",
-    logger: quiet(),
+    logger: quietLogger(),
     // No snapshot before the restart: the replica replays every Start from its log.
     tuning: { tickIntervalMs: 20, reconcileIntervalMs: 100 },
     workflows: options.workflows,
   });
-  nodes.push(made);
-  return made;
 }
 
 async function until(what: string, isDone: () => boolean): Promise<void> {
@@ -61,12 +54,13 @@ async function until(what: string, isDone: () => boolean): Promise<void> {
 test("a replica restarted without a workflow's code keeps that workflow's records", async () => {
   const addresses = await Promise.all([1, 2, 3].map(async () => `127.0.0.1:${await freePort()}`));
   const [first, second, third] = addresses as [string, string, string];
-  await node({ listen: first, storage: "a", workflows: [doubled] }).start();
-  await node({ listen: second, storage: "b", peers: [first], workflows: [doubled] }).start();
+  const a = node({ listen: first, storage: "a", workflows: [doubled] });
+  await a.start();
+  const b = node({ listen: second, storage: "b", peers: [first], workflows: [doubled] });
+  await b.start();
   const rolledBack = node({ listen: third, storage: "c", peers: [first], workflows: [doubled] });
   await rolledBack.start();
-  const client = new RaftoralClient(addresses, { transport: "http" });
-  clients.push(client);
+  const client = fixture.client(addresses, { transport: "http" });
   for (const id of ["d-1", "d-2", "d-3"]) {
     const ran = await client.run("doubled", 21, { version: 2, workflowId: id });
     expect(ran).toMatchObject({ status: "completed", output: 42 });
@@ -89,7 +83,6 @@ test("a replica restarted without a workflow's code keeps that workflow's record
   );
   // It still serves the others' results, and its state equals theirs.
   expect(await client.describe("d-2")).toMatchObject({ status: "completed", output: 42 });
-  const [a, b] = nodes;
   const listed = (made: RaftoralNode | undefined) =>
     made
       ?.workflowState(groupId(1))

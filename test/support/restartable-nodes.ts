@@ -1,17 +1,21 @@
-// Single nodes with storage that a test stops and starts again from the same directory.
-// Registers an afterEach that stops every node made and removes every directory.
+// Nodes with storage that a test stops and starts again from the same directory. Registers
+// an afterEach that closes every client made, stops every node made and removes every
+// directory.
 
 import { afterEach } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RaftoralClient, type RaftoralClientOptions } from "../../src/client/index.ts";
 import { RaftoralNode, type RaftoralNodeOptions } from "../../src/node/index.ts";
 import { quietLogger } from "./in-process-cluster.ts";
 
-export function restartableNodes(options: Pick<RaftoralNodeOptions, "tuning" | "workflows">) {
+export function restartableNodes(options: Pick<RaftoralNodeOptions, "tuning" | "workflows"> = {}) {
   const nodes: RaftoralNode[] = [];
+  const clients: RaftoralClient[] = [];
   const directories: string[] = [];
   afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
     await Promise.all(nodes.splice(0).map((node) => node.stop()));
     for (const directory of directories.splice(0)) rmSync(directory, { recursive: true });
   });
@@ -32,6 +36,18 @@ export function restartableNodes(options: Pick<RaftoralNodeOptions, "tuning" | "
         logger: quietLogger(),
       });
       nodes.push(made);
+      return made;
+    },
+    /** A node (not started) made exactly as `nodeOptions` say. */
+    made(nodeOptions: RaftoralNodeOptions): RaftoralNode {
+      const made = new RaftoralNode(nodeOptions);
+      nodes.push(made);
+      return made;
+    },
+    /** A client of `addresses`. */
+    client(addresses: string | string[], clientOptions?: RaftoralClientOptions): RaftoralClient {
+      const made = new RaftoralClient(addresses, clientOptions);
+      clients.push(made);
       return made;
     },
   };
