@@ -36,7 +36,7 @@ const withBin = (env: Record<string, string>) => ({
 async function script(
   name: string,
   args: string[],
-  env: Record<string, string | undefined> = { ...process.env, RAFTORAL_BIN: compiledBinary() },
+  env: Record<string, string | undefined> = withBin({}),
   cwd = ROOT,
 ) {
   const child = Bun.spawn([join(cwd, "scripts", name), ...args], {
