@@ -1,12 +1,14 @@
 // What an operator reads when SQLite fails: each kind of failure names the file and the cause,
-// from real SQLite errors (a full database, a read-only file).
+// from real SQLite errors (a full database, a read-only file) and a file deleted under it.
 
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { groupId, logIndex, term } from "../lib/index.ts";
 import { toStorageError } from "./sqlite-failure.ts";
+import { SqliteLogCore } from "./sqlite-log-core.ts";
 import { StorageError } from "./storage-error.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "raftoral-sqlite-failure-"));
@@ -53,4 +55,26 @@ test("a read-only file: STORAGE_FAILED that says so", () => {
   expect((error as StorageError).code).toBe("STORAGE_FAILED");
   expect(error.message).toContain("SQLITE_READONLY");
   expect(error.message).toContain("read-only");
+});
+
+test("a database file deleted while the node runs stops the next write, naming the file", async () => {
+  const file = join(directory, "deleted", "raftoral.db");
+  const storage = SqliteLogCore.open(file, { presenceIntervalMs: 0 });
+  const write = (index: number) =>
+    storage.write([
+      {
+        groupId: groupId(1),
+        entries: [
+          { index: logIndex(index), term: term(1), type: "normal", data: new Uint8Array(1) },
+        ],
+      },
+    ]);
+  write(1);
+  rmSync(file);
+  const error = thrownBy(() => write(2));
+  expect(error).toMatchObject({ code: "STORAGE_FAILED" });
+  expect((error as Error).message).toStartWith(`${file} was deleted while the node ran`);
+  // And everything after: the node stops instead of going on unpersisted.
+  expect(thrownBy(() => storage.listGroups())).toMatchObject({ code: "STORAGE_FAILED" });
+  storage.close();
 });

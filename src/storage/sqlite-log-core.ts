@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { assert, type GroupId, groupId, logIndex } from "../lib/index.ts";
 import type { Entry } from "../raft/index.ts";
 import { makeDurableDirectory, syncDirectory } from "./durable-directory.ts";
+import { FilePresence } from "./file-presence.ts";
 import {
   type BatchPlan,
   checkReadRange,
@@ -47,6 +48,8 @@ export interface SqliteLogCoreOptions {
   readonly freePagesKept?: number;
   /** Most pages one write gives back, bounding the extra work in one transaction. */
   readonly vacuumPagesPerWriteMax?: number;
+  /** How often a write looks whether the file is still there (file-presence.ts). */
+  readonly presenceIntervalMs?: number;
 }
 
 const FREE_PAGES_KEPT = 2048; // 8 MiB with 4 KiB pages: a burst of appends reuses them.
@@ -64,6 +67,7 @@ export class SqliteLogCore {
   private readonly vacuumPagesPerWriteMax: number;
   private readonly writeTransaction: (batch: readonly GroupWrite[], plan: BatchPlan) => void;
   private failure: Error | undefined;
+  private readonly presence: FilePresence;
   private isClosed = false;
   /** Whether the connection is in synchronous=FULL (fsync at commit) right now. */
   private isSyncMode = true;
@@ -75,6 +79,7 @@ export class SqliteLogCore {
     this.states = loadGroupStates(file, this.statements);
     this.freePagesKept = options.freePagesKept ?? FREE_PAGES_KEPT;
     this.vacuumPagesPerWriteMax = options.vacuumPagesPerWriteMax ?? VACUUM_PAGES_PER_WRITE_MAX;
+    this.presence = new FilePresence(file, options.presenceIntervalMs);
     assert(Number.isSafeInteger(this.freePagesKept), "freePagesKept must be an integer");
     assert(this.freePagesKept >= 0, `freePagesKept must not be negative: ${this.freePagesKept}`);
     assert(Number.isSafeInteger(this.vacuumPagesPerWriteMax), "vacuumPagesPerWriteMax: integer");
@@ -118,6 +123,15 @@ export class SqliteLogCore {
   write(batch: readonly GroupWrite[], options?: WriteOptions): void {
     this.checkUsable();
     if (batch.length === 0) return;
+    const gone = this.presence.problem();
+    if (gone !== undefined) {
+      this.failure = new StorageError(
+        "STORAGE_FAILED",
+        `${this.file} ${gone} while the node ran: what it wrote since would be lost at the next start. Stop the node and start it with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others.`,
+        { file: this.file },
+      );
+      throw this.failure;
+    }
     const isSync = options?.sync !== false;
     // In WAL mode NORMAL skips the commit's fsync; the next FULL commit syncs these frames too.
     if (isSync !== this.isSyncMode) {
