@@ -1,7 +1,7 @@
-// The workflows a node can run: (name, version) pairs side by side. Every member of an
-// execution group must hold the same set, because Start is refused at apply time when its
-// pair is unknown; the fingerprint lets nodes compare their sets before they join.
-// Pure: no I/O.
+// The workflows a node can run: (name, version) pairs side by side. Only the owner of an
+// execution needs its pair (apply never looks here, so replicas with other sets agree); the
+// fingerprint names a set, so that the cluster can record which set each node runs and refuse
+// a new node whose set no member runs. Pure: no I/O.
 
 import { RaftoralError } from "../lib/index.ts";
 import type { WorkflowContext } from "./context.ts";
