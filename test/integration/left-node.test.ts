@@ -6,7 +6,6 @@ import { beforeEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { exitCodeOf } from "../../src/cli/exit-codes.ts";
 import type { RaftoralNode } from "../../src/node/index.ts";
-import { quietLogger } from "../support/in-process-cluster.ts";
 import { freePort } from "../support/ports.ts";
 import { restartableNodes } from "../support/restartable-nodes.ts";
 
@@ -19,14 +18,8 @@ beforeEach(() => {
 const TUNING = { tickIntervalMs: 20, reconcileIntervalMs: 100, failureTimeoutMs: 5_000 };
 
 function node(options: { listen: string; storage: string; peers?: string[] }): RaftoralNode {
-  return fixture.made({
-    listen: options.listen,
-    storagePath: join(directory, options.storage),
-    ...(options.peers === undefined ? { bootstrap: true } : { peers: options.peers }),
-    transport: "http",
-    logger: quietLogger(),
-    tuning: TUNING,
-  });
+  const { storage, ...member } = options;
+  return fixture.member({ ...member, storagePath: join(directory, storage), tuning: TUNING });
 }
 
 async function refusalOf(start: Promise<void>): Promise<Error> {

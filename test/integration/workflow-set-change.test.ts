@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { groupId } from "../../src/lib/index.ts";
 import type { RaftoralNode } from "../../src/node/index.ts";
 import { defineWorkflow } from "../../src/workflow/index.ts";
-import { quietLogger } from "../support/in-process-cluster.ts";
 import { freePort } from "../support/ports.ts";
 import { restartableNodes } from "../support/restartable-nodes.ts";
 
@@ -31,15 +30,12 @@ function node(options: {
   peers?: string[];
   workflows: (typeof doubled | typeof tripled)[];
 }): RaftoralNode {
-  return fixture.made({
-    listen: options.listen,
-    storagePath: join(directory, options.storage),
-    ...(options.peers === undefined ? { bootstrap: true } : { peers: options.peers }),
-    transport: "http",
-    logger: quietLogger(),
+  const { storage, ...member } = options;
+  return fixture.member({
+    ...member,
+    storagePath: join(directory, storage),
     // No snapshot before the restart: the replica replays every Start from its log.
     tuning: { tickIntervalMs: 20, reconcileIntervalMs: 100 },
-    workflows: options.workflows,
   });
 }
 

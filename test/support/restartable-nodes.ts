@@ -44,6 +44,21 @@ export function restartableNodes(options: Pick<RaftoralNodeOptions, "tuning" | "
       nodes.push(made);
       return made;
     },
+    /** A quiet HTTP node (not started) on `listen`: it bootstraps unless given `peers`. */
+    member(
+      member: { listen: string; storagePath: string; peers?: string[] } & Pick<
+        RaftoralNodeOptions,
+        "tuning" | "workflows"
+      >,
+    ): RaftoralNode {
+      const { peers, ...rest } = member;
+      return this.made({
+        ...rest,
+        ...(peers === undefined ? { bootstrap: true } : { peers }),
+        transport: "http",
+        logger: quietLogger(),
+      });
+    },
     /** A client of `addresses`. */
     client(addresses: string | string[], clientOptions?: RaftoralClientOptions): RaftoralClient {
       const made = new RaftoralClient(addresses, clientOptions);
