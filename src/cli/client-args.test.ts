@@ -20,7 +20,7 @@ describe("client subcommand lines", () => {
     expect(command(["workflow", "run", "ping_pong", "--input", '"ping"'])).toEqual({
       kind: "workflow-run",
       name: "ping_pong",
-      input: "ping",
+      input: { value: "ping" },
       version: 1,
       wait: false,
       connection: { addresses: ["127.0.0.1:7001"], transport: "grpc", json: false, security: {} },
@@ -48,7 +48,7 @@ describe("client subcommand lines", () => {
     ).toEqual({
       kind: "workflow-run",
       name: "order",
-      input: { id: 7 },
+      input: { value: { id: 7 } },
       version: 2,
       cluster: "3",
       wait: true,
@@ -65,15 +65,33 @@ describe("client subcommand lines", () => {
   test("number-like ids and inputs keep their exact text", () => {
     const wait = command(["workflow", "wait", "007", "--cluster", "1"]);
     expect(wait).toMatchObject({ kind: "workflow-wait", workflowId: "007", cluster: "1" });
-    expect(command(["workflow", "run", "w", "--input", "1e3"])).toMatchObject({ input: 1000 });
-    expect(command(["workflow", "run", "w", "--input", '"0012"'])).toMatchObject({ input: "0012" });
+    expect(command(["workflow", "run", "w", "--input", "1e3"])).toMatchObject({
+      input: { value: 1000 },
+    });
+    expect(command(["workflow", "run", "w", "--input", '"0012"'])).toMatchObject({
+      input: { value: "0012" },
+    });
   });
 
   test("a negative number is the value of the option before it, not an option", () => {
-    expect(command(["workflow", "run", "w", "--input", "-5"])).toMatchObject({ input: -5 });
-    expect(command(["workflow", "run", "w", "--input", "-0.5e1"])).toMatchObject({ input: -5 });
+    expect(command(["workflow", "run", "w", "--input", "-5"])).toMatchObject({
+      input: { value: -5 },
+    });
+    expect(command(["workflow", "run", "w", "--input", "-0.5e1"])).toMatchObject({
+      input: { value: -5 },
+    });
     const afterSeparator = command(["workflow", "run", "w", "--", "--input", "-5"]);
-    expect(afterSeparator).toMatchObject({ input: null });
+    expect(afterSeparator).toMatchObject({ input: { value: null } });
+  });
+
+  test("@PATH and @- name where the JSON is read when the command runs", () => {
+    const fromFile = command(["workflow", "run", "w", "--input", "@order.json"]);
+    expect(fromFile).toMatchObject({ input: { path: "order.json" } });
+    const fromStdin = command(["workflow", "signal", "w", "paid", "--payload", "@-"]);
+    expect(fromStdin).toMatchObject({ payload: { path: "-" } });
+    expect(failure(["workflow", "run", "w", "--input", "@"])).toContain(
+      "--input @ needs a file after it, e.g. --input @order.json, or --input @- for standard input",
+    );
   });
 
   test("the other commands, and URL schemes for the protocol", () => {
@@ -185,10 +203,10 @@ describe("client subcommand lines", () => {
       kind: "workflow-signal",
       workflowId: "order-1",
       name: "paid",
-      payload: { amount: 12 },
+      payload: { value: { amount: 12 } },
       eventId: "p-1",
     });
-    expect(command(["workflow", "signal", "w", "n"])).toMatchObject({ payload: null });
+    expect(command(["workflow", "signal", "w", "n"])).toMatchObject({ payload: { value: null } });
   });
 
   test.each([["cancel"], ["terminate"]])(

@@ -22,6 +22,7 @@ import {
   WORKFLOW_TERMINATE_HELP,
   WORKFLOW_WAIT_HELP,
 } from "./client-help.ts";
+import { parseJsonArgument } from "./json-argument.ts";
 import { LIST_OPTION_SPECS, parseListFilter } from "./list-args.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
 import { type OptionSpec, parseOptions } from "./parse-options.ts";
@@ -220,7 +221,7 @@ function buildRun(parsed: Parsed): ClientCommand {
   return {
     kind: "workflow-run",
     name,
-    input: parseInput(inputText),
+    input: parseJsonArgument(inputText, "--input"),
     version: parseCount(versionText, "--version", VERSION_MAX),
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
     ...(workflowId === undefined ? {} : { workflowId }),
@@ -275,7 +276,10 @@ function buildSignal(parsed: Parsed): ClientCommand {
     kind: "workflow-signal",
     workflowId,
     name,
-    payload: parseInput(text(parsed.options, "payload", "--payload <JSON>") ?? "null", "--payload"),
+    payload: parseJsonArgument(
+      text(parsed.options, "payload", "--payload <JSON>") ?? "null",
+      "--payload",
+    ),
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
     ...(eventId === undefined ? {} : { eventId }),
     connection: parsed.connection,
@@ -409,18 +413,6 @@ function flag(options: Readonly<Record<string, unknown>>, key: string, name: str
   if (value === undefined || value === false) return false;
   if (value === true || (Array.isArray(value) && value.every((item) => item === true))) return true;
   return usage(`${name} takes no value (got '${String(value)}')`);
-}
-
-function parseInput(inputText: string, flag = "--input"): unknown {
-  try {
-    return JSON.parse(inputText);
-  } catch {
-    // Converted: text that is not JSON is the user's mistake, explained with the usual fix.
-    const shown = inputText.length > 60 ? `${inputText.slice(0, 60)}...` : inputText;
-    return usage(
-      `${flag} '${shown}' is not JSON; a string needs its quotes, e.g. ${flag} '"ping"'`,
-    );
-  }
 }
 
 function parseCount(value: string, name: string, max: number): number {

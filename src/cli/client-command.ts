@@ -1,6 +1,7 @@
 // The client subcommands as parsed: what each one asks for, and how it reaches the nodes.
 
 import type { RetentionRequest } from "../client/index.ts";
+import type { JsonArgument } from "./json-argument.ts";
 import type { ListFilter } from "./list-args.ts";
 import type { ClientSecurityPaths } from "./load-security.ts";
 import type { TransportKind } from "./server-args.ts";
@@ -21,7 +22,7 @@ export type ClientCommand =
   | {
       readonly kind: "workflow-run";
       readonly name: string;
-      readonly input: unknown;
+      readonly input: JsonArgument;
       readonly version: number;
       readonly cluster?: string;
       /** --workflow-id: the caller's id, which makes the start safe to repeat. */
@@ -40,7 +41,7 @@ export type ClientCommand =
       readonly kind: "workflow-signal";
       readonly workflowId: string;
       readonly name: string;
-      readonly payload: unknown;
+      readonly payload: JsonArgument;
       readonly cluster?: string;
       /** --event-id: the sender's id, which makes the signal safe to repeat. */
       readonly eventId?: string;

@@ -30,6 +30,7 @@ import {
   stoppedJsonText,
   stoppedText,
 } from "./client-output.ts";
+import { jsonArgumentValue } from "./json-argument.ts";
 import { listedText, unavailableText } from "./list-output.ts";
 import { type Environment, loadClientSecurity } from "./load-security.ts";
 import { withProgress } from "./progress.ts";
@@ -53,6 +54,12 @@ export interface Output {
   readonly stderr: (text: string) => void;
   /** stderr is a terminal: long waits show progress there (progress.ts). */
   readonly isTerminal?: boolean;
+  /** Standard input, read whole, for `--input @-` and `--payload @-` (default: the process's). */
+  readonly readStdin?: () => Promise<string>;
+}
+
+function stdinOf(output: Output): () => Promise<string> {
+  return output.readStdin ?? (() => Bun.stdin.text());
 }
 
 /**
@@ -164,7 +171,8 @@ async function signalWorkflow(
   output: Output,
 ): Promise<number> {
   const { connection } = command;
-  const sent = await client.signal(command.workflowId, command.name, command.payload, {
+  const payload = await jsonArgumentValue(command.payload, "--payload", stdinOf(output));
+  const sent = await client.signal(command.workflowId, command.name, payload, {
     ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
     ...(command.eventId === undefined ? {} : { eventId: command.eventId }),
     ...(connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs }),
@@ -260,7 +268,8 @@ async function runWorkflow(
   output: Output,
 ): Promise<number> {
   const { connection } = command;
-  const started = await client.start(command.name, command.input, {
+  const input = await jsonArgumentValue(command.input, "--input", stdinOf(output));
+  const started = await client.start(command.name, input, {
     version: command.version,
     ...(command.cluster === undefined ? {} : { executionClusterId: command.cluster }),
     ...(command.workflowId === undefined ? {} : { workflowId: command.workflowId }),

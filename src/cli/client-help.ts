@@ -55,7 +55,8 @@ to repeat, and the next address is tried when a node does not answer.
 Workflow options:
   -i, --input <JSON>
           The input as JSON text (default: null). A string needs its quotes:
-          --input '"ping"'.
+          --input '"ping"'. @FILE reads it from a file, @- from standard input
+          (for more than the 128 KiB a shell passes in one argument).
 
       --version <N>
           Workflow version (default: 1).
@@ -191,6 +192,7 @@ does not answer.
 Workflow options:
   -p, --payload <JSON>
           The event's payload as JSON text (default: null). A string needs its quotes.
+          @FILE reads it from a file, @- from standard input.
 
       --event-id <ID>
           Your id for the event (letters, digits and . _ : @ -, at most 128).

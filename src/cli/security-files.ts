@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { isKeyOfCertificate } from "../client/index-core.ts";
 import { RaftoralError } from "../lib/index.ts";
+import { whyUnreadable } from "./file-errors.ts";
 
 /** A secret, token or certificate file that cannot be used; the message names file and fix. */
 export class SecurityFileError extends RaftoralError {
@@ -140,14 +141,6 @@ function readText(path: string, option: string): string {
 }
 
 function unreadable(path: string, option: string, error: unknown): SecurityFileError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why =
-    code === "ENOENT"
-      ? "no such file"
-      : code === "EACCES"
-        ? "permission denied; make it readable by the user raftoral runs as"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : (error as Error).message;
+  const why = whyUnreadable(error);
   return new SecurityFileError(path, `cannot read ${option} ${path}: ${why}`, { cause: error });
 }
