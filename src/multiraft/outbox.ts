@@ -1,7 +1,7 @@
 // Messages produced during one turn, grouped per peer so each peer gets one batch.
 
 import type { GroupId, NodeId } from "../lib/index.ts";
-import { canSendBeforePersist, type Ready } from "../raft/index.ts";
+import { leavesBeforePersist, type Ready } from "../raft/index.ts";
 import type { PeerMessage } from "../transport/index.ts";
 import type { PeerSink } from "./host-options.ts";
 
@@ -27,7 +27,8 @@ export class Outbox {
 
 /**
  * Sorts a group's Ready messages: those that may leave before the turn's write (a leader's
- * appends, thesis 10.2.1) go to `early`, the rest wait in `late` until the write is durable.
+ * appends at a term already on disk, leavesBeforePersist) go to `early`, the rest wait in
+ * `late` until the write is durable.
  */
 export function sortMessages(
   groupId: GroupId,
@@ -36,7 +37,7 @@ export function sortMessages(
 ): void {
   for (const message of ready.messages) {
     const peerMessage = { type: "raft", groupId, message } as const;
-    if (canSendBeforePersist(message)) outboxes.early.add(message.to, peerMessage);
+    if (leavesBeforePersist(ready, message)) outboxes.early.add(message.to, peerMessage);
     else outboxes.late.add(message.to, peerMessage);
   }
 }

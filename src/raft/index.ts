@@ -48,6 +48,7 @@ export {
   type Role,
 } from "./raft.ts";
 export {
+  leavesBeforePersist,
   type RaftStatus,
   RawNode,
   type ReadRequestResult,

@@ -5,7 +5,7 @@
 //   2. sends messages,
 //   3. applies the snapshot, then committedEntries, in order,
 //   4. calls advance(ready).
-// A leader may do 1 and 2 in parallel for messages where canSendBeforePersist() holds.
+// A leader may do 1 and 2 in parallel for messages where leavesBeforePersist() holds.
 // Pure: no I/O, no timers, no await.
 
 import {
@@ -21,7 +21,7 @@ import {
 import { encodeConfChange } from "./conf-change-codec.ts";
 import type { RaftConfig } from "./config.ts";
 import { confStateOf } from "./membership.ts";
-import type { RaftMessage } from "./messages.ts";
+import { canSendBeforePersist, type RaftMessage } from "./messages.ts";
 import {
   type ProposeResult,
   Raft,
@@ -62,6 +62,19 @@ export interface Ready {
   readonly readStates: readonly ReadState[];
   /** Whether the writes must be fsynced before messages leave (§5.2, §5.3). */
   readonly mustSync: boolean;
+  /** Whether `hardState` holds a term or vote not yet on disk: every message waits for it. */
+  readonly isTermOrVoteNew: boolean;
+}
+
+/**
+ * Whether `message` may leave while `ready`'s writes are in flight (thesis 10.2.1): a
+ * leader's replication traffic may, unless the same Ready takes a new term or vote. A sole
+ * voter elects itself and appends in one Ready; had its entries reached a learner before the
+ * term was on disk, a crash there would let the restarted node win the same term again and
+ * append other entries at the same indexes, which the learner would take for the ones it has.
+ */
+export function leavesBeforePersist(ready: Ready, message: RaftMessage): boolean {
+  return !ready.isTermOrVoteNew && canSendBeforePersist(message);
 }
 
 export type ReadRequestResult =
@@ -338,6 +351,8 @@ export class RawNode {
     const entries = r.log.unstableEntries();
     const snapshot = r.log.pendingSnapshot;
     const isHardChanged = !sameHard(hard, this.previousHard);
+    const isTermOrVoteNew =
+      hard.term !== this.previousHard.term || hard.vote !== this.previousHard.vote;
     const ready: Ready = {
       ...(sameSoft(soft, this.previousSoft) ? {} : { softState: soft }),
       ...(isHardChanged ? { hardState: hard } : {}),
@@ -346,11 +361,8 @@ export class RawNode {
       committedEntries: r.log.nextCommittedEntries(r.config.committedBytesPerReadyMax),
       messages: r.outbox,
       readStates: r.readStates,
-      mustSync:
-        entries.length > 0 ||
-        snapshot !== undefined ||
-        hard.term !== this.previousHard.term ||
-        hard.vote !== this.previousHard.vote,
+      mustSync: entries.length > 0 || snapshot !== undefined || isTermOrVoteNew,
+      isTermOrVoteNew,
     };
     r.outbox = [];
     r.readStates = [];

@@ -5,10 +5,10 @@
 
 import { assert, logIndex, type NodeId, type Random, type Term } from "../../src/lib/index.ts";
 import {
-  canSendBeforePersist,
   DEFAULT_RAFT_CONFIG,
   EMPTY_CONF_STATE,
   type Entry,
+  leavesBeforePersist,
   type RaftConfig,
   type RaftInitialState,
   type RaftMessage,
@@ -198,7 +198,7 @@ export class SimNode {
     // flight (thesis 10.2.1), everything else once the write is done.
     const early = this.options.sendBeforePersist
       ? ready.messages
-      : ready.messages.filter(canSendBeforePersist);
+      : ready.messages.filter((message) => leavesBeforePersist(ready, message));
     this.sendAll(early);
     const late = ready.messages.filter((message) => !early.includes(message));
     const hasWrites =

@@ -25,7 +25,7 @@ export interface SimParams {
 
 export function drawParams(random: Random): SimParams {
   return {
-    voters: random.pick([3, 3, 5, 5, 7]),
+    voters: random.pick([1, 3, 3, 5, 5, 7]),
     learners: random.pick([0, 0, 1, 2]),
     spares: random.pick([0, 1, 2]),
     preVote: random.chance(0.8),
