@@ -8,8 +8,9 @@
 // and free of runs like any other wait.
 // Pure: no I/O.
 
-import { InvalidArgumentError, type RaftoralError } from "../lib/index.ts";
+import { InvalidArgumentError, isJsonDepthWithin, type RaftoralError } from "../lib/index.ts";
 import type { RecordedError } from "./errors.ts";
+import { EVENT_PAYLOAD_DEPTH_MAX } from "./events.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
 import { checkWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";
@@ -134,11 +135,19 @@ export function childrenAwaited(
   return childrenStarted(execution).filter((child) => !delivered.has(childEventName(child.seq)));
 }
 
-/** The event payload for a child's outcome. */
+/**
+ * The event payload for a child's outcome. An output nested too deep for the parent's record
+ * of the event (EVENT_PAYLOAD_DEPTH_MAX, less this payload's own level) comes back as a
+ * failure saying so: the parent could never record the event that carried it.
+ */
 export function childOutcomeValue(outcome: ChildOutcome): JsonValue {
-  return outcome.ok
+  const value: JsonValue = outcome.ok
     ? { ok: true, output: outcome.output }
     : { ok: false, error: { ...outcome.error } };
+  if (isJsonDepthWithin(value, EVENT_PAYLOAD_DEPTH_MAX)) return value;
+  const levels = EVENT_PAYLOAD_DEPTH_MAX - 1;
+  const message = `the child's output nests deeper than ${levels} levels of arrays and objects, more than its parent can record; return a flatter value`;
+  return { ok: false, error: { name: "InvalidArgumentError", message, code: "INVALID_ARGUMENT" } };
 }
 
 /** Reads a payload childOutcomeValue() made; undefined for anything else. */

@@ -6,7 +6,13 @@
 // order, and a timeout is never early (see docs/workflows.md, "Events").
 // Pure: no I/O, no clocks.
 
-import { InvalidArgumentError } from "../lib/index.ts";
+import {
+  type ErrorCode,
+  InvalidArgumentError,
+  isJsonDepthWithin,
+  JSON_DEPTH_MAX,
+} from "../lib/index.ts";
+import type { RefusalReason } from "./apply-result.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { JsonValue } from "./json.ts";
 import { parseDuration } from "./timers.ts";
@@ -18,6 +24,29 @@ export const INBOX_EVENTS_MAX = 1_000;
  * payload lives on in its `event` checkpoint, so the inbox drops it and keeps only the id.
  */
 export const INBOX_PENDING_BYTES_MAX = 8 * 1024 * 1024;
+
+/**
+ * How deep an event's payload may nest. Its `event` checkpoint holds it one level down, and
+ * apply refuses a checkpoint value deeper than JSON_DEPTH_MAX: an event any deeper would sit
+ * in the inbox for good, its wait never able to record it.
+ */
+export const EVENT_PAYLOAD_DEPTH_MAX = JSON_DEPTH_MAX - 1;
+
+/** Refuses, before it is sent, an event payload its `event` checkpoint could not hold. */
+export function checkEventPayloadDepth(payload: JsonValue): void {
+  if (isJsonDepthWithin(payload, EVENT_PAYLOAD_DEPTH_MAX)) return;
+  throw new InvalidArgumentError(
+    `the event's payload nests deeper than ${EVENT_PAYLOAD_DEPTH_MAX} levels of arrays and ` +
+      `objects (the event's record adds one to the ${JSON_DEPTH_MAX} the log takes); flatten it`,
+  );
+}
+
+/** How a refused Signal reaches the sender. */
+export const SIGNAL_REFUSAL_CODES: Partial<Record<RefusalReason, ErrorCode>> = {
+  "not-found": "NOT_FOUND",
+  "not-running": "FAILED_PRECONDITION",
+  limit: "RESOURCE_EXHAUSTED",
+};
 
 /** One event in an execution's inbox. Only apply changes `isConsumed`. */
 export interface InboxEvent {

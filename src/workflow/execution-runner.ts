@@ -5,7 +5,7 @@
 // Only injected interfaces: proposer, clock, logger.
 
 import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
-import type { WorkflowApplyResult } from "./apply-result.ts";
+import type { RefusalReason, WorkflowApplyResult } from "./apply-result.ts";
 import type { ChildLauncher } from "./children.ts";
 import { oversizeProblem } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
@@ -24,6 +24,13 @@ import {
 import type { GoingAhead, ReplayEffects, StepReport } from "./replay-cursor.ts";
 import { type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
+
+/** Refusals that end a run for good: the execution moved to another owner, or ended. */
+const ENDING_REFUSALS: ReadonlySet<RefusalReason> = new Set([
+  "stale-epoch",
+  "not-running",
+  "not-found",
+]);
 
 /** How a run ended, for the runtime: whether and how to run the execution again. */
 export type RunEnd =
@@ -319,12 +326,14 @@ export class ExecutionRunner {
     }
     if (result === undefined) return false;
     if (result.type === "recorded") return true;
-    if (result.type === "refused" && result.reason === "out-of-order") {
-      // Another run of ours (before a restart) committed this seq first: run again from the
-      // record, which now holds that outcome.
-      this.endHint = { end: "retry" };
-    } else if (result.type === "refused" && result.reason === "limit") {
+    if (result.type === "refused" && result.reason === "limit") {
       this.endHint = { end: "fail", error: { name: "LimitError", message: result.message } };
+    } else if (result.type !== "refused" || !ENDING_REFUSALS.has(result.reason)) {
+      // Run again from the record, after a pause: another run of ours (before a restart)
+      // committed this seq first (out-of-order), or apply saw what this run did not yet
+      // (a timer or event not due by the log's time). Were it a refusal that never changes,
+      // such as a malformed record, the pause is what keeps it from looping at full speed.
+      this.endHint = { end: "retry" };
     }
     this.noteRefusal(result, "checkpoint");
     return false;

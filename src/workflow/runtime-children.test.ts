@@ -4,6 +4,7 @@
 // start the cluster refuses for good is recorded as the parent's error.
 
 import { describe, expect, test } from "bun:test";
+import { nestedArrays } from "../../test/support/nested-arrays.ts";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { nodeId, RaftoralError } from "../lib/index.ts";
 import type { ChildLauncher } from "./children.ts";
@@ -29,6 +30,24 @@ const parent = defineWorkflow("parent", 1, async (input: { n: number; ms: number
     return { id: child.workflowId, failed: failed.message, code: failed.code };
   }
 });
+
+/** Returns `levels` arrays, one in the other. */
+const deep = defineWorkflow("deep", 1, async (levels: number) => nestedArrays(levels));
+
+/** Waits for a `deep` child; returns how deep its output went, or the child's error. */
+const deepParent = defineWorkflow("deep_parent", 1, async (levels: number, ctx) => {
+  const child = await ctx.startChild(deep, levels);
+  try {
+    return { depth: depthOf(await child.result()) };
+  } catch (error) {
+    const failed = error as ChildWorkflowError;
+    return { failed: failed.message, code: failed.code };
+  }
+});
+
+function depthOf(value: unknown): number {
+  return Array.isArray(value) && value.length > 0 ? 1 + depthOf(value[0]) : 0;
+}
 
 const orphan = defineWorkflow("orphan", 1, async (_: null, ctx) => {
   await ctx.startChild("no_such_workflow", null);
@@ -59,7 +78,7 @@ function launcherOn(group: LocalWorkflowGroup, runtime: () => WorkflowRuntime) {
 
 function childGroup() {
   const group = new LocalWorkflowGroup({
-    registry: registryWithBuiltins([double, parent, orphan, patient]),
+    registry: registryWithBuiltins([double, parent, orphan, patient, deep, deepParent]),
   });
   let current: WorkflowRuntime | undefined;
   const { launcher, starts } = launcherOn(group, () => current as WorkflowRuntime);
@@ -110,6 +129,28 @@ describe("WorkflowRuntime: child workflows", () => {
       failed: "child workflow p-2:child-0: cannot double -1",
       code: "INVALID_ARGUMENT",
     });
+  });
+
+  test("an output too deep for the parent's record reaches it as the child's failure", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    // 65 arrays: the child may return it (innermost at level 64), but the parent's record of
+    // the outcome holds it two levels down. 63 arrays are as deep as a child's output reaches.
+    for (const [workflowId, levels] of [
+      ["d-1", 65],
+      ["d-2", 63],
+    ] as const) {
+      await settle(group, runtime.start("deep_parent", 1, levels, { workflowId }));
+    }
+    const tooDeep = await settle(group, group.queries.wait("d-1", 60_000));
+    expect(tooDeep.value?.output).toEqual({
+      failed:
+        "child workflow d-1:child-0: the child's output nests deeper than 62 levels of arrays and objects, more than its parent can record; return a flatter value",
+      code: "INVALID_ARGUMENT",
+    });
+    expect(group.stateMachine.execution("d-1:child-0")?.status).toBe("Completed");
+    const deepest = await settle(group, group.queries.wait("d-2", 60_000));
+    expect(deepest.value?.output).toEqual({ depth: 62 });
   });
 
   test("an owner restart while the child runs neither starts it again nor loses it", async () => {

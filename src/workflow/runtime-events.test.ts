@@ -4,12 +4,15 @@
 // workflows.
 
 import { describe, expect, test } from "bun:test";
+import { nestedArrays } from "../../test/support/nested-arrays.ts";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { RaftoralError } from "../lib/index.ts";
+import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
 import type { JsonValue } from "./json.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
+import { RUN_RETRY_DELAY_MS } from "./runtime.ts";
 
 /** Takes `input` events named "item", then waits for "done" up to 5 s. */
 const collector = defineWorkflow("collect", 1, async (input: number, ctx: WorkflowContext) => {
@@ -90,5 +93,46 @@ describe("WorkflowRuntime: events", () => {
     );
     expect(late.value).toMatchObject({ code: "FAILED_PRECONDITION" });
     expect((late.value as Error).message).toContain("workflow c-4 already completed");
+  });
+
+  test("an event its record could not hold is refused when sent; one level less arrives", async () => {
+    const { group, runtime } = collectGroup();
+    await settle(group, runtime.start("collect", 1, 1, { workflowId: "c-5" }));
+    const send = (payload: JsonValue) =>
+      settle(
+        group,
+        runtime.signal({ workflowId: "c-5", name: "item", payload }).catch((e) => e),
+      );
+    // 65 arrays put the innermost at level 64, which the API takes; its record would be 65.
+    const tooDeep = await send(nestedArrays(65));
+    expect(tooDeep.value).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((tooDeep.value as Error).message).toBe(
+      "the event's payload nests deeper than 63 levels of arrays and objects (the event's record adds one to the 64 the log takes); flatten it",
+    );
+    await send(nestedArrays(64));
+    await settle(group, runtime.signal({ workflowId: "c-5", name: "done", payload: "ok" }));
+    await settle(group, group.queries.wait("c-5", 30_000));
+    const record = group.stateMachine.execution("c-5");
+    expect(record?.inbox?.map((event) => event.isConsumed)).toEqual([true, true]);
+    const delivered = record?.checkpoints.find((checkpoint) => checkpoint.kind === "event");
+    expect(delivered?.outcome).toMatchObject({ ok: true, value: { payload: nestedArrays(64) } });
+  });
+
+  test("a record the group keeps refusing is tried again after a pause, not in a loop", async () => {
+    const { group, runtime } = collectGroup();
+    await settle(group, runtime.start("collect", 1, 1, { workflowId: "c-6" }));
+    await group.until(() => runtime.activeRuns().length === 0);
+    // As a node of an older build would take it: an event its `event` record cannot hold.
+    const payload = nestedArrays(65);
+    group.applyNow(
+      encodeCommand({ type: "Signal", workflowId: "c-6", eventId: "e-1", name: "item", payload }),
+    );
+    const before = group.proposals;
+    await group.advance(10_000);
+    const refusals = group.logLines.filter((line) => line.includes("result: malformed"));
+    expect(refusals.length).toBeGreaterThan(0);
+    // One try per RUN_RETRY_DELAY_MS (200 ms) at most: 50 in 10 s, where a loop made thousands.
+    expect(group.proposals - before).toBeLessThanOrEqual(10_000 / RUN_RETRY_DELAY_MS + 1);
+    runtime.close();
   });
 });

@@ -24,6 +24,7 @@ import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import type { DeterminismGuards } from "./determinism-guards.ts";
 import { WorkflowRefusedError } from "./errors.ts";
+import { checkEventPayloadDepth, SIGNAL_REFUSAL_CODES } from "./events.ts";
 import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
@@ -36,12 +37,6 @@ import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 
 /** Start proposals sent before start() gives up with the last error. */
 export const START_ATTEMPTS_MAX = 5;
-/** How a refused Signal reaches the sender. */
-const SIGNAL_REFUSAL_CODES: Partial<Record<RefusalReason, ErrorCode>> = {
-  "not-found": "NOT_FOUND",
-  "not-running": "FAILED_PRECONDITION",
-  limit: "RESOURCE_EXHAUSTED",
-};
 /** Wait before a run that ended unexpectedly is tried again. */
 export const RUN_RETRY_DELAY_MS = 200;
 /** Longest single wait for a durable timer; a longer sleep is checked again after it. */
@@ -244,6 +239,7 @@ export class WorkflowRuntime {
   }): Promise<{ eventId: string; isDuplicate: boolean }> {
     this.checkOpen();
     const workflowId = checkWorkflowId(request.workflowId);
+    checkEventPayloadDepth(request.payload);
     const eventId =
       request.eventId === undefined
         ? newWorkflowId(this.options.random)
