@@ -68,4 +68,5 @@ export {
   defineWorkflow,
   NondeterministicCallError,
   WorkflowApiMisuseError,
+  WorkflowStepError,
 } from "./workflow/index.ts";

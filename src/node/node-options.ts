@@ -6,7 +6,12 @@
 // child's outcome is asked for again, how large one Adopt entry may grow, how many rounds a
 // start under a caller's id takes, how long a leaving node lets its answer leave.
 
-import type { Logger, RetentionSetting } from "../lib/index.ts";
+import {
+  InvalidArgumentError,
+  type Logger,
+  parseAddress,
+  type RetentionSetting,
+} from "../lib/index.ts";
 import type { HostConfig } from "../multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG } from "../raft/index.ts";
 import type { TransportKind } from "../transport/index.ts";
@@ -175,4 +180,19 @@ export interface RaftoralNodeOptions {
   readonly retention?: RetentionSetting;
   /** TLS, the cluster secret and client tokens (docs/security.md); default: none. */
   readonly security?: NodeSecurity;
+}
+
+/** Refuses an address option that is not host:port, naming it (the CLI checks its flags alike). */
+export function checkAddressOptions(options: RaftoralNodeOptions): void {
+  const given: [string, string | undefined][] = [
+    ["listen", options.listen],
+    ["advertise", options.advertise],
+    ["httpListen", options.httpListen],
+    ...(options.peers ?? []).map((peer): [string, string] => ["peers", peer]),
+  ];
+  for (const [name, value] of given) {
+    if (value === undefined) continue;
+    const parsed = parseAddress(value);
+    if (!parsed.ok) throw new InvalidArgumentError(`${name} '${value}': ${parsed.problem}`);
+  }
 }

@@ -29,6 +29,7 @@ import { registerNode } from "./join-cluster.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
 import { collectProcessMetrics } from "./node-metrics.ts";
 import {
+  checkAddressOptions,
   DEFAULT_TUNING,
   joinTimingOf,
   type NodeTuning,
@@ -82,6 +83,8 @@ export class RaftoralNode {
   private parts: NodeParts | undefined;
   private fatal: Error | undefined;
   private isStarted = false;
+  /** start() was called: a node object starts once (its metrics and parts are its own). */
+  private hasBegun = false;
   /** Parts and storages already stopped or closed (see release()). */
   private readonly released = new Set<object>();
   private markStopped: () => void = () => undefined;
@@ -102,6 +105,7 @@ export class RaftoralNode {
     this.logger = options.logger;
     this.registry = registryWithBuiltins(options.workflows ?? []);
     // A bad setting fails here, before the node listens, not at bootstrap.
+    checkAddressOptions(options);
     if (options.retention !== undefined) checkRetention(options.retention);
   }
 
@@ -130,6 +134,9 @@ export class RaftoralNode {
    */
   client(): WorkflowClient {
     const service = this.parts?.service;
+    if (this.isStopping) {
+      throw new RaftoralError("UNAVAILABLE", "the node has stopped: it serves no more calls");
+    }
     if (!this.isStarted || service === undefined) {
       throw new RaftoralError(
         "UNAVAILABLE",
@@ -151,6 +158,8 @@ export class RaftoralNode {
 
   /** Starts the node; resolves once it can serve workflow requests. */
   async start(): Promise<void> {
+    if (this.hasBegun) throw startedTwice();
+    this.hasBegun = true;
     try {
       await this.startSteps();
     } catch (error) {
@@ -473,4 +482,11 @@ function describeFatal(error: Error): string {
 /** The error a node that was asked to stop while starting reports. */
 function stoppedWhileStarting(): RaftoralError {
   return new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting");
+}
+
+function startedTwice(): RaftoralError {
+  return new RaftoralError(
+    "FAILED_PRECONDITION",
+    "this RaftoralNode was started before; a node object starts once: create a new RaftoralNode with the same options (and storagePath) to start the node again",
+  );
 }

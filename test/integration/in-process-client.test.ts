@@ -10,6 +10,7 @@ import {
   RaftoralError,
   RaftoralNode,
   type WorkflowClient,
+  WorkflowStepError,
   workflowType,
 } from "../../src/index.ts";
 import { defineWorkflow } from "../../src/workflow/index.ts";
@@ -33,6 +34,19 @@ const checkout = defineWorkflow("checkout", 1, async (order: Order, ctx): Promis
 });
 
 const double = defineWorkflow("double", 1, async (n: number) => 2 * n);
+
+/** A step that fails with a code of its own; the workflow catches it by its class. */
+const refund = defineWorkflow("refund", 1, async (_: null, ctx) => {
+  try {
+    await ctx.step("charge back", () => {
+      throw Object.assign(new TypeError("card expired"), { code: "E_CARD" });
+    });
+    return "refunded";
+  } catch (error) {
+    if (!(error instanceof WorkflowStepError)) throw error;
+    return { name: error.name, message: error.message, code: error.recorded.code ?? "none" };
+  }
+});
 
 /** How a caller without the workflow's code declares it. */
 const declaredDouble = workflowType<number, number>("double");
@@ -76,9 +90,13 @@ describe("typed workflow calls", () => {
       size: 1,
       transport: "grpc",
       into: nodes,
-      workflows: [checkout, double],
+      workflows: [checkout, double, refund],
     });
     await typedCalls((nodes[0] as RaftoralNode).client());
+    expect(await (nodes[0] as RaftoralNode).client().run(refund, null)).toMatchObject({
+      status: "completed",
+      output: { name: "TypeError", message: "card expired", code: "E_CARD" },
+    });
     const remote = new RaftoralClient(addresses, { timeoutMs: 15_000 });
     clients.push(remote);
     await typedCalls(remote);
@@ -92,5 +110,27 @@ describe("typed workflow calls", () => {
     });
     expect(() => node.client()).toThrow(RaftoralError);
     expect(() => node.client()).toThrow(/await node.start\(\) before node.client\(\)/);
+  });
+
+  test("a node object starts once; after its stop, client() and start() say so", async () => {
+    await startInProcessCluster({ size: 1, transport: "http", into: nodes });
+    const node = nodes[0] as RaftoralNode;
+    await node.stop();
+    expect(() => node.client()).toThrow("the node has stopped: it serves no more calls");
+    const again = await node.start().catch((error: unknown) => error);
+    expect(again).toBeInstanceOf(RaftoralError);
+    expect(again).toMatchObject({ code: "FAILED_PRECONDITION" });
+    expect((again as Error).message).toContain("create a new RaftoralNode with the same options");
+  });
+
+  test("an address option that is not host:port is refused, naming the option", () => {
+    const logger = quietLogger();
+    for (const [options, message] of [
+      [{ listen: "nonsense" }, "listen 'nonsense': expected host:port, e.g. 127.0.0.1:7001"],
+      [{ listen: "127.0.0.1:99999" }, "listen '127.0.0.1:99999': port 99999"],
+      [{ listen: "127.0.0.1:1", peers: ["10.0.0.1"] }, "peers '10.0.0.1': expected host:port"],
+    ] as const) {
+      expect(() => new RaftoralNode({ ...options, logger })).toThrow(message);
+    }
   });
 });
