@@ -287,11 +287,20 @@ async function runWorkflow(
       `Started workflow ${command.name} v${command.version} (workflow ID ${started.workflowId}, execution cluster ${started.executionClusterId})\n`,
     );
   }
-  const result: WorkflowResult = await withProgress(
-    output,
-    `Waiting for workflow ${started.workflowId}`,
-    client.wait(started, waitTimeout(connection)),
-  );
+  let result: WorkflowResult;
+  try {
+    result = await withProgress(
+      output,
+      `Waiting for workflow ${started.workflowId}`,
+      client.wait(started, waitTimeout(connection)),
+    );
+  } catch (error) {
+    // The workflow started: a script must get its ids from the JSON, not from the message.
+    return reportFailure(error, connection, output, {
+      workflow_id: started.workflowId,
+      execution_cluster_id: started.executionClusterId,
+    });
+  }
   output.stdout(connection.json ? resultJsonText(result, true) : resultText(result));
   return result.status === "completed" ? EXIT.OK : EXIT.FAILED;
 }
@@ -301,7 +310,12 @@ function waitTimeout(connection: Connection): { timeoutMs?: number } {
   return connection.timeoutMs === undefined ? {} : { timeoutMs: connection.timeoutMs };
 }
 
-function reportFailure(error: unknown, connection: Connection, output: Output): number {
+function reportFailure(
+  error: unknown,
+  connection: Connection,
+  output: Output,
+  fields: Readonly<Record<string, string>> = {},
+): number {
   if (!(error instanceof RaftoralError)) throw error;
   // TransportMismatchError is an INVALID_ARGUMENT too: the address or --transport is wrong.
   const code =
@@ -312,6 +326,6 @@ function reportFailure(error: unknown, connection: Connection, output: Output): 
         : EXIT.FAILED;
   output.stderr(`error: ${error.message}\n`);
   if (connection.json)
-    output.stdout(json({ success: false, error: error.message, code: error.code }));
+    output.stdout(json({ ...fields, success: false, error: error.message, code: error.code }));
   return code;
 }
