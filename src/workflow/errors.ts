@@ -18,15 +18,40 @@ export const ERROR_MESSAGE_CHARS_MAX = 4096;
 
 /** Records `error` for the log: its name, message (bounded) and code. */
 export function recordError(error: unknown): RecordedError {
-  if (!(error instanceof Error)) {
-    return { name: "Error", message: bounded(`non-Error value thrown: ${String(error)}`) };
+  if (error instanceof Error) return recordedFields(error, error.name, error.message);
+  // An object shaped like an error ({ message, code }) keeps its fields; anything else is
+  // shown as its text.
+  const fields = typeof error === "object" && error !== null ? (error as ErrorLike) : {};
+  if (typeof fields.message === "string") {
+    return recordedFields(
+      error,
+      typeof fields.name === "string" ? fields.name : "Error",
+      fields.message,
+    );
   }
-  const code = (error as { code?: unknown }).code;
-  return {
-    name: error.name,
-    message: bounded(error.message),
-    ...(typeof code === "string" ? { code } : {}),
-  };
+  return { name: "Error", message: bounded(`non-Error value thrown: ${textOf(error)}`) };
+}
+
+interface ErrorLike {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly code?: unknown;
+}
+
+function recordedFields(error: unknown, name: string, message: string): RecordedError {
+  const code = (error as ErrorLike).code;
+  return { name, message: bounded(message), ...(typeof code === "string" ? { code } : {}) };
+}
+
+/** `value` as text: JSON for objects (String() would say "[object Object]"). */
+function textOf(value: unknown): string {
+  if (typeof value !== "object" || value === null) return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    // Handled: a cycle or a BigInt inside; the type's own text is what is left to show.
+    return String(value);
+  }
 }
 
 function bounded(message: string): string {
