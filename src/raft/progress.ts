@@ -24,6 +24,8 @@ export interface SnapshotTransfer {
   offset: number;
   /** A chunk was sent and not yet acknowledged. */
   isChunkInFlight: boolean;
+  /** The leader's tick count when that chunk was last sent. */
+  sentAtTick: number;
 }
 
 export interface ProgressLimits {
@@ -108,7 +110,7 @@ export class Progress {
 
   becomeSnapshot(snapshot: Snapshot): void {
     this.resetState("snapshot");
-    this.transfer = { snapshot, offset: 0, isChunkInFlight: false };
+    this.transfer = { snapshot, offset: 0, isChunkInFlight: false, sentAtTick: 0 };
   }
 
   /** Acks free inflight messages; with room again, replication may continue. */

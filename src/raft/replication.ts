@@ -125,6 +125,7 @@ export function sendSnapshotChunk(r: Raft, to: NodeId): void {
     data: snapshot.data.subarray(transfer.offset, end),
   });
   transfer.isChunkInFlight = true;
+  transfer.sentAtTick = r.tickCount;
 }
 
 /** Thesis 3.10: the transferee is up to date; tell it to campaign now. */

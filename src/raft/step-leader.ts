@@ -106,8 +106,13 @@ function handleHeartbeatResponse(r: Raft, message: HeartbeatResponse): void {
   progress.noteIncarnation(message.incarnation, r.log.lastIndex());
   progress.isFlowPaused = false;
   if (progress.state === "snapshot") {
-    // A chunk may have been lost: send it again (the follower ignores duplicates).
-    if (progress.transfer?.isChunkInFlight === true) sendSnapshotChunk(r, message.from);
+    // A chunk unanswered for an election timeout was likely lost: send it again. Not sooner:
+    // a chunk of a large snapshot may well take longer than a heartbeat to arrive and be
+    // answered, and every copy sent early costs its bytes again.
+    const transfer = progress.transfer;
+    if (transfer?.isChunkInFlight === true && isOverdue(r, transfer.sentAtTick)) {
+      sendSnapshotChunk(r, message.from);
+    }
   } else if (progress.match < r.log.lastIndex() || progress.state === "probe") {
     sendAppend(r, message.from);
   }
@@ -125,9 +130,18 @@ function handleSnapshotResponse(r: Raft, message: InstallSnapshotResponse): void
   markActive(r, message.from);
   if (progress?.state !== "snapshot" || transfer === undefined) return;
   if (transfer.snapshot.metadata.index !== message.snapshotIndex) return;
-  transfer.offset = Math.min(Math.max(message.offset, 0), transfer.snapshot.data.byteLength);
+  const offset = Math.min(Math.max(message.offset, 0), transfer.snapshot.data.byteLength);
+  // The follower still waits for the chunk in flight: this answers an earlier copy of the
+  // chunk before it. Sending that chunk again would put a second copy in flight, whose answer
+  // would send a second copy of the next one, and so on for the rest of the snapshot.
+  if (transfer.isChunkInFlight && offset === transfer.offset) return;
+  transfer.offset = offset;
   transfer.isChunkInFlight = false;
   if (transfer.offset < transfer.snapshot.data.byteLength) sendSnapshotChunk(r, message.from);
+}
+
+function isOverdue(r: Raft, sentAtTick: number): boolean {
+  return r.tickCount - sentAtTick >= r.config.electionTicks;
 }
 
 // ---- reads (thesis 6.4) ----------------------------------------------------------------

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { AssertionError, logIndex, term } from "../../src/lib/index.ts";
-import type { RawNode, Snapshot } from "../../src/raft/index.ts";
+import { DEFAULT_RAFT_CONFIG, type RawNode, type Snapshot } from "../../src/raft/index.ts";
 import { appliedTexts, TestNetwork } from "../raft/harness.ts";
 import {
   appendResponse,
@@ -19,9 +19,11 @@ import {
   logTerms,
   newNode,
   ofType,
+  tickTimes,
 } from "./fixture.ts";
 
 const CHUNK_BYTES = 4;
+const ELECTION_TICKS = DEFAULT_RAFT_CONFIG.electionTicks;
 const SNAPSHOT_DATA = bytes("0123456789");
 const VOTERS = [1, 2, 3];
 
@@ -182,21 +184,40 @@ describe("§7 snapshots and compaction", () => {
     ] as never);
   });
 
-  test("a lost chunk is sent again when the follower answers a heartbeat (§7)", () => {
+  test("a chunk unanswered for an election timeout is sent again at a heartbeat's answer (§7)", () => {
     const { raw, chunks } = leaderSendingSnapshot();
     expect(chunks).toHaveLength(1);
-    // The first chunk is lost. The next heartbeat's answer makes the leader send it again.
-    const { messages: heartbeats } = (() => {
-      raw.tick();
-      return drain(raw);
-    })();
-    expect(ofType(heartbeats, "Heartbeat").map((m) => m.to)).toContain(2 as never);
-    const { messages } = deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 }));
-    expect(ofType(messages, "InstallSnapshot").map((m) => m.offset)).toEqual([0]);
+    const chunksAfterHeartbeat = () =>
+      deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 })).messages.filter(
+        (m) => m.type === "InstallSnapshot",
+      );
+    // A heartbeat answered while the chunk may still be on its way sends no copy of it.
+    tickTimes(raw, 1);
+    expect(chunksAfterHeartbeat()).toEqual([]);
+    // An election timeout after it was sent, the chunk counts as lost: it goes again.
+    tickTimes(raw, ELECTION_TICKS);
+    expect(chunksAfterHeartbeat().map((m) => m.offset)).toEqual([0]);
     // Same for a later chunk.
     deliver(raw, installSnapshotResponse({ from: 2, to: 1, term: 2, snapshotIndex: 5, offset: 4 }));
-    const { messages: again } = deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 }));
-    expect(ofType(again, "InstallSnapshot").map((m) => m.offset)).toEqual([4]);
+    expect(chunksAfterHeartbeat()).toEqual([]);
+    tickTimes(raw, ELECTION_TICKS);
+    expect(chunksAfterHeartbeat().map((m) => m.offset)).toEqual([4]);
+  });
+
+  test("answers to copies of a chunk send the next chunk once, not once per copy (§7)", () => {
+    const { raw } = leaderSendingSnapshot();
+    const answer = (offset: number) =>
+      ofType(
+        deliver(raw, installSnapshotResponse({ from: 2, to: 1, term: 2, snapshotIndex: 5, offset }))
+          .messages,
+        "InstallSnapshot",
+      ).map((m) => m.offset);
+    // Two copies of the first chunk reached the follower: it answers each with 4.
+    expect(answer(4)).toEqual([4]);
+    expect(answer(4)).toEqual([]);
+    expect(answer(8)).toEqual([8]);
+    // A follower that lost what it had (a restart) asks from 0: the leader goes back.
+    expect(answer(0)).toEqual([0]);
   });
 
   test("a follower that fell behind the compaction point catches up by snapshot (§7)", () => {
