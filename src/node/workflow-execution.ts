@@ -11,7 +11,6 @@ import {
   type Logger,
   logIndex,
   MANAGEMENT_GROUP,
-  NO_NODE,
   type NodeId,
   newTraceId,
   RaftoralError,
@@ -52,6 +51,7 @@ import { isEvictedAnswer } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
 import { groupExists } from "./known-group.ts";
+import { newWorkflowOwner } from "./known-leader.ts";
 import { LeaderlessRefusal, type LeaderlessWatch } from "./leaderless-refusal.ts";
 import type { PeerClients } from "./peer-clients.ts";
 import { handOverResults } from "./result-handover.ts";
@@ -360,20 +360,10 @@ export class WorkflowExecution implements ExecutionLayer {
       {
         ...(request.workflowId === undefined ? {} : { workflowId: request.workflowId }),
         ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
-        owner: this.ownerFor(target),
+        owner: await newWorkflowOwner(this.options, target),
       },
     );
     return { workflowId, executionClusterId: target };
-  }
-
-  /**
-   * Who runs a new workflow of `target`: the group's leader as this replica knows it, else
-   * this node. On the leader, each of the workflow's checkpoints commits without a hop to
-   * forward it and is applied there first; the node called only waits for the end.
-   */
-  private ownerFor(target: GroupId): NodeId {
-    const leaderId = this.options.host.inspect(target)?.leaderId() ?? NO_NODE;
-    return leaderId === NO_NODE ? this.options.self : leaderId;
   }
 
   /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */
