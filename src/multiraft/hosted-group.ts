@@ -33,6 +33,8 @@ export class HostedGroup {
   readonly stateMachine: StateMachine;
   role: Role = "follower";
   leaderId: NodeId = NO_NODE;
+  /** The term of the last leader isLeaderNew() answered for. */
+  private leaderTerm = 0;
   /** Accepted proposals by log index. */
   readonly accepted = new Map<number, PendingProposal>();
   /** Proposals waiting for a leader to be known. */
@@ -160,6 +162,17 @@ export class HostedGroup {
    * Called after advance(): records role changes and serves reads. True when observers should
    * look again: the role or known leader changed, or a membership change was applied.
    */
+  /**
+   * Whether the leader this replica now knows is a new one. A leader is one per term: one
+   * seen again in the same term (after the replica lost sight of it, or changed role) is not.
+   */
+  isLeaderNew(): boolean {
+    const term = this.raw.currentTerm();
+    const isNew = term !== this.leaderTerm;
+    this.leaderTerm = term;
+    return isNew;
+  }
+
   afterAdvance(ready: Ready): boolean {
     let isChanged = ready.committedEntries.some(
       (entry) => entry.type === "confChange" && decodeConfChange(entry.data) !== undefined,
