@@ -355,7 +355,7 @@ Retention options:
           The floor: a result younger than this is never dropped for the count, so a
           burst of starts cannot evict a result moments after it was produced. While such
           results alone exceed the count, new starts are refused (RESOURCE_EXHAUSTED)
-          until the oldest is old enough. 0 for no floor. Default for a new cluster: 1h.
+          until the oldest is old enough. 0 for no floor. Default for a new cluster: 1m.
 
   A DURATION is a number with a unit: 250ms, 90s, 15m, 1h, 7d (a bare number is seconds).
   --at-least may not be longer than --for.

@@ -62,7 +62,7 @@ describe("server --retain-* options", () => {
     [["--retain-finished", "many"], "--retain-finished 'many' must be a whole number"],
     [["--retain-for", "soon"], "--retain-for 'soon' must be a duration such as 90s"],
     [
-      ["--retain-for", "30m"],
+      ["--retain-for", "30s"],
       "lower the floor (--retain-at-least, or --at-least of `cluster retention`) or raise the limit (--retain-for, or --for)",
     ],
     [["--retain-at-least"], "--retain-at-least <VALUE> needs a value"],
@@ -138,7 +138,7 @@ describe("raftoral cluster retention", () => {
     expect(text).not.toContain("never dropped");
     expect(text).toContain("Not set in this cluster");
     const set = retentionText({ retention: DEFAULT_RETENTION, isSet: true }, true);
-    expect(set).toContain("at least  1h (younger results are never dropped for the count)");
+    expect(set).toContain("at least  1m (younger results are never dropped for the count)");
     expect(set).not.toContain("Not set");
   });
 });

@@ -20,7 +20,7 @@ export function retentionText(info: RetentionInfo, isChange: boolean): string {
   if (!info.isSet) {
     lines.push(
       "Not set in this cluster (created by an older version): these are the built-in limits.",
-      "Set it with: raftoral cluster retention --count N --at-least 1h",
+      "Set it with: raftoral cluster retention --count N --at-least 1m",
     );
   }
   return `${lines.join("\n")}\n`;

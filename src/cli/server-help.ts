@@ -72,7 +72,7 @@ is the same for every node, and \`raftoral cluster retention\` changes it later)
           (e.g. 7d; default: none, no time limit).
 
       --retain-at-least <DURATION>
-          The floor (default: 1h): a result younger than this is never dropped for the
+          The floor (default: 1m): a result younger than this is never dropped for the
           count, so a burst of starts cannot evict it moments after it was produced.
           While such results alone exceed the count, new starts are refused
           (RESOURCE_EXHAUSTED). 0 for no floor.

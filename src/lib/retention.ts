@@ -23,7 +23,7 @@ export interface RetentionSetting {
 export const DEFAULT_RETENTION: RetentionSetting = {
   finishedMax: 10_000,
   retainForMs: 0,
-  retainAtLeastMs: 3_600_000,
+  retainAtLeastMs: 60_000,
 };
 
 /** Largest count accepted: the results live in memory on every member. */

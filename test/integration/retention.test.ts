@@ -69,7 +69,7 @@ async function showAndSet(address: string): Promise<void> {
     success: true,
     finished_max: 10_000,
     retain_for_ms: 0,
-    retain_at_least_ms: 3_600_000,
+    retain_at_least_ms: 60_000,
     is_set: true,
   });
 
