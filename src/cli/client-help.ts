@@ -342,7 +342,8 @@ what they name (the rest stays) for the whole cluster: the setting is committed 
 management group, and every execution cluster, also ones created later, applies it from
 its own log within moments, identically on every member. A result that is dropped can no
 longer be waited for or described: those calls answer NOT_FOUND saying it was evicted, and
-starting its workflow_id again is refused (ALREADY_EXISTS).
+starting its workflow_id again is refused (ALREADY_EXISTS), for as long as the execution
+cluster remembers the id (its last 10,000 evictions).
 
 Retention options:
       --count <N>
