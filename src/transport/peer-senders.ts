@@ -171,9 +171,10 @@ export class PeerSenders {
     };
   }
 
-  /** Every addressed peer's traffic. */
+  /** Every addressed peer's traffic (this node is addressed too, and is no peer of its own). */
   perPeer(): PeerSendCounts[] {
-    return [...this.peers].map(([peer, state]) => ({
+    const others = [...this.peers].filter(([peer]) => peer !== this.options.self);
+    return others.map(([peer, state]) => ({
       peer,
       queued: state.queue.length,
       isStreaming: state.isStreamOpen,

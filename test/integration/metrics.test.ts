@@ -126,10 +126,13 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
       const terms = scrapes.map((families) => sampleOf(families, "raftoral_raft_term", { group }));
       expect(terms.every((term) => term !== undefined && term >= 1)).toBe(true);
     }
-    for (const families of scrapes) {
+    for (const [k, families] of scrapes.entries()) {
       // Followers talk only to leaders, so each node has sent to some peer, not to all.
       const sent = familyOf(families, "raftoral_peer_sent_messages_total").metrics;
       expect(sent.some((sample) => Number(sample.value) > 0)).toBe(true);
+      // A node is no peer of its own.
+      const self = String(members[k]?.node.nodeId);
+      expect(sent.map((sample) => sample.labels?.peer)).not.toContain(self);
       // Batches to those peers go on a stream each, not one request per batch.
       const streams = familyOf(families, "raftoral_peer_stream_open").metrics;
       expect(streams.some((sample) => Number(sample.value) === 1)).toBe(true);
