@@ -130,9 +130,7 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
       // Followers talk only to leaders, so each node has sent to some peer, not to all.
       const sent = familyOf(families, "raftoral_peer_sent_messages_total").metrics;
       expect(sent.some((sample) => Number(sample.value) > 0)).toBe(true);
-      // A node is no peer of its own.
-      const self = String(members[k]?.node.nodeId);
-      expect(sent.map((sample) => sample.labels?.peer)).not.toContain(self);
+      expect(sent.map((sample) => sample.labels?.peer)).not.toContain(selfOf(members[k]));
       // Batches to those peers go on a stream each, not one request per batch.
       const streams = familyOf(families, "raftoral_peer_stream_open").metrics;
       expect(streams.some((sample) => Number(sample.value) === 1)).toBe(true);
@@ -178,6 +176,11 @@ describe.each(["http", "grpc"] as const)("metrics over %s", (transport) => {
     await expectSuspendedGauges(members, scheme);
   }, 90_000);
 });
+
+/** A node's own id as a `peer` label, which none of its series may carry. */
+function selfOf(member: { readonly node: { readonly nodeId: number } } | undefined): string {
+  return String(member?.node.nodeId);
+}
 
 test("GET /health?verbose shows each group this node hosts, with its leader", async () => {
   const [first] = await startCluster("http");
