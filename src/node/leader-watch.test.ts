@@ -70,6 +70,22 @@ function fixture() {
 }
 
 describe("leader watch", () => {
+  test("taking the lead is logged once per term", () => {
+    const { lines, watch, change } = fixture();
+    watch.start();
+    change(1, { role: "leader", leaderId: nodeId(1), term: term(4) });
+    change(1, { role: "leader", leaderId: nodeId(1), term: term(4) });
+    change(0, { role: "leader", leaderId: nodeId(1), term: term(2) });
+    change(1, { role: "follower", leaderId: nodeId(2), term: term(5) });
+    change(1, { role: "leader", leaderId: nodeId(1), term: term(6) });
+    expect(lines.filter((line) => line.includes("now leads"))).toEqual([
+      "INFO This node now leads execution cluster 1, group: 1, term: 4",
+      "INFO This node now leads the management group, group: 0, term: 2",
+      "INFO This node now leads execution cluster 1, group: 1, term: 6",
+    ]);
+    watch.stop();
+  });
+
   test("a group without a leader past the threshold is reported once per interval, then cleared", () => {
     const { clock, lines, watch, change, heard } = fixture();
     watch.start();

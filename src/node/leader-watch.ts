@@ -1,5 +1,6 @@
 // Which of this node's groups have gone without a leader, since when, and which of their voters
-// this node cannot hear from. A group leaderless for longer than a few election timeouts has
+// this node cannot hear from, and when this node takes the lead of one (logged once per
+// term). A group leaderless for longer than a few election timeouts has
 // most likely lost its majority: the node then reports unhealthy (readiness.ts), refuses its
 // workflow calls at once instead of letting them time out, and logs one warning per group and
 // interval naming the unreachable voters.
@@ -53,6 +54,8 @@ export class LeaderWatch {
   /** When each hosted group was last seen without a leader, while it has none. */
   private readonly leaderlessSince = new Map<GroupId, number>();
   private readonly warnedAtMs = new Map<GroupId, number>();
+  /** The term in which this node last took the lead of each group it logged leading. */
+  private readonly ledTerms = new Map<GroupId, number>();
   private readonly listeners = new Set<(group: LeaderlessGroup) => void>();
   private unsubscribe: (() => void) | undefined;
   private cancelTimer: (() => void) | undefined;
@@ -119,10 +122,12 @@ export class LeaderWatch {
     for (const id of [...this.leaderlessSince.keys()]) {
       if (!hosted.has(id)) this.leaderlessSince.delete(id);
     }
+    for (const id of [...this.ledTerms.keys()]) if (!hosted.has(id)) this.ledTerms.delete(id);
   }
 
   private observe(groupId: GroupId): void {
     const status = this.options.host.inspect(groupId)?.status();
+    if (status !== undefined) this.noteLeadership(groupId, status);
     if (status === undefined || this.hasLeader(status) || !this.options.isMember(groupId)) {
       const since = this.leaderlessSince.get(groupId);
       this.leaderlessSince.delete(groupId);
@@ -135,6 +140,18 @@ export class LeaderWatch {
     if (!this.leaderlessSince.has(groupId)) {
       this.leaderlessSince.set(groupId, this.options.clock.nowMs());
     }
+  }
+
+  /** Logs, once per term, that this node took the lead: the line a change of leader leaves. */
+  private noteLeadership(groupId: GroupId, status: RaftStatus): void {
+    if (status.role !== "leader" || this.ledTerms.get(groupId) === status.term) return;
+    this.ledTerms.set(groupId, status.term);
+    const name =
+      groupId === MANAGEMENT_GROUP ? "the management group" : `execution cluster ${groupId}`;
+    this.options.logger.info(`This node now leads ${name}`, {
+      group: groupId,
+      term: status.term,
+    });
   }
 
   private hasLeader(status: RaftStatus): boolean {
