@@ -18,7 +18,7 @@ async function joinedReplica() {
     await flush();
   }
   await created;
-  const node = { host, clock, proposalTimeoutMs: TIMEOUT_MS, self: nodeId(1) };
+  const node = { host, clock, leaderWaitMs: TIMEOUT_MS, self: nodeId(1) };
   return { host, clock, node };
 }
 
@@ -57,7 +57,7 @@ test("the owner is the leader the replica learns of, once it learns of one", asy
   host.stop();
 });
 
-test("with no leader known within the proposal timeout, this node owns it", async () => {
+test("with no leader known within the wait, this node owns it", async () => {
   const { host, clock, node } = await joinedReplica();
   let owner: number | undefined;
   void newWorkflowOwner(node, G).then((id) => {

@@ -40,11 +40,11 @@ export async function newWorkflowOwner(
   node: {
     readonly host: MultiRaftHost;
     readonly clock: Clock;
-    readonly proposalTimeoutMs: number;
+    readonly leaderWaitMs: number;
     readonly self: NodeId;
   },
   group: GroupId,
 ): Promise<NodeId> {
-  const leaderId = await knownLeader(node.host, group, node.clock, node.proposalTimeoutMs);
+  const leaderId = await knownLeader(node.host, group, node.clock, node.leaderWaitMs);
   return leaderId === NO_NODE ? node.self : leaderId;
 }

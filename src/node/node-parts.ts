@@ -214,6 +214,7 @@ export class NodeParts {
       clients: this.options.peerClients,
       logger,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
+      leaderWaitMs: tuning.leaderlessReportMs,
       forwardTimeoutMs: tuning.forwardTimeoutMs,
       leaderless: (groupId) => this.leaderWatch.leaderless(groupId),
       onLeaderless: (listener) => this.leaderWatch.onLeaderless(listener),

@@ -80,6 +80,8 @@ export interface WorkflowExecutionOptions extends LeaderlessWatch {
   readonly clients: PeerClients;
   readonly logger: Logger;
   readonly proposalTimeoutMs: number;
+  /** How long a start waits to know its group's leader: past it the group counts leaderless. */
+  readonly leaderWaitMs: number;
   /** A call forwarded to a member of a group this node does not host (NodeTuning). */
   readonly forwardTimeoutMs: number;
   readonly startsInFlightMax: number;
