@@ -6,7 +6,12 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecutionLayer } from "../api/index.ts";
-import type { CancelTimer, Clock, MetricsRegistry } from "../lib/index.ts";
+import {
+  type CancelTimer,
+  type Clock,
+  MANAGEMENT_GROUP,
+  type MetricsRegistry,
+} from "../lib/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { PeerSenders } from "../transport/index.ts";
 
@@ -49,10 +54,17 @@ export function collectNodeMetrics(
   );
   registry.onCollect(() => {
     const perGroup = [term, commit, applied, leader, isLeader, running, sleeping, waiting];
-    for (const metric of [...perGroup, queued, streaming]) metric.reset();
+    const perPeer = [queued, streaming, sent, sentBytes, dropped, failed];
+    for (const metric of [...perGroup, ...perPeer]) metric.reset();
+    // The nodes of the cluster now: a removed node's series go (they would read 0 for ever).
+    const peers = new Set<number>();
     for (const group of parts.host.groupIds()) {
       const status = parts.host.inspect(group)?.status();
       if (status === undefined) continue;
+      if (group === MANAGEMENT_GROUP) {
+        const { voters, learners, votersOutgoing } = status.confState;
+        for (const id of [...voters, ...learners, ...votersOutgoing]) peers.add(id);
+      }
       term.set(status.term, { group });
       commit.set(status.commit, { group });
       applied.set(status.applied, { group });
@@ -65,6 +77,7 @@ export function collectNodeMetrics(
       waiting.set(suspended.waiting, { group });
     }
     for (const peer of parts.senders.perPeer()) {
+      if (!peers.has(peer.peer)) continue;
       const labels = { peer: peer.peer };
       queued.set(peer.queued, labels);
       streaming.set(peer.isStreaming ? 1 : 0, labels);
