@@ -2,9 +2,14 @@
 // or joined) waits for the first message that names one rather than taking the workflow on.
 
 import { expect, test } from "bun:test";
-import { flush, loneHost } from "../../test/support/host-cluster.ts";
-import { KvStateMachine } from "../../test/support/kv-state-machine.ts";
-import { groupId, logIndex, nodeId, term } from "../lib/index.ts";
+import {
+  flush,
+  HEARTBEAT_2_TO_1,
+  joinReplica,
+  loneHost,
+  raftBatch,
+} from "../../test/support/host-cluster.ts";
+import { groupId, nodeId } from "../lib/index.ts";
 import { newWorkflowOwner } from "./known-leader.ts";
 
 const G = groupId(7);
@@ -12,12 +17,7 @@ const TIMEOUT_MS = 1_000;
 
 async function joinedReplica() {
   const { host, clock } = loneHost();
-  const created = host.createGroup(G, { mode: "join" }, new KvStateMachine());
-  for (let k = 0; k < 3; k++) {
-    clock.advance(1);
-    await flush();
-  }
-  await created;
+  await joinReplica(host, clock, G);
   const node = { host, clock, leaderWaitMs: TIMEOUT_MS, self: nodeId(1) };
   return { host, clock, node };
 }
@@ -31,24 +31,7 @@ test("the owner is the leader the replica learns of, once it learns of one", asy
   clock.advance(100);
   await flush();
   expect(owner).toBeUndefined();
-  host.receive({
-    from: nodeId(2),
-    to: nodeId(1),
-    messages: [
-      {
-        type: "raft",
-        groupId: G,
-        message: {
-          type: "Heartbeat",
-          from: nodeId(2),
-          to: nodeId(1),
-          term: term(3),
-          leaderCommit: logIndex(0),
-          readContext: "",
-        },
-      },
-    ],
-  });
+  host.receive(raftBatch(G, HEARTBEAT_2_TO_1));
   for (let k = 0; k < 5 && owner === undefined; k++) {
     clock.advance(1);
     await flush();

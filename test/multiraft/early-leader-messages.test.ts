@@ -8,8 +8,13 @@ import { expect, test } from "bun:test";
 import { groupId, logIndex, nodeId, term, type VirtualClock } from "../../src/lib/index.ts";
 import type { MultiRaftHost } from "../../src/multiraft/index.ts";
 import type { RaftMessage } from "../../src/raft/index.ts";
-import { flush, loneHost } from "../support/host-cluster.ts";
-import { KvStateMachine } from "../support/kv-state-machine.ts";
+import {
+  flush,
+  HEARTBEAT_2_TO_1,
+  joinReplica,
+  loneHost,
+  raftBatch,
+} from "../support/host-cluster.ts";
 
 const G = groupId(7);
 
@@ -25,41 +30,14 @@ function startedHost() {
   return { clock, host, sent };
 }
 
-function fromLeader(message: RaftMessage) {
-  return {
-    from: nodeId(2),
-    to: nodeId(1),
-    messages: [{ type: "raft" as const, groupId: G, message }],
-  };
-}
-
-const heartbeat: RaftMessage = {
-  type: "Heartbeat",
-  from: nodeId(2),
-  to: nodeId(1),
-  term: term(3),
-  leaderCommit: logIndex(0),
-  readContext: "",
-};
-
-/** Creates the group as a joining replica and lets the host run the turns that follow. */
-async function join(host: MultiRaftHost, clock: VirtualClock): Promise<void> {
-  const created = host.createGroup(G, { mode: "join" }, new KvStateMachine());
-  for (let k = 0; k < 3; k++) {
-    clock.advance(1);
-    await flush();
-  }
-  await created;
-}
-
 async function leaderAfterJoin(host: MultiRaftHost, clock: VirtualClock) {
-  await join(host, clock);
+  await joinReplica(host, clock, G);
   return host.inspect(G)?.status().leaderId;
 }
 
 test("a heartbeat that came before the group was hosted tells it its leader", async () => {
   const { clock, host } = startedHost();
-  host.receive(fromLeader(heartbeat));
+  host.receive(raftBatch(G, HEARTBEAT_2_TO_1));
   clock.advance(1);
   await flush();
   expect(await leaderAfterJoin(host, clock)).toBe(nodeId(2));
@@ -68,7 +46,7 @@ test("a heartbeat that came before the group was hosted tells it its leader", as
 
 test("an old heartbeat is not delivered", async () => {
   const { clock, host } = startedHost();
-  host.receive(fromLeader(heartbeat));
+  host.receive(raftBatch(G, HEARTBEAT_2_TO_1));
   clock.advance(1);
   await flush();
   clock.advance(5_000);
@@ -90,7 +68,7 @@ const emptyAppend: RaftMessage = {
 
 test("an empty append that came before the group was hosted is answered once it is", async () => {
   const { clock, host, sent } = startedHost();
-  host.receive(fromLeader(emptyAppend));
+  host.receive(raftBatch(G, emptyAppend));
   clock.advance(1);
   await flush();
   expect(await leaderAfterJoin(host, clock)).toBe(nodeId(2));
@@ -108,7 +86,7 @@ test("an append with entries is not kept", async () => {
     prevLogTerm: term(0),
     entries: [{ index: logIndex(1), term: term(3), type: "normal", data: new Uint8Array(4) }],
   };
-  host.receive(fromLeader(withEntries));
+  host.receive(raftBatch(G, withEntries));
   clock.advance(1);
   await flush();
   expect(await leaderAfterJoin(host, clock)).toBe(nodeId(0));
@@ -127,10 +105,10 @@ test("an early vote request is dropped as before", async () => {
     lastLogTerm: term(0),
     isLeaderTransfer: false,
   };
-  host.receive(fromLeader(vote));
+  host.receive(raftBatch(G, vote));
   clock.advance(1);
   await flush();
-  await join(host, clock);
+  await joinReplica(host, clock, G);
   expect(host.inspect(G)?.status().term).toBe(term(0));
   host.stop();
 });

@@ -4,10 +4,12 @@
 import {
   createLogger,
   type GroupId,
+  logIndex,
   MetricsRegistry,
   type NodeId,
   nodeId,
   seededRandom,
+  term,
   VirtualClock,
 } from "../../src/lib/index.ts";
 import {
@@ -15,9 +17,9 @@ import {
   MultiRaftHost,
   type MultiRaftHostOptions,
 } from "../../src/multiraft/index.ts";
-import { DEFAULT_RAFT_CONFIG } from "../../src/raft/index.ts";
+import { DEFAULT_RAFT_CONFIG, type RaftMessage } from "../../src/raft/index.ts";
 import { type LogStorage, MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
-import { PeerSenders, type TransportServer } from "../../src/transport/index.ts";
+import { type PeerBatch, PeerSenders, type TransportServer } from "../../src/transport/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory/index.ts";
 import { KvStateMachine } from "./kv-state-machine.ts";
 import { peerOnlyApi } from "./peer-only-api.ts";
@@ -225,3 +227,36 @@ export function settle<T>(promise: Promise<T>): { value?: T; error?: Error; done
   );
   return state;
 }
+
+/** Creates `group` on `host` as a joining replica and runs the turns that follow. */
+export async function joinReplica(
+  host: MultiRaftHost,
+  clock: VirtualClock,
+  group: GroupId,
+): Promise<void> {
+  const created = host.createGroup(group, { mode: "join" }, new KvStateMachine());
+  for (let k = 0; k < 3; k++) {
+    clock.advance(1);
+    await flush();
+  }
+  await created;
+}
+
+/** A peer batch carrying `message` for `group`, from its sender to its receiver. */
+export function raftBatch(group: GroupId, message: RaftMessage): PeerBatch {
+  return {
+    from: message.from,
+    to: message.to,
+    messages: [{ type: "raft", groupId: group, message }],
+  };
+}
+
+/** Node 2's heartbeat to node 1 as the leader of term 3. */
+export const HEARTBEAT_2_TO_1: RaftMessage = {
+  type: "Heartbeat",
+  from: nodeId(2),
+  to: nodeId(1),
+  term: term(3),
+  leaderCommit: logIndex(0),
+  readContext: "",
+};
