@@ -364,7 +364,7 @@ export class MultiRaftHost {
     const isChanged = group.afterAdvance(ready);
     if (ready.snapshot !== undefined) this.metrics.snapshotInstalled(group.id, ready.snapshot);
     if (ready.softState !== undefined && ready.softState.leaderId !== 0) {
-      if (group.isLeaderNew()) this.metrics.leaderChanged(group.id);
+      if (group.noteLeaderTerm()) this.metrics.leaderChanged(group.id);
       // A new leader: commands in flight may have been lost with the old one.
       this.desk.retryWaiting(group);
       this.desk.resendInFlight(group);

@@ -33,7 +33,7 @@ export class HostedGroup {
   readonly stateMachine: StateMachine;
   role: Role = "follower";
   leaderId: NodeId = NO_NODE;
-  /** The term of the last leader isLeaderNew() answered for. */
+  /** The term of the leader noteLeaderTerm() last recorded. */
   private leaderTerm = 0;
   /** Accepted proposals by log index. */
   readonly accepted = new Map<number, PendingProposal>();
@@ -163,10 +163,11 @@ export class HostedGroup {
    * look again: the role or known leader changed, or a membership change was applied.
    */
   /**
-   * Whether the leader this replica now knows is a new one. A leader is one per term: one
-   * seen again in the same term (after the replica lost sight of it, or changed role) is not.
+   * Records the term of the leader this replica now knows; true when it is a new one. A
+   * leader is one per term: one seen again in the same term (after the replica lost sight of
+   * it, or changed role) is not new.
    */
-  isLeaderNew(): boolean {
+  noteLeaderTerm(): boolean {
     const term = this.raw.currentTerm();
     const isNew = term !== this.leaderTerm;
     this.leaderTerm = term;
