@@ -43,6 +43,7 @@ export type GroupInspector = Pick<
   RawNode,
   | "status"
   | "leaderId"
+  | "unappliedCommits"
   | "currentTerm"
   | "matchOf"
   | "isRecentlyActive"

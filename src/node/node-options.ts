@@ -53,6 +53,13 @@ export interface NodeTuning {
    * lost its majority: the nodes hosting it report unhealthy and refuse its workflow calls.
    */
   readonly leaderlessReportMs: number;
+  /**
+   * A replica whose applied index lags what its group committed by more than this many
+   * entries is catching up (catching-up.ts): the node reports unhealthy and refuses calls into
+   * that group. 5,000, as etcd refuses proposals past that gap between commit and apply; a
+   * replica that keeps up under load stays far below it.
+   */
+  readonly catchingUpEntries: number;
   readonly reconcileIntervalMs: number;
   /** A group's load (running workflows) is reported to the management group at most this often. */
   readonly loadReportIntervalMs: number;
@@ -103,6 +110,7 @@ export const DEFAULT_TUNING: NodeTuning = {
   ownerFailoverMs: 1_500,
   stallMs: 500,
   leaderlessReportMs: 5_000,
+  catchingUpEntries: 5_000,
   reconcileIntervalMs: 500,
   loadReportIntervalMs: 2_000,
   proposalTimeoutMs: 10_000,

@@ -27,6 +27,7 @@ import { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
 import type { WorkflowRegistry } from "../workflow/index.ts";
+import { catchingUp, catchingUpGroups } from "./catching-up.ts";
 import { localGroupHealth } from "./group-health.ts";
 import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
@@ -50,6 +51,7 @@ import {
 } from "./readiness.ts";
 import { retried } from "./retried.ts";
 import { SeenAddresses } from "./seen-addresses.ts";
+import { campaignIfSoleVoter } from "./sole-voter.ts";
 import { checkInStorage } from "./storage-check-in.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 import { WorkflowMetrics } from "./workflow-metrics.ts";
@@ -192,12 +194,15 @@ export class NodeParts {
       thresholdMs: tuning.leaderlessReportMs,
       leaderContactTicksMax: 2 * tuning.electionTicks,
       warnIntervalMs: tuning.leaderlessWarnIntervalMs,
-      isMember: (groupId) => {
-        if (groupId === MANAGEMENT_GROUP) return true;
-        const group = this.machine.state().groups.get(groupId);
-        return group !== undefined && isCountedOn(group, id);
-      },
+      isMember: (groupId) => this.isMemberOf(groupId),
     });
+  }
+
+  /** Whether this node takes part in the group, not only keeps a replica until it is deleted. */
+  private isMemberOf(groupId: GroupId): boolean {
+    if (groupId === MANAGEMENT_GROUP) return true;
+    const group = this.machine.state().groups.get(groupId);
+    return group !== undefined && isCountedOn(group, this.id);
   }
 
   private createExecution(): WorkflowExecution {
@@ -218,6 +223,8 @@ export class NodeParts {
       forwardTimeoutMs: tuning.forwardTimeoutMs,
       leaderless: (groupId) => this.leaderWatch.leaderless(groupId),
       onLeaderless: (listener) => this.leaderWatch.onLeaderless(listener),
+      catchingUp: (groupId) =>
+        catchingUp(groupId, this.host.inspect(groupId), tuning.catchingUpEntries),
       startsInFlightMax: tuning.startsInFlightMax,
       waitsMax: tuning.waitsMax,
       metrics: new WorkflowMetrics(this.options.metrics),
@@ -278,17 +285,6 @@ export class NodeParts {
     this.runtime.start();
   }
 
-  /**
-   * A restored group whose only voter is this node elects it now rather than after an
-   * election timeout (as etcd does for a one-member cluster): no other vote can count, so
-   * waiting only delays the restart. Safety is the same either way: it would win alone later.
-   */
-  private campaignIfSoleVoter(groupId: GroupId): void {
-    const conf = this.host.inspect(groupId)?.status().confState;
-    if (conf === undefined || conf.votersOutgoing.length > 0) return;
-    if (conf.voters.length === 1 && conf.voters[0] === this.id) this.host.campaign(groupId);
-  }
-
   /** A new cluster: this node is the management group's only voter and proposes it. */
   async bootstrap(
     clusterId: string,
@@ -335,7 +331,7 @@ export class NodeParts {
     const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
     const management = await this.host.restoreGroups(() => this.machine, isManagement);
     this.host.start();
-    this.campaignIfSoleVoter(MANAGEMENT_GROUP);
+    campaignIfSoleVoter(this.host, this.id, MANAGEMENT_GROUP);
     if (management.length === 0) {
       // Stopped right after joining, before the management group wrote anything here: it
       // never voted or acknowledged anything, and holds no execution group, so nothing to
@@ -367,7 +363,7 @@ export class NodeParts {
     );
     for (const groupId of restored) {
       this.execution.openEngine(groupId);
-      this.campaignIfSoleVoter(groupId);
+      campaignIfSoleVoter(this.host, this.id, groupId);
     }
     this.isAnnouncing = false;
     this.options.logger.info("Resumed from storage", {
@@ -407,6 +403,11 @@ export class NodeParts {
       state: this.machine.state(),
       localView: (groupId) => localViewOf(this.host.inspect(groupId)),
       leaderless: this.leaderWatch.allLeaderless(),
+      catchingUp: catchingUpGroups(
+        this.host,
+        (groupId) => this.isMemberOf(groupId),
+        this.options.tuning.catchingUpEntries,
+      ),
     };
   }
 

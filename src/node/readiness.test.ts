@@ -72,6 +72,7 @@ function inputs(
     self: nodeId(self),
     state,
     leaderless: [],
+    catchingUp: [],
     localView: (id: GroupId) => {
       const view = local[id];
       if (view === undefined) return undefined;
@@ -176,6 +177,20 @@ describe("startup readiness", () => {
     expect(result).toEqual(ready === true ? { isReady: true } : { isReady: false, reason: ready });
   });
 
+  test("a restarted voter that learns it is far behind its execution cluster waits for it", () => {
+    const state = cluster({ count: 3, members: [1, 2, 3], voters: [1, 2, 3] });
+    const local = { 0: managementOf([1, 2, 3]), 1: managementOf([1, 2, 3]) };
+    const behind = {
+      ...inputs(2, state, local),
+      catchingUp: [{ groupId: groupId(1), unapplied: 95_000 }],
+    };
+    expect(startupReadiness(behind)).toEqual({
+      isReady: false,
+      reason: "This node is catching up on execution cluster 1 (95,000 committed entries to apply)",
+    });
+    expect(startupReadiness(inputs(2, state, local))).toEqual({ isReady: true });
+  });
+
   test("no management state yet", () => {
     const result = startupReadiness(inputs(1, emptyManagementState(), {}));
     expect(result).toEqual({
@@ -208,6 +223,17 @@ describe("serving readiness", () => {
       isReady: false,
       reason:
         "Execution cluster 1 has had no leader for 9 s (voters 1, 3 unreachable); it may have lost its majority",
+    });
+  });
+
+  test("a node far behind one of its groups does not, and says which", () => {
+    const behind = {
+      ...inputs(2, state, {}),
+      catchingUp: [{ groupId: groupId(0), unapplied: 5_001 }],
+    };
+    expect(servingReadiness(behind)).toEqual({
+      isReady: false,
+      reason: "This node is catching up on the management group (5,001 committed entries to apply)",
     });
   });
 

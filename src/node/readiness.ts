@@ -7,6 +7,7 @@
 import { type GroupId, MANAGEMENT_GROUP, type NodeId } from "../lib/index.ts";
 import { type ManagementState, voterTarget } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
+import { type CatchingUpGroup, describeCatchingUp } from "./catching-up.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 
 /** This node's view of one Raft group it hosts. */
@@ -23,6 +24,8 @@ export interface ReadinessInputs {
   readonly localView: (groupId: GroupId) => LocalGroupView | undefined;
   /** Hosted groups without a leader for longer than a few election timeouts. */
   readonly leaderless: readonly LeaderlessGroup[];
+  /** Hosted groups of which this node's replica is too far behind to serve. */
+  readonly catchingUp: readonly CatchingUpGroup[];
 }
 
 export type Readiness =
@@ -62,6 +65,8 @@ export function startupReadiness(inputs: ReadinessInputs): Readiness {
     if (role === "learner" && group.members.length === 2) continue;
     return waiting(`waiting to become a voter of execution cluster ${group.id}`);
   }
+  const behind = inputs.catchingUp[0];
+  if (behind !== undefined) return waiting(describeCatchingUp(behind));
   return canStartWorkflows(inputs);
 }
 
@@ -83,7 +88,8 @@ export function canStartWorkflows(inputs: ReadinessInputs): Readiness {
 
 /**
  * A node that was ready serves while it is a member of the cluster and every group it hosts
- * has a leader (a group without one for long has most likely lost its majority).
+ * has a leader (a group without one for long has most likely lost its majority) and is no
+ * further behind than a replica that keeps up.
  */
 export function servingReadiness(inputs: ReadinessInputs): Readiness {
   if (!inputs.state.nodes.has(inputs.self)) {
@@ -92,7 +98,9 @@ export function servingReadiness(inputs: ReadinessInputs): Readiness {
     );
   }
   const lost = inputs.leaderless[0];
-  return lost === undefined ? READY : waiting(describeLeaderless(lost));
+  if (lost !== undefined) return waiting(describeLeaderless(lost));
+  const behind = inputs.catchingUp[0];
+  return behind === undefined ? READY : waiting(describeCatchingUp(behind));
 }
 
 /** The view readiness needs of a hosted group's Raft status. */

@@ -18,8 +18,8 @@ import { type LookupDeps, recordIn } from "./workflow-describe.ts";
 export interface StopDeps extends LookupDeps {
   /** This node's runtime of group `id` once it runs; undefined if not hosted here. */
   readonly runtimeOf: (id: GroupId) => Promise<WorkflowRuntime | undefined>;
-  /** UNAVAILABLE at once when group `id` has lost its leader for long. */
-  readonly refuseIfLeaderless: (id: GroupId) => void;
+  /** UNAVAILABLE at once if hosted group `id` cannot serve now (replica-refusal.ts). */
+  readonly refuseIfUnserved: (id: GroupId) => void;
 }
 
 export type StopType = "Cancel" | "Terminate";
@@ -69,7 +69,7 @@ async function stopIn(
         : client.terminateWorkflow(forwarded, options),
     );
   }
-  deps.refuseIfLeaderless(id);
+  deps.refuseIfUnserved(id);
   const { workflowId } = request;
   // Unknown here after a barrier: NOT_FOUND without writing anything to the group's log.
   await recordIn(deps, id, machine, workflowId);

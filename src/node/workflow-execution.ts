@@ -52,8 +52,8 @@ import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
 import { groupExists } from "./known-group.ts";
 import { newWorkflowOwner } from "./known-leader.ts";
-import { LeaderlessRefusal, type LeaderlessWatch } from "./leaderless-refusal.ts";
 import type { PeerClients } from "./peer-clients.ts";
+import { ReplicaRefusal, type ReplicaWatch } from "./replica-refusal.ts";
 import { handOverResults } from "./result-handover.ts";
 import { syncRetention } from "./retention-sync.ts";
 import { type StopDeps, stopWorkflow } from "./workflow-cancel.ts";
@@ -67,7 +67,7 @@ import { waitWorkflow } from "./workflow-wait.ts";
 /** How long a synchronous run waits for the result when the caller set no deadline. */
 const RUN_TIMEOUT_MS = 60_000;
 
-export interface WorkflowExecutionOptions extends LeaderlessWatch {
+export interface WorkflowExecutionOptions extends ReplicaWatch {
   readonly registry: WorkflowRegistry;
   readonly host: MultiRaftHost;
   /** The management state: groups to place starts in, members to forward to. */
@@ -96,13 +96,13 @@ export class WorkflowExecution implements ExecutionLayer {
   private readonly limits: CallLimits;
   /** How this node's workflows start and follow their children. */
   private readonly children: ChildLauncher;
-  private readonly leaderless: LeaderlessRefusal;
+  private readonly refusal: ReplicaRefusal;
   private readonly mark: StageMarker | undefined;
 
   constructor(private readonly options: WorkflowExecutionOptions) {
     this.limits = new CallLimits({ starts: options.startsInFlightMax, waits: options.waitsMax });
     this.mark = stageMarker(options.logger);
-    this.leaderless = new LeaderlessRefusal(options);
+    this.refusal = new ReplicaRefusal(options);
     this.children = childLauncher({
       start: (request) => this.startWorkflow(request),
       // Not through the waits' budget: a child's parent is not a caller that can retry later.
@@ -244,10 +244,7 @@ export class WorkflowExecution implements ExecutionLayer {
 
   listWorkflows(request: ListWorkflowsRequest): Promise<ListWorkflowsResult> {
     const deps = this.lookupDeps();
-    return listWorkflows(
-      { ...deps, refuseIfLeaderless: (id) => this.leaderless.refuse(id) },
-      request,
-    );
+    return listWorkflows({ ...deps, refuseIfUnserved: (id) => this.refusal.refuse(id) }, request);
   }
 
   cancelWorkflow(request: StopWorkflowRequest): Promise<StopWorkflowResult> {
@@ -263,7 +260,7 @@ export class WorkflowExecution implements ExecutionLayer {
     return {
       ...this.lookupDeps(),
       runtimeOf: async (id) => (await this.openedEngine(id))?.runtime,
-      refuseIfLeaderless: (id) => this.leaderless.refuse(id),
+      refuseIfUnserved: (id) => this.refusal.refuse(id),
     };
   }
 
@@ -274,7 +271,11 @@ export class WorkflowExecution implements ExecutionLayer {
       groups: () => workflowGroups(this.options.machine.state()),
       resolveGroup: (id) => this.resolveGroup(id),
       machineOf: async (id) => (await this.openedEngine(id))?.machine,
-      barrier: (id) => host.read(id, { timeoutMs: proposalTimeoutMs }),
+      // A replica that cannot serve would hold the barrier until its deadline: refused first.
+      barrier: async (id) => {
+        this.refusal.refuse(id);
+        await host.read(id, { timeoutMs: proposalTimeoutMs });
+      },
       forward: (id, call) => this.forward(id, call),
       forwardTimeoutMs: this.options.forwardTimeoutMs,
     };
@@ -294,7 +295,7 @@ export class WorkflowExecution implements ExecutionLayer {
         ),
       );
     }
-    this.leaderless.refuse(id);
+    this.refusal.refuse(id);
     const { workflowId } = request;
     await recordIn(this.lookupDeps(), id, engine.machine, workflowId);
     const sent = await engine.runtime.signal({
@@ -346,7 +347,7 @@ export class WorkflowExecution implements ExecutionLayer {
       const call = (client: ProtocolClient) => client.startWorkflow(forwarded, { timeoutMs });
       return this.forward(target, call, { isRepeatable });
     }
-    this.leaderless.refuse(target);
+    this.refusal.refuse(target);
     // Only groups whose leader reported in take workflows: a group that never did may be
     // destroyed without a handover (see the ClusterManager's stillborn groups).
     if ((this.options.machine.state().groups.get(target)?.configIndex ?? 0) === 0) {
@@ -396,7 +397,7 @@ export class WorkflowExecution implements ExecutionLayer {
   private async isKnownIn(id: GroupId, workflowId: string): Promise<boolean> {
     const engine = await this.openedEngine(id);
     if (engine !== undefined) {
-      this.leaderless.refuse(id);
+      this.refusal.refuse(id);
       await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
       // An evicted id is known too: it ran there, and its Start is refused there.
       const { machine } = engine;
@@ -425,7 +426,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const deps = {
       ...this.lookupDeps(),
       engineOf: (id: GroupId) => this.openedEngine(id),
-      leaderless: this.leaderless,
+      refusal: this.refusal,
     };
     return waitWorkflow(deps, request, options);
   }

@@ -54,7 +54,7 @@ function depsOf(
     groups: () => all.sort((a, b) => a - b),
     resolveGroup: async (id) => id,
     machineOf: async (id) => hosted.get(id),
-    refuseIfLeaderless: () => undefined,
+    refuseIfUnserved: () => undefined,
     barrier: async () => undefined,
     forwardTimeoutMs: 1_000,
     forward: async (id, call) => {

@@ -27,10 +27,10 @@ import {
 } from "../workflow/index.ts";
 import type { LookupDeps } from "./workflow-describe.ts";
 
-/** A look-up by workflow id's needs (LookupDeps), and the leaderless refusal of hosted groups. */
+/** A look-up by workflow id's needs (LookupDeps), and the refusal of replicas that cannot serve. */
 export interface ListDeps extends LookupDeps {
-  /** Throws UNAVAILABLE at once if hosted group `id` has had no leader for long. */
-  readonly refuseIfLeaderless: (id: GroupId) => void;
+  /** UNAVAILABLE at once if hosted group `id` cannot serve now (replica-refusal.ts). */
+  readonly refuseIfUnserved: (id: GroupId) => void;
 }
 
 /** One group's answer: its first matches past the cursor, and whether more match there. */
@@ -128,7 +128,7 @@ async function listIn(
     );
     return { workflows: answer.workflows, hasMore: answer.nextPageToken !== undefined };
   }
-  deps.refuseIfLeaderless(id);
+  deps.refuseIfUnserved(id);
   // Everything committed before this call is listed, even on a member that lags behind.
   await deps.barrier(id).catch((error: unknown) => {
     throw new RaftoralError(

@@ -11,7 +11,7 @@ import {
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
 import { findInEveryGroup } from "./evicted-lookup.ts";
-import type { LeaderlessRefusal } from "./leaderless-refusal.ts";
+import type { ReplicaRefusal } from "./replica-refusal.ts";
 import type { LookupDeps } from "./workflow-describe.ts";
 
 export interface WaitDeps extends LookupDeps {
@@ -19,7 +19,7 @@ export interface WaitDeps extends LookupDeps {
   readonly engineOf: (
     id: GroupId,
   ) => Promise<{ machine: WorkflowStateMachine; queries: WorkflowQueries } | undefined>;
-  readonly leaderless: LeaderlessRefusal;
+  readonly refusal: ReplicaRefusal;
 }
 
 export async function waitWorkflow(
@@ -48,7 +48,7 @@ export async function waitWorkflow(
   }
   const recorded = engine.machine.execution(request.workflowId);
   // A finished workflow's result is here to read; anything else needs a working group.
-  if (recorded === undefined || recorded.status === "Running") deps.leaderless.refuse(target);
+  if (recorded === undefined || recorded.status === "Running") deps.refusal.refuse(target);
   // The start may be committed but not applied here yet: catch up before saying "unknown".
   if (recorded === undefined) await deps.barrier(target);
   const waiting = engine.queries.wait(
@@ -56,7 +56,7 @@ export async function waitWorkflow(
     request.timeoutSeconds * 1000,
     options?.signal,
   );
-  return outcomeOf(await deps.leaderless.unless(target, waiting));
+  return outcomeOf(await deps.refusal.unless(target, waiting));
 }
 
 function outcomeOf(view: ExecutionView): WorkflowOutcome {

@@ -92,6 +92,11 @@ export class Raft {
   term: Term;
   vote: NodeId;
   leaderId: NodeId = NO_NODE;
+  /**
+   * The highest commit index a leader has told this replica of (an append's leaderCommit, a
+   * snapshot's index), entries it holds or not: how far the group is ahead of this replica.
+   */
+  heardCommit: LogIndex = logIndex(0);
   role: Role = "follower";
   outbox: RaftMessage[] = [];
   readStates: ReadState[] = [];

@@ -264,6 +264,15 @@ export class RawNode {
     return this.raft.log.applied;
   }
 
+  /**
+   * Committed entries this replica has yet to apply, counting those a leader told it are
+   * committed but it does not hold yet (Raft.heardCommit); cheaper than status().
+   */
+  unappliedCommits(): number {
+    const r = this.raft;
+    return Math.max(r.log.commit, r.heardCommit) - r.log.applied;
+  }
+
   /** The leader this replica knows of (NO_NODE if none); cheaper than status(). */
   leaderId(): NodeId {
     return this.raft.leaderId;

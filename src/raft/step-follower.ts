@@ -64,6 +64,10 @@ export function stepCandidate(r: Raft, message: RaftMessage): void {
 function acceptLeader(r: Raft, message: AppendEntries | Heartbeat | InstallSnapshot): void {
   r.electionElapsed = 0;
   r.leaderId = message.from;
+  // A heartbeat's is capped at what this replica holds, so only appends and snapshots tell
+  // how far ahead the group is; every one of them is committed, whatever the term.
+  const told = message.type === "InstallSnapshot" ? message.metadata.index : message.leaderCommit;
+  if (told > r.heardCommit) r.heardCommit = told;
 }
 
 /** §5.3: the consistency check, then append and advance commit. */

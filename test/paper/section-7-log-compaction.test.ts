@@ -7,12 +7,15 @@ import { AssertionError, logIndex, term } from "../../src/lib/index.ts";
 import { DEFAULT_RAFT_CONFIG, type RawNode, type Snapshot } from "../../src/raft/index.ts";
 import { appliedTexts, TestNetwork } from "../raft/harness.ts";
 import {
+  appendEntries,
   appendResponse,
   bytes,
   confStateOf,
   deliver,
   drain,
   electLeader,
+  entries,
+  heartbeat,
   heartbeatResponse,
   installSnapshot,
   installSnapshotResponse,
@@ -137,6 +140,35 @@ describe("§7 snapshots and compaction", () => {
     expect(raw.status()).toMatchObject({ commit: 5, applied: 5, lastIndex: 5 });
     const [response] = ofType(messages, "AppendEntriesResponse");
     expect(response).toMatchObject({ success: true, index: 5 });
+  });
+
+  test("a follower counts the commits it was told of and has not applied, held or not", () => {
+    const raw = laggingFollower();
+    expect(raw.unappliedCommits()).toBe(0);
+    // The leader's probe does not match this log, and says the group committed through 7.
+    const probe = appendEntries({ from: 1, to: 2, term: 2, prevLogIndex: 6, prevLogTerm: 1 });
+    deliver(raw, { ...probe, leaderCommit: logIndex(7) });
+    expect(raw.unappliedCommits()).toBe(6);
+    // A heartbeat's commit is capped at what the leader knows this replica holds: no news.
+    deliver(raw, heartbeat({ from: 1, to: 2, term: 2, leaderCommit: 1 }));
+    expect(raw.unappliedCommits()).toBe(6);
+    for (const offset of [0, 4, 8]) deliver(raw, chunk(offset));
+    expect(raw.unappliedCommits()).toBe(2);
+    const rest = entries(6, [1, 2]);
+    deliver(
+      raw,
+      appendEntries({
+        from: 1,
+        to: 2,
+        term: 2,
+        prevLogIndex: 5,
+        prevLogTerm: 1,
+        entries: rest,
+        leaderCommit: 7,
+      }),
+    );
+    expect(raw.status()).toMatchObject({ applied: 7 });
+    expect(raw.unappliedCommits()).toBe(0);
   });
 
   test("follower ignores out-of-order and duplicate chunks and says where to resume (§7)", () => {

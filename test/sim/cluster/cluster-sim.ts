@@ -47,6 +47,7 @@ export class ClusterSim {
   constructor(
     seed: number,
     private readonly workflows: readonly WorkflowDefinition[] = [],
+    private readonly tuning: Partial<NodeTuning> = SIM_TUNING,
   ) {
     this.world = new SimWorld(seed);
   }
@@ -160,7 +161,7 @@ export class ClusterSim {
         format: "text",
         write: (line) => this.lines.push(`${this.nowMs} ${entry.address} ${line}`),
       }),
-      tuning: SIM_TUNING,
+      tuning: this.tuning,
       workflows: this.workflows,
       environment: this.world.environment(entry.address),
     });

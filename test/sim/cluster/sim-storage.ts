@@ -18,6 +18,8 @@ export class SimLogStorage extends ForwardingLogStorage {
   private isCrashed = false;
   /** Writes issued and not yet applied or buffered. */
   private inFlight = 0;
+  /** Simulated ms every write takes on top of its own: a disk that has turned slow. */
+  extraWriteMs = 0;
 
   constructor(
     inner: MemoryLogStorage,
@@ -33,7 +35,7 @@ export class SimLogStorage extends ForwardingLogStorage {
     const isSync = options?.sync !== false;
     this.inFlight++;
     const done = this.queue.then(async () => {
-      await this.sleep(this.random.int(WRITE_MS_MIN, WRITE_MS_MAX + 1));
+      await this.sleep(this.random.int(WRITE_MS_MIN, WRITE_MS_MAX + 1) + this.extraWriteMs);
       // A write the crash interrupted never answers: its process is gone.
       if (this.isCrashed) return new Promise<void>(() => undefined);
       this.inFlight--;

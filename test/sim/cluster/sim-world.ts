@@ -102,6 +102,12 @@ export class SimWorld {
     return this.network.isPaused(address);
   }
 
+  /** Every write of the process at `address` takes `extraMs` longer from now on (0: as before). */
+  slowDisk(address: string, extraMs: number): void {
+    const storage = this.processes.get(address)?.storage;
+    if (storage !== undefined) storage.extraWriteMs = extraMs;
+  }
+
   /** The machine at `address` stops: unsynced writes and whatever waited for it are lost. */
   crash(address: string): void {
     const process = this.processes.get(address);

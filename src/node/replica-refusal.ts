@@ -1,24 +1,35 @@
-// Calls into an execution group that has had no leader for long fail at once, with
-// UNAVAILABLE naming the group and the way out, instead of waiting out their deadline: at the
-// start of a call, and for a call already waiting when the group crosses that threshold.
+// Calls into an execution group that this node's replica cannot serve now fail at once, with
+// UNAVAILABLE naming the group and the way out, instead of waiting out their deadline: a group
+// that has had no leader for long (at the start of a call, and for a call already waiting
+// when the group crosses that threshold), and a replica far behind its group (catching-up.ts).
 
 import { type GroupId, RaftoralError } from "../lib/index.ts";
+import { type CatchingUpGroup, describeCatchingUp } from "./catching-up.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 
-export interface LeaderlessWatch {
+export interface ReplicaWatch {
   /** The hosted group, if it has had no leader for longer than a few election timeouts. */
   readonly leaderless: (groupId: GroupId) => LeaderlessGroup | undefined;
   /** Calls `listener` when a hosted group crosses that threshold; returns the unsubscribe. */
   readonly onLeaderless: (listener: (group: LeaderlessGroup) => void) => () => void;
+  /** The hosted group, if this node's replica of it is too far behind to serve. */
+  readonly catchingUp: (groupId: GroupId) => CatchingUpGroup | undefined;
 }
 
-export class LeaderlessRefusal {
-  constructor(private readonly watch: LeaderlessWatch) {}
+export class ReplicaRefusal {
+  constructor(private readonly watch: ReplicaWatch) {}
 
-  /** UNAVAILABLE at once, naming the group, when it has lost its leader for long. */
+  /** UNAVAILABLE at once, naming the group, when it has lost its leader for long or this replica lags far behind it. */
   refuse(groupId: GroupId): void {
     const lost = this.watch.leaderless(groupId);
     if (lost !== undefined) throw leaderlessError(lost);
+    const behind = this.watch.catchingUp(groupId);
+    if (behind !== undefined) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `${describeCatchingUp(behind)}; call another node, or retry once it has caught up`,
+      );
+    }
   }
 
   /** `work`, or UNAVAILABLE as soon as the group turns out to have lost its leader for long. */

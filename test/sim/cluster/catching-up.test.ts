@@ -1,0 +1,96 @@
+// A replica far behind its execution cluster (here: its disk turned slow while the others
+// committed on) cannot answer from its own state without waiting until it has caught up. Its
+// node says so in its health and refuses calls into that cluster at once with UNAVAILABLE, so
+// that callers try another node instead of waiting out their deadline; once it has caught up,
+// it serves again.
+
+import { afterEach, expect, test } from "bun:test";
+import { groupId, type RaftoralError } from "../../../src/lib/index.ts";
+import type { NodeApi } from "../../../src/transport/index.ts";
+import { ClusterSim, SIM_TUNING, type SimNode } from "./cluster-sim.ts";
+
+let sim: ClusterSim | undefined;
+afterEach(async () => {
+  await sim?.stopAll();
+  sim = undefined;
+});
+
+const PING = { workflowType: "ping_pong", version: 1, input: "ping" };
+const GROUP = groupId(1);
+/** Small, so that a few workflows put a replica past it. */
+const CATCHING_UP_ENTRIES = 20;
+
+const roleIn = (entry: SimNode) => entry.node?.raftHost()?.inspect(GROUP)?.status().role;
+const unapplied = (entry: SimNode) =>
+  entry.node?.raftHost()?.inspect(GROUP)?.unappliedCommits() ?? 0;
+
+/** The call through `node` fails at once with UNAVAILABLE, saying the node is catching up. */
+async function expectRefusedAtOnce(
+  current: ClusterSim,
+  node: SimNode,
+  call: (api: NodeApi) => Promise<unknown>,
+): Promise<void> {
+  const askedAtMs = current.nowMs;
+  const refused = await current.call(node, call).catch((error: unknown) => error);
+  expect((refused as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((refused as RaftoralError).message).toContain(
+    "This node is catching up on execution cluster 1",
+  );
+  expect((refused as RaftoralError).message).toContain("call another node");
+  expect(current.nowMs - askedAtMs).toBeLessThan(500);
+}
+
+test("a replica far behind its execution cluster refuses its calls at once until it caught up", async () => {
+  const current = new ClusterSim(43, [], {
+    ...SIM_TUNING,
+    catchingUpEntries: CATCHING_UP_ENTRIES,
+  });
+  sim = current;
+  await current.add();
+  await current.add(2);
+  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  const slow = current.nodes.find((entry) => roleIn(entry) === "follower") as SimNode;
+  const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
+  const done = await current.call(slow, (api) => api.runWorkflow(PING));
+  expect(done).toEqual({ success: true, output: "pong" });
+
+  // The follower's disk turns slow; the leader and the other follower commit without it.
+  current.world.slowDisk(slow.address, 1_500);
+  for (let k = 0; k < 12; k++) {
+    expect(await current.call(leader, (api) => api.runWorkflow(PING))).toEqual(done);
+  }
+  await current.until(
+    "the slow follower hears of commits it has not applied",
+    () => unapplied(slow) > CATCHING_UP_ENTRIES,
+    30_000,
+  );
+  const health = await current.call(slow, async (api) => api.health());
+  expect(health).toMatchObject({ status: "unavailable" });
+  expect(health.reason).toContain("This node is catching up on execution cluster 1");
+  const later = await current.call(leader, (api) => api.startWorkflow(PING));
+  await expectRefusedAtOnce(current, slow, (api) => api.startWorkflow(PING));
+  await expectRefusedAtOnce(current, slow, (api) =>
+    api.waitWorkflow({ ...later, timeoutSeconds: 30 }),
+  );
+  await expectRefusedAtOnce(current, slow, (api) =>
+    api.signalWorkflow({ ...later, name: "go", payload: null }),
+  );
+  await expectRefusedAtOnce(current, slow, (api) => api.describeWorkflow(later));
+
+  // Its disk is fast again: it catches up and serves.
+  current.world.slowDisk(slow.address, 0);
+  await current.until(
+    "the follower caught up",
+    () => unapplied(slow) <= CATCHING_UP_ENTRIES,
+    30_000,
+  );
+  expect(await current.call(slow, async (api) => api.health())).toMatchObject({ status: "ok" });
+  const outcome = await current.call(slow, (api) =>
+    api.waitWorkflow({ ...later, timeoutSeconds: 30 }),
+  );
+  expect(outcome).toEqual({ success: true, output: "pong" });
+  expect(await current.call(slow, (api) => api.runWorkflow(PING))).toEqual({
+    success: true,
+    output: "pong",
+  });
+}, 120_000);
