@@ -44,6 +44,7 @@ export type GroupInspector = Pick<
   | "status"
   | "leaderId"
   | "unappliedCommits"
+  | "hasHeardGroupCommit"
   | "currentTerm"
   | "matchOf"
   | "isRecentlyActive"

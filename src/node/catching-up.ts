@@ -39,11 +39,34 @@ export function catchingUpGroups(
     .filter((group) => group !== undefined);
 }
 
+/**
+ * Hosted groups this node is a member of whose replica here follows a leader but has not
+ * heard yet how far the group has committed: a node just restarted cannot tell yet whether it
+ * is catching up, so it is not ready until its leaders' first appends tell it.
+ */
+export function groupsNotHeardFrom(
+  host: {
+    groupIds(): GroupId[];
+    inspect(groupId: GroupId): Pick<GroupInspector, "leaderId" | "hasHeardGroupCommit"> | undefined;
+  },
+  isMember: (groupId: GroupId) => boolean,
+): GroupId[] {
+  return host.groupIds().filter((groupId) => {
+    const replica = host.inspect(groupId);
+    return (
+      isMember(groupId) &&
+      replica !== undefined &&
+      replica.leaderId() !== 0 &&
+      !replica.hasHeardGroupCommit()
+    );
+  });
+}
+
 /** "This node is catching up on execution cluster 2 (12,345 committed entries to apply)". */
 export function describeCatchingUp(group: CatchingUpGroup): string {
-  const name =
-    group.groupId === MANAGEMENT_GROUP
-      ? "the management group"
-      : `execution cluster ${group.groupId}`;
-  return `This node is catching up on ${name} (${group.unapplied.toLocaleString("en-US")} committed entries to apply)`;
+  return `This node is catching up on ${groupName(group.groupId)} (${group.unapplied.toLocaleString("en-US")} committed entries to apply)`;
+}
+
+export function groupName(groupId: GroupId): string {
+  return groupId === MANAGEMENT_GROUP ? "the management group" : `execution cluster ${groupId}`;
 }

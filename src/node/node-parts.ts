@@ -27,7 +27,7 @@ import { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders, type TransportKind } from "../transport/index.ts";
 import type { WorkflowRegistry } from "../workflow/index.ts";
-import { catchingUp, catchingUpGroups } from "./catching-up.ts";
+import { catchingUp, catchingUpGroups, groupsNotHeardFrom } from "./catching-up.ts";
 import { localGroupHealth } from "./group-health.ts";
 import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
@@ -398,16 +398,14 @@ export class NodeParts {
   }
 
   private readinessInputs(): ReadinessInputs {
+    const isMember = (groupId: GroupId) => this.isMemberOf(groupId);
     return {
       self: this.id,
       state: this.machine.state(),
       localView: (groupId) => localViewOf(this.host.inspect(groupId)),
       leaderless: this.leaderWatch.allLeaderless(),
-      catchingUp: catchingUpGroups(
-        this.host,
-        (groupId) => this.isMemberOf(groupId),
-        this.options.tuning.catchingUpEntries,
-      ),
+      catchingUp: catchingUpGroups(this.host, isMember, this.options.tuning.catchingUpEntries),
+      notHeardFrom: groupsNotHeardFrom(this.host, isMember),
     };
   }
 

@@ -73,6 +73,7 @@ function inputs(
     state,
     leaderless: [],
     catchingUp: [],
+    notHeardFrom: [],
     localView: (id: GroupId) => {
       const view = local[id];
       if (view === undefined) return undefined;
@@ -189,6 +190,16 @@ describe("startup readiness", () => {
       reason: "This node is catching up on execution cluster 1 (95,000 committed entries to apply)",
     });
     expect(startupReadiness(inputs(2, state, local))).toEqual({ isReady: true });
+  });
+
+  test("a restarted voter waits to hear how far its execution cluster has committed", () => {
+    const state = cluster({ count: 3, members: [1, 2, 3], voters: [1, 2, 3] });
+    const local = { 0: managementOf([1, 2, 3]), 1: managementOf([1, 2, 3]) };
+    const unheard = { ...inputs(2, state, local), notHeardFrom: [groupId(1)] };
+    expect(startupReadiness(unheard)).toEqual({
+      isReady: false,
+      reason: "waiting to hear how far execution cluster 1 has committed",
+    });
   });
 
   test("no management state yet", () => {

@@ -7,7 +7,7 @@
 import { type GroupId, MANAGEMENT_GROUP, type NodeId } from "../lib/index.ts";
 import { type ManagementState, voterTarget } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
-import { type CatchingUpGroup, describeCatchingUp } from "./catching-up.ts";
+import { type CatchingUpGroup, describeCatchingUp, groupName } from "./catching-up.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 
 /** This node's view of one Raft group it hosts. */
@@ -26,6 +26,8 @@ export interface ReadinessInputs {
   readonly leaderless: readonly LeaderlessGroup[];
   /** Hosted groups of which this node's replica is too far behind to serve. */
   readonly catchingUp: readonly CatchingUpGroup[];
+  /** Hosted groups whose leader has not told this node's replica how far they committed. */
+  readonly notHeardFrom: readonly GroupId[];
 }
 
 export type Readiness =
@@ -64,6 +66,10 @@ export function startupReadiness(inputs: ReadinessInputs): Readiness {
     if (role === "voter") continue;
     if (role === "learner" && group.members.length === 2) continue;
     return waiting(`waiting to become a voter of execution cluster ${group.id}`);
+  }
+  const unheard = inputs.notHeardFrom[0];
+  if (unheard !== undefined) {
+    return waiting(`waiting to hear how far ${groupName(unheard)} has committed`);
   }
   const behind = inputs.catchingUp[0];
   if (behind !== undefined) return waiting(describeCatchingUp(behind));

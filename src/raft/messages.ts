@@ -64,6 +64,12 @@ export interface Heartbeat extends Envelope {
   readonly type: "Heartbeat";
   readonly leaderCommit: LogIndex;
   readonly readContext: string;
+  /**
+   * leaderCommit is the leader's whole commit index (the follower holds all of it), not
+   * capped: a replica back from a restart learns from it that it is not behind. Absent from
+   * older nodes' heartbeats.
+   */
+  readonly isWholeCommit?: true;
 }
 
 export interface HeartbeatResponse extends Envelope {

@@ -97,6 +97,8 @@ export class Raft {
    * snapshot's index), entries it holds or not: how far the group is ahead of this replica.
    */
   heardCommit: LogIndex = logIndex(0);
+  /** Whether a leader has told this replica how far the group committed (see heardCommit). */
+  hasHeardCommit = false;
   role: Role = "follower";
   outbox: RaftMessage[] = [];
   readStates: ReadState[] = [];

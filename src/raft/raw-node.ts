@@ -273,6 +273,15 @@ export class RawNode {
     return Math.max(r.log.commit, r.heardCommit) - r.log.applied;
   }
 
+  /**
+   * Whether this replica knows how far its group has committed: it leads, or a leader told it
+   * (an append, a snapshot, or a heartbeat to a follower that holds the whole commit). Until
+   * then, as after a restart, unappliedCommits() counts only its own log.
+   */
+  hasHeardGroupCommit(): boolean {
+    return this.raft.role === "leader" || this.raft.hasHeardCommit;
+  }
+
   /** The leader this replica knows of (NO_NODE if none); cheaper than status(). */
   leaderId(): NodeId {
     return this.raft.leaderId;

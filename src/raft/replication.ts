@@ -90,7 +90,15 @@ export function sendHeartbeat(r: Raft, to: NodeId, readContext: string): void {
   if (progress === undefined) return;
   // A follower may not have every entry up to commit yet; only tell it what it holds.
   const leaderCommit = logIndex(Math.min(progress.match, r.log.commit));
-  r.send({ type: "Heartbeat", from: r.id, to, term: r.term, leaderCommit, readContext });
+  r.send({
+    type: "Heartbeat",
+    from: r.id,
+    to,
+    term: r.term,
+    leaderCommit,
+    readContext,
+    ...(leaderCommit === r.log.commit ? { isWholeCommit: true } : {}),
+  });
 }
 
 function sortedPeers(r: Raft): NodeId[] {

@@ -64,10 +64,13 @@ export function stepCandidate(r: Raft, message: RaftMessage): void {
 function acceptLeader(r: Raft, message: AppendEntries | Heartbeat | InstallSnapshot): void {
   r.electionElapsed = 0;
   r.leaderId = message.from;
-  // A heartbeat's is capped at what this replica holds, so only appends and snapshots tell
-  // how far ahead the group is; every one of them is committed, whatever the term.
+  // A heartbeat's commit is capped at what the leader last knew this replica to hold, which
+  // may be from before a restart, unless it says it is whole; an append's and a snapshot's
+  // tell how far the group has committed (every such index is committed, whatever the term).
+  if (message.type === "Heartbeat" && message.isWholeCommit !== true) return;
   const told = message.type === "InstallSnapshot" ? message.metadata.index : message.leaderCommit;
   if (told > r.heardCommit) r.heardCommit = told;
+  r.hasHeardCommit = true;
 }
 
 /** §5.3: the consistency check, then append and advance commit. */

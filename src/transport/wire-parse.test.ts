@@ -81,4 +81,20 @@ describe("parsePeerBatch keeps", () => {
     const unmarked = parsed(append);
     expect(unmarked?.type === "raft" && "commitOnly" in unmarked.message).toBe(false);
   });
+
+  test("the isWholeCommit mark of a heartbeat, and leaves it out where the sender did", () => {
+    const heartbeat = {
+      type: "Heartbeat",
+      from: 2,
+      to: 1,
+      term: 3,
+      leaderCommit: 4,
+      readContext: "",
+    };
+    expect(parsed({ ...heartbeat, isWholeCommit: true })).toMatchObject({
+      message: { isWholeCommit: true, leaderCommit: 4 },
+    });
+    const unmarked = parsed(heartbeat);
+    expect(unmarked?.type === "raft" && "isWholeCommit" in unmarked.message).toBe(false);
+  });
 });

@@ -251,6 +251,8 @@ function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
         ...base,
         leaderCommit: asIndex(f.leaderCommit, at("leaderCommit")),
         readContext: context("readContext"),
+        // Absent from older nodes' heartbeats: their followers learn it from the next append.
+        ...(f.isWholeCommit === true ? { isWholeCommit: true } : {}),
       };
     case "HeartbeatResponse":
       return {

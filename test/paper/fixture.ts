@@ -292,13 +292,18 @@ export function voteResponse(
 }
 
 export function heartbeat(
-  route: Route & { readonly leaderCommit?: number; readonly readContext?: string },
+  route: Route & {
+    readonly leaderCommit?: number;
+    readonly readContext?: string;
+    readonly isWholeCommit?: true;
+  },
 ): Heartbeat {
   return {
     type: "Heartbeat",
     ...envelope(route),
     leaderCommit: logIndex(route.leaderCommit ?? 0),
     readContext: route.readContext ?? "",
+    ...(route.isWholeCommit === true ? { isWholeCommit: true } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { emptyState, RawNode } from "../../src/raft/index.ts";
 import {
   appendResponse,
   deliver,
+  drain,
   heartbeat,
   heartbeatResponse,
   newNode,
@@ -103,5 +104,32 @@ describe("a replica created again after its node left the group", () => {
     // What a tombstone of each would keep: the later of its own last entry and its floor.
     expect(raw.voteFloor()).toEqual({ index: logIndex(0), term: term(0) });
     expect(floored.voteFloor()).toEqual({ index: logIndex(200), term: term(2) });
+  });
+});
+
+describe("how far behind a returning replica is", () => {
+  test("a heartbeat tells a follower holding the whole commit that it is not behind", () => {
+    // Back from a restart with everything: its leader has nothing to append.
+    const raw = newNode({ id: 2, voters: [1, 2, 3], logTerms: [1, 1, 1], commit: 3 });
+    drain(raw);
+    deliver(raw, heartbeat({ from: 1, to: 2, term: 1, leaderCommit: 3 }));
+    expect(raw.hasHeardGroupCommit()).toBe(false);
+    deliver(raw, heartbeat({ from: 1, to: 2, term: 1, leaderCommit: 3, isWholeCommit: true }));
+    expect(raw.hasHeardGroupCommit()).toBe(true);
+    expect(raw.unappliedCommits()).toBe(0);
+  });
+
+  test("a leader says its heartbeat's commit is whole only to followers that hold it", () => {
+    // Follower 2 holds the leader's whole log (index 6, committed with the leader's own
+    // copy); follower 3 has acknowledged nothing of this term.
+    const raw = nodeInRole("leader", { id: 1, voters: [1, 2, 3], logTerms: [1, 1, 1, 1, 1] });
+    deliver(raw, appendResponse({ from: 2, to: 1, term: 2, index: 6 }));
+    expect(raw.status().commit).toBe(logIndex(6));
+    const { messages } = tickTimes(raw, PAPER_CONFIG.heartbeatTicks);
+    const beats = ofType(messages, "Heartbeat");
+    expect(beats.map((m) => [m.to, m.leaderCommit, m.isWholeCommit ?? false])).toEqual([
+      [2, 6, true],
+      [3, 0, false],
+    ] as never);
   });
 });

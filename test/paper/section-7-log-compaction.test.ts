@@ -145,13 +145,14 @@ describe("§7 snapshots and compaction", () => {
   test("a follower counts the commits it was told of and has not applied, held or not", () => {
     const raw = laggingFollower();
     expect(raw.unappliedCommits()).toBe(0);
+    // A heartbeat's commit is capped at what the leader knew this replica to hold: no news.
+    deliver(raw, heartbeat({ from: 1, to: 2, term: 2, leaderCommit: 1 }));
+    expect(raw.hasHeardGroupCommit()).toBe(false);
     // The leader's probe does not match this log, and says the group committed through 7.
     const probe = appendEntries({ from: 1, to: 2, term: 2, prevLogIndex: 6, prevLogTerm: 1 });
     deliver(raw, { ...probe, leaderCommit: logIndex(7) });
     expect(raw.unappliedCommits()).toBe(6);
-    // A heartbeat's commit is capped at what the leader knows this replica holds: no news.
-    deliver(raw, heartbeat({ from: 1, to: 2, term: 2, leaderCommit: 1 }));
-    expect(raw.unappliedCommits()).toBe(6);
+    expect(raw.hasHeardGroupCommit()).toBe(true);
     for (const offset of [0, 4, 8]) deliver(raw, chunk(offset));
     expect(raw.unappliedCommits()).toBe(2);
     const rest = entries(6, [1, 2]);

@@ -2,7 +2,7 @@
 // committed on) cannot answer from its own state without waiting until it has caught up. Its
 // node says so in its health and refuses calls into that cluster at once with UNAVAILABLE, so
 // that callers try another node instead of waiting out their deadline; once it has caught up,
-// it serves again.
+// it serves again. A node restarted far behind is not ready until it has caught up.
 
 import { afterEach, expect, test } from "bun:test";
 import { groupId, type RaftoralError } from "../../../src/lib/index.ts";
@@ -93,4 +93,36 @@ test("a replica far behind its execution cluster refuses its calls at once until
     success: true,
     output: "pong",
   });
+}, 120_000);
+
+test("a node restarted far behind is ready only once it has caught up", async () => {
+  const current = new ClusterSim(47, [], {
+    ...SIM_TUNING,
+    catchingUpEntries: CATCHING_UP_ENTRIES,
+  });
+  sim = current;
+  await current.add();
+  await current.add(2);
+  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  const slow = current.nodes.find((entry) => roleIn(entry) === "follower") as SimNode;
+  const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
+  await current.crash(slow);
+  for (let k = 0; k < 12; k++) {
+    expect(await current.call(leader, (api) => api.runWorkflow(PING))).toMatchObject({
+      success: true,
+    });
+  }
+
+  // Back with a slow disk: its leader's first append tells it how far behind it is, and it
+  // takes a while to write what it lacks.
+  current.world.slowDisk(slow.address, 300);
+  const restarted = current.restart(slow);
+  await current.until("the restarted node is ready", () => restarted.isReady(), 120_000);
+  const raft = slow.node?.raftHost()?.inspect(GROUP);
+  expect(raft?.hasHeardGroupCommit()).toBe(true);
+  expect(unapplied(slow)).toBeLessThanOrEqual(CATCHING_UP_ENTRIES);
+  for (let k = 0; k < 20; k++) {
+    expect(await current.call(slow, async (api) => api.health())).toMatchObject({ status: "ok" });
+    await current.advance(100, 20);
+  }
 }, 120_000);

@@ -34,6 +34,8 @@ export class SimWorld {
     { clock: PausableClock; storage: SimLogStorage | undefined }
   >();
   private incarnations = 0;
+  /** Simulated ms each write takes on top of its own, by address (slowDisk). */
+  private readonly slowDisks = new Map<string, number>();
   /** Batches accepted by storage but lost in crashes, over the whole run. */
   lostWrites = 0;
 
@@ -55,6 +57,7 @@ export class SimWorld {
       process.storage = new SimLogStorage(new MemoryLogStorage(store), this.clock, disk, (batch) =>
         this.ledger.stored(store, address, batch),
       );
+      process.storage.extraWriteMs = this.slowDisks.get(address) ?? 0;
       return process.storage;
     };
     return {
@@ -102,8 +105,12 @@ export class SimWorld {
     return this.network.isPaused(address);
   }
 
-  /** Every write of the process at `address` takes `extraMs` longer from now on (0: as before). */
+  /**
+   * Every write at `address` takes `extraMs` longer from now on (0: as before), by the process
+   * running there and by the next ones: the machine's disk turned slow.
+   */
   slowDisk(address: string, extraMs: number): void {
+    this.slowDisks.set(address, extraMs);
     const storage = this.processes.get(address)?.storage;
     if (storage !== undefined) storage.extraWriteMs = extraMs;
   }
