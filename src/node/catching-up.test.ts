@@ -28,7 +28,7 @@ test("a replica kept only until its deletion never makes the node unhealthy", ()
   expect(behind).toEqual([{ groupId: groupId(1), unapplied: 7_000 }]);
 });
 
-test("a replica that follows a leader is unsure of its lag until that leader's append", () => {
+test("a replica that follows a leader is unsure of its lag until that leader tells it", () => {
   const replicas = new Map<GroupId, { leader: number; heard: boolean }>([
     [groupId(0), { leader: 1, heard: true }],
     [groupId(1), { leader: 1, heard: false }],

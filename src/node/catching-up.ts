@@ -42,7 +42,7 @@ export function catchingUpGroups(
 /**
  * Hosted groups this node is a member of whose replica here follows a leader but has not
  * heard yet how far the group has committed: a node just restarted cannot tell yet whether it
- * is catching up, so it is not ready until its leaders' first appends tell it.
+ * is catching up, so it is not ready until its leaders tell it (RawNode.hasHeardGroupCommit).
  */
 export function groupsNotHeardFrom(
   host: {
@@ -67,6 +67,7 @@ export function describeCatchingUp(group: CatchingUpGroup): string {
   return `This node is catching up on ${groupName(group.groupId)} (${group.unapplied.toLocaleString("en-US")} committed entries to apply)`;
 }
 
+/** How messages name a group: "the management group", "execution cluster 2". */
 export function groupName(groupId: GroupId): string {
   return groupId === MANAGEMENT_GROUP ? "the management group" : `execution cluster ${groupId}`;
 }

@@ -19,7 +19,10 @@ export interface ReplicaWatch {
 export class ReplicaRefusal {
   constructor(private readonly watch: ReplicaWatch) {}
 
-  /** UNAVAILABLE at once, naming the group, when it has lost its leader for long or this replica lags far behind it. */
+  /**
+   * UNAVAILABLE at once, naming the group, when it has lost its leader for long or this
+   * node's replica of it lags far behind.
+   */
   refuse(groupId: GroupId): void {
     const lost = this.watch.leaderless(groupId);
     if (lost !== undefined) throw leaderlessError(lost);

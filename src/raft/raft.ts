@@ -94,7 +94,8 @@ export class Raft {
   leaderId: NodeId = NO_NODE;
   /**
    * The highest commit index a leader has told this replica of (an append's leaderCommit, a
-   * snapshot's index), entries it holds or not: how far the group is ahead of this replica.
+   * snapshot's index, a heartbeat's marked whole), entries it holds or not: how far the group
+   * is ahead of this replica.
    */
   heardCommit: LogIndex = logIndex(0);
   /** Whether a leader has told this replica how far the group committed (see heardCommit). */
