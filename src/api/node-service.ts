@@ -186,6 +186,7 @@ export class NodeService implements NodeApi {
           term: status.term,
           commitIndex: status.commit,
           appliedIndex: status.applied,
+          unappliedEntries: host.inspect(groupId)?.unappliedCommits() ?? 0,
           leaderlessMs: local.leaderlessMs ?? 0,
           ...(local.faultTolerance === undefined ? {} : { faultTolerance: local.faultTolerance }),
         },

@@ -55,6 +55,7 @@ export {
   type Ready,
   type SoftState,
 } from "./raw-node.ts";
+export { UNHEARD_ELECTION_TIMEOUTS } from "./step.ts";
 export {
   type ConfChange,
   type ConfChangeSingle,

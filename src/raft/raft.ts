@@ -100,6 +100,8 @@ export class Raft {
   heardCommit: LogIndex = logIndex(0);
   /** Whether a leader has told this replica how far the group committed (see heardCommit). */
   hasHeardCommit = false;
+  /** Ticks this follower has known a leader without hasHeardCommit (UNHEARD_ELECTION_TIMEOUTS). */
+  ticksUnheard = 0;
   role: Role = "follower";
   outbox: RaftMessage[] = [];
   readStates: ReadState[] = [];

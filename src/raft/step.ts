@@ -16,9 +16,23 @@ export function tick(r: Raft): void {
   else tickElection(r);
 }
 
+/**
+ * A follower whose leader has not told it how far the group committed (Raft.hasHeardCommit)
+ * after this many election timeouts counts as told: an older leader never marks a heartbeat
+ * whole, and with nothing to append it sends only those. A follower behind gets an append
+ * right after its answer to a heartbeat, much sooner.
+ */
+export const UNHEARD_ELECTION_TIMEOUTS = 5;
+
 /** §5.2: a follower or candidate that hears nothing for its election timeout campaigns. */
 function tickElection(r: Raft): void {
   r.electionElapsed++;
+  if (!r.hasHeardCommit && r.leaderId !== NO_NODE) {
+    r.ticksUnheard++;
+    if (r.ticksUnheard >= UNHEARD_ELECTION_TIMEOUTS * r.config.electionTicks) {
+      r.hasHeardCommit = true;
+    }
+  }
   if (r.isPromotable() && r.electionElapsed >= r.randomizedElectionTimeout) {
     r.electionElapsed = 0;
     r.campaign(false);

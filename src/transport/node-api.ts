@@ -77,6 +77,11 @@ export interface GroupHealthDetail {
   readonly term: number;
   readonly commitIndex: number;
   readonly appliedIndex: number;
+  /**
+   * Committed entries this node's replica has yet to apply, those it does not hold yet
+   * included: how far it is catching up (RawNode.unappliedCommits).
+   */
+  readonly unappliedEntries: number;
   /** How long this node has seen the group without a leader; 0 while it has one. */
   readonly leaderlessMs: number;
   /** Voter failures the group survives, when this node can tell (it leads the group). */

@@ -231,6 +231,7 @@ export function defaultScript(): FakeScript {
           term: 7,
           commitIndex: 40,
           appliedIndex: 40,
+          unappliedEntries: 0,
           leaderlessMs: 12_000,
         },
       ],

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { logIndex, nodeId, seededRandom, term } from "../../src/lib/index.ts";
-import { emptyState, RawNode } from "../../src/raft/index.ts";
+import { emptyState, RawNode, UNHEARD_ELECTION_TIMEOUTS } from "../../src/raft/index.ts";
 import {
   appendResponse,
   deliver,
@@ -117,6 +117,23 @@ describe("how far behind a returning replica is", () => {
     deliver(raw, heartbeat({ from: 1, to: 2, term: 1, leaderCommit: 3, isWholeCommit: true }));
     expect(raw.hasHeardGroupCommit()).toBe(true);
     expect(raw.unappliedCommits()).toBe(0);
+  });
+
+  test("a follower of an older leader, which never marks heartbeats, counts as told after a while", () => {
+    const raw = newNode({ id: 2, voters: [1, 2, 3], logTerms: [1, 1, 1], commit: 3 });
+    drain(raw);
+    const unheardTicks = UNHEARD_ELECTION_TIMEOUTS * PAPER_CONFIG.electionTicks;
+    // Its leader's heartbeats keep it from campaigning; they never say the commit is whole.
+    for (let tick = 1; tick < unheardTicks; tick++) {
+      if (tick % PAPER_CONFIG.heartbeatTicks === 0) {
+        deliver(raw, heartbeat({ from: 1, to: 2, term: 1, leaderCommit: 3 }));
+      }
+      tickTimes(raw, 1);
+    }
+    expect(raw.status()).toMatchObject({ role: "follower", leaderId: 1 });
+    expect(raw.hasHeardGroupCommit()).toBe(false);
+    tickTimes(raw, 1);
+    expect(raw.hasHeardGroupCommit()).toBe(true);
   });
 
   test("a leader says its heartbeat's commit is whole only to followers that hold it", () => {

@@ -348,6 +348,7 @@ describe("operator routes", () => {
             term: 7,
             commit_index: 40,
             applied_index: 40,
+            unapplied_entries: 0,
             leaderless_ms: 12_000,
             fault_tolerance: null,
           },

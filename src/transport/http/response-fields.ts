@@ -175,6 +175,7 @@ export function groupHealthJson(group: GroupHealthDetail) {
     term: group.term,
     commit_index: group.commitIndex,
     applied_index: group.appliedIndex,
+    unapplied_entries: group.unappliedEntries,
     leaderless_ms: group.leaderlessMs,
     fault_tolerance: group.faultTolerance ?? null,
   };

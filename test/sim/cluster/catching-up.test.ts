@@ -67,6 +67,9 @@ test("a replica far behind its execution cluster refuses its calls at once until
   const health = await current.call(slow, async (api) => api.health());
   expect(health).toMatchObject({ status: "unavailable" });
   expect(health.reason).toContain("This node is catching up on execution cluster 1");
+  const details = await current.call(slow, async (api) => api.healthDetails());
+  const group = details.groups.find((detail) => detail.groupId === GROUP);
+  expect(group?.unappliedEntries).toBeGreaterThan(CATCHING_UP_ENTRIES);
   const later = await current.call(leader, (api) => api.startWorkflow(PING));
   await expectRefusedAtOnce(current, slow, (api) => api.startWorkflow(PING));
   await expectRefusedAtOnce(current, slow, (api) =>
