@@ -40,8 +40,9 @@ async function expectRefusedAtOnce(
   expect(current.nowMs - askedAtMs).toBeLessThan(500);
 }
 
-test("a replica far behind its execution cluster refuses its calls at once until it caught up", async () => {
-  const current = new ClusterSim(43, [], {
+/** Three settled nodes with a low catching-up threshold; `slow` follows group 1's `leader`. */
+async function settledThree(seed: number) {
+  const current = new ClusterSim(seed, [], {
     ...SIM_TUNING,
     catchingUpEntries: CATCHING_UP_ENTRIES,
   });
@@ -51,6 +52,11 @@ test("a replica far behind its execution cluster refuses its calls at once until
   await current.until("3 nodes settled", () => current.isSettled(), 120_000);
   const slow = current.nodes.find((entry) => roleIn(entry) === "follower") as SimNode;
   const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
+  return { current, slow, leader };
+}
+
+test("a replica far behind its execution cluster refuses its calls at once until it caught up", async () => {
+  const { current, slow, leader } = await settledThree(43);
   const done = await current.call(slow, (api) => api.runWorkflow(PING));
   expect(done).toEqual({ success: true, output: "pong" });
 
@@ -99,16 +105,7 @@ test("a replica far behind its execution cluster refuses its calls at once until
 }, 120_000);
 
 test("a node restarted far behind is ready only once it has caught up", async () => {
-  const current = new ClusterSim(47, [], {
-    ...SIM_TUNING,
-    catchingUpEntries: CATCHING_UP_ENTRIES,
-  });
-  sim = current;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
-  const slow = current.nodes.find((entry) => roleIn(entry) === "follower") as SimNode;
-  const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
+  const { current, slow, leader } = await settledThree(47);
   await current.crash(slow);
   for (let k = 0; k < 12; k++) {
     expect(await current.call(leader, (api) => api.runWorkflow(PING))).toMatchObject({
