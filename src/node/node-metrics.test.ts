@@ -22,7 +22,10 @@ function nodeOf(voters: readonly number[]) {
       confState: { ...EMPTY_CONF_STATE, voters: cluster.members.map(nodeId) },
     }) as unknown as RaftStatus;
   const parts = {
-    host: { groupIds: () => [groupId(0)], inspect: () => ({ status }) },
+    host: {
+      groupIds: () => [groupId(0)],
+      inspect: () => ({ status, unappliedCommits: () => 0 }),
+    },
     // The senders keep every node they were ever given an address for.
     senders: {
       perPeer: () =>

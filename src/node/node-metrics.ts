@@ -25,17 +25,68 @@ export function collectNodeMetrics(
   registry: MetricsRegistry,
   parts: { host: MultiRaftHost; senders: PeerSenders; execution: ExecutionLayer },
 ): void {
+  const groups = groupMetrics(registry, parts);
+  const peers = peerMetrics(registry, parts.senders);
+  registry.onCollect(() => peers(groups()));
+}
+
+/** Each hosted group's Raft state and workflows; the collector returns the cluster's nodes. */
+function groupMetrics(
+  registry: MetricsRegistry,
+  parts: { host: MultiRaftHost; execution: ExecutionLayer },
+): () => Set<number> {
   const gauge = (name: string, help: string) => registry.gauge(name, help);
   const term = gauge("raftoral_raft_term", "The group's current term on this node.");
   const commit = gauge("raftoral_raft_commit_index", "Highest log index known committed.");
   const applied = gauge("raftoral_raft_applied_index", "Highest log index applied here.");
+  const unapplied = gauge(
+    "raftoral_raft_unapplied_entries",
+    "Committed entries this replica has yet to apply, those it does not hold yet included.",
+  );
   const leader = gauge("raftoral_raft_leader_id", "The leader this node knows; 0 if none.");
   const isLeader = gauge("raftoral_raft_is_leader", "1 while this node leads the group.");
   const running = gauge("raftoral_workflows_running", "Workflows of the group not finished.");
   const sleeping = gauge("raftoral_workflows_sleeping", "Running workflows asleep on a timer.");
   const waiting = gauge("raftoral_workflows_waiting", "Running workflows waiting for an event.");
-  const queued = gauge("raftoral_peer_send_queue_messages", "Messages waiting for a peer.");
-  const streaming = gauge(
+  const all = [term, commit, applied, unapplied, leader, isLeader, running, sleeping, waiting];
+  return () => {
+    for (const metric of all) metric.reset();
+    // The nodes of the cluster now: a removed node's series go (they would read 0 for ever).
+    const peers = new Set<number>();
+    for (const group of parts.host.groupIds()) {
+      const raft = parts.host.inspect(group);
+      const status = raft?.status();
+      if (raft === undefined || status === undefined) continue;
+      if (group === MANAGEMENT_GROUP) {
+        const { voters, learners, votersOutgoing } = status.confState;
+        for (const id of [...voters, ...learners, ...votersOutgoing]) peers.add(id);
+      }
+      term.set(status.term, { group });
+      commit.set(status.commit, { group });
+      applied.set(status.applied, { group });
+      unapplied.set(raft.unappliedCommits(), { group });
+      leader.set(status.leaderId, { group });
+      isLeader.set(status.role === "leader" ? 1 : 0, { group });
+      if (group === 0) continue;
+      running.set(parts.execution.runningCount(group), { group });
+      const suspended = parts.execution.suspendedCounts(group);
+      sleeping.set(suspended.sleeping, { group });
+      waiting.set(suspended.waiting, { group });
+    }
+    return peers;
+  };
+}
+
+/** The traffic to each of `peers` (the cluster's nodes now). */
+function peerMetrics(
+  registry: MetricsRegistry,
+  senders: PeerSenders,
+): (peers: Set<number>) => void {
+  const queued = registry.gauge(
+    "raftoral_peer_send_queue_messages",
+    "Messages waiting for a peer.",
+  );
+  const streaming = registry.gauge(
     "raftoral_peer_stream_open",
     "1 while batches to the peer go on its stream, 0 while they go as requests or wait.",
   );
@@ -52,31 +103,9 @@ export function collectNodeMetrics(
     "raftoral_peer_failed_deliveries_total",
     "Requests to a peer that failed and streams to it that broke (unreachable, refused, timed out).",
   );
-  registry.onCollect(() => {
-    const perGroup = [term, commit, applied, leader, isLeader, running, sleeping, waiting];
-    const perPeer = [queued, streaming, sent, sentBytes, dropped, failed];
-    for (const metric of [...perGroup, ...perPeer]) metric.reset();
-    // The nodes of the cluster now: a removed node's series go (they would read 0 for ever).
-    const peers = new Set<number>();
-    for (const group of parts.host.groupIds()) {
-      const status = parts.host.inspect(group)?.status();
-      if (status === undefined) continue;
-      if (group === MANAGEMENT_GROUP) {
-        const { voters, learners, votersOutgoing } = status.confState;
-        for (const id of [...voters, ...learners, ...votersOutgoing]) peers.add(id);
-      }
-      term.set(status.term, { group });
-      commit.set(status.commit, { group });
-      applied.set(status.applied, { group });
-      leader.set(status.leaderId, { group });
-      isLeader.set(status.role === "leader" ? 1 : 0, { group });
-      if (group === 0) continue;
-      running.set(parts.execution.runningCount(group), { group });
-      const suspended = parts.execution.suspendedCounts(group);
-      sleeping.set(suspended.sleeping, { group });
-      waiting.set(suspended.waiting, { group });
-    }
-    for (const peer of parts.senders.perPeer()) {
+  return (peers) => {
+    for (const metric of [queued, streaming, sent, sentBytes, dropped, failed]) metric.reset();
+    for (const peer of senders.perPeer()) {
       if (!peers.has(peer.peer)) continue;
       const labels = { peer: peer.peer };
       queued.set(peer.queued, labels);
@@ -86,7 +115,7 @@ export function collectNodeMetrics(
       dropped.setTotal(peer.droppedMessages, labels);
       failed.setTotal(peer.failedDeliveries, labels);
     }
-  });
+  };
 }
 
 /**

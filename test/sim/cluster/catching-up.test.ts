@@ -76,6 +76,9 @@ test("a replica far behind its execution cluster refuses its calls at once until
   const details = await current.call(slow, async (api) => api.healthDetails());
   const group = details.groups.find((detail) => detail.groupId === GROUP);
   expect(group?.unappliedEntries).toBeGreaterThan(CATCHING_UP_ENTRIES);
+  const metrics = await current.call(slow, async (api) => api.metrics());
+  const gauge = metrics.match(/^raftoral_raft_unapplied_entries\{group="1"\} (\d+)$/m);
+  expect(Number(gauge?.[1])).toBeGreaterThan(CATCHING_UP_ENTRIES);
   const later = await current.call(leader, (api) => api.startWorkflow(PING));
   await expectRefusedAtOnce(current, slow, (api) => api.startWorkflow(PING));
   await expectRefusedAtOnce(current, slow, (api) =>
