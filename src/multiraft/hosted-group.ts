@@ -237,7 +237,7 @@ export class HostedGroup {
 
   /** Whether enough entries or bytes were applied since the last snapshot to take one (§7). */
   isSnapshotDue(): boolean {
-    return this.snapshots.isSnapshotDue(this.raw.appliedIndex(), this.stateMachine.stateBytes?.());
+    return this.snapshots.isSnapshotDue(this.raw.appliedIndex(), this.stateMachine);
   }
 
   /** Takes a snapshot of everything applied and compacts the log behind it; its size. */

@@ -47,14 +47,14 @@ test("a state that shrank since the last snapshot waits only for a log as large 
   policy.reset(logIndex(0), 500, 250);
   applied(policy, 1, 100, 4);
   // 400 bytes of log: the same state now is not worth a snapshot yet, nor a larger one...
-  expect(policy.isSnapshotDue(logIndex(100), 250)).toBe(false);
-  expect(policy.isSnapshotDue(logIndex(100), 5_000)).toBe(false);
+  expect(policy.isSnapshotDue(logIndex(100), { stateBytes: () => 250 })).toBe(false);
+  expect(policy.isSnapshotDue(logIndex(100), { stateBytes: () => 5_000 })).toBe(false);
   // ...but one that shrank to 150 (a snapshot of about 300 bytes) is.
-  expect(policy.isSnapshotDue(logIndex(100), 150)).toBe(true);
+  expect(policy.isSnapshotDue(logIndex(100), { stateBytes: () => 150 })).toBe(true);
   // Without the machine's estimate then, the last snapshot's size counts as before.
   policy.reset(logIndex(100), 500);
   applied(policy, 101, 200, 4);
-  expect(policy.isSnapshotDue(logIndex(200), 150)).toBe(false);
+  expect(policy.isSnapshotDue(logIndex(200), { stateBytes: () => 150 })).toBe(false);
 });
 
 test("a snapshot loaded at start defers the next one as if it had just been taken", () => {

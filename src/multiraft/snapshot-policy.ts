@@ -75,20 +75,25 @@ export class SnapshotPolicy {
   }
 
   /**
-   * `stateBytes`: the state machine's estimate of its state now, if it keeps one. The next
-   * snapshot is then expected to be as much smaller than the last as that estimate is, so a
-   * state that shrank since (a lower retention) lets the log go sooner.
+   * `state.stateBytes()`: the state machine's estimate of its state now, if it keeps one
+   * (asked only past the count of entries). The next snapshot is then expected to be as much
+   * smaller than the last as that estimate is, so a state that shrank since (a lower
+   * retention) lets the log go sooner.
    */
-  isSnapshotDue(applied: LogIndex, stateBytes?: number): boolean {
+  isSnapshotDue(applied: LogIndex, state?: { stateBytes?(): number }): boolean {
     const { snapshotEntries, snapshotBytes } = this.limits;
     const entries = applied - this.lastSnapshotIndex;
     if (this.appliedBytes >= snapshotBytes) return true;
     if (entries >= snapshotEntries * SNAPSHOT_DEFERRAL_MAX) return true;
-    return entries >= snapshotEntries && this.appliedBytes >= this.nextSnapshotBytes(stateBytes);
+    if (entries < snapshotEntries) return false;
+    return (
+      this.appliedBytes >= this.lastSnapshotBytes ||
+      this.appliedBytes >= this.shrunkSnapshotBytes(state?.stateBytes?.())
+    );
   }
 
   /** The last snapshot's size, scaled down by how much the state has shrunk since. */
-  private nextSnapshotBytes(stateBytes: number | undefined): number {
+  private shrunkSnapshotBytes(stateBytes: number | undefined): number {
     const then = this.lastSnapshotStateBytes;
     if (stateBytes === undefined || then === undefined || then === 0 || stateBytes >= then) {
       return this.lastSnapshotBytes;
