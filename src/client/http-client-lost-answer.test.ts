@@ -33,6 +33,7 @@ test("a node that took the request and closed the connection leaves the answer l
     isAnswerLost: true,
   });
   expect(received).toStartWith("POST /workflow/execute");
+  expect(failure.message).not.toContain("verbose");
 });
 
 test("a refused connection cannot have delivered the request", async () => {

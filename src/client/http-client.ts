@@ -333,7 +333,8 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       });
     } catch (error) {
       const isTimeout = (error as Error).name === "TimeoutError";
-      const failure = (error as Error).message;
+      // Bun's advice to its own caller ("pass `verbose: true` ... to fetch()") is not ours.
+      const failure = (error as Error).message.replace(/ For more information, pass .*$/, "");
       const hint = connectionHint(failure, tls !== undefined, this.hasAnswered);
       const isUnsent = NOT_CONNECTED_CODES.has((error as { code?: string }).code ?? "");
       throw new RaftoralError(

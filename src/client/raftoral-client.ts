@@ -2,9 +2,10 @@
 // cleartext or TLS, with an optional bearer token. It knows several nodes; calls that are
 // safe to repeat (discover, health, status, wait) move on to the next node when one is
 // unavailable. A start is repeated only when the caller chose its workflow id: the cluster
-// then starts that id once, however often it is asked. A start without one is never
-// repeated, since a start whose answer was lost may have started it. Runs on Bun and on
-// Node (no Bun APIs).
+// then starts that id once, however often it is asked. A start without one goes to the next
+// node only while no node may have received it (a refused connection), since a start whose
+// answer was lost, or that a node answered, may have started it. Runs on Bun and on Node (no
+// Bun APIs).
 
 import { RaftoralError } from "../lib/index.ts";
 import {
@@ -112,9 +113,10 @@ export class RaftoralClient extends WorkflowClientBase {
 
   protected sendStart(request: StartWorkflowRequest, timeoutMs: number) {
     const call = (client: OperatorProtocolClient) => client.startWorkflow(request, { timeoutMs });
-    // Without the caller's id a start whose answer was lost may have started it: sent once.
+    // Without the caller's id a start whose answer was lost may have started it: one node
+    // receives it.
     return request.workflowId === undefined
-      ? this.once("start", this.preferred, call)
+      ? this.untilReceived("start", "workflowId", call)
       : this.repeatable("start", call, START_RETRYABLE);
   }
 
@@ -125,9 +127,9 @@ export class RaftoralClient extends WorkflowClientBase {
 
   protected sendSignal(request: SignalWorkflowRequest, timeoutMs: number) {
     const call = (client: OperatorProtocolClient) => client.signalWorkflow(request, { timeoutMs });
-    // Without the caller's event id a repeat could deliver it twice: sent once.
+    // Without the caller's event id a repeat could deliver it twice: one node receives it.
     return request.eventId === undefined
-      ? this.once("signal", this.preferred, call)
+      ? this.untilReceived("signal", "eventId", call)
       : this.repeatable("signal", call, START_RETRYABLE);
   }
 
@@ -231,6 +233,43 @@ export class RaftoralClient extends WorkflowClientBase {
       if (!isWorthAnotherNode(typed)) throw typed;
       throw await this.unreachable(what, [{ address: client.address, error: typed }]);
     }
+  }
+
+  /**
+   * A call that must not be done twice: tries the nodes in turn, from the one that answered
+   * last, only while none may have received it (it could not connect). Once one answers, or
+   * its answer is lost, that is the outcome: `idName` is what would let the client repeat it.
+   */
+  private async untilReceived<T>(
+    what: string,
+    idName: string,
+    call: (client: OperatorProtocolClient) => Promise<T>,
+  ): Promise<T> {
+    const attempts: FailedAttempt[] = [];
+    for (let attempt = 0; attempt < this.clients.length; attempt++) {
+      const index = (this.preferred + attempt) % this.clients.length;
+      const client = this.clients[index] as OperatorProtocolClient;
+      try {
+        const result = await call(client);
+        this.preferred = index;
+        return result;
+      } catch (error) {
+        const typed = asRaftoralError(error);
+        if (!isWorthAnotherNode(typed)) throw typed;
+        attempts.push({ address: client.address, error: typed });
+        if (typed.isAnswerLost) {
+          throw new RaftoralError(
+            typed.code,
+            `the answer to ${what} from ${client.address} was lost (${typed.message}): it may ` +
+              `have been done, so it was not sent again; give it a ${idName} to let the client ` +
+              "send it again safely",
+            { cause: typed, isAnswerLost: true },
+          );
+        }
+        if (typed.isAnswer) break;
+      }
+    }
+    throw await this.unreachable(what, attempts);
   }
 
   /** Tries the nodes in turn, from the one that answered last, on retryable errors. */

@@ -63,7 +63,8 @@ export interface SignalOptions extends CallTimeout {
   readonly executionClusterId?: string | number;
   /**
    * Your id for the event: a repeat with the same id is delivered once, so the client may
-   * send it again to the next node when an answer is lost. Without one it is sent once.
+   * send it again to the next node when an answer is lost. Without one it goes to the next
+   * node only while no node could be connected to.
    */
   readonly eventId?: string;
 }

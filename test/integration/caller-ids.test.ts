@@ -9,11 +9,11 @@ import {
   type ProtocolClient,
   RaftoralClient,
 } from "../../src/client/index.ts";
-import { type GroupId, groupId, type JsonValue } from "../../src/lib/index.ts";
+import { type GroupId, groupId, type JsonValue, type RaftoralError } from "../../src/lib/index.ts";
 import type { RaftoralNode } from "../../src/node/index.ts";
 import type { StartWorkflowRequest } from "../../src/transport/index.ts";
 import { startInProcessCluster } from "../support/in-process-cluster.ts";
-import { eventually } from "../support/ports.ts";
+import { eventually, freePort } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
 const clients: { close(): Promise<void> }[] = [];
@@ -149,6 +149,40 @@ test("the client repeats a start under its own id whose answer was lost, and onl
   const error = await once.start("ping_pong", "ping").catch((e: { code?: string }) => e);
   expect(error).toMatchObject({ code: "TIMEOUT" });
   expect(proxy.forwarded).toHaveLength(2);
+}, 30_000);
+
+test("a start without an id goes on to the next node only while none could have received it", async () => {
+  const [address] = await cluster(1, "http");
+  // Nothing listens there: the connection is refused, so the next node gets the start.
+  const down = `127.0.0.1:${await freePort()}`;
+  const client = new RaftoralClient([`http://${down}`, `http://${address}`], { timeoutMs: 5_000 });
+  clients.push(client);
+  const started = await client.start("ping_pong", "ping");
+  expect(await client.wait(started, { timeoutMs: 10_000 })).toMatchObject({ output: "pong" });
+
+  // A node that takes the request and closes the connection may have started it: no repeat.
+  let received = 0;
+  const closing = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket) {
+        received++;
+        socket.end();
+      },
+    },
+  });
+  clients.push({ close: async () => void closing.stop(true) });
+  const once = new RaftoralClient([`http://127.0.0.1:${closing.port}`, `http://${address}`], {
+    timeoutMs: 5_000,
+  });
+  clients.push(once);
+  const running = [...(nodes[0]?.workflowState(groupId(1))?.executions() ?? [])].length;
+  const error = await once.start("ping_pong", "ping").catch((e: RaftoralError) => e);
+  expect(error).toMatchObject({ code: "UNAVAILABLE", isAnswerLost: true });
+  expect((error as Error).message).toContain("give it a workflowId");
+  expect(received).toBe(1);
+  expect([...(nodes[0]?.workflowState(groupId(1))?.executions() ?? [])].length).toBe(running);
 }, 30_000);
 
 test("across two execution groups any node finds an id, and a repeat never moves it", async () => {

@@ -67,7 +67,7 @@ export class ClientConnection {
     if (waitMs > 0) {
       throw new GrpcStatusError(
         GrpcStatus.UNAVAILABLE,
-        `cannot reach ${this.address} (${this.describeFailure(this.lastFailure)}); next attempt in ${Math.ceil(waitMs)} ms`,
+        `cannot reach ${this.address} (${this.describeFailure(this.lastFailure)}); this client connects to it again in ${Math.ceil(waitMs)} ms at the earliest`,
       );
     }
     return this.connect();

@@ -83,7 +83,7 @@ describe("GrpcClient", () => {
     await failure(client.unary(RaftServiceMethods.addNode, addNode));
     await startServer(first.port);
     const waiting = await failure(client.unary(RaftServiceMethods.addNode, addNode));
-    expect(waiting.message).toContain("next attempt in");
+    expect(waiting.message).toContain("this client connects to it again in");
     client.retryNow();
     expect((await client.unary(RaftServiceMethods.addNode, addNode)).success).toBe(true);
   });
