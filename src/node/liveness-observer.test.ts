@@ -40,6 +40,7 @@ function observer(heard: ReadonlyMap<NodeId, number> = new Map()) {
     100,
     1_500,
     createLogger({ level: "error", format: "text", write: () => undefined }),
+    30_000,
   );
   liveness.start();
   // The stall watch's heartbeat runs every tick: no stall resets the count.

@@ -40,6 +40,8 @@ export class LivenessObserver {
     tickIntervalMs: number,
     stallMs: number,
     logger: Logger,
+    /** Stalls longer than this may have got this node removed (NodeTuning.failureTimeoutMs). */
+    private readonly failureTimeoutMs: number,
   ) {
     // Its peers heard nothing meanwhile either: the line tells an operator why they may have
     // judged this node silent and moved its workflows.
@@ -50,7 +52,7 @@ export class LivenessObserver {
     this.stalls = new StallWatch(
       clock,
       tickIntervalMs,
-      [stallMs, FAILURE_DETECTION_STALL_MS],
+      [stallMs, FAILURE_DETECTION_STALL_MS, failureTimeoutMs],
       report,
     );
     this.stallMs = stallMs;
@@ -77,6 +79,14 @@ export class LivenessObserver {
     }
     for (const id of state.nodes.keys())
       if (!this.memberSinceMs.has(id)) this.memberSinceMs.set(id, now);
+  }
+
+  /**
+   * When this process last ran again after a stall longer than the failure timeout (-Infinity
+   * if never): the cluster may have removed it meanwhile.
+   */
+  lastLongStallEndMs(): number {
+    return this.stalls.countsSilenceFrom(this.failureTimeoutMs);
   }
 
   /** For failure detection: silence counts from leadership, the last stall and membership. */

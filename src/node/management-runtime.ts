@@ -59,8 +59,9 @@ export interface ManagementRuntimeOptions {
   readonly loadReportIntervalMs: number;
   readonly proposalTimeoutMs: number;
   /**
-   * Called when this node has not heard from a management leader for failureTimeoutMs: it may
-   * have been removed while cut off, so it registers again (a no-op if it is still a member).
+   * Called when this node has not heard from a management leader for failureTimeoutMs, or
+   * runs again after a stall that long: it may have been removed while cut off or paused, so
+   * it registers again (a no-op if it is still a member).
    */
   readonly rejoin: () => Promise<void>;
   /** A node on its way out was removed on purpose: it never registers again. */
@@ -92,6 +93,7 @@ export class ManagementRuntime {
       options.tickIntervalMs,
       options.stallMs,
       options.logger,
+      options.failureTimeoutMs,
     );
     this.failoverWatch = new OwnerFailoverWatch({
       ...options,
@@ -216,10 +218,16 @@ export class ManagementRuntime {
 
   private async maybeRejoin(management: RaftStatus | undefined): Promise<void> {
     const { clock, failureTimeoutMs, tickIntervalMs } = this.options;
+    // A process that did not run for longer than the failure timeout (SIGSTOP, a frozen VM)
+    // heard nobody meanwhile, whatever its replica's count of ticks says, and may have been
+    // removed: it registers again at once, not a failure timeout after it runs again.
+    const isBackFromLongStall =
+      this.liveness.lastLongStallEndMs() > (this.leaderContactMs ?? Number.POSITIVE_INFINITY);
     const plan = planRejoin({
       nowMs: clock.nowMs(),
       isInContact:
         management !== undefined &&
+        !isBackFromLongStall &&
         (management.role === "leader" ||
           (management.leaderId !== NO_NODE &&
             management.ticksSinceLeaderContact * tickIntervalMs <= failureTimeoutMs)),
