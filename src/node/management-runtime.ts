@@ -236,9 +236,10 @@ export class ManagementRuntime {
     });
     this.leaderContactMs = plan.contactMs;
     if (!plan.rejoin || this.options.isLeaving()) return;
-    this.options.logger.warn("No management leader heard for a while; registering again", {
-      silent_ms: failureTimeoutMs,
-    });
+    const why = isBackFromLongStall
+      ? "This process did not run for longer than the failure timeout"
+      : "No management leader heard for a while";
+    this.options.logger.warn(`${why}; registering again`, { silent_ms: failureTimeoutMs });
     await this.options.rejoin();
   }
 
