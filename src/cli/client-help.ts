@@ -48,9 +48,10 @@ Usage: raftoral workflow run <NAME> [--input <JSON>] [--version <N>] [--workflow
 
 Starts workflow NAME on the cluster and prints its workflow ID and execution cluster ID,
 which \`raftoral workflow wait\` takes. With --wait, also waits for it to finish and prints
-its result. Without --workflow-id a start is sent to one node and never repeated: a start
-whose answer was lost may still have started the workflow. With --workflow-id it is safe
-to repeat, and the next address is tried when a node does not answer.
+its result. Without --workflow-id a start goes to the next address only while none could be
+connected to, and is never repeated once a node received it: a start whose answer was lost
+may still have started the workflow. With --workflow-id it is safe to repeat, and the next
+address is tried when a node does not answer.
 
 Workflow options:
   -i, --input <JSON>
@@ -185,9 +186,9 @@ Usage: raftoral workflow signal <WORKFLOW_ID> <NAME> [--payload <JSON>] [--event
 Sends event NAME to the workflow, for its ctx.waitForEvent(NAME). Events are delivered once
 each, in the order the cluster recorded them; one sent before the workflow waits is kept
 until it does. A workflow that is not known is an error (NOT_FOUND), and so is one that
-finished (FAILED_PRECONDITION). Without --event-id the event is sent to one node and never
-repeated; with it, a repeat is delivered once, so the next address is tried when a node
-does not answer.
+finished (FAILED_PRECONDITION). Without --event-id the event goes to the next address only
+while none could be connected to, and is never repeated once a node received it; with it, a
+repeat is delivered once, so the next address is tried when a node does not answer.
 
 Workflow options:
   -p, --payload <JSON>
