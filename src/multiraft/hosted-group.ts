@@ -76,7 +76,6 @@ export class HostedGroup {
     const { table, state } = decodeGroupSnapshot(data);
     this.dedupe = table;
     this.stateMachine.restore(state);
-    this.snapshots.noteSnapshotState(this.stateMachine.stateBytes?.());
   }
 
   /** The write this turn's Ready (and any pending snapshot) needs; undefined when none. */
@@ -104,11 +103,7 @@ export class HostedGroup {
   apply(ready: Ready): void {
     if (ready.snapshot !== undefined) {
       this.restore(ready.snapshot.data);
-      this.snapshots.reset(
-        ready.snapshot.metadata.index,
-        ready.snapshot.data.byteLength,
-        this.stateMachine.stateBytes?.(),
-      );
+      this.snapshots.reset(ready.snapshot.metadata.index, ready.snapshot.data.byteLength);
       this.recentApplied.clear();
       for (const [index, proposal] of this.accepted) {
         if (index > ready.snapshot.metadata.index) continue;
@@ -237,7 +232,7 @@ export class HostedGroup {
 
   /** Whether enough entries or bytes were applied since the last snapshot to take one (§7). */
   isSnapshotDue(): boolean {
-    return this.snapshots.isSnapshotDue(this.raw.appliedIndex(), this.stateMachine);
+    return this.snapshots.isSnapshotDue(this.raw.appliedIndex());
   }
 
   /** Takes a snapshot of everything applied and compacts the log behind it; its size. */
@@ -247,7 +242,7 @@ export class HostedGroup {
     const compactThrough = this.snapshots.compactionPoint(applied);
     this.raw.compact(compactThrough);
     this.snapshotWrite = { snapshot, compactThrough };
-    this.snapshots.reset(applied, snapshot.data.byteLength, this.stateMachine.stateBytes?.());
+    this.snapshots.reset(applied, snapshot.data.byteLength);
     this.logger.debug("Snapshot taken", {
       group: this.id,
       index: applied,

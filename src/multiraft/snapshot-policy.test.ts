@@ -41,22 +41,6 @@ test("after a snapshot larger than the log since, the next waits until the log i
   expect(policy.isSnapshotDue(logIndex(125))).toBe(true);
 });
 
-test("a state that shrank since the last snapshot waits only for a log as large as it is now", () => {
-  const policy = new SnapshotPolicy(LIMITS, NONE);
-  // A 500-byte snapshot of a state the machine estimated at 250 bytes.
-  policy.reset(logIndex(0), 500, 250);
-  applied(policy, 1, 100, 4);
-  // 400 bytes of log: the same state now is not worth a snapshot yet, nor a larger one...
-  expect(policy.isSnapshotDue(logIndex(100), { stateBytes: () => 250 })).toBe(false);
-  expect(policy.isSnapshotDue(logIndex(100), { stateBytes: () => 5_000 })).toBe(false);
-  // ...but one that shrank to 150 (a snapshot of about 300 bytes) is.
-  expect(policy.isSnapshotDue(logIndex(100), { stateBytes: () => 150 })).toBe(true);
-  // Without the machine's estimate then, the last snapshot's size counts as before.
-  policy.reset(logIndex(100), 500);
-  applied(policy, 101, 200, 4);
-  expect(policy.isSnapshotDue(logIndex(200), { stateBytes: () => 150 })).toBe(false);
-});
-
 test("a snapshot loaded at start defers the next one as if it had just been taken", () => {
   // A restart found a 500-byte snapshot at index 1,000 in storage.
   const policy = new SnapshotPolicy(LIMITS, { index: logIndex(1_000), bytes: 500 });

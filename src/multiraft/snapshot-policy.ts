@@ -3,10 +3,9 @@
 // and sixty-four large ones cost about the same. A snapshot costs in proportion to the state
 // it writes (the node stops for it: 0.2-0.3 s for the results of 10,000 ten-step workflows),
 // so past the entry count it also waits until the log applied since the last one is as large
-// as that snapshot (or as the state now, where the state machine keeps count and the state
-// has shrunk since, as after a lower retention): then snapshots never cost more than the log
-// they let go of (as Redis rewrites its append-only file once it has doubled), within the caps
-// on the log's bytes and entries.
+// as that snapshot: then snapshots never cost more than the log they let go of (as Redis
+// rewrites its append-only file once it has doubled), within the caps on the log's bytes and
+// entries.
 
 import { assert, type LogIndex, logIndex } from "../lib/index.ts";
 
@@ -38,8 +37,6 @@ export class SnapshotPolicy {
   private lastSnapshotIndex: LogIndex;
   /** Size of the last snapshot: taken, installed, or loaded from storage at start. */
   private lastSnapshotBytes: number;
-  /** The state machine's estimate of the state's size when it was (StateMachine.stateBytes). */
-  private lastSnapshotStateBytes: number | undefined;
 
   constructor(
     private readonly limits: SnapshotLimits,
@@ -57,48 +54,20 @@ export class SnapshotPolicy {
     this.appliedBytes += bytes;
   }
 
-  /**
-   * A snapshot of `bytes` at `index` was installed or taken: count from there. `stateBytes`:
-   * the state machine's estimate of its state then, if it keeps one.
-   */
-  reset(index: LogIndex, bytes: number, stateBytes?: number): void {
+  /** A snapshot of `bytes` at `index` was installed or taken: count from there. */
+  reset(index: LogIndex, bytes: number): void {
     this.lastSnapshotIndex = index;
     this.lastSnapshotBytes = bytes;
-    this.lastSnapshotStateBytes = stateBytes;
     this.sizes = [];
     this.appliedBytes = 0;
   }
 
-  /** The state loaded at start from the last snapshot measures `stateBytes` (an estimate). */
-  noteSnapshotState(stateBytes: number | undefined): void {
-    this.lastSnapshotStateBytes = stateBytes;
-  }
-
-  /**
-   * `state.stateBytes()`: the state machine's estimate of its state now, if it keeps one
-   * (asked only past the count of entries). The next snapshot is then expected to be as much
-   * smaller than the last as that estimate is, so a state that shrank since (a lower
-   * retention) lets the log go sooner.
-   */
-  isSnapshotDue(applied: LogIndex, state?: { stateBytes?(): number }): boolean {
+  isSnapshotDue(applied: LogIndex): boolean {
     const { snapshotEntries, snapshotBytes } = this.limits;
     const entries = applied - this.lastSnapshotIndex;
     if (this.appliedBytes >= snapshotBytes) return true;
     if (entries >= snapshotEntries * SNAPSHOT_DEFERRAL_MAX) return true;
-    if (entries < snapshotEntries) return false;
-    return (
-      this.appliedBytes >= this.lastSnapshotBytes ||
-      this.appliedBytes >= this.shrunkSnapshotBytes(state?.stateBytes?.())
-    );
-  }
-
-  /** The last snapshot's size, scaled down by how much the state has shrunk since. */
-  private shrunkSnapshotBytes(stateBytes: number | undefined): number {
-    const then = this.lastSnapshotStateBytes;
-    if (stateBytes === undefined || then === undefined || then === 0 || stateBytes >= then) {
-      return this.lastSnapshotBytes;
-    }
-    return this.lastSnapshotBytes * (stateBytes / then);
+    return entries >= snapshotEntries && this.appliedBytes >= this.lastSnapshotBytes;
   }
 
   /** Compact through this index after a snapshot at `applied`, keeping the margin. */

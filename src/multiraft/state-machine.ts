@@ -19,12 +19,6 @@ export interface StateMachine {
   snapshotAfter(prefix: Uint8Array): Uint8Array;
   /** Replaces the whole state with a snapshot's. */
   restore(data: Uint8Array): void;
-  /**
-   * About how many bytes a snapshot of the state would take now, if the machine keeps count:
-   * a group whose state shrank (a lower retention) then snapshots, and lets its log go,
-   * without waiting for a log as large as its last, larger snapshot (SnapshotPolicy).
-   */
-  stateBytes?(): number;
 }
 
 /** How a group comes to exist on this node. */

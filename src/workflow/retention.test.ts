@@ -70,15 +70,6 @@ describe("Configure", () => {
     sm.checkInvariants();
   });
 
-  test("a lower count shrinks the state the group's snapshots are sized by", () => {
-    const { sm, apply } = machine();
-    for (const [k, id] of ["a", "b", "c", "d"].entries()) run(apply, id, k);
-    const before = sm.stateBytes();
-    expect(before).toBeGreaterThan(0);
-    apply(configure({ finishedMax: 1, retainAtLeastMs: 0 }));
-    expect(sm.stateBytes()).toBe(before / 4);
-  });
-
   test("a Configure that breaks the setting's rules is refused as malformed", () => {
     const bad = [
       { finishedMax: 0, retainForMs: 0, retainAtLeastMs: 0 },

@@ -93,14 +93,6 @@ export class WorkflowStateMachine {
     return result;
   }
 
-  /**
-   * The retained results' size (StateMachine.stateBytes): most of a snapshot, and the part a
-   * lower retention lets go of.
-   */
-  stateBytes(): number {
-    return this.table.finishedTotals().bytes;
-  }
-
   snapshotAfter(prefix: Uint8Array): Uint8Array {
     return encodeStateSnapshot(this.table, prefix);
   }
