@@ -258,6 +258,9 @@ export class RaftoralClient extends WorkflowClientBase {
         if (!isWorthAnotherNode(typed)) throw typed;
         attempts.push({ address: client.address, error: typed });
         if (typed.isAnswerLost) {
+          // A node that answers in the other protocol garbles the answer too: say that first.
+          const unreached = await this.unreachable(what, attempts);
+          if (unreached instanceof TransportMismatchError) throw unreached;
           throw new RaftoralError(
             typed.code,
             `the answer to ${what} from ${client.address} was lost (${typed.message}): it may ` +
