@@ -247,32 +247,42 @@ export class RaftoralClient extends WorkflowClientBase {
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
     for (let attempt = 0; attempt < this.clients.length; attempt++) {
-      const index = (this.preferred + attempt) % this.clients.length;
-      const client = this.clients[index] as OperatorProtocolClient;
-      try {
-        const result = await call(client);
-        this.preferred = index;
-        return result;
-      } catch (error) {
-        const typed = asRaftoralError(error);
-        if (!isWorthAnotherNode(typed)) throw typed;
-        attempts.push({ address: client.address, error: typed });
-        if (typed.isAnswerLost) {
-          // A node that answers in the other protocol garbles the answer too: say that first.
-          const unreached = await this.unreachable(what, attempts);
-          if (unreached instanceof TransportMismatchError) throw unreached;
-          throw new RaftoralError(
-            typed.code,
-            `the answer to ${what} from ${client.address} was lost (${typed.message}): it may ` +
-              `have been done, so it was not sent again; give it a ${idName} to let the client ` +
-              "send it again safely",
-            { cause: typed, isAnswerLost: true },
-          );
-        }
-        if (typed.isAnswer) break;
+      const tried = await this.tryNode(attempt, call);
+      if ("value" in tried) return tried.value;
+      const { address, error } = tried;
+      if (!isWorthAnotherNode(error)) throw error;
+      attempts.push(tried);
+      if (error.isAnswerLost) {
+        // A node that answers in the other protocol garbles the answer too: say that first.
+        const unreached = await this.unreachable(what, attempts);
+        if (unreached instanceof TransportMismatchError) throw unreached;
+        throw new RaftoralError(
+          error.code,
+          `the answer to ${what} from ${address} was lost (${error.message}): it may have ` +
+            `been done, so it was not sent again; give it a ${idName} to let the client send ` +
+            "it again safely",
+          { cause: error, isAnswerLost: true },
+        );
       }
+      if (error.isAnswer) break;
     }
     throw await this.unreachable(what, attempts);
+  }
+
+  /** The call on the `attempt`-th node from the preferred one, which it becomes if it serves. */
+  private async tryNode<T>(
+    attempt: number,
+    call: (client: OperatorProtocolClient) => Promise<T>,
+  ): Promise<{ readonly value: T } | FailedAttempt> {
+    const index = (this.preferred + attempt) % this.clients.length;
+    const client = this.clients[index] as OperatorProtocolClient;
+    try {
+      const value = await call(client);
+      this.preferred = index;
+      return { value };
+    } catch (error) {
+      return { address: client.address, error: asRaftoralError(error) };
+    }
   }
 
   /** Tries the nodes in turn, from the one that answered last, on retryable errors. */
@@ -283,19 +293,12 @@ export class RaftoralClient extends WorkflowClientBase {
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
-      const index = (this.preferred + attempt) % this.clients.length;
-      const client = this.clients[index] as OperatorProtocolClient;
-      try {
-        const result = await call(client);
-        this.preferred = index;
-        return result;
-      } catch (error) {
-        const typed = asRaftoralError(error);
-        if (!retryable.has(typed.code)) throw typed;
-        attempts.push({ address: client.address, error: typed });
-        const isRoundDone = (attempt + 1) % this.clients.length === 0;
-        if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);
-      }
+      const tried = await this.tryNode(attempt, call);
+      if ("value" in tried) return tried.value;
+      if (!retryable.has(tried.error.code)) throw tried.error;
+      attempts.push(tried);
+      const isRoundDone = (attempt + 1) % this.clients.length === 0;
+      if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);
     }
     throw await this.unreachable(what, attempts);
   }
