@@ -4,8 +4,9 @@
 // fails at once with UNAVAILABLE instead, so that the caller (a client, or a node forwarding to
 // a member) tries another node, and the node's health says why (NodeTuning.catchingUpEntries).
 
-import { type GroupId, MANAGEMENT_GROUP } from "../lib/index.ts";
+import type { GroupId } from "../lib/index.ts";
 import type { GroupInspector } from "../multiraft/index.ts";
+import { groupName } from "./group-name.ts";
 
 export interface CatchingUpGroup {
   readonly groupId: GroupId;
@@ -65,9 +66,4 @@ export function groupsNotHeardFrom(
 /** "This node is catching up on execution cluster 2 (12,345 committed entries to apply)". */
 export function describeCatchingUp(group: CatchingUpGroup): string {
   return `This node is catching up on ${groupName(group.groupId)} (${group.unapplied.toLocaleString("en-US")} committed entries to apply)`;
-}
-
-/** How messages name a group: "the management group", "execution cluster 2". */
-export function groupName(groupId: GroupId): string {
-  return groupId === MANAGEMENT_GROUP ? "the management group" : `execution cluster ${groupId}`;
 }

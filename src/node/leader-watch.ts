@@ -5,14 +5,9 @@
 // workflow calls at once instead of letting them time out, and logs one warning per group and
 // interval naming the unreachable voters.
 
-import {
-  type Clock,
-  type GroupId,
-  type Logger,
-  MANAGEMENT_GROUP,
-  type NodeId,
-} from "../lib/index.ts";
+import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
+import { groupName, groupNameOpening } from "./group-name.ts";
 
 /** What the watch reads from the multi-Raft host. */
 export interface WatchedHost {
@@ -133,7 +128,9 @@ export class LeaderWatch {
       this.leaderlessSince.delete(groupId);
       if (since !== undefined && this.warnedAtMs.delete(groupId)) {
         const seconds = Math.round((this.options.clock.nowMs() - since) / 1000);
-        this.options.logger.info(`${groupName(groupId)} has a leader again after ${seconds} s`);
+        this.options.logger.info(
+          `${groupNameOpening(groupId)} has a leader again after ${seconds} s`,
+        );
       }
       return;
     }
@@ -146,9 +143,7 @@ export class LeaderWatch {
   private noteLeadership(groupId: GroupId, status: RaftStatus): void {
     if (status.role !== "leader" || this.ledTerms.get(groupId) === status.term) return;
     this.ledTerms.set(groupId, status.term);
-    const name =
-      groupId === MANAGEMENT_GROUP ? "the management group" : `execution cluster ${groupId}`;
-    this.options.logger.info(`This node now leads ${name}`, {
+    this.options.logger.info(`This node now leads ${groupName(groupId)}`, {
       group: groupId,
       term: status.term,
     });
@@ -191,10 +186,6 @@ export class LeaderWatch {
   }
 }
 
-function groupName(groupId: GroupId): string {
-  return groupId === MANAGEMENT_GROUP ? "The management group" : `Execution cluster ${groupId}`;
-}
-
 /** "Execution cluster 2 has had no leader for 7 s (voters 1, 3 unreachable)". */
 export function describeLeaderless(group: LeaderlessGroup): string {
   const seconds = Math.round(group.leaderlessMs / 1000);
@@ -202,5 +193,5 @@ export function describeLeaderless(group: LeaderlessGroup): string {
     group.unreachableVoters.length === 0
       ? ""
       : ` (voters ${group.unreachableVoters.join(", ")} unreachable)`;
-  return `${groupName(group.groupId)} has had no leader for ${seconds} s${unreachable}; it may have lost its majority`;
+  return `${groupNameOpening(group.groupId)} has had no leader for ${seconds} s${unreachable}; it may have lost its majority`;
 }

@@ -7,7 +7,8 @@
 import { type GroupId, MANAGEMENT_GROUP, type NodeId } from "../lib/index.ts";
 import { type ManagementState, voterTarget } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
-import { type CatchingUpGroup, describeCatchingUp, groupName } from "./catching-up.ts";
+import { type CatchingUpGroup, describeCatchingUp } from "./catching-up.ts";
+import { groupName } from "./group-name.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 
 /** This node's view of one Raft group it hosts. */
