@@ -9,6 +9,11 @@ export type CancelTimer = () => void;
 export interface Clock {
   /** Monotonic milliseconds since an arbitrary origin. */
   nowMs(): number;
+  /**
+   * Milliseconds since the Unix epoch, for what nodes must roughly agree on without talking
+   * (the highest term a message may carry: multiraft/term-reach.ts). It may jump.
+   */
+  wallMs(): number;
   /** Runs `callback` once, after at least `delayMs`. */
   setTimer(delayMs: number, callback: () => void): CancelTimer;
   /** Runs `callback` as soon as the current work and pending I/O allow (no 1 ms timer clamp). */
@@ -19,6 +24,10 @@ export interface Clock {
 export class RealClock implements Clock {
   nowMs(): number {
     return performance.now();
+  }
+
+  wallMs(): number {
+    return Date.now();
   }
 
   setTimer(delayMs: number, callback: () => void): CancelTimer {
@@ -38,21 +47,31 @@ interface VirtualTimer {
   isCancelled: boolean;
 }
 
+/** Where a virtual clock's wall time starts, unless told: 2026-12-01 UTC, the same every run. */
+export const VIRTUAL_WALL_ORIGIN_MS = Date.UTC(2026, 11, 1);
+
 /**
  * Deterministic clock for tests: timers fire only inside advance(), in due-time order,
- * ties broken by scheduling order.
+ * ties broken by scheduling order. Its wall time moves with it from `wallOriginMs`.
  */
 export class VirtualClock implements Clock {
   private currentMs: number;
   private sequence = 0;
   private timers: VirtualTimer[] = [];
 
-  constructor(startMs = 0) {
+  constructor(
+    startMs = 0,
+    private readonly wallOriginMs = VIRTUAL_WALL_ORIGIN_MS,
+  ) {
     this.currentMs = startMs;
   }
 
   nowMs(): number {
     return this.currentMs;
+  }
+
+  wallMs(): number {
+    return this.wallOriginMs + this.currentMs;
   }
 
   setTimer(delayMs: number, callback: () => void): CancelTimer {

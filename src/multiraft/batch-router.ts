@@ -2,8 +2,8 @@
 // forwarded proposals and their answers to the forwarding desk. Every message is authorized
 // on its own: a group takes Raft messages and forwards only from its members (see
 // membership-directory.ts), a Raft message must name the batch's sender as its own, and a
-// term no election could have reached is refused, so one forged message can neither disrupt
-// a group nor spoil the messages next to it. Messages for a group this node does not host get
+// term past the reach all nodes share (term-reach.ts) is refused, so forged messages cannot
+// wedge a group, and a refused one does not spoil the messages next to it. Messages for a group this node does not host get
 // an UnknownGroup reply (to nodes of the cluster only), and a rate-limited log line once they
 // keep coming for a while; a heartbeat or an empty append among them is kept for a moment, in
 // case the group is about to appear here (early-leader-messages.ts).
@@ -11,7 +11,7 @@
 // senders or groups must not leave state behind per sender or per group (the timing of unknown
 // groups' traffic is bounded, and starts over past its bound).
 
-import type { Clock, GroupId, Logger, NodeId, Term } from "../lib/index.ts";
+import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import type { RaftMessage } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import { EarlyLeaderMessages } from "./early-leader-messages.ts";
@@ -19,6 +19,7 @@ import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { GroupRegistry } from "./group-registry.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import type { MembershipDirectory } from "./membership-directory.ts";
+import { isTermInReach } from "./term-reach.ts";
 
 const LOG_INTERVAL_MS = 10_000;
 /**
@@ -29,14 +30,6 @@ const LOG_INTERVAL_MS = 10_000;
 const UNKNOWN_GROUP_GRACE_MS = 2_000;
 /** Groups whose unknown traffic is timed; past it the record starts over (senders are members). */
 const UNKNOWN_GROUPS_TIMED_MAX = 64;
-/** Terms past this are refused outright: a candidate's term + 1 must stay an exact integer. */
-export const TERM_MAX = 2 ** 52;
-/**
- * How far above a replica's own term a message's term may be. With pre-vote a term grows by
- * one per real election, so no live cluster gets this far ahead of a member; a forged term
- * that does would otherwise spread through the group's replies.
- */
-export const TERM_JUMP_MAX = 2 ** 32;
 
 type Refusal = "not a member of the group" | "sender mismatch" | "term out of reach";
 
@@ -153,7 +146,9 @@ export class BatchRouter {
   ): Refusal | undefined {
     if (message.from !== from || message.to !== this.options.self) return "sender mismatch";
     if (!this.isFromMember(from, groupId, group)) return "not a member of the group";
-    return isTermInReach(message.term, group.raw.currentTerm()) ? undefined : "term out of reach";
+    return isTermInReach(message.term, this.options.clock.wallMs())
+      ? undefined
+      : "term out of reach";
   }
 
   private isFromMember(from: NodeId, groupId: GroupId, group: HostedGroup | undefined): boolean {
@@ -206,9 +201,4 @@ export class BatchRouter {
       self: this.options.self,
     });
   }
-}
-
-/** Term 0 marks a forwarded request (ReadIndex, TransferLeader): no term to check. */
-function isTermInReach(messageTerm: Term, ownTerm: Term): boolean {
-  return messageTerm <= TERM_MAX && messageTerm <= ownTerm + TERM_JUMP_MAX;
 }

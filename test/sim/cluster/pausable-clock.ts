@@ -14,6 +14,10 @@ export class PausableClock implements Clock {
     return this.inner.nowMs();
   }
 
+  wallMs(): number {
+    return this.inner.wallMs();
+  }
+
   setTimer(delayMs: number, callback: () => void): CancelTimer {
     let isCancelled = false;
     const cancel = this.inner.setTimer(delayMs, () =>
