@@ -51,7 +51,7 @@ describe("secret and token files", () => {
     const path = file(`open-${mode.toString(8)}`, SECRET, mode);
     const message = refusal(() => readSecretFile(path, "--cluster-secret-file"));
     expect(message).toBe(
-      `--cluster-secret-file ${path} can be read by group or others (mode 0${mode.toString(8)}); it holds a secret: run chmod 600 ${path}`,
+      `--cluster-secret-file ${path} can be read or written by group or others (mode 0${mode.toString(8)}); it holds a secret: run chmod 600 ${path}`,
     );
     expect(message).not.toContain(SECRET);
   });

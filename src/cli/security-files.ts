@@ -126,7 +126,7 @@ function checkPrivate(path: string, option: string): void {
     const shown = (mode & 0o777).toString(8).padStart(4, "0");
     throw new SecurityFileError(
       path,
-      `${option} ${path} can be read by group or others (mode ${shown}); it holds a secret: ` +
+      `${option} ${path} can be read or written by group or others (mode ${shown}); it holds a secret: ` +
         `run chmod 600 ${path}`,
     );
   }

@@ -35,7 +35,7 @@ describe("peer proof", () => {
   test("another secret is refused, and the answer never shows either secret", () => {
     const proof = createPeerProof("another secret of the same size!", PATH, NOW);
     const why = problem(proof);
-    expect(why).toBe("it was made with another cluster secret");
+    expect(why).toBe("it was made with another cluster secret, or for another call");
     expect(proof).not.toContain(SECRET);
     expect(why).not.toContain("another secret");
   });
@@ -43,7 +43,7 @@ describe("peer proof", () => {
   test("a proof for one method does not work for another", () => {
     const proof = createPeerProof(SECRET, "/raft/message", NOW);
     expect(problem(proof, { path: "/discovery/register" })).toBe(
-      "it was made with another cluster secret",
+      "it was made with another cluster secret, or for another call",
     );
   });
 

@@ -42,7 +42,7 @@ export function peerProofProblem(options: {
   const expected = macOf(options.secret, options.path, timestampMs);
   const given = Buffer.from(macText, "base64url");
   if (given.byteLength !== expected.byteLength || !nodeCrypto().timingSafeEqual(given, expected)) {
-    return "it was made with another cluster secret";
+    return "it was made with another cluster secret, or for another call";
   }
   const ageMs = options.nowMs - timestampMs;
   if (Math.abs(ageMs) > PEER_PROOF_AGE_MS_MAX) {
