@@ -66,6 +66,27 @@ describe("peer senders", () => {
     expect(transport.calls[1]?.batch.messages).toEqual([message(2), message(3)]);
   });
 
+  test("the warning about dropped messages says why the peer did not take them", async () => {
+    const lines: string[] = [];
+    const refusal = "POST /raft/message: the cluster secret proof is wrong";
+    const senders = new PeerSenders({
+      self: nodeId(1),
+      transport: {
+        deliver: () => Promise.reject(new Error(refusal)),
+        close: () => Promise.resolve(),
+      },
+      clock: new VirtualClock(),
+      logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),
+      onUnreachable: () => undefined,
+    });
+    senders.setAddress(nodeId(2), "wrong-secret:1");
+    senders.send(nodeId(2), [message(1)]);
+    await flush();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("Dropping messages for a peer");
+    expect(lines[0]).toContain(`error: ${refusal}`);
+  });
+
   test("a slow peer never holds up another", () => {
     const { transport, senders } = setup();
     senders.send(nodeId(2), [message(1)]);

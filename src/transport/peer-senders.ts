@@ -372,7 +372,7 @@ export class PeerSenders {
   private onFailure(peer: NodeId, state: PeerState, lost: number, error: unknown): void {
     this.failedDeliveries++;
     state.failedDeliveries++;
-    this.recordDrops(peer, state, lost);
+    this.recordDrops(peer, state, lost, (error as Error).message);
     state.backoffMs = Math.min(
       this.options.backoffMaxMs,
       Math.max(this.options.backoffMinMs, state.backoffMs * 2),
@@ -393,7 +393,8 @@ export class PeerSenders {
     });
   }
 
-  private recordDrops(peer: NodeId, state: PeerState, count: number): void {
+  /** `why`, when the peer refused or could not be reached, goes into the warning. */
+  private recordDrops(peer: NodeId, state: PeerState, count: number, why?: string): void {
     if (count === 0) return;
     state.dropped += count;
     this.droppedMessages += count;
@@ -404,6 +405,7 @@ export class PeerSenders {
       peer,
       address: state.address,
       dropped_total: state.dropped,
+      ...(why === undefined ? {} : { error: why }),
     });
   }
 }
