@@ -30,7 +30,7 @@ export function parseOptions(
   const cli = cac("raftoral");
   for (const spec of specs) cli.option(spec.flags, "");
   let parsed: { args: readonly (string | number)[]; options: Record<string, unknown> };
-  const args = withNegativeValuesJoined(
+  const args = normalizedArgv(
     argv,
     specs.map((spec) => spec.flags),
   );
@@ -62,6 +62,41 @@ export function parseOptions(
     options: withRawValues(parsed.options, args, specs),
     positional: rawPositional(parsed.args, args),
   };
+}
+
+/** `argv` with each value option's value in the form cac reads: see the two steps below. */
+export function normalizedArgv(
+  argv: readonly string[],
+  flagsList: readonly string[],
+): readonly string[] {
+  return withNegativeValuesJoined(withShortValuesSplit(argv, flagsList), flagsList);
+}
+
+/**
+ * A short option's value may follow it in the same word, as most command lines take it
+ * (`-thttp`, `-l127.0.0.1:7001`, `-t=http`); mri would read each letter as a flag of its own
+ * (`-thttp` as -t -h -t -t -p: the help). Split such a word in two when its first letter is
+ * a short option that takes a value.
+ */
+export function withShortValuesSplit(
+  argv: readonly string[],
+  flagsList: readonly string[],
+): readonly string[] {
+  const valueShorts = new Set(
+    flagsList.filter((flags) => flags.includes("<")).flatMap((flags) => shortNames(flags)),
+  );
+  const split: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const token = argv[index] as string;
+    if (token === "--") return [...split, ...argv.slice(index)];
+    const attached = /^-([A-Za-z])(.+)$/.exec(token);
+    const letter = attached?.[1];
+    const value = attached?.[2];
+    if (letter !== undefined && value !== undefined && valueShorts.has(letter)) {
+      split.push(`-${letter}`, value.startsWith("=") ? value.slice(1) : value);
+    } else split.push(token);
+  }
+  return split;
 }
 
 /**

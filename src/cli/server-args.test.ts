@@ -75,6 +75,17 @@ describe("server command line", () => {
     expect(run(["-l", "127.0.0.1:1", "-p", "a:1,b:2"]).peers).toHaveLength(2);
   });
 
+  test("a short option's value may follow it in the same word", () => {
+    const args = run(["-l127.0.0.1:7004", "-thttp", "-n=7", "-sdata", "-pa:1,b:2"]);
+    expect(args.listen.port).toBe(7004);
+    expect(args.transport).toBe("http");
+    expect(args.nodeId).toBe(7 as never);
+    expect(args.storagePath).toBe("data");
+    expect(args.peers).toHaveLength(2);
+    expect(run(["-bl", "127.0.0.1:1"]).bootstrap).toBe(true);
+    expect(failure(["-l127.0.0.1:1", "-tsmtp"])).toContain("smtp");
+  });
+
   test("security options are file paths; nothing is read while parsing", () => {
     expect(run(["-l", "127.0.0.1:1", "-b"]).security).toEqual({ isClientAuth: false });
     const args = run([

@@ -13,7 +13,7 @@ import {
   parseAddress,
   type RetentionSetting,
 } from "../lib/index.ts";
-import { withNegativeValuesJoined } from "./parse-options.ts";
+import { normalizedArgv } from "./parse-options.ts";
 import { retentionFlags } from "./retention-flags.ts";
 
 export type TransportKind = "grpc" | "http";
@@ -99,7 +99,7 @@ function shortNames(flags: string): string[] {
 
 /** Parses `argv` (the arguments after the program name). */
 export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
-  const args = withNegativeValuesJoined(
+  const args = normalizedArgv(
     argv,
     OPTIONS.map(([flags]) => flags),
   );
