@@ -26,7 +26,8 @@ export class LostNodeError extends RaftoralError {
     super(
       "STALE_INCARNATION",
       `node ${nodeId}: the cluster refused to take this node back: ${refusal}. Do not start ` +
-        `it again with this directory (node_${nodeId} under --storage-path).`,
+        `it again with this directory (node_${nodeId} under --storage-path); a node started ` +
+        "without --storage-path kept nothing, and started again it joins as a new node.",
     );
     this.name = "LostNodeError";
     this.nodeId = nodeId;
