@@ -132,6 +132,13 @@ describe("listing a real storage path", () => {
     expect(listNodeIds(path)).toEqual(ids(3, 12));
   });
 
+  test("a path through a file is refused, saying so and what to give instead", () => {
+    writeFileSync(join(path, "a-file"), "not a directory");
+    expect(() => listNodeIds(join(path, "a-file", "x"))).toThrow(
+      `the storage path ${join(path, "a-file", "x")} is not a directory this node can use (it, or a part of it, is a file); give a directory`,
+    );
+  });
+
   test("a path that does not exist yet holds no node", () => {
     expect(resolveNodeDirectory({ storagePath: join(path, "missing") })).toEqual({
       kind: "unassigned",

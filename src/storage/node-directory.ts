@@ -6,7 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type NodeId, nodeId } from "../lib/index.ts";
 import type { NodeIdentity } from "./log-storage.ts";
-import { IdentityConflictError } from "./storage-error.ts";
+import { IdentityConflictError, StorageError } from "./storage-error.ts";
 
 export const DATABASE_FILE_NAME = "raftoral.db";
 
@@ -42,8 +42,14 @@ export function listNodeIds(storagePath: string): NodeId[] {
       .map((entry) => entry.name);
   } catch (error) {
     // Handled: a storage path that does not exist yet holds no node; it is created later.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return [];
+    const why = code === "ENOTDIR" ? "it, or a part of it, is a file" : (error as Error).message;
+    throw new StorageError(
+      "STORAGE_FAILED",
+      `the storage path ${storagePath} is not a directory this node can use (${why}); give a directory this user may write, or one that does not exist yet`,
+      { file: storagePath, cause: error },
+    );
   }
   const ids: NodeId[] = [];
   for (const name of names) {

@@ -25,8 +25,6 @@ import {
   type WaitWorkflowRequest,
 } from "../index.ts";
 
-const VERSION_MAX = 2 ** 32 - 1; // The gRPC API carries the version as uint32.
-
 export type Fields = Readonly<Record<string, unknown>>;
 
 export function objectBody(body: unknown, example: string): Fields {
@@ -38,6 +36,9 @@ export function objectBody(body: unknown, example: string): Fields {
 
 const EXECUTE_EXAMPLE = `{"name": "ping_pong", "version": 1, "input": "\\"ping\\""}`;
 
+/** The workflows' VERSION_MAX (src/workflow/definition.ts): versions are positive int32s. */
+const VERSION_MAX = 2 ** 31 - 1;
+
 /**
  * POST /workflow/execute: `{name, version, input, execution_cluster_id?, workflow_id?}`. `input` is the input as JSON text
  * ("\"ping\""), as in the QUICKSTART; any other JSON value (a number, an object, null) is
@@ -47,13 +48,15 @@ export function parseExecuteRequest(body: unknown): StartWorkflowRequest {
   const fields = objectBody(body, EXECUTE_EXAMPLE);
   const workflowType = requiredText(fields.name, "name", 'the workflow type, e.g. "ping_pong"');
   const version = fields.version;
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 0) {
+  if (
+    typeof version !== "number" ||
+    !Number.isInteger(version) ||
+    version < 1 ||
+    version > VERSION_MAX
+  ) {
     throw new InvalidArgumentError(
-      `field 'version' must be a non-negative integer such as 1 (got ${describe(version)})`,
+      `field 'version' must be an integer from 1 to ${VERSION_MAX}, such as 1 (got ${describe(version)})`,
     );
-  }
-  if (version > VERSION_MAX) {
-    throw new InvalidArgumentError(`field 'version' must be at most ${VERSION_MAX}`);
   }
   if (!("input" in fields)) {
     throw new InvalidArgumentError(
