@@ -44,7 +44,7 @@ test: check
 ## build: the single executable dist/raftoral
 build: dist/raftoral
 
-# deploy/Dockerfile builds the same (test/integration/deploy.test.ts checks it).
+# The Dockerfile builds the same (test/integration/deploy.test.ts checks it).
 # Two entrypoints: main.ts decides whether to relaunch before the rest (command.ts) is read.
 COMPILE_ENTRYPOINTS := src/cli/main.ts src/cli/command.ts
 

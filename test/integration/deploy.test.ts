@@ -48,7 +48,7 @@ function parseUnit(text: string): Sections {
 function quickstartService(index: number): Record<string, unknown> {
   const peers = ["raftoral-1:7001", "raftoral-1:7001,raftoral-2:7001"][index - 2];
   return {
-    build: { context: "..", dockerfile: "deploy/Dockerfile" },
+    build: "..",
     command: [
       "--listen",
       "0.0.0.0:7001",
@@ -167,11 +167,12 @@ describe("containers", () => {
       },
       volumes: { "raftoral-1-data": null, "raftoral-2-data": null, "raftoral-3-data": null },
     });
-    expect(existsSync(join(DEPLOY, "..", "deploy/Dockerfile"))).toBe(true);
+    // `build: ..` from deploy/, as the QUICKSTART's `build: .` from the root: the Dockerfile.
+    expect(existsSync(join(ROOT, "Dockerfile"))).toBe(true);
   });
 
   test("Dockerfile: bun from npm builds the Makefile's binary; the final stage holds only it", () => {
-    const lines = readFileSync(join(DEPLOY, "Dockerfile"), "utf8")
+    const lines = readFileSync(join(ROOT, "Dockerfile"), "utf8")
       .replace(/\\\n\s*/g, " ")
       .split("\n")
       .filter((line) => line.trim() !== "" && !line.startsWith("#"));
@@ -210,7 +211,7 @@ describe("containers", () => {
     // Set in the image, so that the node does not relaunch itself to set it (cli/jit-tiers.ts).
     expect(final).toContain("ENV BUN_JSC_useFTLJIT=0");
     expect(final).toContain('CMD ["/usr/local/bin/raftoral", "node", "health"]');
-    const ignore = readFileSync(join(DEPLOY, "Dockerfile.dockerignore"), "utf8");
+    const ignore = readFileSync(join(ROOT, "Dockerfile.dockerignore"), "utf8");
     for (const needed of ["package.json", "bun.lock", "tsconfig.json", "proto/", "src/"]) {
       expect(ignore).toContain(`!${needed}`);
     }

@@ -1,6 +1,6 @@
 # Raftoral as a container image: the single binary on a minimal base.
-# Build from the repository root: docker build -f deploy/Dockerfile -t raftoral .
-# (deploy/docker-compose.yml does that for you.)
+# Build from the repository root: docker build -t raftoral . (deploy/docker-compose.yml does
+# that for you, and so does the QUICKSTART's docker-compose.yml with `build: .` at the root).
 
 # Stage 1: Bun from npm, the locked dependencies, and `bun build --compile`.
 FROM node:20-bookworm-slim AS build
