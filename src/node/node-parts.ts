@@ -15,7 +15,6 @@ import {
   type NodeId,
   RaftoralError,
   type RetentionSetting,
-  toError,
 } from "../lib/index.ts";
 import {
   encodeManagementCommand,
@@ -32,7 +31,7 @@ import { localGroupHealth } from "./group-health.ts";
 import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
 import { LeaderWatch } from "./leader-watch.ts";
-import { handOverLeadership } from "./leadership-handover.ts";
+import { handOver } from "./leadership-handover.ts";
 import { type ClusterLeave, nodeLeave } from "./leave-cluster.ts";
 import { ManagementDirectory } from "./management-directory.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
@@ -478,17 +477,8 @@ export class NodeParts {
     this.runtime.stop();
     this.leaderWatch.stop();
     if (isGraceful) {
-      await handOverLeadership({
-        host: this.host,
-        self: this.id,
-        clock: this.clock,
-        logger: this.options.logger,
-      }).catch((error: unknown) => {
-        // Handled: the hand-over only shortens the others' wait; stopping goes on regardless.
-        this.options.logger.warn("Leadership hand-over failed", {
-          error: toError(error).message,
-        });
-      });
+      const { host, id: self, clock, execution } = this;
+      await handOver({ host, self, clock, execution, logger: this.options.logger });
     }
     // Workflow runs stop first, so none keeps retrying against a host that is gone.
     for (const groupId of this.host.groupIds()) this.execution.dropGroup(groupId);

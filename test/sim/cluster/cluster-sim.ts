@@ -213,6 +213,24 @@ export class ClusterSim {
     return outcome.value;
   }
 
+  /**
+   * Stops a node as SIGTERM would: it hands over what it leads, then stops; the clock moves
+   * meanwhile, as the hand-over waits on it. Its address is gone afterwards.
+   */
+  async stopGracefully(entry: SimNode): Promise<void> {
+    const node = entry.node;
+    if (node === undefined) return;
+    this.lines.push(`${this.nowMs} ${entry.address} SIM stop`);
+    let isStopped = false;
+    const stopping = node.stop().finally(() => {
+      isStopped = true;
+    });
+    await this.until(`${entry.address} to stop`, () => isStopped, 30_000);
+    await stopping;
+    entry.node = undefined;
+    this.world.crash(entry.address);
+  }
+
   /** Stops a node as SIGKILL would. */
   async crash(entry: SimNode): Promise<void> {
     const node = entry.node;

@@ -1,0 +1,47 @@
+// A node stopped gracefully (SIGTERM) hands over, before its groups' leadership, the workflows
+// it owns in the groups it leads: the others take them up at once, where after a crash they
+// wait for its silence to reach the owner failover threshold (1.5 s). A run through another
+// node then finds no gap.
+
+import { afterEach, expect, test } from "bun:test";
+import { groupId, type NodeId } from "../../../src/lib/index.ts";
+import { ClusterSim, SIM_TUNING, type SimNode } from "./cluster-sim.ts";
+import { SIM_WAITS } from "./sim-workflows.ts";
+
+let sim: ClusterSim | undefined;
+afterEach(async () => {
+  await sim?.stopAll();
+  sim = undefined;
+});
+
+const GROUP = groupId(1);
+const OWNER_FAILOVER_MS = SIM_TUNING.ownerFailoverMs ?? 0;
+const roleIn = (entry: SimNode) => entry.node?.raftHost()?.inspect(GROUP)?.status().role;
+
+test("a node stopped gracefully hands its workflows over before it goes", async () => {
+  const current = new ClusterSim(61, [SIM_WAITS]);
+  sim = current;
+  await current.add();
+  await current.add(2);
+  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
+  const other = current.nodes.find((entry) => entry !== leader) as SimNode;
+  // A 20 s durable sleep: owned by the leader, which owns new workflows, for the whole test.
+  const started = await current.call(leader, (api) =>
+    api.startWorkflow({ workflowType: "sim_waits", version: 1, input: { n: 400 } }),
+  );
+  const seenBy = (entry: SimNode) => current.call(entry, (api) => api.describeWorkflow(started));
+  expect(await seenBy(other)).toMatchObject({
+    status: "sleeping",
+    ownerNodeId: leader.lastId as NodeId,
+  });
+
+  const stoppedAtMs = current.nowMs;
+  await current.stopGracefully(leader);
+  const stopMs = current.nowMs - stoppedAtMs;
+  const after = await seenBy(other);
+  expect(after.status).toBe("sleeping");
+  expect(after.ownerNodeId).not.toBe(leader.lastId as NodeId);
+  // Handed over within the stop, well before a silence could have been noticed.
+  expect(stopMs).toBeLessThan(OWNER_FAILOVER_MS);
+}, 120_000);
