@@ -35,6 +35,12 @@ export class ReplicaRefusal {
     }
   }
 
+  /** `work()` if refuse() lets it start, failing as unless() does once it runs. */
+  async guard<T>(groupId: GroupId, work: () => Promise<T>): Promise<T> {
+    this.refuse(groupId);
+    return this.unless(groupId, work());
+  }
+
   /** `work`, or UNAVAILABLE as soon as the group turns out to have lost its leader for long. */
   async unless<T>(groupId: GroupId, work: Promise<T>): Promise<T> {
     let unsubscribe = (): void => undefined;

@@ -272,10 +272,8 @@ export class WorkflowExecution implements ExecutionLayer {
       resolveGroup: (id) => this.resolveGroup(id),
       machineOf: async (id) => (await this.openedEngine(id))?.machine,
       // A replica that cannot serve would hold the barrier until its deadline: refused first.
-      barrier: async (id) => {
-        this.refusal.refuse(id);
-        await host.read(id, { timeoutMs: proposalTimeoutMs });
-      },
+      barrier: (id) =>
+        this.refusal.guard(id, () => host.read(id, { timeoutMs: proposalTimeoutMs })),
       forward: (id, call) => this.forward(id, call),
       forwardTimeoutMs: this.options.forwardTimeoutMs,
     };
@@ -371,12 +369,15 @@ export class WorkflowExecution implements ExecutionLayer {
 
   /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */
   private callerIdDeps(request: StartWorkflowRequest, options?: CallOptions): CallerIdStartDeps {
-    const { host, machine, proposalTimeoutMs } = this.options;
+    const { host, machine, proposalTimeoutMs: timeoutMs } = this.options;
     const chosen = request.executionClusterId;
+    // The claim is the management group's to commit: without a leader there for long, fail
+    // at once, as a call into a leaderless execution group does.
+    const inManagement = <T>(work: () => Promise<T>) => this.refusal.guard(MANAGEMENT_GROUP, work);
     return {
       proposeManagement: (command) =>
-        host.propose(MANAGEMENT_GROUP, command, { timeoutMs: proposalTimeoutMs }),
-      catchUpManagement: () => host.read(MANAGEMENT_GROUP, { timeoutMs: proposalTimeoutMs }),
+        inManagement(() => host.propose(MANAGEMENT_GROUP, command, { timeoutMs })),
+      catchUpManagement: () => inManagement(() => host.read(MANAGEMENT_GROUP, { timeoutMs })),
       groups: () => workflowGroups(machine.state()),
       holderOf: (id) => {
         const holder = resultsHolder(machine.state(), id);

@@ -17,13 +17,23 @@ afterEach(async () => {
 
 const PING = { workflowType: "ping_pong", version: 1, input: "ping" };
 
-/** A new start through `node` fails at once, naming the group without a leader. */
+/**
+ * A new start through `node` fails at once, naming the group without a leader; under a
+ * caller-chosen id too, whose claim the management group, as leaderless, cannot commit.
+ */
 async function expectStartRefusedAtOnce(current: ClusterSim, node: SimNode): Promise<void> {
   const askedAtMs = current.nowMs;
   const refused = await current.call(node, (api) => api.startWorkflow(PING)).catch((e) => e);
   expect((refused as RaftoralError).code).toBe("UNAVAILABLE");
   expect((refused as RaftoralError).message).toContain("Execution cluster 1 has had no leader");
   expect(current.nowMs - askedAtMs).toBeLessThan(1_000);
+  const withIdAtMs = current.nowMs;
+  const withId = await current
+    .call(node, (api) => api.startWorkflow({ ...PING, workflowId: `order-${withIdAtMs}` }))
+    .catch((e) => e);
+  expect((withId as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((withId as RaftoralError).message).toContain("has had no leader");
+  expect(current.nowMs - withIdAtMs).toBeLessThan(1_000);
 }
 
 /** A simulated cluster of three settled nodes; the last one will be the survivor. */
