@@ -126,3 +126,27 @@ test("the cluster survives the least of its groups, the management group include
   expect(status.managementFaultTolerance).toBe(2);
   expect(status.faultTolerance).toBe(1);
 });
+
+test("a group this node has seen leaderless for a while has no leader, whatever was reported", () => {
+  const status = clusterStatusOf({
+    state: state(),
+    self: n(2),
+    transport: "grpc",
+    management: { leaderId: n(1), confState: { voters: [n(1), n(2)], learners: [n(3)] } as never },
+    localLeaderOf: () => undefined,
+    localHealthOf: (id) => (id === 1 ? { leaderlessMs: 15_000 } : {}),
+  });
+  expect(status.groups.map((group) => [group.groupId, group.leaderId])).toEqual([
+    [groupId(1), 0],
+    [groupId(2), 0],
+  ] as never);
+  const reported = clusterStatusOf({
+    state: state(),
+    self: n(2),
+    transport: "grpc",
+    management: undefined,
+    localLeaderOf: () => undefined,
+    localHealthOf: () => ({}),
+  });
+  expect(reported.groups[0]?.leaderId).toBe(n(2));
+});

@@ -2,7 +2,7 @@
 // with their reported configurations, load and leaders) joined with this node's own view of
 // the management group's Raft configuration and leader. Pure: a function of its inputs.
 
-import { type GroupId, MANAGEMENT_GROUP, type NodeId, nodeId } from "../lib/index.ts";
+import { type GroupId, MANAGEMENT_GROUP, NO_NODE, type NodeId, nodeId } from "../lib/index.ts";
 import type { GroupRecord, ManagementState } from "../management/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import type {
@@ -83,11 +83,24 @@ function groupStatus(group: GroupRecord, inputs: ClusterStatusInputs): Execution
     learners: [...group.learners].sort(byId),
     draining: group.draining,
     runningWorkflows: group.running,
-    leaderId: localLeader !== undefined && localLeader !== 0 ? localLeader : group.leaderId,
+    leaderId: leaderOf(group.leaderId, localLeader, local),
     configIndex: group.configIndex,
     faultTolerance: toleranceOf(group.faultTolerance, local),
     ...(local.leaderlessMs === undefined ? {} : { leaderlessMs: local.leaderlessMs }),
   };
+}
+
+/**
+ * The leader this node follows, else the last one reported, unless this node's replica has
+ * had none for a while (first-hand, and newer than any report): then none.
+ */
+function leaderOf(
+  reported: NodeId,
+  local: NodeId | undefined,
+  health: { readonly leaderlessMs?: number },
+): NodeId {
+  if (local !== undefined && local !== 0) return local;
+  return (health.leaderlessMs ?? 0) > 0 ? NO_NODE : reported;
 }
 
 /** First-hand knowledge wins over the last report; a group without a leader survives nothing. */
