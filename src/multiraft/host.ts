@@ -385,6 +385,8 @@ export class MultiRaftHost {
     this.ticksDue = 0;
     if (due === 0) return;
     this.groups.tick(due);
+    // An idle node writes nothing, so only this tells it that its storage is gone.
+    this.options.storage.checkFile?.();
     this.desk.resendOverdue((id) => this.groups.get(id));
     this.expireWaiters();
   }

@@ -158,6 +158,12 @@ export interface LogStorage {
    * still work); rejects as a failed write does. Absent where there is nothing to prepare.
    */
   reserveSpace?(): Promise<boolean>;
+  /**
+   * Throws the StorageError a write would, once the storage's file is gone or replaced: a
+   * node that writes nothing for a while asks at each tick (cheap: it looks at most once a
+   * second). Absent where there is no file.
+   */
+  checkFile?(): void;
   /** Releases the storage; every later call rejects. Waits for writes in flight. */
   close(): Promise<void>;
 }

@@ -57,6 +57,17 @@ test("a read-only file: STORAGE_FAILED that says so", () => {
   expect(error.message).toContain("read-only");
 });
 
+test("an idle node's check finds its database file deleted, and takes no write after", () => {
+  const file = join(directory, "deleted-idle", "raftoral.db");
+  const storage = SqliteLogCore.open(file, { presenceIntervalMs: 0 });
+  storage.checkFile();
+  rmSync(file);
+  const error = thrownBy(() => storage.checkFile());
+  expect((error as Error).message).toStartWith(`${file} was deleted while the node ran`);
+  expect(thrownBy(() => storage.listGroups())).toMatchObject({ code: "STORAGE_FAILED" });
+  storage.close();
+});
+
 test("a database file deleted while the node runs stops the next write, naming the file", async () => {
   const file = join(directory, "deleted", "raftoral.db");
   const storage = SqliteLogCore.open(file, { presenceIntervalMs: 0 });

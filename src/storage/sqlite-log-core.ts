@@ -123,15 +123,7 @@ export class SqliteLogCore {
   write(batch: readonly GroupWrite[], options?: WriteOptions): void {
     this.checkUsable();
     if (batch.length === 0) return;
-    const gone = this.presence.problem();
-    if (gone !== undefined) {
-      this.failure = new StorageError(
-        "STORAGE_FAILED",
-        `${this.file} ${gone} while the node ran: what it wrote since would be lost at the next start. Stop the node and start it with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others.`,
-        { file: this.file },
-      );
-      throw this.failure;
-    }
+    this.checkFile();
     const isSync = options?.sync !== false;
     // In WAL mode NORMAL skips the commit's fsync; the next FULL commit syncs these frames too.
     if (isSync !== this.isSyncMode) {
@@ -153,6 +145,22 @@ export class SqliteLogCore {
       if (state === undefined) this.states.delete(groupId);
       else this.states.set(groupId, state);
     }
+  }
+
+  /**
+   * Throws, and takes no write any more, once the file is gone or replaced (looked at once
+   * per presence interval): every write asks, and so does an idle node now and then.
+   */
+  checkFile(): void {
+    this.checkUsable();
+    const gone = this.presence.problem();
+    if (gone === undefined) return;
+    this.failure = new StorageError(
+      "STORAGE_FAILED",
+      `${this.file} ${gone} while the node ran: what it wrote since would be lost at the next start. Stop the node and start it with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others.`,
+      { file: this.file },
+    );
+    throw this.failure;
   }
 
   /**

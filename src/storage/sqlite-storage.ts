@@ -35,6 +35,10 @@ export class SqliteLogStorage implements LogStorage {
     this.core.write(batch, options);
   }
 
+  checkFile(): void {
+    this.core.checkFile();
+  }
+
   async listGroups(): Promise<GroupId[]> {
     return this.core.listGroups();
   }
