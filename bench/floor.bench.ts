@@ -5,11 +5,14 @@
 // Also the same write and fsync into blocks the file already has (no size to commit), and
 // the append's fsync made by three processes at once, each on its own file, as the three
 // nodes of a cluster on this one disk do for every commit (a real cluster has a disk each).
+// And the skeleton of a whole commit among three processes (commit-skeleton.ts), with the
+// disk's own writes and with Raftoral's storage.
 
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
+import { skeletonCommitSamples } from "./commit-skeleton.ts";
 
 const APPEND = new Uint8Array(4096).fill(0x5a);
 
@@ -133,6 +136,8 @@ const fsyncOverwrite = summarize(overwriteFsyncSamples(scaled(300)));
 const fsyncThreeAtOnce = summarize(await threeAtOnceSamples(scaled(300)));
 const tcp = summarize(await tcpSamples(scaled(1000)));
 const http = summarize(await httpSamples(scaled(500)));
+const skeleton = summarize(await skeletonCommitSamples("raw", scaled(1000)));
+const skeletonSqlite = summarize(await skeletonCommitSamples("sqlite", scaled(1000)));
 console.log(
   JSON.stringify({
     bench: "floor",
@@ -143,6 +148,12 @@ console.log(
     httpRttP50Ms: http.p50Ms,
     /** What one replicated commit can never beat: a round trip and a follower's fsync. */
     commitFloorMs: round(fsync.p50Ms + tcp.p50Ms),
+    /** Three processes on this machine, one commit at a time, doing nothing else. */
+    commitSkeletonP50Ms: skeleton.p50Ms,
+    commitSkeletonP99Ms: skeleton.p99Ms,
+    /** The same with Raftoral's SQLite storage as every write. */
+    commitSkeletonSqliteP50Ms: skeletonSqlite.p50Ms,
+    commitSkeletonSqliteP99Ms: skeletonSqlite.p99Ms,
     ...machineLoad(),
   }),
 );

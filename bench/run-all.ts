@@ -213,5 +213,7 @@ console.log(
     loopbackRttP50Ms: floor?.loopbackRttP50Ms ?? null,
     httpRttP50Ms: floor?.httpRttP50Ms ?? null,
     commitFloorMs: commitFloorMs ?? null,
+    commitSkeletonP50Ms: floor?.commitSkeletonP50Ms ?? null,
+    commitSkeletonSqliteP50Ms: floor?.commitSkeletonSqliteP50Ms ?? null,
   }),
 );
