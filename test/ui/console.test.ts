@@ -87,6 +87,32 @@ async function rows(table: string): Promise<string[][]> {
   );
 }
 
+/** The next call to `path` gets no answer, as from a node that restarts. */
+async function failOnce(path: string): Promise<void> {
+  let isFailed = false;
+  await page.route(`**${path}*`, async (route) => {
+    if (isFailed) return route.continue();
+    isFailed = true;
+    return route.abort("connectionrefused");
+  });
+}
+
+/**
+ * Starts ping_pong from the page while the node does not answer the first wait and the first
+ * look-up: the page asks again and still follows the workflow to its end.
+ */
+async function startThroughFailedCalls(): Promise<void> {
+  await failOnce("/workflow/wait");
+  await failOnce("/workflow/describe");
+  await page.click("#start-button");
+  await page.waitForFunction(
+    () => document.querySelector("#start-result")?.getAttribute("data-status") !== null,
+    undefined,
+    { timeout: 30_000 },
+  );
+  await page.unrouteAll();
+}
+
 /** A workflow that waits for an event: started from the page, then sent its event there. */
 async function startAndSignalFromThePage(): Promise<void> {
   await page.fill("#start-name", "approval");
@@ -219,25 +245,7 @@ test.skipIf(CHROMIUM === undefined)(
     expect(clusters.map((row) => row[6])).toEqual(status.groups.map(() => "serving"));
     await page.screenshot({ path: join(ARTIFACTS, "1-cluster.png"), fullPage: true });
 
-    // The node does not answer the first wait and the first look-up (as while it restarts):
-    // the page asks again and still follows the workflow to its end.
-    const failOnce = async (path: string) => {
-      let isFailed = false;
-      await page.route(`**${path}*`, async (route) => {
-        if (isFailed) return route.continue();
-        isFailed = true;
-        return route.abort("connectionrefused");
-      });
-    };
-    await failOnce("/workflow/wait");
-    await failOnce("/workflow/describe");
-    await page.click("#start-button");
-    await page.waitForFunction(
-      () => document.querySelector("#start-result")?.getAttribute("data-status") !== null,
-      undefined,
-      { timeout: 30_000 },
-    );
-    await page.unrouteAll();
+    await startThroughFailedCalls();
     expect(await page.getAttribute("#start-result", "data-status")).toBe("completed");
     expect(await page.textContent("#start-result")).toContain('completed: "pong"');
     await page.waitForFunction(
