@@ -25,8 +25,9 @@ export interface GroupEngine {
 }
 
 /**
- * `replayedThrough`: the commit index a restarted replica found in its storage. It applies
- * the entries up to it again, whose transitions it counted and logged before the restart.
+ * `replayedThrough`: the commit index a restarted replica found in its storage, or how far a
+ * replica of the group in this process got before it was removed. It applies the entries up
+ * to it again, whose transitions were counted and logged the first time.
  */
 export function createGroupEngine(
   id: GroupId,

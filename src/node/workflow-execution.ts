@@ -93,6 +93,8 @@ export interface WorkflowExecutionOptions extends ReplicaWatch {
 
 export class WorkflowExecution implements ExecutionLayer {
   private readonly engines = new Map<GroupId, GroupEngine>();
+  /** Per group: how far the replicas this process dropped had applied (see createEngine). */
+  private readonly appliedBefore = new Map<GroupId, number>();
   private readonly limits: CallLimits;
   /** How this node's workflows start and follow their children. */
   private readonly children: ChildLauncher;
@@ -114,7 +116,9 @@ export class WorkflowExecution implements ExecutionLayer {
 
   createEngine(id: GroupId, replayedThrough = logIndex(0)): WorkflowStateMachine {
     this.dropGroup(id);
-    const engine = createGroupEngine(id, this.options, this.children, replayedThrough);
+    // A replica removed and added again applies again what the one before logged and counted.
+    const through = logIndex(Math.max(replayedThrough, this.appliedBefore.get(id) ?? 0));
+    const engine = createGroupEngine(id, this.options, this.children, through);
     this.engines.set(id, engine);
     return engine.machine;
   }
@@ -144,6 +148,8 @@ export class WorkflowExecution implements ExecutionLayer {
     engine.runtime.close();
     engine.queries.close();
     this.engines.delete(id);
+    const before = this.appliedBefore.get(id) ?? 0;
+    this.appliedBefore.set(id, Math.max(before, engine.machine.lastAppliedIndex()));
     // Calls waiting for it to open go elsewhere now (see openedEngine).
     engine.markOpened();
   }

@@ -3,7 +3,8 @@
 // cluster, the trace id of its start and, once finished, its duration and error code. The
 // node that owns the workflow logs at info; the other replicas, which apply the same
 // entries, at debug, so that a cluster's logs tell each story once. A restarted replica
-// applies its stored log again: it logs those transitions at debug too, having logged them
+// applies its stored log again, and a replica removed and added again in the same process
+// what the one before applied: it logs those transitions at debug too, having logged them
 // when they happened.
 
 import type { GroupId, LogFields, Logger, NodeId } from "../lib/index.ts";
