@@ -125,6 +125,13 @@ describe("startup readiness", () => {
       ready: true,
     },
     {
+      why: "the second node, recorded as the group's learner before it hosts the group",
+      self: 2,
+      state: cluster({ count: 2, members: [1, 2], voters: [1], learners: [2] }),
+      local: { 0: managementOf([1], [2]) },
+      ready: "waiting to host execution cluster 1",
+    },
+    {
       why: "a third node still a learner of the execution cluster placed on it",
       self: 3,
       state: cluster({ count: 3, members: [1, 2, 3], voters: [1, 2], learners: [3] }),

@@ -63,6 +63,10 @@ export function startupReadiness(inputs: ReadinessInputs): Readiness {
   for (const group of placed) {
     if (group.configIndex === 0)
       return waiting(`waiting for execution cluster ${group.id} to form`);
+    // The record may list this node before its replica exists here (a join in flight).
+    if (inputs.localView(group.id) === undefined) {
+      return waiting(`waiting to host execution cluster ${group.id}`);
+    }
     const role = roleIn(group.voters, group.learners, self);
     if (role === "voter") continue;
     if (role === "learner" && group.members.length === 2) continue;
