@@ -18,6 +18,7 @@ import {
   type DiscoveryInfo,
   HEALTH_STATUSES,
   type HealthInfo,
+  isTlsRefusal,
   type LeaveResult,
   type ListWorkflowsRequest,
   type ListWorkflowsResult,
@@ -336,7 +337,11 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       // Bun's advice to its own caller ("pass `verbose: true` ... to fetch()") is not ours.
       const failure = (error as Error).message.replace(/ For more information, pass .*$/, "");
       const hint = connectionHint(failure, tls !== undefined, this.hasAnswered);
-      const isUnsent = NOT_CONNECTED_CODES.has((error as { code?: string }).code ?? "");
+      // A handshake that failed, or a node that refused it, took no request.
+      const isUnsent =
+        NOT_CONNECTED_CODES.has((error as { code?: string }).code ?? "") ||
+        isTlsRefusal(failure) ||
+        /handshake failed/i.test(failure);
       throw new RaftoralError(
         isTimeout ? "TIMEOUT" : "UNAVAILABLE",
         `${this.address} did not answer ${method} ${route}: ${failure}${hint}`,

@@ -69,6 +69,7 @@ export {
   type ClientTls,
   connectionHint,
   isKeyOfCertificate,
+  isTlsRefusal,
   type ServerTls,
 } from "./tls-options.ts";
 export { TRACEPARENT_HEADER, traceparentOf, withTraceOf } from "./trace-header.ts";

@@ -34,6 +34,14 @@ export function isKeyOfCertificate(cert: string, key: string): boolean {
 }
 
 /**
+ * The node refused the connection in TLS (an alert, such as a client certificate it wants):
+ * whatever the client sent after its side of the handshake, the node took none of it.
+ */
+export function isTlsRefusal(failure: string): boolean {
+  return /CERTIFICATE_REQUIRED|certificate required|TLSV1\d*_ALERT|SSLV3_ALERT/i.test(failure);
+}
+
+/**
  * What to do about a connection failure, or "" when nothing specific applies. `isTls` says
  * how we dialed; `hasAnswered` whether this connection ever got an answer (a connection that
  * worked and then closed says nothing about TLS).

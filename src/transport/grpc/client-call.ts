@@ -5,6 +5,7 @@
 
 import http2 from "node:http2";
 import type { Clock } from "../../lib/index.ts";
+import { isTlsRefusal } from "../index.ts";
 import { AsyncQueue } from "./async-queue.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { decodeGrpcMessage } from "./grpc-message.ts";
@@ -207,7 +208,7 @@ export class ClientCall {
       return {
         code: GrpcStatus.UNAVAILABLE,
         message: `${this.setup.address} unavailable: ${why}`,
-        isAnswerLost: this.setup.hasConnected(),
+        isAnswerLost: this.setup.hasConnected() && !isTlsRefusal(why),
       };
     }
     if (rstCode === NGHTTP2_REFUSED_STREAM) {

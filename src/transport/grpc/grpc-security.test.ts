@@ -279,6 +279,19 @@ describe("TLS and mutual TLS", () => {
     }
   }
 
+  test("a call the node refused in TLS (no client certificate) took nothing: not an answer lost", async () => {
+    const client = new GrpcClient({ address, tls: { ca: certificates.ca } });
+    try {
+      const refused = await client
+        .unary(RaftServiceMethods.getNodeHealth, {}, { timeoutMs: CALL_TIMEOUT_MS })
+        .catch((error: unknown) => error);
+      expect((refused as Error).message).toContain("requires a client certificate");
+      expect(refused).toMatchObject({ isAnswerLost: false });
+    } finally {
+      client.close();
+    }
+  });
+
   test("a client that trusts the CA and shows a certificate it signed is served", async () => {
     const { cert, key } = certificates.client;
     expect(await health({ ca: certificates.ca, cert, key })).toBe("ok");

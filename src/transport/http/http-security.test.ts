@@ -193,6 +193,13 @@ describe("HTTPS and mutual TLS", () => {
     );
   });
 
+  test("a call the node refused in the TLS handshake took nothing: its answer is not lost", async () => {
+    const { HttpProtocolClient } = await import("../../client/index.ts");
+    const client = new HttpProtocolClient(address, { tls: { ca: certificates.ca } });
+    const refused = await client.health({ timeoutMs: 3_000 }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "UNAVAILABLE", isAnswerLost: false });
+  });
+
   test("a peer delivers batches over HTTPS with its node certificate", async () => {
     const { cert, key } = certificates.node;
     const peer = new HttpPeerTransport({ tls: { ca: certificates.ca, cert, key } });
