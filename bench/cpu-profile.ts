@@ -5,7 +5,8 @@
 // Not part of `make bench` (profiling slows the nodes down); run it as
 //   bun bench/cpu-profile.ts [workflows=3000] [top=30]
 // and keep the .cpuprofile files it names for Chrome's or VS Code's profile viewer.
-// IN_FLIGHT=1 in the environment profiles sequential runs instead. The profiles sample the
+// IN_FLIGHT=1 in the environment profiles sequential runs instead, and
+// WORKFLOW=ten_stamped_steps W2 instead of W1. The profiles sample the
 // main thread while it runs JavaScript or a call made from it, so a blocking fsync counts too.
 // Each sample counts for one sampling interval at most: the profile's time delta before a
 // sample also holds the idle time since the previous one, which would otherwise be charged to
@@ -22,6 +23,7 @@ import { FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 const WORKFLOWS = Number(process.argv[2] ?? 3000);
 const TOP = Number(process.argv[3] ?? 30);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
+const WORKFLOW = process.env.WORKFLOW ?? "one_step";
 const SAMPLE_INTERVAL_US = 500;
 
 /** The parts of a .cpuprofile (Chrome's format) this summary reads. */
@@ -39,7 +41,7 @@ async function runWorkload(cluster: NodeProcessCluster): Promise<number> {
   const clients: ProtocolClient[] = cluster.nodes.map((n) => new GrpcProtocolClient(n.address));
   const run = (k: number) =>
     (clients[k % clients.length] as ProtocolClient).runWorkflow(
-      { workflowType: "one_step", version: 1, input: null },
+      { workflowType: WORKFLOW, version: 1, input: null },
       { timeoutMs: 120_000 },
     );
   for (let k = 0; k < 30; k++) await run(k);
@@ -115,7 +117,8 @@ try {
   const { sampledMs, own, inclusive } = summarize(profiles);
   console.log(
     JSON.stringify({
-      bench: "cpuProfile.W1",
+      bench: "cpuProfile",
+      workflow: WORKFLOW,
       workflows: WORKFLOWS,
       workflowsPerSecond: Math.round(workflowsPerSecond),
       sampledMs,
