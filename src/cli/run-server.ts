@@ -14,10 +14,12 @@ const STOP_DEADLINE_MS = 5_000;
 
 export async function runServer(
   args: ServerArgs,
-  security: NodeSecurity,
+  files: NodeSecurity,
   logger: Logger,
 ): Promise<number> {
   let node: RaftoralNode;
+  const { corsOrigins } = args;
+  const security = { ...files, ...(corsOrigins === undefined ? {} : { corsOrigins }) };
   logSecurity(security, logger);
   try {
     const workflows = args.workflows === undefined ? [] : await loadWorkflows(args.workflows);
@@ -85,6 +87,7 @@ function logSecurity(security: NodeSecurity, logger: Logger): void {
     cluster_secret: state(security.clusterSecret),
     client_token: state(security.clientToken),
     admin_token: state(security.adminToken),
+    ...(security.corsOrigins === undefined ? {} : { cors_origins: security.corsOrigins.join(" ") }),
   });
 }
 

@@ -75,6 +75,12 @@ describe("server command line", () => {
     expect(run(["-l", "127.0.0.1:1", "-p", "a:1,b:2"]).peers).toHaveLength(2);
   });
 
+  test("--cors-origin is a comma list of origins", () => {
+    const args = run(["-l", "127.0.0.1:1", "-b", "--cors-origin", "https://a.example, http://b:3"]);
+    expect(args.corsOrigins).toEqual(["https://a.example", "http://b:3"]);
+    expect(run(["-l", "127.0.0.1:1", "-b"]).corsOrigins).toBeUndefined();
+  });
+
   test("a short option's value may follow it in the same word", () => {
     const args = run(["-l127.0.0.1:7004", "-thttp", "-n=7", "-sdata", "-pa:1,b:2"]);
     expect(args.listen.port).toBe(7004);

@@ -36,6 +36,8 @@ export interface ServerArgs {
   readonly security: SecurityPaths;
   /** --retain-*: the retention a new cluster starts with (only with --bootstrap). */
   readonly retention?: RetentionSetting;
+  /** --cors-origin: origins whose pages may call the HTTP API (checked by the node). */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** Where the node's certificates, keys, secret and tokens are (files, never values). */
@@ -66,6 +68,7 @@ const OPTIONS = [
   ["-t, --transport <PROTOCOL>", "transport"],
   ["-w, --workflows <PATH>", "workflows"],
   ["--http-listen <ADDRESS>", "httpListen"],
+  ["--cors-origin <ORIGINS>", "corsOrigin"],
   ["--tls-cert <FILE>", "tlsCert"],
   ["--tls-key <FILE>", "tlsKey"],
   ["--tls-ca <FILE>", "tlsCa"],
@@ -208,6 +211,8 @@ function validate(options: Record<string, unknown>): ServerArgs {
     throw new UsageError("--http-listen must differ from --listen: it is a second listener");
   }
   const security = securityPaths(options);
+  const corsText = single(options, "corsOrigin", "--cors-origin <ORIGINS>");
+  const corsOrigins = corsText?.split(",").map((origin) => origin.trim());
   const retention = retentionOf(options, bootstrap);
   const nodeId = nodeIdText === undefined ? undefined : parseNodeId(nodeIdText);
   if (!bootstrap && peers.length === 0 && storagePath === undefined) {
@@ -228,6 +233,7 @@ function validate(options: Record<string, unknown>): ServerArgs {
     ...(workflows === undefined ? {} : { workflows }),
     ...(httpListen === undefined ? {} : { httpListen }),
     ...(retention === undefined ? {} : { retention }),
+    ...(corsOrigins === undefined ? {} : { corsOrigins }),
   };
 }
 

@@ -61,6 +61,11 @@ Options:
           Useful above all for a gRPC cluster. Nodes never talk to each other there. Same
           TLS and tokens as --listen.
 
+      --cors-origin <ORIGINS>
+          Let web pages from these origins call the HTTP API from a browser: a comma list
+          such as https://app.example.com,http://localhost:3000, or * for any. Off by
+          default. Tokens are still needed where they are configured.
+
 Retention options (the setting a new cluster starts with, so only with --bootstrap; it
 is the same for every node, and \`raftoral cluster retention\` changes it later):
       --retain-finished <COUNT>

@@ -30,6 +30,13 @@ describe("node security settings", () => {
     checkNodeSecurity({ tls: { ...TLS, isClientCertRequired: true }, clusterSecret: SECRET });
   });
 
+  test("an allowed browser origin that is not an origin is refused, naming it", () => {
+    expect(() => checkNodeSecurity({ corsOrigins: ["https://app.example.com", "app"] })).toThrow(
+      "--cors-origin: 'app' is not an origin",
+    );
+    checkNodeSecurity({ corsOrigins: ["https://app.example.com", "*"] });
+  });
+
   test("the server serves the node's certificate; peers dial with it and trust the CA", () => {
     expect(serverTlsOf({})).toBeUndefined();
     expect(serverTlsOf({ tls: TLS })).toEqual({ ...TLS, isClientCertRequired: false });

@@ -8,6 +8,7 @@ import {
   AccessPolicy,
   type CallCredentials,
   type ClientTls,
+  corsOriginProblem,
   peerCredentials,
   type ServerTls,
 } from "../transport/index.ts";
@@ -34,6 +35,11 @@ export interface NodeSecurity {
   readonly clientToken?: string;
   /** Operator calls (status, leave, recover) need it; without it, they take the client token. */
   readonly adminToken?: string;
+  /**
+   * Origins whose pages may call the HTTP API from a browser (`https://app.example.com`, or
+   * `*` for any); none by default (transport/http/cors.ts).
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** Throws InvalidArgumentError for settings that cannot work together. */
@@ -42,6 +48,10 @@ export function checkNodeSecurity(security: NodeSecurity): void {
     throw new InvalidArgumentError(
       "mutual TLS needs the CA that signs the client certificates: give --tls-ca with --tls-client-auth",
     );
+  }
+  for (const origin of security.corsOrigins ?? []) {
+    const problem = corsOriginProblem(origin);
+    if (problem !== undefined) throw new InvalidArgumentError(`--cors-origin: ${problem}`);
   }
   const hasTokens = security.clientToken !== undefined || security.adminToken !== undefined;
   if (hasTokens && security.clusterSecret === undefined) {

@@ -44,10 +44,12 @@ export async function createNodeTransport(
     ...(peerTls === undefined ? {} : { tls: peerTls }),
     ...(credentials === undefined ? {} : { credentials }),
   };
+  const { corsOrigins } = security;
+  const httpOptions = { ...serverOptions, ...(corsOrigins === undefined ? {} : { corsOrigins }) };
   let operator: TransportServer | undefined;
   if (withOperator) {
     const { HttpTransportServer } = await import("../transport/http/index.ts");
-    operator = new HttpTransportServer({ ...serverOptions, servesPeers: false });
+    operator = new HttpTransportServer({ ...httpOptions, servesPeers: false });
   }
   const withOperatorField = operator === undefined ? {} : { operator };
   if (kind === "grpc") {
@@ -62,7 +64,7 @@ export async function createNodeTransport(
   const { HttpPeerTransport, HttpTransportServer } = await import("../transport/http/index.ts");
   return {
     kind,
-    server: new HttpTransportServer(serverOptions),
+    server: new HttpTransportServer(httpOptions),
     peers: new HttpPeerTransport(peerOptions),
     ...withOperatorField,
   };

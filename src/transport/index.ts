@@ -13,6 +13,7 @@ export {
   peerCredentials,
 } from "./access-policy.ts";
 export { clusterHint } from "./cluster-hint.ts";
+export { corsOriginProblem } from "./cors-origin.ts";
 export type {
   CallOptions,
   CheckpointInfo,

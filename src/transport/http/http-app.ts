@@ -16,6 +16,7 @@ import {
   TRACEPARENT_HEADER,
   withTraceOf,
 } from "../index.ts";
+import { useCors } from "./cors.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { addListRoute } from "./list-route.ts";
 import { PEER_STREAM_PATH } from "./peer-stream-close.ts";
@@ -68,6 +69,8 @@ export interface HttpAppOptions {
    * the peer routes answer 404 there. Default true.
    */
   readonly servesPeers?: boolean;
+  /** Origins whose pages may call from the browser (cors.ts); none by default. */
+  readonly corsOrigins?: readonly string[];
 }
 
 const CONSOLE_HEADERS = {
@@ -118,6 +121,9 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   };
   const peerBody = { bytesMax: options.peerBodyBytesMax, readTimeoutMs: options.bodyReadTimeoutMs };
 
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    useCors(app, options.corsOrigins, (path) => ROUTES.get(path)?.access === "peer");
+  }
   if (options.access !== undefined) useAccessCheck(app, options.access);
   if (options.servesPeers === false) refusePeerRoutes(app);
   addWorkflowRoutes(app, api, clientBody, options.logger);

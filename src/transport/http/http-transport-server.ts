@@ -46,6 +46,8 @@ export interface HttpTransportServerOptions {
   readonly access?: AccessPolicy;
   /** False for a second listener that serves people and tools only (see HttpAppOptions). */
   readonly servesPeers?: boolean;
+  /** Origins whose pages may call from the browser (see HttpAppOptions). */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -90,7 +92,7 @@ export class HttpTransportServer implements TransportServer {
     if (this.server !== undefined) {
       throw new RaftoralError("UNAVAILABLE", `already listening on port ${this.server.port}`);
     }
-    const { tls, access } = this.options;
+    const { tls, access, corsOrigins } = this.options;
     const app = createHttpApp(api, {
       logger: this.options.logger,
       clientBodyBytesMax: this.options.clientBodyBytesMax ?? CLIENT_BODY_BYTES_MAX_DEFAULT,
@@ -98,6 +100,7 @@ export class HttpTransportServer implements TransportServer {
       bodyReadTimeoutMs: this.options.bodyReadTimeoutMs ?? BODY_READ_TIMEOUT_MS_DEFAULT,
       ...(access === undefined ? {} : { access }),
       ...(this.options.servesPeers === undefined ? {} : { servesPeers: this.options.servesPeers }),
+      ...(corsOrigins === undefined ? {} : { corsOrigins }),
     });
     try {
       this.server = Bun.serve({
