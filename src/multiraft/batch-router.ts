@@ -3,10 +3,11 @@
 // on its own: a group takes Raft messages and forwards only from its members (see
 // membership-directory.ts), a Raft message must name the batch's sender as its own, and a
 // term past the reach all nodes share (term-reach.ts) is refused, so forged messages cannot
-// wedge a group, and a refused one does not spoil the messages next to it. Messages for a group this node does not host get
-// an UnknownGroup reply (to nodes of the cluster only), and a rate-limited log line once they
-// keep coming for a while; a heartbeat or an empty append among them is kept for a moment, in
-// case the group is about to appear here (early-leader-messages.ts).
+// wedge a group, and a refused one does not spoil the messages next to it. Messages for a
+// group this node does not host get an UnknownGroup reply (to nodes of the cluster only), and
+// a rate-limited log line once they keep coming for a while; a heartbeat or an empty append
+// among them is kept for a moment, in case the group is about to appear here
+// (early-leader-messages.ts).
 // Only a sender that an accepted message came from counts as heard from: a stream of made-up
 // senders or groups must not leave state behind per sender or per group (the timing of unknown
 // groups' traffic is bounded, and starts over past its bound).

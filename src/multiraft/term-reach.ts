@@ -27,7 +27,7 @@ export function termReach(wallMs: number): number {
   return Math.min(TERM_MAX, TERM_REACH_FLOOR + grown);
 }
 
-/** Term 0 marks a forwarded request (ReadIndex, TransferLeader): no term to check. */
+/** Whether a message may carry `messageTerm` now (term 0, a forwarded request's, always may). */
 export function isTermInReach(messageTerm: Term, wallMs: number): boolean {
   return messageTerm <= termReach(wallMs);
 }
