@@ -48,6 +48,7 @@ export type GroupInspector = Pick<
   | "currentTerm"
   | "matchOf"
   | "isRecentlyActive"
+  | "hasAnsweredRecently"
   | "isChangingMembership"
   | "termAt"
 >;

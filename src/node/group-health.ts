@@ -21,7 +21,8 @@ export interface LocalGroupHealth {
 export function liveFaultTolerance(raft: GroupInspector, self: NodeId): number | undefined {
   const status = raft.status();
   if (status.role !== "leader") return undefined;
-  const isHealthy = (id: NodeId) => id === self || raft.isRecentlyActive(id);
+  // Only voters that answered this leader: a new one has not heard from a voter that is gone.
+  const isHealthy = (id: NodeId) => id === self || raft.hasAnsweredRecently(id);
   const toleranceOf = (conf: ConfState) => toleratedFailures(jointVotersOf(conf), isHealthy);
   return Math.min(toleranceOf(status.confState), toleranceOf(status.appliedConfState));
 }

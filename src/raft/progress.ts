@@ -46,6 +46,11 @@ export class Progress {
   transfer: SnapshotTransfer | undefined;
   /** Leader-local tick at which this follower was last heard from (check-quorum). */
   lastActiveTick: number;
+  /**
+   * Whether it answered this leader at all: lastActiveTick starts at the leader's first tick
+   * (check-quorum gives every voter its first timeout), which says nothing of the follower.
+   */
+  hasAnswered = false;
   isLearner: boolean;
   readonly inflights: Inflights;
   /** The follower replica's incarnation (RaftConfig.incarnation), once an answer told it. */

@@ -324,6 +324,17 @@ export class RawNode {
     return progress !== undefined && r.tickCount - progress.lastActiveTick < r.config.electionTicks;
   }
 
+  /**
+   * As leader: whether `id` answered it within the last election timeout. Unlike
+   * isRecentlyActive, a voter this leader has not heard from yet does not count, so a new
+   * leader does not report voters that are gone as healthy.
+   */
+  hasAnsweredRecently(id: NodeId): boolean {
+    if (id === this.raft.id) return this.raft.role === "leader";
+    const progress = this.raft.tracker.progress.get(id);
+    return this.isRecentlyActive(id) && progress?.hasAnswered === true;
+  }
+
   /** Whether a membership change is still in flight (joint, or not yet applied). */
   isChangingMembership(): boolean {
     const r = this.raft;

@@ -44,7 +44,9 @@ export function stepLeader(r: Raft, message: RaftMessage): void {
 
 function markActive(r: Raft, from: NodeId): void {
   const progress = r.tracker.progress.get(from);
-  if (progress !== undefined) progress.lastActiveTick = r.tickCount;
+  if (progress === undefined) return;
+  progress.lastActiveTick = r.tickCount;
+  progress.hasAnswered = true;
 }
 
 /** §5.3: advance a follower's match on success; back off quickly on rejection. */
@@ -53,6 +55,7 @@ function handleAppendResponse(r: Raft, message: AppendEntriesResponse): void {
   // An ack past our last index answers nothing we sent: a peer misbehaves. Ignore it.
   if (progress === undefined || message.index > r.log.lastIndex()) return;
   progress.lastActiveTick = r.tickCount;
+  progress.hasAnswered = true;
   const isNewReplica = progress.noteIncarnation(message.incarnation, r.log.lastIndex());
   if (!message.success) {
     let matchHint = message.hintIndex;

@@ -73,6 +73,27 @@ describe("thesis 6.2 check-quorum", () => {
     expect(raw.isRecentlyActive(nodeId(9))).toBe(false);
   });
 
+  test("a new leader counts every voter active, but only those that answered as heard from", () => {
+    const raw = checkQuorumLeader([1, 2, 3, 4, 5]);
+    // electLeader delivered the votes of 2, 3, 4 and 5: vote answers go before the term's
+    // tracker, so no voter has answered this leader yet.
+    expect([2, 3, 4, 5].map((id) => raw.isRecentlyActive(nodeId(id)))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(raw.hasAnsweredRecently(nodeId(1))).toBe(true);
+    deliver(raw, heartbeatResponse({ from: 2, to: 1, term: 2 }));
+    expect([2, 3].map((id) => raw.hasAnsweredRecently(nodeId(id)))).toEqual([true, false]);
+    for (let tick = 0; tick < ELECTION_TICKS; tick++) {
+      raw.tick();
+      drain(raw);
+    }
+    // Silent for a whole timeout: neither counts any more (this leader stepped down, too).
+    expect(raw.hasAnsweredRecently(nodeId(2))).toBe(false);
+  });
+
   test("hearing from a minority is not enough to keep leading (thesis 6.2)", () => {
     const raw = checkQuorumLeader([1, 2, 3, 4, 5]);
     for (let tick = 0; tick < ELECTION_TICKS; tick++) {
