@@ -3,9 +3,11 @@
 // the node's own certificate, the access policy, the proof of the secret).
 
 import { describe, expect, test } from "bun:test";
+import { makeTestCertificates } from "../../test/support/test-certificates.ts";
 import { PEER_PROOF_HEADER } from "../transport/index.ts";
 import {
   accessPolicyOf,
+  certificateWarning,
   checkNodeSecurity,
   peerCallCredentials,
   peerTlsOf,
@@ -35,6 +37,20 @@ describe("node security settings", () => {
       "--cors-origin: 'app' is not an origin",
     );
     checkNodeSecurity({ corsOrigins: ["https://app.example.com", "*"] });
+  });
+
+  test("a node certificate out of its dates gets a warning that says what to do", () => {
+    const certificates = makeTestCertificates();
+    try {
+      const security = { tls: { cert: certificates.node.cert, key: certificates.node.key } };
+      expect(certificateWarning(security, Date.now())).toBeUndefined();
+      expect(certificateWarning(security, Date.UTC(2200, 0, 1))).toContain(
+        "This node's TLS certificate cannot be used: it expired on ",
+      );
+      expect(certificateWarning({}, Date.UTC(2200, 0, 1))).toBeUndefined();
+    } finally {
+      certificates.remove();
+    }
   });
 
   test("the server serves the node's certificate; peers dial with it and trust the CA", () => {

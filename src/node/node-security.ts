@@ -8,6 +8,7 @@ import {
   AccessPolicy,
   type CallCredentials,
   type ClientTls,
+  certificateDateProblem,
   corsOriginProblem,
   peerCredentials,
   type ServerTls,
@@ -100,4 +101,18 @@ export function accessPolicyOf(security: NodeSecurity): AccessPolicy | undefined
 /** The proof of the cluster secret this node adds to its calls to the others. */
 export function peerCallCredentials(security: NodeSecurity): CallCredentials | undefined {
   return security.clusterSecret === undefined ? undefined : peerCredentials(security.clusterSecret);
+}
+
+/**
+ * A warning for a node certificate out of its dates at `wallMs`: every client and peer will
+ * refuse it, with an error that points elsewhere unless the node says so where it starts.
+ */
+export function certificateWarning(
+  security: NodeSecurity | undefined,
+  wallMs: number,
+): string | undefined {
+  const cert = security?.tls?.cert;
+  const problem = cert === undefined ? undefined : certificateDateProblem(cert, wallMs);
+  if (problem === undefined) return undefined;
+  return `This node's TLS certificate cannot be used: ${problem}. Clients and peers refuse it; renew it (or check this host's clock) and restart the node`;
 }

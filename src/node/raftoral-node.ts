@@ -36,6 +36,7 @@ import {
   type RaftoralNodeOptions,
 } from "./node-options.ts";
 import { NodeParts } from "./node-parts.ts";
+import { certificateWarning } from "./node-security.ts";
 import { removeNodeDirectory, requestedId } from "./node-storage.ts";
 import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
 import { PeerClients } from "./peer-clients.ts";
@@ -232,6 +233,8 @@ export class RaftoralNode {
         .map((key) => `${key.name}@${key.version}`)
         .join(" "),
     });
+    const badCertificate = certificateWarning(this.options.security, this.env.clock.wallMs());
+    if (badCertificate !== undefined) this.logger.warn(badCertificate);
     this.transport = await this.env.transport(plan.kind, this.logger, {
       operator: this.options.httpListen !== undefined,
     });

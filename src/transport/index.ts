@@ -68,6 +68,7 @@ export {
 } from "./request-text.ts";
 export {
   type ClientTls,
+  certificateDateProblem,
   connectionHint,
   isKeyOfCertificate,
   isTlsRefusal,

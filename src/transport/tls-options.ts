@@ -34,6 +34,17 @@ export function isKeyOfCertificate(cert: string, key: string): boolean {
 }
 
 /**
+ * Why `cert` (PEM) cannot be used at `nowMs`, if it cannot: it expired, or is not valid yet.
+ * Clients and peers refuse such a certificate at every connection.
+ */
+export function certificateDateProblem(cert: string, nowMs: number): string | undefined {
+  const x509 = new (nodeCrypto().X509Certificate)(cert);
+  if (nowMs > Date.parse(x509.validTo)) return `it expired on ${x509.validTo}`;
+  if (nowMs < Date.parse(x509.validFrom)) return `it is valid only from ${x509.validFrom}`;
+  return undefined;
+}
+
+/**
  * The node refused the connection in TLS (an alert, such as a client certificate it wants):
  * whatever the client sent after its side of the handshake, the node took none of it.
  */
@@ -55,6 +66,9 @@ export function connectionHint(failure: string, isTls: boolean, hasAnswered: boo
   }
   if (/CERTIFICATE_REQUIRED|certificate required/i.test(failure)) {
     return "; the node requires a client certificate (mutual TLS): pass --tls-cert and --tls-key";
+  }
+  if (/CERT_HAS_EXPIRED|certificate has expired|CERT_NOT_YET_VALID/i.test(failure)) {
+    return "; the node's certificate is out of its dates: renew it (the node warns of this when it starts), or check this host's clock";
   }
   if (/ALTNAME|Hostname\/IP does not match|does not match certificate/i.test(failure)) {
     return "; the node's certificate does not list this address in its subjectAltName: connect by a name or IP it lists";

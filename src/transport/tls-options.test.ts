@@ -1,0 +1,21 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { makeTestCertificates } from "../../test/support/test-certificates.ts";
+import { certificateDateProblem, connectionHint } from "./tls-options.ts";
+
+const certificates = makeTestCertificates();
+afterAll(() => certificates.remove());
+
+describe("a certificate's dates", () => {
+  test("a certificate is usable within its dates, and says which date it is out of", () => {
+    const { cert } = certificates.node;
+    expect(certificateDateProblem(cert, Date.now())).toBeUndefined();
+    expect(certificateDateProblem(cert, Date.UTC(2200, 0, 1))).toStartWith("it expired on ");
+    expect(certificateDateProblem(cert, 0)).toStartWith("it is valid only from ");
+  });
+
+  test("a client refused for an expired certificate is told so, not to pass another CA", () => {
+    const hint = connectionHint("certificate has expired", true, false);
+    expect(hint).toContain("the node's certificate is out of its dates: renew it");
+    expect(hint).not.toContain("--tls-ca");
+  });
+});
