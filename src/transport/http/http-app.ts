@@ -252,7 +252,10 @@ function useAccessCheck(app: Hono, access: AccessPolicy): void {
   app.use(async (c, next) => {
     const route = ROUTES.get(c.req.path);
     if (route !== undefined) {
-      access.check(route.access, c.req.path, {
+      // ?verbose shows each group's leader, term and indexes: an operator's view (status),
+      // where plain /health stays open for load balancers.
+      const isVerboseHealth = c.req.path === "/health" && c.req.query("verbose") !== undefined;
+      access.check(isVerboseHealth ? "status" : route.access, c.req.path, {
         authorization: c.req.header(AUTHORIZATION_HEADER),
         peerProof: c.req.header(PEER_PROOF_HEADER),
       });
