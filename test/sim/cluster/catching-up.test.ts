@@ -47,9 +47,7 @@ async function settledThree(seed: number) {
     catchingUpEntries: CATCHING_UP_ENTRIES,
   });
   sim = current;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  await current.settleThree();
   const slow = current.nodes.find((entry) => roleIn(entry) === "follower") as SimNode;
   const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
   return { current, slow, leader };

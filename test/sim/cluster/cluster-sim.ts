@@ -68,6 +68,14 @@ export class ClusterSim {
     return added;
   }
 
+  /** A first node, then two joining at once, until the three have settled (isSettled). */
+  async settleThree(): Promise<[SimNode, SimNode, SimNode]> {
+    await this.add();
+    await this.add(2);
+    await this.until("3 nodes settled", () => this.isSettled(), 120_000);
+    return this.nodes as [SimNode, SimNode, SimNode];
+  }
+
   /**
    * Starts a new node that joins through the first one, without waiting: `started` settles
    * when it is ready (or fails to start). For callers that drive time themselves.

@@ -14,9 +14,7 @@ afterEach(async () => {
 test("a node that crashed right after joining resumes, hosts the management group and is ready", async () => {
   sim = new ClusterSim(9);
   const current = sim;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  await current.settleThree();
   const late: SimNode = {
     address: "node-4:7001",
     peers: [current.nodes[0]?.address ?? ""],

@@ -21,9 +21,7 @@ const roleIn = (entry: SimNode) => entry.node?.raftHost()?.inspect(GROUP)?.statu
 test("a node stopped gracefully hands its workflows over before it goes", async () => {
   const current = new ClusterSim(61, [SIM_WAITS]);
   sim = current;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  await current.settleThree();
   const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
   const other = current.nodes.find((entry) => entry !== leader) as SimNode;
   // A 20 s durable sleep: owned by the leader, which owns new workflows, for the whole test.

@@ -18,10 +18,7 @@ const FAILURE_TIMEOUT_MS = SIM_TUNING.failureTimeoutMs ?? 0;
 async function settledThree(seed: number) {
   const current = new ClusterSim(seed);
   sim = current;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
-  const [first, , paused] = current.nodes as [SimNode, SimNode, SimNode];
+  const [first, , paused] = await current.settleThree();
   const pausedId = paused.lastId;
   const isListed = () => first.node?.managementState().nodes.has(pausedId as never) === true;
   return { current, first, paused, isListed };

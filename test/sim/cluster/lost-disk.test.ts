@@ -14,9 +14,7 @@ afterEach(async () => {
 test("a node restarted with an empty disk joins under a new id; its old id is removed", async () => {
   sim = new ClusterSim(5);
   const current = sim;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
+  await current.settleThree();
   const lost = current.nodes[2];
   if (lost === undefined) throw new Error("no third node");
   const oldId = lost.node?.nodeId;

@@ -40,10 +40,7 @@ async function expectStartRefusedAtOnce(current: ClusterSim, node: SimNode): Pro
 async function settledThree(seed: number) {
   const current = new ClusterSim(seed);
   sim = current;
-  await current.add();
-  await current.add(2);
-  await current.until("3 nodes settled", () => current.isSettled(), 120_000);
-  const [first, second, survivor] = current.nodes as [SimNode, SimNode, SimNode];
+  const [first, second, survivor] = await current.settleThree();
   return { current, first, second, survivor };
 }
 
