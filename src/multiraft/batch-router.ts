@@ -13,14 +13,13 @@
 // groups' traffic is bounded, and starts over past its bound).
 
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
-import type { RaftMessage } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import { EarlyLeaderMessages } from "./early-leader-messages.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { GroupRegistry } from "./group-registry.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import type { MembershipDirectory } from "./membership-directory.ts";
-import { isTermInReach } from "./term-reach.ts";
+import { termReach } from "./term-reach.ts";
 
 const LOG_INTERVAL_MS = 10_000;
 /**
@@ -80,6 +79,8 @@ export class BatchRouter {
     }
     if (batch.fromAddress !== undefined) this.options.onPeerSeenAt?.(batch.fromAddress);
     const unknown = new Set<GroupId>();
+    // One reading of the clock for the whole batch.
+    const termMax = termReach(this.options.clock.wallMs());
     let isHeard = false;
     for (const message of batch.messages) {
       const group = groups.get(message.groupId);
@@ -93,7 +94,7 @@ export class BatchRouter {
             }
             break;
           }
-          const refusal = this.checkRaft(batch.from, message.message, message.groupId, group);
+          const refusal = this.checkRaft(batch.from, message, group, termMax);
           if (refusal !== undefined) this.refuse(batch.from, message.groupId, refusal);
           else {
             group.raw.step(message.message);
@@ -139,17 +140,16 @@ export class BatchRouter {
     for (const group of this.options.groups.values()) group.raw.heartbeatTo(peer);
   }
 
+  /** Term 0 marks a forwarded request (ReadIndex, TransferLeader): always within reach. */
   private checkRaft(
     from: NodeId,
-    message: RaftMessage,
-    groupId: GroupId,
+    { groupId, message }: Extract<PeerMessage, { type: "raft" }>,
     group: HostedGroup,
+    termMax: number,
   ): Refusal | undefined {
     if (message.from !== from || message.to !== this.options.self) return "sender mismatch";
     if (!this.isFromMember(from, groupId, group)) return "not a member of the group";
-    return isTermInReach(message.term, this.options.clock.wallMs())
-      ? undefined
-      : "term out of reach";
+    return message.term <= termMax ? undefined : "term out of reach";
   }
 
   private isFromMember(from: NodeId, groupId: GroupId, group: HostedGroup | undefined): boolean {

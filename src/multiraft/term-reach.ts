@@ -12,8 +12,6 @@
 // cannot wedge it: a replica moved to the bound is within every other replica's a moment
 // later, give or take the difference between the nodes' clocks.
 
-import type { Term } from "../lib/index.ts";
-
 /** Terms past this are refused outright: a candidate's term + 1 must stay an exact integer. */
 export const TERM_MAX = 2 ** 52;
 /** The reach before the clock adds to it: far above any term elections reach. */
@@ -25,9 +23,4 @@ const TERMS_PER_MS = 128;
 export function termReach(wallMs: number): number {
   const grown = Math.floor(Math.max(0, wallMs - TERM_REACH_EPOCH_MS) * TERMS_PER_MS);
   return Math.min(TERM_MAX, TERM_REACH_FLOOR + grown);
-}
-
-/** Whether a message may carry `messageTerm` now (term 0, a forwarded request's, always may). */
-export function isTermInReach(messageTerm: Term, wallMs: number): boolean {
-  return messageTerm <= termReach(wallMs);
 }

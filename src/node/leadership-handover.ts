@@ -33,12 +33,24 @@ export async function handOver(options: HandOverOptions): Promise<void> {
   }
 }
 
+/** The voters of group `id` other than this node, as its configuration stands here. */
+function otherVoters(host: MultiRaftHost, self: NodeId, id: GroupId): NodeId[] {
+  return (
+    host
+      .inspect(id)
+      ?.status()
+      .confState.voters.filter((voter) => voter !== self) ?? []
+  );
+}
+
 /** The groups led here that have another voter to take over (none: it waits for this node). */
 function ledWithSuccessor(host: MultiRaftHost, self: NodeId): GroupId[] {
-  return host.groupIds().filter((id) => {
-    const status = host.inspect(id)?.status();
-    return status?.role === "leader" && status.confState.voters.some((voter) => voter !== self);
-  });
+  return host
+    .groupIds()
+    .filter(
+      (id) =>
+        host.inspect(id)?.status().role === "leader" && otherVoters(host, self, id).length > 0,
+    );
 }
 
 /** Reassigns the workflows this node owns in each group it leads to the group's other voters. */
@@ -47,12 +59,9 @@ async function handOverWorkflows(options: HandOverOptions): Promise<void> {
   const led = ledWithSuccessor(host, self);
   if (led.length === 0) return;
   logger.info("Handing over workflows", { groups: led.join(" ") });
-  const others = (id: GroupId) =>
-    host
-      .inspect(id)
-      ?.status()
-      .confState.voters.filter((voter) => voter !== self) ?? [];
-  const handed = Promise.all(led.map((id) => options.execution.maintain(id, others(id))));
+  const handed = Promise.all(
+    led.map((id) => options.execution.maintain(id, otherVoters(host, self, id))),
+  );
   let cancel: (() => void) | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
     cancel = clock.setTimer(HANDOVER_TIMEOUT_MS, () => resolve("timeout"));
@@ -65,16 +74,11 @@ async function handOverWorkflows(options: HandOverOptions): Promise<void> {
 async function handOverLeadership(options: HandOverOptions): Promise<void> {
   const { host, self, clock, logger } = options;
   const isLeading = (id: GroupId) => host.inspect(id)?.status().role === "leader";
-  const successorIn = (id: GroupId) =>
-    host
-      .inspect(id)
-      ?.status()
-      .confState.voters.find((voter) => voter !== self);
   const led = ledWithSuccessor(host, self);
   if (led.length === 0) return;
   logger.info("Handing over leadership", { groups: led.join(" ") });
   for (const id of led) {
-    const successor = successorIn(id);
+    const successor = otherVoters(host, self, id)[0];
     if (successor !== undefined) host.transferLeadership(id, successor);
   }
   const deadline = clock.nowMs() + HANDOVER_TIMEOUT_MS;
