@@ -1,7 +1,8 @@
 // What a node that stops gracefully passes on first, so that the others need not notice its
-// silence: the workflows it owns in the groups it leads (as owner failover would hand them
-// over, 1.5 s later), then, thesis 3.10, the leadership of those groups, instead of leaving
-// the others to wait out an election timeout.
+// silence. Thesis 3.10: the leadership of every group it leads, instead of leaving the others
+// to wait out an election timeout. Then the workflows it owns in those groups, as owner
+// failover would hand them over 1.5 s later: after the leadership, since until then the
+// starts it takes name it, the leader, as their owner.
 
 import type { ExecutionLayer } from "../api/index.ts";
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
@@ -20,13 +21,16 @@ interface HandOverOptions {
   readonly execution: Pick<ExecutionLayer, "maintain">;
 }
 
-/** The workflows, then the leadership. Never throws: the hand-over only saves the others time. */
+/** The leadership, then the workflows. Never throws: it only saves the others time. */
 export async function handOver(options: HandOverOptions): Promise<void> {
+  // Known only while this node leads them.
+  const led = ledWithSuccessor(options.host, options.self);
+  if (led.length === 0) return;
   for (const [what, step] of [
-    ["workflows", handOverWorkflows],
     ["leadership", handOverLeadership],
+    ["workflows", handOverWorkflows],
   ] as const) {
-    await step(options).catch((error: unknown) => {
+    await step(options, led).catch((error: unknown) => {
       // Handled: stopping goes on regardless; the others fail over as for a crash.
       options.logger.warn(`Hand-over of ${what} failed`, { error: toError(error).message });
     });
@@ -53,15 +57,18 @@ function ledWithSuccessor(host: MultiRaftHost, self: NodeId): GroupId[] {
     );
 }
 
-/** Reassigns the workflows this node owns in each group it leads to the group's other voters. */
-async function handOverWorkflows(options: HandOverOptions): Promise<void> {
+/**
+ * Reassigns the workflows this node owns in each group it led to the group's other voters,
+ * once it has applied what the group committed (the starts it took while it still led).
+ */
+async function handOverWorkflows(options: HandOverOptions, led: readonly GroupId[]): Promise<void> {
   const { host, self, clock, logger } = options;
-  const led = ledWithSuccessor(host, self);
-  if (led.length === 0) return;
   logger.info("Handing over workflows", { groups: led.join(" ") });
-  const handed = Promise.all(
-    led.map((id) => options.execution.maintain(id, otherVoters(host, self, id))),
-  );
+  const reassign = async (id: GroupId) => {
+    await host.read(id, { timeoutMs: HANDOVER_TIMEOUT_MS });
+    await options.execution.maintain(id, otherVoters(host, self, id));
+  };
+  const handed = Promise.all(led.map(reassign));
   let cancel: (() => void) | undefined;
   const timedOut = new Promise<"timeout">((resolve) => {
     cancel = clock.setTimer(HANDOVER_TIMEOUT_MS, () => resolve("timeout"));
@@ -71,11 +78,12 @@ async function handOverWorkflows(options: HandOverOptions): Promise<void> {
   if (outcome === "timeout") logger.warn("Workflow hand-over did not finish; stopping anyway");
 }
 
-async function handOverLeadership(options: HandOverOptions): Promise<void> {
+async function handOverLeadership(
+  options: HandOverOptions,
+  led: readonly GroupId[],
+): Promise<void> {
   const { host, self, clock, logger } = options;
   const isLeading = (id: GroupId) => host.inspect(id)?.status().role === "leader";
-  const led = ledWithSuccessor(host, self);
-  if (led.length === 0) return;
   logger.info("Handing over leadership", { groups: led.join(" ") });
   for (const id of led) {
     const successor = otherVoters(host, self, id)[0];

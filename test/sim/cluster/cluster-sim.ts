@@ -223,9 +223,10 @@ export class ClusterSim {
 
   /**
    * Stops a node as SIGTERM would: it hands over what it leads, then stops; the clock moves
-   * meanwhile, as the hand-over waits on it. Its address is gone afterwards.
+   * meanwhile, as the hand-over waits on it. `during` runs once the stop has begun. Its
+   * address is gone afterwards.
    */
-  async stopGracefully(entry: SimNode): Promise<void> {
+  async stopGracefully(entry: SimNode, during?: () => Promise<void>): Promise<void> {
     const node = entry.node;
     if (node === undefined) return;
     this.lines.push(`${this.nowMs} ${entry.address} SIM stop`);
@@ -233,6 +234,7 @@ export class ClusterSim {
     const stopping = node.stop().finally(() => {
       isStopped = true;
     });
+    await during?.();
     await this.until(`${entry.address} to stop`, () => isStopped, 30_000);
     await stopping;
     entry.node = undefined;
