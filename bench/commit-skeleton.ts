@@ -82,9 +82,14 @@ async function sqliteWriter(directory: string): Promise<DurableWriter> {
   };
 }
 
-/** A follower: every message is written durably, then acknowledged. Prints its port. */
+/**
+ * A follower: the entries that arrived in one turn of its event loop are written durably in
+ * one write, then acknowledged with their number, as a Raft follower behind by several
+ * appends writes them together. Prints its port.
+ */
 async function runFollower(kind: SkeletonWrite): Promise<void> {
   const writer = await durableWriter(kind);
+  let arrived = 0;
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -92,8 +97,13 @@ async function runFollower(kind: SkeletonWrite): Promise<void> {
       server.upgrade(request) ? undefined : new Response("WebSocket only", { status: 400 }),
     websocket: {
       message: (socket) => {
-        writer.write();
-        socket.send("ack");
+        arrived++;
+        if (arrived > 1) return;
+        setImmediate(() => {
+          writer.write();
+          socket.send(String(arrived));
+          arrived = 0;
+        });
       },
       close: () => {
         writer.close();
@@ -105,14 +115,14 @@ async function runFollower(kind: SkeletonWrite): Promise<void> {
   console.log(server.port);
 }
 
-async function connect(port: number, onAck: () => void): Promise<WebSocket> {
+async function connect(port: number, onAck: (entries: number) => void): Promise<WebSocket> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
   socket.binaryType = "arraybuffer";
   await new Promise<void>((resolve, reject) => {
     socket.onopen = () => resolve();
     socket.onerror = () => reject(new Error(`no WebSocket to the skeleton follower on ${port}`));
   });
-  socket.onmessage = onAck;
+  socket.onmessage = (event) => onAck(Number(event.data));
   return socket;
 }
 
@@ -131,47 +141,63 @@ async function startFollower(
   return { port, process: follower };
 }
 
-/** `count` commits of the skeleton, one after the other, in ms from send to commit. */
-export async function skeletonCommitSamples(
+/**
+ * How the next commit waits for the one before: "one at a time" also waits for the slower
+ * follower's answer, so that no follower is ever behind (Raft's one append in flight when
+ * idle); "steps" starts it once the commit is made, as the owner of a sequential W2 runs its
+ * next step, so the slower follower's write may still hold the disk.
+ */
+export type SkeletonPace = "one at a time" | "steps";
+
+export interface SkeletonRun {
+  /** Each commit's ms from send to commit. */
+  readonly samples: number[];
+  /** The run's wall time over its commits: what one commit takes when they follow each other. */
+  readonly cycleMs: number;
+}
+
+/** `count` commits of the skeleton, one after the other. */
+export async function skeletonCommits(
   kind: SkeletonWrite,
   count: number,
+  pace: SkeletonPace = "one at a time",
   warmUp = 200,
-): Promise<number[]> {
+): Promise<SkeletonRun> {
   const followers = await Promise.all([startFollower(kind), startFollower(kind)]);
   const writer = await durableWriter(kind);
-  let acks = 0;
-  let acked: (() => void) | undefined;
-  const onAck = () => {
-    acks++;
-    acked?.();
-  };
-  const sockets = await Promise.all(followers.map((follower) => connect(follower.port, onAck)));
+  // The entries each follower has made durable: commit k is made once either has k.
+  const answers = [0, 0];
+  let onAnswer: (() => void) | undefined;
+  const sockets = await Promise.all(
+    followers.map((follower, k) =>
+      connect(follower.port, (entries) => {
+        answers[k] = (answers[k] ?? 0) + entries;
+        onAnswer?.();
+      }),
+    ),
+  );
+  let sent = 0;
+  const answered = (needed: (counts: number[]) => number) =>
+    new Promise<void>((resolve) => {
+      onAnswer = () => needed(answers) >= sent && resolve();
+      onAnswer();
+    });
   const commit = async (): Promise<number> => {
     const begin = performance.now();
-    const needed = acks + 1;
-    const firstAck = new Promise<void>((resolve) => {
-      acked = () => acks >= needed && resolve();
-    });
+    sent++;
     for (const socket of sockets) socket.send(ENTRY);
     writer.write();
-    await firstAck;
+    await answered((counts) => Math.max(...counts));
     const elapsed = performance.now() - begin;
-    // The slower follower's answer arrives before the next commit: a follower is never a
-    // whole commit behind, as with Raft's one append in flight when idle.
-    const secondAck =
-      acks >= needed + 1
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            acked = () => acks >= needed + 1 && resolve();
-          });
-    await secondAck;
+    if (pace === "one at a time") await answered((counts) => Math.min(...counts));
     return elapsed;
   };
   try {
     for (let k = 0; k < warmUp; k++) await commit();
     const samples: number[] = [];
+    const begin = performance.now();
     for (let k = 0; k < count; k++) samples.push(await commit());
-    return samples;
+    return { samples, cycleMs: (performance.now() - begin) / Math.max(1, count) };
   } finally {
     for (const socket of sockets) socket.close();
     await Promise.all(followers.map((follower) => follower.process.exited));

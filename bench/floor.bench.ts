@@ -12,7 +12,7 @@ import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { machineLoad, round, scaled, summarize } from "./bench-stats.ts";
-import { skeletonCommitSamples } from "./commit-skeleton.ts";
+import { skeletonCommits } from "./commit-skeleton.ts";
 
 const APPEND = new Uint8Array(4096).fill(0x5a);
 
@@ -136,8 +136,9 @@ const fsyncOverwrite = summarize(overwriteFsyncSamples(scaled(300)));
 const fsyncThreeAtOnce = summarize(await threeAtOnceSamples(scaled(300)));
 const tcp = summarize(await tcpSamples(scaled(1000)));
 const http = summarize(await httpSamples(scaled(500)));
-const skeleton = summarize(await skeletonCommitSamples("raw", scaled(1000)));
-const skeletonSqlite = summarize(await skeletonCommitSamples("sqlite", scaled(1000)));
+const skeleton = summarize((await skeletonCommits("raw", scaled(1000))).samples);
+const skeletonSqlite = summarize((await skeletonCommits("sqlite", scaled(1000))).samples);
+const skeletonSteps = await skeletonCommits("sqlite", scaled(1000), "steps");
 console.log(
   JSON.stringify({
     bench: "floor",
@@ -154,6 +155,11 @@ console.log(
     /** The same with Raftoral's SQLite storage as every write. */
     commitSkeletonSqliteP50Ms: skeletonSqlite.p50Ms,
     commitSkeletonSqliteP99Ms: skeletonSqlite.p99Ms,
+    /**
+     * The same with each commit started once the one before is made, not waiting for the
+     * slower follower: the pace of a sequential W2's steps, the disk's share of a step.
+     */
+    commitSkeletonSqliteStepMs: round(skeletonSteps.cycleMs),
     ...machineLoad(),
   }),
 );

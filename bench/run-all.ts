@@ -67,6 +67,16 @@ const FIGURES: readonly Figure[] = [
     isLatency: true,
   },
   {
+    figure:
+      "W2 per step on nodes that keep their logs in memory (the step without the disk): p50 ms",
+    target: "none: beside commitSkeletonSqliteStepMs, the disk's part",
+    read: (lines, transport) =>
+      numberOf(
+        find(lines, { bench: "workflow.W2.tenSteps.memoryStorage", transport })?.perStepP50Ms,
+      ),
+    isLatency: true,
+  },
+  {
     figure: "W1, 64 in flight: workflows/s",
     target: ">= 1750",
     read: (lines, transport) =>
@@ -215,5 +225,6 @@ console.log(
     commitFloorMs: commitFloorMs ?? null,
     commitSkeletonP50Ms: floor?.commitSkeletonP50Ms ?? null,
     commitSkeletonSqliteP50Ms: floor?.commitSkeletonSqliteP50Ms ?? null,
+    commitSkeletonSqliteStepMs: floor?.commitSkeletonSqliteStepMs ?? null,
   }),
 );

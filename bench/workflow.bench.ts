@@ -84,39 +84,50 @@ async function measure(
   type: string,
   perStep?: (output: JsonValue) => number,
 ) {
-  const clientOf = (k: number) => clients[k % clients.length] as ProtocolClient;
-  const runSequentially = async (bench: string) => {
-    for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type);
-    const sequential: number[] = [];
-    const stepMs: number[] = [];
-    const runs = scaled(300);
-    const trafficBefore = await trafficOf(nodes);
-    const cpuBefore = clusterCpuMs(nodes.pids);
-    const threadsBefore = threadCpuMs(nodes.pids);
-    for (let k = 0; k < runs; k++) {
-      const run = await runOne(clientOf(k), type);
-      sequential.push(run.ms);
-      if (perStep !== undefined) stepMs.push(perStep(run.output));
-    }
-    const cpuMs = clusterCpuMs(nodes.pids) - cpuBefore;
-    const threadsAfter = threadCpuMs(nodes.pids);
-    emit({
-      bench,
-      transport,
-      runs,
-      ...quantiles(sequential),
-      ...(perStep === undefined ? {} : { perStepP50Ms: quantiles(stepMs).p50Ms }),
-      cpuMsPerWorkflow: Number((cpuMs / runs).toFixed(3)),
-      nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadsAfter, runs),
-      ...trafficFields(trafficBefore, await trafficOf(nodes), runs),
-    });
-  };
-  await runSequentially(`workflow.${name}.sequential`);
+  const sequential = { transport, clients, nodes, type, perStep };
+  await runSequentially({ ...sequential, bench: `workflow.${name}.sequential` });
   await runInFlight(transport, clients, nodes, `workflow.${name}.inFlight64`, type);
   // The same sequential runs again, now that the nodes have run thousands of workflows: the
   // first runs share two cores with the JIT compiling the nodes' code (docs/performance.md).
   // Their warm-up runs also let the nodes finish the work of the runs in flight.
-  await runSequentially(`workflow.${name}.sequentialWarm`);
+  await runSequentially({ ...sequential, bench: `workflow.${name}.sequentialWarm` });
+}
+
+/** `scaled(300)` runs of `type` one after the other, on the nodes in turn, after a warm-up. */
+async function runSequentially(options: {
+  readonly transport: "grpc" | "http";
+  readonly clients: ProtocolClient[];
+  readonly nodes: BenchNodes;
+  readonly bench: string;
+  readonly type: string;
+  readonly perStep?: ((output: JsonValue) => number) | undefined;
+}): Promise<void> {
+  const { clients, nodes, type, perStep } = options;
+  const clientOf = (k: number) => clients[k % clients.length] as ProtocolClient;
+  for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type);
+  const sequential: number[] = [];
+  const stepMs: number[] = [];
+  const runs = scaled(300);
+  const trafficBefore = await trafficOf(nodes);
+  const cpuBefore = clusterCpuMs(nodes.pids);
+  const threadsBefore = threadCpuMs(nodes.pids);
+  for (let k = 0; k < runs; k++) {
+    const run = await runOne(clientOf(k), type);
+    sequential.push(run.ms);
+    if (perStep !== undefined) stepMs.push(perStep(run.output));
+  }
+  const cpuMs = clusterCpuMs(nodes.pids) - cpuBefore;
+  const threadsAfter = threadCpuMs(nodes.pids);
+  emit({
+    bench: options.bench,
+    transport: options.transport,
+    runs,
+    ...quantiles(sequential),
+    ...(perStep === undefined ? {} : { perStepP50Ms: quantiles(stepMs).p50Ms }),
+    cpuMsPerWorkflow: Number((cpuMs / runs).toFixed(3)),
+    nodeThreadCpuUsPerWorkflow: threadCpuUsPer(threadsBefore, threadsAfter, runs),
+    ...trafficFields(trafficBefore, await trafficOf(nodes), runs),
+  });
 }
 
 /** `scaled(3000)` runs of `type`, 64 at a time, on the nodes in turn: rate, CPU, latency. */
@@ -197,20 +208,45 @@ function clusterCpuMs(nodePids: readonly number[]): number {
   return nodes + (client.user + client.system) / 1000;
 }
 
-for (const transport of ["grpc", "http"] as const) {
+/**
+ * Starts 3 nodes (SQLite storage, or none: `inMemory`), runs `work` with a client of each,
+ * then stops them.
+ */
+async function withCluster(
+  transport: "grpc" | "http",
+  inMemory: boolean,
+  work: (clients: OperatorProtocolClient[], nodes: BenchNodes) => Promise<void>,
+): Promise<void> {
   const cluster = new NodeProcessCluster(transport, ["--workflows", FIXTURE_WORKFLOWS]);
   try {
-    for (let k = 0; k < 3; k++) await cluster.add();
+    for (let k = 0; k < 3; k++) await cluster.add(transport, { inMemory });
     const clients = cluster.nodes.map((node) => clientFor(transport, node.address));
-    const nodes: BenchNodes = {
+    await work(clients, {
       pids: cluster.nodes.flatMap((node) => node.process?.pid ?? []),
       metricsAddresses: transport === "http" ? cluster.nodes.map((node) => node.address) : [],
-    };
-    await measure(transport, clients, nodes, "W1.oneStep", "one_step");
-    await measure(transport, clients, nodes, "W2.tenSteps", "ten_stamped_steps", stepMsOf);
-    await measureWarmThroughput(transport, clients, nodes);
+    });
     for (const client of clients) await client.close();
   } finally {
     await cluster.stop();
   }
+}
+
+for (const transport of ["grpc", "http"] as const) {
+  await withCluster(transport, false, async (clients, nodes) => {
+    await measure(transport, clients, nodes, "W1.oneStep", "one_step");
+    await measure(transport, clients, nodes, "W2.tenSteps", "ten_stamped_steps", stepMsOf);
+    await measureWarmThroughput(transport, clients, nodes);
+  });
+  // W2's step on nodes that keep their logs in memory: the step without the disk's writes,
+  // beside the skeleton's step (floor.bench.ts), which is the disk's part with nothing else.
+  await withCluster(transport, true, (clients, nodes) =>
+    runSequentially({
+      transport,
+      clients,
+      nodes,
+      bench: "workflow.W2.tenSteps.memoryStorage",
+      type: "ten_stamped_steps",
+      perStep: stepMsOf,
+    }),
+  );
 }

@@ -1,4 +1,5 @@
-// Real `raftoral` node processes (the CLI from source, or a compiled binary) on loopback with SQLite storage:
+// Real `raftoral` node processes (the CLI from source, or a compiled binary) on loopback, with
+// SQLite storage unless a node keeps its logs in memory:
 // start, SIGKILL, restart with the same command line, and clean up (by PID) afterwards.
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -37,12 +38,16 @@ export class NodeProcessCluster {
   /**
    * Starts node `index` (0 bootstraps, the others join through node 0) and waits until ready.
    * `transport` overrides the cluster's, for a node that must detect the cluster's protocol;
-   * `storagePath` puts its data elsewhere, and `wrap` runs the CLI inside another command
-   * (a shell that sets limits first).
+   * `storagePath` puts its data elsewhere, `inMemory` keeps it in memory (no --storage-path),
+   * and `wrap` runs the CLI inside another command (a shell that sets limits first).
    */
   async add(
     transport = this.transport,
-    options: { storagePath?: string; wrap?: (command: string[]) => string[] } = {},
+    options: {
+      storagePath?: string;
+      inMemory?: boolean;
+      wrap?: (command: string[]) => string[];
+    } = {},
   ): Promise<NodeProcess> {
     const index = this.nodes.length;
     const address = `127.0.0.1:${await freePort()}`;
@@ -52,8 +57,9 @@ export class NodeProcessCluster {
       address,
       "--transport",
       transport,
-      "--storage-path",
-      options.storagePath ?? join(this.directory, `n${index}`),
+      ...(options.inMemory === true
+        ? []
+        : ["--storage-path", options.storagePath ?? join(this.directory, `n${index}`)]),
       ...(first === undefined ? ["--bootstrap"] : ["--peers", first.address]),
       ...this.extraArgs,
     ];
