@@ -109,6 +109,17 @@ describe("MsgpackDecoder", () => {
     expect(decoder.decode(int64)).toBe(-2);
   });
 
+  test("reads an input that starts inside a larger buffer, floats and 64-bit integers too", () => {
+    const decoder = new MsgpackDecoder();
+    const sample = { term: 6 * 2 ** 32 + 3, at: 1764950400123.25, low: -(2 ** 31) - 5, n: 40_000 };
+    const encoded = encoder.encode(sample);
+    const framed = new Uint8Array(encoded.byteLength + 7).fill(0xc1);
+    framed.set(encoded, 5);
+    expect(decoder.decode(framed.subarray(5, 5 + encoded.byteLength))).toEqual(sample);
+    // The decoder's view of the last input does not leak into the next.
+    expect(decoder.decode(encoder.encode({ at: 0.5 }))).toEqual({ at: 0.5 });
+  });
+
   test("the same short strings over and over, past what it keeps, stay right", () => {
     const decoder = new MsgpackDecoder();
     // 100 distinct keys of one length: more than the 32 it keeps per length.
