@@ -2,8 +2,9 @@
 // Bun processes, as a cluster's three nodes here (two cores, one disk). The leader sends a
 // 300-byte entry over a WebSocket to both followers, writes it durably itself, and has
 // committed once its own write is durable and one follower has acknowledged its own. Each
-// follower writes it durably, then answers. One commit at a time, as a sequential W2's steps
-// are. Two kinds of durable write: "raw" writes 4 KiB into a file's next block and fdatasyncs
+// follower writes it durably, then answers. One commit after the other, at one of two paces
+// (SkeletonPace): the next once both followers have answered, or once the commit is made, as
+// a sequential W2's next step starts. Two kinds of durable write: "raw" writes 4 KiB into a file's next block and fdatasyncs
 // it (the disk's floor), "sqlite" is one transaction of Raftoral's own storage (the entry and
 // the group's hard state, as a follower's write for one append). What separates a W2 step
 // from the sqlite skeleton is the rest of Raftoral's work: Raft, encoding, the workflow, and
