@@ -81,12 +81,23 @@ export async function runCommand(argv: readonly string[], entry: EntryOutcome): 
 /** Runs the command line and exits with its code; anything it throws is a failure. */
 export function runMain(argv: readonly string[], entry: EntryOutcome): void {
   runCommand(argv, entry).then(
-    (code) => process.exit(code),
+    (code) => exitAfterStdout(code),
     (error: unknown) => {
       process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
-      process.exit(EXIT_FAILED);
+      exitAfterStdout(EXIT_FAILED);
     },
   );
+}
+
+/**
+ * Exits once everything written to stdout has left. A pipe takes 64 KiB at a time, and
+ * process.exit() drops what is still queued: a `--json` result piped into a slower reader was
+ * cut there, and the exit code still said it had all gone. Ending the stream waits for it; a
+ * reader that went away (EPIPE) ends it too.
+ */
+function exitAfterStdout(code: number): void {
+  process.stdout.once("error", () => process.exit(code));
+  process.stdout.end(() => process.exit(code));
 }
 
 function writeToClosingStderr(text: string): void {
