@@ -81,3 +81,24 @@ test("this node's own limit of calls to a member moves on to the next; at every 
   });
   expect((await forwardFailingOnce(full)).outcome).toBe(full);
 });
+
+test("a member of the group refuses at once instead of forwarding to the others", async () => {
+  const asked: string[] = [];
+  const client = (_kind: unknown, address: string) =>
+    ({ address, close: async () => undefined }) as unknown as ProtocolClient;
+  const context = {
+    state: state(),
+    self: nodeId(2),
+    transport: "http" as const,
+    clients: new PeerClients(client),
+  };
+  const failure = await forwardToGroup(context, groupId(1), async (peer) => {
+    asked.push(peer.address);
+    return "done";
+  }).catch((error: unknown) => error);
+  expect(asked).toEqual([]);
+  expect(failure).toMatchObject({ code: "UNAVAILABLE" });
+  expect((failure as Error).message).toContain(
+    "node 2 does not run its replica of execution cluster 1 yet",
+  );
+});

@@ -25,6 +25,12 @@ export interface ForwardOptions {
 /**
  * Runs `call` against a member of `target`, trying each until one answers. A call that is not
  * repeatable goes to the next member only while none may have received it.
+ *
+ * A member of `target` never forwards: it serves its own group, and one that cannot yet (it
+ * resumes, or its replica is being added) says so. Two members resuming at once each sent the
+ * call on to the other, which sent it back, until their connections to each other ran out and
+ * every call between them waited for a timeout: 10 to 55 s after a restart of the whole
+ * cluster, for any workflow call.
  */
 export async function forwardToGroup<T>(
   context: ForwardContext,
@@ -34,9 +40,14 @@ export async function forwardToGroup<T>(
 ): Promise<T> {
   const { state } = context;
   const group = state.groups.get(target);
-  const members = [...(group?.voters ?? []), ...(group?.members ?? [])].filter(
-    (id) => id !== context.self,
-  );
+  const everyMember = [...(group?.voters ?? []), ...(group?.members ?? [])];
+  if (everyMember.includes(context.self)) {
+    throw new RaftoralError(
+      "UNAVAILABLE",
+      `node ${context.self} does not run its replica of execution cluster ${target} yet (it is starting, or the replica is being added); retry shortly or ask another node`,
+    );
+  }
+  const members = everyMember.filter((id) => id !== context.self);
   const addresses = [...new Set(members)]
     .map((id) => state.nodes.get(id)?.address)
     .filter((a) => a !== undefined);

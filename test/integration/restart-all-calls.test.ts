@@ -1,0 +1,57 @@
+// Workflow calls made while every node of the cluster restarts at once, over HTTP: each node
+// resumes its management state, then checks its storage in (about a second), and only then
+// runs its execution groups. A call for a group in that second used to be forwarded to
+// another member, itself resuming, which forwarded it back, until the two nodes' connections
+// to each other ran out: every call between them then waited 10-55 s for a timeout. Now a
+// member that does not run its group yet answers UNAVAILABLE at once.
+
+import { afterEach, expect, test } from "bun:test";
+import { join } from "node:path";
+import { HttpProtocolClient } from "../../src/client/index.ts";
+import { NodeProcessCluster } from "../support/node-process-cluster.ts";
+
+const WORKFLOWS = join(import.meta.dir, "fixtures", "multi-step-workflows.ts");
+/** Far below the 30 s a forwarded call may take: a call that hangs fails the test. */
+const CALL_TIMEOUT_MS = 8_000;
+
+let cluster: NodeProcessCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+test("calls during a restart of every node are answered at once, then served", async () => {
+  cluster = new NodeProcessCluster("http", ["--workflows", WORKFLOWS]);
+  const current = cluster;
+  for (let k = 0; k < 3; k++) await current.add();
+  const first = current.nodes[0]?.address ?? "";
+  const client = new HttpProtocolClient(first);
+  const request = { workflowType: "one_step", version: 1, input: null, workflowId: "before" };
+  expect(await client.runWorkflow(request, { timeoutMs: 30_000 })).toMatchObject({
+    success: true,
+  });
+  for (const node of current.nodes) await current.kill(node);
+  let isUp = false;
+  const launched = Promise.all(current.nodes.map((node) => current.launch(node))).finally(() => {
+    isUp = true;
+  });
+  const codes = new Set<string>();
+  while (!isUp) {
+    const answer = await client
+      .describeWorkflow({ workflowId: "before" }, { timeoutMs: CALL_TIMEOUT_MS })
+      .then(
+        (info) => info.status,
+        (error: { code?: string }) => error.code ?? "no code",
+      );
+    codes.add(answer);
+    expect(answer).not.toBe("TIMEOUT");
+    await Bun.sleep(50);
+  }
+  await launched;
+  expect(
+    await client.describeWorkflow({ workflowId: "before" }, { timeoutMs: CALL_TIMEOUT_MS }),
+  ).toMatchObject({ status: "completed" });
+  // The calls met the nodes starting, not only the ones before and after.
+  expect(codes.has("UNAVAILABLE")).toBe(true);
+  await client.close();
+}, 120_000);
