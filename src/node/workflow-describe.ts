@@ -62,7 +62,10 @@ async function describeIn(
       ),
     );
   }
-  return descriptionInfo(id, describeExecution(await recordIn(deps, id, machine, workflowId)));
+  // Always after a barrier, as list: a terminate or a signal another node acknowledged a
+  // moment ago may not be applied here yet, and a describe must not show what was before it.
+  await deps.barrier(id);
+  return descriptionInfo(id, describeExecution(recordAfterBarrier(id, machine, workflowId)));
 }
 
 /**
@@ -77,6 +80,15 @@ export async function recordIn(
 ): Promise<ExecutionState> {
   // Its Start may be committed but not applied here yet: catch up before saying "unknown".
   if (machine.execution(workflowId) === undefined) await deps.barrier(id);
+  return recordAfterBarrier(id, machine, workflowId);
+}
+
+/** The execution's record in hosted group `id` as applied here; else NOT_FOUND. */
+function recordAfterBarrier(
+  id: GroupId,
+  machine: WorkflowStateMachine,
+  workflowId: string,
+): ExecutionState {
   const record = machine.execution(workflowId);
   const evicted = machine.evictedMessage(workflowId);
   if (record === undefined && evicted !== undefined) {
