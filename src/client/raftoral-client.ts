@@ -250,6 +250,7 @@ export class RaftoralClient extends WorkflowClientBase {
       const tried = await this.tryNode(attempt, call);
       if ("value" in tried) return tried.value;
       const { address, error } = tried;
+      if (error.code === "TIMEOUT" && !error.isAnswer) throw unanswered(what, idName, tried);
       if (!isWorthAnotherNode(error)) throw error;
       attempts.push(tried);
       if (error.isAnswerLost) {
@@ -352,4 +353,19 @@ function asRaftoralError(error: unknown): RaftoralError {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A call that must not be done twice, sent, whose deadline passed before an answer came: the
+ * node may still do it (a start waits for its execution cluster to commit it, and one that has
+ * just lost its majority takes a few seconds to say so).
+ */
+function unanswered(what: string, idName: string, { address, error }: FailedAttempt) {
+  return new RaftoralError(
+    "TIMEOUT",
+    `${address} did not answer ${what} in time (${error.message}): it may still be done, so ` +
+      `it was not sent again; give it a ${idName} to let the client send it again safely, or ` +
+      "ask `raftoral cluster status` whether its execution cluster has a leader",
+    { cause: error },
+  );
 }
