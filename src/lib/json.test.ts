@@ -40,3 +40,28 @@ test("parseJsonText gives INVALID_ARGUMENT naming the field, for bad syntax and 
     /input_json nests arrays or objects deeper/,
   );
 });
+
+test("a function or symbol anywhere in a value is refused, naming where, not dropped", () => {
+  const cases: [unknown, string][] = [
+    [{ f: () => 1, a: 1 }, "the output is not JSON: 'f' holds a function"],
+    [[() => 1], "the output is not JSON: '0' holds a function"],
+    [{ deep: { s: Symbol("x") } }, "the output is not JSON: 's' holds a symbol"],
+  ];
+  for (const [value, message] of cases) {
+    expect(() => toJsonValue(value, "the output")).toThrow(
+      expect.objectContaining({
+        code: "INVALID_ARGUMENT",
+        message: expect.stringContaining(message),
+      }),
+    );
+  }
+  expect(() => toJsonValue(() => 1, "the output")).toThrow(
+    "the output is not JSON: got a function",
+  );
+  // What JSON itself defines stays: a missing field is dropped, a date becomes its text.
+  const at = new Date(0);
+  expect(toJsonValue({ gone: undefined, at, list: [undefined] }, "the output")).toEqual({
+    at: at.toISOString(),
+    list: [null],
+  });
+});

@@ -78,8 +78,9 @@ export function toJsonValue(value: unknown, what: string): JsonValue | undefined
   if (value === undefined) return undefined;
   let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = JSON.stringify(value, refuseDropped);
   } catch (error) {
+    if (error instanceof InvalidArgumentError) throw withWhat(error, what);
     // Converted: a cycle or a BigInt is the caller's data problem, not ours.
     throw notJson(what, error, "is not JSON");
   }
@@ -87,4 +88,20 @@ export function toJsonValue(value: unknown, what: string): JsonValue | undefined
     throw new InvalidArgumentError(`${what} is not JSON: got a ${typeof value}`);
   }
   return checkJsonDepth(JSON.parse(text) as JsonValue, what);
+}
+
+/**
+ * JSON.stringify's replacer that refuses what it would drop without a word: a function or a
+ * symbol inside an object goes missing, inside an array becomes null. (At the top level the
+ * text is undefined, which toJsonValue refuses itself.)
+ */
+function refuseDropped(key: string, item: unknown): unknown {
+  if (key !== "" && (typeof item === "function" || typeof item === "symbol")) {
+    throw new InvalidArgumentError(`'${key}' holds a ${typeof item}, which JSON cannot hold`);
+  }
+  return item;
+}
+
+function withWhat(error: InvalidArgumentError, what: string): InvalidArgumentError {
+  return new InvalidArgumentError(`${what} is not JSON: ${error.message}`);
 }
