@@ -50,12 +50,13 @@ export function applySignal(
       `workflow ${workflowId} already received ${INBOX_EVENTS_MAX} events, the most one workflow takes`,
     );
   }
-  const bytes = pendingBytes(inbox) + JSON.stringify(command.payload).length;
-  if (bytes > INBOX_PENDING_BYTES_MAX) {
+  const pending = pendingBytes(inbox);
+  const size = JSON.stringify(command.payload).length;
+  if (pending + size > INBOX_PENDING_BYTES_MAX) {
     return refuse(
       workflowId,
       "limit",
-      `workflow ${workflowId} has ${INBOX_PENDING_BYTES_MAX} bytes of events it has not taken yet; send more once it has`,
+      `workflow ${workflowId} has ${pending} bytes of events it has not taken yet, and this one's ${size} would pass the ${INBOX_PENDING_BYTES_MAX} it may hold; send it once the workflow has taken some`,
     );
   }
   inbox.push({ eventId, name: command.name, payload: command.payload, isConsumed: false });

@@ -155,7 +155,11 @@ describe("WorkflowStateMachine: events", () => {
     expect(apply(signal("a", "e1", "paid", big))).toMatchObject({ type: "signaled" });
     const refused = apply(signal("a", "e2", "paid", big));
     expect(refused).toMatchObject({ type: "refused", reason: "limit" });
-    expect(refused.type === "refused" && refused.message).toContain("has not taken yet");
+    // What is pending and what this event adds, each counted as its JSON text (quotes too).
+    const text = big.length + 2;
+    expect(refused.type === "refused" && refused.message).toContain(
+      `has ${text} bytes of events it has not taken yet, and this one's ${text} would pass the ${INBOX_PENDING_BYTES_MAX}`,
+    );
     expect(sm.execution("a")?.inbox).toHaveLength(1);
   });
 
