@@ -120,9 +120,26 @@ export class RaftoralClient extends WorkflowClientBase {
       : this.repeatable("start", call, START_RETRYABLE);
   }
 
-  protected sendWait(request: WaitWorkflowRequest, waitMs: number) {
-    const timeoutMs = waitMs + WAIT_MARGIN_MS;
-    return this.repeatable("wait", (client) => client.waitWorkflow(request, { timeoutMs }));
+  /**
+   * A wait is safe to repeat: while no node can serve it (every node restarting), it is asked
+   * again, round after round, until its own time is up, each time for what is left of it.
+   */
+  protected async sendWait(request: WaitWorkflowRequest, waitMs: number) {
+    const endMs = performance.now() + waitMs;
+    for (;;) {
+      const leftMs = Math.max(0, endMs - performance.now());
+      const asked = { ...request, timeoutSeconds: Math.max(1, Math.ceil(leftMs / 1000)) };
+      const timeoutMs = leftMs + WAIT_MARGIN_MS;
+      try {
+        return await this.repeatable("wait", (client) => client.waitWorkflow(asked, { timeoutMs }));
+      } catch (error) {
+        const isUnserved =
+          error instanceof UnreachableError ||
+          (error instanceof UnservedError && error.code === "UNAVAILABLE");
+        if (!isUnserved || performance.now() + this.retryDelayMs >= endMs) throw error;
+        await pause(this.retryDelayMs);
+      }
+    }
   }
 
   protected sendSignal(request: SignalWorkflowRequest, timeoutMs: number) {

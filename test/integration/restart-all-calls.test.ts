@@ -3,11 +3,12 @@
 // runs its execution groups. A call for a group in that second used to be forwarded to
 // another member, itself resuming, which forwarded it back, until the two nodes' connections
 // to each other ran out: every call between them then waited 10-55 s for a timeout. Now a
-// member that does not run its group yet answers UNAVAILABLE at once.
+// member that does not run its group yet answers UNAVAILABLE at once. And a client's wait keeps
+// asking, within its own time, while no node can answer.
 
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
-import { HttpProtocolClient } from "../../src/client/index.ts";
+import { HttpProtocolClient, RaftoralClient } from "../../src/client/index.ts";
 import { NodeProcessCluster } from "../support/node-process-cluster.ts";
 
 const WORKFLOWS = join(import.meta.dir, "fixtures", "multi-step-workflows.ts");
@@ -53,5 +54,22 @@ test("calls during a restart of every node are answered at once, then served", a
   ).toMatchObject({ status: "completed" });
   // The calls met the nodes starting, not only the ones before and after.
   expect(codes.has("UNAVAILABLE")).toBe(true);
+  await client.close();
+}, 120_000);
+
+test("a wait asked while every node is down gets its result once they are back", async () => {
+  cluster = new NodeProcessCluster("http", ["--workflows", WORKFLOWS]);
+  const current = cluster;
+  const node = await current.add();
+  const client = new RaftoralClient([`http://${node.address}`]);
+  const started = await client.start({ name: "one_step", version: 1 }, null, {
+    workflowId: "done-before",
+  });
+  await client.wait(started);
+  await current.kill(node);
+  // Asked while nothing listens: before, it gave up after one round of attempts.
+  const waited = client.wait(started, { timeoutMs: 60_000 });
+  await current.launch(node);
+  expect(await waited).toMatchObject({ status: "completed", output: "pong" });
   await client.close();
 }, 120_000);
