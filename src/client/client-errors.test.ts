@@ -29,3 +29,15 @@ test("each address is named once, with how its last attempt failed", () => {
   );
   expect(unserved.code).toBe("NO_LEADER");
 });
+
+test("an attempt whose answer was lost is named: the call may have been done", () => {
+  const lost = {
+    address: "a:1",
+    error: new RaftoralError("UNAVAILABLE", "stream canceled", { isAnswerLost: true }),
+  };
+  const refused = attempt("a:1", "UNAVAILABLE", "connect ECONNREFUSED");
+  expect(new UnreachableError("signal", [lost, refused]).message).toBe(
+    "no node answered signal (a:1: connect ECONNREFUSED); a:1 received it before its answer " +
+      "was lost, so it may have been done; check that the node runs and the address is right",
+  );
+});

@@ -29,9 +29,15 @@ export class UnreachableError extends RaftoralError {
   readonly attempts: readonly FailedAttempt[];
 
   constructor(what: string, attempts: readonly FailedAttempt[]) {
+    // An attempt whose answer was lost was received: "no answer" must not read as "not done".
+    const lost = attempts.find((attempt) => attempt.error.isAnswerLost)?.address;
+    const done =
+      lost === undefined
+        ? ""
+        : `; ${lost} received it before its answer was lost, so it may have been done`;
     super(
       "UNAVAILABLE",
-      `no node answered ${what} (${reasonsOf(attempts)}); check that the node runs and the address is right`,
+      `no node answered ${what} (${reasonsOf(attempts)})${done}; check that the node runs and the address is right`,
       { cause: attempts.at(-1)?.error },
     );
     this.name = "UnreachableError";
