@@ -3,6 +3,7 @@
 
 import { groupId, logIndex, nodeId, RaftoralError } from "../lib/index.ts";
 import {
+  CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
   type ClusterStatusResponse,
   GrpcClient,
   RaftServiceMethods,
@@ -64,6 +65,8 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   ) {
     this.client = new GrpcClient({
       address,
+      // A node takes a client's call up to this size: one limit, named in either refusal.
+      sendMessageBytesMax: CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     });
