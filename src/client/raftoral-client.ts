@@ -127,7 +127,8 @@ export class RaftoralClient extends WorkflowClientBase {
   protected async sendWait(request: WaitWorkflowRequest, waitMs: number) {
     const endMs = performance.now() + waitMs;
     for (;;) {
-      const leftMs = Math.max(0, endMs - performance.now());
+      // Whole milliseconds: Node's AbortSignal.timeout() refuses a fraction.
+      const leftMs = Math.max(0, Math.ceil(endMs - performance.now()));
       const asked = { ...request, timeoutSeconds: Math.max(1, Math.ceil(leftMs / 1000)) };
       const timeoutMs = leftMs + WAIT_MARGIN_MS;
       try {
