@@ -24,6 +24,10 @@ export class ManagementDirectory implements MembershipDirectory {
   isClusterNode(node: NodeId): boolean {
     const state = this.state();
     if (state.clusterId === "" && this.vouchedHighest === 0) return true;
+    // Left behind by a forced recovery: two of them restarted together elect each other in
+    // their old configuration, and a survivor that took their management traffic followed
+    // that leader and gave up the recovered log (tour I).
+    if (state.lostNodes.has(node)) return false;
     return node >= 1 && node <= Math.max(highestNodeId(state), this.vouchedHighest);
   }
 

@@ -5,7 +5,7 @@
 // behind are recorded as lost: restarted with their old storage, they are refused for good.
 
 import { afterEach, expect, test } from "bun:test";
-import { groupId, type RaftoralError } from "../../../src/lib/index.ts";
+import { groupId, MANAGEMENT_GROUP, type RaftoralError } from "../../../src/lib/index.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
 
@@ -138,4 +138,25 @@ test("voters a forced recovery left behind, restarted with their old storage, ar
     output: "pong",
   });
   expect(survivor.node?.managementState().nodes.size).toBe(1);
+}, 300_000);
+
+test("a survivor down while the voters it left behind restart together is not taken over by them", async () => {
+  const { current, first, second, survivor } = await settledThree(53);
+  for (const gone of [first, second]) await current.crash(gone);
+  await current.advance(8_000, 20);
+  await current.call(survivor, (api) => api.recoverGroups({ dryRun: false }));
+  const lostIds = [first.lastId, second.lastId].sort();
+  // Nobody who knows of the recovery answers their restart check: they elect each other.
+  await current.crash(survivor);
+  for (const gone of [first, second]) current.restart(gone);
+  await current.advance(10_000, 20);
+  current.restart(survivor);
+  await current.advance(20_000, 20);
+  const management = survivor.node?.raftHost()?.inspect(MANAGEMENT_GROUP)?.status();
+  expect(management?.role).toBe("leader");
+  expect([...(survivor.node?.managementState().lostNodes ?? [])].sort()).toEqual(lostIds as never);
+  expect(await current.call(survivor, (api) => api.runWorkflow(PING))).toEqual({
+    success: true,
+    output: "pong",
+  });
 }, 300_000);
