@@ -5,7 +5,8 @@ const CONNECTION_OPTIONS = `Connection options:
   -a, --address <ADDRESS>
           Node to call, as host:port (default: $RAFTORAL_ADDRESS, else 127.0.0.1:7001).
           A grpc://, grpcs://, http:// or https:// prefix picks the protocol and TLS.
-          Several nodes, comma-separated, are tried in turn when one is unavailable.
+          Several nodes, comma-separated, are tried in turn when one is unavailable
+          (not by node leave, node health or cluster recover, which act on the first).
 
   -t, --transport <PROTOCOL>
           grpc or http (default: grpc), for addresses without a prefix. It must be the

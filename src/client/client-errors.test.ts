@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { RaftoralError } from "../lib/index.ts";
 import { UnreachableError, UnservedError } from "./client-errors.ts";
+import { RaftoralClient } from "./raftoral-client.ts";
 
 const attempt = (address: string, code: string, message: string) => ({
   address,
@@ -40,4 +41,19 @@ test("an attempt whose answer was lost is named: the call may have been done", (
     "no node answered signal (a:1: connect ECONNREFUSED); a:1 received it before its answer " +
       "was lost, so it may have been done; check that the node runs and the address is right",
   );
+});
+
+test("a call made to the first node only reports that node's own refusal as it is", async () => {
+  const refusal = "node 2 cannot leave now: voter 3 of the management group is unreachable";
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      Response.json({ success: false, error: refusal, code: "UNAVAILABLE" }, { status: 503 }),
+  });
+  const client = new RaftoralClient([`http://127.0.0.1:${server.port}`]);
+  const failure = await client.leave().catch((error: RaftoralError) => error);
+  await client.close();
+  server.stop(true);
+  expect(failure).toMatchObject({ code: "UNAVAILABLE", message: refusal });
 });

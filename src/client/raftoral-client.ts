@@ -248,7 +248,8 @@ export class RaftoralClient extends WorkflowClientBase {
       return await call(client);
     } catch (error) {
       const typed = asRaftoralError(error);
-      if (!isWorthAnotherNode(typed)) throw typed;
+      // The node's own answer says why; "no node could serve" would suggest others were asked.
+      if (!isWorthAnotherNode(typed) || typed.isAnswer) throw typed;
       throw await this.unreachable(what, [{ address: client.address, error: typed }]);
     }
   }
