@@ -66,6 +66,27 @@ describe("WorkflowRuntime: durable timers", () => {
     expect(group.fatal).toEqual([]);
   });
 
+  test("a timer that found the wall clock an hour behind fires once the clock is put right", async () => {
+    const { group } = napGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    const started = track(runtime.start("nap", 1, "20s"));
+    await group.until(() => kinds(group).includes("sleep"));
+    // Stepped back an hour before the timer came due: its run finds it not due, an hour off.
+    group.wallStepMs = -3_600_000;
+    await group.until(() => group.clock.nowMs() > 25_000, 30_000);
+    expect(kinds(group)).not.toContain("wake");
+    // Put right (as NTP would): it fires within the step check, not an hour later.
+    group.wallStepMs = 0;
+    const correctedAtMs = group.clock.nowMs();
+    await group.until(() => kinds(group).includes("wake"), 5_000);
+    expect(group.clock.nowMs() - correctedAtMs).toBeLessThanOrEqual(2_100);
+    const finished = track(group.queries.wait(started.value as string, 10_000));
+    await group.until(() => finished.done);
+    expect(finished.value?.output).toMatchObject({ after: "done" });
+    expect(group.fatal).toEqual([]);
+  });
+
   test("a new owner replays the timer from the log and wakes it, never early", async () => {
     const { group, executions } = napGroup();
     const first = group.runtime(1);

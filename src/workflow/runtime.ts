@@ -4,7 +4,6 @@
 // Only injected interfaces: proposer, clock, wall clock, random, logger.
 
 import {
-  type CancelTimer,
   type Clock,
   checkTraceId,
   type ErrorCode,
@@ -29,6 +28,7 @@ import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
 import { proposeKeepingDoubt, proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
+import { RelaunchTimers } from "./relaunch-timers.ts";
 import type { StepReport } from "./replay-cursor.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
@@ -39,8 +39,6 @@ import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 export const START_ATTEMPTS_MAX = 5;
 /** Wait before a run that ended unexpectedly is tried again. */
 export const RUN_RETRY_DELAY_MS = 200;
-/** Longest single wait for a durable timer; a longer sleep is checked again after it. */
-export const WAKE_DELAY_MS_MAX = 86_400_000;
 
 /** How a refused Start reaches the caller. */
 const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
@@ -94,7 +92,7 @@ export class WorkflowRuntime {
   /** Ids whose Start this node is proposing: start() launches those runs itself. */
   private readonly startsInFlight = new Set<string>();
   /** Runs to start again later (an unexpected end, a timer due), by the ended run's epoch. */
-  private readonly relaunchTimers = new Map<string, { cancel: CancelTimer; epoch: number }>();
+  private readonly relaunchTimers: RelaunchTimers;
   /** Executions that got an event while their run was going (see onSignaled). */
   private readonly signaledDuringRun = new Set<string>();
   /** Started by entries this node made as leader: their first run needs no read barrier. */
@@ -126,6 +124,18 @@ export class WorkflowRuntime {
             sleep: (delayMs) => this.loop().sleep(delayMs),
             logger,
           });
+    this.relaunchTimers = new RelaunchTimers({
+      clock: options.clock,
+      wallClockMs: options.wallClockMs,
+      onDue: (workflowId) => {
+        this.dirty.add(workflowId);
+        this.scheduleReconcile();
+      },
+      onClockStep: (stepMs) =>
+        logger.warn("The wall clock was stepped: durable timers armed again by it", {
+          step_ms: Math.round(stepMs),
+        }),
+    });
   }
 
   /** Begins running this node's executions, including those found in the restored state. */
@@ -145,8 +155,7 @@ export class WorkflowRuntime {
     for (const runner of this.runs.values()) runner.stop("the runtime is closing");
     this.runs.clear();
     this.childWatch?.stopAll();
-    for (const { cancel } of this.relaunchTimers.values()) cancel();
-    this.relaunchTimers.clear();
+    this.relaunchTimers.cancelAll();
     this.signaledDuringRun.clear();
     this.freshStarts.clear();
     this.leftAlone.clear();
@@ -337,8 +346,7 @@ export class WorkflowRuntime {
       this.signaledDuringRun.add(workflowId);
       return;
     }
-    this.relaunchTimers.get(workflowId)?.cancel();
-    this.relaunchTimers.delete(workflowId);
+    this.relaunchTimers.cancel(workflowId);
   }
 
   private scheduleReconcile(): void {
@@ -386,10 +394,9 @@ export class WorkflowRuntime {
     this.childWatch?.reconcile(workflowId, execution);
     // A wait from an earlier ownership is void: owned here again, a run starts now and its
     // own end sets the waits up again (the timer, the children's watches).
-    const relaunch = this.relaunchTimers.get(workflowId);
-    if (relaunch !== undefined && (!isOurs || relaunch.epoch !== execution.ownerEpoch)) {
-      relaunch.cancel();
-      this.relaunchTimers.delete(workflowId);
+    const relaunchEpoch = this.relaunchTimers.epochOf(workflowId);
+    if (relaunchEpoch !== undefined && (!isOurs || relaunchEpoch !== execution.ownerEpoch)) {
+      this.relaunchTimers.cancel(workflowId);
     }
     const runner = this.runs.get(workflowId);
     if (runner !== undefined && (!isOurs || runner.epoch !== execution.ownerEpoch)) {
@@ -427,28 +434,15 @@ export class WorkflowRuntime {
       this.leftAlone.add(id);
     } else if (end === "retry" || end === "sleeping") {
       if (end === "sleeping") this.childWatch?.parentWaits(this.options.stateMachine.execution(id));
-      const delayMs =
-        end === "retry" ? RUN_RETRY_DELAY_MS : isSignaled ? 0 : this.wakeDelayMs(runner.wakeAtMs);
-      const cancel = this.options.clock.setTimer(delayMs, () => {
-        this.relaunchTimers.delete(id);
-        this.dirty.add(id);
-        this.scheduleReconcile();
-      });
-      this.relaunchTimers.set(id, { cancel, epoch: runner.epoch });
+      if (end === "sleeping" && !isSignaled) {
+        this.relaunchTimers.armWake(id, runner.epoch, runner.wakeAtMs);
+      } else {
+        this.relaunchTimers.armDelay(id, runner.epoch, end === "retry" ? RUN_RETRY_DELAY_MS : 0);
+      }
     } else {
       this.dirty.add(id);
       this.scheduleReconcile();
     }
-  }
-
-  /**
-   * How long until a timer due at `wakeAtMs` (wall clock); at most a day per wait, so that
-   * a long sleep re-arms instead of overflowing a platform timer. A run that comes early
-   * (the clocks drifted apart) finds the timer not due and sleeps again: never early.
-   */
-  private wakeDelayMs(wakeAtMs: number): number {
-    const leftMs = wakeAtMs - Math.floor(this.options.wallClockMs());
-    return Math.min(Math.max(0, leftMs), WAKE_DELAY_MS_MAX);
   }
 
   private runnerDeps() {

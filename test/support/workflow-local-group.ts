@@ -42,6 +42,8 @@ export interface LocalGroupOptions {
 
 export class LocalWorkflowGroup {
   readonly clock = new VirtualClock();
+  /** How far the runtimes' wall clock is stepped from the virtual clock (NTP, an operator). */
+  wallStepMs = 0;
   readonly stateMachine: WorkflowStateMachine;
   readonly queries: WorkflowQueries;
   /** Every command applied, decoded, in log order. */
@@ -154,7 +156,7 @@ export class LocalWorkflowGroup {
       stateMachine: this.stateMachine,
       proposer,
       clock: this.clock,
-      wallClockMs: () => WALL_ORIGIN_MS + this.clock.nowMs(),
+      wallClockMs: () => WALL_ORIGIN_MS + this.wallStepMs + this.clock.nowMs(),
       random: this.random.fork(`runtime-${id}`),
       logger: this.logger.child({ node_id: id }),
       onFatal: (error) => {
