@@ -4,6 +4,13 @@
 // proposes the copy, it never decides anything at apply time from local knowledge. Likewise
 // for time: log time moves with the commands, so on a group that gets none the leader
 // proposes it (Expire) once a result outlived the time limit by its clock.
+//
+// A clock that was ahead for a moment leaves a result that finished in the future, by every
+// clock once it is put right, and log time never moves back: under the floor, that result
+// would hold the group over its limits, refusing every new start, for as long as the clock
+// was ahead (a day ahead: a day). The leader moves log time past it (Expire) once it finished
+// more than a floor later than its own clock says: no clock that agrees with the leader's to
+// within the floor could have made it, so it is not the fresh result the floor protects.
 
 import {
   describeRetention,
@@ -37,6 +44,16 @@ export async function syncRetention(deps: RetentionSyncDeps, group: GroupId): Pr
   // Each Expire prunes at least that execution: no loop of proposals that change nothing.
   if (expiryMs !== undefined && nowMs > expiryMs) {
     await deps.propose(encodeCommand({ type: "Expire", atMs: nowMs }));
+  }
+  const hold = machine.floorHold();
+  if (hold !== undefined && hold.finishedAtMs > nowMs + hold.floorMs) {
+    await deps.propose(encodeCommand({ type: "Expire", atMs: hold.finishedAtMs + hold.floorMs }));
+    deps.logger.warn(
+      "A finished workflow's time is ahead of this node's clock by more than the retention " +
+        "floor (a clock was ahead when it finished): log time moved past it, so that new " +
+        "starts are no longer refused for it",
+      { group, ahead_ms: hold.finishedAtMs - nowMs },
+    );
   }
   if (wanted === undefined) return false;
   const applied = machine.retention();

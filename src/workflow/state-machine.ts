@@ -150,6 +150,20 @@ export class WorkflowStateMachine {
     return (oldest.finishedAtMs ?? 0) + retainForMs;
   }
 
+  /**
+   * While the group keeps more results than its limits allow and the oldest is under the
+   * floor, so that a new Start is refused: that result's finish time and the floor.
+   */
+  floorHold(): { readonly finishedAtMs: number; readonly floorMs: number } | undefined {
+    const limits = pruneLimits(this.config, this.table.retention);
+    const oldest = this.table.oldestFinished();
+    if (oldest === undefined || limits.atLeastMs === 0) return undefined;
+    if (!this.table.isOverLimits(limits)) return undefined;
+    const finishedAtMs = oldest.finishedAtMs ?? 0;
+    if (this.table.logTimeMs - finishedAtMs >= limits.atLeastMs) return undefined;
+    return { finishedAtMs, floorMs: limits.atLeastMs };
+  }
+
   /** A page of summaries matching `query`, newest first (see list.ts). */
   list(query: ListQuery): ListPage {
     return listExecutions(this.table.index, query);
