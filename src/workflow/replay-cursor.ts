@@ -299,12 +299,16 @@ export class ReplayCursor {
     outcome: CheckpointOutcome,
   ): CheckpointRecord {
     assert(this.records.length === seq, `replay: commit of seq ${seq} out of order`);
+    const wallMs = Math.floor(this.options.effects.wallClockMs());
     return {
       seq,
       kind: call.kind,
       name: call.name,
       outcome,
-      atMs: Math.max(this.lastRecordedAtMs(), Math.floor(this.options.effects.wallClockMs())),
+      // Times are held at or after the ones before, but a timer's record counts from the
+      // owner's own clock: held, it would count from the start's time, which the node that
+      // took the start may have set an hour ahead (its timer then an hour late).
+      atMs: isTimerRecord(call.kind) ? wallMs : Math.max(this.lastRecordedAtMs(), wallMs),
       ownerEpoch: this.options.ownerEpoch,
       ...(call.stats === undefined ? {} : { stats: call.stats }),
     };
@@ -400,4 +404,9 @@ export class ReplayCursor {
   private lastRecordedAtMs(): number {
     return this.records.at(-1)?.atMs ?? this.options.startedAtMs;
   }
+}
+
+/** A record whose timer (a sleep, an event wait's timeout) counts from its own `atMs`. */
+function isTimerRecord(kind: CheckpointKind): boolean {
+  return kind === "sleep" || kind === "event-wait";
 }

@@ -87,6 +87,25 @@ describe("WorkflowRuntime: durable timers", () => {
     expect(group.fatal).toEqual([]);
   });
 
+  test("a sleep counts from its owner's clock, not from a start stamped by a clock an hour ahead", async () => {
+    const { group } = napGroup();
+    // Started through another node whose clock was an hour ahead; node 1 owns it.
+    const startedAtMs = WALL_ORIGIN_MS + group.clock.nowMs() + 3_600_000;
+    group.applyNow(
+      encodeCommand({
+        ...{ type: "Start", workflowId: "fast", name: "nap", version: 1, input: "2s" },
+        ...{ owner: 1 as never, startedAtMs, seed: 7, runtimeVersion: 3 },
+      }),
+    );
+    const runtime = group.runtime(1);
+    runtime.open();
+    const finished = track(group.queries.wait("fast", 10_000));
+    await group.until(() => finished.done, 10_000);
+    expect(finished.value?.status).toBe("Completed");
+    const [, sleep, wake] = group.stateMachine.execution("fast")?.checkpoints ?? [];
+    expect((wake?.atMs ?? 0) - (sleep?.atMs ?? 0)).toBeGreaterThanOrEqual(2_000);
+  });
+
   test("a new owner replays the timer from the log and wakes it, never early", async () => {
     const { group, executions } = napGroup();
     const first = group.runtime(1);
