@@ -67,7 +67,7 @@ export function connectionHint(failure: string, isTls: boolean, hasAnswered: boo
   if (/CERTIFICATE_REQUIRED|certificate required/i.test(failure)) {
     return "; the node requires a client certificate (mutual TLS): pass --tls-cert and --tls-key";
   }
-  if (/CERT_HAS_EXPIRED|certificate has expired|CERT_NOT_YET_VALID/i.test(failure)) {
+  if (/CERT_HAS_EXPIRED|certificate has expired|CERT_NOT_YET_VALID|not yet valid/i.test(failure)) {
     return "; the node's certificate is out of its dates: renew it (the node warns of this when it starts), or check this host's clock";
   }
   if (/ALTNAME|Hostname\/IP does not match|does not match certificate/i.test(failure)) {
