@@ -326,7 +326,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
             : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal]),
         headers: {
           ...headers,
-          ...credentials?.(route),
+          ...credentials?.(route, this.address),
           ...(payload === undefined ? {} : { "content-type": "application/json" }),
         },
         ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),

@@ -14,7 +14,7 @@ import {
   seededRandom,
 } from "../lib/index.ts";
 import type { LogStorage, NodeIdentity } from "../storage/index.ts";
-import type { TransportKind } from "../transport/index.ts";
+import { PeerClocks, type TransportKind } from "../transport/index.ts";
 import {
   checkNodeSecurity,
   type NodeSecurity,
@@ -45,6 +45,12 @@ export interface NodeEnvironment {
     options: { readonly operator: boolean },
   ) => NodeTransport | Promise<NodeTransport>;
   readonly client: ClientFactory;
+  /**
+   * How far each peer's clock is from this node's, learned from its refusals of this node's
+   * proofs of the cluster secret; the transport and the clients sign for it. Absent in
+   * simulations, which have no secret.
+   */
+  readonly peerClocks?: PeerClocks;
   /** Storage whose location (and identity) is known before joining, if any. */
   readonly openKnownStorage: (options: {
     storagePath: string | undefined;
@@ -69,7 +75,8 @@ export function realEnvironment(security: NodeSecurity = {}): NodeEnvironment {
   checkNodeSecurity(security);
   const clock = new RealClock();
   const tls = peerTlsOf(security);
-  const credentials = peerCallCredentials(security);
+  const peerClocks = new PeerClocks();
+  const credentials = peerCallCredentials(security, peerClocks);
   const clientOptions = {
     ...(tls === undefined ? {} : { tls }),
     ...(credentials === undefined ? {} : { credentials }),
@@ -80,7 +87,8 @@ export function realEnvironment(security: NodeSecurity = {}): NodeEnvironment {
     wallClockMs: () => Date.now(),
     newClusterId: () => crypto.randomUUID(),
     transport: (kind, logger, options) =>
-      createNodeTransport(kind, logger, clock, security, options.operator),
+      createNodeTransport(kind, logger, clock, security, options.operator, peerClocks),
+    peerClocks,
     client: (kind, address) => protocolClient(kind, address, clientOptions),
     preloadTransport: (kind, options) => {
       preloadTransportCode(kind, options.operator);

@@ -115,6 +115,7 @@ export class NodeParts {
       transport: options.transport.peers,
       clock: this.clock,
       logger,
+      ...(env.peerClocks === undefined ? {} : { peerClocks: env.peerClocks }),
       onUnreachable: (peer) => host?.reportUnreachable(peer),
     });
     this.host = host = this.createHost();

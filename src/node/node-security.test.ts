@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { makeTestCertificates } from "../../test/support/test-certificates.ts";
-import { PEER_PROOF_HEADER } from "../transport/index.ts";
+import { PEER_PROOF_HEADER, PeerClocks } from "../transport/index.ts";
 import {
   accessPolicyOf,
   certificateWarning,
@@ -62,9 +62,10 @@ describe("node security settings", () => {
 
   test("no policy and no proof when nothing is demanded; a proof on every call with a secret", () => {
     expect(accessPolicyOf({ tls: TLS })).toBeUndefined();
-    expect(peerCallCredentials({})).toBeUndefined();
+    expect(peerCallCredentials({}, new PeerClocks())).toBeUndefined();
     expect(accessPolicyOf({ clusterSecret: SECRET })).toBeDefined();
-    const headers = peerCallCredentials({ clusterSecret: SECRET })?.("/raft/message") ?? {};
+    const headers =
+      peerCallCredentials({ clusterSecret: SECRET }, new PeerClocks())?.("/raft/message") ?? {};
     expect(headers[PEER_PROOF_HEADER]).toMatch(/^v1\.\d+\.[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify(headers)).not.toContain(SECRET);
   });

@@ -10,6 +10,7 @@ import {
   type ClientTls,
   certificateDateProblem,
   corsOriginProblem,
+  type PeerClocks,
   peerCredentials,
   type ServerTls,
 } from "../transport/index.ts";
@@ -98,9 +99,16 @@ export function accessPolicyOf(security: NodeSecurity): AccessPolicy | undefined
   });
 }
 
-/** The proof of the cluster secret this node adds to its calls to the others. */
-export function peerCallCredentials(security: NodeSecurity): CallCredentials | undefined {
-  return security.clusterSecret === undefined ? undefined : peerCredentials(security.clusterSecret);
+/**
+ * The proof of the cluster secret this node adds to its calls to the others, each for the
+ * clock `clocks` learned that peer keeps.
+ */
+export function peerCallCredentials(
+  security: NodeSecurity,
+  clocks: PeerClocks,
+): CallCredentials | undefined {
+  const secret = security.clusterSecret;
+  return secret === undefined ? undefined : peerCredentials(secret, clocks);
 }
 
 /**

@@ -4,7 +4,12 @@
 // the cost of a start (docs/performance.md, "Start-up").
 
 import type { Clock, Logger } from "../lib/index.ts";
-import type { PeerTransport, TransportKind, TransportServer } from "../transport/index.ts";
+import {
+  PeerClocks,
+  type PeerTransport,
+  type TransportKind,
+  type TransportServer,
+} from "../transport/index.ts";
 import {
   accessPolicyOf,
   type NodeSecurity,
@@ -30,11 +35,12 @@ export async function createNodeTransport(
   clock: Clock,
   security: NodeSecurity = {},
   withOperator = false,
+  peerClocks = new PeerClocks(),
 ): Promise<NodeTransport> {
   const tls = serverTlsOf(security);
   const access = accessPolicyOf(security);
   const peerTls = peerTlsOf(security);
-  const credentials = peerCallCredentials(security);
+  const credentials = peerCallCredentials(security, peerClocks);
   const serverOptions = {
     logger,
     ...(tls === undefined ? {} : { tls }),

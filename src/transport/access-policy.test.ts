@@ -11,6 +11,7 @@ import {
   bearerCredentials,
   type CallerCredentials,
   combinedCredentials,
+  PeerClocks,
   peerCredentials,
 } from "./access-policy.ts";
 import { nodeCrypto } from "./node-crypto.ts";
@@ -211,7 +212,7 @@ describe("credentials a caller sends", () => {
   test("bearer and peer credentials together pass a client check, and each alone what it may", () => {
     const headers = combinedCredentials(
       bearerCredentials(SECRETS.clientToken),
-      peerCredentials(SECRETS.clusterSecret, () => NOW),
+      peerCredentials(SECRETS.clusterSecret, new PeerClocks(() => NOW)),
     )(PATH);
     expect(headers.authorization).toBe(`Bearer ${SECRETS.clientToken}`);
     const policy = new AccessPolicy(SECRETS, () => NOW);
@@ -229,5 +230,57 @@ describe("credentials a caller sends", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe("PeerClocks: proofs for a peer whose clock is off", () => {
+  const ADDRESS = "127.0.0.1:7002";
+  const TEN_MINUTES_MS = 600_000;
+
+  /** A proof made now for ADDRESS, checked by a node whose clock is `skewMs` from ours. */
+  function refusalOf(clocks: PeerClocks, now: () => number, skewMs: number): string | undefined {
+    const headers = peerCredentials(SECRETS.clusterSecret, clocks)(PATH, ADDRESS);
+    const receiver = new AccessPolicy(SECRETS, () => now() + skewMs);
+    try {
+      receiver.check("peer", PATH, {
+        authorization: undefined,
+        peerProof: headers[PEER_PROOF_HEADER],
+      });
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  for (const skewMs of [TEN_MINUTES_MS, -TEN_MINUTES_MS, 3 * 86_400_000]) {
+    test(`a peer ${skewMs} ms off refuses one proof, then takes the next, made for its clock`, () => {
+      let nowMs = NOW;
+      const clocks = new PeerClocks(() => nowMs);
+      const refusal = refusalOf(clocks, () => nowMs, skewMs);
+      expect(refusal).toBeDefined();
+      const learned = clocks.learnFrom(ADDRESS, refusal ?? "");
+      expect(Math.abs((learned ?? 0) - skewMs)).toBeLessThanOrEqual(1_000);
+      expect(refusalOf(clocks, () => nowMs, skewMs)).toBeUndefined();
+      // Other peers still get proofs by this node's own clock.
+      expect(clocks.nowFor("127.0.0.1:7003")).toBe(nowMs);
+      // The peer's clock is put right: refused again, and learned back once the last change settled.
+      nowMs += 10_000;
+      const again = refusalOf(clocks, () => nowMs, 0);
+      expect(again).toBeDefined();
+      expect(clocks.learnFrom(ADDRESS, again ?? "")).toBeCloseTo(0, -4);
+      expect(refusalOf(clocks, () => nowMs, 0)).toBeUndefined();
+    });
+  }
+
+  test("a refusal still on its way back after a change is not counted twice; other refusals teach nothing", () => {
+    const clocks = new PeerClocks(() => NOW);
+    const first = refusalOf(clocks, () => NOW, TEN_MINUTES_MS) ?? "";
+    const second = refusalOf(clocks, () => NOW, TEN_MINUTES_MS) ?? "";
+    expect(clocks.learnFrom(ADDRESS, first)).toBeDefined();
+    expect(clocks.learnFrom(ADDRESS, second)).toBeUndefined();
+    expect(refusalOf(clocks, () => NOW, TEN_MINUTES_MS)).toBeUndefined();
+    const fresh = new PeerClocks(() => NOW);
+    expect(fresh.learnFrom(ADDRESS, "it was made with another cluster secret")).toBeUndefined();
+    expect(fresh.nowFor(ADDRESS)).toBe(NOW);
   });
 });

@@ -6,7 +6,12 @@
 
 import { RaftoralError } from "../lib/index.ts";
 import { nodeCrypto } from "./node-crypto.ts";
-import { createPeerProof, PEER_PROOF_HEADER, peerProofProblem } from "./peer-proof.ts";
+import {
+  createPeerProof,
+  PEER_PROOF_HEADER,
+  peerProofProblem,
+  refusedProofOffsetMs,
+} from "./peer-proof.ts";
 
 /**
  * - open: anyone (health, for load balancers; reflection).
@@ -32,8 +37,8 @@ export interface CallerCredentials {
   readonly peerProof: string | undefined;
 }
 
-/** The request headers a caller sends to prove itself for a call to `path`. */
-export type CallCredentials = (path: string) => Readonly<Record<string, string>>;
+/** The request headers a caller sends to prove itself for a call to `path` at `address`. */
+export type CallCredentials = (path: string, address?: string) => Readonly<Record<string, string>>;
 
 /** The header that carries a bearer token, in the lowercase form gRPC metadata needs. */
 export const AUTHORIZATION_HEADER = "authorization";
@@ -132,13 +137,60 @@ export function bearerCredentials(token: string): CallCredentials {
 }
 
 /** Proof of the cluster secret on every call (what nodes send each other). */
-export function peerCredentials(secret: string, nowMs: () => number = Date.now): CallCredentials {
-  return (path) => ({ [PEER_PROOF_HEADER]: createPeerProof(secret, path, nowMs()) });
+export function peerCredentials(secret: string, clocks = new PeerClocks()): CallCredentials {
+  return (path, address) => ({
+    [PEER_PROOF_HEADER]: createPeerProof(secret, path, clocks.nowFor(address)),
+  });
+}
+
+/** Learned offsets past this are not believed: no clock is that wrong and still in use. */
+const PEER_CLOCK_OFFSET_MS_MAX = 366 * 86_400_000;
+/** After an offset changes, refusals of proofs made before it may still come back. */
+export const PEER_CLOCK_SETTLE_MS = 5_000;
+
+/**
+ * The time a proof for each peer carries: this node's clock, plus what a peer's refusal showed
+ * its clock to be ahead (or behind). A node whose clock was stepped by more than a proof's
+ * window would otherwise be refused by every peer, and refuse them, once a stream opens again:
+ * a majority that cannot elect. The proof still holds only within the window of the
+ * receiver's clock, so a copied header is worth no more than before; learning from refusals,
+ * as some HTTP APIs' clients do from a server's Date, only lets the sender meet that window.
+ */
+export class PeerClocks {
+  private readonly offsets = new Map<string, { offsetMs: number; learnedAtMs: number }>();
+
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  nowFor(address: string | undefined): number {
+    const learned = address === undefined ? undefined : this.offsets.get(address);
+    return this.nowMs() + (learned?.offsetMs ?? 0);
+  }
+
+  /**
+   * The peer at `address` refused a proof: if for the time it carried, proofs for it carry
+   * its time from now on. Returns how far its clock is from this node's, if that was why.
+   * A refusal is measured from the offset in force when its proof was made, so refusals of
+   * proofs made before the last change (still on their way back) are not counted again.
+   */
+  learnFrom(address: string, refusal: string): number | undefined {
+    const missedByMs = refusedProofOffsetMs(refusal);
+    if (missedByMs === undefined) return undefined;
+    const nowMs = this.nowMs();
+    const learned = this.offsets.get(address);
+    if (learned !== undefined && nowMs - learned.learnedAtMs < PEER_CLOCK_SETTLE_MS) {
+      return undefined;
+    }
+    const offsetMs = (learned?.offsetMs ?? 0) + missedByMs;
+    if (Math.abs(offsetMs) > PEER_CLOCK_OFFSET_MS_MAX) return undefined;
+    this.offsets.set(address, { offsetMs, learnedAtMs: nowMs });
+    return offsetMs;
+  }
 }
 
 /** Every set of headers on every call. */
 export function combinedCredentials(...all: readonly CallCredentials[]): CallCredentials {
-  return (path) => Object.assign({}, ...all.map((credentials) => credentials(path)));
+  return (path, address) =>
+    Object.assign({}, ...all.map((credentials) => credentials(path, address)));
 }
 
 // Tokens are compared as SHA-256 digests: equal lengths for timingSafeEqual, and the time

@@ -10,6 +10,7 @@ export {
   type CallCredentials,
   type CallerCredentials,
   combinedCredentials,
+  PeerClocks,
   peerCredentials,
 } from "./access-policy.ts";
 export { clusterHint } from "./cluster-hint.ts";
@@ -53,6 +54,7 @@ export {
   PEER_PROOF_AGE_MS_MAX,
   PEER_PROOF_HEADER,
   peerProofProblem,
+  refusedProofOffsetMs,
 } from "./peer-proof.ts";
 export {
   type PeerSendCounts,

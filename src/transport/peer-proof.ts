@@ -63,3 +63,15 @@ function macOf(secret: string, path: string, timestampMs: number): Buffer {
     .update(`raftoral-peer-${VERSION}\n${path}\n${timestampMs}`)
     .digest();
 }
+
+/**
+ * How far ahead of the time a refused proof carried the refusing node's clock was, read from
+ * its refusal (peerProofProblem's words, which every version since the proof sends), in ms:
+ * positive when that node's clock is ahead. Undefined for a refusal for anything else.
+ */
+export function refusedProofOffsetMs(refusal: string): number | undefined {
+  const old = /it is (\d{1,12}) s old/.exec(refusal)?.[1];
+  if (old !== undefined) return Number(old) * 1000;
+  const ahead = /it is dated (\d{1,12}) s ahead of this node's clock/.exec(refusal)?.[1];
+  return ahead === undefined ? undefined : -Number(ahead) * 1000;
+}

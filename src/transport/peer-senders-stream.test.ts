@@ -5,11 +5,13 @@ import { describe, expect, test } from "bun:test";
 import {
   createLogger,
   groupId,
+  type Logger,
   type NodeId,
   nodeId,
   RaftoralError,
   VirtualClock,
 } from "../lib/index.ts";
+import { PeerClocks } from "./access-policy.ts";
 import { PeerSenders, STREAM_BUFFERED_BYTES_MAX, STREAM_RETRY_MS } from "./peer-senders.ts";
 import type { PeerStream, PeerStreamEvents, PeerTransport } from "./transport.ts";
 import type { PeerBatch, PeerMessage } from "./wire.ts";
@@ -68,7 +70,7 @@ const message = (n: number): PeerMessage => ({ type: "unknownGroup", groupId: gr
 const messagesOf = (batches: readonly PeerBatch[]) => batches.map((batch) => batch.messages);
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function setup() {
+function setup(options: { peerClocks?: PeerClocks; logger?: Logger } = {}) {
   const transport = new ScriptedStreamTransport();
   const clock = new VirtualClock();
   const unreachable: NodeId[] = [];
@@ -76,7 +78,8 @@ function setup() {
     self: nodeId(1),
     transport,
     clock,
-    logger: quiet,
+    logger: options.logger ?? quiet,
+    ...(options.peerClocks === undefined ? {} : { peerClocks: options.peerClocks }),
     onUnreachable: (peer) => unreachable.push(peer),
     deliverTimeoutMs: DELIVER_TIMEOUT_MS,
     backoffMinMs: 50,
@@ -101,6 +104,25 @@ describe("peer senders over streams", () => {
     expect(messagesOf(stream.sent)).toEqual([[message(1), message(2)], [message(3)], [message(4)]]);
     expect(transport.requests).toEqual([]);
     expect(senders.stats().sentBatches).toBe(3);
+  });
+
+  test("a stream refused for this node's clock: proofs for that peer carry its time from then on", () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "info",
+      format: "text",
+      write: (line) => lines.push(line),
+    });
+    const peerClocks = new PeerClocks(() => 1_000_000);
+    const { transport, senders } = setup({ peerClocks, logger });
+    senders.send(PEER, [message(1)]);
+    // The peer's words for a proof 600 s behind its clock (peerProofProblem).
+    const refusal =
+      "peer:1 refused the batch: /raft/stream: the cluster secret proof is wrong: it is 600 s old";
+    transport.latest().events.onClose(new RaftoralError("UNAUTHENTICATED", refusal));
+    expect(peerClocks.nowFor("peer:1")).toBe(1_600_000);
+    expect(peerClocks.nowFor("peer:3")).toBe(1_000_000);
+    expect(lines.join("\n")).toContain("its clock is 600 s ahead of this node's");
   });
 
   test("a stream the peer never accepts: requests carry the batches for a while, then a stream is tried again", async () => {

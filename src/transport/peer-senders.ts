@@ -9,6 +9,7 @@
 // with exponential backoff, while the host is told the peer is unreachable.
 
 import { type Clock, type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
+import type { PeerClocks } from "./access-policy.ts";
 import type { PeerStream, PeerTransport } from "./transport.ts";
 import { batchBytes, type PeerBatch, type PeerMessage } from "./wire.ts";
 
@@ -21,6 +22,8 @@ export interface PeerSendersOptions {
   readonly transport: PeerTransport;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Learns from a peer's refusal of this node's proof for its clock (cluster secret only). */
+  readonly peerClocks?: PeerClocks;
   /** Called when a delivery to `peer` failed, so Raft stops streaming to it (reportUnreachable). */
   readonly onUnreachable: (peer: NodeId) => void;
   /** Messages queued per peer before the oldest are dropped. */
@@ -91,7 +94,7 @@ const STREAM_RECHECK_MS = 10;
 export class PeerSenders {
   private readonly peers = new Map<NodeId, PeerState>();
   private readonly options: PeerSendersOptions &
-    Required<Omit<PeerSendersOptions, "selfAddress" | "clusterId">>;
+    Required<Omit<PeerSendersOptions, "selfAddress" | "clusterId" | "peerClocks">>;
   private sentBatches = 0;
   private sentMessages = 0;
   private droppedMessages = 0;
@@ -328,6 +331,7 @@ export class PeerSenders {
     this.dropStream(state);
     const now = this.options.clock.nowMs();
     if (!wasOpen) {
+      this.learnPeerClock(peer, state, error);
       state.streamRetryAtMs = now + STREAM_RETRY_MS;
       this.options.logger.debug("Peer stream not accepted; sending requests meanwhile", {
         peer,
@@ -369,7 +373,25 @@ export class PeerSenders {
     return stream;
   }
 
+  /**
+   * A peer whose clock is more than a proof's window from ours refuses our proofs: from its
+   * refusal, our proofs for it carry its time from now on (PeerClocks), and the clocks'
+   * difference is logged, since other things go by the wall clock too.
+   */
+  private learnPeerClock(peer: NodeId, state: PeerState, error: unknown): void {
+    const offsetMs = this.options.peerClocks?.learnFrom(state.address, String(error));
+    if (offsetMs === undefined) return;
+    const seconds = Math.round(Math.abs(offsetMs) / 1000);
+    this.options.logger.warn(
+      `Node ${peer} refused this node's proof of the cluster secret for its time: its clock is ` +
+        `${seconds} s ${offsetMs > 0 ? "ahead of" : "behind"} this node's, so proofs for it ` +
+        "carry its time from now on; synchronize the nodes' clocks (NTP)",
+      { peer, address: state.address, offset_ms: offsetMs },
+    );
+  }
+
   private onFailure(peer: NodeId, state: PeerState, lost: number, error: unknown): void {
+    this.learnPeerClock(peer, state, error);
     this.failedDeliveries++;
     state.failedDeliveries++;
     this.recordDrops(peer, state, lost, (error as Error).message);

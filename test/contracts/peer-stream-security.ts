@@ -10,6 +10,7 @@ import {
   type CallCredentials,
   createPeerProof,
   PEER_PROOF_HEADER,
+  PeerClocks,
   type PeerTransport,
   peerCredentials,
 } from "../../src/transport/index.ts";
@@ -93,6 +94,28 @@ function limitCases(
     const recorded = openRecorded(peerWith(PEER), server().address);
     await recorded.opened;
     recorded.stream.send(numberedBatch(1, 7));
+    await waitUntil(() => api.batches.length === 1, "the batch");
+    recorded.stream.close();
+  });
+
+  test("a peer whose clock is 10 minutes behind is refused, and from the refusal makes proofs the node takes", async () => {
+    api.reset();
+    const clocks = new PeerClocks(() => Date.now() - 600_000);
+    const credentials = peerCredentials(SECRETS.clusterSecret, clocks);
+    const peer = peerWith(credentials);
+    // A refused stream may say nothing (a WebSocket's refused upgrade); the request that
+    // PeerSenders sends meanwhile says why.
+    const error = await peer.deliver(server().address, numberedBatch(1, 8), 5_000).then(
+      () => undefined,
+      (refusal: unknown) => refusal as RaftoralError,
+    );
+    expect(error?.code).toBe("UNAUTHENTICATED");
+    expect(api.batches).toEqual([]);
+    // The refusal, as this transport carries it, says how far off the proof's time was.
+    expect(clocks.learnFrom(server().address, error?.message ?? "")).toBeGreaterThan(590_000);
+    const recorded = openRecorded(peer, server().address);
+    await recorded.opened;
+    recorded.stream.send(numberedBatch(1, 9));
     await waitUntil(() => api.batches.length === 1, "the batch");
     recorded.stream.close();
   });

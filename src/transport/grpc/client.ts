@@ -201,7 +201,7 @@ export class GrpcClient {
       request,
       headers: {
         ...requestHeaders(options.metadata, timeoutMs),
-        ...this.credentials?.(path),
+        ...this.credentials?.(path, this.address),
       },
       timeoutMs,
       signal: options.signal,

@@ -34,7 +34,7 @@ export class HttpPeerStream implements PeerStream {
     const url = `${tls === undefined ? "ws" : "wss"}://${address}${PEER_STREAM_PATH}`;
     // Bun's WebSocket takes headers and TLS settings (the web standard has neither).
     this.socket = new WebSocket(url, {
-      headers: { ...credentials?.(PEER_STREAM_PATH) },
+      headers: { ...credentials?.(PEER_STREAM_PATH, address) },
       ...(tls === undefined ? {} : { tls }),
     });
     this.socket.binaryType = "arraybuffer";

@@ -69,7 +69,7 @@ export class HttpPeerTransport implements PeerTransport {
       const { tls, credentials } = this.options;
       const response = await fetch(`${tls === undefined ? "http" : "https"}://${address}${PATH}`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...credentials?.(PATH) },
+        headers: { "content-type": "application/json", ...credentials?.(PATH, address) },
         ...(tls === undefined ? {} : { tls }),
         body: batchToJson(batch),
         keepalive: true,
