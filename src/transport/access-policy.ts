@@ -146,7 +146,7 @@ export function peerCredentials(secret: string, clocks = new PeerClocks()): Call
 /** Learned offsets past this are not believed: no clock is that wrong and still in use. */
 const PEER_CLOCK_OFFSET_MS_MAX = 366 * 86_400_000;
 /** After an offset changes, refusals of proofs made before it may still come back. */
-export const PEER_CLOCK_SETTLE_MS = 5_000;
+const PEER_CLOCK_SETTLE_MS = 5_000;
 
 /**
  * The time a proof for each peer carries: this node's clock, plus what a peer's refusal showed
@@ -169,8 +169,8 @@ export class PeerClocks {
   /**
    * The peer at `address` refused a proof: if for the time it carried, proofs for it carry
    * its time from now on. Returns how far its clock is from this node's, if that was why.
-   * A refusal is measured from the offset in force when its proof was made, so refusals of
-   * proofs made before the last change (still on their way back) are not counted again.
+   * A refusal within PEER_CLOCK_SETTLE_MS of the last change is taken for one of a proof made
+   * before it, still on its way back, and not counted again.
    */
   learnFrom(address: string, refusal: string): number | undefined {
     const missedByMs = refusedProofOffsetMs(refusal);

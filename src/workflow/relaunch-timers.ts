@@ -5,6 +5,7 @@
 // monotonic clock is checked every STEP_CHECK_MS, and a step of more than STEP_TOLERANCE_MS
 // re-arms every due time by the stepped clock. Without that, a run that found its timer not
 // due while the clock was an hour behind waited the hour after the clock was put right.
+// Firing early costs nothing but a run: a run that finds its timer not due sleeps again.
 
 import type { CancelTimer, Clock } from "../lib/index.ts";
 
