@@ -36,6 +36,8 @@ export class RelaunchTimers {
   private readonly options: RelaunchTimerOptions;
   private readonly armed = new Map<string, Armed>();
   private cancelStepCheck: CancelTimer | undefined;
+  /** Armed entries with a due time: the step check runs while there are any. */
+  private wakeCount = 0;
   /** Wall clock minus monotonic clock at the last check. */
   private offsetMs = 0;
 
@@ -72,25 +74,34 @@ export class RelaunchTimers {
   }
 
   cancel(workflowId: string): void {
-    this.armed.get(workflowId)?.cancel();
-    this.armed.delete(workflowId);
+    this.remove(workflowId)?.cancel();
   }
 
   cancelAll(): void {
     for (const { cancel } of this.armed.values()) cancel();
     this.armed.clear();
+    this.wakeCount = 0;
     this.cancelStepCheck?.();
     this.cancelStepCheck = undefined;
   }
 
   private set(workflowId: string, armed: Armed): void {
-    this.armed.get(workflowId)?.cancel();
+    this.remove(workflowId)?.cancel();
     this.armed.set(workflowId, armed);
+    if (armed.wakeAtMs !== undefined) this.wakeCount++;
+  }
+
+  private remove(workflowId: string): Armed | undefined {
+    const armed = this.armed.get(workflowId);
+    if (armed === undefined) return undefined;
+    this.armed.delete(workflowId);
+    if (armed.wakeAtMs !== undefined) this.wakeCount--;
+    return armed;
   }
 
   private timer(workflowId: string, delayMs: number): CancelTimer {
     return this.options.clock.setTimer(delayMs, () => {
-      this.armed.delete(workflowId);
+      this.remove(workflowId);
       this.options.onDue(workflowId);
     });
   }
@@ -108,19 +119,18 @@ export class RelaunchTimers {
   private scheduleStepCheck(): void {
     this.cancelStepCheck = this.options.clock.setTimer(STEP_CHECK_MS, () => {
       this.cancelStepCheck = undefined;
+      if (this.wakeCount === 0) return;
       const offsetMs = this.currentOffsetMs();
       const stepMs = offsetMs - this.offsetMs;
       this.offsetMs = offsetMs;
-      let isWaking = false;
-      for (const [workflowId, armed] of this.armed) {
-        if (armed.wakeAtMs === undefined) continue;
-        isWaking = true;
-        if (Math.abs(stepMs) <= STEP_TOLERANCE_MS) continue;
-        armed.cancel();
-        armed.cancel = this.timer(workflowId, this.wakeDelayMs(armed.wakeAtMs));
+      if (Math.abs(stepMs) > STEP_TOLERANCE_MS) {
+        for (const [workflowId, armed] of this.armed) {
+          if (armed.wakeAtMs === undefined) continue;
+          armed.cancel();
+          armed.cancel = this.timer(workflowId, this.wakeDelayMs(armed.wakeAtMs));
+        }
+        this.options.onClockStep(stepMs);
       }
-      if (!isWaking) return;
-      if (Math.abs(stepMs) > STEP_TOLERANCE_MS) this.options.onClockStep(stepMs);
       this.scheduleStepCheck();
     });
   }
