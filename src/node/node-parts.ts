@@ -33,6 +33,7 @@ import { registerAgain } from "./join-cluster.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { handOver } from "./leadership-handover.ts";
 import { type ClusterLeave, nodeLeave } from "./leave-cluster.ts";
+import { LostWatch } from "./lost-watch.ts";
 import { ManagementDirectory } from "./management-directory.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
@@ -86,6 +87,7 @@ export class NodeParts {
   readonly senders: PeerSenders;
   readonly host: MultiRaftHost;
   readonly leaderWatch: LeaderWatch;
+  private readonly lostWatch: LostWatch;
   readonly execution: ExecutionLayer;
   readonly health: NodeHealth;
   readonly service: NodeService;
@@ -120,6 +122,12 @@ export class NodeParts {
     });
     this.host = host = this.createHost();
     this.leaderWatch = this.createLeaderWatch();
+    this.lostWatch = new LostWatch({
+      ...{ self: id, clock: this.clock, logger, onLost: options.onFatal },
+      ...{ transport: options.transport.kind, clients: options.peerClients },
+      peers: () => this.addressesSeen.list(),
+      clusterId: () => this.machine.state().clusterId,
+    });
     this.execution = options.execution ?? this.createExecution();
     this.health = new NodeHealth({
       logger,
@@ -282,6 +290,7 @@ export class NodeParts {
   private run(): void {
     this.isRunning = true;
     this.leaderWatch.start();
+    this.lostWatch.start();
     this.runtime.start();
   }
 
@@ -470,6 +479,7 @@ export class NodeParts {
     this.health.failed(reason);
     this.runtime.stop();
     this.leaderWatch.stop();
+    this.lostWatch.stop();
   }
 
   /** Hands over what it leads (when graceful), then stops every part. */

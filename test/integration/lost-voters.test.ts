@@ -1,6 +1,7 @@
 // After `cluster recover --force`, the voters it left behind are refused for good: status
 // names them, and one restarted from its old storage directory exits with EXIT_STALE_STATE
-// saying how to come back, while the survivor serves on. Real processes, both transports.
+// saying how to come back, while the survivor serves on; two restarted while the survivor was
+// down stop once it is back. Real processes, both transports.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { EXIT_STALE_STATE } from "../../src/cli/exit-codes.ts";
@@ -58,6 +59,44 @@ describe.each(["grpc", "http"] as const)("over %s", (transport) => {
     expect(refused.stderr).toContain("the cluster refused to take this node back");
     expect(refused.stderr).toContain("empty --storage-path");
     expect(refused.stderr).not.toMatch(/Node \d+ is ready/);
+    expect(await client.run("ping_pong", "ping")).toMatchObject({
+      status: "completed",
+      output: "pong",
+    });
+  }, 120_000);
+
+  test("voters left behind that restarted while the survivor was down stop once it is back", async () => {
+    const cluster = new NodeProcessCluster(transport);
+    clusters.push(cluster);
+    const first = await cluster.add();
+    const second = await cluster.add();
+    const survivor = await cluster.add();
+    const client = new RaftoralClient([`${transport}://${survivor.address}`], {
+      timeoutMs: 30_000,
+    });
+    clients.push(client);
+    await until(
+      "three voters",
+      () => client.status(),
+      (status) => status.groups[0]?.voters.length === 3,
+    );
+    await cluster.kill(first);
+    await cluster.kill(second);
+    await until(
+      "both groups leaderless for a few seconds",
+      () => client.recover({ dryRun: true }),
+      (dryRun) => dryRun.groups?.length === 2,
+    );
+    await client.recover({ dryRun: false });
+    await cluster.kill(survivor);
+    // Nobody who knows of the recovery answers their restart check: the two left behind are
+    // a majority of their old configuration, and serve a copy of the cluster of their own.
+    await Promise.all([cluster.launch(first), cluster.launch(second)]);
+    await cluster.launch(survivor);
+    // Within a check interval of the survivor's return, both learn they were left behind.
+    const exits = await Promise.all([first.process?.exited, second.process?.exited]);
+    expect(exits).toEqual([EXIT_STALE_STATE, EXIT_STALE_STATE]);
+    expect(first.log).toContain("the cluster refused to take this node back");
     expect(await client.run("ping_pong", "ping")).toMatchObject({
       status: "completed",
       output: "pong",
