@@ -487,6 +487,7 @@ export class NodeParts {
     this.health.stopping();
     this.runtime.stop();
     this.leaderWatch.stop();
+    this.lostWatch.stop();
     if (isGraceful) {
       const { host, id: self, clock, execution } = this;
       await handOver({ host, self, clock, execution, logger: this.options.logger });
