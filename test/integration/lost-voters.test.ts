@@ -25,31 +25,40 @@ async function until<T>(what: string, probe: () => Promise<T>, isDone: (value: T
   }
 }
 
+/**
+ * Three nodes; the first two killed and the groups recovered on the third with --force.
+ * Returns the recovery's answer and the ids it left behind, sorted.
+ */
+async function recoveredOnSurvivor(transport: "grpc" | "http") {
+  const cluster = new NodeProcessCluster(transport);
+  clusters.push(cluster);
+  const first = await cluster.add();
+  const second = await cluster.add();
+  const survivor = await cluster.add();
+  const client = new RaftoralClient([`${transport}://${survivor.address}`], {
+    timeoutMs: 30_000,
+  });
+  clients.push(client);
+  await until(
+    "three voters",
+    () => client.status(),
+    (status) => status.groups[0]?.voters.length === 3,
+  );
+  const lostIds = [cluster.nodeId(first), cluster.nodeId(second)].sort();
+  await cluster.kill(first);
+  await cluster.kill(second);
+  await until(
+    "both groups leaderless for a few seconds",
+    () => client.recover({ dryRun: true }),
+    (dryRun) => dryRun.groups?.length === 2,
+  );
+  const forced = await client.recover({ dryRun: false });
+  return { cluster, first, second, survivor, client, lostIds, forced };
+}
+
 describe.each(["grpc", "http"] as const)("over %s", (transport) => {
   test("voters left behind by a forced recovery are named, and refused when they restart", async () => {
-    const cluster = new NodeProcessCluster(transport);
-    clusters.push(cluster);
-    const first = await cluster.add();
-    const second = await cluster.add();
-    const survivor = await cluster.add();
-    const client = new RaftoralClient([`${transport}://${survivor.address}`], {
-      timeoutMs: 30_000,
-    });
-    clients.push(client);
-    await until(
-      "three voters",
-      () => client.status(),
-      (status) => status.groups[0]?.voters.length === 3,
-    );
-    const lostIds = [cluster.nodeId(first), cluster.nodeId(second)].sort();
-    await cluster.kill(first);
-    await cluster.kill(second);
-    await until(
-      "both groups leaderless for a few seconds",
-      () => client.recover({ dryRun: true }),
-      (dryRun) => dryRun.groups?.length === 2,
-    );
-    const forced = await client.recover({ dryRun: false });
+    const { cluster, first, client, lostIds, forced } = await recoveredOnSurvivor(transport);
     expect(forced.groups.map((group) => group.isRecovered)).toEqual([true, true]);
     const status = await client.status();
     expect(status.lostNodeIds).toEqual(lostIds as never);
@@ -66,28 +75,7 @@ describe.each(["grpc", "http"] as const)("over %s", (transport) => {
   }, 120_000);
 
   test("voters left behind that restarted while the survivor was down stop once it is back", async () => {
-    const cluster = new NodeProcessCluster(transport);
-    clusters.push(cluster);
-    const first = await cluster.add();
-    const second = await cluster.add();
-    const survivor = await cluster.add();
-    const client = new RaftoralClient([`${transport}://${survivor.address}`], {
-      timeoutMs: 30_000,
-    });
-    clients.push(client);
-    await until(
-      "three voters",
-      () => client.status(),
-      (status) => status.groups[0]?.voters.length === 3,
-    );
-    await cluster.kill(first);
-    await cluster.kill(second);
-    await until(
-      "both groups leaderless for a few seconds",
-      () => client.recover({ dryRun: true }),
-      (dryRun) => dryRun.groups?.length === 2,
-    );
-    await client.recover({ dryRun: false });
+    const { cluster, first, second, survivor, client } = await recoveredOnSurvivor(transport);
     await cluster.kill(survivor);
     // Nobody who knows of the recovery answers their restart check: the two left behind are
     // a majority of their old configuration, and serve a copy of the cluster of their own.
