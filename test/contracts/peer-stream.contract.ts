@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { RaftoralError } from "../../src/lib/index.ts";
 import type { PeerStream, PeerTransport } from "../../src/transport/index.ts";
 import { FakeNodeApi, waitUntil } from "./fake-node-api.ts";
+import { freezableRelay } from "./network-peers.ts";
 import type { StartedServer, TransportUnderTest } from "./transport.contract.ts";
 import { everythingBatch, numberedBatch, sequenceOf } from "./transport-fixtures.ts";
 
@@ -143,7 +144,35 @@ function endingCases(f: Fixture): void {
     await recorded.closed;
     expect(recorded.isOpen()).toBe(true);
   });
+
+  // TCP keeps such a connection open for minutes, and what is sent meanwhile goes nowhere.
+  test("a stream whose receiver goes silent ends once a ping goes unanswered", async () => {
+    const own = f.subject.newPeer({ intervalMs: 50, timeoutMs: SILENCE_TIMEOUT_MS });
+    const relay = await freezableRelay(f.started.address);
+    f.cleanups.push(
+      () => own.close(),
+      () => relay.close(),
+    );
+    const recorded = openRecorded(own, relay.address);
+    await recorded.opened;
+    recorded.stream.send(numberedBatch(1, 1));
+    await waitUntil(() => f.api.batches.length === 1, "the batch before the silence");
+    // Pings answered for a while: an open stream with nothing to say stays open.
+    await Bun.sleep(4 * SILENCE_TIMEOUT_MS);
+    expect(recorded.isOpen()).toBe(true);
+    relay.freeze();
+    const frozenAt = performance.now();
+    recorded.stream.send(numberedBatch(2, 1));
+    const error = await recorded.closed;
+    expect(error?.code).toBe("UNAVAILABLE");
+    expect(error?.message).toContain("stopped answering: no answer to a ping");
+    expect(performance.now() - frozenAt).toBeGreaterThanOrEqual(SILENCE_TIMEOUT_MS);
+    expect(f.api.batches).toHaveLength(1);
+  });
 }
+
+/** The keepalive timeout of the silent-receiver case. */
+const SILENCE_TIMEOUT_MS = 300;
 
 /** 1..count. */
 function range(count: number): number[] {

@@ -4,7 +4,12 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { RaftoralError } from "../../src/lib/index.ts";
-import type { PeerBatch, PeerTransport, TransportServer } from "../../src/transport/index.ts";
+import type {
+  KeepaliveTiming,
+  PeerBatch,
+  PeerTransport,
+  TransportServer,
+} from "../../src/transport/index.ts";
 import { FakeNodeApi } from "./fake-node-api.ts";
 import { everythingBatch, numberedBatch, sequenceOf } from "./transport-fixtures.ts";
 
@@ -25,8 +30,8 @@ export interface SilentPeer {
 export interface TransportUnderTest {
   /** Starts a server of this kind (127.0.0.1, port 0) serving `api`. */
   startServer(api: FakeNodeApi): Promise<StartedServer>;
-  /** A new client half of this kind. */
-  newPeer(): PeerTransport;
+  /** A new client half of this kind; its open streams and calls pinged as `keepalive` says. */
+  newPeer(keepalive?: KeepaliveTiming): PeerTransport;
   /** An address where nothing listens. */
   unreachableAddress(): Promise<string>;
   /** A peer that accepts and never answers; required unless `skipSilentPeer` says why not. */

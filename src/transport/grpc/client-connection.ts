@@ -1,11 +1,13 @@
 // One persistent HTTP/2 session to one target (cleartext, or TLS with ALPN h2), re-created
 // after it closes. Reconnects are lazy (the next call makes them) and spaced by exponential
 // backoff after failures, so a dead peer costs one fast UNAVAILABLE per call and never a tight
-// connect loop. Failures of a session that never answered say what to do about TLS.
+// connect loop. Failures of a session that never answered say what to do about TLS. While
+// calls are in flight the session is pinged (keepalive.ts): one whose peer went silent is
+// closed, failing its calls, instead of holding them until TCP gives up minutes later.
 
 import http2 from "node:http2";
 import type { Clock } from "../../lib/index.ts";
-import { type ClientTls, connectionHint } from "../index.ts";
+import { type ClientTls, connectionHint, Keepalive, type KeepaliveTiming } from "../index.ts";
 import { GrpcStatus, GrpcStatusError } from "./status.ts";
 
 /** gRPC connection-backoff parameters (doc/connection-backoff.md), tuned for a LAN cluster. */
@@ -34,6 +36,9 @@ export interface ClientConnectionOptions {
   readonly maxHeaderListBytes: number;
   /** Dial with TLS; absent: cleartext h2c. */
   readonly tls?: ClientTls;
+  readonly keepalive: KeepaliveTiming;
+  /** Whether calls are in flight: an idle session is not pinged. */
+  readonly hasCalls: () => boolean;
 }
 
 /** The session to `address`, created on demand. */
@@ -122,9 +127,23 @@ export class ClientConnection {
       failure = `no connection after ${this.options.connectTimeoutMs} ms`;
       session.destroy();
     });
+    const keepalive = new Keepalive(this.options.clock, this.options.keepalive, {
+      ping: (answered) => {
+        if (session.destroyed || session.closed) return;
+        session.ping((error) => {
+          if (error === null) answered();
+        });
+      },
+      dead: (message) => {
+        failure = `stopped answering: ${message}`;
+        session.destroy(new Error(failure));
+      },
+      isInUse: this.options.hasCalls,
+    });
     session.on("connect", () => {
       this.connected.add(session);
       cancelTimeout();
+      keepalive.start();
     });
     // Without an 'error' listener a refused connection would crash the process; the calls
     // on the session see their own errors, and close below records the failure.
@@ -135,6 +154,7 @@ export class ClientConnection {
     session.on("goaway", () => this.detach(session));
     session.on("close", () => {
       cancelTimeout();
+      keepalive.stop();
       this.onSessionClosed(session, failure);
     });
     return session;

@@ -4,7 +4,12 @@
 
 import type { OutgoingHttpHeaders } from "node:http2";
 import { type Clock, InvalidArgumentError, RealClock } from "../../lib/index.ts";
-import type { CallCredentials, ClientTls } from "../index.ts";
+import {
+  type CallCredentials,
+  type ClientTls,
+  KEEPALIVE_DEFAULT,
+  type KeepaliveTiming,
+} from "../index.ts";
 import { type ClientCall, startClientCall } from "./client-call.ts";
 import { BACKOFF_DEFAULT, type BackoffOptions, ClientConnection } from "./client-connection.ts";
 import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
@@ -29,6 +34,8 @@ export interface GrpcClientOptions {
   readonly tls?: ClientTls;
   /** Metadata proving who calls (a bearer token, the cluster secret), added to every call. */
   readonly credentials?: CallCredentials;
+  /** How the session is pinged while calls are in flight. Default KEEPALIVE_DEFAULT. */
+  readonly keepalive?: KeepaliveTiming;
 }
 
 export interface CallOptions {
@@ -81,6 +88,8 @@ export class GrpcClient {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       maxHeaderListBytes: 16 * 1024,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
+      keepalive: options.keepalive ?? KEEPALIVE_DEFAULT,
+      hasCalls: () => this.activeCallCount > 0,
     });
   }
 

@@ -8,6 +8,7 @@ import { type Clock, RaftoralError } from "../../lib/index.ts";
 import type {
   CallCredentials,
   ClientTls,
+  KeepaliveTiming,
   PeerBatch,
   PeerStream,
   PeerStreamEvents,
@@ -44,6 +45,8 @@ export interface GrpcPeerTransportOptions {
   readonly tls?: ClientTls;
   /** Added to every call (proof of the cluster secret). */
   readonly credentials?: CallCredentials;
+  /** How a connection with a stream or call on it is pinged. Default KEEPALIVE_DEFAULT. */
+  readonly keepalive?: KeepaliveTiming;
 }
 
 /** The client half of the gRPC transport. */
@@ -121,6 +124,7 @@ export class GrpcPeerTransport implements PeerTransport {
         : { connectTimeoutMs: this.options.connectTimeoutMs }),
       ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
       ...(this.options.credentials === undefined ? {} : { credentials: this.options.credentials }),
+      ...(this.options.keepalive === undefined ? {} : { keepalive: this.options.keepalive }),
     });
     this.clients.set(address, client);
     return client;

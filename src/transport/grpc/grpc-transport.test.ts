@@ -18,7 +18,7 @@ const subject = async (): Promise<TransportUnderTest> => ({
     const { port } = await server.listen("127.0.0.1", 0, api);
     return { server, address: `127.0.0.1:${port}` };
   },
-  newPeer: () => new GrpcPeerTransport(),
+  newPeer: (keepalive) => new GrpcPeerTransport(keepalive === undefined ? {} : { keepalive }),
   unreachableAddress: unusedAddress,
   silentPeer: silentTcpPeer,
   dispose: async () => undefined,

@@ -1,13 +1,17 @@
 // The sending end of the HTTP transport's peer stream: a WebSocket to GET /raft/stream with
 // the node's credentials on the upgrade request, each batch one binary message (msgpack).
 // The upgrade is the receiver's acceptance; the close code and reason say why it ended
-// (peer-stream-close.ts).
+// (peer-stream-close.ts). The socket is pinged while open (keepalive.ts): a receiver gone
+// silent ends the stream, where TCP would hold it open for minutes.
 
-import { RaftoralError } from "../../lib/index.ts";
+import { type Clock, RaftoralError, RealClock } from "../../lib/index.ts";
 import {
   type CallCredentials,
   type ClientTls,
   encodeBatchMsgpack,
+  KEEPALIVE_DEFAULT,
+  Keepalive,
+  type KeepaliveTiming,
   type PeerBatch,
   type PeerStream,
   type PeerStreamEvents,
@@ -19,13 +23,19 @@ export interface HttpPeerStreamOptions {
   readonly credentials?: CallCredentials;
   /** Largest batch sent, encoded (the receiver's limit). */
   readonly batchBytesMax: number;
+  /** Default KEEPALIVE_DEFAULT. */
+  readonly keepalive?: KeepaliveTiming;
+  readonly clock?: Clock;
 }
 
 export class HttpPeerStream implements PeerStream {
   private readonly socket: WebSocket;
   private readonly batchBytesMax: number;
   private readonly address: string;
+  private readonly keepalive: Keepalive;
   private isClosedHere = false;
+  /** The end was reported (onClose); the socket's own close event says nothing more. */
+  private isEnded = false;
 
   constructor(address: string, events: PeerStreamEvents, options: HttpPeerStreamOptions) {
     this.batchBytesMax = options.batchBytesMax;
@@ -38,11 +48,39 @@ export class HttpPeerStream implements PeerStream {
       ...(tls === undefined ? {} : { tls }),
     });
     this.socket.binaryType = "arraybuffer";
-    this.socket.addEventListener("open", () => events.onOpen(), { once: true });
+    let onPong = (): void => undefined;
+    this.keepalive = new Keepalive(
+      options.clock ?? new RealClock(),
+      options.keepalive ?? KEEPALIVE_DEFAULT,
+      {
+        ping: (answered) => {
+          onPong = answered;
+          this.socket.ping();
+        },
+        dead: (message) => {
+          this.end(
+            events,
+            new RaftoralError("UNAVAILABLE", `${address} stopped answering: ${message}`),
+          );
+          // No closing handshake with a peer that does not answer: drop the connection.
+          this.socket.terminate();
+        },
+      },
+    );
+    this.socket.addEventListener("pong", () => onPong());
+    this.socket.addEventListener(
+      "open",
+      () => {
+        this.keepalive.start();
+        events.onOpen();
+      },
+      { once: true },
+    );
     this.socket.addEventListener(
       "close",
       (event) =>
-        events.onClose(
+        this.end(
+          events,
           this.isClosedHere ? undefined : errorOfClose(address, event.code, event.reason),
         ),
       { once: true },
@@ -72,6 +110,14 @@ export class HttpPeerStream implements PeerStream {
   close(): void {
     if (this.isClosedHere) return;
     this.isClosedHere = true;
+    this.keepalive.stop();
     this.socket.close(1000);
+  }
+
+  private end(events: PeerStreamEvents, error: RaftoralError | undefined): void {
+    if (this.isEnded) return;
+    this.isEnded = true;
+    this.keepalive.stop();
+    events.onClose(error);
   }
 }

@@ -9,6 +9,7 @@ import {
   batchToJson,
   type CallCredentials,
   type ClientTls,
+  type KeepaliveTiming,
   type PeerBatch,
   type PeerStream,
   type PeerStreamEvents,
@@ -30,6 +31,8 @@ export interface HttpPeerTransportOptions {
   readonly credentials?: CallCredentials;
   /** Largest batch sent on a stream, encoded. Default 64 MiB, the server's default limit. */
   readonly batchBytesMax?: number;
+  /** How an open stream is pinged. Default KEEPALIVE_DEFAULT. */
+  readonly keepalive?: KeepaliveTiming;
 }
 
 /** The client half of the HTTP transport. */
