@@ -215,7 +215,9 @@ export function recoveredText(result: RecoverResult, address: string): string {
       ...rows,
       "WARNING: entries that only the dropped voters hold would be lost, even if acknowledged, and",
       "this node's entries past KNOWN COMMITTED would become committed. Do it only when the dropped",
-      "voters are gone for good; if they can come back, bring them back instead.",
+      "voters are gone for good; if they can come back, bring them back instead. A node the network",
+      "cut off sees its voters silent just the same: if they may be running, check from another",
+      "machine first: forcing it here while they run splits the cluster.",
       "",
     ].join("\n");
   }

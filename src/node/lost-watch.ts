@@ -9,9 +9,10 @@
 // notices.
 
 import type { Clock, Logger, NodeId } from "../lib/index.ts";
+import type { ManagementState } from "../management/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 import type { PeerClients } from "./peer-clients.ts";
-import { checkRestartStanding, LostNodeError } from "./restart-check.ts";
+import { checkRestartStanding, LostNodeError, standingOf } from "./restart-check.ts";
 
 /** How often a running node asks whether a forced recovery left it behind. */
 export const LOST_CHECK_INTERVAL_MS = 10_000;
@@ -20,7 +21,8 @@ export interface LostWatchOptions {
   readonly self: NodeId;
   /** The addresses of the nodes this one knows. */
   readonly peers: () => readonly string[];
-  readonly clusterId: () => string;
+  /** This node's management state: its cluster id, and the nodes whose word counts. */
+  readonly state: () => ManagementState;
   readonly transport: TransportKind;
   readonly clients: PeerClients;
   readonly clock: Clock;
@@ -58,15 +60,8 @@ export class LostWatch {
   }
 
   private async check(): Promise<void> {
-    const { self, peers, clusterId, transport, clients } = this.options;
     try {
-      await checkRestartStanding({
-        self,
-        peers: peers(),
-        clusterId: clusterId(),
-        transport,
-        clients,
-      });
+      await checkRestartStanding({ ...this.options, ...standingOf(this.options) });
     } catch (error) {
       if (error instanceof LostNodeError) {
         if (this.isRunning) this.options.onLost(error);

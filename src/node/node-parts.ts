@@ -126,7 +126,7 @@ export class NodeParts {
       ...{ self: id, clock: this.clock, logger, onLost: options.onFatal },
       ...{ transport: options.transport.kind, clients: options.peerClients },
       peers: () => this.addressesSeen.list(),
-      clusterId: () => this.machine.state().clusterId,
+      state: () => this.machine.state(),
     });
     this.execution = options.execution ?? this.createExecution();
     this.health = new NodeHealth({
@@ -361,7 +361,7 @@ export class NodeParts {
         failureTimeoutMs: tuning.failureTimeoutMs,
         registerAgain: () => this.rejoin(),
         peers: () => this.addressesSeen.list(),
-        clusterId: () => this.machine.state().clusterId,
+        state: () => this.machine.state(),
         transport: this.options.transport.kind,
         clients: this.options.peerClients,
       });

@@ -60,6 +60,7 @@ export class ReplicaRefusal {
 function leaderlessError(group: LeaderlessGroup): RaftoralError {
   return new RaftoralError(
     "UNAVAILABLE",
-    `${describeLeaderless(group)}: retry once its voters are back, or see "raftoral cluster recover"`,
+    `${describeLeaderless(group)}: retry once its voters are back; only if they are gone for good, ` +
+      'not cut off from this node by the network, see "raftoral cluster recover"',
   );
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { nodeId, RaftoralError } from "../lib/index.ts";
+import { createLogger, nodeId, RaftoralError } from "../lib/index.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { checkRestartStanding, LostNodeError } from "./restart-check.ts";
 
@@ -9,6 +9,8 @@ interface Answer {
   lost: number[];
   /** The nodes it lists; this node (2) and node 1 unless said. */
   listed?: number[];
+  /** Its own id; 1 unless said. */
+  self?: number;
 }
 
 /** Peers by address: each answers as a node of a cluster, listing nodes and lost ids, or fails. */
@@ -22,7 +24,7 @@ function clientsOf(peers: Record<string, Answer | "down">) {
         }
         return {
           clusterId: peer.clusterId,
-          nodeId: nodeId(1),
+          nodeId: nodeId(peer.self ?? 1),
           nodes: (peer.listed ?? [1, 2]).map((id) => ({ nodeId: nodeId(id) })),
           lostNodeIds: peer.lost.map(nodeId),
         };
@@ -32,14 +34,22 @@ function clientsOf(peers: Record<string, Answer | "down">) {
   return new PeerClients(client);
 }
 
-const check = (peers: Parameters<typeof clientsOf>[0]) =>
-  checkRestartStanding({
+/** The lines the check logged. */
+let logged: string[] = [];
+
+/** Node 2 asks `peers`; its management state lists `members`. */
+const check = (peers: Parameters<typeof clientsOf>[0], members = [1, 2, 3]) => {
+  logged = [];
+  return checkRestartStanding({
     self: nodeId(2),
     clusterId: "ours",
     peers: Object.keys(peers),
     transport: "grpc",
     clients: clientsOf(peers),
+    isMember: (node) => members.includes(node),
+    logger: createLogger({ level: "info", format: "text", write: (line) => logged.push(line) }),
   });
+};
 
 test("one node of the cluster listing this node as lost is enough, whatever the others say", async () => {
   const failure = await check({
@@ -72,4 +82,26 @@ test("one node of the cluster that no longer lists this node says it was removed
   // Another cluster's node lists other nodes: that says nothing of this one.
   const stranger = await check({ "other:7001": { clusterId: "theirs", lost: [], listed: [1] } });
   expect(stranger).toEqual({ isUnlisted: false });
+});
+
+test("a node this node's cluster removed is not believed when it says this node was left behind", async () => {
+  // Node 5 was cut off, removed, and then forced a recovery that left the rest behind.
+  const standing = await check(
+    {
+      "cutoff:7005": { clusterId: "ours", lost: [1, 2, 3], self: 5, listed: [5] },
+      "leader:7001": { clusterId: "ours", lost: [], listed: [1, 2, 3] },
+    },
+    [1, 2, 3],
+  );
+  expect(standing).toEqual({ isUnlisted: false });
+  expect(logged).toHaveLength(1);
+  expect(logged[0]).toContain(
+    "Node 5 (cutoff:7005) lists this node as left behind by a forced recovery, but this node's cluster removed node 5: ignored",
+  );
+  // The same word from a node the cluster still has stops this one.
+  const failure = await check(
+    { "cutoff:7005": { clusterId: "ours", lost: [1, 2, 3], self: 5, listed: [5] } },
+    [1, 2, 3, 5],
+  ).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(LostNodeError);
 });

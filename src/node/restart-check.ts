@@ -10,8 +10,13 @@
 //   log lags) only gets its registration refused as a duplicate, which changes nothing.
 // Silence proves nothing (the whole cluster may be restarting): a node that no one answers
 // goes on, and learns either later, when it registers again.
+// Only a node this node's own management state lists is believed: a node cut off by the
+// network sees its voters silent as if they were gone, and an operator may force a recovery
+// there. Once the rest of the cluster removed it, its word that the rest was left behind
+// must not stop them; they log it instead.
 
-import { type NodeId, RaftoralError } from "../lib/index.ts";
+import { type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
+import type { ManagementState } from "../management/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 import type { PeerClients } from "./peer-clients.ts";
 
@@ -34,6 +39,19 @@ export class LostNodeError extends RaftoralError {
   }
 }
 
+/** Whom to ask, and whose word counts, from the node's addresses and management state now. */
+export function standingOf(options: {
+  readonly peers: () => readonly string[];
+  readonly state: () => ManagementState;
+}) {
+  const state = options.state();
+  return {
+    peers: options.peers(),
+    clusterId: state.clusterId,
+    isMember: (node: NodeId) => state.nodes.has(node),
+  };
+}
+
 /** How long the check waits for the nodes it asks: it must not hold up a restart for long. */
 const RESTART_CHECK_TIMEOUT_MS = 1_000;
 
@@ -53,6 +71,9 @@ export async function checkRestartStanding(options: {
   readonly peers: readonly string[];
   readonly transport: TransportKind;
   readonly clients: PeerClients;
+  /** Whether this node's management state lists `node`: only such a node's word counts. */
+  readonly isMember: (node: NodeId) => boolean;
+  readonly logger: Logger;
 }): Promise<RestartStanding> {
   const { self, clusterId } = options;
   const answers = await Promise.allSettled(
@@ -68,6 +89,10 @@ export async function checkRestartStanding(options: {
     if (answer.status !== "fulfilled") continue;
     const { peer, status } = answer.value;
     if (status.clusterId !== clusterId) continue;
+    if (status.lostNodeIds.includes(self) && !options.isMember(status.nodeId)) {
+      warnOfDisowned(options.logger, status.nodeId, peer);
+      continue; // Nor is its list of nodes this cluster's.
+    }
     if (status.lostNodeIds.includes(self)) {
       throw new LostNodeError(
         self,
@@ -80,4 +105,19 @@ export async function checkRestartStanding(options: {
     if (!status.nodes.some((node) => node.nodeId === self)) isUnlisted = true;
   }
   return { isUnlisted };
+}
+
+/**
+ * A node this node's cluster removed says this node was left behind: it forced a recovery
+ * after its removal, most likely while the network cut it off, and serves a copy of its own.
+ */
+function warnOfDisowned(logger: Logger, node: NodeId, address: string): void {
+  logger.warn(
+    `Node ${node} (${address}) lists this node as left behind by a forced recovery, but this ` +
+      `node's cluster removed node ${node}: ignored. It forced a recovery (cluster recover ` +
+      "--force) after it was removed, most likely while the network cut it off, and serves a " +
+      `copy of its own. Stop node ${node}, and start it again only with an empty ` +
+      "--storage-path, as a new node",
+    { node_id: node, address },
+  );
 }

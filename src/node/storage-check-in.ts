@@ -14,13 +14,14 @@ import {
   type CheckInResult,
   encodeManagementCommand,
   MANAGEMENT_RULES_VERSION,
+  type ManagementState,
   managementResultOf,
 } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 import type { PeerClients } from "./peer-clients.ts";
-import { checkRestartStanding } from "./restart-check.ts";
+import { checkRestartStanding, standingOf } from "./restart-check.ts";
 
 /** The cluster refused this node's storage as an old copy; restarting it cannot help. */
 export class StaleIncarnationError extends RaftoralError {
@@ -63,7 +64,8 @@ export interface CheckInOptions {
   readonly registerAgain: () => Promise<void>;
   /** For what the other nodes know of this one (restart-check.ts). */
   readonly peers: () => readonly string[];
-  readonly clusterId: () => string;
+  /** This node's management state: its cluster id, and the nodes whose word counts. */
+  readonly state: () => ManagementState;
   readonly transport: TransportKind;
   readonly clients: PeerClients;
 }
@@ -100,12 +102,7 @@ export async function checkInStorage(options: CheckInOptions): Promise<void> {
   // could answer each other's, as a majority of their old configuration. Nor is the check-in
   // of a node removed while it was down answered before it registers again.
   const standing = untilLogApplied(options).then(async () => {
-    const { peers, clusterId } = options;
-    const { isUnlisted } = await checkRestartStanding({
-      ...options,
-      peers: peers(),
-      clusterId: clusterId(),
-    });
+    const { isUnlisted } = await checkRestartStanding({ ...options, ...standingOf(options) });
     if (isUnlisted) await options.registerAgain();
   });
   const [result] = await Promise.all([proposeUntilAnswered(options, command), standing]);
