@@ -12,9 +12,14 @@ import {
   VirtualClock,
 } from "../lib/index.ts";
 import { PeerClocks } from "./access-policy.ts";
-import { PeerSenders, STREAM_BUFFERED_BYTES_MAX, STREAM_RETRY_MS } from "./peer-senders.ts";
+import {
+  BATCH_BYTES_MAX,
+  PeerSenders,
+  STREAM_BUFFERED_BYTES_MAX,
+  STREAM_RETRY_MS,
+} from "./peer-senders.ts";
 import type { PeerStream, PeerStreamEvents, PeerTransport } from "./transport.ts";
-import type { PeerBatch, PeerMessage } from "./wire.ts";
+import { batchBytes, type PeerBatch, type PeerMessage } from "./wire.ts";
 
 const quiet = createLogger({ level: "error", format: "text", write: () => undefined });
 const PEER = nodeId(2);
@@ -67,6 +72,13 @@ class ScriptedStreamTransport implements PeerTransport {
 }
 
 const message = (n: number): PeerMessage => ({ type: "unknownGroup", groupId: groupId(n) });
+const forward = (n: number, bytes: number): PeerMessage => ({
+  type: "forward",
+  groupId: groupId(1),
+  requestId: n,
+  entryType: "normal",
+  data: new Uint8Array(bytes),
+});
 const messagesOf = (batches: readonly PeerBatch[]) => batches.map((batch) => batch.messages);
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -171,6 +183,17 @@ describe("peer senders over streams", () => {
     stream.buffered = 0;
     clock.advance(10);
     expect(messagesOf(stream.sent)).toEqual([[message(1)], [message(2), message(3)]]);
+  });
+
+  test("a queue larger than a batch is written as several batches, in order, at once", () => {
+    const { transport, senders } = setup();
+    const forwards = Array.from({ length: 10 }, (_, k) => forward(k, 1024 * 1024));
+    senders.send(PEER, forwards);
+    const stream = transport.latest();
+    stream.events.onOpen();
+    expect(stream.sent.length).toBeGreaterThanOrEqual(4);
+    for (const batch of stream.sent) expect(batchBytes(batch)).toBeLessThanOrEqual(BATCH_BYTES_MAX);
+    expect(messagesOf(stream.sent).flat()).toEqual(forwards);
   });
 
   test("a stream that stays full for the delivery timeout is dropped as unreachable", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger, groupId, type NodeId, nodeId, VirtualClock } from "../lib/index.ts";
-import { PeerSenders } from "./peer-senders.ts";
+import { BATCH_BYTES_MAX, PeerSenders, QUEUE_BYTES_MAX } from "./peer-senders.ts";
 import type { PeerTransport } from "./transport.ts";
-import type { PeerBatch, PeerMessage } from "./wire.ts";
+import { batchBytes, type PeerBatch, type PeerMessage, peerMessageBytes } from "./wire.ts";
 
 const quiet = createLogger({ level: "error", format: "text", write: () => undefined });
 
@@ -32,6 +32,13 @@ class ScriptedTransport implements PeerTransport {
 }
 
 const message = (n: number): PeerMessage => ({ type: "unknownGroup", groupId: groupId(n) });
+const forward = (n: number, bytes: number): PeerMessage => ({
+  type: "forward",
+  groupId: groupId(1),
+  requestId: n,
+  entryType: "normal",
+  data: new Uint8Array(bytes),
+});
 
 function setup(queueMessagesMax = 10_000) {
   const transport = new ScriptedTransport();
@@ -103,6 +110,51 @@ describe("peer senders", () => {
     transport.calls[0]?.settle(true);
     await flush();
     expect(transport.calls[1]?.batch.messages).toEqual([message(3), message(4), message(5)]);
+  });
+
+  test("a large queue leaves in batches of at most BATCH_BYTES_MAX, in order", async () => {
+    const { transport, senders } = setup();
+    const forwards = Array.from({ length: 10 }, (_, k) => forward(k, 1024 * 1024));
+    senders.send(nodeId(2), [message(0)]);
+    senders.send(nodeId(2), forwards);
+    const delivered: PeerMessage[] = [];
+    for (let call = 0; call < 20 && transport.calls[call] !== undefined; call++) {
+      const batch = transport.calls[call]?.batch as PeerBatch;
+      expect(batchBytes(batch)).toBeLessThanOrEqual(BATCH_BYTES_MAX);
+      delivered.push(...batch.messages);
+      transport.calls[call]?.settle(true);
+      await flush();
+    }
+    expect(delivered).toEqual([message(0), ...forwards]);
+    expect(transport.calls.length).toBeGreaterThanOrEqual(4);
+    expect(senders.stats().droppedMessages).toBe(0);
+  });
+
+  test("a message larger than a batch goes alone", async () => {
+    const { transport, senders } = setup();
+    const large = forward(1, BATCH_BYTES_MAX + 1);
+    senders.send(nodeId(2), [message(0)]);
+    senders.send(nodeId(2), [large, message(2)]);
+    transport.calls[0]?.settle(true);
+    await flush();
+    expect(transport.calls[1]?.batch.messages).toEqual([large]);
+    transport.calls[1]?.settle(true);
+    await flush();
+    expect(transport.calls[2]?.batch.messages).toEqual([message(2)]);
+  });
+
+  test("a queue over QUEUE_BYTES_MAX drops its oldest messages and counts them", async () => {
+    const { transport, senders } = setup();
+    senders.send(nodeId(2), [message(0)]);
+    const mebibyte = 1024 * 1024;
+    const forwards = Array.from({ length: 80 }, (_, k) => forward(k, mebibyte));
+    senders.send(nodeId(2), forwards);
+    const kept = Math.floor(QUEUE_BYTES_MAX / peerMessageBytes(forward(0, mebibyte)));
+    expect(senders.stats().droppedMessages).toBe(80 - kept);
+    expect(senders.perPeer().find((counts) => counts.peer === nodeId(2))?.queued).toBe(kept);
+    transport.calls[0]?.settle(true);
+    await flush();
+    expect(transport.calls[1]?.batch.messages[0]).toEqual(forwards[80 - kept]);
   });
 
   test("after a failure the peer is reported unreachable and retried with backoff", async () => {

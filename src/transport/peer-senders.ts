@@ -11,7 +11,7 @@
 import { type Clock, type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
 import type { PeerClocks } from "./access-policy.ts";
 import type { PeerStream, PeerTransport } from "./transport.ts";
-import { batchBytes, type PeerBatch, type PeerMessage } from "./wire.ts";
+import { type PeerBatch, type PeerMessage, peerMessageBytes } from "./wire.ts";
 
 export interface PeerSendersOptions {
   readonly self: NodeId;
@@ -36,6 +36,8 @@ export interface PeerSendersOptions {
 interface PeerState {
   address: string;
   queue: PeerMessage[];
+  /** peerMessageBytes of the queue's messages. */
+  queueBytes: number;
   isInFlight: boolean;
   backoffMs: number;
   isBackingOff: boolean;
@@ -76,13 +78,21 @@ export interface PeerSendCounts {
   /** Whether batches to the peer go on an open stream now (not requests). */
   readonly isStreaming: boolean;
   readonly sentMessages: number;
-  /** Payload bytes of the sent messages (see batchBytes). */
+  /** Payload bytes of the sent messages (see peerMessageBytes). */
   readonly sentBytes: number;
   readonly droppedMessages: number;
   readonly failedDeliveries: number;
 }
 
 const QUEUE_MESSAGES_MAX = 10_000;
+/**
+ * Bytes (peerMessageBytes) the queue holds at most; past it the oldest go, as past the count.
+ * Under overload, forwarded proposals and appends for a paused peer piled up to hundreds of
+ * megabytes, one batch that took seconds to encode and that no peer would take.
+ */
+export const QUEUE_BYTES_MAX = 64 * 1024 * 1024;
+/** Bytes a batch takes from the queue at most (a larger message goes alone). */
+export const BATCH_BYTES_MAX = 4 * 1024 * 1024;
 const DROP_LOG_INTERVAL_MS = 10_000;
 /** After a stream could not be opened, the peer's batches go as requests this long. */
 export const STREAM_RETRY_MS = 1_000;
@@ -140,12 +150,11 @@ export class PeerSenders {
       this.dropUnaddressed(peer, messages.length);
       return;
     }
-    for (const message of messages) state.queue.push(message);
-    const excess = state.queue.length - this.options.queueMessagesMax;
-    if (excess > 0) {
-      state.queue.splice(0, excess);
-      this.recordDrops(peer, state, excess);
+    for (const message of messages) {
+      state.queue.push(message);
+      state.queueBytes += peerMessageBytes(message);
     }
+    this.trimQueue(peer, state);
     this.flush(peer, state);
   }
 
@@ -236,15 +245,41 @@ export class PeerSenders {
     else if (!state.isInFlight) this.deliver(peer, state);
   }
 
-  /** Takes the whole queue as the next batch to `peer`, and counts it. */
+  /** Drops the oldest messages past the queue's count or bytes, and counts them. */
+  private trimQueue(peer: NodeId, state: PeerState): void {
+    const { queue } = state;
+    let excess = Math.max(0, queue.length - this.options.queueMessagesMax);
+    let bytes = state.queueBytes;
+    for (let k = 0; k < excess; k++) bytes -= peerMessageBytes(queue[k] as PeerMessage);
+    while (bytes > QUEUE_BYTES_MAX && excess < queue.length - 1) {
+      bytes -= peerMessageBytes(queue[excess] as PeerMessage);
+      excess++;
+    }
+    if (excess === 0) return;
+    queue.splice(0, excess);
+    state.queueBytes = bytes;
+    this.recordDrops(peer, state, excess);
+  }
+
+  /** Takes the queue's oldest messages, up to BATCH_BYTES_MAX, as the next batch; counts it. */
   private nextBatch(peer: NodeId, state: PeerState): PeerBatch {
-    const messages = state.queue;
-    state.queue = [];
+    const { queue } = state;
+    let count = 0;
+    let bytes = 0;
+    for (const message of queue) {
+      const size = peerMessageBytes(message);
+      if (count > 0 && bytes + size > BATCH_BYTES_MAX) break;
+      bytes += size;
+      count++;
+    }
+    const messages = count === queue.length ? queue : queue.slice(0, count);
+    state.queue = count === queue.length ? [] : queue.slice(count);
+    state.queueBytes -= bytes;
     state.mustAnnounce = false;
     this.sentBatches++;
     this.sentMessages += messages.length;
     state.sentMessages += messages.length;
-    state.sentBytes += batchBytes({ messages });
+    state.sentBytes += bytes;
     const clusterId = this.options.clusterId?.() ?? "";
     return {
       from: this.options.self,
@@ -273,23 +308,26 @@ export class PeerSenders {
       });
   }
 
-  /** Writes the queue to the peer's stream, once it is open and has room. */
+  /** Writes the queue to the peer's stream, batch after batch, once it is open and has room. */
   private flushToStream(peer: NodeId, state: PeerState): void {
     const stream = state.stream ?? this.openStream(peer, state);
     if (!state.isStreamOpen) return; // Its onOpen flushes.
-    if (stream.bufferedBytes() > STREAM_BUFFERED_BYTES_MAX) {
-      this.waitForRoom(peer, state);
-      return;
-    }
-    state.streamFullSinceMs = undefined;
-    const batch = this.nextBatch(peer, state);
-    try {
-      stream.send(batch);
-    } catch (error) {
-      if (!(error instanceof RaftoralError)) throw error;
-      // Too large for the receiver: this batch is lost, the stream and the rest are not.
-      this.recordDrops(peer, state, batch.messages.length);
-      this.options.logger.warn(`Cannot send a batch to a peer: ${error.message}`, { peer });
+    while (state.queue.length > 0 || state.mustAnnounce) {
+      if (state.stream !== stream) return; // It ended while written to: the next one flushes.
+      if (stream.bufferedBytes() > STREAM_BUFFERED_BYTES_MAX) {
+        this.waitForRoom(peer, state);
+        return;
+      }
+      state.streamFullSinceMs = undefined;
+      const batch = this.nextBatch(peer, state);
+      try {
+        stream.send(batch);
+      } catch (error) {
+        if (!(error instanceof RaftoralError)) throw error;
+        // Too large for the receiver: this batch is lost, the stream and the rest are not.
+        this.recordDrops(peer, state, batch.messages.length);
+        this.options.logger.warn(`Cannot send a batch to a peer: ${error.message}`, { peer });
+      }
     }
   }
 
@@ -436,6 +474,7 @@ function newPeerState(address: string): PeerState {
   return {
     address,
     queue: [],
+    queueBytes: 0,
     isInFlight: false,
     backoffMs: 0,
     isBackingOff: false,
