@@ -305,22 +305,28 @@ export class RaftoralClient extends WorkflowClientBase {
     }
   }
 
-  /** Tries the nodes in turn, from the one that answered last, on retryable errors. */
+  /**
+   * Tries the nodes in turn, from the one that answered last, on retryable errors. A write
+   * (START_RETRYABLE) is repeated after a deadline too, so an attempt may have done it: then a
+   * later refusal does not say it was not done (writeOutcome).
+   */
   private async repeatable<T>(
     what: string,
     call: (client: OperatorProtocolClient) => Promise<T>,
     retryable: ReadonlySet<string> = ANOTHER_NODE_MAY_SERVE,
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
+    const outcome = (failure: RaftoralError) =>
+      retryable === START_RETRYABLE ? writeOutcome(what, attempts, failure) : failure;
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
       const tried = await this.tryNode(attempt, call);
       if ("value" in tried) return tried.value;
-      if (!retryable.has(tried.error.code)) throw tried.error;
+      if (!retryable.has(tried.error.code)) throw outcome(tried.error);
       attempts.push(tried);
       const isRoundDone = (attempt + 1) % this.clients.length === 0;
       if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);
     }
-    throw await this.unreachable(what, attempts);
+    throw outcome(await this.unreachable(what, attempts));
   }
 
   /**
@@ -372,6 +378,32 @@ function asRaftoralError(error: unknown): RaftoralError {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * How a repeated write ended: `failure`, unless an earlier attempt was sent and never answered
+ * (its deadline passed, or its answer was lost). That node may still do it, so the write's
+ * outcome is unknown (TIMEOUT) whatever a later node said: a refusal from another node
+ * (RESOURCE_EXHAUSTED under overload) read as "not done" left a workflow running that its
+ * caller believed refused.
+ */
+function writeOutcome(
+  what: string,
+  attempts: readonly FailedAttempt[],
+  failure: RaftoralError,
+): RaftoralError {
+  const unanswered = attempts.find(
+    ({ error }) => error.isAnswerLost || (error.code === "TIMEOUT" && !error.isAnswer),
+  );
+  if (unanswered === undefined) return failure;
+  return new RaftoralError(
+    "TIMEOUT",
+    `${what} may have been done: ${unanswered.address} did not answer it in time ` +
+      `(${unanswered.error.message}), and may still do it; the last attempt failed with ` +
+      `${failure.code}: ${failure.message}. Sending it again as it was is safe: its id makes ` +
+      "a repeat harmless",
+    { cause: failure, isAnswerLost: true },
+  );
 }
 
 /**

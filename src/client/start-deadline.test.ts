@@ -39,3 +39,39 @@ test("a start without an answer by its deadline is not sent again, and says why"
   expect(first.received()).toBeGreaterThan(0);
   expect(second.received()).toBe(0);
 });
+
+/** An HTTP node that refuses every call as overloaded. */
+function overloadedNode(): { address: string; calls: () => number } {
+  let calls = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => {
+      calls++;
+      const body = { success: false, code: "RESOURCE_EXHAUSTED", error: "too many starts" };
+      return Response.json(body, { status: 429 });
+    },
+  });
+  servers.push(server);
+  return { address: `http://127.0.0.1:${server.port}`, calls: () => calls };
+}
+
+test("a start under an id refused by one node after another's deadline passed may have been done", async () => {
+  const [silent, overloaded] = [silentNode(), overloadedNode()];
+  const client = new RaftoralClient([silent.address, overloaded.address], { timeoutMs: 300 });
+  const failure = await callFailure(client.start("ping_pong", "ping", { workflowId: "order-7" }));
+  await client.close();
+  expect(silent.received()).toBeGreaterThan(0);
+  expect(overloaded.calls()).toBe(1);
+  expect(failure.code).toBe("TIMEOUT");
+  expect(failure.isAnswerLost).toBe(true);
+  expect(failure.message).toContain("start may have been done: 127.0.0.1:");
+  expect(failure.message).toContain(
+    "the last attempt failed with RESOURCE_EXHAUSTED: too many starts",
+  );
+  // The same refusal with no attempt before it says what it is.
+  const alone = new RaftoralClient([overloaded.address], { timeoutMs: 300 });
+  const refusal = await callFailure(alone.start("ping_pong", "ping", { workflowId: "order-8" }));
+  await alone.close();
+  expect(refusal.code).toBe("RESOURCE_EXHAUSTED");
+});
