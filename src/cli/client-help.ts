@@ -13,8 +13,10 @@ const CONNECTION_OPTIONS = `Connection options:
           protocol the cluster speaks; the error says so when it is not.
 
       --timeout <SECONDS>
-          Give up after this many seconds (default: 10 per call; 30 for a wait;
-          90 for a leave, which the node itself ends after about 60).
+          Give up after this many seconds, however many of the addresses were tried
+          (default: 10 per call; 30 for a wait; 90 for a leave, which the node itself
+          ends after about 60). A node that does not answer takes the time it is given;
+          over gRPC one that stops answering mid-call is given up after 5 s.
 
       --tls-ca <FILE>
           PEM CA certificates that signed the nodes' certificates. With it (or

@@ -23,7 +23,9 @@ import {
   type RetentionInfo,
   type RetentionRequest,
   type SignalWorkflowRequest,
+  type SignalWorkflowResult,
   type StartWorkflowRequest,
+  type StartWorkflowResult,
   type StopWorkflowRequest,
   type TransportKind,
   type WaitWorkflowRequest,
@@ -46,7 +48,10 @@ import { WorkflowClientBase } from "./workflow-client-base.ts";
 export interface RaftoralClientOptions {
   /** Protocol for addresses given without a scheme. Default "grpc". */
   readonly transport?: TransportKind;
-  /** Deadline of each call except waits, in ms. Default 10,000. */
+  /**
+   * Deadline of each call except waits, in ms, in all: the nodes it tries share it, each
+   * attempt getting what is left. Default 10,000.
+   */
   readonly timeoutMs?: number;
   /** Attempts of a repeatable call, across the nodes in turn. Default: twice per node, 3 at least. */
   readonly attemptsMax?: number;
@@ -112,12 +117,13 @@ export class RaftoralClient extends WorkflowClientBase {
   }
 
   protected sendStart(request: StartWorkflowRequest, timeoutMs: number) {
-    const call = (client: OperatorProtocolClient) => client.startWorkflow(request, { timeoutMs });
+    const call: NodeCall<StartWorkflowResult> = (client, leftMs) =>
+      client.startWorkflow(request, { timeoutMs: leftMs });
     // Without the caller's id a start whose answer was lost may have started it: one node
     // receives it.
     return request.workflowId === undefined
-      ? this.untilReceived("start", "workflowId", call)
-      : this.repeatable("start", call, START_RETRYABLE);
+      ? this.untilReceived("start", "workflowId", timeoutMs, call)
+      : this.repeatable("start", timeoutMs, call, START_RETRYABLE);
   }
 
   /**
@@ -132,7 +138,9 @@ export class RaftoralClient extends WorkflowClientBase {
       const asked = { ...request, timeoutSeconds: Math.max(1, Math.ceil(leftMs / 1000)) };
       const timeoutMs = leftMs + WAIT_MARGIN_MS;
       try {
-        return await this.repeatable("wait", (client) => client.waitWorkflow(asked, { timeoutMs }));
+        return await this.repeatable("wait", timeoutMs, (client, leftMs) =>
+          client.waitWorkflow(asked, { timeoutMs: leftMs }),
+        );
       } catch (error) {
         const isUnserved =
           error instanceof UnreachableError ||
@@ -144,15 +152,18 @@ export class RaftoralClient extends WorkflowClientBase {
   }
 
   protected sendSignal(request: SignalWorkflowRequest, timeoutMs: number) {
-    const call = (client: OperatorProtocolClient) => client.signalWorkflow(request, { timeoutMs });
+    const call: NodeCall<SignalWorkflowResult> = (client, leftMs) =>
+      client.signalWorkflow(request, { timeoutMs: leftMs });
     // Without the caller's event id a repeat could deliver it twice: one node receives it.
     return request.eventId === undefined
-      ? this.untilReceived("signal", "eventId", call)
-      : this.repeatable("signal", call, START_RETRYABLE);
+      ? this.untilReceived("signal", "eventId", timeoutMs, call)
+      : this.repeatable("signal", timeoutMs, call, START_RETRYABLE);
   }
 
   protected sendDescribe(request: DescribeWorkflowRequest, timeoutMs: number) {
-    return this.repeatable("describe", (client) => client.describeWorkflow(request, { timeoutMs }));
+    return this.repeatable("describe", timeoutMs, (client, leftMs) =>
+      client.describeWorkflow(request, { timeoutMs: leftMs }),
+    );
   }
 
   protected sendStop(
@@ -163,10 +174,11 @@ export class RaftoralClient extends WorkflowClientBase {
     // A repeat is acknowledged by the group, so a call whose answer was lost may go again.
     return this.repeatable(
       type,
-      (client) =>
+      timeoutMs,
+      (client, leftMs) =>
         type === "cancel"
-          ? client.cancelWorkflow(request, { timeoutMs })
-          : client.terminateWorkflow(request, { timeoutMs }),
+          ? client.cancelWorkflow(request, { timeoutMs: leftMs })
+          : client.terminateWorkflow(request, { timeoutMs: leftMs }),
       START_RETRYABLE,
     );
   }
@@ -179,18 +191,24 @@ export class RaftoralClient extends WorkflowClientBase {
   list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
     const { timeoutMs = this.timeoutMs, executionClusterId: cluster, ...filter } = options;
     const request = { ...filter, ...clusterField(cluster) };
-    return this.repeatable("list", (client) => client.listWorkflows(request, { timeoutMs }));
+    return this.repeatable("list", timeoutMs, (client, leftMs) =>
+      client.listWorkflows(request, { timeoutMs: leftMs }),
+    );
   }
 
   /** Nodes, management roles, execution clusters with members and leaders. */
   status(options: CallTimeout = {}): Promise<ClusterStatus> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.repeatable("cluster status", (client) => client.clusterStatus({ timeoutMs }));
+    return this.repeatable("cluster status", timeoutMs, (client, leftMs) =>
+      client.clusterStatus({ timeoutMs: leftMs }),
+    );
   }
 
   discover(options: CallTimeout = {}): Promise<DiscoveryInfo> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.repeatable("discover", (client) => client.discover({ timeoutMs }));
+    return this.repeatable("discover", timeoutMs, (client, leftMs) =>
+      client.discover({ timeoutMs: leftMs }),
+    );
   }
 
   /**
@@ -228,8 +246,8 @@ export class RaftoralClient extends WorkflowClientBase {
    */
   retention(request: RetentionRequest = {}, options: CallTimeout = {}): Promise<RetentionInfo> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.repeatable("cluster retention", (client) =>
-      client.clusterRetention(request, { timeoutMs }),
+    return this.repeatable("cluster retention", timeoutMs, (client, leftMs) =>
+      client.clusterRetention(request, { timeoutMs: leftMs }),
     );
   }
 
@@ -262,11 +280,15 @@ export class RaftoralClient extends WorkflowClientBase {
   private async untilReceived<T>(
     what: string,
     idName: string,
-    call: (client: OperatorProtocolClient) => Promise<T>,
+    budgetMs: number,
+    call: NodeCall<T>,
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
+    const endMs = performance.now() + budgetMs;
     for (let attempt = 0; attempt < this.clients.length; attempt++) {
-      const tried = await this.tryNode(attempt, call);
+      const leftMs = Math.ceil(endMs - performance.now());
+      if (attempt > 0 && leftMs <= 0) break;
+      const tried = await this.tryNode(attempt, (client) => call(client, Math.max(1, leftMs)));
       if ("value" in tried) return tried.value;
       const { address, error } = tried;
       if (error.code === "TIMEOUT" && !error.isAnswer) throw unanswered(what, idName, tried);
@@ -306,25 +328,33 @@ export class RaftoralClient extends WorkflowClientBase {
   }
 
   /**
-   * Tries the nodes in turn, from the one that answered last, on retryable errors. A write
-   * (START_RETRYABLE) is repeated after a deadline too, so an attempt may have done it: then a
-   * later refusal does not say it was not done (writeOutcome).
+   * Tries the nodes in turn, from the one that answered last, on retryable errors and on a
+   * node that did not answer in time, all within `budgetMs`: each attempt gets what is left of
+   * it. A write (START_RETRYABLE) repeated after a deadline may have been done: then a later
+   * refusal does not say it was not (writeOutcome).
    */
   private async repeatable<T>(
     what: string,
-    call: (client: OperatorProtocolClient) => Promise<T>,
+    budgetMs: number,
+    call: NodeCall<T>,
     retryable: ReadonlySet<string> = ANOTHER_NODE_MAY_SERVE,
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
     const outcome = (failure: RaftoralError) =>
       retryable === START_RETRYABLE ? writeOutcome(what, attempts, failure) : failure;
+    const endMs = performance.now() + budgetMs;
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
-      const tried = await this.tryNode(attempt, call);
+      const leftMs = Math.ceil(endMs - performance.now());
+      if (attempt > 0 && leftMs <= 0) break;
+      const tried = await this.tryNode(attempt, (client) => call(client, Math.max(1, leftMs)));
       if ("value" in tried) return tried.value;
-      if (!retryable.has(tried.error.code)) throw outcome(tried.error);
+      const { code, isAnswer } = tried.error;
+      if (!retryable.has(code) && !(code === "TIMEOUT" && !isAnswer)) throw outcome(tried.error);
       attempts.push(tried);
       const isRoundDone = (attempt + 1) % this.clients.length === 0;
-      if (isRoundDone && attempt + 1 < this.attemptsMax) await pause(this.retryDelayMs);
+      if (!isRoundDone || attempt + 1 >= this.attemptsMax) continue;
+      if (endMs - performance.now() <= this.retryDelayMs) break;
+      await pause(this.retryDelayMs);
     }
     throw outcome(await this.unreachable(what, attempts));
   }
@@ -337,7 +367,8 @@ export class RaftoralClient extends WorkflowClientBase {
     const answer = attempts.findLast((attempt) => attempt.error.isAnswer)?.error;
     if (answer !== undefined) return new UnservedError(what, attempts, answer);
     const target = this.targets.find((item) => item.address === attempts[0]?.address);
-    if (target !== undefined) {
+    // A node that did not answer in time is no server of the other protocol either.
+    if (target !== undefined && attempts[0]?.error.code !== "TIMEOUT") {
       const other: TransportKind = target.transport === "grpc" ? "http" : "grpc";
       const probe = clientFor({ ...target, transport: other }, this.connection);
       const isOther = await probe.discover({ timeoutMs: PROBE_TIMEOUT_MS }).then(
@@ -353,6 +384,9 @@ export class RaftoralClient extends WorkflowClientBase {
     return new UnreachableError(what, attempts);
   }
 }
+
+/** One call to one node, given the time left of the call's budget. */
+type NodeCall<T> = (client: OperatorProtocolClient, leftMs: number) => Promise<T>;
 
 /** TLS settings and token shared by every node's client. */
 interface ConnectionSettings {

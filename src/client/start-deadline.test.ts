@@ -4,6 +4,7 @@
 
 import { afterAll, expect, test } from "bun:test";
 import { callFailure } from "../../test/support/outcomes.ts";
+import { UnreachableError } from "./client-errors.ts";
 import { RaftoralClient } from "./raftoral-client.ts";
 
 const servers: { stop(force: boolean): void }[] = [];
@@ -56,12 +57,29 @@ function overloadedNode(): { address: string; calls: () => number } {
   return { address: `http://127.0.0.1:${server.port}`, calls: () => calls };
 }
 
-test("a start under an id refused by one node after another's deadline passed may have been done", async () => {
-  const [silent, overloaded] = [silentNode(), overloadedNode()];
-  const client = new RaftoralClient([silent.address, overloaded.address], { timeoutMs: 300 });
+/** A node that reads a request and drops the connection without answering. */
+function droppingNode(): { address: string; dropped: () => number } {
+  let dropped = 0;
+  const server = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket) {
+        dropped++;
+        socket.terminate();
+      },
+    },
+  });
+  servers.push(server);
+  return { address: `http://127.0.0.1:${server.port}`, dropped: () => dropped };
+}
+
+test("a start under an id refused by one node after another lost its answer may have been done", async () => {
+  const [dropping, overloaded] = [droppingNode(), overloadedNode()];
+  const client = new RaftoralClient([dropping.address, overloaded.address], { timeoutMs: 2_000 });
   const failure = await callFailure(client.start("ping_pong", "ping", { workflowId: "order-7" }));
   await client.close();
-  expect(silent.received()).toBeGreaterThan(0);
+  expect(dropping.dropped()).toBe(1);
   expect(overloaded.calls()).toBe(1);
   expect(failure.code).toBe("TIMEOUT");
   expect(failure.isAnswerLost).toBe(true);
@@ -70,8 +88,22 @@ test("a start under an id refused by one node after another's deadline passed ma
     "the last attempt failed with RESOURCE_EXHAUSTED: too many starts",
   );
   // The same refusal with no attempt before it says what it is.
-  const alone = new RaftoralClient([overloaded.address], { timeoutMs: 300 });
+  const alone = new RaftoralClient([overloaded.address], { timeoutMs: 2_000 });
   const refusal = await callFailure(alone.start("ping_pong", "ping", { workflowId: "order-8" }));
   await alone.close();
   expect(refusal.code).toBe("RESOURCE_EXHAUSTED");
+});
+
+test("a call ends when its timeout is spent, however many nodes it could still try", async () => {
+  const [first, second] = [silentNode(), silentNode()];
+  const client = new RaftoralClient([first.address, second.address], { timeoutMs: 400 });
+  const start = await callFailure(client.start("ping_pong", "ping", { workflowId: "order-9" }));
+  const described = await callFailure(client.describe({ workflowId: "order-9" }));
+  await client.close();
+  expect(start.code).toBe("TIMEOUT");
+  // The first node took the whole timeout: before, each attempt (three at least) had all of it.
+  expect(first.received()).toBeGreaterThan(0);
+  expect(second.received()).toBe(0);
+  // No node answered the read: that is what the CLI's exit status 3 says.
+  expect(described).toBeInstanceOf(UnreachableError);
 });
