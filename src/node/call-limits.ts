@@ -1,15 +1,40 @@
 // Backpressure of the workflow API on one node: at most so many starts (and signals) and so
 // many waits at once. A flood of callers gets RESOURCE_EXHAUSTED at once instead of memory
 // growth; a call frees its place when it settles, however it ends.
+//
+// A count alone lets an overloaded node take calls it serves only after their callers gave
+// up: under a flood a start waited 15-60 s for its commit, its client timed out after 10 s,
+// and most such starts ran anyway, unknown to their callers. So a start (or signal) is also
+// refused while many of those in progress have waited longer than STALE_START_MS: the node's
+// queue is then longer than a caller waits, and a refusal at once is the honest answer.
 
-import { RaftoralError } from "../lib/index.ts";
+import { type Clock, RaftoralError } from "../lib/index.ts";
 
 export type CallKind = "starts" | "waits";
 
+/** A start in progress this long is late: its execution cluster is not keeping up. */
+export const STALE_START_MS = 5_000;
+/** Late starts past which new ones are refused. */
+export const STALE_STARTS_MAX = 100;
+
+export interface CallLimitsOptions {
+  readonly startsInFlightMax: number;
+  readonly waitsMax: number;
+  readonly clock: Clock;
+}
+
 export class CallLimits {
   private readonly inFlight: Record<CallKind, number> = { starts: 0, waits: 0 };
+  private readonly max: Readonly<Record<CallKind, number>>;
+  private readonly clock: Clock;
+  /** When each start in progress began, oldest first (a Map keeps insertion order). */
+  private readonly startsBegunMs = new Map<number, number>();
+  private nextStart = 0;
 
-  constructor(private readonly max: Readonly<Record<CallKind, number>>) {}
+  constructor(options: CallLimitsOptions) {
+    this.max = { starts: options.startsInFlightMax, waits: options.waitsMax };
+    this.clock = options.clock;
+  }
 
   /** Runs `call` in a place of `kind`, or refuses it when all are taken. */
   async run<T>(kind: CallKind, call: () => Promise<T>): Promise<T> {
@@ -22,11 +47,31 @@ export class CallLimits {
           "retry shortly or spread the load over more nodes",
       );
     }
+    if (kind === "starts") this.refuseWhenLate();
+    const start = this.nextStart++;
+    if (kind === "starts") this.startsBegunMs.set(start, this.clock.nowMs());
     this.inFlight[kind]++;
     try {
       return await call();
     } finally {
       this.inFlight[kind]--;
+      this.startsBegunMs.delete(start);
     }
+  }
+
+  private refuseWhenLate(): void {
+    const lateBeforeMs = this.clock.nowMs() - STALE_START_MS;
+    let late = 0;
+    for (const begunMs of this.startsBegunMs.values()) {
+      if (begunMs > lateBeforeMs) return;
+      if (++late >= STALE_STARTS_MAX) break;
+    }
+    if (late < STALE_STARTS_MAX) return;
+    throw new RaftoralError(
+      "RESOURCE_EXHAUSTED",
+      `this node is overloaded: ${late} or more workflow starts have waited over ` +
+        `${STALE_START_MS / 1000} s for their execution cluster to commit them; retry shortly ` +
+        "or spread the load over more nodes",
+    );
   }
 }

@@ -6,7 +6,9 @@
 // knows, every LOST_CHECK_INTERVAL_MS, what they know of it (the restart check's question), and
 // stops with a LostNodeError (exit 78) once one of its cluster lists it as left behind: the
 // copy lasts until a recovered node is back, and a check interval more, not until an operator
-// notices.
+// notices. The same answers tell a node the cluster removed (one cut off by the network for
+// longer than the failure timeout) that it was: it registers again at once, rather than a
+// failure timeout after it last heard a management leader.
 
 import type { Clock, Logger, NodeId } from "../lib/index.ts";
 import type { ManagementState } from "../management/index.ts";
@@ -29,6 +31,8 @@ export interface LostWatchOptions {
   readonly logger: Logger;
   /** A node of its cluster lists this one as left behind: the node must stop. */
   readonly onLost: (error: LostNodeError) => void;
+  /** A node of its cluster no longer lists this one: it registers again. */
+  readonly onRemoved: () => Promise<void>;
 }
 
 export class LostWatch {
@@ -61,15 +65,24 @@ export class LostWatch {
 
   private async check(): Promise<void> {
     try {
-      await checkRestartStanding({ ...this.options, ...standingOf(this.options) });
+      const { isUnlisted } = await checkRestartStanding({
+        ...this.options,
+        ...standingOf(this.options),
+      });
+      if (isUnlisted && this.isRunning) {
+        this.options.logger.warn(
+          "A node of the cluster no longer lists this node; registering again",
+        );
+        await this.options.onRemoved();
+      }
     } catch (error) {
       if (error instanceof LostNodeError) {
         if (this.isRunning) this.options.onLost(error);
         this.stop();
         return;
       }
-      // Handled: a round that could not ask is asked again at the next interval.
-      this.options.logger.debug("Could not ask whether this node was left behind", {
+      // Handled: a round that could not ask, or register, is tried again at the next interval.
+      this.options.logger.debug("Could not ask whether this node was left behind or removed", {
         error: String(error),
       });
     }

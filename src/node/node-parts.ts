@@ -124,9 +124,9 @@ export class NodeParts {
     this.leaderWatch = this.createLeaderWatch();
     this.lostWatch = new LostWatch({
       ...{ self: id, clock: this.clock, logger, onLost: options.onFatal },
+      ...{ onRemoved: () => this.rejoin(), state: () => this.machine.state() },
       ...{ transport: options.transport.kind, clients: options.peerClients },
       peers: () => this.addressesSeen.list(),
-      state: () => this.machine.state(),
     });
     this.execution = options.execution ?? this.createExecution();
     this.health = new NodeHealth({

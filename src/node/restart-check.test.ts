@@ -1,6 +1,7 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { createLogger, nodeId, RaftoralError } from "../lib/index.ts";
+import { createLogger, nodeId, RaftoralError, VirtualClock } from "../lib/index.ts";
+import { LOST_CHECK_INTERVAL_MS, LostWatch } from "./lost-watch.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { checkRestartStanding, LostNodeError } from "./restart-check.ts";
 
@@ -104,4 +105,52 @@ test("a node this node's cluster removed is not believed when it says this node 
     [1, 2, 3, 5],
   ).catch((error: unknown) => error);
   expect(failure).toBeInstanceOf(LostNodeError);
+});
+
+describe("the lost watch of a running node", () => {
+  /** A watch of node 2 over `peers`, asked once; what it did. */
+  async function watchOnce(peers: Parameters<typeof clientsOf>[0]) {
+    const clock = new VirtualClock();
+    const did = { removed: 0, lost: [] as LostNodeError[] };
+    const watch = new LostWatch({
+      self: nodeId(2),
+      peers: () => Object.keys(peers),
+      state: () =>
+        ({
+          clusterId: "ours",
+          nodes: new Map([
+            [nodeId(1), {}],
+            [nodeId(2), {}],
+          ]),
+        }) as never,
+      transport: "grpc",
+      clients: clientsOf(peers),
+      clock,
+      logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+      onLost: (error) => did.lost.push(error),
+      onRemoved: async () => {
+        did.removed++;
+      },
+    });
+    watch.start();
+    clock.advance(LOST_CHECK_INTERVAL_MS);
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    watch.stop();
+    return did;
+  }
+
+  test("a node of the cluster that no longer lists it makes it register again", async () => {
+    const removed = await watchOnce({
+      "leader:7001": { clusterId: "ours", lost: [], listed: [1] },
+    });
+    expect(removed).toEqual({ removed: 1, lost: [] });
+    const listed = await watchOnce({ "leader:7001": { clusterId: "ours", lost: [] } });
+    expect(listed).toEqual({ removed: 0, lost: [] });
+  });
+
+  test("a node of the cluster that lists it as left behind stops it", async () => {
+    const did = await watchOnce({ "survivor:7001": { clusterId: "ours", lost: [2] } });
+    expect(did.removed).toBe(0);
+    expect(did.lost[0]).toBeInstanceOf(LostNodeError);
+  });
 });

@@ -102,7 +102,7 @@ export class WorkflowExecution implements ExecutionLayer {
   private readonly mark: StageMarker | undefined;
 
   constructor(private readonly options: WorkflowExecutionOptions) {
-    this.limits = new CallLimits({ starts: options.startsInFlightMax, waits: options.waitsMax });
+    this.limits = new CallLimits(options);
     this.mark = stageMarker(options.logger);
     this.refusal = new ReplicaRefusal(options);
     this.children = childLauncher({
