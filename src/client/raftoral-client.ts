@@ -330,8 +330,9 @@ export class RaftoralClient extends WorkflowClientBase {
   /**
    * Tries the nodes in turn, from the one that answered last, on retryable errors and on a
    * node that did not answer in time, all within `budgetMs`: each attempt gets what is left of
-   * it. A write (START_RETRYABLE) repeated after a deadline may have been done: then a later
-   * refusal does not say it was not (writeOutcome).
+   * it. A write (START_RETRYABLE) gets half of it while another node is still untried, so that
+   * a node that holds it unanswered leaves the next one time to serve it; repeated after a
+   * deadline it may have been done, and a later refusal does not say it was not (writeOutcome).
    */
   private async repeatable<T>(
     what: string,
@@ -346,7 +347,9 @@ export class RaftoralClient extends WorkflowClientBase {
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
       const leftMs = Math.ceil(endMs - performance.now());
       if (attempt > 0 && leftMs <= 0) break;
-      const tried = await this.tryNode(attempt, (client) => call(client, Math.max(1, leftMs)));
+      const isShared = retryable === START_RETRYABLE && attempt < this.clients.length - 1;
+      const attemptMs = Math.max(1, isShared ? Math.ceil(leftMs / 2) : leftMs);
+      const tried = await this.tryNode(attempt, (client) => call(client, attemptMs));
       if ("value" in tried) return tried.value;
       const { code, isAnswer } = tried.error;
       if (!retryable.has(code) && !(code === "TIMEOUT" && !isAnswer)) throw outcome(tried.error);
