@@ -99,6 +99,12 @@ test("a node this node's cluster removed is not believed when it says this node 
   expect(logged[0]).toContain(
     "Node 5 (cutoff:7005) lists this node as left behind by a forced recovery, but this node's cluster removed node 5: ignored",
   );
+  // Nor does its list of nodes say this one was removed: it is not this node's cluster.
+  const disowned = await check(
+    { "cutoff:7005": { clusterId: "ours", lost: [], self: 5, listed: [5] } },
+    [1, 2, 3],
+  );
+  expect(disowned).toEqual({ isUnlisted: false });
   // The same word from a node the cluster still has stops this one.
   const failure = await check(
     { "cutoff:7005": { clusterId: "ours", lost: [1, 2, 3], self: 5, listed: [5] } },

@@ -13,7 +13,8 @@
 // Only a node this node's own management state lists is believed: a node cut off by the
 // network sees its voters silent as if they were gone, and an operator may force a recovery
 // there. Once the rest of the cluster removed it, its word that the rest was left behind
-// must not stop them; they log it instead.
+// must not stop them; they log it instead. Nor does it register again because they, whom its
+// recovery left behind, no longer list it.
 
 import { type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
 import type { ManagementState } from "../management/index.ts";
@@ -89,9 +90,11 @@ export async function checkRestartStanding(options: {
     if (answer.status !== "fulfilled") continue;
     const { peer, status } = answer.value;
     if (status.clusterId !== clusterId) continue;
-    if (status.lostNodeIds.includes(self) && !options.isMember(status.nodeId)) {
-      warnOfDisowned(options.logger, status.nodeId, peer);
-      continue; // Nor is its list of nodes this cluster's.
+    if (!options.isMember(status.nodeId)) {
+      // Nothing it says counts: not that this node was left behind, nor that it was removed
+      // (a recovery forced on this node left that one behind, and it no longer lists this one).
+      if (status.lostNodeIds.includes(self)) warnOfDisowned(options.logger, status.nodeId, peer);
+      continue;
     }
     if (status.lostNodeIds.includes(self)) {
       throw new LostNodeError(
