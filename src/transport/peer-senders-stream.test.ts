@@ -2,6 +2,7 @@
 // when they fall back to requests, and how a broken, full or silent stream is handled.
 
 import { describe, expect, test } from "bun:test";
+import { forwardOf } from "../../test/contracts/transport-fixtures.ts";
 import {
   createLogger,
   groupId,
@@ -72,13 +73,6 @@ class ScriptedStreamTransport implements PeerTransport {
 }
 
 const message = (n: number): PeerMessage => ({ type: "unknownGroup", groupId: groupId(n) });
-const forward = (n: number, bytes: number): PeerMessage => ({
-  type: "forward",
-  groupId: groupId(1),
-  requestId: n,
-  entryType: "normal",
-  data: new Uint8Array(bytes),
-});
 const messagesOf = (batches: readonly PeerBatch[]) => batches.map((batch) => batch.messages);
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -187,7 +181,7 @@ describe("peer senders over streams", () => {
 
   test("a queue larger than a batch is written as several batches, in order, at once", () => {
     const { transport, senders } = setup();
-    const forwards = Array.from({ length: 10 }, (_, k) => forward(k, 1024 * 1024));
+    const forwards = Array.from({ length: 10 }, (_, k) => forwardOf(k, 1024 * 1024));
     senders.send(PEER, forwards);
     const stream = transport.latest();
     stream.events.onOpen();

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { forwardOf } from "../../test/contracts/transport-fixtures.ts";
 import { createLogger, groupId, type NodeId, nodeId, VirtualClock } from "../lib/index.ts";
 import { BATCH_BYTES_MAX, PeerSenders, QUEUE_BYTES_MAX } from "./peer-senders.ts";
 import type { PeerTransport } from "./transport.ts";
@@ -32,13 +33,6 @@ class ScriptedTransport implements PeerTransport {
 }
 
 const message = (n: number): PeerMessage => ({ type: "unknownGroup", groupId: groupId(n) });
-const forward = (n: number, bytes: number): PeerMessage => ({
-  type: "forward",
-  groupId: groupId(1),
-  requestId: n,
-  entryType: "normal",
-  data: new Uint8Array(bytes),
-});
 
 function setup(queueMessagesMax = 10_000) {
   const transport = new ScriptedTransport();
@@ -114,7 +108,7 @@ describe("peer senders", () => {
 
   test("a large queue leaves in batches of at most BATCH_BYTES_MAX, in order", async () => {
     const { transport, senders } = setup();
-    const forwards = Array.from({ length: 10 }, (_, k) => forward(k, 1024 * 1024));
+    const forwards = Array.from({ length: 10 }, (_, k) => forwardOf(k, 1024 * 1024));
     senders.send(nodeId(2), [message(0)]);
     senders.send(nodeId(2), forwards);
     const delivered: PeerMessage[] = [];
@@ -132,7 +126,7 @@ describe("peer senders", () => {
 
   test("a message larger than a batch goes alone", async () => {
     const { transport, senders } = setup();
-    const large = forward(1, BATCH_BYTES_MAX + 1);
+    const large = forwardOf(1, BATCH_BYTES_MAX + 1);
     senders.send(nodeId(2), [message(0)]);
     senders.send(nodeId(2), [large, message(2)]);
     transport.calls[0]?.settle(true);
@@ -147,9 +141,9 @@ describe("peer senders", () => {
     const { transport, senders } = setup();
     senders.send(nodeId(2), [message(0)]);
     const mebibyte = 1024 * 1024;
-    const forwards = Array.from({ length: 80 }, (_, k) => forward(k, mebibyte));
+    const forwards = Array.from({ length: 80 }, (_, k) => forwardOf(k, mebibyte));
     senders.send(nodeId(2), forwards);
-    const kept = Math.floor(QUEUE_BYTES_MAX / peerMessageBytes(forward(0, mebibyte)));
+    const kept = Math.floor(QUEUE_BYTES_MAX / peerMessageBytes(forwardOf(0, mebibyte)));
     expect(senders.stats().droppedMessages).toBe(80 - kept);
     expect(senders.perPeer().find((counts) => counts.peer === nodeId(2))?.queued).toBe(kept);
     transport.calls[0]?.settle(true);

@@ -157,3 +157,14 @@ export function sequenceOf(batch: PeerBatch): number {
   }
   return first.message.leaderCommit;
 }
+
+/** A forwarded proposal numbered `n` carrying `bytes` of data: what fills a peer's queue. */
+export function forwardOf(n: number, bytes: number): PeerMessage {
+  return {
+    type: "forward",
+    groupId: groupId(1),
+    requestId: n,
+    entryType: "normal",
+    data: new Uint8Array(bytes),
+  };
+}
