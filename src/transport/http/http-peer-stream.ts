@@ -4,7 +4,7 @@
 // (peer-stream-close.ts). The socket is pinged while open (keepalive.ts): a receiver gone
 // silent ends the stream, where TCP would hold it open for minutes.
 
-import { type Clock, RaftoralError, RealClock } from "../../lib/index.ts";
+import { RaftoralError, RealClock } from "../../lib/index.ts";
 import {
   type CallCredentials,
   type ClientTls,
@@ -25,7 +25,6 @@ export interface HttpPeerStreamOptions {
   readonly batchBytesMax: number;
   /** Default KEEPALIVE_DEFAULT. */
   readonly keepalive?: KeepaliveTiming;
-  readonly clock?: Clock;
 }
 
 export class HttpPeerStream implements PeerStream {
@@ -49,24 +48,20 @@ export class HttpPeerStream implements PeerStream {
     });
     this.socket.binaryType = "arraybuffer";
     let onPong = (): void => undefined;
-    this.keepalive = new Keepalive(
-      options.clock ?? new RealClock(),
-      options.keepalive ?? KEEPALIVE_DEFAULT,
-      {
-        ping: (answered) => {
-          onPong = answered;
-          this.socket.ping();
-        },
-        dead: (message) => {
-          this.end(
-            events,
-            new RaftoralError("UNAVAILABLE", `${address} stopped answering: ${message}`),
-          );
-          // No closing handshake with a peer that does not answer: drop the connection.
-          this.socket.terminate();
-        },
+    this.keepalive = new Keepalive(new RealClock(), options.keepalive ?? KEEPALIVE_DEFAULT, {
+      ping: (answered) => {
+        onPong = answered;
+        this.socket.ping();
       },
-    );
+      dead: (message) => {
+        this.end(
+          events,
+          new RaftoralError("UNAVAILABLE", `${address} stopped answering: ${message}`),
+        );
+        // No closing handshake with a peer that does not answer: drop the connection.
+        this.socket.terminate();
+      },
+    });
     this.socket.addEventListener("pong", () => onPong());
     this.socket.addEventListener(
       "open",
