@@ -97,7 +97,7 @@ test("a node this node's cluster removed is not believed when it says this node 
   expect(standing).toEqual({ isUnlisted: false });
   expect(logged).toHaveLength(1);
   expect(logged[0]).toContain(
-    "Node 5 (cutoff:7005) lists this node as left behind by a forced recovery, but this node's cluster removed node 5: ignored",
+    "Node 5 (cutoff:7005) lists this node as left behind by a forced recovery, but this node's cluster removed node 5: ignored, and two copies of the cluster serve",
   );
   // Nor does its list of nodes say this one was removed: it is not this node's cluster.
   const disowned = await check(

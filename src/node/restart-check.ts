@@ -13,8 +13,8 @@
 // Only a node this node's own management state lists is believed: a node cut off by the
 // network sees its voters silent as if they were gone, and an operator may force a recovery
 // there. Once the rest of the cluster removed it, its word that the rest was left behind
-// must not stop them; they log it instead. Nor does it register again because they, whom its
-// recovery left behind, no longer list it.
+// must not stop them; they log it instead (warnOfDisowned says why that can be wrong too).
+// Nor does it register again because they, whom its recovery left behind, no longer list it.
 
 import { type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
 import type { ManagementState } from "../management/index.ts";
@@ -111,16 +111,20 @@ export async function checkRestartStanding(options: {
 }
 
 /**
- * A node this node's cluster removed says this node was left behind: it forced a recovery
- * after its removal, most likely while the network cut it off, and serves a copy of its own.
+ * A node this node's cluster removed says this node was left behind. Two stories fit, and
+ * nothing recorded tells them apart: that node forced a recovery after it was removed (cut off
+ * by the network), or this node was rightly left behind and its cluster, run on without the
+ * recovered node for a failure timeout, removed it since. Either way two copies serve.
  */
 function warnOfDisowned(logger: Logger, node: NodeId, address: string): void {
   logger.warn(
     `Node ${node} (${address}) lists this node as left behind by a forced recovery, but this ` +
-      `node's cluster removed node ${node}: ignored. It forced a recovery (cluster recover ` +
-      "--force) after it was removed, most likely while the network cut it off, and serves a " +
-      `copy of its own. Stop node ${node}, and start it again only with an empty ` +
-      "--storage-path, as a new node",
+      `node's cluster removed node ${node}: ignored, and two copies of the cluster serve. ` +
+      `Either node ${node} forced the recovery after this cluster removed it (it was cut off ` +
+      "by the network): stop it, and start it again only with an empty --storage-path. Or the " +
+      `recovery was right and this cluster removed node ${node} while it was down: stop this ` +
+      "node and the others it left behind, and start them only as new nodes. Compare " +
+      "'raftoral cluster status' on both sides",
     { node_id: node, address },
   );
 }
