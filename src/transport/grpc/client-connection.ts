@@ -130,9 +130,14 @@ export class ClientConnection {
     const keepalive = new Keepalive(this.options.clock, this.options.keepalive, {
       ping: (answered) => {
         if (session.destroyed || session.closed) return;
-        session.ping((error) => {
+        // A session that cannot send a ping (its socket failed under it) is as good as dead.
+        const isSent = session.ping((error) => {
           if (error === null) answered();
         });
+        if (!isSent) {
+          failure = "could not send a ping";
+          session.destroy(new Error(failure));
+        }
       },
       dead: (message) => {
         failure = `stopped answering: ${message}`;

@@ -51,7 +51,8 @@ export class HttpPeerStream implements PeerStream {
     this.keepalive = new Keepalive(new RealClock(), options.keepalive ?? KEEPALIVE_DEFAULT, {
       ping: (answered) => {
         onPong = answered;
-        this.socket.ping();
+        // Closing or closed: its close event ends the stream, and the keepalive with it.
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
       },
       dead: (message) => {
         this.end(
