@@ -18,6 +18,11 @@ export function isWorthAnotherNode(error: unknown): boolean {
   return error instanceof RaftoralError && ANOTHER_NODE_MAY_SERVE.has(error.code);
 }
 
+/** The call's own deadline passed before the node answered: the node may still do it. */
+export function isUnanswered(error: RaftoralError): boolean {
+  return error.code === "TIMEOUT" && !error.isAnswer;
+}
+
 /** One failed attempt: which node, and why. */
 export interface FailedAttempt {
   readonly address: string;

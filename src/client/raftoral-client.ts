@@ -34,6 +34,7 @@ import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import {
   ANOTHER_NODE_MAY_SERVE,
   type FailedAttempt,
+  isUnanswered,
   isWorthAnotherNode,
   TransportMismatchError,
   UnreachableError,
@@ -291,7 +292,7 @@ export class RaftoralClient extends WorkflowClientBase {
       const tried = await this.tryNode(attempt, (client) => call(client, Math.max(1, leftMs)));
       if ("value" in tried) return tried.value;
       const { address, error } = tried;
-      if (error.code === "TIMEOUT" && !error.isAnswer) throw unanswered(what, idName, tried);
+      if (isUnanswered(error)) throw unanswered(what, idName, tried);
       if (!isWorthAnotherNode(error)) throw error;
       attempts.push(tried);
       if (error.isAnswerLost) {
@@ -341,18 +342,20 @@ export class RaftoralClient extends WorkflowClientBase {
     retryable: ReadonlySet<string> = ANOTHER_NODE_MAY_SERVE,
   ): Promise<T> {
     const attempts: FailedAttempt[] = [];
+    const isWrite = retryable === START_RETRYABLE;
     const outcome = (failure: RaftoralError) =>
-      retryable === START_RETRYABLE ? writeOutcome(what, attempts, failure) : failure;
+      isWrite ? writeOutcome(what, attempts, failure) : failure;
     const endMs = performance.now() + budgetMs;
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
       const leftMs = Math.ceil(endMs - performance.now());
       if (attempt > 0 && leftMs <= 0) break;
-      const isShared = retryable === START_RETRYABLE && attempt < this.clients.length - 1;
+      const isShared = isWrite && attempt < this.clients.length - 1;
       const attemptMs = Math.max(1, isShared ? Math.ceil(leftMs / 2) : leftMs);
       const tried = await this.tryNode(attempt, (client) => call(client, attemptMs));
       if ("value" in tried) return tried.value;
-      const { code, isAnswer } = tried.error;
-      if (!retryable.has(code) && !(code === "TIMEOUT" && !isAnswer)) throw outcome(tried.error);
+      if (!retryable.has(tried.error.code) && !isUnanswered(tried.error)) {
+        throw outcome(tried.error);
+      }
       attempts.push(tried);
       const isRoundDone = (attempt + 1) % this.clients.length === 0;
       if (!isRoundDone || attempt + 1 >= this.attemptsMax) continue;
@@ -429,9 +432,7 @@ function writeOutcome(
   attempts: readonly FailedAttempt[],
   failure: RaftoralError,
 ): RaftoralError {
-  const unanswered = attempts.find(
-    ({ error }) => error.isAnswerLost || (error.code === "TIMEOUT" && !error.isAnswer),
-  );
+  const unanswered = attempts.find(({ error }) => error.isAnswerLost || isUnanswered(error));
   if (unanswered === undefined) return failure;
   return new RaftoralError(
     "TIMEOUT",

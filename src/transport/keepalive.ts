@@ -31,10 +31,8 @@ export class Keepalive {
   private readonly clock: Clock;
   private readonly timing: KeepaliveTiming;
   private readonly probe: KeepaliveProbe;
-  /** When the unanswered ping left; undefined while none is unanswered. */
+  /** When the unanswered ping left; undefined while none is unanswered (one at a time). */
   private unansweredSinceMs: number | undefined;
-  /** Numbers the pings, so that a late answer to an old one answers nothing newer. */
-  private pingsSent = 0;
   private lastTickMs = 0;
   private cancelTick: CancelTimer | undefined;
 
@@ -74,9 +72,8 @@ export class Keepalive {
       }
     } else if (this.probe.isInUse?.() ?? true) {
       this.unansweredSinceMs = now;
-      const ping = ++this.pingsSent;
       this.probe.ping(() => {
-        if (ping === this.pingsSent) this.unansweredSinceMs = undefined;
+        this.unansweredSinceMs = undefined;
       });
     }
     this.schedule();

@@ -13,12 +13,8 @@ import {
   VirtualClock,
 } from "../lib/index.ts";
 import { PeerClocks } from "./access-policy.ts";
-import {
-  BATCH_BYTES_MAX,
-  PeerSenders,
-  STREAM_BUFFERED_BYTES_MAX,
-  STREAM_RETRY_MS,
-} from "./peer-senders.ts";
+import { BATCH_BYTES_MAX } from "./peer-queue.ts";
+import { PeerSenders, STREAM_BUFFERED_BYTES_MAX, STREAM_RETRY_MS } from "./peer-senders.ts";
 import type { PeerStream, PeerStreamEvents, PeerTransport } from "./transport.ts";
 import { batchBytes, type PeerBatch, type PeerMessage } from "./wire.ts";
 

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { forwardOf } from "../../test/contracts/transport-fixtures.ts";
 import { createLogger, groupId, type NodeId, nodeId, VirtualClock } from "../lib/index.ts";
-import { BATCH_BYTES_MAX, PeerSenders, QUEUE_BYTES_MAX } from "./peer-senders.ts";
+import { BATCH_BYTES_MAX, QUEUE_BYTES_MAX } from "./peer-queue.ts";
+import { PeerSenders } from "./peer-senders.ts";
 import type { PeerTransport } from "./transport.ts";
 import { batchBytes, type PeerBatch, type PeerMessage, peerMessageBytes } from "./wire.ts";
 

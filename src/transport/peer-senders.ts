@@ -10,8 +10,9 @@
 
 import { type Clock, type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
 import type { PeerClocks } from "./access-policy.ts";
+import { PeerQueue } from "./peer-queue.ts";
 import type { PeerStream, PeerTransport } from "./transport.ts";
-import { type PeerBatch, type PeerMessage, peerMessageBytes } from "./wire.ts";
+import type { PeerBatch, PeerMessage } from "./wire.ts";
 
 export interface PeerSendersOptions {
   readonly self: NodeId;
@@ -35,9 +36,7 @@ export interface PeerSendersOptions {
 
 interface PeerState {
   address: string;
-  queue: PeerMessage[];
-  /** peerMessageBytes of the queue's messages. */
-  queueBytes: number;
+  queue: PeerQueue;
   isInFlight: boolean;
   backoffMs: number;
   isBackingOff: boolean;
@@ -85,14 +84,6 @@ export interface PeerSendCounts {
 }
 
 const QUEUE_MESSAGES_MAX = 10_000;
-/**
- * Bytes (peerMessageBytes) the queue holds at most; past it the oldest go, as past the count.
- * Under overload, forwarded proposals and appends for a paused peer piled up to hundreds of
- * megabytes, one batch that took seconds to encode and that no peer would take.
- */
-export const QUEUE_BYTES_MAX = 64 * 1024 * 1024;
-/** Bytes a batch takes from the queue at most (a larger message goes alone). */
-export const BATCH_BYTES_MAX = 4 * 1024 * 1024;
 const DROP_LOG_INTERVAL_MS = 10_000;
 /** After a stream could not be opened, the peer's batches go as requests this long. */
 export const STREAM_RETRY_MS = 1_000;
@@ -129,7 +120,8 @@ export class PeerSenders {
   /** Where `peer` listens; messages to a peer without an address are dropped. */
   setAddress(peer: NodeId, address: string): void {
     const state = this.peers.get(peer);
-    if (state === undefined) this.peers.set(peer, newPeerState(address));
+    if (state === undefined)
+      this.peers.set(peer, newPeerState(address, this.options.queueMessagesMax));
     else if (state.address !== address) {
       state.address = address;
       // The next batch opens a stream to the new address.
@@ -150,11 +142,7 @@ export class PeerSenders {
       this.dropUnaddressed(peer, messages.length);
       return;
     }
-    for (const message of messages) {
-      state.queue.push(message);
-      state.queueBytes += peerMessageBytes(message);
-    }
-    this.trimQueue(peer, state);
+    this.recordDrops(peer, state, state.queue.push(messages));
     this.flush(peer, state);
   }
 
@@ -245,36 +233,9 @@ export class PeerSenders {
     else if (!state.isInFlight) this.deliver(peer, state);
   }
 
-  /** Drops the oldest messages past the queue's count or bytes, and counts them. */
-  private trimQueue(peer: NodeId, state: PeerState): void {
-    const { queue } = state;
-    let excess = Math.max(0, queue.length - this.options.queueMessagesMax);
-    let bytes = state.queueBytes;
-    for (let k = 0; k < excess; k++) bytes -= peerMessageBytes(queue[k] as PeerMessage);
-    while (bytes > QUEUE_BYTES_MAX && excess < queue.length - 1) {
-      bytes -= peerMessageBytes(queue[excess] as PeerMessage);
-      excess++;
-    }
-    if (excess === 0) return;
-    queue.splice(0, excess);
-    state.queueBytes = bytes;
-    this.recordDrops(peer, state, excess);
-  }
-
   /** Takes the queue's oldest messages, up to BATCH_BYTES_MAX, as the next batch; counts it. */
   private nextBatch(peer: NodeId, state: PeerState): PeerBatch {
-    const { queue } = state;
-    let count = 0;
-    let bytes = 0;
-    for (const message of queue) {
-      const size = peerMessageBytes(message);
-      if (count > 0 && bytes + size > BATCH_BYTES_MAX) break;
-      bytes += size;
-      count++;
-    }
-    const messages = count === queue.length ? queue : queue.slice(0, count);
-    state.queue = count === queue.length ? [] : queue.slice(count);
-    state.queueBytes -= bytes;
+    const { messages, bytes } = state.queue.takeBatch();
     state.mustAnnounce = false;
     this.sentBatches++;
     this.sentMessages += messages.length;
@@ -470,11 +431,10 @@ export class PeerSenders {
   }
 }
 
-function newPeerState(address: string): PeerState {
+function newPeerState(address: string, queueMessagesMax: number): PeerState {
   return {
     address,
-    queue: [],
-    queueBytes: 0,
+    queue: new PeerQueue(queueMessagesMax),
     isInFlight: false,
     backoffMs: 0,
     isBackingOff: false,
