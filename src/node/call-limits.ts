@@ -47,31 +47,40 @@ export class CallLimits {
           "retry shortly or spread the load over more nodes",
       );
     }
-    if (kind === "starts") this.refuseWhenLate();
-    const start = this.nextStart++;
-    if (kind === "starts") this.startsBegunMs.set(start, this.clock.nowMs());
+    const start = kind === "starts" ? this.admitStart() : undefined;
     this.inFlight[kind]++;
     try {
       return await call();
     } finally {
       this.inFlight[kind]--;
-      this.startsBegunMs.delete(start);
+      if (start !== undefined) this.startsBegunMs.delete(start);
     }
   }
 
-  private refuseWhenLate(): void {
+  /** Refuses a start while too many are late; otherwise notes when it began. */
+  private admitStart(): number {
+    const late = this.lateStarts();
+    if (late >= STALE_STARTS_MAX) {
+      throw new RaftoralError(
+        "RESOURCE_EXHAUSTED",
+        `this node is overloaded: ${late} or more workflow starts have waited over ` +
+          `${STALE_START_MS / 1000} s for their execution cluster to commit them; retry ` +
+          "shortly or spread the load over more nodes",
+      );
+    }
+    const start = this.nextStart++;
+    this.startsBegunMs.set(start, this.clock.nowMs());
+    return start;
+  }
+
+  /** Starts in progress for longer than STALE_START_MS, counted up to STALE_STARTS_MAX. */
+  private lateStarts(): number {
     const lateBeforeMs = this.clock.nowMs() - STALE_START_MS;
     let late = 0;
     for (const begunMs of this.startsBegunMs.values()) {
-      if (begunMs > lateBeforeMs) return;
-      if (++late >= STALE_STARTS_MAX) break;
+      if (begunMs > lateBeforeMs || late >= STALE_STARTS_MAX) break;
+      late++;
     }
-    if (late < STALE_STARTS_MAX) return;
-    throw new RaftoralError(
-      "RESOURCE_EXHAUSTED",
-      `this node is overloaded: ${late} or more workflow starts have waited over ` +
-        `${STALE_START_MS / 1000} s for their execution cluster to commit them; retry shortly ` +
-        "or spread the load over more nodes",
-    );
+    return late;
   }
 }
