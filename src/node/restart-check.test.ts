@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { createLogger, nodeId, RaftoralError, VirtualClock } from "../lib/index.ts";
+import { createLogger, logIndex, nodeId, RaftoralError, VirtualClock } from "../lib/index.ts";
+import { emptyManagementState, type NodeRecord } from "../management/index.ts";
 import { LOST_CHECK_INTERVAL_MS, LostWatch } from "./lost-watch.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { checkRestartStanding, LostNodeError } from "./restart-check.ts";
@@ -113,6 +114,20 @@ test("a node this node's cluster removed is not believed when it says this node 
   expect(failure).toBeInstanceOf(LostNodeError);
 });
 
+/** Node `id` as the management state records it. */
+function nodeRecordOf(id: number): NodeRecord {
+  return {
+    id: nodeId(id),
+    address: `node${id}:7001`,
+    registeredAt: logIndex(id),
+    instance: "",
+    incarnation: 0,
+    incarnationNonce: "",
+    workflowFingerprint: "",
+    rulesVersion: 0,
+  };
+}
+
 describe("the lost watch of a running node", () => {
   /** A watch of node 2 over `peers`, asked once; what it did. */
   async function watchOnce(peers: Parameters<typeof clientsOf>[0]) {
@@ -121,14 +136,11 @@ describe("the lost watch of a running node", () => {
     const watch = new LostWatch({
       self: nodeId(2),
       peers: () => Object.keys(peers),
-      state: () =>
-        ({
-          clusterId: "ours",
-          nodes: new Map([
-            [nodeId(1), {}],
-            [nodeId(2), {}],
-          ]),
-        }) as never,
+      state: () => ({
+        ...emptyManagementState(),
+        clusterId: "ours",
+        nodes: new Map([1, 2].map((id) => [nodeId(id), nodeRecordOf(id)])),
+      }),
       transport: "grpc",
       clients: clientsOf(peers),
       clock,
