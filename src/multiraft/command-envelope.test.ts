@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { nodeId } from "../lib/index.ts";
-import { decodeEnvelope, encodeEnvelope } from "./command-envelope.ts";
+import { decodeEnvelope, encodeEnvelope, ownProposalId } from "./command-envelope.ts";
 
 describe("command envelope", () => {
   test("carries every field through, at the edges of their ranges", () => {
@@ -27,6 +27,20 @@ describe("command envelope", () => {
       1, 1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0,
       0, 0xff,
     ]);
+  });
+
+  test("an entry's own proposal id is read only for its origin's incarnation", () => {
+    const bytes = encodeEnvelope({
+      origin: nodeId(0x8000_0002),
+      incarnation: 0xffff_fff0,
+      proposalId: 2 ** 40 + 3,
+      floor: 1,
+      command: Uint8Array.of(1, 2),
+    });
+    expect(ownProposalId(bytes, nodeId(0x8000_0002), 0xffff_fff0)).toBe(2 ** 40 + 3);
+    expect(ownProposalId(bytes, nodeId(2), 0xffff_fff0)).toBeUndefined();
+    expect(ownProposalId(bytes, nodeId(0x8000_0002), 0xffff_fff1)).toBeUndefined();
+    expect(ownProposalId(bytes.subarray(0, 24), nodeId(0x8000_0002), 0xffff_fff0)).toBeUndefined();
   });
 
   test("what the host did not write is not an envelope", () => {

@@ -64,6 +64,21 @@ export function decodeEnvelope(data: Uint8Array): CommandEnvelope | undefined {
   };
 }
 
+/**
+ * The proposal id of an entry `origin` wrote in its incarnation, without decoding the rest;
+ * undefined for anything else. For reading every entry a node appends.
+ */
+export function ownProposalId(
+  data: Uint8Array,
+  origin: NodeId,
+  incarnation: number,
+): number | undefined {
+  if (data.byteLength < HEADER_BYTES || data[0] !== VERSION) return undefined;
+  if (uint32At(data, 1) !== origin || uint32At(data, 5) !== incarnation) return undefined;
+  const proposalId = float64At(data, 9);
+  return Number.isSafeInteger(proposalId) ? proposalId : undefined;
+}
+
 function putUint32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at] = value >>> 24;
   bytes[at + 1] = value >>> 16;

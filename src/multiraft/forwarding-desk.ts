@@ -13,14 +13,14 @@
 // is known.
 
 import { type Clock, type GroupId, type Logger, NO_NODE, type NodeId } from "../lib/index.ts";
-import { decodeConfChange, type ProposeResult } from "../raft/index.ts";
+import { decodeConfChange, type Entry, type ProposeResult } from "../raft/index.ts";
 import type {
   ForwardOutcome,
   ForwardProposal,
   ForwardResult,
   PeerMessage,
 } from "../transport/index.ts";
-import { encodeEnvelope } from "./command-envelope.ts";
+import { encodeEnvelope, ownProposalId } from "./command-envelope.ts";
 import {
   ChainNotFollowedError,
   chainInterrupted,
@@ -47,7 +47,7 @@ export interface ForwardingDeskOptions {
 
 type NewProposal = Omit<
   PendingProposal,
-  "state" | "index" | "term" | "forwards" | "forwardedTo" | "wasSent" | "retryAtMs"
+  "state" | "index" | "term" | "forwards" | "forwardedTo" | "wasSent" | "retryAtMs" | "timedResends"
 >;
 
 export class ForwardingDesk {
@@ -84,6 +84,7 @@ export class ForwardingDesk {
       forwardedTo: NO_NODE,
       wasSent: false,
       retryAtMs: 0,
+      timedResends: 0,
     };
     this.live.set(fields.id, proposal);
     return proposal;
@@ -181,8 +182,12 @@ export class ForwardingDesk {
   private markSent(proposal: PendingProposal): void {
     proposal.state = "inFlight";
     proposal.forwardedTo = NO_NODE;
+    // Where an earlier attempt landed says nothing of this one's.
+    proposal.index = undefined;
+    proposal.term = undefined;
     proposal.wasSent = true;
-    proposal.retryAtMs = this.options.clock.nowMs() + this.options.retryIntervalMs;
+    proposal.retryAtMs =
+      this.options.clock.nowMs() + this.options.retryIntervalMs * 2 ** proposal.timedResends;
   }
 
   private park(group: HostedGroup, proposal: PendingProposal): void {
@@ -233,16 +238,54 @@ export class ForwardingDesk {
   }
 
   /**
+   * Notes where this node's forwarded commands landed, from the entries it appends: one that
+   * reached its leader's log is then known not to be lost (see resendOverdue).
+   */
+  noteAppended(entries: readonly Entry[]): void {
+    if (this.live.size === 0) return;
+    const { self, incarnation } = this.options;
+    for (const entry of entries) {
+      if (entry.type !== "normal") continue;
+      const id = ownProposalId(entry.data, self, incarnation);
+      const proposal = id === undefined ? undefined : this.live.get(id);
+      if (proposal?.state !== "inFlight" || proposal.forwardedTo === NO_NODE) continue;
+      proposal.index = entry.index;
+      proposal.term = entry.term;
+    }
+  }
+
+  /**
    * Sends again the commands in flight for too long, of every group, in one pass over the
-   * live proposals (a pass per group would cost groups x proposals at every tick).
+   * live proposals (a pass per group would cost groups x proposals at every tick). A command
+   * in this node's log, put there by the leader it went to, which still leads, is not lost,
+   * only slow: sending it again would append it twice, the more often the busier the leader,
+   * until duplicates are most of what it commits. Only a leader change loses it, and that
+   * resends at once (resendInFlight).
    */
   resendOverdue(groupOf: (groupId: GroupId) => HostedGroup | undefined): void {
     const now = this.options.clock.nowMs();
     for (const proposal of [...this.live.values()]) {
       if (!isResendable(proposal) || proposal.retryAtMs > now) continue;
       const group = groupOf(proposal.groupId);
-      if (group !== undefined) this.resend(group, proposal);
+      if (group === undefined) continue;
+      if (this.isHeldByItsLeader(group, proposal)) {
+        proposal.retryAtMs = now + this.options.retryIntervalMs;
+        continue;
+      }
+      proposal.timedResends++;
+      this.resend(group, proposal);
     }
+  }
+
+  /** The current attempt is in this node's log where the leader it went to, still leading, put it. */
+  private isHeldByItsLeader(group: HostedGroup, proposal: PendingProposal): boolean {
+    const { raw } = group;
+    const leader = proposal.forwardedTo === NO_NODE ? this.options.self : proposal.forwardedTo;
+    return (
+      proposal.index !== undefined &&
+      raw.leaderId() === leader &&
+      raw.termAt(proposal.index) === proposal.term
+    );
   }
 
   /** One of our commands was applied here: settle it with its outcome. */

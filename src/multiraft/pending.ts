@@ -36,6 +36,11 @@ export interface PendingProposal {
   /** When to send an in-flight command again (it may have been lost with a leader change). */
   retryAtMs: number;
   /**
+   * Times sent again by the resend timer: each such wait is twice the one before, so a leader
+   * too slow to commit within one wait is not sent every command again and again.
+   */
+  timedResends: number;
+  /**
    * Set on the second command of a chain (MultiRaftHost.proposeChained): the proposal it must
    * directly follow in the log. Such a command is appended only behind it, by this node as
    * leader in the same term, and never sent again (forwarding-desk.ts).

@@ -22,7 +22,10 @@ export function collectReadies(
   for (const group of groups) {
     desk.retryWaiting(group);
     reads.send(group);
-    if (group.raw.hasReady()) work.push({ group, ready: group.raw.ready() });
+    if (!group.raw.hasReady()) continue;
+    const ready = group.raw.ready();
+    desk.noteAppended(ready.entries);
+    work.push({ group, ready });
   }
   return work;
 }

@@ -200,12 +200,19 @@ export async function flush(): Promise<void> {
   for (let k = 0; k < 3; k++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** Three nodes, each hosting `groups` (every group on all three), once each group has a leader. */
-export async function clusterWithGroups(groups: readonly GroupId[]): Promise<HostCluster> {
-  const cluster = new HostCluster();
-  const voters = [nodeId(1), nodeId(2), nodeId(3)];
-  for (const id of [1, 2, 3]) await cluster.startNode(id);
-  for (const id of [1, 2, 3]) {
+/**
+ * Three nodes (or `size`), each hosting `groups` (every group on all of them), once each group
+ * has a leader.
+ */
+export async function clusterWithGroups(
+  groups: readonly GroupId[],
+  { config = TEST_HOST_CONFIG, size = 3 }: { config?: HostConfig; size?: number } = {},
+): Promise<HostCluster> {
+  const cluster = new HostCluster(config);
+  const ids = Array.from({ length: size }, (_, k) => k + 1);
+  const voters = ids.map(nodeId);
+  for (const id of ids) await cluster.startNode(id);
+  for (const id of ids) {
     for (const group of groups) {
       const creating = cluster.hosts
         .get(nodeId(id))

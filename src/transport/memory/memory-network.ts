@@ -4,7 +4,7 @@
 // the injected clock, so under a VirtualClock delivery is deterministic.
 
 import { type Clock, RaftoralError, type Random } from "../../lib/index.ts";
-import type { NodeApi, PeerBatch, PeerTransport, TransportServer } from "../index.ts";
+import type { NodeApi, PeerBatch, PeerMessage, PeerTransport, TransportServer } from "../index.ts";
 
 export interface MemoryNetworkFaults {
   /** Probability that a batch is lost. */
@@ -13,6 +13,11 @@ export interface MemoryNetworkFaults {
   delayMaxMs: number;
   /** Probability that a delivered batch arrives a second time, after another delay. */
   duplicateRate?: number;
+  /**
+   * Messages taken out of every batch between two addresses, for a test that needs one kind
+   * lost while the rest arrives (appends lost, heartbeats not: a follower that lags).
+   */
+  isMessageLost?: ((from: string, to: string, message: PeerMessage) => boolean) | undefined;
 }
 
 /** Something that reached a paused process: handled when it continues, dropped if it dies. */
@@ -183,8 +188,10 @@ export class MemoryNetwork {
           reject(noRoute(from, to));
           return;
         }
+        const isLost = this.faults.isMessageLost;
+        const messages = isLost && batch.messages.filter((m) => !isLost(from, to, m));
         try {
-          api.receivePeerBatch(batch);
+          api.receivePeerBatch(messages ? { ...batch, messages } : batch);
           this.delivered++;
           resolve();
         } catch (error) {
