@@ -86,8 +86,10 @@ export interface NodeTuning {
   /** A group snapshots (and trims its in-memory log) after this many entries or bytes. */
   readonly snapshotEntries: number;
   readonly snapshotBytes: number;
-  /** Workflow starts being proposed at once; more are refused with RESOURCE_EXHAUSTED (429). */
+  /** Workflow starts being proposed at once; more wait their turn (call-limits.ts). */
   readonly startsInFlightMax: number;
+  /** Starts waiting their turn; more are refused with RESOURCE_EXHAUSTED (429). */
+  readonly startsQueuedMax: number;
   /** Callers waiting for results at once; more are refused with RESOURCE_EXHAUSTED (429). */
   readonly waitsMax: number;
   /** Entries kept in the log behind a snapshot, for followers a little behind. */
@@ -124,6 +126,7 @@ export const DEFAULT_TUNING: NodeTuning = {
   snapshotEntries: 10_000,
   snapshotBytes: 64 * 1024 * 1024,
   startsInFlightMax: 2_000,
+  startsQueuedMax: 8_000,
   waitsMax: 20_000,
   compactionMarginEntries: 1_000,
   eventsPerTurnMax: 10_000,
@@ -135,6 +138,14 @@ export const DEFAULT_TUNING: NodeTuning = {
 /** How a join paces its calls to the peers. */
 export function joinTimingOf(tuning: NodeTuning): { callTimeoutMs: number; retryDelayMs: number } {
   return { callTimeoutMs: tuning.peerCallTimeoutMs, retryDelayMs: tuning.joinRetryDelayMs };
+}
+
+/** How many workflow calls one node takes at once (call-limits.ts). */
+export function callLimitsOf(
+  tuning: NodeTuning,
+): Pick<NodeTuning, "startsInFlightMax" | "startsQueuedMax" | "waitsMax"> {
+  const { startsInFlightMax, startsQueuedMax, waitsMax } = tuning;
+  return { startsInFlightMax, startsQueuedMax, waitsMax };
 }
 
 /** The multi-Raft host's configuration for these tunables. */

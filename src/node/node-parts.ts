@@ -39,7 +39,7 @@ import { ManagementRuntime } from "./management-runtime.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
 import { NodeHealth } from "./node-health.ts";
 import { collectNodeMetrics } from "./node-metrics.ts";
-import { hostConfigOf, type NodeTuning } from "./node-options.ts";
+import { callLimitsOf, hostConfigOf, type NodeTuning } from "./node-options.ts";
 import { probeNodes } from "./node-probe.ts";
 import type { NodeTransport } from "./node-transport.ts";
 import type { PeerClients } from "./peer-clients.ts";
@@ -233,8 +233,7 @@ export class NodeParts {
       onLeaderless: (listener) => this.leaderWatch.onLeaderless(listener),
       catchingUp: (groupId) =>
         catchingUp(groupId, this.host.inspect(groupId), tuning.catchingUpEntries),
-      startsInFlightMax: tuning.startsInFlightMax,
-      waitsMax: tuning.waitsMax,
+      ...callLimitsOf(tuning),
       metrics: new WorkflowMetrics(this.options.metrics),
       onFatal: (error) => {
         logger.error("A workflow run hit a bug; stopping the node", { error: error.message });

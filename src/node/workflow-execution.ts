@@ -43,7 +43,7 @@ import {
   type WorkflowRegistry,
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
-import { CallLimits } from "./call-limits.ts";
+import { CallLimits, type CallLimitsOptions } from "./call-limits.ts";
 import { type CallerIdStartDeps, startWithCallerId, workflowGroups } from "./caller-id-start.ts";
 import { childLauncher } from "./child-launcher.ts";
 import { chooseGroup, startInSomeGroup } from "./choose-group.ts";
@@ -67,7 +67,7 @@ import { waitWorkflow } from "./workflow-wait.ts";
 /** How long a synchronous run waits for the result when the caller set no deadline. */
 const RUN_TIMEOUT_MS = 60_000;
 
-export interface WorkflowExecutionOptions extends ReplicaWatch {
+export interface WorkflowExecutionOptions extends ReplicaWatch, Omit<CallLimitsOptions, "clock"> {
   readonly registry: WorkflowRegistry;
   readonly host: MultiRaftHost;
   /** The management state: groups to place starts in, members to forward to. */
@@ -84,8 +84,6 @@ export interface WorkflowExecutionOptions extends ReplicaWatch {
   readonly leaderWaitMs: number;
   /** A call forwarded to a member of a group this node does not host (NodeTuning). */
   readonly forwardTimeoutMs: number;
-  readonly startsInFlightMax: number;
-  readonly waitsMax: number;
   /** Counts the transitions each group's replica applies. */
   readonly metrics?: WorkflowMetrics;
   readonly onFatal: (error: Error) => void;
@@ -213,7 +211,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const request = { ...untraced, traceId };
     const mark = this.mark;
     mark?.("call-received", { call: "start", trace_id: traceId });
-    const started = this.limits.run("starts", () => this.start(request, options));
+    const started = this.limits.run("starts", () => this.start(request, options), options?.signal);
     if (mark === undefined) return started;
     return started.then((result) => {
       mark("call-answered", { call: "start", trace_id: traceId, workflow_id: result.workflowId });
