@@ -5,8 +5,11 @@
 // how many calls were refused or timed out, and, over HTTP, from the nodes' own counters, the
 // log entries the execution group committed per workflow (3 when nothing is proposed twice)
 // and its leader changes (none, when load alone does not make a node look dead).
-// BENCH_OVERLOAD_SECONDS (default 20) per transport. Not a target of the issue: a guard
-// against goodput collapsing under load, as it did when every slow command was resent.
+// BENCH_OVERLOAD_IN_FLIGHT callers (default 12,000, twice the starts three nodes propose at
+// once), BENCH_OVERLOAD_SECONDS (default 20) per transport. Over HTTP, Bun's fetch sends
+// at most 256 requests at once, so there the callers wait in the client. Not a target of the
+// issue: a guard against goodput collapsing under load, as it did when every slow command
+// was resent (docs/performance.md, "Overload").
 
 import type { ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
