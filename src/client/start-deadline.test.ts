@@ -3,6 +3,7 @@
 // still happen, so it is not sent to another node, and the error says what to do.
 
 import { afterAll, expect, test } from "bun:test";
+import { droppingNode } from "../../test/support/dropping-node.ts";
 import { callFailure } from "../../test/support/outcomes.ts";
 import { UnreachableError } from "./client-errors.ts";
 import { RaftoralClient } from "./raftoral-client.ts";
@@ -65,25 +66,9 @@ function overloadedNode(): { address: string; calls: () => number } {
   return { address: `http://127.0.0.1:${server.port}`, calls: () => calls };
 }
 
-/** A node that reads a request and drops the connection without answering. */
-function droppingNode(): { address: string; dropped: () => number } {
-  let dropped = 0;
-  const server = Bun.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      data(socket) {
-        dropped++;
-        socket.terminate();
-      },
-    },
-  });
-  servers.push(server);
-  return { address: `http://127.0.0.1:${server.port}`, dropped: () => dropped };
-}
-
 test("a start under an id refused by one node after another lost its answer may have been done", async () => {
-  const [dropping, overloaded] = [droppingNode(), overloadedNode()];
+  const [dropping, overloaded] = [droppingNode("after-request"), overloadedNode()];
+  servers.push(dropping);
   const client = new RaftoralClient([dropping.address, overloaded.address], { timeoutMs: 2_000 });
   const failure = await callFailure(client.start("ping_pong", "ping", { workflowId: "order-7" }));
   await client.close();

@@ -2,6 +2,7 @@
 // asks again until the wait's own time is up, not for one round of attempts only.
 
 import { afterAll, expect, test } from "bun:test";
+import { droppingNode } from "../../test/support/dropping-node.ts";
 import { callFailure } from "../../test/support/outcomes.ts";
 import { UnreachableError } from "./client-errors.ts";
 import { RaftoralClient } from "./raftoral-client.ts";
@@ -12,26 +13,13 @@ afterAll(() => {
 });
 
 test("a wait goes on asking a node that drops every call until its time is up", async () => {
-  let connections = 0;
-  const server = Bun.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      open(socket) {
-        connections++;
-        socket.end();
-      },
-      data() {
-        // Never read: the connection is ended as it opens.
-      },
-    },
-  });
-  servers.push(server);
-  const client = new RaftoralClient([`http://127.0.0.1:${server.port}`], { attemptsMax: 2 });
+  const node = droppingNode("on-open");
+  servers.push(node);
+  const client = new RaftoralClient([node.address], { attemptsMax: 2 });
   const failure = await callFailure(client.wait({ workflowId: "gone" }, { timeoutMs: 1_500 }));
   await client.close();
   expect(failure).toBeInstanceOf(UnreachableError);
   // One round is the two attempts and a probe of the other protocol (3 connections, all that
   // a wait made before); the wait's 1.5 s hold several rounds 200 ms apart.
-  expect(connections).toBeGreaterThan(5);
+  expect(node.dropped()).toBeGreaterThan(5);
 });
