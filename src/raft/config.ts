@@ -23,6 +23,12 @@ export interface RaftConfig {
   readonly snapshotBytesMax: number;
   /** Bytes of committed entries handed out per Ready, so one turn stays short. */
   readonly committedBytesPerReadyMax: number;
+  /**
+   * Committed entries handed out per Ready. Small entries cost more to apply than their bytes
+   * say, and a follower catching up holds thousands: without this, one turn applied them all
+   * while every other group on the node waited (docs/raft.md).
+   */
+  readonly committedEntriesPerReadyMax: number;
   /** Pending ReadIndex requests per leader. */
   readonly pendingReadsMax: number;
   /**
@@ -45,6 +51,7 @@ export const DEFAULT_RAFT_CONFIG: Omit<RaftConfig, "id"> = {
   snapshotChunkBytes: 512 * 1024,
   snapshotBytesMax: 1024 * 1024 * 1024,
   committedBytesPerReadyMax: 16 * 1024 * 1024,
+  committedEntriesPerReadyMax: 1024,
   pendingReadsMax: 4096,
   incarnation: 0,
 };
@@ -60,4 +67,8 @@ export function validateRaftConfig(config: RaftConfig): void {
   assert(config.appendBytesMax > 0, "raft config: appendBytesMax must be positive");
   assert(config.snapshotChunkBytes > 0, "raft config: snapshotChunkBytes must be positive");
   assert(config.pendingReadsMax > 0, "raft config: pendingReadsMax must be positive");
+  assert(
+    config.committedEntriesPerReadyMax > 0,
+    "raft config: committedEntriesPerReadyMax must be positive",
+  );
 }

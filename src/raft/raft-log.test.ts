@@ -253,7 +253,7 @@ describe("RaftLog", () => {
     expect(log.term(4)).toBeUndefined();
     expect(log.unstableEntries()).toEqual([]);
     expect(log.pendingSnapshot).toBe(snapshot);
-    expect(log.nextCommittedEntries(1000)).toEqual([]);
+    expect(log.nextCommittedEntries(1000, 100)).toEqual([]);
     log.snapshotApplied(logIndex(7));
     expect(log.pendingSnapshot).toBeUndefined();
     expect(log.applied).toBe(7 as LogIndex);
@@ -261,6 +261,19 @@ describe("RaftLog", () => {
     // New entries then follow the snapshot.
     expect(log.maybeAppend(logIndex(7), term(3), logIndex(8), [entry(8, 3)])).toBe(8 as LogIndex);
     expect(log.commit).toBe(8 as LogIndex);
+  });
+
+  test("nextCommittedEntries hands out at most countMax entries, and within bytesMax", () => {
+    const log = logOf([1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 10);
+    const indexes = (entries: readonly Entry[]) => entries.map((e) => Number(e.index));
+    expect(indexes(log.nextCommittedEntries(1 << 20, 4))).toEqual([1, 2, 3, 4]);
+    log.appliedTo(logIndex(4));
+    expect(indexes(log.nextCommittedEntries(1 << 20, 4))).toEqual([5, 6, 7, 8]);
+    expect(indexes(log.nextCommittedEntries(entryBytes(entry(5, 1)) * 2, 4))).toEqual([5, 6]);
+    log.appliedTo(logIndex(8));
+    expect(indexes(log.nextCommittedEntries(1 << 20, 4))).toEqual([9, 10]);
+    log.appliedTo(logIndex(10));
+    expect(log.nextCommittedEntries(1 << 20, 4)).toEqual([]);
   });
 
   test("restore of a snapshot that is not ahead of commit is refused", () => {

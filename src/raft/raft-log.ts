@@ -205,10 +205,14 @@ export class RaftLog {
     if (this.matchTerm(index, term) && index > this.stableIndex) this.stableIndex = index;
   }
 
-  /** Committed entries not yet handed out for applying, up to about `bytesMax`. */
-  nextCommittedEntries(bytesMax: number): Entry[] {
+  /**
+   * Committed entries not yet handed out for applying: at most `countMax`, and up to about
+   * `bytesMax` (at least one).
+   */
+  nextCommittedEntries(bytesMax: number, countMax: number): Entry[] {
     if (this.pendingSnapshot !== undefined || this.applied >= this.commit) return [];
-    return this.slice(this.applied + 1, this.commit, bytesMax) ?? [];
+    const last = Math.min(this.commit, this.applied + countMax);
+    return this.slice(this.applied + 1, last, bytesMax) ?? [];
   }
 
   appliedTo(index: LogIndex): void {

@@ -387,7 +387,10 @@ export class RawNode {
       ...(isHardChanged ? { hardState: hard } : {}),
       ...(snapshot === undefined ? {} : { snapshot }),
       entries,
-      committedEntries: r.log.nextCommittedEntries(r.config.committedBytesPerReadyMax),
+      committedEntries: r.log.nextCommittedEntries(
+        r.config.committedBytesPerReadyMax,
+        r.config.committedEntriesPerReadyMax,
+      ),
       messages: r.outbox,
       readStates: r.readStates,
       mustSync: entries.length > 0 || snapshot !== undefined || isTermOrVoteNew,
