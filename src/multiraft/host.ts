@@ -316,7 +316,7 @@ export class MultiRaftHost {
     this.isTurnScheduled = true;
     this.options.clock.runSoon(() => {
       this.isTurnScheduled = false;
-      this.runTurn().catch((error: unknown) => this.fail(toError(error)));
+      this.metrics.timedTurn(() => this.runTurn()).catch((error) => this.fail(toError(error)));
     });
   }
 
