@@ -163,6 +163,7 @@ export class RaftSimulation implements SimNodeEnvironment {
             snapshotChunkBytes: this.params.snapshotChunkBytes,
             appendBytesMax: 4096,
             inflightAppendsMax: 16,
+            committedEntriesPerReadyMax: this.params.committedEntriesPerReadyMax,
           },
           mutations: this.options.mutations ?? {},
           diskLatency: () => this.nemesis.int(0, this.params.diskLatencyMax + 1),

@@ -21,6 +21,8 @@ export interface SimParams {
   readonly snapshotChunkBytes: number;
   readonly clients: number;
   readonly clockSkew: number;
+  /** Committed entries per Ready: small bounds spread a backlog's applies over many turns. */
+  readonly committedEntriesPerReadyMax: number;
 }
 
 export function drawParams(random: Random): SimParams {
@@ -42,6 +44,8 @@ export function drawParams(random: Random): SimParams {
     snapshotChunkBytes: random.pick([16, 100, 64 * 1024]),
     clients: random.int(1, 6),
     clockSkew: random.pick([0, 1, 3]),
+    // Drawn last: the seeds' other parameters stay what they were.
+    committedEntriesPerReadyMax: random.pick([1, 3, 1024]),
   };
 }
 
