@@ -252,8 +252,24 @@ export class ExecutionTable {
     });
   }
 
-  /** O(n) consistency check for tests and the simulator. */
+  /**
+   * O(n) consistency check for tests and the simulator: the structure, and that no finished
+   * execution changed behind its kept text.
+   */
   checkInvariants(): void {
+    this.checkStructure();
+    for (const [workflowId, entry] of this.finished) {
+      const text = JSON.stringify(this.executions.get(workflowId));
+      assert(entry.json === text, `finished execution ${workflowId} changed after it finished`);
+    }
+  }
+
+  /**
+   * The counts, the retention queue, the checkpoints' order and the indexes, in O(n): what a
+   * restored snapshot must satisfy. Not the kept texts, which a restore has just made from the
+   * same frozen records; comparing them again was 40% of a restore.
+   */
+  checkStructure(): void {
     let running = 0;
     for (const record of this.executions.values()) {
       if (record.status === "Running") running++;
@@ -266,11 +282,7 @@ export class ExecutionTable {
     assert(running === this.runningCount, "running count is off");
     assert(this.finished.size + running === this.executions.size, "retention queue is off");
     let bytes = 0;
-    for (const [workflowId, entry] of this.finished) {
-      bytes += entry.bytes;
-      const text = JSON.stringify(this.executions.get(workflowId));
-      assert(entry.json === text, `finished execution ${workflowId} changed after it finished`);
-    }
+    for (const [, entry] of this.finished) bytes += entry.bytes;
     assert(bytes === this.finishedBytes, "retained bytes are off");
     assert(this.evicted.size <= EVICTED_IDS_MAX, "too many evicted ids");
     for (const workflowId of this.evicted.keys()) {

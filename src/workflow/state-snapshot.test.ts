@@ -98,3 +98,31 @@ test("a finished execution cannot change after it finished", () => {
   live.checkpoints.push({ ...first, seq: 1 });
   table.checkInvariants();
 });
+
+test("a restore refuses a state that breaks the table's structure", () => {
+  const text = new TextDecoder().decode(
+    encodeStateSnapshot(tableWithEveryPart(), new Uint8Array()),
+  );
+  const restore = (
+    change: (json: {
+      executions: { checkpoints: { seq: number }[] }[];
+      finishedOrder: string[];
+    }) => void,
+  ) => {
+    const json = JSON.parse(text);
+    change(json);
+    return () => decodeStateSnapshot(new TextEncoder().encode(JSON.stringify(json)));
+  };
+  expect(restore(() => undefined)).not.toThrow();
+  expect(
+    restore((json) => {
+      json.finishedOrder = [];
+    }),
+  ).toThrow("finished but not queued");
+  expect(
+    restore((json) => {
+      const checkpoint = json.executions[1]?.checkpoints[0];
+      if (checkpoint !== undefined) checkpoint.seq = 3;
+    }),
+  ).toThrow("checkpoint seq gap");
+});

@@ -94,7 +94,7 @@ export function decodeStateSnapshot(data: Uint8Array): ExecutionTable {
   }
   assert(json.evicted === undefined || Array.isArray(json.evicted), "workflow snapshot: evicted");
   for (const [workflowId, record] of json.evicted ?? []) table.evicted.set(workflowId, record);
-  table.checkInvariants();
+  table.checkStructure();
   return table;
 }
 
