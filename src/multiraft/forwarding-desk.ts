@@ -47,7 +47,15 @@ export interface ForwardingDeskOptions {
 
 type NewProposal = Omit<
   PendingProposal,
-  "state" | "index" | "term" | "forwards" | "forwardedTo" | "wasSent" | "retryAtMs" | "timedResends"
+  | "state"
+  | "index"
+  | "term"
+  | "forwards"
+  | "forwardedTo"
+  | "sentTerm"
+  | "wasSent"
+  | "retryAtMs"
+  | "timedResends"
 >;
 
 export class ForwardingDesk {
@@ -82,6 +90,7 @@ export class ForwardingDesk {
       term: undefined,
       forwards: 0,
       forwardedTo: NO_NODE,
+      sentTerm: 0,
       wasSent: false,
       retryAtMs: 0,
       timedResends: 0,
@@ -101,7 +110,7 @@ export class ForwardingDesk {
     const data = this.payload(proposal);
     const result = proposeTo(group, proposal.entryType, data);
     if (result.accepted) {
-      this.markSent(proposal);
+      this.markSent(group, proposal);
       proposal.index = result.index;
       proposal.term = result.term;
       if (proposal.entryType === "confChange") group.track(proposal);
@@ -129,7 +138,7 @@ export class ForwardingDesk {
       );
       return;
     }
-    this.markSent(proposal);
+    this.markSent(group, proposal);
     proposal.index = result.index;
     proposal.term = result.term;
   }
@@ -147,7 +156,7 @@ export class ForwardingDesk {
           leaderHint !== this.options.self &&
           proposal.forwards < FORWARDS_MAX
         ) {
-          this.forward(group.id, leaderHint, proposal);
+          this.forward(group, leaderHint, proposal);
         } else {
           this.park(group, proposal);
         }
@@ -179,9 +188,10 @@ export class ForwardingDesk {
     });
   }
 
-  private markSent(proposal: PendingProposal): void {
+  private markSent(group: HostedGroup, proposal: PendingProposal): void {
     proposal.state = "inFlight";
     proposal.forwardedTo = NO_NODE;
+    proposal.sentTerm = group.raw.currentTerm();
     // Where an earlier attempt landed says nothing of this one's.
     proposal.index = undefined;
     proposal.term = undefined;
@@ -195,13 +205,13 @@ export class ForwardingDesk {
     group.waiting.push(proposal);
   }
 
-  private forward(groupId: GroupId, leader: NodeId, proposal: PendingProposal): void {
-    this.markSent(proposal);
+  private forward(group: HostedGroup, leader: NodeId, proposal: PendingProposal): void {
+    this.markSent(group, proposal);
     proposal.forwards++;
     proposal.forwardedTo = leader;
     this.options.send(leader, {
       type: "forward",
-      groupId,
+      groupId: group.id,
       requestId: proposal.id,
       entryType: proposal.entryType,
       data: this.payload(proposal),
@@ -219,10 +229,20 @@ export class ForwardingDesk {
     }
   }
 
-  /** Sends again every command of `group` in flight (its leader changed). */
+  /**
+   * Sends again every command of `group` in flight (its leader changed), but those this node
+   * sent to that leader in its current term: made once it knew the leader, such as those that
+   * waited for one and went out this turn, they reach it or are refused, and sending them
+   * again only appended them twice.
+   */
   resendInFlight(group: HostedGroup): void {
+    const { raw } = group;
+    const leader = raw.leaderId();
+    const term = raw.currentTerm();
     for (const proposal of [...this.live.values()]) {
       if (proposal.groupId !== group.id || !isResendable(proposal)) continue;
+      const sentTo = proposal.forwardedTo === NO_NODE ? this.options.self : proposal.forwardedTo;
+      if (proposal.sentTerm === term && sentTo === leader) continue;
       this.resend(group, proposal);
     }
   }

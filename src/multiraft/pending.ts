@@ -31,6 +31,8 @@ export interface PendingProposal {
   forwards: number;
   /** The leader the current attempt was forwarded to: only its answer counts (0: none). */
   forwardedTo: NodeId;
+  /** This node's term when it made the current attempt (see ForwardingDesk.resendInFlight). */
+  sentTerm: number;
   /** Sent to a leader at least once: from then on a timeout leaves its outcome unknown. */
   wasSent: boolean;
   /** When to send an in-flight command again (it may have been lost with a leader change). */
