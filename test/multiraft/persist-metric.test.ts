@@ -3,11 +3,11 @@
 // exists: timing only that promise measured nothing (every write under 0.1 ms).
 
 import { expect, test } from "bun:test";
-import { groupId, MetricsRegistry, nodeId } from "../../src/lib/index.ts";
+import { groupId, MetricsRegistry } from "../../src/lib/index.ts";
 import type { GroupWrite, WriteOptions } from "../../src/storage/index.ts";
 import { MemoryLogStorage } from "../../src/storage/index.ts";
 import { ForwardingLogStorage } from "../support/forwarding-storage.ts";
-import { flush, loneHost, settle } from "../support/host-cluster.ts";
+import { loneHostWithGroup, settle } from "../support/host-cluster.ts";
 import { KvStateMachine, kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
@@ -46,15 +46,7 @@ function durableWriteSeconds(text: string): { sum: number; count: number } {
 test("a durable write's time counts the work done inside the write call", async () => {
   const metrics = new MetricsRegistry();
   const storage = new BlockingStorage(new MemoryLogStorage());
-  const { host, clock } = loneHost({ storage, metrics });
-  const step = async () => {
-    clock.advance(1);
-    await flush();
-  };
-  const created = settle(
-    host.createGroup(G1, { mode: "bootstrap", voters: [nodeId(1)] }, new KvStateMachine()),
-  );
-  while (!created.done) await step();
+  const { host, step } = await loneHostWithGroup(new KvStateMachine(), { storage, metrics });
   const proposed = settle(host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
   while (!proposed.done) await step();
   expect(proposed.error).toBeUndefined();

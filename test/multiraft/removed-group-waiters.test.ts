@@ -5,7 +5,7 @@
 
 import { expect, test } from "bun:test";
 import { groupId, nodeId } from "../../src/lib/index.ts";
-import { clusterWithGroups, flush, loneHost, settle } from "../support/host-cluster.ts";
+import { clusterWithGroups, loneHostWithGroup, settle } from "../support/host-cluster.ts";
 import { KvStateMachine, kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
@@ -67,14 +67,8 @@ test("a node that stops fails a proposal in its log as of unknown outcome", asyn
  * proposal waits, never sent anywhere.
  */
 async function loneMemberWaiting() {
-  const { host, clock } = loneHost();
   const voters = [nodeId(1), nodeId(2), nodeId(3)];
-  const created = settle(host.createGroup(G1, { mode: "bootstrap", voters }, new KvStateMachine()));
-  const step = async () => {
-    clock.advance(1);
-    await flush();
-  };
-  while (!created.done) await step();
+  const { host, step } = await loneHostWithGroup(new KvStateMachine(), { voters });
   const outcome = settle(host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
   for (let ms = 0; ms < 50; ms++) await step();
   expect(outcome.done).toBe(false);

@@ -2,8 +2,8 @@
 // node waits for. A turn that applies slow commands counts their time.
 
 import { expect, test } from "bun:test";
-import { groupId, MetricsRegistry, nodeId } from "../../src/lib/index.ts";
-import { flush, loneHost, settle } from "../support/host-cluster.ts";
+import { groupId, MetricsRegistry } from "../../src/lib/index.ts";
+import { loneHostWithGroup, settle } from "../support/host-cluster.ts";
 import { KvStateMachine, kvCommand } from "../support/kv-state-machine.ts";
 
 const G1 = groupId(1);
@@ -33,15 +33,7 @@ function sampleValue(text: string, prefix: string): number {
 
 test("a turn's time counts the applies in it", async () => {
   const metrics = new MetricsRegistry();
-  const { host, clock } = loneHost({ metrics });
-  const step = async () => {
-    clock.advance(1);
-    await flush();
-  };
-  const created = settle(
-    host.createGroup(G1, { mode: "bootstrap", voters: [nodeId(1)] }, new SlowMachine()),
-  );
-  while (!created.done) await step();
+  const { host, step } = await loneHostWithGroup(new SlowMachine(), { metrics });
   const before = metrics.render();
   const proposed = settle(host.propose(G1, kvCommand({ op: "put", key: "k", value: "v" })));
   while (!proposed.done) await step();

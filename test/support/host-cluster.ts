@@ -4,6 +4,7 @@
 import {
   createLogger,
   type GroupId,
+  groupId,
   logIndex,
   MetricsRegistry,
   type NodeId,
@@ -16,6 +17,7 @@ import {
   type HostConfig,
   MultiRaftHost,
   type MultiRaftHostOptions,
+  type StateMachine,
 } from "../../src/multiraft/index.ts";
 import { DEFAULT_RAFT_CONFIG, type RaftMessage } from "../../src/raft/index.ts";
 import { type LogStorage, MemoryLogStorage, MemoryLogStore } from "../../src/storage/index.ts";
@@ -193,6 +195,25 @@ export function loneHost(options: Partial<MultiRaftHostOptions> = {}): {
   });
   host.start();
   return { host, clock };
+}
+
+/**
+ * A lone host (loneHost) on which group 1 was created with `machine`, and `step`: one virtual
+ * millisecond and what it lets run. The host is the group's only voter unless `voters` says
+ * otherwise.
+ */
+export async function loneHostWithGroup(
+  machine: StateMachine,
+  { voters = [nodeId(1)], ...options }: Partial<MultiRaftHostOptions> & { voters?: NodeId[] } = {},
+) {
+  const { host, clock } = loneHost(options);
+  const step = async () => {
+    clock.advance(1);
+    await flush();
+  };
+  const created = settle(host.createGroup(groupId(1), { mode: "bootstrap", voters }, machine));
+  while (!created.done) await step();
+  return { host, clock, step };
 }
 
 /** Lets every queued promise callback and immediate run. */
