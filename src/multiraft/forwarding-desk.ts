@@ -230,10 +230,10 @@ export class ForwardingDesk {
   }
 
   /**
-   * Sends again every command of `group` in flight (its leader changed), but those this node
-   * sent to that leader in its current term: made once it knew the leader, such as those that
-   * waited for one and went out this turn, they reach it or are refused, and sending them
-   * again only appended them twice.
+   * Sends again every command of `group` in flight (its leader changed), except those this
+   * node sent to that leader in its current term: made once it knew the leader (such as those
+   * that waited for one and went out this turn), they reach it or come back refused, and
+   * sending them again only appended them twice.
    */
   resendInFlight(group: HostedGroup): void {
     const { raw } = group;
