@@ -9,31 +9,21 @@
 // (default 3,000: 9,000 entries, within what a group keeps in its log behind a snapshot).
 
 import type { ProtocolClient } from "../src/client/index.ts";
+import { LATENCY_BUCKETS_SECONDS } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
+import { nodeSamples } from "./node-traffic.ts";
 
 const WORKFLOWS = scaled(Number(process.env.BENCH_CATCH_UP_WORKFLOWS ?? 3_000));
 const IN_FLIGHT = 64;
 const TURN = "raftoral_host_turn_seconds";
 
-/** Every sample of GET /metrics at `address`, by its name and labels as printed. */
-async function samples(address: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://${address}/metrics`)).text();
-  const values = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const cut = line.lastIndexOf(" ");
-    values.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return values;
-}
-
 /** The execution groups' and the management group's commit indexes, as far as `addresses` know. */
 async function commitIndexes(addresses: readonly string[]): Promise<Map<string, number>> {
   const highest = new Map<string, number>();
   for (const address of addresses) {
-    for (const [name, value] of await samples(address)) {
+    for (const [name, value] of await nodeSamples(address)) {
       const group = /^raftoral_raft_commit_index\{group="(\d+)"\}$/.exec(name)?.[1];
       if (group !== undefined) highest.set(group, Math.max(highest.get(group) ?? 0, value));
     }
@@ -59,7 +49,7 @@ async function runW1(clients: readonly ProtocolClient[], count: number): Promise
 async function caughtUp(address: string, commits: Map<string, number>): Promise<void> {
   const deadline = performance.now() + 120_000;
   for (;;) {
-    const values = await samples(address).catch(() => new Map<string, number>());
+    const values = await nodeSamples(address).catch(() => new Map<string, number>());
     const isBehind = [...commits].some(
       ([group, commit]) =>
         (values.get(`raftoral_raft_applied_index{group="${group}"}`) ?? 0) < commit,
@@ -85,10 +75,9 @@ try {
   await cluster.launch(victim);
   await caughtUp(victim.address, commits);
   const catchUpMs = performance.now() - begunMs;
-  const turns = await samples(victim.address);
+  const turns = await nodeSamples(victim.address);
   const bucket = (le: string) => turns.get(`${TURN}_bucket{le="${le}"}`) ?? 0;
   const count = turns.get(`${TURN}_count`) ?? 0;
-  const bounds = ["0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1"];
   emit({
     bench: "catchUp.W1",
     transport: "http",
@@ -99,7 +88,8 @@ try {
     turnsOver25Ms: count - bucket("0.025"),
     turnsOver50Ms: count - bucket("0.05"),
     turnsOver100Ms: count - bucket("0.1"),
-    longestTurnAtMostMs: 1_000 * Number(bounds.find((le) => bucket(le) === count) ?? Number.NaN),
+    longestTurnAtMostMs:
+      1_000 * (LATENCY_BUCKETS_SECONDS.find((le) => bucket(String(le)) === count) ?? Number.NaN),
     turnSecondsSum: Number((turns.get(`${TURN}_sum`) ?? 0).toFixed(3)),
   });
 } finally {

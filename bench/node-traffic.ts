@@ -18,6 +18,22 @@ const WRITES = "raftoral_storage_persist_seconds_count";
 /** The histogram's bucket of durable writes that took at most 2.5 ms. */
 const FAST_SYNC_WRITES = 'raftoral_storage_persist_seconds_bucket{sync="true",le="0.0025"}';
 
+/**
+ * Every sample the node at `address` (host:port) serves at GET /metrics, by its name and labels
+ * as printed (`name{label="value"}`).
+ */
+export async function nodeSamples(address: string): Promise<Map<string, number>> {
+  const response = await fetch(`http://${address}/metrics`);
+  if (!response.ok) throw new Error(`GET /metrics of ${address}: HTTP ${response.status}`);
+  const samples = new Map<string, number>();
+  for (const line of (await response.text()).split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const cut = line.lastIndexOf(" ");
+    samples.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return samples;
+}
+
 /** The totals of the nodes serving GET /metrics at `addresses` (host:port each). */
 export async function readTraffic(addresses: readonly string[]): Promise<TrafficTotals> {
   let peerMessages = 0;
@@ -25,15 +41,12 @@ export async function readTraffic(addresses: readonly string[]): Promise<Traffic
   let fastSyncWrites = 0;
   let writes = 0;
   for (const address of addresses) {
-    const response = await fetch(`http://${address}/metrics`);
-    if (!response.ok) throw new Error(`GET /metrics of ${address}: HTTP ${response.status}`);
-    for (const line of (await response.text()).split("\n")) {
-      const value = Number(line.slice(line.lastIndexOf(" ") + 1));
-      if (line.startsWith(PEER_MESSAGES)) peerMessages += value;
-      else if (line.startsWith(FAST_SYNC_WRITES)) fastSyncWrites += value;
-      else if (line.startsWith(WRITES)) {
+    for (const [sample, value] of await nodeSamples(address)) {
+      if (sample.startsWith(PEER_MESSAGES)) peerMessages += value;
+      else if (sample === FAST_SYNC_WRITES) fastSyncWrites += value;
+      else if (sample.startsWith(WRITES)) {
         writes += value;
-        if (line.includes('sync="true"')) syncWrites += value;
+        if (sample.includes('sync="true"')) syncWrites += value;
       }
     }
   }

@@ -15,6 +15,7 @@ import type { ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled, summarize } from "./bench-stats.ts";
+import { nodeSamples } from "./node-traffic.ts";
 
 const IN_FLIGHT = scaled(Number(process.env.BENCH_OVERLOAD_IN_FLIGHT ?? 12_000));
 const SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 20) * Math.min(1, scaled(100) / 100);
@@ -24,14 +25,9 @@ const REFUSED_PAUSE_MS = 250;
 const CALLS_PER_CLIENT = 50;
 
 /** A counter or gauge summed over the nodes serving GET /metrics at `addresses`. */
-async function metricSum(addresses: readonly string[], prefix: string): Promise<number> {
+async function metricSum(addresses: readonly string[], sample: string): Promise<number> {
   let sum = 0;
-  for (const address of addresses) {
-    const text = await (await fetch(`http://${address}/metrics`)).text();
-    for (const line of text.split("\n")) {
-      if (line.startsWith(prefix)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-    }
-  }
+  for (const address of addresses) sum += (await nodeSamples(address)).get(sample) ?? 0;
   return sum;
 }
 
