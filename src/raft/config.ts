@@ -45,7 +45,7 @@ export const DEFAULT_RAFT_CONFIG: Omit<RaftConfig, "id"> = {
   preVote: true,
   checkQuorum: true,
   inflightAppendsMax: 256,
-  inflightBytesMax: 32 * 1024 * 1024,
+  inflightBytesMax: 4 * 1024 * 1024,
   appendBytesMax: 1024 * 1024,
   uncommittedBytesMax: 64 * 1024 * 1024,
   snapshotChunkBytes: 512 * 1024,

@@ -70,12 +70,16 @@ export interface Heartbeat extends Envelope {
    * older nodes' heartbeats.
    */
   readonly isWholeCommit?: true;
+  /** The leader's tick count when it sent this; the answer echoes it. Absent from older nodes. */
+  readonly leaderTick?: number;
 }
 
 export interface HeartbeatResponse extends Envelope {
   readonly type: "HeartbeatResponse";
   readonly incarnation: number;
   readonly readContext: string;
+  /** The heartbeat's leaderTick, which tells the leader how old the heartbeat answered is. */
+  readonly leaderTick?: number;
 }
 
 /** One chunk of a snapshot (§7). Chunks are sent in order; the follower restores on the last. */

@@ -43,6 +43,8 @@ export class Progress {
    * window is full. Either way, hold back until an ack or a heartbeat answer arrives.
    */
   isFlowPaused = false;
+  /** Probe: the leader's tick count when the probe in flight was sent. */
+  probeSentAtTick: number | undefined;
   transfer: SnapshotTransfer | undefined;
   /** Leader-local tick at which this follower was last heard from (check-quorum). */
   lastActiveTick: number;
@@ -79,6 +81,7 @@ export class Progress {
 
   private resetState(state: ProgressState): void {
     this.isFlowPaused = false;
+    this.probeSentAtTick = undefined;
     this.transfer = undefined;
     this.state = state;
     this.inflights.reset();
@@ -155,16 +158,38 @@ export class Progress {
     return true;
   }
 
+  /**
+   * Probe: whether a heartbeat answer says the probe in flight was lost, so that it may go
+   * again. A leader's messages to a follower travel in order and are answered in order, so the
+   * answer to a heartbeat sent after the probe comes after the probe's own answer: if it comes
+   * while the probe is unanswered, the probe was lost. The answer to an earlier heartbeat says
+   * nothing of it. A follower busy for a while answers several heartbeats at once, and each
+   * answer used to send the probe again, entries and all: a node back after missing 1,000
+   * entries in each of 100 groups was sent each group's backlog about five times. An answer
+   * without the tick (an older node) counts as before.
+   */
+  isProbeLostBy(answeredTick: number | undefined): boolean {
+    const sentAt = this.probeSentAtTick;
+    return sentAt === undefined || answeredTick === undefined || answeredTick > sentAt;
+  }
+
   /** Whether an empty AppendEntries would tell this follower of a commit it cannot know. */
   canLearnCommit(commit: LogIndex): boolean {
     return this.sentCommit < Math.min(commit, this.next - 1);
   }
 
   /**
-   * Records that an AppendEntries with `count` entries (ending at `lastIndex`) and the leader's
-   * `commit` was sent.
+   * Records that an AppendEntries with `count` entries (ending at `lastIndex`, `bytes` of them)
+   * and the leader's `commit` was sent at the leader's `tick`.
    */
-  sentEntries(count: number, lastIndex: LogIndex, bytes: number, commit: LogIndex): void {
+  sentEntries(sent: {
+    count: number;
+    lastIndex: LogIndex;
+    bytes: number;
+    commit: LogIndex;
+    tick: number;
+  }): void {
+    const { count, lastIndex, bytes, commit } = sent;
     this.sentCommit = logIndex(Math.max(this.sentCommit, Math.min(commit, lastIndex)));
     if (this.state === "replicate") {
       if (count > 0) {
@@ -174,6 +199,7 @@ export class Progress {
       this.isFlowPaused = this.inflights.isFull();
     } else if (this.state === "probe") {
       this.isFlowPaused = true;
+      this.probeSentAtTick = sent.tick;
     } else {
       assert(false, "progress: sending entries while in snapshot state");
     }

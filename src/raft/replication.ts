@@ -42,7 +42,13 @@ export function maybeSendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): bool
   });
   const last = entries.at(-1);
   const bytes = entries.reduce((sum, entry) => sum + entryBytes(entry), 0);
-  progress.sentEntries(entries.length, last?.index ?? prevLogIndex, bytes, r.log.commit);
+  progress.sentEntries({
+    count: entries.length,
+    lastIndex: last?.index ?? prevLogIndex,
+    bytes,
+    commit: r.log.commit,
+    tick: r.tickCount,
+  });
   return true;
 }
 
@@ -98,6 +104,7 @@ export function sendHeartbeat(r: Raft, to: NodeId, readContext: string): void {
     leaderCommit,
     readContext,
     ...(leaderCommit === r.log.commit ? { isWholeCommit: true } : {}),
+    leaderTick: r.tickCount,
   });
 }
 

@@ -140,6 +140,7 @@ function handleHeartbeat(r: Raft, message: Heartbeat): void {
     to: message.from,
     term: r.term,
     readContext: message.readContext,
+    ...(message.leaderTick === undefined ? {} : { leaderTick: message.leaderTick }),
   });
 }
 

@@ -107,7 +107,9 @@ function handleHeartbeatResponse(r: Raft, message: HeartbeatResponse): void {
   if (progress === undefined) return;
   markActive(r, message.from);
   progress.noteIncarnation(message.incarnation, r.log.lastIndex());
-  progress.isFlowPaused = false;
+  if (progress.state !== "probe" || progress.isProbeLostBy(message.leaderTick)) {
+    progress.isFlowPaused = false;
+  }
   if (progress.state === "snapshot") {
     // A chunk unanswered for an election timeout was likely lost: send it again. Not sooner:
     // a chunk of a large snapshot may well take longer than a heartbeat to arrive and be

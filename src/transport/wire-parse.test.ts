@@ -97,4 +97,14 @@ describe("parsePeerBatch keeps", () => {
     const unmarked = parsed(heartbeat);
     expect(unmarked?.type === "raft" && "isWholeCommit" in unmarked.message).toBe(false);
   });
+
+  test("the leader's tick of a heartbeat and its answer, and leaves it out where absent", () => {
+    const answer = { type: "HeartbeatResponse", from: 2, to: 1, term: 3, incarnation: 0 };
+    for (const message of [heartbeat, { ...answer, readContext: "" }]) {
+      expect(parsed({ ...message, leaderTick: 12 })).toMatchObject({ message: { leaderTick: 12 } });
+      const unmarked = parsed(message);
+      expect(unmarked?.type === "raft" && "leaderTick" in unmarked.message).toBe(false);
+      expect(refusal(batch({ ...message, leaderTick: "12" }))).toContain(".leaderTick must be");
+    }
+  });
 });

@@ -240,6 +240,11 @@ function parseReplication(
   }
 }
 
+/** Absent from older nodes' heartbeats and answers: they are taken as before. */
+function leaderTick(f: Fields, path: string): { leaderTick?: number } {
+  return f.leaderTick === undefined ? {} : { leaderTick: read.integer(f.leaderTick, path) };
+}
+
 /** Heartbeats, reads and leadership control. */
 function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
   const at = (name: string) => `${path}.${name}`;
@@ -253,6 +258,7 @@ function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
         readContext: context("readContext"),
         // Absent from older nodes' heartbeats: their followers learn it from the next append.
         ...(f.isWholeCommit === true ? { isWholeCommit: true } : {}),
+        ...leaderTick(f, at("leaderTick")),
       };
     case "HeartbeatResponse":
       return {
@@ -260,6 +266,7 @@ function parseControl(f: Fields, base: Envelope, path: string): RaftMessage {
         ...base,
         incarnation: read.integer(f.incarnation, at("incarnation")),
         readContext: context("readContext"),
+        ...leaderTick(f, at("leaderTick")),
       };
     case "TimeoutNow":
       return { type: "TimeoutNow", ...base };

@@ -296,6 +296,7 @@ export function heartbeat(
     readonly leaderCommit?: number;
     readonly readContext?: string;
     readonly isWholeCommit?: true;
+    readonly leaderTick?: number | undefined;
   },
 ): Heartbeat {
   return {
@@ -304,17 +305,23 @@ export function heartbeat(
     leaderCommit: logIndex(route.leaderCommit ?? 0),
     readContext: route.readContext ?? "",
     ...(route.isWholeCommit === true ? { isWholeCommit: true } : {}),
+    ...(route.leaderTick === undefined ? {} : { leaderTick: route.leaderTick }),
   };
 }
 
 export function heartbeatResponse(
-  route: Route & { readonly readContext?: string; readonly incarnation?: number },
+  route: Route & {
+    readonly readContext?: string;
+    readonly incarnation?: number;
+    readonly leaderTick?: number | undefined;
+  },
 ): HeartbeatResponse {
   return {
     type: "HeartbeatResponse",
     ...envelope(route),
     incarnation: route.incarnation ?? 0,
     readContext: route.readContext ?? "",
+    ...(route.leaderTick === undefined ? {} : { leaderTick: route.leaderTick }),
   };
 }
 

@@ -318,6 +318,25 @@ describe("§5.3 leader side", () => {
     expect(resumed.flatMap((m) => m.entries.map((e) => e.index))).toEqual([5, 6] as never);
   });
 
+  test("leader sends a follower behind at most inflightBytesMax (4 MiB) unacknowledged", () => {
+    // What the leader sends in one turn: with 32 MiB a node back from a restart was sent
+    // 22 MB in one turn of 130 ms, while every other group on the leader's node waited.
+    const raw = newNode({ id: 1, voters: [1, 2], logTerms: [1], commit: 1 });
+    drain(raw);
+    electLeader(raw, [2]);
+    // Entries of 256 KiB as the leader counts them: four to an append of 1 MiB.
+    for (let k = 0; k < 24; k++) raw.propose(new Uint8Array(256 * 1024 - ENTRY_OVERHEAD_BYTES));
+    drain(raw);
+    const sent = (messages: readonly RaftMessage[]) =>
+      ofType(messages, "AppendEntries").map((m) => m.entries.length);
+    // The follower answers the probe for the no-op (index 2): 4 MiB go, then the window is full.
+    const first = deliver(raw, appendResponse({ from: 2, to: 1, term: 2, index: 2 })).messages;
+    expect(sent(first)).toEqual([4, 4, 4, 4]);
+    // Acknowledging the first append frees 1 MiB of it.
+    const next = deliver(raw, appendResponse({ from: 2, to: 1, term: 2, index: 6 })).messages;
+    expect(sent(next)).toEqual([4]);
+  });
+
   test("leader batches entries into AppendEntries of at most appendBytesMax (§5.3)", () => {
     const dataBytes = 16;
     const appendBytesMax = 3 * (dataBytes + ENTRY_OVERHEAD_BYTES);
