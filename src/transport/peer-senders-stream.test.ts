@@ -146,6 +146,29 @@ describe("peer senders over streams", () => {
     expect(messagesOf(transport.latest().sent)).toEqual([[message(3)]]);
   });
 
+  test("a peer that cannot be reached at all: after a failed request, a stream is tried again", async () => {
+    const { transport, clock, senders } = setup();
+    senders.send(PEER, [message(1)]);
+    transport.latest().events.onClose(new RaftoralError("UNAVAILABLE", "connection refused"));
+    transport.requests[0]?.settle(false);
+    await flush();
+    // After the backoff: a stream, not a request, although the retry time has not run out.
+    clock.advance(50);
+    senders.send(PEER, [message(2)]);
+    expect(transport.streams).toHaveLength(2);
+    expect(transport.requests).toHaveLength(1);
+    transport.latest().events.onClose(new RaftoralError("UNAVAILABLE", "connection refused"));
+    transport.requests[1]?.settle(false);
+    await flush();
+    // The peer is heard from (it is back): a stream at once, before the backoff ends.
+    senders.heardFrom(PEER);
+    senders.send(PEER, [message(3)]);
+    expect(transport.streams).toHaveLength(3);
+    expect(transport.requests).toHaveLength(2);
+    transport.latest().events.onOpen();
+    expect(messagesOf(transport.latest().sent)).toEqual([[message(3)]]);
+  });
+
   test("a stream that breaks after opening: the peer is unreachable, and a new stream follows the backoff", () => {
     const { transport, clock, unreachable, senders } = setup();
     senders.send(PEER, [message(1)]);

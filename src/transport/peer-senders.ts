@@ -399,6 +399,12 @@ export class PeerSenders {
       Math.max(this.options.backoffMinMs, state.backoffMs * 2),
     );
     state.isBackingOff = true;
+    // Requests stand in for a stream the peer answers but does not take (an older node, a
+    // refused proof). One that fails too says the peer is down, which is also why its stream
+    // failed: the next attempt, after the backoff or when the peer is heard from, is a stream.
+    // Before, a node back from a restart was sent its leaders' catch-up as JSON requests until
+    // the retry time ran out: 250 ms of a leader's turn for 4 MB, where a stream takes 40.
+    state.streamRetryAtMs = Number.NEGATIVE_INFINITY;
     this.options.logger.debug("Peer unreachable", {
       peer,
       address: state.address,
