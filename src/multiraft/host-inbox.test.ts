@@ -74,6 +74,25 @@ describe("HostInbox", () => {
     expect(inbox.length).toBe(1);
   });
 
+  test("a turn takes peers' batches up to its byte budget, the first whatever its size", () => {
+    const inbox = new HostInbox();
+    inbox.pushBatch(forwardBatch(6_000));
+    inbox.push({ type: "campaign", groupId: groupId(1) });
+    inbox.pushBatch(forwardBatch(3_000));
+    inbox.pushBatch(forwardBatch(6_000));
+    // 6,000 and 3,000 bytes of batches fit 10,000; the event of this node's own is not counted.
+    expect(inbox.take(100, 10_000).map((event) => event.type)).toEqual([
+      "batch",
+      "campaign",
+      "batch",
+    ]);
+    expect(inbox.length).toBe(1);
+    inbox.pushBatch(forwardBatch(20_000));
+    expect(inbox.take(100, 10_000)).toHaveLength(1);
+    expect(inbox.take(100, 10_000)).toHaveLength(1);
+    expect(inbox.length).toBe(0);
+  });
+
   test("refuses past its message budget", () => {
     const inbox = new HostInbox({ messagesMax: 10, bytesMax: 1_000_000 });
     inbox.pushBatch(forwardBatch(1, 8));
