@@ -87,7 +87,7 @@ bench: $(DEPS_STAMP)
 
 ## bench-smoke: every benchmark at a hundredth of its counts, to check they still run (CI)
 bench-smoke: $(DEPS_STAMP)
-	BENCH_SCALE=0.01 BENCH_RUNS=1 BENCH_REPAIR=0 RAFT_CLUSTER_GROUPS=1,2 IDLE_GROUPS=2 \
+	BENCH_SCALE=0.01 BENCH_RUNS=1 BENCH_REPAIR=0 RAFT_CLUSTER_GROUPS=1,2 CATCH_UP_GROUPS=1,2 IDLE_GROUPS=2 \
 	  IDLE_NODES=1 IDLE_SETTLE_SECONDS=1 IDLE_SECONDS=1 $(BUN) bench/run-all.ts
 
 clean:

@@ -9,15 +9,14 @@
 // (default 3,000: 9,000 entries, within what a group keeps in its log behind a snapshot).
 
 import type { ProtocolClient } from "../src/client/index.ts";
-import { LATENCY_BUCKETS_SECONDS } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
 import { nodeSamples } from "./node-traffic.ts";
+import { turnsBetween } from "./turn-histogram.ts";
 
 const WORKFLOWS = scaled(Number(process.env.BENCH_CATCH_UP_WORKFLOWS ?? 3_000));
 const IN_FLIGHT = 64;
-const TURN = "raftoral_host_turn_seconds";
 
 /** The execution groups' and the management group's commit indexes, as far as `addresses` know. */
 async function commitIndexes(addresses: readonly string[]): Promise<Map<string, number>> {
@@ -75,22 +74,13 @@ try {
   await cluster.launch(victim);
   await caughtUp(victim.address, commits);
   const catchUpMs = performance.now() - begunMs;
-  const turns = await nodeSamples(victim.address);
-  const bucket = (le: string) => turns.get(`${TURN}_bucket{le="${le}"}`) ?? 0;
-  const count = turns.get(`${TURN}_count`) ?? 0;
   emit({
     bench: "catchUp.W1",
     transport: "http",
     workflowsMissed: WORKFLOWS,
     commitIndexes: Object.fromEntries(commits),
     catchUpMs: Math.round(catchUpMs),
-    turns: count,
-    turnsOver25Ms: count - bucket("0.025"),
-    turnsOver50Ms: count - bucket("0.05"),
-    turnsOver100Ms: count - bucket("0.1"),
-    longestTurnAtMostMs:
-      1_000 * (LATENCY_BUCKETS_SECONDS.find((le) => bucket(String(le)) === count) ?? Number.NaN),
-    turnSecondsSum: Number((turns.get(`${TURN}_sum`) ?? 0).toFixed(3)),
+    ...turnsBetween([await nodeSamples(victim.address)]),
   });
 } finally {
   await cluster.stop();

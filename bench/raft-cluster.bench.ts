@@ -8,7 +8,10 @@
 // "raft.cluster.onLeaders" lines measure 256 in flight once more, each group's share proposed
 // in its leader's process (as clients that know the leaders would): the groups' work without
 // the forwarding. cpuMsPerProposal is the 3 processes' CPU time per commit, which a busy
-// machine skews less. Prints one JSON line per measurement.
+// machine skews less. Last, every set of groups runs "raft.cluster.onLeaders" with 4,096 in
+// flight: with 256 over 100 groups each group's append carries 2 or 3 entries, with 4,096
+// dozens (one group's carry hundreds at 256), so that the groups' messages cost no more per
+// commit than one group's (docs/performance.md, "Many groups"). One JSON line per measurement.
 
 import { cpus, loadavg } from "node:os";
 import { KvProcessCluster } from "../test/support/kv-process-cluster.ts";
@@ -16,6 +19,7 @@ import { scaled } from "./bench-stats.ts";
 import { processCpuMs } from "./proc-stats.ts";
 
 const PAYLOAD_BYTES = 200;
+const SATURATING_IN_FLIGHT = 4_096;
 
 interface BenchResult {
   readonly proposalsPerSecond: number;
@@ -65,7 +69,10 @@ for (const transport of TRANSPORTS) {
       if (groups === 1) {
         await measure(cluster, { bench: "raft.cluster.warm", transport, groups, concurrency: 1 });
       }
-      if (groups > 1) await onLeaders(cluster, transport, groups);
+      if (groups > 1) await onLeaders(cluster, { transport, groups, inFlight: 256 });
+      // Enough work that each group's appends carry dozens of entries, as one group's carry
+      // hundreds at 256: what the groups commit when each has work to batch.
+      await onLeaders(cluster, { transport, groups, inFlight: SATURATING_IN_FLIGHT });
     } finally {
       await cluster.stop();
     }
@@ -108,18 +115,18 @@ async function measure(
   );
 }
 
-/** 256 in flight over `groups` groups, each group's proposals made in its leader's process. */
+/** `inFlight` over `groups` groups, each group's proposals made in its leader's process. */
 async function onLeaders(
   cluster: KvProcessCluster,
-  transport: string,
-  groups: number,
+  options: { transport: string; groups: number; inFlight: number },
 ): Promise<void> {
+  const { transport, groups, inFlight } = options;
   const led = new Map<number, number[]>();
   for (let group = 1; group <= groups; group++) {
     const leader = await leaderOf(cluster, group);
     led.set(leader, [...(led.get(leader) ?? []), group]);
   }
-  const total = scaled(10_000);
+  const total = scaled(inFlight === 256 ? 10_000 : 40_000);
   const pids = cluster.nodes.map((node) => node.process?.pid ?? 0);
   const cpuBefore = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
   const results = await Promise.all(
@@ -129,7 +136,7 @@ async function onLeaders(
         "/bench",
         {
           count: Math.max(1, Math.round((total * groupIds.length) / groups)),
-          concurrency: Math.max(1, Math.round((256 * groupIds.length) / groups)),
+          concurrency: Math.max(1, Math.round((inFlight * groupIds.length) / groups)),
           bytes: PAYLOAD_BYTES,
           groups,
           groupIds,
@@ -147,7 +154,7 @@ async function onLeaders(
       transport,
       nodes: 3,
       groups,
-      inFlight: 256,
+      inFlight,
       leaders: [...led].map(([leader, groupIds]) => `${leader}:${groupIds.length}`).join(" "),
       payloadBytes: PAYLOAD_BYTES,
       proposalsPerSecond: Math.round(count / seconds),

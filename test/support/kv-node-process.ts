@@ -7,6 +7,7 @@
 //   GET  /status?group              -> Raft status of the group here
 //   POST /bench {count, concurrency, bytes, groups} -> throughput and latency, measured here
 //   GET  /probe                     -> the latency probe's marks since the last call (--probe)
+//   GET  /metrics                   -> the host's metrics, in Prometheus's text format
 // Usage: bun test/support/kv-node-process.ts --id 1 --port P --control C --peers 1=h:p,2=h:p
 //        --transport grpc|http --storage DIR [--groups G] [--snapshot-entries N] [--probe]
 //        [--tick-ms T] (one Raft tick; 50 by default, the node's default is 100)
@@ -17,6 +18,7 @@ import {
   createLogger,
   type GroupId,
   groupId,
+  MetricsRegistry,
   type NodeId,
   nodeId,
   RealClock,
@@ -73,6 +75,7 @@ await opened.storage.reserveSpace?.();
 const storage = probe === undefined ? opened.storage : probe.storage(opened.storage);
 const transport = await createNodeTransport(transportKind, logger, clock);
 let host: MultiRaftHost | undefined;
+const metrics = new MetricsRegistry();
 const senders = new PeerSenders({
   self,
   transport: transport.peers,
@@ -89,6 +92,7 @@ host = new MultiRaftHost({
   clock,
   random: seededRandom(Date.now()),
   logger,
+  metrics,
   config: {
     tickIntervalMs: Number(values["tick-ms"]),
     raft: { ...DEFAULT_RAFT_CONFIG, electionTicks: 10, heartbeatTicks: 2 },
@@ -160,6 +164,7 @@ Bun.serve({
       if (url.pathname === "/bench")
         return Response.json(await bench((await request.json()) as BenchRequest));
       if (url.pathname === "/probe") return Response.json(probe?.take() ?? []);
+      if (url.pathname === "/metrics") return new Response(metrics.render());
       return new Response("not found", { status: 404 });
     } catch (error) {
       return Response.json(
