@@ -159,10 +159,6 @@ export class HostedGroup {
   }
 
   /**
-   * Called after advance(): records role changes and serves reads. True when observers should
-   * look again: the role or known leader changed, or a membership change was applied.
-   */
-  /**
    * Records the term of the leader this replica now knows; true when it is a new one. A
    * leader is one per term: one seen again in the same term (after the replica lost sight of
    * it, or changed role) is not new.
@@ -174,6 +170,10 @@ export class HostedGroup {
     return isNew;
   }
 
+  /**
+   * Called after advance(): records role changes and serves reads. True when observers should
+   * look again: the role or known leader changed, or a membership change was applied.
+   */
   afterAdvance(ready: Ready): boolean {
     let isChanged = ready.committedEntries.some(
       (entry) => entry.type === "confChange" && decodeConfChange(entry.data) !== undefined,
