@@ -23,22 +23,12 @@ const MISSED = scaled(100_000);
 const PAYLOAD_BYTES = 200;
 
 interface GroupStatus {
-  readonly role: string;
   readonly commit: number;
   readonly applied: number;
 }
 
 async function statusOf(cluster: KvProcessCluster, id: number, group: number) {
   return cluster.call<GroupStatus | null>(id, `/status?group=${group}`).catch(() => null);
-}
-
-async function leaderOf(cluster: KvProcessCluster, group: number): Promise<number> {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    const leader = await cluster.leader(group);
-    if (leader !== undefined) return leader;
-    await Bun.sleep(50);
-  }
-  throw new Error(`no leader for group ${group}`);
 }
 
 /** Every group's commit index, the highest any of `ids` knows. */
@@ -84,8 +74,8 @@ for (const transport of TRANSPORTS) {
       args: ["--groups", String(groups), "--snapshot-entries", String(10 * MISSED)],
     });
     try {
-      for (let group = 1; group <= groups; group++) await leaderOf(cluster, group);
-      const proposer = await leaderOf(cluster, 1);
+      for (let group = 1; group <= groups; group++) await cluster.awaitLeader(group);
+      const proposer = await cluster.awaitLeader(1);
       const victim = Math.max(...[1, 2, 3].filter((id) => id !== proposer));
       const others = [1, 2, 3].filter((id) => id !== victim);
       const run = (count: number) =>

@@ -24,13 +24,7 @@ const CLUSTER_SIZES = (process.env.IDLE_NODES ?? "3,1").split(",").map(Number);
 const SETTLE_MS = Number(process.env.IDLE_SETTLE_SECONDS ?? 60) * 1000;
 
 async function waitForLeaders(cluster: KvProcessCluster, groups: number): Promise<void> {
-  for (let group = 1; group <= groups; group++) {
-    for (let attempt = 0; ; attempt++) {
-      if ((await cluster.leader(group)) !== undefined) break;
-      if (attempt > 400) throw new Error(`no leader for group ${group}`);
-      await Bun.sleep(50);
-    }
-  }
+  for (let group = 1; group <= groups; group++) await cluster.awaitLeader(group);
 }
 
 const median = (values: number[]) => {

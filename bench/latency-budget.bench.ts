@@ -91,14 +91,9 @@ function timelineOf(
 async function budget(transport: "grpc" | "http"): Promise<void> {
   const cluster = await KvProcessCluster.start({ size: 3, transport, args: ["--probe"] });
   try {
-    let leader: number | undefined;
-    for (let attempt = 0; leader === undefined && attempt < 200; attempt++) {
-      leader = await cluster.leader(1);
-      if (leader === undefined) await Bun.sleep(50);
-    }
-    if (leader === undefined) throw new Error("no leader for group 1");
+    const leader = await cluster.awaitLeader(1);
     const run = (count: number, concurrency = 1) =>
-      cluster.call(leader as number, "/bench", { count, concurrency, bytes: 200, groups: 1 });
+      cluster.call(leader, "/bench", { count, concurrency, bytes: 200, groups: 1 });
     // Past the start's transient: the JIT compiling, and SQLite's WAL file growing (an fsync
     // that extends a file also commits file-system metadata); see docs/performance.md.
     await run(WARM_UP_IN_FLIGHT, 64);
@@ -112,7 +107,7 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
     const followers = ids.filter((id) => id !== leader);
     const timelines = marks
       .filter((mark) => mark.node === leader && mark.stage === "proposed")
-      .map((proposed) => timelineOf(marks, leader as number, followers, proposed))
+      .map((proposed) => timelineOf(marks, leader, followers, proposed))
       .filter((timeline): timeline is Timeline => timeline !== undefined);
     printWaterfall(
       `latency budget, ${transport}, ${timelines.length} proposals`,

@@ -28,15 +28,6 @@ interface BenchResult {
   readonly count: number;
 }
 
-async function leaderOf(cluster: KvProcessCluster, group: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const leader = await cluster.leader(group);
-    if (leader !== undefined) return leader;
-    await Bun.sleep(50);
-  }
-  throw new Error(`no leader for group ${group}`);
-}
-
 const GROUP_COUNTS = (process.env.RAFT_CLUSTER_GROUPS ?? "1,32,100").split(",").map(Number);
 const TRANSPORTS = (process.env.RAFT_CLUSTER_TRANSPORTS ?? "grpc,http").split(",") as (
   | "grpc"
@@ -51,8 +42,8 @@ for (const transport of TRANSPORTS) {
       args: ["--groups", String(groups), "--snapshot-entries", "10000"],
     });
     try {
-      for (let group = 1; group <= groups; group++) await leaderOf(cluster, group);
-      const leader = await leaderOf(cluster, 1);
+      for (let group = 1; group <= groups; group++) await cluster.awaitLeader(group);
+      const leader = await cluster.awaitLeader(1);
       // Opens the connections, so that the first measured commits do not pay for them.
       await cluster.call(leader, "/bench", {
         count: scaled(200),
@@ -89,7 +80,7 @@ async function measure(
   const pids = cluster.nodes.map((node) => node.process?.pid ?? 0);
   const cpuBefore = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
   const result = await cluster.call<BenchResult>(
-    await leaderOf(cluster, 1),
+    await cluster.awaitLeader(1),
     "/bench",
     { count, concurrency, bytes: PAYLOAD_BYTES, groups },
     300_000,
@@ -123,7 +114,7 @@ async function onLeaders(
   const { transport, groups, inFlight } = options;
   const led = new Map<number, number[]>();
   for (let group = 1; group <= groups; group++) {
-    const leader = await leaderOf(cluster, group);
+    const leader = await cluster.awaitLeader(group);
     led.set(leader, [...(led.get(leader) ?? []), group]);
   }
   const total = scaled(inFlight === 256 ? 10_000 : 40_000);

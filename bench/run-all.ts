@@ -124,45 +124,43 @@ const FIGURES: readonly Figure[] = [
       numberOf(find(lines, fields)?.proposalsPerSecond);
     const ratio = (one: number | undefined, many: number | undefined) =>
       one === undefined || many === undefined ? undefined : round(many / one, 2);
-    const at256 = (bench: string, transport: string, groupCount: number) => ({
-      bench,
+    const oneAt256 = (transport: string) => ({
+      bench: "raft.cluster",
       transport,
-      groups: groupCount,
+      groups: 1,
       inFlight: 256,
     });
-    const saturated = (transport: string, groupCount: number): Line => ({
+    const saturated = (transport: string, groupCount: number) => ({
       bench: "raft.cluster.onLeaders",
       transport,
       groups: groupCount,
       inFlight: 4_096,
     });
+    const against256 = (figure: string, bench: string): Figure => ({
+      figure,
+      target: ">= 1",
+      read: (lines, transport) =>
+        ratio(
+          rate(lines, oneAt256(transport)),
+          rate(lines, { bench, transport, groups, inFlight: 256 }),
+        ),
+      isLatency: false,
+    });
     return [
-      {
-        figure: `${groups} groups against one: total commits/s ratio (256 in flight)`,
-        target: ">= 1",
-        read: (lines, transport) =>
-          ratio(
-            rate(lines, at256("raft.cluster", transport, 1)),
-            rate(lines, at256("raft.cluster", transport, groups)),
-          ),
-        isLatency: false,
-      },
-      {
-        figure: `${groups} groups against one, each proposed on its leader: commits/s ratio (256 in flight)`,
-        target: ">= 1",
-        read: (lines, transport) =>
-          ratio(
-            rate(lines, at256("raft.cluster", transport, 1)),
-            rate(lines, at256("raft.cluster.onLeaders", transport, groups)),
-          ),
-        isLatency: false,
-      },
+      against256(
+        `${groups} groups against one: total commits/s ratio (256 in flight)`,
+        "raft.cluster",
+      ),
+      against256(
+        `${groups} groups against one, each proposed on its leader: commits/s ratio (256 in flight)`,
+        "raft.cluster.onLeaders",
+      ),
       {
         // One group's best of 256 and 4,096 in flight: its capacity, as 4,096 is the groups'.
         figure: `${groups} groups against one, each proposed on its leader, 4,096 in flight against one group's best: commits/s ratio`,
         target: ">= 1",
         read: (lines, transport) => {
-          const one = [at256("raft.cluster", transport, 1), saturated(transport, 1)]
+          const one = [oneAt256(transport), saturated(transport, 1)]
             .map((fields) => rate(lines, fields))
             .filter((value) => value !== undefined);
           const best = one.length === 0 ? undefined : Math.max(...one);

@@ -23,19 +23,11 @@ export function turnsBetween(
   after: readonly Map<string, number>[],
   before: readonly Map<string, number>[] = [],
 ): TurnSummary {
-  const count = (le: string) =>
-    after.reduce(
-      (sum, samples, k) => sum + delta(samples, before[k], `${TURN}_bucket{le="${le}"}`),
-      0,
-    );
-  const turns = after.reduce(
-    (sum, samples, k) => sum + delta(samples, before[k], `${TURN}_count`),
-    0,
-  );
-  const sum = after.reduce(
-    (total, samples, k) => total + delta(samples, before[k], `${TURN}_sum`),
-    0,
-  );
+  const total = (name: string) =>
+    after.reduce((sum, samples, k) => sum + delta(samples, before[k], name), 0);
+  const count = (le: string) => total(`${TURN}_bucket{le="${le}"}`);
+  const turns = total(`${TURN}_count`);
+  const sum = total(`${TURN}_sum`);
   const longest = LATENCY_BUCKETS_SECONDS.find((le) => count(String(le)) === turns);
   return {
     turns,

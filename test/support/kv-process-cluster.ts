@@ -136,6 +136,16 @@ export class KvProcessCluster {
     return undefined;
   }
 
+  /** The leader of `group`, waiting up to 20 s for one (an election after a start or a kill). */
+  async awaitLeader(group = 1): Promise<number> {
+    for (let attempt = 0; attempt < 400; attempt++) {
+      const leader = await this.leader(group);
+      if (leader !== undefined) return leader;
+      await Bun.sleep(50);
+    }
+    throw new Error(`no leader for group ${group}`);
+  }
+
   async stop(): Promise<void> {
     for (const node of this.nodes) {
       node.process?.kill("SIGKILL");
