@@ -69,6 +69,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       sendMessageBytesMax: CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      ...(options.keepalive === undefined ? {} : { keepalive: options.keepalive }),
     });
   }
 

@@ -2,15 +2,7 @@
 // HTTPS. The `tls` fetch option (a private CA, a client certificate) is Bun's; on Node, HTTPS
 // trusts what Node trusts (NODE_EXTRA_CA_CERTS).
 
-import {
-  type ErrorCode,
-  type GroupId,
-  groupId,
-  logIndex,
-  type NodeId,
-  nodeId,
-  RaftoralError,
-} from "../lib/index.ts";
+import { type ErrorCode, type GroupId, groupId, logIndex, RaftoralError } from "../lib/index.ts";
 import {
   type ClusterStatus,
   connectionHint,
@@ -19,6 +11,7 @@ import {
   HEALTH_STATUSES,
   type HealthInfo,
   isTlsRefusal,
+  KEEPALIVE_DEFAULT,
   type LeaveResult,
   type ListWorkflowsRequest,
   type ListWorkflowsResult,
@@ -41,16 +34,23 @@ import {
   type WorkflowDescriptionInfo,
   type WorkflowOutcome,
 } from "../transport/index.ts";
+import {
+  clusterStatusOf,
+  describedOf,
+  idOf,
+  idsOf,
+  type Json,
+  listOf,
+  outcomeOf,
+} from "./http-answers.ts";
+import { HttpLiveness } from "./http-liveness.ts";
 import { listQueryOf, listResultOfJson } from "./list-conversion.ts";
-import { managementRoleOf } from "./management-role.ts";
 import type {
   ClientCallOptions,
   OperatorProtocolClient,
   ProtocolClientOptions,
 } from "./protocol-client.ts";
-import { failureOfWire, groupOfWire, jsonOfWire, outcomeOfWire } from "./wire-values.ts";
-
-type Json = Record<string, unknown>;
+import { groupOfWire } from "./wire-values.ts";
 
 /** fetch's codes for a connection that was never made: the request cannot have arrived. */
 const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
@@ -65,12 +65,29 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   private readonly options: ProtocolClientOptions;
   /** Whether the node ever answered: then a failed connection says nothing about TLS. */
   private hasAnswered = false;
+  private readonly liveness: HttpLiveness;
 
   constructor(
     readonly address: string,
     options: ProtocolClientOptions = {},
   ) {
     this.options = options;
+    this.liveness = new HttpLiveness(
+      address,
+      (answered) => {
+        const timeoutMs = (options.keepalive ?? KEEPALIVE_DEFAULT).timeoutMs;
+        // Any answer, a 503 or 401 included, says the node is there.
+        this.fetch("GET", "/health", undefined, AbortSignal.timeout(timeoutMs))
+          .then((response) => {
+            answered();
+            // Read, so that the connection goes back to the pool.
+            return response.arrayBuffer();
+          })
+          // No answer: the keepalive counts the silence.
+          .catch(() => undefined);
+      },
+      options.keepalive,
+    );
   }
 
   async discover(options: ClientCallOptions): Promise<DiscoveryInfo> {
@@ -306,7 +323,8 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     // fetch keeps no per-client state worth closing.
   }
 
-  private async call(
+  /** One call, abandoned as UNAVAILABLE if the node goes silent meanwhile (HttpLiveness). */
+  private call(
     method: "GET" | "POST",
     path: string,
     payload: Json | undefined,
@@ -314,24 +332,51 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     acceptedStatuses: readonly number[] = [],
     headers: Readonly<Record<string, string>> = {},
   ): Promise<Json> {
-    let response: Response;
+    return this.liveness.watch((silent) => {
+      const signals = [AbortSignal.timeout(options.timeoutMs), silent];
+      if (options.signal !== undefined) signals.push(options.signal);
+      const signal = AbortSignal.any(signals);
+      return this.answerOf(method, path, payload, { signal, acceptedStatuses, headers });
+    });
+  }
+
+  private fetch(
+    method: "GET" | "POST",
+    path: string,
+    payload: Json | undefined,
+    signal: AbortSignal,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<Response> {
     const { tls, credentials } = this.options;
     const route = path.split("?")[0] ?? path;
+    return fetch(`${tls === undefined ? "http" : "https"}://${this.address}${path}`, {
+      method,
+      signal,
+      headers: {
+        ...headers,
+        ...credentials?.(route, this.address),
+        ...(payload === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+      ...(tls === undefined ? {} : { tls }),
+    });
+  }
+
+  private async answerOf(
+    method: "GET" | "POST",
+    path: string,
+    payload: Json | undefined,
+    options: {
+      readonly signal: AbortSignal;
+      readonly acceptedStatuses: readonly number[];
+      readonly headers: Readonly<Record<string, string>>;
+    },
+  ): Promise<Json> {
+    let response: Response;
+    const { tls } = this.options;
+    const route = path.split("?")[0] ?? path;
     try {
-      response = await fetch(`${tls === undefined ? "http" : "https"}://${this.address}${path}`, {
-        method,
-        signal:
-          options.signal === undefined
-            ? AbortSignal.timeout(options.timeoutMs)
-            : AbortSignal.any([AbortSignal.timeout(options.timeoutMs), options.signal]),
-        headers: {
-          ...headers,
-          ...credentials?.(route, this.address),
-          ...(payload === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-        ...(tls === undefined ? {} : { tls }),
-      });
+      response = await this.fetch(method, path, payload, options.signal, options.headers);
     } catch (error) {
       const isTimeout = (error as Error).name === "TimeoutError";
       // Bun's advice to its own caller ("pass `verbose: true` ... to fetch()") is not ours.
@@ -359,7 +404,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
         { cause: error },
       );
     }
-    if (!response.ok && !acceptedStatuses.includes(response.status)) {
+    if (!response.ok && !options.acceptedStatuses.includes(response.status)) {
       const code = typeof body.code === "string" ? (body.code as ErrorCode) : "INTERNAL";
       throw new RaftoralError(code, String(body.error ?? `HTTP ${response.status}`), {
         isAnswer: true,
@@ -369,57 +414,9 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   }
 }
 
-function idOf(value: unknown): NodeId {
-  return nodeId(typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : 0);
-}
-
-function listOf(value: unknown): Json[] {
-  return Array.isArray(value) ? value.filter((item): item is Json => typeof item === "object") : [];
-}
-
-function idsOf(value: unknown): NodeId[] {
-  return Array.isArray(value) ? value.map(idOf) : [];
-}
-
-function clusterStatusOf(body: Json): ClusterStatus {
-  return {
-    clusterId: String(body.cluster_id ?? ""),
-    transport: body.transport === "grpc" ? "grpc" : "http",
-    nodeId: idOf(body.node_id),
-    managementLeaderNodeId: idOf(body.management_leader_node_id),
-    nodes: listOf(body.nodes).map((node) => ({
-      nodeId: idOf(node.node_id),
-      address: String(node.address ?? ""),
-      managementRole: managementRoleOf(node.management_role),
-      isManagementLeader: node.is_management_leader === true,
-    })),
-    groups: listOf(body.execution_clusters).map((group) => ({
-      groupId: groupOfWire(group.execution_cluster_id),
-      members: idsOf(group.members),
-      voters: idsOf(group.voters),
-      learners: idsOf(group.learners),
-      draining: group.draining === true,
-      runningWorkflows: Number(group.running_workflows ?? 0),
-      leaderId: idOf(group.leader_node_id),
-      configIndex: logIndex(Number(group.config_index ?? 0)),
-      faultTolerance: Number(group.fault_tolerance ?? 0),
-      ...(typeof group.leaderless_ms === "number" ? { leaderlessMs: group.leaderless_ms } : {}),
-    })),
-    managementFaultTolerance: Number(body.management_fault_tolerance ?? 0),
-    faultTolerance: Number(body.fault_tolerance ?? 0),
-    // Absent from nodes of versions before forced recoveries recorded their lost voters.
-    lostNodeIds: idsOf(body.lost_node_ids),
-  };
-}
-
 /** An optional cluster id as a query parameter or body field: left out when absent. */
 function clusterParam(id: GroupId | undefined): { execution_cluster_id?: string } {
   return id === undefined ? {} : { execution_cluster_id: String(id) };
-}
-
-/** A JSON string field of an answer; absent when missing, null or not a string. */
-function textOf(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
 }
 
 /** What /workflow/execute and /workflow/run take to start a workflow. */
@@ -437,54 +434,4 @@ function traceHeaders(request: StartWorkflowRequest): Record<string, string> {
   return request.traceId === undefined
     ? {}
     : { [TRACEPARENT_HEADER]: traceparentOf(request.traceId) };
-}
-
-function outcomeOf(body: Json): WorkflowOutcome {
-  return outcomeOfWire({
-    success: body.success === true,
-    resultJson: textOf(body.result),
-    error: textOf(body.error),
-    errorCode: textOf(body.error_code),
-    errorName: textOf(body.error_name),
-  });
-}
-
-function describedOf(body: Json): WorkflowDescriptionInfo {
-  const count = (value: unknown) => (typeof value === "number" ? value : undefined);
-  const optional = <T>(key: string, value: T | undefined) =>
-    value === undefined ? {} : { [key]: value };
-  const result = textOf(body.result);
-  const error = textOf(body.error);
-  return {
-    workflowId: textOf(body.workflow_id) ?? "",
-    executionClusterId: groupOfWire(body.execution_cluster_id),
-    name: textOf(body.name) ?? "",
-    version: count(body.version) ?? 0,
-    status: textOf(body.status) ?? "",
-    input: jsonOfWire(textOf(body.input) ?? "null", "input"),
-    ownerNodeId: idOf(body.owner_node_id),
-    ownerEpoch: count(body.owner_epoch) ?? 0,
-    startedAtMs: count(body.started_at_ms) ?? 0,
-    ...optional("traceId", textOf(body.trace_id)),
-    ...optional("finishedAtMs", count(body.finished_at_ms)),
-    ...(result === undefined ? {} : { output: jsonOfWire(result, "result") }),
-    ...(error === undefined
-      ? {}
-      : { failure: failureOfWire(error, textOf(body.error_code), textOf(body.error_name)) }),
-    ...optional("wakeAtMs", count(body.wake_at_ms)),
-    ...optional("waitingFor", textOf(body.waiting_for)),
-    ...optional("waitingForChild", textOf(body.waiting_for_child)),
-    pendingEvents: count(body.pending_events) ?? 0,
-    ...optional("cancelRequestedAtMs", count(body.cancel_requested_at_ms)),
-    ...optional("cancelReason", textOf(body.cancel_reason)),
-    checkpoints: listOf(body.checkpoints).map((item) => ({
-      seq: count(item.seq) ?? 0,
-      kind: textOf(item.kind) ?? "",
-      name: textOf(item.name) ?? "",
-      atMs: count(item.at_ms) ?? 0,
-      ...optional("error", textOf(item.error)),
-      ...optional("attempts", count(item.attempts)),
-      ...optional("durationMs", count(item.duration_ms)),
-    })),
-  };
 }

@@ -8,6 +8,7 @@ import type {
   DescribeWorkflowRequest,
   DiscoveryInfo,
   HealthInfo,
+  KeepaliveTiming,
   LeaveResult,
   ListWorkflowsRequest,
   ListWorkflowsResult,
@@ -41,6 +42,12 @@ export interface ProtocolClientOptions {
   readonly tls?: ClientTls;
   /** Headers proving who calls (a bearer token, the cluster secret), added to every call. */
   readonly credentials?: CallCredentials;
+  /**
+   * How a node is checked on while calls to it are in flight (gRPC: pings on its connection;
+   * HTTP: a health request): one silent this long fails them as UNAVAILABLE. Default
+   * KEEPALIVE_DEFAULT (a second between checks, five of silence).
+   */
+  readonly keepalive?: KeepaliveTiming;
 }
 
 /** Calls to one node. Failures reject with a RaftoralError whose code says what happened. */

@@ -1,0 +1,60 @@
+// fetch has no ping: a node that went silent mid-call (its host gone, a network that drops
+// every packet) leaves the call waiting out its whole deadline, minutes for a wait. While
+// calls to a node are in flight, HttpLiveness asks the node for its health once a second (the
+// timing of transport/keepalive.ts, as the gRPC client pings its connection), and when no
+// answer came for 5 s it abandons those calls as UNAVAILABLE: the node may have done the work,
+// so the answer counts as lost (RaftoralClient retries only what is safe to retry).
+
+import { type Clock, RaftoralError, RealClock } from "../lib/index.ts";
+import { KEEPALIVE_DEFAULT, Keepalive, type KeepaliveTiming } from "../transport/index.ts";
+
+export class HttpLiveness {
+  private readonly calls = new Set<AbortController>();
+  /** Pinging while calls are in flight; a new one for each stretch of calls. */
+  private keepalive: Keepalive | undefined;
+
+  constructor(
+    private readonly address: string,
+    /** Asks the node for a sign of life; `answered` once any answer came. */
+    private readonly ping: (answered: () => void) => void,
+    private readonly timing: KeepaliveTiming = KEEPALIVE_DEFAULT,
+    private readonly clock: Clock = new RealClock(),
+  ) {}
+
+  /** Runs `call` with a signal that aborts it, with the reason, if the node goes silent. */
+  async watch<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.calls.add(controller);
+    if (this.keepalive === undefined) {
+      this.keepalive = new Keepalive(this.clock, this.timing, {
+        ping: this.ping,
+        dead: (message) => this.abandon(message),
+        isInUse: () => this.calls.size > 0,
+      });
+      this.keepalive.start();
+    }
+    try {
+      return await call(controller.signal);
+    } catch (error) {
+      throw controller.signal.aborted ? controller.signal.reason : error;
+    } finally {
+      this.calls.delete(controller);
+      if (this.calls.size === 0) {
+        this.keepalive?.stop();
+        this.keepalive = undefined;
+      }
+    }
+  }
+
+  private abandon(message: string): void {
+    this.keepalive = undefined;
+    const error = new RaftoralError(
+      "UNAVAILABLE",
+      `${this.address} stopped answering: ${message}`,
+      {
+        isAnswerLost: true,
+      },
+    );
+    for (const controller of this.calls) controller.abort(error);
+  }
+}
