@@ -72,12 +72,12 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     options: ProtocolClientOptions = {},
   ) {
     this.options = options;
+    const timing = options.keepalive ?? KEEPALIVE_DEFAULT;
     this.liveness = new HttpLiveness(
       address,
       (answered) => {
-        const timeoutMs = (options.keepalive ?? KEEPALIVE_DEFAULT).timeoutMs;
         // Any answer, a 503 or 401 included, says the node is there.
-        this.fetch("GET", "/health", undefined, AbortSignal.timeout(timeoutMs))
+        this.fetch("GET", "/health", undefined, AbortSignal.timeout(timing.timeoutMs))
           .then((response) => {
             answered();
             // Read, so that the connection goes back to the pool.
@@ -86,7 +86,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
           // No answer: the keepalive counts the silence.
           .catch(() => undefined);
       },
-      options.keepalive,
+      timing,
     );
   }
 

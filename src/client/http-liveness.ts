@@ -6,7 +6,7 @@
 // so the answer counts as lost (RaftoralClient retries only what is safe to retry).
 
 import { type Clock, RaftoralError, RealClock } from "../lib/index.ts";
-import { KEEPALIVE_DEFAULT, Keepalive, type KeepaliveTiming } from "../transport/index.ts";
+import { Keepalive, type KeepaliveTiming } from "../transport/index.ts";
 
 export class HttpLiveness {
   private readonly calls = new Set<AbortController>();
@@ -17,7 +17,7 @@ export class HttpLiveness {
     private readonly address: string,
     /** Asks the node for a sign of life; `answered` once any answer came. */
     private readonly ping: (answered: () => void) => void,
-    private readonly timing: KeepaliveTiming = KEEPALIVE_DEFAULT,
+    private readonly timing: KeepaliveTiming,
     private readonly clock: Clock = new RealClock(),
   ) {}
 
