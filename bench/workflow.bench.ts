@@ -20,6 +20,7 @@ import type { JsonValue } from "../src/lib/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
+import { closedLoop } from "./closed-loop.ts";
 import { readTraffic, type TrafficTotals, trafficPerWorkflow } from "./node-traffic.ts";
 import { processCpuMs, threadCpuMs, threadCpuUsPer } from "./proc-stats.ts";
 
@@ -144,8 +145,9 @@ async function runInFlight(
   const cpuBefore = clusterCpuMs(nodes.pids);
   const threadsBefore = threadCpuMs(nodes.pids);
   const started = performance.now();
-  await inFlight64(total, (k) => runOne(clients[k % clients.length] as ProtocolClient, type), {
-    onRun: (ms) => concurrent.push(ms),
+  await closedLoop(total, 64, async (k) => {
+    const { ms } = await runOne(clients[k % clients.length] as ProtocolClient, type);
+    concurrent.push(ms);
   });
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = clusterCpuMs(nodes.pids) - cpuBefore;
@@ -160,25 +162,6 @@ async function runInFlight(
     ...quantiles(concurrent),
     ...trafficFields(trafficBefore, await trafficOf(nodes), total),
   });
-}
-
-/** Runs `run(0..total-1)` with 64 in flight (a closed loop). */
-async function inFlight64(
-  total: number,
-  run: (k: number) => Promise<{ ms: number }>,
-  options: { onRun?: (ms: number) => void } = {},
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      for (;;) {
-        const k = next++;
-        if (k >= total) return;
-        const { ms } = await run(k);
-        options.onRun?.(ms);
-      }
-    }),
-  );
 }
 
 /**
@@ -197,7 +180,9 @@ async function measureWarmThroughput(
     { timeoutMs: 10_000 },
   );
   const client = (k: number) => clients[k % clients.length] as ProtocolClient;
-  await inFlight64(JIT_WARM_UP, (k) => runOne(client(k), "one_step"));
+  await closedLoop(JIT_WARM_UP, 64, async (k) => {
+    await runOne(client(k), "one_step");
+  });
   await runInFlight(transport, clients, nodes, "workflow.W1.oneStep.inFlight64Warm", "one_step");
 }
 
