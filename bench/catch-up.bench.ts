@@ -12,6 +12,7 @@ import type { ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
+import { closedLoop } from "./closed-loop.ts";
 import { nodeSamples } from "./node-traffic.ts";
 import { turnsBetween } from "./turn-histogram.ts";
 
@@ -31,17 +32,13 @@ async function commitIndexes(addresses: readonly string[]): Promise<Map<string, 
 }
 
 async function runW1(clients: readonly ProtocolClient[], count: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let k = next++; k < count; k = next++) {
-      const outcome = await (clients[k % clients.length] as ProtocolClient).runWorkflow(
-        { workflowType: "one_step", version: 1, input: null },
-        { timeoutMs: 60_000 },
-      );
-      if (!outcome.success) throw new Error(`one_step failed: ${outcome.failure.message}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, worker));
+  await closedLoop(count, IN_FLIGHT, async (k) => {
+    const outcome = await (clients[k % clients.length] as ProtocolClient).runWorkflow(
+      { workflowType: "one_step", version: 1, input: null },
+      { timeoutMs: 60_000 },
+    );
+    if (!outcome.success) throw new Error(`one_step failed: ${outcome.failure.message}`);
+  });
 }
 
 /** Waits until the node at `address` has applied every group up to `commits`. */

@@ -19,6 +19,7 @@ import { FTL_OPTION } from "../src/cli/jit-tiers.ts";
 import { GrpcProtocolClient, type ProtocolClient } from "../src/client/index.ts";
 import { NodeProcessCluster } from "../test/support/node-process-cluster.ts";
 import { FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
+import { closedLoop } from "./closed-loop.ts";
 
 const WORKFLOWS = Number(process.argv[2] ?? 3000);
 const TOP = Number(process.argv[3] ?? 30);
@@ -46,11 +47,9 @@ async function runWorkload(cluster: NodeProcessCluster): Promise<number> {
     );
   for (let k = 0; k < 30; k++) await run(k);
   const begin = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < WORKFLOWS) await run(next++);
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  await closedLoop(WORKFLOWS, IN_FLIGHT, async (k) => {
+    await run(k);
+  });
   const seconds = (performance.now() - begin) / 1000;
   for (const client of clients) await client.close();
   return WORKFLOWS / seconds;
