@@ -213,7 +213,6 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
       { timeoutMs: 10_000 },
     );
     await closedLoop(WARMING, WARMING_IN_FLIGHT, (k) => runOne(clients[k % 3] as ProtocolClient));
-    for (const node of cluster.nodes) node.log = "";
     await measurePass(cluster, clients, transport, "warm");
   } finally {
     for (const client of clients) await client.close();
