@@ -46,3 +46,48 @@ export function printWaterfall(
   }
   console.error(lines.join("\n"));
 }
+
+/**
+ * Two sets of timelines of the same stages side by side (the first pass on fresh nodes and
+ * the warm pass): each stage's step from the one before, in both, and what the first adds.
+ * Stages go in the first's order; where the other reached two stages in the other order, its
+ * step between them is negative. Prints one JSON line per stage and the table on stderr.
+ */
+export function printComparison(
+  title: string,
+  first: readonly Timeline[],
+  warm: readonly Timeline[],
+  fields: Record<string, unknown>,
+): void {
+  const medians = (timelines: readonly Timeline[]) => {
+    const keys = [...new Set(timelines.flatMap((timeline) => [...timeline.keys()]))];
+    return new Map(
+      keys.map((key) => [key, median(timelines.flatMap((t) => t.get(key) ?? []))] as const),
+    );
+  };
+  const firstOffsets = medians(first);
+  const warmOffsets = medians(warm);
+  const keys = [...firstOffsets.keys()].sort(
+    (a, b) => (firstOffsets.get(a) ?? 0) - (firstOffsets.get(b) ?? 0),
+  );
+  const lines = [`${title} (median step from the stage before, ms: first, warm, first - warm)`];
+  let previous: string | undefined;
+  for (const key of keys) {
+    const stepOf = (offsets: Map<string, number>) =>
+      (offsets.get(key) ?? Number.NaN) -
+      (previous === undefined ? 0 : (offsets.get(previous) ?? 0));
+    const firstMs = stepOf(firstOffsets);
+    const warmMs = stepOf(warmOffsets);
+    previous = key;
+    emit({
+      ...fields,
+      stage: key,
+      firstStepMs: Number(firstMs.toFixed(3)),
+      warmStepMs: Number(warmMs.toFixed(3)),
+    });
+    lines.push(
+      `${key.padEnd(28)} ${firstMs.toFixed(2).padStart(6)} ${warmMs.toFixed(2).padStart(6)} ${(firstMs - warmMs).toFixed(2).padStart(6)}`,
+    );
+  }
+  console.error(lines.join("\n"));
+}

@@ -27,7 +27,7 @@ import { clientFor, FIXTURE_WORKFLOWS } from "./bench-nodes.ts";
 import { emit, scaled } from "./bench-stats.ts";
 import { closedLoop } from "./closed-loop.ts";
 import { readTraffic, trafficPerWorkflow } from "./node-traffic.ts";
-import { printWaterfall, type Timeline } from "./waterfall.ts";
+import { printComparison, printWaterfall, type Timeline } from "./waterfall.ts";
 
 const RUNS = scaled(Number(process.env.BENCH_WORKFLOWS ?? 300));
 const WARM_UP = scaled(30);
@@ -145,7 +145,7 @@ async function measurePass(
   clients: readonly ProtocolClient[],
   transport: "grpc" | "http",
   pass: "first" | "warm",
-): Promise<void> {
+): Promise<Map<string, Timeline[]>> {
   for (let k = 0; k < WARM_UP; k++) await runOne(clients[k % 3] as ProtocolClient);
   for (const node of cluster.nodes) node.log = "";
   // Only an HTTP node serves /metrics on its one port.
@@ -173,11 +173,13 @@ async function measurePass(
   if (runs.length < calls.length / 2) {
     throw new Error(`only ${runs.length} of ${calls.length} workflows left stage lines`);
   }
-  const byPath = Map.groupBy(runs, (run) =>
+  const groups = Map.groupBy(runs, (run) =>
     run.calledTheLeader ? "called the leader" : "called a follower",
   );
-  for (const [path, group] of byPath) {
-    const timelines = group.map((run) => run.timeline);
+  const byPath = new Map(
+    [...groups].map(([path, group]) => [path, group.map((run) => run.timeline)] as const),
+  );
+  for (const [path, timelines] of byPath) {
     printWaterfall(
       `workflow budget, ${transport}, ${pass} pass, ${path}, ${timelines.length} workflows`,
       timelines,
@@ -195,6 +197,7 @@ async function measurePass(
       4,
     );
   }
+  return byPath;
 }
 
 async function budget(transport: "grpc" | "http"): Promise<void> {
@@ -206,14 +209,22 @@ async function budget(transport: "grpc" | "http"): Promise<void> {
   try {
     for (let k = 0; k < 3; k++) await cluster.add();
     clients.push(...cluster.nodes.map((node) => clientFor(transport, node.address)));
-    await measurePass(cluster, clients, transport, "first");
+    const first = await measurePass(cluster, clients, transport, "first");
     // Past the 10,000 finished workflows a group keeps: drop the oldest rather than refuse.
     await (clients[0] as OperatorProtocolClient).clusterRetention(
       { retainAtLeastMs: 0 },
       { timeoutMs: 10_000 },
     );
     await closedLoop(WARMING, WARMING_IN_FLIGHT, (k) => runOne(clients[k % 3] as ProtocolClient));
-    await measurePass(cluster, clients, transport, "warm");
+    const warm = await measurePass(cluster, clients, transport, "warm");
+    for (const [path, timelines] of first) {
+      printComparison(
+        `workflow budget, ${transport}, ${path}: the first pass against the warm pass`,
+        timelines,
+        warm.get(path) ?? [],
+        { bench: "workflow-budget.firstAgainstWarm", transport, path },
+      );
+    }
   } finally {
     for (const client of clients) await client.close();
     await cluster.stop();
