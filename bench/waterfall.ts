@@ -13,6 +13,14 @@ export function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/** Each stage's median offset over the timelines that reached it. */
+function medianOffsets(timelines: readonly Timeline[]): Map<string, number> {
+  const keys = new Set(timelines.flatMap((timeline) => [...timeline.keys()]));
+  return new Map(
+    [...keys].map((key) => [key, median(timelines.flatMap((t) => t.get(key) ?? []))] as const),
+  );
+}
+
 export function printWaterfall(
   title: string,
   timelines: readonly Timeline[],
@@ -21,16 +29,10 @@ export function printWaterfall(
   /** Bar characters per millisecond. */
   barsPerMs: number,
 ): void {
-  const keys = [...new Set(timelines.flatMap((timeline) => [...timeline.keys()]))];
-  const offsets = keys
-    .map((key) => ({
-      key,
-      offsetMs: median(timelines.flatMap((timeline) => timeline.get(key) ?? [])),
-    }))
-    .sort((a, b) => a.offsetMs - b.offsetMs);
+  const offsets = [...medianOffsets(timelines)].sort((a, b) => a[1] - b[1]);
   const lines = [`${title} (median ms)`];
   let previous = 0;
-  for (const { key, offsetMs } of offsets) {
+  for (const [key, offsetMs] of offsets) {
     const stepMs = offsetMs - previous;
     previous = offsetMs;
     emit({
@@ -59,14 +61,8 @@ export function printComparison(
   warm: readonly Timeline[],
   fields: Record<string, unknown>,
 ): void {
-  const medians = (timelines: readonly Timeline[]) => {
-    const keys = [...new Set(timelines.flatMap((timeline) => [...timeline.keys()]))];
-    return new Map(
-      keys.map((key) => [key, median(timelines.flatMap((t) => t.get(key) ?? []))] as const),
-    );
-  };
-  const firstOffsets = medians(first);
-  const warmOffsets = medians(warm);
+  const firstOffsets = medianOffsets(first);
+  const warmOffsets = medianOffsets(warm);
   const keys = [...firstOffsets.keys()].sort(
     (a, b) => (firstOffsets.get(a) ?? 0) - (firstOffsets.get(b) ?? 0),
   );
