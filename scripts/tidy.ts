@@ -27,7 +27,8 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   ],
   multiraft: ["raft", "storage", "transport", "lib"],
   api: ["workflow", "management", "multiraft", "raft", "transport", "lib"],
-  client: ["lib", "transport", "transport/grpc", "transport/http"],
+  // node:net and node:tls: the HTTP client's health check, which fetch's queue must not hold.
+  client: ["lib", "transport", "transport/grpc", "transport/http", "node:net", "node:tls"],
   node: ["*"],
   cli: ["", "node", "lib", "client", "workflow", "cac", "bun", "node:fs", "node:path", "node:os"],
   "": ["*"],

@@ -43,6 +43,7 @@ import {
   listOf,
   outcomeOf,
 } from "./http-answers.ts";
+import { probeHealth } from "./http-health-probe.ts";
 import { HttpLiveness } from "./http-liveness.ts";
 import { listQueryOf, listResultOfJson } from "./list-conversion.ts";
 import type {
@@ -73,19 +74,10 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   ) {
     this.options = options;
     const timing = options.keepalive ?? KEEPALIVE_DEFAULT;
+    // Any answer, a 503 or 401 included, says the node is there.
     this.liveness = new HttpLiveness(
       address,
-      (answered) => {
-        // Any answer, a 503 or 401 included, says the node is there.
-        this.fetch("GET", "/health", undefined, AbortSignal.timeout(timing.timeoutMs))
-          .then((response) => {
-            answered();
-            // Read, so that the connection goes back to the pool.
-            return response.arrayBuffer();
-          })
-          // No answer: the keepalive counts the silence.
-          .catch(() => undefined);
-      },
+      (answered) => probeHealth(address, options.tls, answered),
       timing,
     );
   }
@@ -320,7 +312,8 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   }
 
   async close(): Promise<void> {
-    // fetch keeps no per-client state worth closing.
+    // fetch keeps no per-client state worth closing; a health check may be in flight.
+    this.liveness.stop();
   }
 
   /** One call, abandoned as UNAVAILABLE if the node goes silent meanwhile (HttpLiveness). */

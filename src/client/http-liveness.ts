@@ -4,6 +4,10 @@
 // timing of transport/keepalive.ts, as the gRPC client pings its connection), and when no
 // answer came for 5 s it abandons those calls as UNAVAILABLE: the node may have done the work,
 // so the answer counts as lost (RaftoralClient retries only what is safe to retry).
+// The check goes on a connection of its own (http-health-probe.ts), so it says that the node
+// answers, not that the calls' own connections still work: unlike a gRPC ping, it does not
+// notice a connection that a middlebox dropped while the node is fine. Such a call waits out
+// its deadline.
 
 import { type Clock, RaftoralError, RealClock } from "../lib/index.ts";
 import { Keepalive, type KeepaliveTiming } from "../transport/index.ts";
@@ -12,11 +16,16 @@ export class HttpLiveness {
   private readonly calls = new Set<AbortController>();
   /** Pinging while calls are in flight; a new one for each stretch of calls. */
   private keepalive: Keepalive | undefined;
+  /** Gives up on the check in flight, if any: nothing is left open once calls are over. */
+  private cancelCheck: (() => void) | undefined;
 
   constructor(
     private readonly address: string,
-    /** Asks the node for a sign of life; `answered` once any answer came. */
-    private readonly ping: (answered: () => void) => void,
+    /**
+     * Asks the node for a sign of life, `answered` once any answer came; returns what gives
+     * up on the question.
+     */
+    private readonly check: (answered: () => void) => () => void,
     private readonly timing: KeepaliveTiming,
     private readonly clock: Clock = new RealClock(),
   ) {}
@@ -27,7 +36,9 @@ export class HttpLiveness {
     this.calls.add(controller);
     if (this.keepalive === undefined) {
       this.keepalive = new Keepalive(this.clock, this.timing, {
-        ping: this.ping,
+        ping: (answered) => {
+          this.cancelCheck = this.check(answered);
+        },
         dead: (message) => this.abandon(message),
         isInUse: () => this.calls.size > 0,
       });
@@ -39,15 +50,22 @@ export class HttpLiveness {
       throw controller.signal.aborted ? controller.signal.reason : error;
     } finally {
       this.calls.delete(controller);
-      if (this.calls.size === 0) {
-        this.keepalive?.stop();
-        this.keepalive = undefined;
-      }
+      if (this.calls.size === 0) this.stop();
     }
+  }
+
+  /** No more checks, and none left in flight. */
+  stop(): void {
+    this.keepalive?.stop();
+    this.keepalive = undefined;
+    this.cancelCheck?.();
+    this.cancelCheck = undefined;
   }
 
   private abandon(message: string): void {
     this.keepalive = undefined;
+    this.cancelCheck?.();
+    this.cancelCheck = undefined;
     const error = new RaftoralError(
       "UNAVAILABLE",
       `${this.address} stopped answering: ${message}`,
