@@ -6,7 +6,8 @@
 //     |    entries)         v
 //     +--- snapshot <----- probe
 //
-// probe: one AppendEntries per heartbeat until the match point is found.
+// probe: one AppendEntries at a time until the match point is found, sent again when its
+//   answer asks for an earlier index or a heartbeat answer shows it lost (isProbeLostBy).
 // replicate: stream entries optimistically, bounded by inflights.
 // snapshot: sending the snapshot in chunks; no entries until the follower installed it.
 // Pure: no I/O, no timers, no await.
@@ -39,8 +40,9 @@ export class Progress {
   next: LogIndex;
   state: ProgressState = "probe";
   /**
-   * Probe: an AppendEntries was sent this heartbeat interval. Replicate: the inflight
-   * window is full. Either way, hold back until an ack or a heartbeat answer arrives.
+   * Probe: an AppendEntries is unanswered. Replicate: the inflight window is full. Either
+   * way, hold back until an ack, a rejection, or a heartbeat answer that shows the probe lost
+   * (probe) or that the follower is there (replicate).
    */
   isFlowPaused = false;
   /** Probe: the leader's tick count when the probe in flight was sent. */
@@ -160,9 +162,11 @@ export class Progress {
 
   /**
    * Probe: whether a heartbeat answer says the probe in flight was lost, so that it may go
-   * again. A leader's messages to a follower travel in order and are answered in order, so the
-   * answer to a heartbeat sent after the probe comes after the probe's own answer: if it comes
-   * while the probe is unanswered, the probe was lost. The answer to an earlier heartbeat says
+   * again. A leader's messages to a follower mostly travel in order (one stream) and are
+   * answered in order, so the answer to a heartbeat sent after the probe comes after the
+   * probe's own answer: if it comes while the probe is unanswered, the probe was lost. Where
+   * order breaks (a batch sent by request while a stream opens), a probe may go twice, never
+   * less often than it must. The answer to an earlier heartbeat says
    * nothing of it. A follower busy for a while answers several heartbeats at once, and each
    * answer used to send the probe again, entries and all: a node back after missing 1,000
    * entries in each of 100 groups was sent each group's backlog about five times. An answer
