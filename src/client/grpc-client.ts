@@ -3,6 +3,7 @@
 
 import { groupId, logIndex, nodeId, RaftoralError } from "../lib/index.ts";
 import {
+  CALLS_MAX_DEFAULT,
   CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
   type ClusterStatusResponse,
   GrpcClient,
@@ -41,6 +42,7 @@ import {
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { listRequestMessage, listResultOfMessage } from "./list-conversion.ts";
+import { inLongCallSlot, longCallSlotsOf } from "./long-call-slots.ts";
 import { managementRoleOf } from "./management-role.ts";
 import type {
   ClientCallOptions,
@@ -58,6 +60,8 @@ import {
 export class GrpcProtocolClient implements OperatorProtocolClient {
   readonly transport = "grpc" as const;
   private readonly client: GrpcClient;
+  /** Waits and runs hold a call until their workflow ends: they leave room for the others. */
+  private readonly longCalls = longCallSlotsOf(CALLS_MAX_DEFAULT);
 
   constructor(
     readonly address: string,
@@ -140,10 +144,12 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: WaitWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
-    const response = await this.client.unary(
-      WorkflowManagementMethods.waitForWorkflowCompletion,
-      { ...request, executionClusterId: clusterText(request.executionClusterId) },
-      options,
+    const response = await this.longCall("WaitForWorkflowCompletion", options, (left) =>
+      this.client.unary(
+        WorkflowManagementMethods.waitForWorkflowCompletion,
+        { ...request, executionClusterId: clusterText(request.executionClusterId) },
+        left,
+      ),
     );
     return outcomeOf(response);
   }
@@ -271,12 +277,25 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
     return outcomeOf(
-      await this.client.unary(
-        WorkflowManagementMethods.runWorkflowSync,
-        runRequest(request),
-        withTrace(options, request),
+      await this.longCall("RunWorkflowSync", options, (left) =>
+        this.client.unary(
+          WorkflowManagementMethods.runWorkflowSync,
+          runRequest(request),
+          withTrace(left, request),
+        ),
       ),
     );
+  }
+
+  /** A call that lasts as long as a workflow, once a long-call slot is free (long-call-slots.ts). */
+  private longCall<T>(
+    method: string,
+    options: ClientCallOptions,
+    call: (options: ClientCallOptions) => Promise<T>,
+  ): Promise<T> {
+    const notSent = () =>
+      `${method} to ${this.address} was not sent: ${this.longCalls.max} waits and runs of this client were in flight (it sends at most ${CALLS_MAX_DEFAULT} calls to a node at once) and none ended within its deadline of ${options.timeoutMs} ms`;
+    return inLongCallSlot(this.longCalls, options, notSent, call);
   }
 
   async clusterStatus(options: ClientCallOptions): Promise<ClusterStatus> {

@@ -46,6 +46,7 @@ import {
 import { probeHealth } from "./http-health-probe.ts";
 import { HttpLiveness } from "./http-liveness.ts";
 import { listQueryOf, listResultOfJson } from "./list-conversion.ts";
+import { FETCH_LONG_CALL_SLOTS, FETCH_REQUESTS_MAX, inLongCallSlot } from "./long-call-slots.ts";
 import type {
   ClientCallOptions,
   OperatorProtocolClient,
@@ -154,7 +155,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       ...clusterParam(request.executionClusterId),
       timeout_seconds: String(request.timeoutSeconds),
     });
-    const body = await this.call("GET", `/workflow/wait?${query}`, undefined, options);
+    const body = await this.longCall("GET", `/workflow/wait?${query}`, undefined, options);
     return outcomeOf(body);
   }
 
@@ -249,12 +250,11 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       ...startFields(request),
       timeout_seconds: Math.min(WAIT_TIMEOUT_SECONDS_MAX, Math.max(1, timeoutSeconds)),
     };
-    const body = await this.call(
+    const body = await this.longCall(
       "POST",
       "/workflow/run",
       fields,
       options,
-      [],
       traceHeaders(request),
     );
     return outcomeOf(body);
@@ -314,6 +314,24 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   async close(): Promise<void> {
     // fetch keeps no per-client state worth closing; a health check may be in flight.
     this.liveness.stop();
+  }
+
+  /**
+   * A call that lasts as long as a workflow (a wait, a run), sent once one of the process's
+   * long-call slots is free (long-call-slots.ts), within the call's deadline all told.
+   */
+  private longCall(
+    method: "GET" | "POST",
+    path: string,
+    payload: Json | undefined,
+    options: ClientCallOptions,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<Json> {
+    const notSent = () =>
+      `${method} ${path.split("?")[0]} to ${this.address} was not sent: ${FETCH_LONG_CALL_SLOTS.max} waits and runs of this process were in flight (Bun's fetch sends at most ${FETCH_REQUESTS_MAX} requests at once; BUN_CONFIG_MAX_HTTP_REQUESTS raises it) and none ended within its deadline of ${options.timeoutMs} ms`;
+    return inLongCallSlot(FETCH_LONG_CALL_SLOTS, options, notSent, (left) =>
+      this.call(method, path, payload, left, [], headers),
+    );
   }
 
   /** One call, abandoned as UNAVAILABLE if the node goes silent meanwhile (HttpLiveness). */

@@ -23,7 +23,7 @@ export interface GrpcClientOptions {
   readonly clock?: Clock;
   /** Jitter source for reconnect backoff; a seeded one makes tests repeatable. */
   readonly random?: () => number;
-  /** Calls in flight at once; one more fails with RESOURCE_EXHAUSTED. Default 100. */
+  /** Calls in flight at once; one more fails with RESOURCE_EXHAUSTED. Default CALLS_MAX_DEFAULT. */
   readonly concurrentCallsMax?: number;
   readonly receiveMessageBytesMax?: number;
   readonly sendMessageBytesMax?: number;
@@ -61,6 +61,9 @@ export interface BidiCall<Request, Response> {
   cancel(message: string): void;
 }
 
+/** Calls a client has in flight at once by default: a node's HTTP/2 limit per connection. */
+export const CALLS_MAX_DEFAULT = 100;
+
 const RESERVED_METADATA = /^(:|grpc-|content-type$|te$|user-agent$|connection$|host$)/;
 
 /** Calls methods on one server. Failures are GrpcStatusError; close() when done. */
@@ -77,7 +80,7 @@ export class GrpcClient {
   constructor(options: GrpcClientOptions) {
     this.address = options.address;
     this.clock = options.clock ?? new RealClock();
-    this.concurrentCallsMax = options.concurrentCallsMax ?? 100;
+    this.concurrentCallsMax = options.concurrentCallsMax ?? CALLS_MAX_DEFAULT;
     this.receiveMessageBytesMax = options.receiveMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT;
     this.sendMessageBytesMax = options.sendMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT;
     this.credentials = options.credentials;

@@ -1,7 +1,12 @@
 // Public surface of src/transport/grpc: our gRPC server and client over node:http2, the
 // protobuf codecs of the raftoral package, health checking and server reflection.
 
-export { type CallOptions, GrpcClient, type GrpcClientOptions } from "./client.ts";
+export {
+  CALLS_MAX_DEFAULT,
+  type CallOptions,
+  GrpcClient,
+  type GrpcClientOptions,
+} from "./client.ts";
 export { BACKOFF_DEFAULT, type BackoffOptions } from "./client-connection.ts";
 export { DescriptorPool } from "./descriptor-pool.ts";
 export { encodeFrame, FrameDecoder, MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";

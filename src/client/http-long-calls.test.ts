@@ -1,0 +1,68 @@
+// Waits that hold their requests until workflows end leave room for the calls that end them:
+// with more waits in flight than Bun's fetch sends at once (256), a call made meanwhile used
+// to queue behind them, unsent, until its deadline passed.
+
+import { afterAll, expect, test } from "bun:test";
+import { HttpProtocolClient } from "./http-client.ts";
+
+const cleanups: (() => void)[] = [];
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
+
+/** A node whose waits all answer once a signal came (or `release()`), counting those it got. */
+function heldWaitsNode() {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const node = { client: undefined as unknown as HttpProtocolClient, waitsReceived: 0, release };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: 0,
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (path === "/workflow/signal") {
+        release();
+        return Response.json({ workflow_id: "w", execution_cluster_id: "1", status: "ok" });
+      }
+      if (path === "/health") return Response.json({ status: "ok" });
+      node.waitsReceived++;
+      await released;
+      return Response.json({ success: true, result: '"done"' });
+    },
+  });
+  cleanups.push(() => server.stop(true));
+  node.client = new HttpProtocolClient(`127.0.0.1:${server.port}`);
+  return node;
+}
+
+const waitFor = (client: HttpProtocolClient, k: number, timeoutMs: number) =>
+  client.waitWorkflow({ workflowId: `w${k}`, timeoutSeconds: 60 }, { timeoutMs });
+
+test("300 waits in flight to a node still leave room for a call that ends them", async () => {
+  const node = heldWaitsNode();
+  const waits = Array.from({ length: 300 }, (_, k) => waitFor(node.client, k, 60_000));
+  while (node.waitsReceived < 192) await Bun.sleep(5);
+  const signal = { workflowId: "w", name: "paid", payload: null };
+  await node.client.signalWorkflow(signal, { timeoutMs: 5_000 });
+  const outcomes = await Promise.all(waits);
+  expect(outcomes.every((outcome) => outcome.success)).toBe(true);
+  expect(node.waitsReceived).toBe(300);
+});
+
+test("a wait that finds every slot taken until its deadline fails as not sent", async () => {
+  const node = heldWaitsNode();
+  const held = Array.from({ length: 192 }, (_, k) => waitFor(node.client, k, 60_000));
+  while (node.waitsReceived < 192) await Bun.sleep(5);
+  const failure = await waitFor(node.client, 192, 200).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  node.release();
+  await Promise.all(held);
+  expect(failure?.message).toContain("was not sent: 192 waits and runs of this process");
+  expect((failure as { code?: string } | undefined)?.code).toBe("TIMEOUT");
+  expect(node.waitsReceived).toBe(192);
+});

@@ -1,0 +1,109 @@
+// A workflow wait, or a run, holds its request until the workflow ends, and a client sends
+// only so many requests at once: Bun's fetch 256 per process (BUN_CONFIG_MAX_HTTP_REQUESTS
+// raises it), queueing the rest unseen, and the gRPC client 100 per node, refusing the rest.
+// So 256 HTTP waits held every request a process could send, and a signal that would have
+// ended them queued behind them, waited out its deadline and failed as TIMEOUT, "may still be
+// done", though never sent; over gRPC, 100 waits got the signal refused. Such long calls now
+// take at most three quarters of those requests; one past that waits here for a request of
+// its own, first come first served, within its own deadline. Node's fetch has no limit, and
+// there nothing waits here.
+
+import { RaftoralError } from "../lib/index.ts";
+import type { ClientCallOptions } from "./protocol-client.ts";
+
+/** Hands out a fixed number of slots, first come first served. */
+export class CallSlots {
+  private inUse = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(readonly max: number) {}
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * A slot, once one is free, as the function that frees it (call it once). Rejects with
+   * the signal's reason if it aborts first, leaving the queue as if it had never asked.
+   */
+  take(signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.inUse < this.max) {
+      this.inUse++;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(this.releaser());
+      };
+      const onAbort = () => {
+        this.queue.splice(this.queue.indexOf(grant), 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.queue.push(grant);
+    });
+  }
+
+  private releaser(): () => void {
+    let isReleased = false;
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      const next = this.queue.shift();
+      // The slot passes straight to the next in line, or is free again.
+      if (next === undefined) this.inUse--;
+      else next();
+    };
+  }
+}
+
+/** Three quarters of `requestsMax`: what long calls may hold of a client's requests. */
+export function longCallSlotsOf(requestsMax: number): CallSlots {
+  return new CallSlots(Math.max(1, Math.floor((requestsMax * 3) / 4)));
+}
+
+/**
+ * Runs `call` once `slots` has one free, within the options' deadline all told (what waiting
+ * took is taken off the call's). If none came free in time, fails as TIMEOUT, `notSent`
+ * saying why; the caller's own abort signal rejects with its reason.
+ */
+export async function inLongCallSlot<T>(
+  slots: CallSlots,
+  options: ClientCallOptions,
+  notSent: () => string,
+  call: (options: ClientCallOptions) => Promise<T>,
+): Promise<T> {
+  const began = Date.now();
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const signal =
+    options.signal === undefined ? deadline : AbortSignal.any([deadline, options.signal]);
+  let release: () => void;
+  try {
+    release = await slots.take(signal);
+  } catch (error) {
+    if (!deadline.aborted) throw error;
+    throw new RaftoralError("TIMEOUT", notSent());
+  }
+  try {
+    return await call({
+      ...options,
+      timeoutMs: Math.max(1, options.timeoutMs - (Date.now() - began)),
+    });
+  } finally {
+    release();
+  }
+}
+
+/** Requests this process's fetch sends at once: Bun's setting, or no limit (Node). */
+export const FETCH_REQUESTS_MAX = fetchRequestsMax();
+
+/** The slots of this process's long HTTP calls, shared by all its HTTP clients. */
+export const FETCH_LONG_CALL_SLOTS = longCallSlotsOf(FETCH_REQUESTS_MAX);
+
+function fetchRequestsMax(): number {
+  if (typeof Bun === "undefined") return Number.POSITIVE_INFINITY;
+  const configured = Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : 256;
+}
