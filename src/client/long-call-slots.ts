@@ -22,16 +22,21 @@ export class CallSlots {
     return this.queue.length;
   }
 
+  /** A free slot now, as the function that frees it (call it once), or undefined. */
+  tryTake(): (() => void) | undefined {
+    if (this.inUse >= this.max || this.queue.length > 0) return undefined;
+    this.inUse++;
+    return this.releaser();
+  }
+
   /**
    * A slot, once one is free, as the function that frees it (call it once). Rejects with
    * the signal's reason if it aborts first, leaving the queue as if it had never asked.
    */
   take(signal: AbortSignal): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    if (this.inUse < this.max) {
-      this.inUse++;
-      return Promise.resolve(this.releaser());
-    }
+    const free = this.tryTake();
+    if (free !== undefined) return Promise.resolve(free);
     return new Promise((resolve, reject) => {
       const grant = () => {
         signal.removeEventListener("abort", onAbort);
@@ -75,6 +80,15 @@ export async function inLongCallSlot<T>(
   notSent: () => string,
   call: (options: ClientCallOptions) => Promise<T>,
 ): Promise<T> {
+  // The usual case: a slot is free, and nothing more is made for the call.
+  const free = slots.tryTake();
+  if (free !== undefined) {
+    try {
+      return await call(options);
+    } finally {
+      free();
+    }
+  }
   const began = Date.now();
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal =
