@@ -23,6 +23,18 @@ export function isUnanswered(error: RaftoralError): boolean {
   return error.code === "TIMEOUT" && !error.isAnswer;
 }
 
+/**
+ * A call the client never sent: its deadline passed while it waited for room among the
+ * client's calls in flight (long-call-slots.ts). Nothing was done, and another node is no
+ * help, since the deadline has passed; the message says what held it.
+ */
+export class NotSentError extends RaftoralError {
+  constructor(message: string) {
+    super("TIMEOUT", message);
+    this.name = "NotSentError";
+  }
+}
+
 /** One failed attempt: which node, and why. */
 export interface FailedAttempt {
   readonly address: string;

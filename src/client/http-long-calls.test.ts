@@ -3,7 +3,9 @@
 // to queue behind them, unsent, until its deadline passed.
 
 import { afterAll, expect, test } from "bun:test";
+import { NotSentError } from "./client-errors.ts";
 import { HttpProtocolClient } from "./http-client.ts";
+import { RaftoralClient } from "./raftoral-client.ts";
 
 const cleanups: (() => void)[] = [];
 afterAll(() => {
@@ -66,3 +68,20 @@ test("a wait that finds every slot taken until its deadline fails as not sent", 
   expect((failure as { code?: string } | undefined)?.code).toBe("TIMEOUT");
   expect(node.waitsReceived).toBe(192);
 });
+
+test("a RaftoralClient's wait that was never sent fails as not sent, not as an unreachable node", async () => {
+  const node = heldWaitsNode();
+  const held = Array.from({ length: 192 }, (_, k) => waitFor(node.client, k, 60_000));
+  while (node.waitsReceived < 192) await Bun.sleep(5);
+  const client = new RaftoralClient(node.client.address, { transport: "http" });
+  const failure = await client.wait({ workflowId: "late" }, { timeoutMs: 200 }).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  node.release();
+  await Promise.all(held);
+  expect(failure).toBeInstanceOf(NotSentError);
+  expect((failure as NotSentError).code).toBe("TIMEOUT");
+  expect(failure?.message).toContain("was not sent: 192 waits and runs of this process");
+  expect(node.waitsReceived).toBe(192);
+}, 30_000);

@@ -14,6 +14,7 @@ export {
 export {
   type FailedAttempt,
   isWorthAnotherNode,
+  NotSentError,
   TransportMismatchError,
   UnreachableError,
   UnservedError,

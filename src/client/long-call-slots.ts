@@ -8,7 +8,7 @@
 // its own, first come first served, within its own deadline. Node's fetch has no limit, and
 // there nothing waits here.
 
-import { RaftoralError } from "../lib/index.ts";
+import { NotSentError } from "./client-errors.ts";
 import type { ClientCallOptions } from "./protocol-client.ts";
 
 /** Hands out a fixed number of slots, first come first served. */
@@ -71,8 +71,8 @@ export function longCallSlotsOf(requestsMax: number): CallSlots {
 
 /**
  * Runs `call` once `slots` has one free, within the options' deadline all told (what waiting
- * took is taken off the call's). If none came free in time, fails as TIMEOUT, `notSent`
- * saying why; the caller's own abort signal rejects with its reason.
+ * took is taken off the call's). If none came free in time, fails as a NotSentError (TIMEOUT),
+ * `notSent` saying why; the caller's own abort signal rejects with its reason.
  */
 export async function inLongCallSlot<T>(
   slots: CallSlots,
@@ -98,7 +98,7 @@ export async function inLongCallSlot<T>(
     release = await slots.take(signal);
   } catch (error) {
     if (!deadline.aborted) throw error;
-    throw new RaftoralError("TIMEOUT", notSent());
+    throw new NotSentError(notSent());
   }
   try {
     return await call({

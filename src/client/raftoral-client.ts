@@ -36,6 +36,7 @@ import {
   type FailedAttempt,
   isUnanswered,
   isWorthAnotherNode,
+  NotSentError,
   TransportMismatchError,
   UnreachableError,
   UnservedError,
@@ -292,6 +293,7 @@ export class RaftoralClient extends WorkflowClientBase {
       const tried = await this.tryNode(attempt, (client) => call(client, Math.max(1, leftMs)));
       if ("value" in tried) return tried.value;
       const { address, error } = tried;
+      if (error instanceof NotSentError) throw error;
       if (isUnanswered(error)) throw unanswered(what, idName, tried);
       if (!isWorthAnotherNode(error)) throw error;
       attempts.push(tried);
@@ -353,6 +355,8 @@ export class RaftoralClient extends WorkflowClientBase {
       const attemptMs = Math.max(1, isShared ? Math.ceil(leftMs / 2) : leftMs);
       const tried = await this.tryNode(attempt, (client) => call(client, attemptMs));
       if ("value" in tried) return tried.value;
+      // Never sent, nothing was done: an earlier attempt left unanswered still says otherwise.
+      if (tried.error instanceof NotSentError) throw outcome(tried.error);
       if (!retryable.has(tried.error.code) && !isUnanswered(tried.error)) {
         throw outcome(tried.error);
       }
