@@ -1,5 +1,5 @@
 // The HTTP client's health check on a connection of its own: answered by a node over HTTP and
-// over HTTPS with a client certificate, and closed when given up on.
+// over HTTPS with a client certificate, closed when given up on, and never thrown out of.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import {
@@ -86,5 +86,18 @@ test("a check given up on closes its connection", async () => {
   cancel();
   while (isOpen && performance.now() - began < 5_000) await Bun.sleep(5);
   expect(isOpen).toBe(false);
+  expect(isAnswered).toBe(false);
+});
+
+test("TLS material the check cannot use makes no check, and throws nothing", () => {
+  // The client's key with the node's certificate: tls.connect throws on it at once, and the
+  // check runs in a timer, where a throw would end the process.
+  const { ca } = certificates;
+  const mismatched = { ca, cert: certificates.node.cert, key: certificates.client.key };
+  let isAnswered = false;
+  const giveUp = probeHealth("127.0.0.1:1", mismatched, () => {
+    isAnswered = true;
+  });
+  giveUp();
   expect(isAnswered).toBe(false);
 });

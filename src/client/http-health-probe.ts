@@ -26,19 +26,27 @@ export function probeHealth(
   if (!parsed.ok) return () => undefined;
   const { host, port, text } = parsed.address;
   const request = `GET /health HTTP/1.1\r\nHost: ${text}\r\nConnection: close\r\n\r\n`;
-  const socket =
-    clientTls === undefined
-      ? net.connect({ host, port }, () => socket.write(request))
-      : tls.connect(
-          {
-            host,
-            port,
-            // Names only: RFC 6066 has no server name for an IP address.
-            ...(net.isIP(host) === 0 ? { servername: host } : {}),
-            ...clientTls,
-          },
-          () => socket.write(request),
-        );
+  let socket: net.Socket;
+  try {
+    socket =
+      clientTls === undefined
+        ? net.connect({ host, port }, () => socket.write(request))
+        : tls.connect(
+            {
+              host,
+              port,
+              // Names only: RFC 6066 has no server name for an IP address.
+              ...(net.isIP(host) === 0 ? { servername: host } : {}),
+              // Node's fetch takes no TLS options: it trusts what Node trusts, and so does this.
+              ...(typeof Bun === "undefined" ? {} : clientTls),
+            },
+            () => socket.write(request),
+          );
+  } catch {
+    // TLS material that cannot be used (a key that is not the certificate's) throws here, in
+    // a timer: no answer, and the calls, which use the same material under Bun, fail saying why.
+    return () => undefined;
+  }
   socket.once("data", () => {
     socket.destroy();
     answered();

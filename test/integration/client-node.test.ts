@@ -10,6 +10,7 @@ import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { ROOT } from "../support/compiled-binary.ts";
 import { freePort } from "../support/ports.ts";
+import { makeTestCertificates } from "../support/test-certificates.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "raftoral-client-node-"));
 const nodes: RaftoralNode[] = [];
@@ -34,6 +35,32 @@ const error = await wrong.health().catch((caught) => caught);
 out.mismatch = { isTyped: error instanceof TransportMismatchError, code: error.code };
 await wrong.close();
 console.log(JSON.stringify(out));
+`;
+
+// A wait over HTTPS that outlasts the client's first health check (after 1 s), with TLS
+// material that Node's fetch ignores and that tls.connect cannot use (the node's certificate
+// with the client's key): the check once threw out of its timer and ended the process.
+const LONG_HTTPS_WAIT = `
+import * as https from "node:https";
+import { readFileSync } from "node:fs";
+import { HttpProtocolClient } from "./client.mjs";
+const certificates = JSON.parse(readFileSync("certificates.json", "utf8"));
+let healthChecks = 0;
+const server = https.createServer(certificates.node, (request, response) => {
+  if (request.url === "/health") {
+    healthChecks++;
+    return response.end('{"status":"ok"}');
+  }
+  const answer = JSON.stringify({ success: true, result: JSON.stringify("done") });
+  setTimeout(() => response.end(answer), 2500);
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const tls = { ca: certificates.ca, cert: certificates.node.cert, key: certificates.clientKey };
+const client = new HttpProtocolClient("127.0.0.1:" + server.address().port, { tls });
+const outcome = await client.waitWorkflow({ workflowId: "w", timeoutSeconds: 10 }, { timeoutMs: 10000 });
+await client.close();
+server.close();
+console.log(JSON.stringify({ outcome, healthChecks }));
 `;
 
 beforeAll(async () => {
@@ -97,6 +124,38 @@ test.skipIf(!hasNode)(
       expect(out[transport].health).toEqual({ status: "ok", nodeId: 1, isLeader: true });
     }
     expect(out.mismatch).toEqual({ isTyped: true, code: "INVALID_ARGUMENT" });
+  },
+  60_000,
+);
+
+test.skipIf(!hasNode)(
+  "under node, a long HTTPS call outlasts health checks made with what node trusts",
+  async () => {
+    const certificates = makeTestCertificates();
+    try {
+      const { ca, node, client } = certificates;
+      const files = { ca, node: { cert: node.cert, key: node.key }, clientKey: client.key };
+      writeFileSync(join(scratch, "certificates.json"), JSON.stringify(files));
+      writeFileSync(join(scratch, "long-https-wait.mjs"), LONG_HTTPS_WAIT);
+      const child = Bun.spawn(["node", "long-https-wait.mjs"], {
+        cwd: scratch,
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: certificates.caFile },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(child.stdout).text(),
+        new Response(child.stderr).text(),
+        child.exited,
+      ]);
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      const out = JSON.parse(stdout);
+      expect(out.outcome).toMatchObject({ success: true, output: "done" });
+      expect(out.healthChecks).toBeGreaterThanOrEqual(1);
+    } finally {
+      certificates.remove();
+    }
   },
   60_000,
 );
