@@ -42,7 +42,7 @@ import {
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { listRequestMessage, listResultOfMessage } from "./list-conversion.ts";
-import { inLongCallSlot, longCallSlotsOf } from "./long-call-slots.ts";
+import { inLongCallSlot, longCallSlotsOf, secondsLeft } from "./long-call-slots.ts";
 import { managementRoleOf } from "./management-role.ts";
 import type {
   ClientCallOptions,
@@ -147,7 +147,11 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     const response = await this.longCall("WaitForWorkflowCompletion", options, (left) =>
       this.client.unary(
         WorkflowManagementMethods.waitForWorkflowCompletion,
-        { ...request, executionClusterId: clusterText(request.executionClusterId) },
+        {
+          ...request,
+          executionClusterId: clusterText(request.executionClusterId),
+          timeoutSeconds: secondsLeft(request.timeoutSeconds, options, left),
+        },
         left,
       ),
     );

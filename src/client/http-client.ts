@@ -46,7 +46,12 @@ import {
 import { probeHealth } from "./http-health-probe.ts";
 import { HttpLiveness } from "./http-liveness.ts";
 import { listQueryOf, listResultOfJson } from "./list-conversion.ts";
-import { FETCH_LONG_CALL_SLOTS, FETCH_REQUESTS_MAX, inLongCallSlot } from "./long-call-slots.ts";
+import {
+  FETCH_LONG_CALL_SLOTS,
+  FETCH_REQUESTS_MAX,
+  inLongCallSlot,
+  secondsLeft,
+} from "./long-call-slots.ts";
 import type {
   ClientCallOptions,
   OperatorProtocolClient,
@@ -150,12 +155,14 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     request: WaitWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
-    const query = new URLSearchParams({
-      workflow_id: request.workflowId,
-      ...clusterParam(request.executionClusterId),
-      timeout_seconds: String(request.timeoutSeconds),
+    const body = await this.longCall("GET", "/workflow/wait", options, (left) => {
+      const query = new URLSearchParams({
+        workflow_id: request.workflowId,
+        ...clusterParam(request.executionClusterId),
+        timeout_seconds: String(secondsLeft(request.timeoutSeconds, options, left)),
+      });
+      return { path: `/workflow/wait?${query}` };
     });
-    const body = await this.longCall("GET", `/workflow/wait?${query}`, undefined, options);
     return outcomeOf(body);
   }
 
@@ -244,17 +251,20 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     request: StartWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
-    // One request: the node starts the workflow and answers once it has finished.
-    const timeoutSeconds = Math.ceil(options.timeoutMs / 1000);
-    const fields = {
-      ...startFields(request),
-      timeout_seconds: Math.min(WAIT_TIMEOUT_SECONDS_MAX, Math.max(1, timeoutSeconds)),
-    };
+    // One request: the node starts the workflow and answers once it has finished, within
+    // what is left of the call's deadline once it has a slot.
     const body = await this.longCall(
       "POST",
       "/workflow/run",
-      fields,
       options,
+      (left) => {
+        const timeoutSeconds = Math.ceil(left.timeoutMs / 1000);
+        const payload = {
+          ...startFields(request),
+          timeout_seconds: Math.min(WAIT_TIMEOUT_SECONDS_MAX, Math.max(1, timeoutSeconds)),
+        };
+        return { path: "/workflow/run", payload };
+      },
       traceHeaders(request),
     );
     return outcomeOf(body);
@@ -318,20 +328,22 @@ export class HttpProtocolClient implements OperatorProtocolClient {
 
   /**
    * A call that lasts as long as a workflow (a wait, a run), sent once one of the process's
-   * long-call slots is free (long-call-slots.ts), within the call's deadline all told.
+   * long-call slots is free (long-call-slots.ts), within the call's deadline all told:
+   * `requestOf` builds it from what is left of the deadline then.
    */
   private longCall(
     method: "GET" | "POST",
-    path: string,
-    payload: Json | undefined,
+    route: string,
     options: ClientCallOptions,
+    requestOf: (left: ClientCallOptions) => { readonly path: string; readonly payload?: Json },
     headers: Readonly<Record<string, string>> = {},
   ): Promise<Json> {
     const notSent = () =>
-      `${method} ${path.split("?")[0]} to ${this.address} was not sent: ${FETCH_LONG_CALL_SLOTS.max} waits and runs of this process were in flight (Bun's fetch sends at most ${FETCH_REQUESTS_MAX} requests at once; BUN_CONFIG_MAX_HTTP_REQUESTS raises it) and none ended within its deadline of ${options.timeoutMs} ms`;
-    return inLongCallSlot(FETCH_LONG_CALL_SLOTS, options, notSent, (left) =>
-      this.call(method, path, payload, left, [], headers),
-    );
+      `${method} ${route} to ${this.address} was not sent: ${FETCH_LONG_CALL_SLOTS.max} waits and runs of this process were in flight (Bun's fetch sends at most ${FETCH_REQUESTS_MAX} requests at once; BUN_CONFIG_MAX_HTTP_REQUESTS raises it) and none ended within its deadline of ${options.timeoutMs} ms`;
+    return inLongCallSlot(FETCH_LONG_CALL_SLOTS, options, notSent, (left) => {
+      const { path, payload } = requestOf(left);
+      return this.call(method, path, payload, left, [], headers);
+    });
   }
 
   /** One call, abandoned as UNAVAILABLE if the node goes silent meanwhile (HttpLiveness). */

@@ -110,14 +110,35 @@ export async function inLongCallSlot<T>(
   }
 }
 
+/**
+ * The seconds a queued wait asks the node to wait: `seconds` less the time it spent queued
+ * for its slot (`asked` is the call's options, `left` what inLongCallSlot passed on), rounded
+ * up. The node's answer then still comes within the call's deadline, by the margin the
+ * caller left between the two; a wait asking for its full time after queueing past that
+ * margin had its deadline end it first, as a node that did not answer.
+ */
+export function secondsLeft(
+  seconds: number,
+  asked: ClientCallOptions,
+  left: ClientCallOptions,
+): number {
+  const queuedMs = asked.timeoutMs - left.timeoutMs;
+  return Math.max(1, seconds - Math.ceil(queuedMs / 1000));
+}
+
 /** Requests this process's fetch sends at once: Bun's setting, or no limit (Node). */
 export const FETCH_REQUESTS_MAX = fetchRequestsMax();
 
 /** The slots of this process's long HTTP calls, shared by all its HTTP clients. */
 export const FETCH_LONG_CALL_SLOTS = longCallSlotsOf(FETCH_REQUESTS_MAX);
 
-function fetchRequestsMax(): number {
+/** Requests fetch sends at once under Bun, given `text`, BUN_CONFIG_MAX_HTTP_REQUESTS. */
+export function fetchRequestsMax(
+  text: string | undefined = process.env.BUN_CONFIG_MAX_HTTP_REQUESTS,
+): number {
   if (typeof Bun === "undefined") return Number.POSITIVE_INFINITY;
-  const configured = Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS);
-  return Number.isSafeInteger(configured) && configured > 0 ? configured : 256;
+  // What Bun itself takes: an integer from 1 to 65535; otherwise it keeps 256 (and says so).
+  if (text === undefined) return 256;
+  const configured = Number(text);
+  return /^\d+$/.test(text) && configured >= 1 && configured <= 65_535 ? configured : 256;
 }
