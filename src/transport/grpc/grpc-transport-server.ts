@@ -73,7 +73,7 @@ export class GrpcTransportServer implements TransportServer {
         this.options.clientMessageBytesMax ?? CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
       ...(closeGraceMs === undefined ? {} : { closeGraceMs }),
       ...(tls === undefined ? {} : { tls }),
-      ...(access === undefined ? {} : { authorize: authorizeWith(access) }),
+      authorize: authorizeWith(access),
       ...(sessionIdleMs === undefined ? {} : { sessionIdleMs }),
       ...(sessionsMax === undefined ? {} : { sessionsMax }),
     });

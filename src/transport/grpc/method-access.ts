@@ -35,11 +35,19 @@ export function accessOfMethod(path: string): AccessLevel {
   return METHOD_ACCESS.get(path) ?? (OPEN_SERVICES.test(path) ? "open" : "admin");
 }
 
-/** The server's authorize hook for `policy`: throws what the policy throws. */
-export function authorizeWith(policy: AccessPolicy): (path: string, metadata: Metadata) => void {
-  return (path, metadata) =>
-    policy.check(accessOfMethod(path), path, {
+/**
+ * The server's authorize hook for `policy` (none: a node that demands nothing): throws what
+ * the policy throws, and says whether the call proved its caller, that is was not open.
+ */
+export function authorizeWith(
+  policy: AccessPolicy | undefined,
+): (path: string, metadata: Metadata) => boolean {
+  return (path, metadata) => {
+    const level = accessOfMethod(path);
+    policy?.check(level, path, {
       authorization: metadata[AUTHORIZATION_HEADER],
       peerProof: metadata[PEER_PROOF_HEADER],
     });
+    return level !== "open";
+  };
 }

@@ -23,13 +23,15 @@ import {
   unaryRoute,
 } from "./route.ts";
 import { headerText, rejectStream, ServerCall, type ServerCallLimits } from "./server-call.ts";
-import { SessionGuard } from "./session-guard.ts";
+import { type AdmitOutcome, SessionGuard } from "./session-guard.ts";
 import { GrpcStatus, statusOfError } from "./status.ts";
 
 /** Default cap on open sessions (connections). */
 export const SESSIONS_MAX_DEFAULT = 1024;
 /** Default time a session may sit without a call before it is closed. */
 export const SESSION_IDLE_MS_DEFAULT = 5 * 60 * 1000;
+/** The warning that the connection cap was reached comes at most this often. */
+const CAP_WARNING_EVERY_MS = 10_000;
 /** A TLS handshake that takes longer than this is cut off. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -49,8 +51,10 @@ export interface GrpcServerOptions {
   /**
    * Decides whether a call to `path` with `metadata` may run; throws a RaftoralError
    * (UNAUTHENTICATED, PERMISSION_DENIED) to refuse it before the handler sees anything.
+   * Returns whether the call proved its caller (it was not open to anyone), which makes its
+   * connection one kept at the cap (session-guard.ts). Without it every call does.
    */
-  readonly authorize?: (path: string, metadata: Metadata) => void;
+  readonly authorize?: (path: string, metadata: Metadata) => boolean;
   /** Decoded requests buffered per streaming call before reading pauses. Default 16. */
   readonly requestQueueMax?: number;
   /** How long close() lets connections drain before destroying them. Default 500 ms. */
@@ -90,6 +94,7 @@ export class GrpcServer {
   private readonly sessions: SessionGuard;
   private readonly calls = new Set<ServerCall>();
   private closing: Promise<void> | undefined;
+  private capWarnedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: GrpcServerOptions) {
     this.options = options;
@@ -210,9 +215,23 @@ export class GrpcServer {
       session.destroy();
       return;
     }
-    if (!this.sessions.admit(session)) {
-      this.logDebug("gRPC connection refused", new Error("too many open connections"));
-    }
+    const outcome = this.sessions.admit(session);
+    if (outcome !== undefined) this.warnAtCap(outcome);
+  }
+
+  /** Says, at most once every CAP_WARNING_EVERY_MS, that the connection cap was reached. */
+  private warnAtCap(outcome: NonNullable<AdmitOutcome>): void {
+    const nowMs = this.clock.nowMs();
+    if (nowMs < this.capWarnedAtMs + CAP_WARNING_EVERY_MS) return;
+    this.capWarnedAtMs = nowMs;
+    const max = this.options.sessionsMax ?? SESSIONS_MAX_DEFAULT;
+    this.options.logger.warn(
+      `gRPC connections at the limit of ${max}: a new one ${outcome}` +
+        (outcome === "refused"
+          ? " (every open one has made an authorized call)"
+          : " (one that never made an authorized call)") +
+        "; many connections from one place may be an attack, or clients that do not reuse theirs",
+    );
   }
 
   private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
@@ -222,7 +241,9 @@ export class GrpcServer {
     const route = this.routeFor(stream, headers);
     if (route === undefined) return;
     const metadata = metadataOf(headers);
-    if (!this.isAuthorized(stream, route.path, metadata)) return;
+    const access = this.accessOf(stream, route.path, metadata);
+    if (access === "refused") return;
+    if (access === "proven") this.sessions.trust(stream);
     const call = new ServerCall(stream, headers, {
       route,
       limits: {
@@ -284,16 +305,19 @@ export class GrpcServer {
   }
 
   /** Runs the authorize hook; a refusal is answered here with the status of its code. */
-  private isAuthorized(stream: http2.ServerHttp2Stream, path: string, metadata: Metadata): boolean {
+  private accessOf(
+    stream: http2.ServerHttp2Stream,
+    path: string,
+    metadata: Metadata,
+  ): "proven" | "open" | "refused" {
     try {
-      this.options.authorize?.(path, metadata);
-      return true;
+      return (this.options.authorize?.(path, metadata) ?? true) ? "proven" : "open";
     } catch (error) {
       const reply = statusOfError(error);
       if (reply.isUnexpected) this.options.logger.error(`gRPC authorization failed: ${error}`);
       else this.logDebug(`gRPC call refused (${path})`, error);
       rejectStream(stream, { grpcCode: reply.grpcCode, message: reply.message });
-      return false;
+      return "refused";
     }
   }
 

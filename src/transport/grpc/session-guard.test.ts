@@ -1,6 +1,7 @@
 // The gRPC server's connection limits over loopback: a session without calls is closed after
-// its idle time while one with a long call stays; sessions past the cap are refused; a
-// session never runs more calls at once than the cap.
+// its idle time while one with a long call stays; sessions past the cap are refused, unless
+// one open never proved its caller, which gives way; a session never runs more calls at once
+// than the cap.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import http2 from "node:http2";
@@ -95,6 +96,38 @@ describe("session limits", () => {
     first.close();
     await Bun.sleep(50);
     expect((await second.unary(check, { service: "" }, { timeoutMs: 2_000 })).status).toBe(1);
+  });
+
+  test("at the cap, a new connection takes the place of one that never proved its caller", async () => {
+    const lines: string[] = [];
+    const warnings = createLogger({ level: "warn", format: "text", write: (l) => lines.push(l) });
+    // A call with the `proof` metadata proves its caller; one without is an open call.
+    const authorize = (_path: string, metadata: Record<string, string>) => "proof" in metadata;
+    const { address } = await serverWith({ sessionsMax: 2, authorize, logger: warnings });
+    const proven = { metadata: { proof: "yes" }, timeoutMs: 2_000 };
+    const operator = clientOf(address);
+    expect((await operator.unary(check, { service: "" }, proven)).status).toBe(1);
+    // A stranger's connection with an open call in flight holds the other place.
+    const stranger = http2.connect(`http://${address}`);
+    let isStrangerClosed = false;
+    stranger.on("close", () => {
+      isStrangerClosed = true;
+    });
+    stranger.on("error", () => undefined);
+    const held = stranger.request({
+      ":method": "POST",
+      ":path": check.path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
+    held.on("error", () => undefined);
+    await new Promise((resolve) => held.on("ready", resolve));
+    const client = clientOf(address);
+    expect((await client.unary(check, { service: "" }, proven)).status).toBe(1);
+    await waitUntil(() => isStrangerClosed, "the stranger's connection to close", 2_000);
+    // The operator's connection, which proved its caller, stayed.
+    expect((await operator.unary(check, { service: "" }, proven)).status).toBe(1);
+    expect(lines.some((line) => line.includes("at the limit of 2"))).toBe(true);
   });
 
   test("a session never runs more calls at once than the stream cap", async () => {
