@@ -1,10 +1,11 @@
 // The node's call limits under a virtual clock: starts waiting their turn past the count, the
 // queue's bound, the late starts that make an overloaded node refuse new ones at once, and the
-// waits' count.
+// counts of waits and of describes and lists.
 
 import { expect, test } from "bun:test";
 import { type RaftoralError, VirtualClock } from "../lib/index.ts";
 import {
+  type CallKind,
   CallLimits,
   type CallLimitsOptions,
   STALE_START_MS,
@@ -17,6 +18,7 @@ function limitsOf(options: Partial<CallLimitsOptions> = {}) {
     startsInFlightMax: 2_000,
     startsQueuedMax: 8_000,
     waitsMax: 2_000,
+    readsMax: 64,
     clock,
     ...options,
   });
@@ -24,7 +26,7 @@ function limitsOf(options: Partial<CallLimitsOptions> = {}) {
 }
 
 /** Starts `count` calls of `kind` that stay in progress until released; which have begun. */
-function hold(limits: CallLimits, kind: "starts" | "waits", count: number, signal?: AbortSignal) {
+function hold(limits: CallLimits, kind: CallKind, count: number, signal?: AbortSignal) {
   const releases: (() => void)[] = [];
   const begun: number[] = [];
   const calls = Array.from({ length: count }, (_, k) =>
@@ -150,4 +152,17 @@ test("past their count, waits are refused at once", async () => {
   expect(refusal?.message).toContain("already has 2 workflow waits in progress (the limit is 2)");
   await held.release();
   expect(await limits.run("waits", async () => "waited")).toBe("waited");
+});
+
+test("past their count, describes and lists are refused at once, and leave starts alone", async () => {
+  const { limits } = limitsOf({ readsMax: 2, startsInFlightMax: 1 });
+  const held = hold(limits, "reads", 2);
+  const refusal = await refusalOf(limits.run("reads", async () => "read"));
+  expect(refusal?.code).toBe("RESOURCE_EXHAUSTED");
+  expect(refusal?.message).toContain(
+    "already has 2 workflow describes and lists in progress (the limit is 2)",
+  );
+  expect(await limits.run("starts", async () => "started")).toBe("started");
+  await held.release();
+  expect(await limits.run("reads", async () => "read")).toBe("read");
 });

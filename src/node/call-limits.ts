@@ -17,7 +17,10 @@
 
 import { type CancelTimer, type Clock, RaftoralError } from "../lib/index.ts";
 
-export type CallKind = "starts" | "waits";
+export type CallKind = "starts" | "waits" | "reads";
+
+/** What a refusal calls the calls of each kind that only count (not starts). */
+const COUNTED_NAMES = { waits: "workflow waits", reads: "workflow describes and lists" } as const;
 
 /** A start in progress this long is late: its execution cluster is not keeping up. */
 export const STALE_START_MS = 5_000;
@@ -30,11 +33,16 @@ export interface CallLimitsOptions {
   /** Starts waiting for one of those places, in order of arrival. */
   readonly startsQueuedMax: number;
   readonly waitsMax: number;
+  /**
+   * Describes and lists at once: each may build and encode megabytes (a workflow's input and
+   * output), and a thousand at once held gigabytes and stalled the node for seconds.
+   */
+  readonly readsMax: number;
   readonly clock: Clock;
 }
 
 export class CallLimits {
-  private readonly inFlight: Record<CallKind, number> = { starts: 0, waits: 0 };
+  private readonly inFlight: Record<CallKind, number> = { starts: 0, waits: 0, reads: 0 };
   private readonly max: Readonly<Record<CallKind, number>>;
   private readonly startsQueuedMax: number;
   private readonly clock: Clock;
@@ -45,17 +53,21 @@ export class CallLimits {
   private readonly queue = new Map<number, () => void>();
 
   constructor(options: CallLimitsOptions) {
-    this.max = { starts: options.startsInFlightMax, waits: options.waitsMax };
+    this.max = {
+      starts: options.startsInFlightMax,
+      waits: options.waitsMax,
+      reads: options.readsMax,
+    };
     this.startsQueuedMax = options.startsQueuedMax;
     this.clock = options.clock;
   }
 
   /**
-   * Runs `call` in a place of `kind`; a start waits its turn for one, a wait is refused when
-   * all are taken. `signal` (the caller went away) takes a start out of the queue.
+   * Runs `call` in a place of `kind`; a start waits its turn for one, a wait or a read is
+   * refused when all are taken. `signal` (the caller went away) takes a start out of the queue.
    */
   async run<T>(kind: CallKind, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (kind === "waits") return this.runWait(call);
+    if (kind !== "starts") return this.runCounted(kind, call);
     if (this.inFlight.starts >= this.max.starts && this.queue.size >= this.startsQueuedMax) {
       throw new RaftoralError(
         "RESOURCE_EXHAUSTED",
@@ -80,19 +92,19 @@ export class CallLimits {
     }
   }
 
-  private async runWait<T>(call: () => Promise<T>): Promise<T> {
-    if (this.inFlight.waits >= this.max.waits) {
+  private async runCounted<T>(kind: "waits" | "reads", call: () => Promise<T>): Promise<T> {
+    if (this.inFlight[kind] >= this.max[kind]) {
       throw new RaftoralError(
         "RESOURCE_EXHAUSTED",
-        `this node already has ${this.inFlight.waits} workflow waits in progress (the limit ` +
-          `is ${this.max.waits}); retry shortly or spread the load over more nodes`,
+        `this node already has ${this.inFlight[kind]} ${COUNTED_NAMES[kind]} in progress (the ` +
+          `limit is ${this.max[kind]}); retry shortly or spread the load over more nodes`,
       );
     }
-    this.inFlight.waits++;
+    this.inFlight[kind]++;
     try {
       return await call();
     } finally {
-      this.inFlight.waits--;
+      this.inFlight[kind]--;
     }
   }
 

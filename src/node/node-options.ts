@@ -92,6 +92,8 @@ export interface NodeTuning {
   readonly startsQueuedMax: number;
   /** Callers waiting for results at once; more are refused with RESOURCE_EXHAUSTED (429). */
   readonly waitsMax: number;
+  /** Workflow describes and lists at once; more are refused with RESOURCE_EXHAUSTED (429). */
+  readonly readsMax: number;
   /** Entries kept in the log behind a snapshot, for followers a little behind. */
   readonly compactionMarginEntries: number;
   /** Inbox events the host's loop handles per turn, so that one turn stays short. */
@@ -128,6 +130,7 @@ export const DEFAULT_TUNING: NodeTuning = {
   startsInFlightMax: 2_000,
   startsQueuedMax: 8_000,
   waitsMax: 20_000,
+  readsMax: 64,
   compactionMarginEntries: 1_000,
   eventsPerTurnMax: 10_000,
   pendingProposalsMax: 100_000,
@@ -143,9 +146,9 @@ export function joinTimingOf(tuning: NodeTuning): { callTimeoutMs: number; retry
 /** How many workflow calls one node takes at once (call-limits.ts). */
 export function callLimitsOf(
   tuning: NodeTuning,
-): Pick<NodeTuning, "startsInFlightMax" | "startsQueuedMax" | "waitsMax"> {
-  const { startsInFlightMax, startsQueuedMax, waitsMax } = tuning;
-  return { startsInFlightMax, startsQueuedMax, waitsMax };
+): Pick<NodeTuning, "startsInFlightMax" | "startsQueuedMax" | "waitsMax" | "readsMax"> {
+  const { startsInFlightMax, startsQueuedMax, waitsMax, readsMax } = tuning;
+  return { startsInFlightMax, startsQueuedMax, waitsMax, readsMax };
 }
 
 /** The multi-Raft host's configuration for these tunables. */

@@ -243,12 +243,14 @@ export class WorkflowExecution implements ExecutionLayer {
   }
 
   describeWorkflow(request: DescribeWorkflowRequest): Promise<WorkflowDescriptionInfo> {
-    return describeWorkflow(this.lookupDeps(), request);
+    return this.limits.run("reads", () => describeWorkflow(this.lookupDeps(), request));
   }
 
   listWorkflows(request: ListWorkflowsRequest): Promise<ListWorkflowsResult> {
-    const deps = this.lookupDeps();
-    return listWorkflows({ ...deps, refuseIfUnserved: (id) => this.refusal.refuse(id) }, request);
+    const refuseIfUnserved = (id: GroupId) => this.refusal.refuse(id);
+    return this.limits.run("reads", () =>
+      listWorkflows({ ...this.lookupDeps(), refuseIfUnserved }, request),
+    );
   }
 
   cancelWorkflow(request: StopWorkflowRequest): Promise<StopWorkflowResult> {

@@ -2,7 +2,12 @@
 // writes response frames and the status. It never throws into node:http2: a client may reset
 // the stream at any moment, and respond() on a reset stream throws (BUN_PLATFORM.md §9.2).
 
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import {
+  constants,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from "node:http2";
 import type { Clock } from "../../lib/index.ts";
 import { AsyncQueue } from "./async-queue.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
@@ -11,6 +16,7 @@ import type { CallContext } from "./method.ts";
 import type { Route } from "./route.ts";
 import { GrpcStatus, GrpcStatusError, statusOfError } from "./status.ts";
 import { parseGrpcTimeout } from "./timeout.ts";
+import { SMALL_ANSWER_BYTES, type UnreadAnswers } from "./unread-answers.ts";
 
 /** Whether node:http2 can still take a reply on `stream`. */
 export function isStreamWritable(stream: ServerHttp2Stream): boolean {
@@ -57,6 +63,8 @@ export interface ServerCallLimits {
   readonly sendMessageBytesMax: number;
   /** Decoded requests buffered before we stop reading the stream (flow control does the rest). */
   readonly requestQueueMax: number;
+  /** How long an answer may stay unread once the call ended; then its stream is reset. */
+  readonly unreadAnswerMs: number;
 }
 
 /** What the server passes to a call besides the stream. */
@@ -66,6 +74,8 @@ export interface ServerCallSetup {
   readonly clock: Clock;
   readonly peer: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The server's budget of large answers not yet read (unread-answers.ts). */
+  readonly unreadAnswers: UnreadAnswers;
   /** Receives errors a handler threw that we did not expect (logged in full by the server). */
   readonly onUnexpectedError: (path: string, error: unknown) => void;
 }
@@ -82,6 +92,9 @@ export class ServerCall {
   private isFinished = false;
   private trailers: OutgoingHttpHeaders | undefined;
   private cancelDeadline: (() => void) | undefined;
+  /** Bytes of this call's large answers counted in the server's unread budget. */
+  private unreadBytes = 0;
+  private cancelUnreadTimer: (() => void) | undefined;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, setup: ServerCallSetup) {
     this.stream = stream;
@@ -124,6 +137,23 @@ export class ServerCall {
       // The stream was reset while we ended it: the client is gone, nothing to deliver.
       void error;
     }
+    this.resetIfUnread();
+  }
+
+  /**
+   * Resets the stream if its client has not read what was written a while from now: the
+   * answer would otherwise stay in memory for as long as the client keeps its connection.
+   */
+  private resetIfUnread(): void {
+    if (this.cancelUnreadTimer !== undefined || !isStreamWritable(this.stream)) return;
+    this.cancelUnreadTimer = this.setup.clock.setTimer(this.setup.limits.unreadAnswerMs, () => {
+      if (isStreamWritable(this.stream)) this.stream.close(constants.NGHTTP2_CANCEL);
+    });
+  }
+
+  private cancelResetIfUnread(): void {
+    this.cancelUnreadTimer?.();
+    this.cancelUnreadTimer = undefined;
   }
 
   private listen(): void {
@@ -132,7 +162,12 @@ export class ServerCall {
     stream.on("end", () => this.onEnd());
     stream.on("wantTrailers", () => this.sendTrailers());
     // A client reset or a broken connection: the handler must stop and nothing can be sent.
-    stream.on("close", () => this.onGone(`the client closed the stream`));
+    stream.on("close", () => {
+      this.cancelResetIfUnread();
+      this.setup.unreadAnswers.give(this.unreadBytes);
+      this.unreadBytes = 0;
+      this.onGone(`the client closed the stream`);
+    });
     stream.on("aborted", () => this.onGone("the client aborted the call"));
     stream.on("error", (error: Error) => this.onGone(`stream error: ${error.message}`));
   }
@@ -216,6 +251,23 @@ export class ServerCall {
     }
   }
 
+  /**
+   * Counts a large answer in the server's budget of unread answers until the stream closes,
+   * or refuses it (RESOURCE_EXHAUSTED) when it does not fit (unread-answers.ts).
+   */
+  private countUnread(bytes: number): void {
+    const unread = this.setup.unreadAnswers;
+    if (!unread.tryTake(bytes)) {
+      throw new GrpcStatusError(
+        GrpcStatus.RESOURCE_EXHAUSTED,
+        `this node holds ${unread.bytesHeld} bytes of answers that their callers have not ` +
+          `read yet, and this answer's ${bytes} more would pass the limit of ` +
+          `${unread.bytesMax}; retry shortly (a caller that reads its answers frees them)`,
+      );
+    }
+    this.unreadBytes += bytes;
+  }
+
   private async sendMessage(message: Uint8Array): Promise<void> {
     const max = this.setup.limits.sendMessageBytesMax;
     if (message.byteLength > max) {
@@ -225,6 +277,7 @@ export class ServerCall {
       );
     }
     if (!isStreamWritable(this.stream)) return;
+    if (message.byteLength > SMALL_ANSWER_BYTES) this.countUnread(message.byteLength);
     if (!this.stream.headersSent) {
       this.stream.respond(
         { ":status": 200, "content-type": "application/grpc" },
@@ -233,10 +286,12 @@ export class ServerCall {
     }
     if (this.stream.write(encodeFrame(message))) return;
     // Backpressure: wait until node:http2 drained its buffer, or the stream went away.
+    this.resetIfUnread();
     await new Promise<void>((resolve) => {
       const done = (): void => {
         this.stream.off("drain", done);
         this.stream.off("close", done);
+        this.cancelResetIfUnread();
         resolve();
       };
       this.stream.on("drain", done);

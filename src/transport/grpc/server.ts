@@ -25,6 +25,11 @@ import {
 import { headerText, rejectStream, ServerCall, type ServerCallLimits } from "./server-call.ts";
 import { type AdmitOutcome, SessionGuard } from "./session-guard.ts";
 import { GrpcStatus, statusOfError } from "./status.ts";
+import {
+  UNREAD_ANSWER_BYTES_MAX_DEFAULT,
+  UNREAD_ANSWER_MS_DEFAULT,
+  UnreadAnswers,
+} from "./unread-answers.ts";
 
 /** Default cap on open sessions (connections). */
 export const SESSIONS_MAX_DEFAULT = 1024;
@@ -59,6 +64,10 @@ export interface GrpcServerOptions {
   readonly requestQueueMax?: number;
   /** How long close() lets connections drain before destroying them. Default 500 ms. */
   readonly closeGraceMs?: number;
+  /** Large answers held for clients that did not read them (unread-answers.ts). */
+  readonly unreadAnswerBytesMax?: number;
+  /** An answer unread this long after its call ended has its stream reset. */
+  readonly unreadAnswerMs?: number;
 }
 
 /** Where the server listens; `port` is the real one when 0 was asked for. */
@@ -95,6 +104,7 @@ export class GrpcServer {
   private readonly calls = new Set<ServerCall>();
   private closing: Promise<void> | undefined;
   private capWarnedAtMs = Number.NEGATIVE_INFINITY;
+  private readonly unreadAnswers: UnreadAnswers;
 
   constructor(options: GrpcServerOptions) {
     this.options = options;
@@ -103,7 +113,11 @@ export class GrpcServer {
       receiveMessageBytesMax: options.receiveMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT,
       sendMessageBytesMax: options.sendMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT,
       requestQueueMax: options.requestQueueMax ?? 16,
+      unreadAnswerMs: options.unreadAnswerMs ?? UNREAD_ANSWER_MS_DEFAULT,
     };
+    this.unreadAnswers = new UnreadAnswers(
+      options.unreadAnswerBytesMax ?? UNREAD_ANSWER_BYTES_MAX_DEFAULT,
+    );
     this.sessions = new SessionGuard(
       {
         sessionsMax: options.sessionsMax ?? SESSIONS_MAX_DEFAULT,
@@ -253,6 +267,7 @@ export class GrpcServer {
       clock: this.clock,
       peer: peerOf(stream.session?.socket),
       metadata,
+      unreadAnswers: this.unreadAnswers,
       onUnexpectedError: (path, error) =>
         this.options.logger.error(`gRPC handler failed: ${describeError(error)}`, { path }),
     });
