@@ -29,6 +29,7 @@ import {
   type StopWorkflowRequest,
   type TransportKind,
   type WaitWorkflowRequest,
+  type WorkflowOutcome,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import {
@@ -134,15 +135,18 @@ export class RaftoralClient extends WorkflowClientBase {
    */
   protected async sendWait(request: WaitWorkflowRequest, waitMs: number) {
     const endMs = performance.now() + waitMs;
+    // Each attempt asks its node to wait for what is left of the caller's time, not all of
+    // it: a node given up on (silent for 5 s) took some, and the next one, asked for the
+    // whole, saw the call's deadline pass before it answered, as a node that never did.
+    const waitOn: NodeCall<WorkflowOutcome> = (client, attemptMs) => {
+      const timeoutSeconds = Math.max(1, Math.ceil((endMs - performance.now()) / 1000));
+      return client.waitWorkflow({ ...request, timeoutSeconds }, { timeoutMs: attemptMs });
+    };
     for (;;) {
       // Whole milliseconds: Node's AbortSignal.timeout() refuses a fraction.
       const leftMs = Math.max(0, Math.ceil(endMs - performance.now()));
-      const asked = { ...request, timeoutSeconds: Math.max(1, Math.ceil(leftMs / 1000)) };
-      const timeoutMs = leftMs + WAIT_MARGIN_MS;
       try {
-        return await this.repeatable("wait", timeoutMs, (client, leftMs) =>
-          client.waitWorkflow(asked, { timeoutMs: leftMs }),
-        );
+        return await this.repeatable("wait", leftMs + WAIT_MARGIN_MS, waitOn);
       } catch (error) {
         const isUnserved =
           error instanceof UnreachableError ||
@@ -219,7 +223,7 @@ export class RaftoralClient extends WorkflowClientBase {
    */
   health(options: CallTimeout = {}): Promise<HealthInfo> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.once("health", 0, (client) => client.health({ timeoutMs }));
+    return this.once("health", "read", (client) => client.health({ timeoutMs }));
   }
 
   /**
@@ -229,7 +233,7 @@ export class RaftoralClient extends WorkflowClientBase {
   leave(options: CallTimeout = {}): Promise<LeaveResult> {
     // The node answers once its groups let it go, which takes an election timeout or two.
     const timeoutMs = options.timeoutMs ?? Math.max(this.timeoutMs, LEAVE_TIMEOUT_MS);
-    return this.once("leave", 0, (client) => client.leave({ timeoutMs }));
+    return this.once("leave", "write", (client) => client.leave({ timeoutMs }));
   }
 
   /**
@@ -239,7 +243,7 @@ export class RaftoralClient extends WorkflowClientBase {
    */
   recover(request: RecoverRequest, options: CallTimeout = {}): Promise<RecoverResult> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return this.once("recover", 0, (client) => client.recoverGroups(request, { timeoutMs }));
+    return this.once("recover", "write", (client) => client.recoverGroups(request, { timeoutMs }));
   }
 
   /**
@@ -257,20 +261,30 @@ export class RaftoralClient extends WorkflowClientBase {
     await Promise.all(this.clients.map((client) => client.close()));
   }
 
-  /** One attempt on node `index`. */
+  /** One attempt on the first address's node, for a call about that node itself. */
   private async once<T>(
     what: string,
-    index: number,
+    kind: "read" | "write",
     call: (client: OperatorProtocolClient) => Promise<T>,
   ): Promise<T> {
-    const client = this.clients[index] as OperatorProtocolClient;
+    const client = this.clients[0] as OperatorProtocolClient;
     try {
       return await call(client);
     } catch (error) {
       const typed = asRaftoralError(error);
+      const attempt = { address: client.address, error: typed };
+      if (isUnanswered(typed)) {
+        if (kind === "read") throw await this.unreachable(what, [attempt]);
+        throw new RaftoralError(
+          "TIMEOUT",
+          `${client.address} did not answer ${what} in time (${typed.message}): it may still ` +
+            "do it; `raftoral cluster status` at another node's address shows whether it did",
+          { cause: typed },
+        );
+      }
       // The node's own answer says why; "no node could serve" would suggest others were asked.
       if (!isWorthAnotherNode(typed) || typed.isAnswer) throw typed;
-      throw await this.unreachable(what, [{ address: client.address, error: typed }]);
+      throw await this.unreachable(what, [attempt]);
     }
   }
 

@@ -1,6 +1,7 @@
 // A start sent to a node that takes it and never answers (an execution cluster that has just
 // lost its majority holds it for seconds): the client's deadline passes, and the start may
-// still happen, so it is not sent to another node, and the error says what to do.
+// still happen, so it is not sent to another node, and the error says what to do. A node's
+// own health or leave left unanswered names the node.
 
 import { afterAll, expect, test } from "bun:test";
 import { droppingNode } from "../../test/support/dropping-node.ts";
@@ -102,4 +103,18 @@ test("a call ends when its timeout is spent, however many nodes it could still t
   expect(described).toBeInstanceOf(UnreachableError);
   // No node answered the read: that is what the CLI's exit status 3 says.
   expect(described).toBeInstanceOf(UnreachableError);
+});
+
+test("a node's health or leave left unanswered names the node, as unreachable or maybe done", async () => {
+  const node = silentNode();
+  const client = new RaftoralClient(node.address, { timeoutMs: 300 });
+  const health = await callFailure(client.health());
+  const leave = await callFailure(client.leave({ timeoutMs: 300 }));
+  await client.close();
+  const address = node.address.replace("http://", "");
+  expect(health).toBeInstanceOf(UnreachableError);
+  expect(health.message).toContain(`no node answered health (${address}:`);
+  expect(leave.code).toBe("TIMEOUT");
+  expect(leave.message).toContain(`${address} did not answer leave in time`);
+  expect(leave.message).toContain("it may still do it");
 });
