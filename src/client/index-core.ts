@@ -3,6 +3,8 @@
 // index-grpc.ts or index-http.ts when it first needs it, so that an HTTP node never loads
 // protobufjs and node:http2, nor a gRPC node Hono (docs/performance.md, "Start-up").
 
+// Every failure a client call throws is one of these (or a subclass), on Bun and on Node.
+export { type ErrorCode, RaftoralError } from "../lib/index.ts";
 export { isKeyOfCertificate } from "../transport/index.ts";
 export {
   type NodeTarget,

@@ -18,7 +18,7 @@ const addresses: Record<"grpc" | "http", string> = { grpc: "", http: "" };
 const hasNode = Bun.which("node") !== null;
 
 const SCRIPT = `
-import { RaftoralClient, TransportMismatchError } from "./client.mjs";
+import { RaftoralClient, RaftoralError, TransportMismatchError } from "./client.mjs";
 const [grpcAddress, httpAddress] = process.argv.slice(2);
 const out = {};
 for (const [name, address] of [["grpc", "grpc://" + grpcAddress], ["http", "http://" + httpAddress]]) {
@@ -32,7 +32,11 @@ for (const [name, address] of [["grpc", "grpc://" + grpcAddress], ["http", "http
 }
 const wrong = new RaftoralClient(httpAddress, { transport: "grpc" });
 const error = await wrong.health().catch((caught) => caught);
-out.mismatch = { isTyped: error instanceof TransportMismatchError, code: error.code };
+out.mismatch = {
+  isTyped: error instanceof TransportMismatchError,
+  isRaftoralError: error instanceof RaftoralError,
+  code: error.code,
+};
 await wrong.close();
 console.log(JSON.stringify(out));
 `;
@@ -123,7 +127,11 @@ test.skipIf(!hasNode)(
       });
       expect(out[transport].health).toEqual({ status: "ok", nodeId: 1, isLeader: true });
     }
-    expect(out.mismatch).toEqual({ isTyped: true, code: "INVALID_ARGUMENT" });
+    expect(out.mismatch).toEqual({
+      isTyped: true,
+      isRaftoralError: true,
+      code: "INVALID_ARGUMENT",
+    });
   },
   60_000,
 );
