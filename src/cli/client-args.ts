@@ -4,6 +4,7 @@
 
 import { parseNodeTargets, schemeOf } from "../client/index.ts";
 import { RaftoralError } from "../lib/index.ts";
+import { VERSION_MAX } from "../workflow/index.ts";
 import type { ClientCommand, Connection } from "./client-command.ts";
 import {
   CLUSTER_HELP,
@@ -41,7 +42,8 @@ export { CLIENT_GROUPS } from "./client-groups.ts";
 export const DEFAULT_ADDRESS = "127.0.0.1:7001";
 /** The environment variable that replaces DEFAULT_ADDRESS. */
 export const ADDRESS_ENV = "RAFTORAL_ADDRESS";
-const VERSION_MAX = 2 ** 32 - 1;
+/** The largest execution cluster id the client takes (ids are handed out from 1 up). */
+const CLUSTER_ID_MAX = 2 ** 32 - 1;
 
 const CONNECTION_SPECS: readonly OptionSpec[] = [
   { flags: "-a, --address <ADDRESS>", key: "address" },
@@ -222,7 +224,7 @@ function buildRun(parsed: Parsed): ClientCommand {
     kind: "workflow-run",
     name,
     input: parseJsonArgument(inputText, "--input"),
-    version: parseCount(versionText, "--version", VERSION_MAX),
+    version: parseCount(versionText, "--version", 1, VERSION_MAX),
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
     ...(workflowId === undefined ? {} : { workflowId }),
     wait: flag(parsed.options, "wait", "--wait"),
@@ -318,7 +320,7 @@ function buildRecover(parsed: Parsed): ClientCommand {
   const clusters = text(parsed.options, "cluster", "--cluster <ID>,...");
   const groupIds = clusters
     ?.split(",")
-    .map((item) => parseCount(item.trim(), "--cluster", VERSION_MAX));
+    .map((item) => parseCount(item.trim(), "--cluster", 0, CLUSTER_ID_MAX));
   return {
     kind: "cluster-recover",
     ...(groupIds === undefined ? {} : { groupIds }),
@@ -415,17 +417,17 @@ function flag(options: Readonly<Record<string, unknown>>, key: string, name: str
   return usage(`${name} takes no value (got '${String(value)}')`);
 }
 
-function parseCount(value: string, name: string, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) > max) {
-    usage(`${name} '${value}' must be a whole number from 0 to ${max}`);
+function parseCount(value: string, name: string, min: number, max: number): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < min || count > max) {
+    usage(`${name} '${value}' must be a whole number from ${min} to ${max}`);
   }
-  return Number(value);
+  return count;
 }
 
 /** Execution cluster ids start at 1 (0 is the management group, which runs no workflows). */
 function clusterOf(value: string): string {
-  if (parseCount(value, "--cluster", VERSION_MAX) < 1) usage("--cluster must be 1 or more");
-  return String(Number(value));
+  return String(parseCount(value, "--cluster", 1, CLUSTER_ID_MAX));
 }
 
 function parseSeconds(value: string): number {

@@ -25,6 +25,19 @@ describe("server command line", () => {
     expect(args.storagePath).toBeUndefined();
   });
 
+  test("a listen address on every interface needs an address to advertise", () => {
+    for (const argv of [
+      ["--listen", "0.0.0.0:7001", "--bootstrap"],
+      ["--listen", "[::]:7001", "--bootstrap"],
+      ["--listen", "0.0.0.0:7001", "--advertise", "0.0.0.0:7001", "--bootstrap"],
+    ]) {
+      expect(() => run(argv)).toThrow("is no address other nodes can reach: add --advertise");
+    }
+    expect(
+      run(["--listen", "0.0.0.0:7001", "-a", "10.0.0.5:7001", "--bootstrap"]).advertise.text,
+    ).toBe("10.0.0.5:7001");
+  });
+
   test("every long flag", () => {
     const args = run([
       "--listen=0.0.0.0:7001",

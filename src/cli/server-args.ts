@@ -188,6 +188,15 @@ function validate(options: Record<string, unknown>): ServerArgs {
   const listen = address(listenText, "--listen");
   const advertiseText = single(options, "advertise", "--advertise <ADDRESS>");
   const advertise = advertiseText === undefined ? listen : address(advertiseText, "--advertise");
+  if (isAnyAddress(advertise.host)) {
+    // Other nodes would be told to dial 0.0.0.0: each would reach itself, not this node.
+    const given = advertiseText === undefined ? "--listen" : "--advertise";
+    throw new UsageError(
+      `${given} ${advertise.text} listens on every interface but is no address other nodes can ` +
+        `reach: add --advertise <HOST:PORT>, the address they should use (e.g. --advertise ` +
+        `10.0.0.5:${listen.port})`,
+    );
+  }
   const peersText = single(options, "peers", "--peers <PEERS>");
   const peers = peersText === undefined ? [] : parsePeers(peersText);
   const bootstrap = flag(options, "bootstrap", "--bootstrap");
@@ -349,4 +358,9 @@ function parseNodeId(text: string): NodeId {
 
 function kebab(camel: string): string {
   return camel.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** 0.0.0.0 or ::, which a server binds to listen on every interface. */
+function isAnyAddress(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
 }
