@@ -23,6 +23,8 @@ const ALLOWED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
     "protobufjs",
     "protobufjs/ext/descriptor",
     "node:http2",
+    // node:net: a cleartext gRPC port that also answers HTTP/1.1 GET /health (plain-http-door.ts).
+    "node:net",
     "@msgpack/msgpack",
   ],
   multiraft: ["raft", "storage", "transport", "lib"],

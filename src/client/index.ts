@@ -11,7 +11,6 @@ export {
 export {
   clusterStatusJson,
   describedJson,
-  healthJson,
   leftJson,
   listedJson,
   outcomeJson,
@@ -41,10 +40,7 @@ export type {
   WorkflowDescriptionInfo,
   WorkflowSummaryInfo,
 } from "../transport/index.ts";
-export {
-  LIST_PAGE_SIZE_DEFAULT,
-  LIST_PAGE_SIZE_MAX,
-} from "../transport/index.ts";
+export { healthJson, LIST_PAGE_SIZE_DEFAULT, LIST_PAGE_SIZE_MAX } from "../transport/index.ts";
 export { GrpcProtocolClient } from "./grpc-client.ts";
 export { HttpProtocolClient } from "./http-client.ts";
 // What does not depend on a wire protocol (addresses, errors, the in-process client).

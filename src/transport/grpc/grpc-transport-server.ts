@@ -3,10 +3,17 @@
 // cleartext or TLS, with each method's access level checked (method-access.ts). Health
 // reports, for "" and both raftoral services, SERVING exactly when the NodeApi's health says
 // "ok" (Check asks it each time; Watch sees a change within HEALTH_POLL_MS), and NOT_SERVING
-// once closing.
+// once closing. GET /health answers as an HTTP node's does, over HTTP/1.1 on a cleartext port
+// too, for `curl http://<node>/health`.
 
 import { type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
-import type { AccessPolicy, NodeApi, ServerTls, TransportServer } from "../index.ts";
+import {
+  type AccessPolicy,
+  healthJson,
+  type NodeApi,
+  type ServerTls,
+  type TransportServer,
+} from "../index.ts";
 import { HealthService, ServingStatus } from "./health.ts";
 import { authorizeWith } from "./method-access.ts";
 import { registerRaftService, registerWorkflowManagement } from "./node-api-handlers.ts";
@@ -74,6 +81,13 @@ export class GrpcTransportServer implements TransportServer {
       ...(closeGraceMs === undefined ? {} : { closeGraceMs }),
       ...(tls === undefined ? {} : { tls }),
       authorize: authorizeWith(access),
+      health: () => {
+        const health = api.health();
+        return {
+          status: health.status === "ok" ? 200 : 503,
+          json: JSON.stringify(healthJson(health)),
+        };
+      },
       ...(sessionIdleMs === undefined ? {} : { sessionIdleMs }),
       ...(sessionsMax === undefined ? {} : { sessionsMax }),
     });

@@ -4,6 +4,7 @@
 // checks made before a call exists (method, content type, path, encoding, authorization).
 
 import http2 from "node:http2";
+import type net from "node:net";
 import { assert, type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
 import type { ServerTls } from "../index.ts";
 import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
@@ -15,6 +16,7 @@ import type {
   ServerStreamingHandler,
   UnaryHandler,
 } from "./method.ts";
+import { isHealthPath, type PlainHttpAnswer, plainHttpDoor } from "./plain-http-door.ts";
 import {
   bidiStreamingRoute,
   type Route,
@@ -68,6 +70,11 @@ export interface GrpcServerOptions {
   readonly unreadAnswerBytesMax?: number;
   /** An answer unread this long after its call ended has its stream reset. */
   readonly unreadAnswerMs?: number;
+  /**
+   * What GET /health answers: over HTTP/1.1 on a cleartext port (plain-http-door.ts), and
+   * over HTTP/2. Without it such requests get gRPC's refusals.
+   */
+  readonly health?: () => PlainHttpAnswer;
 }
 
 /** Where the server listens; `port` is the real one when 0 was asked for. */
@@ -100,6 +107,8 @@ export class GrpcServer {
   private readonly limits: ServerCallLimits;
   private readonly routes = new Map<string, Route>();
   private readonly server: http2.Http2Server | http2.Http2SecureServer;
+  /** What listens: the HTTP/2 server itself, or a door in front of a cleartext one. */
+  private readonly listener: net.Server;
   private readonly sessions: SessionGuard;
   private readonly calls = new Set<ServerCall>();
   private closing: Promise<void> | undefined;
@@ -126,6 +135,11 @@ export class GrpcServer {
       this.clock,
     );
     this.server = createHttp2Server(options.concurrentStreamsMax ?? 100, options.tls);
+    const { health } = options;
+    this.listener =
+      options.tls === undefined && health !== undefined
+        ? plainHttpDoor(this.server, health)
+        : this.server;
     this.server.on("session", (session: http2.ServerHttp2Session) => this.onSession(session));
     // A server's streams are ServerHttp2Streams; bun-types declare the base Http2Stream.
     this.server.on("stream", (stream: http2.Http2Stream, headers: http2.IncomingHttpHeaders) =>
@@ -188,10 +202,10 @@ export class GrpcServer {
     const shown = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(new ListenError(shown, error));
-      this.server.once("error", onError);
-      this.server.listen(port, host, () => {
-        this.server.off("error", onError);
-        const bound = this.server.address();
+      this.listener.once("error", onError);
+      this.listener.listen(port, host, () => {
+        this.listener.off("error", onError);
+        const bound = this.listener.address();
         resolve({ host, port: typeof bound === "object" && bound !== null ? bound.port : port });
       });
     });
@@ -203,7 +217,7 @@ export class GrpcServer {
    */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
+      this.listener.close(() => resolve());
       for (const call of this.calls) {
         call.finish(GrpcStatus.UNAVAILABLE, "the server is shutting down; retry on another node");
       }
@@ -211,7 +225,7 @@ export class GrpcServer {
       this.clock.setTimer(this.options.closeGraceMs ?? 500, () => {
         for (const session of [...this.sessions.sessions()]) session.destroy();
         // A server that never listened has no 'close' to wait for.
-        if (!this.server.listening) resolve();
+        if (!this.listener.listening) resolve();
       });
     });
     return this.closing;
@@ -288,6 +302,10 @@ export class GrpcServer {
       });
       return undefined;
     }
+    if (headers[":method"] === "GET" && isHealthPath(path) && this.options.health !== undefined) {
+      answerHealth(stream, this.options.health());
+      return undefined;
+    }
     if (headers[":method"] !== "POST") {
       const message = `gRPC needs POST, got ${headers[":method"]}`;
       rejectStream(stream, { grpcCode: GrpcStatus.INTERNAL, message, httpStatus: 405 });
@@ -359,6 +377,17 @@ function createHttp2Server(
     allowHTTP1: false,
     handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
   });
+}
+
+/** GET /health over HTTP/2: JSON, as over HTTP/1.1. */
+function answerHealth(stream: http2.ServerHttp2Stream, { status, json }: PlainHttpAnswer): void {
+  try {
+    stream.respond({ ":status": status, "content-type": "application/json" });
+    stream.end(json);
+  } catch (error) {
+    // The client reset the stream meanwhile: nobody to tell.
+    void error;
+  }
 }
 
 function describeError(error: unknown): string {

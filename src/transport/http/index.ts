@@ -24,7 +24,6 @@ export {} from "./request-fields.ts";
 export {
   clusterStatusJson,
   describedJson,
-  healthJson,
   leftJson,
   outcomeJson,
   recoveredJson,

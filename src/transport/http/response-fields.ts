@@ -5,7 +5,6 @@ import type {
   ClusterStatus,
   DiscoveryInfo,
   GroupHealthDetail,
-  HealthInfo,
   LeaveResult,
   NodeProbe,
   RecoverResult,
@@ -123,16 +122,6 @@ export function discoveryJson(info: DiscoveryInfo) {
 /** POST /discovery/register. */
 export function registeredJson(result: RegisterResult) {
   return { success: true, node_id: result.nodeId, error: null };
-}
-
-/** GET /health. */
-export function healthJson(health: HealthInfo) {
-  return {
-    status: health.status,
-    node_id: health.nodeId,
-    is_leader: health.isLeader,
-    ...(health.reason === undefined ? {} : { reason: health.reason }),
-  };
 }
 
 /** GET /cluster/status: snake_case like every other route; group ids are decimal text. */

@@ -1,0 +1,109 @@
+// `curl http://<node>/health` against a gRPC node's cleartext port, as the quick start's
+// troubleshooting has it: HTTP/1.1 GET /health answers as an HTTP node does, anything else
+// over HTTP/1.1 is told the port speaks gRPC, GET /health over HTTP/2 answers too, and gRPC
+// calls go on as before.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import http2 from "node:http2";
+import net from "node:net";
+import { FakeNodeApi } from "../../../test/contracts/fake-node-api.ts";
+import { createLogger, nodeId } from "../../lib/index.ts";
+import { GrpcClient } from "./client.ts";
+import { GrpcTransportServer } from "./grpc-transport-server.ts";
+import type { HealthCheckRequest, HealthCheckResponse } from "./health.ts";
+import { protoMethod } from "./method.ts";
+
+const logger = createLogger({ level: "error", format: "text", write: () => undefined });
+const api = new FakeNodeApi();
+const server = new GrpcTransportServer({ logger, closeGraceMs: 50 });
+let address = "";
+
+beforeAll(async () => {
+  const { port } = await server.listen("127.0.0.1", 0, api);
+  address = `127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+/** Sends `request` as raw bytes, in the pieces given, and reads the answer to its end. */
+async function raw(...pieces: string[]): Promise<string> {
+  const socket = net.connect({ host: "127.0.0.1", port: Number(address.split(":")[1]) });
+  let answer = "";
+  socket.on("data", (chunk) => {
+    answer += chunk.toString("latin1");
+  });
+  const ended = new Promise((resolve) => socket.on("close", resolve));
+  await new Promise((resolve) => socket.once("connect", resolve));
+  for (const piece of pieces) {
+    socket.write(piece);
+    await Bun.sleep(10);
+  }
+  await ended;
+  return answer;
+}
+
+test("HTTP/1.1 GET /health answers as an HTTP node does", async () => {
+  const response = await fetch(`http://${address}/health`);
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual({ status: "ok", node_id: 1, is_leader: true });
+});
+
+test("a node that is not ok answers 503 with the reason", async () => {
+  api.script.health = () => ({
+    status: "starting",
+    nodeId: nodeId(2),
+    isLeader: false,
+    reason: "joining the cluster",
+  });
+  try {
+    const response = await fetch(`http://${address}/health?verbose`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      status: "starting",
+      reason: "joining the cluster",
+    });
+  } finally {
+    api.reset();
+  }
+});
+
+test("a request that arrives in pieces is answered once its head is whole", async () => {
+  const answer = await raw("GE", "T /health HTT", "P/1.1\r\nHost: x\r\n\r\n");
+  expect(answer.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
+  expect(answer).toContain('"status":"ok"');
+});
+
+test("any other HTTP/1.1 request is told the port speaks gRPC", async () => {
+  const response = await fetch(`http://${address}/workflow/execute`, {
+    method: "POST",
+    body: "{}",
+  });
+  expect(response.status).toBe(400);
+  expect(((await response.json()) as { error: string }).error).toContain("gRPC port");
+});
+
+test("GET /health over HTTP/2 answers too, and gRPC calls go on", async () => {
+  const session = http2.connect(`http://${address}`);
+  session.on("error", () => undefined);
+  const stream = session.request({ ":method": "GET", ":path": "/health" });
+  const status = await new Promise((resolve) =>
+    stream.on("response", (h) => resolve(h[":status"])),
+  );
+  let body = "";
+  stream.on("data", (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  await new Promise((resolve) => stream.on("end", resolve));
+  session.close();
+  expect(status).toBe(200);
+  expect(JSON.parse(body)).toMatchObject({ status: "ok", node_id: 1 });
+  const client = new GrpcClient({ address });
+  const check = protoMethod<HealthCheckRequest, HealthCheckResponse>(
+    "grpc.health.v1.Health",
+    "Check",
+  );
+  expect((await client.unary(check, { service: "" })).status).toBe(1);
+  client.close();
+});

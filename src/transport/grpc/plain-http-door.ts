@@ -1,0 +1,108 @@
+// A cleartext gRPC port that also answers `curl http://<node>/health`. gRPC clients open with
+// HTTP/2's preface ("PRI * HTTP/2.0..."), which no HTTP/1 request begins with; a connection
+// that does, or that does not begin as an HTTP/1 request, is handed to the HTTP/2 server as
+// it is. An HTTP/1 request gets one HTTP/1.1 answer and the connection is closed: GET
+// /health as an HTTP node answers it, anything else a 400 saying that this port speaks gRPC.
+// (GET /health over HTTP/2, as curl sends it over TLS, is the server's.) Before, curl got
+// HTTP/2's binary refusal ("Received HTTP/0.9").
+// Handing the socket over costs a gRPC call nothing measurable (30-33 us a call either way,
+// 5,000 sequential calls of Bun's HTTP/2 client, four runs alternated).
+
+import type http2 from "node:http2";
+import net from "node:net";
+
+/** What an HTTP/1.1 request to the port is answered with. */
+export interface PlainHttpAnswer {
+  readonly status: number;
+  readonly json: string;
+}
+
+/** HTTP/2's preface begins so; no HTTP/1 method is PRI. */
+const PREFACE_START = "PRI ";
+/** The longest HTTP/1 method (OPTIONS, CONNECT). */
+const METHOD_BYTES_MAX = 7;
+/** An HTTP/1 request head past this is refused: health requests are a few hundred bytes. */
+const HEAD_BYTES_MAX = 8 * 1024;
+/** A connection that has not said which protocol it speaks by then is closed. */
+const FIRST_BYTES_TIMEOUT_MS = 10_000;
+
+const REASONS: Readonly<Record<number, string>> = {
+  200: "OK",
+  400: "Bad Request",
+  503: "Service Unavailable",
+};
+
+/**
+ * A listener that hands HTTP/2 connections to `server` and answers HTTP/1 ones itself, GET
+ * /health with `health()`.
+ */
+export function plainHttpDoor(
+  server: http2.Http2Server,
+  health: () => PlainHttpAnswer,
+): net.Server {
+  return net.createServer((socket) => {
+    socket.on("error", () => socket.destroy());
+    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+    let seen: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+      const kind = kindOf(seen.subarray(0, METHOD_BYTES_MAX + 1).toString("latin1"));
+      if (kind === "unknown yet") return;
+      if (kind === "http2") {
+        socket.off("data", onData);
+        socket.setTimeout(0);
+        socket.pause();
+        socket.unshift(seen);
+        server.emit("connection", socket);
+        socket.resume();
+        return;
+      }
+      const headEnd = seen.indexOf("\r\n\r\n");
+      if (headEnd < 0 && seen.length < HEAD_BYTES_MAX) return;
+      socket.off("data", onData);
+      const requestLine = seen.subarray(0, seen.indexOf("\r\n")).toString("latin1");
+      socket.end(plainResponse(headEnd < 0 ? tooLong() : answerTo(requestLine, health)));
+    };
+    socket.on("data", onData);
+  });
+}
+
+/**
+ * What a connection's first bytes say it speaks: HTTP/1 when they begin with a method and a
+ * space. Anything else (HTTP/2's preface, a TLS hello, noise) goes to the HTTP/2 server,
+ * which refuses what is not HTTP/2 as it always did.
+ */
+function kindOf(start: string): "http1" | "http2" | "unknown yet" {
+  if (start.startsWith(PREFACE_START)) return "http2";
+  const method = /^[A-Z]*/.exec(start)?.[0] ?? "";
+  if (method.length === start.length && method.length <= METHOD_BYTES_MAX) return "unknown yet";
+  return method.length > 0 && start[method.length] === " " ? "http1" : "http2";
+}
+
+/** Whether an HTTP request's path (its query aside) is /health. */
+export function isHealthPath(path: string): boolean {
+  return path === "/health" || path.startsWith("/health?");
+}
+
+function answerTo(requestLine: string, health: () => PlainHttpAnswer): PlainHttpAnswer {
+  const [method, path] = requestLine.split(" ");
+  if (method === "GET" && path !== undefined && isHealthPath(path)) return health();
+  const error =
+    "this is a Raftoral node's gRPC port: it takes gRPC (HTTP/2) calls, and GET /health; " +
+    "its node serves the HTTP API where --http-listen says";
+  return { status: 400, json: JSON.stringify({ error }) };
+}
+
+function tooLong(): PlainHttpAnswer {
+  return { status: 400, json: JSON.stringify({ error: "request head too long" }) };
+}
+
+function plainResponse({ status, json }: PlainHttpAnswer): string {
+  return (
+    `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\n` +
+    "content-type: application/json\r\n" +
+    `content-length: ${Buffer.byteLength(json)}\r\n` +
+    "connection: close\r\n\r\n" +
+    json
+  );
+}
