@@ -41,6 +41,11 @@ test("an attempt whose answer was lost is named: the call may have been done", (
     "no node answered signal (a:1: connect ECONNREFUSED); a:1 received it before its answer " +
       "was lost, so it may have been done; check that the node runs and the address is right",
   );
+  // A read changes nothing: an answer lost there says nothing about what was done.
+  expect(new UnreachableError("wait", [lost, refused], false).message).toBe(
+    "no node answered wait (a:1: connect ECONNREFUSED); check that the node runs and the " +
+      "address is right",
+  );
 });
 
 test("a call made to the first node only reports that node's own refusal as it is", async () => {

@@ -45,9 +45,12 @@ export interface FailedAttempt {
 export class UnreachableError extends RaftoralError {
   readonly attempts: readonly FailedAttempt[];
 
-  constructor(what: string, attempts: readonly FailedAttempt[]) {
+  /** `isWrite`: whether the call changes something, which an answer lost may hide. */
+  constructor(what: string, attempts: readonly FailedAttempt[], isWrite = true) {
     // An attempt whose answer was lost was received: "no answer" must not read as "not done".
-    const lost = attempts.find((attempt) => attempt.error.isAnswerLost)?.address;
+    const lost = isWrite
+      ? attempts.find((attempt) => attempt.error.isAnswerLost)?.address
+      : undefined;
     const done =
       lost === undefined
         ? ""

@@ -274,7 +274,7 @@ export class RaftoralClient extends WorkflowClientBase {
       const typed = asRaftoralError(error);
       const attempt = { address: client.address, error: typed };
       if (isUnanswered(typed)) {
-        if (kind === "read") throw await this.unreachable(what, [attempt]);
+        if (kind === "read") throw await this.unreachable(what, [attempt], false);
         throw new RaftoralError(
           "TIMEOUT",
           `${client.address} did not answer ${what} in time (${typed.message}): it may still ` +
@@ -284,7 +284,7 @@ export class RaftoralClient extends WorkflowClientBase {
       }
       // The node's own answer says why; "no node could serve" would suggest others were asked.
       if (!isWorthAnotherNode(typed) || typed.isAnswer) throw typed;
-      throw await this.unreachable(what, [attempt]);
+      throw await this.unreachable(what, [attempt], kind === "write");
     }
   }
 
@@ -380,14 +380,18 @@ export class RaftoralClient extends WorkflowClientBase {
       if (endMs - performance.now() <= this.retryDelayMs) break;
       await pause(this.retryDelayMs);
     }
-    throw outcome(await this.unreachable(what, attempts));
+    throw outcome(await this.unreachable(what, attempts, isWrite));
   }
 
   /**
    * The error for a call no node served. A node that answered says what is wrong; when none
    * did and the first node answers in the other protocol, that is the real problem.
    */
-  private async unreachable(what: string, attempts: FailedAttempt[]): Promise<RaftoralError> {
+  private async unreachable(
+    what: string,
+    attempts: FailedAttempt[],
+    isWrite = true,
+  ): Promise<RaftoralError> {
     const answer = attempts.findLast((attempt) => attempt.error.isAnswer)?.error;
     if (answer !== undefined) return new UnservedError(what, attempts, answer);
     const target = this.targets.find((item) => item.address === attempts[0]?.address);
@@ -405,7 +409,7 @@ export class RaftoralClient extends WorkflowClientBase {
         return new TransportMismatchError(target.address, target.transport, other, target.isTls);
       }
     }
-    return new UnreachableError(what, attempts);
+    return new UnreachableError(what, attempts, isWrite);
   }
 }
 

@@ -91,6 +91,7 @@ export type RunOptions = StartOptions & { readonly waitTimeoutMs?: number };
  */
 export type WorkflowResult<Output = unknown> = {
   readonly workflowId: string;
+  /** As the reference waited on named it: "" when it named none (the node found the cluster). */
   readonly executionClusterId: string;
 } & (
   | { readonly status: "completed"; readonly output: Output; readonly outputJson: string }
