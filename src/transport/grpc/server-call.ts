@@ -137,7 +137,10 @@ export class ServerCall {
       // The stream was reset while we ended it: the client is gone, nothing to deliver.
       void error;
     }
-    this.resetIfUnread();
+    // A small answer is not timed (a timer per call would cost every call): one that stays
+    // unread holds at most the stream's write buffer, and one that did not fit in it already
+    // started the timer in sendMessage.
+    if (this.unreadBytes > 0) this.resetIfUnread();
   }
 
   /**
