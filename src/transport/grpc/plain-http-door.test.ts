@@ -107,3 +107,51 @@ test("GET /health over HTTP/2 answers too, and gRPC calls go on", async () => {
   expect((await client.unary(check, { service: "" })).status).toBe(1);
   client.close();
 });
+
+/**
+ * A proxy to the node that sends a client's first bytes in pieces of `sizes`, 20 ms apart,
+ * as a slow link or a proxy may, and the rest as it comes.
+ */
+async function splittingProxy(sizes: readonly number[]): Promise<net.Server> {
+  const port = Number(address.split(":")[1]);
+  const proxy = net.createServer((client) => {
+    const node = net.connect(port, "127.0.0.1");
+    node.on("data", (data) => client.write(data));
+    node.on("close", () => client.destroy());
+    node.on("error", () => undefined);
+    client.on("error", () => undefined);
+    client.on("close", () => node.destroy());
+    let isFirst = true;
+    client.on("data", async (data: Buffer) => {
+      if (!isFirst) return void node.write(data);
+      isFirst = false;
+      let rest = data;
+      for (const size of sizes) {
+        node.write(rest.subarray(0, size));
+        rest = rest.subarray(size);
+        await Bun.sleep(20);
+      }
+      node.write(rest);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return proxy;
+}
+
+test("a gRPC client whose first bytes arrive in pieces is served", async () => {
+  const check = protoMethod<HealthCheckRequest, HealthCheckResponse>(
+    "grpc.health.v1.Health",
+    "Check",
+  );
+  for (const sizes of [[3, 1], [1, 1, 1, 1, 1], [10, 14], [23]]) {
+    const proxy = await splittingProxy(sizes);
+    const { port } = proxy.address() as net.AddressInfo;
+    const client = new GrpcClient({ address: `127.0.0.1:${port}` });
+    try {
+      expect((await client.unary(check, { service: "" }, { timeoutMs: 3_000 })).status).toBe(1);
+    } finally {
+      client.close();
+      proxy.close();
+    }
+  }
+});

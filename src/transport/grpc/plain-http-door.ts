@@ -17,8 +17,8 @@ export interface PlainHttpAnswer {
   readonly json: string;
 }
 
-/** HTTP/2's preface begins so; no HTTP/1 method is PRI. */
-const PREFACE_START = "PRI ";
+/** What every HTTP/2 connection opens with; no HTTP/1 method is PRI. */
+const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /** The longest HTTP/1 method (OPTIONS, CONNECT). */
 const METHOD_BYTES_MAX = 7;
 /** An HTTP/1 request head past this is refused: health requests are a few hundred bytes. */
@@ -46,7 +46,7 @@ export function plainHttpDoor(
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
-      const kind = kindOf(seen.subarray(0, METHOD_BYTES_MAX + 1).toString("latin1"));
+      const kind = kindOf(seen.subarray(0, PREFACE.length).toString("latin1"));
       if (kind === "unknown yet") return;
       if (kind === "http2") {
         socket.off("data", onData);
@@ -73,7 +73,9 @@ export function plainHttpDoor(
  * which refuses what is not HTTP/2 as it always did.
  */
 function kindOf(start: string): "http1" | "http2" | "unknown yet" {
-  if (start.startsWith(PREFACE_START)) return "http2";
+  // The whole preface first: Bun's HTTP/2 server refuses a handed-over connection whose
+  // bytes so far end inside it.
+  if (PREFACE.startsWith(start)) return start.length === PREFACE.length ? "http2" : "unknown yet";
   const method = /^[A-Z]*/.exec(start)?.[0] ?? "";
   if (method.length === start.length && method.length <= METHOD_BYTES_MAX) return "unknown yet";
   return method.length > 0 && start[method.length] === " " ? "http1" : "http2";

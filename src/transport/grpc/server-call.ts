@@ -271,6 +271,13 @@ export class ServerCall {
     this.unreadBytes += bytes;
   }
 
+  /** `bytes` of this call's counted answers left; none once the stream closed gave all back. */
+  private giveBackSent(bytes: number): void {
+    if (this.unreadBytes < bytes) return;
+    this.unreadBytes -= bytes;
+    this.setup.unreadAnswers.give(bytes);
+  }
+
   private async sendMessage(message: Uint8Array): Promise<void> {
     const max = this.setup.limits.sendMessageBytesMax;
     if (message.byteLength > max) {
@@ -280,14 +287,19 @@ export class ServerCall {
       );
     }
     if (!isStreamWritable(this.stream)) return;
-    if (message.byteLength > SMALL_ANSWER_BYTES) this.countUnread(message.byteLength);
+    const isCounted = message.byteLength > SMALL_ANSWER_BYTES;
+    if (isCounted) this.countUnread(message.byteLength);
     if (!this.stream.headersSent) {
       this.stream.respond(
         { ":status": 200, "content-type": "application/grpc" },
         { waitForTrailers: true },
       );
     }
-    if (this.stream.write(encodeFrame(message))) return;
+    // A counted answer's bytes come back once they left (the write's callback, which waits
+    // for the client's window), not when the stream closes: a stream kept open after reading
+    // its answers held them for good.
+    const sent = isCounted ? () => this.giveBackSent(message.byteLength) : undefined;
+    if (this.stream.write(encodeFrame(message), sent)) return;
     // Backpressure: wait until node:http2 drained its buffer, or the stream went away.
     this.resetIfUnread();
     await new Promise<void>((resolve) => {

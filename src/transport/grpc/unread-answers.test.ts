@@ -29,6 +29,14 @@ const sized: MethodDescriptor<Uint8Array, Uint8Array> = {
   isResponseStream: false,
 };
 
+/** A stream of answers: one for each request, sized as `sized`'s. */
+const sizedStream: MethodDescriptor<Uint8Array, Uint8Array> = {
+  ...sized,
+  path: "/test.Answers/SizedStream",
+  isRequestStream: true,
+  isResponseStream: true,
+};
+
 const servers: GrpcServer[] = [];
 const sessions: http2.ClientHttp2Session[] = [];
 afterEach(async () => {
@@ -39,6 +47,9 @@ afterEach(async () => {
 async function serverWith(options: Partial<GrpcServerOptions>): Promise<string> {
   const server = new GrpcServer({ logger, closeGraceMs: 20, ...options });
   server.addUnary(sized, async (request) => new Uint8Array((request[0] ?? 0) * 1024));
+  server.addBidiStreaming(sizedStream, async function* (requests) {
+    for await (const request of requests) yield new Uint8Array((request[0] ?? 0) * 1024);
+  });
   servers.push(server);
   const { port } = await server.listen("127.0.0.1", 0);
   return `http://127.0.0.1:${port}`;
@@ -112,4 +123,39 @@ test("an answer left unread after its call ended has its stream reset", async ()
   const answer = ask(session, LARGE / 1024);
   await waitUntil(() => answer.closed, "the unread answer's stream to be reset", 5_000);
   expect(answer.status).toBeUndefined();
+});
+
+test("answers read on a stream kept open free the budget as they leave", async () => {
+  const address = await serverWith({ unreadAnswerBytesMax: 2 * LARGE + 1 });
+  const session = http2.connect(address);
+  session.on("error", () => undefined);
+  sessions.push(session);
+  const stream = session.request({
+    ":method": "POST",
+    ":path": sizedStream.path,
+    "content-type": "application/grpc",
+    te: "trailers",
+  });
+  let received = 0;
+  let status: string | undefined;
+  stream.on("data", (chunk: Buffer) => {
+    received += chunk.byteLength;
+  });
+  stream.on("trailers", (headers) => {
+    status = String(headers["grpc-status"]);
+  });
+  stream.on("response", (headers) => {
+    if (headers["grpc-status"] !== undefined) status = String(headers["grpc-status"]);
+  });
+  stream.on("error", () => undefined);
+  // Three large answers, one after the other, each read as it comes; the stream stays open.
+  for (let k = 1; k <= 3; k++) {
+    stream.write(Buffer.from([0, 0, 0, 0, 1, LARGE / 1024]));
+    await waitUntil(() => received >= k * (LARGE + 5) || status !== undefined, "an answer", 5_000);
+  }
+  expect(status).toBeUndefined();
+  const again = ask(session, LARGE / 1024);
+  await waitUntil(() => again.status !== undefined, "a large answer beside the stream", 5_000);
+  expect(again.status).toBe("0");
+  stream.close();
 });

@@ -4,7 +4,7 @@
 // descriptions of a workflow with a 1 MB input held 3.6 GB of a node's memory, as long as it
 // kept its connections. So large answers share one budget per server: an answer that does
 // not fit is refused with RESOURCE_EXHAUSTED instead of being held, and its bytes count until
-// its stream closes, once its client has read it all. Small answers (acks, starts, health)
+// they left for the client (or its stream closed). Small answers (acks, starts, health)
 // always go, so that a full budget never stops Raft traffic or the calls that run workflows.
 // An answer still unread a while after its call ended has its stream reset (ServerCall).
 
@@ -32,7 +32,7 @@ export class UnreadAnswers {
     return true;
   }
 
-  /** The client read `bytes` (its stream closed). */
+  /** `bytes` left for their client, or their stream closed. */
   give(bytes: number): void {
     this.held -= bytes;
   }
