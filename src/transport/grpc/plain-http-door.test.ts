@@ -1,7 +1,8 @@
 // `curl http://<node>/health` against a gRPC node's cleartext port, as the quick start's
 // troubleshooting has it: HTTP/1.1 GET /health answers as an HTTP node does, anything else
 // over HTTP/1.1 is told the port speaks gRPC, GET /health over HTTP/2 answers too, and gRPC
-// calls go on as before.
+// calls go on as before, also when their first bytes arrive in pieces; closing the server
+// closes the connections still undecided.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import http2 from "node:http2";
@@ -154,4 +155,18 @@ test("a gRPC client whose first bytes arrive in pieces is served", async () => {
       proxy.close();
     }
   }
+});
+
+test("closing the server closes connections that have not said what they speak", async () => {
+  const own = new GrpcTransportServer({ logger, closeGraceMs: 50 });
+  const { port } = await own.listen("127.0.0.1", 0, new FakeNodeApi());
+  const socket = net.connect({ host: "127.0.0.1", port });
+  socket.on("error", () => undefined);
+  const closed = new Promise((resolve) => socket.on("close", resolve));
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.write("GE");
+  await Bun.sleep(20);
+  await own.close();
+  await closed;
+  expect(socket.destroyed).toBe(true);
 });

@@ -32,6 +32,12 @@ const REASONS: Readonly<Record<number, string>> = {
   503: "Service Unavailable",
 };
 
+/** The listener, and what closes the connections it has not decided on yet. */
+export interface PlainHttpDoor {
+  readonly listener: net.Server;
+  closeUndecided(): void;
+}
+
 /**
  * A listener that hands HTTP/2 connections to `server` and answers HTTP/1 ones itself, GET
  * /health with `health()`.
@@ -39,32 +45,47 @@ const REASONS: Readonly<Record<number, string>> = {
 export function plainHttpDoor(
   server: http2.Http2Server,
   health: () => PlainHttpAnswer,
-): net.Server {
-  return net.createServer((socket) => {
+): PlainHttpDoor {
+  const undecided = new Set<net.Socket>();
+  const listener = net.createServer((socket) => {
+    undecided.add(socket);
+    // A deadline for the whole first part, not an idle time: bytes trickling in end too.
+    const deadline = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
+    const decided = () => {
+      undecided.delete(socket);
+      clearTimeout(deadline);
+    };
+    socket.on("close", decided);
     socket.on("error", () => socket.destroy());
-    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
     let seen: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
       const kind = kindOf(seen.subarray(0, PREFACE.length).toString("latin1"));
       if (kind === "unknown yet") return;
-      if (kind === "http2") {
+      if (kind === "http1") {
+        const headEnd = seen.indexOf("\r\n\r\n");
+        if (headEnd < 0 && seen.length < HEAD_BYTES_MAX) return; // within the deadline
         socket.off("data", onData);
-        socket.setTimeout(0);
-        socket.pause();
-        socket.unshift(seen);
-        server.emit("connection", socket);
-        socket.resume();
+        decided();
+        const requestLine = seen.subarray(0, seen.indexOf("\r\n")).toString("latin1");
+        socket.end(plainResponse(headEnd < 0 ? tooLong() : answerTo(requestLine, health)));
         return;
       }
-      const headEnd = seen.indexOf("\r\n\r\n");
-      if (headEnd < 0 && seen.length < HEAD_BYTES_MAX) return;
       socket.off("data", onData);
-      const requestLine = seen.subarray(0, seen.indexOf("\r\n")).toString("latin1");
-      socket.end(plainResponse(headEnd < 0 ? tooLong() : answerTo(requestLine, health)));
+      decided();
+      socket.pause();
+      socket.unshift(seen);
+      server.emit("connection", socket);
+      socket.resume();
     };
     socket.on("data", onData);
   });
+  return {
+    listener,
+    closeUndecided: () => {
+      for (const socket of undecided) socket.destroy();
+    },
+  };
 }
 
 /**

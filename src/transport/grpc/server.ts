@@ -16,7 +16,12 @@ import type {
   ServerStreamingHandler,
   UnaryHandler,
 } from "./method.ts";
-import { isHealthPath, type PlainHttpAnswer, plainHttpDoor } from "./plain-http-door.ts";
+import {
+  isHealthPath,
+  type PlainHttpAnswer,
+  type PlainHttpDoor,
+  plainHttpDoor,
+} from "./plain-http-door.ts";
 import {
   bidiStreamingRoute,
   type Route,
@@ -109,6 +114,7 @@ export class GrpcServer {
   private readonly server: http2.Http2Server | http2.Http2SecureServer;
   /** What listens: the HTTP/2 server itself, or a door in front of a cleartext one. */
   private readonly listener: net.Server;
+  private readonly door: PlainHttpDoor | undefined;
   private readonly sessions: SessionGuard;
   private readonly calls = new Set<ServerCall>();
   private closing: Promise<void> | undefined;
@@ -136,10 +142,11 @@ export class GrpcServer {
     );
     this.server = createHttp2Server(options.concurrentStreamsMax ?? 100, options.tls);
     const { health } = options;
-    this.listener =
+    this.door =
       options.tls === undefined && health !== undefined
         ? plainHttpDoor(this.server, health)
-        : this.server;
+        : undefined;
+    this.listener = this.door?.listener ?? this.server;
     this.server.on("session", (session: http2.ServerHttp2Session) => this.onSession(session));
     // A server's streams are ServerHttp2Streams; bun-types declare the base Http2Stream.
     this.server.on("stream", (stream: http2.Http2Stream, headers: http2.IncomingHttpHeaders) =>
@@ -218,6 +225,7 @@ export class GrpcServer {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.listener.close(() => resolve());
+      this.door?.closeUndecided();
       for (const call of this.calls) {
         call.finish(GrpcStatus.UNAVAILABLE, "the server is shutting down; retry on another node");
       }
