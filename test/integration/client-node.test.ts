@@ -67,6 +67,24 @@ server.close();
 console.log(JSON.stringify({ outcome, healthChecks }));
 `;
 
+/** Runs `args` with `node` in the scratch folder; its output, once it exited cleanly. */
+async function runUnderNode(args: string[], env: Record<string, string> = {}) {
+  const child = Bun.spawn(["node", ...args], {
+    cwd: scratch,
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  return JSON.parse(stdout);
+}
+
 beforeAll(async () => {
   const build = Bun.spawnSync(
     [
@@ -105,19 +123,7 @@ afterAll(async () => {
 test.skipIf(!hasNode)(
   "the bundled client runs workflows and reads status under node",
   async () => {
-    const child = Bun.spawn(["node", "main.mjs", addresses.grpc, addresses.http], {
-      cwd: scratch,
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
-    expect(stderr).toBe("");
-    expect(code).toBe(0);
-    const out = JSON.parse(stdout);
+    const out = await runUnderNode(["main.mjs", addresses.grpc, addresses.http]);
     for (const transport of ["grpc", "http"] as const) {
       expect(out[transport].run).toMatchObject({ status: "completed", output: "pong" });
       expect(out[transport].status).toMatchObject({
@@ -145,20 +151,9 @@ test.skipIf(!hasNode)(
       const files = { ca, node: { cert: node.cert, key: node.key }, clientKey: client.key };
       writeFileSync(join(scratch, "certificates.json"), JSON.stringify(files));
       writeFileSync(join(scratch, "long-https-wait.mjs"), LONG_HTTPS_WAIT);
-      const child = Bun.spawn(["node", "long-https-wait.mjs"], {
-        cwd: scratch,
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: certificates.caFile },
-        stdout: "pipe",
-        stderr: "pipe",
+      const out = await runUnderNode(["long-https-wait.mjs"], {
+        NODE_EXTRA_CA_CERTS: certificates.caFile,
       });
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(child.stdout).text(),
-        new Response(child.stderr).text(),
-        child.exited,
-      ]);
-      expect(stderr).toBe("");
-      expect(code).toBe(0);
-      const out = JSON.parse(stdout);
       expect(out.outcome).toMatchObject({ success: true, output: "done" });
       expect(out.healthChecks).toBeGreaterThanOrEqual(1);
     } finally {
