@@ -2,7 +2,7 @@
 
 import type { HealthInfo } from "./node-api.ts";
 
-/** `{status, node_id, is_leader, reason?}`; a load balancer reads the status code (200 or 503). */
+/** `{status, node_id, is_leader, reason?}`. */
 export function healthJson(health: HealthInfo) {
   return {
     status: health.status,
@@ -10,4 +10,9 @@ export function healthJson(health: HealthInfo) {
     is_leader: health.isLeader,
     ...(health.reason === undefined ? {} : { reason: health.reason }),
   };
+}
+
+/** The status code of GET /health: only a node that is up takes a load balancer's traffic. */
+export function healthHttpStatus(health: Pick<HealthInfo, "status">): 200 | 503 {
+  return health.status === "ok" ? 200 : 503;
 }

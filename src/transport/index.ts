@@ -15,7 +15,7 @@ export {
 } from "./access-policy.ts";
 export { clusterHint } from "./cluster-hint.ts";
 export { corsOriginProblem } from "./cors-origin.ts";
-export { healthJson } from "./health-json.ts";
+export { healthHttpStatus, healthJson } from "./health-json.ts";
 export { KEEPALIVE_DEFAULT, Keepalive, type KeepaliveTiming } from "./keepalive.ts";
 export type {
   CallOptions,

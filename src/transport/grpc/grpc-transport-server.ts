@@ -9,6 +9,7 @@
 import { type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
 import {
   type AccessPolicy,
+  healthHttpStatus,
   healthJson,
   type NodeApi,
   type ServerTls,
@@ -84,7 +85,7 @@ export class GrpcTransportServer implements TransportServer {
       health: () => {
         const health = api.health();
         return {
-          status: health.status === "ok" ? 200 : 503,
+          status: healthHttpStatus(health),
           json: JSON.stringify(healthJson(health)),
         };
       },

@@ -11,6 +11,7 @@ import {
   type AccessPolicy,
   AUTHORIZATION_HEADER,
   batchFromJson,
+  healthHttpStatus,
   healthJson,
   type NodeApi,
   PEER_PROOF_HEADER,
@@ -156,12 +157,12 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
     // A load balancer reads the status code: only a node that is up takes traffic.
     if (c.req.query("verbose") === undefined) {
       const health = api.health();
-      return c.json(healthJson(health), health.status === "ok" ? 200 : 503);
+      return c.json(healthJson(health), healthHttpStatus(health));
     }
     // ?verbose adds why: each hosted group's leader, term, indexes and leaderless time.
     const details = api.healthDetails();
     const body = { ...healthJson(details), groups: details.groups.map(groupHealthJson) };
-    return c.json(body, details.status === "ok" ? 200 : 503);
+    return c.json(body, healthHttpStatus(details));
   });
   app.get("/cluster/status", async (c) => c.json(clusterStatusJson(await api.clusterStatus())));
   app.get("/metrics", () => metricsResponse(api));
