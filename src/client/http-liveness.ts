@@ -63,9 +63,7 @@ export class HttpLiveness {
   }
 
   private abandon(message: string): void {
-    this.keepalive = undefined;
-    this.cancelCheck?.();
-    this.cancelCheck = undefined;
+    this.stop();
     const error = new RaftoralError(
       "UNAVAILABLE",
       `${this.address} stopped answering: ${message}`,
