@@ -1,7 +1,8 @@
 // Apply-time rules of the durable waits: timers (timers.ts) and events (events.ts). A
 // `sleep` records a timer and its `wake` comes at or after the due time; an `event-wait`
 // records its timeout and its `event` is the next unconsumed event of that name, or a timeout
-// at or after the deadline; a Signal fills a Running execution's inbox, once per event id.
+// at or after the deadline; each second half closes one open first half (wait-pairs.ts); a
+// Signal fills a Running execution's inbox, once per event id.
 // Pure and deterministic: the state and the command decide, as everywhere in apply.
 
 import { type ApplyContext, type CommandOf, refuse } from "./apply-context.ts";
@@ -21,6 +22,7 @@ import type { ExecutionRecord } from "./execution.ts";
 import { isMarkerOutcome } from "./patch-markers.ts";
 import { runtimeFeatures } from "./runtime-version.ts";
 import { timerDueAtMs, timerSpecOf } from "./timers.ts";
+import { openWaitFor } from "./wait-pairs.ts";
 
 /** Signal: appends an event to a Running execution's inbox; a known event id is a no-op. */
 export function applySignal(
@@ -114,8 +116,8 @@ function wakeRefusal(
   command: CommandOf<"Checkpoint">,
 ): WorkflowApplyResult | undefined {
   const { workflowId, seq } = command;
-  const timer = record.checkpoints[seq - 1];
-  if (timer === undefined || timer.kind !== "sleep" || timer.name !== command.name) {
+  const timer = openWaitFor(record.checkpoints, command);
+  if (timer === undefined) {
     return refuse(workflowId, "timer-not-due", `workflow ${workflowId}: wake ${seq} has no timer`);
   }
   const dueAtMs = timerDueAtMs(timer);
@@ -123,7 +125,7 @@ function wakeRefusal(
   return refuse(
     workflowId,
     "timer-not-due",
-    `workflow ${workflowId}: the timer at ${seq - 1} is due at ${dueAtMs}, not ${command.atMs}`,
+    `workflow ${workflowId}: the timer at ${timer.seq} is due at ${dueAtMs}, not ${command.atMs}`,
   );
 }
 
@@ -133,9 +135,9 @@ function eventRefusal(
   command: CommandOf<"Checkpoint">,
 ): WorkflowApplyResult | undefined {
   const { workflowId, seq } = command;
-  const wait = record.checkpoints[seq - 1];
+  const wait = openWaitFor(record.checkpoints, command);
   const got = eventOf(command.outcome.ok ? command.outcome.value : undefined);
-  if (wait === undefined || wait.kind !== "event-wait" || wait.name !== command.name) {
+  if (wait === undefined) {
     return refuse(
       workflowId,
       "event-not-ready",
@@ -151,7 +153,7 @@ function eventRefusal(
     return refuse(
       workflowId,
       "event-not-ready",
-      `workflow ${workflowId}: the wait at ${seq - 1} times out at ${deadlineMs}, not ${command.atMs}`,
+      `workflow ${workflowId}: the wait at ${wait.seq} times out at ${deadlineMs}, not ${command.atMs}`,
     );
   }
   if (nextEvent(record.inbox, command.name)?.eventId === got.eventId) return undefined;

@@ -11,6 +11,7 @@ import type { ExecutionStatus } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
 import { timerDueAtMs } from "./timers.ts";
+import { heldOnWait } from "./wait-pairs.ts";
 
 /**
  * Every status word describe and list use, in the order help texts show them. The one list
@@ -85,14 +86,12 @@ export interface WorkflowDescription {
 }
 
 export function describeExecution(record: ExecutionState): WorkflowDescription {
-  const last = record.checkpoints.at(-1);
-  const isRunning = record.status === "Running";
-  const isSleeping = isRunning && last?.kind === "sleep";
-  const isWaiting = isRunning && last?.kind === "event-wait";
-  const deadlineMs = isWaiting && last !== undefined ? eventDeadlineMs(last) : undefined;
+  const held = record.status === "Running" ? heldOnWait(record.checkpoints) : undefined;
+  const isWaiting = held?.kind === "event-wait";
+  const deadlineMs = isWaiting ? eventDeadlineMs(held) : undefined;
   const wakeAtMs =
-    isSleeping && last !== undefined
-      ? timerDueAtMs(last)
+    held?.kind === "sleep"
+      ? timerDueAtMs(held)
       : deadlineMs !== undefined && Number.isFinite(deadlineMs)
         ? deadlineMs
         : undefined;
@@ -110,7 +109,7 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
     ...(record.output === undefined ? {} : { output: record.output }),
     ...(record.error === undefined ? {} : { error: record.error }),
     ...(wakeAtMs === undefined ? {} : { wakeAtMs }),
-    ...(isWaiting && last !== undefined ? waitingOf(record, last.name) : {}),
+    ...(isWaiting ? waitingOf(record, held.name) : {}),
     ...(record.cancelRequest === undefined
       ? {}
       : {
@@ -133,10 +132,10 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
   };
 }
 
-/** The status word of an execution: cheap (looks at its last checkpoint only). */
+/** The status word of an execution: a Running one held on a wait sleeps or waits. */
 export function describedStatusOf(record: ExecutionState): DescribedStatus {
   if (record.status === "Running") {
-    const kind = record.checkpoints.at(-1)?.kind;
+    const kind = heldOnWait(record.checkpoints)?.kind;
     if (kind === "sleep") return "sleeping";
     if (kind === "event-wait") return "waiting";
   }

@@ -105,7 +105,9 @@ export function eventValue(event: InboxEvent | undefined): JsonValue {
 /** What an `event` checkpoint's value says: the event's id, or a timeout. */
 export function eventOf(value: JsonValue | undefined): EventResult<JsonValue> | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  if (value.isTimedOut === true && Object.keys(value).length === 1) return { isTimedOut: true };
+  // Beside a timeout only the seq of its wait, when other records came between (wait-pairs.ts).
+  const keys = Object.keys(value).filter((key) => key !== "waitSeq");
+  if (value.isTimedOut === true && keys.length === 1) return { isTimedOut: true };
   const { eventId, payload } = value;
   if (typeof eventId !== "string" || payload === undefined) return undefined;
   return { isTimedOut: false, eventId, payload };

@@ -43,7 +43,7 @@ import type {
 import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
 import { PatchMarkers } from "./patch-markers.ts";
 import { startChild } from "./replay-children.ts";
-import type { CancelClaim, ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
+import type { CancelClaim, Claim, ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
 import { executeStep, resolveRetryPolicy } from "./step-executor.ts";
@@ -54,6 +54,7 @@ import {
   timerDueAtMs,
   timerValue,
 } from "./timers.ts";
+import { pairedValue } from "./wait-pairs.ts";
 
 /** The name of every timer's `sleep` and `wake` checkpoints. */
 const TIMER_NAME = "timer";
@@ -83,6 +84,8 @@ export class ReplayContext implements WorkflowContext {
   private readonly declared = new Set<string>();
   private randomCount = 0;
   private readonly patches: PatchMarkers;
+  /** Settles once the last wait called has claimed its second half (inTurn). */
+  private waitTurn: Promise<void> = Promise.resolve();
 
   constructor(options: ReplayContextOptions) {
     this.options = options;
@@ -209,12 +212,11 @@ export class ReplayContext implements WorkflowContext {
    */
   private async timer(spec: TimerSpec): Promise<void> {
     const { cursor, effects } = this.options;
-    const { record } = await this.settle("sleep", TIMER_NAME, async () => ({
-      ok: true,
-      value: timerValue(spec),
-    }));
-    const dueAtMs = timerDueAtMs(record);
-    const claim = cursor.claim("wake", TIMER_NAME);
+    const { wait, claim, next } = await this.inTurn("sleep", "wake", TIMER_NAME, timerValue(spec));
+    // The next wait claims once this code yields: a live wake has ended the run or been
+    // proposed by then.
+    next();
+    const dueAtMs = timerDueAtMs(wait);
     switch (claim.type) {
       case "halted":
         return never();
@@ -229,10 +231,11 @@ export class ReplayContext implements WorkflowContext {
           cursor.suspend(claim.seq, dueAtMs);
           return never();
         }
+        const value = pairedValue(undefined, claim.seq, wait.seq);
         const woke = await cursor.commit(
           claim.seq,
           { kind: "wake", name: TIMER_NAME },
-          { ok: true },
+          value === undefined ? { ok: true } : { ok: true, value },
         );
         if (woke === undefined) return never();
         cursor.deliver(woke);
@@ -250,12 +253,14 @@ export class ReplayContext implements WorkflowContext {
     const name = typeof event === "string" ? event : event.name;
     checkEventName(name, NAME_CHARS_MAX);
     const { cursor, effects } = this.options;
-    const { record } = await this.settle("event-wait", name, async () => ({
-      ok: true,
-      value: eventWaitValue(options),
-    }));
-    const deadlineMs = eventDeadlineMs(record);
-    const claim = cursor.claim("event", name);
+    const { wait, claim, next } = await this.inTurn(
+      "event-wait",
+      "event",
+      name,
+      eventWaitValue(options),
+    );
+    next(); // as in timer()
+    const deadlineMs = eventDeadlineMs(wait);
     if (claim.type === "halted") return never();
     if (claim.type === "cancelled" || claim.type === "cancel") return this.cancelAt(claim, name);
     let got = claim.type === "replay" ? claim.record : undefined;
@@ -267,7 +272,8 @@ export class ReplayContext implements WorkflowContext {
         return never();
       }
       const call = { kind: "event" as const, name };
-      got = await cursor.commit(claim.seq, call, { ok: true, value: eventValue(event) });
+      const value = pairedValue(eventValue(event), claim.seq, wait.seq);
+      got = await cursor.commit(claim.seq, call, { ok: true, value });
       if (got === undefined) return never();
     }
     cursor.deliver(got as CheckpointRecord);
@@ -309,6 +315,36 @@ export class ReplayContext implements WorkflowContext {
       input,
       options,
     );
+  }
+
+  /**
+   * A durable wait's two claims: its first half (`first`, recording `value`) at once, its
+   * second half once every wait called before it has had its own: concurrent waits take
+   * their second halves in call order, whatever order their first halves settle in, in
+   * every run alike (wait-pairs.ts). The caller passes the turn on (`next`) once it has
+   * decided what its second half does, so the first wait not yet over is the one a run
+   * ends on. `value` is computed before: a bad argument throws with nothing claimed.
+   */
+  private async inTurn(
+    first: "sleep" | "event-wait",
+    second: "wake" | "event",
+    name: string,
+    value: JsonValue,
+  ): Promise<{ wait: CheckpointRecord; claim: Claim; next: () => void }> {
+    const turn = this.waitTurn;
+    let next = (): void => undefined;
+    this.waitTurn = new Promise((resolve) => {
+      next = resolve;
+    });
+    try {
+      const { record } = await this.settle(first, name, async () => ({ ok: true, value }));
+      await turn;
+      const claim = this.options.cursor.claimSecondHalf(second, name, record.seq);
+      return { wait: record, claim, next };
+    } catch (error) {
+      next();
+      throw error;
+    }
   }
 
   private requireTimers(call: string): void {

@@ -16,6 +16,7 @@ import type {
   StepStats,
 } from "./execution.ts";
 import { isDeprecatedMarker } from "./patch-markers.ts";
+import { waitSeqOf } from "./wait-pairs.ts";
 
 /** What the owner runtime does for a run; the replay engine itself does no I/O. */
 export interface ReplayEffects {
@@ -178,6 +179,19 @@ export class ReplayCursor {
     // The first live call after the request gets it, whatever the call is (cancel.ts).
     this.isCancelClaimed = true;
     return { type: "cancel", seq, reason };
+  }
+
+  /**
+   * Claims the second half (`wake`, `event`) of the wait whose first half is at `waitSeq`; a
+   * recorded one that closes another wait is a divergence (wait-pairs.ts).
+   */
+  claimSecondHalf(kind: CheckpointKind, name: string, waitSeq: number): Claim {
+    const claim = this.claim(kind, name);
+    if (claim.type !== "replay" || waitSeqOf(claim.record) === waitSeq) return claim;
+    const of = (seq: number) => `${name}, of the wait at ${seq}`;
+    const recorded = { kind, name: of(waitSeqOf(claim.record)) };
+    this.diverge(claim.seq, recorded, { kind, name: of(waitSeq) });
+    return { type: "halted" };
   }
 
   /**
@@ -389,7 +403,7 @@ export class ReplayCursor {
 
   private diverge(
     seq: number,
-    record: CheckpointRecord,
+    record: Pick<CheckpointRecord, "kind" | "name">,
     attempted: { kind: string; name: string },
   ): void {
     const error = new DeterminismViolationError({

@@ -78,7 +78,7 @@ function launcherOn(group: LocalWorkflowGroup, runtime: () => WorkflowRuntime) {
 
 function childGroup() {
   const group = new LocalWorkflowGroup({
-    registry: registryWithBuiltins([double, parent, orphan, patient, deep, deepParent]),
+    registry: registryWithBuiltins([double, parent, orphan, patient, deep, deepParent, fanOut]),
   });
   let current: WorkflowRuntime | undefined;
   const { launcher, starts } = launcherOn(group, () => current as WorkflowRuntime);
@@ -96,6 +96,16 @@ async function settle<T>(group: LocalWorkflowGroup, promise: Promise<T>) {
   return tracked;
 }
 
+/** Starts `input` children at once and waits for all of them (fan-out, fan-in). */
+const fanOut = defineWorkflow("fan_out", 1, async (input: number, ctx) => {
+  const kids = await Promise.all(
+    Array.from({ length: input }, (_, k) =>
+      ctx.startChild(double, { n: k, ms: 1_000 * (input - k) }),
+    ),
+  );
+  return await Promise.all(kids.map((kid) => kid.result()));
+});
+
 /** Starts a child that sleeps an hour, and waits for it. */
 const patient = defineWorkflow("patient", 1, async (_: null, ctx) => {
   const child = await ctx.startChild(double, { n: 1, ms: 3_600_000 });
@@ -103,6 +113,15 @@ const patient = defineWorkflow("patient", 1, async (_: null, ctx) => {
 });
 
 describe("WorkflowRuntime: child workflows", () => {
+  test("a parent waits for several children at once, whichever ends first", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await settle(group, runtime.start("fan_out", 1, 3, { workflowId: "f-1" }));
+    const finished = await settle(group, group.queries.wait("f-1", 60_000));
+    expect(finished.value?.output).toEqual([0, 2, 4]);
+    expect(group.fatal).toEqual([]);
+  });
+
   test("the parent gets the child's output; the child's id follows from the parent's", async () => {
     const { group, open, starts } = childGroup();
     const runtime = open();

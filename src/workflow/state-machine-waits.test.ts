@@ -99,6 +99,36 @@ describe("WorkflowStateMachine: durable timers", () => {
     expect(apply(timer("a", 1, "wake", 5_000))).toMatchObject({ type: "recorded" });
   });
 
+  test("a wake with other records between names its sleep, and closes it once", () => {
+    const { sm, apply } = machine();
+    apply(start("a"));
+    apply(timer("a", 0, "sleep", 5_000, { sleepMs: 1_000 }));
+    apply(timer("a", 1, "sleep", 5_000, { sleepMs: 3_000 }));
+    // Side by side is the only reading without waitSeq: seq 1 is the 3 s timer, not yet due.
+    expect(apply(timer("a", 2, "wake", 6_000))).toMatchObject({ reason: "timer-not-due" });
+    expect(apply(timer("a", 2, "wake", 6_000, { waitSeq: 0 }))).toMatchObject({
+      type: "recorded",
+    });
+    // The 1 s timer is closed; the 3 s one is due at 8000; a seq that is no sleep has no timer.
+    expect(apply(timer("a", 3, "wake", 9_000, { waitSeq: 0 }))).toMatchObject({
+      reason: "timer-not-due",
+    });
+    expect(apply(timer("a", 3, "wake", 9_000, { waitSeq: 2 }))).toMatchObject({
+      reason: "timer-not-due",
+    });
+    const early = apply(timer("a", 3, "wake", 7_999, { waitSeq: 1 }));
+    expect(early.type === "refused" && early.message).toContain("timer at 1 is due at 8000");
+    expect(apply(timer("a", 3, "wake", 8_000, { waitSeq: 1 }))).toMatchObject({
+      type: "recorded",
+    });
+    expect(sm.execution("a")?.checkpoints.map((c) => c.kind)).toEqual([
+      "sleep",
+      "sleep",
+      "wake",
+      "wake",
+    ]);
+  });
+
   test("a sleep without a valid timer, or a wake without its sleep, is refused", () => {
     const { sm, apply } = machine();
     apply(start("a"));
@@ -193,6 +223,30 @@ describe("WorkflowStateMachine: events", () => {
       ok: true,
       value: { eventId: "e2", payload: 1 },
     });
+  });
+
+  test("an event with other records between names its wait; a timeout may too", () => {
+    const { sm, apply } = machine();
+    apply(start("a"));
+    apply(signal("a", "e1"));
+    apply(eventCheckpoint(0, "event-wait", 1_000, { timeoutMs: 500 }));
+    apply(eventCheckpoint(1, "event-wait", 1_000, { timeoutMs: 2_000 }));
+    const delivered = { eventId: "e1", payload: 1, waitSeq: 0 };
+    expect(apply(eventCheckpoint(2, "event", 1_000, delivered))).toMatchObject({
+      type: "recorded",
+    });
+    // The wait at 0 is closed; the one at 1 times out at 3000.
+    const timedOut = (waitSeq: number) => ({ isTimedOut: true, waitSeq });
+    expect(apply(eventCheckpoint(3, "event", 9_000, timedOut(0)))).toMatchObject({
+      reason: "event-not-ready",
+    });
+    expect(apply(eventCheckpoint(3, "event", 2_999, timedOut(1)))).toMatchObject({
+      reason: "event-not-ready",
+    });
+    expect(apply(eventCheckpoint(3, "event", 3_000, timedOut(1)))).toMatchObject({
+      type: "recorded",
+    });
+    expect(sm.execution("a")?.inbox?.[0]?.isConsumed).toBe(true);
   });
 
   test("a timeout is accepted at or after the wait's deadline only", () => {

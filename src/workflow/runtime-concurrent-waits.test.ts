@@ -1,0 +1,158 @@
+// Concurrent durable waits through the owner runtime on a local group under a virtual clock:
+// `Promise.all` of sleeps and of event waits ends, each timer counted from its own call and
+// never early, second halves taken in call order with other records between them, the same
+// on a new owner's replay; and a bad wait argument fails the workflow instead of holding it.
+
+import { describe, expect, test } from "bun:test";
+import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import { encodeCommand } from "./commands.ts";
+import type { WorkflowContext } from "./context.ts";
+import { defineWorkflow } from "./definition.ts";
+import { describeExecution } from "./describe.ts";
+import { registryWithBuiltins } from "./ping-pong.ts";
+
+/** Sleeps 2 s and 3 s at once, then takes a step. */
+const naps = defineWorkflow("naps", 1, async (_: null, ctx: WorkflowContext) => {
+  await Promise.all([ctx.sleep("2s"), ctx.sleep("3s")]);
+  return await ctx.step("after", () => "done");
+});
+
+/** Waits for "a" and "b" at once, "b" with a timeout. */
+const both = defineWorkflow("both", 1, async (_: null, ctx: WorkflowContext) => {
+  const [a, b] = await Promise.all([
+    ctx.waitForEvent<string>("a"),
+    ctx.waitForEvent<string>("b", { timeout: "1h" }),
+  ]);
+  return [a.isTimedOut ? "timeout" : a.payload, b.isTimedOut ? "timeout" : b.payload];
+});
+
+/** Waits for an event with the timeout it is given, then takes a step. */
+const badTimeout = defineWorkflow("bad_timeout", 1, async (input: string | number, ctx) => {
+  try {
+    await ctx.waitForEvent("never", { timeout: input });
+  } catch (error) {
+    return await ctx.step("caught", () => (error as Error).message);
+  }
+  return "no error";
+});
+
+function waitsGroup() {
+  const group = new LocalWorkflowGroup({
+    registry: registryWithBuiltins([naps, both, badTimeout]),
+  });
+  return group;
+}
+
+async function settle<T>(group: LocalWorkflowGroup, promise: Promise<T>, withinMs = 30_000) {
+  const tracked = track(promise);
+  await group.until(() => tracked.done, withinMs);
+  return tracked;
+}
+
+const describeIn = (group: LocalWorkflowGroup, workflowId: string) => {
+  const execution = group.stateMachine.execution(workflowId);
+  return execution === undefined ? undefined : describeExecution(execution);
+};
+
+const records = (group: LocalWorkflowGroup, workflowId: string) =>
+  group.stateMachine.execution(workflowId)?.checkpoints ?? [];
+
+describe("WorkflowRuntime: concurrent waits", () => {
+  test("two sleeps at once each wake at their own due time, counted from their call", async () => {
+    const group = waitsGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("naps", 1, null, { workflowId: "n-1" }));
+    const finished = await settle(group, group.queries.wait("n-1", 30_000));
+    expect(finished.value?.output).toBe("done");
+    const [first, second, wakeFirst, wakeSecond] = records(group, "n-1");
+    expect(records(group, "n-1").map((r) => r.kind)).toEqual([
+      "sleep",
+      "sleep",
+      "wake",
+      "wake",
+      "step",
+    ]);
+    // Each wake names its sleep: other records came between them.
+    expect(wakeFirst?.outcome).toEqual({ ok: true, value: { waitSeq: 0 } });
+    expect(wakeSecond?.outcome).toEqual({ ok: true, value: { waitSeq: 1 } });
+    expect(wakeFirst?.atMs).toBeGreaterThanOrEqual((first?.atMs ?? 0) + 2_000);
+    expect(wakeSecond?.atMs).toBeGreaterThanOrEqual((second?.atMs ?? 0) + 3_000);
+    // Both timers ran side by side: the workflow took about 3 s, not 5.
+    expect((wakeSecond?.atMs ?? 0) - (first?.atMs ?? 0)).toBeLessThan(4_000);
+    // No refused proposal loop: two sleeps, two wakes, a step, the start and the end.
+    expect(group.proposals).toBeLessThanOrEqual(8);
+    expect(group.fatal).toEqual([]);
+  });
+
+  test("two event waits at once take their events whatever order they come in", async () => {
+    const group = waitsGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("both", 1, null, { workflowId: "b-1" }));
+    await group.until(
+      () => records(group, "b-1").length === 2 && runtime.activeRuns().length === 0,
+    );
+    expect(describeIn(group, "b-1")?.waitingFor).toBe("a");
+    await settle(group, runtime.signal({ workflowId: "b-1", name: "b", payload: "second" }));
+    await group.advance(1_000);
+    // "b" is in, but the first wait called is still open.
+    expect(describeIn(group, "b-1")?.status).toBe("waiting");
+    expect(describeIn(group, "b-1")?.waitingFor).toBe("a");
+    await settle(group, runtime.signal({ workflowId: "b-1", name: "a", payload: "first" }));
+    const finished = await settle(group, group.queries.wait("b-1", 30_000));
+    expect(finished.value?.output).toEqual(["first", "second"]);
+    expect(records(group, "b-1").map((r) => [r.kind, r.name])).toEqual([
+      ["event-wait", "a"],
+      ["event-wait", "b"],
+      ["event", "a"],
+      ["event", "b"],
+    ]);
+    expect(group.fatal).toEqual([]);
+  });
+
+  test("a new owner replays concurrent waits and finishes them", async () => {
+    const group = waitsGroup();
+    const first = group.runtime(1);
+    first.open();
+    await settle(group, first.start("naps", 1, null, { workflowId: "n-2" }));
+    // Node 1 stops once the first timer woke; node 2 takes over.
+    await group.until(() => records(group, "n-2").some((r) => r.kind === "wake"), 30_000);
+    first.close();
+    const second = group.runtime(2);
+    second.open();
+    group.applyNow(
+      encodeCommand({ type: "AssignOwner", workflowId: "n-2", owner: 2 as never, epoch: 2 }),
+    );
+    const finished = await settle(group, group.queries.wait("n-2", 30_000));
+    expect(finished.value?.output).toBe("done");
+    expect(records(group, "n-2").map((r) => r.kind)).toEqual([
+      "sleep",
+      "sleep",
+      "wake",
+      "wake",
+      "step",
+    ]);
+    expect(records(group, "n-2")[3]?.ownerEpoch).toBe(2);
+    expect(group.fatal).toEqual([]);
+  });
+
+  test("a bad event-wait timeout throws in the code, which goes on", async () => {
+    const group = waitsGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    for (const [id, timeout] of [
+      ["t-1", "2 days"],
+      ["t-2", -1],
+      ["t-3", "400d"],
+    ] as const) {
+      await settle(group, runtime.start("bad_timeout", 1, timeout, { workflowId: id }));
+      const finished = await settle(group, group.queries.wait(id, 5_000));
+      expect(finished.value?.status).toBe("Completed");
+      expect(String(finished.value?.output)).toContain("the timeout of ctx.waitForEvent()");
+      // Nothing was claimed for the bad wait: the step took seq 0.
+      expect(records(group, id).map((r) => r.kind)).toEqual(["step"]);
+    }
+    expect(group.fatal).toEqual([]);
+  });
+});
