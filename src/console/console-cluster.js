@@ -12,7 +12,6 @@ function stateOf(probe) {
   return [probe.status + (probe.reason ? `: ${probe.reason}` : ""), "other"];
 }
 
-// biome-ignore lint/correctness/noUnusedVariables: console-workflows.js calls it (index.ts joins them)
 function renderCluster(status, health) {
   const probes = new Map(health.nodes.map((probe) => [probe.node_id, probe]));
   $("cluster").textContent =
@@ -115,7 +114,6 @@ function plot(id, values) {
   $(id).querySelector("polyline").setAttribute("points", points);
 }
 
-// biome-ignore lint/correctness/noUnusedVariables: console-workflows.js calls it (index.ts joins them)
 function renderMetrics(text, nowMs) {
   const samples = parseMetrics(text);
   const current = {
@@ -144,4 +142,45 @@ function renderMetrics(text, nowMs) {
     plot("latency-chart", series.latency);
   }
   previous = current;
+}
+
+/** Says (or, with "", stops saying) why the cluster panels show nothing new. */
+function showClusterNote(text) {
+  for (const note of document.querySelectorAll(".cluster-note")) {
+    note.textContent = text;
+    note.hidden = text === "";
+  }
+}
+
+/**
+ * The cluster panels. They need the admin token where the cluster has one (docs/security.md,
+ * "Who may call what"), which a client's user may not have: the list does not wait for them.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: console-workflows.js calls it (index.ts joins them)
+async function refreshCluster() {
+  try {
+    const [status, health, metrics] = await Promise.all([
+      callJson("/cluster/status"),
+      callJson("/cluster/health"),
+      call("/metrics"),
+    ]);
+    renderCluster(status, health);
+    renderMetrics(metrics, Date.now());
+    $("scraped-node").textContent = `(node ${status.node_id})`;
+    showClusterNote("");
+    $("error").textContent = "";
+    return true;
+  } catch (error) {
+    if (error.status !== 401 && error.status !== 403) {
+      $("error").textContent = `${error.message}; what is shown is from the last update`;
+      return false;
+    }
+    $("error").textContent = "";
+    $("cluster").textContent = "cluster status needs the admin token";
+    showClusterNote(
+      "Needs the admin token (the client token where the cluster has no admin " +
+        `token): paste it under Access below. The node answered ${error.message}`,
+    );
+    return false;
+  }
 }
