@@ -166,8 +166,9 @@ export class ReplayContext implements WorkflowContext {
         },
       });
       if (result !== undefined) {
-        const durationMs = Math.round(effects.monotonicMs() - startedMs);
-        stats = { attempts, durationMs };
+        const durationMs = effects.monotonicMs() - startedMs;
+        // The record keeps whole milliseconds; the metrics see steps shorter than one.
+        stats = { attempts, durationMs: Math.round(durationMs) };
         effects.stepRan({ name, attempts, durationMs, isOk: result.ok });
       }
       return result;

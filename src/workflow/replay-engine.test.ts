@@ -375,6 +375,18 @@ describe("replay engine: user errors are data", () => {
     expect(h.steps).toEqual([{ name: "flaky", attempts: 3, durationMs: 0, isOk: true }]);
   });
 
+  test("a step's report keeps a fraction of a millisecond; its record whole ones", async () => {
+    const h = harness();
+    await h.run(async (_input, ctx) =>
+      ctx.step("quick", () => {
+        h.wallMs += 0.4;
+        return "v";
+      }),
+    );
+    expect(h.steps[0]?.durationMs).toBeCloseTo(0.4, 6);
+    expect(h.recorded[0]?.stats).toEqual({ attempts: 1, durationMs: 0 });
+  });
+
   test("a step replayed from the record is not reported as run", async () => {
     const first = harness();
     await first.run(async (_input, ctx) => ctx.step("once", () => "v"));
