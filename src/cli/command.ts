@@ -7,7 +7,7 @@
 
 import { writeSync } from "node:fs";
 import packageJson from "../../package.json" with { type: "json" };
-import { createLogger, logSettingsFromEnv } from "../lib/index.ts";
+import { createLogger, type LogFormat, logSettingsFromEnv } from "../lib/index.ts";
 import { CLIENT_GROUPS } from "./client-groups.ts";
 import { EXIT_FAILED, EXIT_USAGE } from "./exit-codes.ts";
 import { loadNodeSecurity } from "./load-security.ts";
@@ -37,6 +37,7 @@ export async function runCommand(argv: readonly string[], entry: EntryOutcome): 
     );
   }
   const parsed = parseServerArgs(argv);
+  const settings = logSettingsFromEnv(process.env);
   switch (parsed.kind) {
     case "help":
       process.stdout.write(SERVER_HELP);
@@ -45,18 +46,15 @@ export async function runCommand(argv: readonly string[], entry: EntryOutcome): 
       process.stdout.write(`raftoral ${packageJson.version}\n`);
       return 0;
     case "error":
-      process.stderr.write(`error: ${parsed.message}\n`);
-      return EXIT_USAGE;
+      return refuseToStart(parsed.message, settings.format);
     case "run": {
       let security: ReturnType<typeof loadNodeSecurity>;
       try {
         security = loadNodeSecurity(parsed.args.security, process.env);
       } catch (error) {
         if (!(error instanceof SecurityFileError)) throw error;
-        process.stderr.write(`error: ${error.message}\n`);
-        return EXIT_USAGE;
+        return refuseToStart(error.message, settings.format);
       }
-      const settings = logSettingsFromEnv(process.env);
       const output = bufferedLogOutput((text) => process.stderr.write(text), queueMicrotask);
       // At exit the stream's own writes may not finish (a pipe takes 64 KiB at a time).
       process.on("exit", () => output.flush(writeToClosingStderr));
@@ -76,6 +74,20 @@ export async function runCommand(argv: readonly string[], entry: EntryOutcome): 
       return runServer(parsed.args, security, logger);
     }
   }
+}
+
+/**
+ * A node that will not start says why on stderr: `error: ...` for a person at a terminal, or
+ * a log line when the logs are JSON, so that a log shipper reads that line too.
+ */
+function refuseToStart(message: string, format: LogFormat): number {
+  if (format === "json") {
+    const write = (line: string) => process.stderr.write(`${line}\n`);
+    createLogger({ level: "error", format, timestamps: true, write }).error(message);
+  } else {
+    process.stderr.write(`error: ${message}\n`);
+  }
+  return EXIT_USAGE;
 }
 
 /** Runs the command line and exits with its code; anything it throws is a failure. */

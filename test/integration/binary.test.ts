@@ -20,8 +20,11 @@ const OPTIONS = [
 
 let scratch = "";
 
-function runBinary(args: string[]) {
-  const result = Bun.spawnSync([join(scratch, "raftoral"), ...args], { cwd: scratch });
+function runBinary(args: string[], env: Record<string, string> = {}) {
+  const result = Bun.spawnSync([join(scratch, "raftoral"), ...args], {
+    cwd: scratch,
+    env: { ...process.env, ...env },
+  });
   return {
     code: result.exitCode,
     stdout: result.stdout.toString(),
@@ -63,6 +66,17 @@ describe("compiled binary in an empty directory", () => {
     const result = runBinary(["--transport", "udp", "--listen", "127.0.0.1:7001"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("Invalid transport protocol: udp. Must be 'grpc' or 'http'");
+  });
+
+  test("with JSON logs, a usage error is a JSON log line", () => {
+    const result = runBinary(["--listen", "127.0.0.1:7001", "--bogus"], {
+      RAFTORAL_LOG_FORMAT: "json",
+    });
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: "error", message: expect.stringContaining("--bogus") }),
+    ]);
   });
 });
 
