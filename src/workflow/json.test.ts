@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { canonicalJson, isJsonValue, jsonEquals, toJsonValue } from "./json.ts";
+import { canonicalJson, isJsonValue, type JsonValue, jsonEquals, toJsonValue } from "./json.ts";
 
 describe("JSON values", () => {
   test("toJsonValue returns what the log will read back", () => {
@@ -41,6 +41,10 @@ describe("JSON values", () => {
   test("canonical JSON ignores key order", () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
     expect(jsonEquals({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
+    // A "__proto__" key, as JSON.parse gives it, is a key like any other.
+    const withProto = JSON.parse('{"order":1,"__proto__":{"coupon":"FREE"}}') as JsonValue;
+    expect(canonicalJson(withProto)).toBe('{"__proto__":{"coupon":"FREE"},"order":1}');
+    expect(jsonEquals(withProto, { order: 1 })).toBe(false);
     expect(jsonEquals({ a: 1 }, { a: 2 })).toBe(false);
     expect(jsonEquals(undefined, null)).toBe(false);
   });

@@ -41,7 +41,8 @@ export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
 function sortKeys(value: JsonValue): JsonValue {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(sortKeys);
-  const sorted: { [key: string]: JsonValue } = {};
+  // No prototype: a key named "__proto__" (JSON.parse makes it an own key) stays a key.
+  const sorted: { [key: string]: JsonValue } = Object.create(null);
   for (const key of Object.keys(value).sort()) sorted[key] = sortKeys(value[key] as JsonValue);
   return sorted;
 }
