@@ -44,7 +44,11 @@ export function startedText(
 
 /** `workflow describe`: the status line first, then the details and the recorded calls. */
 export function describedText(info: WorkflowDescriptionInfo): string {
-  const at = (ms: number) => new Date(ms).toISOString();
+  // A timer recorded past what a Date holds (builds before sleepUntil refused one) shows as is.
+  const at = (ms: number) => {
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? `${ms} ms after the epoch` : date.toISOString();
+  };
   const status =
     info.status === "waiting"
       ? `${info.waitingForChild === undefined ? `waiting for event "${info.waitingFor ?? ""}"` : `waiting for child workflow ${info.waitingForChild}`}${info.wakeAtMs === undefined ? "" : ` (times out ${at(info.wakeAtMs)})`}`

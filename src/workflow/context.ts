@@ -109,12 +109,17 @@ export interface WorkflowContext {
   random(): number;
   /**
    * A durable timer: resolves once `duration` (milliseconds, or text such as "90s", "15m",
-   * "2h", "1d") has passed since the call first ran. The due time is recorded in the log
-   * once; while it is not due the workflow holds no run on any node, only its record, and
-   * the owner (or a new owner after a failover or restart) wakes it. Never early; once.
+   * "2h", "1d") has passed since the call was recorded: when it first ran, or, beside calls
+   * made before it and not yet recorded (a running step), once they are. The due time is
+   * recorded in the log once; while it is not due the workflow holds no run on any node, only
+   * its record, and the owner (or a new owner after a failover or restart) wakes it. Never
+   * early; once. Waits awaited together end in the order they were called.
    */
   sleep(duration: number | string): Promise<void>;
-  /** As sleep(), until the wall clock reaches `epochMs` (at once if it already has). */
+  /**
+   * As sleep(), until the wall clock reaches `epochMs` (at once if it already has): an
+   * integer from 0 to 8.64e15, the last instant a JavaScript date holds.
+   */
   sleepUntil(epochMs: number): Promise<void>;
   /**
    * Waits for the next event named `event` (a name, or an EventType from defineEvent() that

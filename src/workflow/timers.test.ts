@@ -38,9 +38,10 @@ describe("durations", () => {
     expect(() => parseDuration(duration)).toThrow(message);
   });
 
-  test("sleepUntil takes non-negative integer epoch milliseconds only", () => {
+  test("sleepUntil takes integer epoch milliseconds a Date holds only", () => {
     expect(checkWakeTime(1_700_000_000_000)).toBe(1_700_000_000_000);
-    for (const bad of [-1, 1.5, "1700000000000", Number.NaN]) {
+    expect(checkWakeTime(8_640_000_000_000_000)).toBe(8_640_000_000_000_000);
+    for (const bad of [-1, 1.5, "1700000000000", Number.NaN, 8_640_000_000_000_001]) {
       expect(() => checkWakeTime(bad)).toThrow("ctx.sleepUntil() takes epoch milliseconds");
     }
   });

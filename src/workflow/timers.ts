@@ -49,13 +49,21 @@ export function parseDuration(duration: unknown, what = "ctx.sleep()"): number {
 
 /** Checks the wake-up time of ctx.sleepUntil(): epoch milliseconds, a safe integer. */
 export function checkWakeTime(epochMs: unknown): number {
-  if (typeof epochMs !== "number" || !Number.isSafeInteger(epochMs) || epochMs < 0) {
+  if (
+    typeof epochMs !== "number" ||
+    !Number.isSafeInteger(epochMs) ||
+    epochMs < 0 ||
+    epochMs > WAKE_TIME_MAX
+  ) {
     throw new InvalidArgumentError(
-      `ctx.sleepUntil() takes epoch milliseconds as a non-negative integer (e.g. Date.parse(...) outside the workflow, passed in its input); got ${describe(epochMs)}`,
+      `ctx.sleepUntil() takes epoch milliseconds as an integer from 0 to ${WAKE_TIME_MAX} (the last instant a JavaScript date holds; e.g. Date.parse(...) outside the workflow, passed in its input); got ${describe(epochMs)}`,
     );
   }
   return epochMs;
 }
+
+/** The latest instant a JavaScript date holds (the year 275760): past it no time can be shown. */
+const WAKE_TIME_MAX = 8_640_000_000_000_000;
 
 /** The recorded form of a timer, as the `sleep` checkpoint's outcome value. */
 export function timerValue(spec: TimerSpec): JsonValue {
