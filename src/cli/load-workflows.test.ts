@@ -35,6 +35,35 @@ test("the workflows a module exports, alone or in an array, through the raftoral
   ]);
 });
 
+test("a definition exported twice counts once; raftoral/client resolves too", async () => {
+  const file = moduleFile("twice.ts", [
+    'import { defineWorkflow } from "raftoral";',
+    'import { RaftoralClient } from "raftoral/client";',
+    'export const greet = defineWorkflow("greet", 1, async () => typeof RaftoralClient);',
+    "export const all = [greet];",
+    "export default greet;",
+  ]);
+  expect((await loadWorkflows(file)).map((workflow) => workflow.name)).toEqual(["greet"]);
+});
+
+test("two definitions of one name and version, or of a built-in one, are refused", async () => {
+  const twice = moduleFile("clash.ts", [
+    'import { defineWorkflow } from "raftoral";',
+    'export const a = defineWorkflow("greet", 1, async () => 1);',
+    'export const b = defineWorkflow("greet", 1, async () => 2);',
+  ]);
+  expect((await refusalOf(twice)).message).toBe(
+    `--workflows ${twice}: workflow greet v1 is exported twice, by two different definitions; give yours another name or version`,
+  );
+  const builtin = moduleFile("builtin.ts", [
+    'import { defineWorkflow } from "raftoral";',
+    'export const mine = defineWorkflow("ping_pong", 1, async () => "pong");',
+  ]);
+  expect((await refusalOf(builtin)).message).toBe(
+    `--workflows ${builtin}: workflow ping_pong v1 is built in; give yours another name or version`,
+  );
+});
+
 test("a syntax error names the line, the column and the line's text", async () => {
   const file = moduleFile("broken.ts", [
     'import { defineWorkflow } from "raftoral";',

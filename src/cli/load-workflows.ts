@@ -1,23 +1,28 @@
 // --workflows PATH: loads a TS/JS module of workflow definitions at start-up. Bun transpiles
 // TypeScript at run time, also inside the compiled binary; the module's own
-// `import ... from "raftoral"` resolves to this binary's copy of the package.
+// `import ... from "raftoral"` (or "raftoral/client") resolves to this binary's copy of the
+// package.
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { plugin } from "bun";
 import { InvalidArgumentError } from "../lib/index.ts";
-import type { WorkflowDefinition } from "../workflow/index.ts";
+import { BUILTIN_WORKFLOWS, type WorkflowDefinition } from "../workflow/index.ts";
 
 let registered: Promise<void> | undefined;
 
 async function registerPackage(): Promise<void> {
   // Loaded here, not at the top: the whole package (both clients among it) is needed only by
   // a node given --workflows, and loading code is most of a start (docs/performance.md).
-  const raftoral = await import("../index.ts");
+  const [raftoral, client] = await Promise.all([
+    import("../index.ts"),
+    import("../client/index.ts"),
+  ]);
   plugin({
     name: "raftoral-package",
     setup(build) {
       build.module("raftoral", () => ({ exports: { ...raftoral }, loader: "object" }));
+      build.module("raftoral/client", () => ({ exports: { ...client }, loader: "object" }));
     },
   });
 }
@@ -63,15 +68,34 @@ export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]>
       { cause: error },
     );
   }
-  const found: WorkflowDefinition[] = [];
+  // A definition exported twice (by name and in an array, or as the default too) counts once.
+  const found = new Set<WorkflowDefinition>();
   for (const value of Object.values(module)) {
-    if (isDefinition(value)) found.push(value);
-    else if (Array.isArray(value)) found.push(...value.filter(isDefinition));
+    if (isDefinition(value)) found.add(value);
+    else if (Array.isArray(value)) for (const item of value.filter(isDefinition)) found.add(item);
   }
-  if (found.length === 0) {
+  if (found.size === 0) {
     throw new InvalidArgumentError(
       `--workflows ${path}: the module exports no workflow; export the results of defineWorkflow(...)`,
     );
   }
-  return found;
+  checkOneEach(path, [...found]);
+  return [...found];
+}
+
+/** Refuses two definitions of one name and version, the built-in ones included. */
+function checkOneEach(path: string, definitions: readonly WorkflowDefinition[]): void {
+  const seen = new Map<string, string>(
+    BUILTIN_WORKFLOWS.map((builtin) => [`${builtin.name} v${builtin.version}`, "built in"]),
+  );
+  for (const definition of definitions) {
+    const key = `${definition.name} v${definition.version}`;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      throw new InvalidArgumentError(
+        `--workflows ${path}: workflow ${key} is ${other === "built in" ? "built in" : "exported twice, by two different definitions"}; give yours another name or version`,
+      );
+    }
+    seen.set(key, "exported");
+  }
 }
