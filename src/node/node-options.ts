@@ -204,8 +204,33 @@ export interface RaftoralNodeOptions {
   readonly security?: NodeSecurity;
 }
 
+/**
+ * Refuses, before anything listens or is stored, options the CLI's flags could not give: a
+ * node id that is no positive integer, a transport other than grpc or http, bootstrap with
+ * peers, or an address that is not host:port (each named).
+ */
+export function checkNodeOptions(options: RaftoralNodeOptions): void {
+  const { nodeId, transport } = options;
+  if (nodeId !== undefined && (!Number.isSafeInteger(nodeId) || nodeId < 1)) {
+    throw new InvalidArgumentError(
+      `nodeId ${JSON.stringify(nodeId)}: a node id is a positive integer; leave it out to get one`,
+    );
+  }
+  if (transport !== undefined && transport !== "grpc" && transport !== "http") {
+    throw new InvalidArgumentError(
+      `transport ${JSON.stringify(transport)}: it is "grpc" (the default) or "http"`,
+    );
+  }
+  if (options.bootstrap === true && (options.peers ?? []).length > 0) {
+    throw new InvalidArgumentError(
+      "bootstrap and peers: a node either creates a cluster (bootstrap) or joins one through peers, not both",
+    );
+  }
+  checkAddressOptions(options);
+}
+
 /** Refuses an address option that is not host:port, naming it (the CLI checks its flags alike). */
-export function checkAddressOptions(options: RaftoralNodeOptions): void {
+function checkAddressOptions(options: RaftoralNodeOptions): void {
   const given: [string, string | undefined][] = [
     ["listen", options.listen],
     ["advertise", options.advertise],

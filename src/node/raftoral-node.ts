@@ -29,7 +29,7 @@ import { registerNode } from "./join-cluster.ts";
 import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
 import { collectProcessMetrics } from "./node-metrics.ts";
 import {
-  checkAddressOptions,
+  checkNodeOptions,
   DEFAULT_TUNING,
   joinTimingOf,
   type NodeTuning,
@@ -106,7 +106,7 @@ export class RaftoralNode {
     this.logger = options.logger;
     this.registry = registryWithBuiltins(options.workflows ?? []);
     // A bad setting fails here, before the node listens, not at bootstrap.
-    checkAddressOptions(options);
+    checkNodeOptions(options);
     if (options.retention !== undefined) checkRetention(options.retention);
   }
 

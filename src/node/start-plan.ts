@@ -73,7 +73,8 @@ export async function planStart(options: {
     throw new RaftoralError(
       "INVALID_ARGUMENT",
       "nothing to do: start the first node with --bootstrap, the others with --peers <ADDRESS>, " +
-        "or give the --storage-path of an existing node to resume it",
+        "or give the --storage-path of an existing node to resume it (in a program: the " +
+        "options bootstrap, peers and storagePath)",
     );
   }
   const discovered = await discoverCluster({

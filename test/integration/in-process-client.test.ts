@@ -133,4 +133,25 @@ describe("typed workflow calls", () => {
       expect(() => new RaftoralNode({ ...options, logger })).toThrow(message);
     }
   });
+
+  test("a node id, a transport or bootstrap with peers the CLI could not give is refused", () => {
+    const logger = quietLogger();
+    const listen = "127.0.0.1:1";
+    for (const [options, message] of [
+      [{ nodeId: 0 }, "nodeId 0: a node id is a positive integer"],
+      [{ nodeId: 1.5 }, "nodeId 1.5: a node id is a positive integer"],
+      [{ nodeId: "2" }, 'nodeId "2": a node id is a positive integer'],
+      [{ transport: "HTTP" }, 'transport "HTTP": it is "grpc" (the default) or "http"'],
+      [{ bootstrap: true, peers: ["127.0.0.1:2"] }, "bootstrap and peers: a node either creates"],
+    ] as const) {
+      let refusal: unknown;
+      try {
+        new RaftoralNode({ listen, ...(options as object), logger });
+      } catch (error) {
+        refusal = error;
+      }
+      expect(refusal).toMatchObject({ code: "INVALID_ARGUMENT" });
+      expect((refusal as Error).message).toStartWith(message);
+    }
+  });
 });
