@@ -145,6 +145,11 @@ export class ReplayContext implements WorkflowContext {
   ): Promise<T> {
     this.checkCaller("step");
     validateName(name, "step name");
+    if (typeof fn !== "function") {
+      throw new InvalidArgumentError(
+        `ctx.step("${name}", fn): fn is the step's body and must be a function; got ${fn === null ? "null" : typeof fn}`,
+      );
+    }
     const policy = resolveRetryPolicy(options?.retry);
     const { guards } = this.options;
     const scope = { type: "step", workflowId: this.workflowId, stepName: name } as const;

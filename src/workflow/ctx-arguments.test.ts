@@ -1,0 +1,18 @@
+// Bad arguments to ctx calls fail the workflow with a message naming the call and what it
+// takes (the binary's minified code would otherwise say "t is not a function").
+
+import { expect, test } from "bun:test";
+import { ReplayHarness } from "../../test/support/replay-harness.ts";
+import type { StepInfo } from "./context.ts";
+
+test("a step whose body is not a function fails the workflow, naming the step", async () => {
+  const outcome = await new ReplayHarness().run(async (_input, ctx) =>
+    ctx.step("charge", 42 as unknown as (info: StepInfo) => number),
+  );
+  expect(outcome).toMatchObject({
+    type: "failed",
+    error: {
+      message: 'ctx.step("charge", fn): fn is the step\'s body and must be a function; got number',
+    },
+  });
+});
