@@ -148,4 +148,5 @@ export {
   type StopResult,
 } from "./stop-request.ts";
 export { parseDuration, SLEEP_MS_MAX, type TimerSpec, timerDueAtMs } from "./timers.ts";
+export { waitSeqOf } from "./wait-pairs.ts";
 export { checkWorkflowId, newWorkflowId, WORKFLOW_ID_CHARS_MAX } from "./workflow-id.ts";

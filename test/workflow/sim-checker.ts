@@ -10,6 +10,7 @@ import {
   type JsonValue,
   timerDueAtMs,
   type WorkflowStateMachine,
+  waitSeqOf,
 } from "../../src/workflow/index.ts";
 
 export class WorkflowChecker {
@@ -139,9 +140,13 @@ export class WorkflowChecker {
     if (previous !== undefined && previous.ownerEpoch > record.ownerEpoch) {
       this.violations.push(`node ${node}: ${workflowId}:${seq} went back in owner epoch`);
     }
+    const timer = record.kind === "wake" ? execution.checkpoints[waitSeqOf(record)] : undefined;
+    const isWokenBefore = execution.checkpoints
+      .slice(0, seq)
+      .some((other) => other.kind === "wake" && waitSeqOf(other) === waitSeqOf(record));
     if (
       record.kind === "wake" &&
-      (previous?.kind !== "sleep" || record.atMs < timerDueAtMs(previous))
+      (timer?.kind !== "sleep" || record.atMs < timerDueAtMs(timer) || isWokenBefore)
     ) {
       this.violations.push(`node ${node}: ${workflowId}:${seq} woke a timer early or twice`);
     }

@@ -11,7 +11,7 @@ export interface SimJobInput {
   /** Fail at the end, after all steps, with an error naming the job. */
   readonly shouldFail: boolean;
   readonly label: string;
-  /** After the first step, a durable timer of this many ms (0: none). */
+  /** After the first step, durable timers of this many ms and half of it, at once (0: none). */
   readonly napMs: number;
   [key: string]: number | boolean | string;
 }
@@ -70,10 +70,13 @@ export function simJob(hooks: SimHooks) {
   });
 }
 
-/** A durable timer; throws (failing the job visibly) if it woke before its time. */
+/**
+ * Two durable timers at once, the longer called first (they end in call order); throws
+ * (failing the job visibly) if it woke before its time.
+ */
 async function nap(ctx: WorkflowContext, napMs: number): Promise<void> {
   const before = ctx.now();
-  await ctx.sleep(napMs);
+  await Promise.all([ctx.sleep(napMs), ctx.sleep(Math.floor(napMs / 2))]);
   if (ctx.now() < before + napMs) {
     throw new Error(`ctx.sleep(${napMs}) woke at ${ctx.now()}, before ${before + napMs}`);
   }
