@@ -1,7 +1,8 @@
 // Calls into an execution group that this node's replica cannot serve now fail at once, with
 // UNAVAILABLE naming the group and the way out, instead of waiting out their deadline: a group
 // that has had no leader for long (at the start of a call, and for a call already waiting
-// when the group crosses that threshold), and a replica far behind its group (catching-up.ts).
+// when the group crosses that threshold: a write then ends as TIMEOUT, since it may still be
+// done), and a replica far behind its group (catching-up.ts).
 
 import { type GroupId, RaftoralError } from "../lib/index.ts";
 import { type CatchingUpGroup, describeCatchingUp } from "./catching-up.ts";
@@ -42,11 +43,40 @@ export class ReplicaRefusal {
   }
 
   /** `work`, or UNAVAILABLE as soon as the group turns out to have lost its leader for long. */
-  async unless<T>(groupId: GroupId, work: Promise<T>): Promise<T> {
+  unless<T>(groupId: GroupId, work: Promise<T>): Promise<T> {
+    return this.raceLeaderless(groupId, work, leaderlessError);
+  }
+
+  /**
+   * As guard(), for a write (a start, a signal, a cancel). Refused before it starts, it is
+   * UNAVAILABLE; once it may have been proposed, its outcome is unknown: TIMEOUT (as a
+   * proposal's own deadline would say, a moment sooner) saying that it may still be done
+   * once the voters are back, so that neither a forwarding node nor a client starts it
+   * again elsewhere as if it had not been.
+   */
+  async guardWrite<T>(groupId: GroupId, write: () => Promise<T>): Promise<T> {
+    this.refuse(groupId);
+    return this.raceLeaderless(
+      groupId,
+      write(),
+      (group) =>
+        new RaftoralError(
+          "TIMEOUT",
+          `${describeLeaderless(group)}: this call may still be done once its voters are back; ${RECOVER_HINT}`,
+          { isAnswerLost: true },
+        ),
+    );
+  }
+
+  private async raceLeaderless<T>(
+    groupId: GroupId,
+    work: Promise<T>,
+    errorOf: (group: LeaderlessGroup) => RaftoralError,
+  ): Promise<T> {
     let unsubscribe = (): void => undefined;
     const lost = new Promise<never>((_, reject) => {
       unsubscribe = this.watch.onLeaderless((group) => {
-        if (group.groupId === groupId) reject(leaderlessError(group));
+        if (group.groupId === groupId) reject(errorOf(group));
       });
     });
     try {
@@ -57,10 +87,12 @@ export class ReplicaRefusal {
   }
 }
 
+const RECOVER_HINT =
+  'only if they are gone for good, not cut off from this node by the network, see "raftoral cluster recover"';
+
 function leaderlessError(group: LeaderlessGroup): RaftoralError {
   return new RaftoralError(
     "UNAVAILABLE",
-    `${describeLeaderless(group)}: retry once its voters are back; only if they are gone for good, ` +
-      'not cut off from this node by the network, see "raftoral cluster recover"',
+    `${describeLeaderless(group)}: retry once its voters are back; ${RECOVER_HINT}`,
   );
 }

@@ -18,8 +18,11 @@ import { type LookupDeps, recordIn } from "./workflow-describe.ts";
 export interface StopDeps extends LookupDeps {
   /** This node's runtime of group `id` once it runs; undefined if not hosted here. */
   readonly runtimeOf: (id: GroupId) => Promise<WorkflowRuntime | undefined>;
-  /** UNAVAILABLE at once if hosted group `id` cannot serve now (replica-refusal.ts). */
-  readonly refuseIfUnserved: (id: GroupId) => void;
+  /**
+   * `write()` unless hosted group `id` cannot serve now, or turns out not to while it waits:
+   * UNAVAILABLE then (ReplicaRefusal.guardWrite).
+   */
+  readonly guardWrite: <T>(id: GroupId, write: () => Promise<T>) => Promise<T>;
 }
 
 export type StopType = "Cancel" | "Terminate";
@@ -69,14 +72,15 @@ async function stopIn(
         : client.terminateWorkflow(forwarded, options),
     );
   }
-  deps.refuseIfUnserved(id);
   const { workflowId } = request;
-  // Unknown here after a barrier: NOT_FOUND without writing anything to the group's log.
-  await recordIn(deps, id, machine, workflowId);
-  const result = await runtime.stop({
-    type,
-    workflowId,
-    ...(request.reason === undefined ? {} : { reason: request.reason }),
+  const result = await deps.guardWrite(id, async () => {
+    // Unknown here after a barrier: NOT_FOUND without writing anything to the group's log.
+    await recordIn(deps, id, machine, workflowId);
+    return runtime.stop({
+      type,
+      workflowId,
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+    });
   });
   return {
     workflowId,

@@ -266,7 +266,7 @@ export class WorkflowExecution implements ExecutionLayer {
     return {
       ...this.lookupDeps(),
       runtimeOf: async (id) => (await this.openedEngine(id))?.runtime,
-      refuseIfUnserved: (id) => this.refusal.refuse(id),
+      guardWrite: (id, write) => this.refusal.guardWrite(id, write),
     };
   }
 
@@ -299,14 +299,15 @@ export class WorkflowExecution implements ExecutionLayer {
         ),
       );
     }
-    this.refusal.refuse(id);
     const { workflowId } = request;
-    await recordIn(this.lookupDeps(), id, engine.machine, workflowId);
-    const sent = await engine.runtime.signal({
-      workflowId,
-      name: request.name,
-      payload: request.payload,
-      ...(request.eventId === undefined ? {} : { eventId: request.eventId }),
+    const sent = await this.refusal.guardWrite(id, async () => {
+      await recordIn(this.lookupDeps(), id, engine.machine, workflowId);
+      return engine.runtime.signal({
+        workflowId,
+        name: request.name,
+        payload: request.payload,
+        ...(request.eventId === undefined ? {} : { eventId: request.eventId }),
+      });
     });
     return { workflowId, executionClusterId: id, ...sent };
   }
@@ -351,25 +352,21 @@ export class WorkflowExecution implements ExecutionLayer {
       const call = (client: ProtocolClient) => client.startWorkflow(forwarded, { timeoutMs });
       return this.forward(target, call, { isRepeatable });
     }
-    this.refusal.refuse(target);
-    // Only groups whose leader reported in take workflows: a group that never did may be
-    // destroyed without a handover (see the ClusterManager's stillborn groups).
-    if ((this.options.machine.state().groups.get(target)?.configIndex ?? 0) === 0) {
-      throw new RaftoralError(
-        "UNAVAILABLE",
-        `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
-      );
-    }
-    const workflowId = await engine.runtime.start(
-      request.workflowType,
-      request.version,
-      request.input,
-      {
+    const workflowId = await this.refusal.guardWrite(target, async () => {
+      // Only groups whose leader reported in take workflows: a group that never did may be
+      // destroyed without a handover (see the ClusterManager's stillborn groups).
+      if ((this.options.machine.state().groups.get(target)?.configIndex ?? 0) === 0) {
+        throw new RaftoralError(
+          "UNAVAILABLE",
+          `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
+        );
+      }
+      return engine.runtime.start(request.workflowType, request.version, request.input, {
         ...(request.workflowId === undefined ? {} : { workflowId: request.workflowId }),
         ...(request.traceId === undefined ? {} : { traceId: request.traceId }),
         owner: await newWorkflowOwner(this.options, target),
-      },
-    );
+      });
+    });
     return { workflowId, executionClusterId: target };
   }
 

@@ -195,4 +195,22 @@ describe.each(["grpc", "http"] as const)("the CLI's exit codes over %s", (transp
     expect(error).toBeInstanceOf(UnservedError);
     expect(error).toMatchObject({ code: "UNAVAILABLE" });
   }, 60_000);
+
+  test("a start waiting when its group loses its majority ends then, saying it may be done", async () => {
+    const addresses = await cluster(3, transport, { ...FAST, leaderlessReportMs: 1_000 });
+    const [survivor] = addresses as [string];
+    await until(
+      "the group to have three voters",
+      () => client(survivor, transport).status(),
+      (value) => value.groups[0]?.voters.length === 3 && value.groups[0]?.leaderId !== 0,
+    );
+    await Promise.all(nodes.slice(1).map((node) => node.stop()));
+    // Sent before the survivor counts the group as without a leader: it waits, then ends.
+    const caller = new RaftoralClient(survivor, { transport, timeoutMs: 50_000 });
+    clients.push(caller);
+    const error = await caller.start("ping_pong", "ping").catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "TIMEOUT" });
+    expect((error as Error).message).toContain("has had no leader");
+    expect((error as Error).message).toContain("may still be done once its voters are back");
+  }, 60_000);
 });
