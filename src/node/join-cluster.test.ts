@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { createLogger, nodeId, RaftoralError } from "../lib/index.ts";
-import { registerAgain } from "./join-cluster.ts";
+import { createLogger, nodeId, RaftoralError, VirtualClock } from "../lib/index.ts";
+import { registerAgain, registerNode } from "./join-cluster.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { LostNodeError } from "./restart-check.ts";
 
@@ -106,4 +106,34 @@ test("a refusal the cluster answers is logged as a warning; an unreachable peer 
     "DEBUG Could not register again through a peer, peer: down:7001, error: connection refused",
     "WARN Could not register again through a peer, peer: up:7001, error: this node's workflow set differs",
   ]);
+});
+
+test("a join whose management leader died goes on through the other peers", async () => {
+  const asked: string[] = [];
+  const client = (_kind: unknown, address: string) =>
+    ({
+      register: async () => {
+        asked.push(address);
+        if (address === "leader:7001") throw new RaftoralError("UNAVAILABLE", "ECONNREFUSED");
+        return { nodeId: nodeId(4) };
+      },
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  const id = await registerNode({
+    transport: "grpc",
+    // Discovery was answered by the leader itself.
+    peer: "leader:7001",
+    peers: ["leader:7001", "second:7001"],
+    discovery: { managementLeaderAddress: "leader:7001" } as never,
+    address: "me:7001",
+    requestedId: nodeId(0),
+    workflowFingerprint: "f",
+    instanceId: "i",
+    clock: new VirtualClock(),
+    timeoutMs: 30_000,
+    timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
+    clients: new PeerClients(client),
+  });
+  expect(id).toBe(nodeId(4));
+  expect(asked).toEqual(["leader:7001", "second:7001"]);
 });

@@ -1,6 +1,6 @@
 // How a new node finds its cluster: ask each peer for the cluster's shape (trying the other
 // protocol when ours gets no sensible answer), then register with the management leader
-// (or, failing that, through the peer), which allocates the node id through its log.
+// (or, failing that, through the peers), which allocates the node id through its log.
 
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import { MANAGEMENT_RULES_VERSION } from "../management/index.ts";
@@ -97,10 +97,17 @@ function joinedThrough(
   return { transport: kind, peer, discovery };
 }
 
-/** Registers this node; the id comes from the management log (idempotent per address). */
+/**
+ * Registers this node; the id comes from the management log (idempotent per address and
+ * instance). Any member proposes a registration to its leader, so when the leader that
+ * discovery named dies mid-join (its registration may be committed already), the other peers
+ * take it: the leader first, then the peer that answered, then every other peer.
+ */
 export async function registerNode(options: {
   transport: TransportKind;
   peer: string;
+  /** Every address the node was told to join through (--peers). */
+  peers: readonly string[];
   discovery: DiscoveryInfo;
   address: string;
   requestedId: NodeId;
@@ -112,7 +119,9 @@ export async function registerNode(options: {
   clients: PeerClients;
 }): Promise<NodeId> {
   const { callTimeoutMs, retryDelayMs } = options.timing;
-  const targets = [options.discovery.managementLeaderAddress, options.peer].filter((t) => t !== "");
+  const targets = [
+    ...new Set([options.discovery.managementLeaderAddress, options.peer, ...options.peers]),
+  ].filter((t) => t !== "");
   const deadline = options.clock.nowMs() + options.timeoutMs;
   let lastError: Error | undefined;
   while (options.clock.nowMs() < deadline) {

@@ -285,6 +285,7 @@ export class RaftoralNode {
       registerNode({
         transport: plan.kind,
         peer: plan.peer,
+        peers: this.options.peers ?? [],
         discovery: plan.discovery,
         address: this.address,
         requestedId: plan.requestedId,
