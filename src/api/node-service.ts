@@ -94,7 +94,11 @@ export class NodeService implements NodeApi {
       throw new RaftoralError(
         "FAILED_PRECONDITION",
         `node ${this.options.self} belongs to cluster ${own}, and node ${batch.from} to cluster ` +
-          `${batch.clusterId}: two clusters reach each other; check the --peers of node ${batch.from}`,
+          `${batch.clusterId}: two clusters reach each other. Either node ${batch.from} was given ` +
+          `another cluster's --peers, or node ${this.options.self} at ${this.options.address} ` +
+          "started a cluster of its own at an address the other still lists (a node that lost " +
+          "its storage, started with --bootstrap again): stop that one, clear its storage and " +
+          "start it with --peers instead",
       );
     }
     host.receive(batch);

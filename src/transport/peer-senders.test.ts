@@ -1,6 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { forwardOf } from "../../test/contracts/transport-fixtures.ts";
-import { createLogger, groupId, type NodeId, nodeId, VirtualClock } from "../lib/index.ts";
+import {
+  createLogger,
+  groupId,
+  type NodeId,
+  nodeId,
+  RaftoralError,
+  VirtualClock,
+} from "../lib/index.ts";
 import { BATCH_BYTES_MAX, QUEUE_BYTES_MAX } from "./peer-queue.ts";
 import { PeerSenders } from "./peer-senders.ts";
 import type { PeerTransport } from "./transport.ts";
@@ -87,6 +94,37 @@ describe("peer senders", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain("Dropping messages for a peer");
     expect(lines[0]).toContain(`error: ${refusal}`);
+  });
+
+  test("a peer that refuses this node (another cluster) is a warning, now and again", async () => {
+    const lines: string[] = [];
+    const clock = new VirtualClock();
+    const refusal = "node 1 belongs to cluster a, and node 2 to cluster b";
+    const senders = new PeerSenders({
+      self: nodeId(2),
+      transport: {
+        deliver: () => Promise.reject(new RaftoralError("FAILED_PRECONDITION", refusal)),
+        close: () => Promise.resolve(),
+      },
+      clock,
+      logger: createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) }),
+      onUnreachable: () => undefined,
+      backoffMinMs: 10,
+    });
+    senders.setAddress(nodeId(1), "taken:1");
+    const refusals = () => lines.filter((line) => line.includes("A peer refuses"));
+    for (const _ of [1, 2, 3]) {
+      senders.send(nodeId(1), [message(1)]);
+      await flush();
+      clock.advance(1_000);
+      await flush();
+    }
+    expect(refusals()).toHaveLength(1);
+    expect(refusals()[0]).toContain(`error: ${refusal}`);
+    clock.advance(30_000);
+    senders.send(nodeId(1), [message(1)]);
+    await flush();
+    expect(refusals()).toHaveLength(2);
   });
 
   test("a slow peer never holds up another", () => {

@@ -44,6 +44,8 @@ interface PeerState {
   cancelBackoff: (() => void) | undefined;
   dropped: number;
   lastDropLogMs: number;
+  /** When a refusal by this peer was last logged at warn. */
+  lastRefusalLogMs: number;
   sentMessages: number;
   sentBytes: number;
   failedDeliveries: number;
@@ -405,12 +407,21 @@ export class PeerSenders {
     // Before, a node back from a restart was sent its leaders' catch-up as JSON requests until
     // the retry time ran out: 250 ms of a leader's turn for 4 MB, where a stream takes 40.
     state.streamRetryAtMs = Number.NEGATIVE_INFINITY;
-    this.options.logger.debug("Peer unreachable", {
-      peer,
-      address: state.address,
-      retry_in_ms: state.backoffMs,
-      error: (error as Error).message,
-    });
+    // A peer that answers with a refusal (another cluster at its address) is no outage: said
+    // at warn, now and again, where an unreachable one is only a debug line.
+    const isRefused = error instanceof RaftoralError && error.code === "FAILED_PRECONDITION";
+    const now = this.options.clock.nowMs();
+    const isWarned = isRefused && now - state.lastRefusalLogMs >= DROP_LOG_INTERVAL_MS;
+    if (isWarned) state.lastRefusalLogMs = now;
+    this.options.logger[isWarned ? "warn" : "debug"](
+      isRefused ? "A peer refuses this node's messages" : "Peer unreachable",
+      {
+        peer,
+        address: state.address,
+        retry_in_ms: state.backoffMs,
+        error: (error as Error).message,
+      },
+    );
     this.options.onUnreachable(peer);
     state.cancelBackoff?.();
     state.cancelBackoff = this.options.clock.setTimer(state.backoffMs, () => {
@@ -447,6 +458,7 @@ function newPeerState(address: string, queueMessagesMax: number): PeerState {
     cancelBackoff: undefined,
     dropped: 0,
     lastDropLogMs: Number.NEGATIVE_INFINITY,
+    lastRefusalLogMs: Number.NEGATIVE_INFINITY,
     sentMessages: 0,
     sentBytes: 0,
     failedDeliveries: 0,
