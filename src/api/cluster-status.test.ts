@@ -150,3 +150,21 @@ test("a group this node has seen leaderless for a while has no leader, whatever 
   });
   expect(reported.groups[0]?.leaderId).toBe(n(2));
 });
+
+test("a replica of the management group without a leader holds stale reports: none counts", () => {
+  const status = clusterStatusOf({
+    state: { ...state(), managementFaultTolerance: 1 },
+    self: n(1),
+    transport: "grpc",
+    // Restarted alone: it hosts the management group, which has no leader.
+    management: { leaderId: n(0), confState: { voters: [n(1), n(2)], learners: [] } as never },
+    localLeaderOf: () => undefined,
+    localHealthOf: () => ({}),
+  });
+  expect(status.groups.map((group) => [group.leaderId, group.faultTolerance])).toEqual([
+    [0, 0],
+    [0, 0],
+  ] as never);
+  expect(status.managementFaultTolerance).toBe(0);
+  expect(status.faultTolerance).toBe(0);
+});

@@ -50,12 +50,17 @@ export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
       managementRole: roleOf(node.id),
       isManagementLeader: node.id === leader,
     }));
+  // Reports reach the state through the management group's leader: a replica of it that has
+  // none holds reports as old as that (a node restarted alone), so only first-hand views count.
+  // A node not hosting it yet (joining) has just been sent the state: its reports stand.
+  const isReportStale = management !== undefined && leader === NO_NODE;
   const groups = [...state.groups.values()]
     .sort((a, b) => byId(a.id, b.id))
-    .map((group) => groupStatus(group, inputs));
+    .map((group) => groupStatus(group, inputs, isReportStale));
   const managementFaultTolerance = toleranceOf(
     state.managementFaultTolerance,
     inputs.localHealthOf(MANAGEMENT_GROUP),
+    isReportStale,
   );
   return {
     clusterId: state.clusterId,
@@ -73,7 +78,11 @@ export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
   };
 }
 
-function groupStatus(group: GroupRecord, inputs: ClusterStatusInputs): ExecutionGroupStatus {
+function groupStatus(
+  group: GroupRecord,
+  inputs: ClusterStatusInputs,
+  isReportStale: boolean,
+): ExecutionGroupStatus {
   const localLeader = inputs.localLeaderOf(group.id);
   const local = inputs.localHealthOf(group.id);
   return {
@@ -83,31 +92,37 @@ function groupStatus(group: GroupRecord, inputs: ClusterStatusInputs): Execution
     learners: [...group.learners].sort(byId),
     draining: group.draining,
     runningWorkflows: group.running,
-    leaderId: leaderOf(group.leaderId, localLeader, local),
+    leaderId: leaderOf(group.leaderId, localLeader, local, isReportStale),
     configIndex: group.configIndex,
-    faultTolerance: toleranceOf(group.faultTolerance, local),
+    faultTolerance: toleranceOf(group.faultTolerance, local, isReportStale),
     ...(local.leaderlessMs === undefined ? {} : { leaderlessMs: local.leaderlessMs }),
   };
 }
 
 /**
  * The leader this node follows, else the last one reported, unless this node's replica has
- * had none for a while (first-hand, and newer than any report): then none.
+ * had none for a while (first-hand, and newer than any report) or the report is stale: then
+ * none.
  */
 function leaderOf(
   reported: NodeId,
   local: NodeId | undefined,
   health: { readonly leaderlessMs?: number },
+  isReportStale: boolean,
 ): NodeId {
   if (local !== undefined && local !== 0) return local;
-  return (health.leaderlessMs ?? 0) > 0 ? NO_NODE : reported;
+  return (health.leaderlessMs ?? 0) > 0 || isReportStale ? NO_NODE : reported;
 }
 
-/** First-hand knowledge wins over the last report; a group without a leader survives nothing. */
+/**
+ * First-hand knowledge wins over the last report; a group without a leader survives nothing,
+ * and a stale report tells nothing it survives.
+ */
 function toleranceOf(
   reported: number,
   local: { readonly faultTolerance?: number; readonly leaderlessMs?: number },
+  isReportStale: boolean,
 ): number {
   if (local.faultTolerance !== undefined) return local.faultTolerance;
-  return (local.leaderlessMs ?? 0) > 0 ? 0 : reported;
+  return (local.leaderlessMs ?? 0) > 0 || isReportStale ? 0 : reported;
 }

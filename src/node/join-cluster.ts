@@ -209,9 +209,11 @@ export async function registerAgain(options: {
       return await options.clients.call(options.transport, peer, async (client) => {
         const { clusterId } = await client.clusterStatus({ timeoutMs: callTimeoutMs });
         if (options.clusterId !== "" && clusterId !== options.clusterId) {
+          // Said where operators look: a peer list that now leads to another cluster.
           throw new RaftoralError(
             "FAILED_PRECONDITION",
             `${peer} belongs to cluster ${clusterId}, not this node's ${options.clusterId}`,
+            { isAnswer: true },
           );
         }
         const result = await client

@@ -134,6 +134,9 @@ async function untilLogApplied(options: CheckInOptions): Promise<void> {
   }
 }
 
+/** How often a check-in that gets no answer says so at warn. */
+const CHECK_IN_WARN_INTERVAL_MS = 15_000;
+
 // Runs until answered or the node stops (the host then rejects with SHUTTING_DOWN).
 async function proposeUntilAnswered(
   options: CheckInOptions,
@@ -141,6 +144,8 @@ async function proposeUntilAnswered(
 ): Promise<CheckInResult> {
   const { clock, logger } = options;
   let unansweredSinceMs = clock.nowMs();
+  const startedMs = clock.nowMs();
+  let warnedAtMs = startedMs;
   for (;;) {
     try {
       const timeoutMs = options.proposalTimeoutMs;
@@ -151,6 +156,13 @@ async function proposeUntilAnswered(
       if (!(error instanceof RaftoralError && PASSING.has(error.code))) throw error;
       // Handled: the same claim again is safe (the rule accepts a retry of it).
       logger.debug("Retrying the storage check-in", { error: error.message });
+      if (clock.nowMs() - warnedAtMs >= CHECK_IN_WARN_INTERVAL_MS) {
+        warnedAtMs = clock.nowMs();
+        logger.warn(
+          "This node's storage is not checked in yet: the management group does not answer, so its execution clusters wait (they need most management voters up)",
+          { waiting_s: Math.round((warnedAtMs - startedMs) / 1_000), error: error.message },
+        );
+      }
       if (clock.nowMs() - unansweredSinceMs >= options.failureTimeoutMs) {
         unansweredSinceMs = clock.nowMs();
         await options.registerAgain();
