@@ -85,6 +85,9 @@ describe("server command line", () => {
     expect(args.nodeId).toBe(7 as never);
     expect(args.storagePath).toBe("d");
     expect(run(["-l", "127.0.0.1:1", "-b"]).bootstrap).toBe(true);
+    // With --peers: bootstrap only if none of them is in a cluster yet (start-plan.ts).
+    const both = run(["-l", "127.0.0.1:1", "-b", "-p", "127.0.0.1:2"]);
+    expect([both.bootstrap, both.peers.map((peer) => peer.text)]).toEqual([true, ["127.0.0.1:2"]]);
     expect(run(["-l", "127.0.0.1:1", "-p", "a:1,b:2"]).peers).toHaveLength(2);
   });
 
@@ -173,7 +176,6 @@ describe("server command line", () => {
       ["-l", "127.0.0.1:1", "--transport", "udp"],
       "Invalid transport protocol: udp. Must be 'grpc' or 'http'",
     ],
-    [["-l", "127.0.0.1:1", "-b", "-p", "127.0.0.1:2"], "--bootstrap and --peers cannot be used"],
     [
       ["-l", "127.0.0.1:1", "--node-id", "abc"],
       "Invalid node id 'abc': must be a positive integer",

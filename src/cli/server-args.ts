@@ -200,12 +200,6 @@ function validate(options: Record<string, unknown>): ServerArgs {
   const peersText = single(options, "peers", "--peers <PEERS>");
   const peers = peersText === undefined ? [] : parsePeers(peersText);
   const bootstrap = flag(options, "bootstrap", "--bootstrap");
-  if (bootstrap && peers.length > 0) {
-    throw new UsageError(
-      "--bootstrap and --peers cannot be used together: --bootstrap starts a new cluster, " +
-        "--peers joins an existing one. Use --bootstrap on the first node only.",
-    );
-  }
   const transport = parseTransport(
     single(options, "transport", "--transport <PROTOCOL>") ?? "grpc",
   );

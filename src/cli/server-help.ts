@@ -41,6 +41,9 @@ Options:
 
   -b, --bootstrap
           Create a new cluster with this node as its first member. Use it on one node only.
+          With --peers (the cluster's other nodes), only if none of them belongs to a
+          cluster yet; otherwise join it as a new node, so that a first node that comes
+          back with an empty disk does not found a second cluster.
 
   -s, --storage-path <PATH>
           Keep this node's data in PATH/node_<id>/ so it survives restarts; give each node

@@ -180,7 +180,10 @@ export interface RaftoralNodeOptions {
   readonly nodeId?: number;
   /** Running nodes to join through. */
   readonly peers?: readonly string[];
-  /** Create a new cluster with this node as its first member. */
+  /**
+   * Create a new cluster with this node as its first member; with `peers`, only if none of
+   * them belongs to a cluster yet, else join it (see README, "Restoring a node").
+   */
   readonly bootstrap?: boolean;
   /** Keep data in storagePath/node_<id>/; without it, data lives in memory. */
   readonly storagePath?: string;
@@ -206,8 +209,8 @@ export interface RaftoralNodeOptions {
 
 /**
  * Refuses, before anything listens or is stored, options the CLI's flags could not give: a
- * node id that is no positive integer, a transport other than grpc or http, bootstrap with
- * peers, or an address that is not host:port (each named).
+ * node id that is no positive integer, a transport other than grpc or http, or an address
+ * that is not host:port (each named).
  */
 export function checkNodeOptions(options: RaftoralNodeOptions): void {
   const { nodeId, transport } = options;
@@ -219,11 +222,6 @@ export function checkNodeOptions(options: RaftoralNodeOptions): void {
   if (transport !== undefined && transport !== "grpc" && transport !== "http") {
     throw new InvalidArgumentError(
       `transport ${JSON.stringify(transport)}: it is "grpc" (the default) or "http"`,
-    );
-  }
-  if (options.bootstrap === true && (options.peers ?? []).length > 0) {
-    throw new InvalidArgumentError(
-      "bootstrap and peers: a node either creates a cluster (bootstrap) or joins one through peers, not both",
     );
   }
   checkAddressOptions(options);

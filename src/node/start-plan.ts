@@ -62,12 +62,22 @@ export async function planStart(options: {
     return { mode: "resume", id: resumed.nodeId, kind: resumed.transport, storage: known.storage };
   }
   if (options.bootstrap) {
-    return {
-      mode: "bootstrap",
-      id: known?.nodeId ?? options.requestedId ?? FIRST_NODE_ID,
-      kind: options.transport,
-      storage: known?.storage,
-    };
+    const found = await clusterAmongPeers(options);
+    if (found === undefined) {
+      return {
+        mode: "bootstrap",
+        id: known?.nodeId ?? options.requestedId ?? FIRST_NODE_ID,
+        kind: options.transport,
+        storage: known?.storage,
+      };
+    }
+    // The first node's command line, back with an empty disk: a second cluster at its address
+    // would split the cluster without a word, so it joins as a new node instead.
+    // As a new node: the id --node-id names (1, most likely) is the lost node's.
+    logger.warn("--bootstrap is ignored: a peer belongs to a cluster already; joining it", {
+      peer: found.peer,
+    });
+    return joinPlan(options, found, known?.nodeId ?? nodeId(0));
   }
   if (options.peers.length === 0) {
     throw new RaftoralError(
@@ -77,20 +87,40 @@ export async function planStart(options: {
         "options bootstrap, peers and storagePath)",
     );
   }
-  const discovered = await discoverCluster({
-    peers: options.peers,
-    preferred: options.transport,
-    clock: options.clock,
-    logger,
-    timeoutMs: options.joinTimeoutMs,
-    timing: options.joinTiming,
-    clients: options.clients,
-  });
+  const discovered = await discoverCluster(discoveryOf(options, options.joinTimeoutMs));
+  return joinPlan(options, discovered, known?.nodeId ?? options.requestedId ?? nodeId(0));
+}
+
+type PlanOptions = Parameters<typeof planStart>[0];
+type Discovered = Awaited<ReturnType<typeof discoverCluster>>;
+
+function discoveryOf(options: PlanOptions, timeoutMs: number) {
+  const { peers, transport, clock, logger, joinTiming, clients } = options;
+  return { peers, preferred: transport, clock, logger, timeoutMs, timing: joinTiming, clients };
+}
+
+/**
+ * With --bootstrap, --peers are the cluster's other nodes: asked once each, the first that
+ * belongs to a cluster already; undefined when none answers so (not up, or still joining
+ * through this one, as at a cluster's first start).
+ */
+async function clusterAmongPeers(options: PlanOptions): Promise<Discovered | undefined> {
+  if (options.peers.length === 0) return undefined;
+  try {
+    return await discoverCluster(discoveryOf(options, 0));
+  } catch (error) {
+    // Not found in one round; anything else (a refused credential, a stop) still fails.
+    if (error instanceof RaftoralError && error.code === "UNAVAILABLE") return undefined;
+    throw error;
+  }
+}
+
+function joinPlan(options: PlanOptions, discovered: Discovered, requestedId: NodeId): StartPlan {
   return {
     mode: "join",
     kind: discovered.transport,
-    requestedId: known?.nodeId ?? options.requestedId ?? nodeId(0),
-    storage: known?.storage,
+    requestedId,
+    storage: options.known?.storage,
     peer: discovered.peer,
     discovery: discovered.discovery,
   };

@@ -67,6 +67,28 @@ describe.each(["grpc", "http"] as const)("cluster formation over %s", (transport
   }, 60_000);
 });
 
+describe("--bootstrap with --peers", () => {
+  test("bootstraps while no peer is in a cluster; back with an empty disk, joins it", async () => {
+    const ports = await Promise.all([1, 2, 3].map(() => freePort()));
+    const [a, b, c] = ports.map((port) => `127.0.0.1:${port}`) as [string, string, string];
+    const firstOptions = { port: ports[0] as number, bootstrap: true, peers: [b, c] };
+    // The cluster's first start: the peers are not up yet.
+    const first = await startNode({ ...firstOptions, transport: "grpc" });
+    expect(first.nodeId).toBe(1 as never);
+    const cluster = first.managementState().clusterId;
+    const second = await startNode({ port: ports[1] as number, peers: [a], transport: "grpc" });
+    await startNode({ port: ports[2] as number, peers: [a, b], transport: "grpc" });
+    await eventually("three voters", () => second.managementState().nodes.size === 3);
+    // Node 1 loses its disk (memory storage) and comes back with the same command line.
+    await first.stop();
+    const again = await startNode({ ...firstOptions, transport: "grpc" });
+    expect(again.nodeId).toBe(4 as never);
+    expect(again.managementState().clusterId).toBe(cluster);
+    // The old id at that address is removed at once.
+    await eventually("node 1 removed", () => !second.managementState().nodes.has(1 as never));
+  }, 60_000);
+});
+
 describe("cluster growth and failure detection", () => {
   test("seven nodes: five voters and two learners, execution groups of 3 and 4", async () => {
     const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));

@@ -44,9 +44,16 @@ function parseUnit(text: string): Sections {
   return sections;
 }
 
-/** The QUICKSTART's three services: listen/advertise/bootstrap-or-peers/storage, ports. */
+/**
+ * The QUICKSTART's three services: listen/advertise/bootstrap-or-peers/storage, ports. The
+ * first also names the others, so that back with an empty volume it joins them (start-plan.ts).
+ */
 function quickstartService(index: number): Record<string, unknown> {
-  const peers = ["raftoral-1:7001", "raftoral-1:7001,raftoral-2:7001"][index - 2];
+  const peers = [
+    "raftoral-2:7001,raftoral-3:7001",
+    "raftoral-1:7001",
+    "raftoral-1:7001,raftoral-2:7001",
+  ][index - 1] as string;
   return {
     build: "..",
     command: [
@@ -54,7 +61,9 @@ function quickstartService(index: number): Record<string, unknown> {
       "0.0.0.0:7001",
       "--advertise",
       `raftoral-${index}:7001`,
-      ...(peers === undefined ? ["--bootstrap"] : ["--peers", peers]),
+      ...(index === 1 ? ["--bootstrap"] : []),
+      "--peers",
+      peers,
       "--storage-path",
       "/data",
     ],

@@ -134,7 +134,7 @@ describe("typed workflow calls", () => {
     }
   });
 
-  test("a node id, a transport or bootstrap with peers the CLI could not give is refused", () => {
+  test("a node id or a transport the CLI could not give is refused", () => {
     const logger = quietLogger();
     const listen = "127.0.0.1:1";
     for (const [options, message] of [
@@ -142,7 +142,6 @@ describe("typed workflow calls", () => {
       [{ nodeId: 1.5 }, "nodeId 1.5: a node id is a positive integer"],
       [{ nodeId: "2" }, 'nodeId "2": a node id is a positive integer'],
       [{ transport: "HTTP" }, 'transport "HTTP": it is "grpc" (the default) or "http"'],
-      [{ bootstrap: true, peers: ["127.0.0.1:2"] }, "bootstrap and peers: a node either creates"],
     ] as const) {
       let refusal: unknown;
       try {
