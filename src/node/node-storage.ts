@@ -2,7 +2,7 @@
 // database in P/node_<id>/, whose stored identity decides whether the node resumes.
 
 import { rmSync } from "node:fs";
-import { type NodeId, nodeId } from "../lib/index.ts";
+import { type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import {
   type LogStorage,
   MemoryLogStorage,
@@ -68,4 +68,25 @@ export function requestedId(value: number | undefined): NodeId | undefined {
 export function removeNodeDirectory(storagePath: string | undefined, id: NodeId): void {
   if (storagePath !== undefined)
     rmSync(nodeDirectoryPath(storagePath, id), { recursive: true, force: true });
+}
+
+/**
+ * Why a start failed that found node `id`'s directory without an identity (no --node-id
+ * asked for it), when the cluster answered that the id is taken: the directory is from a join
+ * that stopped before it saved the identity, and the id belongs to that earlier process. The
+ * directory is removed by then, so the next start joins as a new node. Otherwise `error`.
+ */
+export function unclaimedIdTaken(id: NodeId | undefined, error: unknown): unknown {
+  // The join's failure wraps the cluster's answer (join-cluster.ts, failedToAdd).
+  const answer = error instanceof RaftoralError ? (error.cause ?? error) : undefined;
+  if (id === undefined || !(answer instanceof RaftoralError) || answer.code !== "ALREADY_EXISTS") {
+    return error;
+  }
+  return new RaftoralError(
+    "ALREADY_EXISTS",
+    `node_${id} under --storage-path held no identity: a join that stopped before it saved ` +
+      `one, whose node ${id} the cluster keeps for that earlier process (${answer.message}). ` +
+      "The directory has been removed: start this node again and it joins as a new node",
+    { cause: error },
+  );
 }

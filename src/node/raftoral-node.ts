@@ -37,7 +37,7 @@ import {
 } from "./node-options.ts";
 import { NodeParts } from "./node-parts.ts";
 import { certificateWarning } from "./node-security.ts";
-import { removeNodeDirectory, requestedId } from "./node-storage.ts";
+import { removeNodeDirectory, requestedId, unclaimedIdTaken } from "./node-storage.ts";
 import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { planStart, type StartPlan } from "./start-plan.ts";
@@ -172,7 +172,10 @@ export class RaftoralNode {
       this.markStopped();
       // A fatal error (a disk that filled up) is why the start failed, whatever step then
       // failed with it: the caller's exit status and message follow the cause.
-      throw this.fatal ?? error;
+      throw (
+        this.fatal ??
+        (this.options.nodeId === undefined ? unclaimedIdTaken(this.unclaimed, error) : error)
+      );
     }
   }
 

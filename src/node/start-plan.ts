@@ -79,6 +79,19 @@ export async function planStart(options: {
     });
     return joinPlan(options, found, known?.nodeId ?? nodeId(0));
   }
+  if (
+    options.peers.length === 0 &&
+    options.requestedId === undefined &&
+    known?.nodeId !== undefined
+  ) {
+    // The start removes the directory it found empty (RaftoralNode.unclaimed).
+    throw new RaftoralError(
+      "INVALID_ARGUMENT",
+      `node_${known.nodeId} under --storage-path held no identity: a join that stopped before ` +
+        "it saved one. The directory has been removed: start this node with --peers <ADDRESS> " +
+        "to join as a new node",
+    );
+  }
   if (options.peers.length === 0) {
     throw new RaftoralError(
       "INVALID_ARGUMENT",

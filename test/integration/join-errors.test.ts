@@ -5,7 +5,7 @@
 // node's operator port (--http-listen) leads a joiner to the cluster's own protocol.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../src/lib/index.ts";
@@ -147,6 +147,47 @@ describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
     expect(error.message).toContain("Failed to add node to cluster");
     expect(error.message).toContain(`node id 9 is in use by ${second.address}`);
     expect((error.cause as { code?: string } | undefined)?.code).toBe("ALREADY_EXISTS");
+  }, 30_000);
+
+  test("a directory left by a join that stopped early is removed; the next start joins anew", async () => {
+    const port = await freePort();
+    await node({ port, transport }).start();
+    const peers = [`127.0.0.1:${port}`];
+    const storagePath = mkdtempSync(join(tmpdir(), "raftoral-join-"));
+    try {
+      const address = await freePort();
+      const joined = node({ port: address, transport, peers, storagePath });
+      await joined.start();
+      expect(joined.nodeId).toBe(2 as never);
+      await joined.stop();
+      // As a kill between "Joined the cluster" and saving the identity leaves it: empty.
+      rmSync(join(storagePath, "node_2"), { recursive: true });
+      mkdirSync(join(storagePath, "node_2"));
+      // Without --peers, it says what the directory is and how to go on.
+      const alone = new RaftoralNode({
+        listen: `127.0.0.1:${address}`,
+        storagePath,
+        transport,
+        logger: quiet(),
+        tuning: FAST,
+      });
+      nodes.push(alone);
+      expect((await failureOf(alone.start())).message).toStartWith(
+        "node_2 under --storage-path held no identity: a join that stopped before it saved one.",
+      );
+      mkdirSync(join(storagePath, "node_2"));
+      const again = node({ port: address, transport, peers, storagePath });
+      const error = await failureOf(again.start());
+      expect(error.message).toStartWith("node_2 under --storage-path held no identity: a join");
+      expect(error.message).toContain("start this node again and it joins as a new node");
+      expect(existsSync(join(storagePath, "node_2"))).toBe(false);
+      const renewed = node({ port: address, transport, peers, storagePath });
+      await renewed.start();
+      expect(renewed.nodeId).toBe(3 as never);
+    } finally {
+      await Promise.all(nodes.splice(0).map((started) => started.stop()));
+      rmSync(storagePath, { recursive: true, force: true });
+    }
   }, 30_000);
 
   test("a refused --node-id leaves no directory behind: the next start without it joins", async () => {
