@@ -392,8 +392,9 @@ export const NODE_LEAVE_HELP = `raftoral node leave - remove a node from the clu
 Usage: raftoral node leave [OPTIONS]
 
 Asks the node at --address (only the first one given; never another) to leave the
-cluster. While voters of its groups do not answer, so that the others would lose their
-majority without it, the leave is refused with nothing changed (exit code 1). It is removed from the management group and from its execution clusters, its
+cluster. While voters of its groups do not answer, so that the others that answer are no
+majority of those groups' voters without it, the leave is refused with nothing changed
+(exit code 1). It is removed from the management group and from its execution clusters, its
 workflows move to the remaining members, and once every group it was in has committed a
 configuration without it (up to about a minute under faults) its process exits with
 code 0. Its storage directory then refuses to start (exit code 78); to bring the machine

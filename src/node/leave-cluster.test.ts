@@ -234,9 +234,11 @@ test("a member does not leave while the voters that answer would make no majorit
   expect(outcome).toBeInstanceOf(RaftoralError);
   expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
   expect((outcome as Error).message).toBe(
-    "node 3 cannot leave now: without it, groups 0 (nodes 4, 5); 1 (nodes 4, 5) would lose " +
-      "their majority, as those voters do not answer. Nothing was changed and the node serves " +
-      "on: bring them back, or wait until the cluster replaces them, then leave again",
+    "node 3 cannot leave now: in groups 0 (nodes 4, 5); 1 (nodes 4, 5) the voters that " +
+      "answer, this node aside, are no majority of their voters now (the nodes named do not " +
+      "answer), so without it those groups would have no failure to spare, or none left. " +
+      "Nothing was changed and the node serves on: bring them back, or wait until the cluster " +
+      "replaces them, then leave again",
   );
   expect(proposed).toEqual([]);
 });

@@ -140,9 +140,11 @@ export class ClusterLeave {
         const groups = short.map(({ id, missing }) => `${id} (nodes ${missing.join(", ")})`);
         throw new RaftoralError(
           "UNAVAILABLE",
-          `node ${self} cannot leave now: without it, groups ${groups.join("; ")} would lose ` +
-            "their majority, as those voters do not answer. Nothing was changed and the node " +
-            "serves on: bring them back, or wait until the cluster replaces them, then leave again",
+          `node ${self} cannot leave now: in groups ${groups.join("; ")} the voters that ` +
+            "answer, this node aside, are no majority of their voters now (the nodes named do " +
+            "not answer), so without it those groups would have no failure to spare, or none " +
+            "left. Nothing was changed and the node serves on: bring them back, or wait until " +
+            "the cluster replaces them, then leave again",
         );
       }
       await new Promise<void>((resolve) => clock.setTimer(POLL_INTERVAL_MS, resolve));
