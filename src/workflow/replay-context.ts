@@ -40,11 +40,12 @@ import type {
   CheckpointRecord,
   StepStats,
 } from "./execution.ts";
-import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
+import type { JsonLike, JsonValue } from "./json.ts";
 import { PatchMarkers } from "./patch-markers.ts";
 import { startChild } from "./replay-children.ts";
 import type { CancelClaim, Claim, ReplayCursor, ReplayEffects } from "./replay-cursor.ts";
 import { replayRandomAt } from "./replay-random.ts";
+import { checkpointValue, outcomeValue, ReplicatedVariable } from "./replicated-variable.ts";
 import type { RuntimeFeatures } from "./runtime-version.ts";
 import { executeStep, resolveRetryPolicy } from "./step-executor.ts";
 import {
@@ -437,44 +438,6 @@ export class ReplayContext implements WorkflowContext {
       },
     };
   }
-}
-
-/** The replicated variable behind ctx.checkpoint(). */
-class ReplicatedVariable<T extends JsonLike> implements Checkpoint<T> {
-  constructor(
-    private readonly key: string,
-    private value: T,
-    private readonly context: ReplayContext,
-  ) {}
-
-  get(): T {
-    return this.value;
-  }
-
-  async set(value: T): Promise<void> {
-    this.context.checkCaller("set");
-    const json = checkpointValue(this.key, value);
-    const { outcome } = await this.context.settle("set", this.key, async () => ({
-      ok: true,
-      value: json,
-    }));
-    // The committed value wins: on replay it is what every member holds.
-    this.value = outcomeValue(outcome) as T;
-  }
-}
-
-function checkpointValue(key: string, value: unknown): JsonValue {
-  const json = toJsonValue(value, `the value of checkpoint "${key}"`);
-  if (json === undefined) {
-    throw new InvalidArgumentError(`checkpoint "${key}" needs a JSON value; use null for none`);
-  }
-  return json;
-}
-
-function outcomeValue(outcome: CheckpointOutcome): JsonValue {
-  // Checkpoints only ever record { ok: true, value }; anything else is a corrupt record.
-  if (!outcome.ok || outcome.value === undefined) return null;
-  return outcome.value;
 }
 
 function validateName(name: unknown, what: string): void {
