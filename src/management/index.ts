@@ -41,6 +41,7 @@ export {
   activeNodeIds,
   type ClusterTransport,
   emptyManagementState,
+  everyMemberApplies,
   type GroupRecord,
   groupsOf,
   highestNodeId,
@@ -48,6 +49,7 @@ export {
   MANAGEMENT_RULES_VERSION,
   type ManagementState,
   type NodeRecord,
+  PAIRED_WAITS_RULES,
   resultsHolder,
   type WorkflowIdClaim,
 } from "./management-state.ts";

@@ -18,9 +18,11 @@ import { type CheckInResult, checkIn } from "./incarnation.ts";
 import { checkManagementInvariants } from "./invariants.ts";
 import {
   emptyManagementState,
+  everyMemberApplies,
   type GroupRecord,
   type ManagementState,
   type NodeRecord,
+  PAIRED_WAITS_RULES,
   type WorkflowIdClaim,
 } from "./management-state.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
@@ -248,6 +250,7 @@ function registerNode(
   index: LogIndex,
 ): { state: ManagementState; result: ManagementResult } {
   checkWorkflowSet(state, command);
+  checkRules(state, command);
   let current = state;
   const byAddress = [...state.nodes.values()].find((node) => node.address === command.address);
   if (byAddress !== undefined && isSameProcess(byAddress.instance, command.instance)) {
@@ -273,6 +276,24 @@ function registerNode(
     current = removeNode(state, byAddress.id);
   }
   return admit(current, command, index);
+}
+
+/**
+ * Rules 2, once every member applies them: a node whose build applies fewer is refused, as the
+ * workflow logs it would be sent may hold records it applies otherwise (waits at once).
+ */
+function checkRules(
+  state: ManagementState,
+  command: Extract<ManagementCommand, { type: "registerNode" }>,
+): void {
+  const rules = command.rulesVersion ?? 0;
+  if (rules >= PAIRED_WAITS_RULES || state.nodes.size === 0) return;
+  if (!everyMemberApplies(state, PAIRED_WAITS_RULES)) return;
+  throw new ManagementRefusal(
+    `this node's build applies management rules ${rules}, and every member of the cluster ` +
+      `applies rules ${PAIRED_WAITS_RULES}: their workflow logs may hold records an older ` +
+      "build applies otherwise. Run the same raftoral build as the other nodes (or a later one)",
+  );
 }
 
 /**

@@ -39,10 +39,22 @@ export interface NodeRecord {
 
 /**
  * The management rules this build applies. 1: each node's own workflow set counts at
- * registration (management-machine.ts). Every replica must apply the same rules, so a rule
- * that changes an outcome applies only once every member's build applies it.
+ * registration (management-machine.ts). 2: workflow logs may hold waits whose halves other
+ * records come between (src/workflow/wait-pairs.ts), which builds before it apply otherwise:
+ * owners record them only once every member applies rules 2, and from then on a node whose
+ * build applies fewer is refused at registration. Every replica must apply the same rules,
+ * so a rule that changes an outcome applies only once every member's build applies it.
  */
-export const MANAGEMENT_RULES_VERSION = 1;
+export const MANAGEMENT_RULES_VERSION = 2;
+
+/** The rules from which workflow logs may hold waits whose halves are apart. */
+export const PAIRED_WAITS_RULES = 2;
+
+/** Whether every member's build applies management rules `version` or later. */
+export function everyMemberApplies(state: ManagementState, version: number): boolean {
+  for (const node of state.nodes.values()) if (node.rulesVersion < version) return false;
+  return true;
+}
 
 export interface GroupRecord {
   readonly id: GroupId;

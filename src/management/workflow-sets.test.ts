@@ -91,3 +91,17 @@ test("while a member's build applies older rules, every node must run the bootst
   restartWith(2, "old");
   expect(register("h:3", "new")).toEqual({ nodeId: nodeId(3) });
 });
+
+test("rules 2: while a member applies older rules anyone joins; once all do, older builds don't", () => {
+  const { register, restartWith } = cluster();
+  // Node 1 (rules 1) is a member: a build of rules 1 or 2 joins.
+  expect(register("h:2", "old", 0, 2)).toEqual({ nodeId: nodeId(2) });
+  expect(register("h:3", "old", 0, 1)).toEqual({ nodeId: nodeId(3) });
+  // Every member upgraded (each restarts with the new build): older builds are refused.
+  restartWith(1, "old", 2);
+  restartWith(3, "old", 2);
+  expect(() => register("h:4", "old", 0, 1)).toThrow(
+    "this node's build applies management rules 1, and every member of the cluster applies rules 2",
+  );
+  expect(register("h:4", "old", 0, 2)).toEqual({ nodeId: nodeId(4) });
+});

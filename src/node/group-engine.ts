@@ -3,6 +3,7 @@
 // state machine's transitions also feed the node's metrics and log.
 
 import type { GroupId, LogIndex } from "../lib/index.ts";
+import { everyMemberApplies, PAIRED_WAITS_RULES } from "../management/index.ts";
 import {
   type ChildLauncher,
   type WorkflowProposer,
@@ -63,6 +64,7 @@ export function createGroupEngine(
     },
     children,
     guards: processGuards,
+    mayPairWaits: () => everyMemberApplies(options.machine.state(), PAIRED_WAITS_RULES),
     isOwnLeaderEntry: (index) => {
       // Read on every Start this node owns: the direct reads, not a whole status().
       const raft = options.host.inspect(id);

@@ -176,17 +176,21 @@ export class DeterminismViolationError extends RaftoralError {
     seq: number;
     recorded: CallSite;
     attempted: CallSite;
+    /** What to do, where the usual cause (changed code) is not the cause. */
+    advice?: string;
   }) {
     const { workflowId, seq, recorded, attempted } = options;
     const now =
       attempted.kind === "return"
         ? "the code now ends before making that call"
         : `the code now calls ${attempted.kind} "${attempted.name}"`;
+    const advice =
+      options.advice ??
+      "keep the old code for running executions and register changed code under a new version";
     super(
       "DETERMINISM_VIOLATION",
       `workflow ${workflowId}: replay diverged at checkpoint ${seq}: the log recorded ` +
-        `${recorded.kind} "${recorded.name}" but ${now}; keep the old code for running ` +
-        "executions and register changed code under a new version",
+        `${recorded.kind} "${recorded.name}" but ${now}; ${advice}`,
     );
     this.name = "DeterminismViolationError";
     this.workflowId = workflowId;

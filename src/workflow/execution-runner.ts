@@ -57,6 +57,8 @@ export interface RunnerDeps {
   readonly children?: ChildLauncher;
   /** Guards workflow code against the real clock, random source and timers (replay-engine.ts). */
   readonly guards?: DeterminismGuards;
+  /** See ReplayEffects.mayPairWaits. */
+  readonly mayPairWaits?: () => boolean;
 }
 
 export class ExecutionRunner {
@@ -268,6 +270,7 @@ export class ExecutionRunner {
       cancelRequested: () =>
         this.deps.stateMachine.execution(this.workflowId)?.cancelRequest?.reason,
       ...(this.mayGoAhead() ? { ahead: this.goingAhead() } : {}),
+      ...(this.deps.mayPairWaits === undefined ? {} : { mayPairWaits: this.deps.mayPairWaits }),
     };
   }
 

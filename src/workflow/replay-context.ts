@@ -57,6 +57,9 @@ import {
 } from "./timers.ts";
 import { pairedValue } from "./wait-pairs.ts";
 
+/** How soon a run held by a member's older build (isPairingHeld) tries again. */
+const PAIRING_RETRY_MS = 10_000;
+
 /** The name of every timer's `sleep` and `wake` checkpoints. */
 const TIMER_NAME = "timer";
 
@@ -238,6 +241,7 @@ export class ReplayContext implements WorkflowContext {
           cursor.suspend(claim.seq, dueAtMs);
           return never();
         }
+        if (this.isPairingHeld(claim.seq, wait)) return never();
         const value = pairedValue(undefined, claim.seq, wait.seq);
         const woke = await cursor.commit(
           claim.seq,
@@ -278,6 +282,7 @@ export class ReplayContext implements WorkflowContext {
         cursor.suspend(claim.seq, deadlineMs);
         return never();
       }
+      if (this.isPairingHeld(claim.seq, wait)) return never();
       const call = { kind: "event" as const, name };
       const value = pairedValue(eventValue(event), claim.seq, wait.seq);
       got = await cursor.commit(claim.seq, call, { ok: true, value });
@@ -352,6 +357,21 @@ export class ReplayContext implements WorkflowContext {
       next();
       throw error;
     }
+  }
+
+  /**
+   * A second half at `seq` that must name its wait, while a member's build would apply it
+   * otherwise (a rolling upgrade): the run ends, to try again in a while, recording nothing.
+   */
+  private isPairingHeld(seq: number, wait: CheckpointRecord): boolean {
+    const { cursor, effects } = this.options;
+    if (seq === wait.seq + 1 || effects.mayPairWaits?.() !== false) return false;
+    this.options.logger.warn(
+      "Workflow waits for every node to run this build: it awaits waits together, which older builds record otherwise",
+      { workflow_id: this.workflowId, retry_in_ms: PAIRING_RETRY_MS },
+    );
+    cursor.suspend(seq, Math.floor(effects.wallClockMs()) + PAIRING_RETRY_MS);
+    return true;
   }
 
   private requireTimers(call: string): void {

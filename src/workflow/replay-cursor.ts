@@ -16,7 +16,7 @@ import type {
   StepStats,
 } from "./execution.ts";
 import { isDeprecatedMarker } from "./patch-markers.ts";
-import { waitSeqOf } from "./wait-pairs.ts";
+import { hasWaitSeq, waitSeqOf } from "./wait-pairs.ts";
 
 /** What the owner runtime does for a run; the replay engine itself does no I/O. */
 export interface ReplayEffects {
@@ -45,6 +45,11 @@ export interface ReplayEffects {
   cancelRequested?(): string | undefined;
   /** Present when the run may go ahead of a step's commit (see "Going ahead" below). */
   readonly ahead?: GoingAhead;
+  /**
+   * Whether every member applies waits whose halves other records come between
+   * (wait-pairs.ts); absent: they do. Until then such a wait holds the run (PAIRING_RETRY_MS).
+   */
+  mayPairWaits?(): boolean;
 }
 
 /**
@@ -190,7 +195,13 @@ export class ReplayCursor {
     if (claim.type !== "replay" || waitSeqOf(claim.record) === waitSeq) return claim;
     const of = (seq: number) => `${name}, of the wait at ${seq}`;
     const recorded = { kind, name: of(waitSeqOf(claim.record)) };
-    this.diverge(claim.seq, recorded, { kind, name: of(waitSeq) });
+    // Without waitSeq the record says "the wait right before": a build before waits at once
+    // wrote such records for them too, paired by position rather than by call.
+    const isPositional = !hasWaitSeq(claim.record);
+    const advice = isPositional
+      ? "a build from before waits awaited together recorded it, and could not pair such waits; this execution cannot go on: start it again"
+      : undefined;
+    this.diverge(claim.seq, recorded, { kind, name: of(waitSeq) }, advice);
     return { type: "halted" };
   }
 
@@ -405,12 +416,14 @@ export class ReplayCursor {
     seq: number,
     record: Pick<CheckpointRecord, "kind" | "name">,
     attempted: { kind: string; name: string },
+    advice?: string,
   ): void {
     const error = new DeterminismViolationError({
       workflowId: this.options.workflowId,
       seq,
       recorded: { kind: record.kind, name: record.name },
       attempted,
+      ...(advice === undefined ? {} : { advice }),
     });
     this.halt({ type: "diverged", error });
   }

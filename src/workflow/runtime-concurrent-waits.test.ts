@@ -4,11 +4,13 @@
 // on a new owner's replay; and a bad wait argument fails the workflow instead of holding it.
 
 import { describe, expect, test } from "bun:test";
+import { ReplayHarness } from "../../test/support/replay-harness.ts";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
 import { describeExecution } from "./describe.ts";
+import type { JsonValue } from "./json.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
 
 /** Sleeps 2 s and 3 s at once, then takes a step. */
@@ -135,6 +137,44 @@ describe("WorkflowRuntime: concurrent waits", () => {
     ]);
     expect(records(group, "n-2")[3]?.ownerEpoch).toBe(2);
     expect(group.fatal).toEqual([]);
+  });
+
+  test("while a member's build would read them otherwise, waits apart are held, not recorded", async () => {
+    const group = waitsGroup();
+    let isEveryNodeNew = false;
+    group.mayPairWaits = () => isEveryNodeNew;
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("naps", 1, null, { workflowId: "n-3" }));
+    await group.advance(15_000);
+    // Both timers are due; their wakes would need waitSeq: nothing past the sleeps.
+    expect(records(group, "n-3").map((r) => r.kind)).toEqual(["sleep", "sleep"]);
+    expect(group.logLines.some((line) => line.includes("waits for every node to run"))).toBe(true);
+    isEveryNodeNew = true;
+    const finished = await settle(group, group.queries.wait("n-3", 30_000));
+    expect(finished.value?.output).toBe("done");
+    expect(group.fatal).toEqual([]);
+  });
+
+  test("a wake an older build paired by position cannot be replayed, and says so", async () => {
+    const at = (seq: number, kind: "sleep" | "wake", value?: JsonValue) => ({
+      seq,
+      kind,
+      name: "timer",
+      outcome: value === undefined ? { ok: true as const } : { ok: true as const, value },
+      atMs: 1_000,
+      ownerEpoch: 1,
+    });
+    // Two sleeps at once under a build before this one: its wake, for the first, at seq 2.
+    const from = [at(0, "sleep", { sleepMs: 1 }), at(1, "sleep", { sleepMs: 1 }), at(2, "wake")];
+    const outcome = await new ReplayHarness().run(
+      async (_input, ctx) => Promise.all([ctx.sleep(1), ctx.sleep(1)]),
+      { from },
+    );
+    expect(outcome.type).toBe("diverged");
+    const error = outcome.type === "diverged" ? outcome.error.message : "";
+    expect(error).toContain('recorded wake "timer, of the wait at 1"');
+    expect(error).toContain("a build from before waits awaited together recorded it");
   });
 
   test("a bad event-wait timeout throws in the code, which goes on", async () => {

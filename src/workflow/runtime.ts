@@ -84,6 +84,8 @@ export interface WorkflowRuntimeOptions {
    * Absent: never (every run this node did not start itself makes a read barrier first).
    */
   readonly isOwnLeaderEntry?: (index: LogIndex) => boolean;
+  /** See ReplayEffects.mayPairWaits; absent: every member does. */
+  readonly mayPairWaits?: () => boolean;
 }
 
 export class WorkflowRuntime {
@@ -447,7 +449,7 @@ export class WorkflowRuntime {
 
   private runnerDeps() {
     const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan } = this.options;
-    const { children, guards } = this.options;
+    const { children, guards, mayPairWaits } = this.options;
     return {
       nodeId,
       stateMachine,
@@ -458,6 +460,7 @@ export class WorkflowRuntime {
       ...(onStepRan === undefined ? {} : { onStepRan }),
       ...(children === undefined ? {} : { children }),
       ...(guards === undefined ? {} : { guards }),
+      ...(mayPairWaits === undefined ? {} : { mayPairWaits }),
     };
   }
 

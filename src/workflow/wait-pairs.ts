@@ -24,12 +24,21 @@ export function firstHalfOf(kind: CheckpointKind): CheckpointKind | undefined {
 
 /** The seq of the first half that a `wake` or `event` record closes. */
 export function waitSeqOf(record: Pick<CheckpointRecord, "seq" | "outcome">): number {
+  return explicitWaitSeq(record) ?? record.seq - 1;
+}
+
+/** Whether the record names its first half (other records came between them). */
+export function hasWaitSeq(record: Pick<CheckpointRecord, "outcome">): boolean {
+  return explicitWaitSeq(record) !== undefined;
+}
+
+function explicitWaitSeq(record: Pick<CheckpointRecord, "outcome">): number | undefined {
   const value = record.outcome.ok ? record.outcome.value : undefined;
   const waitSeq =
     typeof value === "object" && value !== null && !Array.isArray(value)
       ? value.waitSeq
       : undefined;
-  return typeof waitSeq === "number" && Number.isSafeInteger(waitSeq) ? waitSeq : record.seq - 1;
+  return typeof waitSeq === "number" && Number.isSafeInteger(waitSeq) ? waitSeq : undefined;
 }
 
 /**

@@ -61,6 +61,8 @@ export class LocalWorkflowGroup {
   /** Faults for the next proposals, consumed in order. */
   readonly faults: ProposalFault[] = [];
   proposals = 0;
+  /** What runtimes made after it is set answer for ReplayEffects.mayPairWaits. */
+  mayPairWaits: (() => boolean) | undefined;
   /** Errors a runtime reported as fatal (bugs); tests expect none. */
   readonly fatal: Error[] = [];
   private index = 0;
@@ -163,6 +165,7 @@ export class LocalWorkflowGroup {
         this.fatal.push(error);
       },
       ...(this.guards === undefined ? {} : { guards: this.guards }),
+      ...(this.mayPairWaits === undefined ? {} : { mayPairWaits: this.mayPairWaits }),
     });
   }
 
