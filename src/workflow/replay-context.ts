@@ -366,9 +366,12 @@ export class ReplayContext implements WorkflowContext {
   private isPairingHeld(seq: number, wait: CheckpointRecord): boolean {
     const { cursor, effects } = this.options;
     if (seq === wait.seq + 1 || effects.mayPairWaits?.() !== false) return false;
-    this.options.logger.warn(
-      "Workflow waits for every node to run this build: it awaits waits together, which older builds record otherwise",
-      { workflow_id: this.workflowId, retry_in_ms: PAIRING_RETRY_MS },
+    // Outside the workflow scope, as makeLog's lines: stamped with the real time.
+    this.options.guards.run(undefined, () =>
+      this.options.logger.warn(
+        "Workflow waits for every node to run this build: it awaits waits together, which older builds record otherwise",
+        { workflow_id: this.workflowId, retry_in_ms: PAIRING_RETRY_MS },
+      ),
     );
     cursor.suspend(seq, Math.floor(effects.wallClockMs()) + PAIRING_RETRY_MS);
     return true;
