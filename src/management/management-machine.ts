@@ -250,7 +250,6 @@ function registerNode(
   index: LogIndex,
 ): { state: ManagementState; result: ManagementResult } {
   checkWorkflowSet(state, command);
-  checkRules(state, command);
   let current = state;
   const byAddress = [...state.nodes.values()].find((node) => node.address === command.address);
   if (byAddress !== undefined && isSameProcess(byAddress.instance, command.instance)) {
@@ -350,6 +349,8 @@ function admit(
       "ALREADY_EXISTS",
     );
   }
+  // Last: a refusal that names the id or the address tells more.
+  checkRules(state, command);
   const removedNodes = new Set(state.removedNodes);
   removedNodes.delete(id);
   const node: NodeRecord = {
