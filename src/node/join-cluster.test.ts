@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
 import { createLogger, nodeId, RaftoralError, VirtualClock } from "../lib/index.ts";
-import { registerAgain, registerNode } from "./join-cluster.ts";
+import { probeForCluster, registerAgain, registerNode } from "./join-cluster.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { LostNodeError } from "./restart-check.ts";
 
@@ -136,4 +136,37 @@ test("a join whose management leader died goes on through the other peers", asyn
   });
   expect(id).toBe(nodeId(4));
   expect(asked).toEqual(["leader:7001", "second:7001"]);
+});
+
+test("before founding a cluster: a peer not up is in none; one that took no answer may be", async () => {
+  const client = (_kind: unknown, address: string) =>
+    ({
+      discover: async () => {
+        if (address.startsWith("down")) throw new RaftoralError("UNAVAILABLE", "ECONNREFUSED");
+        if (address.startsWith("paused")) throw new RaftoralError("TIMEOUT", "no answer");
+        if (address.startsWith("starting")) {
+          throw new RaftoralError("UNAVAILABLE", "still starting", { isAnswer: true });
+        }
+        return {
+          nodeId: nodeId(2),
+          managementLeaderNodeId: nodeId(2),
+          managementLeaderAddress: address,
+          transport: "grpc",
+        };
+      },
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  const probe = (peers: string[]) =>
+    probeForCluster({
+      peers,
+      preferred: "grpc",
+      timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
+      clients: new PeerClients(client),
+    });
+  expect(await probe(["down:1", "starting:1"])).toEqual({ kind: "none" });
+  expect(await probe(["paused:1", "down:1"])).toEqual({ kind: "unanswered", peers: ["paused:1"] });
+  expect(await probe(["paused:1", "member:1"])).toMatchObject({
+    kind: "found",
+    found: { peer: "member:1" },
+  });
 });

@@ -80,6 +80,58 @@ export async function discoverCluster(options: {
   );
 }
 
+/** One round of asking each peer whether it is in a cluster (see probeForCluster). */
+export type ClusterProbe =
+  | { readonly kind: "found"; readonly found: Discovered }
+  /** Every peer answered that it is in none, or could not be reached at all (not up). */
+  | { readonly kind: "none" }
+  /** These peers took a connection but did not answer in time: up, but who knows where. */
+  | { readonly kind: "unanswered"; readonly peers: readonly string[] };
+
+type Discovered = Awaited<ReturnType<typeof discoverCluster>>;
+
+/**
+ * Asks each peer once, in either protocol, whether it belongs to a cluster. A peer that
+ * cannot be reached (not up) is in none; one that did not answer in time (paused, slow) may
+ * be, so a caller deciding whether to found a cluster must not count it out.
+ */
+export async function probeForCluster(options: {
+  peers: readonly string[];
+  preferred: TransportKind;
+  timing: JoinTiming;
+  clients: PeerClients;
+}): Promise<ClusterProbe> {
+  const kinds: TransportKind[] = [
+    options.preferred,
+    options.preferred === "grpc" ? "http" : "grpc",
+  ];
+  const unanswered: string[] = [];
+  for (const peer of options.peers) {
+    let isTimedOut = false;
+    let isAnswered = false;
+    for (const kind of kinds) {
+      try {
+        const discovery = await options.clients.call(kind, peer, (client) =>
+          client.discover({ timeoutMs: options.timing.callTimeoutMs }),
+        );
+        isAnswered = true;
+        if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
+          return { kind: "found", found: joinedThrough(kind, peer, discovery) };
+        }
+      } catch (error) {
+        if (isRefusal(error)) throw refusedBy(peer, error);
+        if (isStopping(error)) throw error;
+        if (error instanceof RaftoralError && error.code === "TIMEOUT") isTimedOut = true;
+        // Anything else: nothing listens there, or a node still starting (not in a cluster).
+        else isAnswered ||= error instanceof RaftoralError && error.isAnswer;
+      }
+      if (isAnswered) break;
+    }
+    if (isTimedOut && !isAnswered) unanswered.push(peer);
+  }
+  return unanswered.length === 0 ? { kind: "none" } : { kind: "unanswered", peers: unanswered };
+}
+
 /**
  * Where the join goes once `peer` answered over `kind`. A gRPC node's --http-listen port
  * answers over HTTP for a cluster that speaks gRPC and serves no registration: the cluster's

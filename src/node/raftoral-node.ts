@@ -196,7 +196,8 @@ export class RaftoralNode {
     const opening = this.env.openKnownStorage({
       storagePath: this.options.storagePath,
       requestedNodeId: requestedId(this.options.nodeId),
-      bootstrap: this.options.bootstrap === true,
+      // With peers, a bootstrap may turn into a join under another id (start-plan.ts).
+      bootstrap: this.options.bootstrap === true && (this.options.peers ?? []).length === 0,
     });
     // While the storage's code loads, the transport's loads too (the wanted one: a resumed
     // node follows its storage, rarely another; docs/performance.md).

@@ -5,7 +5,7 @@
 import { type Clock, type Logger, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
-import { discoverCluster, type JoinTiming } from "./join-cluster.ts";
+import { discoverCluster, type JoinTiming, probeForCluster } from "./join-cluster.ts";
 import type { KnownStorage } from "./node-environment.ts";
 import { FIRST_NODE_ID } from "./node-storage.ts";
 import type { PeerClients } from "./peer-clients.ts";
@@ -113,18 +113,36 @@ function discoveryOf(options: PlanOptions, timeoutMs: number) {
 }
 
 /**
- * With --bootstrap, --peers are the cluster's other nodes: asked once each, the first that
- * belongs to a cluster already; undefined when none answers so (not up, or still joining
- * through this one, as at a cluster's first start).
+ * With --bootstrap, --peers are the cluster's other nodes: the first that belongs to a cluster
+ * already, or undefined when none does (not up, or still joining through this one, as at a
+ * cluster's first start). A peer that takes a connection but does not answer may be in one:
+ * it is asked again until it answers, and a start that cannot tell founds no cluster.
  */
 async function clusterAmongPeers(options: PlanOptions): Promise<Discovered | undefined> {
   if (options.peers.length === 0) return undefined;
-  try {
-    return await discoverCluster(discoveryOf(options, 0));
-  } catch (error) {
-    // Not found in one round; anything else (a refused credential, a stop) still fails.
-    if (error instanceof RaftoralError && error.code === "UNAVAILABLE") return undefined;
-    throw error;
+  const { peers, transport, joinTiming, clients, clock } = options;
+  const deadline = clock.nowMs() + options.joinTimeoutMs;
+  for (;;) {
+    const probe = await probeForCluster({
+      peers,
+      preferred: transport,
+      timing: joinTiming,
+      clients,
+    });
+    if (probe.kind === "found") return probe.found;
+    if (probe.kind === "none") return undefined;
+    if (clock.nowMs() + joinTiming.retryDelayMs > deadline) {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `--bootstrap with --peers: ${probe.peers.join(", ")} took a connection but did not ` +
+          "answer, so this node cannot tell whether they form a cluster already, and founds " +
+          "none. Start it again once they answer (or without --peers to found a new cluster)",
+      );
+    }
+    options.logger.warn("Peers do not answer yet; asking again before founding a cluster", {
+      peers: probe.peers.join(","),
+    });
+    await new Promise<void>((resolve) => clock.setTimer(joinTiming.retryDelayMs, resolve));
   }
 }
 

@@ -1,14 +1,20 @@
 // Bootstrap and joins with real transports on loopback, nodes in one process.
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createLogger, MANAGEMENT_GROUP } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { nullExecution } from "../support/null-execution.ts";
 import { eventually, freePort } from "../support/ports.ts";
 
 const nodes: RaftoralNode[] = [];
+const directories: string[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
+  for (const directory of directories.splice(0))
+    rmSync(directory, { recursive: true, force: true });
 });
 
 const quiet = () => createLogger({ level: "error", format: "text", write: () => undefined });
@@ -19,9 +25,11 @@ async function startNode(options: {
   peers?: string[];
   bootstrap?: boolean;
   transport: "grpc" | "http";
+  storagePath?: string;
 }) {
   const node = new RaftoralNode({
     listen: `127.0.0.1:${options.port}`,
+    ...(options.storagePath === undefined ? {} : { storagePath: options.storagePath }),
     ...(options.peers === undefined ? {} : { peers: options.peers }),
     bootstrap: options.bootstrap ?? false,
     transport: options.transport,
@@ -71,7 +79,9 @@ describe("--bootstrap with --peers", () => {
   test("bootstraps while no peer is in a cluster; back with an empty disk, joins it", async () => {
     const ports = await Promise.all([1, 2, 3].map(() => freePort()));
     const [a, b, c] = ports.map((port) => `127.0.0.1:${port}`) as [string, string, string];
-    const firstOptions = { port: ports[0] as number, bootstrap: true, peers: [b, c] };
+    const storagePath = mkdtempSync(join(tmpdir(), "raftoral-bootstrap-"));
+    directories.push(storagePath);
+    const firstOptions = { port: ports[0] as number, bootstrap: true, peers: [b, c], storagePath };
     // The cluster's first start: the peers are not up yet.
     const first = await startNode({ ...firstOptions, transport: "grpc" });
     expect(first.nodeId).toBe(1 as never);
@@ -79,8 +89,9 @@ describe("--bootstrap with --peers", () => {
     const second = await startNode({ port: ports[1] as number, peers: [a], transport: "grpc" });
     await startNode({ port: ports[2] as number, peers: [a, b], transport: "grpc" });
     await eventually("three voters", () => second.managementState().nodes.size === 3);
-    // Node 1 loses its disk (memory storage) and comes back with the same command line.
+    // Node 1 loses its disk and comes back with the same command line.
     await first.stop();
+    rmSync(storagePath, { recursive: true });
     const again = await startNode({ ...firstOptions, transport: "grpc" });
     expect(again.nodeId).toBe(4 as never);
     expect(again.managementState().clusterId).toBe(cluster);
