@@ -57,6 +57,8 @@ import {
 } from "./timers.ts";
 import { pairedValue } from "./wait-pairs.ts";
 
+const HALTED: Claim = { type: "halted" };
+
 /** How soon a run held by a member's older build (isPairingHeld) tries again. */
 const PAIRING_RETRY_MS = 10_000;
 
@@ -237,6 +239,10 @@ export class ReplayContext implements WorkflowContext {
         cursor.deliver(claim.record);
         return;
       case "live": {
+        // The first halves called before are recorded first, with their own times: a run
+        // that ends here would drop those in flight.
+        await cursor.settledBefore(claim.seq);
+        if (cursor.isHalted()) return never();
         if (Math.floor(effects.wallClockMs()) < dueAtMs) {
           cursor.suspend(claim.seq, dueAtMs);
           return never();
@@ -276,6 +282,9 @@ export class ReplayContext implements WorkflowContext {
     if (claim.type === "cancelled" || claim.type === "cancel") return this.cancelAt(claim, name);
     let got = claim.type === "replay" ? claim.record : undefined;
     if (claim.type === "live") {
+      // As in timer(); an earlier wait's event is also applied by then, so not taken twice.
+      await cursor.settledBefore(claim.seq);
+      if (cursor.isHalted()) return never();
       const event = effects.nextEvent(name);
       if (event === undefined && Math.floor(effects.wallClockMs()) < deadlineMs) {
         // Nothing yet: the run ends here; an event or the deadline starts it again.
@@ -351,8 +360,10 @@ export class ReplayContext implements WorkflowContext {
     try {
       const { record } = await this.settle(first, name, async () => ({ ok: true, value }));
       await turn;
-      const claim = this.options.cursor.claimSecondHalf(second, name, record.seq);
-      return { wait: record, claim, next };
+      const { cursor } = this.options;
+      // A wait the cancel left behind never ends, and claims nothing (cursor.isOrphanedByCancel).
+      if (cursor.isOrphanedByCancel(record.seq)) return { wait: record, claim: HALTED, next };
+      return { wait: record, claim: cursor.claimSecondHalf(second, name, record.seq), next };
     } catch (error) {
       next();
       throw error;

@@ -141,6 +141,8 @@ export class ReplayCursor {
   private deliveredAtMs: number;
   /** A cancel is delivered once per execution: later calls run as usual (clean-up). */
   private isCancelClaimed: boolean;
+  /** The seq the cancel was delivered at (recorded, or claimed by this run), if it was. */
+  private cancelSeq: number | undefined;
   /** A step's checkpoint the code has seen and no one has proposed yet (Going ahead). */
   private unproposed: CheckpointRecord | undefined;
   /** The commit of the last checkpoint the code saw ahead, while in flight. */
@@ -150,6 +152,8 @@ export class ReplayCursor {
     this.options = options;
     this.records = [...options.recorded];
     this.isCancelClaimed = isCancelDelivered(options.recorded);
+    const cancelAt = options.recorded.findIndex((record) => record.kind === "cancel");
+    this.cancelSeq = cancelAt < 0 ? undefined : cancelAt;
     this.liveFromSeq = this.records.length;
     this.deliveredAtMs = options.startedAtMs;
     this.halted = new Promise((resolve) => {
@@ -183,6 +187,7 @@ export class ReplayCursor {
     if (reason === undefined) return { type: "live", seq };
     // The first live call after the request gets it, whatever the call is (cancel.ts).
     this.isCancelClaimed = true;
+    this.cancelSeq = seq;
     return { type: "cancel", seq, reason };
   }
 
@@ -203,6 +208,22 @@ export class ReplayCursor {
       : undefined;
     this.diverge(claim.seq, recorded, { kind, name: of(waitSeq) }, advice);
     return { type: "halted" };
+  }
+
+  /**
+   * Whether the wait whose first half is at `waitSeq` was pending when the code got the
+   * cancel (at a later seq, already claimed): it never ends, so that the clean-up the cancel
+   * is delivered for is not held by waits of the operation it cancels.
+   */
+  isOrphanedByCancel(waitSeq: number): boolean {
+    const at = this.cancelSeq;
+    return at !== undefined && at < this.nextSeq && waitSeq < at;
+  }
+
+  /** Resolves once every live seq below `seq` is committed or released. */
+  async settledBefore(seq: number): Promise<void> {
+    const previous = this.commits.get(seq - 1);
+    if (previous !== undefined) await previous.promise;
   }
 
   /**

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { ReplayHarness } from "../../test/support/replay-harness.ts";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import { CancelledError } from "./cancel.ts";
 import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
@@ -38,9 +39,27 @@ const badTimeout = defineWorkflow("bad_timeout", 1, async (input: string | numbe
   return "no error";
 });
 
+/** Waits for "a" and "b" at once, or sleeps 1 h and 10 h at once; a cancel ends it cleanly. */
+const cancellable = defineWorkflow("cancellable", 1, async (input: string, ctx) => {
+  try {
+    if (input === "events") await Promise.all([ctx.waitForEvent("a"), ctx.waitForEvent("b")]);
+    else await Promise.all([ctx.sleep("1h"), ctx.sleep("10h")]);
+    return "woke";
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    return await ctx.step("clean-up", () => "cancelled");
+  }
+});
+
+/** An event wait, a 1 s and a 20 s sleep, all at once. */
+const three = defineWorkflow("three", 1, async (_: null, ctx: WorkflowContext) => {
+  await Promise.all([ctx.waitForEvent("a"), ctx.sleep("1s"), ctx.sleep("20s")]);
+  return "done";
+});
+
 function waitsGroup() {
   const group = new LocalWorkflowGroup({
-    registry: registryWithBuiltins([naps, both, badTimeout]),
+    registry: registryWithBuiltins([naps, both, badTimeout, cancellable, three]),
   });
   return group;
 }
@@ -111,6 +130,47 @@ describe("WorkflowRuntime: concurrent waits", () => {
       ["event", "b"],
     ]);
     expect(group.fatal).toEqual([]);
+  });
+
+  test.each([["events"], ["sleeps"]])(
+    "a cancel of waits at once (%s) reaches the code at once",
+    async (how) => {
+      const group = waitsGroup();
+      const runtime = group.runtime();
+      runtime.open();
+      await settle(group, runtime.start("cancellable", 1, how, { workflowId: "c-1" }));
+      await group.until(
+        () => records(group, "c-1").length === 2 && runtime.activeRuns().length === 0,
+      );
+      await settle(group, runtime.stop({ type: "Cancel", workflowId: "c-1", reason: "no longer" }));
+      // The wait beside the one that got the cancel does not hold the clean-up.
+      const finished = await settle(group, group.queries.wait("c-1", 10_000), 10_000);
+      expect(finished.value?.output).toBe("cancelled");
+      expect(records(group, "c-1").map((r) => r.kind)).toEqual([
+        how === "events" ? "event-wait" : "sleep",
+        how === "events" ? "event-wait" : "sleep",
+        "cancel",
+        "step",
+      ]);
+      expect(group.fatal).toEqual([]);
+    },
+  );
+
+  test("each timer counts from its call, also when an earlier wait ends the run first", async () => {
+    const group = waitsGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("three", 1, null, { workflowId: "t-1" }));
+    await group.advance(15_000);
+    await settle(group, runtime.signal({ workflowId: "t-1", name: "a", payload: 1 }));
+    const finished = await settle(group, group.queries.wait("t-1", 30_000));
+    expect(finished.value?.output).toBe("done");
+    const [wait, , long] = records(group, "t-1");
+    // The 20 s sleep was recorded with the others, not at the run the event started.
+    expect((long?.atMs ?? 0) - (wait?.atMs ?? 0)).toBeLessThan(1_000);
+    expect(
+      (group.stateMachine.execution("t-1")?.finishedAtMs ?? 0) - (wait?.atMs ?? 0),
+    ).toBeLessThan(25_000);
   });
 
   test("a new owner replays concurrent waits and finishes them", async () => {

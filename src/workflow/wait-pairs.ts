@@ -79,16 +79,15 @@ export function openWaitFor(
 
 /**
  * The wait a Running execution is held on: the first of its waits still open, in call
- * order. A `cancel` record in place of a second half leaves no wait of its name open.
+ * order. A `cancel` record ends every wait open then: the one it was delivered to, and those
+ * beside it, which never end (ReplayCursor.isOrphanedByCancel).
  */
 export function heldOnWait(checkpoints: readonly CheckpointRecord[]): CheckpointRecord | undefined {
   const open = new Map<number, CheckpointRecord>();
   for (const record of checkpoints) {
     if (record.kind === "sleep" || record.kind === "event-wait") open.set(record.seq, record);
     else if (firstHalfOf(record.kind) !== undefined) open.delete(waitSeqOf(record));
-    else if (record.kind === "cancel") {
-      for (const [seq, wait] of open) if (wait.name === record.name) open.delete(seq);
-    }
+    else if (record.kind === "cancel") open.clear();
   }
   return open.values().next().value;
 }
