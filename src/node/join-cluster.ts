@@ -88,7 +88,8 @@ export type ClusterProbe =
   /** These peers took a connection but did not answer in time: up, but who knows where. */
   | { readonly kind: "unanswered"; readonly peers: readonly string[] };
 
-type Discovered = Awaited<ReturnType<typeof discoverCluster>>;
+/** Where a peer that answered says the cluster is, and the protocol it speaks. */
+export type Discovered = Awaited<ReturnType<typeof discoverCluster>>;
 
 /**
  * Asks each peer once, in either protocol, whether it belongs to a cluster. A peer that

@@ -5,7 +5,12 @@
 import { type Clock, type Logger, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
-import { discoverCluster, type JoinTiming, probeForCluster } from "./join-cluster.ts";
+import {
+  type Discovered,
+  discoverCluster,
+  type JoinTiming,
+  probeForCluster,
+} from "./join-cluster.ts";
 import type { KnownStorage } from "./node-environment.ts";
 import { FIRST_NODE_ID } from "./node-storage.ts";
 import type { PeerClients } from "./peer-clients.ts";
@@ -72,8 +77,8 @@ export async function planStart(options: {
       };
     }
     // The first node's command line, back with an empty disk: a second cluster at its address
-    // would split the cluster without a word, so it joins as a new node instead.
-    // As a new node: the id --node-id names (1, most likely) is the lost node's.
+    // would split the cluster without a word, so it joins as a new node instead (the id it
+    // had, 1 most likely, stays the lost node's).
     logger.warn("--bootstrap is ignored: a peer belongs to a cluster already; joining it", {
       peer: found.peer,
     });
@@ -100,17 +105,19 @@ export async function planStart(options: {
         "options bootstrap, peers and storagePath)",
     );
   }
-  const discovered = await discoverCluster(discoveryOf(options, options.joinTimeoutMs));
+  const discovered = await discoverCluster({
+    peers: options.peers,
+    preferred: options.transport,
+    clock: options.clock,
+    logger,
+    timeoutMs: options.joinTimeoutMs,
+    timing: options.joinTiming,
+    clients: options.clients,
+  });
   return joinPlan(options, discovered, known?.nodeId ?? options.requestedId ?? nodeId(0));
 }
 
 type PlanOptions = Parameters<typeof planStart>[0];
-type Discovered = Awaited<ReturnType<typeof discoverCluster>>;
-
-function discoveryOf(options: PlanOptions, timeoutMs: number) {
-  const { peers, transport, clock, logger, joinTiming, clients } = options;
-  return { peers, preferred: transport, clock, logger, timeoutMs, timing: joinTiming, clients };
-}
 
 /**
  * With --bootstrap, --peers are the cluster's other nodes: the first that belongs to a cluster
