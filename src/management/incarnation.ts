@@ -16,7 +16,7 @@
 
 import type { NodeId } from "../lib/index.ts";
 import type { ManagementCommand } from "./commands.ts";
-import type { ManagementState } from "./management-state.ts";
+import { type ManagementState, PAIRED_WAITS_RULES } from "./management-state.ts";
 
 type CheckIn = Extract<ManagementCommand, { type: "checkIn" }>;
 
@@ -42,8 +42,16 @@ export function checkIn(
   const isNext =
     command.incarnation === command.previous + 1 &&
     (node.incarnation === 0 || command.previous === node.incarnation);
-  if (isRetry)
-    return { state, result: { checkIn: "accepted", nodeId, recorded: node.incarnation } };
+  if (isRetry) {
+    const accepted = { checkIn: "accepted", nodeId, recorded: node.incarnation } as const;
+    if (!isRulesCatchUp(state, node, command)) return { state, result: accepted };
+    const rulesVersion = command.rulesVersion ?? 0;
+    const record = { ...node, rulesVersion };
+    return {
+      state: { ...state, nodes: new Map(state.nodes).set(nodeId, record) },
+      result: accepted,
+    };
+  }
   if (!isNext) return { state, result: { checkIn: "stale", nodeId, recorded: node.incarnation } };
   const record = {
     ...node,
@@ -58,4 +66,23 @@ export function checkIn(
     state: { ...state, nodes: new Map(state.nodes).set(nodeId, record) },
     result: { checkIn: "accepted", nodeId, recorded: command.incarnation },
   };
+}
+
+/**
+ * Rules 2: a retry from a newer build (the first answer was lost across an upgrade) records
+ * its rules, once every other member applies rules 2. Every replica is then of such a build
+ * and decides alike; before, the node counted as older until its next restart, which held
+ * waits awaited together (src/workflow/wait-pairs.ts).
+ */
+function isRulesCatchUp(
+  state: ManagementState,
+  node: { readonly id: NodeId; readonly rulesVersion: number },
+  command: CheckIn,
+): boolean {
+  const rules = command.rulesVersion ?? 0;
+  if (rules <= node.rulesVersion || rules < PAIRED_WAITS_RULES) return false;
+  for (const other of state.nodes.values()) {
+    if (other.id !== node.id && other.rulesVersion < PAIRED_WAITS_RULES) return false;
+  }
+  return true;
 }

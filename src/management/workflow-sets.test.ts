@@ -105,3 +105,22 @@ test("rules 2: while a member applies older rules anyone joins; once all do, old
   );
   expect(register("h:4", "old", 0, 2)).toEqual({ nodeId: nodeId(4) });
 });
+
+test("rules 2: a retried check-in from a newer build records its rules once the others apply them", () => {
+  const { machine, register, apply } = cluster();
+  register("h:2", "old", 0, 2);
+  const checkIn = (rulesVersion: number) =>
+    apply({
+      type: "checkIn",
+      nodeId: nodeId(1),
+      previous: 0,
+      incarnation: 1,
+      nonce: "n",
+      workflowFingerprint: "old",
+      rulesVersion,
+    });
+  // The old build's check-in commits, but its answer is lost; the new build retries the claim.
+  checkIn(1);
+  checkIn(2);
+  expect(machine.state().nodes.get(nodeId(1))?.rulesVersion).toBe(2);
+});
