@@ -16,7 +16,11 @@
 
 import type { NodeId } from "../lib/index.ts";
 import type { ManagementCommand } from "./commands.ts";
-import { type ManagementState, PAIRED_WAITS_RULES } from "./management-state.ts";
+import {
+  everyMemberApplies,
+  type ManagementState,
+  PAIRED_WAITS_RULES,
+} from "./management-state.ts";
 
 type CheckIn = Extract<ManagementCommand, { type: "checkIn" }>;
 
@@ -81,8 +85,5 @@ function isRulesCatchUp(
 ): boolean {
   const rules = command.rulesVersion ?? 0;
   if (rules <= node.rulesVersion || rules < PAIRED_WAITS_RULES) return false;
-  for (const other of state.nodes.values()) {
-    if (other.id !== node.id && other.rulesVersion < PAIRED_WAITS_RULES) return false;
-  }
-  return true;
+  return everyMemberApplies(state, PAIRED_WAITS_RULES, node.id);
 }

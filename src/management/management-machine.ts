@@ -305,7 +305,7 @@ function checkWorkflowSet(
   state: ManagementState,
   command: Extract<ManagementCommand, { type: "registerNode" }>,
 ): void {
-  const hasRules1 = [...state.nodes.values()].every((node) => node.rulesVersion >= 1);
+  const hasRules1 = everyMemberApplies(state, 1);
   const sets = hasRules1 ? memberWorkflowSets(state) : new Set([state.workflowFingerprint]);
   if (hasRules1 && command.requestedId !== 0) return;
   if (sets.has(command.workflowFingerprint)) return;

@@ -50,9 +50,15 @@ export const MANAGEMENT_RULES_VERSION = 2;
 /** The rules from which workflow logs may hold waits whose halves are apart. */
 export const PAIRED_WAITS_RULES = 2;
 
-/** Whether every member's build applies management rules `version` or later. */
-export function everyMemberApplies(state: ManagementState, version: number): boolean {
-  for (const node of state.nodes.values()) if (node.rulesVersion < version) return false;
+/** Whether every member's build (`except` aside) applies management rules `version` or later. */
+export function everyMemberApplies(
+  state: ManagementState,
+  version: number,
+  except?: NodeId,
+): boolean {
+  for (const node of state.nodes.values()) {
+    if (node.id !== except && node.rulesVersion < version) return false;
+  }
   return true;
 }
 

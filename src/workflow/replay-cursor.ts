@@ -5,7 +5,6 @@
 // Pure: no I/O, no timers; effects are injected.
 
 import { assert } from "../lib/index.ts";
-import { isCancelDelivered } from "./cancel.ts";
 import type { ChildStarter } from "./children.ts";
 import { DeterminismViolationError } from "./errors.ts";
 import type { InboxEvent } from "./events.ts";
@@ -139,9 +138,10 @@ export class ReplayCursor {
   private haltValue: Halt | undefined;
   private resolveHalt: (halt: Halt) => void = () => undefined;
   private deliveredAtMs: number;
-  /** A cancel is delivered once per execution: later calls run as usual (clean-up). */
-  private isCancelClaimed: boolean;
-  /** The seq the cancel was delivered at (recorded, or claimed by this run), if it was. */
+  /**
+   * The seq the cancel was delivered at (recorded, or claimed by this run), if it was. It is
+   * delivered once per execution: later calls run as usual (clean-up).
+   */
   private cancelSeq: number | undefined;
   /** A step's checkpoint the code has seen and no one has proposed yet (Going ahead). */
   private unproposed: CheckpointRecord | undefined;
@@ -151,7 +151,6 @@ export class ReplayCursor {
   constructor(options: ReplayCursorOptions) {
     this.options = options;
     this.records = [...options.recorded];
-    this.isCancelClaimed = isCancelDelivered(options.recorded);
     const cancelAt = options.recorded.findIndex((record) => record.kind === "cancel");
     this.cancelSeq = cancelAt < 0 ? undefined : cancelAt;
     this.liveFromSeq = this.records.length;
@@ -182,11 +181,10 @@ export class ReplayCursor {
     }
     this.commits.set(seq, deferred());
     // A patch marker is no cancellation point: ctx.patched() answers at once, it awaits nothing.
-    const isCancellable = !this.isCancelClaimed && kind !== "patch";
+    const isCancellable = this.cancelSeq === undefined && kind !== "patch";
     const reason = isCancellable ? this.options.effects.cancelRequested?.() : undefined;
     if (reason === undefined) return { type: "live", seq };
     // The first live call after the request gets it, whatever the call is (cancel.ts).
-    this.isCancelClaimed = true;
     this.cancelSeq = seq;
     return { type: "cancel", seq, reason };
   }
