@@ -12,6 +12,7 @@ import {
   type WorkflowType,
 } from "../lib/index.ts";
 import { cancelledErrorOf, cancelledOutcome } from "./cancel.ts";
+import { checkNotReserved } from "./children.ts";
 import type {
   Checkpoint,
   ChildOptions,
@@ -269,6 +270,16 @@ export class ReplayContext implements WorkflowContext {
     this.requireTimers("waitForEvent");
     const name = typeof event === "string" ? event : event.name;
     checkEventName(name, NAME_CHARS_MAX);
+    // No caller can send such an event: the wait would only ever time out.
+    checkNotReserved(name, "event name");
+    return this.waitForNamedEvent<T>(name, options);
+  }
+
+  /** waitForEvent() for an event name already checked, Raftoral's own included. */
+  private async waitForNamedEvent<T extends JsonLike = JsonValue>(
+    name: string,
+    options?: WaitForEventOptions,
+  ): Promise<EventResult<T>> {
     const { cursor, effects } = this.options;
     const { wait, claim, next } = await this.inTurn(
       "event-wait",
@@ -330,7 +341,7 @@ export class ReplayContext implements WorkflowContext {
         sleep: (delayMs) => effects.sleep(delayMs),
         isHalted: () => cursor.isHalted(),
         settle: (kind, name, produce) => this.settle(kind, name, produce),
-        waitForEvent: (name) => this.waitForEvent(name),
+        waitForEvent: (name) => this.waitForNamedEvent(name),
       },
       workflow,
       input,

@@ -95,6 +95,22 @@ describe("WorkflowRuntime: events", () => {
     expect((late.value as Error).message).toContain("workflow c-4 already completed");
   });
 
+  test("a wait for one of Raftoral's own event names fails the workflow, saying so", async () => {
+    const waitsReserved = defineWorkflow("reserved", 1, async (_: null, ctx: WorkflowContext) => {
+      await ctx.waitForEvent("raftoral:child:1", { timeout: "1s" });
+      return "waited";
+    });
+    const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([waitsReserved]) });
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("reserved", 1, null, { workflowId: "r-1" }));
+    const finished = await settle(group, group.queries.wait("r-1", 30_000));
+    expect(finished.value?.error).toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining('an event name starting with "raftoral:" is reserved'),
+    });
+  });
+
   test("an event its record could not hold is refused when sent; one level less arrives", async () => {
     const { group, runtime } = collectGroup();
     await settle(group, runtime.start("collect", 1, 1, { workflowId: "c-5" }));
