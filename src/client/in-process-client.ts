@@ -4,6 +4,7 @@
 // forwarding to the members of other execution clusters); there is only one node to ask, so
 // nothing is retried here.
 
+import { RaftoralError } from "../lib/index.ts";
 import type {
   DescribeWorkflowRequest,
   NodeApi,
@@ -20,28 +21,40 @@ const CALL_TIMEOUT_MS = 10_000;
 export class InProcessClient extends WorkflowClientBase {
   protected readonly timeoutMs = CALL_TIMEOUT_MS;
 
-  constructor(private readonly api: NodeApi) {
+  /** `isStopped` says when the node has stopped: a client kept past it is refused then. */
+  constructor(
+    private readonly node: NodeApi,
+    private readonly isStopped: () => boolean,
+  ) {
     super();
   }
 
-  protected sendStart(request: StartWorkflowRequest, timeoutMs: number) {
+  /** The node, while it serves; async callers get its refusal as a rejection. */
+  private get api(): NodeApi {
+    if (this.isStopped()) {
+      throw new RaftoralError("UNAVAILABLE", "the node has stopped: it serves no more calls");
+    }
+    return this.node;
+  }
+
+  protected async sendStart(request: StartWorkflowRequest, timeoutMs: number) {
     return this.api.startWorkflow(request, deadline(timeoutMs));
   }
 
-  protected sendWait(request: WaitWorkflowRequest) {
+  protected async sendWait(request: WaitWorkflowRequest) {
     // The node ends the wait itself (TIMEOUT) once timeoutSeconds passed.
     return this.api.waitWorkflow(request);
   }
 
-  protected sendSignal(request: SignalWorkflowRequest, timeoutMs: number) {
+  protected async sendSignal(request: SignalWorkflowRequest, timeoutMs: number) {
     return this.api.signalWorkflow(request, deadline(timeoutMs));
   }
 
-  protected sendDescribe(request: DescribeWorkflowRequest, timeoutMs: number) {
+  protected async sendDescribe(request: DescribeWorkflowRequest, timeoutMs: number) {
     return this.api.describeWorkflow(request, deadline(timeoutMs));
   }
 
-  protected sendStop(
+  protected async sendStop(
     type: "cancel" | "terminate",
     request: StopWorkflowRequest,
     timeoutMs: number,

@@ -144,7 +144,7 @@ export class RaftoralNode {
         "the node has not started yet: await node.start() before node.client()",
       );
     }
-    return new InProcessClient(service);
+    return new InProcessClient(service, () => this.isStopping);
   }
 
   /** The fatal error that stopped (or is stopping) the node, if one did. */

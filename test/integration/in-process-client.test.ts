@@ -112,11 +112,20 @@ describe("typed workflow calls", () => {
     expect(() => node.client()).toThrow(/await node.start\(\) before node.client\(\)/);
   });
 
-  test("a node object starts once; after its stop, client() and start() say so", async () => {
+  test("a node object starts once; after its stop, its clients and start() say so", async () => {
     await startInProcessCluster({ size: 1, transport: "http", into: nodes });
     const node = nodes[0] as RaftoralNode;
+    const kept = node.client();
     await node.stop();
     expect(() => node.client()).toThrow("the node has stopped: it serves no more calls");
+    // A client taken before the stop says the same, not that the node is starting.
+    for (const call of [() => kept.describe("w-1"), () => kept.start("ping_pong", "ping")]) {
+      const refused = await call().catch((error: unknown) => error);
+      expect(refused).toMatchObject({
+        code: "UNAVAILABLE",
+        message: "the node has stopped: it serves no more calls",
+      });
+    }
     const again = await node.start().catch((error: unknown) => error);
     expect(again).toBeInstanceOf(RaftoralError);
     expect(again).toMatchObject({ code: "FAILED_PRECONDITION" });
