@@ -3,7 +3,9 @@
 // outcome into the inbox once the child finished. The event's id is fixed by the child's
 // seq, so a watch repeated after a restart or by a new owner delivers it once. Watches live
 // in memory only: a new owner replays the parent, which ends waiting again and watches anew.
-// The owner also passes a cancel or termination of the parent on to its children.
+// The owner also passes a cancel or termination of the parent on to its children: those the
+// records say it reaches (childrenToStop), and those a run here started that the parent, once
+// ended, never recorded (started while it was being terminated).
 // Pure: the waits, sends and pauses are injected.
 
 import type { Logger, NodeId, RaftoralError } from "../lib/index.ts";
@@ -12,8 +14,10 @@ import {
   type ChildLauncher,
   type ChildOutcome,
   type ChildRef,
+  type ChildStarter,
   childrenAwaited,
   childrenStarted,
+  childrenToStop,
 } from "./children.ts";
 import type { ExecutionState } from "./execution-table.ts";
 
@@ -33,12 +37,35 @@ export interface ChildWatchDeps {
 export class ChildWatch {
   /** Per parent, the seq of each watched child and how to stop its watch. */
   private readonly watches = new Map<string, Map<number, AbortController>>();
-  /** Parents whose children this node already asked to stop. */
-  private readonly stopsSent = new Set<string>();
+  /** Per parent, the stops this node sent its children while owning it (`Cancel:<child id>`). */
+  private readonly stopsSent = new Map<string, Set<string>>();
+  /**
+   * Per parent, the children a run here started whose `child` record is not applied yet: if
+   * the parent ends first, its record is refused and no record names them.
+   */
+  private readonly unrecorded = new Map<string, Map<string, ChildRef>>();
   /** Aborted when the runtime closes: the stops still being retried give up. */
   private closing = new AbortController();
 
   constructor(private readonly deps: ChildWatchDeps) {}
+
+  /**
+   * What a run of `parentId` starts its children with: each start is noted until its record
+   * applies, and `recheck` has the parent reconciled, since it may have ended meanwhile.
+   */
+  starterFor(parentId: string, recheck: () => void): ChildStarter {
+    return {
+      start: async (request) => {
+        const started = await this.deps.launcher.start(request);
+        const children = this.unrecorded.get(parentId) ?? new Map<string, ChildRef>();
+        this.unrecorded.set(parentId, children);
+        const { workflowId } = request;
+        children.set(workflowId, { workflowId, executionClusterId: started.executionClusterId });
+        recheck();
+        return started;
+      },
+    };
+  }
 
   /** A run of `parent` ended waiting: follow its children whose outcome it has not got yet. */
   parentWaits(parent: ExecutionState | undefined): void {
@@ -53,20 +80,18 @@ export class ChildWatch {
     if (parent === undefined) {
       this.stop(parentId);
       this.stopsSent.delete(parentId);
+      this.unrecorded.delete(parentId);
       return;
     }
     if (parent.owner !== this.deps.self) {
+      // Its new owner's run starts those children again, under the same ids, and records them.
       this.stop(parentId);
+      this.unrecorded.delete(parentId);
       return;
     }
     if (parent.status !== "Running") this.stop(parentId);
-    if (parent.status === "Running" && parent.cancelRequest !== undefined) {
-      this.stopChildren(parent, "Cancel", parent.cancelRequest.reason);
-    } else if (parent.status === "Terminated") {
-      this.stopChildren(parent, "Terminate", terminatedReasonOf(parent));
-    }
+    this.passStopOn(parent);
   }
-
   /** Watches every child of `parent` whose outcome it has not got yet. */
   private watch(parent: ExecutionState): void {
     for (const child of childrenAwaited(parent)) {
@@ -98,19 +123,33 @@ export class ChildWatch {
     this.closing.abort();
     this.closing = new AbortController();
     this.stopsSent.clear();
+    this.unrecorded.clear();
   }
 
   /**
-   * Cancels (or terminates) every child of `parent`, once per parent while this runtime is
-   * open: a parent that is cancelled cancels its children, a terminated one terminates them.
+   * Cancels or terminates the children of `parent` that its cancel or termination reaches
+   * (childrenToStop), each once while this node owns it, and stops the children a run here
+   * started that an ended parent never recorded.
    */
-  private stopChildren(parent: ExecutionState, type: "Cancel" | "Terminate", reason: string): void {
-    if (this.stopsSent.has(parent.workflowId)) return;
-    this.stopsSent.add(parent.workflowId);
-    const why = `its parent ${parent.workflowId} was ${type === "Cancel" ? "cancelled" : "terminated"}`;
+  private passStopOn(parent: ExecutionState): void {
+    const parentId = parent.workflowId;
+    const { type, children } = childrenToStop(parent);
+    const started = this.unrecorded.get(parentId);
+    if (started !== undefined) {
+      for (const child of childrenStarted(parent)) started.delete(child.workflowId);
+    }
+    const strays = parent.status === "Running" ? [] : [...(started?.values() ?? [])];
+    if (parent.status !== "Running" || started?.size === 0) this.unrecorded.delete(parentId);
+    if (children.length === 0 && strays.length === 0) return;
+    const sent = this.stopsSent.get(parentId) ?? new Set<string>();
+    this.stopsSent.set(parentId, sent);
+    const reason = stopReason(parent, type);
     const signal = this.closing.signal;
-    for (const child of childrenStarted(parent)) {
-      void this.stopChild(child, type, reason === "" ? why : `${why}: ${reason}`, signal);
+    for (const child of [...children, ...strays]) {
+      const key = `${type}:${child.workflowId}`;
+      if (sent.has(key)) continue;
+      sent.add(key);
+      void this.stopChild(child, type, reason, signal);
     }
   }
 
@@ -167,4 +206,19 @@ export class ChildWatch {
       delayMs = Math.min(2 * delayMs, RETRY_DELAY_MS_MAX);
     }
   }
+}
+
+/** What a stopped child's record says of why: its parent's cancel or termination. */
+function stopReason(parent: ExecutionState, type: "Cancel" | "Terminate"): string {
+  const parentId = parent.workflowId;
+  if (type === "Terminate")
+    return withReason(`its parent ${parentId} was terminated`, terminatedReasonOf(parent));
+  if (parent.cancelRequest !== undefined) {
+    return withReason(`its parent ${parentId} was cancelled`, parent.cancelRequest.reason);
+  }
+  return `its parent ${parentId} ended before it recorded starting this child`;
+}
+
+function withReason(why: string, reason: string): string {
+  return reason === "" ? why : `${why}: ${reason}`;
 }

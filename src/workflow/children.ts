@@ -136,6 +136,28 @@ export function childrenAwaited(
 }
 
 /**
+ * The children `parent`'s cancel or termination is passed on to, with the type of stop: a
+ * terminated parent terminates all of its children; a parent asked to cancel cancels those
+ * it started before its code got the cancel (all of them until then), not those its clean-up
+ * started after. Children whose outcome it has are done. A record decides each, so every
+ * owner, before and after a failover, stops the same children.
+ */
+export function childrenToStop(parent: ExecutionState): {
+  readonly type: "Cancel" | "Terminate";
+  readonly children: Array<ChildRef & { readonly seq: number }>;
+} {
+  if (parent.status === "Terminated") {
+    return { type: "Terminate", children: childrenAwaited(parent) };
+  }
+  if (parent.cancelRequest === undefined) return { type: "Cancel", children: [] };
+  const deliveredAt = parent.checkpoints.findIndex((checkpoint) => checkpoint.kind === "cancel");
+  const children = childrenAwaited(parent).filter(
+    (child) => deliveredAt < 0 || child.seq < deliveredAt,
+  );
+  return { type: "Cancel", children };
+}
+
+/**
  * The event payload for a child's outcome. An output nested too deep for the parent's record
  * of the event (EVENT_PAYLOAD_DEPTH_MAX, less this payload's own level) comes back as a
  * failure saying so: the parent could never record the event that carried it.

@@ -6,7 +6,7 @@
 
 import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
 import type { RefusalReason, WorkflowApplyResult } from "./apply-result.ts";
-import type { ChildLauncher } from "./children.ts";
+import type { ChildStarter } from "./children.ts";
 import { oversizeProblem } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import type { DeterminismGuards } from "./determinism-guards.ts";
@@ -54,7 +54,7 @@ export interface RunnerDeps {
   readonly logger: Logger;
   /** A step body of `workflowId` ran on this owner (see StepReport). */
   readonly onStepRan?: (report: StepReport, workflowId: string) => void;
-  readonly children?: ChildLauncher;
+  readonly children?: ChildStarter;
   /** Guards workflow code against the real clock, random source and timers (replay-engine.ts). */
   readonly guards?: DeterminismGuards;
   /** See ReplayEffects.mayPairWaits. */

@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { nestedArrays } from "../../test/support/nested-arrays.ts";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { nodeId, RaftoralError } from "../lib/index.ts";
+import { CancelledError } from "./cancel.ts";
 import type { ChildLauncher } from "./children.ts";
 import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
@@ -78,7 +79,16 @@ function launcherOn(group: LocalWorkflowGroup, runtime: () => WorkflowRuntime) {
 
 function childGroup() {
   const group = new LocalWorkflowGroup({
-    registry: registryWithBuiltins([double, parent, orphan, patient, deep, deepParent, fanOut]),
+    registry: registryWithBuiltins([
+      double,
+      parent,
+      orphan,
+      patient,
+      deep,
+      deepParent,
+      fanOut,
+      tidy,
+    ]),
   });
   let current: WorkflowRuntime | undefined;
   const { launcher, starts } = launcherOn(group, () => current as WorkflowRuntime);
@@ -110,6 +120,22 @@ const fanOut = defineWorkflow("fan_out", 1, async (input: number, ctx) => {
 const patient = defineWorkflow("patient", 1, async (_: null, ctx) => {
   const child = await ctx.startChild(double, { n: 1, ms: 3_600_000 });
   return await child.result();
+});
+
+/**
+ * Waits an hour for a child; once cancelled, starts a clean-up child, waits for it, and ends
+ * cancelled.
+ */
+const tidy = defineWorkflow("tidy", 1, async (_: null, ctx) => {
+  const first = await ctx.startChild(double, { n: 1, ms: 3_600_000 });
+  try {
+    return await first.result();
+  } catch (error) {
+    if (!(error instanceof CancelledError)) throw error;
+    const cleanup = await ctx.startChild(double, { n: 2, ms: 10_000 });
+    await cleanup.result();
+    throw error;
+  }
 });
 
 describe("WorkflowRuntime: child workflows", () => {
@@ -273,5 +299,89 @@ describe("WorkflowRuntime: child workflows", () => {
     // Either way the child's error names its parent and carries the parent's reason.
     const verb = type === "Cancel" ? "cancelled" : "terminated";
     expect(child.value?.error?.message).toContain(`its parent p-7 was ${verb}: no longer needed`);
+  });
+
+  /** A launcher that lets `during` happen after it started a child, before its record. */
+  function openWith(during: (runtime: WorkflowRuntime) => Promise<unknown>) {
+    const { group, open } = childGroup();
+    let runtime: WorkflowRuntime | undefined = open();
+    const { launcher } = launcherOn(group, () => runtime as WorkflowRuntime);
+    const racing: ChildLauncher = {
+      ...launcher,
+      start: async (request) => {
+        const started = await launcher.start(request);
+        await during(runtime as WorkflowRuntime);
+        return started;
+      },
+    };
+    runtime.close();
+    runtime = group.runtime(1, group.proposer, racing);
+    runtime.open();
+    return { group, runtime };
+  }
+
+  test("a child whose record comes after its parent's cancel request is cancelled too", async () => {
+    const { group, runtime } = openWith((owner) =>
+      owner.stop({ type: "Cancel", workflowId: "p-8", reason: "racing" }),
+    );
+    await settle(group, runtime.start("patient", 1, null, { workflowId: "p-8" }));
+    await group.until(() => group.stateMachine.execution("p-8:child-0") !== undefined);
+    const child = await settle(group, group.queries.wait("p-8:child-0", 60_000));
+    expect(child.value?.status).toBe("Cancelled");
+    expect(child.value?.error?.message).toContain("its parent p-8 was cancelled: racing");
+    expect((await settle(group, group.queries.wait("p-8", 60_000))).value?.status).toBe(
+      "Cancelled",
+    );
+  });
+
+  test("a child started while its parent is terminated is terminated, though no record names it", async () => {
+    const { group, runtime } = openWith((owner) =>
+      owner.stop({ type: "Terminate", workflowId: "p-9", reason: "racing" }),
+    );
+    await settle(group, runtime.start("patient", 1, null, { workflowId: "p-9" }));
+    await group.until(() => group.stateMachine.execution("p-9:child-0") !== undefined);
+    const child = await settle(group, group.queries.wait("p-9:child-0", 60_000));
+    expect(child.value?.status).toBe("Terminated");
+    expect(child.value?.error?.message).toContain("its parent p-9 was terminated: racing");
+    expect(group.stateMachine.execution("p-9")).toMatchObject({
+      status: "Terminated",
+      checkpoints: [],
+    });
+  });
+
+  /** Cancels `tidy` once its first child sleeps; resolves once the clean-up child sleeps. */
+  async function cancelTidy(group: LocalWorkflowGroup, runtime: WorkflowRuntime, id: string) {
+    await settle(group, runtime.start("tidy", 1, null, { workflowId: id }));
+    await group.until(
+      () => group.stateMachine.execution(`${id}:child-0`)?.checkpoints.length === 1,
+    );
+    await settle(group, runtime.stop({ type: "Cancel", workflowId: id, reason: "enough" }));
+    const cleanup = () => group.stateMachine.execution(`${id}:child-3`);
+    await group.until(() => cleanup()?.checkpoints.length === 1);
+  }
+
+  test("a cancelled parent's clean-up child runs to its end, also after an owner restart", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await cancelTidy(group, runtime, "p-10");
+    runtime.close();
+    open();
+    const cleanup = await settle(group, group.queries.wait("p-10:child-3", 60_000));
+    expect(cleanup.value).toMatchObject({ status: "Completed", output: 4 });
+    const first = await settle(group, group.queries.wait("p-10:child-0", 60_000));
+    expect(first.value?.status).toBe("Cancelled");
+    expect((await settle(group, group.queries.wait("p-10", 60_000))).value?.status).toBe(
+      "Cancelled",
+    );
+  });
+
+  test("a terminate after a cancel terminates the clean-up child as well", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await cancelTidy(group, runtime, "p-11");
+    await settle(group, runtime.stop({ type: "Terminate", workflowId: "p-11", reason: "now" }));
+    const cleanup = await settle(group, group.queries.wait("p-11:child-3", 60_000));
+    expect(cleanup.value?.status).toBe("Terminated");
+    expect(cleanup.value?.error?.message).toContain("its parent p-11 was terminated: now");
   });
 });

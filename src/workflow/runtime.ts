@@ -129,10 +129,7 @@ export class WorkflowRuntime {
     this.relaunchTimers = new RelaunchTimers({
       clock: options.clock,
       wallClockMs: options.wallClockMs,
-      onDue: (workflowId) => {
-        this.dirty.add(workflowId);
-        this.scheduleReconcile();
-      },
+      onDue: (workflowId) => this.reconcileSoon(workflowId),
       onClockStep: (stepMs) =>
         logger.warn("The wall clock was stepped: durable timers armed again by it", {
           step_ms: Math.round(stepMs),
@@ -226,8 +223,7 @@ export class WorkflowRuntime {
       // Rethrown after cleanup: a Start whose answer was lost may still be applied, and
       // then the reconcile scheduled here runs it like any other execution this node owns.
       this.startsInFlight.delete(workflowId);
-      this.dirty.add(workflowId);
-      this.scheduleReconcile();
+      this.reconcileSoon(workflowId);
       throw error;
     }
     this.startsInFlight.delete(workflowId);
@@ -409,7 +405,12 @@ export class WorkflowRuntime {
     if (this.startsInFlight.has(workflowId) || this.relaunchTimers.has(workflowId)) return;
     if (this.leftAlone.has(workflowId)) return;
     this.launch(
-      new ExecutionRunner(this.runnerDeps(), workflowId, execution.ownerEpoch, needsBarrier),
+      new ExecutionRunner(
+        this.runnerDeps(workflowId),
+        workflowId,
+        execution.ownerEpoch,
+        needsBarrier,
+      ),
     );
   }
 
@@ -442,14 +443,19 @@ export class WorkflowRuntime {
         this.relaunchTimers.armDelay(id, runner.epoch, end === "retry" ? RUN_RETRY_DELAY_MS : 0);
       }
     } else {
-      this.dirty.add(id);
-      this.scheduleReconcile();
+      this.reconcileSoon(id);
     }
   }
 
-  private runnerDeps() {
+  private reconcileSoon(workflowId: string): void {
+    this.dirty.add(workflowId);
+    this.scheduleReconcile();
+  }
+
+  private runnerDeps(workflowId: string) {
     const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan } = this.options;
-    const { children, guards, mayPairWaits } = this.options;
+    const { guards, mayPairWaits } = this.options;
+    const children = this.childWatch?.starterFor(workflowId, () => this.reconcileSoon(workflowId));
     return {
       nodeId,
       stateMachine,
