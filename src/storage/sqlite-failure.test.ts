@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { groupId, logIndex, term } from "../lib/index.ts";
-import { toStorageError } from "./sqlite-failure.ts";
+import { toStorageError, unwritableReason } from "./sqlite-failure.ts";
 import { SqliteLogCore } from "./sqlite-log-core.ts";
 import { StorageError } from "./storage-error.ts";
 
@@ -68,6 +68,17 @@ test("an idle node's check finds its database file deleted, and takes no write a
   storage.close();
 });
 
+test("a WAL deleted while the node runs stops it as the database's deletion does", () => {
+  const file = join(directory, "deleted-wal", "raftoral.db");
+  const storage = SqliteLogCore.open(file, { presenceIntervalMs: 0 });
+  storage.checkFile();
+  rmSync(`${file}-wal`);
+  const error = thrownBy(() => storage.checkFile());
+  expect(error).toMatchObject({ code: "STORAGE_FAILED" });
+  expect((error as Error).message).toStartWith(`${file}-wal was deleted while the node ran`);
+  storage.close();
+});
+
 test("a database file deleted while the node runs stops the next write, naming the file", async () => {
   const file = join(directory, "deleted", "raftoral.db");
   const storage = SqliteLogCore.open(file, { presenceIntervalMs: 0 });
@@ -88,4 +99,19 @@ test("a database file deleted while the node runs stops the next write, naming t
   // And everything after: the node stops instead of going on unpersisted.
   expect(thrownBy(() => storage.listGroups())).toMatchObject({ code: "STORAGE_FAILED" });
   storage.close();
+});
+
+test("a database file or WAL that this user may not write is named, not only its directory", () => {
+  const file = "/data/node_2/raftoral.db";
+  const deny = (denied: string) => (path: string) => {
+    if (path === denied) throw Object.assign(new Error("denied"), { code: "EACCES" });
+  };
+  expect(unwritableReason(file, deny(file))).toBe(`${file} is not writable by this user (EACCES)`);
+  expect(unwritableReason(file, deny(`${file}-wal`))).toBe(
+    `${file}-wal is not writable by this user (EACCES)`,
+  );
+  expect(unwritableReason(file, deny("/data/node_2"))).toBe(
+    "/data/node_2 is not writable by this user (EACCES)",
+  );
+  expect(unwritableReason(file, () => undefined)).toBeUndefined();
 });

@@ -11,7 +11,7 @@ import { StorageCorruptError, StorageError } from "./storage-error.ts";
 export function toStorageError(error: unknown, options: { file: string; action: string }): Error {
   if (error instanceof RaftoralError || error instanceof AssertionError) return error;
   const { file, action } = options;
-  const unwritable = unwritableReason(dirname(file));
+  const unwritable = unwritableReason(file);
   if (unwritable !== undefined) {
     return new StorageError(
       "STORAGE_FAILED",
@@ -77,18 +77,24 @@ function describe(error: unknown): string {
 }
 
 /**
- * Why `directory` cannot be written, if it cannot: SQLite reports a read-only file system
- * only as a generic I/O or lock error, while access(2) names it (EROFS, EACCES).
+ * Why the database `file` cannot be written, if it cannot: its directory, the file or its
+ * WAL. SQLite reports that only as a generic I/O or lock error, while access(2) names it
+ * (EROFS, EACCES). `access` is access(2) (replaced in tests: root may write anything).
  */
-function unwritableReason(directory: string): string | undefined {
-  try {
-    accessSync(directory, constants.W_OK);
-    return undefined;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // Handled: a directory that is missing or cannot be checked says nothing about writability.
-    if (code === "EROFS") return `${directory} is on a read-only file system (EROFS)`;
-    if (code === "EACCES") return `${directory} is not writable by this user (EACCES)`;
-    return undefined;
+export function unwritableReason(
+  file: string,
+  access: (path: string, mode: number) => void = accessSync,
+): string | undefined {
+  // SQLite writes the directory (its journal files), the database and its WAL.
+  for (const path of [dirname(file), file, `${file}-wal`]) {
+    try {
+      access(path, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EROFS") return `${path} is on a read-only file system (EROFS)`;
+      if (code === "EACCES") return `${path} is not writable by this user (EACCES)`;
+      // Handled: a path that is missing or cannot be checked says nothing about writability.
+    }
   }
+  return undefined;
 }

@@ -79,7 +79,9 @@ export class SqliteLogCore {
     this.states = loadGroupStates(file, this.statements);
     this.freePagesKept = options.freePagesKept ?? FREE_PAGES_KEPT;
     this.vacuumPagesPerWriteMax = options.vacuumPagesPerWriteMax ?? VACUUM_PAGES_PER_WRITE_MAX;
-    this.presence = new FilePresence(file, options.presenceIntervalMs);
+    // The WAL exists from the first write of open() on (migrate), and SQLite keeps it while
+    // the connection is open: it resets and truncates it, but never deletes it.
+    this.presence = new FilePresence([file, `${file}-wal`], options.presenceIntervalMs);
     assert(Number.isSafeInteger(this.freePagesKept), "freePagesKept must be an integer");
     assert(this.freePagesKept >= 0, `freePagesKept must not be negative: ${this.freePagesKept}`);
     assert(Number.isSafeInteger(this.vacuumPagesPerWriteMax), "vacuumPagesPerWriteMax: integer");
@@ -157,7 +159,7 @@ export class SqliteLogCore {
     if (gone === undefined) return;
     this.failure = new StorageError(
       "STORAGE_FAILED",
-      `${this.file} ${gone} while the node ran: what it wrote since would be lost at the next start. Stop the node and start it with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others.`,
+      `${gone} while the node ran: what it wrote since would be lost at the next start. Stop the node and start it with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others.`,
       { file: this.file },
     );
     throw this.failure;
