@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rejectionOf } from "../../test/contracts/log-storage-fixtures.ts";
@@ -61,4 +69,34 @@ test("a directory holding another node's identity is refused", async () => {
   // The refused open closed its storage: the file can be opened again at once.
   const reopened = await openNodeStorage({ nodeId: nodeId(4), directory });
   await reopened.storage.close();
+});
+
+test("a directory whose database is empty or gone is refused as damaged, and left as it is", async () => {
+  const directory = nodeDirectoryPath(storagePath, nodeId(2));
+  const opened = await openNodeStorage({ nodeId: nodeId(2), directory });
+  await opened.storage.saveIdentity(identity(2));
+  await opened.storage.close();
+  const file = join(directory, "raftoral.db");
+  truncateSync(file, 0);
+  const empty = await rejectionOf(openNodeStorage({ nodeId: nodeId(2), directory }));
+  expect(empty).toMatchObject({ code: "STORAGE_CORRUPT" });
+  expect((empty as Error).message).toStartWith(
+    `${file} is empty while ${directory} holds raftoral.db`,
+  );
+  expect(statSync(file).size).toBe(0);
+  rmSync(file);
+  writeFileSync(`${file}-wal`, "frames");
+  const missing = await rejectionOf(openNodeStorage({ nodeId: nodeId(2), directory }));
+  expect((missing as Error).message).toStartWith(
+    `${file} is missing while ${directory} holds raftoral.db-wal`,
+  );
+  expect(readdirSync(directory)).toEqual(["raftoral.db-wal"]);
+});
+
+test("an empty directory is a new node's", async () => {
+  const directory = nodeDirectoryPath(storagePath, nodeId(5));
+  mkdirSync(directory, { recursive: true });
+  const opened = await openNodeStorage({ nodeId: nodeId(5), directory });
+  expect(opened.identity).toBeUndefined();
+  await opened.storage.close();
 });
