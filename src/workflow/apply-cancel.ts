@@ -24,7 +24,11 @@ export function applyCancel(
     return { type: "cancelRequested", workflowId, status: record.status, isDuplicate: true };
   }
   if (record.status !== "Running") return finishedRefusal(record, "cancel");
-  record.cancelRequest = { reason: command.reason, requestedAtMs: command.requestedAtMs };
+  record.cancelRequest = {
+    reason: command.reason,
+    requestedAtMs: command.requestedAtMs,
+    atSeq: record.checkpoints.length,
+  };
   context.events.push({ type: "cancelRequested", workflowId });
   return { type: "cancelRequested", workflowId, status: record.status, isDuplicate: false };
 }

@@ -267,8 +267,7 @@ export class ExecutionRunner {
       nextEvent: (name) =>
         nextEvent(this.deps.stateMachine.execution(this.workflowId)?.inbox, name),
       ...(this.deps.children === undefined ? {} : { children: this.deps.children }),
-      cancelRequested: () =>
-        this.deps.stateMachine.execution(this.workflowId)?.cancelRequest?.reason,
+      cancelRequested: () => this.deps.stateMachine.execution(this.workflowId)?.cancelRequest,
       ...(this.mayGoAhead() ? { ahead: this.goingAhead() } : {}),
       ...(this.deps.mayPairWaits === undefined ? {} : { mayPairWaits: this.deps.mayPairWaits }),
     };

@@ -93,6 +93,13 @@ export interface CancelRequest {
   readonly reason: string;
   /** The proposer's wall clock when it asked. */
   readonly requestedAtMs: number;
+  /**
+   * The seq of the execution's next call when the request was applied (its checkpoint count
+   * then). A step a later run finds live at this seq may have been running when the request
+   * came, so it runs again rather than take the cancel (replay-cursor.ts). Absent in requests
+   * applied by older builds.
+   */
+  readonly atSeq?: number;
 }
 
 /** A copy of an execution's state for callers (status queries, wait, the API). */

@@ -432,6 +432,8 @@ export class ReplayContext implements WorkflowContext {
         const ahead = cursor.aheadInFlight();
         if (ahead !== undefined) await ahead;
         if (cursor.isHalted()) return never();
+        const late = ahead === undefined ? undefined : cursor.maybeClaimCancel(claim.seq, kind);
+        if (late !== undefined) return this.cancelAt(late, name);
         const produced = await produce(claim.seq);
         const stats = statsOf?.();
         const call = { kind, name, ...(stats === undefined ? {} : { stats }) };

@@ -9,6 +9,7 @@ import type { ChildStarter } from "./children.ts";
 import { DeterminismViolationError } from "./errors.ts";
 import type { InboxEvent } from "./events.ts";
 import type {
+  CancelRequest,
   CheckpointKind,
   CheckpointOutcome,
   CheckpointRecord,
@@ -38,10 +39,11 @@ export interface ReplayEffects {
   /** Starts child workflows; absent where no node is (ctx.startChild then refuses). */
   readonly children?: ChildStarter;
   /**
-   * The reason of a cancel request applied here ("" if none was given), or undefined while
-   * none was. Absent: the run is never cancelled (harnesses that only replay).
+   * The cancel request applied here (its reason "" if none was given, its atSeq absent if an
+   * older build applied it), or undefined while none was. Absent: the run is never cancelled
+   * (harnesses that only replay).
    */
-  cancelRequested?(): string | undefined;
+  cancelRequested?(): Pick<CancelRequest, "reason" | "atSeq"> | undefined;
   /** Present when the run may go ahead of a step's commit (see "Going ahead" below). */
   readonly ahead?: GoingAhead;
   /**
@@ -143,6 +145,14 @@ export class ReplayCursor {
    * delivered once per execution: later calls run as usual (clean-up).
    */
   private cancelSeq: number | undefined;
+  /**
+   * The atSeq of a cancel request applied before this run began and not delivered yet. An
+   * earlier run may have been in the body of a step the request did not interrupt; see
+   * mayHaveRunBefore.
+   */
+  private readonly requestAtSeqBeforeRun: number | undefined;
+  /** Whether the code may have seen an outcome recorded after that request (at/past atSeq). */
+  private hasSeenPastRequest = false;
   /** A step's checkpoint the code has seen and no one has proposed yet (Going ahead). */
   private unproposed: CheckpointRecord | undefined;
   /** The commit of the last checkpoint the code saw ahead, while in flight. */
@@ -154,6 +164,8 @@ export class ReplayCursor {
     const cancelAt = options.recorded.findIndex((record) => record.kind === "cancel");
     this.cancelSeq = cancelAt < 0 ? undefined : cancelAt;
     this.liveFromSeq = this.records.length;
+    const pending = this.cancelSeq === undefined ? options.effects.cancelRequested?.() : undefined;
+    this.requestAtSeqBeforeRun = pending?.atSeq;
     this.deliveredAtMs = options.startedAtMs;
     this.halted = new Promise((resolve) => {
       this.resolveHalt = resolve;
@@ -180,13 +192,34 @@ export class ReplayCursor {
         : { type: "replay", seq, record };
     }
     this.commits.set(seq, deferred());
+    return this.maybeClaimCancel(seq, kind) ?? { type: "live", seq };
+  }
+
+  /**
+   * Claims the cancel for live `seq` if it lands there: at the first live call after the
+   * request, whatever the call is (cancel.ts). A call that waited for the step the code went
+   * ahead of asks again before it begins: a request applied during that wait came first.
+   */
+  maybeClaimCancel(seq: number, kind: CheckpointKind): CancelClaim | undefined {
     // A patch marker is no cancellation point: ctx.patched() answers at once, it awaits nothing.
-    const isCancellable = this.cancelSeq === undefined && kind !== "patch";
-    const reason = isCancellable ? this.options.effects.cancelRequested?.() : undefined;
-    if (reason === undefined) return { type: "live", seq };
-    // The first live call after the request gets it, whatever the call is (cancel.ts).
+    if (this.cancelSeq !== undefined || kind === "patch" || this.mayHaveRunBefore(kind)) {
+      return undefined;
+    }
+    const request = this.options.effects.cancelRequested?.();
+    if (request === undefined) return undefined;
     this.cancelSeq = seq;
-    return { type: "cancel", seq, reason };
+    return { type: "cancel", seq, reason: request.reason };
+  }
+
+  /**
+   * Whether an earlier run may have been in this step's body when the request came: 1. a run
+   * is in step k's body (and k+1's, if awaited together); 2. the request is applied with k
+   * checkpoints (atSeq k); 3. the run fails before it records them. A step claimed before the
+   * code saw any outcome at or past atSeq may be one of those: it runs again, and the cancel
+   * goes to a later call, as it did for the run the request interrupted.
+   */
+  private mayHaveRunBefore(kind: CheckpointKind): boolean {
+    return kind === "step" && this.requestAtSeqBeforeRun !== undefined && !this.hasSeenPastRequest;
   }
 
   /**
@@ -389,6 +422,13 @@ export class ReplayCursor {
   /** The workflow code is about to see `record`: ctx.now() moves up to its time. */
   deliver(record: CheckpointRecord): void {
     if (record.atMs > this.deliveredAtMs) this.deliveredAtMs = record.atMs;
+    const atSeq = this.requestAtSeqBeforeRun;
+    if (atSeq === undefined || record.seq < atSeq || this.hasSeenPastRequest) return;
+    // The code gets this outcome a microtask later at the earliest: calls it makes before
+    // then (those awaited together with this one) do not depend on it.
+    void Promise.resolve().then(() => {
+      this.hasSeenPastRequest = true;
+    });
   }
 
   nowMs(): number {

@@ -6,11 +6,12 @@
 import { describe, expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { CancelledError } from "./cancel.ts";
-import { encodeCommand } from "./commands.ts";
+import { decodeCommand, encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
 import type { ExecutionState } from "./execution-table.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
+import type { WorkflowProposer } from "./proposer.ts";
 import { ReplayRun } from "./replay-engine.ts";
 
 interface Gate {
@@ -30,7 +31,7 @@ function gate(): Gate {
 function cancelGroup() {
   const runs = new Map<string, number>();
   const count = (key: string) => runs.set(key, (runs.get(key) ?? 0) + 1);
-  const gates = { work: gate(), cleanup: gate() };
+  const gates = { work: gate(), cleanup: gate(), second: gate() };
   /** The reasons the code saw, first run and replays alike. */
   const reasons: string[] = [];
   const napper = defineWorkflow("napper", 1, async (input: string, ctx: WorkflowContext) => {
@@ -57,7 +58,22 @@ function cancelGroup() {
     await ctx.step("after", () => count("after"));
     return "done";
   });
-  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([napper, worker]) });
+  /** Two steps awaited together, then one more. */
+  const fanout = defineWorkflow("fanout", 1, async (_input: null, ctx: WorkflowContext) => {
+    const gated = (key: string, until: Gate) => async () => {
+      count(key);
+      await until.promise;
+    };
+    await Promise.all([
+      ctx.step("first", gated("first", gates.work)),
+      ctx.step("second", gated("second", gates.second)),
+    ]);
+    await ctx.step("after", () => count("after"));
+    return "done";
+  });
+  const group = new LocalWorkflowGroup({
+    registry: registryWithBuiltins([napper, worker, fanout]),
+  });
   return { group, runs, gates, reasons };
 }
 
@@ -200,11 +216,192 @@ describe("WorkflowRuntime: cancel", () => {
         monotonicMs: () => 0,
         nextEvent: () => undefined,
         stepRan: () => undefined,
-        cancelRequested: () => "",
+        cancelRequested: () => ({ reason: "" }),
       },
       logger: group.logger,
     }).run();
     expect(replayed).toEqual({ type: "failed", error: record.error as never });
+  });
+});
+
+/** The kinds of `w`'s checkpoints, with the epoch each was recorded under. */
+const recorded = (group: LocalWorkflowGroup) =>
+  group.stateMachine.execution("w")?.checkpoints.map((c) => [c.kind, c.name, c.ownerEpoch]);
+
+/**
+ * Node 1 runs `w` until `isInside`, the Cancel is applied, and node 1 fails (its runtime
+ * closes, as in a crash) once `beforeFailing` holds; then node 2 takes `w` over (epoch 2), or
+ * node 1 starts again (same epoch) as after a restart.
+ */
+async function cancelThenFail(options: {
+  readonly workflow: "worker" | "fanout";
+  readonly isInside: (runs: Map<string, number>) => boolean;
+  readonly beforeFailing?: (context: ReturnType<typeof cancelGroup>) => boolean;
+  readonly heir: "new owner" | "restart";
+  /** Node 1's proposals; the group's own when absent. */
+  readonly proposer?: (group: LocalWorkflowGroup) => WorkflowProposer;
+}) {
+  const context = cancelGroup();
+  const { group, runs } = context;
+  const first = group.runtime(1, options.proposer?.(group));
+  first.open();
+  await settle(group, first.start(options.workflow, 1, null, { workflowId: "w" }));
+  await group.until(() => options.isInside(runs));
+  await settle(group, first.stop({ type: "Cancel", workflowId: "w", reason: "stop" }));
+  await group.until(() => options.beforeFailing?.(context) ?? true);
+  first.close();
+  const heir = group.runtime(options.heir === "new owner" ? 2 : 1);
+  heir.open();
+  if (options.heir === "new owner") {
+    group.applyNow(
+      encodeCommand({ type: "AssignOwner", workflowId: "w", owner: 2 as never, epoch: 2 }),
+    );
+  }
+  return { ...context, epoch: options.heir === "new owner" ? 2 : 1 };
+}
+
+describe("WorkflowRuntime: cancel while the owner fails", () => {
+  test.each([["new owner"], ["restart"]] as const)(
+    "a step that was running when the cancel came runs again (%s); the next call gets it",
+    async (heir) => {
+      const { group, runs, gates, epoch } = await cancelThenFail({
+        workflow: "worker",
+        isInside: (counted) => counted.get("work") === 1,
+        heir,
+      });
+      await group.until(() => runs.get("work") === 2);
+      gates.work.open();
+      const finished = await settle(group, group.queries.wait("w", 5_000));
+      expect(finished.value?.status).toBe("Cancelled");
+      expect(recorded(group)).toEqual([
+        ["step", "work", epoch],
+        ["cancel", "after", epoch],
+      ]);
+      expect(runs.get("after")).toBeUndefined();
+      expect(group.fatal).toEqual([]);
+    },
+  );
+
+  test("steps awaited together that were running all run again, recorded or not", async () => {
+    const { group, runs, gates } = await cancelThenFail({
+      workflow: "fanout",
+      isInside: (counted) => counted.get("second") === 1,
+      // The first step is recorded after the request; the second is still running.
+      beforeFailing: (context) => {
+        context.gates.work.open();
+        return recorded(context.group)?.length === 1;
+      },
+      heir: "new owner",
+    });
+    await group.until(() => runs.get("second") === 2);
+    gates.second.open();
+    const finished = await settle(group, group.queries.wait("w", 5_000));
+    expect(finished.value?.status).toBe("Cancelled");
+    expect(recorded(group)).toEqual([
+      ["step", "first", 1],
+      ["step", "second", 2],
+      ["cancel", "after", 2],
+    ]);
+    expect(Object.fromEntries(runs)).toEqual({ first: 1, second: 2 });
+  });
+
+  test("a step begun after the request's step was recorded gets the cancel", async () => {
+    const { group, runs } = await cancelThenFail({
+      workflow: "worker",
+      isInside: (counted) => counted.get("work") === 1,
+      // Node 1 records the step, then fails before its cancel at the next call commits.
+      beforeFailing: (context) => {
+        context.gates.work.open();
+        return recorded(context.group)?.length === 1;
+      },
+      proposer: (g) => ({
+        ...g.proposer,
+        propose: (bytes) => {
+          const decoded = decodeCommand(bytes);
+          const isCancel =
+            decoded.ok && "kind" in decoded.command && decoded.command.kind === "cancel";
+          // Lost with node 1: never applied, never answered.
+          return isCancel ? new Promise(() => undefined) : g.proposer.propose(bytes);
+        },
+      }),
+      heir: "new owner",
+    });
+    const finished = await settle(group, group.queries.wait("w", 5_000));
+    expect(finished.value?.status).toBe("Cancelled");
+    expect(recorded(group)).toEqual([
+      ["step", "work", 1],
+      ["cancel", "after", 2],
+    ]);
+    expect(Object.fromEntries(runs)).toEqual({ work: 1 });
+  });
+});
+
+describe("ReplayRun: a cancel request from an older build", () => {
+  test("a request an older build applied (no atSeq) lands at a run's first live step, as before", async () => {
+    const { group, runs, gates } = cancelGroup();
+    const start = group.runtime(2);
+    start.open();
+    // Owned by node 1, which runs nothing here: the run below is the first.
+    await settle(group, start.start("worker", 1, null, { workflowId: "w", owner: 1 as never }));
+    start.close();
+    const workflow = group.stateMachine.registry.get("worker", 1);
+    if (workflow === undefined) throw new Error("worker is registered");
+    gates.work.open();
+    const kinds: string[] = [];
+    const ended = await new ReplayRun({
+      execution: group.stateMachine.execution("w") as ExecutionState,
+      workflow,
+      effects: {
+        record: async (checkpoint) => kinds.push(checkpoint.kind) > 0,
+        sleep: () => Promise.resolve(),
+        wallClockMs: () => 0,
+        monotonicMs: () => 0,
+        nextEvent: () => undefined,
+        stepRan: () => undefined,
+        cancelRequested: () => ({ reason: "old" }),
+      },
+      logger: group.logger,
+    }).run();
+    expect(ended).toMatchObject({ type: "failed", error: { code: "CANCELLED" } });
+    expect(kinds).toEqual(["cancel"]);
+    expect(runs.get("work")).toBeUndefined();
+  });
+});
+
+describe("WorkflowRuntime: cancel after going ahead of a step", () => {
+  test("a step claimed before the request, begun after it, gets the cancel", async () => {
+    const { group, runs, gates } = cancelGroup();
+    const cancel = encodeCommand({
+      type: "Cancel",
+      workflowId: "w",
+      reason: "stop",
+      requestedAtMs: 0,
+    });
+    const proposer: WorkflowProposer = {
+      ...group.chainedProposer,
+      propose: (bytes) => {
+        const decoded = decodeCommand(bytes);
+        // 1. The code saw `work` ahead of its commit and claimed `after`; 2. the request is
+        // applied; 3. `work` commits, and only then may `after` begin.
+        if (
+          decoded.ok &&
+          decoded.command.type === "Checkpoint" &&
+          decoded.command.kind === "step"
+        ) {
+          group.clock.setTimer(0, () => group.applyNow(cancel));
+        }
+        return group.chainedProposer.propose(bytes);
+      },
+    };
+    const runtime = group.runtime(1, proposer, undefined, () => true);
+    runtime.open();
+    await settle(group, runtime.start("worker", 1, null, { workflowId: "w" }));
+    await group.until(() => runs.get("work") === 1);
+    gates.work.open();
+    const finished = await settle(group, group.queries.wait("w", 5_000));
+    expect(kinds(group, "w")).toEqual(["Start", "Cancel", "step", "cancel", "Fail"]);
+    expect(finished.value?.status).toBe("Cancelled");
+    expect(runs.get("after")).toBeUndefined();
   });
 });
 

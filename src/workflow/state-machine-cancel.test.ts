@@ -91,7 +91,11 @@ describe("WorkflowStateMachine: Cancel", () => {
       status: "Running",
       isDuplicate: false,
     });
-    expect(sm.execution("w")?.cancelRequest).toEqual({ reason: "stop", requestedAtMs: 1_400 });
+    expect(sm.execution("w")?.cancelRequest).toEqual({
+      reason: "stop",
+      requestedAtMs: 1_400,
+      atSeq: 0,
+    });
     expect(events.filter((event) => event.type === "cancelRequested")).toHaveLength(1);
     expect(apply(cancel("w", "another reason"))).toMatchObject({ isDuplicate: true });
     expect(sm.execution("w")?.cancelRequest?.reason).toBe("stop");
@@ -242,6 +246,31 @@ describe("cancel and terminate: encoding and snapshots", () => {
     // The restored copy goes on deciding alike: the cancel was delivered already.
     const next = copy.apply(encodeCommand(cancelPoint("cancelling", 1)), 100 as LogIndex);
     expect(next).toMatchObject({ type: "refused", reason: "malformed" });
+  });
+
+  test("a request keeps the seq of the next call, in snapshots too; older ones lack it", () => {
+    const { sm, apply } = machine();
+    apply(start("w"));
+    apply(step("w", 0));
+    apply(step("w", 1));
+    apply(cancel("w"));
+    apply(step("w", 2));
+    // The checkpoints the execution had when the request was applied, not since.
+    const request = { reason: "stop", requestedAtMs: 1_400, atSeq: 2 };
+    expect(sm.execution("w")?.cancelRequest).toEqual(request);
+    const snapshot = sm.snapshotAfter(new Uint8Array());
+    const copy = new WorkflowStateMachine({ registry: registryWithBuiltins() });
+    copy.restore(snapshot);
+    copy.checkInvariants();
+    expect(copy.execution("w")?.cancelRequest).toEqual(request);
+    // A snapshot an older build wrote has no atSeq: restored as it was (the run then cancels
+    // at its first live call, as that build did).
+    const text = new TextDecoder().decode(snapshot);
+    expect(text).toContain(',"atSeq":2');
+    const older = new WorkflowStateMachine({ registry: registryWithBuiltins() });
+    older.restore(new TextEncoder().encode(text.replace(',"atSeq":2', "")));
+    older.checkInvariants();
+    expect(older.execution("w")?.cancelRequest).toEqual({ reason: "stop", requestedAtMs: 1_400 });
   });
 
   test("an Adopt hands over Cancelled and Terminated results", () => {

@@ -66,7 +66,10 @@ function resumingEffects(
   const upcoming = () => rest[collected.length];
   return {
     // The cancel request is there (as applied) from the call that recorded it on.
-    cancelRequested: () => (upcoming()?.kind === "cancel" ? cancelReason : undefined),
+    cancelRequested: () =>
+      upcoming()?.kind === "cancel" && cancelReason !== undefined
+        ? { reason: cancelReason }
+        : undefined,
     record: async (checkpoint) => {
       collected.push(checkpoint);
       return true;
