@@ -12,7 +12,8 @@
 // senders or groups must not leave state behind per sender or per group (the timing of unknown
 // groups' traffic is bounded, and starts over past its bound).
 
-import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import { type Clock, type GroupId, type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
+import { CommittedEntryLostError, type RaftMessage } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import { EarlyLeaderMessages } from "./early-leader-messages.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
@@ -97,7 +98,7 @@ export class BatchRouter {
           const refusal = this.checkRaft(batch.from, message, group, termMax);
           if (refusal !== undefined) this.refuse(batch.from, message.groupId, refusal);
           else {
-            group.raw.step(message.message);
+            stepIn(group, message.message);
             isHeard = true;
           }
           break;
@@ -200,6 +201,18 @@ export class BatchRouter {
       from: batch.from,
       to: batch.to,
       self: this.options.self,
+    });
+  }
+}
+
+/** Steps `message` in `group`; a lost committed entry, fatal, is said to be the group's. */
+function stepIn(group: HostedGroup, message: RaftMessage): void {
+  try {
+    group.raw.step(message);
+  } catch (error) {
+    if (!(error instanceof CommittedEntryLostError)) throw error;
+    throw new RaftoralError("STORAGE_CORRUPT", `group ${group.id}: ${error.message}`, {
+      cause: error,
     });
   }
 }

@@ -3,6 +3,7 @@
 export { bootstrapState, emptyState } from "./bootstrap.ts";
 export { decodeConfChange, encodeConfChange } from "./conf-change-codec.ts";
 export { DEFAULT_RAFT_CONFIG, type RaftConfig } from "./config.ts";
+export { CommittedEntryLostError } from "./lost-commit.ts";
 export {
   applyConfChange,
   checkProposable,

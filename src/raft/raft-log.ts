@@ -11,6 +11,7 @@ import {
   type Term,
   term as toTerm,
 } from "../lib/index.ts";
+import { CommittedEntryLostError } from "./lost-commit.ts";
 import { type Membership, membershipFromConfState } from "./membership.ts";
 import { MembershipHistory } from "./membership-history.ts";
 import type { ConfState, Entry, Snapshot } from "./types.ts";
@@ -88,6 +89,17 @@ export class RaftLog {
     if (index === this.snapshotIndex) return this.snapshotTerm;
     if (index < this.snapshotIndex || index > this.lastIndex()) return undefined;
     return this.entries[index - this.snapshotIndex - 1]?.term;
+  }
+
+  /**
+   * Throws CommittedEntryLostError if a leader's (index, term) contradicts an entry this log
+   * committed; entries compacted away are not compared.
+   */
+  checkCommitted(claim: { readonly index: LogIndex; readonly term: Term }): void {
+    if (claim.index > this.commit) return;
+    const ourTerm = this.term(claim.index);
+    if (ourTerm === undefined || ourTerm === claim.term) return;
+    throw new CommittedEntryLostError({ ...claim, ourTerm, commit: this.commit });
   }
 
   matchTerm(index: number, term: Term): boolean {

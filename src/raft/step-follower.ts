@@ -91,7 +91,13 @@ function handleAppendEntries(r: Raft, message: AppendEntries): void {
     });
   };
   if (message.prevLogIndex < r.log.commit) {
-    // Everything up to commit already matches the leader (Log Matching); say how far we are.
+    // Everything up to commit already matches the leader (Log Matching), unless a committed
+    // entry was lost (lost-commit.ts); say how far we are.
+    r.log.checkCommitted({ index: message.prevLogIndex, term: message.prevLogTerm });
+    for (const entry of message.entries) {
+      if (entry.index > r.log.commit) break;
+      r.log.checkCommitted(entry);
+    }
     respond(true, r.log.commit, 0, 0);
     return;
   }
