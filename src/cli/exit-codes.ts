@@ -18,9 +18,9 @@ export const EXIT_INTERNAL = 70;
  */
 export const EXIT_STORAGE_FAILED = 74;
 /**
- * The storage directory is an old copy of this node (a restored backup, or a clone that ran
- * elsewhere), that of a voter a forced recovery left behind, or that of a node that left the
- * cluster: it does not start again.
+ * The storage directory is an old copy of this node (a restored backup, a clone that ran
+ * elsewhere, or a database that lost writes it had synced), that of a voter a forced recovery
+ * left behind, or that of a node that left the cluster: it does not start again.
  * Restarting cannot help; see docs/storage.md and docs/availability.md. (EX_CONFIG)
  */
 export const EXIT_STALE_STATE = 78;

@@ -45,7 +45,7 @@ export async function openNodeStorage(target: {
  */
 function checkDatabaseKept(directory: string): void {
   const file = databaseFilePath(directory);
-  const entries = existsSync(directory) ? readdirSync(directory) : [];
+  const entries = existsSync(directory) ? readdirSync(directory).sort() : [];
   if (entries.length === 0) return;
   const size = statSync(file, { throwIfNoEntry: false })?.size;
   if (size !== undefined && size > 0) return;

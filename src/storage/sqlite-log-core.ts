@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { assert, type GroupId, groupId, logIndex } from "../lib/index.ts";
 import type { Entry } from "../raft/index.ts";
 import { makeDurableDirectory, syncDirectory } from "./durable-directory.ts";
+import { checkDurableMark, DurableMarkWriter } from "./durable-mark.ts";
 import { FilePresence } from "./file-presence.ts";
 import {
   type BatchPlan,
@@ -50,6 +51,8 @@ export interface SqliteLogCoreOptions {
   readonly vacuumPagesPerWriteMax?: number;
   /** How often a write looks whether the file is still there (file-presence.ts). */
   readonly presenceIntervalMs?: number;
+  /** Least time between two durable marks (durable-mark.ts). */
+  readonly markIntervalMs?: number;
 }
 
 const FREE_PAGES_KEPT = 2048; // 8 MiB with 4 KiB pages: a burst of appends reuses them.
@@ -68,6 +71,7 @@ export class SqliteLogCore {
   private readonly writeTransaction: (batch: readonly GroupWrite[], plan: BatchPlan) => void;
   private failure: Error | undefined;
   private readonly presence: FilePresence;
+  private readonly mark: DurableMarkWriter;
   private isClosed = false;
   /** Whether the connection is in synchronous=FULL (fsync at commit) right now. */
   private isSyncMode = true;
@@ -77,6 +81,8 @@ export class SqliteLogCore {
     this.db = db;
     this.statements = prepareStatements(db);
     this.states = loadGroupStates(file, this.statements);
+    checkDurableMark({ databaseFile: file, states: this.states });
+    this.mark = new DurableMarkWriter(file, options.markIntervalMs);
     this.freePagesKept = options.freePagesKept ?? FREE_PAGES_KEPT;
     this.vacuumPagesPerWriteMax = options.vacuumPagesPerWriteMax ?? VACUUM_PAGES_PER_WRITE_MAX;
     // The WAL exists from the first write of open() on (migrate), and SQLite keeps it while
@@ -135,6 +141,7 @@ export class SqliteLogCore {
     // Plans throw on a broken rule before the transaction starts; such a bug stops the node
     // anyway, but the file and the states stay as they were.
     const plan = planBatch((groupId) => this.states.get(groupId), batch);
+    this.unmarkDeleted(batch);
     try {
       this.writeTransaction(batch, plan);
     } catch (error) {
@@ -146,6 +153,29 @@ export class SqliteLogCore {
     for (const [groupId, state] of plan.states) {
       if (state === undefined) this.states.delete(groupId);
       else this.states.set(groupId, state);
+    }
+    if (isSync) this.marking(() => this.mark.synced(this.states));
+  }
+
+  /**
+   * Takes the groups `batch` deletes out of the durable mark before the write: a replica made
+   * again later starts anew, below the deleted one's mark. First, so that the mark never
+   * names a group the database no longer holds.
+   */
+  private unmarkDeleted(batch: readonly GroupWrite[]): void {
+    if (!batch.some((write) => write.deleteGroup === true)) return;
+    const kept = new Map(this.states);
+    for (const write of batch) if (write.deleteGroup === true) kept.delete(write.groupId);
+    this.marking(() => this.mark.write(kept));
+  }
+
+  /** Writes the durable mark; a failure is the storage's, as a write's is. */
+  private marking(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.failure = toStorageError(error, { file: this.mark.path, action: "writing" });
+      throw this.failure;
     }
   }
 
@@ -285,6 +315,8 @@ export class SqliteLogCore {
       // Converted: the caller learns which file failed to close and why.
       throw toStorageError(error, { file: this.file, action: "closing" });
     }
+    // Closed, the database is durable whole (its last checkpoint synced it): mark it exactly.
+    if (this.failure === undefined) this.marking(() => this.mark.write(this.states));
   }
 
   private reading<T>(read: () => T): T {

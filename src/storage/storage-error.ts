@@ -7,7 +7,9 @@ export type StorageErrorCode =
   | "STORAGE_FAILED"
   | "STORAGE_CORRUPT"
   | "STORAGE_VERSION"
-  | "IDENTITY_CONFLICT";
+  | "IDENTITY_CONFLICT"
+  /** The database is an older copy of this node: it lost writes it had synced. */
+  | "STALE_INCARNATION";
 
 /** Where a storage error happened; every field that is known is set. */
 export interface StorageErrorLocation {

@@ -1,0 +1,93 @@
+// The durable mark: a database that lost writes it had synced (a WAL cut short, an older copy
+// of the file) is refused at open, naming the group; the mark follows synced writes only, and
+// leaves a group before the write that deletes it.
+
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { G1, G2, hardState, makeEntries } from "../../test/contracts/log-storage-fixtures.ts";
+import { DurableMarkWriter, durableMarkPath } from "./durable-mark.ts";
+import type { GroupLogState } from "./group-log-state.ts";
+import { SqliteLogCore } from "./sqlite-log-core.ts";
+
+let directory = "";
+let file = "";
+
+beforeEach(() => {
+  directory = mkdtempSync(join(tmpdir(), "raftoral-mark-"));
+  file = join(directory, "raftoral.db");
+});
+
+afterEach(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Writes group 1's entries first..last at term 1, committed through `commit`, synced or not. */
+function write(core: SqliteLogCore, first: number, last: number, commit: number, sync = true) {
+  core.write(
+    [{ groupId: G1, hardState: hardState(1, 1, commit), entries: makeEntries(first, last, 1) }],
+    { sync },
+  );
+}
+
+function markedCommit(): number | undefined {
+  const mark = JSON.parse(readFileSync(durableMarkPath(file), "utf8"));
+  return mark.groups.find((group: number[]) => group[0] === G1)?.[2];
+}
+
+test("a database older than what this node had synced is refused at open, naming the group", () => {
+  const first = SqliteLogCore.open(file);
+  write(first, 1, 2, 1);
+  first.close();
+  // The file as it was then: what a WAL cut short (or an old copy) leaves.
+  copyFileSync(file, join(directory, "older.db"));
+  const second = SqliteLogCore.open(file);
+  write(second, 3, 5, 4);
+  second.close();
+  expect(markedCommit()).toBe(4);
+  copyFileSync(join(directory, "older.db"), file);
+  let refused: unknown;
+  try {
+    SqliteLogCore.open(file).close();
+  } catch (error) {
+    refused = error;
+  }
+  expect(refused).toMatchObject({ code: "STALE_INCARNATION" });
+  expect((refused as Error).message).toStartWith(
+    `${file} lost writes it had synced: for group 1 it holds term 1, commit 1, where this node had already written term 1, commit 4`,
+  );
+});
+
+test("the mark follows synced writes, at most once per interval, and a clean close exactly", () => {
+  const core = SqliteLogCore.open(file, { markIntervalMs: 0 });
+  write(core, 1, 2, 2);
+  expect(markedCommit()).toBe(2);
+  // Not synced yet: a crash now may lose it, so the mark must not claim it.
+  write(core, 3, 4, 4, false);
+  expect(markedCommit()).toBe(2);
+  write(core, 5, 5, 5);
+  expect(markedCommit()).toBe(5);
+  core.close();
+  const slow = SqliteLogCore.open(file, { markIntervalMs: 3_600_000 });
+  write(slow, 6, 6, 6);
+  expect(markedCommit()).toBe(6);
+  write(slow, 7, 7, 7);
+  expect(markedCommit()).toBe(6);
+  slow.close();
+  expect(markedCommit()).toBe(7);
+});
+
+test("a group a write deletes leaves the mark first; one missing otherwise is lost", () => {
+  const core = SqliteLogCore.open(file, { markIntervalMs: 3_600_000 });
+  write(core, 1, 3, 3);
+  expect(markedCommit()).toBe(3);
+  core.write([{ groupId: G1, deleteGroup: true, entries: [] }]);
+  expect(markedCommit()).toBeUndefined();
+  core.close();
+  const state = { groupId: G2, term: 2, commit: 9 } as GroupLogState;
+  new DurableMarkWriter(file).write(new Map([[G2, state]]));
+  expect(() => SqliteLogCore.open(file)).toThrow("for group 2 it holds no such group");
+  rmSync(durableMarkPath(file));
+  SqliteLogCore.open(file).close();
+});
