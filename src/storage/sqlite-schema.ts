@@ -111,6 +111,14 @@ const VERSION_5: Migration = {
  */
 const VERSION_6: Migration = { version: 6, statements: [] };
 
+/**
+ * Version 7, no change to the tables: the node keeps durable-mark.json beside the database
+ * (durable-mark.ts), which a build of version 6 would not keep up to date; a group it deleted
+ * and made again would then sit below the mark, and the file be refused as one that lost
+ * writes once a newer build opened it again.
+ */
+const VERSION_7: Migration = { version: 7, statements: [] };
+
 /** Every migration, in order. The last one's version is what this build writes. */
 export const MIGRATIONS: readonly Migration[] = [
   VERSION_1,
@@ -119,6 +127,7 @@ export const MIGRATIONS: readonly Migration[] = [
   VERSION_4,
   VERSION_5,
   VERSION_6,
+  VERSION_7,
 ];
 
 MIGRATIONS.forEach((migration, position) => {
