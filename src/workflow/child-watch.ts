@@ -9,7 +9,7 @@
 // Pure: the waits, sends and pauses are injected.
 
 import type { Logger, NodeId, RaftoralError } from "../lib/index.ts";
-import { terminatedReasonOf } from "./cancel.ts";
+import { REASON_CHARS_MAX, terminatedReasonOf } from "./cancel.ts";
 import {
   type ChildLauncher,
   type ChildOutcome,
@@ -168,6 +168,14 @@ export class ChildWatch {
         const code = (error as Partial<RaftoralError>).code;
         // Handled: a child that finished or vanished needs no stop.
         if (code === "FAILED_PRECONDITION" || code === "NOT_FOUND") return;
+        if (code === "INVALID_ARGUMENT") {
+          // Handled: the same request would be refused every time; say so once.
+          this.deps.logger.warn("A child workflow refused its parent's stop", {
+            child: child.workflowId,
+            error: (error as Error).message,
+          });
+          return;
+        }
         // Handled: anything else (no leader, a timeout) is tried again.
         this.deps.logger.debug("Stopping a child workflow failed; retrying", {
           child: child.workflowId,
@@ -219,6 +227,11 @@ function stopReason(parent: ExecutionState, type: "Cancel" | "Terminate"): strin
   return `its parent ${parentId} ended before it recorded starting this child`;
 }
 
+/**
+ * `why`, and the parent's own reason after it, within REASON_CHARS_MAX: down a tree of
+ * children each level adds its parent, and a longer reason would be refused.
+ */
 function withReason(why: string, reason: string): string {
-  return reason === "" ? why : `${why}: ${reason}`;
+  const text = reason === "" ? why : `${why}: ${reason}`;
+  return text.length <= REASON_CHARS_MAX ? text : `${text.slice(0, REASON_CHARS_MAX - 1)}…`;
 }

@@ -384,4 +384,18 @@ describe("WorkflowRuntime: child workflows", () => {
     expect(cleanup.value?.status).toBe("Terminated");
     expect(cleanup.value?.error?.message).toContain("its parent p-11 was terminated: now");
   });
+
+  test("a parent's stop reaches its child however long the reason grew down the tree", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    await settle(group, runtime.start("patient", 1, null, { workflowId: "p-12" }));
+    await group.until(() => group.stateMachine.execution("p-12:child-0")?.checkpoints.length === 1);
+    const reason = "r".repeat(1_020);
+    await settle(group, runtime.stop({ type: "Terminate", workflowId: "p-12", reason }));
+    const child = await settle(group, group.queries.wait("p-12:child-0", 60_000));
+    expect(child.value?.status).toBe("Terminated");
+    const message = child.value?.error?.message ?? "";
+    expect(message).toContain("its parent p-12 was terminated: rrr");
+    expect(message).toEndWith("r…");
+  });
 });
