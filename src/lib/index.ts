@@ -28,6 +28,7 @@ export {
 export {
   checkJsonDepth,
   isJsonDepthWithin,
+  isJsonLargerThan,
   JSON_DEPTH_MAX,
   type JsonValue,
   parseJsonText,

@@ -1,5 +1,12 @@
 import { expect, test } from "bun:test";
-import { isJsonDepthWithin, JSON_DEPTH_MAX, parseJsonText, toJsonValue } from "./json.ts";
+import {
+  isJsonDepthWithin,
+  isJsonLargerThan,
+  JSON_DEPTH_MAX,
+  parseJsonText,
+  toJsonValue,
+} from "./json.ts";
+import { type Random, seededRandom } from "./random.ts";
 
 const nested = (depth: number, leaf: unknown = 1): unknown => {
   let value = leaf;
@@ -64,4 +71,43 @@ test("a function or symbol anywhere in a value is refused, naming where, not dro
     at: at.toISOString(),
     list: [null],
   });
+});
+
+/** A random JSON-ish value from `random`: nested arrays and objects, strings, numbers. */
+function randomValue(random: Random, depth: number): unknown {
+  const roll = random.int(0, depth > 3 ? 3 : 6);
+  if (roll === 0) return random.int(-1_000_000, 1_000_000) / random.int(1, 7);
+  if (roll === 1) return 'é\\"x'.repeat(random.int(0, 4)) + String(random.int(0, 99));
+  if (roll === 2) return random.chance(0.5) ? null : random.chance(0.5);
+  if (roll === 3) return random.chance(0.5) ? new Date(0) : undefined;
+  const size = random.int(0, 5);
+  if (roll === 4) return Array.from({ length: size }, () => randomValue(random, depth + 1));
+  const object: Record<string, unknown> = {};
+  for (let k = 0; k < size; k++)
+    object[`k${k}`.repeat(random.int(1, 3))] = randomValue(random, depth + 1);
+  return object;
+}
+
+test("isJsonLargerThan never says larger of a value whose JSON fits", () => {
+  const random = seededRandom(7);
+  for (let k = 0; k < 2_000; k++) {
+    const value = randomValue(random, 0);
+    const text = JSON.stringify(value);
+    // Nothing at all (undefined at the top): toJsonValue answers that before any bound.
+    if (text === undefined) continue;
+    const bytes = Buffer.byteLength(text);
+    const bound = random.int(0, 200);
+    if (isJsonLargerThan(value, bound)) expect(bytes).toBeGreaterThan(bound);
+    expect(isJsonLargerThan(value, bytes)).toBe(false);
+  }
+});
+
+test("a value of many megabytes is told larger without writing it; shared parts count once", () => {
+  const huge = Array.from({ length: 2_000_000 }, (_, k) => k);
+  expect(isJsonLargerThan(huge, 1_048_576)).toBe(true);
+  const wide = Object.fromEntries(huge.slice(0, 300_000).map((k) => [`key${k}`, k]));
+  expect(isJsonLargerThan(wide, 1_048_576)).toBe(true);
+  const shared = { text: "x".repeat(100) };
+  expect(isJsonLargerThan([shared, shared], 150)).toBe(false);
+  expect(isJsonLargerThan([shared, shared], 103)).toBe(true);
 });

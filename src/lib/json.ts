@@ -70,6 +70,62 @@ export function parseJsonText(text: string, what: string): JsonValue {
 }
 
 /**
+ * Whether `value` written as JSON would take more than `bytesMax` bytes, judged without
+ * writing it: every count is at most what JSON.stringify makes of it (a string its length
+ * and quotes, a number one digit, an object its brackets and keys, one written otherwise
+ * (isWritten) a byte), and the walk stops once past the bound. So a value of many
+ * megabytes is told apart in a walk of at most bytesMax items, where writing and reading it
+ * back would take seconds.
+ */
+export function isJsonLargerThan(value: unknown, bytesMax: number): boolean {
+  const seen = new Set<object>();
+  const pending: unknown[] = [value];
+  let bytes = 0;
+  for (let k = pending.length; k > 0; k = pending.length) {
+    const item = pending.pop();
+    if (typeof item === "string") bytes += item.length + 2;
+    else if (typeof item !== "object" || item === null || isWritten(item, seen)) bytes += 1;
+    else {
+      seen.add(item);
+      bytes += 2;
+      if (Array.isArray(item)) {
+        // Its commas first: a huge array is told before any of its items is looked at.
+        bytes += Math.max(0, item.length - 1);
+        if (bytes > bytesMax) return true;
+        for (const child of item) pending.push(child);
+      } else {
+        for (const key of Object.keys(item)) {
+          const child = (item as Record<string, unknown>)[key];
+          // Left out by JSON.stringify, so not counted.
+          if (child === undefined || typeof child === "function" || typeof child === "symbol") {
+            continue;
+          }
+          bytes += key.length + 3;
+          if (bytes > bytesMax) return true;
+          pending.push(child);
+        }
+      }
+    }
+    if (bytes > bytesMax) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether JSON.stringify writes `item` as something other than its entries: one seen before
+ * (shared, or a cycle, which writing refuses), one with toJSON (as dates have), a boxed primitive.
+ */
+function isWritten(item: object, seen: ReadonlySet<object>): boolean {
+  return (
+    seen.has(item) ||
+    typeof (item as { toJSON?: unknown }).toJSON === "function" ||
+    item instanceof String ||
+    item instanceof Number ||
+    item instanceof Boolean
+  );
+}
+
+/**
  * Returns `value` as it will read back from the log (a JSON round trip). `undefined` stays
  * `undefined` (a step or workflow that returns nothing). Throws InvalidArgumentError for
  * values JSON cannot hold (BigInt, functions, cycles), naming `what`.

@@ -133,7 +133,7 @@ export function applyCheckpoint(
     return refuse(
       workflowId,
       "limit",
-      `workflow ${workflowId} reached ${context.config.checkpointsPerExecutionMax} checkpoints`,
+      `workflow ${workflowId} reached the limit of ${context.config.checkpointsPerExecutionMax} recorded calls (steps, checkpoints, waits and what ended them); split long work into child workflows, or end this workflow and start a new one from the state it reached`,
     );
   }
   consumeEvent(found, command);

@@ -14,6 +14,11 @@ const bigStep = defineWorkflow("big_step", 1, async (_: null, ctx) => {
   await ctx.step("fetch", () => HUGE);
   return "never";
 });
+/** Millions of numbers: told too large without writing them out (isJsonLargerThan). */
+const hugeStep = defineWorkflow("huge_step", 1, async (_: null, ctx) => {
+  await ctx.step("numbers", () => Array.from({ length: 3_000_000 }, (_, k) => k));
+  return "never";
+});
 const bigOutput = defineWorkflow("big_output", 1, async (_: null, ctx) => {
   const part = await ctx.step("part", () => "y".repeat(1_000));
   return part + HUGE;
@@ -62,3 +67,13 @@ test.each([false, true])(
     });
   },
 );
+
+test("a step result of many megabytes fails the same way, told by its size without writing it", async () => {
+  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([hugeStep]) });
+  const outcome = await outcomeOf(group, "huge_step");
+  expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+  expect(outcome?.error?.message).toContain(
+    `step "numbers" (checkpoint 0) is more than ${RECORDED_COMMAND_BYTES_MAX} bytes encoded`,
+  );
+  expect(group.log.map((command) => command.type)).toEqual(["Start", "Fail"]);
+});

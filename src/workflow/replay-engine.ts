@@ -9,6 +9,7 @@
 
 import { type Logger, unreachable } from "../lib/index.ts";
 import type { ChildStarter } from "./children.ts";
+import { toRecordedJson } from "./command-size.ts";
 import { type CodeScope, type DeterminismGuards, UNGUARDED } from "./determinism-guards.ts";
 import {
   ChildWorkflowError,
@@ -19,7 +20,7 @@ import {
 } from "./errors.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { ExecutionState } from "./execution-table.ts";
-import { type JsonValue, toJsonValue } from "./json.ts";
+import type { JsonValue } from "./json.ts";
 import type { RegisteredWorkflow } from "./registry.ts";
 import { ReplayContext } from "./replay-context.ts";
 import { type Halt, ReplayCursor, type ReplayEffects } from "./replay-cursor.ts";
@@ -138,7 +139,7 @@ export class ReplayRun {
     try {
       return {
         type: "completed",
-        output: toJsonValue(ended.value, "the workflow's output") ?? null,
+        output: toRecordedJson(ended.value, "the workflow's output") ?? null,
         ...ahead,
       };
     } catch (error) {

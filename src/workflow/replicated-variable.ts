@@ -3,9 +3,10 @@
 // Pure: the context's settle() does the recording.
 
 import { InvalidArgumentError } from "../lib/index.ts";
+import { toRecordedJson } from "./command-size.ts";
 import type { Checkpoint } from "./context.ts";
 import type { CheckpointOutcome } from "./execution.ts";
-import { type JsonLike, type JsonValue, toJsonValue } from "./json.ts";
+import type { JsonLike, JsonValue } from "./json.ts";
 
 /** What a variable needs of the workflow's context (ReplayContext). */
 export interface VariableHost {
@@ -42,7 +43,7 @@ export class ReplicatedVariable<T extends JsonLike> implements Checkpoint<T> {
 }
 
 export function checkpointValue(key: string, value: unknown): JsonValue {
-  const json = toJsonValue(value, `the value of checkpoint "${key}"`);
+  const json = toRecordedJson(value, `the value of checkpoint "${key}"`);
   if (json === undefined) {
     throw new InvalidArgumentError(`checkpoint "${key}" needs a JSON value; use null for none`);
   }

@@ -195,7 +195,12 @@ describe("WorkflowStateMachine: Checkpoint", () => {
     apply(start("a"));
     apply(checkpoint("a", 0));
     apply(checkpoint("a", 1));
-    expect(apply(checkpoint("a", 2))).toMatchObject({ reason: "limit" });
+    expect(apply(checkpoint("a", 2))).toMatchObject({
+      reason: "limit",
+      message: expect.stringContaining(
+        "reached the limit of 2 recorded calls (steps, checkpoints, waits and what ended them); split long work into child workflows",
+      ),
+    });
   });
 });
 

@@ -4,10 +4,10 @@
 // Pure: waiting between attempts goes through the injected sleep.
 
 import { InvalidArgumentError } from "../lib/index.ts";
+import { toRecordedJson } from "./command-size.ts";
 import type { RetryPolicy, StepInfo } from "./context.ts";
 import { recordError } from "./errors.ts";
 import type { CheckpointOutcome } from "./execution.ts";
-import { toJsonValue } from "./json.ts";
 
 /** Most attempts a retry policy may ask for. */
 export const STEP_ATTEMPTS_MAX = 100;
@@ -96,7 +96,7 @@ export async function executeStep(step: StepExecution): Promise<CheckpointOutcom
 
 function resultOutcome(name: string, value: unknown): CheckpointOutcome {
   try {
-    const json = toJsonValue(value, `the result of step "${name}"`);
+    const json = toRecordedJson(value, `the result of step "${name}"`);
     return json === undefined ? { ok: true } : { ok: true, value: json };
   } catch (error) {
     // Handled: a result the log cannot hold fails the step like any other user error.
