@@ -489,8 +489,9 @@ export class ReplayContext implements WorkflowContext {
 
 function validateName(name: unknown, what: string): void {
   if (typeof name !== "string" || name.length === 0 || name.length > NAME_CHARS_MAX) {
+    const got = typeof name === "string" && name !== "" ? `${name.length}` : JSON.stringify(name);
     throw new InvalidArgumentError(
-      `${what} must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${JSON.stringify(name)}`,
+      `${what} must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${got}`,
     );
   }
 }

@@ -143,6 +143,17 @@ describe("GrpcClient", () => {
     expect((await client.unary(RaftServiceMethods.addNode, addNode)).success).toBe(true);
   });
 
+  test("a request over the size a call may carry is refused before sending, saying what to do", async () => {
+    const { port } = await startServer();
+    const client = new GrpcClient({ address: `127.0.0.1:${port}`, sendMessageBytesMax: 64 });
+    cleanups.push(() => client.close());
+    const big = { nodeId: 1, address: "a".repeat(100) };
+    const refused = await failure(client.unary(RaftServiceMethods.addNode, big));
+    expect(refused.grpcCode).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(refused.message).toContain("request larger than max (");
+    expect(refused.message).toContain("vs. 64 bytes); send less: keep large data outside");
+  });
+
   test("its own timer ends a call the server never answers, and the slot is freed", async () => {
     // A bare HTTP/2 server that ignores grpc-timeout and never replies.
     const silent = http2.createServer();

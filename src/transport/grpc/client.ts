@@ -182,7 +182,7 @@ export class GrpcClient {
     if (encoded.byteLength > this.sendMessageBytesMax) {
       throw new GrpcStatusError(
         GrpcStatus.RESOURCE_EXHAUSTED,
-        `${method.path}: request larger than max (${encoded.byteLength} vs. ${this.sendMessageBytesMax} bytes)`,
+        `${method.path}: request larger than max (${encoded.byteLength} vs. ${this.sendMessageBytesMax} bytes); send less: keep large data outside the workflow and pass a reference to it`,
       );
     }
     return encoded;
