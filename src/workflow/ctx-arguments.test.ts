@@ -16,3 +16,13 @@ test("a step whose body is not a function fails the workflow, naming the step", 
     },
   });
 });
+
+test("a step name too long is refused by its length, not repeated whole", async () => {
+  const outcome = await new ReplayHarness().run(async (_input, ctx) =>
+    ctx.step("n".repeat(5_000), () => 1),
+  );
+  expect(outcome).toMatchObject({
+    type: "failed",
+    error: { message: "step name must be a string of 1 to 128 characters, got 5000" },
+  });
+});
