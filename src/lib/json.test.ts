@@ -111,3 +111,11 @@ test("a value of many megabytes is told larger without writing it; shared parts 
   expect(isJsonLargerThan([shared, shared], 150)).toBe(false);
   expect(isJsonLargerThan([shared, shared], 103)).toBe(true);
 });
+
+test("a property whose toJSON gives nothing counts for nothing, as JSON.stringify drops it", () => {
+  const gone = { toJSON: () => undefined };
+  const value: Record<string, unknown> = {};
+  for (let k = 0; k < 200_000; k++) value[`k${k}`] = gone;
+  expect(JSON.stringify(value)).toBe("{}");
+  expect(isJsonLargerThan(value, 1_048_576)).toBe(false);
+});

@@ -96,8 +96,13 @@ export function isJsonLargerThan(value: unknown, bytesMax: number): boolean {
       } else {
         for (const key of Object.keys(item)) {
           const child = (item as Record<string, unknown>)[key];
-          // Left out by JSON.stringify, so not counted.
-          if (child === undefined || typeof child === "function" || typeof child === "symbol") {
+          // Left out by JSON.stringify, so not counted; so may be one with toJSON.
+          if (
+            child === undefined ||
+            typeof child === "function" ||
+            typeof child === "symbol" ||
+            hasToJson(child)
+          ) {
             continue;
           }
           bytes += key.length + 3;
@@ -118,7 +123,7 @@ export function isJsonLargerThan(value: unknown, bytesMax: number): boolean {
 function isWritten(item: object, seen: ReadonlySet<object>): boolean {
   return (
     seen.has(item) ||
-    typeof (item as { toJSON?: unknown }).toJSON === "function" ||
+    hasToJson(item) ||
     item instanceof String ||
     item instanceof Number ||
     item instanceof Boolean
@@ -160,4 +165,12 @@ function refuseDropped(key: string, item: unknown): unknown {
 
 function withWhat(error: InvalidArgumentError, what: string): InvalidArgumentError {
   return new InvalidArgumentError(`${what} is not JSON: ${error.message}`);
+}
+
+function hasToJson(item: unknown): boolean {
+  return (
+    typeof item === "object" &&
+    item !== null &&
+    typeof (item as { toJSON?: unknown }).toJSON === "function"
+  );
 }

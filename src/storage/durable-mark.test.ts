@@ -3,7 +3,15 @@
 // leaves a group before the write that deletes it.
 
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { G1, G2, hardState, makeEntries } from "../../test/contracts/log-storage-fixtures.ts";
@@ -86,8 +94,37 @@ test("a group a write deletes leaves the mark first; one missing otherwise is lo
   expect(markedCommit()).toBeUndefined();
   core.close();
   const state = { groupId: G2, term: 2, commit: 9 } as GroupLogState;
-  new DurableMarkWriter(file).write(new Map([[G2, state]]));
+  new DurableMarkWriter(file, []).closed(new Map([[G2, state]]));
   expect(() => SqliteLogCore.open(file)).toThrow("for group 2 it holds no such group");
   rmSync(durableMarkPath(file));
   SqliteLogCore.open(file).close();
+});
+
+/** The files as a power loss now would leave them: the WAL only as far as its last fsync. */
+function powerLossCopy(walSyncedBytes: number): string {
+  const copy = join(directory, "after-power-loss");
+  mkdirSync(copy);
+  const copied = join(copy, "raftoral.db");
+  copyFileSync(file, copied);
+  copyFileSync(`${file}-wal`, `${copied}-wal`);
+  truncateSync(`${copied}-wal`, walSyncedBytes);
+  copyFileSync(durableMarkPath(file), durableMarkPath(copied));
+  return copied;
+}
+
+test("a deletion takes its group out of the mark, and marks nothing that was not synced", () => {
+  const core = SqliteLogCore.open(file, { markIntervalMs: 0 });
+  core.write([
+    { groupId: G1, hardState: hardState(1, 1, 2), entries: makeEntries(1, 2, 1) },
+    { groupId: G2, hardState: hardState(1, 1, 2), entries: makeEntries(1, 5, 1) },
+  ]);
+  const walSyncedBytes = statSync(`${file}-wal`).size;
+  // As the host writes them: a commit that moved, and a removal, neither synced.
+  core.write([{ groupId: G2, hardState: hardState(1, 1, 5), entries: [] }], { sync: false });
+  core.write([{ groupId: G1, deleteGroup: true, entries: [] }], { sync: false });
+  expect(markedCommit()).toBeUndefined();
+  // A power loss now drops both: nothing synced was lost, so the copy opens.
+  const copied = powerLossCopy(walSyncedBytes);
+  SqliteLogCore.open(copied).close();
+  core.close();
 });

@@ -7,8 +7,8 @@
 // The mark holds each group's term and commit index as of a synced write. Neither ever goes
 // down in a group's storage, so a database below its mark lost writes. The mark is written at
 // most once per interval after a synced write, and at a clean close: it lags what is durable
-// by up to that interval, and never leads it. A write that deletes a group first marks the
-// others without it: a replica made again later starts anew.
+// by up to that interval, and never leads it. A write that deletes a group first takes it out
+// of the mark as written (a replica made again later starts anew), adding nothing newer.
 
 import {
   closeSync,
@@ -21,6 +21,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { type GroupId, groupId as toGroupId } from "../lib/index.ts";
+import { syncDirectory } from "./durable-directory.ts";
 import type { GroupLogState } from "./group-log-state.ts";
 import { StorageCorruptError, StorageError } from "./storage-error.ts";
 
@@ -30,7 +31,7 @@ export const DURABLE_MARK_FILE_NAME = "durable-mark.json";
 export const DURABLE_MARK_INTERVAL_MS = 1_000;
 
 /** One group's place in the mark: [group id, term, commit]. */
-type MarkedGroup = readonly [number, number, number];
+export type MarkedGroup = readonly [number, number, number];
 
 interface MarkJson {
   readonly version: 1;
@@ -43,17 +44,18 @@ export function durableMarkPath(databaseFile: string): string {
 
 /**
  * STALE_INCARNATION if a group in `databaseFile`'s mark is stored here at a lower term or
- * commit than the mark says, or not at all. No mark (a directory from
- * before marks, or one whose mark was never written): nothing to compare.
+ * commit than the mark says, or not at all; else the groups it marks. No mark (a directory
+ * from before marks, or one whose mark was never written): nothing to compare.
  */
 export function checkDurableMark(options: {
   readonly databaseFile: string;
   readonly states: ReadonlyMap<GroupId, GroupLogState>;
-}): void {
+}): readonly MarkedGroup[] {
   const { databaseFile, states } = options;
   const path = durableMarkPath(databaseFile);
-  if (!existsSync(path)) return;
-  for (const [id, term, commit] of readMark(path).groups) {
+  if (!existsSync(path)) return [];
+  const { groups } = readMark(path);
+  for (const [id, term, commit] of groups) {
     const groupId = toGroupId(id);
     const state = states.get(groupId);
     if (state !== undefined && state.term >= term && state.commit >= commit) continue;
@@ -68,6 +70,7 @@ export function checkDurableMark(options: {
       { file: databaseFile },
     );
   }
+  return groups;
 }
 
 function readMark(path: string): MarkJson {
@@ -83,10 +86,10 @@ function readMark(path: string): MarkJson {
   throw new StorageCorruptError(`${path} is not a durable mark this build knows`, { file: path });
 }
 
-function markText(states: ReadonlyMap<GroupId, GroupLogState>): string {
+function markedGroups(states: ReadonlyMap<GroupId, GroupLogState>): MarkedGroup[] {
   const groups: MarkedGroup[] = [];
   for (const state of states.values()) groups.push([state.groupId, state.term, state.commit]);
-  return JSON.stringify({ version: 1, groups } satisfies MarkJson);
+  return groups;
 }
 
 /**
@@ -97,27 +100,50 @@ function markText(states: ReadonlyMap<GroupId, GroupLogState>): string {
 export class DurableMarkWriter {
   readonly path: string;
   private writtenAtMs = Number.NEGATIVE_INFINITY;
-  /** The text on disk: a write that changed no group's term or commit marks nothing anew. */
-  private written = "";
+  /** The groups on disk, as last written (or found at open). */
+  private written: readonly MarkedGroup[];
+  private writtenText: string;
 
   constructor(
     databaseFile: string,
+    found: readonly MarkedGroup[],
     private readonly intervalMs: number = DURABLE_MARK_INTERVAL_MS,
   ) {
     this.path = durableMarkPath(databaseFile);
+    this.written = found;
+    this.writtenText = textOf(found);
   }
 
   /** A synced write left the database at `states`: marks them, unless marked lately. */
   synced(states: ReadonlyMap<GroupId, GroupLogState>, nowMs: number = performance.now()): void {
     if (nowMs - this.writtenAtMs < this.intervalMs) return;
     this.writtenAtMs = nowMs;
-    this.write(states);
+    this.write(markedGroups(states));
   }
 
-  /** Marks `states` now, whatever the interval (a clean close: everything is durable). */
-  write(states: ReadonlyMap<GroupId, GroupLogState>): void {
-    const text = markText(states);
-    if (text === this.written) return;
+  /**
+   * Marks `states` now, whatever the interval: at a clean close, when everything the states
+   * say is durable.
+   */
+  closed(states: ReadonlyMap<GroupId, GroupLogState>): void {
+    this.write(markedGroups(states));
+  }
+
+  /**
+   * Takes `deleted` out of the mark before a write deletes them: what is on disk less those,
+   * never the states since (writes not synced may be among them). Synced with its directory,
+   * since an older mark that still named them would refuse the database once they are gone.
+   */
+  forget(deleted: ReadonlySet<GroupId>): void {
+    if (!this.written.some(([id]) => deleted.has(toGroupId(id)))) return;
+    this.write(this.written.filter(([id]) => !deleted.has(toGroupId(id))));
+    syncDirectory(dirname(this.path));
+  }
+
+  private write(groups: readonly MarkedGroup[]): void {
+    const text = textOf(groups);
+    // A write that changed no group's term or commit marks nothing anew.
+    if (text === this.writtenText) return;
     const temporary = `${this.path}.tmp`;
     const fd = openSync(temporary, "w", 0o600);
     try {
@@ -126,8 +152,14 @@ export class DurableMarkWriter {
     } finally {
       closeSync(fd);
     }
-    // A rename lost in a crash leaves the older mark: a lower bound still.
+    // A rename lost in a crash leaves the older mark: below the database still, unless it
+    // names a group deleted since, which forget() rules out.
     renameSync(temporary, this.path);
-    this.written = text;
+    this.written = groups;
+    this.writtenText = text;
   }
+}
+
+function textOf(groups: readonly MarkedGroup[]): string {
+  return JSON.stringify({ version: 1, groups } satisfies MarkJson);
 }

@@ -81,8 +81,8 @@ export class SqliteLogCore {
     this.db = db;
     this.statements = prepareStatements(db);
     this.states = loadGroupStates(file, this.statements);
-    checkDurableMark({ databaseFile: file, states: this.states });
-    this.mark = new DurableMarkWriter(file, options.markIntervalMs);
+    const marked = checkDurableMark({ databaseFile: file, states: this.states });
+    this.mark = new DurableMarkWriter(file, marked, options.markIntervalMs);
     this.freePagesKept = options.freePagesKept ?? FREE_PAGES_KEPT;
     this.vacuumPagesPerWriteMax = options.vacuumPagesPerWriteMax ?? VACUUM_PAGES_PER_WRITE_MAX;
     // The WAL exists from the first write of open() on (migrate), and SQLite keeps it while
@@ -163,10 +163,9 @@ export class SqliteLogCore {
    * names a group the database no longer holds.
    */
   private unmarkDeleted(batch: readonly GroupWrite[]): void {
-    if (!batch.some((write) => write.deleteGroup === true)) return;
-    const kept = new Map(this.states);
-    for (const write of batch) if (write.deleteGroup === true) kept.delete(write.groupId);
-    this.marking(() => this.mark.write(kept));
+    const deleted = new Set<GroupId>();
+    for (const write of batch) if (write.deleteGroup === true) deleted.add(write.groupId);
+    if (deleted.size > 0) this.marking(() => this.mark.forget(deleted));
   }
 
   /** Writes the durable mark; a failure is the storage's, as a write's is. */
@@ -316,7 +315,7 @@ export class SqliteLogCore {
       throw toStorageError(error, { file: this.file, action: "closing" });
     }
     // Closed, the database is durable whole (its last checkpoint synced it): mark it exactly.
-    if (this.failure === undefined) this.marking(() => this.mark.write(this.states));
+    if (this.failure === undefined) this.marking(() => this.mark.closed(this.states));
   }
 
   private reading<T>(read: () => T): T {
