@@ -83,14 +83,30 @@ export class ChildWatch {
       this.unrecorded.delete(parentId);
       return;
     }
+    const strays = this.strays(parent);
+    const { type, children } = childrenToStop(parent);
     if (parent.owner !== this.deps.self) {
-      // Its new owner's run starts those children again, under the same ids, and records them.
+      // The owner passes the stop on; children a run here started are this node's to stop.
       this.stop(parentId);
-      this.unrecorded.delete(parentId);
+      this.sendStops(parent, type, strays);
       return;
     }
     if (parent.status !== "Running") this.stop(parentId);
-    this.passStopOn(parent);
+    this.sendStops(parent, type, [...children, ...strays]);
+  }
+
+  /**
+   * The children a run here started that `parent`'s record will never name: it ended before
+   * recording them. While it runs, a later run (here or on a new owner) starts them again
+   * under the same ids and records them; those its record names are forgotten.
+   */
+  private strays(parent: ExecutionState): ChildRef[] {
+    const started = this.unrecorded.get(parent.workflowId);
+    if (started === undefined) return [];
+    for (const child of childrenStarted(parent)) started.delete(child.workflowId);
+    if (parent.status === "Running" && started.size > 0) return [];
+    this.unrecorded.delete(parent.workflowId);
+    return parent.status === "Running" ? [] : [...started.values()];
   }
   /** Watches every child of `parent` whose outcome it has not got yet. */
   private watch(parent: ExecutionState): void {
@@ -126,26 +142,19 @@ export class ChildWatch {
     this.unrecorded.clear();
   }
 
-  /**
-   * Cancels or terminates the children of `parent` that its cancel or termination reaches
-   * (childrenToStop), each once while this node owns it, and stops the children a run here
-   * started that an ended parent never recorded.
-   */
-  private passStopOn(parent: ExecutionState): void {
+  /** Cancels or terminates `children` of `parent`, each once while this node keeps it. */
+  private sendStops(
+    parent: ExecutionState,
+    type: "Cancel" | "Terminate",
+    children: readonly ChildRef[],
+  ): void {
+    if (children.length === 0) return;
     const parentId = parent.workflowId;
-    const { type, children } = childrenToStop(parent);
-    const started = this.unrecorded.get(parentId);
-    if (started !== undefined) {
-      for (const child of childrenStarted(parent)) started.delete(child.workflowId);
-    }
-    const strays = parent.status === "Running" ? [] : [...(started?.values() ?? [])];
-    if (parent.status !== "Running" || started?.size === 0) this.unrecorded.delete(parentId);
-    if (children.length === 0 && strays.length === 0) return;
     const sent = this.stopsSent.get(parentId) ?? new Set<string>();
     this.stopsSent.set(parentId, sent);
     const reason = stopReason(parent, type);
     const signal = this.closing.signal;
-    for (const child of [...children, ...strays]) {
+    for (const child of children) {
       const key = `${type}:${child.workflowId}`;
       if (sent.has(key)) continue;
       sent.add(key);

@@ -398,4 +398,25 @@ describe("WorkflowRuntime: child workflows", () => {
     expect(message).toContain("its parent p-12 was terminated: rrr");
     expect(message).toEndWith("r…");
   });
+
+  test("a child started just before its parent moved to another owner and was terminated is terminated", async () => {
+    const { group, runtime } = openWith(async (owner) => {
+      // The group hands p-13 to node 2, and an operator terminates it before node 2's run
+      // starts the child again.
+      const epoch = group.stateMachine.execution("p-13")?.ownerEpoch ?? 0;
+      const assign = {
+        type: "AssignOwner",
+        workflowId: "p-13",
+        owner: nodeId(2),
+        epoch: epoch + 1,
+      };
+      await group.proposer.propose(encodeCommand(assign as never));
+      await owner.stop({ type: "Terminate", workflowId: "p-13", reason: "racing" });
+    });
+    await settle(group, runtime.start("patient", 1, null, { workflowId: "p-13" }));
+    await group.until(() => group.stateMachine.execution("p-13")?.status === "Terminated");
+    expect(group.stateMachine.execution("p-13")).toMatchObject({ owner: 2, checkpoints: [] });
+    const child = await settle(group, group.queries.wait("p-13:child-0", 60_000));
+    expect(child.value?.status).toBe("Terminated");
+  });
 });
