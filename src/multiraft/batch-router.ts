@@ -12,7 +12,7 @@
 // senders or groups must not leave state behind per sender or per group (the timing of unknown
 // groups' traffic is bounded, and starts over past its bound).
 
-import { type Clock, type GroupId, type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
+import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import { CommittedEntryLostError, type RaftMessage } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import { EarlyLeaderMessages } from "./early-leader-messages.ts";
@@ -41,6 +41,7 @@ export class BatchRouter {
   private readonly unknownSince = new Map<GroupId, { firstMs: number; lastMs: number }>();
   private misaddressedLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedLoggedMs = Number.NEGATIVE_INFINITY;
+  private lostCommitLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedMessages = 0;
   private readonly early: EarlyLeaderMessages;
 
@@ -98,7 +99,7 @@ export class BatchRouter {
           const refusal = this.checkRaft(batch.from, message, group, termMax);
           if (refusal !== undefined) this.refuse(batch.from, message.groupId, refusal);
           else {
-            stepIn(group, message.message);
+            this.step(group, batch.from, message.message);
             isHeard = true;
           }
           break;
@@ -159,6 +160,26 @@ export class BatchRouter {
     );
   }
 
+  /**
+   * Steps `message` in `group`. One from a leader without entries this node committed
+   * (lost-commit.ts) is dropped: the replica takes nothing from that leader and says so, an
+   * error line per interval, while the node goes on serving its other groups.
+   */
+  private step(group: HostedGroup, from: NodeId, message: RaftMessage): void {
+    try {
+      group.raw.step(message);
+    } catch (error) {
+      if (!(error instanceof CommittedEntryLostError)) throw error;
+      const now = this.options.clock.nowMs();
+      if (now - this.lostCommitLoggedMs < LOG_INTERVAL_MS) return;
+      this.lostCommitLoggedMs = now;
+      this.options.logger.error(`Group ${group.id} takes nothing from its leader`, {
+        leader: from,
+        error: error.message,
+      });
+    }
+  }
+
   /** One line per interval, counting what it stands for: a peer may send for a long time. */
   private refuse(peer: NodeId, groupId: GroupId, refusal: Refusal): void {
     this.refusedMessages++;
@@ -201,18 +222,6 @@ export class BatchRouter {
       from: batch.from,
       to: batch.to,
       self: this.options.self,
-    });
-  }
-}
-
-/** Steps `message` in `group`; a lost committed entry, fatal, is said to be the group's. */
-function stepIn(group: HostedGroup, message: RaftMessage): void {
-  try {
-    group.raw.step(message);
-  } catch (error) {
-    if (!(error instanceof CommittedEntryLostError)) throw error;
-    throw new RaftoralError("STORAGE_CORRUPT", `group ${group.id}: ${error.message}`, {
-      cause: error,
     });
   }
 }
