@@ -84,14 +84,14 @@ export class ChildWatch {
       return;
     }
     const strays = this.strays(parent);
-    const { type, children } = childrenToStop(parent);
     if (parent.owner !== this.deps.self) {
       // The owner passes the stop on; children a run here started are this node's to stop.
       this.stop(parentId);
-      this.sendStops(parent, type, strays);
+      if (strays.length > 0) this.sendStops(parent, childrenToStop(parent).type, strays);
       return;
     }
     if (parent.status !== "Running") this.stop(parentId);
+    const { type, children } = childrenToStop(parent);
     this.sendStops(parent, type, [...children, ...strays]);
   }
 
@@ -108,6 +108,7 @@ export class ChildWatch {
     this.unrecorded.delete(parent.workflowId);
     return parent.status === "Running" ? [] : [...started.values()];
   }
+
   /** Watches every child of `parent` whose outcome it has not got yet. */
   private watch(parent: ExecutionState): void {
     for (const child of childrenAwaited(parent)) {
