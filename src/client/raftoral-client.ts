@@ -454,11 +454,17 @@ function writeOutcome(
   attempts: readonly FailedAttempt[],
   failure: RaftoralError,
 ): RaftoralError {
-  const unanswered = attempts.find(({ error }) => error.isAnswerLost || isUnanswered(error));
+  // A node's TIMEOUT answer says the same as no answer: it may still do it.
+  const unanswered = attempts.find(
+    ({ error }) => error.isAnswerLost || error.code === "TIMEOUT" || isUnanswered(error),
+  );
   if (unanswered === undefined) return failure;
+  const how = unanswered.error.isAnswer
+    ? "could not say whether it did it"
+    : "did not answer it in time";
   return new RaftoralError(
     "TIMEOUT",
-    `${what} may have been done: ${unanswered.address} did not answer it in time ` +
+    `${what} may have been done: ${unanswered.address} ${how} ` +
       `(${unanswered.error.message}), and may still do it; the last attempt failed with ` +
       `${failure.code}: ${failure.message}. Sending it again as it was is safe: its id makes ` +
       "a repeat harmless",

@@ -88,6 +88,33 @@ test("a start under an id refused by one node after another lost its answer may 
   expect(refusal.code).toBe("RESOURCE_EXHAUSTED");
 });
 
+/** An HTTP node that answers every call with `code`, as a node's own refusal. */
+function answeringNode(code: string, status: number, error: string): { address: string } {
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => Response.json({ success: false, code, error }, { status }),
+  });
+  servers.push(server);
+  return { address: `http://127.0.0.1:${server.port}` };
+}
+
+test("a signal a node answered with TIMEOUT stays may-have-been-done when another refuses it", async () => {
+  const leaderless = answeringNode(
+    "TIMEOUT",
+    504,
+    "execution cluster 1 has had no leader for 6 s: this call may still be done once its voters are back",
+  );
+  const refusing = answeringNode("UNAVAILABLE", 503, "execution cluster 1 has had no leader");
+  const client = new RaftoralClient([leaderless.address, refusing.address], { timeoutMs: 2_000 });
+  const failure = await callFailure(client.signal("w-1", "go", "x", { eventId: "ev-1" }));
+  await client.close();
+  expect(failure.code).toBe("TIMEOUT");
+  expect(failure.isAnswerLost).toBe(true);
+  expect(failure.message).toContain("could not say whether it did it");
+  expect(failure.message).toContain("the last attempt failed with UNAVAILABLE");
+});
+
 test("a call ends when its timeout is spent, however many nodes it could still try", async () => {
   const [first, second] = [silentNode(), silentNode()];
   const client = new RaftoralClient([first.address, second.address], { timeoutMs: 400 });
