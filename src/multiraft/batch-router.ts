@@ -63,6 +63,8 @@ export class BatchRouter {
       readonly onPeerHeard?: (peer: NodeId) => void;
       /** A batch addressed to this node named where its sender listens, accepted or not. */
       readonly onPeerSeenAt?: (address: string) => void;
+      /** See MultiRaftHostOptions.lostCommitStop. */
+      readonly lostCommitStop?: (groupId: GroupId, error: Error) => Error | undefined;
     },
   ) {
     this.early = new EarlyLeaderMessages(options.clock);
@@ -163,13 +165,16 @@ export class BatchRouter {
   /**
    * Steps `message` in `group`. One from a leader without entries this node committed
    * (lost-commit.ts) is dropped: the replica takes nothing from that leader and says so, an
-   * error line per interval, while the node goes on serving its other groups.
+   * error line per interval, while the node goes on serving its other groups, unless
+   * lostCommitStop says to stop.
    */
   private step(group: HostedGroup, from: NodeId, message: RaftMessage): void {
     try {
       group.raw.step(message);
     } catch (error) {
       if (!(error instanceof CommittedEntryLostError)) throw error;
+      const stop = this.options.lostCommitStop?.(group.id, error);
+      if (stop !== undefined) throw stop;
       const now = this.options.clock.nowMs();
       if (now - this.lostCommitLoggedMs < LOG_INTERVAL_MS) return;
       this.lostCommitLoggedMs = now;

@@ -1,7 +1,7 @@
 // What a MultiRaftHost is built from (storage, peers, clock, callbacks) and the read-only
 // view of a group it offers observers.
 
-import type { Clock, Logger, MetricsRegistry, NodeId, Random } from "../lib/index.ts";
+import type { Clock, GroupId, Logger, MetricsRegistry, NodeId, Random } from "../lib/index.ts";
 import type { RawNode } from "../raft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import type { PeerMessage } from "../transport/index.ts";
@@ -36,6 +36,11 @@ export interface MultiRaftHostOptions {
   readonly onPeerHeard?: (peer: NodeId) => void;
   /** The host hit an error it cannot continue after (storage failure, broken invariant). */
   readonly onFatal: (error: Error) => void;
+  /**
+   * A leader of `groupId` contradicts an entry this node committed (raft/lost-commit.ts). Its
+   * messages are dropped, and the host goes on, unless this gives the error to stop with.
+   */
+  readonly lostCommitStop?: (groupId: GroupId, error: Error) => Error | undefined;
 }
 
 /** What observers may ask a group's Raft node; never changes it. */

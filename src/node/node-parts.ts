@@ -35,6 +35,7 @@ import { handOver } from "./leadership-handover.ts";
 import { type ClusterLeave, nodeLeave } from "./leave-cluster.ts";
 import { LostWatch } from "./lost-watch.ts";
 import { ManagementDirectory } from "./management-directory.ts";
+import { stopOnManagementLogLost } from "./management-log-lost.ts";
 import { ManagementRuntime } from "./management-runtime.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
 import { NodeHealth } from "./node-health.ts";
@@ -189,6 +190,7 @@ export class NodeParts {
       onPeerSeenAt: (address) => this.addressesSeen.addHeard(address),
       onPeerHeard: (peer) => this.senders.heardFrom(peer),
       onFatal: this.options.onFatal,
+      lostCommitStop: stopOnManagementLogLost,
     });
   }
 
@@ -332,9 +334,8 @@ export class NodeParts {
    * must never vote or acknowledge in them.
    */
   async resume(): Promise<void> {
-    // Its peers learn that it is back as soon as it knows their addresses (from the management
-    // state it applies), not at their next attempt to send to it: the storage check-in and
-    // every group here wait for their leaders to hear of it.
+    // Its peers learn it is back once it knows their addresses (from the management state),
+    // not at their next send: the storage check-in and every group here wait for that.
     this.isAnnouncing = true;
     const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
     const management = await this.host.restoreGroups(() => this.machine, isManagement);

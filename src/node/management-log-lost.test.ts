@@ -1,0 +1,20 @@
+import { expect, test } from "bun:test";
+import { EXIT_STALE_STATE, exitCodeOf } from "../cli/exit-codes.ts";
+import { groupId, MANAGEMENT_GROUP } from "../lib/index.ts";
+import { stopOnManagementLogLost } from "./management-log-lost.ts";
+
+test("a lost committed entry stops the node for the management group only, as an old copy", () => {
+  const lost = new Error(
+    "the leader's log has entry 153 at term 4, where this node committed one at term 3",
+  );
+  expect(stopOnManagementLogLost(groupId(3), lost)).toBeUndefined();
+  const stop = stopOnManagementLogLost(MANAGEMENT_GROUP, lost) as Error;
+  expect(stop).toMatchObject({ code: "STALE_INCARNATION" });
+  expect(stop.message).toStartWith(
+    "this node's copy of the management group does not match the cluster's: the leader's log has entry 153",
+  );
+  expect(stop.message).toContain(
+    "If a forced recovery (raftoral cluster recover) left this node out",
+  );
+  expect(exitCodeOf(stop, "run")).toBe(EXIT_STALE_STATE);
+});

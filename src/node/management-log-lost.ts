@@ -1,0 +1,21 @@
+// A node whose copy of the management group holds entries its leader's log contradicts
+// (raft/lost-commit.ts) cannot follow the cluster: its view of members, groups and owners
+// stays where it was, while it may still lead execution groups and change them by it. So it
+// stops (exit 78, as an old copy of a node does), where a replica of an execution group only
+// refuses that leader and says so.
+
+import { type GroupId, MANAGEMENT_GROUP, RaftoralError } from "../lib/index.ts";
+
+/** The error to stop with when the management group's leader contradicts this node's log. */
+export function stopOnManagementLogLost(groupId: GroupId, error: Error): Error | undefined {
+  if (groupId !== MANAGEMENT_GROUP) return undefined;
+  return new RaftoralError(
+    "STALE_INCARNATION",
+    `this node's copy of the management group does not match the cluster's: ${error.message}. ` +
+      "If a forced recovery (raftoral cluster recover) left this node out, move its storage " +
+      "directory aside and start it with an empty --storage-path and --peers naming running " +
+      "nodes: it joins as a new node. Otherwise keep the directory: it may hold the only copy " +
+      'of acknowledged writes (see "Lost writes" in docs/storage.md)',
+    { cause: error },
+  );
+}
