@@ -57,7 +57,9 @@ export class LeaderWatch {
 
   constructor(private readonly options: LeaderWatchOptions) {}
 
+  /** Starts watching; a second call does nothing. */
   start(): void {
+    if (this.unsubscribe !== undefined) return;
     this.unsubscribe = this.options.host.onGroupChanged((id) => this.observe(id));
     // Runs for the life of the node; stop() ends it.
     const loop = () => {

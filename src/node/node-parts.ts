@@ -99,7 +99,7 @@ export class NodeParts {
   private startingStep = "starting";
   /** Set once a leave began: a node on its way out never registers again. */
   private leaving: ClusterLeave | undefined;
-  /** While it resumes, a node tells each peer it learns of that it is back (see resume()). */
+  /** While it resumes, it tells each peer it learns of that it is back, not at their next send. */
   private isAnnouncing = false;
   /** Where to register again when every member this node knows is gone. */
   private readonly addressesSeen: SeenAddresses;
@@ -331,15 +331,15 @@ export class NodeParts {
   /**
    * Every group found in storage comes back; the others catch it up. The execution groups
    * only once the cluster accepted this storage (storage-check-in.ts): an old copy of it
-   * must never vote or acknowledge in them.
+   * must never vote or acknowledge in them. The leader watch runs from the start: a recovery
+   * forced while the check-in waits needs to know how long the group has had no leader.
    */
   async resume(): Promise<void> {
-    // Its peers learn it is back once it knows their addresses (from the management state),
-    // not at their next send: the storage check-in and every group here wait for that.
     this.isAnnouncing = true;
     const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
     const management = await this.host.restoreGroups(() => this.machine, isManagement);
     this.host.start();
+    this.leaderWatch.start();
     campaignIfSoleVoter(this.host, this.id, MANAGEMENT_GROUP);
     if (management.length === 0) {
       // Stopped right after joining, before the management group wrote anything here: it

@@ -1,6 +1,7 @@
 // A node restarted alone after its whole cluster went down: its management group has no
-// leader, so its storage check-in gets no answer. It says so at warn, and its status claims
-// no leader and no failure survived, where the state's last reports said otherwise.
+// leader, so its storage check-in gets no answer. It says so at warn, its status claims no
+// leader and no failure survived, where the state's last reports said otherwise, and a
+// recovery asked for then finds the management group leaderless since the restart.
 
 import { expect, test } from "bun:test";
 import { join } from "node:path";
@@ -64,4 +65,9 @@ test("a node restarted alone says why it waits, and its status claims nothing st
   expect(status.groups.map((group) => [group.leaderId, group.faultTolerance])).toEqual([
     [0, 0],
   ] as never);
+  // A recovery asked for now knows how long the management group has had no leader: the
+  // watch runs from the restart, not from the first question.
+  const dryRun = await client.recover({ dryRun: true });
+  expect(dryRun.groups.map((group) => group.groupId)).toEqual([0] as never);
+  expect(dryRun.groups[0]?.leaderlessMs).toBeGreaterThan(5_000);
 }, 120_000);
