@@ -11,6 +11,7 @@ import {
   rmSync,
   statSync,
   truncateSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,4 +128,13 @@ test("a deletion takes its group out of the mark, and marks nothing that was not
   const copied = powerLossCopy(walSyncedBytes);
   SqliteLogCore.open(copied).close();
   core.close();
+});
+
+test("a mark that is not one is refused as such, saying what deleting it would do", () => {
+  SqliteLogCore.open(file).close();
+  for (const text of ["{not json", '{"version":1,"groups":[[1,2]]}', '{"version":2,"groups":[]}']) {
+    writeFileSync(durableMarkPath(file), text);
+    expect(() => SqliteLogCore.open(file)).toThrow(`${durableMarkPath(file)} is not readable (`);
+  }
+  expect(() => SqliteLogCore.open(file)).toThrow("deleting it lets the node start");
 });

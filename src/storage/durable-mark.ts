@@ -74,16 +74,32 @@ export function checkDurableMark(options: {
 }
 
 function readMark(path: string): MarkJson {
+  let json: Partial<MarkJson> | undefined;
   try {
-    const json = JSON.parse(readFileSync(path, "utf8")) as MarkJson;
-    if (json.version === 1 && Array.isArray(json.groups)) return json;
+    json = JSON.parse(readFileSync(path, "utf8")) as Partial<MarkJson>;
   } catch (error) {
-    throw new StorageCorruptError(`${path} is not readable: ${(error as Error).message}`, {
-      file: path,
-      cause: error,
-    });
+    throw unreadableMark(path, (error as Error).message, error);
   }
-  throw new StorageCorruptError(`${path} is not a durable mark this build knows`, { file: path });
+  const groups = json?.groups;
+  if (json?.version !== 1 || !Array.isArray(groups) || !groups.every(isMarkedGroup)) {
+    throw unreadableMark(path, "not a durable mark this build writes");
+  }
+  return { version: 1, groups };
+}
+
+function isMarkedGroup(item: unknown): item is MarkedGroup {
+  return (
+    Array.isArray(item) &&
+    item.length === 3 &&
+    item.every((value) => Number.isSafeInteger(value) && (value as number) >= 0)
+  );
+}
+
+function unreadableMark(path: string, why: string, cause?: unknown): StorageCorruptError {
+  return new StorageCorruptError(
+    `${path} is not readable (${why}). Raftoral writes it beside the database, which it says lost no writes; if only this file was damaged, deleting it lets the node start (without that check until its next write)`,
+    { file: path, cause },
+  );
 }
 
 function markedGroups(states: ReadonlyMap<GroupId, GroupLogState>): MarkedGroup[] {
