@@ -33,31 +33,22 @@ export async function discoverCluster(options: {
   timing: JoinTiming;
   clients: PeerClients;
 }): Promise<{ transport: TransportKind; peer: string; discovery: DiscoveryInfo }> {
-  const { callTimeoutMs, retryDelayMs } = options.timing;
+  const { retryDelayMs } = options.timing;
   const deadline = options.clock.nowMs() + options.timeoutMs;
-  const kinds: TransportKind[] = [
-    options.preferred,
-    options.preferred === "grpc" ? "http" : "grpc",
-  ];
+  const kinds = protocolsFrom(options.preferred);
   const failures: string[] = [];
   let warnedAtMs = Number.NEGATIVE_INFINITY;
   options.logger.info("Looking for the cluster", { peers: options.peers.join(",") });
   for (;;) {
     for (const peer of options.peers) {
       for (const kind of kinds) {
-        try {
-          const discovery = await options.clients.call(kind, peer, (client) =>
-            client.discover({ timeoutMs: callTimeoutMs }),
-          );
-          if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
-            return joinedThrough(kind, peer, discovery);
-          }
+        const answer = await askPeer(options, kind, peer);
+        if ("error" in answer) {
+          failures.push(`${peer} (${kind}): ${toError(answer.error).message}`);
+        } else if (isInCluster(answer.discovery)) {
+          return joinedThrough(kind, peer, answer.discovery);
+        } else {
           failures.push(`${peer}: not part of a cluster yet`);
-        } catch (error) {
-          // A node that refuses our credentials will refuse them on every retry.
-          if (isRefusal(error)) throw refusedBy(peer, error);
-          if (isStopping(error)) throw error;
-          failures.push(`${peer} (${kind}): ${toError(error).message}`);
         }
       }
     }
@@ -102,35 +93,58 @@ export async function probeForCluster(options: {
   timing: JoinTiming;
   clients: PeerClients;
 }): Promise<ClusterProbe> {
-  const kinds: TransportKind[] = [
-    options.preferred,
-    options.preferred === "grpc" ? "http" : "grpc",
-  ];
   const unanswered: string[] = [];
   for (const peer of options.peers) {
     let isTimedOut = false;
     let isAnswered = false;
-    for (const kind of kinds) {
-      try {
-        const discovery = await options.clients.call(kind, peer, (client) =>
-          client.discover({ timeoutMs: options.timing.callTimeoutMs }),
-        );
+    for (const kind of protocolsFrom(options.preferred)) {
+      const answer = await askPeer(options, kind, peer);
+      if (!("error" in answer)) {
         isAnswered = true;
-        if (discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0) {
-          return { kind: "found", found: joinedThrough(kind, peer, discovery) };
+        if (isInCluster(answer.discovery)) {
+          return { kind: "found", found: joinedThrough(kind, peer, answer.discovery) };
         }
-      } catch (error) {
-        if (isRefusal(error)) throw refusedBy(peer, error);
-        if (isStopping(error)) throw error;
-        if (error instanceof RaftoralError && error.code === "TIMEOUT") isTimedOut = true;
+      } else if (answer.error instanceof RaftoralError && answer.error.code === "TIMEOUT") {
+        isTimedOut = true;
+      } else {
         // Anything else: nothing listens there, or a node still starting (not in a cluster).
-        else isAnswered ||= error instanceof RaftoralError && error.isAnswer;
+        isAnswered ||= answer.error instanceof RaftoralError && answer.error.isAnswer;
       }
       if (isAnswered) break;
     }
     if (isTimedOut && !isAnswered) unanswered.push(peer);
   }
   return unanswered.length === 0 ? { kind: "none" } : { kind: "unanswered", peers: unanswered };
+}
+
+/** The protocols to ask a peer in: ours first, then the other. */
+function protocolsFrom(preferred: TransportKind): TransportKind[] {
+  return [preferred, preferred === "grpc" ? "http" : "grpc"];
+}
+
+/**
+ * What `peer` says over `kind` of the cluster it is in, or why it said nothing. A refusal of
+ * our credentials (it would be refused on every retry) and a stop of this node are thrown.
+ */
+async function askPeer(
+  options: { readonly timing: JoinTiming; readonly clients: PeerClients },
+  kind: TransportKind,
+  peer: string,
+): Promise<{ readonly discovery: DiscoveryInfo } | { readonly error: unknown }> {
+  try {
+    const timeoutMs = options.timing.callTimeoutMs;
+    return { discovery: await options.clients.call(kind, peer, (c) => c.discover({ timeoutMs })) };
+  } catch (error) {
+    if (isRefusal(error)) throw refusedBy(peer, error);
+    if (isStopping(error)) throw error;
+    // Handled: the caller weighs it (a peer not up, one still starting, one that is slow).
+    return { error };
+  }
+}
+
+/** Whether a peer's discovery answer says it belongs to a cluster. */
+function isInCluster(discovery: DiscoveryInfo): boolean {
+  return discovery.nodeId !== 0 || discovery.managementLeaderNodeId !== 0;
 }
 
 /**
