@@ -16,6 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { G1, G2, hardState, makeEntries } from "../../test/contracts/log-storage-fixtures.ts";
+import type { GroupId } from "../lib/index.ts";
 import { DurableMarkWriter, durableMarkPath } from "./durable-mark.ts";
 import type { GroupLogState } from "./group-log-state.ts";
 import { SqliteLogCore } from "./sqlite-log-core.ts";
@@ -137,4 +138,25 @@ test("a mark that is not one is refused as such, saying what deleting it would d
     expect(() => SqliteLogCore.open(file)).toThrow(`${durableMarkPath(file)} is not readable (`);
   }
   expect(() => SqliteLogCore.open(file)).toThrow("deleting it lets the node start");
+});
+
+test("what a burst of writes left unmarked is marked once the interval has passed", () => {
+  const state = (commit: number): [GroupId, GroupLogState] => [
+    G1,
+    { groupId: G1, term: 1, commit } as GroupLogState,
+  ];
+  const writer = new DurableMarkWriter(file, [], 1_000);
+  writer.synced(new Map([state(1)]), 0);
+  expect(markedCommit()).toBe(1);
+  writer.synced(new Map([state(2)]), 10);
+  writer.catchUp(500);
+  expect(markedCommit()).toBe(1);
+  // An idle node's next look at its files, a second on: the last synced write is marked.
+  writer.catchUp(1_010);
+  expect(markedCommit()).toBe(2);
+  // A group deleted meanwhile is not brought back by a mark still due.
+  writer.synced(new Map([state(3)]), 1_020);
+  writer.forget(new Set([G1]));
+  writer.catchUp(2_100);
+  expect(markedCommit()).toBeUndefined();
 });

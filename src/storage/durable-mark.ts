@@ -6,8 +6,9 @@
 //
 // The mark holds each group's term and commit index as of a synced write. Neither ever goes
 // down in a group's storage, so a database below its mark lost writes. The mark is written at
-// most once per interval after a synced write, and at a clean close: it lags what is durable
-// by up to that interval, and never leads it. A write that deletes a group first takes it out
+// most once per interval, of the groups as the last synced write left them (by the next write
+// or, on an idle node, the next look at its files), and at a clean close: it lags what is
+// durable by about that interval, and never leads it. A write that deletes a group first takes it out
 // of the mark as written (a replica made again later starts anew), adding nothing newer.
 
 import {
@@ -119,6 +120,8 @@ export class DurableMarkWriter {
   /** The groups on disk, as last written (or found at open). */
   private written: readonly MarkedGroup[];
   private writtenText: string;
+  /** The groups as of the last synced write, while not marked yet (within the interval). */
+  private due: readonly MarkedGroup[] | undefined;
 
   constructor(
     databaseFile: string,
@@ -132,9 +135,20 @@ export class DurableMarkWriter {
 
   /** A synced write left the database at `states`: marks them, unless marked lately. */
   synced(states: ReadonlyMap<GroupId, GroupLogState>, nowMs: number = performance.now()): void {
-    if (nowMs - this.writtenAtMs < this.intervalMs) return;
+    this.due = markedGroups(states);
+    this.catchUp(nowMs);
+  }
+
+  /**
+   * Marks what the last synced write left unmarked, once the interval has passed since the
+   * last mark: the next synced write asks, and so does an idle node now and then.
+   */
+  catchUp(nowMs: number = performance.now()): void {
+    const due = this.due;
+    if (due === undefined || nowMs - this.writtenAtMs < this.intervalMs) return;
     this.writtenAtMs = nowMs;
-    this.write(markedGroups(states));
+    this.due = undefined;
+    this.write(due);
   }
 
   /**
@@ -142,6 +156,7 @@ export class DurableMarkWriter {
    * say is durable.
    */
   closed(states: ReadonlyMap<GroupId, GroupLogState>): void {
+    this.due = undefined;
     this.write(markedGroups(states));
   }
 
@@ -151,6 +166,8 @@ export class DurableMarkWriter {
    * since an older mark that still named them would refuse the database once they are gone.
    */
   forget(deleted: ReadonlySet<GroupId>): void {
+    // A mark still due must not bring them back either.
+    this.due = this.due?.filter(([id]) => !deleted.has(toGroupId(id)));
     if (!this.written.some(([id]) => deleted.has(toGroupId(id)))) return;
     this.write(this.written.filter(([id]) => !deleted.has(toGroupId(id))));
     syncDirectory(dirname(this.path));

@@ -180,12 +180,16 @@ export class SqliteLogCore {
 
   /**
    * Throws, and takes no write any more, once the file is gone or replaced (looked at once
-   * per presence interval): every write asks, and so does an idle node now and then.
+   * per presence interval): every write asks, and so does an idle node now and then. Else
+   * writes the durable mark if one is due (DurableMarkWriter.catchUp).
    */
   checkFile(): void {
     this.checkUsable();
     const gone = this.presence.problem();
-    if (gone === undefined) return;
+    if (gone === undefined) {
+      this.marking(() => this.mark.catchUp());
+      return;
+    }
     this.failure = new StorageError(
       "STORAGE_FAILED",
       `${gone} while the node ran: what it wrote since would be lost at the next start. Stop the node and start it with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others.`,
