@@ -18,6 +18,7 @@ import {
   type ClusterStatus,
   type DescribeWorkflowRequest,
   type DiscoveryInfo,
+  foundingOf,
   HEALTH_STATUSES,
   type HealthInfo,
   type LeaveResult,
@@ -90,6 +91,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       maxVoters: response.maxVoters,
       transport: "grpc",
       faultTolerance: response.faultTolerance,
+      ...foundingOf(response.founding),
     };
   }
 

@@ -8,6 +8,7 @@ import {
   connectionHint,
   type DescribeWorkflowRequest,
   type DiscoveryInfo,
+  foundingOf,
   HEALTH_STATUSES,
   type HealthInfo,
   isTlsRefusal,
@@ -101,6 +102,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       maxVoters: Number(body.max_voters ?? 0),
       transport: body.transport === "grpc" ? "grpc" : "http",
       faultTolerance: Number(body.fault_tolerance ?? 0),
+      ...foundingOf(body.founding),
     };
   }
 

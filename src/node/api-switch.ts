@@ -9,6 +9,7 @@ import type {
   ClusterStatus,
   DescribeWorkflowRequest,
   DiscoveryInfo,
+  FoundingState,
   HealthInfo,
   LeaveResult,
   ListWorkflowsRequest,
@@ -164,6 +165,8 @@ export function startingApi(options: {
   readonly reason: () => string;
   /** The node's metrics: a starting node has some too (process, storage). */
   readonly metrics: () => string;
+  /** Whether it is settling who founds the cluster with its peers (founding.ts). */
+  readonly founding?: () => FoundingState | undefined;
 }): NodeApi {
   const starting = <T>(): Promise<T> =>
     Promise.reject(
@@ -182,18 +185,22 @@ export function startingApi(options: {
     receivePeerBatch: () => {
       throw new RaftoralError("UNAVAILABLE", "this node is still starting; retry shortly");
     },
-    discover: async () => ({
-      nodeId: nodeId(0),
-      highestKnownNodeId: nodeId(0),
-      address: options.address,
-      managementLeaderNodeId: nodeId(0),
-      managementLeaderAddress: "",
-      shouldJoinAsVoter: false,
-      currentVoterCount: 0,
-      maxVoters: options.maxVoters,
-      transport: options.transport,
-      faultTolerance: 0,
-    }),
+    discover: async () => {
+      const founding = options.founding?.();
+      return {
+        nodeId: nodeId(0),
+        highestKnownNodeId: nodeId(0),
+        address: options.address,
+        managementLeaderNodeId: nodeId(0),
+        managementLeaderAddress: "",
+        shouldJoinAsVoter: false,
+        currentVoterCount: 0,
+        maxVoters: options.maxVoters,
+        transport: options.transport,
+        faultTolerance: 0,
+        ...(founding === undefined ? {} : { founding }),
+      };
+    },
     register: starting,
     health,
     startWorkflow: starting,

@@ -138,7 +138,7 @@ test("a join whose management leader died goes on through the other peers", asyn
   expect(asked).toEqual(["leader:7001", "second:7001"]);
 });
 
-test("before founding a cluster: a peer not up is in none; one that took no answer may be", async () => {
+test("before founding a cluster: a peer not up is in none, one settling who founds says so, one that took no answer may be in one", async () => {
   const client = (_kind: unknown, address: string) =>
     ({
       discover: async () => {
@@ -146,6 +146,14 @@ test("before founding a cluster: a peer not up is in none; one that took no answ
         if (address.startsWith("paused")) throw new RaftoralError("TIMEOUT", "no answer");
         if (address.startsWith("starting")) {
           throw new RaftoralError("UNAVAILABLE", "still starting", { isAnswer: true });
+        }
+        if (address.startsWith("candidate")) {
+          return {
+            nodeId: nodeId(0),
+            managementLeaderNodeId: nodeId(0),
+            address,
+            founding: "candidate",
+          };
         }
         return {
           nodeId: nodeId(2),
@@ -163,7 +171,11 @@ test("before founding a cluster: a peer not up is in none; one that took no answ
       timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
       clients: new PeerClients(client),
     });
-  expect(await probe(["down:1", "starting:1"])).toEqual({ kind: "none" });
+  expect(await probe(["down:1", "starting:1"])).toEqual({ kind: "none", candidates: [] });
+  expect(await probe(["candidate:1", "down:1"])).toEqual({
+    kind: "none",
+    candidates: [{ address: "candidate:1", founding: "candidate" }],
+  });
   expect(await probe(["paused:1", "down:1"])).toEqual({ kind: "unanswered", peers: ["paused:1"] });
   expect(await probe(["paused:1", "member:1"])).toMatchObject({
     kind: "found",

@@ -4,7 +4,12 @@
 
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import { MANAGEMENT_RULES_VERSION } from "../management/index.ts";
-import type { DiscoveryInfo, RegisterRequest, TransportKind } from "../transport/index.ts";
+import type {
+  DiscoveryInfo,
+  FoundingState,
+  RegisterRequest,
+  TransportKind,
+} from "../transport/index.ts";
 import type { PeerClients } from "./peer-clients.ts";
 import { LostNodeError } from "./restart-check.ts";
 
@@ -74,10 +79,19 @@ export async function discoverCluster(options: {
 /** One round of asking each peer whether it is in a cluster (see probeForCluster). */
 export type ClusterProbe =
   | { readonly kind: "found"; readonly found: Discovered }
-  /** Every peer answered that it is in none, or could not be reached at all (not up). */
-  | { readonly kind: "none" }
+  /**
+   * Every peer answered that it is in none, or could not be reached at all (not up). Those
+   * settling who founds a cluster (--bootstrap with --peers) say so, with their address.
+   */
+  | { readonly kind: "none"; readonly candidates: readonly Candidate[] }
   /** These peers took a connection but did not answer in time: up, but who knows where. */
   | { readonly kind: "unanswered"; readonly peers: readonly string[] };
+
+/** A peer that is settling with its own peers who founds a cluster (node/founding.ts). */
+export interface Candidate {
+  readonly address: string;
+  readonly founding: FoundingState;
+}
 
 /** Where a peer that answered says the cluster is, and the protocol it speaks. */
 export type Discovered = Awaited<ReturnType<typeof discoverCluster>>;
@@ -94,6 +108,7 @@ export async function probeForCluster(options: {
   clients: PeerClients;
 }): Promise<ClusterProbe> {
   const unanswered: string[] = [];
+  const candidates: Candidate[] = [];
   for (const peer of options.peers) {
     let isTimedOut = false;
     let isAnswered = false;
@@ -101,8 +116,12 @@ export async function probeForCluster(options: {
       const answer = await askPeer(options, kind, peer);
       if (!("error" in answer)) {
         isAnswered = true;
-        if (isInCluster(answer.discovery)) {
-          return { kind: "found", found: joinedThrough(kind, peer, answer.discovery) };
+        const { discovery } = answer;
+        if (isInCluster(discovery)) {
+          return { kind: "found", found: joinedThrough(kind, peer, discovery) };
+        }
+        if (discovery.founding !== undefined) {
+          candidates.push({ address: discovery.address, founding: discovery.founding });
         }
       } else if (answer.error instanceof RaftoralError && answer.error.code === "TIMEOUT") {
         isTimedOut = true;
@@ -114,7 +133,9 @@ export async function probeForCluster(options: {
     }
     if (isTimedOut && !isAnswered) unanswered.push(peer);
   }
-  return unanswered.length === 0 ? { kind: "none" } : { kind: "unanswered", peers: unanswered };
+  return unanswered.length === 0
+    ? { kind: "none", candidates }
+    : { kind: "unanswered", peers: unanswered };
 }
 
 /** The protocols to ask a peer in: ours first, then the other. */

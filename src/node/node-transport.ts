@@ -5,6 +5,7 @@
 
 import type { Clock, Logger } from "../lib/index.ts";
 import {
+  type NodeApi,
   PeerClocks,
   type PeerTransport,
   type TransportKind,
@@ -91,6 +92,23 @@ export function preloadTransportCode(kind: TransportKind, withOperator: boolean)
 
 export function transportName(kind: TransportKind): string {
   return kind === "grpc" ? "gRPC" : "HTTP";
+}
+
+/** Starts the node's server on --listen, and the operator's on --http-listen if asked. */
+export async function listenOn(
+  transport: NodeTransport,
+  addresses: { readonly listen: string; readonly httpListen?: string | undefined },
+  api: NodeApi,
+  logger: Logger,
+): Promise<void> {
+  const [host, port] = splitAddress(addresses.listen);
+  logger.info(`Starting ${transportName(transport.kind)} server`, { address: addresses.listen });
+  await transport.server.listen(host, port, api);
+  const { httpListen } = addresses;
+  if (httpListen === undefined || transport.operator === undefined) return;
+  const [httpHost, httpPort] = splitAddress(httpListen);
+  logger.info("Starting HTTP server for clients and operators", { address: httpListen });
+  await transport.operator.listen(httpHost, httpPort, api);
 }
 
 /** "host:port" or "[ipv6]:port" as the host and port to listen on. */

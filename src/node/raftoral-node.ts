@@ -18,7 +18,8 @@ import {
 } from "../lib/index.ts";
 import { emptyManagementState, type ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
-import { type LogStorage, StorageError } from "../storage/index-main.ts";
+import type { LogStorage } from "../storage/index-main.ts";
+import type { FoundingState, NodeApi } from "../transport/index.ts";
 import {
   registryWithBuiltins,
   type WorkflowRegistry,
@@ -26,7 +27,15 @@ import {
 } from "../workflow/index.ts";
 import { ApiSwitch, startingApi } from "./api-switch.ts";
 import { registerNode } from "./join-cluster.ts";
-import { type NodeEnvironment, realEnvironment } from "./node-environment.ts";
+import { type KnownStorage, type NodeEnvironment, realEnvironment } from "./node-environment.ts";
+import {
+  clientBeforeStart,
+  clientOfStopped,
+  describeFatal,
+  idBeforeStart,
+  startedTwice,
+  stoppedWhileStarting,
+} from "./node-messages.ts";
 import { collectProcessMetrics } from "./node-metrics.ts";
 import {
   checkNodeOptions,
@@ -38,9 +47,9 @@ import {
 import { NodeParts } from "./node-parts.ts";
 import { certificateWarning } from "./node-security.ts";
 import { removeNodeDirectory, requestedId, unclaimedIdTaken } from "./node-storage.ts";
-import { type NodeTransport, splitAddress, transportName } from "./node-transport.ts";
+import { listenOn, type NodeTransport, transportName } from "./node-transport.ts";
 import { PeerClients } from "./peer-clients.ts";
-import { planStart, type StartPlan } from "./start-plan.ts";
+import { type PlanOptions, planStart, type StartPlan, settleBootstrap } from "./start-plan.ts";
 import { WorkflowExecution } from "./workflow-execution.ts";
 
 /** After a leave asked through the API, the answer gets this long to leave before the stop. */
@@ -81,6 +90,9 @@ export class RaftoralNode {
    */
   private unclaimed: NodeId | undefined;
   private transport: NodeTransport | undefined;
+  /** Served with no identity yet (a join, a bootstrap with peers, founding.ts saying so). */
+  private starting: ApiSwitch | undefined;
+  private founding: FoundingState | undefined;
   private parts: NodeParts | undefined;
   private fatal: Error | undefined;
   private isStarted = false;
@@ -135,15 +147,8 @@ export class RaftoralNode {
    */
   client(): WorkflowClient {
     const service = this.parts?.service;
-    if (this.isStopping) {
-      throw new RaftoralError("UNAVAILABLE", "the node has stopped: it serves no more calls");
-    }
-    if (!this.isStarted || service === undefined) {
-      throw new RaftoralError(
-        "UNAVAILABLE",
-        "the node has not started yet: await node.start() before node.client()",
-      );
-    }
+    if (this.isStopping) throw clientOfStopped();
+    if (!this.isStarted || service === undefined) throw clientBeforeStart();
     return new InProcessClient(service, () => this.isStopping);
   }
 
@@ -206,21 +211,8 @@ export class RaftoralNode {
     this.storage = known?.storage;
     if (known !== undefined && known.identity === undefined) this.unclaimed = known.nodeId;
     if (this.isStopping) throw stoppedWhileStarting();
-    const plan = await this.step(
-      planStart({
-        known,
-        address: this.address,
-        requestedId: requestedId(this.options.nodeId),
-        bootstrap: this.options.bootstrap === true,
-        peers: this.options.peers ?? [],
-        transport: wanted,
-        clock: this.env.clock,
-        logger: this.logger,
-        joinTimeoutMs: this.tuning.joinTimeoutMs,
-        joinTiming: joinTimingOf(this.tuning),
-        clients: this.peerClients,
-      }),
-    );
+    const planning = this.planOptions(known);
+    const plan = await this.step(planStart(planning));
     if (plan.kind !== wanted) {
       this.logger.warn(
         `The cluster uses ${transportName(plan.kind)}, not ${transportName(wanted)}; following the cluster`,
@@ -242,7 +234,9 @@ export class RaftoralNode {
     this.transport = await this.env.transport(plan.kind, this.logger, {
       operator: this.options.httpListen !== undefined,
     });
-    const parts = plan.mode === "join" ? await this.joinFirst(plan) : await this.startKnown(plan);
+    const settled = await this.settle(plan, planning);
+    const parts =
+      settled.mode === "join" ? await this.joinFirst(settled) : await this.startKnown(settled);
     await parts.waitUntilReady(
       () => this.fatal ?? (this.isStopping ? stoppedWhileStarting() : undefined),
     );
@@ -254,7 +248,8 @@ export class RaftoralNode {
   private async startKnown(plan: Exclude<StartPlan, { mode: "join" }>): Promise<NodeParts> {
     const storage = plan.storage ?? (await this.openStorageFor(plan.id));
     const parts = this.assemble(plan.id, storage);
-    await this.step(this.listen(parts.service));
+    if (this.starting === undefined) await this.step(this.listen(parts.service));
+    else this.starting.switchTo(parts.service);
     if (plan.mode === "resume") {
       await this.step(parts.resume());
       return parts;
@@ -273,18 +268,38 @@ export class RaftoralNode {
     return parts;
   }
 
-  /** Join: listen first (the cluster talks to the node as soon as it is registered). */
-  private async joinFirst(plan: Extract<StartPlan, { mode: "join" }>): Promise<NodeParts> {
-    const api = new ApiSwitch(
+  /** A bootstrap with --peers settles with them who founds the cluster, reachable meanwhile. */
+  private async settle(plan: StartPlan, planning: PlanOptions): Promise<StartPlan> {
+    if (plan.mode !== "bootstrap" || planning.peers.length === 0) return plan;
+    await this.listenStarting();
+    return await this.step(settleBootstrap(planning, plan, (state) => this.say(state)));
+  }
+
+  private say(state: FoundingState | undefined): void {
+    this.founding = state;
+  }
+
+  /** Listens with the starting API, once: peers ask a node before it has an identity. */
+  private async listenStarting(): Promise<ApiSwitch> {
+    if (this.starting !== undefined) return this.starting;
+    this.starting = new ApiSwitch(
       startingApi({
         address: this.address,
-        transport: plan.kind,
+        transport: this.transport?.kind ?? "grpc",
         maxVoters: this.tuning.maxVoters,
-        reason: () => "joining the cluster",
+        reason: () =>
+          this.founding === undefined ? "joining the cluster" : "settling who founds the cluster",
+        founding: () => this.founding,
         metrics: () => this.metrics.render(),
       }),
     );
-    await this.step(this.listen(api));
+    await this.step(this.listen(this.starting));
+    return this.starting;
+  }
+
+  /** Join: listen first (the cluster talks to the node as soon as it is registered). */
+  private async joinFirst(plan: Extract<StartPlan, { mode: "join" }>): Promise<NodeParts> {
+    const api = await this.listenStarting();
     const id = await this.step(
       registerNode({
         transport: plan.kind,
@@ -324,6 +339,22 @@ export class RaftoralNode {
     // node as soon as it registers) then reach the group instead of finding none.
     api.switchTo(parts.service);
     return parts;
+  }
+
+  private planOptions(known: KnownStorage | undefined): PlanOptions {
+    return {
+      known,
+      address: this.address,
+      requestedId: requestedId(this.options.nodeId),
+      bootstrap: this.options.bootstrap === true,
+      peers: this.options.peers ?? [],
+      transport: this.options.transport ?? "grpc",
+      clock: this.env.clock,
+      logger: this.logger,
+      joinTimeoutMs: this.tuning.joinTimeoutMs,
+      joinTiming: joinTimingOf(this.tuning),
+      clients: this.peerClients,
+    };
   }
 
   /** Storage for an id learned only now; closed with the node, even if it stops meanwhile. */
@@ -385,20 +416,11 @@ export class RaftoralNode {
     });
   }
 
-  private async listen(api: ConstructorParameters<typeof ApiSwitch>[0]): Promise<void> {
+  private async listen(api: NodeApi): Promise<void> {
     const transport = this.transport;
     if (transport === undefined)
       throw new RaftoralError("INTERNAL", "listening without a transport");
-    const [host, port] = splitAddress(this.options.listen);
-    this.logger.info(`Starting ${transportName(transport.kind)} server`, {
-      address: this.options.listen,
-    });
-    await transport.server.listen(host, port, api);
-    const { httpListen } = this.options;
-    if (httpListen === undefined || transport.operator === undefined) return;
-    const [httpHost, httpPort] = splitAddress(httpListen);
-    this.logger.info("Starting HTTP server for clients and operators", { address: httpListen });
-    await transport.operator.listen(httpHost, httpPort, api);
+    await listenOn(transport, this.options, api, this.logger);
   }
 
   /** Hands over leadership where it can, then stops everything. Idempotent. */
@@ -472,29 +494,4 @@ export class RaftoralNode {
       });
     });
   }
-}
-
-/** The node's id as its start knows it: a joining node's only once the cluster gave it. */
-function idBeforeStart(plan: StartPlan): string | number {
-  if (plan.mode !== "join") return plan.id;
-  return plan.requestedId > 0 ? `${plan.requestedId} (asked for)` : "unassigned";
-}
-
-/** The reason a failed node's health gives. */
-function describeFatal(error: Error): string {
-  return error instanceof StorageError
-    ? `storage failed: ${error.message}`
-    : `fatal error: ${error.message}`;
-}
-
-/** The error a node that was asked to stop while starting reports. */
-function stoppedWhileStarting(): RaftoralError {
-  return new RaftoralError("SHUTTING_DOWN", "the node was stopped while starting");
-}
-
-function startedTwice(): RaftoralError {
-  return new RaftoralError(
-    "FAILED_PRECONDITION",
-    "this RaftoralNode was started before; a node object starts once: create a new RaftoralNode with the same options (and storagePath) to start the node again",
-  );
 }

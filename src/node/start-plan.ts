@@ -4,7 +4,8 @@
 
 import { type Clock, type Logger, type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import type { LogStorage } from "../storage/index.ts";
-import type { DiscoveryInfo, TransportKind } from "../transport/index.ts";
+import type { DiscoveryInfo, FoundingState, TransportKind } from "../transport/index.ts";
+import { settleFounder } from "./founding.ts";
 import {
   type Discovered,
   discoverCluster,
@@ -117,7 +118,7 @@ export async function planStart(options: {
   return joinPlan(options, discovered, known?.nodeId ?? options.requestedId ?? nodeId(0));
 }
 
-type PlanOptions = Parameters<typeof planStart>[0];
+export type PlanOptions = Parameters<typeof planStart>[0];
 
 /**
  * With --bootstrap, --peers are the cluster's other nodes: the first that belongs to a cluster
@@ -151,6 +152,55 @@ async function clusterAmongPeers(options: PlanOptions): Promise<Discovered | und
     });
     await new Promise<void>((resolve) => clock.setTimer(joinTiming.retryDelayMs, resolve));
   }
+}
+
+/**
+ * A node started with --bootstrap and --peers that found none of them in a cluster settles
+ * with them which one founds it (founding.ts); `say` sets what its Discover answers say
+ * meanwhile. The bootstrap goes on, or turns into a join of the cluster a peer founds.
+ */
+export async function settleBootstrap(
+  options: PlanOptions,
+  plan: Extract<StartPlan, { mode: "bootstrap" }>,
+  say: (state: FoundingState | undefined) => void,
+): Promise<StartPlan> {
+  const settled = await settleFounder({
+    self: options.address,
+    peers: options.peers,
+    preferred: plan.kind,
+    timing: options.joinTiming,
+    clients: options.clients,
+    clock: options.clock,
+    logger: options.logger,
+    timeoutMs: options.joinTimeoutMs,
+    say,
+  });
+  return settled === "found" ? plan : await joinFoundedCluster(options, plan);
+}
+
+/** The join of such a node: it finds the cluster as any join does, in the protocol it speaks. */
+async function joinFoundedCluster(
+  options: PlanOptions,
+  plan: Extract<StartPlan, { mode: "bootstrap" }>,
+): Promise<StartPlan> {
+  const discovered = await discoverCluster({
+    peers: options.peers,
+    preferred: plan.kind,
+    clock: options.clock,
+    logger: options.logger,
+    timeoutMs: options.joinTimeoutMs,
+    timing: options.joinTiming,
+    clients: options.clients,
+  });
+  if (discovered.transport !== plan.kind) {
+    throw new RaftoralError(
+      "INVALID_ARGUMENT",
+      `the cluster ${discovered.peer} belongs to speaks ${discovered.transport}, and this node ` +
+        `was started with --transport ${plan.kind}: start it again with --transport ` +
+        discovered.transport,
+    );
+  }
+  return joinPlan(options, discovered, options.known?.nodeId ?? options.requestedId ?? nodeId(0));
 }
 
 function joinPlan(options: PlanOptions, discovered: Discovered, requestedId: NodeId): StartPlan {

@@ -50,7 +50,7 @@ export type {
   WorkflowFailure,
   WorkflowOutcome,
 } from "./node-api.ts";
-export { HEALTH_STATUSES } from "./node-api.ts";
+export { type FoundingState, foundingOf, HEALTH_STATUSES } from "./node-api.ts";
 export {
   createPeerProof,
   PEER_PROOF_AGE_MS_MAX,

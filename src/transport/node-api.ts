@@ -27,6 +27,19 @@ export interface DiscoveryInfo {
    * management group and each execution cluster survive (an addition).
    */
   readonly faultTolerance: number;
+  /**
+   * Set while a node started with --bootstrap and --peers settles with its peers which of them
+   * founds the cluster (node/founding.ts): absent otherwise (an addition).
+   */
+  readonly founding?: FoundingState;
+}
+
+/** "candidate": deciding whether to found; "founding": decided to, asking the peers again. */
+export type FoundingState = "candidate" | "founding";
+
+/** The founding state a peer's answer names, as DiscoveryInfo's optional field. */
+export function foundingOf(value: unknown): { founding?: FoundingState } {
+  return value === "candidate" || value === "founding" ? { founding: value } : {};
 }
 
 export interface RegisterRequest {

@@ -100,6 +100,32 @@ describe("--bootstrap with --peers", () => {
   }, 60_000);
 });
 
+describe.each(["grpc", "http"] as const)("--bootstrap on every node, over %s", (transport) => {
+  test("three nodes started at once, each naming the others, form one cluster (4 rounds)", async () => {
+    for (let round = 0; round < 4; round++) {
+      const ports = await Promise.all([1, 2, 3].map(() => freePort()));
+      const addresses = ports.map((port) => `127.0.0.1:${port}`);
+      const started = await Promise.all(
+        ports.map((port, i) =>
+          startNode({
+            port,
+            bootstrap: true,
+            peers: addresses.filter((_, j) => j !== i),
+            transport,
+          }),
+        ),
+      );
+      await eventually("one cluster of three", () =>
+        started.every((node) => node.managementState().nodes.size === 3),
+      );
+      const clusters = new Set(started.map((node) => node.managementState().clusterId));
+      expect(clusters.size).toBe(1);
+      expect(started.map((node) => node.nodeId).sort()).toEqual([1, 2, 3] as never);
+      await Promise.all(nodes.splice(0).map((node) => node.stop()));
+    }
+  }, 90_000);
+});
+
 describe("cluster growth and failure detection", () => {
   test("seven nodes: five voters and two learners, execution groups of 3 and 4", async () => {
     const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));

@@ -126,6 +126,7 @@ describe("raftoral.RaftService", () => {
         current_voter_count: "3",
         max_voters: "5",
         fault_tolerance: "1",
+        founding: "",
       },
     });
   });

@@ -28,6 +28,7 @@ export const discoveryResponseCodec = fieldTableCodec(
     { number: 7, name: "currentVoterCount", kind: "uint64" },
     { number: 8, name: "maxVoters", kind: "uint64" },
     { number: 9, name: "faultTolerance", kind: "uint64" },
+    { number: 10, name: "founding", kind: "string" },
   ],
 );
 

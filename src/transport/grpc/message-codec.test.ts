@@ -65,6 +65,7 @@ describe("raftoral message codecs", () => {
       currentVoterCount: 3,
       maxVoters: 5,
       faultTolerance: 1,
+      founding: "candidate",
     };
     expect(roundTrip(RaftServiceMethods.discover.responseCodec, discovery)).toEqual(discovery);
     expect(roundTrip(RaftServiceMethods.discover.requestCodec, {})).toEqual({});
@@ -125,6 +126,7 @@ describe("raftoral message codecs", () => {
       currentVoterCount: 0,
       maxVoters: 0,
       faultTolerance: 0,
+      founding: "",
     });
   });
 

@@ -226,6 +226,7 @@ function discoveryResponse(info: DiscoveryInfo): DiscoveryResponse {
     currentVoterCount: info.currentVoterCount,
     maxVoters: info.maxVoters,
     faultTolerance: info.faultTolerance,
+    founding: info.founding ?? "",
   };
 }
 

@@ -54,6 +54,7 @@ export interface DiscoveryResponse {
   readonly currentVoterCount: number;
   readonly maxVoters: number;
   readonly faultTolerance: number;
+  readonly founding: string;
 }
 
 export interface AddNodeRequest {

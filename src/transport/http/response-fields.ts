@@ -116,6 +116,7 @@ export function discoveryJson(info: DiscoveryInfo) {
     max_voters: info.maxVoters,
     transport: info.transport,
     fault_tolerance: info.faultTolerance,
+    ...(info.founding === undefined ? {} : { founding: info.founding }),
   };
 }
 
