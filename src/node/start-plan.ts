@@ -192,15 +192,17 @@ async function joinFoundedCluster(
     timing: options.joinTiming,
     clients: options.clients,
   });
-  if (discovered.transport !== plan.kind) {
+  // The cluster's own word: the peer may have answered in the other protocol too.
+  const spoken = discovered.discovery.transport;
+  if (spoken !== plan.kind) {
     throw new RaftoralError(
       "INVALID_ARGUMENT",
-      `the cluster ${discovered.peer} belongs to speaks ${discovered.transport}, and this node ` +
-        `was started with --transport ${plan.kind}: start it again with --transport ` +
-        discovered.transport,
+      `the cluster ${discovered.peer} belongs to speaks ${spoken}, and this node was started ` +
+        `with --transport ${plan.kind}: start it again with --transport ${spoken}`,
     );
   }
-  return joinPlan(options, discovered, options.known?.nodeId ?? options.requestedId ?? nodeId(0));
+  const requestedId = options.known?.nodeId ?? options.requestedId ?? nodeId(0);
+  return joinPlan(options, { ...discovered, transport: plan.kind }, requestedId);
 }
 
 function joinPlan(options: PlanOptions, discovered: Discovered, requestedId: NodeId): StartPlan {

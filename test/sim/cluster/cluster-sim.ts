@@ -85,6 +85,21 @@ export class ClusterSim {
     return { entry, started: this.launch(entry).started };
   }
 
+  /** Nodes that will each start with --bootstrap and --peers naming the others (not started). */
+  founders(count: number): SimNode[] {
+    const addresses = Array.from({ length: count }, (_, k) => `node-${this.added + k + 1}:7001`);
+    this.added += count;
+    const entries = addresses.map((address) => ({
+      address,
+      peers: addresses.filter((other) => other !== address),
+      isBootstrap: true,
+      node: undefined,
+      lastId: undefined,
+    }));
+    this.nodes.push(...entries);
+    return entries;
+  }
+
   private newEntry(): SimNode {
     const first = this.nodes[0];
     this.added++;
