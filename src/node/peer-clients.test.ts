@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { RaftoralError } from "../lib/index.ts";
+import { createLogger, RaftoralError } from "../lib/index.ts";
+import { PeerClocks } from "../transport/index.ts";
 import { PeerClients } from "./peer-clients.ts";
 
 /** A factory of fake clients that records each client it made and which were closed. */
@@ -132,4 +133,40 @@ test("closing closes every client and refuses later calls", async () => {
   expect(refused).toBeInstanceOf(RaftoralError);
   expect((refused as RaftoralError).code).toBe("SHUTTING_DOWN");
   expect((refused as RaftoralError).message).toContain("the node is stopping");
+});
+
+test("a refusal of our proof for the peer's time is learned from, and the call made once more", async () => {
+  const { factory } = recordingFactory();
+  const peerClocks = new PeerClocks(() => 1_000_000);
+  const lines: string[] = [];
+  const logger = createLogger({ level: "warn", format: "text", write: (line) => lines.push(line) });
+  const clients = new PeerClients(factory, undefined, { peerClocks, logger });
+  let attempts = 0;
+  const answer = await clients.call("grpc", "a:1", async (client) => {
+    attempts++;
+    if (attempts === 1) {
+      throw new RaftoralError(
+        "UNAUTHENTICATED",
+        "/raftoral.RaftService/Discover: the cluster secret proof (x-raftoral-peer) is wrong: it is 600 s old; the limit is 300 s either way",
+      );
+    }
+    return client.address;
+  });
+  expect(answer).toBe("grpc a:1 #1");
+  expect(attempts).toBe(2);
+  expect(peerClocks.nowFor("a:1")).toBe(1_600_000);
+  expect(lines.join("\n")).toContain("its clock is 600 s ahead of this node's");
+});
+
+test("any other refusal is neither learned from nor retried", async () => {
+  const { factory } = recordingFactory();
+  const peerClocks = new PeerClocks(() => 0);
+  const logger = createLogger({ level: "warn", format: "text", write: () => undefined });
+  const clients = new PeerClients(factory, undefined, { peerClocks, logger });
+  const wrongSecret = new RaftoralError(
+    "UNAUTHENTICATED",
+    "the cluster secret proof (x-raftoral-peer) is wrong: it was made with another cluster secret, or for another call",
+  );
+  expect(await failingCall(clients, wrongSecret)).toBe(wrongSecret);
+  expect(peerClocks.nowFor("a:1")).toBe(0);
 });

@@ -9,8 +9,8 @@
 // another node is worth trying after a failure is the caller's rule (isWorthAnotherNode).
 
 import type { ProtocolClient } from "../client/index-core.ts";
-import { RaftoralError } from "../lib/index.ts";
-import type { TransportKind } from "../transport/index.ts";
+import { type Logger, RaftoralError } from "../lib/index.ts";
+import { learnedClockMessage, type PeerClocks, type TransportKind } from "../transport/index.ts";
 
 /**
  * Makes a client of one node over one protocol (injected, so simulations can use memory). The
@@ -38,13 +38,41 @@ export class PeerClients {
   private readonly entries = new Map<string, Entry>();
   private isClosed = false;
 
-  constructor(make: ClientFactory, clientsMax = PEER_CLIENTS_MAX) {
+  constructor(
+    make: ClientFactory,
+    clientsMax = PEER_CLIENTS_MAX,
+    /** The clocks our proofs of the cluster secret carry per peer, when there is a secret. */
+    private readonly clocks?: { readonly peerClocks: PeerClocks; readonly logger: Logger },
+  ) {
     this.make = make;
     this.clientsMax = clientsMax;
   }
 
-  /** Runs `call` with the client of the node at `address` over `kind`. */
+  /**
+   * Runs `call` with the client of the node at `address` over `kind`. A peer that refused our
+   * proof of the cluster secret for its time (its clock is further from ours than the proof's
+   * window) ran nothing: as the Raft streams do, our proofs for it carry its time from then on,
+   * and the call is made once more. A node whose clock is off could not join otherwise.
+   */
   async call<T>(
+    kind: TransportKind,
+    address: string,
+    call: (client: ProtocolClient) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await this.callOnce(kind, address, call);
+    } catch (error) {
+      const isRefusal = error instanceof RaftoralError && error.code === "UNAUTHENTICATED";
+      const offsetMs = isRefusal
+        ? this.clocks?.peerClocks.learnFrom(address, error.message)
+        : undefined;
+      if (offsetMs === undefined) throw error;
+      this.clocks?.logger.warn(learnedClockMessage(address, offsetMs), { offset_ms: offsetMs });
+      return await this.callOnce(kind, address, call);
+    }
+  }
+
+  private async callOnce<T>(
     kind: TransportKind,
     address: string,
     call: (client: ProtocolClient) => Promise<T>,

@@ -109,7 +109,9 @@ export class RaftoralNode {
   constructor(options: RaftoralNodeInit) {
     this.options = options;
     this.env = options.environment ?? realEnvironment(options.security);
-    this.peerClients = new PeerClients(this.env.client);
+    const { peerClocks } = this.env;
+    const clocks = peerClocks && { peerClocks, logger: options.logger };
+    this.peerClients = new PeerClients(this.env.client, undefined, clocks);
     const instanceRandom = this.env.random.fork("instance");
     this.instance = [instanceRandom.nextU32(), instanceRandom.nextU32()]
       .map((half) => half.toString(16).padStart(8, "0"))

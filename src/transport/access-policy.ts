@@ -187,6 +187,16 @@ export class PeerClocks {
   }
 }
 
+/** What a node logs once a peer's refusal taught it that peer's clock (PeerClocks.learnFrom). */
+export function learnedClockMessage(who: string, offsetMs: number): string {
+  const seconds = Math.round(Math.abs(offsetMs) / 1000);
+  return (
+    `${who} refused this node's proof of the cluster secret for its time: its clock is ` +
+    `${seconds} s ${offsetMs > 0 ? "ahead of" : "behind"} this node's, so proofs for it ` +
+    "carry its time from now on; synchronize the nodes' clocks (NTP)"
+  );
+}
+
 /** Every set of headers on every call. */
 export function combinedCredentials(...all: readonly CallCredentials[]): CallCredentials {
   return (path, address) =>

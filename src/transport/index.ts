@@ -10,6 +10,7 @@ export {
   type CallCredentials,
   type CallerCredentials,
   combinedCredentials,
+  learnedClockMessage,
   PeerClocks,
   peerCredentials,
 } from "./access-policy.ts";

@@ -9,7 +9,7 @@
 // with exponential backoff, while the host is told the peer is unreachable.
 
 import { type Clock, type Logger, type NodeId, RaftoralError } from "../lib/index.ts";
-import type { PeerClocks } from "./access-policy.ts";
+import { learnedClockMessage, type PeerClocks } from "./access-policy.ts";
 import { PeerQueue } from "./peer-queue.ts";
 import type { PeerStream, PeerTransport } from "./transport.ts";
 import type { PeerBatch, PeerMessage } from "./wire.ts";
@@ -382,13 +382,11 @@ export class PeerSenders {
   private learnPeerClock(peer: NodeId, state: PeerState, error: unknown): void {
     const offsetMs = this.options.peerClocks?.learnFrom(state.address, String(error));
     if (offsetMs === undefined) return;
-    const seconds = Math.round(Math.abs(offsetMs) / 1000);
-    this.options.logger.warn(
-      `Node ${peer} refused this node's proof of the cluster secret for its time: its clock is ` +
-        `${seconds} s ${offsetMs > 0 ? "ahead of" : "behind"} this node's, so proofs for it ` +
-        "carry its time from now on; synchronize the nodes' clocks (NTP)",
-      { peer, address: state.address, offset_ms: offsetMs },
-    );
+    this.options.logger.warn(learnedClockMessage(`Node ${peer}`, offsetMs), {
+      peer,
+      address: state.address,
+      offset_ms: offsetMs,
+    });
   }
 
   private onFailure(peer: NodeId, state: PeerState, lost: number, error: unknown): void {
