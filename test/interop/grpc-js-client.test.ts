@@ -56,6 +56,7 @@ describe("grpc-js client -> our server", () => {
         current_voter_count: "3",
         max_voters: "5",
         fault_tolerance: "1",
+        founding: "",
       },
     });
   });
