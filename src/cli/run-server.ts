@@ -70,7 +70,7 @@ export async function runServer(
       logger.info("Stopped before it was ready");
       return stoppedStatus();
     }
-    logger.error(describeStartFailure(error as Error));
+    logger.error(describeStartFailure(error as Error, args.httpListen?.text));
     return exitCodeOf(error as Error, "start");
   }
   // Stopped without a signal: it left the cluster when asked to, or a fatal error stopped it.
@@ -91,9 +91,13 @@ function logSecurity(security: NodeSecurity, logger: Logger): void {
   });
 }
 
-function describeStartFailure(error: Error): string {
+function describeStartFailure(error: Error, httpListen: string | undefined): string {
   if (/address already in use|EADDRINUSE/i.test(error.message)) {
-    return `${error.message}. Choose another --listen port, or stop the process that holds it.`;
+    // The second listener fails the same way: name the option that gave the busy address.
+    const isHttpListen =
+      httpListen !== undefined && error.message.includes(`cannot listen on ${httpListen}:`);
+    const option = isHttpListen ? "--http-listen" : "--listen";
+    return `${error.message}. Choose another ${option} port, or stop the process that holds it.`;
   }
   return error.message;
 }
