@@ -22,4 +22,11 @@ describe("a certificate's dates", () => {
       expect(hint).not.toContain("--tls-ca");
     }
   });
+
+  test("a handshake that failed without saying why names every likely cause, gRPC's port among them", () => {
+    const hint = connectionHint("handshake failed", true, false);
+    expect(hint).toContain("the node may speak gRPC on this port (use grpcs://)");
+    expect(hint).toContain("no TLS (use http:// or grpc://)");
+    expect(hint).toContain("pass --tls-cert and --tls-key");
+  });
 });

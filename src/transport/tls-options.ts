@@ -79,9 +79,10 @@ export function connectionHint(failure: string, isTls: boolean, hasAnswered: boo
   if (/WRONG_VERSION_NUMBER|packet length too long/i.test(failure)) {
     return "; the node does not speak TLS on this port: use http:// or grpc://";
   }
-  // Bun's fetch says only this, whether the node speaks no TLS or wanted a certificate.
+  // Bun's fetch says only this, whether the node speaks no TLS, wanted a certificate, or
+  // offered only gRPC's protocol (h2) to an HTTP/1.1 client.
   if (/handshake failed|EPROTO/i.test(failure)) {
-    return "; either the node does not speak TLS on this port (use http:// or grpc://), or it requires a client certificate (pass --tls-cert and --tls-key)";
+    return "; the TLS handshake failed: the node may speak gRPC on this port (use grpcs://), no TLS (use http:// or grpc://), or require a client certificate (pass --tls-cert and --tls-key)";
   }
   if (/ECONNRESET|closed|hang up|reset/i.test(failure)) {
     return "; the node closed the connection in the TLS handshake: if it requires client certificates (mutual TLS), pass --tls-cert and --tls-key signed by its CA";
