@@ -89,3 +89,20 @@ describe("syncRetention: a result from a clock that was ahead", () => {
     expect(start("d", REAL_MS + 12_000)).toMatchObject({ type: "refused", reason: "limit" });
   });
 });
+
+describe("syncRetention: log time ahead of the leader's clock", () => {
+  test("is said at warn, at most once a minute, and not for a lead within ten seconds", async () => {
+    const { run, pass, lines } = group();
+    run("a", REAL_MS + 5_000);
+    await pass(REAL_MS);
+    expect(lines.join("\n")).not.toContain("log time is");
+    run("b", REAL_MS + 3_600_000);
+    await pass(REAL_MS + 1_000);
+    await pass(REAL_MS + 30_000);
+    const warned = lines.filter((line) => line.includes("The group's log time is"));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain("3599 s ahead of this node's clock");
+    await pass(REAL_MS + 62_000);
+    expect(lines.filter((line) => line.includes("The group's log time is"))).toHaveLength(2);
+  });
+});

@@ -11,6 +11,9 @@
 // was ahead (a day ahead: a day). The leader moves log time past it (Expire) once it finished
 // more than a floor later than its own clock says: no clock that agrees with the leader's to
 // within the floor could have made it, so it is not the fresh result the floor protects.
+//
+// Log time that is ahead of the leader's clock ages every result by as much, until true time
+// catches up: the leader says so, now and then, so that the clock at fault gets fixed.
 
 import {
   describeRetention,
@@ -20,6 +23,13 @@ import {
   type RetentionSetting,
 } from "../lib/index.ts";
 import { encodeCommand, type WorkflowStateMachine } from "../workflow/index.ts";
+
+/** Log time further ahead of the leader's clock than this is logged (a clock is wrong). */
+const LOG_TIME_AHEAD_WARN_MS = 10_000;
+/** How often a group's leader says so while it lasts. */
+const LOG_TIME_WARN_INTERVAL_MS = 60_000;
+/** When each group's replica last said so (by its state machine, so a new replica says it anew). */
+const warnedAtMs = new WeakMap<WorkflowStateMachine, number>();
 
 export interface RetentionSyncDeps {
   /** The cluster's setting (ManagementState.retention); undefined in clusters that predate it. */
@@ -41,6 +51,7 @@ export async function syncRetention(deps: RetentionSyncDeps, group: GroupId): Pr
   const { wanted, machine } = deps;
   const expiryMs = machine.nextExpiryMs();
   const nowMs = Math.floor(deps.wallClockMs);
+  warnOfLogTimeAhead(deps, group, nowMs);
   // Each Expire prunes at least that execution: no loop of proposals that change nothing.
   if (expiryMs !== undefined && nowMs > expiryMs) {
     await deps.propose(encodeCommand({ type: "Expire", atMs: nowMs }));
@@ -64,4 +75,22 @@ export async function syncRetention(deps: RetentionSyncDeps, group: GroupId): Pr
     retention: describeRetention(wanted),
   });
   return true;
+}
+
+function warnOfLogTimeAhead(deps: RetentionSyncDeps, group: GroupId, nowMs: number): void {
+  const aheadMs = deps.machine.logTimeMs() - nowMs;
+  if (aheadMs <= LOG_TIME_AHEAD_WARN_MS) return;
+  if (
+    nowMs - (warnedAtMs.get(deps.machine) ?? Number.NEGATIVE_INFINITY) <
+    LOG_TIME_WARN_INTERVAL_MS
+  )
+    return;
+  warnedAtMs.set(deps.machine, nowMs);
+  deps.logger.warn(
+    `The group's log time is ${Math.round(aheadMs / 1000)} s ahead of this node's clock: a ` +
+      "node whose clock is ahead recorded a time. Until true time catches up, finished " +
+      "workflows age by that much (with --retain-for shorter, each is dropped as soon as it " +
+      "finishes): check the nodes' clocks (NTP)",
+    { group, ahead_ms: aheadMs },
+  );
 }

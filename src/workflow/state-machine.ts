@@ -169,6 +169,11 @@ export class WorkflowStateMachine {
     return listExecutions(this.table.index, query);
   }
 
+  /** The newest time any applied command carried (epoch ms): what retention counts ages by. */
+  logTimeMs(): number {
+    return this.table.logTimeMs;
+  }
+
   runningCount(): number {
     return this.table.runningCount;
   }
