@@ -3,7 +3,7 @@
 // that gives up leaves the queue as it found it.
 
 import { expect, test } from "bun:test";
-import { CallSlots, FETCH_LONG_CALL_SLOTS } from "./long-call-slots.ts";
+import { CallSlots, FETCH_LONG_CALL_SLOTS, inLongCallSlot } from "./long-call-slots.ts";
 
 const open = () => new AbortController().signal;
 
@@ -42,4 +42,28 @@ test("a caller that gives up while waiting leaves the queue, and the next one is
 
 test("under Bun, waits and runs take three quarters of the 256 requests fetch sends at once", () => {
   expect(FETCH_LONG_CALL_SLOTS.max).toBe(192);
+});
+
+test("a call queued for its slot keeps its time when the wall clock steps meanwhile", async () => {
+  const slots = new CallSlots(1);
+  const release = await slots.take(open());
+  let passedMs = 0;
+  const queued = inLongCallSlot(
+    slots,
+    { timeoutMs: 30_000 },
+    () => "not sent",
+    async (options) => {
+      passedMs = options.timeoutMs;
+    },
+  );
+  const realNow = Date.now;
+  Date.now = () => realNow() + 3_600_000; // an NTP step of an hour while it waits
+  try {
+    release();
+    await queued;
+  } finally {
+    Date.now = realNow;
+  }
+  expect(passedMs).toBeGreaterThan(29_000);
+  expect(passedMs).toBeLessThanOrEqual(30_000);
 });

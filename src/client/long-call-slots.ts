@@ -89,7 +89,8 @@ export async function inLongCallSlot<T>(
       free();
     }
   }
-  const began = Date.now();
+  // The monotonic clock: a step of the wall clock while queued must not stretch the call.
+  const began = performance.now();
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal =
     options.signal === undefined ? deadline : AbortSignal.any([deadline, options.signal]);
@@ -103,7 +104,7 @@ export async function inLongCallSlot<T>(
   try {
     return await call({
       ...options,
-      timeoutMs: Math.max(1, options.timeoutMs - (Date.now() - began)),
+      timeoutMs: Math.max(1, Math.ceil(options.timeoutMs - (performance.now() - began))),
     });
   } finally {
     release();
