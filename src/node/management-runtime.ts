@@ -66,6 +66,12 @@ export interface ManagementRuntimeOptions {
   readonly rejoin: () => Promise<void>;
   /** A node on its way out was removed on purpose: it never registers again. */
   readonly isLeaving: () => boolean;
+  /**
+   * Whether this node's replica of the group has had no leader past the leaderless report
+   * threshold (LeaderWatch). Such a member reports the group leaderless to the management
+   * group, so that nodes not hosting it stop showing its last leader's report.
+   */
+  readonly isLeaderless?: (groupId: GroupId) => boolean;
 }
 
 export class ManagementRuntime {
@@ -328,7 +334,11 @@ export class ManagementRuntime {
   /** As the group's leader: report the group, drain it, and take one membership step. */
   private async reconcileGroup(group: GroupRecord): Promise<void> {
     const raft = this.options.host.inspect(group.id);
-    if (raft === undefined || raft.status().role !== "leader") return;
+    if (raft === undefined) return;
+    if (raft.status().role !== "leader") {
+      await this.reportLeaderless(group);
+      return;
+    }
     // Independent: the group's own membership must move on even while the management group
     // cannot take its reports (this node is cut off from its leader, or left the cluster and
     // has nothing to report any more, only its groups to hand over).
@@ -338,6 +348,25 @@ export class ManagementRuntime {
       this.stepMembership(group, raft),
     ]);
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
+  }
+
+  /**
+   * As a member of a group that has had no leader for a while: the management state still
+   * holds its last leader's report (a leader and the failures it survives), which every node
+   * not hosting the group shows in its status. Replace it, once, with "no leader, survives
+   * nothing"; the next leader's report is urgent (planGroupReports) and restores it.
+   */
+  private async reportLeaderless(group: GroupRecord): Promise<void> {
+    if (this.options.isLeaderless?.(group.id) !== true) return;
+    if (group.leaderId === NO_NODE && group.faultTolerance === 0) return;
+    if (!this.options.machine.state().nodes.has(this.options.self)) return;
+    await this.propose({
+      type: "reportGroupLoad",
+      groupId: group.id,
+      running: group.running,
+      leaderId: NO_NODE,
+      faultTolerance: 0,
+    });
   }
 
   /** Reports the group (planGroupReports), destroys it once drained, reassigns owners. */

@@ -159,6 +159,7 @@ export class NodeParts {
       rejoin: () => this.rejoin(),
       isLeaving: () => this.leaving !== undefined,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
+      isLeaderless: (groupId) => this.leaderWatch.leaderless(groupId) !== undefined,
     });
     this.machine.subscribe((state) => {
       for (const node of state.nodes.values()) {
