@@ -156,8 +156,7 @@ export class NodeParts {
       ownerFailoverMs: tuning.ownerFailoverMs,
       stallMs: tuning.stallMs,
       loadReportIntervalMs: tuning.loadReportIntervalMs,
-      rejoin: () => this.rejoin(),
-      isLeaving: () => this.leaving !== undefined,
+      ...{ rejoin: () => this.rejoin(), isLeaving: () => this.leaving !== undefined },
       proposalTimeoutMs: tuning.proposalTimeoutMs,
       isLeaderless: (groupId) => this.leaderWatch.leaderless(groupId) !== undefined,
     });
