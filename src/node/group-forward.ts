@@ -58,11 +58,15 @@ export async function forwardToGroup<T>(
     );
   }
   let lastError: Error | undefined;
+  // What a member answered says more than a member that could not be reached ("no leader
+  // for 7 s" rather than "connection refused" from the dead voter tried last).
+  let answered: Error | undefined;
   for (const address of addresses) {
     try {
       return await context.clients.call(context.transport, address, call);
     } catch (error) {
       lastError = toError(error);
+      if (lastError instanceof RaftoralError && lastError.isAnswer) answered ??= lastError;
       // This node's own limit of calls in flight to that member: nothing was sent, and the
       // caller's call is not what is too much (a backlog after a restart of the cluster).
       if (isBusyHere(lastError)) continue;
@@ -79,7 +83,7 @@ export async function forwardToGroup<T>(
       { cause: lastError },
     );
   }
-  throw lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`);
+  throw answered ?? lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`);
 }
 
 function isBusyHere(error: Error): boolean {
