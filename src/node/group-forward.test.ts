@@ -102,3 +102,21 @@ test("a member of the group refuses at once instead of forwarding to the others"
     "node 2 does not run its replica of execution cluster 1 yet",
   );
 });
+
+test("when no member serves, a member's answer is reported, not the unreachable one asked last", async () => {
+  const answer = new RaftoralError(
+    "UNAVAILABLE",
+    "Execution cluster 1 has had no leader for 12 s (voters 3 unreachable)",
+    { isAnswer: true },
+  );
+  const unreachable = new RaftoralError("UNAVAILABLE", "node-3 unavailable: connect ECONNREFUSED");
+  const clients = new PeerClients(
+    (_kind: unknown, address: string) =>
+      ({ address, close: async () => undefined }) as unknown as ProtocolClient,
+  );
+  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  const failure = await forwardToGroup(context, groupId(1), async (peer) => {
+    throw peer.address === "node-2" ? answer : unreachable;
+  }).catch((error: unknown) => error);
+  expect(failure).toBe(answer);
+});

@@ -83,7 +83,11 @@ export async function forwardToGroup<T>(
       { cause: lastError },
     );
   }
-  throw answered ?? lastError ?? new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`);
+  throw (
+    answered ??
+    lastError ??
+    new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`)
+  );
 }
 
 function isBusyHere(error: Error): boolean {

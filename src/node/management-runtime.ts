@@ -36,6 +36,8 @@ import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
 import { CatchUpWatch } from "./catch-up-watch.ts";
 import { liveFaultTolerance } from "./group-health.ts";
+import type { LeaderWatch } from "./leader-watch.ts";
+import { LeaderlessReports } from "./leaderless-reports.ts";
 import { LivenessObserver } from "./liveness-observer.ts";
 import { OwnerFailoverWatch } from "./owner-failover-watch.ts";
 
@@ -67,11 +69,10 @@ export interface ManagementRuntimeOptions {
   /** A node on its way out was removed on purpose: it never registers again. */
   readonly isLeaving: () => boolean;
   /**
-   * Whether this node's replica of the group has had no leader past the leaderless report
-   * threshold (LeaderWatch). Such a member reports the group leaderless to the management
-   * group, so that nodes not hosting it stop showing its last leader's report.
+   * Which hosted groups have had no leader for a while: a member reports such a group
+   * leaderless, so that nodes not hosting it stop showing its last leader's report.
    */
-  readonly isLeaderless?: (groupId: GroupId) => boolean;
+  readonly leaderWatch?: Pick<LeaderWatch, "leaderless">;
 }
 
 export class ManagementRuntime {
@@ -85,6 +86,7 @@ export class ManagementRuntime {
   private leaderContactMs: number | undefined;
   /** When each group's load was last reported from here. */
   private readonly loadReportedMs = new Map<GroupId, number>();
+  private readonly leaderless: LeaderlessReports;
   private readonly liveness: LivenessObserver;
   private readonly failoverWatch: OwnerFailoverWatch;
   /** Passes again while a group this node leads has a learner catching up. */
@@ -110,6 +112,10 @@ export class ManagementRuntime {
     this.catchUpWatch = new CatchUpWatch(options.clock, options.tickIntervalMs, () =>
       this.trigger(),
     );
+    this.leaderless = new LeaderlessReports({
+      ...options,
+      propose: (command) => this.propose(command),
+    });
   }
 
   /**
@@ -336,7 +342,7 @@ export class ManagementRuntime {
     const raft = this.options.host.inspect(group.id);
     if (raft === undefined) return;
     if (raft.status().role !== "leader") {
-      await this.reportLeaderless(group);
+      await this.leaderless.check(group);
       return;
     }
     // Independent: the group's own membership must move on even while the management group
@@ -348,25 +354,6 @@ export class ManagementRuntime {
       this.stepMembership(group, raft),
     ]);
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
-  }
-
-  /**
-   * As a member of a group that has had no leader for a while: the management state still
-   * holds its last leader's report (a leader and the failures it survives), which every node
-   * not hosting the group shows in its status. Replace it, once, with "no leader, survives
-   * nothing"; the next leader's report is urgent (planGroupReports) and restores it.
-   */
-  private async reportLeaderless(group: GroupRecord): Promise<void> {
-    if (this.options.isLeaderless?.(group.id) !== true) return;
-    if (group.leaderId === NO_NODE && group.faultTolerance === 0) return;
-    if (!this.options.machine.state().nodes.has(this.options.self)) return;
-    await this.propose({
-      type: "reportGroupLoad",
-      groupId: group.id,
-      running: group.running,
-      leaderId: NO_NODE,
-      faultTolerance: 0,
-    });
   }
 
   /** Reports the group (planGroupReports), destroys it once drained, reassigns owners. */

@@ -134,8 +134,7 @@ export class NodeParts {
       logger,
       self: () => id,
       isManagementLeader: () => this.host.inspect(MANAGEMENT_GROUP)?.leaderId() === id,
-      // Ready only once every part runs: a resuming node first waits for its check-in, with
-      // its execution groups not restored yet, and must not look ready meanwhile.
+      // Ready only once every part runs (a resuming node waits for its check-in first).
       startup: () =>
         this.isRunning
           ? startupReadiness(this.readinessInputs())
@@ -156,9 +155,10 @@ export class NodeParts {
       ownerFailoverMs: tuning.ownerFailoverMs,
       stallMs: tuning.stallMs,
       loadReportIntervalMs: tuning.loadReportIntervalMs,
-      ...{ rejoin: () => this.rejoin(), isLeaving: () => this.leaving !== undefined },
+      rejoin: () => this.rejoin(),
+      isLeaving: () => this.leaving !== undefined,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
-      isLeaderless: (groupId) => this.leaderWatch.leaderless(groupId) !== undefined,
+      leaderWatch: this.leaderWatch,
     });
     this.machine.subscribe((state) => {
       for (const node of state.nodes.values()) {

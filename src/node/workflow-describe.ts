@@ -66,8 +66,8 @@ async function describeIn(
   // may not be applied here yet, and a describe must not show what was before it. A finished
   // execution never changes, so it is described as it is, also while the group has no leader
   // or this replica catches up (as a wait serves its result then).
-  if (machine.execution(workflowId)?.status === "Running") await deps.barrier(id);
-  else if (machine.execution(workflowId) === undefined) await deps.barrier(id);
+  const status = machine.execution(workflowId)?.status;
+  if (status === undefined || status === "Running") await deps.barrier(id);
   return descriptionInfo(id, describeExecution(recordAfterBarrier(id, machine, workflowId)));
 }
 
