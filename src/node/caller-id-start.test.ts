@@ -9,10 +9,12 @@ import { type CallerIdStartDeps, startWithCallerId } from "./caller-id-start.ts"
  */
 function cluster(answers: readonly (RaftoralError | "started")[]) {
   const started: GroupId[] = [];
+  const released: string[] = [];
   let next = 0;
   const deps: CallerIdStartDeps = {
     proposeManagement: async (bytes) => {
       const command = decodeManagementCommand(bytes);
+      if (command.type === "releaseWorkflowId") released.push(command.workflowId);
       if (command.type !== "claimWorkflowId") return {};
       return { claim: { groupId: command.groupId, claimedAt: logIndex(7) } };
     },
@@ -30,7 +32,7 @@ function cluster(answers: readonly (RaftoralError | "started")[]) {
     isSealedHere: () => false,
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
   };
-  return { deps, started };
+  return { deps, started, released };
 }
 
 test("a start whose group left this node is sent again, under the same claim", async () => {
@@ -53,4 +55,21 @@ test("a start whose outcome is unknown is not sent again", async () => {
   const { deps, started } = cluster([timeout, "started"]);
   await expect(startWithCallerId(deps, "order-1")).rejects.toBe(timeout);
   expect(started).toEqual([groupId(1)]);
+});
+
+test("a start the group refuses for good releases its claim", async () => {
+  const floor = new RaftoralError("RESOURCE_EXHAUSTED", "past the retention floor");
+  const { deps, started, released } = cluster([floor]);
+  await expect(startWithCallerId(deps, "order-1")).rejects.toBe(floor);
+  expect(started).toEqual([groupId(1)]);
+  await Promise.resolve();
+  expect(released).toEqual(["order-1"]);
+});
+
+test("a start whose outcome is unknown keeps its claim", async () => {
+  const timeout = new RaftoralError("TIMEOUT", "it may still be applied");
+  const { deps, released } = cluster([timeout]);
+  await expect(startWithCallerId(deps, "order-1")).rejects.toBe(timeout);
+  await Promise.resolve();
+  expect(released).toEqual([]);
 });
