@@ -163,6 +163,11 @@ export class HostMetrics {
     this.snapshotBytes.set(snapshot.data.byteLength, { group });
   }
 
+  /** A restart restored the group from its stored snapshot: the gauge has it from the start. */
+  snapshotLoaded(group: GroupId, snapshot: Snapshot): void {
+    this.snapshotBytes.set(snapshot.data.byteLength, { group });
+  }
+
   /** Only batches from members reach here (BatchRouter's onHeard): labels stay bounded. */
   received(peer: NodeId, batch: PeerBatch): void {
     let series = this.receivedOf.get(peer);

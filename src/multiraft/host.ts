@@ -148,15 +148,17 @@ export class MultiRaftHost {
       const initial = await loadGroupState(this.options.storage, id);
       if (initial === undefined) continue;
       const group = this.installGroup(id, initial, stateMachineFor(id, initial));
-      const snapshot = initial.log.snapshot;
-      if (snapshot !== undefined) group.restore(snapshot.data);
+      const { snapshot } = initial.log;
+      if (snapshot === undefined) continue;
+      group.restore(snapshot.data);
+      this.metrics.snapshotLoaded(id, snapshot);
     }
     return ids;
   }
 
   /**
-   * Creates a group on this node: "bootstrap" writes its first configuration (every initial
-   * member does the same), "join" waits for the leader's log. Resolves once it is hosted.
+   * Creates a group here: "bootstrap" writes its first configuration (as every initial member
+   * does), "join" waits for the leader's log; resolves once it is hosted.
    */
   async createGroup(
     groupId: GroupId,
@@ -200,9 +202,9 @@ export class MultiRaftHost {
   }
 
   /**
-   * Calls `listener` after a turn in which a hosted group's role or known leader changed, or
-   * it applied a membership change, or it was created: whoever acts on group state need not
-   * poll. Returns the unsubscribe function.
+   * Calls `listener` after a turn in which a hosted group's role or known leader changed, it
+   * applied a membership change, or it was created, so that nothing need poll. Returns the
+   * unsubscribe function.
    */
   onGroupChanged(listener: (groupId: GroupId) => void): () => void {
     return this.changes.subscribe(listener);
@@ -454,14 +456,10 @@ export class MultiRaftHost {
     this.changes.add(event.groupId);
   }
 
-  private installGroup(
-    groupId: GroupId,
-    initial: RaftInitialState,
-    stateMachine: StateMachine,
-  ): HostedGroup {
-    const group = this.groups.install(groupId, initial, stateMachine);
+  private installGroup(id: GroupId, initial: RaftInitialState, machine: StateMachine): HostedGroup {
+    const group = this.groups.install(id, initial, machine);
     // A full inbox refuses them as it would any peer's batch; the leader sends more soon.
-    for (const batch of this.router.takeEarly(groupId)) {
+    for (const batch of this.router.takeEarly(id)) {
       if (!this.inbox.refuses(batch)) this.inbox.pushBatch(batch);
     }
     this.wake();
