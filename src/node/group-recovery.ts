@@ -122,8 +122,16 @@ async function recordLost(
   }
 }
 
-/** Resolves once this node leads `groupId` and applied its log; UNAVAILABLE after a while. */
-async function ledHere(host: MultiRaftHost, groupId: GroupId, clock: Clock): Promise<void> {
+/**
+ * Resolves once this node leads `groupId` and applied its log, looking every `pollMs`;
+ * UNAVAILABLE after a while.
+ */
+export async function ledHere(
+  host: MultiRaftHost,
+  groupId: GroupId,
+  clock: Clock,
+  pollMs = 20,
+): Promise<void> {
   const deadline = clock.nowMs() + LEAD_AGAIN_TIMEOUT_MS;
   for (;;) {
     const status = host.inspect(groupId)?.status();
@@ -131,6 +139,6 @@ async function ledHere(host: MultiRaftHost, groupId: GroupId, clock: Clock): Pro
     if (clock.nowMs() > deadline) {
       throw new RaftoralError("UNAVAILABLE", `group ${groupId} did not come back under this node`);
     }
-    await new Promise<void>((resolve) => clock.setTimer(20, resolve));
+    await new Promise<void>((resolve) => clock.setTimer(pollMs, resolve));
   }
 }

@@ -6,27 +6,25 @@
 import { type ExecutionLayer, NodeService } from "../api/index.ts";
 import {
   type Clock,
-  checkRetention,
-  DEFAULT_RETENTION,
   type GroupId,
   type Logger,
   MANAGEMENT_GROUP,
   type MetricsRegistry,
   type NodeId,
   RaftoralError,
-  type RetentionSetting,
 } from "../lib/index.ts";
-import {
-  encodeManagementCommand,
-  isCountedOn,
-  MANAGEMENT_RULES_VERSION,
-  ManagementMachine,
-} from "../management/index.ts";
+import { isCountedOn, MANAGEMENT_RULES_VERSION, ManagementMachine } from "../management/index.ts";
 import { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
-import { PeerSenders, type TransportKind } from "../transport/index.ts";
+import { PeerSenders } from "../transport/index.ts";
 import type { WorkflowRegistry } from "../workflow/index.ts";
 import { catchingUp, catchingUpGroups, groupsNotHeardFrom } from "./catching-up.ts";
+import {
+  type FounderDeps,
+  type Founding,
+  finishBootstrap,
+  proposeBootstrap,
+} from "./founder-bootstrap.ts";
 import { localGroupHealth } from "./group-health.ts";
 import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
@@ -50,7 +48,6 @@ import {
   servingReadiness,
   startupReadiness,
 } from "./readiness.ts";
-import { retried } from "./retried.ts";
 import { SeenAddresses } from "./seen-addresses.ts";
 import { campaignIfSoleVoter } from "./sole-voter.ts";
 import { checkInStorage } from "./storage-check-in.ts";
@@ -296,36 +293,26 @@ export class NodeParts {
   }
 
   /** A new cluster: this node is the management group's only voter and proposes it. */
-  async bootstrap(
-    clusterId: string,
-    kind: TransportKind,
-    retention: RetentionSetting = DEFAULT_RETENTION,
-  ): Promise<void> {
-    const { id, tuning, logger } = this.options;
+  async bootstrap(founding: Founding): Promise<void> {
     this.host.start();
-    await this.host.createGroup(
-      MANAGEMENT_GROUP,
-      { mode: "bootstrap", voters: [id] },
-      this.machine,
-    );
+    const voters = [this.id];
+    await this.host.createGroup(MANAGEMENT_GROUP, { mode: "bootstrap", voters }, this.machine);
     this.host.campaign(MANAGEMENT_GROUP);
-    await retried({ what: "bootstrap the management group", logger }, () =>
-      this.host.propose(
-        MANAGEMENT_GROUP,
-        encodeManagementCommand({
-          type: "bootstrap",
-          clusterId,
-          transport: kind,
-          maxVoters: tuning.maxVoters,
-          workflowFingerprint: this.execution.fingerprint(),
-          node: { id, address: this.options.address, instance: this.options.instance },
-          rulesVersion: MANAGEMENT_RULES_VERSION,
-          retention: checkRetention(retention),
-        }),
-        { timeoutMs: tuning.proposalTimeoutMs },
-      ),
-    );
+    await proposeBootstrap(this.founderDeps(), founding);
     this.run();
+  }
+
+  private founderDeps(): FounderDeps {
+    const { id, address, instance, tuning, logger } = this.options;
+    return {
+      host: this.host,
+      machine: this.machine,
+      self: { id, address, instance },
+      maxVoters: tuning.maxVoters,
+      workflowFingerprint: this.execution.fingerprint(),
+      proposalTimeoutMs: tuning.proposalTimeoutMs,
+      logger,
+    };
   }
 
   /**
@@ -333,8 +320,9 @@ export class NodeParts {
    * only once the cluster accepted this storage (storage-check-in.ts): an old copy of it
    * must never vote or acknowledge in them. The leader watch runs from the start: a recovery
    * forced while the check-in waits needs to know how long the group has had no leader.
+   * `founding`: what this node founds, when its identity says it founded the cluster.
    */
-  async resume(): Promise<void> {
+  async resume(founding: Founding): Promise<void> {
     this.isAnnouncing = true;
     const isManagement = (groupId: GroupId) => groupId === MANAGEMENT_GROUP;
     const management = await this.host.restoreGroups(() => this.machine, isManagement);
@@ -348,6 +336,7 @@ export class NodeParts {
       await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
     } else {
       const { storage, instance, logger, tuning } = this.options;
+      await finishBootstrap({ ...this.founderDeps(), clock: this.clock }, founding);
       this.startingStep = "checking this node's storage in with the cluster";
       await checkInStorage({
         self: this.id,

@@ -8,6 +8,7 @@ import { InProcessClient, type WorkflowClient } from "../client/index-core.ts";
 import {
   type CancelTimer,
   checkRetention,
+  DEFAULT_RETENTION,
   type GroupId,
   type Logger,
   MetricsRegistry,
@@ -252,8 +253,9 @@ export class RaftoralNode {
     const parts = this.assemble(plan.id, storage);
     if (this.starting === undefined) await this.step(this.listen(parts.service));
     else this.starting.switchTo(parts.service);
+    const retention = this.options.retention ?? DEFAULT_RETENTION;
     if (plan.mode === "resume") {
-      await this.step(parts.resume());
+      await this.step(parts.resume({ clusterId: plan.clusterId, transport: plan.kind, retention }));
       return parts;
     }
     const clusterId = this.env.newClusterId();
@@ -266,7 +268,7 @@ export class RaftoralNode {
       }),
     );
     this.unclaimed = undefined;
-    await this.step(parts.bootstrap(clusterId, plan.kind, this.options.retention));
+    await this.step(parts.bootstrap({ clusterId, transport: plan.kind, retention }));
     return parts;
   }
 
@@ -274,11 +276,10 @@ export class RaftoralNode {
   private async settle(plan: StartPlan, planning: PlanOptions): Promise<StartPlan> {
     if (plan.mode !== "bootstrap" || planning.peers.length === 0) return plan;
     await this.listenStarting();
-    return await this.step(settleBootstrap(planning, plan, (state) => this.say(state)));
-  }
-
-  private say(state: FoundingState | undefined): void {
-    this.founding = state;
+    const say = (state?: FoundingState) => {
+      this.founding = state;
+    };
+    return await this.step(settleBootstrap(planning, plan, say));
   }
 
   /** Listens with the starting API, once: peers ask a node before it has an identity. */

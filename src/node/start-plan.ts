@@ -22,6 +22,8 @@ export type StartPlan =
       readonly id: NodeId;
       readonly kind: TransportKind;
       readonly storage: LogStorage;
+      /** The cluster its identity names: set only on the node that founded it. */
+      readonly clusterId: string;
     }
   | {
       readonly mode: "bootstrap";
@@ -65,7 +67,8 @@ export async function planStart(options: {
       });
     }
     checkSameAddress(resumed.nodeId, resumed.advertiseAddress, options.address);
-    return { mode: "resume", id: resumed.nodeId, kind: resumed.transport, storage: known.storage };
+    const { nodeId: id, transport: kind, clusterId } = resumed;
+    return { mode: "resume", id, kind, storage: known.storage, clusterId };
   }
   if (options.bootstrap) {
     const found = await clusterAmongPeers(options);
