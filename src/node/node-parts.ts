@@ -25,6 +25,7 @@ import {
   finishBootstrap,
   proposeBootstrap,
 } from "./founder-bootstrap.ts";
+import { checkFounderNotSplit } from "./founder-split.ts";
 import { localGroupHealth } from "./group-health.ts";
 import { recoverGroups } from "./group-recovery.ts";
 import { registerAgain } from "./join-cluster.ts";
@@ -38,7 +39,7 @@ import { ManagementRuntime } from "./management-runtime.ts";
 import type { NodeEnvironment } from "./node-environment.ts";
 import { NodeHealth } from "./node-health.ts";
 import { collectNodeMetrics } from "./node-metrics.ts";
-import { callLimitsOf, hostConfigOf, type NodeTuning } from "./node-options.ts";
+import { callLimitsOf, hostConfigOf, joinTimingOf, type NodeTuning } from "./node-options.ts";
 import { probeNodes } from "./node-probe.ts";
 import type { NodeTransport } from "./node-transport.ts";
 import type { PeerClients } from "./peer-clients.ts";
@@ -354,6 +355,16 @@ export class NodeParts {
         transport: this.options.transport.kind,
         clients: this.options.peerClients,
       });
+      if (founding.clusterId !== "") {
+        await checkFounderNotSplit({
+          self: this.options.address,
+          peers: this.options.peers,
+          memberCount: this.machine.state().nodes.size,
+          preferred: this.options.transport.kind,
+          timing: joinTimingOf(tuning),
+          clients: this.options.peerClients,
+        });
+      }
     }
     const restored = await this.host.restoreGroups(
       (groupId, stored) => this.execution.createEngine(groupId, stored.hardState.commit),

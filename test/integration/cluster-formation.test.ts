@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, MANAGEMENT_GROUP } from "../../src/lib/index.ts";
+import { createLogger, MANAGEMENT_GROUP, type RaftoralError } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { nullExecution } from "../support/null-execution.ts";
 import { eventually, freePort } from "../support/ports.ts";
@@ -124,6 +124,31 @@ describe.each(["grpc", "http"] as const)("--bootstrap on every node, over %s", (
       await Promise.all(nodes.splice(0).map((node) => node.stop()));
     }
   }, 90_000);
+});
+
+describe("a founder alone that went down before its peers started", () => {
+  test("is refused at its restart, not left leading a second cluster", async () => {
+    const ports = await Promise.all([1, 2, 3].map(() => freePort()));
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    const storagePath = mkdtempSync(join(tmpdir(), "raftoral-founder-"));
+    directories.push(storagePath);
+    const options = (i: number) => ({
+      port: ports[i] as number,
+      bootstrap: true,
+      peers: addresses.filter((_, j) => j !== i),
+      transport: "grpc" as const,
+    });
+    // Its peers are down: it founds a cluster of its own, then goes down.
+    const founder = await startNode({ ...options(2), storagePath });
+    await founder.kill();
+    const peers = await Promise.all([startNode(options(0)), startNode(options(1))]);
+    await eventually("the peers' cluster of two", () =>
+      peers.every((node) => node.managementState().nodes.size === 2),
+    );
+    const refused = await startNode({ ...options(2), storagePath }).catch((error) => error);
+    expect((refused as RaftoralError).code).toBe("FAILED_PRECONDITION");
+    expect((refused as Error).message).toContain("belongs to another cluster");
+  }, 60_000);
 });
 
 describe("cluster growth and failure detection", () => {
