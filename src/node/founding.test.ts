@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger, type Random, seededRandom, VirtualClock } from "../lib/index.ts";
 import type { DiscoveryInfo, FoundingState } from "../transport/index.ts";
-import { judge, type Settled, settleFounder } from "./founding.ts";
+import { givenWayTo, judge, type Settled, settleFounder } from "./founding.ts";
 import type { Candidate, ClusterProbe } from "./join-cluster.ts";
 import { PeerClients } from "./peer-clients.ts";
 
@@ -22,6 +22,17 @@ describe("judge", () => {
     expect(judge("founding", "b:1", [at("c:1", "founding"), at("c:2", "candidate")])).toBe("found");
     expect(judge("founding", "b:1", [at("a:1", "candidate")])).toBe("join");
     expect(judge("founding", "b:1", [at("a:1", "founding")])).toBe("join");
+  });
+});
+
+describe("givenWayTo", () => {
+  test("names the lowest settling peer below this node, not the lowest peer of all", () => {
+    const peers: Candidate[] = [
+      { address: "c:1", founding: "candidate" },
+      { address: "a:1", founding: "founding" },
+    ];
+    expect(givenWayTo("b:1", peers)).toBe("a:1");
+    expect(givenWayTo("a:0", peers)).toBeUndefined();
   });
 });
 

@@ -71,6 +71,14 @@ export function judge(
   return candidates.some((c) => c.founding === "founding") ? "wait" : "found";
 }
 
+/** The lowest settling peer below `self`: the one a node that gives way gives way to. */
+export function givenWayTo(self: string, candidates: readonly Candidate[]): string | undefined {
+  return candidates
+    .map((candidate) => candidate.address)
+    .filter((address) => address < self)
+    .sort()[0];
+}
+
 /** Asks the peers until the answers decide (a peer that did not answer is asked again). */
 async function askRound(
   options: FoundingOptions,
@@ -98,9 +106,11 @@ async function askRound(
     const candidates = answer.kind === "none" ? answer.candidates : undefined;
     const verdict = candidates === undefined ? "wait" : judge(state, options.self, candidates);
     if (verdict === "join") {
-      options.logger.info("A peer started with --bootstrap founds the cluster; joining it", {
-        lowest_peer: candidates?.map((candidate) => candidate.address).sort()[0],
-      });
+      // Not necessarily the founder: that peer may give way in turn to one lower still.
+      options.logger.info(
+        "A peer at a lower address is settling who founds the cluster; giving way, and joining the cluster one of them founds",
+        { peer: givenWayTo(options.self, candidates ?? []) },
+      );
     }
     if (verdict !== "wait") return verdict;
     if (clock.nowMs() + timing.retryDelayMs > deadline) throw undecided(answer);
