@@ -40,10 +40,11 @@ Options:
           e.g. 192.168.1.10:7001,192.168.1.11:7001
 
   -b, --bootstrap
-          Create a new cluster with this node as its first member. Use it on one node only.
-          With --peers (the cluster's other nodes), only if none of them belongs to a
-          cluster yet; otherwise join it as a new node, so that a first node that comes
-          back with an empty disk does not found a second cluster.
+          Create a new cluster with this node as its first member. With --peers (all of
+          the cluster's other nodes), only if none of them belongs to a cluster yet;
+          otherwise join it as a new node, so that a first node that comes back with an
+          empty disk does not found a second cluster. Nodes started together, each with
+          --bootstrap and --peers naming all the others, settle which one founds it.
 
   -s, --storage-path <PATH>
           Keep this node's data in PATH/node_<id>/ so it survives restarts; give each node

@@ -37,10 +37,13 @@ export async function discoverCluster(options: {
   timeoutMs: number;
   timing: JoinTiming;
   clients: PeerClients;
+  /** Only the preferred protocol (a node that listens in it already); else either. */
+  onlyPreferred?: boolean;
 }): Promise<{ transport: TransportKind; peer: string; discovery: DiscoveryInfo }> {
   const { retryDelayMs } = options.timing;
   const deadline = options.clock.nowMs() + options.timeoutMs;
-  const kinds = protocolsFrom(options.preferred);
+  const kinds =
+    options.onlyPreferred === true ? [options.preferred] : protocolsFrom(options.preferred);
   const failures: string[] = [];
   let warnedAtMs = Number.NEGATIVE_INFINITY;
   options.logger.info("Looking for the cluster", { peers: options.peers.join(",") });
@@ -72,7 +75,7 @@ export async function discoverCluster(options: {
   }
   throw new RaftoralError(
     "UNAVAILABLE",
-    `Could not discover any peers (${options.peers.join(", ")}): ${failures.slice(-options.peers.length * 2).join("; ")}. Check the addresses, that the peers run, and the network.`,
+    `Could not discover any peers (${options.peers.join(", ")}): ${failures.slice(-options.peers.length * kinds.length).join("; ")}. Check the addresses, that the peers run, and the network.`,
   );
 }
 

@@ -5,7 +5,8 @@ import { StorageError } from "../storage/index-main.ts";
 import type { StartPlan } from "./start-plan.ts";
 
 /** The node's id as its start knows it: a joining node's only once the cluster gave it. */
-export function idBeforeStart(plan: StartPlan): string | number {
+export function idBeforeStart(plan: StartPlan, peers: readonly string[]): string | number {
+  if (plan.mode === "bootstrap" && peers.length > 0) return `${plan.id} (if it founds the cluster)`;
   if (plan.mode !== "join") return plan.id;
   return plan.requestedId > 0 ? `${plan.requestedId} (asked for)` : "unassigned";
 }

@@ -225,7 +225,7 @@ export class RaftoralNode {
     // The workflow set is named here so that operators can compare nodes when a join is
     // refused for running another set (management-machine.ts, registerNode).
     this.logger.info("Starting node", {
-      node_id: idBeforeStart(plan),
+      node_id: idBeforeStart(plan, planning.peers),
       address: this.address,
       workflows: this.registry
         .keys()

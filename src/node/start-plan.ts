@@ -194,8 +194,9 @@ async function joinFoundedCluster(
     timeoutMs: options.joinTimeoutMs,
     timing: options.joinTiming,
     clients: options.clients,
+    onlyPreferred: true,
   });
-  // The cluster's own word: the peer may have answered in the other protocol too.
+  // The cluster's own word (a peer's other port may answer in the other protocol).
   const spoken = discovered.discovery.transport;
   if (spoken !== plan.kind) {
     throw new RaftoralError(
