@@ -188,7 +188,7 @@ describe("HTTPS and mutual TLS", () => {
   test("each mistake gets an error that says what to do", async () => {
     expect(await health({})).toContain("if the node uses TLS, call it with https://");
     expect(await health({ tls: { ca: certificates.ca } })).toContain(
-      "or it requires a client certificate (pass --tls-cert and --tls-key)",
+      "or require a client certificate (pass --tls-cert and --tls-key)",
     );
     const { cert, key } = certificates.client;
     expect(await health({ tls: { cert, key } })).toContain(
