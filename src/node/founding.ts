@@ -13,7 +13,8 @@
 // while B said "founding". Had A been a candidate or founder then, B would have given way; so
 // A was silent (not listening yet) or had given way already. If silent, A listened later, and
 // every round of A's sees B founding or founded: A waits, then joins. Only nodes started with
-// --bootstrap and --peers take part; a peer that is not up yet finds the cluster when it starts.
+// --bootstrap and --peers take part, and each must list all the others; a peer that is not up
+// yet finds the cluster when it starts, unless the founder went down first (founder-split.ts).
 
 import { type Clock, type Logger, RaftoralError } from "../lib/index.ts";
 import type { FoundingState, TransportKind } from "../transport/index.ts";

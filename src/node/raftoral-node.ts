@@ -91,7 +91,7 @@ export class RaftoralNode {
    */
   private unclaimed: NodeId | undefined;
   private transport: NodeTransport | undefined;
-  /** Served with no identity yet (a join, a bootstrap with peers, founding.ts saying so). */
+  /** Served before the node has an identity (a join; a bootstrap with --peers settling). */
   private starting: ApiSwitch | undefined;
   private founding: FoundingState | undefined;
   private parts: NodeParts | undefined;
