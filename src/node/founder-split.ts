@@ -11,25 +11,29 @@ import type { TransportKind } from "../transport/index.ts";
 import { type JoinTiming, probeForCluster } from "./join-cluster.ts";
 import type { PeerClients } from "./peer-clients.ts";
 
-/** The peer whose cluster is not this node's, if its membership is only itself. */
+/**
+ * The peer whose cluster is not this node's, if no other node was ever admitted to this one.
+ * `admittedEver` counts members and removed nodes: a cluster that shrank back to its founder
+ * had others, and its old members may well belong elsewhere now.
+ */
 export function otherClusterPeer(options: {
   readonly self: string;
-  readonly memberCount: number;
+  readonly admittedEver: number;
   readonly inCluster: readonly { readonly peer: string; readonly address: string }[];
 }): string | undefined {
-  if (options.memberCount !== 1) return undefined;
+  if (options.admittedEver !== 1) return undefined;
   return options.inCluster.find((answer) => answer.address !== options.self)?.peer;
 }
 
 export async function checkFounderNotSplit(options: {
   readonly self: string;
   readonly peers: readonly string[];
-  readonly memberCount: number;
+  readonly admittedEver: number;
   readonly preferred: TransportKind;
   readonly timing: JoinTiming;
   readonly clients: PeerClients;
 }): Promise<void> {
-  if (options.memberCount !== 1 || options.peers.length === 0) return;
+  if (options.admittedEver !== 1 || options.peers.length === 0) return;
   const inCluster: { peer: string; address: string }[] = [];
   for (const peer of options.peers) {
     // One peer at a time: the probe stops at the first in a cluster, which may be this node.

@@ -359,7 +359,7 @@ export class NodeParts {
         await checkFounderNotSplit({
           self: this.options.address,
           peers: this.options.peers,
-          memberCount: this.machine.state().nodes.size,
+          admittedEver: this.machine.state().nodes.size + this.machine.state().removedNodes.size,
           preferred: this.options.transport.kind,
           timing: joinTimingOf(tuning),
           clients: this.options.peerClients,
