@@ -73,3 +73,68 @@ test("a start whose outcome is unknown keeps its claim", async () => {
   await Promise.resolve();
   expect(released).toEqual([]);
 });
+
+test("a refusal of one starter's Start keeps the claim another starter's Start still holds", async () => {
+  // The management state's claims, shared as claimWorkflowId shares them: a later claim of a
+  // claimed id gets the same claim back, and a release removes it for every starter.
+  const claims = new Map<string, { groupId: GroupId; claimedAt: ReturnType<typeof logIndex> }>();
+  let index = 0;
+  const committed: GroupId[] = [];
+  let commitFirst: () => void = () => undefined;
+  let startCalls = 0;
+  const deps = (choose: GroupId): CallerIdStartDeps => ({
+    proposeManagement: async (bytes) => {
+      const command = decodeManagementCommand(bytes);
+      if (command.type === "releaseWorkflowId") {
+        if (claims.get(command.workflowId)?.claimedAt === command.claimedAt)
+          claims.delete(command.workflowId);
+        return {};
+      }
+      if (command.type !== "claimWorkflowId") return {};
+      const claim = claims.get(command.workflowId) ?? {
+        groupId: command.groupId,
+        claimedAt: logIndex(++index),
+      };
+      claims.set(command.workflowId, claim);
+      return { claim };
+    },
+    catchUpManagement: async () => undefined,
+    groups: () => [groupId(1), groupId(2)],
+    holderOf: (id) => id,
+    chooseGroup: async () => choose,
+    // Group 1 knows the id only once the first Start commits.
+    isKnownIn: async (id) => committed.includes(id),
+    startIn: async (id) => {
+      startCalls++;
+      if (startCalls === 1) {
+        // The first starter's Start is in flight (proposed, not committed yet).
+        await new Promise<void>((resolve) => {
+          commitFirst = resolve;
+        });
+        committed.push(id);
+        return { workflowId: "order-1", executionClusterId: id };
+      }
+      if (startCalls === 2) {
+        // The second starter's own proposal is refused at apply: the group is full.
+        throw new RaftoralError("RESOURCE_EXHAUSTED", "execution cluster 1 runs its maximum");
+      }
+      committed.push(id);
+      return { workflowId: "order-1", executionClusterId: id };
+    },
+    isSealedHere: () => false,
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+  });
+  const first = startWithCallerId(deps(groupId(1)), "order-1");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await expect(startWithCallerId(deps(groupId(1)), "order-1")).rejects.toThrow("maximum");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  // A third start (the client's retry elsewhere) while the first Start is still in flight:
+  // group 1 is full, so a fresh claim would name group 2.
+  const third = startWithCallerId(deps(groupId(2)), "order-1");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  commitFirst();
+  await first;
+  await third.catch(() => undefined);
+  // The id must have started in one group only.
+  expect(new Set(committed).size).toBe(1);
+});
