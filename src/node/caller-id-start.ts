@@ -25,13 +25,6 @@ import {
 } from "../management/index.ts";
 import type { StartWorkflowResult } from "../transport/index.ts";
 
-/** Codes with which a group refuses a Start at apply: the Start is not committed. */
-const DEFINITE_REFUSALS: ReadonlySet<string> = new Set([
-  "RESOURCE_EXHAUSTED",
-  "INVALID_ARGUMENT",
-  "FAILED_PRECONDITION",
-]);
-
 /** Rounds of claim, look-up and start before giving up (a claimed group that went away). */
 const START_ROUNDS_MAX = 3;
 
@@ -81,14 +74,11 @@ export async function startWithCallerId(
         return started;
       } catch (error) {
         const code = (error as RaftoralError).code;
-        // ALREADY_EXISTS answers for a committed Start, and a definite refusal (the group's
-        // apply refused the Start: nothing of it is committed) leaves nothing to serialize;
-        // failures whose outcome is unknown (TIMEOUT, UNAVAILABLE) keep the claim. Keeping
-        // it after a refusal left one claim per refused id in the management state for good
-        // (up to WORKFLOW_ID_CLAIMS_MAX), each copied on every later claim and release.
-        if (code === "ALREADY_EXISTS" || DEFINITE_REFUSALS.has(code)) {
-          void release(deps, workflowId, claim);
-        }
+        // ALREADY_EXISTS answers for a committed Start; other failures keep the claim. A
+        // refusal of this starter's Start says nothing of another's: claims are shared (a
+        // concurrent start of the id gets the same claim back), and that one's Start may
+        // still be in flight to the claimed group; released, a later start could go elsewhere.
+        if (code === "ALREADY_EXISTS") void release(deps, workflowId, claim);
         // Sealed meanwhile, or gone from where the start went: the next round decides,
         // after a barrier, whether to move on.
         const isGone = code === "UNKNOWN_GROUP" || code === "NOT_FOUND";
