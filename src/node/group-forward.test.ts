@@ -120,3 +120,20 @@ test("when no member serves, a member's answer is reported, not the unreachable 
   }).catch((error: unknown) => error);
   expect(failure).toBe(answer);
 });
+
+test("a member's refusal of this node's proof is passed on as this node's trouble, not the caller's", async () => {
+  const refused = new RaftoralError(
+    "UNAUTHENTICATED",
+    "/raftoral.RaftService/RunWorkflowAsync: the cluster secret proof (x-raftoral-peer) is wrong: it is 600 s old; the limit is 300 s either way",
+  );
+  const clients = new PeerClients(
+    (_kind: unknown, address: string) =>
+      ({ address, close: async () => undefined }) as unknown as ProtocolClient,
+  );
+  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  const failure = await forwardToGroup(context, groupId(1), async () => {
+    throw refused;
+  }).catch((error: unknown) => error);
+  expect(failure).toMatchObject({ code: "UNAVAILABLE" });
+  expect((failure as Error).message).toStartWith("node-2 refused this node: ");
+});

@@ -65,7 +65,7 @@ export async function forwardToGroup<T>(
     try {
       return await context.clients.call(context.transport, address, call);
     } catch (error) {
-      lastError = toError(error);
+      lastError = ourRefusal(toError(error), address);
       if (lastError instanceof RaftoralError && lastError.isAnswer) answered ??= lastError;
       // This node's own limit of calls in flight to that member: nothing was sent, and the
       // caller's call is not what is too much (a backlog after a restart of the cluster).
@@ -88,6 +88,19 @@ export async function forwardToGroup<T>(
     lastError ??
     new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`)
   );
+}
+
+/**
+ * A member that refused this node's proof of the cluster secret refused this node, not the
+ * caller: passed on as it is, the caller would take it for a refusal of its own credentials,
+ * and a node calling through this one would learn the member's clock as this node's.
+ */
+function ourRefusal(error: Error, address: string): Error {
+  if (!(error instanceof RaftoralError) || error.code !== "UNAUTHENTICATED") return error;
+  return new RaftoralError("UNAVAILABLE", `${address} refused this node: ${error.message}`, {
+    cause: error,
+    isAnswer: true,
+  });
 }
 
 function isBusyHere(error: Error): boolean {
