@@ -14,13 +14,19 @@ function state(): ManagementState {
   return { ...emptyManagementState(), nodes, groups: new Map([[groupId(1), group]]) } as never;
 }
 
+/** Node 1's view of group 1, with a client for each other node (calls answer as told). */
+function contextOfNode1() {
+  const clients = new PeerClients(
+    (_kind: unknown, address: string) =>
+      ({ address, close: async () => undefined }) as unknown as ProtocolClient,
+  );
+  return { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+}
+
 /** Forwards a call that fails on node 2 with `failure` and answers "done" on node 3. */
 async function forwardFailingOnce(failure: RaftoralError, options?: ForwardOptions) {
   const asked: string[] = [];
-  const client = (_kind: unknown, address: string) =>
-    ({ address, close: async () => undefined }) as unknown as ProtocolClient;
-  const clients = new PeerClients(client);
-  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  const context = contextOfNode1();
   const call = async (peer: ProtocolClient) => {
     asked.push(peer.address);
     if (peer.address === "node-2") throw failure;
@@ -63,11 +69,7 @@ test("this node's own limit of calls to a member moves on to the next; at every 
     const { outcome, asked } = await forwardFailingOnce(busy, { isRepeatable });
     expect({ outcome, asked }).toEqual({ outcome: "done", asked: ["node-2", "node-3"] });
   }
-  const clients = new PeerClients(
-    (_kind: unknown, address: string) =>
-      ({ address, close: async () => undefined }) as unknown as ProtocolClient,
-  );
-  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  const context = contextOfNode1();
   const failure = await forwardToGroup(context, groupId(1), async () => {
     throw busy;
   }).catch((error: unknown) => error);
@@ -110,11 +112,7 @@ test("when no member serves, a member's answer is reported, not the unreachable 
     { isAnswer: true },
   );
   const unreachable = new RaftoralError("UNAVAILABLE", "node-3 unavailable: connect ECONNREFUSED");
-  const clients = new PeerClients(
-    (_kind: unknown, address: string) =>
-      ({ address, close: async () => undefined }) as unknown as ProtocolClient,
-  );
-  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  const context = contextOfNode1();
   const failure = await forwardToGroup(context, groupId(1), async (peer) => {
     throw peer.address === "node-2" ? answer : unreachable;
   }).catch((error: unknown) => error);
@@ -126,11 +124,7 @@ test("a member's refusal of this node's proof is passed on as this node's troubl
     "UNAUTHENTICATED",
     "/raftoral.RaftService/RunWorkflowAsync: the cluster secret proof (x-raftoral-peer) is wrong: it is 600 s old; the limit is 300 s either way",
   );
-  const clients = new PeerClients(
-    (_kind: unknown, address: string) =>
-      ({ address, close: async () => undefined }) as unknown as ProtocolClient,
-  );
-  const context = { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  const context = contextOfNode1();
   const failure = await forwardToGroup(context, groupId(1), async () => {
     throw refused;
   }).catch((error: unknown) => error);

@@ -80,11 +80,8 @@ export async function syncRetention(deps: RetentionSyncDeps, group: GroupId): Pr
 function warnOfLogTimeAhead(deps: RetentionSyncDeps, group: GroupId, nowMs: number): void {
   const aheadMs = deps.machine.logTimeMs() - nowMs;
   if (aheadMs <= LOG_TIME_AHEAD_WARN_MS) return;
-  if (
-    nowMs - (warnedAtMs.get(deps.machine) ?? Number.NEGATIVE_INFINITY) <
-    LOG_TIME_WARN_INTERVAL_MS
-  )
-    return;
+  const lastMs = warnedAtMs.get(deps.machine);
+  if (lastMs !== undefined && nowMs - lastMs < LOG_TIME_WARN_INTERVAL_MS) return;
   warnedAtMs.set(deps.machine, nowMs);
   deps.logger.warn(
     `The group's log time is ${Math.round(aheadMs / 1000)} s ahead of this node's clock: a ` +
