@@ -106,10 +106,15 @@ export type ManagementCommand =
       readonly groupId: GroupId;
     }
   | {
-      /** The start committed (or can no longer happen) in the claimed group. */
+      /**
+       * The start committed (or can no longer happen) in the claimed group; with
+       * `starterOnly`, one starter's Start failed so that it can never commit.
+       */
       readonly type: "releaseWorkflowId";
       readonly workflowId: string;
       readonly claimedAt: LogIndex;
+      /** Absent from logs of older versions, which proposed no such release. */
+      readonly starterOnly?: true;
     }
   | {
       /** The management group's own fault tolerance, as its leader saw it. */
@@ -218,6 +223,9 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
         type,
         workflowId: text(f.workflowId, "workflowId"),
         claimedAt: logIndex(count(f.claimedAt, "claimedAt")),
+        ...(f.starterOnly !== undefined && read.boolean(f.starterOnly, "starterOnly")
+          ? { starterOnly: true as const }
+          : {}),
       };
   }
 }

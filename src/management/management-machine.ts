@@ -278,19 +278,21 @@ function registerNode(
 }
 
 /**
- * Rules 2, once every member applies them: a node whose build applies fewer is refused, as the
- * workflow logs it would be sent may hold records it applies otherwise (waits at once).
+ * From rules 2 on, a node whose build applies fewer rules than every member's is refused: the
+ * workflow logs it would be sent may hold records it applies otherwise (rules 2: waits at
+ * once), and it would apply the management log otherwise too (rules 3: counted claims).
  */
 function checkRules(
   state: ManagementState,
   command: Extract<ManagementCommand, { type: "registerNode" }>,
 ): void {
   const rules = command.rulesVersion ?? 0;
-  if (rules >= PAIRED_WAITS_RULES || state.nodes.size === 0) return;
-  if (!everyMemberApplies(state, PAIRED_WAITS_RULES)) return;
+  let least = Number.POSITIVE_INFINITY;
+  for (const node of state.nodes.values()) least = Math.min(least, node.rulesVersion);
+  if (state.nodes.size === 0 || rules >= least || least < PAIRED_WAITS_RULES) return;
   throw new ManagementRefusal(
     `this node's build applies management rules ${rules}, and every member of the cluster ` +
-      `applies rules ${PAIRED_WAITS_RULES}: their workflow logs may hold records an older ` +
+      `applies rules ${least}: their logs may hold records an older ` +
       "build applies otherwise. Run the same raftoral build as the other nodes (or a later one)",
   );
 }

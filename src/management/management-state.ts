@@ -42,13 +42,18 @@ export interface NodeRecord {
  * registration (management-machine.ts). 2: workflow logs may hold waits whose halves other
  * records come between (src/workflow/wait-pairs.ts), which builds before it apply otherwise:
  * owners record them only once every member applies rules 2, and from then on a node whose
- * build applies fewer is refused at registration. Every replica must apply the same rules,
- * so a rule that changes an outcome applies only once every member's build applies it.
+ * build applies fewer is refused at registration. 3: a claim on a caller-chosen id counts its
+ * starters, and goes once none of them may still start the id (workflow-id-claims.ts). Every
+ * replica must apply the same rules, so a rule that changes an outcome applies only once every
+ * member's build applies it; from rules 2 on, a build older than every member's is refused.
  */
-export const MANAGEMENT_RULES_VERSION = 2;
+export const MANAGEMENT_RULES_VERSION = 3;
 
 /** The rules from which workflow logs may hold waits whose halves are apart. */
 export const PAIRED_WAITS_RULES = 2;
+
+/** The rules from which a claim on a caller-chosen id counts its starters. */
+export const COUNTED_CLAIMS_RULES = 3;
 
 /** Whether every member's build (`except` aside) applies management rules `version` or later. */
 export function everyMemberApplies(
@@ -89,6 +94,11 @@ export interface WorkflowIdClaim {
   readonly groupId: GroupId;
   /** Management log index of the claim: names it, so a late release spares a newer one. */
   readonly claimedAt: LogIndex;
+  /**
+   * Starters whose Start of the id may still commit under this claim; absent on a claim made
+   * before every member applied rules 3, which goes only with its Start (or its group).
+   */
+  readonly starters?: number;
 }
 
 export interface ManagementState {

@@ -117,6 +117,10 @@ function claimsOf(value: unknown, path: string): [string, WorkflowIdClaim][] {
       {
         groupId: group(claim.groupId, `${path}[${k}][1].groupId`),
         claimedAt: logIndex(count(claim.claimedAt, `${path}[${k}][1].claimedAt`)),
+        // Claims made before rules 3 count no starters.
+        ...(claim.starters === undefined
+          ? {}
+          : { starters: count(claim.starters, `${path}[${k}][1].starters`) }),
       },
     ];
   });

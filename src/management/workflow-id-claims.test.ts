@@ -9,8 +9,9 @@ import type { ManagementCommand } from "./commands.ts";
 import { decodeManagementState, encodeManagementState } from "./state-codec.ts";
 import { claimWorkflowId, WORKFLOW_ID_CLAIMS_MAX } from "./workflow-id-claims.ts";
 
-function bootstrapped(groups: number) {
-  const { machine, apply } = bootstrappedManagement();
+/** Node 1's build applies `rules` (0: a build from before rules were reported). */
+function bootstrapped(groups: number, rules = 0) {
+  const { machine, apply } = bootstrappedManagement({ rulesVersion: rules });
   for (let k = 0; k < groups; k++) apply({ type: "createGroup", members: [nodeId(1)] });
   return { machine, apply };
 }
@@ -44,6 +45,51 @@ test("a release drops only the claim it names, so a late one spares a newer clai
   );
 });
 
+const COUNTED = 3;
+
+test("under rules 3 every starter counts on the claim, which goes once none can start the id", () => {
+  const { machine, apply } = bootstrapped(2, COUNTED);
+  const first = apply(claim("order-1", 1));
+  expect(first).toEqual({ claim: { groupId: groupId(1), claimedAt: 4 as LogIndex, starters: 1 } });
+  expect(apply(claim("order-1", 2))).toEqual({
+    claim: { groupId: groupId(1), claimedAt: 4 as LogIndex, starters: 2 },
+  });
+  const mine = { type: "releaseWorkflowId", workflowId: "order-1", claimedAt: 4 as LogIndex };
+  apply({ ...mine, starterOnly: true } as ManagementCommand);
+  expect(machine.state().workflowIdClaims.get("order-1")?.starters).toBe(1);
+  apply({ ...mine, starterOnly: true } as ManagementCommand);
+  expect(machine.state().workflowIdClaims.has("order-1")).toBe(false);
+  // A release of the whole claim (its Start committed) drops it whoever still counts on it.
+  const second = apply(claim("order-2", 1));
+  apply(claim("order-2", 1));
+  const claimedAt = second !== undefined && "claim" in second ? second.claim.claimedAt : 0;
+  apply({ type: "releaseWorkflowId", workflowId: "order-2", claimedAt: claimedAt as LogIndex });
+  expect(machine.state().workflowIdClaims.has("order-2")).toBe(false);
+});
+
+test("a claim made before every member counted starters keeps counting none", () => {
+  const { machine, apply } = bootstrapped(1, 2);
+  apply(claim("order-1", 1));
+  // Node 1 restarts on a build of rules 3: it is the only member, so counting begins.
+  apply({
+    type: "checkIn",
+    nodeId: nodeId(1),
+    incarnation: 1,
+    previous: 0,
+    nonce: "n",
+    rulesVersion: COUNTED,
+  } as ManagementCommand);
+  expect(apply(claim("order-1", 1))).toEqual({
+    claim: { groupId: groupId(1), claimedAt: 3 as LogIndex },
+  });
+  const release = { type: "releaseWorkflowId", workflowId: "order-1", claimedAt: 3 as LogIndex };
+  apply({ ...release, starterOnly: true } as ManagementCommand);
+  expect(machine.state().workflowIdClaims.has("order-1")).toBe(true);
+  expect(apply(claim("order-2", 1))).toMatchObject({ claim: { starters: 1 } });
+  apply(release as ManagementCommand);
+  expect(machine.state().workflowIdClaims.has("order-1")).toBe(false);
+});
+
 test("a claim on a group that never existed is refused, naming the group", () => {
   const { machine, apply } = bootstrapped(1);
   expect(() => apply(claim("order-1", 5))).toThrow("execution group 5 never existed");
@@ -51,8 +97,10 @@ test("a claim on a group that never existed is refused, naming the group", () =>
 });
 
 test("claims survive a snapshot, and a snapshot from before claims decodes to none", () => {
-  const { machine, apply } = bootstrapped(1);
+  const { machine, apply } = bootstrapped(1, COUNTED);
   apply(claim("order-1", 1));
+  apply(claim("order-1", 1));
+  expect(machine.state().workflowIdClaims.get("order-1")?.starters).toBe(2);
   const restored = decodeManagementState(encodeManagementState(machine.state()));
   expect([...restored.workflowIdClaims]).toEqual([...machine.state().workflowIdClaims]);
   const older = JSON.parse(new TextDecoder().decode(encodeManagementState(machine.state())));

@@ -106,6 +106,22 @@ test("rules 2: while a member applies older rules anyone joins; once all do, old
   expect(register("h:4", "old", 0, 2)).toEqual({ nodeId: nodeId(4) });
 });
 
+test("from rules 2 on, a build older than every member's is refused, whatever rules it lacks", () => {
+  const { register, restartWith } = cluster();
+  register("h:2", "old", 0, 3);
+  restartWith(1, "old", 3);
+  // Rules 2 is no longer enough once every member applies rules 3 (counted claims).
+  expect(() => register("h:3", "old", 0, 2)).toThrow(
+    "this node's build applies management rules 2, and every member of the cluster applies rules 3",
+  );
+  expect(register("h:3", "old", 0, 3)).toEqual({ nodeId: nodeId(3) });
+  // While a member is still on rules 2, a build of rules 2 joins.
+  const mixed = cluster();
+  mixed.register("h:2", "old", 0, 2);
+  mixed.restartWith(1, "old", 3);
+  expect(mixed.register("h:3", "old", 0, 2)).toEqual({ nodeId: nodeId(3) });
+});
+
 test("rules 2: a retried check-in from a newer build records its rules once the others apply them", () => {
   const { machine, register, apply } = cluster();
   register("h:2", "old", 0, 2);

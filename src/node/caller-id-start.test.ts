@@ -1,38 +1,63 @@
 import { expect, test } from "bun:test";
-import { createLogger, type GroupId, groupId, logIndex, RaftoralError } from "../lib/index.ts";
+import { bootstrappedManagement } from "../../test/support/management-log.ts";
+import {
+  createLogger,
+  type GroupId,
+  groupId,
+  logIndex,
+  nodeId,
+  RaftoralError,
+} from "../lib/index.ts";
 import { decodeManagementCommand } from "../management/index.ts";
+import { WorkflowRefusedError } from "../workflow/index.ts";
 import { type CallerIdStartDeps, startWithCallerId } from "./caller-id-start.ts";
 
 /**
  * A cluster of groups 1 and 2 where no group knows the id yet, and every claim names the
- * group chosen for it. `startIn` answers each start, in order.
+ * group chosen for it (counting its starters if `counted`). `startIn` answers each start, in
+ * order; `released` lists each release, `starter` for one that ends only this starter's part.
  */
-function cluster(answers: readonly (RaftoralError | "started")[]) {
+type Answer = RaftoralError | "started" | { readonly forwarded: RaftoralError };
+
+function cluster(answers: readonly Answer[], counted = false) {
   const started: GroupId[] = [];
   const released: string[] = [];
   let next = 0;
   const deps: CallerIdStartDeps = {
     proposeManagement: async (bytes) => {
       const command = decodeManagementCommand(bytes);
-      if (command.type === "releaseWorkflowId") released.push(command.workflowId);
+      if (command.type === "releaseWorkflowId") {
+        released.push(command.starterOnly === true ? "starter" : "claim");
+      }
       if (command.type !== "claimWorkflowId") return {};
-      return { claim: { groupId: command.groupId, claimedAt: logIndex(7) } };
+      const claim = { groupId: command.groupId, claimedAt: logIndex(7) };
+      return { claim: counted ? { ...claim, starters: 1 } : claim };
     },
     catchUpManagement: async () => undefined,
     groups: () => [groupId(1), groupId(2)],
     holderOf: (id) => id,
     chooseGroup: async (excluded) => (excluded.includes(groupId(1)) ? groupId(2) : groupId(1)),
     isKnownIn: async () => false,
-    startIn: async (id) => {
+    startIn: async (id, onForwarded) => {
       started.push(id);
       const answer = answers[next++];
       if (answer instanceof RaftoralError) throw answer;
+      if (answer !== undefined && answer !== "started") {
+        onForwarded();
+        throw answer.forwarded;
+      }
       return { workflowId: "order-1", executionClusterId: id };
     },
     isSealedHere: () => false,
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
   };
   return { deps, started, released };
+}
+
+/** The releases proposed so far, once the ones not awaited have gone out. */
+async function releasesOf(released: readonly string[]): Promise<readonly string[]> {
+  await releasesSent();
+  return released;
 }
 
 test("a start whose group left this node is sent again, under the same claim", async () => {
@@ -72,6 +97,41 @@ test("a start whose outcome is unknown keeps its claim", async () => {
   await expect(startWithCallerId(deps, "order-1")).rejects.toBe(timeout);
   await Promise.resolve();
   expect(released).toEqual([]);
+});
+
+test("a start refused here ends this starter's part of a counted claim", async () => {
+  const full = new WorkflowRefusedError("RESOURCE_EXHAUSTED", "order-1", "the group is full");
+  const { deps, released } = cluster([full], true);
+  await expect(startWithCallerId(deps, "order-1")).rejects.toBe(full);
+  expect(await releasesOf(released)).toEqual(["starter"]);
+  // Without a count (a member's build is older), the claim is left as it was.
+  const uncounted = cluster([full]);
+  await expect(startWithCallerId(uncounted.deps, "order-1")).rejects.toBe(full);
+  expect(await releasesOf(uncounted.released)).toEqual([]);
+});
+
+test("a start here whose outcome is unknown keeps this starter's part", async () => {
+  const timeout = new RaftoralError("TIMEOUT", "it may still be applied");
+  const { deps, released } = cluster([timeout], true);
+  await expect(startWithCallerId(deps, "order-1")).rejects.toBe(timeout);
+  expect(await releasesOf(released)).toEqual([]);
+});
+
+test("a forwarded start that fails ends this starter's part: the member counts its own", async () => {
+  const timeout = new RaftoralError("TIMEOUT", "it may still be applied");
+  const { deps, released } = cluster([{ forwarded: timeout }], true);
+  await expect(startWithCallerId(deps, "order-1")).rejects.toBe(timeout);
+  expect(await releasesOf(released)).toEqual(["starter"]);
+});
+
+test("a look-up that fails ends this starter's part, and one that succeeds releases the claim", async () => {
+  const { deps, released } = cluster(["started"], true);
+  const down = new RaftoralError("UNAVAILABLE", "execution cluster 2 has no leader");
+  const failing = { ...deps, isKnownIn: async () => Promise.reject(down) };
+  await expect(startWithCallerId(failing, "order-1")).rejects.toBe(down);
+  expect(await releasesOf(released)).toEqual(["starter"]);
+  await startWithCallerId(deps, "order-1");
+  expect(await releasesOf(released)).toEqual(["starter", "claim"]);
 });
 
 test("a refusal of one starter's Start keeps the claim another starter's Start still holds", async () => {
@@ -138,3 +198,63 @@ test("a refusal of one starter's Start keeps the claim another starter's Start s
   // The id must have started in one group only.
   expect(new Set(committed).size).toBe(1);
 });
+
+test("under counted claims, a refused starter leaves no claim, and one in flight keeps it", async () => {
+  // The management state itself, with counted claims (rules 3) and groups 1 and 2.
+  const { machine, apply } = bootstrappedManagement({ rulesVersion: 3 });
+  apply({ type: "createGroup", members: [nodeId(1)] });
+  apply({ type: "createGroup", members: [nodeId(1)] });
+  const committed: GroupId[] = [];
+  let commitFirst: () => void = () => undefined;
+  const full = new WorkflowRefusedError("RESOURCE_EXHAUSTED", "order-1", "group 1 is full");
+  const deps = (choose: number, start: (id: GroupId) => Promise<void>): CallerIdStartDeps => ({
+    ...cluster([]).deps,
+    proposeManagement: async (bytes) => apply(decodeManagementCommand(bytes)),
+    chooseGroup: async () => groupId(choose),
+    isKnownIn: async (id) => committed.includes(id),
+    startIn: async (id) => {
+      await start(id);
+      return { workflowId: "order-1", executionClusterId: id };
+    },
+  });
+  const refused = async () => Promise.reject(full);
+  await expect(startWithCallerId(deps(1, refused), "order-1")).rejects.toBe(full);
+  await releasesSent();
+  expect(machine.state().workflowIdClaims.size).toBe(0);
+  // One Start in flight, a second starter refused, a third (group 1 full, so it would
+  // choose group 2) while the first is still in flight: all go to group 1.
+  const first = startWithCallerId(
+    deps(1, async (id) => {
+      await new Promise<void>((resolve) => {
+        commitFirst = resolve;
+      });
+      committed.push(id);
+    }),
+    "order-1",
+  );
+  await releasesSent();
+  await expect(startWithCallerId(deps(1, refused), "order-1")).rejects.toBe(full);
+  await releasesSent();
+  expect(machine.state().workflowIdClaims.get("order-1")).toMatchObject({
+    groupId: 1,
+    starters: 1,
+  });
+  const third = startWithCallerId(
+    deps(2, async (id) => {
+      committed.push(id);
+    }),
+    "order-1",
+  );
+  await releasesSent();
+  commitFirst();
+  await first;
+  await third;
+  await releasesSent();
+  expect(new Set(committed)).toEqual(new Set([groupId(1)]));
+  expect(machine.state().workflowIdClaims.size).toBe(0);
+});
+
+/** Lets the releases that are not awaited reach the management state. */
+function releasesSent(): Promise<unknown> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

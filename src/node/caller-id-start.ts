@@ -15,8 +15,16 @@
 //   4. Release the claim, but only once the Start is committed there: from then on step 2
 //      of any later start finds it, so the claim is no longer needed. A claim whose start
 //      failed stays, and a retry reuses it (same group), so nothing is started elsewhere.
+//      Each starter counts on the claim, though, and gives up its part once its own Start
+//      can never commit (refused, or never sent): the claim goes with the last part.
 
-import { type GroupId, type Logger, RaftoralError, toError } from "../lib/index.ts";
+import {
+  type GroupId,
+  InvalidArgumentError,
+  type Logger,
+  RaftoralError,
+  toError,
+} from "../lib/index.ts";
 import {
   encodeManagementCommand,
   type ManagementState,
@@ -24,6 +32,7 @@ import {
   type WorkflowIdClaim,
 } from "../management/index.ts";
 import type { StartWorkflowResult } from "../transport/index.ts";
+import { UnknownWorkflowError, WorkflowRefusedError } from "../workflow/index.ts";
 
 /** Rounds of claim, look-up and start before giving up (a claimed group that went away). */
 const START_ROUNDS_MAX = 3;
@@ -41,7 +50,11 @@ export interface CallerIdStartDeps {
   readonly chooseGroup: (excluded: readonly GroupId[]) => Promise<GroupId>;
   /** Whether group `id` knows the workflow, after a read barrier in it. */
   readonly isKnownIn: (id: GroupId, workflowId: string) => Promise<boolean>;
-  readonly startIn: (id: GroupId) => Promise<StartWorkflowResult>;
+  /**
+   * Starts in group `id`: proposed here when this node hosts it, else sent to a member, which
+   * claims the id for its own part before it proposes (`onForwarded` is called first then).
+   */
+  readonly startIn: (id: GroupId, onForwarded: () => void) => Promise<StartWorkflowResult>;
   /** Whether this node hosts group `id` and has applied its Seal (no Start can follow it). */
   readonly isSealedHere: (id: GroupId) => boolean;
   readonly logger: Logger;
@@ -56,29 +69,33 @@ export async function startWithCallerId(
     // This round's failure, thrown as is when it is the last round.
     let failure: unknown;
     const claim = await claimId(deps, workflowId, await deps.chooseGroup(excluded));
-    // The claim may have been applied by the management leader only: catch up to it, so
-    // the groups asked below include every group an earlier start of the id could use.
-    await deps.catchUpManagement();
-    const claimed = deps.holderOf(claim.groupId);
-    // Read before the look-up's barrier: a Seal applied by then admits no later Start.
-    const wasSealed = claimed !== undefined && deps.isSealedHere(claimed);
-    const known = await findInGroups(deps.groups(), (id) =>
-      deps.isKnownIn(id, workflowId).then((isKnown) => (isKnown ? id : undefined)),
-    );
-    const target = known ?? (wasSealed ? undefined : claimed);
+    let target: GroupId | undefined;
+    try {
+      target = await targetOf(deps, workflowId, claim);
+    } catch (error) {
+      // Nothing was sent: this starter's part of the claim ends here.
+      void release(deps, workflowId, claim, { starterOnly: true });
+      throw error;
+    }
     if (target !== undefined) {
+      let isForwarded = false;
       try {
-        const started = await deps.startIn(target);
+        const started = await deps.startIn(target, () => {
+          isForwarded = true;
+        });
         // release() never rejects; the caller need not wait for it.
         void release(deps, workflowId, claim);
         return started;
       } catch (error) {
         const code = (error as RaftoralError).code;
-        // ALREADY_EXISTS answers for a committed Start; other failures keep the claim. A
-        // refusal of this starter's Start says nothing of another's: claims are shared (a
-        // concurrent start of the id gets the same claim back), and that one's Start may
-        // still be in flight to the claimed group; released, a later start could go elsewhere.
+        // ALREADY_EXISTS answers for a committed Start. Any other failure ends only this
+        // starter's part, and only if its Start can never commit: claims are shared (a
+        // concurrent start of the id gets the same claim back), and another starter's Start
+        // may still be in flight to the claimed group, or this one's, its answer lost.
         if (code === "ALREADY_EXISTS") void release(deps, workflowId, claim);
+        else if (isForwarded || isRefusedHere(error)) {
+          void release(deps, workflowId, claim, { starterOnly: true });
+        }
         // Sealed meanwhile, or gone from where the start went: the next round decides,
         // after a barrier, whether to move on.
         const isGone = code === "UNKNOWN_GROUP" || code === "NOT_FOUND";
@@ -103,6 +120,40 @@ export async function startWithCallerId(
   }
 }
 
+/**
+ * Where this round's Start goes: the group that knows the id, else the claimed group (or the
+ * group holding its results), unless that one was sealed before the look-up (undefined).
+ */
+async function targetOf(
+  deps: CallerIdStartDeps,
+  workflowId: string,
+  claim: WorkflowIdClaim,
+): Promise<GroupId | undefined> {
+  // The claim may have been applied by the management leader only: catch up to it, so
+  // the groups asked below include every group an earlier start of the id could use.
+  await deps.catchUpManagement();
+  const claimed = deps.holderOf(claim.groupId);
+  // Read before the look-up's barrier: a Seal applied by then admits no later Start.
+  const wasSealed = claimed !== undefined && deps.isSealedHere(claimed);
+  const known = await findInGroups(deps.groups(), (id) =>
+    deps.isKnownIn(id, workflowId).then((isKnown) => (isKnown ? id : undefined)),
+  );
+  return known ?? (wasSealed ? undefined : claimed);
+}
+
+/**
+ * Whether a start proposed on this node failed so that its Start can never commit: the
+ * group's apply refused it (a refusal after an attempt whose answer was lost comes back as
+ * that TIMEOUT instead), or a check refused it before anything was proposed.
+ */
+function isRefusedHere(error: unknown): boolean {
+  return (
+    error instanceof WorkflowRefusedError ||
+    error instanceof UnknownWorkflowError ||
+    error instanceof InvalidArgumentError
+  );
+}
+
 async function claimId(
   deps: CallerIdStartDeps,
   workflowId: string,
@@ -116,17 +167,22 @@ async function claimId(
 
 /**
  * Resolves once the release is committed, or failed: a claim left behind only routes a
- * later start of the id to the same group, which releases it then.
+ * later start of the id to the same group, which releases it then. A release of this
+ * starter's part is proposed only for a claim that counts starters: every member's build then
+ * applies it alike.
  */
 async function release(
   deps: CallerIdStartDeps,
   workflowId: string,
   claim: WorkflowIdClaim,
+  options: { readonly starterOnly?: true } = {},
 ): Promise<void> {
+  if (options.starterOnly === true && claim.starters === undefined) return;
   const command = encodeManagementCommand({
     type: "releaseWorkflowId",
     workflowId,
     claimedAt: claim.claimedAt,
+    ...options,
   });
   try {
     await deps.proposeManagement(command);

@@ -339,12 +339,15 @@ export class WorkflowExecution implements ExecutionLayer {
     );
   }
 
+  /** Starts in `target` here, or forwards the start to a member (after `onForwarded`). */
   private async startIn(
     target: GroupId,
     request: StartWorkflowRequest,
+    onForwarded?: () => void,
   ): Promise<StartWorkflowResult> {
     const engine = await this.openedEngine(target);
     if (engine === undefined) {
+      onForwarded?.();
       // Without the caller's id the member draws one, so a start sent again could run twice.
       const isRepeatable = request.workflowId !== undefined;
       const forwarded = { ...request, executionClusterId: target };
@@ -391,7 +394,7 @@ export class WorkflowExecution implements ExecutionLayer {
           ? chosen
           : this.chooseGroup(excluded, options),
       isKnownIn: (id, workflowId) => this.isKnownIn(id, workflowId),
-      startIn: (id) => this.startIn(id, request),
+      startIn: (id, onForwarded) => this.startIn(id, request, onForwarded),
       isSealedHere: (id) => this.engines.get(id)?.machine.isSealed() === true,
       logger: this.options.logger,
     };

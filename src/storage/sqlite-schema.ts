@@ -119,6 +119,13 @@ const VERSION_6: Migration = { version: 6, statements: [] };
  */
 const VERSION_7: Migration = { version: 7, statements: [] };
 
+/**
+ * Version 8, no change to the tables: the management log may hold releases of one starter's
+ * part of a claim on a caller-chosen id (management rules 3), which a build of version 7 would
+ * apply as releases of the whole claim, its replica then differing from the others.
+ */
+const VERSION_8: Migration = { version: 8, statements: [] };
+
 /** Every migration, in order. The last one's version is what this build writes. */
 export const MIGRATIONS: readonly Migration[] = [
   VERSION_1,
@@ -128,6 +135,7 @@ export const MIGRATIONS: readonly Migration[] = [
   VERSION_5,
   VERSION_6,
   VERSION_7,
+  VERSION_8,
 ];
 
 MIGRATIONS.forEach((migration, position) => {

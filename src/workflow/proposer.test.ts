@@ -49,3 +49,20 @@ test("without such an attempt, the last failure is the answer, and an answer win
   const answered = proposerAnswering(["TIMEOUT", "result"]);
   expect(await proposeKeepingDoubt(loop(answered.proposer), command)).toEqual(requested as never);
 });
+
+test("a refusal for a limit after such an attempt says the outcome is unknown", async () => {
+  const limited = { type: "refused", reason: "limit", message: "the group runs its maximum" };
+  let attempts = 0;
+  const proposer: WorkflowProposer = {
+    propose: async () => {
+      attempts++;
+      if (attempts === 1) throw new RaftoralError("TIMEOUT", "attempt 1: TIMEOUT");
+      return limited;
+    },
+    barrier: async () => undefined,
+  };
+  const failure = await proposeKeepingDoubt(loop(proposer), command).catch((e) => e);
+  expect([failure.code, failure.message]).toEqual(["TIMEOUT", "attempt 1: TIMEOUT"]);
+  attempts = 1;
+  expect(await proposeKeepingDoubt(loop(proposer), command)).toEqual(limited as never);
+});

@@ -94,7 +94,8 @@ export function asApplyResult(value: unknown): WorkflowApplyResult {
  * another id). When it gives up (inactive, or out of attempts) after an attempt whose outcome
  * was unknown (TIMEOUT), it throws that TIMEOUT, whatever the later attempts said: a later
  * NO_LEADER or SHUTTING_DOWN would tell the caller the command was not applied, which nobody
- * knows.
+ * knows. So does a refusal for a limit: it answers the last attempt only, and the one in doubt
+ * may still commit after it, once the limit leaves room.
  */
 export async function proposeKeepingDoubt(
   loop: ProposeLoop,
@@ -115,6 +116,7 @@ export async function proposeKeepingDoubt(
   } catch (error) {
     throw inDoubt ?? error;
   }
-  if (result === undefined && inDoubt !== undefined) throw inDoubt;
+  const isLimited = result?.type === "refused" && result.reason === "limit";
+  if ((result === undefined || isLimited) && inDoubt !== undefined) throw inDoubt;
   return result;
 }

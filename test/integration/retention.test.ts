@@ -157,6 +157,11 @@ async function floorRefuses(client: RaftoralClient, address: string): Promise<vo
   const refused = await rejection(client.start("ping_pong", "ping", { workflowId: "job-5" }));
   expect(refused.code).toBe("RESOURCE_EXHAUSTED");
   expect(refused.message).toContain("raftoral cluster retention");
+  // Refused at apply, that Start can never commit: its starter's part of the claim goes, and
+  // with it the claim, which no other starter holds.
+  await eventually("the refused start's claim on job-5 gone", () =>
+    nodes.every((node) => !node.managementState().workflowIdClaims.has("job-5")),
+  );
   expect(await client.describe({ workflowId: "job-3" })).toMatchObject({ status: "completed" });
 }
 
