@@ -54,6 +54,7 @@ type NewProposal = Omit<
   | "forwardedTo"
   | "sentTerm"
   | "wasSent"
+  | "wasResent"
   | "retryAtMs"
   | "timedResends"
 >;
@@ -92,6 +93,7 @@ export class ForwardingDesk {
       forwardedTo: NO_NODE,
       sentTerm: 0,
       wasSent: false,
+      wasResent: false,
       retryAtMs: 0,
       timedResends: 0,
     };
@@ -162,7 +164,10 @@ export class ForwardingDesk {
         }
         return;
       case "uncommitted-limit":
-        proposal.reject(overloaded(group.id));
+        // A copy sent before this one may be in a leader's log and still commit: in doubt.
+        proposal.reject(
+          proposal.wasResent ? proposalTimedOut(group.id, true) : overloaded(group.id),
+        );
         return;
       case "invalid-conf-change":
         proposal.reject(
@@ -253,6 +258,7 @@ export class ForwardingDesk {
       proposal.reject(chainInterrupted(group.id));
       return;
     }
+    if (proposal.wasSent) proposal.wasResent = true;
     proposal.forwards = 0;
     this.propose(group, proposal);
   }

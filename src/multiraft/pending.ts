@@ -35,6 +35,11 @@ export interface PendingProposal {
   sentTerm: number;
   /** Sent to a leader at least once: from then on a timeout leaves its outcome unknown. */
   wasSent: boolean;
+  /**
+   * Sent again after it was sent: an earlier copy may sit in some leader's log, so a refusal
+   * of a later copy says nothing of its outcome (ForwardingDesk.onRefused).
+   */
+  wasResent: boolean;
   /** When to send an in-flight command again (it may have been lost with a leader change). */
   retryAtMs: number;
   /**
