@@ -53,6 +53,15 @@ const FIGURES: readonly Figure[] = [
     isLatency: true,
   },
   {
+    figure: "W1 sequential under ids of the caller's, after that pass: p50 ms",
+    target: "none: beside the pass before, what the claim on each id adds",
+    read: (lines, transport) =>
+      numberOf(
+        find(lines, { bench: "workflow.W1.oneStep.callerIds.sequentialWarm", transport })?.p50Ms,
+      ),
+    isLatency: true,
+  },
+  {
     figure: "W1 sequential: p99 ms",
     target: "<= 15",
     read: (lines, transport) =>

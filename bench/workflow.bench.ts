@@ -6,6 +6,7 @@
 //      nodes whose code the JIT has compiled by then;
 //   W2 ten_stamped_steps (ten steps, each stamped with the time it ran): the same, plus the
 //      latency of one step, (last step's time - first step's) / 9, per sequential run;
+//   W1 sequential under ids of the caller's ("callerIds.sequentialWarm", after W1's passes);
 //   then W1 with 64 in flight once more after 12,000 more runs ("inFlight64Warm"), once the
 //      JIT has compiled the nodes' code;
 // with the CPU time per workflow of the three nodes and the client for every part, the
@@ -51,14 +52,20 @@ function trafficFields(
   return before === undefined || after === undefined ? {} : trafficPerWorkflow(before, after, runs);
 }
 
-/** Runs one workflow; resolves with its latency (ms) and its output. */
+/** Runs one workflow (under `workflowId`, if given); resolves with its latency (ms) and output. */
 async function runOne(
   client: ProtocolClient,
   type: string,
+  workflowId?: string,
 ): Promise<{ ms: number; output: JsonValue }> {
   const begin = performance.now();
   const outcome = await client.runWorkflow(
-    { workflowType: type, version: 1, input: null },
+    {
+      workflowType: type,
+      version: 1,
+      input: null,
+      ...(workflowId === undefined ? {} : { workflowId }),
+    },
     { timeoutMs: 120_000 },
   );
   if (!outcome.success) throw new Error(`${type} failed: ${outcome.failure.message}`);
@@ -94,6 +101,19 @@ async function measure(
   await runSequentially({ ...sequential, bench: `workflow.${name}.sequentialWarm` });
 }
 
+/**
+ * W1 sequential once more, each run under an id of the caller's: what the claim on the id
+ * and the look-up in the other groups add (docs/workflows.md, "Caller-chosen ids").
+ */
+function measureCallerIds(
+  transport: "grpc" | "http",
+  clients: ProtocolClient[],
+  nodes: BenchNodes,
+): Promise<void> {
+  const bench = "workflow.W1.oneStep.callerIds.sequentialWarm";
+  return runSequentially({ transport, clients, nodes, bench, type: "one_step", callerIds: true });
+}
+
 /** `scaled(300)` runs of `type` one after the other, on the nodes in turn, after a warm-up. */
 async function runSequentially(options: {
   readonly transport: "grpc" | "http";
@@ -102,10 +122,14 @@ async function runSequentially(options: {
   readonly bench: string;
   readonly type: string;
   readonly perStep?: ((output: JsonValue) => number) | undefined;
+  /** Each run under an id of its own, as a caller that names its workflows. */
+  readonly callerIds?: boolean;
 }): Promise<void> {
   const { clients, nodes, type, perStep } = options;
   const clientOf = (k: number) => clients[k % clients.length] as ProtocolClient;
-  for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type);
+  let named = 0;
+  const idOf = () => (options.callerIds === true ? `${options.bench}-${named++}` : undefined);
+  for (let k = 0; k < WARM_UP; k++) await runOne(clientOf(k), type, idOf());
   const sequential: number[] = [];
   const stepMs: number[] = [];
   const runs = scaled(300);
@@ -113,7 +137,7 @@ async function runSequentially(options: {
   const cpuBefore = clusterCpuMs(nodes.pids);
   const threadsBefore = threadCpuMs(nodes.pids);
   for (let k = 0; k < runs; k++) {
-    const run = await runOne(clientOf(k), type);
+    const run = await runOne(clientOf(k), type, idOf());
     sequential.push(run.ms);
     if (perStep !== undefined) stepMs.push(perStep(run.output));
   }
@@ -219,6 +243,7 @@ async function withCluster(
 for (const transport of ["grpc", "http"] as const) {
   await withCluster(transport, false, async (clients, nodes) => {
     await measure(transport, clients, nodes, "W1.oneStep", "one_step");
+    await measureCallerIds(transport, clients, nodes);
     await measure(transport, clients, nodes, "W2.tenSteps", "ten_stamped_steps", stepMsOf);
     await measureWarmThroughput(transport, clients, nodes);
   });

@@ -33,7 +33,6 @@ function cluster(answers: readonly Answer[], counted = false) {
       const claim = { groupId: command.groupId, claimedAt: logIndex(7) };
       return { claim: counted ? { ...claim, starters: 1 } : claim };
     },
-    catchUpManagement: async () => undefined,
     groups: () => [groupId(1), groupId(2)],
     holderOf: (id) => id,
     chooseGroup: async (excluded) => (excluded.includes(groupId(1)) ? groupId(2) : groupId(1)),
@@ -158,7 +157,6 @@ test("a refusal of one starter's Start keeps the claim another starter's Start s
       claims.set(command.workflowId, claim);
       return { claim };
     },
-    catchUpManagement: async () => undefined,
     groups: () => [groupId(1), groupId(2)],
     holderOf: (id) => id,
     chooseGroup: async () => choose,
@@ -258,3 +256,33 @@ test("under counted claims, a refused starter leaves no claim, and one in flight
 function releasesSent(): Promise<unknown> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+test("the claimed group is asked only once sealed; the Start there answers for the id otherwise", async () => {
+  const asked: GroupId[] = [];
+  const { deps, started } = cluster(["started"]);
+  const recording = {
+    ...deps,
+    isKnownIn: async (id: GroupId) => {
+      asked.push(id);
+      return false;
+    },
+  };
+  await startWithCallerId(recording, "order-1");
+  expect([asked, started]).toEqual([[groupId(2)], [groupId(1)]]);
+  // Sealed before the look-up, and knowing the id: asked, and the start goes to it.
+  asked.length = 0;
+  const sealed = {
+    ...recording,
+    isSealedHere: (id: GroupId) => id === groupId(1),
+    isKnownIn: async (id: GroupId) => {
+      asked.push(id);
+      return id === groupId(1);
+    },
+    startIn: async (id: GroupId) => ({ workflowId: "order-1", executionClusterId: id }),
+  };
+  expect(await startWithCallerId(sealed, "order-1")).toEqual({
+    workflowId: "order-1",
+    executionClusterId: groupId(1),
+  });
+  expect(asked).toEqual([groupId(1), groupId(2)]);
+});

@@ -4,11 +4,13 @@
 // "Caller-chosen ids"):
 //   1. Claim the id in the management log. Concurrent starters are serialized there: the
 //      first claim names the group, later ones get the same claim back.
-//   2. Ask every execution group whether it knows the id already (a start that committed
-//      under an earlier, released claim). The management state is read after a barrier, so
-//      it knows every group created before the claim; each group answers after a read
-//      barrier of its own, so a Start committed before our claim is seen. A group whose
-//      leader never reported its configuration is skipped: no start is sent to one.
+//   2. Ask every other execution group whether it knows the id already (a start that
+//      committed under an earlier, released claim). The management state is read once the
+//      claim applied here (a proposal settles when its origin applies it), so it knows every
+//      group created before the claim; each group answers after a read barrier of its own,
+//      so a Start committed before our claim is seen. A group whose leader never reported
+//      its configuration is skipped: no start is sent to one. The claimed group is asked
+//      only if it was sealed: otherwise the Start sent there meets the id at apply.
 //   3. Propose the Start in the group that knows the id, else in the claimed group (or the
 //      group holding its results, if it was drained and destroyed). The group's own apply
 //      refuses other input for a known id (ALREADY_EXISTS).
@@ -38,10 +40,8 @@ import { UnknownWorkflowError, WorkflowRefusedError } from "../workflow/index.ts
 const START_ROUNDS_MAX = 3;
 
 export interface CallerIdStartDeps {
-  /** Proposes a management command; resolves with its apply result. */
+  /** Proposes a management command; resolves with its apply result once applied here. */
   readonly proposeManagement: (command: Uint8Array) => Promise<unknown>;
-  /** Read barrier on the management group: its state here is as new as its commits. */
-  readonly catchUpManagement: () => Promise<void>;
   /** The execution groups that exist now and ever took workflows (see workflowGroups). */
   readonly groups: () => readonly GroupId[];
   /** The group holding `id`'s executions now, undefined if none does (see resultsHolder). */
@@ -129,13 +129,15 @@ async function targetOf(
   workflowId: string,
   claim: WorkflowIdClaim,
 ): Promise<GroupId | undefined> {
-  // The claim may have been applied by the management leader only: catch up to it, so
-  // the groups asked below include every group an earlier start of the id could use.
-  await deps.catchUpManagement();
+  // The claim applied here, so the groups asked below include every group an earlier
+  // start of the id could have used.
   const claimed = deps.holderOf(claim.groupId);
   // Read before the look-up's barrier: a Seal applied by then admits no later Start.
   const wasSealed = claimed !== undefined && deps.isSealedHere(claimed);
-  const known = await findInGroups(deps.groups(), (id) =>
+  // Unsealed, the claimed group answers for the id itself when the Start arrives (the same
+  // run for the same input, ALREADY_EXISTS otherwise), as it would to the look-up: not asked.
+  const asked = deps.groups().filter((id) => wasSealed || id !== claimed);
+  const known = await findInGroups(asked, (id) =>
     deps.isKnownIn(id, workflowId).then((isKnown) => (isKnown ? id : undefined)),
   );
   return known ?? (wasSealed ? undefined : claimed);

@@ -383,7 +383,6 @@ export class WorkflowExecution implements ExecutionLayer {
     return {
       proposeManagement: (command) =>
         inManagement(() => host.propose(MANAGEMENT_GROUP, command, { timeoutMs })),
-      catchUpManagement: () => inManagement(() => host.read(MANAGEMENT_GROUP, { timeoutMs })),
       groups: () => workflowGroups(machine.state()),
       holderOf: (id) => {
         const holder = resultsHolder(machine.state(), id);
