@@ -1,6 +1,7 @@
 // Runs whole-system simulation seeds (test/sim/cluster/system-sim.ts).
 //   bun scripts/sim-system.ts --seed 42         one seed, with its report
 //   bun scripts/sim-system.ts --seeds 2000 [--from 1]   a campaign
+//   --named: with a client that starts under ids of its own (SystemSimOptions.namedStarts)
 // A failure prints the seed and the command that replays it.
 
 import { parseArgs } from "node:util";
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     seeds: { type: "string" },
     from: { type: "string", default: "1" },
     "fault-seconds": { type: "string" },
+    named: { type: "boolean", default: false },
   },
 });
 const faultSeconds =
@@ -22,12 +24,15 @@ async function runOne(seed: number): Promise<boolean> {
     const report = await new SystemSimulation({
       seed,
       ...(faultSeconds === undefined ? {} : { faultSeconds }),
+      namedStarts: values.named,
     }).run();
     if (values.seed !== undefined) console.log(JSON.stringify(report));
     return true;
   } catch (error) {
     console.log(`seed ${seed} FAILED: ${(error as Error).stack ?? String(error)}`);
-    console.log(`  replay: bun scripts/sim-system.ts --seed ${seed}`);
+    console.log(
+      `  replay: bun scripts/sim-system.ts --seed ${seed}${values.named ? " --named" : ""}`,
+    );
     return false;
   }
 }

@@ -35,6 +35,32 @@ export function checkRequests(nodes: readonly SimNode[]): void {
   }
 }
 
+/**
+ * No workflow id was started twice, in one group or in two: every replica's record of an id,
+ * in every group, comes from one Start (the same seed and start time; the results a drained
+ * group hands over keep both). Ids of the caller's (namedStarts) and children's ids are
+ * started again after failures, on other nodes, so only the claim protocol keeps them to one
+ * group (src/node/caller-id-start.ts).
+ */
+export function checkOneStartPerId(nodes: readonly SimNode[]): void {
+  const startOf = new Map<string, { start: string; group: number }>();
+  for (const { node } of nodes) {
+    for (const id of node?.raftHost()?.groupIds() ?? []) {
+      if (id === MANAGEMENT_GROUP) continue;
+      for (const record of node?.workflowState(id)?.executions() ?? []) {
+        const start = `seed ${record.seed} at ${record.startedAtMs}`;
+        const seen = startOf.get(record.workflowId);
+        if (seen !== undefined && seen.start !== start) {
+          throw new SystemSimFailure(
+            `workflow ${record.workflowId} was started twice: ${seen.start} in group ${seen.group}, ${start} in group ${id}`,
+          );
+        }
+        startOf.set(record.workflowId, { start, group: id });
+      }
+    }
+  }
+}
+
 /** A Completed sim_last_step holds every step, the last one the value it returned. */
 export function checkLastStep(record: ExecutionState): void {
   if (record.status !== "Completed") return;

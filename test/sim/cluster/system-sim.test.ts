@@ -31,6 +31,12 @@ const SEEDS =
     ? [1, 2, 3, 4, 5, 6, ...REGRESSION_SEEDS]
     : process.env.SYSTEM_SEEDS.split(",").map(Number);
 
+/** Seeds run with a client that starts under ids of its own (SystemSimOptions.namedStarts). */
+const NAMED_SEEDS =
+  process.env.NAMED_SEEDS === undefined
+    ? [1, 2, 3, 4]
+    : process.env.NAMED_SEEDS.split(",").map(Number);
+
 describe("whole-system simulation", () => {
   test.each(SEEDS)(
     "seed %i: every acknowledged workflow finishes once, identically everywhere",
@@ -43,6 +49,22 @@ describe("whole-system simulation", () => {
       } catch (error) {
         throw new Error(
           `${(error as Error).message}\nreplay: bun scripts/sim-system.ts --seed ${seed}`,
+          { cause: error },
+        );
+      }
+    },
+    300_000,
+  );
+
+  test.each(NAMED_SEEDS)(
+    "seed %i, with starts under ids of the caller's sent again: each id runs once",
+    async (seed) => {
+      try {
+        const report = await new SystemSimulation({ seed, namedStarts: true }).run();
+        expect(report.completed).toBe(report.started);
+      } catch (error) {
+        throw new Error(
+          `${(error as Error).message}\nreplay: bun scripts/sim-system.ts --seed ${seed} --named`,
           { cause: error },
         );
       }

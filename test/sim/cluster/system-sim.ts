@@ -9,9 +9,17 @@
 import type { ProtocolClient } from "../../../src/client/index.ts";
 import { type GroupId, MANAGEMENT_GROUP, type Random } from "../../../src/lib/index.ts";
 import { resultsHolder } from "../../../src/management/index.ts";
+import { workflowGroups } from "../../../src/node/caller-id-start.ts";
 import type { WorkflowOutcome } from "../../../src/transport/index.ts";
 import { ClusterSim, type SimNode } from "./cluster-sim.ts";
-import { checkLastStep, checkRequests, checkWaits, SystemSimFailure } from "./sim-checks.ts";
+import {
+  checkLastStep,
+  checkOneStartPerId,
+  checkRequests,
+  checkWaits,
+  SystemSimFailure,
+} from "./sim-checks.ts";
+import { NamedStarts } from "./sim-named-starts.ts";
 import { emptyLedger, type StopLedger, stopOne, stopProblems } from "./sim-stops.ts";
 import { SIM_LAST_STEP, SIM_STEPS, SIM_WAITS } from "./sim-workflows.ts";
 
@@ -20,6 +28,11 @@ export { SystemSimFailure } from "./sim-checks.ts";
 export interface SystemSimOptions {
   readonly seed: number;
   readonly faultSeconds?: number;
+  /**
+   * One more client, starting workflows under ids of its own and sending each start again to
+   * other nodes after a failure (off by default: the regression seeds replay without it).
+   */
+  readonly namedStarts?: boolean;
 }
 
 export interface SystemSimReport {
@@ -81,8 +94,9 @@ export class SystemSimulation {
     const { sim } = this;
     try {
       await sim.add();
-      await sim.add(4);
-      await sim.until("5 nodes settled", () => sim.isSettled(), 120_000);
+      // With named starts, six: the execution group splits in two, so an id could go to either.
+      await sim.add(this.options.namedStarts === true ? 5 : 4);
+      await sim.until("the nodes settled", () => sim.isSettled(), 120_000);
       sim.world.network.faults = {
         dropRate: this.random.pick([0, 0.01, 0.05]),
         delayMinMs: 1,
@@ -90,8 +104,11 @@ export class SystemSimulation {
         duplicateRate: this.random.pick([0, 0.01, 0.05]),
       };
       let clientsDone = 0;
-      for (const k of [0, 1, 2]) {
-        this.clientLoop(k).then(
+      const loops = [0, 1, 2].map((k) => this.clientLoop(k));
+      const named = this.options.namedStarts === true ? this.namedStarts(3) : undefined;
+      if (named !== undefined) loops.push(named.run());
+      for (const loop of loops) {
+        loop.then(
           () => clientsDone++,
           (error: Error) => {
             this.failure ??= error;
@@ -101,7 +118,7 @@ export class SystemSimulation {
       }
       await this.nemesis((this.options.faultSeconds ?? 40) * 1000);
       this.isFaultPhase = false;
-      await sim.until("the clients stop", () => clientsDone === 3, 120_000);
+      await sim.until("the clients stop", () => clientsDone === loops.length, 120_000);
       if (this.failure !== undefined) throw this.failure;
       const settledAfterHealMs = await this.heal();
       await this.checkOutcomes();
@@ -109,6 +126,9 @@ export class SystemSimulation {
       sim.checkCommittedLogs();
       this.checkReplicas();
       checkRequests(this.sim.live());
+      checkOneStartPerId(this.sim.live());
+      const state = this.sim.live()[0]?.node?.managementState();
+      if (named !== undefined && state !== undefined) named.check(state);
       return {
         seed: this.options.seed,
         started: this.started.size,
@@ -187,6 +207,31 @@ export class SystemSimulation {
         this.sim.world.clock.setTimer(this.random.int(10, 300), resolve),
       );
     }
+  }
+
+  /** The client of named starts (sim-named-starts.ts), as client `k`. */
+  private namedStarts(k: number): NamedStarts {
+    return new NamedStarts({
+      random: this.random,
+      isFaultPhase: () => this.isFaultPhase,
+      client: () => this.client(k),
+      nextRequest: () => ++this.requests,
+      groups: () => {
+        const state = this.sim.live()[0]?.node?.managementState();
+        return state === undefined ? [] : workflowGroups(state);
+      },
+      sleep: (ms) => new Promise<void>((resolve) => this.sim.world.clock.setTimer(ms, resolve)),
+      acknowledge: (workflowId, group) => {
+        const stops = emptyLedger();
+        this.started.set(workflowId, {
+          workflowId,
+          group,
+          name: SIM_STEPS.name,
+          outcome: undefined,
+          stops,
+        });
+      },
+    });
   }
 
   /** Sends the nudge event; a send lost in a fault, or to a finished workflow, is fine. */
