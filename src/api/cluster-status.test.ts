@@ -44,7 +44,12 @@ test("joins the replicated state with this node's view of the management group",
     state: state(),
     self: n(2),
     transport: "grpc",
-    management: { leaderId: n(1), confState: { voters: [n(1), n(2)], learners: [n(3)] } as never },
+    management: {
+      leaderId: n(1),
+      confState: { voters: [n(1), n(2)], learners: [n(3)] } as never,
+      // Applied: a joint configuration still counting node 4 in its outgoing half.
+      appliedConfState: { voters: [n(2), n(1)], votersOutgoing: [n(4), n(1)] } as never,
+    },
     localLeaderOf: (id) => (id === 2 ? n(3) : undefined),
     // This node leads group 1 and sees one voter down; it hosts group 2, leaderless for 4 s.
     localHealthOf: (id) =>
@@ -55,6 +60,7 @@ test("joins the replicated state with this node's view of the management group",
     transport: "grpc",
     nodeId: n(2),
     managementLeaderNodeId: n(1),
+    managementVoterIds: [n(1), n(2), n(4)],
     nodes: [
       { nodeId: n(1), address: "h:1", managementRole: "voter", isManagementLeader: true },
       { nodeId: n(2), address: "h:2", managementRole: "voter", isManagementLeader: false },

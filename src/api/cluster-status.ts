@@ -18,7 +18,9 @@ export interface ClusterStatusInputs {
   readonly self: NodeId;
   readonly transport: TransportKind;
   /** This node's view of the management group, if it hosts it yet. */
-  readonly management: Pick<RaftStatus, "leaderId" | "confState"> | undefined;
+  readonly management:
+    | (Pick<RaftStatus, "leaderId" | "confState"> & Partial<Pick<RaftStatus, "appliedConfState">>)
+    | undefined;
   /** The leader this node knows for a group it hosts itself (fresher than the report). */
   readonly localLeaderOf: (groupId: GroupId) => NodeId | undefined;
   /**
@@ -33,6 +35,12 @@ export interface ClusterStatusInputs {
 }
 
 const byId = (a: number, b: number) => a - b;
+
+/** A configuration's voters, both halves of a joint one, ascending; none when unknown. */
+function votersOf(conf: RaftStatus["confState"] | undefined): NodeId[] {
+  if (conf === undefined) return [];
+  return [...new Set([...conf.voters, ...conf.votersOutgoing])].sort(byId);
+}
 
 /** Builds the status answer; ids come sorted so that output is stable. */
 export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
@@ -75,6 +83,7 @@ export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
       ...groups.map((group) => group.faultTolerance),
     ),
     lostNodeIds: [...state.lostNodes].sort(byId),
+    managementVoterIds: votersOf(management?.appliedConfState),
   };
 }
 

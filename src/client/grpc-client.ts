@@ -386,6 +386,7 @@ function clusterStatusOf(response: ClusterStatusResponse): ClusterStatus {
     managementFaultTolerance: response.managementFaultTolerance,
     faultTolerance: response.faultTolerance,
     lostNodeIds: response.lostNodeIds.map(nodeId),
+    managementVoterIds: response.managementVoterIds.map(nodeId),
   };
 }
 

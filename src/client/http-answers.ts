@@ -52,6 +52,7 @@ export function clusterStatusOf(body: Json): ClusterStatus {
     faultTolerance: Number(body.fault_tolerance ?? 0),
     // Absent from nodes of versions before forced recoveries recorded their lost voters.
     lostNodeIds: idsOf(body.lost_node_ids),
+    managementVoterIds: idsOf(body.management_voter_ids),
   };
 }
 

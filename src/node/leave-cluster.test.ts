@@ -189,6 +189,23 @@ test("a management replica that missed its own removal defers to the leader's fa
   expect((outcome as Error).message).toContain("groups 0 cannot commit without its vote");
 });
 
+test("a management replica that missed its own removal believes the leader's configuration without it", async () => {
+  // Nodes 2 and 3 left together, leaving two nodes: the leader runs node 4 as the only voter
+  // (node 5 learns), so it survives no failure, while node 3's replica, which missed its
+  // removal, still counts voters 2, 3, 4 and 5. Node 3 is not needed: its leave is done.
+  const replicas: [number, RaftStatus][] = [[0, statusOf(ids(2, 3, 4, 5))]];
+  const cluster = clusterOf(ids(4, 5), ids(4, 5), 20);
+  expect(await leaveOnce({ replicas, answer: { ...cluster, managementVoterIds: ids(4) } })).toBe(
+    "left",
+  );
+  // Still among the leader's voters, it may be needed: the leave fails as before.
+  const outcome = await leaveOnce({
+    replicas,
+    answer: { ...cluster, managementVoterIds: ids(2, 3, 4, 5) },
+  });
+  expect((outcome as Error).message).toContain("groups 0 cannot commit without its vote");
+});
+
 /** Node 3, still a member, voting in the management group and group 1 with `voters`. */
 function memberLeaving(voters: readonly NodeId[], alive: (nowMs: number) => readonly number[]) {
   const clock = new VirtualClock();

@@ -77,6 +77,11 @@ export class ClusterLeave {
   private readonly reportedVoters = new Map<GroupId, readonly NodeId[]>();
   /** Voter failures the management group survives, as its leader answered at the last poll. */
   private managementFaultTolerance = 0;
+  /**
+   * The management group's voters in the configuration its leader applied, as it answered at
+   * the last poll; undefined when it did not answer or did not say (an older version).
+   */
+  private managementVoters: ReadonlySet<NodeId> | undefined;
 
   constructor(private readonly options: LeaveClusterOptions) {
     for (const id of options.host.groupIds()) {
@@ -188,6 +193,13 @@ export class ClusterLeave {
     // still counts. This node's own replica may never learn of the change that dropped it (a
     // leader sends nothing to a member it removed), and may still count voters long gone.
     if (id === MANAGEMENT_GROUP && this.managementFaultTolerance >= 1) return false;
+    // Its leader committed a configuration without this node: no vote of it is needed there.
+    // This replica cannot know (nothing is sent to a removed member), and its stale
+    // configuration may still count voters that left meanwhile as needed ones: a leave
+    // concurrent with another one, leaving two nodes, waited out its bound and failed.
+    if (id === MANAGEMENT_GROUP && this.managementVoters?.has(this.options.self) === false) {
+      return false;
+    }
     let voters = jointVotersOf(conf);
     if (knowsNoConfiguration(conf)) {
       // A replica that has not caught up yet knows no configuration: the leader's report tells.
@@ -218,6 +230,8 @@ export class ClusterLeave {
     // waits, and a stale list would count votes that are gone (or miss voters that are back).
     const status = ids.length === 0 ? undefined : await this.options.leaderStatus();
     this.managementFaultTolerance = status?.managementFaultTolerance ?? 0;
+    const managementVoterIds = status?.managementVoterIds ?? [];
+    this.managementVoters = managementVoterIds.length > 0 ? new Set(managementVoterIds) : undefined;
     if (status !== undefined) {
       this.clusterNodes = new Set(status.nodes.map((node) => node.nodeId));
       for (const group of status.groups) this.reportedVoters.set(group.groupId, group.voters);

@@ -304,6 +304,13 @@ export interface ClusterStatus {
   readonly faultTolerance: number;
   /** Voters a forced recovery left behind (ManagementState.lostNodes), ascending. */
   readonly lostNodeIds: readonly NodeId[];
+  /**
+   * The management group's voters (both halves of a joint configuration) in the configuration
+   * the answering node applied (committed), ascending. Empty when unknown (a node not hosting the group
+   * yet, or a version that did not send it). A leaving node reads its leader's: its own
+   * replica stops hearing of changes once the group dropped it (leave-cluster.ts).
+   */
+  readonly managementVoterIds?: readonly NodeId[];
 }
 
 /** The answer to POST /node/leave and RaftService/LeaveCluster. */

@@ -257,6 +257,7 @@ function clusterStatusResponse(status: ClusterStatus): ClusterStatusResponse {
     managementFaultTolerance: status.managementFaultTolerance,
     faultTolerance: status.faultTolerance,
     lostNodeIds: status.lostNodeIds,
+    managementVoterIds: status.managementVoterIds ?? [],
   };
 }
 

@@ -227,6 +227,7 @@ export interface ClusterStatusResponse {
   readonly managementFaultTolerance: number;
   readonly faultTolerance: number;
   readonly lostNodeIds: readonly number[];
+  readonly managementVoterIds: readonly number[];
 }
 
 export type LeaveClusterRequest = Readonly<Record<string, never>>;

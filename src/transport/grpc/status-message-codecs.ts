@@ -64,6 +64,7 @@ export const clusterStatusResponseCodec = fieldTableCodec(
     { number: 7, name: "managementFaultTolerance", kind: "uint64" },
     { number: 8, name: "faultTolerance", kind: "uint64" },
     { number: 9, name: "lostNodeIds", kind: "uint64", repeated: true },
+    { number: 10, name: "managementVoterIds", kind: "uint64", repeated: true },
   ],
 );
 

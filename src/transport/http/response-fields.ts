@@ -153,6 +153,7 @@ export function clusterStatusJson(status: ClusterStatus) {
     management_fault_tolerance: status.managementFaultTolerance,
     fault_tolerance: status.faultTolerance,
     lost_node_ids: status.lostNodeIds,
+    management_voter_ids: status.managementVoterIds ?? [],
   };
 }
 
