@@ -127,6 +127,7 @@ export const CLUSTER_STATUS: ClusterStatus = {
   managementFaultTolerance: 1,
   faultTolerance: 0,
   lostNodeIds: [nodeId(4)],
+  managementVoterIds: [nodeId(1), nodeId(2)],
 };
 
 export const RECOVERED: RecoveredGroup = {

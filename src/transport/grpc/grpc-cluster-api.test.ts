@@ -82,6 +82,7 @@ describe("raftoral.RaftService additions", () => {
         management_fault_tolerance: "1",
         fault_tolerance: "0",
         lost_node_ids: ["4"],
+        management_voter_ids: ["1", "2"],
       },
     });
   });

@@ -72,6 +72,7 @@ describe("GET /cluster/status", () => {
       management_fault_tolerance: 1,
       fault_tolerance: 0,
       lost_node_ids: [4],
+      management_voter_ids: [1, 2],
     });
     expect(api.callsOf("clusterStatus")).toHaveLength(1);
   });
