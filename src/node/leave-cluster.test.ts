@@ -268,3 +268,50 @@ test("a member leaves once enough voters answer again, within a proposal timeout
   expect(await outcomeOf(clock, leave)).toBe("left");
   expect(proposed).toEqual(["removeNode"]);
 });
+
+test("a sole voter does not leave while no learner of its groups answers to take its vote", async () => {
+  // A two-node cluster: node 3 votes alone, node 4 learns, and node 4 is down. Before, the
+  // leave removed node 3 from the management state, then waited out its bound for a hand-over
+  // that could not happen, and failed with node 3 out of the cluster yet its only voter.
+  const clock = new VirtualClock();
+  const proposed: string[] = [];
+  let learnerAnswers = false;
+  const conf = { ...EMPTY_CONF_STATE, voters: [SELF], learners: [nodeId(4)] };
+  const status: RaftStatus = { ...statusOf([SELF]), confState: conf, appliedConfState: conf };
+  const leave = new ClusterLeave({
+    self: SELF,
+    host: {
+      groupIds: () => [groupId(0), groupId(1)],
+      inspect: () => ({ status: () => status }),
+      propose: async () => {
+        proposed.push("removeNode");
+        return undefined;
+      },
+    },
+    clock,
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    proposalTimeoutMs: 1_000,
+    isMember: () => proposed.length === 0,
+    leaderStatus: async () => undefined,
+    probe: async () =>
+      (learnerAnswers ? [3, 4] : [3]).map((id) => ({
+        nodeId: nodeId(id),
+        address: `node-${id}:7001`,
+        status: "ok" as const,
+      })),
+  });
+  const outcome = await outcomeOf(clock, leave);
+  expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((outcome as Error).message).toContain(
+    "cannot leave now: in groups 0 (nodes 4); 1 (nodes 4)",
+  );
+  expect(proposed).toEqual([]);
+  // With the learner back, the leave goes ahead.
+  learnerAnswers = true;
+  leave.run().catch(() => undefined);
+  for (let polls = 0; polls < 5 && proposed.length === 0; polls++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(250);
+  }
+  expect(proposed).toEqual(["removeNode"]);
+});

@@ -171,7 +171,17 @@ export class ClusterLeave {
       const voters = jointVotersOf(conf);
       const all = new Set([...voters.incoming, ...voters.outgoing]);
       if (!all.has(self)) continue;
-      // A sole voter hands its vote over in the leave itself: only the silent ones count here.
+      if (all.size === 1) {
+        // A sole voter hands its vote over in the leave itself, to a learner of the group
+        // (group-membership-plan.ts): one must answer, or the hand-over never happens, and the
+        // leave would end past its bound with the node out of the cluster but still the only
+        // voter of its groups (a two-node cluster whose learner was down).
+        const learners = [...conf.learners, ...conf.learnersNext];
+        if (learners.length > 0 && !learners.some((learner) => alive.has(learner))) {
+          short.push({ id, missing: learners });
+        }
+        continue;
+      }
       const missing = [...all].filter((voter) => voter !== self && !alive.has(voter));
       if (missing.length > 0 && !majorityWithout(voters, new Set([self, ...missing]))) {
         short.push({ id, missing });
