@@ -51,6 +51,7 @@ import type {
 import { clusterRetention } from "./cluster-retention.ts";
 import { type ClusterStatusInputs, clusterStatusOf } from "./cluster-status.ts";
 import type { ExecutionLayer } from "./execution-layer.ts";
+import { checkMayRecover } from "./recover-check.ts";
 
 export interface NodeServiceOptions {
   readonly host: MultiRaftHost;
@@ -299,23 +300,8 @@ export class NodeService implements NodeApi {
     return { nodeId: self };
   }
 
-  recoverGroups(request: RecoverRequest): Promise<RecoverResult> {
-    const self = this.options.self;
-    const state = this.options.machine.state();
-    // A node that left (or learned that the cluster removed it) hosts groups the cluster has
-    // moved on from: it hears nothing from them, so they look leaderless here. Forced, they
-    // become a second cluster that still lists the running nodes and sends them its log; they
-    // took its management traffic and stopped on the conflicting entries (all of them).
-    if (state.clusterId !== "" && !state.nodes.has(self)) {
-      return Promise.reject(
-        new RaftoralError(
-          "FAILED_PRECONDITION",
-          `node ${self} is not a member of the cluster any more (it left, or the cluster ` +
-            "removed it): its groups went on without it, so there is nothing to recover here. " +
-            "Run the recovery on a node that raftoral cluster status lists",
-        ),
-      );
-    }
+  async recoverGroups(request: RecoverRequest): Promise<RecoverResult> {
+    checkMayRecover(this.options.machine.state(), this.options.self);
     return this.options.recover(request);
   }
 
