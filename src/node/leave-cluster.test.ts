@@ -252,8 +252,9 @@ test("a member does not leave while the voters that answer would make no majorit
   expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
   expect((outcome as Error).message).toBe(
     "node 3 cannot leave now: in groups 0 (nodes 4, 5); 1 (nodes 4, 5) the voters that " +
-      "answer, this node aside, are no majority of their voters now (the nodes named do not " +
-      "answer), so without it those groups would have no failure to spare, or none left. " +
+      "answer, this node aside, are no majority of their voters now, or no learner answers " +
+      "to take the place of this node as their only voter (the nodes named do not answer), so " +
+      "without it those groups would have no failure to spare, or none left. " +
       "Nothing was changed and the node serves on: bring them back, or wait until the cluster " +
       "replaces them, then leave again",
   );
@@ -314,4 +315,31 @@ test("a sole voter does not leave while no learner of its groups answers to take
     clock.advance(250);
   }
   expect(proposed).toEqual(["removeNode"]);
+});
+
+test("a sole voter whose groups have no learner at all does not leave either", async () => {
+  const clock = new VirtualClock();
+  const proposed: string[] = [];
+  const conf = { ...EMPTY_CONF_STATE, voters: [SELF] };
+  const status: RaftStatus = { ...statusOf([SELF]), confState: conf, appliedConfState: conf };
+  const leave = new ClusterLeave({
+    self: SELF,
+    host: {
+      groupIds: () => [groupId(0)],
+      inspect: () => ({ status: () => status }),
+      propose: async () => {
+        proposed.push("removeNode");
+        return undefined;
+      },
+    },
+    clock,
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    proposalTimeoutMs: 1_000,
+    isMember: () => proposed.length === 0,
+    leaderStatus: async () => undefined,
+    probe: async () => [{ nodeId: SELF, address: "node-3:7001", status: "ok" as const }],
+  });
+  const outcome = await outcomeOf(clock, leave);
+  expect((outcome as Error).message).toContain("cannot leave now: in groups 0 (no other member)");
+  expect(proposed).toEqual([]);
 });

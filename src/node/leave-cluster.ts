@@ -142,11 +142,14 @@ export class ClusterLeave {
       const short = await this.groupsShortOfVoters();
       if (short.length === 0) return;
       if (clock.nowMs() >= deadline) {
-        const groups = short.map(({ id, missing }) => `${id} (nodes ${missing.join(", ")})`);
+        const groups = short.map(({ id, missing }) =>
+          missing.length === 0 ? `${id} (no other member)` : `${id} (nodes ${missing.join(", ")})`,
+        );
         throw new RaftoralError(
           "UNAVAILABLE",
           `node ${self} cannot leave now: in groups ${groups.join("; ")} the voters that ` +
-            "answer, this node aside, are no majority of their voters now (the nodes named do " +
+            "answer, this node aside, are no majority of their voters now, or no learner " +
+            "answers to take the place of this node as their only voter (the nodes named do " +
             "not answer), so without it those groups would have no failure to spare, or none " +
             "left. Nothing was changed and the node serves on: bring them back, or wait until " +
             "the cluster replaces them, then leave again",
@@ -176,10 +179,10 @@ export class ClusterLeave {
         // (group-membership-plan.ts): one must answer, or the hand-over never happens, and the
         // leave would end past its bound with the node out of the cluster but still the only
         // voter of its groups (a two-node cluster whose learner was down).
+        // A group left with no learner at all (the cluster removed it as failed) has nobody
+        // to hand the vote to either.
         const learners = [...conf.learners, ...conf.learnersNext];
-        if (learners.length > 0 && !learners.some((learner) => alive.has(learner))) {
-          short.push({ id, missing: learners });
-        }
+        if (!learners.some((learner) => alive.has(learner))) short.push({ id, missing: learners });
         continue;
       }
       const missing = [...all].filter((voter) => voter !== self && !alive.has(voter));
