@@ -32,7 +32,11 @@ const UNKNOWN_GROUP_GRACE_MS = 2_000;
 /** Groups whose unknown traffic is timed; past it the record starts over (senders are members). */
 const UNKNOWN_GROUPS_TIMED_MAX = 64;
 
-type Refusal = "not a member of the group" | "sender mismatch" | "term out of reach";
+type Refusal =
+  | "not a member of the group"
+  | "sender mismatch"
+  | "term out of reach"
+  | "a removed node's higher term";
 
 export class BatchRouter {
   private unknownGroupLoggedMs = Number.NEGATIVE_INFINITY;
@@ -64,7 +68,11 @@ export class BatchRouter {
       /** A batch addressed to this node named where its sender listens, accepted or not. */
       readonly onPeerSeenAt?: (address: string) => void;
       /** See MultiRaftHostOptions.lostCommitStop. */
-      readonly lostCommitStop?: (groupId: GroupId, error: Error) => Error | undefined;
+      readonly lostCommitStop?: (
+        groupId: GroupId,
+        error: Error,
+        leader: NodeId,
+      ) => Error | undefined;
     },
   ) {
     this.early = new EarlyLeaderMessages(options.clock);
@@ -153,7 +161,15 @@ export class BatchRouter {
   ): Refusal | undefined {
     if (message.from !== from || message.to !== this.options.self) return "sender mismatch";
     if (!this.isFromMember(from, groupId, group)) return "not a member of the group";
-    return message.term <= termMax ? undefined : "term out of reach";
+    if (message.term > termMax) return "term out of reach";
+    // Only a copy of the group forced on a node the cluster removed (a recovery run there)
+    // sends a higher term from it: taken, it unseats the leader this replica hears, and its log
+    // contradicts what the group committed since (lost-commit.ts), again at every term it takes.
+    const isHigher = message.term > group.raw.currentTerm();
+    if (isHigher && this.options.directory.isRemoved(groupId, from) && group.raw.hearsLeader()) {
+      return "a removed node's higher term";
+    }
+    return undefined;
   }
 
   private isFromMember(from: NodeId, groupId: GroupId, group: HostedGroup | undefined): boolean {
@@ -173,7 +189,7 @@ export class BatchRouter {
       group.raw.step(message);
     } catch (error) {
       if (!(error instanceof CommittedEntryLostError)) throw error;
-      const stop = this.options.lostCommitStop?.(group.id, error);
+      const stop = this.options.lostCommitStop?.(group.id, error, from);
       if (stop !== undefined) throw stop;
       const now = this.options.clock.nowMs();
       if (now - this.lostCommitLoggedMs < LOG_INTERVAL_MS) return;

@@ -37,10 +37,10 @@ export interface MultiRaftHostOptions {
   /** The host hit an error it cannot continue after (storage failure, broken invariant). */
   readonly onFatal: (error: Error) => void;
   /**
-   * A leader of `groupId` contradicts an entry this node committed (raft/lost-commit.ts). Its
+   * `leader` of `groupId` contradicts an entry this node committed (raft/lost-commit.ts). Its
    * messages are dropped, and the host goes on, unless this gives the error to stop with.
    */
-  readonly lostCommitStop?: (groupId: GroupId, error: Error) => Error | undefined;
+  readonly lostCommitStop?: (groupId: GroupId, error: Error, leader: NodeId) => Error | undefined;
 }
 
 /** What observers may ask a group's Raft node; never changes it. */

@@ -10,4 +10,9 @@ export interface MembershipDirectory {
   isClusterNode(node: NodeId): boolean;
   /** Whether the records count `node` in `groupId` (wanted there, voter or learner). */
   isRecordedMember(groupId: GroupId, node: NodeId): boolean;
+  /**
+   * Whether the records say the cluster removed `node` from `groupId` (and has not taken it
+   * back): while this replica hears its own leader, a higher term from it is refused.
+   */
+  isRemoved(groupId: GroupId, node: NodeId): boolean;
 }

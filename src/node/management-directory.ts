@@ -31,6 +31,16 @@ export class ManagementDirectory implements MembershipDirectory {
     return node >= 1 && node <= Math.max(highestNodeId(state), this.vouchedHighest);
   }
 
+  /**
+   * Management group only: an execution group's record stops counting a node the cluster
+   * removed, so its messages are refused already (isRecordedMember).
+   */
+  isRemoved(groupId: GroupId, node: NodeId): boolean {
+    if (groupId !== MANAGEMENT_GROUP) return false;
+    const state = this.state();
+    return state.removedNodes.has(node) && !state.nodes.has(node);
+  }
+
   isRecordedMember(groupId: GroupId, node: NodeId): boolean {
     if (groupId === MANAGEMENT_GROUP) return this.isClusterNode(node);
     const group = this.state().groups.get(groupId);

@@ -7,8 +7,10 @@ test("a lost committed entry stops the node for the management group only, as an
   const lost = new Error(
     "the leader's log has entry 153 at term 4, where this node committed one at term 3",
   );
-  expect(stopOnManagementLogLost(groupId(3), lost)).toBeUndefined();
-  const stop = stopOnManagementLogLost(MANAGEMENT_GROUP, lost) as Error;
+  expect(stopOnManagementLogLost(groupId(3), lost, false)).toBeUndefined();
+  // A leader the cluster removed leads a copy forced on it: this node's log is the right one.
+  expect(stopOnManagementLogLost(MANAGEMENT_GROUP, lost, true)).toBeUndefined();
+  const stop = stopOnManagementLogLost(MANAGEMENT_GROUP, lost, false) as Error;
   expect(stop).toMatchObject({ code: "STALE_INCARNATION" });
   expect(stop.message).toStartWith(
     "this node's copy of the management group does not match the cluster's: the leader's log has entry 153",

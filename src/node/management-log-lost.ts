@@ -2,13 +2,22 @@
 // (raft/lost-commit.ts) cannot follow the cluster: its view of members, groups and owners
 // stays where it was, while it may still lead execution groups and change them by it. So it
 // stops (exit 78, as an old copy of a node does), where a replica of an execution group only
-// refuses that leader and says so.
+// refuses that leader and says so. So does the management group's replica when that leader is
+// a node the cluster removed: a copy of the group forced on it (a recovery run there) has the
+// cluster's log wrong, not this node.
 
 import { type GroupId, MANAGEMENT_GROUP, RaftoralError } from "../lib/index.ts";
 
-/** The error to stop with when the management group's leader contradicts this node's log. */
-export function stopOnManagementLogLost(groupId: GroupId, error: Error): Error | undefined {
-  if (groupId !== MANAGEMENT_GROUP) return undefined;
+/**
+ * The error to stop with when the management group's leader contradicts this node's log;
+ * undefined for another group, or for a leader the cluster removed (`isLeaderRemoved`).
+ */
+export function stopOnManagementLogLost(
+  groupId: GroupId,
+  error: Error,
+  isLeaderRemoved: boolean,
+): Error | undefined {
+  if (groupId !== MANAGEMENT_GROUP || isLeaderRemoved) return undefined;
   return new RaftoralError(
     "STALE_INCARNATION",
     `this node's copy of the management group does not match the cluster's: ${error.message}. ` +

@@ -188,7 +188,8 @@ export class NodeParts {
       onPeerSeenAt: (address) => this.addressesSeen.addHeard(address),
       onPeerHeard: (peer) => this.senders.heardFrom(peer),
       onFatal: this.options.onFatal,
-      lostCommitStop: stopOnManagementLogLost,
+      lostCommitStop: (groupId, error, leader) =>
+        stopOnManagementLogLost(groupId, error, this.directory.isRemoved(groupId, leader)),
     });
   }
 

@@ -287,6 +287,12 @@ export class RawNode {
     return this.raft.leaderId;
   }
 
+  /** Whether this replica leads, or heard its leader within an election timeout. */
+  hearsLeader(): boolean {
+    const r = this.raft;
+    return r.leaderId !== NO_NODE && r.electionElapsed < r.config.electionTicks;
+  }
+
   /** The current term; cheaper than status() for checks on every message. */
   currentTerm(): Term {
     return this.raft.term;

@@ -13,6 +13,7 @@ function hostKnowing(clusterNodes: readonly number[]) {
   const directory: MembershipDirectory = {
     isClusterNode: (node) => clusterNodes.includes(node),
     isRecordedMember: () => true,
+    isRemoved: () => false,
   };
   const { host, clock } = loneHost({ directory, onPeerHeard: (peer) => heard.push(peer) });
   return { host, heard, clock };

@@ -24,10 +24,13 @@ import { KvStateMachine } from "../support/kv-state-machine.ts";
 const GROUP = groupId(5);
 const CLUSTER = new Set([1, 2, 3, 4]);
 const RECORDED = new Set([1, 2, 3]);
+/** Members the records say the cluster removed (as of the test that sets them). */
+const REMOVED = new Set<number>();
 
 const directory: MembershipDirectory = {
   isClusterNode: (node) => CLUSTER.has(node),
   isRecordedMember: (group, node) => group === GROUP && RECORDED.has(node),
+  isRemoved: (group, node) => group === GROUP && REMOVED.has(node),
 };
 
 async function fixture() {
@@ -131,6 +134,29 @@ describe("peer authorization", () => {
     await deliver(4, [heartbeat(4, term(4))]);
     expect(status()).toMatchObject({ term: 1, leaderId: 0 });
     host.stop();
+  });
+
+  test("a removed node's higher term is refused while the leader is heard, taken after", async () => {
+    const { deliver, status, host, lines, clock, turns } = await fixture();
+    await deliver(2, [heartbeat(2, term(4))]);
+    REMOVED.add(3);
+    try {
+      // A copy of the group forced on node 3 after the cluster removed it leads at term 7.
+      await deliver(3, [heartbeat(3, term(7))]);
+      expect(status()).toMatchObject({ term: 4, leaderId: 2 });
+      expect(lines.join("\n")).toContain("a removed node's higher term");
+      // Node 2 silent for an election timeout: a replica that hears no leader takes it (node 3
+      // may have been admitted again and lead now, which this replica's records may not know).
+      for (let k = 0; k < 100 && status()?.leaderId === 2; k++) {
+        clock.advance(100);
+        await turns();
+      }
+      await deliver(3, [heartbeat(3, term(7))]);
+      expect(status()).toMatchObject({ term: 7, leaderId: 3 });
+    } finally {
+      REMOVED.clear();
+      host.stop();
+    }
   });
 
   test("TimeoutNow from a member that does not lead is ignored", async () => {

@@ -14,6 +14,7 @@ function hostOfTwo() {
   const directory: MembershipDirectory = {
     isClusterNode: (node) => node === 1 || node === 2,
     isRecordedMember: () => false,
+    isRemoved: () => false,
   };
   const { host, clock } = loneHost({
     directory,

@@ -6,4 +6,5 @@ import type { MembershipDirectory } from "../../src/multiraft/index.ts";
 export const TRUSTING_DIRECTORY: MembershipDirectory = {
   isClusterNode: () => true,
   isRecordedMember: () => true,
+  isRemoved: () => false,
 };
