@@ -180,8 +180,7 @@ export class NodeParts {
       logger,
       metrics: this.options.metrics,
       config: hostConfigOf(tuning),
-      // Only for peers the management state does not know yet: a batch never redirects the
-      // traffic of a known member, whatever address it claims.
+      // Only for peers not known yet: no batch redirects a member, whatever address it claims.
       onPeerAddress: (peer, address) => {
         if (!this.machine.state().nodes.has(peer)) this.senders.setAddress(peer, address);
       },
