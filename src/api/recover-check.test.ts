@@ -1,18 +1,12 @@
 import { expect, test } from "bun:test";
-import { bootstrappedManagement } from "../../test/support/management-log.ts";
+import { bootstrappedManagement, registerNodeAt } from "../../test/support/management-log.ts";
 import { nodeId } from "../lib/index.ts";
 import { ManagementMachine } from "../management/index.ts";
 import { checkMayRecover } from "./recover-check.ts";
 
 test("a member may recover; a node the cluster removed, or one that left, may not", () => {
   const { machine, apply } = bootstrappedManagement();
-  apply({
-    type: "registerNode",
-    address: "h:2",
-    requestedId: nodeId(0),
-    workflowFingerprint: "f",
-    instance: "i2",
-  });
+  registerNodeAt(apply, 2);
   expect(() => checkMayRecover(machine.state(), nodeId(2))).not.toThrow();
   apply({ type: "removeNode", nodeId: nodeId(2), reason: "silent for 30 s" });
   expect(() => checkMayRecover(machine.state(), nodeId(2))).toThrow(

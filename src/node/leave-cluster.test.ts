@@ -270,14 +270,14 @@ test("a member leaves once enough voters answer again, within a proposal timeout
   expect(proposed).toEqual(["removeNode"]);
 });
 
-test("a sole voter does not leave while no learner of its groups answers to take its vote", async () => {
-  // A two-node cluster: node 3 votes alone, node 4 learns, and node 4 is down. Before, the
-  // leave removed node 3 from the management state, then waited out its bound for a hand-over
-  // that could not happen, and failed with node 3 out of the cluster yet its only voter.
+/**
+ * Node 3 (SELF), the only voter of groups 0 and 1 with `learners`; `answering()` names the
+ * nodes a probe reaches now.
+ */
+function soleVoterLeaving(learners: readonly number[], answering: () => readonly number[]) {
   const clock = new VirtualClock();
   const proposed: string[] = [];
-  let learnerAnswers = false;
-  const conf = { ...EMPTY_CONF_STATE, voters: [SELF], learners: [nodeId(4)] };
+  const conf = { ...EMPTY_CONF_STATE, voters: [SELF], learners: learners.map(nodeId) };
   const status: RaftStatus = { ...statusOf([SELF]), confState: conf, appliedConfState: conf };
   const leave = new ClusterLeave({
     self: SELF,
@@ -295,12 +295,21 @@ test("a sole voter does not leave while no learner of its groups answers to take
     isMember: () => proposed.length === 0,
     leaderStatus: async () => undefined,
     probe: async () =>
-      (learnerAnswers ? [3, 4] : [3]).map((id) => ({
+      answering().map((id) => ({
         nodeId: nodeId(id),
         address: `node-${id}:7001`,
         status: "ok" as const,
       })),
   });
+  return { clock, proposed, leave };
+}
+
+test("a sole voter does not leave while no learner of its groups answers to take its vote", async () => {
+  // A two-node cluster: node 3 votes alone, node 4 learns, and node 4 is down. Before, the
+  // leave removed node 3 from the management state, then waited out its bound for a hand-over
+  // that could not happen, and failed with node 3 out of the cluster yet its only voter.
+  let learnerAnswers = false;
+  const { clock, proposed, leave } = soleVoterLeaving([4], () => (learnerAnswers ? [3, 4] : [3]));
   const outcome = await outcomeOf(clock, leave);
   expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
   expect((outcome as Error).message).toContain(
@@ -318,28 +327,10 @@ test("a sole voter does not leave while no learner of its groups answers to take
 });
 
 test("a sole voter whose groups have no learner at all does not leave either", async () => {
-  const clock = new VirtualClock();
-  const proposed: string[] = [];
-  const conf = { ...EMPTY_CONF_STATE, voters: [SELF] };
-  const status: RaftStatus = { ...statusOf([SELF]), confState: conf, appliedConfState: conf };
-  const leave = new ClusterLeave({
-    self: SELF,
-    host: {
-      groupIds: () => [groupId(0)],
-      inspect: () => ({ status: () => status }),
-      propose: async () => {
-        proposed.push("removeNode");
-        return undefined;
-      },
-    },
-    clock,
-    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
-    proposalTimeoutMs: 1_000,
-    isMember: () => proposed.length === 0,
-    leaderStatus: async () => undefined,
-    probe: async () => [{ nodeId: SELF, address: "node-3:7001", status: "ok" as const }],
-  });
+  const { clock, proposed, leave } = soleVoterLeaving([], () => [3]);
   const outcome = await outcomeOf(clock, leave);
-  expect((outcome as Error).message).toContain("cannot leave now: in groups 0 (no other member)");
+  expect((outcome as Error).message).toContain(
+    "cannot leave now: in groups 0 (no other member); 1 (no other member)",
+  );
   expect(proposed).toEqual([]);
 });

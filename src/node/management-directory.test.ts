@@ -1,18 +1,12 @@
 import { expect, test } from "bun:test";
-import { bootstrappedManagement } from "../../test/support/management-log.ts";
+import { bootstrappedManagement, registerNodeAt } from "../../test/support/management-log.ts";
 import { groupId, MANAGEMENT_GROUP, nodeId } from "../lib/index.ts";
 import { ManagementDirectory } from "./management-directory.ts";
 
 test("a node the cluster removed counts as removed from the management group only", () => {
   const { machine, apply } = bootstrappedManagement();
   const directory = new ManagementDirectory(() => machine.state());
-  apply({
-    type: "registerNode",
-    address: "h:2",
-    requestedId: nodeId(0),
-    workflowFingerprint: "f",
-    instance: "i2",
-  });
+  registerNodeAt(apply, 2);
   expect(directory.isRemoved(MANAGEMENT_GROUP, nodeId(2))).toBe(false);
   apply({ type: "removeNode", nodeId: nodeId(2), reason: "silent for 30 s" });
   expect(directory.isRemoved(MANAGEMENT_GROUP, nodeId(2))).toBe(true);

@@ -27,3 +27,17 @@ export function bootstrappedManagement(bootstrap: Partial<Bootstrap> = {}) {
   });
   return { machine, apply };
 }
+
+/** Registers node `id` at h:`id` with the bootstrap's workflow set. */
+export function registerNodeAt(
+  apply: (command: ManagementCommand) => ManagementResult,
+  id: number,
+): ManagementResult {
+  return apply({
+    type: "registerNode",
+    address: `h:${id}`,
+    requestedId: nodeId(0),
+    workflowFingerprint: "f",
+    instance: `i${id}`,
+  });
+}
