@@ -36,7 +36,11 @@ type Refusal =
   | "not a member of the group"
   | "sender mismatch"
   | "term out of reach"
-  | "a removed node's higher term";
+  | "a removed node's higher term"
+  | "a removed node's contradicting log";
+
+/** Names a node leading a copy of a group that contradicted this replica's log. */
+const forkKey = (groupId: GroupId, node: NodeId) => `${groupId}:${node}`;
 
 export class BatchRouter {
   private unknownGroupLoggedMs = Number.NEGATIVE_INFINITY;
@@ -47,6 +51,8 @@ export class BatchRouter {
   private refusedLoggedMs = Number.NEGATIVE_INFINITY;
   private lostCommitLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedMessages = 0;
+  /** Removed nodes whose copy of a group contradicted this replica's log (forkKey). */
+  private readonly contradicting = new Set<string>();
   private readonly early: EarlyLeaderMessages;
 
   constructor(
@@ -162,14 +168,30 @@ export class BatchRouter {
     if (message.from !== from || message.to !== this.options.self) return "sender mismatch";
     if (!this.isFromMember(from, groupId, group)) return "not a member of the group";
     if (message.term > termMax) return "term out of reach";
-    // Only a copy of the group forced on a node the cluster removed (a recovery run there)
-    // sends a higher term from it: taken, it unseats the leader this replica hears, and its log
-    // contradicts what the group committed since (lost-commit.ts), again at every term it takes.
+    return this.checkRemoved(from, groupId, message, group);
+  }
+
+  /**
+   * Only a copy of the group forced on a node the cluster removed (a recovery run there) sends
+   * a higher term from it, but for a transfer's vote: taken, it unseats the leader this replica
+   * hears, and its log contradicts what the group committed since (lost-commit.ts). One whose
+   * log did contradict this replica's is refused for good: else its heartbeats would hold this
+   * replica as its follower, out of the group's elections. While this replica hears no leader,
+   * a higher term is taken: a node admitted again may lead, its records not caught up yet.
+   */
+  private checkRemoved(
+    from: NodeId,
+    groupId: GroupId,
+    message: RaftMessage,
+    group: HostedGroup,
+  ): Refusal | undefined {
+    const isContradicting = this.contradicting.has(forkKey(groupId, from));
     const isHigher = message.term > group.raw.currentTerm();
-    if (isHigher && this.options.directory.isRemoved(groupId, from) && group.raw.hearsLeader()) {
-      return "a removed node's higher term";
-    }
-    return undefined;
+    if (!isContradicting && !isHigher) return undefined;
+    if (!this.options.directory.isRemoved(groupId, from)) return undefined;
+    if (isContradicting) return "a removed node's contradicting log";
+    const isTransferVote = message.type === "RequestVote" && message.isLeaderTransfer;
+    return group.raw.hearsLeader() && !isTransferVote ? "a removed node's higher term" : undefined;
   }
 
   private isFromMember(from: NodeId, groupId: GroupId, group: HostedGroup | undefined): boolean {
@@ -191,6 +213,9 @@ export class BatchRouter {
       if (!(error instanceof CommittedEntryLostError)) throw error;
       const stop = this.options.lostCommitStop?.(group.id, error, from);
       if (stop !== undefined) throw stop;
+      if (this.options.directory.isRemoved(group.id, from)) {
+        this.contradicting.add(forkKey(group.id, from));
+      }
       const now = this.options.clock.nowMs();
       if (now - this.lostCommitLoggedMs < LOG_INTERVAL_MS) return;
       this.lostCommitLoggedMs = now;

@@ -6,8 +6,10 @@
 import { expect, test } from "bun:test";
 import {
   createLogger,
+  type GroupId,
   groupId,
   logIndex,
+  type NodeId,
   nodeId,
   RaftoralError,
   term,
@@ -16,6 +18,7 @@ import type { MultiRaftHostOptions } from "../../src/multiraft/index.ts";
 import type { RaftMessage } from "../../src/raft/index.ts";
 import { flush, loneHost } from "../support/host-cluster.ts";
 import { KvStateMachine } from "../support/kv-state-machine.ts";
+import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
 
 const GROUP = groupId(5);
 
@@ -56,14 +59,14 @@ async function contradicted(options: Partial<MultiRaftHostOptions> = {}) {
     messages: [{ type: "raft", groupId: GROUP, message: append }],
   });
   await turns();
-  return { host, lines: lines.join("\n"), fatal, before };
+  return { host, lines, fatal, before, clock, turns };
 }
 
 test("messages from a leader without a committed entry are dropped with an error, not a stop", async () => {
   const { host, lines, fatal, before } = await contradicted();
   expect(fatal).toEqual([]);
-  expect(lines).toContain("Group 5 takes nothing from its leader");
-  expect(lines).toContain("the leader's log has entry 1 at term 2");
+  expect(lines.join("\n")).toContain("Group 5 takes nothing from its leader");
+  expect(lines.join("\n")).toContain("the leader's log has entry 1 at term 2");
   const after = host.inspect(GROUP)?.status();
   expect(after?.lastIndex).toBe(before?.lastIndex as never);
   expect(after?.commit).toBe(before?.commit as never);
@@ -75,4 +78,36 @@ test("a group its lostCommitStop names stops the host with the error it gives", 
     lostCommitStop: (id) => (id === GROUP ? stop : undefined),
   });
   expect(fatal).toEqual([stop]);
+});
+
+test("a removed node whose log contradicted this replica's is refused after, and cannot hold it", async () => {
+  // Node 2, removed from the cluster, leads a copy of the group forced on it. Its first
+  // append reached this replica while it heard no leader, so the replica took its term.
+  const directory = {
+    ...TRUSTING_DIRECTORY,
+    isRemoved: (id: GroupId, node: NodeId) => id === GROUP && node === 2,
+  };
+  const { host, lines, clock, turns } = await contradicted({ directory });
+  const heartbeat = {
+    type: "Heartbeat",
+    from: nodeId(2),
+    to: nodeId(1),
+    term: term(3),
+    leaderCommit: logIndex(0),
+    readContext: "",
+  } as unknown as RaftMessage;
+  // Its heartbeats are refused from then on: they do not keep this replica following it, so
+  // the replica's election timeout runs out and it campaigns, as the healthy group needs.
+  for (let k = 0; k < 50 && host.inspect(GROUP)?.status().role === "follower"; k++) {
+    host.receive({
+      from: nodeId(2),
+      to: nodeId(1),
+      messages: [{ type: "raft", groupId: GROUP, message: heartbeat }],
+    });
+    clock.advance(100);
+    await turns();
+  }
+  expect(host.inspect(GROUP)?.status().role).not.toBe("follower");
+  expect(lines.join("\n")).toContain("a removed node's contradicting log");
+  host.stop();
 });

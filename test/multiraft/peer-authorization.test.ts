@@ -159,6 +159,26 @@ describe("peer authorization", () => {
     }
   });
 
+  test("a transfer's vote from a node the records say removed is granted as before", async () => {
+    // The lease lets a transfer's RequestVote through; so does the check on removed nodes: the
+    // leader hands over to a node admitted again that these records do not know of yet.
+    const { deliver, status, host, sent } = await fixture();
+    await deliver(2, [heartbeat(2, term(4))]);
+    REMOVED.add(3);
+    try {
+      const vote = { type: "RequestVote", from: nodeId(3), term: term(5), isLeaderTransfer: true };
+      await deliver(3, [raft({ ...vote, lastLogIndex: 100, lastLogTerm: 4 })]);
+      const granted = sent.some(({ peer, message }) => {
+        const answer = message.type === "raft" ? message.message : undefined;
+        return peer === 3 && answer?.type === "RequestVoteResponse" && answer.voteGranted;
+      });
+      expect({ term: status()?.term, granted }).toEqual({ term: term(5), granted: true });
+    } finally {
+      REMOVED.clear();
+      host.stop();
+    }
+  });
+
   test("TimeoutNow from a member that does not lead is ignored", async () => {
     const { deliver, status, host } = await fixture();
     await deliver(2, [heartbeat(2, term(4))]);
