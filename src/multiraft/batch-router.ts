@@ -39,9 +39,6 @@ type Refusal =
   | "a removed node's higher term"
   | "a removed node's contradicting log";
 
-/** Names a node leading a copy of a group that contradicted this replica's log. */
-const forkKey = (groupId: GroupId, node: NodeId) => `${groupId}:${node}`;
-
 export class BatchRouter {
   private unknownGroupLoggedMs = Number.NEGATIVE_INFINITY;
   private unknownGroupMessages = 0;
@@ -51,8 +48,8 @@ export class BatchRouter {
   private refusedLoggedMs = Number.NEGATIVE_INFINITY;
   private lostCommitLoggedMs = Number.NEGATIVE_INFINITY;
   private refusedMessages = 0;
-  /** Removed nodes whose copy of a group contradicted this replica's log (forkKey). */
-  private readonly contradicting = new Set<string>();
+  /** Per group, the removed nodes whose copy of it contradicted this replica's log. */
+  private readonly contradicting = new Map<GroupId, Set<NodeId>>();
   private readonly early: EarlyLeaderMessages;
 
   constructor(
@@ -185,7 +182,7 @@ export class BatchRouter {
     message: RaftMessage,
     group: HostedGroup,
   ): Refusal | undefined {
-    const isContradicting = this.contradicting.has(forkKey(groupId, from));
+    const isContradicting = this.contradicting.get(groupId)?.has(from) === true;
     const isHigher = message.term > group.raw.currentTerm();
     if (!isContradicting && !isHigher) return undefined;
     if (!this.options.directory.isRemoved(groupId, from)) return undefined;
@@ -214,7 +211,8 @@ export class BatchRouter {
       const stop = this.options.lostCommitStop?.(group.id, error, from);
       if (stop !== undefined) throw stop;
       if (this.options.directory.isRemoved(group.id, from)) {
-        this.contradicting.add(forkKey(group.id, from));
+        const nodes = this.contradicting.get(group.id) ?? new Set<NodeId>();
+        this.contradicting.set(group.id, nodes.add(from));
       }
       const now = this.options.clock.nowMs();
       if (now - this.lostCommitLoggedMs < LOG_INTERVAL_MS) return;
