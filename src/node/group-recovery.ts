@@ -15,6 +15,7 @@ import {
 } from "../lib/index.ts";
 import { encodeManagementCommand } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
+import type { ConfState } from "../raft/index.ts";
 import type { RecoveredGroup, RecoverRequest, RecoverResult } from "../transport/index.ts";
 import type { LeaderWatch } from "./leader-watch.ts";
 
@@ -25,8 +26,11 @@ const LEAD_AGAIN_TIMEOUT_MS = 10_000;
 const PASSING = new Set(["NO_LEADER", "NOT_LEADER", "TIMEOUT", "PROPOSAL_DROPPED"]);
 
 export async function recoverGroups(options: {
-  readonly host: MultiRaftHost;
-  readonly leaderWatch: LeaderWatch;
+  readonly host: Pick<
+    MultiRaftHost,
+    "nodeId" | "groupIds" | "hasGroup" | "inspect" | "forceSoleVoter" | "propose"
+  >;
+  readonly leaderWatch: Pick<LeaderWatch, "leaderless">;
   readonly clock: Clock;
   readonly request: RecoverRequest;
 }): Promise<RecoverResult> {
@@ -54,6 +58,16 @@ export async function recoverGroups(options: {
     }
     const status = host.inspect(groupId)?.status();
     if (status === undefined) continue;
+    if (!isInConfiguration(status.confState, host.nodeId)) {
+      // An empty replica placed here while the group had no leader: it has nothing to keep.
+      if (named === undefined) continue;
+      throw new RaftoralError(
+        "FAILED_PRECONDITION",
+        `group ${groupId}: this node's replica is not a member of the group's configuration (it ` +
+          "never caught up), so it has nothing to recover; run the recovery on a node that has " +
+          "voted in the group",
+      );
+    }
     if (request.dryRun) {
       groups.push({
         groupId,
@@ -87,9 +101,14 @@ export async function recoverGroups(options: {
   return { groups };
 }
 
+function isInConfiguration(conf: ConfState, self: NodeId): boolean {
+  const { voters, votersOutgoing, learners, learnersNext } = conf;
+  return [voters, votersOutgoing, learners, learnersNext].some((ids) => ids.includes(self));
+}
+
 /** Commits the removal of each voter a forced group left behind, marked lost for good. */
 async function recordLost(
-  host: MultiRaftHost,
+  host: Pick<MultiRaftHost, "propose">,
   lost: readonly NodeId[],
   clock: Clock,
 ): Promise<void> {
@@ -127,7 +146,7 @@ async function recordLost(
  * UNAVAILABLE after a while.
  */
 export async function ledHere(
-  host: MultiRaftHost,
+  host: Pick<MultiRaftHost, "inspect">,
   groupId: GroupId,
   clock: Clock,
   pollMs = 20,
