@@ -33,6 +33,8 @@ export interface LostWatchOptions {
   readonly onLost: (error: LostNodeError) => void;
   /** A node of its cluster no longer lists this one: it registers again. */
   readonly onRemoved: () => Promise<void>;
+  /** The node is leaving: its removal is its own doing, and it does not register again. */
+  readonly isLeaving: () => boolean;
 }
 
 export class LostWatch {
@@ -69,7 +71,7 @@ export class LostWatch {
         ...this.options,
         ...standingOf(this.options),
       });
-      if (isUnlisted && this.isRunning) {
+      if (isUnlisted && this.isRunning && !this.options.isLeaving()) {
         this.options.logger.warn(
           "A node of the cluster no longer lists this node; registering again",
         );

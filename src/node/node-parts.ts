@@ -126,6 +126,7 @@ export class NodeParts {
       ...{ onRemoved: () => this.rejoin(), state: () => this.machine.state() },
       ...{ transport: options.transport.kind, clients: options.peerClients },
       peers: () => this.addressesSeen.list(),
+      isLeaving: () => this.leaving !== undefined,
     });
     this.execution = options.execution ?? this.createExecution();
     this.health = new NodeHealth({
@@ -332,8 +333,8 @@ export class NodeParts {
     campaignIfSoleVoter(this.host, this.id, MANAGEMENT_GROUP);
     if (management.length === 0) {
       // Stopped right after joining, before the management group wrote anything here: it
-      // never voted or acknowledged anything, and holds no execution group, so nothing to
-      // check in (and no address to check in through before the runtime registers again).
+      // never voted, acknowledged or held anything, so nothing to check in (nor an address
+      // to check in through before the runtime registers again).
       await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
     } else {
       const { storage, instance, logger, tuning } = this.options;
@@ -463,9 +464,8 @@ export class NodeParts {
     try {
       await this.leaving.run();
     } catch (error) {
-      // Still a member (the removal did not commit in time): the node keeps running and stays
-      // free to register again if it turns out to have been removed after all. Out of the
-      // cluster already, it stays on its way out.
+      // Still a member (the removal did not commit in time): the node runs on, free to
+      // register again if it was removed after all. Out already, it stays on its way out.
       if (isMember()) this.leaving = undefined;
       throw error;
     }

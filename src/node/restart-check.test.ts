@@ -129,8 +129,8 @@ function nodeRecordOf(id: number): NodeRecord {
 }
 
 describe("the lost watch of a running node", () => {
-  /** A watch of node 2 over `peers`, asked once; what it did. */
-  async function watchOnce(peers: Parameters<typeof clientsOf>[0]) {
+  /** A watch of node 2 over `peers` (leaving, if `isLeaving`), asked once; what it did. */
+  async function watchOnce(peers: Parameters<typeof clientsOf>[0], isLeaving = false) {
     const clock = new VirtualClock();
     const did = { removed: 0, lost: [] as LostNodeError[] };
     const watch = new LostWatch({
@@ -149,6 +149,7 @@ describe("the lost watch of a running node", () => {
       onRemoved: async () => {
         did.removed++;
       },
+      isLeaving: () => isLeaving,
     });
     watch.start();
     clock.advance(LOST_CHECK_INTERVAL_MS);
@@ -164,6 +165,14 @@ describe("the lost watch of a running node", () => {
     expect(removed).toEqual({ removed: 1, lost: [] });
     const listed = await watchOnce({ "leader:7001": { clusterId: "ours", lost: [] } });
     expect(listed).toEqual({ removed: 0, lost: [] });
+  });
+
+  test("a leaving node that the cluster no longer lists does not register again", async () => {
+    const leaving = await watchOnce(
+      { "leader:7001": { clusterId: "ours", lost: [], listed: [1] } },
+      true,
+    );
+    expect(leaving).toEqual({ removed: 0, lost: [] });
   });
 
   test("a node of the cluster that lists it as left behind stops it", async () => {
