@@ -16,7 +16,7 @@ import {
 } from "../../src/lib/index.ts";
 import type { MultiRaftHostOptions } from "../../src/multiraft/index.ts";
 import type { RaftMessage } from "../../src/raft/index.ts";
-import { flush, loneHost } from "../support/host-cluster.ts";
+import { flush, HEARTBEAT_2_TO_1, loneHost, raftBatch } from "../support/host-cluster.ts";
 import { KvStateMachine } from "../support/kv-state-machine.ts";
 import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
 
@@ -88,22 +88,10 @@ test("a removed node whose log contradicted this replica's is refused after, and
     isRemoved: (id: GroupId, node: NodeId) => id === GROUP && node === 2,
   };
   const { host, lines, clock, turns } = await contradicted({ directory });
-  const heartbeat = {
-    type: "Heartbeat",
-    from: nodeId(2),
-    to: nodeId(1),
-    term: term(3),
-    leaderCommit: logIndex(0),
-    readContext: "",
-  } as unknown as RaftMessage;
   // Its heartbeats are refused from then on: they do not keep this replica following it, so
   // the replica's election timeout runs out and it campaigns, as the healthy group needs.
   for (let k = 0; k < 50 && host.inspect(GROUP)?.status().role === "follower"; k++) {
-    host.receive({
-      from: nodeId(2),
-      to: nodeId(1),
-      messages: [{ type: "raft", groupId: GROUP, message: heartbeat }],
-    });
+    host.receive(raftBatch(GROUP, HEARTBEAT_2_TO_1));
     clock.advance(100);
     await turns();
   }
