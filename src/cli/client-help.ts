@@ -316,7 +316,8 @@ that group's only voter; the cluster then adds the other nodes back.
 WARNING: the node keeps its own log and commits all of it. Entries that only the dropped
 voters held are lost, even if a client was told they were committed. Run it only when those
 voters cannot come back; if they can, bring them back instead. Pick the survivor with the
-longest log (the dry run shows it).
+longest log (the dry run shows it). A node that left the cluster, or knows the cluster
+removed it, refuses; so does a group whose replica there never joined its configuration.
 
 Without --force it only prints what it would do (a dry run).
 
@@ -393,8 +394,8 @@ Usage: raftoral node leave [OPTIONS]
 
 Asks the node at --address (only the first one given; never another) to leave the
 cluster. While voters of its groups do not answer, so that the others that answer are no
-majority of those groups' voters without it, the leave is refused with nothing changed
-(exit code 1). It is removed from the management group and from its execution clusters, its
+majority of those groups' voters without it, or where it is a group's only voter no learner
+answers to take its place, the leave is refused with nothing changed (exit code 1). It is removed from the management group and from its execution clusters, its
 workflows move to the remaining members, and once every group it was in has committed a
 configuration without it (up to about a minute under faults) its process exits with
 code 0. Its storage directory then refuses to start (exit code 78); to bring the machine
