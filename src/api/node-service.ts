@@ -52,6 +52,7 @@ import { clusterRetention } from "./cluster-retention.ts";
 import { type ClusterStatusInputs, clusterStatusOf } from "./cluster-status.ts";
 import type { ExecutionLayer } from "./execution-layer.ts";
 import { checkMayRecover } from "./recover-check.ts";
+import { checkMayTakeRegistration } from "./register-check.ts";
 
 export interface NodeServiceOptions {
   readonly host: MultiRaftHost;
@@ -143,6 +144,7 @@ export class NodeService implements NodeApi {
         "this node has not joined a cluster yet; register with another node",
       );
     }
+    checkMayTakeRegistration(state, this.options.self);
     // A registration waits for the management leader; one cut off would only time out.
     const leaderless = this.options.managementLeaderless();
     if (leaderless !== undefined) {
