@@ -54,6 +54,11 @@ export {
   type WorkflowIdClaim,
 } from "./management-state.ts";
 export { planReplicas, type ReplicaAction, type ReplicaView } from "./replica-plan.ts";
+export {
+  planReplicaRenewal,
+  type ReplicaRenewalDecision,
+  type ReplicaRenewalView,
+} from "./replica-renewal-plan.ts";
 export { type GroupReportView, planGroupReports } from "./report-plan.ts";
 export { voterTarget } from "./voter-target.ts";
 export { WORKFLOW_ID_CLAIMS_MAX } from "./workflow-id-claims.ts";
