@@ -18,6 +18,7 @@ import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import { EarlyLeaderMessages } from "./early-leader-messages.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
 import type { GroupRegistry } from "./group-registry.ts";
+import type { LostCommitRenewal } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
 import type { MembershipDirectory } from "./membership-directory.ts";
 import { termReach } from "./term-reach.ts";
@@ -76,6 +77,8 @@ export class BatchRouter {
         error: Error,
         leader: NodeId,
       ) => Error | undefined;
+      /** See MultiRaftHostOptions.lostCommitRenew. */
+      readonly lostCommitRenew?: (groupId: GroupId, leader: NodeId) => LostCommitRenewal;
     },
   ) {
     this.early = new EarlyLeaderMessages(options.clock);
@@ -201,7 +204,7 @@ export class BatchRouter {
    * Steps `message` in `group`. One from a leader without entries this node committed
    * (lost-commit.ts) is dropped: the replica takes nothing from that leader and says so, an
    * error line per interval, while the node goes on serving its other groups, unless
-   * lostCommitStop says to stop.
+   * lostCommitStop says to stop, or lostCommitRenew that the replica gives way to an empty one.
    */
   private step(group: HostedGroup, from: NodeId, message: RaftMessage): void {
     try {
@@ -214,12 +217,15 @@ export class BatchRouter {
         const nodes = this.contradicting.get(group.id) ?? new Set<NodeId>();
         this.contradicting.set(group.id, nodes.add(from));
       }
+      const renewal = this.options.lostCommitRenew?.(group.id, from);
+      if (renewal?.isRenewed === true) return;
       const now = this.options.clock.nowMs();
       if (now - this.lostCommitLoggedMs < LOG_INTERVAL_MS) return;
       this.lostCommitLoggedMs = now;
       this.options.logger.error(`Group ${group.id} takes nothing from its leader`, {
         leader: from,
         error: error.message,
+        ...(renewal === undefined ? {} : { not_renewed: renewal.reason }),
       });
     }
   }

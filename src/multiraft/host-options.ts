@@ -41,7 +41,19 @@ export interface MultiRaftHostOptions {
    * messages are dropped, and the host goes on, unless this gives the error to stop with.
    */
   readonly lostCommitStop?: (groupId: GroupId, error: Error, leader: NodeId) => Error | undefined;
+  /**
+   * Asked next, when lostCommitStop gave no error: whether this node's replica of `groupId`
+   * gives way to an empty one (the caller drops it; `leader`'s messages are dropped meanwhile,
+   * without the error line), or why not (said in the error line). Asked again at each message
+   * the replica refuses: the answer may change as the node's records catch up.
+   */
+  readonly lostCommitRenew?: (groupId: GroupId, leader: NodeId) => LostCommitRenewal;
 }
+
+/** See MultiRaftHostOptions.lostCommitRenew. */
+export type LostCommitRenewal =
+  | { readonly isRenewed: true }
+  | { readonly isRenewed: false; readonly reason: string };
 
 /** What observers may ask a group's Raft node; never changes it. */
 export type GroupInspector = Pick<

@@ -10,6 +10,7 @@ export type { HostConfig } from "./host-config.ts";
 export { INBOX_BYTES_MAX, INBOX_MESSAGES_MAX } from "./host-inbox.ts";
 export type {
   GroupInspector,
+  LostCommitRenewal,
   MultiRaftHostOptions,
   PeerSink,
   ProposeOptions,
