@@ -6,18 +6,21 @@
 // a node the cluster removed: a copy of the group forced on it (a recovery run there) has the
 // cluster's log wrong, not this node.
 
-import { type GroupId, MANAGEMENT_GROUP, RaftoralError } from "../lib/index.ts";
+import { type GroupId, MANAGEMENT_GROUP, type NodeId, RaftoralError } from "../lib/index.ts";
+import type { MembershipDirectory } from "../multiraft/index.ts";
 
 /**
- * The error to stop with when the management group's leader contradicts this node's log;
- * undefined for another group, or for a leader the cluster removed (`isLeaderRemoved`).
+ * The error to stop with when `leader` of the management group contradicts this node's log
+ * (MultiRaftHostOptions.lostCommitStop); undefined for another group, or for a leader the
+ * cluster removed (`directory.isRemoved`).
  */
 export function stopOnManagementLogLost(
+  directory: Pick<MembershipDirectory, "isRemoved">,
   groupId: GroupId,
   error: Error,
-  isLeaderRemoved: boolean,
+  leader: NodeId,
 ): Error | undefined {
-  if (groupId !== MANAGEMENT_GROUP || isLeaderRemoved) return undefined;
+  if (groupId !== MANAGEMENT_GROUP || directory.isRemoved(groupId, leader)) return undefined;
   return new RaftoralError(
     "STALE_INCARNATION",
     `this node's copy of the management group does not match the cluster's: ${error.message}. ` +

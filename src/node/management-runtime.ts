@@ -2,7 +2,8 @@
 // over pure planners (src/management): it observes (the management state, its Raft groups,
 // who it heard from when), asks the planners what to do, and does it.
 //   - every node: registers again when cut off from the management group, and hosts exactly
-//     the replicas planReplicas wants;
+//     the replicas planReplicas wants (one left out of a forced recovery given way to an
+//     empty one: replica-renewal.ts);
 //   - the management leader: reports its group's fault tolerance and runs the ClusterManager
 //     (planCluster), with failure detection by silentNodes;
 //   - each execution group's leader: reports its group (planGroupReports), drains it into its
@@ -32,7 +33,7 @@ import {
   silentNodes,
   voterTarget,
 } from "../management/index.ts";
-import type { GroupInspector, MultiRaftHost } from "../multiraft/index.ts";
+import type { GroupInspector, LostCommitRenewal, MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfChangeSingle, RaftStatus } from "../raft/index.ts";
 import { CatchUpWatch } from "./catch-up-watch.ts";
 import { liveFaultTolerance } from "./group-health.ts";
@@ -40,6 +41,7 @@ import type { LeaderWatch } from "./leader-watch.ts";
 import { LeaderlessReports } from "./leaderless-reports.ts";
 import { LivenessObserver } from "./liveness-observer.ts";
 import { OwnerFailoverWatch } from "./owner-failover-watch.ts";
+import { ReplicaRenewal } from "./replica-renewal.ts";
 
 export interface ManagementRuntimeOptions {
   readonly self: NodeId;
@@ -80,6 +82,8 @@ export class ManagementRuntime {
   private isScheduled = false;
   private isRerunWanted = false;
   private isStopped = false;
+  /** No pass before start(): a node still resuming asks for one (ReplicaRenewal) early. */
+  private isStarted = false;
   private cancelTimer: (() => void) | undefined;
   private unsubscribe: (() => void)[] = [];
   /** When this node last knew a live management leader (itself included). */
@@ -93,6 +97,7 @@ export class ManagementRuntime {
   private readonly catchUpWatch: CatchUpWatch;
   /** Per group, the last maintain call asked for (see maintain). */
   private readonly maintaining = new Map<GroupId, Promise<void>>();
+  private readonly renewal: ReplicaRenewal;
 
   constructor(private readonly options: ManagementRuntimeOptions) {
     this.liveness = new LivenessObserver(
@@ -116,6 +121,16 @@ export class ManagementRuntime {
       ...options,
       propose: (command) => this.propose(command),
     });
+    this.renewal = new ReplicaRenewal({
+      ...options,
+      state: () => options.machine.state(),
+      onDue: () => this.trigger(),
+    });
+  }
+
+  /** MultiRaftHostOptions.lostCommitRenew (see replica-renewal.ts). */
+  renewReplica(groupId: GroupId, leader: NodeId): LostCommitRenewal {
+    return this.renewal.renew(groupId, leader);
   }
 
   /**
@@ -138,6 +153,7 @@ export class ManagementRuntime {
   }
 
   start(): void {
+    this.isStarted = true;
     this.liveness.start();
     this.failoverWatch.start();
     // A pass soon after anything it acts on changes: the management state, or a hosted
@@ -170,7 +186,7 @@ export class ManagementRuntime {
 
   /** Asks for a pass: soon (outside the caller's stack), or right after the one running. */
   trigger(): void {
-    if (this.isStopped) return;
+    if (this.isStopped || !this.isStarted) return;
     if (this.isRunning) {
       this.isRerunWanted = true;
       return;
@@ -255,9 +271,10 @@ export class ManagementRuntime {
     await this.options.rejoin();
   }
 
-  /** Hosts exactly the replicas planReplicas wants. */
+  /** Hosts exactly the replicas planReplicas wants, after dropping those due for renewal. */
   private async syncReplicas(state: ManagementState): Promise<void> {
     const { host, self, execution } = this.options;
+    await this.renewal.dropDue();
     const hosted = new Map<GroupId, LogIndex>();
     for (const id of host.groupIds()) {
       const status = host.inspect(id)?.status();

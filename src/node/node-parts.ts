@@ -188,8 +188,8 @@ export class NodeParts {
       onPeerSeenAt: (address) => this.addressesSeen.addHeard(address),
       onPeerHeard: (peer) => this.senders.heardFrom(peer),
       onFatal: this.options.onFatal,
-      lostCommitStop: (groupId, error, leader) =>
-        stopOnManagementLogLost(groupId, error, this.directory.isRemoved(groupId, leader)),
+      lostCommitStop: (...lost) => stopOnManagementLogLost(this.directory, ...lost),
+      lostCommitRenew: (groupId, leader) => this.runtime.renewReplica(groupId, leader),
     });
   }
 

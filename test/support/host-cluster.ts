@@ -68,10 +68,14 @@ export class HostCluster {
     return `node-${id}:1`;
   }
 
-  /** Starts (or restarts, keeping its store) node `id`; `storage` may wrap its storage. */
+  /**
+   * Starts (or restarts, keeping its store) node `id`; `storage` may wrap its storage, and
+   * `options` overrides the host's.
+   */
   async startNode(
     id: number,
     storage: (inner: LogStorage) => LogStorage = (inner) => inner,
+    options: Partial<MultiRaftHostOptions> = {},
   ): Promise<TestHost> {
     const key = nodeId(id);
     const existing = this.hosts.get(key);
@@ -110,6 +114,7 @@ export class HostCluster {
       onFatal: (error) => {
         testHost.fatal = error;
       },
+      ...options,
     });
     testHost.host = host;
     for (const [peerId] of this.hosts) senders.setAddress(peerId, this.address(peerId));
