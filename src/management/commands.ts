@@ -79,6 +79,12 @@ export type ManagementCommand =
       readonly voters: readonly NodeId[];
       readonly learners: readonly NodeId[];
       readonly configIndex: number;
+      /**
+       * The configuration a forced recovery made (`cluster recover --force`): it replaces the
+       * record whatever index that holds, since the survivor's log may end before the index
+       * last reported (rules 4; absent from logs of older versions).
+       */
+      readonly forced?: true;
     }
   | {
       readonly type: "destroyGroup";
@@ -195,6 +201,9 @@ export function decodeManagementCommand(data: Uint8Array): ManagementCommand {
         voters: nodes(f.voters, "voters"),
         learners: nodes(f.learners, "learners"),
         configIndex: count(f.configIndex, "configIndex"),
+        ...(f.forced !== undefined && read.boolean(f.forced, "forced")
+          ? { forced: true as const }
+          : {}),
       };
     case "destroyGroup":
       return {

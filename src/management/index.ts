@@ -42,6 +42,7 @@ export {
   type ClusterTransport,
   emptyManagementState,
   everyMemberApplies,
+  FORCED_REPORT_RULES,
   type GroupRecord,
   groupsOf,
   highestNodeId,

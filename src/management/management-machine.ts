@@ -19,6 +19,7 @@ import { checkManagementInvariants } from "./invariants.ts";
 import {
   emptyManagementState,
   everyMemberApplies,
+  FORCED_REPORT_RULES,
   type GroupRecord,
   type ManagementState,
   type NodeRecord,
@@ -161,7 +162,7 @@ export function applyCommand(
         throw new ManagementRefusal(`group ${command.groupId}: a node is both voter and learner`);
       }
       return updateGroup(state, command.groupId, (group) =>
-        command.configIndex <= group.configIndex
+        !isForcedReport(state, command) && command.configIndex <= group.configIndex
           ? {}
           : {
               voters: sorted(command.voters),
@@ -374,6 +375,17 @@ function admit(
     },
     result: { nodeId: id },
   };
+}
+
+/**
+ * Whether a configuration report replaces its group's record whatever its index: one a forced
+ * recovery made, once every member applies the rule (builds before it ignore the flag).
+ */
+function isForcedReport(
+  state: ManagementState,
+  command: Extract<ManagementCommand, { type: "reportGroupConfig" }>,
+): boolean {
+  return command.forced === true && everyMemberApplies(state, FORCED_REPORT_RULES);
 }
 
 /** Removes a node from the cluster; `isLost` also keeps its id from being registered again. */

@@ -43,17 +43,22 @@ export interface NodeRecord {
  * records come between (src/workflow/wait-pairs.ts), which builds before it apply otherwise:
  * owners record them only once every member applies rules 2, and from then on a node whose
  * build applies fewer is refused at registration. 3: a claim on a caller-chosen id counts its
- * starters, and goes once none of them may still start the id (workflow-id-claims.ts). Every
+ * starters, and goes once none of them may still start the id (workflow-id-claims.ts). 4: a
+ * forced recovery reports the configuration it made whatever index the group's record holds
+ * (`reportGroupConfig.forced`: the survivor's log may end before it). Every
  * replica must apply the same rules, so a rule that changes an outcome applies only once every
  * member's build applies it; from rules 2 on, a build older than every member's is refused.
  */
-export const MANAGEMENT_RULES_VERSION = 3;
+export const MANAGEMENT_RULES_VERSION = 4;
 
 /** The rules from which workflow logs may hold waits whose halves are apart. */
 export const PAIRED_WAITS_RULES = 2;
 
 /** The rules from which a claim on a caller-chosen id counts its starters. */
 export const COUNTED_CLAIMS_RULES = 3;
+
+/** The rules from which a forced recovery's configuration replaces its group's record. */
+export const FORCED_REPORT_RULES = 4;
 
 /** Whether every member's build (`except` aside) applies management rules `version` or later. */
 export function everyMemberApplies(

@@ -4,6 +4,7 @@
 
 import { expect, test } from "bun:test";
 import { type GroupId, groupId, nodeId, VirtualClock } from "../lib/index.ts";
+import { emptyManagementState } from "../management/index.ts";
 import { EMPTY_CONF_STATE, type RaftStatus } from "../raft/index.ts";
 import { recoverGroups } from "./group-recovery.ts";
 
@@ -35,6 +36,7 @@ function survivor(dryRun: boolean, named?: GroupId[]) {
           leaderless: (id) => ({ groupId: id, leaderlessMs: 9_000, unreachableVoters: [] }),
         },
         clock: new VirtualClock(),
+        managementState: emptyManagementState,
         request: { dryRun, ...(named === undefined ? {} : { groupIds: named }) },
       }),
   };

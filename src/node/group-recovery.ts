@@ -13,7 +13,12 @@ import {
   type NodeId,
   RaftoralError,
 } from "../lib/index.ts";
-import { encodeManagementCommand } from "../management/index.ts";
+import {
+  encodeManagementCommand,
+  everyMemberApplies,
+  FORCED_REPORT_RULES,
+  type ManagementState,
+} from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import type { ConfState } from "../raft/index.ts";
 import type { RecoveredGroup, RecoverRequest, RecoverResult } from "../transport/index.ts";
@@ -32,6 +37,8 @@ export async function recoverGroups(options: {
   >;
   readonly leaderWatch: Pick<LeaderWatch, "leaderless">;
   readonly clock: Clock;
+  /** This node's applied management state. */
+  readonly managementState: () => ManagementState;
   readonly request: RecoverRequest;
 }): Promise<RecoverResult> {
   const { host, leaderWatch, request } = options;
@@ -98,6 +105,11 @@ export async function recoverGroups(options: {
     lost.sort((a, b) => a - b),
     options.clock,
   );
+  const recovered = groups.filter((g) => g.isRecovered && g.groupId !== MANAGEMENT_GROUP);
+  await reportForced(
+    options,
+    recovered.map((group) => group.groupId),
+  );
   return { groups };
 }
 
@@ -112,7 +124,6 @@ async function recordLost(
   lost: readonly NodeId[],
   clock: Clock,
 ): Promise<void> {
-  const deadline = clock.nowMs() + LEAD_AGAIN_TIMEOUT_MS;
   for (const nodeId of lost) {
     const command = encodeManagementCommand({
       type: "removeNode",
@@ -120,23 +131,74 @@ async function recordLost(
       reason: "left behind by a forced recovery",
       isLost: true,
     });
-    for (;;) {
-      try {
-        await host.propose(MANAGEMENT_GROUP, command, { timeoutMs: LEAD_AGAIN_TIMEOUT_MS });
-        break;
-      } catch (error) {
-        const isPassing = error instanceof RaftoralError && PASSING.has(error.code);
-        if (!isPassing || clock.nowMs() > deadline) {
-          throw new RaftoralError(
-            "UNAVAILABLE",
-            `the groups were recovered, but recording node ${nodeId} as lost did not commit ` +
-              `(${(error as Error).message}): never start nodes ${lost.join(", ")} again with ` +
-              `their storage`,
-            { cause: error },
-          );
-        }
-        await new Promise<void>((resolve) => clock.setTimer(100, resolve));
-      }
+    await proposeUntilCommitted(host, command, clock).catch((error: Error) => {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `the groups were recovered, but recording node ${nodeId} as lost did not commit ` +
+          `(${error.message}): never start nodes ${lost.join(", ")} again with their storage`,
+        { cause: error },
+      );
+    });
+  }
+}
+
+/**
+ * Reports each recovered execution group's configuration, forced: the survivor's log may end
+ * before the index its group last reported, and the records would pass over the group's own
+ * reports until its log grew past that index (its leader proposing one at every management
+ * pass meanwhile, and a node joining it never counted as a voter there). Only once every
+ * member applies the rule (FORCED_REPORT_RULES); before, the records catch up as they did.
+ */
+async function reportForced(
+  options: {
+    readonly host: Pick<MultiRaftHost, "inspect" | "propose">;
+    readonly clock: Clock;
+    readonly managementState: () => ManagementState;
+  },
+  groupIds: readonly GroupId[],
+): Promise<void> {
+  if (!everyMemberApplies(options.managementState(), FORCED_REPORT_RULES)) return;
+  for (const groupId of groupIds) {
+    const status = options.host.inspect(groupId)?.status();
+    if (status === undefined) continue;
+    const command = encodeManagementCommand({
+      type: "reportGroupConfig",
+      groupId,
+      voters: status.appliedConfState.voters,
+      learners: status.appliedConfState.learners,
+      configIndex: status.applied,
+      forced: true,
+    });
+    await proposeUntilCommitted(options.host, command, options.clock).catch((error: Error) => {
+      throw new RaftoralError(
+        "UNAVAILABLE",
+        `the groups were recovered and their lost voters recorded, but the report of group ` +
+          `${groupId}'s new configuration did not commit (${error.message}): the cluster's ` +
+          "records show it once the group's log passes the index it last reported",
+        { cause: error },
+      );
+    });
+  }
+}
+
+/**
+ * Proposes `command` to the management group until it commits, trying again while the group
+ * has no leader for a while; rejects with the last failure.
+ */
+async function proposeUntilCommitted(
+  host: Pick<MultiRaftHost, "propose">,
+  command: Uint8Array,
+  clock: Clock,
+): Promise<void> {
+  const deadline = clock.nowMs() + LEAD_AGAIN_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await host.propose(MANAGEMENT_GROUP, command, { timeoutMs: LEAD_AGAIN_TIMEOUT_MS });
+      return;
+    } catch (error) {
+      const isPassing = error instanceof RaftoralError && PASSING.has(error.code);
+      if (!isPassing || clock.nowMs() > deadline) throw error;
+      await new Promise<void>((resolve) => clock.setTimer(100, resolve));
     }
   }
 }

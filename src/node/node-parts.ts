@@ -1,7 +1,6 @@
 // Everything a node runs once it knows its id, built in dependency order: the management
-// state machine and its directory, the peer senders and the multi-Raft host, the leader
-// watch, the workflow engine, health, the API service and the management runtime. Nothing
-// here is bound late: each part gets the parts it needs when it is made.
+// machine and its directory, the peer senders, the multi-Raft host, the leader watch, the
+// workflow engine, health, the API and the management runtime; none is bound late.
 
 import { type ExecutionLayer, NodeService } from "../api/index.ts";
 import {
@@ -281,6 +280,7 @@ export class NodeParts {
           host: this.host,
           leaderWatch: this.leaderWatch,
           clock: this.clock,
+          managementState: () => this.machine.state(),
           request,
         }),
     });

@@ -126,6 +126,13 @@ const VERSION_7: Migration = { version: 7, statements: [] };
  */
 const VERSION_8: Migration = { version: 8, statements: [] };
 
+/**
+ * Version 9, no change to the tables: the management log may hold a forced recovery's report
+ * of a group's configuration (management rules 4), which a build of version 8 would pass over
+ * when the survivor's log ended before the group's last report, its replica then differing.
+ */
+const VERSION_9: Migration = { version: 9, statements: [] };
+
 /** Every migration, in order. The last one's version is what this build writes. */
 export const MIGRATIONS: readonly Migration[] = [
   VERSION_1,
@@ -136,6 +143,7 @@ export const MIGRATIONS: readonly Migration[] = [
   VERSION_6,
   VERSION_7,
   VERSION_8,
+  VERSION_9,
 ];
 
 MIGRATIONS.forEach((migration, position) => {
