@@ -194,7 +194,10 @@ describe("who may call which method", () => {
     expect((error as Error).message).toBe(
       "/raftoral.WorkflowManagement/RunWorkflowAsync: needs the client token as 'Authorization: Bearer <token>'; clients pass it with --token-file or RAFTORAL_TOKEN (a node joining this cluster needs its --cluster-secret-file instead)",
     );
-    expect(api.calls).toEqual([]);
+    // The server itself polls NodeApi's health every 100 ms (what health Check and Watch
+    // report), so one poll may land while the call is in flight (2 runs in 100 here, more on a
+    // busy machine); any other call means the refused one got through.
+    expect(api.calls.filter((call) => call.method !== "health")).toEqual([]);
   });
 
   test("health checking and reflection stay open for load balancers and tools", async () => {
