@@ -36,12 +36,6 @@ function shuffled<T>(items: readonly T[], random: Random): T[] {
   return copy;
 }
 
-function timed<T>(run: () => T): { value: T; ms: number } {
-  const start = performance.now();
-  const value = run();
-  return { value, ms: performance.now() - start };
-}
-
 describe("random histories from a real sequential execution", () => {
   test("are linearizable, in any array order", () => {
     for (const seed of SEEDS) {
@@ -116,31 +110,27 @@ describe("the WGL search agrees with brute force", () => {
   });
 });
 
-describe("performance", () => {
+// The search is exponential in the worst case; these histories must stay far from it. Bounded
+// by its steps, which the seeds fix, not by time, which the machine's load moves.
+describe("search effort", () => {
   const big = { operationCount: 2_000, clientCount: 5, keyCount: 10, pendingProbability: 0.02 };
 
-  test("2,000 operations over 10 keys and 5 clients check in well under a second", () => {
+  test("2,000 operations over 10 keys and 5 clients take under 5 steps per operation", () => {
     const history = generateKvHistory({ ...big, random: seededRandom(2_000) });
-    const clean = timed(() => checkLinearizability(kvModel, history));
-    expect(clean.value.ok).toBe(true);
+    const clean = checkLinearizability(kvModel, history);
+    expect(clean.ok).toBe(true);
     const planted = plantStaleRead(history, seededRandom(1));
     if (planted === undefined) throw new Error("a 2,000 operation history has a stale read");
-    const broken = timed(() => checkLinearizability(kvModel, planted.history));
-    expect(broken.value.ok).toBe(false);
-    console.log(
-      `2,000 ops / 10 keys: clean ${clean.ms.toFixed(1)} ms (${clean.value.steps} steps), ` +
-        `planted ${broken.ms.toFixed(1)} ms (${broken.value.steps} steps)`,
-    );
-    expect(clean.ms).toBeLessThan(500);
-    expect(broken.ms).toBeLessThan(500);
+    const broken = checkLinearizability(kvModel, planted.history);
+    expect(broken.ok).toBe(false);
+    expect(clean.steps).toBeLessThan(5 * big.operationCount);
+    expect(broken.steps).toBeLessThan(5 * big.operationCount);
   });
 
-  test("2,000 operations on one key, without partitioning help, also stay fast", () => {
+  test("2,000 operations on one key, without partitioning help, take under 50 per operation", () => {
     const options = { ...big, keyCount: 1, random: seededRandom(2_001) };
-    const history = generateKvHistory(options);
-    const clean = timed(() => checkLinearizability(kvModel, history));
-    expect(clean.value.ok).toBe(true);
-    console.log(`2,000 ops / 1 key: ${clean.ms.toFixed(1)} ms (${clean.value.steps} steps)`);
-    expect(clean.ms).toBeLessThan(500);
+    const clean = checkLinearizability(kvModel, generateKvHistory(options));
+    expect(clean.ok).toBe(true);
+    expect(clean.steps).toBeLessThan(50 * big.operationCount);
   });
 });
