@@ -311,7 +311,8 @@ Usage: raftoral cluster recover [--cluster <ID>,...] [--force] [OPTIONS]
 For when voters of a group are gone for good (machines lost with their disks) and the rest
 cannot elect a leader. Asks the node at --address (only the first one given), one of the
 survivors, to continue each group it hosts that has had no leader for a few seconds as
-that group's only voter; the cluster then adds the other nodes back.
+that group's only voter; the cluster then adds the other nodes back (a learner of an
+execution group whose copy holds entries the survivor lacks gets an empty copy instead).
 
 WARNING: the node keeps its own log and commits all of it. Entries that only the dropped
 voters held are lost, even if a client was told they were committed. Run it only when those
@@ -392,15 +393,16 @@ export const NODE_LEAVE_HELP = `raftoral node leave - remove a node from the clu
 
 Usage: raftoral node leave [OPTIONS]
 
-Asks the node at --address (only the first one given; never another) to leave the
-cluster. While voters of its groups do not answer, so that the others that answer are no
-majority of those groups' voters without it, or where it is a group's only voter no learner
-answers to take its place, the leave is refused with nothing changed (exit code 1). It is removed from the management group and from its execution clusters, its
-workflows move to the remaining members, and once every group it was in has committed a
-configuration without it (up to about a minute under faults) its process exits with
-code 0. Its storage directory then refuses to start (exit code 78); to bring the machine
-back as a node, start it with --peers and an empty --storage-path: it joins as a new node.
-The last node of a cluster cannot leave; stop it instead.
+Asks the node at --address (only the first one given; never another) to leave the cluster.
+While voters of its groups do not answer, so that the others that answer are no majority
+of those groups' voters without it, or where it is a group's only voter no learner answers
+to take its place, the leave is refused with nothing changed (exit code 1). It is removed
+from the management group and from its execution clusters, its workflows move to the
+remaining members, and once every group it was in has committed a configuration without it
+(up to about a minute under faults) its process exits with code 0. Its storage directory
+then refuses to start (exit code 78); to bring the machine back as a node, start it with
+--peers and an empty --storage-path: it joins as a new node. The last node of a cluster
+cannot leave; stop it instead.
 
 ${CONNECTION_OPTIONS}
 

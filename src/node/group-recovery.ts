@@ -105,11 +105,10 @@ export async function recoverGroups(options: {
     lost.sort((a, b) => a - b),
     options.clock,
   );
-  const recovered = groups.filter((g) => g.isRecovered && g.groupId !== MANAGEMENT_GROUP);
-  await reportForced(
-    options,
-    recovered.map((group) => group.groupId),
+  const recovered = groups.flatMap((group) =>
+    group.isRecovered && group.groupId !== MANAGEMENT_GROUP ? [group.groupId] : [],
   );
+  await reportForced(options, recovered);
   return { groups };
 }
 
