@@ -15,24 +15,32 @@ import { type CallerIdStartDeps, startWithCallerId } from "./caller-id-start.ts"
 /**
  * A cluster of groups 1 and 2 where no group knows the id yet, and every claim names the
  * group chosen for it (counting its starters if `counted`). `startIn` answers each start, in
- * order; `released` lists each release, `starter` for one that ends only this starter's part.
+ * order; `released` lists each release, `starter` for one that ends only this starter's part,
+ * and `urgent` those proposed at once rather than batched.
  */
 type Answer = RaftoralError | "started" | { readonly forwarded: RaftoralError };
 
 function cluster(answers: readonly Answer[], counted = false) {
   const started: GroupId[] = [];
   const released: string[] = [];
+  const urgent: string[] = [];
   let next = 0;
+  const propose = async (bytes: Uint8Array) => {
+    const command = decodeManagementCommand(bytes);
+    if (command.type === "releaseWorkflowId") {
+      released.push(command.starterOnly === true ? "starter" : "claim");
+    }
+    if (command.type !== "claimWorkflowId") return {};
+    const claim = { groupId: command.groupId, claimedAt: logIndex(7) };
+    return { claim: counted ? { ...claim, starters: 1 } : claim };
+  };
   const deps: CallerIdStartDeps = {
-    proposeManagement: async (bytes) => {
+    proposeManagement: (bytes) => {
       const command = decodeManagementCommand(bytes);
-      if (command.type === "releaseWorkflowId") {
-        released.push(command.starterOnly === true ? "starter" : "claim");
-      }
-      if (command.type !== "claimWorkflowId") return {};
-      const claim = { groupId: command.groupId, claimedAt: logIndex(7) };
-      return { claim: counted ? { ...claim, starters: 1 } : claim };
+      if (command.type === "releaseWorkflowId") urgent.push(command.workflowId);
+      return propose(bytes);
     },
+    proposeManagementLater: propose,
     groups: () => [groupId(1), groupId(2)],
     holderOf: (id) => id,
     chooseGroup: async (excluded) => (excluded.includes(groupId(1)) ? groupId(2) : groupId(1)),
@@ -50,7 +58,7 @@ function cluster(answers: readonly Answer[], counted = false) {
     isSealedHere: () => false,
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
   };
-  return { deps, started, released };
+  return { deps, started, released, urgent };
 }
 
 /** The releases proposed so far, once the ones not awaited have gone out. */
@@ -141,22 +149,24 @@ test("a refusal of one starter's Start keeps the claim another starter's Start s
   const committed: GroupId[] = [];
   let commitFirst: () => void = () => undefined;
   let startCalls = 0;
+  const proposeManagement = async (bytes: Uint8Array) => {
+    const command = decodeManagementCommand(bytes);
+    if (command.type === "releaseWorkflowId") {
+      if (claims.get(command.workflowId)?.claimedAt === command.claimedAt)
+        claims.delete(command.workflowId);
+      return {};
+    }
+    if (command.type !== "claimWorkflowId") return {};
+    const claim = claims.get(command.workflowId) ?? {
+      groupId: command.groupId,
+      claimedAt: logIndex(++index),
+    };
+    claims.set(command.workflowId, claim);
+    return { claim };
+  };
   const deps = (choose: GroupId): CallerIdStartDeps => ({
-    proposeManagement: async (bytes) => {
-      const command = decodeManagementCommand(bytes);
-      if (command.type === "releaseWorkflowId") {
-        if (claims.get(command.workflowId)?.claimedAt === command.claimedAt)
-          claims.delete(command.workflowId);
-        return {};
-      }
-      if (command.type !== "claimWorkflowId") return {};
-      const claim = claims.get(command.workflowId) ?? {
-        groupId: command.groupId,
-        claimedAt: logIndex(++index),
-      };
-      claims.set(command.workflowId, claim);
-      return { claim };
-    },
+    proposeManagement,
+    proposeManagementLater: proposeManagement,
     groups: () => [groupId(1), groupId(2)],
     holderOf: (id) => id,
     chooseGroup: async () => choose,
@@ -208,6 +218,7 @@ test("under counted claims, a refused starter leaves no claim, and one in flight
   const deps = (choose: number, start: (id: GroupId) => Promise<void>): CallerIdStartDeps => ({
     ...cluster([]).deps,
     proposeManagement: async (bytes) => apply(decodeManagementCommand(bytes)),
+    proposeManagementLater: async (bytes) => apply(decodeManagementCommand(bytes)),
     chooseGroup: async () => groupId(choose),
     isKnownIn: async (id) => committed.includes(id),
     startIn: async (id) => {
@@ -256,6 +267,24 @@ test("under counted claims, a refused starter leaves no claim, and one in flight
 function releasesSent(): Promise<unknown> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+test("releases wait for a batch, but a claim on a group sealed before the look-up goes at once", async () => {
+  const { deps, started, released, urgent } = cluster(["started"]);
+  await startWithCallerId(deps, "order-1");
+  expect(await releasesOf(released)).toEqual(["claim"]);
+  expect(urgent).toEqual([]);
+  // Group 1 sealed and nobody knows the id: the claim must go before the next round claims
+  // again, or that claim would name group 1 once more.
+  released.length = 0;
+  const sealed = { ...deps, isSealedHere: (id: GroupId) => id === groupId(1) };
+  expect(await startWithCallerId(sealed, "order-1")).toEqual({
+    workflowId: "order-1",
+    executionClusterId: groupId(2),
+  });
+  expect(started).toEqual([groupId(1), groupId(2)]);
+  expect(await releasesOf(released)).toEqual(["claim", "claim"]);
+  expect(urgent).toEqual(["order-1"]);
+});
 
 test("the claimed group is asked only once sealed; the Start there answers for the id otherwise", async () => {
   const asked: GroupId[] = [];

@@ -15,8 +15,10 @@
 //      group holding its results, if it was drained and destroyed). The group's own apply
 //      refuses other input for a known id (ALREADY_EXISTS).
 //   4. Release the claim, but only once the Start is committed there: from then on step 2
-//      of any later start finds it, so the claim is no longer needed. A claim whose start
-//      failed stays, and a retry reuses it (same group), so nothing is started elsewhere.
+//      of any later start finds it, so the claim is no longer needed. Nobody waits for the
+//      release: it goes a moment later, with others, in one commit (batched-proposals.ts).
+//      A claim whose start failed stays, and a retry reuses it (same group), so nothing is
+//      started elsewhere.
 //      Each starter counts on the claim, though, and gives up its part once its own Start
 //      can never commit (refused, or never sent): the claim goes with the last part.
 
@@ -42,6 +44,8 @@ const START_ROUNDS_MAX = 3;
 export interface CallerIdStartDeps {
   /** Proposes a management command; resolves with its apply result once applied here. */
   readonly proposeManagement: (command: Uint8Array) => Promise<unknown>;
+  /** As proposeManagement, a moment later, with others: for what nobody waits for. */
+  readonly proposeManagementLater: (command: Uint8Array) => Promise<unknown>;
   /** The execution groups that exist now and ever took workflows (see workflowGroups). */
   readonly groups: () => readonly GroupId[];
   /** The group holding `id`'s executions now, undefined if none does (see resultsHolder). */
@@ -105,7 +109,8 @@ export async function startWithCallerId(
     } else {
       // The claimed group is gone, or sealed before the look-up: no Start of the id can
       // commit there any more, so the claim may move to another group.
-      await release(deps, workflowId, claim);
+      // At once: the next round's claim must not get this one back.
+      await release(deps, workflowId, claim, { isUrgent: true });
       excluded.push(claim.groupId);
     }
     if (round >= START_ROUNDS_MAX) {
@@ -169,7 +174,8 @@ async function claimId(
 
 /**
  * Resolves once the release is committed, or failed: a claim left behind only routes a
- * later start of the id to the same group, which releases it then. A release of this
+ * later start of the id to the same group, which releases it then. Unless urgent, it is
+ * proposed a moment later with other releases, as nothing waits for it. A release of this
  * starter's part is proposed only for a claim that counts starters: every member's build then
  * applies it alike.
  */
@@ -177,17 +183,18 @@ async function release(
   deps: CallerIdStartDeps,
   workflowId: string,
   claim: WorkflowIdClaim,
-  options: { readonly starterOnly?: true } = {},
+  options: { readonly starterOnly?: true; readonly isUrgent?: true } = {},
 ): Promise<void> {
-  if (options.starterOnly === true && claim.starters === undefined) return;
+  const { starterOnly, isUrgent } = options;
+  if (starterOnly === true && claim.starters === undefined) return;
   const command = encodeManagementCommand({
     type: "releaseWorkflowId",
     workflowId,
     claimedAt: claim.claimedAt,
-    ...options,
+    ...(starterOnly === true ? { starterOnly } : {}),
   });
   try {
-    await deps.proposeManagement(command);
+    await (isUrgent === true ? deps.proposeManagement : deps.proposeManagementLater)(command);
   } catch (error) {
     // Handled: see above; the next start of this id releases the claim.
     deps.logger.debug("Workflow id claim not released", {

@@ -1,11 +1,13 @@
 // Look-ups of a workflow in every execution group at once (describe, wait and signal without
 // an execution cluster id), telling "never started" from "finished, and its result evicted
 // by retention": both are NOT_FOUND, but a group that evicted the id says so, and that
-// answer is passed on instead of the generic one.
+// answer is passed on instead of the generic one. And whether one group knows an id at all,
+// finished and evicted included, for a start under a caller's id.
 
 import { type GroupId, RaftoralError } from "../lib/index.ts";
 import { EVICTED_PHRASE } from "../workflow/index.ts";
 import { findInGroups } from "./caller-id-start.ts";
+import type { LookupDeps } from "./workflow-describe.ts";
 
 /**
  * Whether `error` is a group's "evicted by retention" answer. Forwarded calls carry only a
@@ -39,4 +41,32 @@ export async function findInEveryGroup<T>(
   );
   if (found !== undefined) return found;
   throw evicted ?? new RaftoralError("NOT_FOUND", unknown);
+}
+
+/** Whether group `id` knows `workflowId`, as of a read barrier in the group. */
+export async function isKnownIn(
+  deps: LookupDeps,
+  id: GroupId,
+  workflowId: string,
+): Promise<boolean> {
+  const machine = await deps.machineOf(id);
+  if (machine !== undefined) {
+    await deps.barrier(id);
+    // An evicted id is known too: it ran there, and its Start is refused there.
+    return machine.execution(workflowId) !== undefined || machine.evicted(workflowId) !== undefined;
+  }
+  // A member answers a wait at once for an unknown id (NOT_FOUND, after its own barrier)
+  // or a finished one; a running one answers after the shortest wait the wire can ask.
+  const probe = { workflowId, executionClusterId: id, timeoutSeconds: 1 };
+  try {
+    await deps.forward(id, (client) =>
+      client.waitWorkflow(probe, { timeoutMs: deps.forwardTimeoutMs }),
+    );
+    return true;
+  } catch (error) {
+    const code = (error as RaftoralError).code;
+    if (code === "TIMEOUT") return true;
+    if (code === "NOT_FOUND") return isEvictedAnswer(error);
+    throw error;
+  }
 }

@@ -43,11 +43,12 @@ import {
   type WorkflowRegistry,
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
+import { BATCH_DELAY_MS, BatchedProposals } from "./batched-proposals.ts";
 import { CallLimits, type CallLimitsOptions } from "./call-limits.ts";
 import { type CallerIdStartDeps, startWithCallerId, workflowGroups } from "./caller-id-start.ts";
 import { childLauncher } from "./child-launcher.ts";
 import { chooseGroup, startInSomeGroup } from "./choose-group.ts";
-import { isEvictedAnswer } from "./evicted-lookup.ts";
+import { isKnownIn } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
 import { groupExists } from "./known-group.ts";
@@ -98,11 +99,17 @@ export class WorkflowExecution implements ExecutionLayer {
   private readonly children: ChildLauncher;
   private readonly refusal: ReplicaRefusal;
   private readonly mark: StageMarker | undefined;
+  /** Management commands nobody waits for (claims' releases), proposed in batches. */
+  private readonly managementLater: BatchedProposals;
 
   constructor(private readonly options: WorkflowExecutionOptions) {
     this.limits = new CallLimits(options);
     this.mark = stageMarker(options.logger);
     this.refusal = new ReplicaRefusal(options);
+    this.managementLater = new BatchedProposals(
+      (command) => this.proposeManagement(command),
+      (run) => options.clock.setTimer(BATCH_DELAY_MS, run),
+    );
     this.children = childLauncher({
       start: (request) => this.startWorkflow(request),
       // Not through the waits' budget: a child's parent is not a caller that can retry later.
@@ -375,14 +382,11 @@ export class WorkflowExecution implements ExecutionLayer {
 
   /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */
   private callerIdDeps(request: StartWorkflowRequest, options?: CallOptions): CallerIdStartDeps {
-    const { host, machine, proposalTimeoutMs: timeoutMs } = this.options;
+    const { machine } = this.options;
     const chosen = request.executionClusterId;
-    // The claim is the management group's to commit: without a leader there for long, fail
-    // at once, as a call into a leaderless execution group does.
-    const inManagement = <T>(work: () => Promise<T>) => this.refusal.guard(MANAGEMENT_GROUP, work);
     return {
-      proposeManagement: (command) =>
-        inManagement(() => host.propose(MANAGEMENT_GROUP, command, { timeoutMs })),
+      proposeManagement: (command) => this.proposeManagement(command),
+      proposeManagementLater: (command) => this.managementLater.add(command),
       groups: () => workflowGroups(machine.state()),
       holderOf: (id) => {
         const holder = resultsHolder(machine.state(), id);
@@ -392,39 +396,22 @@ export class WorkflowExecution implements ExecutionLayer {
         chosen !== undefined && !excluded.includes(chosen)
           ? chosen
           : this.chooseGroup(excluded, options),
-      isKnownIn: (id, workflowId) => this.isKnownIn(id, workflowId),
+      isKnownIn: (id, workflowId) => isKnownIn(this.lookupDeps(), id, workflowId),
       startIn: (id, onForwarded) => this.startIn(id, request, onForwarded),
       isSealedHere: (id) => this.engines.get(id)?.machine.isSealed() === true,
       logger: this.options.logger,
     };
   }
 
-  /** Whether group `id` knows `workflowId`, as of a read barrier in the group. */
-  private async isKnownIn(id: GroupId, workflowId: string): Promise<boolean> {
-    const engine = await this.openedEngine(id);
-    if (engine !== undefined) {
-      this.refusal.refuse(id);
-      await this.options.host.read(id, { timeoutMs: this.options.proposalTimeoutMs });
-      // An evicted id is known too: it ran there, and its Start is refused there.
-      const { machine } = engine;
-      return (
-        machine.execution(workflowId) !== undefined || machine.evicted(workflowId) !== undefined
-      );
-    }
-    // A member answers a wait at once for an unknown id (NOT_FOUND, after its own barrier)
-    // or a finished one; a running one answers after the shortest wait the wire can ask.
-    const probe = { workflowId, executionClusterId: id, timeoutSeconds: 1 };
-    try {
-      await this.forward(id, (client) =>
-        client.waitWorkflow(probe, { timeoutMs: this.options.forwardTimeoutMs }),
-      );
-      return true;
-    } catch (error) {
-      const code = (error as RaftoralError).code;
-      if (code === "TIMEOUT") return true;
-      if (code === "NOT_FOUND") return isEvictedAnswer(error);
-      throw error;
-    }
+  /**
+   * A claim and its release are the management group's to commit: without a leader there for
+   * long, they fail at once, as a call into a leaderless execution group does.
+   */
+  private proposeManagement(command: Uint8Array): Promise<unknown> {
+    const { host, proposalTimeoutMs: timeoutMs } = this.options;
+    return this.refusal.guard(MANAGEMENT_GROUP, () =>
+      host.propose(MANAGEMENT_GROUP, command, { timeoutMs }),
+    );
   }
 
   /** A wait for a result; waitWorkflow runs it in the waits' budget, a child's parent does not. */
