@@ -83,13 +83,22 @@ export class NodeProcessCluster {
     node.process = child;
     const reader = child.stderr.getReader();
     const decoder = new TextDecoder();
-    const deadline = performance.now() + 30_000;
-    while (!/Node \d+ is ready/.test(node.log)) {
-      if (performance.now() > deadline)
-        throw new Error(`node ${node.index} not ready:\n${node.log}`);
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`node ${node.index} exited before it was ready:\n${node.log}`);
-      node.log += decoder.decode(value);
+    // Raced with every read: a node that hangs without a word must fail the test too.
+    let timer: Timer | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), 30_000);
+    });
+    try {
+      while (!/Node \d+ is ready/.test(node.log)) {
+        const read = await Promise.race([reader.read(), late]);
+        if (read === "late") throw new Error(`node ${node.index} not ready in 30 s:\n${node.log}`);
+        if (read.done) {
+          throw new Error(`node ${node.index} exited before it was ready:\n${node.log}`);
+        }
+        node.log += decoder.decode(read.value);
+      }
+    } finally {
+      clearTimeout(timer);
     }
     // Keep draining stderr so the child never blocks on a full pipe.
     void (async () => {
