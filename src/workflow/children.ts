@@ -9,6 +9,7 @@
 // Pure: no I/O.
 
 import { InvalidArgumentError, isJsonDepthWithin, type RaftoralError } from "../lib/index.ts";
+import { eventRecordProblem } from "./command-size.ts";
 import type { RecordedError } from "./errors.ts";
 import { EVENT_PAYLOAD_DEPTH_MAX } from "./events.ts";
 import type { ExecutionState } from "./execution-table.ts";
@@ -158,18 +159,30 @@ export function childrenToStop(parent: ExecutionState): {
 }
 
 /**
- * The event payload for a child's outcome. An output nested too deep for the parent's record
- * of the event (EVENT_PAYLOAD_DEPTH_MAX, less this payload's own level) comes back as a
- * failure saying so: the parent could never record the event that carried it.
+ * The event payload for a child's outcome, as the parent's `event` records it. An output
+ * nested too deep for that record (EVENT_PAYLOAD_DEPTH_MAX, less this payload's own level),
+ * or too large for it with the record's other fields, comes back as a failure saying so: the
+ * parent could never record the event that carried it, and would fail instead of catching it.
  */
-export function childOutcomeValue(outcome: ChildOutcome): JsonValue {
+export function childOutcomeValue(
+  outcome: ChildOutcome,
+  event: { readonly workflowId: string; readonly name: string },
+): JsonValue {
   const value: JsonValue = outcome.ok
     ? { ok: true, output: outcome.output }
     : { ok: false, error: { ...outcome.error } };
-  if (isJsonDepthWithin(value, EVENT_PAYLOAD_DEPTH_MAX)) return value;
-  const levels = EVENT_PAYLOAD_DEPTH_MAX - 1;
-  const message = `the child's output nests deeper than ${levels} levels of arrays and objects, more than its parent can record; return a flatter value`;
-  return { ok: false, error: { name: "InvalidArgumentError", message, code: "INVALID_ARGUMENT" } };
+  if (!isJsonDepthWithin(value, EVENT_PAYLOAD_DEPTH_MAX)) {
+    const levels = EVENT_PAYLOAD_DEPTH_MAX - 1;
+    const message = `the child's output nests deeper than ${levels} levels of arrays and objects, more than its parent can record; return a flatter value`;
+    return {
+      ok: false,
+      error: { name: "InvalidArgumentError", message, code: "INVALID_ARGUMENT" },
+    };
+  }
+  const problem = eventRecordProblem({ ...event, eventId: event.name, payload: value });
+  if (problem === undefined) return value;
+  const message = `the child's outcome is too large for its parent to record: ${problem}; return a smaller value, or a reference to the data`;
+  return { ok: false, error: { name: "LimitError", message, code: "RESOURCE_EXHAUSTED" } };
 }
 
 /** Reads a payload childOutcomeValue() made; undefined for anything else. */

@@ -4,8 +4,9 @@
 // whole group. The limit is the one inputs have (1 MiB), checked before proposing; a workflow
 // that crosses it fails with a LimitError naming what was too large.
 
-import { isJsonLargerThan, type JsonValue, toJsonValue } from "../lib/index.ts";
+import { isJsonLargerThan, type JsonValue, RaftoralError, toJsonValue } from "../lib/index.ts";
 import { encodeCommand, type WorkflowCommand } from "./commands.ts";
+import { checkEventPayloadDepth } from "./events.ts";
 
 export const RECORDED_COMMAND_BYTES_MAX = 1024 * 1024;
 
@@ -38,5 +39,54 @@ export function oversizeProblem(
   return (
     `workflow ${command.workflowId}: ${what} is ${size} bytes encoded; the limit is ` +
     `${bytesMax}. Keep large data outside the workflow and record a reference to it`
+  );
+}
+
+/** An event as its `event` checkpoint will record it. */
+export interface RecordedEvent {
+  readonly workflowId: string;
+  readonly name: string;
+  readonly eventId: string;
+  readonly payload: JsonValue;
+}
+
+/**
+ * Why the `event` checkpoint of the wait that takes `event` could not be recorded, or
+ * undefined when it fits. That record holds the payload with the event's id and the wait's
+ * place; one over the limit would fail the workflow that waits, whatever its code does. It is
+ * counted with the largest numbers a record may carry, so an event that passes always fits.
+ */
+export function eventRecordProblem(event: RecordedEvent): string | undefined {
+  const largest = Number.MAX_SAFE_INTEGER;
+  const value = { eventId: event.eventId, payload: event.payload, waitSeq: largest };
+  const record: WorkflowCommand = {
+    type: "Checkpoint",
+    workflowId: event.workflowId,
+    ownerEpoch: largest,
+    seq: largest,
+    kind: "event",
+    name: event.name,
+    outcome: { ok: true, value },
+    atMs: largest,
+  };
+  const bytesMax = RECORDED_COMMAND_BYTES_MAX;
+  const bytes = isJsonLargerThan(record, bytesMax) ? undefined : encodeCommand(record).byteLength;
+  if (bytes !== undefined && bytes <= bytesMax) return undefined;
+  const size = bytes === undefined ? `more than ${bytesMax}` : `${bytes}`;
+  return `the workflow's record of it would take ${size} bytes; one record holds at most ${bytesMax}`;
+}
+
+/**
+ * Refuses, before it is sent, an event that the wait taking it could not record (too deep, or
+ * too large with its record's fields): it would fail the workflow instead of reaching it.
+ */
+export function checkEventPayload(event: RecordedEvent): void {
+  checkEventPayloadDepth(event.payload);
+  const problem = eventRecordProblem(event);
+  if (problem === undefined) return;
+  throw new RaftoralError(
+    "RESOURCE_EXHAUSTED",
+    `the event's payload is too large: ${problem}; keep large data outside the workflow and ` +
+      "send a reference to it",
   );
 }

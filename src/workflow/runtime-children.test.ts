@@ -9,6 +9,7 @@ import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-gro
 import { nodeId, RaftoralError } from "../lib/index.ts";
 import { CancelledError } from "./cancel.ts";
 import type { ChildLauncher } from "./children.ts";
+import { RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
 import type { ChildWorkflowError } from "./errors.ts";
@@ -40,6 +41,20 @@ const deepParent = defineWorkflow("deep_parent", 1, async (levels: number, ctx) 
   const child = await ctx.startChild(deep, levels);
   try {
     return { depth: depthOf(await child.result()) };
+  } catch (error) {
+    const failed = error as ChildWorkflowError;
+    return { failed: failed.message, code: failed.code };
+  }
+});
+
+/** Returns `length` bytes of text. */
+const large = defineWorkflow("large", 1, async (length: number) => "x".repeat(length));
+
+/** Waits for a `large` child; returns the length of its output, or the child's error. */
+const largeParent = defineWorkflow("large_parent", 1, async (length: number, ctx) => {
+  const child = await ctx.startChild(large, length);
+  try {
+    return { length: ((await child.result()) as string).length };
   } catch (error) {
     const failed = error as ChildWorkflowError;
     return { failed: failed.message, code: failed.code };
@@ -86,6 +101,8 @@ function childGroup() {
       patient,
       deep,
       deepParent,
+      large,
+      largeParent,
       fanOut,
       tidy,
     ]),
@@ -196,6 +213,26 @@ describe("WorkflowRuntime: child workflows", () => {
     expect(group.stateMachine.execution("d-1:child-0")?.status).toBe("Completed");
     const deepest = await settle(group, group.queries.wait("d-2", 60_000));
     expect(deepest.value?.output).toEqual({ depth: 62 });
+  });
+
+  test("an output too large for the parent's record reaches it as the child's failure", async () => {
+    const { group, open } = childGroup();
+    const runtime = open();
+    // The child records it (its Complete has few other fields), but the parent's record of the
+    // outcome adds the event's fields: without the check, the parent would fail, uncaught.
+    for (const [workflowId, length] of [
+      ["l-1", RECORDED_COMMAND_BYTES_MAX - 150],
+      ["l-2", RECORDED_COMMAND_BYTES_MAX - 500],
+    ] as const) {
+      await settle(group, runtime.start("large_parent", 1, length, { workflowId }));
+    }
+    const tooLarge = await settle(group, group.queries.wait("l-1", 60_000));
+    expect(tooLarge.value?.status).toBe("Completed");
+    expect(tooLarge.value?.output).toMatchObject({ code: "RESOURCE_EXHAUSTED" });
+    expect(JSON.stringify(tooLarge.value?.output)).toContain("too large for its parent to record");
+    expect(group.stateMachine.execution("l-1:child-0")?.status).toBe("Completed");
+    const fits = await settle(group, group.queries.wait("l-2", 60_000));
+    expect(fits.value?.output).toEqual({ length: RECORDED_COMMAND_BYTES_MAX - 500 });
   });
 
   test("an owner restart while the child runs neither starts it again nor loses it", async () => {

@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { nestedArrays } from "../../test/support/nested-arrays.ts";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { RaftoralError } from "../lib/index.ts";
+import { RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
@@ -132,6 +133,28 @@ describe("WorkflowRuntime: events", () => {
     expect(record?.inbox?.map((event) => event.isConsumed)).toEqual([true, true]);
     const delivered = record?.checkpoints.find((checkpoint) => checkpoint.kind === "event");
     expect(delivered?.outcome).toMatchObject({ ok: true, value: { payload: nestedArrays(64) } });
+  });
+
+  test("an event too large for its record is refused when sent; one that fits arrives", async () => {
+    const { group, runtime } = collectGroup();
+    await settle(group, runtime.start("collect", 1, 1, { workflowId: "c-7" }));
+    const send = (payload: JsonValue) =>
+      settle(
+        group,
+        runtime.signal({ workflowId: "c-7", name: "item", payload }).catch((e) => e),
+      );
+    // Within what a request carries, but not with the fields of the wait's `event` record:
+    // sent, it would fail the workflow once a wait took it.
+    const tooLarge = await send("x".repeat(RECORDED_COMMAND_BYTES_MAX - 100));
+    expect(tooLarge.value).toMatchObject({ code: "RESOURCE_EXHAUSTED" });
+    expect((tooLarge.value as Error).message).toContain("the event's payload is too large");
+    expect(group.stateMachine.execution("c-7")?.inbox ?? []).toEqual([]);
+    const fits = "y".repeat(RECORDED_COMMAND_BYTES_MAX - 400);
+    await send(fits);
+    await settle(group, runtime.signal({ workflowId: "c-7", name: "done", payload: "ok" }));
+    const finished = await settle(group, group.queries.wait("c-7", 30_000));
+    expect(finished.value?.status).toBe("Completed");
+    expect(finished.value?.output).toEqual({ items: [fits], done: "ok" });
   });
 
   test("a record the group keeps refusing is tried again after a pause, not in a loop", async () => {

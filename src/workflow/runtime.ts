@@ -19,11 +19,12 @@ import {
 import { isApplyResult, type RefusalReason, type WorkflowEvent } from "./apply-result.ts";
 import { ChildWatch } from "./child-watch.ts";
 import { type ChildLauncher, childEventName, childOutcomeValue } from "./children.ts";
+import { checkEventPayload } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import type { DeterminismGuards } from "./determinism-guards.ts";
 import { WorkflowRefusedError } from "./errors.ts";
-import { checkEventPayloadDepth, SIGNAL_REFUSAL_CODES } from "./events.ts";
+import { SIGNAL_REFUSAL_CODES } from "./events.ts";
 import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
@@ -120,7 +121,7 @@ export class WorkflowRuntime {
             self: options.nodeId,
             deliver: async (parentId, seq, outcome) => {
               const event = childEventName(seq);
-              const payload = childOutcomeValue(outcome);
+              const payload = childOutcomeValue(outcome, { workflowId: parentId, name: event });
               await this.signal({ workflowId: parentId, name: event, eventId: event, payload });
             },
             sleep: (delayMs) => this.loop().sleep(delayMs),
@@ -246,11 +247,11 @@ export class WorkflowRuntime {
   }): Promise<{ eventId: string; isDuplicate: boolean }> {
     this.checkOpen();
     const workflowId = checkWorkflowId(request.workflowId);
-    checkEventPayloadDepth(request.payload);
     const eventId =
       request.eventId === undefined
         ? newWorkflowId(this.options.random)
         : checkWorkflowId(request.eventId, "event_id");
+    checkEventPayload({ workflowId, name: request.name, eventId, payload: request.payload });
     const result = await proposeUntilAnswered(
       { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
       { type: "Signal", workflowId, eventId, name: request.name, payload: request.payload },
