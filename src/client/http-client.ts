@@ -430,10 +430,22 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       );
     }
     if (!response.ok && !options.acceptedStatuses.includes(response.status)) {
-      const code = typeof body.code === "string" ? (body.code as ErrorCode) : "INTERNAL";
-      throw new RaftoralError(code, String(body.error ?? `HTTP ${response.status}`), {
-        isAnswer: true,
-      });
+      if (typeof body.code !== "string") {
+        // Every error of a node's HTTP API has a code: this is something else, such as the
+        // plain-HTTP answer of a node's gRPC port. Not an answer, so that the caller asks
+        // whether the node speaks gRPC (TransportMismatchError) or tries another node.
+        throw new RaftoralError(
+          "UNAVAILABLE",
+          `${this.address} answered ${route} with HTTP ${response.status} but not as a Raftoral HTTP API does (${String(body.error ?? "no error")}); is it a Raftoral node using --transport http?`,
+        );
+      }
+      throw new RaftoralError(
+        body.code as ErrorCode,
+        String(body.error ?? `HTTP ${response.status}`),
+        {
+          isAnswer: true,
+        },
+      );
     }
     return body;
   }
