@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { DESCRIPTION } from "../../test/contracts/fake-node-api.ts";
 import { nodeId } from "../lib/index.ts";
 import type { ClusterStatus, WorkflowDescriptionInfo } from "../transport/index.ts";
-import { clusterStatusText, describedText } from "./client-output.ts";
+import { clusterStatusText, describedText, signaledText } from "./client-output.ts";
 
 const status = (
   faultTolerance: number,
@@ -71,5 +71,15 @@ test("cluster status says which groups have no leader, only when some have none"
   const lost = { ...status(0, 0), managementLeaderNodeId: nodeId(0), groups: [group] };
   expect(clusterStatusText(lost as never).split("\n")[2]).toBe(
     "No leader now: the management group, execution cluster 1 (none for 8 s); they commit nothing until enough voters are back (or see raftoral cluster recover).",
+  );
+});
+
+test("a repeated event id is told as sent before, not as delivered: the workflow may not have taken it", () => {
+  const sent = { workflowId: "order-1", executionClusterId: "1", eventId: "pay-1" };
+  expect(signaledText("paid", { ...sent, isDuplicate: false })).toBe(
+    "Event paid (event ID pay-1) sent to workflow order-1 (execution cluster 1)\n",
+  );
+  expect(signaledText("paid", { ...sent, isDuplicate: true })).toBe(
+    "Event paid (event ID pay-1) was already sent to workflow order-1 (execution cluster 1); this repeat was not recorded again\n",
   );
 });

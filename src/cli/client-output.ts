@@ -91,8 +91,10 @@ function stepStats(call: WorkflowDescriptionInfo["checkpoints"][number]): string
 }
 
 export function signaledText(name: string, sent: SignaledEvent): string {
-  const what = sent.isDuplicate ? "was already delivered to" : "sent to";
-  return `Event ${name} (event ID ${sent.eventId}) ${what} workflow ${sent.workflowId} (execution cluster ${sent.executionClusterId})\n`;
+  // A repeat says only that the id was recorded before: the workflow may not have taken it yet.
+  const what = sent.isDuplicate ? "was already sent to" : "sent to";
+  const repeat = sent.isDuplicate ? "; this repeat was not recorded again" : "";
+  return `Event ${name} (event ID ${sent.eventId}) ${what} workflow ${sent.workflowId} (execution cluster ${sent.executionClusterId})${repeat}\n`;
 }
 
 export function signaledJsonText(sent: SignaledEvent): string {
