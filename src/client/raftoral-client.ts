@@ -89,6 +89,11 @@ const LEAVE_TIMEOUT_MS = 90_000;
 /** A start under the caller's id is repeated also when its answer did not come in time. */
 const START_RETRYABLE: ReadonlySet<string> = new Set([...ANOTHER_NODE_MAY_SERVE, "TIMEOUT"]);
 
+/** The option that makes a start safe to send again, as the library and the command line name it. */
+const START_ID = "a workflowId (--workflow-id on the command line)";
+/** The same for a signal. */
+const EVENT_ID = "an eventId (--event-id on the command line)";
+
 export class RaftoralClient extends WorkflowClientBase {
   private readonly targets: readonly NodeTarget[];
   private readonly connection: ConnectionSettings;
@@ -125,7 +130,7 @@ export class RaftoralClient extends WorkflowClientBase {
     // Without the caller's id a start whose answer was lost may have started it: one node
     // receives it.
     return request.workflowId === undefined
-      ? this.untilReceived("start", "workflowId", timeoutMs, call)
+      ? this.untilReceived("start", START_ID, timeoutMs, call)
       : this.repeatable("start", timeoutMs, call, START_RETRYABLE);
   }
 
@@ -162,7 +167,7 @@ export class RaftoralClient extends WorkflowClientBase {
       client.signalWorkflow(request, { timeoutMs: leftMs });
     // Without the caller's event id a repeat could deliver it twice: one node receives it.
     return request.eventId === undefined
-      ? this.untilReceived("signal", "eventId", timeoutMs, call)
+      ? this.untilReceived("signal", EVENT_ID, timeoutMs, call)
       : this.repeatable("signal", timeoutMs, call, START_RETRYABLE);
   }
 
@@ -291,7 +296,8 @@ export class RaftoralClient extends WorkflowClientBase {
   /**
    * A call that must not be done twice: tries the nodes in turn, from the one that answered
    * last, only while none may have received it (it could not connect). Once one answers, or
-   * its answer is lost, that is the outcome: `idName` is what would let the client repeat it.
+   * its answer is lost, that is the outcome: `idName` is what would let the client repeat it
+   * (START_ID, EVENT_ID).
    */
   private async untilReceived<T>(
     what: string,
@@ -318,7 +324,7 @@ export class RaftoralClient extends WorkflowClientBase {
         throw new RaftoralError(
           error.code,
           `the answer to ${what} from ${address} was lost (${error.message}): it may have ` +
-            `been done, so it was not sent again; give it a ${idName} to let the client send ` +
+            `been done, so it was not sent again; give it ${idName} to let the client send ` +
             "it again safely",
           { cause: error, isAnswerLost: true },
         );
@@ -481,7 +487,7 @@ function unanswered(what: string, idName: string, { address, error }: FailedAtte
   return new RaftoralError(
     "TIMEOUT",
     `${address} did not answer ${what} in time (${error.message}): it may still be done, so ` +
-      `it was not sent again; give it a ${idName} to let the client send it again safely, or ` +
+      `it was not sent again; give it ${idName} to let the client send it again safely, or ` +
       "ask `raftoral cluster status` whether its execution cluster has a leader",
     { cause: error },
   );

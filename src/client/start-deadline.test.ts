@@ -46,7 +46,7 @@ test("a start without an answer by its deadline is not sent again, and says why"
   expect(failure.code).toBe("TIMEOUT");
   expect(failure.message).toContain("did not answer start in time");
   expect(failure.message).toContain("it may still be done, so it was not sent again");
-  expect(failure.message).toContain("give it a workflowId");
+  expect(failure.message).toContain("give it a workflowId (--workflow-id on the command line)");
   expect(first.received()).toBeGreaterThan(0);
   expect(second.received()).toBe(0);
 });
@@ -66,6 +66,17 @@ function overloadedNode(): { address: string; calls: () => number } {
   servers.push(server);
   return { address: `http://127.0.0.1:${server.port}`, calls: () => calls };
 }
+
+test("a signal without an event id left unanswered names the option that makes it repeatable", async () => {
+  const [first, second] = [silentNode(), silentNode()];
+  const client = new RaftoralClient([first.address, second.address], { timeoutMs: 300 });
+  const failure = await callFailure(client.signal("w-1", "go", "x"));
+  await client.close();
+  expect(failure.code).toBe("TIMEOUT");
+  // The library's option and the command line's flag, with the right article.
+  expect(failure.message).toContain("give it an eventId (--event-id on the command line)");
+  expect(second.received()).toBe(0);
+});
 
 test("a start under an id refused by one node after another lost its answer may have been done", async () => {
   const [dropping, overloaded] = [droppingNode("after-request"), overloadedNode()];
