@@ -96,6 +96,8 @@ describe("POST /workflow/run", () => {
     ["soon", "timeout_seconds must be a whole number of seconds, e.g. 30 (got 'soon')"],
     [true, "field 'timeout_seconds' must be a whole number of seconds, e.g. 30 (got true)"],
     [3601, "timeout_seconds must be at most 3600 (got 3601); wait again if the workflow is"],
+    [999_999_999_999, "timeout_seconds must be at most 3600 (got 999999999999); wait again"],
+    ["99999999999999999999", "timeout_seconds must be at most 3600 (got 99999999999999999999)"],
   ])("timeout_seconds %p is a 400 before anything starts", async (given, message) => {
     const { status, body } = await answer(run({ ...START, timeout_seconds: given }));
     expect(status).toBe(400);

@@ -238,7 +238,8 @@ export function parseWaitQuery(query: (name: string) => string | undefined): Wai
 
 function waitTimeout(text: string | undefined): number {
   if (text === undefined || text === "") return WAIT_TIMEOUT_SECONDS_DEFAULT;
-  if (!/^\d{1,10}$/.test(text)) {
+  // Any number of digits: a long one is too many seconds, not something else than seconds.
+  if (!/^\d+$/.test(text)) {
     throw new InvalidArgumentError(
       `timeout_seconds must be a whole number of seconds, e.g. 30 (got '${text}')`,
     );
@@ -246,7 +247,7 @@ function waitTimeout(text: string | undefined): number {
   const seconds = Number(text);
   if (seconds > WAIT_TIMEOUT_SECONDS_MAX) {
     throw new InvalidArgumentError(
-      `timeout_seconds must be at most ${WAIT_TIMEOUT_SECONDS_MAX} (got ${seconds}); ` +
+      `timeout_seconds must be at most ${WAIT_TIMEOUT_SECONDS_MAX} (got ${text}); ` +
         `wait again if the workflow is still running`,
     );
   }
