@@ -71,6 +71,7 @@ describe("raftoral workflow list options", () => {
       "--since takes a duration such as 90s, 15m, 1h or 7d (a bare number is seconds); got 'soon'",
     ],
     [["--after", "yesterday"], "--after 'yesterday' must be a time in epoch milliseconds"],
+    [["--before", "0"], "--before '0' must be a time in epoch milliseconds, 1 or more"],
     [["--limit", "0"], "--limit '0' must be a whole number from 1 to 1000 (default 50)"],
     [["--limit", "1001"], "from 1 to 1000"],
     [["--cluster", "0"], "--cluster '0' must be an execution cluster ID, 1 or more"],

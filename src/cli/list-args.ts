@@ -64,7 +64,7 @@ export function parseListFilter(options: Readonly<Record<string, unknown>>): Lis
     ...(name === undefined ? {} : { name }),
     ...(since === undefined ? {} : { sinceMs: sinceMsOf(since) }),
     ...(after === undefined ? {} : { startedAfterMs: epochMs(after, "--after") }),
-    ...(before === undefined ? {} : { startedBeforeMs: epochMs(before, "--before") }),
+    ...(before === undefined ? {} : { startedBeforeMs: epochMs(before, "--before", 1) }),
     ...(limit === undefined ? {} : { pageSize: pageSizeOf(limit) }),
     ...(pageToken === undefined ? {} : { pageToken }),
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),
@@ -79,9 +79,11 @@ function values(value: unknown, flag: string): string[] {
   return items.map(String);
 }
 
-function epochMs(text: string, flag: string): number {
-  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    usage(`${flag} '${text}' must be a time in epoch milliseconds, e.g. 1767225600000`);
+/** `least`: --before 0 would mean no bound to a node over gRPC, where 0 is "unset". */
+function epochMs(text: string, flag: string, least = 0): number {
+  if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < least) {
+    const atLeast = least > 0 ? `, ${least} or more` : "";
+    usage(`${flag} '${text}' must be a time in epoch milliseconds${atLeast}, e.g. 1767225600000`);
   }
   return Number(text);
 }

@@ -175,6 +175,7 @@ describe("listWorkflows (node)", () => {
       { startedAfterMs: 5, startedBeforeMs: 5 },
       "started_after (5) must be before started_before (5)",
     ],
+    [{ startedBeforeMs: 0 }, "started_before must be 1 or more (epoch milliseconds)"],
     [{ name: "" }, "name must have 1 to 128 characters"],
     [{ pageToken: "bad!" }, "page_token is not valid"],
     [{ pageSize: 0 }, "page_size must be a whole number from 1 to 1000"],

@@ -72,6 +72,13 @@ export async function listWorkflows(
 export function parseListQuery(request: ListWorkflowsRequest): ListQuery {
   checkListRequest(request);
   const { name, startedAfterMs, startedBeforeMs, pageToken } = request;
+  // 0 is "unset" in gRPC, and calls forwarded between nodes go over it: as a bound it would
+  // list nothing from this node's groups and everything from the others'.
+  if (startedBeforeMs === 0) {
+    throw new InvalidArgumentError(
+      "started_before must be 1 or more (epoch milliseconds); leave it out for no upper bound",
+    );
+  }
   if (
     startedAfterMs !== undefined &&
     startedBeforeMs !== undefined &&
