@@ -5,22 +5,26 @@ import { emptyManagementState, type ManagementState } from "../management/index.
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
 import { PeerClients } from "./peer-clients.ts";
 
-/** Group 1 on nodes 2 and 3 (node 1 asks); node n listens at "node-n". */
-function state(): ManagementState {
+/**
+ * Group 1 on nodes 2 and 3 (node 1 asks); node n listens at "node-n". `leaderId` is the
+ * group's leader as it last reported itself (0: none reported yet).
+ */
+function state(leaderId = 0): ManagementState {
   const nodes = new Map(
     [1, 2, 3].map((id) => [nodeId(id), { id: nodeId(id), address: `node-${id}` }]),
   );
-  const group = { id: groupId(1), members: [nodeId(2), nodeId(3)], voters: [nodeId(2), nodeId(3)] };
+  const voters = [nodeId(2), nodeId(3)];
+  const group = { id: groupId(1), members: voters, voters, leaderId: nodeId(leaderId) };
   return { ...emptyManagementState(), nodes, groups: new Map([[groupId(1), group]]) } as never;
 }
 
 /** Node 1's view of group 1, with a client for each other node (calls answer as told). */
-function contextOfNode1() {
+function contextOfNode1(leaderId = 0) {
   const clients = new PeerClients(
     (_kind: unknown, address: string) =>
       ({ address, close: async () => undefined }) as unknown as ProtocolClient,
   );
-  return { state: state(), self: nodeId(1), transport: "grpc" as const, clients };
+  return { state: state(leaderId), self: nodeId(1), transport: "grpc" as const, clients };
 }
 
 /** Forwards a call that fails on node 2 with `failure` and answers "done" on node 3. */
@@ -130,4 +134,25 @@ test("a member's refusal of this node's proof is passed on as this node's troubl
   }).catch((error: unknown) => error);
   expect(failure).toMatchObject({ code: "UNAVAILABLE" });
   expect((failure as Error).message).toStartWith("node-2 refused this node: ");
+});
+
+test("the group's reported leader is asked first: a start is not lost to a member that hangs", async () => {
+  // Node 2, the first voter, hangs (its answer is lost after 5 s); node 3 leads the group now.
+  const asked: string[] = [];
+  const call = async (peer: ProtocolClient) => {
+    asked.push(peer.address);
+    if (peer.address === "node-2") throw lost;
+    return "done";
+  };
+  const once = { isRepeatable: false };
+  expect(await forwardToGroup(contextOfNode1(3), groupId(1), call, once)).toBe("done");
+  expect(asked).toEqual(["node-3"]);
+  // No leader reported yet, or one no longer a member: the members in their order.
+  for (const leaderId of [0, 1]) {
+    asked.length = 0;
+    const failure = await forwardToGroup(contextOfNode1(leaderId), groupId(1), call, once).catch(
+      (error: unknown) => error,
+    );
+    expect({ failure, asked }).toEqual({ failure: lost, asked: ["node-2"] });
+  }
 });

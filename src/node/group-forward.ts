@@ -47,7 +47,13 @@ export async function forwardToGroup<T>(
       `node ${context.self} does not run its replica of execution cluster ${target} yet (it is starting, or the replica is being added); retry shortly or ask another node`,
     );
   }
-  const members = everyMember.filter((id) => id !== context.self);
+  // The leader as the group last reported it first: a member that hangs (paused, cut off)
+  // holds a call for 5 s before it is given up, and a start without an id is never sent on to
+  // the next one, so always asking the first voter failed every such start while it hung.
+  const leader = group?.leaderId;
+  const members = [...(leader !== undefined ? [leader] : []), ...everyMember].filter(
+    (id) => id !== context.self && everyMember.includes(id),
+  );
   const addresses = [...new Set(members)]
     .map((id) => state.nodes.get(id)?.address)
     .filter((a) => a !== undefined);
