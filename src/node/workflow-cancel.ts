@@ -2,9 +2,10 @@
 // the request, then proposes the Cancel or Terminate in the workflow's execution group, which
 // the caller may name or leave to the node. Without a name, every group is asked at once:
 // only the group that knows the workflow records the command; the others answer NOT_FOUND
-// without writing anything, as for describe and signal.
+// without writing anything, as for describe and signal, and an id whose result retention
+// evicted is answered as such.
 
-import { type GroupId, RaftoralError } from "../lib/index.ts";
+import type { GroupId } from "../lib/index.ts";
 import type { StopWorkflowRequest, StopWorkflowResult } from "../transport/index.ts";
 import {
   checkStopReason,
@@ -12,7 +13,7 @@ import {
   type ExecutionStatus,
   type WorkflowRuntime,
 } from "../workflow/index.ts";
-import { findInGroups } from "./caller-id-start.ts";
+import { findInEveryGroup } from "./evicted-lookup.ts";
 import { type LookupDeps, recordIn } from "./workflow-describe.ts";
 
 export interface StopDeps extends LookupDeps {
@@ -37,21 +38,12 @@ export async function stopWorkflow(
   if (request.executionClusterId !== undefined) {
     return stopIn(deps, await deps.resolveGroup(request.executionClusterId), type, request);
   }
-  const stopped = await findInGroups(deps.groups(), (id) =>
-    stopIn(deps, id, type, request).catch((error: unknown) => {
-      // Handled: "not in this group" is the answer most groups give.
-      if ((error as RaftoralError).code === "NOT_FOUND") return undefined;
-      throw error;
-    }),
+  return findInEveryGroup(
+    deps.groups(),
+    (id) => stopIn(deps, id, type, request),
+    `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
+      "or its result is no longer retained); check the workflow id",
   );
-  if (stopped === undefined) {
-    throw new RaftoralError(
-      "NOT_FOUND",
-      `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
-        "or its result is no longer retained); check the workflow id",
-    );
-  }
-  return stopped;
 }
 
 /** Stops the workflow in group `id`, here or through a member; NOT_FOUND if unknown there. */

@@ -108,6 +108,11 @@ async function evictedAnswers(client: RaftoralClient, address: string): Promise<
   expect(waited.message).toContain(EVICTED_PHRASE);
   const signaled = await rejection(client.signal("job-1", "poke", null));
   expect(signaled.message).toContain(EVICTED_PHRASE);
+  for (const stopped of [client.cancel("job-1"), client.terminate("job-2")]) {
+    const refused = await rejection(stopped);
+    expect(refused.code).toBe("NOT_FOUND");
+    expect(refused.message).toContain(EVICTED_PHRASE);
+  }
   // Through the CLI too, with the group named.
   const group = (await client.describe({ workflowId: "job-4" })).executionClusterId;
   const cliDescribe = await runCli([
