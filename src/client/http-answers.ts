@@ -12,6 +12,46 @@ import { failureOfWire, groupOfWire, jsonOfWire, outcomeOfWire } from "./wire-va
 
 export type Json = Record<string, unknown>;
 
+/**
+ * A field that every version's answer of a route carries when it succeeds. A server that is no
+ * Raftoral node (another service on the port, a proxy's own page) may answer 200 with other
+ * JSON: taken as a node's answer, it would report a start, an event or a cancel that never
+ * happened. The routes between nodes are left out: their answers are the nodes' own business.
+ */
+const ANSWER_FIELDS: Readonly<Record<string, string>> = {
+  "/workflow/execute": "workflow_id",
+  "/workflow/run": "success",
+  "/workflow/wait": "success",
+  "/workflow/describe": "workflow_id",
+  "/workflow/list": "workflows",
+  "/workflow/signal": "workflow_id",
+  "/workflow/cancel": "workflow_id",
+  "/workflow/terminate": "workflow_id",
+  "/cluster/status": "nodes",
+  "/cluster/retention": "finished_max",
+  "/cluster/recover": "groups",
+  "/node/leave": "node_id",
+  "/health": "status",
+};
+
+/**
+ * Why `body`, answered on `route`, is no Raftoral node's answer, if it is not: JSON that is
+ * no object, or an answer taken as success (`isSuccess`) without the field its route carries.
+ */
+export function strangenessOf(
+  route: string,
+  body: unknown,
+  isSuccess: boolean,
+): string | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return "JSON that is no object";
+  }
+  const field = ANSWER_FIELDS[route];
+  if (!isSuccess || field === undefined) return undefined;
+  const value = (body as Json)[field];
+  return value === undefined || value === null ? `an answer without '${field}'` : undefined;
+}
+
 export function idOf(value: unknown): NodeId {
   return nodeId(typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : 0);
 }

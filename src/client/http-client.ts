@@ -43,6 +43,7 @@ import {
   type Json,
   listOf,
   outcomeOf,
+  strangenessOf,
 } from "./http-answers.ts";
 import { probeHealth } from "./http-health-probe.ts";
 import { HttpLiveness } from "./http-liveness.ts";
@@ -420,24 +421,26 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     }
     this.hasAnswered = true;
     let body: Json;
+    const isSuccess = response.ok || options.acceptedStatuses.includes(response.status);
+    const notRaftoral = (what: string, cause?: unknown) =>
+      new RaftoralError(
+        "UNAVAILABLE",
+        `${this.address} answered ${path} with ${what} (HTTP ${response.status}); is it a Raftoral node using --transport http?`,
+        { cause },
+      );
     try {
       body = (await response.json()) as Json;
     } catch (error) {
-      throw new RaftoralError(
-        "UNAVAILABLE",
-        `${this.address} answered ${path} with no JSON (HTTP ${response.status}); is it a Raftoral node using --transport http?`,
-        { cause: error },
-      );
+      throw notRaftoral("no JSON", error);
     }
-    if (!response.ok && !options.acceptedStatuses.includes(response.status)) {
+    const strangeness = strangenessOf(route, body, isSuccess);
+    if (strangeness !== undefined) throw notRaftoral(strangeness);
+    if (!isSuccess) {
+      // Every error of a node's HTTP API has a code: one without is something else, such as
+      // the plain-HTTP answer of a node's gRPC port. Not an answer, so that the caller asks
+      // whether the node speaks gRPC (TransportMismatchError) or tries another node.
       if (typeof body.code !== "string") {
-        // Every error of a node's HTTP API has a code: this is something else, such as the
-        // plain-HTTP answer of a node's gRPC port. Not an answer, so that the caller asks
-        // whether the node speaks gRPC (TransportMismatchError) or tries another node.
-        throw new RaftoralError(
-          "UNAVAILABLE",
-          `${this.address} answered ${route} with HTTP ${response.status} but not as a Raftoral HTTP API does (${String(body.error ?? "no error")}); is it a Raftoral node using --transport http?`,
-        );
+        throw notRaftoral(`an error without a code (${String(body.error ?? "none")})`);
       }
       throw new RaftoralError(
         body.code as ErrorCode,
