@@ -82,7 +82,11 @@ test("any other HTTP/1.1 request is told the port speaks gRPC", async () => {
     body: "{}",
   });
   expect(response.status).toBe(400);
-  expect(((await response.json()) as { error: string }).error).toContain("gRPC port");
+  const body = (await response.json()) as { error: string; code: string };
+  expect(body.error).toContain("gRPC port");
+  // A client that called the wrong protocol is told which to use, as a usage error.
+  expect(body.error).toContain("grpc://");
+  expect(body.code).toBe("INVALID_ARGUMENT");
 });
 
 test("GET /health over HTTP/2 answers too, and gRPC calls go on", async () => {

@@ -2,7 +2,8 @@
 // HTTP/2's preface ("PRI * HTTP/2.0..."), which no HTTP/1 request begins with; a connection
 // that does, or that does not begin as an HTTP/1 request, is handed to the HTTP/2 server as
 // it is. An HTTP/1 request gets one HTTP/1.1 answer and the connection is closed: GET
-// /health as an HTTP node answers it, anything else a 400 saying that this port speaks gRPC.
+// /health as an HTTP node answers it, anything else a 400 INVALID_ARGUMENT saying that this
+// port speaks gRPC.
 // (GET /health over HTTP/2, as curl sends it over TLS, is the server's.) Before, curl got
 // HTTP/2's binary refusal ("Received HTTP/0.9").
 // Handing the socket over costs a gRPC call nothing measurable (30-43 us a call either way,
@@ -110,10 +111,16 @@ export function isHealthPath(path: string): boolean {
 function answerTo(requestLine: string, health: () => PlainHttpAnswer): PlainHttpAnswer {
   const [method, path] = requestLine.split(" ");
   if (method === "GET" && path !== undefined && isHealthPath(path)) return health();
+  // INVALID_ARGUMENT, as an HTTP node's errors carry a code: a client that called the wrong
+  // protocol made a usage error (the CLI's exit status 2), not a node's failure.
   const error =
     "this is a Raftoral node's gRPC port: it takes gRPC (HTTP/2) calls, and GET /health; " +
-    "its node serves the HTTP API where --http-listen says";
-  return { status: 400, json: JSON.stringify({ error }) };
+    "call it over gRPC (a grpc:// address, or --transport grpc), or call the HTTP API where " +
+    "the node's --http-listen says";
+  return {
+    status: 400,
+    json: JSON.stringify({ success: false, error, code: "INVALID_ARGUMENT" }),
+  };
 }
 
 function tooLong(): PlainHttpAnswer {
