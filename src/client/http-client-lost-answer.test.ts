@@ -4,7 +4,9 @@
 import { afterAll, expect, test } from "bun:test";
 import { callFailure } from "../../test/support/outcomes.ts";
 import { freePort } from "../../test/support/ports.ts";
+import { makeTestCertificates } from "../../test/support/test-certificates.ts";
 import { HttpProtocolClient } from "./http-client.ts";
+import { RaftoralClient } from "./raftoral-client.ts";
 
 const start = { workflowType: "ping_pong", version: 1, input: "ping" };
 const call = { timeoutMs: 5_000 };
@@ -43,4 +45,36 @@ test("a refused connection cannot have delivered the request", async () => {
     code: "UNAVAILABLE",
     isAnswerLost: false,
   });
+});
+
+test("a node whose certificate the client does not trust cannot have taken the request", async () => {
+  const certificates = makeTestCertificates();
+  cleanups.push(() => certificates.remove());
+  let requests = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: { cert: certificates.node.cert, key: certificates.node.key },
+    fetch: () => {
+      requests++;
+      return Response.json({ workflow_id: "w-1", execution_cluster_id: "1", success: true });
+    },
+  });
+  cleanups.push(() => server.stop(true));
+  const address = `127.0.0.1:${server.port}`;
+  const client = new HttpProtocolClient(address, { tls: {} });
+  const failure = await callFailure(client.startWorkflow(start, call));
+  expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
+    code: "UNAVAILABLE",
+    isAnswerLost: false,
+  });
+  expect(failure.message).toContain("pass the CA that signed it with --tls-ca");
+  // So a start says it reached no node, with the hint, not that its answer was lost.
+  const operator = new RaftoralClient([`https://${address}`]);
+  const unreached = await callFailure(operator.start("ping_pong", "ping"));
+  await operator.close();
+  expect(unreached.isAnswerLost).toBe(false);
+  expect(unreached.message).toContain("--tls-ca");
+  expect(unreached.message).not.toContain("was lost");
+  expect(requests).toBe(0);
 });

@@ -11,6 +11,7 @@ import {
   foundingOf,
   HEALTH_STATUSES,
   type HealthInfo,
+  isCertificateRejection,
   isTlsRefusal,
   KEEPALIVE_DEFAULT,
   type LeaveResult,
@@ -408,10 +409,11 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       // Bun's advice to its own caller ("pass `verbose: true` ... to fetch()") is not ours.
       const failure = (error as Error).message.replace(/ For more information, pass .*$/, "");
       const hint = connectionHint(failure, tls !== undefined, this.hasAnswered);
-      // A handshake that failed, or a node that refused it, took no request.
+      // A handshake that failed, or that either side refused, took no request.
       const isUnsent =
         NOT_CONNECTED_CODES.has((error as { code?: string }).code ?? "") ||
         isTlsRefusal(failure) ||
+        isCertificateRejection(failure) ||
         /handshake failed/i.test(failure);
       throw new RaftoralError(
         isTimeout ? "TIMEOUT" : "UNAVAILABLE",

@@ -75,6 +75,7 @@ export {
   type ClientTls,
   certificateDateProblem,
   connectionHint,
+  isCertificateRejection,
   isKeyOfCertificate,
   isTlsRefusal,
   type ServerTls,

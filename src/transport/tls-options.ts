@@ -53,6 +53,16 @@ export function isTlsRefusal(failure: string): boolean {
 }
 
 /**
+ * This side refused the node's certificate (not trusted, out of its dates, for another name):
+ * the connection ended in its handshake, before any request left.
+ */
+export function isCertificateRejection(failure: string): boolean {
+  return /self.signed|unable to (verify|get)|UNABLE_TO_|CERT_HAS_EXPIRED|certificate has expired|CERT_NOT_YET_VALID|ALTNAME|Hostname\/IP does not match|does not match certificate/i.test(
+    failure,
+  );
+}
+
+/**
  * What to do about a connection failure, or "" when nothing specific applies. `isTls` says
  * how we dialed; `hasAnswered` whether this connection ever got an answer (a connection that
  * worked and then closed says nothing about TLS).
