@@ -115,3 +115,24 @@ test("a database file or WAL that this user may not write is named, not only its
   );
   expect(unwritableReason(file, () => undefined)).toBeUndefined();
 });
+
+test("a file system call's error says what to do, as SQLite's do", () => {
+  const file = "/data/node_2/raftoral.db";
+  const failed = (code: string, message: string) =>
+    toStorageError(Object.assign(new Error(`${code}: ${message}`), { code }), {
+      file,
+      action: "opening",
+    });
+  const full = failed("ENOSPC", "no space left on device, write");
+  expect((full as StorageError).code).toBe("STORAGE_FAILED");
+  expect(full.message).toStartWith(`opening ${file} failed: Error: ENOSPC`);
+  expect(full.message).toContain("the disk is full. Free space, then restart the node");
+  expect(failed("EROFS", "read-only file system, mkdir").message).toContain(
+    "read-only file system (EROFS). Check the disk and the mount",
+  );
+  expect(failed("EACCES", "permission denied, mkdir '/data/node_2'").message).toContain(
+    "not writable by this user (EACCES). Fix the permissions",
+  );
+  // An error without advice keeps its own words.
+  expect(failed("ENOTDIR", "not a directory, mkdir").message).toEndWith("not a directory, mkdir");
+});

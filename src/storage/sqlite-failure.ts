@@ -7,6 +7,21 @@ import { dirname } from "node:path";
 import { AssertionError, RaftoralError } from "../lib/index.ts";
 import { StorageCorruptError, StorageError } from "./storage-error.ts";
 
+const RESTART = "then restart the node; everything acknowledged before is on disk.";
+
+/**
+ * What the operator can do about a file system call's error (creating the directory, writing
+ * durable-mark.json), as the SQLite errors below say it: the raw errno names no remedy.
+ */
+const FILE_SYSTEM_ADVICE: Readonly<Record<string, string>> = {
+  ENOSPC: `: the disk is full. Free space, ${RESTART}`,
+  EDQUOT: `: the disk quota is used up. Free space or raise the quota, ${RESTART}`,
+  EROFS: `: read-only file system (EROFS). Check the disk and the mount, ${RESTART}`,
+  EACCES: `: not writable by this user (EACCES). Fix the permissions of the --storage-path directory (or run the node as its owner), ${RESTART}`,
+  EPERM: `: not permitted for this user (EPERM). Fix the permissions of the --storage-path directory (or run the node as its owner), ${RESTART}`,
+  EIO: `: the operating system refused the I/O (a failing disk). Check the kernel log and the disk, ${RESTART}`,
+};
+
 /** Converts `error`, thrown while doing `action` on `file`, into a typed error. */
 export function toStorageError(error: unknown, options: { file: string; action: string }): Error {
   if (error instanceof RaftoralError || error instanceof AssertionError) return error;
@@ -20,10 +35,12 @@ export function toStorageError(error: unknown, options: { file: string; action: 
     );
   }
   if (!(error instanceof SQLiteError)) {
-    return new StorageError("STORAGE_FAILED", `${action} ${file} failed: ${String(error)}`, {
-      file,
-      cause: error,
-    });
+    const advice = FILE_SYSTEM_ADVICE[(error as NodeJS.ErrnoException).code ?? ""] ?? "";
+    return new StorageError(
+      "STORAGE_FAILED",
+      `${action} ${file} failed: ${String(error)}${advice}`,
+      { file, cause: error },
+    );
   }
   const code = error.code ?? `SQLite error ${error.errno}`;
   const what = `${action} ${file} failed (${describe(error)})`;
