@@ -319,7 +319,7 @@ export class RaftoralClient extends WorkflowClientBase {
       attempts.push(tried);
       if (error.isAnswerLost) {
         // A node that answers in the other protocol garbles the answer too: say that first.
-        const unreached = await this.unreachable(what, attempts);
+        const unreached = await this.unreachable(what, attempts, true, endMs);
         if (unreached instanceof TransportMismatchError) throw unreached;
         throw new RaftoralError(
           error.code,
@@ -331,7 +331,7 @@ export class RaftoralClient extends WorkflowClientBase {
       }
       if (error.isAnswer) break;
     }
-    throw await this.unreachable(what, attempts);
+    throw await this.unreachable(what, attempts, true, endMs);
   }
 
   /** The call on the `attempt`-th node from the preferred one, which it becomes if it serves. */
@@ -386,26 +386,29 @@ export class RaftoralClient extends WorkflowClientBase {
       if (endMs - performance.now() <= this.retryDelayMs) break;
       await pause(this.retryDelayMs);
     }
-    throw outcome(await this.unreachable(what, attempts, isWrite));
+    throw outcome(await this.unreachable(what, attempts, isWrite, endMs));
   }
 
   /**
    * The error for a call no node served. A node that answered says what is wrong; when none
-   * did and the first node answers in the other protocol, that is the real problem.
+   * did and the first node answers in the other protocol, that is the real problem. The
+   * probe for it takes no more than is left of the call's budget, which ends at `endMs`.
    */
   private async unreachable(
     what: string,
     attempts: FailedAttempt[],
     isWrite = true,
+    endMs = Number.POSITIVE_INFINITY,
   ): Promise<RaftoralError> {
     const answer = attempts.findLast((attempt) => attempt.error.isAnswer)?.error;
     if (answer !== undefined) return new UnservedError(what, attempts, answer);
     const target = this.targets.find((item) => item.address === attempts[0]?.address);
+    const probeMs = Math.min(PROBE_TIMEOUT_MS, Math.floor(endMs - performance.now()));
     // A node that did not answer in time is no server of the other protocol either.
-    if (target !== undefined && attempts[0]?.error.code !== "TIMEOUT") {
+    if (target !== undefined && attempts[0]?.error.code !== "TIMEOUT" && probeMs > 0) {
       const other: TransportKind = target.transport === "grpc" ? "http" : "grpc";
       const probe = clientFor({ ...target, transport: other }, this.connection);
-      const isOther = await probe.discover({ timeoutMs: PROBE_TIMEOUT_MS }).then(
+      const isOther = await probe.discover({ timeoutMs: probeMs }).then(
         () => true,
         // The probe is best effort: any failure just means "not the other protocol either".
         () => false,

@@ -156,3 +156,18 @@ test("a node's health or leave left unanswered names the node, as unreachable or
   expect(leave.message).toContain(`${address} did not answer leave in time`);
   expect(leave.message).toContain("it may still do it");
 });
+
+test("a read whose node goes silent ends with its timeout, the look for the other protocol too", async () => {
+  // The node takes the call and goes silent: the client gives the call up after 5 s without
+  // an answer to its health checks, asks again with what is left, and then looks whether the
+  // node speaks the other protocol. That look took 2 s past the timeout.
+  const node = silentNode();
+  const timeoutMs = 8_000;
+  const client = new RaftoralClient(node.address, { timeoutMs });
+  const startedMs = performance.now();
+  const failure = await callFailure(client.status());
+  const elapsedMs = performance.now() - startedMs;
+  await client.close();
+  expect(failure).toBeInstanceOf(UnreachableError);
+  expect(elapsedMs).toBeLessThan(timeoutMs + 1_000);
+}, 20_000);
