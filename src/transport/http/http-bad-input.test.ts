@@ -151,6 +151,24 @@ describe("register and wait fields", () => {
   });
 });
 
+describe("recover fields", () => {
+  // A forced recovery drops voters for good, and is what a body without dry_run asks for:
+  // a misspelt dry_run must not pass as its absence.
+  test.each([
+    [{ dryRun: true }, "'dryRun'"],
+    [{ "dry-run": true }, "'dry-run'"],
+    [{ cluster_ids: [1], force: false }, "'force'"],
+    [{ dry_run: "true" }, "'dry_run'"],
+  ])(
+    "POST /cluster/recover %j is a 400 naming %s, and nothing is recovered",
+    async (body, hint) => {
+      const reply = await postText("/cluster/recover", JSON.stringify(body));
+      expectError(reply, 400, "INVALID_ARGUMENT", hint);
+      expect(api.callsOf("recoverGroups")).toEqual([]);
+    },
+  );
+});
+
 describe("odd queries, peer batches and encodings", () => {
   test("a badly percent-encoded query is still answered", async () => {
     const reply = await send("/workflow/wait?workflow_id=%zz&execution_cluster_id=%", {});

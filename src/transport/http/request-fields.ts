@@ -265,6 +265,8 @@ const read = fieldReaders(
 );
 /** Groups one recover request may name. */
 const RECOVER_GROUPS_MAX = 1_000;
+/** The fields of a recover request; any other is refused. */
+const RECOVER_FIELDS: ReadonlySet<string> = new Set(["cluster_ids", "dry_run"]);
 
 /**
  * POST /cluster/recover: `{cluster_ids?, dry_run?}`. `cluster_ids` lists group ids (0 = the
@@ -272,6 +274,13 @@ const RECOVER_GROUPS_MAX = 1_000;
  */
 export function parseRecoverRequest(body: unknown): RecoverRequest {
   const fields = objectBody(body, `{"cluster_ids": [1], "dry_run": true}`);
+  // A misspelt field is refused, not ignored: without dry_run the recovery is done for real.
+  const unknown = Object.keys(fields).find((key) => !RECOVER_FIELDS.has(key));
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError(
+      `field '${unknown}' is not one of cluster_ids, dry_run; nothing was recovered (send {"dry_run": true} to see what would be)`,
+    );
+  }
   const ids = read.optional(fields.cluster_ids, [], (value) =>
     read
       .list(value, "cluster_ids", RECOVER_GROUPS_MAX)
