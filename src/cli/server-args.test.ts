@@ -173,6 +173,12 @@ describe("server command line", () => {
     [["-l", "127.0.0.1:1", "--peers", "a:1,b"], "Invalid --peers address 'b'"],
     [["-l", "127.0.0.1:1", "--peers", ","], "--peers is empty"],
     [
+      ["-l", "127.0.0.1:1", "--peers", "https://10.0.0.1:7001"],
+      "https:// is a URL scheme, not part of the address; give host:port, e.g. 127.0.0.1:7001 " +
+        "(this node speaks TLS to the others when given --tls-cert, --tls-key and --tls-ca)",
+    ],
+    [["-l", "http://127.0.0.1:1"], "Invalid --listen address 'http://127.0.0.1:1': http:// is"],
+    [
       ["-l", "127.0.0.1:1", "--transport", "udp"],
       "Invalid transport protocol: udp. Must be 'grpc' or 'http'",
     ],

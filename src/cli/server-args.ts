@@ -323,7 +323,13 @@ function flag(options: Record<string, unknown>, key: string, usage: string): boo
 
 function address(text: string, option: string): Address {
   const parsed = parseAddress(text);
-  if (!parsed.ok) throw new UsageError(`Invalid ${option} address '${text}': ${parsed.problem}`);
+  if (!parsed.ok) {
+    // A node's TLS is its own settings', for every node it reaches: no address carries it.
+    const tls = /^(https|grpcs):\/\//i.test(text.trim())
+      ? " (this node speaks TLS to the others when given --tls-cert, --tls-key and --tls-ca)"
+      : "";
+    throw new UsageError(`Invalid ${option} address '${text}': ${parsed.problem}${tls}`);
+  }
   return parsed.address;
 }
 

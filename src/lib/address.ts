@@ -15,6 +15,14 @@ const PORT_MAX = 65_535;
 /** Parses "host:port"; `problem` explains what is wrong in words a user can act on. */
 export function parseAddress(raw: string): AddressParse {
   const text = raw.trim();
+  // Else "https://10.0.0.1:7001" would be told that IPv6 hosts need brackets.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1];
+  if (scheme !== undefined) {
+    return {
+      ok: false,
+      problem: `${scheme}:// is a URL scheme, not part of the address; give host:port, e.g. 127.0.0.1:7001`,
+    };
+  }
   let host: string;
   let portText: string;
   if (text.startsWith("[")) {
