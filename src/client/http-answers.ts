@@ -49,7 +49,7 @@ export function strangenessOf(
   const field = ANSWER_FIELDS[route];
   if (!isSuccess || field === undefined) return undefined;
   const value = (body as Json)[field];
-  return value === undefined || value === null ? `an answer without '${field}'` : undefined;
+  return value === undefined || value === null ? `JSON without '${field}'` : undefined;
 }
 
 export function idOf(value: unknown): NodeId {

@@ -53,6 +53,6 @@ test("a start the stranger answered is reported as reaching no node, not as star
   const failure = await callFailure(client.start("ping_pong", "ping"));
   await client.close();
   expect(failure.code).toBe("UNAVAILABLE");
-  expect(failure.message).toContain("an answer without 'workflow_id'");
+  expect(failure.message).toContain("answered /workflow/execute with JSON without 'workflow_id'");
   expect(failure.isAnswerLost).toBe(false);
 });
