@@ -111,15 +111,16 @@ export function isHealthPath(path: string): boolean {
 function answerTo(requestLine: string, health: () => PlainHttpAnswer): PlainHttpAnswer {
   const [method, path] = requestLine.split(" ");
   if (method === "GET" && path !== undefined && isHealthPath(path)) return health();
-  // INVALID_ARGUMENT, as an HTTP node's errors carry a code: a client that called the wrong
-  // protocol made a usage error (the CLI's exit status 2), not a node's failure.
+  // No code, as no answer of the HTTP API lacks one: our HTTP client takes it for a server
+  // that is not an HTTP node, asks whether it speaks gRPC, and says so (TransportMismatchError,
+  // the command line's exit status 2). The text is for anyone else, such as curl.
   const error =
     "this is a Raftoral node's gRPC port: it takes gRPC (HTTP/2) calls, and GET /health; " +
     "call it over gRPC (a grpc:// address, or --transport grpc), or call the HTTP API where " +
     "the node's --http-listen says";
   return {
     status: 400,
-    json: JSON.stringify({ success: false, error, code: "INVALID_ARGUMENT" }),
+    json: JSON.stringify({ success: false, error }),
   };
 }
 
