@@ -95,3 +95,16 @@ test("a module without workflows says what to export", async () => {
     `--workflows ${file}: the module exports no workflow; export the results of defineWorkflow(...)`,
   );
 });
+
+test("a module whose top-level code never finishes is refused after the load timeout", async () => {
+  const file = moduleFile("stuck.ts", [
+    'import { defineWorkflow } from "raftoral";',
+    'export const one = defineWorkflow("one", 1, async () => 1);',
+    "await new Promise(() => {});",
+  ]);
+  const error = await loadWorkflows(file, 200).catch((reason: unknown) => reason);
+  expect(error).toBeInstanceOf(InvalidArgumentError);
+  expect((error as Error).message).toBe(
+    `--workflows ${file}: its top-level code has not finished after 0.2 s (an await that never settles?); load slow resources in the workflows or their steps instead`,
+  );
+});

@@ -50,8 +50,19 @@ function whereIn(error: unknown): string {
   return ` (line ${position.line}, column ${position.column}${text})`;
 }
 
-/** Every workflow definition the module exports (directly, or in an exported array). */
-export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]> {
+/** How long a module's top-level code may take before the node gives up starting. */
+export const LOAD_TIMEOUT_MS = 30_000;
+
+/**
+ * Every workflow definition the module exports (directly, or in an exported array). A module
+ * whose top-level code has not finished after `loadTimeoutMs` is refused: an await that never
+ * settles would otherwise leave the process nothing to wait for, and it would exit with status
+ * 0 and no word, which no supervisor takes for a failure.
+ */
+export async function loadWorkflows(
+  path: string,
+  loadTimeoutMs = LOAD_TIMEOUT_MS,
+): Promise<WorkflowDefinition[]> {
   registered ??= registerPackage();
   await registered;
   const file = resolve(path);
@@ -60,13 +71,24 @@ export async function loadWorkflows(path: string): Promise<WorkflowDefinition[]>
     throw new InvalidArgumentError(`--workflows ${path}: there is no file ${file}`);
   }
   let module: Record<string, unknown>;
+  const seconds = loadTimeoutMs / 1000;
+  const tooLate = new InvalidArgumentError(
+    `--workflows ${path}: its top-level code has not finished after ${seconds} s (an await that never settles?); load slow resources in the workflows or their steps instead`,
+  );
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(tooLate), loadTimeoutMs);
+  });
   try {
-    module = (await import(file)) as Record<string, unknown>;
+    module = (await Promise.race([import(file), late])) as Record<string, unknown>;
   } catch (error) {
+    if (error === tooLate) throw error;
     throw new InvalidArgumentError(
       `--workflows ${path}: cannot load ${file}: ${(error as Error).message}${whereIn(error)}`,
       { cause: error },
     );
+  } finally {
+    clearTimeout(timer);
   }
   // A definition exported twice (by name and in an array, or as the default too) counts once.
   const found = new Set<WorkflowDefinition>();
