@@ -3,9 +3,9 @@
 // leave`) stops by itself; the process then exits 0. A node that stopped itself after a fatal
 // error (its storage failed) exits with that error's status. Returns the exit status.
 
-import type { Logger, RaftoralError } from "../lib/index.ts";
-import { type NodeSecurity, RaftoralNode } from "../node/index.ts";
-import { EXIT_FAILED, EXIT_OK, exitCodeOf } from "./exit-codes.ts";
+import { InvalidArgumentError, type Logger, type RaftoralError } from "../lib/index.ts";
+import { checkNodeSecurity, type NodeSecurity, RaftoralNode } from "../node/index.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from "./exit-codes.ts";
 import { loadWorkflows } from "./load-workflows.ts";
 import type { ServerArgs } from "./server-args.ts";
 
@@ -20,6 +20,7 @@ export async function runServer(
   let node: RaftoralNode;
   const { corsOrigins } = args;
   const security = { ...files, ...(corsOrigins === undefined ? {} : { corsOrigins }) };
+  if (!isWorkable(security, logger)) return EXIT_USAGE;
   logSecurity(security, logger);
   try {
     const workflows = args.workflows === undefined ? [] : await loadWorkflows(args.workflows);
@@ -100,4 +101,19 @@ function describeStartFailure(error: Error, httpListen: string | undefined): str
     return `${error.message}. Choose another ${option} port, or stop the process that holds it.`;
   }
   return error.message;
+}
+
+/**
+ * Whether the security settings can work together; logs why not. Those come from the
+ * command line, so a refusal is a usage error, as a bad flag is.
+ */
+function isWorkable(security: NodeSecurity, logger: Logger): boolean {
+  try {
+    checkNodeSecurity(security);
+    return true;
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    logger.error(error.message);
+    return false;
+  }
 }

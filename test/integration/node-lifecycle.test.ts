@@ -1,6 +1,6 @@
 // Real node processes: a seven-node cluster's shape, transport detection, graceful shutdown
-// on SIGTERM (while joining too), and starts that fail: a port that is taken, a member moved to
-// another address.
+// on SIGTERM (while joining too), and starts that fail: a port that is taken, settings that
+// cannot work together, a member moved to another address.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -147,6 +147,15 @@ test("a start on a port another node holds exits non-zero with 'Address already 
   const { exitCode, stderr } = await cluster.runToExit(["--listen", first.address, "--bootstrap"]);
   expect(exitCode).not.toBe(0);
   expect(stderr).toContain("Address already in use");
+}, 60_000);
+
+test("settings that cannot work together are a usage error (exit 2), as a bad flag is", async () => {
+  cluster = new NodeProcessCluster("grpc");
+  const listen = `127.0.0.1:${await freePort()}`;
+  const cors = ["--listen", listen, "--bootstrap", "--cors-origin", "ftp://x"];
+  const { exitCode, stderr } = await cluster.runToExit(cors);
+  expect(exitCode).toBe(2);
+  expect(stderr).toContain("--cors-origin: 'ftp://x' is not an origin");
 }, 60_000);
 
 test("a member restarted at another address exits at once, naming the address to use", async () => {
