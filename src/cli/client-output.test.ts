@@ -83,3 +83,14 @@ test("a repeated event id is told as sent before, not as delivered: the workflow
     "Event paid (event ID pay-1) was already sent to workflow order-1 (execution cluster 1); this repeat was not recorded again\n",
   );
 });
+
+test("describe names the child a recorded call started, and where it runs", () => {
+  const call = { seq: 4, kind: "child", name: "remind", atMs: 1_700_000_000_000 };
+  const started = { ...call, childWorkflowId: "order-1:child-4", childExecutionClusterId: 2 };
+  const lineOf = (checkpoint: object) =>
+    describedText({ ...DESCRIPTION, checkpoints: [checkpoint] } as never)
+      .split("\n")
+      .find((line) => line.includes(" remind "));
+  expect(lineOf(started)).toEndWith("  child order-1:child-4 (execution cluster 2)");
+  expect(lineOf(call)).not.toContain("child order-1");
+});

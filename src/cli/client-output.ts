@@ -77,10 +77,17 @@ export function describedText(info: WorkflowDescriptionInfo): string {
     `  Recorded calls: ${info.checkpoints.length}`,
     ...info.checkpoints.map(
       (call) =>
-        `    ${String(call.seq).padStart(3)}  ${call.kind.padEnd(10)}  ${call.name}  ${at(call.atMs)}${stepStats(call)}${call.error === undefined ? "" : `  error: ${call.error}`}`,
+        `    ${String(call.seq).padStart(3)}  ${call.kind.padEnd(10)}  ${call.name}  ${at(call.atMs)}${stepStats(call)}${childOf(call)}${call.error === undefined ? "" : `  error: ${call.error}`}`,
     ),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** "  child order-1:3 (execution cluster 2)" for a child it started; nothing for other calls. */
+function childOf(call: WorkflowDescriptionInfo["checkpoints"][number]): string {
+  if (call.childWorkflowId === undefined) return "";
+  const where = call.childExecutionClusterId;
+  return `  child ${call.childWorkflowId}${where === undefined ? "" : ` (execution cluster ${where})`}`;
 }
 
 /** "  2 attempts, 140 ms" for a step; nothing for other calls. */

@@ -51,6 +51,7 @@ import type {
   ProtocolClientOptions,
 } from "./protocol-client.ts";
 import {
+  childOfWire,
   clusterText,
   failureOfWire,
   groupOfWire,
@@ -227,6 +228,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
         ...(checkpoint.attempts === 0
           ? {}
           : { attempts: checkpoint.attempts, durationMs: checkpoint.durationMs }),
+        ...childOfWire(checkpoint.childWorkflowId, checkpoint.childExecutionClusterId),
       })),
     };
   }

@@ -8,7 +8,13 @@ import type {
   WorkflowOutcome,
 } from "../transport/index.ts";
 import { managementRoleOf } from "./management-role.ts";
-import { failureOfWire, groupOfWire, jsonOfWire, outcomeOfWire } from "./wire-values.ts";
+import {
+  childOfWire,
+  failureOfWire,
+  groupOfWire,
+  jsonOfWire,
+  outcomeOfWire,
+} from "./wire-values.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -147,6 +153,7 @@ export function describedOf(body: Json): WorkflowDescriptionInfo {
       ...optional("error", textOf(item.error)),
       ...optional("attempts", count(item.attempts)),
       ...optional("durationMs", count(item.duration_ms)),
+      ...childOfWire(textOf(item.child_workflow_id), textOf(item.child_execution_cluster_id)),
     })),
   };
 }

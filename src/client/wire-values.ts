@@ -16,6 +16,22 @@ export function clusterText(id: GroupId | undefined): string {
   return id === undefined ? "" : String(id);
 }
 
+/**
+ * A recorded call's child, as either wire carries it (empty or absent when the call started
+ * none; a node older than these fields sends neither).
+ */
+export function childOfWire(
+  workflowId: string | undefined,
+  executionClusterId: string | undefined,
+): { childWorkflowId?: string; childExecutionClusterId?: GroupId } {
+  if (workflowId === undefined || workflowId === "") return {};
+  const hasCluster = executionClusterId !== undefined && executionClusterId !== "";
+  return {
+    childWorkflowId: workflowId,
+    ...(hasCluster ? { childExecutionClusterId: groupOfWire(executionClusterId) } : {}),
+  };
+}
+
 /** A JSON value a node sent as text in `field`; INTERNAL if it is not JSON (a broken node). */
 export function jsonOfWire(text: string, field: string): JsonValue {
   try {

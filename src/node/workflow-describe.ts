@@ -3,7 +3,7 @@
 // node (then every group is asked at once; those that do not know it answer NOT_FOUND).
 
 import type { ProtocolClient } from "../client/index-core.ts";
-import { type GroupId, RaftoralError } from "../lib/index.ts";
+import { type GroupId, groupId, RaftoralError } from "../lib/index.ts";
 import type { DescribeWorkflowRequest, WorkflowDescriptionInfo } from "../transport/index.ts";
 import {
   checkWorkflowId,
@@ -143,6 +143,12 @@ function descriptionInfo(id: GroupId, description: WorkflowDescription): Workflo
       ...(checkpoint.error === undefined ? {} : { error: checkpoint.error.message }),
       ...(checkpoint.attempts === undefined ? {} : { attempts: checkpoint.attempts }),
       ...(checkpoint.durationMs === undefined ? {} : { durationMs: checkpoint.durationMs }),
+      ...(checkpoint.child === undefined
+        ? {}
+        : {
+            childWorkflowId: checkpoint.child.workflowId,
+            childExecutionClusterId: groupId(Number(checkpoint.child.executionClusterId)),
+          }),
     })),
   };
 }

@@ -192,7 +192,7 @@ export interface DescribeWorkflowRequest {
 /** One recorded ctx call of a described workflow. */
 export interface CheckpointInfo {
   readonly seq: number;
-  /** checkpoint, set, step, sleep, wake, event-wait, event or patch (ctx.patched). */
+  /** checkpoint, set, step, sleep, wake, child, event-wait, event or patch (ctx.patched). */
   readonly kind: string;
   readonly name: string;
   readonly atMs: number;
@@ -201,6 +201,9 @@ export interface CheckpointInfo {
   /** A step: how often its body ran, and for how long (absent for other calls). */
   readonly attempts?: number;
   readonly durationMs?: number;
+  /** A child call that started its child: the child's id and execution cluster. */
+  readonly childWorkflowId?: string;
+  readonly childExecutionClusterId?: GroupId;
 }
 
 /** A workflow as one member of its group has applied it (NodeApi.describeWorkflow). */

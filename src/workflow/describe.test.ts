@@ -90,6 +90,10 @@ describe("describeExecution", () => {
       waitingFor: "raftoral:child:0",
       waitingForChild: "order-1:0",
     });
+    // The child call names the child it started; the wait does not.
+    const [started, wait] = describeExecution(waiting).checkpoints;
+    expect(started?.child).toEqual(child);
+    expect(wait !== undefined && "child" in wait).toBe(false);
   });
 
   test("an ended workflow shows its result or error, and a failed step its error", () => {

@@ -4,7 +4,7 @@
 // Pure: no I/O.
 
 import type { NodeId } from "../lib/index.ts";
-import { childOfEvent } from "./children.ts";
+import { type ChildRef, childOfEvent, childRefOf } from "./children.ts";
 import type { RecordedError } from "./errors.ts";
 import { eventDeadlineMs } from "./events.ts";
 import type { ExecutionStatus } from "./execution.ts";
@@ -56,6 +56,8 @@ export interface CheckpointSummary {
   /** A step: attempts of its body and how long they took, on the owner that recorded it. */
   readonly attempts?: number;
   readonly durationMs?: number;
+  /** A child call that started its child: the child's id and execution cluster. */
+  readonly child?: ChildRef;
 }
 
 export interface WorkflowDescription {
@@ -119,16 +121,23 @@ export function describeExecution(record: ExecutionState): WorkflowDescription {
           },
         }),
     pendingEvents: (record.inbox ?? []).filter((event) => !event.isConsumed).length,
-    checkpoints: record.checkpoints.map((checkpoint) => ({
-      seq: checkpoint.seq,
-      kind: checkpoint.kind,
-      name: checkpoint.name,
-      atMs: checkpoint.atMs,
-      ...(checkpoint.outcome.ok ? {} : { error: checkpoint.outcome.error }),
-      ...(checkpoint.stats === undefined
-        ? {}
-        : { attempts: checkpoint.stats.attempts, durationMs: checkpoint.stats.durationMs }),
-    })),
+    checkpoints: record.checkpoints.map(checkpointSummaryOf),
+  };
+}
+
+function checkpointSummaryOf(checkpoint: ExecutionState["checkpoints"][number]): CheckpointSummary {
+  const { outcome } = checkpoint;
+  const child = checkpoint.kind === "child" && outcome.ok ? childRefOf(outcome.value) : undefined;
+  return {
+    seq: checkpoint.seq,
+    kind: checkpoint.kind,
+    name: checkpoint.name,
+    atMs: checkpoint.atMs,
+    ...(outcome.ok ? {} : { error: outcome.error }),
+    ...(checkpoint.stats === undefined
+      ? {}
+      : { attempts: checkpoint.stats.attempts, durationMs: checkpoint.stats.durationMs }),
+    ...(child === undefined ? {} : { child }),
   };
 }
 

@@ -70,6 +70,11 @@ test("the owner of a parent and its child is killed; a survivor finishes both", 
   const parent = await survivors.describe(started);
   expect(parent.ownerNodeId).not.toBe(owner);
   expect(parent.checkpoints.map((c) => c.kind)).toEqual(["child", "event-wait", "event"]);
+  // The child call names the child it started, and where it runs.
+  expect(parent.checkpoints[0]).toMatchObject({
+    childWorkflowId: "onboard-ada:child-0",
+    childExecutionClusterId: child.executionClusterId,
+  });
   // A caller cannot forge a child's result: those event names and ids are reserved.
   const forgedName = await survivors.signal(started, "raftoral:child:0", "x").catch((e) => e);
   expect(forgedName).toMatchObject({ code: "INVALID_ARGUMENT" });

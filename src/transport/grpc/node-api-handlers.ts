@@ -210,6 +210,11 @@ function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowRespon
       error: checkpoint.error ?? "",
       attempts: checkpoint.attempts ?? 0,
       durationMs: checkpoint.durationMs ?? 0,
+      childWorkflowId: checkpoint.childWorkflowId ?? "",
+      childExecutionClusterId:
+        checkpoint.childExecutionClusterId === undefined
+          ? ""
+          : String(checkpoint.childExecutionClusterId),
     })),
   };
 }

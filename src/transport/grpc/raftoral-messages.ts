@@ -144,6 +144,9 @@ export interface CheckpointSummaryMessage {
   /** 0 for calls that are not steps (and steps recorded before attempts were kept). */
   readonly attempts: number;
   readonly durationMs: number;
+  /** "" for calls that are not a started child. */
+  readonly childWorkflowId: string;
+  readonly childExecutionClusterId: string;
 }
 
 export interface DescribeWorkflowResponse {

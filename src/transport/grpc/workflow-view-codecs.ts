@@ -35,6 +35,8 @@ export const checkpointSummaryCodec = fieldTableCodec(
     { number: 5, name: "error", kind: "string" },
     { number: 6, name: "attempts", kind: "uint32" },
     { number: 7, name: "durationMs", kind: "int64" },
+    { number: 8, name: "childWorkflowId", kind: "string" },
+    { number: 9, name: "childExecutionClusterId", kind: "string" },
   ],
 );
 

@@ -67,6 +67,11 @@ export function describedJson(info: WorkflowDescriptionInfo) {
       error: checkpoint.error ?? null,
       attempts: checkpoint.attempts ?? null,
       duration_ms: checkpoint.durationMs ?? null,
+      child_workflow_id: checkpoint.childWorkflowId ?? null,
+      child_execution_cluster_id:
+        checkpoint.childExecutionClusterId === undefined
+          ? null
+          : String(checkpoint.childExecutionClusterId),
     })),
   };
 }
