@@ -301,7 +301,7 @@ function showDescription(info) {
       cells: [
         cell(String(checkpoint.seq)),
         cell(checkpoint.kind),
-        cell(clip(checkpoint.name)),
+        cell(clip(callName(checkpoint))),
         cell(time(checkpoint.at_ms)),
         cell(typeof checkpoint.attempts === "number" ? String(checkpoint.attempts) : ""),
         cell(typeof checkpoint.duration_ms === "number" ? `${checkpoint.duration_ms} ms` : ""),
@@ -309,6 +309,12 @@ function showDescription(info) {
       ],
     })),
   );
+}
+
+/** A call's name, and for a child it started the child's id, to look that one up by. */
+function callName(checkpoint) {
+  const child = checkpoint.child_workflow_id;
+  return child ? `${checkpoint.name} → child ${child}` : checkpoint.name;
 }
 
 const LIST_PAGE_SIZE = 20;

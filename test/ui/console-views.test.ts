@@ -4,7 +4,7 @@
 // about a workflow no longer asked for is dropped; the list loads with only the client token;
 // a refresh that finds nothing new keeps what is selected; a time not today shows its date;
 // long values and ids wrap or are cut short; a long timeline shows its newest steps; a refresh
-// uses the filter last submitted. Where Chromium is not installed, the tests are skipped.
+// uses the filter last submitted; a call that started a child names it. Where Chromium is not installed, the tests are skipped.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type Browser, chromium, type Page, type Request } from "playwright-core";
@@ -66,6 +66,10 @@ const nap = defineWorkflow("nap", 1, async (_: null, ctx) => {
   await ctx.sleep("25h");
   return "woke";
 });
+const parent = defineWorkflow("parent", 1, async (_: null, ctx) => {
+  const child = await ctx.startChild(nap, null, { workflowId: "napping-child" });
+  return await child.result();
+});
 
 let node: RaftoralNode;
 let address: string;
@@ -81,7 +85,7 @@ beforeAll(async () => {
     listen: address,
     httpListen: http,
     bootstrap: true,
-    workflows: [waiter, many, long, nap],
+    workflows: [waiter, many, long, nap, parent],
     transport: "grpc",
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     tuning: FAST,
@@ -331,6 +335,18 @@ browserTest(
         return rows[rows.length - 1]?.getAttribute("data-marked");
       });
       expect(marked).toBe("yes");
+    }),
+  TEST_TIMEOUT_MS,
+);
+
+browserTest(
+  "the timeline names the child a call started",
+  () =>
+    withConsole(async (page) => {
+      await client.start("parent", null, { workflowId: "parent-of-napper" });
+      await lookUp(page, "parent-of-napper");
+      await waitForStatus(page, "waiting");
+      expect(await page.textContent("#timeline")).toContain("nap → child napping-child");
     }),
   TEST_TIMEOUT_MS,
 );
