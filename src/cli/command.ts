@@ -55,7 +55,16 @@ export async function runCommand(argv: readonly string[], entry: EntryOutcome): 
         if (!(error instanceof SecurityFileError)) throw error;
         return refuseToStart(error.message, settings.format);
       }
-      const output = bufferedLogOutput((text) => process.stderr.write(text), queueMicrotask);
+      // Once stderr fails (its reader gone: the end of a pipe, a restarted log collector), the
+      // lines have nowhere to go and are dropped: the node itself must keep serving, where the
+      // stream's unhandled error would end the process with status 1 and no word.
+      let isStderrOpen = true;
+      process.stderr.on("error", () => {
+        isStderrOpen = false;
+      });
+      const output = bufferedLogOutput((text) => {
+        if (isStderrOpen) process.stderr.write(text);
+      }, queueMicrotask);
       // At exit the stream's own writes may not finish (a pipe takes 64 KiB at a time).
       process.on("exit", () => output.flush(writeToClosingStderr));
       const logger = createLogger({

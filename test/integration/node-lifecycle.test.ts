@@ -1,6 +1,6 @@
 // Real node processes: a seven-node cluster's shape, transport detection, graceful shutdown
 // on SIGTERM (while joining too), and starts that fail: a port that is taken, settings that
-// cannot work together, a member moved to another address.
+// cannot work together, a member moved to another address; and a node whose stderr closes.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -179,6 +179,41 @@ test("a member restarted at another address exits at once, naming the address to
   // Where it belongs, the same storage starts.
   await cluster.launch(first);
   expect(first.log).toContain("Node 1 is ready");
+}, 60_000);
+
+test("a node whose stderr's reader goes away keeps serving", async () => {
+  const main = join(import.meta.dir, "..", "..", "src", "cli", "main.ts");
+  const address = `127.0.0.1:${await freePort()}`;
+  const child = Bun.spawn([process.execPath, main, "--listen", address, "--bootstrap"], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+    // Debug: every workflow below writes lines to the closed pipe.
+    env: { ...process.env, RAFTORAL_LOG: "debug" },
+  });
+  const peer = client("grpc", address);
+  try {
+    const reader = child.stderr.getReader();
+    const decoder = new TextDecoder();
+    let log = "";
+    while (!/Node \d+ is ready/.test(log)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`exited before it was ready:\n${log}`);
+      log += decoder.decode(value);
+    }
+    // As `raftoral ... 2>&1 | head -1` does: the pipe's reader is gone.
+    await reader.cancel();
+    const ping = { workflowType: "ping_pong", version: 1, input: "ping" };
+    for (let run = 0; run < 20; run++) {
+      const outcome = await peer.runWorkflow(ping, { timeoutMs: 10_000 });
+      expect(outcome).toMatchObject({ success: true, output: "pong" });
+    }
+    expect(child.exitCode).toBeNull();
+  } finally {
+    await peer.close();
+    child.kill("SIGKILL");
+    await child.exited;
+  }
 }, 60_000);
 
 test("SIGTERM while a join waits for peers that never answer exits 0 at once", async () => {
