@@ -49,7 +49,7 @@ export function applySignal(
     return refuse(
       workflowId,
       "limit",
-      `workflow ${workflowId} already received ${INBOX_EVENTS_MAX} events, the most one workflow takes`,
+      `workflow ${workflowId} already received ${INBOX_EVENTS_MAX} events, the most one execution takes; a workflow that takes events for ever should hand over to a fresh execution of itself before that (start it, then end this one), and the sender sends there`,
     );
   }
   const pending = pendingBytes(inbox);

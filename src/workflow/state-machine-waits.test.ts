@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import type { LogIndex, NodeId } from "../lib/index.ts";
 import type { WorkflowApplyResult, WorkflowEvent } from "./apply-result.ts";
 import { encodeCommand, type WorkflowCommand } from "./commands.ts";
-import { INBOX_PENDING_BYTES_MAX } from "./events.ts";
+import { INBOX_EVENTS_MAX, INBOX_PENDING_BYTES_MAX } from "./events.ts";
 import type { JsonValue } from "./json.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
 import { WorkflowStateMachine } from "./state-machine.ts";
@@ -191,6 +191,20 @@ describe("WorkflowStateMachine: events", () => {
       `has ${text} bytes of events it has not taken yet, and this one's ${text} would pass the ${INBOX_PENDING_BYTES_MAX}`,
     );
     expect(sm.execution("a")?.inbox).toHaveLength(1);
+  });
+
+  test("an execution takes a bounded number of events, and the refusal says what to do", () => {
+    const { sm, apply } = machine();
+    apply(start("a"));
+    for (let k = 0; k < INBOX_EVENTS_MAX; k++) {
+      expect(apply(signal("a", `e${k}`))).toMatchObject({ type: "signaled" });
+    }
+    const refused = apply(signal("a", "one-more"));
+    expect(refused).toMatchObject({ type: "refused", reason: "limit" });
+    expect(refused.type === "refused" && refused.message).toContain(
+      `already received ${INBOX_EVENTS_MAX} events, the most one execution takes; a workflow that takes events for ever should hand over to a fresh execution of itself`,
+    );
+    expect(sm.execution("a")?.inbox).toHaveLength(INBOX_EVENTS_MAX);
   });
 
   test("a Signal to an unknown or finished workflow is refused", () => {
