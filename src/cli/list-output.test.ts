@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { WORKFLOW_LIST } from "../../test/contracts/fake-node-api.ts";
+import { groupId } from "../lib/index.ts";
 import { listedText, unavailableText } from "./list-output.ts";
 
 describe("workflow list text", () => {
@@ -27,9 +28,16 @@ describe("workflow list text", () => {
     );
   });
 
-  test("each cluster that did not answer is one warning line", () => {
+  test("each cluster that did not answer is one warning line, naming the cluster once", () => {
     expect(unavailableText(WORKFLOW_LIST)).toBe(
-      "warning: execution cluster 3 did not answer, its workflows are missing: execution cluster 3 has no leader\n",
+      "warning: execution cluster 3 has no leader; its workflows are missing from this page\n",
+    );
+    const other = {
+      executionClusterId: groupId(4),
+      error: "read barrier timed out after 10000 ms",
+    };
+    expect(unavailableText({ ...WORKFLOW_LIST, unavailableClusters: [other] })).toBe(
+      "warning: execution cluster 4 did not answer, its workflows are missing from this page: read barrier timed out after 10000 ms\n",
     );
   });
 });

@@ -39,12 +39,16 @@ export function listedText(result: ListWorkflowsResult, nextCommand: string): st
   return `${lines.join("\n")}\n`;
 }
 
-/** One stderr line per execution cluster that did not answer. */
+/**
+ * One stderr line per execution cluster that did not answer; an error that names the cluster
+ * already (as a node's own does) is not prefixed with its name again.
+ */
 export function unavailableText(result: ListWorkflowsResult): string {
   return result.unavailableClusters
-    .map(
-      (cluster) =>
-        `warning: execution cluster ${cluster.executionClusterId} did not answer, its workflows are missing: ${cluster.error}\n`,
+    .map(({ executionClusterId: id, error }) =>
+      error.toLowerCase().startsWith(`execution cluster ${id} `)
+        ? `warning: ${error}; its workflows are missing from this page\n`
+        : `warning: execution cluster ${id} did not answer, its workflows are missing from this page: ${error}\n`,
     )
     .join("");
 }
