@@ -5,6 +5,7 @@
 // /cluster/status, /cluster/health, /metrics and /workflow/* (execute, wait, describe, signal,
 // list, cancel, terminate).
 
+/// <reference path="./htm-modules.d.ts" />
 import page from "./console.htm" with { type: "text" };
 import cluster from "./console-cluster.js" with { type: "text" };
 import workflows from "./console-workflows.js" with { type: "text" };

@@ -82,6 +82,45 @@ test.skipIf(!hasNodeAndNpm)(
   180_000,
 );
 
+// The compiler options of `bun init`'s tsconfig.json; the types of Bun come from this repository.
+const BUN_INIT_TSCONFIG = {
+  compilerOptions: {
+    lib: ["ESNext"],
+    target: "ESNext",
+    module: "Preserve",
+    moduleDetection: "force",
+    types: ["bun"],
+    typeRoots: [join(ROOT, "node_modules", "@types")],
+    moduleResolution: "bundler",
+    allowImportingTsExtensions: true,
+    verbatimModuleSyntax: true,
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    noUncheckedIndexedAccess: true,
+  },
+};
+
+test.skipIf(!hasNodeAndNpm)(
+  "a Bun project that installed the tarball type-checks with Raftoral's sources",
+  () => {
+    const app = project("typed-app", {
+      "app.ts": BUN_APP,
+      "tsconfig.json": JSON.stringify(BUN_INIT_TSCONFIG),
+    });
+    run([process.execPath, "add", tarball], app);
+    const tsc = Bun.spawnSync([join(ROOT, "node_modules", ".bin", "tsc"), "-p", "."], {
+      cwd: app,
+      env,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(`${tsc.stdout}${tsc.stderr}`).toBe("");
+    expect(tsc.exitCode).toBe(0);
+  },
+  180_000,
+);
+
 test("a Bun project installs Raftoral straight from git and runs its node", async () => {
   const app = project("git-app", { "app.ts": BUN_APP });
   run([process.execPath, "add", `git+file://${ROOT}`], app);

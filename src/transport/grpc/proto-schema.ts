@@ -2,6 +2,7 @@
 // protobufjs when first needed. Two parses of the same text: camelCase names for our codecs, the
 // files' own snake_case names for reflection descriptors (tools build JSON from those).
 
+/// <reference path="./proto-modules.d.ts" />
 import type protobuf from "protobufjs";
 import healthText from "../../../proto/grpc/health/v1/health.proto" with { type: "text" };
 import reflectionText from "../../../proto/grpc/reflection/v1/reflection.proto" with {
