@@ -186,7 +186,10 @@ export class DeterminismViolationError extends RaftoralError {
         : `the code now calls ${attempted.kind} "${attempted.name}"`;
     const advice =
       options.advice ??
-      "keep the old code for running executions and register changed code under a new version";
+      (recorded.kind === "patch"
+        ? // The code dropped a patched() call (replay skips deprecated markers).
+          `keep ctx.patched("${recorded.name}") or ctx.deprecatePatch("${recorded.name}") at this point of the code while executions that recorded its marker run (docs/workflows.md, "Patching inside a version")`
+        : "keep the old code for running executions and register changed code under a new version");
     super(
       "DETERMINISM_VIOLATION",
       `workflow ${workflowId}: replay diverged at checkpoint ${seq}: the log recorded ` +

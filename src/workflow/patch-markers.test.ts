@@ -168,6 +168,10 @@ describe("ctx.patched()", () => {
     expect(outcome.type === "diverged" && outcome.error.message).toContain(
       'recorded patch "new-a" but the code now calls step "a2"',
     );
+    // What to do is to keep the marker's call, not to register a new version.
+    expect(outcome.type === "diverged" && outcome.error.message).toContain(
+      'keep ctx.patched("new-a") or ctx.deprecatePatch("new-a") at this point of the code',
+    );
   });
 });
 
