@@ -40,6 +40,11 @@ export interface ExecutionLayer extends WorkflowOperations {
   suspendedCounts(groupId: GroupId): SuspendedCounts;
   /** As the group's leader: hand executions of owners that are gone to live members. */
   maintain(groupId: GroupId, liveMembers: readonly NodeId[]): Promise<void>;
+  /**
+   * Before a graceful stop hands this node's workflows in the group over: no step body starts
+   * here any more; resolves once those running have ended and their checkpoints committed.
+   */
+  finishSteps(groupId: GroupId): Promise<void>;
   /** This node no longer hosts the group: stop its runs and forget it. */
   dropGroup(groupId: GroupId): void;
   /** Fingerprint of the registered workflow set; every node of a cluster must agree. */

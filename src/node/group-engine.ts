@@ -6,6 +6,7 @@ import type { GroupId, LogIndex } from "../lib/index.ts";
 import { everyMemberApplies, PAIRED_WAITS_RULES } from "../management/index.ts";
 import {
   type ChildLauncher,
+  StepGate,
   type WorkflowProposer,
   WorkflowQueries,
   WorkflowRuntime,
@@ -20,6 +21,8 @@ export interface GroupEngine {
   readonly machine: WorkflowStateMachine;
   readonly runtime: WorkflowRuntime;
   readonly queries: WorkflowQueries;
+  /** Closed by a graceful stop's hand-over, which waits for the step bodies running here. */
+  readonly stepGate: StepGate;
   /** Resolves once the host installed the replica and openEngine() started the runtime. */
   readonly opened: Promise<void>;
   readonly markOpened: () => void;
@@ -49,6 +52,7 @@ export function createGroupEngine(
   };
   const mark = stageMarker(options.logger);
   if (mark !== undefined) markApplies(machine, id, mark);
+  const stepGate = new StepGate();
   const runtime = new WorkflowRuntime({
     nodeId: options.self,
     stateMachine: machine,
@@ -65,6 +69,7 @@ export function createGroupEngine(
     children,
     guards: processGuards,
     mayPairWaits: () => everyMemberApplies(options.machine.state(), PAIRED_WAITS_RULES),
+    stepGate,
     isOwnLeaderEntry: (index) => {
       // Read on every Start this node owns: the direct reads, not a whole status().
       const raft = options.host.inspect(id);
@@ -77,6 +82,7 @@ export function createGroupEngine(
     machine,
     runtime,
     queries: new WorkflowQueries(machine, options.clock),
+    stepGate,
     opened,
     markOpened,
   };

@@ -11,6 +11,8 @@ import type { MultiRaftHost } from "../multiraft/index.ts";
 
 /** How long a stopping node waits for each of the two hand-overs. */
 const HANDOVER_TIMEOUT_MS = 2_000;
+/** Of the workflows' hand-over, how long it waits for the step bodies running here. */
+const STEPS_WAIT_MS = 1_500;
 const POLL_INTERVAL_MS = 20;
 
 interface HandOverOptions {
@@ -18,7 +20,7 @@ interface HandOverOptions {
   readonly self: NodeId;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly execution: Pick<ExecutionLayer, "maintain">;
+  readonly execution: Pick<ExecutionLayer, "maintain" | "finishSteps">;
 }
 
 /** The leadership, then the workflows. Never throws: it only saves the others time. */
@@ -59,13 +61,17 @@ function ledWithSuccessor(host: MultiRaftHost, self: NodeId): GroupId[] {
 
 /**
  * Reassigns the workflows this node owns in each group it led to the group's other voters,
- * once it has applied what the group committed (the starts it took while it still led).
+ * once it has applied what the group committed (the starts it took while it still led), and
+ * once the step bodies it is running there have ended and their checkpoints are committed:
+ * a new owner would run such a body again, its replay finding no checkpoint for it. A body
+ * still running after STEPS_WAIT_MS is run again by its new owner, as after a crash.
  */
 async function handOverWorkflows(options: HandOverOptions, led: readonly GroupId[]): Promise<void> {
   const { host, self, clock, logger } = options;
   logger.info("Handing over workflows", { groups: led.join(" ") });
   const reassign = async (id: GroupId) => {
     await host.read(id, { timeoutMs: HANDOVER_TIMEOUT_MS });
+    await within(clock, STEPS_WAIT_MS, options.execution.finishSteps(id));
     await options.execution.maintain(id, otherVoters(host, self, id));
   };
   const handed = Promise.all(led.map(reassign));
@@ -99,4 +105,14 @@ async function handOverLeadership(
       groups: kept.join(" "),
     });
   }
+}
+
+/** Resolves when `work` does, or after `ms`, whichever comes first. */
+async function within(clock: Clock, ms: number, work: Promise<void>): Promise<void> {
+  let cancel: (() => void) | undefined;
+  const late = new Promise<void>((resolve) => {
+    cancel = clock.setTimer(ms, resolve);
+  });
+  await Promise.race([work, late]);
+  cancel?.();
 }

@@ -209,6 +209,10 @@ export class WorkflowExecution implements ExecutionLayer {
     await engine.runtime.reassignOwners(liveMembers);
   }
 
+  finishSteps(id: GroupId): Promise<void> {
+    return this.engines.get(id)?.stepGate.close() ?? Promise.resolve();
+  }
+
   startWorkflow(
     untraced: StartWorkflowRequest,
     options?: CallOptions,

@@ -24,6 +24,7 @@ import {
 import type { GoingAhead, ReplayEffects, StepReport } from "./replay-cursor.ts";
 import { type ReplayOutcome, ReplayRun } from "./replay-engine.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
+import type { StepGate } from "./step-gate.ts";
 
 /** Refusals that end a run for good: the execution moved to another owner, or ended. */
 const ENDING_REFUSALS: ReadonlySet<RefusalReason> = new Set([
@@ -59,6 +60,8 @@ export interface RunnerDeps {
   readonly guards?: DeterminismGuards;
   /** See ReplayEffects.mayPairWaits. */
   readonly mayPairWaits?: () => boolean;
+  /** See ReplayEffects.stepGate. */
+  readonly stepGate?: StepGate;
 }
 
 export class ExecutionRunner {
@@ -270,6 +273,7 @@ export class ExecutionRunner {
       cancelRequested: () => this.deps.stateMachine.execution(this.workflowId)?.cancelRequest,
       ...(this.mayGoAhead() ? { ahead: this.goingAhead() } : {}),
       ...(this.deps.mayPairWaits === undefined ? {} : { mayPairWaits: this.deps.mayPairWaits }),
+      ...(this.deps.stepGate === undefined ? {} : { stepGate: this.deps.stepGate }),
     };
   }
 

@@ -142,6 +142,7 @@ export {
   type WorkflowStateMachineOptions,
 } from "./state-machine.ts";
 export { STEP_ATTEMPTS_MAX, STEP_DELAY_MAX_MS } from "./step-executor.ts";
+export { StepGate } from "./step-gate.ts";
 export {
   checkStopReason,
   type StopRequest,

@@ -13,6 +13,7 @@ import {
 } from "../lib/index.ts";
 import { cancelledErrorOf, cancelledOutcome } from "./cancel.ts";
 import { checkNotReserved } from "./children.ts";
+import { codeLog } from "./code-log.ts";
 import type {
   Checkpoint,
   ChildOptions,
@@ -97,8 +98,8 @@ export class ReplayContext implements WorkflowContext {
   constructor(options: ReplayContextOptions) {
     this.options = options;
     this.workflowId = options.workflowId;
-    this.log = this.makeLog();
     const { cursor } = options;
+    this.log = codeLog(options.logger, options.workflowId, cursor, options.guards);
     this.patches = new PatchMarkers(cursor, options.features.hasPatchMarkers, (error) => {
       // Converted: the cursor settles its own failures; anything else stops this run, which
       // the runtime resumes from the committed record.
@@ -388,7 +389,7 @@ export class ReplayContext implements WorkflowContext {
   private isPairingHeld(seq: number, wait: CheckpointRecord): boolean {
     const { cursor, effects } = this.options;
     if (seq === wait.seq + 1 || effects.mayPairWaits?.() !== false) return false;
-    // Outside the workflow scope, as makeLog's lines: stamped with the real time.
+    // Outside the workflow scope, as ctx.log's lines (code-log.ts): stamped with the real time.
     this.options.guards.run(undefined, () =>
       this.options.logger.warn(
         "Workflow waits for every node to run this build: it awaits waits together, which older builds record otherwise",
@@ -434,13 +435,28 @@ export class ReplayContext implements WorkflowContext {
         if (cursor.isHalted()) return never();
         const late = ahead === undefined ? undefined : cursor.maybeClaimCancel(claim.seq, kind);
         if (late !== undefined) return this.cancelAt(late, name);
-        const produced = await produce(claim.seq);
-        const stats = statsOf?.();
-        const call = { kind, name, ...(stats === undefined ? {} : { stats }) };
-        const record =
-          (kind === "step"
-            ? cursor.commitAhead(claim.seq, { ...call, kind }, produced)
-            : undefined) ?? (await cursor.commit(claim.seq, call, produced));
+        // A step body holds a slot from before it runs until its checkpoint is committed (or
+        // dropped), as a graceful hand-over waits for those; none starts once the gate closed.
+        const { stepGate } = this.options.effects;
+        const release = kind === "step" ? await stepGate?.enter() : undefined;
+        let record: CheckpointRecord | undefined;
+        let wentAhead = false;
+        try {
+          const produced = await produce(claim.seq);
+          const stats = statsOf?.();
+          const call = { kind, name, ...(stats === undefined ? {} : { stats }) };
+          const ahead =
+            kind === "step"
+              ? cursor.commitAhead(claim.seq, { ...call, kind }, produced)
+              : undefined;
+          wentAhead = ahead !== undefined;
+          record = ahead ?? (await cursor.commit(claim.seq, call, produced));
+        } finally {
+          // Gone ahead, its checkpoint is still in flight (and the last seq claimed, which
+          // settled() waits for); otherwise it is committed, or dropped, by now.
+          if (wentAhead) void cursor.settled().then(release);
+          else release?.();
+        }
         if (record === undefined) return never();
         cursor.deliver(record);
         return { seq: claim.seq, outcome: record.outcome, record };
@@ -466,24 +482,6 @@ export class ReplayContext implements WorkflowContext {
     if (record === undefined) return never();
     cursor.deliver(record);
     throw cancelledErrorOf(this.workflowId, record);
-  }
-
-  private makeLog(): WorkflowLog {
-    const logger = this.options.logger.child({ workflow_id: this.options.workflowId });
-    const { guards } = this.options;
-    const isQuiet = () => this.options.cursor.isReplaying() || this.options.cursor.isHalted();
-    // The logger stamps lines with the real time: it runs outside the workflow scope.
-    return {
-      info: (message, fields) => {
-        if (!isQuiet()) guards.run(undefined, () => logger.info(message, fields));
-      },
-      warn: (message, fields) => {
-        if (!isQuiet()) guards.run(undefined, () => logger.warn(message, fields));
-      },
-      error: (message, fields) => {
-        if (!isQuiet()) guards.run(undefined, () => logger.error(message, fields));
-      },
-    };
   }
 }
 

@@ -16,6 +16,7 @@ import type {
   StepStats,
 } from "./execution.ts";
 import { isDeprecatedMarker } from "./patch-markers.ts";
+import type { StepGate } from "./step-gate.ts";
 import { hasWaitSeq, waitSeqOf } from "./wait-pairs.ts";
 
 /** What the owner runtime does for a run; the replay engine itself does no I/O. */
@@ -38,6 +39,8 @@ export interface ReplayEffects {
   stepRan(report: StepReport): void;
   /** Starts child workflows; absent where no node is (ctx.startChild then refuses). */
   readonly children?: ChildStarter;
+  /** Lets a graceful hand-over wait for the step bodies running here (step-gate.ts). */
+  readonly stepGate?: StepGate;
   /**
    * The cancel request applied here (its reason "" if none was given, its atSeq absent if an
    * older build applied it), or undefined while none was. Absent: the run is never cancelled
@@ -493,6 +496,4 @@ export class ReplayCursor {
 }
 
 /** A record whose timer (a sleep, an event wait's timeout) counts from its own `atMs`. */
-function isTimerRecord(kind: CheckpointKind): boolean {
-  return kind === "sleep" || kind === "event-wait";
-}
+const isTimerRecord = (kind: CheckpointKind) => kind === "sleep" || kind === "event-wait";

@@ -25,7 +25,7 @@ import { validateWorkflowName, validateWorkflowVersion } from "./definition.ts";
 import type { DeterminismGuards } from "./determinism-guards.ts";
 import { WorkflowRefusedError } from "./errors.ts";
 import { SIGNAL_REFUSAL_CODES } from "./events.ts";
-import { ExecutionRunner, type RunEnd } from "./execution-runner.ts";
+import { ExecutionRunner, type RunEnd, type RunnerDeps } from "./execution-runner.ts";
 import { isJsonValue, type JsonValue } from "./json.ts";
 import { type OwnerAssignment, planOwnerFailover } from "./owner-failover.ts";
 import { proposeKeepingDoubt, proposeUntilAnswered, type WorkflowProposer } from "./proposer.ts";
@@ -33,6 +33,7 @@ import { RelaunchTimers } from "./relaunch-timers.ts";
 import type { StepReport } from "./replay-cursor.ts";
 import { RUNTIME_VERSION } from "./runtime-version.ts";
 import type { WorkflowStateMachine } from "./state-machine.ts";
+import type { StepGate } from "./step-gate.ts";
 import { requestStop, type StopRequest, type StopResult } from "./stop-request.ts";
 import { checkWorkflowId, newWorkflowId } from "./workflow-id.ts";
 
@@ -87,6 +88,8 @@ export interface WorkflowRuntimeOptions {
   readonly isOwnLeaderEntry?: (index: LogIndex) => boolean;
   /** See ReplayEffects.mayPairWaits; absent: every member does. */
   readonly mayPairWaits?: () => boolean;
+  /** Lets a graceful hand-over wait for this node's step bodies (step-gate.ts). */
+  readonly stepGate?: StepGate;
 }
 
 export class WorkflowRuntime {
@@ -453,22 +456,11 @@ export class WorkflowRuntime {
     this.scheduleReconcile();
   }
 
-  private runnerDeps(workflowId: string) {
-    const { nodeId, stateMachine, proposer, clock, wallClockMs, logger, onStepRan } = this.options;
-    const { guards, mayPairWaits } = this.options;
+  private runnerDeps(workflowId: string): RunnerDeps {
+    // The options' children are the launcher; a run gets a starter of its own.
+    const { children: _launcher, ...options } = this.options;
     const children = this.childWatch?.starterFor(workflowId, () => this.reconcileSoon(workflowId));
-    return {
-      nodeId,
-      stateMachine,
-      proposer,
-      clock,
-      wallClockMs,
-      logger,
-      ...(onStepRan === undefined ? {} : { onStepRan }),
-      ...(children === undefined ? {} : { children }),
-      ...(guards === undefined ? {} : { guards }),
-      ...(mayPairWaits === undefined ? {} : { mayPairWaits }),
-    };
+    return { ...options, ...(children === undefined ? {} : { children }) };
   }
 
   private loop() {
