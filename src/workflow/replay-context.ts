@@ -438,7 +438,8 @@ export class ReplayContext implements WorkflowContext {
         // A step body holds a slot from before it runs until its checkpoint is committed (or
         // dropped), as a graceful hand-over waits for those; none starts once the gate closed.
         const { stepGate } = this.options.effects;
-        const release = kind === "step" ? await stepGate?.enter() : undefined;
+        const release = kind === "step" ? stepGate?.enter() : undefined;
+        if (kind === "step" && stepGate !== undefined && release === undefined) return never();
         let record: CheckpointRecord | undefined;
         let wentAhead = false;
         try {

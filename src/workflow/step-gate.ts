@@ -2,7 +2,7 @@
 // gracefully hands its workflows over to other members; a step body it is running then would
 // be run again by the new owner, whose replay finds no checkpoint for it. So the hand-over
 // first closes the gate of each group it hands over: no new step body starts here (a run
-// that reaches one waits until the hand-over stops it), and it waits for the bodies already
+// that reaches one waits for good: the hand-over stops it), and it waits for the bodies already
 // running to end and their checkpoints to be committed, each of which holds a slot until then.
 // Pure: no I/O, no clock; the hand-over bounds the wait.
 
@@ -12,20 +12,20 @@ export class StepGate {
   private drainedWaiters: (() => void)[] = [];
 
   /**
-   * Resolves with the slot's release once a step body may start, which is at once while the
-   * gate is open; never once it is closed. The release is to be called once the step's
-   * checkpoint is committed or dropped; calling it again does nothing.
+   * A slot's release while the gate is open (synchronous: a step pays no turn for it), or
+   * undefined once it is closed, when the step must not start. The release is to be called
+   * once the step's checkpoint is committed or dropped; calling it again does nothing.
    */
-  enter(): Promise<() => void> {
-    if (!this.isOpen) return new Promise(() => undefined);
+  enter(): (() => void) | undefined {
+    if (!this.isOpen) return undefined;
     this.running++;
     let isHeld = true;
-    return Promise.resolve(() => {
+    return () => {
       if (!isHeld) return;
       isHeld = false;
       this.running--;
       if (this.running === 0) for (const drained of this.drainedWaiters.splice(0)) drained();
-    });
+    };
   }
 
   /** Closes the gate; resolves once no slot is held. */
