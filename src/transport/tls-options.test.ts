@@ -23,6 +23,15 @@ describe("a certificate's dates", () => {
     }
   });
 
+  test("a plain connection the node cut is told how a client and a joining node use TLS", () => {
+    const hint = connectionHint("ECONNRESET", false, false);
+    expect(hint).toContain(
+      "if the node uses TLS, call it with https:// or grpcs:// (and --tls-ca)",
+    );
+    expect(hint).toContain("a node joining it needs --tls-cert, --tls-key and --tls-ca");
+    expect(connectionHint("ECONNRESET", false, true)).toBe("");
+  });
+
   test("a handshake that failed without saying why names every likely cause, gRPC's port among them", () => {
     const hint = connectionHint("handshake failed", true, false);
     expect(hint).toContain("the node may speak gRPC on this port (use grpcs://)");

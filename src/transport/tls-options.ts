@@ -71,7 +71,8 @@ export function connectionHint(failure: string, isTls: boolean, hasAnswered: boo
   if (hasAnswered) return "";
   if (!isTls) {
     return /ECONNRESET|closed|hang up|reset|protocol error|malformed/i.test(failure)
-      ? "; if the node uses TLS, call it with https:// or grpcs:// (and --tls-ca)"
+      ? // Clients and joining nodes dial alike: each is told its own way to TLS.
+        "; if the node uses TLS, call it with https:// or grpcs:// (and --tls-ca); a node joining it needs --tls-cert, --tls-key and --tls-ca"
       : "";
   }
   if (/CERTIFICATE_REQUIRED|certificate required/i.test(failure)) {
