@@ -75,13 +75,9 @@ async function handOverWorkflows(options: HandOverOptions, led: readonly GroupId
     await options.execution.maintain(id, otherVoters(host, self, id));
   };
   const handed = Promise.all(led.map(reassign));
-  let cancel: (() => void) | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
-    cancel = clock.setTimer(HANDOVER_TIMEOUT_MS, () => resolve("timeout"));
-  });
-  const outcome = await Promise.race([handed, timedOut]);
-  cancel?.();
-  if (outcome === "timeout") logger.warn("Workflow hand-over did not finish; stopping anyway");
+  if (!(await within(clock, HANDOVER_TIMEOUT_MS, handed))) {
+    logger.warn("Workflow hand-over did not finish; stopping anyway");
+  }
 }
 
 async function handOverLeadership(
@@ -107,12 +103,13 @@ async function handOverLeadership(
   }
 }
 
-/** Resolves when `work` does, or after `ms`, whichever comes first. */
-async function within(clock: Clock, ms: number, work: Promise<void>): Promise<void> {
+/** Resolves when `work` does (true), or after `ms` (false), whichever comes first. */
+async function within(clock: Clock, ms: number, work: Promise<unknown>): Promise<boolean> {
   let cancel: (() => void) | undefined;
-  const late = new Promise<void>((resolve) => {
-    cancel = clock.setTimer(ms, resolve);
+  const late = new Promise<false>((resolve) => {
+    cancel = clock.setTimer(ms, () => resolve(false));
   });
-  await Promise.race([work, late]);
+  const isDone = await Promise.race([work.then(() => true), late]);
   cancel?.();
+  return isDone;
 }

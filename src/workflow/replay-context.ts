@@ -446,12 +446,12 @@ export class ReplayContext implements WorkflowContext {
           const produced = await produce(claim.seq);
           const stats = statsOf?.();
           const call = { kind, name, ...(stats === undefined ? {} : { stats }) };
-          const ahead =
+          const aheadRecord =
             kind === "step"
               ? cursor.commitAhead(claim.seq, { ...call, kind }, produced)
               : undefined;
-          wentAhead = ahead !== undefined;
-          record = ahead ?? (await cursor.commit(claim.seq, call, produced));
+          wentAhead = aheadRecord !== undefined;
+          record = aheadRecord ?? (await cursor.commit(claim.seq, call, produced));
         } finally {
           // Gone ahead, its checkpoint is still in flight (and the last seq claimed, which
           // settled() waits for); otherwise it is committed, or dropped, by now.
