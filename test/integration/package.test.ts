@@ -2,7 +2,8 @@
 // `npm pack` makes, and a git URL of this repository (its committed HEAD), are installed
 // into new Bun projects, which embed a node with their own workflow (SQLite storage, so the
 // storage Worker must load from node_modules) and run it through the client; and the tarball
-// into a new Node project, whose `raftoral/client` runs ping_pong against a node of this test.
+// into a new Node project, whose `raftoral/client` runs ping_pong against a node of this test
+// and type-checks with the tarball's declarations.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -161,6 +162,55 @@ await client.close();
     } finally {
       await node.stop();
     }
+  },
+  180_000,
+);
+
+// What `tsc --init` writes, less what does not bear on resolving a package's types.
+const NODE_TSCONFIG = {
+  compilerOptions: {
+    module: "nodenext",
+    target: "esnext",
+    types: [],
+    strict: true,
+    noEmit: true,
+    verbatimModuleSyntax: true,
+    isolatedModules: true,
+    skipLibCheck: true,
+  },
+};
+
+const NODE_TYPED_APP = `
+import { RaftoralClient, workflowType } from "raftoral/client";
+const ping = workflowType<string, string>("ping_pong", 1);
+const client = new RaftoralClient("grpc://127.0.0.1:7001");
+const result = await client.run(ping, "ping");
+export const text: string = result.status === "completed" ? result.output : result.error;
+`;
+
+test.skipIf(!hasNodeAndNpm)(
+  "a Node TypeScript project type-checks raftoral/client from the tarball's declarations",
+  () => {
+    const app = project("node-typed-app", {
+      "app.ts": NODE_TYPED_APP,
+      "wrong.ts": `${NODE_TYPED_APP.replace("export const text", "const unused")}
+export const status: number = result.status;\n`,
+    });
+    run(["npm", "install", "--no-audit", "--no-fund", tarball], app);
+    const tsc = (file: string) => {
+      const args = [join(ROOT, "node_modules", ".bin", "tsc"), "-p", "."];
+      writeFileSync(
+        join(app, "tsconfig.json"),
+        JSON.stringify({ ...NODE_TSCONFIG, files: [file] }),
+      );
+      const result = Bun.spawnSync(args, { cwd: app, env, stdout: "pipe", stderr: "pipe" });
+      return `${result.stdout}${result.stderr}`;
+    };
+    expect(tsc("app.ts")).toBe("");
+    // The declarations type the result: a wrong use of it is an error, not an `any`.
+    expect(tsc("wrong.ts")).toContain(
+      "error TS2322: Type 'string' is not assignable to type 'number'",
+    );
   },
   180_000,
 );
