@@ -195,6 +195,7 @@ describe("server command line", () => {
     [["-l", "127.0.0.1:1", "-x"], "Unknown option -x"],
     [["-l", "127.0.0.1:1"], "nothing to do: start the first node with --bootstrap"],
     [["-l", "127.0.0.1:1", "start"], "Unexpected argument 'start'"],
+    [["-l", "127.0.0.1:1", "--bootstrap=yes"], "--bootstrap takes no value (got 'yes')"],
     [["-l", "127.0.0.1:1", "--tls-cert", "n.pem"], "--tls-cert and --tls-key go together"],
     [["-l", "127.0.0.1:1", "--tls-key", "n.key"], "--tls-cert and --tls-key go together"],
     [["-l", "127.0.0.1:1", "--tls-ca", "ca.pem"], "--tls-ca needs --tls-cert and --tls-key"],
