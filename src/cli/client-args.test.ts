@@ -250,7 +250,7 @@ describe("client subcommand lines", () => {
     [["workflow", "run", "w", "--version", "3000000000"], "from 1 to 2147483647"],
     [["workflow", "run", "w", "--cluster", "0"], "--cluster '0' must be a whole number from 1 to"],
     [["workflow", "run", "w", "--cluster", "x"], "--cluster 'x' must be a whole number from 1 to"],
-    [["workflow", "run", "w", "--wait=yes"], "unexpected argument 'yes'"],
+    [["workflow", "run", "w", "--wait=yes"], "--wait takes no value (got 'yes')"],
     [["workflow", "run", "w", "extra"], "unexpected argument 'extra'"],
     [["workflow", "run", "w", "--workflow-id"], "--workflow-id <ID> needs a value"],
     [["workflow", "run", "w", "--workflow-id", ""], "--workflow-id needs a value, e.g."],

@@ -34,6 +34,11 @@ export function parseOptions(
     argv,
     specs.map((spec) => spec.flags),
   );
+  const valued = valueGivenToFlag(
+    args,
+    specs.map((spec) => spec.flags),
+  );
+  if (valued !== undefined) return { ok: false, message: valued };
   try {
     parsed = cli.parse(["bun", "raftoral", ...args], { run: false });
   } catch (error) {
@@ -62,6 +67,26 @@ export function parseOptions(
     options: withRawValues(parsed.options, args, specs),
     positional: rawPositional(parsed.args, args),
   };
+}
+
+/**
+ * What is wrong when a flag that takes no value is given one (`--wait=yes`): cac would take
+ * the value for an argument, and the message would name the argument rather than the flag.
+ */
+export function valueGivenToFlag(
+  argv: readonly string[],
+  flagsList: readonly string[],
+): string | undefined {
+  const noValue = new Set(
+    flagsList.filter((flags) => !flags.includes("<")).map((flags) => flags.replace(/^.*--/, "--")),
+  );
+  for (const arg of argv) {
+    const [name = "", value] = arg.split(/=(.*)/s);
+    if (noValue.has(name) && value !== undefined && value !== "true" && value !== "false") {
+      return `${name} takes no value (got '${value}'); give ${name} alone`;
+    }
+  }
+  return undefined;
 }
 
 /** `argv` with each value option's value in the form cac reads: see the two steps below. */

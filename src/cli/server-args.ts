@@ -13,7 +13,7 @@ import {
   parseAddress,
   type RetentionSetting,
 } from "../lib/index.ts";
-import { normalizedArgv } from "./parse-options.ts";
+import { normalizedArgv, valueGivenToFlag } from "./parse-options.ts";
 import { retentionFlags } from "./retention-flags.ts";
 
 export type TransportKind = "grpc" | "http";
@@ -90,13 +90,6 @@ const SECRET_VALUE_OPTIONS: ReadonlySet<string> = new Set([
   "adminToken",
 ]);
 
-/** The long names of the options that take no value, such as `--bootstrap`. */
-const NO_VALUE_FLAGS: ReadonlySet<string> = new Set(
-  OPTIONS.filter(([flags]) => !flags.includes("<")).map(([flags]) =>
-    flags.replace(/^.*(--)/, "$1"),
-  ),
-);
-
 const KNOWN_KEYS = new Set<string>([
   "--",
   ...OPTIONS.flatMap(([flags, key]) => [key, ...shortNames(flags)]),
@@ -140,18 +133,11 @@ export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
     const shown = unknown.map((key) => (key.length === 1 ? `-${key}` : `--${kebab(key)}`));
     return { kind: "error", message: `Unknown option ${shown.join(", ")}; see raftoral --help` };
   }
-  // cac takes the value of `--bootstrap=yes` for an argument: name the flag instead.
-  const valuedFlag = args.find((arg) => {
-    const [name = "", value] = arg.split(/=(.*)/s);
-    return NO_VALUE_FLAGS.has(name) && value !== undefined && !["true", "false"].includes(value);
-  });
-  if (valuedFlag !== undefined) {
-    const [name, value] = valuedFlag.split(/=(.*)/s);
-    return {
-      kind: "error",
-      message: `${name} takes no value (got '${value}'); give ${name} alone`,
-    };
-  }
+  const valued = valueGivenToFlag(
+    args,
+    OPTIONS.map(([flags]) => flags),
+  );
+  if (valued !== undefined) return { kind: "error", message: valued };
   if (positional.length > 0) {
     return {
       kind: "error",
