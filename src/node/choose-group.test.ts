@@ -12,7 +12,13 @@ import { chooseGroup, isStartWorthAnotherGroup, startInSomeGroup } from "./choos
 
 /** A management state with these groups (id, running workflows, members, draining). */
 function machineWith(
-  groups: readonly { id: number; running: number; members: number[]; draining?: boolean }[],
+  groups: readonly {
+    id: number;
+    running: number;
+    members: number[];
+    draining?: boolean;
+    leaderless?: boolean;
+  }[],
 ): ManagementMachine {
   const records = groups.map((group) => ({
     id: groupId(group.id),
@@ -23,7 +29,7 @@ function machineWith(
     learners: [],
     configIndex: logIndex(1),
     running: group.running,
-    leaderId: nodeId(group.members[0] ?? 0),
+    leaderId: nodeId(group.leaderless === true ? 0 : (group.members[0] ?? 0)),
     faultTolerance: 1,
   }));
   const state = { groups: new Map(records.map((record) => [record.id, record])) };
@@ -50,6 +56,13 @@ test("the least loaded group takes a start; among equals one this node hosts, th
   // Load decides before hosting does.
   const busier = machineWith(groups.map((g) => (g.id === 2 ? { ...g, running: 1 } : g)));
   expect(await choose(1, [], busier)).toBe(groupId(1));
+  // A group reported leaderless comes after those with a leader, however loaded they are,
+  // and is still chosen when no other is left.
+  const leaderless = machineWith(
+    groups.map((g) => (g.id === 1 ? { ...g, leaderless: true } : { ...g, running: 9 })),
+  );
+  expect(await choose(4, [], leaderless)).toBe(groupId(2));
+  expect(await choose(4, [2, 3], leaderless)).toBe(groupId(1));
 });
 
 test("with every group excluded it fails at once; with none yet it waits for the first", async () => {

@@ -1,9 +1,11 @@
 // Where a new workflow goes: the least loaded execution group that takes new workflows, as
 // the management state last reported the groups' loads; among groups equally loaded, one this
 // node hosts, whose start needs no call to another node (docs/performance.md, "A client per
-// peer"), then the lowest id.
+// peer"), then the lowest id. A group a member reported leaderless comes after every group
+// with a leader: a start there waits for a leader it may never get, and its caller, not
+// knowing whether it ran, may not start it again.
 
-import { type Clock, type GroupId, type NodeId, RaftoralError } from "../lib/index.ts";
+import { type Clock, type GroupId, NO_NODE, type NodeId, RaftoralError } from "../lib/index.ts";
 import type { GroupRecord, ManagementMachine } from "../management/index.ts";
 
 export interface ChooseGroupContext {
@@ -16,8 +18,8 @@ export interface ChooseGroupContext {
 }
 
 /**
- * The least loaded running group that takes new workflows; ties to a group this node hosts,
- * then to the lowest id. While the cluster has none yet (it is still forming its first one),
+ * The least loaded running group that takes new workflows, groups reported leaderless last;
+ * ties to a group this node hosts, then to the lowest id. While the cluster has none yet (it is still forming its first one),
  * waits for one until `signal` aborts or `waitMs` passes. When the groups it has are all
  * `excluded` (a start failed in each), it fails at once: no new one is on its way.
  */
@@ -30,13 +32,20 @@ export async function chooseGroup(
   const deadlineMs = clock.nowMs() + context.waitMs;
   const elsewhere = (group: GroupRecord) =>
     group.members.includes(self) || group.voters.includes(self) ? 0 : 1;
+  const leaderless = (group: GroupRecord) => (group.leaderId === NO_NODE ? 1 : 0);
   for (;;) {
     const open = [...machine.state().groups.values()].filter(
       (group) => !group.draining && group.configIndex > 0,
     );
     const chosen = open
       .filter((group) => !excluded.includes(group.id))
-      .sort((a, b) => a.running - b.running || elsewhere(a) - elsewhere(b) || a.id - b.id)[0];
+      .sort(
+        (a, b) =>
+          leaderless(a) - leaderless(b) ||
+          a.running - b.running ||
+          elsewhere(a) - elsewhere(b) ||
+          a.id - b.id,
+      )[0];
     if (chosen !== undefined) return chosen.id;
     const leftMs = deadlineMs - clock.nowMs();
     if (open.length > 0 || leftMs <= 0 || signal?.aborted === true) {
