@@ -2,7 +2,8 @@
 // troubleshooting has it: HTTP/1.1 GET /health answers as an HTTP node does, anything else
 // over HTTP/1.1 is told the port speaks gRPC, GET /health over HTTP/2 answers too, and gRPC
 // calls go on as before, also when their first bytes arrive in pieces; closing the server
-// closes the connections still undecided.
+// closes the connections still undecided, and the deadline closes an answered one whose
+// client never closes its side.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import http2 from "node:http2";
@@ -13,6 +14,7 @@ import { GrpcClient } from "./client.ts";
 import { GrpcTransportServer } from "./grpc-transport-server.ts";
 import type { HealthCheckRequest, HealthCheckResponse } from "./health.ts";
 import { protoMethod } from "./method.ts";
+import { plainHttpDoor } from "./plain-http-door.ts";
 
 const logger = createLogger({ level: "error", format: "text", write: () => undefined });
 const api = new FakeNodeApi();
@@ -175,3 +177,32 @@ test("closing the server closes connections that have not said what they speak",
   await closed;
   expect(socket.destroyed).toBe(true);
 });
+
+test("an answered HTTP/1 connection whose client keeps it open is closed at the deadline", async () => {
+  const door = plainHttpDoor(http2.createServer(), () => ({ status: 200, json: "{}" }), 300);
+  await new Promise<void>((resolve) => door.listener.listen(0, "127.0.0.1", resolve));
+  const { port } = door.listener.address() as net.AddressInfo;
+  // A client that reads the answer and never closes its side: before, it held the
+  // connection (and a descriptor of the node) for as long as it liked.
+  const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+  socket.on("error", () => undefined);
+  let answer = "";
+  socket.on("data", (chunk: Buffer) => {
+    answer += chunk.toString("latin1");
+  });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  try {
+    // A byte written to a connection the node has closed is answered with a reset.
+    const deadline = performance.now() + 10_000;
+    while (!socket.destroyed && performance.now() < deadline) {
+      socket.write("x");
+      await Bun.sleep(50);
+    }
+    expect(answer.startsWith("HTTP/1.1 200 OK")).toBe(true);
+    expect(socket.destroyed).toBe(true);
+  } finally {
+    socket.destroy();
+    door.listener.close();
+  }
+}, 15_000);

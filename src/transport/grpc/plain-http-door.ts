@@ -24,7 +24,11 @@ const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 const METHOD_BYTES_MAX = 7;
 /** An HTTP/1 request head past this is refused: health requests are a few hundred bytes. */
 const HEAD_BYTES_MAX = 8 * 1024;
-/** A connection that has not said which protocol it speaks by then is closed. */
+/**
+ * A connection that has not said which protocol it speaks by then is closed, and so is an
+ * HTTP/1 one that has not closed its side once answered: the HTTP/2 server's connection cap
+ * never sees these, so only this deadline bounds how long a stranger holds one.
+ */
 const FIRST_BYTES_TIMEOUT_MS = 10_000;
 
 const REASONS: Readonly<Record<number, string>> = {
@@ -33,7 +37,7 @@ const REASONS: Readonly<Record<number, string>> = {
   503: "Service Unavailable",
 };
 
-/** The listener, and what closes the connections it has not decided on yet. */
+/** The listener, and what closes the connections it has not handed to HTTP/2. */
 export interface PlainHttpDoor {
   readonly listener: net.Server;
   closeUndecided(): void;
@@ -41,17 +45,18 @@ export interface PlainHttpDoor {
 
 /**
  * A listener that hands HTTP/2 connections to `server` and answers HTTP/1 ones itself, GET
- * /health with `health()`.
+ * /health with `health()`. `firstBytesTimeoutMs` is for tests.
  */
 export function plainHttpDoor(
   server: http2.Http2Server,
   health: () => PlainHttpAnswer,
+  firstBytesTimeoutMs = FIRST_BYTES_TIMEOUT_MS,
 ): PlainHttpDoor {
   const undecided = new Set<net.Socket>();
   const listener = net.createServer((socket) => {
     undecided.add(socket);
     // A deadline for the whole first part, not an idle time: bytes trickling in end too.
-    const deadline = setTimeout(() => socket.destroy(), FIRST_BYTES_TIMEOUT_MS);
+    const deadline = setTimeout(() => socket.destroy(), firstBytesTimeoutMs);
     const decided = () => {
       undecided.delete(socket);
       clearTimeout(deadline);
@@ -66,8 +71,9 @@ export function plainHttpDoor(
       if (kind === "http1") {
         const headEnd = seen.indexOf("\r\n\r\n");
         if (headEnd < 0 && seen.length < HEAD_BYTES_MAX) return; // within the deadline
+        // The deadline stays: a client that never closes its side after the answer would
+        // otherwise hold the connection for good (before, 300 such held 300 descriptors).
         socket.off("data", onData);
-        decided();
         const requestLine = seen.subarray(0, seen.indexOf("\r\n")).toString("latin1");
         socket.end(plainResponse(headEnd < 0 ? tooLong() : answerTo(requestLine, health)));
         return;
