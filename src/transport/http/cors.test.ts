@@ -1,6 +1,8 @@
 // Browser pages of other origins (--cors-origin) against a fake NodeApi, with tokens on: a
 // preflight needs no token, the answers name the origin allowed, other origins and the
-// routes between nodes get nothing, and without the option nothing changes.
+// routes between nodes get nothing, and without the option nothing changes. Without tokens,
+// a page of another origin cannot make a node leave or open the peer stream (requests a
+// browser sends without a preflight), while the node's own console still calls it.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { FakeNodeApi } from "../../../test/contracts/fake-node-api.ts";
@@ -15,13 +17,13 @@ const SECRETS = {
 const APP = "https://app.example.com";
 const logger = createLogger({ level: "error", format: "text", write: () => undefined });
 
-async function serve(corsOrigins?: readonly string[]) {
+async function serve(corsOrigins?: readonly string[], api = new FakeNodeApi(), isOpen = false) {
   const server = new HttpTransportServer({
     logger,
-    access: new AccessPolicy(SECRETS),
+    ...(isOpen ? {} : { access: new AccessPolicy(SECRETS) }),
     ...(corsOrigins === undefined ? {} : { corsOrigins }),
   });
-  const { port } = await server.listen("127.0.0.1", 0, new FakeNodeApi());
+  const { port } = await server.listen("127.0.0.1", 0, api);
   return { server, base: `http://127.0.0.1:${port}` };
 }
 
@@ -94,4 +96,58 @@ test("* allows any origin; a value that is not an origin is named", async () => 
   expect(corsOriginProblem("https://app.example.com:8443")).toBeUndefined();
   expect(corsOriginProblem("app.example.com")).toContain("is not an origin");
   expect(corsOriginProblem("https://app.example.com/path")).toContain("is not an origin");
+});
+
+/** What a page's `new WebSocket(...)` to the peer stream gets: open, or its close code. */
+function openPeerStream(base: string, origin: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`${base.replace("http", "ws")}/raft/stream`, {
+      headers: { origin },
+    });
+    socket.addEventListener("open", () => {
+      socket.close();
+      resolve("open");
+    });
+    socket.addEventListener("error", () => resolve("refused"));
+  });
+}
+
+describe("a cluster without tokens, called by pages of other origins", () => {
+  const api = new FakeNodeApi();
+  let server: HttpTransportServer;
+  let base = "";
+  beforeAll(async () => {
+    ({ server, base } = await serve([APP], api, true));
+  });
+  afterAll(() => server.close());
+
+  test("a page of another origin cannot make the node leave, nor open the peer stream", async () => {
+    // A form's POST, or fetch in no-cors mode: a browser sends it without asking first.
+    const leave = await fetch(`${base}/node/leave`, {
+      method: "POST",
+      headers: { origin: "https://evil.example.com", "content-type": "text/plain" },
+      body: "x",
+    });
+    expect(leave.status).toBe(403);
+    expect(((await leave.json()) as { error: string }).error).toContain("--cors-origin");
+    expect(api.callsOf("leave")).toEqual([]);
+    // Browsers open a WebSocket to any origin; peer routes are for nodes, which send none.
+    expect(await openPeerStream(base, "https://evil.example.com")).toBe("refused");
+    expect(await openPeerStream(base, APP)).toBe("refused");
+    expect(await openPeerStream(base, base)).toBe("refused");
+  });
+
+  test("the node's own console and an allowed origin still call it", async () => {
+    for (const origin of [base, APP]) {
+      const served = await fetch(`${base}/workflow/execute`, {
+        method: "POST",
+        headers: { origin, "content-type": "application/json" },
+        body: JSON.stringify({ name: "ping_pong", version: 1, input: '"ping"' }),
+      });
+      expect(served.status).toBe(200);
+    }
+    const leave = await fetch(`${base}/node/leave`, { method: "POST", headers: { origin: base } });
+    expect(leave.status).toBe(200);
+    expect(api.callsOf("leave")).toHaveLength(1);
+  });
 });

@@ -18,7 +18,7 @@ import {
   TRACEPARENT_HEADER,
   withTraceOf,
 } from "../index.ts";
-import { useCors } from "./cors.ts";
+import { usePageOrigins } from "./cors.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { addListRoute } from "./list-route.ts";
 import { PEER_STREAM_PATH } from "./peer-stream-close.ts";
@@ -122,9 +122,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   };
   const peerBody = { bytesMax: options.peerBodyBytesMax, readTimeoutMs: options.bodyReadTimeoutMs };
 
-  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
-    useCors(app, options.corsOrigins, (path) => ROUTES.get(path)?.access === "peer");
-  }
+  usePageOrigins(app, options.corsOrigins ?? [], (path) => ROUTES.get(path)?.access === "peer");
   if (options.access !== undefined) useAccessCheck(app, options.access);
   if (options.servesPeers === false) refusePeerRoutes(app);
   addWorkflowRoutes(app, api, clientBody, options.logger);
