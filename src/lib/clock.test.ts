@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { VirtualClock } from "./clock.ts";
+import { RealClock, VirtualClock } from "./clock.ts";
 
 describe("virtual clock", () => {
   test("timers fire in due order, ties in scheduling order", () => {
@@ -41,5 +41,36 @@ describe("virtual clock", () => {
 
   test("time cannot go backwards", () => {
     expect(() => new VirtualClock().advance(-1)).toThrow("backwards");
+  });
+});
+
+describe("real clock", () => {
+  test("a delay past what setTimeout takes does not fire at once", async () => {
+    const clock = new RealClock();
+    let isLongFired = false;
+    const cancelLong = clock.setTimer(30 * 86_400_000, () => {
+      isLongFired = true;
+    });
+    // Before, the runtime fired a delay over 2^31 - 1 ms after 1 ms.
+    await new Promise<void>((resolve) => clock.setTimer(50, resolve));
+    cancelLong();
+    expect(isLongFired).toBe(false);
+  });
+
+  test("a long delay waited out in pieces fires once, when due, and can be cancelled", async () => {
+    const clock = new RealClock(20);
+    const startMs = clock.nowMs();
+    const firedAtMs = await new Promise<number>((resolve) =>
+      clock.setTimer(100, () => resolve(clock.nowMs())),
+    );
+    expect(firedAtMs - startMs).toBeGreaterThanOrEqual(99);
+    let isCancelledFired = false;
+    const cancel = clock.setTimer(100, () => {
+      isCancelledFired = true;
+    });
+    await new Promise<void>((resolve) => clock.setTimer(30, resolve));
+    cancel();
+    await new Promise<void>((resolve) => clock.setTimer(150, resolve));
+    expect(isCancelledFired).toBe(false);
   });
 });

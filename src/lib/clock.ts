@@ -20,8 +20,17 @@ export interface Clock {
   runSoon(callback: () => void): void;
 }
 
+/**
+ * The longest delay the runtime's setTimeout takes (a signed 32-bit count of ms, 24.8 days);
+ * it fires a longer one after 1 ms, with a warning on stderr.
+ */
+const TIMER_DELAY_MS_MAX = 2 ** 31 - 1;
+
 /** Production clock: performance.now() and the runtime's timers. */
 export class RealClock implements Clock {
+  /** `delayMsMax` is for tests: a longer delay is waited out in pieces of at most this. */
+  constructor(private readonly delayMsMax = TIMER_DELAY_MS_MAX) {}
+
   nowMs(): number {
     return performance.now();
   }
@@ -31,7 +40,19 @@ export class RealClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): CancelTimer {
-    const handle = setTimeout(callback, delayMs);
+    // A delay past what setTimeout takes is waited out in pieces: before, a caller's gRPC
+    // deadline of a month (grpc-timeout, which anyone may send) ended its call after 1 ms,
+    // and every such call printed the runtime's warning.
+    const dueMs = this.nowMs() + delayMs;
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (pieceMs: number) => {
+      handle = setTimeout(() => {
+        const leftMs = dueMs - this.nowMs();
+        if (pieceMs === this.delayMsMax && leftMs > 0) arm(Math.min(leftMs, this.delayMsMax));
+        else callback();
+      }, pieceMs);
+    };
+    arm(Math.min(delayMs, this.delayMsMax));
     return () => clearTimeout(handle);
   }
 
