@@ -206,6 +206,21 @@ describe("who may call which method", () => {
     expect(response.status).toBeGreaterThan(0);
   });
 
+  test("a call open to anyone takes small messages only", async () => {
+    const { HealthMethods } = await import("./health.ts");
+    // Before, a stranger's health call took 1 MiB, and a message held one byte short of whole
+    // stayed in the node's memory for as long as the call was open.
+    const refused = await outcome(() =>
+      clientAs("nobody").unary(HealthMethods.check, { service: "s".repeat(8 * 1024) }),
+    );
+    expect(refused).toContain(`code ${GrpcStatus.RESOURCE_EXHAUSTED}`);
+    expect(refused).toContain("vs. 4096 bytes");
+    const named = await outcome(() =>
+      clientAs("nobody").unary(HealthMethods.check, { service: "raftoral.WorkflowManagement" }),
+    );
+    expect(named).toBe("OK");
+  });
+
   test("input_json nested deeper than the JSON limit is refused at the gateway", async () => {
     const deep = `${"[".repeat(100)}${"]".repeat(100)}`;
     const refused = await outcome(() =>

@@ -46,6 +46,13 @@ export const SESSION_IDLE_MS_DEFAULT = 5 * 60 * 1000;
 const CAP_WARNING_EVERY_MS = 10_000;
 /** A TLS handshake that takes longer than this is cut off. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * The largest message a call open to anyone (health, reflection) takes: their requests name a
+ * service or a symbol. A stranger's call buffers what it sends of a message until the message
+ * is whole, and before, with the server's 1 MiB, 800 such calls each holding a message but its
+ * last byte kept 830 MB of the node's memory for as long as they stayed open.
+ */
+export const OPEN_CALL_MESSAGE_BYTES_MAX = 4 * 1024;
 
 export interface GrpcServerOptions {
   readonly logger: Logger;
@@ -280,11 +287,13 @@ export class GrpcServer {
     const access = this.accessOf(stream, route.path, metadata);
     if (access === "refused") return;
     if (access === "proven") this.sessions.trust(stream);
+    const routeBytesMax = route.receiveMessageBytesMax ?? this.limits.receiveMessageBytesMax;
     const call = new ServerCall(stream, headers, {
       route,
       limits: {
         ...this.limits,
-        receiveMessageBytesMax: route.receiveMessageBytesMax ?? this.limits.receiveMessageBytesMax,
+        receiveMessageBytesMax:
+          access === "open" ? Math.min(routeBytesMax, OPEN_CALL_MESSAGE_BYTES_MAX) : routeBytesMax,
       },
       clock: this.clock,
       peer: peerOf(stream.session?.socket),
