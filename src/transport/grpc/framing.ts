@@ -30,6 +30,10 @@ export interface FrameDecoderOptions {
   readonly messageBytesMax: number;
   /** The peer's grpc-encoding header; we decode only identity, so it picks the error code. */
   readonly encoding?: string | undefined;
+  /** Told each message's length once its header is read; may throw to refuse the message. */
+  readonly onMessageStart?: (bytes: number) => void;
+  /** Told when the message whose start it was told is whole. */
+  readonly onMessageEnd?: (bytes: number) => void;
 }
 
 /**
@@ -63,9 +67,11 @@ export class FrameDecoder {
       if (this.bodyBytes < 0) {
         if (this.bufferedBytes < FRAME_HEADER_BYTES) break;
         this.bodyBytes = this.readHeader(this.take(FRAME_HEADER_BYTES));
+        this.options.onMessageStart?.(this.bodyBytes);
       }
       if (this.bufferedBytes < this.bodyBytes) break;
       messages.push(this.take(this.bodyBytes));
+      this.options.onMessageEnd?.(this.bodyBytes);
       this.bodyBytes = -1;
     }
     return messages;

@@ -42,7 +42,7 @@ function registerPeerTraffic(server: GrpcServer, api: NodeApi, options: RaftServ
       api.receivePeerBatch(batchOfGenericMessage(request));
       return { success: true, error: "" };
     },
-    { receiveMessageBytesMax: options.peerMessageBytesMax },
+    { receiveMessageBytesMax: options.peerMessageBytesMax, isPeerTraffic: true },
   );
   server.addBidiStreaming(
     RaftServiceMethods.streamMessages,
@@ -52,7 +52,7 @@ function registerPeerTraffic(server: GrpcServer, api: NodeApi, options: RaftServ
       // A batch the node refuses throws, which ends the stream with its status.
       for await (const request of requests) api.receivePeerBatch(batchOfGenericMessage(request));
     },
-    { receiveMessageBytesMax: options.peerMessageBytesMax },
+    { receiveMessageBytesMax: options.peerMessageBytesMax, isPeerTraffic: true },
   );
 }
 

@@ -14,6 +14,8 @@ import { GrpcStatus, GrpcStatusError } from "./status.ts";
 export interface RouteLimits {
   /** Largest request message of this method (RESOURCE_EXHAUSTED beyond). */
   readonly receiveMessageBytesMax?: number;
+  /** Peer batches: never counted in the server's budget of partial requests. */
+  readonly isPeerTraffic?: boolean;
 }
 
 /** A registered method with its types erased: bytes in, bytes out. */

@@ -13,6 +13,7 @@ import { AsyncQueue } from "./async-queue.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { encodeGrpcMessage } from "./grpc-message.ts";
 import type { CallContext } from "./method.ts";
+import { type PartialRequests, SMALL_REQUEST_BYTES } from "./partial-requests.ts";
 import type { Route } from "./route.ts";
 import { GrpcStatus, GrpcStatusError, statusOfError } from "./status.ts";
 import { parseGrpcTimeout } from "./timeout.ts";
@@ -65,6 +66,8 @@ export interface ServerCallLimits {
   readonly requestQueueMax: number;
   /** How long an answer may stay unread once the call ended; then its stream is reset. */
   readonly unreadAnswerMs: number;
+  /** How long a large request message may take from its first byte to its last. */
+  readonly partialRequestMs: number;
 }
 
 /** What the server passes to a call besides the stream. */
@@ -76,6 +79,8 @@ export interface ServerCallSetup {
   readonly metadata: Readonly<Record<string, string>>;
   /** The server's budget of large answers not yet read (unread-answers.ts). */
   readonly unreadAnswers: UnreadAnswers;
+  /** The server's budget of large requests not yet whole; none for peer batches. */
+  readonly partialRequests: PartialRequests | undefined;
   /** Receives errors a handler threw that we did not expect (logged in full by the server). */
   readonly onUnexpectedError: (path: string, error: unknown) => void;
 }
@@ -95,6 +100,9 @@ export class ServerCall {
   /** Bytes of this call's large answers counted in the server's unread budget. */
   private unreadBytes = 0;
   private cancelUnreadTimer: (() => void) | undefined;
+  /** Bytes of this call's large request message counted in the server's partial budget. */
+  private partialBytes = 0;
+  private cancelPartialTimer: (() => void) | undefined;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, setup: ServerCallSetup) {
     this.stream = stream;
@@ -103,6 +111,8 @@ export class ServerCall {
     this.decoder = new FrameDecoder({
       messageBytesMax: setup.limits.receiveMessageBytesMax,
       encoding: headerText(headers["grpc-encoding"]),
+      onMessageStart: (bytes) => this.countPartial(bytes),
+      onMessageEnd: () => this.givePartial(),
     });
     this.listen();
     const deadlineMs = this.startDeadline(headerText(headers["grpc-timeout"]));
@@ -120,6 +130,7 @@ export class ServerCall {
     if (this.isFinished) return;
     this.isFinished = true;
     this.cancelDeadline?.();
+    this.givePartial();
     if (grpcCode !== GrpcStatus.OK) {
       const reason = new GrpcStatusError(grpcCode, message);
       this.abort.abort(reason);
@@ -202,6 +213,7 @@ export class ServerCall {
     if (this.isFinished) return;
     this.isFinished = true;
     this.cancelDeadline?.();
+    this.givePartial();
     const reason = new GrpcStatusError(GrpcStatus.CANCELLED, `call cancelled: ${why}`);
     this.abort.abort(reason);
     this.requests.fail(reason);
@@ -269,6 +281,39 @@ export class ServerCall {
       );
     }
     this.unreadBytes += bytes;
+  }
+
+  /**
+   * Counts a large request message in the server's budget until it is whole or the call ends,
+   * and ends the call if it is not whole in time; refuses it (RESOURCE_EXHAUSTED) when it
+   * does not fit (partial-requests.ts).
+   */
+  private countPartial(bytes: number): void {
+    const partial = this.setup.partialRequests;
+    if (partial === undefined || bytes <= SMALL_REQUEST_BYTES) return;
+    if (!partial.tryTake(bytes)) {
+      throw new GrpcStatusError(
+        GrpcStatus.RESOURCE_EXHAUSTED,
+        `this node holds ${partial.bytesHeld} bytes of request messages still arriving, and ` +
+          `this message's ${bytes} more would pass the limit of ${partial.bytesMax}; retry shortly`,
+      );
+    }
+    this.partialBytes = bytes;
+    const ms = this.setup.limits.partialRequestMs;
+    this.cancelPartialTimer = this.setup.clock.setTimer(ms, () =>
+      this.finish(
+        GrpcStatus.DEADLINE_EXCEEDED,
+        `the request message (${bytes} bytes) did not arrive within ${ms} ms; send it at once, or send less`,
+      ),
+    );
+  }
+
+  /** The counted request message is whole, or the call ended: its bytes go back. */
+  private givePartial(): void {
+    this.cancelPartialTimer?.();
+    this.cancelPartialTimer = undefined;
+    this.setup.partialRequests?.give(this.partialBytes);
+    this.partialBytes = 0;
   }
 
   /** `bytes` of this call's counted answers left; none once the stream closed gave all back. */

@@ -17,6 +17,11 @@ import type {
   UnaryHandler,
 } from "./method.ts";
 import {
+  PARTIAL_REQUEST_BYTES_MAX_DEFAULT,
+  PARTIAL_REQUEST_MS_DEFAULT,
+  PartialRequests,
+} from "./partial-requests.ts";
+import {
   isHealthPath,
   type PlainHttpAnswer,
   type PlainHttpDoor,
@@ -82,6 +87,10 @@ export interface GrpcServerOptions {
   readonly unreadAnswerBytesMax?: number;
   /** An answer unread this long after its call ended has its stream reset. */
   readonly unreadAnswerMs?: number;
+  /** Large request messages begun and not yet whole, held at once (partial-requests.ts). */
+  readonly partialRequestBytesMax?: number;
+  /** A large request message not whole this long after its first byte ends its call. */
+  readonly partialRequestMs?: number;
   /**
    * What GET /health answers: over HTTP/1.1 on a cleartext port (plain-http-door.ts), and
    * over HTTP/2. Without it such requests get gRPC's refusals.
@@ -127,6 +136,7 @@ export class GrpcServer {
   private closing: Promise<void> | undefined;
   private capWarnedAtMs = Number.NEGATIVE_INFINITY;
   private readonly unreadAnswers: UnreadAnswers;
+  private readonly partialRequests: PartialRequests;
 
   constructor(options: GrpcServerOptions) {
     this.options = options;
@@ -136,7 +146,11 @@ export class GrpcServer {
       sendMessageBytesMax: options.sendMessageBytesMax ?? MESSAGE_BYTES_MAX_DEFAULT,
       requestQueueMax: options.requestQueueMax ?? 16,
       unreadAnswerMs: options.unreadAnswerMs ?? UNREAD_ANSWER_MS_DEFAULT,
+      partialRequestMs: options.partialRequestMs ?? PARTIAL_REQUEST_MS_DEFAULT,
     };
+    this.partialRequests = new PartialRequests(
+      options.partialRequestBytesMax ?? PARTIAL_REQUEST_BYTES_MAX_DEFAULT,
+    );
     this.unreadAnswers = new UnreadAnswers(
       options.unreadAnswerBytesMax ?? UNREAD_ANSWER_BYTES_MAX_DEFAULT,
     );
@@ -299,6 +313,7 @@ export class GrpcServer {
       peer: peerOf(stream.session?.socket),
       metadata,
       unreadAnswers: this.unreadAnswers,
+      partialRequests: route.isPeerTraffic === true ? undefined : this.partialRequests,
       onUnexpectedError: (path, error) =>
         this.options.logger.error(`gRPC handler failed: ${describeError(error)}`, { path }),
     });
