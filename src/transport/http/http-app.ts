@@ -22,7 +22,7 @@ import { usePageOrigins } from "./cors.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { addListRoute } from "./list-route.ts";
 import { PEER_STREAM_PATH } from "./peer-stream-close.ts";
-import { type BodyLimits, readJsonBody } from "./request-body.ts";
+import { BodyBudget, type BodyLimits, readJsonBody } from "./request-body.ts";
 import {
   parseDescribeQuery,
   parseExecuteRequest,
@@ -63,6 +63,8 @@ export interface HttpAppOptions {
   readonly peerBodyBytesMax: number;
   /** A body must have arrived in full this long after its route began reading it. */
   readonly bodyReadTimeoutMs: number;
+  /** Bytes of client bodies being read, past each one's first 64 KiB (request-body.ts). */
+  readonly bodyBudgetBytesMax?: number;
   /** Who may call what; absent: everyone may call everything. */
   readonly access?: AccessPolicy;
   /**
@@ -119,6 +121,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   const clientBody = {
     bytesMax: options.clientBodyBytesMax,
     readTimeoutMs: options.bodyReadTimeoutMs,
+    budget: new BodyBudget(options.bodyBudgetBytesMax),
   };
   const peerBody = { bytesMax: options.peerBodyBytesMax, readTimeoutMs: options.bodyReadTimeoutMs };
 

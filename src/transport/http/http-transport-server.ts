@@ -38,6 +38,8 @@ export interface HttpTransportServerOptions {
   readonly peerBodyBytesMax?: number;
   /** A body not in full after this long: 408. Default 20 s. */
   readonly bodyReadTimeoutMs?: number;
+  /** Bytes of client bodies being read at once, past each one's first 64 KiB; then 429. */
+  readonly bodyBudgetBytesMax?: number;
   /** A connection (or request, except long waits) silent this long is closed. Default 30 s. */
   readonly idleTimeoutSeconds?: number;
   /** Serve HTTPS instead of HTTP. */
@@ -98,6 +100,9 @@ export class HttpTransportServer implements TransportServer {
       clientBodyBytesMax: this.options.clientBodyBytesMax ?? CLIENT_BODY_BYTES_MAX_DEFAULT,
       peerBodyBytesMax: this.options.peerBodyBytesMax ?? PEER_BODY_BYTES_MAX_DEFAULT,
       bodyReadTimeoutMs: this.options.bodyReadTimeoutMs ?? BODY_READ_TIMEOUT_MS_DEFAULT,
+      ...(this.options.bodyBudgetBytesMax === undefined
+        ? {}
+        : { bodyBudgetBytesMax: this.options.bodyBudgetBytesMax }),
       ...(access === undefined ? {} : { access }),
       ...(this.options.servesPeers === undefined ? {} : { servesPeers: this.options.servesPeers }),
       ...(corsOrigins === undefined ? {} : { corsOrigins }),

@@ -12,6 +12,42 @@ export interface BodyLimits {
   readonly bytesMax: number;
   /** The whole body must have arrived this long after the read began. */
   readonly readTimeoutMs: number;
+  /** Shared by the reads of one listener's client routes; absent for peer batches. */
+  readonly budget?: BodyBudget;
+}
+
+/** What of a body is never counted in a BodyBudget: a default HTTP/2 stream window's worth. */
+export const SMALL_BODY_BYTES = 64 * 1024;
+/** Default bytes of bodies being read past their first SMALL_BODY_BYTES, per listener. */
+export const BODY_BUDGET_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+
+/**
+ * The bytes a listener holds of client bodies still arriving. Each body may take 1 MiB and
+ * 20 s to arrive, and nothing bounded how many arrived at once: 400 connections that each
+ * sent a 1 MiB body but its last byte held 450 MB of a node for those 20 s, and could again
+ * at once. So what bodies hold past their first SMALL_BODY_BYTES is counted here, and a read
+ * that would pass the budget is refused (429), as the gRPC server refuses large request
+ * messages (grpc/partial-requests.ts). Peer batches are not counted.
+ */
+export class BodyBudget {
+  private held = 0;
+
+  constructor(readonly bytesMax: number = BODY_BUDGET_BYTES_MAX_DEFAULT) {}
+
+  get bytesHeld(): number {
+    return this.held;
+  }
+
+  /** Counts `bytes` if they fit; says whether they did. */
+  tryTake(bytes: number): boolean {
+    if (this.held + bytes > this.bytesMax) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
 }
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;.*)?$/i;
@@ -36,7 +72,7 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
   const bytes =
     request.body === null
       ? new Uint8Array()
-      : await readBytesLimited(request.body, bytesMax, limits.readTimeoutMs);
+      : await readBytesLimited(request.body, bytesMax, limits.readTimeoutMs, limits.budget);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -83,16 +119,19 @@ function checkDeclaredLength(declared: string | null, bytesMax: number): void {
 /**
  * Reads a stream to its end, giving up (and cancelling the stream) as soon as more than
  * `bytesMax` bytes arrived, so a peer that lies about or omits its length cannot make us
- * buffer more than the limit; and, with `timeoutMs`, as soon as the read took that long.
+ * buffer more than the limit; with `timeoutMs`, as soon as the read took that long; and with
+ * `budget`, as soon as what it holds past SMALL_BODY_BYTES does not fit there.
  */
 export async function readBytesLimited(
   stream: ReadableStream<Uint8Array>,
   bytesMax: number,
   timeoutMs?: number,
+  budget?: BodyBudget,
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let counted = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired =
     timeoutMs === undefined
@@ -109,6 +148,11 @@ export async function readBytesLimited(
       total += value.byteLength;
       if (total > bytesMax) throw tooLarge(bytesMax, `more than ${bytesMax} bytes`);
       chunks.push(value);
+      const more = Math.max(0, total - SMALL_BODY_BYTES) - counted;
+      if (budget !== undefined && more > 0) {
+        if (!budget.tryTake(more)) throw overBudget(budget, total);
+        counted += more;
+      }
     }
   } catch (error) {
     // We stop reading; cancelling tells the source, and its failure would change nothing.
@@ -116,6 +160,7 @@ export async function readBytesLimited(
     throw error;
   } finally {
     clearTimeout(timer);
+    budget?.give(counted);
   }
   return concat(chunks, total);
 }
@@ -136,6 +181,15 @@ function tooLarge(bytesMax: number, got: string): HttpRequestError {
     413,
     "RESOURCE_EXHAUSTED",
     `the body is too large (${got}; the limit is ${bytesMax} bytes); send less`,
+  );
+}
+
+function overBudget(budget: BodyBudget, got: number): HttpRequestError {
+  return new HttpRequestError(
+    429,
+    "RESOURCE_EXHAUSTED",
+    `this node holds ${budget.bytesHeld} bytes of request bodies still arriving, and this ` +
+      `one's (${got} bytes so far) would pass the limit of ${budget.bytesMax}; retry shortly`,
   );
 }
 
