@@ -2,8 +2,8 @@
 // troubleshooting has it: HTTP/1.1 GET /health answers as an HTTP node does, anything else
 // over HTTP/1.1 is told the port speaks gRPC, GET /health over HTTP/2 answers too, and gRPC
 // calls go on as before, also when their first bytes arrive in pieces; closing the server
-// closes the connections still undecided, and the deadline closes an answered one whose
-// client never closes its side.
+// closes the connections still undecided, the deadline closes an answered one whose client
+// never closes its side, and past its cap of undecided connections the oldest gives way.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import http2 from "node:http2";
@@ -179,7 +179,9 @@ test("closing the server closes connections that have not said what they speak",
 });
 
 test("an answered HTTP/1 connection whose client keeps it open is closed at the deadline", async () => {
-  const door = plainHttpDoor(http2.createServer(), () => ({ status: 200, json: "{}" }), 300);
+  const door = plainHttpDoor(http2.createServer(), () => ({ status: 200, json: "{}" }), {
+    firstBytesTimeoutMs: 300,
+  });
   await new Promise<void>((resolve) => door.listener.listen(0, "127.0.0.1", resolve));
   const { port } = door.listener.address() as net.AddressInfo;
   // A client that reads the answer and never closes its side: before, it held the
@@ -203,6 +205,42 @@ test("an answered HTTP/1 connection whose client keeps it open is closed at the 
     expect(socket.destroyed).toBe(true);
   } finally {
     socket.destroy();
+    door.listener.close();
+  }
+}, 15_000);
+
+test("past its cap of undecided connections the door closes the oldest for the new one", async () => {
+  const door = plainHttpDoor(http2.createServer(), () => ({ status: 200, json: "{}" }), {
+    undecidedMax: 3,
+  });
+  await new Promise<void>((resolve) => door.listener.listen(0, "127.0.0.1", resolve));
+  const { port } = door.listener.address() as net.AddressInfo;
+  const sockets: net.Socket[] = [];
+  const closed = new Set<number>();
+  const open = async (index: number) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.on("error", () => undefined);
+    socket.on("close", () => closed.add(index));
+    sockets.push(socket);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("G"); // says nothing yet of what it speaks
+  };
+  try {
+    // Before, every one of them stayed open for the whole first-bytes deadline (10 s).
+    for (const index of [0, 1, 2]) await open(index);
+    const deadline = performance.now() + 10_000;
+    await open(3);
+    while (!closed.has(0) && performance.now() < deadline) await Bun.sleep(10);
+    expect([...closed]).toEqual([0]);
+    // A burst arriving together closes as many of the oldest, not one of them many times.
+    await Promise.all([4, 5, 6, 7, 8].map(open));
+    while (closed.size < 6 && performance.now() < deadline) await Bun.sleep(10);
+    expect([...closed].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    // A health check still gets its answer: it is the newest.
+    const answer = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(answer.status).toBe(200);
+  } finally {
+    for (const socket of sockets) socket.destroy();
     door.listener.close();
   }
 }, 15_000);

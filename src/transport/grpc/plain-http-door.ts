@@ -30,6 +30,20 @@ const HEAD_BYTES_MAX = 8 * 1024;
  * never sees these, so only this deadline bounds how long a stranger holds one.
  */
 const FIRST_BYTES_TIMEOUT_MS = 10_000;
+/**
+ * Connections the door holds at once before handing them over (or answering them): past it,
+ * the oldest is closed for the new one. The HTTP/2 server's cap counts only connections
+ * handed to it, and before, a stranger opening connections that sent one byte each held
+ * 3,000 of the node's descriptors for their 10 s, as many more as it opened meanwhile, up to
+ * the process's limit. A client's own connection says what it speaks within a round trip.
+ */
+const UNDECIDED_MAX = 1024;
+
+/** The door's limits; the defaults outside tests. */
+export interface DoorLimits {
+  readonly firstBytesTimeoutMs?: number;
+  readonly undecidedMax?: number;
+}
 
 const REASONS: Readonly<Record<number, string>> = {
   200: "OK",
@@ -45,15 +59,24 @@ export interface PlainHttpDoor {
 
 /**
  * A listener that hands HTTP/2 connections to `server` and answers HTTP/1 ones itself, GET
- * /health with `health()`. `firstBytesTimeoutMs` is for tests.
+ * /health with `health()`.
  */
 export function plainHttpDoor(
   server: http2.Http2Server,
   health: () => PlainHttpAnswer,
-  firstBytesTimeoutMs = FIRST_BYTES_TIMEOUT_MS,
+  limits: DoorLimits = {},
 ): PlainHttpDoor {
+  const firstBytesTimeoutMs = limits.firstBytesTimeoutMs ?? FIRST_BYTES_TIMEOUT_MS;
+  const undecidedMax = limits.undecidedMax ?? UNDECIDED_MAX;
+  // In the order they came: the first is the oldest.
   const undecided = new Set<net.Socket>();
   const listener = net.createServer((socket) => {
+    const oldest = undecided.size >= undecidedMax ? undecided.values().next().value : undefined;
+    if (oldest !== undefined) {
+      // Out of the set at once: its 'close' comes later, and a burst must not pick it again.
+      undecided.delete(oldest);
+      oldest.destroy();
+    }
     undecided.add(socket);
     // A deadline for the whole first part, not an idle time: bytes trickling in end too.
     const deadline = setTimeout(() => socket.destroy(), firstBytesTimeoutMs);
