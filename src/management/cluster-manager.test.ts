@@ -147,6 +147,28 @@ describe("execution group placement", () => {
     expect(members(state, 1)).toEqual([1, 2, 3] as never);
   });
 
+  test("a group that loses a node to its replacement at the same address takes the new node", () => {
+    let state = settle(bootstrapped());
+    for (let id = 2; id <= 6; id++) state = settle(join(state, id));
+    state = reportAll(state);
+    // Node 4's disk was wiped: a new process at its address takes its place in one command.
+    state = apply(state, {
+      type: "registerNode",
+      address: "n4",
+      requestedId: nodeId(0),
+      workflowFingerprint: "w",
+      instance: "i4-wiped",
+    });
+    const replacement = [...state.nodes.values()].find((node) => node.address === "n4")?.id;
+    expect(replacement).toBe(nodeId(7));
+    expect(placeNodes(state)).toEqual([
+      {
+        type: "command",
+        command: { type: "setGroupMembers", groupId: 2 as never, members: [5, 6, 7] as never },
+      },
+    ]);
+  });
+
   test("a group whose creators are gone before it ever had a leader is destroyed", () => {
     let state = settle(bootstrapped());
     for (let id = 2; id <= 3; id++) state = settle(join(state, id));

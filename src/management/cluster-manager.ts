@@ -182,6 +182,15 @@ function repairSmallGroup(
   if (nodeCount < GROUP_SIZE_MIN || active.length < 2) return [];
   const small = active.find((group) => group.members.length < GROUP_SIZE_MIN);
   if (small === undefined) return [];
+  // A node in no active group (one that just joined, such as the new process that replaced a
+  // node at its address) is a spare: the group takes it rather than drain for want of a donor.
+  const assigned = new Set(active.flatMap((group) => group.members));
+  const spare = [...state.nodes.keys()].filter((id) => !assigned.has(id)).sort(byId)[0];
+  if (spare !== undefined) {
+    return [
+      command({ type: "setGroupMembers", groupId: small.id, members: [...small.members, spare] }),
+    ];
+  }
   const donor = [...active]
     .filter((group) => group.members.length > GROUP_SIZE_MIN)
     .sort((a, b) => b.members.length - a.members.length || a.id - b.id)[0];
