@@ -285,9 +285,14 @@ export class NodeService implements NodeApi {
     const state = this.options.machine.state();
     const { status } = this.options.health();
     if (status === "starting" || status === "stopping") {
+      const next =
+        status === "starting"
+          ? "leave it once it is ready (raftoral node health says ok)"
+          : "it stays a member: start it again and leave it once it is ready, or let the " +
+            "cluster remove it after the failure timeout";
       throw new RaftoralError(
         "NOT_FOUND",
-        `node ${self} is not an active member of a cluster (it is ${status})`,
+        `node ${self} is not an active member of a cluster (it is ${status}); ${next}`,
       );
     }
     if (state.nodes.size === 1 && state.nodes.has(self)) {
