@@ -74,6 +74,8 @@ function clusterOf(members: readonly NodeId[], group1: readonly NodeId[], config
 interface LeaveWorld {
   replicas: readonly [number, RaftStatus][];
   answer: ClusterStatus;
+  /** Nodes a probe does not reach (the others are not asked). */
+  unreachable?: readonly number[];
 }
 
 function leaveOf(world: LeaveWorld) {
@@ -93,7 +95,12 @@ function leaveOf(world: LeaveWorld) {
     proposalTimeoutMs: 1_000,
     isMember: () => false,
     leaderStatus: async () => world.answer,
-    probe: async () => [],
+    probe: async () =>
+      (world.unreachable ?? []).map((id) => ({
+        nodeId: nodeId(id),
+        address: `node-${id}:7001`,
+        status: "unreachable" as const,
+      })),
   });
   return { clock, leave };
 }
@@ -141,6 +148,25 @@ test("a voter the cluster no longer lists casts no vote: the leave fails and the
   expect(outcome).toBeInstanceOf(RaftoralError);
   expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
   expect((outcome as Error).message).toContain("groups 1 cannot commit without its vote");
+});
+
+test("past its bound, a leave fails while the other voters that answer make no majority", async () => {
+  // Nodes 1 and 2 are still listed, but node 2 went down after the leave began: stopping
+  // node 3 would leave group 1 stuck until node 2 is back, where node 1 and 3 still commit.
+  const answer = clusterOf(ids(1, 2, 4), ids(1, 2, 3));
+  const outcome = await leaveOnce({ replicas: VOTER_IN_GROUP_1, answer, unreachable: [2] });
+  expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((outcome as Error).message).toContain("groups 1 cannot commit without its vote");
+});
+
+test("past its bound, a leave fails while the management group cannot commit without it", async () => {
+  // Node 3 still votes in the management group with nodes 1 and 2, which went down after
+  // the leave began; the execution group replaced node 3 already.
+  const replicas: [number, RaftStatus][] = [[0, statusOf(ids(1, 2, 3))]];
+  const answer = clusterOf(ids(1, 2, 4), ids(1, 2, 4));
+  const outcome = await leaveOnce({ replicas, answer, unreachable: [1, 2] });
+  expect((outcome as RaftoralError).code).toBe("UNAVAILABLE");
+  expect((outcome as Error).message).toContain("groups 0 cannot commit without its vote");
 });
 
 test("the cluster's nodes are asked again at every poll: nodes that came back count again", async () => {

@@ -113,7 +113,7 @@ export class ClusterLeave {
       if (waiting.length === 0 || clock.nowMs() >= deadline) break;
       await new Promise<void>((resolve) => clock.setTimer(POLL_INTERVAL_MS, resolve));
     }
-    const needingVote = waiting.filter((id) => this.isVoteNeeded(id));
+    const needingVote = await this.groupsNeedingVote([...new Set([MANAGEMENT_GROUP, ...waiting])]);
     if (needingVote.length > 0) {
       throw new RaftoralError(
         "UNAVAILABLE",
@@ -194,12 +194,28 @@ export class ClusterLeave {
   }
 
   /**
+   * The groups among `ids` that cannot commit without this node's vote once it stops. A voter
+   * that does not answer a probe now casts no vote either: stopping past a group whose other
+   * voters are down would leave it stuck until every one of them is back (or for good, if one
+   * never is), where serving on lets it go on once a majority of them is.
+   */
+  private async groupsNeedingVote(ids: readonly GroupId[]): Promise<GroupId[]> {
+    if (ids.length === 0) return [];
+    const silent = new Set(
+      (await this.options.probe())
+        .filter((probe) => probe.status === "unreachable" || probe.status === "stopping")
+        .map((probe) => probe.nodeId),
+    );
+    return ids.filter((id) => this.isVoteNeeded(id, silent));
+  }
+
+  /**
    * Whether the group's other voters alone make no majority. The latest configuration in this
    * replica's log counts: a change that drops this node, once here, was acknowledged by it. A
    * voter the cluster no longer lists casts no vote either: it left (or is leaving) too, and
    * two leaves that each count on the other's vote would take a group's majority with them.
    */
-  private isVoteNeeded(id: GroupId): boolean {
+  private isVoteNeeded(id: GroupId, silent: ReadonlySet<NodeId> = new Set()): boolean {
     const conf = this.options.host.inspect(id)?.status().confState;
     if (conf === undefined) return false;
     // Its leader's live view: it survives the loss of any one voter, this node included if it
@@ -220,9 +236,13 @@ export class ClusterLeave {
       if (reported === undefined) return true;
       voters = { incoming: new Set(reported), outgoing: new Set() };
     }
+    const all = [...voters.incoming, ...voters.outgoing];
+    // A replica where this node does not vote (a learner, or one that saw its removal).
+    if (!all.includes(this.options.self)) return false;
     const absent = new Set([this.options.self]);
-    for (const voter of [...voters.incoming, ...voters.outgoing]) {
+    for (const voter of all) {
       if (this.clusterNodes !== undefined && !this.clusterNodes.has(voter)) absent.add(voter);
+      if (silent.has(voter)) absent.add(voter);
     }
     return !majorityWithout(voters, absent);
   }
