@@ -269,7 +269,9 @@ function registerNode(
       throw new ManagementRefusal(
         `node ${byAddress.id} at ${command.address} was registered by another process, whose ` +
           `state this one does not have (restarted without --storage-path?); start without ` +
-          `--node-id to join as a new node, or wait until node ${byAddress.id} is removed`,
+          `--node-id to join as a new node. Do not take id ${byAddress.id} back once it is ` +
+          "removed either: a group that has not dropped it from its configuration would count " +
+          "the vote of a process that lost that node's log",
         "ALREADY_EXISTS",
       );
     }

@@ -60,7 +60,12 @@ test("a new process asking for the old id explicitly is refused, saying why", ()
   const { machine, register } = cluster();
   register("h:2", "b");
   expect(() => register("h:2", "b-restarted", 2)).toThrow(ManagementRefusal);
-  expect(() => register("h:2", "b-restarted", 2)).toThrow("restarted without --storage-path");
+  expect(() => register("h:2", "b-restarted", 2)).toThrow(
+    "node 2 at h:2 was registered by another process, whose state this one does not have " +
+      "(restarted without --storage-path?); start without --node-id to join as a new node. " +
+      "Do not take id 2 back once it is removed either: a group that has not dropped it from " +
+      "its configuration would count the vote of a process that lost that node's log",
+  );
   expect([...machine.state().nodes.keys()]).toEqual([1, 2] as never);
 });
 
