@@ -12,6 +12,7 @@ import type {
 } from "../transport/index.ts";
 import type { PeerClients } from "./peer-clients.ts";
 import { LostNodeError } from "./restart-check.ts";
+import { checkIdMayReturn } from "./returning-id.ts";
 
 /** How a join paces its calls (NodeTuning's peerCallTimeoutMs and joinRetryDelayMs). */
 export interface JoinTiming {
@@ -192,7 +193,8 @@ function joinedThrough(
  * Registers this node; the id comes from the management log (idempotent per address and
  * instance). Any member proposes a registration to its leader, so when the leader that
  * discovery named dies mid-join (its registration may be committed already), the other peers
- * take it: the leader first, then the peer that answered, then every other peer.
+ * take it: the leader first, then the peer that answered, then every other peer. An id asked
+ * for is first checked against the peer's cluster status (returning-id.ts).
  */
 export async function registerNode(options: {
   transport: TransportKind;
@@ -225,9 +227,15 @@ export async function registerNode(options: {
         rulesVersion: MANAGEMENT_RULES_VERSION,
       };
       try {
-        const result = await options.clients.call(options.transport, target, (client) =>
-          client.register(request, { timeoutMs: callTimeoutMs * 3 }),
-        );
+        const result = await options.clients.call(options.transport, target, async (client) => {
+          if (options.requestedId !== 0) {
+            checkIdMayReturn(
+              await client.clusterStatus({ timeoutMs: callTimeoutMs }),
+              options.requestedId,
+            );
+          }
+          return client.register(request, { timeoutMs: callTimeoutMs * 3 });
+        });
         return result.nodeId;
       } catch (error) {
         lastError = toError(error);
