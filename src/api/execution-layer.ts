@@ -41,6 +41,12 @@ export interface ExecutionLayer extends WorkflowOperations {
   /** As the group's leader: hand executions of owners that are gone to live members. */
   maintain(groupId: GroupId, liveMembers: readonly NodeId[]): Promise<void>;
   /**
+   * As a node that stops gracefully: hand the executions this node owns in the group to
+   * `liveMembers`, at most FAILOVER_ASSIGNMENTS_MAX in one call. Resolves with how many it
+   * handed over (0: none left).
+   */
+  handOverOwned(groupId: GroupId, liveMembers: readonly NodeId[]): Promise<number>;
+  /**
    * Before a graceful stop hands this node's workflows in the group over: no step body starts
    * here any more; resolves once those running have ended and their checkpoints committed.
    */

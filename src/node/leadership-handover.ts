@@ -20,7 +20,7 @@ interface HandOverOptions {
   readonly self: NodeId;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly execution: Pick<ExecutionLayer, "maintain" | "finishSteps">;
+  readonly execution: Pick<ExecutionLayer, "handOverOwned" | "finishSteps">;
 }
 
 /** The leadership, then the workflows. Never throws: it only saves the others time. */
@@ -72,7 +72,13 @@ async function handOverWorkflows(options: HandOverOptions, led: readonly GroupId
   const reassign = async (id: GroupId) => {
     await host.read(id, { timeoutMs: HANDOVER_TIMEOUT_MS });
     await within(clock, STEPS_WAIT_MS, options.execution.finishSteps(id));
-    await options.execution.maintain(id, otherVoters(host, self, id));
+    // One round hands over at most FAILOVER_ASSIGNMENTS_MAX workflows: rounds go on until one
+    // finds none left here, or the hand-over's time is up (the rest then fail over as after a
+    // crash).
+    let isHanding = true;
+    while (isHanding) {
+      isHanding = (await options.execution.handOverOwned(id, otherVoters(host, self, id))) > 0;
+    }
   };
   const handed = Promise.all(led.map(reassign));
   if (!(await within(clock, HANDOVER_TIMEOUT_MS, handed))) {

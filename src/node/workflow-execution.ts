@@ -209,6 +209,12 @@ export class WorkflowExecution implements ExecutionLayer {
     await engine.runtime.reassignOwners(liveMembers);
   }
 
+  async handOverOwned(id: GroupId, liveMembers: readonly NodeId[]): Promise<number> {
+    const engine = this.engines.get(id);
+    if (engine === undefined) return 0;
+    return (await engine.runtime.reassignOwners(liveMembers)).length;
+  }
+
   finishSteps(id: GroupId): Promise<void> {
     return this.engines.get(id)?.stepGate.close() ?? Promise.resolve();
   }

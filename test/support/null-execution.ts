@@ -18,6 +18,7 @@ export function nullExecution(): ExecutionLayer {
     suspendedCounts: () => ({ sleeping: 0, waiting: 0 }),
     drain: async () => true,
     maintain: async () => undefined,
+    handOverOwned: async () => 0,
     finishSteps: async () => undefined,
     dropGroup: () => undefined,
     fingerprint: () => "test",

@@ -5,6 +5,7 @@
 
 import { afterEach, expect, test } from "bun:test";
 import { groupId, type NodeId } from "../../../src/lib/index.ts";
+import { FAILOVER_ASSIGNMENTS_MAX } from "../../../src/workflow/index.ts";
 import { ClusterSim, SIM_TUNING, type SimNode } from "./cluster-sim.ts";
 import { SIM_WAITS } from "./sim-workflows.ts";
 
@@ -52,3 +53,33 @@ test("a node stopped gracefully hands its workflows over before it goes", async 
   // Handed over within the stop, well before a silence could have been noticed.
   expect(stopMs).toBeLessThan(OWNER_FAILOVER_MS);
 }, 120_000);
+
+test("a node stopped gracefully hands over more workflows than one failover round takes", async () => {
+  const current = new ClusterSim(62, [SIM_WAITS]);
+  sim = current;
+  await current.settleThree();
+  const leader = current.nodes.find((entry) => roleIn(entry) === "leader") as SimNode;
+  const other = current.nodes.find((entry) => entry !== leader) as SimNode;
+  // Durable sleeps of 200 s, all owned by the leader: more than one round reassigns.
+  const count = FAILOVER_ASSIGNMENTS_MAX + 100;
+  const ids = await current.call(leader, async (api) => {
+    const started: string[] = [];
+    for (let first = 0; first < count; first += 100) {
+      const batch = Array.from({ length: Math.min(100, count - first) }, () =>
+        api.startWorkflow({ workflowType: "sim_waits", version: 1, input: { n: 4_000 } }),
+      );
+      for (const result of await Promise.all(batch)) started.push(result.workflowId);
+    }
+    return started;
+  });
+
+  const stoppedAtMs = current.nowMs;
+  await current.stopGracefully(leader);
+  // Read at once from a replica, before any owner failover could run (1.5 s of silence).
+  expect(current.nowMs - stoppedAtMs).toBeLessThan(OWNER_FAILOVER_MS);
+  const records = [...(other.node?.workflowState(GROUP)?.executions() ?? [])];
+  const owners = records.filter((record) => ids.includes(record.workflowId));
+  expect(owners.length).toBe(count);
+  const kept = owners.filter((record) => record.owner === (leader.lastId as NodeId));
+  expect(kept.length).toBe(0);
+}, 300_000);
