@@ -1,8 +1,9 @@
 // What a node that stops gracefully passes on first, so that the others need not notice its
 // silence. Thesis 3.10: the leadership of every group it leads, instead of leaving the others
-// to wait out an election timeout. Then the workflows it owns in those groups, as owner
-// failover would hand them over 1.5 s later: after the leadership, since until then the
-// starts it takes name it, the leader, as their owner.
+// to wait out an election timeout. Then the workflows it owns, as owner failover would hand
+// them over 1.5 s later: after the leadership, since until then the starts it takes name it,
+// the leader, as their owner. A node owns workflows in groups it does not lead too (those an
+// owner failover gave it), so that goes for every group it hosts.
 
 import type { ExecutionLayer } from "../api/index.ts";
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
@@ -26,13 +27,14 @@ interface HandOverOptions {
 /** The leadership, then the workflows. Never throws: it only saves the others time. */
 export async function handOver(options: HandOverOptions): Promise<void> {
   // Known only while this node leads them.
-  const led = ledWithSuccessor(options.host, options.self);
-  if (led.length === 0) return;
-  for (const [what, step] of [
-    ["leadership", handOverLeadership],
-    ["workflows", handOverWorkflows],
+  const led = withSuccessor(options.host, options.self, true);
+  const hosted = withSuccessor(options.host, options.self, false);
+  for (const [what, step, groups] of [
+    ["leadership", handOverLeadership, led],
+    ["workflows", handOverWorkflows, hosted],
   ] as const) {
-    await step(options, led).catch((error: unknown) => {
+    if (groups.length === 0) continue;
+    await step(options, groups).catch((error: unknown) => {
       // Handled: stopping goes on regardless; the others fail over as for a crash.
       options.logger.warn(`Hand-over of ${what} failed`, { error: toError(error).message });
     });
@@ -49,26 +51,33 @@ function otherVoters(host: MultiRaftHost, self: NodeId, id: GroupId): NodeId[] {
   );
 }
 
-/** The groups led here that have another voter to take over (none: it waits for this node). */
-function ledWithSuccessor(host: MultiRaftHost, self: NodeId): GroupId[] {
+/**
+ * The groups hosted here (only those led, with `isLed`) that have another voter to take over
+ * (none: it waits for this node).
+ */
+function withSuccessor(host: MultiRaftHost, self: NodeId, isLed: boolean): GroupId[] {
   return host
     .groupIds()
     .filter(
       (id) =>
-        host.inspect(id)?.status().role === "leader" && otherVoters(host, self, id).length > 0,
+        (!isLed || host.inspect(id)?.status().role === "leader") &&
+        otherVoters(host, self, id).length > 0,
     );
 }
 
 /**
- * Reassigns the workflows this node owns in each group it led to the group's other voters,
+ * Reassigns the workflows this node owns in each group it hosts to the group's other voters,
  * once it has applied what the group committed (the starts it took while it still led), and
  * once the step bodies it is running there have ended and their checkpoints are committed:
  * a new owner would run such a body again, its replay finding no checkpoint for it. A body
  * still running after STEPS_WAIT_MS is run again by its new owner, as after a crash.
  */
-async function handOverWorkflows(options: HandOverOptions, led: readonly GroupId[]): Promise<void> {
+async function handOverWorkflows(
+  options: HandOverOptions,
+  groups: readonly GroupId[],
+): Promise<void> {
   const { host, self, clock, logger } = options;
-  logger.info("Handing over workflows", { groups: led.join(" ") });
+  logger.info("Handing over workflows", { groups: groups.join(" ") });
   const reassign = async (id: GroupId) => {
     await host.read(id, { timeoutMs: HANDOVER_TIMEOUT_MS });
     await within(clock, STEPS_WAIT_MS, options.execution.finishSteps(id));
@@ -80,7 +89,7 @@ async function handOverWorkflows(options: HandOverOptions, led: readonly GroupId
       isHanding = (await options.execution.handOverOwned(id, otherVoters(host, self, id))) > 0;
     }
   };
-  const handed = Promise.all(led.map(reassign));
+  const handed = Promise.all(groups.map(reassign));
   if (!(await within(clock, HANDOVER_TIMEOUT_MS, handed))) {
     logger.warn("Workflow hand-over did not finish; stopping anyway");
   }
