@@ -60,6 +60,24 @@ describe("findInEveryGroup", () => {
     ).catch((caught: unknown) => caught);
     expect(error).toBe(unavailable);
   });
+
+  test("the holder's FAILED_PRECONDITION wins over another group's earlier failure", async () => {
+    // A signal or cancel of a finished workflow, named without its cluster, while another
+    // execution cluster has no leader: the answer is the holder's, not "retry".
+    const unavailable = new RaftoralError("UNAVAILABLE", "group 2 has no leader");
+    const finished = new RaftoralError("FAILED_PRECONDITION", "workflow w already completed");
+    const error = await findInEveryGroup(
+      [G2, G1],
+      async (id) => {
+        if (id === G2) throw unavailable;
+        // After group 2's failure was seen: the next macrotask.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        throw finished;
+      },
+      "nowhere",
+    ).catch((caught: unknown) => caught);
+    expect(error).toBe(finished);
+  });
 });
 
 test("isEvictedAnswer tells evicted from unknown by the fixed phrase and the code", () => {

@@ -22,8 +22,11 @@ export function isEvictedAnswer(error: unknown): boolean {
 }
 
 /**
- * Runs `probe` in every group; the first answer wins. When every group answers NOT_FOUND,
- * rejects with a group's "evicted" answer if one gave it, else NOT_FOUND with `unknown`.
+ * Runs `probe` in every group; the first answer wins. A FAILED_PRECONDITION is an answer too:
+ * only the group that holds the workflow gives it (the workflow finished), so it wins over
+ * another group's failure to answer, which could only have been NOT_FOUND. When every group
+ * answers NOT_FOUND, rejects with a group's "evicted" answer if one gave it, else NOT_FOUND
+ * with `unknown`.
  */
 export async function findInEveryGroup<T>(
   groups: readonly GroupId[],
@@ -32,15 +35,21 @@ export async function findInEveryGroup<T>(
 ): Promise<T> {
   let evicted: unknown;
   const found = await findInGroups(groups, (id) =>
-    probe(id).catch((error: unknown) => {
-      // Handled: "not in this group" is the answer most groups give.
-      if ((error as RaftoralError).code !== "NOT_FOUND") throw error;
-      if (isEvictedAnswer(error)) evicted = error;
-      return undefined;
-    }),
+    probe(id).then(
+      (value): { value: T } | { refusal: unknown } => ({ value }),
+      (error: unknown) => {
+        const code = (error as RaftoralError).code;
+        if (code === "FAILED_PRECONDITION") return { refusal: error };
+        // Handled: "not in this group" is the answer most groups give.
+        if (code !== "NOT_FOUND") throw error;
+        if (isEvictedAnswer(error)) evicted = error;
+        return undefined;
+      },
+    ),
   );
-  if (found !== undefined) return found;
-  throw evicted ?? new RaftoralError("NOT_FOUND", unknown);
+  if (found === undefined) throw evicted ?? new RaftoralError("NOT_FOUND", unknown);
+  if ("refusal" in found) throw found.refusal;
+  return found.value;
 }
 
 /** Whether group `id` knows `workflowId`, as of a read barrier in the group. */
