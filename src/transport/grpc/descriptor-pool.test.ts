@@ -33,6 +33,25 @@ describe("DescriptorPool", () => {
     expect(pool.fileContainingSymbol("raftoral.Nope")).toBeUndefined();
   });
 
+  test("finds files by a field, a oneof or an enum value, as protoc's pools do", () => {
+    const raftoral = pool.fileByName("raftoral.proto");
+    for (const symbol of [
+      "raftoral.GenericMessage.cluster_id",
+      "raftoral.GenericMessage.message",
+      "raftoral.DiscoveryResponse.max_voters",
+    ]) {
+      expect(pool.fileContainingSymbol(symbol)).toBe(raftoral);
+    }
+    // SERVING is declared beside the enum ServingStatus, in HealthCheckResponse's scope.
+    expect(pool.fileContainingSymbol("grpc.health.v1.HealthCheckResponse.SERVING")?.name).toBe(
+      "grpc/health/v1/health.proto",
+    );
+    expect(
+      pool.fileContainingSymbol("grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING"),
+    ).toBeUndefined();
+    expect(pool.fileContainingSymbol("raftoral.GenericMessage.nope")).toBeUndefined();
+  });
+
   test("descriptors carry snake_case names, json names, qualified types and oneofs", () => {
     const file = decodeFile(pool.fileByName("raftoral.proto")?.bytes ?? new Uint8Array());
     expect(file.package).toBe("raftoral");

@@ -72,7 +72,10 @@ export class DescriptorPool {
     return this.byName.get(name);
   }
 
-  /** The file defining `symbol` ("raftoral.RaftService", "raftoral.RaftService.Discover"). */
+  /**
+   * The file defining `symbol`: a service, method, message, enum, field, oneof or enum value
+   * ("raftoral.RaftService.Discover", "raftoral.GenericMessage.cluster_id").
+   */
   fileContainingSymbol(symbol: string): DescriptorFile | undefined {
     return this.bySymbol.get(symbol.startsWith(".") ? symbol.slice(1) : symbol);
   }
@@ -124,6 +127,10 @@ function messageProto(type: protobuf.Type, symbols: string[], messageTypes: stri
   symbols.push(qualified(type));
   messageTypes.push(qualified(type));
   const oneofs = type.oneofsArray;
+  // Fields and oneofs are symbols too (protoc's descriptor pools find their files by them).
+  for (const member of [...type.fieldsArray, ...oneofs]) {
+    symbols.push(`${qualified(type)}.${member.name}`);
+  }
   const nestedType: object[] = [];
   const enumType: object[] = [];
   for (const nested of type.nestedArray) {
@@ -167,6 +174,11 @@ function fieldProto(type: protobuf.Type, field: protobuf.Field, oneofs: protobuf
 
 function enumProto(enumType: protobuf.Enum, symbols: string[]): object {
   symbols.push(qualified(enumType));
+  // An enum value's name is scoped beside its enum, not inside it (C++ scoping rules).
+  const scope = qualified(enumType).replace(/\.?[^.]+$/, "");
+  for (const name of Object.keys(enumType.values)) {
+    symbols.push(scope === "" ? name : `${scope}.${name}`);
+  }
   return {
     name: enumType.name,
     value: Object.entries(enumType.values).map(([name, number]) => ({ name, number })),
