@@ -3,8 +3,9 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SqliteLogCore } from "./sqlite-log-core.ts";
 import { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from "./sqlite-schema.ts";
-import { StorageVersionError } from "./storage-error.ts";
+import { StorageCorruptError, StorageVersionError } from "./storage-error.ts";
 
 let directory = "";
 let file = "";
@@ -85,3 +86,30 @@ test("a migration that fails leaves the file at its old version", () => {
   expect(db.query("SELECT name FROM sqlite_master WHERE name = 'x'").all()).toEqual([]);
   db.close();
 });
+
+test("a file that records an older version than its tables is refused as damaged", () => {
+  // A flipped bit in schema_version (9 -> 1 or 5) passes SQLite's checks. The migrations it
+  // then asks for find their tables and columns there: before, that was reported as a disk
+  // failure (STORAGE_FAILED, exit 74, "restart the node"), which a restart only repeats.
+  SqliteLogCore.open(file).close();
+  for (const recorded of [1, 3, 4]) {
+    const db = new Database(file);
+    db.run("UPDATE schema_version SET version = ?", [recorded]);
+    db.close();
+    const error = thrownBy(() => SqliteLogCore.open(file));
+    expect(error).toBeInstanceOf(StorageCorruptError);
+    expect((error as Error).message).toStartWith(
+      `${file} records schema version ${recorded}, but already holds what version ${recorded + 1} adds`,
+    );
+    expect((error as Error).message).toContain("move its directory aside");
+  }
+});
+
+function thrownBy(action: () => void): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the action to throw");
+}

@@ -4,7 +4,7 @@
 
 import type { Database } from "bun:sqlite";
 import { assert } from "../lib/index.ts";
-import { StorageVersionError } from "./storage-error.ts";
+import { StorageCorruptError, StorageVersionError } from "./storage-error.ts";
 
 export interface Migration {
   /** The version the file has after this migration ran; 1, 2, 3... without gaps. */
@@ -158,7 +158,8 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
 /**
  * Brings the file at `file` (open as `db`) to the newest version in `migrations`. Throws a
- * StorageVersionError if the file is newer than this build.
+ * StorageVersionError if the file is newer than this build, a StorageCorruptError if it
+ * already holds tables of a version later than the one it records.
  */
 export function migrate(
   db: Database,
@@ -180,8 +181,34 @@ export function migrate(
     }
     for (const migration of migrations) {
       if (migration.version <= current) continue;
-      for (const statement of migration.statements) db.run(statement);
+      runMigration({ db, file, current, migration });
     }
     db.run("INSERT OR REPLACE INTO schema_version (id, version) VALUES (0, ?)", [latest]);
   }).immediate();
+}
+
+/**
+ * Runs `migration` on a file that records version `current`. A table or column the migration
+ * adds that is already there means the recorded version is wrong (a damaged schema_version
+ * row): the file is refused as damaged, not reported as a disk failure to restart from.
+ */
+function runMigration(options: {
+  readonly db: Database;
+  readonly file: string;
+  readonly current: number;
+  readonly migration: Migration;
+}): void {
+  const { db, file, current, migration } = options;
+  for (const statement of migration.statements) {
+    try {
+      db.run(statement);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!/already exists|duplicate column name/.test(message)) throw error;
+      throw new StorageCorruptError(
+        `${file} records schema version ${current}, but already holds what version ${migration.version} adds (${message}): the file is damaged. Stop this node, move its directory aside, and let it rejoin to catch up from the other replicas.`,
+        { file, cause: error },
+      );
+    }
+  }
 }
