@@ -116,6 +116,18 @@ test("a database file or WAL that this user may not write is named, not only its
   expect(unwritableReason(file, () => undefined)).toBeUndefined();
 });
 
+test("a file with an immutable attribute is named, not taken for a failing disk", () => {
+  // chattr +i on the database stops even root; SQLite then fails with SQLITE_IOERR_LOCK, which
+  // was reported as "a failing disk, or a file size limit".
+  const file = "/data/node_2/raftoral.db";
+  const immutable = (path: string) => {
+    if (path === file) throw Object.assign(new Error("not permitted"), { code: "EPERM" });
+  };
+  expect(unwritableReason(file, immutable)).toBe(
+    `${file} may not be written (EPERM: an immutable or append-only attribute? lsattr shows it)`,
+  );
+});
+
 test("a file system call's error says what to do, as SQLite's do", () => {
   const file = "/data/node_2/raftoral.db";
   const failed = (code: string, message: string) =>

@@ -96,7 +96,7 @@ function describe(error: unknown): string {
 /**
  * Why the database `file` cannot be written, if it cannot: its directory, the file or its
  * WAL. SQLite reports that only as a generic I/O or lock error, while access(2) names it
- * (EROFS, EACCES). `access` is access(2) (replaced in tests: root may write anything).
+ * (EROFS, EACCES, EPERM). `access` is access(2) (replaced in tests: root may write anything).
  */
 export function unwritableReason(
   file: string,
@@ -110,6 +110,10 @@ export function unwritableReason(
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EROFS") return `${path} is on a read-only file system (EROFS)`;
       if (code === "EACCES") return `${path} is not writable by this user (EACCES)`;
+      // Even root: an immutable or append-only attribute (chattr +i / +a; lsattr shows it).
+      if (code === "EPERM") {
+        return `${path} may not be written (EPERM: an immutable or append-only attribute? lsattr shows it)`;
+      }
       // Handled: a path that is missing or cannot be checked says nothing about writability.
     }
   }
