@@ -148,6 +148,30 @@ describe("a corrupt entry is reported with its file, group and index, never retu
   });
 });
 
+describe("a group's hard state row lost from a damaged page", () => {
+  // Before, such a group was taken for one this node never had: the node started, was given an
+  // empty replica of it (a voter with no log), and stopped at its first append on the old rows.
+  test("with entries left: found when opening", () => {
+    writeLog(3, { commit: 2 });
+    tamper("DELETE FROM raft_group WHERE group_id = 1");
+    const error = thrown(() => SqliteLogCore.open(file));
+    expect(error).toMatchObject({ code: "STORAGE_CORRUPT", groupId: G1 });
+    expect((error as Error).message).toContain("group 1 is corrupt (it has entries, but no hard");
+  });
+
+  test("with only a snapshot left: found when opening", () => {
+    const core = SqliteLogCore.open(file);
+    core.write([{ groupId: G1, hardState: hardState(1, 1, 2), entries: makeEntries(1, 2, 1) }]);
+    core.write([{ groupId: G1, snapshot: makeSnapshot(2, 1, [1, 2]), entries: [] }]);
+    core.write([{ groupId: G1, entries: [], compactThrough: logIndex(2) }]);
+    core.close();
+    tamper("DELETE FROM raft_group WHERE group_id = 1");
+    const error = thrown(() => SqliteLogCore.open(file));
+    expect(error).toMatchObject({ code: "STORAGE_CORRUPT", groupId: G1 });
+    expect((error as Error).message).toContain("(it has a snapshot, but no hard state)");
+  });
+});
+
 describe("files that are not ours to use", () => {
   test("a file that is not a database", () => {
     writeLog(1);

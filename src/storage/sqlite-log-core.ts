@@ -394,5 +394,30 @@ function loadGroupStates(file: string, statements: SqliteStatements): Map<GroupI
     if (problem !== undefined) throw corruptRecord({ file, groupId: id, problem });
     states.set(id, state);
   }
+  checkNoOrphans(file, statements, states);
   return states;
+}
+
+/**
+ * Every write that stores entries or a snapshot stores the group's hard state row too, and a
+ * deleted group loses all three. Rows of a group without that row mean the row was lost (a
+ * damaged page): the group would otherwise be taken for one this node never had, and a
+ * replica made anew on top of the old rows would be an empty voter that fails at its first
+ * append.
+ */
+function checkNoOrphans(
+  file: string,
+  statements: SqliteStatements,
+  states: ReadonlyMap<GroupId, GroupLogState>,
+): void {
+  const orphan = (id: number, what: string) =>
+    corruptRecord({ file, groupId: groupId(id), problem: `${what}, but no hard state` });
+  // One index seek per group that has entries, however long the logs are.
+  let next = statements.selectNextEntryGroup.get(-1)?.value ?? null;
+  while (next !== null) {
+    if (!states.has(groupId(next))) throw orphan(next, "it has entries");
+    next = statements.selectNextEntryGroup.get(next)?.value ?? null;
+  }
+  const snapshot = statements.selectSnapshotWithoutGroup.get();
+  if (snapshot !== null) throw orphan(snapshot.group_id, "it has a snapshot");
 }

@@ -19,6 +19,10 @@ export interface SqliteStatements {
   readonly selectSnapshotIndex: Statement<{ snapshot_index: number }, [number]>;
   readonly selectFirstIndex: Statement<{ value: number | null }, [number]>;
   readonly selectLastIndex: Statement<{ value: number | null }, [number]>;
+  /** The lowest group with entries above the given group id (one index seek). */
+  readonly selectNextEntryGroup: Statement<{ value: number | null }, [number]>;
+  /** A group with a snapshot but no hard state row, if any. */
+  readonly selectSnapshotWithoutGroup: Statement<{ group_id: number }, []>;
   /** group, from, to, limit. */
   readonly selectEntries: Statement<EntryRow, [number, number, number, number]>;
   readonly selectIdentity: Statement<IdentityRow, []>;
@@ -52,6 +56,10 @@ export function prepareStatements(db: Database): SqliteStatements {
     // Two queries, not one: SQLite answers a lone MIN or MAX with a single B-tree seek.
     selectFirstIndex: db.query("SELECT MIN(entry_index) AS value FROM entry WHERE group_id = ?"),
     selectLastIndex: db.query("SELECT MAX(entry_index) AS value FROM entry WHERE group_id = ?"),
+    selectNextEntryGroup: db.query("SELECT MIN(group_id) AS value FROM entry WHERE group_id > ?"),
+    selectSnapshotWithoutGroup: db.query(
+      "SELECT group_id FROM group_snapshot WHERE group_id NOT IN (SELECT group_id FROM raft_group) LIMIT 1",
+    ),
     selectEntries: db.query(
       `SELECT entry_index, term, type, data, checksum FROM entry
        WHERE group_id = ? AND entry_index >= ? AND entry_index <= ?
