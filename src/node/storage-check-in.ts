@@ -29,9 +29,15 @@ export class StaleIncarnationError extends RaftoralError {
 
   constructor(options: { nodeId: NodeId; previous: number; recorded: number }) {
     const { nodeId, previous, recorded } = options;
+    const starts = `it continues start ${previous}, the cluster last accepted start ${recorded} of node ${nodeId}`;
+    // Ahead of the cluster: no copy of the directory was ever accepted at that start.
+    const what =
+      previous > recorded
+        ? `it claims a start the cluster never accepted (${starts}): its stored identity is damaged, or the cluster's records lost that start (a forced recovery, or a cluster rebuilt from older copies)`
+        : `it is an old copy (${starts}), such as a restored backup or a copy that ran elsewhere`;
     super(
       "STALE_INCARNATION",
-      `node ${nodeId}: the cluster refused this node's storage directory (node_${nodeId} under --storage-path): it is an old copy (it continues start ${previous}, the cluster last accepted start ${recorded} of node ${nodeId}), such as a restored backup or a copy that ran elsewhere. Running it could lose acknowledged entries or vote twice. Do not start it again: move the directory aside and start this node with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others (docs/storage.md, "Restored copies").`,
+      `node ${nodeId}: the cluster refused this node's storage directory (node_${nodeId} under --storage-path): ${what}. Running it could lose acknowledged entries or vote twice. Do not start it again: move the directory aside and start this node with an empty --storage-path and --peers naming running nodes; it joins as a new node and copies everything from the others (docs/storage.md, "Restored copies").`,
     );
     this.name = "StaleIncarnationError";
     this.nodeId = nodeId;
