@@ -8,6 +8,7 @@
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import { groupName, groupNameOpening } from "./group-name.ts";
+import { type UnreachableLeader, unreachableLeaders } from "./unreachable-leaders.ts";
 
 /** What the watch reads from the multi-Raft host. */
 export interface WatchedHost {
@@ -43,6 +44,8 @@ export interface LeaderWatchOptions {
    * replica kept only until its deletion is safe hears from no leader, and matters to nobody.
    */
   readonly isMember: (groupId: GroupId) => boolean;
+  /** How long every delivery to a peer has failed (PeerSenders); absent: never counted. */
+  readonly senders?: { failingMs(peer: NodeId): number };
 }
 
 export class LeaderWatch {
@@ -73,6 +76,13 @@ export class LeaderWatch {
   stop(): void {
     this.unsubscribe?.();
     this.cancelTimer?.();
+  }
+
+  /** Hosted groups whose leader this node hears but cannot reach (unreachable-leaders.ts). */
+  unreachableLeaders(): UnreachableLeader[] {
+    const { senders } = this.options;
+    if (senders === undefined) return [];
+    return unreachableLeaders({ ...this.options, failingMs: (peer) => senders.failingMs(peer) });
   }
 
   /**

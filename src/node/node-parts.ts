@@ -195,10 +195,7 @@ export class NodeParts {
   private createLeaderWatch(): LeaderWatch {
     const { id, tuning, logger } = this.options;
     return new LeaderWatch({
-      host: this.host,
-      self: id,
-      clock: this.clock,
-      logger,
+      ...{ host: this.host, senders: this.senders, self: id, clock: this.clock, logger },
       thresholdMs: tuning.leaderlessReportMs,
       leaderContactTicksMax: 2 * tuning.electionTicks,
       warnIntervalMs: tuning.leaderlessWarnIntervalMs,
@@ -416,6 +413,7 @@ export class NodeParts {
       leaderless: this.leaderWatch.allLeaderless(),
       catchingUp: catchingUpGroups(this.host, isMember, this.options.tuning.catchingUpEntries),
       notHeardFrom: groupsNotHeardFrom(this.host, isMember),
+      unreachableLeaders: this.leaderWatch.unreachableLeaders(),
     };
   }
 

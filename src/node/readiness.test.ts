@@ -74,6 +74,7 @@ function inputs(
     leaderless: [],
     catchingUp: [],
     notHeardFrom: [],
+    unreachableLeaders: [],
     localView: (id: GroupId) => {
       const view = local[id];
       if (view === undefined) return undefined;

@@ -10,6 +10,7 @@ import type { RaftStatus } from "../raft/index.ts";
 import { type CatchingUpGroup, describeCatchingUp } from "./catching-up.ts";
 import { groupName } from "./group-name.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
+import { describeUnreachableLeader, type UnreachableLeader } from "./unreachable-leaders.ts";
 
 /** This node's view of one Raft group it hosts. */
 export interface LocalGroupView {
@@ -29,6 +30,8 @@ export interface ReadinessInputs {
   readonly catchingUp: readonly CatchingUpGroup[];
   /** Hosted groups whose leader has not told this node's replica how far they committed. */
   readonly notHeardFrom: readonly GroupId[];
+  /** Hosted groups whose leader this node hears but cannot reach (unreachable-leaders.ts). */
+  readonly unreachableLeaders: readonly UnreachableLeader[];
 }
 
 export type Readiness =
@@ -99,8 +102,8 @@ export function canStartWorkflows(inputs: ReadinessInputs): Readiness {
 
 /**
  * A node that was ready serves while it is a member of the cluster and every group it hosts
- * has a leader (a group without one for long has most likely lost its majority) and is no
- * further behind than a replica that keeps up.
+ * has a leader (a group without one for long has most likely lost its majority) that takes
+ * this node's messages, and is no further behind than a replica that keeps up.
  */
 export function servingReadiness(inputs: ReadinessInputs): Readiness {
   if (!inputs.state.nodes.has(inputs.self)) {
@@ -110,6 +113,8 @@ export function servingReadiness(inputs: ReadinessInputs): Readiness {
   }
   const lost = inputs.leaderless[0];
   if (lost !== undefined) return waiting(describeLeaderless(lost));
+  const cutOff = inputs.unreachableLeaders[0];
+  if (cutOff !== undefined) return waiting(describeUnreachableLeader(cutOff));
   const behind = inputs.catchingUp[0];
   return behind === undefined ? READY : waiting(describeCatchingUp(behind));
 }

@@ -225,6 +225,26 @@ describe("peer senders", () => {
     expect(transport.calls).toHaveLength(3);
   });
 
+  test("failingMs counts from the first failed delivery to a peer until one arrives", async () => {
+    const { transport, clock, senders } = setup();
+    expect(senders.failingMs(nodeId(2))).toBe(0);
+    senders.send(nodeId(2), [message(1)]);
+    transport.calls[0]?.settle(false);
+    await flush();
+    clock.advance(3_000);
+    senders.send(nodeId(2), [message(2)]);
+    transport.calls[1]?.settle(false);
+    await flush();
+    clock.advance(3_000);
+    // Counted from the first failure, not the latest; another peer is not affected.
+    expect(senders.failingMs(nodeId(2))).toBe(6_000);
+    expect(senders.failingMs(nodeId(3))).toBe(0);
+    senders.send(nodeId(2), [message(3)]);
+    transport.calls[2]?.settle(true);
+    await flush();
+    expect(senders.failingMs(nodeId(2))).toBe(0);
+  });
+
   test("announce sends every peer a batch, empty when nothing is queued for it", async () => {
     const { transport, senders } = setup();
     senders.send(nodeId(3), [message(1)]);

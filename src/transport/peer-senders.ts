@@ -49,6 +49,8 @@ interface PeerState {
   sentMessages: number;
   sentBytes: number;
   failedDeliveries: number;
+  /** Since when every delivery to the peer failed; undefined once one arrived (or none yet). */
+  failingSinceMs: number | undefined;
   /** The stream to the peer, opening or open; undefined without one. */
   stream: PeerStream | undefined;
   isStreamOpen: boolean;
@@ -187,6 +189,15 @@ export class PeerSenders {
     }));
   }
 
+  /**
+   * How long every delivery to `peer` has failed (0 while they arrive): the peer may still be
+   * heard, when the network drops only what this node sends (node/unreachable-leaders.ts).
+   */
+  failingMs(peer: NodeId): number {
+    const since = this.peers.get(peer)?.failingSinceMs;
+    return since === undefined ? 0 : this.options.clock.nowMs() - since;
+  }
+
   close(): void {
     this.isClosed = true;
     for (const state of this.peers.values()) this.dropStream(state)?.close();
@@ -262,6 +273,7 @@ export class PeerSenders {
       .then(
         () => {
           state.backoffMs = 0;
+          state.failingSinceMs = undefined;
         },
         (error: unknown) => this.onFailure(peer, state, batch.messages.length, error),
       )
@@ -302,6 +314,7 @@ export class PeerSenders {
         if (state.stream !== stream) return;
         state.isStreamOpen = true;
         state.streamOpenedAtMs = this.options.clock.nowMs();
+        state.failingSinceMs = undefined;
         this.flush(peer, state);
       },
       onClose: (error) => {
@@ -393,6 +406,7 @@ export class PeerSenders {
     this.learnPeerClock(peer, state, error);
     this.failedDeliveries++;
     state.failedDeliveries++;
+    state.failingSinceMs ??= this.options.clock.nowMs();
     this.recordDrops(peer, state, lost, (error as Error).message);
     state.backoffMs = Math.min(
       this.options.backoffMaxMs,
@@ -460,6 +474,7 @@ function newPeerState(address: string, queueMessagesMax: number): PeerState {
     sentMessages: 0,
     sentBytes: 0,
     failedDeliveries: 0,
+    failingSinceMs: undefined,
     stream: undefined,
     isStreamOpen: false,
     streamOpenedAtMs: 0,
