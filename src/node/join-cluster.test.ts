@@ -10,7 +10,7 @@ function peersOf(clusters: Record<string, string>) {
   const registeredWith: string[] = [];
   const client = (_kind: unknown, address: string) =>
     ({
-      clusterStatus: async () => ({ clusterId: clusters[address] }),
+      clusterStatus: async () => ({ clusterId: clusters[address], nodes: [] }),
       register: async () => {
         registeredWith.push(address);
         return { nodeId: nodeId(4) };
@@ -50,7 +50,7 @@ test("a peer answering that the id is lost for good stops the node: no other pee
   const lost: Error[] = [];
   const client = (_kind: unknown, address: string) =>
     ({
-      clusterStatus: async () => ({ clusterId: "ours" }),
+      clusterStatus: async () => ({ clusterId: "ours", nodes: [] }),
       register: async () => {
         asked.push(address);
         throw new RaftoralError("FAILED_PRECONDITION", "node 4 was left behind", {
@@ -82,7 +82,7 @@ test("a refusal the cluster answers is logged as a warning; an unreachable peer 
     ({
       clusterStatus: async () => {
         if (address === "down:7001") throw new RaftoralError("UNAVAILABLE", "connection refused");
-        return { clusterId: "ours" };
+        return { clusterId: "ours", nodes: [] };
       },
       register: async () => {
         throw new RaftoralError("INVALID_ARGUMENT", "this node's workflow set differs", {
@@ -105,6 +105,42 @@ test("a refusal the cluster answers is logged as a warning; an unreachable peer 
   expect(lines).toEqual([
     "DEBUG Could not register again through a peer, peer: down:7001, error: connection refused",
     "WARN Could not register again through a peer, peer: up:7001, error: this node's workflow set differs",
+  ]);
+});
+
+test("a node the cluster still lists registers nothing: an earlier run of it registered it", async () => {
+  const lines: string[] = [];
+  let registered = 0;
+  const client = () =>
+    ({
+      clusterStatus: async () => ({
+        clusterId: "ours",
+        nodes: [{ nodeId: nodeId(4), address: "me:7001" }],
+      }),
+      // As the management group answers a process other than the one that registered the id.
+      register: async () => {
+        registered++;
+        throw new RaftoralError("ALREADY_EXISTS", "restarted without --storage-path?", {
+          isAnswer: true,
+        });
+      },
+      discover: async () => ({ highestKnownNodeId: nodeId(9) }),
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  const highest = await registerAgain({
+    peers: ["up:7001"],
+    transport: "grpc",
+    clients: new PeerClients(client),
+    logger: createLogger({ level: "info", format: "text", write: (line) => lines.push(line) }),
+    request: { nodeId: nodeId(4), address: "me:7001" },
+    clusterId: "ours",
+    callTimeoutMs: 1_000,
+    onLost: () => undefined,
+  });
+  expect(highest).toBe(nodeId(9));
+  expect(registered).toBe(0);
+  expect(lines).toEqual([
+    "INFO The cluster still lists this node; nothing to register, node_id: 4, via: up:7001",
   ]);
 });
 

@@ -2,6 +2,7 @@
 // protocol when ours gets no sensible answer), then register with the management leader
 // (or, failing that, through the peers), which allocates the node id through its log.
 
+import type { ProtocolClient } from "../client/index-core.ts";
 import { type Clock, type Logger, type NodeId, RaftoralError, toError } from "../lib/index.ts";
 import { MANAGEMENT_RULES_VERSION } from "../management/index.ts";
 import type {
@@ -306,7 +307,7 @@ export async function registerAgain(options: {
   for (const peer of options.peers) {
     try {
       return await options.clients.call(options.transport, peer, async (client) => {
-        const { clusterId } = await client.clusterStatus({ timeoutMs: callTimeoutMs });
+        const { clusterId, nodes } = await client.clusterStatus({ timeoutMs: callTimeoutMs });
         if (options.clusterId !== "" && clusterId !== options.clusterId) {
           // Said where operators look: a peer list that now leads to another cluster.
           throw new RaftoralError(
@@ -315,18 +316,19 @@ export async function registerAgain(options: {
             { isAnswer: true },
           );
         }
-        const result = await client
-          .register(options.request, { timeoutMs: callTimeoutMs })
-          .catch((error: unknown) => {
-            // The cluster's answer that this id is lost for good (a forced recovery left it
-            // behind): no other peer will say otherwise.
-            const isLost =
-              error instanceof RaftoralError &&
-              error.isAnswer &&
-              error.code === "FAILED_PRECONDITION";
-            throw isLost ? new LostNodeError(options.request.nodeId, error.message) : error;
+        const { nodeId, address } = options.request;
+        // Still listed: a registration would be refused if an earlier run of this node (same
+        // storage) registered it, as if this process had lost that node's storage. Before, a
+        // node cut off for a while warned every 30 s that it was "restarted without
+        // --storage-path?". A node the cluster removed meanwhile is listed no longer.
+        if (nodes.some((node) => node.nodeId === nodeId && node.address === address)) {
+          options.logger.info("The cluster still lists this node; nothing to register", {
+            node_id: nodeId,
+            via: peer,
           });
-        options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
+        } else {
+          await registerThrough(client, peer, options);
+        }
         const discovery = await client.discover({ timeoutMs: callTimeoutMs });
         return discovery.highestKnownNodeId;
       });
@@ -345,4 +347,22 @@ export async function registerAgain(options: {
     }
   }
   return undefined;
+}
+
+/** Registers through `peer`; the cluster's answer that the id is lost for good is LostNodeError. */
+async function registerThrough(
+  client: ProtocolClient,
+  peer: string,
+  options: { logger: Logger; request: RegisterRequest; callTimeoutMs: number },
+): Promise<void> {
+  const result = await client
+    .register(options.request, { timeoutMs: options.callTimeoutMs })
+    .catch((error: unknown) => {
+      // The cluster's answer that this id is lost for good (a forced recovery left it
+      // behind): no other peer will say otherwise.
+      const isLost =
+        error instanceof RaftoralError && error.isAnswer && error.code === "FAILED_PRECONDITION";
+      throw isLost ? new LostNodeError(options.request.nodeId, error.message) : error;
+    });
+  options.logger.info("Registered again", { node_id: result.nodeId, via: peer });
 }
