@@ -74,6 +74,29 @@ test("cluster status says which groups have no leader, only when some have none"
   );
 });
 
+test("a group its members reported leaderless is named on a node that does not host it", () => {
+  const group = {
+    groupId: 2,
+    members: [1, 2, 3],
+    voters: [1, 2, 3],
+    learners: [],
+    draining: false,
+    runningWorkflows: 0,
+    leaderId: 0,
+    configIndex: 5,
+    faultTolerance: 0,
+  };
+  const reported = { ...status(1, 1), managementLeaderNodeId: nodeId(4), groups: [group] };
+  expect(clusterStatusText(reported as never).split("\n")[2]).toBe(
+    "No leader now: execution cluster 2 (as its members report); they commit nothing until enough voters are back (or see raftoral cluster recover).",
+  );
+  // Cut off from the management leader, the answering node cannot tell: only that is named.
+  const cutOff = { ...reported, managementLeaderNodeId: nodeId(0) };
+  expect(clusterStatusText(cutOff as never)).toContain(
+    "No leader now: the management group; they commit",
+  );
+});
+
 test("a repeated event id is told as sent before, not as delivered: the workflow may not have taken it", () => {
   const sent = { workflowId: "order-1", executionClusterId: "1", eventId: "pay-1" };
   expect(signaledText("paid", { ...sent, isDuplicate: false })).toBe(

@@ -280,13 +280,27 @@ function leaderlessLines(status: ClusterStatus): string[] {
   const leaderless = [
     ...(status.managementLeaderNodeId === 0 ? ["the management group"] : []),
     ...status.groups
-      .filter((group) => (group.leaderlessMs ?? 0) > 0)
-      .map((group) => `execution cluster ${group.groupId} (${leaderText(group)})`),
+      .filter((group) => isLeaderless(group, status))
+      .map((group) => `execution cluster ${group.groupId} (${leaderlessText(group)})`),
   ];
   if (leaderless.length === 0) return [];
   return [
     `No leader now: ${leaderless.join(", ")}; they commit nothing until enough voters are back (or see raftoral cluster recover).`,
   ];
+}
+
+/**
+ * Leaderless here (first-hand), or, on a node that does not host it, reported so by its
+ * members: before, such a group was left off this line, though it showed no leader below. While
+ * the answering node hears no management leader, it cannot tell (the management group is listed).
+ */
+function isLeaderless(group: ClusterStatus["groups"][number], status: ClusterStatus): boolean {
+  if ((group.leaderlessMs ?? 0) > 0) return true;
+  return group.leaderId === 0 && status.managementLeaderNodeId !== 0;
+}
+
+function leaderlessText(group: ClusterStatus["groups"][number]): string {
+  return (group.leaderlessMs ?? 0) > 0 ? leaderText(group) : "as its members report";
 }
 
 function leaderText(group: ClusterStatus["groups"][number]): string {

@@ -45,13 +45,7 @@ function renderCluster(status, health) {
   fill(
     $("clusters").tBodies[0],
     status.execution_clusters.map((group) => {
-      const leaderless = (group.leaderless_ms || 0) > 0;
-      const state = leaderless
-        ? `no leader for ${Math.round(group.leaderless_ms / 1000)} s`
-        : group.draining
-          ? "draining"
-          : "serving";
-      const className = leaderless ? "down" : group.draining ? "other" : "up";
+      const [state, className] = groupState(group, status.management_leader_node_id);
       return {
         key: group.execution_cluster_id,
         cells: [
@@ -66,6 +60,22 @@ function renderCluster(status, health) {
       };
     }),
   );
+}
+
+/**
+ * A group's state cell. A group this node does not host has no leaderless time here: without
+ * a leader it is one its members reported leaderless (or, while this node hears no management
+ * leader, one it cannot tell about), never "serving" as before.
+ */
+function groupState(group, managementLeaderId) {
+  if ((group.leaderless_ms || 0) > 0)
+    return [`no leader for ${Math.round(group.leaderless_ms / 1000)} s`, "down"];
+  if (!group.leader_node_id) {
+    return managementLeaderId
+      ? ["no leader, as its members report", "down"]
+      : ["unknown: this node hears no management leader", "other"];
+  }
+  return group.draining ? ["draining", "other"] : ["serving", "up"];
 }
 
 function parseMetrics(text) {

@@ -362,3 +362,33 @@ browserTest(
     }),
   TEST_TIMEOUT_MS,
 );
+
+browserTest(
+  "a group with no leader that this node does not host is not shown as serving",
+  () =>
+    withConsole(async (page) => {
+      // As a node that does not host the group answers: no leaderless time of its own, and the
+      // leader its members reported, none. Before, the state cell said "serving".
+      let managementLeader = 1;
+      await page.route("**/cluster/status", async (route) => {
+        const response = await route.fetch();
+        const status = await response.json();
+        status.management_leader_node_id = managementLeader;
+        for (const group of status.execution_clusters) {
+          group.leader_node_id = 0;
+          delete group.leaderless_ms;
+        }
+        await route.fulfill({ response, json: status });
+      });
+      const stateIs = (wanted: string) =>
+        page.waitForFunction(
+          (text) =>
+            document.querySelector("#clusters tbody tr td:nth-child(7)")?.textContent === text,
+          wanted,
+        );
+      await stateIs("no leader, as its members report");
+      managementLeader = 0;
+      await stateIs("unknown: this node hears no management leader");
+    }),
+  TEST_TIMEOUT_MS,
+);
