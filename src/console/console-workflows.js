@@ -11,11 +11,26 @@ const VALUE_CHARS_MAX = 300;
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("raftoral-token") || "";
 
-async function call(path, init = {}) {
+/**
+ * A read its node has not answered in this long fails, so that the page says the node does not
+ * answer (a node stopped or cut off holds the connection open). Before, the refresh waited on
+ * it for good and the page showed its last update as current. Writes wait for their answer.
+ */
+const READ_TIMEOUT_MS = 10_000;
+
+async function call(path, init = {}, timeoutMs = init.method ? undefined : READ_TIMEOUT_MS) {
   const headers = { ...(init.headers || {}) };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(path, { ...init, headers });
-  const text = await response.text();
+  const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+  let response;
+  let text;
+  try {
+    response = await fetch(path, { ...init, headers, signal });
+    text = await response.text();
+  } catch (error) {
+    if (error.name !== "TimeoutError") throw error;
+    throw new Error(`${path}: the node did not answer within ${timeoutMs / 1000} s`);
+  }
   if (!response.ok) {
     let message = text;
     try {
@@ -32,7 +47,7 @@ async function call(path, init = {}) {
 /** A failure another try may not meet: no answer at all (the node is down), or a 5xx. */
 const isWorthRetrying = (error) => error.status === undefined || error.status >= 500;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const callJson = async (path, init) => JSON.parse(await call(path, init));
+const callJson = async (path, init, timeoutMs) => JSON.parse(await call(path, init, timeoutMs));
 
 /** How long to wait before asking the node again: longer while nobody looks at the tab. */
 const refreshDelayMs = () =>
@@ -124,7 +139,8 @@ async function outcomeOf(started, out) {
   });
   for (;;) {
     try {
-      return await callJson(`/workflow/wait?${query}`);
+      // The node answers by the wait's own timeout (60 s), or when the workflow ends.
+      return await callJson(`/workflow/wait?${query}`, {}, 70_000);
     } catch (error) {
       if (!isWorthRetrying(error)) throw error;
       out.textContent = `Workflow ${started.workflow_id}: ${error.message}; waiting again…`;

@@ -392,3 +392,25 @@ browserTest(
     }),
   TEST_TIMEOUT_MS,
 );
+
+browserTest(
+  "a node that holds its calls unanswered (stopped, cut off) is said not to answer",
+  () =>
+    withConsole(async (page) => {
+      await page.waitForSelector("#nodes tbody tr");
+      // Never answered, as by a node under SIGSTOP: before, the page kept showing its last
+      // update as current, with nothing said.
+      await page.route("**/cluster/status", () => undefined);
+      await page.waitForFunction(
+        () =>
+          document
+            .querySelector("#error")
+            ?.textContent?.includes(
+              "/cluster/status: the node did not answer within 10 s; what is shown is from the last update",
+            ) === true,
+        undefined,
+        { timeout: 40_000 },
+      );
+    }),
+  TEST_TIMEOUT_MS,
+);
