@@ -115,6 +115,7 @@ test("a node the cluster still lists registers nothing: an earlier run of it reg
     ({
       clusterStatus: async () => ({
         clusterId: "ours",
+        managementLeaderNodeId: nodeId(1),
         nodes: [{ nodeId: nodeId(4), address: "me:7001" }],
       }),
       // As the management group answers a process other than the one that registered the id.
@@ -142,6 +143,36 @@ test("a node the cluster still lists registers nothing: an earlier run of it reg
   expect(lines).toEqual([
     "INFO The cluster still lists this node; nothing to register, node_id: 4, via: up:7001",
   ]);
+});
+
+test("a peer without a management leader is not believed: it may have been removed too", async () => {
+  let registered = 0;
+  const client = () =>
+    ({
+      // A node the cluster removed with this one: its list stopped where the cluster left it.
+      clusterStatus: async () => ({
+        clusterId: "ours",
+        managementLeaderNodeId: nodeId(0),
+        nodes: [{ nodeId: nodeId(4), address: "me:7001" }],
+      }),
+      register: async () => {
+        registered++;
+        return { nodeId: nodeId(4) };
+      },
+      discover: async () => ({ highestKnownNodeId: nodeId(9) }),
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  await registerAgain({
+    peers: ["removed-too:7001"],
+    transport: "grpc",
+    clients: new PeerClients(client),
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    request: { nodeId: nodeId(4), address: "me:7001" },
+    clusterId: "ours",
+    callTimeoutMs: 1_000,
+    onLost: () => undefined,
+  });
+  expect(registered).toBe(1);
 });
 
 test("a join whose management leader died goes on through the other peers", async () => {

@@ -307,7 +307,8 @@ export async function registerAgain(options: {
   for (const peer of options.peers) {
     try {
       return await options.clients.call(options.transport, peer, async (client) => {
-        const { clusterId, nodes } = await client.clusterStatus({ timeoutMs: callTimeoutMs });
+        const status = await client.clusterStatus({ timeoutMs: callTimeoutMs });
+        const { clusterId, nodes } = status;
         if (options.clusterId !== "" && clusterId !== options.clusterId) {
           // Said where operators look: a peer list that now leads to another cluster.
           throw new RaftoralError(
@@ -320,8 +321,11 @@ export async function registerAgain(options: {
         // Still listed: a registration would be refused if an earlier run of this node (same
         // storage) registered it, as if this process had lost that node's storage. Before, a
         // node cut off for a while warned every 30 s that it was "restarted without
-        // --storage-path?". A node the cluster removed meanwhile is listed no longer.
-        if (nodes.some((node) => node.nodeId === nodeId && node.address === address)) {
+        // --storage-path?". A node the cluster removed meanwhile is listed no longer; but a
+        // peer that has no management leader may be one the cluster removed too, whose list
+        // stopped there: only a peer that knows a leader is believed.
+        const isListed = nodes.some((node) => node.nodeId === nodeId && node.address === address);
+        if (isListed && status.managementLeaderNodeId !== 0) {
           options.logger.info("The cluster still lists this node; nothing to register", {
             node_id: nodeId,
             via: peer,
