@@ -14,6 +14,7 @@ export {
   PeerClocks,
   peerCredentials,
 } from "./access-policy.ts";
+export { ByteBudget } from "./byte-budget.ts";
 export { clusterHint } from "./cluster-hint.ts";
 export { corsOriginProblem } from "./cors-origin.ts";
 export { healthHttpStatus, healthJson } from "./health-json.ts";

@@ -14,26 +14,3 @@ export const SMALL_REQUEST_BYTES = 64 * 1024;
 export const PARTIAL_REQUEST_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 /** Default time a large request message may take from its first byte to its last. */
 export const PARTIAL_REQUEST_MS_DEFAULT = 20_000;
-
-export class PartialRequests {
-  private held = 0;
-
-  constructor(readonly bytesMax: number) {}
-
-  /** Bytes of large request messages begun and not yet whole. */
-  get bytesHeld(): number {
-    return this.held;
-  }
-
-  /** Counts a large message of `bytes` if it fits; says whether it did. */
-  tryTake(bytes: number): boolean {
-    if (this.held + bytes > this.bytesMax) return false;
-    this.held += bytes;
-    return true;
-  }
-
-  /** A counted message of `bytes` is whole, or its call ended. */
-  give(bytes: number): void {
-    this.held -= bytes;
-  }
-}

@@ -9,15 +9,16 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import type { Clock } from "../../lib/index.ts";
+import type { ByteBudget } from "../index.ts";
 import { AsyncQueue } from "./async-queue.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { encodeGrpcMessage } from "./grpc-message.ts";
 import type { CallContext } from "./method.ts";
-import { type PartialRequests, SMALL_REQUEST_BYTES } from "./partial-requests.ts";
+import { SMALL_REQUEST_BYTES } from "./partial-requests.ts";
 import type { Route } from "./route.ts";
 import { GrpcStatus, GrpcStatusError, statusOfError } from "./status.ts";
 import { parseGrpcTimeout } from "./timeout.ts";
-import { SMALL_ANSWER_BYTES, type UnreadAnswers } from "./unread-answers.ts";
+import { SMALL_ANSWER_BYTES } from "./unread-answers.ts";
 
 /** Whether node:http2 can still take a reply on `stream`. */
 export function isStreamWritable(stream: ServerHttp2Stream): boolean {
@@ -78,9 +79,9 @@ export interface ServerCallSetup {
   readonly peer: string;
   readonly metadata: Readonly<Record<string, string>>;
   /** The server's budget of large answers not yet read (unread-answers.ts). */
-  readonly unreadAnswers: UnreadAnswers;
+  readonly unreadAnswers: ByteBudget;
   /** The server's budget of large requests not yet whole; none for peer batches. */
-  readonly partialRequests: PartialRequests | undefined;
+  readonly partialRequests: ByteBudget | undefined;
   /** Receives errors a handler threw that we did not expect (logged in full by the server). */
   readonly onUnexpectedError: (path: string, error: unknown) => void;
 }

@@ -7,6 +7,7 @@ import http2 from "node:http2";
 import type net from "node:net";
 import { assert, type Clock, type Logger, RaftoralError, RealClock } from "../../lib/index.ts";
 import type { ServerTls } from "../index.ts";
+import { ByteBudget } from "../index.ts";
 import { MESSAGE_BYTES_MAX_DEFAULT } from "./framing.ts";
 import { metadataOf, peerOf } from "./metadata.ts";
 import type {
@@ -19,7 +20,6 @@ import type {
 import {
   PARTIAL_REQUEST_BYTES_MAX_DEFAULT,
   PARTIAL_REQUEST_MS_DEFAULT,
-  PartialRequests,
 } from "./partial-requests.ts";
 import {
   isHealthPath,
@@ -37,11 +37,7 @@ import {
 import { headerText, rejectStream, ServerCall, type ServerCallLimits } from "./server-call.ts";
 import { type AdmitOutcome, SessionGuard } from "./session-guard.ts";
 import { GrpcStatus, statusOfError } from "./status.ts";
-import {
-  UNREAD_ANSWER_BYTES_MAX_DEFAULT,
-  UNREAD_ANSWER_MS_DEFAULT,
-  UnreadAnswers,
-} from "./unread-answers.ts";
+import { UNREAD_ANSWER_BYTES_MAX_DEFAULT, UNREAD_ANSWER_MS_DEFAULT } from "./unread-answers.ts";
 
 /** Default cap on open sessions (connections). */
 export const SESSIONS_MAX_DEFAULT = 1024;
@@ -135,8 +131,8 @@ export class GrpcServer {
   private readonly calls = new Set<ServerCall>();
   private closing: Promise<void> | undefined;
   private capWarnedAtMs = Number.NEGATIVE_INFINITY;
-  private readonly unreadAnswers: UnreadAnswers;
-  private readonly partialRequests: PartialRequests;
+  private readonly unreadAnswers: ByteBudget;
+  private readonly partialRequests: ByteBudget;
 
   constructor(options: GrpcServerOptions) {
     this.options = options;
@@ -148,10 +144,10 @@ export class GrpcServer {
       unreadAnswerMs: options.unreadAnswerMs ?? UNREAD_ANSWER_MS_DEFAULT,
       partialRequestMs: options.partialRequestMs ?? PARTIAL_REQUEST_MS_DEFAULT,
     };
-    this.partialRequests = new PartialRequests(
+    this.partialRequests = new ByteBudget(
       options.partialRequestBytesMax ?? PARTIAL_REQUEST_BYTES_MAX_DEFAULT,
     );
-    this.unreadAnswers = new UnreadAnswers(
+    this.unreadAnswers = new ByteBudget(
       options.unreadAnswerBytesMax ?? UNREAD_ANSWER_BYTES_MAX_DEFAULT,
     );
     this.sessions = new SessionGuard(

@@ -14,26 +14,3 @@ export const SMALL_ANSWER_BYTES = 64 * 1024;
 export const UNREAD_ANSWER_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 /** Default time a call's answer may stay unread after the call ended before its stream is reset. */
 export const UNREAD_ANSWER_MS_DEFAULT = 60_000;
-
-export class UnreadAnswers {
-  private held = 0;
-
-  constructor(readonly bytesMax: number) {}
-
-  /** Bytes of large answers written and not yet read. */
-  get bytesHeld(): number {
-    return this.held;
-  }
-
-  /** Counts `bytes` of a large answer if they fit; says whether they did. */
-  tryTake(bytes: number): boolean {
-    if (this.held + bytes > this.bytesMax) return false;
-    this.held += bytes;
-    return true;
-  }
-
-  /** `bytes` left for their client, or their stream closed. */
-  give(bytes: number): void {
-    this.held -= bytes;
-  }
-}

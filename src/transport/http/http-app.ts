@@ -10,6 +10,7 @@ import {
   type AccessLevel,
   type AccessPolicy,
   AUTHORIZATION_HEADER,
+  ByteBudget,
   batchFromJson,
   healthHttpStatus,
   healthJson,
@@ -22,7 +23,7 @@ import { usePageOrigins } from "./cors.ts";
 import { HttpRequestError, replyOfError } from "./http-errors.ts";
 import { addListRoute } from "./list-route.ts";
 import { PEER_STREAM_PATH } from "./peer-stream-close.ts";
-import { BodyBudget, type BodyLimits, readJsonBody } from "./request-body.ts";
+import { BODY_BUDGET_BYTES_MAX_DEFAULT, type BodyLimits, readJsonBody } from "./request-body.ts";
 import {
   parseDescribeQuery,
   parseExecuteRequest,
@@ -121,7 +122,7 @@ export function createHttpApp(api: NodeApi, options: HttpAppOptions): Hono {
   const clientBody = {
     bytesMax: options.clientBodyBytesMax,
     readTimeoutMs: options.bodyReadTimeoutMs,
-    budget: new BodyBudget(options.bodyBudgetBytesMax),
+    budget: new ByteBudget(options.bodyBudgetBytesMax ?? BODY_BUDGET_BYTES_MAX_DEFAULT),
   };
   const peerBody = { bytesMax: options.peerBodyBytesMax, readTimeoutMs: options.bodyReadTimeoutMs };
 

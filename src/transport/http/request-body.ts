@@ -5,6 +5,7 @@
 // depth. Nothing past the limit is held.
 
 import { isJsonDepthWithin, JSON_DEPTH_MAX } from "../../lib/index.ts";
+import type { ByteBudget } from "../index.ts";
 import { HttpRequestError } from "./http-errors.ts";
 
 /** Limits of one body read. */
@@ -13,42 +14,21 @@ export interface BodyLimits {
   /** The whole body must have arrived this long after the read began. */
   readonly readTimeoutMs: number;
   /** Shared by the reads of one listener's client routes; absent for peer batches. */
-  readonly budget?: BodyBudget;
+  readonly budget?: ByteBudget;
 }
 
-/** What of a body is never counted in a BodyBudget: a default HTTP/2 stream window's worth. */
+/*
+ * The budget of client bodies still arriving, per listener. Each body may take 1 MiB and 20 s
+ * to arrive, and nothing bounded how many arrived at once: 400 connections that each sent a
+ * 1 MiB body but its last byte held 450 MB of a node for those 20 s, and could again at once.
+ * So what bodies hold past their first SMALL_BODY_BYTES is counted, and a read that would pass
+ * the budget is refused (429), as the gRPC server refuses large request messages
+ * (grpc/partial-requests.ts). Peer batches are not counted.
+ */
+/** What of a body is never counted in the budget: a default HTTP/2 stream window's worth. */
 export const SMALL_BODY_BYTES = 64 * 1024;
 /** Default bytes of bodies being read past their first SMALL_BODY_BYTES, per listener. */
 export const BODY_BUDGET_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
-
-/**
- * The bytes a listener holds of client bodies still arriving. Each body may take 1 MiB and
- * 20 s to arrive, and nothing bounded how many arrived at once: 400 connections that each
- * sent a 1 MiB body but its last byte held 450 MB of a node for those 20 s, and could again
- * at once. So what bodies hold past their first SMALL_BODY_BYTES is counted here, and a read
- * that would pass the budget is refused (429), as the gRPC server refuses large request
- * messages (grpc/partial-requests.ts). Peer batches are not counted.
- */
-export class BodyBudget {
-  private held = 0;
-
-  constructor(readonly bytesMax: number = BODY_BUDGET_BYTES_MAX_DEFAULT) {}
-
-  get bytesHeld(): number {
-    return this.held;
-  }
-
-  /** Counts `bytes` if they fit; says whether they did. */
-  tryTake(bytes: number): boolean {
-    if (this.held + bytes > this.bytesMax) return false;
-    this.held += bytes;
-    return true;
-  }
-
-  give(bytes: number): void {
-    this.held -= bytes;
-  }
-}
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;.*)?$/i;
 
@@ -126,7 +106,7 @@ export async function readBytesLimited(
   stream: ReadableStream<Uint8Array>,
   bytesMax: number,
   timeoutMs?: number,
-  budget?: BodyBudget,
+  budget?: ByteBudget,
 ): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
@@ -184,7 +164,7 @@ function tooLarge(bytesMax: number, got: string): HttpRequestError {
   );
 }
 
-function overBudget(budget: BodyBudget, got: number): HttpRequestError {
+function overBudget(budget: ByteBudget, got: number): HttpRequestError {
   return new HttpRequestError(
     429,
     "RESOURCE_EXHAUSTED",
