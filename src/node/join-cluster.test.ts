@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { createLogger, nodeId, RaftoralError, VirtualClock } from "../lib/index.ts";
+import { createLogger, groupId, nodeId, RaftoralError, VirtualClock } from "../lib/index.ts";
 import { probeForCluster, registerAgain, registerNode } from "./join-cluster.ts";
 import { PeerClients } from "./peer-clients.ts";
 import { LostNodeError } from "./restart-check.ts";
@@ -21,16 +21,58 @@ function peersOf(clusters: Record<string, string>) {
   return { client, registeredWith };
 }
 
-const again = (client: ReturnType<typeof peersOf>["client"], clusterId: string) =>
+/** How the tests make a peer's client (PeerClients' factory). */
+type ClientFactory = ConstructorParameters<typeof PeerClients>[0];
+
+/** Node 4 at me:7001, of cluster `clusterId`, registers again through `peers`. */
+const again = (
+  client: ClientFactory,
+  clusterId: string,
+  peers = ["old:7001", "ours:7001"],
+  logger = createLogger({ level: "error", format: "text", write: () => undefined }),
+) =>
   registerAgain({
-    peers: ["old:7001", "ours:7001"],
+    peers,
     transport: "grpc",
     clients: new PeerClients(client),
-    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
+    logger,
     request: { nodeId: nodeId(4), address: "me:7001" },
     clusterId,
     callTimeoutMs: 1_000,
     onLost: () => undefined,
+  });
+
+/** A peer of cluster "ours" that lists node 4 at me:7001 and knows management leader `leader`. */
+function listingPeer(leader: number, register: () => Promise<unknown>) {
+  return () =>
+    ({
+      clusterStatus: async () => ({
+        clusterId: "ours",
+        managementLeaderNodeId: nodeId(leader),
+        nodes: [{ nodeId: nodeId(4), address: "me:7001" }],
+      }),
+      register,
+      discover: async () => ({ highestKnownNodeId: nodeId(9) }),
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+}
+
+/** Node me:7001 joins through "leader:7001", then "second:7001", asking for `requestedId`. */
+const join = (client: ClientFactory, requestedId: number) =>
+  registerNode({
+    transport: "grpc",
+    // Discovery was answered by the leader itself.
+    peer: "leader:7001",
+    peers: ["leader:7001", "second:7001"],
+    discovery: { managementLeaderAddress: "leader:7001" } as never,
+    address: "me:7001",
+    requestedId: nodeId(requestedId),
+    workflowFingerprint: "f",
+    instanceId: "i",
+    clock: new VirtualClock(),
+    timeoutMs: 30_000,
+    timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
+    clients: new PeerClients(client),
   });
 
 test("a peer that now belongs to another cluster is skipped", async () => {
@@ -111,34 +153,15 @@ test("a refusal the cluster answers is logged as a warning; an unreachable peer 
 test("a node the cluster still lists registers nothing: an earlier run of it registered it", async () => {
   const lines: string[] = [];
   let registered = 0;
-  const client = () =>
-    ({
-      clusterStatus: async () => ({
-        clusterId: "ours",
-        managementLeaderNodeId: nodeId(1),
-        nodes: [{ nodeId: nodeId(4), address: "me:7001" }],
-      }),
-      // As the management group answers a process other than the one that registered the id.
-      register: async () => {
-        registered++;
-        throw new RaftoralError("ALREADY_EXISTS", "restarted without --storage-path?", {
-          isAnswer: true,
-        });
-      },
-      discover: async () => ({ highestKnownNodeId: nodeId(9) }),
-      close: async () => undefined,
-    }) as unknown as ProtocolClient;
-  const highest = await registerAgain({
-    peers: ["up:7001"],
-    transport: "grpc",
-    clients: new PeerClients(client),
-    logger: createLogger({ level: "info", format: "text", write: (line) => lines.push(line) }),
-    request: { nodeId: nodeId(4), address: "me:7001" },
-    clusterId: "ours",
-    callTimeoutMs: 1_000,
-    onLost: () => undefined,
+  // As the management group answers a process other than the one that registered the id.
+  const client = listingPeer(1, async () => {
+    registered++;
+    throw new RaftoralError("ALREADY_EXISTS", "restarted without --storage-path?", {
+      isAnswer: true,
+    });
   });
-  expect(highest).toBe(nodeId(9));
+  const logger = createLogger({ level: "info", format: "text", write: (l) => lines.push(l) });
+  expect(await again(client, "ours", ["up:7001"], logger)).toBe(nodeId(9));
   expect(registered).toBe(0);
   expect(lines).toEqual([
     "INFO The cluster still lists this node; nothing to register, node_id: 4, via: up:7001",
@@ -147,31 +170,12 @@ test("a node the cluster still lists registers nothing: an earlier run of it reg
 
 test("a peer without a management leader is not believed: it may have been removed too", async () => {
   let registered = 0;
-  const client = () =>
-    ({
-      // A node the cluster removed with this one: its list stopped where the cluster left it.
-      clusterStatus: async () => ({
-        clusterId: "ours",
-        managementLeaderNodeId: nodeId(0),
-        nodes: [{ nodeId: nodeId(4), address: "me:7001" }],
-      }),
-      register: async () => {
-        registered++;
-        return { nodeId: nodeId(4) };
-      },
-      discover: async () => ({ highestKnownNodeId: nodeId(9) }),
-      close: async () => undefined,
-    }) as unknown as ProtocolClient;
-  await registerAgain({
-    peers: ["removed-too:7001"],
-    transport: "grpc",
-    clients: new PeerClients(client),
-    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
-    request: { nodeId: nodeId(4), address: "me:7001" },
-    clusterId: "ours",
-    callTimeoutMs: 1_000,
-    onLost: () => undefined,
+  // A node the cluster removed with this one: its list stopped where the cluster left it.
+  const client = listingPeer(0, async () => {
+    registered++;
+    return { nodeId: nodeId(4) };
   });
+  await again(client, "ours", ["removed-too:7001"]);
   expect(registered).toBe(1);
 });
 
@@ -186,23 +190,33 @@ test("a join whose management leader died goes on through the other peers", asyn
       },
       close: async () => undefined,
     }) as unknown as ProtocolClient;
-  const id = await registerNode({
-    transport: "grpc",
-    // Discovery was answered by the leader itself.
-    peer: "leader:7001",
-    peers: ["leader:7001", "second:7001"],
-    discovery: { managementLeaderAddress: "leader:7001" } as never,
-    address: "me:7001",
-    requestedId: nodeId(0),
-    workflowFingerprint: "f",
-    instanceId: "i",
-    clock: new VirtualClock(),
-    timeoutMs: 30_000,
-    timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
-    clients: new PeerClients(client),
-  });
-  expect(id).toBe(nodeId(4));
+  expect(await join(client, 0)).toBe(nodeId(4));
   expect(asked).toEqual(["leader:7001", "second:7001"]);
+});
+
+// Execution cluster 2 still counts removed node 5 as a voter (returning-id.ts).
+test("a join under a removed id a group still counts is refused before it registers; a join without an id is not checked", async () => {
+  const calls: string[] = [];
+  const client = () =>
+    ({
+      clusterStatus: async () => {
+        calls.push("status");
+        return {
+          nodes: [1, 2, 3, 4].map((id) => ({ nodeId: nodeId(id) })),
+          groups: [{ groupId: groupId(2), voters: [4, 5, 6].map(nodeId) }],
+        };
+      },
+      register: async () => {
+        calls.push("register");
+        return { nodeId: nodeId(8) };
+      },
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  await expect(join(client, 5)).rejects.toThrow("still counts it as a voter");
+  expect(calls).toEqual(["status"]);
+  expect(await join(client, 0)).toBe(nodeId(8));
+  expect(await join(client, 7)).toBe(nodeId(8));
+  expect(calls).toEqual(["status", "register", "status", "register"]);
 });
 
 test("before founding a cluster: a peer not up is in none, one settling who founds says so, one that took no answer may be in one", async () => {

@@ -1,9 +1,6 @@
 import { expect, test } from "bun:test";
-import type { ProtocolClient } from "../client/index-core.ts";
-import { groupId, nodeId, VirtualClock } from "../lib/index.ts";
+import { groupId, nodeId } from "../lib/index.ts";
 import type { ClusterStatus } from "../transport/index.ts";
-import { registerNode } from "./join-cluster.ts";
-import { PeerClients } from "./peer-clients.ts";
 import { checkIdMayReturn } from "./returning-id.ts";
 
 /** Nodes 1-4 registered; execution cluster 2 still counts removed node 5 among its voters. */
@@ -28,40 +25,4 @@ test("an id a group still counts as a voter may not come back in a process witho
   // No group counts 7; node 4 is registered, so the registration itself answers for it.
   expect(() => checkIdMayReturn(STATUS, nodeId(7))).not.toThrow();
   expect(() => checkIdMayReturn(STATUS, nodeId(4))).not.toThrow();
-});
-
-test("a join under such an id is refused before it registers; a join without an id is not checked", async () => {
-  const calls: string[] = [];
-  const client = () =>
-    ({
-      clusterStatus: async () => {
-        calls.push("status");
-        return STATUS;
-      },
-      register: async () => {
-        calls.push("register");
-        return { nodeId: nodeId(8) };
-      },
-      close: async () => undefined,
-    }) as unknown as ProtocolClient;
-  const join = (requestedId: number) =>
-    registerNode({
-      transport: "grpc",
-      peer: "leader:7001",
-      peers: ["leader:7001"],
-      discovery: { managementLeaderAddress: "leader:7001" } as never,
-      address: "me:7001",
-      requestedId: nodeId(requestedId),
-      workflowFingerprint: "f",
-      instanceId: "i",
-      clock: new VirtualClock(),
-      timeoutMs: 30_000,
-      timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
-      clients: new PeerClients(client),
-    });
-  await expect(join(5)).rejects.toThrow("still counts it as a voter");
-  expect(calls).toEqual(["status"]);
-  expect(await join(0)).toBe(nodeId(8));
-  expect(await join(7)).toBe(nodeId(8));
-  expect(calls).toEqual(["status", "register", "status", "register"]);
 });
