@@ -33,7 +33,8 @@ Options:
 
   -n, --node-id <NODE_ID>
           Node id (a positive integer). Optional: a bootstrap node takes 1 and a joining
-          node gets a fresh id from the cluster.
+          node gets a fresh id from the cluster. Never the id of a node whose storage was
+          lost: a group that still counts it as a voter refuses the join.
 
   -p, --peers <PEERS>
           Comma-separated addresses of running nodes to join through,
@@ -68,7 +69,8 @@ Options:
       --cors-origin <ORIGINS>
           Let web pages from these origins call the HTTP API from a browser: a comma list
           such as https://app.example.com,http://localhost:3000, or * for any. Off by
-          default. Tokens are still needed where they are configured.
+          default: a page of another origin than the node's own (its console) is refused.
+          Tokens are still needed where they are configured.
 
 Retention options (the setting a new cluster starts with, so only with --bootstrap; it
 is the same for every node, and \`raftoral cluster retention\` changes it later):
