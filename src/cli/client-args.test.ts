@@ -252,6 +252,7 @@ describe("client subcommand lines", () => {
     [["workflow", "run", "w", "--cluster", "x"], "--cluster 'x' must be a whole number from 1 to"],
     [["workflow", "run", "w", "--wait=yes"], "--wait takes no value (got 'yes')"],
     [["workflow", "run", "w", "extra"], "unexpected argument 'extra'"],
+    [["workflow", "run", "w", '"ping"'], "'\"ping\"': a workflow's input goes with --input"],
     [["workflow", "run", "w", "--workflow-id"], "--workflow-id <ID> needs a value"],
     [["workflow", "run", "w", "--workflow-id", ""], "--workflow-id needs a value, e.g."],
     [["workflow", "run", "w", "--workflow-id", "a", "--workflow-id", "b"], "more than once"],

@@ -214,7 +214,7 @@ function simple(help: string, kind: "cluster-status" | "node-leave" | "node-heal
 function buildRun(parsed: Parsed): ClientCommand {
   const [name, ...extra] = parsed.positional;
   if (name === undefined || name === "") usage("the workflow NAME is missing, e.g. ping_pong");
-  noPositional(extra);
+  noPositional(extra, `: a workflow's input goes with --input, e.g. --input '"ping"'`);
   const inputText = text(parsed.options, "input", "--input <JSON>") ?? "null";
   const versionText = text(parsed.options, "version", "--version <N>") ?? "1";
   const cluster = text(parsed.options, "cluster", "--cluster <ID>");
@@ -398,8 +398,9 @@ function usage(message: string): never {
   throw new RaftoralError("INVALID_ARGUMENT", message);
 }
 
-function noPositional(extra: readonly string[]): void {
-  if (extra.length > 0) usage(`unexpected argument '${extra[0]}'`);
+/** `hint` says what the argument was most likely meant as. */
+function noPositional(extra: readonly string[], hint = ""): void {
+  if (extra.length > 0) usage(`unexpected argument '${extra[0]}'${hint}`);
 }
 
 function text(options: Readonly<Record<string, unknown>>, key: string, name: string) {
