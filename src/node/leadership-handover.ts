@@ -7,7 +7,7 @@
 
 import type { ExecutionLayer } from "../api/index.ts";
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
-import { toError } from "../lib/index.ts";
+import { MANAGEMENT_GROUP, toError } from "../lib/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 
 /** How long a stopping node waits for each of the two hand-overs. */
@@ -28,7 +28,10 @@ interface HandOverOptions {
 export async function handOver(options: HandOverOptions): Promise<void> {
   // Known only while this node leads them.
   const led = withSuccessor(options.host, options.self, true);
-  const hosted = withSuccessor(options.host, options.self, false);
+  // Workflows live in execution groups only.
+  const hosted = withSuccessor(options.host, options.self, false).filter(
+    (id) => id !== MANAGEMENT_GROUP,
+  );
   for (const [what, step, groups] of [
     ["leadership", handOverLeadership, led],
     ["workflows", handOverWorkflows, hosted],
