@@ -61,6 +61,23 @@ describe("findInEveryGroup", () => {
     expect(error).toBe(unavailable);
   });
 
+  test("a wait that ran out wins over another group's failure to answer", async () => {
+    // A wait without its cluster for a workflow still running, while another execution
+    // cluster has no leader: the caller's deadline passed, which is not "retry elsewhere".
+    const unavailable = new RaftoralError("UNAVAILABLE", "group 2 has no leader");
+    const timedOut = new RaftoralError("TIMEOUT", "workflow w still running after 1 s");
+    const error = await findInEveryGroup(
+      [G2, G1],
+      async (id) => {
+        if (id === G2) throw unavailable;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        throw timedOut;
+      },
+      "nowhere",
+    ).catch((caught: unknown) => caught);
+    expect(error).toBe(timedOut);
+  });
+
   test("the holder's FAILED_PRECONDITION wins over another group's earlier failure", async () => {
     // A signal or cancel of a finished workflow, named without its cluster, while another
     // execution cluster has no leader: the answer is the holder's, not "retry".

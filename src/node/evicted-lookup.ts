@@ -24,9 +24,11 @@ export function isEvictedAnswer(error: unknown): boolean {
 /**
  * Runs `probe` in every group; the first answer wins. A FAILED_PRECONDITION is an answer too:
  * only the group that holds the workflow gives it (the workflow finished), so it wins over
- * another group's failure to answer, which could only have been NOT_FOUND. When every group
- * answers NOT_FOUND, rejects with a group's "evicted" answer if one gave it, else NOT_FOUND
- * with `unknown`.
+ * another group's failure to answer, which could only have been NOT_FOUND. A TIMEOUT (a wait
+ * that ran out while the workflow ran) wins over the other failures once every group has
+ * answered: the caller's deadline passed, and "retry elsewhere" would be wrong. When every
+ * group answers NOT_FOUND, rejects with a group's "evicted" answer if one gave it, else
+ * NOT_FOUND with `unknown`.
  */
 export async function findInEveryGroup<T>(
   groups: readonly GroupId[],
@@ -34,20 +36,25 @@ export async function findInEveryGroup<T>(
   unknown: string,
 ): Promise<T> {
   let evicted: unknown;
+  let timedOut: unknown;
   const found = await findInGroups(groups, (id) =>
     probe(id).then(
       (value): { value: T } | { refusal: unknown } => ({ value }),
       (error: unknown) => {
         const code = (error as RaftoralError).code;
         if (code === "FAILED_PRECONDITION") return { refusal: error };
+        // Not an answer yet: another group may still find the workflow finished.
+        if (code === "TIMEOUT") timedOut ??= error;
         // Handled: "not in this group" is the answer most groups give.
-        if (code !== "NOT_FOUND") throw error;
-        if (isEvictedAnswer(error)) evicted = error;
+        else if (code !== "NOT_FOUND") throw error;
+        else if (isEvictedAnswer(error)) evicted = error;
         return undefined;
       },
     ),
-  );
-  if (found === undefined) throw evicted ?? new RaftoralError("NOT_FOUND", unknown);
+  ).catch((error: unknown) => {
+    throw timedOut ?? error;
+  });
+  if (found === undefined) throw timedOut ?? evicted ?? new RaftoralError("NOT_FOUND", unknown);
   if ("refusal" in found) throw found.refusal;
   return found.value;
 }
