@@ -131,8 +131,14 @@ export interface ManagementState {
    * wait naming the old group still finds the result. Follow it with resultsHolder().
    */
   readonly resultsMovedTo: ReadonlyMap<GroupId, GroupId>;
-  /** Caller-chosen workflow ids whose start is in flight, oldest claim first. */
-  readonly workflowIdClaims: ReadonlyMap<string, WorkflowIdClaim>;
+  /**
+   * Caller-chosen workflow ids whose start is in flight, oldest claim first. The one part of
+   * the state changed in place (by workflow-id-claims.ts only): every start under a caller's
+   * id claims and releases, and a copy per change cost time in the number of claims, 10 ms
+   * each at WORKFLOW_ID_CLAIMS_MAX. So a state's claims are those of the newest state made
+   * from it: read them from the current state.
+   */
+  readonly workflowIdClaims: Map<string, WorkflowIdClaim>;
   /**
    * How many finished workflows each execution group keeps, and for how long (set at
    * bootstrap, changed by setRetention). Each group's leader copies it into the group's own

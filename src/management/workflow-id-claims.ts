@@ -5,7 +5,8 @@
 // asking every group). Under rules 3 a claim also counts its starters, each of whom gives up
 // its part once its own Start can never commit; the claim goes with the last part, since no
 // Start under it can commit any more. See docs/workflows.md, "Caller-chosen ids".
-// Pure: no I/O, no timers, no await.
+// Pure but for the claims map, which these functions change in place (see
+// ManagementState.workflowIdClaims): no I/O, no timers, no await.
 
 import type { GroupId, LogIndex } from "../lib/index.ts";
 import {
@@ -37,7 +38,7 @@ export function claimWorkflowId(
     const claim = { ...existing, starters: existing.starters + 1 };
     return { state: withClaim(state, command.workflowId, claim), claim };
   }
-  const claims = new Map(state.workflowIdClaims);
+  const claims = state.workflowIdClaims;
   if (claims.size >= WORKFLOW_ID_CLAIMS_MAX) {
     // Maps iterate in insertion order: the first key is the oldest claim.
     const oldest = claims.keys().next().value;
@@ -49,7 +50,7 @@ export function claimWorkflowId(
     ...(everyMemberApplies(state, COUNTED_CLAIMS_RULES) ? { starters: 1 } : {}),
   };
   claims.set(command.workflowId, claim);
-  return { state: { ...state, workflowIdClaims: claims }, claim };
+  return { state, claim };
 }
 
 /**
@@ -75,9 +76,8 @@ export function releaseWorkflowId(
       return withClaim(state, command.workflowId, claim);
     }
   }
-  const claims = new Map(state.workflowIdClaims);
-  claims.delete(command.workflowId);
-  return { ...state, workflowIdClaims: claims };
+  state.workflowIdClaims.delete(command.workflowId);
+  return state;
 }
 
 /** `state` with the claim on `workflowId` replaced, keeping its place among the claims. */
@@ -86,5 +86,6 @@ function withClaim(
   workflowId: string,
   claim: WorkflowIdClaim,
 ): ManagementState {
-  return { ...state, workflowIdClaims: new Map(state.workflowIdClaims).set(workflowId, claim) };
+  state.workflowIdClaims.set(workflowId, claim);
+  return state;
 }
