@@ -3,7 +3,7 @@
 
 import { expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
-import { RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
+import { EXECUTION_RECORD_BYTES_MAX, RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
@@ -22,6 +22,13 @@ const hugeStep = defineWorkflow("huge_step", 1, async (_: null, ctx) => {
 const bigOutput = defineWorkflow("big_output", 1, async (_: null, ctx) => {
   const part = await ctx.step("part", () => "y".repeat(1_000));
   return part + HUGE;
+});
+
+/** A loop of results each under the entry's limit, together far over the record's. */
+const RESULT = "z".repeat(RECORDED_COMMAND_BYTES_MAX - 1_000);
+const growingRecord = defineWorkflow("growing_record", 1, async (_: null, ctx) => {
+  for (let k = 0; k < 64; k++) await ctx.step(`part-${k}`, () => RESULT);
+  return "never";
 });
 
 /** Runs `name` on a runtime that goes ahead of its steps' commits, or one that does not. */
@@ -77,3 +84,25 @@ test("a step result of many megabytes fails the same way, told by its size witho
   );
   expect(group.log.map((command) => command.type)).toEqual(["Start", "Fail"]);
 });
+
+test.each([false, true])(
+  "results that together pass the record's limit fail the workflow at the one that would pass it (going ahead: %p)",
+  async (isAhead) => {
+    const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([growingRecord]) });
+    const outcome = await outcomeOf(group, "growing_record", null, isAhead);
+    expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+    const sizes = group.log
+      .filter((command) => command.type === "Checkpoint")
+      .map((command) => encodeCommand(command).byteLength);
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    // Recorded while the record stayed within the limit; the next would have passed it.
+    expect(total).toBeLessThanOrEqual(EXECUTION_RECORD_BYTES_MAX);
+    expect(total + (sizes.at(-1) ?? 0)).toBeGreaterThan(EXECUTION_RECORD_BYTES_MAX);
+    expect(outcome?.error?.message).toContain(
+      `step "part-${sizes.length}" (checkpoint ${sizes.length}, `,
+    );
+    expect(outcome?.error?.message).toContain(
+      `one execution's record holds at most ${EXECUTION_RECORD_BYTES_MAX}`,
+    );
+  },
+);

@@ -11,6 +11,14 @@ import { checkEventPayloadDepth } from "./events.ts";
 export const RECORDED_COMMAND_BYTES_MAX = 1024 * 1024;
 
 /**
+ * What one execution's record may hold in all: its input and every checkpoint, as JSON. Each
+ * member keeps a running execution's whole record in memory and every run replays it, so one
+ * loop of large results must not grow it to gigabytes (10,000 calls of 1 MiB each). Checked
+ * by the owner before proposing, as the size of one entry is.
+ */
+export const EXECUTION_RECORD_BYTES_MAX = 32 * 1024 * 1024;
+
+/**
  * toJsonValue for a value a workflow records (a step's result, a checkpoint, the output). One
  * plainly over the limit (isJsonLargerThan) is passed on as it is: proposing it fails for its
  * size anyway (oversizeProblem), and writing and reading back many megabytes first would hold
@@ -23,13 +31,20 @@ export function toRecordedJson(value: unknown, what: string): JsonValue | undefi
   return toJsonValue(value, what);
 }
 
+/** `command`'s encoded size, or undefined when plainly over `bytesMax` (told without encoding). */
+export function encodedSize(
+  command: WorkflowCommand,
+  bytesMax = RECORDED_COMMAND_BYTES_MAX,
+): number | undefined {
+  return isJsonLargerThan(command, bytesMax) ? undefined : encodeCommand(command).byteLength;
+}
+
 /** Why `command` may not be proposed, or undefined when its size is fine. */
 export function oversizeProblem(
   command: Extract<WorkflowCommand, { type: "Checkpoint" | "Complete" }>,
   bytesMax = RECORDED_COMMAND_BYTES_MAX,
+  bytes = encodedSize(command, bytesMax),
 ): string | undefined {
-  // Plainly too large: told without encoding it.
-  const bytes = isJsonLargerThan(command, bytesMax) ? undefined : encodeCommand(command).byteLength;
   if (bytes !== undefined && bytes <= bytesMax) return undefined;
   const what =
     command.type === "Checkpoint"
@@ -40,6 +55,34 @@ export function oversizeProblem(
     `workflow ${command.workflowId}: ${what} is ${size} bytes encoded; the limit is ` +
     `${bytesMax}. Keep large data outside the workflow and record a reference to it`
   );
+}
+
+/**
+ * Why a checkpoint of `bytes` may not join a record already holding `recordedBytes`, or
+ * undefined when the record stays within `recordBytesMax`.
+ */
+export function recordGrowthProblem(
+  command: Extract<WorkflowCommand, { type: "Checkpoint" }>,
+  bytes: number,
+  recordedBytes: number,
+  recordBytesMax = EXECUTION_RECORD_BYTES_MAX,
+): string | undefined {
+  if (recordedBytes + bytes <= recordBytesMax) return undefined;
+  return (
+    `workflow ${command.workflowId}: ${command.kind} ${JSON.stringify(command.name)} ` +
+    `(checkpoint ${command.seq}, ${bytes} bytes) would bring its record to ` +
+    `${recordedBytes + bytes} bytes; one execution's record holds at most ${recordBytesMax}. ` +
+    "Keep large data outside the workflow and record a reference to it, split long work " +
+    "into child workflows, or end this workflow and start a new one from the state it reached"
+  );
+}
+
+/** An execution's record as it stands: its input and checkpoints, as JSON characters. */
+export function recordedBytesOf(execution: {
+  readonly input: unknown;
+  readonly checkpoints: readonly unknown[];
+}): number {
+  return JSON.stringify([execution.input ?? null, execution.checkpoints]).length;
 }
 
 /** An event as its `event` checkpoint will record it. */

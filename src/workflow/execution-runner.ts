@@ -7,7 +7,13 @@
 import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
 import type { RefusalReason, WorkflowApplyResult } from "./apply-result.ts";
 import type { ChildStarter } from "./children.ts";
-import { oversizeProblem } from "./command-size.ts";
+import {
+  encodedSize,
+  oversizeProblem,
+  RECORDED_COMMAND_BYTES_MAX,
+  recordedBytesOf,
+  recordGrowthProblem,
+} from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import type { DeterminismGuards } from "./determinism-guards.ts";
 import { type RecordedError, recordError } from "./errors.ts";
@@ -73,6 +79,8 @@ export class ExecutionRunner {
   private replay: ReplayRun | undefined;
   /** After a "sleeping" end: when the timer it waits for is due (owner's wall clock). */
   wakeAtMs = 0;
+  /** The execution's record with what this run proposed, as counted once it first records. */
+  private recordedBytes: number | undefined;
   /** Set when the log refused a checkpoint in a way that calls for a fresh run or a Fail. */
   private endHint: { end: "retry" } | { end: "fail"; error: RecordedError } | undefined;
 
@@ -294,7 +302,10 @@ export class ExecutionRunner {
     };
   }
 
-  /** A checkpoint's command, or undefined (and the run's end decided) if it is too large. */
+  /**
+   * A checkpoint's command, or undefined (and the run's end decided) if it is too large, or
+   * would make the execution's record too large.
+   */
   private checkpointCommand(checkpoint: CheckpointRecord) {
     const { ownerEpoch, ...rest } = checkpoint;
     assert(ownerEpoch === this.epoch, "a run records under its own epoch");
@@ -304,10 +315,27 @@ export class ExecutionRunner {
       ownerEpoch,
       ...rest,
     };
-    const tooLarge = oversizeProblem(command);
+    const bytes = encodedSize(command);
+    const tooLarge =
+      bytes === undefined || bytes > RECORDED_COMMAND_BYTES_MAX
+        ? oversizeProblem(command, RECORDED_COMMAND_BYTES_MAX, bytes)
+        : this.growthProblem(command, bytes);
     if (tooLarge === undefined) return command;
     this.endHint = { end: "fail", error: { name: "LimitError", message: tooLarge } };
     return undefined;
+  }
+
+  /** Why `command` would pass the record's bound; else counts its `bytes` in the record. */
+  private growthProblem(
+    command: Parameters<typeof recordGrowthProblem>[0],
+    bytes: number,
+  ): string | undefined {
+    // Counted once per run, from the committed record: a run replays all of it anyway.
+    const execution = this.deps.stateMachine.execution(this.workflowId);
+    this.recordedBytes ??= execution === undefined ? 0 : recordedBytesOf(execution);
+    const problem = recordGrowthProblem(command, bytes, this.recordedBytes);
+    if (problem === undefined) this.recordedBytes += bytes;
+    return problem;
   }
 
   private async record(checkpoint: CheckpointRecord): Promise<boolean> {
