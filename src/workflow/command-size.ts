@@ -77,14 +77,6 @@ export function recordGrowthProblem(
   );
 }
 
-/** An execution's record as it stands: its input and checkpoints, as JSON characters. */
-export function recordedBytesOf(execution: {
-  readonly input: unknown;
-  readonly checkpoints: readonly unknown[];
-}): number {
-  return JSON.stringify([execution.input ?? null, execution.checkpoints]).length;
-}
-
 /** An event as its `event` checkpoint will record it. */
 export interface RecordedEvent {
   readonly workflowId: string;

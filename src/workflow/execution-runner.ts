@@ -11,7 +11,6 @@ import {
   encodedSize,
   oversizeProblem,
   RECORDED_COMMAND_BYTES_MAX,
-  recordedBytesOf,
   recordGrowthProblem,
 } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
@@ -19,7 +18,7 @@ import type { DeterminismGuards } from "./determinism-guards.ts";
 import { type RecordedError, recordError } from "./errors.ts";
 import { nextEvent } from "./events.ts";
 import type { CheckpointRecord } from "./execution.ts";
-import type { ExecutionState } from "./execution-table.ts";
+import { type ExecutionState, recordedBytesOf } from "./execution-table.ts";
 import type { JsonValue } from "./json.ts";
 import {
   asApplyResult,

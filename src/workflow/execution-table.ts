@@ -25,6 +25,12 @@ export interface WorkflowStateConfig {
   readonly finishedRetainMs?: number;
   /** Start is refused (reason "limit") while this many executions run. */
   readonly runningExecutionsMax: number;
+  /**
+   * New starts are refused on this member while its running executions' records hold this
+   * many bytes (ExecutionTable.runningBytes; RUNNING_RECORDS_BYTES_MAX unless set). Checked
+   * where a Start is proposed, not at apply: members need not agree on it.
+   */
+  readonly runningRecordsBytesMax?: number;
   /** A checkpoint past this many in one execution is refused (reason "limit"). */
   readonly checkpointsPerExecutionMax: number;
 }
@@ -36,11 +42,15 @@ export const DEFAULT_WORKFLOW_STATE_CONFIG: WorkflowStateConfig = {
   checkpointsPerExecutionMax: 10_000,
 };
 
+/** See WorkflowStateConfig.runningRecordsBytesMax. */
+export const RUNNING_RECORDS_BYTES_MAX = 1024 * 1024 * 1024;
+
 export function validateStateConfig(config: WorkflowStateConfig): void {
   const counts = [
     ["finishedRetainedMax", config.finishedRetainedMax],
     ["finishedRetainedBytesMax", config.finishedRetainedBytesMax],
     ["runningExecutionsMax", config.runningExecutionsMax],
+    ["runningRecordsBytesMax", config.runningRecordsBytesMax ?? RUNNING_RECORDS_BYTES_MAX],
     ["checkpointsPerExecutionMax", config.checkpointsPerExecutionMax],
   ] as const;
   for (const [name, value] of counts) {
@@ -117,6 +127,13 @@ export class ExecutionTable {
   private finishedBytes = 0;
   /** Invariant: runningCount = number of executions whose status is Running. */
   runningCount = 0;
+  /**
+   * What each running execution's record takes: its Start and checkpoints as committed (as
+   * JSON for one restored from a snapshot). For admitting starts on this member only.
+   */
+  private readonly runningSizes = new Map<string, number>();
+  /** Invariant: the sum of runningSizes, whose keys are the Running executions. */
+  runningBytes = 0;
   /** The latest time any applied command carried: the log's own notion of now. */
   logTimeMs = 0;
   /** Invariant: strictly increases with every applied command. */
@@ -141,6 +158,15 @@ export class ExecutionTable {
     this.executions.set(record.workflowId, record);
     this.index.add(record);
     this.runningCount++;
+    this.runningSizes.set(record.workflowId, 0);
+  }
+
+  /** A running execution's record took `bytes` more (its Start, a checkpoint). */
+  countRecorded(workflowId: string, bytes: number): void {
+    const size = this.runningSizes.get(workflowId);
+    if (size === undefined) return;
+    this.runningSizes.set(workflowId, size + bytes);
+    this.runningBytes += bytes;
   }
 
   /** Puts back a record from a snapshot (decodeStateSnapshot queues the finished ones). */
@@ -148,7 +174,10 @@ export class ExecutionTable {
     assert(!this.executions.has(record.workflowId), `execution ${record.workflowId} exists`);
     this.executions.set(record.workflowId, record);
     this.index.add(record);
-    if (record.status === "Running") this.runningCount++;
+    if (record.status !== "Running") return;
+    this.runningCount++;
+    this.runningSizes.set(record.workflowId, 0);
+    this.countRecorded(record.workflowId, recordedBytesOf(record));
   }
 
   /** Records that a Running execution finished; it joins the retention queue. */
@@ -157,6 +186,8 @@ export class ExecutionTable {
     assert(!this.finished.has(record.workflowId), "an execution finishes once");
     this.runningCount--;
     assert(this.runningCount >= 0, "running count went negative");
+    this.runningBytes -= this.runningSizes.get(record.workflowId) ?? 0;
+    this.runningSizes.delete(record.workflowId);
     this.index.finished(record);
     this.queueFinished(record);
   }
@@ -280,6 +311,10 @@ export class ExecutionTable {
       });
     }
     assert(running === this.runningCount, "running count is off");
+    assert(this.runningSizes.size === running, "running sizes are off");
+    let recorded = 0;
+    for (const size of this.runningSizes.values()) recorded += size;
+    assert(recorded === this.runningBytes, "running bytes are off");
     assert(this.finished.size + running === this.executions.size, "retention queue is off");
     let bytes = 0;
     for (const [, entry] of this.finished) bytes += entry.bytes;
@@ -307,6 +342,14 @@ function freezeFinished(record: ExecutionRecord): void {
   for (const event of record.inbox ?? []) Object.freeze(event);
   if (record.inbox !== undefined) Object.freeze(record.inbox);
   Object.freeze(record);
+}
+
+/** An execution's record as it stands: its input and checkpoints, as JSON characters. */
+export function recordedBytesOf(execution: {
+  readonly input: unknown;
+  readonly checkpoints: readonly unknown[];
+}): number {
+  return JSON.stringify([execution.input ?? null, execution.checkpoints]).length;
 }
 
 /** What a finished execution holds, as JSON characters: the same on every member. */

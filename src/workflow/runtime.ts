@@ -200,6 +200,7 @@ export class WorkflowRuntime {
       options.workflowId === undefined
         ? newWorkflowId(random)
         : checkWorkflowId(options.workflowId);
+    stateMachine.checkRoomForStart(workflowId);
     this.startsInFlight.add(workflowId);
     let isNew = true;
     try {

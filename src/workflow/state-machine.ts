@@ -19,6 +19,7 @@ import { applyConfigure, evictedMessage } from "./apply-retention.ts";
 import { applySignal } from "./apply-waits.ts";
 import { decodeCommand, type WorkflowCommand } from "./commands.ts";
 import { describedStatusOf } from "./describe.ts";
+import { WorkflowRefusedError } from "./errors.ts";
 import { type ExecutionView, viewOf } from "./execution.ts";
 import {
   DEFAULT_WORKFLOW_STATE_CONFIG,
@@ -26,6 +27,7 @@ import {
   type ExecutionState,
   ExecutionTable,
   pruneLimits,
+  RUNNING_RECORDS_BYTES_MAX,
   validateStateConfig,
   type WorkflowStateConfig,
 } from "./execution-table.ts";
@@ -86,6 +88,12 @@ export class WorkflowStateMachine {
       index,
     };
     const result = dispatch(context, decoded.command);
+    if (
+      (result.type === "started" && result.isNew) ||
+      (result.type === "recorded" && !result.isDuplicate)
+    ) {
+      this.table.countRecorded(result.workflowId, command.byteLength);
+    }
     for (const workflowId of this.table.prune(pruneLimits(this.config, this.table.retention))) {
       events.push({ type: "pruned", workflowId });
     }
@@ -176,6 +184,30 @@ export class WorkflowStateMachine {
 
   runningCount(): number {
     return this.table.runningCount;
+  }
+
+  /** What the running executions' records take here, in bytes (see ExecutionTable). */
+  runningBytes(): number {
+    return this.table.runningBytes;
+  }
+
+  /**
+   * Refuses a new start (RESOURCE_EXHAUSTED) while the running executions' records hold
+   * config.runningRecordsBytesMax here: every member keeps them in memory, and the count of
+   * running executions alone let them take gigabytes. A start of an id this group knows is
+   * let through, since its apply answers with the execution it has.
+   */
+  checkRoomForStart(workflowId: string): void {
+    const bytes = this.table.runningBytes;
+    const bytesMax = this.config.runningRecordsBytesMax ?? RUNNING_RECORDS_BYTES_MAX;
+    if (bytes < bytesMax || this.table.get(workflowId) !== undefined) return;
+    throw new WorkflowRefusedError(
+      "RESOURCE_EXHAUSTED",
+      workflowId,
+      `the workflows running in this execution cluster hold ${bytes} bytes of inputs and ` +
+        `results, past the ${bytesMax} it takes before starting more; retry when some ` +
+        "finished, and keep large data outside workflows (record a reference to it)",
+    );
   }
 
   /** Running executions that sleep on a durable timer, and that wait for an event. */
