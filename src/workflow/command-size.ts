@@ -59,14 +59,14 @@ export function oversizeProblem(
 
 /**
  * Why a checkpoint of `bytes` may not join a record already holding `recordedBytes`, or
- * undefined when the record stays within `recordBytesMax`.
+ * undefined when the record stays within EXECUTION_RECORD_BYTES_MAX.
  */
 export function recordGrowthProblem(
   command: Extract<WorkflowCommand, { type: "Checkpoint" }>,
   bytes: number,
   recordedBytes: number,
-  recordBytesMax = EXECUTION_RECORD_BYTES_MAX,
 ): string | undefined {
+  const recordBytesMax = EXECUTION_RECORD_BYTES_MAX;
   if (recordedBytes + bytes <= recordBytesMax) return undefined;
   return (
     `workflow ${command.workflowId}: ${command.kind} ${JSON.stringify(command.name)} ` +
