@@ -13,7 +13,7 @@
 // groups' traffic is bounded, and starts over past its bound).
 
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
-import { CommittedEntryLostError, type RaftMessage } from "../raft/index.ts";
+import { CommittedEntryLostError, type RaftMessage, type RaftMessageType } from "../raft/index.ts";
 import type { PeerBatch, PeerMessage } from "../transport/index.ts";
 import { EarlyLeaderMessages } from "./early-leader-messages.ts";
 import type { ForwardingDesk } from "./forwarding-desk.ts";
@@ -40,6 +40,21 @@ type Refusal =
   | "a removed node's higher term"
   | "a removed node's contradicting log";
 
+/**
+ * Raft messages a node sends while it hears nobody: a follower that stops hearing its leader
+ * asks for votes (and a node's barriers and transfers ask the leader), and those still arrive
+ * when only its incoming traffic is lost. They show it runs, not that it takes part: counted
+ * alive by them, such a node was never counted silent, and the workflows it owned waited for
+ * it for good. Every other message answers one of ours or comes from a leader, which steps
+ * down once it hears no majority (check quorum).
+ */
+const SENT_WHEN_DEAF: ReadonlySet<RaftMessageType> = new Set([
+  "RequestVote",
+  "RequestPreVote",
+  "ReadIndex",
+  "TransferLeader",
+]);
+
 export class BatchRouter {
   private unknownGroupLoggedMs = Number.NEGATIVE_INFINITY;
   private unknownGroupMessages = 0;
@@ -62,8 +77,11 @@ export class BatchRouter {
       readonly clock: Clock;
       readonly logger: Logger;
       readonly reply: (peer: NodeId, message: PeerMessage) => void;
-      /** `batch` carried an accepted message: its sender is alive and where it says. */
-      readonly onHeard: (batch: PeerBatch) => void;
+      /**
+       * `batch` carried an accepted message: its sender is alive and where it says. With
+       * `hearsUs`, one that shows it also hears its peers (see SENT_WHEN_DEAF).
+       */
+      readonly onHeard: (batch: PeerBatch, hearsUs: boolean) => void;
       /**
        * A node of the cluster sent a batch, if only an empty one (PeerSenders.announce): it is
        * up, and sending to it may resume. Not proof enough for liveness, unlike onHeard.
@@ -100,6 +118,7 @@ export class BatchRouter {
     // One reading of the clock for the whole batch.
     const termMax = termReach(this.options.clock.wallMs());
     let isHeard = false;
+    let hearsUs = false;
     for (const message of batch.messages) {
       const group = groups.get(message.groupId);
       switch (message.type) {
@@ -117,6 +136,7 @@ export class BatchRouter {
           else {
             this.step(group, batch.from, message.message);
             isHeard = true;
+            hearsUs ||= !SENT_WHEN_DEAF.has(message.message.type);
           }
           break;
         }
@@ -139,7 +159,7 @@ export class BatchRouter {
           break;
       }
     }
-    if (isHeard) this.options.onHeard(batch);
+    if (isHeard) this.options.onHeard(batch, hearsUs);
     if (!this.options.directory.isClusterNode(batch.from)) return;
     if (batch.messages.length === 0) this.announced(batch.from);
     for (const groupId of unknown) {

@@ -39,6 +39,7 @@ import type { HostedGroup } from "./hosted-group.ts";
 import { LifecycleWrites } from "./lifecycle-writes.ts";
 import { joiningState, loadGroupState } from "./load-group.ts";
 import { Outbox, sortMessages } from "./outbox.ts";
+import { PeerHearing } from "./peer-hearing.ts";
 import { newPendingRead } from "./pending.ts";
 import { ProposalIntake } from "./proposal-intake.ts";
 import { ReadDesk } from "./read-desk.ts";
@@ -61,7 +62,7 @@ export class MultiRaftHost {
   private readonly lifecycleWrites = new LifecycleWrites();
   private readonly deferredCommits = new DeferredCommits();
   private readonly outbox = new Outbox();
-  private readonly lastHeard = new Map<NodeId, number>();
+  readonly hearing = new PeerHearing();
   private readonly router: BatchRouter;
   /** Distinguishes this process's proposal ids from those of earlier runs of this node. */
   private readonly incarnation: number;
@@ -108,8 +109,8 @@ export class MultiRaftHost {
       groups: this.groups,
       desk: this.desk,
       reply: (peer, message) => this.outbox.add(peer, message),
-      onHeard: (batch) => {
-        this.lastHeard.set(batch.from, options.clock.nowMs());
+      onHeard: (batch, hearsUs) => {
+        this.hearing.heard(batch.from, options.clock.nowMs(), hearsUs);
         options.onPeerHeard?.(batch.from);
         this.metrics.received(batch.from, batch);
         if (batch.fromAddress !== undefined) options.onPeerAddress?.(batch.from, batch.fromAddress);
@@ -208,11 +209,6 @@ export class MultiRaftHost {
    */
   onGroupChanged(listener: (groupId: GroupId) => void): () => void {
     return this.changes.subscribe(listener);
-  }
-
-  /** When this node last heard from `peer` about a group it hosts (clock ms), if ever. */
-  lastHeardMs(peer: NodeId): number | undefined {
-    return this.lastHeard.get(peer);
   }
 
   /** Starts an election in the group now (a sole member need not wait for a timeout). */

@@ -16,4 +16,5 @@ export type {
   ProposeOptions,
 } from "./host-options.ts";
 export type { MembershipDirectory } from "./membership-directory.ts";
+export type { HeardFrom } from "./peer-hearing.ts";
 export type { GroupStart, StateMachine } from "./state-machine.ts";

@@ -45,7 +45,7 @@ function fixture() {
       const status = statuses.get(id);
       return status === undefined ? undefined : { status: () => status };
     },
-    lastHeardMs: (peer) => heard.get(peer),
+    hearing: { lastHeardMs: (peer) => heard.get(peer) },
     onGroupChanged: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

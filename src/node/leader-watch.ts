@@ -6,6 +6,7 @@
 // interval naming the unreachable voters.
 
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
+import type { HeardFrom } from "../multiraft/index.ts";
 import type { RaftStatus } from "../raft/index.ts";
 import { groupName, groupNameOpening } from "./group-name.ts";
 import { type UnreachableLeader, unreachableLeaders } from "./unreachable-leaders.ts";
@@ -14,7 +15,8 @@ import { type UnreachableLeader, unreachableLeaders } from "./unreachable-leader
 export interface WatchedHost {
   groupIds(): GroupId[];
   inspect(groupId: GroupId): { status(): RaftStatus } | undefined;
-  lastHeardMs(peer: NodeId): number | undefined;
+  /** A voter is reachable while any message of it arrives, its vote requests included. */
+  readonly hearing: Pick<HeardFrom, "lastHeardMs">;
   onGroupChanged(listener: (groupId: GroupId) => void): () => void;
 }
 
@@ -191,7 +193,7 @@ export class LeaderWatch {
     return [...voters]
       .filter((id) => id !== this.options.self)
       .filter((id) => {
-        const heard = this.options.host.lastHeardMs(id);
+        const heard = this.options.host.hearing.lastHeardMs(id);
         return heard === undefined || now - heard > this.options.thresholdMs;
       })
       .sort((a, b) => a - b);

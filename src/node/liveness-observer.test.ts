@@ -29,7 +29,7 @@ function observer(heard: ReadonlyMap<NodeId, number> = new Map()) {
   let changed: (id: GroupId) => void = () => undefined;
   const liveness = new LivenessObserver(
     {
-      lastHeardMs: (id) => heard.get(id),
+      hearing: { lastTakingPartMs: (id) => heard.get(id) },
       onGroupChanged: (listener) => {
         changed = listener;
         return () => undefined;

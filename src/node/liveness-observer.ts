@@ -6,7 +6,7 @@
 
 import type { Clock, GroupId, Logger, NodeId } from "../lib/index.ts";
 import type { LivenessView, ManagementState } from "../management/index.ts";
-import type { MultiRaftHost } from "../multiraft/index.ts";
+import type { HeardFrom, MultiRaftHost } from "../multiraft/index.ts";
 import { StallWatch } from "./stall-watch.ts";
 
 /**
@@ -16,7 +16,9 @@ import { StallWatch } from "./stall-watch.ts";
 const FAILURE_DETECTION_STALL_MS = 1_000;
 
 /** What the observer reads from the host: who was heard when, and each group's role. */
-export type LivenessHost = Pick<MultiRaftHost, "lastHeardMs" | "onGroupChanged"> & {
+export type LivenessHost = Pick<MultiRaftHost, "onGroupChanged"> & {
+  /** Silence counts from what shows a node hears its peers, not from its vote requests. */
+  readonly hearing: Pick<HeardFrom, "lastTakingPartMs">;
   inspect(id: GroupId): { status(): { readonly role: string } } | undefined;
 };
 
@@ -98,7 +100,7 @@ export class LivenessObserver {
     );
     return {
       nowMs: now,
-      heardMs: (id) => this.host.lastHeardMs(id),
+      heardMs: (id) => this.host.hearing.lastTakingPartMs(id),
       countFromMs: (id) => Math.max(since, this.memberSinceMs.get(id) ?? now),
     };
   }
@@ -114,7 +116,7 @@ export class LivenessObserver {
     const resumedAt = Math.max(this.stalls.countsSilenceFrom(this.stallMs), this.startedMs);
     return {
       nowMs: now,
-      heardMs: (id) => this.host.lastHeardMs(id),
+      heardMs: (id) => this.host.hearing.lastTakingPartMs(id),
       countFromMs: (id) => Math.max(resumedAt, this.memberSinceMs.get(id) ?? now),
     };
   }

@@ -25,7 +25,7 @@ test("an empty batch from a node of the cluster is heard, but is no sign of live
   clock.advance(0);
   await flush();
   expect(heard).toEqual([nodeId(2)]);
-  expect(host.lastHeardMs(nodeId(2))).toBeUndefined();
+  expect(host.hearing.lastHeardMs(nodeId(2))).toBeUndefined();
   host.stop();
 });
 

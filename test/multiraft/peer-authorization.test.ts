@@ -109,7 +109,7 @@ describe("peer authorization", () => {
     const before = status()?.term;
     await deliver(99, [hugeVoteAnswer(99)]);
     expect(status()?.term).toBe(before as Term);
-    expect(host.lastHeardMs(nodeId(99))).toBeUndefined();
+    expect(host.hearing.lastHeardMs(nodeId(99))).toBeUndefined();
     expect(lines.join("\n")).toContain("not a member of the group");
     host.stop();
   });
@@ -118,7 +118,7 @@ describe("peer authorization", () => {
     const { deliver, status, host } = await fixture();
     await deliver(2, [hugeVoteAnswer(2), heartbeat(2, term(4))]);
     expect(status()).toMatchObject({ term: 4, leaderId: 2 });
-    expect(host.lastHeardMs(nodeId(2))).toBeDefined();
+    expect(host.hearing.lastHeardMs(nodeId(2))).toBeDefined();
     host.stop();
   });
 

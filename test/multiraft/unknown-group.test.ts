@@ -80,7 +80,7 @@ test("made-up senders and groups leave no trace: no line for a moment's traffic,
   clock.advance(1);
   await flush();
   expect(lines.filter((line) => line.includes("does not host"))).toEqual([]);
-  expect(host.lastHeardMs(nodeId(1_000))).toBeUndefined();
+  expect(host.hearing.lastHeardMs(nodeId(1_000))).toBeUndefined();
   // Traffic for one group that keeps coming gets its line, which says how many it stood for.
   for (let k = 0; k <= 12; k++) {
     host.receive({ from: nodeId(2), to: nodeId(1), messages: [heartbeatFor(7)] });
