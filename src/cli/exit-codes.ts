@@ -1,6 +1,7 @@
 // How `raftoral --listen ...` ends, as its exit status. Supervisors act on these: systemd's
 // Restart=on-failure and Docker's on-failure restart any non-zero status, and the units list
-// EXIT_STALE_STATE in RestartPreventExitStatus= because restarting cannot fix it.
+// EXIT_DATA_DAMAGED and EXIT_STALE_STATE in RestartPreventExitStatus= because restarting cannot
+// fix them.
 
 import { RaftoralError } from "../lib/index.ts";
 
@@ -10,6 +11,12 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 /** A usage error on the command line. */
 export const EXIT_USAGE = 2;
+/**
+ * The node's stored data is damaged (a record that fails its checksum, a page SQLite finds
+ * malformed, a group with rows missing, an unreadable durable mark): it did not start from it.
+ * Restarting cannot help; see docs/storage.md, "Integrity". (EX_DATAERR)
+ */
+export const EXIT_DATA_DAMAGED = 65;
 /** A bug (a broken invariant) stopped the node; its log has the details. (EX_SOFTWARE) */
 export const EXIT_INTERNAL = 70;
 /**
@@ -27,13 +34,14 @@ export const EXIT_STALE_STATE = 78;
 
 /**
  * The exit status for the error a node started or stopped with. While running, every storage
- * error (a corrupt entry read back too) is a storage failure; at start, a corrupt or newer
- * file is a problem to fix before starting, like a bad setting.
+ * error (a corrupt entry read back too) is a storage failure; at start, a damaged file is
+ * EXIT_DATA_DAMAGED, and a newer one a problem to fix before starting, like a bad setting.
  */
 export function exitCodeOf(error: Error, phase: "start" | "run"): number {
   const code = error instanceof RaftoralError ? error.code : "INTERNAL";
   if (code === "STORAGE_FAILED") return EXIT_STORAGE_FAILED;
   if (phase === "run" && code.startsWith("STORAGE_")) return EXIT_STORAGE_FAILED;
   if (code === "STALE_INCARNATION") return EXIT_STALE_STATE;
+  if (code === "STORAGE_CORRUPT") return EXIT_DATA_DAMAGED;
   return phase === "start" ? EXIT_FAILED : EXIT_INTERNAL;
 }

@@ -137,9 +137,10 @@ Environment:
                         (1 keeps that tier), the node starts once and runs as told.
 
 Exit codes of a node: 0 after SIGTERM, SIGINT or a leave; 1 when it could not start;
-2 for a usage error; 70 after a bug (see the log); 74 when its storage failed (disk full,
-I/O error, read-only); 78 when its storage directory is an old copy, a voter a forced
-recovery left behind, or a node that left the cluster (see docs/storage.md and
+2 for a usage error; 65 when its stored data is damaged (a checksum or SQLite's checks
+failed; restarting does not help); 70 after a bug (see the log); 74 when its storage failed
+(disk full, I/O error, read-only); 78 when its storage directory is an old copy, a voter a
+forced recovery left behind, or a node that left the cluster (see docs/storage.md and
 docs/availability.md; restarting does not help).
 
 Examples:

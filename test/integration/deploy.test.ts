@@ -105,8 +105,8 @@ describe("systemd units", () => {
     expect(value("Restart")).toBe("on-failure");
     // Set in the unit, so that the node does not relaunch itself to set it (cli/jit-tiers.ts).
     expect(value("Environment")).toBe("BUN_JSC_useFTLJIT=0");
-    // A refused stale copy (exit 78) fails the same way at every start: not restarted.
-    expect(value("RestartPreventExitStatus")).toBe("78");
+    // A refused stale copy (exit 78) or damaged data (65) fails the same way at every start.
+    expect(value("RestartPreventExitStatus")).toBe("65 78");
     expect(value("KillSignal")).toBe("SIGTERM");
     expect(value("ReadWritePaths")).toBe(storage);
     for (const [key, expected] of [

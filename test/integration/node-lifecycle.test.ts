@@ -1,9 +1,11 @@
 // Real node processes: a seven-node cluster's shape, transport detection, graceful shutdown
 // on SIGTERM (while joining too), and starts that fail: a port that is taken, settings that
-// cannot work together, a member moved to another address; and a node whose stderr closes.
+// cannot work together, a member moved to another address, a damaged database; and a node
+// whose stderr closes.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { EXIT_DATA_DAMAGED } from "../../src/cli/exit-codes.ts";
 import {
   GrpcProtocolClient,
   HttpProtocolClient,
@@ -179,6 +181,22 @@ test("a member restarted at another address exits at once, naming the address to
   // Where it belongs, the same storage starts.
   await cluster.launch(first);
   expect(first.log).toContain("Node 1 is ready");
+}, 60_000);
+
+test("a node whose database is damaged exits 65, which its units do not restart", async () => {
+  cluster = new NodeProcessCluster("grpc");
+  const first = await cluster.add();
+  expect(await cluster.signal(first, "SIGTERM")).toBe(0);
+  const storage = first.args[first.args.indexOf("--storage-path") + 1] as string;
+  const database = [...new Bun.Glob("**/raftoral.db").scanSync(storage)][0] as string;
+  // The file's header overwritten: SQLite no longer takes it for a database.
+  const file = Bun.file(join(storage, database));
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  bytes.fill(0x78, 0, 100);
+  await Bun.write(file, bytes);
+  const { exitCode, stderr } = await cluster.runToExit(first.args);
+  expect(exitCode).toBe(EXIT_DATA_DAMAGED);
+  expect(stderr).toContain(join(storage, database));
 }, 60_000);
 
 test("a node whose stderr's reader goes away keeps serving", async () => {
