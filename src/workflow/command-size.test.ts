@@ -1,13 +1,17 @@
 // A step result or an output too large to replicate fails its workflow with a LimitError that
-// names it, and never reaches the log; the group keeps running other workflows.
+// names it, and never reaches the log; the group keeps running other workflows. Every such
+// LimitError, the one for too many recorded calls too, carries the code RESOURCE_EXHAUSTED.
 
 import { expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { EXECUTION_RECORD_BYTES_MAX, RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
+import { DEFAULT_WORKFLOW_STATE_CONFIG } from "./execution-table.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
 
+/** A limit's failure carries the code of every limit, so callers can tell it from the code's. */
+const LIMIT = { name: "LimitError", code: "RESOURCE_EXHAUSTED" };
 const HUGE = "x".repeat(RECORDED_COMMAND_BYTES_MAX + 1);
 
 const bigStep = defineWorkflow("big_step", 1, async (_: null, ctx) => {
@@ -28,6 +32,11 @@ const bigOutput = defineWorkflow("big_output", 1, async (_: null, ctx) => {
 const RESULT = "z".repeat(RECORDED_COMMAND_BYTES_MAX - 1_000);
 const growingRecord = defineWorkflow("growing_record", 1, async (_: null, ctx) => {
   for (let k = 0; k < 64; k++) await ctx.step(`part-${k}`, () => RESULT);
+  return "never";
+});
+
+const manySteps = defineWorkflow("many_steps", 1, async (_: null, ctx) => {
+  for (let k = 0; k < 5; k++) await ctx.step(`step-${k}`, () => k);
   return "never";
 });
 
@@ -52,7 +61,7 @@ test.each([false, true])(
   async (isAhead) => {
     const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigStep]) });
     const outcome = await outcomeOf(group, "big_step", null, isAhead);
-    expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+    expect(outcome).toMatchObject({ status: "Failed", error: LIMIT });
     expect(JSON.stringify(outcome)).toContain('step \\"fetch\\" (checkpoint 0)');
     expect(JSON.stringify(outcome)).toContain(`the limit is ${RECORDED_COMMAND_BYTES_MAX}`);
     const largest = Math.max(...group.log.map((command) => encodeCommand(command).byteLength));
@@ -65,7 +74,7 @@ test.each([false, true])(
   async (isAhead) => {
     const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([bigOutput]) });
     const outcome = await outcomeOf(group, "big_output", null, isAhead);
-    expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+    expect(outcome).toMatchObject({ status: "Failed", error: LIMIT });
     expect(JSON.stringify(outcome)).toContain("the output is");
     expect(group.log.map((command) => command.type)).toEqual(["Start", "Checkpoint", "Fail"]);
     expect(await outcomeOf(group, "ping_pong", "ping")).toMatchObject({
@@ -78,7 +87,7 @@ test.each([false, true])(
 test("a step result of many megabytes fails the same way, told by its size without writing it", async () => {
   const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([hugeStep]) });
   const outcome = await outcomeOf(group, "huge_step");
-  expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+  expect(outcome).toMatchObject({ status: "Failed", error: LIMIT });
   expect(outcome?.error?.message).toContain(
     `step "numbers" (checkpoint 0) is more than ${RECORDED_COMMAND_BYTES_MAX} bytes encoded`,
   );
@@ -90,7 +99,7 @@ test.each([false, true])(
   async (isAhead) => {
     const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([growingRecord]) });
     const outcome = await outcomeOf(group, "growing_record", null, isAhead);
-    expect(outcome).toMatchObject({ status: "Failed", error: { name: "LimitError" } });
+    expect(outcome).toMatchObject({ status: "Failed", error: LIMIT });
     const sizes = group.log
       .filter((command) => command.type === "Checkpoint")
       .map((command) => encodeCommand(command).byteLength);
@@ -104,5 +113,18 @@ test.each([false, true])(
     expect(outcome?.error?.message).toContain(
       `one execution's record holds at most ${EXECUTION_RECORD_BYTES_MAX}`,
     );
+  },
+);
+
+test.each([false, true])(
+  "a workflow past its number of recorded calls fails with the same LimitError (going ahead: %p)",
+  async (isAhead) => {
+    const group = new LocalWorkflowGroup({
+      registry: registryWithBuiltins([manySteps]),
+      config: { ...DEFAULT_WORKFLOW_STATE_CONFIG, checkpointsPerExecutionMax: 3 },
+    });
+    const outcome = await outcomeOf(group, "many_steps", null, isAhead);
+    expect(outcome).toMatchObject({ status: "Failed", error: LIMIT });
+    expect(outcome?.error?.message).toContain("reached the limit of 3 recorded calls");
   },
 );

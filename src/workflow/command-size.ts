@@ -6,6 +6,7 @@
 
 import { isJsonLargerThan, type JsonValue, RaftoralError, toJsonValue } from "../lib/index.ts";
 import { encodeCommand, type WorkflowCommand } from "./commands.ts";
+import type { RecordedError } from "./errors.ts";
 import { checkEventPayloadDepth } from "./events.ts";
 
 export const RECORDED_COMMAND_BYTES_MAX = 1024 * 1024;
@@ -37,6 +38,16 @@ export function encodedSize(
   bytesMax = RECORDED_COMMAND_BYTES_MAX,
 ): number | undefined {
   return isJsonLargerThan(command, bytesMax) ? undefined : encodeCommand(command).byteLength;
+}
+
+/**
+ * How a workflow that crossed a limit (a record's size, the number of recorded calls) ends:
+ * a LimitError with the code of every other limit, so that a caller can tell it from a
+ * failure of the workflow's own code. Before, it was recorded without a code (`error_code`
+ * null), unlike the same LimitError a child's outcome gets.
+ */
+export function limitFailure(message: string): RecordedError {
+  return { name: "LimitError", message, code: "RESOURCE_EXHAUSTED" };
 }
 
 /** Why `command` may not be proposed, or undefined when its size is fine. */

@@ -9,6 +9,7 @@ import type { RefusalReason, WorkflowApplyResult } from "./apply-result.ts";
 import type { ChildStarter } from "./children.ts";
 import {
   encodedSize,
+  limitFailure,
   oversizeProblem,
   RECORDED_COMMAND_BYTES_MAX,
   recordGrowthProblem,
@@ -254,7 +255,7 @@ export class ExecutionRunner {
     };
     const complete = { type: "Complete", ...common, output: output ?? null } as const;
     const tooLarge = error === undefined ? oversizeProblem(complete) : undefined;
-    const failure = tooLarge === undefined ? error : { name: "LimitError", message: tooLarge };
+    const failure = tooLarge === undefined ? error : limitFailure(tooLarge);
     return failure === undefined
       ? complete
       : ({ type: "Fail", ...common, error: failure } as const);
@@ -320,7 +321,7 @@ export class ExecutionRunner {
         ? oversizeProblem(command, RECORDED_COMMAND_BYTES_MAX, bytes)
         : this.growthProblem(command, bytes);
     if (tooLarge === undefined) return command;
-    this.endHint = { end: "fail", error: { name: "LimitError", message: tooLarge } };
+    this.endHint = { end: "fail", error: limitFailure(tooLarge) };
     return undefined;
   }
 
@@ -360,7 +361,7 @@ export class ExecutionRunner {
     if (result === undefined) return false;
     if (result.type === "recorded") return true;
     if (result.type === "refused" && result.reason === "limit") {
-      this.endHint = { end: "fail", error: { name: "LimitError", message: result.message } };
+      this.endHint = { end: "fail", error: limitFailure(result.message) };
     } else if (result.type !== "refused" || !ENDING_REFUSALS.has(result.reason)) {
       // Run again from the record, after a pause: another run of ours (before a restart)
       // committed this seq first (out-of-order), or apply saw what this run did not yet
