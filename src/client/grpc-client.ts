@@ -7,6 +7,7 @@ import {
   CLIENT_MESSAGE_BYTES_MAX_DEFAULT,
   type ClusterStatusResponse,
   GrpcClient,
+  type MethodDescriptor,
   RaftServiceMethods,
   type RunWorkflowRequest,
   type RunWorkflowResponse,
@@ -43,7 +44,7 @@ import {
   type WorkflowOutcome,
 } from "../transport/index.ts";
 import { listRequestMessage, listResultOfMessage } from "./list-conversion.ts";
-import { inLongCallSlot, longCallSlotsOf, secondsLeft } from "./long-call-slots.ts";
+import { CallSlots, inLongCallSlot, longCallSlotsOf, secondsLeft } from "./long-call-slots.ts";
 import { managementRoleOf } from "./management-role.ts";
 import type {
   ClientCallOptions,
@@ -59,16 +60,30 @@ import {
   outcomeOfWire,
 } from "./wire-values.ts";
 
+/** Options of a gRPC client besides those every protocol client takes. */
+export interface GrpcProtocolClientOptions extends ProtocolClientOptions {
+  /**
+   * Past the calls it sends a node at once (CALLS_MAX_DEFAULT), a call waits in the client for
+   * one to end, within its own deadline, as calls over HTTP wait for a free request; one that
+   * finds none in time fails as a NotSentError. Without it such a call fails at once
+   * (RESOURCE_EXHAUSTED), which a node forwarding a call takes as "try the next member".
+   */
+  readonly isQueuedWhenBusy?: boolean;
+}
+
 export class GrpcProtocolClient implements OperatorProtocolClient {
   readonly transport = "grpc" as const;
   private readonly client: GrpcClient;
   /** Waits and runs hold a call until their workflow ends: they leave room for the others. */
   private readonly longCalls = longCallSlotsOf(CALLS_MAX_DEFAULT);
+  /** Every call's slot, when calls past the limit wait (isQueuedWhenBusy). */
+  private readonly calls: CallSlots | undefined;
 
   constructor(
     readonly address: string,
-    options: ProtocolClientOptions = {},
+    options: GrpcProtocolClientOptions = {},
   ) {
+    this.calls = options.isQueuedWhenBusy === true ? new CallSlots(CALLS_MAX_DEFAULT) : undefined;
     this.client = new GrpcClient({
       address,
       // A node takes a client's call up to this size: one limit, named in either refusal.
@@ -80,7 +95,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   }
 
   async discover(options: ClientCallOptions): Promise<DiscoveryInfo> {
-    const response = await this.client.unary(RaftServiceMethods.discover, {}, options);
+    const response = await this.unary(RaftServiceMethods.discover, {}, options);
     return {
       nodeId: nodeId(response.nodeId),
       highestKnownNodeId: nodeId(response.highestKnownNodeId),
@@ -97,7 +112,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   }
 
   async register(request: RegisterRequest, options: ClientCallOptions): Promise<RegisterResult> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       RaftServiceMethods.addNode,
       {
         nodeId: request.nodeId,
@@ -118,7 +133,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   }
 
   async health(options: ClientCallOptions): Promise<HealthInfo> {
-    const response = await this.client.unary(RaftServiceMethods.getNodeHealth, {}, options);
+    const response = await this.unary(RaftServiceMethods.getNodeHealth, {}, options);
     return {
       status: HEALTH_STATUSES.find((known) => known === response.status) ?? "unavailable",
       nodeId: nodeId(response.nodeId),
@@ -131,7 +146,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: StartWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<StartWorkflowResult> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       WorkflowManagementMethods.runWorkflowAsync,
       runRequest(request),
       withTrace(options, request),
@@ -148,7 +163,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
     const response = await this.longCall("WaitForWorkflowCompletion", options, (left) =>
-      this.client.unary(
+      this.unary(
         WorkflowManagementMethods.waitForWorkflowCompletion,
         {
           ...request,
@@ -165,7 +180,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: ListWorkflowsRequest,
     options: ClientCallOptions,
   ): Promise<ListWorkflowsResult> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       WorkflowManagementMethods.listWorkflows,
       listRequestMessage(request),
       options,
@@ -177,7 +192,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: DescribeWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowDescriptionInfo> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       WorkflowManagementMethods.describeWorkflow,
       {
         workflowId: request.workflowId,
@@ -237,7 +252,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: SignalWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<SignalWorkflowResult> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       WorkflowManagementMethods.signalWorkflow,
       {
         workflowId: request.workflowId,
@@ -260,7 +275,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: StopWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<StopWorkflowResult> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       WorkflowManagementMethods.cancelWorkflow,
       stopMessage(request),
       options,
@@ -272,7 +287,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: StopWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<StopWorkflowResult> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       WorkflowManagementMethods.terminateWorkflow,
       stopMessage(request),
       options,
@@ -286,12 +301,26 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   ): Promise<WorkflowOutcome> {
     return outcomeOf(
       await this.longCall("RunWorkflowSync", options, (left) =>
-        this.client.unary(
+        this.unary(
           WorkflowManagementMethods.runWorkflowSync,
           runRequest(request),
           withTrace(left, request),
         ),
       ),
+    );
+  }
+
+  /** One call to the node; past CALLS_MAX_DEFAULT at once, it waits its turn if so told. */
+  private unary<Request, Response>(
+    method: MethodDescriptor<Request, Response>,
+    request: Request,
+    options: ClientCallOptions,
+  ): Promise<Response> {
+    if (this.calls === undefined) return this.client.unary(method, request, options);
+    const notSent = () =>
+      `${method.path} to ${this.address} was not sent: ${CALLS_MAX_DEFAULT} calls of this client to it were in flight (the most it sends a node at once) and none ended within its deadline of ${options.timeoutMs} ms`;
+    return inLongCallSlot(this.calls, options, notSent, (left) =>
+      this.client.unary(method, request, left),
     );
   }
 
@@ -307,12 +336,12 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   }
 
   async clusterStatus(options: ClientCallOptions): Promise<ClusterStatus> {
-    const response = await this.client.unary(RaftServiceMethods.getClusterStatus, {}, options);
+    const response = await this.unary(RaftServiceMethods.getClusterStatus, {}, options);
     return clusterStatusOf(response);
   }
 
   async leave(options: ClientCallOptions): Promise<LeaveResult> {
-    const response = await this.client.unary(RaftServiceMethods.leaveCluster, {}, options);
+    const response = await this.unary(RaftServiceMethods.leaveCluster, {}, options);
     if (!response.success) {
       throw new RaftoralError("INTERNAL", `${this.address} did not leave: ${response.error}`);
     }
@@ -323,7 +352,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: RetentionRequest,
     options: ClientCallOptions,
   ): Promise<RetentionInfo> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       RaftServiceMethods.clusterRetention,
       {
         finishedMax: request.finishedMax ?? 0,
@@ -339,7 +368,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
   }
 
   async recoverGroups(request: RecoverRequest, options: ClientCallOptions): Promise<RecoverResult> {
-    const response = await this.client.unary(
+    const response = await this.unary(
       RaftServiceMethods.recoverGroups,
       { clusterIds: request.groupIds ?? [], dryRun: request.dryRun },
       options,

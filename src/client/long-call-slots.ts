@@ -1,6 +1,7 @@
 // A workflow wait, or a run, holds its request until the workflow ends, and a client sends
 // only so many requests at once: Bun's fetch 256 per process (BUN_CONFIG_MAX_HTTP_REQUESTS
-// raises it), queueing the rest unseen, and the gRPC client 100 per node, refusing the rest.
+// raises it), queueing the rest unseen, and the gRPC client 100 per node, refusing the rest
+// (RaftoralClient's gRPC clients queue them: GrpcProtocolClient's isQueuedWhenBusy).
 // So 256 HTTP waits held every request a process could send, and a signal that would have
 // ended them queued behind them, waited out its deadline and failed as TIMEOUT, "may still be
 // done", though never sent; over gRPC, 100 waits got the signal refused. Such long calls now

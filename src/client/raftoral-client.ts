@@ -436,8 +436,9 @@ function clientFor(target: NodeTarget, connection: ConnectionSettings): Operator
     ...(target.isTls ? { tls: connection.tls } : {}),
     ...(connection.token === undefined ? {} : { credentials: bearerCredentials(connection.token) }),
   };
+  // A program's calls past the node's limit wait their turn, as over HTTP (GrpcProtocolClient).
   return target.transport === "grpc"
-    ? new GrpcProtocolClient(target.address, options)
+    ? new GrpcProtocolClient(target.address, { ...options, isQueuedWhenBusy: true })
     : new HttpProtocolClient(target.address, options);
 }
 
