@@ -53,6 +53,14 @@ test("describe's first line says what a waiting workflow waits for: an event, or
   );
 });
 
+test("describe says a workflow is held, and why, under its owner; nothing when it is not", () => {
+  const text = describedText(DESCRIPTION);
+  expect(text.split("\n")[2]).toBe(
+    "  Held:           paid_order@1 is not registered on the node that answered",
+  );
+  expect(describedText({ ...DESCRIPTION, held: undefined } as never)).not.toContain("Held:");
+});
+
 test("cluster status says which groups have no leader, only when some have none", () => {
   const led = clusterStatusText(status(1, 1));
   expect(led).not.toContain("No leader now");

@@ -58,6 +58,7 @@ export function describedText(info: WorkflowDescriptionInfo): string {
   const lines = [
     `Workflow ${info.workflowId} (${info.name} v${info.version}) in execution cluster ${info.executionClusterId}: ${status}`,
     `  Owner:          node ${info.ownerNodeId} (epoch ${info.ownerEpoch})`,
+    ...(info.held === undefined ? [] : [`  Held:           ${info.held}`]),
     `  Started:        ${at(info.startedAtMs)}`,
     ...(info.traceId === undefined ? [] : [`  Trace:          ${info.traceId}`]),
     ...(info.finishedAtMs === undefined ? [] : [`  Finished:       ${at(info.finishedAtMs)}`]),

@@ -227,6 +227,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       ...(response.wakeAtMs === 0 ? {} : { wakeAtMs: response.wakeAtMs }),
       ...(response.waitingFor === "" ? {} : { waitingFor: response.waitingFor }),
       ...(response.waitingForChild === "" ? {} : { waitingForChild: response.waitingForChild }),
+      ...(response.held === "" ? {} : { held: response.held }),
       pendingEvents: response.pendingEvents,
       ...(response.cancelRequestedAtMs === 0
         ? {}

@@ -142,6 +142,7 @@ export function describedOf(body: Json): WorkflowDescriptionInfo {
     ...optional("wakeAtMs", count(body.wake_at_ms)),
     ...optional("waitingFor", textOf(body.waiting_for)),
     ...optional("waitingForChild", textOf(body.waiting_for_child)),
+    ...optional("held", textOf(body.held)),
     pendingEvents: count(body.pending_events) ?? 0,
     ...optional("cancelRequestedAtMs", count(body.cancel_requested_at_ms)),
     ...optional("cancelReason", textOf(body.cancel_reason)),

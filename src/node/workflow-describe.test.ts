@@ -65,3 +65,41 @@ test("a running or unknown workflow waits for the barrier, which says why it can
     expect((refused as RaftoralError).message).toContain("has had no leader");
   }
 });
+
+/** Group 1 hosted here with one running execution of `name`@1 and a barrier that succeeds. */
+function groupRunning(name: string) {
+  const machine = new WorkflowStateMachine({ registry: registryWithBuiltins() });
+  const start: WorkflowCommand = {
+    type: "Start",
+    workflowId: "held",
+    name,
+    version: 1,
+    input: null,
+    owner: 1 as NodeId,
+    startedAtMs: 1_000,
+    seed: 7,
+    runtimeVersion: 3,
+  };
+  machine.apply(encodeCommand(start), 1 as LogIndex);
+  const deps: LookupDeps = {
+    ...leaderlessGroup(),
+    machineOf: async () => machine,
+    barrier: async () => undefined,
+  };
+  return deps;
+}
+
+test("a running workflow whose pair this node does not register says it is held, and why", async () => {
+  const described = await describeWorkflow(groupRunning("renamed_away"), {
+    workflowId: "held",
+    executionClusterId: GROUP,
+  });
+  expect(described.status).toBe("running");
+  expect(described.held).toContain("renamed_away@1 is not registered on the node that answered");
+  expect(described.held).toContain("terminate");
+  const known = await describeWorkflow(groupRunning("ping_pong"), {
+    workflowId: "held",
+    executionClusterId: GROUP,
+  });
+  expect(known.held).toBeUndefined();
+});

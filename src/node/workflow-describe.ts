@@ -68,7 +68,34 @@ async function describeIn(
   // or this replica catches up (as a wait serves its result then).
   const status = machine.execution(workflowId)?.status;
   if (status === undefined || status === "Running") await deps.barrier(id);
-  return descriptionInfo(id, describeExecution(recordAfterBarrier(id, machine, workflowId)));
+  const record = recordAfterBarrier(id, machine, workflowId);
+  const info = descriptionInfo(id, describeExecution(record));
+  const held = heldWithoutCode(machine, record);
+  return held === undefined ? info : { ...info, held };
+}
+
+/**
+ * Why a running execution makes no progress, when this node has no code for it. Its owner
+ * applies it all the same and leaves it alone, logging why on that node only; every node
+ * of a cluster should run the same set, so this node's lack says the owner's. Without it a
+ * workflow whose definition was renamed or dropped showed as waiting or sleeping for ever.
+ */
+function heldWithoutCode(
+  machine: WorkflowStateMachine,
+  record: ExecutionState,
+): string | undefined {
+  const { name, version } = record;
+  if (record.status !== "Running" || machine.registry.get(name, version) !== undefined) {
+    return undefined;
+  }
+  const pair = `${name}@${version}`;
+  return (
+    `${pair} is not registered on the node that answered; unless its owner (node ` +
+    `${record.owner}) has it, the workflow is held and makes no progress (events ` +
+    "wait in its inbox, a cancel or a timeout is not acted on): restart the nodes with " +
+    `--workflows registering ${pair}, or end it with 'raftoral workflow terminate ` +
+    `${record.workflowId}'`
+  );
 }
 
 /**

@@ -231,6 +231,11 @@ export interface WorkflowDescriptionInfo {
   readonly waitingFor?: string;
   /** Waiting for a child workflow's result: the child's workflow id. */
   readonly waitingForChild?: string;
+  /**
+   * Running, but the node that answered does not register its (name, version): why it makes
+   * no progress (its owner, if it runs the same set, leaves it alone) and what to do.
+   */
+  readonly held?: string;
   /** Events sent to it that no wait took yet. */
   readonly pendingEvents: number;
   /** A cancel was asked of it then (its code sees it at its next ctx call), and why. */

@@ -152,6 +152,7 @@ export const DESCRIPTION: WorkflowDescriptionInfo = {
   wakeAtMs: 1_700_086_400_000,
   waitingFor: "paid",
   waitingForChild: "order-1:3",
+  held: "paid_order@1 is not registered on the node that answered",
   pendingEvents: 0,
   checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", atMs: 1_700_000_000_000 }],
 };

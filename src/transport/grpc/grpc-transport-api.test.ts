@@ -194,6 +194,7 @@ describe("raftoral.WorkflowManagement", () => {
         status: "waiting",
         waiting_for: "paid",
         waiting_for_child: "order-1:3",
+        held: "paid_order@1 is not registered on the node that answered",
         finished_at_ms: "0",
         result_json: "",
       },

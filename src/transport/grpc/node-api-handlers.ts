@@ -199,6 +199,7 @@ function describeResponse(info: WorkflowDescriptionInfo): DescribeWorkflowRespon
     wakeAtMs: info.wakeAtMs ?? 0,
     waitingFor: info.waitingFor ?? "",
     waitingForChild: info.waitingForChild ?? "",
+    held: info.held ?? "",
     pendingEvents: info.pendingEvents,
     cancelRequestedAtMs: info.cancelRequestedAtMs ?? 0,
     cancelReason: info.cancelReason ?? "",

@@ -169,6 +169,8 @@ export interface DescribeWorkflowResponse {
   readonly waitingFor: string;
   /** "" unless it waits for a child workflow's result. */
   readonly waitingForChild: string;
+  /** "" unless it runs without code on the node that answered (WorkflowDescriptionInfo.held). */
+  readonly held: string;
   readonly pendingEvents: number;
   /** 0 when no cancel was asked. */
   readonly cancelRequestedAtMs: number;

@@ -71,6 +71,7 @@ export const describeWorkflowResponseCodec = fieldTableCodec(
     { number: 20, name: "cancelReason", kind: "string" },
     { number: 21, name: "errorName", kind: "string" },
     { number: 22, name: "waitingForChild", kind: "string" },
+    { number: 23, name: "held", kind: "string" },
   ],
 );
 

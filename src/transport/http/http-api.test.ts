@@ -119,6 +119,7 @@ describe("GET /workflow/describe", () => {
       result: null,
       waiting_for: "paid",
       waiting_for_child: "order-1:3",
+      held: "paid_order@1 is not registered on the node that answered",
       checkpoints: [{ seq: 0, kind: "event-wait", name: "paid", error: null }],
     });
     expect(api.lastCall("describeWorkflow").request).toEqual({ workflowId: "order-1" });

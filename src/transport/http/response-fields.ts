@@ -56,6 +56,7 @@ export function describedJson(info: WorkflowDescriptionInfo) {
     wake_at_ms: info.wakeAtMs ?? null,
     waiting_for: info.waitingFor ?? null,
     waiting_for_child: info.waitingForChild ?? null,
+    held: info.held ?? null,
     pending_events: info.pendingEvents,
     cancel_requested_at_ms: info.cancelRequestedAtMs ?? null,
     cancel_reason: info.cancelReason ?? null,
