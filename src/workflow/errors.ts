@@ -23,11 +23,7 @@ export function recordError(error: unknown): RecordedError {
   // shown as its text.
   const fields = typeof error === "object" && error !== null ? (error as ErrorLike) : {};
   if (typeof fields.message === "string") {
-    return recordedFields(
-      error,
-      typeof fields.name === "string" ? fields.name : "Error",
-      fields.message,
-    );
+    return recordedFields(error, fields.name, fields.message);
   }
   return { name: "Error", message: bounded(`non-Error value thrown: ${textOf(error)}`) };
 }
@@ -38,9 +34,28 @@ interface ErrorLike {
   readonly code?: unknown;
 }
 
-function recordedFields(error: unknown, name: string, message: string): RecordedError {
+/**
+ * The fields as the log's decoder takes them (a name of 1 to 8,192 characters, a message of
+ * text, a code of 1 to 8,192 if any): an error thrown with an empty name or code, a name or
+ * message that is not text (JavaScript lets code set them so), or a huge name or code. Before,
+ * such an error was recorded as it was and refused at apply as malformed: a workflow that threw
+ * it was proposed as failed again and again, a log entry each time, and never ended; a step's
+ * was dropped with its checkpoint while the end chained behind it was taken.
+ */
+function recordedFields(error: unknown, name: unknown, message: unknown): RecordedError {
   const code = (error as ErrorLike).code;
-  return { name, message: bounded(message), ...(typeof code === "string" ? { code } : {}) };
+  const isCode = typeof code === "string" && code !== "" && code.length <= ERROR_MESSAGE_CHARS_MAX;
+  return {
+    name: recordedName(name),
+    message: bounded(typeof message === "string" ? message : textOf(message)),
+    // A code is matched whole by callers: one cut short would be another code, so it goes.
+    ...(isCode ? { code } : {}),
+  };
+}
+
+function recordedName(name: unknown): string {
+  if (typeof name !== "string" || name === "") return "Error";
+  return name.length <= ERROR_MESSAGE_CHARS_MAX ? name : name.slice(0, ERROR_MESSAGE_CHARS_MAX);
 }
 
 /** `value` as text: JSON for objects (String() would say "[object Object]"). */
