@@ -265,7 +265,11 @@ export class ExecutionRunner {
     if (result === undefined) return "stopped";
     if (result.type === "finished") return "finished";
     this.noteRefusal(result, "finish");
-    return "stopped";
+    // Another owner or the execution's end: nothing left to do. Any other refusal is run
+    // again after a pause, as for a checkpoint: run again at once, an end the log refuses
+    // each time (a malformed one) was proposed a thousand times a second, a log entry each.
+    if (result.type === "refused" && ENDING_REFUSALS.has(result.reason)) return "stopped";
+    return "retry";
   }
 
   private effects(): ReplayEffects {

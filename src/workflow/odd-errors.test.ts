@@ -6,8 +6,11 @@
 
 import { expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import { decodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
+import type { WorkflowProposer } from "./proposer.ts";
+import { RUN_RETRY_DELAY_MS } from "./runtime.ts";
 
 const nameless = () => Object.assign(new Error("nameless"), { name: "" });
 
@@ -63,3 +66,30 @@ test.each([false, true])(
     });
   },
 );
+
+test("an end the group refuses for a reason that does not end the run is proposed again after a pause, not at once", async () => {
+  // Any end the log refuses as malformed (a bug of this build) would otherwise be proposed
+  // again at once, for ever: a log entry each time, a thousand a second.
+  const group = new LocalWorkflowGroup({ registry: registryWithBuiltins([throwsNameless]) });
+  let ends = 0;
+  const refusingEnds: WorkflowProposer = {
+    propose: (bytes) => {
+      const decoded = decodeCommand(bytes);
+      if (decoded.ok && decoded.command.type === "Fail") {
+        ends++;
+        return Promise.resolve({ type: "refused", reason: "malformed", message: "test" });
+      }
+      return group.proposer.propose(bytes);
+    },
+    barrier: () => group.proposer.barrier(),
+  };
+  const runtime = group.runtime(1, refusingEnds);
+  runtime.open();
+  const started = track(runtime.start("throws_nameless", 1, null));
+  await group.until(() => started.done);
+  await group.until(() => ends > 0);
+  await group.advance(1_000);
+  expect(ends).toBeGreaterThan(1);
+  expect(ends).toBeLessThanOrEqual(1 + Math.ceil(1_000 / RUN_RETRY_DELAY_MS));
+  runtime.close();
+});
