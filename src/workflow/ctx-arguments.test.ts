@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { ReplayHarness } from "../../test/support/replay-harness.ts";
 import type { StepInfo } from "./context.ts";
+import { validateWorkflowName } from "./definition.ts";
 
 test("a step whose body is not a function fails the workflow, naming the step", async () => {
   const outcome = await new ReplayHarness().run(async (_input, ctx) =>
@@ -23,6 +24,22 @@ test("a step name too long is refused by its length, not repeated whole", async 
   );
   expect(outcome).toMatchObject({
     type: "failed",
-    error: { message: "step name must be a string of 1 to 128 characters, got 5000" },
+    error: {
+      message: "step name must be a string of 1 to 128 characters, got one of 5000 characters",
+    },
   });
+});
+
+test("an event name or a child's workflow name too long is refused by its length too", async () => {
+  const long = "e".repeat(5_000);
+  const waited = await new ReplayHarness().run(async (_input, ctx) => ctx.waitForEvent(long));
+  expect(waited).toMatchObject({
+    type: "failed",
+    error: {
+      message: "an event name must be a string of 1 to 128 characters, got one of 5000 characters",
+    },
+  });
+  expect(() => validateWorkflowName(long)).toThrow(
+    "workflow name must be a string of 1 to 128 characters, got one of 5000 characters",
+  );
 });

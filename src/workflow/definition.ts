@@ -57,11 +57,21 @@ export function defineWorkflow<I extends JsonLike, O extends WorkflowOutput>(
   return Object.freeze({ name, version, run: fn });
 }
 
+/**
+ * How a refused name shows in its error: a long one by its length, not repeated whole (a
+ * name of thousands of characters filled the message, and the log, with it).
+ */
+export function shownName(name: unknown): string {
+  return typeof name === "string" && name !== ""
+    ? `one of ${name.length} characters`
+    : JSON.stringify(name);
+}
+
 /** Throws InvalidArgumentError unless `name` is 1-128 chars of letters, digits, _ . : - */
 export function validateWorkflowName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length === 0 || name.length > NAME_CHARS_MAX) {
     throw new InvalidArgumentError(
-      `workflow name must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${JSON.stringify(name)}`,
+      `workflow name must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${shownName(name)}`,
     );
   }
   if (!NAME_PATTERN.test(name)) {

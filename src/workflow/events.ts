@@ -13,6 +13,7 @@ import {
   JSON_DEPTH_MAX,
 } from "../lib/index.ts";
 import type { RefusalReason } from "./apply-result.ts";
+import { shownName } from "./definition.ts";
 import type { CheckpointRecord } from "./execution.ts";
 import type { JsonValue } from "./json.ts";
 import { parseDuration } from "./timers.ts";
@@ -132,7 +133,7 @@ export function nextEvent(
 export function checkEventName(name: unknown, charsMax: number): string {
   if (typeof name !== "string" || name.length === 0 || name.length > charsMax) {
     throw new InvalidArgumentError(
-      `an event name must be a string of 1 to ${charsMax} characters, got ${JSON.stringify(name)}`,
+      `an event name must be a string of 1 to ${charsMax} characters, got ${shownName(name)}`,
     );
   }
   return name;

@@ -24,7 +24,7 @@ import type {
   WorkflowContext,
   WorkflowLog,
 } from "./context.ts";
-import { NAME_CHARS_MAX } from "./definition.ts";
+import { NAME_CHARS_MAX, shownName } from "./definition.ts";
 import { type DeterminismGuards, WorkflowApiMisuseError } from "./determinism-guards.ts";
 import { WorkflowStepError } from "./errors.ts";
 import {
@@ -488,9 +488,8 @@ export class ReplayContext implements WorkflowContext {
 
 function validateName(name: unknown, what: string): void {
   if (typeof name !== "string" || name.length === 0 || name.length > NAME_CHARS_MAX) {
-    const got = typeof name === "string" && name !== "" ? `${name.length}` : JSON.stringify(name);
     throw new InvalidArgumentError(
-      `${what} must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${got}`,
+      `${what} must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${shownName(name)}`,
     );
   }
 }
