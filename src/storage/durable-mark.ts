@@ -148,7 +148,16 @@ export class DurableMarkWriter {
     if (due === undefined || nowMs - this.writtenAtMs < this.intervalMs) return;
     this.writtenAtMs = nowMs;
     this.due = undefined;
-    this.write(due);
+    try {
+      this.write(due);
+    } catch (error) {
+      if (!isOutOfDescriptors(error)) throw error;
+      // The process has no file descriptor to spare (clients holding connections took them):
+      // nothing was written, and the mark on disk, older, still never leads the database. So
+      // this is not the disk failing and must not stop the node; the mark stays due and is
+      // tried again an interval later. Meanwhile it lags by more than the interval.
+      this.due ??= due;
+    }
   }
 
   /**
@@ -166,6 +175,8 @@ export class DurableMarkWriter {
    * since an older mark that still named them would refuse the database once they are gone.
    */
   forget(deleted: ReadonlySet<GroupId>): void {
+    // Unlike a due mark, this one cannot wait: out of file descriptors, it throws, and the
+    // write that deletes the groups does not happen.
     // A mark still due must not bring them back either.
     this.due = this.due?.filter(([id]) => !deleted.has(toGroupId(id)));
     if (!this.written.some(([id]) => deleted.has(toGroupId(id)))) return;
@@ -191,6 +202,15 @@ export class DurableMarkWriter {
     this.written = groups;
     this.writtenText = text;
   }
+}
+
+/**
+ * EMFILE (this process) or ENFILE (the whole system): out of file descriptors, so the open of
+ * the mark's temporary file failed before anything was written.
+ */
+function isOutOfDescriptors(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EMFILE" || code === "ENFILE";
 }
 
 function textOf(groups: readonly MarkedGroup[]): string {
