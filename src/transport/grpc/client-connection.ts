@@ -34,6 +34,11 @@ export interface ClientConnectionOptions {
   readonly connectTimeoutMs: number;
   /** Advertised in our SETTINGS: the largest header block (metadata) the peer may send us. */
   readonly maxHeaderListBytes: number;
+  /**
+   * The session's memory cap in MB (`maxSessionMemory`), past which HTTP/2 refuses new calls.
+   * Large enough that the client's own bounds (calls in flight, message size) bind first.
+   */
+  readonly sessionMemoryMb: number;
   /** Dial with TLS; absent: cleartext h2c. */
   readonly tls?: ClientTls;
   readonly keepalive: KeepaliveTiming;
@@ -110,12 +115,14 @@ export class ClientConnection {
 
   private connect(): http2.ClientHttp2Session {
     const settings = { enablePush: false, maxHeaderListSize: this.options.maxHeaderListBytes };
+    const maxSessionMemory = this.options.sessionMemoryMb;
     const tls = this.options.tls;
     const session =
       tls === undefined
-        ? http2.connect(`http://${this.address}`, { settings })
+        ? http2.connect(`http://${this.address}`, { settings, maxSessionMemory })
         : http2.connect(`https://${this.address}`, {
             settings,
+            maxSessionMemory,
             ALPNProtocols: ["h2"],
             ...(tls.ca === undefined ? {} : { ca: tls.ca }),
             ...(tls.cert === undefined ? {} : { cert: tls.cert }),

@@ -64,6 +64,18 @@ export interface BidiCall<Request, Response> {
 /** Calls a client has in flight at once by default: a node's HTTP/2 limit per connection. */
 export const CALLS_MAX_DEFAULT = 100;
 
+/**
+ * The HTTP/2 session's memory cap for a client that has `callsMax` calls in flight, each
+ * sending at most `messageBytesMax`: all of them at once, and as much again for the answers
+ * and the session's own bookkeeping. Bun's default, 10 MB, guards a server against a peer;
+ * on a client it bound first: the 11th call of 1 MB beside calls that waited was refused
+ * with ENHANCE_YOUR_CALM, and the session then failed with the answers of calls already sent.
+ * What the client holds is what its callers gave it, bounded by these two limits.
+ */
+function sessionMemoryMb(callsMax: number, messageBytesMax: number): number {
+  return Math.ceil((2 * callsMax * messageBytesMax) / (1024 * 1024)) + 16;
+}
+
 const RESERVED_METADATA = /^(:|grpc-|content-type$|te$|user-agent$|connection$|host$)/;
 
 /** Calls methods on one server. Failures are GrpcStatusError; close() when done. */
@@ -90,6 +102,7 @@ export class GrpcClient {
       backoff: options.backoff ?? BACKOFF_DEFAULT,
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       maxHeaderListBytes: 16 * 1024,
+      sessionMemoryMb: sessionMemoryMb(this.concurrentCallsMax, this.sendMessageBytesMax),
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       keepalive: options.keepalive ?? KEEPALIVE_DEFAULT,
       hasCalls: () => this.activeCallCount > 0,
