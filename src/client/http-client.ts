@@ -2,7 +2,7 @@
 // HTTPS. The `tls` fetch option (a private CA, a client certificate) is Bun's; on Node, HTTPS
 // trusts what Node trusts (NODE_EXTRA_CA_CERTS).
 
-import { type ErrorCode, type GroupId, groupId, logIndex, RaftoralError } from "../lib/index.ts";
+import { type ErrorCode, groupId, logIndex, RaftoralError } from "../lib/index.ts";
 import {
   type ClusterStatus,
   connectionHint,
@@ -29,8 +29,6 @@ import {
   type StartWorkflowResult,
   type StopWorkflowRequest,
   type StopWorkflowResult,
-  TRACEPARENT_HEADER,
-  traceparentOf,
   WAIT_TIMEOUT_SECONDS_MAX,
   type WaitWorkflowRequest,
   type WorkflowDescriptionInfo,
@@ -48,6 +46,7 @@ import {
 } from "./http-answers.ts";
 import { probeHealth } from "./http-health-probe.ts";
 import { HttpLiveness } from "./http-liveness.ts";
+import { clusterParam, startFields, traceHeaders } from "./http-requests.ts";
 import { listQueryOf, listResultOfJson } from "./list-conversion.ts";
 import {
   FETCH_LONG_CALL_SLOTS,
@@ -76,6 +75,12 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   /** Whether the node ever answered: then a failed connection says nothing about TLS. */
   private hasAnswered = false;
   private readonly liveness: HttpLiveness;
+  /**
+   * Aborted by close(): ends the calls in flight and those queued for a long-call slot, as a
+   * gRPC client's close() does. Before, a closed client's waits ran on until their own
+   * deadlines (minutes), holding slots that every client of the process shares.
+   */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly address: string,
@@ -326,8 +331,19 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   }
 
   async close(): Promise<void> {
-    // fetch keeps no per-client state worth closing; a health check may be in flight.
+    // A health check may be in flight. Calls made after close() fail at once, as over gRPC.
     this.liveness.stop();
+    this.closing.abort();
+  }
+
+  /** The failure of a call that close() ended: sent (it may have been done) or not. */
+  private closedFailure(method: string, route: string, isSent: boolean): RaftoralError {
+    const outcome = isSent ? "it may have been done" : "it was not sent";
+    return new RaftoralError(
+      "UNAVAILABLE",
+      `${method} ${route} to ${this.address} ended: the client was closed (${outcome})`,
+      { isAnswerLost: isSent },
+    );
   }
 
   /**
@@ -344,9 +360,24 @@ export class HttpProtocolClient implements OperatorProtocolClient {
   ): Promise<Json> {
     const notSent = () =>
       `${method} ${route} to ${this.address} was not sent: ${FETCH_LONG_CALL_SLOTS.max} waits and runs of this process were in flight (Bun's fetch sends at most ${FETCH_REQUESTS_MAX} requests at once; BUN_CONFIG_MAX_HTTP_REQUESTS raises it) and none ended within its deadline of ${options.timeoutMs} ms`;
-    return inLongCallSlot(FETCH_LONG_CALL_SLOTS, options, notSent, (left) => {
-      const { path, payload } = requestOf(left);
-      return this.call(method, path, payload, left, [], headers);
+    const closing = this.closing.signal;
+    const signal =
+      options.signal === undefined ? closing : AbortSignal.any([options.signal, closing]);
+    const queued = inLongCallSlot(
+      FETCH_LONG_CALL_SLOTS,
+      { ...options, signal },
+      notSent,
+      (left) => {
+        const { path, payload } = requestOf(left);
+        return this.call(method, path, payload, left, [], headers);
+      },
+    );
+    return queued.catch((error: unknown) => {
+      // Closed while it waited for a slot: never sent.
+      if (closing.aborted && !(error instanceof RaftoralError)) {
+        throw this.closedFailure(method, route, false);
+      }
+      throw error;
     });
   }
 
@@ -359,12 +390,20 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     acceptedStatuses: readonly number[] = [],
     headers: Readonly<Record<string, string>> = {},
   ): Promise<Json> {
-    return this.liveness.watch((silent) => {
-      const signals = [AbortSignal.timeout(options.timeoutMs), silent];
-      if (options.signal !== undefined) signals.push(options.signal);
-      const signal = AbortSignal.any(signals);
-      return this.answerOf(method, path, payload, { signal, acceptedStatuses, headers });
-    });
+    const closing = this.closing.signal;
+    const route = path.split("?")[0] ?? path;
+    if (closing.aborted) return Promise.reject(this.closedFailure(method, route, false));
+    return this.liveness
+      .watch((silent) => {
+        const signals = [AbortSignal.timeout(options.timeoutMs), silent, closing];
+        if (options.signal !== undefined) signals.push(options.signal);
+        const signal = AbortSignal.any(signals);
+        return this.answerOf(method, path, payload, { signal, acceptedStatuses, headers });
+      })
+      .catch((error: unknown) => {
+        if (closing.aborted) throw this.closedFailure(method, route, true);
+        throw error;
+      });
   }
 
   private fetch(
@@ -454,26 +493,4 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     }
     return body;
   }
-}
-
-/** An optional cluster id as a query parameter or body field: left out when absent. */
-function clusterParam(id: GroupId | undefined): { execution_cluster_id?: string } {
-  return id === undefined ? {} : { execution_cluster_id: String(id) };
-}
-
-/** What /workflow/execute and /workflow/run take to start a workflow. */
-function startFields(request: StartWorkflowRequest): Json {
-  return {
-    name: request.workflowType,
-    version: request.version,
-    input: JSON.stringify(request.input),
-    ...clusterParam(request.executionClusterId),
-    ...(request.workflowId === undefined ? {} : { workflow_id: request.workflowId }),
-  };
-}
-
-function traceHeaders(request: StartWorkflowRequest): Record<string, string> {
-  return request.traceId === undefined
-    ? {}
-    : { [TRACEPARENT_HEADER]: traceparentOf(request.traceId) };
 }

@@ -85,3 +85,43 @@ test("a RaftoralClient's wait that was never sent fails as not sent, not as an u
   expect(failure?.message).toContain("was not sent: 192 waits and runs of this process");
   expect(node.waitsReceived).toBe(192);
 }, 30_000);
+
+test("closing a client ends its waits in flight, so that they no longer hold the process's slots", async () => {
+  // Before, close() left them running until their own deadlines (minutes, for a wait): a
+  // program that closed a client whose 192 waits a node held could send no other wait, from
+  // any client, until then, and each failed as "not sent". A gRPC client's close() ends its
+  // calls too.
+  const node = heldWaitsNode();
+  const abandoned = new HttpProtocolClient(node.client.address);
+  const held = Array.from({ length: 192 }, (_, k) => waitFor(abandoned, k, 600_000));
+  while (node.waitsReceived < 192) await Bun.sleep(5);
+  await abandoned.close();
+  const failures = await Promise.all(
+    held.map((wait) =>
+      wait.then(
+        () => undefined,
+        (error: Error) => error,
+      ),
+    ),
+  );
+  expect(failures.every((failure) => failure?.message.includes("client was closed"))).toBe(true);
+  expect(failures.map((failure) => (failure as { code?: string } | undefined)?.code)).toEqual(
+    Array.from({ length: 192 }, () => "UNAVAILABLE"),
+  );
+  // Another client of the process now has the slots.
+  const late = waitFor(node.client, 192, 5_000);
+  while (node.waitsReceived < 193) await Bun.sleep(5);
+  node.release();
+  expect((await late).success).toBe(true);
+});
+
+test("a call made after close() fails at once, as not sent", async () => {
+  const node = heldWaitsNode();
+  await node.client.close();
+  const failure = await waitFor(node.client, 0, 5_000).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  expect(failure?.message).toContain("the client was closed (it was not sent)");
+  expect(node.waitsReceived).toBe(0);
+});
