@@ -125,3 +125,20 @@ test("a call made after close() fails at once, as not sent", async () => {
   expect(failure?.message).toContain("the client was closed (it was not sent)");
   expect(node.waitsReceived).toBe(0);
 });
+
+test("a RaftoralClient's wait ends when the client is closed, instead of asking again until its time is up", async () => {
+  // A wait asks again while no node serves it; a closed client's nodes never will, and its
+  // wait went on asking, every 200 ms, for the rest of its time (here ten minutes).
+  const node = heldWaitsNode();
+  const client = new RaftoralClient(`http://${node.client.address}`);
+  const wait = client.wait({ workflowId: "w" }, { timeoutMs: 600_000 }).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  while (node.waitsReceived < 1) await Bun.sleep(5);
+  await client.close();
+  const failure = await Promise.race([wait, Bun.sleep(4_000).then(() => "still waiting")]);
+  expect(failure).toBeInstanceOf(Error);
+  expect((failure as Error).message).toContain("the client was closed");
+  node.release();
+});

@@ -103,6 +103,7 @@ export class RaftoralClient extends WorkflowClientBase {
   private readonly retryDelayMs: number;
   /** The node that answered last: calls go there first. */
   private preferred = 0;
+  private isClosed = false;
 
   /**
    * `addresses`: "host:port", or with a scheme: "grpc://", "grpcs://", "http://", "https://";
@@ -136,7 +137,7 @@ export class RaftoralClient extends WorkflowClientBase {
 
   /**
    * A wait is safe to repeat: while no node can serve it (every node restarting), it is asked
-   * again, round after round, until its own time is up, each time for what is left of it.
+   * again, round after round, until its own time is up or close(), for what is left of it.
    */
   protected async sendWait(request: WaitWorkflowRequest, waitMs: number) {
     const endMs = performance.now() + waitMs;
@@ -156,6 +157,7 @@ export class RaftoralClient extends WorkflowClientBase {
         const isUnserved =
           error instanceof UnreachableError ||
           (error instanceof UnservedError && error.code === "UNAVAILABLE");
+        if (this.isClosed) throw error;
         if (!isUnserved || performance.now() + this.retryDelayMs >= endMs) throw error;
         await pause(this.retryDelayMs);
       }
@@ -263,6 +265,7 @@ export class RaftoralClient extends WorkflowClientBase {
   }
 
   async close(): Promise<void> {
+    this.isClosed = true;
     await Promise.all(this.clients.map((client) => client.close()));
   }
 
