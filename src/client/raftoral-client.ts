@@ -4,8 +4,7 @@
 // unavailable. A start is repeated only when the caller chose its workflow id: the cluster
 // then starts that id once, however often it is asked. A start without one goes to the next
 // node only while no node may have received it (a refused connection), since a start whose
-// answer was lost, or that a node answered, may have started it. Runs on Bun and on Node (no
-// Bun APIs).
+// answer was lost, or that a node answered, may have started it. Runs on Bun and Node.
 
 import { RaftoralError } from "../lib/index.ts";
 import {
@@ -157,8 +156,8 @@ export class RaftoralClient extends WorkflowClientBase {
         const isUnserved =
           error instanceof UnreachableError ||
           (error instanceof UnservedError && error.code === "UNAVAILABLE");
-        if (this.isClosed) throw error;
-        if (!isUnserved || performance.now() + this.retryDelayMs >= endMs) throw error;
+        const isLast = this.isClosed || performance.now() + this.retryDelayMs >= endMs;
+        if (!isUnserved || isLast) throw error;
         await pause(this.retryDelayMs);
       }
     }
