@@ -70,6 +70,7 @@ export function createGroupEngine(
     guards: processGuards,
     mayPairWaits: () => everyMemberApplies(options.machine.state(), PAIRED_WAITS_RULES),
     stepGate,
+    ...(options.hasStalledSince === undefined ? {} : { hasStalledSince: options.hasStalledSince }),
     isOwnLeaderEntry: (index) => {
       // Read on every Start this node owns: the direct reads, not a whole status().
       const raft = options.host.inspect(id);

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { PausableClock } from "../../test/sim/cluster/pausable-clock.ts";
 import {
   createLogger,
   type GroupId,
@@ -101,5 +102,34 @@ test("a new leader counts the old leader's silence from when it last heard it", 
   expect(silenceMs(view, N2)).toBe(1_700);
   // N3, a follower like this node was, had no reason to speak to it: silent since 3 s only.
   expect(silenceMs(view, N3)).toBe(600);
+  liveness.stop();
+});
+
+test("hasStalledSince: a stall longer than owner failover's counts once it has begun", () => {
+  const inner = new VirtualClock();
+  const clock = new PausableClock(inner);
+  const host = { lastHeardMs: () => undefined, onGroupChanged: () => () => undefined };
+  const silent = createLogger({ level: "error", format: "text", write: () => undefined });
+  const liveness = new LivenessObserver(
+    { ...host, inspect: () => undefined },
+    clock,
+    100,
+    1_500,
+    silent,
+    30_000,
+  );
+  liveness.start();
+  inner.advance(1_000);
+  const beforeMs = clock.nowMs();
+  expect(liveness.hasStalledSince(beforeMs)).toBe(false);
+  // The process stands still for 3 s: seen as soon as it runs again, before any heartbeat.
+  clock.pause();
+  inner.advance(3_000);
+  clock.resume();
+  expect(liveness.hasStalledSince(beforeMs)).toBe(true);
+  inner.advance(500);
+  expect(liveness.hasStalledSince(beforeMs)).toBe(true);
+  // A reading taken after it ended sees no stall since.
+  expect(liveness.hasStalledSince(clock.nowMs())).toBe(false);
   liveness.stop();
 });

@@ -91,6 +91,14 @@ export class LivenessObserver {
     return this.stalls.countsSilenceFrom(this.failureTimeoutMs);
   }
 
+  /**
+   * Whether this process stood still for longer than owner failover's stall at some time
+   * after `clockMs` (it ended since, or is ending now): its peers may have counted it silent.
+   */
+  hasStalledSince(clockMs: number): boolean {
+    return this.stalls.countsSilenceFrom(this.stallMs) > clockMs;
+  }
+
   /** For failure detection: silence counts from leadership, the last stall and membership. */
   asManagementLeader(): LivenessView {
     const now = this.clock.nowMs();

@@ -244,6 +244,9 @@ export class ManagementRuntime {
     }
   }
 
+  /** Whether this process stood still for a while after `clockMs` (owner failover's stall). */
+  readonly hasStalledSince = (clockMs: number) => this.liveness.hasStalledSince(clockMs);
+
   private async maybeRejoin(management: RaftStatus | undefined): Promise<void> {
     const { clock, failureTimeoutMs, tickIntervalMs } = this.options;
     // A process that did not run for longer than the failure timeout (SIGSTOP, a frozen VM)

@@ -232,6 +232,8 @@ export class NodeParts {
         catchingUp(groupId, this.host.inspect(groupId), tuning.catchingUpEntries),
       ...callLimitsOf(tuning),
       metrics: new WorkflowMetrics(this.options.metrics),
+      // Read when a start's proposal comes back, long after this.runtime exists.
+      hasStalledSince: (clockMs) => this.runtime.hasStalledSince(clockMs),
       onFatal: (error) => {
         logger.error("A workflow run hit a bug; stopping the node", { error: error.message });
         this.options.onFatal(error);

@@ -88,6 +88,8 @@ export interface WorkflowExecutionOptions extends ReplicaWatch, Omit<CallLimitsO
   /** Counts the transitions each group's replica applies. */
   readonly metrics?: WorkflowMetrics;
   readonly onFatal: (error: Error) => void;
+  /** See WorkflowRuntimeOptions.hasStalledSince. */
+  readonly hasStalledSince?: (clockMs: number) => boolean;
 }
 
 export class WorkflowExecution implements ExecutionLayer {

@@ -68,6 +68,8 @@ export interface RunnerDeps {
   readonly mayPairWaits?: () => boolean;
   /** See ReplayEffects.stepGate. */
   readonly stepGate?: StepGate;
+  /** See WorkflowRuntimeOptions.hasStalledSince; absent: never. */
+  readonly hasStalledSince?: (clockMs: number) => boolean;
 }
 
 export class ExecutionRunner {
@@ -81,6 +83,11 @@ export class ExecutionRunner {
   wakeAtMs = 0;
   /** The execution's record with what this run proposed, as counted once it first records. */
   private recordedBytes: number | undefined;
+  /**
+   * A clock reading as of which this run knew it owned the execution: when it was made, or
+   * when its last read barrier began. A stall since then may have moved the execution.
+   */
+  private ownedAsOfMs: number;
   /** Set when the log refused a checkpoint in a way that calls for a fresh run or a Fail. */
   private endHint: { end: "retry" } | { end: "fail"; error: RecordedError } | undefined;
 
@@ -89,6 +96,7 @@ export class ExecutionRunner {
     this.workflowId = workflowId;
     this.epoch = epoch;
     this.needsBarrier = needsBarrier;
+    this.ownedAsOfMs = deps.clock.nowMs();
   }
 
   /** The node's logger, naming this workflow and the trace that started it. */
@@ -156,7 +164,29 @@ export class ExecutionRunner {
 
   /** Waits until every entry committed before now is applied here (after a restart). */
   private async catchUp(): Promise<void> {
+    const beganMs = this.deps.clock.nowMs();
     await readBarrier(this.deps, () => this.isActive);
+    this.ownedAsOfMs = beganMs;
+  }
+
+  /**
+   * Whether a step body may start now: true at once (no turn paid), or, after a stall, a
+   * promise. A node that stood still (SIGSTOP, a frozen VM) was silent to its group, whose
+   * leader may have given the execution to another member in an entry not applied here yet;
+   * the run would then do a step body beside the new owner's. So after a stall it first
+   * catches up, and goes on only if the execution is still its own.
+   */
+  private mayStartStep(): true | Promise<boolean> {
+    if (this.deps.hasStalledSince?.(this.ownedAsOfMs) !== true) return true;
+    return this.confirmOwnership();
+  }
+
+  private async confirmOwnership(): Promise<boolean> {
+    this.log.info("This node stood still; catching up before the next step", {
+      owner_epoch: this.epoch,
+    });
+    await this.catchUp();
+    return this.isActive && this.currentExecution() !== undefined;
   }
 
   /** The execution if it is still Running and ours under this run's epoch. */
@@ -286,6 +316,7 @@ export class ExecutionRunner {
       ...(this.mayGoAhead() ? { ahead: this.goingAhead() } : {}),
       ...(this.deps.mayPairWaits === undefined ? {} : { mayPairWaits: this.deps.mayPairWaits }),
       ...(this.deps.stepGate === undefined ? {} : { stepGate: this.deps.stepGate }),
+      mayStartStep: () => this.mayStartStep(),
     };
   }
 

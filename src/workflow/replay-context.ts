@@ -435,6 +435,9 @@ export class ReplayContext implements WorkflowContext {
         if (cursor.isHalted()) return never();
         const late = ahead === undefined ? undefined : cursor.maybeClaimCancel(claim.seq, kind);
         if (late !== undefined) return this.cancelAt(late, name);
+        // A step body has effects: after a stall, only once the run knows it still owns it.
+        const mayStep = kind === "step" ? this.options.effects.mayStartStep?.() : undefined;
+        if (mayStep instanceof Promise && !(await mayStep)) return never();
         // A step body holds a slot from before it runs until its checkpoint is committed (or
         // dropped), as a graceful hand-over waits for those; none starts once the gate closed.
         const { stepGate } = this.options.effects;

@@ -41,6 +41,7 @@ export interface ReplayEffects {
   readonly children?: ChildStarter;
   /** Lets a graceful hand-over wait for the step bodies running here (step-gate.ts). */
   readonly stepGate?: StepGate;
+  mayStartStep?(): true | Promise<boolean>; // See ExecutionRunner.mayStartStep; absent: it may.
   /**
    * The cancel request applied here (its reason "" if none was given, its atSeq absent if an
    * older build applied it), or undefined while none was. Absent: the run is never cancelled

@@ -327,6 +327,85 @@ describe("WorkflowRuntime: ownership", () => {
     }
   });
 
+  test("a Start in flight while its process stood still runs only after a read barrier", async () => {
+    for (const isStalled of [false, true]) {
+      const { group, executions } = slowGroup();
+      // Committed while node 1 stood still (its owner silent), not applied on node 1 yet.
+      let assignment: Uint8Array | undefined = encodeCommand({
+        type: "AssignOwner",
+        workflowId: "w",
+        owner: nodeId(2) as NodeId,
+        epoch: 2,
+      });
+      let barriers = 0;
+      let stalledUntilMs = Number.NEGATIVE_INFINITY;
+      const one = group.runtime(
+        1,
+        {
+          propose: (bytes) => {
+            if (isStalled) stalledUntilMs = group.clock.nowMs() + 1;
+            return group.proposer.propose(bytes);
+          },
+          barrier: () => {
+            barriers++;
+            if (assignment !== undefined) group.applyNow(assignment);
+            assignment = undefined;
+            return Promise.resolve();
+          },
+        },
+        undefined,
+        undefined,
+        (clockMs) => stalledUntilMs > clockMs,
+      );
+      one.open();
+      const started = track(one.start("slow", 1, 2, { workflowId: "w" }));
+      await group.until(() => started.done);
+      await group.advance(200);
+      // The stalled start catches up first, finds the workflow is node 2's, and runs nothing;
+      // a start without a stall is fresh and runs at once, without a barrier.
+      expect(barriers).toBe(isStalled ? 1 : 0);
+      expect(executions.size).toBe(isStalled ? 0 : 2);
+      expect(one.activeRuns()).toEqual([]);
+    }
+  });
+
+  test("after a stall, a run catches up before its next step body, and stops if it moved", async () => {
+    const { group, executions } = slowGroup();
+    let assignment: Uint8Array | undefined;
+    let stalledUntilMs = Number.NEGATIVE_INFINITY;
+    const one = group.runtime(
+      1,
+      {
+        propose: group.proposer.propose,
+        barrier: () => {
+          if (assignment !== undefined) group.applyNow(assignment);
+          assignment = undefined;
+          return Promise.resolve();
+        },
+      },
+      undefined,
+      () => true,
+      (clockMs) => stalledUntilMs > clockMs,
+    );
+    one.open();
+    const started = track(one.start("slow", 1, 3, { workflowId: "w" }));
+    await group.until(() => started.done);
+    await group.until(() => executions.get("w:1") === 1);
+    // While its first step body runs, the process stands still, and the group gives the
+    // workflow to node 2 in an entry committed but not applied here yet.
+    stalledUntilMs = group.clock.nowMs() + 1;
+    assignment = encodeCommand({
+      type: "AssignOwner",
+      workflowId: "w",
+      owner: nodeId(2),
+      epoch: 2,
+    });
+    await group.advance(300);
+    expect(executions.get("w:3")).toBeUndefined();
+    expect(one.activeRuns()).toEqual([]);
+    expect(group.stateMachine.execution("w")?.owner).toBe(nodeId(2));
+  });
+
   test("reassignOwners spreads orphans over the least-loaded live members", async () => {
     const group = new LocalWorkflowGroup();
     for (const [id, owner] of [

@@ -90,6 +90,11 @@ export interface WorkflowRuntimeOptions {
   readonly mayPairWaits?: () => boolean;
   /** Lets a graceful hand-over wait for this node's step bodies (step-gate.ts). */
   readonly stepGate?: StepGate;
+  /**
+   * True when this node stood still (SIGSTOP, a frozen VM) after `clockMs`, a `clock` reading:
+   * its group may have given its workflows to others meanwhile, in entries not applied here.
+   */
+  readonly hasStalledSince?: (clockMs: number) => boolean;
 }
 
 export class WorkflowRuntime {
@@ -202,6 +207,7 @@ export class WorkflowRuntime {
         : checkWorkflowId(options.workflowId);
     stateMachine.checkRoomForStart(workflowId);
     this.startsInFlight.add(workflowId);
+    const proposedAtMs = this.options.clock.nowMs();
     let isNew = true;
     try {
       const result = await proposeKeepingDoubt(
@@ -234,7 +240,10 @@ export class WorkflowRuntime {
     this.startsInFlight.delete(workflowId);
     // Fresh from our own Start: nothing of it can be missing here, so no read barrier. An
     // execution that existed before may have checkpoints committed but not applied here yet.
-    this.reconcileOne(workflowId, !isNew);
+    // So may one whose Start was in flight while this node stood still: an AssignOwner not
+    // applied here may have given it to another member, whose first step body would run twice.
+    const hasStalled = this.options.hasStalledSince?.(proposedAtMs) === true;
+    this.reconcileOne(workflowId, !isNew || hasStalled);
     return workflowId;
   }
 

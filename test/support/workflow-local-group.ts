@@ -143,17 +143,20 @@ export class LocalWorkflowGroup {
 
   /**
    * A runtime for node `id` on this group (several may share it, as owners would);
-   * `isOwnLeaderEntry` says which entries it made as the group's leader (none when absent).
+   * `isOwnLeaderEntry` says which entries it made as the group's leader (none when absent),
+   * `hasStalledSince` when its process stood still (never when absent).
    */
   runtime(
     id = 1,
     proposer: WorkflowProposer = this.proposer,
     children?: ChildLauncher,
     isOwnLeaderEntry?: (index: LogIndex) => boolean,
+    hasStalledSince?: (clockMs: number) => boolean,
   ): WorkflowRuntime {
     return new WorkflowRuntime({
       ...(children === undefined ? {} : { children }),
       ...(isOwnLeaderEntry === undefined ? {} : { isOwnLeaderEntry }),
+      ...(hasStalledSince === undefined ? {} : { hasStalledSince }),
       nodeId: nodeId(id) as NodeId,
       stateMachine: this.stateMachine,
       proposer,
