@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { groupId, RaftoralError } from "../lib/index.ts";
+import { type GroupId, groupId, RaftoralError } from "../lib/index.ts";
 import { EVICTED_PHRASE } from "../workflow/index.ts";
-import { findInEveryGroup, isEvictedAnswer } from "./evicted-lookup.ts";
+import { findInEveryGroup, type GroupView, isEvictedAnswer } from "./evicted-lookup.ts";
 
 const G1 = groupId(1);
 const G2 = groupId(2);
@@ -11,10 +11,15 @@ const evicted = new RaftoralError(
 );
 const unknown = new RaftoralError("NOT_FOUND", "workflow w is not in execution cluster 1");
 
+/** A node's view of the groups, already caught up with the management group. */
+function viewOf(groups: readonly GroupId[]): GroupView {
+  return { groups: () => groups, catchUpManagement: async () => undefined };
+}
+
 describe("findInEveryGroup", () => {
   test("a group's answer wins over the others' NOT_FOUND", async () => {
     const found = await findInEveryGroup(
-      [G1, G2],
+      viewOf([G1, G2]),
       async (id) => {
         if (id === G1) throw unknown;
         return "here";
@@ -26,7 +31,7 @@ describe("findInEveryGroup", () => {
 
   test("when no group has it, a group's 'evicted' answer is passed on", async () => {
     const error = await findInEveryGroup(
-      [G1, G2],
+      viewOf([G1, G2]),
       async (id) => {
         throw id === G1 ? unknown : evicted;
       },
@@ -37,7 +42,7 @@ describe("findInEveryGroup", () => {
 
   test("when every group says unknown, the generic NOT_FOUND names the id", async () => {
     const error = await findInEveryGroup(
-      [G1, G2],
+      viewOf([G1, G2]),
       async () => {
         throw unknown;
       },
@@ -49,10 +54,48 @@ describe("findInEveryGroup", () => {
     });
   });
 
+  test("a node whose view lags catches up before it says NOT_FOUND, and asks the new groups", async () => {
+    // A node that has just joined: its management state knows group 1 only, group 2 was
+    // created by a split it has not applied yet.
+    let known = [G1];
+    const asked: GroupId[] = [];
+    const view: GroupView = {
+      groups: () => known,
+      catchUpManagement: async () => {
+        known = [G1, G2];
+      },
+    };
+    const found = await findInEveryGroup(
+      view,
+      async (id) => {
+        asked.push(id);
+        if (id === G1) throw unknown;
+        return "here";
+      },
+      "nowhere",
+    );
+    expect(found).toBe("here");
+    expect(asked).toEqual([G1, G2]);
+  });
+
+  test("knowing no group and unable to catch up, a node says it cannot serve, not NOT_FOUND", async () => {
+    const noLeader = new RaftoralError("NO_LEADER", "the management group has no leader");
+    const view: GroupView = {
+      groups: () => [],
+      catchUpManagement: async () => {
+        throw noLeader;
+      },
+    };
+    const error = await findInEveryGroup(view, async () => "here", "nowhere").catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBe(noLeader);
+  });
+
   test("another error is not swallowed", async () => {
     const unavailable = new RaftoralError("UNAVAILABLE", "group 2 has no leader");
     const error = await findInEveryGroup(
-      [G1, G2],
+      viewOf([G1, G2]),
       async (id) => {
         throw id === G1 ? unknown : unavailable;
       },
@@ -67,7 +110,7 @@ describe("findInEveryGroup", () => {
     const unavailable = new RaftoralError("UNAVAILABLE", "group 2 has no leader");
     const timedOut = new RaftoralError("TIMEOUT", "workflow w still running after 1 s");
     const error = await findInEveryGroup(
-      [G2, G1],
+      viewOf([G2, G1]),
       async (id) => {
         if (id === G2) throw unavailable;
         await new Promise((resolve) => setTimeout(resolve, 0));
@@ -84,7 +127,7 @@ describe("findInEveryGroup", () => {
     const unavailable = new RaftoralError("UNAVAILABLE", "group 2 has no leader");
     const finished = new RaftoralError("FAILED_PRECONDITION", "workflow w already completed");
     const error = await findInEveryGroup(
-      [G2, G1],
+      viewOf([G2, G1]),
       async (id) => {
         if (id === G2) throw unavailable;
         // After group 2's failure was seen: the next macrotask.

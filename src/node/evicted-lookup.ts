@@ -21,6 +21,30 @@ export function isEvictedAnswer(error: unknown): boolean {
   );
 }
 
+/** The execution groups as this node knows them, and how it catches up on the others. */
+export interface GroupView {
+  /** The execution groups that may hold workflows, as this node's management state has them. */
+  readonly groups: () => readonly GroupId[];
+  /** Resolves once this node applied every management entry committed before the call. */
+  readonly catchUpManagement: () => Promise<void>;
+}
+
+/**
+ * The groups once this node caught up with the management group. Its own view may lag (a node
+ * that has just joined knows no group yet, one that was cut off misses the groups of a split),
+ * and "no such workflow" or a list without the missing groups' workflows would be a wrong
+ * answer, not a late one. Without a management leader it keeps its own view; knowing no group
+ * at all then, it rejects as the catch-up did (the node cannot serve the call now).
+ */
+export async function caughtUpGroups(view: GroupView): Promise<readonly GroupId[]> {
+  try {
+    await view.catchUpManagement();
+  } catch (error) {
+    if (view.groups().length === 0) throw error;
+  }
+  return view.groups();
+}
+
 /**
  * Runs `probe` in every group; the first answer wins. A FAILED_PRECONDITION is an answer too:
  * only the group that holds the workflow gives it (the workflow finished), so it wins over
@@ -28,32 +52,40 @@ export function isEvictedAnswer(error: unknown): boolean {
  * that ran out while the workflow ran) wins over the other failures once every group has
  * answered: the caller's deadline passed, and "retry elsewhere" would be wrong. When every
  * group answers NOT_FOUND, rejects with a group's "evicted" answer if one gave it, else
- * NOT_FOUND with `unknown`.
+ * NOT_FOUND with `unknown`. Before it says NOT_FOUND, it catches up with the management group
+ * and asks the groups it did not know (caughtUpGroups).
  */
 export async function findInEveryGroup<T>(
-  groups: readonly GroupId[],
+  view: GroupView,
   probe: (id: GroupId) => Promise<T>,
   unknown: string,
 ): Promise<T> {
   let evicted: unknown;
   let timedOut: unknown;
-  const found = await findInGroups(groups, (id) =>
-    probe(id).then(
-      (value): { value: T } | { refusal: unknown } => ({ value }),
-      (error: unknown) => {
-        const code = (error as RaftoralError).code;
-        if (code === "FAILED_PRECONDITION") return { refusal: error };
-        // Not an answer yet: another group may still find the workflow finished.
-        if (code === "TIMEOUT") timedOut ??= error;
-        // Handled: "not in this group" is the answer most groups give.
-        else if (code !== "NOT_FOUND") throw error;
-        else if (isEvictedAnswer(error)) evicted = error;
-        return undefined;
-      },
-    ),
-  ).catch((error: unknown) => {
-    throw timedOut ?? error;
-  });
+  const lookIn = (groups: readonly GroupId[]) =>
+    findInGroups(groups, (id) =>
+      probe(id).then(
+        (value): { value: T } | { refusal: unknown } => ({ value }),
+        (error: unknown) => {
+          const code = (error as RaftoralError).code;
+          if (code === "FAILED_PRECONDITION") return { refusal: error };
+          // Not an answer yet: another group may still find the workflow finished.
+          if (code === "TIMEOUT") timedOut ??= error;
+          // Handled: "not in this group" is the answer most groups give.
+          else if (code !== "NOT_FOUND") throw error;
+          else if (isEvictedAnswer(error)) evicted = error;
+          return undefined;
+        },
+      ),
+    ).catch((error: unknown) => {
+      throw timedOut ?? error;
+    });
+  const known = view.groups();
+  let found = await lookIn(known);
+  if (found === undefined && timedOut === undefined) {
+    const unasked = (await caughtUpGroups(view)).filter((id) => !known.includes(id));
+    if (unasked.length > 0) found = await lookIn(unasked);
+  }
   if (found === undefined) throw timedOut ?? evicted ?? new RaftoralError("NOT_FOUND", unknown);
   if ("refusal" in found) throw found.refusal;
   return found.value;

@@ -108,7 +108,10 @@ test("a new leader counts the old leader's silence from when it last heard it", 
 test("hasStalledSince: a stall longer than owner failover's counts once it has begun", () => {
   const inner = new VirtualClock();
   const clock = new PausableClock(inner);
-  const host = { lastHeardMs: () => undefined, onGroupChanged: () => () => undefined };
+  const host = {
+    hearing: { lastTakingPartMs: () => undefined },
+    onGroupChanged: () => () => undefined,
+  };
   const silent = createLogger({ level: "error", format: "text", write: () => undefined });
   const liveness = new LivenessObserver(
     { ...host, inspect: () => undefined },

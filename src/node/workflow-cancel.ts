@@ -39,7 +39,7 @@ export async function stopWorkflow(
     return stopIn(deps, await deps.resolveGroup(request.executionClusterId), type, request);
   }
   return findInEveryGroup(
-    deps.groups(),
+    deps,
     (id) => stopIn(deps, id, type, request),
     `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
       "or its result is no longer retained); check the workflow id",

@@ -37,6 +37,7 @@ function leaderlessGroup() {
   });
   const deps: LookupDeps = {
     groups: () => [GROUP],
+    catchUpManagement: async () => undefined,
     resolveGroup: async (id) => id,
     machineOf: async () => machine,
     barrier: async () => {

@@ -12,11 +12,9 @@ import {
   type WorkflowDescription,
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
-import { findInEveryGroup } from "./evicted-lookup.ts";
+import { findInEveryGroup, type GroupView } from "./evicted-lookup.ts";
 
-export interface LookupDeps {
-  /** The execution groups that may hold workflows. */
-  readonly groups: () => readonly GroupId[];
+export interface LookupDeps extends GroupView {
   /**
    * The group that holds what the caller's execution_cluster_id named: that group, or where a
    * drained one's results went. NOT_FOUND when neither exists.
@@ -40,7 +38,7 @@ export async function describeWorkflow(
     return describeIn(deps, await deps.resolveGroup(request.executionClusterId), workflowId);
   }
   return findInEveryGroup(
-    deps.groups(),
+    deps,
     (id) => describeIn(deps, id, workflowId),
     `workflow ${workflowId} is not known to any execution cluster (never started, or its ` +
       "result is no longer retained)",

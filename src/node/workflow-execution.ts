@@ -252,8 +252,7 @@ export class WorkflowExecution implements ExecutionLayer {
 
   signalWorkflow(request: SignalWorkflowRequest): Promise<SignalWorkflowResult> {
     const deps: SignalDeps = {
-      groups: () => workflowGroups(this.options.machine.state()),
-      resolveGroup: (id) => this.resolveGroup(id),
+      ...this.lookupDeps(),
       signalIn: (id, signal) => this.signalIn(id, signal),
       newEventId: () => newWorkflowId(this.options.random),
     };
@@ -294,6 +293,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const { host, proposalTimeoutMs } = this.options;
     return {
       groups: () => workflowGroups(this.options.machine.state()),
+      catchUpManagement: () => host.read(MANAGEMENT_GROUP, { timeoutMs: proposalTimeoutMs }),
       resolveGroup: (id) => this.resolveGroup(id),
       machineOf: async (id) => (await this.openedEngine(id))?.machine,
       // A replica that cannot serve would hold the barrier until its deadline: refused first.

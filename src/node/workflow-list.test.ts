@@ -52,6 +52,7 @@ function depsOf(
   const all = [...cluster.local.keys(), ...cluster.remote.keys(), ...(cluster.down ?? [])];
   return {
     groups: () => all.sort((a, b) => a - b),
+    catchUpManagement: async () => undefined,
     resolveGroup: async (id) => id,
     machineOf: async (id) => hosted.get(id),
     refuseIfUnserved: () => undefined,
@@ -139,6 +140,31 @@ describe("listWorkflows (node)", () => {
     expect(result.unavailableClusters).toEqual([
       { executionClusterId: groupId(4), error: "no member of execution cluster 4 answered" },
     ]);
+  });
+
+  test("a node whose view of the groups lags catches up first: none is missing", async () => {
+    // A node that has just joined knows no execution group yet; the management group does.
+    let isCaughtUp = false;
+    const all = depsOf(cluster, cluster.local);
+    const deps: ListDeps = {
+      ...all,
+      groups: () => (isCaughtUp ? all.groups() : []),
+      catchUpManagement: async () => {
+        isCaughtUp = true;
+      },
+    };
+    const result = await listWorkflows(deps, { pageSize: 50 });
+    expect(ids(result)).toHaveLength(8);
+    // Knowing no group and unable to catch up, it says so rather than list nothing.
+    const noLeader = new RaftoralError("NO_LEADER", "the management group has no leader");
+    const stuck: ListDeps = {
+      ...all,
+      groups: () => [],
+      catchUpManagement: async () => {
+        throw noLeader;
+      },
+    };
+    await expect(listWorkflows(stuck, {})).rejects.toBe(noLeader);
   });
 
   test("a named group that cannot answer fails the call", async () => {

@@ -25,6 +25,7 @@ import {
   type ListQuery,
   NAME_CHARS_MAX,
 } from "../workflow/index.ts";
+import { caughtUpGroups } from "./evicted-lookup.ts";
 import type { LookupDeps } from "./workflow-describe.ts";
 
 /** A look-up by workflow id's needs (LookupDeps), and the refusal of replicas that cannot serve. */
@@ -49,7 +50,8 @@ export async function listWorkflows(
     const id = await deps.resolveGroup(request.executionClusterId);
     return pageOf([await listIn(deps, id, request, query)], query.limit, []);
   }
-  const groups = deps.groups();
+  // Every group created before the call, also on a node whose view of them lags.
+  const groups = await caughtUpGroups(deps);
   const pages: GroupPage[] = [];
   const unavailable: UnavailableClusterInfo[] = [];
   await Promise.all(

@@ -9,6 +9,7 @@ function cluster() {
   let drawn = 0;
   const deps: SignalDeps = {
     groups: () => [groupId(1), groupId(2)],
+    catchUpManagement: async () => undefined,
     resolveGroup: async (id) => id,
     signalIn: async (id, request: SignalWorkflowRequest) => {
       sent.push({ id, eventId: request.eventId });

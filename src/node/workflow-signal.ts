@@ -12,11 +12,9 @@ import {
   checkWorkflowId,
   NAME_CHARS_MAX,
 } from "../workflow/index.ts";
-import { findInEveryGroup } from "./evicted-lookup.ts";
+import { findInEveryGroup, type GroupView } from "./evicted-lookup.ts";
 
-export interface SignalDeps {
-  /** The execution groups that exist now. */
-  readonly groups: () => readonly GroupId[];
+export interface SignalDeps extends GroupView {
   /** The group holding what the caller's execution_cluster_id named (see LookupDeps). */
   readonly resolveGroup: (id: GroupId) => Promise<GroupId>;
   /** Records the event in group `id`; NOT_FOUND if the group does not know the workflow. */
@@ -43,7 +41,7 @@ export async function signalWorkflow(
     return deps.signalIn(await deps.resolveGroup(request.executionClusterId), request);
   }
   return findInEveryGroup(
-    deps.groups(),
+    deps,
     (id) => deps.signalIn(id, request),
     `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
       "or its result is no longer retained); check the workflow id",

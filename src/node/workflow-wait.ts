@@ -30,7 +30,7 @@ export async function waitWorkflow(
   checkWorkflowId(request.workflowId);
   if (request.executionClusterId === undefined) {
     return findInEveryGroup(
-      deps.groups(),
+      deps,
       (id) => waitWorkflow(deps, { ...request, executionClusterId: id }, options),
       `workflow ${request.workflowId} is not known to any execution cluster (never started, ` +
         "or its result is no longer retained)",
