@@ -242,8 +242,7 @@ export class WorkflowRuntime {
     // execution that existed before may have checkpoints committed but not applied here yet.
     // So may one whose Start was in flight while this node stood still: an AssignOwner not
     // applied here may have given it to another member, whose first step body would run twice.
-    const hasStalled = this.options.hasStalledSince?.(proposedAtMs) === true;
-    this.reconcileOne(workflowId, !isNew || hasStalled);
+    this.reconcileOne(workflowId, !isNew || this.options.hasStalledSince?.(proposedAtMs) === true);
     return workflowId;
   }
 
