@@ -54,7 +54,12 @@ async function recoverOn(state: ManagementState): Promise<ManagementCommand[]> {
       },
     },
     leaderWatch: {
-      leaderless: (id) => ({ groupId: id, leaderlessMs: 9_000, unreachableVoters: [] }),
+      leaderless: (id) => ({
+        groupId: id,
+        leaderlessMs: 9_000,
+        unreachableVoters: [],
+        hearsMajority: false,
+      }),
     },
     clock: new VirtualClock(),
     managementState: () => state,

@@ -33,7 +33,12 @@ function survivor(dryRun: boolean, named?: GroupId[]) {
           propose: async () => undefined,
         },
         leaderWatch: {
-          leaderless: (id) => ({ groupId: id, leaderlessMs: 9_000, unreachableVoters: [] }),
+          leaderless: (id) => ({
+            groupId: id,
+            leaderlessMs: 9_000,
+            unreachableVoters: [],
+            hearsMajority: false,
+          }),
         },
         clock: new VirtualClock(),
         managementState: emptyManagementState,

@@ -101,6 +101,7 @@ describe("leader watch", () => {
       groupId: groupId(1),
       leaderlessMs: 6_000,
       unreachableVoters: [nodeId(3)],
+      hearsMajority: true,
     });
     clock.advance(250);
     expect(reported).toEqual([groupId(1)]);
@@ -136,9 +137,52 @@ describe("leader watch", () => {
         groupId: groupId(0),
         leaderlessMs: 7_400,
         unreachableVoters: [nodeId(2), nodeId(3)],
+        hearsMajority: false,
       }),
     ).toBe(
       "The management group has had no leader for 7 s (voters 2, 3 unreachable); it may have lost its majority",
     );
+  });
+
+  test("a node that hears a majority of the voters but not the leader says it is the one cut off", () => {
+    // A follower behind a 1 Mbit/s link (network tour, 2026-12-07): its leader's heartbeats
+    // queue behind large appends, it hears voter 2 but not leader 3, and it used to say that
+    // the group "may have lost its majority", which points an operator at `cluster recover`.
+    const { clock, watch, change, heard } = fixture();
+    watch.start();
+    change(1, { leaderId: nodeId(3), ticksSinceLeaderContact: 21 });
+    heard.set(nodeId(3), 0);
+    clock.advance(6_000);
+    heard.set(nodeId(2), clock.nowMs());
+    const group = watch.leaderless(groupId(1));
+    expect(group?.hearsMajority).toBe(true);
+    const said = watch.describe(groupId(1)) ?? "";
+    expect(said).toBe(
+      "Execution cluster 1 has had no leader that this node hears for 6 s (voter 3 unreachable " +
+        "from here), though this node hears a majority of its voters: the group most likely " +
+        "works without this node, which is cut off from the leader or behind it on a slow link; " +
+        "check the network between them",
+    );
+    expect(said).not.toContain("lost its majority");
+    watch.stop();
+  });
+
+  test("a node that hears no majority of the voters, in either half of a joint config, may have lost it", () => {
+    const { clock, watch, change, heard } = fixture();
+    watch.start();
+    const joint = {
+      ...EMPTY_CONF_STATE,
+      voters: [nodeId(1), nodeId(2)],
+      votersOutgoing: [nodeId(1), nodeId(3), nodeId(4)],
+    };
+    change(1, { leaderId: nodeId(0), confState: joint });
+    clock.advance(6_000);
+    heard.set(nodeId(2), clock.nowMs());
+    // {1, 2} of the incoming config, but only 1 of the outgoing {1, 3, 4}.
+    expect(watch.leaderless(groupId(1))?.hearsMajority).toBe(false);
+    expect(watch.describe(groupId(1))).toContain("it may have lost its majority");
+    heard.set(nodeId(3), clock.nowMs());
+    expect(watch.leaderless(groupId(1))?.hearsMajority).toBe(true);
+    watch.stop();
   });
 });

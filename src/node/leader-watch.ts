@@ -25,6 +25,13 @@ export interface LeaderlessGroup {
   readonly leaderlessMs: number;
   /** Voters (not this node) heard from no longer recently than the threshold. */
   readonly unreachableVoters: readonly NodeId[];
+  /**
+   * This node and the voters it heard from within the threshold are a majority (of each
+   * configuration, in a joint one). Then the group has not lost its majority: it most likely
+   * has a leader that this node does not hear (a slow or one-sided link, a replica far
+   * behind), and the way out is the network, never `cluster recover`.
+   */
+  readonly hearsMajority: boolean;
 }
 
 export interface LeaderWatchOptions {
@@ -101,7 +108,10 @@ export class LeaderWatch {
     this.observe(groupId);
     const leaderlessMs = this.leaderlessMs(groupId);
     if (leaderlessMs <= this.options.thresholdMs) return undefined;
-    return { groupId, leaderlessMs, unreachableVoters: this.unreachableVoters(groupId) };
+    const status = this.options.host.inspect(groupId)?.status();
+    const unreachableVoters = this.unreachableVoters(groupId);
+    const hearsMajority = status !== undefined && hearsMajorityOf(status, unreachableVoters);
+    return { groupId, leaderlessMs, unreachableVoters, hearsMajority };
   }
 
   /** What leaderless() says of the group, as a sentence (see describeLeaderless). */
@@ -200,12 +210,39 @@ export class LeaderWatch {
   }
 }
 
-/** "Execution cluster 2 has had no leader for 7 s (voters 1, 3 unreachable)". */
+/** Whether the voters not unreachable from here (this node included) are a majority of each config. */
+function hearsMajorityOf(status: RaftStatus, unreachable: readonly NodeId[]): boolean {
+  const configs = [status.confState.voters, status.confState.votersOutgoing];
+  return configs
+    .filter((voters) => voters.length > 0)
+    .every((voters) => {
+      const heard = voters.filter((id) => !unreachable.includes(id)).length;
+      return heard > voters.length / 2;
+    });
+}
+
+/**
+ * "Execution cluster 2 has had no leader for 7 s (voters 1, 3 unreachable); it may have lost
+ * its majority", or, while this node hears a majority of the voters, that it is this node that
+ * does not hear the leader: the group most likely works without it (a follower behind a slow
+ * link said "lost its majority" and pointed at `cluster recover` before 2026-12-07).
+ */
 export function describeLeaderless(group: LeaderlessGroup): string {
   const seconds = Math.round(group.leaderlessMs / 1000);
+  const opening = groupNameOpening(group.groupId);
+  const { unreachableVoters } = group;
+  if (group.hearsMajority) {
+    const from =
+      unreachableVoters.length === 0
+        ? ""
+        : ` (${unreachableVoters.length === 1 ? "voter" : "voters"} ${unreachableVoters.join(", ")} unreachable from here)`;
+    return (
+      `${opening} has had no leader that this node hears for ${seconds} s${from}, though this ` +
+      "node hears a majority of its voters: the group most likely works without this node, " +
+      "which is cut off from the leader or behind it on a slow link; check the network between them"
+    );
+  }
   const unreachable =
-    group.unreachableVoters.length === 0
-      ? ""
-      : ` (voters ${group.unreachableVoters.join(", ")} unreachable)`;
-  return `${groupNameOpening(group.groupId)} has had no leader for ${seconds} s${unreachable}; it may have lost its majority`;
+    unreachableVoters.length === 0 ? "" : ` (voters ${unreachableVoters.join(", ")} unreachable)`;
+  return `${opening} has had no leader for ${seconds} s${unreachable}; it may have lost its majority`;
 }

@@ -14,7 +14,9 @@ test("a member reports its leaderless group once per spell without a leader", as
     machine: { state: () => ({ nodes: new Map([[SELF, {}]]) }) } as unknown as ManagementMachine,
     leaderWatch: {
       leaderless: (id) =>
-        isLeaderless ? { groupId: id, leaderlessMs: 6_000, unreachableVoters: [] } : undefined,
+        isLeaderless
+          ? { groupId: id, leaderlessMs: 6_000, unreachableVoters: [], hearsMajority: false }
+          : undefined,
     },
     propose: async (command) => {
       proposed.push(command);

@@ -236,7 +236,14 @@ describe("serving readiness", () => {
   test("a node hosting a group that lost its leader for long does not, and says which", () => {
     const lost = {
       ...inputs(2, state, {}),
-      leaderless: [{ groupId: groupId(1), leaderlessMs: 9_000, unreachableVoters: ids(1, 3) }],
+      leaderless: [
+        {
+          groupId: groupId(1),
+          leaderlessMs: 9_000,
+          unreachableVoters: ids(1, 3),
+          hearsMajority: false,
+        },
+      ],
     };
     expect(servingReadiness(lost)).toEqual({
       isReady: false,

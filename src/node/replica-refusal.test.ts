@@ -4,7 +4,7 @@ import type { LeaderlessGroup } from "./leader-watch.ts";
 import { ReplicaRefusal } from "./replica-refusal.ts";
 
 /** A watch whose group 1 loses its leader when the test says so. */
-function watched() {
+function watched(hearsMajority = false) {
   const listeners = new Set<(group: LeaderlessGroup) => void>();
   let lost: LeaderlessGroup | undefined;
   const refusal = new ReplicaRefusal({
@@ -16,7 +16,12 @@ function watched() {
     catchingUp: () => undefined,
   });
   const loseLeader = () => {
-    lost = { groupId: groupId(1), leaderlessMs: 6_000, unreachableVoters: [nodeId(2), nodeId(3)] };
+    lost = {
+      groupId: groupId(1),
+      leaderlessMs: 6_000,
+      unreachableVoters: [nodeId(2), nodeId(3)],
+      hearsMajority,
+    };
     for (const listener of listeners) listener(lost);
   };
   return { refusal, loseLeader, listeners };
@@ -48,4 +53,26 @@ test("a write in another group, or one that ends first, is left alone", async ()
   const other = refusal.guardWrite(groupId(2), async () => "done");
   loseLeader();
   expect(await other).toBe("done");
+});
+
+test("a group whose voters this node mostly hears is refused without pointing at cluster recover", async () => {
+  // Only this node does not hear the leader (a slow or one-sided link): the group has its
+  // majority, and `cluster recover` would be the wrong way out.
+  const { refusal, loseLeader } = watched(true);
+  const waiting = refusal.guardWrite(groupId(1), () => new Promise<string>(() => undefined));
+  const caught = waiting.catch((error: unknown) => error);
+  loseLeader();
+  const lost = (await caught) as RaftoralError;
+  expect(lost).toMatchObject({ code: "TIMEOUT", isAnswerLost: true });
+  expect(lost.message).toContain("This call may still be done: ask another node");
+  const refused = (await refusal
+    .guardWrite(groupId(1), async () => undefined)
+    .catch((error: unknown) => error)) as RaftoralError;
+  expect(refused.code).toBe("UNAVAILABLE");
+  expect(refused.message).toContain("the group most likely works without this node");
+  expect(refused.message).toContain("Call another node, or retry here once this node hears");
+  for (const error of [lost, refused]) {
+    expect(error.message).not.toContain("cluster recover");
+    expect(error.message).not.toContain("lost its majority");
+  }
 });

@@ -62,7 +62,9 @@ export class ReplicaRefusal {
       (group) =>
         new RaftoralError(
           "TIMEOUT",
-          `${describeLeaderless(group)}: this call may still be done once its voters are back; ${RECOVER_HINT}`,
+          group.hearsMajority
+            ? `${describeLeaderless(group)}. This call may still be done: ask another node before starting it again`
+            : `${describeLeaderless(group)}: this call may still be done once its voters are back; ${RECOVER_HINT}`,
           { isAnswerLost: true },
         ),
     );
@@ -91,8 +93,9 @@ const RECOVER_HINT =
   'only if they are gone for good, not cut off from this node by the network, see "raftoral cluster recover"';
 
 function leaderlessError(group: LeaderlessGroup): RaftoralError {
-  return new RaftoralError(
-    "UNAVAILABLE",
-    `${describeLeaderless(group)}: retry once its voters are back; ${RECOVER_HINT}`,
-  );
+  // A group this node merely does not hear has its majority: recover would be wrong there.
+  const hint = group.hearsMajority
+    ? ". Call another node, or retry here once this node hears the leader again"
+    : `: retry once its voters are back; ${RECOVER_HINT}`;
+  return new RaftoralError("UNAVAILABLE", `${describeLeaderless(group)}${hint}`);
 }
