@@ -109,4 +109,29 @@ describe("Keepalive", () => {
     virtual.advance(3_000);
     expect(peer.deaths).toEqual([]);
   });
+
+  test("a ping queued behind bytes the peer is still taking is not silence; once it stops taking, it is", () => {
+    // A 1 Mbit/s link behind a 4 MiB batch: the ping's answer comes after 32 s, while the
+    // socket's buffer drains all along (network tour, 2026-12-07). Before, the stream was
+    // ended every 5 s and the batch sent again from the start: the follower never caught up.
+    const clock = new VirtualClock();
+    const peer = new FakePeer(clock);
+    let taken = 0;
+    const keepalive = new Keepalive(clock, TIMING, {
+      ping: (answered) => peer.ping(answered),
+      dead: (message) => peer.dead(message),
+      progress: () => taken,
+    });
+    keepalive.start();
+    peer.answerMs = undefined;
+    for (let ms = 0; ms < 10_000; ms += 50) {
+      taken += 6_250;
+      clock.advance(50);
+    }
+    expect(peer.deaths).toEqual([]);
+    // The link stops carrying anything: dead within a timeout and a tick or two.
+    clock.advance(TIMING.timeoutMs + 2 * TIMING.intervalMs);
+    expect(peer.deaths).toEqual(["no answer to a ping for 500 ms"]);
+    keepalive.stop();
+  });
 });

@@ -24,6 +24,13 @@ export interface KeepaliveProbe {
   dead(message: string): void;
   /** Whether a ping is worth sending now (calls are in flight); absent: always. */
   isInUse?(): boolean;
+  /**
+   * A count that grows while the peer takes what this end wrote (bytes handed on past the
+   * connection's own buffer, which needs the peer's TCP acknowledgements once the socket's
+   * buffer is full); absent: none. A ping queued behind megabytes on a slow link is answered
+   * only once they have gone: while the count grows, the peer is reading, not silent.
+   */
+  progress?(): number;
 }
 
 /** Pings one connection from start() until stop() or its death. */
@@ -34,6 +41,8 @@ export class Keepalive {
   /** When the unanswered ping left; undefined while none is unanswered (one at a time). */
   private unansweredSinceMs: number | undefined;
   private lastTickMs = 0;
+  /** probe.progress() at the last tick. */
+  private lastProgress = 0;
   private cancelTick: CancelTimer | undefined;
 
   constructor(clock: Clock, timing: KeepaliveTiming, probe: KeepaliveProbe) {
@@ -63,8 +72,15 @@ export class Keepalive {
     // the answer may be waiting unread, so that time is not counted as the peer's silence.
     const lateMs = now - this.lastTickMs - this.timing.intervalMs;
     this.lastTickMs = now;
+    const progress = this.probe.progress?.() ?? 0;
+    const isTaking = progress > this.lastProgress;
+    this.lastProgress = progress;
     if (this.unansweredSinceMs !== undefined) {
       if (lateMs > 0) this.unansweredSinceMs += lateMs;
+      // The peer took bytes since the last tick: the ping waits behind them, as on a 1 Mbit/s
+      // link behind a 4 MiB batch (32 s). Before 2026-12-07 such a stream ended every 5 s and
+      // its batch went again from the start, so a follower there never caught up.
+      if (isTaking) this.unansweredSinceMs = now;
       if (now - this.unansweredSinceMs >= this.timing.timeoutMs) {
         this.cancelTick = undefined;
         this.probe.dead(`no answer to a ping for ${this.timing.timeoutMs} ms`);

@@ -32,6 +32,13 @@ export class HttpPeerStream implements PeerStream {
   private readonly batchBytesMax: number;
   private readonly address: string;
   private readonly keepalive: Keepalive;
+  /** Bytes given to the socket so far; minus its bufferedAmount, what left for the kernel. */
+  private sentBytes = 0;
+  /** At the last progress(): what had left, and what still waited in the socket. */
+  private lastLeft = 0;
+  private lastBuffered = 0;
+  /** Bytes that left while others waited (see progress()). */
+  private drained = 0;
   private isClosedHere = false;
   /** The end was reported (onClose); the socket's own close event says nothing more. */
   private isEnded = false;
@@ -62,6 +69,7 @@ export class HttpPeerStream implements PeerStream {
         // No closing handshake with a peer that does not answer: drop the connection.
         this.socket.terminate();
       },
+      progress: () => this.progress(),
     });
     this.socket.addEventListener("pong", () => onPong());
     this.socket.addEventListener(
@@ -97,10 +105,27 @@ export class HttpPeerStream implements PeerStream {
       );
     }
     this.socket.send(bytes);
+    this.sentBytes += bytes.byteLength;
   }
 
   bufferedBytes(): number {
     return this.socket.bufferedAmount;
+  }
+
+  /**
+   * Bytes the peer took for sure: those that left the socket while some waited in it at the
+   * previous look, so that the kernel's buffer was full and took only what the peer had
+   * acknowledged. The ping waits behind all of them (a WebSocket has one queue). Bytes that
+   * leave an empty socket prove nothing: a kernel buffer with room takes heartbeats for a
+   * black-holed peer for minutes, and that peer must still be found dead in 5 s.
+   */
+  private progress(): number {
+    const buffered = this.socket.bufferedAmount;
+    const left = this.sentBytes - buffered;
+    if (this.lastBuffered > 0 && left > this.lastLeft) this.drained += left - this.lastLeft;
+    this.lastLeft = left;
+    this.lastBuffered = buffered;
+    return this.drained;
   }
 
   close(): void {
