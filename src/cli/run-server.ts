@@ -5,6 +5,7 @@
 
 import { InvalidArgumentError, type Logger, type RaftoralError } from "../lib/index.ts";
 import { checkNodeSecurity, type NodeSecurity, RaftoralNode } from "../node/index.ts";
+import { watchDescriptors } from "./descriptor-watch.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from "./exit-codes.ts";
 import { loadWorkflows } from "./load-workflows.ts";
 import type { ServerArgs } from "./server-args.ts";
@@ -74,8 +75,11 @@ export async function runServer(
     logger.error(describeStartFailure(error as Error, args.httpListen?.text));
     return exitCodeOf(error as Error, "start");
   }
+  const stopWatching = watchDescriptors(logger);
   // Stopped without a signal: it left the cluster when asked to, or a fatal error stopped it.
-  return Promise.race([stopped, node.stopped.then(stoppedStatus)]);
+  const status = await Promise.race([stopped, node.stopped.then(stoppedStatus)]);
+  stopWatching();
+  return status;
 }
 
 /** Which protections are on, if any; what they hold never reaches the log. */

@@ -3,10 +3,12 @@
 // meanwhile, but that is no failure of its disk: it must not stop as if its storage had
 // failed, and it must serve again once the connections close. Before, the durable mark's
 // once-a-second write (it opens a temporary file) failed with EMFILE while the node took part
-// in its groups' writes, and the node stopped with exit 74, "storage failed".
+// in its groups' writes, and the node stopped with exit 74, "storage failed". And it says so:
+// a warning names the limit and how to raise it, and a notice tells when it is over.
 
 import { afterAll, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
+import { DESCRIPTOR_CHECK_INTERVAL_MS } from "../../src/cli/descriptor-watch.ts";
 import { RaftoralClient } from "../../src/client/index.ts";
 import { NodeProcessCluster } from "../support/node-process-cluster.ts";
 
@@ -45,6 +47,16 @@ function holdConnections(address: string, count: number): () => void {
   };
 }
 
+/** Polls `condition` until it holds, for a few of the descriptor watch's looks at most. */
+async function until(condition: () => boolean): Promise<void> {
+  const waitMs = 4 * DESCRIPTOR_CHECK_INTERVAL_MS;
+  const deadline = performance.now() + waitMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`not so after ${waitMs} ms`);
+    await Bun.sleep(100);
+  }
+}
+
 test.each(["grpc", "http"] as const)(
   "%s: clients holding every descriptor of a node do not stop it; it serves again once they let go",
   async (transport) => {
@@ -74,6 +86,11 @@ test.each(["grpc", "http"] as const)(
       const state = await Promise.race([exited, Bun.sleep(2_000).then(() => "running")]);
       expect(victim.log).not.toContain("The node stops");
       expect(state).toBe("running");
+      // And it says why it takes no connection (cli/descriptor-watch.ts).
+      await until(() =>
+        /This process has (no file descriptor to spare|\d+ of its)/.test(victim.log),
+      );
+      expect(victim.log).toContain("LimitNOFILE=");
     } finally {
       release();
       await client.close();
@@ -88,6 +105,7 @@ test.each(["grpc", "http"] as const)(
         ran = await direct.run("ping_pong", "ping").catch(() => undefined);
       }
       expect(ran).toMatchObject({ status: "completed", output: "pong" });
+      await until(() => victim.log.includes("File descriptors are no longer short"));
     } finally {
       await direct.close();
     }
