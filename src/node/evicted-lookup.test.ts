@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { type GroupId, groupId, RaftoralError } from "../lib/index.ts";
 import { EVICTED_PHRASE } from "../workflow/index.ts";
-import { findInEveryGroup, type GroupView, isEvictedAnswer } from "./evicted-lookup.ts";
+import {
+  findInEveryGroup,
+  type GroupView,
+  isEvictedAnswer,
+  managementCatchUp,
+} from "./evicted-lookup.ts";
 
 const G1 = groupId(1);
 const G2 = groupId(2);
@@ -145,4 +150,22 @@ test("isEvictedAnswer tells evicted from unknown by the fixed phrase and the cod
   expect(isEvictedAnswer(unknown)).toBe(false);
   expect(isEvictedAnswer(new RaftoralError("INTERNAL", EVICTED_PHRASE))).toBe(false);
   expect(isEvictedAnswer(new Error(EVICTED_PHRASE))).toBe(false);
+});
+
+test("the catch-up is refused at once while no management leader is known, else a read", async () => {
+  let leader = 0;
+  const reads: number[] = [];
+  const host = {
+    inspect: () => ({ leaderId: () => leader }),
+    read: async (_group: unknown, options?: { timeoutMs?: number }) => {
+      reads.push(options?.timeoutMs ?? 0);
+    },
+  } as unknown as Parameters<typeof managementCatchUp>[0];
+  const catchUp = managementCatchUp(host, 7_000);
+  // A read would wait out its 7 s for a leader; a list answers from its own view instead.
+  expect(await catchUp().catch((error: RaftoralError) => error.code)).toBe("NO_LEADER");
+  expect(reads).toEqual([]);
+  leader = 2;
+  await catchUp();
+  expect(reads).toEqual([7_000]);
 });

@@ -4,7 +4,8 @@
 // answer is passed on instead of the generic one. And whether one group knows an id at all,
 // finished and evicted included, for a start under a caller's id.
 
-import { type GroupId, RaftoralError } from "../lib/index.ts";
+import { type GroupId, MANAGEMENT_GROUP, NO_NODE, RaftoralError } from "../lib/index.ts";
+import type { MultiRaftHost } from "../multiraft/index.ts";
 import { EVICTED_PHRASE } from "../workflow/index.ts";
 import { findInGroups } from "./caller-id-start.ts";
 import type { LookupDeps } from "./workflow-describe.ts";
@@ -27,6 +28,24 @@ export interface GroupView {
   readonly groups: () => readonly GroupId[];
   /** Resolves once this node applied every management entry committed before the call. */
   readonly catchUpManagement: () => Promise<void>;
+}
+
+/**
+ * A read barrier on the management group for a GroupView, refused at once (NO_LEADER) while
+ * this node knows no management leader: the read would wait out its whole deadline for one,
+ * and a list, which can answer from this node's own view then, would make its caller wait as
+ * long.
+ */
+export function managementCatchUp(
+  host: Pick<MultiRaftHost, "inspect" | "read">,
+  timeoutMs: number,
+): () => Promise<void> {
+  return async () => {
+    if ((host.inspect(MANAGEMENT_GROUP)?.leaderId() ?? NO_NODE) === NO_NODE) {
+      throw new RaftoralError("NO_LEADER", "the management group has no leader this node knows");
+    }
+    await host.read(MANAGEMENT_GROUP, { timeoutMs });
+  };
 }
 
 /**

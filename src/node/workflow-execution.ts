@@ -48,7 +48,7 @@ import { CallLimits, type CallLimitsOptions } from "./call-limits.ts";
 import { type CallerIdStartDeps, startWithCallerId, workflowGroups } from "./caller-id-start.ts";
 import { childLauncher } from "./child-launcher.ts";
 import { chooseGroup, startInSomeGroup } from "./choose-group.ts";
-import { isKnownIn } from "./evicted-lookup.ts";
+import { isKnownIn, managementCatchUp } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
 import { groupExists } from "./known-group.ts";
@@ -293,7 +293,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const { host, proposalTimeoutMs } = this.options;
     return {
       groups: () => workflowGroups(this.options.machine.state()),
-      catchUpManagement: () => host.read(MANAGEMENT_GROUP, { timeoutMs: proposalTimeoutMs }),
+      catchUpManagement: managementCatchUp(host, proposalTimeoutMs),
       resolveGroup: (id) => this.resolveGroup(id),
       machineOf: async (id) => (await this.openedEngine(id))?.machine,
       // A replica that cannot serve would hold the barrier until its deadline: refused first.
