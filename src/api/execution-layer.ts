@@ -36,6 +36,8 @@ export interface ExecutionLayer extends WorkflowOperations {
   drain(groupId: GroupId, heir: GroupId): Promise<boolean>;
   /** Workflows running in the group, as this replica sees them (0 if not hosted here). */
   runningCount(groupId: GroupId): number;
+  /** What those executions' records take on this member, in bytes (ExecutionTable). */
+  runningBytes(groupId: GroupId): number;
   /** Of those, how many sleep on a durable timer and how many wait for an event. */
   suspendedCounts(groupId: GroupId): SuspendedCounts;
   /** As the group's leader: hand executions of owners that are gone to live members. */

@@ -39,7 +39,11 @@ function nodeOf(voters: readonly number[]) {
           failedDeliveries: 0,
         })),
     },
-    execution: { runningCount: () => 0, suspendedCounts: () => ({ sleeping: 0, waiting: 0 }) },
+    execution: {
+      runningCount: () => 0,
+      runningBytes: () => 0,
+      suspendedCounts: () => ({ sleeping: 0, waiting: 0 }),
+    },
   } as unknown as Parts;
   collectNodeMetrics(registry, parts);
   const peersScraped = () =>

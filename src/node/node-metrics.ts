@@ -46,9 +46,16 @@ function groupMetrics(
   const leader = gauge("raftoral_raft_leader_id", "The leader this node knows; 0 if none.");
   const isLeader = gauge("raftoral_raft_is_leader", "1 while this node leads the group.");
   const running = gauge("raftoral_workflows_running", "Workflows of the group not finished.");
+  const runningBytes = gauge(
+    "raftoral_workflows_running_bytes",
+    "What those workflows' records take here; new starts are refused from 1 GiB.",
+  );
   const sleeping = gauge("raftoral_workflows_sleeping", "Running workflows asleep on a timer.");
   const waiting = gauge("raftoral_workflows_waiting", "Running workflows waiting for an event.");
-  const all = [term, commit, applied, unapplied, leader, isLeader, running, sleeping, waiting];
+  const all = [
+    ...[term, commit, applied, unapplied, leader, isLeader],
+    ...[running, runningBytes, sleeping, waiting],
+  ];
   return () => {
     for (const metric of all) metric.reset();
     // The nodes of the cluster now: a removed node's series go (they would read 0 for ever).
@@ -69,6 +76,7 @@ function groupMetrics(
       isLeader.set(status.role === "leader" ? 1 : 0, { group });
       if (group === 0) continue;
       running.set(parts.execution.runningCount(group), { group });
+      runningBytes.set(parts.execution.runningBytes(group), { group });
       const suspended = parts.execution.suspendedCounts(group);
       sleeping.set(suspended.sleeping, { group });
       waiting.set(suspended.waiting, { group });

@@ -184,6 +184,10 @@ export class WorkflowExecution implements ExecutionLayer {
     return this.engines.get(id)?.machine.runningCount() ?? 0;
   }
 
+  runningBytes(id: GroupId): number {
+    return this.engines.get(id)?.machine.runningBytes() ?? 0;
+  }
+
   suspendedCounts(id: GroupId): SuspendedCounts {
     return this.engines.get(id)?.machine.suspendedCounts() ?? { sleeping: 0, waiting: 0 };
   }
@@ -415,10 +419,7 @@ export class WorkflowExecution implements ExecutionLayer {
     };
   }
 
-  /**
-   * A claim and its release are the management group's to commit: without a leader there for
-   * long, they fail at once, as a call into a leaderless execution group does.
-   */
+  /** Claims and releases: without a management leader for long, they fail at once. */
   private proposeManagement(command: Uint8Array): Promise<unknown> {
     const { host, proposalTimeoutMs: timeoutMs } = this.options;
     return this.refusal.guard(MANAGEMENT_GROUP, () =>

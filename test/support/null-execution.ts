@@ -15,6 +15,7 @@ export function nullExecution(): ExecutionLayer {
     }),
     openEngine: () => undefined,
     runningCount: () => 0,
+    runningBytes: () => 0,
     suspendedCounts: () => ({ sleeping: 0, waiting: 0 }),
     drain: async () => true,
     maintain: async () => undefined,
