@@ -4,7 +4,14 @@
 // refusal by epoch means another node owns it now: the run stops without a word to the log.
 // Only injected interfaces: proposer, clock, logger.
 
-import { AssertionError, assert, type Clock, type Logger, type NodeId } from "../lib/index.ts";
+import {
+  AssertionError,
+  assert,
+  type Clock,
+  type Logger,
+  type NodeId,
+  type RaftoralError,
+} from "../lib/index.ts";
 import type { RefusalReason, WorkflowApplyResult } from "./apply-result.ts";
 import type { ChildStarter } from "./children.ts";
 import {
@@ -120,6 +127,11 @@ export class ExecutionRunner {
       return await this.runOnce();
     } catch (error) {
       if (error instanceof AssertionError) throw error;
+      // Handled: a node that stops (its disk failed, a signal) stops its runs; no failure.
+      if ((error as RaftoralError).code === "SHUTTING_DOWN") {
+        this.log.info("Workflow run stops: the node is shutting down");
+        return "stopped";
+      }
       // Handled: any other failure of this run is logged and the execution is run again
       // later from its committed record; the node and the other executions carry on.
       this.log.error("Workflow run failed; it will be resumed", {
