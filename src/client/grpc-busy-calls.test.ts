@@ -16,8 +16,7 @@ afterAll(async () => {
 });
 
 /** A gRPC node whose starts answer only once the test lets them go. */
-async function holdingNode() {
-  const api = new FakeNodeApi();
+async function holdingNode(api = new FakeNodeApi()) {
   const held: (() => void)[] = [];
   let started = 0;
   api.script.startWorkflow = async () => {
@@ -36,7 +35,7 @@ async function holdingNode() {
   const releaseAll = () => {
     for (const release of held.splice(0)) release();
   };
-  return { client, held, releaseAll };
+  return { client, held, releaseAll, api };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -81,4 +80,29 @@ test("a start that finds no free call within its deadline is never sent (NotSent
   expect(held.length).toBe(100);
   releaseAll();
   await Promise.all(holding);
+});
+
+test("a wait that queued for a call asks the node for what is left of its time, not all of it", async () => {
+  // Asked for all of it after queueing past the client's 5 s margin, the node's TIMEOUT answer
+  // came after the call's own deadline: the caller saw a node that never answered.
+  const api = new FakeNodeApi();
+  const asked: number[] = [];
+  api.script.waitWorkflow = async (request) => {
+    asked.push(request.timeoutSeconds);
+    return { success: true, output: "pong" };
+  };
+  const { client, held, releaseAll } = await holdingNode(api);
+  const holding = Array.from({ length: 100 }, () =>
+    client.start("ping_pong", "ping", { timeoutMs: 20_000 }),
+  );
+  await until(() => held.length === 100);
+  const waiting = client.wait({ workflowId: "wf-0" }, { timeoutMs: 4_000 });
+  // Queued behind the starts for 2.1 s: at most 2 s are left to ask the node for.
+  await Bun.sleep(2_100);
+  expect(asked).toEqual([]);
+  releaseAll();
+  await Promise.all(holding);
+  expect(await waiting).toMatchObject({ status: "completed" });
+  expect(asked).toHaveLength(1);
+  expect(asked[0]).toBeLessThanOrEqual(2);
 });

@@ -162,14 +162,16 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     request: WaitWorkflowRequest,
     options: ClientCallOptions,
   ): Promise<WorkflowOutcome> {
+    // Its time is counted where it is sent, past both queues: queued for a call as well as
+    // for a long-call slot, it asked the node for all of it and had its deadline end first.
     const response = await this.longCall("WaitForWorkflowCompletion", options, (left) =>
       this.unary(
         WorkflowManagementMethods.waitForWorkflowCompletion,
-        {
+        (sent) => ({
           ...request,
           executionClusterId: clusterText(request.executionClusterId),
-          timeoutSeconds: secondsLeft(request.timeoutSeconds, options, left),
-        },
+          timeoutSeconds: secondsLeft(request.timeoutSeconds, options, sent),
+        }),
         left,
       ),
     );
@@ -311,18 +313,21 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     );
   }
 
-  /** One call to the node; past CALLS_MAX_DEFAULT at once, it waits its turn if so told. */
-  private unary<Request, Response>(
+  /**
+   * One call to the node; past CALLS_MAX_DEFAULT at once, it waits its turn if so told. A
+   * `request` made of the options it is sent with sees what waiting left of its time.
+   */
+  private unary<Request extends object, Response>(
     method: MethodDescriptor<Request, Response>,
-    request: Request,
+    request: Request | ((sent: ClientCallOptions) => Request),
     options: ClientCallOptions,
   ): Promise<Response> {
-    if (this.calls === undefined) return this.client.unary(method, request, options);
+    const send = (sent: ClientCallOptions) =>
+      this.client.unary(method, typeof request === "function" ? request(sent) : request, sent);
+    if (this.calls === undefined) return send(options);
     const notSent = () =>
       `${method.path} to ${this.address} was not sent: ${CALLS_MAX_DEFAULT} calls of this client to it were in flight (the most it sends a node at once) and none ended within its deadline of ${options.timeoutMs} ms`;
-    return inLongCallSlot(this.calls, options, notSent, (left) =>
-      this.client.unary(method, request, left),
-    );
+    return inLongCallSlot(this.calls, options, notSent, send);
   }
 
   /** A call that lasts as long as a workflow, once a long-call slot is free (long-call-slots.ts). */
