@@ -13,7 +13,7 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 /**
  * The node's stored data is damaged (a record that fails its checksum, a page SQLite finds
- * malformed, a group with rows missing, an unreadable durable mark): it did not start from it.
+ * malformed, a group with rows missing, a durable mark that is not one): it did not start from it.
  * Restarting cannot help; see docs/storage.md, "Integrity". (EX_DATAERR)
  */
 export const EXIT_DATA_DAMAGED = 65;

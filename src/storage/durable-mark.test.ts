@@ -160,3 +160,29 @@ test("what a burst of writes left unmarked is marked once the interval has passe
   writer.catchUp(2_100);
   expect(markedCommit()).toBeUndefined();
 });
+
+test("a mark this process cannot read for want of file descriptors is not called damaged", async () => {
+  // Out of descriptors (a low ulimit -n) the mark's read fails with EMFILE: called damaged,
+  // the node exited 65, which its systemd unit never restarts, saying to delete the mark.
+  writeFileSync(durableMarkPath(file), '{"version":1,"groups":[]}');
+  const script = join(directory, "read-mark.ts");
+  writeFileSync(
+    script,
+    `import { openSync } from "node:fs";
+import { checkDurableMark } from ${JSON.stringify(join(import.meta.dir, "durable-mark.ts"))};
+const held = [];
+try { for (;;) held.push(openSync("/dev/null", "r")); } catch {}
+try { checkDurableMark({ databaseFile: ${JSON.stringify(file)}, states: new Map() }); console.log("read"); }
+catch (error) { console.log(error.code, error.message); }`,
+  );
+  const child = Bun.spawn(["sh", "-c", `ulimit -n 256 && exec "${process.execPath}" "${script}"`], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const said = (await new Response(child.stdout).text()).trim();
+  expect(await child.exited).toBe(0);
+  expect(said).toStartWith("STORAGE_FAILED ");
+  expect(said).toContain("EMFILE");
+  expect(said).toContain("ulimit -n");
+  expect(said).not.toContain("deleting it");
+});

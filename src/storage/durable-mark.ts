@@ -75,9 +75,22 @@ export function checkDurableMark(options: {
 }
 
 function readMark(path: string): MarkJson {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    // The read failed, not the mark (out of descriptors, no permission): nothing says it is
+    // damaged, and deleting it would only lose the check. Called damaged, the node exited 65,
+    // which its unit never restarts, with the advice to delete it.
+    throw new StorageError(
+      "STORAGE_FAILED",
+      `${path} could not be read (${(error as Error).message}). Check that the node's user may read it and its limit of open files (ulimit -n, LimitNOFILE=), then start it again; do not delete the file`,
+      { file: path, cause: error },
+    );
+  }
   let json: Partial<MarkJson> | undefined;
   try {
-    json = JSON.parse(readFileSync(path, "utf8")) as Partial<MarkJson>;
+    json = JSON.parse(text) as Partial<MarkJson>;
   } catch (error) {
     throw unreadableMark(path, (error as Error).message, error);
   }
