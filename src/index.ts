@@ -5,6 +5,7 @@
 
 export {
   type CallTimeout,
+  ClientClosedError,
   type ClientTls,
   type ClusterNodeStatus,
   type ClusterStatus,

@@ -66,6 +66,31 @@ export class UnreachableError extends RaftoralError {
 }
 
 /**
+ * A call that close() ended, or one made after it: the client's own doing, not the nodes'.
+ * Its attempts failed only because their connections were closed, so "no node answered ...
+ * check that the node runs" would send the caller to look at nodes that are fine.
+ */
+export class ClientClosedError extends RaftoralError {
+  readonly attempts: readonly FailedAttempt[];
+
+  /** `isWrite`: whether the call changes something, which an answer lost may hide. */
+  constructor(what: string, attempts: readonly FailedAttempt[], isWrite = true) {
+    const sent =
+      isWrite && attempts.some((attempt) => attempt.error.isAnswerLost)
+        ? "; a node received it before, so it may have been done"
+        : "";
+    super(
+      "UNAVAILABLE",
+      `${what} ended: the client was closed (close()) while the call was in flight or ` +
+        `queued, or before it was made${sent}; make calls before closing the client, or use a new one`,
+      { cause: attempts.at(-1)?.error },
+    );
+    this.name = "ClientClosedError";
+    this.attempts = attempts;
+  }
+}
+
+/**
  * No node served the call, and at least one was reached and answered that it cannot serve
  * it now (a group with no leader, a node shutting down). The code is the last answer's: the
  * cluster, not the network, is what to look at.

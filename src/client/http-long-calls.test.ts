@@ -3,7 +3,7 @@
 // to queue behind them, unsent, until its deadline passed.
 
 import { afterAll, expect, test } from "bun:test";
-import { NotSentError } from "./client-errors.ts";
+import { ClientClosedError, NotSentError } from "./client-errors.ts";
 import { HttpProtocolClient } from "./http-client.ts";
 import { RaftoralClient } from "./raftoral-client.ts";
 
@@ -140,5 +140,31 @@ test("a RaftoralClient's wait ends when the client is closed, instead of asking 
   const failure = await Promise.race([wait, Bun.sleep(4_000).then(() => "still waiting")]);
   expect(failure).toBeInstanceOf(Error);
   expect((failure as Error).message).toContain("the client was closed");
+  node.release();
+});
+
+test("a RaftoralClient's call ended by close() says the client was closed, not that no node answered", async () => {
+  // It read "no node answered wait (...); check that the node runs and the address is
+  // right", sending the caller to look at healthy nodes, and the client first opened a new
+  // connection to each node to ask whether it spoke the other protocol.
+  const node = heldWaitsNode();
+  const client = new RaftoralClient(`http://${node.client.address}`);
+  const wait = client.wait({ workflowId: "w" }, { timeoutMs: 600_000 }).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  while (node.waitsReceived < 1) await Bun.sleep(5);
+  await client.close();
+  const failure = await wait;
+  expect(failure).toBeInstanceOf(ClientClosedError);
+  expect((failure as ClientClosedError).code).toBe("UNAVAILABLE");
+  expect(failure?.message).toContain("wait ended: the client was closed");
+  expect(failure?.message).not.toContain("check that the node runs");
+  const after = await client.describe("w").then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  expect(after).toBeInstanceOf(ClientClosedError);
+  expect(after?.message).toContain("describe ended: the client was closed");
   node.release();
 });

@@ -14,6 +14,7 @@ export {
   type TargetDefaults,
 } from "./client-address.ts";
 export {
+  ClientClosedError,
   type FailedAttempt,
   isWorthAnotherNode,
   NotSentError,

@@ -1,10 +1,9 @@
 // RaftoralClient: the API of a Raftoral cluster for programs and scripts, over gRPC or HTTP,
-// cleartext or TLS, with an optional bearer token. It knows several nodes; calls that are
-// safe to repeat (discover, health, status, wait) move on to the next node when one is
-// unavailable. A start is repeated only when the caller chose its workflow id: the cluster
-// then starts that id once, however often it is asked. A start without one goes to the next
-// node only while no node may have received it (a refused connection), since a start whose
-// answer was lost, or that a node answered, may have started it. Runs on Bun and Node.
+// cleartext or TLS, with an optional bearer token. It knows several nodes; calls safe to repeat
+// (discover, health, status, wait) move on to the next node when one is unavailable. A start
+// is repeated only when the caller chose its workflow id: the cluster then starts that id once,
+// however often it is asked. Without one it goes to the next node only while no node may have
+// received it (a refused connection): one whose answer was lost may have started it. Bun, Node.
 
 import { RaftoralError } from "../lib/index.ts";
 import {
@@ -33,6 +32,7 @@ import {
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import {
   ANOTHER_NODE_MAY_SERVE,
+  ClientClosedError,
   type FailedAttempt,
   isUnanswered,
   isWorthAnotherNode,
@@ -127,8 +127,7 @@ export class RaftoralClient extends WorkflowClientBase {
   protected sendStart(request: StartWorkflowRequest, timeoutMs: number) {
     const call: NodeCall<StartWorkflowResult> = (client, leftMs) =>
       client.startWorkflow(request, { timeoutMs: leftMs });
-    // Without the caller's id a start whose answer was lost may have started it: one node
-    // receives it.
+    // Without the caller's id a start whose answer was lost may have been done: one node gets it.
     return request.workflowId === undefined
       ? this.untilReceived("start", START_ID, timeoutMs, call)
       : this.repeatable("start", timeoutMs, call, START_RETRYABLE);
@@ -320,9 +319,9 @@ export class RaftoralClient extends WorkflowClientBase {
       if (!isWorthAnotherNode(error)) throw error;
       attempts.push(tried);
       if (error.isAnswerLost) {
-        // A node that answers in the other protocol garbles the answer too: say that first.
+        // The other protocol garbles the answer too, and close() ends the call: say so first.
         const unreached = await this.unreachable(what, attempts, true, endMs);
-        if (unreached instanceof TransportMismatchError) throw unreached;
+        if (unreached instanceof TransportMismatchError || this.isClosed) throw unreached;
         throw new RaftoralError(
           error.code,
           `the answer to ${what} from ${address} was lost (${error.message}): it may have ` +
@@ -402,6 +401,7 @@ export class RaftoralClient extends WorkflowClientBase {
     isWrite = true,
     endMs = Number.POSITIVE_INFINITY,
   ): Promise<RaftoralError> {
+    if (this.isClosed) return new ClientClosedError(what, attempts, isWrite);
     const answer = attempts.findLast((attempt) => attempt.error.isAnswer)?.error;
     if (answer !== undefined) return new UnservedError(what, attempts, answer);
     const target = this.targets.find((item) => item.address === attempts[0]?.address);
