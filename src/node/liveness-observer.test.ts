@@ -30,7 +30,7 @@ function observer(heard: ReadonlyMap<NodeId, number> = new Map()) {
   let changed: (id: GroupId) => void = () => undefined;
   const liveness = new LivenessObserver(
     {
-      hearing: { lastTakingPartMs: (id) => heard.get(id) },
+      hearing: { lastHeardMs: (id) => heard.get(id), lastTakingPartMs: (id) => heard.get(id) },
       onGroupChanged: (listener) => {
         changed = listener;
         return () => undefined;
@@ -109,7 +109,7 @@ test("hasStalledSince: a stall longer than owner failover's counts once it has b
   const inner = new VirtualClock();
   const clock = new PausableClock(inner);
   const host = {
-    hearing: { lastTakingPartMs: () => undefined },
+    hearing: { lastHeardMs: () => undefined, lastTakingPartMs: () => undefined },
     onGroupChanged: () => () => undefined,
   };
   const silent = createLogger({ level: "error", format: "text", write: () => undefined });

@@ -1,9 +1,10 @@
 // A node whose incoming traffic is lost (a firewall rule, a broken NIC queue) while what it sends
 // still arrives. It hears no leader, so it asks for votes, and those arrive: a node counted
 // alive by any message from it was never counted silent, and the workflows it owned waited
-// for it for good. Only messages that show it hears its peers (answers, a leader's appends)
-// count it alive, so its workflows go to a live member at the owner failover threshold, and
-// the cluster removes it at the failure timeout, as it does a crashed node, until it hears again.
+// for it for good. Failure detection now counts only messages that show a node hears its
+// peers (answers, a leader's appends), so the cluster removes it at the failure timeout, as it
+// does a crashed node, its workflows go on elsewhere, and it comes back once it hears again.
+// (Owner failover, at 1.5 s, still takes any message: see liveness-observer.ts.)
 
 import { afterEach, expect, test } from "bun:test";
 import { groupId, type NodeId } from "../../../src/lib/index.ts";
@@ -17,11 +18,10 @@ afterEach(async () => {
 });
 
 const GROUP = groupId(1);
-const OWNER_FAILOVER_MS = SIM_TUNING.ownerFailoverMs ?? 0;
 const FAILURE_TIMEOUT_MS = SIM_TUNING.failureTimeoutMs ?? 0;
 const roleIn = (entry: SimNode) => entry.node?.raftHost()?.inspect(GROUP)?.status().role;
 
-test("a node that hears nothing is counted silent, and its workflows go on elsewhere", async () => {
+test("a node that hears nothing is removed, its workflows go on elsewhere, and it comes back", async () => {
   const current = new ClusterSim(71, [SIM_WAITS, SIM_STEPS]);
   sim = current;
   await current.settleThree();
@@ -38,21 +38,16 @@ test("a node that hears nothing is counted silent, and its workflows go on elsew
 
   for (const entry of others) current.world.network.cutOneWay(entry.address, deaf.address);
   const cutAtMs = current.nowMs;
+  const isListed = () => other.node?.managementState().nodes.has(deaf.lastId as NodeId) === true;
+  await current.until("the deaf node is removed", () => !isListed(), 4 * FAILURE_TIMEOUT_MS);
+  expect(current.nowMs - cutAtMs).toBeGreaterThan(FAILURE_TIMEOUT_MS);
   let status = "";
   for (let waited = 0; waited < 30_000 && status !== "completed"; waited += 250) {
     await current.advance(250, 5);
     status = (await seenBy(other)).status;
   }
   expect(status).toBe("completed");
-  const record = await seenBy(other);
-  expect(record.ownerNodeId).not.toBe(deaf.lastId as NodeId);
-  // Its group elected another leader, which counted the deaf node silent at the threshold.
-  expect(current.nowMs - cutAtMs).toBeGreaterThan(OWNER_FAILOVER_MS);
-
-  // Silent to the management leader too: removed, as a crashed node is, and back once it
-  // hears again.
-  const isListed = () => other.node?.managementState().nodes.has(deaf.lastId as NodeId) === true;
-  await current.until("the deaf node is removed", () => !isListed(), 4 * FAILURE_TIMEOUT_MS);
+  expect((await seenBy(other)).ownerNodeId).not.toBe(deaf.lastId as NodeId);
   current.world.network.heal();
   await current.until("it is back", () => isListed() && current.isSettled(), 120_000);
 }, 120_000);
