@@ -126,9 +126,8 @@ test("a call made after close() fails at once, as not sent", async () => {
   expect(node.waitsReceived).toBe(0);
 });
 
-test("a RaftoralClient's wait ends when the client is closed, instead of asking again until its time is up", async () => {
-  // A wait asks again while no node serves it; a closed client's nodes never will, and its
-  // wait went on asking, every 200 ms, for the rest of its time (here ten minutes).
+/** A RaftoralClient with a ten-minute wait the node holds, closed once the node has it. */
+async function waitClosedWhileHeld() {
   const node = heldWaitsNode();
   const client = new RaftoralClient(`http://${node.client.address}`);
   const wait = client.wait({ workflowId: "w" }, { timeoutMs: 600_000 }).then(
@@ -137,6 +136,13 @@ test("a RaftoralClient's wait ends when the client is closed, instead of asking 
   );
   while (node.waitsReceived < 1) await Bun.sleep(5);
   await client.close();
+  return { node, client, wait };
+}
+
+test("a RaftoralClient's wait ends when the client is closed, instead of asking again until its time is up", async () => {
+  // A wait asks again while no node serves it; a closed client's nodes never will, and its
+  // wait went on asking, every 200 ms, for the rest of its time (here ten minutes).
+  const { node, wait } = await waitClosedWhileHeld();
   const failure = await Promise.race([wait, Bun.sleep(4_000).then(() => "still waiting")]);
   expect(failure).toBeInstanceOf(Error);
   expect((failure as Error).message).toContain("the client was closed");
@@ -147,14 +153,7 @@ test("a RaftoralClient's call ended by close() says the client was closed, not t
   // It read "no node answered wait (...); check that the node runs and the address is
   // right", sending the caller to look at healthy nodes, and the client first opened a new
   // connection to each node to ask whether it spoke the other protocol.
-  const node = heldWaitsNode();
-  const client = new RaftoralClient(`http://${node.client.address}`);
-  const wait = client.wait({ workflowId: "w" }, { timeoutMs: 600_000 }).then(
-    () => undefined,
-    (error: Error) => error,
-  );
-  while (node.waitsReceived < 1) await Bun.sleep(5);
-  await client.close();
+  const { node, client, wait } = await waitClosedWhileHeld();
   const failure = await wait;
   expect(failure).toBeInstanceOf(ClientClosedError);
   expect((failure as ClientClosedError).code).toBe("UNAVAILABLE");
