@@ -48,7 +48,7 @@ function groupMetrics(
   const running = gauge("raftoral_workflows_running", "Workflows of the group not finished.");
   const runningBytes = gauge(
     "raftoral_workflows_running_bytes",
-    "What those workflows' records take here; new starts are refused from 1 GiB.",
+    "What the group's running workflows' records take on this node; starts stop at 1 GiB.",
   );
   const sleeping = gauge("raftoral_workflows_sleeping", "Running workflows asleep on a timer.");
   const waiting = gauge("raftoral_workflows_waiting", "Running workflows waiting for an event.");
