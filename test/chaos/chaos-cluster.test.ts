@@ -1,10 +1,12 @@
-// The chaos cluster keeps the log of every process a node ran as, for a run that needs them.
+// The chaos cluster keeps the log of every process a node ran as, for a run that needs them,
+// and a run with a violation leaves its timeline and each node's metrics beside them.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ChaosCluster } from "./chaos-cluster.ts";
+import { ChaosTimeline, scrapeMetrics, writeMetrics } from "./chaos-evidence.ts";
 
 const FIXTURE = join(import.meta.dir, "fixtures", "chaos-workflows.ts");
 
@@ -39,5 +41,25 @@ describe("ChaosCluster logs", () => {
     expect(readFileSync(join(directory, `node-0-pid-${second}.log`), "utf8")).toBe(
       logs[1]?.log ?? "",
     );
+  }, 60_000);
+
+  test("the evidence: the timeline with wall-clock times and a live node's metrics", async () => {
+    cluster = new ChaosCluster("http", FIXTURE);
+    await cluster.start(1);
+    const passedOn: string[] = [];
+    const timeline = new ChaosTimeline();
+    const log = timeline.recorder((line) => passedOn.push(line));
+    log("nemesis: pause node 0 for 300 ms");
+    const metrics = await scrapeMetrics(cluster, "http");
+    directory = mkdtempSync(join(tmpdir(), "raftoral-chaos-evidence-"));
+    timeline.write(directory);
+    writeMetrics(directory, metrics);
+    expect(passedOn).toEqual(["nemesis: pause node 0 for 300 ms"]);
+    expect(readFileSync(join(directory, "timeline.log"), "utf8")).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z nemesis: pause node 0 for 300 ms\n$/,
+    );
+    const page = readFileSync(join(directory, "node-0-metrics.txt"), "utf8");
+    expect(page).toContain("raftoral_host_turn_seconds_count");
+    expect(page).toContain('raftoral_raft_is_leader{group="0"} 1');
   }, 60_000);
 });

@@ -15,6 +15,7 @@ import {
 } from "./chaos-check.ts";
 import { type ClientLoad, newClientLoad, runStartLoop, runWaitLoop } from "./chaos-clients.ts";
 import { ChaosCluster } from "./chaos-cluster.ts";
+import { ChaosTimeline, type NodeMetrics, scrapeMetrics, writeMetrics } from "./chaos-evidence.ts";
 import { type FaultKind, runNemesis } from "./chaos-nemesis.ts";
 
 const FIXTURE = join(import.meta.dir, "fixtures", "chaos-workflows.ts");
@@ -30,7 +31,10 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
   /** Called with the cluster before it starts, so a test can stop it if the run times out. */
   readonly onCluster?: (cluster: ChaosCluster) => void;
-  /** Where a run with a violation writes every node's logs, each incarnation in a file. */
+  /**
+   * Where a run with a violation writes every node's logs, each incarnation in a file, its
+   * timeline and each node's metrics at the end (chaos-evidence.ts).
+   */
   readonly logDirectory?: string;
 }
 
@@ -62,15 +66,21 @@ export interface ChaosSummary {
 export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const cluster = new ChaosCluster(options.transport, FIXTURE);
   options.onCluster?.(cluster);
+  const timeline = new ChaosTimeline();
+  const { logDirectory } = options;
   let summary: ChaosSummary;
+  let metrics: NodeMetrics[] = [];
   try {
-    summary = await runOn(cluster, options);
+    summary = await runOn(cluster, { ...options, log: timeline.recorder(options.log) });
+    if (summary.violations.length > 0 && logDirectory !== undefined)
+      metrics = await scrapeMetrics(cluster, options.transport);
   } finally {
     await cluster.stop();
   }
-  const { logDirectory } = options;
   if (summary.violations.length === 0 || logDirectory === undefined) return summary;
   cluster.writeLogs(logDirectory);
+  timeline.write(logDirectory);
+  writeMetrics(logDirectory, metrics);
   return { ...summary, logDirectory };
 }
 

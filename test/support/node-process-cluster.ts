@@ -78,7 +78,7 @@ export class NodeProcessCluster {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
-      env: { ...process.env, RAFTORAL_LOG: "info", ...this.env },
+      env: { ...process.env, RAFTORAL_LOG: process.env.TEST_NODE_LOG ?? "info", ...this.env },
     });
     node.process = child;
     const reader = child.stderr.getReader();
@@ -116,7 +116,7 @@ export class NodeProcessCluster {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
-      env: { ...process.env, RAFTORAL_LOG: "info" },
+      env: { ...process.env, RAFTORAL_LOG: process.env.TEST_NODE_LOG ?? "info" },
     });
     // A start that hangs instead of failing must not hang the suite.
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
