@@ -59,6 +59,8 @@ describe("ChaosCluster logs", () => {
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z nemesis: pause node 0 for 300 ms\n$/,
     );
     const page = readFileSync(join(directory, "node-0-metrics.txt"), "utf8");
+    expect(page).toContain("# first look\n");
+    expect(page).toContain("# 2000 ms later\n");
     expect(page).toContain("raftoral_host_turn_seconds_count");
     expect(page).toContain('raftoral_raft_is_leader{group="0"} 1');
   }, 60_000);
