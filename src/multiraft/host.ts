@@ -33,6 +33,7 @@ import { GroupRegistry } from "./group-registry.ts";
 import { validateHostConfig } from "./host-config.ts";
 import { dropEvent, type HostEvent } from "./host-events.ts";
 import { HostInbox } from "./host-inbox.ts";
+import { HostLoop } from "./host-loop.ts";
 import { HostMetrics } from "./host-metrics.ts";
 import type { GroupInspector, MultiRaftHostOptions, ProposeOptions } from "./host-options.ts";
 import type { HostedGroup } from "./hosted-group.ts";
@@ -54,11 +55,8 @@ export class MultiRaftHost {
   private readonly desk: ForwardingDesk;
   private readonly intake: ProposalIntake;
   private readonly reads: ReadDesk;
-  private ticksDue = 0;
-  private isTurnRunning = false;
-  private isTurnScheduled = false;
+  private readonly loop: HostLoop;
   private isStopped = false;
-  private cancelTicks: (() => void) | undefined;
   private readonly lifecycleWrites = new LifecycleWrites();
   private readonly deferredCommits = new DeferredCommits();
   private readonly outbox = new Outbox();
@@ -75,6 +73,13 @@ export class MultiRaftHost {
     this.nodeId = options.nodeId;
     this.incarnation = options.random.nextU32();
     this.metrics = new HostMetrics(options.metrics ?? new MetricsRegistry());
+    this.loop = new HostLoop({
+      clock: options.clock,
+      tickIntervalMs: options.config.tickIntervalMs,
+      logger: options.logger,
+      turn: () => this.metrics.timedTurn(() => this.runTurn()),
+      fail: (error) => this.fail(error),
+    });
     const electionTimeoutMs = options.config.raft.electionTicks * options.config.tickIntervalMs;
     // A ReadIndex lost with a leader change is asked again after two election timeouts.
     this.reads = new ReadDesk(options.nodeId, options.clock, 2 * electionTimeoutMs);
@@ -120,20 +125,14 @@ export class MultiRaftHost {
 
   /** Starts ticking. Groups may be added before or after. */
   start(): void {
-    const loop = () => {
-      if (this.isStopped) return;
-      this.ticksDue++;
-      this.wake();
-      this.cancelTicks = this.options.clock.setTimer(this.options.config.tickIntervalMs, loop);
-    };
-    this.cancelTicks = this.options.clock.setTimer(this.options.config.tickIntervalMs, loop);
+    this.loop.start();
   }
 
   /** Stops the loop and fails every waiting caller with `failure` (see stoppedUnder). */
   stop(failure: (groupId: GroupId, wasSent: boolean) => ProposalError = stoppedUnder): void {
     if (this.isStopped) return;
     this.isStopped = true;
-    this.cancelTicks?.();
+    this.loop.stop();
     for (const group of this.groups.values()) this.failWaiters(group, failure);
     this.desk.failAll((proposal) => failure(proposal.groupId, proposal.wasSent));
     for (const event of this.inbox.takeAll()) dropEvent(event);
@@ -223,7 +222,7 @@ export class MultiRaftHost {
   receive(batch: PeerBatch): void {
     if (this.isStopped) return;
     this.inbox.pushBatch(batch);
-    this.wake();
+    this.loop.wake();
   }
 
   /** A delivery to `peer` failed: stop streaming to it until it answers again. */
@@ -305,22 +304,13 @@ export class MultiRaftHost {
     if (this.isStopped) dropEvent(event);
     else {
       this.inbox.push(event);
-      this.wake();
+      this.loop.wake();
     }
   }
 
-  private wake(): void {
-    if (this.isTurnScheduled || this.isTurnRunning || this.isStopped) return;
-    this.isTurnScheduled = true;
-    this.options.clock.runSoon(() => {
-      this.isTurnScheduled = false;
-      this.metrics.timedTurn(() => this.runTurn()).catch((error) => this.fail(toError(error)));
-    });
-  }
-
+  /** One turn (see the file's header), run by the HostLoop. */
   private async runTurn(): Promise<void> {
-    if (this.isStopped || this.isTurnRunning) return;
-    this.isTurnRunning = true;
+    if (this.isStopped || !this.loop.beginTurn()) return;
     try {
       this.handleEvents();
       this.tickGroups();
@@ -348,11 +338,11 @@ export class MultiRaftHost {
         if (this.applyAndAdvance(group, ready)) this.changes.add(group.id);
       }
     } finally {
-      this.isTurnRunning = false;
+      this.loop.endTurn();
     }
     // Outside the turn: a listener may well call back into the host.
     if (!this.isStopped) this.changes.notify();
-    if (this.hasMoreWork()) this.wake();
+    if (this.hasMoreWork()) this.loop.wake();
   }
 
   /** True when observers should look at the group again (see HostedGroup.afterAdvance). */
@@ -379,8 +369,7 @@ export class MultiRaftHost {
   }
 
   private tickGroups(): void {
-    const due = this.ticksDue;
-    this.ticksDue = 0;
+    const due = this.loop.takeTicks();
     if (due === 0) return;
     this.groups.tick(due);
     // An idle node writes nothing, so only this tells it that its storage is gone.
@@ -458,7 +447,7 @@ export class MultiRaftHost {
     for (const batch of this.router.takeEarly(id)) {
       if (!this.inbox.refuses(batch)) this.inbox.pushBatch(batch);
     }
-    this.wake();
+    this.loop.wake();
     return group;
   }
 

@@ -8,9 +8,9 @@
 // Pure: all effects and time are injected (ReplayEffects).
 
 import { type Logger, unreachable } from "../lib/index.ts";
-import type { ChildStarter } from "./children.ts";
 import { toRecordedJson } from "./command-size.ts";
 import { type CodeScope, type DeterminismGuards, UNGUARDED } from "./determinism-guards.ts";
+import { outsideWorkflowCode } from "./effects-outside.ts";
 import {
   ChildWorkflowError,
   type DeterminismViolationError,
@@ -147,37 +147,6 @@ export class ReplayRun {
       return { type: "failed", error: recordError(error), ...ahead };
     }
   }
-}
-
-/** The effects, each called outside the workflow scope: the node's code runs unguarded. */
-function outsideWorkflowCode(effects: ReplayEffects, guards: DeterminismGuards): ReplayEffects {
-  const { cancelRequested, children, ahead } = effects;
-  return {
-    // Spread first, so that an effect added later is never silently dropped here.
-    ...effects,
-    record: (checkpoint) => guards.run(undefined, () => effects.record(checkpoint)),
-    sleep: (delayMs) => guards.run(undefined, () => effects.sleep(delayMs)),
-    wallClockMs: () => guards.run(undefined, () => effects.wallClockMs()),
-    monotonicMs: () => guards.run(undefined, () => effects.monotonicMs()),
-    nextEvent: (name) => guards.run(undefined, () => effects.nextEvent(name)),
-    stepRan: (report) => guards.run(undefined, () => effects.stepRan(report)),
-    ...(cancelRequested === undefined
-      ? {}
-      : { cancelRequested: () => guards.run(undefined, () => cancelRequested()) }),
-    ...(children === undefined ? {} : { children: childrenOutside(children, guards) }),
-    ...(ahead === undefined
-      ? {}
-      : {
-          ahead: {
-            allows: (checkpoint) => guards.run(undefined, () => ahead.allows(checkpoint)),
-            later: (propose) => guards.run(undefined, () => ahead.later(propose)),
-          },
-        }),
-  };
-}
-
-function childrenOutside(children: ChildStarter, guards: DeterminismGuards): ChildStarter {
-  return { start: (request) => guards.run(undefined, () => children.start(request)) };
 }
 
 function failureOf(error: unknown): RecordedError {

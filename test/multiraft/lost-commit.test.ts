@@ -14,16 +14,21 @@ import {
   RaftoralError,
   term,
 } from "../../src/lib/index.ts";
-import type { MultiRaftHostOptions } from "../../src/multiraft/index.ts";
 import type { RaftMessage } from "../../src/raft/index.ts";
-import { flush, HEARTBEAT_2_TO_1, loneHost, raftBatch } from "../support/host-cluster.ts";
+import {
+  flush,
+  HEARTBEAT_2_TO_1,
+  type LoneHostOptions,
+  loneHost,
+  raftBatch,
+} from "../support/host-cluster.ts";
 import { KvStateMachine } from "../support/kv-state-machine.ts";
 import { TRUSTING_DIRECTORY } from "../support/trusting-directory.ts";
 
 const GROUP = groupId(5);
 
 /** Group 5 (voters 1-3) on node 1, then node 2 leading term 3 with another first entry. */
-async function contradicted(options: Partial<MultiRaftHostOptions> = {}) {
+async function contradicted(options: LoneHostOptions = {}) {
   const lines: string[] = [];
   const fatal: Error[] = [];
   const { host, clock } = loneHost({

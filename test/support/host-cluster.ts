@@ -175,15 +175,19 @@ export class HostCluster {
   }
 }
 
+/** A lone host's options: any of the host's, its virtual clock among them. */
+export type LoneHostOptions = Partial<Omit<MultiRaftHostOptions, "clock">> & {
+  readonly clock?: VirtualClock;
+};
+
 /**
  * One started host, node 1, alone with a virtual clock: memory storage, peers that take
  * nothing, a directory that trusts every node, no log output; `options` overrides any of it.
  */
-export function loneHost(options: Partial<MultiRaftHostOptions> = {}): {
+export function loneHost({ clock = new VirtualClock(), ...options }: LoneHostOptions = {}): {
   host: MultiRaftHost;
   clock: VirtualClock;
 } {
-  const clock = new VirtualClock();
   const host = new MultiRaftHost({
     nodeId: nodeId(1),
     storage: new MemoryLogStorage(),
@@ -209,7 +213,7 @@ export function loneHost(options: Partial<MultiRaftHostOptions> = {}): {
  */
 export async function loneHostWithGroup(
   machine: StateMachine,
-  { voters = [nodeId(1)], ...options }: Partial<MultiRaftHostOptions> & { voters?: NodeId[] } = {},
+  { voters = [nodeId(1)], ...options }: LoneHostOptions & { voters?: NodeId[] } = {},
 ) {
   const { host, clock } = loneHost(options);
   const step = async () => {
