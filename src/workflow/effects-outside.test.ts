@@ -1,6 +1,7 @@
 // Every effect workflow code reaches runs outside the workflow's scope. The list is complete
 // by construction: the effects below are Required<ReplayEffects>, so a new effect does not
-// compile here until it is given, and then this test calls it from workflow code.
+// compile here until it is given, and then this test calls it from workflow code (one that
+// outsideWorkflowCode does not place is missing from what it returns: the call throws).
 
 import { expect, test } from "bun:test";
 import type { CodeScope, DeterminismGuards } from "./determinism-guards.ts";

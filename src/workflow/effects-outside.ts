@@ -9,8 +9,11 @@
 import type { DeterminismGuards } from "./determinism-guards.ts";
 import type { ReplayEffects } from "./replay-cursor.ts";
 
-/** Every effect, the optional ones too: an effect added later does not compile until placed. */
-type EveryEffect = { [K in keyof ReplayEffects]-?: ReplayEffects[K] | undefined };
+/**
+ * Each effect by name, an absent one undefined. An effect added to ReplayEffects and not
+ * placed here is dropped, which effects-outside.test.ts, calling every one, does not let pass.
+ */
+type EveryEffect = { [K in keyof ReplayEffects]: ReplayEffects[K] | undefined };
 
 export function outsideWorkflowCode(
   effects: ReplayEffects,
