@@ -1,8 +1,8 @@
 // When this node last heard from each peer, about a group it hosts, in two senses. Any accepted
 // message shows the peer runs and reaches this node: what the leaderless report calls
-// reachable. Failure detection asks more, that the peer also hears its peers: a node whose
-// incoming traffic is lost still sends vote requests, and counted alive by those it was never
-// counted silent (BatchRouter's SENT_WHEN_DEAF).
+// reachable. Failure detection and owner failover ask more, that the peer also hears its peers:
+// a node whose incoming traffic is lost still sends vote requests, and counted alive by those
+// it was never counted silent (BatchRouter's SENT_WHEN_DEAF).
 
 import type { NodeId } from "../lib/index.ts";
 

@@ -18,8 +18,8 @@ const FAILURE_DETECTION_STALL_MS = 1_000;
 /** What the observer reads from the host: who was heard when, and each group's role. */
 export type LivenessHost = Pick<MultiRaftHost, "onGroupChanged"> & {
   /**
-   * Failure detection counts silence from what shows a node hears its peers, not from its
-   * vote requests; owner failover from any message.
+   * Failure detection and owner failover count silence from what shows a node hears its
+   * peers, not from its vote requests.
    */
   readonly hearing: HeardFrom;
   inspect(id: GroupId): { status(): { readonly role: string } } | undefined;
@@ -127,9 +127,9 @@ export class LivenessObserver {
     const resumedAt = Math.max(this.stalls.countsSilenceFrom(this.stallMs), this.startedMs);
     return {
       nowMs: now,
-      // Any message: at 1.5 s, answers alone made owners that pauses and kills had just held
-      // up (chaos runs) count silent. A node that hears nobody goes at the failure timeout.
-      heardMs: (id) => this.host.hearing.lastHeardMs(id),
+      // As failure detection: a node that hears nobody, asking for votes over and over, runs
+      // no step to its end (it learns of no commit), so its workflows go on elsewhere now.
+      heardMs: (id) => this.host.hearing.lastTakingPartMs(id),
       countFromMs: (id) => Math.max(resumedAt, this.memberSinceMs.get(id) ?? now),
     };
   }

@@ -1,10 +1,10 @@
 // A node whose incoming traffic is lost (a firewall rule, a broken NIC queue) while what it sends
 // still arrives. It hears no leader, so it asks for votes, and those arrive: a node counted
 // alive by any message from it was never counted silent, and the workflows it owned waited
-// for it for good. Failure detection now counts only messages that show a node hears its
-// peers (answers, a leader's appends), so the cluster removes it at the failure timeout, as it
-// does a crashed node, its workflows go on elsewhere, and it comes back once it hears again.
-// (Owner failover, at 1.5 s, still takes any message: see liveness-observer.ts.)
+// for it for good. Failure detection and owner failover now count only messages that show a
+// node hears its peers (answers, a leader's appends): its workflows go on elsewhere at owner
+// failover's 1.5 s, the cluster removes it at the failure timeout, as it does a crashed node,
+// and it comes back once it hears again.
 
 import { afterEach, expect, test } from "bun:test";
 import { groupId, type NodeId } from "../../../src/lib/index.ts";
@@ -38,6 +38,13 @@ test("a node that hears nothing is removed, its workflows go on elsewhere, and i
 
   for (const entry of others) current.world.network.cutOneWay(entry.address, deaf.address);
   const cutAtMs = current.nowMs;
+  // Its workflows move long before the removal: it runs none to its end meanwhile.
+  let owner = deaf.lastId;
+  while (owner === deaf.lastId && current.nowMs - cutAtMs < FAILURE_TIMEOUT_MS / 2) {
+    await current.advance(250, 5);
+    owner = (await seenBy(other)).ownerNodeId;
+  }
+  expect(owner).not.toBe(deaf.lastId as NodeId);
   const isListed = () => other.node?.managementState().nodes.has(deaf.lastId as NodeId) === true;
   await current.until("the deaf node is removed", () => !isListed(), 4 * FAILURE_TIMEOUT_MS);
   expect(current.nowMs - cutAtMs).toBeGreaterThan(FAILURE_TIMEOUT_MS);
