@@ -59,6 +59,7 @@ async function recoverOn(state: ManagementState): Promise<ManagementCommand[]> {
         leaderlessMs: 9_000,
         unreachableVoters: [],
         hearsMajority: false,
+        isUnreachedByVoters: false,
       }),
     },
     clock: new VirtualClock(),

@@ -38,6 +38,7 @@ function survivor(dryRun: boolean, named?: GroupId[]) {
             leaderlessMs: 9_000,
             unreachableVoters: [],
             hearsMajority: false,
+            isUnreachedByVoters: false,
           }),
         },
         clock: new VirtualClock(),

@@ -30,7 +30,8 @@ function statusOf(fields: Partial<RaftStatus>): RaftStatus {
   };
 }
 
-function fixture() {
+/** `failing`: how long deliveries to each peer have failed, when the watch is told (0: they arrive). */
+function fixture(failing?: Map<NodeId, number>) {
   const clock = new VirtualClock();
   const lines: string[] = [];
   const statuses = new Map<GroupId, RaftStatus>([
@@ -61,6 +62,7 @@ function fixture() {
     leaderContactTicksMax: 20,
     warnIntervalMs: 30_000,
     isMember: (id) => members.has(id),
+    ...(failing === undefined ? {} : { senders: { failingMs: (peer) => failing.get(peer) ?? 0 } }),
   });
   const change = (id: number, fields: Partial<RaftStatus>) => {
     statuses.set(groupId(id), statusOf(fields));
@@ -102,6 +104,7 @@ describe("leader watch", () => {
       leaderlessMs: 6_000,
       unreachableVoters: [nodeId(3)],
       hearsMajority: true,
+      isUnreachedByVoters: false,
     });
     clock.advance(250);
     expect(reported).toEqual([groupId(1)]);
@@ -138,6 +141,7 @@ describe("leader watch", () => {
         leaderlessMs: 7_400,
         unreachableVoters: [nodeId(2), nodeId(3)],
         hearsMajority: false,
+        isUnreachedByVoters: false,
       }),
     ).toBe(
       "The management group has had no leader for 7 s (voters 2, 3 unreachable); it may have lost its majority",
@@ -183,6 +187,29 @@ describe("leader watch", () => {
     expect(watch.describe(groupId(1))).toContain("it may have lost its majority");
     heard.set(nodeId(3), clock.nowMs());
     expect(watch.leaderless(groupId(1))?.hearsMajority).toBe(true);
+    watch.stop();
+  });
+
+  test("a node that hears none of its voters, whose messages to them arrive, says they cannot reach it", () => {
+    // Inbound traffic blocked (a firewall in front of the node, an advertised address that is
+    // not its own): it used to say only that the group "may have lost its majority".
+    const failing = new Map<NodeId, number>();
+    const { clock, watch, change } = fixture(failing);
+    watch.start();
+    const voters = { ...EMPTY_CONF_STATE, voters: [nodeId(1), nodeId(2), nodeId(3)] };
+    change(1, { leaderId: nodeId(0), confState: voters });
+    clock.advance(6_000);
+    expect(watch.leaderless(groupId(1))?.isUnreachedByVoters).toBe(true);
+    expect(watch.describe(groupId(1))).toBe(
+      "Execution cluster 1 has had no leader for 6 s: this node hears none of its voters (2, 3), " +
+        "though its own messages to them arrive, so they are up and cannot reach this node; " +
+        "check for a firewall in front of it and that the address it advertises (--advertise, " +
+        "else --listen) is one they can connect to",
+    );
+    // Deliveries to one of them fail: it may be down, and the group may have lost its majority.
+    failing.set(nodeId(3), 4_000);
+    expect(watch.leaderless(groupId(1))?.isUnreachedByVoters).toBe(false);
+    expect(watch.describe(groupId(1))).toContain("it may have lost its majority");
     watch.stop();
   });
 });

@@ -32,6 +32,12 @@ export interface LeaderlessGroup {
    * behind), and the way out is the network, never `cluster recover`.
    */
   readonly hearsMajority: boolean;
+  /**
+   * This node hears none of the other voters, yet its messages to each of them arrive: they
+   * are up and cannot reach this node (a firewall in front of it, an advertised address that
+   * is not its own), rather than down. Known only with `senders`.
+   */
+  readonly isUnreachedByVoters: boolean;
 }
 
 export interface LeaderWatchOptions {
@@ -111,7 +117,10 @@ export class LeaderWatch {
     const status = this.options.host.inspect(groupId)?.status();
     const unreachableVoters = this.unreachableVoters(groupId);
     const hearsMajority = status !== undefined && hearsMajorityOf(status, unreachableVoters);
-    return { groupId, leaderlessMs, unreachableVoters, hearsMajority };
+    const isUnreachedByVoters =
+      status !== undefined &&
+      this.isUnreachedBy(unreachableVoters, otherVoters(status, this.options.self));
+    return { groupId, leaderlessMs, unreachableVoters, hearsMajority, isUnreachedByVoters };
   }
 
   /** What leaderless() says of the group, as a sentence (see describeLeaderless). */
@@ -195,19 +204,30 @@ export class LeaderWatch {
     }
   }
 
+  /** Whether every other voter is unheard and takes this node's messages (see the field). */
+  private isUnreachedBy(unheard: readonly NodeId[], others: readonly NodeId[]): boolean {
+    const { senders } = this.options;
+    if (senders === undefined || others.length === 0) return false;
+    return others.every((id) => unheard.includes(id) && senders.failingMs(id) === 0);
+  }
+
   private unreachableVoters(groupId: GroupId): NodeId[] {
     const status = this.options.host.inspect(groupId)?.status();
     if (status === undefined) return [];
     const now = this.options.clock.nowMs();
-    const voters = new Set([...status.confState.voters, ...status.confState.votersOutgoing]);
-    return [...voters]
-      .filter((id) => id !== this.options.self)
+    return otherVoters(status, this.options.self)
       .filter((id) => {
         const heard = this.options.host.hearing.lastHeardMs(id);
         return heard === undefined || now - heard > this.options.thresholdMs;
       })
       .sort((a, b) => a - b);
   }
+}
+
+/** The voters of the group's configurations, joint ones too, but this node. */
+function otherVoters(status: RaftStatus, self: NodeId): NodeId[] {
+  const voters = new Set([...status.confState.voters, ...status.confState.votersOutgoing]);
+  return [...voters].filter((id) => id !== self);
 }
 
 /** Whether the voters not unreachable from here (this node included) are a majority of each config. */
@@ -231,6 +251,14 @@ export function describeLeaderless(group: LeaderlessGroup): string {
   const seconds = Math.round(group.leaderlessMs / 1000);
   const opening = groupNameOpening(group.groupId);
   const { unreachableVoters } = group;
+  if (group.isUnreachedByVoters) {
+    return (
+      `${opening} has had no leader for ${seconds} s: this node hears none of its voters ` +
+      `(${unreachableVoters.join(", ")}), though its own messages to them arrive, so they are ` +
+      "up and cannot reach this node; check for a firewall in front of it and that the address " +
+      "it advertises (--advertise, else --listen) is one they can connect to"
+    );
+  }
   if (group.hearsMajority) {
     const from =
       unreachableVoters.length === 0

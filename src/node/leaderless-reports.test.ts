@@ -15,7 +15,13 @@ test("a member reports its leaderless group once per spell without a leader", as
     leaderWatch: {
       leaderless: (id) =>
         isLeaderless
-          ? { groupId: id, leaderlessMs: 6_000, unreachableVoters: [], hearsMajority: false }
+          ? {
+              groupId: id,
+              leaderlessMs: 6_000,
+              unreachableVoters: [],
+              hearsMajority: false,
+              isUnreachedByVoters: false,
+            }
           : undefined,
     },
     propose: async (command) => {

@@ -242,6 +242,7 @@ describe("serving readiness", () => {
           leaderlessMs: 9_000,
           unreachableVoters: ids(1, 3),
           hearsMajority: false,
+          isUnreachedByVoters: false,
         },
       ],
     };

@@ -21,6 +21,7 @@ function watched(hearsMajority = false) {
       leaderlessMs: 6_000,
       unreachableVoters: [nodeId(2), nodeId(3)],
       hearsMajority,
+      isUnreachedByVoters: false,
     };
     for (const listener of listeners) listener(lost);
   };

@@ -48,6 +48,9 @@ test("a node that hears nothing is removed, its workflows go on elsewhere, and i
   const isListed = () => other.node?.managementState().nodes.has(deaf.lastId as NodeId) === true;
   await current.until("the deaf node is removed", () => !isListed(), 4 * FAILURE_TIMEOUT_MS);
   expect(current.nowMs - cutAtMs).toBeGreaterThan(FAILURE_TIMEOUT_MS);
+  // Its own log says why: it hears none of the voters, whose deliveries from it succeed.
+  const itsLines = current.lines.filter((line) => line.includes(` ${deaf.address} `));
+  expect(itsLines.join("\n")).toContain("so they are up and cannot reach this node");
   let status = "";
   for (let waited = 0; waited < 30_000 && status !== "completed"; waited += 250) {
     await current.advance(250, 5);
