@@ -69,6 +69,7 @@ export {
   RETENTION_MS_MAX,
   type RetentionSetting,
 } from "./retention.ts";
+export { SoonOnce } from "./soon-once.ts";
 export {
   checkTraceId,
   isTraceId,

@@ -2,7 +2,7 @@
 // arrive), again while work is left, and at every tick, which also counts the ticks due and
 // has the loop watch look (loop-watch.ts). One turn runs at a time.
 
-import { type Clock, type Logger, RaftoralError, toError } from "../lib/index.ts";
+import { type Clock, type Logger, RaftoralError, SoonOnce, toError } from "../lib/index.ts";
 import { LoopWatch } from "./loop-watch.ts";
 
 export interface HostLoopOptions {
@@ -18,8 +18,9 @@ export interface HostLoopOptions {
 export class HostLoop {
   private readonly options: HostLoopOptions;
   private readonly watch: LoopWatch;
+  /** The next turn, at most one pending (a runSoon that throws leaves none: SoonOnce). */
+  private readonly soon: SoonOnce;
   private ticksDue = 0;
-  private isTurnScheduled = false;
   private isTurnRunning = false;
   private isStopped = false;
   private cancelTicks: (() => void) | undefined;
@@ -27,6 +28,7 @@ export class HostLoop {
   constructor(options: HostLoopOptions) {
     this.options = options;
     this.watch = new LoopWatch(options.clock);
+    this.soon = new SoonOnce(options.clock, () => this.run());
   }
 
   start(): void {
@@ -55,14 +57,8 @@ export class HostLoop {
 
   /** Schedules a turn unless one is scheduled or running (that one sees the new work). */
   wake(): void {
-    if (this.isTurnScheduled || this.isTurnRunning || this.isStopped) return;
-    this.options.clock.runSoon(() => {
-      this.isTurnScheduled = false;
-      this.run();
-    });
-    // Only once scheduled: a runSoon that throws (a timer the determinism guards refuse in
-    // workflow code) must not leave the loop marked as woken, never to turn again.
-    this.isTurnScheduled = true;
+    if (this.soon.isPending || this.isTurnRunning || this.isStopped) return;
+    this.soon.request();
     this.watch.woken();
   }
 
@@ -105,7 +101,7 @@ export class HostLoop {
         woken_ms: Math.round(fault.wokenMs),
       },
     );
-    this.isTurnScheduled = false;
+    this.soon.forget();
     this.run();
   }
 }

@@ -14,7 +14,7 @@
 
 import type { ExecutionLayer } from "../api/index.ts";
 import type { Clock, GroupId, Logger, LogIndex, NodeId } from "../lib/index.ts";
-import { MANAGEMENT_GROUP, NO_NODE, toError } from "../lib/index.ts";
+import { MANAGEMENT_GROUP, NO_NODE, SoonOnce, toError } from "../lib/index.ts";
 import {
   CATCH_UP_SLACK_ENTRIES,
   encodeManagementCommand,
@@ -79,7 +79,8 @@ export interface ManagementRuntimeOptions {
 
 export class ManagementRuntime {
   private isRunning = false;
-  private isScheduled = false;
+  /** The next pass, at most one pending. */
+  private readonly soon: SoonOnce;
   private isRerunWanted = false;
   private isStopped = false;
   /** No pass before start(): a node still resuming asks for one (ReplicaRenewal) early. */
@@ -100,6 +101,7 @@ export class ManagementRuntime {
   private readonly renewal: ReplicaRenewal;
 
   constructor(private readonly options: ManagementRuntimeOptions) {
+    this.soon = new SoonOnce(options.clock, () => this.run());
     this.liveness = new LivenessObserver(
       options.host,
       options.clock,
@@ -191,12 +193,7 @@ export class ManagementRuntime {
       this.isRerunWanted = true;
       return;
     }
-    if (this.isScheduled) return;
-    this.isScheduled = true;
-    this.options.clock.runSoon(() => {
-      this.isScheduled = false;
-      this.run();
-    });
+    this.soon.request();
   }
 
   private run(): void {

@@ -14,6 +14,7 @@ import {
   type NodeId,
   RaftoralError,
   type Random,
+  SoonOnce,
   toError,
 } from "../lib/index.ts";
 import { isApplyResult, type RefusalReason, type WorkflowEvent } from "./apply-result.ts";
@@ -112,7 +113,7 @@ export class WorkflowRuntime {
   private readonly leftAlone = new Set<string>();
   private readonly dirty = new Set<string>();
   private isFullScanDue = true;
-  private isReconcileScheduled = false;
+  private readonly reconcilePass: SoonOnce;
   private isOpen = false;
   private unsubscribe: (() => void) | undefined;
   /** Follows the children of this node's waiting executions (child-watch.ts). */
@@ -120,6 +121,7 @@ export class WorkflowRuntime {
 
   constructor(options: WorkflowRuntimeOptions) {
     this.options = options;
+    this.reconcilePass = new SoonOnce(options.clock, () => this.reconcile());
     const { children: launcher, logger } = options;
     this.childWatch =
       launcher === undefined
@@ -361,12 +363,7 @@ export class WorkflowRuntime {
   }
 
   private scheduleReconcile(): void {
-    if (this.isReconcileScheduled || !this.isOpen) return;
-    this.isReconcileScheduled = true;
-    this.options.clock.runSoon(() => {
-      this.isReconcileScheduled = false;
-      this.reconcile();
-    });
+    if (this.isOpen) this.reconcilePass.request();
   }
 
   private reconcile(): void {
