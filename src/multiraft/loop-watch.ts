@@ -1,17 +1,17 @@
 // Whether the host's loop still turns when it has work. Every input (a peer's batch, a
 // proposal, a tick) wakes it with one scheduled turn, and a turn awaits nothing but its own
-// storage write. So a loop woken long ago that has not turned, while the process kept
-// running its timers, lost its wake-up in the runtime; one whose turn began long ago and has
-// not ended waits on a write that never settles. Either way the node would hear nothing,
-// send nothing and never change role again while its process, its timers and its client API
-// still ran: a chaos run over HTTP once left such a node for minutes (stop 63, after a 4.6 s
-// SIGSTOP), removed and registering again every 40 s, never catching up. The tick timer
-// looks at each tick, so the host can turn from there or stop for good rather than hang.
+// storage write. So a loop woken long ago that has not turned, while the process kept running
+// its timers, lost its wake-up; one whose turn began long ago and has not ended waits on a
+// write that never settles. Either way the node hears nothing, sends nothing and never changes
+// role again while its process, timers and client API run on. That happened in stop 63's chaos
+// runs (a wake-up asked from workflow code, where the guards refuse setImmediate, left the loop
+// marked as woken; see SoonOnce): the node was removed and registered again every 40 s, never
+// catching up. The tick looks each time, so the host turns from there, or stops, never hangs.
 
 import type { Clock } from "../lib/index.ts";
 
 /** How long the loop may hold work unturned, the process running, before it counts as stuck. */
-export const LOOP_STUCK_MS = 5_000;
+const LOOP_STUCK_MS = 5_000;
 
 /**
  * A gap this long between two looks means the process itself did not run (a pause, a
