@@ -12,7 +12,7 @@ import {
   type NodeId,
   RaftoralError,
 } from "../lib/index.ts";
-import { isCountedOn, MANAGEMENT_RULES_VERSION, ManagementMachine } from "../management/index.ts";
+import { isCountedOn, ManagementMachine } from "../management/index.ts";
 import { MultiRaftHost } from "../multiraft/index.ts";
 import type { LogStorage } from "../storage/index.ts";
 import { PeerSenders } from "../transport/index.ts";
@@ -27,7 +27,6 @@ import {
 import { checkFounderNotSplit } from "./founder-split.ts";
 import { localGroupHealth } from "./group-health.ts";
 import { recoverGroups } from "./group-recovery.ts";
-import { registerAgain } from "./join-cluster.ts";
 import { LeaderWatch } from "./leader-watch.ts";
 import { handOver } from "./leadership-handover.ts";
 import { type ClusterLeave, nodeLeave } from "./leave-cluster.ts";
@@ -48,6 +47,7 @@ import {
   servingReadiness,
   startupReadiness,
 } from "./readiness.ts";
+import { Rejoin } from "./rejoin.ts";
 import { SeenAddresses } from "./seen-addresses.ts";
 import { campaignIfSoleVoter } from "./sole-voter.ts";
 import { checkInStorage } from "./storage-check-in.ts";
@@ -100,12 +100,15 @@ export class NodeParts {
   private isAnnouncing = false;
   /** Where to register again when every member this node knows is gone. */
   private readonly addressesSeen: SeenAddresses;
+  /** Registering again after a removal, one registration at a time. */
+  private readonly rejoin: Rejoin;
 
   constructor(private readonly options: NodePartsOptions) {
     const { id, env, tuning, logger } = options;
     this.id = id;
     this.clock = env.clock;
     this.addressesSeen = new SeenAddresses(options.address, options.peers);
+    this.rejoin = this.createRejoin();
     this.directory = new ManagementDirectory(() => this.machine.state());
     let host: MultiRaftHost | undefined;
     this.senders = new PeerSenders({
@@ -122,7 +125,7 @@ export class NodeParts {
     this.leaderWatch = this.createLeaderWatch();
     this.lostWatch = new LostWatch({
       ...{ self: id, clock: this.clock, logger, onLost: options.onFatal },
-      ...{ onRemoved: () => this.rejoin(), state: () => this.machine.state() },
+      ...{ onRemoved: () => this.rejoin.run(), state: () => this.machine.state() },
       ...{ transport: options.transport.kind, clients: options.peerClients },
       peers: () => this.addressesSeen.list(),
       isLeaving: () => this.leaving !== undefined,
@@ -153,7 +156,7 @@ export class NodeParts {
       ownerFailoverMs: tuning.ownerFailoverMs,
       stallMs: tuning.stallMs,
       loadReportIntervalMs: tuning.loadReportIntervalMs,
-      rejoin: () => this.rejoin(),
+      rejoin: () => this.rejoin.run(),
       isLeaving: () => this.leaving !== undefined,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
       leaderWatch: this.leaderWatch,
@@ -166,6 +169,21 @@ export class NodeParts {
       if (this.isAnnouncing) this.senders.announce();
     });
     collectNodeMetrics(options.metrics, this);
+  }
+
+  private createRejoin(): Rejoin {
+    const { options } = this;
+    return new Rejoin({
+      ...{ self: options.id, address: options.address, instance: options.instance },
+      ...{ transport: options.transport.kind, clients: options.peerClients },
+      ...{ logger: options.logger, callTimeoutMs: options.tuning.peerCallTimeoutMs },
+      peers: () => this.addressesSeen.list(),
+      clusterId: () => this.machine.state().clusterId,
+      workflowFingerprint: () => this.execution.fingerprint(),
+      onLost: options.onFatal,
+      isLeaving: () => this.leaving !== undefined,
+      onHighestNodeId: (highest) => this.directory.vouch(highest),
+    });
   }
 
   private createHost(): MultiRaftHost {
@@ -349,7 +367,7 @@ export class NodeParts {
         logger,
         proposalTimeoutMs: tuning.proposalTimeoutMs,
         failureTimeoutMs: tuning.failureTimeoutMs,
-        registerAgain: () => this.rejoin(),
+        registerAgain: () => this.rejoin.run(),
         peers: () => this.addressesSeen.list(),
         state: () => this.machine.state(),
         transport: this.options.transport.kind,
@@ -417,29 +435,6 @@ export class NodeParts {
       notHeardFrom: groupsNotHeardFrom(this.host, isMember),
       unreachableLeaders: this.leaderWatch.unreachableLeaders(),
     };
-  }
-
-  /** Registers again through any node known (or given with --peers): re-admission after removal. */
-  private async rejoin(): Promise<void> {
-    // A node on its way out was removed on purpose: registering again would undo the leave.
-    if (this.leaving !== undefined) return;
-    const highest = await registerAgain({
-      peers: this.addressesSeen.list(),
-      transport: this.options.transport.kind,
-      clients: this.options.peerClients,
-      logger: this.options.logger,
-      callTimeoutMs: this.options.tuning.peerCallTimeoutMs,
-      onLost: this.options.onFatal,
-      clusterId: this.machine.state().clusterId,
-      request: {
-        nodeId: this.id,
-        address: this.options.address,
-        workflowFingerprint: this.execution.fingerprint(),
-        instanceId: this.options.instance,
-        rulesVersion: MANAGEMENT_RULES_VERSION,
-      },
-    });
-    if (highest !== undefined) this.directory.vouch(highest);
   }
 
   /**

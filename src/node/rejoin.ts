@@ -1,0 +1,70 @@
+// Registering again after the cluster removed this node. Three parts of a node ask for it: the
+// lost watch (a peer no longer lists it), the management runtime (no management leader heard
+// for the failure timeout) and the storage check-in. After a long pause they ask at once, and
+// each used to register on its own: the cluster saw the node registered twice. One
+// registration now answers every request made while it runs.
+
+import type { Logger, NodeId } from "../lib/index.ts";
+import { MANAGEMENT_RULES_VERSION } from "../management/index.ts";
+import type { TransportKind } from "../transport/index.ts";
+import { registerAgain } from "./join-cluster.ts";
+import type { PeerClients } from "./peer-clients.ts";
+import type { LostNodeError } from "./restart-check.ts";
+
+export interface RejoinOptions {
+  readonly self: NodeId;
+  readonly address: string;
+  /** Names this process (RegisterRequest.instanceId). */
+  readonly instance: string;
+  /** Every node address this one has seen or was given with --peers. */
+  readonly peers: () => readonly string[];
+  /** The cluster this node belongs to; "" if it does not know. */
+  readonly clusterId: () => string;
+  readonly workflowFingerprint: () => string;
+  readonly transport: TransportKind;
+  readonly clients: PeerClients;
+  readonly logger: Logger;
+  readonly callTimeoutMs: number;
+  /** The cluster will never take this node back: it must stop. */
+  readonly onLost: (error: LostNodeError) => void;
+  /** A node on its way out was removed on purpose: registering again would undo the leave. */
+  readonly isLeaving: () => boolean;
+  /** The highest node id the cluster handed out, as a peer answered. */
+  readonly onHighestNodeId: (id: NodeId) => void;
+}
+
+export class Rejoin {
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: RejoinOptions) {}
+
+  /** Registers again through any node known; joins the registration already running, if any. */
+  run(): Promise<void> {
+    if (this.options.isLeaving()) return Promise.resolve();
+    this.running ??= this.registerOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async registerOnce(): Promise<void> {
+    const { options } = this;
+    const highest = await registerAgain({
+      peers: options.peers(),
+      transport: options.transport,
+      clients: options.clients,
+      logger: options.logger,
+      callTimeoutMs: options.callTimeoutMs,
+      onLost: options.onLost,
+      clusterId: options.clusterId(),
+      request: {
+        nodeId: options.self,
+        address: options.address,
+        workflowFingerprint: options.workflowFingerprint(),
+        instanceId: options.instance,
+        rulesVersion: MANAGEMENT_RULES_VERSION,
+      },
+    });
+    if (highest !== undefined) options.onHighestNodeId(highest);
+  }
+}
