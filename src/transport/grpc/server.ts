@@ -22,6 +22,11 @@ import {
   PARTIAL_REQUEST_MS_DEFAULT,
 } from "./partial-requests.ts";
 import {
+  boundHandshakes,
+  PENDING_HANDSHAKES_MAX,
+  type PendingHandshakes,
+} from "./pending-handshakes.ts";
+import {
   isHealthPath,
   type PlainHttpAnswer,
   type PlainHttpDoor,
@@ -66,6 +71,8 @@ export interface GrpcServerOptions {
   readonly sessionsMax?: number;
   /** A connection without a call for this long is closed. Default SESSION_IDLE_MS_DEFAULT. */
   readonly sessionIdleMs?: number;
+  /** TLS handshakes in progress at once (pending-handshakes.ts). Default 1024. */
+  readonly pendingHandshakesMax?: number;
   /** Serve over TLS (ALPN h2) instead of cleartext h2c. */
   readonly tls?: ServerTls;
   /**
@@ -127,6 +134,7 @@ export class GrpcServer {
   /** What listens: the HTTP/2 server itself, or a door in front of a cleartext one. */
   private readonly listener: net.Server;
   private readonly door: PlainHttpDoor | undefined;
+  private readonly handshakes: PendingHandshakes | undefined;
   private readonly sessions: SessionGuard;
   private readonly calls = new Set<ServerCall>();
   private closing: Promise<void> | undefined;
@@ -164,6 +172,10 @@ export class GrpcServer {
         ? plainHttpDoor(this.server, health)
         : undefined;
     this.listener = this.door?.listener ?? this.server;
+    this.handshakes =
+      options.tls === undefined
+        ? undefined
+        : boundHandshakes(this.server, options.pendingHandshakesMax ?? PENDING_HANDSHAKES_MAX);
     this.server.on("session", (session: http2.ServerHttp2Session) => this.onSession(session));
     // A server's streams are ServerHttp2Streams; bun-types declare the base Http2Stream.
     this.server.on("stream", (stream: http2.Http2Stream, headers: http2.IncomingHttpHeaders) =>
@@ -243,6 +255,7 @@ export class GrpcServer {
     this.closing ??= new Promise<void>((resolve) => {
       this.listener.close(() => resolve());
       this.door?.closeUndecided();
+      this.handshakes?.closeAll();
       for (const call of this.calls) {
         call.finish(GrpcStatus.UNAVAILABLE, "the server is shutting down; retry on another node");
       }
