@@ -433,6 +433,7 @@ export class WorkflowExecution implements ExecutionLayer {
       ...this.lookupDeps(),
       engineOf: (id: GroupId) => this.openedEngine(id),
       refusal: this.refusal,
+      clock: this.options.clock,
     };
     return waitWorkflow(deps, request, options);
   }
