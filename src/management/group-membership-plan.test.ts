@@ -171,6 +171,39 @@ describe("group membership plan", () => {
       step: change(["addVoter", 2], ["addLearner", 1]),
     },
     {
+      why: "two members keep the management group's voter: the only voter swaps with it",
+      overrides: {
+        desired: ids(1, 2),
+        voters: ids(1),
+        learners: ids(2),
+        preferredVoter: nodeId(2),
+      },
+      step: change(["addVoter", 2], ["addLearner", 1]),
+    },
+    {
+      why: "the only voter keeps its vote while the preferred learner is not ready",
+      overrides: {
+        ...{ desired: ids(1, 2), voters: ids(1), learners: ids(2), matchOf: lagging(2) },
+        preferredVoter: nodeId(2),
+      },
+      step: undefined,
+    },
+    {
+      why: "three voters going down to two members keep the preferred one, not the leader",
+      overrides: { desired: ids(1, 2), preferredVoter: nodeId(2) },
+      step: { type: "transferLeadership", to: nodeId(2) },
+    },
+    {
+      why: "the preferred voter's leader shrinks to itself and a learner in one joint change",
+      overrides: { self: nodeId(2), desired: ids(1, 2), preferredVoter: nodeId(2) },
+      step: change(["removeNode", 3], ["addLearner", 1]),
+    },
+    {
+      why: "a preference in a group of three changes nothing",
+      overrides: { desired: ids(1, 2, 3), preferredVoter: nodeId(2) },
+      step: undefined,
+    },
+    {
       why: "a drained group: the leader removes the others, and goes with the group",
       overrides: { self: nodeId(4), desired: [], voters: ids(4, 6) },
       step: change(["removeNode", 6]),
@@ -224,6 +257,8 @@ describe("group membership plan", () => {
           learners: ids(...learners),
           matchOf: () => (next() < 0.8 ? 100 : 3) as LogIndex,
           isActive: () => next() < 0.9,
+          // The management group's voter, for the groups that keep one: any node, or none.
+          preferredVoter: next() < 0.5 ? nodeId(1 + Math.floor(next() * 7)) : undefined,
         }),
       );
       if (step?.type !== "change") continue;

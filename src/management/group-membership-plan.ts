@@ -3,7 +3,8 @@
 // management group (every node of the cluster). The rules:
 //   - new members come in as learners and vote only once caught up and active;
 //   - of the members wanted, voterTarget() many vote (one voter and a learner for two members,
-//     all of them from three on, up to the maximum); the others stay learners;
+//     all of them from three on, up to the maximum); the others stay learners; a group that
+//     keeps one voter keeps the preferred one (the management group's), swapping with it;
 //   - the group grows before it shrinks: nobody leaves while a wanted learner is on its way;
 //   - voters change one at a time (thesis 4.1), except that no step ever leaves exactly two
 //     voters, a configuration that loses its majority with either node: one voter goes to
@@ -40,6 +41,12 @@ export interface GroupMembershipView {
   readonly isLeavingCluster: boolean;
   /** A learner within this many entries of the leader counts as caught up. */
   readonly catchUpSlackEntries: number;
+  /**
+   * In a group that keeps one voter (two members), the member that should be it: the
+   * management group's only voter. With their voters on different nodes, the loss of either
+   * node stops one of the groups, where one voter for both leaves both up without the learner.
+   */
+  readonly preferredVoter?: NodeId | undefined;
 }
 
 export type GroupMembershipStep =
@@ -80,7 +87,16 @@ export function planGroupMembership(view: GroupMembershipView): GroupMembershipS
   const keepers = [...voters].filter((id) => desired.has(id));
   const onTheirWay = [...learners].filter((id) => desired.has(id)).sort(byId);
   if (keepers.length < wanted && onTheirWay.length > 0) return promote(view, voters, onTheirWay);
-  return shrink(view, voters, desired, chooseVoters(view.self, keepers, wanted));
+  const preferred =
+    wanted === 1 && view.preferredVoter !== undefined && desired.has(view.preferredVoter)
+      ? view.preferredVoter
+      : undefined;
+  // The only voter is not the one preferred: a ready learner that is takes its place.
+  if (preferred !== undefined && voters.size === 1 && !voters.has(preferred)) {
+    const isReady = learners.has(preferred) && readyLearners(view, [preferred]).length === 1;
+    return isReady ? swap(view.self, preferred) : undefined;
+  }
+  return shrink(view, voters, desired, chooseVoters(view.self, keepers, wanted, preferred));
 }
 
 /** Learners become voters once ready; never one alone when that would make two voters. */
@@ -108,9 +124,15 @@ function promote(
   };
 }
 
-/** The voters to keep: this node first, then the lowest ids, `wanted` of them. */
-function chooseVoters(self: NodeId, keepers: readonly NodeId[], wanted: number): Set<NodeId> {
-  const ordered = [...keepers].sort((a, b) => (a === self ? -1 : b === self ? 1 : a - b));
+/** The voters to keep, `wanted` of them: the preferred one, this node, then the lowest ids. */
+function chooseVoters(
+  self: NodeId,
+  keepers: readonly NodeId[],
+  wanted: number,
+  preferred: NodeId | undefined,
+): Set<NodeId> {
+  const rank = (id: NodeId) => (id === preferred ? 0 : id === self ? 1 : 2);
+  const ordered = [...keepers].sort((a, b) => rank(a) - rank(b) || a - b);
   return new Set(ordered.slice(0, wanted));
 }
 

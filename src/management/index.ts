@@ -61,5 +61,5 @@ export {
   type ReplicaRenewalView,
 } from "./replica-renewal-plan.ts";
 export { type GroupReportView, planGroupReports } from "./report-plan.ts";
-export { voterTarget } from "./voter-target.ts";
+export { onlyVoter, voterTarget } from "./voter-target.ts";
 export { WORKFLOW_ID_CLAIMS_MAX } from "./workflow-id-claims.ts";

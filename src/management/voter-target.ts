@@ -5,9 +5,16 @@
 // on the voter alone). From three members on, every member votes, up to the maximum.
 // Pure: no I/O, no timers, no await.
 
+import type { NodeId } from "../lib/index.ts";
+
 /** The number of voters a group of `members` members should have. */
 export function voterTarget(members: number, votersMax: number): number {
   if (members <= 0) return 0;
   if (members === 2) return 1;
   return Math.min(members, votersMax);
+}
+
+/** The voter of a group that has exactly one (a two-node cluster's management group). */
+export function onlyVoter(voters: readonly NodeId[] | undefined): NodeId | undefined {
+  return voters?.length === 1 ? voters[0] : undefined;
 }

@@ -25,6 +25,7 @@ import {
   type ManagementMachine,
   type ManagementState,
   type ManagerAction,
+  onlyVoter,
   planCluster,
   planGroupMembership,
   planGroupReports,
@@ -441,6 +442,7 @@ export class ManagementRuntime {
       isActive: (id) => raft.isRecentlyActive(id),
       isLeavingCluster: !this.options.machine.state().nodes.has(self),
       catchUpSlackEntries: CATCH_UP_SLACK_ENTRIES,
+      preferredVoter: onlyVoter(host.inspect(MANAGEMENT_GROUP)?.status().confState.voters),
     });
     if (step === undefined) return;
     if (step.type === "transferLeadership") {
