@@ -78,3 +78,29 @@ test("a node whose certificate the client does not trust cannot have taken the r
   expect(unreached.message).not.toContain("was lost");
   expect(requests).toBe(0);
 });
+
+test("a cleartext call that an HTTPS node reset cannot have been taken", async () => {
+  const certificates = makeTestCertificates();
+  cleanups.push(() => certificates.remove());
+  let requests = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: { cert: certificates.node.cert, key: certificates.node.key },
+    fetch: () => {
+      requests++;
+      return Response.json({ workflow_id: "w-1", execution_cluster_id: "1" });
+    },
+  });
+  cleanups.push(() => server.stop(true));
+  // fetch says only ECONNRESET, as for a node that died mid-request: before, a start without
+  // an id was "maybe done" and went to no other node.
+  const client = new HttpProtocolClient(`127.0.0.1:${server.port}`);
+  const failure = await callFailure(client.startWorkflow(start, call));
+  expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
+    code: "UNAVAILABLE",
+    isAnswerLost: false,
+  });
+  expect(failure.message).toContain("the node speaks TLS on this port: call it with https://");
+  expect(requests).toBe(0);
+});

@@ -5,14 +5,11 @@
 import { type ErrorCode, groupId, logIndex, RaftoralError } from "../lib/index.ts";
 import {
   type ClusterStatus,
-  connectionHint,
   type DescribeWorkflowRequest,
   type DiscoveryInfo,
   foundingOf,
   HEALTH_STATUSES,
   type HealthInfo,
-  isCertificateRejection,
-  isTlsRefusal,
   KEEPALIVE_DEFAULT,
   type LeaveResult,
   type ListWorkflowsRequest,
@@ -44,6 +41,7 @@ import {
   outcomeOf,
   strangenessOf,
 } from "./http-answers.ts";
+import { fetchFailure } from "./http-fetch-failure.ts";
 import { probeHealth } from "./http-health-probe.ts";
 import { HttpLiveness } from "./http-liveness.ts";
 import { clusterParam, startFields, traceHeaders } from "./http-requests.ts";
@@ -60,14 +58,6 @@ import type {
   ProtocolClientOptions,
 } from "./protocol-client.ts";
 import { groupOfWire } from "./wire-values.ts";
-
-/** fetch's codes for a connection that was never made: the request cannot have arrived. */
-const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
 
 export class HttpProtocolClient implements OperatorProtocolClient {
   readonly transport = "http" as const;
@@ -444,21 +434,9 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     try {
       response = await this.fetch(method, path, payload, options.signal, options.headers);
     } catch (error) {
-      const isTimeout = (error as Error).name === "TimeoutError";
-      // Bun's advice to its own caller ("pass `verbose: true` ... to fetch()") is not ours.
-      const failure = (error as Error).message.replace(/ For more information, pass .*$/, "");
-      const hint = connectionHint(failure, tls !== undefined, this.hasAnswered);
-      // A handshake that failed, or that either side refused, took no request.
-      const isUnsent =
-        NOT_CONNECTED_CODES.has((error as { code?: string }).code ?? "") ||
-        isTlsRefusal(failure) ||
-        isCertificateRejection(failure) ||
-        /handshake failed/i.test(failure);
-      throw new RaftoralError(
-        isTimeout ? "TIMEOUT" : "UNAVAILABLE",
-        `${this.address} did not answer ${method} ${route}: ${failure}${hint}`,
-        { cause: error, isAnswerLost: !isTimeout && !isUnsent },
-      );
+      const { hasAnswered, address } = this;
+      const isTls = tls !== undefined;
+      throw await fetchFailure(error, { address, call: `${method} ${route}`, isTls, hasAnswered });
     }
     this.hasAnswered = true;
     let body: Json;

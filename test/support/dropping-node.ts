@@ -1,5 +1,7 @@
 // A "node" that takes TCP connections and drops them without an answer: as soon as one opens,
-// or once it has read a request. Counts the connections it dropped; the test stops it.
+// or once it has read a request. Counts the connections it dropped; the test stops it. A TLS
+// hello is dropped but not counted: it is an HTTP client asking whether the port speaks TLS
+// after its request was reset (src/client/tls-port-probe.ts), not a request.
 
 export interface DroppingNode {
   readonly address: string;
@@ -18,9 +20,10 @@ export function droppingNode(when: "on-open" | "after-request"): DroppingNode {
         dropped++;
         socket.end();
       },
-      data(socket) {
+      data(socket, data) {
         if (when !== "after-request") return;
-        dropped++;
+        const isTlsHello = data[0] === 0x16;
+        if (!isTlsHello) dropped++;
         socket.terminate();
       },
     },

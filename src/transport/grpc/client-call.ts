@@ -29,8 +29,8 @@ export interface ClientCallSetup {
   readonly onAnswered: () => void;
   /** A lost connection's error text, with a hint on what to do when there is one. */
   readonly describeFailure: (failure: string) => string;
-  /** Whether the session ever connected: only then may the request have reached the peer. */
-  readonly hasConnected: () => boolean;
+  /** Whether the peer spoke HTTP/2 on the session: only then may it have taken the request. */
+  readonly hasPeerSpoken: () => boolean;
   /** Called exactly once when the call is over. */
   readonly onDone: () => void;
 }
@@ -208,7 +208,7 @@ export class ClientCall {
       return {
         code: GrpcStatus.UNAVAILABLE,
         message: `${this.setup.address} unavailable: ${why}`,
-        isAnswerLost: this.setup.hasConnected() && !isTlsRefusal(why),
+        isAnswerLost: this.setup.hasPeerSpoken() && !isTlsRefusal(why),
       };
     }
     if (rstCode === NGHTTP2_REFUSED_STREAM) {

@@ -53,8 +53,13 @@ export class ClientConnection {
   private current: http2.ClientHttp2Session | undefined;
   /** Sessions that answered at least one call. */
   private readonly healthy = new WeakSet<http2.ClientHttp2Session>();
-  /** Sessions whose connection was made (their 'connect' event came). */
-  private readonly connected = new WeakSet<http2.ClientHttp2Session>();
+  /**
+   * Sessions whose peer spoke HTTP/2 (its SETTINGS came). An HTTP/2 server sends them before it
+   * reads a request, so a call on a session that closed before them was taken by no one: a
+   * TLS port given a cleartext connection, or a port that speaks something else, closes it
+   * after the connection was made, and the call was said to have an answer lost.
+   */
+  private readonly spoken = new WeakSet<http2.ClientHttp2Session>();
   /** Consecutive sessions that closed without ever answering a call. */
   private failures = 0;
   private nextAttemptMs = 0;
@@ -95,9 +100,9 @@ export class ClientConnection {
     this.failures = 0;
   }
 
-  /** Whether `session` connected: a call on one that never did cannot have reached the peer. */
-  hasConnected(session: http2.ClientHttp2Session): boolean {
-    return this.connected.has(session);
+  /** Whether the peer spoke HTTP/2 on `session`: a call on one where it never did was not taken. */
+  hasPeerSpoken(session: http2.ClientHttp2Session): boolean {
+    return this.spoken.has(session);
   }
 
   /** `failure` of `session` (or of the last one), with a hint when the session never answered. */
@@ -152,8 +157,8 @@ export class ClientConnection {
       },
       isInUse: this.options.hasCalls,
     });
+    session.on("remoteSettings", () => this.spoken.add(session));
     session.on("connect", () => {
-      this.connected.add(session);
       cancelTimeout();
       keepalive.start();
     });

@@ -234,7 +234,7 @@ export class GrpcClient {
       receiveMessageBytesMax: this.receiveMessageBytesMax,
       onAnswered: () => this.connection.markHealthy(session),
       describeFailure: (failure) => this.connection.describeFailure(failure, session),
-      hasConnected: () => this.connection.hasConnected(session),
+      hasPeerSpoken: () => this.connection.hasPeerSpoken(session),
       onDone: () => {
         this.activeCallCount--;
       },

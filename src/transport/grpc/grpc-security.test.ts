@@ -310,6 +310,21 @@ describe("TLS and mutual TLS", () => {
     }
   });
 
+  test("a cleartext call to the TLS port took nothing: not an answer lost", async () => {
+    // The node closes the connection without a word of HTTP/2; before, the call was said to
+    // have reached it, so a start without an id was "maybe done" and never sent on.
+    const client = new GrpcClient({ address });
+    try {
+      const refused = await client
+        .unary(RaftServiceMethods.getNodeHealth, {}, { timeoutMs: CALL_TIMEOUT_MS })
+        .catch((error: unknown) => error);
+      expect((refused as Error).message).toContain("if the node uses TLS, call it with https://");
+      expect(refused).toMatchObject({ isAnswerLost: false });
+    } finally {
+      client.close();
+    }
+  });
+
   test("a client that trusts the CA and shows a certificate it signed is served", async () => {
     const { cert, key } = certificates.client;
     expect(await health({ ca: certificates.ca, cert, key })).toBe("ok");

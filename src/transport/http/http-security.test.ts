@@ -186,7 +186,7 @@ describe("HTTPS and mutual TLS", () => {
   });
 
   test("each mistake gets an error that says what to do", async () => {
-    expect(await health({})).toContain("if the node uses TLS, call it with https://");
+    expect(await health({})).toContain("the node speaks TLS on this port: call it with https://");
     expect(await health({ tls: { ca: certificates.ca } })).toContain(
       "or require a client certificate (pass --tls-cert and --tls-key)",
     );
