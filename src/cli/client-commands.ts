@@ -36,6 +36,7 @@ import { type Environment, loadClientSecurity } from "./load-security.ts";
 import { withProgress } from "./progress.ts";
 import { retentionJsonText, retentionText } from "./retention-output.ts";
 import { SecurityFileError } from "./security-files.ts";
+import { terminalSafe } from "./terminal-safe.ts";
 
 /** The exit codes of the client subcommands; README and --help list them too. */
 export const EXIT = {
@@ -68,9 +69,14 @@ function stdinOf(output: Output): () => Promise<string> {
  */
 export async function runClientCommand(
   argv: readonly string[],
-  output: Output,
+  unsafeOutput: Output,
   env: Environment,
 ): Promise<number> {
+  const output: Output = {
+    ...unsafeOutput,
+    stdout: (text) => unsafeOutput.stdout(terminalSafe(text)),
+    stderr: (text) => unsafeOutput.stderr(terminalSafe(text)),
+  };
   const parsed = parseClientArgs(argv, env);
   if (parsed.kind === "help") {
     output.stdout(parsed.text);

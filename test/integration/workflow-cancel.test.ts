@@ -212,4 +212,20 @@ test("the CLI: workflow cancel and terminate with --json, and the exit codes", a
     code: 1,
     json: { success: false, code: "NOT_FOUND" },
   });
+
+  // A reason is the caller's text: an escape sequence in it must not reach a reader's terminal.
+  await client(address as string, "grpc").start("subscription", null, { workflowId: "sub-4" });
+  expect((await run("workflow", "cancel", "sub-4", "--reason", "\u001b[31mred")).code).toBe(0);
+  let printed = "";
+  const code = await runClientCommand(
+    ["workflow", "wait", "sub-4", "--address", address as string],
+    { stdout: (text) => (printed += text), stderr: (text) => (printed += text) },
+    {},
+  );
+  expect(code).toBe(1);
+  expect(printed).toContain("was cancelled: \\u001b[31mred");
+  expect(printed).not.toContain("\u001b");
+  expect((await run("workflow", "wait", "sub-4")).json).toMatchObject({
+    error: "workflow sub-4 was cancelled: \u001b[31mred",
+  });
 }, 60_000);

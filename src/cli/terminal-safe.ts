@@ -1,0 +1,18 @@
+// What the client commands print comes in part from whoever called the cluster: a cancel
+// reason, an event's name, an error, a workflow's output. A control character in it (an escape
+// sequence) acted on the reader's terminal: it recoloured it, moved the cursor, rewrote earlier
+// lines or set the window's title. Each is now shown as its JSON escape (`\u001b`), which keeps
+// the --json output valid and the same value (JSON.stringify escapes C0 itself, but not DEL or
+// C1). Newlines and tabs stay.
+
+// C0 but tab and newline, DEL, and C1.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is this regex's purpose.
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** `text` with every control character but tab and newline written as a \uXXXX escape. */
+export function terminalSafe(text: string): string {
+  return text.replace(
+    CONTROLS,
+    (control) => `\\u${control.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
