@@ -14,8 +14,9 @@ const CONNECTION_OPTIONS = `Connection options:
 
       --timeout <SECONDS>
           Give up after this many seconds, however many of the addresses were tried
-          (default: 10 per call; 30 for a wait; 90 for a leave, which the node itself
-          ends after about 60). A node that does not answer takes the time it is given;
+          (default: 10 per call; 30 for a wait and for a recover; 90 for a leave, which
+          the node itself ends after about 60). A node that does not answer takes the
+          time it is given;
           over gRPC one that stops answering mid-call is given up after 5 s. A node
           waits for a workflow in whole seconds, so a wait's fraction is rounded up.
 

@@ -41,6 +41,13 @@ import {
   UnreachableError,
   UnservedError,
 } from "./client-errors.ts";
+import {
+  DEFAULT_TIMEOUT_MS,
+  LEAVE_TIMEOUT_MS,
+  PROBE_TIMEOUT_MS,
+  RECOVER_TIMEOUT_MS,
+  WAIT_MARGIN_MS,
+} from "./client-timeouts.ts";
 import { GrpcProtocolClient } from "./grpc-client.ts";
 import { HttpProtocolClient } from "./http-client.ts";
 import type { OperatorProtocolClient, ProtocolClientOptions } from "./protocol-client.ts";
@@ -76,15 +83,6 @@ export interface ListOptions extends CallTimeout, Omit<ListWorkflowsRequest, "ex
   readonly executionClusterId?: string | number;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
-/** A wait's call deadline runs this much past the wait itself, so the server's answer wins. */
-const WAIT_MARGIN_MS = 5_000;
-const PROBE_TIMEOUT_MS = 2_000;
-/**
- * A leave answers once the node's groups no longer count on it: with the default 10 s
- * proposal timeout, up to 10 s for its removal and 60 s for its groups to replace it.
- */
-const LEAVE_TIMEOUT_MS = 90_000;
 /** A start under the caller's id is repeated also when its answer did not come in time. */
 const START_RETRYABLE: ReadonlySet<string> = new Set([...ANOTHER_NODE_MAY_SERVE, "TIMEOUT"]);
 
@@ -247,7 +245,7 @@ export class RaftoralClient extends WorkflowClientBase {
    * the lost voters held are gone; see docs/availability.md. `dryRun` only reports.
    */
   recover(request: RecoverRequest, options: CallTimeout = {}): Promise<RecoverResult> {
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = options.timeoutMs ?? Math.max(this.timeoutMs, RECOVER_TIMEOUT_MS);
     return this.once("recover", "write", (client) => client.recoverGroups(request, { timeoutMs }));
   }
 
