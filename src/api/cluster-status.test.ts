@@ -86,7 +86,8 @@ test("joins the replicated state with this node's view of the management group",
         learners: [n(3)],
         draining: true,
         runningWorkflows: 20,
-        leaderId: n(3),
+        // Its replica still names node 3, as a learner's does after its leader went.
+        leaderId: n(0),
         configIndex: 5 as LogIndex,
         faultTolerance: 0,
         leaderlessMs: 4_000,
@@ -173,4 +174,20 @@ test("a replica of the management group without a leader holds stale reports: no
   ] as never);
   expect(status.managementFaultTolerance).toBe(0);
   expect(status.faultTolerance).toBe(0);
+});
+
+test("a learner still naming the leader it last heard reports none once it has heard none for a while", () => {
+  // A learner never campaigns: its replicas keep the dead leader's id (here node 1, of both
+  // groups), while the leader watch counts the silence (its health says unavailable).
+  const status = clusterStatusOf({
+    state: state(),
+    self: n(2),
+    transport: "http",
+    management: { leaderId: n(1), confState: { voters: [n(1)], learners: [n(2)] } as never },
+    localLeaderOf: (id) => (id === 1 ? n(1) : undefined),
+    localHealthOf: () => ({ leaderlessMs: 6_000 }),
+  });
+  expect(status.managementLeaderNodeId).toBe(n(0));
+  expect(status.nodes.filter((node) => node.isManagementLeader)).toEqual([]);
+  expect(status.groups[0]?.leaderId).toBe(n(0));
 });

@@ -45,7 +45,10 @@ function votersOf(conf: RaftStatus["confState"] | undefined): NodeId[] {
 /** Builds the status answer; ids come sorted so that output is stable. */
 export function clusterStatusOf(inputs: ClusterStatusInputs): ClusterStatus {
   const { state, management } = inputs;
-  const leader = nodeId(management?.leaderId ?? 0);
+  // A learner never campaigns, so its replica names the last leader it heard however long
+  // ago; the leader watch knows it has heard none for a while (its health says so).
+  const isManagementLeaderless = (inputs.localHealthOf(MANAGEMENT_GROUP).leaderlessMs ?? 0) > 0;
+  const leader = isManagementLeaderless ? NO_NODE : nodeId(management?.leaderId ?? 0);
   const voters = new Set(management?.confState.voters ?? []);
   const learners = new Set(management?.confState.learners ?? []);
   const roleOf = (id: NodeId): ManagementRole =>
@@ -109,9 +112,9 @@ function groupStatus(
 }
 
 /**
- * The leader this node follows, else the last one reported, unless this node's replica has
- * had none for a while (first-hand, and newer than any report) or the report is stale: then
- * none.
+ * None while this node's replica has had no leader for a while (first-hand, and newer than
+ * any report: a learner's replica still names the last leader it heard); else the leader it
+ * follows, else the last one reported unless the report is stale.
  */
 function leaderOf(
   reported: NodeId,
@@ -119,8 +122,9 @@ function leaderOf(
   health: { readonly leaderlessMs?: number },
   isReportStale: boolean,
 ): NodeId {
+  if ((health.leaderlessMs ?? 0) > 0) return NO_NODE;
   if (local !== undefined && local !== 0) return local;
-  return (health.leaderlessMs ?? 0) > 0 || isReportStale ? NO_NODE : reported;
+  return isReportStale ? NO_NODE : reported;
 }
 
 /**
