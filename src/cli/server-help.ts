@@ -119,7 +119,7 @@ from the command line; a file holding a secret or a key must be readable by its 
 
       --client-token-file <PATH>
           Workflow calls and discovery need 'Authorization: Bearer <token>' with this token
-          (clients: --token-file). Health stays open. Needs the cluster secret.
+          (clients: --token-file). Health needs no token. Needs the cluster secret.
 
       --admin-token-file <PATH>
           Cluster status, leave, recover and retention need this token instead (the client token

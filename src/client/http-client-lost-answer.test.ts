@@ -104,3 +104,35 @@ test("a cleartext call that an HTTPS node reset cannot have been taken", async (
   expect(failure.message).toContain("the node speaks TLS on this port: call it with https://");
   expect(requests).toBe(0);
 });
+
+test("a call whose client certificate the node refused after the handshake was not taken", async () => {
+  const certificates = makeTestCertificates();
+  cleanups.push(() => certificates.remove());
+  let requests = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: {
+      ...{ cert: certificates.node.cert, key: certificates.node.key, ca: certificates.ca },
+      ...{ requestCert: true, rejectUnauthorized: true },
+    },
+    fetch: () => {
+      requests++;
+      return Response.json({ workflow_id: "w-1", execution_cluster_id: "1" });
+    },
+  });
+  cleanups.push(() => server.stop(true));
+  // Signed by another CA: the node closes the connection once the handshake is done, and
+  // fetch says only ECONNRESET.
+  const { cert, key } = certificates.stranger;
+  const client = new HttpProtocolClient(`127.0.0.1:${server.port}`, {
+    tls: { ca: certificates.ca, cert, key },
+  });
+  const failure = await callFailure(client.startWorkflow(start, call));
+  expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
+    code: "UNAVAILABLE",
+    isAnswerLost: false,
+  });
+  expect(failure.message).toContain("it refuses this client's certificate");
+  expect(requests).toBe(0);
+});

@@ -435,8 +435,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       response = await this.fetch(method, path, payload, options.signal, options.headers);
     } catch (error) {
       const { hasAnswered, address } = this;
-      const isTls = tls !== undefined;
-      throw await fetchFailure(error, { address, call: `${method} ${route}`, isTls, hasAnswered });
+      throw await fetchFailure(error, { address, call: `${method} ${route}`, tls, hasAnswered });
     }
     this.hasAnswered = true;
     let body: Json;

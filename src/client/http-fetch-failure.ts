@@ -3,8 +3,13 @@
 // cleartext request reset by a TLS port), and a hint at the likely mistake.
 
 import { RaftoralError } from "../lib/index.ts";
-import { connectionHint, isCertificateRejection, isTlsRefusal } from "../transport/index.ts";
-import { speaksTls } from "./tls-port-probe.ts";
+import {
+  type ClientTls,
+  connectionHint,
+  isCertificateRejection,
+  isTlsRefusal,
+} from "../transport/index.ts";
+import { refusesCertificate, speaksTls } from "./tls-port-probe.ts";
 
 /** fetch's codes for a connection that was never made: the request cannot have arrived. */
 const NOT_CONNECTED_CODES: ReadonlySet<string> = new Set([
@@ -18,8 +23,8 @@ export interface FetchContext {
   readonly address: string;
   /** The method and route, as the message names them. */
   readonly call: string;
-  /** The client dials with TLS (https://). */
-  readonly isTls: boolean;
+  /** The client's TLS options when it dials with TLS (https://). */
+  readonly tls: ClientTls | undefined;
   /** The node answered this client before: a failure then says nothing of TLS. */
   readonly hasAnswered: boolean;
 }
@@ -29,16 +34,16 @@ export async function fetchFailure(error: unknown, context: FetchContext): Promi
   const isTimeout = (error as Error).name === "TimeoutError";
   // Bun's advice to its own caller ("pass `verbose: true` ... to fetch()") is not ours.
   const failure = (error as Error).message.replace(/ For more information, pass .*$/, "");
-  const { address, isTls, hasAnswered } = context;
+  const { address, tls, hasAnswered } = context;
+  const isTls = tls !== undefined;
   const prefix = `${address} did not answer ${context.call}: ${failure}`;
-  const isReset = !isTimeout && !isTls && !hasAnswered && /ECONNRESET|closed/i.test(failure);
-  if (isReset && (await speaksTls(address))) {
-    return new RaftoralError(
-      "UNAVAILABLE",
-      `${prefix}; the node speaks TLS on this port: call it with https:// (and --tls-ca); ` +
-        "a node joining it needs --tls-cert, --tls-key and --tls-ca",
-      { cause: error, isAnswerLost: false },
-    );
+  const isFirstReset = !isTimeout && !hasAnswered && /ECONNRESET|closed/i.test(failure);
+  const refusal = isFirstReset ? await refusalOf(address, tls) : undefined;
+  if (refusal !== undefined) {
+    return new RaftoralError("UNAVAILABLE", `${prefix}; ${refusal}`, {
+      cause: error,
+      isAnswerLost: false,
+    });
   }
   // A handshake that failed, or that either side refused, took no request.
   const isUnsent =
@@ -51,4 +56,16 @@ export async function fetchFailure(error: unknown, context: FetchContext): Promi
     `${prefix}${connectionHint(failure, isTls, hasAnswered)}`,
     { cause: error, isAnswerLost: !isTimeout && !isUnsent },
   );
+}
+
+/** Why a node that reset a client's first request refused it before reading it, if it did. */
+async function refusalOf(address: string, tls: ClientTls | undefined): Promise<string | undefined> {
+  if (tls === undefined) {
+    return (await speaksTls(address))
+      ? "the node speaks TLS on this port: call it with https:// (and --tls-ca); a node joining it needs --tls-cert, --tls-key and --tls-ca"
+      : undefined;
+  }
+  return (await refusesCertificate(address, tls))
+    ? "the node closed the connection right after the TLS handshake: it refuses this client's certificate (signed by another CA than its --tls-ca, out of its dates, or none given): pass --tls-cert and --tls-key of a certificate its CA signed"
+    : undefined;
 }
