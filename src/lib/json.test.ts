@@ -48,11 +48,15 @@ test("parseJsonText gives INVALID_ARGUMENT naming the field, for bad syntax and 
   );
 });
 
-test("a function or symbol anywhere in a value is refused, naming where, not dropped", () => {
+test("a function, symbol or bigint anywhere in a value is refused, naming where", () => {
   const cases: [unknown, string][] = [
     [{ f: () => 1, a: 1 }, "the output is not JSON: 'f' holds a function"],
     [[() => 1], "the output is not JSON: '0' holds a function"],
     [{ deep: { s: Symbol("x") } }, "the output is not JSON: 's' holds a symbol"],
+    // JSON.stringify's own refusal named neither ("cannot serialize BigInt").
+    [{ v: 10n }, "the output is not JSON: 'v' holds the bigint 10n, which JSON cannot hold"],
+    [[1, 2n], "the output is not JSON: '1' holds the bigint 2n"],
+    [7n, "the output is not JSON: it is the bigint 7n"],
   ];
   for (const [value, message] of cases) {
     expect(() => toJsonValue(value, "the output")).toThrow(

@@ -154,11 +154,19 @@ export function toJsonValue(value: unknown, what: string): JsonValue | undefined
 /**
  * JSON.stringify's replacer that refuses what it would drop without a word: a function or a
  * symbol inside an object goes missing, inside an array becomes null. (At the top level the
- * text is undefined, which toJsonValue refuses itself.)
+ * text is undefined, which toJsonValue refuses itself.) A bigint, which it would refuse
+ * itself, is refused here with its value and its field.
  */
 function refuseDropped(key: string, item: unknown): unknown {
   if (key !== "" && (typeof item === "function" || typeof item === "symbol")) {
     throw new InvalidArgumentError(`'${key}' holds a ${typeof item}, which JSON cannot hold`);
+  }
+  // JSON.stringify's own refusal names neither the value nor where it is.
+  if (typeof item === "bigint") {
+    const where = key === "" ? "it is" : `'${key}' holds`;
+    throw new InvalidArgumentError(
+      `${where} the bigint ${item}n, which JSON cannot hold; convert it to a string or a number`,
+    );
   }
   return item;
 }
