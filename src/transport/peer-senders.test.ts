@@ -81,7 +81,7 @@ describe("peer senders", () => {
     const senders = new PeerSenders({
       self: nodeId(1),
       transport: {
-        deliver: () => Promise.reject(new Error(refusal)),
+        deliver: () => Promise.reject(new RaftoralError("UNAUTHENTICATED", refusal)),
         close: () => Promise.resolve(),
       },
       clock: new VirtualClock(),
@@ -92,7 +92,8 @@ describe("peer senders", () => {
     senders.send(nodeId(2), [message(1)]);
     await flush();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("Dropping messages for a peer");
+    // It answered: up, and refusing, not "slow or unreachable".
+    expect(lines[0]).toContain("Dropping messages for a peer that refuses them");
     expect(lines[0]).toContain(`error: ${refusal}`);
   });
 

@@ -89,6 +89,8 @@ export interface PeerSendCounts {
 
 const QUEUE_MESSAGES_MAX = 10_000;
 const DROP_LOG_INTERVAL_MS = 10_000;
+/** The codes of a peer that is up and refuses the batch, rather than slow or unreachable. */
+const REFUSAL_CODES = new Set(["UNAUTHENTICATED", "PERMISSION_DENIED", "FAILED_PRECONDITION"]);
 /** After a stream could not be opened, the peer's batches go as requests this long. */
 export const STREAM_RETRY_MS = 1_000;
 /** Unsent bytes a stream may hold before batches wait in the queue instead. */
@@ -407,7 +409,7 @@ export class PeerSenders {
     this.failedDeliveries++;
     state.failedDeliveries++;
     state.failingSinceMs ??= this.options.clock.nowMs();
-    this.recordDrops(peer, state, lost, (error as Error).message);
+    this.recordDrops(peer, state, lost, error);
     state.backoffMs = Math.min(
       this.options.backoffMaxMs,
       Math.max(this.options.backoffMinMs, state.backoffMs * 2),
@@ -443,19 +445,22 @@ export class PeerSenders {
     });
   }
 
-  /** `why`, when the peer refused or could not be reached, goes into the warning. */
-  private recordDrops(peer: NodeId, state: PeerState, count: number, why?: string): void {
+  /** `failure`, when the peer refused or could not be reached, goes into the warning. */
+  private recordDrops(peer: NodeId, state: PeerState, count: number, failure?: unknown): void {
     if (count === 0) return;
     state.dropped += count;
     this.droppedMessages += count;
     const now = this.options.clock.nowMs();
     if (now - state.lastDropLogMs < DROP_LOG_INTERVAL_MS) return;
     state.lastDropLogMs = now;
-    this.options.logger.warn("Dropping messages for a peer that is slow or unreachable", {
+    // A peer that answers so (another cluster secret, another cluster) is up and refuses them.
+    const isRefusal = failure instanceof RaftoralError && REFUSAL_CODES.has(failure.code);
+    const what = isRefusal ? "that refuses them" : "that is slow or unreachable";
+    this.options.logger.warn(`Dropping messages for a peer ${what}`, {
       peer,
       address: state.address,
       dropped_total: state.dropped,
-      ...(why === undefined ? {} : { error: why }),
+      ...(failure === undefined ? {} : { error: (failure as Error).message }),
     });
   }
 }
