@@ -47,92 +47,69 @@ test("a refused connection cannot have delivered the request", async () => {
   });
 });
 
-test("a node whose certificate the client does not trust cannot have taken the request", async () => {
+/**
+ * An HTTPS "node" that answers every request as a started workflow and counts the requests
+ * it read; `isMutual` makes it require a client certificate from the test CA.
+ */
+function httpsNode(isMutual = false) {
   const certificates = makeTestCertificates();
   cleanups.push(() => certificates.remove());
   let requests = 0;
+  const { cert, key } = certificates.node;
+  const mutual = { ca: certificates.ca, requestCert: true, rejectUnauthorized: true };
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    tls: { cert: certificates.node.cert, key: certificates.node.key },
+    tls: { cert, key, ...(isMutual ? mutual : {}) },
     fetch: () => {
       requests++;
       return Response.json({ workflow_id: "w-1", execution_cluster_id: "1", success: true });
     },
   });
   cleanups.push(() => server.stop(true));
-  const address = `127.0.0.1:${server.port}`;
-  const client = new HttpProtocolClient(address, { tls: {} });
+  return { certificates, address: `127.0.0.1:${server.port}`, requests: () => requests };
+}
+
+/** The failure of a start through `client`, which no node may have taken. */
+async function unsentStart(client: HttpProtocolClient) {
   const failure = await callFailure(client.startWorkflow(start, call));
   expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
     code: "UNAVAILABLE",
     isAnswerLost: false,
   });
+  return failure;
+}
+
+test("a node whose certificate the client does not trust cannot have taken the request", async () => {
+  const node = httpsNode();
+  const failure = await unsentStart(new HttpProtocolClient(node.address, { tls: {} }));
   expect(failure.message).toContain("pass the CA that signed it with --tls-ca");
   // So a start says it reached no node, with the hint, not that its answer was lost.
-  const operator = new RaftoralClient([`https://${address}`]);
+  const operator = new RaftoralClient([`https://${node.address}`]);
   const unreached = await callFailure(operator.start("ping_pong", "ping"));
   await operator.close();
   expect(unreached.isAnswerLost).toBe(false);
   expect(unreached.message).toContain("--tls-ca");
   expect(unreached.message).not.toContain("was lost");
-  expect(requests).toBe(0);
+  expect(node.requests()).toBe(0);
 });
 
 test("a cleartext call that an HTTPS node reset cannot have been taken", async () => {
-  const certificates = makeTestCertificates();
-  cleanups.push(() => certificates.remove());
-  let requests = 0;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    tls: { cert: certificates.node.cert, key: certificates.node.key },
-    fetch: () => {
-      requests++;
-      return Response.json({ workflow_id: "w-1", execution_cluster_id: "1" });
-    },
-  });
-  cleanups.push(() => server.stop(true));
+  const node = httpsNode();
   // fetch says only ECONNRESET, as for a node that died mid-request: before, a start without
   // an id was "maybe done" and went to no other node.
-  const client = new HttpProtocolClient(`127.0.0.1:${server.port}`);
-  const failure = await callFailure(client.startWorkflow(start, call));
-  expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
-    code: "UNAVAILABLE",
-    isAnswerLost: false,
-  });
+  const failure = await unsentStart(new HttpProtocolClient(node.address));
   expect(failure.message).toContain("the node speaks TLS on this port: call it with https://");
-  expect(requests).toBe(0);
+  expect(node.requests()).toBe(0);
 });
 
 test("a call whose client certificate the node refused after the handshake was not taken", async () => {
-  const certificates = makeTestCertificates();
-  cleanups.push(() => certificates.remove());
-  let requests = 0;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    tls: {
-      ...{ cert: certificates.node.cert, key: certificates.node.key, ca: certificates.ca },
-      ...{ requestCert: true, rejectUnauthorized: true },
-    },
-    fetch: () => {
-      requests++;
-      return Response.json({ workflow_id: "w-1", execution_cluster_id: "1" });
-    },
-  });
-  cleanups.push(() => server.stop(true));
+  const node = httpsNode(true);
   // Signed by another CA: the node closes the connection once the handshake is done, and
   // fetch says only ECONNRESET.
-  const { cert, key } = certificates.stranger;
-  const client = new HttpProtocolClient(`127.0.0.1:${server.port}`, {
-    tls: { ca: certificates.ca, cert, key },
-  });
-  const failure = await callFailure(client.startWorkflow(start, call));
-  expect({ code: failure.code, isAnswerLost: failure.isAnswerLost }).toEqual({
-    code: "UNAVAILABLE",
-    isAnswerLost: false,
-  });
+  const { cert, key } = node.certificates.stranger;
+  const tls = { ca: node.certificates.ca, cert, key };
+  const failure = await unsentStart(new HttpProtocolClient(node.address, { tls }));
   expect(failure.message).toContain("it refuses this client's certificate");
-  expect(requests).toBe(0);
+  expect(node.requests()).toBe(0);
 });
