@@ -13,7 +13,7 @@ import { parseAddress } from "../lib/index.ts";
 import type { ClientTls } from "../transport/index.ts";
 
 /** How long a probe waits for the handshake, and then for the node to close. */
-export const TLS_PROBE_TIMEOUT_MS = 1_000;
+const TLS_PROBE_TIMEOUT_MS = 1_000;
 
 /** What the handshake showed: the port speaks TLS; and the node closed right after it. */
 interface Handshake {

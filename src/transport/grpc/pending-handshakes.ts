@@ -16,9 +16,8 @@ interface TlsServerEvents {
   on(event: "connection" | "secureConnection", listener: (socket: net.Socket) => void): unknown;
 }
 
-/** The connections whose handshake has not ended yet, and what closes them. */
+/** What closes the connections whose handshake has not ended yet. */
 export interface PendingHandshakes {
-  readonly count: () => number;
   closeAll(): void;
 }
 
@@ -41,7 +40,6 @@ export function boundHandshakes(server: TlsServerEvents, max: number): PendingHa
   });
   server.on("secureConnection", (socket) => pending.delete(socket));
   return {
-    count: () => pending.size,
     closeAll: () => {
       for (const socket of pending) socket.destroy();
     },
