@@ -60,6 +60,8 @@ export interface NodeServiceOptions {
   readonly execution: ExecutionLayer;
   readonly self: NodeId;
   readonly address: string;
+  /** Names this run of the program (DiscoveryInfo.instanceId). */
+  readonly instance: string;
   readonly transport: TransportKind;
   readonly maxVoters: number;
   readonly proposalTimeoutMs: number;
@@ -80,6 +82,11 @@ export interface NodeServiceOptions {
   readonly leave: () => Promise<void>;
   /** This node's metrics, rendered (see NodeApi.metrics). */
   readonly metrics: () => string;
+  /**
+   * Rejects a registration whose address does not lead to the joining node (see
+   * src/node/registrant-address.ts): recorded, it would be sent to by every group for good.
+   */
+  readonly checkRegistrant: (request: RegisterRequest) => Promise<void>;
   /** Every node's health as this node reaches it (see NodeApi.probeNodes). */
   readonly probeNodes: () => Promise<readonly NodeProbe[]>;
   /** Forces the groups that lost their majority to this node (see NodeApi.recoverGroups). */
@@ -124,6 +131,7 @@ export class NodeService implements NodeApi {
       maxVoters,
       transport: state.clusterId === "" ? this.options.transport : state.transport,
       faultTolerance: state.clusterId === "" ? 0 : this.statusOf(host, state).faultTolerance,
+      instanceId: this.options.instance,
     };
   }
 
@@ -153,6 +161,7 @@ export class NodeService implements NodeApi {
         `${leaderless}. This node may be cut off from the cluster: register through another node`,
       );
     }
+    await this.options.checkRegistrant(request);
     const answer = await host
       .propose(
         MANAGEMENT_GROUP,

@@ -108,6 +108,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
       transport: "grpc",
       faultTolerance: response.faultTolerance,
       ...foundingOf(response.founding),
+      ...(response.instanceId === "" ? {} : { instanceId: response.instanceId }),
     };
   }
 

@@ -100,6 +100,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       transport: body.transport === "grpc" ? "grpc" : "http",
       faultTolerance: Number(body.fault_tolerance ?? 0),
       ...foundingOf(body.founding),
+      ...(typeof body.instance_id === "string" ? { instanceId: body.instance_id } : {}),
     };
   }
 

@@ -6,6 +6,7 @@ import { ApiSwitch, startingApi } from "./api-switch.ts";
 function starting(): NodeApi {
   return startingApi({
     address: "127.0.0.1:1",
+    instance: "a1b2",
     transport: "grpc",
     maxVoters: 5,
     reason: () => "joining the cluster",

@@ -159,6 +159,8 @@ export class ApiSwitch implements NodeApi {
 /** The API of a node that has no identity yet: it is not part of any cluster to anyone. */
 export function startingApi(options: {
   readonly address: string;
+  /** Names this run of the program (DiscoveryInfo.instanceId). */
+  readonly instance: string;
   readonly transport: TransportKind;
   readonly maxVoters: number;
   /** Why it is not ready: what it is doing now. */
@@ -199,6 +201,7 @@ export function startingApi(options: {
         transport: options.transport,
         faultTolerance: 0,
         ...(founding === undefined ? {} : { founding }),
+        instanceId: options.instance,
       };
     },
     register: starting,

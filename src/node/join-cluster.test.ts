@@ -73,6 +73,7 @@ const join = (client: ClientFactory, requestedId: number) =>
     timeoutMs: 30_000,
     timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
     clients: new PeerClients(client),
+    logger: createLogger({ level: "error", format: "text", write: () => undefined }),
   });
 
 test("a peer that now belongs to another cluster is skipped", async () => {

@@ -211,8 +211,11 @@ export async function registerNode(options: {
   timeoutMs: number;
   timing: JoinTiming;
   clients: PeerClients;
+  /** Told each reason a peer did not take the registration, once: the join goes on. */
+  logger: Logger;
 }): Promise<NodeId> {
   const { callTimeoutMs, retryDelayMs } = options.timing;
+  const told = new Set<string>();
   const targets = [
     ...new Set([options.discovery.managementLeaderAddress, options.peer, ...options.peers]),
   ].filter((t) => t !== "");
@@ -244,6 +247,13 @@ export async function registerNode(options: {
         if (isFinal(lastError)) throw failedToAdd(lastError);
         if (isStopping(error)) throw error;
         if (isRefusal(error)) throw refusedBy(target, error);
+        if (!told.has(lastError.message)) {
+          told.add(lastError.message);
+          options.logger.warn("A peer did not take this node's registration; trying again", {
+            peer: target,
+            error: lastError.message,
+          });
+        }
       }
     }
     await new Promise<void>((resolve) => options.clock.setTimer(retryDelayMs, resolve));

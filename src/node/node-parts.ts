@@ -47,6 +47,7 @@ import {
   servingReadiness,
   startupReadiness,
 } from "./readiness.ts";
+import { registrantCheck } from "./registrant-address.ts";
 import { Rejoin } from "./rejoin.ts";
 import { SeenAddresses } from "./seen-addresses.ts";
 import { campaignIfSoleVoter } from "./sole-voter.ts";
@@ -266,11 +267,15 @@ export class NodeParts {
       machine: this.machine,
       execution: this.execution,
       self: id,
-      address: this.options.address,
+      ...{ address: this.options.address, instance: this.options.instance },
       transport: this.options.transport.kind,
       maxVoters: tuning.maxVoters,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
       metrics: () => this.options.metrics.render(),
+      checkRegistrant: registrantCheck({
+        ...{ kind: this.options.transport.kind, clients: this.options.peerClients, self: id },
+        timeoutMs: tuning.peerCallTimeoutMs,
+      }),
       probeNodes: () =>
         probeNodes({
           state: this.machine.state(),

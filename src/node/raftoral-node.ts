@@ -287,7 +287,7 @@ export class RaftoralNode {
     if (this.starting !== undefined) return this.starting;
     this.starting = new ApiSwitch(
       startingApi({
-        address: this.address,
+        ...{ address: this.address, instance: this.instance },
         transport: this.transport?.kind ?? "grpc",
         maxVoters: this.tuning.maxVoters,
         reason: () =>
@@ -316,7 +316,7 @@ export class RaftoralNode {
         clock: this.env.clock,
         timeoutMs: this.tuning.joinTimeoutMs,
         timing: joinTimingOf(this.tuning),
-        clients: this.peerClients,
+        ...{ clients: this.peerClients, logger: this.logger },
       }),
     );
     this.logger.info("Joined the cluster", { node_id: id, via: plan.peer });

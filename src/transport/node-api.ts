@@ -32,6 +32,11 @@ export interface DiscoveryInfo {
    * founds the cluster (node/founding.ts): absent otherwise (an addition).
    */
   readonly founding?: FoundingState;
+  /**
+   * The run of the program that answers (RegisterRequest.instanceId); absent from older
+   * builds. A node taking a registration checks it at the address registered (an addition).
+   */
+  readonly instanceId?: string;
 }
 
 /** "candidate": deciding whether to found; "founding": decided to, asking the peers again. */

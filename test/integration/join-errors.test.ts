@@ -2,7 +2,8 @@
 // ("Could not discover any peers", within the join timeout), or the cluster refuses it
 // ("Failed to add node to cluster", with the reason). A --node-id is asked for with or
 // without --storage-path, and one that is taken is refused, leaving nothing behind. A gRPC
-// node's operator port (--http-listen) leads a joiner to the cluster's own protocol.
+// node's operator port (--http-listen) leads a joiner to the cluster's own protocol. An
+// --advertise address that leads elsewhere is refused before the cluster records it.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -29,10 +30,12 @@ function node(options: {
   nodeId?: number;
   storagePath?: string;
   httpListen?: string;
+  advertise?: string;
   log?: (line: string) => void;
 }): RaftoralNode {
   const created = new RaftoralNode({
     listen: `127.0.0.1:${options.port}`,
+    ...(options.advertise === undefined ? {} : { advertise: options.advertise }),
     ...(options.nodeId === undefined ? {} : { nodeId: options.nodeId }),
     ...(options.storagePath === undefined ? {} : { storagePath: options.storagePath }),
     ...(options.httpListen === undefined ? {} : { httpListen: options.httpListen }),
@@ -207,5 +210,49 @@ describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
       await Promise.all(nodes.splice(0).map((started) => started.stop()));
       rmSync(storagePath, { recursive: true, force: true });
     }
+  }, 30_000);
+
+  test("an --advertise address of another node is refused, and that node stays in the cluster", async () => {
+    const port = await freePort();
+    const first = node({ port, transport });
+    await first.start();
+    const joiner = node({
+      port: await freePort(),
+      transport,
+      peers: [`127.0.0.1:${port}`],
+      advertise: `127.0.0.1:${port}`,
+    });
+    const error = await failureOf(joiner.start());
+    expect(error.message).toContain("Failed to add node to cluster");
+    expect(error.message).toContain(`127.0.0.1:${port}, leads to node 1, not to this node`);
+    expect(error.message).toContain("--advertise");
+    // Before, the cluster took the joiner for node 1 back without its storage and removed it.
+    expect([...first.managementState().nodes.values()].map((n) => n.address)).toEqual([
+      `127.0.0.1:${port}`,
+    ]);
+  }, 30_000);
+
+  test("an --advertise address nothing answers at: the joiner says so at once and is not admitted", async () => {
+    const port = await freePort();
+    const first = node({ port, transport });
+    await first.start();
+    const nowhere = `127.0.0.1:${await freePort()}`;
+    const lines: string[] = [];
+    const joiner = node({
+      port: await freePort(),
+      transport,
+      peers: [`127.0.0.1:${port}`],
+      advertise: nowhere,
+      log: (line) => lines.push(line),
+    });
+    const error = await failureOf(joiner.start());
+    const reason = `node 1 cannot reach the joining node at the address it registers, ${nowhere}`;
+    expect(error.message).toContain("Failed to add node to cluster");
+    expect(error.message).toContain(reason);
+    // Logged at the first refusal, and once, not only in the error when the join times out.
+    const told = lines.filter((line) => line.includes(reason));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain("A peer did not take this node's registration; trying again");
+    expect(first.managementState().nodes.size).toBe(1);
   }, 30_000);
 });

@@ -29,6 +29,7 @@ export const discoveryResponseCodec = fieldTableCodec(
     { number: 8, name: "maxVoters", kind: "uint64" },
     { number: 9, name: "faultTolerance", kind: "uint64" },
     { number: 10, name: "founding", kind: "string" },
+    { number: 11, name: "instanceId", kind: "string" },
   ],
 );
 

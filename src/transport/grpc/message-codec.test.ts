@@ -66,6 +66,7 @@ describe("raftoral message codecs", () => {
       maxVoters: 5,
       faultTolerance: 1,
       founding: "candidate",
+      instanceId: "5f3a9c01",
     };
     expect(roundTrip(RaftServiceMethods.discover.responseCodec, discovery)).toEqual(discovery);
     expect(roundTrip(RaftServiceMethods.discover.requestCodec, {})).toEqual({});
@@ -127,6 +128,7 @@ describe("raftoral message codecs", () => {
       maxVoters: 0,
       faultTolerance: 0,
       founding: "",
+      instanceId: "",
     });
   });
 

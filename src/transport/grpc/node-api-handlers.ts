@@ -233,6 +233,7 @@ function discoveryResponse(info: DiscoveryInfo): DiscoveryResponse {
     maxVoters: info.maxVoters,
     faultTolerance: info.faultTolerance,
     founding: info.founding ?? "",
+    instanceId: info.instanceId ?? "",
   };
 }
 

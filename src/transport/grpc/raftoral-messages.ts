@@ -55,6 +55,7 @@ export interface DiscoveryResponse {
   readonly maxVoters: number;
   readonly faultTolerance: number;
   readonly founding: string;
+  readonly instanceId: string;
 }
 
 export interface AddNodeRequest {

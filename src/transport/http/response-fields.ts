@@ -123,6 +123,7 @@ export function discoveryJson(info: DiscoveryInfo) {
     transport: info.transport,
     fault_tolerance: info.faultTolerance,
     ...(info.founding === undefined ? {} : { founding: info.founding }),
+    ...(info.instanceId === undefined ? {} : { instance_id: info.instanceId }),
   };
 }
 

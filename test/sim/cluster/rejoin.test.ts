@@ -7,6 +7,7 @@
 
 import { afterEach, expect, test } from "bun:test";
 import { MANAGEMENT_GROUP, RaftoralError } from "../../../src/lib/index.ts";
+import { startingApi } from "../../../src/node/api-switch.ts";
 import { ClusterSim, SIM_TUNING, type SimNode } from "./cluster-sim.ts";
 
 let sim: ClusterSim | undefined;
@@ -127,7 +128,12 @@ test("a registration asking for a taken id is refused with ALREADY_EXISTS, throu
   sim = current;
   const [first, second] = (await current.add(2)) as [SimNode, SimNode];
   await current.until("2 nodes settled", () => current.isSettled(), 120_000);
-  const register = { nodeId: first.lastId as never, address: "node-9:7001" };
+  // A joiner that is starting at the address it registers (the registration checks it).
+  const address = "node-9:7001";
+  const joiner = { address, transport: "grpc", maxVoters: 5, metrics: () => "" } as const;
+  const api = startingApi({ ...joiner, instance: "9", reason: () => "joining the cluster" });
+  await current.world.network.server().listen("node-9", 7001, api);
+  const register = { nodeId: first.lastId as never, address, instanceId: "9" };
   for (const node of [first, second]) {
     const failure = await current.call(node, (api) => api.register(register)).catch((e) => e);
     expect(failure).toBeInstanceOf(RaftoralError);
