@@ -57,6 +57,7 @@ describe("grpc-js client -> our server", () => {
         max_voters: "5",
         fault_tolerance: "1",
         founding: "",
+        instance_id: "",
       },
     });
   });
