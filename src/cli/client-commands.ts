@@ -36,7 +36,7 @@ import { type Environment, loadClientSecurity } from "./load-security.ts";
 import { withProgress } from "./progress.ts";
 import { retentionJsonText, retentionText } from "./retention-output.ts";
 import { SecurityFileError } from "./security-files.ts";
-import { terminalSafe } from "./terminal-safe.ts";
+import { oneLine, terminalSafe } from "./terminal-safe.ts";
 
 /** The exit codes of the client subcommands; README and --help list them too. */
 export const EXIT = {
@@ -330,7 +330,7 @@ function reportFailure(
       : error instanceof UnreachableError
         ? EXIT.UNREACHABLE
         : EXIT.FAILED;
-  output.stderr(`error: ${error.message}\n`);
+  output.stderr(`error: ${oneLine(error.message)}\n`);
   if (connection.json)
     output.stdout(json({ ...fields, success: false, error: error.message, code: error.code }));
   return code;

@@ -18,7 +18,8 @@ const CONNECTION_OPTIONS = `Connection options:
           the node itself ends after about 60). A node that does not answer takes the
           time it is given;
           over gRPC one that stops answering mid-call is given up after 5 s. A node
-          waits for a workflow in whole seconds, so a wait's fraction is rounded up.
+          waits for a workflow in whole seconds, so a wait's fraction is rounded up,
+          and its answer is given 5 s more to arrive.
 
       --tls-ca <FILE>
           PEM CA certificates that signed the nodes' certificates. With it (or

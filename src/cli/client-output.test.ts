@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { DESCRIPTION } from "../../test/contracts/fake-node-api.ts";
 import { nodeId } from "../lib/index.ts";
 import type { ClusterStatus, WorkflowDescriptionInfo } from "../transport/index.ts";
-import { clusterStatusText, describedText, signaledText } from "./client-output.ts";
+import { clusterStatusText, describedText, resultText, signaledText } from "./client-output.ts";
 
 const status = (
   faultTolerance: number,
@@ -124,4 +124,22 @@ test("describe names the child a recorded call started, and where it runs", () =
       .find((line) => line.includes(" remind "));
   expect(lineOf(started)).toEndWith("  child order-1:child-4 (execution cluster 2)");
   expect(lineOf(call)).not.toContain("child order-1");
+});
+
+test("a newline in what others wrote stays on its line: it cannot forge a line of output", () => {
+  const forged = "line1\n2026-12-07T00:00:00.000Z ERROR forged line";
+  const described = describedText({
+    ...DESCRIPTION,
+    cancelRequestedAtMs: 1_765_000_000_000,
+    cancelReason: forged,
+    failure: { name: "WorkflowCancelledError", message: `cancelled: ${forged}` },
+  } as never);
+  const lines = described.split("\n");
+  expect(lines.some((line) => line.startsWith("2026-12-07T00:00:00.000Z"))).toBe(false);
+  expect(described).toContain("(line1\\n2026-12-07T00:00:00.000Z ERROR forged line)");
+  expect(described).toContain("Error:          cancelled: line1\\n2026");
+  const failed = { status: "failed", error: forged, errorCode: "CANCELLED" } as const;
+  expect(resultText(failed as never)).toBe(
+    "Failed: line1\\n2026-12-07T00:00:00.000Z ERROR forged line (CANCELLED)\n",
+  );
 });

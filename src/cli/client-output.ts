@@ -21,6 +21,7 @@ import {
   type WorkflowResult,
 } from "../client/index.ts";
 import { groupId, type JsonValue } from "../lib/index.ts";
+import { oneLine } from "./terminal-safe.ts";
 
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -67,18 +68,18 @@ export function describedText(info: WorkflowDescriptionInfo): string {
     ...(info.failure === undefined
       ? []
       : [
-          `  Error:          ${info.failure.message}${info.failure.code === undefined ? "" : ` (${info.failure.code})`}`,
+          `  Error:          ${oneLine(info.failure.message)}${info.failure.code === undefined ? "" : ` (${info.failure.code})`}`,
         ]),
     ...(info.cancelRequestedAtMs === undefined
       ? []
       : [
-          `  Cancel:         asked ${at(info.cancelRequestedAtMs)}${info.cancelReason ? ` (${info.cancelReason})` : ""}`,
+          `  Cancel:         asked ${at(info.cancelRequestedAtMs)}${info.cancelReason ? ` (${oneLine(info.cancelReason)})` : ""}`,
         ]),
     `  Pending events: ${info.pendingEvents}`,
     `  Recorded calls: ${info.checkpoints.length}`,
     ...info.checkpoints.map(
       (call) =>
-        `    ${String(call.seq).padStart(3)}  ${call.kind.padEnd(10)}  ${call.name}  ${at(call.atMs)}${stepStats(call)}${childOf(call)}${call.error === undefined ? "" : `  error: ${call.error}`}`,
+        `    ${String(call.seq).padStart(3)}  ${call.kind.padEnd(10)}  ${call.name}  ${at(call.atMs)}${stepStats(call)}${childOf(call)}${call.error === undefined ? "" : `  error: ${oneLine(call.error)}`}`,
     ),
   ];
   return `${lines.join("\n")}\n`;
@@ -162,7 +163,7 @@ export function resultJsonText(result: WorkflowResult, withIds: boolean): string
 export function resultText(result: WorkflowResult): string {
   return result.status === "completed"
     ? `Completed: ${result.outputJson}\n`
-    : `Failed: ${result.error}${result.errorCode === undefined ? "" : ` (${result.errorCode})`}\n`;
+    : `Failed: ${oneLine(result.error)}${result.errorCode === undefined ? "" : ` (${result.errorCode})`}\n`;
 }
 
 export function clusterStatusText(status: ClusterStatus): string {
@@ -258,7 +259,7 @@ export function leftJsonText(result: LeaveResult): string {
 
 export function healthText(health: HealthInfo, address: string): string {
   const role = health.isLeader ? " (management leader)" : "";
-  const reason = health.reason === undefined ? "" : `: ${health.reason}`;
+  const reason = health.reason === undefined ? "" : `: ${oneLine(health.reason)}`;
   return `Node ${health.nodeId} at ${address} is ${health.status}${role}${reason}\n`;
 }
 

@@ -54,6 +54,14 @@ describe("raftoral workflow list options", () => {
     });
   });
 
+  test("--after at or past --before is refused in the flags' names, before any call", () => {
+    expect(failure(["--after", "100", "--before", "50"])).toBe(
+      "--after (100) must be before --before (50): nothing starts between; see raftoral workflow list --help",
+    );
+    expect(failure(["--after", "50", "--before", "50"])).toContain("--after (50)");
+    expect(filterOf(["--after", "50", "--before", "51"])).toMatchObject({ startedAfterMs: 50 });
+  });
+
   test("--since is a duration, counted back from when the command runs", () => {
     expect(filterOf(["--since", "15m"])).toEqual({ statuses: [], sinceMs: 900_000 });
     expect(filterOf(["--since", "2h", "-l", "5"])).toMatchObject({ sinceMs: 7_200_000 });

@@ -59,12 +59,18 @@ export function parseListFilter(options: Readonly<Record<string, unknown>>): Lis
   const name = one("name", "--name <NAME>");
   const pageToken = one("pageToken", "--page-token <TOKEN>");
   const cluster = one("cluster", "--cluster <ID>");
+  const afterMs = after === undefined ? undefined : epochMs(after, "--after");
+  const beforeMs = before === undefined ? undefined : epochMs(before, "--before", 1);
+  // Said here in the flags' names; the node would name its fields (started_after, ...).
+  if (afterMs !== undefined && beforeMs !== undefined && afterMs >= beforeMs) {
+    usage(`--after (${afterMs}) must be before --before (${beforeMs}): nothing starts between`);
+  }
   return {
     statuses: [...new Set(statuses)],
     ...(name === undefined ? {} : { name }),
     ...(since === undefined ? {} : { sinceMs: sinceMsOf(since) }),
-    ...(after === undefined ? {} : { startedAfterMs: epochMs(after, "--after") }),
-    ...(before === undefined ? {} : { startedBeforeMs: epochMs(before, "--before", 1) }),
+    ...(afterMs === undefined ? {} : { startedAfterMs: afterMs }),
+    ...(beforeMs === undefined ? {} : { startedBeforeMs: beforeMs }),
     ...(limit === undefined ? {} : { pageSize: pageSizeOf(limit) }),
     ...(pageToken === undefined ? {} : { pageToken }),
     ...(cluster === undefined ? {} : { cluster: clusterOf(cluster) }),

@@ -2,6 +2,7 @@
 // to get the next page; clusters that did not answer go to stderr. Pure: returns strings.
 
 import type { ListWorkflowsResult, WorkflowSummaryInfo } from "../client/index.ts";
+import { oneLine } from "./terminal-safe.ts";
 
 const HEADERS = ["WORKFLOW ID", "NAME", "STATUS", "CLUSTER", "OWNER", "STARTED", "FINISHED"];
 
@@ -45,7 +46,8 @@ export function listedText(result: ListWorkflowsResult, nextCommand: string): st
  */
 export function unavailableText(result: ListWorkflowsResult): string {
   return result.unavailableClusters
-    .map(({ executionClusterId: id, error }) =>
+    .map(({ executionClusterId: id, error: unsafe }) => ({ id, error: oneLine(unsafe) }))
+    .map(({ id, error }) =>
       error.toLowerCase().startsWith(`execution cluster ${id} `)
         ? `warning: ${error}; its workflows are missing from this page\n`
         : `warning: execution cluster ${id} did not answer, its workflows are missing from this page: ${error}\n`,

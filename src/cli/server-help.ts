@@ -29,7 +29,7 @@ Options:
 
   -a, --advertise <ADDRESS>
           Address other nodes use to reach this one. Defaults to the listen address;
-          set it behind NAT or in Docker. Required when listening on 0.0.0.0.
+          set it behind NAT or in Docker. Required when listening on 0.0.0.0 or [::].
 
   -n, --node-id <NODE_ID>
           Node id (a positive integer). Optional: a bootstrap node takes 1 and a joining

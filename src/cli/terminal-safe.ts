@@ -3,7 +3,8 @@
 // sequence) acted on the reader's terminal: it recoloured it, moved the cursor, rewrote earlier
 // lines or set the window's title. Each is now shown as its JSON escape (`\u001b`), which keeps
 // the --json output valid and the same value (JSON.stringify escapes C0 itself, but not DEL or
-// C1). Newlines and tabs stay.
+// C1). Newlines and tabs stay in the output; a value printed on a line of its own is passed
+// through oneLine first, so that a newline in it cannot start a line that looks like ours.
 
 // C0 but tab and newline, DEL, and C1.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is this regex's purpose.
@@ -15,4 +16,9 @@ export function terminalSafe(text: string): string {
     CONTROLS,
     (control) => `\\u${control.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+}
+
+/** `text` with each newline written as `\n`: a value from others kept on the line it is on. */
+export function oneLine(text: string): string {
+  return text.replaceAll("\n", "\\n");
 }

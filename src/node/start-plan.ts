@@ -109,6 +109,14 @@ export async function planStart(options: {
         "options bootstrap, peers and storagePath)",
     );
   }
+  if (options.peers.every((peer) => peer === options.address)) {
+    // It would look for the cluster at itself for the whole join timeout.
+    throw new RaftoralError(
+      "INVALID_ARGUMENT",
+      `--peers names only this node's own address (${options.address}): give it the address ` +
+        "of a node of the cluster that runs, or start the cluster's first node with --bootstrap",
+    );
+  }
   const discovered = await discoverCluster({
     peers: options.peers,
     preferred: options.transport,

@@ -80,6 +80,17 @@ test("--peers naming a gRPC node's --http-listen port joins the cluster over gRP
   expect(performance.now() - began).toBeLessThan(FAST.joinTimeoutMs);
 }, 30_000);
 
+test("--peers naming only the node's own address is refused at once, saying so", async () => {
+  const port = await freePort();
+  const self = `127.0.0.1:${port}`;
+  const began = performance.now();
+  const error = await failureOf(node({ port, transport: "grpc", peers: [self, self] }).start());
+  expect(error.message).toContain(`--peers names only this node's own address (${self})`);
+  expect(error.message).toContain("--bootstrap");
+  // Not after the join timeout spent asking itself.
+  expect(performance.now() - began).toBeLessThan(FAST.joinTimeoutMs);
+}, 30_000);
+
 describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
   test("peers that never answer: 'Could not discover any peers' within the join timeout", async () => {
     const silent = `127.0.0.1:${await freePort()}`;
