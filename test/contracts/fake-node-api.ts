@@ -83,6 +83,7 @@ export const DISCOVERY: DiscoveryInfo = {
   maxVoters: 5,
   transport: "http",
   faultTolerance: 1,
+  instanceId: "5f3a9c01",
 };
 
 export const CLUSTER_STATUS: ClusterStatus = {

@@ -127,6 +127,7 @@ describe("raftoral.RaftService", () => {
         max_voters: "5",
         fault_tolerance: "1",
         founding: "",
+        instance_id: "5f3a9c01",
       },
     });
   });

@@ -275,7 +275,7 @@ describe("peer and cluster routes", () => {
     expect(status).toBe(400);
   });
 
-  test("GET /discovery/peers uses the QUICKSTART's field names, plus transport", async () => {
+  test("GET /discovery/peers uses the QUICKSTART's field names, plus transport and instance_id", async () => {
     const { status, body } = await answer(fetch(`${base}/discovery/peers`));
     expect(status).toBe(200);
     expect(JSON.stringify(body)).toBe(
@@ -290,6 +290,7 @@ describe("peer and cluster routes", () => {
         max_voters: 5,
         transport: "http",
         fault_tolerance: 1,
+        instance_id: "5f3a9c01",
       }),
     );
   });
