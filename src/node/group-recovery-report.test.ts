@@ -60,6 +60,7 @@ async function recoverOn(state: ManagementState): Promise<ManagementCommand[]> {
         unreachableVoters: [],
         hearsMajority: false,
         isUnreachedByVoters: false,
+        isNewReplica: false,
       }),
     },
     clock: new VirtualClock(),

@@ -39,6 +39,7 @@ function survivor(dryRun: boolean, named?: GroupId[]) {
             unreachableVoters: [],
             hearsMajority: false,
             isUnreachedByVoters: false,
+            isNewReplica: false,
           }),
         },
         clock: new VirtualClock(),

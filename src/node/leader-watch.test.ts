@@ -105,6 +105,7 @@ describe("leader watch", () => {
       unreachableVoters: [nodeId(3)],
       hearsMajority: true,
       isUnreachedByVoters: false,
+      isNewReplica: false,
     });
     clock.advance(250);
     expect(reported).toEqual([groupId(1)]);
@@ -134,6 +135,23 @@ describe("leader watch", () => {
     expect(watch.allLeaderless()).toEqual([]);
   });
 
+  test("a new replica that knows no voters hears no majority, and says what it cannot tell", () => {
+    // Placed on a live node after two of a group's three voters died (membership tour,
+    // 2026-12-07): it said the group "most likely works without this node".
+    const { clock, watch, change } = fixture();
+    watch.start();
+    change(1, { leaderId: nodeId(0), term: term(0), confState: EMPTY_CONF_STATE });
+    clock.advance(11_000);
+    const group = watch.leaderless(groupId(1));
+    expect(group).toMatchObject({ hearsMajority: false, isNewReplica: true });
+    expect(watch.describe(groupId(1))).toBe(
+      "Execution cluster 1 has had no leader for 11 s, and this node's replica of it, placed " +
+        "here, has heard from none of its members yet: it may have lost its majority " +
+        "(raftoral cluster status names its voters), or its leader cannot reach this node",
+    );
+    watch.stop();
+  });
+
   test("the message names the group and its unreachable voters", () => {
     expect(
       describeLeaderless({
@@ -142,6 +160,7 @@ describe("leader watch", () => {
         unreachableVoters: [nodeId(2), nodeId(3)],
         hearsMajority: false,
         isUnreachedByVoters: false,
+        isNewReplica: false,
       }),
     ).toBe(
       "The management group has had no leader for 7 s (voters 2, 3 unreachable); it may have lost its majority",

@@ -38,6 +38,11 @@ export interface LeaderlessGroup {
    * is not its own), rather than down. Known only with `senders`.
    */
   readonly isUnreachedByVoters: boolean;
+  /**
+   * This node's replica knows no voters yet: it was placed here and has heard from no member,
+   * so it can tell neither who is unreachable nor whether a majority is.
+   */
+  readonly isNewReplica: boolean;
 }
 
 export interface LeaderWatchOptions {
@@ -120,7 +125,9 @@ export class LeaderWatch {
     const isUnreachedByVoters =
       status !== undefined &&
       this.isUnreachedBy(unreachableVoters, otherVoters(status, this.options.self));
-    return { groupId, leaderlessMs, unreachableVoters, hearsMajority, isUnreachedByVoters };
+    const isNewReplica = status !== undefined && votersOf(status).length === 0;
+    const found = { unreachableVoters, hearsMajority, isUnreachedByVoters, isNewReplica };
+    return { groupId, leaderlessMs, ...found };
   }
 
   /** What leaderless() says of the group, as a sentence (see describeLeaderless). */
@@ -230,15 +237,26 @@ function otherVoters(status: RaftStatus, self: NodeId): NodeId[] {
   return [...voters].filter((id) => id !== self);
 }
 
-/** Whether the voters not unreachable from here (this node included) are a majority of each config. */
+/**
+ * Whether the voters not unreachable from here (this node included) are a majority of each
+ * configuration. A replica that knows no voters hears no majority: before, `every` over no configuration
+ * said it did, and a new replica of a group that had lost its majority told the operator the
+ * group most likely worked and to check the network (membership tour, 2026-12-07).
+ */
 function hearsMajorityOf(status: RaftStatus, unreachable: readonly NodeId[]): boolean {
   const configs = [status.confState.voters, status.confState.votersOutgoing];
-  return configs
-    .filter((voters) => voters.length > 0)
-    .every((voters) => {
+  const known = configs.filter((voters) => voters.length > 0);
+  return (
+    known.length > 0 &&
+    known.every((voters) => {
       const heard = voters.filter((id) => !unreachable.includes(id)).length;
       return heard > voters.length / 2;
-    });
+    })
+  );
+}
+
+function votersOf(status: RaftStatus): readonly NodeId[] {
+  return [...status.confState.voters, ...status.confState.votersOutgoing];
 }
 
 /**
@@ -268,6 +286,13 @@ export function describeLeaderless(group: LeaderlessGroup): string {
       `${opening} has had no leader that this node hears for ${seconds} s${from}, though this ` +
       "node hears a majority of its voters: the group most likely works without this node, " +
       "which is cut off from the leader or behind it on a slow link; check the network between them"
+    );
+  }
+  if (group.isNewReplica) {
+    return (
+      `${opening} has had no leader for ${seconds} s, and this node's replica of it, placed ` +
+      "here, has heard from none of its members yet: it may have lost its majority " +
+      "(raftoral cluster status names its voters), or its leader cannot reach this node"
     );
   }
   const unreachable =

@@ -21,6 +21,7 @@ test("a member reports its leaderless group once per spell without a leader", as
               unreachableVoters: [],
               hearsMajority: false,
               isUnreachedByVoters: false,
+              isNewReplica: false,
             }
           : undefined,
     },

@@ -243,6 +243,7 @@ describe("serving readiness", () => {
           unreachableVoters: ids(1, 3),
           hearsMajority: false,
           isUnreachedByVoters: false,
+          isNewReplica: false,
         },
       ],
     };

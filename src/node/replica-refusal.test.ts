@@ -22,6 +22,7 @@ function watched(hearsMajority = false) {
       unreachableVoters: [nodeId(2), nodeId(3)],
       hearsMajority,
       isUnreachedByVoters: false,
+      isNewReplica: false,
     };
     for (const listener of listeners) listener(lost);
   };
