@@ -12,7 +12,7 @@ import type {
   TransportKind,
 } from "../transport/index.ts";
 import type { PeerClients } from "./peer-clients.ts";
-import { LostNodeError } from "./restart-check.ts";
+import { LeftNodeError, LostNodeError } from "./restart-check.ts";
 import { checkIdMayReturn } from "./returning-id.ts";
 
 /** How a join paces its calls (NodeTuning's peerCallTimeoutMs and joinRetryDelayMs). */
@@ -309,9 +309,12 @@ export async function registerAgain(options: {
   callTimeoutMs: number;
   /**
    * The cluster will never take this storage back (a forced recovery left it behind): the
-   * node stops, at start or while running. The promise also rejects with the error.
+   * node stops, at start or while running. The promise also rejects with the error. So with
+   * LeftNodeError for a node whose leave began (`isLeaving`) and that the cluster removed.
    */
-  onLost: (error: LostNodeError) => void;
+  onLost: (error: LostNodeError | LeftNodeError) => void;
+  /** This storage's leave began before the node stopped (NodeIdentity.isLeaving). */
+  isLeaving?: boolean;
 }): Promise<NodeId | undefined> {
   const { callTimeoutMs } = options;
   for (const peer of options.peers) {
@@ -340,6 +343,9 @@ export async function registerAgain(options: {
             node_id: nodeId,
             via: peer,
           });
+        } else if (options.isLeaving === true) {
+          // Its removal was committed before its leave ended: registering would undo it.
+          throw new LeftNodeError(nodeId);
         } else {
           await registerThrough(client, peer, options);
         }
@@ -347,7 +353,7 @@ export async function registerAgain(options: {
         return discovery.highestKnownNodeId;
       });
     } catch (error) {
-      if (error instanceof LostNodeError) {
+      if (error instanceof LostNodeError || error instanceof LeftNodeError) {
         options.onLost(error);
         throw error;
       }

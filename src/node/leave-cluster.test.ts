@@ -94,6 +94,7 @@ function leaveOf(world: LeaveWorld) {
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     proposalTimeoutMs: 1_000,
     isMember: () => false,
+    markLeaving: () => Promise.reject(new Error("a node out of the cluster marks nothing")),
     leaderStatus: async () => world.answer,
     probe: async () =>
       (world.unreachable ?? []).map((id) => ({
@@ -252,6 +253,9 @@ function memberLeaving(voters: readonly NodeId[], alive: (nowMs: number) => read
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     proposalTimeoutMs: 1_000,
     isMember: () => isMember,
+    markLeaving: async () => {
+      proposed.push("markLeaving");
+    },
     leaderStatus: async () => ({
       ...clusterOf(
         voters.filter((id) => id !== SELF),
@@ -293,7 +297,8 @@ test("a member leaves once enough voters answer again, within a proposal timeout
   const { clock, leave, proposed } = memberLeaving(ids(1, 2, 3, 4, 5), alive);
   // One silent voter of five is no obstacle: three of the five answer without node 3.
   expect(await outcomeOf(clock, leave)).toBe("left");
-  expect(proposed).toEqual(["removeNode"]);
+  // The storage says the leave began before the removal can commit.
+  expect(proposed).toEqual(["markLeaving", "removeNode"]);
 });
 
 /**
@@ -318,7 +323,10 @@ function soleVoterLeaving(learners: readonly number[], answering: () => readonly
     clock,
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     proposalTimeoutMs: 1_000,
-    isMember: () => proposed.length === 0,
+    isMember: () => !proposed.includes("removeNode"),
+    markLeaving: async () => {
+      proposed.push("markLeaving");
+    },
     leaderStatus: async () => undefined,
     probe: async () =>
       answering().map((id) => ({
@@ -349,7 +357,8 @@ test("a sole voter does not leave while no learner of its groups answers to take
     await new Promise((resolve) => setImmediate(resolve));
     clock.advance(250);
   }
-  expect(proposed).toEqual(["removeNode"]);
+  // The storage says the leave began before the removal can commit.
+  expect(proposed).toEqual(["markLeaving", "removeNode"]);
 });
 
 test("a sole voter whose groups have no learner at all does not leave either", async () => {

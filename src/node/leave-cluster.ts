@@ -21,6 +21,7 @@ import {
 import { encodeManagementCommand, type ManagementState } from "../management/index.ts";
 import type { MultiRaftHost } from "../multiraft/index.ts";
 import { jointVotersOf, majorityWithout, type RaftStatus } from "../raft/index.ts";
+import type { LogStorage } from "../storage/index.ts";
 import type { ClusterStatus, NodeProbe, TransportKind } from "../transport/index.ts";
 import { probeNodes } from "./node-probe.ts";
 import type { PeerClients } from "./peer-clients.ts";
@@ -48,6 +49,12 @@ export interface LeaveClusterOptions {
   readonly leaderStatus: () => Promise<ClusterStatus | undefined>;
   /** Every node's health as this node reaches it now (node-probe.ts). Never rejects. */
   readonly probe: () => Promise<readonly NodeProbe[]>;
+  /**
+   * Marks the storage durably as a leaving node's, before the removal is proposed: a node
+   * that stops once the removal is committed and before the leave ends is then taken for
+   * gone on its next start, rather than registering again (rejoin.ts).
+   */
+  readonly markLeaving: () => Promise<void>;
 }
 
 const POLL_INTERVAL_MS = 250;
@@ -99,6 +106,7 @@ export class ClusterLeave {
     const { self, host, clock, logger } = this.options;
     if (this.options.isMember()) {
       await this.untilOthersSuffice();
+      await this.options.markLeaving();
       await host.propose(
         MANAGEMENT_GROUP,
         encodeManagementCommand({ type: "removeNode", nodeId: self, reason: "the node left" }),
@@ -338,6 +346,7 @@ export function nodeLeave(deps: {
   readonly state: () => ManagementState;
   readonly clients: PeerClients;
   readonly kind: TransportKind;
+  readonly storage: IdentityStore;
 }): ClusterLeave {
   const { self, clients, kind, logger, clock, tuning } = deps;
   const others = () =>
@@ -352,5 +361,14 @@ export function nodeLeave(deps: {
     leaderStatus: () => askLeaderForStatus({ clients, kind, addresses: others(), logger }),
     probe: () =>
       probeNodes({ state: deps.state(), kind, clients, clock, timeoutMs: tuning.probeTimeoutMs }),
+    markLeaving: async () => {
+      const identity = await deps.storage.loadIdentity();
+      if (identity !== undefined && identity.isLeaving !== true) {
+        await deps.storage.saveIdentity({ ...identity, isLeaving: true });
+      }
+    },
   });
 }
+
+/** The part of a node's storage that holds its identity. */
+export type IdentityStore = Pick<LogStorage, "loadIdentity" | "saveIdentity">;

@@ -181,7 +181,7 @@ export class NodeParts {
       peers: () => this.addressesSeen.list(),
       clusterId: () => this.machine.state().clusterId,
       workflowFingerprint: () => this.execution.fingerprint(),
-      onLost: options.onFatal,
+      ...{ onLost: options.onFatal, storage: options.storage },
       isLeaving: () => this.leaving !== undefined,
       onHighestNodeId: (highest) => this.directory.vouch(highest),
     });
@@ -452,9 +452,7 @@ export class NodeParts {
       throw new RaftoralError("NOT_FOUND", `node ${this.id} is not a member of a cluster`);
     }
     this.leaving ??= nodeLeave({
-      self: this.id,
-      host: this.host,
-      clock: this.clock,
+      ...{ self: this.id, host: this.host, clock: this.clock, storage: this.options.storage },
       logger: this.options.logger,
       tuning: this.options.tuning,
       state: () => this.machine.state(),
@@ -464,8 +462,8 @@ export class NodeParts {
     try {
       await this.leaving.run();
     } catch (error) {
-      // Still a member (the removal did not commit in time): the node runs on, free to
-      // register again if it was removed after all. Out already, it stays on its way out.
+      // Still a member (the removal did not commit in time): the node runs on; removed after
+      // all, it takes the leave as done (its storage says it began). Out, it stays on its way.
       if (isMember()) this.leaving = undefined;
       throw error;
     }

@@ -29,6 +29,7 @@ function rejoinThrough(peer: ReturnType<typeof slowPeer>, isLeaving = () => fals
     callTimeoutMs: 1_000,
     onLost: () => undefined,
     isLeaving,
+    storage: { loadIdentity: async () => undefined, saveIdentity: async () => undefined },
     onHighestNodeId: (id) => highest.push(id),
   });
   return { rejoin, highest };

@@ -8,8 +8,9 @@ import type { Logger, NodeId } from "../lib/index.ts";
 import { MANAGEMENT_RULES_VERSION } from "../management/index.ts";
 import type { TransportKind } from "../transport/index.ts";
 import { registerAgain } from "./join-cluster.ts";
+import type { IdentityStore } from "./leave-cluster.ts";
 import type { PeerClients } from "./peer-clients.ts";
-import type { LostNodeError } from "./restart-check.ts";
+import type { LeftNodeError, LostNodeError } from "./restart-check.ts";
 
 export interface RejoinOptions {
   readonly self: NodeId;
@@ -25,10 +26,12 @@ export interface RejoinOptions {
   readonly clients: PeerClients;
   readonly logger: Logger;
   readonly callTimeoutMs: number;
-  /** The cluster will never take this node back: it must stop. */
-  readonly onLost: (error: LostNodeError) => void;
+  /** The cluster will never take this node back (or it left): it must stop. */
+  readonly onLost: (error: LostNodeError | LeftNodeError) => void;
   /** A node on its way out was removed on purpose: registering again would undo the leave. */
   readonly isLeaving: () => boolean;
+  /** Where a leave that began before the node last stopped is recorded (NodeIdentity). */
+  readonly storage: IdentityStore;
   /** The highest node id the cluster handed out, as a peer answered. */
   readonly onHighestNodeId: (id: NodeId) => void;
 }
@@ -49,7 +52,9 @@ export class Rejoin {
 
   private async registerOnce(): Promise<void> {
     const { options } = this;
+    const identity = await options.storage.loadIdentity();
     const highest = await registerAgain({
+      isLeaving: identity?.isLeaving === true,
       peers: options.peers(),
       transport: options.transport,
       clients: options.clients,

@@ -15,6 +15,7 @@ import {
 import type { KnownStorage } from "./node-environment.ts";
 import { FIRST_NODE_ID } from "./node-storage.ts";
 import type { PeerClients } from "./peer-clients.ts";
+import { LeftNodeError } from "./restart-check.ts";
 
 export type StartPlan =
   | {
@@ -226,24 +227,6 @@ function joinPlan(options: PlanOptions, discovered: Discovered, requestedId: Nod
     peer: discovered.peer,
     discovery: discovered.discovery,
   };
-}
-
-/**
- * The storage of a node that left the cluster for good. The cluster went on without it: a
- * start from it would come back under an id the cluster removed, with groups it handed over.
- * Restarting cannot help (exit 78).
- */
-export class LeftNodeError extends RaftoralError {
-  constructor(id: NodeId) {
-    super(
-      "STALE_INCARNATION",
-      `node ${id} left the cluster (raftoral node leave), and this storage directory ` +
-        `(node_${id} under --storage-path) does not bring it back. To run a node here ` +
-        "again, move the directory aside and start it with an empty --storage-path and " +
-        "--peers naming running nodes: it joins as a new node.",
-    );
-    this.name = "LeftNodeError";
-  }
 }
 
 /**

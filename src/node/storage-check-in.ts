@@ -114,7 +114,14 @@ export async function checkInStorage(options: CheckInOptions): Promise<void> {
   const [result] = await Promise.all([proposeUntilAnswered(options, command), standing]);
   switch (result.checkIn) {
     case "accepted": {
-      const { claim: _answered, ...rest } = identity;
+      const { claim: _answered, isLeaving, ...rest } = identity;
+      if (isLeaving === true) {
+        // Taken back as a member: the cluster never committed the removal of the leave.
+        logger.warn(
+          "This node was leaving the cluster when it stopped, and the cluster did not remove it: it is a member still; run raftoral node leave again to leave",
+          { node_id: self },
+        );
+      }
       await storage.saveIdentity({ ...rest, incarnation: claim.incarnation });
       logger.info("Storage checked in", { node_id: self, incarnation: claim.incarnation });
       return;

@@ -95,6 +95,11 @@ export interface NodeIdentity {
   readonly claim?: IncarnationClaim;
   /** The node left the cluster for good (`node leave`): no start resumes this storage. */
   readonly hasLeft?: boolean;
+  /**
+   * A leave began (its removal may be committed): a start that finds the cluster removed the
+   * node takes the leave as done instead of registering again (src/node/rejoin.ts).
+   */
+  readonly isLeaving?: boolean;
 }
 
 /** A start's claim of the next incarnation: kept until the cluster answers, then reused. */

@@ -35,7 +35,7 @@ import {
   snapshotFromRow,
   tombstoneFromRow,
 } from "./sqlite-rows.ts";
-import { migrate } from "./sqlite-schema.ts";
+import { LEAVING, LEFT, migrate } from "./sqlite-schema.ts";
 import { prepareStatements, type SqliteStatements } from "./sqlite-statements.ts";
 import { StorageError } from "./storage-error.ts";
 import { reserveWalSpace } from "./wal-space.ts";
@@ -298,7 +298,7 @@ export class SqliteLogCore {
             identity.incarnation ?? 0,
             claim?.incarnation ?? null,
             claim?.nonce ?? null,
-            identity.hasLeft === true ? 1 : 0,
+            identity.hasLeft === true ? LEFT : identity.isLeaving === true ? LEAVING : 0,
           );
         })
         .immediate();

@@ -14,6 +14,7 @@ import {
   tombstoneChecksum,
 } from "./record-encoding.ts";
 import { decodeSnapshotData } from "./snapshot-encoding.ts";
+import { LEAVING, LEFT } from "./sqlite-schema.ts";
 import { StorageCorruptError } from "./storage-error.ts";
 
 export interface EntryRow {
@@ -145,7 +146,7 @@ export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {
     row.node_id > 0 &&
     (row.transport === "grpc" || row.transport === "http") &&
     isCount(row.incarnation) &&
-    (row.has_left === 0 || row.has_left === 1) &&
+    (row.has_left === 0 || row.has_left === LEFT || row.has_left === LEAVING) &&
     (hasClaim
       ? isCount(row.claim_incarnation) && row.claim_nonce !== null
       : row.claim_nonce === null);
@@ -164,7 +165,8 @@ export function identityFromRow(file: string, row: IdentityRow): NodeIdentity {
     ...(row.claim_incarnation === null || row.claim_nonce === null
       ? {}
       : { claim: { incarnation: row.claim_incarnation, nonce: row.claim_nonce } }),
-    ...(row.has_left === 1 ? { hasLeft: true } : {}),
+    ...(row.has_left === LEFT ? { hasLeft: true } : {}),
+    ...(row.has_left === LEAVING ? { isLeaving: true } : {}),
   };
 }
 

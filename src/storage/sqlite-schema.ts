@@ -98,7 +98,12 @@ const VERSION_4: Migration = {
   statements: ["ALTER TABLE group_snapshot ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0"],
 };
 
-/** Version 5. Whether the node left the cluster for good (NodeIdentity.hasLeft). */
+/**
+ * Version 5. Whether the node left the cluster for good (NodeIdentity.hasLeft): `has_left` is
+ * LEFT. Since stop 66 it is LEAVING once a leave began (NodeIdentity.isLeaving), without a new
+ * version: only a node stopped during its leave has that mark, and a build before stop 66
+ * refuses its file as an unreadable identity rather than resume it as a member.
+ */
 const VERSION_5: Migration = {
   version: 5,
   statements: ["ALTER TABLE node_identity ADD COLUMN has_left INTEGER NOT NULL DEFAULT 0"],
@@ -132,6 +137,10 @@ const VERSION_8: Migration = { version: 8, statements: [] };
  * when the survivor's log ended before the group's last report, its replica then differing.
  */
 const VERSION_9: Migration = { version: 9, statements: [] };
+
+/** `node_identity.has_left`: the node left for good; a leave began. */
+export const LEFT = 1;
+export const LEAVING = 2;
 
 /** Every migration, in order. The last one's version is what this build writes. */
 export const MIGRATIONS: readonly Migration[] = [

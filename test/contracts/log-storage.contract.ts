@@ -336,10 +336,16 @@ function lifecycleCases(t: StorageUnderTest): void {
     expect(await (await t.reopen()).loadIdentity()).toEqual(accepted);
   });
 
-  test("a node that left is remembered as such", async () => {
+  test("a node that left is remembered as such, and so is one whose leave began", async () => {
+    const leaving = { ...IDENTITY, incarnation: 2, isLeaving: true };
+    await t.storage.saveIdentity(leaving);
+    expect(await (await t.reopen()).loadIdentity()).toEqual(leaving);
     const left = { ...IDENTITY, incarnation: 2, hasLeft: true };
     await t.storage.saveIdentity(left);
     expect(await (await t.reopen()).loadIdentity()).toEqual(left);
+    // Taken back as a member: the mark is gone once the identity is saved without it.
+    await t.storage.saveIdentity({ ...IDENTITY, incarnation: 3 });
+    expect(await (await t.reopen()).loadIdentity()).toEqual({ ...IDENTITY, incarnation: 3 });
   });
 
   test("after close, every call rejects with a StorageError", async () => {

@@ -89,6 +89,12 @@ export class SimWorld {
     };
   }
 
+  /** The storage at `address`, as a tool would open it while no process runs there. */
+  storedAt(address: string): MemoryLogStorage | undefined {
+    const store = this.stores.get(address);
+    return store === undefined ? undefined : new MemoryLogStorage(store);
+  }
+
   /** Stops the process at `address` (SIGSTOP): it runs nothing and receives nothing. */
   pause(address: string): void {
     this.processes.get(address)?.clock.pause();
