@@ -233,8 +233,15 @@ test("a management replica that missed its own removal believes the leader's con
   expect((outcome as Error).message).toContain("groups 0 cannot commit without its vote");
 });
 
-/** Node 3, still a member, voting in the management group and group 1 with `voters`. */
-function memberLeaving(voters: readonly NodeId[], alive: (nowMs: number) => readonly number[]) {
+/**
+ * Node 3, still a member, voting in the management group and group 1 with `voters`; its
+ * removal commits unless `refusal` says why it was not applied.
+ */
+function memberLeaving(
+  voters: readonly NodeId[],
+  alive: (nowMs: number) => readonly number[],
+  refusal?: RaftoralError,
+) {
   const clock = new VirtualClock();
   const proposed: string[] = [];
   let isMember = true;
@@ -245,6 +252,7 @@ function memberLeaving(voters: readonly NodeId[], alive: (nowMs: number) => read
       inspect: () => ({ status: () => statusOf(voters) }),
       propose: async () => {
         proposed.push("removeNode");
+        if (refusal !== undefined) throw refusal;
         isMember = false;
         return undefined;
       },
@@ -253,8 +261,8 @@ function memberLeaving(voters: readonly NodeId[], alive: (nowMs: number) => read
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     proposalTimeoutMs: 1_000,
     isMember: () => isMember,
-    markLeaving: async () => {
-      proposed.push("markLeaving");
+    markLeaving: async (isLeaving) => {
+      proposed.push(isLeaving ? "markLeaving" : "unmarkLeaving");
     },
     leaderStatus: async () => ({
       ...clusterOf(
@@ -301,6 +309,14 @@ test("a member leaves once enough voters answer again, within a proposal timeout
   expect(proposed).toEqual(["markLeaving", "removeNode"]);
 });
 
+test("a member whose removal was not applied is no longer marked as leaving", async () => {
+  const refusal = new RaftoralError("UNAVAILABLE", "no leader accepted the proposal");
+  const { clock, leave, proposed } = memberLeaving(ids(1, 2, 3), () => [1, 2, 3], refusal);
+  expect(await outcomeOf(clock, leave)).toBe(refusal);
+  // Told its leave failed, it is a member as any other: removed later, it registers again.
+  expect(proposed).toEqual(["markLeaving", "removeNode", "unmarkLeaving"]);
+});
+
 /**
  * Node 3 (SELF), the only voter of groups 0 and 1 with `learners`; `answering()` names the
  * nodes a probe reaches now.
@@ -324,8 +340,8 @@ function soleVoterLeaving(learners: readonly number[], answering: () => readonly
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
     proposalTimeoutMs: 1_000,
     isMember: () => !proposed.includes("removeNode"),
-    markLeaving: async () => {
-      proposed.push("markLeaving");
+    markLeaving: async (isLeaving) => {
+      proposed.push(isLeaving ? "markLeaving" : "unmarkLeaving");
     },
     leaderStatus: async () => undefined,
     probe: async () =>

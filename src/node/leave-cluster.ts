@@ -50,11 +50,11 @@ export interface LeaveClusterOptions {
   /** Every node's health as this node reaches it now (node-probe.ts). Never rejects. */
   readonly probe: () => Promise<readonly NodeProbe[]>;
   /**
-   * Marks the storage durably as a leaving node's, before the removal is proposed: a node
-   * that stops once the removal is committed and before the leave ends is then taken for
-   * gone on its next start, rather than registering again (rejoin.ts).
+   * Marks the storage durably as a leaving node's (or no longer, with false), before the
+   * removal is proposed: a node that stops once the removal is committed and before the leave
+   * ends is then taken for gone on its next start, rather than registering again (rejoin.ts).
    */
-  readonly markLeaving: () => Promise<void>;
+  readonly markLeaving: (isLeaving: boolean) => Promise<void>;
 }
 
 const POLL_INTERVAL_MS = 250;
@@ -106,12 +106,20 @@ export class ClusterLeave {
     const { self, host, clock, logger } = this.options;
     if (this.options.isMember()) {
       await this.untilOthersSuffice();
-      await this.options.markLeaving();
-      await host.propose(
-        MANAGEMENT_GROUP,
-        encodeManagementCommand({ type: "removeNode", nodeId: self, reason: "the node left" }),
-        { timeoutMs: this.options.proposalTimeoutMs },
-      );
+      await this.options.markLeaving(true);
+      const removal = encodeManagementCommand({
+        type: "removeNode",
+        nodeId: self,
+        reason: "the node left",
+      });
+      await host
+        .propose(MANAGEMENT_GROUP, removal, { timeoutMs: this.options.proposalTimeoutMs })
+        .catch(async (error: unknown) => {
+          // A member still, told its leave failed: removed later for silence, it registers
+          // again as any member does (a removal that commits after all is that window's price).
+          if (this.options.isMember()) await this.options.markLeaving(false);
+          throw error;
+        });
       logger.info("Left the cluster", { node_id: self });
     }
     const deadline = clock.nowMs() + SETTLE_PROPOSAL_TIMEOUTS * this.options.proposalTimeoutMs;
@@ -361,11 +369,11 @@ export function nodeLeave(deps: {
     leaderStatus: () => askLeaderForStatus({ clients, kind, addresses: others(), logger }),
     probe: () =>
       probeNodes({ state: deps.state(), kind, clients, clock, timeoutMs: tuning.probeTimeoutMs }),
-    markLeaving: async () => {
-      const identity = await deps.storage.loadIdentity();
-      if (identity !== undefined && identity.isLeaving !== true) {
-        await deps.storage.saveIdentity({ ...identity, isLeaving: true });
-      }
+    markLeaving: async (isLeaving) => {
+      const stored = await deps.storage.loadIdentity();
+      if (stored === undefined) return;
+      const { isLeaving: _was, ...identity } = stored;
+      await deps.storage.saveIdentity({ ...identity, ...(isLeaving ? { isLeaving } : {}) });
     },
   });
 }

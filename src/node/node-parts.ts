@@ -462,8 +462,8 @@ export class NodeParts {
     try {
       await this.leaving.run();
     } catch (error) {
-      // Still a member (the removal did not commit in time): the node runs on; removed after
-      // all, it takes the leave as done (its storage says it began). Out, it stays on its way.
+      // Still a member (the removal did not commit in time): the node runs on, free to
+      // register again if it was removed after all. Out already, it stays on its way out.
       if (isMember()) this.leaving = undefined;
       throw error;
     }
