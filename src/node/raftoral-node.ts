@@ -346,8 +346,7 @@ export class RaftoralNode {
 
   private planOptions(known: KnownStorage | undefined): PlanOptions {
     return {
-      known,
-      address: this.address,
+      ...{ known, address: this.address, listen: this.options.listen },
       requestedId: requestedId(this.options.nodeId),
       bootstrap: this.options.bootstrap === true,
       peers: this.options.peers ?? [],

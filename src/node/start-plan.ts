@@ -47,6 +47,8 @@ export async function planStart(options: {
   readonly known: KnownStorage | undefined;
   /** host:port the other nodes will reach this start at (--advertise, else --listen). */
   readonly address: string;
+  /** host:port this start listens on (--listen). */
+  readonly listen: string;
   /** --node-id, which the storage path's own id (if any) has been checked against. */
   readonly requestedId: NodeId | undefined;
   readonly bootstrap: boolean;
@@ -110,12 +112,14 @@ export async function planStart(options: {
         "options bootstrap, peers and storagePath)",
     );
   }
-  if (options.peers.every((peer) => peer === options.address)) {
-    // It would look for the cluster at itself for the whole join timeout.
+  if (options.peers.every((peer) => peer === options.listen)) {
+    // It would look for the cluster at itself for the whole join timeout. (Not compared with
+    // --advertise: a wrong one may name another node, which the registration then refuses.)
     throw new RaftoralError(
       "INVALID_ARGUMENT",
-      `--peers names only this node's own address (${options.address}): give it the address ` +
-        "of a node of the cluster that runs, or start the cluster's first node with --bootstrap",
+      `--peers names only the address this node listens on (${options.listen}): give it the ` +
+        "address of a node of the cluster that runs, or start the cluster's first node with " +
+        "--bootstrap",
     );
   }
   const discovered = await discoverCluster({

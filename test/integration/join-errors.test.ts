@@ -85,7 +85,7 @@ test("--peers naming only the node's own address is refused at once, saying so",
   const self = `127.0.0.1:${port}`;
   const began = performance.now();
   const error = await failureOf(node({ port, transport: "grpc", peers: [self, self] }).start());
-  expect(error.message).toContain(`--peers names only this node's own address (${self})`);
+  expect(error.message).toContain(`--peers names only the address this node listens on (${self})`);
   expect(error.message).toContain("--bootstrap");
   // Not after the join timeout spent asking itself.
   expect(performance.now() - began).toBeLessThan(FAST.joinTimeoutMs);
