@@ -284,7 +284,7 @@ async function runWorkflow(
     output.stdout(
       connection.json
         ? startedJsonText(started)
-        : startedText(command.name, command.version, started, connection.addresses.join(",")),
+        : startedText(command.name, command.version, started, connection),
     );
     return EXIT.OK;
   }

@@ -2,7 +2,13 @@ import { expect, test } from "bun:test";
 import { DESCRIPTION } from "../../test/contracts/fake-node-api.ts";
 import { nodeId } from "../lib/index.ts";
 import type { ClusterStatus, WorkflowDescriptionInfo } from "../transport/index.ts";
-import { clusterStatusText, describedText, resultText, signaledText } from "./client-output.ts";
+import {
+  clusterStatusText,
+  describedText,
+  resultText,
+  signaledText,
+  startedText,
+} from "./client-output.ts";
 
 const status = (
   faultTolerance: number,
@@ -141,5 +147,25 @@ test("a newline in what others wrote stays on its line: it cannot forge a line o
   const failed = { status: "failed", error: forged, errorCode: "CANCELLED" } as const;
   expect(resultText(failed as never)).toBe(
     "Failed: line1\\n2026-12-07T00:00:00.000Z ERROR forged line (CANCELLED)\n",
+  );
+});
+
+test("the wait command printed after a start reaches the nodes as the start did", () => {
+  const started = { workflowId: "w-1", executionClusterId: "2" } as never;
+  const base = { timeoutMs: undefined, json: false, security: {} } as const;
+  const waitLine = (connection: object) =>
+    startedText("ping_pong", 1, started, { ...base, ...connection } as never)
+      .split("\n")
+      .find((line) => line.includes("workflow wait"));
+  // An HTTP cluster's plain address needs --transport http, or the wait speaks gRPC to it.
+  expect(waitLine({ addresses: ["127.0.0.1:7001"], transport: "http" })).toBe(
+    "  raftoral workflow wait w-1 --cluster 2 --address 127.0.0.1:7001 --transport http",
+  );
+  expect(waitLine({ addresses: ["https://a:1"], transport: "http" })).toBe(
+    "  raftoral workflow wait w-1 --cluster 2 --address https://a:1",
+  );
+  const security = { tlsCa: "ca.pem", tlsCert: "c.pem", tlsKey: "k.pem", tokenFile: "t" };
+  expect(waitLine({ addresses: ["a:1", "b:2"], transport: "grpc", security })).toBe(
+    "  raftoral workflow wait w-1 --cluster 2 --address a:1,b:2 --tls-ca ca.pem --tls-cert c.pem --tls-key k.pem --token-file t",
   );
 });

@@ -21,6 +21,7 @@ import {
   type WorkflowResult,
 } from "../client/index.ts";
 import { groupId, type JsonValue } from "../lib/index.ts";
+import type { Connection } from "./client-command.ts";
 import { oneLine } from "./terminal-safe.ts";
 
 export function json(value: unknown): string {
@@ -31,16 +32,33 @@ export function startedText(
   name: string,
   version: number,
   started: StartedWorkflow,
-  address: string,
+  connection: Connection,
 ): string {
   return [
     `Started workflow ${name} v${version}`,
     `  Workflow ID:          ${started.workflowId}`,
     `  Execution cluster ID: ${started.executionClusterId}`,
     "Wait for its result with:",
-    `  raftoral workflow wait ${started.workflowId} --cluster ${started.executionClusterId} --address ${address}`,
+    `  raftoral workflow wait ${started.workflowId} --cluster ${started.executionClusterId}${reachedWith(connection)}`,
     "",
   ].join("\n");
+}
+
+/**
+ * The options that reach the nodes as this command did, to copy with the command printed: an
+ * HTTP cluster's addresses without a prefix need --transport http (else gRPC is spoken).
+ */
+function reachedWith({ addresses, transport, security }: Connection): string {
+  const isPlain = addresses.some((address) => !/^[a-z]+:\/\//.test(address));
+  const flags = [
+    ["--address", addresses.join(",")],
+    ["--transport", transport === "http" && isPlain ? transport : undefined],
+    ["--tls-ca", security.tlsCa],
+    ["--tls-cert", security.tlsCert],
+    ["--tls-key", security.tlsKey],
+    ["--token-file", security.tokenFile],
+  ];
+  return flags.map(([flag, value]) => (value === undefined ? "" : ` ${flag} ${value}`)).join("");
 }
 
 /** `workflow describe`: the status line first, then the details and the recorded calls. */
