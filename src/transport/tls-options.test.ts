@@ -25,9 +25,7 @@ describe("a certificate's dates", () => {
 
   test("a plain connection the node cut is told how a client and a joining node use TLS", () => {
     const hint = connectionHint("ECONNRESET", false, false);
-    expect(hint).toContain(
-      "if the node uses TLS, call it with https:// or grpcs:// (and --tls-ca)",
-    );
+    expect(hint).toContain("it uses TLS (then call it with https:// or grpcs:// and --tls-ca");
     expect(hint).toContain("a node joining it needs --tls-cert, --tls-key and --tls-ca");
     expect(connectionHint("ECONNRESET", false, true)).toBe("");
   });

@@ -72,7 +72,7 @@ export function connectionHint(failure: string, isTls: boolean, hasAnswered: boo
   if (!isTls) {
     return /ECONNRESET|closed|hang up|reset|protocol error|malformed/i.test(failure)
       ? // Clients and joining nodes dial alike: each is told its own way to TLS.
-        "; if the node uses TLS, call it with https:// or grpcs:// (and --tls-ca); a node joining it needs --tls-cert, --tls-key and --tls-ca"
+        "; the node closed the connection before it answered: it stopped, or it uses TLS (then call it with https:// or grpcs:// and --tls-ca; a node joining it needs --tls-cert, --tls-key and --tls-ca)"
       : "";
   }
   if (/CERTIFICATE_REQUIRED|certificate required/i.test(failure)) {

@@ -164,7 +164,7 @@ describe.each(CASES)("a secured cluster over $transport", ({ transport, scheme, 
     expect(plaintext.stderr).toContain(
       transport === "http"
         ? "the node speaks TLS on this port: call it with https://"
-        : "if the node uses TLS, call it with https:// or grpcs://",
+        : "it uses TLS (then call it with https:// or grpcs://",
     );
   });
 

@@ -64,6 +64,8 @@ export class ClientConnection {
   private failures = 0;
   private nextAttemptMs = 0;
   private lastFailure = "";
+  /** Whether the session that failed last spoke HTTP/2 first: then it was no TLS mismatch. */
+  private hasLastSpoken = false;
   private isClosed = false;
 
   constructor(address: string, options: ClientConnectionOptions) {
@@ -105,9 +107,15 @@ export class ClientConnection {
     return this.spoken.has(session);
   }
 
-  /** `failure` of `session` (or of the last one), with a hint when the session never answered. */
+  /**
+   * `failure` of `session` (or of the last one), with a hint when the session never answered.
+   * One where the peer spoke HTTP/2 got through whatever TLS there is: no hint about TLS.
+   */
   describeFailure(failure: string, session?: http2.ClientHttp2Session): string {
-    const hasAnswered = session !== undefined && this.healthy.has(session);
+    const hasAnswered =
+      session === undefined
+        ? this.hasLastSpoken
+        : this.healthy.has(session) || this.spoken.has(session);
     return `${failure}${connectionHint(failure, this.options.tls !== undefined, hasAnswered)}`;
   }
 
@@ -187,6 +195,7 @@ export class ClientConnection {
     if (this.healthy.has(session)) return;
     this.failures++;
     this.lastFailure = failure;
+    this.hasLastSpoken = this.spoken.has(session);
     const { initialMs, maxMs, multiplier, jitter } = this.options.backoff;
     const baseMs = Math.min(maxMs, initialMs * multiplier ** (this.failures - 1));
     const factor = 1 + jitter * (2 * this.options.random() - 1);

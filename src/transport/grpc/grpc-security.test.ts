@@ -318,7 +318,7 @@ describe("TLS and mutual TLS", () => {
       const refused = await client
         .unary(RaftServiceMethods.getNodeHealth, {}, { timeoutMs: CALL_TIMEOUT_MS })
         .catch((error: unknown) => error);
-      expect((refused as Error).message).toContain("if the node uses TLS, call it with https://");
+      expect((refused as Error).message).toContain("it uses TLS (then call it with https://");
       expect(refused).toMatchObject({ isAnswerLost: false });
     } finally {
       client.close();
@@ -332,7 +332,7 @@ describe("TLS and mutual TLS", () => {
 
   test("each mistake gets an error that says what to do", async () => {
     expect(await health(undefined)).toContain(
-      "if the node uses TLS, call it with https:// or grpcs:// (and --tls-ca)",
+      "it uses TLS (then call it with https:// or grpcs:// and --tls-ca",
     );
     expect(await health({ ca: certificates.ca })).toContain(
       "the node requires a client certificate (mutual TLS): pass --tls-cert and --tls-key",
