@@ -239,9 +239,9 @@ function otherVoters(status: RaftStatus, self: NodeId): NodeId[] {
 
 /**
  * Whether the voters not unreachable from here (this node included) are a majority of each
- * configuration. A replica that knows no voters hears no majority: before, `every` over no configuration
- * said it did, and a new replica of a group that had lost its majority told the operator the
- * group most likely worked and to check the network (membership tour, 2026-12-07).
+ * configuration. A replica that knows no voters hears no majority: before, `every` over no
+ * configuration said it did, and a new replica of a group that had lost its majority told the
+ * operator the group most likely worked and to check the network (membership tour, 2026-12-07).
  */
 function hearsMajorityOf(status: RaftStatus, unreachable: readonly NodeId[]): boolean {
   const configs = [status.confState.voters, status.confState.votersOutgoing];

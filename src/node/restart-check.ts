@@ -7,7 +7,9 @@
 // - Removed while it was down (no longer listed)? No management leader sends to it any more,
 //   so its check-in would go unanswered until it registered again a failure timeout later; it
 //   registers again at once instead. A node wrongly said removed (an answer from a node whose
-//   log lags) only gets its registration refused as a duplicate, which changes nothing.
+//   log lags) only gets its registration refused as a duplicate, which changes nothing. A node
+//   stopped during its own leave (its storage says so) registers not: its leave is done
+//   (LeftNodeError, raised in join-cluster.ts's registerAgain).
 // Silence proves nothing (the whole cluster may be restarting): a node that no one answers
 // goes on, and learns either later, when it registers again.
 // Only a node this node's own management state lists is believed: a node cut off by the
