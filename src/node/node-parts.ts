@@ -488,7 +488,9 @@ export class NodeParts {
     this.lostWatch.stop();
     if (isGraceful) {
       const { host, id: self, clock, execution } = this;
-      await handOver({ host, self, clock, execution, logger: this.options.logger });
+      const isIn = this.machine.state().nodes.has(self);
+      const isMemberOf = (groupId: GroupId) => isIn && this.isMemberOf(groupId);
+      await handOver({ host, self, clock, execution, logger: this.options.logger, isMemberOf });
     }
     // Workflow runs stop first, so none keeps retrying against a host that is gone.
     for (const groupId of this.host.groupIds()) this.execution.dropGroup(groupId);

@@ -109,3 +109,34 @@ test("a node that left stops at once: its workflows have other owners already", 
   );
   expect(warnings).toEqual([]);
 }, 300_000);
+
+test("a node that left stops at once, even where its replica never learned of its removal", async () => {
+  // Its group's leader stops sending to it once the change that removes it is out: its replica
+  // still counted it a member, and a read there waited out the hand-over's 2 s for nothing.
+  const current = new ClusterSim(64, [SIM_WAITS]);
+  sim = current;
+  await current.settleThree();
+  const leaver = current.nodes.find((entry) => roleIn(entry) !== "leader") as SimNode;
+  const { network } = current.world;
+  network.faults = {
+    ...network.faults,
+    isMessageLost: (_from, to, message) =>
+      to === leaver.address && message.type === "raft" && message.groupId === GROUP,
+  };
+  const node = leaver.node;
+  let stoppedAtMs: number | undefined;
+  void node?.stopped.then(() => {
+    stoppedAtMs = current.nowMs;
+  });
+  expect(await current.leave(leaver)).toBe(true);
+  const leftAtMs = current.nowMs;
+  expect(node?.raftHost()?.inspect(GROUP)?.status().confState.voters).toContain(
+    leaver.lastId as NodeId,
+  );
+  await current.until("the node that left stopped", () => stoppedAtMs !== undefined, 30_000);
+  expect((stoppedAtMs ?? 0) - leftAtMs).toBeLessThan(1_500);
+  const warnings = current.lines.filter(
+    (line) => line.includes(leaver.address) && line.includes("did not finish"),
+  );
+  expect(warnings).toEqual([]);
+}, 300_000);
