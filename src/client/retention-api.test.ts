@@ -4,31 +4,13 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { FakeNodeApi } from "../../test/contracts/fake-node-api.ts";
-import { createLogger } from "../lib/index.ts";
-import { GrpcTransportServer } from "../transport/grpc/index.ts";
-import { HttpTransportServer } from "../transport/http/index.ts";
+import { servedOverBothProtocols } from "../../test/support/both-protocols.ts";
 import type { RetentionRequest } from "../transport/index.ts";
-import { GrpcProtocolClient } from "./grpc-client.ts";
-import { HttpProtocolClient } from "./http-client.ts";
-import type { OperatorProtocolClient } from "./protocol-client.ts";
 
-const logger = createLogger({ level: "error", format: "text", write: () => undefined });
 const api = new FakeNodeApi();
-const grpcServer = new GrpcTransportServer({ logger, closeGraceMs: 50 });
-const httpServer = new HttpTransportServer({ logger });
-const clients: Record<string, OperatorProtocolClient> = {};
-
-beforeAll(async () => {
-  const grpc = await grpcServer.listen("127.0.0.1", 0, api);
-  const http = await httpServer.listen("127.0.0.1", 0, api);
-  clients.grpc = new GrpcProtocolClient(`127.0.0.1:${grpc.port}`);
-  clients.http = new HttpProtocolClient(`127.0.0.1:${http.port}`);
-});
-afterAll(async () => {
-  for (const client of Object.values(clients)) await client.close();
-  await grpcServer.close();
-  await httpServer.close();
-});
+const served = servedOverBothProtocols(api);
+beforeAll(() => served.start());
+afterAll(() => served.stop());
 
 const CASES: readonly [string, RetentionRequest][] = [
   ["nothing (a read)", {}],
@@ -37,12 +19,10 @@ const CASES: readonly [string, RetentionRequest][] = [
   ["every field", { finishedMax: 3, retainForMs: 86_400_000, retainAtLeastMs: 60_000 }],
 ];
 
-describe.each(["grpc", "http"])("cluster retention over %s", (protocol) => {
+describe.each(["grpc", "http"] as const)("cluster retention over %s", (protocol) => {
   test.each(CASES)("the node receives %s, and the answer comes back whole", async (_, request) => {
     api.reset();
-    const client = clients[protocol];
-    if (client === undefined) throw new Error("client not ready");
-    const info = await client.clusterRetention(request, { timeoutMs: 5_000 });
+    const info = await served.client(protocol).clusterRetention(request, { timeoutMs: 5_000 });
     expect(api.lastCall("clusterRetention").request).toEqual(request);
     expect(info).toEqual({
       retention: { finishedMax: 10_000, retainForMs: 0, retainAtLeastMs: 3_600_000, ...request },
