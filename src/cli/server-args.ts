@@ -13,6 +13,7 @@ import {
   parseAddress,
   type RetentionSetting,
 } from "../lib/index.ts";
+import { unknownCommandMessage } from "./client-groups.ts";
 import { normalizedArgv, valueGivenToFlag } from "./parse-options.ts";
 import { retentionFlags } from "./retention-flags.ts";
 
@@ -119,7 +120,6 @@ export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
     return { kind: "error", message: (error as Error).message };
   }
   if (options.help === true) return { kind: "help" };
-  if (options.version === true) return { kind: "version" };
   const unknown = Object.keys(options).filter((key) => !KNOWN_KEYS.has(key));
   const secretInArgv = unknown.find((key) => SECRET_VALUE_OPTIONS.has(key));
   if (secretInArgv !== undefined) {
@@ -139,11 +139,16 @@ export function parseServerArgs(argv: readonly string[]): ServerArgsParse {
   );
   if (valued !== undefined) return { kind: "error", message: valued };
   if (positional.length > 0) {
-    return {
-      kind: "error",
-      message: `Unexpected argument '${positional[0]}'; see raftoral --help`,
-    };
+    const word = String(positional[0]);
+    // The server takes no words: a first one was meant as a command; a later one is a value
+    // that lost its flag.
+    const message =
+      args[0] === word
+        ? unknownCommandMessage(word)
+        : `Unexpected argument '${word}'; see raftoral --help`;
+    return { kind: "error", message };
   }
+  if (options.version === true) return { kind: "version" };
   try {
     return { kind: "run", args: validate(withRawValues(options, args)) };
   } catch (error) {

@@ -6,6 +6,7 @@ import { nodeId } from "../lib/index.ts";
 import {
   checkStoredIdentity,
   chooseNodeDirectory,
+  DATABASE_FILE_NAME,
   listNodeIds,
   resolveNodeDirectory,
 } from "./node-directory.ts";
@@ -136,6 +137,15 @@ describe("listing a real storage path", () => {
     writeFileSync(join(path, "a-file"), "not a directory");
     expect(() => listNodeIds(join(path, "a-file", "x"))).toThrow(
       `the storage path ${join(path, "a-file", "x")} is not a directory this node can use (it, or a part of it, is a file); give a directory`,
+    );
+  });
+
+  test("a node's own directory given as the path is refused, naming the path to give", () => {
+    const own = join(path, "node_2");
+    mkdirSync(own);
+    writeFileSync(join(own, DATABASE_FILE_NAME), "");
+    expect(() => listNodeIds(own)).toThrow(
+      `--storage-path ${own} is a node's own directory (it holds raftoral.db of node 2): give the directory that holds it, ${path}, to resume that node`,
     );
   });
 

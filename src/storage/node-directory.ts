@@ -2,8 +2,8 @@
 // `P/node_<N>/raftoral.db`. One node directory in P means "resume as N"; several need
 // --node-id to choose; a --node-id that contradicts what P holds is refused.
 
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { type Dirent, readdirSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { type NodeId, nodeId } from "../lib/index.ts";
 import type { NodeIdentity } from "./log-storage.ts";
 import { IdentityConflictError, StorageError } from "./storage-error.ts";
@@ -35,11 +35,9 @@ export function databaseFilePath(nodeDirectory: string): string {
 
 /** Ids of the node directories in `storagePath`, ascending; none if it does not exist. */
 export function listNodeIds(storagePath: string): NodeId[] {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(storagePath, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name);
+    entries = readdirSync(storagePath, { withFileTypes: true });
   } catch (error) {
     // Handled: a storage path that does not exist yet holds no node; it is created later.
     const code = (error as NodeJS.ErrnoException).code;
@@ -51,6 +49,16 @@ export function listNodeIds(storagePath: string): NodeId[] {
       { file: storagePath, cause: error },
     );
   }
+  if (entries.some((entry) => entry.name === DATABASE_FILE_NAME)) {
+    // A node's own directory given as the path: the start would make node_<N> inside it and
+    // join as a new node, leaving the node it meant to resume behind.
+    const meant = NODE_DIRECTORY.exec(basename(resolve(storagePath)))?.[1];
+    throw new IdentityConflictError(
+      `--storage-path ${storagePath} is a node's own directory (it holds ${DATABASE_FILE_NAME}${meant === undefined ? "" : ` of node ${meant}`}): give the directory that holds it, ${dirname(resolve(storagePath))}, to resume that node`,
+      { file: storagePath, storedNodeIds: [] },
+    );
+  }
+  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
   const ids: NodeId[] = [];
   for (const name of names) {
     const match = NODE_DIRECTORY.exec(name);
