@@ -8,7 +8,7 @@ const attempt = (address: string, code: string, message: string) => ({
   error: new RaftoralError(code as never, message),
 });
 
-test("each address is named once, with how its last attempt failed", () => {
+test("each address is named once, with how its first and last attempts failed", () => {
   const attempts = [
     attempt("a:1", "UNAVAILABLE", "connection refused"),
     attempt("b:2", "UNAVAILABLE", "timed out after 5000 ms"),
@@ -16,7 +16,8 @@ test("each address is named once, with how its last attempt failed", () => {
     attempt("b:2", "UNAVAILABLE", "timed out after 5000 ms"),
   ];
   expect(new UnreachableError("start", attempts).message).toBe(
-    "no node answered start (a:1: timed out after 5000 ms; b:2: timed out after 5000 ms); " +
+    "no node answered start (a:1: connection refused, then timed out after 5000 ms; b:2: timed " +
+      "out after 5000 ms); " +
       "check that the node runs and the address is right",
   );
   const answer = new RaftoralError("NO_LEADER", "group 1 has no leader");
@@ -26,7 +27,8 @@ test("each address is named once, with how its last attempt failed", () => {
     answer,
   );
   expect(unserved.message).toBe(
-    "no node could serve start (a:1: timed out after 5000 ms; b:2: group 1 has no leader)",
+    "no node could serve start (a:1: connection refused, then timed out after 5000 ms; b:2: " +
+      "timed out after 5000 ms, then group 1 has no leader)",
   );
   expect(unserved.code).toBe("NO_LEADER");
 });
@@ -38,12 +40,14 @@ test("an attempt whose answer was lost is named: the call may have been done", (
   };
   const refused = attempt("a:1", "UNAVAILABLE", "connect ECONNREFUSED");
   expect(new UnreachableError("signal", [lost, refused]).message).toBe(
-    "no node answered signal (a:1: connect ECONNREFUSED); a:1 received it before its answer " +
+    "no node answered signal (a:1: stream canceled, then connect ECONNREFUSED); a:1 received " +
+      "it before its answer " +
       "was lost, so it may have been done; check that the node runs and the address is right",
   );
   // A read changes nothing: an answer lost there says nothing about what was done.
   expect(new UnreachableError("wait", [lost, refused], false).message).toBe(
-    "no node answered wait (a:1: connect ECONNREFUSED); check that the node runs and the " +
+    "no node answered wait (a:1: stream canceled, then connect ECONNREFUSED); check that the " +
+      "node runs and the " +
       "address is right",
   );
 });

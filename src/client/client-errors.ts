@@ -107,9 +107,18 @@ export class UnservedError extends RaftoralError {
 
 /** Each address once, in the order first tried, with how its last attempt failed. */
 function reasonsOf(attempts: readonly FailedAttempt[]): string {
-  const lastByAddress = new Map<string, string>();
-  for (const { address, error } of attempts) lastByAddress.set(address, error.message);
-  return [...lastByAddress].map(([address, reason]) => `${address}: ${reason}`).join("; ");
+  // The first failure says most often what is wrong (a node silent for seconds); the last
+  // what ended the call (the little time left for it).
+  const byAddress = new Map<string, { first: string; last: string }>();
+  for (const { address, error } of attempts) {
+    const first = byAddress.get(address)?.first ?? error.message;
+    byAddress.set(address, { first, last: error.message });
+  }
+  return [...byAddress]
+    .map(([address, { first, last }]) =>
+      first === last ? `${address}: ${last}` : `${address}: ${first}, then ${last}`,
+    )
+    .join("; ");
 }
 
 /** The node answers, but in the other protocol: the caller picked the wrong transport. */
