@@ -75,8 +75,9 @@ export function encodePageToken(cursor: ListCursor): string {
 export function decodePageToken(token: string): ListCursor {
   const invalid = (why: string) =>
     new InvalidArgumentError(
-      `page_token is not valid (${why}): pass the next_page_token of the previous page ` +
-        "unchanged, or leave it out for the first page",
+      `page_token is not valid (${why}): pass the previous page's next_page_token unchanged ` +
+        "(the CLI prints it after the page: --page-token <TOKEN>), or leave it out for the " +
+        "first page",
     );
   if (token.length > PAGE_TOKEN_CHARS_MAX) throw invalid("too long");
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid("not base64url text");
