@@ -27,6 +27,7 @@ import {
   signaledText,
   startedJsonText,
   startedText,
+  startHeadline,
   stoppedJsonText,
   stoppedText,
 } from "./client-output.ts";
@@ -290,7 +291,7 @@ async function runWorkflow(
   }
   if (!connection.json) {
     output.stdout(
-      `Started workflow ${command.name} v${command.version} (workflow ID ${started.workflowId}, execution cluster ${started.executionClusterId})\n`,
+      `${startHeadline(command.name, command.version, started)} (workflow ID ${started.workflowId}, execution cluster ${started.executionClusterId})\n`,
     );
   }
   let result: WorkflowResult;

@@ -28,6 +28,13 @@ export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+/** The first line about a start: a repeat under a known id started nothing. */
+export function startHeadline(name: string, version: number, started: StartedWorkflow): string {
+  return started.alreadyStarted
+    ? `Workflow ${name} v${version} was started before under this ID; not started again`
+    : `Started workflow ${name} v${version}`;
+}
+
 export function startedText(
   name: string,
   version: number,
@@ -35,7 +42,7 @@ export function startedText(
   connection: Connection,
 ): string {
   return [
-    `Started workflow ${name} v${version}`,
+    startHeadline(name, version, started),
     `  Workflow ID:          ${started.workflowId}`,
     `  Execution cluster ID: ${started.executionClusterId}`,
     "Wait for its result with:",
@@ -152,6 +159,7 @@ export function startedJsonText(started: StartedWorkflow): string {
     startedJson({
       workflowId: started.workflowId,
       executionClusterId: groupId(Number(started.executionClusterId)),
+      alreadyStarted: started.alreadyStarted,
     }),
   );
 }

@@ -22,7 +22,7 @@ async function holdingNode(api = new FakeNodeApi()) {
   api.script.startWorkflow = async () => {
     started++;
     await new Promise<void>((resolve) => held.push(resolve));
-    return { workflowId: `wf-${started}`, executionClusterId: groupId(1) };
+    return { workflowId: `wf-${started}`, executionClusterId: groupId(1), alreadyStarted: false };
   };
   const logger = createLogger({ level: "error", format: "text", write: () => undefined });
   const server = new GrpcTransportServer({ logger, closeGraceMs: 50 });

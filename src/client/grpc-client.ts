@@ -156,6 +156,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
     return {
       workflowId: response.workflowId,
       executionClusterId: groupOfWire(response.executionClusterId),
+      alreadyStarted: response.alreadyStarted === true,
     };
   }
 

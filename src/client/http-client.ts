@@ -148,6 +148,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
     return {
       workflowId: String(body.workflow_id ?? ""),
       executionClusterId: groupOfWire(body.execution_cluster_id),
+      alreadyStarted: body.already_started === true,
     };
   }
 

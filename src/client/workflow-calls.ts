@@ -12,13 +12,14 @@ import {
   traceIdOf,
   type WorkflowType,
 } from "../lib/index.ts";
-import type {
-  DescribeWorkflowRequest,
-  SignalWorkflowRequest,
-  StartWorkflowRequest,
-  StopWorkflowRequest,
-  WaitWorkflowRequest,
-  WorkflowOutcome,
+import {
+  type DescribeWorkflowRequest,
+  newCallTraceId,
+  type SignalWorkflowRequest,
+  type StartWorkflowRequest,
+  type StopWorkflowRequest,
+  type WaitWorkflowRequest,
+  type WorkflowOutcome,
 } from "../transport/index.ts";
 
 export interface CallTimeout {
@@ -56,6 +57,12 @@ export interface WorkflowRef<O = unknown> {
 export interface StartedWorkflow<O = unknown> extends WorkflowRef<O> {
   /** Decimal id of the execution cluster that runs it. */
   readonly executionClusterId: string;
+  /**
+   * Your workflowId was started before with the same name, version and input: this start
+   * answered that workflow, running or finished, and started nothing. A start the client
+   * sent again after losing an answer may see its own first attempt here.
+   */
+  readonly alreadyStarted: boolean;
 }
 
 export interface SignalOptions extends CallTimeout {
@@ -132,7 +139,11 @@ export function startRequestOf(
 ): StartWorkflowRequest {
   const cluster = options.executionClusterId;
   const { workflowId } = options;
-  const traceId = traceIdOfOption(options.traceparent);
+  // Every attempt of a start under the caller's id carries one trace, by which the nodes
+  // tell the call's own Start from another call's (StartedWorkflow.alreadyStarted).
+  const traceId =
+    traceIdOfOption(options.traceparent) ??
+    (workflowId === undefined ? undefined : newCallTraceId());
   const named = typeof workflow === "string" ? { name: workflow, version: 1 } : workflow;
   return {
     workflowType: named.name,

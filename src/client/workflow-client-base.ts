@@ -90,6 +90,7 @@ export abstract class WorkflowClientBase {
     return {
       workflowId: started.workflowId,
       executionClusterId: String(started.executionClusterId),
+      alreadyStarted: started.alreadyStarted,
     };
   }
 

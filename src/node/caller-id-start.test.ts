@@ -53,7 +53,7 @@ function cluster(answers: readonly Answer[], counted = false) {
         onForwarded();
         throw answer.forwarded;
       }
-      return { workflowId: "order-1", executionClusterId: id };
+      return { workflowId: "order-1", executionClusterId: id, alreadyStarted: false };
     },
     isSealedHere: () => false,
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
@@ -71,7 +71,11 @@ test("a start whose group left this node is sent again, under the same claim", a
   const gone = new RaftoralError("UNKNOWN_GROUP", "this node does not host the group");
   const { deps, started } = cluster([gone, "started"]);
   const result = await startWithCallerId(deps, "order-1");
-  expect(result).toEqual({ workflowId: "order-1", executionClusterId: groupId(1) });
+  expect(result).toEqual({
+    workflowId: "order-1",
+    executionClusterId: groupId(1),
+    alreadyStarted: false,
+  });
   expect(started).toEqual([groupId(1), groupId(1)]);
 });
 
@@ -180,14 +184,14 @@ test("a refusal of one starter's Start keeps the claim another starter's Start s
           commitFirst = resolve;
         });
         committed.push(id);
-        return { workflowId: "order-1", executionClusterId: id };
+        return { workflowId: "order-1", executionClusterId: id, alreadyStarted: false };
       }
       if (startCalls === 2) {
         // The second starter's own proposal is refused at apply: the group is full.
         throw new RaftoralError("RESOURCE_EXHAUSTED", "execution cluster 1 runs its maximum");
       }
       committed.push(id);
-      return { workflowId: "order-1", executionClusterId: id };
+      return { workflowId: "order-1", executionClusterId: id, alreadyStarted: false };
     },
     isSealedHere: () => false,
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
@@ -223,7 +227,7 @@ test("under counted claims, a refused starter leaves no claim, and one in flight
     isKnownIn: async (id) => committed.includes(id),
     startIn: async (id) => {
       await start(id);
-      return { workflowId: "order-1", executionClusterId: id };
+      return { workflowId: "order-1", executionClusterId: id, alreadyStarted: false };
     },
   });
   const refused = async () => Promise.reject(full);
@@ -280,6 +284,7 @@ test("releases wait for a batch, but a claim on a group sealed before the look-u
   expect(await startWithCallerId(sealed, "order-1")).toEqual({
     workflowId: "order-1",
     executionClusterId: groupId(2),
+    alreadyStarted: false,
   });
   expect(started).toEqual([groupId(1), groupId(2)]);
   expect(await releasesOf(released)).toEqual(["claim", "claim"]);
@@ -307,11 +312,16 @@ test("the claimed group is asked only once sealed; the Start there answers for t
       asked.push(id);
       return id === groupId(1);
     },
-    startIn: async (id: GroupId) => ({ workflowId: "order-1", executionClusterId: id }),
+    startIn: async (id: GroupId) => ({
+      workflowId: "order-1",
+      executionClusterId: id,
+      alreadyStarted: false,
+    }),
   };
   expect(await startWithCallerId(sealed, "order-1")).toEqual({
     workflowId: "order-1",
     executionClusterId: groupId(1),
+    alreadyStarted: false,
   });
   expect(asked).toEqual([groupId(1), groupId(2)]);
 });

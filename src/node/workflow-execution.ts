@@ -378,7 +378,7 @@ export class WorkflowExecution implements ExecutionLayer {
       const call = (client: ProtocolClient) => client.startWorkflow(forwarded, { timeoutMs });
       return this.forward(target, call, { isRepeatable });
     }
-    const workflowId = await this.refusal.guardWrite(target, async () => {
+    const started = await this.refusal.guardWrite(target, async () => {
       // Only groups whose leader reported in take workflows: a group that never did may be
       // destroyed without a handover (see the ClusterManager's stillborn groups).
       if ((this.options.machine.state().groups.get(target)?.configIndex ?? 0) === 0) {
@@ -393,7 +393,7 @@ export class WorkflowExecution implements ExecutionLayer {
         owner: await newWorkflowOwner(this.options, target),
       });
     });
-    return { workflowId, executionClusterId: target };
+    return { ...started, executionClusterId: target };
   }
 
   /** What a start under a caller-chosen id needs from this node (see caller-id-start.ts). */

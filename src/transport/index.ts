@@ -81,7 +81,12 @@ export {
   isTlsRefusal,
   type ServerTls,
 } from "./tls-options.ts";
-export { TRACEPARENT_HEADER, traceparentOf, withTraceOf } from "./trace-header.ts";
+export {
+  newCallTraceId,
+  TRACEPARENT_HEADER,
+  traceparentOf,
+  withTraceOf,
+} from "./trace-header.ts";
 export type {
   PeerStream,
   PeerStreamEvents,

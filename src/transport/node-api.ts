@@ -136,6 +136,12 @@ export interface StartWorkflowRequest {
 export interface StartWorkflowResult {
   readonly workflowId: string;
   readonly executionClusterId: GroupId;
+  /**
+   * The caller's workflowId was started before (same name, version and input): this start
+   * answered that workflow and started nothing. A call the client sent again after losing
+   * its answer may see its own first attempt here.
+   */
+  readonly alreadyStarted: boolean;
 }
 
 export interface WaitWorkflowRequest {

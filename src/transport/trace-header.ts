@@ -18,7 +18,17 @@ export function withTraceOf(
 /** A `traceparent` header continuing trace `traceId` from a new span of this caller. */
 export function traceparentOf(traceId: TraceId): string {
   // The span id only has to be non-zero and differ between calls; nothing records it.
-  const [high = 0, low = 0] = crypto.getRandomValues(new Uint32Array(2));
-  const spanId = [high, (low | 1) >>> 0].map((word) => word.toString(16).padStart(8, "0"));
-  return `00-${traceId}-${spanId.join("")}-01`;
+  return `00-${traceId}-${randomHex(2)}-01`;
+}
+
+/** A new trace: a client's start under its caller's id sends it with every attempt. */
+export function newCallTraceId(): TraceId {
+  return randomHex(4);
+}
+
+/** `words` random 32-bit words in hex, never all zeros (W3C forbids a zero id). */
+function randomHex(words: number): string {
+  const values = crypto.getRandomValues(new Uint32Array(words));
+  values[words - 1] = (values[words - 1] ?? 0) | 1;
+  return [...values].map((word) => word.toString(16).padStart(8, "0")).join("");
 }

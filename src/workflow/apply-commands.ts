@@ -39,7 +39,8 @@ export function applyStart(
           "workflow_id, or wait for the existing one",
       );
     }
-    return { type: "started", workflowId, isNew: false, execution: viewOf(existing) };
+    const isSameTrace = existing.traceId !== undefined && existing.traceId === command.traceId;
+    return { type: "started", workflowId, isNew: false, isSameTrace, execution: viewOf(existing) };
   }
   const evicted = evictedStartRefusal(context, command);
   if (evicted !== undefined) return evicted;
@@ -75,7 +76,13 @@ export function applyStart(
   };
   table.add(record);
   context.events.push({ type: "started", workflowId, owner: record.owner, index: context.index });
-  return { type: "started", workflowId, isNew: true, execution: viewOf(record) };
+  return {
+    type: "started",
+    workflowId,
+    isNew: true,
+    isSameTrace: false,
+    execution: viewOf(record),
+  };
 }
 
 /** Looks up a Running execution and checks the proposer's epoch; a refusal otherwise. */

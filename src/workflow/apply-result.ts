@@ -33,12 +33,24 @@ export type RefusalReason =
   /** An `event` that is not the next one of its name, or a timeout before its deadline. */
   | "event-not-ready";
 
+/** What WorkflowRuntime.start answers: the execution, and whether a Start before made it. */
+export interface StartedExecution {
+  readonly workflowId: string;
+  /**
+   * A caller-chosen id started before with the same name, version and input, by another call
+   * than this one (another trace: a call sent again keeps its trace).
+   */
+  readonly alreadyStarted: boolean;
+}
+
 export type WorkflowApplyResult =
   | {
       readonly type: "started";
       readonly workflowId: string;
       /** False for a duplicate Start: nothing changed, `execution` is the existing one. */
       readonly isNew: boolean;
+      /** A duplicate in the trace of the Start that made it: that start's call sent again. */
+      readonly isSameTrace: boolean;
       readonly execution: ExecutionView;
     }
   | {

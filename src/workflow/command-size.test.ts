@@ -4,6 +4,7 @@
 
 import { expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { EXECUTION_RECORD_BYTES_MAX, RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
@@ -51,7 +52,7 @@ async function outcomeOf(
   runtime.open();
   const started = track(runtime.start(name, 1, input));
   await group.until(() => started.done);
-  const finished = track(group.queries.wait(started.value as string, 5_000));
+  const finished = track(group.queries.wait((started.value as StartedExecution).workflowId, 5_000));
   await group.until(() => finished.done);
   return finished.value;
 }

@@ -4,6 +4,7 @@
 export {
   isApplyResult,
   type RefusalReason,
+  type StartedExecution,
   type WorkflowApplyResult,
   type WorkflowEvent,
   type WorkflowListener,

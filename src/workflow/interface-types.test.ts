@@ -4,6 +4,7 @@
 
 import { expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { defineWorkflow } from "./definition.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
 
@@ -35,7 +36,7 @@ test("a workflow typed with interfaces runs, its values recorded as JSON", async
   const order: Order = { id: 7, items: ["a", "b", "c"] };
   const started = track(runtime.start("totals", 1, order));
   await group.until(() => started.done);
-  const finished = track(group.queries.wait(started.value as string, 5_000));
+  const finished = track(group.queries.wait((started.value as StartedExecution).workflowId, 5_000));
   await group.until(() => finished.done);
   expect(finished.value).toMatchObject({ status: "Completed", output: { id: 7, count: 3 } });
 });

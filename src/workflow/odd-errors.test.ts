@@ -6,6 +6,7 @@
 
 import { expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { decodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
@@ -36,9 +37,9 @@ async function outcomeOf(name: string, isAhead: boolean) {
   runtime.open();
   const started = track(runtime.start(name, 1, null));
   await group.until(() => started.done);
-  const finished = track(group.queries.wait(started.value as string, 5_000));
+  const finished = track(group.queries.wait((started.value as StartedExecution).workflowId, 5_000));
   await group.until(() => finished.done);
-  const record = group.stateMachine.execution(started.value as string);
+  const record = group.stateMachine.execution((started.value as StartedExecution).workflowId);
   return { outcome: finished.value, record, log: group.log };
 }
 

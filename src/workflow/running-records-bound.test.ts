@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { RaftoralError } from "../lib/index.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
 import { DEFAULT_WORKFLOW_STATE_CONFIG, recordedBytesOf } from "./execution-table.ts";
@@ -31,9 +32,14 @@ function holdingGroup(runningRecordsBytesMax?: number) {
 
 async function started(
   group: LocalWorkflowGroup,
-  start: () => Promise<string>,
+  start: () => Promise<StartedExecution>,
 ): Promise<string | RaftoralError> {
-  const call = track(start().catch((error: RaftoralError) => error));
+  const call = track(
+    start().then(
+      (execution) => execution.workflowId,
+      (error: RaftoralError) => error,
+    ),
+  );
   await group.until(() => call.done);
   return call.value as string | RaftoralError;
 }

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { nodeId } from "../lib/index.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { encodeCommand } from "./commands.ts";
 import { defineWorkflow } from "./definition.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
@@ -59,7 +60,7 @@ async function run(name: string, isLeaderEntry = true, prepare?: (g: LocalWorkfl
   prepare?.(group);
   const started = track(runtime.start(name, 1, null));
   await group.until(() => started.done);
-  const workflowId = started.value as string;
+  const workflowId = (started.value as StartedExecution).workflowId;
   const finished = track(group.queries.wait(workflowId, 5_000));
   await group.until(() => finished.done, 5_000);
   const kinds = group.log.map((c) => (c.type === "Checkpoint" ? `${c.kind}:${c.name}` : c.type));
@@ -83,7 +84,9 @@ describe("going ahead of a step's commit", () => {
     starter.open();
     const started = track(starter.start("one", 1, null, { owner: nodeId(1) }));
     await group.until(() => started.done);
-    const finished = track(group.queries.wait(started.value as string, 5_000));
+    const finished = track(
+      group.queries.wait((started.value as StartedExecution).workflowId, 5_000),
+    );
     await group.until(() => finished.done, 5_000);
     expect(finished.value).toMatchObject({ status: "Completed", output: "pong", owner: 1 });
     expect(group.chains).toBe(0);
@@ -117,12 +120,12 @@ describe("going ahead of a step's commit", () => {
     group.beforeNextChain = () =>
       encodeCommand({
         type: "AssignOwner",
-        workflowId: started.value as string,
+        workflowId: (started.value as StartedExecution).workflowId,
         owner: nodeId(2),
         epoch: 2,
       });
     await group.until(() => started.done && group.chains === 1);
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     await group.advance(5 * APPLY_DELAY_MS);
     const kinds = group.log.map((c) => c.type);
     expect(kinds).toEqual(["Start", "AssignOwner", "Checkpoint", "Complete"]);
@@ -137,7 +140,7 @@ describe("going ahead of a step's commit", () => {
     const { group, runtime, openGate } = context;
     const started = track(runtime.start("waits-outside", 1, null));
     await group.until(() => started.done);
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     await group.until(
       () => group.stateMachine.execution(workflowId)?.checkpoints.length === 1,
       1_000,

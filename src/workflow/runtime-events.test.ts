@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { nestedArrays } from "../../test/support/nested-arrays.ts";
 import { LocalWorkflowGroup, track } from "../../test/support/workflow-local-group.ts";
 import { RaftoralError } from "../lib/index.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { RECORDED_COMMAND_BYTES_MAX } from "./command-size.ts";
 import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
@@ -49,7 +50,10 @@ describe("WorkflowRuntime: events", () => {
     await group.until(() => runtime.activeRuns().length === 0);
     await settle(group, runtime.signal({ workflowId: "c-1", name: "item", payload: "c" }));
     await settle(group, runtime.signal({ workflowId: "c-1", name: "done", payload: "ok" }));
-    const finished = await settle(group, group.queries.wait(started.value as string, 30_000));
+    const finished = await settle(
+      group,
+      group.queries.wait((started.value as StartedExecution).workflowId, 30_000),
+    );
     expect(finished.value?.output).toEqual({ items: ["a", "b", "c"], done: "ok" });
     const inbox = group.stateMachine.execution("c-1")?.inbox ?? [];
     expect(inbox.map((event) => event.isConsumed)).toEqual([true, true, true, true]);

@@ -10,6 +10,7 @@ import {
 } from "../../test/support/workflow-local-group.ts";
 import { type NodeId, nodeId } from "../lib/index.ts";
 import { processGuards } from "../node/determinism-guards.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
 import { registryWithBuiltins } from "./ping-pong.ts";
@@ -56,7 +57,7 @@ describe("WorkflowRuntime: ctx.patched() across a deploy and a failover", () => 
     two.open();
     const started = track(one.start("versioned", 1, null));
     await group.until(() => started.done);
-    const oldId = started.value as string;
+    const oldId = (started.value as StartedExecution).workflowId;
     await group.until(() => (group.stateMachine.execution(oldId)?.checkpoints.length ?? 0) >= 1);
     // Node 1 dies with step "b" in flight; the new code is deployed on node 2.
     one.close();
@@ -77,7 +78,7 @@ describe("WorkflowRuntime: ctx.patched() across a deploy and a failover", () => 
 
     const fresh = track(two.start("versioned", 1, null));
     await group.until(() => fresh.done);
-    const newId = fresh.value as string;
+    const newId = (fresh.value as StartedExecution).workflowId;
     const newEnd = track(group.queries.wait(newId, 60_000));
     await group.until(() => newEnd.done, 60_000);
     expect(newEnd.value).toMatchObject({
@@ -103,7 +104,7 @@ describe("WorkflowRuntime: ctx.patched() across a deploy and a failover", () => 
     two.open();
     const started = track(one.start("versioned", 1, null));
     await group.until(() => started.done);
-    const id = started.value as string;
+    const id = (started.value as StartedExecution).workflowId;
     await group.until(() => (group.stateMachine.execution(id)?.checkpoints.length ?? 0) >= 1);
     one.close();
     const plan = track(two.reassignOwners([nodeId(2) as NodeId]));

@@ -8,6 +8,7 @@ import {
   track,
   WALL_ORIGIN_MS,
 } from "../../test/support/workflow-local-group.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { encodeCommand } from "./commands.ts";
 import type { WorkflowContext } from "./context.ts";
 import { defineWorkflow } from "./definition.ts";
@@ -54,7 +55,9 @@ describe("WorkflowRuntime: durable timers", () => {
     await group.until(() => WALL_ORIGIN_MS + group.clock.nowMs() >= dueAtMs - 5);
     expect(runtime.activeRuns()).toEqual([]);
     expect(kinds(group)).not.toContain("wake");
-    const finished = track(group.queries.wait(started.value as string, 10_000));
+    const finished = track(
+      group.queries.wait((started.value as StartedExecution).workflowId, 10_000),
+    );
     await group.until(() => finished.done);
     const wake = group.log.find((c) => c.type === "Checkpoint" && c.kind === "wake");
     expect(wake?.type === "Checkpoint" && wake.atMs).toBeGreaterThanOrEqual(dueAtMs);
@@ -81,7 +84,9 @@ describe("WorkflowRuntime: durable timers", () => {
     const correctedAtMs = group.clock.nowMs();
     await group.until(() => kinds(group).includes("wake"), 5_000);
     expect(group.clock.nowMs() - correctedAtMs).toBeLessThanOrEqual(2_100);
-    const finished = track(group.queries.wait(started.value as string, 10_000));
+    const finished = track(
+      group.queries.wait((started.value as StartedExecution).workflowId, 10_000),
+    );
     await group.until(() => finished.done);
     expect(finished.value?.output).toMatchObject({ after: "done" });
     expect(group.fatal).toEqual([]);
@@ -112,7 +117,7 @@ describe("WorkflowRuntime: durable timers", () => {
     first.open();
     const started = track(first.start("nap", 1, 3_000));
     await group.until(() => kinds(group).includes("sleep"));
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     // Node 1 is gone; node 2 takes the execution over (AssignOwner, as the leader would).
     first.close();
     const second = group.runtime(2);
@@ -140,7 +145,9 @@ describe("WorkflowRuntime: durable timers", () => {
     expect(kinds(group)).not.toContain("wake");
     const restarted = group.runtime(1);
     restarted.open();
-    const finished = track(group.queries.wait(started.value as string, 1_000));
+    const finished = track(
+      group.queries.wait((started.value as StartedExecution).workflowId, 1_000),
+    );
     await group.until(() => finished.done, 1_000);
     expect(finished.value?.status).toBe("Completed");
   });
@@ -151,12 +158,12 @@ describe("WorkflowRuntime: durable timers", () => {
     runtime.open();
     const past = track(runtime.start("until", 1, WALL_ORIGIN_MS - 1));
     await group.until(() => past.done);
-    const woke = track(group.queries.wait(past.value as string, 1_000));
+    const woke = track(group.queries.wait((past.value as StartedExecution).workflowId, 1_000));
     await group.until(() => woke.done);
     expect(woke.value?.status).toBe("Completed");
     const bad = track(runtime.start("nap", 1, "2 hours"));
     await group.until(() => bad.done);
-    const failed = track(group.queries.wait(bad.value as string, 1_000));
+    const failed = track(group.queries.wait((bad.value as StartedExecution).workflowId, 1_000));
     await group.until(() => failed.done);
     expect(failed.value?.status).toBe("Failed");
     expect(failed.value?.error?.message).toContain(

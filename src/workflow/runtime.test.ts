@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { slowGroup } from "../../test/support/slow-workflow.ts";
 import {
   LocalWorkflowGroup,
   track,
@@ -6,35 +7,9 @@ import {
 } from "../../test/support/workflow-local-group.ts";
 import { type NodeId, nodeId, RaftoralError } from "../lib/index.ts";
 import type { CommandOf } from "./apply-context.ts";
+import type { StartedExecution } from "./apply-result.ts";
 import { encodeCommand } from "./commands.ts";
-import type { WorkflowContext } from "./context.ts";
-import { defineWorkflow } from "./definition.ts";
 import type { JsonValue } from "./json.ts";
-import { registryWithBuiltins } from "./ping-pong.ts";
-
-/** A workflow whose steps take virtual time and count their real executions. */
-function slowWorkflow(group: () => LocalWorkflowGroup, executions: Map<string, number>) {
-  return defineWorkflow("slow", 1, async (input: number, ctx: WorkflowContext) => {
-    const total = await ctx.checkpoint("total", 0);
-    for (let k = 0; k < input; k++) {
-      const value = await ctx.step(`add-${k}`, async ({ idempotencyKey }) => {
-        executions.set(idempotencyKey, (executions.get(idempotencyKey) ?? 0) + 1);
-        await new Promise<void>((resolve) => group().clock.setTimer(20, resolve));
-        return k + 1;
-      });
-      await total.set(total.get() + value);
-    }
-    return total.get();
-  });
-}
-
-function slowGroup() {
-  const executions = new Map<string, number>();
-  let group: LocalWorkflowGroup | undefined;
-  const definition = slowWorkflow(() => group as LocalWorkflowGroup, executions);
-  group = new LocalWorkflowGroup({ registry: registryWithBuiltins([definition]) });
-  return { group, executions };
-}
 
 describe("WorkflowRuntime: ping_pong", () => {
   test('"ping" completes with "pong" through a real checkpoint and step', async () => {
@@ -43,7 +18,7 @@ describe("WorkflowRuntime: ping_pong", () => {
     runtime.open();
     const started = track(runtime.start("ping_pong", 1, "ping"));
     await group.until(() => started.done);
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     expect(workflowId).toMatch(/^[0-9a-f-]{36}$/);
     const finished = track(group.queries.wait(workflowId, 5_000));
     await group.until(() => finished.done);
@@ -68,49 +43,13 @@ describe("WorkflowRuntime: ping_pong", () => {
     ] as const) {
       const started = track(runtime.start("ping_pong", 1, input));
       await group.until(() => started.done);
-      const finished = track(group.queries.wait(started.value as string, 5_000));
+      const finished = track(
+        group.queries.wait((started.value as StartedExecution).workflowId, 5_000),
+      );
       await group.until(() => finished.done);
       expect(finished.value?.status).toBe("Failed");
       expect(finished.value?.error?.message).toBe(`ping_pong expects "ping", got ${shown}`);
     }
-  });
-});
-
-describe("WorkflowRuntime: caller-chosen ids", () => {
-  test("a repeated start runs the workflow once; other input is ALREADY_EXISTS", async () => {
-    const { group, executions } = slowGroup();
-    const runtime = group.runtime();
-    runtime.open();
-    const first = track(runtime.start("slow", 1, 2, { workflowId: "order-1" }));
-    await group.until(() => first.done);
-    expect(first.value).toBe("order-1");
-    const again = track(runtime.start("slow", 1, 2, { workflowId: "order-1" }));
-    await group.until(() => again.done);
-    expect(again.value).toBe("order-1");
-    const other = track(runtime.start("slow", 1, 3, { workflowId: "order-1" }).catch((e) => e));
-    await group.until(() => other.done);
-    const error = other.value;
-    expect(error).toBeInstanceOf(RaftoralError);
-    expect((error as RaftoralError).code).toBe("ALREADY_EXISTS");
-    expect((error as RaftoralError).message).toContain("workflow order-1 already exists");
-    const finished = track(group.queries.wait("order-1", 60_000));
-    await group.until(() => finished.done);
-    expect(finished.value).toMatchObject({ status: "Completed", output: 3 });
-    // Each step ran once: the repeated start did not start a second run.
-    expect([...executions.values()]).toEqual([1, 1]);
-    expect(group.log.filter((c) => c.type === "Complete")).toHaveLength(1);
-  });
-
-  test("an id that breaks the rules is refused before anything is proposed", async () => {
-    const group = new LocalWorkflowGroup();
-    const runtime = group.runtime();
-    runtime.open();
-    const error = await runtime
-      .start("ping_pong", 1, "ping", { workflowId: "no spaces" })
-      .catch((e: RaftoralError) => e);
-    expect((error as RaftoralError).code).toBe("INVALID_ARGUMENT");
-    expect((error as RaftoralError).message).toContain("workflow_id 'no spaces' may only hold");
-    expect(group.log).toEqual([]);
   });
 });
 
@@ -173,12 +112,16 @@ describe("WorkflowRuntime: ambiguous proposals", () => {
     expect(started.error).toBeUndefined();
     // The next checkpoint proposals: one lands but its answer is lost, one never lands.
     group.faults.push("timeout-after-apply", "timeout-before-apply");
-    const finished = track(group.queries.wait(started.value as string, 60_000));
+    const finished = track(
+      group.queries.wait((started.value as StartedExecution).workflowId, 60_000),
+    );
     await group.until(() => finished.done, 60_000);
     expect(finished.value).toMatchObject({ status: "Completed", output: 6 });
     // Start was applied twice (the second a no-op), a checkpoint was resent once.
     expect(group.log.filter((c) => c.type === "Start")).toHaveLength(2);
-    expect(group.stateMachine.execution(started.value as string)?.checkpoints).toHaveLength(7);
+    expect(
+      group.stateMachine.execution((started.value as StartedExecution).workflowId)?.checkpoints,
+    ).toHaveLength(7);
     expect([...executions.values()]).toEqual([1, 1, 1]);
   });
 });
@@ -207,7 +150,7 @@ describe("WorkflowRuntime: ownership", () => {
     first.open();
     const started = track(first.start("slow", 1, 4));
     await group.until(() => started.done);
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     // Let two steps commit, then "crash" in the middle of the third.
     await group.until(
       () => (group.stateMachine.execution(workflowId)?.checkpoints.length ?? 0) >= 5,
@@ -242,7 +185,7 @@ describe("WorkflowRuntime: ownership", () => {
     two.open();
     const started = track(one.start("slow", 1, 3));
     await group.until(() => started.done);
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     await group.until(() => executions.get(`${workflowId}:1`) === 1);
     // The step body takes 20 ms; then node 1's checkpoint is on its way for 50 ms more.
     await group.advance(25);
@@ -283,7 +226,9 @@ describe("WorkflowRuntime: ownership", () => {
     two.open();
     const started = track(one.start("ping_pong", 1, "ping", { owner: nodeId(2) }));
     await group.until(() => started.done);
-    const finished = track(group.queries.wait(started.value as string, 60_000));
+    const finished = track(
+      group.queries.wait((started.value as StartedExecution).workflowId, 60_000),
+    );
     await group.until(() => finished.done);
     expect(finished.value).toMatchObject({ status: "Completed", output: "pong", owner: 2 });
     expect(barriers).toBe(1);
@@ -320,7 +265,9 @@ describe("WorkflowRuntime: ownership", () => {
       proposer.open();
       const started = track(proposer.start("ping_pong", 1, "ping", { owner: nodeId(2) }));
       await group.until(() => started.done);
-      const finished = track(group.queries.wait(started.value as string, 60_000));
+      const finished = track(
+        group.queries.wait((started.value as StartedExecution).workflowId, 60_000),
+      );
       await group.until(() => finished.done);
       expect(finished.value).toMatchObject({ status: "Completed", owner: 2 });
       expect(barriers).toEqual(isLeaderEntry ? [] : [1]);
@@ -467,7 +414,9 @@ describe("WorkflowRuntime: ownership", () => {
     runtime.open();
     const started = track(runtime.start("ping_pong", 1, "ping" as JsonValue));
     await group.until(() => started.done);
-    const finished = track(group.queries.wait(started.value as string, 5_000));
+    const finished = track(
+      group.queries.wait((started.value as StartedExecution).workflowId, 5_000),
+    );
     await group.until(() => finished.done);
     expect(finished.value?.status).toBe("Completed");
     expect(group.stateMachine.status(workflowId)?.status).toBe("Running");

@@ -17,7 +17,12 @@ import {
   SoonOnce,
   toError,
 } from "../lib/index.ts";
-import { isApplyResult, type RefusalReason, type WorkflowEvent } from "./apply-result.ts";
+import {
+  isApplyResult,
+  type RefusalReason,
+  type StartedExecution,
+  type WorkflowEvent,
+} from "./apply-result.ts";
 import { ChildWatch } from "./child-watch.ts";
 import { type ChildLauncher, childEventName, childOutcomeValue } from "./children.ts";
 import { checkEventPayload } from "./command-size.ts";
@@ -43,19 +48,12 @@ export const START_ATTEMPTS_MAX = 5;
 /** Wait before a run that ended unexpectedly is tried again. */
 export const RUN_RETRY_DELAY_MS = 200;
 
-/** How a refused Start reaches the caller. */
-const REFUSAL_CODES: Readonly<Record<RefusalReason, ErrorCode>> = {
-  malformed: "INTERNAL",
-  "not-found": "INTERNAL",
-  "not-running": "INTERNAL",
-  "stale-epoch": "INTERNAL",
-  "out-of-order": "INTERNAL",
+/** How a refused Start reaches the caller; any other refusal is a bug (INTERNAL). */
+const START_REFUSAL_CODES: Partial<Record<RefusalReason, ErrorCode>> = {
   sealed: "UNAVAILABLE",
   limit: "RESOURCE_EXHAUSTED",
   "already-exists": "ALREADY_EXISTS",
   evicted: "ALREADY_EXISTS",
-  "timer-not-due": "INTERNAL",
-  "event-not-ready": "INTERNAL",
 };
 
 export interface WorkflowRuntimeOptions {
@@ -181,7 +179,8 @@ export class WorkflowRuntime {
    * id once Start is committed and applied here. Refuses an unknown (name, version) before
    * proposing (NOT_FOUND) and input that is not a JSON value (INVALID_ARGUMENT). With a
    * caller-chosen `workflowId` that this group knows already, resolves with that execution if
-   * it has the same name, version and input, and refuses with ALREADY_EXISTS otherwise.
+   * it has the same name, version and input (`alreadyStarted`), and refuses with
+   * ALREADY_EXISTS otherwise.
    */
   async start(
     name: string,
@@ -192,7 +191,7 @@ export class WorkflowRuntime {
       readonly traceId?: string;
       readonly owner?: NodeId;
     } = {},
-  ): Promise<string> {
+  ): Promise<StartedExecution> {
     this.checkOpen();
     validateWorkflowName(name);
     validateWorkflowVersion(version);
@@ -211,6 +210,7 @@ export class WorkflowRuntime {
     this.startsInFlight.add(workflowId);
     const proposedAtMs = this.options.clock.nowMs();
     let isNew = true;
+    let alreadyStarted = false;
     try {
       const result = await proposeKeepingDoubt(
         { ...this.loop(), attemptsMax: START_ATTEMPTS_MAX },
@@ -229,9 +229,11 @@ export class WorkflowRuntime {
       );
       if (result === undefined) this.checkOpen();
       if (result?.type === "refused") {
-        throw new WorkflowRefusedError(REFUSAL_CODES[result.reason], workflowId, result.message);
+        const code = START_REFUSAL_CODES[result.reason] ?? "INTERNAL";
+        throw new WorkflowRefusedError(code, workflowId, result.message);
       }
       isNew = result?.type !== "started" || result.isNew;
+      alreadyStarted = !isNew && result?.type === "started" && !result.isSameTrace;
     } catch (error) {
       // Rethrown after cleanup: a Start whose answer was lost may still be applied, and
       // then the reconcile scheduled here runs it like any other execution this node owns.
@@ -245,7 +247,7 @@ export class WorkflowRuntime {
     // So may one whose Start was in flight while this node stood still: an AssignOwner not
     // applied here may have given it to another member, whose first step body would run twice.
     this.reconcileOne(workflowId, !isNew || this.options.hasStalledSince?.(proposedAtMs) === true);
-    return workflowId;
+    return { workflowId, alreadyStarted };
   }
 
   /**

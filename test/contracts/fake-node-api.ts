@@ -196,6 +196,7 @@ export function defaultScript(): FakeScript {
     startWorkflow: async () => ({
       workflowId: "550e8400-e29b-41d4-a716-446655440000",
       executionClusterId: groupId(1),
+      alreadyStarted: false,
     }),
     waitWorkflow: async () => ({ success: true, output: "pong" }),
     runWorkflow: async () => ({ success: true, output: "pong" }),

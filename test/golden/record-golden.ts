@@ -6,6 +6,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeId } from "../../src/lib/index.ts";
+import type { StartedExecution } from "../../src/workflow/index.ts";
 import { RUNTIME_VERSION } from "../../src/workflow/index.ts";
 import { LocalWorkflowGroup, track } from "../support/workflow-local-group.ts";
 import type { GoldenLog } from "./golden-format.ts";
@@ -109,7 +110,7 @@ async function record(scenario: Scenario): Promise<GoldenLog> {
   two.open();
   const started = track(one.start(scenario.name, 1, scenario.input));
   await group.until(() => started.done);
-  const workflowId = started.value as string;
+  const workflowId = (started.value as StartedExecution).workflowId;
   if (scenario.failoverAfter !== undefined) {
     const count = scenario.failoverAfter;
     await group.until(

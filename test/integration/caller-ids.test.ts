@@ -63,6 +63,8 @@ describe.each(["http", "grpc"] as const)("caller-chosen ids over %s", (transport
     );
     expect(started.map((item) => item.workflowId)).toEqual(["order-1", "order-1", "order-1"]);
     expect(new Set(started.map((item) => item.executionClusterId)).size).toBe(1);
+    // One call started it; the other two were told it had been started before them.
+    expect(started.map((item) => item.alreadyStarted).sort()).toEqual([false, true, true]);
     for (const client of callers) {
       const outcome = await client.waitWorkflow(
         { workflowId: "order-1", timeoutSeconds: 10 },
@@ -71,7 +73,7 @@ describe.each(["http", "grpc"] as const)("caller-chosen ids over %s", (transport
       expect(outcome).toEqual({ success: true, output: "pong" });
     }
     const again = await (callers[2] as ProtocolClient).startWorkflow(ping("order-1"), CALL);
-    expect(again).toEqual(started[0] as (typeof started)[0]);
+    expect(again).toEqual({ ...(started[0] as (typeof started)[0]), alreadyStarted: true });
     const group = started[0]?.executionClusterId as GroupId;
     const record = nodes[0]?.workflowState(group)?.execution("order-1");
     // One Start took effect: the run's checkpoints are those of a single ping_pong.
@@ -140,9 +142,23 @@ test("the client repeats a start under its own id whose answer was lost, and onl
   clients.push(client);
   const started = await client.start("ping_pong", "ping", { workflowId: "retry-1" });
   expect(proxy.forwarded).toEqual([
-    { workflow_id: "retry-1", success: true, execution_cluster_id: "1", result: null, error: null },
+    {
+      workflow_id: "retry-1",
+      success: true,
+      execution_cluster_id: "1",
+      result: null,
+      error: null,
+      already_started: false,
+    },
   ]);
-  expect(started).toEqual({ workflowId: "retry-1", executionClusterId: "1" });
+  // The second attempt found the first one's Start: the same call's (one trace), not another's.
+  expect(started).toEqual({
+    workflowId: "retry-1",
+    executionClusterId: "1",
+    alreadyStarted: false,
+  });
+  const again = await client.start("ping_pong", "ping", { workflowId: "retry-1" });
+  expect(again).toEqual({ workflowId: "retry-1", executionClusterId: "1", alreadyStarted: true });
   const result = await client.wait(started, { timeoutMs: 10_000 });
   expect(result).toMatchObject({ status: "completed", output: "pong" });
   // Without an id, a lost answer is the caller's to resolve: the start is not sent again.
@@ -211,12 +227,16 @@ test("across two execution groups any node finds an id, and a repeat never moves
     workflowId: "invoice-7",
     executionClusterId: pinned,
   });
-  expect(first).toEqual({ workflowId: "invoice-7", executionClusterId: String(pinned) });
+  expect(first).toEqual({
+    workflowId: "invoice-7",
+    executionClusterId: String(pinned),
+    alreadyStarted: false,
+  });
   for (const address of addresses) {
     const single = new RaftoralClient(address, { timeoutMs: 15_000 });
     clients.push(single);
     const repeated = await single.start("ping_pong", "ping", { workflowId: "invoice-7" });
-    expect(repeated).toEqual(first);
+    expect(repeated).toEqual({ ...first, alreadyStarted: true });
     const result = await single.wait({ workflowId: "invoice-7" }, { timeoutMs: 20_000 });
     expect(result).toMatchObject({ status: "completed", output: "pong" });
   }

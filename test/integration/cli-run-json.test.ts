@@ -1,5 +1,6 @@
-// `raftoral workflow run --wait --json` whose wait runs out: the workflow started and runs on,
-// so the JSON names it (as HTTP's /workflow/run does) for a script to wait for it later.
+// `raftoral workflow run`'s answers: a --wait --json whose wait runs out names the workflow,
+// which runs on (as HTTP's /workflow/run does), for a script to wait for it later; a run
+// repeated under a known workflow ID says so.
 
 import { afterEach, expect, test } from "bun:test";
 import type { RaftoralNode } from "../../src/node/index.ts";
@@ -37,4 +38,23 @@ test("a run whose wait times out prints the workflow's ids with the error", asyn
   const text = await runCli(["workflow", "run", "patient", "--wait", "--timeout", "0.5", ...at]);
   expect(text.code).toBe(1);
   expect(text.stdout).toMatch(/^Started workflow patient v1 \(workflow ID [0-9a-f-]{36}, /);
+});
+
+test("a run repeated under its workflow ID says it started nothing, in text and JSON", async () => {
+  const [address = ""] = await startInProcessCluster({
+    size: 1,
+    transport: "grpc",
+    into: nodes,
+    workflows: [patient],
+  });
+  const run = ["workflow", "run", "patient", "--workflow-id", "p-2", "--address", address];
+  const first = await runCli([...run, "--json"]);
+  expect(JSON.parse(first.stdout)).toMatchObject({ workflow_id: "p-2", already_started: false });
+  const again = await runCli(run);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toStartWith(
+    "Workflow patient v1 was started before under this ID; not started again\n  Workflow ID:          p-2\n",
+  );
+  const json = await runCli([...run, "--json"]);
+  expect(JSON.parse(json.stdout)).toMatchObject({ workflow_id: "p-2", already_started: true });
 });

@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { type NodeId, nodeId } from "../../src/lib/index.ts";
+import type { StartedExecution } from "../../src/workflow/index.ts";
 import {
   defineWorkflow,
   type ExecutionView,
@@ -61,7 +62,7 @@ describe("workflows on a 3-node group", () => {
     if (follower === undefined) throw new Error("no follower");
     const started = track(follower.runtime.start("ping_pong", 1, "ping"));
     await cluster.until(() => started.done);
-    const views = await waitEverywhere(cluster, started.value as string);
+    const views = await waitEverywhere(cluster, (started.value as StartedExecution).workflowId);
     for (const view of views.values()) {
       expect(view).toMatchObject({ status: "Completed", output: "pong", owner: follower.id });
     }
@@ -82,7 +83,7 @@ describe("workflows on a 3-node group", () => {
     const owner = cluster.node(nodeId(2));
     const started = track(owner.runtime.start("counting", 1, 4));
     await cluster.until(() => started.done);
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     await cluster.until(() => runs.get(`${workflowId}:2`) === 1);
     await cluster.crash(owner.id);
     // The leader's failure detection declares node 2 dead.
@@ -117,7 +118,7 @@ describe("workflows on a 3-node group", () => {
     const owner = cluster.node(nodeId(3));
     const started = track(owner.runtime.start("counting", 1, 3));
     await cluster.until(() => started.done);
-    const workflowId = started.value as string;
+    const workflowId = (started.value as StartedExecution).workflowId;
     await cluster.until(() => runs.get(`${workflowId}:1`) === 1);
     await cluster.crash(owner.id);
     await cluster.advance(200);

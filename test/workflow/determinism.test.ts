@@ -3,6 +3,7 @@
 
 import { expect, test } from "bun:test";
 import { nodeId } from "../../src/lib/index.ts";
+import type { StartedExecution } from "../../src/workflow/index.ts";
 import {
   defineWorkflow,
   registryWithBuiltins,
@@ -39,7 +40,7 @@ test("replay that diverges fails that workflow only, naming the step; the node k
   const started = track(one.runtime.start("evolving", 1, null));
   const other = track(two.runtime.start("ping_pong", 1, "ping"));
   await cluster.until(() => started.done && other.done);
-  const workflowId = started.value as string;
+  const workflowId = (started.value as StartedExecution).workflowId;
   await cluster.until(
     () => (two.stateMachine.execution(workflowId)?.checkpoints.length ?? 0) === 2,
   );
@@ -67,11 +68,13 @@ test("replay that diverges fails that workflow only, naming the step; the node k
   );
 
   // Nothing else was harmed: the other workflow completed, the nodes keep serving.
-  expect(two.stateMachine.status(other.value as string)?.status).toBe("Completed");
+  expect(two.stateMachine.status((other.value as StartedExecution).workflowId)?.status).toBe(
+    "Completed",
+  );
   for (const node of cluster.upNodes()) {
     const again = track(node.runtime.start("ping_pong", 1, "ping"));
     await cluster.until(() => again.done);
-    const waited = track(node.queries.wait(again.value as string, 10_000));
+    const waited = track(node.queries.wait((again.value as StartedExecution).workflowId, 10_000));
     await cluster.until(() => waited.done);
     expect(waited.value?.output).toBe("pong");
     expect(node.fatal).toBeUndefined();

@@ -113,7 +113,8 @@ function startOne(cluster: WorkflowCluster, random: Random, expected: Map<string
     ? node.runtime.start("ping_pong", 1, "ping")
     : node.runtime.start("sim_job", 1, input);
   started.then(
-    (workflowId) => expected.set(workflowId, isPing ? { kind: "ping" } : { kind: "job", input }),
+    ({ workflowId }) =>
+      expected.set(workflowId, isPing ? { kind: "ping" } : { kind: "job", input }),
     // Handled: a start cut short by a crash may or may not have committed; workflows found
     // in the logs without an expectation are still checked for agreement below.
     () => undefined,

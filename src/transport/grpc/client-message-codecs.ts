@@ -42,6 +42,7 @@ export const runWorkflowAsyncResponseCodec = fieldTableCodec(
     { number: 2, name: "workflowId", kind: "string" },
     { number: 3, name: "executionClusterId", kind: "string" },
     { number: 4, name: "error", kind: "string" },
+    { number: 5, name: "alreadyStarted", kind: "bool" },
   ],
 );
 

@@ -167,6 +167,7 @@ describe("raftoral.WorkflowManagement", () => {
         workflow_id: "550e8400-e29b-41d4-a716-446655440000",
         execution_cluster_id: "1",
         error: "",
+        already_started: false,
       },
     });
     const started = api.lastCall("startWorkflow");

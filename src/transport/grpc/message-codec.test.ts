@@ -90,7 +90,13 @@ describe("raftoral message codecs", () => {
       workflowId: "order-1",
     };
     expect(roundTrip(WorkflowManagementMethods.runWorkflowSync.requestCodec, run)).toEqual(run);
-    const asyncResult = { success: true, workflowId: "w", executionClusterId: "3", error: "" };
+    const asyncResult = {
+      success: true,
+      workflowId: "w",
+      executionClusterId: "3",
+      error: "",
+      alreadyStarted: true,
+    };
     expect(
       roundTrip(WorkflowManagementMethods.runWorkflowAsync.responseCodec, asyncResult),
     ).toEqual(asyncResult);

@@ -142,6 +142,7 @@ export function registerWorkflowManagement(
       workflowId: started.workflowId,
       executionClusterId: String(started.executionClusterId),
       error: "",
+      alreadyStarted: started.alreadyStarted,
     };
   });
   // No timeout field in the request: the call's deadline (its signal) bounds the run.

@@ -91,6 +91,8 @@ export interface RunWorkflowAsyncResponse {
   readonly workflowId: string;
   readonly executionClusterId: string;
   readonly error: string;
+  /** Absent (false) from a node older than the field. */
+  readonly alreadyStarted?: boolean;
 }
 
 export interface SignalWorkflowRequest {

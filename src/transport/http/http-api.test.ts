@@ -60,6 +60,7 @@ describe("POST /workflow/execute", () => {
         execution_cluster_id: "1",
         result: null,
         error: null,
+        already_started: false,
       }),
     );
     const call = api.lastCall("startWorkflow");
@@ -98,7 +99,11 @@ describe("POST /workflow/execute", () => {
   });
 
   test("a large execution cluster id is sent as its decimal text", async () => {
-    api.script.startWorkflow = async () => ({ workflowId: "w", executionClusterId: groupId(123) });
+    api.script.startWorkflow = async () => ({
+      workflowId: "w",
+      executionClusterId: groupId(123),
+      alreadyStarted: false,
+    });
     const { body } = await answer(post("/workflow/execute", QUICKSTART_START));
     expect(body).toMatchObject({ workflow_id: "w", execution_cluster_id: "123" });
   });

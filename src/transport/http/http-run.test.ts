@@ -62,7 +62,11 @@ describe("POST /workflow/run", () => {
   });
 
   test("a workflow that failed is a 200 with success false, its error and its ids", async () => {
-    api.script.startWorkflow = async () => ({ workflowId: "w-7", executionClusterId: groupId(3) });
+    api.script.startWorkflow = async () => ({
+      workflowId: "w-7",
+      executionClusterId: groupId(3),
+      alreadyStarted: false,
+    });
     api.script.waitWorkflow = async () => ({
       success: false,
       failure: { name: "Error", message: "ping must be ping" },

@@ -23,6 +23,8 @@ export function startedJson(started: StartWorkflowResult) {
     execution_cluster_id: String(started.executionClusterId),
     result: null,
     error: null,
+    // Ours, after the QUICKSTART's fields: the workflow_id had been started before this call.
+    already_started: started.alreadyStarted,
   };
 }
 
