@@ -27,6 +27,7 @@ function stateOf(ids: readonly NodeId[]): ManagementState {
 function observer(heard: ReadonlyMap<NodeId, number> = new Map()) {
   const clock = new VirtualClock();
   let role = "follower";
+  let leaderId = nodeId(0);
   let changed: (id: GroupId) => void = () => undefined;
   const liveness = new LivenessObserver(
     {
@@ -35,7 +36,7 @@ function observer(heard: ReadonlyMap<NodeId, number> = new Map()) {
         changed = listener;
         return () => undefined;
       },
-      inspect: (id) => (id === G1 ? { status: () => ({ role }) } : undefined),
+      inspect: (id) => (id === G1 ? { status: () => ({ role, leaderId }) } : undefined),
     },
     clock,
     100,
@@ -48,8 +49,9 @@ function observer(heard: ReadonlyMap<NodeId, number> = new Map()) {
   const run = (ms: number) => {
     for (let t = 0; t < ms; t += 100) clock.advance(100);
   };
-  const takeRole = (next: string) => {
+  const takeRole = (next: string, leader = nodeId(0)) => {
     role = next;
+    leaderId = leader;
     changed(G1);
   };
   return { clock, liveness, run, takeRole };
@@ -102,6 +104,29 @@ test("a new leader counts the old leader's silence from when it last heard it", 
   expect(silenceMs(view, N2)).toBe(1_700);
   // N3, a follower like this node was, had no reason to speak to it: silent since 3 s only.
   expect(silenceMs(view, N3)).toBe(600);
+  liveness.stop();
+});
+
+test("the old leader's silence counts from when it was last heard, however long the election", () => {
+  const heard = new Map<NodeId, number>();
+  const { clock, liveness, run, takeRole } = observer(heard);
+  liveness.observeLeadership(false, stateOf([N1, N2, N3]));
+  takeRole("follower", N2);
+  for (let t = 0; t < 2_000; t += 100) {
+    heard.set(N2, clock.nowMs());
+    run(100);
+  }
+  // N2 died at 2 s; the election took 2 s (longer than the 1.5 s looked back on).
+  takeRole("candidate");
+  run(2_000);
+  takeRole("leader", N1);
+  run(100);
+  const view = liveness.asLeaderOf(G1, 1_500);
+  expect(silenceMs(view, N2)).toBe(2_200);
+  expect(silenceMs(view, N3)).toBe(100);
+  // Another follower that stopped being heard long ago counts from the new term, as before.
+  heard.set(N3, 0);
+  expect(silenceMs(liveness.asLeaderOf(G1, 1_500), N3)).toBe(100);
   liveness.stop();
 });
 

@@ -22,7 +22,9 @@ export type LivenessHost = Pick<MultiRaftHost, "onGroupChanged"> & {
    * peers, not from its vote requests.
    */
   readonly hearing: HeardFrom;
-  inspect(id: GroupId): { status(): { readonly role: string } } | undefined;
+  inspect(
+    id: GroupId,
+  ): { status(): { readonly role: string; readonly leaderId: NodeId } } | undefined;
 };
 
 export class LivenessObserver {
@@ -37,6 +39,8 @@ export class LivenessObserver {
   private readonly stallMs: number;
   /** Since when this node leads each group it leads, as seen when the group's role changed. */
   private readonly ledSinceMs = new Map<GroupId, number>();
+  /** The last leader this node followed in each group (kept while it campaigns and leads). */
+  private readonly followedLeader = new Map<GroupId, NodeId>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -139,23 +143,34 @@ export class LivenessObserver {
    * heard from in the `recentMs` before it began to lead the group, whose silence counts from
    * then. A follower hears from the leader alone, so a new leader may not have heard from the
    * other voters for long, however alive, before its first heartbeats reach them; what it heard
-   * shortly before still tells, as of the old leader that it followed until it died.
+   * shortly before still tells. So does what it heard of the leader it followed, however long
+   * ago: that one spoke to it until it went silent, and an election that took longer than
+   * `recentMs` must not double the wait for a dead leader's workflows.
    */
   asLeaderOf(group: GroupId, recentMs: number): LivenessView {
     const view = this.asMember();
     const since = this.ledSinceMs.get(group);
     if (since === undefined) return view;
+    const followed = this.followedLeader.get(group);
     const countFromMs = (id: NodeId): number => {
       const heard = view.heardMs(id);
       const from = view.countFromMs(id);
-      return heard !== undefined && heard >= since - recentMs ? from : Math.max(from, since);
+      const isKnown = heard !== undefined && (heard >= since - recentMs || id === followed);
+      return isKnown ? from : Math.max(from, since);
     };
     return { ...view, countFromMs };
   }
 
   private observeRole(id: GroupId): void {
-    const isLeader = this.host.inspect(id)?.status().role === "leader";
+    const status = this.host.inspect(id)?.status();
+    if (status === undefined) {
+      this.ledSinceMs.delete(id);
+      this.followedLeader.delete(id);
+      return;
+    }
+    const isLeader = status.role === "leader";
     if (!isLeader) this.ledSinceMs.delete(id);
     else if (!this.ledSinceMs.has(id)) this.ledSinceMs.set(id, this.clock.nowMs());
+    if (!isLeader && status.leaderId !== 0) this.followedLeader.set(id, status.leaderId);
   }
 }
