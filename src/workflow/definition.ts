@@ -67,6 +67,15 @@ export function shownName(name: unknown): string {
     : JSON.stringify(name);
 }
 
+/** Throws InvalidArgumentError unless `name` (of a step, a checkpoint, ...) is 1-128 chars. */
+export function validateCallName(name: unknown, what: string): void {
+  if (typeof name !== "string" || name.length === 0 || name.length > NAME_CHARS_MAX) {
+    throw new InvalidArgumentError(
+      `${what} must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${shownName(name)}`,
+    );
+  }
+}
+
 /** Throws InvalidArgumentError unless `name` is 1-128 chars of letters, digits, _ . : - */
 export function validateWorkflowName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length === 0 || name.length > NAME_CHARS_MAX) {

@@ -24,7 +24,7 @@ import type {
   WorkflowContext,
   WorkflowLog,
 } from "./context.ts";
-import { NAME_CHARS_MAX, shownName } from "./definition.ts";
+import { NAME_CHARS_MAX, validateCallName } from "./definition.ts";
 import { type DeterminismGuards, WorkflowApiMisuseError } from "./determinism-guards.ts";
 import { WorkflowStepError } from "./errors.ts";
 import {
@@ -123,19 +123,19 @@ export class ReplayContext implements WorkflowContext {
 
   patched(id: string): boolean {
     this.checkCaller("patched");
-    validateName(id, "patch id");
+    validateCallName(id, "patch id");
     return this.patches.patched(id);
   }
 
   deprecatePatch(id: string): void {
     this.checkCaller("deprecatePatch");
-    validateName(id, "patch id");
+    validateCallName(id, "patch id");
     this.patches.deprecatePatch(id);
   }
 
   async checkpoint<T extends JsonLike>(key: string, initial: T): Promise<Checkpoint<Widen<T>>> {
     this.checkCaller("checkpoint");
-    validateName(key, "checkpoint key");
+    validateCallName(key, "checkpoint key");
     if (this.declared.has(key)) {
       throw new InvalidArgumentError(`checkpoint "${key}" is declared twice in this workflow`);
     }
@@ -152,7 +152,7 @@ export class ReplayContext implements WorkflowContext {
     options?: StepOptions,
   ): Promise<T> {
     this.checkCaller("step");
-    validateName(name, "step name");
+    validateCallName(name, "step name");
     if (typeof fn !== "function") {
       throw new InvalidArgumentError(
         `ctx.step("${name}", fn): fn is the step's body and must be a function; got ${fn === null ? "null" : typeof fn}`,
@@ -163,7 +163,7 @@ export class ReplayContext implements WorkflowContext {
     const scope = { type: "step", workflowId: this.workflowId, stepName: name } as const;
     let stats: StepStats | undefined;
     const produce = async (seq: number) => {
-      const { effects } = this.options;
+      const { effects, cursor } = this.options;
       const startedMs = effects.monotonicMs();
       let attempts = 0;
       const result = await executeStep({
@@ -173,11 +173,14 @@ export class ReplayContext implements WorkflowContext {
         fn: (info) => guards.run(scope, () => fn(info)),
         policy,
         sleep: (delayMs) => effects.sleep(delayMs),
-        isHalted: () => this.options.cursor.isHalted(),
+        isHalted: () => cursor.isHalted(),
+        // A cancel requested while the step waits to retry lands on it: no attempt runs after.
+        stopFor: () => cursor.maybeClaimCancel(seq, "step"),
         onAttempt: (attempt) => {
           attempts = attempt;
         },
       });
+      if (result !== undefined && "stopped" in result) return result.stopped;
       if (result !== undefined) {
         const durationMs = effects.monotonicMs() - startedMs;
         // The record keeps whole milliseconds; the metrics see steps shorter than one.
@@ -414,7 +417,7 @@ export class ReplayContext implements WorkflowContext {
   async settle(
     kind: CheckpointKind,
     name: string,
-    produce: (seq: number) => Promise<CheckpointOutcome | undefined>,
+    produce: (seq: number) => Promise<CheckpointOutcome | CancelClaim | undefined>,
     statsOf?: () => StepStats | undefined,
   ): Promise<{ seq: number; outcome: CheckpointOutcome; record: CheckpointRecord }> {
     const { cursor } = this.options;
@@ -445,22 +448,27 @@ export class ReplayContext implements WorkflowContext {
         if (kind === "step" && stepGate !== undefined && release === undefined) return never();
         let record: CheckpointRecord | undefined;
         let wentAhead = false;
+        let cancel: CancelClaim | undefined;
         try {
           const produced = await produce(claim.seq);
-          const stats = statsOf?.();
-          const call = { kind, name, ...(stats === undefined ? {} : { stats }) };
-          const aheadRecord =
-            kind === "step"
-              ? cursor.commitAhead(claim.seq, { ...call, kind }, produced)
-              : undefined;
-          wentAhead = aheadRecord !== undefined;
-          record = aheadRecord ?? (await cursor.commit(claim.seq, call, produced));
+          if (produced !== undefined && "type" in produced) cancel = produced;
+          else {
+            const stats = statsOf?.();
+            const call = { kind, name, ...(stats === undefined ? {} : { stats }) };
+            const aheadRecord =
+              kind === "step"
+                ? cursor.commitAhead(claim.seq, { ...call, kind }, produced)
+                : undefined;
+            wentAhead = aheadRecord !== undefined;
+            record = aheadRecord ?? (await cursor.commit(claim.seq, call, produced));
+          }
         } finally {
           // Gone ahead, its checkpoint is still in flight (and the last seq claimed, which
           // settled() waits for); otherwise it is committed, or dropped, by now.
           if (wentAhead) void cursor.settled().then(release);
           else release?.();
         }
+        if (cancel !== undefined) return this.cancelAt(cancel, name);
         if (record === undefined) return never();
         cursor.deliver(record);
         return { seq: claim.seq, outcome: record.outcome, record };
@@ -486,13 +494,5 @@ export class ReplayContext implements WorkflowContext {
     if (record === undefined) return never();
     cursor.deliver(record);
     throw cancelledErrorOf(this.workflowId, record);
-  }
-}
-
-function validateName(name: unknown, what: string): void {
-  if (typeof name !== "string" || name.length === 0 || name.length > NAME_CHARS_MAX) {
-    throw new InvalidArgumentError(
-      `${what} must be a string of 1 to ${NAME_CHARS_MAX} characters, got ${shownName(name)}`,
-    );
   }
 }

@@ -371,7 +371,8 @@ describe("replay engine: user errors are data", () => {
       { key: "wf-1:0", attempt: 2 },
       { key: "wf-1:0", attempt: 3 },
     ]);
-    expect(h.sleeps).toEqual([50, 150]);
+    // 50 ms, then 150 ms taken 100 ms at a time (a cancel is looked for in between).
+    expect(h.sleeps).toEqual([50, 100, 50]);
     expect(h.recorded).toHaveLength(1);
     // The report (for the metrics) keeps the fraction of a millisecond; the record does not.
     expect(h.steps[0]?.durationMs).toBeCloseTo(1.2, 6);

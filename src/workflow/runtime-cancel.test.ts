@@ -58,6 +58,20 @@ function cancelGroup() {
     await ctx.step("after", () => count("after"));
     return "done";
   });
+  /** A step that always fails, retried 4 s apart; cleans up when cancelled. */
+  const retrier = defineWorkflow("retrier", 1, async (_input: null, ctx: WorkflowContext) => {
+    try {
+      const failing = () => {
+        count("flaky");
+        throw new Error("down");
+      };
+      await ctx.step("flaky", failing, { retry: { attemptsMax: 4, initialDelayMs: 4_000 } });
+    } catch (error) {
+      if (!(error instanceof CancelledError)) throw error;
+      await ctx.step("cleanup", () => count("cleanup"));
+      throw error;
+    }
+  });
   /** Two steps awaited together, then one more. */
   const fanout = defineWorkflow("fanout", 1, async (_input: null, ctx: WorkflowContext) => {
     const gated = (key: string, until: Gate) => async () => {
@@ -72,7 +86,7 @@ function cancelGroup() {
     return "done";
   });
   const group = new LocalWorkflowGroup({
-    registry: registryWithBuiltins([napper, worker, fanout]),
+    registry: registryWithBuiltins([napper, worker, fanout, retrier]),
   });
   return { group, runs, gates, reasons };
 }
@@ -149,6 +163,24 @@ describe("WorkflowRuntime: cancel", () => {
     expect(finished.value?.status).toBe("Cancelled");
     expect(kinds(group, "w")).toEqual(["Start", "Cancel", "step", "cancel", "Fail"]);
     expect(runs.get("after")).toBeUndefined();
+  });
+
+  test("a step waiting to retry gets the cancel: no attempt runs after it", async () => {
+    const { group, runs } = cancelGroup();
+    const runtime = group.runtime();
+    runtime.open();
+    await settle(group, runtime.start("retrier", 1, null, { workflowId: "w" }));
+    await group.until(() => runs.get("flaky") === 1);
+    const askedAtMs = group.clock.nowMs();
+    await settle(group, runtime.stop({ type: "Cancel", workflowId: "w" }));
+    const finished = await settle(group, group.queries.wait("w", 1_000), 1_000);
+    expect(finished.value?.status).toBe("Cancelled");
+    // Within the check's 100 ms, not at the next attempt 4 s on (nor after all three).
+    expect(group.clock.nowMs() - askedAtMs).toBeLessThan(1_000);
+    expect(Object.fromEntries(runs)).toEqual({ flaky: 1, cleanup: 1 });
+    // The cancel is recorded where the step was, so a replay throws it from that call.
+    expect(kinds(group, "w")).toEqual(["Start", "Cancel", "cancel", "step", "Fail"]);
+    expect(group.fatal).toEqual([]);
   });
 
   test("a repeat is acknowledged; unknown and finished workflows are refused", async () => {

@@ -13,6 +13,8 @@ import type { CheckpointOutcome } from "./execution.ts";
 export const STEP_ATTEMPTS_MAX = 100;
 /** Longest wait between attempts a retry policy may ask for (one hour). */
 export const STEP_DELAY_MAX_MS = 3_600_000;
+/** How often a step waiting to retry asks whether to stop (a cancel requested meanwhile). */
+const STOP_CHECK_MS = 100;
 
 export type ResolvedRetryPolicy = Required<RetryPolicy>;
 
@@ -57,7 +59,7 @@ export function retryDelayMs(policy: ResolvedRetryPolicy, attempt: number): numb
   return Math.min(delay, policy.delayMaxMs);
 }
 
-export interface StepExecution {
+export interface StepExecution<S> {
   readonly name: string;
   readonly idempotencyKey: string;
   readonly fn: (info: StepInfo) => unknown;
@@ -65,20 +67,26 @@ export interface StepExecution {
   readonly sleep: (delayMs: number) => Promise<void>;
   /** Checked between attempts: a halted run stops retrying. */
   readonly isHalted: () => boolean;
+  /** Asked while the step waits to retry: a reason ends it with no outcome ({ stopped }). */
+  readonly stopFor: () => S | undefined;
   /** Told the number of each attempt as it starts. */
   readonly onAttempt?: (attempt: number) => void;
 }
 
 /**
  * Runs the body until it succeeds or the attempts are used up. Resolves with the outcome to
- * commit, or undefined if the run halted meanwhile. Never rejects.
+ * commit, undefined if the run halted meanwhile, or `{ stopped }` with the reason stopFor gave
+ * between attempts. Never rejects.
  */
-export async function executeStep(step: StepExecution): Promise<CheckpointOutcome | undefined> {
+export async function executeStep<S>(
+  step: StepExecution<S>,
+): Promise<CheckpointOutcome | { readonly stopped: S } | undefined> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= step.policy.attemptsMax; attempt++) {
     if (attempt > 1) {
-      await step.sleep(retryDelayMs(step.policy, attempt));
+      const stopped = await backOff(step, retryDelayMs(step.policy, attempt));
       if (step.isHalted()) return undefined;
+      if (stopped !== undefined) return { stopped };
     }
     let value: unknown;
     step.onAttempt?.(attempt);
@@ -92,6 +100,17 @@ export async function executeStep(step: StepExecution): Promise<CheckpointOutcom
     return resultOutcome(step.name, value);
   }
   return { ok: false, error: recordError(lastError) };
+}
+
+/** Waits `delayMs` before the next attempt; ends sooner with stopFor's reason once it has one. */
+async function backOff<S>(step: StepExecution<S>, delayMs: number): Promise<S | undefined> {
+  for (let leftMs = delayMs; leftMs > 0; leftMs -= STOP_CHECK_MS) {
+    const stopped = step.stopFor();
+    if (stopped !== undefined) return stopped;
+    await step.sleep(Math.min(leftMs, STOP_CHECK_MS));
+    if (step.isHalted()) return undefined;
+  }
+  return step.stopFor();
 }
 
 function resultOutcome(name: string, value: unknown): CheckpointOutcome {
