@@ -122,6 +122,12 @@ describe("workflow fields", () => {
     expectError(reply, 400, "INVALID_ARGUMENT", hint);
     expect(api.callsOf("startWorkflow")).toEqual([]);
   });
+
+  test("a signal's payload that is not JSON text gets the hint in its own field's name", async () => {
+    const body = { workflow_id: "w", name: "go", payload: "ping" };
+    const reply = await postText("/workflow/signal", JSON.stringify(body));
+    expectError(reply, 400, "INVALID_ARGUMENT", 'e.g. "payload": "\\"ping\\""');
+  });
 });
 
 describe("register and wait fields", () => {

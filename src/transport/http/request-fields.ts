@@ -166,7 +166,7 @@ function jsonOf(input: unknown, field = "input"): JsonValue {
   } catch (error) {
     throw new InvalidArgumentError(
       `field '${field}' must be JSON text, and ${describe(input)} is not valid JSON; to pass a ` +
-        `string, quote it inside the text, e.g. "input": "\\"ping\\""`,
+        `string, quote it inside the text, e.g. "${field}": "\\"ping\\""`,
       { cause: error },
     );
   }
