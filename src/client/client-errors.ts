@@ -143,3 +143,55 @@ export class TransportMismatchError extends RaftoralError {
 function label(transport: TransportKind): string {
   return transport === "grpc" ? "gRPC" : "HTTP";
 }
+
+/** A failure of any kind as a RaftoralError (one already is kept as it is). */
+export function asRaftoralError(error: unknown): RaftoralError {
+  if (error instanceof RaftoralError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new RaftoralError("INTERNAL", `unexpected client failure: ${message}`, { cause: error });
+}
+
+/**
+ * How a repeated write ended: `failure`, unless an earlier attempt was sent and never answered
+ * (its deadline passed, or its answer was lost). That node may still do it, so the write's
+ * outcome is unknown (TIMEOUT) whatever a later node said: a refusal from another node
+ * (RESOURCE_EXHAUSTED under overload) read as "not done" left a workflow running that its
+ * caller believed refused.
+ */
+export function writeOutcome(
+  what: string,
+  attempts: readonly FailedAttempt[],
+  failure: RaftoralError,
+): RaftoralError {
+  // A node's TIMEOUT answer says the same as no answer: it may still do it.
+  const unanswered = attempts.find(
+    ({ error }) => error.isAnswerLost || error.code === "TIMEOUT" || isUnanswered(error),
+  );
+  if (unanswered === undefined) return failure;
+  const how = unanswered.error.isAnswer
+    ? "could not say whether it did it"
+    : "did not answer it in time";
+  return new RaftoralError(
+    "TIMEOUT",
+    `${what} may have been done: ${unanswered.address} ${how} ` +
+      `(${unanswered.error.message}), and may still do it; the last attempt failed with ` +
+      `${failure.code}: ${failure.message}. Sending it again as it was is safe: its id makes ` +
+      "a repeat harmless",
+    { cause: failure, isAnswerLost: true },
+  );
+}
+
+/**
+ * A call that must not be done twice, sent, whose deadline passed before an answer came: the
+ * node may still do it (a start waits for its execution cluster to commit it, and one that has
+ * just lost its majority takes a few seconds to say so).
+ */
+export function unansweredError(what: string, idName: string, { address, error }: FailedAttempt) {
+  return new RaftoralError(
+    "TIMEOUT",
+    `${address} did not answer ${what} in time (${error.message}): it may still be done, so ` +
+      `it was not sent again; give it ${idName} to let the client send it again safely, or ` +
+      "ask `raftoral cluster status` whether its execution cluster has a leader",
+    { cause: error },
+  );
+}

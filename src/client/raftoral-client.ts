@@ -32,6 +32,7 @@ import {
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import {
   ANOTHER_NODE_MAY_SERVE,
+  asRaftoralError,
   ClientClosedError,
   type FailedAttempt,
   isUnanswered,
@@ -40,6 +41,8 @@ import {
   TransportMismatchError,
   UnreachableError,
   UnservedError,
+  unansweredError,
+  writeOutcome,
 } from "./client-errors.ts";
 import {
   DEFAULT_TIMEOUT_MS,
@@ -128,7 +131,7 @@ export class RaftoralClient extends WorkflowClientBase {
     // Without the caller's id a start whose answer was lost may have been done: one node gets it.
     return request.workflowId === undefined
       ? this.untilReceived("start", START_ID, timeoutMs, call)
-      : this.repeatable("start", timeoutMs, call, START_RETRYABLE);
+      : this.untilServed("start", timeoutMs, call, START_RETRYABLE);
   }
 
   /**
@@ -166,11 +169,11 @@ export class RaftoralClient extends WorkflowClientBase {
     // Without the caller's event id a repeat could deliver it twice: one node receives it.
     return request.eventId === undefined
       ? this.untilReceived("signal", EVENT_ID, timeoutMs, call)
-      : this.repeatable("signal", timeoutMs, call, START_RETRYABLE);
+      : this.untilServed("signal", timeoutMs, call, START_RETRYABLE);
   }
 
   protected sendDescribe(request: DescribeWorkflowRequest, timeoutMs: number) {
-    return this.repeatable("describe", timeoutMs, (client, leftMs) =>
+    return this.untilServed("describe", timeoutMs, (client, leftMs) =>
       client.describeWorkflow(request, { timeoutMs: leftMs }),
     );
   }
@@ -181,7 +184,7 @@ export class RaftoralClient extends WorkflowClientBase {
     timeoutMs: number,
   ) {
     // A repeat is acknowledged by the group, so a call whose answer was lost may go again.
-    return this.repeatable(
+    return this.untilServed(
       type,
       timeoutMs,
       (client, leftMs) =>
@@ -200,7 +203,7 @@ export class RaftoralClient extends WorkflowClientBase {
   list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
     const { timeoutMs = this.timeoutMs, executionClusterId: cluster, ...filter } = options;
     const request = { ...filter, ...clusterField(cluster) };
-    return this.repeatable("list", timeoutMs, (client, leftMs) =>
+    return this.untilServed("list", timeoutMs, (client, leftMs) =>
       client.listWorkflows(request, { timeoutMs: leftMs }),
     );
   }
@@ -265,6 +268,32 @@ export class RaftoralClient extends WorkflowClientBase {
     await Promise.all(this.clients.map((client) => client.close()));
   }
 
+  /**
+   * A workflow call safe to repeat, asked again every retryDelayMs while the nodes answer
+   * that they cannot serve it now (UNAVAILABLE: a replica not running yet after a restart, an
+   * execution cluster still forming or between leaders), until `budgetMs` is up, as a wait
+   * is. Nodes that do not answer end it at once (a wait goes on through those too).
+   */
+  private async untilServed<T>(
+    what: string,
+    budgetMs: number,
+    call: NodeCall<T>,
+    retryable?: ReadonlySet<string>,
+  ): Promise<T> {
+    const endMs = performance.now() + budgetMs;
+    for (;;) {
+      const leftMs = Math.max(1, Math.ceil(endMs - performance.now()));
+      try {
+        return await this.repeatable(what, leftMs, call, retryable);
+      } catch (error) {
+        const isUnavailable = error instanceof UnservedError && error.code === "UNAVAILABLE";
+        const isLast = this.isClosed || performance.now() + this.retryDelayMs >= endMs;
+        if (!isUnavailable || isLast) throw error;
+        await pause(this.retryDelayMs);
+      }
+    }
+  }
+
   /** One attempt on the first address's node, for a call about that node itself. */
   private async once<T>(
     what: string,
@@ -313,7 +342,7 @@ export class RaftoralClient extends WorkflowClientBase {
       if ("value" in tried) return tried.value;
       const { address, error } = tried;
       if (error instanceof NotSentError) throw error;
-      if (isUnanswered(error)) throw unanswered(what, idName, tried);
+      if (isUnanswered(error)) throw unansweredError(what, idName, tried);
       if (!isWorthAnotherNode(error)) throw error;
       attempts.push(tried);
       if (error.isAnswerLost) {
@@ -442,57 +471,6 @@ function clientFor(target: NodeTarget, connection: ConnectionSettings): Operator
     : new HttpProtocolClient(target.address, options);
 }
 
-function asRaftoralError(error: unknown): RaftoralError {
-  if (error instanceof RaftoralError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new RaftoralError("INTERNAL", `unexpected client failure: ${message}`, { cause: error });
-}
-
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * How a repeated write ended: `failure`, unless an earlier attempt was sent and never answered
- * (its deadline passed, or its answer was lost). That node may still do it, so the write's
- * outcome is unknown (TIMEOUT) whatever a later node said: a refusal from another node
- * (RESOURCE_EXHAUSTED under overload) read as "not done" left a workflow running that its
- * caller believed refused.
- */
-function writeOutcome(
-  what: string,
-  attempts: readonly FailedAttempt[],
-  failure: RaftoralError,
-): RaftoralError {
-  // A node's TIMEOUT answer says the same as no answer: it may still do it.
-  const unanswered = attempts.find(
-    ({ error }) => error.isAnswerLost || error.code === "TIMEOUT" || isUnanswered(error),
-  );
-  if (unanswered === undefined) return failure;
-  const how = unanswered.error.isAnswer
-    ? "could not say whether it did it"
-    : "did not answer it in time";
-  return new RaftoralError(
-    "TIMEOUT",
-    `${what} may have been done: ${unanswered.address} ${how} ` +
-      `(${unanswered.error.message}), and may still do it; the last attempt failed with ` +
-      `${failure.code}: ${failure.message}. Sending it again as it was is safe: its id makes ` +
-      "a repeat harmless",
-    { cause: failure, isAnswerLost: true },
-  );
-}
-
-/**
- * A call that must not be done twice, sent, whose deadline passed before an answer came: the
- * node may still do it (a start waits for its execution cluster to commit it, and one that has
- * just lost its majority takes a few seconds to say so).
- */
-function unanswered(what: string, idName: string, { address, error }: FailedAttempt) {
-  return new RaftoralError(
-    "TIMEOUT",
-    `${address} did not answer ${what} in time (${error.message}): it may still be done, so ` +
-      `it was not sent again; give it ${idName} to let the client send it again safely, or ` +
-      "ask `raftoral cluster status` whether its execution cluster has a leader",
-    { cause: error },
-  );
 }
