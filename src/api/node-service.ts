@@ -19,34 +19,35 @@ import {
   managementResultOf,
 } from "../management/index.ts";
 import { ApplyError, type MultiRaftHost } from "../multiraft/index.ts";
-import type {
-  CallOptions,
-  ClusterStatus,
-  DescribeWorkflowRequest,
-  DiscoveryInfo,
-  HealthInfo,
-  LeaveResult,
-  ListWorkflowsRequest,
-  ListWorkflowsResult,
-  NodeApi,
-  NodeProbe,
-  PeerBatch,
-  RecoverRequest,
-  RecoverResult,
-  RegisterRequest,
-  RegisterResult,
-  RetentionInfo,
-  RetentionRequest,
-  SignalWorkflowRequest,
-  SignalWorkflowResult,
-  StartWorkflowRequest,
-  StartWorkflowResult,
-  StopWorkflowRequest,
-  StopWorkflowResult,
-  TransportKind,
-  WaitWorkflowRequest,
-  WorkflowDescriptionInfo,
-  WorkflowOutcome,
+import {
+  type CallOptions,
+  type ClusterStatus,
+  checkSecurityProfile,
+  type DescribeWorkflowRequest,
+  type DiscoveryInfo,
+  type HealthInfo,
+  type LeaveResult,
+  type ListWorkflowsRequest,
+  type ListWorkflowsResult,
+  type NodeApi,
+  type NodeProbe,
+  type PeerBatch,
+  type RecoverRequest,
+  type RecoverResult,
+  type RegisterRequest,
+  type RegisterResult,
+  type RetentionInfo,
+  type RetentionRequest,
+  type SignalWorkflowRequest,
+  type SignalWorkflowResult,
+  type StartWorkflowRequest,
+  type StartWorkflowResult,
+  type StopWorkflowRequest,
+  type StopWorkflowResult,
+  type TransportKind,
+  type WaitWorkflowRequest,
+  type WorkflowDescriptionInfo,
+  type WorkflowOutcome,
 } from "../transport/index.ts";
 import { clusterRetention } from "./cluster-retention.ts";
 import { type ClusterStatusInputs, clusterStatusOf } from "./cluster-status.ts";
@@ -87,6 +88,8 @@ export interface NodeServiceOptions {
    * src/node/registrant-address.ts): recorded, it would be sent to by every group for good.
    */
   readonly checkRegistrant: (request: RegisterRequest) => Promise<void>;
+  /** This node's security profile, which a joining node's must equal; absent: not checked. */
+  readonly securityProfile?: string | undefined;
   /** Every node's health as this node reaches it (see NodeApi.probeNodes). */
   readonly probeNodes: () => Promise<readonly NodeProbe[]>;
   /** Forces the groups that lost their majority to this node (see NodeApi.recoverGroups). */
@@ -160,6 +163,10 @@ export class NodeService implements NodeApi {
         "UNAVAILABLE",
         `${leaderless}. This node may be cut off from the cluster: register through another node`,
       );
+    }
+    const { securityProfile } = this.options;
+    if (securityProfile !== undefined) {
+      checkSecurityProfile(securityProfile, request.securityProfile, this.options.self);
     }
     await this.options.checkRegistrant(request);
     const answer = await host

@@ -121,6 +121,7 @@ export class GrpcProtocolClient implements OperatorProtocolClient {
         workflowFingerprint: request.workflowFingerprint ?? "",
         instanceId: request.instanceId ?? "",
         rulesVersion: request.rulesVersion ?? 0,
+        securityProfile: request.securityProfile ?? "",
       },
       options,
     );

@@ -116,6 +116,9 @@ export class HttpProtocolClient implements OperatorProtocolClient {
           : { workflow_fingerprint: request.workflowFingerprint }),
         ...(request.instanceId === undefined ? {} : { instance_id: request.instanceId }),
         ...(request.rulesVersion === undefined ? {} : { rules_version: request.rulesVersion }),
+        ...(request.securityProfile === undefined
+          ? {}
+          : { security_profile: request.securityProfile }),
       },
       options,
     );

@@ -69,6 +69,7 @@ const join = (client: ClientFactory, requestedId: number) =>
     requestedId: nodeId(requestedId),
     workflowFingerprint: "f",
     instanceId: "i",
+    securityProfile: undefined,
     clock: new VirtualClock(),
     timeoutMs: 30_000,
     timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },

@@ -207,6 +207,8 @@ export async function registerNode(options: {
   requestedId: NodeId;
   workflowFingerprint: string;
   instanceId: string;
+  /** See RegisterRequest.securityProfile; absent: not sent. */
+  securityProfile: string | undefined;
   clock: Clock;
   timeoutMs: number;
   timing: JoinTiming;
@@ -229,6 +231,9 @@ export async function registerNode(options: {
         workflowFingerprint: options.workflowFingerprint,
         instanceId: options.instanceId,
         rulesVersion: MANAGEMENT_RULES_VERSION,
+        ...(options.securityProfile === undefined
+          ? {}
+          : { securityProfile: options.securityProfile }),
       };
       try {
         const result = await options.clients.call(options.transport, target, async (client) => {

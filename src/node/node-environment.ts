@@ -14,7 +14,7 @@ import {
   seededRandom,
 } from "../lib/index.ts";
 import type { LogStorage, NodeIdentity } from "../storage/index.ts";
-import { PeerClocks, type TransportKind } from "../transport/index.ts";
+import { PeerClocks, securityProfile, type TransportKind } from "../transport/index.ts";
 import {
   checkNodeSecurity,
   type NodeSecurity,
@@ -45,6 +45,12 @@ export interface NodeEnvironment {
     options: { readonly operator: boolean },
   ) => NodeTransport | Promise<NodeTransport>;
   readonly client: ClientFactory;
+  /**
+   * What this node's registration says of its security, and what it compares a joining
+   * node's with (security-profile.ts). Absent in simulations, which have no security: a
+   * registration is not checked.
+   */
+  readonly securityProfile?: string;
   /**
    * How far each peer's clock is from this node's, learned from its refusals of this node's
    * proofs of the cluster secret; the transport and the clients sign for it. Absent in
@@ -89,6 +95,10 @@ export function realEnvironment(security: NodeSecurity = {}): NodeEnvironment {
     transport: (kind, logger, options) =>
       createNodeTransport(kind, logger, clock, security, options.operator, peerClocks),
     peerClocks,
+    securityProfile: securityProfile({
+      isClientCertRequired: security.tls?.isClientCertRequired === true,
+      ...{ clientToken: security.clientToken, adminToken: security.adminToken },
+    }),
     client: (kind, address) => protocolClient(kind, address, clientOptions),
     preloadTransport: (kind, options) => {
       preloadTransportCode(kind, options.operator);

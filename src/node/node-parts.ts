@@ -272,6 +272,7 @@ export class NodeParts {
       maxVoters: tuning.maxVoters,
       proposalTimeoutMs: tuning.proposalTimeoutMs,
       metrics: () => this.options.metrics.render(),
+      securityProfile: this.options.env.securityProfile,
       checkRegistrant: registrantCheck({
         ...{ kind: this.options.transport.kind, clients: this.options.peerClients, self: id },
         timeoutMs: tuning.peerCallTimeoutMs,
@@ -442,10 +443,7 @@ export class NodeParts {
     };
   }
 
-  /**
-   * Removes this node from the cluster (all groups); resolves once it is out of them. Called
-   * again after a failure, it carries on where the last call stopped.
-   */
+  /** Removes this node from all its groups; resolves once it is out (a retry carries on). */
   async leave(): Promise<void> {
     const isMember = () => this.machine.state().nodes.has(this.id);
     if (this.leaving === undefined && !isMember()) {

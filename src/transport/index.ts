@@ -73,6 +73,11 @@ export {
   WAIT_TIMEOUT_SECONDS_MAX,
 } from "./request-text.ts";
 export {
+  checkSecurityProfile,
+  type ProfiledSecurity,
+  securityProfile,
+} from "./security-profile.ts";
+export {
   type ClientTls,
   certificateDateProblem,
   connectionHint,

@@ -63,6 +63,12 @@ export interface RegisterRequest {
    * or 0 from older builds. The cluster applies newer rules only once every node does.
    */
   readonly rulesVersion?: number;
+  /**
+   * Whether the joining node requires client certificates and which tokens it has (as
+   * HMACs), which must equal the cluster's (src/node/security-profile.ts); absent: not
+   * checked (older builds).
+   */
+  readonly securityProfile?: string;
 }
 
 export interface RegisterResult {

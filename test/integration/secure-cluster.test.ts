@@ -1,8 +1,8 @@
 // A secured cluster as an operator runs it, from the compiled binary: three nodes with TLS
 // (mutual TLS over gRPC, server TLS over HTTP), a cluster secret and a client token, with
 // certificates made by openssl for this test. ping_pong runs through the CLI; a node with the
-// wrong secret cannot join, a client without the token is refused, and a plaintext client
-// is told to use TLS; none of it shows a secret.
+// wrong secret, or without the token, cannot join, a client without the token is refused, and
+// a plaintext client is told to use TLS; none of it shows a secret.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
@@ -179,6 +179,28 @@ describe.each(CASES)("a secured cluster over $transport", ({ transport, scheme, 
     printed.push(joinError);
     expect(joinError).toContain("refused this node");
     expect(joinError).toContain("it was made with another cluster secret");
+  });
+
+  test("a node without the client token (or client certificates) cannot join, and says why", async () => {
+    const listen = `127.0.0.1:${await freePort()}`;
+    const weaker = nodeOptions(secret).filter(
+      (option, k, all) =>
+        option !== "--tls-client-auth" &&
+        option !== "--client-token-file" &&
+        all[k - 1] !== "--client-token-file",
+    );
+    const joinError = await nodes
+      .start(["--listen", listen, "--peers", addresses[0] ?? "", ...weaker])
+      .then(
+        () => "joined",
+        (error: Error) => error.message,
+      );
+    printed.push(joinError);
+    expect(joinError).toContain("this node's security settings differ from node 1's");
+    expect(joinError).toContain("it has no --client-token-file and node 1 has one");
+    if (isMutual) {
+      expect(joinError).toContain("it does not require client certificates (--tls-client-auth)");
+    }
   });
 
   test("no secret or token reaches a log or an error", () => {

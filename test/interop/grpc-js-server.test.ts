@@ -105,6 +105,7 @@ describe("our client -> grpc-js server", () => {
         workflowFingerprint: "",
         instanceId: "",
         rulesVersion: 0,
+        securityProfile: "",
       })
       .catch((reason: unknown) => reason);
     expect(error).toBeInstanceOf(GrpcStatusError);

@@ -95,6 +95,7 @@ describe("grpc-js on Node.js", () => {
           workflowFingerprint: "",
           instanceId: "",
           rulesVersion: 0,
+          securityProfile: "",
         })
         .catch((reason: unknown) => reason);
       expect((error as GrpcStatusError).grpcCode).toBe(GrpcStatus.NOT_FOUND);

@@ -175,7 +175,10 @@ describe("GrpcClient", () => {
     const { port } = server.address() as net.AddressInfo;
     const client = new GrpcClient({ address: `127.0.0.1:${port}` });
     cleanups.push(() => client.close());
-    const request = { ...addNode, workflowFingerprint: "", instanceId: "", rulesVersion: 0 };
+    const request = {
+      ...addNode,
+      ...{ workflowFingerprint: "", instanceId: "", rulesVersion: 0, securityProfile: "" },
+    };
     const call = (address: string) =>
       client.unary(RaftServiceMethods.addNode, { ...request, address }, { timeoutMs: 20_000 }).then(
         (response) => response.error,

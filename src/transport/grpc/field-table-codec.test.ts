@@ -198,6 +198,7 @@ describe("off the plain path", () => {
         workflowFingerprint: "",
         instanceId: "",
         rulesVersion: 0,
+        securityProfile: "",
       };
       const refused = outcome(() => join.encode(value));
       expect(refused).toStartWith("InvalidArgumentError: raftoral.AddNodeRequest: field nodeId");

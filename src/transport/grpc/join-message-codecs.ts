@@ -41,6 +41,7 @@ export const addNodeRequestCodec = fieldTableCodec(
     { number: 3, name: "workflowFingerprint", kind: "string" },
     { number: 4, name: "instanceId", kind: "string" },
     { number: 5, name: "rulesVersion", kind: "uint32" },
+    { number: 6, name: "securityProfile", kind: "string" },
   ],
 );
 

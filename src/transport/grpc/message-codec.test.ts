@@ -76,6 +76,7 @@ describe("raftoral message codecs", () => {
       workflowFingerprint: "wf",
       instanceId: "i-9",
       rulesVersion: 1,
+      securityProfile: "mtls=1;client=-;admin=-",
     };
     expect(roundTrip(RaftServiceMethods.addNode.requestCodec, addNode)).toEqual(addNode);
     const added = { success: true, error: "", nodeId: 2 ** 40 };

@@ -74,6 +74,7 @@ export function registerRaftService(
         ...(fingerprint === "" ? {} : { workflowFingerprint: fingerprint }),
         ...(request.instanceId === "" ? {} : { instanceId: request.instanceId }),
         ...(request.rulesVersion === 0 ? {} : { rulesVersion: request.rulesVersion }),
+        ...(request.securityProfile === "" ? {} : { securityProfile: request.securityProfile }),
       },
       { signal: context.signal },
     );

@@ -67,6 +67,8 @@ export interface AddNodeRequest {
   readonly instanceId: string;
   /** The management rules the joining node's build applies (0: an older build). */
   readonly rulesVersion: number;
+  /** The joining node's security profile ("" from older builds: not checked). */
+  readonly securityProfile: string;
 }
 
 export interface AddNodeResponse {

@@ -150,6 +150,7 @@ describe("GrpcServer with GrpcClient", () => {
         workflowFingerprint: "",
         instanceId: "",
         rulesVersion: 0,
+        securityProfile: "",
       });
     const exists = await failure(call(1));
     expect([exists.grpcCode, exists.message]).toEqual([GrpcStatus.ALREADY_EXISTS, "node 1 exists"]);

@@ -280,6 +280,18 @@ describe("peer and cluster routes", () => {
     expect(status).toBe(400);
   });
 
+  test("POST /discovery/register passes the joining node's security profile on", async () => {
+    const profile = "mtls=0;client=-;admin=-";
+    await answer(post("/discovery/register", { address: "h:1", security_profile: profile }));
+    expect(api.lastCall("register").request).toMatchObject({ securityProfile: profile });
+    await answer(post("/discovery/register", { address: "h:1", security_profile: "" }));
+    expect(api.lastCall("register").request).not.toHaveProperty("securityProfile");
+    const { status } = await answer(
+      post("/discovery/register", { address: "h:1", security_profile: 7 }),
+    );
+    expect(status).toBe(400);
+  });
+
   test("GET /discovery/peers uses the QUICKSTART's field names, plus transport and instance_id", async () => {
     const { status, body } = await answer(fetch(`${base}/discovery/peers`));
     expect(status).toBe(200);

@@ -174,8 +174,9 @@ function jsonOf(input: unknown, field = "input"): JsonValue {
 }
 
 /**
- * POST /discovery/register: `{node_id?, address, workflow_fingerprint?, instance_id?}`; a
- * missing or 0 node_id asks for a new id, a missing fingerprint skips the workflow-set check.
+ * POST /discovery/register: `{node_id?, address, workflow_fingerprint?, instance_id?,
+ * rules_version?, security_profile?}`; a missing or 0 node_id asks for a new id, a missing
+ * fingerprint skips the workflow-set check, a missing profile the security check.
  */
 export function parseRegisterRequest(body: unknown): RegisterRequest {
   const fields = objectBody(body, `{"address": "10.0.0.2:7001"}`);
@@ -184,10 +185,9 @@ export function parseRegisterRequest(body: unknown): RegisterRequest {
   if (fingerprint !== undefined && fingerprint !== null && typeof fingerprint !== "string") {
     throw new InvalidArgumentError("field 'workflow_fingerprint' must be a string when given");
   }
-  const instance = fields.instance_id;
-  if (instance !== undefined && instance !== null && typeof instance !== "string") {
-    throw new InvalidArgumentError("field 'instance_id' must be a string when given");
-  }
+  // "" counts as left out, as over gRPC.
+  const instance = optionalText(fields, "instance_id", "3f2a…") || undefined;
+  const profile = optionalText(fields, "security_profile", "mtls=1;client=-;admin=-") || undefined;
   const rules = fields.rules_version;
   if (
     rules !== undefined &&
@@ -202,8 +202,9 @@ export function parseRegisterRequest(body: unknown): RegisterRequest {
     ...(typeof fingerprint === "string" && fingerprint !== ""
       ? { workflowFingerprint: fingerprint }
       : {}),
-    ...(typeof instance === "string" && instance !== "" ? { instanceId: instance } : {}),
+    ...(instance === undefined ? {} : { instanceId: instance }),
     ...(typeof rules === "number" && rules > 0 ? { rulesVersion: rules } : {}),
+    ...(profile === undefined ? {} : { securityProfile: profile }),
   };
 }
 
