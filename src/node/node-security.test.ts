@@ -43,11 +43,11 @@ describe("node security settings", () => {
     const certificates = makeTestCertificates();
     try {
       const security = { tls: { cert: certificates.node.cert, key: certificates.node.key } };
-      expect(certificateWarning(security, Date.now())).toBeUndefined();
-      expect(certificateWarning(security, Date.UTC(2200, 0, 1))).toContain(
+      expect(certificateWarning(security, Date.now(), "127.0.0.1:7001")).toBeUndefined();
+      expect(certificateWarning(security, Date.UTC(2200, 0, 1), "127.0.0.1:7001")).toContain(
         "This node's TLS certificate cannot be used: it expired on ",
       );
-      expect(certificateWarning({}, Date.UTC(2200, 0, 1))).toBeUndefined();
+      expect(certificateWarning({}, Date.UTC(2200, 0, 1), "127.0.0.1:7001")).toBeUndefined();
     } finally {
       certificates.remove();
     }

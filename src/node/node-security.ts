@@ -3,12 +3,12 @@
 // cluster secret this node sends the others. The secrets are values here; reading them from
 // files (with the permission check) is the CLI's job.
 
-import { InvalidArgumentError } from "../lib/index.ts";
+import { InvalidArgumentError, parseAddress } from "../lib/index.ts";
 import {
   AccessPolicy,
   type CallCredentials,
   type ClientTls,
-  certificateDateProblem,
+  certificateProblems,
   corsOriginProblem,
   type PeerClocks,
   peerCredentials,
@@ -112,15 +112,19 @@ export function peerCallCredentials(
 }
 
 /**
- * A warning for a node certificate out of its dates at `wallMs`: every client and peer will
- * refuse it, with an error that points elsewhere unless the node says so where it starts.
+ * A warning for a node certificate that clients and peers will refuse at `wallMs`, the node
+ * being reached at `address` (certificateProblems): they refuse it with an error that points
+ * elsewhere (a joining node's peers hang up on it), unless the node says so where it starts.
  */
 export function certificateWarning(
   security: NodeSecurity | undefined,
   wallMs: number,
+  address: string,
 ): string | undefined {
   const cert = security?.tls?.cert;
-  const problem = cert === undefined ? undefined : certificateDateProblem(cert, wallMs);
-  if (problem === undefined) return undefined;
-  return `This node's TLS certificate cannot be used: ${problem}. Clients and peers refuse it; renew it (or check this host's clock) and restart the node`;
+  const parsed = parseAddress(address);
+  if (cert === undefined || !parsed.ok) return undefined;
+  const problems = certificateProblems(cert, wallMs, parsed.address.host);
+  if (problems.length === 0) return undefined;
+  return `This node's TLS certificate cannot be used: ${problems.join("; ")}. Clients and peers refuse it; give the node one without these problems (renew it, or check this host's clock, for its dates) and restart it`;
 }

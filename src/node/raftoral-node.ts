@@ -144,10 +144,7 @@ export class RaftoralNode {
     return execution instanceof WorkflowExecution ? execution.machine(id) : undefined;
   }
 
-  /**
-   * Starts, waits for, signals and describes workflows through this node, in-process: no
-   * HTTP or gRPC hop. The same calls as RaftoralClient, typed from the definitions.
-   */
+  /** Workflow calls through this node in-process, as RaftoralClient's: no HTTP or gRPC hop. */
   client(): WorkflowClient {
     const service = this.parts?.service;
     if (this.isStopping) throw clientOfStopped();
@@ -214,6 +211,10 @@ export class RaftoralNode {
     this.storage = known?.storage;
     if (known !== undefined && known.identity === undefined) this.unclaimed = known.nodeId;
     if (this.isStopping) throw stoppedWhileStarting();
+    // Before a join's discovery, whose peers would hang up on it without saying why.
+    const { security } = this.options;
+    const badCertificate = certificateWarning(security, this.env.clock.wallMs(), this.address);
+    if (badCertificate !== undefined) this.logger.warn(badCertificate);
     const planning = this.planOptions(known);
     const plan = await this.step(planStart(planning));
     if (plan.kind !== wanted) {
@@ -232,8 +233,6 @@ export class RaftoralNode {
         .map((key) => `${key.name}@${key.version}`)
         .join(" "),
     });
-    const badCertificate = certificateWarning(this.options.security, this.env.clock.wallMs());
-    if (badCertificate !== undefined) this.logger.warn(badCertificate);
     this.transport = await this.env.transport(plan.kind, this.logger, {
       operator: this.options.httpListen !== undefined,
     });

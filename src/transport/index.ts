@@ -79,7 +79,7 @@ export {
 } from "./security-profile.ts";
 export {
   type ClientTls,
-  certificateDateProblem,
+  certificateProblems,
   connectionHint,
   isCertificateRejection,
   isKeyOfCertificate,

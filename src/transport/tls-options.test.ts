@@ -1,16 +1,31 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { makeTestCertificates } from "../../test/support/test-certificates.ts";
-import { certificateDateProblem, connectionHint } from "./tls-options.ts";
+import { certificateProblems, connectionHint } from "./tls-options.ts";
 
 const certificates = makeTestCertificates();
 afterAll(() => certificates.remove());
 
-describe("a certificate's dates", () => {
+describe("a node certificate's dates, usages and names", () => {
   test("a certificate is usable within its dates, and says which date it is out of", () => {
     const { cert } = certificates.node;
-    expect(certificateDateProblem(cert, Date.now())).toBeUndefined();
-    expect(certificateDateProblem(cert, Date.UTC(2200, 0, 1))).toStartWith("it expired on ");
-    expect(certificateDateProblem(cert, 0)).toStartWith("it is valid only from ");
+    expect(certificateProblems(cert, Date.now(), "127.0.0.1")).toEqual([]);
+    const [expired] = certificateProblems(cert, Date.UTC(2200, 0, 1), "127.0.0.1");
+    expect(expired).toStartWith("it expired on ");
+    expect(certificateProblems(cert, 0, "localhost")[0]).toStartWith("it is valid only from ");
+  });
+
+  test("one for clients only, or for another host, is named so where the node starts", () => {
+    // The test client certificate: clientAuth only, and no subjectAltName.
+    expect(certificateProblems(certificates.client.cert, Date.now(), "127.0.0.1")).toEqual([
+      "its extended key usage lacks serverAuth (a node serves and calls its peers: it needs both, or no extended key usage)",
+      "its subjectAltName does not name 127.0.0.1, the host the others reach this node at",
+    ]);
+    expect(certificateProblems(certificates.node.cert, Date.now(), "10.9.9.9")).toEqual([
+      "its subjectAltName does not name 10.9.9.9, the host the others reach this node at",
+    ]);
+    expect(certificateProblems(certificates.node.cert, Date.now(), "node-7.internal")).toHaveLength(
+      1,
+    );
   });
 
   test("a client refused for a certificate out of its dates is told so, not to pass another CA", () => {

@@ -33,15 +33,38 @@ export function isKeyOfCertificate(cert: string, key: string): boolean {
   return new crypto.X509Certificate(cert).checkPrivateKey(crypto.createPrivateKey(key));
 }
 
+const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
 /**
- * Why `cert` (PEM) cannot be used at `nowMs`, if it cannot: it expired, or is not valid yet.
+ * Why a node's certificate `cert` (PEM) cannot be used at `nowMs` by a node the others reach
+ * at `host`, if it cannot: out of its dates, an extended key usage without both server and
+ * client authentication (a node is both), or a subjectAltName that does not name `host`.
  * Clients and peers refuse such a certificate at every connection.
  */
-export function certificateDateProblem(cert: string, nowMs: number): string | undefined {
+export function certificateProblems(cert: string, nowMs: number, host: string): string[] {
   const x509 = new (nodeCrypto().X509Certificate)(cert);
-  if (nowMs > Date.parse(x509.validTo)) return `it expired on ${x509.validTo}`;
-  if (nowMs < Date.parse(x509.validFrom)) return `it is valid only from ${x509.validFrom}`;
-  return undefined;
+  const problems: string[] = [];
+  if (nowMs > Date.parse(x509.validTo)) problems.push(`it expired on ${x509.validTo}`);
+  if (nowMs < Date.parse(x509.validFrom)) problems.push(`it is valid only from ${x509.validFrom}`);
+  const usages = x509.keyUsage;
+  const missing = [
+    ...(usages === undefined || usages.includes(SERVER_AUTH) ? [] : ["serverAuth"]),
+    ...(usages === undefined || usages.includes(CLIENT_AUTH) ? [] : ["clientAuth"]),
+  ];
+  if (missing.length > 0) {
+    problems.push(
+      `its extended key usage lacks ${missing.join(" and ")} (a node serves and calls its peers: it needs both, or no extended key usage)`,
+    );
+  }
+  const isIp = /^[\d.]+$|:/.test(host);
+  const named = isIp ? x509.checkIP(host) : x509.checkHost(host);
+  if (named === undefined) {
+    problems.push(
+      `its subjectAltName does not name ${host}, the host the others reach this node at`,
+    );
+  }
+  return problems;
 }
 
 /**

@@ -3,7 +3,8 @@
 // ("Failed to add node to cluster", with the reason). A --node-id is asked for with or
 // without --storage-path, and one that is taken is refused, leaving nothing behind. A gRPC
 // node's operator port (--http-listen) leads a joiner to the cluster's own protocol. An
-// --advertise address that leads elsewhere is refused before the cluster records it.
+// --advertise address that leads elsewhere is refused before the cluster records it. A node
+// certificate its peers will refuse is named before the join looks for them.
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +14,7 @@ import { createLogger } from "../../src/lib/index.ts";
 import { RaftoralNode } from "../../src/node/index.ts";
 import { defineWorkflow } from "../../src/workflow/index.ts";
 import { freePort } from "../support/ports.ts";
+import { makeTestCertificates } from "../support/test-certificates.ts";
 
 const nodes: RaftoralNode[] = [];
 afterEach(async () => {
@@ -267,3 +269,33 @@ describe.each(["grpc", "http"] as const)("joining over %s", (transport) => {
     expect(first.managementState().nodes.size).toBe(1);
   }, 30_000);
 });
+
+test("a joining node whose certificate its peers will refuse says so before it looks for them", async () => {
+  const certificates = makeTestCertificates();
+  try {
+    const lines: string[] = [];
+    // The test client certificate: for client authentication only, and naming no host.
+    const { cert, key } = certificates.client;
+    const joiner = new RaftoralNode({
+      listen: `127.0.0.1:${await freePort()}`,
+      peers: [`127.0.0.1:${await freePort()}`],
+      workflows: [],
+      security: { tls: { cert, key, ca: certificates.ca } },
+      logger: createLogger({ level: "info", format: "text", write: (line) => lines.push(line) }),
+      tuning: FAST,
+    });
+    nodes.push(joiner);
+    const error = await failureOf(joiner.start());
+    expect(error.message).toContain("Could not discover any peers");
+    const warned = lines.findIndex((line) =>
+      line.includes(
+        "This node's TLS certificate cannot be used: its extended key usage lacks serverAuth",
+      ),
+    );
+    expect(warned).toBeGreaterThanOrEqual(0);
+    // Logged although the join never found a peer: the check comes before it looks for them.
+    expect(lines[warned]).toContain("its subjectAltName does not name 127.0.0.1");
+  } finally {
+    certificates.remove();
+  }
+}, 30_000);
