@@ -30,8 +30,11 @@ function statusOf(fields: Partial<RaftStatus>): RaftStatus {
   };
 }
 
-/** `failing`: how long deliveries to each peer have failed, when the watch is told (0: they arrive). */
-function fixture(failing?: Map<NodeId, number>) {
+/**
+ * `failing`: how long deliveries to each peer have failed, when the watch is told (0: they
+ * arrive); `refusals`: why a peer refused them, for those that did.
+ */
+function fixture(failing?: Map<NodeId, number>, refusals = new Map<NodeId, string>()) {
   const clock = new VirtualClock();
   const lines: string[] = [];
   const statuses = new Map<GroupId, RaftStatus>([
@@ -62,7 +65,14 @@ function fixture(failing?: Map<NodeId, number>) {
     leaderContactTicksMax: 20,
     warnIntervalMs: 30_000,
     isMember: (id) => members.has(id),
-    ...(failing === undefined ? {} : { senders: { failingMs: (peer) => failing.get(peer) ?? 0 } }),
+    ...(failing === undefined
+      ? {}
+      : {
+          senders: {
+            failingMs: (peer: NodeId) => failing.get(peer) ?? 0,
+            refusalOf: (peer: NodeId) => refusals.get(peer),
+          },
+        }),
   });
   const change = (id: number, fields: Partial<RaftStatus>) => {
     statuses.set(groupId(id), statusOf(fields));
@@ -229,6 +239,29 @@ describe("leader watch", () => {
     failing.set(nodeId(3), 4_000);
     expect(watch.leaderless(groupId(1))?.isUnreachedByVoters).toBe(false);
     expect(watch.describe(groupId(1))).toContain("it may have lost its majority");
+    watch.stop();
+  });
+
+  test("voters that refuse this node's messages are named with their reason", () => {
+    // A member restarted with another cluster secret: it used to say only "voters 2, 3
+    // unreachable; it may have lost its majority", and its health that it was checking in.
+    const failing = new Map<NodeId, number>([
+      [nodeId(2), 6_000],
+      [nodeId(3), 6_000],
+    ]);
+    const proof = "refused: the cluster secret proof (x-raftoral-peer) is wrong";
+    const refusals = new Map<NodeId, string>([
+      [nodeId(2), proof],
+      [nodeId(3), proof],
+    ]);
+    const { clock, watch, change } = fixture(failing, refusals);
+    watch.start();
+    const voters = { ...EMPTY_CONF_STATE, voters: [nodeId(1), nodeId(2), nodeId(3)] };
+    change(0, { leaderId: nodeId(0), confState: voters });
+    clock.advance(6_000);
+    expect(watch.describe(groupId(0))).toBe(
+      `The management group has had no leader for 6 s: voters 2, 3 refuse this node's messages (${proof})`,
+    );
     watch.stop();
   });
 });

@@ -43,6 +43,11 @@ export interface LeaderlessGroup {
    * so it can tell neither who is unreachable nor whether a majority is.
    */
   readonly isNewReplica: boolean;
+  /**
+   * Unreachable voters that are up and refuse this node's messages (another cluster secret),
+   * with the first one's reason; absent when none does. Known only with `senders`.
+   */
+  readonly refusal?: { readonly voters: readonly NodeId[]; readonly reason: string };
 }
 
 export interface LeaderWatchOptions {
@@ -64,8 +69,11 @@ export interface LeaderWatchOptions {
    * replica kept only until its deletion is safe hears from no leader, and matters to nobody.
    */
   readonly isMember: (groupId: GroupId) => boolean;
-  /** How long every delivery to a peer has failed (PeerSenders); absent: never counted. */
-  readonly senders?: { failingMs(peer: NodeId): number };
+  /** How deliveries to each peer fare (PeerSenders); absent: neither counted nor told. */
+  readonly senders?: {
+    failingMs(peer: NodeId): number;
+    refusalOf(peer: NodeId): string | undefined;
+  };
 }
 
 export class LeaderWatch {
@@ -127,7 +135,16 @@ export class LeaderWatch {
       this.isUnreachedBy(unreachableVoters, otherVoters(status, this.options.self));
     const isNewReplica = status !== undefined && votersOf(status).length === 0;
     const found = { unreachableVoters, hearsMajority, isUnreachedByVoters, isNewReplica };
-    return { groupId, leaderlessMs, ...found };
+    const refusal = this.refusalBy(unreachableVoters);
+    return { groupId, leaderlessMs, ...found, ...(refusal === undefined ? {} : { refusal }) };
+  }
+
+  private refusalBy(voters: readonly NodeId[]): LeaderlessGroup["refusal"] {
+    const { senders } = this.options;
+    const refusing = voters.filter((id) => senders?.refusalOf(id) !== undefined);
+    const [first] = refusing;
+    const reason = first === undefined ? undefined : senders?.refusalOf(first);
+    return reason === undefined ? undefined : { voters: refusing, reason };
   }
 
   /** What leaderless() says of the group, as a sentence (see describeLeaderless). */
@@ -268,7 +285,11 @@ function votersOf(status: RaftStatus): readonly NodeId[] {
 export function describeLeaderless(group: LeaderlessGroup): string {
   const seconds = Math.round(group.leaderlessMs / 1000);
   const opening = groupNameOpening(group.groupId);
-  const { unreachableVoters } = group;
+  const { unreachableVoters, refusal } = group;
+  if (refusal !== undefined) {
+    const which = `${refusal.voters.length === 1 ? "voter" : "voters"} ${refusal.voters.join(", ")}`;
+    return `${opening} has had no leader for ${seconds} s: ${which} refuse this node's messages (${refusal.reason})`;
+  }
   if (group.isUnreachedByVoters) {
     return (
       `${opening} has had no leader for ${seconds} s: this node hears none of its voters ` +

@@ -113,12 +113,9 @@ export class NodeParts {
     this.directory = new ManagementDirectory(() => this.machine.state());
     let host: MultiRaftHost | undefined;
     this.senders = new PeerSenders({
-      self: id,
-      selfAddress: options.address,
+      ...{ self: id, selfAddress: options.address, clock: this.clock, logger },
       clusterId: () => this.machine.state().clusterId,
       transport: options.transport.peers,
-      clock: this.clock,
-      logger,
       ...(env.peerClocks === undefined ? {} : { peerClocks: env.peerClocks }),
       onUnreachable: (peer) => host?.reportUnreachable(peer),
     });
@@ -140,7 +137,7 @@ export class NodeParts {
       startup: () =>
         this.isRunning
           ? startupReadiness(this.readinessInputs())
-          : { isReady: false, reason: this.startingStep },
+          : { isReady: false, reason: this.startingReason() },
       serving: () => servingReadiness(this.readinessInputs()),
     });
     this.service = this.createService();
@@ -355,9 +352,8 @@ export class NodeParts {
     this.leaderWatch.start();
     campaignIfSoleVoter(this.host, this.id, MANAGEMENT_GROUP);
     if (management.length === 0) {
-      // Stopped right after joining, before the management group wrote anything here: it
-      // never voted, acknowledged or held anything, so nothing to check in (nor an address
-      // to check in through before the runtime registers again).
+      // Stopped right after joining, before the management group wrote anything here: it never
+      // voted or held anything, so nothing to check in (nor anyone to check in through).
       await this.host.createGroup(MANAGEMENT_GROUP, { mode: "join" }, this.machine);
     } else {
       const { storage, instance, logger, tuning } = this.options;
@@ -441,6 +437,12 @@ export class NodeParts {
       notHeardFrom: groupsNotHeardFrom(this.host, isMember),
       unreachableLeaders: this.leaderWatch.unreachableLeaders(),
     };
+  }
+
+  /** What the start waits for, and why that may take long (no management leader, and why). */
+  private startingReason(): string {
+    const stuck = this.leaderWatch.describe(MANAGEMENT_GROUP);
+    return stuck === undefined ? this.startingStep : `${this.startingStep}: ${stuck}`;
   }
 
   /** Removes this node from all its groups; resolves once it is out (a retry carries on). */

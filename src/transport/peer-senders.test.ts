@@ -95,6 +95,9 @@ describe("peer senders", () => {
     // It answered: up, and refusing, not "slow or unreachable".
     expect(lines[0]).toContain("Dropping messages for a peer that refuses them");
     expect(lines[0]).toContain(`error: ${refusal}`);
+    // Told on (LeaderWatch names it) while deliveries to the peer fail.
+    expect(senders.refusalOf(nodeId(2))).toBe(refusal);
+    expect(senders.refusalOf(nodeId(3))).toBeUndefined();
   });
 
   test("a peer that refuses this node (another cluster) is a warning, now and again", async () => {

@@ -46,6 +46,8 @@ interface PeerState {
   lastDropLogMs: number;
   /** When a refusal by this peer was last logged at warn. */
   lastRefusalLogMs: number;
+  /** Why the peer refused this node's last failed delivery, if it refused it (a secret). */
+  refusal: string | undefined;
   sentMessages: number;
   sentBytes: number;
   failedDeliveries: number;
@@ -191,13 +193,16 @@ export class PeerSenders {
     }));
   }
 
-  /**
-   * How long every delivery to `peer` has failed (0 while they arrive): the peer may still be
-   * heard, when the network drops only what this node sends (node/unreachable-leaders.ts).
-   */
+  /** How long every delivery to `peer` has failed (0 while they arrive; unreachable-leaders). */
   failingMs(peer: NodeId): number {
     const since = this.peers.get(peer)?.failingSinceMs;
     return since === undefined ? 0 : this.options.clock.nowMs() - since;
+  }
+
+  /** Why `peer` refuses this node's messages, while it does (another cluster secret). */
+  refusalOf(peer: NodeId): string | undefined {
+    const state = this.peers.get(peer);
+    return state?.failingSinceMs === undefined ? undefined : state.refusal;
   }
 
   close(): void {
@@ -418,8 +423,7 @@ export class PeerSenders {
     // Requests stand in for a stream the peer answers but does not take (an older node, a
     // refused proof). One that fails too says the peer is down, which is also why its stream
     // failed: the next attempt, after the backoff or when the peer is heard from, is a stream.
-    // Before, a node back from a restart was sent its leaders' catch-up as JSON requests until
-    // the retry time ran out: 250 ms of a leader's turn for 4 MB, where a stream takes 40.
+    // Before, a restarted node got its catch-up as JSON requests: 250 ms for 4 MB, not 40.
     state.streamRetryAtMs = Number.NEGATIVE_INFINITY;
     // A peer that answers with a refusal (another cluster at its address) is no outage: said
     // at warn, now and again, where an unreachable one is only a debug line.
@@ -427,14 +431,12 @@ export class PeerSenders {
     const now = this.options.clock.nowMs();
     const isWarned = isRefused && now - state.lastRefusalLogMs >= DROP_LOG_INTERVAL_MS;
     if (isWarned) state.lastRefusalLogMs = now;
+    const isAnyRefusal = error instanceof RaftoralError && REFUSAL_CODES.has(error.code);
+    state.refusal = isAnyRefusal ? error.message : undefined;
+    const fields = { peer, address: state.address, retry_in_ms: state.backoffMs };
     this.options.logger[isWarned ? "warn" : "debug"](
       isRefused ? "A peer refuses this node's messages" : "Peer unreachable",
-      {
-        peer,
-        address: state.address,
-        retry_in_ms: state.backoffMs,
-        error: (error as Error).message,
-      },
+      { ...fields, error: (error as Error).message },
     );
     this.options.onUnreachable(peer);
     state.cancelBackoff?.();
@@ -476,6 +478,7 @@ function newPeerState(address: string, queueMessagesMax: number): PeerState {
     dropped: 0,
     lastDropLogMs: Number.NEGATIVE_INFINITY,
     lastRefusalLogMs: Number.NEGATIVE_INFINITY,
+    refusal: undefined,
     sentMessages: 0,
     sentBytes: 0,
     failedDeliveries: 0,
