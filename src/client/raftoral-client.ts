@@ -439,8 +439,9 @@ export class RaftoralClient extends WorkflowClientBase {
       const probe = clientFor({ ...target, transport: other }, this.connection);
       const isOther = await probe.discover({ timeoutMs: probeMs }).then(
         () => true,
-        // The probe is best effort: any failure just means "not the other protocol either".
-        () => false,
+        // A node of the other protocol that wants a token (discovery does; health, the call
+        // that failed, does not) still speaks it. Any other failure: not that protocol either.
+        (error: unknown) => error instanceof RaftoralError && AUTH_REFUSALS.has(error.code),
       );
       await probe.close();
       if (isOther) {
@@ -450,6 +451,9 @@ export class RaftoralClient extends WorkflowClientBase {
     return new UnreachableError(what, attempts, isWrite);
   }
 }
+
+/** What a node answers a call without the token it wants: it speaks the call's protocol. */
+const AUTH_REFUSALS: ReadonlySet<string> = new Set(["UNAUTHENTICATED", "PERMISSION_DENIED"]);
 
 /** One call to one node, given the time left of the call's budget. */
 type NodeCall<T> = (client: OperatorProtocolClient, leftMs: number) => Promise<T>;

@@ -149,6 +149,14 @@ describe.each(CASES)("a secured cluster over $transport", ({ transport, scheme, 
     expect(run(["node", "health", ...at]).code).toBe(0);
   });
 
+  test("health asked in the other protocol, without the token, names the node's protocol", () => {
+    const other = scheme === "grpcs" ? "https" : "grpcs";
+    const health = run(["node", "health", "--address", `${other}://${addresses[0]}`, ...clientTls]);
+    // Exit status 2: a usage error, where it was 3 ("no node answered ... Protocol error").
+    expect(health.code).toBe(2);
+    expect(health.stderr).toContain(`speaks ${transport === "grpc" ? "gRPC" : "HTTP"}, not`);
+  });
+
   test("a plaintext client to a TLS node is told to use TLS", () => {
     const plaintext = run([
       "node",
