@@ -59,7 +59,10 @@ function listingPeer(leader: number, register: () => Promise<unknown>) {
 
 /** Node me:7001 joins through "leader:7001", then "second:7001", asking for `requestedId`. */
 const join = (client: ClientFactory, requestedId: number) =>
-  registerNode({
+  registerNode(joinOptions(client, requestedId));
+
+function joinOptions(client: ClientFactory, requestedId: number) {
+  return {
     transport: "grpc",
     // Discovery was answered by the leader itself.
     peer: "leader:7001",
@@ -75,7 +78,8 @@ const join = (client: ClientFactory, requestedId: number) =>
     timing: { callTimeoutMs: 1_000, retryDelayMs: 100 },
     clients: new PeerClients(client),
     logger: createLogger({ level: "error", format: "text", write: () => undefined }),
-  });
+  } as const;
+}
 
 test("a peer that now belongs to another cluster is skipped", async () => {
   const { client, registeredWith } = peersOf({ "old:7001": "other", "ours:7001": "ours" });
@@ -194,6 +198,28 @@ test("a join whose management leader died goes on through the other peers", asyn
     }) as unknown as ProtocolClient;
   expect(await join(client, 0)).toBe(nodeId(4));
   expect(asked).toEqual(["leader:7001", "second:7001"]);
+});
+
+test("a node back with an empty disk at its old address does not register through itself", async () => {
+  const asked: string[] = [];
+  const client = (_kind: unknown, address: string) =>
+    ({
+      register: async () => {
+        asked.push(address);
+        if (address === "me:7001")
+          throw new RaftoralError("UNAVAILABLE", "this node is still starting");
+        return { nodeId: nodeId(4) };
+      },
+      close: async () => undefined,
+    }) as unknown as ProtocolClient;
+  // Discovery named it (the member it was) as a peer; --peers too.
+  const joined = registerNode({
+    ...joinOptions(client, 0),
+    peers: ["me:7001", "second:7001"],
+    discovery: { managementLeaderAddress: "me:7001" } as never,
+  });
+  expect(await joined).toBe(nodeId(4));
+  expect(asked).toEqual(["leader:7001"]);
 });
 
 // Execution cluster 2 still counts removed node 5 as a voter (returning-id.ts).

@@ -218,9 +218,11 @@ export async function registerNode(options: {
 }): Promise<NodeId> {
   const { callTimeoutMs, retryDelayMs } = options.timing;
   const told = new Set<string>();
+  // Not its own address: a node back with an empty disk where it ran before is named by the
+  // discovery (and maybe --peers) as the member it was, and would only tell itself it starts.
   const targets = [
     ...new Set([options.discovery.managementLeaderAddress, options.peer, ...options.peers]),
-  ].filter((t) => t !== "");
+  ].filter((t) => t !== "" && t !== options.address);
   const deadline = options.clock.nowMs() + options.timeoutMs;
   let lastError: Error | undefined;
   while (options.clock.nowMs() < deadline) {
