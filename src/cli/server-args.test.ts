@@ -29,10 +29,16 @@ describe("server command line", () => {
     for (const argv of [
       ["--listen", "0.0.0.0:7001", "--bootstrap"],
       ["--listen", "[::]:7001", "--bootstrap"],
-      ["--listen", "0.0.0.0:7001", "--advertise", "0.0.0.0:7001", "--bootstrap"],
     ]) {
       expect(() => run(argv)).toThrow("is no address other nodes can reach: add --advertise");
     }
+    // Not told to add the flag it gave.
+    expect(() =>
+      run(["--listen", "0.0.0.0:7001", "--advertise", "0.0.0.0:7001", "--bootstrap"]),
+    ).toThrow(
+      "--advertise 0.0.0.0:7001 names every interface, which is no address other nodes can " +
+        "reach: give this host's address",
+    );
     expect(
       run(["--listen", "0.0.0.0:7001", "-a", "10.0.0.5:7001", "--bootstrap"]).advertise.text,
     ).toBe("10.0.0.5:7001");

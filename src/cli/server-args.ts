@@ -200,11 +200,13 @@ function validate(options: Record<string, unknown>): ServerArgs {
   const advertise = advertiseText === undefined ? listen : address(advertiseText, "--advertise");
   if (isAnyAddress(advertise.host)) {
     // Other nodes would be told to dial 0.0.0.0: each would reach itself, not this node.
-    const given = advertiseText === undefined ? "--listen" : "--advertise";
+    const example = `(e.g. --advertise 10.0.0.5:${listen.port})`;
     throw new UsageError(
-      `${given} ${advertise.text} listens on every interface but is no address other nodes can ` +
-        `reach: add --advertise <HOST:PORT>, the address they should use (e.g. --advertise ` +
-        `10.0.0.5:${listen.port})`,
+      advertiseText === undefined
+        ? `--listen ${advertise.text} listens on every interface but is no address other nodes ` +
+            `can reach: add --advertise <HOST:PORT>, the address they should use ${example}`
+        : `--advertise ${advertise.text} names every interface, which is no address other ` +
+            `nodes can reach: give this host's address, the one they should use ${example}`,
     );
   }
   const peersText = single(options, "peers", "--peers <PEERS>");
