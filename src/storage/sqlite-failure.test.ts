@@ -145,6 +145,10 @@ test("a file system call's error says what to do, as SQLite's do", () => {
   expect(failed("EACCES", "permission denied, mkdir '/data/node_2'").message).toContain(
     "not writable by this user (EACCES). Fix the permissions",
   );
+  expect(failed("ENOENT", "no such file or directory, mkdir '/proc/x'").message).toContain(
+    "cannot be created there (ENOENT: a file system such as /proc takes no new directories). " +
+      "Give a --storage-path on a writable disk",
+  );
   // An error without advice keeps its own words.
   expect(failed("ENOTDIR", "not a directory, mkdir").message).toEndWith("not a directory, mkdir");
 });

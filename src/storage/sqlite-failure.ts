@@ -20,6 +20,8 @@ const FILE_SYSTEM_ADVICE: Readonly<Record<string, string>> = {
   EACCES: `: not writable by this user (EACCES). Fix the permissions of the --storage-path directory (or run the node as its owner), ${RESTART}`,
   EPERM: `: not permitted for this user (EPERM). Fix the permissions of the --storage-path directory (or run the node as its owner), ${RESTART}`,
   EIO: `: the operating system refused the I/O (a failing disk). Check the kernel log and the disk, ${RESTART}`,
+  ENOENT:
+    ": the directory cannot be created there (ENOENT: a file system such as /proc takes no new directories). Give a --storage-path on a writable disk",
 };
 
 /** Converts `error`, thrown while doing `action` on `file`, into a typed error. */
