@@ -113,3 +113,24 @@ test("a call whose client certificate the node refused after the handshake was n
   expect(failure.message).toContain("it refuses this client's certificate");
   expect(node.requests()).toBe(0);
 });
+
+test("an https:// call to a cleartext node is told the node speaks no TLS there", async () => {
+  let requests = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => {
+      requests++;
+      return Response.json({ success: true });
+    },
+  });
+  try {
+    const address = `127.0.0.1:${server.port}`;
+    const failure = await unsentStart(new HttpProtocolClient(address, { tls: {} }));
+    // fetch says only that the handshake failed, as for a client certificate the node wants.
+    expect(failure.message).toContain("the node does not speak TLS on this port: use http://");
+    expect(requests).toBe(0);
+  } finally {
+    server.stop(true);
+  }
+});

@@ -38,7 +38,14 @@ export async function fetchFailure(error: unknown, context: FetchContext): Promi
   const isTls = tls !== undefined;
   const prefix = `${address} did not answer ${context.call}: ${failure}`;
   const isFirstReset = !isTimeout && !hasAnswered && /ECONNRESET|closed/i.test(failure);
-  const refusal = isFirstReset ? await refusalOf(address, tls) : undefined;
+  // Bun's fetch says only "handshake failed" whatever the cause; one cause is certain when
+  // the port takes no TLS handshake at all.
+  const isFirstHandshake = isTls && !hasAnswered && /handshake failed|EPROTO/i.test(failure);
+  const refusal = isFirstReset
+    ? await refusalOf(address, tls)
+    : isFirstHandshake && !(await speaksTls(address))
+      ? "the node does not speak TLS on this port: use http:// (and no --tls-ca)"
+      : undefined;
   if (refusal !== undefined) {
     return new RaftoralError("UNAVAILABLE", `${prefix}; ${refusal}`, {
       cause: error,

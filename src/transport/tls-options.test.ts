@@ -38,6 +38,13 @@ describe("a node certificate's dates, usages and names", () => {
     }
   });
 
+  test("a node certificate for clients only is named so, not as untrusted", () => {
+    // Bun's words when the node's certificate has no serverAuth (an operator tour, 2026-12-07).
+    const hint = connectionHint("unsupported certificate purpose", true, false);
+    expect(hint).toContain("its extended key usage lacks serverAuth");
+    expect(hint).not.toContain("--tls-ca");
+  });
+
   test("a plain connection the node cut is told how a client and a joining node use TLS", () => {
     const hint = connectionHint("ECONNRESET", false, false);
     expect(hint).toContain("it uses TLS (then call it with https:// or grpcs:// and --tls-ca");

@@ -107,6 +107,9 @@ export function connectionHint(failure: string, isTls: boolean, hasAnswered: boo
   if (/ALTNAME|Hostname\/IP does not match|does not match certificate/i.test(failure)) {
     return "; the node's certificate does not list this address in its subjectAltName: connect by a name or IP it lists";
   }
+  if (/unsupported certificate purpose|INVALID_PURPOSE/i.test(failure)) {
+    return "; the node's certificate is not one for a server (its extended key usage lacks serverAuth): give the node a certificate for serverAuth and clientAuth (the node warns of this when it starts)";
+  }
   if (/self.signed|unable to (verify|get)|UNABLE_TO|CERT_|certificate/i.test(failure)) {
     return "; the node's certificate is not trusted: pass the CA that signed it with --tls-ca";
   }
