@@ -3,6 +3,7 @@
 // through security-files.ts; a secret may also come from the environment, never from argv.
 
 import type { ClientTls } from "../client/index.ts";
+import { certificateProblems } from "../client/index-core.ts";
 import type { NodeSecurity } from "../node/index.ts";
 import {
   checkSecretFromEnv,
@@ -72,6 +73,7 @@ export interface ClientSecurityPaths {
 export function loadClientSecurity(
   paths: ClientSecurityPaths,
   env: Environment,
+  nowMs = Date.now(),
 ): { tls?: ClientTls; token?: string } {
   const token = secretFrom(paths.tokenFile, "--token-file", env, TOKEN_ENV);
   const hasTls = [paths.tlsCa, paths.tlsCert, paths.tlsKey].some((path) => path !== undefined);
@@ -82,6 +84,14 @@ export function loadClientSecurity(
       ? {}
       : readCertificateAndKey(paths.tlsCert, paths.tlsKey)),
   };
+  // Refused here, where the node would refuse it at every call with a hint of its own.
+  const problems = tls.cert === undefined ? [] : certificateProblems(tls.cert, nowMs);
+  if (problems.length > 0) {
+    throw new SecurityFileError(
+      paths.tlsCert ?? "",
+      `--tls-cert ${paths.tlsCert} cannot be used: ${problems.join("; ")}; give a client certificate the nodes' CA signed that is valid now`,
+    );
+  }
   return { ...(hasTls ? { tls } : {}), ...(token === undefined ? {} : { token }) };
 }
 

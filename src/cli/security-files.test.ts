@@ -100,6 +100,14 @@ describe("certificate and key files", () => {
 });
 
 describe("a certificate and its key", () => {
+  test("a client certificate out of its dates is refused before any call, saying so", () => {
+    const paths = { tlsCert: certificates.client.certFile, tlsKey: certificates.client.keyFile };
+    expect(loadClientSecurity(paths, {}).tls?.cert).toBe(certificates.client.cert);
+    expect(refusal(() => loadClientSecurity(paths, {}, Date.UTC(2200, 0, 1)))).toContain(
+      `--tls-cert ${certificates.client.certFile} cannot be used: it expired on `,
+    );
+  });
+
   test("a key of another certificate is named as such, for the node and for a client", () => {
     const paths = { tlsCert: certificates.client.certFile, tlsKey: certificates.node.keyFile };
     const expected = `--tls-key ${certificates.node.keyFile} is not the key of --tls-cert ${certificates.client.certFile}`;

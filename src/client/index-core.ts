@@ -5,7 +5,7 @@
 
 // Every failure a client call throws is one of these (or a subclass), on Bun and on Node.
 export { type ErrorCode, RaftoralError } from "../lib/index.ts";
-export { isKeyOfCertificate } from "../transport/index.ts";
+export { certificateProblems, isKeyOfCertificate } from "../transport/index.ts";
 export {
   type NodeTarget,
   parseNodeTarget,

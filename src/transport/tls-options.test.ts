@@ -17,7 +17,7 @@ describe("a node certificate's dates, usages and names", () => {
   test("one for clients only, or for another host, is named so where the node starts", () => {
     // The test client certificate: clientAuth only, and no subjectAltName.
     expect(certificateProblems(certificates.client.cert, Date.now(), "127.0.0.1")).toEqual([
-      "its extended key usage lacks serverAuth (a node serves and calls its peers: it needs both, or no extended key usage)",
+      "its extended key usage lacks serverAuth (a node serves and calls its peers: it needs serverAuth and clientAuth, or no extended key usage)",
       "its subjectAltName does not name 127.0.0.1, the host the others reach this node at",
     ]);
     expect(certificateProblems(certificates.node.cert, Date.now(), "10.9.9.9")).toEqual([
@@ -26,6 +26,12 @@ describe("a node certificate's dates, usages and names", () => {
     expect(certificateProblems(certificates.node.cert, Date.now(), "node-7.internal")).toHaveLength(
       1,
     );
+  });
+
+  test("a client certificate needs its dates and client authentication only", () => {
+    expect(certificateProblems(certificates.client.cert, Date.now())).toEqual([]);
+    const [expired] = certificateProblems(certificates.client.cert, Date.UTC(2200, 0, 1));
+    expect(expired).toStartWith("it expired on ");
   });
 
   test("a client refused for a certificate out of its dates is told so, not to pass another CA", () => {

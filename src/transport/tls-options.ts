@@ -35,34 +35,40 @@ export function isKeyOfCertificate(cert: string, key: string): boolean {
 
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+const USAGE_NAMES: Readonly<Record<string, string>> = {
+  [SERVER_AUTH]: "serverAuth",
+  [CLIENT_AUTH]: "clientAuth",
+};
 
 /**
- * Why a node's certificate `cert` (PEM) cannot be used at `nowMs` by a node the others reach
- * at `host`, if it cannot: out of its dates, an extended key usage without both server and
- * client authentication (a node is both), or a subjectAltName that does not name `host`.
+ * Why a certificate `cert` (PEM) cannot be used at `nowMs`, if it cannot: out of its dates, or
+ * an extended key usage without what it serves for. A node's (`host`: where the others reach
+ * it) serves and calls its peers, so it needs server and client authentication and a
+ * subjectAltName naming `host`; a client's (no `host`) needs client authentication.
  * Clients and peers refuse such a certificate at every connection.
  */
-export function certificateProblems(cert: string, nowMs: number, host: string): string[] {
+export function certificateProblems(cert: string, nowMs: number, host?: string): string[] {
   const x509 = new (nodeCrypto().X509Certificate)(cert);
   const problems: string[] = [];
   if (nowMs > Date.parse(x509.validTo)) problems.push(`it expired on ${x509.validTo}`);
   if (nowMs < Date.parse(x509.validFrom)) problems.push(`it is valid only from ${x509.validFrom}`);
   const usages = x509.keyUsage;
-  const missing = [
-    ...(usages === undefined || usages.includes(SERVER_AUTH) ? [] : ["serverAuth"]),
-    ...(usages === undefined || usages.includes(CLIENT_AUTH) ? [] : ["clientAuth"]),
-  ];
+  const needed = host === undefined ? [CLIENT_AUTH] : [SERVER_AUTH, CLIENT_AUTH];
+  const missing = needed.filter((usage) => usages !== undefined && !usages.includes(usage));
   if (missing.length > 0) {
+    const names = missing.map((usage) => USAGE_NAMES[usage]).join(" and ");
+    const why = host === undefined ? "a client's" : "a node serves and calls its peers: it";
     problems.push(
-      `its extended key usage lacks ${missing.join(" and ")} (a node serves and calls its peers: it needs both, or no extended key usage)`,
+      `its extended key usage lacks ${names} (${why} needs ${needed.map((usage) => USAGE_NAMES[usage]).join(" and ")}, or no extended key usage)`,
     );
   }
-  const isIp = /^[\d.]+$|:/.test(host);
-  const named = isIp ? x509.checkIP(host) : x509.checkHost(host);
-  if (named === undefined) {
-    problems.push(
-      `its subjectAltName does not name ${host}, the host the others reach this node at`,
-    );
+  if (host !== undefined) {
+    const isIp = /^[\d.]+$|:/.test(host);
+    if ((isIp ? x509.checkIP(host) : x509.checkHost(host)) === undefined) {
+      problems.push(
+        `its subjectAltName does not name ${host}, the host the others reach this node at`,
+      );
+    }
   }
   return problems;
 }
