@@ -1,6 +1,6 @@
-// The console page's script, apart from the cluster panels (console-cluster.js): the refresh
-// loop, the start form, the workflow list and the look-up. index.ts puts it inline into
-// console.htm as a module (strict, run once the page is parsed).
+// The console page's script, apart from its calls (console-calls.js) and the cluster panels
+// (console-cluster.js): the refresh loop, the start form, the workflow list and the look-up.
+// index.ts puts it inline into console.htm as a module (strict, run once the page is parsed).
 const REFRESH_MS = 2000;
 /** While the tab is hidden, the page asks the node only this often. */
 const HIDDEN_REFRESH_MS = 30_000;
@@ -9,46 +9,6 @@ const TIMELINE_STEPS_MAX = 200;
 /** A longer result or error is cut short in the summary; the whole is one click away. */
 const VALUE_CHARS_MAX = 300;
 const $ = (id) => document.getElementById(id);
-let token = sessionStorage.getItem("raftoral-token") || "";
-
-/**
- * A read its node has not answered in this long fails, so that the page says the node does not
- * answer (a node stopped or cut off holds the connection open). Before, the refresh waited on
- * it for good and the page showed its last update as current. Writes wait for their answer.
- */
-const READ_TIMEOUT_MS = 10_000;
-
-async function call(path, init = {}, timeoutMs = init.method ? undefined : READ_TIMEOUT_MS) {
-  const headers = { ...(init.headers || {}) };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-  let response;
-  let text;
-  try {
-    response = await fetch(path, { ...init, headers, signal });
-    text = await response.text();
-  } catch (error) {
-    if (error.name !== "TimeoutError") throw error;
-    throw new Error(`${path}: the node did not answer within ${timeoutMs / 1000} s`);
-  }
-  if (!response.ok) {
-    let message = text;
-    try {
-      message = JSON.parse(text).error || text;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    const error = new Error(`${path}: ${response.status} ${message}`);
-    error.status = response.status;
-    throw error;
-  }
-  return text;
-}
-/** A failure another try may not meet: no answer at all (the node is down), or a 5xx. */
-const isWorthRetrying = (error) => error.status === undefined || error.status >= 500;
-const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const callJson = async (path, init, timeoutMs) => JSON.parse(await call(path, init, timeoutMs));
-
 /** How long to wait before asking the node again: longer while nobody looks at the tab. */
 const refreshDelayMs = () =>
   document.visibilityState === "hidden" ? HIDDEN_REFRESH_MS : REFRESH_MS;
@@ -471,8 +431,7 @@ $("cancel-form").addEventListener("submit", async (event) => {
 
 $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  token = $("token").value.trim();
-  sessionStorage.setItem("raftoral-token", token);
+  useToken($("token").value.trim());
   refreshSoon();
 });
 

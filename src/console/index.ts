@@ -1,12 +1,14 @@
 // The web console: one page embedded in the binary, served at GET /ui. Its markup and style
-// are in console.htm, its script in console-cluster.js and console-workflows.js; index.ts puts
+// are in console.htm, its script in console-calls.js, console-cluster.js and
+// console-workflows.js; index.ts puts
 // the script inline into the page, once, so that the page stays one answer under its CSP
 // (script-src 'unsafe-inline'). It works offline and calls only the node's own HTTP API:
 // /cluster/status, /cluster/health, /metrics and /workflow/* (execute, wait, describe, signal,
 // list, cancel, terminate).
 
-/// <reference path="./htm-modules.d.ts" />
 import page from "./console.htm" with { type: "text" };
+/// <reference path="./htm-modules.d.ts" />
+import calls from "./console-calls.js" with { type: "text" };
 import cluster from "./console-cluster.js" with { type: "text" };
 import workflows from "./console-workflows.js" with { type: "text" };
 
@@ -20,5 +22,5 @@ function inlineScript(html: string, code: string): string {
   return `${parts[0]}${code}${parts[1]}`;
 }
 
-// The cluster panels' file comes first: the last lines of the other start the refresh loop.
-export const CONSOLE_HTML: string = inlineScript(page, `${cluster}\n${workflows}`);
+// The calls first, then the cluster panels: the last lines of the third start the refresh loop.
+export const CONSOLE_HTML: string = inlineScript(page, `${calls}\n${cluster}\n${workflows}`);

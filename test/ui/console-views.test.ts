@@ -206,6 +206,43 @@ browserTest(
 );
 
 browserTest(
+  "a panel refused for want of the admin token is not asked again at every refresh",
+  () =>
+    withConsole(async (page) => {
+      await page.waitForSelector(".cluster-note", { state: "visible" });
+      let asked = 0;
+      page.on("request", (request) => {
+        if (new URL(request.url()).pathname === "/cluster/status") asked++;
+      });
+      // Three list refreshes (2 s apart): before, each asked /cluster/status again, and each
+      // refusal was an error in the browser's console.
+      await calls(page, "/workflow/list", 3);
+      expect(asked).toBe(0);
+      const notes = await page.$$eval(".cluster-note", (ps) => ps.map((p) => p.textContent ?? ""));
+      for (const note of notes) expect(note).toContain("Needs the admin token");
+    }, SECURITY.clientToken),
+  TEST_TIMEOUT_MS,
+);
+
+browserTest(
+  "a node that refuses connections is said not to answer, not 'Failed to fetch'",
+  () =>
+    withConsole(async (page) => {
+      await page.waitForSelector("#nodes tbody tr");
+      await page.route("**/cluster/status", (route) => route.abort("connectionrefused"));
+      await page.waitForFunction(
+        () =>
+          document
+            .querySelector("#error")
+            ?.textContent?.startsWith("/cluster/status: the node does not answer (") === true,
+        undefined,
+        { timeout: 20_000 },
+      );
+    }),
+  TEST_TIMEOUT_MS,
+);
+
+browserTest(
   "an answer about the workflow shown before does not replace the one asked for",
   () =>
     withConsole(async (page) => {
