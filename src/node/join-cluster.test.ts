@@ -69,6 +69,7 @@ function joinOptions(client: ClientFactory, requestedId: number) {
     peers: ["leader:7001", "second:7001"],
     discovery: { managementLeaderAddress: "leader:7001" } as never,
     address: "me:7001",
+    listen: "me:7001",
     requestedId: nodeId(requestedId),
     workflowFingerprint: "f",
     instanceId: "i",

@@ -204,6 +204,8 @@ export async function registerNode(options: {
   peers: readonly string[];
   discovery: DiscoveryInfo;
   address: string;
+  /** host:port this node listens on (--listen): never a peer to register through. */
+  listen: string;
   requestedId: NodeId;
   workflowFingerprint: string;
   instanceId: string;
@@ -218,11 +220,12 @@ export async function registerNode(options: {
 }): Promise<NodeId> {
   const { callTimeoutMs, retryDelayMs } = options.timing;
   const told = new Set<string>();
-  // Not its own address: a node back with an empty disk where it ran before is named by the
+  // Not the address it listens on: a node back with an empty disk where it ran is named by the
   // discovery (and maybe --peers) as the member it was, and would only tell itself it starts.
+  // (Not --advertise: a wrong one may name a member, whose refusal says what is wrong.)
   const targets = [
     ...new Set([options.discovery.managementLeaderAddress, options.peer, ...options.peers]),
-  ].filter((t) => t !== "" && t !== options.address);
+  ].filter((t) => t !== "" && t !== options.listen);
   const deadline = options.clock.nowMs() + options.timeoutMs;
   let lastError: Error | undefined;
   while (options.clock.nowMs() < deadline) {

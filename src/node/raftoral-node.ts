@@ -308,7 +308,7 @@ export class RaftoralNode {
         peer: plan.peer,
         peers: this.options.peers ?? [],
         discovery: plan.discovery,
-        address: this.address,
+        ...{ address: this.address, listen: this.options.listen },
         requestedId: plan.requestedId,
         ...{ workflowFingerprint: this.fingerprint(), instanceId: this.instance },
         securityProfile: this.env.securityProfile,

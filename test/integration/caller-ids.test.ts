@@ -148,7 +148,6 @@ test("the client repeats a start under its own id whose answer was lost, and onl
       execution_cluster_id: "1",
       result: null,
       error: null,
-      already_started: false,
     },
   ]);
   // The second attempt found the first one's Start: the same call's (one trace), not another's.

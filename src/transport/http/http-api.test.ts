@@ -60,7 +60,6 @@ describe("POST /workflow/execute", () => {
         execution_cluster_id: "1",
         result: null,
         error: null,
-        already_started: false,
       }),
     );
     const call = api.lastCall("startWorkflow");

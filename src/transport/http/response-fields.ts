@@ -23,8 +23,9 @@ export function startedJson(started: StartWorkflowResult) {
     execution_cluster_id: String(started.executionClusterId),
     result: null,
     error: null,
-    // Ours, after the QUICKSTART's fields: the workflow_id had been started before this call.
-    already_started: started.alreadyStarted,
+    // Ours, after the QUICKSTART's fields, and only when true (the QUICKSTART's answers stay
+    // as it shows them): the workflow_id had been started before this call.
+    ...(started.alreadyStarted ? { already_started: true } : {}),
   };
 }
 
