@@ -1,13 +1,13 @@
 // The web console: one page embedded in the binary, served at GET /ui. Its markup and style
 // are in console.htm, its script in console-calls.js, console-cluster.js and
-// console-workflows.js; index.ts puts
-// the script inline into the page, once, so that the page stays one answer under its CSP
-// (script-src 'unsafe-inline'). It works offline and calls only the node's own HTTP API:
-// /cluster/status, /cluster/health, /metrics and /workflow/* (execute, wait, describe, signal,
-// list, cancel, terminate).
+// console-workflows.js; index.ts puts the script inline into the page, once, so that the page
+// stays one answer under its CSP (script-src 'unsafe-inline'). It works offline and calls only
+// the node's own HTTP API: /cluster/status, /cluster/health, /metrics and /workflow/*
+// (execute, wait, describe, signal, list, cancel, terminate).
+
+/// <reference path="./htm-modules.d.ts" />
 
 import page from "./console.htm" with { type: "text" };
-/// <reference path="./htm-modules.d.ts" />
 import calls from "./console-calls.js" with { type: "text" };
 import cluster from "./console-cluster.js" with { type: "text" };
 import workflows from "./console-workflows.js" with { type: "text" };
