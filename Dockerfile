@@ -11,7 +11,7 @@ RUN bun install --frozen-lockfile --production
 COPY tsconfig.json ./
 COPY proto ./proto
 COPY src ./src
-RUN bun build --compile --minify --bytecode src/cli/main.ts src/cli/command.ts --outfile /out/raftoral \
+RUN bun build --compile --minify-whitespace --minify-syntax --bytecode src/cli/main.ts src/cli/command.ts --outfile /out/raftoral \
  && mkdir -p /out/data
 
 # Stage 2: only the binary (it needs glibc and nothing else) and an empty data directory.

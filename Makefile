@@ -49,7 +49,7 @@ build: dist/raftoral
 COMPILE_ENTRYPOINTS := src/cli/main.ts src/cli/command.ts
 
 dist/raftoral: $(DEPS_STAMP) $(SOURCES)
-	$(BUN) build --compile --minify --bytecode $(COMPILE_ENTRYPOINTS) --outfile dist/raftoral
+	$(BUN) build --compile --minify-whitespace --minify-syntax --bytecode $(COMPILE_ENTRYPOINTS) --outfile dist/raftoral
 
 ## smoke: the compiled binary works alone in an empty directory
 smoke: dist/raftoral

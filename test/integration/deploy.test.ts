@@ -193,7 +193,7 @@ describe("containers", () => {
     expect(build).toContain(`npm install --global --no-audit --no-fund bun@${bunVersion?.[1]}`);
     expect(build).toContain("bun install --frozen-lockfile");
     expect(build).toContain(
-      `bun build --compile --minify --bytecode ${compileEntrypoints().join(" ")}`,
+      `bun build --compile --minify-whitespace --minify-syntax --bytecode ${compileEntrypoints().join(" ")}`,
     );
     for (const match of build.matchAll(/^COPY (?!--)(.+) \S+$/gm)) {
       for (const source of (match[1] ?? "").split(" ")) {
