@@ -83,6 +83,19 @@ describe.each(CASES)("a secured cluster over $transport", ({ transport, scheme, 
     return result;
   };
 
+  /** How a new node started with `options` fails to join the cluster ("joined" if it does not). */
+  const joinFailure = async (options: readonly string[]) => {
+    const listen = `127.0.0.1:${await freePort()}`;
+    const joinError = await nodes
+      .start(["--listen", listen, "--peers", addresses[0] ?? "", ...options])
+      .then(
+        () => "joined",
+        (error: Error) => error.message,
+      );
+    printed.push(joinError);
+    return joinError;
+  };
+
   beforeAll(async () => {
     for (const _ of [0, 1, 2]) addresses.push(`127.0.0.1:${await freePort()}`);
     const [first = ""] = addresses;
@@ -177,33 +190,19 @@ describe.each(CASES)("a secured cluster over $transport", ({ transport, scheme, 
   });
 
   test("a node with another cluster's secret cannot join, and says why", async () => {
-    const listen = `127.0.0.1:${await freePort()}`;
-    const joinError = await nodes
-      .start(["--listen", listen, "--peers", addresses[0] ?? "", ...nodeOptions(wrongSecret)])
-      .then(
-        () => "joined",
-        (error: Error) => error.message,
-      );
-    printed.push(joinError);
+    const joinError = await joinFailure(nodeOptions(wrongSecret));
     expect(joinError).toContain("refused this node");
     expect(joinError).toContain("it was made with another cluster secret");
   });
 
   test("a node without the client token (or client certificates) cannot join, and says why", async () => {
-    const listen = `127.0.0.1:${await freePort()}`;
     const weaker = nodeOptions(secret).filter(
       (option, k, all) =>
         option !== "--tls-client-auth" &&
         option !== "--client-token-file" &&
         all[k - 1] !== "--client-token-file",
     );
-    const joinError = await nodes
-      .start(["--listen", listen, "--peers", addresses[0] ?? "", ...weaker])
-      .then(
-        () => "joined",
-        (error: Error) => error.message,
-      );
-    printed.push(joinError);
+    const joinError = await joinFailure(weaker);
     expect(joinError).toContain("this node's security settings differ from node 1's");
     expect(joinError).toContain("it has no --client-token-file and node 1 has one");
     if (isMutual) {
