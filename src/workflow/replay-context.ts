@@ -175,7 +175,7 @@ export class ReplayContext implements WorkflowContext {
         sleep: (delayMs) => effects.sleep(delayMs),
         isHalted: () => cursor.isHalted(),
         // A cancel requested while the step waits to retry lands on it: no attempt runs after.
-        stopFor: () => cursor.maybeClaimCancel(seq, "step"),
+        stopFor: () => cursor.maybeClaimCancel(seq, "step", true),
         onAttempt: (attempt) => {
           attempts = attempt;
         },

@@ -202,13 +202,13 @@ export class ReplayCursor {
   /**
    * Claims the cancel for live `seq` if it lands there: at the first live call after the
    * request, whatever the call is (cancel.ts). A call that waited for the step the code went
-   * ahead of asks again before it begins: a request applied during that wait came first.
+   * ahead of asks again before it begins: a request applied during that wait came first. A
+   * step waiting to retry runs no body, whatever an earlier run did then: it takes it.
    */
-  maybeClaimCancel(seq: number, kind: CheckpointKind): CancelClaim | undefined {
+  maybeClaimCancel(seq: number, kind: CheckpointKind, isRetrying = false): CancelClaim | undefined {
     // A patch marker is no cancellation point: ctx.patched() answers at once, it awaits nothing.
-    if (this.cancelSeq !== undefined || kind === "patch" || this.mayHaveRunBefore(kind)) {
-      return undefined;
-    }
+    const mayHaveRun = !isRetrying && this.mayHaveRunBefore(kind);
+    if (this.cancelSeq !== undefined || kind === "patch" || mayHaveRun) return undefined;
     const request = this.options.effects.cancelRequested?.();
     if (request === undefined) return undefined;
     this.cancelSeq = seq;

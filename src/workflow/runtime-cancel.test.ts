@@ -183,6 +183,34 @@ describe("WorkflowRuntime: cancel", () => {
     expect(group.fatal).toEqual([]);
   });
 
+  test("a new owner that finds the cancel applied before it resumed gives it to the step's retry", async () => {
+    // Every node down in a retry's wait, the cancel asked once they are back (an upgrade
+    // tour, 2026-12-07): the step may have been in its body when the request came, so its body
+    // runs again; but then it waits to retry, and that wait takes the cancel. It ran every
+    // attempt, and the workflow completed as if never cancelled.
+    const { group, runs } = cancelGroup();
+    const first = group.runtime(1);
+    first.open();
+    await settle(group, first.start("retrier", 1, null, { workflowId: "w" }));
+    await group.until(() => runs.get("flaky") === 1);
+    first.close();
+    const cancel = { type: "Cancel", workflowId: "w", reason: "", requestedAtMs: 0 } as const;
+    group.applyNow(encodeCommand(cancel));
+    const second = group.runtime(2);
+    second.open();
+    group.applyNow(
+      encodeCommand({ type: "AssignOwner", workflowId: "w", owner: 2 as never, epoch: 2 }),
+    );
+    const finished = await settle(group, group.queries.wait("w", 2_000), 2_000);
+    expect(finished.value?.status).toBe("Cancelled");
+    expect(Object.fromEntries(runs)).toEqual({ flaky: 2, cleanup: 1 });
+    const record = group.stateMachine.execution("w") as ExecutionState;
+    expect(record.checkpoints.map((c) => [c.kind, c.ownerEpoch])).toEqual([
+      ["cancel", 2],
+      ["step", 2],
+    ]);
+  });
+
   test("a repeat is acknowledged; unknown and finished workflows are refused", async () => {
     const { group } = cancelGroup();
     const runtime = group.runtime();
