@@ -97,6 +97,7 @@ export function realEnvironment(security: NodeSecurity = {}): NodeEnvironment {
     peerClocks,
     securityProfile: securityProfile({
       isClientCertRequired: security.tls?.isClientCertRequired === true,
+      hasClusterSecret: security.clusterSecret !== undefined,
       ...{ clientToken: security.clientToken, adminToken: security.adminToken },
     }),
     client: (kind, address) => protocolClient(kind, address, clientOptions),

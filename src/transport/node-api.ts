@@ -64,9 +64,9 @@ export interface RegisterRequest {
    */
   readonly rulesVersion?: number;
   /**
-   * Whether the joining node requires client certificates and which tokens it has (as
-   * HMACs), which must equal the cluster's (src/node/security-profile.ts); absent: not
-   * checked (older builds).
+   * Whether the joining node requires client certificates, has a cluster secret, and which
+   * tokens it has (as HMACs), which must equal the cluster's (security-profile.ts); absent
+   * from older builds, which only a cluster without those settings takes.
    */
   readonly securityProfile?: string;
 }
