@@ -242,6 +242,10 @@ describe("client subcommand lines", () => {
     [["workflow", "signal", "w", "n", "--payload", "x"], "--payload 'x' is not JSON"],
     [["workflow", "signal", "w", "n", "--event-id", ""], "--event-id needs a value"],
     [["workflow", "start"], "unknown command: raftoral workflow start"],
+    [
+      ["workflow", "rn", "x"],
+      "unknown command: raftoral workflow rn; did you mean 'raftoral workflow run'?",
+    ],
     [["workflow", "run"], "the workflow NAME is missing"],
     [["workflow", "run", "w", "--input", "ping"], "is not JSON; a string needs its quotes"],
     [["workflow", "run", "w", "--input", `${"x".repeat(5_000)}`], `'${"x".repeat(60)}...' is not`],

@@ -6,6 +6,7 @@ import { parseNodeTargets, schemeOf } from "../client/index.ts";
 import { RaftoralError } from "../lib/index.ts";
 import { VERSION_MAX } from "../workflow/index.ts";
 import type { ClientCommand, Connection } from "./client-command.ts";
+import { meantWord } from "./client-groups.ts";
 import {
   CLUSTER_HELP,
   CLUSTER_RECOVER_HELP,
@@ -183,7 +184,11 @@ export function parseClientArgs(
   }
   const command = COMMANDS.get(`${group} ${sub}`);
   if (command === undefined) {
-    return { kind: "error", message: `unknown command: raftoral ${group} ${sub}\n\n${groupHelp}` };
+    const subs = [...COMMANDS.keys()].filter((key) => key.startsWith(`${group} `));
+    const meant = meantWord(`${group} ${sub}`, subs);
+    const guess = meant === undefined ? "" : `; did you mean 'raftoral ${meant}'?`;
+    const message = `unknown command: raftoral ${group} ${sub}${guess}\n\n${groupHelp}`;
+    return { kind: "error", message };
   }
   const name = `${group} ${sub}`;
   const parsed = parseOptions(rest, [...command.specs, ...CONNECTION_SPECS], name);

@@ -8,9 +8,14 @@ export const CLIENT_GROUPS: ReadonlySet<string> = new Set(["workflow", "cluster"
  * names the commands, and the one meant when `word` is a slip of one or two letters away.
  */
 export function unknownCommandMessage(word: string): string {
-  const meant = [...CLIENT_GROUPS].find((group) => editDistance(word.toLowerCase(), group) <= 2);
+  const meant = meantWord(word, CLIENT_GROUPS);
   const guess = meant === undefined ? "." : `; did you mean '${meant}'?`;
   return `Unknown command '${word}'${guess} The commands are ${[...CLIENT_GROUPS].join(", ")} (raftoral --help lists them); a node starts with raftoral --listen <ADDRESS>`;
+}
+
+/** Of `words`, the one `word` is a slip of one or two letters away from, if any. */
+export function meantWord(word: string, words: Iterable<string>): string | undefined {
+  return [...words].find((candidate) => editDistance(word.toLowerCase(), candidate) <= 2);
 }
 
 /** Levenshtein distance: the fewest inserted, deleted or replaced letters from `a` to `b`. */

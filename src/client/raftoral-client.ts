@@ -200,12 +200,22 @@ export class RaftoralClient extends WorkflowClientBase {
    * Pass the result's nextPageToken back as pageToken for the next page. Clusters that did
    * not answer are listed in unavailableClusters: their workflows are missing from the page.
    */
-  list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
+  async list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
     const { timeoutMs = this.timeoutMs, executionClusterId: cluster, ...filter } = options;
     const request = { ...filter, ...clusterField(cluster) };
-    return this.untilServed("list", timeoutMs, (client, leftMs) =>
-      client.listWorkflows(request, { timeoutMs: leftMs }),
-    );
+    const endMs = performance.now() + timeoutMs;
+    for (;;) {
+      const leftMs = Math.max(1, Math.ceil(endMs - performance.now()));
+      const page = await this.untilServed("list", leftMs, (client, callMs) =>
+        client.listWorkflows(request, { timeoutMs: callMs }),
+      );
+      // Empty because its clusters could not answer yet (a restart): asked again while the
+      // call has time, as a call the nodes refuse is; a page with workflows on it is shown.
+      const isEmptyForNow = page.workflows.length === 0 && page.unavailableClusters.length > 0;
+      const isLast = this.isClosed || performance.now() + this.retryDelayMs >= endMs;
+      if (!isEmptyForNow || isLast) return page;
+      await pause(this.retryDelayMs);
+    }
   }
 
   /** Nodes, management roles, execution clusters with members and leaders. */

@@ -1,6 +1,7 @@
 // A workflow call safe to repeat is asked again while the nodes answer UNAVAILABLE (a replica
-// not running yet after a restart), until its timeout is up, as a wait is; a node that does
-// not answer at all still ends it at once.
+// not running yet after a restart), until its timeout is up, as a wait is, and so is a list
+// page left empty by clusters that cannot answer yet; a node that does not answer at all
+// still ends the call at once.
 
 import { afterAll, expect, test } from "bun:test";
 import { callFailure } from "../../test/support/outcomes.ts";
@@ -66,4 +67,32 @@ test("a node that does not answer at all still ends the call at once", async () 
   await client.close();
   expect(failure).toBeInstanceOf(UnreachableError);
   expect(performance.now() - began).toBeLessThan(4_000);
+});
+
+test("a list page left empty by clusters that cannot answer yet is asked again, not shown", async () => {
+  let asked = 0;
+  const unavailable = [{ execution_cluster_id: "1", error: NOT_YET }];
+  const listed = { workflow_id: "w", execution_cluster_id: "1", name: "ping_pong", version: 1 };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch() {
+      asked++;
+      // Three answers while cluster 1 restarts, then the page.
+      const workflows = asked <= 3 ? [] : [{ ...listed, status: "completed", started_at_ms: 1 }];
+      const missing = asked <= 3 ? unavailable : [];
+      return Response.json({ success: true, workflows, unavailable_clusters: missing });
+    },
+  });
+  servers.push(server);
+  const client = new RaftoralClient([`http://127.0.0.1:${server.port}`], { retryDelayMs: 50 });
+  const page = await client.list({ timeoutMs: 5_000 });
+  expect(page.workflows.map((workflow) => workflow.workflowId)).toEqual(["w"]);
+  expect(asked).toBe(4);
+  // Out of time, the empty page is shown with its reason.
+  asked = 0;
+  const short = await client.list({ timeoutMs: 120 });
+  await client.close();
+  expect(short.workflows).toEqual([]);
+  expect(short.unavailableClusters.map((cluster) => cluster.error)).toEqual([NOT_YET]);
 });
