@@ -218,7 +218,8 @@ export class RaftoralNode {
     const planning = this.planOptions(known);
     const plan = await this.step(planStart(planning));
     if (plan.kind !== wanted) {
-      this.logger.warn(
+      // A warning only for a --transport given: without one, gRPC is a default, not a choice.
+      this.logger[this.options.transport === undefined ? "info" : "warn"](
         `The cluster uses ${transportName(plan.kind)}, not ${transportName(wanted)}; following the cluster`,
         { transport: plan.kind },
       );

@@ -82,6 +82,25 @@ test("--peers naming a gRPC node's --http-listen port joins the cluster over gRP
   expect(performance.now() - began).toBeLessThan(FAST.joinTimeoutMs);
 }, 30_000);
 
+test("a node given no --transport follows an HTTP cluster and says so at info, not warn", async () => {
+  const port = await freePort();
+  await node({ port, transport: "http" }).start();
+  const lines: string[] = [];
+  const joiner = new RaftoralNode({
+    listen: `127.0.0.1:${await freePort()}`,
+    peers: [`127.0.0.1:${port}`],
+    workflows: [],
+    logger: createLogger({ level: "info", format: "text", write: (line) => lines.push(line) }),
+    tuning: FAST,
+  });
+  nodes.push(joiner);
+  await joiner.start();
+  const said = lines.filter((line) => line.includes("The cluster uses HTTP, not gRPC"));
+  // Every restart of such a node said it at warn: the default is no choice to warn about.
+  expect(said).toHaveLength(1);
+  expect(said[0]).toStartWith("INFO ");
+});
+
 test("--peers naming only the node's own address is refused at once, saying so", async () => {
   const port = await freePort();
   const self = `127.0.0.1:${port}`;
