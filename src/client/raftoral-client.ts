@@ -200,22 +200,20 @@ export class RaftoralClient extends WorkflowClientBase {
    * Pass the result's nextPageToken back as pageToken for the next page. Clusters that did
    * not answer are listed in unavailableClusters: their workflows are missing from the page.
    */
-  async list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
+  list(options: ListOptions = {}): Promise<ListWorkflowsResult> {
     const { timeoutMs = this.timeoutMs, executionClusterId: cluster, ...filter } = options;
     const request = { ...filter, ...clusterField(cluster) };
-    const endMs = performance.now() + timeoutMs;
-    for (;;) {
-      const leftMs = Math.max(1, Math.ceil(endMs - performance.now()));
-      const page = await this.untilServed("list", leftMs, (client, callMs) =>
-        client.listWorkflows(request, { timeoutMs: callMs }),
-      );
-      // Empty because its clusters could not answer yet (a restart): asked again while the
-      // call has time, as a call the nodes refuse is; a page with workflows on it is shown.
-      const isEmptyForNow = page.workflows.length === 0 && page.unavailableClusters.length > 0;
-      const isLast = this.isClosed || performance.now() + this.retryDelayMs >= endMs;
-      if (!isEmptyForNow || isLast) return page;
-      await pause(this.retryDelayMs);
-    }
+    // A page left empty because its clusters could not answer yet (a restart) is asked for
+    // again; a page with workflows on it is shown at once, with its warning.
+    const isEmptyForNow = (page: ListWorkflowsResult) =>
+      page.workflows.length === 0 && page.unavailableClusters.length > 0;
+    return this.untilServed(
+      "list",
+      timeoutMs,
+      (client, leftMs) => client.listWorkflows(request, { timeoutMs: leftMs }),
+      ANOTHER_NODE_MAY_SERVE,
+      isEmptyForNow,
+    );
   }
 
   /** Nodes, management roles, execution clusters with members and leaders. */
@@ -281,26 +279,29 @@ export class RaftoralClient extends WorkflowClientBase {
   /**
    * A workflow call safe to repeat, asked again every retryDelayMs while the nodes answer
    * that they cannot serve it now (UNAVAILABLE: a replica not running yet after a restart, an
-   * execution cluster still forming or between leaders), until `budgetMs` is up, as a wait
-   * is. Nodes that do not answer end it at once (a wait goes on through those too).
+   * execution cluster still forming or between leaders), or answer what `isNotYet` says is
+   * no answer yet, until `budgetMs` is up, as a wait is. Nodes that do not answer end it at
+   * once (a wait goes on through those too).
    */
   private async untilServed<T>(
     what: string,
     budgetMs: number,
     call: NodeCall<T>,
     retryable?: ReadonlySet<string>,
+    isNotYet?: (value: T) => boolean,
   ): Promise<T> {
     const endMs = performance.now() + budgetMs;
+    const isLast = () => this.isClosed || performance.now() + this.retryDelayMs >= endMs;
     for (;;) {
       const leftMs = Math.max(1, Math.ceil(endMs - performance.now()));
       try {
-        return await this.repeatable(what, leftMs, call, retryable);
+        const value = await this.repeatable(what, leftMs, call, retryable);
+        if (isNotYet?.(value) !== true || isLast()) return value;
       } catch (error) {
         const isUnavailable = error instanceof UnservedError && error.code === "UNAVAILABLE";
-        const isLast = this.isClosed || performance.now() + this.retryDelayMs >= endMs;
-        if (!isUnavailable || isLast) throw error;
-        await pause(this.retryDelayMs);
+        if (!isUnavailable || isLast()) throw error;
       }
+      await pause(this.retryDelayMs);
     }
   }
 

@@ -140,11 +140,13 @@ export class LeaderWatch {
   }
 
   private refusalBy(voters: readonly NodeId[]): LeaderlessGroup["refusal"] {
-    const { senders } = this.options;
-    const refusing = voters.filter((id) => senders?.refusalOf(id) !== undefined);
-    const [first] = refusing;
-    const reason = first === undefined ? undefined : senders?.refusalOf(first);
-    return reason === undefined ? undefined : { voters: refusing, reason };
+    const refusals = voters.flatMap((id) => {
+      const reason = this.options.senders?.refusalOf(id);
+      return reason === undefined ? [] : [{ id, reason }];
+    });
+    const [first] = refusals;
+    if (first === undefined) return undefined;
+    return { voters: refusals.map(({ id }) => id), reason: first.reason };
   }
 
   /** What leaderless() says of the group, as a sentence (see describeLeaderless). */
