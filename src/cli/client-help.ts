@@ -16,8 +16,9 @@ const CONNECTION_OPTIONS = `Connection options:
           Give up after this many seconds, however many of the addresses were tried
           (default: 10 per call; 30 for a wait and for a recover; 90 for a leave, which
           the node itself ends after about 60). A node that does not answer takes the
-          time it is given;
-          over gRPC one that stops answering mid-call is given up after 5 s. A node
+          time it is given; over gRPC one that stops answering mid-call is given up
+          after 5 s. A call safe to repeat that nodes answer they cannot serve yet (a
+          restart) is asked again every 200 ms within this time. A node
           waits for a workflow in whole seconds, so a wait's fraction is rounded up,
           and its answer is given 5 s more to arrive.
 
@@ -56,8 +57,9 @@ Starts workflow NAME on the cluster and prints its workflow ID and execution clu
 which \`raftoral workflow wait\` takes. With --wait, also waits for it to finish and prints
 its result. Without --workflow-id a start goes to the next address only while none could be
 connected to, and is never repeated once a node received it: a start whose answer was lost
-may still have started the workflow. With --workflow-id it is safe to repeat, and the next
-address is tried when a node does not answer.
+may still have started the workflow. With --workflow-id it is safe to repeat: the next
+address is tried when a node does not answer, and a node not ready yet (a restart) is asked
+again until --timeout.
 
 Workflow options:
   -i, --input <JSON>
@@ -74,8 +76,9 @@ Workflow options:
       --workflow-id <ID>
           Your id for the workflow: 1 to 128 letters, digits and . _ : @ -, starting
           with a letter or digit. Running the same id again gives the same workflow
-          (it never runs twice); with another name, version or input it fails with
-          ALREADY_EXISTS. Default: the node makes up a UUID.
+          (it never runs twice) and says it was started before; with another name,
+          version or input it fails with ALREADY_EXISTS. Default: the node makes up a
+          UUID.
 
       --wait
           Wait for the workflow to finish and print its result (up to --timeout,
