@@ -468,9 +468,7 @@ export class HttpProtocolClient implements OperatorProtocolClient {
       throw new RaftoralError(
         body.code as ErrorCode,
         String(body.error ?? `HTTP ${response.status}`),
-        {
-          isAnswer: true,
-        },
+        { isAnswer: true, isNotDone: body.not_done === true },
       );
     }
     return body;

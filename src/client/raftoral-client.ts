@@ -3,31 +3,31 @@
 // (discover, health, status, wait) move on to the next node when one is unavailable. A start
 // is repeated only when the caller chose its workflow id: the cluster then starts that id once,
 // however often it is asked. Without one it goes to the next node only while no node may have
-// received it (a refused connection): one whose answer was lost may have started it. Bun, Node.
+// received it (a refused connection) or did anything for it (a node restarting refuses it
+// first, and says so): one whose answer was lost may have started it. Bun, Node.
 
 import { RaftoralError } from "../lib/index.ts";
-import {
-  bearerCredentials,
-  type ClientTls,
-  type ClusterStatus,
-  type DescribeWorkflowRequest,
-  type DiscoveryInfo,
-  type HealthInfo,
-  type LeaveResult,
-  type ListWorkflowsRequest,
-  type ListWorkflowsResult,
-  type RecoverRequest,
-  type RecoverResult,
-  type RetentionInfo,
-  type RetentionRequest,
-  type SignalWorkflowRequest,
-  type SignalWorkflowResult,
-  type StartWorkflowRequest,
-  type StartWorkflowResult,
-  type StopWorkflowRequest,
-  type TransportKind,
-  type WaitWorkflowRequest,
-  type WorkflowOutcome,
+import type {
+  ClientTls,
+  ClusterStatus,
+  DescribeWorkflowRequest,
+  DiscoveryInfo,
+  HealthInfo,
+  LeaveResult,
+  ListWorkflowsRequest,
+  ListWorkflowsResult,
+  RecoverRequest,
+  RecoverResult,
+  RetentionInfo,
+  RetentionRequest,
+  SignalWorkflowRequest,
+  SignalWorkflowResult,
+  StartWorkflowRequest,
+  StartWorkflowResult,
+  StopWorkflowRequest,
+  TransportKind,
+  WaitWorkflowRequest,
+  WorkflowOutcome,
 } from "../transport/index.ts";
 import { type NodeTarget, parseNodeTargets } from "./client-address.ts";
 import {
@@ -47,13 +47,11 @@ import {
 import {
   DEFAULT_TIMEOUT_MS,
   LEAVE_TIMEOUT_MS,
-  PROBE_TIMEOUT_MS,
   RECOVER_TIMEOUT_MS,
   WAIT_MARGIN_MS,
 } from "./client-timeouts.ts";
-import { GrpcProtocolClient } from "./grpc-client.ts";
-import { HttpProtocolClient } from "./http-client.ts";
-import type { OperatorProtocolClient, ProtocolClientOptions } from "./protocol-client.ts";
+import { type ConnectionSettings, clientFor, failedCallError } from "./node-clients.ts";
+import type { OperatorProtocolClient } from "./protocol-client.ts";
 import { type CallTimeout, clusterField } from "./workflow-calls.ts";
 import { WorkflowClientBase } from "./workflow-client-base.ts";
 
@@ -334,9 +332,11 @@ export class RaftoralClient extends WorkflowClientBase {
 
   /**
    * A call that must not be done twice: tries the nodes in turn, from the one that answered
-   * last, only while none may have received it (it could not connect). Once one answers, or
-   * its answer is lost, that is the outcome: `idName` is what would let the client repeat it
-   * (START_ID, EVENT_ID).
+   * last, only while none may have received it (it could not connect) or did anything for it
+   * (it refused it first, RaftoralError.isNotDone). Once one answers otherwise, or its answer
+   * is lost, that is the outcome: `idName` is what would let the client repeat it (START_ID,
+   * EVENT_ID). While some node refuses it so (restarting), all are asked again every
+   * retryDelayMs until `budgetMs` is up, as untilServed does.
    */
   private async untilReceived<T>(
     what: string,
@@ -344,13 +344,37 @@ export class RaftoralClient extends WorkflowClientBase {
     budgetMs: number,
     call: NodeCall<T>,
   ): Promise<T> {
-    const attempts: FailedAttempt[] = [];
     const endMs = performance.now() + budgetMs;
+    for (;;) {
+      const round = await this.receivedRound(what, idName, endMs, call);
+      if ("value" in round) return round.value;
+      const isRefusedUndone = round.attempts.some(({ error }) => error.isNotDone);
+      const isLast = this.isClosed || performance.now() + this.retryDelayMs >= endMs;
+      if (!isRefusedUndone || round.isFinal || isLast) {
+        throw await this.unreachable(what, round.attempts, true, endMs);
+      }
+      await pause(this.retryDelayMs);
+    }
+  }
+
+  /**
+   * One round of untilReceived over the nodes. `isFinal`: a node answered, and not with a
+   * refusal that did nothing, so no other node is asked.
+   */
+  private async receivedRound<T>(
+    what: string,
+    idName: string,
+    endMs: number,
+    call: NodeCall<T>,
+  ): Promise<
+    { readonly value: T } | { readonly attempts: FailedAttempt[]; readonly isFinal: boolean }
+  > {
+    const attempts: FailedAttempt[] = [];
     for (let attempt = 0; attempt < this.clients.length; attempt++) {
       const leftMs = Math.ceil(endMs - performance.now());
       if (attempt > 0 && leftMs <= 0) break;
       const tried = await this.tryNode(attempt, (client) => call(client, Math.max(1, leftMs)));
-      if ("value" in tried) return tried.value;
+      if ("value" in tried) return tried;
       const { address, error } = tried;
       if (error instanceof NotSentError) throw error;
       if (isUnanswered(error)) throw unansweredError(what, idName, tried);
@@ -368,9 +392,9 @@ export class RaftoralClient extends WorkflowClientBase {
           { cause: error, isAnswerLost: true },
         );
       }
-      if (error.isAnswer) break;
+      if (error.isAnswer && !error.isNotDone) return { attempts, isFinal: true };
     }
-    throw await this.unreachable(what, attempts, true, endMs);
+    return { attempts, isFinal: false };
   }
 
   /** The call on the `attempt`-th node from the preferred one, which it becomes if it serves. */
@@ -428,63 +452,21 @@ export class RaftoralClient extends WorkflowClientBase {
     throw outcome(await this.unreachable(what, attempts, isWrite, endMs));
   }
 
-  /**
-   * The error for a call no node served. A node that answered says what is wrong; when none
-   * did and the first node answers in the other protocol, that is the real problem. The
-   * probe for it takes no more than is left of the call's budget, which ends at `endMs`.
-   */
-  private async unreachable(
+  /** The error for a call no node served (failedCallError), within what is left of it. */
+  private unreachable(
     what: string,
     attempts: FailedAttempt[],
     isWrite = true,
     endMs = Number.POSITIVE_INFINITY,
   ): Promise<RaftoralError> {
-    if (this.isClosed) return new ClientClosedError(what, attempts, isWrite);
-    const answer = attempts.findLast((attempt) => attempt.error.isAnswer)?.error;
-    if (answer !== undefined) return new UnservedError(what, attempts, answer);
+    if (this.isClosed) return Promise.resolve(new ClientClosedError(what, attempts, isWrite));
     const target = this.targets.find((item) => item.address === attempts[0]?.address);
-    const probeMs = Math.min(PROBE_TIMEOUT_MS, Math.floor(endMs - performance.now()));
-    // A node that did not answer in time is no server of the other protocol either.
-    if (target !== undefined && attempts[0]?.error.code !== "TIMEOUT" && probeMs > 0) {
-      const other: TransportKind = target.transport === "grpc" ? "http" : "grpc";
-      const probe = clientFor({ ...target, transport: other }, this.connection);
-      const isOther = await probe.discover({ timeoutMs: probeMs }).then(
-        () => true,
-        // A node of the other protocol that wants a token (discovery does; health, the call
-        // that failed, does not) still speaks it. Any other failure: not that protocol either.
-        (error: unknown) => error instanceof RaftoralError && AUTH_REFUSALS.has(error.code),
-      );
-      await probe.close();
-      if (isOther) {
-        return new TransportMismatchError(target.address, target.transport, other, target.isTls);
-      }
-    }
-    return new UnreachableError(what, attempts, isWrite);
+    return failedCallError(what, attempts, { isWrite, endMs, target, connection: this.connection });
   }
 }
 
-/** What a node answers a call without the token it wants: it speaks the call's protocol. */
-const AUTH_REFUSALS: ReadonlySet<string> = new Set(["UNAUTHENTICATED", "PERMISSION_DENIED"]);
-
 /** One call to one node, given the time left of the call's budget. */
 type NodeCall<T> = (client: OperatorProtocolClient, leftMs: number) => Promise<T>;
-
-/** TLS settings and token shared by every node's client. */
-interface ConnectionSettings {
-  readonly tls: ClientTls;
-  readonly token?: string;
-}
-
-function clientFor(target: NodeTarget, connection: ConnectionSettings): OperatorProtocolClient {
-  const options: ProtocolClientOptions = {
-    ...(target.isTls ? { tls: connection.tls } : {}),
-    ...(connection.token === undefined ? {} : { credentials: bearerCredentials(connection.token) }),
-  };
-  // A program's calls past the node's limit wait their turn, as over HTTP (GrpcProtocolClient).
-  return target.transport === "grpc"
-    ? new GrpcProtocolClient(target.address, { ...options, isQueuedWhenBusy: true })
-    : new HttpProtocolClient(target.address, options);
-}
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -36,6 +36,8 @@ export interface RaftoralErrorOptions {
   readonly isAnswerLost?: boolean;
   /** See RaftoralError.isAnswer. */
   readonly isAnswer?: boolean;
+  /** See RaftoralError.isNotDone. */
+  readonly isNotDone?: boolean;
 }
 
 /** Base of every error Raftoral throws on purpose. */
@@ -52,12 +54,20 @@ export class RaftoralError extends Error {
    * serve now"), as opposed to a call that could not reach it or lost its answer.
    */
   readonly isAnswer: boolean;
+  /**
+   * The call was refused before anything was proposed for it (a node still starting, a
+   * replica not running yet, a group without a leader): nothing was done, so it may be sent
+   * again, to this node or another, even a call that must not be done twice. Travels with the
+   * refusal (gRPC trailer `raftoral-not-done`, HTTP field `not_done`).
+   */
+  readonly isNotDone: boolean;
 
   constructor(code: ErrorCode, message: string, options?: RaftoralErrorOptions) {
     super(message, options);
     this.code = code;
     this.isAnswerLost = options?.isAnswerLost === true;
     this.isAnswer = options?.isAnswer === true;
+    this.isNotDone = options?.isNotDone === true;
     this.name = "RaftoralError";
   }
 }

@@ -175,6 +175,7 @@ export function startingApi(options: {
       new RaftoralError(
         "UNAVAILABLE",
         `this node is still starting (${options.reason()}); retry shortly or ask another node`,
+        { isNotDone: true },
       ),
     );
   const health = (): HealthInfo => ({

@@ -52,10 +52,25 @@ export async function chooseGroup(
       throw new RaftoralError(
         "UNAVAILABLE",
         "No execution clusters available: the cluster has not formed one yet, or lost them; retry in a few seconds",
+        { isNotDone: true },
       );
     }
     await nextManagementChange(context, leftMs, signal);
   }
+}
+
+/**
+ * Refuses a start in `target` before anything is proposed unless its leader reported in: a
+ * group that never did may be destroyed without a handover (the ClusterManager's stillborn
+ * groups), so only groups whose leader did take workflows.
+ */
+export function refuseIfForming(machine: ManagementMachine, target: GroupId): void {
+  if ((machine.state().groups.get(target)?.configIndex ?? 0) > 0) return;
+  throw new RaftoralError(
+    "UNAVAILABLE",
+    `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
+    { isNotDone: true },
+  );
 }
 
 /** How many times a start without a chosen group is sent before it gives up. */

@@ -156,3 +156,32 @@ test("the group's reported leader is asked first: a start is not lost to a membe
     expect({ failure, asked }).toEqual({ failure: lost, asked: ["node-2"] });
   }
 });
+
+test("a forwarded call says it did nothing only when no member may have done it", async () => {
+  const unreachable = new RaftoralError("UNAVAILABLE", "node-3 unavailable: connect ECONNREFUSED");
+  const undone = new RaftoralError("UNAVAILABLE", "node 2 is still starting", {
+    isAnswer: true,
+    isNotDone: true,
+  });
+  const answered = new RaftoralError("UNAVAILABLE", "no leader for 12 s", { isAnswer: true });
+  const outcomes = [];
+  for (const fromNode2 of [unreachable, undone, answered, lost]) {
+    const failure = await forwardToGroup(contextOfNode1(), groupId(1), async (peer) => {
+      throw peer.address === "node-2" ? fromNode2 : unreachable;
+    }).catch((error: unknown) => error as RaftoralError);
+    outcomes.push([failure.message, failure.isNotDone]);
+  }
+  expect(outcomes).toEqual([
+    [unreachable.message, true],
+    [undone.message, true],
+    [answered.message, false],
+    [unreachable.message, false],
+  ]);
+  // A member that does not run its replica yet refuses before anything is sent.
+  const member = { ...contextOfNode1(), self: nodeId(2) };
+  const refusal = await forwardToGroup(member, groupId(1), async () => "done").then(
+    () => undefined,
+    (error: unknown) => error as RaftoralError,
+  );
+  expect(refusal?.isNotDone).toBe(true);
+});

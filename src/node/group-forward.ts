@@ -45,6 +45,7 @@ export async function forwardToGroup<T>(
     throw new RaftoralError(
       "UNAVAILABLE",
       `node ${context.self} does not run its replica of execution cluster ${target} yet (it is starting, or the replica is being added); retry shortly or ask another node`,
+      { isNotDone: true },
     );
   }
   // The leader as the group last reported it first: a member that hangs (paused, cut off)
@@ -61,17 +62,22 @@ export async function forwardToGroup<T>(
     throw new RaftoralError(
       "UNAVAILABLE",
       `no reachable member of execution cluster ${target}; retry shortly`,
+      { isNotDone: true },
     );
   }
   let lastError: Error | undefined;
   // What a member answered says more than a member that could not be reached ("no leader
   // for 7 s" rather than "connection refused" from the dead voter tried last).
   let answered: Error | undefined;
+  // Whether a member may have done the call: one that answered without saying it did nothing
+  // (RaftoralError.isNotDone), or lost its answer. A member that could not be reached did not.
+  let mayBeDone = false;
   for (const address of addresses) {
     try {
       return await context.clients.call(context.transport, address, call);
     } catch (error) {
       lastError = ourRefusal(toError(error), address);
+      mayBeDone ||= isMaybeDone(lastError);
       if (lastError instanceof RaftoralError && lastError.isAnswer) answered ??= lastError;
       // This node's own limit of calls in flight to that member: nothing was sent, and the
       // caller's call is not what is too much (a backlog after a restart of the cluster).
@@ -86,14 +92,27 @@ export async function forwardToGroup<T>(
       "UNAVAILABLE",
       `node ${context.self} has too many calls waiting on execution cluster ${target}'s ` +
         `members to forward this one; retry shortly (${lastError.message})`,
-      { cause: lastError },
+      { cause: lastError, isNotDone: !mayBeDone },
     );
   }
-  throw (
+  const failure =
     answered ??
     lastError ??
-    new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`)
-  );
+    new RaftoralError("UNAVAILABLE", `execution cluster ${target} is unreachable`);
+  throw mayBeDone ? failure : asNotDone(failure);
+}
+
+function isMaybeDone(error: Error): boolean {
+  if (!(error instanceof RaftoralError)) return true;
+  return error.isAnswerLost || (error.isAnswer && !error.isNotDone);
+}
+
+/** `error`, said to have done nothing (RaftoralError.isNotDone), keeping its code and text. */
+function asNotDone(error: Error): RaftoralError {
+  if (error instanceof RaftoralError && error.isNotDone) return error;
+  const code = error instanceof RaftoralError ? error.code : "UNAVAILABLE";
+  const isAnswer = error instanceof RaftoralError && error.isAnswer;
+  return new RaftoralError(code, error.message, { cause: error, isAnswer, isNotDone: true });
 }
 
 /**
@@ -106,6 +125,7 @@ function ourRefusal(error: Error, address: string): Error {
   return new RaftoralError("UNAVAILABLE", `${address} refused this node: ${error.message}`, {
     cause: error,
     isAnswer: true,
+    isNotDone: true,
   });
 }
 

@@ -32,6 +32,7 @@ export class ReplicaRefusal {
       throw new RaftoralError(
         "UNAVAILABLE",
         `${describeCatchingUp(behind)}; call another node, or retry once it has caught up`,
+        NOT_DONE,
       );
     }
   }
@@ -89,6 +90,9 @@ export class ReplicaRefusal {
   }
 }
 
+/** Raised before the call did anything: reads did nothing anyway, writes had not started. */
+const NOT_DONE = { isNotDone: true };
+
 const RECOVER_HINT =
   'only if they are gone for good, not cut off from this node by the network, see "raftoral cluster recover"';
 
@@ -97,5 +101,5 @@ function leaderlessError(group: LeaderlessGroup): RaftoralError {
   const hint = group.hearsMajority
     ? ". Call another node, or retry here once this node hears the leader again"
     : `: retry once its voters are back; ${RECOVER_HINT}`;
-  return new RaftoralError("UNAVAILABLE", `${describeLeaderless(group)}${hint}`);
+  return new RaftoralError("UNAVAILABLE", `${describeLeaderless(group)}${hint}`, NOT_DONE);
 }

@@ -47,7 +47,7 @@ import { BATCH_DELAY_MS, BatchedProposals } from "./batched-proposals.ts";
 import { CallLimits, type CallLimitsOptions } from "./call-limits.ts";
 import { type CallerIdStartDeps, startWithCallerId, workflowGroups } from "./caller-id-start.ts";
 import { childLauncher } from "./child-launcher.ts";
-import { chooseGroup, startInSomeGroup } from "./choose-group.ts";
+import { chooseGroup, refuseIfForming, startInSomeGroup } from "./choose-group.ts";
 import { isKnownIn, managementCatchUp } from "./evicted-lookup.ts";
 import { createGroupEngine, type GroupEngine } from "./group-engine.ts";
 import { type ForwardOptions, forwardToGroup } from "./group-forward.ts";
@@ -379,14 +379,7 @@ export class WorkflowExecution implements ExecutionLayer {
       return this.forward(target, call, { isRepeatable });
     }
     const started = await this.refusal.guardWrite(target, async () => {
-      // Only groups whose leader reported in take workflows: a group that never did may be
-      // destroyed without a handover (see the ClusterManager's stillborn groups).
-      if ((this.options.machine.state().groups.get(target)?.configIndex ?? 0) === 0) {
-        throw new RaftoralError(
-          "UNAVAILABLE",
-          `execution cluster ${target} is still forming; retry in a moment or leave execution_cluster_id out`,
-        );
-      }
+      refuseIfForming(this.options.machine, target);
       return engine.runtime.start(request.workflowType, request.version, request.input, {
         ...(request.workflowId === undefined ? {} : { workflowId: request.workflowId }),
         ...(request.traceId === undefined ? {} : { traceId: request.traceId }),

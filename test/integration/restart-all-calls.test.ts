@@ -4,7 +4,8 @@
 // another member, itself resuming, which forwarded it back, until the two nodes' connections
 // to each other ran out: every call between them then waited 10-55 s for a timeout. Now a
 // member that does not run its group yet answers UNAVAILABLE at once. And a client's wait keeps
-// asking, within its own time, while no node can answer.
+// asking, within its own time, while no node can answer; so does a start without an id, which
+// must not be done twice, since a node starting says it did nothing for it.
 
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -71,5 +72,37 @@ test("a wait asked while every node is down gets its result once they are back",
   const waited = client.wait(started, { timeoutMs: 60_000 });
   await current.launch(node);
   expect(await waited).toMatchObject({ status: "completed", output: "pong" });
+  await client.close();
+}, 120_000);
+
+test("a start without an id sent to a node still starting waits for it", async () => {
+  cluster = new NodeProcessCluster("http", ["--workflows", WORKFLOWS]);
+  const current = cluster;
+  for (let k = 0; k < 3; k++) await current.add();
+  const first = current.nodes[0]?.address ?? "";
+  const probe = new HttpProtocolClient(first);
+  const client = new RaftoralClient([`http://${first}`]);
+  const before = await client.start({ name: "one_step", version: 1 }, null);
+  await client.wait(before);
+  for (const node of current.nodes) await current.kill(node);
+  const launched = Promise.all(current.nodes.map((node) => current.launch(node)));
+  // The first answer of the node: it listens before it runs its groups.
+  let health: string | undefined;
+  while (health === undefined) {
+    health = await probe.health({ timeoutMs: 1_000 }).then(
+      (info) => info.status,
+      () => undefined,
+    );
+  }
+  expect(health).not.toBe("ok");
+  // Refused at first ("still starting"): before, that ended the start at once.
+  const started = await client.start({ name: "one_step", version: 1 }, null, {
+    timeoutMs: 30_000,
+  });
+  expect(await client.wait(started, { timeoutMs: 30_000 })).toMatchObject({
+    status: "completed",
+  });
+  await launched;
+  await probe.close();
   await client.close();
 }, 120_000);

@@ -10,7 +10,7 @@ import { AsyncQueue } from "./async-queue.ts";
 import { encodeFrame, FrameDecoder } from "./framing.ts";
 import { decodeGrpcMessage } from "./grpc-message.ts";
 import { flushSession } from "./session-flush.ts";
-import { GrpcStatus, GrpcStatusError, parseGrpcStatus } from "./status.ts";
+import { GrpcStatus, GrpcStatusError, NOT_DONE_HEADER, parseGrpcStatus } from "./status.ts";
 
 export interface ClientCallSetup {
   readonly session: http2.ClientHttp2Session;
@@ -53,6 +53,8 @@ interface Status {
   readonly isAnswerLost?: boolean;
   /** The peer sent this status (RaftoralError.isAnswer). */
   readonly isAnswer?: boolean;
+  /** The peer said it did nothing for the call (RaftoralError.isNotDone). */
+  readonly isNotDone?: boolean;
 }
 
 export class ClientCall {
@@ -245,6 +247,7 @@ export class ClientCall {
       const options = {
         isAnswerLost: status.isAnswerLost === true,
         isAnswer: status.isAnswer === true,
+        isNotDone: status.isNotDone === true,
       };
       this.responses.fail(new GrpcStatusError(status.code, status.message, options));
     }
@@ -255,7 +258,8 @@ function statusOf(headers: http2.IncomingHttpHeaders): Status | undefined {
   const code = parseGrpcStatus(headerValue(headers["grpc-status"]));
   if (code === undefined) return undefined;
   const message = decodeGrpcMessage(headerValue(headers["grpc-message"]) ?? "");
-  return { code, message, isAnswer: true };
+  const isNotDone = headerValue(headers[NOT_DONE_HEADER]) === "1";
+  return { code, message, isAnswer: true, isNotDone };
 }
 
 function codeOf(error: Error | undefined): string | undefined {

@@ -16,7 +16,7 @@ import { encodeGrpcMessage } from "./grpc-message.ts";
 import type { CallContext } from "./method.ts";
 import { SMALL_REQUEST_BYTES } from "./partial-requests.ts";
 import type { Route } from "./route.ts";
-import { GrpcStatus, GrpcStatusError, statusOfError } from "./status.ts";
+import { GrpcStatus, GrpcStatusError, NOT_DONE_HEADER, statusOfError } from "./status.ts";
 import { parseGrpcTimeout } from "./timeout.ts";
 import { SMALL_ANSWER_BYTES } from "./unread-answers.ts";
 
@@ -31,7 +31,7 @@ export function isStreamWritable(stream: ServerHttp2Stream): boolean {
  */
 export function rejectStream(
   stream: ServerHttp2Stream,
-  status: { grpcCode: GrpcStatus; message: string; httpStatus?: number },
+  status: { grpcCode: GrpcStatus; message: string; httpStatus?: number; isNotDone?: boolean },
   extraHeaders: OutgoingHttpHeaders = {},
 ): void {
   if (!isStreamWritable(stream) || stream.headersSent) return;
@@ -40,7 +40,7 @@ export function rejectStream(
       {
         ":status": status.httpStatus ?? 200,
         "content-type": "application/grpc",
-        ...statusHeaders(status.grpcCode, status.message),
+        ...statusHeaders(status.grpcCode, status.message, status.isNotDone),
         ...extraHeaders,
       },
       { endStream: true },
@@ -51,9 +51,14 @@ export function rejectStream(
   }
 }
 
-function statusHeaders(grpcCode: GrpcStatus, message: string): OutgoingHttpHeaders {
+function statusHeaders(
+  grpcCode: GrpcStatus,
+  message: string,
+  isNotDone = false,
+): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { "grpc-status": String(grpcCode) };
   if (message !== "") headers["grpc-message"] = encodeGrpcMessage(message);
+  if (isNotDone) headers[NOT_DONE_HEADER] = "1";
   return headers;
 }
 
@@ -126,8 +131,11 @@ export class ServerCall {
     this.done = this.isFinished ? Promise.resolve() : this.pump(context);
   }
 
-  /** Ends the call with `grpcCode` unless it already ended; aborts the handler's signal. */
-  finish(grpcCode: GrpcStatus, message: string): void {
+  /**
+   * Ends the call with `grpcCode` unless it already ended; aborts the handler's signal.
+   * `isNotDone`: the call was refused before it did anything (RaftoralError.isNotDone).
+   */
+  finish(grpcCode: GrpcStatus, message: string, isNotDone = false): void {
     if (this.isFinished) return;
     this.isFinished = true;
     this.cancelDeadline?.();
@@ -139,10 +147,10 @@ export class ServerCall {
     }
     if (!isStreamWritable(this.stream)) return;
     if (!this.stream.headersSent) {
-      rejectStream(this.stream, { grpcCode, message });
+      rejectStream(this.stream, { grpcCode, message, isNotDone });
       return;
     }
-    this.trailers = statusHeaders(grpcCode, message);
+    this.trailers = statusHeaders(grpcCode, message, isNotDone);
     try {
       this.stream.end(); // Emits 'wantTrailers' once queued data is flushed.
     } catch (error) {
@@ -263,7 +271,7 @@ export class ServerCall {
       // A reply on a stream the client just reset throws too; that is no bug of ours.
       const isOurBug = reply.isUnexpected && !this.isFinished && isStreamWritable(this.stream);
       if (isOurBug) this.setup.onUnexpectedError(this.setup.route.path, error);
-      this.finish(reply.grpcCode, reply.message);
+      this.finish(reply.grpcCode, reply.message, reply.isNotDone);
     }
   }
 

@@ -390,7 +390,7 @@ export class GrpcServer {
       const reply = statusOfError(error);
       if (reply.isUnexpected) this.options.logger.error(`gRPC authorization failed: ${error}`);
       else this.logDebug(`gRPC call refused (${path})`, error);
-      rejectStream(stream, { grpcCode: reply.grpcCode, message: reply.message });
+      rejectStream(stream, reply);
       return "refused";
     }
   }

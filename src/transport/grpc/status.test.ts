@@ -15,6 +15,7 @@ describe("statusOfError", () => {
       grpcCode: GrpcStatus.ABORTED,
       message: "try again",
       isUnexpected: false,
+      isNotDone: false,
     });
   });
 
@@ -31,7 +32,13 @@ describe("statusOfError", () => {
       grpcCode,
       message: "what happened",
       isUnexpected: false,
+      isNotDone: false,
     });
+  });
+
+  test("says when the call was refused before anything was done for it", () => {
+    const refusal = new RaftoralError("UNAVAILABLE", "still starting", { isNotDone: true });
+    expect(statusOfError(refusal)).toMatchObject({ grpcCode: 14, isNotDone: true });
   });
 
   test("anything else is INTERNAL with a message that leaks nothing", () => {

@@ -108,7 +108,12 @@ export interface StatusReply {
   readonly message: string;
   /** True when the error was not one we expected: the server logs it in full. */
   readonly isUnexpected: boolean;
+  /** RaftoralError.isNotDone: sent as the NOT_DONE_HEADER trailer. */
+  readonly isNotDone?: boolean;
 }
+
+/** The trailer (or Trailers-Only header) that says a refused call did nothing ("1"). */
+export const NOT_DONE_HEADER = "raftoral-not-done";
 
 /** Message sent for unexpected errors: their text may hold paths or internals. */
 export const INTERNAL_MESSAGE = "internal error; see the server log";
@@ -120,11 +125,13 @@ export const INTERNAL_MESSAGE = "internal error; see the server log";
  */
 export function statusOfError(error: unknown): StatusReply {
   if (error instanceof GrpcStatusError) {
-    return { grpcCode: error.grpcCode, message: error.message, isUnexpected: false };
+    const { grpcCode, message, isNotDone } = error;
+    return { grpcCode, message, isUnexpected: false, isNotDone };
   }
   if (error instanceof RaftoralError) {
     const grpcCode = STATUS_OF_ERROR_CODE[error.code];
-    if (grpcCode !== undefined) return { grpcCode, message: error.message, isUnexpected: false };
+    const { message, isNotDone } = error;
+    if (grpcCode !== undefined) return { grpcCode, message, isUnexpected: false, isNotDone };
   }
   return { grpcCode: GrpcStatus.INTERNAL, message: INTERNAL_MESSAGE, isUnexpected: true };
 }

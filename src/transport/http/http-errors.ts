@@ -48,6 +48,8 @@ export interface ErrorBody {
   readonly success: false;
   readonly error: string;
   readonly code: ErrorCode;
+  /** Present (true) only when the call was refused before it did anything (isNotDone). */
+  readonly not_done?: true;
 }
 
 export interface ErrorReply {
@@ -64,13 +66,26 @@ export function replyOfError(error: unknown): ErrorReply {
   }
   if (error instanceof RaftoralError) {
     const httpStatus = STATUS_OF_CODE.get(error.code);
-    if (httpStatus !== undefined) return replyOf(httpStatus, error.code, error.message);
+    if (httpStatus !== undefined) {
+      return replyOf(httpStatus, error.code, error.message, error.isNotDone);
+    }
   }
   return { ...replyOf(500, "INTERNAL", INTERNAL_MESSAGE), isUnexpected: true };
 }
 
-function replyOf(httpStatus: number, code: ErrorCode, message: string): ErrorReply {
-  return { httpStatus, body: { success: false, error: message, code }, isUnexpected: false };
+function replyOf(
+  httpStatus: number,
+  code: ErrorCode,
+  message: string,
+  isNotDone = false,
+): ErrorReply {
+  const body: ErrorBody = {
+    success: false,
+    error: message,
+    code,
+    ...(isNotDone ? { not_done: true } : {}),
+  };
+  return { httpStatus, body, isUnexpected: false };
 }
 
 /**
