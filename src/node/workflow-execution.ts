@@ -297,7 +297,7 @@ export class WorkflowExecution implements ExecutionLayer {
     const { host, proposalTimeoutMs } = this.options;
     return {
       groups: () => workflowGroups(this.options.machine.state()),
-      catchUpManagement: managementCatchUp(host, proposalTimeoutMs),
+      catchUpManagement: this.managementCatchUp(),
       resolveGroup: (id) => this.resolveGroup(id),
       machineOf: async (id) => (await this.openedEngine(id))?.machine,
       // A replica that cannot serve would hold the barrier until its deadline: refused first.
@@ -470,14 +470,21 @@ export class WorkflowExecution implements ExecutionLayer {
 
   /** Whether group `id` exists, once this node's view caught up (see known-group.ts). */
   private awaitGroup(id: GroupId): Promise<boolean> {
-    const { machine, host, proposalTimeoutMs } = this.options;
+    const { machine } = this.options;
     return groupExists(
-      {
-        state: () => machine.state(),
-        catchUpManagement: () => host.read(MANAGEMENT_GROUP, { timeoutMs: proposalTimeoutMs }),
-      },
+      { state: () => machine.state(), catchUpManagement: this.managementCatchUp() },
       id,
     );
+  }
+
+  /**
+   * A read barrier on the management group, refused at once while it has been leaderless for
+   * long, as this node sees it: a learner (or a follower cut off) still names the leader it
+   * last heard, and the barrier would wait its whole deadline for it.
+   */
+  private managementCatchUp(): () => Promise<void> {
+    const catchUp = managementCatchUp(this.options.host, this.options.proposalTimeoutMs);
+    return () => this.refusal.guard(MANAGEMENT_GROUP, catchUp);
   }
 
   /** Runs `call` against a member of `target` (see forwardToGroup). */

@@ -5,8 +5,8 @@
 // down is named in unavailable_clusters while the other group's workflows still come.
 
 import { afterEach, expect, test } from "bun:test";
-import { RaftoralClient } from "../../src/client/index.ts";
-import type { GroupId } from "../../src/lib/index.ts";
+import { GrpcProtocolClient, RaftoralClient } from "../../src/client/index.ts";
+import { type GroupId, MANAGEMENT_GROUP } from "../../src/lib/index.ts";
 import type { RaftoralNode } from "../../src/node/index.ts";
 import type { WorkflowSummaryInfo } from "../../src/transport/index.ts";
 import { defineWorkflow } from "../../src/workflow/index.ts";
@@ -144,3 +144,33 @@ test("any node lists every execution group's workflows, filtered and paged", asy
   expect(page.unavailableClusters.map((cluster) => cluster.executionClusterId)).toEqual([second]);
   expect(page.unavailableClusters[0]?.error).not.toBe("");
 }, 180_000);
+
+test("a learner that lost the management group's leader lists what it knows at once", async () => {
+  const addresses = await startInProcessCluster({ size: 3, transport: "grpc", into: nodes });
+  await listClient(addresses[0] as string).start("ping_pong", "ping", { workflowId: "before" });
+  // Two nodes left: one management voter, and a learner, which never campaigns.
+  await nodes[2]?.leave();
+  const managementOf = (index: number) =>
+    nodes[index]?.raftHost()?.inspect(MANAGEMENT_GROUP)?.status().confState;
+  await eventually("one management voter of two nodes", () => managementOf(0)?.voters.length === 1);
+  const voter = nodes.findIndex((node) => managementOf(0)?.voters.includes(node.nodeId));
+  const learner = voter === 0 ? 1 : 0;
+  await nodes[voter]?.stop();
+  // Once the learner counts both groups leaderless it says so; it still names the leader.
+  const client = listClient(addresses[learner] as string);
+  let health = "";
+  while (health !== "unavailable") {
+    health = (await client.health({ timeoutMs: 1_000 })).status;
+  }
+  const node = new GrpcProtocolClient(addresses[learner] as string);
+  const began = performance.now();
+  const page = await node.listWorkflows({}, { timeoutMs: 30_000 });
+  const tookMs = performance.now() - began;
+  await node.close();
+  // Before, the management barrier waited out its 10 s deadline for that leader.
+  expect(tookMs).toBeLessThan(5_000);
+  expect(page.workflows).toEqual([]);
+  expect(page.unavailableClusters.map((cluster) => Number(cluster.executionClusterId))).toEqual([
+    1,
+  ]);
+}, 120_000);
