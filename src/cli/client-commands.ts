@@ -19,6 +19,7 @@ import {
   json,
   leftJsonText,
   leftText,
+  reachedWith,
   recoveredJsonText,
   recoveredText,
   resultJsonText,
@@ -262,9 +263,10 @@ async function listWorkflows(
     ...(filter.startedBeforeMs === undefined ? [] : [`--before ${filter.startedBeforeMs}`]),
     ...(filter.pageSize === undefined ? [] : [`--limit ${filter.pageSize}`]),
     ...(filter.cluster === undefined ? [] : [`--cluster ${filter.cluster}`]),
-    `--address ${connection.addresses.join(",")}`,
   ].join(" ");
-  output.stdout(connection.json ? json(listedJson(page)) : listedText(page, next));
+  output.stdout(
+    connection.json ? json(listedJson(page)) : listedText(page, next + reachedWith(connection)),
+  );
   output.stderr(unavailableText(page));
   return page.unavailableClusters.length === 0 ? EXIT.OK : EXIT.FAILED;
 }

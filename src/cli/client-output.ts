@@ -55,7 +55,7 @@ export function startedText(
  * The options that reach the nodes as this command did, to copy with the command printed: an
  * HTTP cluster's addresses without a prefix need --transport http (else gRPC is spoken).
  */
-function reachedWith({ addresses, transport, security }: Connection): string {
+export function reachedWith({ addresses, transport, security }: Connection): string {
   const isPlain = addresses.some((address) => !/^[a-z]+:\/\//.test(address));
   const flags = [
     ["--address", addresses.join(",")],

@@ -1,5 +1,6 @@
 // `raftoral workflow list` end to end against an in-process node over HTTP: the JSON page,
-// the table with the command for the next page, which then lists the rest, and filters.
+// the table with the command for the next page (reaching the nodes as the first did), which
+// then lists the rest, and filters.
 
 import { afterEach, expect, test } from "bun:test";
 import { RaftoralClient } from "../../src/client/index.ts";
@@ -40,14 +41,16 @@ test("workflow list prints a page as JSON or as a table with the next page's com
   ]);
   expect(body.workflows[1]).toMatchObject({ status: "failed", name: "ping_pong", version: 1 });
 
-  const table = await runCli(["workflow", "list", ...connection, "--limit", "2", "--since", "1h"]);
+  // An address without a scheme: the next page's command must say --transport http too.
+  const plain = ["--address", address, "--transport", "http"];
+  const table = await runCli(["workflow", "list", ...plain, "--limit", "2", "--since", "1h"]);
   expect(table.code).toBe(0);
   const lines = table.stdout.split("\n");
   expect(lines[0]).toMatch(/^WORKFLOW ID\s+NAME\s+STATUS\s+CLUSTER\s+OWNER\s+STARTED\s+FINISHED$/);
   expect(lines[1]).toMatch(/^a-3\s+ping_pong v1\s+completed\s+1\s+1\s+\d{4}-\d\d-\d\d /);
   expect(lines[2]).toMatch(/^a-2\s+ping_pong v1\s+failed\s/);
   const next = lines.find((line) => line.trim().startsWith("raftoral workflow list"));
-  expect(next).toContain("--limit 2 --address");
+  expect(next).toContain(`--limit 2 --address ${address} --transport http`);
   expect(next).toMatch(/--after \d+ /);
   // The printed command, run as printed, lists the rest.
   const rest = await runCli(next?.trim().split(" ").slice(1) ?? []);
