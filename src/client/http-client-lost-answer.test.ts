@@ -36,6 +36,16 @@ test("a node that took the request and closed the connection leaves the answer l
   });
   expect(received).toStartWith("POST /workflow/execute");
   expect(failure.message).not.toContain("verbose");
+  // A start without an id then goes to no other node, and its outcome is unknown: TIMEOUT,
+  // never UNAVAILABLE, which callers retry.
+  const operator = new RaftoralClient([`http://127.0.0.1:${server.port}`, "http://127.0.0.1:1"]);
+  const unknown = await callFailure(operator.start("ping_pong", "ping"));
+  await operator.close();
+  expect({ code: unknown.code, isAnswerLost: unknown.isAnswerLost }).toEqual({
+    code: "TIMEOUT",
+    isAnswerLost: true,
+  });
+  expect(unknown.message).toContain("it may have been done, so it was not sent again");
 });
 
 test("a refused connection cannot have delivered the request", async () => {

@@ -384,8 +384,9 @@ export class RaftoralClient extends WorkflowClientBase {
         // The other protocol garbles the answer too, and close() ends the call: say so first.
         const unreached = await this.unreachable(what, attempts, true, endMs);
         if (unreached instanceof TransportMismatchError || this.isClosed) throw unreached;
+        // TIMEOUT, as a write whose outcome is unknown always is: UNAVAILABLE says "retry".
         throw new RaftoralError(
-          error.code,
+          "TIMEOUT",
           `the answer to ${what} from ${address} was lost (${error.message}): it may have ` +
             `been done, so it was not sent again; give it ${idName} to let the client send ` +
             "it again safely",
