@@ -122,11 +122,14 @@ export class LeaderWatch {
     return () => this.listeners.delete(listener);
   }
 
-  /** The group, if it has had no leader for longer than the threshold. */
-  leaderless(groupId: GroupId): LeaderlessGroup | undefined {
+  /** The group, if it has had no leader for longer than `thresholdMs` (the watch's own). */
+  leaderless(
+    groupId: GroupId,
+    thresholdMs = this.options.thresholdMs,
+  ): LeaderlessGroup | undefined {
     this.observe(groupId);
     const leaderlessMs = this.leaderlessMs(groupId);
-    if (leaderlessMs <= this.options.thresholdMs) return undefined;
+    if (leaderlessMs <= thresholdMs) return undefined;
     const status = this.options.host.inspect(groupId)?.status();
     const unreachableVoters = this.unreachableVoters(groupId);
     const hearsMajority = status !== undefined && hearsMajorityOf(status, unreachableVoters);

@@ -242,7 +242,7 @@ export class NodeParts {
       proposalTimeoutMs: tuning.proposalTimeoutMs,
       leaderWaitMs: tuning.leaderlessReportMs,
       forwardTimeoutMs: tuning.forwardTimeoutMs,
-      leaderless: (groupId) => this.leaderWatch.leaderless(groupId),
+      leaderless: (id, afterMs) => this.leaderWatch.leaderless(id, afterMs),
       onLeaderless: (listener) => this.leaderWatch.onLeaderless(listener),
       catchingUp: (groupId) =>
         catchingUp(groupId, this.host.inspect(groupId), tuning.catchingUpEntries),

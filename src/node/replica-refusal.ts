@@ -9,8 +9,11 @@ import { type CatchingUpGroup, describeCatchingUp } from "./catching-up.ts";
 import { describeLeaderless, type LeaderlessGroup } from "./leader-watch.ts";
 
 export interface ReplicaWatch {
-  /** The hosted group, if it has had no leader for longer than a few election timeouts. */
-  readonly leaderless: (groupId: GroupId) => LeaderlessGroup | undefined;
+  /**
+   * The hosted group, if it has had no leader for longer than `afterMs`, by default a few
+   * election timeouts.
+   */
+  readonly leaderless: (groupId: GroupId, afterMs?: number) => LeaderlessGroup | undefined;
   /** Calls `listener` when a hosted group crosses that threshold; returns the unsubscribe. */
   readonly onLeaderless: (listener: (group: LeaderlessGroup) => void) => () => void;
   /** The hosted group, if this node's replica of it is too far behind to serve. */
@@ -35,6 +38,22 @@ export class ReplicaRefusal {
         NOT_DONE,
       );
     }
+  }
+
+  /**
+   * A wait for workflow `workflowId` in hosted group `groupId` that ran out: TIMEOUT saying it
+   * is still running, unless the group has no leader now as this node sees it (however
+   * briefly), which then cannot know whether it finished since.
+   */
+  waitTimedOut(groupId: GroupId, workflowId: string, timedOut: RaftoralError): RaftoralError {
+    const lost = this.watch.leaderless(groupId, 0);
+    if (lost === undefined) return timedOut;
+    return new RaftoralError(
+      "TIMEOUT",
+      `workflow ${workflowId} had not finished when this node last heard the leader of its ` +
+        `execution cluster, so it may have finished since (${describeLeaderless(lost)}); wait again`,
+      { cause: timedOut },
+    );
   }
 
   /** `work()` if refuse() lets it start, failing as unless() does once it runs. */

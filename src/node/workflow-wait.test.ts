@@ -1,8 +1,9 @@
 import { expect, test } from "bun:test";
 import type { ProtocolClient } from "../client/index-core.ts";
-import { type GroupId, groupId, VirtualClock } from "../lib/index.ts";
+import { type GroupId, groupId, nodeId, type RaftoralError, VirtualClock } from "../lib/index.ts";
 import type { WaitWorkflowRequest } from "../transport/index.ts";
-import type { ExecutionView } from "../workflow/index.ts";
+import { type ExecutionView, WaitTimeoutError } from "../workflow/index.ts";
+import type { LeaderlessGroup } from "./leader-watch.ts";
 import { ReplicaRefusal } from "./replica-refusal.ts";
 import { type WaitDeps, waitWorkflow } from "./workflow-wait.ts";
 
@@ -73,4 +74,46 @@ test("a wait here after a read barrier waits for what is left of the caller's ti
   });
   expect(await waitWorkflow(deps, request)).toEqual({ success: true, output: "pong" });
   expect(waited).toEqual([28_000]);
+});
+
+test("a wait that ran out says the workflow runs only while its group has a leader", async () => {
+  const clock = new VirtualClock();
+  const running = { status: "Running" };
+  const engine = {
+    machine: { execution: () => running },
+    queries: {
+      wait: async (id: string, timeoutMs: number) => {
+        throw new WaitTimeoutError(id, timeoutMs);
+      },
+    },
+  } as unknown as Awaited<ReturnType<WaitDeps["engineOf"]>>;
+  // Leaderless for 2 s: too briefly for calls to be refused, long enough to know nothing.
+  const lost: LeaderlessGroup = {
+    groupId: groupId(1),
+    leaderlessMs: 2_000,
+    unreachableVoters: [nodeId(2), nodeId(3)],
+    hearsMajority: false,
+    isUnreachedByVoters: false,
+    isNewReplica: false,
+  };
+  const leaderless = (_id: GroupId, afterMs?: number) =>
+    (afterMs ?? 5_000) < lost.leaderlessMs ? lost : undefined;
+  const failures: string[] = [];
+  for (const watch of [() => undefined, leaderless]) {
+    const refusal = new ReplicaRefusal({
+      leaderless: watch,
+      onLeaderless: () => () => undefined,
+      catchingUp: () => undefined,
+    });
+    const deps = depsOf(clock, { engineOf: async () => engine, refusal });
+    const failure = await waitWorkflow(deps, request).catch((error: RaftoralError) => error);
+    expect(failure).toMatchObject({ code: "TIMEOUT" });
+    failures.push((failure as RaftoralError).message);
+  }
+  expect(failures).toEqual([
+    "workflow w-1 did not finish within 30000 ms; it is still running, wait again",
+    "workflow w-1 had not finished when this node last heard the leader of its execution " +
+      "cluster, so it may have finished since (Execution cluster 1 has had no leader for 2 s " +
+      "(voters 2, 3 unreachable); it may have lost its majority); wait again",
+  ]);
 });

@@ -7,6 +7,7 @@ import type { CallOptions, WaitWorkflowRequest, WorkflowOutcome } from "../trans
 import {
   checkWorkflowId,
   type ExecutionView,
+  WaitTimeoutError,
   type WorkflowQueries,
   type WorkflowStateMachine,
 } from "../workflow/index.ts";
@@ -71,7 +72,12 @@ async function waitIn(
   if (recorded === undefined || recorded.status === "Running") deps.refusal.refuse(target);
   // The start may be committed but not applied here yet: catch up before saying "unknown".
   if (recorded === undefined) await deps.barrier(target);
-  const waiting = engine.queries.wait(request.workflowId, leftMs(), options?.signal);
+  const waiting = engine.queries
+    .wait(request.workflowId, leftMs(), options?.signal)
+    .catch((error: unknown) => {
+      if (!(error instanceof WaitTimeoutError)) throw error;
+      throw deps.refusal.waitTimedOut(target, request.workflowId, error);
+    });
   return outcomeOf(await deps.refusal.unless(target, waiting));
 }
 
