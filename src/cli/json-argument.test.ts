@@ -34,6 +34,10 @@ describe("a JSON value on the command line", () => {
     expect(() => parseJsonArgument("ping", "--input")).toThrow(
       `--input 'ping' is not JSON; a string needs its quotes, e.g. --input '"ping"', or --input @FILE`,
     );
+    // An object gone wrong inside is told what JSON asks of keys, not about a string's quotes.
+    expect(() => parseJsonArgument("{name: ada}", "--input")).toThrow(
+      /^--input '\{name: ada\}' is not JSON \(.+\); its keys and strings need double quotes, e\.g\. --input '\{"name": "ada"\}', or --input @FILE/,
+    );
   });
 
   test("a file's JSON is read whole, past what a shell passes in one argument", async () => {

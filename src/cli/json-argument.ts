@@ -25,12 +25,15 @@ export function parseJsonArgument(text: string, flag: string): JsonArgument {
   }
   try {
     return { value: JSON.parse(text) };
-  } catch {
+  } catch (error) {
     // Converted: text that is not JSON is the user's mistake, explained with the usual fix.
     const shown = text.length > 60 ? `${text.slice(0, 60)}...` : text;
+    // An object or array is JSON gone wrong inside; anything else most often a bare string.
+    const fix = /^\s*[[{]/.test(text)
+      ? ` (${(error as Error).message}); its keys and strings need double quotes, e.g. ${flag} '{"name": "ada"}'`
+      : `; a string needs its quotes, e.g. ${flag} '"ping"'`;
     throw new InvalidArgumentError(
-      `${flag} '${shown}' is not JSON; a string needs its quotes, e.g. ${flag} '"ping"', ` +
-        `or ${flag} @FILE reads it from a file`,
+      `${flag} '${shown}' is not JSON${fix}, or ${flag} @FILE reads it from a file`,
     );
   }
 }
