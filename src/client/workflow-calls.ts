@@ -225,7 +225,16 @@ export function stopRequestOf(
 }
 
 function refOf(workflow: string | WorkflowRef): WorkflowRef {
-  return typeof workflow === "string" ? { workflowId: workflow } : workflow;
+  if (typeof workflow === "string") return { workflowId: workflow };
+  // A definition passed for the workflow it started (JavaScript callers have no type check).
+  const { name } = Object(workflow) as { name?: unknown };
+  if (typeof workflow?.workflowId !== "string" && name !== undefined) {
+    throw new InvalidArgumentError(
+      "this call takes a started workflow (what start() returned) or its workflow id, not a " +
+        `workflow definition such as '${String(name)}'`,
+    );
+  }
+  return workflow;
 }
 
 /** A caller's execution cluster id as a request field; none for undefined or "". */
