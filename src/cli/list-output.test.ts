@@ -24,7 +24,7 @@ describe("workflow list text", () => {
     expect(unavailableText(empty)).toBe("");
     const partial = { workflows: [], unavailableClusters: WORKFLOW_LIST.unavailableClusters };
     expect(listedText(partial, "raftoral workflow list")).toBe(
-      "No workflows match in the execution clusters that answered.\n",
+      "No workflows match in the execution clusters that answered; 1 did not (the warning on stderr).\n",
     );
   });
 

@@ -10,11 +10,14 @@ const HEADERS = ["WORKFLOW ID", "NAME", "STATUS", "CLUSTER", "OWNER", "STARTED",
 export function listedText(result: ListWorkflowsResult, nextCommand: string): string {
   const lines: string[] = [];
   if (result.workflows.length === 0) {
-    // With clusters missing (warned on stderr), "none match" would claim more than is known.
+    // With clusters missing (warned on stderr), "none match" would claim more than is known;
+    // the count says so also when no cluster answered at all.
+    const missing = result.unavailableClusters.length;
     lines.push(
-      result.unavailableClusters.length === 0
+      missing === 0
         ? "No workflows match."
-        : "No workflows match in the execution clusters that answered.",
+        : `No workflows match in the execution clusters that answered; ${missing} did not ` +
+            `(${missing === 1 ? "the warning" : "the warnings"} on stderr).`,
     );
   } else {
     const rows = [HEADERS, ...result.workflows.map(rowOf)];
