@@ -135,9 +135,15 @@ describe("listing a real storage path", () => {
 
   test("a path through a file is refused, saying so and what to give instead", () => {
     writeFileSync(join(path, "a-file"), "not a directory");
-    expect(() => listNodeIds(join(path, "a-file", "x"))).toThrow(
-      `the storage path ${join(path, "a-file", "x")} is not a directory this node can use (it, or a part of it, is a file); give a directory`,
-    );
+    for (const given of [join(path, "a-file", "x"), join(path, "a-file")]) {
+      // A setting to fix (exit 1), not a failing disk (STORAGE_FAILED, exit 74).
+      expect(() => listNodeIds(given)).toThrow(
+        expect.objectContaining({
+          code: "INVALID_ARGUMENT",
+          message: `the storage path ${given} is not a directory this node can use (it, or a part of it, is a file); give a directory this user may write, or one that does not exist yet`,
+        }),
+      );
+    }
   });
 
   test("a node's own directory given as the path is refused, naming the path to give", () => {

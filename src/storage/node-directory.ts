@@ -4,7 +4,7 @@
 
 import { type Dirent, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { type NodeId, nodeId } from "../lib/index.ts";
+import { InvalidArgumentError, type NodeId, nodeId } from "../lib/index.ts";
 import type { NodeIdentity } from "./log-storage.ts";
 import { IdentityConflictError, StorageError } from "./storage-error.ts";
 
@@ -42,10 +42,18 @@ export function listNodeIds(storagePath: string): NodeId[] {
     // Handled: a storage path that does not exist yet holds no node; it is created later.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return [];
-    const why = code === "ENOTDIR" ? "it, or a part of it, is a file" : (error as Error).message;
+    const fix = "give a directory this user may write, or one that does not exist yet";
+    // A file where the directory should be is a setting to fix, not a disk to look at (exit 1,
+    // where a failing disk exits 74 for the supervisor to try again).
+    if (code === "ENOTDIR") {
+      throw new InvalidArgumentError(
+        `the storage path ${storagePath} is not a directory this node can use (it, or a part of it, is a file); ${fix}`,
+        { cause: error },
+      );
+    }
     throw new StorageError(
       "STORAGE_FAILED",
-      `the storage path ${storagePath} is not a directory this node can use (${why}); give a directory this user may write, or one that does not exist yet`,
+      `the storage path ${storagePath} is not a directory this node can use (${(error as Error).message}); ${fix}`,
       { file: storagePath, cause: error },
     );
   }
