@@ -4,7 +4,12 @@
 // error (its storage failed) exits with that error's status. Returns the exit status.
 
 import { InvalidArgumentError, type Logger, type RaftoralError } from "../lib/index.ts";
-import { checkNodeSecurity, type NodeSecurity, RaftoralNode } from "../node/index.ts";
+import {
+  checkNodeSecurity,
+  lockStoragePathForProcess,
+  type NodeSecurity,
+  RaftoralNode,
+} from "../node/index.ts";
 import { watchDescriptors } from "./descriptor-watch.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitCodeOf } from "./exit-codes.ts";
 import { loadWorkflows } from "./load-workflows.ts";
@@ -24,6 +29,8 @@ export async function runServer(
   if (!isWorkable(security, logger)) return EXIT_USAGE;
   logSecurity(security, logger);
   try {
+    // Held until the process ends: one process per --storage-path.
+    if (args.storagePath !== undefined) await lockStoragePathForProcess(args.storagePath);
     const workflows = args.workflows === undefined ? [] : await loadWorkflows(args.workflows);
     node = new RaftoralNode({
       listen: args.listen.text,
@@ -41,7 +48,7 @@ export async function runServer(
     });
   } catch (error) {
     logger.error((error as Error).message);
-    return EXIT_FAILED;
+    return exitCodeOf(error as Error, "start");
   }
   // A fatal error may stop the node while a signal's stop is under way: its status wins.
   const stoppedStatus = () =>

@@ -60,6 +60,16 @@ export async function openStorageFor(
   return opened.storage;
 }
 
+/**
+ * Locks --storage-path P for this process until it exits (storage-path-lock.ts): a node that
+ * joins learns its directory under P only from the cluster, so two processes started at once
+ * on an empty P would each join as a node of its own.
+ */
+export async function lockStoragePathForProcess(storagePath: string): Promise<void> {
+  const { lockStoragePath } = await import("../storage/index-path-lock.ts");
+  lockStoragePath(storagePath);
+}
+
 export function requestedId(value: number | undefined): NodeId | undefined {
   return value === undefined ? undefined : nodeId(value);
 }

@@ -35,3 +35,4 @@ export {
   type StorageErrorCode,
   StorageVersionError,
 } from "./storage-error.ts";
+export { LOCK_FILE_NAME, lockStoragePath, type StoragePathLock } from "./storage-path-lock.ts";
