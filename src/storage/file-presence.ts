@@ -4,8 +4,17 @@
 // last checkpoint into the database): the node would look healthy and be a lost disk in
 // waiting. Looked at on the write path, at most once per interval: a stat per file, not per
 // write.
+//
+// A WAL emptied in place (`: > raftoral.db-wal`) stays the same file, and SQLite goes on
+// writing its frames where they were, past a hole of zeros that its next checkpoint copies
+// into the database: a corrupt database at the next start. SQLite never empties the WAL
+// while it has it open (it starts it over from its header, and cuts a long one back to
+// journal_size_limit), so the WAL must still begin with its magic number.
 
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+
+/** The WAL header's magic number, with its last bit (the checksums' byte order) cleared. */
+const WAL_MAGIC = 0x377f0682;
 
 /** Default time between two looks at the files. */
 export const FILE_PRESENCE_INTERVAL_MS = 1_000;
@@ -20,14 +29,19 @@ export class FilePresence {
   private readonly opened: readonly OpenedFile[];
   private lookedAtMs = Number.NEGATIVE_INFINITY;
 
+  /** `database` and, beside it, its WAL (`database`-wal), which must both exist. */
   constructor(
-    paths: readonly string[],
+    private readonly database: string,
     private readonly intervalMs: number = FILE_PRESENCE_INTERVAL_MS,
   ) {
-    this.opened = paths.map((path) => {
+    this.opened = [database, this.wal].map((path) => {
       const { dev, ino } = statSync(path);
       return { path, dev, ino };
     });
+  }
+
+  private get wal(): string {
+    return `${this.database}-wal`;
   }
 
   /**
@@ -42,6 +56,18 @@ export class FilePresence {
       if (now === undefined) return `${path} was deleted`;
       if (now.dev !== dev || now.ino !== ino) return `${path} was replaced by another file`;
     }
-    return undefined;
+    return hasWalHeader(this.wal) ? undefined : `${this.wal} was emptied or overwritten`;
   }
+}
+
+/** Whether the WAL at `path` begins with SQLite's WAL magic number. */
+function hasWalHeader(path: string): boolean {
+  const head = new Uint8Array(4);
+  const fd = openSync(path, "r");
+  try {
+    if (readSync(fd, head, 0, 4, 0) < 4) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return (new DataView(head.buffer).getUint32(0) & ~1) >>> 0 === WAL_MAGIC;
 }

@@ -3,7 +3,7 @@
 
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { groupId, logIndex, term } from "../lib/index.ts";
@@ -76,6 +76,25 @@ test("a WAL deleted while the node runs stops it as the database's deletion does
   const error = thrownBy(() => storage.checkFile());
   expect(error).toMatchObject({ code: "STORAGE_FAILED" });
   expect((error as Error).message).toStartWith(`${file}-wal was deleted while the node ran`);
+  storage.close();
+});
+
+test("a WAL emptied in place stops the node; the WAL's own resets and cuts do not", () => {
+  const file = join(directory, "emptied-wal", "raftoral.db");
+  const storage = SqliteLogCore.open(file, { presenceIntervalMs: 0 });
+  // Enough writes for SQLite to checkpoint and start its WAL over, each write looking.
+  const data = new Uint8Array(4_000);
+  for (let index = 1; index <= 3_000; index++) {
+    const entry = { index: logIndex(index), term: term(1), type: "normal" as const, data };
+    storage.write([{ groupId: groupId(1), entries: [entry] }]);
+  }
+  storage.checkFile();
+  truncateSync(`${file}-wal`, 0);
+  const error = thrownBy(() => storage.checkFile());
+  expect(error).toMatchObject({ code: "STORAGE_FAILED" });
+  expect((error as Error).message).toStartWith(
+    `${file}-wal was emptied or overwritten while the node ran`,
+  );
   storage.close();
 });
 

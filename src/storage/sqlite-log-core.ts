@@ -87,7 +87,7 @@ export class SqliteLogCore {
     this.vacuumPagesPerWriteMax = options.vacuumPagesPerWriteMax ?? VACUUM_PAGES_PER_WRITE_MAX;
     // The WAL exists from the first write of open() on (migrate), and SQLite keeps it while
     // the connection is open: it resets and truncates it, but never deletes it.
-    this.presence = new FilePresence([file, `${file}-wal`], options.presenceIntervalMs);
+    this.presence = new FilePresence(file, options.presenceIntervalMs);
     assert(Number.isSafeInteger(this.freePagesKept), "freePagesKept must be an integer");
     assert(this.freePagesKept >= 0, `freePagesKept must not be negative: ${this.freePagesKept}`);
     assert(Number.isSafeInteger(this.vacuumPagesPerWriteMax), "vacuumPagesPerWriteMax: integer");
