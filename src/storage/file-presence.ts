@@ -27,21 +27,29 @@ interface OpenedFile {
 
 export class FilePresence {
   private readonly opened: readonly OpenedFile[];
+  private readonly wal: string;
+  /**
+   * The WAL, opened once: a look must not need a descriptor, which a node whose clients hold
+   * all of them would not get (and stop for it).
+   */
+  private readonly walFd: number;
   private lookedAtMs = Number.NEGATIVE_INFINITY;
 
-  /** `database` and, beside it, its WAL (`database`-wal), which must both exist. */
+  /** `database` and, beside it, its WAL (`database`-wal), which must both exist; close() after. */
   constructor(
-    private readonly database: string,
+    database: string,
     private readonly intervalMs: number = FILE_PRESENCE_INTERVAL_MS,
   ) {
+    this.wal = `${database}-wal`;
     this.opened = [database, this.wal].map((path) => {
       const { dev, ino } = statSync(path);
       return { path, dev, ino };
     });
+    this.walFd = openSync(this.wal, "r");
   }
 
-  private get wal(): string {
-    return `${this.database}-wal`;
+  close(): void {
+    closeSync(this.walFd);
   }
 
   /**
@@ -56,18 +64,20 @@ export class FilePresence {
       if (now === undefined) return `${path} was deleted`;
       if (now.dev !== dev || now.ino !== ino) return `${path} was replaced by another file`;
     }
-    return hasWalHeader(this.wal) ? undefined : `${this.wal} was emptied or overwritten`;
+    return this.walHeaderProblem();
   }
-}
 
-/** Whether the WAL at `path` begins with SQLite's WAL magic number. */
-function hasWalHeader(path: string): boolean {
-  const head = new Uint8Array(4);
-  const fd = openSync(path, "r");
-  try {
-    if (readSync(fd, head, 0, 4, 0) < 4) return false;
-  } finally {
-    closeSync(fd);
+  /** Why the WAL does not begin with SQLite's WAL magic number, if it does not. */
+  private walHeaderProblem(): string | undefined {
+    const head = new Uint8Array(4);
+    let read: number;
+    try {
+      read = readSync(this.walFd, head, 0, 4, 0);
+    } catch (error) {
+      // Converted: a WAL that cannot be read is a failing disk, told as a problem of the file.
+      return `${this.wal} could not be read (${(error as Error).message})`;
+    }
+    const magic = (new DataView(head.buffer).getUint32(0) & ~1) >>> 0;
+    return read === 4 && magic === WAL_MAGIC ? undefined : `${this.wal} was emptied or overwritten`;
   }
-  return (new DataView(head.buffer).getUint32(0) & ~1) >>> 0 === WAL_MAGIC;
 }

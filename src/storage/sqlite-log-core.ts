@@ -314,6 +314,7 @@ export class SqliteLogCore {
     this.isClosed = true;
     try {
       this.db.close(true);
+      this.presence.close();
     } catch (error) {
       // Converted: the caller learns which file failed to close and why.
       throw toStorageError(error, { file: this.file, action: "closing" });
