@@ -207,10 +207,12 @@ export class ClientCall {
     const errorCode = codeOf(this.streamError);
     if (isSessionGone || (errorCode !== undefined && errorCode !== "ERR_HTTP2_STREAM_ERROR")) {
       const why = this.setup.describeFailure(this.streamError?.message ?? "connection closed");
+      // A stream the session would not create, the server having said GOAWAY: never sent.
+      const isNeverSent = errorCode === "ERR_HTTP2_GOAWAY_SESSION" || isTlsRefusal(why);
       return {
         code: GrpcStatus.UNAVAILABLE,
         message: `${this.setup.address} unavailable: ${why}`,
-        isAnswerLost: this.setup.hasPeerSpoken() && !isTlsRefusal(why),
+        isAnswerLost: this.setup.hasPeerSpoken() && !isNeverSent,
       };
     }
     if (rstCode === NGHTTP2_REFUSED_STREAM) {
