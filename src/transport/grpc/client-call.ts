@@ -35,8 +35,13 @@ export interface ClientCallSetup {
   readonly onDone: () => void;
 }
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM, NGHTTP2_ENHANCE_YOUR_CALM } =
-  http2.constants;
+const {
+  NGHTTP2_CANCEL,
+  NGHTTP2_NO_ERROR,
+  NGHTTP2_REFUSED_STREAM,
+  NGHTTP2_ENHANCE_YOUR_CALM,
+  NGHTTP2_INTERNAL_ERROR,
+} = http2.constants;
 
 /** Decoded responses buffered for a slow consumer before we stop reading the stream. */
 const RESPONSE_QUEUE_MAX = 16;
@@ -202,8 +207,13 @@ export class ClientCall {
   private statusWithoutTrailers(): Status {
     const rstCode = this.stream.rstCode ?? NGHTTP2_NO_ERROR;
     // A connection that failed or dropped cancels its streams with assorted RST codes (Bun
-    // uses INTERNAL_ERROR for a refused connect); the call itself is then retryable.
-    const isSessionGone = this.setup.session.destroyed || this.setup.session.closed;
+    // uses INTERNAL_ERROR for a refused connect, and for the calls of a server that destroyed
+    // its connection, such as one stopping, which may say so before the session does); the
+    // call itself is then retryable.
+    const isSessionGone =
+      this.setup.session.destroyed ||
+      this.setup.session.closed ||
+      rstCode === NGHTTP2_INTERNAL_ERROR;
     const errorCode = codeOf(this.streamError);
     if (isSessionGone || (errorCode !== undefined && errorCode !== "ERR_HTTP2_STREAM_ERROR")) {
       const why = this.setup.describeFailure(this.streamError?.message ?? "connection closed");

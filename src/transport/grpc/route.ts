@@ -21,6 +21,8 @@ export interface RouteLimits {
 /** A registered method with its types erased: bytes in, bytes out. */
 export interface Route extends RouteLimits {
   readonly path: string;
+  /** One request, one answer: a call that may do something once (a start), not a stream. */
+  readonly isUnary?: boolean;
   run(requests: AsyncIterable<Uint8Array>, context: CallContext): AsyncIterable<Uint8Array>;
 }
 
@@ -32,6 +34,7 @@ export function unaryRoute<Request, Response>(
   return {
     ...limits,
     path: method.path,
+    isUnary: true,
     async *run(requests, context) {
       const request = method.requestCodec.decode(await singleRequest(requests));
       yield encodeResponse(method, await handler(request, context));

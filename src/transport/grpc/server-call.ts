@@ -131,6 +131,11 @@ export class ServerCall {
     this.done = this.isFinished ? Promise.resolve() : this.pump(context);
   }
 
+  /** Whether the call is a unary one (Route.isUnary). */
+  get isUnary(): boolean {
+    return this.setup.route.isUnary === true;
+  }
+
   /**
    * Ends the call with `grpcCode` unless it already ended; aborts the handler's signal.
    * `isNotDone`: the call was refused before it did anything (RaftoralError.isNotDone).

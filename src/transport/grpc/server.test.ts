@@ -245,22 +245,37 @@ const emptyDiscovery = {
 };
 
 describe("GrpcServer.close", () => {
-  test("ends calls in flight with UNAVAILABLE, aborts handlers and returns promptly", async () => {
-    const server = new GrpcServer({ logger, closeGraceMs: 200 });
+  test("lets calls in flight finish; a call still running when the grace ends loses its answer", async () => {
+    const server = new GrpcServer({ logger, closeGraceMs: 300 });
     let handlerSignal: AbortSignal | undefined;
+    let calls = 0;
     server.addUnary(RaftServiceMethods.discover, async (_request, context) => {
-      handlerSignal = context.signal;
-      await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
-      return { ...emptyDiscovery };
+      calls++;
+      if (calls === 1) {
+        // The call that never ends: only the server's end aborts it.
+        handlerSignal = context.signal;
+        await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
+      } else {
+        await Bun.sleep(100); // done during the grace, as a start taken before the close
+      }
+      return { ...emptyDiscovery, nodeId: calls };
     });
     const { port } = await server.listen("127.0.0.1", 0);
     const client = new GrpcClient({ address: `127.0.0.1:${port}` });
-    const pending = failure(client.unary(RaftServiceMethods.discover, {}));
+    const endless = failure(client.unary(RaftServiceMethods.discover, {}));
     await waitFor(() => handlerSignal !== undefined);
+    const finishing = client.unary(RaftServiceMethods.discover, {});
+    await waitFor(() => calls === 2);
     const started = performance.now();
     await server.close();
     expect(performance.now() - started).toBeLessThan(1_000);
-    expect((await pending).grpcCode).toBe(GrpcStatus.UNAVAILABLE);
+    // Before, both were answered UNAVAILABLE "retry on another node", done or not.
+    expect(await finishing).toMatchObject({ nodeId: 2 });
+    const lost = await endless;
+    expect({ code: lost.grpcCode, isAnswerLost: lost.isAnswerLost }).toEqual({
+      code: GrpcStatus.UNAVAILABLE,
+      isAnswerLost: true,
+    });
     expect(handlerSignal?.aborted).toBe(true);
     const after = await failure(
       client.unary(RaftServiceMethods.discover, {}, { timeoutMs: 1_000 }),

@@ -248,8 +248,12 @@ export class GrpcServer {
   }
 
   /**
-   * Stops accepting connections, ends running calls with UNAVAILABLE (their handlers'
-   * signals abort), lets connections drain for closeGraceMs, then destroys what is left.
+   * Stops accepting connections and calls (GOAWAY), ends running streams with UNAVAILABLE,
+   * lets running unary calls finish for closeGraceMs, then destroys what is left: those calls
+   * lose their answer (their handlers' signals abort). A unary call may have done its work (a
+   * start proposed, or forwarded to a leader that started it): answered UNAVAILABLE, "retry
+   * on another node", it ran twice when its caller did so, where a lost answer says its
+   * outcome is unknown.
    */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
@@ -257,7 +261,7 @@ export class GrpcServer {
       this.door?.closeUndecided();
       this.handshakes?.closeAll();
       for (const call of this.calls) {
-        call.finish(GrpcStatus.UNAVAILABLE, "the server is shutting down; retry on another node");
+        if (!call.isUnary) call.finish(GrpcStatus.UNAVAILABLE, "the server is shutting down");
       }
       for (const session of this.sessions.sessions()) session.close();
       this.clock.setTimer(this.options.closeGraceMs ?? 500, () => {
