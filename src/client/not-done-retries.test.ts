@@ -3,6 +3,8 @@
 // restarting) says so on the wire, over both transports (gRPC trailer `raftoral-not-done`,
 // HTTP field `not_done`), and then the start goes to the next node, and round after round
 // until its timeout while nodes keep refusing it so. A refusal without that word ends it.
+// Nodes that cannot be reached did not get it either: a client they answered before asks
+// again until its timeout (every node restarting); a fresh one fails at once.
 
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { FakeNodeApi } from "../../test/contracts/fake-node-api.ts";
@@ -10,7 +12,7 @@ import { callFailure } from "../../test/support/outcomes.ts";
 import { createLogger, groupId, RaftoralError } from "../lib/index.ts";
 import { GrpcTransportServer } from "../transport/grpc/grpc-transport-server.ts";
 import { HttpTransportServer } from "../transport/http/http-transport-server.ts";
-import { UnservedError } from "./client-errors.ts";
+import { UnreachableError, UnservedError } from "./client-errors.ts";
 import { RaftoralClient } from "./raftoral-client.ts";
 
 const logger = createLogger({ level: "error", format: "text", write: () => undefined });
@@ -97,3 +99,35 @@ for (const transport of ["grpc", "http"] as const) {
     });
   });
 }
+
+test("a client the nodes answered before rides through a restart of every node", async () => {
+  let asked = 0;
+  const serve = (port: number) =>
+    Bun.serve({
+      hostname: "127.0.0.1",
+      port,
+      fetch() {
+        asked++;
+        return Response.json({ success: true, workflow_id: "w-back", execution_cluster_id: "1" });
+      },
+    });
+  let server = serve(0);
+  const port = server.port as number;
+  const client = clientOf([`http://127.0.0.1:${port}`]);
+  expect((await client.start("ping_pong", "ping")).workflowId).toBe("w-back");
+  server.stop(true);
+  // Nothing listens now: a start without an id did not reach it, so it may be sent again.
+  const started = client.start("ping_pong", "ping", { timeoutMs: 5_000 });
+  await Bun.sleep(300);
+  server = serve(port);
+  expect((await started).workflowId).toBe("w-back");
+  expect(asked).toBe(2);
+  server.stop(true);
+  // A client no node ever answered still fails at once: a wrong address, most likely.
+  const fresh = clientOf([`http://127.0.0.1:${port}`]);
+  const began = performance.now();
+  expect(await callFailure(fresh.start("ping_pong", "ping", { timeoutMs: 5_000 }))).toBeInstanceOf(
+    UnreachableError,
+  );
+  expect(performance.now() - began).toBeLessThan(2_000);
+});

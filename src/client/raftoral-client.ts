@@ -102,6 +102,12 @@ export class RaftoralClient extends WorkflowClientBase {
   /** The node that answered last: calls go there first. */
   private preferred = 0;
   private isClosed = false;
+  /**
+   * A node has answered this client before: nodes it cannot reach now are restarting (every
+   * one of them at once, as in a rolling restart gone wrong or a host's reboot), not a wrong
+   * address, and calls safe to repeat wait for them within their time instead of failing.
+   */
+  private hasBeenAnswered = false;
 
   /**
    * `addresses`: "host:port", or with a scheme: "grpc://", "grpcs://", "http://", "https://";
@@ -279,7 +285,8 @@ export class RaftoralClient extends WorkflowClientBase {
    * that they cannot serve it now (UNAVAILABLE: a replica not running yet after a restart, an
    * execution cluster still forming or between leaders), or answer what `isNotYet` says is
    * no answer yet, until `budgetMs` is up, as a wait is. Nodes that do not answer end it at
-   * once (a wait goes on through those too).
+   * once, unless nodes answered this client before (hasBeenAnswered); a wait goes on through
+   * those always.
    */
   private async untilServed<T>(
     what: string,
@@ -296,7 +303,9 @@ export class RaftoralClient extends WorkflowClientBase {
         const value = await this.repeatable(what, leftMs, call, retryable);
         if (isNotYet?.(value) !== true || isLast()) return value;
       } catch (error) {
-        const isUnavailable = error instanceof UnservedError && error.code === "UNAVAILABLE";
+        const isUnavailable =
+          (error instanceof UnservedError && error.code === "UNAVAILABLE") ||
+          (error instanceof UnreachableError && this.hasBeenAnswered);
         if (!isUnavailable || isLast()) throw error;
       }
       await pause(this.retryDelayMs);
@@ -335,7 +344,8 @@ export class RaftoralClient extends WorkflowClientBase {
    * last, only while none may have received it (it could not connect) or did anything for it
    * (it refused it first, RaftoralError.isNotDone). Once one answers otherwise, or its answer
    * is lost, that is the outcome: `idName` is what would let the client repeat it (START_ID,
-   * EVENT_ID). While some node refuses it so (restarting), all are asked again every
+   * EVENT_ID). While some node refuses it so (restarting), or none can be reached by a
+   * client that nodes answered before (hasBeenAnswered), all are asked again every
    * retryDelayMs until `budgetMs` is up, as untilServed does.
    */
   private async untilReceived<T>(
@@ -348,9 +358,11 @@ export class RaftoralClient extends WorkflowClientBase {
     for (;;) {
       const round = await this.receivedRound(what, idName, endMs, call);
       if ("value" in round) return round.value;
-      const isRefusedUndone = round.attempts.some(({ error }) => error.isNotDone);
+      // Every node refused it before doing anything, or could not be reached (did not get it).
+      const isWorthAnotherRound =
+        round.attempts.some(({ error }) => error.isNotDone) || this.hasBeenAnswered;
       const isLast = this.isClosed || performance.now() + this.retryDelayMs >= endMs;
-      if (!isRefusedUndone || round.isFinal || isLast) {
+      if (!isWorthAnotherRound || round.isFinal || isLast) {
         throw await this.unreachable(what, round.attempts, true, endMs);
       }
       await pause(this.retryDelayMs);
@@ -408,9 +420,12 @@ export class RaftoralClient extends WorkflowClientBase {
     try {
       const value = await call(client);
       this.preferred = index;
+      this.hasBeenAnswered = true;
       return { value };
     } catch (error) {
-      return { address: client.address, error: asRaftoralError(error) };
+      const failure = asRaftoralError(error);
+      this.hasBeenAnswered ||= failure.isAnswer;
+      return { address: client.address, error: failure };
     }
   }
 
