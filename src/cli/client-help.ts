@@ -56,8 +56,10 @@ Usage: raftoral workflow run <NAME> [--input <JSON>] [--version <N>] [--workflow
 Starts workflow NAME on the cluster and prints its workflow ID and execution cluster ID,
 which \`raftoral workflow wait\` takes. With --wait, also waits for it to finish and prints
 its result. Without --workflow-id a start goes to the next address only while none could be
-connected to, and is never repeated once a node received it: a start whose answer was lost
-may still have started the workflow. With --workflow-id it is safe to repeat: the next
+connected to or did anything for it (a node still starting refuses it first and says so; it
+is then asked again until --timeout), and is never repeated once a node may have taken it: a
+start whose answer was lost may still have started the workflow. With --workflow-id it is
+safe to repeat: the next
 address is tried when a node does not answer, and a node not ready yet (a restart) is asked
 again until --timeout.
 
@@ -196,8 +198,9 @@ Sends event NAME to the workflow, for its ctx.waitForEvent(NAME). Events are del
 each, in the order the cluster recorded them; one sent before the workflow waits is kept
 until it does. A workflow that is not known is an error (NOT_FOUND), and so is one that
 finished (FAILED_PRECONDITION). Without --event-id the event goes to the next address only
-while none could be connected to, and is never repeated once a node received it; with it, a
-repeat is delivered once, so the next address is tried when a node does not answer.
+while none could be connected to or did anything for it (a node still starting says so), and
+is never repeated once a node may have taken it; with it, a repeat is delivered once, so the
+next address is tried when a node does not answer.
 
 Workflow options:
   -p, --payload <JSON>
